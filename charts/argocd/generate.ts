@@ -1,0 +1,235 @@
+/**
+ * The Argo CD side of the generated repository (argocd/<env>/): the bootstrap, the AppProjects
+ * and the ApplicationSets that sync dist/<env>/. Pure functions: they return objects keyed by
+ * repository path and never touch the disk.
+ *
+ * Per tenant, three Applications with three scopes:
+ *  - tenant-<name>-namespace (project tenant-namespaces): the Namespace only. That project may
+ *    create Namespaces named tenant-* and nothing else.
+ *  - tenant-<name>-guardrails (project guardrails-<name>): the isolation layers. That project
+ *    may deploy only those kinds, only into tenant-<name>.
+ *  - the tenant's own workloads (project tenant-<name>): only namespace tenant-<name>, no
+ *    cluster-scoped kinds and none of the platform-owned kinds.
+ * A hand edit under dist/<env>/tenants/<name>/ can therefore never land outside tenant-<name>
+ * (Argo CD checks every resource's namespace against the project's destinations).
+ */
+import { AppProject, type AppProjectSpec } from '../../imports/argocd-appproject-argoproj.io';
+import { Application, type ApplicationSpec } from '../../imports/argocd-application-argoproj.io';
+import {
+  ApplicationSet,
+  type ApplicationSetSpec,
+  type ApplicationSetSpecTemplate,
+  type ApplicationSetSpecTemplateSpecSourceDirectory,
+  ApplicationSetSpecSyncPolicyApplicationsSync,
+} from '../../imports/argocd-applicationset-argoproj.io';
+import type { Environment } from '../config/environment';
+import type { Tenant } from '../config/load-tenants';
+import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY, tenantNamespace } from '../lib/constants';
+import { objectFileName } from '../synth/serialize';
+
+export interface ManifestObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly [key: string]: unknown;
+}
+
+type GroupKind = { group: string; kind: string };
+
+/** Kinds the platform owns inside a tenant namespace (the isolation layers). */
+export const GUARDRAIL_KINDS: readonly GroupKind[] = [
+  { group: '', kind: 'ResourceQuota' },
+  { group: '', kind: 'LimitRange' },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  { group: 'security.istio.io', kind: 'AuthorizationPolicy' },
+  { group: 'gateway.networking.k8s.io', kind: 'Gateway' },
+  { group: 'agentgateway.dev', kind: 'AgentgatewayPolicy' },
+];
+
+/**
+ * Kinds a tenant's own Application may never deploy: the guardrails, anything that changes RBAC,
+ * mesh or gateway policy, admission policy, or Argo CD itself.
+ */
+export const TENANT_FORBIDDEN_KINDS: readonly GroupKind[] = [
+  ...GUARDRAIL_KINDS,
+  { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+  { group: 'security.istio.io', kind: '*' },
+  { group: 'networking.istio.io', kind: '*' },
+  { group: 'gateway.networking.k8s.io', kind: '*' },
+  { group: 'agentgateway.dev', kind: 'AgentgatewayPolicy' },
+  { group: 'kyverno.io', kind: '*' },
+  { group: 'policies.kyverno.io', kind: '*' },
+  { group: 'argoproj.io', kind: '*' },
+];
+
+function metadata(name: string, env: Environment, extra: Partial<ManifestObject['metadata']> = {}): ManifestObject['metadata'] {
+  return {
+    name,
+    namespace: env.argocd.namespace,
+    labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.partOf]: MANAGED_BY, ...extra.labels },
+    ...(extra.annotations ? { annotations: extra.annotations } : {}),
+  };
+}
+
+/** Removing one of these objects from git needs an explicit confirmation in Argo CD. */
+const CONFIRM_PRUNE = { [ANNOTATIONS.argocdSyncOptions]: 'Prune=confirm' };
+
+function project(name: string, env: Environment, spec: AppProjectSpec, tenant?: string): ManifestObject {
+  return AppProject.manifest({
+    metadata: metadata(name, env, { labels: tenant ? { [LABELS.tenantName]: tenant } : {}, annotations: CONFIRM_PRUNE }),
+    spec,
+  }) as ManifestObject;
+}
+
+const dist = (env: Environment, ...rest: string[]) => [DIRS.dist, env.name, ...rest].join('/');
+
+/** The AppProjects of one tenant: its workloads project and its guardrails project. */
+export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject[] {
+  const ns = tenantNamespace(tenant.name);
+  const destinations = [{ server: env.cluster.server, namespace: ns }];
+  return [
+    project(
+      ARGO_NAMES.tenantProject(tenant.name),
+      env,
+      {
+        description: `Workloads of tenant ${tenant.name}: namespace ${ns} only, no cluster-scoped kinds, no platform-owned kinds.`,
+        sourceRepos: [env.argocd.repoURL],
+        destinations,
+        namespaceResourceBlacklist: TENANT_FORBIDDEN_KINDS.map((k) => ({ ...k })),
+      },
+      tenant.name,
+    ),
+    project(
+      ARGO_NAMES.guardrailsProject(tenant.name),
+      env,
+      {
+        description: `Platform-owned isolation layers of tenant ${tenant.name}, in namespace ${ns} only.`,
+        sourceRepos: [env.argocd.repoURL],
+        destinations,
+        namespaceResourceWhitelist: GUARDRAIL_KINDS.map((k) => ({ ...k })),
+      },
+      tenant.name,
+    ),
+  ];
+}
+
+function applicationSet(name: string, env: Environment, spec: ApplicationSetSpec): ManifestObject {
+  return ApplicationSet.manifest({ metadata: metadata(name, env, { annotations: CONFIRM_PRUNE }), spec }) as ManifestObject;
+}
+
+const SYNC = {
+  automated: { prune: true, selfHeal: true },
+  retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+  syncOptions: ['ServerSideApply=true'],
+};
+
+/**
+ * Applications are created and updated but never deleted by the ApplicationSet controller, and
+ * deleting one never cascades: a tenant folder that disappears leaves its Applications in an
+ * error state and every object in place until an operator offboards the tenant.
+ */
+const NEVER_DELETE = { applicationsSync: ApplicationSetSpecSyncPolicyApplicationsSync.CREATE_HYPHEN_UPDATE, preserveResourcesOnDeletion: true };
+
+function gitDirectories(env: Environment, path: string) {
+  return [{ git: { repoUrl: env.argocd.repoURL, revision: env.argocd.targetRevision, directories: [{ path }] } }];
+}
+
+function template(
+  name: string,
+  projectName: string,
+  path: string,
+  namespace: string,
+  directory: ApplicationSetSpecTemplateSpecSourceDirectory,
+  env: Environment,
+): ApplicationSetSpecTemplate {
+  return {
+    metadata: { name, labels: { [LABELS.managedBy]: MANAGED_BY } },
+    spec: {
+      project: projectName,
+      source: { repoUrl: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path, directory },
+      destination: { server: env.cluster.server, namespace },
+      syncPolicy: SYNC,
+    },
+  };
+}
+
+const GO_TEMPLATE = { goTemplate: true, goTemplateOptions: ['missingkey=error'] };
+
+export function applicationSets(env: Environment): ManifestObject[] {
+  const tenantsGlob = dist(env, DIRS.tenants, '*');
+  return [
+    applicationSet('platform', env, {
+      ...GO_TEMPLATE,
+      generators: gitDirectories(env, dist(env, DIRS.platform, '*')),
+      syncPolicy: NEVER_DELETE,
+      template: template('platform-{{.path.basename}}', ARGO_NAMES.platformProject, '{{.path.path}}', '{{.path.basename}}', { recurse: true }, env),
+    }),
+    applicationSet('tenant-namespaces', env, {
+      ...GO_TEMPLATE,
+      generators: gitDirectories(env, tenantsGlob),
+      syncPolicy: NEVER_DELETE,
+      template: template('tenant-{{.path.basename}}-namespace', ARGO_NAMES.namespacesProject, '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, include: 'namespace-*.yaml' }, env),
+    }),
+    applicationSet('tenant-guardrails', env, {
+      ...GO_TEMPLATE,
+      generators: gitDirectories(env, tenantsGlob),
+      syncPolicy: NEVER_DELETE,
+      template: template('tenant-{{.path.basename}}-guardrails', 'guardrails-{{.path.basename}}', '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, exclude: 'namespace-*.yaml' }, env),
+    }),
+  ];
+}
+
+/** Platform-wide projects: bootstrap, platform, tenant-namespaces. */
+export function sharedProjects(env: Environment): ManifestObject[] {
+  const server = env.cluster.server;
+  return [
+    project(ARGO_NAMES.bootstrapProject, env, {
+      description: 'The root Application: Argo CD objects in the Argo CD namespace, nothing else.',
+      sourceRepos: [env.argocd.repoURL],
+      destinations: [{ server, namespace: env.argocd.namespace }],
+      namespaceResourceWhitelist: ['Application', 'ApplicationSet', 'AppProject'].map((kind) => ({ group: 'argoproj.io', kind })),
+    }),
+    project(ARGO_NAMES.platformProject, env, {
+      description: 'Platform components. Never tenant namespaces: those belong to the tenant projects.',
+      sourceRepos: [env.argocd.repoURL],
+      destinations: [
+        { server, namespace: '*' },
+        { server, namespace: '!tenant-*' },
+      ],
+      clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+      clusterResourceBlacklist: [{ group: '', kind: 'Namespace', name: 'tenant-*' }],
+    }),
+    project(ARGO_NAMES.namespacesProject, env, {
+      description: 'Creates tenant namespaces (tenant-*) and nothing else.',
+      sourceRepos: [env.argocd.repoURL],
+      destinations: [{ server, namespace: 'tenant-*' }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: 'tenant-*' }],
+      // An empty whitelist admits no namespaced kind at all.
+      namespaceResourceWhitelist: [],
+    }),
+  ];
+}
+
+/** The root Application: applied once by hand, then it keeps argocd/<env>/ in sync, itself included. */
+export function rootApplication(env: Environment): ManifestObject {
+  const spec: ApplicationSpec = {
+    project: ARGO_NAMES.bootstrapProject,
+    source: { repoUrl: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: [DIRS.argocd, env.name].join('/'), directory: { recurse: true } },
+    destination: { server: env.cluster.server, namespace: env.argocd.namespace },
+    syncPolicy: SYNC,
+  };
+  return Application.manifest({ metadata: metadata(ARGO_NAMES.rootApplication, env), spec }) as ManifestObject;
+}
+
+/** Every Argo CD object of one environment, keyed by repository path. */
+export function generateArgoCd(env: Environment, tenants: readonly Tenant[]): Map<string, ManifestObject> {
+  const out = new Map<string, ManifestObject>();
+  const put = (dir: string, o: ManifestObject) => out.set([DIRS.argocd, env.name, dir, objectFileName(o)].join('/'), o);
+  put(DIRS.bootstrap, sharedProjects(env)[0]);
+  put(DIRS.bootstrap, rootApplication(env));
+  for (const p of sharedProjects(env).slice(1)) put(DIRS.projects, p);
+  for (const t of tenants) for (const p of tenantProjects(env, t)) put(DIRS.projects, p);
+  for (const a of applicationSets(env)) put(DIRS.applicationSets, a);
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Per-environment configuration: charts/environments/<env>.yaml. Environments differ only
+ * through these files.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { podSecurityLevels } from './tenants-schema';
+import { ConfigError, SourceMap, sortErrors, type SourceError } from './source-errors';
+
+export const environmentSchema = z.strictObject({
+  /** Must equal the file name without .yaml. */
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+  /** Kubernetes minor version of the cluster, such as "1.31" (Pod Security labels pin it). */
+  kubernetesVersion: z.string().regex(/^1\.\d+$/),
+  cluster: z.strictObject({
+    /** API server URL as Argo CD knows the cluster. */
+    server: z.url(),
+    /** Istio trust domain of the mesh (SPIFFE identities are spiffe://<trustDomain>/ns/<ns>/sa/<sa>). */
+    trustDomain: z.string().min(1),
+  }),
+  argocd: z.strictObject({
+    namespace: z.string().min(1),
+    /** Git repository Argo CD syncs from. */
+    repoURL: z.string().min(1),
+    /** Branch, tag or commit of repoURL this environment follows. */
+    targetRevision: z.string().min(1),
+  }),
+  podSecurity: z.strictObject({
+    /** Level enforced in tenant namespaces unless a tenant sets podSecurity. */
+    enforce: z.enum(podSecurityLevels),
+  }),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+/** Parses one environment file's text. */
+export function parseEnvironment(text: string, file: string): Environment {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const src = new SourceMap(file, doc, lines);
+  const errors: SourceError[] = doc.errors.map((e) => src.error([], `YAML syntax error: ${e.message}`, 'correct the YAML syntax', src.position(e.pos[0])));
+  if (errors.length === 0) {
+    const parsed = environmentSchema.safeParse(doc.toJS({ maxAliasCount: 0 }));
+    if (parsed.success) {
+      const expected = path.basename(file, '.yaml');
+      if (parsed.data.name === expected) return parsed.data;
+      errors.push(src.error(['name'], `name ${JSON.stringify(parsed.data.name)} does not match the file name`, `set name: ${expected}`));
+    } else {
+      for (const issue of parsed.error.issues) {
+        const p = issue.path as (string | number)[];
+        if (issue.code === 'unrecognized_keys') {
+          for (const k of issue.keys) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
+        } else {
+          errors.push(src.error(p, issue.message, 'see charts/config/environment.ts for the expected shape'));
+        }
+      }
+    }
+  }
+  throw new ConfigError(sortErrors(errors));
+}
+
+/** Loads every charts/environments/*.yaml, sorted by name. */
+export function loadEnvironments(dir: string): Environment[] {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const envs: Environment[] = [];
+  const errors: SourceError[] = [];
+  for (const f of files) {
+    const rel = path.join(path.relative(process.cwd(), dir) || '.', f);
+    try {
+      envs.push(parseEnvironment(fs.readFileSync(path.join(dir, f), 'utf8'), rel));
+    } catch (e) {
+      if (e instanceof ConfigError) errors.push(...e.errors);
+      else throw e;
+    }
+  }
+  if (errors.length > 0) throw new ConfigError(errors);
+  return envs;
+}

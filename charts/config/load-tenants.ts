@@ -1,0 +1,298 @@
+/**
+ * Reads tenants.yaml: YAML problems, schema violations and semantic rules are all collected and
+ * reported together as `tenants.yaml:LINE:COL: field: message. Fix: hint`.
+ */
+import { isAlias, LineCounter, parseDocument, visit } from 'yaml';
+import { z } from 'zod';
+import { MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
+import { parseQuantity } from '../lib/quantity';
+import { ConfigError, type FieldPath, SourceMap, sortErrors, type SourceError } from './source-errors';
+import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
+import {
+  limitsSchema,
+  type PodSecurityLevel,
+  QUOTA_KEYS,
+  QUOTA_QUANTITY_KEYS,
+  type QuotaKey,
+  subjectSchema,
+  type Subject,
+  tenantSchema,
+  tenantsFileSchema,
+  type TenantsFile,
+} from './tenants-schema';
+
+/** A tenant with every default applied. */
+export interface Tenant {
+  readonly name: string;
+  readonly namespace: string;
+  readonly displayName?: string;
+  readonly description?: string;
+  /** Every RoleBinding subject: the developers group first, then the owners in file order. */
+  readonly subjects: readonly Subject[];
+  readonly quota: Readonly<Partial<Record<QuotaKey, string>>>;
+  readonly limits: {
+    readonly default: { readonly cpu: string; readonly memory: string };
+    readonly defaultRequest: { readonly cpu: string; readonly memory: string };
+    readonly max?: { readonly cpu?: string; readonly memory?: string };
+  };
+  /** Explicit Pod Security level, when the tenant sets one. */
+  readonly podSecurity?: PodSecurityLevel;
+  /** 1-based line of the tenant entry in tenants.yaml. */
+  readonly line: number;
+}
+
+export interface LoadOptions {
+  /** Name used in messages. @default 'tenants.yaml' */
+  readonly file?: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Parses and validates the text of tenants.yaml. Throws ConfigError listing every problem. */
+export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
+  const file = options.file ?? 'tenants.yaml';
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  const src = new SourceMap(file, doc, lines);
+  const errors: SourceError[] = [];
+
+  for (const e of doc.errors) errors.push(yamlError(src, text, e.code, e.message, e.pos[0]));
+  visit(doc, {
+    Alias(_, node) {
+      if (isAlias(node)) {
+        errors.push(
+          src.error([], `YAML alias *${node.source} is not allowed`, 'write the value out in full, so that every tenant reads on its own in a diff', src.position(node.range?.[0] ?? 0)),
+        );
+      }
+    },
+  });
+  if (errors.length > 0) throw new ConfigError(sortErrors(errors));
+
+  const data: unknown = doc.toJS({ maxAliasCount: 0 });
+  if (data === null || data === undefined) {
+    throw new ConfigError([src.error([], 'the file is empty', 'start it with `tenants:` followed by a list of tenants', { line: 1, col: 1 })]);
+  }
+  const parsed = tenantsFileSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) errors.push(...zodIssue(src, issue, data));
+  }
+  errors.push(...semanticErrors(src, data));
+  if (errors.length > 0 || !parsed.success) throw new ConfigError(sortErrors(errors));
+  return resolve(parsed.data, src);
+}
+
+function yamlError(src: SourceMap, text: string, code: string, message: string, offset: number): SourceError {
+  const at = src.position(offset);
+  switch (code) {
+    case 'DUPLICATE_KEY': {
+      const key = /^[^\s:]+/.exec(text.slice(offset))?.[0] ?? '';
+      return src.error([], `duplicate key ${JSON.stringify(key)} in the same mapping`, 'remove one of the two entries or merge them', at);
+    }
+    case 'TAB_AS_INDENT':
+      return src.error([], 'tab character used for indentation', 'indent with spaces only', at);
+    default:
+      return src.error([], `YAML syntax error: ${message.replace(/\s+/g, ' ').replace(/\.$/, '')}`, 'correct the YAML syntax at this position (check indentation, colons and quotes)', at);
+  }
+}
+
+/** Keys a strict object schema accepts at a path of the file, for "did you mean" hints. */
+function allowedKeys(path: FieldPath): string[] {
+  const tenantKeys = Object.keys(tenantSchema.shape);
+  if (path.length === 0) return Object.keys(tenantsFileSchema.shape);
+  if (path.length === 2) return tenantKeys;
+  const field = path[2];
+  if (field === 'quota') return [...QUOTA_KEYS];
+  if (field === 'owners') return Object.keys(subjectSchema.shape);
+  if (field === 'limits') return path.length === 3 ? Object.keys(limitsSchema.shape) : ['cpu', 'memory'];
+  return [];
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(data: unknown, path: FieldPath): unknown {
+  let v: unknown = data;
+  for (const seg of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined;
+  return v;
+}
+
+function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): SourceError[] {
+  const path = issue.path as (string | number)[];
+  const value = valueAt(data, path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) =>
+        src.error([...path, key], `unknown key ${JSON.stringify(key)}`, `remove it or use one of: ${allowedKeys(path).join(', ')}`, src.keyAt(path, key)),
+      );
+    case 'invalid_union':
+      return [src.error(path, `expected a Kubernetes quantity such as 500m, 2 or 16Gi, got ${typeName(value)}`, 'write a quantity: a number with an optional suffix (m, Ki, Mi, Gi, k, M, G)')];
+    case 'invalid_type':
+      if (value === undefined) {
+        return [src.error(path, `required key ${JSON.stringify(path[path.length - 1])} is missing`, `add ${String(path[path.length - 1])}: <${issue.expected}>`, src.valueAt(path.slice(0, -1)))];
+      }
+      return [src.error(path, `expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`}, got ${typeName(value)}`, `write a ${issue.expected === 'array' ? 'YAML list (- item)' : issue.expected === 'object' ? 'mapping (key: value)' : issue.expected} here`)];
+    case 'invalid_value':
+      return [src.error(path, `${JSON.stringify(value)} is not allowed`, `use one of: ${issue.values.map(String).join(', ')}`)];
+    case 'too_small':
+      return [src.error(path, issue.origin === 'number' ? `${String(value)} is below the minimum ${String(issue.minimum)}` : issue.origin === 'array' ? 'the list is empty' : 'the value is empty', issue.origin === 'number' ? `use ${String(issue.minimum)} or more` : 'remove the key or give it a value')];
+    case 'too_big':
+      return [src.error(path, `${issue.origin === 'string' ? 'text is longer than' : 'value is above'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`, 'shorten it')];
+    default:
+      return [src.error(path, issue.message, 'correct the value')];
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Cross-field rules, applied to whatever parts of the raw data have the right types. */
+function semanticErrors(src: SourceMap, data: unknown): SourceError[] {
+  const errors: SourceError[] = [];
+  if (!isRecord(data) || !Array.isArray(data.tenants)) return errors;
+  const firstSeen = new Map<string, number>();
+  data.tenants.forEach((raw, i) => {
+    if (!isRecord(raw)) return;
+    const at = (...p: (string | number)[]): FieldPath => ['tenants', i, ...p];
+    const name = raw.name;
+    if (typeof name === 'string') {
+      if (!DNS_LABEL.test(name)) {
+        errors.push(src.error(at('name'), `${JSON.stringify(name)} is not a DNS-1123 label`, "use lower-case letters, digits and '-', starting and ending with a letter or digit"));
+      } else if (name.length > MAX_TENANT_NAME) {
+        errors.push(src.error(at('name'), `${JSON.stringify(name)} is ${name.length} characters; the namespace ${tenantNamespace(name)} would exceed 63`, `shorten the name to at most ${MAX_TENANT_NAME} characters`));
+      }
+      const first = firstSeen.get(name);
+      if (first !== undefined) {
+        errors.push(src.error(at('name'), `duplicate tenant name ${JSON.stringify(name)} (first declared at line ${src.valueAt(['tenants', first, 'name']).line})`, 'give each tenant a unique name, or merge the two entries'));
+      } else {
+        firstSeen.set(name, i);
+      }
+    }
+    if (Array.isArray(raw.owners) && typeof name === 'string') errors.push(...ownerErrors(src, raw.owners, name, at));
+    errors.push(...resourceErrors(src, raw, at));
+  });
+  return errors;
+}
+
+function ownerErrors(src: SourceMap, owners: unknown[], tenant: string, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const errors: SourceError[] = [];
+  const seen = new Set<string>([`Group/${tenantDevelopersGroup(tenant)}`]);
+  owners.forEach((o, j) => {
+    if (!isRecord(o) || typeof o.name !== 'string' || typeof o.kind !== 'string') return;
+    if (o.name.startsWith('system:')) {
+      errors.push(src.error(at('owners', j, 'name'), `${JSON.stringify(o.name)} is a Kubernetes system identity and would grant access far beyond the tenant's team`, 'name a group, user or service account of the tenant team'));
+    }
+    if (o.kind === 'ServiceAccount') {
+      if (o.namespace !== undefined && o.namespace !== tenantNamespace(tenant)) {
+        errors.push(src.error(at('owners', j, 'namespace'), `service account from namespace ${JSON.stringify(o.namespace)} would reach into ${tenantNamespace(tenant)}`, `use a service account of ${tenantNamespace(tenant)} (omit namespace)`));
+      }
+    } else if (o.namespace !== undefined) {
+      errors.push(src.error(at('owners', j, 'namespace'), `namespace applies to ServiceAccount subjects only, not ${o.kind}`, 'remove namespace'));
+    }
+    const key = `${o.kind}/${o.name}`;
+    if (seen.has(key)) {
+      errors.push(src.error(at('owners', j), `${o.kind} ${JSON.stringify(o.name)} is already bound${o.name === tenantDevelopersGroup(tenant) ? ' (every tenant binds its developers group)' : ''}`, 'remove the duplicate entry'));
+    }
+    seen.add(key);
+  });
+  return errors;
+}
+
+/** Quantities parse, and limits are never below requests, after defaults are applied. */
+function resourceErrors(src: SourceMap, raw: Record<string, unknown>, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const errors: SourceError[] = [];
+  const quota = isRecord(raw.quota) ? raw.quota : {};
+  const limits = isRecord(raw.limits) ? raw.limits : {};
+  const bad = new Set<string>();
+  const check = (path: FieldPath, v: unknown) => {
+    if (typeof v !== 'string' && typeof v !== 'number') return;
+    const q = parseQuantity(v);
+    if (q === undefined) {
+      bad.add(path.join('.'));
+      errors.push(src.error(path, `${JSON.stringify(v)} is not a Kubernetes quantity`, 'write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi'));
+    } else if (q < 0) {
+      bad.add(path.join('.'));
+      errors.push(src.error(path, `${JSON.stringify(v)} is negative`, 'use 0 or more'));
+    }
+  };
+  for (const k of QUOTA_QUANTITY_KEYS) check(at('quota', k), quota[k]);
+  for (const group of ['default', 'defaultRequest', 'max'] as const) {
+    const g = limits[group];
+    if (isRecord(g)) for (const r of ['cpu', 'memory'] as const) check(at('limits', group, r), g[r]);
+  }
+
+  // Effective values: override, else default. A comparison names the overridden side.
+  type Side = { value: number; text: string; path: FieldPath; overridden: boolean; label: string };
+  const side = (path: FieldPath, override: unknown, fallback: string | number | undefined, label: string): Side | undefined => {
+    if (bad.has(path.join('.'))) return undefined;
+    const text = override ?? fallback;
+    if (typeof text !== 'string' && typeof text !== 'number') return undefined;
+    const value = parseQuantity(text);
+    return value === undefined ? undefined : { value, text: String(text), path, overridden: override !== undefined, label };
+  };
+  const atMost = (low: Side | undefined, high: Side | undefined) => {
+    if (!low || !high || low.value <= high.value || (!low.overridden && !high.overridden)) return;
+    const where = low.overridden ? low : high;
+    const other = where === low ? high : low;
+    errors.push(
+      src.error(
+        where.path,
+        `${low.label} ${low.text} exceeds ${high.label} ${high.text}${other.overridden ? '' : ' (platform default)'}`,
+        where === low ? `lower ${low.label} to at most ${high.text}, or raise ${high.label}` : `raise ${high.label} to at least ${low.text}, or lower ${low.label}`,
+      ),
+    );
+  };
+  const g = (name: string): Record<string, unknown> => (isRecord(limits[name]) ? (limits[name] as Record<string, unknown>) : {});
+  for (const r of ['cpu', 'memory'] as const) {
+    const qReq = side(at('quota', `requests.${r}`), quota[`requests.${r}`], DEFAULT_QUOTA[`requests.${r}`], `quota requests.${r}`);
+    const qLim = side(at('quota', `limits.${r}`), quota[`limits.${r}`], DEFAULT_QUOTA[`limits.${r}`], `quota limits.${r}`);
+    const dReq = side(at('limits', 'defaultRequest', r), g('defaultRequest')[r], DEFAULT_LIMITS.defaultRequest[r], `limits.defaultRequest.${r}`);
+    const dLim = side(at('limits', 'default', r), g('default')[r], DEFAULT_LIMITS.default[r], `limits.default.${r}`);
+    const max = side(at('limits', 'max', r), g('max')[r], undefined, `limits.max.${r}`);
+    atMost(qReq, qLim);
+    atMost(dReq, dLim);
+    atMost(dReq, qReq);
+    atMost(dLim, qLim);
+    atMost(dLim, max);
+  }
+  return errors;
+}
+
+function str(v: string | number | undefined): string | undefined {
+  return v === undefined ? undefined : String(v);
+}
+
+function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
+  return file.tenants.map((t, i) => {
+    const quota: Partial<Record<QuotaKey, string>> = {};
+    for (const k of QUOTA_KEYS) {
+      const v = str(t.quota?.[k] ?? DEFAULT_QUOTA[k]);
+      if (v !== undefined) quota[k] = v;
+    }
+    const pick = (group: 'default' | 'defaultRequest', r: 'cpu' | 'memory') => String(t.limits?.[group]?.[r] ?? DEFAULT_LIMITS[group][r]);
+    const max = t.limits?.max ? { cpu: str(t.limits.max.cpu), memory: str(t.limits.max.memory) } : undefined;
+    const ns = tenantNamespace(t.name);
+    return {
+      name: t.name,
+      namespace: ns,
+      displayName: t.displayName,
+      description: t.description,
+      subjects: [
+        { kind: 'Group' as const, name: tenantDevelopersGroup(t.name) },
+        ...(t.owners ?? []).map((o) => (o.kind === 'ServiceAccount' ? { ...o, namespace: ns } : o)),
+      ],
+      quota,
+      limits: {
+        default: { cpu: pick('default', 'cpu'), memory: pick('default', 'memory') },
+        defaultRequest: { cpu: pick('defaultRequest', 'cpu'), memory: pick('defaultRequest', 'memory') },
+        ...(max ? { max } : {}),
+      },
+      podSecurity: t.podSecurity,
+      line: src.valueAt(['tenants', i]).line,
+    };
+  });
+}

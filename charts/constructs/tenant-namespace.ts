@@ -1,0 +1,69 @@
+import { Construct } from 'constructs';
+import { KubeNamespace } from '../../imports/k8s';
+import type { PodSecurityLevel } from '../config/tenants-schema';
+import { ANNOTATIONS, LABELS, TENANT_OBJECTS } from '../lib/constants';
+import { tenantLabels } from '../lib/labels';
+
+export interface TenantNamespaceProps {
+  /** Tenant name; the namespace is tenant-<name>. */
+  readonly tenant: string;
+  /** Namespace name. */
+  readonly namespace: string;
+  /**
+   * Pod Security Standard enforced in the namespace. `warn` and `audit` are always `restricted`,
+   * so workloads that would fail the stricter level are reported before it is enforced.
+   * @default 'baseline'
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Kubernetes minor version the Pod Security labels pin (e.g. "1.31"), so that a cluster
+   * upgrade does not silently change what is enforced.
+   */
+  readonly kubernetesVersion: string;
+  /** @default - no annotation */
+  readonly displayName?: string;
+  /** @default - no annotation */
+  readonly description?: string;
+}
+
+/**
+ * The tenant namespace: enrolled in the ambient mesh, routed through the tenant's own
+ * agentgateway waypoint, discoverable by agentgateway, and under Pod Security admission.
+ *
+ * Argo CD never prunes it and never deletes it with its Application: removing a tenant from
+ * tenants.yaml leaves the namespace and its data until an operator offboards it explicitly.
+ */
+export class TenantNamespace extends Construct {
+  public readonly resource: KubeNamespace;
+
+  constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
+    super(scope, id);
+    const level = props.podSecurity ?? 'baseline';
+    const version = `v${props.kubernetesVersion}`;
+    const annotations: Record<string, string> = {
+      [ANNOTATIONS.argocdSyncOptions]: 'Delete=false,Prune=confirm',
+    };
+    if (props.displayName) annotations[ANNOTATIONS.displayName] = props.displayName;
+    if (props.description) annotations[ANNOTATIONS.description] = props.description;
+    this.resource = new KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: props.namespace,
+        annotations,
+        labels: {
+          ...tenantLabels(props.tenant),
+          [LABELS.tenant]: 'true',
+          [LABELS.gatewayDiscovery]: 'true',
+          [LABELS.dataplaneMode]: 'ambient',
+          [LABELS.useWaypoint]: TENANT_OBJECTS.waypoint,
+          [LABELS.ingressUseWaypoint]: 'true',
+          [LABELS.psaEnforce]: level,
+          [LABELS.psaEnforceVersion]: version,
+          [LABELS.psaWarn]: 'restricted',
+          [LABELS.psaWarnVersion]: version,
+          [LABELS.psaAudit]: 'restricted',
+          [LABELS.psaAuditVersion]: version,
+        },
+      },
+    });
+  }
+}

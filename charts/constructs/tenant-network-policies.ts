@@ -1,0 +1,94 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule, type NetworkPolicyPeer } from '../../imports/k8s';
+import { KUBELET_PROBE_CIDR, LABELS, NON_PUBLIC_IPV4, NON_PUBLIC_IPV6, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
+import { tenantLabels } from '../lib/labels';
+
+export interface TenantNetworkPoliciesProps {
+  readonly tenant: string;
+  readonly namespace: string;
+  /**
+   * Namespaces whose pods may open connections to any pod of the tenant (gateway, agent
+   * controller, mesh control plane).
+   * @default agentgateway-system, kagent-system, istio-system
+   */
+  readonly ingressNamespaces?: readonly string[];
+  /**
+   * Namespaces the tenant's pods may open connections to on any port.
+   * @default agentgateway-system, kagent-system
+   */
+  readonly egressNamespaces?: readonly string[];
+  /** @default 'monitoring' */
+  readonly monitoringNamespace?: string;
+  /** @default 'otel' */
+  readonly otelNamespace?: string;
+}
+
+const nsPeer = (ns: string, pods?: Record<string, string>): NetworkPolicyPeer => ({
+  namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ns } },
+  ...(pods ? { podSelector: { matchLabels: pods } } : {}),
+});
+const port = (protocol: 'TCP' | 'UDP', n: number) => ({ protocol, port: IntOrString.fromNumber(n) });
+const tcp = (n: number) => port('TCP', n);
+
+/**
+ * NetworkPolicies of a tenant namespace: deny everything (the `Resource`), then one policy per
+ * allowance so that each reads on its own in a review. Nothing admits another tenant: every
+ * peer is either this namespace or a named platform namespace.
+ *
+ * Under Istio ambient, meshed traffic arrives as HBONE on TCP 15008 of the destination pod,
+ * from the source pod's address; the namespace allowances cover all ports and therefore HBONE,
+ * and the OTEL allowance names 15008 next to the OTLP ports.
+ */
+export class TenantNetworkPolicies extends Construct {
+  public readonly resource: KubeNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: TenantNetworkPoliciesProps) {
+    super(scope, id);
+    const { namespace } = props;
+    const labels = tenantLabels(props.tenant);
+    const ingressNs = props.ingressNamespaces ?? [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent, PLATFORM_NAMESPACES.istio];
+    const egressNs = props.egressNamespaces ?? [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent];
+    const policy = (cid: string, name: string, types: ('Ingress' | 'Egress')[], ingress?: NetworkPolicyIngressRule[], egress?: NetworkPolicyEgressRule[]) =>
+      new KubeNetworkPolicy(this, cid, {
+        metadata: { name, namespace, labels },
+        spec: { podSelector: {}, policyTypes: types, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) },
+      });
+
+    this.resource = policy('Resource', 'default-deny', ['Ingress', 'Egress']);
+
+    policy('SameNamespace', 'allow-same-namespace', ['Ingress', 'Egress'], [{ from: [{ podSelector: {} }] }], [{ to: [{ podSelector: {} }] }]);
+
+    policy('Dns', 'allow-dns', ['Egress'], undefined, [
+      {
+        to: [nsPeer(PLATFORM_NAMESPACES.kubeSystem, { 'k8s-app': 'kube-dns' })],
+        ports: [
+          port('UDP', PORTS.dns),
+          port('TCP', PORTS.dns),
+        ],
+      },
+    ]);
+
+    policy('PlatformIngress', 'allow-platform-ingress', ['Ingress'], [
+      { from: ingressNs.map((ns) => nsPeer(ns)) },
+      // Prometheus scrapes pod metrics on whatever port a workload exposes.
+      { from: [nsPeer(props.monitoringNamespace ?? PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
+    ]);
+
+    policy('PlatformEgress', 'allow-platform-egress', ['Egress'], undefined, [
+      { to: egressNs.map((ns) => nsPeer(ns)) },
+      { to: [nsPeer(props.otelNamespace ?? PLATFORM_NAMESPACES.otelCollector)], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
+      // The tenant's waypoint obtains its mesh certificate from istiod.
+      { to: [nsPeer(PLATFORM_NAMESPACES.istio, { app: 'istiod' })], ports: [tcp(PORTS.istiodXds)] },
+    ]);
+
+    // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
+    policy('Ambient', 'allow-kubelet-probes', ['Ingress'], [{ from: [{ ipBlock: { cidr: KUBELET_PROBE_CIDR } }] }]);
+
+    policy('ExternalHttps', 'allow-external-https', ['Egress'], undefined, [
+      {
+        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_PUBLIC_IPV4] } }, { ipBlock: { cidr: '::/0', except: [...NON_PUBLIC_IPV6] } }],
+        ports: [tcp(PORTS.https)],
+      },
+    ]);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Every directory name, label key and fixed object name the generators use. Nothing else in
+ * the code base spells these strings; change them here.
+ */
+
+/** Output directories, relative to the repository root. */
+export const DIRS = {
+  dist: 'dist',
+  argocd: 'argocd',
+  /** Under dist/<env>/. */
+  tenants: 'tenants',
+  /** Under dist/<env>/. */
+  platform: 'platform',
+  /** Under argocd/<env>/. */
+  bootstrap: 'bootstrap',
+  /** Under argocd/<env>/. */
+  projects: 'projects',
+  /** Under argocd/<env>/. */
+  applicationSets: 'applicationsets',
+  /** Per-environment configuration files (charts/environments/<env>.yaml). */
+  environments: 'charts/environments',
+  /** JSON Schema for tenants.yaml. */
+  tenantsSchema: 'charts/schemas/tenants.schema.json',
+} as const;
+
+/** The tenant registry, relative to the repository root. */
+export const TENANTS_FILE = 'tenants.yaml';
+
+const P = 'platform.agentic.io';
+
+/** Label and annotation keys. */
+export const LABELS = {
+  /** "true" on every tenant namespace (tenant-scheduling policy selects on it). */
+  tenant: `${P}/tenant`,
+  /** The tenant's name, on every object that belongs to a tenant. */
+  tenantName: `${P}/tenant-name`,
+  /** The platform component an object belongs to. */
+  component: `${P}/component`,
+  /** "true" where agentgateway discovers Gateways and routes. */
+  gatewayDiscovery: `${P}/gateway-discovery`,
+  /** Marks the ClusterRole tenants are bound to. */
+  role: `${P}/role`,
+  managedBy: 'app.kubernetes.io/managed-by',
+  partOf: 'app.kubernetes.io/part-of',
+  dataplaneMode: 'istio.io/dataplane-mode',
+  useWaypoint: 'istio.io/use-waypoint',
+  ingressUseWaypoint: 'istio.io/ingress-use-waypoint',
+  waypointFor: 'istio.io/waypoint-for',
+  namespaceName: 'kubernetes.io/metadata.name',
+  psaEnforce: 'pod-security.kubernetes.io/enforce',
+  psaEnforceVersion: 'pod-security.kubernetes.io/enforce-version',
+  psaWarn: 'pod-security.kubernetes.io/warn',
+  psaWarnVersion: 'pod-security.kubernetes.io/warn-version',
+  psaAudit: 'pod-security.kubernetes.io/audit',
+  psaAuditVersion: 'pod-security.kubernetes.io/audit-version',
+} as const;
+
+export const ANNOTATIONS = {
+  displayName: `${P}/display-name`,
+  description: `${P}/description`,
+  argocdSyncOptions: 'argocd.argoproj.io/sync-options',
+  argocdSyncWave: 'argocd.argoproj.io/sync-wave',
+} as const;
+
+/** Value of app.kubernetes.io/managed-by on everything we emit. */
+export const MANAGED_BY = 'agentic-platform';
+
+/** Namespaces of platform components that tenants talk to or are reached from. */
+export const PLATFORM_NAMESPACES = {
+  agentgateway: 'agentgateway-system',
+  kagent: 'kagent-system',
+  istio: 'istio-system',
+  monitoring: 'monitoring',
+  otelCollector: 'otel',
+  kubeSystem: 'kube-system',
+} as const;
+
+/** Fixed object names inside every tenant namespace. */
+export const TENANT_OBJECTS = {
+  waypoint: 'agentgateway-waypoint',
+  waypointClass: 'agentgateway-waypoint',
+  resourceQuota: 'tenant-quota',
+  limitRange: 'default-limits',
+  roleBinding: 'tenant-agent-developer-binding',
+  authorizationPolicy: 'tenant-isolation',
+  waypointAuthorizationPolicy: 'waypoint-isolation',
+} as const;
+
+/** The platform ClusterRole every tenant's developers are bound to, in their namespace only. */
+export const TENANT_CLUSTER_ROLE = 'tenant-agent-developer';
+
+/** The Prometheus pods that scrape tenant metrics (kube-prometheus-stack's label). */
+export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
+
+/** Port numbers the isolation layers name. */
+export const PORTS = {
+  dns: 53,
+  hbone: 15008,
+  istiodXds: 15012,
+  otlpGrpc: 4317,
+  otlpHttp: 4318,
+  https: 443,
+} as const;
+
+/** Source address of kubelet probes once istio-cni has rewritten them (ambient mode). */
+export const KUBELET_PROBE_CIDR = '169.254.7.127/32';
+
+/** Ranges never reachable through the external-HTTPS allowance (private, link-local incl. IMDS, CGNAT). */
+export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
+export const NON_PUBLIC_IPV6 = ['fc00::/7', 'fe80::/10'];
+
+/** Namespace of a tenant. */
+export function tenantNamespace(tenant: string): string {
+  return `tenant-${tenant}`;
+}
+
+/** The group whose members develop agents in a tenant's namespace (a Keycloak/IdP group). */
+export function tenantDevelopersGroup(tenant: string): string {
+  return `tenant-${tenant}-developers`;
+}
+
+/** Argo CD objects per tenant. */
+export const ARGO_NAMES = {
+  /** AppProject for the tenant's own workloads. */
+  tenantProject: (tenant: string) => `tenant-${tenant}`,
+  /** AppProject for the platform-owned isolation layers in the tenant's namespace. */
+  guardrailsProject: (tenant: string) => `guardrails-${tenant}`,
+  /** Shared AppProject that may create tenant namespaces and nothing else. */
+  namespacesProject: 'tenant-namespaces',
+  platformProject: 'platform',
+  bootstrapProject: 'bootstrap',
+  rootApplication: 'root',
+} as const;
+
+/** Longest tenant name: `tenant-<name>` must be a DNS label (63 characters). */
+export const MAX_TENANT_NAME = 63 - 'tenant-'.length;

@@ -1,0 +1,54 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { Environment } from './config/environment';
+import type { Tenant } from './config/load-tenants';
+import { TenantAuthorizationPolicy } from './constructs/tenant-authorization-policy';
+import { TenantLimitRange } from './constructs/tenant-limit-range';
+import { TenantNamespace } from './constructs/tenant-namespace';
+import { TenantNetworkPolicies } from './constructs/tenant-network-policies';
+import { TenantResourceQuota } from './constructs/tenant-resource-quota';
+import { TenantRoleBinding } from './constructs/tenant-role-binding';
+import { TenantWaypoint } from './constructs/tenant-waypoint';
+import { PLATFORM_NAMESPACES } from './lib/constants';
+
+export interface TenantChartProps {
+  readonly tenant: Tenant;
+  readonly environment: Environment;
+}
+
+/** Namespaces whose mesh identities may reach a tenant's pods directly (ztunnel layer). */
+export const TENANT_L4_ALLOWED = [
+  PLATFORM_NAMESPACES.agentgateway,
+  PLATFORM_NAMESPACES.kagent,
+  PLATFORM_NAMESPACES.istio,
+  PLATFORM_NAMESPACES.monitoring,
+] as const;
+
+/** Namespaces whose mesh identities may call a tenant's services through its waypoint. */
+export const TENANT_WAYPOINT_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent] as const;
+
+/**
+ * Everything the platform owns in one tenant's namespace: the five isolation layers
+ * (namespace with quota and limits, RBAC, NetworkPolicy, Istio AuthorizationPolicy, the
+ * tenant waypoint with its own authorization).
+ */
+export class TenantChart extends Chart {
+  constructor(scope: Construct, id: string, props: TenantChartProps) {
+    super(scope, id);
+    const { tenant, environment } = props;
+    const base = { tenant: tenant.name, namespace: tenant.namespace };
+    new TenantNamespace(this, 'Namespace', {
+      ...base,
+      podSecurity: tenant.podSecurity ?? environment.podSecurity.enforce,
+      kubernetesVersion: environment.kubernetesVersion,
+      displayName: tenant.displayName,
+      description: tenant.description,
+    });
+    new TenantResourceQuota(this, 'Quota', { ...base, hard: tenant.quota as Record<string, string> });
+    new TenantLimitRange(this, 'Limits', { ...base, ...tenant.limits });
+    new TenantRoleBinding(this, 'Developers', { ...base, subjects: tenant.subjects });
+    new TenantNetworkPolicies(this, 'Network', base);
+    new TenantAuthorizationPolicy(this, 'Mesh', { ...base, allowedNamespaces: TENANT_L4_ALLOWED, trustDomain: environment.cluster.trustDomain });
+    new TenantWaypoint(this, 'Waypoint', { ...base, allowedNamespaces: TENANT_WAYPOINT_ALLOWED, trustDomain: environment.cluster.trustDomain });
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Regenerates imports/ from local copies of the upstream API definitions, so that machines
+ * without internet access can run it.
+ *
+ *   npm run import [-- --crds <dir>]
+ *
+ * The list of imports is the `imports:` list of cdk8s.yaml. Each `name:=<url>` entry is resolved
+ * to the file with the same base name under the CRD directory (default ../shared/crds, or
+ * $CRDS_DIR, or --crds). `k8s@<version>` is generated from the OpenAPI document shipped in the
+ * k8s.io/kubernetes Go module of that version, fetched through the Go module proxy.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.join(ROOT, 'imports');
+
+interface ImportEntry {
+  readonly module: string;
+  readonly source: string;
+}
+
+function parseArgs(argv: string[]): { crds: string } {
+  let crds = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--crds' && argv[i + 1]) crds = path.resolve(argv[++i]);
+    else if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log('usage: npm run import [-- --crds <dir>]  (default ../shared/crds or $CRDS_DIR)');
+      process.exit(0);
+    } else {
+      console.error(`import: unknown argument ${argv[i]}; usage: npm run import [-- --crds <dir>]`);
+      process.exit(2);
+    }
+  }
+  return { crds };
+}
+
+export function readImports(file = path.join(ROOT, 'cdk8s.yaml')): ImportEntry[] {
+  const config = parse(fs.readFileSync(file, 'utf8')) as { imports?: string[] };
+  return (config.imports ?? []).map((spec) => {
+    const i = spec.indexOf(':=');
+    return i < 0 ? { module: spec.split('@')[0], source: spec } : { module: spec.slice(0, i), source: spec.slice(i + 2) };
+  });
+}
+
+function findLocal(dir: string, base: string): string | undefined {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findLocal(p, base);
+      if (found) return found;
+    } else if (entry.name === base) {
+      return p;
+    }
+  }
+  return undefined;
+}
+
+/** Path of swagger.json inside the k8s.io/kubernetes module of the given version. */
+export function kubernetesOpenApi(version: string): string {
+  const out = execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`], {
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+    cwd: ROOT,
+  });
+  const dir = (JSON.parse(out) as { Dir: string }).Dir;
+  return path.join(dir, 'api', 'openapi-spec', 'swagger.json');
+}
+
+// cdk8s-cli's package export map hides lib/, so its importer modules are loaded by file path.
+const CLI_LIB = path.join(ROOT, 'node_modules', 'cdk8s-cli', 'lib');
+
+interface ImportSpec {
+  readonly source: string;
+  readonly moduleNamePrefix?: string;
+}
+type Dispatch = (specs: ImportSpec[], argv: object, options: object) => Promise<void>;
+
+async function runImport(spec: ImportSpec): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { importDispatch } = require(path.join(CLI_LIB, 'import', 'dispatch.js')) as { importDispatch: Dispatch };
+  await importDispatch([spec], {}, { targetLanguage: 'typescript', outdir: OUT, save: false });
+}
+
+async function importKubernetes(version: string): Promise<void> {
+  const swagger = kubernetesOpenApi(version);
+  // The k8s importer always downloads its schema; hand it the definitions of the local document.
+  const { definitions } = JSON.parse(fs.readFileSync(swagger, 'utf8')) as { definitions: Record<string, object> };
+  // As in cdk8s's published schemas: int-or-string and quantities are unions of string and
+  // number, which the importer turns into IntOrString and Quantity classes.
+  for (const name of ['io.k8s.apimachinery.pkg.util.intstr.IntOrString', 'io.k8s.apimachinery.pkg.api.resource.Quantity']) {
+    const description = (definitions[name] as { description?: string }).description;
+    definitions[name] = { description, oneOf: [{ type: 'string' }, { type: 'number' }] };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const util = require(path.join(CLI_LIB, 'util.js')) as { download: (url: string) => Promise<string> };
+  const original = util.download;
+  util.download = async () => JSON.stringify({ definitions });
+  try {
+    await runImport({ source: `k8s@${version}` });
+  } finally {
+    util.download = original;
+  }
+}
+
+async function main(): Promise<void> {
+  const { crds } = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(crds)) {
+    console.error(`import: CRD directory ${crds} does not exist; pass --crds <dir> or set CRDS_DIR`);
+    process.exit(1);
+  }
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
+  for (const entry of readImports()) {
+    if (entry.source.startsWith('k8s@')) {
+      const version = entry.source.slice(4);
+      console.log(`k8s ${version} <- k8s.io/kubernetes@v${version} api/openapi-spec/swagger.json`);
+      await importKubernetes(version);
+      continue;
+    }
+    const base = path.basename(new URL(entry.source).pathname);
+    const local = findLocal(crds, base);
+    if (!local) {
+      console.error(`import: no local copy of ${base} (for ${entry.module}) under ${crds}`);
+      process.exit(1);
+    }
+    console.log(`${entry.module} <- ${path.relative(path.dirname(crds), local)}`);
+    await runImport({ source: local, moduleNamePrefix: entry.module });
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`import: ${err instanceof Error ? (process.env.DEBUG ? err.stack : err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
