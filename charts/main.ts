@@ -96,18 +96,30 @@ export function run(argv: readonly string[]): number {
   return 0;
 }
 
-if (require.main === module) {
+/** Runs the CLI and returns the exit code; user errors print one line each, never a stack trace. */
+export function main(argv: readonly string[]): number {
   try {
-    process.exitCode = run(process.argv.slice(2));
+    return run(argv);
   } catch (e) {
     if (e instanceof ConfigError) {
       for (const err of e.message.split('\n')) console.error(err);
       console.error(`synth: ${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; dist/ and argocd/ were not changed`);
-    } else if (e instanceof UsageError) {
-      console.error(`synth: ${e.message}\n${USAGE}`);
-    } else {
-      console.error(`synth: ${e instanceof Error ? e.message : String(e)}`);
+      return 1;
     }
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    if (e instanceof UsageError) {
+      console.error(`synth: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      console.error(`synth: ${(e as Error).message.replace(/^ENOENT: /, '')}; run from the repository root or pass --root`);
+      return 1;
+    }
+    console.error(`synth: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
   }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
 }

@@ -237,11 +237,10 @@ function resourceErrors(src: SourceMap, raw: Record<string, unknown>, at: (...p:
   const atMost = (low: Side | undefined, high: Side | undefined) => {
     if (!low || !high || low.value <= high.value || (!low.overridden && !high.overridden)) return;
     const where = low.overridden ? low : high;
-    const other = where === low ? high : low;
     errors.push(
       src.error(
         where.path,
-        `${low.label} ${low.text} exceeds ${high.label} ${high.text}${other.overridden ? '' : ' (platform default)'}`,
+        `${low.label} ${low.text}${low.overridden ? '' : ' (platform default)'} exceeds ${high.label} ${high.text}${high.overridden ? '' : ' (platform default)'}`,
         where === low ? `lower ${low.label} to at most ${high.text}, or raise ${high.label}` : `raise ${high.label} to at least ${low.text}, or lower ${low.label}`,
       ),
     );

@@ -16,13 +16,13 @@ CI fails when this folder differs from a fresh \`npm run synth\`.
 `;
 }
 
-export function envReadme(env: Environment, tenantCount: number): string {
+export function envReadme(env: Environment): string {
   return `# dist/${env.name}/\n\n${NOTE}
 Environment \`${env.name}\` (Kubernetes ${env.kubernetesVersion}), synced by Argo CD from
 \`${env.argocd.repoURL}\` at \`${env.argocd.targetRevision}\`.
 
 - \`${DIRS.platform}/<component>/\`: platform components, Argo CD project \`${ARGO_NAMES.platformProject}\`.
-- \`${DIRS.tenants}/<tenant>/\`: the isolation layers of each of the ${tenantCount} tenants.
+- \`${DIRS.tenants}/<tenant>/\`: the isolation layers of each tenant.
 `;
 }
 

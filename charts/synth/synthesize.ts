@@ -61,7 +61,7 @@ export function synthesize(input: SynthInput): Map<string, string> {
   for (const env of input.environments) {
     const envDir = `${DIRS.dist}/${env.name}`;
     const tenants = input.tenants;
-    out.add(`${envDir}/README.md`, readme.envReadme(env, tenants.length));
+    out.add(`${envDir}/README.md`, readme.envReadme(env));
     out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env));
     out.add(`${envDir}/${DIRS.platform}/tenancy/README.md`, readme.tenancyReadme());
     addObjects(out, `${envDir}/${DIRS.platform}/tenancy`, chartObjects((app) => new TenancyChart(app, 'tenancy')));

@@ -1,0 +1,176 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { ConfigError } from '../../charts/config/source-errors';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The formatted error lines for a tenants.yaml text (fails when it loads). */
+function errorsOf(text: string): string[] {
+  try {
+    loadTenants(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split('\n');
+    throw e;
+  }
+  throw new Error('expected the file to be rejected');
+}
+
+describe('loadTenants', () => {
+  it('loads the example registry with platform defaults applied', () => {
+    const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));
+    expect(tenants.map((t) => t.name)).toEqual(['alpha', 'beta', 'research']);
+    const alpha = tenants[0];
+    expect(alpha.namespace).toBe('tenant-alpha');
+    expect(alpha.quota).toEqual({
+      'requests.cpu': '8',
+      'requests.memory': '16Gi',
+      'limits.cpu': '16',
+      'limits.memory': '32Gi',
+      pods: '20',
+      services: '10',
+      secrets: '20',
+      configmaps: '20',
+      'services.nodeports': '0',
+      'services.loadbalancers': '0',
+    });
+    expect(alpha.limits).toEqual({ default: { cpu: '200m', memory: '256Mi' }, defaultRequest: { cpu: '50m', memory: '64Mi' } });
+    expect(alpha.subjects).toEqual([{ kind: 'Group', name: 'tenant-alpha-developers' }]);
+  });
+
+  it('applies overrides key by key and keeps the other defaults', () => {
+    const [t] = loadTenants('tenants:\n  - name: big\n    quota:\n      pods: 50\n      limits.cpu: 20\n    limits:\n      default: {memory: 1Gi}\n');
+    expect(t.quota.pods).toBe('50');
+    expect(t.quota['limits.cpu']).toBe('20');
+    expect(t.quota['requests.cpu']).toBe('8');
+    expect(t.limits.default).toEqual({ cpu: '200m', memory: '1Gi' });
+  });
+
+  it('places service-account owners in the tenant namespace', () => {
+    const [t] = loadTenants('tenants:\n  - name: a\n    owners:\n      - {kind: ServiceAccount, name: ci}\n');
+    expect(t.subjects[1]).toEqual({ kind: 'ServiceAccount', name: 'ci', namespace: 'tenant-a' });
+  });
+
+  it('records the line of each tenant', () => {
+    const t = loadTenants('tenants:\n  - name: a\n\n  - name: b\n');
+    expect(t.map((x) => x.line)).toEqual([2, 4]);
+  });
+});
+
+describe('loadTenants errors (one class of bad input per test, exact messages)', () => {
+  it('duplicate tenant name', () => {
+    expect(errorsOf('tenants:\n  - name: a\n  - name: a\n')).toEqual([
+      'tenants.yaml:3:11: tenants[1].name: duplicate tenant name "a" (first declared at line 2). Fix: give each tenant a unique name, or merge the two entries',
+    ]);
+  });
+
+  it('name that is not a DNS label', () => {
+    expect(errorsOf('tenants:\n  - name: Team_A\n')).toEqual([
+      `tenants.yaml:2:11: tenants[0].name: "Team_A" is not a DNS-1123 label. Fix: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    ]);
+  });
+
+  it('name too long for tenant-<name>', () => {
+    const name = 'a'.repeat(57);
+    expect(errorsOf(`tenants:\n  - name: ${name}\n`)).toEqual([
+      `tenants.yaml:2:11: tenants[0].name: "${name}" is 57 characters; the namespace tenant-${name} would exceed 63. Fix: shorten the name to at most 56 characters`,
+    ]);
+    expect(() => loadTenants(`tenants:\n  - name: ${'a'.repeat(56)}\n`)).not.toThrow();
+  });
+
+  it('unknown key', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quotas: {}\n')).toEqual([
+      'tenants.yaml:3:5: tenants[0].quotas: unknown key "quotas". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, podSecurity',
+    ]);
+    expect(errorsOf('tenants:\n  - name: a\n    quota:\n      cpu: 2\n')).toEqual([
+      'tenants.yaml:4:7: tenants[0].quota.cpu: unknown key "cpu". Fix: remove it or use one of: requests.cpu, requests.memory, limits.cpu, limits.memory, requests.storage, persistentvolumeclaims, pods, services, secrets, configmaps, services.nodeports, services.loadbalancers',
+    ]);
+  });
+
+  it('wrong type', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    owners: alice\n')).toEqual([
+      'tenants.yaml:3:13: tenants[0].owners: expected a list, got string "alice". Fix: write a YAML list (- item) here',
+    ]);
+    expect(errorsOf('tenants:\n  - name: 7\n')).toEqual(['tenants.yaml:2:11: tenants[0].name: expected a string, got number 7. Fix: write a string here']);
+  });
+
+  it('missing required key', () => {
+    expect(errorsOf('tenants:\n  - displayName: A\n')).toEqual([
+      'tenants.yaml:2:5: tenants[0].name: required key "name" is missing. Fix: add name: <string>',
+    ]);
+  });
+
+  it('bad quantity', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quota:\n      requests.memory: 16GB\n')).toEqual([
+      'tenants.yaml:4:24: tenants[0].quota["requests.memory"]: "16GB" is not a Kubernetes quantity. Fix: write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi',
+    ]);
+    expect(errorsOf('tenants:\n  - name: a\n    quota:\n      requests.cpu: true\n')).toEqual([
+      'tenants.yaml:4:21: tenants[0].quota["requests.cpu"]: expected a Kubernetes quantity such as 500m, 2 or 16Gi, got boolean true. Fix: write a quantity: a number with an optional suffix (m, Ki, Mi, Gi, k, M, G)',
+    ]);
+  });
+
+  it('negative counts', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quota:\n      pods: -1\n')).toEqual(['tenants.yaml:4:13: tenants[0].quota.pods: -1 is below the minimum 0. Fix: use 0 or more']);
+  });
+
+  it('limits below requests, naming the overridden side and the platform default', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quota:\n      requests.cpu: 20\n')).toEqual([
+      'tenants.yaml:4:21: tenants[0].quota["requests.cpu"]: quota requests.cpu 20 exceeds quota limits.cpu 16 (platform default). Fix: lower quota requests.cpu to at most 16, or raise quota limits.cpu',
+    ]);
+    expect(errorsOf('tenants:\n  - name: a\n    limits:\n      default: {cpu: 10m}\n')).toEqual([
+      'tenants.yaml:4:22: tenants[0].limits.default.cpu: limits.defaultRequest.cpu 50m (platform default) exceeds limits.default.cpu 10m. Fix: raise limits.default.cpu to at least 50m, or lower limits.defaultRequest.cpu',
+    ]);
+    expect(errorsOf('tenants:\n  - name: a\n    limits:\n      max: {memory: 128Mi}\n')).toEqual([
+      'tenants.yaml:4:21: tenants[0].limits.max.memory: limits.default.memory 256Mi (platform default) exceeds limits.max.memory 128Mi. Fix: raise limits.max.memory to at least 256Mi, or lower limits.default.memory',
+    ]);
+  });
+
+  it('owners that would widen access beyond the tenant', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    owners:\n      - {kind: Group, name: "system:authenticated"}\n      - {kind: ServiceAccount, name: x, namespace: tenant-b}\n      - {kind: Group, name: tenant-a-developers}\n')).toEqual([
+      `tenants.yaml:4:29: tenants[0].owners[0].name: "system:authenticated" is a Kubernetes system identity and would grant access far beyond the tenant's team. Fix: name a group, user or service account of the tenant team`,
+      'tenants.yaml:5:52: tenants[0].owners[1].namespace: service account from namespace "tenant-b" would reach into tenant-a. Fix: use a service account of tenant-a (omit namespace)',
+      'tenants.yaml:6:9: tenants[0].owners[2]: Group "tenant-a-developers" is already bound (every tenant binds its developers group). Fix: remove the duplicate entry',
+    ]);
+  });
+
+  it('YAML syntax error', () => {
+    expect(errorsOf('tenants:\n  - name: [a\n')).toEqual([
+      'tenants.yaml:3:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]. Fix: correct the YAML syntax at this position (check indentation, colons and quotes)',
+    ]);
+  });
+
+  it('duplicate key', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    name: b\n')).toEqual(['tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them']);
+  });
+
+  it('tab indentation', () => {
+    expect(errorsOf('tenants:\n\t- name: a\n')[0]).toBe('tenants.yaml:2:1: tab character used for indentation. Fix: indent with spaces only');
+  });
+
+  it('aliases (no billion laughs, every tenant readable on its own)', () => {
+    expect(errorsOf('q: &q {pods: 1}\ntenants:\n  - name: a\n    quota: *q\n')).toEqual([
+      'tenants.yaml:4:12: YAML alias *q is not allowed. Fix: write the value out in full, so that every tenant reads on its own in a diff',
+    ]);
+  });
+
+  it('empty file', () => {
+    expect(errorsOf('')).toEqual(['tenants.yaml:1:1: the file is empty. Fix: start it with `tenants:` followed by a list of tenants']);
+  });
+
+  it('reports every error of the file in one run, in file order', () => {
+    const lines = errorsOf('tenants:\n  - name: B\n    colour: red\n  - name: c\n    quota: {pods: x}\n  - name: c\n');
+    expect(lines.map((l) => l.split(': ')[0])).toEqual(['tenants.yaml:2:11', 'tenants.yaml:3:5', 'tenants.yaml:5:19', 'tenants.yaml:6:11']);
+  });
+
+  it('uses the given file name in every message', () => {
+    try {
+      loadTenants('tenants:\n  - name: A\n', { file: 'registry/teams.yaml' });
+    } catch (e) {
+      expect((e as ConfigError).errors[0].file).toBe('registry/teams.yaml');
+      expect((e as Error).message.startsWith('registry/teams.yaml:2:11: ')).toBe(true);
+      return;
+    }
+    throw new Error('expected an error');
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * Shared test helpers: build constructs inside a throw-away chart and read back the manifests,
+ * plus a sample Environment and Tenant.
+ */
+import { App, Chart } from 'cdk8s';
+import type { Environment } from '../charts/config/environment';
+import type { Tenant } from '../charts/config/load-tenants';
+import { tenantDevelopersGroup, tenantNamespace } from '../charts/lib/constants';
+
+/** A synthesized Kubernetes object, as Chart.toJson() returns it. */
+export type K8sObject = Record<string, any>;
+
+/** Builds constructs inside `new Chart(new App(), 'test')` and returns the chart's manifests. */
+export function synth(build: (chart: Chart) => void): K8sObject[] {
+  const chart = new Chart(new App({ outdir: '.' }), 'test');
+  build(chart);
+  return chart.toJson() as K8sObject[];
+}
+
+/** Like synth(), for a chart class built on its own App. */
+export function synthChart(build: (app: App) => Chart): K8sObject[] {
+  return build(new App({ outdir: '.' })).toJson() as K8sObject[];
+}
+
+/** Objects of one kind. */
+export function ofKind(objects: readonly K8sObject[], kind: string): K8sObject[] {
+  return objects.filter((o) => o.kind === kind);
+}
+
+/** The only object of a kind; fails when there are zero or several. */
+export function only(objects: readonly K8sObject[], kind: string): K8sObject {
+  const found = ofKind(objects, kind);
+  if (found.length !== 1) throw new Error(`expected exactly one ${kind}, found ${found.length}`);
+  return found[0];
+}
+
+/** Every value found under `key` anywhere inside `value` (depth first). */
+export function collect(value: unknown, key: string): unknown[] {
+  const out: unknown[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === key) out.push(x);
+        walk(x);
+      }
+    }
+  };
+  walk(value);
+  return out;
+}
+
+/** Every object key used anywhere inside `value`. */
+export function allKeys(value: unknown): Set<string> {
+  const keys = new Set<string>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        keys.add(k);
+        walk(x);
+      }
+    }
+  };
+  walk(value);
+  return keys;
+}
+
+/** A sample environment whose values differ from the shipped dev/prod files. */
+export function sampleEnvironment(overrides: Partial<Environment> = {}): Environment {
+  return {
+    name: 'test',
+    kubernetesVersion: '1.31',
+    cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
+    argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
+    podSecurity: { enforce: 'baseline' },
+    ...overrides,
+  };
+}
+
+/** A sample tenant with the platform defaults applied, as loadTenants() would return it. */
+export function sampleTenant(name = 'alpha', overrides: Partial<Tenant> = {}): Tenant {
+  const namespace = tenantNamespace(name);
+  return {
+    name,
+    namespace,
+    subjects: [{ kind: 'Group', name: tenantDevelopersGroup(name) }],
+    quota: {
+      'requests.cpu': '8',
+      'requests.memory': '16Gi',
+      'limits.cpu': '16',
+      'limits.memory': '32Gi',
+      pods: '20',
+      services: '10',
+      secrets: '20',
+      configmaps: '20',
+      'services.nodeports': '0',
+      'services.loadbalancers': '0',
+    },
+    limits: {
+      default: { cpu: '200m', memory: '256Mi' },
+      defaultRequest: { cpu: '50m', memory: '64Mi' },
+    },
+    line: 1,
+    ...overrides,
+  };
+}
