@@ -4,9 +4,9 @@
  * repository path and never touch the disk.
  *
  * Per tenant, three Applications with three scopes:
- *  - tenant-<name>-namespace (project tenant-namespaces): the Namespace only. That project may
- *    create Namespaces named tenant-* and nothing else.
- *  - tenant-<name>-guardrails (project guardrails-<name>): the isolation layers. That project
+ *  - namespace-<name> (project namespaces): the Namespace only. That project may create
+ *    Namespaces named tenant-* and nothing else.
+ *  - guardrails-<name> (project guardrails-<name>): the isolation layers. That project
  *    may deploy only those kinds, only into tenant-<name>.
  *  - the tenant's own workloads (project tenant-<name>): only namespace tenant-<name>, no
  *    cluster-scoped kinds and none of the platform-owned kinds.
@@ -169,18 +169,18 @@ export function applicationSets(env: Environment): ManifestObject[] {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, tenantsGlob),
       syncPolicy: NEVER_DELETE,
-      template: template('tenant-{{.path.basename}}-namespace', ARGO_NAMES.namespacesProject, '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, include: 'namespace-*.yaml' }, env),
+      template: template(ARGO_NAMES.namespaceApplication('{{.path.basename}}'), ARGO_NAMES.namespacesProject, '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, include: 'namespace-*.yaml' }, env),
     }),
     applicationSet('tenant-guardrails', env, {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, tenantsGlob),
       syncPolicy: NEVER_DELETE,
-      template: template('tenant-{{.path.basename}}-guardrails', 'guardrails-{{.path.basename}}', '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, exclude: 'namespace-*.yaml' }, env),
+      template: template(ARGO_NAMES.guardrailsApplication('{{.path.basename}}'), ARGO_NAMES.guardrailsProject('{{.path.basename}}'), '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, exclude: 'namespace-*.yaml' }, env),
     }),
   ];
 }
 
-/** Platform-wide projects: bootstrap, platform, tenant-namespaces. */
+/** Platform-wide projects: bootstrap, platform, namespaces. */
 export function sharedProjects(env: Environment): ManifestObject[] {
   const server = env.cluster.server;
   return [
@@ -225,7 +225,11 @@ export function rootApplication(env: Environment): ManifestObject {
 /** Every Argo CD object of one environment, keyed by repository path. */
 export function generateArgoCd(env: Environment, tenants: readonly Tenant[]): Map<string, ManifestObject> {
   const out = new Map<string, ManifestObject>();
-  const put = (dir: string, o: ManifestObject) => out.set([DIRS.argocd, env.name, dir, objectFileName(o)].join('/'), o);
+  const put = (dir: string, o: ManifestObject) => {
+    const path = [DIRS.argocd, env.name, dir, objectFileName(o)].join('/');
+    if (out.has(path)) throw new Error(`synth: two Argo CD objects map to ${path}; rename one of them`);
+    out.set(path, o);
+  };
   put(DIRS.bootstrap, sharedProjects(env)[0]);
   put(DIRS.bootstrap, rootApplication(env));
   for (const p of sharedProjects(env).slice(1)) put(DIRS.projects, p);

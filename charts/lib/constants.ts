@@ -125,8 +125,15 @@ export const ARGO_NAMES = {
   tenantProject: (tenant: string) => `tenant-${tenant}`,
   /** AppProject for the platform-owned isolation layers in the tenant's namespace. */
   guardrailsProject: (tenant: string) => `guardrails-${tenant}`,
-  /** Shared AppProject that may create tenant namespaces and nothing else. */
-  namespacesProject: 'tenant-namespaces',
+  /**
+   * Shared AppProject that may create tenant namespaces and nothing else. Shared names never
+   * start with tenant- or guardrails-, so no tenant name can collide with them.
+   */
+  namespacesProject: 'namespaces',
+  /** Application that creates a tenant's namespace. */
+  namespaceApplication: (tenant: string) => `namespace-${tenant}`,
+  /** Application that syncs a tenant's isolation layers. */
+  guardrailsApplication: (tenant: string) => `guardrails-${tenant}`,
   platformProject: 'platform',
   bootstrapProject: 'bootstrap',
   rootApplication: 'root',

@@ -33,8 +33,8 @@ owns in namespace \`tenant-<name>\`, and is synced by two Applications:
 
 | Application | Project | Files | May deploy |
 |---|---|---|---|
-| \`tenant-<name>-namespace\` | \`${ARGO_NAMES.namespacesProject}\` | \`namespace-*.yaml\` | Namespaces named \`tenant-*\` only |
-| \`tenant-<name>-guardrails\` | \`guardrails-<name>\` | every other file | the isolation kinds, into \`tenant-<name>\` only |
+| \`namespace-<name>\` | \`${ARGO_NAMES.namespacesProject}\` | \`namespace-*.yaml\` | Namespaces named \`tenant-*\` only |
+| \`guardrails-<name>\` | \`guardrails-<name>\` | every other file | the isolation kinds, into \`tenant-<name>\` only |
 
 Namespaces carry \`argocd.argoproj.io/sync-options: Delete=false,Prune=confirm\`, and the
 ApplicationSets never delete Applications: removing a tenant from \`tenants.yaml\` deletes nothing
@@ -84,5 +84,15 @@ Argo CD objects per environment (${envs.map((e) => `\`${e.name}/\``).join(', ')}
   \`kubectl apply -n argocd -f argocd/<env>/${DIRS.bootstrap}/\`; from then on \`${ARGO_NAMES.rootApplication}\` keeps all of \`argocd/<env>/\` in sync.
 - \`<env>/${DIRS.projects}/\`: AppProjects: \`${ARGO_NAMES.platformProject}\`, \`${ARGO_NAMES.namespacesProject}\`, and per tenant \`tenant-<name>\` and \`guardrails-<name>\`.
 - \`<env>/${DIRS.applicationSets}/\`: ApplicationSets (git directory generators over \`dist/<env>/\`).
+`;
+}
+
+export function argocdEnvReadme(env: Environment): string {
+  return `# argocd/${env.name}/\n\n${NOTE}
+Argo CD objects of environment \`${env.name}\` (repository \`${env.argocd.repoURL}\`, revision \`${env.argocd.targetRevision}\`).
+
+- \`${DIRS.bootstrap}/\`: apply once with \`kubectl apply -n ${env.argocd.namespace} -f argocd/${env.name}/${DIRS.bootstrap}/\`.
+- \`${DIRS.projects}/\`: the AppProjects; per tenant \`appproject-tenant-<name>.yaml\` and \`appproject-guardrails-<name>.yaml\`.
+- \`${DIRS.applicationSets}/\`: one ApplicationSet per kind of Application.
 `;
 }

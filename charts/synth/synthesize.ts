@@ -71,6 +71,7 @@ export function synthesize(input: SynthInput): Map<string, string> {
       const files = addObjects(out, dir, tenantObjects(t, env));
       out.add(`${dir}/README.md`, readme.tenantReadme(env, t, files));
     }
+    out.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
     for (const [path, object] of generateArgoCd(env, tenants)) out.add(path, toYaml(object));
   }
   return out.files;
