@@ -59,7 +59,7 @@ function removedTenants(root: string, files: ReadonlyMap<string, string>): strin
   return [...dirs].sort();
 }
 
-export function run(argv: readonly string[]): number {
+export async function run(argv: readonly string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const options = parseArgs(argv);
   const root = path.resolve(options.root);
@@ -84,7 +84,7 @@ export function run(argv: readonly string[]): number {
   }
 
   const removed = removedTenants(root, files);
-  writeAtomically(root, files);
+  await writeAtomically(root, files);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(`synth: ${tenants.length} tenants, ${environments.length} environments (${environments.map((e) => e.name).join(', ')}), ${files.size} files in ${ms.toFixed(0)} ms`);
   if (removed.length > 0) {
@@ -97,9 +97,9 @@ export function run(argv: readonly string[]): number {
 }
 
 /** Runs the CLI and returns the exit code; user errors print one line each, never a stack trace. */
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   try {
-    return run(argv);
+    return await run(argv);
   } catch (e) {
     if (e instanceof ConfigError) {
       for (const err of e.message.split('\n')) console.error(err);
@@ -121,5 +121,7 @@ export function main(argv: readonly string[]): number {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

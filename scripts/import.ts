@@ -15,26 +15,33 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
-const OUT = path.join(ROOT, 'imports');
+let OUT = path.join(ROOT, 'imports');
 
 interface ImportEntry {
   readonly module: string;
   readonly source: string;
 }
 
-function parseArgs(argv: string[]): { crds: string } {
-  let crds = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
+const USAGE = 'usage: npm run import [-- [--crds <dir>] [--out <dir>]]  (CRDs: default ../shared/crds or $CRDS_DIR; output: imports/)';
+
+/** The CRD directory used when none is given. */
+export const DEFAULT_CRDS = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
+
+function parseArgs(argv: string[]): { crds: string; out: string } {
+  let crds = DEFAULT_CRDS;
+  let out = OUT;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--crds' && argv[i + 1]) crds = path.resolve(argv[++i]);
+    else if (argv[i] === '--out' && argv[i + 1]) out = path.resolve(argv[++i]);
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run import [-- --crds <dir>]  (default ../shared/crds or $CRDS_DIR)');
+      console.log(USAGE);
       process.exit(0);
     } else {
-      console.error(`import: unknown argument ${argv[i]}; usage: npm run import [-- --crds <dir>]`);
+      console.error(`import: unknown argument ${argv[i]}\n${USAGE}`);
       process.exit(2);
     }
   }
-  return { crds };
+  return { crds, out };
 }
 
 export function readImports(file = path.join(ROOT, 'cdk8s.yaml')): ImportEntry[] {
@@ -106,7 +113,8 @@ async function importKubernetes(version: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { crds } = parseArgs(process.argv.slice(2));
+  const { crds, out } = parseArgs(process.argv.slice(2));
+  OUT = out;
   if (!fs.existsSync(crds)) {
     console.error(`import: CRD directory ${crds} does not exist; pass --crds <dir> or set CRDS_DIR`);
     process.exit(1);

@@ -96,3 +96,13 @@ Argo CD objects of environment \`${env.name}\` (repository \`${env.argocd.repoUR
 - \`${DIRS.applicationSets}/\`: one ApplicationSet per kind of Application.
 `;
 }
+
+/** README of one folder under argocd/<env>/. */
+export function argocdFolderReadme(env: Environment, folder: string): string {
+  const what: Record<string, string> = {
+    [DIRS.bootstrap]: `The \`${ARGO_NAMES.bootstrapProject}\` AppProject and the \`${ARGO_NAMES.rootApplication}\` Application. Apply once with \`kubectl apply -n ${env.argocd.namespace} -f argocd/${env.name}/${DIRS.bootstrap}/\`; \`${ARGO_NAMES.rootApplication}\` then syncs all of \`argocd/${env.name}/\`, itself included.`,
+    [DIRS.projects]: `AppProjects: \`${ARGO_NAMES.platformProject}\` (never \`tenant-*\` namespaces), \`${ARGO_NAMES.namespacesProject}\` (creates Namespaces named \`tenant-*\`, nothing else), and per tenant \`tenant-<name>\` (its workloads) and \`guardrails-<name>\` (its isolation layers), each confined to namespace \`tenant-<name>\`.`,
+    [DIRS.applicationSets]: 'ApplicationSets with git directory generators over `dist/' + env.name + '/`: `platform`, `tenant-namespaces` and `tenant-guardrails`. They create and update Applications but never delete them.',
+  };
+  return `# argocd/${env.name}/${folder}/\n\n${NOTE}\n${what[folder]}\n`;
+}

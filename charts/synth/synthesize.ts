@@ -72,6 +72,9 @@ export function synthesize(input: SynthInput): Map<string, string> {
       out.add(`${dir}/README.md`, readme.tenantReadme(env, t, files));
     }
     out.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
+    for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets]) {
+      out.add(`${DIRS.argocd}/${env.name}/${folder}/README.md`, readme.argocdFolderReadme(env, folder));
+    }
     for (const [path, object] of generateArgoCd(env, tenants)) out.add(path, toYaml(object));
   }
   return out.files;

@@ -24,25 +24,55 @@ export function existingFiles(root: string, dirs: readonly string[]): string[] {
   return dirs.flatMap((d) => listFiles(path.join(root, d), d)).sort();
 }
 
+/** Files written at once: the disk is faster with several writes in flight than one by one. */
+const WRITE_CONCURRENCY = 32;
+
+/**
+ * Writes every file under `stage`. A file whose content equals the live copy under `root` is
+ * hard-linked instead of written: in the usual run almost nothing changed, and a link costs the
+ * disk far less than a new file.
+ */
+async function writeAll(root: string, stage: string, files: ReadonlyMap<string, string>): Promise<void> {
+  const dirs = new Set<string>();
+  for (const rel of files.keys()) dirs.add(path.dirname(path.join(stage, rel)));
+  for (const dir of [...dirs].sort()) fs.mkdirSync(dir, { recursive: true });
+  const entries = [...files];
+  let next = 0;
+  const worker = async () => {
+    while (next < entries.length) {
+      const [rel, content] = entries[next++];
+      const live = path.join(root, rel);
+      const target = path.join(stage, rel);
+      let same = false;
+      try {
+        same = (await fs.promises.readFile(live, 'utf8')) === content;
+      } catch {
+        same = false;
+      }
+      if (same) {
+        try {
+          await fs.promises.link(live, target);
+          continue;
+        } catch {
+          // a file system without hard links: write the copy
+        }
+      }
+      await fs.promises.writeFile(target, content);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, entries.length) }, worker));
+}
+
 /**
  * Writes the files into a temporary directory next to the targets, then swaps each top-level
  * directory in with a rename. A failure or a kill before the swap leaves the previous output
  * untouched; files of removed tenants disappear with the old directory.
  */
-export function writeAtomically(root: string, files: ReadonlyMap<string, string>): void {
+export async function writeAtomically(root: string, files: ReadonlyMap<string, string>): Promise<void> {
   const stage = fs.mkdtempSync(path.join(root, '.dist-stage-'));
   const old = fs.mkdtempSync(path.join(root, '.dist-old-'));
   try {
-    const made = new Set<string>();
-    for (const [rel, content] of files) {
-      const target = path.join(stage, rel);
-      const dir = path.dirname(target);
-      if (!made.has(dir)) {
-        fs.mkdirSync(dir, { recursive: true });
-        made.add(dir);
-      }
-      fs.writeFileSync(target, content);
-    }
+    await writeAll(root, stage, files);
     for (const d of topDirs(files)) {
       const live = path.join(root, d);
       if (fs.existsSync(live)) fs.renameSync(live, path.join(old, d));

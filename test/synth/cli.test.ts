@@ -44,22 +44,22 @@ describe('npm run synth', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('writes every environment and is byte-identical when run again', () => {
-    expect(main(['--root', root])).toBe(0);
+  it('writes every environment and is byte-identical when run again', async () => {
+    expect(await main(['--root', root])).toBe(0);
     const first = tree(root);
     expect(Object.keys(first).some((f) => f.startsWith('dist/dev/tenants/alpha/'))).toBe(true);
     expect(Object.keys(first).some((f) => f.startsWith('dist/prod/tenants/beta/'))).toBe(true);
     expect(Object.keys(first).some((f) => f.startsWith('argocd/prod/applicationsets/'))).toBe(true);
-    expect(main(['--root', root])).toBe(0);
+    expect(await main(['--root', root])).toBe(0);
     expect(tree(root)).toEqual(first);
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
 
-  it('adding a tenant adds only that tenant\'s files and changes none', () => {
-    main(['--root', root]);
+  it('adding a tenant adds only that tenant\'s files and changes none', async () => {
+    await main(['--root', root]);
     const before = tree(root);
     fs.writeFileSync(path.join(root, 'tenants.yaml'), `${TWO}  - name: gamma\n`);
-    expect(main(['--root', root])).toBe(0);
+    expect(await main(['--root', root])).toBe(0);
     const after = tree(root);
     const added = Object.keys(after).filter((f) => !(f in before));
     const changed = Object.keys(before).filter((f) => after[f] !== before[f]);
@@ -68,24 +68,24 @@ describe('npm run synth', () => {
     for (const f of added) expect(f).toMatch(/^(dist\/(dev|prod)\/tenants\/gamma\/|argocd\/(dev|prod)\/projects\/appproject-(tenant|guardrails)-gamma\.yaml$)/);
   });
 
-  it('removing a tenant deletes its files and warns that the cluster keeps its namespace', () => {
-    main(['--root', root]);
+  it('removing a tenant deletes its files and warns that the cluster keeps its namespace', async () => {
+    await main(['--root', root]);
     fs.writeFileSync(path.join(root, 'tenants.yaml'), 'tenants:\n  - name: alpha\n');
-    expect(main(['--root', root])).toBe(0);
+    expect(await main(['--root', root])).toBe(0);
     const files = Object.keys(tree(root));
     expect(files.some((f) => f.includes('/beta/') || f.includes('-beta.yaml'))).toBe(false);
     expect(stderr.join('\n')).toContain('synth: tenant folders removed: dev/beta, prod/beta.');
     expect(stderr.join('\n')).toContain('offboard them explicitly');
   });
 
-  it('--check passes on fresh output and lists changed, missing and extra files', () => {
-    main(['--root', root]);
-    expect(main(['--root', root, '--check'])).toBe(0);
+  it('--check passes on fresh output and lists changed, missing and extra files', async () => {
+    await main(['--root', root]);
+    expect(await main(['--root', root, '--check'])).toBe(0);
     fs.appendFileSync(path.join(root, 'dist/dev/tenants/alpha/networkpolicy-default-deny.yaml'), '# edited\n');
     fs.rmSync(path.join(root, 'dist/prod/tenants/beta/resourcequota-tenant-quota.yaml'));
     fs.writeFileSync(path.join(root, 'argocd/dev/stray.yaml'), 'x: 1\n');
     stderr.length = 0;
-    expect(main(['--root', root, '--check'])).toBe(1);
+    expect(await main(['--root', root, '--check'])).toBe(1);
     expect(stderr).toEqual([
       'synth --check: 3 generated files differ from a fresh synth; run npm run synth and commit the result',
       '  changed: dist/dev/tenants/alpha/networkpolicy-default-deny.yaml',
@@ -104,12 +104,12 @@ describe('npm run synth', () => {
     'duplicate key': 'tenants:\n  - name: alpha\n    quota: {pods: 1, pods: 2}\n',
   };
   for (const [kind, text] of Object.entries(bad)) {
-    it(`rejects ${kind} with tenants.yaml:LINE:COL and leaves dist/ and argocd/ byte-identical`, () => {
-      main(['--root', root]);
+    it(`rejects ${kind} with tenants.yaml:LINE:COL and leaves dist/ and argocd/ byte-identical`, async () => {
+      await main(['--root', root]);
       const before = tree(root);
       fs.writeFileSync(path.join(root, 'tenants.yaml'), text);
       stderr.length = 0;
-      expect(main(['--root', root])).toBe(1);
+      expect(await main(['--root', root])).toBe(1);
       const errors = stderr.slice(0, -1);
       expect(errors.length).toBeGreaterThan(0);
       for (const line of errors) expect(line).toMatch(/^.*tenants\.yaml:\d+:\d+: .+\. Fix: .+/);
@@ -118,18 +118,18 @@ describe('npm run synth', () => {
     });
   }
 
-  it('reports an invalid environment file with its path and position', () => {
+  it('reports an invalid environment file with its path and position', async () => {
     fs.appendFileSync(path.join(root, 'charts/environments/dev.yaml'), 'replicas: 3\n');
-    expect(main(['--root', root])).toBe(1);
+    expect(await main(['--root', root])).toBe(1);
     expect(stderr[0]).toMatch(/charts\/environments\/dev\.yaml:\d+:1: replicas: unknown key "replicas"\. Fix: remove it or check the spelling$/);
   });
 
-  it('rejects unknown arguments with usage and exit code 2', () => {
-    expect(main(['--frobnicate'])).toBe(2);
+  it('rejects unknown arguments with usage and exit code 2', async () => {
+    expect(await main(['--frobnicate'])).toBe(2);
     expect(stderr[0]).toContain('synth: unknown argument --frobnicate');
   });
 
-  it('exits 1 with a process exit code and a one-line message when run as a program', () => {
+  it('exits 1 with a process exit code and a one-line message when run as a program', async () => {
     fs.writeFileSync(path.join(root, 'tenants.yaml'), 'tenants:\n  - name: UPPER\n');
     const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--root', root], { encoding: 'utf8', cwd: root });
     expect(r.status).toBe(1);
@@ -139,32 +139,32 @@ describe('npm run synth', () => {
 });
 
 describe('writeAtomically', () => {
-  it('keeps the previous output intact when writing fails part-way', () => {
+  it('keeps the previous output intact when writing fails part-way', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
-    writeAtomically(root, new Map([['dist/a.yaml', 'old\n']]));
+    await writeAtomically(root, new Map([['dist/a.yaml', 'old\n']]));
     // dist/x is both a file and a directory: the second write fails after the first succeeded.
     const broken = new Map([
       ['dist/x', 'file\n'],
       ['dist/x/y.yaml', 'child\n'],
     ]);
-    expect(() => writeAtomically(root, broken)).toThrow();
+    await expect(writeAtomically(root, broken)).rejects.toThrow();
     expect(fs.readFileSync(path.join(root, 'dist/a.yaml'), 'utf8')).toBe('old\n');
     expect(fs.existsSync(path.join(root, 'dist/x'))).toBe(false);
     expect(fs.readdirSync(root)).toEqual(['dist']);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('replaces the whole directory, so files no longer produced disappear', () => {
+  it('replaces the whole directory, so files no longer produced disappear', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
-    writeAtomically(root, new Map([['dist/a.yaml', '1\n'], ['dist/b/c.yaml', '2\n']]));
-    writeAtomically(root, new Map([['dist/a.yaml', '1\n']]));
+    await writeAtomically(root, new Map([['dist/a.yaml', '1\n'], ['dist/b/c.yaml', '2\n']]));
+    await writeAtomically(root, new Map([['dist/a.yaml', '1\n']]));
     expect(existingFiles(root, ['dist'])).toEqual(['dist/a.yaml']);
     fs.rmSync(root, { recursive: true, force: true });
   });
 });
 
 describe('the committed output', () => {
-  it('is what synth produces from the committed tenants.yaml (drift check)', () => {
+  it('is what synth produces from the committed tenants.yaml (drift check)', async () => {
     const out = execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--check'], { cwd: ROOT, encoding: 'utf8' });
     expect(out).toMatch(/^synth --check: \d+ files up to date/);
   });
