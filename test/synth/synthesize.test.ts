@@ -1,0 +1,76 @@
+import { App, Chart } from 'cdk8s';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
+import type { Environment } from '../../charts/config/environment';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { FileSet, synthesize } from '../../charts/synth/synthesize';
+
+const env = (name: string, targetRevision: string): Environment => ({
+  name,
+  kubernetesVersion: '1.31',
+  cluster: { server: 'https://kubernetes.default.svc', trustDomain: 'cluster.local' },
+  argocd: { namespace: 'argocd', repoURL: 'https://git.example.com/platform.git', targetRevision },
+  podSecurity: { enforce: 'baseline' },
+});
+const ENVS = [env('dev', 'branch-dev'), env('prod', 'branch-prod')];
+const tenants = (n: number) => loadTenants(`tenants:\n${Array.from({ length: n }, (_, i) => `  - name: t${i}\n`).join('')}`);
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('synthesize', () => {
+  it('is a pure function of its input: two runs give identical maps', () => {
+    const a = synthesize({ environments: ENVS, tenants: tenants(5) });
+    const b = synthesize({ environments: ENVS, tenants: tenants(5) });
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+  });
+
+  it('builds each tenant in an App of its own and never synthesizes one App with every tenant', () => {
+    const toJson = vi.spyOn(Chart.prototype, 'toJson');
+    const appSynth = vi.spyOn(App.prototype, 'synth');
+    synthesize({ environments: ENVS, tenants: tenants(4) });
+    expect(appSynth).not.toHaveBeenCalled();
+    // Per environment: one tenancy chart plus one chart per tenant, each holding only its own objects.
+    expect(toJson).toHaveBeenCalledTimes(2 * (1 + 4));
+    for (const call of toJson.mock.instances) {
+      const chart = call as unknown as Chart;
+      expect(chart.node.scope, 'each chart is the only child of its App').toBeInstanceOf(App);
+      expect((chart.node.scope as App).node.children).toHaveLength(1);
+    }
+  });
+
+  it('differs between environments only where their configuration differs', () => {
+    const files = synthesize({ environments: ENVS, tenants: tenants(1) });
+    const dev = [...files.keys()].filter((f) => f.startsWith('dist/dev/') || f.startsWith('argocd/dev/'));
+    for (const f of dev) {
+      const other = f.replace('/dev/', '/prod/');
+      expect(files.has(other), other).toBe(true);
+      const normalize = (s: string) => s.replaceAll('dev', 'ENV').replaceAll('prod', 'ENV');
+      expect(normalize(files.get(other)!), f).toBe(normalize(files.get(f)!));
+    }
+  });
+
+  it('writes the repository URL and revision of each environment into its Argo CD objects', () => {
+    const files = synthesize({ environments: ENVS, tenants: tenants(1) });
+    const set = parse(files.get('argocd/prod/applicationsets/applicationset-tenant-guardrails.yaml')!);
+    expect(set.spec.generators[0].git).toMatchObject({ repoURL: 'https://git.example.com/platform.git', revision: 'branch-prod' });
+    expect(set.spec.generators[0].git.directories).toEqual([{ path: 'dist/prod/tenants/*' }]);
+    expect(set.spec.template.spec.source).toMatchObject({ repoURL: 'https://git.example.com/platform.git', targetRevision: 'branch-prod' });
+  });
+
+  it('puts a README in every generated folder', () => {
+    const files = synthesize({ environments: ENVS, tenants: tenants(2) });
+    const folders = new Set([...files.keys()].map((f) => f.slice(0, f.lastIndexOf('/'))));
+    for (const folder of folders) expect(files.has(`${folder}/README.md`), folder).toBe(true);
+  });
+});
+
+describe('FileSet', () => {
+  it('aborts when two outputs map to the same path', () => {
+    const set = new FileSet();
+    set.add('dist/dev/tenants/a/namespace-tenant-a.yaml', 'x');
+    expect(() => set.add('dist/dev/tenants/a/namespace-tenant-a.yaml', 'y')).toThrow(
+      'synth: two outputs map to dist/dev/tenants/a/namespace-tenant-a.yaml; give the objects distinct kinds or names',
+    );
+  });
+});
