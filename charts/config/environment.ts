@@ -6,12 +6,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { DNS_LABEL } from '../lib/constants';
 import { podSecurityLevels } from './tenants-schema';
 import { ConfigError, SourceMap, sortErrors, type SourceError } from './source-errors';
 
 export const environmentSchema = z.strictObject({
   /** Must equal the file name without .yaml. */
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+  name: z.string().regex(DNS_LABEL),
   /** Kubernetes minor version of the cluster, such as "1.31" (Pod Security labels pin it). */
   kubernetesVersion: z.string().regex(/^1\.\d+$/),
   cluster: z.strictObject({

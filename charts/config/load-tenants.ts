@@ -4,7 +4,7 @@
  */
 import { isAlias, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
-import { MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
+import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { ConfigError, type FieldPath, SourceMap, sortErrors, type SourceError } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
@@ -45,8 +45,6 @@ export interface LoadOptions {
   /** Name used in messages. @default 'tenants.yaml' */
   readonly file?: string;
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Parses and validates the text of tenants.yaml. Throws ConfigError listing every problem. */
 export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {

@@ -4,6 +4,7 @@
  * names, ...) live in validate-tenants.ts.
  */
 import { z } from 'zod';
+import { DNS_LABEL, MAX_TENANT_NAME } from '../lib/constants';
 
 /** A Kubernetes quantity such as `500m`, `2`, `16Gi`; YAML numbers are accepted too. */
 const quantity = z
@@ -103,7 +104,9 @@ export type PodSecurityLevel = (typeof podSecurityLevels)[number];
 
 /** JSON Schema for editors (yaml-language-server), generated from the zod schema. */
 export function tenantsJsonSchema(): object {
-  const schema = z.toJSONSchema(tenantsFileSchema, { target: 'draft-7' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(tenantsFileSchema, { target: 'draft-7' }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // The compiler checks names with a dedicated message (load-tenants.ts); editors get the same rule here.
+  Object.assign(schema.properties.tenants.items.properties.name, { pattern: DNS_LABEL.source, maxLength: MAX_TENANT_NAME });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://agentic-platform.dev/schemas/tenants.schema.json',

@@ -139,5 +139,8 @@ export const ARGO_NAMES = {
   rootApplication: 'root',
 } as const;
 
+/** A DNS-1123 label (RFC 1123): what Kubernetes accepts as a namespace name. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** Longest tenant name: `tenant-<name>` must be a DNS label (63 characters). */
 export const MAX_TENANT_NAME = 63 - 'tenant-'.length;

@@ -29,6 +29,8 @@ describe('tenants.yaml JSON Schema', () => {
     expect(validate({ tenants: [{ name: 'a', quota: { pods: 'many' } }] })).toBe(false);
     expect(validate({ tenants: [{ name: 'a', podSecurity: 'privileged' }] })).toBe(false);
     expect(validate({ tenants: [{ name: 'a', owners: [{ kind: 'Robot', name: 'x' }] }] })).toBe(false);
+    expect(validate({ tenants: [{ name: 'Team_A' }] })).toBe(false);
+    expect(validate({ tenants: [{ name: 'a'.repeat(57) }] })).toBe(false);
     expect(validate({ tenants: [{ name: 'a', quota: { 'requests.cpu': '2', pods: 3 } }] })).toBe(true);
   });
 });
