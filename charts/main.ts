@@ -10,7 +10,7 @@ import { loadTenants } from './config/load-tenants';
 import { ConfigError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
 import { synthesize } from './synth/synthesize';
-import { compare, existingFiles, writeAtomically } from './synth/write';
+import { compare, existingFiles, recoverInterruptedSwap, writeAtomically } from './synth/write';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>]]
   --check           compare with the committed dist/ and argocd/ instead of writing; exit 1 when stale
@@ -63,6 +63,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const options = parseArgs(argv);
   const root = path.resolve(options.root);
+  for (const d of recoverInterruptedSwap(root)) console.warn(`synth: restored ${d}/ from an interrupted earlier run`);
   const tenantsPath = path.resolve(root, options.tenants ?? TENANTS_FILE);
   const environments = loadEnvironments(path.join(root, DIRS.environments));
   const tenants = loadTenants(fs.readFileSync(tenantsPath, 'utf8'), {

@@ -3,15 +3,17 @@
  * and the ApplicationSets that sync dist/<env>/. Pure functions: they return objects keyed by
  * repository path and never touch the disk.
  *
- * Per tenant, three Applications with three scopes:
- *  - namespace-<name> (project namespaces): the Namespace only. That project may create
- *    Namespaces named tenant-* and nothing else.
- *  - guardrails-<name> (project guardrails-<name>): the isolation layers. That project
- *    may deploy only those kinds, only into tenant-<name>.
+ * Per tenant, three Applications, each in a project of its own:
+ *  - namespace-<name> (project namespace-<name>): may create exactly one object, the Namespace
+ *    tenant-<name> (cluster whitelist by name; no namespaced kind; no namespaced destination).
+ *  - guardrails-<name> (project guardrails-<name>): the isolation layers. That project may
+ *    deploy only those kinds, only into tenant-<name>.
  *  - the tenant's own workloads (project tenant-<name>): only namespace tenant-<name>, no
  *    cluster-scoped kinds and none of the platform-owned kinds.
- * A hand edit under dist/<env>/tenants/<name>/ can therefore never land outside tenant-<name>
- * (Argo CD checks every resource's namespace against the project's destinations).
+ * A hand edit under dist/<env>/tenants/<name>/ can therefore never land outside tenant-<name>:
+ * Argo CD checks every namespaced resource against the project's destinations and kinds, and
+ * every cluster-scoped one against its cluster whitelist, names included. A folder without a
+ * tenant in tenants.yaml has no projects, so its Applications cannot sync anything.
  */
 import { AppProject, type AppProjectSpec } from '../../imports/argocd-appproject-argoproj.io';
 import { Application, type ApplicationSpec } from '../../imports/argocd-application-argoproj.io';
@@ -84,7 +86,7 @@ function project(name: string, env: Environment, spec: AppProjectSpec, tenant?: 
 
 const dist = (env: Environment, ...rest: string[]) => [DIRS.dist, env.name, ...rest].join('/');
 
-/** The AppProjects of one tenant: its workloads project and its guardrails project. */
+/** The AppProjects of one tenant: workloads, guardrails and namespace. */
 export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject[] {
   const ns = tenantNamespace(tenant.name);
   const destinations = [{ server: env.cluster.server, namespace: ns }];
@@ -111,6 +113,20 @@ export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject
       },
       tenant.name,
     ),
+    project(
+      ARGO_NAMES.namespaceProject(tenant.name),
+      env,
+      {
+        description: `Creates the Namespace ${ns} and nothing else.`,
+        sourceRepos: [env.argocd.repoURL],
+        // Only cluster-scoped objects are synced: the Application has no destination namespace.
+        destinations: [{ server: env.cluster.server, namespace: '' }],
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: ns }],
+        // An empty whitelist admits no namespaced kind at all.
+        namespaceResourceWhitelist: [],
+      },
+      tenant.name,
+    ),
   ];
 }
 
@@ -118,10 +134,11 @@ function applicationSet(name: string, env: Environment, spec: ApplicationSetSpec
   return ApplicationSet.manifest({ metadata: metadata(name, env, { annotations: CONFIRM_PRUNE }), spec }) as ManifestObject;
 }
 
+/** Automated sync; an object that another Application already manages fails the sync instead of changing hands. */
 const SYNC = {
   automated: { prune: true, selfHeal: true },
   retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-  syncOptions: ['ServerSideApply=true'],
+  syncOptions: ['ServerSideApply=true', 'FailOnSharedResource=true'],
 };
 
 /**
@@ -139,7 +156,7 @@ function template(
   name: string,
   projectName: string,
   path: string,
-  namespace: string,
+  namespace: string | undefined,
   directory: ApplicationSetSpecTemplateSpecSourceDirectory,
   env: Environment,
 ): ApplicationSetSpecTemplate {
@@ -148,7 +165,7 @@ function template(
     spec: {
       project: projectName,
       source: { repoUrl: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path, directory },
-      destination: { server: env.cluster.server, namespace },
+      destination: namespace === undefined ? { server: env.cluster.server } : { server: env.cluster.server, namespace },
       syncPolicy: SYNC,
     },
   };
@@ -169,7 +186,7 @@ export function applicationSets(env: Environment): ManifestObject[] {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, tenantsGlob),
       syncPolicy: NEVER_DELETE,
-      template: template(ARGO_NAMES.namespaceApplication('{{.path.basename}}'), ARGO_NAMES.namespacesProject, '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, include: 'namespace-*.yaml' }, env),
+      template: template(ARGO_NAMES.namespaceApplication('{{.path.basename}}'), ARGO_NAMES.namespaceProject('{{.path.basename}}'), '{{.path.path}}', undefined, { recurse: false, include: 'namespace-*.yaml' }, env),
     }),
     applicationSet('tenant-guardrails', env, {
       ...GO_TEMPLATE,
@@ -180,7 +197,7 @@ export function applicationSets(env: Environment): ManifestObject[] {
   ];
 }
 
-/** Platform-wide projects: bootstrap, platform, namespaces. */
+/** Platform-wide projects: bootstrap and platform. */
 export function sharedProjects(env: Environment): ManifestObject[] {
   const server = env.cluster.server;
   return [
@@ -199,14 +216,6 @@ export function sharedProjects(env: Environment): ManifestObject[] {
       ],
       clusterResourceWhitelist: [{ group: '*', kind: '*' }],
       clusterResourceBlacklist: [{ group: '', kind: 'Namespace', name: 'tenant-*' }],
-    }),
-    project(ARGO_NAMES.namespacesProject, env, {
-      description: 'Creates tenant namespaces (tenant-*) and nothing else.',
-      sourceRepos: [env.argocd.repoURL],
-      destinations: [{ server, namespace: 'tenant-*' }],
-      clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: 'tenant-*' }],
-      // An empty whitelist admits no namespaced kind at all.
-      namespaceResourceWhitelist: [],
     }),
   ];
 }

@@ -56,6 +56,13 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
 
   for (const e of doc.errors) errors.push(yamlError(src, text, e.code, e.message, e.pos[0]));
   visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
+        errors.push(src.error([], `number ${node.source ?? String(node.value)} is out of range`, 'write a smaller number, or a quantity with a suffix such as 16Gi', src.position(node.range?.[0] ?? 0)));
+      }
+    },
+  });
+  visit(doc, {
     Alias(_, node) {
       if (isAlias(node)) {
         errors.push(
@@ -86,6 +93,8 @@ function yamlError(src: SourceMap, text: string, code: string, message: string, 
       const key = /^[^\s:]+/.exec(text.slice(offset))?.[0] ?? '';
       return src.error([], `duplicate key ${JSON.stringify(key)} in the same mapping`, 'remove one of the two entries or merge them', at);
     }
+    case 'MULTIPLE_DOCS':
+      return src.error([], 'more than one YAML document (a `---` separator)', 'keep every tenant in the single `tenants:` list and remove the separator', at);
     case 'TAB_AS_INDENT':
       return src.error([], 'tab character used for indentation', 'indent with spaces only', at);
     default:
@@ -185,6 +194,9 @@ function ownerErrors(src: SourceMap, owners: unknown[], tenant: string, at: (...
       errors.push(src.error(at('owners', j, 'name'), `${JSON.stringify(o.name)} is a Kubernetes system identity and would grant access far beyond the tenant's team`, 'name a group, user or service account of the tenant team'));
     }
     if (o.kind === 'ServiceAccount') {
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(o.name) || o.name.length > 253) {
+        errors.push(src.error(at('owners', j, 'name'), `${JSON.stringify(o.name)} is not a valid service account name`, "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"));
+      }
       if (o.namespace !== undefined && o.namespace !== tenantNamespace(tenant)) {
         errors.push(src.error(at('owners', j, 'namespace'), `service account from namespace ${JSON.stringify(o.namespace)} would reach into ${tenantNamespace(tenant)}`, `use a service account of ${tenantNamespace(tenant)} (omit namespace)`));
       }

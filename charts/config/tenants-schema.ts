@@ -87,7 +87,7 @@ export const tenantSchema = z
     podSecurity: z
       .enum(podSecurityLevels)
       .optional()
-      .describe('Pod Security Standard enforced in the namespace (default: the environment default).'),
+      .describe('Pod Security Standard enforced in the namespace; the environment level is a floor, so only raising it has an effect.'),
   })
   .describe('One tenant team.');
 

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule, type NetworkPolicyPeer } from '../../imports/k8s';
-import { KUBELET_PROBE_CIDR, LABELS, NON_PUBLIC_IPV4, NON_PUBLIC_IPV6, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
+import { KUBELET_PROBE_CIDR, LABELS, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 
 export interface TenantNetworkPoliciesProps {
@@ -86,7 +86,8 @@ export class TenantNetworkPolicies extends Construct {
 
     policy('ExternalHttps', 'allow-external-https', ['Egress'], undefined, [
       {
-        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_PUBLIC_IPV4] } }, { ipBlock: { cidr: '::/0', except: [...NON_PUBLIC_IPV6] } }],
+        // IPv4 only: on an IPv6 cluster pods have global addresses, so ::/0 would include other tenants.
+        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_PUBLIC_IPV4] } }],
         ports: [tcp(PORTS.https)],
       },
     ]);

@@ -107,7 +107,6 @@ export const KUBELET_PROBE_CIDR = '169.254.7.127/32';
 
 /** Ranges never reachable through the external-HTTPS allowance (private, link-local incl. IMDS, CGNAT). */
 export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
-export const NON_PUBLIC_IPV6 = ['fc00::/7', 'fe80::/10'];
 
 /** Namespace of a tenant. */
 export function tenantNamespace(tenant: string): string {
@@ -126,10 +125,11 @@ export const ARGO_NAMES = {
   /** AppProject for the platform-owned isolation layers in the tenant's namespace. */
   guardrailsProject: (tenant: string) => `guardrails-${tenant}`,
   /**
-   * Shared AppProject that may create tenant namespaces and nothing else. Shared names never
-   * start with tenant- or guardrails-, so no tenant name can collide with them.
+   * AppProject that may create exactly one object: the Namespace tenant-<name>. Per-tenant
+   * names start with tenant-, guardrails- or namespace-; shared names never do, so no tenant
+   * name can collide with them.
    */
-  namespacesProject: 'namespaces',
+  namespaceProject: (tenant: string) => `namespace-${tenant}`,
   /** Application that creates a tenant's namespace. */
   namespaceApplication: (tenant: string) => `namespace-${tenant}`,
   /** Application that syncs a tenant's isolation layers. */

@@ -33,7 +33,7 @@ owns in namespace \`tenant-<name>\`, and is synced by two Applications:
 
 | Application | Project | Files | May deploy |
 |---|---|---|---|
-| \`namespace-<name>\` | \`${ARGO_NAMES.namespacesProject}\` | \`namespace-*.yaml\` | Namespaces named \`tenant-*\` only |
+| \`namespace-<name>\` | \`namespace-<name>\` | \`namespace-*.yaml\` | the Namespace \`tenant-<name>\`, nothing else |
 | \`guardrails-<name>\` | \`guardrails-<name>\` | every other file | the isolation kinds, into \`tenant-<name>\` only |
 
 Namespaces carry \`argocd.argoproj.io/sync-options: Delete=false,Prune=confirm\`, and the
@@ -47,10 +47,10 @@ export function tenantReadme(env: Environment, t: Tenant, files: readonly string
     .map(([k, v]) => `| \`${k}\` | ${v} |`)
     .join('\n');
   return `# Tenant ${t.name}${t.displayName ? ` (${t.displayName})` : ''}\n\n${NOTE}
-${t.description ? `${t.description}\n\n` : ''}Namespace \`${t.namespace}\` in \`${env.name}\`, declared at \`tenants.yaml\` line ${t.line}.
+${t.description ? `${t.description}\n\n` : ''}Namespace \`${t.namespace}\` in \`${env.name}\`.
 Developers: group \`${tenantDevelopersGroup(t.name)}\`${t.subjects.length > 1 ? ` and ${t.subjects.slice(1).map((s) => `${s.kind} \`${s.name}\``).join(', ')}` : ''},
 bound to ClusterRole \`tenant-agent-developer\` in this namespace only.
-Argo CD projects: \`${ARGO_NAMES.tenantProject(t.name)}\` (workloads), \`${ARGO_NAMES.guardrailsProject(t.name)}\` (these files).
+Argo CD projects: \`${ARGO_NAMES.tenantProject(t.name)}\` (workloads), \`${ARGO_NAMES.guardrailsProject(t.name)}\` (these files), \`${ARGO_NAMES.namespaceProject(t.name)}\` (the Namespace).
 
 | Quota | Hard limit |
 |---|---|
@@ -65,7 +65,7 @@ export function platformReadme(env: Environment): string {
 One folder per platform component, each synced by the Application \`platform-<component>\`
 (project \`${ARGO_NAMES.platformProject}\`, which may not touch \`tenant-*\` namespaces).
 
-- \`tenancy/\`: the ClusterRole \`tenant-agent-developer\` that every tenant RoleBinding refers to.
+- \`tenancy/\`: the ClusterRole \`tenant-agent-developer\` that every tenant RoleBinding refers to, and the admission policy for Services in tenant namespaces.
 `;
 }
 
@@ -73,6 +73,9 @@ export function tenancyReadme(): string {
   return `# tenancy\n\n${NOTE}
 The ClusterRole \`tenant-agent-developer\`. It grants nothing by itself: each tenant's RoleBinding
 applies it inside that tenant's namespace only.
+
+The ValidatingAdmissionPolicy \`tenant-service-restrictions\` and its binding: Services in namespaces
+labelled \`platform.agentic.io/tenant: "true"\` may not set \`spec.externalIPs\`.
 `;
 }
 
@@ -82,7 +85,7 @@ Argo CD objects per environment (${envs.map((e) => `\`${e.name}/\``).join(', ')}
 
 - \`<env>/${DIRS.bootstrap}/\`: the \`${ARGO_NAMES.bootstrapProject}\` project and the \`${ARGO_NAMES.rootApplication}\` Application. Apply once with
   \`kubectl apply -n argocd -f argocd/<env>/${DIRS.bootstrap}/\`; from then on \`${ARGO_NAMES.rootApplication}\` keeps all of \`argocd/<env>/\` in sync.
-- \`<env>/${DIRS.projects}/\`: AppProjects: \`${ARGO_NAMES.platformProject}\`, \`${ARGO_NAMES.namespacesProject}\`, and per tenant \`tenant-<name>\` and \`guardrails-<name>\`.
+- \`<env>/${DIRS.projects}/\`: AppProjects: \`${ARGO_NAMES.platformProject}\`, and per tenant \`tenant-<name>\`, \`guardrails-<name>\` and \`namespace-<name>\`.
 - \`<env>/${DIRS.applicationSets}/\`: ApplicationSets (git directory generators over \`dist/<env>/\`).
 `;
 }
@@ -101,7 +104,7 @@ Argo CD objects of environment \`${env.name}\` (repository \`${env.argocd.repoUR
 export function argocdFolderReadme(env: Environment, folder: string): string {
   const what: Record<string, string> = {
     [DIRS.bootstrap]: `The \`${ARGO_NAMES.bootstrapProject}\` AppProject and the \`${ARGO_NAMES.rootApplication}\` Application. Apply once with \`kubectl apply -n ${env.argocd.namespace} -f argocd/${env.name}/${DIRS.bootstrap}/\`; \`${ARGO_NAMES.rootApplication}\` then syncs all of \`argocd/${env.name}/\`, itself included.`,
-    [DIRS.projects]: `AppProjects: \`${ARGO_NAMES.platformProject}\` (never \`tenant-*\` namespaces), \`${ARGO_NAMES.namespacesProject}\` (creates Namespaces named \`tenant-*\`, nothing else), and per tenant \`tenant-<name>\` (its workloads) and \`guardrails-<name>\` (its isolation layers), each confined to namespace \`tenant-<name>\`.`,
+    [DIRS.projects]: `AppProjects: \`${ARGO_NAMES.platformProject}\` (never \`tenant-*\` namespaces), and per tenant \`tenant-<name>\` (its workloads) and \`guardrails-<name>\` (its isolation layers), each confined to namespace \`tenant-<name>\`, and \`namespace-<name>\` (creates the Namespace \`tenant-<name>\`, nothing else).`,
     [DIRS.applicationSets]: 'ApplicationSets with git directory generators over `dist/' + env.name + '/`: `platform`, `tenant-namespaces` and `tenant-guardrails`. They create and update Applications but never delete them.',
   };
   return `# argocd/${env.name}/${folder}/\n\n${NOTE}\n${what[folder]}\n`;

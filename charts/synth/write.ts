@@ -64,9 +64,34 @@ async function writeAll(root: string, stage: string, files: ReadonlyMap<string, 
 }
 
 /**
+ * Puts back output directories that an interrupted swap left only in a `.dist-old-*` directory
+ * (the process was killed between moving the live directory away and moving the new one in).
+ * Returns the directories restored.
+ */
+export function recoverInterruptedSwap(root: string): string[] {
+  const restored: string[] = [];
+  for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-old-')).sort()) {
+    const old = path.join(root, entry);
+    for (const d of fs.readdirSync(old)) {
+      if (!fs.existsSync(path.join(root, d))) {
+        fs.renameSync(path.join(old, d), path.join(root, d));
+        restored.push(d);
+      }
+    }
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+  for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-stage-'))) {
+    fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+  }
+  return restored;
+}
+
+/**
  * Writes the files into a temporary directory next to the targets, then swaps each top-level
  * directory in with a rename. A failure or a kill before the swap leaves the previous output
- * untouched; files of removed tenants disappear with the old directory.
+ * untouched; files of removed tenants disappear with the old directory. A kill in the instant
+ * between the two renames of one directory leaves it in `.dist-old-*`, from where the next run
+ * puts it back before doing anything else (recoverInterruptedSwap).
  */
 export async function writeAtomically(root: string, files: ReadonlyMap<string, string>): Promise<void> {
   const stage = fs.mkdtempSync(path.join(root, '.dist-stage-'));

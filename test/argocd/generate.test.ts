@@ -23,7 +23,7 @@ const byName = (objects: readonly ManifestObject[], name: string): ManifestObjec
 };
 const gk = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
 /** Fixed objects of an environment: 2 bootstrap, 2 shared projects, 3 ApplicationSets. */
-const FIXED = 7;
+const FIXED = 6;
 
 describe('applicationSets', () => {
   const sets = applicationSets(env);
@@ -57,15 +57,25 @@ describe('applicationSets', () => {
     expect(t.source.directory.exclude).toBe('namespace-*.yaml');
   });
 
-  it('creates tenant namespaces only through the namespaces project', () => {
+  it("creates each tenant namespace through that tenant's own namespace project, with no destination namespace", () => {
     const t = spec(byName(sets, 'tenant-namespaces')).template.spec;
-    expect(t.project).toBe('namespaces');
+    expect(t.project).toBe('namespace-{{.path.basename}}');
+    expect(t.destination).toEqual({ server: env.cluster.server });
     expect(t.source.directory.include).toBe('namespace-*.yaml');
   });
 });
 
 describe('tenantProjects', () => {
-  const [workloads, guardrails] = tenantProjects(env, sampleTenant('alpha'));
+  const [workloads, guardrails, namespace] = tenantProjects(env, sampleTenant('alpha'));
+
+  it('lets the namespace project create exactly the Namespace tenant-<name> and nothing else', () => {
+    const p = spec(namespace);
+    expect(namespace.metadata.name).toBe('namespace-alpha');
+    expect(p.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: 'tenant-alpha' }]);
+    expect(p.namespaceResourceWhitelist).toEqual([]);
+    // No namespaced destination: a hand-added namespaced object has nowhere to go.
+    expect(p.destinations).toEqual([{ server: env.cluster.server, namespace: '' }]);
+  });
 
   it('returns the workloads project tenant-<name> and the guardrails project guardrails-<name>', () => {
     expect(workloads.kind).toBe('AppProject');
@@ -103,13 +113,6 @@ describe('tenantProjects', () => {
 describe('sharedProjects', () => {
   const shared = sharedProjects(env);
 
-  it('lets the namespaces project create Namespaces named tenant-* and nothing else', () => {
-    const p = spec(byName(shared, 'namespaces'));
-    expect(p.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: 'tenant-*' }]);
-    expect(p.namespaceResourceWhitelist).toEqual([]);
-    expect(p.destinations.map((d: K8sObject) => d.namespace)).toEqual(['tenant-*']);
-  });
-
   it('keeps the platform project out of tenant namespaces', () => {
     const p = spec(byName(shared, 'platform'));
     expect(p.destinations.map((d: K8sObject) => d.namespace)).toContain('!tenant-*');
@@ -133,7 +136,7 @@ describe('generateArgoCd', () => {
   });
 
   it('gives each object its own path named after its kind and name', () => {
-    expect(out.size).toBe(FIXED + 2 * tenants.length);
+    expect(out.size).toBe(FIXED + 3 * tenants.length);
     for (const [path, o] of out) expect(path.endsWith(`/${objectFileName(o)}`)).toBe(true);
     const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(new Set(names).size).toBe(names.length);
@@ -181,11 +184,15 @@ describe('generateArgoCd', () => {
     expect(spec(root).source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: 'argocd/test' });
   });
 
-  it('adding a tenant adds exactly two paths and changes no existing one', () => {
+  it('adding a tenant adds exactly three paths and changes no existing one', () => {
     const before = generateArgoCd(env, tenants);
     const after = generateArgoCd(env, [...tenants, sampleTenant('gamma')]);
     const added = [...after.keys()].filter((k) => !before.has(k));
-    expect(added.sort()).toEqual(['argocd/test/projects/appproject-guardrails-gamma.yaml', 'argocd/test/projects/appproject-tenant-gamma.yaml']);
+    expect(added.sort()).toEqual([
+      'argocd/test/projects/appproject-guardrails-gamma.yaml',
+      'argocd/test/projects/appproject-namespace-gamma.yaml',
+      'argocd/test/projects/appproject-tenant-gamma.yaml',
+    ]);
     for (const [path, o] of before) expect(after.get(path), path).toEqual(o);
   });
 
@@ -204,8 +211,9 @@ describe('generateArgoCd', () => {
       throw e;
     }
     const generated = generateArgoCd(env, loaded);
-    expect(generated.size).toBe(FIXED + 2 * loaded.length);
-    const shared = generated.get('argocd/test/projects/appproject-namespaces.yaml');
-    expect(shared && spec(shared).clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: 'tenant-*' }]);
+    expect(generated.size).toBe(FIXED + 3 * loaded.length);
+    const platform = generated.get('argocd/test/projects/appproject-platform.yaml');
+    expect(platform && spec(platform).clusterResourceWhitelist).toEqual([{ group: '*', kind: '*' }]);
+    expect(generated.get('argocd/test/bootstrap/appproject-bootstrap.yaml')!.metadata.labels?.['platform.agentic.io/tenant-name']).toBeUndefined();
   });
 });

@@ -86,9 +86,10 @@ describe('TenantDeveloperClusterRole', () => {
     for (const r of rules) expect(r.apiGroups).not.toContain('kmcp.kagent.dev');
   });
 
-  it('TenancyChart emits this role and no binding', () => {
+  it('TenancyChart emits this role and no RBAC binding', () => {
     const objects = synthChart((app) => new TenancyChart(app, 'tenancy'));
-    expect(objects.map((o: K8sObject) => o.kind)).toEqual(['ClusterRole']);
-    expect(objects[0].metadata.name).toBe('tenant-agent-developer');
+    const rbac = objects.filter((o: K8sObject) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
+    expect(rbac.map((o: K8sObject) => o.kind)).toEqual(['ClusterRole']);
+    expect(rbac[0].metadata.name).toBe('tenant-agent-developer');
   });
 });

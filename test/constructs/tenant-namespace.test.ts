@@ -90,10 +90,12 @@ describe('TenantNamespace', () => {
       expect(nsOf(sampleTenant('alpha'), env).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     });
 
-    it("prefers the tenant's own level over the environment's", () => {
-      const env = sampleEnvironment({ podSecurity: { enforce: 'restricted' } });
-      const tenant = sampleTenant('alpha', { podSecurity: 'baseline' });
-      expect(nsOf(tenant, env).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    it("treats the environment's level as a floor: a tenant can raise it, never lower it", () => {
+      const strict = sampleEnvironment({ podSecurity: { enforce: 'restricted' } });
+      const lax = sampleEnvironment({ podSecurity: { enforce: 'baseline' } });
+      expect(nsOf(sampleTenant('alpha', { podSecurity: 'baseline' }), strict).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      expect(nsOf(sampleTenant('alpha', { podSecurity: 'restricted' }), lax).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      expect(nsOf(sampleTenant('alpha'), lax).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
     });
 
     it("pins versions to the environment's kubernetesVersion", () => {

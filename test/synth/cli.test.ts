@@ -55,17 +55,44 @@ describe('npm run synth', () => {
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
 
-  it('adding a tenant adds only that tenant\'s files and changes none', async () => {
+  const ONLY_GAMMA = /^(dist\/(dev|prod)\/tenants\/gamma\/|argocd\/(dev|prod)\/projects\/appproject-(tenant|guardrails|namespace)-gamma\.yaml$)/;
+  const edits: Record<string, string> = {
+    'appended at the end': `${TWO}  - name: gamma\n`,
+    'inserted first, with a comment': 'tenants:\n  # the new team\n  - name: gamma\n  - name: alpha\n  - name: beta\n',
+    'inserted in the middle': 'tenants:\n  - name: alpha\n  - name: gamma\n    displayName: Gamma\n  - name: beta\n',
+  };
+  for (const [how, text] of Object.entries(edits)) {
+    it(`adding a tenant (${how}) adds only that tenant's files and changes none`, async () => {
+      await main(['--root', root]);
+      const before = tree(root);
+      fs.writeFileSync(path.join(root, 'tenants.yaml'), text);
+      expect(await main(['--root', root])).toBe(0);
+      const after = tree(root);
+      const added = Object.keys(after).filter((f) => !(f in before));
+      const changed = Object.keys(before).filter((f) => after[f] !== before[f]);
+      expect(changed).toEqual([]);
+      expect(added.length).toBeGreaterThan(0);
+      for (const f of added) expect(f).toMatch(ONLY_GAMMA);
+    });
+  }
+
+  it('editing comments, blank lines and tenant order changes no file', async () => {
     await main(['--root', root]);
     const before = tree(root);
-    fs.writeFileSync(path.join(root, 'tenants.yaml'), `${TWO}  - name: gamma\n`);
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), '# registry\n\ntenants:\n\n  # team b\n  - name: beta\n\n  - name: alpha # team a\n');
     expect(await main(['--root', root])).toBe(0);
-    const after = tree(root);
-    const added = Object.keys(after).filter((f) => !(f in before));
-    const changed = Object.keys(before).filter((f) => after[f] !== before[f]);
-    expect(changed).toEqual([]);
-    expect(added.length).toBeGreaterThan(0);
-    for (const f of added) expect(f).toMatch(/^(dist\/(dev|prod)\/tenants\/gamma\/|argocd\/(dev|prod)\/projects\/appproject-(tenant|guardrails)-gamma\.yaml$)/);
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('restores an output directory that an interrupted swap left behind', async () => {
+    await main(['--root', root]);
+    const before = tree(root);
+    fs.mkdirSync(path.join(root, '.dist-old-x'));
+    fs.renameSync(path.join(root, 'dist'), path.join(root, '.dist-old-x', 'dist'));
+    expect(await main(['--root', root, '--check'])).toBe(0);
+    expect(stderr).toContain('synth: restored dist/ from an interrupted earlier run');
+    expect(tree(root)).toEqual(before);
+    expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
 
   it('removing a tenant deletes its files and warns that the cluster keeps its namespace', async () => {
