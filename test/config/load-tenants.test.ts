@@ -52,6 +52,16 @@ describe('loadTenants', () => {
     expect(t.subjects[1]).toEqual({ kind: 'ServiceAccount', name: 'ci', namespace: 'tenant-a' });
   });
 
+  it('accepts the example of the README section "Adding a tenant"', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Adding a tenant'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1].replace(/^ {3}/gm, '');
+    const [t] = loadTenants(block);
+    expect(t.name).toBe('gamma');
+    expect(t.quota['requests.cpu']).toBe('12');
+    expect(t.podSecurity).toBe('restricted');
+  });
+
   it('records the line of each tenant', () => {
     const t = loadTenants('tenants:\n  - name: a\n\n  - name: b\n');
     expect(t.map((x) => x.line)).toEqual([2, 4]);
