@@ -2,7 +2,6 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Environment } from './config/environment';
 import type { Tenant } from './config/load-tenants';
-import type { PodSecurityLevel } from './config/tenants-schema';
 import { TenantAuthorizationPolicy } from './constructs/tenant-authorization-policy';
 import { TenantLimitRange } from './constructs/tenant-limit-range';
 import { TenantNamespace } from './constructs/tenant-namespace';
@@ -28,11 +27,6 @@ export const TENANT_L4_ALLOWED = [
 /** Namespaces whose mesh identities may call a tenant's services through its waypoint. */
 export const TENANT_WAYPOINT_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent] as const;
 
-/** The stricter of a tenant's requested level and the environment's: the environment's is a floor. */
-export function stricterLevel(tenant: PodSecurityLevel | undefined, environment: PodSecurityLevel): PodSecurityLevel {
-  return tenant === 'restricted' || environment === 'restricted' ? 'restricted' : 'baseline';
-}
-
 /**
  * Everything the platform owns in one tenant's namespace: the five isolation layers
  * (namespace with quota and limits, RBAC, NetworkPolicy, Istio AuthorizationPolicy, the
@@ -45,7 +39,6 @@ export class TenantChart extends Chart {
     const base = { tenant: tenant.name, namespace: tenant.namespace };
     new TenantNamespace(this, 'Namespace', {
       ...base,
-      podSecurity: stricterLevel(tenant.podSecurity, environment.podSecurity.enforce),
       kubernetesVersion: environment.kubernetesVersion,
       displayName: tenant.displayName,
       description: tenant.description,

@@ -73,7 +73,6 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
     kubernetesVersion: '1.31',
     cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
-    podSecurity: { enforce: 'baseline' },
     ...overrides,
   };
 }

@@ -50,19 +50,23 @@ export const GUARDRAIL_KINDS: readonly GroupKind[] = [
 ];
 
 /**
- * Kinds a tenant's own Application may never deploy: the guardrails, anything that changes RBAC,
- * mesh or gateway policy, admission policy, or Argo CD itself.
+ * The only kinds a tenant's own Application may deploy: what the tenant-agent-developer role lets
+ * the tenant's developers manage themselves (an allow list: Argo CD's controller can create
+ * anything, so the project is the limit). Everything else, from guardrails and RBAC to Ingress,
+ * mesh, gateway or admission policy, is refused.
  */
-export const TENANT_FORBIDDEN_KINDS: readonly GroupKind[] = [
-  ...GUARDRAIL_KINDS,
-  { group: 'rbac.authorization.k8s.io', kind: 'Role' },
-  { group: 'security.istio.io', kind: '*' },
-  { group: 'networking.istio.io', kind: '*' },
-  { group: 'gateway.networking.k8s.io', kind: '*' },
-  { group: 'agentgateway.dev', kind: 'AgentgatewayPolicy' },
-  { group: 'kyverno.io', kind: '*' },
-  { group: 'policies.kyverno.io', kind: '*' },
-  { group: 'argoproj.io', kind: '*' },
+export const TENANT_WORKLOAD_KINDS: readonly GroupKind[] = [
+  { group: 'kagent.dev', kind: 'Agent' },
+  { group: 'kagent.dev', kind: 'ModelConfig' },
+  { group: 'kagent.dev', kind: 'RemoteMCPServer' },
+  { group: 'kagent.dev', kind: 'MCPServer' },
+  { group: 'agentgateway.dev', kind: 'AgentgatewayBackend' },
+  { group: 'agents.x-k8s.io', kind: 'Sandbox' },
+  { group: 'extensions.agents.x-k8s.io', kind: 'SandboxClaim' },
+  { group: 'extensions.agents.x-k8s.io', kind: 'SandboxTemplate' },
+  { group: '', kind: 'Secret' },
+  { group: '', kind: 'ConfigMap' },
+  { group: '', kind: 'Service' },
 ];
 
 function metadata(name: string, env: Environment, extra: Partial<ManifestObject['metadata']> = {}): ManifestObject['metadata'] {
@@ -74,12 +78,19 @@ function metadata(name: string, env: Environment, extra: Partial<ManifestObject[
   };
 }
 
-/** Removing one of these objects from git needs an explicit confirmation in Argo CD. */
+/**
+ * Removing an ApplicationSet from git needs an explicit confirmation in Argo CD. That happens only
+ * when the generator itself changes, never when a tenant is removed.
+ */
 const CONFIRM_PRUNE = { [ANNOTATIONS.argocdSyncOptions]: 'Prune=confirm' };
 
+/**
+ * AppProjects are pruned without confirmation: deleting one destroys nothing in the cluster (its
+ * Applications stop syncing), and a pending confirmation would hold up the whole root sync.
+ */
 function project(name: string, env: Environment, spec: AppProjectSpec, tenant?: string): ManifestObject {
   return AppProject.manifest({
-    metadata: metadata(name, env, { labels: tenant ? { [LABELS.tenantName]: tenant } : {}, annotations: CONFIRM_PRUNE }),
+    metadata: metadata(name, env, { labels: tenant ? { [LABELS.tenantName]: tenant } : {} }),
     spec,
   }) as ManifestObject;
 }
@@ -95,10 +106,10 @@ export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject
       ARGO_NAMES.tenantProject(tenant.name),
       env,
       {
-        description: `Workloads of tenant ${tenant.name}: namespace ${ns} only, no cluster-scoped kinds, no platform-owned kinds.`,
+        description: `Workloads of tenant ${tenant.name}: namespace ${ns} only, no cluster-scoped kinds, only the kinds its developers may manage.`,
         sourceRepos: [env.argocd.repoURL],
         destinations,
-        namespaceResourceBlacklist: TENANT_FORBIDDEN_KINDS.map((k) => ({ ...k })),
+        namespaceResourceWhitelist: TENANT_WORKLOAD_KINDS.map((k) => ({ ...k })),
       },
       tenant.name,
     ),
@@ -134,11 +145,15 @@ function applicationSet(name: string, env: Environment, spec: ApplicationSetSpec
   return ApplicationSet.manifest({ metadata: metadata(name, env, { annotations: CONFIRM_PRUNE }), spec }) as ManifestObject;
 }
 
-/** Automated sync; an object that another Application already manages fails the sync instead of changing hands. */
+/**
+ * Automated sync. Retries never give up (a guardrails Application waits for its Namespace, and
+ * custom resources for their CRDs, without ordering between Applications); an object that
+ * another Application already manages fails the sync instead of changing hands.
+ */
 const SYNC = {
   automated: { prune: true, selfHeal: true },
-  retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-  syncOptions: ['ServerSideApply=true', 'FailOnSharedResource=true'],
+  retry: { limit: -1, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+  syncOptions: ['ServerSideApply=true', 'FailOnSharedResource=true', 'SkipDryRunOnMissingResource=true'],
 };
 
 /**

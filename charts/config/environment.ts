@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
-import { podSecurityLevels } from './tenants-schema';
 import { ConfigError, SourceMap, sortErrors, type SourceError } from './source-errors';
 
 export const environmentSchema = z.strictObject({
@@ -27,10 +26,6 @@ export const environmentSchema = z.strictObject({
     repoURL: z.string().min(1),
     /** Branch, tag or commit of repoURL this environment follows. */
     targetRevision: z.string().min(1),
-  }),
-  podSecurity: z.strictObject({
-    /** Level enforced in tenant namespaces unless a tenant sets podSecurity. */
-    enforce: z.enum(podSecurityLevels),
   }),
 });
 

@@ -10,7 +10,6 @@ import { ConfigError, type FieldPath, SourceMap, sortErrors, type SourceError } 
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import {
   limitsSchema,
-  type PodSecurityLevel,
   QUOTA_KEYS,
   QUOTA_QUANTITY_KEYS,
   type QuotaKey,
@@ -35,8 +34,6 @@ export interface Tenant {
     readonly defaultRequest: { readonly cpu: string; readonly memory: string };
     readonly max?: { readonly cpu?: string; readonly memory?: string };
   };
-  /** Explicit Pod Security level, when the tenant sets one. */
-  readonly podSecurity?: PodSecurityLevel;
   /** 1-based line of the tenant entry in tenants.yaml. */
   readonly line: number;
 }
@@ -197,6 +194,9 @@ function ownerErrors(src: SourceMap, owners: unknown[], tenant: string, at: (...
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(o.name) || o.name.length > 253) {
         errors.push(src.error(at('owners', j, 'name'), `${JSON.stringify(o.name)} is not a valid service account name`, "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"));
       }
+      if (o.name === 'default') {
+        errors.push(src.error(at('owners', j, 'name'), 'the default service account runs every pod that names no other, so binding it would give all of them the developer role', 'create a dedicated service account for the automation and name it here'));
+      }
       if (o.namespace !== undefined && o.namespace !== tenantNamespace(tenant)) {
         errors.push(src.error(at('owners', j, 'namespace'), `service account from namespace ${JSON.stringify(o.namespace)} would reach into ${tenantNamespace(tenant)}`, `use a service account of ${tenantNamespace(tenant)} (omit namespace)`));
       }
@@ -300,7 +300,6 @@ function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
         defaultRequest: { cpu: pick('defaultRequest', 'cpu'), memory: pick('defaultRequest', 'memory') },
         ...(max ? { max } : {}),
       },
-      podSecurity: t.podSecurity,
       line: src.valueAt(['tenants', i]).line,
     };
   });

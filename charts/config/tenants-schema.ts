@@ -69,8 +69,6 @@ export const subjectSchema = z
   })
   .describe('An extra subject of the tenant RoleBinding.');
 
-export const podSecurityLevels = ['baseline', 'restricted'] as const;
-
 export const tenantSchema = z
   .strictObject({
     name: z
@@ -84,10 +82,6 @@ export const tenantSchema = z
       .describe('Extra RoleBinding subjects, besides the group tenant-<name>-developers.'),
     quota: quotaSchema.optional(),
     limits: limitsSchema.optional(),
-    podSecurity: z
-      .enum(podSecurityLevels)
-      .optional()
-      .describe('Pod Security Standard enforced in the namespace; the environment level is a floor, so only raising it has an effect.'),
   })
   .describe('One tenant team.');
 
@@ -100,7 +94,6 @@ export const tenantsFileSchema = z
 export type TenantInput = z.infer<typeof tenantSchema>;
 export type TenantsFile = z.infer<typeof tenantsFileSchema>;
 export type Subject = z.infer<typeof subjectSchema>;
-export type PodSecurityLevel = (typeof podSecurityLevels)[number];
 
 /** JSON Schema for editors (yaml-language-server), generated from the zod schema. */
 export function tenantsJsonSchema(): object {

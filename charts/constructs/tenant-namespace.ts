@@ -1,8 +1,18 @@
 import { Construct } from 'constructs';
 import { KubeNamespace } from '../../imports/k8s';
-import type { PodSecurityLevel } from '../config/tenants-schema';
 import { ANNOTATIONS, LABELS, TENANT_OBJECTS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
+
+/** Pod Security Standards a tenant namespace can enforce. */
+export type PodSecurityLevel = 'baseline' | 'restricted';
+
+/**
+ * The level tenant namespaces enforce. Not `restricted`: pods that controllers create in tenant
+ * namespaces (the agentgateway waypoint, kagent agents, kmcp MCP servers) do not set the fields
+ * `restricted` requires (seccomp profile, capabilities, non-root), and would be rejected; a
+ * rejected waypoint cuts off all Service traffic to the tenant. warn and audit are `restricted`.
+ */
+export const TENANT_POD_SECURITY: PodSecurityLevel = 'baseline';
 
 export interface TenantNamespaceProps {
   /** Tenant name; the namespace is tenant-<name>. */
@@ -38,7 +48,7 @@ export class TenantNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
     super(scope, id);
-    const level = props.podSecurity ?? 'baseline';
+    const level = props.podSecurity ?? TENANT_POD_SECURITY;
     const version = `v${props.kubernetesVersion}`;
     const annotations: Record<string, string> = {
       [ANNOTATIONS.argocdSyncOptions]: 'Delete=false,Prune=confirm',

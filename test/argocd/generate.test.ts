@@ -1,3 +1,4 @@
+import { TENANT_DEVELOPER_RULES } from '../../charts/constructs/tenant-developer-cluster-role';
 import { describe, expect, it } from 'vitest';
 import {
   applicationSets,
@@ -90,12 +91,24 @@ describe('tenantProjects', () => {
 
   it('gives the workloads project no cluster-scoped kinds', () => {
     expect(spec(workloads).clusterResourceWhitelist).toBeUndefined();
-    expect(spec(workloads).namespaceResourceWhitelist).toBeUndefined();
   });
 
-  it('blacklists every guardrail kind in the workloads project', () => {
-    const black = new Set((spec(workloads).namespaceResourceBlacklist as { group: string; kind: string }[]).map(gk));
-    for (const k of GUARDRAIL_KINDS) expect(black.has(gk(k)), gk(k)).toBe(true);
+  it('allows the workloads project no guardrail kind', () => {
+    const white = new Set((spec(workloads).namespaceResourceWhitelist as { group: string; kind: string }[]).map(gk));
+    expect(white.size).toBeGreaterThan(0);
+    for (const k of GUARDRAIL_KINDS) expect(white.has(gk(k)), gk(k)).toBe(false);
+  });
+
+  it('allows the workloads project exactly the kinds the tenant-agent-developer role may write', () => {
+    const white = (spec(workloads).namespaceResourceWhitelist as { group: string; kind: string }[]).map(gk).sort();
+    // kind <-> resource as the API server names them, for the kinds the role mentions.
+    const plural: Record<string, string> = {
+      Agent: 'agents', ModelConfig: 'modelconfigs', RemoteMCPServer: 'remotemcpservers', MCPServer: 'mcpservers',
+      AgentgatewayBackend: 'agentgatewaybackends', Sandbox: 'sandboxes', SandboxClaim: 'sandboxclaims',
+      SandboxTemplate: 'sandboxtemplates', Secret: 'secrets', ConfigMap: 'configmaps', Service: 'services',
+    };
+    const writable = TENANT_DEVELOPER_RULES.filter((r) => r.verbs.includes('create')).flatMap((r) => r.resources!.flatMap((res) => r.apiGroups!.map((g) => `${g}/${res}`)));
+    expect(white.map((k) => { const [g, kind] = k.split('/'); return `${g}/${plural[kind]}`; }).sort()).toEqual([...writable].sort());
   });
 
   it('whitelists exactly the guardrail kinds in the guardrails project, in the tenant namespace only', () => {

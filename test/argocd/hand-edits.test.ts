@@ -31,7 +31,9 @@ describe('Argo CD projects of a tenant folder', () => {
         const tenant = f.split('/')[3];
         const isNamespace = path.basename(f).startsWith('namespace-');
         const p = project(env, isNamespace ? `namespace-${tenant}` : `guardrails-${tenant}`);
-        expect(projectPermits(p, SERVER, isNamespace ? '' : `tenant-${tenant}`, read(f)), f).toBe(true);
+        const appNamespace = isNamespace ? '' : `tenant-${tenant}`;
+        expect(destinationPermitted(p.destinations ?? [], SERVER, appNamespace), `${f}: the Application's own destination`).toBe(true);
+        expect(projectPermits(p, SERVER, appNamespace, read(f)), f).toBe(true);
       }
     });
   }
@@ -59,10 +61,14 @@ describe('Argo CD projects of a tenant folder', () => {
     });
   }
 
-  it('lets the tenant workloads project deploy workloads in its own namespace, but none of the guardrail kinds', () => {
+  it('lets the tenant workloads project deploy only what its developers may manage, in its own namespace', () => {
     expect(projectPermits(p.workloads, SERVER, 'tenant-alpha', obj('kagent.dev/v1alpha2', 'Agent', 'a'))).toBe(true);
-    expect(projectPermits(p.workloads, SERVER, 'tenant-alpha', obj('apps/v1', 'Deployment', 'd', 'tenant-alpha'))).toBe(true);
+    expect(projectPermits(p.workloads, SERVER, 'tenant-alpha', obj('v1', 'Secret', 's', 'tenant-alpha'))).toBe(true);
     for (const [apiVersion, kind] of [
+      ['apps/v1', 'Deployment'],
+      ['networking.k8s.io/v1', 'Ingress'],
+      ['external-secrets.io/v1', 'ExternalSecret'],
+      ['monitoring.coreos.com/v1', 'ServiceMonitor'],
       ['v1', 'ResourceQuota'],
       ['v1', 'LimitRange'],
       ['networking.k8s.io/v1', 'NetworkPolicy'],

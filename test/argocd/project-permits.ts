@@ -1,5 +1,5 @@
 /**
- * Argo CD's AppProject admission rules (v3.5: AppProject.IsGroupKindNamePermitted and
+ * A model of Argo CD's AppProject admission rules (v3.5: AppProject.IsGroupKindNamePermitted and
  * isDestinationMatched in pkg/apis/application/v1alpha1/app_project_types.go, applied per
  * resource by the controller's validateSyncPermissions), re-stated for tests: may this project
  * sync this object?

@@ -8,7 +8,6 @@ const GOOD = `name: dev
 kubernetesVersion: "1.31"
 cluster: {server: https://kubernetes.default.svc, trustDomain: cluster.local}
 argocd: {namespace: argocd, repoURL: https://example.com/r.git, targetRevision: main}
-podSecurity: {enforce: baseline}
 `;
 
 function errors(text: string, file = 'charts/environments/dev.yaml'): string[] {
@@ -38,10 +37,10 @@ describe('environment files', () => {
   });
 
   it('rejects unknown keys with their position', () => {
-    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:6:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
+    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:5:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
   });
 
-  it('rejects a Pod Security level that is not baseline or restricted', () => {
-    expect(errors(GOOD.replace('enforce: baseline', 'enforce: privileged'))[0]).toMatch(/^charts\/environments\/dev\.yaml:5:24: podSecurity\.enforce: /);
+  it('rejects a Kubernetes version that is not 1.<minor>', () => {
+    expect(errors(GOOD.replace('"1.31"', '"v1.31"'))[0]).toMatch(/^charts\/environments\/dev\.yaml:2:20: kubernetesVersion: /);
   });
 });

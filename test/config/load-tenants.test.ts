@@ -59,7 +59,6 @@ describe('loadTenants', () => {
     const [t] = loadTenants(block);
     expect(t.name).toBe('gamma');
     expect(t.quota['requests.cpu']).toBe('12');
-    expect(t.podSecurity).toBe('restricted');
   });
 
   it('records the line of each tenant', () => {
@@ -91,7 +90,7 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
 
   it('unknown key', () => {
     expect(errorsOf('tenants:\n  - name: a\n    quotas: {}\n')).toEqual([
-      'tenants.yaml:3:5: tenants[0].quotas: unknown key "quotas". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, podSecurity',
+      'tenants.yaml:3:5: tenants[0].quotas: unknown key "quotas". Fix: remove it or use one of: name, displayName, description, owners, quota, limits',
     ]);
     expect(errorsOf('tenants:\n  - name: a\n    quota:\n      cpu: 2\n')).toEqual([
       'tenants.yaml:4:7: tenants[0].quota.cpu: unknown key "cpu". Fix: remove it or use one of: requests.cpu, requests.memory, limits.cpu, limits.memory, requests.storage, persistentvolumeclaims, pods, services, secrets, configmaps, services.nodeports, services.loadbalancers',
@@ -141,6 +140,25 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
       `tenants.yaml:4:29: tenants[0].owners[0].name: "system:authenticated" is a Kubernetes system identity and would grant access far beyond the tenant's team. Fix: name a group, user or service account of the tenant team`,
       'tenants.yaml:5:52: tenants[0].owners[1].namespace: service account from namespace "tenant-b" would reach into tenant-a. Fix: use a service account of tenant-a (omit namespace)',
       'tenants.yaml:6:9: tenants[0].owners[2]: Group "tenant-a-developers" is already bound (every tenant binds its developers group). Fix: remove the duplicate entry',
+    ]);
+  });
+
+  it('service-account owners that are invalid or the default account', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    owners:\n      - {kind: ServiceAccount, name: default}\n      - {kind: ServiceAccount, name: CI_bot}\n')).toEqual([
+      'tenants.yaml:4:38: tenants[0].owners[0].name: the default service account runs every pod that names no other, so binding it would give all of them the developer role. Fix: create a dedicated service account for the automation and name it here',
+      `tenants.yaml:5:38: tenants[0].owners[1].name: "CI_bot" is not a valid service account name. Fix: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+    ]);
+  });
+
+  it('more than one YAML document', () => {
+    expect(errorsOf('tenants:\n  - name: a\n---\ntenants: []\n')).toEqual([
+      'tenants.yaml:3:1: more than one YAML document (a `---` separator). Fix: keep every tenant in the single `tenants:` list and remove the separator',
+    ]);
+  });
+
+  it('numbers out of range', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quota: {pods: 1e400}\n')).toEqual([
+      'tenants.yaml:3:19: number 1e400 is out of range. Fix: write a smaller number, or a quantity with a suffix such as 16Gi',
     ]);
   });
 

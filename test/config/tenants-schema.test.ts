@@ -27,7 +27,7 @@ describe('tenants.yaml JSON Schema', () => {
   it('rejects unknown keys, wrong types and bad enum values, like the compiler', () => {
     expect(validate({ tenants: [{ name: 'a', colour: 'red' }] })).toBe(false);
     expect(validate({ tenants: [{ name: 'a', quota: { pods: 'many' } }] })).toBe(false);
-    expect(validate({ tenants: [{ name: 'a', podSecurity: 'privileged' }] })).toBe(false);
+    expect(validate({ tenants: [{ name: 'a', podSecurity: 'restricted' }] })).toBe(false);
     expect(validate({ tenants: [{ name: 'a', owners: [{ kind: 'Robot', name: 'x' }] }] })).toBe(false);
     expect(validate({ tenants: [{ name: 'Team_A' }] })).toBe(false);
     expect(validate({ tenants: [{ name: 'a'.repeat(57) }] })).toBe(false);

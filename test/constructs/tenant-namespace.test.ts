@@ -85,17 +85,9 @@ describe('TenantNamespace', () => {
     const nsOf = (tenant: ReturnType<typeof sampleTenant>, env = sampleEnvironment()) =>
       only(synthChart((app) => new TenantChart(app, tenant.name, { tenant, environment: env })), 'Namespace');
 
-    it("falls back to the environment's enforce level when the tenant sets none", () => {
-      const env = sampleEnvironment({ podSecurity: { enforce: 'restricted' } });
-      expect(nsOf(sampleTenant('alpha'), env).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    });
-
-    it("treats the environment's level as a floor: a tenant can raise it, never lower it", () => {
-      const strict = sampleEnvironment({ podSecurity: { enforce: 'restricted' } });
-      const lax = sampleEnvironment({ podSecurity: { enforce: 'baseline' } });
-      expect(nsOf(sampleTenant('alpha', { podSecurity: 'baseline' }), strict).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-      expect(nsOf(sampleTenant('alpha', { podSecurity: 'restricted' }), lax).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-      expect(nsOf(sampleTenant('alpha'), lax).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    it('enforces baseline in every tenant namespace, so controller-made pods (the waypoint) are admitted', () => {
+      expect(nsOf(sampleTenant('alpha')).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+      expect(nsOf(sampleTenant('alpha')).metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
     });
 
     it("pins versions to the environment's kubernetesVersion", () => {

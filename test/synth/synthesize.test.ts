@@ -10,7 +10,6 @@ const env = (name: string, targetRevision: string): Environment => ({
   kubernetesVersion: '1.31',
   cluster: { server: 'https://kubernetes.default.svc', trustDomain: 'cluster.local' },
   argocd: { namespace: 'argocd', repoURL: 'https://git.example.com/platform.git', targetRevision },
-  podSecurity: { enforce: 'baseline' },
 });
 const ENVS = [env('dev', 'branch-dev'), env('prod', 'branch-prod')];
 const tenants = (n: number) => loadTenants(`tenants:\n${Array.from({ length: n }, (_, i) => `  - name: t${i}\n`).join('')}`);
