@@ -59,7 +59,6 @@ export const ANNOTATIONS = {
   displayName: `${P}/display-name`,
   description: `${P}/description`,
   argocdSyncOptions: 'argocd.argoproj.io/sync-options',
-  argocdSyncWave: 'argocd.argoproj.io/sync-wave',
 } as const;
 
 /** Value of app.kubernetes.io/managed-by on everything we emit. */

@@ -27,14 +27,9 @@ const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T
 /** The value of a quantity, or undefined when the string is not a Kubernetes quantity. */
 export function parseQuantity(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  const m = QUANTITY.exec(value.trim() === value ? value : '');
+  const m = QUANTITY.exec(value);
   if (!m) return undefined;
   const base = Number(m[1]);
   if (m[3] !== undefined) return base * 10 ** Number(m[3]);
   return base * SUFFIX[m[2] ?? ''];
-}
-
-/** A quantity as Kubernetes prints it in YAML: always a string. */
-export function quantityString(value: string | number): string {
-  return String(value);
 }
