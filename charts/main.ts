@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from './config/environment';
 import { loadTenants } from './config/load-tenants';
-import { ConfigError } from './config/source-errors';
+import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
 import { synthesize } from './synth/synthesize';
 import { compare, existingFiles, recoverInterruptedSwap, writeAtomically } from './synth/write';
@@ -65,10 +65,21 @@ export async function run(argv: readonly string[]): Promise<number> {
   const root = path.resolve(options.root);
   for (const d of recoverInterruptedSwap(root)) console.warn(`synth: restored ${d}/ from an interrupted earlier run`);
   const tenantsPath = path.resolve(root, options.tenants ?? TENANTS_FILE);
-  const environments = loadEnvironments(path.join(root, DIRS.environments));
-  const tenants = loadTenants(fs.readFileSync(tenantsPath, 'utf8'), {
-    file: path.relative(process.cwd(), tenantsPath) || TENANTS_FILE,
-  });
+  // Both files are checked before either's errors are reported, so that one run shows them all.
+  const errors: SourceError[] = [];
+  const collect = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      errors.push(...e.errors);
+      return undefined;
+    }
+  };
+  const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
+  const tenantsFile = path.relative(process.cwd(), tenantsPath) || TENANTS_FILE;
+  const tenants = collect(() => loadTenants(decodeSource(fs.readFileSync(tenantsPath), tenantsFile), { file: tenantsFile }));
+  if (!environments || !tenants) throw new ConfigError(errors);
   const files = synthesize({ environments, tenants });
 
   if (options.check) {

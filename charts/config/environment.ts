@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
-import { ConfigError, SourceMap, sortErrors, type SourceError } from './source-errors';
+import { ConfigError, decodeSource, SourceMap, sortErrors, type SourceError } from './source-errors';
 
 export const environmentSchema = z.strictObject({
   /** Must equal the file name without .yaml. */
@@ -31,11 +31,24 @@ export const environmentSchema = z.strictObject({
 
 export type Environment = z.infer<typeof environmentSchema>;
 
+/** How to fix each field of an environment file. */
+const ENV_FIXES: Record<string, string> = {
+  name: 'write the file name without .yaml, a DNS label',
+  kubernetesVersion: 'write the cluster\'s minor version in quotes, such as "1.31"',
+  cluster: 'add cluster: {server: <API server URL>, trustDomain: <mesh trust domain>}',
+  'cluster.server': 'write the API server URL as Argo CD knows it, such as https://kubernetes.default.svc',
+  'cluster.trustDomain': 'write the Istio trust domain, such as cluster.local',
+  argocd: 'add argocd: {namespace, repoURL, targetRevision}',
+  'argocd.namespace': 'write the namespace Argo CD runs in, such as argocd',
+  'argocd.repoURL': 'write the Git URL Argo CD syncs from',
+  'argocd.targetRevision': 'write the branch, tag or commit this environment follows',
+};
+
 /** Parses one environment file's text. */
 export function parseEnvironment(text: string, file: string): Environment {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const src = new SourceMap(file, doc, lines);
+  const src = new SourceMap(file, doc, lines, text);
   const errors: SourceError[] = doc.errors.map((e) => src.error([], `YAML syntax error: ${e.message}`, 'correct the YAML syntax', src.position(e.pos[0])));
   if (errors.length === 0) {
     const parsed = environmentSchema.safeParse(doc.toJS({ maxAliasCount: 0 }));
@@ -49,7 +62,8 @@ export function parseEnvironment(text: string, file: string): Environment {
         if (issue.code === 'unrecognized_keys') {
           for (const k of issue.keys) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
         } else {
-          errors.push(src.error(p, issue.message, 'see charts/config/environment.ts for the expected shape'));
+          const field = p.join('.');
+          errors.push(src.error(p, issue.message, ENV_FIXES[field] ?? `see the field ${field} in charts/config/environment.ts`));
         }
       }
     }
@@ -65,7 +79,7 @@ export function loadEnvironments(dir: string): Environment[] {
   for (const f of files) {
     const rel = path.join(path.relative(process.cwd(), dir) || '.', f);
     try {
-      envs.push(parseEnvironment(fs.readFileSync(path.join(dir, f), 'utf8'), rel));
+      envs.push(parseEnvironment(decodeSource(fs.readFileSync(path.join(dir, f)), rel), rel));
     } catch (e) {
       if (e instanceof ConfigError) errors.push(...e.errors);
       else throw e;

@@ -2,7 +2,7 @@
  * Reads tenants.yaml: YAML problems, schema violations and semantic rules are all collected and
  * reported together as `tenants.yaml:LINE:COL: field: message. Fix: hint`.
  */
-import { isAlias, LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isScalar, LineCounter, parse, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
@@ -48,29 +48,64 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   const file = options.file ?? 'tenants.yaml';
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
-  const src = new SourceMap(file, doc, lines);
+  const src = new SourceMap(file, doc, lines, text);
   const errors: SourceError[] = [];
+  // Problems after which the document still has a trustworthy structure, so that schema and
+  // semantic checks run as well and every error is reported in one go.
+  let fatal = false;
 
-  for (const e of doc.errors) errors.push(yamlError(src, text, e.code, e.message, e.pos[0]));
+  const syntaxLines = new Set<number>();
+  for (const e of doc.errors) {
+    if (e.code !== 'DUPLICATE_KEY') fatal = true;
+    const err = yamlError(src, text, e.code, e.message, e.pos[0]);
+    // One syntax error per line: the parser's follow-on errors add nothing.
+    if (e.code === 'DUPLICATE_KEY' || !syntaxLines.has(err.line)) errors.push(err);
+    syntaxLines.add(err.line);
+  }
+  for (const w of doc.warnings) {
+    if (w.code !== 'TAG_RESOLVE_FAILED') errors.push(src.error([], `YAML: ${w.message}`, 'correct the YAML at this position', src.position(w.pos[0])));
+  }
+  const at = (node: { range?: [number, number, number] | null }) => src.position(node.range?.[0] ?? 0);
+  /** Explicit tags (!!binary, !custom, ...): tenants.yaml holds plain strings, numbers, lists and maps. */
+  const checkTag = (node: { tag?: string; range?: [number, number, number] | null }) => {
+    if (node.tag) {
+      errors.push(src.error([], `YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed`, 'remove the tag and write a plain value (quote it to make it text)', at(node)));
+    }
+  };
   visit(doc, {
-    Scalar(_, node) {
-      if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
-        errors.push(src.error([], `number ${node.source ?? String(node.value)} is out of range`, 'write a smaller number, or a quantity with a suffix such as 16Gi', src.position(node.range?.[0] ?? 0)));
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'string') {
+        fatal = true;
+        const key = pair.key as { range?: [number, number, number] | null } | null;
+        errors.push(src.error([], 'mapping keys must be plain strings', 'write the key as text, such as name', key ? at(key) : src.position(0)));
       }
     },
-  });
-  visit(doc, {
+    Scalar(_, node) {
+      checkTag(node);
+      if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
+        errors.push(src.error([], `number ${node.source ?? String(node.value)} is out of range`, 'write a smaller number, or a quantity with a suffix such as 16Gi', at(node)));
+      }
+    },
+    Map(_, node) {
+      checkTag(node);
+    },
+    Seq(_, node) {
+      checkTag(node);
+    },
     Alias(_, node) {
       if (isAlias(node)) {
-        errors.push(
-          src.error([], `YAML alias *${node.source} is not allowed`, 'write the value out in full, so that every tenant reads on its own in a diff', src.position(node.range?.[0] ?? 0)),
-        );
+        errors.push(src.error([], `YAML alias *${node.source} is not allowed`, 'write the value out in full, so that every tenant reads on its own in a diff', at(node)));
       }
     },
   });
-  if (errors.length > 0) throw new ConfigError(sortErrors(errors));
+  if (fatal) throw new ConfigError(sortErrors(errors));
 
-  const data: unknown = doc.toJS({ maxAliasCount: 0 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    throw new ConfigError(sortErrors(errors)); // alias expansion beyond any sane size: already reported
+  }
   if (data === null || data === undefined) {
     throw new ConfigError([src.error([], 'the file is empty', 'start it with `tenants:` followed by a list of tenants', { line: 1, col: 1 })]);
   }
@@ -87,14 +122,21 @@ function yamlError(src: SourceMap, text: string, code: string, message: string, 
   const at = src.position(offset);
   switch (code) {
     case 'DUPLICATE_KEY': {
-      const key = /^[^\s:]+/.exec(text.slice(offset))?.[0] ?? '';
-      return src.error([], `duplicate key ${JSON.stringify(key)} in the same mapping`, 'remove one of the two entries or merge them', at);
+      const token = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:]+)/.exec(text.slice(offset))?.[0] ?? '';
+      let key: unknown = token;
+      try {
+        key = parse(token);
+      } catch {
+        key = token;
+      }
+      return src.error([], `duplicate key ${JSON.stringify(String(key))} in the same mapping`, 'remove one of the two entries or merge them', at);
     }
     case 'MULTIPLE_DOCS':
       return src.error([], 'more than one YAML document (a `---` separator)', 'keep every tenant in the single `tenants:` list and remove the separator', at);
     case 'TAB_AS_INDENT':
       return src.error([], 'tab character used for indentation', 'indent with spaces only', at);
     default:
+      if (/call stack/i.test(message)) return src.error([], 'the YAML nests too deeply to read', 'flatten the structure; tenants.yaml needs a few levels only', at);
       return src.error([], `YAML syntax error: ${message.replace(/\s+/g, ' ').replace(/\.$/, '')}`, 'correct the YAML syntax at this position (check indentation, colons and quotes)', at);
   }
 }
@@ -111,9 +153,22 @@ function allowedKeys(path: FieldPath): string[] {
   return [];
 }
 
+/** What zod calls a type, as a message says it and as a fix says it. */
+const EXPECTED: Record<string, [string, string]> = {
+  array: ['a list', 'a YAML list (- item)'],
+  object: ['a mapping', 'a mapping (key: value)'],
+  string: ['a string', 'a string'],
+  number: ['a number', 'a number'],
+  int: ['a whole number', 'a whole number'],
+  boolean: ['true or false', 'true or false'],
+};
+
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
+  if (value instanceof Uint8Array) return 'binary data';
+  if (value instanceof Date) return 'a timestamp';
+  if (value instanceof Set) return 'a set';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;
 }
@@ -127,6 +182,7 @@ function valueAt(data: unknown, path: FieldPath): unknown {
 function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): SourceError[] {
   const path = issue.path as (string | number)[];
   const value = valueAt(data, path);
+  if (typeof value === 'number' && !Number.isFinite(value)) return []; // reported as out of range
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) =>
@@ -138,13 +194,14 @@ function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): Sourc
       if (value === undefined) {
         return [src.error(path, `required key ${JSON.stringify(path[path.length - 1])} is missing`, `add ${String(path[path.length - 1])}: <${issue.expected}>`, src.valueAt(path.slice(0, -1)))];
       }
-      return [src.error(path, `expected ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`}, got ${typeName(value)}`, `write a ${issue.expected === 'array' ? 'YAML list (- item)' : issue.expected === 'object' ? 'mapping (key: value)' : issue.expected} here`)];
+      return [src.error(path, `expected ${EXPECTED[issue.expected]?.[0] ?? `a ${issue.expected}`}, got ${typeName(value)}`, `write ${EXPECTED[issue.expected]?.[1] ?? `a ${issue.expected}`} here`)];
     case 'invalid_value':
       return [src.error(path, `${JSON.stringify(value)} is not allowed`, `use one of: ${issue.values.map(String).join(', ')}`)];
     case 'too_small':
       return [src.error(path, issue.origin === 'number' ? `${String(value)} is below the minimum ${String(issue.minimum)}` : issue.origin === 'array' ? 'the list is empty' : 'the value is empty', issue.origin === 'number' ? `use ${String(issue.minimum)} or more` : 'remove the key or give it a value')];
     case 'too_big':
-      return [src.error(path, `${issue.origin === 'string' ? 'text is longer than' : 'value is above'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : ''}`, 'shorten it')];
+      if (issue.origin === 'string') return [src.error(path, `text is longer than ${String(issue.maximum)} characters`, `shorten it to at most ${String(issue.maximum)} characters`)];
+      return [src.error(path, `${typeName(value)} is too large`, 'use a smaller number')];
     default:
       return [src.error(path, issue.message, 'correct the value')];
   }

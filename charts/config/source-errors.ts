@@ -59,12 +59,19 @@ export class SourceMap {
     public readonly file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    private readonly text: string,
   ) {}
 
-  /** Line and column (1-based) of a character offset. */
+  /** Line and column (1-based; the column counts characters, not UTF-16 units) of an offset. */
   position(offset: number): { line: number; col: number } {
     const p = this.lines.linePos(offset);
-    return { line: p.line, col: p.col };
+    const lineStart = offset - (p.col - 1);
+    let col = 1;
+    for (let i = lineStart; i < offset; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c < 0xdc00 || c > 0xdfff) col++; // a low surrogate belongs to the character before it
+    }
+    return { line: p.line, col };
   }
 
   /** The node at a path, or the closest existing ancestor. */
@@ -99,6 +106,35 @@ export class SourceMap {
     const pos = at ?? this.valueAt(path);
     return { file: this.file, line: pos.line, col: pos.col, field: formatPath(path), message, fix };
   }
+}
+
+/**
+ * Decodes a configuration file as UTF-8 (a leading byte-order mark is dropped). Invalid bytes are
+ * an error at their position instead of turning silently into U+FFFD.
+ */
+export function decodeSource(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = Math.max(0, firstInvalidUtf8(bytes));
+    const lines = new TextDecoder('utf-8').decode(bytes.subarray(0, bad)).split('\n');
+    throw new ConfigError([
+      { file, line: lines.length, col: [...lines[lines.length - 1]].length + 1, field: '', message: `invalid UTF-8 byte 0x${bytes[bad].toString(16).padStart(2, '0')}`, fix: 'save the file as UTF-8' },
+    ]);
+  }
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence, or -1. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k] & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return -1;
 }
 
 function childOf(node: unknown, seg: string | number): unknown {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule, type NetworkPolicyPeer } from '../../imports/k8s';
-import { KUBELET_PROBE_CIDR, LABELS, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
+import { ANY_IPV4, DNS_POD_LABELS, ISTIOD_POD_LABELS, KUBELET_PROBE_CIDR, LABELS, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 
 export interface TenantNetworkPoliciesProps {
@@ -60,7 +60,7 @@ export class TenantNetworkPolicies extends Construct {
 
     policy('Dns', 'allow-dns', ['Egress'], undefined, [
       {
-        to: [nsPeer(PLATFORM_NAMESPACES.kubeSystem, { 'k8s-app': 'kube-dns' })],
+        to: [nsPeer(PLATFORM_NAMESPACES.kubeSystem, { ...DNS_POD_LABELS })],
         ports: [
           port('UDP', PORTS.dns),
           port('TCP', PORTS.dns),
@@ -78,7 +78,7 @@ export class TenantNetworkPolicies extends Construct {
       { to: egressNs.map((ns) => nsPeer(ns)) },
       { to: [nsPeer(props.otelNamespace ?? PLATFORM_NAMESPACES.otelCollector)], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
       // The tenant's waypoint obtains its mesh certificate from istiod.
-      { to: [nsPeer(PLATFORM_NAMESPACES.istio, { app: 'istiod' })], ports: [tcp(PORTS.istiodXds)] },
+      { to: [nsPeer(PLATFORM_NAMESPACES.istio, { ...ISTIOD_POD_LABELS })], ports: [tcp(PORTS.istiodXds)] },
     ]);
 
     // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
@@ -87,7 +87,7 @@ export class TenantNetworkPolicies extends Construct {
     policy('ExternalHttps', 'allow-external-https', ['Egress'], undefined, [
       {
         // IPv4 only: on an IPv6 cluster pods have global addresses, so ::/0 would include other tenants.
-        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_PUBLIC_IPV4] } }],
+        to: [{ ipBlock: { cidr: ANY_IPV4, except: [...NON_PUBLIC_IPV4] } }],
         ports: [tcp(PORTS.https)],
       },
     ]);

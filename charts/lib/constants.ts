@@ -91,6 +91,15 @@ export const TENANT_CLUSTER_ROLE = 'tenant-agent-developer';
 /** The Prometheus pods that scrape tenant metrics (kube-prometheus-stack's label). */
 export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
 
+/** The cluster DNS pods (CoreDNS on EKS keeps the kube-dns label). */
+export const DNS_POD_LABELS = { 'k8s-app': 'kube-dns' } as const;
+
+/** The istiod pods (certificate authority and xDS for the waypoints). */
+export const ISTIOD_POD_LABELS = { app: 'istiod' } as const;
+
+/** Every IPv4 address; narrowed by NON_PUBLIC_IPV4 wherever it is used. */
+export const ANY_IPV4 = '0.0.0.0/0';
+
 /** Port numbers the isolation layers name. */
 export const PORTS = {
   dns: 53,

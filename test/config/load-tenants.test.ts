@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { ConfigError } from '../../charts/config/source-errors';
+import { ConfigError, decodeSource } from '../../charts/config/source-errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -178,12 +178,48 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
 
   it('aliases (no billion laughs, every tenant readable on its own)', () => {
     expect(errorsOf('q: &q {pods: 1}\ntenants:\n  - name: a\n    quota: *q\n')).toEqual([
+      'tenants.yaml:1:1: q: unknown key "q". Fix: remove it or use one of: tenants',
       'tenants.yaml:4:12: YAML alias *q is not allowed. Fix: write the value out in full, so that every tenant reads on its own in a diff',
     ]);
   });
 
   it('empty file', () => {
     expect(errorsOf('')).toEqual(['tenants.yaml:1:1: the file is empty. Fix: start it with `tenants:` followed by a list of tenants']);
+  });
+
+  it('keeps checking after a duplicate key, so that one run shows every error', () => {
+    expect(errorsOf('tenants:\n  - name: a1\n    name: a2\n    bogus: 1\n  - name: BAD\n')).toEqual([
+      'tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them',
+      'tenants.yaml:4:5: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits',
+      `tenants.yaml:5:11: tenants[1].name: "BAD" is not a DNS-1123 label. Fix: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    ]);
+    expect(errorsOf('tenants:\n  - name: c\n    "name": d\n')[0]).toBe('tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them');
+  });
+
+  it('keys that are not strings, explicit tags, and deep nesting', () => {
+    expect(errorsOf('tenants:\n  - name: a1\n    null: z\n')).toEqual(['tenants.yaml:3:5: mapping keys must be plain strings. Fix: write the key as text, such as name']);
+    expect(errorsOf('tenants:\n  - name: a1\n    ? [a, b]\n    : c\n')).toEqual(['tenants.yaml:3:7: mapping keys must be plain strings. Fix: write the key as text, such as name']);
+    expect(errorsOf('tenants:\n  - name: !custom x\n')).toEqual([
+      'tenants.yaml:2:19: YAML tag !custom is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
+    ]);
+    expect(errorsOf('tenants:\n  - name: x\n    displayName: !!binary aGk=\n')).toEqual([
+      'tenants.yaml:3:27: YAML tag !!binary is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
+      'tenants.yaml:3:27: tenants[0].displayName: expected a string, got binary data. Fix: write a string here',
+    ]);
+    expect(errorsOf(`tenants: ${'['.repeat(5000)}\n`)[0]).toMatch(/^tenants\.yaml:1:\d+: the YAML nests too deeply to read\. Fix: flatten the structure/);
+  });
+
+  it('counts columns in characters, not UTF-16 units', () => {
+    expect(errorsOf('tenants:\n  - {displayName: "😀😀", bogus: 1, name: b}\n')).toEqual([
+      'tenants.yaml:2:25: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits',
+    ]);
+  });
+
+  it('whole numbers and sizes get messages that say what to write', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quota: {pods: 1e300, services: 2.5}\n')).toEqual([
+      'tenants.yaml:3:19: tenants[0].quota.pods: number 1e+300 is too large. Fix: use a smaller number',
+      'tenants.yaml:3:36: tenants[0].quota.services: expected a whole number, got number 2.5. Fix: write a whole number here',
+    ]);
   });
 
   it('reports every error of the file in one run, in file order', () => {
@@ -200,5 +236,17 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
       return;
     }
     throw new Error('expected an error');
+  });
+});
+
+describe('decodeSource', () => {
+  it('reads UTF-8 with or without a byte-order mark', () => {
+    expect(decodeSource(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]), 'tenants.yaml')).toBe('a');
+    expect(decodeSource(new TextEncoder().encode('tenants:\r\n  - name: ä\r\n'), 'tenants.yaml')).toBe('tenants:\r\n  - name: ä\r\n');
+  });
+
+  it('rejects invalid UTF-8 at its position instead of replacing it', () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('tenants:\n  - name: a\n    displayName: "ä'), 0xff, 0xfe, 0x22, 0x0a]);
+    expect(() => decodeSource(bytes, 'tenants.yaml')).toThrow('tenants.yaml:3:20: invalid UTF-8 byte 0xff. Fix: save the file as UTF-8');
   });
 });

@@ -8,8 +8,21 @@ const role = only(synth((c) => new TenantDeveloperClusterRole(c, 'DeveloperRole'
 const rules = role.rules as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }[];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
-/** Lower-case plural resource of a kind (every guardrail kind pluralizes with a plain -s). */
-const plural = (kind: string) => `${kind.toLowerCase()}s`;
+/** The API resource of every guardrail kind, as the API server names it. */
+const RESOURCE: Record<string, string> = {
+  ResourceQuota: 'resourcequotas',
+  LimitRange: 'limitranges',
+  RoleBinding: 'rolebindings',
+  NetworkPolicy: 'networkpolicies',
+  AuthorizationPolicy: 'authorizationpolicies',
+  Gateway: 'gateways',
+  AgentgatewayPolicy: 'agentgatewaypolicies',
+};
+const plural = (kind: string) => {
+  const resource = RESOURCE[kind];
+  if (!resource) throw new Error(`no resource name for guardrail kind ${kind}: add it to RESOURCE`);
+  return resource;
+};
 const grants = (group: string, resource: string) => rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource));
 
 describe('TenantDeveloperClusterRole', () => {
@@ -57,6 +70,12 @@ describe('TenantDeveloperClusterRole', () => {
         for (const v of WRITE) expect(r.verbs, `${kind} ${v}`).not.toContain(v);
       }
     }
+  });
+
+  it('would catch a rule that grants a guardrail kind (the check above can fail)', () => {
+    const bad = [...rules, { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'update'] }];
+    const granted = GUARDRAIL_KINDS.filter(({ group, kind }) => bad.some((r) => r.apiGroups!.includes(group) && r.resources!.includes(plural(kind)) && r.verbs.includes('update')));
+    expect(granted.map((k) => k.kind)).toEqual(['NetworkPolicy']);
   });
 
   it('grants no pods/exec, pods/attach or pods/portforward', () => {

@@ -151,6 +151,15 @@ describe('npm run synth', () => {
     expect(stderr[0]).toMatch(/charts\/environments\/dev\.yaml:\d+:1: replicas: unknown key "replicas"\. Fix: remove it or check the spelling$/);
   });
 
+  it('reports errors of the environment files and of tenants.yaml in the same run', async () => {
+    fs.appendFileSync(path.join(root, 'charts/environments/prod.yaml'), 'replicas: 3\n');
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), 'tenants:\n  - name: Bad\n');
+    expect(await main(['--root', root])).toBe(1);
+    expect(stderr.some((l) => /charts\/environments\/prod\.yaml:\d+:1: replicas: unknown key/.test(l))).toBe(true);
+    expect(stderr.some((l) => l.includes('tenants.yaml:2:11: tenants[0].name: "Bad" is not a DNS-1123 label'))).toBe(true);
+    expect(stderr[stderr.length - 1]).toBe('synth: 2 errors; dist/ and argocd/ were not changed');
+  });
+
   it('rejects unknown arguments with usage and exit code 2', async () => {
     expect(await main(['--frobnicate'])).toBe(2);
     expect(stderr[0]).toContain('synth: unknown argument --frobnicate');
