@@ -63,7 +63,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const options = parseArgs(argv);
   const root = path.resolve(options.root);
-  for (const d of recoverInterruptedSwap(root)) console.warn(`synth: restored ${d}/ from an interrupted earlier run`);
+  for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
   const tenantsPath = path.resolve(root, options.tenants ?? TENANTS_FILE);
   // Both files are checked before either's errors are reported, so that one run shows them all.
   const errors: SourceError[] = [];

@@ -63,19 +63,53 @@ async function writeAll(root: string, stage: string, files: ReadonlyMap<string, 
   await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, entries.length) }, worker));
 }
 
+/** Journal of a swap in progress: present from the first rename of a swap to its last. */
+export const SWAP_JOURNAL = '.dist-swap.json';
+
+interface Swap {
+  /** Staging directory (relative to the root) holding the new top-level directories. */
+  readonly stage: string;
+  /** Directory (relative to the root) receiving the previous top-level directories. */
+  readonly old: string;
+  readonly dirs: readonly string[];
+}
+
+/** Moves every staged directory of a swap into place; safe to run again after an interruption. */
+function completeSwap(root: string, swap: Swap): void {
+  for (const d of swap.dirs) {
+    const staged = path.join(root, swap.stage, d);
+    if (!fs.existsSync(staged)) continue; // already swapped in
+    const live = path.join(root, d);
+    if (fs.existsSync(live)) fs.renameSync(live, path.join(root, swap.old, d));
+    fs.renameSync(staged, live);
+  }
+  fs.rmSync(path.join(root, SWAP_JOURNAL), { force: true });
+  fs.rmSync(path.join(root, swap.stage), { recursive: true, force: true });
+  fs.rmSync(path.join(root, swap.old), { recursive: true, force: true });
+}
+
 /**
- * Puts back output directories that an interrupted swap left only in a `.dist-old-*` directory
- * (the process was killed between moving the live directory away and moving the new one in).
- * Returns the directories restored.
+ * Finishes what an interrupted run left behind, before anything else reads the output: a swap
+ * with a journal is completed (every top-level directory ends up new), a staging directory
+ * without one is dropped (every top-level directory is still the previous one). Returns the
+ * directories it completed or restored.
  */
 export function recoverInterruptedSwap(root: string): string[] {
-  const restored: string[] = [];
+  const touched: string[] = [];
+  const journal = path.join(root, SWAP_JOURNAL);
+  if (fs.existsSync(journal)) {
+    const swap = JSON.parse(fs.readFileSync(journal, 'utf8')) as Swap;
+    completeSwap(root, swap);
+    touched.push(...swap.dirs);
+  }
   for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-old-')).sort()) {
+    // Without a journal a previous directory is only ever here after its swap finished, unless an
+    // older version of this tool was interrupted: put back whatever is missing, then drop it.
     const old = path.join(root, entry);
     for (const d of fs.readdirSync(old)) {
       if (!fs.existsSync(path.join(root, d))) {
         fs.renameSync(path.join(old, d), path.join(root, d));
-        restored.push(d);
+        touched.push(d);
       }
     }
     fs.rmSync(old, { recursive: true, force: true });
@@ -83,30 +117,30 @@ export function recoverInterruptedSwap(root: string): string[] {
   for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-stage-'))) {
     fs.rmSync(path.join(root, entry), { recursive: true, force: true });
   }
-  return restored;
+  return touched;
 }
 
 /**
- * Writes the files into a temporary directory next to the targets, then swaps each top-level
- * directory in with a rename. A failure or a kill before the swap leaves the previous output
- * untouched; files of removed tenants disappear with the old directory. A kill in the instant
- * between the two renames of one directory leaves it in `.dist-old-*`, from where the next run
- * puts it back before doing anything else (recoverInterruptedSwap).
+ * Writes the files into a temporary directory next to the targets, then swaps the top-level
+ * directories in with renames, under a journal. A failure or a kill while writing leaves the
+ * previous output untouched; a kill during the swap is completed by the next run
+ * (recoverInterruptedSwap), so dist/ and argocd/ are always both previous or both new. Files of
+ * removed tenants disappear with the old directories.
  */
 export async function writeAtomically(root: string, files: ReadonlyMap<string, string>): Promise<void> {
   const stage = fs.mkdtempSync(path.join(root, '.dist-stage-'));
-  const old = fs.mkdtempSync(path.join(root, '.dist-old-'));
   try {
     await writeAll(root, stage, files);
-    for (const d of topDirs(files)) {
-      const live = path.join(root, d);
-      if (fs.existsSync(live)) fs.renameSync(live, path.join(old, d));
-      fs.renameSync(path.join(stage, d), live);
-    }
-  } finally {
+  } catch (e) {
     fs.rmSync(stage, { recursive: true, force: true });
-    fs.rmSync(old, { recursive: true, force: true });
+    throw e;
   }
+  const old = fs.mkdtempSync(path.join(root, '.dist-old-'));
+  const swap: Swap = { stage: path.basename(stage), old: path.basename(old), dirs: topDirs(files) };
+  const tmp = path.join(root, `${SWAP_JOURNAL}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(swap));
+  fs.renameSync(tmp, path.join(root, SWAP_JOURNAL));
+  completeSwap(root, swap);
 }
 
 export interface Drift {

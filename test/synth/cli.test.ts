@@ -84,13 +84,41 @@ describe('npm run synth', () => {
     expect(tree(root)).toEqual(before);
   });
 
+  it('completes a swap that was killed between its renames, so dist/ and argocd/ are both new', async () => {
+    await main(['--root', root]);
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), `${TWO}  - name: gamma\n`);
+    await main(['--root', root]);
+    const fresh = tree(root);
+    // Rebuild the moment after argocd/ was swapped in and dist/ moved away, before dist/ followed.
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), TWO);
+    await main(['--root', root]);
+    fs.mkdirSync(path.join(root, '.dist-stage-k'));
+    fs.mkdirSync(path.join(root, '.dist-old-k'));
+    fs.cpSync(path.join(root, 'dist'), path.join(root, '.dist-stage-k', 'dist'), { recursive: true });
+    fs.renameSync(path.join(root, 'dist'), path.join(root, '.dist-old-k', 'dist'));
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), `${TWO}  - name: gamma\n`);
+    const newer = scratch(`${TWO}  - name: gamma\n`);
+    await main(['--root', newer]);
+    fs.rmSync(path.join(root, '.dist-stage-k', 'dist'), { recursive: true });
+    fs.cpSync(path.join(newer, 'dist'), path.join(root, '.dist-stage-k', 'dist'), { recursive: true });
+    fs.rmSync(path.join(root, 'argocd'), { recursive: true });
+    fs.cpSync(path.join(newer, 'argocd'), path.join(root, 'argocd'), { recursive: true });
+    fs.writeFileSync(path.join(root, '.dist-swap.json'), JSON.stringify({ stage: '.dist-stage-k', old: '.dist-old-k', dirs: ['argocd', 'dist'] }));
+    stderr.length = 0;
+    expect(await main(['--root', root, '--check'])).toBe(0);
+    expect(stderr).toEqual(['synth: finished argocd/ of an interrupted earlier run', 'synth: finished dist/ of an interrupted earlier run']);
+    expect(tree(root)).toEqual(fresh);
+    expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist'))).toEqual([]);
+    fs.rmSync(newer, { recursive: true, force: true });
+  });
+
   it('restores an output directory that an interrupted swap left behind', async () => {
     await main(['--root', root]);
     const before = tree(root);
     fs.mkdirSync(path.join(root, '.dist-old-x'));
     fs.renameSync(path.join(root, 'dist'), path.join(root, '.dist-old-x', 'dist'));
     expect(await main(['--root', root, '--check'])).toBe(0);
-    expect(stderr).toContain('synth: restored dist/ from an interrupted earlier run');
+    expect(stderr).toContain('synth: finished dist/ of an interrupted earlier run');
     expect(tree(root)).toEqual(before);
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
