@@ -36,31 +36,37 @@ async function writeAll(root: string, stage: string, files: ReadonlyMap<string, 
   const dirs = new Set<string>();
   for (const rel of files.keys()) dirs.add(path.dirname(path.join(stage, rel)));
   for (const dir of [...dirs].sort()) fs.mkdirSync(dir, { recursive: true });
-  const entries = [...files];
+  // Unchanged files (the usual case) are compared and linked synchronously: both are cheap
+  // calls, and a promise per file costs more than the call itself. New content is written with
+  // several writes in flight.
+  const pending: [string, string][] = [];
+  for (const [rel, content] of files) {
+    const live = path.join(root, rel);
+    const target = path.join(stage, rel);
+    let same = false;
+    try {
+      same = fs.readFileSync(live, 'utf8') === content;
+    } catch {
+      same = false;
+    }
+    if (same) {
+      try {
+        fs.linkSync(live, target);
+        continue;
+      } catch {
+        // a file system without hard links: write the copy
+      }
+    }
+    pending.push([target, content]);
+  }
   let next = 0;
   const worker = async () => {
-    while (next < entries.length) {
-      const [rel, content] = entries[next++];
-      const live = path.join(root, rel);
-      const target = path.join(stage, rel);
-      let same = false;
-      try {
-        same = (await fs.promises.readFile(live, 'utf8')) === content;
-      } catch {
-        same = false;
-      }
-      if (same) {
-        try {
-          await fs.promises.link(live, target);
-          continue;
-        } catch {
-          // a file system without hard links: write the copy
-        }
-      }
+    while (next < pending.length) {
+      const [target, content] = pending[next++];
       await fs.promises.writeFile(target, content);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, entries.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, pending.length) }, worker));
 }
 
 /** Journal of a swap in progress: present from the first rename of a swap to its last. */
