@@ -10,7 +10,7 @@ import { loadTenants } from './config/load-tenants';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
 import { synthesize } from './synth/synthesize';
-import { compare, existingFiles, recoverInterruptedSwap, writeAtomically } from './synth/write';
+import { compare, existingFiles, lockOutput, pendingRecovery, recoverInterruptedSwap, writeAtomically } from './synth/write';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>]]
   --check           compare with the committed dist/ and argocd/ instead of writing; exit 1 when stale
@@ -63,7 +63,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const options = parseArgs(argv);
   const root = path.resolve(options.root);
-  for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
+  if (options.check && pendingRecovery(root)) {
+    console.error('synth --check: an earlier synth was interrupted; run npm run synth to finish it');
+    return 1;
+  }
   const tenantsPath = path.resolve(root, options.tenants ?? TENANTS_FILE);
   // Both files are checked before either's errors are reported, so that one run shows them all.
   const errors: SourceError[] = [];
@@ -95,8 +98,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const removed = removedTenants(root, files);
-  await writeAtomically(root, files);
+  const release = lockOutput(root);
+  let removed: string[];
+  try {
+    for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
+    removed = removedTenants(root, files);
+    await writeAtomically(root, files);
+  } finally {
+    release();
+  }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(`synth: ${tenants.length} tenants, ${environments.length} environments (${environments.map((e) => e.name).join(', ')}), ${files.size} files in ${ms.toFixed(0)} ms`);
   if (removed.length > 0) {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
 import { ConfigError, decodeSource, SourceMap, sortErrors, type SourceError } from './source-errors';
@@ -50,8 +50,16 @@ export function parseEnvironment(text: string, file: string): Environment {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const src = new SourceMap(file, doc, lines, text);
   const errors: SourceError[] = doc.errors.map((e) => src.error([], `YAML syntax error: ${e.message}`, 'correct the YAML syntax', src.position(e.pos[0])));
+  visit(doc, {
+    Alias(_, node) {
+      errors.push(src.error([], `YAML alias *${node.source} is not allowed`, 'write the value out in full', src.position(node.range?.[0] ?? 0)));
+    },
+  });
+  if (errors.length === 0 && (doc.contents === null || doc.contents === undefined)) {
+    errors.push(src.error([], 'the file is empty', 'write the settings of the environment (see charts/environments/dev.yaml)', { line: 1, col: 1 }));
+  }
   if (errors.length === 0) {
-    const parsed = environmentSchema.safeParse(doc.toJS({ maxAliasCount: 0 }));
+    const parsed = environmentSchema.safeParse(doc.toJS());
     if (parsed.success) {
       const expected = path.basename(file, '.yaml');
       if (parsed.data.name === expected) return parsed.data;

@@ -2,7 +2,7 @@
  * Reads tenants.yaml: YAML problems, schema violations and semantic rules are all collected and
  * reported together as `tenants.yaml:LINE:COL: field: message. Fix: hint`.
  */
-import { isAlias, isScalar, LineCounter, parse, parseDocument, visit } from 'yaml';
+import { isAlias, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
@@ -57,7 +57,7 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   const syntaxLines = new Set<number>();
   for (const e of doc.errors) {
     if (e.code !== 'DUPLICATE_KEY') fatal = true;
-    const err = yamlError(src, text, e.code, e.message, e.pos[0]);
+    const err = yamlError(src, doc, e.code, e.message, e.pos[0]);
     // One syntax error per line: the parser's follow-on errors add nothing.
     if (e.code === 'DUPLICATE_KEY' || !syntaxLines.has(err.line)) errors.push(err);
     syntaxLines.add(err.line);
@@ -67,34 +67,37 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   }
   const at = (node: { range?: [number, number, number] | null }) => src.position(node.range?.[0] ?? 0);
   /** Explicit tags (!!binary, !custom, ...): tenants.yaml holds plain strings, numbers, lists and maps. */
-  const checkTag = (node: { tag?: string; range?: [number, number, number] | null }) => {
+  const checkTag = (node: { tag?: string; range?: [number, number, number] | null }, ancestors: readonly unknown[]) => {
     if (node.tag) {
-      errors.push(src.error([], `YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed`, 'remove the tag and write a plain value (quote it to make it text)', at(node)));
+      let tagAt = text.lastIndexOf('!', node.range?.[0] ?? 0);
+      while (tagAt > 0 && text[tagAt - 1] === '!') tagAt--;
+      errors.push(src.error(fieldPath(ancestors, node), `YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed`, 'remove the tag and write a plain value (quote it to make it text)', src.position(Math.max(0, tagAt))));
     }
   };
   visit(doc, {
-    Pair(_, pair) {
+    Pair(_, pair, ancestors) {
       if (!isScalar(pair.key) || typeof pair.key.value !== 'string') {
         fatal = true;
         const key = pair.key as { range?: [number, number, number] | null } | null;
-        errors.push(src.error([], 'mapping keys must be plain strings', 'write the key as text, such as name', key ? at(key) : src.position(0)));
+        errors.push(src.error(fieldPath(ancestors, undefined), 'mapping keys must be plain strings', 'write the key as text, such as name', key ? at(key) : src.position(0)));
       }
     },
-    Scalar(_, node) {
-      checkTag(node);
+    Scalar(_, node, ancestors) {
+      if (ancestors.length > 0 && isPair(ancestors[ancestors.length - 1]) && (ancestors[ancestors.length - 1] as { key: unknown }).key === node) return; // keys: checked by Pair
+      checkTag(node, ancestors);
       if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
-        errors.push(src.error([], `number ${node.source ?? String(node.value)} is out of range`, 'write a smaller number, or a quantity with a suffix such as 16Gi', at(node)));
+        errors.push(src.error(fieldPath(ancestors, node), `number ${node.source ?? String(node.value)} is out of range`, 'write a smaller number, or a quantity with a suffix such as 16Gi', at(node)));
       }
     },
-    Map(_, node) {
-      checkTag(node);
+    Map(_, node, ancestors) {
+      checkTag(node, ancestors);
     },
-    Seq(_, node) {
-      checkTag(node);
+    Seq(_, node, ancestors) {
+      checkTag(node, ancestors);
     },
-    Alias(_, node) {
+    Alias(_, node, ancestors) {
       if (isAlias(node)) {
-        errors.push(src.error([], `YAML alias *${node.source} is not allowed`, 'write the value out in full, so that every tenant reads on its own in a diff', at(node)));
+        errors.push(src.error(fieldPath(ancestors, node), `YAML alias *${node.source} is not allowed`, 'write the value out in full, so that every tenant reads on its own in a diff', at(node)));
       }
     },
   });
@@ -118,19 +121,39 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   return resolve(parsed.data, src);
 }
 
-function yamlError(src: SourceMap, text: string, code: string, message: string, offset: number): SourceError {
+/** Field path of a node from the ancestors `visit` passes (Document, Map, Pair, Seq, ...). */
+function fieldPath(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  const out: (string | number)[] = [];
+  const chain = [...ancestors, node];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const a = chain[i];
+    const next = chain[i + 1];
+    if (isPair(a) && isScalar(a.key)) out.push(String(a.key.value));
+    else if (isSeq(a) && next !== undefined) out.push(a.items.indexOf(next as never));
+  }
+  return out;
+}
+
+/** The key of the pair whose key starts at `offset`, as text. */
+function keyAt(doc: Document, offset: number): string {
+  let found = '';
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function yamlError(src: SourceMap, doc: Document, code: string, message: string, offset: number): SourceError {
   const at = src.position(offset);
   switch (code) {
-    case 'DUPLICATE_KEY': {
-      const token = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:]+)/.exec(text.slice(offset))?.[0] ?? '';
-      let key: unknown = token;
-      try {
-        key = parse(token);
-      } catch {
-        key = token;
-      }
-      return src.error([], `duplicate key ${JSON.stringify(String(key))} in the same mapping`, 'remove one of the two entries or merge them', at);
-    }
+    case 'DUPLICATE_KEY':
+      return src.error([], `duplicate key ${JSON.stringify(keyAt(doc, offset))} in the same mapping`, 'remove one of the two entries or merge them', at);
     case 'MULTIPLE_DOCS':
       return src.error([], 'more than one YAML document (a `---` separator)', 'keep every tenant in the single `tenants:` list and remove the separator', at);
     case 'TAB_AS_INDENT':
@@ -276,7 +299,7 @@ function resourceErrors(src: SourceMap, raw: Record<string, unknown>, at: (...p:
   const limits = isRecord(raw.limits) ? raw.limits : {};
   const bad = new Set<string>();
   const check = (path: FieldPath, v: unknown) => {
-    if (typeof v !== 'string' && typeof v !== 'number') return;
+    if (typeof v !== 'string' && (typeof v !== 'number' || !Number.isFinite(v))) return; // non-finite: reported as out of range
     const q = parseQuantity(v);
     if (q === undefined) {
       bad.add(path.join('.'));

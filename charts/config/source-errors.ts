@@ -95,7 +95,9 @@ export class SourceMap {
   keyAt(path: FieldPath, key: string): { line: number; col: number } {
     const { node, exact } = this.nodeAt(path);
     if (exact && isMap(node)) {
-      for (const pair of node.items) {
+      // The last of duplicated keys: its value is the one that was read.
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const pair = node.items[i];
         if (isScalar(pair.key) && String(pair.key.value) === key) return this.position(pair.key.range?.[0] ?? 0);
       }
     }
@@ -139,8 +141,12 @@ function firstInvalidUtf8(b: Uint8Array): number {
 
 function childOf(node: unknown, seg: string | number): unknown {
   if (isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-    return pair?.value ?? undefined;
+    // The last of duplicated keys: its value is the one that was read.
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const p = node.items[i];
+      if (isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg)) return p.value ?? undefined;
+    }
+    return undefined;
   }
   if (isSeq(node) && typeof seg === 'number') return node.items[seg];
   return undefined;

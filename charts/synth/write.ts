@@ -72,6 +72,9 @@ async function writeAll(root: string, stage: string, files: ReadonlyMap<string, 
 /** Journal of a swap in progress: present from the first rename of a swap to its last. */
 export const SWAP_JOURNAL = '.dist-swap.json';
 
+/** Held by the run that writes the output, from recovery to the end of its swap. */
+export const OUTPUT_LOCK = '.dist-lock';
+
 interface Swap {
   /** Staging directory (relative to the root) holding the new top-level directories. */
   readonly stage: string;
@@ -80,31 +83,110 @@ interface Swap {
   readonly dirs: readonly string[];
 }
 
-/** Moves every staged directory of a swap into place; safe to run again after an interruption. */
-function completeSwap(root: string, swap: Swap): void {
-  for (const d of swap.dirs) {
-    const staged = path.join(root, swap.stage, d);
-    if (!fs.existsSync(staged)) continue; // already swapped in
-    const live = path.join(root, d);
-    if (fs.existsSync(live)) fs.renameSync(live, path.join(root, swap.old, d));
-    fs.renameSync(staged, live);
+/** A swap journal, checked so that a damaged one can never make recovery touch other paths. */
+function readJournal(root: string): Swap | undefined {
+  const file = path.join(root, SWAP_JOURNAL);
+  if (!fs.existsSync(file)) return undefined;
+  let swap: Swap | undefined;
+  try {
+    swap = JSON.parse(fs.readFileSync(file, 'utf8')) as Swap;
+  } catch {
+    swap = undefined;
   }
+  const plain = (p: unknown, prefix: string) => typeof p === 'string' && p.startsWith(prefix) && !p.includes('/') && !p.includes('..');
+  if (!swap || !plain(swap.stage, '.dist-stage-') || !plain(swap.old, '.dist-old-') || !Array.isArray(swap.dirs) || !swap.dirs.every((d) => plain(d, '') && !d.startsWith('.'))) {
+    throw new Error(`${SWAP_JOURNAL} is damaged; check that dist/ and argocd/ are complete (git status), then delete ${SWAP_JOURNAL} and the .dist-* directories`);
+  }
+  return swap;
+}
+
+function writeJournal(root: string, swap: Swap): void {
+  const tmp = path.join(root, `${SWAP_JOURNAL}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, JSON.stringify(swap));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path.join(root, SWAP_JOURNAL));
+}
+
+function dropSwap(root: string, swap: Swap): void {
   fs.rmSync(path.join(root, SWAP_JOURNAL), { force: true });
   fs.rmSync(path.join(root, swap.stage), { recursive: true, force: true });
   fs.rmSync(path.join(root, swap.old), { recursive: true, force: true });
 }
 
+type Rename = (from: string, to: string) => void;
+
+/** Moves every staged directory of a swap into place; safe to run again after an interruption. */
+function completeSwap(root: string, swap: Swap, rename: Rename = fs.renameSync): void {
+  if (!fs.existsSync(path.join(root, swap.stage))) throw new Error(`the staging directory ${swap.stage} of ${SWAP_JOURNAL} is gone`);
+  for (const d of swap.dirs) {
+    const staged = path.join(root, swap.stage, d);
+    if (!fs.existsSync(staged)) continue; // already swapped in
+    const live = path.join(root, d);
+    if (fs.existsSync(live)) rename(live, path.join(root, swap.old, d));
+    rename(staged, live);
+  }
+  dropSwap(root, swap);
+}
+
+/** Undoes a swap that failed part-way: every directory moved back, newest first. */
+function rollBackSwap(root: string, swap: Swap): void {
+  for (const d of [...swap.dirs].reverse()) {
+    const previous = path.join(root, swap.old, d);
+    const live = path.join(root, d);
+    if (fs.existsSync(previous)) {
+      if (fs.existsSync(live)) fs.renameSync(live, path.join(root, swap.stage, d));
+      fs.renameSync(previous, live);
+    }
+  }
+  dropSwap(root, swap);
+}
+
+/**
+ * Takes the output lock, or fails when another live synth holds it. Returns the release function.
+ */
+export function lockOutput(root: string): () => void {
+  const file = path.join(root, OUTPUT_LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(file, 'utf8'));
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = Number.isInteger(pid) && pid > 0;
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new Error(`another synth (pid ${pid}) is writing dist/ and argocd/; wait for it, or delete ${OUTPUT_LOCK} if it is gone`);
+      fs.rmSync(file, { force: true }); // left by a run that died
+    }
+  }
+  throw new Error(`could not take ${OUTPUT_LOCK}`);
+}
+
+/** Whether an interrupted swap or stale staging directories are waiting for recovery. */
+export function pendingRecovery(root: string): boolean {
+  return fs.readdirSync(root).some((e) => e === SWAP_JOURNAL || e.startsWith('.dist-old-') || e.startsWith('.dist-stage-'));
+}
+
 /**
  * Finishes what an interrupted run left behind, before anything else reads the output: a swap
  * with a journal is completed (every top-level directory ends up new), a staging directory
- * without one is dropped (every top-level directory is still the previous one). Returns the
- * directories it completed or restored.
+ * without one is dropped (every top-level directory is still the previous one). Call it under
+ * the output lock. Returns the directories it completed or restored.
  */
 export function recoverInterruptedSwap(root: string): string[] {
   const touched: string[] = [];
-  const journal = path.join(root, SWAP_JOURNAL);
-  if (fs.existsSync(journal)) {
-    const swap = JSON.parse(fs.readFileSync(journal, 'utf8')) as Swap;
+  const swap = readJournal(root);
+  if (swap) {
     completeSwap(root, swap);
     touched.push(...swap.dirs);
   }
@@ -120,7 +202,7 @@ export function recoverInterruptedSwap(root: string): string[] {
     }
     fs.rmSync(old, { recursive: true, force: true });
   }
-  for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-stage-'))) {
+  for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-stage-') || (e.startsWith(SWAP_JOURNAL) && e.endsWith('.tmp')))) {
     fs.rmSync(path.join(root, entry), { recursive: true, force: true });
   }
   return touched;
@@ -129,11 +211,12 @@ export function recoverInterruptedSwap(root: string): string[] {
 /**
  * Writes the files into a temporary directory next to the targets, then swaps the top-level
  * directories in with renames, under a journal. A failure or a kill while writing leaves the
- * previous output untouched; a kill during the swap is completed by the next run
- * (recoverInterruptedSwap), so dist/ and argocd/ are always both previous or both new. Files of
- * removed tenants disappear with the old directories.
+ * previous output untouched; a rename that fails during the swap is rolled back; a kill during
+ * the swap is completed by the next run (recoverInterruptedSwap), so dist/ and argocd/ are always
+ * both previous or both new. Files of removed tenants disappear with the old directories. Call it
+ * under the output lock.
  */
-export async function writeAtomically(root: string, files: ReadonlyMap<string, string>): Promise<void> {
+export async function writeAtomically(root: string, files: ReadonlyMap<string, string>, rename: Rename = fs.renameSync): Promise<void> {
   const stage = fs.mkdtempSync(path.join(root, '.dist-stage-'));
   try {
     await writeAll(root, stage, files);
@@ -143,10 +226,13 @@ export async function writeAtomically(root: string, files: ReadonlyMap<string, s
   }
   const old = fs.mkdtempSync(path.join(root, '.dist-old-'));
   const swap: Swap = { stage: path.basename(stage), old: path.basename(old), dirs: topDirs(files) };
-  const tmp = path.join(root, `${SWAP_JOURNAL}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(swap));
-  fs.renameSync(tmp, path.join(root, SWAP_JOURNAL));
-  completeSwap(root, swap);
+  writeJournal(root, swap);
+  try {
+    completeSwap(root, swap, rename);
+  } catch (e) {
+    rollBackSwap(root, swap);
+    throw new Error(`${(e as Error).message}; dist/ and argocd/ were left as they were`);
+  }
 }
 
 export interface Drift {

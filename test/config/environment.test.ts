@@ -40,6 +40,11 @@ describe('environment files', () => {
     expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:5:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
   });
 
+  it('rejects aliases and empty files with their position', () => {
+    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:5:4: YAML alias *n is not allowed. Fix: write the value out in full');
+    expect(errors('# nothing yet\n')).toEqual(['charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)']);
+  });
+
   it('rejects a Kubernetes version that is not 1.<minor>', () => {
     expect(errors(GOOD.replace('"1.31"', '"v1.31"'))[0]).toMatch(/^charts\/environments\/dev\.yaml:2:20: kubernetesVersion: /);
   });

@@ -158,7 +158,7 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
 
   it('numbers out of range', () => {
     expect(errorsOf('tenants:\n  - name: a\n    quota: {pods: 1e400}\n')).toEqual([
-      'tenants.yaml:3:19: number 1e400 is out of range. Fix: write a smaller number, or a quantity with a suffix such as 16Gi',
+      'tenants.yaml:3:19: tenants[0].quota.pods: number 1e400 is out of range. Fix: write a smaller number, or a quantity with a suffix such as 16Gi',
     ]);
   });
 
@@ -179,7 +179,7 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   it('aliases (no billion laughs, every tenant readable on its own)', () => {
     expect(errorsOf('q: &q {pods: 1}\ntenants:\n  - name: a\n    quota: *q\n')).toEqual([
       'tenants.yaml:1:1: q: unknown key "q". Fix: remove it or use one of: tenants',
-      'tenants.yaml:4:12: YAML alias *q is not allowed. Fix: write the value out in full, so that every tenant reads on its own in a diff',
+      'tenants.yaml:4:12: tenants[0].quota: YAML alias *q is not allowed. Fix: write the value out in full, so that every tenant reads on its own in a diff',
     ]);
   });
 
@@ -197,13 +197,13 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('keys that are not strings, explicit tags, and deep nesting', () => {
-    expect(errorsOf('tenants:\n  - name: a1\n    null: z\n')).toEqual(['tenants.yaml:3:5: mapping keys must be plain strings. Fix: write the key as text, such as name']);
-    expect(errorsOf('tenants:\n  - name: a1\n    ? [a, b]\n    : c\n')).toEqual(['tenants.yaml:3:7: mapping keys must be plain strings. Fix: write the key as text, such as name']);
+    expect(errorsOf('tenants:\n  - name: a1\n    null: z\n')).toEqual(['tenants.yaml:3:5: tenants[0]: mapping keys must be plain strings. Fix: write the key as text, such as name']);
+    expect(errorsOf('tenants:\n  - name: a1\n    ? [a, b]\n    : c\n')).toEqual(['tenants.yaml:3:7: tenants[0]: mapping keys must be plain strings. Fix: write the key as text, such as name']);
     expect(errorsOf('tenants:\n  - name: !custom x\n')).toEqual([
-      'tenants.yaml:2:19: YAML tag !custom is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
+      'tenants.yaml:2:11: tenants[0].name: YAML tag !custom is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
     ]);
     expect(errorsOf('tenants:\n  - name: x\n    displayName: !!binary aGk=\n')).toEqual([
-      'tenants.yaml:3:27: YAML tag !!binary is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
+      'tenants.yaml:3:18: tenants[0].displayName: YAML tag !!binary is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
       'tenants.yaml:3:27: tenants[0].displayName: expected a string, got binary data. Fix: write a string here',
     ]);
     expect(errorsOf(`tenants: ${'['.repeat(5000)}\n`)[0]).toMatch(/^tenants\.yaml:1:\d+: the YAML nests too deeply to read\. Fix: flatten the structure/);
@@ -212,6 +212,25 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   it('counts columns in characters, not UTF-16 units', () => {
     expect(errorsOf('tenants:\n  - {displayName: "😀😀", bogus: 1, name: b}\n')).toEqual([
       'tenants.yaml:2:25: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits',
+    ]);
+  });
+
+  it('reads the last of duplicated keys and points at it', () => {
+    expect(errorsOf('tenants:\n  - name: ok\ntenants:\n  - name: Bad_Name\n')).toEqual([
+      'tenants.yaml:3:1: duplicate key "tenants" in the same mapping. Fix: remove one of the two entries or merge them',
+      `tenants.yaml:4:11: tenants[0].name: "Bad_Name" is not a DNS-1123 label. Fix: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    ]);
+    expect(errorsOf('tenants:\n  - name: a\n    display Name: x\n    display Name: y\n')[0]).toBe(
+      'tenants.yaml:4:5: duplicate key "display Name" in the same mapping. Fix: remove one of the two entries or merge them',
+    );
+  });
+
+  it('names the field of tags, aliases and out-of-range numbers, and points at the tag itself', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quota: !!map\n      pods: 1\n')).toEqual([
+      'tenants.yaml:3:12: tenants[0].quota: YAML tag !!map is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
+    ]);
+    expect(errorsOf('tenants:\n  - name: a\n    quota: {requests.cpu: .inf}\n')).toEqual([
+      'tenants.yaml:3:27: tenants[0].quota["requests.cpu"]: number .inf is out of range. Fix: write a smaller number, or a quantity with a suffix such as 16Gi',
     ]);
   });
 

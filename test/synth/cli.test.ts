@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
-import { existingFiles, writeAtomically } from '../../charts/synth/write';
+import { existingFiles, lockOutput, recoverInterruptedSwap, SWAP_JOURNAL, writeAtomically } from '../../charts/synth/write';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -105,8 +105,9 @@ describe('npm run synth', () => {
     fs.cpSync(path.join(newer, 'argocd'), path.join(root, 'argocd'), { recursive: true });
     fs.writeFileSync(path.join(root, '.dist-swap.json'), JSON.stringify({ stage: '.dist-stage-k', old: '.dist-old-k', dirs: ['argocd', 'dist'] }));
     stderr.length = 0;
-    expect(await main(['--root', root, '--check'])).toBe(0);
-    expect(stderr).toEqual(['synth: finished argocd/ of an interrupted earlier run', 'synth: finished dist/ of an interrupted earlier run']);
+    expect(await main(['--root', root, '--check'])).toBe(1);
+    expect(stderr).toEqual(['synth --check: an earlier synth was interrupted; run npm run synth to finish it']);
+    expect(recoverInterruptedSwap(root)).toEqual(['argocd', 'dist']);
     expect(tree(root)).toEqual(fresh);
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist'))).toEqual([]);
     fs.rmSync(newer, { recursive: true, force: true });
@@ -117,7 +118,7 @@ describe('npm run synth', () => {
     const before = tree(root);
     fs.mkdirSync(path.join(root, '.dist-old-x'));
     fs.renameSync(path.join(root, 'dist'), path.join(root, '.dist-old-x', 'dist'));
-    expect(await main(['--root', root, '--check'])).toBe(0);
+    expect(await main(['--root', root])).toBe(0);
     expect(stderr).toContain('synth: finished dist/ of an interrupted earlier run');
     expect(tree(root)).toEqual(before);
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist-'))).toEqual([]);
@@ -203,6 +204,45 @@ describe('npm run synth', () => {
 });
 
 describe('writeAtomically', () => {
+  it('rolls back a swap whose rename fails, leaving every directory as it was', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
+    await writeAtomically(root, new Map([['argocd/a.yaml', 'old-a\n'], ['dist/d.yaml', 'old-d\n']]));
+    // The swap moves argocd/ first; moving the live dist/ aside then fails.
+    const refuseDist = (from: string, to: string) => {
+      if (from === path.join(root, 'dist') && to.includes('.dist-old-')) throw new Error('EPERM: rename refused');
+      fs.renameSync(from, to);
+    };
+    await expect(writeAtomically(root, new Map([['argocd/a.yaml', 'new-a\n'], ['dist/d.yaml', 'new-d\n']]), refuseDist)).rejects.toThrow(
+      'EPERM: rename refused; dist/ and argocd/ were left as they were',
+    );
+    expect(fs.readFileSync(path.join(root, 'argocd/a.yaml'), 'utf8')).toBe('old-a\n');
+    expect(fs.readFileSync(path.join(root, 'dist/d.yaml'), 'utf8')).toBe('old-d\n');
+    expect(fs.readdirSync(root).sort()).toEqual(['argocd', 'dist']);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('refuses a damaged journal instead of following its paths', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
+    fs.mkdirSync(path.join(root, 'dist'));
+    fs.writeFileSync(path.join(root, SWAP_JOURNAL), JSON.stringify({ stage: '.dist-stage-x', old: '', dirs: ['dist'] }));
+    expect(() => recoverInterruptedSwap(root)).toThrow(`${SWAP_JOURNAL} is damaged`);
+    expect(fs.existsSync(path.join(root, 'dist'))).toBe(true);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('lets one synth at a time write the output, and takes over a lock whose process is gone', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lock-'));
+    const release = lockOutput(root);
+    expect(() => lockOutput(root)).toThrow(`another synth (pid ${process.pid}) is writing dist/ and argocd/`);
+    release();
+    fs.writeFileSync(path.join(root, '.dist-lock'), '999999999');
+    const again = lockOutput(root);
+    expect(fs.readFileSync(path.join(root, '.dist-lock'), 'utf8')).toBe(String(process.pid));
+    again();
+    expect(fs.existsSync(path.join(root, '.dist-lock'))).toBe(false);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   it('keeps the previous output intact when writing fails part-way', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
     await writeAtomically(root, new Map([['dist/a.yaml', 'old\n']]));
