@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { existingFiles } from '../charts/synth/write';
 import { DEFAULT_CRDS, readImports } from '../scripts/import';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -16,6 +18,20 @@ describe('imports/', () => {
       expect(e.source).toMatch(/^https:\/\/raw\.githubusercontent\.com\/.+\.yaml$/);
       expect(files.some((f) => f.startsWith(`${e.module}-`)), e.module).toBe(true);
     }
+  });
+
+  it('has a generated class for every custom resource kind that dist/ and argocd/ contain', () => {
+    const generated = fs.readdirSync(path.join(ROOT, 'imports')).map((f) => fs.readFileSync(path.join(ROOT, 'imports', f), 'utf8')).join('\n');
+    const kinds = new Set<string>();
+    for (const f of existingFiles(ROOT, ['dist', 'argocd']).filter((x) => x.endsWith('.yaml'))) {
+      const o = parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as { apiVersion: string; kind: string };
+      const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+      // Built-in groups are served by the API server itself (k8s.ts); the rest come from CRDs.
+      if (group.includes('.') && !group.endsWith('.k8s.io')) kinds.add(o.kind);
+      if (group === 'gateway.networking.k8s.io') kinds.add(o.kind);
+    }
+    expect(kinds.size).toBeGreaterThan(0);
+    for (const kind of kinds) expect(generated, kind).toContain(`export class ${kind} extends ApiObject`);
   });
 
   // Regenerating needs the CRD copies (../shared/crds) and the Go module proxy.
