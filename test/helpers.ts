@@ -4,8 +4,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import type { Environment } from '../charts/config/environment';
-import type { Tenant } from '../charts/config/load-tenants';
-import { tenantDevelopersGroup, tenantNamespace } from '../charts/lib/constants';
+import { loadTenants, type Tenant } from '../charts/config/load-tenants';
 
 /** A synthesized Kubernetes object, as Chart.toJson() returns it. */
 export type K8sObject = Record<string, any>;
@@ -77,30 +76,7 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
   };
 }
 
-/** A sample tenant with the platform defaults applied, as loadTenants() would return it. */
+/** A sample tenant with the platform defaults applied, as loadTenants() returns it. */
 export function sampleTenant(name = 'alpha', overrides: Partial<Tenant> = {}): Tenant {
-  const namespace = tenantNamespace(name);
-  return {
-    name,
-    namespace,
-    subjects: [{ kind: 'Group', name: tenantDevelopersGroup(name) }],
-    quota: {
-      'requests.cpu': '8',
-      'requests.memory': '16Gi',
-      'limits.cpu': '16',
-      'limits.memory': '32Gi',
-      pods: '20',
-      services: '10',
-      secrets: '20',
-      configmaps: '20',
-      'services.nodeports': '0',
-      'services.loadbalancers': '0',
-    },
-    limits: {
-      default: { cpu: '200m', memory: '256Mi' },
-      defaultRequest: { cpu: '50m', memory: '64Mi' },
-    },
-    line: 1,
-    ...overrides,
-  };
+  return { ...loadTenants(`tenants:\n  - name: ${name}\n`)[0], ...overrides };
 }

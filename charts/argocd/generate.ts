@@ -207,7 +207,7 @@ export function applicationSets(env: Environment): ManifestObject[] {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, tenantsGlob),
       syncPolicy: NEVER_DELETE,
-      template: template(ARGO_NAMES.guardrailsApplication('{{.path.basename}}'), ARGO_NAMES.guardrailsProject('{{.path.basename}}'), '{{.path.path}}', 'tenant-{{.path.basename}}', { recurse: false, exclude: 'namespace-*.yaml' }, env),
+      template: template(ARGO_NAMES.guardrailsApplication('{{.path.basename}}'), ARGO_NAMES.guardrailsProject('{{.path.basename}}'), '{{.path.path}}', tenantNamespace('{{.path.basename}}'), { recurse: false, exclude: 'namespace-*.yaml' }, env),
     }),
   ];
 }
@@ -254,9 +254,10 @@ export function generateArgoCd(env: Environment, tenants: readonly Tenant[]): Ma
     if (out.has(path)) throw new Error(`synth: two Argo CD objects map to ${path}; rename one of them`);
     out.set(path, o);
   };
-  put(DIRS.bootstrap, sharedProjects(env)[0]);
+  const [bootstrap, ...shared] = sharedProjects(env);
+  put(DIRS.bootstrap, bootstrap);
   put(DIRS.bootstrap, rootApplication(env));
-  for (const p of sharedProjects(env).slice(1)) put(DIRS.projects, p);
+  for (const p of shared) put(DIRS.projects, p);
   for (const t of tenants) for (const p of tenantProjects(env, t)) put(DIRS.projects, p);
   for (const a of applicationSets(env)) put(DIRS.applicationSets, a);
   return out;

@@ -60,13 +60,12 @@ export function synthesize(input: SynthInput): Map<string, string> {
   out.add(`${DIRS.argocd}/README.md`, readme.argocdReadme(input.environments));
   for (const env of input.environments) {
     const envDir = `${DIRS.dist}/${env.name}`;
-    const tenants = input.tenants;
     out.add(`${envDir}/README.md`, readme.envReadme(env));
     out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env));
     out.add(`${envDir}/${DIRS.platform}/tenancy/README.md`, readme.tenancyReadme());
     addObjects(out, `${envDir}/${DIRS.platform}/tenancy`, chartObjects((app) => new TenancyChart(app, 'tenancy')));
     out.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
-    for (const t of tenants) {
+    for (const t of input.tenants) {
       const dir = `${envDir}/${DIRS.tenants}/${t.name}`;
       const files = addObjects(out, dir, tenantObjects(t, env));
       out.add(`${dir}/README.md`, readme.tenantReadme(env, t, files));
@@ -75,7 +74,7 @@ export function synthesize(input: SynthInput): Map<string, string> {
     for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets]) {
       out.add(`${DIRS.argocd}/${env.name}/${folder}/README.md`, readme.argocdFolderReadme(env, folder));
     }
-    for (const [path, object] of generateArgoCd(env, tenants)) out.add(path, toYaml(object));
+    for (const [path, object] of generateArgoCd(env, input.tenants)) out.add(path, toYaml(object));
   }
   return out.files;
 }
