@@ -152,3 +152,17 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Longest tenant name: `tenant-<name>` must be a DNS label (63 characters). */
 export const MAX_TENANT_NAME = 63 - 'tenant-'.length;
+
+/** Node label that names a node's group (`node-role=<group>`). */
+export const NODE_ROLE_LABEL = 'node-role';
+
+/** Taint key on every node group (`workload=<group>:NoSchedule`). */
+export const NODE_TAINT_KEY = 'workload';
+
+/**
+ * The cluster's node groups: `platform` runs platform components, `agents` runs tenant
+ * workloads and waypoints, `gateway` runs the central gateway proxy. The eksctl config and
+ * every pod template's placement derive from this list.
+ */
+export const NODE_GROUPS = ['platform', 'agents', 'gateway'] as const;
+export type NodeGroup = (typeof NODE_GROUPS)[number];
