@@ -59,6 +59,11 @@ export const ANNOTATIONS = {
   displayName: `${P}/display-name`,
   description: `${P}/description`,
   argocdSyncOptions: 'argocd.argoproj.io/sync-options',
+  argocdSyncWave: 'argocd.argoproj.io/sync-wave',
+  /** "true" on a kagent Agent or AgentgatewayBackend that should get a route on the central gateway. */
+  expose: `${P}/expose`,
+  /** Path segment used instead of the namespace in exposed routes. */
+  exposeAlias: `${P}/expose-alias`,
 } as const;
 
 /** Value of app.kubernetes.io/managed-by on everything we emit. */
@@ -166,3 +171,20 @@ export const NODE_TAINT_KEY = 'workload';
  */
 export const NODE_GROUPS = ['platform', 'agents', 'gateway'] as const;
 export type NodeGroup = (typeof NODE_GROUPS)[number];
+
+/** The central gateway every exposed route attaches to. */
+export const CENTRAL_GATEWAY = {
+  name: 'agentgateway-proxy',
+  namespace: 'agentgateway-system',
+  /** The HTTP listener routes attach to. */
+  listener: 'platform',
+  className: 'agentgateway',
+} as const;
+
+/** First path segment of each kind of route on the central gateway. */
+export const ROUTE_PREFIXES = {
+  a2a: '/a2a',
+  llm: '/llm',
+  mcp: '/mcp',
+  sandbox: '/sandbox',
+} as const;
