@@ -47,6 +47,17 @@ const ENV_FIXES: Record<string, string> = {
   ...PLATFORM_FIXES,
 };
 
+/** The fix for a field: its own entry, else the nearest parent entry ending in .*. */
+function fixFor(field: string): string {
+  if (ENV_FIXES[field]) return ENV_FIXES[field];
+  const parts = field.split('.');
+  for (let i = parts.length - 1; i > 0; i--) {
+    const fix = ENV_FIXES[`${parts.slice(0, i).join('.')}.*`];
+    if (fix) return fix;
+  }
+  return `see the field ${field} in charts/config/environment.ts`;
+}
+
 /** Parses one environment file's text. */
 export function parseEnvironment(text: string, file: string): Environment {
   const lines = new LineCounter();
@@ -74,8 +85,9 @@ export function parseEnvironment(text: string, file: string): Environment {
           for (const k of issue.keys) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
         } else {
           const field = p.join('.');
-          const fix = ENV_FIXES[field] ?? ENV_FIXES[field.replace(/\.[^.]+$/, '.*')] ?? `see the field ${field} in charts/config/environment.ts`;
-          errors.push(src.error(p, issue.message, fix));
+          const value = doc.getIn(p);
+          const got = value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)})`;
+          errors.push(src.error(p, `${issue.message}${got}`, fixFor(field)));
         }
       }
     }
