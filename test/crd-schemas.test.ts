@@ -79,7 +79,7 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
       checked++;
       kinds.add(o.kind);
     }
-    expect([...kinds].sort()).toEqual(['AgentgatewayPolicy', 'AppProject', 'Application', 'ApplicationSet', 'AuthorizationPolicy', 'Gateway']);
+    expect([...kinds].sort()).toEqual(['AgentgatewayPolicy', 'AppProject', 'Application', 'ApplicationSet', 'AuthorizationPolicy', 'ClusterPolicy', 'Gateway']);
     expect(checked).toBeGreaterThan(10);
   });
 

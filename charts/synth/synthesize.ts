@@ -11,6 +11,7 @@ import { generateArgoCd } from '../argocd/generate';
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import { DIRS } from '../lib/constants';
+import { PoliciesChart } from '../platform/policies-chart';
 import { TenancyChart } from '../tenancy-chart';
 import { TenantChart } from '../tenant-chart';
 import * as readme from './readmes';
@@ -64,6 +65,8 @@ export function synthesize(input: SynthInput): Map<string, string> {
     out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env));
     out.add(`${envDir}/${DIRS.platform}/tenancy/README.md`, readme.tenancyReadme());
     addObjects(out, `${envDir}/${DIRS.platform}/tenancy`, chartObjects((app) => new TenancyChart(app, 'tenancy')));
+    out.add(`${envDir}/${DIRS.platform}/${DIRS.policies}/README.md`, readme.policiesReadme());
+    addObjects(out, `${envDir}/${DIRS.platform}/${DIRS.policies}`, chartObjects((app) => new PoliciesChart(app, DIRS.policies)));
     out.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
     for (const t of input.tenants) {
       const dir = `${envDir}/${DIRS.tenants}/${t.name}`;

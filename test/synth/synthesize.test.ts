@@ -29,8 +29,8 @@ describe('synthesize', () => {
     const appSynth = vi.spyOn(App.prototype, 'synth');
     synthesize({ environments: ENVS, tenants: tenants(4) });
     expect(appSynth).not.toHaveBeenCalled();
-    // Per environment: one tenancy chart plus one chart per tenant, each holding only its own objects.
-    expect(toJson).toHaveBeenCalledTimes(2 * (1 + 4));
+    // Per environment: the tenancy and policies charts plus one chart per tenant, each holding only its own objects.
+    expect(toJson).toHaveBeenCalledTimes(2 * (2 + 4));
     for (const call of toJson.mock.instances) {
       const chart = call as unknown as Chart;
       expect(chart.node.scope, 'each chart is the only child of its App').toBeInstanceOf(App);
