@@ -2,8 +2,9 @@ import { Construct } from 'constructs';
 import {
   ClusterPolicy,
   ClusterPolicySpecRulesMatchAnyResourcesOperations as Operation,
+  ClusterPolicySpecRulesMutateForeachPreconditionsAllOperator as ForeachOperator,
 } from '../../../imports/kyverno-clusterpolicies-kyverno.io';
-import { ADMISSION_ONLY, objectValue, policyMetadata } from './policy-parts';
+import { ADMISSION_ONLY, type Condition, objectValue, policyMetadata, sizeOf } from './policy-parts';
 
 /**
  * The environment variable and value that make LiteLLM (inside kagent's Python agent runtime) use
@@ -21,18 +22,26 @@ export interface TracepropPolicyProps {
   readonly syncWave?: number;
 }
 
+/** Path of the env list in a v1alpha2 Agent. */
+const ENV = 'spec.declarative.deployment.env';
+
 /**
  * Sets `DISABLE_AIOHTTP_TRANSPORT=True` in `spec.declarative.deployment.env` of every Declarative
  * kagent Agent, so that the agent's model and agent-to-agent calls carry the trace context and
- * traces follow a request end to end. BYO agents bring their own image and are left alone. The env list is
- * merged by name: other variables are kept, and an entry of that name is set to "True" unless it
- * takes its value from a source (valueFrom), which the policy does not override.
+ * traces follow a request end to end. BYO agents bring their own image and are left alone.
+ *
+ * Kyverno's strategic merge replaces a custom resource's lists whole, so the variable is added by
+ * three rules that keep every other entry: create the list when there is none, append the entry
+ * when the list lacks it, and set the value of an existing entry to "True" (unless the entry takes
+ * its value from a source, valueFrom, which the policy leaves to the Agent's owner).
  */
 export class TracepropPolicy extends Construct {
   public readonly resource: ClusterPolicy;
 
   constructor(scope: Construct, id: string, props: TracepropPolicyProps = {}) {
     super(scope, id);
+    const match = { any: [{ resources: { kinds: [KAGENT_AGENT_KIND], operations: [Operation.CREATE, Operation.UPDATE] } }] };
+    const declarative: Condition = { key: objectValue('spec.type', "''"), operator: 'Equals', value: 'Declarative' };
     this.resource = new ClusterPolicy(this, 'Resource', {
       metadata: policyMetadata({
         name: props.name ?? 'traceprop',
@@ -45,19 +54,36 @@ export class TracepropPolicy extends Construct {
         ...ADMISSION_ONLY,
         rules: [
           {
-            name: 'disable-aiohttp-transport',
-            match: { any: [{ resources: { kinds: [KAGENT_AGENT_KIND], operations: [Operation.CREATE, Operation.UPDATE] } }] },
-            preconditions: {
-              all: [
-                { key: objectValue('spec.type', "''"), operator: 'Equals', value: 'Declarative' },
+            name: 'add-env',
+            match,
+            preconditions: { all: [declarative, { key: sizeOf(ENV, '`[]`'), operator: 'Equals', value: 0 }] },
+            mutate: { patchStrategicMerge: { spec: { declarative: { deployment: { env: [{ ...TRACEPROP_ENV }] } } } } },
+          },
+          {
+            name: 'append-env',
+            match,
+            preconditions: { all: [declarative, { key: sizeOf(`${ENV}[?name=='${TRACEPROP_ENV.name}']`, '`[]`'), operator: 'Equals', value: 0 }] },
+            mutate: { patchesJson6902: JSON.stringify([{ op: 'add', path: `/${ENV.replaceAll('.', '/')}/-`, value: { ...TRACEPROP_ENV } }]) },
+          },
+          {
+            name: 'set-env-value',
+            match,
+            preconditions: { all: [declarative] },
+            mutate: {
+              foreach: [
                 {
-                  key: `{{ length(request.object.spec.declarative.deployment.env[?name=='${TRACEPROP_ENV.name}' && valueFrom] || \`[]\`) }}`,
-                  operator: 'Equals',
-                  value: 0,
+                  list: `request.object.${ENV}`,
+                  preconditions: {
+                    all: [
+                      { key: '{{ element.name }}', operator: ForeachOperator.EQUALS, value: TRACEPROP_ENV.name },
+                      { key: "{{ element.value || '' }}", operator: ForeachOperator.NOT_EQUALS, value: TRACEPROP_ENV.value },
+                      { key: '{{ length(element.valueFrom || `{}`) }}', operator: ForeachOperator.EQUALS, value: 0 },
+                    ],
+                  },
+                  patchesJson6902: JSON.stringify([{ op: 'add', path: `/${ENV.replaceAll('.', '/')}/{{ elementIndex }}/value`, value: TRACEPROP_ENV.value }]),
                 },
               ],
             },
-            mutate: { patchStrategicMerge: { spec: { declarative: { deployment: { env: [{ ...TRACEPROP_ENV }] } } } } },
           },
         ],
       },
