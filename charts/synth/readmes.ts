@@ -103,7 +103,7 @@ placement waits in Pending instead of landing on the wrong nodes.
 | \`tenant-scheduling\` | Pods created in namespaces labelled \`${LABELS.tenant}: "true"\` | \`${NODE_ROLE_LABEL}: agents\` (replacing any node-role the pod asked for) and its toleration. |
 | \`auto-expose\` | kagent Agents and AI/MCP AgentgatewayBackends annotated \`${ANNOTATIONS.expose}: "true"\` | Generates an HTTPRoute on \`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}\` (listener \`${CENTRAL_GATEWAY.listener}\`). |
 | \`traceprop\` | Declarative kagent Agents | Sets \`DISABLE_AIOHTTP_TRANSPORT=True\` in \`spec.declarative.deployment.env\`. |
-| \`appprotocol\` | Services kagent creates for an exposed Agent | Sets \`appProtocol: kgateway.dev/a2a\` on the port named \`http\`, wherever it is in the list. |
+| \`appprotocol\` | Services kagent creates for an exposed Agent (kagent copies the Agent's annotations onto them) | Sets \`appProtocol: kgateway.dev/a2a\` on the port named \`http\`, wherever it is in the list. |
 
 ## Routes for exposed resources
 
@@ -123,9 +123,9 @@ The policy and the compiler never manage the same route:
 
 ## Permissions
 
-\`clusterrole-kyverno-agentic-platform-background.yaml\` and \`clusterrole-kyverno-agentic-platform-admission.yaml\`
-aggregate into Kyverno's controller roles: the background controller may manage HTTPRoutes and read
-Agents and AgentgatewayBackends; the admission controller may read Agents (appprotocol's lookup).
+\`clusterrole-kyverno-agentic-platform-background.yaml\` aggregates into Kyverno's background
+controller role: it may manage HTTPRoutes and read Agents and AgentgatewayBackends (auto-expose).
+The other policies only mutate objects as they are admitted and need nothing more.
 `;
 }
 

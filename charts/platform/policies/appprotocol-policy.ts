@@ -4,11 +4,11 @@ import {
   ClusterPolicySpecRulesMatchAnyResourcesOperations as Operation,
   ClusterPolicySpecRulesMutateForeachPreconditionsAllOperator as ForeachOperator,
 } from '../../../imports/kyverno-clusterpolicies-kyverno.io';
-import { A2A_APP_PROTOCOL, ANNOTATIONS, KAGENT_AGENT_SERVICE, LABELS } from '../../lib/constants';
+import { A2A_APP_PROTOCOL, ANNOTATIONS, KAGENT_AGENT_SERVICE } from '../../lib/constants';
 import { ADMISSION_ONLY, policyMetadata } from './policy-parts';
 
-/** Labels kagent puts on the objects it creates for an Agent (kagent v0.9.12 manifest builder). */
-export const KAGENT_MANAGED = { [LABELS.managedBy]: 'kagent' } as const;
+/** A label kagent puts on the Deployment and Service it creates for an Agent (kagent v0.9.12 manifest builder). */
+export const KAGENT_AGENT_LABELS = { app: 'kagent' } as const;
 
 export interface AppProtocolPolicyProps {
   /** @default 'appprotocol' */
@@ -26,13 +26,14 @@ export interface AppProtocolPolicyProps {
 /**
  * Sets `appProtocol: kgateway.dev/a2a` on the A2A port of every Service that kagent creates for
  * an exposed Agent, so that agentgateway speaks A2A to it. The port is found by name wherever it
- * is in the list. Whether the owning Agent is exposed is read from the API server (the Agent named
- * in the Service's ownerReferences, in the Service's namespace); the lookup is made only for
- * Services kagent manages that an Agent owns. kagent v0.9.12 sets the same appProtocol itself for
- * declarative agents with an a2aConfig; the policy covers BYO agents and the rest.
+ * is in the list; other ports are left alone.
  *
- * Kyverno's admission controller needs `get` on kagent.dev agents for the lookup; the policies
- * folder holds a ClusterRole that aggregates it.
+ * kagent (v0.9.12, manifest_builder.go objectMeta) copies the Agent's annotations onto the
+ * Service it creates, and reconciles the Service when they change, so the Service of an exposed
+ * Agent carries `platform.agentic.io/expose: "true"` itself: the policy matches Services labelled
+ * `app: kagent` with that annotation and an Agent among their owners, and needs no lookup of the
+ * Agent. kagent v0.9.12 already sets this appProtocol for declarative agents with an a2aConfig;
+ * the policy covers BYO agents and the rest.
  */
 export class AppProtocolPolicy extends Construct {
   public readonly resource: ClusterPolicy;
@@ -56,29 +57,25 @@ export class AppProtocolPolicy extends Construct {
         rules: [
           {
             name: 'a2a-app-protocol',
-            match: { any: [{ resources: { kinds: ['Service'], operations: [Operation.CREATE, Operation.UPDATE], selector: { matchLabels: { ...KAGENT_MANAGED } } } }] },
-            context: [
-              {
-                name: 'agentName',
-                variable: {
-                  jmesPath: "request.object.metadata.ownerReferences[?kind=='Agent' && starts_with(apiVersion, 'kagent.dev/')] | [0].name",
-                  default: '',
+            match: {
+              any: [
+                {
+                  resources: {
+                    kinds: ['Service'],
+                    operations: [Operation.CREATE, Operation.UPDATE],
+                    selector: { matchLabels: { ...KAGENT_AGENT_LABELS } },
+                    annotations: { [ANNOTATIONS.expose]: 'true' },
+                  },
                 },
-              },
-              {
-                name: 'agentExposed',
-                apiCall: {
-                  urlPath: '/apis/kagent.dev/v1alpha2/namespaces/{{ request.namespace }}/agents/{{ agentName }}',
-                  jmesPath: `metadata.annotations."${ANNOTATIONS.expose}" || 'false'`,
-                  default: 'false',
-                },
-              },
-            ],
-            // In order: the API lookup (agentExposed) is only made once an Agent owner is known.
+              ],
+            },
             preconditions: {
               all: [
-                { key: '{{ agentName }}', operator: 'NotEquals', value: '' },
-                { key: '{{ agentExposed }}', operator: 'Equals', value: 'true' },
+                {
+                  key: "{{ length(request.object.metadata.ownerReferences[?kind=='Agent' && starts_with(apiVersion, 'kagent.dev/')] || `[]`) }}",
+                  operator: 'GreaterThan',
+                  value: 0,
+                },
               ],
             },
             mutate: {

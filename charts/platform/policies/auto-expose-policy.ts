@@ -13,7 +13,7 @@ import {
   MANAGED_BY,
   ROUTE_PREFIXES,
 } from '../../lib/constants';
-import { type Condition, policyMetadata, sizeOf } from './policy-parts';
+import { type Condition, objectValue, policyMetadata, sizeOf } from './policy-parts';
 
 /** The kinds of route the policy generates, each for one kind of exposed resource. */
 export const EXPOSED_KINDS = [
@@ -93,7 +93,13 @@ const ALIAS = `request.object.metadata.annotations."${ANNOTATIONS.exposeAlias}"`
 
 function exposeRule(policy: string, k: (typeof EXPOSED_KINDS)[number], tenant: boolean): ClusterPolicySpecRules {
   const segment = tenant ? '{{ request.object.metadata.namespace }}' : `{{ ${ALIAS} || request.object.metadata.namespace }}`;
-  const conditions: Condition[] = 'specField' in k ? [{ key: sizeOf(`spec.${k.specField}`, '`{}`'), operator: 'GreaterThan', value: 0 }] : [];
+  // Checked as preconditions rather than in match/exclude so that every skipped resource gets a
+  // rule result (the Kyverno CLI suite asserts on them).
+  const conditions: Condition[] = [
+    { key: objectValue(`metadata.annotations."${ANNOTATIONS.expose}"`, "''"), operator: 'Equals', value: 'true' },
+    { key: objectValue(`metadata.labels."${LABELS.managedBy}"`, "''"), operator: 'NotEquals', value: MANAGED_BY },
+    ...('specField' in k ? [{ key: sizeOf(`spec.${k.specField}`, '`{}`'), operator: 'GreaterThan' as const, value: 0 }] : []),
+  ];
   return {
     name: `${k.route}-route${tenant ? '-tenant-namespace' : ''}`,
     match: {
@@ -101,7 +107,6 @@ function exposeRule(policy: string, k: (typeof EXPOSED_KINDS)[number], tenant: b
         {
           resources: {
             kinds: [k.kind],
-            annotations: { [ANNOTATIONS.expose]: 'true' },
             namespaceSelector: tenant
               ? { matchLabels: { [LABELS.tenant]: 'true' } }
               : { matchExpressions: [{ key: LABELS.tenant, operator: 'NotIn', values: ['true'] }] },
@@ -109,8 +114,7 @@ function exposeRule(policy: string, k: (typeof EXPOSED_KINDS)[number], tenant: b
         },
       ],
     },
-    exclude: { any: [{ resources: { selector: { matchLabels: { [LABELS.managedBy]: MANAGED_BY } } } }] },
-    ...(conditions.length > 0 ? { preconditions: { all: conditions } } : {}),
+    preconditions: { all: conditions },
     generate: {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
