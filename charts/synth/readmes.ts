@@ -76,7 +76,7 @@ One folder per platform component, each synced by the Application \`platform-<co
 (project \`${ARGO_NAMES.platformProject}\`, which may not touch \`tenant-*\` namespaces).
 
 - \`tenancy/\`: the ClusterRole \`tenant-agent-developer\` that every tenant RoleBinding refers to, and the admission policy for Services in tenant namespaces.
-- \`${DIRS.policies}/\`: the Kyverno ClusterPolicies (pod placement, routes for exposed agents and backends, trace propagation, A2A appProtocol) and the ClusterRoles Kyverno needs for them.
+- \`${DIRS.policies}/\`: the Kyverno ClusterPolicies (pod placement, routes for exposed agents and backends, trace propagation, A2A appProtocol) and the ClusterRole Kyverno needs for them.
 `;
 }
 
