@@ -16,7 +16,9 @@ export interface TenantSchedulingPolicyProps {
  * Puts every pod created in a tenant namespace (labelled `platform.agentic.io/tenant: "true"`)
  * on the agents node group: the group's toleration is added when missing and `node-role` in the
  * nodeSelector is set to the group, replacing any node-role the pod asked for, so a tenant cannot
- * choose a platform or gateway node. Other nodeSelector keys and tolerations are kept.
+ * choose a platform or gateway node. Other nodeSelector keys and tolerations are kept. A pod that
+ * names its node (spec.nodeName) skips the scheduler and its taints, but the kubelet still checks
+ * the nodeSelector and refuses it on any node that is not in the agents group.
  *
  * failurePolicy Ignore: every node group is tainted, so a tenant pod admitted while Kyverno is
  * unavailable tolerates none of them (unless it says so itself) and stays Pending.
