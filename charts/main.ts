@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from './config/environment';
+import { type InfraOutputs, loadInfraOutputs } from './config/infra-outputs';
 import { loadTenants } from './config/load-tenants';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
@@ -82,8 +83,13 @@ export async function run(argv: readonly string[]): Promise<number> {
   const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
   const tenantsFile = path.relative(process.cwd(), tenantsPath) || TENANTS_FILE;
   const tenants = collect(() => loadTenants(decodeSource(fs.readFileSync(tenantsPath), tenantsFile), { file: tenantsFile }));
-  if (!environments || !tenants) throw new ConfigError(errors);
-  const files = synthesize({ environments, tenants });
+  const infra = new Map<string, InfraOutputs>();
+  for (const env of environments ?? []) {
+    const outputs = collect(() => loadInfraOutputs(root, env.name));
+    if (outputs) infra.set(env.name, outputs);
+  }
+  if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
+  const files = synthesize({ environments, tenants, infra });
 
   if (options.check) {
     const drift = compare(root, files);

@@ -3,7 +3,9 @@
  * plus a sample Environment and Tenant.
  */
 import { App, Chart } from 'cdk8s';
+import type { PlatformSettings } from '../charts/config/platform-settings';
 import type { Environment } from '../charts/config/environment';
+import { type InfraOutputs, SECRET_PROPERTIES } from '../charts/config/infra-outputs';
 import { loadTenants, type Tenant } from '../charts/config/load-tenants';
 
 /** A synthesized Kubernetes object, as Chart.toJson() returns it. */
@@ -72,11 +74,53 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
     kubernetesVersion: '1.31',
     cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
+    platform: samplePlatformSettings(),
     ...overrides,
+  };
+}
+
+/** Platform settings whose values differ from the shipped dev/prod files. */
+export function samplePlatformSettings(): PlatformSettings {
+  const img = (repository: string, tag: string) => ({ registry: 'registry.example.test', repository, tag });
+  return {
+    domain: 'test.example.test',
+    images: {
+      agentgatewayProxy: img('agentgateway', 'v9.9.9'),
+      agentgatewayWaypoint: img('agentgateway', 'v9.9.9-waypoint'),
+      agentgatewayController: img('controller', 'v9.9.9'),
+      otelCollector: img('otelcol', '9.9.9'),
+      keycloakConfigCli: img('kcc', '9.9.9'),
+    },
+    replicas: { agentgatewayController: 1, agentgatewayProxy: 3, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 2, prometheus: 1 },
+    storage: { prometheus: '7Gi', clickhouse: '9Gi', grafana: '1Gi', alertmanager: '1Gi' },
+    retention: { prometheus: '3d' },
+    llm: { anthropicModel: 'claude-test-model', openai: true, openaiModel: 'gpt-test' },
+    versions: {},
   };
 }
 
 /** A sample tenant with the platform defaults applied, as loadTenants() returns it. */
 export function sampleTenant(name = 'alpha', overrides: Partial<Tenant> = {}): Tenant {
   return { ...loadTenants(`tenants:\n  - name: ${name}\n`)[0], ...overrides };
+}
+
+/** Cluster outputs of an environment, with example values. */
+export function sampleInfra(env: string): InfraOutputs {
+  const secrets = Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, `agentic-platform/${env}/${k}`])) as InfraOutputs['secrets'];
+  return {
+    environment: env,
+    region: 'eu-west-1',
+    accountId: '210987654321',
+    clusterName: `agentic-${env}`,
+    postgres: { host: `pg.${env}.example.test`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak' },
+    redis: { host: `redis.${env}.example.test`, port: 6379 },
+    s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-1' },
+    roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets` },
+    secrets,
+  };
+}
+
+/** sampleInfra for each environment, keyed by name (SynthInput.infra). */
+export function infraFor(envs: readonly Environment[]): Map<string, InfraOutputs> {
+  return new Map(envs.map((e) => [e.name, sampleInfra(e.name)]));
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
+import { platformSettingsSchema, PLATFORM_FIXES } from './platform-settings';
 import { ConfigError, decodeSource, SourceMap, sortErrors, type SourceError } from './source-errors';
 
 export const environmentSchema = z.strictObject({
@@ -27,6 +28,7 @@ export const environmentSchema = z.strictObject({
     /** Branch, tag or commit of repoURL this environment follows. */
     targetRevision: z.string().min(1),
   }),
+  platform: platformSettingsSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -42,7 +44,19 @@ const ENV_FIXES: Record<string, string> = {
   'argocd.namespace': 'write the namespace Argo CD runs in, such as argocd',
   'argocd.repoURL': 'write the Git URL Argo CD syncs from',
   'argocd.targetRevision': 'write the branch, tag or commit this environment follows',
+  ...PLATFORM_FIXES,
 };
+
+/** The fix for a field: its own entry, else the nearest parent entry ending in .*. */
+function fixFor(field: string): string {
+  if (ENV_FIXES[field]) return ENV_FIXES[field];
+  const parts = field.split('.');
+  for (let i = parts.length - 1; i > 0; i--) {
+    const fix = ENV_FIXES[`${parts.slice(0, i).join('.')}.*`];
+    if (fix) return fix;
+  }
+  return `see the field ${field} in charts/config/environment.ts`;
+}
 
 /** Parses one environment file's text. */
 export function parseEnvironment(text: string, file: string): Environment {
@@ -71,7 +85,9 @@ export function parseEnvironment(text: string, file: string): Environment {
           for (const k of issue.keys) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
         } else {
           const field = p.join('.');
-          errors.push(src.error(p, issue.message, ENV_FIXES[field] ?? `see the field ${field} in charts/config/environment.ts`));
+          const value = doc.getIn(p);
+          const got = value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)})`;
+          errors.push(src.error(p, `${issue.message}${got}`, fixFor(field)));
         }
       }
     }

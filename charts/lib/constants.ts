@@ -19,6 +19,8 @@ export const DIRS = {
   projects: 'projects',
   /** Under argocd/<env>/. */
   applicationSets: 'applicationsets',
+  /** Under argocd/<env>/: one Application per platform component. */
+  platformApplications: 'platform',
   /** Per-environment configuration files (charts/environments/<env>.yaml). */
   environments: 'charts/environments',
   /** JSON Schema for tenants.yaml. */
@@ -83,7 +85,40 @@ export const PLATFORM_NAMESPACES = {
   monitoring: 'monitoring',
   otelCollector: 'otel',
   kubeSystem: 'kube-system',
+  keycloak: 'keycloak',
+  langfuse: 'langfuse',
+  kyverno: 'kyverno',
+  agentSandbox: 'agent-sandbox-system',
+  kiali: 'kiali',
+  externalSecrets: 'external-secrets',
 } as const;
+
+/** Platform Services other components address by name. */
+export const PLATFORM_SERVICES = {
+  otelCollector: 'otel-collector',
+  keycloak: 'keycloak-http',
+  langfuseWeb: 'langfuse-web',
+  clickhouse: 'clickhouse',
+  prometheus: 'kube-prometheus-stack-prometheus',
+  grafana: 'kube-prometheus-stack-grafana',
+  kagentController: 'kagent-controller',
+} as const;
+
+/** The ClusterSecretStore every platform ExternalSecret reads AWS Secrets Manager through. */
+export const SECRET_STORE = 'aws-secrets-manager';
+
+/** Keycloak realm and clients of the platform. */
+export const KEYCLOAK = {
+  realm: 'agents',
+  gatewayClient: 'agent-gateway',
+  /** JWT claim that carries the caller's tenants. */
+  tenantClaim: 'tenant',
+  /** Parent group of the per-tenant groups. */
+  tenantsGroup: 'tenants',
+} as const;
+
+/** Label Grafana's dashboard sidecar looks for. */
+export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 
 /** Fixed object names inside every tenant namespace. */
 export const TENANT_OBJECTS = {
@@ -94,6 +129,9 @@ export const TENANT_OBJECTS = {
   roleBinding: 'tenant-agent-developer-binding',
   authorizationPolicy: 'tenant-isolation',
   waypointAuthorizationPolicy: 'waypoint-isolation',
+  modelConfig: 'default-model-config',
+  /** Placeholder key the tenant's ModelConfig sends; the gateway replaces it with the real one. */
+  dummyKeySecret: 'anthropic-dummy',
 } as const;
 
 /** The platform ClusterRole every tenant's developers are bound to, in their namespace only. */
