@@ -135,10 +135,12 @@ describe('dist/ invariants', () => {
   });
 
   it('emits no route that the auto-expose policy could also write (its name prefix and label are the policy\'s own)', () => {
-    for (const [f, o] of objects) {
-      if (!o.kind.endsWith('Route')) continue;
+    const routes = [...objects].filter(([, o]) => o.kind.endsWith('Route'));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const [f, o] of routes) {
       expect(o.metadata.name.startsWith(AUTO_EXPOSE_ROUTE_PREFIX), f).toBe(false);
       expect(o.metadata.labels?.[LABELS.exposedBy], f).toBeUndefined();
+      expect(o.metadata.labels?.[LABELS.managedBy], f).toBe('agentic-platform');
     }
   });
 
