@@ -87,6 +87,7 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
       'Application',
       'ApplicationSet',
       'AuthorizationPolicy',
+      'ClusterPolicy',
       'ClusterSecretStore',
       'ExternalSecret',
       'Gateway',

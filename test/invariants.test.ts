@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { GUARDRAIL_KINDS, TENANT_DEFAULT_KINDS } from '../charts/argocd/generate';
 import { loadTenants } from '../charts/config/load-tenants';
-import { PLATFORM_NAMESPACES, TENANT_CLUSTER_ROLE } from '../charts/lib/constants';
+import { AUTO_EXPOSE_ROUTE_PREFIX, LABELS, PLATFORM_NAMESPACES, TENANT_CLUSTER_ROLE } from '../charts/lib/constants';
 import { canonical, toYaml } from '../charts/synth/serialize';
 import { existingFiles } from '../charts/synth/write';
 
@@ -131,6 +131,16 @@ describe('dist/ invariants', () => {
       expect(s.spec.goTemplateOptions).toContain('missingkey=error');
       expect(s.spec.syncPolicy).toEqual({ applicationsSync: 'create-update', preserveResourcesOnDeletion: true });
       expect(s.spec.template.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    }
+  });
+
+  it('emits no route that the auto-expose policy could also write (its name prefix and label are the policy\'s own)', () => {
+    const routes = [...objects].filter(([, o]) => o.kind.endsWith('Route'));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const [f, o] of routes) {
+      expect(o.metadata.name.startsWith(AUTO_EXPOSE_ROUTE_PREFIX), f).toBe(false);
+      expect(o.metadata.labels?.[LABELS.exposedBy], f).toBeUndefined();
+      expect(o.metadata.labels?.[LABELS.managedBy], f).toBe('agentic-platform');
     }
   });
 

@@ -11,6 +11,8 @@ export const DIRS = {
   tenants: 'tenants',
   /** Under dist/<env>/. */
   platform: 'platform',
+  /** Under dist/<env>/platform/: the Kyverno ClusterPolicies. */
+  policies: 'policies',
   /** Under argocd/<env>/. */
   bootstrap: 'bootstrap',
   /** Under argocd/<env>/. */
@@ -40,9 +42,13 @@ export const LABELS = {
   component: `${P}/component`,
   /** "true" where agentgateway discovers Gateways and routes. */
   gatewayDiscovery: `${P}/gateway-discovery`,
+  /** On routes the auto-expose policy generates: the name of that policy. */
+  exposedBy: `${P}/exposed-by`,
   /** Marks the ClusterRole tenants are bound to. */
   role: `${P}/role`,
   managedBy: 'app.kubernetes.io/managed-by',
+  /** Set by agentgateway on the pods of the proxy it deploys for a Gateway (the Gateway's name). */
+  gatewayName: 'gateway.networking.k8s.io/gateway-name',
   partOf: 'app.kubernetes.io/part-of',
   dataplaneMode: 'istio.io/dataplane-mode',
   useWaypoint: 'istio.io/use-waypoint',
@@ -226,3 +232,18 @@ export const ROUTE_PREFIXES = {
   mcp: '/mcp',
   sandbox: '/sandbox',
 } as const;
+
+/**
+ * Routes the auto-expose policy generates. Their names start with this prefix and the compiler
+ * never emits a route whose name does, so the two never write the same object.
+ */
+export const AUTO_EXPOSE_ROUTE_PREFIX = 'auto-expose-';
+
+/** The Service kagent creates for each Agent: named after the Agent, one port (kagent v0.9.12). */
+export const KAGENT_AGENT_SERVICE = {
+  portName: 'http',
+  port: 8080,
+} as const;
+
+/** appProtocol that makes agentgateway speak A2A to a backend Service port. */
+export const A2A_APP_PROTOCOL = 'kgateway.dev/a2a';

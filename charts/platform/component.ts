@@ -67,4 +67,9 @@ export interface PlatformComponent {
    * @default false
    */
   readonly crdsOnly?: boolean;
+  /**
+   * Further README text for the component's folder, after the generated summary.
+   * @default undefined (the summary only)
+   */
+  readonly readme?: () => string;
 }

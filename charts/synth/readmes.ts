@@ -3,7 +3,17 @@
  */
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
-import { ARGO_NAMES, DIRS, tenantDevelopersGroup } from '../lib/constants';
+import {
+  ANNOTATIONS,
+  ARGO_NAMES,
+  AUTO_EXPOSE_ROUTE_PREFIX,
+  CENTRAL_GATEWAY,
+  DIRS,
+  LABELS,
+  MANAGED_BY,
+  NODE_ROLE_LABEL,
+  tenantDevelopersGroup,
+} from '../lib/constants';
 import type { BuiltComponent } from '../platform/build';
 import { pinned } from '../platform/upstream';
 
@@ -100,6 +110,45 @@ ${b.component.description}
 Synced by the Application \`platform-${b.component.name}\` in sync wave ${b.wave}, into namespace \`${b.component.namespace}\`.
 ${upstream}
 ${ours}
+${b.component.readme ? `\n${b.component.readme()}` : ''}`;
+}
+
+/** Further README text of the policies folder, after the component summary. */
+export function policiesReadme(): string {
+  return `Kyverno ClusterPolicies (\`kyverno.io/v1\`), one per file, each tested by the Kyverno CLI suite
+\`test/kyverno/<policy>/\` against the file in \`dist/dev/\`. All use failurePolicy Ignore: Kyverno
+being down never blocks admission, and every node group is tainted, so a pod that missed its
+placement waits in Pending instead of landing on the wrong nodes.
+
+| Policy | Acts on | Does |
+|---|---|---|
+| \`platform-scheduling\` | Pods created in namespaces labelled \`${LABELS.component}\` | Pods that choose no node (no nodeSelector, nodeName or node affinity) get \`${NODE_ROLE_LABEL}: platform\` and its toleration. The central gateway's proxy pods (\`${LABELS.gatewayName}: ${CENTRAL_GATEWAY.name}\` in \`${CENTRAL_GATEWAY.namespace}\`) are left alone. |
+| \`tenant-scheduling\` | Pods created in namespaces labelled \`${LABELS.tenant}: "true"\` | \`${NODE_ROLE_LABEL}: agents\` (replacing any node-role the pod asked for) and its toleration. |
+| \`auto-expose\` | kagent Agents and AI/MCP AgentgatewayBackends annotated \`${ANNOTATIONS.expose}: "true"\` | Generates an HTTPRoute on \`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}\` (listener \`${CENTRAL_GATEWAY.listener}\`). |
+| \`traceprop\` | Declarative kagent Agents | Sets \`DISABLE_AIOHTTP_TRANSPORT=True\` in \`spec.declarative.deployment.env\`. |
+| \`appprotocol\` | Services kagent creates for an exposed Agent (kagent copies the Agent's annotations onto them) | Sets \`appProtocol: kgateway.dev/a2a\` on the port named \`http\`, wherever it is in the list. |
+
+## Routes for exposed resources
+
+Path \`/<a2a|llm|mcp>/<segment>/<name>\`, rewritten to \`/\` on the way to the backend (the Agent's
+Service on port 8080, or the AgentgatewayBackend). The segment is the namespace; outside tenant
+namespaces \`${ANNOTATIONS.exposeAlias}\` replaces it, in tenant namespaces the alias is ignored so
+that no tenant can claim a path under another segment.
+
+The policy and the compiler never manage the same route:
+
+- it skips every resource labelled \`${LABELS.managedBy}: ${MANAGED_BY}\`: the compiler emits the routes
+  of the resources it declares itself;
+- its routes are named \`${AUTO_EXPOSE_ROUTE_PREFIX}<a2a|llm|mcp>-<name>\` and labelled
+  \`${LABELS.exposedBy}: auto-expose\`, a prefix no compiler route uses;
+- each route has an ownerReference to its resource (deleting the resource deletes the route) and
+  is synchronized (removing the annotation removes it).
+
+## Permissions
+
+\`clusterrole-kyverno-agentic-platform-background.yaml\` aggregates into Kyverno's background
+controller role: it may manage HTTPRoutes and read Agents and AgentgatewayBackends (auto-expose).
+The other policies only mutate objects as they are admitted and need nothing more.
 `;
 }
 

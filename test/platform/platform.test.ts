@@ -78,7 +78,7 @@ for (const env of envs) {
       }
       expect(wave('langfuse')).toBeGreaterThan(wave('clickhouse'));
       expect(wave('kagent')).toBeGreaterThan(wave('agentgateway'));
-      for (const post of ['gateway', 'observability']) expect(wave(post), post).toBeGreaterThan(wave('kagent'));
+      for (const post of ['gateway', 'observability', 'policies']) expect(wave(post), post).toBeGreaterThan(wave('kagent'));
     });
 
     it('places every pod template we emit on its node group', () => {

@@ -13,6 +13,7 @@ import { keycloak } from './keycloak';
 import { clickhouse, langfuse } from './langfuse';
 import { kubePrometheusStack, observability } from './monitoring';
 import { namespaces } from './namespaces';
+import { policies } from './policies';
 
 /** Every platform component of an environment, sorted by name. */
 export function platformComponents(env: Environment): PlatformComponent[] {
@@ -41,5 +42,6 @@ export function platformComponents(env: Environment): PlatformComponent[] {
     kagent,
     gatewayConfig,
     observability,
+    policies,
   ].sort((a, b) => a.name.localeCompare(b.name));
 }

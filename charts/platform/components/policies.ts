@@ -1,0 +1,33 @@
+import { DIRS, PLATFORM_NAMESPACES } from '../../lib/constants';
+import { policiesReadme } from '../../synth/readmes';
+import type { PlatformComponent } from '../component';
+import { AppProtocolPolicy } from '../policies/appprotocol-policy';
+import { AutoExposePolicy } from '../policies/auto-expose-policy';
+import { KyvernoPermissions } from '../policies/kyverno-permissions';
+import { POLICIES_COMPONENT } from '../policies/policy-parts';
+import { PlatformSchedulingPolicy } from '../policies/platform-scheduling-policy';
+import { TenantSchedulingPolicy } from '../policies/tenant-scheduling-policy';
+import { TracepropPolicy } from '../policies/traceprop-policy';
+
+/**
+ * The platform's Kyverno ClusterPolicies and the ClusterRole Kyverno's background controller
+ * needs for them. Post-install objects: Kyverno must be running and the kinds the policies name
+ * must exist, or Kyverno refuses the policies; the dependencies put the Application after them.
+ */
+export const policies: PlatformComponent = {
+  name: DIRS.policies,
+  component: POLICIES_COMPONENT,
+  // Every object is cluster-scoped; the Application still names a destination namespace.
+  namespace: PLATFORM_NAMESPACES.kyverno,
+  description: 'Kyverno ClusterPolicies: pod placement on node groups, routes for exposed agents and backends, trace propagation, A2A appProtocol.',
+  dependsOn: ['kyverno', 'gateway-api-crds', 'kagent-crds', 'agentgateway-crds', 'kagent'],
+  manifests: (scope) => {
+    new PlatformSchedulingPolicy(scope, 'PlatformScheduling');
+    new TenantSchedulingPolicy(scope, 'TenantScheduling');
+    new AutoExposePolicy(scope, 'AutoExpose');
+    new TracepropPolicy(scope, 'Traceprop');
+    new AppProtocolPolicy(scope, 'AppProtocol');
+    new KyvernoPermissions(scope, 'KyvernoPermissions');
+  },
+  readme: policiesReadme,
+};

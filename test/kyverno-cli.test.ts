@@ -1,0 +1,64 @@
+/**
+ * Runs the Kyverno CLI suites of test/kyverno/ against the policies in dist/dev/ with the
+ * project's pinned kyverno binary, and checks that every shipped ClusterPolicy has a suite.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { DIRS } from '../charts/lib/constants';
+
+const ROOT = path.resolve(__dirname, '..');
+const KYVERNO = path.join(ROOT, '.tools', 'bin', 'kyverno');
+const SUITES = path.join(ROOT, 'test', 'kyverno');
+const POLICIES = path.join(ROOT, DIRS.dist, 'dev', DIRS.platform, DIRS.policies);
+
+interface Suite {
+  readonly dir: string;
+  readonly test: { policies: string[]; results: { policy: string; resources: string[] }[] };
+}
+
+const suites: Suite[] = fs
+  .readdirSync(SUITES, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => ({ dir: e.name, test: parse(fs.readFileSync(path.join(SUITES, e.name, 'kyverno-test.yaml'), 'utf8')) }));
+
+function clusterPolicies(): { file: string; name: string }[] {
+  return fs
+    .readdirSync(POLICIES)
+    .filter((f) => f.startsWith('clusterpolicy-'))
+    .map((f) => ({ file: f, name: parse(fs.readFileSync(path.join(POLICIES, f), 'utf8')).metadata.name as string }));
+}
+
+describe('Kyverno CLI suites (test/kyverno/)', () => {
+  it('cover every ClusterPolicy in dist/dev/, each suite testing the synthesized file itself', () => {
+    const policies = clusterPolicies();
+    expect(policies.map((p) => p.name).sort()).toEqual(suites.map((s) => s.dir).sort());
+    for (const { file, name } of policies) {
+      const suite = suites.find((s) => s.dir === name)!;
+      expect(suite.test.policies, name).toEqual([`../../../${DIRS.dist}/dev/${DIRS.platform}/${DIRS.policies}/${file}`]);
+      expect(new Set(suite.test.results.map((r) => r.policy)), name).toEqual(new Set([name]));
+    }
+  });
+
+  it('name only resources their resource files hold', () => {
+    for (const { dir, test } of suites) {
+      const names = new Set(
+        parseAllDocuments(fs.readFileSync(path.join(SUITES, dir, 'resource.yaml'), 'utf8')).map((d) => (d.toJS() as { metadata: { name: string } }).metadata.name),
+      );
+      for (const r of test.results) for (const name of r.resources) expect(names.has(name), `${dir}: ${name}`).toBe(true);
+    }
+  });
+
+  it('pass with the pinned kyverno CLI, every expected result checked', () => {
+    if (!fs.existsSync(KYVERNO)) {
+      throw new Error(`kyverno CLI not found at ${path.relative(ROOT, KYVERNO)}: install the pinned tools with \`npm run tools\`, then run \`npm test\` again`);
+    }
+    const run = spawnSync(KYVERNO, ['test', path.relative(ROOT, SUITES), '--remove-color'], { cwd: ROOT, encoding: 'utf8' });
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(run.status, output).toBe(0);
+    const expected = suites.reduce((n, s) => n + s.test.results.reduce((m, r) => m + r.resources.length, 0), 0);
+    expect(output).toContain(`Test Summary: ${expected} tests passed and 0 tests failed`);
+  });
+});
