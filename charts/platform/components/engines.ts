@@ -15,11 +15,8 @@ const controller = z.strictObject({ ...placementFields });
 
 const kyvernoValues = z.strictObject({
   admissionController: z.strictObject({ replicas: z.int(), ...placementFields }),
-  backgroundController: z.strictObject({
-    ...placementFields,
-    // auto-expose generates HTTPRoutes: the background controller needs to manage them.
-    rbac: z.strictObject({ clusterRole: z.strictObject({ extraResources: z.array(z.strictObject({ apiGroups: z.array(z.string()), resources: z.array(z.string()), verbs: z.array(z.string()) })) }) }),
-  }),
+  // The HTTPRoute rights auto-expose needs come from the policies component's aggregated ClusterRole.
+  backgroundController: controller,
   cleanupController: controller,
   reportsController: controller,
 });
@@ -36,13 +33,7 @@ export const kyverno: PlatformComponent = {
     valuesSchema: kyvernoValues,
     values: () => ({
       admissionController: { replicas: 3 },
-      backgroundController: {
-        rbac: {
-          clusterRole: {
-            extraResources: [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }],
-          },
-        },
-      },
+      backgroundController: {},
       cleanupController: {},
       reportsController: {},
     }),

@@ -128,7 +128,7 @@ export const observability: PlatformComponent = {
       spec: {
         // Every tenant namespace; the scraped series carry the tenant's namespace label.
         namespaceSelector: { any: true },
-        selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': TENANT_OBJECTS.waypoint } },
+        selector: { matchLabels: { [LABELS.gatewayName]: TENANT_OBJECTS.waypoint } },
         podMetricsEndpoints: [{ portNumber: 15020, path: '/metrics', interval: '30s' }],
       },
     });
