@@ -4,6 +4,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import type { Environment } from '../charts/config/environment';
+import { type InfraOutputs, SECRET_PROPERTIES, type SecretKey, secretName } from '../charts/config/infra-outputs';
 import { loadTenants, type Tenant } from '../charts/config/load-tenants';
 
 /** A synthesized Kubernetes object, as Chart.toJson() returns it. */
@@ -72,6 +73,21 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
     kubernetesVersion: '1.31',
     cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
+    aws: sampleAws(),
+    ...overrides,
+  };
+}
+
+/** A sample aws section: every node group sized differently, so that a mix-up shows. */
+export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environment['aws'] {
+  return {
+    region: 'eu-west-3',
+    clusterName: 'sample-cluster',
+    nodeGroups: {
+      platform: { instanceType: 'm6i.large', minSize: 1, maxSize: 4, desiredSize: 2, volumeSize: 60 },
+      agents: { instanceType: 'm6i.xlarge', minSize: 2, maxSize: 5, desiredSize: 3, volumeSize: 70 },
+      gateway: { instanceType: 't3.small', minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30 },
+    },
     ...overrides,
   };
 }
@@ -79,4 +95,20 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
 /** A sample tenant with the platform defaults applied, as loadTenants() returns it. */
 export function sampleTenant(name = 'alpha', overrides: Partial<Tenant> = {}): Tenant {
   return { ...loadTenants(`tenants:\n  - name: ${name}\n`)[0], ...overrides };
+}
+
+/** Sample outputs of cluster/terraform for an environment (example account 123456789012). */
+export function sampleInfraOutputs(env = 'test', overrides: Partial<InfraOutputs> = {}): InfraOutputs {
+  return {
+    environment: env,
+    region: 'eu-west-3',
+    accountId: '123456789012',
+    clusterName: 'sample-cluster',
+    postgres: { host: `db-${env}.abc.eu-west-3.rds.amazonaws.com`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak' },
+    redis: { host: `master.redis-${env}.abc.euw3.cache.amazonaws.com`, port: 6379 },
+    s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-3' },
+    roles: { langfuse: `arn:aws:iam::123456789012:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::123456789012:role/${env}-external-secrets` },
+    secrets: Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, secretName(env, k as SecretKey)])) as InfraOutputs['secrets'],
+    ...overrides,
+  };
 }

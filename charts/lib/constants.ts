@@ -21,7 +21,16 @@ export const DIRS = {
   environments: 'charts/environments',
   /** JSON Schema for tenants.yaml. */
   tenantsSchema: 'charts/schemas/tenants.schema.json',
+  /** Non-secret outputs of cluster/terraform per environment (cluster/outputs/<env>.json). */
+  infraOutputs: 'cluster/outputs',
+  /** Terraform root module of the AWS data services. */
+  terraform: 'cluster/terraform',
+  /** Under dist/<env>/platform/: the default StorageClass. */
+  storage: 'storage',
 } as const;
+
+/** Prefix of every AWS name the platform creates: Secrets Manager entries are <prefix>/<env>/<name>. */
+export const SECRET_NAME_PREFIX = 'agentic-platform';
 
 /** The tenant registry, relative to the repository root. */
 export const TENANTS_FILE = 'tenants.yaml';
@@ -59,6 +68,8 @@ export const ANNOTATIONS = {
   displayName: `${P}/display-name`,
   description: `${P}/description`,
   argocdSyncOptions: 'argocd.argoproj.io/sync-options',
+  /** "true" on the StorageClass that claims without a storageClassName get. */
+  defaultStorageClass: 'storageclass.kubernetes.io/is-default-class',
 } as const;
 
 /** Value of app.kubernetes.io/managed-by on everything we emit. */

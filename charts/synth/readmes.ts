@@ -65,6 +65,7 @@ export function platformReadme(env: Environment): string {
 One folder per platform component, each synced by the Application \`platform-<component>\`
 (project \`${ARGO_NAMES.platformProject}\`, which may not touch \`tenant-*\` namespaces).
 
+- \`storage/\`: the default StorageClass \`gp3\` (encrypted EBS gp3 volumes).
 - \`tenancy/\`: the ClusterRole \`tenant-agent-developer\` that every tenant RoleBinding refers to, and the admission policy for Services in tenant namespaces.
 `;
 }
@@ -76,6 +77,15 @@ applies it inside that tenant's namespace only.
 
 The ValidatingAdmissionPolicy \`tenant-service-restrictions\` and its binding: Services in namespaces
 labelled \`platform.agentic.io/tenant: "true"\` may not set \`spec.externalIPs\`.
+`;
+}
+
+export function storageReadme(): string {
+  return `# storage\n\n${NOTE}
+The StorageClass \`gp3\`, annotated as the cluster default: EBS gp3 volumes through the EBS CSI
+driver (\`ebs.csi.aws.com\`, the aws-ebs-csi-driver addon of the cluster), encrypted, created in
+the zone of the first pod that uses them (\`WaitForFirstConsumer\`), expandable, and deleted with
+their PersistentVolumeClaim (\`reclaimPolicy: Delete\`).
 `;
 }
 

@@ -9,8 +9,10 @@
 import { App, type Chart } from 'cdk8s';
 import { generateArgoCd } from '../argocd/generate';
 import type { Environment } from '../config/environment';
+import type { InfraOutputs } from '../config/infra-outputs';
 import type { Tenant } from '../config/load-tenants';
 import { DIRS } from '../lib/constants';
+import { StorageChart } from '../storage-chart';
 import { TenancyChart } from '../tenancy-chart';
 import { TenantChart } from '../tenant-chart';
 import * as readme from './readmes';
@@ -19,6 +21,11 @@ import { objectFileName, toYaml } from './serialize';
 export interface SynthInput {
   readonly environments: readonly Environment[];
   readonly tenants: readonly Tenant[];
+  /**
+   * The AWS data services of each environment (cluster/outputs/<env>.json), keyed by
+   * environment name: endpoints, bucket, role ARNs and secret names. Every environment needs one.
+   */
+  readonly infra: ReadonlyMap<string, InfraOutputs>;
 }
 
 /** Adds files to a map, refusing two contents for one path. */
@@ -59,11 +66,14 @@ export function synthesize(input: SynthInput): Map<string, string> {
   out.add(`${DIRS.dist}/README.md`, readme.distReadme(input.environments));
   out.add(`${DIRS.argocd}/README.md`, readme.argocdReadme(input.environments));
   for (const env of input.environments) {
+    if (!input.infra.has(env.name)) throw new Error(`synth: no infrastructure outputs for environment ${env.name}`);
     const envDir = `${DIRS.dist}/${env.name}`;
     out.add(`${envDir}/README.md`, readme.envReadme(env));
     out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env));
     out.add(`${envDir}/${DIRS.platform}/tenancy/README.md`, readme.tenancyReadme());
     addObjects(out, `${envDir}/${DIRS.platform}/tenancy`, chartObjects((app) => new TenancyChart(app, 'tenancy')));
+    out.add(`${envDir}/${DIRS.platform}/${DIRS.storage}/README.md`, readme.storageReadme());
+    addObjects(out, `${envDir}/${DIRS.platform}/${DIRS.storage}`, chartObjects((app) => new StorageChart(app, 'storage')));
     out.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
     for (const t of input.tenants) {
       const dir = `${envDir}/${DIRS.tenants}/${t.name}`;
