@@ -1,6 +1,15 @@
 # IAM roles for service accounts (the cluster's OIDC provider): Langfuse reads and writes its
 # bucket; external-secrets reads this environment's secrets. Nothing else.
-data "aws_iam_policy_document" "langfuse_trust" {
+locals {
+  # The service accounts (system:serviceaccount:<namespace>:<name>) that may assume each role.
+  irsa_subjects = {
+    langfuse         = ["system:serviceaccount:langfuse:langfuse-web", "system:serviceaccount:langfuse:langfuse-worker"]
+    external_secrets = ["system:serviceaccount:external-secrets:external-secrets"]
+  }
+}
+
+data "aws_iam_policy_document" "trust" {
+  for_each = local.irsa_subjects
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -15,7 +24,7 @@ data "aws_iam_policy_document" "langfuse_trust" {
     condition {
       test     = "StringEquals"
       variable = "${local.oidc}:sub"
-      values   = ["system:serviceaccount:langfuse:langfuse-web", "system:serviceaccount:langfuse:langfuse-worker"]
+      values   = each.value
     }
   }
 }
@@ -33,33 +42,13 @@ data "aws_iam_policy_document" "langfuse_s3" {
 
 resource "aws_iam_role" "langfuse" {
   name               = "${local.name}-langfuse"
-  assume_role_policy = data.aws_iam_policy_document.langfuse_trust.json
+  assume_role_policy = data.aws_iam_policy_document.trust["langfuse"].json
 }
 
 resource "aws_iam_role_policy" "langfuse_s3" {
   name   = "langfuse-bucket"
   role   = aws_iam_role.langfuse.id
   policy = data.aws_iam_policy_document.langfuse_s3.json
-}
-
-data "aws_iam_policy_document" "external_secrets_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [data.aws_iam_openid_connect_provider.cluster.arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc}:sub"
-      values   = ["system:serviceaccount:external-secrets:external-secrets"]
-    }
-  }
 }
 
 data "aws_iam_policy_document" "external_secrets_read" {
@@ -71,7 +60,7 @@ data "aws_iam_policy_document" "external_secrets_read" {
 
 resource "aws_iam_role" "external_secrets" {
   name               = "${local.name}-external-secrets"
-  assume_role_policy = data.aws_iam_policy_document.external_secrets_trust.json
+  assume_role_policy = data.aws_iam_policy_document.trust["external_secrets"].json
 }
 
 resource "aws_iam_role_policy" "external_secrets_read" {

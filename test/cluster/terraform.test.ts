@@ -118,18 +118,25 @@ describe('cluster/terraform', () => {
   });
 
   it('IAM: Langfuse\'s role is bound to langfuse/langfuse-web and langfuse-worker and may use only its bucket', () => {
-    const trust = one(data('aws_iam_policy_document', 'langfuse_trust').statement);
-    expect(trust.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
-    expect(trust.condition).toContainEqual({ test: 'StringEquals', variable: '${local.oidc}:sub', values: ['system:serviceaccount:langfuse:langfuse-web', 'system:serviceaccount:langfuse:langfuse-worker'] });
-    expect(trust.condition).toContainEqual({ test: 'StringEquals', variable: '${local.oidc}:aud', values: ['sts.amazonaws.com'] });
+    const trust = data('aws_iam_policy_document', 'trust');
+    expect(trust.for_each).toBe('${local.irsa_subjects}');
+    const statement = one(trust.statement);
+    expect(statement.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
+    expect(statement.condition).toEqual([
+      { test: 'StringEquals', variable: '${local.oidc}:aud', values: ['sts.amazonaws.com'] },
+      { test: 'StringEquals', variable: '${local.oidc}:sub', values: '${each.value}' },
+    ]);
+    expect(tf.locals.irsa_subjects.langfuse).toEqual(['system:serviceaccount:langfuse:langfuse-web', 'system:serviceaccount:langfuse:langfuse-worker']);
+    expect(resource('aws_iam_role', 'langfuse').assume_role_policy).toBe('${data.aws_iam_policy_document.trust["langfuse"].json}');
     const statements = data('aws_iam_policy_document', 'langfuse_s3').statement as Block[];
     for (const s of statements) for (const r of s.resources) expect(r).toMatch(/^\$\{aws_s3_bucket\.langfuse\.arn\}/);
     expect(statements.flatMap((s) => s.actions).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
   });
 
   it('IAM: external-secrets may only read and describe agentic-platform/<env>/* from external-secrets/external-secrets', () => {
-    const trust = one(data('aws_iam_policy_document', 'external_secrets_trust').statement);
-    expect(trust.condition).toContainEqual({ test: 'StringEquals', variable: '${local.oidc}:sub', values: ['system:serviceaccount:external-secrets:external-secrets'] });
+    expect(tf.locals.irsa_subjects.external_secrets).toEqual(['system:serviceaccount:external-secrets:external-secrets']);
+    expect(Object.keys(tf.locals.irsa_subjects).sort()).toEqual(['external_secrets', 'langfuse']);
+    expect(resource('aws_iam_role', 'external_secrets').assume_role_policy).toBe('${data.aws_iam_policy_document.trust["external_secrets"].json}');
     const read = one(data('aws_iam_policy_document', 'external_secrets_read').statement);
     expect(read.actions).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
     expect(read.resources).toEqual(['arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:agentic-platform/${var.environment}/*']);
