@@ -177,3 +177,16 @@ export const NODE_TAINT_KEY = 'workload';
  */
 export const NODE_GROUPS = ['platform', 'agents', 'gateway'] as const;
 export type NodeGroup = (typeof NODE_GROUPS)[number];
+
+/**
+ * The platform UIs that `npm run port-forward` exposes on localhost: the Service (or workload)
+ * and port each platform chart must provide.
+ */
+export const PLATFORM_UIS = [
+  { name: 'kagent UI', namespace: PLATFORM_NAMESPACES.kagent, target: 'svc/kagent-ui', port: 8080, localPort: 15000, path: '/' },
+  { name: 'Langfuse', namespace: 'langfuse', target: 'svc/langfuse-web', port: 3000, localPort: 15001, path: '/' },
+  { name: 'Grafana', namespace: PLATFORM_NAMESPACES.monitoring, target: 'svc/kube-prometheus-stack-grafana', port: 80, localPort: 15002, path: '/' },
+  { name: 'AgentGateway admin UI', namespace: PLATFORM_NAMESPACES.agentgateway, target: 'deploy/agentgateway-proxy', port: 19000, localPort: 15003, path: '/ui/' },
+  { name: 'Keycloak', namespace: 'keycloak', target: 'svc/keycloak', port: 8080, localPort: 15004, path: '/' },
+  { name: 'Kiali', namespace: PLATFORM_NAMESPACES.istio, target: 'svc/kiali', port: 20001, localPort: 15005, path: '/' },
+] as const;
