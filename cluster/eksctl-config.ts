@@ -27,7 +27,8 @@ function onPlatformNodes(): { nodeSelector: Record<string, string>; tolerations:
  * - Every node group is tainted, so the add-ons that run Deployments (CoreDNS, the EBS CSI
  *   controller) are pinned to the platform group; the DaemonSets of vpc-cni, kube-proxy and the
  *   EBS CSI node tolerate every taint already.
- * - Nodes live in private subnets, with encrypted gp3 root volumes and IMDSv2 only.
+ * - Nodes live in private subnets, with encrypted gp3 root volumes and IMDSv2 only; their
+ *   egress leaves through the NAT gateways of aws.natGateway.
  */
 export function eksctlConfig(env: Environment): Record<string, unknown> {
   const tags = { environment: env.name, 'app.kubernetes.io/managed-by': MANAGED_BY };
@@ -37,8 +38,7 @@ export function eksctlConfig(env: Environment): Record<string, unknown> {
     metadata: { name: env.aws.clusterName, region: env.aws.region, version: env.kubernetesVersion, tags },
     iam: { withOIDC: true },
     vpc: {
-      // One NAT gateway per zone where an outage of one zone must not cut the others off.
-      nat: { gateway: env.name === 'prod' ? 'HighlyAvailable' : 'Single' },
+      nat: { gateway: env.aws.natGateway },
       clusterEndpoints: { privateAccess: true, publicAccess: true },
     },
     addons: [

@@ -83,6 +83,7 @@ export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environm
   return {
     region: 'eu-west-3',
     clusterName: 'sample-cluster',
+    natGateway: 'Single',
     nodeGroups: {
       platform: { instanceType: 'm6i.large', minSize: 1, maxSize: 4, desiredSize: 2, volumeSize: 60 },
       agents: { instanceType: 'm6i.xlarge', minSize: 2, maxSize: 5, desiredSize: 3, volumeSize: 70 },

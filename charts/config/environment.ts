@@ -49,6 +49,8 @@ export const environmentSchema = z.strictObject({
     /** When set, the cluster scripts refuse to run against any other account. */
     accountId: z.string().regex(/^\d{12}$/).optional(),
     clusterName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/),
+    /** NAT gateways of the cluster VPC: one for all zones, or one per zone (survives a zone outage). */
+    natGateway: z.enum(['Single', 'HighlyAvailable']).default('Single'),
     nodeGroups: z.strictObject(Object.fromEntries(NODE_GROUPS.map((g) => [g, nodeGroupSchema])) as Record<NodeGroup, typeof nodeGroupSchema>),
   }),
 });
@@ -70,6 +72,7 @@ const ENV_FIXES: Record<string, string> = {
   'aws.region': 'write an AWS region such as us-east-1',
   'aws.accountId': 'write the 12-digit AWS account ID in quotes, or remove the key',
   'aws.clusterName': 'write the EKS cluster name: a letter, then letters, digits and hyphens',
+  'aws.natGateway': 'write Single (one NAT gateway) or HighlyAvailable (one per zone)',
   'aws.nodeGroups': `add one entry per node group: ${NODE_GROUPS.join(', ')}`,
   'aws.nodeGroups.<group>': 'add {instanceType, minSize, maxSize, desiredSize, volumeSize}',
   'aws.nodeGroups.<group>.instanceType': 'write an EC2 instance type such as t3.large',

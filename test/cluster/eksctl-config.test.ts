@@ -76,8 +76,9 @@ describe('eksctl ClusterConfig', () => {
     expect(config.cloudWatch.clusterLogging.enableTypes).toContain('audit');
   });
 
-  it('gives prod a NAT gateway per zone and dev a single one', () => {
-    const nat = (name: string) => (eksctlConfig(sampleEnvironment({ name })) as Record<string, any>).vpc.nat.gateway;
-    expect([nat('dev'), nat('prod')]).toEqual(['Single', 'HighlyAvailable']);
+  it('takes the NAT gateways from the environment: one per zone in the committed prod, one in dev', () => {
+    const nat = (env: (typeof envs)[number]) => (eksctlConfig(env) as Record<string, any>).vpc.nat.gateway;
+    expect(envs.map(nat)).toEqual(['Single', 'HighlyAvailable']);
+    expect(nat(sampleEnvironment({ aws: { ...sampleEnvironment().aws, natGateway: 'HighlyAvailable' } }))).toBe('HighlyAvailable');
   });
 });
