@@ -48,7 +48,5 @@ resource "aws_db_instance" "postgres" {
   final_snapshot_identifier = "${local.name}-final"
   copy_tags_to_snapshot     = true
 
-  iam_database_authentication_enabled = false
-  performance_insights_enabled        = true
-  enabled_cloudwatch_logs_exports     = ["postgresql"]
+  enabled_cloudwatch_logs_exports = ["postgresql"]
 }
