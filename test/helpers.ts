@@ -3,6 +3,7 @@
  * plus a sample Environment and Tenant.
  */
 import { App, Chart } from 'cdk8s';
+import type { PlatformSettings } from '../charts/config/platform-settings';
 import type { Environment } from '../charts/config/environment';
 import { type InfraOutputs, SECRET_PROPERTIES, type SecretKey, secretName } from '../charts/config/infra-outputs';
 import { loadTenants, type Tenant } from '../charts/config/load-tenants';
@@ -73,6 +74,7 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
     kubernetesVersion: '1.31',
     cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
+    platform: samplePlatformSettings(),
     aws: sampleAws(),
     ...overrides,
   };
@@ -81,8 +83,8 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
 /** A sample aws section: every node group sized differently, so that a mix-up shows. */
 export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environment['aws'] {
   return {
-    region: 'eu-west-3',
-    clusterName: 'sample-cluster',
+    region: 'eu-west-1',
+    clusterName: 'agentic-test',
     natGateway: 'Single',
     nodeGroups: {
       platform: { instanceType: 'm6i.large', minSize: 1, maxSize: 4, desiredSize: 2, volumeSize: 60 },
@@ -93,23 +95,49 @@ export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environm
   };
 }
 
+/** Platform settings whose values differ from the shipped dev/prod files. */
+export function samplePlatformSettings(): PlatformSettings {
+  const img = (repository: string, tag: string) => ({ registry: 'registry.example.test', repository, tag });
+  return {
+    domain: 'test.example.test',
+    images: {
+      agentgatewayProxy: img('agentgateway', 'v9.9.9'),
+      agentgatewayWaypoint: img('agentgateway', 'v9.9.9-waypoint'),
+      agentgatewayController: img('controller', 'v9.9.9'),
+      otelCollector: img('otelcol', '9.9.9'),
+      keycloakConfigCli: img('kcc', '9.9.9'),
+    },
+    replicas: { agentgatewayController: 1, agentgatewayProxy: 3, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 2, prometheus: 1 },
+    storage: { prometheus: '7Gi', clickhouse: '9Gi', grafana: '1Gi', alertmanager: '1Gi' },
+    retention: { prometheus: '3d' },
+    llm: { anthropicModel: 'claude-test-model', openai: true, openaiModel: 'gpt-test' },
+    versions: {},
+  };
+}
+
 /** A sample tenant with the platform defaults applied, as loadTenants() returns it. */
 export function sampleTenant(name = 'alpha', overrides: Partial<Tenant> = {}): Tenant {
   return { ...loadTenants(`tenants:\n  - name: ${name}\n`)[0], ...overrides };
 }
 
-/** Sample outputs of cluster/terraform for an environment (example account 123456789012). */
-export function sampleInfraOutputs(env = 'test', overrides: Partial<InfraOutputs> = {}): InfraOutputs {
+/** Cluster outputs of an environment, with example values. */
+export function sampleInfra(env: string, overrides: Partial<InfraOutputs> = {}): InfraOutputs {
+  const secrets = Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, secretName(env, k as SecretKey)])) as InfraOutputs['secrets'];
   return {
     environment: env,
-    region: 'eu-west-3',
-    accountId: '123456789012',
-    clusterName: 'sample-cluster',
-    postgres: { host: `db-${env}.abc.eu-west-3.rds.amazonaws.com`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak' },
-    redis: { host: `master.redis-${env}.abc.euw3.cache.amazonaws.com`, port: 6379 },
-    s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-3' },
-    roles: { langfuse: `arn:aws:iam::123456789012:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::123456789012:role/${env}-external-secrets` },
-    secrets: Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, secretName(env, k as SecretKey)])) as InfraOutputs['secrets'],
+    region: 'eu-west-1',
+    accountId: '210987654321',
+    clusterName: `agentic-${env}`,
+    postgres: { host: `pg.${env}.example.test`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak' },
+    redis: { host: `redis.${env}.example.test`, port: 6379 },
+    s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-1' },
+    roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets` },
+    secrets,
     ...overrides,
   };
+}
+
+/** sampleInfra for each environment, keyed by name (SynthInput.infra). */
+export function infraFor(envs: readonly Environment[]): Map<string, InfraOutputs> {
+  return new Map(envs.map((e) => [e.name, sampleInfra(e.name)]));
 }

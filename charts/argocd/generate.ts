@@ -27,7 +27,9 @@ import {
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY, tenantNamespace } from '../lib/constants';
+import type { BuiltComponent } from '../platform/build';
 import { objectFileName } from '../synth/serialize';
+import { platformApplication, platformSourceRepos } from './platform-applications';
 
 export interface ManifestObject {
   readonly apiVersion: string;
@@ -191,12 +193,6 @@ const GO_TEMPLATE = { goTemplate: true, goTemplateOptions: ['missingkey=error'] 
 export function applicationSets(env: Environment): ManifestObject[] {
   const tenantsGlob = dist(env, DIRS.tenants, '*');
   return [
-    applicationSet('platform', env, {
-      ...GO_TEMPLATE,
-      generators: gitDirectories(env, dist(env, DIRS.platform, '*')),
-      syncPolicy: NEVER_DELETE,
-      template: template('platform-{{.path.basename}}', ARGO_NAMES.platformProject, '{{.path.path}}', '{{.path.basename}}', { recurse: true }, env),
-    }),
     applicationSet('tenant-namespaces', env, {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, tenantsGlob),
@@ -213,7 +209,7 @@ export function applicationSets(env: Environment): ManifestObject[] {
 }
 
 /** Platform-wide projects: bootstrap and platform. */
-export function sharedProjects(env: Environment): ManifestObject[] {
+export function sharedProjects(env: Environment, platformRepos: readonly string[] = [env.argocd.repoURL]): ManifestObject[] {
   const server = env.cluster.server;
   return [
     project(ARGO_NAMES.bootstrapProject, env, {
@@ -224,7 +220,7 @@ export function sharedProjects(env: Environment): ManifestObject[] {
     }),
     project(ARGO_NAMES.platformProject, env, {
       description: 'Platform components. Never tenant namespaces: those belong to the tenant projects.',
-      sourceRepos: [env.argocd.repoURL],
+      sourceRepos: [...platformRepos],
       destinations: [
         { server, namespace: '*' },
         { server, namespace: '!tenant-*' },
@@ -247,18 +243,19 @@ export function rootApplication(env: Environment): ManifestObject {
 }
 
 /** Every Argo CD object of one environment, keyed by repository path. */
-export function generateArgoCd(env: Environment, tenants: readonly Tenant[]): Map<string, ManifestObject> {
+export function generateArgoCd(env: Environment, tenants: readonly Tenant[], platform: readonly BuiltComponent[] = []): Map<string, ManifestObject> {
   const out = new Map<string, ManifestObject>();
   const put = (dir: string, o: ManifestObject) => {
     const path = [DIRS.argocd, env.name, dir, objectFileName(o)].join('/');
     if (out.has(path)) throw new Error(`synth: two Argo CD objects map to ${path}; rename one of them`);
     out.set(path, o);
   };
-  const [bootstrap, ...shared] = sharedProjects(env);
+  const [bootstrap, ...shared] = sharedProjects(env, platformSourceRepos(env, platform));
   put(DIRS.bootstrap, bootstrap);
   put(DIRS.bootstrap, rootApplication(env));
   for (const p of shared) put(DIRS.projects, p);
   for (const t of tenants) for (const p of tenantProjects(env, t)) put(DIRS.projects, p);
   for (const a of applicationSets(env)) put(DIRS.applicationSets, a);
+  for (const b of platform) put(DIRS.platformApplications, platformApplication(env, b, SYNC));
   return out;
 }

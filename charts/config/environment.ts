@@ -6,24 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
-import { DNS_LABEL, NODE_GROUPS, type NodeGroup } from '../lib/constants';
+import { DNS_LABEL } from '../lib/constants';
+import { AWS_FIXES, awsSettingsSchema } from './aws-settings';
+import { platformSettingsSchema, PLATFORM_FIXES } from './platform-settings';
 import { ConfigError, decodeSource, schemaErrors, SourceMap, sortErrors, type SourceError } from './source-errors';
-
-/** Size of one EKS managed node group (eksctl managedNodeGroups). */
-const nodeGroupSchema = z
-  .strictObject({
-    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/),
-    minSize: z.int().min(0).max(100),
-    maxSize: z.int().min(1).max(100),
-    desiredSize: z.int().min(0).max(100),
-    /** Root volume in GiB (gp3, encrypted). */
-    volumeSize: z.int().min(20).max(16384),
-  })
-  .superRefine((g, ctx) => {
-    if (g.minSize > g.desiredSize || g.desiredSize > g.maxSize) {
-      ctx.addIssue({ code: 'custom', path: ['desiredSize'], message: `desiredSize ${g.desiredSize} is outside minSize ${g.minSize} to maxSize ${g.maxSize}` });
-    }
-  });
 
 export const environmentSchema = z.strictObject({
   /** Must equal the file name without .yaml. */
@@ -43,16 +29,9 @@ export const environmentSchema = z.strictObject({
     /** Branch, tag or commit of repoURL this environment follows. */
     targetRevision: z.string().min(1),
   }),
-  /** The AWS account, region, EKS cluster and node group sizes (cluster/ and its npm scripts). */
-  aws: z.strictObject({
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/),
-    /** When set, the cluster scripts refuse to run against any other account. */
-    accountId: z.string().regex(/^\d{12}$/).optional(),
-    clusterName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/),
-    /** NAT gateways of the cluster VPC: one for all zones, or one per zone (survives a zone outage). */
-    natGateway: z.enum(['Single', 'HighlyAvailable']).default('Single'),
-    nodeGroups: z.strictObject(Object.fromEntries(NODE_GROUPS.map((g) => [g, nodeGroupSchema])) as Record<NodeGroup, typeof nodeGroupSchema>),
-  }),
+  platform: platformSettingsSchema,
+  /** The AWS account, region, EKS cluster and node groups (cluster/ and its npm scripts). */
+  aws: awsSettingsSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -68,18 +47,8 @@ const ENV_FIXES: Record<string, string> = {
   'argocd.namespace': 'write the namespace Argo CD runs in, such as argocd',
   'argocd.repoURL': 'write the Git URL Argo CD syncs from',
   'argocd.targetRevision': 'write the branch, tag or commit this environment follows',
-  aws: 'add aws: {region, clusterName, nodeGroups} (see charts/environments/dev.yaml)',
-  'aws.region': 'write an AWS region such as us-east-1',
-  'aws.accountId': 'write the 12-digit AWS account ID in quotes, or remove the key',
-  'aws.clusterName': 'write the EKS cluster name: a letter, then letters, digits and hyphens',
-  'aws.natGateway': 'write Single (one NAT gateway) or HighlyAvailable (one per zone)',
-  'aws.nodeGroups': `add one entry per node group: ${NODE_GROUPS.join(', ')}`,
-  'aws.nodeGroups.<group>': 'add {instanceType, minSize, maxSize, desiredSize, volumeSize}',
-  'aws.nodeGroups.<group>.instanceType': 'write an EC2 instance type such as t3.large',
-  'aws.nodeGroups.<group>.minSize': 'write a whole number of nodes from 0 to 100',
-  'aws.nodeGroups.<group>.maxSize': 'write a whole number of nodes from 1 to 100',
-  'aws.nodeGroups.<group>.desiredSize': 'choose minSize <= desiredSize <= maxSize',
-  'aws.nodeGroups.<group>.volumeSize': 'write the root volume size in GiB, from 20 to 16384',
+  ...PLATFORM_FIXES,
+  ...AWS_FIXES,
 };
 
 /** Parses one environment file's text. */
@@ -104,10 +73,7 @@ export function parseEnvironment(text: string, file: string): Environment {
       errors.push(src.error(['name'], `name ${JSON.stringify(parsed.data.name)} does not match the file name`, `set name: ${expected}`));
     } else {
       errors.push(
-        ...schemaErrors(src, parsed.error.issues, (field) => {
-          const fix = ENV_FIXES[field] ?? ENV_FIXES[field.replace(/^aws\.nodeGroups\.[^.]+/, 'aws.nodeGroups.<group>')];
-          return fix ?? `see the field ${field} in charts/config/environment.ts`;
-        }),
+        ...schemaErrors(src, parsed.error.issues, (field) => ENV_FIXES[field] ?? ENV_FIXES[field.replace(/\.[^.]+$/, '.*')] ?? `see the field ${field} in charts/config/environment.ts`),
       );
     }
   }

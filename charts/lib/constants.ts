@@ -17,6 +17,8 @@ export const DIRS = {
   projects: 'projects',
   /** Under argocd/<env>/. */
   applicationSets: 'applicationsets',
+  /** Under argocd/<env>/: one Application per platform component. */
+  platformApplications: 'platform',
   /** Per-environment configuration files (charts/environments/<env>.yaml). */
   environments: 'charts/environments',
   /** JSON Schema for tenants.yaml. */
@@ -68,6 +70,11 @@ export const ANNOTATIONS = {
   displayName: `${P}/display-name`,
   description: `${P}/description`,
   argocdSyncOptions: 'argocd.argoproj.io/sync-options',
+  argocdSyncWave: 'argocd.argoproj.io/sync-wave',
+  /** "true" on a kagent Agent or AgentgatewayBackend that should get a route on the central gateway. */
+  expose: `${P}/expose`,
+  /** Path segment used instead of the namespace in exposed routes. */
+  exposeAlias: `${P}/expose-alias`,
   /** "true" on the StorageClass that claims without a storageClassName get. */
   defaultStorageClass: 'storageclass.kubernetes.io/is-default-class',
 } as const;
@@ -83,7 +90,40 @@ export const PLATFORM_NAMESPACES = {
   monitoring: 'monitoring',
   otelCollector: 'otel',
   kubeSystem: 'kube-system',
+  keycloak: 'keycloak',
+  langfuse: 'langfuse',
+  kyverno: 'kyverno',
+  agentSandbox: 'agent-sandbox-system',
+  kiali: 'kiali',
+  externalSecrets: 'external-secrets',
 } as const;
+
+/** Platform Services other components address by name. */
+export const PLATFORM_SERVICES = {
+  otelCollector: 'otel-collector',
+  keycloak: 'keycloak-http',
+  langfuseWeb: 'langfuse-web',
+  clickhouse: 'clickhouse',
+  prometheus: 'kube-prometheus-stack-prometheus',
+  grafana: 'kube-prometheus-stack-grafana',
+  kagentController: 'kagent-controller',
+} as const;
+
+/** The ClusterSecretStore every platform ExternalSecret reads AWS Secrets Manager through. */
+export const SECRET_STORE = 'aws-secrets-manager';
+
+/** Keycloak realm and clients of the platform. */
+export const KEYCLOAK = {
+  realm: 'agents',
+  gatewayClient: 'agent-gateway',
+  /** JWT claim that carries the caller's tenants. */
+  tenantClaim: 'tenant',
+  /** Parent group of the per-tenant groups. */
+  tenantsGroup: 'tenants',
+} as const;
+
+/** Label Grafana's dashboard sidecar looks for. */
+export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 
 /** Fixed object names inside every tenant namespace. */
 export const TENANT_OBJECTS = {
@@ -94,6 +134,9 @@ export const TENANT_OBJECTS = {
   roleBinding: 'tenant-agent-developer-binding',
   authorizationPolicy: 'tenant-isolation',
   waypointAuthorizationPolicy: 'waypoint-isolation',
+  modelConfig: 'default-model-config',
+  /** Placeholder key the tenant's ModelConfig sends; the gateway replaces it with the real one. */
+  dummyKeySecret: 'anthropic-dummy',
 } as const;
 
 /** The platform ClusterRole every tenant's developers are bound to, in their namespace only. */
@@ -177,6 +220,23 @@ export const NODE_TAINT_KEY = 'workload';
  */
 export const NODE_GROUPS = ['platform', 'agents', 'gateway'] as const;
 export type NodeGroup = (typeof NODE_GROUPS)[number];
+
+/** The central gateway every exposed route attaches to. */
+export const CENTRAL_GATEWAY = {
+  name: 'agentgateway-proxy',
+  namespace: 'agentgateway-system',
+  /** The HTTP listener routes attach to. */
+  listener: 'platform',
+  className: 'agentgateway',
+} as const;
+
+/** First path segment of each kind of route on the central gateway. */
+export const ROUTE_PREFIXES = {
+  a2a: '/a2a',
+  llm: '/llm',
+  mcp: '/mcp',
+  sandbox: '/sandbox',
+} as const;
 
 /**
  * The platform UIs that `npm run port-forward` exposes on localhost: the Service (or workload)

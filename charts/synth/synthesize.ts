@@ -6,25 +6,21 @@
  * keeps the cost of one tenant independent of how many others exist (one App with every
  * tenant re-walks the whole construct tree for each chart).
  */
-import { App, type Chart } from 'cdk8s';
 import { generateArgoCd } from '../argocd/generate';
 import type { Environment } from '../config/environment';
-import type { InfraOutputs } from '../config/infra-outputs';
 import type { Tenant } from '../config/load-tenants';
 import { DIRS } from '../lib/constants';
-import { StorageChart } from '../storage-chart';
-import { TenancyChart } from '../tenancy-chart';
+import type { InfraOutputs } from '../config/infra-outputs';
+import { buildPlatform } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
+import { chartObjects } from './chart-objects';
 import * as readme from './readmes';
 import { objectFileName, toYaml } from './serialize';
 
 export interface SynthInput {
   readonly environments: readonly Environment[];
   readonly tenants: readonly Tenant[];
-  /**
-   * The AWS data services of each environment (cluster/outputs/<env>.json), keyed by
-   * environment name: endpoints, bucket, role ARNs and secret names. Every environment needs one.
-   */
+  /** Outputs of the cluster sidecar per environment name (cluster/outputs/<env>.json). */
   readonly infra: ReadonlyMap<string, InfraOutputs>;
 }
 
@@ -39,11 +35,7 @@ export class FileSet {
   }
 }
 
-/** Manifests of one chart built in an App of its own. */
-export function chartObjects(build: (app: App) => Chart): Record<string, unknown>[] {
-  const app = new App({ outdir: '.' });
-  return build(app).toJson() as Record<string, unknown>[];
-}
+export { chartObjects };
 
 /** The isolation objects of one tenant in one environment. */
 export function tenantObjects(tenant: Tenant, environment: Environment): Record<string, unknown>[] {
@@ -66,14 +58,17 @@ export function synthesize(input: SynthInput): Map<string, string> {
   out.add(`${DIRS.dist}/README.md`, readme.distReadme(input.environments));
   out.add(`${DIRS.argocd}/README.md`, readme.argocdReadme(input.environments));
   for (const env of input.environments) {
-    if (!input.infra.has(env.name)) throw new Error(`synth: no infrastructure outputs for environment ${env.name}`);
     const envDir = `${DIRS.dist}/${env.name}`;
     out.add(`${envDir}/README.md`, readme.envReadme(env));
-    out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env));
-    out.add(`${envDir}/${DIRS.platform}/tenancy/README.md`, readme.tenancyReadme());
-    addObjects(out, `${envDir}/${DIRS.platform}/tenancy`, chartObjects((app) => new TenancyChart(app, 'tenancy')));
-    out.add(`${envDir}/${DIRS.platform}/${DIRS.storage}/README.md`, readme.storageReadme());
-    addObjects(out, `${envDir}/${DIRS.platform}/${DIRS.storage}`, chartObjects((app) => new StorageChart(app, 'storage')));
+    const infra = input.infra.get(env.name);
+    if (!infra) throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
+    const platform = buildPlatform({ env, infra, tenants: input.tenants });
+    out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
+    for (const b of platform) {
+      if (b.objects.length === 0) continue;
+      const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
+      out.add(`${dir}/README.md`, readme.componentReadme(b, addObjects(out, dir, b.objects)));
+    }
     out.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
     for (const t of input.tenants) {
       const dir = `${envDir}/${DIRS.tenants}/${t.name}`;
@@ -81,10 +76,10 @@ export function synthesize(input: SynthInput): Map<string, string> {
       out.add(`${dir}/README.md`, readme.tenantReadme(env, t, files));
     }
     out.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
-    for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets]) {
+    for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets, DIRS.platformApplications]) {
       out.add(`${DIRS.argocd}/${env.name}/${folder}/README.md`, readme.argocdFolderReadme(env, folder));
     }
-    for (const [path, object] of generateArgoCd(env, input.tenants)) out.add(path, toYaml(object));
+    for (const [path, object] of generateArgoCd(env, input.tenants, platform)) out.add(path, toYaml(object));
   }
   return out.files;
 }

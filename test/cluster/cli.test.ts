@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEnvironment } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { eksctlYaml, main, renderInfraOutputs } from '../../cluster/cli';
-import { sampleInfraOutputs } from '../helpers';
+import { sampleInfra } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLOUD_COMMANDS: Record<string, string> = {
@@ -173,7 +173,7 @@ describe('cluster commands', () => {
   it('infra:outputs writes cluster/outputs/<env>.json that synth loads', async () => {
     const root = scratchRoot();
     const env = devEnv();
-    const outputs = sampleInfraOutputs('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev', region: 'us-east-1' } });
+    const outputs = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev', region: 'us-east-1' } });
     const log = fakeTools(['terraform'], { outputs: JSON.stringify(outputs) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(0);
     expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform output -json platform']);
@@ -183,7 +183,7 @@ describe('cluster commands', () => {
 
   it('infra:outputs refuses outputs that synth would reject, and writes nothing', async () => {
     const root = scratchRoot();
-    const { roles: _, ...partial } = sampleInfraOutputs('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev' });
+    const { roles: _, ...partial } = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev' });
     fakeTools(['terraform'], { outputs: JSON.stringify(partial) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(1);
     expect(stderr[0]).toMatch(/^terraform output platform \(for cluster\/outputs\/dev\.json\):1:1: roles: Invalid input: expected object, received undefined\. Fix: /);

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../charts/config/environment';
 import { infraOutputsSchema, loadInfraOutputs, parseInfraOutputs, SECRET_PROPERTIES, secretName } from '../../charts/config/infra-outputs';
 import { ConfigError } from '../../charts/config/source-errors';
-import { sampleAws, sampleInfraOutputs } from '../helpers';
+import { sampleAws, sampleInfra } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const GOOD = `${JSON.stringify(sampleInfraOutputs('dev'), null, 2)}\n`;
+const GOOD = `${JSON.stringify(sampleInfra('dev'), null, 2)}\n`;
 
-function errors(text: string, file = 'cluster/outputs/dev.json', aws = sampleAws()): string[] {
+function errors(text: string, file = 'cluster/outputs/dev.json', aws = sampleAws({ clusterName: 'agentic-dev' })): string[] {
   try {
     parseInfraOutputs(text, file, { name: 'dev', aws });
   } catch (e) {
@@ -38,7 +38,7 @@ describe('infrastructure outputs', () => {
   });
 
   it('parses a valid file', () => {
-    expect(parseInfraOutputs(GOOD, 'cluster/outputs/dev.json', { name: 'dev', aws: sampleAws() }).redis).toEqual({ host: 'master.redis-dev.abc.euw3.cache.amazonaws.com', port: 6379 });
+    expect(parseInfraOutputs(GOOD, 'cluster/outputs/dev.json', { name: 'dev', aws: sampleAws({ clusterName: 'agentic-dev' }) }).redis).toEqual({ host: 'redis.dev.example.test', port: 6379 });
   });
 
   it('takes the environment from the file name when none is given', () => {
@@ -60,9 +60,9 @@ describe('infrastructure outputs', () => {
   });
 
   it('checks the account, region and cluster name against the environment file', () => {
-    expect(errors(GOOD, 'cluster/outputs/dev.json', sampleAws({ accountId: '210987654321', region: 'us-west-2' }))).toEqual([
-      'cluster/outputs/dev.json:3:13: region: "eu-west-3" does not match environment dev ("us-west-2"). Fix: run npm run infra:outputs -- dev (after npm run infra:apply -- dev)',
-      'cluster/outputs/dev.json:4:16: accountId: "123456789012" does not match environment dev ("210987654321"). Fix: run npm run infra:outputs -- dev (after npm run infra:apply -- dev)',
+    expect(errors(GOOD, 'cluster/outputs/dev.json', sampleAws({ clusterName: 'agentic-dev', accountId: '123456789012', region: 'us-west-2' }))).toEqual([
+      'cluster/outputs/dev.json:3:13: region: "eu-west-1" does not match environment dev ("us-west-2"). Fix: run npm run infra:outputs -- dev (after npm run infra:apply -- dev)',
+      'cluster/outputs/dev.json:4:16: accountId: "210987654321" does not match environment dev ("123456789012"). Fix: run npm run infra:outputs -- dev (after npm run infra:apply -- dev)',
     ]);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GUARDRAIL_KINDS } from '../../charts/argocd/generate';
 import { TenantDeveloperClusterRole } from '../../charts/constructs/tenant-developer-cluster-role';
-import { TenancyChart } from '../../charts/tenancy-chart';
+import { Chart } from 'cdk8s';
+import { tenancy } from '../../charts/platform/components/cluster';
 import { type K8sObject, only, synth, synthChart } from '../helpers';
 
 const role = only(synth((c) => new TenantDeveloperClusterRole(c, 'DeveloperRole')), 'ClusterRole');
@@ -105,8 +106,12 @@ describe('TenantDeveloperClusterRole', () => {
     for (const r of rules) expect(r.apiGroups).not.toContain('kmcp.kagent.dev');
   });
 
-  it('TenancyChart emits this role and no RBAC binding', () => {
-    const objects = synthChart((app) => new TenancyChart(app, 'tenancy'));
+  it('the tenancy component emits this role and no RBAC binding', () => {
+    const objects = synthChart((app) => {
+      const chart = new Chart(app, 'tenancy');
+      tenancy.manifests!(chart, undefined as never);
+      return chart;
+    });
     const rbac = objects.filter((o: K8sObject) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
     expect(rbac.map((o: K8sObject) => o.kind)).toEqual(['ClusterRole']);
     expect(rbac[0].metadata.name).toBe('tenant-agent-developer');

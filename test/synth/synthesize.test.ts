@@ -4,25 +4,23 @@ import { parse } from 'yaml';
 import type { Environment } from '../../charts/config/environment';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { FileSet, synthesize } from '../../charts/synth/synthesize';
-import { sampleAws, sampleInfraOutputs } from '../helpers';
+import { infraFor, sampleEnvironment } from '../helpers';
 
-const env = (name: string, targetRevision: string): Environment => ({
-  name,
-  kubernetesVersion: '1.31',
-  cluster: { server: 'https://kubernetes.default.svc', trustDomain: 'cluster.local' },
-  argocd: { namespace: 'argocd', repoURL: 'https://git.example.com/platform.git', targetRevision },
-  aws: sampleAws({ clusterName: `cluster-${name}` }),
-});
+const env = (name: string, targetRevision: string): Environment =>
+  sampleEnvironment({
+    name,
+    cluster: { server: 'https://kubernetes.default.svc', trustDomain: 'cluster.local' },
+    argocd: { namespace: 'argocd', repoURL: 'https://git.example.com/platform.git', targetRevision },
+  });
 const ENVS = [env('dev', 'branch-dev'), env('prod', 'branch-prod')];
-const INFRA = new Map(ENVS.map((e) => [e.name, sampleInfraOutputs(e.name)]));
 const tenants = (n: number) => loadTenants(`tenants:\n${Array.from({ length: n }, (_, i) => `  - name: t${i}\n`).join('')}`);
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('synthesize', () => {
   it('is a pure function of its input: two runs give identical maps', () => {
-    const a = synthesize({ environments: ENVS, tenants: tenants(5), infra: INFRA });
-    const b = synthesize({ environments: ENVS, tenants: tenants(5), infra: INFRA });
+    const a = synthesize({ environments: ENVS, tenants: tenants(5), infra: infraFor(ENVS) });
+    const b = synthesize({ environments: ENVS, tenants: tenants(5), infra: infraFor(ENVS) });
     expect([...a.keys()]).toEqual([...b.keys()]);
     for (const [k, v] of a) expect(b.get(k), k).toBe(v);
   });
@@ -30,10 +28,10 @@ describe('synthesize', () => {
   it('builds each tenant in an App of its own and never synthesizes one App with every tenant', () => {
     const toJson = vi.spyOn(Chart.prototype, 'toJson');
     const appSynth = vi.spyOn(App.prototype, 'synth');
-    synthesize({ environments: ENVS, tenants: tenants(4), infra: INFRA });
+    synthesize({ environments: ENVS, tenants: tenants(4), infra: infraFor(ENVS) });
     expect(appSynth).not.toHaveBeenCalled();
-    // Per environment: the tenancy and storage charts plus one chart per tenant, each holding only its own objects.
-    expect(toJson).toHaveBeenCalledTimes(2 * (2 + 4));
+    // Per environment: one tenancy chart plus one chart per tenant, each holding only its own objects.
+    expect(toJson).toHaveBeenCalledTimes(2 * (1 + 4));
     for (const call of toJson.mock.instances) {
       const chart = call as unknown as Chart;
       expect(chart.node.scope, 'each chart is the only child of its App').toBeInstanceOf(App);
@@ -42,7 +40,7 @@ describe('synthesize', () => {
   });
 
   it('differs between environments only where their configuration differs', () => {
-    const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: INFRA });
+    const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: infraFor(ENVS) });
     const dev = [...files.keys()].filter((f) => f.startsWith('dist/dev/') || f.startsWith('argocd/dev/'));
     for (const f of dev) {
       const other = f.replace('/dev/', '/prod/');
@@ -53,7 +51,7 @@ describe('synthesize', () => {
   });
 
   it('writes the repository URL and revision of each environment into its Argo CD objects', () => {
-    const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: INFRA });
+    const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: infraFor(ENVS) });
     const set = parse(files.get('argocd/prod/applicationsets/applicationset-tenant-guardrails.yaml')!);
     expect(set.spec.generators[0].git).toMatchObject({ repoURL: 'https://git.example.com/platform.git', revision: 'branch-prod' });
     expect(set.spec.generators[0].git.directories).toEqual([{ path: 'dist/prod/tenants/*' }]);
@@ -61,24 +59,22 @@ describe('synthesize', () => {
   });
 
   it('puts a README in every generated folder', () => {
-    const files = synthesize({ environments: ENVS, tenants: tenants(2), infra: INFRA });
+    const files = synthesize({ environments: ENVS, tenants: tenants(2), infra: infraFor(ENVS) });
     const folders = new Set([...files.keys()].map((f) => f.slice(0, f.lastIndexOf('/'))));
     for (const folder of folders) expect(files.has(`${folder}/README.md`), folder).toBe(true);
   });
-
   it('emits the default StorageClass into the platform storage folder of every environment', () => {
-    const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: INFRA });
+    const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: infraFor(ENVS) });
     for (const e of ENVS) {
       const sc = parse(files.get(`dist/${e.name}/platform/storage/storageclass-gp3.yaml`)!);
       expect(sc).toMatchObject({ kind: 'StorageClass', provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3', encrypted: 'true' } });
-      expect(files.get(`dist/${e.name}/platform/storage/README.md`)).toContain('ebs.csi.aws.com');
+      expect(sc.metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
     }
   });
 
   it('refuses an environment without infrastructure outputs', () => {
-    expect(() => synthesize({ environments: ENVS, tenants: tenants(1), infra: new Map([['dev', INFRA.get('dev')!]]) })).toThrow(
-      'synth: no infrastructure outputs for environment prod',
-    );
+    const infra = new Map([['dev', infraFor(ENVS).get('dev')!]]);
+    expect(() => synthesize({ environments: ENVS, tenants: tenants(1), infra })).toThrow('synth: no cluster outputs for environment prod; run npm run infra:outputs -- prod');
   });
 });
 

@@ -1,0 +1,56 @@
+/**
+ * One Argo CD Application per platform component (argocd/<env>/platform/), in sync waves
+ * computed from the components' dependencies. Sources: the pinned upstream (Helm chart with
+ * typed values, or a Git directory) and our own objects in dist/<env>/platform/<name>/.
+ */
+import { Application, type ApplicationSpecSources } from '../../imports/argocd-application-argoproj.io';
+import type { Environment } from '../config/environment';
+import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY } from '../lib/constants';
+import type { BuiltComponent } from '../platform/build';
+import { pinned, type UpstreamSource } from '../platform/upstream';
+import type { ManifestObject } from './generate';
+
+/** Every repository the platform project may sync from: the GitOps repository and the upstreams. */
+export function platformSourceRepos(env: Environment, built: readonly BuiltComponent[]): string[] {
+  const repos = new Set<string>([env.argocd.repoURL]);
+  for (const b of built) if (b.component.upstream) repos.add(pinned(b.component.upstream.name, env.platform.versions).repoURL);
+  return [...repos].sort();
+}
+
+function upstreamSource(source: UpstreamSource, built: BuiltComponent): ApplicationSpecSources {
+  const up = built.component.upstream!;
+  const helm = built.values !== undefined || up.releaseName ? { releaseName: up.releaseName ?? built.component.name, ...(built.values ? { valuesObject: built.values } : {}) } : undefined;
+  if (source.type === 'helm') return { repoUrl: source.repoURL, chart: source.chart, targetRevision: source.version, ...(helm ? { helm } : {}) };
+  return { repoUrl: source.repoURL, path: source.path, targetRevision: source.version, ...(source.helm && helm ? { helm } : {}) };
+}
+
+/** The Application of one platform component. */
+export function platformApplication(env: Environment, built: BuiltComponent, sync: object): ManifestObject {
+  const c = built.component;
+  const sources: ApplicationSpecSources[] = [];
+  if (c.upstream) sources.push(upstreamSource(pinned(c.upstream.name, env.platform.versions), built));
+  if (built.objects.length > 0) {
+    sources.push({
+      repoUrl: env.argocd.repoURL,
+      targetRevision: env.argocd.targetRevision,
+      path: [DIRS.dist, env.name, DIRS.platform, c.name].join('/'),
+      directory: { recurse: false, exclude: 'README.md' },
+    });
+  }
+  if (sources.length === 0) throw new Error(`platform component ${c.name} has neither an upstream nor objects; give it one or remove it`);
+  return Application.manifest({
+    metadata: {
+      name: `platform-${c.name}`,
+      namespace: env.argocd.namespace,
+      labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.partOf]: MANAGED_BY, [LABELS.component]: c.component },
+      annotations: { [ANNOTATIONS.argocdSyncWave]: String(built.wave) },
+    },
+    spec: {
+      project: ARGO_NAMES.platformProject,
+      destination: { server: env.cluster.server, namespace: c.namespace },
+      sources,
+      syncPolicy: sync,
+      info: [{ name: 'Description', value: c.description }],
+    },
+  }) as ManifestObject;
+}

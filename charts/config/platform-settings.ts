@@ -1,0 +1,72 @@
+/**
+ * The platform section of an environment file: everything dev and prod may set differently
+ * (images, replicas, sizes, retention, versions, domain). Nothing else differs between them.
+ */
+import { z } from 'zod';
+import { UPSTREAM_NAMES } from '../platform/upstream';
+
+const image = z.strictObject({
+  registry: z.string().min(1),
+  repository: z.string().min(1),
+  tag: z.string().regex(/^[\w][\w.-]{0,127}$/),
+});
+
+const replicas = z.int().min(1).max(20);
+const quantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/);
+
+export const platformSettingsSchema = z.strictObject({
+  /** DNS domain of the environment's user-facing hosts (Keycloak, Grafana, Langfuse). */
+  domain: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/),
+  images: z.strictObject({
+    /** The central gateway's proxy. */
+    agentgatewayProxy: image,
+    /** Tenant waypoints: a build with HBONE waypoint support. */
+    agentgatewayWaypoint: image,
+    agentgatewayController: image,
+    otelCollector: image,
+    /** keycloak-config-cli, which applies the realm (groups of new tenants) on every sync. */
+    keycloakConfigCli: image,
+  }),
+  replicas: z.strictObject({
+    agentgatewayController: replicas,
+    agentgatewayProxy: replicas,
+    kagentController: replicas,
+    keycloak: replicas,
+    langfuseWeb: replicas,
+    langfuseWorker: replicas,
+    clickhouse: replicas,
+    otelCollector: replicas,
+    prometheus: replicas,
+  }),
+  storage: z.strictObject({ prometheus: quantity, clickhouse: quantity, grafana: quantity, alertmanager: quantity }),
+  retention: z.strictObject({
+    /** Prometheus TSDB retention, such as 15d. */
+    prometheus: z.string().regex(/^\d+[hdwy]$/),
+  }),
+  llm: z.strictObject({
+    /** Model the platform's Anthropic backend pins. */
+    anthropicModel: z.string().min(1),
+    /** Also install the OpenAI backend (its key must then exist in AWS Secrets Manager). */
+    openai: z.boolean(),
+    openaiModel: z.string().min(1),
+  }),
+  /** Per-upstream version overrides (key: the Application name in charts/platform/upstream.ts). */
+  versions: z.partialRecord(z.enum(UPSTREAM_NAMES as [string, ...string[]]), z.string().regex(/^v?\d+\.\d+\.\d+([-.+][\w.-]+)?$/)).default({}),
+});
+
+export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
+
+/** How to fix each platform field (a trailing .* matches any key under that field). */
+export const PLATFORM_FIXES: Record<string, string> = {
+  platform: 'add the platform section (see charts/environments/dev.yaml)',
+  'platform.domain': 'write a DNS domain such as dev.agentic.example.com',
+  'platform.images.*': 'write {registry, repository, tag}, such as {registry: cr.agentgateway.dev, repository: agentgateway, tag: v1.4.1}',
+  'platform.replicas.*': 'write a whole number from 1 to 20',
+  'platform.storage.*': 'write a size in Mi, Gi or Ti, such as 20Gi',
+  'platform.retention.prometheus': 'write a duration such as 15d',
+  'platform.llm.anthropicModel': 'write an Anthropic model ID such as claude-sonnet-4-20250514',
+  'platform.llm.openai': 'write true or false',
+  'platform.llm.openaiModel': 'write an OpenAI model ID such as gpt-4.1-mini',
+  'platform.versions': `use only these keys: ${UPSTREAM_NAMES.join(', ')}`,
+  'platform.versions.*': 'write a version such as 1.30.3 or v1.4.1',
+};

@@ -1,0 +1,70 @@
+/**
+ * A platform component: one Argo CD Application, one folder dist/<env>/platform/<name>/ for our
+ * own objects, optionally one pinned upstream (a Helm chart or a Git directory) with typed values.
+ */
+import type { Construct } from 'constructs';
+import type { z } from 'zod';
+import type { Environment } from '../config/environment';
+import type { InfraOutputs } from '../config/infra-outputs';
+import type { Tenant } from '../config/load-tenants';
+import type { NodeGroup } from '../lib/constants';
+import type { UpstreamName } from './upstream';
+
+/** Everything a component may read. */
+export interface PlatformContext {
+  readonly env: Environment;
+  readonly infra: InfraOutputs;
+  readonly tenants: readonly Tenant[];
+}
+
+/** Where pods of a chart run: one node group, or every group (node agents). */
+export type Placement = NodeGroup | 'every';
+
+/** A pod spec inside a chart's values and the node group its pods run on. */
+export interface ValuesPlacement {
+  /** Dotted path of the object holding nodeSelector and tolerations ('' for the top level). */
+  readonly path: string;
+  readonly placement: Placement;
+  /**
+   * Key of the node selector in that object (charts written in snake case use node_selector).
+   * @default 'nodeSelector'
+   */
+  readonly nodeSelectorKey?: string;
+}
+
+/** Pinned upstream plus the Helm values the platform sets. */
+export interface UpstreamInstall<V = unknown> {
+  readonly name: UpstreamName;
+  /** Helm release name (fixes the names of the chart's Services). */
+  readonly releaseName?: string;
+  /** zod schema of the values we set: a misspelt key in TypeScript is a synth error. */
+  readonly valuesSchema?: z.ZodType<V>;
+  readonly values?: (ctx: PlatformContext) => V;
+  /**
+   * Dotted paths in the values where a pod spec's nodeSelector and tolerations go, and the node
+   * group its pods run on. Synth writes the placement at every path; tests check each one.
+   */
+  readonly placements?: readonly ValuesPlacement[];
+}
+
+export interface PlatformComponent {
+  /** Application name and folder name; a DNS label. */
+  readonly name: string;
+  /** The platform.agentic.io/component label value: the component that owns the namespace. */
+  readonly component: string;
+  /** Destination namespace of the Application (cluster-scoped objects ignore it). */
+  readonly namespace: string;
+  /** One line for the README and the Application's description. */
+  readonly description: string;
+  /** Components that must be synced and healthy first. */
+  readonly dependsOn: readonly string[];
+  readonly upstream?: UpstreamInstall;
+  /** Our own objects for dist/<env>/platform/<name>/. */
+  readonly manifests?: (scope: Construct, ctx: PlatformContext) => void;
+  /**
+   * Replace instead of apply: CRD bundles whose objects exceed the client-side apply annotation
+   * limit still use server-side apply; this only marks CRD-only components for the README.
+   * @default false
+   */
+  readonly crdsOnly?: boolean;
+}

@@ -1,0 +1,27 @@
+import { DefaultStorageClass } from '../../constructs/default-storage-class';
+import type { PlatformComponent } from '../component';
+import { TenantDeveloperClusterRole } from '../../constructs/tenant-developer-cluster-role';
+import { TenantServicePolicy } from '../../constructs/tenant-service-policy';
+
+export const storage: PlatformComponent = {
+  name: 'storage',
+  component: 'storage',
+  namespace: 'default',
+  description: 'The default StorageClass gp3 (EBS CSI, encrypted, WaitForFirstConsumer, expandable).',
+  dependsOn: [],
+  manifests: (scope) => {
+    new DefaultStorageClass(scope, 'gp3');
+  },
+};
+
+export const tenancy: PlatformComponent = {
+  name: 'tenancy',
+  component: 'tenancy',
+  namespace: 'default',
+  description: 'What tenant namespaces rely on: the tenant developer ClusterRole and the Service admission policy.',
+  dependsOn: ['namespaces'],
+  manifests: (scope) => {
+    new TenantDeveloperClusterRole(scope, 'DeveloperRole');
+    new TenantServicePolicy(scope, 'ServicePolicy');
+  },
+};

@@ -1,0 +1,253 @@
+import { z } from 'zod';
+import { ApiObject } from 'cdk8s';
+import { ClusterSecretStore } from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
+import { LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
+import { KubeSecret } from '../../../imports/k8s';
+import { platformLabels } from '../../lib/labels';
+import { pinned, UPSTREAM_NAMES } from '../upstream';
+import type { PlatformComponent } from '../component';
+import { PlatformExternalSecret } from '../constructs/external-secret';
+import { OtelCollector } from '../constructs/otel-collector';
+import { referenceGrant } from './agentgateway';
+import { placementFields } from '../values';
+
+const controller = z.strictObject({ ...placementFields });
+
+const kyvernoValues = z.strictObject({
+  admissionController: z.strictObject({ replicas: z.int(), ...placementFields }),
+  backgroundController: z.strictObject({
+    ...placementFields,
+    // auto-expose generates HTTPRoutes: the background controller needs to manage them.
+    rbac: z.strictObject({ clusterRole: z.strictObject({ extraResources: z.array(z.strictObject({ apiGroups: z.array(z.string()), resources: z.array(z.string()), verbs: z.array(z.string()) })) }) }),
+  }),
+  cleanupController: controller,
+  reportsController: controller,
+});
+
+export const kyverno: PlatformComponent = {
+  name: 'kyverno',
+  component: 'kyverno',
+  namespace: PLATFORM_NAMESPACES.kyverno,
+  description: 'Kyverno admission and background controllers (the platform\'s scheduling, routing and tracing conventions).',
+  dependsOn: ['namespaces', 'ztunnel'],
+  upstream: {
+    name: 'kyverno',
+    releaseName: 'kyverno',
+    valuesSchema: kyvernoValues,
+    values: () => ({
+      admissionController: { replicas: 3 },
+      backgroundController: {
+        rbac: {
+          clusterRole: {
+            extraResources: [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }],
+          },
+        },
+      },
+      cleanupController: {},
+      reportsController: {},
+    }),
+    placements: ['admissionController', 'backgroundController', 'cleanupController', 'reportsController'].map((path) => ({ path, placement: 'platform' as const })),
+  },
+};
+
+/** Secret of the collector with the Basic auth header for Langfuse's OTLP endpoint. */
+export const COLLECTOR_AUTH_SECRET = 'otel-collector-auth';
+
+export const otelCollector: PlatformComponent = {
+  name: 'otel-collector',
+  component: 'otel-collector',
+  namespace: PLATFORM_NAMESPACES.otelCollector,
+  description: 'OpenTelemetry collector: OTLP gRPC 4317 and HTTP 4318 in, traces out to Langfuse.',
+  dependsOn: ['namespaces', 'external-secrets', 'langfuse'],
+  manifests: (scope, ctx) => {
+    new PlatformExternalSecret(scope, 'Auth', {
+      namespace: PLATFORM_NAMESPACES.otelCollector,
+      name: COLLECTOR_AUTH_SECRET,
+      component: 'otel-collector',
+      remoteKey: ctx.infra.secrets.langfuseApiKeys,
+      properties: ['publicKey', 'secretKey'],
+      template: { AUTH_HEADER: 'Basic {{ printf "%s:%s" .publicKey .secretKey | b64enc }}' },
+    });
+    new OtelCollector(scope, 'Collector', { image: ctx.env.platform.images.otelCollector, replicas: ctx.env.platform.replicas.otelCollector, authSecret: COLLECTOR_AUTH_SECRET });
+    // The central gateway's tracing policy sends spans to this Service.
+    referenceGrant(scope, PLATFORM_NAMESPACES.otelCollector, PLATFORM_SERVICES.otelCollector, 'otel-collector');
+  },
+};
+
+const sandboxValues = z.strictObject({
+  ...placementFields,
+  namespace: z.strictObject({ create: z.literal(false), name: z.string() }),
+  image: z.strictObject({ tag: z.string() }),
+  controller: z.strictObject({ extensions: z.literal(true) }),
+  podSecurityContext: z.record(z.string(), z.unknown()),
+  containerSecurityContext: z.record(z.string(), z.unknown()),
+  metrics: z.strictObject({ serviceMonitor: z.strictObject({ enabled: z.boolean() }) }),
+});
+
+export const agentSandbox: PlatformComponent = {
+  name: 'agent-sandbox',
+  component: 'agent-sandbox',
+  namespace: PLATFORM_NAMESPACES.agentSandbox,
+  description: 'agent-sandbox controller with its extensions (SandboxTemplate, SandboxClaim, SandboxWarmPool) and CRDs.',
+  dependsOn: ['namespaces'],
+  upstream: {
+    name: 'agent-sandbox',
+    releaseName: 'agent-sandbox',
+    valuesSchema: sandboxValues,
+    values: (ctx) => ({
+      namespace: { create: false, name: PLATFORM_NAMESPACES.agentSandbox },
+      image: { tag: ctx.env.platform.versions['agent-sandbox'] ?? 'v0.5.6' },
+      controller: { extensions: true },
+      podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containerSecurityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      // Off: its CRDs install in the first waves, before prometheus-operator's ServiceMonitor CRD exists.
+      metrics: { serviceMonitor: { enabled: false } },
+    }),
+    placements: [{ path: '', placement: 'platform' }],
+  },
+};
+
+const kialiValues = z.strictObject({
+  auth: z.strictObject({ strategy: z.literal('token') }),
+  deployment: z.strictObject({ tolerations: z.array(z.unknown()).optional(), node_selector: z.record(z.string(), z.string()).optional(), replicas: z.int() }),
+  istio_namespace: z.string(),
+  external_services: z.strictObject({
+    prometheus: z.strictObject({ url: z.string() }),
+    grafana: z.strictObject({ enabled: z.boolean(), internal_url: z.string() }),
+    tracing: z.strictObject({ enabled: z.boolean() }),
+  }),
+});
+
+export const kiali: PlatformComponent = {
+  name: 'kiali',
+  component: 'kiali',
+  namespace: PLATFORM_NAMESPACES.kiali,
+  description: 'Kiali mesh console (token login, never anonymous).',
+  dependsOn: ['istiod', 'kube-prometheus-stack'],
+  upstream: {
+    name: 'kiali',
+    releaseName: 'kiali',
+    valuesSchema: kialiValues,
+    values: () => ({
+      auth: { strategy: 'token' },
+      deployment: { replicas: 1 },
+      istio_namespace: PLATFORM_NAMESPACES.istio,
+      external_services: {
+        prometheus: { url: `http://${PLATFORM_SERVICES.prometheus}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:9090` },
+        grafana: { enabled: true, internal_url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80` },
+        tracing: { enabled: false },
+      },
+    }),
+    placements: [{ path: 'deployment', placement: 'platform', nodeSelectorKey: 'node_selector' }],
+  },
+};
+
+const esoValues = z.strictObject({
+  ...placementFields,
+  installCRDs: z.literal(true),
+  serviceAccount: z.strictObject({ name: z.string(), annotations: z.record(z.string(), z.string()) }),
+  webhook: controller,
+  certController: controller,
+});
+
+export const externalSecrets: PlatformComponent = {
+  name: 'external-secrets',
+  component: 'external-secrets',
+  namespace: PLATFORM_NAMESPACES.externalSecrets,
+  description: 'external-secrets and the ClusterSecretStore on AWS Secrets Manager (platform namespaces only).',
+  dependsOn: ['namespaces'],
+  upstream: {
+    name: 'external-secrets',
+    releaseName: 'external-secrets',
+    valuesSchema: esoValues,
+    values: (ctx) => ({
+      installCRDs: true,
+      serviceAccount: { name: 'external-secrets', annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.externalSecrets } },
+      webhook: {},
+      certController: {},
+    }),
+    placements: [
+      { path: '', placement: 'platform' },
+      { path: 'webhook', placement: 'platform' },
+      { path: 'certController', placement: 'platform' },
+    ],
+  },
+  manifests: (scope, ctx) => {
+    new ApiObject(scope, 'Store', {
+      ...ClusterSecretStore.GVK,
+      metadata: { name: SECRET_STORE, labels: platformLabels('external-secrets') },
+      spec: {
+        provider: {
+          aws: {
+            service: 'SecretsManager',
+            region: ctx.infra.region,
+            auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: PLATFORM_NAMESPACES.externalSecrets } } },
+          },
+        },
+        // Only platform namespaces may read through this store: a tenant's ExternalSecret naming
+        // it (to read the platform's LLM key, say) is refused.
+        conditions: [{ namespaceSelector: { matchExpressions: [{ key: LABELS.component, operator: 'Exists' }] } }],
+      },
+    });
+  },
+};
+
+/** Lua health check that makes Argo CD wait for a child Application to be healthy (sync waves). */
+export const APPLICATION_HEALTH_LUA = [
+  'hs = {}',
+  'hs.status = "Progressing"',
+  'hs.message = ""',
+  'if obj.status ~= nil and obj.status.health ~= nil then',
+  '  hs.status = obj.status.health.status',
+  '  if obj.status.health.message ~= nil then hs.message = obj.status.health.message end',
+  'end',
+  'return hs',
+  '',
+].join('\n');
+
+const argoValues = z.strictObject({
+  global: z.strictObject({ ...placementFields }),
+  dex: z.strictObject({ enabled: z.literal(false) }),
+  configs: z.strictObject({
+    cm: z.strictObject({ 'resource.customizations.health.argoproj.io_Application': z.string(), 'admin.enabled': z.boolean() }),
+    params: z.strictObject({ 'application.namespaces': z.string() }),
+  }),
+});
+
+export const argocd: PlatformComponent = {
+  name: 'argocd',
+  component: 'argocd',
+  namespace: 'argocd',
+  description: 'Argo CD itself, with the Application health check that makes sync waves wait.',
+  dependsOn: ['namespaces'],
+  upstream: {
+    name: 'argocd',
+    releaseName: 'argocd',
+    valuesSchema: argoValues,
+    values: (ctx) => ({
+      global: {},
+      dex: { enabled: false },
+      configs: {
+        cm: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA, 'admin.enabled': true },
+        params: { 'application.namespaces': ctx.env.argocd.namespace },
+      },
+    }),
+    placements: [{ path: 'global', placement: 'platform' }],
+  },
+  manifests: (scope, ctx) => {
+    // Argo CD reaches OCI Helm registries only through a repository entry with enableOCI. These
+    // entries hold no credentials: every upstream registry is public.
+    const oci = new Map<string, string>();
+    for (const name of UPSTREAM_NAMES) {
+      const source = pinned(name, ctx.env.platform.versions);
+      if (source.type === 'helm' && source.oci) oci.set(source.repoURL, source.repoURL.replace(/[^a-z0-9]+/g, '-'));
+    }
+    for (const [url, id] of [...oci].sort()) {
+      new KubeSecret(scope, `repo-${id}`, {
+        metadata: { name: `repo-${id}`, namespace: ctx.env.argocd.namespace, labels: { ...platformLabels('argocd'), 'argocd.argoproj.io/secret-type': 'repository' } },
+        stringData: { type: 'helm', name: id, url, enableOCI: 'true' },
+      });
+    }
+  },
+};
+

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { PLATFORM_NAMESPACES } from '../../lib/constants';
+import type { PlatformComponent } from '../component';
+import { placementFields, resources, toleration } from '../values';
+
+const ns = PLATFORM_NAMESPACES.istio;
+
+const baseValues = z.strictObject({ defaultRevision: z.string() });
+export const istioBase: PlatformComponent = {
+  name: 'istio-base',
+  component: 'istio',
+  namespace: ns,
+  description: 'Istio base: the Istio CRDs and cluster roles.',
+  dependsOn: ['namespaces', 'gateway-api-crds'],
+  crdsOnly: true,
+  upstream: { name: 'istio-base', releaseName: 'istio-base', valuesSchema: baseValues, values: () => ({ defaultRevision: 'default' }) },
+};
+
+const istiodValues = z.strictObject({
+  profile: z.literal('ambient'),
+  meshConfig: z.strictObject({ trustDomain: z.string(), accessLogFile: z.string() }),
+  pilot: z.strictObject({ replicaCount: z.int(), resources, ...placementFields }),
+});
+export const istiod: PlatformComponent = {
+  name: 'istiod',
+  component: 'istio',
+  namespace: ns,
+  description: 'istiod in the ambient profile: certificates and configuration for ztunnel and the waypoints.',
+  dependsOn: ['istio-base'],
+  upstream: {
+    name: 'istiod',
+    releaseName: 'istiod',
+    valuesSchema: istiodValues,
+    values: (ctx) => ({
+      profile: 'ambient',
+      meshConfig: { trustDomain: ctx.env.cluster.trustDomain, accessLogFile: '/dev/stdout' },
+      pilot: { replicaCount: 2, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
+    }),
+    placements: [{ path: 'pilot', placement: 'platform' }],
+  },
+};
+
+const cniValues = z.strictObject({
+  profile: z.literal('ambient'),
+  cni: z.strictObject({ tolerations: z.array(toleration).optional() }),
+});
+export const istioCni: PlatformComponent = {
+  name: 'istio-cni',
+  component: 'istio',
+  namespace: ns,
+  description: 'istio-cni node agent (ambient): redirects pod traffic to ztunnel on every node.',
+  dependsOn: ['istiod'],
+  upstream: { name: 'istio-cni', releaseName: 'istio-cni', valuesSchema: cniValues, values: () => ({ profile: 'ambient', cni: {} }), placements: [{ path: 'cni', placement: 'every' }] },
+};
+
+const ztunnelValues = z.strictObject({ profile: z.literal('ambient'), resources, ...placementFields });
+export const ztunnel: PlatformComponent = {
+  name: 'ztunnel',
+  component: 'istio',
+  namespace: ns,
+  description: 'ztunnel node proxy: mTLS (HBONE) between ambient pods on every node.',
+  dependsOn: ['istio-cni'],
+  upstream: {
+    name: 'ztunnel',
+    releaseName: 'ztunnel',
+    valuesSchema: ztunnelValues,
+    values: () => ({ profile: 'ambient', resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } }),
+    placements: [{ path: '', placement: 'every' }],
+  },
+};
+
+export const gatewayApiCrds: PlatformComponent = {
+  name: 'gateway-api-crds',
+  component: 'gateway-api',
+  namespace: 'default',
+  description: 'Gateway API CRDs, standard channel.',
+  dependsOn: [],
+  crdsOnly: true,
+  upstream: { name: 'gateway-api-crds' },
+};

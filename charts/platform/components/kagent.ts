@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import type { PlatformComponent } from '../component';
+import { PlatformExternalSecret } from '../constructs/external-secret';
+import { platformLlmPath } from '../constructs/llm-backend';
+import { placementFields, resources } from '../values';
+
+const ns = PLATFORM_NAMESPACES.kagent;
+
+/** Secret in kagent-system with the Grafana service account token (GRAFANA_SERVICE_ACCOUNT_TOKEN). */
+export const GRAFANA_MCP_TOKEN_SECRET = 'grafana-mcp-token';
+
+/** Base URL of the platform's Anthropic backend on the central gateway. */
+export function gatewayAnthropicUrl(): string {
+  return `http://agentgateway-proxy.agentgateway-system.svc.cluster.local${platformLlmPath('anthropic')}`;
+}
+
+/** The placeholder key kagent's clients send; agentgateway replaces it with the real key. */
+export const DUMMY_API_KEY = 'not-a-real-key';
+
+export const kagentCrds: PlatformComponent = {
+  name: 'kagent-crds',
+  component: 'kagent',
+  namespace: ns,
+  description: 'kagent CRDs (Agent, ModelConfig, RemoteMCPServer, ...) and kmcp\'s MCPServer.',
+  dependsOn: ['namespaces'],
+  crdsOnly: true,
+  upstream: { name: 'kagent-crds', releaseName: 'kagent-crds' },
+};
+
+const enabled = z.strictObject({ enabled: z.boolean() });
+const agentToggle = z.strictObject({ enabled: z.boolean(), ...placementFields });
+const kagentValues = z.strictObject({
+  ...placementFields,
+  controller: z.strictObject({ replicas: z.int(), resources, ...placementFields }),
+  ui: z.strictObject({ ...placementFields }),
+  providers: z.strictObject({
+    default: z.literal('anthropic'),
+    anthropic: z.strictObject({
+      provider: z.literal('Anthropic'),
+      model: z.string(),
+      apiKeySecretRef: z.string(),
+      apiKeySecretKey: z.string(),
+      apiKey: z.literal(DUMMY_API_KEY),
+      config: z.strictObject({ baseUrl: z.url() }),
+    }),
+  }),
+  otel: z.strictObject({
+    tracing: z.strictObject({ enabled: z.literal(true), exporter: z.strictObject({ otlp: z.strictObject({ endpoint: z.string(), protocol: z.literal('grpc'), insecure: z.boolean() }) }) }),
+    logging: z.strictObject({ enabled: z.literal(false) }),
+  }),
+  kmcp: z.strictObject({ enabled: z.literal(true), ...placementFields }),
+  'kagent-tools': z.strictObject({ enabled: z.literal(true), ...placementFields }),
+  'grafana-mcp': z.strictObject({ enabled: z.literal(true), grafana: z.strictObject({ url: z.string(), secretRef: z.string() }), ...placementFields }),
+  querydoc: enabled,
+  'observability-agent': agentToggle,
+  'k8s-agent': agentToggle,
+  'promql-agent': agentToggle,
+  'helm-agent': agentToggle,
+  'kgateway-agent': enabled,
+  'istio-agent': enabled,
+  'argo-rollouts-agent': enabled,
+  'cilium-policy-agent': enabled,
+  'cilium-manager-agent': enabled,
+  'cilium-debug-agent': enabled,
+});
+
+export const kagent: PlatformComponent = {
+  name: 'kagent',
+  component: 'kagent',
+  namespace: ns,
+  description: 'kagent controller and UI, kmcp, the tool server, the Grafana MCP server and the built-in agents.',
+  dependsOn: ['kagent-crds', 'agentgateway'],
+  upstream: {
+    name: 'kagent',
+    releaseName: 'kagent',
+    valuesSchema: kagentValues,
+    values: (ctx) => ({
+      controller: { replicas: ctx.env.platform.replicas.kagentController, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } } },
+      ui: {},
+      // The default model goes through the central gateway, which injects the real key.
+      providers: {
+        default: 'anthropic',
+        anthropic: {
+          provider: 'Anthropic',
+          model: ctx.env.platform.llm.anthropicModel,
+          apiKeySecretRef: 'kagent-anthropic',
+          apiKeySecretKey: 'ANTHROPIC_API_KEY',
+          apiKey: DUMMY_API_KEY,
+          config: { baseUrl: gatewayAnthropicUrl() },
+        },
+      },
+      otel: {
+        tracing: { enabled: true, exporter: { otlp: { endpoint: `${PLATFORM_SERVICES.otelCollector}.${PLATFORM_NAMESPACES.otelCollector}.svc.cluster.local:${PORTS.otlpGrpc}`, protocol: 'grpc', insecure: true } } },
+        // Langfuse's OTLP endpoint ingests traces only.
+        logging: { enabled: false },
+      },
+      kmcp: { enabled: true },
+      'kagent-tools': { enabled: true },
+      'grafana-mcp': {
+        enabled: true,
+        grafana: { url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80/api`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
+      },
+      querydoc: { enabled: false },
+      'observability-agent': { enabled: true },
+      'k8s-agent': { enabled: true },
+      'promql-agent': { enabled: true },
+      'helm-agent': { enabled: true },
+      'kgateway-agent': { enabled: false },
+      'istio-agent': { enabled: false },
+      'argo-rollouts-agent': { enabled: false },
+      'cilium-policy-agent': { enabled: false },
+      'cilium-manager-agent': { enabled: false },
+      'cilium-debug-agent': { enabled: false },
+    }),
+    placements: [
+      { path: '', placement: 'platform' },
+      { path: 'controller', placement: 'platform' },
+      { path: 'ui', placement: 'platform' },
+      { path: 'kmcp', placement: 'platform' },
+      { path: 'kagent-tools', placement: 'platform' },
+      { path: 'grafana-mcp', placement: 'platform' },
+      { path: 'observability-agent', placement: 'platform' },
+      { path: 'k8s-agent', placement: 'platform' },
+      { path: 'promql-agent', placement: 'platform' },
+      { path: 'helm-agent', placement: 'platform' },
+    ],
+  },
+  manifests: (scope, ctx) => {
+    new PlatformExternalSecret(scope, 'GrafanaMcpToken', {
+      namespace: ns,
+      name: GRAFANA_MCP_TOKEN_SECRET,
+      component: 'kagent',
+      remoteKey: ctx.infra.secrets.grafanaMcpToken,
+      properties: ['token'],
+      template: { GRAFANA_SERVICE_ACCOUNT_TOKEN: '{{ .token }}' },
+    });
+  },
+};

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import type { PlatformComponent } from '../component';
+import { PlatformExternalSecret } from '../constructs/external-secret';
+import { KeycloakRealm, REALM_FILE } from '../constructs/keycloak-realm';
+import { KeycloakRealmSync } from '../constructs/keycloak-realm-sync';
+import { placementFields } from '../values';
+import { referenceGrant } from './agentgateway';
+
+const ns = PLATFORM_NAMESPACES.keycloak;
+
+export const KEYCLOAK_SECRETS = { admin: 'keycloak-admin', database: 'keycloak-database' } as const;
+
+const keycloakValues = z.strictObject({
+  ...placementFields,
+  replicas: z.int(),
+  command: z.array(z.string()),
+  args: z.array(z.string()),
+  http: z.strictObject({ relativePath: z.string() }),
+  database: z.strictObject({
+    vendor: z.literal('postgres'),
+    hostname: z.string(),
+    port: z.int(),
+    database: z.string(),
+    username: z.string(),
+    existingSecret: z.string(),
+    existingSecretKey: z.string(),
+  }),
+  // keycloakx takes these as YAML strings (Helm templates).
+  extraEnv: z.string(),
+  extraVolumes: z.string(),
+  extraVolumeMounts: z.string(),
+  podSecurityContext: z.record(z.string(), z.unknown()),
+  securityContext: z.record(z.string(), z.unknown()),
+});
+
+const yamlList = (items: readonly Record<string, unknown>[]) => JSON.stringify(items, null, 2) + '\n';
+
+export const keycloak: PlatformComponent = {
+  name: 'keycloak',
+  component: 'keycloak',
+  namespace: ns,
+  description: 'Keycloak on the external PostgreSQL: realm `agents`, the gateway client, the tenant claim and one group per tenant.',
+  dependsOn: ['namespaces', 'external-secrets', 'ztunnel'],
+  upstream: {
+    name: 'keycloak',
+    releaseName: 'keycloak',
+    valuesSchema: keycloakValues,
+    values: (ctx) => ({
+      replicas: ctx.env.platform.replicas.keycloak,
+      command: ['/opt/keycloak/bin/kc.sh'],
+      args: ['start', '--import-realm'],
+      http: { relativePath: '/' },
+      database: {
+        vendor: 'postgres',
+        hostname: ctx.infra.postgres.host,
+        port: ctx.infra.postgres.port,
+        database: ctx.infra.postgres.keycloakDatabase,
+        username: 'keycloak',
+        existingSecret: KEYCLOAK_SECRETS.database,
+        existingSecretKey: 'password',
+      },
+      extraEnv: yamlList([
+        { name: 'KC_HOSTNAME', value: `https://keycloak.${ctx.env.platform.domain}` },
+        { name: 'KC_HTTP_ENABLED', value: 'true' },
+        { name: 'KC_PROXY_HEADERS', value: 'xforwarded' },
+        { name: 'KC_DB_URL_PROPERTIES', value: '?sslmode=require' },
+        { name: 'KC_BOOTSTRAP_ADMIN_USERNAME', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'username' } } },
+        { name: 'KC_BOOTSTRAP_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'password' } } },
+      ]),
+      extraVolumes: yamlList([{ name: 'realm', configMap: { name: `keycloak-realm-${KEYCLOAK.realm}` } }]),
+      extraVolumeMounts: yamlList([{ name: 'realm', mountPath: `/opt/keycloak/data/import/${REALM_FILE}`, subPath: REALM_FILE, readOnly: true }]),
+      podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    }),
+    placements: [{ path: '', placement: 'platform' }],
+  },
+  manifests: (scope, ctx) => {
+    new PlatformExternalSecret(scope, 'Admin', { namespace: ns, name: KEYCLOAK_SECRETS.admin, component: 'keycloak', remoteKey: ctx.infra.secrets.keycloakAdmin, properties: ['username', 'password'] });
+    new PlatformExternalSecret(scope, 'Database', { namespace: ns, name: KEYCLOAK_SECRETS.database, component: 'keycloak', remoteKey: ctx.infra.secrets.keycloakDatabase, properties: ['username', 'password'] });
+    new KeycloakRealm(scope, 'Realm', { tenants: ctx.tenants, domain: ctx.env.platform.domain });
+    new KeycloakRealmSync(scope, 'RealmSync', { image: ctx.env.platform.images.keycloakConfigCli, adminSecret: KEYCLOAK_SECRETS.admin });
+    // The gateway's JWT policy fetches the realm's keys from this Service.
+    referenceGrant(scope, ns, PLATFORM_SERVICES.keycloak, 'keycloak');
+  },
+};

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import type { PlatformComponent } from '../component';
+import { PlatformExternalSecret } from '../constructs/external-secret';
+import { placementFields, resources, secretKeyRef } from '../values';
+
+const ns = PLATFORM_NAMESPACES.langfuse;
+
+/** Secrets of the langfuse namespace, filled from AWS Secrets Manager. */
+export const LANGFUSE_SECRETS = {
+  database: 'langfuse-database',
+  redis: 'langfuse-redis',
+  clickhouse: 'langfuse-clickhouse',
+  auth: 'langfuse-auth',
+  apiKeys: 'langfuse-api-keys',
+} as const;
+
+/** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA). */
+export const LANGFUSE_SERVICE_ACCOUNT = 'langfuse';
+
+const clickhouseValues = z.strictObject({
+  ...placementFields,
+  shards: z.int(),
+  replicaCount: z.int(),
+  auth: z.strictObject({ username: z.string(), existingSecret: z.string(), existingSecretKey: z.string() }),
+  persistence: z.strictObject({ size: z.string(), storageClass: z.string() }),
+  keeper: z.strictObject({ enabled: z.boolean(), replicaCount: z.int(), ...placementFields }),
+  resources,
+  // ztunnel delivers mesh traffic on 15008 (HBONE): the chart's NetworkPolicy must admit it.
+  networkPolicy: z.strictObject({ enabled: z.boolean(), extraIngress: z.array(z.strictObject({ ports: z.array(z.strictObject({ port: z.int(), protocol: z.literal('TCP') })) })) }),
+});
+
+export const clickhouse: PlatformComponent = {
+  name: 'clickhouse',
+  component: 'langfuse',
+  namespace: ns,
+  description: 'ClickHouse for Langfuse traces (in-cluster, on gp3 volumes).',
+  dependsOn: ['namespaces', 'external-secrets', 'storage', 'ztunnel'],
+  upstream: {
+    name: 'clickhouse',
+    releaseName: 'clickhouse',
+    valuesSchema: clickhouseValues,
+    values: (ctx) => ({
+      shards: 1,
+      replicaCount: ctx.env.platform.replicas.clickhouse,
+      auth: { username: 'default', existingSecret: LANGFUSE_SECRETS.clickhouse, existingSecretKey: 'password' },
+      persistence: { size: ctx.env.platform.storage.clickhouse, storageClass: 'gp3' },
+      keeper: { enabled: ctx.env.platform.replicas.clickhouse > 1, replicaCount: 3 },
+      resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+      networkPolicy: { enabled: true, extraIngress: [{ ports: [{ port: 15008, protocol: 'TCP' }] }] },
+    }),
+    placements: [
+      { path: '', placement: 'platform' },
+      { path: 'keeper', placement: 'platform' },
+    ],
+  },
+  manifests: (scope, ctx) => {
+    new PlatformExternalSecret(scope, 'ClickHouse', { namespace: ns, name: LANGFUSE_SECRETS.clickhouse, component: 'langfuse', remoteKey: ctx.infra.secrets.clickhouse, properties: ['password'] });
+  },
+};
+
+const secretRef = z.strictObject({ secretKeyRef });
+const langfuseValues = z.strictObject({
+  langfuse: z.strictObject({
+    ...placementFields,
+    salt: secretRef,
+    encryptionKey: secretRef,
+    nextauth: z.strictObject({ url: z.string(), secret: secretRef }),
+    web: z.strictObject({ replicas: z.int(), resources }),
+    worker: z.strictObject({ replicas: z.int(), resources }),
+    serviceAccount: z.strictObject({ create: z.boolean(), name: z.string(), annotations: z.record(z.string(), z.string()) }),
+    additionalEnv: z.array(z.strictObject({ name: z.string(), value: z.string().optional(), valueFrom: z.strictObject({ secretKeyRef }).optional() })),
+  }),
+  postgresql: z.strictObject({
+    deploy: z.literal(false),
+    host: z.string(),
+    port: z.int(),
+    auth: z.strictObject({ username: z.string(), database: z.string(), existingSecret: z.string(), secretKeys: z.strictObject({ userPasswordKey: z.string() }) }),
+  }),
+  redis: z.strictObject({
+    deploy: z.literal(false),
+    host: z.string(),
+    port: z.int(),
+    tls: z.strictObject({ enabled: z.literal(true) }),
+    auth: z.strictObject({ existingSecret: z.string(), existingSecretPasswordKey: z.string() }),
+  }),
+  clickhouse: z.strictObject({
+    deploy: z.literal(false),
+    host: z.string(),
+    httpPort: z.int(),
+    nativePort: z.int(),
+    auth: z.strictObject({ username: z.string(), existingSecret: z.string(), existingSecretKey: z.string() }),
+  }),
+  s3: z.strictObject({
+    deploy: z.literal(false),
+    bucket: z.string(),
+    region: z.string(),
+    forcePathStyle: z.boolean(),
+    eventUpload: z.strictObject({ prefix: z.string() }),
+    mediaUpload: z.strictObject({ prefix: z.string() }),
+    batchExport: z.strictObject({ prefix: z.string() }),
+  }),
+});
+
+export const langfuse: PlatformComponent = {
+  name: 'langfuse',
+  component: 'langfuse',
+  namespace: ns,
+  description: 'Langfuse (web and worker) on the external PostgreSQL, Redis and S3 from cluster/outputs.',
+  dependsOn: ['clickhouse'],
+  upstream: {
+    name: 'langfuse',
+    releaseName: 'langfuse',
+    valuesSchema: langfuseValues,
+    values: (ctx) => {
+      const res = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } };
+      const ref = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+      return {
+        langfuse: {
+          salt: ref(LANGFUSE_SECRETS.auth, 'salt'),
+          encryptionKey: ref(LANGFUSE_SECRETS.auth, 'encryptionKey'),
+          nextauth: { url: `https://langfuse.${ctx.env.platform.domain}`, secret: ref(LANGFUSE_SECRETS.auth, 'nextauthSecret') },
+          web: { replicas: ctx.env.platform.replicas.langfuseWeb, resources: res },
+          worker: { replicas: ctx.env.platform.replicas.langfuseWorker, resources: res },
+          serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT, annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.langfuse } },
+          // The platform organisation and project whose keys the collector sends traces with.
+          additionalEnv: [
+            { name: 'LANGFUSE_INIT_ORG_ID', value: 'platform-org' },
+            { name: 'LANGFUSE_INIT_ORG_NAME', value: 'Agentic Platform' },
+            { name: 'LANGFUSE_INIT_PROJECT_ID', value: 'platform-default' },
+            { name: 'LANGFUSE_INIT_PROJECT_NAME', value: 'Platform' },
+            { name: 'LANGFUSE_INIT_PROJECT_PUBLIC_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'publicKey') },
+            { name: 'LANGFUSE_INIT_PROJECT_SECRET_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'secretKey') },
+            { name: 'LANGFUSE_INIT_USER_EMAIL', value: `admin@${ctx.env.platform.domain}` },
+            { name: 'LANGFUSE_INIT_USER_NAME', value: 'Platform admin' },
+            { name: 'LANGFUSE_INIT_USER_PASSWORD', valueFrom: ref(LANGFUSE_SECRETS.auth, 'adminPassword') },
+          ],
+        },
+        postgresql: {
+          deploy: false,
+          host: ctx.infra.postgres.host,
+          port: ctx.infra.postgres.port,
+          auth: { username: 'langfuse', database: ctx.infra.postgres.langfuseDatabase, existingSecret: LANGFUSE_SECRETS.database, secretKeys: { userPasswordKey: 'password' } },
+        },
+        redis: {
+          deploy: false,
+          host: ctx.infra.redis.host,
+          port: ctx.infra.redis.port,
+          tls: { enabled: true },
+          auth: { existingSecret: LANGFUSE_SECRETS.redis, existingSecretPasswordKey: 'password' },
+        },
+        clickhouse: {
+          deploy: false,
+          host: `${PLATFORM_SERVICES.clickhouse}.${ns}.svc.cluster.local`,
+          httpPort: 8123,
+          nativePort: 9000,
+          auth: { username: 'default', existingSecret: LANGFUSE_SECRETS.clickhouse, existingSecretKey: 'password' },
+        },
+        s3: {
+          deploy: false,
+          bucket: ctx.infra.s3.bucket,
+          region: ctx.infra.s3.region,
+          forcePathStyle: false,
+          eventUpload: { prefix: 'events/' },
+          mediaUpload: { prefix: 'media/' },
+          batchExport: { prefix: 'exports/' },
+        },
+      };
+    },
+    placements: [{ path: 'langfuse', placement: 'platform' }],
+  },
+  manifests: (scope, ctx) => {
+    const s = ctx.infra.secrets;
+    const secret = (id: string, name: string, remoteKey: string, properties: string[]) =>
+      new PlatformExternalSecret(scope, id, { namespace: ns, name, component: 'langfuse', remoteKey, properties });
+    secret('Database', LANGFUSE_SECRETS.database, s.langfuseDatabase, ['username', 'password']);
+    secret('Redis', LANGFUSE_SECRETS.redis, s.redisAuth, ['password']);
+    secret('Auth', LANGFUSE_SECRETS.auth, s.langfuseAuth, ['nextauthSecret', 'salt', 'encryptionKey', 'adminPassword']);
+    secret('ApiKeys', LANGFUSE_SECRETS.apiKeys, s.langfuseApiKeys, ['publicKey', 'secretKey']);
+  },
+};

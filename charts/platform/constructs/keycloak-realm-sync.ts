@@ -1,0 +1,75 @@
+import { Construct } from 'constructs';
+import { KubeJob } from '../../../imports/k8s';
+import type { PlatformSettings } from '../../config/platform-settings';
+import { KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { platformLabels } from '../../lib/labels';
+import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
+import { REALM_FILE } from './keycloak-realm';
+
+export interface KeycloakRealmSyncProps {
+  readonly image: PlatformSettings['images']['keycloakConfigCli'];
+  /** Secret with the admin `username` and `password`. */
+  readonly adminSecret: string;
+}
+
+/**
+ * Applies the realm ConfigMap to the running Keycloak after every sync (Keycloak's own
+ * --import-realm only imports a realm that does not exist yet). Groups are added, never
+ * deleted: removing a tenant keeps its group until an operator offboards it.
+ */
+export class KeycloakRealmSync extends Construct {
+  public readonly resource: KubeJob;
+
+  constructor(scope: Construct, id: string, props: KeycloakRealmSyncProps) {
+    super(scope, id);
+    const ns = PLATFORM_NAMESPACES.keycloak;
+    const labels = platformLabels('keycloak');
+    const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: props.adminSecret, key } } });
+    this.resource = new KubeJob(this, 'Resource', {
+      metadata: {
+        name: 'keycloak-realm-sync',
+        namespace: ns,
+        labels,
+        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+      },
+      spec: {
+        backoffLimit: 6,
+        ttlSecondsAfterFinished: 86400,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'OnFailure',
+            automountServiceAccountToken: false,
+            nodeSelector: nodeSelectorFor('platform'),
+            tolerations: tolerationsFor('platform'),
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'keycloak-config-cli',
+                image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
+                env: [
+                  { name: 'KEYCLOAK_URL', value: `http://${PLATFORM_SERVICES.keycloak}.${ns}.svc.cluster.local:80` },
+                  secretEnv('KEYCLOAK_USER', 'username'),
+                  secretEnv('KEYCLOAK_PASSWORD', 'password'),
+                  { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },
+                  { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_FILE}` },
+                  { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
+                  { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
+                ],
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                volumeMounts: [
+                  { name: 'realm', mountPath: '/config', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'realm', configMap: { name: `keycloak-realm-${KEYCLOAK.realm}` } },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    });
+  }
+}
