@@ -8,7 +8,9 @@ import { TenantNamespace } from './constructs/tenant-namespace';
 import { TenantNetworkPolicies } from './constructs/tenant-network-policies';
 import { TenantResourceQuota } from './constructs/tenant-resource-quota';
 import { TenantRoleBinding } from './constructs/tenant-role-binding';
+import { TenantModelConfig } from './constructs/tenant-model-config';
 import { TenantWaypoint } from './constructs/tenant-waypoint';
+import { gatewayAnthropicUrl } from './platform/components/kagent';
 import { PLATFORM_NAMESPACES } from './lib/constants';
 
 export interface TenantChartProps {
@@ -30,7 +32,8 @@ export const TENANT_WAYPOINT_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFO
 /**
  * Everything the platform owns in one tenant's namespace: the five isolation layers
  * (namespace with quota and limits, RBAC, NetworkPolicy, Istio AuthorizationPolicy, the
- * tenant waypoint with its own authorization).
+ * tenant waypoint with its own authorization), and the default ModelConfig that reaches the
+ * platform's LLM through the central gateway.
  */
 export class TenantChart extends Chart {
   constructor(scope: Construct, id: string, props: TenantChartProps) {
@@ -49,5 +52,6 @@ export class TenantChart extends Chart {
     new TenantNetworkPolicies(this, 'Network', base);
     new TenantAuthorizationPolicy(this, 'Mesh', { ...base, allowedNamespaces: TENANT_L4_ALLOWED, trustDomain: environment.cluster.trustDomain });
     new TenantWaypoint(this, 'Waypoint', { ...base, allowedNamespaces: TENANT_WAYPOINT_ALLOWED, trustDomain: environment.cluster.trustDomain });
+    new TenantModelConfig(this, 'Model', { ...base, model: environment.platform.llm.anthropicModel, baseUrl: gatewayAnthropicUrl() });
   }
 }

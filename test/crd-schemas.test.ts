@@ -79,13 +79,30 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
       checked++;
       kinds.add(o.kind);
     }
-    expect([...kinds].sort()).toEqual(['AgentgatewayPolicy', 'AppProject', 'Application', 'ApplicationSet', 'AuthorizationPolicy', 'Gateway']);
+    expect([...kinds].sort()).toEqual([
+      'AgentgatewayBackend',
+      'AgentgatewayParameters',
+      'AgentgatewayPolicy',
+      'AppProject',
+      'Application',
+      'ApplicationSet',
+      'AuthorizationPolicy',
+      'ClusterSecretStore',
+      'ExternalSecret',
+      'Gateway',
+      'GatewayClass',
+      'HTTPRoute',
+      'ModelConfig',
+      'PodMonitor',
+      'ReferenceGrant',
+      'ServiceMonitor',
+    ]);
     expect(checked).toBeGreaterThan(10);
   });
 
   it('catches a misspelled field and a wrong type', () => {
     const validators = validatorsFor();
-    const [, policy] = objects.find(([, o]) => o.kind === 'AgentgatewayPolicy')!;
+    const [, policy] = objects.find(([, o]) => o.kind === 'AgentgatewayPolicy' && o.spec.frontend?.networkAuthorization)!;
     const validate = validators.get(key(policy))!;
     const misspelled = { ...policy, spec: { ...policy.spec, frontend: { networkAuthorisation: policy.spec.frontend.networkAuthorization } } };
     expect(validate(misspelled)).toBe(false);

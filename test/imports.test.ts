@@ -22,16 +22,19 @@ describe('imports/', () => {
 
   it('has a generated class for every custom resource kind that dist/ and argocd/ contain', () => {
     const generated = fs.readdirSync(path.join(ROOT, 'imports')).map((f) => fs.readFileSync(path.join(ROOT, 'imports', f), 'utf8')).join('\n');
-    const kinds = new Set<string>();
+    const gvks = new Set<string>();
     for (const f of existingFiles(ROOT, ['dist', 'argocd']).filter((x) => x.endsWith('.yaml'))) {
       const o = parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as { apiVersion: string; kind: string };
       const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
       // Built-in groups are served by the API server itself (k8s.ts); the rest come from CRDs.
-      if (group.includes('.') && !group.endsWith('.k8s.io')) kinds.add(o.kind);
-      if (group === 'gateway.networking.k8s.io') kinds.add(o.kind);
+      if ((group.includes('.') && !group.endsWith('.k8s.io')) || group === 'gateway.networking.k8s.io') gvks.add(`${o.apiVersion} ${o.kind}`);
     }
-    expect(kinds.size).toBeGreaterThan(0);
-    for (const kind of kinds) expect(generated, kind).toContain(`export class ${kind} extends ApiObject`);
+    expect(gvks.size).toBeGreaterThan(10);
+    for (const gvk of gvks) {
+      const [apiVersion, kind] = gvk.split(' ');
+      // The generated class of exactly this version (a CRD's other versions get other classes).
+      expect(generated, gvk).toContain(`apiVersion: '${apiVersion}',\n    kind: '${kind}',\n  }`);
+    }
   });
 
   // Regenerating needs the CRD copies (../shared/crds) and the Go module proxy.

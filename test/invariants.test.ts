@@ -1,11 +1,12 @@
 /**
  * Invariants over the whole committed dist/ and argocd/ (kept fresh by the drift check).
  */
+import { DUMMY_API_KEY, DUMMY_API_KEY_FIELD } from '../charts/constructs/tenant-model-config';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { GUARDRAIL_KINDS } from '../charts/argocd/generate';
+import { GUARDRAIL_KINDS, TENANT_DEFAULT_KINDS } from '../charts/argocd/generate';
 import { loadTenants } from '../charts/config/load-tenants';
 import { PLATFORM_NAMESPACES, TENANT_CLUSTER_ROLE } from '../charts/lib/constants';
 import { canonical, toYaml } from '../charts/synth/serialize';
@@ -115,7 +116,7 @@ describe('dist/ invariants', () => {
           expect(nsProject.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: ns }]);
           expect(nsProject.spec.namespaceResourceWhitelist).toEqual([]);
           const kinds = objs.filter((o) => o.kind !== 'Namespace').map((o) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`);
-          const allowed = new Set(GUARDRAIL_KINDS.map((k) => `${k.group}/${k.kind}`));
+          const allowed = new Set([...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map((k) => `${k.group}/${k.kind}`));
           for (const k of kinds) expect(allowed.has(k), `${k} must be deployable by guardrails-${tenant}`).toBe(true);
         });
       });
@@ -124,7 +125,7 @@ describe('dist/ invariants', () => {
 
   it('every ApplicationSet uses goTemplate with missingkey=error and never deletes Applications', () => {
     const sets = [...objects.values()].filter((o) => o.kind === 'ApplicationSet');
-    expect(sets.length).toBeGreaterThanOrEqual(3 * envs.length);
+    expect(sets.length).toBeGreaterThanOrEqual(2 * envs.length);
     for (const s of sets) {
       expect(s.spec.goTemplate).toBe(true);
       expect(s.spec.goTemplateOptions).toContain('missingkey=error');
@@ -133,11 +134,22 @@ describe('dist/ invariants', () => {
     }
   });
 
-  it('contains no Secret and no credential-looking value', () => {
-    for (const [f, o] of objects) {
-      expect(o.kind, f).not.toBe('Secret');
-      expect(JSON.stringify(o), f).not.toMatch(/sk-ant-|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|-----BEGIN/);
+  it('contains no credential: Secrets hold only placeholders and Argo CD repository addresses', () => {
+    const secrets = [...objects].filter(([, o]) => o.kind === 'Secret');
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const [f, o] of secrets) {
+      expect(o.data, `${f}: no base64 data`).toBeUndefined();
+      const values = o.stringData as Record<string, string>;
+      if (o.metadata.labels?.['argocd.argoproj.io/secret-type'] === 'repository') {
+        expect(Object.keys(values).sort(), f).toEqual(['enableOCI', 'name', 'type', 'url']);
+        expect(values.url, f).not.toMatch(/@|:\/\/[^/]*:/);
+      } else {
+        // The tenant's placeholder key: the central gateway injects the real one.
+        expect(f, 'placeholder Secrets live in tenant folders only').toMatch(/^dist\/[^/]+\/tenants\//);
+        expect(values, f).toEqual({ [DUMMY_API_KEY_FIELD]: DUMMY_API_KEY });
+      }
     }
+    for (const [f, o] of objects) expect(JSON.stringify(o), f).not.toMatch(/sk-ant-|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|-----BEGIN/);
   });
 
   it('every built-in object is valid for its kubernetes-models schema', async () => {

@@ -52,6 +52,16 @@ export const GUARDRAIL_KINDS: readonly GroupKind[] = [
 ];
 
 /**
+ * Platform-provided defaults in a tenant namespace, synced with the guardrails: the default
+ * ModelConfig and its placeholder key Secret. Unlike the guardrails, the tenant may change them
+ * (Argo CD restores them); they grant nothing.
+ */
+export const TENANT_DEFAULT_KINDS: readonly GroupKind[] = [
+  { group: 'kagent.dev', kind: 'ModelConfig' },
+  { group: '', kind: 'Secret' },
+];
+
+/**
  * The only kinds a tenant's own Application may deploy: what the tenant-agent-developer role lets
  * the tenant's developers manage themselves (an allow list: Argo CD's controller can create
  * anything, so the project is the limit). Everything else, from guardrails and RBAC to Ingress,
@@ -119,10 +129,10 @@ export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject
       ARGO_NAMES.guardrailsProject(tenant.name),
       env,
       {
-        description: `Platform-owned isolation layers of tenant ${tenant.name}, in namespace ${ns} only.`,
+        description: `Platform-owned isolation layers and defaults of tenant ${tenant.name}, in namespace ${ns} only.`,
         sourceRepos: [env.argocd.repoURL],
         destinations,
-        namespaceResourceWhitelist: GUARDRAIL_KINDS.map((k) => ({ ...k })),
+        namespaceResourceWhitelist: [...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map((k) => ({ ...k })),
       },
       tenant.name,
     ),

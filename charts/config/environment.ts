@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
 import { AWS_FIXES, awsSettingsSchema } from './aws-settings';
 import { platformSettingsSchema, PLATFORM_FIXES } from './platform-settings';
-import { ConfigError, decodeSource, schemaErrors, SourceMap, sortErrors, type SourceError } from './source-errors';
+import { ConfigError, decodeSource, SourceMap, sortErrors, type SourceError } from './source-errors';
 
 export const environmentSchema = z.strictObject({
   /** Must equal the file name without .yaml. */
@@ -51,6 +51,17 @@ const ENV_FIXES: Record<string, string> = {
   ...AWS_FIXES,
 };
 
+/** The fix for a field: its own entry, else the nearest parent entry ending in .*. */
+function fixFor(field: string): string {
+  if (ENV_FIXES[field]) return ENV_FIXES[field];
+  const parts = field.split('.');
+  for (let i = parts.length - 1; i > 0; i--) {
+    const fix = ENV_FIXES[`${parts.slice(0, i).join('.')}.*`];
+    if (fix) return fix;
+  }
+  return `see the field ${field} in charts/config/environment.ts`;
+}
+
 /** Parses one environment file's text. */
 export function parseEnvironment(text: string, file: string): Environment {
   const lines = new LineCounter();
@@ -72,9 +83,17 @@ export function parseEnvironment(text: string, file: string): Environment {
       if (parsed.data.name === expected) return parsed.data;
       errors.push(src.error(['name'], `name ${JSON.stringify(parsed.data.name)} does not match the file name`, `set name: ${expected}`));
     } else {
-      errors.push(
-        ...schemaErrors(src, parsed.error.issues, (field) => ENV_FIXES[field] ?? ENV_FIXES[field.replace(/\.[^.]+$/, '.*')] ?? `see the field ${field} in charts/config/environment.ts`),
-      );
+      for (const issue of parsed.error.issues) {
+        const p = issue.path as (string | number)[];
+        if (issue.code === 'unrecognized_keys') {
+          for (const k of issue.keys) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
+        } else {
+          const field = p.join('.');
+          const value = doc.getIn(p);
+          const got = value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)})`;
+          errors.push(src.error(p, `${issue.message}${got}`, fixFor(field)));
+        }
+      }
     }
   }
   throw new ConfigError(sortErrors(errors));

@@ -4,6 +4,7 @@ import {
   applicationSets,
   generateArgoCd,
   GUARDRAIL_KINDS,
+  TENANT_DEFAULT_KINDS,
   type ManifestObject,
   rootApplication,
   sharedProjects,
@@ -23,8 +24,8 @@ const byName = (objects: readonly ManifestObject[], name: string): ManifestObjec
   return o;
 };
 const gk = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
-/** Fixed objects of an environment: 2 bootstrap, 2 shared projects, 3 ApplicationSets. */
-const FIXED = 6;
+/** Fixed objects of an environment without platform components: bootstrap project, root Application, platform project, 2 ApplicationSets. */
+const FIXED = 5;
 
 describe('applicationSets', () => {
   const sets = applicationSets(env);
@@ -113,7 +114,7 @@ describe('tenantProjects', () => {
 
   it('whitelists exactly the guardrail kinds in the guardrails project, in the tenant namespace only', () => {
     const white = (spec(guardrails).namespaceResourceWhitelist as { group: string; kind: string }[]).map(gk).sort();
-    expect(white).toEqual(GUARDRAIL_KINDS.map(gk).sort());
+    expect(white).toEqual([...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map(gk).sort());
     expect(spec(guardrails).destinations).toEqual([{ server: env.cluster.server, namespace: 'tenant-alpha' }]);
     expect(spec(guardrails).clusterResourceWhitelist).toBeUndefined();
   });

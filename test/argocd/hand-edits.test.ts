@@ -83,10 +83,14 @@ describe('Argo CD projects of a tenant folder', () => {
     }
   });
 
-  it('lets the guardrails project deploy only the isolation kinds', () => {
+  it('lets the guardrails project deploy only the isolation kinds and the platform defaults', () => {
     expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('networking.k8s.io/v1', 'NetworkPolicy', 'x'))).toBe(true);
+    // The default ModelConfig and its placeholder Secret: kinds the tenant's developers manage anyway.
+    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('kagent.dev/v1alpha2', 'ModelConfig', 'x'))).toBe(true);
+    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('v1', 'Secret', 'x'))).toBe(true);
+    expect(projectPermits(p.guardrails, SERVER, 'tenant-beta', obj('v1', 'Secret', 'x'))).toBe(false);
     expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('apps/v1', 'Deployment', 'x'))).toBe(false);
-    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('v1', 'Secret', 'x'))).toBe(false);
+    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('rbac.authorization.k8s.io/v1', 'Role', 'x'))).toBe(false);
   });
 
   it('keeps the platform project out of every tenant namespace', () => {

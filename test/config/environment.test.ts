@@ -4,10 +4,21 @@ import { loadEnvironments, parseEnvironment } from '../../charts/config/environm
 import { ConfigError } from '../../charts/config/source-errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+/** A valid platform section on one line (flow style), so that line numbers below stay simple. */
+const img = (repository: string) => `{registry: r.example.test, repository: ${repository}, tag: v1.0.0}`;
+const PLATFORM = [
+  'platform: {domain: dev.example.test',
+  `images: {agentgatewayProxy: ${img('p')}, agentgatewayWaypoint: ${img('w')}, agentgatewayController: ${img('c')}, otelCollector: ${img('o')}, keycloakConfigCli: ${img('k')}}`,
+  'replicas: {agentgatewayController: 1, agentgatewayProxy: 1, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 1, prometheus: 1}',
+  'storage: {prometheus: 1Gi, clickhouse: 1Gi, grafana: 1Gi, alertmanager: 1Gi}',
+  'retention: {prometheus: 1d}',
+  'llm: {anthropicModel: claude-x, openai: false, openaiModel: gpt-x}}',
+].join(', ');
 const GOOD = `name: dev
 kubernetesVersion: "1.31"
 cluster: {server: https://kubernetes.default.svc, trustDomain: cluster.local}
 argocd: {namespace: argocd, repoURL: https://example.com/r.git, targetRevision: main}
+${PLATFORM}
 aws:
   region: us-east-1
   clusterName: agentic-platform-dev
@@ -44,12 +55,29 @@ describe('environment files', () => {
   });
 
   it('rejects unknown keys with their position', () => {
-    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:12:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
+    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:13:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
   });
 
   it('rejects aliases and empty files with their position', () => {
-    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:12:4: YAML alias *n is not allowed. Fix: write the value out in full');
+    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:13:4: YAML alias *n is not allowed. Fix: write the value out in full');
     expect(errors('# nothing yet\n')).toEqual(['charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)']);
+  });
+
+  it('names the platform field, the bad value and the fix', () => {
+    const bad = GOOD.replace('kagentController: 1', 'kagentController: 0').replace('tag: v1.0.0}, otelCollector', 'tag: "bad tag"}, otelCollector').replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istiod: 1.2.3, helm: 3.0.0}');
+    const got = errors(bad);
+    expect(got).toHaveLength(3);
+    const col = (needle: string) => bad.split('\n')[4].indexOf(needle) + 1;
+    expect(got).toEqual([
+      `charts/environments/dev.yaml:5:${col('"bad tag"')}: platform.images.agentgatewayController.tag: Invalid string: must match pattern /^[\\w][\\w.-]{0,127}$/ (got "bad tag"). Fix: write {registry, repository, tag}, such as {registry: cr.agentgateway.dev, repository: agentgateway, tag: v1.4.1}`,
+      `charts/environments/dev.yaml:5:${col('0, keycloak')}: platform.replicas.kagentController: Too small: expected number to be >=1 (got 0). Fix: write a whole number from 1 to 20`,
+      `charts/environments/dev.yaml:5:${col('helm:')}: platform.versions.helm: unknown key "helm". Fix: remove it or check the spelling`,
+    ]);
+  });
+
+  it('accepts a version override for a known upstream only', () => {
+    const env = parseEnvironment(GOOD.replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istiod: 1.31.0}'), 'dev.yaml');
+    expect(env.platform.versions).toEqual({ istiod: '1.31.0' });
   });
 
   it('rejects a Kubernetes version that is not 1.<minor>', () => {
@@ -77,15 +105,15 @@ describe('environment files', () => {
       .replace('gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 1', 'gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 5')
       .replace('agents: {instanceType: t3.large', 'agents: {instanceType: large');
     expect(errors(bad)).toEqual([
-      'charts/environments/dev.yaml:6:11: aws.region: Invalid string: must match pattern /^[a-z]{2}(-gov)?-[a-z]+-\\d$/. Fix: write an AWS region such as us-east-1',
-      'charts/environments/dev.yaml:10:28: aws.nodeGroups.agents.instanceType: Invalid string: must match pattern /^[a-z][a-z0-9-]*\\.[a-z0-9]+$/. Fix: write an EC2 instance type such as t3.large',
-      'charts/environments/dev.yaml:11:77: aws.nodeGroups.gateway.desiredSize: desiredSize 5 is outside minSize 1 to maxSize 2. Fix: choose minSize <= desiredSize <= maxSize',
+      'charts/environments/dev.yaml:7:11: aws.region: Invalid string: must match pattern /^[a-z]{2}(-gov)?-[a-z]+-\\d$/ (got "US East"). Fix: write an AWS region such as us-east-1',
+      'charts/environments/dev.yaml:11:28: aws.nodeGroups.agents.instanceType: Invalid string: must match pattern /^[a-z][a-z0-9-]*\\.[a-z0-9]+$/ (got "large"). Fix: write an EC2 instance type such as t3.large',
+      'charts/environments/dev.yaml:12:77: aws.nodeGroups.gateway.desiredSize: desiredSize 5 is outside minSize 1 to maxSize 2 (got 5). Fix: choose minSize <= desiredSize <= maxSize',
     ]);
   });
 
   it('requires a size for every node group', () => {
     expect(errors(GOOD.replace(/ {4}gateway:.*\n/, ''))).toEqual([
-      'charts/environments/dev.yaml:9:5: aws.nodeGroups.gateway: Invalid input: expected object, received undefined. Fix: add {instanceType, minSize, maxSize, desiredSize, volumeSize}',
+      'charts/environments/dev.yaml:10:5: aws.nodeGroups.gateway: Invalid input: expected object, received undefined. Fix: add {instanceType, minSize, maxSize, desiredSize, volumeSize}',
     ]);
   });
 });

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { Environment } from '../../charts/config/environment';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { FileSet, synthesize } from '../../charts/synth/synthesize';
+import { platformComponents } from '../../charts/platform/components';
 import { infraFor, sampleEnvironment } from '../helpers';
 
 const env = (name: string, targetRevision: string): Environment =>
@@ -30,8 +31,11 @@ describe('synthesize', () => {
     const appSynth = vi.spyOn(App.prototype, 'synth');
     synthesize({ environments: ENVS, tenants: tenants(4), infra: infraFor(ENVS) });
     expect(appSynth).not.toHaveBeenCalled();
-    // Per environment: one tenancy chart plus one chart per tenant, each holding only its own objects.
-    expect(toJson).toHaveBeenCalledTimes(2 * (1 + 4));
+    // Per environment: one chart per platform component with objects, plus one per tenant, each
+    // holding only its own objects.
+    const componentCharts = platformComponents(ENVS[0]).filter((c) => c.manifests).length;
+    expect(componentCharts).toBeGreaterThan(5);
+    expect(toJson).toHaveBeenCalledTimes(2 * (componentCharts + 4));
     for (const call of toJson.mock.instances) {
       const chart = call as unknown as Chart;
       expect(chart.node.scope, 'each chart is the only child of its App').toBeInstanceOf(App);

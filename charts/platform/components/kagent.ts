@@ -3,6 +3,7 @@ import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constan
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { platformLlmPath } from '../constructs/llm-backend';
+import { DUMMY_API_KEY } from '../../constructs/tenant-model-config';
 import { placementFields, resources } from '../values';
 
 const ns = PLATFORM_NAMESPACES.kagent;
@@ -15,8 +16,6 @@ export function gatewayAnthropicUrl(): string {
   return `http://agentgateway-proxy.agentgateway-system.svc.cluster.local${platformLlmPath('anthropic')}`;
 }
 
-/** The placeholder key kagent's clients send; agentgateway replaces it with the real key. */
-export const DUMMY_API_KEY = 'not-a-real-key';
 
 export const kagentCrds: PlatformComponent = {
   name: 'kagent-crds',
