@@ -17,10 +17,18 @@ import { ConfigError } from '../charts/config/source-errors';
 import { DIRS, PLATFORM_UIS } from '../charts/lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../charts/lib/placement';
 import { canonical } from '../charts/synth/serialize';
+import { pinned, type HelmChart } from '../charts/platform/upstream';
 import { eksctlConfig } from './eksctl-config';
 
-/** The Argo CD Helm chart that bootstrap installs (argo-helm; app v3.4.4). */
-export const ARGOCD_CHART = { repo: 'https://argoproj.github.io/argo-helm', name: 'argo-cd', version: '10.1.1' } as const;
+/**
+ * The Argo CD Helm chart that bootstrap installs: the platform's own pin (and the environment's
+ * override), so that the platform Application argocd later adopts the release without changing it.
+ */
+export function argocdChart(env: Environment): HelmChart {
+  const source = pinned('argocd', env.platform.versions);
+  if (source.type !== 'helm') throw new UserError('the argocd upstream is not a Helm chart; bootstrap installs Helm charts only');
+  return source;
+}
 
 /** A tool the commands need, with alternatives (terraform or tofu) and how to get it. */
 interface Tool {
@@ -253,16 +261,17 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   bootstrap: {
-    summary: `install Argo CD (${ARGOCD_CHART.name} chart ${ARGOCD_CHART.version}) and apply argocd/<env>/bootstrap`,
+    summary: 'install Argo CD (the argo-cd chart version the platform pins) and apply argocd/<env>/bootstrap',
     tools: ['aws', 'kubectl', 'helm'],
     run(ctx) {
       const { clusterName, region } = ctx.env.aws;
       const ns = ctx.env.argocd.namespace;
       account(ctx);
       run(ctx.bin.aws, ['eks', 'update-kubeconfig', '--name', clusterName, '--region', region, '--alias', clusterName]);
+      const chart = argocdChart(ctx.env);
       // Every node group is tainted: Argo CD runs on the platform group.
       run(ctx.bin.helm, [
-        'upgrade', '--install', 'argocd', ARGOCD_CHART.name, '--repo', ARGOCD_CHART.repo, '--version', ARGOCD_CHART.version,
+        'upgrade', '--install', 'argocd', chart.chart, '--repo', chart.repoURL, '--version', chart.version,
         '--namespace', ns, '--create-namespace', '--kube-context', clusterName, '--wait',
         '--set-json', `global.nodeSelector=${JSON.stringify(nodeSelectorFor('platform'))}`,
         '--set-json', `global.tolerations=${JSON.stringify(tolerationsFor('platform'))}`,

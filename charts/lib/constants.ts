@@ -239,14 +239,15 @@ export const ROUTE_PREFIXES = {
 } as const;
 
 /**
- * The platform UIs that `npm run port-forward` exposes on localhost: the Service (or workload)
- * and port each platform chart must provide.
+ * The platform UIs that `npm run port-forward` exposes on localhost, with the Service (or
+ * workload) and port each platform component provides.
  */
 export const PLATFORM_UIS = [
   { name: 'kagent UI', namespace: PLATFORM_NAMESPACES.kagent, target: 'svc/kagent-ui', port: 8080, localPort: 15000, path: '/' },
-  { name: 'Langfuse', namespace: 'langfuse', target: 'svc/langfuse-web', port: 3000, localPort: 15001, path: '/' },
-  { name: 'Grafana', namespace: PLATFORM_NAMESPACES.monitoring, target: 'svc/kube-prometheus-stack-grafana', port: 80, localPort: 15002, path: '/' },
-  { name: 'AgentGateway admin UI', namespace: PLATFORM_NAMESPACES.agentgateway, target: 'deploy/agentgateway-proxy', port: 19000, localPort: 15003, path: '/ui/' },
-  { name: 'Keycloak', namespace: 'keycloak', target: 'svc/keycloak', port: 8080, localPort: 15004, path: '/' },
-  { name: 'Kiali', namespace: PLATFORM_NAMESPACES.istio, target: 'svc/kiali', port: 20001, localPort: 15005, path: '/' },
+  { name: 'Langfuse', namespace: PLATFORM_NAMESPACES.langfuse, target: `svc/${PLATFORM_SERVICES.langfuseWeb}`, port: 3000, localPort: 15001, path: '/' },
+  { name: 'Grafana', namespace: PLATFORM_NAMESPACES.monitoring, target: `svc/${PLATFORM_SERVICES.grafana}`, port: 80, localPort: 15002, path: '/' },
+  // agentgateway's admin server (and UI) listens on the pod's localhost:15000, which port-forward reaches.
+  { name: 'AgentGateway admin UI', namespace: CENTRAL_GATEWAY.namespace, target: `deploy/${CENTRAL_GATEWAY.name}`, port: 15000, localPort: 15003, path: '/ui/' },
+  { name: 'Keycloak', namespace: PLATFORM_NAMESPACES.keycloak, target: `svc/${PLATFORM_SERVICES.keycloak}`, port: 80, localPort: 15004, path: '/' },
+  { name: 'Kiali', namespace: PLATFORM_NAMESPACES.kiali, target: 'svc/kiali', port: 20001, localPort: 15005, path: '/' },
 ] as const;

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEnvironment } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
+import { UPSTREAM } from '../../charts/platform/upstream';
 import { eksctlYaml, main, renderInfraOutputs } from '../../cluster/cli';
 import { sampleInfra } from '../helpers';
 
@@ -194,13 +195,13 @@ describe('cluster commands', () => {
     expect(() => renderInfraOutputs('Warning: No outputs found', devEnv())).toThrow('terraform output -json platform did not print JSON; run npm run infra:apply -- dev first');
   });
 
-  it('bootstrap installs the pinned Argo CD chart on the platform nodes and applies argocd/<env>/bootstrap', async () => {
+  it('bootstrap installs the Argo CD chart the platform pins, on the platform nodes, and applies argocd/<env>/bootstrap', async () => {
     const log = fakeTools(['aws', 'kubectl', 'helm']);
     expect(await main(['bootstrap', 'dev'], ROOT)).toBe(0);
     expect(logOf(log)).toEqual([
       'aws sts get-caller-identity --query Account --output text',
       'aws eks update-kubeconfig --name agentic-platform-dev --region us-east-1 --alias agentic-platform-dev',
-      'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --create-namespace --kube-context agentic-platform-dev --wait ' +
+      `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version ${UPSTREAM.argocd.version} --namespace argocd --create-namespace --kube-context agentic-platform-dev --wait ` +
         '--set-json global.nodeSelector={"node-role":"platform"} --set-json global.tolerations=[{"key":"workload","operator":"Equal","value":"platform","effect":"NoSchedule"}]',
       `kubectl --context agentic-platform-dev apply -n argocd -f ${path.join(ROOT, 'argocd', 'dev', 'bootstrap')}`,
     ]);
@@ -214,9 +215,9 @@ describe('cluster commands', () => {
         'kubectl --context agentic-platform-dev port-forward -n kagent-system svc/kagent-ui 15000:8080',
         'kubectl --context agentic-platform-dev port-forward -n langfuse svc/langfuse-web 15001:3000',
         'kubectl --context agentic-platform-dev port-forward -n monitoring svc/kube-prometheus-stack-grafana 15002:80',
-        'kubectl --context agentic-platform-dev port-forward -n agentgateway-system deploy/agentgateway-proxy 15003:19000',
-        'kubectl --context agentic-platform-dev port-forward -n keycloak svc/keycloak 15004:8080',
-        'kubectl --context agentic-platform-dev port-forward -n istio-system svc/kiali 15005:20001',
+        'kubectl --context agentic-platform-dev port-forward -n agentgateway-system deploy/agentgateway-proxy 15003:15000',
+        'kubectl --context agentic-platform-dev port-forward -n keycloak svc/keycloak-http 15004:80',
+        'kubectl --context agentic-platform-dev port-forward -n kiali svc/kiali 15005:20001',
       ].sort(),
     );
   });
