@@ -62,8 +62,8 @@ export interface PlatformComponent {
   /** Our own objects for dist/<env>/platform/<name>/. */
   readonly manifests?: (scope: Construct, ctx: PlatformContext) => void;
   /**
-   * Replace instead of apply: CRD bundles whose objects exceed the client-side apply annotation
-   * limit still use server-side apply; this only marks CRD-only components for the README.
+   * The upstream installs only CRDs and cluster-wide configuration: it runs no pods, so it needs
+   * no placement.
    * @default false
    */
   readonly crdsOnly?: boolean;

@@ -85,13 +85,21 @@ ${rows.join('\n')}
 }
 
 /** README of one platform component's folder. */
-export function componentReadme(b: BuiltComponent, files: readonly string[]): string {
+export function componentReadme(env: Environment, b: BuiltComponent, files: readonly string[]): string {
+  const app = `argocd/${env.name}/${DIRS.platformApplications}/application-platform-${b.component.name}.yaml`;
+  const up = b.component.upstream ? pinned(b.component.upstream.name, env.platform.versions) : undefined;
+  const upstream = !up
+    ? ''
+    : up.type === 'helm'
+      ? `\nUpstream: Helm chart \`${up.chart}\` ${up.version} from ${up.repoURL}, rendered by Argo CD with the values in \`${app}\`.\n`
+      : `\nUpstream: \`${up.path}\` of ${up.repoURL} at ${up.version}${up.helm ? `, a Helm chart rendered by Argo CD with the values in \`${app}\`` : ''}.\n`;
+  const ours = files.length > 0 ? `Our objects: ${files.map((f) => `\`${f}\``).join(', ')}.` : 'No objects of ours: everything comes from the upstream.';
   return `# ${b.component.name}\n\n${NOTE}
 ${b.component.description}
 
 Synced by the Application \`platform-${b.component.name}\` in sync wave ${b.wave}, into namespace \`${b.component.namespace}\`.
-
-Files: ${files.map((f) => `\`${f}\``).join(', ')}.
+${upstream}
+${ours}
 `;
 }
 

@@ -65,9 +65,8 @@ export function synthesize(input: SynthInput): Map<string, string> {
     const platform = buildPlatform({ env, infra, tenants: input.tenants });
     out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
     for (const b of platform) {
-      if (b.objects.length === 0) continue;
       const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
-      out.add(`${dir}/README.md`, readme.componentReadme(b, addObjects(out, dir, b.objects)));
+      out.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(out, dir, b.objects)));
     }
     out.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
     for (const t of input.tenants) {

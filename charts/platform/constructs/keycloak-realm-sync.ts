@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { KubeJob } from '../../../imports/k8s';
+import { KubeJob, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
@@ -56,6 +56,11 @@ export class KeycloakRealmSync extends Construct {
                   { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
                   { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
                 ],
+                imagePullPolicy: 'IfNotPresent',
+                resources: {
+                  requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi') },
+                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('512Mi') },
+                },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: [
                   { name: 'realm', mountPath: '/config', readOnly: true },

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { KeycloakRealmSync } from '../../../charts/platform/constructs/keycloak-realm-sync';
+import { only, synth } from '../../helpers';
+
+describe('KeycloakRealmSync', () => {
+  const job = only(synth((c) => new KeycloakRealmSync(c, 's', { image: { registry: 'r.test', repository: 'kcc', tag: '1' }, adminSecret: 'keycloak-admin' })), 'Job');
+
+  it('runs after every sync and replaces its previous run', () => {
+    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+  });
+
+  it('applies the realm ConfigMap, adding groups and never deleting them, with the admin credentials from the Secret', () => {
+    const c = job.spec.template.spec.containers[0];
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.IMPORT_MANAGED_GROUP).toBe('no-delete');
+    expect(env.KEYCLOAK_PASSWORD).toEqual({ secretKeyRef: { name: 'keycloak-admin', key: 'password' } });
+    expect(env.KEYCLOAK_URL).toBe('http://keycloak-http.keycloak.svc.cluster.local:80');
+    expect(job.spec.template.spec.volumes[0]).toEqual({ name: 'realm', configMap: { name: 'keycloak-realm-agents' } });
+  });
+
+  it('runs hardened on platform nodes', () => {
+    const pod = job.spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ 'node-role': 'platform' });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+});
