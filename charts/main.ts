@@ -1,12 +1,13 @@
 /**
  * npm run synth [-- --check] [--tenants <file>] [--root <dir>]
  *
- * Compiles tenants.yaml and charts/environments/*.yaml into dist/ and argocd/.
+ * Compiles tenants.yaml, charts/environments/*.yaml and cluster/outputs/<env>.json into dist/
+ * and argocd/.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from './config/environment';
-import { type InfraOutputs, loadInfraOutputs } from './config/infra-outputs';
+import { loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
 import { loadTenants } from './config/load-tenants';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
@@ -16,7 +17,7 @@ import { compare, existingFiles, lockOutput, pendingRecovery, recoverInterrupted
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>]]
   --check           compare with the committed dist/ and argocd/ instead of writing; exit 1 when stale
   --tenants <file>  tenant registry (default: tenants.yaml in the root)
-  --root <dir>      repository root holding charts/environments, dist/ and argocd/ (default: .)`;
+  --root <dir>      repository root holding charts/environments, cluster/outputs, dist/ and argocd/ (default: .)`;
 
 interface Options {
   check: boolean;
@@ -69,7 +70,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const tenantsPath = path.resolve(root, options.tenants ?? TENANTS_FILE);
-  // Both files are checked before either's errors are reported, so that one run shows them all.
+  // Every input file is checked before any error is reported, so that one run shows them all.
   const errors: SourceError[] = [];
   const collect = <T>(load: () => T): T | undefined => {
     try {
@@ -85,7 +86,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const tenants = collect(() => loadTenants(decodeSource(fs.readFileSync(tenantsPath), tenantsFile), { file: tenantsFile }));
   const infra = new Map<string, InfraOutputs>();
   for (const env of environments ?? []) {
-    const outputs = collect(() => loadInfraOutputs(root, env.name));
+    const outputs = collect(() => loadInfraOutputs(root, env.name, env));
     if (outputs) infra.set(env.name, outputs);
   }
   if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);

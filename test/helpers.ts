@@ -5,7 +5,7 @@
 import { App, Chart } from 'cdk8s';
 import type { PlatformSettings } from '../charts/config/platform-settings';
 import type { Environment } from '../charts/config/environment';
-import { type InfraOutputs, SECRET_PROPERTIES } from '../charts/config/infra-outputs';
+import { type InfraOutputs, SECRET_PROPERTIES, type SecretKey, secretName } from '../charts/config/infra-outputs';
 import { loadTenants, type Tenant } from '../charts/config/load-tenants';
 
 /** A synthesized Kubernetes object, as Chart.toJson() returns it. */
@@ -75,6 +75,22 @@ export function sampleEnvironment(overrides: Partial<Environment> = {}): Environ
     cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
     platform: samplePlatformSettings(),
+    aws: sampleAws(),
+    ...overrides,
+  };
+}
+
+/** A sample aws section: every node group sized differently, so that a mix-up shows. */
+export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environment['aws'] {
+  return {
+    region: 'eu-west-1',
+    clusterName: 'agentic-test',
+    natGateway: 'Single',
+    nodeGroups: {
+      platform: { instanceType: 'm6i.large', minSize: 1, maxSize: 4, desiredSize: 2, volumeSize: 60 },
+      agents: { instanceType: 'm6i.xlarge', minSize: 2, maxSize: 5, desiredSize: 3, volumeSize: 70 },
+      gateway: { instanceType: 't3.small', minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30 },
+    },
     ...overrides,
   };
 }
@@ -105,8 +121,8 @@ export function sampleTenant(name = 'alpha', overrides: Partial<Tenant> = {}): T
 }
 
 /** Cluster outputs of an environment, with example values. */
-export function sampleInfra(env: string): InfraOutputs {
-  const secrets = Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, `agentic-platform/${env}/${k}`])) as InfraOutputs['secrets'];
+export function sampleInfra(env: string, overrides: Partial<InfraOutputs> = {}): InfraOutputs {
+  const secrets = Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, secretName(env, k as SecretKey)])) as InfraOutputs['secrets'];
   return {
     environment: env,
     region: 'eu-west-1',
@@ -117,6 +133,7 @@ export function sampleInfra(env: string): InfraOutputs {
     s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-1' },
     roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets` },
     secrets,
+    ...overrides,
   };
 }
 

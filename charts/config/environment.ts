@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
+import { AWS_FIXES, awsSettingsSchema } from './aws-settings';
 import { platformSettingsSchema, PLATFORM_FIXES } from './platform-settings';
 import { ConfigError, decodeSource, SourceMap, sortErrors, type SourceError } from './source-errors';
 
@@ -29,6 +30,8 @@ export const environmentSchema = z.strictObject({
     targetRevision: z.string().min(1),
   }),
   platform: platformSettingsSchema,
+  /** The AWS account, region, EKS cluster and node groups (cluster/ and its npm scripts). */
+  aws: awsSettingsSchema,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -45,6 +48,7 @@ const ENV_FIXES: Record<string, string> = {
   'argocd.repoURL': 'write the Git URL Argo CD syncs from',
   'argocd.targetRevision': 'write the branch, tag or commit this environment follows',
   ...PLATFORM_FIXES,
+  ...AWS_FIXES,
 };
 
 /** The fix for a field: its own entry, else the nearest parent entry ending in .*. */

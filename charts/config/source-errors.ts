@@ -110,6 +110,20 @@ export class SourceMap {
   }
 }
 
+/** The problems a zod schema found, each at its position; `fixFor` names the fix for a field. */
+export function schemaErrors(src: SourceMap, issues: readonly { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[], fixFor: (field: string, path: FieldPath) => string): SourceError[] {
+  const errors: SourceError[] = [];
+  for (const issue of issues) {
+    const p = issue.path as (string | number)[];
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys ?? []) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
+    } else {
+      errors.push(src.error(p, issue.message, fixFor(p.join('.'), p)));
+    }
+  }
+  return errors;
+}
+
 /**
  * Decodes a configuration file as UTF-8 (a leading byte-order mark is dropped). Invalid bytes are
  * an error at their position instead of turning silently into U+FFFD.

@@ -25,7 +25,16 @@ export const DIRS = {
   environments: 'charts/environments',
   /** JSON Schema for tenants.yaml. */
   tenantsSchema: 'charts/schemas/tenants.schema.json',
+  /** Non-secret outputs of cluster/terraform per environment (cluster/outputs/<env>.json). */
+  infraOutputs: 'cluster/outputs',
+  /** Terraform root module of the AWS data services. */
+  terraform: 'cluster/terraform',
+  /** Under dist/<env>/platform/: the default StorageClass. */
+  storage: 'storage',
 } as const;
+
+/** Prefix of every AWS name the platform creates: Secrets Manager entries are <prefix>/<env>/<name>. */
+export const SECRET_NAME_PREFIX = 'agentic-platform';
 
 /** The tenant registry, relative to the repository root. */
 export const TENANTS_FILE = 'tenants.yaml';
@@ -72,6 +81,8 @@ export const ANNOTATIONS = {
   expose: `${P}/expose`,
   /** Path segment used instead of the namespace in exposed routes. */
   exposeAlias: `${P}/expose-alias`,
+  /** "true" on the StorageClass that claims without a storageClassName get. */
+  defaultStorageClass: 'storageclass.kubernetes.io/is-default-class',
 } as const;
 
 /** Value of app.kubernetes.io/managed-by on everything we emit. */
@@ -247,3 +258,17 @@ export const KAGENT_AGENT_SERVICE = {
 
 /** appProtocol that makes agentgateway speak A2A to a backend Service port. */
 export const A2A_APP_PROTOCOL = 'kgateway.dev/a2a';
+
+/**
+ * The platform UIs that `npm run port-forward` exposes on localhost, with the Service (or
+ * workload) and port each platform component provides.
+ */
+export const PLATFORM_UIS = [
+  { name: 'kagent UI', namespace: PLATFORM_NAMESPACES.kagent, target: 'svc/kagent-ui', port: 8080, localPort: 15000, path: '/' },
+  { name: 'Langfuse', namespace: PLATFORM_NAMESPACES.langfuse, target: `svc/${PLATFORM_SERVICES.langfuseWeb}`, port: 3000, localPort: 15001, path: '/' },
+  { name: 'Grafana', namespace: PLATFORM_NAMESPACES.monitoring, target: `svc/${PLATFORM_SERVICES.grafana}`, port: 80, localPort: 15002, path: '/' },
+  // agentgateway's admin server (and UI) listens on the pod's localhost:15000, which port-forward reaches.
+  { name: 'AgentGateway admin UI', namespace: CENTRAL_GATEWAY.namespace, target: `deploy/${CENTRAL_GATEWAY.name}`, port: 15000, localPort: 15003, path: '/ui/' },
+  { name: 'Keycloak', namespace: PLATFORM_NAMESPACES.keycloak, target: `svc/${PLATFORM_SERVICES.keycloak}`, port: 80, localPort: 15004, path: '/' },
+  { name: 'Kiali', namespace: PLATFORM_NAMESPACES.kiali, target: 'svc/kiali', port: 20001, localPort: 15005, path: '/' },
+] as const;

@@ -19,6 +19,13 @@ kubernetesVersion: "1.31"
 cluster: {server: https://kubernetes.default.svc, trustDomain: cluster.local}
 argocd: {namespace: argocd, repoURL: https://example.com/r.git, targetRevision: main}
 ${PLATFORM}
+aws:
+  region: us-east-1
+  clusterName: agentic-platform-dev
+  nodeGroups:
+    platform: {instanceType: t3.large, minSize: 1, maxSize: 3, desiredSize: 2, volumeSize: 50}
+    agents: {instanceType: t3.large, minSize: 1, maxSize: 3, desiredSize: 2, volumeSize: 50}
+    gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30}
 `;
 
 function errors(text: string, file = 'charts/environments/dev.yaml'): string[] {
@@ -48,11 +55,11 @@ describe('environment files', () => {
   });
 
   it('rejects unknown keys with their position', () => {
-    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:6:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
+    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:13:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
   });
 
   it('rejects aliases and empty files with their position', () => {
-    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:6:4: YAML alias *n is not allowed. Fix: write the value out in full');
+    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:13:4: YAML alias *n is not allowed. Fix: write the value out in full');
     expect(errors('# nothing yet\n')).toEqual(['charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)']);
   });
 
@@ -75,5 +82,38 @@ describe('environment files', () => {
 
   it('rejects a Kubernetes version that is not 1.<minor>', () => {
     expect(errors(GOOD.replace('"1.31"', '"v1.31"'))[0]).toMatch(/^charts\/environments\/dev\.yaml:2:20: kubernetesVersion: /);
+  });
+
+  it('reads the aws section: region, cluster name and one size per node group', () => {
+    const env = parseEnvironment(GOOD, 'dev.yaml');
+    expect(env.aws.clusterName).toBe('agentic-platform-dev');
+    expect(env.aws.nodeGroups.gateway).toEqual({ instanceType: 't3.medium', minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30 });
+  });
+
+  it('the committed environments size every node group as the product describes', () => {
+    const [dev, prod] = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
+    expect(Object.fromEntries(Object.entries(dev.aws.nodeGroups).map(([g, s]) => [g, `${s.instanceType} ${s.minSize}-${s.maxSize}`]))).toEqual({
+      platform: 't3.large 1-3',
+      agents: 't3.large 1-3',
+      gateway: 't3.medium 1-2',
+    });
+    expect(prod.aws.clusterName).not.toBe(dev.aws.clusterName);
+  });
+
+  it('rejects bad aws values with their position, field and fix, all at once', () => {
+    const bad = GOOD.replace('us-east-1', 'US East')
+      .replace('gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 1', 'gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 5')
+      .replace('agents: {instanceType: t3.large', 'agents: {instanceType: large');
+    expect(errors(bad)).toEqual([
+      'charts/environments/dev.yaml:7:11: aws.region: Invalid string: must match pattern /^[a-z]{2}(-gov)?-[a-z]+-\\d$/ (got "US East"). Fix: write an AWS region such as us-east-1',
+      'charts/environments/dev.yaml:11:28: aws.nodeGroups.agents.instanceType: Invalid string: must match pattern /^[a-z][a-z0-9-]*\\.[a-z0-9]+$/ (got "large"). Fix: write an EC2 instance type such as t3.large',
+      'charts/environments/dev.yaml:12:77: aws.nodeGroups.gateway.desiredSize: desiredSize 5 is outside minSize 1 to maxSize 2 (got 5). Fix: choose minSize <= desiredSize <= maxSize',
+    ]);
+  });
+
+  it('requires a size for every node group', () => {
+    expect(errors(GOOD.replace(/ {4}gateway:.*\n/, ''))).toEqual([
+      'charts/environments/dev.yaml:10:5: aws.nodeGroups.gateway: Invalid input: expected object, received undefined. Fix: add {instanceType, minSize, maxSize, desiredSize, volumeSize}',
+    ]);
   });
 });

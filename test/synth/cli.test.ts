@@ -193,6 +193,50 @@ describe('npm run synth', () => {
     expect(stderr[stderr.length - 1]).toBe('synth: 2 errors; dist/ and argocd/ were not changed');
   });
 
+  /** How synth names a file of the scratch root (relative to the working directory). */
+  const rel = (f: string) => path.relative(process.cwd(), path.join(root, f));
+
+  it('reports a missing infrastructure outputs file as one error with the command that writes it', async () => {
+    await main(['--root', root]);
+    const before = tree(root);
+    fs.rmSync(path.join(root, 'cluster/outputs/prod.json'));
+    stderr.length = 0;
+    expect(await main(['--root', root])).toBe(1);
+    expect(stderr).toEqual([
+      `${rel('cluster/outputs/prod.json')}:1:1: the infrastructure outputs of environment prod are missing. Fix: run npm run infra:outputs -- prod (after npm run infra:apply -- prod)`,
+      'synth: 1 error; dist/ and argocd/ were not changed',
+    ]);
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('reports an invalid outputs file with file:line:col together with tenants.yaml errors, and leaves dist/ untouched', async () => {
+    await main(['--root', root]);
+    const before = tree(root);
+    const file = path.join(root, 'cluster/outputs/dev.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"port": 6379', '"port": "6379"').replace('"agentic-platform/dev/redis-auth"', '"agentic-platform/prod/redis-auth"'));
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), 'tenants:\n  - name: Bad\n');
+    stderr.length = 0;
+    expect(await main(['--root', root])).toBe(1);
+    expect(stderr).toEqual([
+      expect.stringContaining('tenants.yaml:2:11: tenants[0].name: "Bad" is not a DNS-1123 label'),
+      `${rel('cluster/outputs/dev.json')}:14:13: redis.port: Invalid input: expected number, received string. Fix: write a port number from 1 to 65535`,
+      'synth: 2 errors; dist/ and argocd/ were not changed',
+    ]);
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), TWO);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"port": "6379"', '"port": 6379'));
+    stderr.length = 0;
+    expect(await main(['--root', root])).toBe(1);
+    expect(stderr).toEqual([
+      `${rel('cluster/outputs/dev.json')}:27:18: secrets.redisAuth: "agentic-platform/prod/redis-auth" is outside agentic-platform/dev/, which is all external-secrets may read. Fix: write agentic-platform/dev/redis-auth`,
+      'synth: 1 error; dist/ and argocd/ were not changed',
+    ]);
+    expect(tree(root)).toEqual(before);
+    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--root', root], { encoding: 'utf8', cwd: root });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cluster/outputs/dev.json:27:18: secrets.redisAuth:');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   it('rejects unknown arguments with usage and exit code 2', async () => {
     expect(await main(['--frobnicate'])).toBe(2);
     expect(stderr[0]).toContain('synth: unknown argument --frobnicate');

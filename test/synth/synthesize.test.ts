@@ -67,6 +67,19 @@ describe('synthesize', () => {
     const folders = new Set([...files.keys()].map((f) => f.slice(0, f.lastIndexOf('/'))));
     for (const folder of folders) expect(files.has(`${folder}/README.md`), folder).toBe(true);
   });
+  it('emits the default StorageClass into the platform storage folder of every environment', () => {
+    const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: infraFor(ENVS) });
+    for (const e of ENVS) {
+      const sc = parse(files.get(`dist/${e.name}/platform/storage/storageclass-gp3.yaml`)!);
+      expect(sc).toMatchObject({ kind: 'StorageClass', provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3', encrypted: 'true' } });
+      expect(sc.metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    }
+  });
+
+  it('refuses an environment without infrastructure outputs', () => {
+    const infra = new Map([['dev', infraFor(ENVS).get('dev')!]]);
+    expect(() => synthesize({ environments: ENVS, tenants: tenants(1), infra })).toThrow('synth: no cluster outputs for environment prod; run npm run infra:outputs -- prod');
+  });
 });
 
 describe('FileSet', () => {

@@ -1,5 +1,4 @@
-import { KubeStorageClass } from '../../../imports/k8s';
-import { platformLabels } from '../../lib/labels';
+import { DefaultStorageClass } from '../../constructs/default-storage-class';
 import type { PlatformComponent } from '../component';
 import { TenantDeveloperClusterRole } from '../../constructs/tenant-developer-cluster-role';
 import { TenantServicePolicy } from '../../constructs/tenant-service-policy';
@@ -11,14 +10,7 @@ export const storage: PlatformComponent = {
   description: 'The default StorageClass gp3 (EBS CSI, encrypted, WaitForFirstConsumer, expandable).',
   dependsOn: [],
   manifests: (scope) => {
-    new KubeStorageClass(scope, 'gp3', {
-      metadata: { name: 'gp3', labels: platformLabels('storage'), annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-      provisioner: 'ebs.csi.aws.com',
-      parameters: { type: 'gp3', encrypted: 'true' },
-      volumeBindingMode: 'WaitForFirstConsumer',
-      allowVolumeExpansion: true,
-      reclaimPolicy: 'Delete',
-    });
+    new DefaultStorageClass(scope, 'gp3');
   },
 };
 

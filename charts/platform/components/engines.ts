@@ -133,6 +133,9 @@ export const kiali: PlatformComponent = {
   },
 };
 
+/** Service account of external-secrets, bound to its AWS role (IRSA; cluster/terraform trusts this name). */
+export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = 'external-secrets';
+
 const esoValues = z.strictObject({
   ...placementFields,
   installCRDs: z.literal(true),
@@ -153,7 +156,7 @@ export const externalSecrets: PlatformComponent = {
     valuesSchema: esoValues,
     values: (ctx) => ({
       installCRDs: true,
-      serviceAccount: { name: 'external-secrets', annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.externalSecrets } },
+      serviceAccount: { name: EXTERNAL_SECRETS_SERVICE_ACCOUNT, annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.externalSecrets } },
       webhook: {},
       certController: {},
     }),
@@ -172,7 +175,7 @@ export const externalSecrets: PlatformComponent = {
           aws: {
             service: 'SecretsManager',
             region: ctx.infra.region,
-            auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: PLATFORM_NAMESPACES.externalSecrets } } },
+            auth: { jwt: { serviceAccountRef: { name: EXTERNAL_SECRETS_SERVICE_ACCOUNT, namespace: PLATFORM_NAMESPACES.externalSecrets } } },
           },
         },
         // Only platform namespaces may read through this store: a tenant's ExternalSecret naming

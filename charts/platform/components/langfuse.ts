@@ -15,8 +15,8 @@ export const LANGFUSE_SECRETS = {
   apiKeys: 'langfuse-api-keys',
 } as const;
 
-/** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA). */
-export const LANGFUSE_SERVICE_ACCOUNT = 'langfuse';
+/** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts this name). */
+export const LANGFUSE_SERVICE_ACCOUNT = 'langfuse-web';
 
 const clickhouseValues = z.strictObject({
   ...placementFields,

@@ -1,0 +1,70 @@
+# IAM roles for service accounts (the cluster's OIDC provider): Langfuse reads and writes its
+# bucket; external-secrets reads this environment's secrets. Nothing else.
+locals {
+  # The service accounts (system:serviceaccount:<namespace>:<name>) that may assume each role.
+  irsa_subjects = {
+    langfuse         = ["system:serviceaccount:langfuse:langfuse-web", "system:serviceaccount:langfuse:langfuse-worker"]
+    external_secrets = ["system:serviceaccount:external-secrets:external-secrets"]
+  }
+}
+
+data "aws_iam_policy_document" "trust" {
+  for_each = local.irsa_subjects
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [data.aws_iam_openid_connect_provider.cluster.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc}:sub"
+      values   = each.value
+    }
+  }
+}
+
+data "aws_iam_policy_document" "langfuse_s3" {
+  statement {
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.langfuse.arn]
+  }
+  statement {
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.langfuse.arn}/*"]
+  }
+}
+
+resource "aws_iam_role" "langfuse" {
+  name               = "${local.name}-langfuse"
+  assume_role_policy = data.aws_iam_policy_document.trust["langfuse"].json
+}
+
+resource "aws_iam_role_policy" "langfuse_s3" {
+  name   = "langfuse-bucket"
+  role   = aws_iam_role.langfuse.id
+  policy = data.aws_iam_policy_document.langfuse_s3.json
+}
+
+data "aws_iam_policy_document" "external_secrets_read" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = ["arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:agentic-platform/${var.environment}/*"]
+  }
+}
+
+resource "aws_iam_role" "external_secrets" {
+  name               = "${local.name}-external-secrets"
+  assume_role_policy = data.aws_iam_policy_document.trust["external_secrets"].json
+}
+
+resource "aws_iam_role_policy" "external_secrets_read" {
+  name   = "read-environment-secrets"
+  role   = aws_iam_role.external_secrets.id
+  policy = data.aws_iam_policy_document.external_secrets_read.json
+}

@@ -1,0 +1,30 @@
+# Everything synth needs, none of it secret: npm run infra:outputs -- <env> validates this object
+# (charts/config/infra-outputs.ts) and writes it to cluster/outputs/<env>.json.
+output "platform" {
+  description = "Non-secret outputs for synth (cluster/outputs/<env>.json)."
+  value = {
+    environment = var.environment
+    region      = var.region
+    accountId   = data.aws_caller_identity.current.account_id
+    clusterName = var.cluster_name
+    postgres = {
+      host             = aws_db_instance.postgres.address
+      port             = aws_db_instance.postgres.port
+      langfuseDatabase = "langfuse"
+      keycloakDatabase = "keycloak"
+    }
+    redis = {
+      host = aws_elasticache_replication_group.redis.primary_endpoint_address
+      port = aws_elasticache_replication_group.redis.port
+    }
+    s3 = {
+      bucket = aws_s3_bucket.langfuse.bucket
+      region = var.region
+    }
+    roles = {
+      langfuse        = aws_iam_role.langfuse.arn
+      externalSecrets = aws_iam_role.external_secrets.arn
+    }
+    secrets = { for key, secret in aws_secretsmanager_secret.this : key => secret.name }
+  }
+}

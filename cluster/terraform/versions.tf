@@ -1,0 +1,23 @@
+terraform {
+  # Terraform 1.10+ or OpenTofu 1.10+ (S3 backend with use_lockfile).
+  required_version = ">= 1.10.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.7"
+    }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = "~> 2.38"
+    }
+  }
+
+  # Partial configuration: npm run infra:init -- <env> passes bucket, key, region, encrypt and
+  # use_lockfile (one state file per environment, see cluster/README.md).
+  backend "s3" {}
+}

@@ -1,0 +1,231 @@
+/**
+ * The cluster commands, with no cloud call: run without their tools (PATH stripped), and with
+ * fake tools that record their arguments.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEnvironment } from '../../charts/config/environment';
+import { loadInfraOutputs } from '../../charts/config/infra-outputs';
+import { UPSTREAM } from '../../charts/platform/upstream';
+import { eksctlYaml, main, renderInfraOutputs } from '../../cluster/cli';
+import { sampleInfra } from '../helpers';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLOUD_COMMANDS: Record<string, string> = {
+  'cluster:create': 'aws (install the AWS CLI v2); eksctl (install eksctl 0.230 or newer)',
+  'cluster:delete': 'aws (install the AWS CLI v2); eksctl (install eksctl 0.230 or newer)',
+  'infra:init': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
+  'infra:plan': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
+  'infra:apply': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
+  'infra:destroy': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
+  'infra:outputs': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
+  bootstrap: 'aws (install the AWS CLI v2); kubectl (install kubectl); helm (install Helm 3)',
+  'port-forward': 'kubectl (install kubectl)',
+};
+const devEnv = () => parseEnvironment(fs.readFileSync(path.join(ROOT, 'charts/environments/dev.yaml'), 'utf8'), 'dev.yaml');
+
+let stderr: string[];
+let stdout: string[];
+let savedPath: string | undefined;
+let tmp: string;
+
+beforeEach(() => {
+  stderr = [];
+  stdout = [];
+  savedPath = process.env.PATH;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-cli-'));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
+});
+afterEach(() => {
+  process.env.PATH = savedPath;
+  vi.restoreAllMocks();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A PATH holding only fake tools that append "<tool> <args>" to a log, with canned answers. */
+function fakeTools(tools: string[], answers: { outputs?: string; headBucket?: number } = {}): string {
+  const bin = path.join(tmp, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const log = path.join(tmp, 'log');
+  if (answers.outputs !== undefined) fs.writeFileSync(path.join(tmp, 'outputs.json'), `${answers.outputs}\n`);
+  for (const t of tools) {
+    // Shell builtins only: PATH holds nothing else.
+    fs.writeFileSync(
+      path.join(bin, t),
+      `#!/bin/sh
+printf '%s\\n' "${t} $*" >> '${log}'
+case "${t} $1 $2 $3" in
+  "aws sts get-caller-identity"*) printf '123456789012\\n' ;;
+  "aws s3api head-bucket"*) exit ${answers.headBucket ?? 0} ;;
+  "eksctl create cluster -f") while IFS= read -r l; do printf '%s\\n' "$l"; done < "$4" > '${tmp}/eksctl-config.yaml' ;;
+  "terraform -chdir=cluster/terraform output -json") while IFS= read -r l; do printf '%s\\n' "$l"; done < '${tmp}/outputs.json' ;;
+esac
+exit 0
+`,
+      { mode: 0o755 },
+    );
+  }
+  process.env.PATH = bin;
+  return log;
+}
+
+const logOf = (log: string) => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []);
+
+/** A scratch repository root with the real environment files (optionally edited). */
+function scratchRoot(edit: (dev: string) => string = (d) => d): string {
+  const root = path.join(tmp, 'repo');
+  fs.cpSync(path.join(ROOT, 'charts', 'environments'), path.join(root, 'charts', 'environments'), { recursive: true });
+  const dev = path.join(root, 'charts', 'environments', 'dev.yaml');
+  fs.writeFileSync(dev, edit(fs.readFileSync(dev, 'utf8')));
+  return root;
+}
+
+describe('cluster commands', () => {
+  for (const [command, tools] of Object.entries(CLOUD_COMMANDS)) {
+    it(`${command}: without its tools or an environment, exits 1 naming all of them in one line`, async () => {
+      process.env.PATH = path.join(tmp, 'empty');
+      expect(await main([command], ROOT)).toBe(1);
+      expect(stderr).toEqual([`${command}: missing ${tools}; an environment (npm run ${command} -- <dev|prod>)`]);
+    });
+
+    it(`${command}: --help prints its usage and exits 0`, async () => {
+      expect(await main([command, '--help'], ROOT)).toBe(0);
+      expect(stdout.join('\n')).toMatch(new RegExp(`^usage: npm run ${command} -- <env> \\[options\\]\\n`));
+      expect(stderr).toEqual([]);
+    });
+  }
+
+  it('run as a program with PATH stripped of the tools: exit 1, one line, no stack trace', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cluster', 'cli.ts'), 'infra:plan', 'dev'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: path.join(tmp, 'empty') } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('infra:plan: missing terraform or tofu (install Terraform or OpenTofu 1.10 or newer)\n');
+  });
+
+  it('names an unknown environment and lists the known ones', async () => {
+    fakeTools(['kubectl']);
+    expect(await main(['port-forward', 'staging'], ROOT)).toBe(1);
+    expect(stderr).toEqual(['port-forward: missing environment staging (no charts/environments/staging.yaml; one of: dev, prod)']);
+  });
+
+  it('rejects unknown commands and options with exit 2', async () => {
+    expect(await main(['cluster:upgrade'], ROOT)).toBe(2);
+    expect(stderr[0]).toBe('cluster: unknown command cluster:upgrade; one of: cluster:config, cluster:create, cluster:delete, infra:init, infra:plan, infra:apply, infra:destroy, infra:outputs, bootstrap, port-forward');
+    expect(await main(['infra:plan', 'dev', '--force'], ROOT)).toBe(2);
+    expect(stderr[1]).toBe('infra:plan: unknown option --force; see npm run infra:plan -- --help');
+  });
+
+  it('cluster:create hands eksctl the generated ClusterConfig in a temporary file, and removes it', async () => {
+    const log = fakeTools(['aws', 'eksctl']);
+    expect(await main(['cluster:create', 'dev'], ROOT)).toBe(0);
+    const lines = logOf(log);
+    expect(lines[0]).toBe('aws sts get-caller-identity --query Account --output text');
+    expect(lines[1]).toMatch(/^eksctl create cluster -f .*\/eksctl-dev-\w+\/cluster\.yaml$/);
+    expect(fs.readFileSync(path.join(tmp, 'eksctl-config.yaml'), 'utf8')).toBe(eksctlYaml(devEnv()));
+    expect(fs.existsSync(lines[1].split(' ').pop()!)).toBe(false);
+  });
+
+  it('refuses to run against another AWS account than the environment names', async () => {
+    const root = scratchRoot((d) => d.replace('  region: us-east-1\n', '  region: us-east-1\n  accountId: "210987654321"\n'));
+    const log = fakeTools(['aws', 'eksctl']);
+    expect(await main(['cluster:create', 'dev'], root)).toBe(1);
+    expect(stderr).toEqual(['cluster:create: the AWS credentials are for account 123456789012, but environment dev is in 210987654321 (aws.accountId); switch AWS_PROFILE']);
+    expect(logOf(log).some((l) => l.startsWith('eksctl'))).toBe(false);
+  });
+
+  it('cluster:delete needs --yes, then deletes the cluster of the environment', async () => {
+    const log = fakeTools(['aws', 'eksctl']);
+    expect(await main(['cluster:delete', 'dev'], ROOT)).toBe(1);
+    expect(stderr).toEqual(['cluster:delete: deleting cluster agentic-platform-dev is permanent; run infra:destroy first, then again with --yes']);
+    expect(logOf(log)).toEqual([]);
+    expect(await main(['cluster:delete', 'dev', '--yes'], ROOT)).toBe(0);
+    expect(logOf(log).pop()).toBe('eksctl delete cluster --name agentic-platform-dev --region us-east-1 --wait');
+  });
+
+  it('infra:init creates a private, versioned, encrypted state bucket when missing, then one state per environment', async () => {
+    const log = fakeTools(['aws', 'terraform'], { headBucket: 254 });
+    expect(await main(['infra:init', 'prod'], ROOT)).toBe(0);
+    const bucket = 'agentic-platform-tfstate-123456789012-us-east-1';
+    expect(logOf(log)).toEqual([
+      'aws sts get-caller-identity --query Account --output text',
+      `aws s3api head-bucket --bucket ${bucket}`,
+      `aws s3api create-bucket --bucket ${bucket} --region us-east-1`,
+      `aws s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
+      `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`,
+      `aws s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration {"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}`,
+      `terraform -chdir=cluster/terraform init -input=false -reconfigure -backend-config=bucket=${bucket} -backend-config=key=prod/terraform.tfstate -backend-config=region=us-east-1 -backend-config=encrypt=true -backend-config=use_lockfile=true`,
+    ]);
+  });
+
+  it('infra:plan passes the environment file\'s values and its tfvars, after an init', async () => {
+    const root = scratchRoot();
+    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), { recursive: true });
+    const log = fakeTools(['terraform']);
+    expect(await main(['infra:plan', 'dev'], root)).toBe(1);
+    expect(stderr).toEqual(['infra:plan: Terraform is not initialised for dev; run npm run infra:init -- dev first']);
+    fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
+    expect(await main(['infra:plan', 'dev'], root)).toBe(0);
+    expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform plan -input=false -var-file=env/dev.tfvars -var=environment=dev -var=region=us-east-1 -var=cluster_name=agentic-platform-dev']);
+  });
+
+  it('infra:outputs writes cluster/outputs/<env>.json that synth loads', async () => {
+    const root = scratchRoot();
+    const env = devEnv();
+    const outputs = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev', region: 'us-east-1' } });
+    const log = fakeTools(['terraform'], { outputs: JSON.stringify(outputs) });
+    expect(await main(['infra:outputs', 'dev'], root)).toBe(0);
+    expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform output -json platform']);
+    expect(loadInfraOutputs(root, 'dev', env)).toEqual(outputs);
+    expect(fs.readFileSync(path.join(root, 'cluster/outputs/dev.json'), 'utf8')).toBe(`${JSON.stringify(outputs, null, 2)}\n`);
+  });
+
+  it('infra:outputs refuses outputs that synth would reject, and writes nothing', async () => {
+    const root = scratchRoot();
+    const { roles: _, ...partial } = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev' });
+    fakeTools(['terraform'], { outputs: JSON.stringify(partial) });
+    expect(await main(['infra:outputs', 'dev'], root)).toBe(1);
+    expect(stderr[0]).toMatch(/^terraform output platform \(for cluster\/outputs\/dev\.json\):1:1: roles: Invalid input: expected object, received undefined\. Fix: /);
+    expect(fs.existsSync(path.join(root, 'cluster/outputs/dev.json'))).toBe(false);
+  });
+
+  it('renderInfraOutputs explains output that is not JSON', () => {
+    expect(() => renderInfraOutputs('Warning: No outputs found', devEnv())).toThrow('terraform output -json platform did not print JSON; run npm run infra:apply -- dev first');
+  });
+
+  it('bootstrap installs the Argo CD chart the platform pins, on the platform nodes, and applies argocd/<env>/bootstrap', async () => {
+    const log = fakeTools(['aws', 'kubectl', 'helm']);
+    expect(await main(['bootstrap', 'dev'], ROOT)).toBe(0);
+    expect(logOf(log)).toEqual([
+      'aws sts get-caller-identity --query Account --output text',
+      'aws eks update-kubeconfig --name agentic-platform-dev --region us-east-1 --alias agentic-platform-dev',
+      `helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version ${UPSTREAM.argocd.version} --namespace argocd --create-namespace --kube-context agentic-platform-dev --wait ` +
+        '--set-json global.nodeSelector={"node-role":"platform"} --set-json global.tolerations=[{"key":"workload","operator":"Equal","value":"platform","effect":"NoSchedule"}]',
+      `kubectl --context agentic-platform-dev apply -n argocd -f ${path.join(ROOT, 'argocd', 'dev', 'bootstrap')}`,
+    ]);
+  });
+
+  it('port-forward forwards every platform UI to its local port', async () => {
+    const log = fakeTools(['kubectl']);
+    expect(await main(['port-forward', 'dev'], ROOT)).toBe(0);
+    expect(logOf(log).sort()).toEqual(
+      [
+        'kubectl --context agentic-platform-dev port-forward -n kagent-system svc/kagent-ui 15000:8080',
+        'kubectl --context agentic-platform-dev port-forward -n langfuse svc/langfuse-web 15001:3000',
+        'kubectl --context agentic-platform-dev port-forward -n monitoring svc/kube-prometheus-stack-grafana 15002:80',
+        'kubectl --context agentic-platform-dev port-forward -n agentgateway-system deploy/agentgateway-proxy 15003:15000',
+        'kubectl --context agentic-platform-dev port-forward -n keycloak svc/keycloak-http 15004:80',
+        'kubectl --context agentic-platform-dev port-forward -n kiali svc/kiali 15005:20001',
+      ].sort(),
+    );
+  });
+
+  it('cluster:config needs no tool and prints the ClusterConfig', async () => {
+    process.env.PATH = path.join(tmp, 'empty');
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    expect(await main(['cluster:config', 'prod'], ROOT)).toBe(0);
+    expect(String(write.mock.calls[0][0])).toContain('name: agentic-platform-prod');
+  });
+});
