@@ -29,14 +29,15 @@ interface EnvironmentReport {
 }
 
 /**
- * Runs a schema tool once per environment (against that environment's Kubernetes version) and
- * reads its JSON report; a run without a readable report, or failing without findings, is an error.
+ * Runs a schema tool once per Kubernetes version, over the files of every environment on that
+ * version, and reads its JSON report; a run without a readable report, or failing without
+ * findings, is an error.
  */
 async function perEnvironment(
   output: Output,
   gate: string,
   tool: string,
-  runOnce: (bin: string, env: EnvironmentOutput, schemas: SchemaSet) => Promise<ToolRun>,
+  runOnce: (bin: string, files: readonly string[], schemas: SchemaSet) => Promise<ToolRun>,
   readReport: (stdout: string) => EnvironmentReport,
 ): Promise<GateResult> {
   const started = Date.now();
@@ -44,21 +45,25 @@ async function perEnvironment(
   const errors: string[] = [];
   let checked = 0;
   const versions = new Set<string>();
-  for (const env of output.environments) {
-    if (env.files.length === 0) continue;
-    const schemas = ensureSchemas(env.kubernetesVersion);
-    versions.add(`${env.kubernetesVersion} (${schemas.release})`);
-    const res = await runOnce(bin, env, schemas);
+  const byVersion = new Map<string, EnvironmentOutput[]>();
+  for (const env of output.environments) byVersion.set(env.kubernetesVersion, [...(byVersion.get(env.kubernetesVersion) ?? []), env]);
+  for (const [version, envs] of byVersion) {
+    const files = envs.flatMap((e) => e.files);
+    if (files.length === 0) continue;
+    const schemas = ensureSchemas(version);
+    const names = envs.map((e) => e.name).join(', ');
+    versions.add(`${version} (${schemas.release}: ${names})`);
+    const res = await runOnce(bin, files, schemas);
     let report: EnvironmentReport;
     try {
       report = readReport(res.stdout);
     } catch {
-      errors.push(`${tool} (${env.name}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
+      errors.push(`${tool} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
       continue;
     }
     checked += report.checked;
     errors.push(...report.errors.map((e) => e.replaceAll(`${output.root}/`, '')));
-    if (res.code !== 0 && report.errors.length === 0) errors.push(`${tool} (${env.name}) exited with ${res.code}: ${res.stderr.trim()}`);
+    if (res.code !== 0 && report.errors.length === 0) errors.push(`${tool} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
   }
   return { gate, checked, unit: 'resources', errors, ms: since(started), notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}`] };
 }
@@ -71,8 +76,8 @@ export function kubeconformGate(output: Output): Promise<GateResult> {
     output,
     'kubeconform',
     'kubeconform',
-    (bin, env, schemas) =>
-      runTool(bin, ['-strict', '-summary', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2', ...env.files]),
+    (bin, files, schemas) =>
+      runTool(bin, ['-strict', '-summary', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2', ...files]),
     (stdout) => {
       const report = JSON.parse(stdout) as { resources?: KubeconformResource[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
       const s = report.summary;
@@ -151,8 +156,8 @@ export function kubectlValidateGate(output: Output): Promise<GateResult> {
     output,
     'kubectl-validate',
     'kubectl-validate',
-    (bin, env, schemas) => {
-      const args = ['--version', env.kubernetesVersion, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json', ...env.files];
+    (bin, files, schemas) => {
+      const args = ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json', ...files];
       return withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: { ...process.env, KUBECONFIG: kubeconfig } }));
     },
     (stdout) => {
