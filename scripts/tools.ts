@@ -20,8 +20,10 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** Where tools are installed, relative to the repository root. */
 export const TOOLS_DIR = '.tools';
-export const TOOLS_BIN = path.join(ROOT, TOOLS_DIR, 'bin');
-const STAMPS = path.join(ROOT, TOOLS_DIR, 'stamps');
+/** Absolute path of the tools directory. */
+export const TOOLS_HOME = path.join(ROOT, TOOLS_DIR);
+export const TOOLS_BIN = path.join(TOOLS_HOME, 'bin');
+const STAMPS = path.join(TOOLS_HOME, 'stamps');
 
 /** The command that installs every tool. */
 export const INSTALL_COMMAND = 'npm run tools';
@@ -134,15 +136,15 @@ export function stampFor(tool: Tool, root = ROOT): string {
   return lines.join('\n') + '\n';
 }
 
-/** Absolute path of a tool's binary. */
-export function binaryPath(tool: Tool): string {
-  return path.join(TOOLS_BIN, tool.binary);
+/** Absolute path of a tool's binary under a tools directory (default .tools). */
+export function binaryPath(tool: Tool, home = TOOLS_HOME): string {
+  return path.join(home, 'bin', tool.binary);
 }
 
 /** True when the tool's binary exists and its stamp matches the table. */
-export function isInstalled(tool: Tool): boolean {
-  const stamp = path.join(STAMPS, tool.name);
-  return fs.existsSync(binaryPath(tool)) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === stampFor(tool);
+export function isInstalled(tool: Tool, home = TOOLS_HOME): boolean {
+  const stamp = path.join(home, 'stamps', tool.name);
+  return fs.existsSync(binaryPath(tool, home)) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === stampFor(tool);
 }
 
 /** The tool of a name from the table. */
@@ -156,12 +158,12 @@ export function tool(name: string): Tool {
  * Path of an installed tool's binary. Throws, naming the install command, when it is missing or
  * was built from another version; no gate runs without its tool.
  */
-export function requireTool(name: string): string {
+export function requireTool(name: string, home = TOOLS_HOME): string {
   const t = tool(name);
-  if (!isInstalled(t)) {
+  if (!isInstalled(t, home)) {
     throw new Error(`${t.name} ${t.version} is not installed in ${TOOLS_DIR}/bin (or was built from other inputs); run: ${INSTALL_COMMAND}`);
   }
-  return binaryPath(t);
+  return binaryPath(t, home);
 }
 
 function goEnv(): NodeJS.ProcessEnv {

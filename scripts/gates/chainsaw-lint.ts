@@ -36,7 +36,9 @@ export async function chainsawLintGate(root: string): Promise<GateResult> {
   for (const t of tests) {
     const res = await runTool(bin, ['lint', 'test', '-f', t]);
     if (res.code !== 0 || !res.stdout.includes('The document is valid')) {
-      errors.push(`${path.relative(root, t)}: chainsaw lint test failed: ${(res.stderr || res.stdout).trim()}`);
+      // The schema errors go to stdout, the verdict to stderr.
+      const detail = [res.stdout.replace('Processing input...', ''), res.stderr].map((x) => x.trim()).filter(Boolean).join(' ');
+      errors.push(`${path.relative(root, t)}: chainsaw lint test failed: ${detail.replace(/\s*\n\s*/g, ' ')}`);
     }
   }
   return { gate: 'chainsaw-lint', checked: tests.length, unit: 'test files', errors, ms: since(started) };

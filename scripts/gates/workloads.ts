@@ -120,7 +120,9 @@ export async function workloadGate(output: Output, exceptions: readonly Workload
     if (scored !== count) errors.push(`kube-score (${env.name}) scored ${scored} workloads of ${count} in the output; every workload must be scored`);
     found.push(...findings(env.name, report));
   }
-  const applied = applyExceptions(found, exceptions);
+  // kube-score's check order varies between runs; messages come out sorted.
+  const key = (f: WorkloadFinding) => [f.env, f.kind, f.namespace, f.name, f.check].join('\0');
+  const applied = applyExceptions([...found].sort((a, b) => key(a).localeCompare(key(b))), exceptions);
   errors.push(...applied.errors);
   return {
     gate: 'workloads',

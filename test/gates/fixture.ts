@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterEach } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readOutput, type Output } from '../../scripts/gates/manifests';
 
@@ -45,4 +46,29 @@ export function repoOutput(): Output {
 /** Number of Kubernetes objects in an output. */
 export function objectCount(output: Output): number {
   return output.environments.reduce((n, e) => n + e.manifests.length, 0);
+}
+
+/**
+ * For a test file: a function that makes a fresh copy of the output, removed after each test.
+ * Call at the top level of the file.
+ */
+export function copiesPerTest(): () => OutputCopy {
+  const made: OutputCopy[] = [];
+  afterEach(() => {
+    for (const c of made.splice(0)) c.cleanup();
+  });
+  return () => {
+    const c = copyOutput();
+    made.push(c);
+    return c;
+  };
+}
+
+/** Renames a field of the object in a file of the copy (a misspelling, for the schema gates). */
+export function renameField(copy: OutputCopy, rel: string, at: string[], from: string, to: string): void {
+  const doc = copy.read(rel);
+  const parent = at.reduce((o, k) => o[k], doc);
+  parent[to] = parent[from];
+  delete parent[from];
+  copy.write(rel, doc);
 }
