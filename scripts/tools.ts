@@ -68,6 +68,7 @@ export const TOOLS: readonly Tool[] = [
     module: 'github.com/yannh/kubeconform',
     pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
     version: 'v0.8.0',
+    ldflags: '-X main.version=v0.8.0',
   },
   {
     name: 'kubectl-validate',

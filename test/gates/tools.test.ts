@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { binaryPath, isInstalled, requireTool, stampFor, tool, TOOLS } from '../../scripts/tools';
 import { ROOT } from './fixture';
 
@@ -86,5 +87,25 @@ describe('pinned tools', () => {
 
   it('names an unknown tool and the known ones', () => {
     expect(() => tool('helm')).toThrow('no tool named helm in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, kube-score)');
+  });
+});
+
+describe('CI for users', () => {
+  it('sets up Go, installs the same pinned tools and runs the drift check, the gates and the tests', () => {
+    const workflow = parse(fs.readFileSync(path.join(ROOT, '.github/workflows/ci.yaml'), 'utf8'));
+    const steps = workflow.jobs.test.steps as { uses?: string; run?: string; with?: Record<string, unknown> }[];
+    const runs = steps.map((s) => s.run).filter(Boolean);
+    // kubeconform v0.8.0 and kyverno v1.19.0 need Go 1.26; chainsaw's runner is not built.
+    expect(String(steps.find((s) => s.uses?.startsWith('actions/setup-go@'))?.with?.['go-version'])).toMatch(/^1\.2[6-9]\.\d+$/);
+    const order = ['npm ci --no-audit --no-fund', 'npm run tools', 'npm run typecheck', 'npm run synth -- --check', 'npm run validate', 'npx vitest run'];
+    expect(runs.filter((r) => order.includes(r!))).toEqual(order);
+  });
+
+  it('has .ci/run install the tools before the test command', () => {
+    const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').split('\n');
+    expect(lines.indexOf('npm run tools')).toBeGreaterThan(lines.indexOf('npm ci --no-audit --no-fund'));
+    expect(lines.indexOf('npm test')).toBeGreaterThan(lines.indexOf('npm run tools'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scripts.test).toBe('npm run tools && npm run typecheck && npm run synth -- --check && npm run validate && vitest run');
   });
 });
