@@ -51,7 +51,12 @@ export function kubernetesRelease(minor: string): string {
 
 /** Directory of api/openapi-spec inside the k8s.io/kubernetes module (downloaded if needed). */
 export function kubernetesOpenApiDir(release: string): string {
-  return path.dirname(kubernetesOpenApi(release));
+  try {
+    return path.dirname(kubernetesOpenApi(release));
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new Error(`cannot fetch k8s.io/kubernetes@v${release} through the Go module proxy for the validation schemas (${why}); install Go 1.26 or newer and check that the module proxy is reachable`);
+  }
 }
 
 /** A CRD as read from disk. */
