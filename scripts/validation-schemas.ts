@@ -291,13 +291,28 @@ export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR): S
   const swagger = JSON.parse(fs.readFileSync(path.join(openapi, 'swagger.json'), 'utf8'));
   const builtins = builtinSchemas(swagger);
   const custom = crdSchemas(crds, swagger);
-  fs.rmSync(dir, { recursive: true, force: true });
-  writeTree(path.join(dir, 'kubeconform'), new Map([...builtins, ...custom]));
-  writeTree(path.join(dir, 'openapi'), localSchemaFiles(path.join(openapi, 'v3')));
+  // Written beside the cache and renamed into place, so that concurrent runs (test files run in
+  // parallel) never see a half-written cache.
+  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  writeTree(path.join(staging, 'kubeconform'), new Map([...builtins, ...custom]));
+  writeTree(path.join(staging, 'openapi'), localSchemaFiles(path.join(openapi, 'v3')));
   const summaries = crds.map(({ crd }) => ({ group: crd.spec.group, plural: crd.spec.names.plural, kind: crd.spec.names.kind, scope: crd.spec.scope }));
   const counts = { builtinKinds: builtins.size, crdKinds: custom.size, crds: summaries };
-  fs.writeFileSync(countsFile, JSON.stringify(counts) + '\n');
-  fs.writeFileSync(stampFile, stamp);
+  fs.writeFileSync(path.join(staging, 'counts.json'), JSON.stringify(counts) + '\n');
+  fs.writeFileSync(path.join(staging, 'stamp'), stamp);
+  const old = `${dir}.old-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(dir, old);
+  } catch {
+    // No previous cache (or another run moved it away).
+  }
+  try {
+    fs.renameSync(staging, dir);
+  } catch {
+    // Another run put an equally fresh cache in place first.
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  fs.rmSync(old, { recursive: true, force: true });
   return set(counts);
 }
 

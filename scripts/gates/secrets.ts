@@ -44,7 +44,9 @@ export async function scan(args: readonly string[], cwd: string): Promise<Findin
   try {
     const res = await runTool(
       bin,
-      [...args, '--config', GITLEAKS_CONFIG, '--no-banner', '--no-color', '--redact', '--report-format', 'json', '--report-path', report, '--exit-code', '0', '--log-level', 'warn'],
+      // --gitleaks-ignore-path: a .gitleaksignore file would silence findings unseen; only the
+      // reviewed .gitleaks.toml may allow anything.
+      [...args, '--config', GITLEAKS_CONFIG, '--gitleaks-ignore-path', dir, '--no-banner', '--no-color', '--redact', '--report-format', 'json', '--report-path', report, '--exit-code', '0', '--log-level', 'warn'],
       { cwd },
     );
     if (res.code !== 0 || !fs.existsSync(report)) throw new Error(`gitleaks ${args.join(' ')} exited with ${res.code}: ${res.stderr.trim()}`);

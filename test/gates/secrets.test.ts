@@ -36,6 +36,16 @@ describe('secrets gate', () => {
     ]);
   });
 
+  it('ignores a .gitleaksignore: only .gitleaks.toml may allow a finding', async () => {
+    const copy = freshCopy();
+    const key = anthropicKey();
+    copy.write('dist/dev/platform/leak.yaml', { data: key });
+    const [finding] = await scan(['dir', 'dist'], copy.root);
+    expect(finding.RuleID).toBe('anthropic-api-key');
+    copy.write('.gitleaksignore', `${(finding as { Fingerprint?: string }).Fingerprint}\n`);
+    expect((await scan(['dir', 'dist'], copy.root)).map((f) => f.RuleID)).toEqual(['anthropic-api-key']);
+  });
+
   it('allows only the placeholder PEM block of the external-secrets CRD description in imports/', async () => {
     const copy = freshCopy();
     copy.write('imports/placeholder.ts', `/** "private-key": "${pem('\\n<private-key>\\n')}\\n", */\n`);
