@@ -64,6 +64,8 @@ export const LABELS = {
   ingressUseWaypoint: 'istio.io/ingress-use-waypoint',
   waypointFor: 'istio.io/waypoint-for',
   namespaceName: 'kubernetes.io/metadata.name',
+  /** Set by the Job controller on a Job's pods. */
+  jobName: 'batch.kubernetes.io/job-name',
   psaEnforce: 'pod-security.kubernetes.io/enforce',
   psaEnforceVersion: 'pod-security.kubernetes.io/enforce-version',
   psaWarn: 'pod-security.kubernetes.io/warn',
@@ -153,6 +155,9 @@ export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } 
 
 /** The cluster DNS pods (CoreDNS on EKS keeps the kube-dns label). */
 export const DNS_POD_LABELS = { 'k8s-app': 'kube-dns' } as const;
+
+/** The OpenTelemetry collector pods (ours: charts/platform/constructs/otel-collector.ts). */
+export const OTEL_COLLECTOR_POD_LABELS = { 'app.kubernetes.io/name': 'otel-collector' } as const;
 
 /** The istiod pods (certificate authority and xDS for the waypoints). */
 export const ISTIOD_POD_LABELS = { app: 'istiod' } as const;

@@ -1,10 +1,14 @@
 import { Construct } from 'constructs';
-import { KubeJob, Quantity } from '../../../imports/k8s';
+import { IntOrString, KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
-import { KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { DNS_POD_LABELS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { REALM_FILE } from './keycloak-realm';
+
+/** Keycloak's HTTP port behind the Service keycloak-http. */
+const KEYCLOAK_HTTP_PORT = 8080;
+const port = (protocol: 'TCP' | 'UDP', n: number) => ({ protocol, port: IntOrString.fromNumber(n) });
 
 export interface KeycloakRealmSyncProps {
   readonly image: PlatformSettings['images']['keycloakConfigCli'];
@@ -25,6 +29,20 @@ export class KeycloakRealmSync extends Construct {
     const ns = PLATFORM_NAMESPACES.keycloak;
     const labels = platformLabels('keycloak');
     const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: props.adminSecret, key } } });
+    const podLabels = { ...labels, [LABELS.jobName]: 'keycloak-realm-sync' };
+    // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else.
+    new KubeNetworkPolicy(this, 'Network', {
+      metadata: { name: 'keycloak-realm-sync', namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: { [LABELS.jobName]: 'keycloak-realm-sync' } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [
+          { to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: PLATFORM_NAMESPACES.kubeSystem } }, podSelector: { matchLabels: { ...DNS_POD_LABELS } } }], ports: [port('UDP', PORTS.dns), port('TCP', PORTS.dns)] },
+          { to: [{ podSelector: {} }], ports: [port('TCP', KEYCLOAK_HTTP_PORT), port('TCP', PORTS.hbone)] },
+        ],
+      },
+    });
     this.resource = new KubeJob(this, 'Resource', {
       metadata: {
         name: 'keycloak-realm-sync',
@@ -36,13 +54,13 @@ export class KeycloakRealmSync extends Construct {
         backoffLimit: 6,
         ttlSecondsAfterFinished: 86400,
         template: {
-          metadata: { labels },
+          metadata: { labels: podLabels },
           spec: {
             restartPolicy: 'OnFailure',
             automountServiceAccountToken: false,
             nodeSelector: nodeSelectorFor('platform'),
             tolerations: tolerationsFor('platform'),
-            securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {
                 name: 'keycloak-config-cli',
@@ -56,10 +74,10 @@ export class KeycloakRealmSync extends Construct {
                   { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
                   { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
                 ],
-                imagePullPolicy: 'IfNotPresent',
+                imagePullPolicy: 'Always',
                 resources: {
-                  requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi') },
-                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('512Mi') },
+                  requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi'), 'ephemeral-storage': Quantity.fromString('64Mi') },
+                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('512Mi'), 'ephemeral-storage': Quantity.fromString('256Mi') },
                 },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: [

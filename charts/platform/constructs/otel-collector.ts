@@ -1,13 +1,19 @@
 import { Construct } from 'constructs';
-import { KubeConfigMap, KubeDeployment, KubeService, KubeServiceAccount, IntOrString, Quantity } from '../../../imports/k8s';
+import { IntOrString, KubeConfigMap, KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
-import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import { DNS_POD_LABELS, LABELS, OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, PROMETHEUS_POD_LABELS } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { toYaml } from '../../synth/serialize';
 
+const HEALTH_PORT = 13133;
+const LANGFUSE_WEB_PORT = 3000;
+const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
+const udp = (port: number) => ({ protocol: 'UDP', port: IntOrString.fromNumber(port) });
+const inNamespace = (ns: string) => ({ matchLabels: { [LABELS.namespaceName]: ns } });
+
 /** Langfuse's OTLP/HTTP endpoint inside the cluster (it ingests traces only). */
-export const LANGFUSE_OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.langfuseWeb}.${PLATFORM_NAMESPACES.langfuse}.svc.cluster.local:3000/api/public/otel`;
+export const LANGFUSE_OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.langfuseWeb}.${PLATFORM_NAMESPACES.langfuse}.svc.cluster.local:${LANGFUSE_WEB_PORT}/api/public/otel`;
 
 /** Port of the collector's own Prometheus metrics. */
 export const COLLECTOR_METRICS_PORT = 8888;
@@ -37,7 +43,7 @@ export function collectorConfig(): Record<string, unknown> {
     exporters: {
       otlphttp: { endpoint: LANGFUSE_OTLP_ENDPOINT, headers: { Authorization: '${env:LANGFUSE_AUTH_HEADER}' } },
     },
-    extensions: { health_check: { endpoint: '0.0.0.0:13133' } },
+    extensions: { health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
     service: {
       extensions: ['health_check'],
       telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_METRICS_PORT } } } }] } },
@@ -56,8 +62,8 @@ export class OtelCollector extends Construct {
     super(scope, id);
     const namespace = PLATFORM_NAMESPACES.otelCollector;
     const name = PLATFORM_SERVICES.otelCollector;
-    const labels = { ...platformLabels('otel-collector'), 'app.kubernetes.io/name': name };
-    const selector = { 'app.kubernetes.io/name': name };
+    const labels = { ...platformLabels('otel-collector'), ...OTEL_COLLECTOR_POD_LABELS };
+    const selector = { ...OTEL_COLLECTOR_POD_LABELS };
     new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace, labels }, automountServiceAccountToken: false });
     const config = new KubeConfigMap(this, 'Config', {
       metadata: { name, namespace, labels },
@@ -75,12 +81,18 @@ export class OtelCollector extends Construct {
             automountServiceAccountToken: false,
             nodeSelector: nodeSelectorFor('platform'),
             tolerations: tolerationsFor('platform'),
+            // Replicas on different nodes where possible: a node loss keeps traces flowing.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }],
+              },
+            },
             securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {
                 name: 'collector',
                 image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                imagePullPolicy: 'IfNotPresent',
+                imagePullPolicy: 'Always',
                 args: ['--config=/conf/config.yaml'],
                 env: [{ name: 'LANGFUSE_AUTH_HEADER', valueFrom: { secretKeyRef: { name: props.authSecret, key: 'AUTH_HEADER' } } }],
                 ports: [
@@ -88,11 +100,14 @@ export class OtelCollector extends Construct {
                   { name: 'otlp-http', containerPort: PORTS.otlpHttp, protocol: 'TCP' },
                   { name: 'metrics', containerPort: COLLECTOR_METRICS_PORT, protocol: 'TCP' },
                 ],
-                readinessProbe: { httpGet: { path: '/', port: IntOrString.fromNumber(13133) } },
-                livenessProbe: { httpGet: { path: '/', port: IntOrString.fromNumber(13133) } },
+                readinessProbe: { httpGet: { path: '/', port: IntOrString.fromNumber(HEALTH_PORT) }, periodSeconds: 5 },
+                // Readiness follows the collector's health; liveness restarts it only once it stops
+                // listening at all, so a struggling exporter takes the pod out of the Service
+                // without restarting it (and losing its queue).
+                livenessProbe: { tcpSocket: { port: IntOrString.fromNumber(HEALTH_PORT) }, initialDelaySeconds: 15, periodSeconds: 20, failureThreshold: 6 },
                 resources: {
-                  requests: { cpu: Quantity.fromString('50m'), memory: Quantity.fromString('64Mi') },
-                  limits: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('256Mi') },
+                  requests: { cpu: Quantity.fromString('50m'), memory: Quantity.fromString('64Mi'), 'ephemeral-storage': Quantity.fromString('64Mi') },
+                  limits: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('256Mi'), 'ephemeral-storage': Quantity.fromString('256Mi') },
                 },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
@@ -101,6 +116,26 @@ export class OtelCollector extends Construct {
             volumes: [{ name: 'config', configMap: { name: config.name } }],
           },
         },
+      },
+    });
+    new KubePodDisruptionBudget(this, 'Disruption', {
+      metadata: { name, namespace, labels },
+      spec: { maxUnavailable: IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
+    new KubeNetworkPolicy(this, 'Network', {
+      metadata: { name, namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          // OTLP from every namespace (agents, MCP servers, gateways); in the mesh it arrives as HBONE.
+          { ports: [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.hbone].map(tcp) },
+          { from: [{ namespaceSelector: inNamespace(PLATFORM_NAMESPACES.monitoring), podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } } }], ports: [tcp(COLLECTOR_METRICS_PORT)] },
+        ],
+        egress: [
+          { to: [{ namespaceSelector: inNamespace(PLATFORM_NAMESPACES.kubeSystem), podSelector: { matchLabels: { ...DNS_POD_LABELS } } }], ports: [udp(PORTS.dns), tcp(PORTS.dns)] },
+          { to: [{ namespaceSelector: inNamespace(PLATFORM_NAMESPACES.langfuse) }], ports: [tcp(LANGFUSE_WEB_PORT), tcp(PORTS.hbone)] },
+        ],
       },
     });
     new KubeService(this, 'Service', {

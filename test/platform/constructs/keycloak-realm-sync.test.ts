@@ -24,4 +24,13 @@ describe('KeycloakRealmSync', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
   });
+
+  it('may reach only DNS and Keycloak', () => {
+    const objects = synth((c) => new KeycloakRealmSync(c, 's', { image: { registry: 'r.test', repository: 'kcc', tag: '1' }, adminSecret: 'keycloak-admin' }));
+    const np = only(objects, 'NetworkPolicy');
+    expect(np.spec.podSelector).toEqual({ matchLabels: { 'batch.kubernetes.io/job-name': 'keycloak-realm-sync' } });
+    expect(np.spec.ingress).toEqual([]);
+    expect(np.spec.egress[1]).toEqual({ to: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 15008 }] });
+    expect(job.spec.template.metadata.labels['batch.kubernetes.io/job-name']).toBe('keycloak-realm-sync');
+  });
 });

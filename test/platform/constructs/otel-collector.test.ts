@@ -29,4 +29,19 @@ describe('OtelCollector', () => {
     expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(pod.containers[0].image).toBe('r.test/otelcol:1.0');
   });
+
+  it('is reachable for OTLP from every namespace and reaches only DNS and Langfuse', () => {
+    const np = only(objects, 'NetworkPolicy');
+    expect(np.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'otel-collector' } });
+    expect(np.spec.ingress[0]).toEqual({ ports: [4317, 4318, 15008].map((port) => ({ protocol: 'TCP', port })) });
+    expect(np.spec.ingress[1].from[0].namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } });
+    expect(np.spec.egress.map((e: any) => e.to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).toEqual(['kube-system', 'langfuse']);
+  });
+
+  it('keeps a replica through voluntary disruptions and probes readiness and liveness differently', () => {
+    expect(only(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+    const c = deployment.spec.template.spec.containers[0];
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/', port: 13133 });
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 13133 });
+  });
 });

@@ -1,0 +1,120 @@
+/**
+ * Evaluates Istio AuthorizationPolicies for mesh identities (SPIFFE principals), as ztunnel does
+ * at the destination workload: policies of the workload's namespace whose selector matches it,
+ * plus policies of the root namespace (istio-system). Policies attached with targetRef(s) act at a
+ * waypoint, a second layer that this evaluation does not count on.
+ *
+ * A request is described by what the destination knows at L4: the source principal and
+ * namespace and the destination port. Conditions it cannot know (JWT principals, IP blocks, L7
+ * operations, `when`) are "unknown", and the verdict is three-valued: a denial is proven only when
+ * no unknown could turn it into an allowance, and vice versa.
+ */
+import { PLATFORM_NAMESPACES } from '../../charts/lib/constants';
+import { describe, type Manifest } from './manifests';
+
+export type Tri = 'yes' | 'no' | 'unknown';
+
+/** What the destination sees of a request. */
+export interface MeshRequest {
+  /** Source principal without spiffe://, such as cluster.local/ns/tenant-alpha/sa/agent. */
+  readonly principal: string;
+  readonly sourceNamespace: string;
+  readonly destinationNamespace: string;
+  readonly destinationLabels: Readonly<Record<string, string>>;
+  readonly port: number;
+}
+
+export interface MeshVerdict {
+  readonly verdict: 'allowed' | 'denied' | 'unknown';
+  /** The policies and rules that decided it. */
+  readonly reason: string;
+}
+
+/** The namespace whose policies apply to every workload of the mesh. */
+export const ROOT_NAMESPACE = PLATFORM_NAMESPACES.istio;
+
+/** Istio string match: exact, prefix "abc*", suffix "*abc", or "*". */
+export function istioMatch(pattern: string, value: string): boolean {
+  const p = pattern.replace(/^spiffe:\/\//, '');
+  if (p === '*') return value !== '';
+  if (p.endsWith('*')) return value.startsWith(p.slice(0, -1));
+  if (p.startsWith('*')) return value.endsWith(p.slice(1));
+  return p === value;
+}
+
+const and = (values: Tri[]): Tri => (values.includes('no') ? 'no' : values.includes('unknown') ? 'unknown' : 'yes');
+const or = (values: Tri[]): Tri => (values.includes('yes') ? 'yes' : values.includes('unknown') ? 'unknown' : 'no');
+
+function listMatch(list: unknown, value: string, negate: boolean): Tri {
+  if (!Array.isArray(list)) return 'yes';
+  const hit = list.some((p) => istioMatch(String(p), value));
+  return hit !== negate ? 'yes' : 'no';
+}
+
+function sourceMatch(source: Record<string, unknown>, req: MeshRequest): Tri {
+  const known: Tri[] = [
+    listMatch(source.principals, req.principal, false),
+    listMatch(source.notPrincipals, req.principal, true),
+    listMatch(source.namespaces, req.sourceNamespace, false),
+    listMatch(source.notNamespaces, req.sourceNamespace, true),
+  ];
+  const unknownKeys = Object.keys(source).filter((k) => !['principals', 'notPrincipals', 'namespaces', 'notNamespaces'].includes(k));
+  return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
+}
+
+function operationMatch(op: Record<string, unknown>, req: MeshRequest): Tri {
+  const port = String(req.port);
+  const known: Tri[] = [listMatch(op.ports, port, false), listMatch(op.notPorts, port, true)];
+  const unknownKeys = Object.keys(op).filter((k) => !['ports', 'notPorts'].includes(k));
+  return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
+}
+
+/** Whether one rule matches the request. */
+export function ruleMatch(rule: Record<string, any>, req: MeshRequest): Tri {
+  const parts: Tri[] = [];
+  if (Array.isArray(rule.from)) parts.push(or(rule.from.map((f: any) => sourceMatch(f?.source ?? {}, req))));
+  if (Array.isArray(rule.to)) parts.push(or(rule.to.map((t: any) => operationMatch(t?.operation ?? {}, req))));
+  if (Array.isArray(rule.when) && rule.when.length > 0) parts.push('unknown');
+  return and(parts);
+}
+
+function selects(policy: Manifest, labels: Readonly<Record<string, string>>): boolean {
+  const match = policy.object.spec?.selector?.matchLabels as Record<string, string> | undefined;
+  return !match || Object.entries(match).every(([k, v]) => labels[k] === v);
+}
+
+/** The policies ztunnel applies at the destination of a request. */
+export function applicablePolicies(policies: readonly Manifest[], req: MeshRequest): Manifest[] {
+  return policies.filter((p) => {
+    const ns = p.object.metadata?.namespace;
+    if (ns !== req.destinationNamespace && ns !== ROOT_NAMESPACE) return false;
+    const spec = p.object.spec ?? {};
+    if (spec.targetRef || spec.targetRefs) return false;
+    return selects(p, req.destinationLabels);
+  });
+}
+
+/** Istio's decision for a request, as far as L4 knowledge allows. */
+export function evaluate(policies: readonly Manifest[], req: MeshRequest): MeshVerdict {
+  const applicable = applicablePolicies(policies, req);
+  const byAction = (action: string) => applicable.filter((p) => (p.object.spec?.action ?? 'ALLOW') === action);
+  const matches = (ps: Manifest[]) =>
+    ps.flatMap((p) => ((p.object.spec?.rules ?? []) as any[]).map((rule, i) => ({ where: `${describe(p)} rules[${i}]`, match: ruleMatch(rule ?? {}, req) })));
+  const custom = byAction('CUSTOM');
+  const deny = matches(byAction('DENY'));
+  const allowPolicies = byAction('ALLOW');
+  const allow = matches(allowPolicies);
+  const denying = deny.find((d) => d.match === 'yes');
+  if (denying) return { verdict: 'denied', reason: `denied by ${denying.where}` };
+  const maybeDenied = deny.filter((d) => d.match === 'unknown').map((d) => d.where);
+  if (allowPolicies.length > 0) {
+    const allowing = allow.find((a) => a.match === 'yes');
+    const maybe = allow.filter((a) => a.match === 'unknown').map((a) => a.where);
+    if (!allowing && maybe.length === 0) return { verdict: 'denied', reason: `no rule of ${allowPolicies.map(describe).join(', ')} admits it` };
+    if (!allowing) return { verdict: 'unknown', reason: `admission depends on conditions unknown at L4 in ${maybe.join(', ')}` };
+    if (maybeDenied.length > 0 || custom.length > 0) return { verdict: 'unknown', reason: `admitted by ${allowing.where}, but ${[...maybeDenied, ...custom.map(describe)].join(', ')} may deny it` };
+    return { verdict: 'allowed', reason: `admitted by ${allowing.where}` };
+  }
+  if (maybeDenied.length > 0 || custom.length > 0) return { verdict: 'unknown', reason: `${[...maybeDenied, ...custom.map(describe)].join(', ')} may deny it` };
+  return { verdict: 'allowed', reason: 'no AuthorizationPolicy applies' };
+}

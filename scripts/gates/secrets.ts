@@ -1,0 +1,117 @@
+/**
+ * Secrets gate: gitleaks finds nothing in dist/ and argocd/, in working-tree files that differ
+ * from HEAD, or in the history of HEAD. Together these cover every file of the repository: what
+ * is committed is in the history scan.
+ *
+ * The history scan remembers (under .tools/gitleaks/) the last commit it found clean, for the
+ * same gitleaks version and configuration, and then scans only the commits after it; a fresh
+ * clone scans the whole history. .gitleaks.toml (default rules plus one narrow allow-list entry,
+ * with its reason) is passed to every scan.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DIRS } from '../../charts/lib/constants';
+import { requireTool, tool, TOOLS_DIR } from '../tools';
+import { type GateResult, since } from './manifests';
+import { runTool } from './run-tool';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The gitleaks configuration of the repository. */
+export const GITLEAKS_CONFIG = path.join(ROOT, '.gitleaks.toml');
+
+interface Finding {
+  RuleID: string;
+  File: string;
+  StartLine: number;
+  Commit?: string;
+  Description: string;
+}
+
+function countFiles(p: string): number {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return 1;
+  return fs.readdirSync(p).reduce((n, e) => n + countFiles(path.join(p, e)), 0);
+}
+
+/** Runs one gitleaks scan (`dir <path>` or `git`) in cwd and returns its findings. */
+export async function scan(args: readonly string[], cwd: string): Promise<Finding[]> {
+  const bin = requireTool('gitleaks');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitleaks-'));
+  const report = path.join(dir, 'report.json');
+  try {
+    const res = await runTool(
+      bin,
+      // --gitleaks-ignore-path: a .gitleaksignore file would silence findings unseen; only the
+      // reviewed .gitleaks.toml may allow anything.
+      [...args, '--config', GITLEAKS_CONFIG, '--gitleaks-ignore-path', dir, '--no-banner', '--no-color', '--redact', '--report-format', 'json', '--report-path', report, '--exit-code', '0', '--log-level', 'warn'],
+      { cwd },
+    );
+    if (res.code !== 0 || !fs.existsSync(report)) throw new Error(`gitleaks ${args.join(' ')} exited with ${res.code}: ${res.stderr.trim()}`);
+    return JSON.parse(fs.readFileSync(report, 'utf8')) as Finding[];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function git(root: string, ...args: string[]): Promise<string> {
+  const res = await runTool('git', args, { cwd: root });
+  if (res.code !== 0) throw new Error(`git ${args.join(' ')} exited with ${res.code}: ${res.stderr.trim()}`);
+  return res.stdout;
+}
+
+/** Working-tree paths to scan: dist/, argocd/, and files that differ from HEAD (modified or untracked, not ignored). */
+export async function workingTreeTargets(root: string, isGit: boolean): Promise<string[]> {
+  const out = new Set<string>([DIRS.dist, DIRS.argocd].filter((d) => fs.existsSync(path.join(root, d))));
+  if (isGit) {
+    const changed = (await git(root, 'ls-files', '-z', '--modified', '--others', '--exclude-standard')).split('\0').filter(Boolean);
+    for (const f of changed) {
+      const top = f.split('/')[0];
+      if (top !== DIRS.dist && top !== DIRS.argocd && fs.existsSync(path.join(root, f))) out.add(f);
+    }
+  }
+  return [...out].sort();
+}
+
+/** Where the last clean history scan is remembered, keyed by gitleaks version and configuration. */
+function historyStamp(root: string): string {
+  const t = tool('gitleaks');
+  const key = createHash('sha256').update(`${t.module}@${t.version}\0`).update(fs.readFileSync(GITLEAKS_CONFIG)).digest('hex').slice(0, 16);
+  return path.join(root, TOOLS_DIR, 'gitleaks', `history-clean-${key}`);
+}
+
+/** Runs the secrets gate over the repository (or a copy of the output) at root. */
+export async function secretsGate(root: string): Promise<GateResult> {
+  const started = Date.now();
+  const errors: string[] = [];
+  const isGit = fs.existsSync(path.join(root, '.git'));
+  let files = 0;
+  for (const t of await workingTreeTargets(root, isGit)) {
+    files += countFiles(path.join(root, t));
+    for (const f of await scan(['dir', t], root)) {
+      errors.push(`${f.File}:${f.StartLine}: gitleaks ${f.RuleID}: ${f.Description}; remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)`);
+    }
+  }
+  let commits = 0;
+  let range = 'none';
+  if (isGit) {
+    const head = (await git(root, 'rev-parse', 'HEAD')).trim();
+    const stamp = historyStamp(root);
+    const last = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : '';
+    const incremental = last !== '' && (await runTool('git', ['merge-base', '--is-ancestor', last, head], { cwd: root })).code === 0;
+    range = incremental ? `${last}..${head}` : head;
+    commits = Number((await git(root, 'rev-list', '--count', range)).trim());
+    const found = commits === 0 ? [] : await scan(['git', `--log-opts=${range}`, '.'], root);
+    for (const f of found) {
+      errors.push(`commit ${f.Commit?.slice(0, 12)} ${f.File}:${f.StartLine}: gitleaks ${f.RuleID}: ${f.Description}; remove it from the history and rotate the secret`);
+    }
+    if (found.length === 0) {
+      fs.mkdirSync(path.dirname(stamp), { recursive: true });
+      fs.writeFileSync(stamp, `${head}\n`);
+    }
+    range = incremental ? `${commits} new commits since the last clean scan` : `${commits} commits (whole history)`;
+  }
+  return { gate: 'gitleaks', checked: files + commits, unit: 'files and commits', errors, ms: since(started), notes: [`${files} working-tree files, ${range}`] };
+}

@@ -1,0 +1,260 @@
+/**
+ * Installs the pinned validation and security tools into .tools/bin (git-ignored), built from
+ * source through the Go module proxy: `go install <package>@<exact version>`, or `go build` of a
+ * wrapper module under tools/ where upstream's go.mod cannot be installed that way.
+ *
+ *   npm run tools            install what is missing or of another version
+ *   npm run tools -- --check exit 1, naming the command to run, when anything is missing
+ *   npm run tools -- --list  print the pinned table
+ *
+ * A stamp per tool (.tools/stamps/<name>) records what was built; a tool whose stamp matches and
+ * whose binary exists is skipped without running Go, so a second run takes well under a second.
+ * Never `@latest` and never a downloaded binary: every version below is exact.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Where tools are installed, relative to the repository root. */
+export const TOOLS_DIR = '.tools';
+/** Absolute path of the tools directory. */
+export const TOOLS_HOME = path.join(ROOT, TOOLS_DIR);
+export const TOOLS_BIN = path.join(TOOLS_HOME, 'bin');
+const STAMPS = path.join(TOOLS_HOME, 'stamps');
+
+/** The command that installs every tool. */
+export const INSTALL_COMMAND = 'npm run tools';
+
+interface ToolBase {
+  /** Name used in messages and for the stamp file. */
+  readonly name: string;
+  /** File name under .tools/bin. */
+  readonly binary: string;
+  /** The Go module that defines the version. */
+  readonly module: string;
+  /** Exact module version. */
+  readonly version: string;
+  /** Linker flags (version strings the tool prints), if any. */
+  readonly ldflags?: string;
+}
+
+/** `go install <pkg>@<version>`. */
+interface InstalledTool extends ToolBase {
+  readonly kind: 'install';
+  /** The main package inside the module. */
+  readonly pkg: string;
+}
+
+/** `go build` of tools/<dir>, a module that requires the tool at its exact version. */
+interface WrappedTool extends ToolBase {
+  readonly kind: 'wrapper';
+  /** Directory of the wrapper module, relative to the repository root. */
+  readonly dir: string;
+  /** Why `go install` cannot be used. */
+  readonly reason: string;
+}
+
+export type Tool = InstalledTool | WrappedTool;
+
+/** The pinned tool table. */
+export const TOOLS: readonly Tool[] = [
+  {
+    name: 'kubeconform',
+    binary: 'kubeconform',
+    kind: 'install',
+    module: 'github.com/yannh/kubeconform',
+    pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
+    version: 'v0.8.0',
+    ldflags: '-X main.version=v0.8.0',
+  },
+  {
+    name: 'kubectl-validate',
+    binary: 'kubectl-validate',
+    kind: 'install',
+    module: 'sigs.k8s.io/kubectl-validate',
+    pkg: 'sigs.k8s.io/kubectl-validate',
+    version: 'v0.0.4',
+  },
+  {
+    name: 'kyverno',
+    binary: 'kyverno',
+    kind: 'wrapper',
+    module: 'github.com/kyverno/kyverno',
+    dir: 'tools/kyverno',
+    version: 'v1.19.0',
+    ldflags: '-X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.0',
+    reason: "upstream go.mod has a replace directive (k8s.io/pod-security-admission)",
+  },
+  {
+    name: 'netpol-analyzer',
+    binary: 'k8snetpolicy',
+    kind: 'wrapper',
+    module: 'github.com/np-guard/netpol-analyzer',
+    dir: 'tools/netpol-analyzer',
+    version: 'v1.4.2',
+    reason: 'the checksum database has no entry for this version; the committed go.sum pins it instead',
+  },
+  {
+    name: 'gitleaks',
+    binary: 'gitleaks',
+    kind: 'install',
+    module: 'github.com/zricethezav/gitleaks/v8',
+    pkg: 'github.com/zricethezav/gitleaks/v8',
+    version: 'v8.30.1',
+    ldflags: '-X github.com/zricethezav/gitleaks/v8/version.Version=v8.30.1',
+  },
+  {
+    name: 'chainsaw',
+    binary: 'chainsaw',
+    kind: 'wrapper',
+    module: 'github.com/kyverno/chainsaw',
+    dir: 'tools/chainsaw',
+    version: 'v0.2.12',
+    reason: 'the full CLI of v0.2.12 does not compile with Go 1.25+ (its test runner); the wrapper links only its lint command',
+  },
+  {
+    name: 'kube-score',
+    binary: 'kube-score',
+    kind: 'install',
+    module: 'github.com/zegl/kube-score',
+    pkg: 'github.com/zegl/kube-score/cmd/kube-score',
+    version: 'v1.20.0',
+    ldflags: '-X main.version=v1.20.0',
+  },
+];
+
+/** What the stamp of a tool must say: the build inputs, so any change rebuilds it. */
+export function stampFor(tool: Tool, root = ROOT): string {
+  const lines = [`${tool.kind} ${tool.kind === 'install' ? tool.pkg : tool.dir} ${tool.module}@${tool.version}`, `ldflags ${tool.ldflags ?? ''}`];
+  if (tool.kind === 'wrapper') {
+    const hash = createHash('sha256');
+    for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(f).update('\0').update(fs.readFileSync(path.join(root, tool.dir, f)));
+    lines.push(`sources sha256:${hash.digest('hex')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Absolute path of a tool's binary under a tools directory (default .tools). */
+export function binaryPath(tool: Tool, home = TOOLS_HOME): string {
+  return path.join(home, 'bin', tool.binary);
+}
+
+/** True when the tool's binary exists and its stamp matches the table. */
+export function isInstalled(tool: Tool, home = TOOLS_HOME): boolean {
+  const stamp = path.join(home, 'stamps', tool.name);
+  return fs.existsSync(binaryPath(tool, home)) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === stampFor(tool);
+}
+
+/** The tool of a name from the table. */
+export function tool(name: string): Tool {
+  const found = TOOLS.find((t) => t.name === name);
+  if (!found) throw new Error(`no tool named ${name} in scripts/tools.ts (known: ${TOOLS.map((t) => t.name).join(', ')})`);
+  return found;
+}
+
+/**
+ * Path of an installed tool's binary. Throws, naming the install command, when it is missing or
+ * was built from another version; no gate runs without its tool.
+ */
+export function requireTool(name: string, home = TOOLS_HOME): string {
+  const t = tool(name);
+  if (!isInstalled(t, home)) {
+    throw new Error(`${t.name} ${t.version} is not installed in ${TOOLS_DIR}/bin (or was built from other inputs); run: ${INSTALL_COMMAND}`);
+  }
+  return binaryPath(t, home);
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  // -buildvcs=false: the wrapper modules live in this repository, whose VCS state must not
+  // change the binary. GOFLAGS from the caller (such as -mod=mod) is replaced, so the wrappers
+  // build in the default -mod=readonly mode and every download is checked against go.sum.
+  return { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-buildvcs=false' };
+}
+
+function formatSeconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Runs a Go command, streaming its output and printing a line every 30 s while it runs. */
+function runGo(args: string[], cwd: string, label: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn('go', args, { cwd, env: goEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+    const timer = setInterval(() => console.log(`tools: still building ${label} (${formatSeconds(Date.now() - started)})`), 30_000);
+    child.on('error', (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearInterval(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`go ${args.join(' ')} (in ${path.relative(ROOT, cwd) || '.'}) exited with ${code}`));
+    });
+  });
+}
+
+async function install(t: Tool): Promise<number> {
+  const started = Date.now();
+  const ldflags = ['-s', '-w', ...(t.ldflags ? [t.ldflags] : [])].join(' ');
+  const label = `${t.name} (${t.module}@${t.version}${t.kind === 'wrapper' ? `, wrapper ${t.dir}` : ''})`;
+  console.log(`tools: building ${label}`);
+  fs.mkdirSync(TOOLS_BIN, { recursive: true });
+  fs.mkdirSync(STAMPS, { recursive: true });
+  fs.rmSync(path.join(STAMPS, t.name), { force: true });
+  if (t.kind === 'install') {
+    await runGo(['install', '-trimpath', `-ldflags=${ldflags}`, `${t.pkg}@${t.version}`], ROOT, label);
+    const built = path.join(TOOLS_BIN, path.basename(t.pkg.replace(/\/v\d+$/, '')));
+    if (built !== binaryPath(t)) fs.renameSync(built, binaryPath(t));
+  } else {
+    await runGo(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), '.'], path.join(ROOT, t.dir), label);
+  }
+  fs.writeFileSync(path.join(STAMPS, t.name), stampFor(t));
+  const took = Date.now() - started;
+  console.log(`tools: ${t.name} ${t.version} installed in ${formatSeconds(took)}`);
+  return took;
+}
+
+function goVersion(): string | undefined {
+  const res = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
+  return res.status === 0 ? res.stdout.trim() : undefined;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--list')) {
+    for (const t of TOOLS) console.log(`${t.name}\t${t.module}@${t.version}\t${t.kind === 'wrapper' ? `wrapper ${t.dir}: ${t.reason}` : `go install ${t.pkg}@${t.version}`}`);
+    return;
+  }
+  const missing = TOOLS.filter((t) => !isInstalled(t));
+  if (argv.includes('--check')) {
+    if (missing.length > 0) {
+      console.error(`tools: not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${INSTALL_COMMAND}`);
+      process.exit(1);
+    }
+    console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
+    return;
+  }
+  if (missing.length === 0) {
+    console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
+    return;
+  }
+  const version = goVersion();
+  if (!version) {
+    console.error(`tools: Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${INSTALL_COMMAND}`);
+    process.exit(1);
+  }
+  console.log(`tools: ${missing.length} of ${TOOLS.length} to build with ${version}, one at a time (first builds take minutes each)`);
+  const started = Date.now();
+  for (const t of missing) await install(t);
+  console.log(`tools: done in ${formatSeconds(Date.now() - started)}`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`tools: ${err instanceof Error ? err.message : String(err)}; fix the cause, then run: ${INSTALL_COMMAND}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Secrets gate: gitleaks over the repository, and over copies of the output with a realistic
+ * key planted. Keys are generated at run time, so this file holds none.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { scan, secretsGate } from '../../scripts/gates/secrets';
+import { copiesPerTest, ROOT } from './fixture';
+
+const freshCopy = copiesPerTest();
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const random = (n: number) => [...randomBytes(n)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+/** A string shaped like an Anthropic API key. */
+const anthropicKey = () => `sk-ant-api03-${random(93)}AA`;
+const pem = (body: string) => ['-----BEGIN', 'PRIVATE KEY-----'].join(' ') + body + ['-----END', 'PRIVATE KEY-----'].join(' ');
+
+describe('secrets gate', () => {
+  it('finds nothing in the repository: output, changed files and history', async () => {
+    const r = await secretsGate(ROOT);
+    expect(r.errors).toEqual([]);
+    expect(r.checked).toBeGreaterThan(0);
+  });
+
+  it('finds a realistic API key in a Secret of the output', async () => {
+    const copy = freshCopy();
+    copy.write('dist/dev/platform/secret-anthropic.yaml', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'anthropic-api-secret', namespace: 'agentgateway-system' },
+      stringData: { Authorization: anthropicKey() },
+    });
+    const r = await secretsGate(copy.root);
+    expect(r.errors).toEqual([
+      'dist/dev/platform/secret-anthropic.yaml:7: gitleaks anthropic-api-key: Identified an Anthropic API Key, which may compromise AI assistant integrations and expose sensitive data to unauthorized access.; remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)',
+    ]);
+  });
+
+  it('ignores a .gitleaksignore: only .gitleaks.toml may allow a finding', async () => {
+    const copy = freshCopy();
+    const key = anthropicKey();
+    copy.write('dist/dev/platform/leak.yaml', { data: key });
+    const [finding] = await scan(['dir', 'dist'], copy.root);
+    expect(finding.RuleID).toBe('anthropic-api-key');
+    copy.write('.gitleaksignore', `${(finding as { Fingerprint?: string }).Fingerprint}\n`);
+    expect((await scan(['dir', 'dist'], copy.root)).map((f) => f.RuleID)).toEqual(['anthropic-api-key']);
+  });
+
+  it('allows only the placeholder PEM block of the external-secrets CRD description in imports/', async () => {
+    const copy = freshCopy();
+    copy.write('imports/placeholder.ts', `/** "private-key": "${pem('\\n<private-key>\\n')}\\n", */\n`);
+    copy.write('imports/real.ts', `/** "private-key": "${pem(`\\n${randomBytes(96).toString('base64')}\\n`)}\\n", */\n`);
+    const findings = await scan(['dir', 'imports'], copy.root);
+    expect(findings.map((f) => `${f.File} ${f.RuleID}`)).toEqual(['imports/real.ts private-key']);
+  });
+});

@@ -1,0 +1,27 @@
+/** The validate command: every gate runs, and a gate that cannot run fails instead of being skipped. */
+import { describe, expect, it } from 'vitest';
+import { GATES, runGates, summary } from '../../scripts/validate';
+import { repoOutput } from './fixture';
+
+describe('npm run validate', () => {
+  it('has every gate', () => {
+    expect(Object.keys(GATES)).toEqual(['kubeconform', 'kubectl-validate', 'isolation', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint']);
+  });
+
+  it('reports a gate that throws (such as a missing tool) as failed, and runs the others', async () => {
+    const gates = { ...GATES, broken: () => Promise.reject(new Error('kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools')) };
+    const saved = { ...GATES };
+    Object.assign(GATES as Record<string, unknown>, gates);
+    try {
+      const results = await runGates(repoOutput(), ['broken', 'rbac']);
+      expect(results.map((r) => [r.gate, r.errors])).toEqual([
+        ['broken', ['kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools']],
+        ['rbac', []],
+      ]);
+      expect(summary(results[0])).toMatch(/^broken {11}FAILED \(1 problem\) +0 objects in \d+\.\ds$/);
+    } finally {
+      delete (GATES as Record<string, unknown>).broken;
+      expect(GATES).toEqual(saved);
+    }
+  });
+});
