@@ -35,7 +35,6 @@ export class FileSet {
   }
 }
 
-export { chartObjects };
 
 /** The isolation objects of one tenant in one environment. */
 export function tenantObjects(tenant: Tenant, environment: Environment): Record<string, unknown>[] {
