@@ -35,7 +35,6 @@ export class FileSet {
   }
 }
 
-
 /** The isolation objects of one tenant in one environment. */
 export function tenantObjects(tenant: Tenant, environment: Environment): Record<string, unknown>[] {
   return chartObjects((app) => new TenantChart(app, tenant.name, { tenant, environment }));
