@@ -5,10 +5,10 @@
 import { NODE_GROUPS, NODE_ROLE_LABEL, NODE_TAINT_KEY, type NodeGroup } from './constants';
 
 export interface Toleration {
-  readonly key: string;
+  readonly key?: string;
   readonly operator: 'Equal' | 'Exists';
   readonly value?: string;
-  readonly effect: 'NoSchedule';
+  readonly effect?: 'NoSchedule';
 }
 
 /** The taint every node of a group carries. */
@@ -31,9 +31,12 @@ export function tolerationsFor(group: NodeGroup): Toleration[] {
   return [{ key: NODE_TAINT_KEY, operator: 'Equal', value: group, effect: 'NoSchedule' }];
 }
 
-/** Toleration for node agents that must run on every node group. */
+/**
+ * Toleration for node agents that must run on every node (ztunnel, istio-cni, node-exporter):
+ * every taint of every group, and any other taint a node may carry, as their upstream charts do.
+ */
 export function tolerateEveryGroup(): Toleration[] {
-  return [{ key: NODE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }];
+  return [{ operator: 'Exists' }];
 }
 
 export { NODE_GROUPS };

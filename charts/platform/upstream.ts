@@ -48,7 +48,8 @@ export const UPSTREAM = {
   kagent: helm(KAGENT, 'kagent', KAGENT_VERSION),
   'agent-sandbox': git('https://github.com/kubernetes-sigs/agent-sandbox.git', 'helm', 'v0.5.6', true),
   'external-secrets': helm('https://charts.external-secrets.io', 'external-secrets', '2.9.0'),
-  argocd: helm('https://argoproj.github.io/argo-helm', 'argo-cd', '9.5.1'),
+  // Argo CD v3.4.4; the CRDs the repository validates against are v3.5.1's (cdk8s.yaml).
+  argocd: helm('https://argoproj.github.io/argo-helm', 'argo-cd', '10.1.1'),
   kyverno: helm('https://kyverno.github.io/kyverno/', 'kyverno', '3.9.0'),
   'kube-prometheus-stack': helm('https://prometheus-community.github.io/helm-charts', 'kube-prometheus-stack', '88.5.3'),
   clickhouse: helm('registry-1.docker.io/bitnamicharts', 'clickhouse', '9.4.3'),

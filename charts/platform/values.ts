@@ -7,10 +7,10 @@ import { nodeSelectorFor, tolerateEveryGroup, tolerationsFor } from '../lib/plac
 import type { Placement, ValuesPlacement } from './component';
 
 export const toleration = z.strictObject({
-  key: z.string(),
+  key: z.string().optional(),
   operator: z.enum(['Equal', 'Exists']),
   value: z.string().optional(),
-  effect: z.literal('NoSchedule'),
+  effect: z.literal('NoSchedule').optional(),
 });
 
 /** nodeSelector and tolerations of one pod spec in a chart's values. */

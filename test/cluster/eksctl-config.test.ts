@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { eksctlConfig } from '../../cluster/eksctl-config';
 import { loadEnvironments } from '../../charts/config/environment';
 import { NODE_GROUPS } from '../../charts/lib/constants';
-import { nodeSelectorFor, tolerationsFor, tolerateEveryGroup } from '../../charts/lib/placement';
+import { type Toleration, nodeSelectorFor, tolerationsFor, tolerateEveryGroup } from '../../charts/lib/placement';
 import { sampleEnvironment } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -16,8 +16,11 @@ const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 type Taint = { key: string; value: string; effect: string };
 
 /** Whether a pod with these tolerations may run on a node with these taints (NoSchedule only). */
-function tolerates(tolerations: { key: string; operator: string; value?: string; effect: string }[], taints: Taint[]): boolean {
-  return taints.every((t) => tolerations.some((x) => x.key === t.key && x.effect === t.effect && (x.operator === 'Exists' || x.value === t.value)));
+/** Kubernetes' rule: an empty key (with Exists) matches every key, an empty effect every effect. */
+function tolerates(tolerations: readonly Toleration[], taints: Taint[]): boolean {
+  return taints.every((t) =>
+    tolerations.some((x) => (x.key === undefined ? x.operator === 'Exists' : x.key === t.key) && (x.effect === undefined || x.effect === t.effect) && (x.operator === 'Exists' || x.value === t.value)),
+  );
 }
 
 describe('eksctl ClusterConfig', () => {

@@ -38,7 +38,7 @@ const PINS: Record<string, string> = {
   kagent: '0.9.12',
   'agent-sandbox': 'v0.5.6',
   'external-secrets': '2.9.0',
-  argocd: '9.5.1',
+  argocd: '10.1.1',
   kyverno: '3.9.0',
   'kube-prometheus-stack': '88.5.3',
   clickhouse: '9.4.3',
@@ -78,7 +78,11 @@ for (const env of envs) {
       }
       expect(wave('langfuse')).toBeGreaterThan(wave('clickhouse'));
       expect(wave('kagent')).toBeGreaterThan(wave('agentgateway'));
-      for (const post of ['gateway', 'observability', 'policies']) expect(wave(post), post).toBeGreaterThan(wave('kagent'));
+      for (const post of ['gateway', 'observability']) expect(wave(post), post).toBeGreaterThan(wave('kagent'));
+      // The admission policies come before the pods and Agents they place and mutate.
+      expect(wave('policies')).toBeGreaterThan(wave('kyverno'));
+      expect(wave('policies')).toBeLessThan(wave('agentgateway'));
+      expect(wave('policies')).toBeLessThan(wave('kagent'));
     });
 
     it('places every pod template we emit on its node group', () => {
@@ -108,7 +112,8 @@ for (const env of envs) {
         for (const p of up.placements!) {
           const at = readPath(values, p.path) as Record<string, unknown>;
           if (p.placement === 'every') {
-            expect(at.tolerations, `${b.component.name} ${p.path}`).toEqual([{ key: NODE_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }]);
+            // Every taint, as node agents need (and their upstream charts default to).
+            expect(at.tolerations, `${b.component.name} ${p.path}`).toEqual([{ operator: 'Exists' }]);
             expect(at.nodeSelector, `${b.component.name} ${p.path}`).toBeUndefined();
           } else {
             expect(at[p.nodeSelectorKey ?? 'nodeSelector'], `${b.component.name} ${p.path}`).toEqual({ [NODE_ROLE_LABEL]: p.placement });
@@ -160,6 +165,17 @@ for (const env of envs) {
         const mc = all.find((o) => o.kind === 'ModelConfig' && o.metadata.namespace === t.namespace)!;
         expect(mc.spec.anthropic.baseUrl).toBe('http://agentgateway-proxy.agentgateway-system.svc.cluster.local/llm/default/anthropic');
       }
+    });
+
+    it('gives keycloakx block-style YAML lists it can append to its own, without the env names it sets itself', () => {
+      const values = apps.get('keycloak')!.spec.sources[0].helm.valuesObject;
+      for (const key of ['extraEnv', 'extraVolumes', 'extraVolumeMounts']) {
+        expect(values[key], key).toMatch(/^- name: /);
+        expect(Array.isArray(parse(values[key])), key).toBe(true);
+      }
+      const names = parse(values.extraEnv).map((e: { name: string }) => e.name);
+      expect(new Set(names).size).toBe(names.length);
+      for (const own of ['KC_PROXY_HEADERS', 'KC_HTTP_ENABLED', 'KC_DB_PASSWORD']) expect(names).not.toContain(own);
     });
 
     it('exports traces only, to Langfuse, and sets no default password anywhere', () => {

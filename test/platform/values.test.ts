@@ -55,7 +55,7 @@ describe('component values', () => {
     writePlacement(v, { path: 'agent', placement: 'every' });
     expect(v).toEqual({
       deployment: { node_selector: { 'node-role': 'gateway' }, tolerations: [{ key: 'workload', operator: 'Equal', value: 'gateway', effect: 'NoSchedule' }] },
-      agent: { tolerations: [{ key: 'workload', operator: 'Exists', effect: 'NoSchedule' }] },
+      agent: { tolerations: [{ operator: 'Exists' }] },
     });
   });
 });

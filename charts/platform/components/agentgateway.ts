@@ -47,7 +47,7 @@ export const agentgateway: PlatformComponent = {
   component: 'agentgateway',
   namespace: ns,
   description: 'agentgateway controller: reconciles the central gateway, the tenant waypoints, backends and policies.',
-  dependsOn: ['agentgateway-crds', 'ztunnel', 'langfuse', 'keycloak', 'kyverno', 'kube-prometheus-stack'],
+  dependsOn: ['agentgateway-crds', 'ztunnel', 'langfuse', 'keycloak', 'kyverno', 'policies', 'kube-prometheus-stack'],
   upstream: {
     name: 'agentgateway',
     releaseName: 'agentgateway',

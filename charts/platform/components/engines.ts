@@ -14,6 +14,8 @@ import { placementFields } from '../values';
 const controller = z.strictObject({ ...placementFields });
 
 const kyvernoValues = z.strictObject({
+  // Read by the hook Jobs (CRD migration after every sync, webhook clean-up on delete).
+  global: controller,
   admissionController: z.strictObject({ replicas: z.int(), ...placementFields }),
   // The HTTPRoute rights auto-expose needs come from the policies component's aggregated ClusterRole.
   backgroundController: controller,
@@ -32,12 +34,13 @@ export const kyverno: PlatformComponent = {
     releaseName: 'kyverno',
     valuesSchema: kyvernoValues,
     values: () => ({
+      global: {},
       admissionController: { replicas: 3 },
       backgroundController: {},
       cleanupController: {},
       reportsController: {},
     }),
-    placements: ['admissionController', 'backgroundController', 'cleanupController', 'reportsController'].map((path) => ({ path, placement: 'platform' as const })),
+    placements: ['global', 'admissionController', 'backgroundController', 'cleanupController', 'reportsController'].map((path) => ({ path, placement: 'platform' as const })),
   },
 };
 
@@ -101,7 +104,6 @@ export const agentSandbox: PlatformComponent = {
 const kialiValues = z.strictObject({
   auth: z.strictObject({ strategy: z.literal('token') }),
   deployment: z.strictObject({ tolerations: z.array(z.unknown()).optional(), node_selector: z.record(z.string(), z.string()).optional(), replicas: z.int() }),
-  istio_namespace: z.string(),
   external_services: z.strictObject({
     prometheus: z.strictObject({ url: z.string() }),
     grafana: z.strictObject({ enabled: z.boolean(), internal_url: z.string() }),
@@ -122,7 +124,6 @@ export const kiali: PlatformComponent = {
     values: () => ({
       auth: { strategy: 'token' },
       deployment: { replicas: 1 },
-      istio_namespace: PLATFORM_NAMESPACES.istio,
       external_services: {
         prometheus: { url: `http://${PLATFORM_SERVICES.prometheus}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:9090` },
         grafana: { enabled: true, internal_url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80` },

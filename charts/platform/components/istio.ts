@@ -19,7 +19,8 @@ export const istioBase: PlatformComponent = {
 const istiodValues = z.strictObject({
   profile: z.literal('ambient'),
   meshConfig: z.strictObject({ trustDomain: z.string(), accessLogFile: z.string() }),
-  pilot: z.strictObject({ replicaCount: z.int(), resources, ...placementFields }),
+  // istiod autoscales; autoscaleMin is its replica floor (replicaCount is ignored while autoscaling).
+  pilot: z.strictObject({ autoscaleMin: z.int(), resources, ...placementFields }),
 });
 export const istiod: PlatformComponent = {
   name: 'istiod',
@@ -34,7 +35,7 @@ export const istiod: PlatformComponent = {
     values: (ctx) => ({
       profile: 'ambient',
       meshConfig: { trustDomain: ctx.env.cluster.trustDomain, accessLogFile: '/dev/stdout' },
-      pilot: { replicaCount: 2, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
+      pilot: { autoscaleMin: 2, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
     }),
     placements: [{ path: 'pilot', placement: 'platform' }],
   },

@@ -28,9 +28,7 @@ export const kagentCrds: PlatformComponent = {
 };
 
 const enabled = z.strictObject({ enabled: z.boolean() });
-const agentToggle = z.strictObject({ enabled: z.boolean(), ...placementFields });
 const kagentValues = z.strictObject({
-  ...placementFields,
   controller: z.strictObject({ replicas: z.int(), resources, ...placementFields }),
   ui: z.strictObject({ ...placementFields }),
   providers: z.strictObject({
@@ -52,10 +50,10 @@ const kagentValues = z.strictObject({
   'kagent-tools': z.strictObject({ enabled: z.literal(true), ...placementFields }),
   'grafana-mcp': z.strictObject({ enabled: z.literal(true), grafana: z.strictObject({ url: z.string(), secretRef: z.string() }), ...placementFields }),
   querydoc: enabled,
-  'observability-agent': agentToggle,
-  'k8s-agent': agentToggle,
-  'promql-agent': agentToggle,
-  'helm-agent': agentToggle,
+  'observability-agent': enabled,
+  'k8s-agent': enabled,
+  'promql-agent': enabled,
+  'helm-agent': enabled,
   'kgateway-agent': enabled,
   'istio-agent': enabled,
   'argo-rollouts-agent': enabled,
@@ -98,7 +96,8 @@ export const kagent: PlatformComponent = {
       'kagent-tools': { enabled: true },
       'grafana-mcp': {
         enabled: true,
-        grafana: { url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80/api`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
+        // The MCP server appends /api itself.
+        grafana: { url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
       },
       querydoc: { enabled: false },
       'observability-agent': { enabled: true },
@@ -112,18 +111,9 @@ export const kagent: PlatformComponent = {
       'cilium-manager-agent': { enabled: false },
       'cilium-debug-agent': { enabled: false },
     }),
-    placements: [
-      { path: '', placement: 'platform' },
-      { path: 'controller', placement: 'platform' },
-      { path: 'ui', placement: 'platform' },
-      { path: 'kmcp', placement: 'platform' },
-      { path: 'kagent-tools', placement: 'platform' },
-      { path: 'grafana-mcp', placement: 'platform' },
-      { path: 'observability-agent', placement: 'platform' },
-      { path: 'k8s-agent', placement: 'platform' },
-      { path: 'promql-agent', placement: 'platform' },
-      { path: 'helm-agent', placement: 'platform' },
-    ],
+    // The chart offers no placement for its bundled PostgreSQL or its built-in agents' pods: the
+    // platform-scheduling policy, installed before kagent, places them.
+    placements: ['controller', 'ui', 'kmcp', 'kagent-tools', 'grafana-mcp'].map((path) => ({ path, placement: 'platform' as const })),
   },
   manifests: (scope, ctx) => {
     new PlatformExternalSecret(scope, 'GrafanaMcpToken', {

@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import { z } from 'zod';
 import { KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
@@ -17,6 +18,7 @@ const keycloakValues = z.strictObject({
   command: z.array(z.string()),
   args: z.array(z.string()),
   http: z.strictObject({ relativePath: z.string() }),
+  proxy: z.strictObject({ enabled: z.literal(true), mode: z.literal('xforwarded') }),
   database: z.strictObject({
     vendor: z.literal('postgres'),
     hostname: z.string(),
@@ -34,7 +36,8 @@ const keycloakValues = z.strictObject({
   securityContext: z.record(z.string(), z.unknown()),
 });
 
-const yamlList = (items: readonly Record<string, unknown>[]) => JSON.stringify(items, null, 2) + '\n';
+/** keycloakx appends these strings to its own lists with tpl: they must be block-style YAML. */
+const yamlList = (items: readonly Record<string, unknown>[]) => stringify(items);
 
 export const keycloak: PlatformComponent = {
   name: 'keycloak',
@@ -51,6 +54,8 @@ export const keycloak: PlatformComponent = {
       command: ['/opt/keycloak/bin/kc.sh'],
       args: ['start', '--import-realm'],
       http: { relativePath: '/' },
+      // Behind the gateway: trust X-Forwarded-* (the chart sets KC_PROXY_HEADERS and KC_HTTP_ENABLED).
+      proxy: { enabled: true, mode: 'xforwarded' },
       database: {
         vendor: 'postgres',
         hostname: ctx.infra.postgres.host,
@@ -62,8 +67,6 @@ export const keycloak: PlatformComponent = {
       },
       extraEnv: yamlList([
         { name: 'KC_HOSTNAME', value: `https://keycloak.${ctx.env.platform.domain}` },
-        { name: 'KC_HTTP_ENABLED', value: 'true' },
-        { name: 'KC_PROXY_HEADERS', value: 'xforwarded' },
         { name: 'KC_DB_URL_PROPERTIES', value: '?sslmode=require' },
         { name: 'KC_BOOTSTRAP_ADMIN_USERNAME', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'username' } } },
         { name: 'KC_BOOTSTRAP_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'password' } } },

@@ -18,16 +18,19 @@ export const LANGFUSE_SECRETS = {
 /** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts this name). */
 export const LANGFUSE_SERVICE_ACCOUNT = 'langfuse-web';
 
+const hboneIngress = z.strictObject({ ports: z.array(z.strictObject({ port: z.int(), protocol: z.literal('TCP') })) });
+/** ztunnel delivers mesh traffic on 15008 (HBONE): the chart's NetworkPolicies must admit it. */
+const HBONE_INGRESS = [{ ports: [{ port: 15008, protocol: 'TCP' as const }] }];
+
 const clickhouseValues = z.strictObject({
   ...placementFields,
   shards: z.int(),
   replicaCount: z.int(),
   auth: z.strictObject({ username: z.string(), existingSecret: z.string(), existingSecretKey: z.string() }),
   persistence: z.strictObject({ size: z.string(), storageClass: z.string() }),
-  keeper: z.strictObject({ enabled: z.boolean(), replicaCount: z.int(), ...placementFields }),
+  keeper: z.strictObject({ enabled: z.boolean(), replicaCount: z.int(), networkPolicy: z.strictObject({ extraIngress: z.array(hboneIngress) }), ...placementFields }),
   resources,
-  // ztunnel delivers mesh traffic on 15008 (HBONE): the chart's NetworkPolicy must admit it.
-  networkPolicy: z.strictObject({ enabled: z.boolean(), extraIngress: z.array(z.strictObject({ ports: z.array(z.strictObject({ port: z.int(), protocol: z.literal('TCP') })) })) }),
+  networkPolicy: z.strictObject({ enabled: z.boolean(), extraIngress: z.array(hboneIngress) }),
 });
 
 export const clickhouse: PlatformComponent = {
@@ -45,9 +48,11 @@ export const clickhouse: PlatformComponent = {
       replicaCount: ctx.env.platform.replicas.clickhouse,
       auth: { username: 'default', existingSecret: LANGFUSE_SECRETS.clickhouse, existingSecretKey: 'password' },
       persistence: { size: ctx.env.platform.storage.clickhouse, storageClass: 'gp3' },
-      keeper: { enabled: ctx.env.platform.replicas.clickhouse > 1, replicaCount: 3 },
+      // Replicated ClickHouse needs Keeper; a single replica runs without it (and Langfuse then
+      // runs its migrations without ON CLUSTER, see clusterEnabled below).
+      keeper: { enabled: ctx.env.platform.replicas.clickhouse > 1, replicaCount: 3, networkPolicy: { extraIngress: HBONE_INGRESS } },
       resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
-      networkPolicy: { enabled: true, extraIngress: [{ ports: [{ port: 15008, protocol: 'TCP' }] }] },
+      networkPolicy: { enabled: true, extraIngress: HBONE_INGRESS },
     }),
     placements: [
       { path: '', placement: 'platform' },
@@ -86,6 +91,7 @@ const langfuseValues = z.strictObject({
   }),
   clickhouse: z.strictObject({
     deploy: z.literal(false),
+    clusterEnabled: z.boolean(),
     host: z.string(),
     httpPort: z.int(),
     nativePort: z.int(),
@@ -151,6 +157,7 @@ export const langfuse: PlatformComponent = {
         },
         clickhouse: {
           deploy: false,
+          clusterEnabled: ctx.env.platform.replicas.clickhouse > 1,
           host: `${PLATFORM_SERVICES.clickhouse}.${ns}.svc.cluster.local`,
           httpPort: 8123,
           nativePort: 9000,

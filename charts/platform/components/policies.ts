@@ -11,8 +11,10 @@ import { TracepropPolicy } from '../policies/traceprop-policy';
 
 /**
  * The platform's Kyverno ClusterPolicies and the ClusterRole Kyverno's background controller
- * needs for them. Post-install objects: Kyverno must be running and the kinds the policies name
- * must exist, or Kyverno refuses the policies; the dependencies put the Application after them.
+ * needs for them. Kyverno must be running and the kinds the policies name must exist, or Kyverno
+ * refuses the policies; the dependencies put the Application after them. It comes before
+ * agentgateway and kagent, not with the post-install objects: the policies act on pods and Agents
+ * as they are admitted, and kagent's chart cannot place its bundled PostgreSQL and built-in agents.
  */
 export const policies: PlatformComponent = {
   name: DIRS.policies,
@@ -20,7 +22,7 @@ export const policies: PlatformComponent = {
   // Every object is cluster-scoped; the Application still names a destination namespace.
   namespace: PLATFORM_NAMESPACES.kyverno,
   description: 'Kyverno ClusterPolicies: pod placement on node groups, routes for exposed agents and backends, trace propagation, A2A appProtocol.',
-  dependsOn: ['kyverno', 'gateway-api-crds', 'kagent-crds', 'agentgateway-crds', 'kagent'],
+  dependsOn: ['kyverno', 'gateway-api-crds', 'kagent-crds', 'agentgateway-crds'],
   manifests: (scope) => {
     new PlatformSchedulingPolicy(scope, 'PlatformScheduling');
     new TenantSchedulingPolicy(scope, 'TenantScheduling');
