@@ -22,13 +22,21 @@ const hboneIngress = z.strictObject({ ports: z.array(z.strictObject({ port: z.in
 /** ztunnel delivers mesh traffic on 15008 (HBONE): the chart's NetworkPolicies must admit it. */
 const HBONE_INGRESS = [{ ports: [{ port: 15008, protocol: 'TCP' as const }] }];
 
+/**
+ * Bitnami moved its versioned Debian images to the bitnamilegacy repository; the chart's own
+ * tags are kept there. The chart refuses a repository other than its own unless told.
+ */
+const BITNAMI_LEGACY = 'bitnamilegacy';
+
 const clickhouseValues = z.strictObject({
   ...placementFields,
+  global: z.strictObject({ security: z.strictObject({ allowInsecureImages: z.literal(true) }) }),
+  image: z.strictObject({ repository: z.string() }),
   shards: z.int(),
   replicaCount: z.int(),
   auth: z.strictObject({ username: z.string(), existingSecret: z.string(), existingSecretKey: z.string() }),
   persistence: z.strictObject({ size: z.string(), storageClass: z.string() }),
-  keeper: z.strictObject({ enabled: z.boolean(), replicaCount: z.int(), networkPolicy: z.strictObject({ extraIngress: z.array(hboneIngress) }), ...placementFields }),
+  keeper: z.strictObject({ enabled: z.boolean(), replicaCount: z.int(), image: z.strictObject({ repository: z.string() }), networkPolicy: z.strictObject({ extraIngress: z.array(hboneIngress) }), ...placementFields }),
   resources,
   networkPolicy: z.strictObject({ enabled: z.boolean(), extraIngress: z.array(hboneIngress) }),
 });
@@ -44,13 +52,15 @@ export const clickhouse: PlatformComponent = {
     releaseName: 'clickhouse',
     valuesSchema: clickhouseValues,
     values: (ctx) => ({
+      global: { security: { allowInsecureImages: true } },
+      image: { repository: `${BITNAMI_LEGACY}/clickhouse` },
       shards: 1,
       replicaCount: ctx.env.platform.replicas.clickhouse,
       auth: { username: 'default', existingSecret: LANGFUSE_SECRETS.clickhouse, existingSecretKey: 'password' },
       persistence: { size: ctx.env.platform.storage.clickhouse, storageClass: 'gp3' },
       // Replicated ClickHouse needs Keeper; a single replica runs without it (and Langfuse then
       // runs its migrations without ON CLUSTER, see clusterEnabled below).
-      keeper: { enabled: ctx.env.platform.replicas.clickhouse > 1, replicaCount: 3, networkPolicy: { extraIngress: HBONE_INGRESS } },
+      keeper: { enabled: ctx.env.platform.replicas.clickhouse > 1, replicaCount: 3, image: { repository: `${BITNAMI_LEGACY}/clickhouse-keeper` }, networkPolicy: { extraIngress: HBONE_INGRESS } },
       resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
       networkPolicy: { enabled: true, extraIngress: HBONE_INGRESS },
     }),
