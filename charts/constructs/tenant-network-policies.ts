@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule, type NetworkPolicyPeer } from '../../imports/k8s';
-import { ANY_IPV4, DNS_POD_LABELS, ISTIOD_POD_LABELS, KUBELET_PROBE_CIDR, LABELS, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
+import { KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule } from '../../imports/k8s';
+import { ANY_IPV4, ISTIOD_POD_LABELS, KUBELET_PROBE_CIDR, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
+import { dnsEgress, namespacePeer, tcp } from '../lib/network';
 import { tenantLabels } from '../lib/labels';
 
 export interface TenantNetworkPoliciesProps {
@@ -23,12 +24,6 @@ export interface TenantNetworkPoliciesProps {
   readonly otelNamespace?: string;
 }
 
-const nsPeer = (ns: string, pods?: Record<string, string>): NetworkPolicyPeer => ({
-  namespaceSelector: { matchLabels: { [LABELS.namespaceName]: ns } },
-  ...(pods ? { podSelector: { matchLabels: pods } } : {}),
-});
-const port = (protocol: 'TCP' | 'UDP', n: number) => ({ protocol, port: IntOrString.fromNumber(n) });
-const tcp = (n: number) => port('TCP', n);
 
 /**
  * NetworkPolicies of a tenant namespace: deny everything (the `Resource`), then one policy per
@@ -58,27 +53,19 @@ export class TenantNetworkPolicies extends Construct {
 
     policy('SameNamespace', 'allow-same-namespace', ['Ingress', 'Egress'], [{ from: [{ podSelector: {} }] }], [{ to: [{ podSelector: {} }] }]);
 
-    policy('Dns', 'allow-dns', ['Egress'], undefined, [
-      {
-        to: [nsPeer(PLATFORM_NAMESPACES.kubeSystem, { ...DNS_POD_LABELS })],
-        ports: [
-          port('UDP', PORTS.dns),
-          port('TCP', PORTS.dns),
-        ],
-      },
-    ]);
+    policy('Dns', 'allow-dns', ['Egress'], undefined, [dnsEgress()]);
 
     policy('PlatformIngress', 'allow-platform-ingress', ['Ingress'], [
-      { from: ingressNs.map((ns) => nsPeer(ns)) },
+      { from: ingressNs.map((ns) => namespacePeer(ns)) },
       // Prometheus scrapes pod metrics on whatever port a workload exposes.
-      { from: [nsPeer(props.monitoringNamespace ?? PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
+      { from: [namespacePeer(props.monitoringNamespace ?? PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
     ]);
 
     policy('PlatformEgress', 'allow-platform-egress', ['Egress'], undefined, [
-      { to: egressNs.map((ns) => nsPeer(ns)) },
-      { to: [nsPeer(props.otelNamespace ?? PLATFORM_NAMESPACES.otelCollector)], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
+      { to: egressNs.map((ns) => namespacePeer(ns)) },
+      { to: [namespacePeer(props.otelNamespace ?? PLATFORM_NAMESPACES.otelCollector)], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
       // The tenant's waypoint obtains its mesh certificate from istiod.
-      { to: [nsPeer(PLATFORM_NAMESPACES.istio, { ...ISTIOD_POD_LABELS })], ports: [tcp(PORTS.istiodXds)] },
+      { to: [namespacePeer(PLATFORM_NAMESPACES.istio, { ...ISTIOD_POD_LABELS })], ports: [tcp(PORTS.istiodXds)] },
     ]);
 
     // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.

@@ -1,14 +1,14 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
+import { KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
-import { DNS_POD_LABELS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import { KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import { dnsEgress, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { REALM_FILE } from './keycloak-realm';
 
 /** Keycloak's HTTP port behind the Service keycloak-http. */
 const KEYCLOAK_HTTP_PORT = 8080;
-const port = (protocol: 'TCP' | 'UDP', n: number) => ({ protocol, port: IntOrString.fromNumber(n) });
 
 export interface KeycloakRealmSyncProps {
   readonly image: PlatformSettings['images']['keycloakConfigCli'];
@@ -38,8 +38,8 @@ export class KeycloakRealmSync extends Construct {
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
         egress: [
-          { to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: PLATFORM_NAMESPACES.kubeSystem } }, podSelector: { matchLabels: { ...DNS_POD_LABELS } } }], ports: [port('UDP', PORTS.dns), port('TCP', PORTS.dns)] },
-          { to: [{ podSelector: {} }], ports: [port('TCP', KEYCLOAK_HTTP_PORT), port('TCP', PORTS.hbone)] },
+          dnsEgress(),
+          { to: [{ podSelector: {} }], ports: [tcp(KEYCLOAK_HTTP_PORT), tcp(PORTS.hbone)] },
         ],
       },
     });

@@ -1,16 +1,14 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
-import { DNS_POD_LABELS, LABELS, OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, PROMETHEUS_POD_LABELS } from '../../lib/constants';
+import { OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, PROMETHEUS_POD_LABELS } from '../../lib/constants';
+import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { toYaml } from '../../synth/serialize';
 
 const HEALTH_PORT = 13133;
 const LANGFUSE_WEB_PORT = 3000;
-const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
-const udp = (port: number) => ({ protocol: 'UDP', port: IntOrString.fromNumber(port) });
-const inNamespace = (ns: string) => ({ matchLabels: { [LABELS.namespaceName]: ns } });
 
 /** Langfuse's OTLP/HTTP endpoint inside the cluster (it ingests traces only). */
 export const LANGFUSE_OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.langfuseWeb}.${PLATFORM_NAMESPACES.langfuse}.svc.cluster.local:${LANGFUSE_WEB_PORT}/api/public/otel`;
@@ -130,11 +128,11 @@ export class OtelCollector extends Construct {
         ingress: [
           // OTLP from every namespace (agents, MCP servers, gateways); in the mesh it arrives as HBONE.
           { ports: [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.hbone].map(tcp) },
-          { from: [{ namespaceSelector: inNamespace(PLATFORM_NAMESPACES.monitoring), podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } } }], ports: [tcp(COLLECTOR_METRICS_PORT)] },
+          { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS)], ports: [tcp(COLLECTOR_METRICS_PORT)] },
         ],
         egress: [
-          { to: [{ namespaceSelector: inNamespace(PLATFORM_NAMESPACES.kubeSystem), podSelector: { matchLabels: { ...DNS_POD_LABELS } } }], ports: [udp(PORTS.dns), tcp(PORTS.dns)] },
-          { to: [{ namespaceSelector: inNamespace(PLATFORM_NAMESPACES.langfuse) }], ports: [tcp(LANGFUSE_WEB_PORT), tcp(PORTS.hbone)] },
+          dnsEgress(),
+          { to: [namespacePeer(PLATFORM_NAMESPACES.langfuse)], ports: [tcp(LANGFUSE_WEB_PORT), tcp(PORTS.hbone)] },
         ],
       },
     });
