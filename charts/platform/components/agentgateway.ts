@@ -6,7 +6,7 @@ import { CENTRAL_GATEWAY, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from 
 import { groupOf } from '../../lib/gvk';
 import { platformLabels } from '../../lib/labels';
 import type { PlatformComponent } from '../component';
-import { CentralGateway, INTERNAL_NLB_ANNOTATIONS } from '../constructs/central-gateway';
+import { CentralGateway, centralGatewayTarget, INTERNAL_NLB_ANNOTATIONS } from '../constructs/central-gateway';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { GatewayJwtPolicy } from '../constructs/gateway-jwt-policy';
 import { GatewayParameters } from '../constructs/gateway-parameters';
@@ -98,7 +98,7 @@ export const gatewayConfig: PlatformComponent = {
       ...AgentgatewayPolicy.GVK,
       metadata: { name: 'gateway-tracing', namespace: ns, labels: platformLabels('agentgateway') },
       spec: {
-        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: CENTRAL_GATEWAY.name }],
+        targetRefs: [centralGatewayTarget()],
         frontend: {
           tracing: {
             backendRef: { kind: 'Service', name: PLATFORM_SERVICES.otelCollector, namespace: PLATFORM_NAMESPACES.otelCollector, port: 4317 },

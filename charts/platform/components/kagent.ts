@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import { CENTRAL_GATEWAY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { platformLlmPath } from '../constructs/llm-backend';
@@ -13,7 +13,7 @@ export const GRAFANA_MCP_TOKEN_SECRET = 'grafana-mcp-token';
 
 /** Base URL of the platform's Anthropic backend on the central gateway. */
 export function gatewayAnthropicUrl(): string {
-  return `http://agentgateway-proxy.agentgateway-system.svc.cluster.local${platformLlmPath('anthropic')}`;
+  return `http://${CENTRAL_GATEWAY.name}.${CENTRAL_GATEWAY.namespace}.svc.cluster.local${platformLlmPath('anthropic')}`;
 }
 
 

@@ -14,6 +14,16 @@ export const INTERNAL_NLB_ANNOTATIONS: Readonly<Record<string, string>> = {
   'service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled': 'true',
 };
 
+/** Policy target of the whole central gateway (every listener and route). */
+export function centralGatewayTarget(): { group: string; kind: string; name: string } {
+  return { group: groupOf(Gateway.GVK), kind: Gateway.GVK.kind, name: CENTRAL_GATEWAY.name };
+}
+
+/** Parent of a route on the central gateway's listener, from any namespace. */
+export function centralGatewayParent(): { group: string; kind: string; name: string; namespace: string; sectionName: string } {
+  return { ...centralGatewayTarget(), namespace: CENTRAL_GATEWAY.namespace, sectionName: CENTRAL_GATEWAY.listener };
+}
+
 export interface CentralGatewayProps {
   /** Name of the AgentgatewayParameters (same namespace) that configure the proxy. */
   readonly parametersName: string;

@@ -1,10 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
-import { Gateway } from '../../../imports/gateway-api-gateways-gateway.networking.k8s.io';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
-import { groupOf } from '../../lib/gvk';
 import { platformLabels } from '../../lib/labels';
+import { centralGatewayTarget } from './central-gateway';
 
 /** Issuer URL of the platform realm: the external Keycloak host, as tokens carry it. */
 export function keycloakIssuer(domain: string): string {
@@ -33,7 +32,7 @@ export class GatewayJwtPolicy extends Construct {
       ...AgentgatewayPolicy.GVK,
       metadata: { name: 'gateway-jwt', namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') },
       spec: {
-        targetRefs: [{ group: groupOf(Gateway.GVK), kind: Gateway.GVK.kind, name: CENTRAL_GATEWAY.name }],
+        targetRefs: [centralGatewayTarget()],
         traffic: {
           jwtAuthentication: {
             mode: 'Strict',

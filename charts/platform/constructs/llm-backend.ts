@@ -2,10 +2,10 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayBackend } from '../../../imports/agentgateway-backends-agentgateway.dev';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
-import { Gateway } from '../../../imports/gateway-api-gateways-gateway.networking.k8s.io';
 import { CENTRAL_GATEWAY, ROUTE_PREFIXES } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
 import { platformLabels } from '../../lib/labels';
+import { centralGatewayTarget } from './central-gateway';
 
 /** Path alias of the platform's own LLM backends: /llm/default/<provider>. */
 export const PLATFORM_LLM_ALIAS = 'default';
@@ -58,7 +58,8 @@ export class PlatformLlmBackend extends Construct {
       ...HttpRoute.GVK,
       metadata: { name: `llm-${PLATFORM_LLM_ALIAS}-${props.provider}`, namespace: CENTRAL_GATEWAY.namespace, labels },
       spec: {
-        parentRefs: [{ group: groupOf(Gateway.GVK), kind: Gateway.GVK.kind, name: CENTRAL_GATEWAY.name, sectionName: CENTRAL_GATEWAY.listener }],
+        // Same namespace as the gateway: no namespace in the reference.
+        parentRefs: [{ ...centralGatewayTarget(), sectionName: CENTRAL_GATEWAY.listener }],
         rules: [
           {
             matches: [{ path: { type: 'PathPrefix', value: platformLlmPath(props.provider) } }],

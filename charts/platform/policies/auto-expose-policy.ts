@@ -13,6 +13,7 @@ import {
   MANAGED_BY,
   ROUTE_PREFIXES,
 } from '../../lib/constants';
+import { centralGatewayParent } from '../constructs/central-gateway';
 import { type Condition, objectValue, policyMetadata, sizeOf } from './policy-parts';
 
 /** The kinds of route the policy generates, each for one kind of exposed resource. */
@@ -135,15 +136,7 @@ function exposeRule(policy: string, k: (typeof EXPOSED_KINDS)[number], tenant: b
           ],
         },
         spec: {
-          parentRefs: [
-            {
-              group: 'gateway.networking.k8s.io',
-              kind: 'Gateway',
-              name: CENTRAL_GATEWAY.name,
-              namespace: CENTRAL_GATEWAY.namespace,
-              sectionName: CENTRAL_GATEWAY.listener,
-            },
-          ],
+          parentRefs: [centralGatewayParent()],
           rules: [
             {
               matches: [{ path: { type: 'PathPrefix', value: `${ROUTE_PREFIXES[k.route]}/${segment}/{{ request.object.metadata.name }}` } }],
