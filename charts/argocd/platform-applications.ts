@@ -18,10 +18,10 @@ export function platformSourceRepos(env: Environment, built: readonly BuiltCompo
 }
 
 function upstreamSource(source: UpstreamSource, built: BuiltComponent): ApplicationSpecSources {
-  const up = built.component.upstream!;
-  const helm = built.values !== undefined || up.releaseName ? { releaseName: up.releaseName ?? built.component.name, ...(built.values ? { valuesObject: built.values } : {}) } : undefined;
-  if (source.type === 'helm') return { repoUrl: source.repoURL, chart: source.chart, targetRevision: source.version, ...(helm ? { helm } : {}) };
-  return { repoUrl: source.repoURL, path: source.path, targetRevision: source.version, ...(source.helm && helm ? { helm } : {}) };
+  // The release is named after the component, which fixes the names of the chart's Services.
+  const helm = { releaseName: built.component.name, ...(built.values ? { valuesObject: built.values } : {}) };
+  if (source.type === 'helm') return { repoUrl: source.repoURL, chart: source.chart, targetRevision: source.version, helm };
+  return { repoUrl: source.repoURL, path: source.path, targetRevision: source.version, ...(source.helm ? { helm } : {}) };
 }
 
 /** The Application of one platform component. */

@@ -35,8 +35,6 @@ export interface ValuesPlacement {
 /** Pinned upstream plus the Helm values the platform sets. */
 export interface UpstreamInstall<V = unknown> {
   readonly name: UpstreamName;
-  /** Helm release name (fixes the names of the chart's Services). */
-  readonly releaseName?: string;
   /** zod schema of the values we set: a misspelt key in TypeScript is a synth error. */
   readonly valuesSchema?: z.ZodType<V>;
   readonly values?: (ctx: PlatformContext) => V;

@@ -47,7 +47,7 @@ export function writePlacement(values: Record<string, unknown>, { path, placemen
   Object.assign(at, placementValues(placement, nodeSelectorKey));
 }
 
-/** Reads the value at a dotted path (tests and the README use it). */
+/** Reads the value at a dotted path (the placement tests use it). */
 export function readPath(values: unknown, path: string): unknown {
   let at = values;
   for (const key of path === '' ? [] : path.split('.')) {

@@ -29,7 +29,7 @@ export const agentgatewayCrds: PlatformComponent = {
   description: 'agentgateway CRDs (backends, policies, parameters).',
   dependsOn: ['namespaces', 'gateway-api-crds'],
   crdsOnly: true,
-  upstream: { name: 'agentgateway-crds', releaseName: 'agentgateway-crds' },
+  upstream: { name: 'agentgateway-crds' },
 };
 
 const image = z.strictObject({ registry: z.string(), repository: z.string(), tag: z.string() });
@@ -50,7 +50,6 @@ export const agentgateway: PlatformComponent = {
   dependsOn: ['agentgateway-crds', 'ztunnel', 'langfuse', 'keycloak', 'kyverno', 'policies', 'kube-prometheus-stack'],
   upstream: {
     name: 'agentgateway',
-    releaseName: 'agentgateway',
     valuesSchema: controllerValues,
     values: (ctx) => ({
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },

@@ -31,7 +31,6 @@ export const kyverno: PlatformComponent = {
   dependsOn: ['namespaces', 'ztunnel'],
   upstream: {
     name: 'kyverno',
-    releaseName: 'kyverno',
     valuesSchema: kyvernoValues,
     values: () => ({
       global: {},
@@ -86,7 +85,6 @@ export const agentSandbox: PlatformComponent = {
   dependsOn: ['namespaces'],
   upstream: {
     name: 'agent-sandbox',
-    releaseName: 'agent-sandbox',
     valuesSchema: sandboxValues,
     values: (ctx) => ({
       namespace: { create: false, name: PLATFORM_NAMESPACES.agentSandbox },
@@ -119,7 +117,6 @@ export const kiali: PlatformComponent = {
   dependsOn: ['istiod', 'kube-prometheus-stack'],
   upstream: {
     name: 'kiali',
-    releaseName: 'kiali',
     valuesSchema: kialiValues,
     values: () => ({
       auth: { strategy: 'token' },
@@ -153,7 +150,6 @@ export const externalSecrets: PlatformComponent = {
   dependsOn: ['namespaces'],
   upstream: {
     name: 'external-secrets',
-    releaseName: 'external-secrets',
     valuesSchema: esoValues,
     values: (ctx) => ({
       installCRDs: true,
@@ -217,7 +213,6 @@ export const argocd: PlatformComponent = {
   dependsOn: ['namespaces'],
   upstream: {
     name: 'argocd',
-    releaseName: 'argocd',
     valuesSchema: argoValues,
     values: (ctx) => ({
       global: {},

@@ -13,7 +13,7 @@ export const istioBase: PlatformComponent = {
   description: 'Istio base: the Istio CRDs and cluster roles.',
   dependsOn: ['namespaces', 'gateway-api-crds'],
   crdsOnly: true,
-  upstream: { name: 'istio-base', releaseName: 'istio-base', valuesSchema: baseValues, values: () => ({ defaultRevision: 'default' }) },
+  upstream: { name: 'istio-base', valuesSchema: baseValues, values: () => ({ defaultRevision: 'default' }) },
 };
 
 const istiodValues = z.strictObject({
@@ -30,7 +30,6 @@ export const istiod: PlatformComponent = {
   dependsOn: ['istio-base'],
   upstream: {
     name: 'istiod',
-    releaseName: 'istiod',
     valuesSchema: istiodValues,
     values: (ctx) => ({
       profile: 'ambient',
@@ -51,7 +50,7 @@ export const istioCni: PlatformComponent = {
   namespace: ns,
   description: 'istio-cni node agent (ambient): redirects pod traffic to ztunnel on every node.',
   dependsOn: ['istiod'],
-  upstream: { name: 'istio-cni', releaseName: 'istio-cni', valuesSchema: cniValues, values: () => ({ profile: 'ambient', cni: {} }), placements: [{ path: 'cni', placement: 'every' }] },
+  upstream: { name: 'istio-cni', valuesSchema: cniValues, values: () => ({ profile: 'ambient', cni: {} }), placements: [{ path: 'cni', placement: 'every' }] },
 };
 
 const ztunnelValues = z.strictObject({ profile: z.literal('ambient'), resources, ...placementFields });
@@ -63,7 +62,6 @@ export const ztunnel: PlatformComponent = {
   dependsOn: ['istio-cni'],
   upstream: {
     name: 'ztunnel',
-    releaseName: 'ztunnel',
     valuesSchema: ztunnelValues,
     values: () => ({ profile: 'ambient', resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } }),
     placements: [{ path: '', placement: 'every' }],

@@ -24,7 +24,7 @@ export const kagentCrds: PlatformComponent = {
   description: 'kagent CRDs (Agent, ModelConfig, RemoteMCPServer, ...) and kmcp\'s MCPServer.',
   dependsOn: ['namespaces'],
   crdsOnly: true,
-  upstream: { name: 'kagent-crds', releaseName: 'kagent-crds' },
+  upstream: { name: 'kagent-crds' },
 };
 
 const enabled = z.strictObject({ enabled: z.boolean() });
@@ -70,7 +70,6 @@ export const kagent: PlatformComponent = {
   dependsOn: ['kagent-crds', 'agentgateway'],
   upstream: {
     name: 'kagent',
-    releaseName: 'kagent',
     valuesSchema: kagentValues,
     values: (ctx) => ({
       controller: { replicas: ctx.env.platform.replicas.kagentController, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } } },

@@ -47,7 +47,6 @@ export const keycloak: PlatformComponent = {
   dependsOn: ['namespaces', 'external-secrets', 'ztunnel'],
   upstream: {
     name: 'keycloak',
-    releaseName: 'keycloak',
     valuesSchema: keycloakValues,
     values: (ctx) => ({
       replicas: ctx.env.platform.replicas.keycloak,

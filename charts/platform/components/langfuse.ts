@@ -49,7 +49,6 @@ export const clickhouse: PlatformComponent = {
   dependsOn: ['namespaces', 'external-secrets', 'storage', 'ztunnel'],
   upstream: {
     name: 'clickhouse',
-    releaseName: 'clickhouse',
     valuesSchema: clickhouseValues,
     values: (ctx) => ({
       global: { security: { allowInsecureImages: true } },
@@ -126,7 +125,6 @@ export const langfuse: PlatformComponent = {
   dependsOn: ['clickhouse'],
   upstream: {
     name: 'langfuse',
-    releaseName: 'langfuse',
     valuesSchema: langfuseValues,
     values: (ctx) => {
       const res = { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } };

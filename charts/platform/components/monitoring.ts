@@ -60,7 +60,6 @@ export const kubePrometheusStack: PlatformComponent = {
   dependsOn: ['namespaces', 'external-secrets', 'storage', 'ztunnel'],
   upstream: {
     name: 'kube-prometheus-stack',
-    releaseName: 'kube-prometheus-stack',
     valuesSchema: stackValues,
     values: (ctx) => ({
       prometheus: {
