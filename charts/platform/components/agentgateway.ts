@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
-import { ReferenceGrant } from '../../../imports/gateway-api-referencegrants-gateway.networking.k8s.io';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { CENTRAL_GATEWAY, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
-import { groupOf } from '../../lib/gvk';
 import { platformLabels } from '../../lib/labels';
 import type { PlatformComponent } from '../component';
 import { CentralGateway, centralGatewayTarget, INTERNAL_NLB_ANNOTATIONS } from '../constructs/central-gateway';
@@ -125,15 +123,3 @@ export const gatewayConfig: PlatformComponent = {
     }
   },
 };
-
-/** Lets the gateway's JWT policy and tracing policy reach Services in other platform namespaces. */
-export function referenceGrant(scope: import('constructs').Construct, namespace: string, service: string, component: string): ApiObject {
-  return new ApiObject(scope, `grant-${service}`, {
-    ...ReferenceGrant.GVK,
-    metadata: { name: `agentgateway-to-${service}`, namespace, labels: platformLabels(component) },
-    spec: {
-      from: [{ group: groupOf(AgentgatewayPolicy.GVK), kind: AgentgatewayPolicy.GVK.kind, namespace: ns }],
-      to: [{ group: '', kind: 'Service', name: service }],
-    },
-  });
-}

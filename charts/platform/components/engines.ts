@@ -8,7 +8,7 @@ import { pinned, UPSTREAM_NAMES } from '../upstream';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { OtelCollector } from '../constructs/otel-collector';
-import { referenceGrant } from './agentgateway';
+import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
 import { placementFields } from '../values';
 
 const controller = z.strictObject({ ...placementFields });
@@ -63,7 +63,7 @@ export const otelCollector: PlatformComponent = {
     });
     new OtelCollector(scope, 'Collector', { image: ctx.env.platform.images.otelCollector, replicas: ctx.env.platform.replicas.otelCollector, authSecret: COLLECTOR_AUTH_SECRET });
     // The central gateway's tracing policy sends spans to this Service.
-    referenceGrant(scope, PLATFORM_NAMESPACES.otelCollector, PLATFORM_SERVICES.otelCollector, 'otel-collector');
+    new GatewayReferenceGrant(scope, 'CollectorGrant', { namespace: PLATFORM_NAMESPACES.otelCollector, service: PLATFORM_SERVICES.otelCollector, component: 'otel-collector' });
   },
 };
 

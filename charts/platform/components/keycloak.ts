@@ -6,7 +6,7 @@ import { PlatformExternalSecret } from '../constructs/external-secret';
 import { KeycloakRealm, REALM_FILE } from '../constructs/keycloak-realm';
 import { KeycloakRealmSync } from '../constructs/keycloak-realm-sync';
 import { placementFields } from '../values';
-import { referenceGrant } from './agentgateway';
+import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
 
 const ns = PLATFORM_NAMESPACES.keycloak;
 
@@ -83,6 +83,6 @@ export const keycloak: PlatformComponent = {
     new KeycloakRealm(scope, 'Realm', { tenants: ctx.tenants, domain: ctx.env.platform.domain });
     new KeycloakRealmSync(scope, 'RealmSync', { image: ctx.env.platform.images.keycloakConfigCli, adminSecret: KEYCLOAK_SECRETS.admin });
     // The gateway's JWT policy fetches the realm's keys from this Service.
-    referenceGrant(scope, ns, PLATFORM_SERVICES.keycloak, 'keycloak');
+    new GatewayReferenceGrant(scope, 'KeycloakGrant', { namespace: ns, service: PLATFORM_SERVICES.keycloak, component: 'keycloak' });
   },
 };
