@@ -10,7 +10,7 @@ import { TenantResourceQuota } from './constructs/tenant-resource-quota';
 import { TenantRoleBinding } from './constructs/tenant-role-binding';
 import { TenantModelConfig } from './constructs/tenant-model-config';
 import { TenantWaypoint } from './constructs/tenant-waypoint';
-import { gatewayAnthropicUrl } from './platform/components/kagent';
+import { platformLlmUrl } from './platform/constructs/llm-backend';
 import { PLATFORM_NAMESPACES } from './lib/constants';
 
 export interface TenantChartProps {
@@ -52,6 +52,6 @@ export class TenantChart extends Chart {
     new TenantNetworkPolicies(this, 'Network', base);
     new TenantAuthorizationPolicy(this, 'Mesh', { ...base, allowedNamespaces: TENANT_L4_ALLOWED, trustDomain: environment.cluster.trustDomain });
     new TenantWaypoint(this, 'Waypoint', { ...base, allowedNamespaces: TENANT_WAYPOINT_ALLOWED, trustDomain: environment.cluster.trustDomain });
-    new TenantModelConfig(this, 'Model', { ...base, model: environment.platform.llm.anthropicModel, baseUrl: gatewayAnthropicUrl() });
+    new TenantModelConfig(this, 'Model', { ...base, model: environment.platform.llm.anthropicModel, baseUrl: platformLlmUrl('anthropic') });
   }
 }

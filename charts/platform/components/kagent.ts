@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { CENTRAL_GATEWAY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
-import { platformLlmPath } from '../constructs/llm-backend';
+import { platformLlmUrl } from '../constructs/llm-backend';
 import { DUMMY_API_KEY } from '../../constructs/tenant-model-config';
 import { placementFields, resources } from '../values';
 
@@ -10,12 +10,6 @@ const ns = PLATFORM_NAMESPACES.kagent;
 
 /** Secret in kagent-system with the Grafana service account token (GRAFANA_SERVICE_ACCOUNT_TOKEN). */
 export const GRAFANA_MCP_TOKEN_SECRET = 'grafana-mcp-token';
-
-/** Base URL of the platform's Anthropic backend on the central gateway. */
-export function gatewayAnthropicUrl(): string {
-  return `http://${CENTRAL_GATEWAY.name}.${CENTRAL_GATEWAY.namespace}.svc.cluster.local${platformLlmPath('anthropic')}`;
-}
-
 
 export const kagentCrds: PlatformComponent = {
   name: 'kagent-crds',
@@ -83,7 +77,7 @@ export const kagent: PlatformComponent = {
           apiKeySecretRef: 'kagent-anthropic',
           apiKeySecretKey: 'ANTHROPIC_API_KEY',
           apiKey: DUMMY_API_KEY,
-          config: { baseUrl: gatewayAnthropicUrl() },
+          config: { baseUrl: platformLlmUrl('anthropic') },
         },
       },
       otel: {

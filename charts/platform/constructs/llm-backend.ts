@@ -31,6 +31,11 @@ export function platformLlmPath(provider: LlmProvider): string {
   return `${ROUTE_PREFIXES.llm}/${PLATFORM_LLM_ALIAS}/${provider}`;
 }
 
+/** In-cluster URL of a platform LLM backend (what ModelConfigs name as their base URL). */
+export function platformLlmUrl(provider: LlmProvider): string {
+  return `http://${CENTRAL_GATEWAY.name}.${CENTRAL_GATEWAY.namespace}.svc.cluster.local${platformLlmPath(provider)}`;
+}
+
 /**
  * A platform LLM backend on the central gateway: the AgentgatewayBackend injects the real key
  * from a Secret only agentgateway-system holds, and an HTTPRoute exposes it at

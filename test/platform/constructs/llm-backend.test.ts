@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlatformLlmBackend, platformLlmPath } from '../../../charts/platform/constructs/llm-backend';
+import { PlatformLlmBackend, platformLlmPath, platformLlmUrl } from '../../../charts/platform/constructs/llm-backend';
 import { ofKind, synth } from '../../helpers';
 
 describe('PlatformLlmBackend', () => {
@@ -16,6 +16,7 @@ describe('PlatformLlmBackend', () => {
 
   it('exposes it at /llm/default/<provider> on the central gateway with the prefix rewritten to /', () => {
     expect(platformLlmPath('openai')).toBe('/llm/default/openai');
+    expect(platformLlmUrl('anthropic')).toBe('http://agentgateway-proxy.agentgateway-system.svc.cluster.local/llm/default/anthropic');
     expect(route.metadata).toMatchObject({ name: 'llm-default-anthropic', namespace: 'agentgateway-system' });
     expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', sectionName: 'platform' }]);
     expect(route.spec.rules).toEqual([
