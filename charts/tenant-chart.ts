@@ -12,10 +12,22 @@ import { TenantModelConfig } from './constructs/tenant-model-config';
 import { TenantWaypoint } from './constructs/tenant-waypoint';
 import { platformLlmUrl } from './platform/constructs/llm-backend';
 import { PLATFORM_NAMESPACES } from './lib/constants';
+import type { InfraOutputs } from './config/infra-outputs';
+import { tenantSecretPrefix } from './config/infra-outputs';
+import { TenantSecretStore } from './constructs/tenant-secret-store';
+import { TenantLlmKey } from './constructs/tenant-llm-key';
+import { TenantRoute } from './constructs/tenant-route';
+import { tenantRoutes } from './routing/routes';
 
 export interface TenantChartProps {
   readonly tenant: Tenant;
   readonly environment: Environment;
+  /**
+   * Outputs of the cluster sidecar of the environment (region, the tenant-secrets role); needed
+   * when the tenant has LLM backends.
+   * @default - none (a tenant with llmBackends is then an error)
+   */
+  readonly infra?: InfraOutputs;
 }
 
 /** Namespaces whose mesh identities may reach a tenant's pods directly (ztunnel layer). */
@@ -32,8 +44,10 @@ export const TENANT_WAYPOINT_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFO
 /**
  * Everything the platform owns in one tenant's namespace: the five isolation layers
  * (namespace with quota and limits, RBAC, NetworkPolicy, Istio AuthorizationPolicy, the
- * tenant waypoint with its own authorization), and the default ModelConfig that reaches the
- * platform's LLM through the central gateway.
+ * tenant waypoint with its own authorization), the default ModelConfig that reaches the
+ * platform's LLM through the central gateway, the routes of the tenant's exposed objects with
+ * the policies that admit their callers, and the SecretStore and ExternalSecrets of its own LLM
+ * keys. What the tenant declares itself is in TenantWorkloadsChart.
  */
 export class TenantChart extends Chart {
   constructor(scope: Construct, id: string, props: TenantChartProps) {
@@ -53,5 +67,20 @@ export class TenantChart extends Chart {
     new TenantAuthorizationPolicy(this, 'Mesh', { ...base, allowedNamespaces: TENANT_L4_ALLOWED, trustDomain: environment.cluster.trustDomain });
     new TenantWaypoint(this, 'Waypoint', { ...base, allowedNamespaces: TENANT_WAYPOINT_ALLOWED, trustDomain: environment.cluster.trustDomain });
     new TenantModelConfig(this, 'Model', { ...base, model: environment.platform.llm.anthropicModel, baseUrl: platformLlmUrl('anthropic') });
+
+    const { workloads } = tenant;
+    for (const route of tenantRoutes(tenant)) new TenantRoute(this, `Route-${route.routeName}`, { tenant: tenant.name, route });
+    if (workloads.llmBackends.length > 0) {
+      if (!props.infra) throw new Error(`TenantChart ${tenant.name}: infra is required for llmBackends; pass the cluster outputs of ${environment.name}`);
+      new TenantSecretStore(this, 'SecretStore', {
+        ...base,
+        region: props.infra.region,
+        roleArn: props.infra.roles.tenantSecrets,
+        prefix: tenantSecretPrefix(environment.name, tenant.name),
+      });
+      for (const b of workloads.llmBackends) {
+        new TenantLlmKey(this, `Key-${b.name}`, { ...base, backend: b.name, entry: b.apiKeySecret });
+      }
+    }
   }
 }

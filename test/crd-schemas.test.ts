@@ -80,6 +80,7 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
       kinds.add(o.kind);
     }
     expect([...kinds].sort()).toEqual([
+      'Agent',
       'AgentgatewayBackend',
       'AgentgatewayParameters',
       'AgentgatewayPolicy',
@@ -93,9 +94,14 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
       'Gateway',
       'GatewayClass',
       'HTTPRoute',
+      'MCPServer',
       'ModelConfig',
       'PodMonitor',
       'ReferenceGrant',
+      'RemoteMCPServer',
+      'Sandbox',
+      'SandboxTemplate',
+      'SecretStore',
       'ServiceMonitor',
     ]);
     expect(checked).toBeGreaterThan(10);

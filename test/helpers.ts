@@ -131,7 +131,7 @@ export function sampleInfra(env: string, overrides: Partial<InfraOutputs> = {}):
     postgres: { host: `pg.${env}.example.test`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak' },
     redis: { host: `redis.${env}.example.test`, port: 6379 },
     s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-1' },
-    roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets` },
+    roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets`, tenantSecrets: `arn:aws:iam::210987654321:role/${env}-tenant-secrets` },
     secrets,
     ...overrides,
   };

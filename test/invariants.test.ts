@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { GUARDRAIL_KINDS, TENANT_DEFAULT_KINDS } from '../charts/argocd/generate';
+import { GUARDRAIL_KINDS, TENANT_DEFAULT_KINDS, TENANT_WORKLOAD_KINDS } from '../charts/argocd/generate';
 import { loadTenants } from '../charts/config/load-tenants';
-import { AUTO_EXPOSE_ROUTE_PREFIX, LABELS, PLATFORM_NAMESPACES, TENANT_CLUSTER_ROLE } from '../charts/lib/constants';
+import { AUTO_EXPOSE_ROUTE_PREFIX, LABELS, PLATFORM_NAMESPACES, TENANT_CLUSTER_ROLE, TENANT_OBJECTS } from '../charts/lib/constants';
 import { canonical, toYaml } from '../charts/synth/serialize';
 import { existingFiles } from '../charts/synth/write';
 
@@ -21,9 +21,16 @@ const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'ut
 const envs = fs.readdirSync(path.join(ROOT, 'dist')).filter((d) => fs.statSync(path.join(ROOT, 'dist', d)).isDirectory());
 const platformNamespaces = new Set<string>(Object.values(PLATFORM_NAMESPACES));
 
+/** Every object of a tenant's folder, its workloads/ subfolder included. */
 function tenantObjects(env: string, tenant: string): Obj[] {
   const prefix = `dist/${env}/tenants/${tenant}/`;
   return [...objects].filter(([f]) => f.startsWith(prefix)).map(([, o]) => o);
+}
+
+/** The objects of a tenant's own folder (guardrails Application) or of its workloads/ (workloads Application). */
+function folderObjects(env: string, tenant: string, workloads: boolean): Obj[] {
+  const prefix = `dist/${env}/tenants/${tenant}/${workloads ? 'workloads/' : ''}`;
+  return [...objects].filter(([f]) => f.startsWith(prefix) && !f.slice(prefix.length).includes('/')).map(([, o]) => o);
 }
 
 /** Every namespace name a NetworkPolicy peer selects by name. */
@@ -78,7 +85,8 @@ describe('dist/ invariants', () => {
           const gw = of('Gateway')[0];
           expect(gw.spec.gatewayClassName).toBe('agentgateway-waypoint');
           expect(gw.spec.listeners).toEqual([{ name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'Same' } } }]);
-          expect(of('AgentgatewayPolicy')[0].spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.metadata.name }]);
+          const waypointPolicy = of('AgentgatewayPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy)!;
+          expect(waypointPolicy.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.metadata.name }]);
         });
 
         it('keeps every object in its own namespace', () => {
@@ -102,7 +110,7 @@ describe('dist/ invariants', () => {
             const n = /\/ns\/([^/]+)\/sa\//.exec(pr)![1];
             expect(n === ns || platformNamespaces.has(n), pr).toBe(true);
           }
-          const expression: string = of('AgentgatewayPolicy')[0].spec.frontend.networkAuthorization.policy.matchExpressions.join(' ');
+          const expression: string = of('AgentgatewayPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy)!.spec.frontend.networkAuthorization.policy.matchExpressions.join(' ');
           for (const other of tenants.filter((t) => t !== tenant)) expect(expression).not.toContain(`'tenant-${other}'`);
         });
 
@@ -115,9 +123,16 @@ describe('dist/ invariants', () => {
           const nsProject = objects.get(`argocd/${env}/projects/appproject-namespace-${tenant}.yaml`)!;
           expect(nsProject.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: ns }]);
           expect(nsProject.spec.namespaceResourceWhitelist).toEqual([]);
-          const kinds = objs.filter((o) => o.kind !== 'Namespace').map((o) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`);
-          const allowed = new Set([...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map((k) => `${k.group}/${k.kind}`));
-          for (const k of kinds) expect(allowed.has(k), `${k} must be deployable by guardrails-${tenant}`).toBe(true);
+          const kindOf = (o: Obj) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
+          const guardrails = new Set([...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map((k) => `${k.group}/${k.kind}`));
+          for (const o of folderObjects(env, tenant, false).filter((x) => x.kind !== 'Namespace')) {
+            expect(guardrails.has(kindOf(o)), `${kindOf(o)} must be deployable by guardrails-${tenant}`).toBe(true);
+          }
+          const workloads = new Set(TENANT_WORKLOAD_KINDS.map((k) => `${k.group}/${k.kind}`));
+          for (const o of folderObjects(env, tenant, true)) {
+            expect(workloads.has(kindOf(o)), `${kindOf(o)} must be deployable by tenant-${tenant}`).toBe(true);
+          }
+          expect(folderObjects(env, tenant, false).length + folderObjects(env, tenant, true).length).toBe(objs.length);
         });
       });
     }

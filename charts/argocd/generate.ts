@@ -49,6 +49,11 @@ export const GUARDRAIL_KINDS: readonly GroupKind[] = [
   { group: 'security.istio.io', kind: 'AuthorizationPolicy' },
   { group: 'gateway.networking.k8s.io', kind: 'Gateway' },
   { group: 'agentgateway.dev', kind: 'AgentgatewayPolicy' },
+  // Routing and keys of the tenant's declared objects: paths and callers are reviewed in
+  // tenants.yaml, never changed by the tenant.
+  { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
+  { group: 'external-secrets.io', kind: 'SecretStore' },
+  { group: 'external-secrets.io', kind: 'ExternalSecret' },
 ];
 
 /**
@@ -200,6 +205,9 @@ function template(
 
 const GO_TEMPLATE = { goTemplate: true, goTemplateOptions: ['missingkey=error'] };
 
+/** The tenant's name in a template over dist/<env>/tenants/<tenant>/workloads (path segment 3). */
+const TENANT_OF_WORKLOADS_DIR = '{{index .path.segments 3}}';
+
 export function applicationSets(env: Environment): ManifestObject[] {
   const tenantsGlob = dist(env, DIRS.tenants, '*');
   return [
@@ -208,6 +216,12 @@ export function applicationSets(env: Environment): ManifestObject[] {
       generators: gitDirectories(env, tenantsGlob),
       syncPolicy: NEVER_DELETE,
       template: template(ARGO_NAMES.namespaceApplication('{{.path.basename}}'), ARGO_NAMES.namespaceProject('{{.path.basename}}'), '{{.path.path}}', undefined, { recurse: false, include: 'namespace-*.yaml' }, env),
+    }),
+    applicationSet('tenant-workloads', env, {
+      ...GO_TEMPLATE,
+      generators: gitDirectories(env, dist(env, DIRS.tenants, '*', DIRS.workloads)),
+      syncPolicy: NEVER_DELETE,
+      template: template(ARGO_NAMES.workloadsApplication(TENANT_OF_WORKLOADS_DIR), ARGO_NAMES.tenantProject(TENANT_OF_WORKLOADS_DIR), '{{.path.path}}', tenantNamespace(TENANT_OF_WORKLOADS_DIR), { recurse: false }, env),
     }),
     applicationSet('tenant-guardrails', env, {
       ...GO_TEMPLATE,

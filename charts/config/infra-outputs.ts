@@ -42,6 +42,14 @@ export function secretName(env: string, key: SecretKey): string {
   return `${SECRET_NAME_PREFIX}/${env}/${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/**
+ * Prefix of a tenant's own entries in Secrets Manager (bring-your-own LLM keys): the tenant's
+ * SecretStore reads below it only, through the tenant-secrets role.
+ */
+export function tenantSecretPrefix(env: string, tenant: string): string {
+  return `${SECRET_NAME_PREFIX}/${env}/tenants/${tenant}/`;
+}
+
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -58,7 +66,7 @@ export const infraOutputsSchema = z.strictObject({
   postgres: z.strictObject({ host, port, langfuseDatabase: z.string().regex(DATABASE), keycloakDatabase: z.string().regex(DATABASE) }),
   redis: z.strictObject({ host, port }),
   s3: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), region: z.string().regex(REGION) }),
-  roles: z.strictObject({ langfuse: z.string().regex(ROLE_ARN), externalSecrets: z.string().regex(ROLE_ARN) }),
+  roles: z.strictObject({ langfuse: z.string().regex(ROLE_ARN), externalSecrets: z.string().regex(ROLE_ARN), tenantSecrets: z.string().regex(ROLE_ARN) }),
   secrets: z.strictObject(
     Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, z.string().regex(/^[\w/+=.@-]{1,512}$/)])) as Record<SecretKey, z.ZodString>,
   ),
@@ -78,6 +86,7 @@ const FIXES: Record<string, string> = {
   's3.bucket': 'write the S3 bucket name',
   'roles.langfuse': 'write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
   'roles.externalSecrets': 'write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
+  'roles.tenantSecrets': 'write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
 };
 
 /** Path of the outputs file of an environment, relative to the repository root. */

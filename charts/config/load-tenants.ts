@@ -8,14 +8,13 @@ import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } fr
 import { parseQuantity } from '../lib/quantity';
 import { ConfigError, type FieldPath, SourceMap, sortErrors, type SourceError } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
+import { isSecretValueKey, workloadErrors } from './validate-workloads';
+import { resolveWorkloads, type TenantWorkloads } from './workloads';
 import {
-  limitsSchema,
   QUOTA_KEYS,
   QUOTA_QUANTITY_KEYS,
   type QuotaKey,
-  subjectSchema,
   type Subject,
-  tenantSchema,
   tenantsFileSchema,
   type TenantsFile,
 } from './tenants-schema';
@@ -34,8 +33,14 @@ export interface Tenant {
     readonly defaultRequest: { readonly cpu: string; readonly memory: string };
     readonly max?: { readonly cpu?: string; readonly memory?: string };
   };
+  /** Path segment of the tenant's routes instead of its namespace. */
+  readonly alias?: string;
+  /** Agents, models, MCP servers, sandboxes and LLM backends, with defaults applied. */
+  readonly workloads: TenantWorkloads;
   /** 1-based line of the tenant entry in tenants.yaml. */
   readonly line: number;
+  /** Index of the tenant entry in the tenants list. */
+  readonly index: number;
 }
 
 export interface LoadOptions {
@@ -166,14 +171,23 @@ function yamlError(src: SourceMap, doc: Document, code: string, message: string,
 
 /** Keys a strict object schema accepts at a path of the file, for "did you mean" hints. */
 function allowedKeys(path: FieldPath): string[] {
-  const tenantKeys = Object.keys(tenantSchema.shape);
-  if (path.length === 0) return Object.keys(tenantsFileSchema.shape);
-  if (path.length === 2) return tenantKeys;
-  const field = path[2];
-  if (field === 'quota') return [...QUOTA_KEYS];
-  if (field === 'owners') return Object.keys(subjectSchema.shape);
-  if (field === 'limits') return path.length === 3 ? Object.keys(limitsSchema.shape) : ['cpu', 'memory'];
-  return [];
+  let schema: z.ZodType = tenantsFileSchema;
+  for (const seg of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(seg)];
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+    else return [];
+    if (!schema) return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodType;
+  return s;
 }
 
 /** What zod calls a type, as a message says it and as a fix says it. */
@@ -209,7 +223,9 @@ function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): Sourc
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) =>
-        src.error([...path, key], `unknown key ${JSON.stringify(key)}`, `remove it or use one of: ${allowedKeys(path).join(', ')}`, src.keyAt(path, key)),
+        path.length === 4 && path[2] === 'llmBackends' && isSecretValueKey(key)
+          ? src.error([...path, key], `${JSON.stringify(key)} would put the API key in tenants.yaml, which is in git; no secret value may be written here`, 'store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed', src.keyAt(path, key))
+          : src.error([...path, key], `unknown key ${JSON.stringify(key)}`, `remove it or use one of: ${allowedKeys(path).join(', ')}`, src.keyAt(path, key)),
       );
     case 'invalid_union':
       return [src.error(path, `expected a Kubernetes quantity such as 500m, 2 or 16Gi, got ${typeName(value)}`, 'write a quantity: a number with an optional suffix (m, Ki, Mi, Gi, k, M, G)')];
@@ -259,6 +275,7 @@ function semanticErrors(src: SourceMap, data: unknown): SourceError[] {
     if (Array.isArray(raw.owners) && typeof name === 'string') errors.push(...ownerErrors(src, raw.owners, name, at));
     errors.push(...resourceErrors(src, raw, at));
   });
+  errors.push(...workloadErrors(src, data.tenants));
   return errors;
 }
 
@@ -380,7 +397,10 @@ function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
         defaultRequest: { cpu: pick('defaultRequest', 'cpu'), memory: pick('defaultRequest', 'memory') },
         ...(max ? { max } : {}),
       },
+      ...(t.alias !== undefined ? { alias: t.alias } : {}),
+      workloads: resolveWorkloads(t),
       line: src.valueAt(['tenants', i]).line,
+      index: i,
     };
   });
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME } from '../lib/constants';
+import { MAX_WORKLOAD_NAME, workloadsShape } from './workloads-schema';
 
 /** A Kubernetes quantity such as `500m`, `2`, `16Gi`; YAML numbers are accepted too. */
 const quantity = z
@@ -82,6 +83,7 @@ export const tenantSchema = z
       .describe('Extra RoleBinding subjects, besides the group tenant-<name>-developers.'),
     quota: quotaSchema.optional(),
     limits: limitsSchema.optional(),
+    ...workloadsShape,
   })
   .describe('One tenant team.');
 
@@ -99,7 +101,12 @@ export type Subject = z.infer<typeof subjectSchema>;
 export function tenantsJsonSchema(): object {
   const schema = z.toJSONSchema(tenantsFileSchema, { target: 'draft-7' }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   // The compiler checks names with a dedicated message (load-tenants.ts); editors get the same rule here.
-  Object.assign(schema.properties.tenants.items.properties.name, { pattern: DNS_LABEL.source, maxLength: MAX_TENANT_NAME });
+  const tenant = schema.properties.tenants.items.properties;
+  Object.assign(tenant.name, { pattern: DNS_LABEL.source, maxLength: MAX_TENANT_NAME });
+  Object.assign(tenant.alias, { pattern: DNS_LABEL.source, maxLength: 63 });
+  for (const kind of ['agents', 'models', 'mcpServers', 'sandboxes', 'llmBackends']) {
+    Object.assign(tenant[kind].items.properties.name, { pattern: DNS_LABEL.source, maxLength: MAX_WORKLOAD_NAME });
+  }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://agentic-platform.dev/schemas/tenants.schema.json',

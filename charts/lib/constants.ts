@@ -11,6 +11,8 @@ export const DIRS = {
   tenants: 'tenants',
   /** Under dist/<env>/. */
   platform: 'platform',
+  /** Under dist/<env>/tenants/<tenant>/: what the tenant declares (agents, models, ...). */
+  workloads: 'workloads',
   /** Under dist/<env>/platform/: the Kyverno ClusterPolicies. */
   policies: 'policies',
   /** Under argocd/<env>/. */
@@ -35,6 +37,9 @@ export const DIRS = {
 
 /** Prefix of every AWS name the platform creates: Secrets Manager entries are <prefix>/<env>/<name>. */
 export const SECRET_NAME_PREFIX = 'agentic-platform';
+
+/** The route table of an environment: dist/<env>/routes.md and routes.json. */
+export const ROUTE_TABLE = 'routes';
 
 /** The tenant registry, relative to the repository root. */
 export const TENANTS_FILE = 'tenants.yaml';
@@ -145,7 +150,15 @@ export const TENANT_OBJECTS = {
   modelConfig: 'default-model-config',
   /** Placeholder key the tenant's ModelConfig sends; the gateway replaces it with the real one. */
   dummyKeySecret: 'anthropic-dummy',
+  /** The SecretStore that reads the tenant's own entries in AWS Secrets Manager. */
+  secretStore: 'tenant-secrets',
 } as const;
+
+/** Resource attribute that names the tenant on every span and metric a tenant workload emits. */
+export const OTEL_TENANT_ATTRIBUTE = 'tenant';
+
+/** Label on a sandbox's pod that its Service selects. */
+export const SANDBOX_POD_LABEL = `${P}/sandbox`;
 
 /** The platform ClusterRole every tenant's developers are bound to, in their namespace only. */
 export const TENANT_CLUSTER_ROLE = 'tenant-agent-developer';
@@ -207,6 +220,8 @@ export const ARGO_NAMES = {
   namespaceApplication: (tenant: string) => `namespace-${tenant}`,
   /** Application that syncs a tenant's isolation layers. */
   guardrailsApplication: (tenant: string) => `guardrails-${tenant}`,
+  /** Application that syncs what a tenant declares (dist/<env>/tenants/<tenant>/workloads/). */
+  workloadsApplication: (tenant: string) => `workloads-${tenant}`,
   platformProject: 'platform',
   bootstrapProject: 'bootstrap',
   rootApplication: 'root',

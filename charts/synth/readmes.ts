@@ -12,6 +12,7 @@ import {
   LABELS,
   MANAGED_BY,
   NODE_ROLE_LABEL,
+  ROUTE_TABLE,
   tenantDevelopersGroup,
 } from '../lib/constants';
 import type { BuiltComponent } from '../platform/build';
@@ -34,19 +35,22 @@ Environment \`${env.name}\` (Kubernetes ${env.kubernetesVersion}), synced by Arg
 \`${env.argocd.repoURL}\` at \`${env.argocd.targetRevision}\`.
 
 - \`${DIRS.platform}/<component>/\`: platform components, Argo CD project \`${ARGO_NAMES.platformProject}\`.
-- \`${DIRS.tenants}/<tenant>/\`: the isolation layers of each tenant.
+- \`${DIRS.tenants}/<tenant>/\`: the isolation layers, routes and keys of each tenant, and in
+  \`${DIRS.tenants}/<tenant>/${DIRS.workloads}/\` what the tenant declares.
+- \`${ROUTE_TABLE}.md\` and \`${ROUTE_TABLE}.json\`: every route of the central gateway, its owner and callers.
 `;
 }
 
 export function tenantsReadme(env: Environment): string {
   return `# dist/${env.name}/tenants/\n\n${NOTE}
 One folder per tenant of \`tenants.yaml\` present in \`${env.name}\`. Each folder holds what the platform
-owns in namespace \`tenant-<name>\`, and is synced by two Applications:
+owns in namespace \`tenant-<name>\`, and what the tenant declares in \`${DIRS.workloads}/\`, synced by three Applications:
 
 | Application | Project | Files | May deploy |
 |---|---|---|---|
 | \`namespace-<name>\` | \`namespace-<name>\` | \`namespace-*.yaml\` | the Namespace \`tenant-<name>\`, nothing else |
-| \`guardrails-<name>\` | \`guardrails-<name>\` | every other file | the isolation kinds, into \`tenant-<name>\` only |
+| \`guardrails-<name>\` | \`guardrails-<name>\` | every other file | the isolation kinds, routes and keys, into \`tenant-<name>\` only |
+| \`workloads-<name>\` | \`tenant-<name>\` | \`workloads/*.yaml\`, when the tenant declares any | agents, models, MCP servers, sandboxes, backends, into \`tenant-<name>\` only |
 
 Namespaces carry \`argocd.argoproj.io/sync-options: Delete=false,Prune=confirm\`, and the
 ApplicationSets never delete Applications: removing a tenant from \`tenants.yaml\` deletes nothing
@@ -67,6 +71,27 @@ Argo CD projects: \`${ARGO_NAMES.tenantProject(t.name)}\` (workloads), \`${ARGO_
 | Quota | Hard limit |
 |---|---|
 ${q}
+
+Files: ${files.map((f) => `\`${f}\``).join(', ')}.
+`;
+}
+
+export function workloadsReadme(env: Environment, t: Tenant, files: readonly string[]): string {
+  const w = t.workloads;
+  const count = (n: number, what: string) => (n ? [`${n} ${what}`] : []);
+  const parts = [
+    ...count(w.agents.length, 'agents'),
+    ...count(w.models.length, 'models'),
+    ...count(w.mcpServers.length, 'MCP servers'),
+    ...count(w.sandboxes.length, 'sandboxes'),
+    ...count(w.llmBackends.length, 'LLM backends'),
+  ];
+  return `# Workloads of tenant ${t.name}\n\n${NOTE}
+What tenant \`${t.name}\` declares in \`tenants.yaml\` (${parts.join(', ')}), compiled into namespace
+\`${t.namespace}\` of \`${env.name}\`. Synced by Application \`${ARGO_NAMES.workloadsApplication(t.name)}\` in project
+\`${ARGO_NAMES.tenantProject(t.name)}\`, which admits only the kinds the tenant's developers may manage. The routes
+of exposed objects, their caller policies and the keys of LLM backends are platform-owned and live
+in the folder above; \`../../../routes.md\` lists every route of the environment.
 
 Files: ${files.map((f) => `\`${f}\``).join(', ')}.
 `;
@@ -180,7 +205,7 @@ export function argocdFolderReadme(env: Environment, folder: string): string {
   const what: Record<string, string> = {
     [DIRS.bootstrap]: `The \`${ARGO_NAMES.bootstrapProject}\` AppProject and the \`${ARGO_NAMES.rootApplication}\` Application. Apply once with \`kubectl apply -n ${env.argocd.namespace} -f argocd/${env.name}/${DIRS.bootstrap}/\`; \`${ARGO_NAMES.rootApplication}\` then syncs all of \`argocd/${env.name}/\`, itself included.`,
     [DIRS.projects]: `AppProjects: \`${ARGO_NAMES.platformProject}\` (never \`tenant-*\` namespaces), and per tenant \`tenant-<name>\` (its workloads) and \`guardrails-<name>\` (its isolation layers), each confined to namespace \`tenant-<name>\`, and \`namespace-<name>\` (creates the Namespace \`tenant-<name>\`, nothing else).`,
-    [DIRS.applicationSets]: 'ApplicationSets with git directory generators over `dist/' + env.name + '/tenants/`: `tenant-namespaces` and `tenant-guardrails`. They create and update Applications but never delete them.',
+    [DIRS.applicationSets]: 'ApplicationSets with git directory generators over `dist/' + env.name + '/tenants/`: `tenant-namespaces`, `tenant-guardrails` and `tenant-workloads` (over `<tenant>/workloads/`). They create and update Applications but never delete them.',
     [DIRS.platformApplications]: `One Application per platform component, annotated with its sync wave (computed from the components' dependencies). See \`dist/${env.name}/platform/README.md\` for the table of waves, upstreams and versions.`,
   };
   return `# argocd/${env.name}/${folder}/\n\n${NOTE}\n${what[folder]}\n`;

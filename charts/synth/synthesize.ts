@@ -9,10 +9,13 @@
 import { generateArgoCd } from '../argocd/generate';
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
-import { DIRS } from '../lib/constants';
+import { DIRS, ROUTE_TABLE } from '../lib/constants';
 import type { InfraOutputs } from '../config/infra-outputs';
 import { buildPlatform } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
+import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
+import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
+import { routeSegment } from '../routing/routes';
 import { chartObjects } from './chart-objects';
 import * as readme from './readmes';
 import { objectFileName, toYaml } from './serialize';
@@ -35,9 +38,14 @@ export class FileSet {
   }
 }
 
-/** The isolation objects of one tenant in one environment. */
-export function tenantObjects(tenant: Tenant, environment: Environment): Record<string, unknown>[] {
-  return chartObjects((app) => new TenantChart(app, tenant.name, { tenant, environment }));
+/** The platform-owned objects of one tenant in one environment (isolation, routes, keys). */
+export function tenantObjects(tenant: Tenant, environment: Environment, infra?: InfraOutputs): Record<string, unknown>[] {
+  return chartObjects((app) => new TenantChart(app, tenant.name, { tenant, environment, infra }));
+}
+
+/** The objects a tenant declares (agents, models, MCP servers, sandboxes, backends). */
+export function workloadObjects(tenant: Tenant, environment: Environment, segments: ReadonlyMap<string, string>): Record<string, unknown>[] {
+  return chartObjects((app) => new TenantWorkloadsChart(app, tenant.name, { tenant, environment, segments }));
 }
 
 function addObjects(out: FileSet, dir: string, objects: readonly Record<string, unknown>[]): string[] {
@@ -66,11 +74,19 @@ export function synthesize(input: SynthInput): Map<string, string> {
       const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
       out.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(out, dir, b.objects)));
     }
+    const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects));
+    out.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(env.name, routes));
+    out.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(env.name, routes));
     out.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
+    const segments = new Map(input.tenants.map((t) => [t.name, routeSegment(t)]));
     for (const t of input.tenants) {
       const dir = `${envDir}/${DIRS.tenants}/${t.name}`;
-      const files = addObjects(out, dir, tenantObjects(t, env));
+      const files = addObjects(out, dir, tenantObjects(t, env, infra));
       out.add(`${dir}/README.md`, readme.tenantReadme(env, t, files));
+      if (hasWorkloads(t)) {
+        const wdir = `${dir}/${DIRS.workloads}`;
+        out.add(`${wdir}/README.md`, readme.workloadsReadme(env, t, addObjects(out, wdir, workloadObjects(t, env, segments))));
+      }
     }
     out.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
     for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets, DIRS.platformApplications]) {

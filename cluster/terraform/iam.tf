@@ -1,5 +1,7 @@
 # IAM roles for service accounts (the cluster's OIDC provider): Langfuse reads and writes its
-# bucket; external-secrets reads this environment's secrets. Nothing else.
+# bucket; external-secrets reads this environment's platform secrets, and reads a tenant's own
+# secrets (bring-your-own LLM keys) only by assuming tenant-secrets with that tenant's session tag.
+# Nothing else.
 locals {
   # The service accounts (system:serviceaccount:<namespace>:<name>) that may assume each role.
   irsa_subjects = {
@@ -51,10 +53,24 @@ resource "aws_iam_role_policy" "langfuse_s3" {
   policy = data.aws_iam_policy_document.langfuse_s3.json
 }
 
+locals {
+  secret_arn_prefix = "arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:agentic-platform/${var.environment}"
+}
+
 data "aws_iam_policy_document" "external_secrets_read" {
   statement {
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = ["arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:agentic-platform/${var.environment}/*"]
+    resources = ["${local.secret_arn_prefix}/*"]
+  }
+  # Tenants' entries only through tenant-secrets, which scopes each read to one tenant.
+  statement {
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = ["${local.secret_arn_prefix}/tenants/*"]
+  }
+  statement {
+    actions   = ["sts:AssumeRole", "sts:TagSession"]
+    resources = [aws_iam_role.tenant_secrets.arn]
   }
 }
 
@@ -67,4 +83,40 @@ resource "aws_iam_role_policy" "external_secrets_read" {
   name   = "read-environment-secrets"
   role   = aws_iam_role.external_secrets.id
   policy = data.aws_iam_policy_document.external_secrets_read.json
+}
+
+# A tenant's SecretStore (platform-owned, in the tenant namespace) makes external-secrets assume
+# this role with the session tag tenant=<name>; the role reads agentic-platform/<env>/tenants/<name>/*
+# and nothing else, so one tenant's store can never read another tenant's keys.
+data "aws_iam_policy_document" "tenant_secrets_trust" {
+  statement {
+    actions = ["sts:AssumeRole", "sts:TagSession"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.external_secrets.arn]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:RequestTag/tenant"
+      values   = ["?*"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "tenant_secrets_read" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = ["${local.secret_arn_prefix}/tenants/$${aws:PrincipalTag/tenant}/*"]
+  }
+}
+
+resource "aws_iam_role" "tenant_secrets" {
+  name               = "${local.name}-tenant-secrets"
+  assume_role_policy = data.aws_iam_policy_document.tenant_secrets_trust.json
+}
+
+resource "aws_iam_role_policy" "tenant_secrets_read" {
+  name   = "read-own-tenant-secrets"
+  role   = aws_iam_role.tenant_secrets.id
+  policy = data.aws_iam_policy_document.tenant_secrets_read.json
 }

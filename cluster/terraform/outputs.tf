@@ -24,6 +24,7 @@ output "platform" {
     roles = {
       langfuse        = aws_iam_role.langfuse.arn
       externalSecrets = aws_iam_role.external_secrets.arn
+      tenantSecrets   = aws_iam_role.tenant_secrets.arn
     }
     secrets = { for key, secret in aws_secretsmanager_secret.this : key => secret.name }
   }

@@ -24,8 +24,8 @@ const byName = (objects: readonly ManifestObject[], name: string): ManifestObjec
   return o;
 };
 const gk = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
-/** Fixed objects of an environment without platform components: bootstrap project, root Application, platform project, 2 ApplicationSets. */
-const FIXED = 5;
+/** Fixed objects of an environment without platform components: bootstrap project, root Application, platform project, 3 ApplicationSets. */
+const FIXED = 6;
 
 describe('applicationSets', () => {
   const sets = applicationSets(env);
@@ -57,6 +57,18 @@ describe('applicationSets', () => {
     expect(t.project).toBe(`guardrails-${basename}`);
     expect(t.destination.namespace).toBe(`tenant-${basename}`);
     expect(t.source.directory.exclude).toBe('namespace-*.yaml');
+  });
+
+  it("deploys a tenant's workloads/ folder through the tenant's own project into its own namespace", () => {
+    const set = byName(sets, 'tenant-workloads');
+    expect(spec(set).generators).toEqual([{ git: { repoURL: env.argocd.repoURL, revision: env.argocd.targetRevision, directories: [{ path: `dist/${env.name}/tenants/*/workloads` }] } }]);
+    const t = spec(set).template.spec;
+    // dist/<env>/tenants/<tenant>/workloads: the tenant is path segment 3.
+    const tenant = '{{index .path.segments 3}}';
+    expect(spec(set).template.metadata.name).toBe(`workloads-${tenant}`);
+    expect(t.project).toBe(`tenant-${tenant}`);
+    expect(t.destination.namespace).toBe(`tenant-${tenant}`);
+    expect(t.source.directory).toEqual({ recurse: false });
   });
 
   it("creates each tenant namespace through that tenant's own namespace project, with no destination namespace", () => {

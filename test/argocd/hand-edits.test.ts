@@ -30,7 +30,9 @@ describe('Argo CD projects of a tenant folder', () => {
       for (const f of files) {
         const tenant = f.split('/')[3];
         const isNamespace = path.basename(f).startsWith('namespace-');
-        const p = project(env, isNamespace ? `namespace-${tenant}` : `guardrails-${tenant}`);
+        // <tenant>/workloads/ is synced by workloads-<tenant> in the tenant's own project.
+        const isWorkload = f.split('/')[4] === 'workloads';
+        const p = project(env, isNamespace ? `namespace-${tenant}` : isWorkload ? `tenant-${tenant}` : `guardrails-${tenant}`);
         const appNamespace = isNamespace ? '' : `tenant-${tenant}`;
         expect(destinationPermitted(p.destinations ?? [], SERVER, appNamespace), `${f}: the Application's own destination`).toBe(true);
         expect(projectPermits(p, SERVER, appNamespace, read(f)), f).toBe(true);

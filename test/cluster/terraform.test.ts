@@ -143,9 +143,26 @@ describe('cluster/terraform', () => {
     expect(tf.locals.irsa_subjects.external_secrets).toEqual([`system:serviceaccount:${PLATFORM_NAMESPACES.externalSecrets}:${EXTERNAL_SECRETS_SERVICE_ACCOUNT}`]);
     expect(Object.keys(tf.locals.irsa_subjects).sort()).toEqual(['external_secrets', 'langfuse']);
     expect(resource('aws_iam_role', 'external_secrets').assume_role_policy).toBe('${data.aws_iam_policy_document.trust["external_secrets"].json}');
-    const read = one(data('aws_iam_policy_document', 'external_secrets_read').statement);
+    const [read, denyTenants, assume] = data('aws_iam_policy_document', 'external_secrets_read').statement;
+    const prefix = 'arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:agentic-platform/${var.environment}';
+    expect(tf.locals.secret_arn_prefix).toBe(prefix);
     expect(read.actions).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
-    expect(read.resources).toEqual(['arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:agentic-platform/${var.environment}/*']);
+    expect(read.resources).toEqual(['${local.secret_arn_prefix}/*']);
+    // Tenants' own entries: never directly, only by assuming tenant-secrets.
+    expect(denyTenants).toMatchObject({ effect: 'Deny', actions: read.actions, resources: ['${local.secret_arn_prefix}/tenants/*'] });
+    expect(assume).toMatchObject({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: ['${aws_iam_role.tenant_secrets.arn}'] });
+  });
+
+  it('IAM: tenant-secrets reads only the entries of the tenant named by its session tag, assumed only by external-secrets', () => {
+    const trust = one(data('aws_iam_policy_document', 'tenant_secrets_trust').statement);
+    expect(trust.actions).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    expect(one(trust.principals)).toEqual({ type: 'AWS', identifiers: ['${aws_iam_role.external_secrets.arn}'] });
+    expect(one(trust.condition)).toEqual({ test: 'StringLike', variable: 'aws:RequestTag/tenant', values: ['?*'] });
+    const read = one(data('aws_iam_policy_document', 'tenant_secrets_read').statement);
+    expect(read.actions).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
+    // HCL escapes the IAM variable as $${...}; the policy AWS receives reads ${aws:PrincipalTag/tenant}.
+    expect(read.resources).toEqual(['${local.secret_arn_prefix}/tenants/$${aws:PrincipalTag/tenant}/*']);
+    expect(resource('aws_iam_role', 'tenant_secrets').assume_role_policy).toBe('${data.aws_iam_policy_document.tenant_secrets_trust.json}');
   });
 
   it('Secrets Manager: one entry per key of SECRET_PROPERTIES, named as the outputs expect', () => {

@@ -18,6 +18,9 @@ const RESOURCE: Record<string, string> = {
   AuthorizationPolicy: 'authorizationpolicies',
   Gateway: 'gateways',
   AgentgatewayPolicy: 'agentgatewaypolicies',
+  HTTPRoute: 'httproutes',
+  SecretStore: 'secretstores',
+  ExternalSecret: 'externalsecrets',
 };
 const plural = (kind: string) => {
   const resource = RESOURCE[kind];

@@ -157,8 +157,11 @@ for (const env of envs) {
       const route = all.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'llm-default-anthropic')!;
       expect(route.spec.rules[0].matches[0].path).toEqual({ type: 'PathPrefix', value: '/llm/default/anthropic' });
       expect(route.spec.rules[0].filters[0].urlRewrite.path.replacePrefixMatch).toBe('/');
-      // No ExternalSecret reaches into a tenant namespace, and the store refuses tenant namespaces.
-      for (const o of all.filter((x) => x.kind === 'ExternalSecret')) expect(o.metadata.namespace).not.toMatch(/^tenant-/);
+      // No ExternalSecret in a tenant namespace reads through the platform's store, and the store
+      // refuses tenant namespaces: tenants' own keys come through their own SecretStore.
+      for (const o of all.filter((x) => x.kind === 'ExternalSecret' && /^tenant-/.test(x.metadata.namespace))) {
+        expect(o.spec.secretStoreRef, `${o.metadata.namespace}/${o.metadata.name}`).toEqual({ kind: 'SecretStore', name: 'tenant-secrets' });
+      }
       const store = all.find((o) => o.kind === 'ClusterSecretStore')!;
       expect(store.spec.conditions).toEqual([{ namespaceSelector: { matchExpressions: [{ key: 'platform.agentic.io/component', operator: 'Exists' }] } }]);
       for (const t of tenants) {

@@ -13,7 +13,7 @@ export const PLATFORM_LLM_ALIAS = 'default';
 export type LlmProvider = 'anthropic' | 'openai';
 
 /** How agentgateway treats each API path of an LLM provider. */
-const ROUTES: Record<LlmProvider, Record<string, string>> = {
+export const LLM_PROVIDER_ROUTES: Record<LlmProvider, Record<string, string>> = {
   anthropic: { '/v1/messages': 'Messages', '/v1/models': 'Models', '*': 'Passthrough' },
   openai: { '/v1/chat/completions': 'Completions', '/v1/models': 'Models', '*': 'Passthrough' },
 };
@@ -54,7 +54,7 @@ export class PlatformLlmBackend extends Construct {
       spec: {
         ai: { provider: { [props.provider]: { model: props.model } } },
         policies: {
-          ai: { routes: { ...ROUTES[props.provider] } },
+          ai: { routes: { ...LLM_PROVIDER_ROUTES[props.provider] } },
           auth: { secretRef: { name: props.keySecret } },
         },
       },

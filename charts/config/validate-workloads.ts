@@ -1,0 +1,397 @@
+/**
+ * Rules over tenants' workloads that a schema cannot express: names, references between
+ * agents, models, MCP servers, tools and backends, cross-tenant calls, route paths and aliases,
+ * secret values, and the tenant's quota. Works on the raw data, so that every problem is
+ * reported together with the schema's.
+ */
+import { DNS_LABEL, tenantNamespace } from '../lib/constants';
+import { parseQuantity } from '../lib/quantity';
+import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
+import { routeSegment, tenantRoutes, type RouteEntry } from '../routing/routes';
+import type { FieldPath, SourceError, SourceMap } from './source-errors';
+import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
+import { tenantSchema } from './tenants-schema';
+import { DEFAULT_MODEL_CONFIG, resolveWorkloads, type TenantWorkloads } from './workloads';
+import { MAX_WORKLOAD_NAME } from './workloads-schema';
+
+
+/** Path segments no tenant alias may take. */
+export const RESERVED_ALIASES = [PLATFORM_LLM_ALIAS, 'platform'] as const;
+
+/** Keys that would hold a secret value; a backend names its key's location instead. */
+const SECRET_VALUE_KEYS = ['apiKey', 'key', 'token', 'secret', 'password'];
+
+/** Environment variable names that carry credentials. */
+const SECRET_ENV_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
+
+/** Values that are credentials by their shape (API keys of common providers, AWS access keys, JWTs). */
+const SECRET_VALUE = /^(sk-[A-Za-z0-9_-]{8,}|sk-ant-|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-|eyJ[A-Za-z0-9_-]{10,}\.)/;
+
+type Raw = Record<string, unknown>;
+const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const list = (v: unknown): Raw[] => (Array.isArray(v) ? v.map((x) => (isRecord(x) ? x : {})) : []);
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const q = JSON.stringify;
+
+/** True when a string looks like a credential value. */
+export function looksLikeSecret(value: string): boolean {
+  return SECRET_VALUE.test(value);
+}
+
+/** Whether an unknown key of an llmBackends entry would hold the key itself. */
+export function isSecretValueKey(key: string): boolean {
+  return SECRET_VALUE_KEYS.includes(key);
+}
+
+interface TenantView {
+  index: number;
+  name: string;
+  alias?: string;
+  raw: Raw;
+  /** Resolved workloads, when the entry passed the schema. */
+  workloads?: TenantWorkloads;
+}
+
+export function workloadErrors(src: SourceMap, tenants: readonly unknown[]): SourceError[] {
+  const errors: SourceError[] = [];
+  const views: TenantView[] = [];
+  tenants.forEach((raw, index) => {
+    if (!isRecord(raw) || typeof raw.name !== 'string') return;
+    const parsed = tenantSchema.safeParse(raw);
+    views.push({ index, name: raw.name, alias: text(raw.alias), raw, workloads: parsed.success ? resolveWorkloads(parsed.data) : undefined });
+  });
+  const byName = new Map(views.map((v) => [v.name, v]));
+  for (const v of views) {
+    const at = (...p: (string | number)[]): FieldPath => ['tenants', v.index, ...p];
+    errors.push(...aliasErrors(src, v, views, at));
+    errors.push(...nameErrors(src, v.raw, at));
+    errors.push(...referenceErrors(src, v, byName, at));
+    errors.push(...secretErrors(src, v.raw, at));
+    errors.push(...quotaErrors(src, v.raw, at));
+  }
+  errors.push(...routeErrors(src, views));
+  return errors;
+}
+
+function aliasErrors(src: SourceMap, v: TenantView, views: readonly TenantView[], at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  if (v.alias === undefined) return [];
+  const alias = v.alias;
+  const e = (message: string, fix: string) => [src.error(at('alias'), message, fix)];
+  if (!DNS_LABEL.test(alias) || alias.length > 63) return e(`${q(alias)} is not a DNS-1123 label`, "use lower-case letters, digits and '-', starting and ending with a letter or digit");
+  if ((RESERVED_ALIASES as readonly string[]).includes(alias)) {
+    return e(`alias ${q(alias)} is reserved by the platform (its own routes use /<kind>/${alias}/...)`, 'choose another alias');
+  }
+  if (alias.startsWith('tenant-') && alias !== tenantNamespace(v.name)) {
+    return e(`alias ${q(alias)} has the form of another tenant's namespace`, "choose an alias that does not start with 'tenant-'");
+  }
+  for (const o of views) {
+    if (o === v) continue;
+    const line = src.valueAt(['tenants', o.index]).line;
+    if (o.name === alias) return e(`alias ${q(alias)} is the name of tenant ${q(o.name)} (line ${line})`, 'choose an alias that no other tenant uses as its name or alias');
+    if (o.alias === alias && o.index < v.index) return e(`alias ${q(alias)} is already the alias of tenant ${q(o.name)} (line ${line})`, 'choose an alias that no other tenant uses as its name or alias');
+  }
+  return [];
+}
+
+const KINDS = ['agents', 'models', 'mcpServers', 'sandboxes', 'llmBackends'] as const;
+const SINGULAR: Record<(typeof KINDS)[number], string> = { agents: 'agent', models: 'model', mcpServers: 'MCP server', sandboxes: 'sandbox', llmBackends: 'LLM backend' };
+
+function nameErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const errors: SourceError[] = [];
+  // Agents and image MCP servers each get a Service named after them: one namespace, one name.
+  const services = new Map<string, FieldPath>();
+  for (const kind of KINDS) {
+    const seen = new Map<string, number>();
+    list(raw[kind]).forEach((item, j) => {
+      const name = text(item.name);
+      if (name === undefined) return;
+      const path = at(kind, j, 'name');
+      if (!DNS_LABEL.test(name)) {
+        errors.push(src.error(path, `${q(name)} is not a DNS-1123 label`, "use lower-case letters, digits and '-', starting and ending with a letter or digit"));
+        return;
+      }
+      if (name.length > MAX_WORKLOAD_NAME) {
+        errors.push(src.error(path, `${q(name)} is ${name.length} characters; the objects named after it must stay within 63`, `shorten the name to at most ${MAX_WORKLOAD_NAME} characters`));
+      }
+      const first = seen.get(name);
+      if (first !== undefined) {
+        errors.push(src.error(path, `duplicate ${SINGULAR[kind]} name ${q(name)} (first declared at line ${src.valueAt(at(kind, first, 'name')).line})`, `give each ${SINGULAR[kind]} a unique name`));
+        return;
+      }
+      seen.set(name, j);
+      if (kind === 'models' && name === DEFAULT_MODEL_CONFIG) {
+        errors.push(src.error(path, `model name ${q(name)} is the platform default ModelConfig of every tenant`, 'choose another name; agents that name no model use the default already'));
+      }
+      if (kind === 'agents' || (kind === 'mcpServers' && item.url === undefined)) {
+        const other = services.get(name);
+        if (other) {
+          errors.push(src.error(path, `${q(name)} is also the name of an agent (line ${src.valueAt(other).line}); each agent and MCP server gets a Service of its name`, 'give agents and MCP servers distinct names'));
+        } else services.set(name, path);
+      }
+    });
+  }
+  return errors;
+}
+
+function names(raw: Raw, kind: (typeof KINDS)[number]): string[] {
+  return list(raw[kind]).map((x) => text(x.name)).filter((x): x is string => x !== undefined);
+}
+
+function referenceErrors(src: SourceMap, v: TenantView, byName: ReadonlyMap<string, TenantView>, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const errors: SourceError[] = [];
+  const { raw } = v;
+  const models = names(raw, 'models');
+  const backends = new Map(list(raw.llmBackends).map((b) => [text(b.name), b]));
+  const servers = new Map(list(raw.mcpServers).map((s) => [text(s.name), s]));
+  const agentNames = names(raw, 'agents');
+  const defined = (xs: Iterable<string | undefined>) => {
+    const all = [...xs].filter((x): x is string => x !== undefined);
+    return all.length ? `defined: ${all.join(', ')}` : 'none defined';
+  };
+
+  list(raw.agents).forEach((a, j) => {
+    const declarative = a.systemMessage !== undefined;
+    const byo = a.image !== undefined;
+    if (declarative === byo) {
+      errors.push(src.error(at('agents', j), declarative ? 'an agent has either systemMessage (declarative) or image (BYO), not both' : 'an agent needs systemMessage (declarative) or image (BYO)', 'keep exactly one of systemMessage and image'));
+    }
+    for (const key of byo ? ['model', 'tools', 'skills'] : declarative ? ['args', 'calls'] : []) {
+      if (a[key] !== undefined) {
+        errors.push(src.error(at('agents', j, key), `${key} applies to ${byo ? 'declarative' : 'BYO'} agents only`, byo ? 'remove it: a BYO agent brings its own model, tools and agent card' : 'remove it, or make the agent BYO with image'));
+      }
+    }
+    const model = text(a.model);
+    if (model !== undefined && !models.includes(model)) {
+      errors.push(src.error(at('agents', j, 'model'), `model ${q(model)} is not one of the tenant's models (${defined(models)})`, 'define it under models, or remove the key to use the platform default model'));
+    }
+    list(a.tools).forEach((tool, k) => {
+      const p = (...x: string[]) => at('agents', j, 'tools', k, ...x);
+      const server = text(tool.mcpServer);
+      const agent = text(tool.agent);
+      if ((server === undefined) === (agent === undefined)) {
+        errors.push(src.error(p(), 'a tool names either mcpServer or agent', 'keep exactly one of mcpServer and agent'));
+        return;
+      }
+      if (agent !== undefined) {
+        if (tool.toolNames !== undefined) errors.push(src.error(p('toolNames'), 'toolNames applies to MCP server tools only', 'remove toolNames'));
+        if (!agentNames.includes(agent)) errors.push(src.error(p('agent'), `agent ${q(agent)} is not one of the tenant's agents (${defined(agentNames)})`, 'name an agent of this tenant; agents of other tenants are called over A2A through the gateway (calls on a BYO agent)'));
+        else if (agent === text(a.name)) errors.push(src.error(p('agent'), `agent ${q(agent)} names itself as a tool`, 'name another agent'));
+        return;
+      }
+      const s = servers.get(server);
+      if (!s) {
+        errors.push(src.error(p('mcpServer'), `MCP server ${q(server)} is not one of the tenant's mcpServers (${defined(servers.keys())})`, 'define it under mcpServers or correct the name'));
+        return;
+      }
+      const toolNames = Array.isArray(tool.toolNames) ? tool.toolNames.filter((x): x is string => typeof x === 'string') : undefined;
+      if (!toolNames || toolNames.length === 0) {
+        errors.push(src.error(p(), `tool of MCP server ${q(server)} lists no toolNames`, 'list the tools the agent may call under toolNames'));
+        return;
+      }
+      const offered = Array.isArray(s.tools) ? s.tools.filter((x): x is string => typeof x === 'string') : [];
+      toolNames.forEach((n, m) => {
+        if (!offered.includes(n)) errors.push(src.error(at('agents', j, 'tools', k, 'toolNames', m), `tool ${q(n)} is not offered by MCP server ${q(server)} (its tools: ${offered.join(', ') || 'none'})`, `use one of its tools, or add ${n} to the tools of ${server}`));
+      });
+    });
+    list(a.calls).forEach((c, k) => {
+      const p = (...x: string[]) => at('agents', j, 'calls', k, ...x);
+      const tn = text(c.tenant);
+      const an = text(c.agent);
+      if (tn === undefined || an === undefined) return;
+      if (tn === v.name) {
+        errors.push(src.error(p('tenant'), `calls names the agent's own tenant ${q(tn)}`, 'call agents of the same tenant inside the namespace; calls is for other tenants'));
+        return;
+      }
+      const target = byName.get(tn);
+      if (!target) {
+        errors.push(src.error(p('tenant'), `unknown tenant ${q(tn)}`, 'name a tenant of tenants.yaml'));
+        return;
+      }
+      const ta = list(target.raw.agents).find((x) => x.name === an);
+      const tline = src.valueAt(['tenants', target.index]).line;
+      if (!ta) {
+        errors.push(src.error(p('agent'), `tenant ${q(tn)} (line ${tline}) has no agent ${q(an)}`, `name one of its agents: ${names(target.raw, 'agents').join(', ') || 'it has none'}`));
+      } else if (ta.expose !== true) {
+        errors.push(src.error(p('agent'), `agent ${q(an)} of tenant ${q(tn)} is not exposed`, `tenant ${tn} must set expose: true on it and list ${v.name} in its allowCallsFrom`));
+      } else if (!(Array.isArray(ta.allowCallsFrom) && ta.allowCallsFrom.includes(v.name))) {
+        errors.push(src.error(p('agent'), `agent ${q(an)} of tenant ${q(tn)} does not allow calls from ${q(v.name)}`, `tenant ${tn} must add ${v.name} to the allowCallsFrom of ${an}`));
+      }
+    });
+  });
+
+  list(raw.models).forEach((m, j) => {
+    const b = text(m.backend);
+    if (b === undefined) return;
+    const backend = backends.get(b);
+    if (!backend) {
+      errors.push(src.error(at('models', j, 'backend'), `LLM backend ${q(b)} is not one of the tenant's llmBackends (${defined(backends.keys())})`, 'define it under llmBackends, or remove the key to use the platform default backend'));
+    } else if (backend.expose !== true) {
+      errors.push(src.error(at('models', j, 'backend'), `LLM backend ${q(b)} has no route, so the model cannot reach it`, `set expose: true on ${b}; only the tenant and its allowCallsFrom may call it`));
+    }
+  });
+
+  list(raw.mcpServers).forEach((s, j) => {
+    const image = s.image !== undefined;
+    const remote = s.url !== undefined;
+    if (image === remote) {
+      errors.push(src.error(at('mcpServers', j), image ? 'an MCP server has either image or url, not both' : 'an MCP server needs image (run it here) or url (a remote server)', 'keep exactly one of image and url'));
+      return;
+    }
+    const only = remote ? ['transport', 'port', 'path', 'args', 'env', 'secretRefs', 'resources'] : ['protocol'];
+    for (const key of only) {
+      if (s[key] !== undefined) errors.push(src.error(at('mcpServers', j, key), `${key} applies to ${remote ? 'image' : 'remote'} MCP servers only`, 'remove it'));
+    }
+    if (remote) {
+      const url = text(s.url) ?? '';
+      if (!/^https?:\/\/[^/\s]+/.test(url)) errors.push(src.error(at('mcpServers', j, 'url'), `${q(url)} is not an http(s) URL`, 'write the full URL of the MCP endpoint, such as https://mcp.example.com/mcp'));
+      if (s.expose === true) errors.push(src.error(at('mcpServers', j, 'expose'), 'a remote MCP server cannot be exposed: the gateway would become a proxy to a host outside the cluster', 'remove expose; callers can reach the remote server directly'));
+    }
+    const path = text(s.path);
+    if (path !== undefined && !path.startsWith('/')) errors.push(src.error(at('mcpServers', j, 'path'), `${q(path)} does not start with /`, 'write an absolute path such as /mcp'));
+    if (Array.isArray(s.tools) && s.tools.length === 0) errors.push(src.error(at('mcpServers', j, 'tools'), 'the list is empty', 'list the tools the server offers'));
+    if (image) errors.push(...imageErrors(src, text(s.image), at('mcpServers', j, 'image')));
+  });
+  list(raw.agents).forEach((a, j) => {
+    if (a.image !== undefined) errors.push(...imageErrors(src, text(a.image), at('agents', j, 'image')));
+  });
+  list(raw.sandboxes).forEach((s, j) => {
+    errors.push(...imageErrors(src, text(s.image), at('sandboxes', j, 'image')));
+    if (s.expose === true && s.kind === 'SandboxTemplate') {
+      errors.push(src.error(at('sandboxes', j, 'expose'), 'a SandboxTemplate runs nothing until it is claimed, so it has nothing to route to', 'remove expose, or declare kind: Sandbox'));
+    }
+  });
+
+  // allowCallsFrom: exposed objects only, known tenants, not the owner.
+  for (const kind of ['agents', 'mcpServers', 'llmBackends'] as const) {
+    list(raw[kind]).forEach((item, j) => {
+      if (!Array.isArray(item.allowCallsFrom)) return;
+      if (item.expose !== true && item.allowCallsFrom.length > 0) {
+        errors.push(src.error(at(kind, j, 'allowCallsFrom'), `allowCallsFrom needs a route, but ${SINGULAR[kind]} ${q(text(item.name) ?? '')} is not exposed`, 'set expose: true, or remove allowCallsFrom'));
+      }
+      const seen = new Set<string>();
+      item.allowCallsFrom.forEach((caller, k) => {
+        if (typeof caller !== 'string') return;
+        const p = at(kind, j, 'allowCallsFrom', k);
+        if (caller === v.name) errors.push(src.error(p, `${q(caller)} is the owner, which may always call`, 'remove it'));
+        else if (!byName.has(caller)) errors.push(src.error(p, `unknown tenant ${q(caller)}`, `name a tenant of tenants.yaml (${[...byName.keys()].filter((x) => x !== v.name).join(', ') || 'there is no other'})`));
+        else if (seen.has(caller)) errors.push(src.error(p, `${q(caller)} is listed twice`, 'remove the duplicate'));
+        seen.add(caller);
+      });
+    });
+  }
+  return errors;
+}
+
+function imageErrors(src: SourceMap, image: string | undefined, path: FieldPath): SourceError[] {
+  if (image === undefined) return [];
+  const last = image.split('/').pop() ?? '';
+  if (image.includes('@sha256:')) return [];
+  if (!last.includes(':')) return [src.error(path, `image ${q(image)} has no tag`, 'pin a version tag or a digest, such as example/agent:1.2.3')];
+  if (last.endsWith(':latest')) return [src.error(path, `image ${q(image)} uses the tag latest, which changes under the same name`, 'pin a version tag or a digest')];
+  return [];
+}
+
+function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const errors: SourceError[] = [];
+  const envValue = (name: string | undefined, value: unknown, path: FieldPath) => {
+    if (typeof value !== 'string' || value === '') return;
+    if (looksLikeSecret(value) || (name !== undefined && SECRET_ENV_NAME.test(name))) {
+      errors.push(src.error(path, `${name ?? 'the value'} looks like a secret; tenants.yaml is in git and must hold no secret value`, 'store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)'));
+    }
+  };
+  list(raw.agents).forEach((a, j) => {
+    list(a.env).forEach((e, k) => {
+      const hasValue = e.value !== undefined;
+      const hasRef = e.secretKeyRef !== undefined;
+      if (hasValue === hasRef) {
+        errors.push(src.error(at('agents', j, 'env', k), 'an environment variable has either value or secretKeyRef', 'keep exactly one of value and secretKeyRef'));
+      }
+      envValue(text(e.name), e.value, at('agents', j, 'env', k, 'value'));
+    });
+  });
+  list(raw.mcpServers).forEach((s, j) => {
+    if (isRecord(s.env)) for (const [k, value] of Object.entries(s.env)) envValue(k, value, at('mcpServers', j, 'env', k));
+  });
+  list(raw.llmBackends).forEach((b, j) => {
+    const ref = text(b.apiKeySecret);
+    if (ref === undefined) return;
+    if (looksLikeSecret(ref)) {
+      errors.push(src.error(at('llmBackends', j, 'apiKeySecret'), 'apiKeySecret holds what looks like the key itself; tenants.yaml is in git and must hold no secret value', 'store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and revoke the exposed key'));
+    } else if (!/^[A-Za-z0-9][A-Za-z0-9_+=.@/-]*$/.test(ref) || ref.includes('..')) {
+      errors.push(src.error(at('llmBackends', j, 'apiKeySecret'), `${q(ref)} is not an AWS Secrets Manager entry name`, "use letters, digits and / _ + = . @ -, relative to the tenant's prefix"));
+    }
+  });
+  return errors;
+}
+
+/** Declared workloads must fit the tenant's quota (requests, limits and pods). */
+function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const quota = isRecord(raw.quota) ? raw.quota : {};
+  const limits = isRecord(raw.limits) ? raw.limits : {};
+  const group = (g: string): Raw => (isRecord(limits[g]) ? (limits[g] as Raw) : {});
+  const fallback = {
+    requests: { cpu: group('defaultRequest').cpu ?? DEFAULT_LIMITS.defaultRequest.cpu, memory: group('defaultRequest').memory ?? DEFAULT_LIMITS.defaultRequest.memory },
+    limits: { cpu: group('default').cpu ?? DEFAULT_LIMITS.default.cpu, memory: group('default').memory ?? DEFAULT_LIMITS.default.memory },
+  };
+  const totals = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
+  let pods = 0;
+  const add = (item: Raw) => {
+    pods++;
+    const r = isRecord(item.resources) ? item.resources : {};
+    for (const side of ['requests', 'limits'] as const) {
+      const s = isRecord(r[side]) ? (r[side] as Raw) : {};
+      for (const res of ['cpu', 'memory'] as const) {
+        const v = s[res] ?? fallback[side][res];
+        const n = typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined;
+        if (n !== undefined) totals[side][res] += n;
+      }
+    }
+  };
+  list(raw.agents).forEach(add);
+  list(raw.mcpServers).filter((s) => s.url === undefined).forEach(add);
+  // A SandboxTemplate runs nothing until claimed; its claims are counted by the quota at run time.
+  list(raw.sandboxes).filter((s) => s.kind !== 'SandboxTemplate').forEach(add);
+  if (pods === 0) return [];
+  const errors: SourceError[] = [];
+  const fmt = (res: 'cpu' | 'memory', n: number) => (res === 'cpu' ? `${Math.round(n * 1000) / 1000}` : `${Math.round((n / 2 ** 20) * 100) / 100}Mi`);
+  for (const side of ['requests', 'limits'] as const) {
+    for (const res of ['cpu', 'memory'] as const) {
+      const key = `${side}.${res}` as const;
+      const hard = quota[key] ?? DEFAULT_QUOTA[key];
+      const h = typeof hard === 'string' || typeof hard === 'number' ? parseQuantity(hard) : undefined;
+      if (h === undefined || totals[side][res] <= h + 1e-9) continue;
+      const path = quota[key] !== undefined ? at('quota', key) : at('name');
+      errors.push(
+        src.error(
+          path,
+          `the declared workloads ${side === 'requests' ? 'request' : 'are limited to'} ${fmt(res, totals[side][res])} ${res} in total (${pods} pods, unset values from the container defaults), more than the quota ${key} ${String(hard)}${quota[key] === undefined ? ' (platform default)' : ''}`,
+          `raise quota.${key} to at least ${fmt(res, totals[side][res])}, or lower the workloads' resources`,
+        ),
+      );
+    }
+  }
+  const hardPods = quota.pods ?? DEFAULT_QUOTA.pods;
+  // The tenant's waypoint runs in its namespace too.
+  if (typeof hardPods === 'number' && pods + 1 > hardPods) {
+    errors.push(src.error(quota.pods !== undefined ? at('quota', 'pods') : at('name'), `the declared workloads need ${pods + 1} pods (with the waypoint), more than the quota pods ${hardPods}`, `raise quota.pods to at least ${pods + 1}`));
+  }
+  return errors;
+}
+
+/** Two routes with one path: the later declaration is the error, naming the first. */
+function routeErrors(src: SourceMap, views: readonly TenantView[]): SourceError[] {
+  const errors: SourceError[] = [];
+  const seen = new Map<string, RouteEntry>();
+  for (const v of views) {
+    if (!v.workloads || (v.alias !== undefined && !DNS_LABEL.test(v.alias))) continue;
+    for (const r of tenantRoutes({ name: v.name, alias: v.alias, workloads: v.workloads, index: v.index })) {
+      const first = seen.get(r.path);
+      if (first) {
+        errors.push(
+          src.error(r.field, `route ${r.path} is also the route of ${first.exposes.kind} ${q(first.exposes.name)} of tenant ${q(first.owner)} (line ${src.valueAt(first.field).line})`, `give one of the tenants another alias (this one's segment is ${q(routeSegment(v))}), or rename one of the two`),
+        );
+      } else seen.set(r.path, r);
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,115 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AgentV1Alpha2 as KagentAgent } from '../../imports/kagent-agents-kagent.dev';
+import { McpServer as KagentMcpServer } from '../../imports/kagent-mcpservers-kagent.dev';
+import { RemoteMcpServer } from '../../imports/kagent-remotemcpservers-kagent.dev';
+import type { Agent, McpServer } from '../config/workloads';
+import { ANNOTATIONS } from '../lib/constants';
+import { groupOf } from '../lib/gvk';
+import { tenantLabels } from '../lib/labels';
+import { agentsPlacement, containerResources, envVars, OTLP_ENDPOINT, tracingEnv } from './workload-parts';
+
+export interface TenantAgentProps {
+  readonly tenant: string;
+  readonly namespace: string;
+  /** The agent as declared in tenants.yaml, with defaults applied. */
+  readonly agent: Agent;
+  /** The tenant's MCP servers, to resolve the kind of each tool's server. */
+  readonly mcpServers: readonly McpServer[];
+  /**
+   * URL of each agent this agent calls in another tenant, by `<tenant>/<agent>`; BYO agents get
+   * them as environment variables.
+   * @default - no calls
+   */
+  readonly callUrls?: ReadonlyMap<string, string>;
+}
+
+/** Environment variable that carries the gateway URL of a called agent. */
+export function callEnvName(tenant: string, agent: string): string {
+  return `A2A_${tenant}_${agent}_URL`.toUpperCase().replace(/-/g, '_');
+}
+
+/**
+ * A kagent Agent (kagent.dev/v1alpha2) in the tenant namespace: declarative (kagent runs it from
+ * a system message, a model and MCP tools) or BYO (the tenant's image). Its pods run on the
+ * agents node group, carry the tenant in their trace attributes, and only agents of the same
+ * namespace may use it as a tool (`allowedNamespaces: Same`); other tenants reach it only through
+ * the central gateway, where its route admits the tenants it allows.
+ */
+export class TenantAgent extends Construct {
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: TenantAgentProps) {
+    super(scope, id);
+    const { agent: a, namespace, tenant } = props;
+    const labels = tenantLabels(tenant);
+    const deployment = {
+      ...agentsPlacement(),
+      ...(containerResources(a.resources) ? { resources: containerResources(a.resources) } : {}),
+    };
+    let spec: Record<string, unknown>;
+    if (a.type === 'Declarative') {
+      spec = {
+        type: 'Declarative',
+        declarative: {
+          modelConfig: a.modelConfig,
+          systemMessage: a.systemMessage,
+          ...(a.tools.length ? { tools: a.tools.map((t) => this.tool(t, props.mcpServers, namespace)) } : {}),
+          ...(a.skills.length ? { a2aConfig: { skills: a.skills.map((s) => ({ ...s })) } } : {}),
+          deployment: { ...deployment, env: [...tracingEnv(tenant, namespace), ...envVars(a.env)] },
+        },
+      };
+    } else {
+      const calls = [...(props.callUrls ?? new Map())].sort(([x], [y]) => (x < y ? -1 : 1)).map(([key, url]) => {
+        const [t, name] = key.split('/');
+        return { name: callEnvName(t, name), value: url };
+      });
+      spec = {
+        type: 'BYO',
+        byo: {
+          deployment: {
+            image: a.image,
+            ...(a.args.length ? { args: [...a.args] } : {}),
+            ...deployment,
+            env: [
+              { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: OTLP_ENDPOINT },
+              { name: 'OTEL_SERVICE_NAME', value: a.name },
+              ...tracingEnv(tenant, namespace),
+              ...calls,
+              ...envVars(a.env),
+            ],
+          },
+        },
+      };
+    }
+    this.resource = new ApiObject(this, 'Resource', {
+      ...KagentAgent.GVK,
+      metadata: {
+        name: a.name,
+        namespace,
+        labels,
+        // The appprotocol policy gives the Service of an exposed agent the A2A appProtocol. The
+        // auto-expose policy skips the agent (managed-by label): its route is compiled.
+        ...(a.expose ? { annotations: { [ANNOTATIONS.expose]: 'true' } } : {}),
+      },
+      spec: {
+        ...(a.description ? { description: a.description } : {}),
+        // Other namespaces may not use this agent as a tool: cross-tenant calls go through the gateway.
+        allowedNamespaces: { from: 'Same' },
+        ...spec,
+      },
+    });
+  }
+
+  private tool(t: Agent['tools'][number], servers: readonly McpServer[], namespace: string): Record<string, unknown> {
+    if (t.agent) {
+      return { type: 'Agent', agent: { apiGroup: groupOf(KagentAgent.GVK), kind: KagentAgent.GVK.kind, name: t.agent, namespace } };
+    }
+    const server = servers.find((s) => s.name === t.mcpServer);
+    const gvk = server?.source === 'remote' ? RemoteMcpServer.GVK : KagentMcpServer.GVK;
+    return {
+      type: 'McpServer',
+      mcpServer: { apiGroup: groupOf(gvk), kind: gvk.kind, name: t.mcpServer, namespace, toolNames: [...(t.toolNames ?? [])] },
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ModelConfigV1Alpha2 as ModelConfig } from '../../imports/kagent-modelconfigs-kagent.dev';
+import { TENANT_OBJECTS } from '../lib/constants';
+import { tenantLabels } from '../lib/labels';
+import { DUMMY_API_KEY_FIELD } from './tenant-model-config';
+
+export interface TenantModelProps {
+  readonly tenant: string;
+  readonly namespace: string;
+  /** Name of the ModelConfig. */
+  readonly name: string;
+  /** LLM provider the gateway route speaks. */
+  readonly provider: 'anthropic' | 'openai';
+  /** Model ID. */
+  readonly model: string;
+  /** URL of the route on the central gateway (the gateway injects the real key). */
+  readonly baseUrl: string;
+}
+
+const PROVIDER = { anthropic: { kind: 'Anthropic', field: 'anthropic' }, openai: { kind: 'OpenAI', field: 'openAI' } } as const;
+
+/**
+ * A kagent ModelConfig of a tenant: a model behind a route of the central gateway, either the
+ * platform's backend or one of the tenant's own. It sends the placeholder key of the tenant's
+ * default ModelConfig: the gateway replaces it, so no key is ever in the tenant's pods.
+ */
+export class TenantModel extends Construct {
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: TenantModelProps) {
+    super(scope, id);
+    const p = PROVIDER[props.provider];
+    this.resource = new ApiObject(this, 'Resource', {
+      ...ModelConfig.GVK,
+      metadata: { name: props.name, namespace: props.namespace, labels: tenantLabels(props.tenant) },
+      spec: {
+        provider: p.kind,
+        model: props.model,
+        apiKeySecret: TENANT_OBJECTS.dummyKeySecret,
+        apiKeySecretKey: DUMMY_API_KEY_FIELD,
+        [p.field]: { baseUrl: props.baseUrl },
+      },
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Sandbox as SandboxObject } from '../../imports/agent-sandbox-sandboxes-agents.x-k8s.io';
+import { SandboxTemplate } from '../../imports/agent-sandbox-sandboxtemplates-extensions.agents.x-k8s.io';
+import { IntOrString, KubeService } from '../../imports/k8s';
+import type { Sandbox } from '../config/workloads';
+import { SANDBOX_POD_LABEL } from '../lib/constants';
+import { tenantLabels } from '../lib/labels';
+import { ROUTE_OBJECT_NAMES } from '../routing/routes';
+import { agentsPlacement, containerResources, RESTRICTED_CONTAINER, tracingEnv } from './workload-parts';
+
+export interface TenantSandboxProps {
+  readonly tenant: string;
+  readonly namespace: string;
+  /** The sandbox as declared in tenants.yaml, with defaults applied. */
+  readonly sandbox: Sandbox;
+}
+
+/**
+ * An agent-sandbox Sandbox (one running sandbox, with a Service `sandbox-<name>` on its port) or
+ * SandboxTemplate (claimed on demand) in the tenant namespace. The pod runs on the agents node
+ * group with the restricted security profile and no service account token.
+ */
+export class TenantSandbox extends Construct {
+  public readonly resource: ApiObject;
+  public readonly service?: KubeService;
+
+  constructor(scope: Construct, id: string, props: TenantSandboxProps) {
+    super(scope, id);
+    const { sandbox: s, namespace, tenant } = props;
+    const labels = tenantLabels(tenant);
+    const resources = containerResources(s.resources);
+    const podTemplate = {
+      metadata: { labels: { ...labels, [SANDBOX_POD_LABEL]: s.name } },
+      spec: {
+        automountServiceAccountToken: false,
+        ...agentsPlacement(),
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          {
+            name: 'sandbox',
+            image: s.image,
+            ...(s.args.length ? { args: [...s.args] } : {}),
+            ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
+            env: tracingEnv(tenant, namespace),
+            ...(resources ? { resources } : {}),
+            securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+          },
+        ],
+      },
+    };
+    const gvk = s.kind === 'Sandbox' ? SandboxObject.GVK : SandboxTemplate.GVK;
+    this.resource = new ApiObject(this, 'Resource', {
+      ...gvk,
+      metadata: { name: s.name, namespace, labels },
+      // Claims of a template are governed by the tenant's own NetworkPolicies, like every pod of
+      // the namespace; the controller adds none.
+      spec: s.kind === 'Sandbox' ? { podTemplate } : { podTemplate, networkPolicyManagement: 'Unmanaged' },
+    });
+    if (s.kind === 'Sandbox') {
+      this.service = new KubeService(this, 'Service', {
+        metadata: { name: ROUTE_OBJECT_NAMES.sandboxService(s.name), namespace, labels },
+        spec: {
+          selector: { [SANDBOX_POD_LABEL]: s.name },
+          ports: [{ name: 'http', port: s.port, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],
+        },
+      });
+    }
+  }
+}
