@@ -16,7 +16,7 @@ const POLICIES = path.join(ROOT, DIRS.dist, 'dev', DIRS.platform, DIRS.policies)
 
 interface Suite {
   readonly dir: string;
-  readonly test: { policies: string[]; results: { policy: string; resources: string[] }[] };
+  readonly test: { policies: string[]; resources: string[]; results: { policy: string; resources: string[] }[] };
 }
 
 const suites: Suite[] = fs
@@ -42,13 +42,25 @@ describe('Kyverno CLI suites (test/kyverno/)', () => {
     }
   });
 
-  it('name only resources their resource files hold', () => {
+  it('name only resources their resource files hold (by name, or namespace/name)', () => {
     for (const { dir, test } of suites) {
-      const names = new Set(
-        parseAllDocuments(fs.readFileSync(path.join(SUITES, dir, 'resource.yaml'), 'utf8')).map((d) => (d.toJS() as { metadata: { name: string } }).metadata.name),
-      );
+      const names = new Set<string>();
+      for (const file of test.resources) {
+        for (const d of parseAllDocuments(fs.readFileSync(path.join(SUITES, dir, file), 'utf8'))) {
+          const { name, namespace } = (d.toJS() as { metadata: { name: string; namespace?: string } }).metadata;
+          names.add(name);
+          if (namespace) names.add(`${namespace}/${name}`);
+        }
+      }
       for (const r of test.results) for (const name of r.resources) expect(names.has(name), `${dir}: ${name}`).toBe(true);
     }
+  });
+
+  it('check the exposed objects the compiler emits, as committed, against the auto-expose policy', () => {
+    const suite = suites.find((s) => s.dir === 'auto-expose')!;
+    const compiled = suite.test.resources.filter((f) => f.startsWith(`../../../${DIRS.dist}/`));
+    expect(compiled.length).toBeGreaterThanOrEqual(2);
+    for (const f of compiled) expect(fs.existsSync(path.join(SUITES, 'auto-expose', f)), f).toBe(true);
   });
 
   it('pass with the pinned kyverno CLI, every expected result checked', () => {

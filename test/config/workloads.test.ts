@@ -1,0 +1,234 @@
+/**
+ * tenants.yaml workload keys: every synth-time error with its exact message and position, and the
+ * defaults a valid declaration resolves to.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { ConfigError } from '../../charts/config/source-errors';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function errorsOf(text: string): string[] {
+  try {
+    loadTenants(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split('\n');
+    throw e;
+  }
+  throw new Error('expected the file to be rejected');
+}
+
+describe('tenant workloads: defaults', () => {
+  const [alpha, beta, research] = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));
+
+  it('reads the example: every kind is declared by some tenant', () => {
+    expect(alpha.alias).toBe('support');
+    expect(alpha.workloads.agents.map((a) => [a.name, a.type, a.modelConfig, a.expose, a.allowCallsFrom])).toEqual([['triage', 'Declarative', 'default-model-config', true, ['research']]]);
+    expect(alpha.workloads.mcpServers[0]).toMatchObject({ name: 'kb', source: 'image', transport: 'http', port: 3000, path: '/mcp', protocol: 'STREAMABLE_HTTP', secretRefs: ['kb-credentials'], expose: true });
+    expect(beta.workloads.llmBackends).toEqual([{ name: 'openai', provider: 'openai', model: 'gpt-4.1-mini', apiKeySecret: 'openai', expose: true, allowCallsFrom: [] }]);
+    expect(beta.workloads.agents[0]).toMatchObject({ name: 'planner', type: 'BYO', image: 'ghcr.io/example/planner-agent:0.9.0' });
+    expect(beta.workloads.sandboxes[0]).toMatchObject({ name: 'python', kind: 'Sandbox', port: 8888, expose: true });
+    expect(research.workloads.agents.map((a) => a.calls)).toEqual([[{ tenant: 'alpha', agent: 'triage' }], []]);
+    expect(research.workloads.mcpServers[0]).toMatchObject({ name: 'papers', source: 'remote', url: 'https://mcp.papers.example.com/mcp' });
+    expect(research.workloads.sandboxes[0]).toMatchObject({ name: 'notebook', kind: 'SandboxTemplate' });
+  });
+
+  it('applies the defaults of each key', () => {
+    const [t] = loadTenants('tenants:\n  - name: a\n    mcpServers:\n      - {name: s, image: "ex/s:1", tools: [t]}\n    sandboxes:\n      - {name: b, image: "ex/b:1"}\n    agents:\n      - {name: x, systemMessage: hi}\n');
+    expect(t.alias).toBeUndefined();
+    expect(t.workloads.mcpServers[0]).toMatchObject({ transport: 'http', port: 3000, path: '/mcp', expose: false, allowCallsFrom: [] });
+    expect(t.workloads.sandboxes[0]).toMatchObject({ kind: 'Sandbox', port: 8080, expose: false });
+    expect(t.workloads.agents[0]).toMatchObject({ type: 'Declarative', modelConfig: 'default-model-config', tools: [], skills: [], calls: [], expose: false });
+  });
+
+  it('a tenant without workloads resolves to empty lists', () => {
+    const [t] = loadTenants('tenants:\n  - name: a\n');
+    expect(t.workloads).toEqual({ agents: [], models: [], mcpServers: [], sandboxes: [], llmBackends: [] });
+  });
+
+  it('an unknown key inside a workload names the keys that are allowed there', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    sandboxes:\n      - {name: s, image: "ex/s:1", replicas: 2}\n')).toEqual([
+      'tenants.yaml:4:36: tenants[0].sandboxes[0].replicas: unknown key "replicas". Fix: remove it or use one of: name, kind, image, args, port, resources, expose',
+    ]);
+  });
+});
+
+describe('tenant workloads: synth-time errors (exact messages, all at once)', () => {
+  it("two routes with the same path (and the alias that causes it)", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    alias: team
+    agents:
+      - {name: x, systemMessage: hi, expose: true}
+  - name: b
+    alias: team
+    agents:
+      - {name: x, systemMessage: hi, expose: true}
+`)).toEqual([
+      "tenants.yaml:7:12: tenants[1].alias: alias \"team\" is already the alias of tenant \"a\" (line 2). Fix: choose an alias that no other tenant uses as its name or alias",
+      "tenants.yaml:9:9: tenants[1].agents[0]: route /a2a/team/x is also the route of Agent \"x\" of tenant \"a\" (line 5). Fix: give one of the tenants another alias (this one's segment is \"team\"), or rename one of the two",
+    ]);
+  });
+
+  it("an alias equal to another tenant's name", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    alias: b
+  - name: b
+`)).toEqual([
+      "tenants.yaml:3:12: tenants[0].alias: alias \"b\" is the name of tenant \"b\" (line 4). Fix: choose an alias that no other tenant uses as its name or alias",
+    ]);
+  });
+
+  it("an alias reserved by the platform, or in the form of a tenant namespace", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    alias: default
+  - name: b
+    alias: tenant-c
+`)).toEqual([
+      "tenants.yaml:3:12: tenants[0].alias: alias \"default\" is reserved by the platform (its own routes use /<kind>/default/...). Fix: choose another alias",
+      "tenants.yaml:5:12: tenants[1].alias: alias \"tenant-c\" has the form of another tenant's namespace. Fix: choose an alias that does not start with 'tenant-'",
+    ]);
+  });
+
+  it("references to an undefined model, backend, MCP server, tool or agent", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    mcpServers:
+      - {name: kb, image: "ex/kb:1.0", tools: [search]}
+    llmBackends:
+      - {name: oa, provider: openai, model: gpt, apiKeySecret: oa}
+    models:
+      - {name: m, backend: nope}
+      - {name: m2, backend: oa}
+    agents:
+      - name: x
+        systemMessage: hi
+        model: missing
+        tools:
+          - {mcpServer: kb, toolNames: [search, delete]}
+          - {mcpServer: other, toolNames: [a]}
+          - {agent: ghost}
+`)).toEqual([
+      "tenants.yaml:8:28: tenants[0].models[0].backend: LLM backend \"nope\" is not one of the tenant's llmBackends (defined: oa). Fix: define it under llmBackends, or remove the key to use the platform default backend",
+      "tenants.yaml:9:29: tenants[0].models[1].backend: LLM backend \"oa\" has no route, so the model cannot reach it. Fix: set expose: true on oa; only the tenant and its allowCallsFrom may call it",
+      "tenants.yaml:13:16: tenants[0].agents[0].model: model \"missing\" is not one of the tenant's models (defined: m, m2). Fix: define it under models, or remove the key to use the platform default model",
+      "tenants.yaml:15:49: tenants[0].agents[0].tools[0].toolNames[1]: tool \"delete\" is not offered by MCP server \"kb\" (its tools: search). Fix: use one of its tools, or add delete to the tools of kb",
+      "tenants.yaml:16:25: tenants[0].agents[0].tools[1].mcpServer: MCP server \"other\" is not one of the tenant's mcpServers (defined: kb). Fix: define it under mcpServers or correct the name",
+      "tenants.yaml:17:21: tenants[0].agents[0].tools[2].agent: agent \"ghost\" is not one of the tenant's agents (defined: x). Fix: name an agent of this tenant; agents of other tenants are called over A2A through the gateway (calls on a BYO agent)",
+    ]);
+  });
+
+  it("names that are not DNS labels, duplicates, a Service name shared by an agent and an MCP server, and the reserved model name", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    agents:
+      - {name: My_Agent, systemMessage: hi}
+      - {name: dup, systemMessage: hi}
+      - {name: dup, systemMessage: hi}
+    mcpServers:
+      - {name: dup, image: "ex/kb:1.0", tools: [t]}
+    models:
+      - {name: default-model-config}
+`)).toEqual([
+      "tenants.yaml:4:16: tenants[0].agents[0].name: \"My_Agent\" is not a DNS-1123 label. Fix: use lower-case letters, digits and '-', starting and ending with a letter or digit",
+      "tenants.yaml:6:16: tenants[0].agents[2].name: duplicate agent name \"dup\" (first declared at line 5). Fix: give each agent a unique name",
+      "tenants.yaml:8:16: tenants[0].mcpServers[0].name: \"dup\" is also the name of an agent (line 5); each agent and MCP server gets a Service of its name. Fix: give agents and MCP servers distinct names",
+      "tenants.yaml:10:16: tenants[0].models[0].name: model name \"default-model-config\" is the platform default ModelConfig of every tenant. Fix: choose another name; agents that name no model use the default already",
+    ]);
+  });
+
+  it("a key value in tenants.yaml: an apiKey field, a key in apiKeySecret, a secret-looking env value", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    llmBackends:
+      - name: oa
+        provider: openai
+        model: gpt
+        apiKey: sk-abc
+        apiKeySecret: sk-proj-abcdefghijklmnop
+    agents:
+      - name: x
+        image: "ex/agent:1"
+        env:
+          - {name: OPENAI_API_KEY, value: whatever}
+          - {name: LOG, value: info}
+`)).toEqual([
+      "tenants.yaml:7:9: tenants[0].llmBackends[0].apiKey: \"apiKey\" would put the API key in tenants.yaml, which is in git; no secret value may be written here. Fix: store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed",
+      "tenants.yaml:8:23: tenants[0].llmBackends[0].apiKeySecret: apiKeySecret holds what looks like the key itself; tenants.yaml is in git and must hold no secret value. Fix: store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and revoke the exposed key",
+      "tenants.yaml:13:43: tenants[0].agents[0].env[0].value: OPENAI_API_KEY looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)",
+    ]);
+  });
+
+  it("allowCallsFrom and calls that name unknown tenants, the owner, unexposed agents or agents that do not allow the caller", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    agents:
+      - {name: x, systemMessage: hi, expose: true, allowCallsFrom: [c, zz, a]}
+      - {name: y, systemMessage: hi}
+  - name: c
+    agents:
+      - name: caller
+        image: "ex/agent:1"
+        calls:
+          - {tenant: a, agent: x}
+          - {tenant: a, agent: y}
+          - {tenant: nobody, agent: q}
+      - name: notallowed
+        image: "ex/agent:1"
+        calls: [{tenant: d, agent: z}]
+  - name: d
+    agents:
+      - {name: z, systemMessage: hi, expose: true}
+`)).toEqual([
+      "tenants.yaml:4:72: tenants[0].agents[0].allowCallsFrom[1]: unknown tenant \"zz\". Fix: name a tenant of tenants.yaml (c, d)",
+      "tenants.yaml:4:76: tenants[0].agents[0].allowCallsFrom[2]: \"a\" is the owner, which may always call. Fix: remove it",
+      "tenants.yaml:12:32: tenants[1].agents[0].calls[1].agent: agent \"y\" of tenant \"a\" is not exposed. Fix: tenant a must set expose: true on it and list c in its allowCallsFrom",
+      "tenants.yaml:13:22: tenants[1].agents[0].calls[2].tenant: unknown tenant \"nobody\". Fix: name a tenant of tenants.yaml",
+      "tenants.yaml:16:36: tenants[1].agents[1].calls[0].agent: agent \"z\" of tenant \"d\" does not allow calls from \"c\". Fix: tenant d must add c to the allowCallsFrom of z",
+    ]);
+  });
+
+  it("declared requests beyond the tenant's quota", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    quota: {requests.cpu: "1"}
+    agents:
+      - {name: x, systemMessage: hi, resources: {requests: {cpu: 800m}}}
+      - {name: y, systemMessage: hi, resources: {requests: {cpu: 400m}}}
+`)).toEqual([
+      "tenants.yaml:3:27: tenants[0].quota[\"requests.cpu\"]: the declared workloads request 1.2 cpu in total (2 pods, unset values from the container defaults), more than the quota requests.cpu 1. Fix: raise quota.requests.cpu to at least 1.2, or lower the workloads' resources",
+    ]);
+  });
+
+  it("agent, MCP server and sandbox kinds: exactly one of their forms, fields of the other form, unpinned images, routes that cannot exist", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    agents:
+      - {name: both, systemMessage: hi, image: "ex/a:1"}
+      - {name: neither}
+      - {name: byo, image: "ex/a:latest", tools: [{agent: both}]}
+    mcpServers:
+      - {name: r, url: "ftp://x", tools: [t], expose: true, port: 80}
+    sandboxes:
+      - {name: s, kind: SandboxTemplate, image: "ex/s", expose: true}
+    llmBackends:
+      - {name: b, provider: openai, model: gpt, apiKeySecret: b, allowCallsFrom: [a]}
+`)).toEqual([
+      "tenants.yaml:4:9: tenants[0].agents[0]: an agent has either systemMessage (declarative) or image (BYO), not both. Fix: keep exactly one of systemMessage and image",
+      "tenants.yaml:5:9: tenants[0].agents[1]: an agent needs systemMessage (declarative) or image (BYO). Fix: keep exactly one of systemMessage and image",
+      "tenants.yaml:6:28: tenants[0].agents[2].image: image \"ex/a:latest\" uses the tag latest, which changes under the same name. Fix: pin a version tag or a digest",
+      "tenants.yaml:6:50: tenants[0].agents[2].tools: tools applies to declarative agents only. Fix: remove it: a BYO agent brings its own model, tools and agent card",
+      "tenants.yaml:8:24: tenants[0].mcpServers[0].url: \"ftp://x\" is not an http(s) URL. Fix: write the full URL of the MCP endpoint, such as https://mcp.example.com/mcp",
+      "tenants.yaml:8:55: tenants[0].mcpServers[0].expose: a remote MCP server cannot be exposed: the gateway would become a proxy to a host outside the cluster. Fix: remove expose; callers can reach the remote server directly",
+      "tenants.yaml:8:67: tenants[0].mcpServers[0].port: port applies to image MCP servers only. Fix: remove it",
+      "tenants.yaml:10:49: tenants[0].sandboxes[0].image: image \"ex/s\" has no tag. Fix: pin a version tag or a digest, such as example/agent:1.2.3",
+      "tenants.yaml:10:65: tenants[0].sandboxes[0].expose: a SandboxTemplate runs nothing until it is claimed, so it has nothing to route to. Fix: remove expose, or declare kind: Sandbox",
+      "tenants.yaml:12:82: tenants[0].llmBackends[0].allowCallsFrom: allowCallsFrom needs a route, but LLM backend \"b\" is not exposed. Fix: set expose: true, or remove allowCallsFrom",
+      "tenants.yaml:12:83: tenants[0].llmBackends[0].allowCallsFrom[0]: \"a\" is the owner, which may always call. Fix: remove it",
+    ]);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The published route table against the committed dist/: it lists exactly the HTTPRoutes on the
+ * central gateway, every exposed object of tenants.yaml has exactly one route, paths are unique,
+ * every route's backend exists (or is created by a controller from an object that exists), and
+ * every tenant route admits exactly the callers tenants.yaml names.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { CENTRAL_GATEWAY, KEYCLOAK } from '../../charts/lib/constants';
+import { environmentRoutes, routeTableMarkdown } from '../../charts/routing/route-table';
+import { callersExpression, routeSegment } from '../../charts/routing/routes';
+import { existingFiles } from '../../charts/synth/write';
+import { sampleTenant } from '../helpers';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any };
+const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));
+
+for (const env of ['dev', 'prod']) {
+  describe(`routes of ${env}`, () => {
+    const objects = existingFiles(ROOT, [`dist/${env}`])
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as Obj);
+    const find = (kind: string, namespace: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
+    const table = JSON.parse(fs.readFileSync(path.join(ROOT, `dist/${env}/routes.json`), 'utf8'));
+    const httpRoutes = objects.filter((o) => o.kind === 'HTTPRoute' && o.spec.parentRefs.some((p: any) => p.name === CENTRAL_GATEWAY.name));
+
+    it('lists exactly the HTTPRoutes on the central gateway, path by path, sorted', () => {
+      const fromObjects = httpRoutes
+        .flatMap((o) => o.spec.rules.flatMap((r: any) => r.matches.map((m: any) => ({ path: m.path.value, route: `${o.metadata.namespace}/${o.metadata.name}`, backend: r.backendRefs[0] }))))
+        .sort((a: any, b: any) => (a.path < b.path ? -1 : 1));
+      expect(table.routes.map((r: any) => r.path)).toEqual(fromObjects.map((r: any) => r.path));
+      for (const [i, r] of table.routes.entries()) {
+        expect(r.route).toBe(fromObjects[i].route);
+        expect(r.backend.name).toBe(fromObjects[i].backend.name);
+        expect(r.backend.kind).toBe(fromObjects[i].backend.kind);
+        if (fromObjects[i].backend.port) expect(r.backend.port).toBe(fromObjects[i].backend.port);
+      }
+      const paths = table.routes.map((r: any) => r.path);
+      expect(new Set(paths).size).toBe(paths.length);
+      expect([...paths].sort()).toEqual(paths);
+    });
+
+    it('has a Markdown twin with one row per route, in the same order', () => {
+      const md = fs.readFileSync(path.join(ROOT, `dist/${env}/routes.md`), 'utf8');
+      const rows = md.split('\n').filter((l) => l.startsWith('| `/'));
+      expect(rows.map((l) => /^\| `([^`]+)`/.exec(l)![1])).toEqual(table.routes.map((r: any) => r.path));
+    });
+
+    it('gives every exposed object of tenants.yaml exactly one route, and nothing else a tenant route', () => {
+      const expected: string[] = [];
+      for (const t of tenants) {
+        const seg = routeSegment(t);
+        const w = t.workloads;
+        for (const a of w.agents.filter((x) => x.expose)) expected.push(`/a2a/${seg}/${a.name}`);
+        for (const b of w.llmBackends.filter((x) => x.expose)) expected.push(`/llm/${seg}/${b.name}`);
+        for (const s of w.mcpServers.filter((x) => x.expose)) expected.push(`/mcp/${seg}/${s.name}`);
+        for (const s of w.sandboxes.filter((x) => x.expose)) expected.push(`/sandbox/${seg}/${s.name}`);
+      }
+      expect(expected.length).toBeGreaterThanOrEqual(4);
+      const tenantPaths = table.routes.filter((r: any) => r.owner !== 'platform').map((r: any) => r.path);
+      expect([...tenantPaths].sort()).toEqual([...expected].sort());
+    });
+
+    it("reaches a backend that exists in dist/ or that a controller creates from an object in dist/", () => {
+      const creator: Record<string, string> = { kagent: 'Agent', kmcp: 'MCPServer' };
+      for (const r of table.routes) {
+        const b = r.backend;
+        if (b.createdBy in creator) {
+          expect(find(creator[b.createdBy], b.namespace, b.name), `${r.path}: ${creator[b.createdBy]} ${b.namespace}/${b.name}`).toBeDefined();
+        } else {
+          expect(find(b.kind, b.namespace, b.name), `${r.path}: ${b.kind} ${b.namespace}/${b.name}`).toBeDefined();
+        }
+      }
+    });
+
+    it('admits on each tenant route exactly the owner and the tenants it allows', () => {
+      for (const r of table.routes.filter((x: any) => x.owner !== 'platform')) {
+        const [ns, name] = r.route.split('/');
+        expect(ns).toBe(`tenant-${r.owner}`);
+        const policies = objects.filter((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.namespace === ns && o.spec.targetRefs?.some((t: any) => t.kind === 'HTTPRoute' && t.name === name));
+        expect(policies, r.path).toHaveLength(1);
+        expect(policies[0].spec.traffic.authorization).toEqual({ action: 'Require', policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, r.callers)] } });
+        expect(r.callers[0]).toBe(r.owner);
+      }
+      const triage = table.routes.find((r: any) => r.path === '/a2a/support/triage');
+      expect(triage.callers).toEqual(['alpha', 'research']);
+      const sandbox = table.routes.find((r: any) => r.path.startsWith('/sandbox/'));
+      expect(sandbox.callers).toEqual([sandbox.owner]);
+    });
+  });
+}
+
+describe('environmentRoutes', () => {
+  it('refuses two routes with one path, naming both owners', () => {
+    const a = { ...sampleTenant('a'), alias: 'x', workloads: { agents: [], models: [], mcpServers: [], sandboxes: [{ name: 's', kind: 'Sandbox' as const, image: 'i:1', args: [], port: 1, expose: true }], llmBackends: [] } };
+    const b = { ...a, name: 'b', namespace: 'tenant-b' };
+    expect(() => environmentRoutes([a, b], [])).toThrow('synth: route /sandbox/x/s is claimed by a and b; give one of them another alias or name');
+  });
+
+  it('renders callers of platform routes as any tenant', () => {
+    const md = routeTableMarkdown('dev', [
+      { path: '/llm/default/anthropic', kind: 'llm', owner: 'platform', namespace: 'agentgateway-system', routeName: 'r', exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' }, backend: { kind: 'AgentgatewayBackend', namespace: 'agentgateway-system', name: 'anthropic', createdBy: 'platform' }, callers: ['*'], field: [] },
+    ]);
+    expect(md).toContain('| `/llm/default/anthropic` | llm | platform | AgentgatewayBackend agentgateway-system/anthropic | any tenant |');
+  });
+});
