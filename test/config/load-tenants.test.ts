@@ -1,21 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tenantErrors } from '../helpers';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { ConfigError, decodeSource } from '../../charts/config/source-errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The formatted error lines for a tenants.yaml text (fails when it loads). */
-function errorsOf(text: string): string[] {
-  try {
-    loadTenants(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  throw new Error('expected the file to be rejected');
-}
+const errorsOf = tenantErrors;
 
 describe('loadTenants', () => {
   it('loads the example registry with platform defaults applied', () => {

@@ -5,20 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tenantErrors } from '../helpers';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { ConfigError } from '../../charts/config/source-errors';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function errorsOf(text: string): string[] {
-  try {
-    loadTenants(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  throw new Error('expected the file to be rejected');
-}
+const errorsOf = tenantErrors;
 
 describe('tenant workloads: defaults', () => {
   const [alpha, beta, research] = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));

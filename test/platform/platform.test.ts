@@ -159,7 +159,7 @@ for (const env of envs) {
       expect(route.spec.rules[0].filters[0].urlRewrite.path.replacePrefixMatch).toBe('/');
       // No ExternalSecret in a tenant namespace reads through the platform's store, and the store
       // refuses tenant namespaces: tenants' own keys come through their own SecretStore.
-      for (const o of all.filter((x) => x.kind === 'ExternalSecret' && /^tenant-/.test(x.metadata.namespace))) {
+      for (const o of all.filter((x) => x.kind === 'ExternalSecret' && /^tenant-/.test(x.metadata.namespace ?? ''))) {
         expect(o.spec.secretStoreRef, `${o.metadata.namespace}/${o.metadata.name}`).toEqual({ kind: 'SecretStore', name: 'tenant-secrets' });
       }
       const store = all.find((o) => o.kind === 'ClusterSecretStore')!;
