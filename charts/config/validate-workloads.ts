@@ -324,7 +324,7 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
   return errors;
 }
 
-/** Declared workloads must fit the tenant's quota (requests, limits and pods). */
+/** Declared workloads must fit the tenant's quota (requests, limits and pods) and container limits. */
 function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
   const quota = isRecord(raw.quota) ? raw.quota : {};
   const limits = isRecord(raw.limits) ? raw.limits : {};
@@ -335,24 +335,48 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   };
   const totals = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
   let pods = 0;
-  const add = (item: Raw) => {
-    pods++;
+  const errors: SourceError[] = [];
+  const max = group('max');
+  const num = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined);
+  /** One container's resources: each must parse, requests ≤ limits, limits ≤ the tenant's maximum. */
+  const container = (item: Raw, path: FieldPath, counted: boolean) => {
     const r = isRecord(item.resources) ? item.resources : {};
+    const eff = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } };
     for (const side of ['requests', 'limits'] as const) {
       const s = isRecord(r[side]) ? (r[side] as Raw) : {};
       for (const res of ['cpu', 'memory'] as const) {
-        const v = s[res] ?? fallback[side][res];
-        const n = typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined;
-        if (n !== undefined) totals[side][res] += n;
+        const own = s[res];
+        if (own !== undefined && (num(own) === undefined || (num(own) as number) < 0)) {
+          errors.push(src.error([...path, 'resources', side, res], `${q(own)} is not a Kubernetes quantity`, 'write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi'));
+          continue;
+        }
+        const n = num(own ?? fallback[side][res]) ?? 0;
+        eff[side][res] = n;
+        if (counted) totals[side][res] += n;
+      }
+    }
+    for (const res of ['cpu', 'memory'] as const) {
+      const rq = isRecord(r.requests) ? (r.requests as Raw)[res] : undefined;
+      const lm = isRecord(r.limits) ? (r.limits as Raw)[res] : undefined;
+      if ((rq !== undefined || lm !== undefined) && eff.requests[res] > eff.limits[res] + 1e-12) {
+        errors.push(src.error([...path, 'resources', rq !== undefined ? 'requests' : 'limits', res], `requests.${res} ${String(rq ?? fallback.requests[res])} exceeds limits.${res} ${String(lm ?? fallback.limits[res])}${lm === undefined ? ' (container default)' : ''}`, `lower requests.${res} or raise limits.${res}`));
+      }
+      const m = num(max[res]);
+      if (lm !== undefined && m !== undefined && eff.limits[res] > m + 1e-12) {
+        errors.push(src.error([...path, 'resources', 'limits', res], `limits.${res} ${String(lm)} exceeds the tenant's container maximum limits.max.${res} ${String(max[res])}`, `lower it to at most ${String(max[res])}, or raise limits.max.${res}`));
       }
     }
   };
-  list(raw.agents).forEach(add);
-  list(raw.mcpServers).filter((s) => s.url === undefined).forEach(add);
-  // A SandboxTemplate runs nothing until claimed; its claims are counted by the quota at run time.
-  list(raw.sandboxes).filter((s) => s.kind !== 'SandboxTemplate').forEach(add);
-  if (pods === 0) return [];
-  const errors: SourceError[] = [];
+  const add = (kind: string) => (item: Raw, j: number) => {
+    // A SandboxTemplate runs nothing until claimed; its claims are counted by the quota at run time.
+    const counted = !(kind === 'mcpServers' && item.url !== undefined) && !(kind === 'sandboxes' && item.kind === 'SandboxTemplate');
+    if (counted) pods++;
+    if (kind !== 'mcpServers' || item.url === undefined) container(item, at(kind, j), counted);
+  };
+  list(raw.agents).forEach(add('agents'));
+  list(raw.mcpServers).forEach(add('mcpServers'));
+  list(raw.sandboxes).forEach(add('sandboxes'));
+  if (pods === 0) return errors;
   const fmt = (res: 'cpu' | 'memory', n: number) => (res === 'cpu' ? `${Math.round(n * 1000) / 1000}` : `${Math.round((n / 2 ** 20) * 100) / 100}Mi`);
   for (const side of ['requests', 'limits'] as const) {
     for (const res of ['cpu', 'memory'] as const) {
