@@ -9,29 +9,21 @@ function modelOf(provider: 'anthropic' | 'openai') {
 const LABELS = { 'app.kubernetes.io/managed-by': 'agentic-platform', 'app.kubernetes.io/part-of': 'agentic-platform', 'platform.agentic.io/tenant-name': 'beta' };
 
 describe('TenantModel', () => {
-  it('writes an OpenAI ModelConfig whose base URL is the gateway route, with the placeholder key', () => {
-    const objects = modelOf('openai');
+  it.each([
+    ['openai', 'OpenAI', 'openAI'],
+    ['anthropic', 'Anthropic', 'anthropic'],
+  ] as const)('writes a %s ModelConfig (provider %s) whose %s.baseUrl is the gateway route, with the placeholder key', (provider, kind, field) => {
+    const objects = modelOf(provider);
     expect(objects).toHaveLength(1);
     const mc = only(objects, 'ModelConfig');
     expect(mc.apiVersion).toBe('kagent.dev/v1alpha2');
     expect(mc.metadata).toEqual({ name: 'gpt', namespace: 'tenant-beta', labels: LABELS });
     expect(mc.spec).toEqual({
-      provider: 'OpenAI',
+      provider: kind,
       model: 'model-x',
       apiKeySecret: 'anthropic-dummy',
       apiKeySecretKey: 'api-key',
-      openAI: { baseUrl: 'http://gw.test/llm/tenant-beta/openai' },
-    });
-  });
-
-  it('writes an Anthropic ModelConfig with anthropic.baseUrl and no openAI section', () => {
-    const mc = only(modelOf('anthropic'), 'ModelConfig');
-    expect(mc.spec).toEqual({
-      provider: 'Anthropic',
-      model: 'model-x',
-      apiKeySecret: 'anthropic-dummy',
-      apiKeySecretKey: 'api-key',
-      anthropic: { baseUrl: 'http://gw.test/llm/tenant-beta/openai' },
+      [field]: { baseUrl: 'http://gw.test/llm/tenant-beta/openai' },
     });
   });
 
