@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { callEnvName, TenantAgent } from '../../charts/constructs/tenant-agent';
+import { TenantAgent } from '../../charts/constructs/tenant-agent';
+import { callEnvName } from '../../charts/constructs/workload-parts';
 import { resolveWorkloads } from '../../charts/config/workloads';
 import type { AgentInput, McpServerInput } from '../../charts/config/workloads-schema';
 import { only, synth } from '../helpers';
