@@ -7,6 +7,7 @@ import type { PlatformSettings } from '../charts/config/platform-settings';
 import type { Environment } from '../charts/config/environment';
 import { type InfraOutputs, SECRET_PROPERTIES, type SecretKey, secretName } from '../charts/config/infra-outputs';
 import { loadTenants, type Tenant } from '../charts/config/load-tenants';
+import { ConfigError } from '../charts/config/source-errors';
 
 /** A synthesized Kubernetes object, as Chart.toJson() returns it. */
 export type K8sObject = Record<string, any>;
@@ -140,4 +141,15 @@ export function sampleInfra(env: string, overrides: Partial<InfraOutputs> = {}):
 /** sampleInfra for each environment, keyed by name (SynthInput.infra). */
 export function infraFor(envs: readonly Environment[]): Map<string, InfraOutputs> {
   return new Map(envs.map((e) => [e.name, sampleInfra(e.name)]));
+}
+
+/** The formatted error lines loadTenants() reports for a tenants.yaml text (fails when it loads). */
+export function tenantsErrors(text: string): string[] {
+  try {
+    loadTenants(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message.split('\n');
+    throw e;
+  }
+  throw new Error('expected the file to be rejected');
 }

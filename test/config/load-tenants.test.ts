@@ -3,19 +3,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { ConfigError, decodeSource } from '../../charts/config/source-errors';
+import { tenantsErrors as errorsOf } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-/** The formatted error lines for a tenants.yaml text (fails when it loads). */
-function errorsOf(text: string): string[] {
-  try {
-    loadTenants(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  throw new Error('expected the file to be rejected');
-}
 
 describe('loadTenants', () => {
   it('loads the example registry with platform defaults applied', () => {
