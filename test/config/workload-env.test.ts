@@ -1,37 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { ConfigError } from '../../charts/config/source-errors';
-
-/** The formatted error lines for a tenants.yaml text (fails when it loads). */
-function errorsOf(text: string): string[] {
-  try {
-    loadTenants(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message.split('\n');
-    throw e;
-  }
-  throw new Error('expected the file to be rejected');
-}
+import { tenantsErrors as errorsOf } from '../helpers';
 
 const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
+
+/** tenants.yaml with one tenant gamma whose BYO agent a has these env entries, [name, value]. */
+const agentEnv = (...env: [string, string][]) =>
+  yaml('tenants:', '  - name: gamma', '    agents:', '      - name: a', '        image: registry.test/a:1.0.0', '        env:', ...env.flatMap(([n, v]) => [`          - name: ${n}`, `            value: ${v}`]));
 
 describe('environment variables the platform sets', () => {
   it('rejects an agent env that would override the tracing attributes or the collector', () => {
     expect(
-      errorsOf(
-        yaml(
-          'tenants:',
-          '  - name: gamma',
-          '    agents:',
-          '      - name: a',
-          '        image: registry.test/a:1.0.0',
-          '        env:',
-          '          - name: OTEL_RESOURCE_ATTRIBUTES',
-          '            value: tenant=beta',
-          '          - name: OTEL_SERVICE_NAME',
-          '            value: b',
-        ),
-      ),
+      errorsOf(agentEnv(['OTEL_RESOURCE_ATTRIBUTES', 'tenant=beta'], ['OTEL_SERVICE_NAME', 'b'])),
     ).toEqual([
       'tenants.yaml:7:19: tenants[0].agents[0].env[0].name: OTEL_RESOURCE_ATTRIBUTES is set by the platform (the collector, the service name and the tracing attributes that name the tenant). Fix: remove it; the platform sets it on every tenant workload',
       'tenants.yaml:9:19: tenants[0].agents[0].env[1].name: OTEL_SERVICE_NAME is set by the platform (the collector, the service name and the tracing attributes that name the tenant). Fix: remove it; the platform sets it on every tenant workload',
@@ -46,22 +26,7 @@ describe('environment variables the platform sets', () => {
 
   it('rejects an agent env named like a call URL, and one set twice', () => {
     expect(
-      errorsOf(
-        yaml(
-          'tenants:',
-          '  - name: gamma',
-          '    agents:',
-          '      - name: a',
-          '        image: registry.test/a:1.0.0',
-          '        env:',
-          '          - name: A2A_ALPHA_TRIAGE_URL',
-          '            value: http://elsewhere.test/',
-          '          - name: MODE',
-          '            value: x',
-          '          - name: MODE',
-          '            value: y',
-        ),
-      ),
+      errorsOf(agentEnv(['A2A_ALPHA_TRIAGE_URL', 'http://elsewhere.test/'], ['MODE', 'x'], ['MODE', 'y'])),
     ).toEqual([
       'tenants.yaml:7:19: tenants[0].agents[0].env[0].name: A2A_ALPHA_TRIAGE_URL has the form A2A_<TENANT>_<AGENT>_URL, which the platform gives the agents listed in calls. Fix: rename the variable; list the agent under calls to get its URL',
       'tenants.yaml:11:19: tenants[0].agents[0].env[2].name: MODE is set twice (also line 9); the last value would silently win. Fix: keep one entry',
@@ -93,9 +58,7 @@ describe('environment variables the platform sets', () => {
   });
 
   it('accepts other variables, including OTEL ones the platform does not set', () => {
-    const tenants = loadTenants(
-      yaml('tenants:', '  - name: gamma', '    agents:', '      - name: a', '        image: registry.test/a:1.0.0', '        env:', '          - name: OTEL_LOG_LEVEL', '            value: debug', '          - name: A2A_MODE', '            value: strict'),
-    );
+    const tenants = loadTenants(agentEnv(['OTEL_LOG_LEVEL', 'debug'], ['A2A_MODE', 'strict']));
     expect(tenants[0].workloads.agents[0].env).toEqual([
       { name: 'OTEL_LOG_LEVEL', value: 'debug' },
       { name: 'A2A_MODE', value: 'strict' },
