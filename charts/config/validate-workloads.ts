@@ -4,6 +4,7 @@
  * secret values, and the tenant's quota. Works on the raw data, so that every problem is
  * reported together with the schema's.
  */
+import { CALL_ENV_NAME, callEnvName, PLATFORM_ENV } from '../constructs/workload-parts';
 import { DNS_LABEL, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
@@ -67,6 +68,7 @@ export function workloadErrors(src: SourceMap, tenants: readonly unknown[]): Sou
     errors.push(...nameErrors(src, v.raw, at));
     errors.push(...referenceErrors(src, v, byName, at));
     errors.push(...secretErrors(src, v.raw, at));
+    errors.push(...envErrors(src, v.raw, at));
     errors.push(...quotaErrors(src, v.raw, at));
   }
   errors.push(...routeErrors(src, views));
@@ -320,6 +322,53 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
     } else if (!/^[A-Za-z0-9][A-Za-z0-9_+=.@/-]*$/.test(ref) || ref.includes('..')) {
       errors.push(src.error(at('llmBackends', j, 'apiKeySecret'), `${q(ref)} is not an AWS Secrets Manager entry name`, "use letters, digits and / _ + = . @ -, relative to the tenant's prefix"));
     }
+  });
+  return errors;
+}
+
+/**
+ * Environment variables the compiler writes itself: the tracing variables that name the tenant
+ * and the URLs of called agents. A tenant's value would override them (the last of two equal
+ * names wins), so its workloads could report spans under another tenant.
+ */
+function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const errors: SourceError[] = [];
+  const platform: readonly string[] = Object.values(PLATFORM_ENV);
+  const reserved = (name: string, path: FieldPath) => {
+    if (platform.includes(name)) {
+      errors.push(src.error(path, `${name} is set by the platform (the collector, the service name and the tracing attributes that name the tenant)`, 'remove it; the platform sets it on every tenant workload'));
+    } else if (CALL_ENV_NAME.test(name)) {
+      errors.push(src.error(path, `${name} has the form A2A_<TENANT>_<AGENT>_URL, which the platform gives the agents listed in calls`, 'rename the variable; list the agent under calls to get its URL'));
+    }
+  };
+  list(raw.agents).forEach((a, j) => {
+    const seen = new Map<string, number>();
+    list(a.env).forEach((e, k) => {
+      const name = text(e.name);
+      if (name === undefined) return;
+      const path = at('agents', j, 'env', k, 'name');
+      reserved(name, path);
+      const first = seen.get(name);
+      if (first !== undefined) {
+        errors.push(src.error(path, `${name} is set twice (also line ${src.valueAt(at('agents', j, 'env', first, 'name')).line}); the last value would silently win`, 'keep one entry'));
+      } else seen.set(name, k);
+    });
+    const calls = new Map<string, string>();
+    list(a.calls).forEach((c, k) => {
+      const tn = text(c.tenant);
+      const an = text(c.agent);
+      if (tn === undefined || an === undefined) return;
+      const name = callEnvName(tn, an);
+      const other = calls.get(name);
+      if (other === `${tn}/${an}`) {
+        errors.push(src.error(at('agents', j, 'calls', k), `${tn}/${an} is listed twice`, 'keep one entry'));
+      } else if (other !== undefined) {
+        errors.push(src.error(at('agents', j, 'calls', k), `${tn}/${an} and ${other} would both get the URL variable ${name}`, 'call one of them only, or ask one tenant to rename the agent'));
+      } else calls.set(name, `${tn}/${an}`);
+    });
+  });
+  list(raw.mcpServers).forEach((s, j) => {
+    if (isRecord(s.env)) for (const name of Object.keys(s.env)) reserved(name, at('mcpServers', j, 'env', name));
   });
   return errors;
 }

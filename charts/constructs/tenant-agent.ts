@@ -7,7 +7,7 @@ import type { Agent, McpServer } from '../config/workloads';
 import { ANNOTATIONS } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
-import { agentsPlacement, containerResources, envVars, OTLP_ENDPOINT, tracingEnv } from './workload-parts';
+import { agentsPlacement, callEnvName, containerResources, envVars, OTLP_ENDPOINT, PLATFORM_ENV, tracingEnv } from './workload-parts';
 
 export interface TenantAgentProps {
   readonly tenant: string;
@@ -22,11 +22,6 @@ export interface TenantAgentProps {
    * @default - no calls
    */
   readonly callUrls?: ReadonlyMap<string, string>;
-}
-
-/** Environment variable that carries the gateway URL of a called agent. */
-export function callEnvName(tenant: string, agent: string): string {
-  return `A2A_${tenant}_${agent}_URL`.toUpperCase().replace(/-/g, '_');
 }
 
 /**
@@ -72,8 +67,8 @@ export class TenantAgent extends Construct {
             ...(a.args.length ? { args: [...a.args] } : {}),
             ...deployment,
             env: [
-              { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: OTLP_ENDPOINT },
-              { name: 'OTEL_SERVICE_NAME', value: a.name },
+              { name: PLATFORM_ENV.otlpEndpoint, value: OTLP_ENDPOINT },
+              { name: PLATFORM_ENV.serviceName, value: a.name },
               ...tracingEnv(tenant, namespace),
               ...calls,
               ...envVars(a.env),

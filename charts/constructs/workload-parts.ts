@@ -26,6 +26,26 @@ export function envVars(env: readonly EnvVar[]): { name: string; value?: string;
   return env.map((e) => (e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { ...e.secretKeyRef } } } : { name: e.name, value: e.value ?? '' }));
 }
 
+/**
+ * Environment variables the compiler sets on tenant workloads: the collector, the service name
+ * and the tracing attributes that name the tenant. tenants.yaml may not set them, so that no
+ * workload reports its spans under another tenant.
+ */
+export const PLATFORM_ENV = {
+  otlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  serviceName: 'OTEL_SERVICE_NAME',
+  propagators: 'OTEL_PROPAGATORS',
+  resourceAttributes: 'OTEL_RESOURCE_ATTRIBUTES',
+} as const;
+
+/** Environment variable that carries the gateway URL of an agent a BYO agent calls. */
+export function callEnvName(tenant: string, agent: string): string {
+  return `A2A_${tenant}_${agent}_URL`.toUpperCase().replace(/-/g, '_');
+}
+
+/** Names of the shape callEnvName() writes; tenants.yaml may not set them. */
+export const CALL_ENV_NAME = /^A2A_.+_URL$/;
+
 /** OTLP endpoint of the platform's collector (gRPC). */
 export const OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.otelCollector}.${PLATFORM_NAMESPACES.otelCollector}.svc.cluster.local:${PORTS.otlpGrpc}`;
 
@@ -36,8 +56,8 @@ export const OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.otelCollector}.${PLATFO
  */
 export function tracingEnv(tenant: string, namespace: string): { name: string; value: string }[] {
   return [
-    { name: 'OTEL_PROPAGATORS', value: 'tracecontext,baggage' },
-    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `${OTEL_TENANT_ATTRIBUTE}=${tenant},k8s.namespace.name=${namespace}` },
+    { name: PLATFORM_ENV.propagators, value: 'tracecontext,baggage' },
+    { name: PLATFORM_ENV.resourceAttributes, value: `${OTEL_TENANT_ATTRIBUTE}=${tenant},k8s.namespace.name=${namespace}` },
   ];
 }
 

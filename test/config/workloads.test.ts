@@ -184,13 +184,30 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
     ]);
   });
 
+  it('container resources: quantities, requests within limits, limits within the tenant maximum', () => {
+    expect(
+      errorsOf(`tenants:
+  - name: a
+    limits:
+      max: {cpu: "1"}
+    agents:
+      - {name: x, systemMessage: hi, resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: "2"}}}
+      - {name: y, systemMessage: hi, resources: {requests: {cpu: lots}}}
+`),
+    ).toEqual([
+      'tenants.yaml:6:80: tenants[0].agents[0].resources.requests.memory: requests.memory 1Gi exceeds limits.memory 256Mi (container default). Fix: lower requests.memory or raise limits.memory',
+      "tenants.yaml:6:100: tenants[0].agents[0].resources.limits.cpu: limits.cpu 2 exceeds the tenant's container maximum limits.max.cpu 1. Fix: lower it to at most 1, or raise limits.max.cpu",
+      'tenants.yaml:7:66: tenants[0].agents[1].resources.requests.cpu: "lots" is not a Kubernetes quantity. Fix: write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi',
+    ]);
+  });
+
   it("declared requests beyond the tenant's quota", () => {
     expect(errorsOf(`tenants:
   - name: a
     quota: {requests.cpu: "1"}
     agents:
-      - {name: x, systemMessage: hi, resources: {requests: {cpu: 800m}}}
-      - {name: y, systemMessage: hi, resources: {requests: {cpu: 400m}}}
+      - {name: x, systemMessage: hi, resources: {requests: {cpu: 800m}, limits: {cpu: 800m}}}
+      - {name: y, systemMessage: hi, resources: {requests: {cpu: 400m}, limits: {cpu: 400m}}}
 `)).toEqual([
       "tenants.yaml:3:27: tenants[0].quota[\"requests.cpu\"]: the declared workloads request 1.2 cpu in total (2 pods, unset values from the container defaults), more than the quota requests.cpu 1. Fix: raise quota.requests.cpu to at least 1.2, or lower the workloads' resources",
     ]);

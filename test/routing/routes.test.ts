@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { resolveWorkloads } from '../../charts/config/workloads';
+import { callersExpression, gatewayUrl, routePath, routeSegment, sortRoutes, tenantRoutes, type RouteEntry } from '../../charts/routing/routes';
+
+const workloads = resolveWorkloads({
+  agents: [
+    { name: 'triage', systemMessage: 'Hi.', expose: true, allowCallsFrom: ['zeta', 'research', 'alpha', 'research'] },
+    { name: 'internal', systemMessage: 'Hi.' },
+  ],
+  llmBackends: [
+    { name: 'openai', provider: 'openai', model: 'gpt-x', apiKeySecret: 'openai', expose: true, allowCallsFrom: ['beta'] },
+    { name: 'hidden', provider: 'anthropic', model: 'c', apiKeySecret: 'h' },
+  ],
+  mcpServers: [
+    { name: 'kb', image: 'registry.test/kb:1.0.0', tools: ['search'], expose: true },
+    { name: 'papers', url: 'https://mcp.example.test/mcp', tools: [], expose: false },
+  ],
+  sandboxes: [
+    { name: 'python', image: 'registry.test/py:1.0.0', port: 8888, expose: true },
+    { name: 'notebook', kind: 'SandboxTemplate', image: 'registry.test/nb:1.0.0' },
+  ],
+});
+
+describe('tenantRoutes', () => {
+  const routes = tenantRoutes({ name: 'alpha', index: 2, workloads });
+
+  it('routes only the exposed objects, agents then LLM backends, MCP servers and sandboxes', () => {
+    expect(routes.map((r) => r.path)).toEqual(['/a2a/tenant-alpha/triage', '/llm/tenant-alpha/openai', '/mcp/tenant-alpha/kb', '/sandbox/tenant-alpha/python']);
+  });
+
+  it('describes an agent route completely', () => {
+    expect(routes[0]).toEqual({
+      path: '/a2a/tenant-alpha/triage',
+      kind: 'a2a',
+      owner: 'alpha',
+      namespace: 'tenant-alpha',
+      routeName: 'a2a-triage',
+      field: ['tenants', 2, 'agents', 0],
+      exposes: { kind: 'Agent', name: 'triage' },
+      backend: { kind: 'Service', namespace: 'tenant-alpha', name: 'triage', port: 8080, createdBy: 'kagent' },
+      callers: ['alpha', 'research', 'zeta'],
+    } satisfies RouteEntry);
+  });
+
+  it('backs an LLM route with the compiled AgentgatewayBackend', () => {
+    expect(routes[1]).toMatchObject({ routeName: 'llm-openai', field: ['tenants', 2, 'llmBackends', 0], exposes: { kind: 'AgentgatewayBackend', name: 'openai' }, callers: ['alpha', 'beta'] });
+    expect(routes[1].backend).toEqual({ kind: 'AgentgatewayBackend', namespace: 'tenant-alpha', name: 'openai', createdBy: 'compiler' });
+  });
+
+  it('backs an MCP route with the Service kmcp creates on the server port', () => {
+    expect(routes[2]).toMatchObject({ routeName: 'mcp-kb', field: ['tenants', 2, 'mcpServers', 0], exposes: { kind: 'MCPServer', name: 'kb' }, callers: ['alpha'] });
+    expect(routes[2].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'kb', port: 3000, createdBy: 'kmcp' });
+  });
+
+  it('backs a sandbox route with the compiled sandbox-<name> Service, callable by the owner only', () => {
+    expect(routes[3]).toMatchObject({ routeName: 'sandbox-python', field: ['tenants', 2, 'sandboxes', 0], exposes: { kind: 'Sandbox', name: 'python' }, callers: ['alpha'] });
+    expect(routes[3].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'sandbox-python', port: 8888, createdBy: 'compiler' });
+  });
+
+  it('uses the alias as path segment when there is one', () => {
+    const aliased = tenantRoutes({ name: 'alpha', alias: 'support', index: 0, workloads });
+    expect(aliased.map((r) => r.path)).toEqual(['/a2a/support/triage', '/llm/support/openai', '/mcp/support/kb', '/sandbox/support/python']);
+    expect(aliased.every((r) => r.namespace === 'tenant-alpha' && r.owner === 'alpha')).toBe(true);
+  });
+
+  it('gives a tenant without exposed objects no routes', () => {
+    expect(tenantRoutes({ name: 'quiet', index: 0, workloads: resolveWorkloads({ agents: [{ name: 'a', systemMessage: 'x' }] }) })).toEqual([]);
+  });
+});
+
+describe('routeSegment and routePath', () => {
+  it('is the alias, else the namespace', () => {
+    expect(routeSegment({ name: 'alpha', alias: 'support' })).toBe('support');
+    expect(routeSegment({ name: 'alpha' })).toBe('tenant-alpha');
+  });
+
+  it('joins prefix, segment and name', () => {
+    expect(routePath('mcp', 'support', 'kb')).toBe('/mcp/support/kb');
+    expect(routePath('sandbox', 'tenant-beta', 'python')).toBe('/sandbox/tenant-beta/python');
+  });
+});
+
+describe('sortRoutes', () => {
+  const entry = (path: string, owner: string) => ({ path, owner }) as RouteEntry;
+
+  it('sorts by path, then owner, without changing its input', () => {
+    const input = [entry('/mcp/a/x', 'b'), entry('/a2a/z/y', 'z'), entry('/mcp/a/x', 'a'), entry('/a2a/b/y', 'b')];
+    const before = [...input];
+    expect(sortRoutes(input).map((r) => `${r.path} ${r.owner}`)).toEqual(['/a2a/b/y b', '/a2a/z/y z', '/mcp/a/x a', '/mcp/a/x b']);
+    expect(input).toEqual(before);
+  });
+});
+
+describe('callersExpression', () => {
+  it('admits a token whose claim names one of the callers, quoted', () => {
+    expect(callersExpression('tenant', ['alpha', 'research'])).toBe('jwt.tenant.exists(t, t in ["alpha", "research"])');
+    expect(callersExpression('tenant', ['alpha'])).toBe('jwt.tenant.exists(t, t in ["alpha"])');
+    expect(callersExpression('groups', ['a"b'])).toBe('jwt.groups.exists(t, t in ["a\\"b"])');
+  });
+});
+
+describe('gatewayUrl', () => {
+  it('is the in-cluster URL of the central gateway', () => {
+    expect(gatewayUrl('/a2a/support/triage')).toBe('http://agentgateway-proxy.agentgateway-system.svc.cluster.local/a2a/support/triage');
+  });
+});
