@@ -53,11 +53,32 @@ interface WrappedTool extends ToolBase {
   readonly kind: 'wrapper';
   /** Directory of the wrapper module, relative to the repository root. */
   readonly dir: string;
+  /**
+   * Directory of the main package inside the wrapper module, for a module that builds several
+   * binaries from one set of pinned dependencies.
+   * @default '.'
+   */
+  readonly main?: string;
   /** Why `go install` cannot be used. */
   readonly reason: string;
 }
 
 export type Tool = InstalledTool | WrappedTool;
+
+/**
+ * The Kubernetes release of the integration tier's API server and kubectl. The wrapper module
+ * tools/kubernetes requires k8s.io/kubernetes at this version and each k8s.io staging module at
+ * v0.<minor>.<patch> of it.
+ */
+export const KUBERNETES_VERSION = 'v1.36.3';
+
+/** The version strings Kubernetes' own build stamps into its binaries (hack/lib/version.sh). */
+const KUBERNETES_LDFLAGS = (() => {
+  const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']
+    .flatMap((pkg) => [`-X ${pkg}.gitVersion=${KUBERNETES_VERSION}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`])
+    .join(' ');
+})();
 
 /** The pinned tool table. */
 export const TOOLS: readonly Tool[] = [
@@ -116,6 +137,48 @@ export const TOOLS: readonly Tool[] = [
     reason: 'the full CLI of v0.2.12 does not compile with Go 1.25+ (its test runner); the wrapper links only its lint command',
   },
   {
+    name: 'etcd',
+    binary: 'etcd',
+    kind: 'wrapper',
+    module: 'go.etcd.io/etcd/server/v3',
+    dir: 'tools/etcd',
+    version: 'v3.6.16',
+    reason: "upstream go.mod maps etcd's sibling modules to relative paths with replace directives",
+  },
+  {
+    name: 'kube-apiserver',
+    binary: 'kube-apiserver',
+    kind: 'wrapper',
+    module: 'k8s.io/kubernetes',
+    dir: 'tools/kubernetes',
+    main: 'kube-apiserver',
+    version: KUBERNETES_VERSION,
+    ldflags: KUBERNETES_LDFLAGS,
+    reason: 'k8s.io/kubernetes replaces every k8s.io/<staging> module with a directory of its own repository; the wrapper maps each to its published version',
+  },
+  {
+    name: 'kube-controller-manager',
+    binary: 'kube-controller-manager',
+    kind: 'wrapper',
+    module: 'k8s.io/kubernetes',
+    dir: 'tools/kubernetes',
+    main: 'kube-controller-manager',
+    version: KUBERNETES_VERSION,
+    ldflags: KUBERNETES_LDFLAGS,
+    reason: 'built beside kube-apiserver from the same wrapper; the integration tier runs only its ClusterRole aggregation controller',
+  },
+  {
+    name: 'kubectl',
+    binary: 'kubectl',
+    kind: 'wrapper',
+    module: 'k8s.io/kubectl',
+    dir: 'tools/kubernetes',
+    main: 'kubectl',
+    version: `v0.${KUBERNETES_VERSION.slice('v1.'.length)}`,
+    ldflags: KUBERNETES_LDFLAGS,
+    reason: "kubectl's main package lives in k8s.io/kubernetes; built beside kube-apiserver from the same pinned modules",
+  },
+  {
     name: 'kube-score',
     binary: 'kube-score',
     kind: 'install',
@@ -128,10 +191,10 @@ export const TOOLS: readonly Tool[] = [
 
 /** What the stamp of a tool must say: the build inputs, so any change rebuilds it. */
 export function stampFor(tool: Tool, root = ROOT): string {
-  const lines = [`${tool.kind} ${tool.kind === 'install' ? tool.pkg : tool.dir} ${tool.module}@${tool.version}`, `ldflags ${tool.ldflags ?? ''}`];
+  const lines = [`${tool.kind} ${tool.kind === 'install' ? tool.pkg : path.join(tool.dir, tool.main ?? '.')} ${tool.module}@${tool.version}`, `ldflags ${tool.ldflags ?? ''}`];
   if (tool.kind === 'wrapper') {
     const hash = createHash('sha256');
-    for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(f).update('\0').update(fs.readFileSync(path.join(root, tool.dir, f)));
+    for (const f of ['go.mod', 'go.sum', path.join(tool.main ?? '.', 'main.go')]) hash.update(f).update('\0').update(fs.readFileSync(path.join(root, tool.dir, f)));
     lines.push(`sources sha256:${hash.digest('hex')}`);
   }
   return lines.join('\n') + '\n';
@@ -200,7 +263,7 @@ function runGo(args: string[], cwd: string, label: string): Promise<void> {
 async function install(t: Tool): Promise<number> {
   const started = Date.now();
   const ldflags = ['-s', '-w', ...(t.ldflags ? [t.ldflags] : [])].join(' ');
-  const label = `${t.name} (${t.module}@${t.version}${t.kind === 'wrapper' ? `, wrapper ${t.dir}` : ''})`;
+  const label = `${t.name} (${t.module}@${t.version}${t.kind === 'wrapper' ? `, wrapper ${path.join(t.dir, t.main ?? '.')}` : ''})`;
   console.log(`tools: building ${label}`);
   fs.mkdirSync(TOOLS_BIN, { recursive: true });
   fs.mkdirSync(STAMPS, { recursive: true });
@@ -210,7 +273,7 @@ async function install(t: Tool): Promise<number> {
     const built = path.join(TOOLS_BIN, path.basename(t.pkg.replace(/\/v\d+$/, '')));
     if (built !== binaryPath(t)) fs.renameSync(built, binaryPath(t));
   } else {
-    await runGo(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), '.'], path.join(ROOT, t.dir), label);
+    await runGo(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), `./${t.main ?? '.'}`], path.join(ROOT, t.dir), label);
   }
   fs.writeFileSync(path.join(STAMPS, t.name), stampFor(t));
   const took = Date.now() - started;

@@ -84,6 +84,8 @@ export const ANNOTATIONS = {
   description: `${P}/description`,
   argocdSyncOptions: 'argocd.argoproj.io/sync-options',
   argocdSyncWave: 'argocd.argoproj.io/sync-wave',
+  /** Argo CD resource hook phase(s), such as "PostSync". */
+  argocdHook: 'argocd.argoproj.io/hook',
   /** "true" on a kagent Agent or AgentgatewayBackend that should get a route on the central gateway. */
   expose: `${P}/expose`,
   /** Path segment used instead of the namespace in exposed routes. */

@@ -19,7 +19,19 @@ describe('pinned tools', () => {
   });
 
   it('has the tools the gates need', () => {
-    expect(TOOLS.map((t) => t.name).sort()).toEqual(['chainsaw', 'gitleaks', 'kube-score', 'kubeconform', 'kubectl-validate', 'kyverno', 'netpol-analyzer']);
+    expect(TOOLS.map((t) => t.name).sort()).toEqual([
+      'chainsaw',
+      'etcd',
+      'gitleaks',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-score',
+      'kubeconform',
+      'kubectl',
+      'kubectl-validate',
+      'kyverno',
+      'netpol-analyzer',
+    ]);
   });
 
   it('requires each wrapped tool at its pinned version, with every dependency in go.sum', () => {
@@ -85,8 +97,24 @@ describe('pinned tools', () => {
     }
   });
 
+  it('builds kube-apiserver, kube-controller-manager and kubectl from one wrapper that maps every staging module to the same release', () => {
+    const gomod = JSON.parse(execFileSync('go', ['mod', 'edit', '-json'], { cwd: path.join(ROOT, 'tools/kubernetes'), encoding: 'utf8' })) as {
+      Require: { Path: string; Version: string }[];
+      Replace: { Old: { Path: string }; New: { Path: string; Version: string } }[];
+    };
+    const kubernetes = tool('kube-apiserver');
+    const staging = gomod.Replace.map((r) => r.Old.Path);
+    expect(staging.length).toBeGreaterThan(30);
+    for (const r of gomod.Replace) expect(r.New, r.Old.Path).toEqual({ Path: r.Old.Path, Version: kubernetes.version.replace(/^v1\./, 'v0.') });
+    for (const name of ['kube-apiserver', 'kube-controller-manager', 'kubectl']) {
+      const t = tool(name);
+      expect(t.kind === 'wrapper' && t.dir, name).toBe('tools/kubernetes');
+      expect(t.ldflags, name).toContain(`-X k8s.io/component-base/version.gitVersion=${kubernetes.version}`);
+    }
+  });
+
   it('names an unknown tool and the known ones', () => {
-    expect(() => tool('helm')).toThrow('no tool named helm in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, kube-score)');
+    expect(() => tool('helm')).toThrow('no tool named helm in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, kube-score)');
   });
 });
 
