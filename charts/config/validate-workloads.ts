@@ -5,7 +5,7 @@
  * reported together with the schema's.
  */
 import { CALL_ENV_NAME, callEnvName, PLATFORM_ENV } from '../constructs/workload-parts';
-import { DNS_LABEL, tenantNamespace } from '../lib/constants';
+import { DNS_LABEL, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
 import { routeSegment, tenantRoutes, type RouteEntry } from '../routing/routes';
@@ -17,13 +17,17 @@ import { MAX_WORKLOAD_NAME } from './workloads-schema';
 
 
 /** Path segments no tenant alias may take. */
-export const RESERVED_ALIASES = [PLATFORM_LLM_ALIAS, 'platform'] as const;
+/**
+ * Path segments no tenant alias may take: the platform's own LLM alias and `platform`, and every
+ * platform namespace (the auto-expose policy routes platform objects under their namespace).
+ */
+export const RESERVED_ALIASES: readonly string[] = [...new Set([PLATFORM_LLM_ALIAS, 'platform', 'default', 'kube-system', 'kube-public', 'kube-node-lease', 'argocd', ...Object.values(PLATFORM_NAMESPACES)])];
 
 /** Keys that would hold a secret value; a backend names its key's location instead. */
 const SECRET_VALUE_KEYS = ['apiKey', 'key', 'token', 'secret', 'password'];
 
 /** Environment variable names that carry credentials. */
-const SECRET_ENV_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i;
+const SECRET_ENV_NAME = /(^|_)(API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SECRET(_?KEY)?|TOKEN|PASSWORD|PASSWD|CREDENTIALS?)$/i;
 
 /** Values that are credentials by their shape (API keys of common providers, AWS access keys, JWTs). */
 const SECRET_VALUE = /^(sk-[A-Za-z0-9_-]{8,}|sk-ant-|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-|eyJ[A-Za-z0-9_-]{10,}\.)/;
@@ -33,6 +37,31 @@ const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null &
 const list = (v: unknown): Raw[] => (Array.isArray(v) ? v.map((x) => (isRecord(x) ? x : {})) : []);
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const q = JSON.stringify;
+
+/** Environment variable names Kubernetes accepts. */
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** A DNS-1123 subdomain: what Kubernetes accepts as a Secret name. */
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Whether a URL's host is inside the cluster or the node's network: loopback, private,
+ * link-local (the instance metadata service among them), CGNAT, or a cluster DNS name.
+ */
+export function internalHost(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || /\.(svc|cluster\.local|internal|local)$/.test(host) || host.endsWith('.svc.cluster.local') || !host.includes('.')) return true;
+  if (host.includes(':')) return host === '::1' || /^(fe80|fc|fd)/.test(host);
+  const ip = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (!ip) return false;
+  const [a, b] = [Number(ip[1]), Number(ip[2])];
+  return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}
 
 /** True when a string looks like a credential value. */
 export function looksLikeSecret(value: string): boolean {
@@ -80,7 +109,7 @@ function aliasErrors(src: SourceMap, v: TenantView, views: readonly TenantView[]
   const alias = v.alias;
   const e = (message: string, fix: string) => [src.error(at('alias'), message, fix)];
   if (!DNS_LABEL.test(alias) || alias.length > 63) return e(`${q(alias)} is not a DNS-1123 label`, "use lower-case letters, digits and '-', starting and ending with a letter or digit");
-  if ((RESERVED_ALIASES as readonly string[]).includes(alias)) {
+  if (RESERVED_ALIASES.includes(alias)) {
     return e(`alias ${q(alias)} is reserved by the platform (its own routes use /<kind>/${alias}/...)`, 'choose another alias');
   }
   if (alias.startsWith('tenant-') && alias !== tenantNamespace(v.name)) {
@@ -100,8 +129,15 @@ const SINGULAR: Record<(typeof KINDS)[number], string> = { agents: 'agent', mode
 
 function nameErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
   const errors: SourceError[] = [];
-  // Agents and image MCP servers each get a Service named after them: one namespace, one name.
-  const services = new Map<string, FieldPath>();
+  // Services of one namespace: kagent's per Agent, kmcp's per image MCP server, the sandbox
+  // controller's per Sandbox and the compiler's sandbox-<name>, and the waypoint's.
+  const services = new Map<string, { path: FieldPath; what: string }>([[TENANT_OBJECTS.waypoint, { path: at('name'), what: 'the waypoint' }]]);
+  const claim = (service: string, path: FieldPath, what: string) => {
+    const other = services.get(service);
+    if (other) {
+      errors.push(src.error(path, `${what} needs the Service ${q(service)}, which ${other.what}${other.what === 'the waypoint' ? '' : ` (line ${src.valueAt(other.path).line})`} also needs`, 'rename one of them: every agent, MCP server and sandbox gets a Service of its name (sandboxes also sandbox-<name>)'));
+    } else services.set(service, { path, what });
+  };
   for (const kind of KINDS) {
     const seen = new Map<string, number>();
     list(raw[kind]).forEach((item, j) => {
@@ -124,11 +160,10 @@ function nameErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =>
       if (kind === 'models' && name === DEFAULT_MODEL_CONFIG) {
         errors.push(src.error(path, `model name ${q(name)} is the platform default ModelConfig of every tenant`, 'choose another name; agents that name no model use the default already'));
       }
-      if (kind === 'agents' || (kind === 'mcpServers' && item.url === undefined)) {
-        const other = services.get(name);
-        if (other) {
-          errors.push(src.error(path, `${q(name)} is also the name of an agent (line ${src.valueAt(other).line}); each agent and MCP server gets a Service of its name`, 'give agents and MCP servers distinct names'));
-        } else services.set(name, path);
+      if (kind === 'agents' || (kind === 'mcpServers' && item.url === undefined)) claim(name, path, `${SINGULAR[kind]} ${q(name)}`);
+      if (kind === 'sandboxes' && item.kind !== 'SandboxTemplate') {
+        claim(name, path, `sandbox ${q(name)}`);
+        claim(`sandbox-${name}`, path, `sandbox ${q(name)}`);
       }
     });
   }
@@ -162,6 +197,19 @@ function referenceErrors(src: SourceMap, v: TenantView, byName: ReadonlyMap<stri
         errors.push(src.error(at('agents', j, key), `${key} applies to ${byo ? 'declarative' : 'BYO'} agents only`, byo ? 'remove it: a BYO agent brings its own model, tools and agent card' : 'remove it, or make the agent BYO with image'));
       }
     }
+    const skillIds = new Set<string>();
+    list(a.skills).forEach((sk, k) => {
+      const id = text(sk.id);
+      if (id === undefined) return;
+      if (skillIds.has(id)) errors.push(src.error(at('agents', j, 'skills', k, 'id'), `duplicate skill id ${q(id)}`, 'give each skill of the agent a unique id'));
+      skillIds.add(id);
+    });
+    list(a.env).forEach((e, k) => {
+      const n = text(e.name);
+      if (n !== undefined && !ENV_NAME.test(n)) errors.push(src.error(at('agents', j, 'env', k, 'name'), `${q(n)} is not a valid environment variable name`, "use letters, digits, '_', '-' and '.', not starting with a digit"));
+      const ref = isRecord(e.secretKeyRef) ? text(e.secretKeyRef.name) : undefined;
+      if (ref !== undefined && !DNS_SUBDOMAIN.test(ref)) errors.push(src.error(at('agents', j, 'env', k, 'secretKeyRef', 'name'), `${q(ref)} is not a Secret name`, "use lower-case letters, digits, '-' and '.'"));
+    });
     const model = text(a.model);
     if (model !== undefined && !models.includes(model)) {
       errors.push(src.error(at('agents', j, 'model'), `model ${q(model)} is not one of the tenant's models (${defined(models)})`, 'define it under models, or remove the key to use the platform default model'));
@@ -224,6 +272,9 @@ function referenceErrors(src: SourceMap, v: TenantView, byName: ReadonlyMap<stri
   list(raw.models).forEach((m, j) => {
     const b = text(m.backend);
     if (b === undefined) return;
+    if (m.model !== undefined) {
+      errors.push(src.error(at('models', j, 'model'), `the backend ${q(b)} pins its model, so model would be ignored`, `remove model, or set the model on backend ${b}`));
+    }
     const backend = backends.get(b);
     if (!backend) {
       errors.push(src.error(at('models', j, 'backend'), `LLM backend ${q(b)} is not one of the tenant's llmBackends (${defined(backends.keys())})`, 'define it under llmBackends, or remove the key to use the platform default backend'));
@@ -243,10 +294,28 @@ function referenceErrors(src: SourceMap, v: TenantView, byName: ReadonlyMap<stri
     for (const key of only) {
       if (s[key] !== undefined) errors.push(src.error(at('mcpServers', j, key), `${key} applies to ${remote ? 'image' : 'remote'} MCP servers only`, 'remove it'));
     }
+    if (image && s.transport === 'stdio') {
+      for (const key of ['path', 'port']) {
+        if (s[key] !== undefined) errors.push(src.error(at('mcpServers', j, key), `${key} applies to the http transport only`, 'remove it: kmcp serves a stdio server on its own port and path'));
+      }
+    }
     if (remote) {
       const url = text(s.url) ?? '';
       if (!/^https?:\/\/[^/\s]+/.test(url)) errors.push(src.error(at('mcpServers', j, 'url'), `${q(url)} is not an http(s) URL`, 'write the full URL of the MCP endpoint, such as https://mcp.example.com/mcp'));
+      else if (internalHost(url)) {
+        errors.push(src.error(at('mcpServers', j, 'url'), `${q(url)} points inside the cluster or the node's network; kagent would connect to it from the platform`, 'run an in-cluster server as an image MCP server of the tenant; remote servers are for hosts outside the cluster'));
+      }
       if (s.expose === true) errors.push(src.error(at('mcpServers', j, 'expose'), 'a remote MCP server cannot be exposed: the gateway would become a proxy to a host outside the cluster', 'remove expose; callers can reach the remote server directly'));
+    }
+    if (isRecord(s.env)) {
+      for (const n of Object.keys(s.env)) {
+        if (!ENV_NAME.test(n)) errors.push(src.error(at('mcpServers', j, 'env', n), `${q(n)} is not a valid environment variable name`, "use letters, digits, '_', '-' and '.', not starting with a digit"));
+      }
+    }
+    if (Array.isArray(s.secretRefs)) {
+      s.secretRefs.forEach((r, k) => {
+        if (typeof r === 'string' && !DNS_SUBDOMAIN.test(r)) errors.push(src.error(at('mcpServers', j, 'secretRefs', k), `${q(r)} is not a Secret name`, "use lower-case letters, digits, '-' and '.'"));
+      });
     }
     const path = text(s.path);
     if (path !== undefined && !path.startsWith('/')) errors.push(src.error(at('mcpServers', j, 'path'), `${q(path)} does not start with /`, 'write an absolute path such as /mcp'));
@@ -288,7 +357,7 @@ function imageErrors(src: SourceMap, image: string | undefined, path: FieldPath)
   if (image === undefined) return [];
   const last = image.split('/').pop() ?? '';
   if (image.includes('@sha256:')) return [];
-  if (!last.includes(':')) return [src.error(path, `image ${q(image)} has no tag`, 'pin a version tag or a digest, such as example/agent:1.2.3')];
+  if (!last.includes(':') || last.endsWith(':')) return [src.error(path, `image ${q(image)} has no tag`, 'pin a version tag or a digest, such as example/agent:1.2.3')];
   if (last.endsWith(':latest')) return [src.error(path, `image ${q(image)} uses the tag latest, which changes under the same name`, 'pin a version tag or a digest')];
   return [];
 }
@@ -301,6 +370,36 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
       errors.push(src.error(path, `${name ?? 'the value'} looks like a secret; tenants.yaml is in git and must hold no secret value`, 'store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)'));
     }
   };
+  // Arguments: a credential as a flag value (--api-key=..., or the value after --token).
+  const args = (items: unknown, path: (k: number) => FieldPath) => {
+    if (!Array.isArray(items)) return;
+    items.forEach((arg, k) => {
+      if (typeof arg !== 'string') return;
+      const prev = k > 0 && typeof items[k - 1] === 'string' ? (items[k - 1] as string) : '';
+      const flagValue = /^--?[\w-]*(key|token|secret|password)[\w-]*=./i.test(arg) || (/^--?[\w-]*(key|token|secret|password)[\w-]*$/i.test(prev) && !arg.startsWith('-'));
+      if (looksLikeSecret(arg.replace(/^[^=]*=/, '')) || flagValue) {
+        errors.push(src.error(path(k), 'the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value', 'read the credential from an environment variable filled by secretKeyRef, and pass its name instead'));
+      }
+    });
+  };
+  list(raw.agents).forEach((a, j) => args(a.args, (k) => at('agents', j, 'args', k)));
+  list(raw.mcpServers).forEach((s, j) => args(s.args, (k) => at('mcpServers', j, 'args', k)));
+  list(raw.sandboxes).forEach((s, j) => args(s.args, (k) => at('sandboxes', j, 'args', k)));
+  list(raw.mcpServers).forEach((s, j) => {
+    const url = text(s.url);
+    if (url === undefined) return;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return; // reported as not an http(s) URL
+    }
+    if (parsed.username || parsed.password) {
+      errors.push(src.error(at('mcpServers', j, 'url'), 'the URL carries a user name or password; tenants.yaml is in git and must hold no secret value', 'remove the credentials from the URL; a remote server that needs them is reached through a BYO agent or an image server holding a secretRefs Secret'));
+    } else if ([...parsed.searchParams].some(([k, v]) => looksLikeSecret(v) || SECRET_ENV_NAME.test(k.replace(/-/g, '_')))) {
+      errors.push(src.error(at('mcpServers', j, 'url'), 'the URL query carries what looks like a credential; tenants.yaml is in git and must hold no secret value', 'remove it from the URL'));
+    }
+  });
   list(raw.agents).forEach((a, j) => {
     list(a.env).forEach((e, k) => {
       const hasValue = e.value !== undefined;
@@ -425,7 +524,6 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   list(raw.agents).forEach(add('agents'));
   list(raw.mcpServers).forEach(add('mcpServers'));
   list(raw.sandboxes).forEach(add('sandboxes'));
-  if (pods === 0) return errors;
   const fmt = (res: 'cpu' | 'memory', n: number) => (res === 'cpu' ? `${Math.round(n * 1000) / 1000}` : `${Math.round((n / 2 ** 20) * 100) / 100}Mi`);
   for (const side of ['requests', 'limits'] as const) {
     for (const res of ['cpu', 'memory'] as const) {
@@ -443,9 +541,24 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
       );
     }
   }
+  // Object counts: Services (one per agent and image MCP server, two per sandbox, the waypoint's)
+  // and Secrets (one per backend key, the placeholder key).
+  const agents = list(raw.agents).length;
+  const servers = list(raw.mcpServers).filter((s) => s.url === undefined).length;
+  const sandboxes = list(raw.sandboxes).filter((s) => s.kind !== 'SandboxTemplate').length;
+  const counts = [
+    { key: 'services', need: agents + servers + 2 * sandboxes + 1, what: 'Services (one per agent and image MCP server, two per sandbox, and the waypoint)' },
+    { key: 'secrets', need: list(raw.llmBackends).length + 1, what: 'Secrets (one per LLM backend key, and the placeholder key)' },
+  ] as const;
+  for (const c of counts) {
+    const hard = quota[c.key] ?? DEFAULT_QUOTA[c.key];
+    if (typeof hard === 'number' && c.need > hard) {
+      errors.push(src.error(quota[c.key] !== undefined ? at('quota', c.key) : at('name'), `the declared workloads need ${c.need} ${c.what}, more than the quota ${c.key} ${hard}${quota[c.key] === undefined ? ' (platform default)' : ''}`, `raise quota.${c.key} to at least ${c.need}, leaving room for the tenant's own`));
+    }
+  }
   const hardPods = quota.pods ?? DEFAULT_QUOTA.pods;
   // The tenant's waypoint runs in its namespace too.
-  if (typeof hardPods === 'number' && pods + 1 > hardPods) {
+  if (pods > 0 && typeof hardPods === 'number' && pods + 1 > hardPods) {
     errors.push(src.error(quota.pods !== undefined ? at('quota', 'pods') : at('name'), `the declared workloads need ${pods + 1} pods (with the waypoint), more than the quota pods ${hardPods}`, `raise quota.pods to at least ${pods + 1}`));
   }
   return errors;

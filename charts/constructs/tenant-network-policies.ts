@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { KubeNetworkPolicy, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule } from '../../imports/k8s';
-import { ANY_IPV4, ISTIOD_POD_LABELS, KUBELET_PROBE_CIDR, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../lib/constants';
+import { KubeNetworkPolicy, type LabelSelector, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule } from '../../imports/k8s';
+import { ANY_IPV4, ISTIOD_POD_LABELS, KUBELET_PROBE_CIDR, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS, SANDBOX_POD_LABEL } from '../lib/constants';
 import { dnsEgress, namespacePeer, tcp } from '../lib/network';
 import { tenantLabels } from '../lib/labels';
 
@@ -43,15 +43,19 @@ export class TenantNetworkPolicies extends Construct {
     const labels = tenantLabels(props.tenant);
     const ingressNs = props.ingressNamespaces ?? [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent, PLATFORM_NAMESPACES.istio];
     const egressNs = props.egressNamespaces ?? [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent];
-    const policy = (cid: string, name: string, types: ('Ingress' | 'Egress')[], ingress?: NetworkPolicyIngressRule[], egress?: NetworkPolicyEgressRule[]) =>
+    const policy = (cid: string, name: string, types: ('Ingress' | 'Egress')[], ingress?: NetworkPolicyIngressRule[], egress?: NetworkPolicyEgressRule[], podSelector: LabelSelector = {}) =>
       new KubeNetworkPolicy(this, cid, {
         metadata: { name, namespace, labels },
-        spec: { podSelector: {}, policyTypes: types, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) },
+        spec: { podSelector, policyTypes: types, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) },
       });
 
     this.resource = policy('Resource', 'default-deny', ['Ingress', 'Egress']);
 
-    policy('SameNamespace', 'allow-same-namespace', ['Ingress', 'Egress'], [{ from: [{ podSelector: {} }] }], [{ to: [{ podSelector: {} }] }]);
+    // Pods of the namespace talk to each other, except sandboxes: code that runs in a sandbox
+    // (untrusted, or written by a model) reaches no agent or MCP server of the tenant, and no
+    // agent reaches it except through the central gateway (its route admits the owner only).
+    const notSandbox: LabelSelector = { matchExpressions: [{ key: SANDBOX_POD_LABEL, operator: 'DoesNotExist' }] };
+    policy('SameNamespace', 'allow-same-namespace', ['Ingress', 'Egress'], [{ from: [{ podSelector: notSandbox }] }], [{ to: [{ podSelector: notSandbox }] }], notSandbox);
 
     policy('Dns', 'allow-dns', ['Egress'], undefined, [dnsEgress()]);
 

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DNS_POD_LABELS, ISTIOD_POD_LABELS, LABELS, OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS } from '../../charts/lib/constants';
+import { DNS_POD_LABELS, ISTIOD_POD_LABELS, LABELS, OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS, SANDBOX_POD_LABEL } from '../../charts/lib/constants';
 import { stringify } from 'yaml';
 import { requireTool } from '../tools';
 import { evaluate, type MeshRequest } from './mesh-authz';
@@ -60,6 +60,17 @@ export function tenantEndpoint(namespace: string): Endpoint {
   };
 }
 
+/** A tenant's representative sandbox pod (the label every compiled sandbox pod carries). */
+export function sandboxEndpoint(namespace: string): Endpoint {
+  return {
+    namespace,
+    name: 'sandbox',
+    labels: { [SANDBOX_POD_LABEL]: 'sandbox' },
+    serviceAccount: 'default',
+    ports: [{ port: TENANT_APP_PORT, protocol: 'TCP', name: 'http' }],
+  };
+}
+
 /** Tenant namespaces of an environment: the Namespaces labelled as tenants. */
 export function tenantNamespaces(env: EnvironmentOutput): string[] {
   return ofKinds(env.manifests, 'Namespace')
@@ -84,7 +95,7 @@ export function analysisInput(env: EnvironmentOutput, onlyNamespace?: string): M
     'namespaces.yaml',
     namespaces.map(([name, labels]) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } } })).join('---\n'),
   );
-  const endpoints: Endpoint[] = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint)];
+  const endpoints: Endpoint[] = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint)];
   files.set(
     'pods.yaml',
     endpoints
@@ -174,6 +185,17 @@ export function checkConnections(env: EnvironmentOutput, entries: readonly ConnE
       const c = get(peer(t), peer(other));
       if (c) errors.push(`${env.name}: tenant ${t.namespace} reaches tenant ${other.namespace} (${peer(t)} => ${peer(other)}: ${c.all ? 'All Connections' : entries.find((e) => e.src === peer(t) && e.dst === peer(other))?.conn}); a NetworkPolicy admits traffic between tenants`);
     }
+    // A sandbox is reached only through the central gateway, and reaches nothing of its tenant.
+    const sandbox = sandboxEndpoint(t.namespace);
+    for (const [src, dst] of [
+      [sandbox, t],
+      [t, sandbox],
+    ] as const) {
+      pairs++;
+      const c = get(peer(src), peer(dst));
+      if (c) errors.push(`${env.name}: ${peer(src)} reaches ${peer(dst)} (${entries.find((e) => e.src === peer(src) && e.dst === peer(dst))?.conn}); sandboxes must be isolated from the rest of their namespace`);
+    }
+    expect(P.gateway, sandbox, 'TCP', TENANT_APP_PORT, 'sandbox route');
     expect(t, P.dns, 'UDP', PORTS.dns, 'cluster DNS');
     expect(t, P.gateway, 'TCP', GATEWAY_PORT, 'central gateway');
     expect(t, P.otel, 'TCP', PORTS.otlpGrpc, 'OTEL collector');

@@ -128,7 +128,7 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
 `)).toEqual([
       "tenants.yaml:4:16: tenants[0].agents[0].name: \"My_Agent\" is not a DNS-1123 label. Fix: use lower-case letters, digits and '-', starting and ending with a letter or digit",
       "tenants.yaml:6:16: tenants[0].agents[2].name: duplicate agent name \"dup\" (first declared at line 5). Fix: give each agent a unique name",
-      "tenants.yaml:8:16: tenants[0].mcpServers[0].name: \"dup\" is also the name of an agent (line 5); each agent and MCP server gets a Service of its name. Fix: give agents and MCP servers distinct names",
+      "tenants.yaml:8:16: tenants[0].mcpServers[0].name: MCP server \"dup\" needs the Service \"dup\", which agent \"dup\" (line 5) also needs. Fix: rename one of them: every agent, MCP server and sandbox gets a Service of its name (sandboxes also sandbox-<name>)",
       "tenants.yaml:10:16: tenants[0].models[0].name: model name \"default-model-config\" is the platform default ModelConfig of every tenant. Fix: choose another name; agents that name no model use the default already",
     ]);
   });
@@ -240,4 +240,105 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
       "tenants.yaml:12:83: tenants[0].llmBackends[0].allowCallsFrom[0]: \"a\" is the owner, which may always call. Fix: remove it",
     ]);
   });
+  it("every agent, MCP server and sandbox Service, the sandbox-<name> Service and the waypoint's share one namespace", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    agents:
+      - {name: sandbox-x, image: "ex/a:1"}
+      - {name: agentgateway-waypoint, image: "ex/a:1"}
+    sandboxes:
+      - {name: x, image: "ex/s:1"}
+      - {name: kb, image: "ex/s:1"}
+    mcpServers:
+      - {name: kb, image: "ex/kb:1", tools: [t]}
+`)).toEqual([
+      "tenants.yaml:5:16: tenants[0].agents[1].name: agent \"agentgateway-waypoint\" needs the Service \"agentgateway-waypoint\", which the waypoint also needs. Fix: rename one of them: every agent, MCP server and sandbox gets a Service of its name (sandboxes also sandbox-<name>)",
+      "tenants.yaml:7:16: tenants[0].sandboxes[0].name: sandbox \"x\" needs the Service \"sandbox-x\", which agent \"sandbox-x\" (line 4) also needs. Fix: rename one of them: every agent, MCP server and sandbox gets a Service of its name (sandboxes also sandbox-<name>)",
+      "tenants.yaml:8:16: tenants[0].sandboxes[1].name: sandbox \"kb\" needs the Service \"kb\", which MCP server \"kb\" (line 10) also needs. Fix: rename one of them: every agent, MCP server and sandbox gets a Service of its name (sandboxes also sandbox-<name>)",
+    ]);
+  });
+
+  it("Services beyond the tenant's quota", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    quota: {services: 3}
+    agents:
+      - {name: a1, image: "ex/a:1"}
+      - {name: a2, image: "ex/a:1"}
+    sandboxes:
+      - {name: s, image: "ex/s:1"}
+`)).toEqual([
+      "tenants.yaml:3:23: tenants[0].quota.services: the declared workloads need 5 Services (one per agent and image MCP server, two per sandbox, and the waypoint), more than the quota services 3. Fix: raise quota.services to at least 5, leaving room for the tenant's own",
+    ]);
+  });
+
+  it("aliases equal to a platform namespace", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    alias: kagent-system
+  - name: b
+    alias: kube-system
+`)).toEqual([
+      "tenants.yaml:3:12: tenants[0].alias: alias \"kagent-system\" is reserved by the platform (its own routes use /<kind>/kagent-system/...). Fix: choose another alias",
+      "tenants.yaml:5:12: tenants[1].alias: alias \"kube-system\" is reserved by the platform (its own routes use /<kind>/kube-system/...). Fix: choose another alias",
+    ]);
+  });
+
+  it("credentials in URLs and arguments, internal hosts of remote servers; ordinary names that contain TOKEN or KEY pass", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    mcpServers:
+      - {name: r1, url: "https://user:pw@mcp.example.com/mcp", tools: [t]}
+      - {name: r2, url: "https://mcp.example.com/mcp?api_key=abc", tools: [t]}
+      - {name: r3, url: "http://169.254.169.254/latest", tools: [t]}
+      - {name: r4, url: "http://kb.tenant-b.svc.cluster.local/mcp", tools: [t]}
+    agents:
+      - name: x
+        image: "ex/a:1"
+        args: [--api-key=abc123, --token, xyz, --port, "8080", sk-ant-abcdefghijkl]
+        env:
+          - {name: MAX_TOKENS, value: "4096"}
+          - {name: KEYCLOAK_URL, value: "http://k"}
+          - {name: DB_PASSWORD, value: hunter2}
+`)).toEqual([
+      "tenants.yaml:4:25: tenants[0].mcpServers[0].url: the URL carries a user name or password; tenants.yaml is in git and must hold no secret value. Fix: remove the credentials from the URL; a remote server that needs them is reached through a BYO agent or an image server holding a secretRefs Secret",
+      "tenants.yaml:5:25: tenants[0].mcpServers[1].url: the URL query carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: remove it from the URL",
+      "tenants.yaml:6:25: tenants[0].mcpServers[2].url: \"http://169.254.169.254/latest\" points inside the cluster or the node's network; kagent would connect to it from the platform. Fix: run an in-cluster server as an image MCP server of the tenant; remote servers are for hosts outside the cluster",
+      "tenants.yaml:7:25: tenants[0].mcpServers[3].url: \"http://kb.tenant-b.svc.cluster.local/mcp\" points inside the cluster or the node's network; kagent would connect to it from the platform. Fix: run an in-cluster server as an image MCP server of the tenant; remote servers are for hosts outside the cluster",
+      "tenants.yaml:11:16: tenants[0].agents[0].args[0]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef, and pass its name instead",
+      "tenants.yaml:11:43: tenants[0].agents[0].args[2]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef, and pass its name instead",
+      "tenants.yaml:11:64: tenants[0].agents[0].args[5]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef, and pass its name instead",
+      "tenants.yaml:15:40: tenants[0].agents[0].env[2].value: DB_PASSWORD looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)",
+    ]);
+  });
+
+  it("fields that would be ignored or rejected later: model with a backend, an empty tag, stdio with port and path, bad variable and Secret names, duplicate skill ids", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    llmBackends:
+      - {name: oa, provider: openai, model: gpt, apiKeySecret: oa, expose: true}
+    models:
+      - {name: m, backend: oa, model: gpt-5}
+    mcpServers:
+      - {name: s, image: "ex/s:", transport: stdio, port: 80, path: /x, tools: [t], env: {"1BAD": x}, secretRefs: [Bad_Name]}
+    agents:
+      - name: x
+        systemMessage: hi
+        skills: [{id: s, name: one}, {id: s, name: two}]
+        env:
+          - {name: "A=B", value: x}
+          - {name: K, secretKeyRef: {name: Bad_Secret, key: k}}
+`)).toEqual([
+      "tenants.yaml:6:39: tenants[0].models[0].model: the backend \"oa\" pins its model, so model would be ignored. Fix: remove model, or set the model on backend oa",
+      "tenants.yaml:8:26: tenants[0].mcpServers[0].image: image \"ex/s:\" has no tag. Fix: pin a version tag or a digest, such as example/agent:1.2.3",
+      "tenants.yaml:8:59: tenants[0].mcpServers[0].port: port applies to the http transport only. Fix: remove it: kmcp serves a stdio server on its own port and path",
+      "tenants.yaml:8:69: tenants[0].mcpServers[0].path: path applies to the http transport only. Fix: remove it: kmcp serves a stdio server on its own port and path",
+      "tenants.yaml:8:99: tenants[0].mcpServers[0].env[\"1BAD\"]: \"1BAD\" is not a valid environment variable name. Fix: use letters, digits, '_', '-' and '.', not starting with a digit",
+      "tenants.yaml:8:116: tenants[0].mcpServers[0].secretRefs[0]: \"Bad_Name\" is not a Secret name. Fix: use lower-case letters, digits, '-' and '.'",
+      "tenants.yaml:12:43: tenants[0].agents[0].skills[1].id: duplicate skill id \"s\". Fix: give each skill of the agent a unique id",
+      "tenants.yaml:14:20: tenants[0].agents[0].env[0].name: \"A=B\" is not a valid environment variable name. Fix: use letters, digits, '_', '-' and '.', not starting with a digit",
+      "tenants.yaml:15:44: tenants[0].agents[0].env[1].secretKeyRef.name: \"Bad_Secret\" is not a Secret name. Fix: use lower-case letters, digits, '-' and '.'",
+    ]);
+  });
+
 });

@@ -41,8 +41,9 @@ describe('TenantNetworkPolicies', () => {
     expect(deny.spec).not.toHaveProperty('egress');
   });
 
-  it('applies every policy to every pod of the namespace', () => {
-    for (const p of policies) expect(p.spec.podSelector).toEqual({});
+  it('applies every policy to every pod of the namespace, but the same-namespace allowance to non-sandbox pods only', () => {
+    for (const p of policies.filter((x) => x.metadata.name !== 'allow-same-namespace')) expect(p.spec.podSelector, p.metadata.name).toEqual({});
+    expect(byName('allow-same-namespace').spec.podSelector).toEqual({ matchExpressions: [{ key: 'platform.agentic.io/sandbox', operator: 'DoesNotExist' }] });
   });
 
   it('declares a policyType for each direction it has rules for', () => {
@@ -71,14 +72,22 @@ describe('TenantNetworkPolicies', () => {
     }
   });
 
-  it('admits a peer without namespaceSelector or ipBlock only as a same-namespace pod selector', () => {
+  it('admits a peer without namespaceSelector or ipBlock only as a same-namespace pod selector that leaves out sandboxes', () => {
+    const notSandbox = { matchExpressions: [{ key: 'platform.agentic.io/sandbox', operator: 'DoesNotExist' }] };
+    let found = 0;
     for (const p of policies) {
       for (const { rule } of rules(p)) {
         for (const peer of peers(rule)) {
-          if (!peer.namespaceSelector && !peer.ipBlock) expect(peer).toEqual({ podSelector: {} });
+          if (!peer.namespaceSelector && !peer.ipBlock) {
+            expect(peer).toEqual({ podSelector: notSandbox });
+            found++;
+          }
         }
       }
     }
+    expect(found).toBe(2);
+    // The allowance itself applies to the same pods: a sandbox gets no same-namespace traffic at all.
+    expect(byName('allow-same-namespace').spec.podSelector).toEqual(notSandbox);
   });
 
   it('allows DNS only to kube-dns in kube-system on UDP and TCP 53', () => {

@@ -50,6 +50,20 @@ describe('isolation gate', () => {
     expect(r.errors).toContain('dev: tenant tenant-beta reaches tenant tenant-alpha (tenant-beta/agent[Pod] => tenant-alpha/agent[Pod]: All Connections); a NetworkPolicy admits traffic between tenants');
   });
 
+  it('catches a same-namespace allowance that lets a sandbox reach the agents of its tenant', async () => {
+    const copy = freshCopy();
+    const np = copy.read(`${ALPHA}/networkpolicy-allow-same-namespace.yaml`);
+    np.spec.podSelector = {};
+    np.spec.ingress = [{ from: [{ podSelector: {} }] }];
+    np.spec.egress = [{ to: [{ podSelector: {} }] }];
+    copy.write(`${ALPHA}/networkpolicy-allow-same-namespace.yaml`, np);
+    const r = await isolationGate(copy.output());
+    expect(r.errors).toEqual([
+      'dev: tenant-alpha/sandbox[Pod] reaches tenant-alpha/agent[Pod] (All Connections); sandboxes must be isolated from the rest of their namespace',
+      'dev: tenant-alpha/agent[Pod] reaches tenant-alpha/sandbox[Pod] (All Connections); sandboxes must be isolated from the rest of their namespace',
+    ]);
+  });
+
   it('catches a tenant cut off from DNS', async () => {
     const copy = freshCopy();
     copy.write(`${ALPHA}/networkpolicy-allow-dns.yaml`, '# removed\n');
@@ -84,7 +98,7 @@ describe('analysis input', () => {
     expect(tenantNamespaces(env)).toEqual(['tenant-alpha', 'tenant-beta', 'tenant-research']);
     expect(files.get('namespaces.yaml')).toContain('kubernetes.io/metadata.name: tenant-alpha');
     expect(files.get('namespaces.yaml')).toContain('kubernetes.io/metadata.name: kube-system');
-    for (const pod of ['namespace: tenant-research', 'name: coredns', 'name: agentgateway-proxy', 'name: otel-collector', 'name: prometheus']) expect(files.get('pods.yaml')).toContain(pod);
+    for (const pod of ['namespace: tenant-research', 'name: sandbox', 'platform.agentic.io/sandbox: sandbox', 'name: coredns', 'name: agentgateway-proxy', 'name: otel-collector', 'name: prometheus']) expect(files.get('pods.yaml')).toContain(pod);
     expect([...files.keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(env.manifests.filter((m) => m.object.kind === 'NetworkPolicy').length);
     expect([...analysisInput(env, 'tenant-beta').keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(7);
   });
