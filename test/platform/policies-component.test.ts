@@ -9,12 +9,13 @@ const built = buildPlatform({ env, infra: sampleInfra(env.name), tenants: [] });
 const wave = (name: string) => built.find((b) => b.component.name === name)!.wave;
 
 describe('policies platform component', () => {
-  it('holds the five ClusterPolicies and the background controller ClusterRole, cluster-scoped and without a wave of their own', () => {
+  it('holds the six ClusterPolicies and the background controller ClusterRole, cluster-scoped and without a wave of their own', () => {
     const objects = synth((c) => policies.manifests!(c, { env, infra: sampleInfra(env.name), tenants: [] }));
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterPolicy/appprotocol',
       'ClusterPolicy/auto-expose',
       'ClusterPolicy/platform-scheduling',
+      'ClusterPolicy/tenant-backends',
       'ClusterPolicy/tenant-scheduling',
       'ClusterPolicy/traceprop',
       'ClusterRole/kyverno-agentic-platform-background',
@@ -39,5 +40,7 @@ describe('policies platform component', () => {
     expect(text).toContain(`Synced by the Application \`platform-policies\` in sync wave ${b.wave}`);
     expect(text).toContain('its routes are named `auto-expose-<a2a|llm|mcp>-<name>`');
     expect(text).toContain('it skips every resource labelled `app.kubernetes.io/managed-by: agentic-platform`');
+    expect(text).toContain('| `tenant-backends` | AgentgatewayBackends and Services created or updated in namespaces labelled `platform.agentic.io/tenant: "true"` |');
+    expect(text).toContain('`tenant-backends` is a\nsecurity boundary and uses Fail');
   });
 });

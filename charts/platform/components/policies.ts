@@ -6,6 +6,7 @@ import { AutoExposePolicy } from '../policies/auto-expose-policy';
 import { KyvernoPermissions } from '../policies/kyverno-permissions';
 import { POLICIES_COMPONENT } from '../policies/policy-parts';
 import { PlatformSchedulingPolicy } from '../policies/platform-scheduling-policy';
+import { TenantBackendsPolicy } from '../policies/tenant-backends-policy';
 import { TenantSchedulingPolicy } from '../policies/tenant-scheduling-policy';
 import { TracepropPolicy } from '../policies/traceprop-policy';
 
@@ -21,7 +22,7 @@ export const policies: PlatformComponent = {
   component: POLICIES_COMPONENT,
   // Every object is cluster-scoped; the Application still names a destination namespace.
   namespace: PLATFORM_NAMESPACES.kyverno,
-  description: 'Kyverno ClusterPolicies: pod placement on node groups, routes for exposed agents and backends, trace propagation, A2A appProtocol.',
+  description: 'Kyverno ClusterPolicies: pod placement on node groups, routes for exposed agents and backends, trace propagation, A2A appProtocol, tenant backends kept in their namespace.',
   dependsOn: ['kyverno', 'gateway-api-crds', 'kagent-crds', 'agentgateway-crds'],
   manifests: (scope) => {
     new PlatformSchedulingPolicy(scope, 'PlatformScheduling');
@@ -29,6 +30,7 @@ export const policies: PlatformComponent = {
     new AutoExposePolicy(scope, 'AutoExpose');
     new TracepropPolicy(scope, 'Traceprop');
     new AppProtocolPolicy(scope, 'AppProtocol');
+    new TenantBackendsPolicy(scope, 'TenantBackends');
     new KyvernoPermissions(scope, 'KyvernoPermissions');
   },
   readme: policiesReadme,

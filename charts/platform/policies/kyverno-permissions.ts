@@ -18,7 +18,8 @@ export interface KyvernoPermissionsProps {
  * What Kyverno's background controller needs, beyond its defaults, to run the auto-expose
  * policy, aggregated into its own ClusterRole: create and keep the generated HTTPRoutes, and read
  * the Agents and AgentgatewayBackends that trigger them (generateExisting lists them). The other
- * policies only mutate objects as they are admitted and need nothing more.
+ * policies only mutate or validate objects as they are admitted (tenant-backends runs no
+ * background scan) and need nothing more.
  */
 export class KyvernoPermissions extends Construct {
   public readonly resource: KubeClusterRole;

@@ -1,0 +1,158 @@
+import { Construct } from 'constructs';
+import {
+  ClusterPolicy,
+  ClusterPolicySpecFailurePolicy,
+  ClusterPolicySpecRulesMatchAnyResourcesOperations as Operation,
+  ClusterPolicySpecRulesValidateFailureAction as FailureAction,
+  type ClusterPolicySpecRules,
+  type ClusterPolicySpecRulesMatch,
+} from '../../../imports/kyverno-clusterpolicies-kyverno.io';
+import { CENTRAL_GATEWAY, LABELS } from '../../lib/constants';
+import { type Condition, policyMetadata } from './policy-parts';
+
+/**
+ * LLM providers whose upstream host agentgateway fixes itself (api.openai.com,
+ * api.anthropic.com, generativelanguage.googleapis.com) and which have no field that names or
+ * builds a host. The others are refused in tenant namespaces: `azureopenai.endpoint` is a host,
+ * `azure.resourceName`, `bedrock.region` and `vertexai.projectId`/`region` are spliced into one,
+ * and `custom` is served by a host/port or a Service of the tenant's choosing.
+ */
+export const FIXED_HOST_PROVIDERS = ['anthropic', 'openai', 'gemini'] as const;
+export type FixedHostProvider = (typeof FIXED_HOST_PROVIDERS)[number];
+
+/** Top-level fields an AgentgatewayBackend in a tenant namespace may set. */
+export const TENANT_BACKEND_FIELDS = ['ai', 'mcp', 'policies'] as const;
+
+/** Fields of an `ai.groups[].providers[]` entry besides its provider that name no destination. */
+const GROUP_PROVIDER_FIELDS = ['name', 'policies'] as const;
+
+const BACKEND_KIND = 'agentgateway.dev/v1alpha1/AgentgatewayBackend';
+const OBJECT = '{{ request.object.metadata.namespace }}/{{ request.object.metadata.name }}';
+const DEPUTY = `the central gateway (${CENTRAL_GATEWAY.namespace}) would call it under its own identity, which every tenant's network and authorization policies admit, bypassing the called tenant's allowCallsFrom`;
+const DECLARE_CALL = 'To call another tenant, declare it in tenants.yaml: `calls` on your agent, and that tenant lists you in `allowCallsFrom`.';
+const DECLARE_LLM = 'To use another LLM endpoint, declare an `llmBackends` entry in tenants.yaml or ask the platform team for a platform backend.';
+
+export interface TenantBackendsPolicyProps {
+  /** @default 'tenant-backends' */
+  readonly name?: string;
+  /**
+   * LLM providers an `ai` backend in a tenant namespace may name, each with agentgateway's own
+   * upstream host. Only providers of FIXED_HOST_PROVIDERS can be allowed.
+   * @default ['anthropic', 'openai', 'gemini']
+   */
+  readonly allowedProviders?: readonly FixedHostProvider[];
+  /** Argo CD sync wave of the ClusterPolicy. @default undefined (no sync-wave annotation) */
+  readonly syncWave?: number;
+}
+
+/**
+ * Keeps the central gateway from becoming a confused deputy for tenants. The gateway is admitted
+ * into every tenant's pods (NetworkPolicy, AuthorizationPolicy, waypoint), and tenant developers
+ * may write AgentgatewayBackends and Services in their namespace, so without this policy a tenant
+ * could point a backend (or an ExternalName Service) at another tenant's Service, get it routed
+ * (auto-expose, or by patching a compiled backend that already has a route) and have the gateway
+ * call the other tenant on its behalf. In namespaces labelled `platform.agentic.io/tenant: "true"`
+ * it refuses, on CREATE and UPDATE:
+ *
+ * - AgentgatewayBackends other than `ai` and `mcp` (`static`, `dynamicForwardProxy`, `aws`, `a2a`);
+ * - `ai` providers (in `ai.provider` or any `ai.groups[].providers[]`) other than the allowed
+ *   named providers, and any host, port, path or pathPrefix override;
+ * - `mcp` targets that select Services by label (`selector`, which may select other namespaces)
+ *   or whose static host is not a Service of the backend's own namespace: a bare DNS label, or
+ *   `<service>.<own namespace>.svc[.cluster.local]`;
+ * - a `namespace` field anywhere in the spec: every backendRef (extAuth, tunnel, prompt-guard
+ *   webhooks, JWKS, guardrail processors, token exchange) must stay in the backend's namespace;
+ * - Services of type ExternalName.
+ *
+ * Unlike the other platform policies it uses failurePolicy Fail: it is a security boundary, and
+ * Ignore would let exactly the writes it refuses through whenever Kyverno is unavailable. The cost:
+ * Kyverno's webhook for these two kinds cannot be narrowed to tenant namespaces (the namespace
+ * selector is evaluated by Kyverno, and webhookConfiguration.matchConditions, which would narrow
+ * it, makes the pinned Kyverno CLI v1.19.0 panic in `kyverno test`, kyverno/kyverno#15833), so
+ * while all admission controller replicas (three) are down, CREATE and UPDATE of Services and
+ * AgentgatewayBackends are refused outside Kyverno's excluded namespaces too; running workloads
+ * are unaffected. allowExistingViolations is off, so a violating object cannot be updated either.
+ * It validates at admission only (no background scan): the policies are synced before any tenant
+ * namespace exists, and admission needs no extra permissions.
+ */
+export class TenantBackendsPolicy extends Construct {
+  public readonly resource: ClusterPolicy;
+
+  constructor(scope: Construct, id: string, props: TenantBackendsPolicyProps = {}) {
+    super(scope, id);
+    const providers = [...(props.allowedProviders ?? FIXED_HOST_PROVIDERS)];
+    const bad = providers.filter((p) => !(FIXED_HOST_PROVIDERS as readonly string[]).includes(p));
+    if (providers.length === 0 || bad.length > 0) {
+      throw new Error(
+        `TenantBackendsPolicy: allowedProviders ${JSON.stringify(providers)} ${providers.length === 0 ? 'is empty' : `names ${bad.join(', ')}, whose upstream host the backend chooses`}; allow one or more of ${FIXED_HOST_PROVIDERS.join(', ')}`,
+      );
+    }
+    this.resource = new ClusterPolicy(this, 'Resource', {
+      metadata: policyMetadata({
+        name: props.name ?? 'tenant-backends',
+        title: 'Tenant backends stay in their namespace',
+        subject: 'AgentgatewayBackend, Service',
+        description: `In namespaces labelled ${LABELS.tenant}=true, AgentgatewayBackends may only be ai backends of ${providers.join(', ')} without host overrides or mcp backends of the namespace's own Services, and Services may not be ExternalName: the central gateway must not reach another tenant on a tenant's behalf.`,
+        syncWave: props.syncWave,
+      }),
+      spec: {
+        admission: true,
+        background: false,
+        failurePolicy: ClusterPolicySpecFailurePolicy.FAIL,
+        rules: [
+          deny('backend-type', BACKEND_KIND, [
+            { key: '{{ keys(request.object.spec) }}', operator: 'AnyNotIn', value: [...TENANT_BACKEND_FIELDS] },
+          ], `AgentgatewayBackend ${OBJECT}: only ai backends of a named LLM provider and mcp backends of this namespace's Services are allowed in a tenant namespace; static, dynamicForwardProxy, aws and a2a backends can point at any host, such as another tenant's Service, and ${DEPUTY}. ${DECLARE_CALL} ${DECLARE_LLM}`),
+          deny('ai-provider', BACKEND_KIND, [
+            { key: '{{ keys(request.object.spec.ai.provider || `{}`) }}', operator: 'AnyNotIn', value: providers },
+            { key: '{{ request.object.spec.ai.groups[].providers[].keys(@)[] || `[]` }}', operator: 'AnyNotIn', value: [...providers, ...GROUP_PROVIDER_FIELDS] },
+          ], `AgentgatewayBackend ${OBJECT}: spec.ai.provider and every spec.ai.groups[].providers[] must name one of ${providers.join(', ')} and set no host, port, path or pathPrefix; other providers (azure, azureopenai, bedrock, vertexai, custom) and these overrides send requests to a host the backend chooses, such as another tenant's Service, and ${DEPUTY}. ${DECLARE_LLM}`),
+          deny('mcp-selector', BACKEND_KIND, [
+            { key: '{{ length(request.object.spec.mcp.targets[?selector] || `[]`) }}', operator: 'GreaterThan', value: 0 },
+          ], `AgentgatewayBackend ${OBJECT}: spec.mcp.targets[].selector is refused in a tenant namespace: it can select Services of other namespaces, and ${DEPUTY}. Name each MCP Service of this namespace in a static target. ${DECLARE_CALL}`),
+          deny('mcp-host', BACKEND_KIND, [
+            {
+              key: `{{ length(request.object.spec.mcp.targets[?static.host && !regex_match('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.{{ request.object.metadata.namespace }}\\.svc(\\.cluster\\.local)?)?$', static.host)] || \`[]\`) }}`,
+              operator: 'GreaterThan',
+              value: 0,
+            },
+          ], `AgentgatewayBackend ${OBJECT}: every spec.mcp.targets[].static.host must be a Service of this namespace, its bare name or <service>.{{ request.object.metadata.namespace }}.svc.cluster.local; another host, such as another tenant's Service, is refused because ${DEPUTY}. ${DECLARE_CALL}`),
+          deny('same-namespace-references', BACKEND_KIND, [
+            { key: `{{ contains(to_string(request.object.spec), '"namespace":') }}`, operator: 'Equals', value: true },
+          ], `AgentgatewayBackend ${OBJECT}: a backendRef in the spec names a namespace (extAuth, tunnel, prompt-guard webhook, JWKS, guardrail processor or token exchange); references from a tenant namespace must omit namespace and stay in it, because a Service of another namespace would be called by the central gateway under its own identity. ${DECLARE_CALL}`),
+          deny('no-external-name', 'Service', [
+            { key: "{{ request.object.spec.type || '' }}", operator: 'Equals', value: 'ExternalName' },
+          ], `Service ${OBJECT}: type ExternalName is refused in a tenant namespace: it aliases any DNS name, such as another tenant's Service, and the central gateway or the mesh would call that name under their own identity, bypassing the called tenant's allowCallsFrom. Select pods of this namespace instead. ${DECLARE_CALL}`),
+        ],
+      },
+    });
+  }
+}
+
+function inTenantNamespaces(kind: string): ClusterPolicySpecRulesMatch {
+  return {
+    any: [
+      {
+        resources: {
+          kinds: [kind],
+          operations: [Operation.CREATE, Operation.UPDATE],
+          namespaceSelector: { matchLabels: { [LABELS.tenant]: 'true' } },
+        },
+      },
+    ],
+  };
+}
+
+/** A rule that refuses the object when any of the conditions holds. */
+function deny(name: string, kind: string, any: Condition[], message: string): ClusterPolicySpecRules {
+  return {
+    name,
+    match: inTenantNamespaces(kind),
+    validate: {
+      failureAction: FailureAction.ENFORCE,
+      allowExistingViolations: false,
+      message,
+      deny: { conditions: { any } },
+    },
+  };
+}
