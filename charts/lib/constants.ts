@@ -86,6 +86,8 @@ export const ANNOTATIONS = {
   argocdSyncWave: 'argocd.argoproj.io/sync-wave',
   /** Argo CD resource hook phase(s), such as "PostSync". */
   argocdHook: 'argocd.argoproj.io/hook',
+  /** When Argo CD deletes a hook's object, such as "BeforeHookCreation". */
+  argocdHookDeletePolicy: 'argocd.argoproj.io/hook-delete-policy',
   /** "true" on a kagent Agent or AgentgatewayBackend that should get a route on the central gateway. */
   expose: `${P}/expose`,
   /** Path segment used instead of the namespace in exposed routes. */

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
-import { KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import { dnsEgress, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
@@ -48,7 +48,7 @@ export class KeycloakRealmSync extends Construct {
         name: 'keycloak-realm-sync',
         namespace: ns,
         labels,
-        annotations: { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+        annotations: { [ANNOTATIONS.argocdHook]: 'PostSync', [ANNOTATIONS.argocdHookDeletePolicy]: 'BeforeHookCreation' },
       },
       spec: {
         backoffLimit: 6,
