@@ -47,7 +47,7 @@ describe('TenantBackendsPolicy', () => {
   it('keeps MCP targets and every reference in the backend’s own namespace', () => {
     expect(conditions('mcp-selector')[0].key).toBe('{{ length(request.object.spec.mcp.targets[?selector] || `[]`) }}');
     expect(conditions('mcp-host')[0].key).toContain(
-      "regex_match('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.{{ request.object.metadata.namespace }}\\.svc(\\.cluster\\.local)?)?$', static.host)",
+      "regex_match('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.{{ request.object.metadata.namespace }}\\.svc(\\.cluster\\.local)?$', static.host)",
     );
     expect(conditions('same-namespace-references')).toEqual([{ key: `{{ contains(to_string(request.object.spec), '"namespace":') }}`, operator: 'Equals', value: true }]);
     expect(conditions('no-external-name')).toEqual([{ key: "{{ request.object.spec.type || '' }}", operator: 'Equals', value: 'ExternalName' }]);

@@ -58,8 +58,8 @@ export interface TenantBackendsPolicyProps {
  * - `ai` providers (in `ai.provider` or any `ai.groups[].providers[]`) other than the allowed
  *   named providers, and any host, port, path or pathPrefix override;
  * - `mcp` targets that select Services by label (`selector`, which may select other namespaces)
- *   or whose static host is not a Service of the backend's own namespace: a bare DNS label, or
- *   `<service>.<own namespace>.svc[.cluster.local]`;
+ *   or whose static host is not `<service>.<own namespace>.svc[.cluster.local]` (a bare name
+ *   would resolve in the gateway's own namespace);
  * - a `namespace` field anywhere in the spec: every backendRef (extAuth, tunnel, prompt-guard
  *   webhooks, JWKS, guardrail processors, token exchange) must stay in the backend's namespace;
  * - Services of type ExternalName.
@@ -112,11 +112,11 @@ export class TenantBackendsPolicy extends Construct {
           ], `AgentgatewayBackend ${OBJECT}: spec.mcp.targets[].selector is refused in a tenant namespace: it can select Services of other namespaces, and ${DEPUTY}. Name each MCP Service of this namespace in a static target. ${DECLARE_CALL}`),
           deny('mcp-host', BACKEND_KIND, [
             {
-              key: `{{ length(request.object.spec.mcp.targets[?static.host && !regex_match('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.{{ request.object.metadata.namespace }}\\.svc(\\.cluster\\.local)?)?$', static.host)] || \`[]\`) }}`,
+              key: `{{ length(request.object.spec.mcp.targets[?static.host && !regex_match('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.{{ request.object.metadata.namespace }}\\.svc(\\.cluster\\.local)?$', static.host)] || \`[]\`) }}`,
               operator: 'GreaterThan',
               value: 0,
             },
-          ], `AgentgatewayBackend ${OBJECT}: every spec.mcp.targets[].static.host must be a Service of this namespace, its bare name or <service>.{{ request.object.metadata.namespace }}.svc.cluster.local; another host, such as another tenant's Service, is refused because ${DEPUTY}. ${DECLARE_CALL}`),
+          ], `AgentgatewayBackend ${OBJECT}: every spec.mcp.targets[].static.host must be a Service of this namespace, written <service>.{{ request.object.metadata.namespace }}.svc.cluster.local (a bare name would resolve in the gateway's namespace); another host, such as another tenant's Service, is refused because ${DEPUTY}. ${DECLARE_CALL}`),
           deny('same-namespace-references', BACKEND_KIND, [
             { key: `{{ contains(to_string(request.object.spec), '"namespace":') }}`, operator: 'Equals', value: true },
           ], `AgentgatewayBackend ${OBJECT}: a backendRef in the spec names a namespace (extAuth, tunnel, prompt-guard webhook, JWKS, guardrail processor or token exchange); references from a tenant namespace must omit namespace and stay in it, because a Service of another namespace would be called by the central gateway under its own identity. ${DECLARE_CALL}`),
