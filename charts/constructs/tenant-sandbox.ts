@@ -7,7 +7,7 @@ import type { Sandbox } from '../config/workloads';
 import { SANDBOX_POD_LABEL } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 import { ROUTE_OBJECT_NAMES } from '../routing/routes';
-import { agentsPlacement, containerResources, RESTRICTED_CONTAINER, tracingEnv } from './workload-parts';
+import { agentsPlacement, containerResources, restrictedContainer, tracingEnv } from './workload-parts';
 
 export interface TenantSandboxProps {
   readonly tenant: string;
@@ -44,7 +44,7 @@ export class TenantSandbox extends Construct {
             ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
             env: tracingEnv(tenant, namespace),
             ...(resources ? { resources } : {}),
-            securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: restrictedContainer(),
           },
         ],
       },

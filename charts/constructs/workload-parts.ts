@@ -62,9 +62,6 @@ export function tracingEnv(tenant: string, namespace: string): { name: string; v
 }
 
 /** Restricted-profile container security context for the pod templates the compiler writes. */
-export const RESTRICTED_CONTAINER = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ['ALL'] },
-  runAsNonRoot: true,
-  seccompProfile: { type: 'RuntimeDefault' },
-} as const;
+export function restrictedContainer(): { allowPrivilegeEscalation: false; capabilities: { drop: string[] }; runAsNonRoot: true; seccompProfile: { type: string } } {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+}
