@@ -7,7 +7,8 @@ import type { Agent, McpServer } from '../config/workloads';
 import { ANNOTATIONS } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
-import { agentsPlacement, callEnvName, containerResources, envVars, OTLP_ENDPOINT, PLATFORM_ENV, tracingEnv } from './workload-parts';
+import { agentsPlacement, callEnvName, containerResources, envVars, PLATFORM_ENV, tracingEnv } from './workload-parts';
+import { collectorOtlpGrpc } from '../platform/constructs/gateway-parameters';
 
 export interface TenantAgentProps {
   readonly tenant: string;
@@ -67,7 +68,7 @@ export class TenantAgent extends Construct {
             ...(a.args.length ? { args: [...a.args] } : {}),
             ...deployment,
             env: [
-              { name: PLATFORM_ENV.otlpEndpoint, value: OTLP_ENDPOINT },
+              { name: PLATFORM_ENV.otlpEndpoint, value: collectorOtlpGrpc() },
               { name: PLATFORM_ENV.serviceName, value: a.name },
               ...tracingEnv(tenant, namespace),
               ...calls,

@@ -7,7 +7,7 @@ import { KEYCLOAK } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
 import { centralGatewayParent } from '../platform/constructs/central-gateway';
-import { callersExpression, ROUTE_OBJECT_NAMES, type RouteEntry } from '../routing/routes';
+import { callersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES, type RouteEntry } from '../routing/routes';
 
 export interface TenantRouteProps {
   readonly tenant: string;
@@ -40,13 +40,7 @@ export class TenantRoute extends Construct {
       metadata: { name: r.routeName, namespace: r.namespace, labels },
       spec: {
         parentRefs: [centralGatewayParent()],
-        rules: [
-          {
-            matches: [{ path: { type: 'PathPrefix', value: r.path } }],
-            filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
-            backendRefs: [backendRef],
-          },
-        ],
+        rules: [prefixRewriteRule(r.path, backendRef)],
       },
     });
     this.policy = new ApiObject(this, 'Callers', {

@@ -3,7 +3,7 @@
  * container resources, environment variables and the tracing attributes that name the tenant.
  */
 import type { EnvVar, Resources } from '../config/workloads';
-import { OTEL_TENANT_ATTRIBUTE, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../lib/constants';
+import { OTEL_TENANT_ATTRIBUTE } from '../lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../lib/placement';
 
 /** nodeSelector and tolerations of every tenant workload: the agents node group. */
@@ -46,8 +46,6 @@ export function callEnvName(tenant: string, agent: string): string {
 /** Names of the shape callEnvName() writes; tenants.yaml may not set them. */
 export const CALL_ENV_NAME = /^A2A_.+_URL$/;
 
-/** OTLP endpoint of the platform's collector (gRPC). */
-export const OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.otelCollector}.${PLATFORM_NAMESPACES.otelCollector}.svc.cluster.local:${PORTS.otlpGrpc}`;
 
 /**
  * Tracing variables of a tenant workload: resource attributes that name the tenant (so Langfuse

@@ -139,3 +139,12 @@ export function callersExpression(claim: string, callers: readonly string[]): st
 export function gatewayUrl(path: string): string {
   return `http://${CENTRAL_GATEWAY.name}.${CENTRAL_GATEWAY.namespace}.svc.cluster.local${path}`;
 }
+
+/** The rule of a route on the central gateway: a path prefix, rewritten to `/` before the backend. */
+export function prefixRewriteRule(path: string, backendRef: Record<string, unknown>): Record<string, unknown> {
+  return {
+    matches: [{ path: { type: 'PathPrefix', value: path } }],
+    filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
+    backendRefs: [backendRef],
+  };
+}

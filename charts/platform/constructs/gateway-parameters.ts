@@ -8,7 +8,7 @@ import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 
 type Image = PlatformSettings['images']['agentgatewayProxy'];
 
-/** OTLP endpoint of the platform's collector, as agentgateway's tracing config wants it. */
+/** OTLP gRPC endpoint of the platform's collector (agentgateway tracing, BYO agents). */
 export function collectorOtlpGrpc(): string {
   return `http://${PLATFORM_SERVICES.otelCollector}.${PLATFORM_NAMESPACES.otelCollector}.svc.cluster.local:${PORTS.otlpGrpc}`;
 }

@@ -2,8 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayBackend } from '../../../imports/agentgateway-backends-agentgateway.dev';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
-import { CENTRAL_GATEWAY, ROUTE_PREFIXES } from '../../lib/constants';
+import { CENTRAL_GATEWAY } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
+import { gatewayUrl, prefixRewriteRule, routePath } from '../../routing/routes';
 import { platformLabels } from '../../lib/labels';
 import { centralGatewayTarget } from './central-gateway';
 
@@ -28,12 +29,12 @@ export interface PlatformLlmBackendProps {
 
 /** Path of a platform LLM backend on the central gateway. */
 export function platformLlmPath(provider: LlmProvider): string {
-  return `${ROUTE_PREFIXES.llm}/${PLATFORM_LLM_ALIAS}/${provider}`;
+  return routePath('llm', PLATFORM_LLM_ALIAS, provider);
 }
 
 /** In-cluster URL of a platform LLM backend (what ModelConfigs name as their base URL). */
 export function platformLlmUrl(provider: LlmProvider): string {
-  return `http://${CENTRAL_GATEWAY.name}.${CENTRAL_GATEWAY.namespace}.svc.cluster.local${platformLlmPath(provider)}`;
+  return gatewayUrl(platformLlmPath(provider));
 }
 
 /**
@@ -65,13 +66,7 @@ export class PlatformLlmBackend extends Construct {
       spec: {
         // Same namespace as the gateway: no namespace in the reference.
         parentRefs: [{ ...centralGatewayTarget(), sectionName: CENTRAL_GATEWAY.listener }],
-        rules: [
-          {
-            matches: [{ path: { type: 'PathPrefix', value: platformLlmPath(props.provider) } }],
-            filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
-            backendRefs: [{ group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: props.provider }],
-          },
-        ],
+        rules: [prefixRewriteRule(platformLlmPath(props.provider), { group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: props.provider })],
       },
     });
   }
