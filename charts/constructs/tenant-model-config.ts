@@ -1,15 +1,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ModelConfigV1Alpha2 as ModelConfig } from '../../imports/kagent-modelconfigs-kagent.dev';
 import { KubeSecret } from '../../imports/k8s';
 import { TENANT_OBJECTS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
+import { DUMMY_API_KEY_FIELD, TenantModel } from './tenant-model';
 
 /** The placeholder the tenant's clients send as API key; the central gateway injects the real one. */
 export const DUMMY_API_KEY = 'not-a-real-key';
 
-/** Key of the placeholder in its Secret. */
-export const DUMMY_API_KEY_FIELD = 'api-key';
+export { DUMMY_API_KEY_FIELD };
 
 export interface TenantModelConfigProps {
   readonly tenant: string;
@@ -36,16 +35,13 @@ export class TenantModelConfig extends Construct {
       type: 'Opaque',
       stringData: { [DUMMY_API_KEY_FIELD]: DUMMY_API_KEY },
     });
-    this.resource = new ApiObject(this, 'Resource', {
-      ...ModelConfig.GVK,
-      metadata: { name: TENANT_OBJECTS.modelConfig, namespace: props.namespace, labels },
-      spec: {
-        provider: 'Anthropic',
-        model: props.model,
-        apiKeySecret: TENANT_OBJECTS.dummyKeySecret,
-        apiKeySecretKey: DUMMY_API_KEY_FIELD,
-        anthropic: { baseUrl: props.baseUrl },
-      },
-    });
+    this.resource = new TenantModel(this, 'Resource', {
+      tenant: props.tenant,
+      namespace: props.namespace,
+      name: TENANT_OBJECTS.modelConfig,
+      provider: 'anthropic',
+      model: props.model,
+      baseUrl: props.baseUrl,
+    }).resource;
   }
 }

@@ -3,7 +3,9 @@ import { Construct } from 'constructs';
 import { ModelConfigV1Alpha2 as ModelConfig } from '../../imports/kagent-modelconfigs-kagent.dev';
 import { TENANT_OBJECTS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
-import { DUMMY_API_KEY_FIELD } from './tenant-model-config';
+
+/** Key of the placeholder API key in the tenant's placeholder Secret. */
+export const DUMMY_API_KEY_FIELD = 'api-key';
 
 export interface TenantModelProps {
   readonly tenant: string;
