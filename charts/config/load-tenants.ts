@@ -121,7 +121,7 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors.push(...zodIssue(src, issue, data));
   }
-  errors.push(...semanticErrors(src, data));
+  errors.push(...semanticErrors(src, data, parsed.success ? parsed.data : undefined));
   if (errors.length > 0 || !parsed.success) throw new ConfigError(sortErrors(errors));
   return resolve(parsed.data, src);
 }
@@ -251,7 +251,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Cross-field rules, applied to whatever parts of the raw data have the right types. */
-function semanticErrors(src: SourceMap, data: unknown): SourceError[] {
+/** `valid`: the parsed file when the schema accepted it (so that no tenant is parsed twice). */
+function semanticErrors(src: SourceMap, data: unknown, valid?: TenantsFile): SourceError[] {
   const errors: SourceError[] = [];
   if (!isRecord(data) || !Array.isArray(data.tenants)) return errors;
   const firstSeen = new Map<string, number>();
@@ -275,7 +276,7 @@ function semanticErrors(src: SourceMap, data: unknown): SourceError[] {
     if (Array.isArray(raw.owners) && typeof name === 'string') errors.push(...ownerErrors(src, raw.owners, name, at));
     errors.push(...resourceErrors(src, raw, at));
   });
-  errors.push(...workloadErrors(src, data.tenants));
+  errors.push(...workloadErrors(src, data.tenants, valid?.tenants));
   return errors;
 }
 

@@ -11,7 +11,7 @@ import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
 import { routeSegment, tenantRoutes, type RouteEntry } from '../routing/routes';
 import type { FieldPath, SourceError, SourceMap } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
-import { tenantSchema } from './tenants-schema';
+import { type TenantInput, tenantSchema } from './tenants-schema';
 import { DEFAULT_MODEL_CONFIG, resolveWorkloads, type TenantWorkloads } from './workloads';
 import { MAX_WORKLOAD_NAME } from './workloads-schema';
 
@@ -82,12 +82,17 @@ interface TenantView {
   workloads?: TenantWorkloads;
 }
 
-export function workloadErrors(src: SourceMap, tenants: readonly unknown[]): SourceError[] {
+/**
+ * Every workload problem of the tenants list. `valid` is the list as the schema parsed it, when the
+ * whole file passed; otherwise each tenant is parsed on its own, so that the routes of the valid
+ * ones are still checked.
+ */
+export function workloadErrors(src: SourceMap, tenants: readonly unknown[], valid?: readonly TenantInput[]): SourceError[] {
   const errors: SourceError[] = [];
   const views: TenantView[] = [];
   tenants.forEach((raw, index) => {
     if (!isRecord(raw) || typeof raw.name !== 'string') return;
-    const parsed = tenantSchema.safeParse(raw);
+    const parsed = valid ? { success: true as const, data: valid[index] } : tenantSchema.safeParse(raw);
     views.push({ index, name: raw.name, alias: text(raw.alias), raw, workloads: parsed.success ? resolveWorkloads(parsed.data) : undefined });
   });
   const byName = new Map(views.map((v) => [v.name, v]));
