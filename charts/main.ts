@@ -6,29 +6,34 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { loadEnvironments } from './config/environment';
 import { loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
 import { loadTenants } from './config/load-tenants';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import { synthesize } from './synth/synthesize';
-import { compare, existingFiles, lockOutput, pendingRecovery, recoverInterruptedSwap, writeAtomically } from './synth/write';
+import { type CompileResult, compileOutput, defaultJobs, OUTPUT_DIRS } from './synth/parallel';
+import { beginWrite, drift, existingFiles, lockOutput, OutputSink, pendingRecovery, recoverInterruptedSwap, type WriteReport } from './synth/write';
 
-const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>]]
+const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>] [--jobs <n>]]
   --check           compare with the committed dist/ and argocd/ instead of writing; exit 1 when stale
   --tenants <file>  tenant registry (default: tenants.yaml in the root)
-  --root <dir>      repository root holding charts/environments, cluster/outputs, dist/ and argocd/ (default: .)`;
+  --root <dir>      repository root holding charts/environments, cluster/outputs, dist/ and argocd/ (default: .)
+  --jobs <n>        threads compiling tenants (default: one per core; 1 compiles on the main thread only)
+  --timings         print the time spent loading, compiling and writing`;
 
 interface Options {
   check: boolean;
   tenants?: string;
   root: string;
+  jobs: number;
+  timings: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { check: false, root: '.' };
+  const o: Options = { check: false, root: '.', jobs: defaultJobs(), timings: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -37,8 +42,14 @@ function parseArgs(argv: readonly string[]): Options {
       return v;
     };
     if (a === '--check') o.check = true;
+    else if (a === '--timings') o.timings = true;
     else if (a === '--tenants') o.tenants = value();
     else if (a === '--root') o.root = value();
+    else if (a === '--jobs') {
+      const v = value();
+      o.jobs = Number(v);
+      if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--jobs ${v}: give a whole number of threads, 1 or more`);
+    }
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -48,13 +59,13 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 /** Tenants that have a folder in the current dist/ but not in the new output. */
-function removedTenants(root: string, files: ReadonlyMap<string, string>): string[] {
+function removedTenants(root: string, produced: Iterable<string>): string[] {
   const dirs = new Set<string>();
   for (const f of existingFiles(root, [DIRS.dist])) {
     const parts = f.split('/');
     if (parts[2] === DIRS.tenants && parts.length > 4) dirs.add(`${parts[1]}/${parts[3]}`);
   }
-  for (const f of files.keys()) {
+  for (const f of produced) {
     const parts = f.split('/');
     if (parts[2] === DIRS.tenants && parts.length > 4) dirs.delete(`${parts[1]}/${parts[3]}`);
   }
@@ -90,32 +101,53 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (outputs) infra.set(env.name, outputs);
   }
   if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
-  const files = synthesize({ environments, tenants, infra });
+  const loaded = process.hrtime.bigint();
+  const input = { environments, tenants, infra };
 
   if (options.check) {
-    const drift = compare(root, files);
-    const stale = [...drift.changed.map((f) => `changed: ${f}`), ...drift.missing.map((f) => `missing: ${f}`), ...drift.extra.map((f) => `extra:   ${f}`)];
+    const spec = { root, whole: [] };
+    const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, options.jobs);
+    const found = drift(root, OUTPUT_DIRS, produced, reports);
+    const stale = [...found.changed.map((f) => `changed: ${f}`), ...found.missing.map((f) => `missing: ${f}`), ...found.extra.map((f) => `extra:   ${f}`)];
     if (stale.length > 0) {
       console.error(`synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`);
       for (const line of stale.slice(0, 200)) console.error(`  ${line}`);
       if (stale.length > 200) console.error(`  ... and ${stale.length - 200} more`);
       return 1;
     }
-    console.log(`synth --check: ${files.size} files up to date`);
+    console.log(`synth --check: ${produced.size} files up to date`);
     return 0;
   }
 
   const release = lockOutput(root);
   let removed: string[];
+  let report: WriteReport;
+  let compiled: bigint;
+  let count: number;
   try {
     for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
-    removed = removedTenants(root, files);
-    await writeAtomically(root, files);
+    const pending = beginWrite(root, OUTPUT_DIRS);
+    let result: CompileResult;
+    try {
+      result = await compileOutput(input, pending.sink, pending.spec, options.jobs);
+    } catch (e) {
+      pending.abort();
+      throw e;
+    }
+    compiled = process.hrtime.bigint();
+    count = result.produced.size;
+    removed = removedTenants(root, result.produced);
+    report = pending.commit(result.produced, result.reports.slice(1));
   } finally {
     release();
   }
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  console.log(`synth: ${tenants.length} tenants, ${environments.length} environments (${environments.map((e) => e.name).join(', ')}), ${files.size} files in ${ms.toFixed(0)} ms`);
+  const finished = process.hrtime.bigint();
+  const ms = Number(finished - started) / 1e6;
+  if (options.timings) {
+    const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
+    console.log(`synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`);
+  }
+  console.log(`synth: ${tenants.length} tenants, ${environments.length} environments (${environments.map((e) => e.name).join(', ')}), ${count} files (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`);
   if (removed.length > 0) {
     console.warn(
       `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
@@ -149,7 +181,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+// Not in a worker thread: a synth worker loads this module as part of the synth bundle.
+if (require.main === module && isMainThread) {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

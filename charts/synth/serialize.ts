@@ -20,8 +20,9 @@ export function canonical(value: unknown): unknown {
   return value;
 }
 
+/** The file text of an object: the header, then its YAML with sorted keys (as `canonical`). */
 export function toYaml(object: unknown): string {
-  return GENERATED_HEADER + emitYaml(canonical(object));
+  return GENERATED_HEADER + emitYaml(object, true);
 }
 
 /** File name of an object in its folder: <kind>-<name>.yaml, lower case. */

@@ -27,13 +27,16 @@ export interface SynthInput {
   readonly infra: ReadonlyMap<string, InfraOutputs>;
 }
 
+/** The error for two outputs with one path. */
+export function collision(path: string): Error {
+  return new Error(`synth: two outputs map to ${path}; give the objects distinct kinds or names`);
+}
+
 /** Adds files to a map, refusing two contents for one path. */
 export class FileSet {
   readonly files = new Map<string, string>();
   add(path: string, content: string): void {
-    if (this.files.has(path)) {
-      throw new Error(`synth: two outputs map to ${path}; give the objects distinct kinds or names`);
-    }
+    if (this.files.has(path)) throw collision(path);
     this.files.set(path, content);
   }
 }
@@ -58,41 +61,97 @@ function addObjects(out: FileSet, dir: string, objects: readonly Record<string, 
   return names.sort();
 }
 
-/** Every file of dist/ and argocd/ for the given configuration. */
-export function synthesize(input: SynthInput): Map<string, string> {
+/** Route segment of every tenant by name: what workloads need to address other tenants. */
+export function tenantSegments(tenants: readonly Tenant[]): Map<string, string> {
+  return new Map(tenants.map((t) => [t.name, routeSegment(t)]));
+}
+
+/**
+ * Every file of one tenant in one environment: its platform-owned objects, what it declares and
+ * the READMEs of both folders. Depends only on the tenant, the environment and the route segments
+ * of the tenants it names, so tenants can be compiled in any order and on any thread.
+ */
+export function tenantFiles(tenant: Tenant, env: Environment, infra: InfraOutputs, segments: ReadonlyMap<string, string>): Map<string, string> {
   const out = new FileSet();
-  out.add(`${DIRS.dist}/README.md`, readme.distReadme(input.environments));
-  out.add(`${DIRS.argocd}/README.md`, readme.argocdReadme(input.environments));
-  for (const env of input.environments) {
-    const envDir = `${DIRS.dist}/${env.name}`;
-    out.add(`${envDir}/README.md`, readme.envReadme(env));
-    const infra = input.infra.get(env.name);
-    if (!infra) throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
-    const platform = buildPlatform({ env, infra, tenants: input.tenants });
-    out.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
-    for (const b of platform) {
-      const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
-      out.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(out, dir, b.objects)));
-    }
-    const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects));
-    out.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(env.name, routes));
-    out.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(env.name, routes));
-    out.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
-    const segments = new Map(input.tenants.map((t) => [t.name, routeSegment(t)]));
-    for (const t of input.tenants) {
-      const dir = `${envDir}/${DIRS.tenants}/${t.name}`;
-      const files = addObjects(out, dir, tenantObjects(t, env, infra));
-      out.add(`${dir}/README.md`, readme.tenantReadme(env, t, files));
-      if (hasWorkloads(t)) {
-        const wdir = `${dir}/${DIRS.workloads}`;
-        out.add(`${wdir}/README.md`, readme.workloadsReadme(env, t, addObjects(out, wdir, workloadObjects(t, env, segments))));
-      }
-    }
-    out.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
-    for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets, DIRS.platformApplications]) {
-      out.add(`${DIRS.argocd}/${env.name}/${folder}/README.md`, readme.argocdFolderReadme(env, folder));
-    }
-    for (const [path, object] of generateArgoCd(env, input.tenants, platform)) out.add(path, toYaml(object));
+  const dir = `${DIRS.dist}/${env.name}/${DIRS.tenants}/${tenant.name}`;
+  const files = addObjects(out, dir, tenantObjects(tenant, env, infra));
+  out.add(`${dir}/README.md`, readme.tenantReadme(env, tenant, files));
+  if (hasWorkloads(tenant)) {
+    const wdir = `${dir}/${DIRS.workloads}`;
+    out.add(`${wdir}/README.md`, readme.workloadsReadme(env, tenant, addObjects(out, wdir, workloadObjects(tenant, env, segments))));
   }
+  return out.files;
+}
+
+/** The files of one environment that are not any single tenant's, computed before they are placed. */
+export interface EnvironmentPart {
+  readonly env: Environment;
+  readonly infra: InfraOutputs;
+  readonly head: Map<string, string>;
+  readonly tail: Map<string, string>;
+}
+
+function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
+  const envDir = `${DIRS.dist}/${env.name}`;
+  const head = new FileSet();
+  const tail = new FileSet();
+  head.add(`${envDir}/README.md`, readme.envReadme(env));
+  const infra = input.infra.get(env.name);
+  if (!infra) throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
+  const platform = buildPlatform({ env, infra, tenants: input.tenants });
+  head.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
+  for (const b of platform) {
+    const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
+    head.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(head, dir, b.objects)));
+  }
+  const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects));
+  head.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(env.name, routes));
+  head.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(env.name, routes));
+  head.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
+  tail.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
+  for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets, DIRS.platformApplications]) {
+    tail.add(`${DIRS.argocd}/${env.name}/${folder}/README.md`, readme.argocdFolderReadme(env, folder));
+  }
+  for (const [path, object] of generateArgoCd(env, input.tenants, platform)) tail.add(path, toYaml(object));
+  return { env, infra, head: head.files, tail: tail.files };
+}
+
+/** The files of every environment that belong to no tenant. */
+export function environmentParts(input: SynthInput): EnvironmentPart[] {
+  return input.environments.map((env) => environmentPart(input, env));
+}
+
+/**
+ * Walks the output in one fixed order, whatever computes the tenants' files: the top-level
+ * READMEs, then per environment its shared head, its tenants in file order, and its Argo CD
+ * objects. `onFile` receives every file that is not a tenant's, `onTenant` each tenant folder.
+ */
+export function assemble(
+  input: SynthInput,
+  parts: readonly EnvironmentPart[],
+  onFile: (path: string, content: string) => void,
+  onTenant: (tenant: Tenant, part: EnvironmentPart, tenantIndex: number, envIndex: number) => void,
+): void {
+  onFile(`${DIRS.dist}/README.md`, readme.distReadme(input.environments));
+  onFile(`${DIRS.argocd}/README.md`, readme.argocdReadme(input.environments));
+  parts.forEach((part, e) => {
+    for (const [p, c] of part.head) onFile(p, c);
+    input.tenants.forEach((t, i) => onTenant(t, part, i, e));
+    for (const [p, c] of part.tail) onFile(p, c);
+  });
+}
+
+/** Every file of dist/ and argocd/ for the given configuration, on this thread. */
+export function synthesize(input: SynthInput): Map<string, string> {
+  const segments = tenantSegments(input.tenants);
+  const out = new FileSet();
+  assemble(
+    input,
+    environmentParts(input),
+    (p, c) => out.add(p, c),
+    (t, part) => {
+      for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) out.add(p, c);
+    },
+  );
   return out.files;
 }

@@ -38,12 +38,17 @@ function isCollection(v: unknown): v is Record<string, unknown> | unknown[] {
   return v !== null && typeof v === 'object';
 }
 
+/** An empty sequence, or a mapping without a defined value (undefined values are not written). */
 function isEmpty(v: Record<string, unknown> | unknown[]): boolean {
-  return Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
+  if (Array.isArray(v)) return v.length === 0;
+  for (const key in v) if (v[key] !== undefined) return false;
+  return true;
 }
 
-function emitMap(map: Record<string, unknown>, indent: string, out: string[]): void {
-  for (const key of Object.keys(map)) {
+function emitMap(map: Record<string, unknown>, indent: string, out: string[], sort: boolean): void {
+  const keys = Object.keys(map);
+  if (sort) keys.sort();
+  for (const key of keys) {
     const v = map[key];
     if (v === undefined) continue;
     const k = scalarString(key);
@@ -51,35 +56,38 @@ function emitMap(map: Record<string, unknown>, indent: string, out: string[]): v
     else if (isEmpty(v)) out.push(`${indent}${k}: ${Array.isArray(v) ? '[]' : '{}'}\n`);
     else {
       out.push(`${indent}${k}:\n`);
-      if (Array.isArray(v)) emitSeq(v, `${indent}  `, out);
-      else emitMap(v, `${indent}  `, out);
+      if (Array.isArray(v)) emitSeq(v, `${indent}  `, out, sort);
+      else emitMap(v, `${indent}  `, out, sort);
     }
   }
 }
 
-function emitSeq(seq: unknown[], indent: string, out: string[]): void {
+function emitSeq(seq: unknown[], indent: string, out: string[], sort: boolean): void {
   for (const item of seq) {
     if (!isCollection(item)) out.push(`${indent}- ${scalar(item)}\n`);
     else if (isEmpty(item)) out.push(`${indent}- ${Array.isArray(item) ? '[]' : '{}'}\n`);
     else if (Array.isArray(item)) {
       out.push(`${indent}-\n`);
-      emitSeq(item, `${indent}  `, out);
+      emitSeq(item, `${indent}  `, out, sort);
     } else {
       // The first key shares the line with the dash; the others align under it.
       const lines: string[] = [];
-      emitMap(item, `${indent}  `, lines);
+      emitMap(item, `${indent}  `, lines, sort);
       lines[0] = `${indent}- ${lines[0].slice(indent.length + 2)}`;
       out.push(...lines);
     }
   }
 }
 
-/** YAML text of a JSON value (one document, no `---`). */
-export function emitYaml(value: unknown): string {
+/**
+ * YAML text of a JSON value (one document, no `---`). With `sortKeys`, the keys of every mapping
+ * are written in sorted order (what `canonical` gives) without copying the value.
+ */
+export function emitYaml(value: unknown, sortKeys = false): string {
   if (!isCollection(value)) return `${scalar(value)}\n`;
   if (isEmpty(value)) return Array.isArray(value) ? '[]\n' : '{}\n';
   const out: string[] = [];
-  if (Array.isArray(value)) emitSeq(value, '', out);
-  else emitMap(value, '', out);
+  if (Array.isArray(value)) emitSeq(value, '', out, sortKeys);
+  else emitMap(value, '', out, sortKeys);
   return out.join('');
 }

@@ -255,17 +255,75 @@ describe('writeAtomically', () => {
   it('rolls back a swap whose rename fails, leaving every directory as it was', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
     await writeAtomically(root, new Map([['argocd/a.yaml', 'old-a\n'], ['dist/d.yaml', 'old-d\n']]));
-    // The swap moves argocd/ first; moving the live dist/ aside then fails.
-    const refuseDist = (from: string, to: string) => {
-      if (from === path.join(root, 'dist') && to.includes('.dist-old-')) throw new Error('EPERM: rename refused');
+    // The swap moves argocd/b.yaml in whole, replaces argocd/a.yaml, deletes dist/d.yaml; moving
+    // the new dist/e.yaml in then fails.
+    const refuse = (from: string, to: string) => {
+      if (to === path.join(root, 'dist', 'e.yaml')) throw new Error('EPERM: rename refused');
       fs.renameSync(from, to);
     };
-    await expect(writeAtomically(root, new Map([['argocd/a.yaml', 'new-a\n'], ['dist/d.yaml', 'new-d\n']]), refuseDist)).rejects.toThrow(
-      'EPERM: rename refused; dist/ and argocd/ were left as they were',
-    );
+    const next = new Map([['argocd/a.yaml', 'new-a\n'], ['argocd/b.yaml', 'new-b\n'], ['dist/e.yaml', 'new-e\n'], ['new/n.yaml', 'n\n']]);
+    await expect(writeAtomically(root, next, refuse)).rejects.toThrow('EPERM: rename refused; dist/ and argocd/ were left as they were');
+    expect(existingFiles(root, ['argocd', 'dist', 'new'])).toEqual(['argocd/a.yaml', 'dist/d.yaml']);
     expect(fs.readFileSync(path.join(root, 'argocd/a.yaml'), 'utf8')).toBe('old-a\n');
     expect(fs.readFileSync(path.join(root, 'dist/d.yaml'), 'utf8')).toBe('old-d\n');
     expect(fs.readdirSync(root).sort()).toEqual(['argocd', 'dist']);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('writes only new and changed files into an existing directory and reports the counts', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
+    expect(await writeAtomically(root, new Map([['dist/a.yaml', 'a\n'], ['dist/t/b.yaml', 'b\n'], ['dist/t/c.yaml', 'c\n']]))).toEqual({ written: 3, unchanged: 0, deleted: 0 });
+    const inode = fs.statSync(path.join(root, 'dist/a.yaml')).ino;
+    expect(await writeAtomically(root, new Map([['dist/a.yaml', 'a\n'], ['dist/t/b.yaml', 'B\n'], ['dist/u/d.yaml', 'd\n']]))).toEqual({ written: 2, unchanged: 1, deleted: 1 });
+    expect(fs.statSync(path.join(root, 'dist/a.yaml')).ino, 'an unchanged file is left alone').toBe(inode);
+    expect(existingFiles(root, ['dist'])).toEqual(['dist/a.yaml', 'dist/t/b.yaml', 'dist/u/d.yaml']);
+    expect(fs.readFileSync(path.join(root, 'dist/t/b.yaml'), 'utf8')).toBe('B\n');
+    expect(await writeAtomically(root, new Map([['dist/a.yaml', 'a\n']]))).toEqual({ written: 0, unchanged: 1, deleted: 2 });
+    expect(fs.readdirSync(path.join(root, 'dist')), 'folders left empty are removed').toEqual(['a.yaml']);
+    expect(fs.readdirSync(root)).toEqual(['dist']);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('completes a file-by-file swap that was killed part-way', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
+    await writeAtomically(root, new Map([['dist/a.yaml', 'a\n'], ['dist/b.yaml', 'b\n'], ['argocd/x.yaml', 'x\n']]));
+    // Killed after dist/a.yaml was moved aside, before its new version was moved in.
+    let renames = 0;
+    const kill = (from: string, to: string) => {
+      if (++renames === 2) throw new Error('killed');
+      fs.renameSync(from, to);
+    };
+    const next = new Map([['dist/a.yaml', 'A\n'], ['argocd/x.yaml', 'X\n']]);
+    const swap = writeAtomically(root, next, kill);
+    await expect(swap).rejects.toThrow('killed');
+    // The rollback ran; now replay the crash: journal and staging as the kill left them.
+    const stage = fs.mkdtempSync(path.join(root, '.dist-stage-'));
+    const old = fs.mkdtempSync(path.join(root, '.dist-old-'));
+    fs.mkdirSync(path.join(stage, 'dist'));
+    fs.mkdirSync(path.join(stage, 'argocd'));
+    fs.mkdirSync(path.join(old, 'dist'));
+    fs.writeFileSync(path.join(stage, 'dist/a.yaml'), 'A\n');
+    fs.writeFileSync(path.join(stage, 'argocd/x.yaml'), 'X\n');
+    fs.renameSync(path.join(root, 'dist/b.yaml'), path.join(old, 'dist/b.yaml'));
+    fs.renameSync(path.join(root, 'dist/a.yaml'), path.join(old, 'dist/a.yaml'));
+    fs.writeFileSync(
+      path.join(root, SWAP_JOURNAL),
+      JSON.stringify({ stage: path.basename(stage), old: path.basename(old), dirs: [], files: ['argocd/x.yaml', 'dist/a.yaml'], deletes: ['dist/b.yaml'] }),
+    );
+    expect(recoverInterruptedSwap(root)).toEqual(['argocd', 'dist']);
+    expect(existingFiles(root, ['argocd', 'dist'])).toEqual(['argocd/x.yaml', 'dist/a.yaml']);
+    expect(fs.readFileSync(path.join(root, 'dist/a.yaml'), 'utf8')).toBe('A\n');
+    expect(fs.readFileSync(path.join(root, 'argocd/x.yaml'), 'utf8')).toBe('X\n');
+    expect(fs.readdirSync(root).sort()).toEqual(['argocd', 'dist']);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('refuses a journal naming a path outside the output', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
+    for (const bad of ['../etc/passwd', '/etc/passwd', 'dist/../../x', 'dist', '.git/config']) {
+      fs.writeFileSync(path.join(root, SWAP_JOURNAL), JSON.stringify({ stage: '.dist-stage-x', old: '.dist-old-x', dirs: [], files: [bad] }));
+      expect(() => recoverInterruptedSwap(root), bad).toThrow(`${SWAP_JOURNAL} is damaged`);
+    }
     fs.rmSync(root, { recursive: true, force: true });
   });
 
