@@ -1,0 +1,248 @@
+/**
+ * A tenant's effective configuration in one screen, read from the compiled output of one
+ * environment (the objects of dist/<env>/ and argocd/<env>/ and the route table routes.json):
+ * what the cluster will enforce, not what tenants.yaml asks for. Pure: objects in, lines out.
+ */
+import { QUOTA_KEYS, type QuotaKey } from '../../charts/config/tenants-schema';
+import { ANNOTATIONS, LABELS, tenantNamespace } from '../../charts/lib/constants';
+import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
+
+/** A Kubernetes object as parsed from the output. */
+export type K8sObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** One route of dist/<env>/routes.json. */
+export interface PublishedRoute {
+  readonly path: string;
+  readonly kind: string;
+  readonly owner: string;
+  /** namespace/name of the HTTPRoute. */
+  readonly route: string;
+  /** Kind/name of what the route reaches, such as Agent/triage. */
+  readonly exposes: string;
+  /** Tenants whose tokens may use the route; `*` for any tenant. */
+  readonly callers: readonly string[];
+}
+
+/** dist/<env>/routes.json. */
+export interface RouteTable {
+  readonly environment: string;
+  readonly gateway: string;
+  readonly routes: readonly PublishedRoute[];
+}
+
+export interface ExplainInput {
+  readonly tenant: string;
+  readonly env: string;
+  /** The other environments, named in a hint. @default [] */
+  readonly otherEnvironments?: readonly string[];
+  /** Every object of the environment's output (dist/<env>/ and argocd/<env>/). */
+  readonly objects: readonly K8sObject[];
+  readonly routes: RouteTable;
+}
+
+/** Tenants of an environment's output: the names on its tenant Namespaces, sorted. */
+export function tenantsOf(objects: readonly K8sObject[]): string[] {
+  return objects
+    .filter((o) => o.kind === 'Namespace' && o.metadata?.labels?.[LABELS.tenant] === 'true')
+    .map((o) => String(o.metadata.labels[LABELS.tenantName]))
+    .sort();
+}
+
+/** Label selector as text: `k=v`, `!k` (DoesNotExist), `k in (a,b)`; `all` when empty. */
+export function selectorText(selector: K8sObject | undefined): string {
+  const parts = [
+    ...Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...((selector?.matchExpressions ?? []) as K8sObject[]).map((e) => {
+      if (e.operator === 'DoesNotExist') return `!${e.key}`;
+      if (e.operator === 'Exists') return e.key;
+      return `${e.key} ${e.operator === 'NotIn' ? 'notin' : 'in'} (${(e.values ?? []).join(',')})`;
+    }),
+  ];
+  return parts.length > 0 ? parts.join(',') : 'all';
+}
+
+/** A NetworkPolicy peer as text, such as `kube-system pods k8s-app=kube-dns`. */
+export function peerText(peer: K8sObject, ownNamespace: string): string {
+  if (peer.ipBlock) {
+    const except = (peer.ipBlock.except ?? []) as string[];
+    return `${peer.ipBlock.cidr}${except.length > 0 ? ` except ${except.join(',')}` : ''}`;
+  }
+  const nsSel = peer.namespaceSelector as K8sObject | undefined;
+  const named = nsSel?.matchLabels?.[LABELS.namespaceName] as string | undefined;
+  const onlyName = named !== undefined && Object.keys(nsSel?.matchLabels ?? {}).length === 1 && !(nsSel?.matchExpressions?.length > 0);
+  const ns = nsSel === undefined ? ownNamespace : onlyName ? named : `namespaces ${selectorText(nsSel)}`;
+  return peer.podSelector && selectorText(peer.podSelector) !== 'all' ? `${ns} pods ${selectorText(peer.podSelector)}` : ns;
+}
+
+/** Ports of a NetworkPolicy rule, such as `53/UDP 53/TCP`; `any port` when unrestricted. */
+export function portsText(ports: readonly K8sObject[] | undefined): string {
+  if (!ports || ports.length === 0) return 'any port';
+  return ports.map((p) => `${p.port ?? 'any'}${p.endPort ? `-${p.endPort}` : ''}/${p.protocol ?? 'TCP'}`).join(' ');
+}
+
+/** Rows of a table, the columns padded to the widest cell. */
+function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => (indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).trimEnd());
+}
+
+const byName = (a: K8sObject, b: K8sObject) => String(a.metadata?.name).localeCompare(String(b.metadata?.name));
+
+/** Namespaces named in Istio principals such as `cluster.local/ns/tenant-alpha/sa/*`. */
+function principalText(principal: string): string {
+  const m = /^[^/]+\/ns\/([^/]+)\/sa\/(.+)$/.exec(principal);
+  if (!m) return principal;
+  return m[2] === '*' ? m[1] : `${m[1]}/${m[2]}`;
+}
+
+/** Namespaces listed in a CEL `source.identity.namespace in [...]`, or the expression itself. */
+function celSources(expr: string): string {
+  const m = /source\.identity\.namespace in \[([^\]]*)\]/.exec(expr);
+  return m ? m[1].replace(/['"\s]/g, '').split(',').join(', ') : expr;
+}
+
+function workloadText(o: K8sObject): string {
+  const s = o.spec ?? {};
+  switch (o.kind) {
+    case 'Agent':
+      return s.type === 'BYO' ? `BYO, image ${s.byo?.deployment?.image}` : `declarative, model ${s.declarative?.modelConfig}`;
+    case 'ModelConfig':
+      return `${s.provider} ${s.model}`;
+    case 'MCPServer':
+      return `image ${s.deployment?.image}, port ${s.deployment?.port}`;
+    case 'RemoteMCPServer':
+      return `remote ${s.url}`;
+    case 'Sandbox':
+    case 'SandboxTemplate':
+      return `image ${s.podTemplate?.spec?.containers?.[0]?.image}`;
+    case 'AgentgatewayBackend': {
+      const provider = Object.entries(s.ai?.provider ?? {})[0] as [string, K8sObject] | undefined;
+      return provider ? `${provider[0]} ${provider[1]?.model ?? ''}`.trim() : 'backend';
+    }
+    case 'Service':
+      return `ports ${(s.ports ?? []).map((p: K8sObject) => p.port).join(',')}`;
+    default:
+      return '';
+  }
+}
+
+/** The lines of `npm run explain -- <tenant>` for one environment. */
+export function explainTenant(input: ExplainInput): string[] {
+  const { tenant, env } = input;
+  const ns = tenantNamespace(tenant);
+  const mine = input.objects.filter((o) => o.metadata?.labels?.[LABELS.tenantName] === tenant);
+  const namespace = mine.find((o) => o.kind === 'Namespace');
+  if (!namespace) throw new Error(`no Namespace ${ns} in the output of ${env}`);
+  const of = (kind: string) => mine.filter((o) => o.kind === kind).sort(byName);
+  const out: string[] = [];
+  const labels = (namespace.metadata.labels ?? {}) as Record<string, string>;
+  const annotations = (namespace.metadata.annotations ?? {}) as Record<string, string>;
+  const display = annotations[ANNOTATIONS.displayName];
+  const description = annotations[ANNOTATIONS.description];
+
+  out.push(`Tenant ${tenant}${display ? ` (${display})` : ''} in ${env}${description ? `: ${description}` : ''}`);
+  const others = input.otherEnvironments ?? [];
+  if (others.length > 0) out.push(`  other environments: ${others.join(', ')} (--env ${others.length === 1 ? others[0] : '<env>'})`);
+
+  // Namespace, RBAC, quota and limits.
+  const psa = (['enforce', 'warn', 'audit'] as const)
+    .filter((m) => labels[`pod-security.kubernetes.io/${m}`])
+    .map((m) => `${m} ${labels[`pod-security.kubernetes.io/${m}`]}`)
+    .join(', ');
+  const psaVersion = labels[LABELS.psaEnforceVersion];
+  const mesh = [
+    labels[LABELS.dataplaneMode] ? `Istio ${labels[LABELS.dataplaneMode]}` : 'no mesh',
+    labels[LABELS.useWaypoint] ? `waypoint ${labels[LABELS.useWaypoint]}${labels[LABELS.ingressUseWaypoint] === 'true' ? ' (ingress too)' : ''}` : 'no waypoint',
+  ].join(', ');
+  out.push(`Namespace  ${ns}: pod security ${psa || 'none'}${psaVersion ? ` (${psaVersion})` : ''}; ${mesh}`);
+  for (const rb of of('RoleBinding')) {
+    const subjects = (rb.subjects ?? []).map((s: K8sObject) => `${s.kind} ${s.name}`).join(', ');
+    out.push(`RBAC       ${subjects} -> ${rb.roleRef?.kind} ${rb.roleRef?.name} (${rb.metadata.name})`);
+  }
+  for (const q of of('ResourceQuota')) {
+    const hard = Object.entries((q.spec?.hard ?? {}) as Record<string, string>);
+    const rank = (k: string) => ((QUOTA_KEYS as readonly string[]).includes(k) ? QUOTA_KEYS.indexOf(k as QuotaKey) : QUOTA_KEYS.length);
+    hard.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+    out.push(`Quota      ${hard.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  for (const lr of of('LimitRange')) {
+    for (const l of lr.spec?.limits ?? []) {
+      const group = (g: string) => (l[g] ? `${g} ${['cpu', 'memory'].filter((r) => l[g][r] !== undefined).map((r) => `${r} ${l[g][r]}`).join(' ')}` : undefined);
+      out.push(`Limits     ${l.type}: ${['default', 'defaultRequest', 'max', 'min'].map(group).filter(Boolean).join('; ')}${l.max ? '' : '; no max'}`);
+    }
+  }
+
+  // Routes: owned, with their callers, and the others' routes it may call.
+  const owned = input.routes.routes.filter((r) => r.owner === tenant);
+  out.push(`Routes     on ${input.routes.gateway} (dist/${env}/routes.json)${owned.length === 0 ? ': none' : ''}`);
+  out.push(...table(owned.map((r) => [r.path, r.exposes, `callers ${r.callers.join(', ')}`])));
+  const callable = input.routes.routes.filter((r) => r.owner !== tenant && (r.callers.includes(tenant) || r.callers.includes(ANY_TENANT)));
+  if (callable.length > 0) {
+    out.push('May call');
+    out.push(...table(callable.map((r) => [r.path, r.owner === PLATFORM_OWNER ? 'platform' : `tenant ${r.owner}`, r.exposes, r.callers.includes(ANY_TENANT) ? 'any tenant' : `callers ${r.callers.join(', ')}`])));
+  }
+
+  // NetworkPolicies: who may be reached and who may reach in, per policy.
+  const policies = of('NetworkPolicy');
+  const deny = policies.filter((p) => !p.spec?.ingress && !p.spec?.egress && selectorText(p.spec?.podSelector) === 'all').map((p) => `${p.metadata.name} (${(p.spec?.policyTypes ?? []).join(', ')})`);
+  const rows = (dir: 'egress' | 'ingress') =>
+    policies.flatMap((p) =>
+      ((p.spec?.[dir] ?? []) as K8sObject[]).flatMap((rule) => {
+        const peers = (rule[dir === 'egress' ? 'to' : 'from'] ?? []) as K8sObject[];
+        const scope = selectorText(p.spec?.podSelector);
+        const applies = scope === 'all' ? '' : ` (for pods ${scope})`;
+        return (peers.length > 0 ? peers : [undefined]).map((peer) => [p.metadata.name, portsText(rule.ports), `${peer ? peerText(peer, ns) : 'anywhere'}${applies}`]);
+      }),
+    );
+  out.push(`Network    ${deny.length > 0 ? `${deny.join('; ')} denies all traffic; ` : ''}NetworkPolicies allow:`);
+  out.push('  egress to');
+  out.push(...table(rows('egress'), '    '));
+  out.push('  ingress from');
+  out.push(...table(rows('ingress'), '    '));
+
+  // Mesh authorization: the namespace's AuthorizationPolicies and the waypoint's policy.
+  for (const ap of of('AuthorizationPolicy')) {
+    const rules = ((ap.spec?.rules ?? []) as K8sObject[]).map((r) => {
+      const from = ((r.from ?? []) as K8sObject[]).flatMap((f) => [...(f.source?.principals ?? []).map(principalText), ...(f.source?.namespaces ?? [])]);
+      const to = ((r.to ?? []) as K8sObject[]).flatMap((t) => [...(t.operation?.ports ?? []).map((p: string) => `port ${p}`), ...(t.operation?.paths ?? [])]);
+      return `${from.length > 0 ? `from ${from.join(', ')}` : 'from anyone'}${to.length > 0 ? ` to ${to.join(', ')}` : ''}`;
+    });
+    out.push(`Mesh       AuthorizationPolicy ${ap.metadata.name}: ${ap.spec?.action ?? 'ALLOW'} ${rules.join('; ') || '(no rules: nothing)'}`);
+  }
+  for (const gp of of('AgentgatewayPolicy').filter((p) => p.spec?.frontend?.networkAuthorization)) {
+    const auth = gp.spec.frontend.networkAuthorization;
+    const target = (gp.spec.targetRefs ?? []).map((t: K8sObject) => `${t.kind} ${t.name}`).join(', ');
+    out.push(`Waypoint   ${target}: ${auth.action} sources in ${(auth.policy?.matchExpressions ?? []).map(celSources).join(' or ')} (${gp.metadata.name})`);
+  }
+
+  // Argo CD projects.
+  const projects = of('AppProject');
+  out.push('Argo CD    projects');
+  out.push(
+    ...table(
+      projects.map((p) => {
+        const dest = ((p.spec?.destinations ?? []) as K8sObject[]).map((d) => (d.namespace ? d.namespace : 'cluster scope')).join(', ');
+        const cluster = ((p.spec?.clusterResourceWhitelist ?? []) as K8sObject[]).map((k) => `${k.kind}${k.name ? ` ${k.name}` : ''}`);
+        const kinds = ((p.spec?.namespaceResourceWhitelist ?? []) as K8sObject[]).map((k) => k.kind);
+        const allowed = [...(cluster.length > 0 ? [`cluster: ${cluster.join(', ')}`] : []), ...(kinds.length > 0 ? [`${kinds.length} kinds: ${kinds.join(', ')}`] : [])];
+        return [p.metadata.name, `-> ${dest}`, allowed.join('; ') || 'nothing'];
+      }),
+    ),
+  );
+
+  // What runs: the tenant's declared workloads, its model configs and its secrets.
+  const workloads = mine.filter((o) => ['Agent', 'ModelConfig', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'].includes(o.kind));
+  const kindOrder = ['Agent', 'ModelConfig', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'];
+  workloads.sort((a, b) => kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || byName(a, b));
+  out.push(`Workloads${workloads.length === 0 ? '  none' : ''}`);
+  out.push(...table(workloads.map((o) => [`${o.kind} ${o.metadata.name}`, workloadText(o)])));
+  const stores = of('SecretStore');
+  for (const es of of('ExternalSecret')) {
+    const store = stores.find((s) => s.metadata.name === es.spec?.secretStoreRef?.name);
+    const prefix = store?.spec?.provider?.aws?.prefix ?? '';
+    const keys = ((es.spec?.data ?? []) as K8sObject[]).map((d) => `${prefix}${d.remoteRef?.key}`).join(', ');
+    out.push(`Secrets    Secret ${es.spec?.target?.name ?? es.metadata.name} <- AWS Secrets Manager ${keys}`);
+  }
+  return out;
+}
