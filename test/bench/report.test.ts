@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { type BenchRow, renderReport, scalingRatios, stockSpeedup, verdicts } from '../../scripts/bench/report';
+import { benchTenantName, benchTenantsYaml } from '../../scripts/bench/tenants';
+import { loadTenants } from '../../charts/config/load-tenants';
+
+const m = (wallS: number, rssMb = 500) => ({ wallMs: wallS * 1000, cpuMs: wallS * 1500, maxRssMb: rssMb });
+const row = (tenants: number, wallS: number, floorS: number, stock: BenchRow['stock'], rssMb = 500): BenchRow => ({
+  tenants,
+  files: tenants * 66,
+  fresh: m(wallS, rssMb),
+  rerun: m(wallS / 2, rssMb),
+  floorMs: floorS * 1000,
+  stock,
+});
+
+describe('bench tenants', () => {
+  it('generates N valid, distinct, rich tenants', () => {
+    const tenants = loadTenants(benchTenantsYaml(3));
+    expect(tenants.map((t) => t.name)).toEqual([benchTenantName(0), benchTenantName(1), benchTenantName(2)]);
+    for (const t of tenants) {
+      expect(t.workloads.agents.map((a) => a.expose)).toEqual([true]);
+      expect(t.workloads.mcpServers.map((s) => s.expose)).toEqual([true]);
+      expect(t.workloads.llmBackends.map((b) => b.expose)).toEqual([true]);
+      expect(t.workloads.models.map((x) => x.name)).toEqual(['gpt']);
+    }
+    expect(parse(benchTenantsYaml(2)).tenants).toHaveLength(2);
+  });
+});
+
+describe('bench report', () => {
+  const rows = [row(100, 0.5, 0.3, m(2)), row(1000, 2.5, 1.2, 'timeout'), row(5000, 12, 6, 'skipped'), row(10000, 26, 12, 'skipped', 1500)];
+  const input = { machine: '2 × test CPU', date: '2026-01-01', rows, stockLimitS: 120, validate: { tenants: 1000, ...m(16), summary: 'validate: all 7 gates passed' } };
+
+  it('computes t(2N)/t(N) only where 2N was measured', () => {
+    expect(scalingRatios(rows)).toEqual([{ from: 5000, to: 10000, ratio: 26 / 12 }]);
+  });
+
+  it('gives the stock speed-up as a lower bound when stock cdk8s was stopped', () => {
+    expect(stockSpeedup(rows[0], 120)).toEqual({ ratio: 4, lowerBound: false });
+    expect(stockSpeedup(rows[1], 120)).toEqual({ ratio: 48, lowerBound: true });
+    expect(stockSpeedup(rows[2], 120)).toBeUndefined();
+  });
+
+  it('marks each target met or missed from the numbers', () => {
+    expect(verdicts(input).map((v) => [v.target, v.met])).toEqual([
+      ['1,000 tenants ≤ 3 s', true],
+      ['10,000 tenants ≤ 25 s', false],
+      ['t(2N)/t(N) ≤ 2.2', true],
+      ['≥ 10× stock cdk8s at 1,000 tenants', true],
+      ['≤ 3× the serialization floor', true],
+      ['peak memory ≤ 2 GiB at 10,000 tenants', true],
+      ['npm run validate over 1,000 tenants ≤ 15 s', false],
+    ]);
+    const slow = { ...input, rows: [row(1000, 4, 1, 'skipped'), row(2000, 9.2, 2, 'skipped')], validate: undefined };
+    expect(verdicts(slow).map((v) => v.met)).toEqual([false, undefined, false, undefined, false, undefined, undefined]);
+  });
+
+  it('renders one table row per N and the targets table', () => {
+    const text = renderReport(input);
+    expect(text).toContain('| 1,000 | 66,000 | 2.5 s | 3.8 s | 500 MiB | 1.3 s | 1.2 s | 2.08× | > 120 s (stopped) | > 48.0× |');
+    expect(text).toContain('| 10,000 tenants ≤ 25 s | 26.0 s | **no** |');
+    expect(text).toContain('**npm run validate** over the 1,000-tenant output: 16.0 s wall.');
+  });
+});
