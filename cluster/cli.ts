@@ -18,6 +18,7 @@ import { DIRS, PLATFORM_UIS } from '../charts/lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../charts/lib/placement';
 import { canonical } from '../charts/synth/serialize';
 import { pinned, type HelmChart } from '../charts/platform/upstream';
+import { UsageError, UserError } from '../scripts/lib/cli';
 import { eksctlConfig } from './eksctl-config';
 
 /**
@@ -46,11 +47,8 @@ const TOOLS = {
 
 type ToolName = keyof typeof TOOLS;
 
-/** A problem the user can fix: one line, exit 1. */
-export class UserError extends Error {}
-
-/** Wrong arguments: one line, exit 2. */
-class UsageError extends Error {}
+/** A problem the user can fix (one line, exit 1) and wrong arguments (one line, exit 2): the shared command shape of scripts/lib/cli.ts. */
+export { UsageError, UserError };
 
 interface Context {
   readonly root: string;
@@ -311,7 +309,8 @@ function usage(name?: string): string {
 export async function main(argv: readonly string[], root = process.cwd()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
-    console.log(usage());
+    if (name === undefined) console.error(usage());
+    else console.log(usage());
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
@@ -360,7 +359,7 @@ export async function main(argv: readonly string[], root = process.cwd()): Promi
       console.error(`${name}: ${e.errors.length} error${e.errors.length === 1 ? '' : 's'} in the configuration`);
       return 1;
     }
-    console.error(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`${name}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
     return 1;
   }
 }

@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
 
 const ROOT = path.resolve(__dirname, '..');
 let OUT = path.join(ROOT, 'imports');
@@ -22,27 +23,19 @@ interface ImportEntry {
   readonly source: string;
 }
 
-const USAGE = 'usage: npm run import [-- [--crds <dir>] [--out <dir>]]  (CRDs: default ../shared/crds or $CRDS_DIR; output: imports/)';
-
 /** The CRD directory used when none is given. */
 export const DEFAULT_CRDS = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
 
-function parseArgs(argv: string[]): { crds: string; out: string } {
-  let crds = DEFAULT_CRDS;
-  let out = OUT;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--crds' && argv[i + 1]) crds = path.resolve(argv[++i]);
-    else if (argv[i] === '--out' && argv[i + 1]) out = path.resolve(argv[++i]);
-    else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else {
-      console.error(`import: unknown argument ${argv[i]}\n${USAGE}`);
-      process.exit(2);
-    }
-  }
-  return { crds, out };
-}
+export const IMPORT_COMMAND: CommandSpec = {
+  name: 'import',
+  usage: 'npm run import [-- [--crds <dir>] [--out <dir>]]',
+  summary:
+    'Regenerates the typed API classes in imports/ offline: every entry of the imports: list of cdk8s.yaml from the file of the same name under the CRD directory, and k8s@<version> from the OpenAPI document of the k8s.io/kubernetes Go module (through the Go module proxy). Prints a line per import.',
+  flags: {
+    crds: { value: true, help: 'directory of the upstream CRD copies (default ../shared/crds, or $CRDS_DIR)' },
+    out: { value: true, help: 'output directory (default imports/)' },
+  },
+};
 
 export function readImports(file = path.join(ROOT, 'cdk8s.yaml')): ImportEntry[] {
   const config = parse(fs.readFileSync(file, 'utf8')) as { imports?: string[] };
@@ -112,36 +105,37 @@ async function importKubernetes(version: string): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const { crds, out } = parseArgs(process.argv.slice(2));
-  OUT = out;
-  if (!fs.existsSync(crds)) {
-    console.error(`import: CRD directory ${crds} does not exist; pass --crds <dir> or set CRDS_DIR`);
-    process.exit(1);
-  }
+/** The import command. */
+export async function runImportCommand(args: ParsedArgs): Promise<number> {
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+  const crds = args.flags.crds === undefined ? DEFAULT_CRDS : path.resolve(args.flags.crds as string);
+  if (args.flags.out !== undefined) OUT = path.resolve(args.flags.out as string);
+  if (!fs.existsSync(crds)) throw new UserError(`CRD directory ${crds} does not exist; pass --crds <dir> or set CRDS_DIR`);
+  const entries = readImports();
+  // Every local copy is found before imports/ is cleared, so that a missing one changes nothing.
+  const sources = entries.map((entry) => {
+    if (entry.source.startsWith('k8s@')) return { entry, local: undefined };
+    const base = path.basename(new URL(entry.source).pathname);
+    const local = findLocal(crds, base);
+    if (!local) throw new UserError(`no local copy of ${base} (for ${entry.module}) under ${crds}`);
+    return { entry, local };
+  });
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
-  for (const entry of readImports()) {
-    if (entry.source.startsWith('k8s@')) {
+  for (const [i, { entry, local }] of sources.entries()) {
+    const step = `(${i + 1}/${sources.length})`;
+    if (local === undefined) {
       const version = entry.source.slice(4);
-      console.log(`k8s ${version} <- k8s.io/kubernetes@v${version} api/openapi-spec/swagger.json`);
+      console.log(`import: ${step} k8s ${version} <- k8s.io/kubernetes@v${version} api/openapi-spec/swagger.json`);
       await importKubernetes(version);
       continue;
     }
-    const base = path.basename(new URL(entry.source).pathname);
-    const local = findLocal(crds, base);
-    if (!local) {
-      console.error(`import: no local copy of ${base} (for ${entry.module}) under ${crds}`);
-      process.exit(1);
-    }
-    console.log(`${entry.module} <- ${path.relative(path.dirname(crds), local)}`);
+    console.log(`import: ${step} ${entry.module} <- ${path.relative(path.dirname(crds), local)}`);
     await runImport({ source: local, moduleNamePrefix: entry.module });
   }
+  const shown = path.relative(process.cwd(), OUT);
+  console.log(`import: ${sources.length} imports written to ${shown.startsWith('..') ? OUT : shown || '.'}`);
+  return 0;
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(`import: ${err instanceof Error ? (process.env.DEBUG ? err.stack : err.message) : String(err)}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) mainCommand(IMPORT_COMMAND, runImportCommand);

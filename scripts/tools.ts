@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -260,11 +261,22 @@ function runGo(args: string[], cwd: string, label: string): Promise<void> {
   });
 }
 
-async function install(t: Tool): Promise<number> {
+/** Where a tool comes from, for messages: module@version and its wrapper, if any. */
+function origin(t: Tool): string {
+  return `${t.module}@${t.version}${t.kind === 'wrapper' ? `, wrapper ${path.join(t.dir, t.main ?? '.')}` : ''}`;
+}
+
+/** The progress line printed as a tool's build starts; `step` is its place in this run, such as "3/11". */
+export function buildingLine(t: Tool, step: string): string {
+  return `tools: building ${t.name} (${step}): ${origin(t)}`;
+}
+
+/** Builds one tool; `step` is its place among the tools this run builds. */
+async function install(t: Tool, step: string): Promise<number> {
   const started = Date.now();
   const ldflags = ['-s', '-w', ...(t.ldflags ? [t.ldflags] : [])].join(' ');
-  const label = `${t.name} (${t.module}@${t.version}${t.kind === 'wrapper' ? `, wrapper ${path.join(t.dir, t.main ?? '.')}` : ''})`;
-  console.log(`tools: building ${label}`);
+  const label = `${t.name} (${origin(t)})`;
+  console.log(buildingLine(t, step));
   fs.mkdirSync(TOOLS_BIN, { recursive: true });
   fs.mkdirSync(STAMPS, { recursive: true });
   fs.rmSync(path.join(STAMPS, t.name), { force: true });
@@ -277,7 +289,7 @@ async function install(t: Tool): Promise<number> {
   }
   fs.writeFileSync(path.join(STAMPS, t.name), stampFor(t));
   const took = Date.now() - started;
-  console.log(`tools: ${t.name} ${t.version} installed in ${formatSeconds(took)}`);
+  console.log(`tools: ${t.name} ${t.version} installed in ${formatSeconds(took)} (${step})`);
   return took;
 }
 
@@ -286,38 +298,49 @@ function goVersion(): string | undefined {
   return res.status === 0 ? res.stdout.trim() : undefined;
 }
 
-async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--list')) {
+export const TOOLS_COMMAND: CommandSpec = {
+  name: 'tools',
+  usage: 'npm run tools [-- --check | --list]',
+  summary: `Builds the pinned validation, security and integration tools from source through the Go module proxy into ${TOOLS_DIR}/bin, skipping those already built from the same inputs. Prints a line per tool as it is built (first builds take minutes each).`,
+  flags: {
+    check: { help: `exit 1, naming the command to run, when a tool is missing or of another version; builds nothing` },
+    list: { help: 'print the pinned table (name, module@version, how it is built)' },
+  },
+};
+
+/** The tools command; returns the exit code, throws UserError for what the user can fix. */
+export async function runTools(args: ParsedArgs): Promise<number> {
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+  if (args.flags.check && args.flags.list) throw new UsageError('--check and --list exclude each other');
+  if (args.flags.list) {
     for (const t of TOOLS) console.log(`${t.name}\t${t.module}@${t.version}\t${t.kind === 'wrapper' ? `wrapper ${t.dir}: ${t.reason}` : `go install ${t.pkg}@${t.version}`}`);
-    return;
+    return 0;
   }
   const missing = TOOLS.filter((t) => !isInstalled(t));
-  if (argv.includes('--check')) {
-    if (missing.length > 0) {
-      console.error(`tools: not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${INSTALL_COMMAND}`);
-      process.exit(1);
-    }
+  if (args.flags.check) {
+    if (missing.length > 0) throw new UserError(`not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${INSTALL_COMMAND}`);
     console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
-    return;
+    return 0;
   }
   if (missing.length === 0) {
     console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
-    return;
+    return 0;
   }
   const version = goVersion();
   if (!version) {
-    console.error(`tools: Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${INSTALL_COMMAND}`);
-    process.exit(1);
+    throw new UserError(`Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${INSTALL_COMMAND}`);
   }
   console.log(`tools: ${missing.length} of ${TOOLS.length} to build with ${version}, one at a time (first builds take minutes each)`);
   const started = Date.now();
-  for (const t of missing) await install(t);
+  for (const [i, t] of missing.entries()) {
+    try {
+      await install(t, `${i + 1}/${missing.length}`);
+    } catch (e) {
+      throw new UserError(`${e instanceof Error ? e.message : String(e)}; fix the cause, then run: ${INSTALL_COMMAND}`);
+    }
+  }
   console.log(`tools: done in ${formatSeconds(Date.now() - started)}`);
+  return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(`tools: ${err instanceof Error ? err.message : String(err)}; fix the cause, then run: ${INSTALL_COMMAND}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) mainCommand(TOOLS_COMMAND, runTools);

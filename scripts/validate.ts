@@ -18,6 +18,7 @@ import { clusterScopedCrds, rbacGate } from './gates/rbac';
 import { kubeconformGate, kubectlValidateGate } from './gates/schemas';
 import { secretsGate } from './gates/secrets';
 import { workloadGate } from './gates/workloads';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError } from './lib/cli';
 import { ensureSchemas } from './validation-schemas';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -33,16 +34,22 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
   'chainsaw-lint': (output) => chainsawLintGate(output.root),
 };
 
-/** Runs the named gates; a gate that throws (a missing tool, say) is reported as failed. */
-export async function runGates(output: Output, names: readonly string[] = Object.keys(GATES)): Promise<GateResult[]> {
+/**
+ * Runs the named gates; a gate that throws (a missing tool, say) is reported as failed.
+ * `onResult` sees each result as soon as its gate is done.
+ */
+export async function runGates(output: Output, names: readonly string[] = Object.keys(GATES), onResult: (r: GateResult) => void = () => undefined): Promise<GateResult[]> {
   const results: GateResult[] = [];
   for (const name of names) {
     const started = Date.now();
+    let result: GateResult;
     try {
-      results.push(await GATES[name](output));
+      result = await GATES[name](output);
     } catch (e) {
-      results.push({ gate: name, checked: 0, unit: 'objects', errors: [e instanceof Error ? e.message : String(e)], ms: Date.now() - started });
+      result = { gate: name, checked: 0, unit: 'objects', errors: [e instanceof Error ? e.message : String(e)], ms: Date.now() - started };
     }
+    results.push(result);
+    onResult(result);
   }
   return results;
 }
@@ -53,37 +60,39 @@ export function summary(r: GateResult): string {
   return `${r.gate.padEnd(16)} ${status.padEnd(22)} ${String(r.checked).padStart(5)} ${r.unit} in ${(r.ms / 1000).toFixed(1)}s${r.notes?.length ? ` — ${r.notes.join('; ')}` : ''}`;
 }
 
-function parseOnly(argv: string[]): string[] {
-  const i = argv.indexOf('--only');
-  if (i < 0) return Object.keys(GATES);
-  const names = (argv[i + 1] ?? '').split(',').filter(Boolean);
+/** The gates named by --only (comma-separated), or every gate. */
+export function parseOnly(only: string | undefined): string[] {
+  if (only === undefined) return Object.keys(GATES);
+  const names = only.split(',').filter(Boolean);
   const unknown = names.filter((n) => !(n in GATES));
-  if (names.length === 0 || unknown.length > 0) {
-    console.error(`validate: unknown gate ${unknown.join(', ') || '(none given)'}; gates: ${Object.keys(GATES).join(', ')}`);
-    process.exit(2);
-  }
+  if (names.length === 0 || unknown.length > 0) throw new UsageError(`unknown gate ${unknown.join(', ') || '(none given)'}; gates: ${Object.keys(GATES).join(', ')}`);
   return names;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const names = parseOnly(argv);
+export const VALIDATE_COMMAND: CommandSpec = {
+  name: 'validate',
+  usage: 'npm run validate [-- --only <gate>[,<gate>...]]',
+  summary: `Runs the validation and security gates over dist/, argocd/ and the repository, one after another, printing a line per gate as it finishes and every problem it found; exits 1 when any gate fails. Gates: ${Object.keys(GATES).join(', ')}. Tools come from npm run tools.`,
+  flags: { only: { value: true, help: 'run only these gates (comma-separated)' } },
+};
+
+/** The validate command: returns 0 when every gate passed, 1 otherwise. */
+export async function runValidate(args: ParsedArgs): Promise<number> {
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+  const names = parseOnly(args.flags.only as string | undefined);
   const output = readOutput(ROOT);
-  const results = await runGates(output, names);
-  for (const r of results) {
+  console.log(`validate: ${names.length} gate${names.length === 1 ? '' : 's'}, ${output.environments.length} environments`);
+  const results = await runGates(output, names, (r) => {
     console.log(summary(r));
     for (const e of r.errors) console.log(`  - ${e}`);
-  }
+  });
   const failed = results.filter((r) => r.errors.length > 0);
   if (failed.length > 0) {
     console.error(`validate: ${failed.length} of ${results.length} gates failed: ${failed.map((r) => r.gate).join(', ')}`);
-    process.exit(1);
+    return 1;
   }
   console.log(`validate: all ${results.length} gates passed`);
+  return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    console.error(`validate: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) mainCommand(VALIDATE_COMMAND, runValidate);

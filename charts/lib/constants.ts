@@ -41,6 +41,9 @@ export const SECRET_NAME_PREFIX = 'agentic-platform';
 /** The route table of an environment: dist/<env>/routes.md and routes.json. */
 export const ROUTE_TABLE = 'routes';
 
+/** The generated architecture page of an environment: dist/<env>/architecture.md. */
+export const ARCHITECTURE_PAGE = 'architecture.md';
+
 /** The tenant registry, relative to the repository root. */
 export const TENANTS_FILE = 'tenants.yaml';
 

@@ -5,6 +5,7 @@ import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import {
   ANNOTATIONS,
+  ARCHITECTURE_PAGE,
   ARGO_NAMES,
   AUTO_EXPOSE_ROUTE_PREFIX,
   CENTRAL_GATEWAY,
@@ -39,6 +40,7 @@ Environment \`${env.name}\` (Kubernetes ${env.kubernetesVersion}), synced by Arg
 - \`${DIRS.tenants}/<tenant>/\`: the isolation layers, routes and keys of each tenant, and in
   \`${DIRS.tenants}/<tenant>/${DIRS.workloads}/\` what the tenant declares.
 - \`${ROUTE_TABLE}.md\` and \`${ROUTE_TABLE}.json\`: every route of the central gateway, its owner and callers.
+- \`${ARCHITECTURE_PAGE}\`: diagrams of the platform components by sync wave and of the Argo CD objects.
 `;
 }
 

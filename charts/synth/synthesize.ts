@@ -16,6 +16,7 @@ import { TenantChart } from '../tenant-chart';
 import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
 import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
 import { routeSegment } from '../routing/routes';
+import { architecturePage } from './architecture';
 import { chartObjects } from './chart-objects';
 import * as readme from './readmes';
 import { objectFileName, toYaml } from './serialize';
@@ -100,6 +101,7 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
   if (!infra) throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
   const platform = buildPlatform({ env, infra, tenants: input.tenants });
   head.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
+  head.add(...architecturePage(env, platform));
   for (const b of platform) {
     const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
     head.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(head, dir, b.objects)));

@@ -7,24 +7,47 @@
  *
  * Prints the KUBECONFIG to use with .tools/bin/kubectl. Everything is removed on exit.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readOutput } from '../gates/manifests';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
 import { CRDS_DIR } from '../validation-schemas';
 import { applyPlan, crdFiles, installCrds } from './apply';
 import { startControlPlane } from './control-plane';
 import { syncPlan } from './sync-plan';
 
-async function main(argv: string[]): Promise<void> {
-  const at = argv.indexOf('--env');
-  const envName = at >= 0 ? argv[at + 1] : undefined;
-  const root = path.resolve(__dirname, '..', '..');
-  const env = envName === undefined ? undefined : readOutput(root).environments.find((e) => e.name === envName);
-  if (envName !== undefined && env === undefined) throw new Error(`--env ${envName}: no such environment (known: ${readOutput(root).environments.map((e) => e.name).join(', ')})`);
+export const CONTROL_PLANE_COMMAND: CommandSpec = {
+  name: 'control-plane',
+  usage: 'npm run control-plane [-- --env <env> | --no-crds]',
+  summary:
+    'Starts etcd, kube-apiserver and kube-controller-manager from .tools/bin on loopback, installs the CRDs of ../shared/crds (or $CRDS_DIR) and, with --env, applies dist/<env>/ and argocd/<env>/ in sync order. Prints the KUBECONFIG to use with .tools/bin/kubectl and runs until Ctrl-C, which stops everything and removes its temporary directory.',
+  flags: {
+    env: { value: true, help: 'apply this environment after the CRDs' },
+    'no-crds': { help: 'install nothing: a bare API server' },
+  },
+};
+
+/** The control-plane command; resolves when the control plane has been stopped. */
+export async function runControlPlane(args: ParsedArgs, root = path.resolve(__dirname, '..', '..')): Promise<number> {
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+  const envName = args.flags.env as string | undefined;
+  if (envName !== undefined && args.flags['no-crds']) throw new UsageError('--env needs the CRDs; leave out --no-crds');
+  const environments = envName === undefined ? [] : readOutput(root).environments;
+  const env = environments.find((e) => e.name === envName);
+  if (envName !== undefined && env === undefined) throw new UserError(`--env ${envName}: no such environment (known: ${environments.map((e) => e.name).join(', ')})`);
+  if (!args.flags['no-crds'] && !fs.existsSync(CRDS_DIR)) throw new UserError(`the CRD directory ${CRDS_DIR} does not exist; put the upstream CRD copies there or set CRDS_DIR`);
+  const crds = args.flags['no-crds'] ? [] : crdFiles(CRDS_DIR);
+  console.log('control plane: starting etcd, kube-apiserver and kube-controller-manager...');
   const cp = await startControlPlane();
   try {
-    if (!argv.includes('--no-crds') || env) console.log(`control plane: ${await installCrds(cp, crdFiles(CRDS_DIR))} CRDs installed`);
+    if (crds.length > 0) {
+      console.log(`control plane: installing the CRDs of ${crds.length} files and waiting until they are Established...`);
+      console.log(`control plane: ${await installCrds(cp, crds)} CRDs installed`);
+    }
     if (env) {
-      const report = await applyPlan(cp, syncPlan(env));
+      const steps = syncPlan(env);
+      console.log(`control plane: applying ${env.manifests.length} objects of ${env.name} in ${steps.length} steps...`);
+      const report = await applyPlan(cp, steps);
       console.log(`control plane: ${env.name}: ${report.accepted} of ${env.manifests.length} objects accepted`);
       for (const p of report.problems) console.log(`  ${p}`);
     }
@@ -36,9 +59,7 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await cp.stop();
   }
+  return 0;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`control plane: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+if (require.main === module) mainCommand(CONTROL_PLANE_COMMAND, (args) => runControlPlane(args));
