@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { loadEnvironments } from './config/environment';
 import { loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
-import { loadTenants } from './config/load-tenants';
+import type { Tenant } from './config/load-tenants';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import { type CompileResult, compileOutput, defaultJobs, OUTPUT_DIRS } from './synth/parallel';
+import { type CompileResult, compileOutput, defaultJobs, loadTenantsWith, OUTPUT_DIRS, POOL_MIN_BYTES, SynthPool } from './synth/parallel';
 import { beginWrite, drift, existingFiles, lockOutput, OutputSink, pendingRecovery, recoverInterruptedSwap, type WriteReport } from './synth/write';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>] [--jobs <n>]]
@@ -92,9 +92,25 @@ export async function run(argv: readonly string[]): Promise<number> {
       return undefined;
     }
   };
-  const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
   const tenantsFile = path.relative(process.cwd(), tenantsPath) || TENANTS_FILE;
-  const tenants = collect(() => loadTenants(decodeSource(fs.readFileSync(tenantsPath), tenantsFile), { file: tenantsFile }));
+  const bytes = fs.readFileSync(tenantsPath);
+  // Workers start loading the compiler now, while this thread reads the configuration.
+  const pool = options.jobs > 1 && bytes.length >= POOL_MIN_BYTES ? new SynthPool(options.jobs) : undefined;
+  try {
+    return await runWith(pool);
+  } finally {
+    await pool?.close();
+  }
+
+  async function runWith(pool: SynthPool | undefined): Promise<number> {
+  const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
+  let tenants: Tenant[] | undefined;
+  try {
+    tenants = await loadTenantsWith(pool, decodeSource(bytes, tenantsFile), { file: tenantsFile });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    errors.push(...e.errors);
+  }
   const infra = new Map<string, InfraOutputs>();
   for (const env of environments ?? []) {
     const outputs = collect(() => loadInfraOutputs(root, env.name, env));
@@ -106,7 +122,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   if (options.check) {
     const spec = { root, whole: [] };
-    const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, options.jobs);
+    const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
     const found = drift(root, OUTPUT_DIRS, produced, reports);
     const stale = [...found.changed.map((f) => `changed: ${f}`), ...found.missing.map((f) => `missing: ${f}`), ...found.extra.map((f) => `extra:   ${f}`)];
     if (stale.length > 0) {
@@ -129,7 +145,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     const pending = beginWrite(root, OUTPUT_DIRS);
     let result: CompileResult;
     try {
-      result = await compileOutput(input, pending.sink, pending.spec, options.jobs);
+      result = await compileOutput(input, pending.sink, pending.spec, pool);
     } catch (e) {
       pending.abort();
       throw e;
@@ -155,6 +171,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     );
   }
   return 0;
+  }
 }
 
 /** Runs the CLI and returns the exit code; user errors print one line each, never a stack trace. */

@@ -2,7 +2,7 @@
  * Reads tenants.yaml: YAML problems, schema violations and semantic rules are all collected and
  * reported together as `tenants.yaml:LINE:COL: field: message. Fix: hint`.
  */
-import { isAlias, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { Document, isAlias, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
@@ -50,7 +50,20 @@ export interface LoadOptions {
 
 /** Parses and validates the text of tenants.yaml. Throws ConfigError listing every problem. */
 export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
-  const file = options.file ?? 'tenants.yaml';
+  const { src, data, errors } = readTenantsYaml(text, options.file ?? 'tenants.yaml');
+  return checkTenants(src, data, errors);
+}
+
+/** The YAML stage: the document read, the problems of the YAML itself, and its plain data. */
+interface YamlStage {
+  readonly src: SourceMap;
+  readonly data: unknown;
+  /** Problems after which the structure is still trustworthy (the rest throw). */
+  readonly errors: SourceError[];
+}
+
+/** Reads the YAML and checks what is YAML-level (syntax, tags, aliases, keys). Throws ConfigError when nothing more can be checked. */
+function readTenantsYaml(text: string, file: string): YamlStage {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
   const src = new SourceMap(file, doc, lines, text);
@@ -117,6 +130,12 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   if (data === null || data === undefined) {
     throw new ConfigError([src.error([], 'the file is empty', 'start it with `tenants:` followed by a list of tenants', { line: 1, col: 1 })]);
   }
+  return { src, data, errors };
+}
+
+/** The schema and every rule over the plain data, then the tenants with defaults applied. */
+function checkTenants(src: SourceMap, data: unknown, yamlErrors: readonly SourceError[]): Tenant[] {
+  const errors = [...yamlErrors];
   const parsed = tenantsFileSchema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors.push(...zodIssue(src, issue, data));
@@ -124,6 +143,121 @@ export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   errors.push(...semanticErrors(src, data, parsed.success ? parsed.data : undefined));
   if (errors.length > 0 || !parsed.success) throw new ConfigError(sortErrors(errors));
   return resolve(parsed.data, src);
+}
+
+/**
+ * One part of a large tenants.yaml, read on its own (on a worker thread): `tenants:` followed by
+ * some of the file's entries. `ok` only when the part has no YAML-level problem at all.
+ */
+export type TenantChunk = { readonly ok: true; readonly items: unknown[]; readonly lines: number[] } | { readonly ok: false };
+
+/** Reads a part made by `splitTenantsText`. Lines are those of the part's own text. */
+export function readTenantChunk(text: string, file: string): TenantChunk {
+  try {
+    const { src, data, errors } = readTenantsYaml(text, file);
+    if (errors.length > 0 || !isRecord(data) || Object.keys(data).length !== 1 || !Array.isArray(data.tenants)) return { ok: false };
+    return { ok: true, items: data.tenants, lines: data.tenants.map((_, i) => src.valueAt(['tenants', i]).line) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false };
+    throw e;
+  }
+}
+
+/** Thrown by a line-only source map when a position other than an entry's line is needed. */
+class NeedsSource extends Error {}
+
+/**
+ * A source map that knows only the line of each tenant entry: enough for a file without
+ * problems. Anything else (every error needs a position) throws NeedsSource.
+ */
+class EntryLines extends SourceMap {
+  constructor(
+    file: string,
+    private readonly entryLines: readonly number[],
+  ) {
+    super(file, new Document(), new LineCounter(), '');
+  }
+  override position(): { line: number; col: number } {
+    throw new NeedsSource();
+  }
+  override valueAt(path: FieldPath): { line: number; col: number } {
+    if (path.length === 2 && path[0] === 'tenants' && typeof path[1] === 'number' && this.entryLines[path[1]] !== undefined) return { line: this.entryLines[path[1]], col: 0 };
+    throw new NeedsSource();
+  }
+  override keyAt(): { line: number; col: number } {
+    throw new NeedsSource();
+  }
+  override error(): SourceError {
+    throw new NeedsSource();
+  }
+}
+
+/**
+ * The tenants of a file read in parts (`splitTenantsText`, `readTenantChunk`): every rule runs
+ * over the whole list, as `loadTenants` runs them. Undefined when a part had a problem or a rule
+ * fails; the caller then reads the whole file with `loadTenants`, which reports every problem at
+ * its position.
+ */
+export function tenantsFromChunks(file: string, chunks: readonly { readonly chunk: TenantChunk; readonly lineOffset: number }[]): Tenant[] | undefined {
+  const items: unknown[] = [];
+  const lines: number[] = [];
+  for (const { chunk, lineOffset } of chunks) {
+    if (!chunk.ok) return undefined;
+    items.push(...chunk.items);
+    lines.push(...chunk.lines.map((l) => l + lineOffset));
+  }
+  try {
+    return checkTenants(new EntryLines(file, lines), { tenants: items }, []);
+  } catch (e) {
+    if (e instanceof NeedsSource || e instanceof ConfigError) return undefined;
+    throw e;
+  }
+}
+
+/** A part of tenants.yaml and how far its lines are from those of the whole file. */
+export interface TextChunk {
+  readonly text: string;
+  readonly lineOffset: number;
+}
+
+/**
+ * Splits the text of tenants.yaml into `parts` parts of whole entries, each a file of its own
+ * (`tenants:` and the entries), when the file has the plain shape every tenants.yaml has:
+ * comments, `tenants:`, then a block list whose entries start at one indentation. Undefined for
+ * any other shape; the file is then read whole.
+ */
+export function splitTenantsText(text: string, parts: number): TextChunk[] | undefined {
+  const lines = text.split('\n');
+  let i = 0;
+  const ignorable = (l: string) => /^\s*(#.*)?$/.test(l) && !l.includes('\t');
+  while (i < lines.length && ignorable(lines[i])) i++;
+  if (i >= lines.length || !/^tenants:[ ]*(#.*)?$/.test(lines[i])) return undefined;
+  const header = i;
+  const starts: number[] = [];
+  let indent: number | undefined;
+  for (let j = header + 1; j < lines.length; j++) {
+    const l = lines[j];
+    if (l.includes('\t')) return undefined;
+    if (/^\s*(#.*)?$/.test(l)) continue;
+    const m = /^( *)- /.exec(l) ?? /^( *)-$/.exec(l);
+    const lead = /^ */.exec(l)![0].length;
+    if (indent === undefined) {
+      if (!m) return undefined;
+      indent = m[1].length;
+    }
+    if (m && m[1].length === indent) starts.push(j);
+    else if (lead <= indent) return undefined; // another top-level key, a document marker, ...
+  }
+  if (starts.length < 2) return undefined;
+  const per = Math.ceil(starts.length / Math.max(1, parts));
+  const chunks: TextChunk[] = [];
+  for (let k = 0; k < starts.length; k += per) {
+    const from = starts[k];
+    const to = k + per < starts.length ? starts[k + per] : lines.length;
+    // "tenants:" is line 1 of the part, so line 2 of the part is line from+1 of the file.
+    chunks.push({ text: `tenants:\n${lines.slice(from, to).join('\n')}`, lineOffset: from - 1 });
+  }
+  return chunks;
 }
 
 /** Field path of a node from the ancestors `visit` passes (Document, Map, Pair, Seq, ...). */

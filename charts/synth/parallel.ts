@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Environment } from '../config/environment';
 import type { InfraOutputs } from '../config/infra-outputs';
-import type { Tenant } from '../config/load-tenants';
+import { type LoadOptions, loadTenants, readTenantChunk, splitTenantsText, type Tenant, type TenantChunk, tenantsFromChunks, type TextChunk } from '../config/load-tenants';
 import { DIRS } from '../lib/constants';
 import { assemble, collision, environmentParts, type SynthInput, tenantFiles, tenantSegments } from './synthesize';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
@@ -23,6 +23,9 @@ export const OUTPUT_DIRS: readonly string[] = [DIRS.argocd, DIRS.dist].sort();
 
 /** Below this many tenant folders (tenants × environments), starting workers costs more than it saves. */
 export const PARALLEL_THRESHOLD = 400;
+
+/** A tenants.yaml this large (a hundred-odd rich tenants) is read and compiled on worker threads. */
+export const POOL_MIN_BYTES = 64 * 1024;
 
 /** Tenants per batch: small enough to balance the workers, large enough to keep messages few. */
 const BATCH = 20;
@@ -63,52 +66,119 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism());
 }
 
-function startWorker(setup: Setup): Worker {
-  const data = { [WORKER_TAG]: setup };
-  // The bundle is plain JavaScript; the TypeScript sources need tsx's require hook in the worker.
-  if (__filename.endsWith('.js') || __filename.endsWith('.cjs')) return new Worker(__filename, { workerData: data });
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData: data });
+type Request = { readonly kind: 'parse'; readonly id: number; readonly text: string; readonly file: string } | { readonly kind: 'setup'; readonly setup: Setup } | ({ readonly kind: 'batch' } & Batch);
+
+interface ParseResult {
+  readonly id: number;
+  readonly chunk?: TenantChunk;
+  readonly error?: string;
 }
 
-/** Compiles the batches on `jobs` workers; resolves with each batch's result by id. */
-async function runWorkers(batches: readonly Batch[], jobs: number, setup: Setup): Promise<BatchResult[]> {
-  const results: BatchResult[] = new Array(batches.length);
-  const pool = Array.from({ length: jobs }, () => startWorker(setup));
-  try {
+/**
+ * Worker threads shared by the stages of one synth: started first, so that they load the
+ * compiler while this thread reads the configuration; then they read large tenants.yaml files
+ * in parts, then compile batches of tenants.
+ */
+export class SynthPool {
+  private readonly workers: Worker[];
+  private failure: Error | undefined;
+  private readonly listeners = new Set<(w: Worker, message: unknown) => void>();
+  private readonly failed = new Set<(e: Error) => void>();
+
+  constructor(readonly size: number) {
+    const data = { [WORKER_TAG]: true };
+    this.workers = Array.from({ length: size }, () =>
+      // The bundle is plain JavaScript; the TypeScript sources need tsx's require hook in the worker.
+      __filename.endsWith('.js') || __filename.endsWith('.cjs')
+        ? new Worker(__filename, { workerData: data })
+        : new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData: data }),
+    );
+    for (const w of this.workers) {
+      w.on('message', (m: unknown) => {
+        for (const l of this.listeners) l(w, m);
+      });
+      const fail = (e: Error) => {
+        this.failure ??= e;
+        for (const f of this.failed) f(e);
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => fail(new Error(`synth worker stopped with exit code ${code}`)));
+    }
+  }
+
+  /** Sends every job to the next free worker and collects the answers by id, in job order. */
+  private async run<J extends { id: number }, R extends { id: number; error?: string }>(jobs: readonly J[], send: (w: Worker, job: J) => void): Promise<R[]> {
+    const results: R[] = new Array(jobs.length);
+    if (jobs.length === 0) return results;
     await new Promise<void>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
       let next = 0;
       let finished = 0;
       const feed = (w: Worker) => {
-        if (next < batches.length) w.postMessage(batches[next++]);
+        if (next < jobs.length) send(w, jobs[next++]);
       };
-      for (const w of pool) {
-        w.on('message', (r: BatchResult) => {
-          if (r.error !== undefined || !r.paths) {
-            reject(new Error(r.error ?? 'synth worker returned no files'));
-            return;
-          }
-          results[r.id] = r;
-          if (++finished === batches.length) resolve();
-          else feed(w);
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => {
-          if (finished < batches.length) reject(new Error(`synth worker stopped with exit code ${code}`));
-        });
-        feed(w);
-      }
+      const onMessage = (w: Worker, m: unknown) => {
+        const r = m as R;
+        if (r.error !== undefined) return done(new Error(r.error));
+        results[r.id] = r;
+        if (++finished === jobs.length) done();
+        else feed(w);
+      };
+      const done = (e?: Error) => {
+        this.listeners.delete(onMessage);
+        this.failed.delete(done);
+        if (e) reject(e);
+        else resolve();
+      };
+      this.listeners.add(onMessage);
+      this.failed.add(done);
+      for (const w of this.workers) feed(w);
     });
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    return results;
   }
-  return results;
+
+  /** Reads parts of tenants.yaml (`splitTenantsText`) on the workers. */
+  async parse(chunks: readonly TextChunk[], file: string): Promise<TenantChunk[]> {
+    const jobs = chunks.map((c, id) => ({ id, text: c.text }));
+    const results = await this.run<{ id: number; text: string }, ParseResult>(jobs, (w, j) => w.postMessage({ kind: 'parse', id: j.id, text: j.text, file } satisfies Request));
+    return results.map((r) => r.chunk!);
+  }
+
+  /** Compiles the batches; every worker gets the setup first. */
+  async compile(setup: Setup, batches: readonly Batch[]): Promise<BatchResult[]> {
+    for (const w of this.workers) w.postMessage({ kind: 'setup', setup } satisfies Request);
+    return this.run<Batch, BatchResult>(batches, (w, b) => w.postMessage({ kind: 'batch', ...b } satisfies Request));
+  }
+
+  async close(): Promise<void> {
+    this.failed.clear();
+    this.listeners.clear();
+    for (const w of this.workers) w.removeAllListeners('exit');
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Reads tenants.yaml in parts on the pool's workers when it has the plain shape (see
+ * `splitTenantsText`) and no problem; otherwise, or when anything is wrong, reads it whole with
+ * `loadTenants`, which reports every problem at its position. The result equals `loadTenants`.
+ */
+export async function loadTenantsWith(pool: SynthPool | undefined, text: string, options: LoadOptions = {}): Promise<Tenant[]> {
+  const chunks = pool ? splitTenantsText(text, pool.size * 4) : undefined;
+  if (pool && chunks && chunks.length > 1) {
+    const file = options.file ?? 'tenants.yaml';
+    const read = await pool.parse(chunks, file);
+    const tenants = tenantsFromChunks(file, read.map((chunk, i) => ({ chunk, lineOffset: chunks[i].lineOffset })));
+    if (tenants) return tenants;
+  }
+  return loadTenants(text, options);
 }
 
 /**
  * Compiles the whole output into a sink: files go to `sink` (this thread's) or to the workers'
  * own sinks opened from `sink`'s spec. Two outputs with one path abort, as in `synthesize`.
  */
-export async function compileOutput(input: SynthInput, sink: OutputSink, spec: SinkSpec, jobs: number = defaultJobs()): Promise<CompileResult> {
+export async function compileOutput(input: SynthInput, sink: OutputSink, spec: SinkSpec, pool?: SynthPool): Promise<CompileResult> {
   const produced = new Set<string>();
   const record = (p: string) => {
     if (produced.has(p)) throw collision(p);
@@ -122,9 +192,7 @@ export async function compileOutput(input: SynthInput, sink: OutputSink, spec: S
   const segments = tenantSegments(input.tenants);
   const batches: Batch[] = [];
   for (let i = 0; i < input.tenants.length; i += BATCH) batches.push({ id: batches.length, tenants: input.tenants.slice(i, i + BATCH) });
-  const workers = Math.min(jobs, batches.length);
-
-  if (workers < 2 || input.tenants.length * input.environments.length < PARALLEL_THRESHOLD) {
+  if (!pool || pool.size < 2 || batches.length < 2 || input.tenants.length * input.environments.length < PARALLEL_THRESHOLD) {
     assemble(input, environmentParts(input), onFile, (t, part) => {
       for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) onFile(p, c);
     });
@@ -132,7 +200,7 @@ export async function compileOutput(input: SynthInput, sink: OutputSink, spec: S
   }
 
   const setup: Setup = { environments: input.environments, infra: [...input.infra], segments: [...segments], spec };
-  const running = runWorkers(batches, workers, setup);
+  const running = pool.compile(setup, batches);
   // This thread compiles the shared files while the workers compile the tenants. A failure here
   // still waits for the workers, so that none writes into a staging directory being dropped.
   let parts: ReturnType<typeof environmentParts> | undefined;
@@ -150,16 +218,35 @@ export async function compileOutput(input: SynthInput, sink: OutputSink, spec: S
   return { produced, reports: [sink.report, ...results.map((r) => r.report!)] };
 }
 
-/** The worker side: compiles each batch it is sent for every environment into its own sink. */
-function serve(setup: Setup): void {
-  const infra = new Map(setup.infra);
-  const segments = new Map(setup.segments);
-  parentPort?.on('message', (batch: Batch) => {
+/** The worker side: reads parts of tenants.yaml, and compiles each batch for every environment into its own sink. */
+function serve(): void {
+  let setup: Setup | undefined;
+  let infra = new Map<string, InfraOutputs>();
+  let segments = new Map<string, string>();
+  parentPort?.on('message', (request: Request) => {
+    if (request.kind === 'setup') {
+      setup = request.setup;
+      infra = new Map(setup.infra);
+      segments = new Map(setup.segments);
+      return;
+    }
+    if (request.kind === 'parse') {
+      let result: ParseResult;
+      try {
+        result = { id: request.id, chunk: readTenantChunk(request.text, request.file) };
+      } catch (e) {
+        result = { id: request.id, error: e instanceof Error ? e.message : String(e) };
+      }
+      parentPort?.postMessage(result);
+      return;
+    }
     let result: BatchResult;
     try {
-      const sink = new OutputSink(setup.spec);
-      const paths = batch.tenants.map((t) =>
-        setup.environments.map((env) => {
+      if (!setup) throw new Error('synth worker got a batch before its setup');
+      const { environments, spec } = setup;
+      const sink = new OutputSink(spec);
+      const paths = request.tenants.map((t) =>
+        environments.map((env) => {
           const outputs = infra.get(env.name);
           if (!outputs) throw new Error(`synth: no cluster outputs for environment ${env.name}`);
           const names: string[] = [];
@@ -170,14 +257,12 @@ function serve(setup: Setup): void {
           return names;
         }),
       );
-      result = { id: batch.id, paths, report: sink.report };
+      result = { id: request.id, paths, report: sink.report };
     } catch (e) {
-      result = { id: batch.id, error: e instanceof Error ? e.message : String(e) };
+      result = { id: request.id, error: e instanceof Error ? e.message : String(e) };
     }
     parentPort?.postMessage(result);
   });
 }
 
-if (!isMainThread && workerData && typeof workerData === 'object' && WORKER_TAG in workerData) {
-  serve((workerData as Record<string, Setup>)[WORKER_TAG]);
-}
+if (!isMainThread && workerData && typeof workerData === 'object' && WORKER_TAG in workerData) serve();
