@@ -110,7 +110,7 @@ export function compareInApplication(a: Manifest, b: Manifest): number {
 }
 
 /** Source paths (repository-relative directories) of an Application, single or multi-source. */
-function sourcePaths(app: Record<string, any>): string[] {
+export function sourcePaths(app: Record<string, any>): string[] {
   const sources = [app.spec?.source, ...(app.spec?.sources ?? [])].filter(Boolean) as { path?: string }[];
   return sources.map((s) => s.path).filter((p): p is string => typeof p === 'string');
 }
