@@ -255,18 +255,18 @@ export function compareOutputs(base: FileMap, head: FileMap, options: CompareOpt
       const a = after.get(key);
       const at = (a ?? b)!;
       const isolationKind = isIsolationKind(at.id.group, at.id.kind);
-      const base = { ...at.id, file: at.file, application: applicationOf(at.file, platform) };
-      if (!b) objects.push({ ...base, change: 'added', isolation: isolationKind, fields: [] });
-      else if (!a) objects.push({ ...base, change: 'removed', isolation: isolationKind, fields: [] });
+      const where = { ...at.id, file: at.file, application: applicationOf(at.file, platform) };
+      if (!b) objects.push({ ...where, change: 'added', isolation: isolationKind, fields: [] });
+      else if (!a) objects.push({ ...where, change: 'removed', isolation: isolationKind, fields: [] });
       else {
         const fields = fieldChanges(b.object, a.object);
         const moved = a.file !== b.file ? { movedFrom: b.file } : {};
         if (fields.length === 0) {
-          if (moved.movedFrom) objects.push({ ...base, ...moved, change: 'changed', isolation: false, fields });
+          if (moved.movedFrom) objects.push({ ...where, ...moved, change: 'changed', isolation: false, fields });
           continue;
         }
         const isolation = isolationKind && (at.id.kind !== 'Namespace' || fields.some((f) => f.path === NAMESPACE_LABELS || f.path.startsWith(`${NAMESPACE_LABELS}.`) || f.path.startsWith(`${NAMESPACE_LABELS}[`)));
-        objects.push({ ...base, ...moved, change: 'changed', isolation, fields });
+        objects.push({ ...where, ...moved, change: 'changed', isolation, fields });
       }
     }
     objects.sort(compareChanges);
