@@ -90,7 +90,8 @@ function hookPhase(m: Manifest): number {
   return Math.min(...known);
 }
 
-function kindRank(kind: string): number {
+/** Position of a kind in Argo CD's order (kinds it does not list come last). */
+export function kindRank(kind: string): number {
   const i = (ARGO_KIND_ORDER as readonly string[]).indexOf(kind);
   return i >= 0 ? i : ARGO_KIND_ORDER.length;
 }
@@ -110,16 +111,25 @@ export function compareInApplication(a: Manifest, b: Manifest): number {
 }
 
 /** Source paths (repository-relative directories) of an Application, single or multi-source. */
-function sourcePaths(app: Record<string, any>): string[] {
+export function sourcePaths(app: Record<string, any>): string[] {
   const sources = [app.spec?.source, ...(app.spec?.sources ?? [])].filter(Boolean) as { path?: string }[];
   return sources.map((s) => s.path).filter((p): p is string => typeof p === 'string');
+}
+
+export interface SyncPlanOptions {
+  /**
+   * Include the Argo CD objects of argocd/<env>/ (the integration tier checks them; `npm run
+   * apply`, for a cluster without Argo CD, leaves them out). Their Applications still give the
+   * platform directories their waves. @default true
+   */
+  readonly argocd?: boolean;
 }
 
 /**
  * The steps for one environment. Throws, listing every problem, when a directory of dist/<env>/
  * platform/ is deployed by no Application, or an object's namespace is created by nothing.
  */
-export function syncPlan(env: EnvironmentOutput): SyncStep[] {
+export function syncPlan(env: EnvironmentOutput, options: SyncPlanOptions = {}): SyncStep[] {
   const problems: string[] = [];
   const distPrefix = `${DIRS.dist}/${env.name}/`;
   const argoPrefix = `${DIRS.argocd}/${env.name}/`;
@@ -141,7 +151,7 @@ export function syncPlan(env: EnvironmentOutput): SyncStep[] {
   }
 
   const steps: SyncStep[] = [{ label: 'namespaces', objects: [...namespaces].sort(compareInApplication) }];
-  steps.push({ label: 'argocd', objects: [...argo].sort(compareInApplication) });
+  if (options.argocd ?? true) steps.push({ label: 'argocd', objects: [...argo].sort(compareInApplication) });
 
   const byDir = new Map<string, Manifest[]>();
   for (const m of dist.filter((x) => x.object.kind !== 'Namespace')) {
@@ -170,4 +180,19 @@ export function syncPlan(env: EnvironmentOutput): SyncStep[] {
 
   if (problems.length > 0) throw new Error(`sync plan for ${env.name}:\n${problems.join('\n')}`);
   return steps.filter((s) => s.objects.length > 0);
+}
+
+/** The tenant directories of dist/<env>/tenants/, such as ["alpha", "beta"]. */
+export function tenantsOf(env: EnvironmentOutput): string[] {
+  const prefix = `${DIRS.dist}/${env.name}/${DIRS.tenants}/`;
+  return [...new Set(env.manifests.filter((m) => m.file.startsWith(prefix)).map((m) => m.file.slice(prefix.length).split('/')[0]))].sort();
+}
+
+/**
+ * The steps restricted to one tenant's objects: everything under dist/<env>/tenants/<tenant>/
+ * (its Namespace, guardrails and workloads), in the same order, and nothing else.
+ */
+export function tenantSteps(steps: readonly SyncStep[], env: EnvironmentOutput, tenant: string): SyncStep[] {
+  const prefix = `${DIRS.dist}/${env.name}/${DIRS.tenants}/${tenant}/`;
+  return steps.map((s) => ({ label: s.label, objects: s.objects.filter((m) => m.file.startsWith(prefix)) })).filter((s) => s.objects.length > 0);
 }

@@ -1,0 +1,55 @@
+/**
+ * npm run diff -- [<ref>] [--out <file>]
+ *
+ * What a change does to the generated output: dist/ and argocd/ at a git commit (default: the
+ * merge base of HEAD with main, else with origin/main) against the same folders in the working
+ * tree, so an uncommitted `npm run synth` is included. Prints a Markdown report (see report.ts),
+ * or writes it to --out. Exit 0 whether or not anything changed; 1 on an error.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type CommandSpec, type ParsedArgs, mainCommand, UsageError } from '../lib/cli';
+import { defaultBase, filesAtCommit, filesInWorkingTree, resolveCommit } from './git';
+import { code, diffReport, summaryLine } from './report';
+
+export const DIFF_COMMAND: CommandSpec = {
+  name: 'diff',
+  usage: 'npm run diff -- [<ref>] [--out <file>]',
+  summary: [
+    'Compares dist/ and argocd/ at a git ref (default: the merge base of HEAD with main, else origin/main)',
+    'with the working tree, uncommitted changes included, and prints a Markdown report: isolation-relevant',
+    'objects (network, mesh and gateway policies, RBAC, AppProjects, quotas, admission policies, namespace',
+    'labels) and route changes first, field by field, then every object added, removed or changed per',
+    'environment and Argo CD Application. Exit 0 with or without changes, 1 on an error.',
+  ].join('\n'),
+  flags: {
+    out: { value: true, help: 'write the report to this file instead of standard output' },
+  },
+};
+
+const short = (commit: string) => commit.slice(0, 12);
+
+/** The command's body, for a repository at `root`. */
+export function runDiff(args: ParsedArgs, root: string, write: (text: string) => void = (t) => process.stdout.write(t)): number {
+  if (args.positional.length > 1) throw new UsageError(`one ref at most, got ${args.positional.length}: ${args.positional.join(' ')}`);
+  const ref = args.positional[0];
+  const base = ref === undefined ? defaultBase(root) : { branch: undefined, commit: resolveCommit(root, ref) };
+  const baseLabel = ref ?? short(base.commit);
+  const baseTitle = ref === undefined ? `the merge base of HEAD and ${code(base.branch!)} (${short(base.commit)})` : `${code(ref)} (${short(base.commit)})`;
+  const { diff, markdown } = diffReport(filesAtCommit(root, base.commit), filesInWorkingTree(root), {
+    baseLabel,
+    headLabel: 'working tree',
+    baseTitle,
+    headTitle: 'the working tree (dist/ and argocd/ as on disk, uncommitted changes included)',
+  });
+  const out = args.flags.out;
+  if (typeof out === 'string') {
+    fs.writeFileSync(path.resolve(out), markdown);
+    process.stderr.write(`diff: ${summaryLine(diff)} Report written to ${out}\n`);
+  } else {
+    write(markdown);
+  }
+  return 0;
+}
+
+if (require.main === module) mainCommand(DIFF_COMMAND, (args) => runDiff(args, path.resolve(__dirname, '..', '..')));
