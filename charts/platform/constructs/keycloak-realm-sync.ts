@@ -30,13 +30,14 @@ export class KeycloakRealmSync extends Construct {
     const labels = platformLabels('keycloak');
     const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: props.adminSecret, key } } });
     const podLabels = { ...labels, [LABELS.jobName]: 'keycloak-realm-sync' };
-    // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else.
+    // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else. No
+    // ingress rule (the key is left out, not written as []: the API server drops an empty list,
+    // and a server-side apply would then change the object on every sync).
     new KubeNetworkPolicy(this, 'Network', {
       metadata: { name: 'keycloak-realm-sync', namespace: ns, labels },
       spec: {
         podSelector: { matchLabels: { [LABELS.jobName]: 'keycloak-realm-sync' } },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
         egress: [
           dnsEgress(),
           { to: [{ podSelector: {} }], ports: [tcp(KEYCLOAK_HTTP_PORT), tcp(PORTS.hbone)] },
