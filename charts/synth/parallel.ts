@@ -75,9 +75,10 @@ interface ParseResult {
 }
 
 /**
- * Worker threads shared by the stages of one synth: started first, so that they load the
- * compiler while this thread reads the configuration; then they read large tenants.yaml files
- * in parts, then compile batches of tenants.
+ * Worker threads shared by the stages of one synth, plus this thread: the workers start first, so
+ * that they load the compiler while this thread reads the configuration; then all of them read a
+ * large tenants.yaml in parts, then compile batches of tenants. Jobs come from one queue, so this
+ * thread keeps working while the workers start, and the faster threads take more jobs.
  */
 export class SynthPool {
   private readonly workers: Worker[];
@@ -85,9 +86,10 @@ export class SynthPool {
   private readonly listeners = new Set<(w: Worker, message: unknown) => void>();
   private readonly failed = new Set<(e: Error) => void>();
 
-  constructor(readonly size: number) {
+  /** `threads` in all, this one included: `threads - 1` workers. */
+  constructor(readonly threads: number) {
     const data = { [WORKER_TAG]: true };
-    this.workers = Array.from({ length: size }, () =>
+    this.workers = Array.from({ length: Math.max(0, threads - 1) }, () =>
       // The bundle is plain JavaScript; the TypeScript sources need tsx's require hook in the worker.
       __filename.endsWith('.js') || __filename.endsWith('.cjs')
         ? new Worker(__filename, { workerData: data })
@@ -106,48 +108,79 @@ export class SynthPool {
     }
   }
 
-  /** Sends every job to the next free worker and collects the answers by id, in job order. */
-  private async run<J extends { id: number }, R extends { id: number; error?: string }>(jobs: readonly J[], send: (w: Worker, job: J) => void): Promise<R[]> {
+  /**
+   * Runs every job, on the next free worker (`send`) or on this thread (`local`), and collects
+   * the answers by id, in job order. `before` runs on this thread first, while the workers start
+   * on the queue.
+   */
+  private async run<J extends { id: number }, R extends { id: number; error?: string }>(
+    jobs: readonly J[],
+    send: (w: Worker, job: J) => void,
+    local: (job: J) => R,
+    before?: () => void,
+  ): Promise<R[]> {
     const results: R[] = new Array(jobs.length);
-    if (jobs.length === 0) return results;
-    await new Promise<void>((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      let next = 0;
-      let finished = 0;
-      const feed = (w: Worker) => {
-        if (next < jobs.length) send(w, jobs[next++]);
-      };
-      const onMessage = (w: Worker, m: unknown) => {
-        const r = m as R;
-        if (r.error !== undefined) return done(new Error(r.error));
-        results[r.id] = r;
-        if (++finished === jobs.length) done();
-        else feed(w);
-      };
-      const done = (e?: Error) => {
+    if (this.failure) throw this.failure;
+    let next = 0;
+    let finished = 0;
+    let settle: ((e?: Error) => void) | undefined;
+    const all = new Promise<void>((resolve, reject) => {
+      settle = (e?: Error) => {
         this.listeners.delete(onMessage);
-        this.failed.delete(done);
+        this.failed.delete(onFailure);
         if (e) reject(e);
         else resolve();
       };
-      this.listeners.add(onMessage);
-      this.failed.add(done);
-      for (const w of this.workers) feed(w);
     });
+    const feed = (w: Worker) => {
+      if (next < jobs.length) send(w, jobs[next++]);
+    };
+    const onMessage = (w: Worker, m: unknown) => {
+      const r = m as R;
+      if (r.error !== undefined) return settle!(new Error(r.error));
+      results[r.id] = r;
+      if (++finished === jobs.length) settle!();
+      else feed(w);
+    };
+    const onFailure = (e: Error) => settle!(e);
+    this.listeners.add(onMessage);
+    this.failed.add(onFailure);
+    for (const w of this.workers) feed(w);
+    let failure: unknown;
+    try {
+      before?.();
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        results[job.id] = local(job);
+        if (++finished === jobs.length) settle!();
+        // Lets the workers' answers in, so that they get their next job.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (e) {
+      failure = e;
+    }
+    if (failure !== undefined) settle!(failure instanceof Error ? failure : new Error(String(failure)));
+    if (jobs.length === 0) settle!();
+    await all;
     return results;
   }
 
-  /** Reads parts of tenants.yaml (`splitTenantsText`) on the workers. */
+  /** Reads parts of tenants.yaml (`splitTenantsText`). */
   async parse(chunks: readonly TextChunk[], file: string): Promise<TenantChunk[]> {
     const jobs = chunks.map((c, id) => ({ id, text: c.text }));
-    const results = await this.run<{ id: number; text: string }, ParseResult>(jobs, (w, j) => w.postMessage({ kind: 'parse', id: j.id, text: j.text, file } satisfies Request));
+    const results = await this.run<{ id: number; text: string }, ParseResult>(
+      jobs,
+      (w, j) => w.postMessage({ kind: 'parse', id: j.id, text: j.text, file } satisfies Request),
+      (j) => ({ id: j.id, chunk: readTenantChunk(j.text, file) }),
+    );
     return results.map((r) => r.chunk!);
   }
 
-  /** Compiles the batches; every worker gets the setup first. */
-  async compile(setup: Setup, batches: readonly Batch[]): Promise<BatchResult[]> {
+  /** Compiles the batches; every worker gets the setup first. `before` runs on this thread first. */
+  async compile(setup: Setup, batches: readonly Batch[], before: () => void): Promise<BatchResult[]> {
     for (const w of this.workers) w.postMessage({ kind: 'setup', setup } satisfies Request);
-    return this.run<Batch, BatchResult>(batches, (w, b) => w.postMessage({ kind: 'batch', ...b } satisfies Request));
+    const local = compiler(setup);
+    return this.run<Batch, BatchResult>(batches, (w, b) => w.postMessage({ kind: 'batch', ...b } satisfies Request), local, before);
   }
 
   async close(): Promise<void> {
@@ -158,13 +191,35 @@ export class SynthPool {
   }
 }
 
+/** Compiles one batch for every environment into a sink of its own; the same code on every thread. */
+function compiler(setup: Setup): (batch: Batch) => BatchResult {
+  const infra = new Map(setup.infra);
+  const segments = new Map(setup.segments);
+  return (batch) => {
+    const sink = new OutputSink(setup.spec);
+    const paths = batch.tenants.map((t) =>
+      setup.environments.map((env) => {
+        const outputs = infra.get(env.name);
+        if (!outputs) throw new Error(`synth: no cluster outputs for environment ${env.name}`);
+        const names: string[] = [];
+        for (const [p, c] of tenantFiles(t, env, outputs, segments)) {
+          sink.put(p, c);
+          names.push(p);
+        }
+        return names;
+      }),
+    );
+    return { id: batch.id, paths, report: sink.report };
+  };
+}
+
 /**
  * Reads tenants.yaml in parts on the pool's workers when it has the plain shape (see
  * `splitTenantsText`) and no problem; otherwise, or when anything is wrong, reads it whole with
  * `loadTenants`, which reports every problem at its position. The result equals `loadTenants`.
  */
 export async function loadTenantsWith(pool: SynthPool | undefined, text: string, options: LoadOptions = {}): Promise<Tenant[]> {
-  const chunks = pool ? splitTenantsText(text, pool.size * 4) : undefined;
+  const chunks = pool ? splitTenantsText(text, pool.threads * 4) : undefined;
   if (pool && chunks && chunks.length > 1) {
     const file = options.file ?? 'tenants.yaml';
     const read = await pool.parse(chunks, file);
@@ -192,7 +247,7 @@ export async function compileOutput(input: SynthInput, sink: OutputSink, spec: S
   const segments = tenantSegments(input.tenants);
   const batches: Batch[] = [];
   for (let i = 0; i < input.tenants.length; i += BATCH) batches.push({ id: batches.length, tenants: input.tenants.slice(i, i + BATCH) });
-  if (!pool || pool.size < 2 || batches.length < 2 || input.tenants.length * input.environments.length < PARALLEL_THRESHOLD) {
+  if (!pool || pool.threads < 2 || batches.length < 2 || input.tenants.length * input.environments.length < PARALLEL_THRESHOLD) {
     assemble(input, environmentParts(input), onFile, (t, part) => {
       for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) onFile(p, c);
     });
@@ -200,64 +255,31 @@ export async function compileOutput(input: SynthInput, sink: OutputSink, spec: S
   }
 
   const setup: Setup = { environments: input.environments, infra: [...input.infra], segments: [...segments], spec };
-  const running = pool.compile(setup, batches);
-  // This thread compiles the shared files while the workers compile the tenants. A failure here
-  // still waits for the workers, so that none writes into a staging directory being dropped.
+  // This thread compiles the shared files first, while the workers start on the tenants.
   let parts: ReturnType<typeof environmentParts> | undefined;
-  let failure: unknown;
-  try {
+  const results = await pool.compile(setup, batches, () => {
     parts = environmentParts(input);
-  } catch (e) {
-    failure = e;
-  }
-  const results = await running;
-  if (!parts) throw failure;
+  });
+  if (!parts) throw new Error('synth: the shared files were not compiled');
   assemble(input, parts, onFile, (_t, _part, i, e) => {
     for (const p of results[Math.floor(i / BATCH)].paths![i % BATCH][e]) record(p);
   });
   return { produced, reports: [sink.report, ...results.map((r) => r.report!)] };
 }
 
-/** The worker side: reads parts of tenants.yaml, and compiles each batch for every environment into its own sink. */
+/** The worker side: reads parts of tenants.yaml, and compiles batches of tenants. */
 function serve(): void {
-  let setup: Setup | undefined;
-  let infra = new Map<string, InfraOutputs>();
-  let segments = new Map<string, string>();
+  let compile: ((batch: Batch) => BatchResult) | undefined;
   parentPort?.on('message', (request: Request) => {
     if (request.kind === 'setup') {
-      setup = request.setup;
-      infra = new Map(setup.infra);
-      segments = new Map(setup.segments);
+      compile = compiler(request.setup);
       return;
     }
-    if (request.kind === 'parse') {
-      let result: ParseResult;
-      try {
-        result = { id: request.id, chunk: readTenantChunk(request.text, request.file) };
-      } catch (e) {
-        result = { id: request.id, error: e instanceof Error ? e.message : String(e) };
-      }
-      parentPort?.postMessage(result);
-      return;
-    }
-    let result: BatchResult;
+    let result: ParseResult | BatchResult;
     try {
-      if (!setup) throw new Error('synth worker got a batch before its setup');
-      const { environments, spec } = setup;
-      const sink = new OutputSink(spec);
-      const paths = request.tenants.map((t) =>
-        environments.map((env) => {
-          const outputs = infra.get(env.name);
-          if (!outputs) throw new Error(`synth: no cluster outputs for environment ${env.name}`);
-          const names: string[] = [];
-          for (const [p, c] of tenantFiles(t, env, outputs, segments)) {
-            sink.put(p, c);
-            names.push(p);
-          }
-          return names;
-        }),
-      );
-      result = { id: request.id, paths, report: sink.report };
+      if (request.kind === 'parse') result = { id: request.id, chunk: readTenantChunk(request.text, request.file) };
+      else if (!compile) throw new Error('synth worker got a batch before its setup');
+      else result = compile(request);
     } catch (e) {
       result = { id: request.id, error: e instanceof Error ? e.message : String(e) };
     }
