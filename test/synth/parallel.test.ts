@@ -13,11 +13,11 @@ import { benchTenantsYaml } from '../../scripts/bench/tenants';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** 200 rich tenants in the real environments: 400 tenant folders, above the threshold for workers. */
+/** 300 rich tenants in the real environments: 600 tenant folders, above the threshold for workers. */
 function input(): SynthInput {
   const environments = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
   const infra = new Map(environments.map((e) => [e.name, loadInfraOutputs(ROOT, e.name, e)]));
-  return { environments, tenants: loadTenants(benchTenantsYaml(200)), infra };
+  return { environments, tenants: loadTenants(benchTenantsYaml(300)), infra };
 }
 
 describe('compileOutput on worker threads', () => {
