@@ -1,7 +1,10 @@
 /**
  * Validation and security gates over the generated output and the repository:
  *
- *   npm run validate [-- --only <gate>[,<gate>]]
+ *   npm run validate [-- --only <gate>[,<gate>]] [--root <dir>]
+ *
+ * --root reads dist/, argocd/ and charts/environments of another root (the output of
+ * `npm run synth -- --root <dir>`); the default is the repository.
  *
  * kubeconform (-strict) and kubectl-validate check every resource of dist/ and argocd/ against
  * the schemas of the environment's Kubernetes version and of the CRDs; isolation, rbac and
@@ -71,16 +74,20 @@ export function parseOnly(only: string | undefined): string[] {
 
 export const VALIDATE_COMMAND: CommandSpec = {
   name: 'validate',
-  usage: 'npm run validate [-- --only <gate>[,<gate>...]]',
+  usage: 'npm run validate [-- --only <gate>[,<gate>...]] [--root <dir>]',
   summary: `Runs the validation and security gates over dist/, argocd/ and the repository, one after another, printing a line per gate as it finishes and every problem it found; exits 1 when any gate fails. Gates: ${Object.keys(GATES).join(', ')}. Tools come from npm run tools.`,
-  flags: { only: { value: true, help: 'run only these gates (comma-separated)' } },
+  flags: {
+    only: { value: true, help: 'run only these gates (comma-separated)' },
+    root: { value: true, help: 'validate dist/ and argocd/ of this root, with its charts/environments (default: the repository)' },
+  },
 };
 
 /** The validate command: returns 0 when every gate passed, 1 otherwise. */
 export async function runValidate(args: ParsedArgs): Promise<number> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const names = parseOnly(args.flags.only as string | undefined);
-  const output = readOutput(ROOT);
+  const root = args.flags.root === undefined ? ROOT : path.resolve(args.flags.root as string);
+  const output = readOutput(root, root);
   console.log(`validate: ${names.length} gate${names.length === 1 ? '' : 's'}, ${output.environments.length} environments`);
   const results = await runGates(output, names, (r) => {
     console.log(summary(r));

@@ -3,7 +3,7 @@
  * for mesh identities, on dist/ and on copies with a tenant opened to another tenant.
  */
 import { describe, expect, it } from 'vitest';
-import { analysisInput, checkConnections, isolationGate, parseConnection, allows, tenantNamespaces } from '../../scripts/gates/isolation';
+import { analysisInput, checkNetwork, isolationGate, parseConnection, allows, tenantNamespaces } from '../../scripts/gates/isolation';
 import { evaluate, istioMatch, ruleMatch, type MeshRequest } from '../../scripts/gates/mesh-authz';
 import type { Manifest } from '../../scripts/gates/manifests';
 import { copiesPerTest, repoOutput } from './fixture';
@@ -83,6 +83,29 @@ describe('isolation gate', () => {
     ]);
   });
 
+  it('catches a policy that opens a tenant to every tenant namespace, for each other tenant', async () => {
+    const copy = freshCopy();
+    const np = copy.read(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`);
+    np.spec.egress.push({ to: [{ namespaceSelector: { matchLabels: { 'platform.agentic.io/tenant': 'true' } } }], ports: [{ port: 8080, protocol: 'TCP' }] });
+    copy.write(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`, np);
+    const r = await isolationGate(copy.output());
+    expect(r.errors).toEqual([
+      "dev: the NetworkPolicies of tenant-alpha allow tenant-alpha/agent[Pod] => tenant-beta/agent[Pod] (TCP 8080); a tenant's policies must admit no other tenant, in either direction",
+      "dev: the NetworkPolicies of tenant-alpha allow tenant-alpha/agent[Pod] => tenant-research/agent[Pod] (TCP 8080); a tenant's policies must admit no other tenant, in either direction",
+    ]);
+  });
+
+  it('catches an AuthorizationPolicy pattern that admits every tenant identity, for each other tenant and port', async () => {
+    const copy = freshCopy();
+    const ap = copy.read(`${ALPHA}/authorizationpolicy-tenant-isolation.yaml`);
+    ap.spec.rules[0].from[0].source.principals.push('cluster.local/ns/tenant-*');
+    copy.write(`${ALPHA}/authorizationpolicy-tenant-isolation.yaml`, ap);
+    const r = await isolationGate(copy.output());
+    const admitted = (src: string, port: number) =>
+      `dev: mesh identity cluster.local/ns/${src}/sa/agent → tenant-alpha/agent port ${port} (another tenant) is allowed, expected denied: admitted by AuthorizationPolicy tenant-alpha/tenant-isolation (dist/dev/tenants/alpha/authorizationpolicy-tenant-isolation.yaml) rules[0]`;
+    expect(r.errors).toEqual([admitted('tenant-beta', 8080), admitted('tenant-beta', 9090), admitted('tenant-research', 8080), admitted('tenant-research', 9090)]);
+  });
+
   it('catches a missing AuthorizationPolicy: without one, every identity is admitted', async () => {
     const copy = freshCopy();
     copy.write(`dist/prod/tenants/beta/authorizationpolicy-tenant-isolation.yaml`, '# removed\n');
@@ -115,9 +138,12 @@ describe('analysis input', () => {
   });
 
   it('requires an external range that holds a public address on 443', () => {
-    const env = repoOutput().environments[0];
-    const onlyPrivate = [{ src: 'tenant-alpha/agent[Pod]', dst: '10.0.0.0-10.255.255.255', conn: 'TCP 443' }];
-    expect(checkConnections(env, onlyPrivate).errors).toContain('dev: tenant-alpha/agent[Pod] cannot reach external address 8.8.8.8 on TCP 443; the NetworkPolicies must allow external HTTPS');
+    const copy = freshCopy();
+    const np = copy.read(`${ALPHA}/networkpolicy-allow-external-https.yaml`);
+    np.spec.egress[0].to = [{ ipBlock: { cidr: '10.0.0.0/8' } }];
+    copy.write(`${ALPHA}/networkpolicy-allow-external-https.yaml`, np);
+    const env = copy.output().environments[0];
+    expect(checkNetwork(env).errors).toEqual(['dev: tenant-alpha/agent[Pod] cannot reach external address 8.8.8.8 on TCP 443; the NetworkPolicies must allow external HTTPS']);
   });
 });
 
