@@ -23,7 +23,7 @@ const pod = (namespace: string, labels: Record<string, string> = { app: 'agent' 
     { port: 9090, protocol: 'TCP' as const, name: 'metrics' },
   ],
 });
-const labels = new Map([
+const labels = new Map<string, Record<string, string>>([
   ['a', { 'kubernetes.io/metadata.name': 'a', team: 'x' }],
   ['b', { 'kubernetes.io/metadata.name': 'b', team: 'y' }],
   ['c', { 'kubernetes.io/metadata.name': 'c' }],
