@@ -9,8 +9,8 @@
  * kubeconform (-strict) and kubectl-validate check every resource of dist/ and argocd/ against
  * the schemas of the environment's Kubernetes version and of the CRDs; isolation, rbac and
  * workloads check what the resources allow; gitleaks looks for secrets; chainsaw-lint checks the
- * end-to-end suites. Each gate prints what it checked and how long it took; all gates run, and
- * any problem fails the command. Tools come from `npm run tools`; a missing tool fails its gate
+ * end-to-end suites. The output is read once for all gates, which run at the same time. Each gate
+ * prints what it checked and how long it took; all gates run, and any problem fails the command. Tools come from `npm run tools`; a missing tool fails its gate
  * with that command.
  */
 import * as path from 'node:path';
@@ -38,23 +38,26 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
 };
 
 /**
- * Runs the named gates; a gate that throws (a missing tool, say) is reported as failed.
- * `onResult` sees each result as soon as its gate is done.
+ * Runs the named gates at once (their tools are separate processes, so they share the cores
+ * with the gates that compute in this process); a gate that throws (a missing tool, say) is
+ * reported as failed. Results come in the order of `names`, and `onResult` sees each one as soon
+ * as it and every gate before it are done.
  */
 export async function runGates(output: Output, names: readonly string[] = Object.keys(GATES), onResult: (r: GateResult) => void = () => undefined): Promise<GateResult[]> {
-  const results: GateResult[] = [];
-  for (const name of names) {
-    const started = Date.now();
-    let result: GateResult;
-    try {
-      result = await GATES[name](output);
-    } catch (e) {
-      result = { gate: name, checked: 0, unit: 'objects', errors: [e instanceof Error ? e.message : String(e)], ms: Date.now() - started };
-    }
-    results.push(result);
-    onResult(result);
-  }
-  return results;
+  const done: (GateResult | undefined)[] = names.map(() => undefined);
+  let reported = 0;
+  await Promise.all(
+    names.map(async (name, i) => {
+      const started = Date.now();
+      try {
+        done[i] = await GATES[name](output);
+      } catch (e) {
+        done[i] = { gate: name, checked: 0, unit: 'objects', errors: [e instanceof Error ? e.message : String(e)], ms: Date.now() - started };
+      }
+      while (reported < names.length && done[reported] !== undefined) onResult(done[reported++]!);
+    }),
+  );
+  return done as GateResult[];
 }
 
 /** One summary line per gate. */
@@ -75,7 +78,7 @@ export function parseOnly(only: string | undefined): string[] {
 export const VALIDATE_COMMAND: CommandSpec = {
   name: 'validate',
   usage: 'npm run validate [-- --only <gate>[,<gate>...]] [--root <dir>]',
-  summary: `Runs the validation and security gates over dist/, argocd/ and the repository, one after another, printing a line per gate as it finishes and every problem it found; exits 1 when any gate fails. Gates: ${Object.keys(GATES).join(', ')}. Tools come from npm run tools.`,
+  summary: `Runs the validation and security gates over dist/, argocd/ and the repository, all at once, printing a line per gate in order as it finishes and every problem it found; exits 1 when any gate fails. Gates: ${Object.keys(GATES).join(', ')}. Tools come from npm run tools.`,
   flags: {
     only: { value: true, help: 'run only these gates (comma-separated)' },
     root: { value: true, help: 'validate dist/ and argocd/ of this root, with its charts/environments (default: the repository)' },

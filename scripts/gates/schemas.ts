@@ -2,6 +2,10 @@
  * Schema gates: kubeconform -strict and kubectl-validate over every YAML file of dist/<env>/ and
  * argocd/<env>/, offline, against the environment's Kubernetes version and every CRD in
  * ../shared/crds. A resource without a schema fails: nothing is skipped.
+ *
+ * Both tools judge a file by its bytes alone, so files with the same content (a tenant's file is
+ * often the same in every environment on one Kubernetes version) are validated once and each
+ * finding is reported for every copy. The files are passed in runs that fit a command line.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -11,7 +15,7 @@ import * as path from 'node:path';
 import { requireTool } from '../tools';
 import { ensureSchemas, type SchemaSet } from '../validation-schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from './manifests';
-import { runTool, type ToolRun } from './run-tool';
+import { argumentChunks, runTool, type ToolRun } from './run-tool';
 
 interface KubeconformResource {
   filename: string;
@@ -22,10 +26,30 @@ interface KubeconformResource {
   msg: string;
 }
 
-/** What one environment's run of a schema tool found. */
-interface EnvironmentReport {
-  readonly checked: number;
-  readonly errors: string[];
+/** What one run of a schema tool found. */
+export interface ToolReport {
+  /** Resources checked, by file as the tool names it. */
+  readonly resources: ReadonlyMap<string, number>;
+  /** Findings, by file as the tool names it; the text follows "<file>: ". */
+  readonly findings: readonly { readonly file: string; readonly text: string }[];
+}
+
+/**
+ * Files to validate and their copies: the first file of each content digest, with every file of
+ * that content (itself first). Pure.
+ */
+export function distinctFiles(files: readonly string[], digests: ReadonlyMap<string, string>): Map<string, string[]> {
+  const firstOf = new Map<string, string>();
+  const copies = new Map<string, string[]>();
+  for (const f of files) {
+    const d = digests.get(f) ?? `file:${f}`;
+    const first = firstOf.get(d);
+    if (first === undefined) {
+      firstOf.set(d, f);
+      copies.set(f, [f]);
+    } else copies.get(first)!.push(f);
+  }
+  return copies;
 }
 
 /**
@@ -38,35 +62,55 @@ async function perEnvironment(
   gate: string,
   tool: string,
   runOnce: (bin: string, files: readonly string[], schemas: SchemaSet) => Promise<ToolRun>,
-  readReport: (stdout: string) => EnvironmentReport,
+  readReport: (stdout: string) => ToolReport,
 ): Promise<GateResult> {
   const started = Date.now();
   const bin = requireTool(tool);
   const errors: string[] = [];
   let checked = 0;
+  let distinct = 0;
+  let total = 0;
   const versions = new Set<string>();
   const byVersion = new Map<string, EnvironmentOutput[]>();
   for (const env of output.environments) byVersion.set(env.kubernetesVersion, [...(byVersion.get(env.kubernetesVersion) ?? []), env]);
+  const rel = (f: string) => (f.startsWith(`${output.root}/`) ? f.slice(output.root.length + 1) : f);
   for (const [version, envs] of byVersion) {
     const files = envs.flatMap((e) => e.files);
     if (files.length === 0) continue;
     const schemas = ensureSchemas(version);
     const names = envs.map((e) => e.name).join(', ');
     versions.add(`${version} (${schemas.release}: ${names})`);
-    const res = await runOnce(bin, files, schemas);
-    let report: EnvironmentReport;
-    try {
-      report = readReport(res.stdout);
-    } catch {
-      errors.push(`${tool} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
-      continue;
+    const copies = distinctFiles(files, output.digests);
+    distinct += copies.size;
+    total += files.length;
+    const found: string[] = [];
+    for (const chunk of argumentChunks([...copies.keys()], CHUNK_CHARS)) {
+      const res = await runOnce(bin, chunk, schemas);
+      let report: ToolReport;
+      try {
+        report = readReport(res.stdout);
+      } catch {
+        errors.push(`${tool} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
+        continue;
+      }
+      for (const [file, n] of report.resources) checked += n * (copies.get(file)?.length ?? 1);
+      for (const { file, text } of report.findings) for (const copy of copies.get(file) ?? [file]) found.push(`${rel(copy)}: ${text}`);
+      if (res.code !== 0 && report.findings.length === 0) errors.push(`${tool} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
     }
-    checked += report.checked;
-    errors.push(...report.errors.map((e) => e.replaceAll(`${output.root}/`, '')));
-    if (res.code !== 0 && report.errors.length === 0) errors.push(`${tool} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
+    errors.push(...found.sort());
   }
-  return { gate, checked, unit: 'resources', errors, ms: since(started), notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}`] };
+  return {
+    gate,
+    checked,
+    unit: 'resources',
+    errors,
+    ms: since(started),
+    notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}; ${distinct} distinct files of ${total}`],
+  };
 }
+
+/** Characters of file arguments per run of a schema tool. */
+const CHUNK_CHARS = 1_000_000;
 
 const CRD_NOTE = 'every CRD under ../shared/crds';
 
@@ -77,17 +121,26 @@ export function kubeconformGate(output: Output): Promise<GateResult> {
     'kubeconform',
     'kubeconform',
     (bin, files, schemas) =>
-      runTool(bin, ['-strict', '-summary', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2', ...files]),
-    (stdout) => {
-      const report = JSON.parse(stdout) as { resources?: KubeconformResource[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
-      const s = report.summary;
-      const errors = (report.resources ?? [])
-        .filter((r) => r.status !== 'statusValid')
-        .map((r) => `${r.filename}: ${r.kind} ${r.name} (${r.version}): ${r.status.replace(/^status/, '').toLowerCase()}: ${r.msg}`);
-      if (s.skipped > 0) errors.push(`kubeconform skipped ${s.skipped} resources; every resource must be validated`);
-      return { checked: s.valid + s.invalid + s.errors + s.skipped, errors };
-    },
+      runTool(bin, ['-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2', ...files]),
+    readKubeconformReport,
   );
+}
+
+/** kubeconform's JSON report (-verbose: every resource) as resources and findings by file. Pure. */
+export function readKubeconformReport(stdout: string): ToolReport {
+  const report = JSON.parse(stdout) as { resources?: KubeconformResource[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
+  const resources = new Map<string, number>();
+  const findings: { file: string; text: string }[] = [];
+  for (const r of report.resources ?? []) {
+    resources.set(r.filename, (resources.get(r.filename) ?? 0) + 1);
+    if (r.status === 'statusValid') continue;
+    findings.push({ file: r.filename, text: `${r.kind} ${r.name} (${r.version}): ${r.status.replace(/^status/, '').toLowerCase()}: ${r.msg}` });
+  }
+  const s = report.summary;
+  if (s.valid + s.invalid + s.errors + s.skipped !== (report.resources ?? []).length) {
+    throw new Error(`kubeconform listed ${(report.resources ?? []).length} resources but counted ${s.valid + s.invalid + s.errors + s.skipped}`);
+  }
+  return { resources, findings };
 }
 
 /** Relative paths of the OpenAPI v3 documents in a --local-schemas directory: api/v1, apis/apps/v1, ... */
@@ -160,19 +213,22 @@ export function kubectlValidateGate(output: Output): Promise<GateResult> {
       const args = ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json', ...files];
       return withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: { ...process.env, KUBECONFIG: kubeconfig } }));
     },
-    (stdout) => {
-      const report = JSON.parse(stdout) as Record<string, { status: string; message?: string; details?: { causes?: { field?: string; message: string }[] } }[]>;
-      let checked = 0;
-      const errors: string[] = [];
-      for (const [file, results] of Object.entries(report)) {
-        for (const r of results) {
-          checked++;
-          if (r.status === 'Success') continue;
-          const causes = (r.details?.causes ?? []).map((c) => `${c.field ? `${c.field}: ` : ''}${c.message}`).join('; ');
-          errors.push(`${file}: ${r.message ?? r.status}${causes && !(r.message ?? '').includes(causes) ? ` (${causes})` : ''}`);
-        }
-      }
-      return { checked, errors };
-    },
+    readKubectlValidateReport,
   );
+}
+
+/** kubectl-validate's JSON report as resources and findings by file. Pure. */
+export function readKubectlValidateReport(stdout: string): ToolReport {
+  const report = JSON.parse(stdout) as Record<string, { status: string; message?: string; details?: { causes?: { field?: string; message: string }[] } }[]>;
+  const resources = new Map<string, number>();
+  const findings: { file: string; text: string }[] = [];
+  for (const [file, results] of Object.entries(report)) {
+    resources.set(file, results.length);
+    for (const r of results) {
+      if (r.status === 'Success') continue;
+      const causes = (r.details?.causes ?? []).map((c) => `${c.field ? `${c.field}: ` : ''}${c.message}`).join('; ');
+      findings.push({ file, text: `${r.message ?? r.status}${causes && !(r.message ?? '').includes(causes) ? ` (${causes})` : ''}` });
+    }
+  }
+  return { resources, findings };
 }

@@ -4,17 +4,35 @@
  * WORKLOAD_EXCEPTIONS below. Third-party charts are installed by Argo CD from their Helm
  * repositories and are not in dist/, so they are not scored here.
  *
- * kube-score sees the whole environment, so checks that look across objects (a NetworkPolicy
- * selects the pod, a Service targets it, a PodDisruptionBudget covers it) see what we emit. The
+ * kube-score sees the whole environment at once, on its standard input, so checks that look
+ * across objects (a NetworkPolicy selects the pod, a Service targets it, a PodDisruptionBudget
+ * covers it) see what we emit. The
  * `kube-score/ignore` annotation is disabled: exceptions live here, with their reasons, and one
  * that matches no finding fails the gate so the list cannot go stale.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { requireTool } from '../tools';
-import { type GateResult, type Output, ofKinds, since } from './manifests';
+import { type EnvironmentOutput, type GateResult, type Output, ofKinds, since } from './manifests';
 import { runTool } from './run-tool';
 
 /** Kinds the gate scores. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'] as const;
+
+/**
+ * Every kind kube-score v1.20.0 reads (parser/parse.go); it passes over documents of any other
+ * kind, so only files holding one of these are given to it.
+ */
+export const KUBE_SCORE_KINDS: ReadonlySet<string> = new Set([...WORKLOAD_KINDS, 'NetworkPolicy', 'Service', 'PodDisruptionBudget', 'Ingress', 'HorizontalPodAutoscaler', 'List']);
+
+/**
+ * kube-score's input for an environment: each file that holds a kind kube-score reads, as its own
+ * YAML stream on standard input (a command line cannot name the files of a thousand tenants).
+ */
+export function kubeScoreInput(root: string, env: EnvironmentOutput): string {
+  const files = new Set(env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file));
+  return [...files].map((f) => `---\n${fs.readFileSync(path.join(root, f), 'utf8')}\n`).join('');
+}
 
 /** A finding accepted on purpose. */
 export interface WorkloadException {
@@ -107,8 +125,8 @@ export async function workloadGate(output: Output, exceptions: readonly Workload
     const count = ofKinds(env.manifests, ...WORKLOAD_KINDS).length;
     workloads += count;
     if (count === 0) continue;
-    const args = ['score', '--output-format', 'json', '--kubernetes-version', `v${env.kubernetesVersion}`, '--disable-ignore-checks-annotations', ...env.files];
-    const res = await runTool(bin, args);
+    const args = ['score', '--output-format', 'json', '--kubernetes-version', `v${env.kubernetesVersion}`, '--disable-ignore-checks-annotations', '-'];
+    const res = await runTool(bin, args, { input: kubeScoreInput(output.root, env) });
     let report: KubeScoreObject[];
     try {
       report = JSON.parse(res.stdout);

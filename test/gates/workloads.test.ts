@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyExceptions, workloadGate, type WorkloadException, type WorkloadFinding } from '../../scripts/gates/workloads';
-import { copiesPerTest, type OutputCopy, repoOutput } from './fixture';
+import { applyExceptions, KUBE_SCORE_KINDS, kubeScoreInput, workloadGate, type WorkloadException, type WorkloadFinding } from '../../scripts/gates/workloads';
+import { copiesPerTest, type OutputCopy, repoOutput, ROOT } from './fixture';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -29,6 +29,23 @@ describe('workload gate', () => {
     expect(r.errors).toEqual([]);
     expect(committed()).toBeGreaterThanOrEqual(4);
     expect(r.checked).toBe(committed());
+  });
+
+  it("gives kube-score every file holding a kind it reads, and only those, as one stream", () => {
+    const env = repoOutput().environments[0];
+    const input = kubeScoreInput(ROOT, env);
+    const read = new Set(env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file));
+    const others = new Set(env.manifests.filter((m) => !KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file));
+    expect(input.split('\n---\n').length).toBe(read.size);
+    for (const f of read) expect(input).toContain(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+    for (const f of [...others].slice(0, 50)) expect(input).not.toContain(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+  });
+
+  it('scores a Deployment against the NetworkPolicies of its namespace (a check across objects)', async () => {
+    const copy = freshCopy();
+    copy.write('dist/dev/platform/observability/deployment-good.yaml', fixture('good-deployment.yaml').replaceAll('namespace: tenant-alpha', 'namespace: no-policies'));
+    const r = await workloadGate(copy.output());
+    expect(r.errors.some((e) => e.includes('no-policies/') && e.includes('pod-networkpolicy'))).toBe(true);
   });
 
   it('passes a Deployment that follows the checks', async () => {
