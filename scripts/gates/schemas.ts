@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { requireTool } from '../tools';
 import { ensureSchemas, type SchemaSet } from '../validation-schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from './manifests';
-import { argumentChunks, runTool, type ToolRun } from './run-tool';
+import { argumentChunks, goToolEnv, runTool, type ToolRun } from './run-tool';
 
 interface KubeconformResource {
   filename: string;
@@ -63,6 +63,7 @@ async function perEnvironment(
   tool: string,
   runOnce: (bin: string, files: readonly string[], schemas: SchemaSet) => Promise<ToolRun>,
   readReport: (stdout: string) => ToolReport,
+  parallel = 1,
 ): Promise<GateResult> {
   const started = Date.now();
   const bin = requireTool(tool);
@@ -84,8 +85,8 @@ async function perEnvironment(
     distinct += copies.size;
     total += files.length;
     const found: string[] = [];
-    for (const chunk of argumentChunks([...copies.keys()], CHUNK_CHARS)) {
-      const res = await runOnce(bin, chunk, schemas);
+    const runs = await inParallel(runChunks([...copies.keys()], parallel), parallel, (chunk) => runOnce(bin, chunk, schemas));
+    for (const res of runs) {
       let report: ToolReport;
       try {
         report = readReport(res.stdout);
@@ -111,6 +112,34 @@ async function perEnvironment(
 
 /** Characters of file arguments per run of a schema tool. */
 const CHUNK_CHARS = 1_000_000;
+
+/** Files from which a tool that works on one core is run as `parallel` processes. */
+const PARALLEL_FROM = 2000;
+
+/**
+ * Runs of files: each fits a command line, and with `parallel` > 1 and many files there are at
+ * least `parallel` runs of about equal size. Pure.
+ */
+export function runChunks(files: readonly string[], parallel: number): string[][] {
+  const byLength = argumentChunks(files, CHUNK_CHARS);
+  if (parallel <= 1 || files.length < PARALLEL_FROM || byLength.length >= parallel) return byLength;
+  const size = Math.ceil(files.length / parallel);
+  return Array.from({ length: parallel }, (_, i) => files.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
+}
+
+/** Maps items through fn with at most `limit` running at once; results in item order. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
 
 const CRD_NOTE = 'every CRD under ../shared/crds';
 
@@ -211,9 +240,10 @@ export function kubectlValidateGate(output: Output): Promise<GateResult> {
     'kubectl-validate',
     (bin, files, schemas) => {
       const args = ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json', ...files];
-      return withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: { ...process.env, KUBECONFIG: kubeconfig } }));
+      return withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: goToolEnv({ ...process.env, KUBECONFIG: kubeconfig }) }));
     },
     readKubectlValidateReport,
+    2,
   );
 }
 

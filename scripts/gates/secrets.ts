@@ -7,6 +7,15 @@
  * same gitleaks version and configuration, and then scans only the commits after it; a fresh
  * clone scans the whole history. .gitleaks.toml (default rules plus one narrow allow-list entry,
  * with its reason) is passed to every scan.
+ *
+ * dist/ and argocd/ hold one directory per environment, and a tenant's file is often the same in
+ * every environment. Files whose paths differ only in that directory and whose bytes are equal
+ * are scanned once, through a copy of the output holding one of each, and a finding is reported
+ * for every copy: gitleaks judges a file by its bytes and its path, and its path rules (file
+ * types, vendor/, node_modules/ and the like) do not look at an environment's name.
+ *
+ * Under a root that is not a git repository (validate --root on a synthesized copy) only dist/
+ * and argocd/ are scanned: there is no history and no changed file to scan.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -82,16 +91,78 @@ function historyStamp(root: string): string {
   return path.join(root, TOOLS_DIR, 'gitleaks', `history-clean-${key}`);
 }
 
+/** Files under the output directories (relative paths), sorted. */
+function outputFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else out.push(r);
+    }
+  };
+  for (const d of [DIRS.dist, DIRS.argocd]) if (fs.existsSync(path.join(root, d))) walk(d);
+  return out;
+}
+
+/**
+ * The output files to scan, each with its copies: files under dist/<env>/ or argocd/<env>/ with
+ * equal bytes and equal paths below the environment directory are one entry. Pure but for
+ * reading the files.
+ */
+export function distinctOutputFiles(root: string, files: readonly string[]): Map<string, string[]> {
+  const first = new Map<string, string>();
+  const copies = new Map<string, string[]>();
+  for (const f of files) {
+    const parts = f.split('/');
+    const below = parts.length > 2 ? [parts[0], ...parts.slice(2)].join('/') : f;
+    const key = `${createHash('sha256').update(fs.readFileSync(path.join(root, f))).digest('hex')}\0${below}`;
+    const rep = first.get(key);
+    if (rep === undefined) {
+      first.set(key, f);
+      copies.set(f, [f]);
+    } else copies.get(rep)!.push(f);
+  }
+  return copies;
+}
+
+const OUTPUT_FIX = 'remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)';
+
+/** Scans one of each distinct output file, in a temporary copy, and reports findings for every copy. */
+async function scanOutput(root: string): Promise<{ files: number; distinct: number; errors: string[] }> {
+  const files = outputFiles(root);
+  if (files.length === 0) return { files: 0, distinct: 0, errors: [] };
+  const copies = distinctOutputFiles(root, files);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitleaks-output-'));
+  try {
+    for (const f of copies.keys()) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.copyFileSync(path.join(root, f), path.join(dir, f));
+    }
+    const errors: string[] = [];
+    for (const finding of await scan(['dir', '.'], dir)) {
+      const file = finding.File.replace(/^\.\//, '');
+      for (const copy of copies.get(file) ?? [file]) errors.push(`${copy}:${finding.StartLine}: gitleaks ${finding.RuleID}: ${finding.Description}; ${OUTPUT_FIX}`);
+    }
+    return { files: files.length, distinct: copies.size, errors: errors.sort() };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs the secrets gate over the repository (or a copy of the output) at root. */
 export async function secretsGate(root: string): Promise<GateResult> {
   const started = Date.now();
   const errors: string[] = [];
   const isGit = fs.existsSync(path.join(root, '.git'));
-  let files = 0;
+  const output = await scanOutput(root);
+  errors.push(...output.errors);
+  let files = output.files;
   for (const t of await workingTreeTargets(root, isGit)) {
+    if (t === DIRS.dist || t === DIRS.argocd) continue;
     files += countFiles(path.join(root, t));
     for (const f of await scan(['dir', t], root)) {
-      errors.push(`${f.File}:${f.StartLine}: gitleaks ${f.RuleID}: ${f.Description}; remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)`);
+      errors.push(`${f.File}:${f.StartLine}: gitleaks ${f.RuleID}: ${f.Description}; ${OUTPUT_FIX}`);
     }
   }
   let commits = 0;
@@ -113,5 +184,13 @@ export async function secretsGate(root: string): Promise<GateResult> {
     }
     range = incremental ? `${commits} new commits since the last clean scan` : `${commits} commits (whole history)`;
   }
-  return { gate: 'gitleaks', checked: files + commits, unit: 'files and commits', errors, ms: since(started), notes: [`${files} working-tree files, ${range}`] };
+  const history = isGit ? range : 'not a git repository: no history or changed files to scan';
+  return {
+    gate: 'gitleaks',
+    checked: files + commits,
+    unit: 'files and commits',
+    errors,
+    ms: since(started),
+    notes: [`${files} working-tree files (${output.distinct} distinct output files of ${output.files}), ${history}`],
+  };
 }

@@ -21,16 +21,30 @@ export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 
 
 /**
  * Every kind kube-score v1.20.0 reads (parser/parse.go); it passes over documents of any other
- * kind, so only files holding one of these are given to it.
+ * kind.
  */
 export const KUBE_SCORE_KINDS: ReadonlySet<string> = new Set([...WORKLOAD_KINDS, 'NetworkPolicy', 'Service', 'PodDisruptionBudget', 'Ingress', 'HorizontalPodAutoscaler', 'List']);
 
 /**
- * kube-score's input for an environment: each file that holds a kind kube-score reads, as its own
- * YAML stream on standard input (a command line cannot name the files of a thousand tenants).
+ * kube-score's input for an environment, as one YAML stream for its standard input (a command
+ * line cannot name the files of a thousand tenants): each file holding a kind kube-score reads,
+ * in a namespace that holds a workload, and every PodDisruptionBudget and List.
+ *
+ * kube-score's checks of a workload look at other objects of its namespace only (Services,
+ * NetworkPolicies, HorizontalPodAutoscalers, PodDisruptionBudgets); only a PodDisruptionBudget of
+ * another namespace can change a message ("a matching budget was found, but in a different
+ * namespace"). Objects of namespaces without workloads change no finding the gate reports, and a
+ * thousand tenants' NetworkPolicies and Services would only slow kube-score down.
  */
 export function kubeScoreInput(root: string, env: EnvironmentOutput): string {
-  const files = new Set(env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file));
+  const namespaceOf = (o: Record<string, any>) => (o.metadata?.namespace as string | undefined) ?? 'default';
+  const withWorkloads = new Set(ofKinds(env.manifests, ...WORKLOAD_KINDS).map((m) => namespaceOf(m.object)));
+  const files = new Set(
+    env.manifests
+      .filter((m) => KUBE_SCORE_KINDS.has(m.object.kind))
+      .filter((m) => ['PodDisruptionBudget', 'List'].includes(m.object.kind) || withWorkloads.has(namespaceOf(m.object)))
+      .map((m) => m.file),
+  );
   return [...files].map((f) => `---\n${fs.readFileSync(path.join(root, f), 'utf8')}\n`).join('');
 }
 

@@ -31,14 +31,18 @@ describe('workload gate', () => {
     expect(r.checked).toBe(committed());
   });
 
-  it("gives kube-score every file holding a kind it reads, and only those, as one stream", () => {
+  it('gives kube-score, as one stream, the files it reads in namespaces with workloads, and every PodDisruptionBudget', () => {
     const env = repoOutput().environments[0];
     const input = kubeScoreInput(ROOT, env);
-    const read = new Set(env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file));
-    const others = new Set(env.manifests.filter((m) => !KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file));
-    expect(input.split('\n---\n').length).toBe(read.size);
-    for (const f of read) expect(input).toContain(fs.readFileSync(path.join(ROOT, f), 'utf8'));
-    for (const f of [...others].slice(0, 50)) expect(input).not.toContain(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+    const namespaces = new Set(env.manifests.filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).map((m) => m.object.metadata.namespace));
+    const given = env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind) && (namespaces.has(m.object.metadata?.namespace) || m.object.kind === 'PodDisruptionBudget'));
+    const left = env.manifests.filter((m) => !given.includes(m));
+    expect(given.filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).length).toBeLessThan(given.length);
+    expect(given.some((m) => m.object.kind === 'NetworkPolicy')).toBe(true);
+    expect(left.some((m) => m.object.kind === 'NetworkPolicy' && m.object.metadata.namespace.startsWith('tenant-'))).toBe(true);
+    expect(input.split('\n---\n').length).toBe(new Set(given.map((m) => m.file)).size);
+    for (const m of given) expect(input).toContain(fs.readFileSync(path.join(ROOT, m.file), 'utf8'));
+    for (const m of left) expect(input).not.toContain(fs.readFileSync(path.join(ROOT, m.file), 'utf8'));
   });
 
   it('scores a Deployment against the NetworkPolicies of its namespace (a check across objects)', async () => {
