@@ -12,10 +12,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { requireTool } from '../tools';
+import { requireTool, stampFor, tool } from '../tools';
 import { ensureSchemas, type SchemaSet } from '../validation-schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from './manifests';
 import { argumentChunks, goToolEnv, runTool, type ToolRun } from './run-tool';
+import { CleanVerdicts } from './verdicts';
 
 interface KubeconformResource {
   filename: string;
@@ -60,15 +61,17 @@ export function distinctFiles(files: readonly string[], digests: ReadonlyMap<str
 async function perEnvironment(
   output: Output,
   gate: string,
-  tool: string,
-  runOnce: (bin: string, files: readonly string[], schemas: SchemaSet) => Promise<ToolRun>,
+  toolName: string,
+  flags: (schemas: SchemaSet) => string[],
+  runOnce: (bin: string, args: readonly string[], schemas: SchemaSet) => Promise<ToolRun>,
   readReport: (stdout: string) => ToolReport,
   parallel = 1,
 ): Promise<GateResult> {
   const started = Date.now();
-  const bin = requireTool(tool);
+  const bin = requireTool(toolName);
   const errors: string[] = [];
   let checked = 0;
+  let remembered = 0;
   let distinct = 0;
   let total = 0;
   const versions = new Set<string>();
@@ -84,20 +87,35 @@ async function perEnvironment(
     const copies = distinctFiles(files, output.digests);
     distinct += copies.size;
     total += files.length;
+    const verdicts = new CleanVerdicts(gate, [stampFor(tool(toolName)), schemas.stamp, JSON.stringify(flags(schemas))]);
+    const toRun: string[] = [];
+    for (const [first, all] of copies) {
+      const n = verdicts.clean(output.digests.get(first));
+      if (n === undefined) toRun.push(first);
+      else checked += n * all.length;
+    }
+    remembered += verdicts.remembered;
     const found: string[] = [];
-    const runs = await inParallel(runChunks([...copies.keys()], parallel), parallel, (chunk) => runOnce(bin, chunk, schemas));
-    for (const res of runs) {
+    const chunks = runChunks(toRun, parallel);
+    const runs = await inParallel(chunks, parallel, (chunk) => runOnce(bin, [...flags(schemas), ...chunk], schemas));
+    runs.forEach((res, i) => {
       let report: ToolReport;
       try {
         report = readReport(res.stdout);
       } catch {
-        errors.push(`${tool} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
-        continue;
+        errors.push(`${toolName} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
+        return;
       }
       for (const [file, n] of report.resources) checked += n * (copies.get(file)?.length ?? 1);
       for (const { file, text } of report.findings) for (const copy of copies.get(file) ?? [file]) found.push(`${rel(copy)}: ${text}`);
-      if (res.code !== 0 && report.findings.length === 0) errors.push(`${tool} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
-    }
+      if (res.code !== 0 && report.findings.length === 0) {
+        errors.push(`${toolName} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
+        return;
+      }
+      const withFindings = new Set(report.findings.map((f) => f.file));
+      for (const file of chunks[i]) if (!withFindings.has(file)) verdicts.add(output.digests.get(file), report.resources.get(file) ?? 0);
+    });
+    verdicts.save();
     errors.push(...found.sort());
   }
   return {
@@ -106,7 +124,7 @@ async function perEnvironment(
     unit: 'resources',
     errors,
     ms: since(started),
-    notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}; ${distinct} distinct files of ${total}`],
+    notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}; ${distinct} distinct files of ${total}, ${remembered} of them found clean before (same bytes, tool and schemas)`],
   };
 }
 
@@ -149,8 +167,8 @@ export function kubeconformGate(output: Output): Promise<GateResult> {
     output,
     'kubeconform',
     'kubeconform',
-    (bin, files, schemas) =>
-      runTool(bin, ['-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2', ...files]),
+    (schemas) => ['-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2'],
+    (bin, args) => runTool(bin, args),
     readKubeconformReport,
   );
 }
@@ -238,10 +256,8 @@ export function kubectlValidateGate(output: Output): Promise<GateResult> {
     output,
     'kubectl-validate',
     'kubectl-validate',
-    (bin, files, schemas) => {
-      const args = ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json', ...files];
-      return withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: goToolEnv({ ...process.env, KUBECONFIG: kubeconfig }) }));
-    },
+    (schemas) => ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json'],
+    (bin, args, schemas) => withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: goToolEnv({ ...process.env, KUBECONFIG: kubeconfig }) })),
     readKubectlValidateReport,
     2,
   );

@@ -88,7 +88,7 @@ describe('validating each distinct file once', () => {
       const r = await gate(output);
       expect(r.errors.map((e) => e.split(':')[0])).toEqual([devTwin, prodTwin]);
       expect(r.checked).toBe(objectCount(output));
-      expect(r.notes?.[0]).toMatch(/; \d+ distinct files of \d+$/);
+      expect(r.notes?.[0]).toMatch(/; \d+ distinct files of \d+, \d+ of them found clean before \(same bytes, tool and schemas\)$/);
     }
   });
 });
