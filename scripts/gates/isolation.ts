@@ -488,6 +488,6 @@ export async function isolationGate(output: Output): Promise<GateResult> {
     unit: 'NetworkPolicies and AuthorizationPolicies',
     errors,
     ms: since(started),
-    notes: [`${netpols} NetworkPolicies, ${authz} AuthorizationPolicies (mesh identities), ${pairs} source/destination checks; netpol-analyzer agrees on every policy shape (${oracle.join(', ')})`],
+    notes: [`${netpols} NetworkPolicies, ${authz} AuthorizationPolicies (mesh identities), ${pairs} source/destination checks; netpol-analyzer compared with the evaluator on every tenant policy shape (${oracle.join(', ')})`],
   };
 }
