@@ -10,8 +10,9 @@
  *   port without a number matches every port of its protocol (TCP by default).
  * - Pod and namespace selectors select pods only, ipBlocks select addresses only; a peer without a
  *   namespaceSelector lies in the policy's namespace.
- * - A named port is resolved against the destination pod's container ports; one without a match
- *   allows nothing and is reported as a warning, as the analyzer does.
+ * - A named port (any port given as a string, digits included, as IntOrString reads it) is
+ *   resolved against the destination pod's container ports; one without a match allows nothing
+ *   and is reported as a warning, as the analyzer does.
  *
  * The analyzer compares every pair of workloads of its input, which grows with the square of the
  * number of tenants. This module answers one pair at a time and, for tenant-to-tenant questions,
@@ -245,7 +246,7 @@ export function ruleConns(policy: Policy, ports: readonly RulePort[], dst: NetPe
     const protocol = (rp.protocol ?? 'TCP').toUpperCase();
     if (rp.port === undefined || rp.port === null) {
       add(protocol, [1, MAX_PORT]);
-    } else if (typeof rp.port === 'string' && !/^\d+$/.test(rp.port)) {
+    } else if (typeof rp.port === 'string') {
       if (rp.endPort !== undefined) throw new Error(`NetworkPolicy ${policyName(policy)}: endPort may not be used with the named port "${rp.port}"`);
       const match = dst.kind === 'pod' ? dst.pod.ports.find((p) => p.name === rp.port) : undefined;
       if (dst.kind !== 'pod') throw new Error(`NetworkPolicy ${policyName(policy)}: named port "${rp.port}" cannot apply to an address`);

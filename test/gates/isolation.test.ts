@@ -3,7 +3,7 @@
  * for mesh identities, on dist/ and on copies with a tenant opened to another tenant.
  */
 import { describe, expect, it } from 'vitest';
-import { analysisInput, checkNetwork, isolationGate, parseConnection, allows, tenantNamespaces } from '../../scripts/gates/isolation';
+import { analysisInput, checkNetwork, crossCheck, isolationGate, parseConnection, allows, tenantNamespaces } from '../../scripts/gates/isolation';
 import { evaluate, istioMatch, ruleMatch, type MeshRequest } from '../../scripts/gates/mesh-authz';
 import type { Manifest } from '../../scripts/gates/manifests';
 import { copiesPerTest, repoOutput } from './fixture';
@@ -111,6 +111,33 @@ describe('isolation gate', () => {
     copy.write(`dist/prod/tenants/beta/authorizationpolicy-tenant-isolation.yaml`, '# removed\n');
     const r = await isolationGate(copy.output());
     expect(r.errors).toContain('prod: mesh identity cluster.local/ns/tenant-alpha/sa/agent → tenant-beta/agent port 8080 (another tenant) is allowed, expected denied: no AuthorizationPolicy applies');
+  });
+});
+
+describe('evaluator and netpol-analyzer', () => {
+  it('agree on named ports, port ranges, label expressions and address blocks', async () => {
+    const copy = freshCopy();
+    copy.write(`${ALPHA}/networkpolicy-mixed.yaml`, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'mixed', namespace: 'tenant-alpha' },
+      spec: {
+        podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['agent', 'other'] }] },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['tenant-beta', 'tenant-research'] }] } }], ports: [{ port: 'metrics' }, { port: 7000, endPort: 7100, protocol: 'TCP' }] },
+          { from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ protocol: 'UDP' }] },
+        ],
+        egress: [
+          { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'Exists' }] } }], ports: [{ port: 'web' }, { port: 9091, protocol: 'SCTP' }] },
+          { to: [{ ipBlock: { cidr: '52.0.0.0/8', except: ['52.1.0.0/16', '52.2.0.0/16'] } }], ports: [{ port: 8443 }] },
+        ],
+      },
+    });
+    const env = copy.output().environments[0];
+    const r = await crossCheck(env);
+    expect(r.errors).toEqual([]);
+    expect(r.tenants).toBe(3);
   });
 });
 

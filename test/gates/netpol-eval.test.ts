@@ -94,9 +94,12 @@ describe('NetworkPolicy evaluation', () => {
   });
 
   it('resolves named ports against the destination pod and warns about one without a match', () => {
-    const m = new NetpolModel([np('b', 'in', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'metrics' }, { port: 'grpc' }, { port: 7000, endPort: 7010 }] }] })], labels);
+    const m = new NetpolModel([np('b', 'in', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'metrics' }, { port: 'grpc' }, { port: '8080' }, { port: 7000, endPort: 7010 }] }] })], labels);
     expect(connString(m.conns(pod('a'), pod('b')))).toBe('TCP 7000-7010,9090');
-    expect([...m.warnings]).toEqual(['NetworkPolicy b/in: named port "grpc" matches no TCP port of b/agent, so the rule allows nothing there']);
+    expect([...m.warnings]).toEqual([
+      'NetworkPolicy b/in: named port "grpc" matches no TCP port of b/agent, so the rule allows nothing there',
+      'NetworkPolicy b/in: named port "8080" matches no TCP port of b/agent, so the rule allows nothing there',
+    ]);
   });
 
   it('finds every other tenant a policy opens to, in both directions, with the rule peers matched once', () => {
