@@ -12,8 +12,8 @@
  * the schemas of the environment's Kubernetes version and of the CRDs; isolation, rbac and
  * workloads check what the resources allow; gitleaks looks for secrets; chainsaw-lint checks the
  * end-to-end suites. The output is read once for all gates, which run at the same time. Each gate
- * prints what it checked and how long it took; all gates run, and any problem fails the command. Tools come from `npm run tools`; a missing tool fails its gate
- * with that command.
+ * prints what it checked and how long it took; all gates run, and any problem fails the command.
+ * Tools come from `npm run tools`; a missing tool fails its gate with that command.
  */
 import * as path from 'node:path';
 import { chainsawLintGate } from './gates/chainsaw-lint';
