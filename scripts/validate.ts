@@ -1,14 +1,19 @@
 /**
  * Validation and security gates over the generated output and the repository:
  *
- *   npm run validate [-- --only <gate>[,<gate>]]
+ *   npm run validate [-- --only <gate>[,<gate>]] [--root <dir>]
+ *
+ * --root reads dist/, argocd/ and charts/environments of another root (the output of
+ * `npm run synth -- --root <dir>`); the default is the repository. gitleaks then scans that
+ * root's dist/ and argocd/ (and its history and changed files if it is a git repository);
+ * chainsaw-lint always lints this repository's end-to-end suites.
  *
  * kubeconform (-strict) and kubectl-validate check every resource of dist/ and argocd/ against
  * the schemas of the environment's Kubernetes version and of the CRDs; isolation, rbac and
  * workloads check what the resources allow; gitleaks looks for secrets; chainsaw-lint checks the
- * end-to-end suites. Each gate prints what it checked and how long it took; all gates run, and
- * any problem fails the command. Tools come from `npm run tools`; a missing tool fails its gate
- * with that command.
+ * end-to-end suites. The output is read once for all gates, which run at the same time. Each gate
+ * prints what it checked and how long it took; all gates run, and any problem fails the command.
+ * Tools come from `npm run tools`; a missing tool fails its gate with that command.
  */
 import * as path from 'node:path';
 import { chainsawLintGate } from './gates/chainsaw-lint';
@@ -31,27 +36,31 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
   rbac: (output) => rbacGate(output, clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds))),
   workloads: (output) => workloadGate(output),
   gitleaks: (output) => secretsGate(output.root),
-  'chainsaw-lint': (output) => chainsawLintGate(output.root),
+  // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
+  'chainsaw-lint': () => chainsawLintGate(ROOT),
 };
 
 /**
- * Runs the named gates; a gate that throws (a missing tool, say) is reported as failed.
- * `onResult` sees each result as soon as its gate is done.
+ * Runs the named gates at once (their tools are separate processes, so they share the cores
+ * with the gates that compute in this process); a gate that throws (a missing tool, say) is
+ * reported as failed. Results come in the order of `names`, and `onResult` sees each one as soon
+ * as it and every gate before it are done.
  */
 export async function runGates(output: Output, names: readonly string[] = Object.keys(GATES), onResult: (r: GateResult) => void = () => undefined): Promise<GateResult[]> {
-  const results: GateResult[] = [];
-  for (const name of names) {
-    const started = Date.now();
-    let result: GateResult;
-    try {
-      result = await GATES[name](output);
-    } catch (e) {
-      result = { gate: name, checked: 0, unit: 'objects', errors: [e instanceof Error ? e.message : String(e)], ms: Date.now() - started };
-    }
-    results.push(result);
-    onResult(result);
-  }
-  return results;
+  const done: (GateResult | undefined)[] = names.map(() => undefined);
+  let reported = 0;
+  await Promise.all(
+    names.map(async (name, i) => {
+      const started = Date.now();
+      try {
+        done[i] = await GATES[name](output);
+      } catch (e) {
+        done[i] = { gate: name, checked: 0, unit: 'objects', errors: [e instanceof Error ? e.message : String(e)], ms: Date.now() - started };
+      }
+      while (reported < names.length && done[reported] !== undefined) onResult(done[reported++]!);
+    }),
+  );
+  return done as GateResult[];
 }
 
 /** One summary line per gate. */
@@ -71,16 +80,20 @@ export function parseOnly(only: string | undefined): string[] {
 
 export const VALIDATE_COMMAND: CommandSpec = {
   name: 'validate',
-  usage: 'npm run validate [-- --only <gate>[,<gate>...]]',
-  summary: `Runs the validation and security gates over dist/, argocd/ and the repository, one after another, printing a line per gate as it finishes and every problem it found; exits 1 when any gate fails. Gates: ${Object.keys(GATES).join(', ')}. Tools come from npm run tools.`,
-  flags: { only: { value: true, help: 'run only these gates (comma-separated)' } },
+  usage: 'npm run validate [-- --only <gate>[,<gate>...]] [--root <dir>]',
+  summary: `Runs the validation and security gates over dist/, argocd/ and the repository, all at once, printing a line per gate in order as it finishes and every problem it found; exits 1 when any gate fails. Gates: ${Object.keys(GATES).join(', ')}. Tools come from npm run tools.`,
+  flags: {
+    only: { value: true, help: 'run only these gates (comma-separated)' },
+    root: { value: true, help: 'validate dist/ and argocd/ of this root, with its charts/environments (default: the repository)' },
+  },
 };
 
 /** The validate command: returns 0 when every gate passed, 1 otherwise. */
 export async function runValidate(args: ParsedArgs): Promise<number> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const names = parseOnly(args.flags.only as string | undefined);
-  const output = readOutput(ROOT);
+  const root = args.flags.root === undefined ? ROOT : path.resolve(args.flags.root as string);
+  const output = readOutput(root, root);
   console.log(`validate: ${names.length} gate${names.length === 1 ? '' : 's'}, ${output.environments.length} environments`);
   const results = await runGates(output, names, (r) => {
     console.log(summary(r));

@@ -247,6 +247,8 @@ export interface SchemaSet {
   readonly builtinKinds: number;
   readonly crdKinds: number;
   readonly crds: readonly CrdSummary[];
+  /** Digest of the inputs the schemas were generated from (release, CRDs, this generator). */
+  readonly stamp: string;
 }
 
 function writeTree(dir: string, files: Map<string, string>): void {
@@ -282,6 +284,7 @@ export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR): S
     localSchemas: path.join(dir, 'openapi'),
     crdDirs: crdDirectories(crdsDir),
     ...counts,
+    stamp,
   });
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(countsFile)) {
     return set(JSON.parse(fs.readFileSync(countsFile, 'utf8')));

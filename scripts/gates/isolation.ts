@@ -1,14 +1,18 @@
 /**
- * Isolation gate. Two layers are checked for every environment:
+ * Isolation gate. Two layers are checked for every environment, over one representative pod per
+ * tenant (and its sandbox) and per platform component:
  *
- * 1. NetworkPolicies, with np-guard's netpol-analyzer (k8snetpolicy list): every NetworkPolicy
- *    of the output, plus one representative pod per tenant and per platform component and their
- *    namespaces, generated into a temporary directory as analysis input.
+ * 1. NetworkPolicies, with the evaluator of netpol-eval.ts (netpol-analyzer's semantics) for every
+ *    pair the rules name, and np-guard's netpol-analyzer (k8snetpolicy list) run over the platform
+ *    and two tenants of every distinct tenant policy shape, whose every connection must agree with
+ *    the evaluator. The analyzer compares all pairs of its input, which grows with the square of
+ *    the number of tenants; the evaluator answers each question of the gate directly.
  * 2. Istio AuthorizationPolicies, for mesh identities (mesh-authz.ts).
  *
  * Both must show: no tenant reaches another tenant; a tenant reaches cluster DNS, the central
  * gateway, the OTEL collector and (network layer) external HTTPS; monitoring reaches tenant
- * metrics.
+ * metrics. Each tenant's NetworkPolicies must also, on their own, admit no other tenant in either
+ * direction, so a tenant that opens itself is caught while the other side still blocks it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,8 +20,9 @@ import * as path from 'node:path';
 import { DNS_POD_LABELS, ISTIOD_POD_LABELS, LABELS, OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS, SANDBOX_POD_LABEL } from '../../charts/lib/constants';
 import { stringify } from 'yaml';
 import { requireTool } from '../tools';
-import { evaluate, type MeshRequest } from './mesh-authz';
-import { type EnvironmentOutput, type GateResult, type Output, ofKinds, since } from './manifests';
+import { evaluate, istioMatcher, type MeshRequest, ROOT_NAMESPACE } from './mesh-authz';
+import { type EnvironmentOutput, type GateResult, type Manifest, type Output, ofKinds, since } from './manifests';
+import { type ConnSet, connString, intersect, isEmpty, NetpolModel, type NetPeer, allowsPort, sameConns } from './netpol-eval';
 import { runTool } from './run-tool';
 
 /** A representative workload of the analysis. */
@@ -71,6 +76,18 @@ export function sandboxEndpoint(namespace: string): Endpoint {
   };
 }
 
+/**
+ * Every namespace of the analysis (the platform's and those of the output) with its labels,
+ * including kubernetes.io/metadata.name, which the API server sets and the analyzer needs spelled
+ * out.
+ */
+export function namespaceLabels(env: EnvironmentOutput): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const ns of Object.values(PLATFORM_NAMESPACES)) out.set(ns, { 'kubernetes.io/metadata.name': ns });
+  for (const m of ofKinds(env.manifests, 'Namespace')) out.set(m.object.metadata.name, { ...(m.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': m.object.metadata.name });
+  return out;
+}
+
 /** Tenant namespaces of an environment: the Namespaces labelled as tenants. */
 export function tenantNamespaces(env: EnvironmentOutput): string[] {
   return ofKinds(env.manifests, 'Namespace')
@@ -86,15 +103,8 @@ export function tenantNamespaces(env: EnvironmentOutput): string[] {
 export function analysisInput(env: EnvironmentOutput, onlyNamespace?: string): Map<string, string> {
   const files = new Map<string, string>();
   const tenants = tenantNamespaces(env);
-  const nsLabels = new Map<string, Record<string, string>>();
-  for (const ns of Object.values(PLATFORM_NAMESPACES)) nsLabels.set(ns, {});
-  for (const m of ofKinds(env.manifests, 'Namespace')) nsLabels.set(m.object.metadata.name, { ...(m.object.metadata.labels ?? {}) });
-  const namespaces = [...nsLabels.entries()].sort(([a], [b]) => a.localeCompare(b));
-  // The API server labels every namespace with its name; the analyzer needs it spelled out.
-  files.set(
-    'namespaces.yaml',
-    namespaces.map(([name, labels]) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } } })).join('---\n'),
-  );
+  const namespaces = [...namespaceLabels(env).entries()].sort(([a], [b]) => a.localeCompare(b));
+  files.set('namespaces.yaml', namespaces.map(([name, labels]) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } })).join('---\n'));
   const endpoints: Endpoint[] = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint)];
   files.set(
     'pods.yaml',
@@ -119,12 +129,9 @@ export function analysisInput(env: EnvironmentOutput, onlyNamespace?: string): M
   return files;
 }
 
+
 /** Allowed connections of one pair, parsed from the analyzer's "conn" string. */
-export interface Connection {
-  readonly all: boolean;
-  /** protocol → port ranges. */
-  readonly ports: ReadonlyMap<string, readonly [number, number][]>;
-}
+export type Connection = ConnSet;
 
 /** Parses "All Connections", "TCP 53,UDP 53", "TCP 4317-4318,15008" and the like. */
 export function parseConnection(conn: string): Connection {
@@ -147,16 +154,14 @@ export function parseConnection(conn: string): Connection {
 }
 
 export function allows(c: Connection | undefined, protocol: string, port: number): boolean {
-  if (!c) return false;
-  return c.all || (c.ports.get(protocol) ?? []).some(([a, b]) => port >= a && port <= b);
+  return c !== undefined && allowsPort(c, protocol, port);
 }
-
-const ipToNumber = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 
 /** A public address the external-HTTPS check uses. */
 export const PUBLIC_PROBE_IP = '8.8.8.8';
 
-interface ConnEntry {
+/** One line of netpol-analyzer's JSON connection list. */
+export interface ConnEntry {
   src: string;
   dst: string;
   conn: string;
@@ -164,26 +169,42 @@ interface ConnEntry {
 
 const peer = (e: Endpoint) => `${e.namespace}/${e.name}[Pod]`;
 
-/** Checks netpol-analyzer's connection list against the isolation rules. Pure. */
-export function checkConnections(env: EnvironmentOutput, entries: readonly ConnEntry[]): { errors: string[]; pairs: number } {
+/** The evaluator over an environment's NetworkPolicies (all of them, or those of `onlyNamespace`). */
+export function netpolModel(env: EnvironmentOutput, onlyNamespace?: string): NetpolModel {
+  const policies = ofKinds(env.manifests, 'NetworkPolicy').filter((m) => onlyNamespace === undefined || m.object.metadata?.namespace === onlyNamespace);
+  return new NetpolModel(policies, namespaceLabels(env));
+}
+
+/**
+ * Checks the NetworkPolicies of an environment against the isolation rules, for every tenant:
+ * no connection to or from any other tenant (with both sides' policies, then with each tenant's
+ * policies on their own), sandbox isolation, and the platform connections each tenant needs.
+ * Pure.
+ */
+export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpolModel(env)): { errors: string[]; pairs: number } {
   const errors: string[] = [];
-  const conns = new Map<string, Connection>();
-  for (const e of entries) conns.set(`${e.src} => ${e.dst}`, parseConnection(e.conn));
-  const get = (src: string, dst: string) => conns.get(`${src} => ${dst}`);
+  const alone: string[] = [];
   const tenants = tenantNamespaces(env).map(tenantEndpoint);
   const P = PLATFORM_ENDPOINTS;
   let pairs = 0;
-  const expect = (src: Endpoint | string, dst: Endpoint | string, protocol: string, port: number, what: string) => {
+  const expect = (src: Endpoint, dst: Endpoint, protocol: string, port: number, what: string) => {
     pairs++;
-    const s = typeof src === 'string' ? src : peer(src);
-    const d = typeof dst === 'string' ? dst : peer(dst);
-    if (!allows(get(s, d), protocol, port)) errors.push(`${env.name}: ${s} cannot reach ${d} on ${protocol} ${port} (${what}); the NetworkPolicies must allow it`);
+    if (!allowsPort(model.conns(src, dst), protocol, port)) errors.push(`${env.name}: ${peer(src)} cannot reach ${peer(dst)} on ${protocol} ${port} (${what}); the NetworkPolicies must allow it`);
   };
+  // Each tenant's own policies towards every other tenant: the egress of its pod and what its
+  // ingress admits. Rule peers are matched against all tenants once (the cache).
+  const cache = new Map<string, ReadonlySet<Endpoint>>();
+  const own = new Map(tenants.map((t) => [t, model.towardsOthers(t, tenants, cache)]));
   for (const t of tenants) {
-    for (const other of tenants.filter((o) => o !== t)) {
-      pairs++;
-      const c = get(peer(t), peer(other));
-      if (c) errors.push(`${env.name}: tenant ${t.namespace} reaches tenant ${other.namespace} (${peer(t)} => ${peer(other)}: ${c.all ? 'All Connections' : entries.find((e) => e.src === peer(t) && e.dst === peer(other))?.conn}); a NetworkPolicy admits traffic between tenants`);
+    const mine = own.get(t)!;
+    // Both sides: t's egress towards o, met by o's ingress from t.
+    const reached = [...mine.egress.entries()]
+      .map(([o, out]) => [o, intersect(out, own.get(o)!.ingress.get(t) ?? { all: false, ports: new Map() })] as const)
+      .filter(([, c]) => !isEmpty(c))
+      .sort(([a], [b]) => a.namespace.localeCompare(b.namespace));
+    pairs += tenants.length - 1;
+    for (const [o, c] of reached) {
+      errors.push(`${env.name}: tenant ${t.namespace} reaches tenant ${o.namespace} (${peer(t)} => ${peer(o)}: ${connString(c)}); a NetworkPolicy admits traffic between tenants`);
     }
     // A sandbox is reached only through the central gateway, and reaches nothing of its tenant.
     const sandbox = sandboxEndpoint(t.namespace);
@@ -192,8 +213,8 @@ export function checkConnections(env: EnvironmentOutput, entries: readonly ConnE
       [t, sandbox],
     ] as const) {
       pairs++;
-      const c = get(peer(src), peer(dst));
-      if (c) errors.push(`${env.name}: ${peer(src)} reaches ${peer(dst)} (${entries.find((e) => e.src === peer(src) && e.dst === peer(dst))?.conn}); sandboxes must be isolated from the rest of their namespace`);
+      const c = model.conns(src, dst);
+      if (!isEmpty(c)) errors.push(`${env.name}: ${peer(src)} reaches ${peer(dst)} (${connString(c)}); sandboxes must be isolated from the rest of their namespace`);
     }
     expect(P.gateway, sandbox, 'TCP', TENANT_APP_PORT, 'sandbox route');
     expect(t, P.dns, 'UDP', PORTS.dns, 'cluster DNS');
@@ -201,39 +222,127 @@ export function checkConnections(env: EnvironmentOutput, entries: readonly ConnE
     expect(t, P.otel, 'TCP', PORTS.otlpGrpc, 'OTEL collector');
     expect(P.monitoring, t, 'TCP', TENANT_METRICS_PORT, 'metrics scraping');
     pairs++;
-    const external = entries.filter((e) => e.src === peer(t) && /^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/.test(e.dst));
-    const probe = ipToNumber(PUBLIC_PROBE_IP);
-    const https = external.some((e) => {
-      const [lo, hi] = e.dst.split('-').map(ipToNumber);
-      return probe >= lo && probe <= hi && allows(parseConnection(e.conn), 'TCP', PORTS.https);
-    });
-    if (!https) errors.push(`${env.name}: ${peer(t)} cannot reach external address ${PUBLIC_PROBE_IP} on TCP ${PORTS.https}; the NetworkPolicies must allow external HTTPS`);
+    if (!allowsPort(model.conns(t, { kind: 'ip', ip: PUBLIC_PROBE_IP }), 'TCP', PORTS.https)) {
+      errors.push(`${env.name}: ${peer(t)} cannot reach external address ${PUBLIC_PROBE_IP} on TCP ${PORTS.https}; the NetworkPolicies must allow external HTTPS`);
+    }
+    // t's policies on their own (the other side without policies): neither direction may be allowed.
+    pairs += (tenants.length - 1) * 2;
+    const opened = new Map<Endpoint, [ConnSet | undefined, ConnSet | undefined]>();
+    for (const [o, c] of mine.egress) opened.set(o, [c, undefined]);
+    for (const [o, c] of mine.ingress) opened.set(o, [opened.get(o)?.[0], c]);
+    for (const o of [...opened.keys()].sort((a, b) => a.namespace.localeCompare(b.namespace))) {
+      const [out, into] = opened.get(o)!;
+      for (const [src, dst, c] of [
+        [t, o, out],
+        [o, t, into],
+      ] as const) {
+        if (c) alone.push(`${env.name}: the NetworkPolicies of ${t.namespace} allow ${peer(src)} => ${peer(dst)} (${connString(c)}); a tenant's policies must admit no other tenant, in either direction`);
+      }
+    }
   }
-  return { errors, pairs };
+  for (const w of [...model.warnings].sort()) errors.push(`${env.name}: ${w}`);
+  return { errors: [...errors, ...alone], pairs };
 }
 
 /**
- * Checks one tenant's NetworkPolicies on their own (other namespaces without policies): neither
- * direction between the tenant and any other tenant may be allowed by them. A policy that admits
- * another tenant is caught here even while the other side still blocks the traffic. Pure.
+ * Groups tenant namespaces by the shape of their NetworkPolicies and namespace labels: the
+ * objects with every string equal to the namespace's own name or its tenant name replaced by a
+ * placeholder. Tenants of one shape differ only by those names. Pure.
  */
-export function checkTenantAlone(env: EnvironmentOutput, namespace: string, entries: readonly ConnEntry[]): { errors: string[]; pairs: number } {
+export function policyShapes(env: EnvironmentOutput): string[][] {
+  const byNs = new Map<string, Manifest[]>();
+  for (const m of ofKinds(env.manifests, 'NetworkPolicy')) {
+    const ns = m.object.metadata?.namespace;
+    if (!byNs.has(ns)) byNs.set(ns, []);
+    byNs.get(ns)!.push(m);
+  }
+  const labels = namespaceLabels(env);
+  const shapes = new Map<string, string[]>();
+  for (const ns of tenantNamespaces(env)) {
+    const tenant = labels.get(ns)?.[LABELS.tenantName];
+    const policies = (byNs.get(ns) ?? []).map((m) => m.object).sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+    // A JSON string token equal to the quoted name is a key or value equal to the name.
+    let key = JSON.stringify({ labels: labels.get(ns), policies }).split(JSON.stringify(ns)).join('"\u0000namespace"');
+    if (tenant) key = key.split(JSON.stringify(tenant)).join('"\u0000tenant"');
+    if (!shapes.has(key)) shapes.set(key, []);
+    shapes.get(key)!.push(ns);
+  }
+  return [...shapes.values()];
+}
+
+/**
+ * The environment cut down to the platform and two tenants of every policy shape (all tenants
+ * when there are few): the input on which the analyzer checks the evaluator.
+ */
+export function oracleEnvironment(env: EnvironmentOutput): EnvironmentOutput {
+  const keep = new Set(policyShapes(env).flatMap((ns) => ns.slice(0, 2)));
+  const all = new Set(tenantNamespaces(env));
+  const inTenant = (m: Manifest) => (m.object.kind === 'Namespace' ? m.object.metadata?.name : m.object.metadata?.namespace) as string | undefined;
+  const manifests = env.manifests.filter((m) => {
+    if (m.object.kind !== 'Namespace' && m.object.kind !== 'NetworkPolicy') return false;
+    const ns = inTenant(m);
+    return ns === undefined || !all.has(ns) || keep.has(ns);
+  });
+  return { ...env, manifests, files: [] };
+}
+
+/**
+ * Compares netpol-analyzer's connection list over `env` (all its pods) with the evaluator's
+ * answers: every pair of pods, and every address range the analyzer lists. Pure.
+ */
+export function compareWithAnalyzer(env: EnvironmentOutput, model: NetpolModel, entries: readonly ConnEntry[], what: string): string[] {
   const errors: string[] = [];
-  const self = peer(tenantEndpoint(namespace));
-  const others = tenantNamespaces(env).filter((n) => n !== namespace).map((n) => peer(tenantEndpoint(n)));
-  for (const other of others) {
-    for (const [src, dst] of [[self, other], [other, self]]) {
-      const e = entries.find((x) => x.src === src && x.dst === dst);
-      if (e) errors.push(`${env.name}: the NetworkPolicies of ${namespace} allow ${src} => ${dst} (${e.conn}); a tenant's policies must admit no other tenant, in either direction`);
+  const tenants = tenantNamespaces(env);
+  const pods = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint)];
+  const byName = new Map<string, Endpoint>(pods.map((p) => [peer(p), p]));
+  const listed = new Map<string, string>();
+  const side = (s: string): Endpoint | NetPeer | undefined => {
+    if (byName.has(s)) return byName.get(s);
+    const range = /^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+    return range ? { kind: 'ip', ip: range[1] } : undefined;
+  };
+  const differ = (src: string, dst: string, analyzer: string, evaluator: ConnSet) =>
+    errors.push(`${env.name}: netpol-analyzer and the isolation evaluator disagree on ${src} => ${dst} (${what}): analyzer ${analyzer}, evaluator ${connString(evaluator)}; the gate cannot trust its NetworkPolicy verdicts`);
+  for (const e of entries) {
+    const src = side(e.src);
+    const dst = side(e.dst);
+    if (!src || !dst) {
+      errors.push(`${env.name}: netpol-analyzer lists ${e.src} => ${e.dst} (${what}), a peer the isolation evaluator does not know`);
+      continue;
+    }
+    listed.set(`${e.src} => ${e.dst}`, e.conn);
+    const mine = model.conns(src, dst);
+    if (!sameConns(parseConnection(e.conn), mine)) differ(e.src, e.dst, e.conn, mine);
+  }
+  for (const s of pods) {
+    for (const d of pods) {
+      if (s === d || listed.has(`${peer(s)} => ${peer(d)}`)) continue;
+      const mine = model.conns(s, d);
+      if (!isEmpty(mine)) differ(peer(s), peer(d), 'No Connections', mine);
     }
   }
-  return { errors, pairs: others.length * 2 };
+  return errors;
 }
 
 /** Checks the AuthorizationPolicies of an environment for mesh identities. Pure. */
 export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: number } {
-  const errors: string[] = [];
   const policies = ofKinds(env.manifests, 'AuthorizationPolicy');
+  const byNs = new Map<string, Manifest[]>();
+  for (const p of policies) {
+    const ns = p.object.metadata?.namespace;
+    if (!byNs.has(ns)) byNs.set(ns, []);
+    byNs.get(ns)!.push(p);
+  }
+  // evaluate() keeps only the policies of the destination's namespace and the root namespace.
+  const applicableByNs = new Map<string, Manifest[]>();
+  const applicable = (ns: string): Manifest[] => {
+    let list = applicableByNs.get(ns);
+    if (!list) {
+      list = ns === ROOT_NAMESPACE ? (byNs.get(ns) ?? []) : [...(byNs.get(ns) ?? []), ...(byNs.get(ROOT_NAMESPACE) ?? [])];
+      applicableByNs.set(ns, list);
+    }
+    return list;
+  };
   const tenants = tenantNamespaces(env).map(tenantEndpoint);
   const P = PLATFORM_ENDPOINTS;
   const principal = (e: Endpoint) => `${env.trustDomain}/ns/${e.namespace}/sa/${e.serviceAccount}`;
@@ -245,22 +354,77 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
     port,
   });
   let pairs = 0;
-  const expect = (src: Endpoint, dst: Endpoint, port: number, want: 'allowed' | 'denied', what: string) => {
+  const errors: string[] = [];
+  const check = (src: Endpoint, dst: Endpoint, port: number, want: 'allowed' | 'denied', what: string) => {
     pairs++;
-    const v = evaluate(policies, request(src, dst, port));
-    if (v.verdict !== want) {
-      errors.push(`${env.name}: mesh identity ${principal(src)} → ${dst.namespace}/${dst.name} port ${port} (${what}) is ${v.verdict}, expected ${want}: ${v.reason}`);
-    }
+    const v = evaluate(applicable(dst.namespace), request(src, dst, port));
+    if (v.verdict !== want) errors.push(`${env.name}: mesh identity ${principal(src)} → ${dst.namespace}/${dst.name} port ${port} (${what}) is ${v.verdict}, expected ${want}: ${v.reason}`);
   };
-  for (const t of tenants) {
-    for (const other of tenants.filter((o) => o !== t)) {
-      expect(t, other, TENANT_APP_PORT, 'denied', 'another tenant');
-      expect(t, other, TENANT_METRICS_PORT, 'denied', 'another tenant');
+  // Another tenant's identity must be denied, for every pair. The policies see a source only
+  // through its principal and namespace matched against their patterns, so sources that match
+  // the same patterns get the same verdict: one is evaluated for each such group, and every
+  // member of a group that fails is evaluated on its own for its message.
+  const patternHits = new Map<string, ReadonlySet<Endpoint>>();
+  const principals = tenants.map(principal);
+  const hits = (pattern: string, byPrincipal: boolean) => {
+    const key = `${byPrincipal ? 'p' : 'n'}\u0000${pattern}`;
+    let set = patternHits.get(key);
+    if (!set) {
+      const matches = istioMatcher(pattern);
+      set = new Set(tenants.filter((t, i) => matches(byPrincipal ? principals[i] : t.namespace)));
+      patternHits.set(key, set);
     }
-    expect(t, t, TENANT_APP_PORT, 'allowed', 'same tenant');
-    expect(t, P.gateway, GATEWAY_PORT, 'allowed', 'central gateway');
-    expect(t, P.otel, PORTS.otlpGrpc, 'allowed', 'OTEL collector');
-    expect(P.monitoring, t, TENANT_METRICS_PORT, 'allowed', 'metrics scraping');
+    return set;
+  };
+  const crossFailures = new Map<Endpoint, Map<Endpoint, string[]>>();
+  for (const dst of tenants) {
+    const patterns: [string, boolean][] = [];
+    for (const p of applicable(dst.namespace)) {
+      for (const rule of (p.object.spec?.rules ?? []) as any[]) {
+        for (const f of (rule?.from ?? []) as any[]) {
+          const source = f?.source ?? {};
+          for (const k of ['principals', 'notPrincipals', 'namespaces', 'notNamespaces']) {
+            if (Array.isArray(source[k])) for (const pat of source[k]) patterns.push([String(pat), k.endsWith('rincipals')]);
+          }
+        }
+      }
+    }
+    const keyOf = new Map<Endpoint, string>();
+    patterns.forEach(([pat, byPrincipal], i) => {
+      for (const t of hits(pat, byPrincipal)) keyOf.set(t, `${keyOf.get(t) ?? ''},${i}`);
+    });
+    const groups = new Map<string, Endpoint[]>();
+    for (const src of tenants) {
+      if (src === dst) continue;
+      const k = keyOf.get(src) ?? '';
+      const group = groups.get(k);
+      if (group) group.push(src);
+      else groups.set(k, [src]);
+    }
+    for (const port of [TENANT_APP_PORT, TENANT_METRICS_PORT]) {
+      for (const members of groups.values()) {
+        pairs += members.length;
+        if (evaluate(applicable(dst.namespace), request(members[0], dst, port)).verdict === 'denied') continue;
+        for (const src of members) {
+          const v = evaluate(applicable(dst.namespace), request(src, dst, port));
+          if (v.verdict === 'denied') continue;
+          const bySrc = crossFailures.get(src) ?? new Map<Endpoint, string[]>();
+          crossFailures.set(src, bySrc);
+          bySrc.set(dst, [
+            ...(bySrc.get(dst) ?? []),
+            `${env.name}: mesh identity ${principal(src)} → ${dst.namespace}/${dst.name} port ${port} (another tenant) is ${v.verdict}, expected denied: ${v.reason}`,
+          ]);
+        }
+      }
+    }
+  }
+  for (const t of tenants) {
+    const bySrc = crossFailures.get(t);
+    if (bySrc) for (const dst of tenants) errors.push(...(bySrc.get(dst) ?? []));
+    check(t, t, TENANT_APP_PORT, 'allowed', 'same tenant');
+    check(t, P.gateway, GATEWAY_PORT, 'allowed', 'central gateway');
+    check(t, P.otel, PORTS.otlpGrpc, 'allowed', 'OTEL collector');
+    check(P.monitoring, t, TENANT_METRICS_PORT, 'allowed', 'metrics scraping');
   }
   return { errors, pairs };
 }
@@ -285,6 +449,18 @@ export async function analyze(env: EnvironmentOutput, onlyNamespace?: string): P
   }
 }
 
+/**
+ * Runs netpol-analyzer on the oracle environment (all policies, then each kept tenant's policies
+ * on their own) and compares each run with the evaluator.
+ */
+export async function crossCheck(env: EnvironmentOutput): Promise<{ errors: string[]; runs: number; tenants: number }> {
+  const oracle = oracleEnvironment(env);
+  const errors = compareWithAnalyzer(oracle, netpolModel(oracle), await analyze(oracle), 'all policies');
+  const kept = tenantNamespaces(oracle);
+  for (const ns of kept) errors.push(...compareWithAnalyzer(oracle, netpolModel(oracle, ns), await analyze(oracle, ns), `policies of ${ns} alone`));
+  return { errors, runs: 1 + kept.length, tenants: kept.length };
+}
+
 /** Runs the isolation gate over every environment. */
 export async function isolationGate(output: Output): Promise<GateResult> {
   const started = Date.now();
@@ -292,20 +468,19 @@ export async function isolationGate(output: Output): Promise<GateResult> {
   let netpols = 0;
   let authz = 0;
   let pairs = 0;
+  const oracle: string[] = [];
   for (const env of output.environments) {
     netpols += ofKinds(env.manifests, 'NetworkPolicy').length;
     authz += ofKinds(env.manifests, 'AuthorizationPolicy').length;
-    const network = checkConnections(env, await analyze(env));
+    const network = checkNetwork(env);
     errors.push(...network.errors);
     pairs += network.pairs;
-    for (const ns of tenantNamespaces(env)) {
-      const alone = checkTenantAlone(env, ns, await analyze(env, ns));
-      errors.push(...alone.errors);
-      pairs += alone.pairs;
-    }
     const mesh = checkMesh(env);
     errors.push(...mesh.errors);
     pairs += mesh.pairs;
+    const cross = await crossCheck(env);
+    errors.push(...cross.errors);
+    oracle.push(`${env.name}: ${cross.tenants} of ${tenantNamespaces(env).length} tenants, ${cross.runs} runs`);
   }
   return {
     gate: 'isolation',
@@ -313,6 +488,6 @@ export async function isolationGate(output: Output): Promise<GateResult> {
     unit: 'NetworkPolicies and AuthorizationPolicies',
     errors,
     ms: since(started),
-    notes: [`${netpols} NetworkPolicies (netpol-analyzer), ${authz} AuthorizationPolicies (mesh identities), ${pairs} source/destination checks`],
+    notes: [`${netpols} NetworkPolicies, ${authz} AuthorizationPolicies (mesh identities), ${pairs} source/destination checks; netpol-analyzer compared with the evaluator on every tenant policy shape (${oracle.join(', ')})`],
   };
 }

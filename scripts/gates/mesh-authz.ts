@@ -35,11 +35,22 @@ export const ROOT_NAMESPACE = PLATFORM_NAMESPACES.istio;
 
 /** Istio string match: exact, prefix "abc*", suffix "*abc", or "*". */
 export function istioMatch(pattern: string, value: string): boolean {
+  return istioMatcher(pattern)(value);
+}
+
+/** istioMatch with the pattern read once, for matching one pattern against many values. */
+export function istioMatcher(pattern: string): (value: string) => boolean {
   const p = pattern.replace(/^spiffe:\/\//, '');
-  if (p === '*') return value !== '';
-  if (p.endsWith('*')) return value.startsWith(p.slice(0, -1));
-  if (p.startsWith('*')) return value.endsWith(p.slice(1));
-  return p === value;
+  if (p === '*') return (value) => value !== '';
+  if (p.endsWith('*')) {
+    const prefix = p.slice(0, -1);
+    return (value) => value.startsWith(prefix);
+  }
+  if (p.startsWith('*')) {
+    const suffix = p.slice(1);
+    return (value) => value.endsWith(suffix);
+  }
+  return (value) => p === value;
 }
 
 const and = (values: Tri[]): Tri => (values.includes('no') ? 'no' : values.includes('unknown') ? 'unknown' : 'yes');

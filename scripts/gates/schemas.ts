@@ -2,16 +2,21 @@
  * Schema gates: kubeconform -strict and kubectl-validate over every YAML file of dist/<env>/ and
  * argocd/<env>/, offline, against the environment's Kubernetes version and every CRD in
  * ../shared/crds. A resource without a schema fails: nothing is skipped.
+ *
+ * Both tools judge a file by its bytes alone, so files with the same content (a tenant's file is
+ * often the same in every environment on one Kubernetes version) are validated once and each
+ * finding is reported for every copy. The files are passed in runs that fit a command line.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { requireTool } from '../tools';
+import { requireTool, stampFor, tool } from '../tools';
 import { ensureSchemas, type SchemaSet } from '../validation-schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from './manifests';
-import { runTool, type ToolRun } from './run-tool';
+import { argumentChunks, goToolEnv, runTool, type ToolRun } from './run-tool';
+import { CleanVerdicts } from './verdicts';
 
 interface KubeconformResource {
   filename: string;
@@ -22,10 +27,30 @@ interface KubeconformResource {
   msg: string;
 }
 
-/** What one environment's run of a schema tool found. */
-interface EnvironmentReport {
-  readonly checked: number;
-  readonly errors: string[];
+/** What one run of a schema tool found. */
+export interface ToolReport {
+  /** Resources checked, by file as the tool names it. */
+  readonly resources: ReadonlyMap<string, number>;
+  /** Findings, by file as the tool names it; the text follows "<file>: ". */
+  readonly findings: readonly { readonly file: string; readonly text: string }[];
+}
+
+/**
+ * Files to validate and their copies: the first file of each content digest, with every file of
+ * that content (itself first). Pure.
+ */
+export function distinctFiles(files: readonly string[], digests: ReadonlyMap<string, string>): Map<string, string[]> {
+  const firstOf = new Map<string, string>();
+  const copies = new Map<string, string[]>();
+  for (const f of files) {
+    const d = digests.get(f) ?? `file:${f}`;
+    const first = firstOf.get(d);
+    if (first === undefined) {
+      firstOf.set(d, f);
+      copies.set(f, [f]);
+    } else copies.get(first)!.push(f);
+  }
+  return copies;
 }
 
 /**
@@ -36,36 +61,102 @@ interface EnvironmentReport {
 async function perEnvironment(
   output: Output,
   gate: string,
-  tool: string,
-  runOnce: (bin: string, files: readonly string[], schemas: SchemaSet) => Promise<ToolRun>,
-  readReport: (stdout: string) => EnvironmentReport,
+  toolName: string,
+  flags: (schemas: SchemaSet) => string[],
+  runOnce: (bin: string, args: readonly string[], schemas: SchemaSet) => Promise<ToolRun>,
+  readReport: (stdout: string) => ToolReport,
+  parallel = 1,
 ): Promise<GateResult> {
   const started = Date.now();
-  const bin = requireTool(tool);
+  const bin = requireTool(toolName);
   const errors: string[] = [];
   let checked = 0;
+  let remembered = 0;
+  let distinct = 0;
+  let total = 0;
   const versions = new Set<string>();
   const byVersion = new Map<string, EnvironmentOutput[]>();
   for (const env of output.environments) byVersion.set(env.kubernetesVersion, [...(byVersion.get(env.kubernetesVersion) ?? []), env]);
+  const rel = (f: string) => (f.startsWith(`${output.root}/`) ? f.slice(output.root.length + 1) : f);
   for (const [version, envs] of byVersion) {
     const files = envs.flatMap((e) => e.files);
     if (files.length === 0) continue;
     const schemas = ensureSchemas(version);
     const names = envs.map((e) => e.name).join(', ');
     versions.add(`${version} (${schemas.release}: ${names})`);
-    const res = await runOnce(bin, files, schemas);
-    let report: EnvironmentReport;
-    try {
-      report = readReport(res.stdout);
-    } catch {
-      errors.push(`${tool} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
-      continue;
+    const copies = distinctFiles(files, output.digests);
+    distinct += copies.size;
+    total += files.length;
+    const verdicts = new CleanVerdicts(gate, [stampFor(tool(toolName)), schemas.stamp, JSON.stringify(flags(schemas))]);
+    const toRun: string[] = [];
+    for (const [first, all] of copies) {
+      const n = verdicts.clean(output.digests.get(first));
+      if (n === undefined) toRun.push(first);
+      else checked += n * all.length;
     }
-    checked += report.checked;
-    errors.push(...report.errors.map((e) => e.replaceAll(`${output.root}/`, '')));
-    if (res.code !== 0 && report.errors.length === 0) errors.push(`${tool} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
+    remembered += verdicts.remembered;
+    const found: string[] = [];
+    const chunks = runChunks(toRun, parallel);
+    const runs = await inParallel(chunks, parallel, (chunk) => runOnce(bin, [...flags(schemas), ...chunk], schemas));
+    runs.forEach((res, i) => {
+      let report: ToolReport;
+      try {
+        report = readReport(res.stdout);
+      } catch {
+        errors.push(`${toolName} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
+        return;
+      }
+      for (const [file, n] of report.resources) checked += n * (copies.get(file)?.length ?? 1);
+      for (const { file, text } of report.findings) for (const copy of copies.get(file) ?? [file]) found.push(`${rel(copy)}: ${text}`);
+      if (res.code !== 0 && report.findings.length === 0) {
+        errors.push(`${toolName} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
+        return;
+      }
+      const withFindings = new Set(report.findings.map((f) => f.file));
+      for (const file of chunks[i]) if (!withFindings.has(file)) verdicts.add(output.digests.get(file), report.resources.get(file) ?? 0);
+    });
+    verdicts.save();
+    errors.push(...found.sort());
   }
-  return { gate, checked, unit: 'resources', errors, ms: since(started), notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}`] };
+  return {
+    gate,
+    checked,
+    unit: 'resources',
+    errors,
+    ms: since(started),
+    notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}; ${distinct} distinct files of ${total}, ${remembered} of them found clean before (same bytes, tool and schemas)`],
+  };
+}
+
+/** Characters of file arguments per run of a schema tool. */
+const CHUNK_CHARS = 1_000_000;
+
+/** Files from which a tool that works on one core is run as `parallel` processes. */
+const PARALLEL_FROM = 2000;
+
+/**
+ * Runs of files: each fits a command line, and with `parallel` > 1 and many files there are at
+ * least `parallel` runs of about equal size. Pure.
+ */
+export function runChunks(files: readonly string[], parallel: number): string[][] {
+  const byLength = argumentChunks(files, CHUNK_CHARS);
+  if (parallel <= 1 || files.length < PARALLEL_FROM || byLength.length >= parallel) return byLength;
+  const size = Math.ceil(files.length / parallel);
+  return Array.from({ length: parallel }, (_, i) => files.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
+}
+
+/** Maps items through fn with at most `limit` running at once; results in item order. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 const CRD_NOTE = 'every CRD under ../shared/crds';
@@ -76,18 +167,27 @@ export function kubeconformGate(output: Output): Promise<GateResult> {
     output,
     'kubeconform',
     'kubeconform',
-    (bin, files, schemas) =>
-      runTool(bin, ['-strict', '-summary', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2', ...files]),
-    (stdout) => {
-      const report = JSON.parse(stdout) as { resources?: KubeconformResource[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
-      const s = report.summary;
-      const errors = (report.resources ?? [])
-        .filter((r) => r.status !== 'statusValid')
-        .map((r) => `${r.filename}: ${r.kind} ${r.name} (${r.version}): ${r.status.replace(/^status/, '').toLowerCase()}: ${r.msg}`);
-      if (s.skipped > 0) errors.push(`kubeconform skipped ${s.skipped} resources; every resource must be validated`);
-      return { checked: s.valid + s.invalid + s.errors + s.skipped, errors };
-    },
+    (schemas) => ['-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2'],
+    (bin, args) => runTool(bin, args),
+    readKubeconformReport,
   );
+}
+
+/** kubeconform's JSON report (-verbose: every resource) as resources and findings by file. Pure. */
+export function readKubeconformReport(stdout: string): ToolReport {
+  const report = JSON.parse(stdout) as { resources?: KubeconformResource[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
+  const resources = new Map<string, number>();
+  const findings: { file: string; text: string }[] = [];
+  for (const r of report.resources ?? []) {
+    resources.set(r.filename, (resources.get(r.filename) ?? 0) + 1);
+    if (r.status === 'statusValid') continue;
+    findings.push({ file: r.filename, text: `${r.kind} ${r.name} (${r.version}): ${r.status.replace(/^status/, '').toLowerCase()}: ${r.msg}` });
+  }
+  const s = report.summary;
+  if (s.valid + s.invalid + s.errors + s.skipped !== (report.resources ?? []).length) {
+    throw new Error(`kubeconform listed ${(report.resources ?? []).length} resources but counted ${s.valid + s.invalid + s.errors + s.skipped}`);
+  }
+  return { resources, findings };
 }
 
 /** Relative paths of the OpenAPI v3 documents in a --local-schemas directory: api/v1, apis/apps/v1, ... */
@@ -156,23 +256,25 @@ export function kubectlValidateGate(output: Output): Promise<GateResult> {
     output,
     'kubectl-validate',
     'kubectl-validate',
-    (bin, files, schemas) => {
-      const args = ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json', ...files];
-      return withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: { ...process.env, KUBECONFIG: kubeconfig } }));
-    },
-    (stdout) => {
-      const report = JSON.parse(stdout) as Record<string, { status: string; message?: string; details?: { causes?: { field?: string; message: string }[] } }[]>;
-      let checked = 0;
-      const errors: string[] = [];
-      for (const [file, results] of Object.entries(report)) {
-        for (const r of results) {
-          checked++;
-          if (r.status === 'Success') continue;
-          const causes = (r.details?.causes ?? []).map((c) => `${c.field ? `${c.field}: ` : ''}${c.message}`).join('; ');
-          errors.push(`${file}: ${r.message ?? r.status}${causes && !(r.message ?? '').includes(causes) ? ` (${causes})` : ''}`);
-        }
-      }
-      return { checked, errors };
-    },
+    (schemas) => ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json'],
+    (bin, args, schemas) => withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: goToolEnv({ ...process.env, KUBECONFIG: kubeconfig }) })),
+    readKubectlValidateReport,
+    2,
   );
+}
+
+/** kubectl-validate's JSON report as resources and findings by file. Pure. */
+export function readKubectlValidateReport(stdout: string): ToolReport {
+  const report = JSON.parse(stdout) as Record<string, { status: string; message?: string; details?: { causes?: { field?: string; message: string }[] } }[]>;
+  const resources = new Map<string, number>();
+  const findings: { file: string; text: string }[] = [];
+  for (const [file, results] of Object.entries(report)) {
+    resources.set(file, results.length);
+    for (const r of results) {
+      if (r.status === 'Success') continue;
+      const causes = (r.details?.causes ?? []).map((c) => `${c.field ? `${c.field}: ` : ''}${c.message}`).join('; ');
+      findings.push({ file, text: `${r.message ?? r.status}${causes && !(r.message ?? '').includes(causes) ? ` (${causes})` : ''}` });
+    }
+  }
+  return { resources, findings };
 }

@@ -4,17 +4,49 @@
  * WORKLOAD_EXCEPTIONS below. Third-party charts are installed by Argo CD from their Helm
  * repositories and are not in dist/, so they are not scored here.
  *
- * kube-score sees the whole environment, so checks that look across objects (a NetworkPolicy
- * selects the pod, a Service targets it, a PodDisruptionBudget covers it) see what we emit. The
+ * kube-score sees the whole environment at once, on its standard input, so checks that look
+ * across objects (a NetworkPolicy selects the pod, a Service targets it, a PodDisruptionBudget
+ * covers it) see what we emit. The
  * `kube-score/ignore` annotation is disabled: exceptions live here, with their reasons, and one
  * that matches no finding fails the gate so the list cannot go stale.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { requireTool } from '../tools';
-import { type GateResult, type Output, ofKinds, since } from './manifests';
+import { type EnvironmentOutput, type GateResult, type Output, ofKinds, since } from './manifests';
 import { runTool } from './run-tool';
 
 /** Kinds the gate scores. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'] as const;
+
+/**
+ * Every kind kube-score v1.20.0 reads (parser/parse.go); it passes over documents of any other
+ * kind.
+ */
+export const KUBE_SCORE_KINDS: ReadonlySet<string> = new Set([...WORKLOAD_KINDS, 'NetworkPolicy', 'Service', 'PodDisruptionBudget', 'Ingress', 'HorizontalPodAutoscaler', 'List']);
+
+/**
+ * kube-score's input for an environment, as one YAML stream for its standard input (a command
+ * line cannot name the files of a thousand tenants): each file holding a kind kube-score reads,
+ * in a namespace that holds a workload, and every PodDisruptionBudget and List.
+ *
+ * kube-score's checks of a workload look at other objects of its namespace only (Services,
+ * NetworkPolicies, HorizontalPodAutoscalers, PodDisruptionBudgets); only a PodDisruptionBudget of
+ * another namespace can change a message ("a matching budget was found, but in a different
+ * namespace"). Objects of namespaces without workloads change no finding the gate reports, and a
+ * thousand tenants' NetworkPolicies and Services would only slow kube-score down.
+ */
+export function kubeScoreInput(root: string, env: EnvironmentOutput): string {
+  const namespaceOf = (o: Record<string, any>) => (o.metadata?.namespace as string | undefined) ?? 'default';
+  const withWorkloads = new Set(ofKinds(env.manifests, ...WORKLOAD_KINDS).map((m) => namespaceOf(m.object)));
+  const files = new Set(
+    env.manifests
+      .filter((m) => KUBE_SCORE_KINDS.has(m.object.kind))
+      .filter((m) => ['PodDisruptionBudget', 'List'].includes(m.object.kind) || withWorkloads.has(namespaceOf(m.object)))
+      .map((m) => m.file),
+  );
+  return [...files].map((f) => `---\n${fs.readFileSync(path.join(root, f), 'utf8')}\n`).join('');
+}
 
 /** A finding accepted on purpose. */
 export interface WorkloadException {
@@ -107,8 +139,8 @@ export async function workloadGate(output: Output, exceptions: readonly Workload
     const count = ofKinds(env.manifests, ...WORKLOAD_KINDS).length;
     workloads += count;
     if (count === 0) continue;
-    const args = ['score', '--output-format', 'json', '--kubernetes-version', `v${env.kubernetesVersion}`, '--disable-ignore-checks-annotations', ...env.files];
-    const res = await runTool(bin, args);
+    const args = ['score', '--output-format', 'json', '--kubernetes-version', `v${env.kubernetesVersion}`, '--disable-ignore-checks-annotations', '-'];
+    const res = await runTool(bin, args, { input: kubeScoreInput(output.root, env) });
     let report: KubeScoreObject[];
     try {
       report = JSON.parse(res.stdout);

@@ -3,7 +3,7 @@
  * for mesh identities, on dist/ and on copies with a tenant opened to another tenant.
  */
 import { describe, expect, it } from 'vitest';
-import { analysisInput, checkConnections, isolationGate, parseConnection, allows, tenantNamespaces } from '../../scripts/gates/isolation';
+import { analysisInput, checkNetwork, crossCheck, isolationGate, parseConnection, allows, tenantNamespaces } from '../../scripts/gates/isolation';
 import { evaluate, istioMatch, ruleMatch, type MeshRequest } from '../../scripts/gates/mesh-authz';
 import type { Manifest } from '../../scripts/gates/manifests';
 import { copiesPerTest, repoOutput } from './fixture';
@@ -83,11 +83,61 @@ describe('isolation gate', () => {
     ]);
   });
 
+  it('catches a policy that opens a tenant to every tenant namespace, for each other tenant', async () => {
+    const copy = freshCopy();
+    const np = copy.read(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`);
+    np.spec.egress.push({ to: [{ namespaceSelector: { matchLabels: { 'platform.agentic.io/tenant': 'true' } } }], ports: [{ port: 8080, protocol: 'TCP' }] });
+    copy.write(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`, np);
+    const r = await isolationGate(copy.output());
+    expect(r.errors).toEqual([
+      "dev: the NetworkPolicies of tenant-alpha allow tenant-alpha/agent[Pod] => tenant-beta/agent[Pod] (TCP 8080); a tenant's policies must admit no other tenant, in either direction",
+      "dev: the NetworkPolicies of tenant-alpha allow tenant-alpha/agent[Pod] => tenant-research/agent[Pod] (TCP 8080); a tenant's policies must admit no other tenant, in either direction",
+    ]);
+  });
+
+  it('catches an AuthorizationPolicy pattern that admits every tenant identity, for each other tenant and port', async () => {
+    const copy = freshCopy();
+    const ap = copy.read(`${ALPHA}/authorizationpolicy-tenant-isolation.yaml`);
+    ap.spec.rules[0].from[0].source.principals.push('cluster.local/ns/tenant-*');
+    copy.write(`${ALPHA}/authorizationpolicy-tenant-isolation.yaml`, ap);
+    const r = await isolationGate(copy.output());
+    const admitted = (src: string, port: number) =>
+      `dev: mesh identity cluster.local/ns/${src}/sa/agent → tenant-alpha/agent port ${port} (another tenant) is allowed, expected denied: admitted by AuthorizationPolicy tenant-alpha/tenant-isolation (dist/dev/tenants/alpha/authorizationpolicy-tenant-isolation.yaml) rules[0]`;
+    expect(r.errors).toEqual([admitted('tenant-beta', 8080), admitted('tenant-beta', 9090), admitted('tenant-research', 8080), admitted('tenant-research', 9090)]);
+  });
+
   it('catches a missing AuthorizationPolicy: without one, every identity is admitted', async () => {
     const copy = freshCopy();
     copy.write(`dist/prod/tenants/beta/authorizationpolicy-tenant-isolation.yaml`, '# removed\n');
     const r = await isolationGate(copy.output());
     expect(r.errors).toContain('prod: mesh identity cluster.local/ns/tenant-alpha/sa/agent → tenant-beta/agent port 8080 (another tenant) is allowed, expected denied: no AuthorizationPolicy applies');
+  });
+});
+
+describe('evaluator and netpol-analyzer', () => {
+  it('agree on named ports, port ranges, label expressions and address blocks', async () => {
+    const copy = freshCopy();
+    copy.write(`${ALPHA}/networkpolicy-mixed.yaml`, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'mixed', namespace: 'tenant-alpha' },
+      spec: {
+        podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['agent', 'other'] }] },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['tenant-beta', 'tenant-research'] }] } }], ports: [{ port: 'metrics' }, { port: 7000, endPort: 7100, protocol: 'TCP' }] },
+          { from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ protocol: 'UDP' }] },
+        ],
+        egress: [
+          { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'Exists' }] } }], ports: [{ port: 'web' }, { port: 9091, protocol: 'SCTP' }] },
+          { to: [{ ipBlock: { cidr: '52.0.0.0/8', except: ['52.1.0.0/16', '52.2.0.0/16'] } }], ports: [{ port: 8443 }] },
+        ],
+      },
+    });
+    const env = copy.output().environments[0];
+    const r = await crossCheck(env);
+    expect(r.errors).toEqual([]);
+    expect(r.tenants).toBe(3);
   });
 });
 
@@ -115,9 +165,12 @@ describe('analysis input', () => {
   });
 
   it('requires an external range that holds a public address on 443', () => {
-    const env = repoOutput().environments[0];
-    const onlyPrivate = [{ src: 'tenant-alpha/agent[Pod]', dst: '10.0.0.0-10.255.255.255', conn: 'TCP 443' }];
-    expect(checkConnections(env, onlyPrivate).errors).toContain('dev: tenant-alpha/agent[Pod] cannot reach external address 8.8.8.8 on TCP 443; the NetworkPolicies must allow external HTTPS');
+    const copy = freshCopy();
+    const np = copy.read(`${ALPHA}/networkpolicy-allow-external-https.yaml`);
+    np.spec.egress[0].to = [{ ipBlock: { cidr: '10.0.0.0/8' } }];
+    copy.write(`${ALPHA}/networkpolicy-allow-external-https.yaml`, np);
+    const env = copy.output().environments[0];
+    expect(checkNetwork(env).errors).toEqual(['dev: tenant-alpha/agent[Pod] cannot reach external address 8.8.8.8 on TCP 443; the NetworkPolicies must allow external HTTPS']);
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kubeconformGate, kubectlValidateGate } from '../../scripts/gates/schemas';
+import { distinctFiles, kubeconformGate, kubectlValidateGate } from '../../scripts/gates/schemas';
+import { argumentChunks } from '../../scripts/gates/run-tool';
 import { builtinSchemas, crdDirectories, CRDS_DIR, ensureSchemas, kubernetesRelease, strictCrdSchema } from '../../scripts/validation-schemas';
 import { copiesPerTest, objectCount, type OutputCopy, renameField, repoOutput } from './fixture';
 
@@ -50,6 +51,45 @@ describe('kubeconform gate', () => {
     const r = await kubeconformGate(copy.output());
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(/^dist\/dev\/platform\/widget\.yaml: Widget w \(example\.com\/v1\): error: could not find schema for Widget/);
+  });
+});
+
+describe('validating each distinct file once', () => {
+  it('keeps the first file of each content with all its copies', () => {
+    const digests = new Map([
+      ['/r/dist/dev/a.yaml', 'x'],
+      ['/r/dist/dev/b.yaml', 'y'],
+      ['/r/dist/prod/a.yaml', 'x'],
+    ]);
+    expect([...distinctFiles(['/r/dist/dev/a.yaml', '/r/dist/dev/b.yaml', '/r/dist/prod/a.yaml', '/r/dist/prod/c.yaml'], digests)]).toEqual([
+      ['/r/dist/dev/a.yaml', ['/r/dist/dev/a.yaml', '/r/dist/prod/a.yaml']],
+      ['/r/dist/dev/b.yaml', ['/r/dist/dev/b.yaml']],
+      ['/r/dist/prod/c.yaml', ['/r/dist/prod/c.yaml']],
+    ]);
+  });
+
+  it('splits file arguments into runs that fit a command line, keeping their order', () => {
+    const files = Array.from({ length: 10 }, (_, i) => `/root/dist/file-${i}.yaml`);
+    const chunks = argumentChunks(files, 60);
+    expect(chunks.flat()).toEqual(files);
+    expect(chunks.every((c) => c.join(' ').length <= 60)).toBe(true);
+    expect(chunks).toHaveLength(5);
+    expect(argumentChunks([])).toEqual([]);
+  });
+
+  it('reports a fault in a file that another environment holds byte for byte, for both copies', async () => {
+    const copy = freshCopy();
+    const prodTwin = AUTHZ.replace('/beta/', '/alpha/');
+    const devTwin = prodTwin.replace('dist/prod/', 'dist/dev/');
+    expect(fs.readFileSync(`${copy.root}/${devTwin}`, 'utf8')).toBe(fs.readFileSync(`${copy.root}/${prodTwin}`, 'utf8'));
+    for (const f of [devTwin, prodTwin]) renameField(copy, f, ['spec'], 'rules', 'rulez');
+    const output = copy.output();
+    for (const gate of [kubeconformGate, kubectlValidateGate]) {
+      const r = await gate(output);
+      expect(r.errors.map((e) => e.split(':')[0])).toEqual([devTwin, prodTwin]);
+      expect(r.checked).toBe(objectCount(output));
+      expect(r.notes?.[0]).toMatch(/; \d+ distinct files of \d+, \d+ of them found clean before \(same bytes, tool and schemas\)$/);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { scan, secretsGate } from '../../scripts/gates/secrets';
+import { distinctOutputFiles, scan, secretsGate } from '../../scripts/gates/secrets';
 import { copiesPerTest, ROOT } from './fixture';
 
 const freshCopy = copiesPerTest();
@@ -34,6 +34,21 @@ describe('secrets gate', () => {
     expect(r.errors).toEqual([
       'dist/dev/platform/secret-anthropic.yaml:7: gitleaks anthropic-api-key: Identified an Anthropic API Key, which may compromise AI assistant integrations and expose sensitive data to unauthorized access.; remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)',
     ]);
+  });
+
+  it('scans a file that every environment holds byte for byte once, reporting each copy', async () => {
+    const copy = freshCopy();
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'anthropic-api-secret', namespace: 'agentgateway-system' }, stringData: { Authorization: anthropicKey() } };
+    for (const env of ['dev', 'prod']) copy.write(`dist/${env}/platform/secret-anthropic.yaml`, secret);
+    copy.write('dist/dev/platform/other.yaml', { only: 'dev' });
+    const files = ['dist/dev/platform/secret-anthropic.yaml', 'dist/prod/platform/secret-anthropic.yaml', 'dist/dev/platform/other.yaml'];
+    expect([...distinctOutputFiles(copy.root, files)]).toEqual([
+      ['dist/dev/platform/secret-anthropic.yaml', ['dist/dev/platform/secret-anthropic.yaml', 'dist/prod/platform/secret-anthropic.yaml']],
+      ['dist/dev/platform/other.yaml', ['dist/dev/platform/other.yaml']],
+    ]);
+    const r = await secretsGate(copy.root);
+    expect(r.errors.map((e) => e.split(': gitleaks')[0])).toEqual(['dist/dev/platform/secret-anthropic.yaml:7', 'dist/prod/platform/secret-anthropic.yaml:7']);
+    expect(r.notes?.[0]).toMatch(/^\d+ working-tree files \(\d+ distinct output files of \d+, \d+ of them found clean before\), not a git repository: no history or changed files to scan$/);
   });
 
   it('ignores a .gitleaksignore: only .gitleaks.toml may allow a finding', async () => {

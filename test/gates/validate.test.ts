@@ -24,4 +24,22 @@ describe('npm run validate', () => {
       expect(GATES).toEqual(saved);
     }
   });
+
+  it('runs the gates at the same time and reports them in the order asked', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const result = (gate: string) => ({ gate, checked: 1, unit: 'objects', errors: [], ms: 0 });
+    // "waits" finishes only after "releases" has started: run one after the other, it never would.
+    const gates = { waits: async () => (await released, result('waits')), releases: async () => (release(), result('releases')) };
+    Object.assign(GATES as Record<string, unknown>, gates);
+    try {
+      const seen: string[] = [];
+      const results = await runGates(repoOutput(), ['waits', 'releases'], (r) => seen.push(r.gate));
+      expect(results.map((r) => r.gate)).toEqual(['waits', 'releases']);
+      // "releases" finished first, but is reported after "waits".
+      expect(seen).toEqual(['waits', 'releases']);
+    } finally {
+      for (const k of Object.keys(gates)) delete (GATES as Record<string, unknown>)[k];
+    }
+  });
 });

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyExceptions, workloadGate, type WorkloadException, type WorkloadFinding } from '../../scripts/gates/workloads';
-import { copiesPerTest, type OutputCopy, repoOutput } from './fixture';
+import { applyExceptions, KUBE_SCORE_KINDS, kubeScoreInput, workloadGate, type WorkloadException, type WorkloadFinding } from '../../scripts/gates/workloads';
+import { copiesPerTest, type OutputCopy, repoOutput, ROOT } from './fixture';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -29,6 +29,27 @@ describe('workload gate', () => {
     expect(r.errors).toEqual([]);
     expect(committed()).toBeGreaterThanOrEqual(4);
     expect(r.checked).toBe(committed());
+  });
+
+  it('gives kube-score, as one stream, the files it reads in namespaces with workloads, and every PodDisruptionBudget', () => {
+    const env = repoOutput().environments[0];
+    const input = kubeScoreInput(ROOT, env);
+    const namespaces = new Set(env.manifests.filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).map((m) => m.object.metadata.namespace));
+    const given = env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind) && (namespaces.has(m.object.metadata?.namespace) || m.object.kind === 'PodDisruptionBudget'));
+    const left = env.manifests.filter((m) => !given.includes(m));
+    expect(given.filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).length).toBeLessThan(given.length);
+    expect(given.some((m) => m.object.kind === 'NetworkPolicy')).toBe(true);
+    expect(left.some((m) => m.object.kind === 'NetworkPolicy' && m.object.metadata.namespace.startsWith('tenant-'))).toBe(true);
+    expect(input.split('\n---\n').length).toBe(new Set(given.map((m) => m.file)).size);
+    for (const m of given) expect(input).toContain(fs.readFileSync(path.join(ROOT, m.file), 'utf8'));
+    for (const m of left) expect(input).not.toContain(fs.readFileSync(path.join(ROOT, m.file), 'utf8'));
+  });
+
+  it('scores a Deployment against the NetworkPolicies of its namespace (a check across objects)', async () => {
+    const copy = freshCopy();
+    copy.write('dist/dev/platform/observability/deployment-good.yaml', fixture('good-deployment.yaml').replaceAll('namespace: tenant-alpha', 'namespace: no-policies'));
+    const r = await workloadGate(copy.output());
+    expect(r.errors.some((e) => e.includes('no-policies/') && e.includes('pod-networkpolicy'))).toBe(true);
   });
 
   it('passes a Deployment that follows the checks', async () => {
