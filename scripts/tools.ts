@@ -62,23 +62,6 @@ interface WrappedTool extends ToolBase {
   readonly main?: string;
   /** Why `go install` cannot be used. */
   readonly reason: string;
-  /**
-   * Upstream files replaced before the build: the wrapper's dependencies are vendored into a
-   * build directory under .tools/build, each file's digest is checked against the one the
-   * replacement was written for, and the replacement is copied over it.
-   * @default []
-   */
-  readonly patches?: readonly FilePatch[];
-}
-
-/** One upstream file of a wrapped tool replaced at build time. */
-export interface FilePatch {
-  /** Path of the file under vendor/, such as sigs.k8s.io/kubectl-validate/pkg/validator/validator.go. */
-  readonly file: string;
-  /** sha256 of the upstream file that the replacement was written from. */
-  readonly upstreamSha256: string;
-  /** The replacement, relative to the wrapper directory. */
-  readonly replacement: string;
 }
 
 export type Tool = InstalledTool | WrappedTool;
@@ -112,18 +95,10 @@ export const TOOLS: readonly Tool[] = [
   {
     name: 'kubectl-validate',
     binary: 'kubectl-validate',
-    kind: 'wrapper',
+    kind: 'install',
     module: 'sigs.k8s.io/kubectl-validate',
-    dir: 'tools/kubectl-validate',
+    pkg: 'sigs.k8s.io/kubectl-validate',
     version: 'v0.0.4',
-    reason: 'v0.0.4 builds the validation strategy, compiling every CEL rule of the schema, for each object (about 45 ms each); one patched file keeps it per kind',
-    patches: [
-      {
-        file: 'sigs.k8s.io/kubectl-validate/pkg/validator/validator.go',
-        upstreamSha256: 'ba5635896a4621837c911b3cb51a9fd2d5c7fd3f9a9c83a021157258a21d938b',
-        replacement: 'patched/validator.go',
-      },
-    ],
   },
   {
     name: 'kyverno',
@@ -220,8 +195,7 @@ export function stampFor(tool: Tool, root = ROOT): string {
   const lines = [`${tool.kind} ${tool.kind === 'install' ? tool.pkg : path.join(tool.dir, tool.main ?? '.')} ${tool.module}@${tool.version}`, `ldflags ${tool.ldflags ?? ''}`];
   if (tool.kind === 'wrapper') {
     const hash = createHash('sha256');
-    const files = ['go.mod', 'go.sum', path.join(tool.main ?? '.', 'main.go'), ...(tool.patches ?? []).map((p) => p.replacement)];
-    for (const f of files) hash.update(f).update('\0').update(fs.readFileSync(path.join(root, tool.dir, f)));
+    for (const f of ['go.mod', 'go.sum', path.join(tool.main ?? '.', 'main.go')]) hash.update(f).update('\0').update(fs.readFileSync(path.join(root, tool.dir, f)));
     lines.push(`sources sha256:${hash.digest('hex')}`);
   }
   return lines.join('\n') + '\n';
@@ -310,9 +284,6 @@ async function install(t: Tool, step: string): Promise<number> {
     await runGo(['install', '-trimpath', `-ldflags=${ldflags}`, `${t.pkg}@${t.version}`], ROOT, label);
     const built = path.join(TOOLS_BIN, path.basename(t.pkg.replace(/\/v\d+$/, '')));
     if (built !== binaryPath(t)) fs.renameSync(built, binaryPath(t));
-  } else if ((t.patches ?? []).length > 0) {
-    const dir = await patchedSources(t, label);
-    await runGo(['build', '-mod=vendor', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), `./${t.main ?? '.'}`], dir, label);
   } else {
     await runGo(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), `./${t.main ?? '.'}`], path.join(ROOT, t.dir), label);
   }
@@ -320,27 +291,6 @@ async function install(t: Tool, step: string): Promise<number> {
   const took = Date.now() - started;
   console.log(`tools: ${t.name} ${t.version} installed in ${formatSeconds(took)} (${step})`);
   return took;
-}
-
-/**
- * A build directory for a patched tool: the wrapper module with its dependencies vendored
- * (downloads checked against go.sum) and each patch applied after checking the digest of the
- * file it replaces, so a patch never lands on sources it was not written for.
- */
-async function patchedSources(t: WrappedTool, label: string): Promise<string> {
-  const dir = path.join(TOOLS_HOME, 'build', t.name);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.cpSync(path.join(ROOT, t.dir), dir, { recursive: true });
-  await runGo(['mod', 'vendor'], dir, label);
-  for (const p of t.patches ?? []) {
-    const target = path.join(dir, 'vendor', p.file);
-    const digest = createHash('sha256').update(fs.readFileSync(target)).digest('hex');
-    if (digest !== p.upstreamSha256) {
-      throw new Error(`${t.name}: vendor/${p.file} has sha256 ${digest}, not the ${p.upstreamSha256} that ${path.join(t.dir, p.replacement)} replaces; write the replacement again from the new upstream file`);
-    }
-    fs.copyFileSync(path.join(ROOT, t.dir, p.replacement), target);
-  }
-  return dir;
 }
 
 function goVersion(): string | undefined {

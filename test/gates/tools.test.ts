@@ -3,7 +3,6 @@
  * with `go version -m`, so a stamp cannot claim a version the binary was not built from.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -92,42 +91,6 @@ describe('pinned tools', () => {
       const before = stampFor(t, root);
       expect(before).toBe(stampFor(t, ROOT));
       fs.appendFileSync(path.join(root, t.dir, 'main.go'), '\n// changed\n');
-      expect(stampFor(t, root)).not.toBe(before);
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
-
-  it('builds kubectl-validate with one upstream file replaced, pinned to the digest of the file it replaces', () => {
-    const t = tool('kubectl-validate');
-    if (t.kind !== 'wrapper') throw new Error('kubectl-validate is a wrapped tool');
-    expect(t.patches).toHaveLength(1);
-    const [patch] = t.patches!;
-    const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
-    const upstream = fs.readFileSync(path.join(modcache, `${t.module}@${t.version}`, patch.file.slice(t.module.length + 1)), 'utf8');
-    expect(createHash('sha256').update(upstream).digest('hex')).toBe(patch.upstreamSha256);
-    // The replacement is upstream with the strategy built inside "if not cached": every other
-    // line is upstream's, and every upstream line it drops comes back indented one level.
-    const replacement = fs.readFileSync(path.join(ROOT, t.dir, patch.replacement), 'utf8').split('\n');
-    const upstreamLines = upstream.split('\n');
-    const dropped = upstreamLines.filter((l) => !replacement.includes(l));
-    expect(dropped.map((l) => l.replace('strat :=', 'strat ='))).toEqual(dropped.map((l) => l.replace('strat :=', 'strat =')).filter((l) => replacement.includes(`\t${l}`)));
-    expect(dropped).toHaveLength(6);
-    const added = replacement.filter((l) => !upstreamLines.includes(l) && !l.startsWith('//') && !dropped.some((d) => `\t${d.replace('strat :=', 'strat =')}` === l));
-    expect(added).toEqual([
-      '\t// CHANGED: the strategy of each kind, built on first use.',
-      '\tstrategies map[schema.GroupVersionKind]rest.RESTCreateStrategy',
-      '\t\tstrategies:     map[schema.GroupVersionKind]rest.RESTCreateStrategy{}, // CHANGED',
-      '\t// CHANGED: the strategy (and its compiled CEL rules) is built once per kind.',
-      '\tstrat, ok := s.strategies[gvk]',
-      '\t\ts.strategies[gvk] = strat',
-    ]);
-    // Changing the replacement rebuilds the tool.
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tools-'));
-    try {
-      fs.cpSync(path.join(ROOT, t.dir), path.join(root, t.dir), { recursive: true });
-      const before = stampFor(t, root);
-      fs.appendFileSync(path.join(root, t.dir, patch.replacement), '\n// changed\n');
       expect(stampFor(t, root)).not.toBe(before);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
