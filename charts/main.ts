@@ -12,7 +12,7 @@ import { loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
 import type { Tenant } from './config/load-tenants';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import { type CompileResult, compileOutput, defaultJobs, loadTenantsWith, OUTPUT_DIRS, POOL_MIN_BYTES, SynthPool } from './synth/parallel';
+import { type CompileResult, compileOutput, defaultJobs, loadTenantsWith, OUTPUT_DIRS, SynthPool, worthThreads } from './synth/parallel';
 import { beginWrite, drift, existingFiles, lockOutput, OutputSink, pendingRecovery, recoverInterruptedSwap, type WriteReport } from './synth/write';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>] [--jobs <n>]]
@@ -92,10 +92,11 @@ export async function run(argv: readonly string[]): Promise<number> {
       return undefined;
     }
   };
+  const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
   const tenantsFile = path.relative(process.cwd(), tenantsPath) || TENANTS_FILE;
-  const bytes = fs.readFileSync(tenantsPath);
+  const text = collect(() => decodeSource(fs.readFileSync(tenantsPath), tenantsFile));
   // Workers start loading the compiler now, while this thread reads the configuration.
-  const pool = options.jobs > 1 && bytes.length >= POOL_MIN_BYTES ? new SynthPool(options.jobs) : undefined;
+  const pool = options.jobs > 1 && text !== undefined && worthThreads(text, environments?.length ?? 1) ? new SynthPool(options.jobs) : undefined;
   try {
     return await runWith(pool);
   } finally {
@@ -103,10 +104,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 
   async function runWith(pool: SynthPool | undefined): Promise<number> {
-  const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
   let tenants: Tenant[] | undefined;
   try {
-    tenants = await loadTenantsWith(pool, decodeSource(bytes, tenantsFile), { file: tenantsFile });
+    if (text !== undefined) tenants = await loadTenantsWith(pool, text, { file: tenantsFile });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     errors.push(...e.errors);

@@ -228,14 +228,33 @@ export interface TextChunk {
  */
 export function splitTenantsText(text: string, parts: number): TextChunk[] | undefined {
   const lines = text.split('\n');
+  const starts = entryStarts(lines);
+  if (!starts || starts.length < 2) return undefined;
+  const per = Math.ceil(starts.length / Math.max(1, parts));
+  const chunks: TextChunk[] = [];
+  for (let k = 0; k < starts.length; k += per) {
+    const from = starts[k];
+    const to = k + per < starts.length ? starts[k + per] : lines.length;
+    // "tenants:" is line 1 of the part, so line 2 of the part is line from+1 of the file.
+    chunks.push({ text: `tenants:\n${lines.slice(from, to).join('\n')}`, lineOffset: from - 1 });
+  }
+  return chunks;
+}
+
+/** How many entries the tenants list of a plain-shaped file has (0 for any other shape), without parsing it. */
+export function countTenantEntries(text: string): number {
+  return entryStarts(text.split('\n'))?.length ?? 0;
+}
+
+/** Indexes of the lines that start an entry of the tenants list, or undefined when the file is not of the plain shape. */
+function entryStarts(lines: readonly string[]): number[] | undefined {
   let i = 0;
   const ignorable = (l: string) => /^\s*(#.*)?$/.test(l) && !l.includes('\t');
   while (i < lines.length && ignorable(lines[i])) i++;
   if (i >= lines.length || !/^tenants:[ ]*(#.*)?$/.test(lines[i])) return undefined;
-  const header = i;
   const starts: number[] = [];
   let indent: number | undefined;
-  for (let j = header + 1; j < lines.length; j++) {
+  for (let j = i + 1; j < lines.length; j++) {
     const l = lines[j];
     if (l.includes('\t')) return undefined;
     if (/^\s*(#.*)?$/.test(l)) continue;
@@ -248,16 +267,7 @@ export function splitTenantsText(text: string, parts: number): TextChunk[] | und
     if (m && m[1].length === indent) starts.push(j);
     else if (lead <= indent) return undefined; // another top-level key, a document marker, ...
   }
-  if (starts.length < 2) return undefined;
-  const per = Math.ceil(starts.length / Math.max(1, parts));
-  const chunks: TextChunk[] = [];
-  for (let k = 0; k < starts.length; k += per) {
-    const from = starts[k];
-    const to = k + per < starts.length ? starts[k + per] : lines.length;
-    // "tenants:" is line 1 of the part, so line 2 of the part is line from+1 of the file.
-    chunks.push({ text: `tenants:\n${lines.slice(from, to).join('\n')}`, lineOffset: from - 1 });
-  }
-  return chunks;
+  return starts;
 }
 
 /** Field path of a node from the ancestors `visit` passes (Document, Map, Pair, Seq, ...). */

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Environment } from '../config/environment';
 import type { InfraOutputs } from '../config/infra-outputs';
-import { type LoadOptions, loadTenants, readTenantChunk, splitTenantsText, type Tenant, type TenantChunk, tenantsFromChunks, type TextChunk } from '../config/load-tenants';
+import { countTenantEntries, type LoadOptions, loadTenants, readTenantChunk, splitTenantsText, type Tenant, type TenantChunk, tenantsFromChunks, type TextChunk } from '../config/load-tenants';
 import { DIRS } from '../lib/constants';
 import { assemble, collision, environmentParts, type SynthInput, tenantFiles, tenantSegments } from './synthesize';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
@@ -24,8 +24,13 @@ export const OUTPUT_DIRS: readonly string[] = [DIRS.argocd, DIRS.dist].sort();
 /** Below this many tenant folders (tenants × environments), starting workers costs more than it saves. */
 export const PARALLEL_THRESHOLD = 400;
 
-/** A tenants.yaml this large (a hundred-odd rich tenants) is read and compiled on worker threads. */
-export const POOL_MIN_BYTES = 64 * 1024;
+/**
+ * Whether a registry is worth starting workers for: enough tenant folders for the compile stage
+ * to use them (the count of entries is read from the text without parsing it).
+ */
+export function worthThreads(text: string, environments: number): boolean {
+  return countTenantEntries(text) * environments >= PARALLEL_THRESHOLD;
+}
 
 /** Tenants per batch: small enough to balance the workers, large enough to keep messages few. */
 const BATCH = 20;

@@ -34,6 +34,8 @@ describe('bench report', () => {
 
   it('computes t(2N)/t(N) only where 2N was measured', () => {
     expect(scalingRatios(rows)).toEqual([{ from: 5000, to: 10000, ratio: 26 / 12 }]);
+    expect(scalingRatios(rows, 'rerun')).toEqual([{ from: 5000, to: 10000, ratio: 13 / 6 }]);
+    expect(verdicts({ machine: '', date: '', rows, stockLimitS: 120 })[2].measured).toBe('5,000→10,000: 2.17 (rerun: 2.17)');
   });
 
   it('gives the stock speed-up as a lower bound when stock cdk8s was stopped', () => {
