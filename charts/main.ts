@@ -98,79 +98,75 @@ export async function run(argv: readonly string[]): Promise<number> {
   // Workers start loading the compiler now, while this thread reads the configuration.
   const pool = options.jobs > 1 && text !== undefined && worthThreads(text, environments?.length ?? 1) ? new SynthPool(options.jobs) : undefined;
   try {
-    return await runWith(pool);
+    let tenants: Tenant[] | undefined;
+    try {
+      if (text !== undefined) tenants = await loadTenantsWith(pool, text, { file: tenantsFile });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      errors.push(...e.errors);
+    }
+    const infra = new Map<string, InfraOutputs>();
+    for (const env of environments ?? []) {
+      const outputs = collect(() => loadInfraOutputs(root, env.name, env));
+      if (outputs) infra.set(env.name, outputs);
+    }
+    if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
+    const loaded = process.hrtime.bigint();
+    const input = { environments, tenants, infra };
+
+    if (options.check) {
+      const spec = { root, whole: [] };
+      const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
+      const found = drift(root, OUTPUT_DIRS, produced, reports);
+      const stale = [...found.changed.map((f) => `changed: ${f}`), ...found.missing.map((f) => `missing: ${f}`), ...found.extra.map((f) => `extra:   ${f}`)];
+      if (stale.length > 0) {
+        console.error(`synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`);
+        for (const line of stale.slice(0, 200)) console.error(`  ${line}`);
+        if (stale.length > 200) console.error(`  ... and ${stale.length - 200} more`);
+        return 1;
+      }
+      console.log(`synth --check: ${produced.size} files up to date`);
+      return 0;
+    }
+
+    const release = lockOutput(root);
+    let removed: string[];
+    let report: WriteReport;
+    let compiled: bigint;
+    let count: number;
+    try {
+      for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
+      const pending = beginWrite(root, OUTPUT_DIRS);
+      let result: CompileResult;
+      try {
+        result = await compileOutput(input, pending.sink, pending.spec, pool);
+      } catch (e) {
+        pending.abort();
+        throw e;
+      }
+      compiled = process.hrtime.bigint();
+      count = result.produced.size;
+      removed = removedTenants(root, result.produced);
+      report = pending.commit(result.produced, result.reports.slice(1));
+    } finally {
+      release();
+    }
+    const finished = process.hrtime.bigint();
+    const ms = Number(finished - started) / 1e6;
+    if (options.timings) {
+      const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
+      console.log(`synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`);
+    }
+    console.log(`synth: ${tenants.length} tenants, ${environments.length} environments (${environments.map((e) => e.name).join(', ')}), ${count} files (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`);
+    if (removed.length > 0) {
+      console.warn(
+        `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
+          '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (README, "Offboarding a tenant").',
+      );
+    }
+    return 0;
   } finally {
     await pool?.close();
-  }
-
-  async function runWith(pool: SynthPool | undefined): Promise<number> {
-  let tenants: Tenant[] | undefined;
-  try {
-    if (text !== undefined) tenants = await loadTenantsWith(pool, text, { file: tenantsFile });
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    errors.push(...e.errors);
-  }
-  const infra = new Map<string, InfraOutputs>();
-  for (const env of environments ?? []) {
-    const outputs = collect(() => loadInfraOutputs(root, env.name, env));
-    if (outputs) infra.set(env.name, outputs);
-  }
-  if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
-  const loaded = process.hrtime.bigint();
-  const input = { environments, tenants, infra };
-
-  if (options.check) {
-    const spec = { root, whole: [] };
-    const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
-    const found = drift(root, OUTPUT_DIRS, produced, reports);
-    const stale = [...found.changed.map((f) => `changed: ${f}`), ...found.missing.map((f) => `missing: ${f}`), ...found.extra.map((f) => `extra:   ${f}`)];
-    if (stale.length > 0) {
-      console.error(`synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`);
-      for (const line of stale.slice(0, 200)) console.error(`  ${line}`);
-      if (stale.length > 200) console.error(`  ... and ${stale.length - 200} more`);
-      return 1;
-    }
-    console.log(`synth --check: ${produced.size} files up to date`);
-    return 0;
-  }
-
-  const release = lockOutput(root);
-  let removed: string[];
-  let report: WriteReport;
-  let compiled: bigint;
-  let count: number;
-  try {
-    for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
-    const pending = beginWrite(root, OUTPUT_DIRS);
-    let result: CompileResult;
-    try {
-      result = await compileOutput(input, pending.sink, pending.spec, pool);
-    } catch (e) {
-      pending.abort();
-      throw e;
-    }
-    compiled = process.hrtime.bigint();
-    count = result.produced.size;
-    removed = removedTenants(root, result.produced);
-    report = pending.commit(result.produced, result.reports.slice(1));
-  } finally {
-    release();
-  }
-  const finished = process.hrtime.bigint();
-  const ms = Number(finished - started) / 1e6;
-  if (options.timings) {
-    const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
-    console.log(`synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`);
-  }
-  console.log(`synth: ${tenants.length} tenants, ${environments.length} environments (${environments.map((e) => e.name).join(', ')}), ${count} files (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`);
-  if (removed.length > 0) {
-    console.warn(
-      `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
-        '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (README, "Offboarding a tenant").',
-    );
-  }
-  return 0;
   }
 }
 
