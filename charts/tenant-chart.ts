@@ -11,12 +11,12 @@ import { TenantRoleBinding } from './constructs/tenant-role-binding';
 import { TenantModelConfig } from './constructs/tenant-model-config';
 import { TenantWaypoint } from './constructs/tenant-waypoint';
 import { platformLlmUrl } from './platform/constructs/llm-backend';
-import { PLATFORM_NAMESPACES } from './lib/constants';
+import { CENTRAL_GATEWAY, MESH_GATEWAY, PLATFORM_NAMESPACES, PLATFORM_SERVICE_ACCOUNTS } from './lib/constants';
 import { type InfraOutputs, tenantSecretPrefix } from './config/infra-outputs';
 import { TenantSecretStore } from './constructs/tenant-secret-store';
 import { TenantLlmKey } from './constructs/tenant-llm-key';
 import { TenantRoute } from './constructs/tenant-route';
-import { tenantRoutes } from './routing/routes';
+import { routeSegment, tenantRoutes } from './routing/routes';
 
 export interface TenantChartProps {
   readonly tenant: Tenant;
@@ -29,16 +29,24 @@ export interface TenantChartProps {
   readonly infra?: InfraOutputs;
 }
 
-/** Namespaces whose mesh identities may reach a tenant's pods directly (ztunnel layer). */
-export const TENANT_L4_ALLOWED = [
-  PLATFORM_NAMESPACES.agentgateway,
-  PLATFORM_NAMESPACES.kagent,
-  PLATFORM_NAMESPACES.istio,
-  PLATFORM_NAMESPACES.monitoring,
-] as const;
+/**
+ * Namespaces whose mesh identities may reach a tenant's pods (ztunnel layer): the gateways,
+ * kagent's controller and Prometheus. Traffic through the tenant's waypoint arrives with the
+ * waypoint's identity, a service account of the tenant's own namespace.
+ */
+export const TENANT_L4_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent, PLATFORM_NAMESPACES.monitoring] as const;
 
-/** Namespaces whose mesh identities may call a tenant's services through its waypoint. */
-export const TENANT_WAYPOINT_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent] as const;
+/**
+ * Platform workloads whose requests pass a tenant's waypoint besides the tenant's own: the two
+ * gateways (their service accounts carry the Gateway's name, agentgateway v1.4.1
+ * controller/pkg/helm/agentgateway/templates/_helpers.tpl podTemplate serviceAccountName) and
+ * kagent's controller (the agents' A2A cards, the UI's chat).
+ */
+export const TENANT_WAYPOINT_CALLERS = [
+  { namespace: PLATFORM_NAMESPACES.agentgateway, serviceAccount: CENTRAL_GATEWAY.name },
+  { namespace: PLATFORM_NAMESPACES.agentgateway, serviceAccount: MESH_GATEWAY.name },
+  { namespace: PLATFORM_NAMESPACES.kagent, serviceAccount: PLATFORM_SERVICE_ACCOUNTS.kagentController },
+] as const;
 
 /**
  * Everything the platform owns in one tenant's namespace: the five isolation layers
@@ -58,17 +66,19 @@ export class TenantChart extends Chart {
       kubernetesVersion: environment.kubernetesVersion,
       displayName: tenant.displayName,
       description: tenant.description,
+      routeSegment: routeSegment(tenant),
     });
     new TenantResourceQuota(this, 'Quota', { ...base, hard: tenant.quota as Record<string, string> });
     new TenantLimitRange(this, 'Limits', { ...base, ...tenant.limits });
     new TenantRoleBinding(this, 'Developers', { ...base, subjects: tenant.subjects });
+    const trustDomain = environment.cluster.trustDomain;
     new TenantNetworkPolicies(this, 'Network', base);
-    new TenantAuthorizationPolicy(this, 'Mesh', { ...base, allowedNamespaces: TENANT_L4_ALLOWED, trustDomain: environment.cluster.trustDomain });
-    new TenantWaypoint(this, 'Waypoint', { ...base, allowedNamespaces: TENANT_WAYPOINT_ALLOWED, trustDomain: environment.cluster.trustDomain });
+    new TenantAuthorizationPolicy(this, 'Mesh', { ...base, allowedNamespaces: TENANT_L4_ALLOWED, trustDomain });
+    new TenantWaypoint(this, 'Waypoint', { ...base, kind: environment.platform.waypoint, allowedCallers: TENANT_WAYPOINT_CALLERS, trustDomain });
     new TenantModelConfig(this, 'Model', { ...base, model: environment.platform.llm.anthropicModel, baseUrl: platformLlmUrl('anthropic') });
 
     const { workloads } = tenant;
-    for (const route of tenantRoutes(tenant)) new TenantRoute(this, `Route-${route.routeName}`, { tenant: tenant.name, route });
+    for (const route of tenantRoutes(tenant)) new TenantRoute(this, `Route-${route.routeNames.mesh}`, { tenant: tenant.name, route, trustDomain });
     if (workloads.llmBackends.length > 0) {
       if (!props.infra) throw new Error(`TenantChart ${tenant.name}: infra is required for llmBackends; pass the cluster outputs of ${environment.name}`);
       new TenantSecretStore(this, 'SecretStore', {

@@ -126,7 +126,14 @@ export function backendArgs(env: Environment, accountId: string): string[] {
 
 /** Variables of every plan, apply and destroy: the environment file's values plus env/<env>.tfvars. */
 export function terraformVarArgs(env: Environment): string[] {
-  const vars: Record<string, string | undefined> = { environment: env.name, region: env.aws.region, cluster_name: env.aws.clusterName, account_id: env.aws.accountId };
+  const vars: Record<string, string | undefined> = {
+    environment: env.name,
+    region: env.aws.region,
+    cluster_name: env.aws.clusterName,
+    account_id: env.aws.accountId,
+    domain: env.platform.domain,
+    hosted_zone_id: env.aws.hostedZoneId,
+  };
   return [
     `-var-file=env/${env.name}.tfvars`,
     ...Object.entries(vars)

@@ -109,9 +109,9 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
 
   it('catches a misspelled field and a wrong type', () => {
     const validators = validatorsFor();
-    const [, policy] = objects.find(([, o]) => o.kind === 'AgentgatewayPolicy' && o.spec.frontend?.networkAuthorization)!;
+    const [, policy] = objects.find(([, o]) => o.kind === 'AgentgatewayPolicy' && o.spec.traffic?.authorization)!;
     const validate = validators.get(key(policy))!;
-    const misspelled = { ...policy, spec: { ...policy.spec, frontend: { networkAuthorisation: policy.spec.frontend.networkAuthorization } } };
+    const misspelled = { ...policy, spec: { ...policy.spec, traffic: { authorisation: policy.spec.traffic.authorization } } };
     expect(validate(misspelled)).toBe(false);
     const [, gateway] = objects.find(([, o]) => o.kind === 'Gateway')!;
     const wrongType = { ...gateway, spec: { ...gateway.spec, listeners: [{ ...gateway.spec.listeners[0], port: 'fifteen' }] } };

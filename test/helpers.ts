@@ -86,6 +86,7 @@ export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environm
   return {
     region: 'eu-west-1',
     clusterName: 'agentic-test',
+    hostedZoneId: 'Z0TEST0ZONE',
     natGateway: 'Single',
     nodeGroups: {
       platform: { instanceType: 'm6i.large', minSize: 1, maxSize: 4, desiredSize: 2, volumeSize: 60 },
@@ -101,6 +102,8 @@ export function samplePlatformSettings(): PlatformSettings {
   const img = (repository: string, tag: string) => ({ registry: 'registry.example.test', repository, tag });
   return {
     domain: 'test.example.test',
+    gateway: { exposure: 'internal' },
+    waypoint: 'istio',
     images: {
       agentgatewayProxy: img('agentgateway', 'v9.9.9'),
       agentgatewayWaypoint: img('agentgateway', 'v9.9.9-waypoint'),
@@ -133,6 +136,7 @@ export function sampleInfra(env: string, overrides: Partial<InfraOutputs> = {}):
     redis: { host: `redis.${env}.example.test`, port: 6379 },
     s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-1' },
     roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets`, tenantSecrets: `arn:aws:iam::210987654321:role/${env}-tenant-secrets` },
+    gateway: { certificateArn: 'arn:aws:acm:eu-west-1:210987654321:certificate/11111111-2222-4333-8444-555555555555' },
     secrets,
     ...overrides,
   };

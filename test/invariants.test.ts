@@ -81,11 +81,14 @@ describe('dist/ invariants', () => {
           expect(of('LimitRange')).toHaveLength(1);
           expect(of('RoleBinding').map((b) => b.roleRef)).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TENANT_CLUSTER_ROLE }]);
           expect(of('NetworkPolicy').filter((p) => JSON.stringify(p.spec) === JSON.stringify({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] }))).toHaveLength(1);
-          expect(of('AuthorizationPolicy').map((p) => p.apiVersion)).toEqual(['security.istio.io/v1']);
+          const ztunnelPolicy = of('AuthorizationPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.authorizationPolicy)!;
+          expect(ztunnelPolicy.apiVersion).toBe('security.istio.io/v1');
+          expect(ztunnelPolicy.spec.targetRefs).toBeUndefined();
           const gw = of('Gateway')[0];
           expect(gw.spec.gatewayClassName).toBe('agentgateway-waypoint');
           expect(gw.spec.listeners).toEqual([{ name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'Same' } } }]);
-          const waypointPolicy = of('AgentgatewayPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy)!;
+          // Both environments run Istio's Envoy waypoint: its policy is an Istio AuthorizationPolicy bound by targetRefs.
+          const waypointPolicy = of('AuthorizationPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy)!;
           expect(waypointPolicy.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.metadata.name }]);
         });
 
@@ -105,13 +108,12 @@ describe('dist/ invariants', () => {
             const all = JSON.stringify(p.spec);
             expect(all, 'no namespaceSelector that matches every namespace').not.toContain('"namespaceSelector":{}');
           }
-          const principals: string[] = of('AuthorizationPolicy')[0].spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals));
+          const principals: string[] = of('AuthorizationPolicy').flatMap((p) => p.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals)));
+          expect(principals.length).toBeGreaterThan(0);
           for (const pr of principals) {
             const n = /\/ns\/([^/]+)\/sa\//.exec(pr)![1];
             expect(n === ns || platformNamespaces.has(n), pr).toBe(true);
           }
-          const expression: string = of('AgentgatewayPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy)!.spec.frontend.networkAuthorization.policy.matchExpressions.join(' ');
-          for (const other of tenants.filter((t) => t !== tenant)) expect(expression).not.toContain(`'tenant-${other}'`);
         });
 
         it('is confined by its Argo CD projects', () => {

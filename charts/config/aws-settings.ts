@@ -26,6 +26,11 @@ export const awsSettingsSchema = z.strictObject({
   /** When set, the cluster scripts and Terraform refuse to run against any other account. */
   accountId: z.string().regex(/^\d{12}$/).optional(),
   clusterName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/),
+  /**
+   * Route 53 public hosted zone of platform.domain: Terraform validates the external gateway's
+   * certificate in it.
+   */
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/),
   /** NAT gateways of the cluster VPC: one for all zones, or one per zone (survives a zone outage). */
   natGateway: z.enum(['Single', 'HighlyAvailable']).default('Single'),
   nodeGroups: z.strictObject(Object.fromEntries(NODE_GROUPS.map((g) => [g, nodeGroupSchema])) as Record<NodeGroup, typeof nodeGroupSchema>),
@@ -39,6 +44,7 @@ export const AWS_FIXES: Record<string, string> = {
   'aws.region': 'write an AWS region such as us-east-1',
   'aws.accountId': 'write the 12-digit AWS account ID in quotes, or remove the key',
   'aws.clusterName': 'write the EKS cluster name: a letter, then letters, digits and hyphens',
+  'aws.hostedZoneId': 'write the ID of the Route 53 hosted zone of platform.domain, such as Z0123456789ABCDEFGHIJ',
   'aws.natGateway': 'write Single (one NAT gateway) or HighlyAvailable (one per zone)',
   'aws.nodeGroups': `add one entry per node group: ${NODE_GROUPS.join(', ')}`,
   ...Object.fromEntries(NODE_GROUPS.map((g) => [`aws.nodeGroups.${g}`, 'add {instanceType, minSize, maxSize, desiredSize, volumeSize}'])),

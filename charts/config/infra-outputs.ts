@@ -54,6 +54,7 @@ const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const DATABASE = /^[a-z_][a-z0-9_]{0,62}$/;
+const CERTIFICATE_ARN = /^arn:aws(-[a-z]+)*:acm:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
 
 const host = z.string().regex(HOST);
 const port = z.int().min(1).max(65535);
@@ -67,6 +68,8 @@ export const infraOutputsSchema = z.strictObject({
   redis: z.strictObject({ host, port }),
   s3: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), region: z.string().regex(REGION) }),
   roles: z.strictObject({ langfuse: z.string().regex(ROLE_ARN), externalSecrets: z.string().regex(ROLE_ARN), tenantSecrets: z.string().regex(ROLE_ARN) }),
+  /** The external gateway's TLS certificate (ACM, DNS-validated for gateway.<domain> and keycloak.<domain>). */
+  gateway: z.strictObject({ certificateArn: z.string().regex(CERTIFICATE_ARN) }),
   secrets: z.strictObject(
     Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, z.string().regex(/^[\w/+=.@-]{1,512}$/)])) as Record<SecretKey, z.ZodString>,
   ),
@@ -87,6 +90,7 @@ const FIXES: Record<string, string> = {
   'roles.langfuse': 'write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
   'roles.externalSecrets': 'write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
   'roles.tenantSecrets': 'write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
+  'gateway.certificateArn': 'write the ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>',
 };
 
 /** Path of the outputs file of an environment, relative to the repository root. */

@@ -14,13 +14,35 @@ const image = z.strictObject({
 const replicas = z.int().min(1).max(20);
 const quantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/);
 
+/** Which implementation runs the tenants' waypoints (the GatewayClass agentgateway-waypoint). */
+export const WAYPOINT_KINDS = ['istio', 'agentgateway'] as const;
+export type WaypointKind = (typeof WAYPOINT_KINDS)[number];
+
 export const platformSettingsSchema = z.strictObject({
-  /** DNS domain of the environment's user-facing hosts (Keycloak, Grafana, Langfuse). */
+  /**
+   * DNS domain of the environment's user-facing hosts: the external gateway answers at
+   * gateway.<domain> and Keycloak at keycloak.<domain>.
+   */
   domain: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/),
+  /** The external gateway's load balancer. */
+  gateway: z.strictObject({
+    /**
+     * internet-facing: public addresses; internal: reachable only from the VPC and the networks
+     * connected to it. Either way the load balancer terminates TLS and every API request needs a
+     * platform token.
+     */
+    exposure: z.enum(['internet-facing', 'internal']),
+  }),
+  /**
+   * Tenant waypoints: `istio` (Istio's Envoy waypoint, supported by the pinned Istio) or
+   * `agentgateway` (needs an agentgateway build whose controller runs the proxy in waypoint mode;
+   * no pinned release does).
+   */
+  waypoint: z.enum(WAYPOINT_KINDS),
   images: z.strictObject({
     /** The central gateway's proxy. */
     agentgatewayProxy: image,
-    /** Tenant waypoints: a build with HBONE waypoint support. */
+    /** Tenant waypoints when platform.waypoint is agentgateway: a build with waypoint mode. */
     agentgatewayWaypoint: image,
     agentgatewayController: image,
     otelCollector: image,
@@ -44,7 +66,10 @@ export const platformSettingsSchema = z.strictObject({
     prometheus: z.string().regex(/^\d+[hdwy]$/),
   }),
   llm: z.strictObject({
-    /** Model the platform's Anthropic backend pins. */
+    /**
+     * Model of the default ModelConfigs (kagent's and every tenant's). The platform backends pin no
+     * model: the gateway sends the model each request names.
+     */
     anthropicModel: z.string().min(1),
     /** Also install the OpenAI backend (its key must then exist in AWS Secrets Manager). */
     openai: z.boolean(),
@@ -60,6 +85,9 @@ export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
 export const PLATFORM_FIXES: Record<string, string> = {
   platform: 'add the platform section (see charts/environments/dev.yaml)',
   'platform.domain': 'write a DNS domain such as dev.agentic.example.com',
+  'platform.gateway': 'add gateway: {exposure: internet-facing} (or internal)',
+  'platform.gateway.exposure': 'write internet-facing or internal',
+  'platform.waypoint': 'write istio (Envoy waypoints of the pinned Istio) or agentgateway',
   'platform.images.*': 'write {registry, repository, tag}, such as {registry: cr.agentgateway.dev, repository: agentgateway, tag: v1.4.1}',
   'platform.replicas.*': 'write a whole number from 1 to 20',
   'platform.storage.*': 'write a size in Mi, Gi or Ti, such as 20Gi',

@@ -7,6 +7,7 @@
 import { CALL_ENV_NAME, callEnvName, PLATFORM_ENV } from '../constructs/workload-parts';
 import { DNS_LABEL, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
+import { WAYPOINT_OBJECTS, WAYPOINT_RESOURCES } from '../lib/waypoint';
 import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
 import { routeSegment, tenantRoutes, type RouteEntry } from '../routing/routes';
 import type { FieldPath, SourceError, SourceMap } from './source-errors';
@@ -198,7 +199,13 @@ function referenceErrors(src: SourceMap, v: TenantView, byName: ReadonlyMap<stri
       errors.push(src.error(at('agents', j), declarative ? 'an agent has either systemMessage (declarative) or image (BYO), not both' : 'an agent needs systemMessage (declarative) or image (BYO)', 'keep exactly one of systemMessage and image'));
     }
     for (const key of byo ? ['model', 'tools', 'skills'] : declarative ? ['args', 'calls'] : []) {
-      if (a[key] !== undefined) {
+      if (a[key] === undefined) continue;
+      if (key === 'calls') {
+        // kagent 0.9.12 runs an agent tool by calling the agent's Service directly
+        // (go/core/internal/controller/translator/agent/compiler.go toolAgentURL), which the platform
+        // keeps inside the namespace; only the mesh gateway enforces the callee's allowCallsFrom.
+        errors.push(src.error(at('agents', j, key), 'a declarative agent cannot call another tenant\'s agent: its agent tools reach agents of its own tenant only', 'remove calls; to call another tenant\'s agent, declare a BYO agent (image) with calls, which gets the agent\'s URL on the mesh gateway'));
+      } else {
         errors.push(src.error(at('agents', j, key), `${key} applies to ${byo ? 'declarative' : 'BYO'} agents only`, byo ? 'remove it: a BYO agent brings its own model, tools and agent card' : 'remove it, or make the agent BYO with image'));
       }
     }
@@ -283,8 +290,6 @@ function referenceErrors(src: SourceMap, v: TenantView, byName: ReadonlyMap<stri
     const backend = backends.get(b);
     if (!backend) {
       errors.push(src.error(at('models', j, 'backend'), `LLM backend ${q(b)} is not one of the tenant's llmBackends (${defined(backends.keys())})`, 'define it under llmBackends, or remove the key to use the platform default backend'));
-    } else if (backend.expose !== true) {
-      errors.push(src.error(at('models', j, 'backend'), `LLM backend ${q(b)} has no route, so the model cannot reach it`, `set expose: true on ${b}; only the tenant and its allowCallsFrom may call it`));
     }
   });
 
@@ -529,6 +534,8 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   list(raw.agents).forEach(add('agents'));
   list(raw.mcpServers).forEach(add('mcpServers'));
   list(raw.sandboxes).forEach(add('sandboxes'));
+  // The tenant's waypoint runs in its namespace too, whatever the tenant declares.
+  for (const side of ['requests', 'limits'] as const) for (const res of ['cpu', 'memory'] as const) totals[side][res] += parseQuantity(WAYPOINT_RESOURCES[side][res]) ?? 0;
   const fmt = (res: 'cpu' | 'memory', n: number) => (res === 'cpu' ? `${Math.round(n * 1000) / 1000}` : `${Math.round((n / 2 ** 20) * 100) / 100}Mi`);
   for (const side of ['requests', 'limits'] as const) {
     for (const res of ['cpu', 'memory'] as const) {
@@ -540,7 +547,7 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
       errors.push(
         src.error(
           path,
-          `the declared workloads ${side === 'requests' ? 'request' : 'are limited to'} ${fmt(res, totals[side][res])} ${res} in total (${pods} pods, unset values from the container defaults), more than the quota ${key} ${String(hard)}${quota[key] === undefined ? ' (platform default)' : ''}`,
+          `the declared workloads ${side === 'requests' ? 'request' : 'are limited to'} ${fmt(res, totals[side][res])} ${res} in total (${pods} pods and the waypoint, unset values from the container defaults), more than the quota ${key} ${String(hard)}${quota[key] === undefined ? ' (platform default)' : ''}`,
           `raise quota.${key} to at least ${fmt(res, totals[side][res])}, or lower the workloads' resources`,
         ),
       );
@@ -552,7 +559,7 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   const servers = list(raw.mcpServers).filter((s) => s.url === undefined).length;
   const sandboxes = list(raw.sandboxes).filter((s) => s.kind !== 'SandboxTemplate').length;
   const counts = [
-    { key: 'services', need: agents + servers + 2 * sandboxes + 1, what: 'Services (one per agent and image MCP server, two per sandbox, and the waypoint)' },
+    { key: 'services', need: agents + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services, what: 'Services (one per agent and image MCP server, two per sandbox, and the waypoint)' },
     { key: 'secrets', need: list(raw.llmBackends).length + 1, what: 'Secrets (one per LLM backend key, and the placeholder key)' },
   ] as const;
   for (const c of counts) {
@@ -562,9 +569,9 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
     }
   }
   const hardPods = quota.pods ?? DEFAULT_QUOTA.pods;
-  // The tenant's waypoint runs in its namespace too.
-  if (pods > 0 && typeof hardPods === 'number' && pods + 1 > hardPods) {
-    errors.push(src.error(quota.pods !== undefined ? at('quota', 'pods') : at('name'), `the declared workloads need ${pods + 1} pods (with the waypoint), more than the quota pods ${hardPods}`, `raise quota.pods to at least ${pods + 1}`));
+  const needPods = pods + WAYPOINT_OBJECTS.pods;
+  if (typeof hardPods === 'number' && hardPods >= 0 && needPods > hardPods) {
+    errors.push(src.error(quota.pods !== undefined ? at('quota', 'pods') : at('name'), `the declared workloads need ${needPods} pods (with the waypoint), more than the quota pods ${hardPods}`, `raise quota.pods to at least ${needPods}`));
   }
   return errors;
 }

@@ -34,11 +34,17 @@ export interface TenantNamespaceProps {
   readonly displayName?: string;
   /** @default - no annotation */
   readonly description?: string;
+  /** Path segment of the tenant's routes (its alias, else the namespace). */
+  readonly routeSegment: string;
 }
 
 /**
- * The tenant namespace: enrolled in the ambient mesh, routed through the tenant's own
- * agentgateway waypoint, discoverable by agentgateway, and under Pod Security admission.
+ * The tenant namespace: enrolled in the ambient mesh, its Services behind the tenant's own
+ * waypoint (istio.io/use-waypoint) also for the gateways' requests (istio.io/ingress-use-waypoint:
+ * agentgateway v1.4.1 sends a gateway request through the destination Service's waypoint only
+ * when this label says so, crates/agentgateway/src/proxy/httpproxy.rs ingress_use_waypoint; Istio
+ * 1.30 reads it from the Service, else the namespace, pilot/pkg/serviceregistry/ambient/
+ * services.go), discoverable by agentgateway, and under Pod Security admission.
  *
  * Argo CD never prunes it and never deletes it with its Application: removing a tenant from
  * tenants.yaml leaves the namespace and its data until an operator offboards it explicitly.
@@ -52,6 +58,8 @@ export class TenantNamespace extends Construct {
     const version = `v${props.kubernetesVersion}`;
     const annotations: Record<string, string> = {
       [ANNOTATIONS.argocdSyncOptions]: 'Delete=false,Prune=confirm',
+      // Read by the auto-expose policy: a route it generates never claims another tenant's segment.
+      [ANNOTATIONS.routeSegment]: props.routeSegment,
     };
     if (props.displayName) annotations[ANNOTATIONS.displayName] = props.displayName;
     if (props.description) annotations[ANNOTATIONS.description] = props.description;

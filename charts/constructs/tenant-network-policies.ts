@@ -1,38 +1,44 @@
 import { Construct } from 'constructs';
 import { KubeNetworkPolicy, type LabelSelector, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule } from '../../imports/k8s';
-import { ANY_IPV4, ISTIOD_POD_LABELS, KUBELET_PROBE_CIDR, NON_PUBLIC_IPV4, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS, SANDBOX_POD_LABEL } from '../lib/constants';
+import {
+  ANY_IPV4,
+  CENTRAL_GATEWAY,
+  gatewayPods,
+  ISTIOD_POD_LABELS,
+  KAGENT_WAYPOINT,
+  KUBELET_PROBE_CIDR,
+  LABELS,
+  MESH_GATEWAY,
+  NON_PUBLIC_IPV4,
+  PLATFORM_NAMESPACES,
+  PORTS,
+  PROMETHEUS_POD_LABELS,
+  SANDBOX_POD_LABEL,
+  TENANT_OBJECTS,
+} from '../lib/constants';
 import { dnsEgress, namespacePeer, tcp } from '../lib/network';
 import { tenantLabels } from '../lib/labels';
 
 export interface TenantNetworkPoliciesProps {
   readonly tenant: string;
   readonly namespace: string;
-  /**
-   * Namespaces whose pods may open connections to any pod of the tenant (gateway, agent
-   * controller, mesh control plane).
-   * @default agentgateway-system, kagent-system, istio-system
-   */
-  readonly ingressNamespaces?: readonly string[];
-  /**
-   * Namespaces the tenant's pods may open connections to on any port.
-   * @default agentgateway-system, kagent-system
-   */
-  readonly egressNamespaces?: readonly string[];
-  /** @default 'monitoring' */
-  readonly monitoringNamespace?: string;
-  /** @default 'otel' */
-  readonly otelNamespace?: string;
 }
 
+/** Pods of the platform's two agentgateway proxies (external and mesh gateway). */
+export function gatewayProxyPods(): LabelSelector {
+  return { matchExpressions: [{ key: LABELS.gatewayName, operator: 'In', values: [CENTRAL_GATEWAY.name, MESH_GATEWAY.name] }] };
+}
 
 /**
  * NetworkPolicies of a tenant namespace: deny everything (the `Resource`), then one policy per
  * allowance so that each reads on its own in a review. Nothing admits another tenant: every
- * peer is either this namespace or a named platform namespace.
+ * peer is this namespace or named pods of a platform namespace, on named ports.
  *
- * Under Istio ambient, meshed traffic arrives as HBONE on TCP 15008 of the destination pod,
- * from the source pod's address; the namespace allowances cover all ports and therefore HBONE,
- * and the OTEL allowance names 15008 next to the OTLP ports.
+ * Under Istio ambient a meshed connection leaves the pod as HBONE to TCP 15008 of the pod it is
+ * tunnelled to (the destination's waypoint, the mesh gateway, the destination pod) and arrives
+ * on 15008 (Istio 1.30 ztunnel src/proxy/outbound.rs; docs ambient/usage/networkpolicy): the
+ * platform allowances name 15008 and nothing else, so a plaintext connection that bypassed the
+ * mesh is dropped.
  */
 export class TenantNetworkPolicies extends Construct {
   public readonly resource: KubeNetworkPolicy;
@@ -41,36 +47,54 @@ export class TenantNetworkPolicies extends Construct {
     super(scope, id);
     const { namespace } = props;
     const labels = tenantLabels(props.tenant);
-    const ingressNs = props.ingressNamespaces ?? [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent, PLATFORM_NAMESPACES.istio];
-    const egressNs = props.egressNamespaces ?? [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent];
     const policy = (cid: string, name: string, types: ('Ingress' | 'Egress')[], ingress?: NetworkPolicyIngressRule[], egress?: NetworkPolicyEgressRule[], podSelector: LabelSelector = {}) =>
       new KubeNetworkPolicy(this, cid, {
         metadata: { name, namespace, labels },
         spec: { podSelector, policyTypes: types, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) },
       });
+    const hbone = [tcp(PORTS.hbone)];
 
     this.resource = policy('Resource', 'default-deny', ['Ingress', 'Egress']);
 
     // Pods of the namespace talk to each other, except sandboxes: code that runs in a sandbox
-    // (untrusted, or written by a model) reaches no agent or MCP server of the tenant, and no
-    // agent reaches it except through the central gateway (its route admits the owner only).
+    // (untrusted, or written by a model) reaches no agent or MCP server of its tenant, and no
+    // agent reaches it except through a gateway route (which admits the owner only).
     const notSandbox: LabelSelector = { matchExpressions: [{ key: SANDBOX_POD_LABEL, operator: 'DoesNotExist' }] };
     policy('SameNamespace', 'allow-same-namespace', ['Ingress', 'Egress'], [{ from: [{ podSelector: notSandbox }] }], [{ to: [{ podSelector: notSandbox }] }], notSandbox);
 
     policy('Dns', 'allow-dns', ['Egress'], undefined, [dnsEgress()]);
 
     policy('PlatformIngress', 'allow-platform-ingress', ['Ingress'], [
-      { from: ingressNs.map((ns) => namespacePeer(ns)) },
+      // The gateways' requests for the tenant's routes, and kagent's controller (the agents'
+      // A2A cards and the UI's chat), tunnelled to the waypoint or the pods.
+      {
+        from: [
+          { namespaceSelector: namespacePeer(PLATFORM_NAMESPACES.agentgateway).namespaceSelector, podSelector: gatewayProxyPods() },
+          namespacePeer(PLATFORM_NAMESPACES.kagent),
+        ],
+        ports: hbone,
+      },
       // Prometheus scrapes pod metrics on whatever port a workload exposes.
-      { from: [namespacePeer(props.monitoringNamespace ?? PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
+      { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
     ]);
 
     policy('PlatformEgress', 'allow-platform-egress', ['Egress'], undefined, [
-      { to: egressNs.map((ns) => namespacePeer(ns)) },
-      { to: [namespacePeer(props.otelNamespace ?? PLATFORM_NAMESPACES.otelCollector)], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
-      // The tenant's waypoint obtains its mesh certificate from istiod.
-      { to: [namespacePeer(PLATFORM_NAMESPACES.istio, { ...ISTIOD_POD_LABELS })], ports: [tcp(PORTS.istiodXds)] },
+      // The mesh gateway: the tenant's models, and the agents of other tenants it may call.
+      { to: [namespacePeer(PLATFORM_NAMESPACES.agentgateway, gatewayPods(MESH_GATEWAY.name))], ports: hbone },
+      // kagent's waypoint: the agents' session, task and memory API (and nothing else of kagent).
+      { to: [namespacePeer(KAGENT_WAYPOINT.namespace, gatewayPods(KAGENT_WAYPOINT.name))], ports: hbone },
+      { to: [namespacePeer(PLATFORM_NAMESPACES.otelCollector)], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
     ]);
+
+    // The waypoint obtains its configuration and mesh certificate from istiod; no other pod needs it.
+    policy(
+      'Waypoint',
+      'allow-waypoint-istiod',
+      ['Egress'],
+      undefined,
+      [{ to: [namespacePeer(PLATFORM_NAMESPACES.istio, { ...ISTIOD_POD_LABELS })], ports: [tcp(PORTS.istiodXds)] }],
+      { matchLabels: gatewayPods(TENANT_OBJECTS.waypoint) },
+    );
 
     // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
     policy('Ambient', 'allow-kubelet-probes', ['Ingress'], [{ from: [{ ipBlock: { cidr: KUBELET_PROBE_CIDR } }] }]);

@@ -6,26 +6,39 @@ import { HttpRoute } from '../../imports/gateway-api-httproutes-gateway.networki
 import { KEYCLOAK } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
-import { centralGatewayParent } from '../platform/constructs/central-gateway';
-import { callersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES, type RouteEntry } from '../routing/routes';
+import { centralGatewayParent, meshGatewayParent } from '../platform/constructs/central-gateway';
+import { callersExpression, meshCallersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES, type RouteEntry } from '../routing/routes';
 
 export interface TenantRouteProps {
   readonly tenant: string;
   /** The route as the routing table computes it. */
   readonly route: RouteEntry;
+  /** Istio trust domain of the callers' SPIFFE identities. */
+  readonly trustDomain: string;
 }
 
 /**
- * One route of a tenant on the central gateway: an HTTPRoute in the tenant namespace,
- * `<path>` with the prefix rewritten to `/`, and an AgentgatewayPolicy on it that requires the
- * caller's token to name the owner or one of the tenants it allows: every other caller gets
- * 403. The gateway-wide policy has already required a valid token naming some tenant. Route
+ * One route of a tenant, on each gateway it belongs to, each with the policy that admits its
+ * callers (every other caller gets 403):
+ *
+ * - on the mesh gateway, always: HTTPRoute `<kind>-<name>-mesh`, callers admitted by the SPIFFE
+ *   identity of their workloads (the namespace of the owner or of a tenant of allowCallsFrom);
+ * - on the external gateway, when the object is exposed: HTTPRoute `<kind>-<name>`, callers
+ *   admitted by the `tenant` claim of their token (the gateway-wide policy has already required
+ *   a valid token).
+ *
+ * The policies use action Require: agentgateway v1.4.1 accumulates authorization rules from the
+ * gateway, listener and route, and a Require rule must hold whatever else allows
+ * (crates/agentgateway/src/http/authorization.rs). Both routes rewrite the prefix to `/`. Route
  * names never start with auto-expose-, and the objects they expose carry the managed-by label,
  * so the auto-expose policy never routes them a second time.
  */
 export class TenantRoute extends Construct {
+  /** The mesh gateway's route. */
   public readonly resource: ApiObject;
   public readonly policy: ApiObject;
+  /** The external gateway's route and policy, when the object is exposed. */
+  public readonly external?: { readonly route: ApiObject; readonly policy: ApiObject };
 
   constructor(scope: Construct, id: string, props: TenantRouteProps) {
     super(scope, id);
@@ -35,21 +48,29 @@ export class TenantRoute extends Construct {
       r.backend.kind === 'Service'
         ? { kind: 'Service', name: r.backend.name, port: r.backend.port }
         : { group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: r.backend.name };
-    this.resource = new ApiObject(this, 'Resource', {
-      ...HttpRoute.GVK,
-      metadata: { name: r.routeName, namespace: r.namespace, labels },
-      spec: {
-        parentRefs: [centralGatewayParent()],
-        rules: [prefixRewriteRule(r.path, backendRef)],
-      },
-    });
-    this.policy = new ApiObject(this, 'Callers', {
-      ...AgentgatewayPolicy.GVK,
-      metadata: { name: ROUTE_OBJECT_NAMES.callers(r.kind, r.exposes.name), namespace: r.namespace, labels },
-      spec: {
-        targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: r.routeName }],
-        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, r.callers)] } } },
-      },
-    });
+    const route = (cid: string, name: string, parent: Record<string, unknown>) =>
+      new ApiObject(this, cid, {
+        ...HttpRoute.GVK,
+        metadata: { name, namespace: r.namespace, labels },
+        spec: { parentRefs: [parent], rules: [prefixRewriteRule(r.path, backendRef)] },
+      });
+    const policy = (cid: string, name: string, routeName: string, expression: string) =>
+      new ApiObject(this, cid, {
+        ...AgentgatewayPolicy.GVK,
+        metadata: { name, namespace: r.namespace, labels },
+        spec: {
+          targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName }],
+          traffic: { authorization: { action: 'Require', policy: { matchExpressions: [expression] } } },
+        },
+      });
+    const { mesh, external } = r.routeNames;
+    this.resource = route('Resource', mesh, meshGatewayParent());
+    this.policy = policy('MeshCallers', ROUTE_OBJECT_NAMES.meshCallers(r.kind, r.exposes.name), mesh, meshCallersExpression(props.trustDomain, r.callers));
+    if (external) {
+      this.external = {
+        route: route('External', external, centralGatewayParent()),
+        policy: policy('Callers', ROUTE_OBJECT_NAMES.callers(r.kind, r.exposes.name), external, callersExpression(KEYCLOAK.tenantClaim, r.callers)),
+      };
+    }
   }
 }

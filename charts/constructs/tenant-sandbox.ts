@@ -4,7 +4,7 @@ import { Sandbox as SandboxObject } from '../../imports/agent-sandbox-sandboxes-
 import { SandboxTemplate } from '../../imports/agent-sandbox-sandboxtemplates-extensions.agents.x-k8s.io';
 import { IntOrString, KubeService } from '../../imports/k8s';
 import type { Sandbox } from '../config/workloads';
-import { SANDBOX_POD_LABEL } from '../lib/constants';
+import { LABELS, SANDBOX_POD_LABEL } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 import { ROUTE_OBJECT_NAMES } from '../routing/routes';
 import { agentsPlacement, containerResources, restrictedContainer, tracingEnv } from './workload-parts';
@@ -58,8 +58,12 @@ export class TenantSandbox extends Construct {
       spec: s.kind === 'Sandbox' ? { podTemplate } : { podTemplate, networkPolicyManagement: 'Unmanaged' },
     });
     if (s.kind === 'Sandbox') {
+      // Not behind the tenant's waypoint: the waypoint forwards the tenant's own pods too, and
+      // sandboxes are reached only through their gateway route. Istio 1.30 reserves "none" for
+      // this (pilot/pkg/serviceregistry/ambient/waypoints.go getUseWaypoint), so the gateways
+      // tunnel straight to the sandbox pod, which admits them on 15008.
       this.service = new KubeService(this, 'Service', {
-        metadata: { name: ROUTE_OBJECT_NAMES.sandboxService(s.name), namespace, labels },
+        metadata: { name: ROUTE_OBJECT_NAMES.sandboxService(s.name), namespace, labels: { ...labels, [LABELS.useWaypoint]: 'none' } },
         spec: {
           selector: { [SANDBOX_POD_LABEL]: s.name },
           ports: [{ name: 'http', port: s.port, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],

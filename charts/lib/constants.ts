@@ -61,6 +61,11 @@ export const LABELS = {
   gatewayDiscovery: `${P}/gateway-discovery`,
   /** On routes the auto-expose policy generates: the name of that policy. */
   exposedBy: `${P}/exposed-by`,
+  /**
+   * "http" on pods that terminate HBONE themselves: meshed clients then tunnel to them directly
+   * and they see each caller's SPIFFE identity (Istio 1.30 pilot/pkg/model/service.go TunnelHTTP).
+   */
+  tunnel: 'networking.istio.io/tunnel',
   /** Marks the ClusterRole tenants are bound to. */
   role: `${P}/role`,
   managedBy: 'app.kubernetes.io/managed-by',
@@ -95,6 +100,8 @@ export const ANNOTATIONS = {
   expose: `${P}/expose`,
   /** Path segment used instead of the namespace in exposed routes. */
   exposeAlias: `${P}/expose-alias`,
+  /** On a tenant namespace: the path segment of the tenant's routes (its alias, else the namespace). */
+  routeSegment: `${P}/route-segment`,
   /** "true" on the StorageClass that claims without a storageClassName get. */
   defaultStorageClass: 'storageclass.kubernetes.io/is-default-class',
 } as const;
@@ -129,6 +136,12 @@ export const PLATFORM_SERVICES = {
   kagentController: 'kagent-controller',
 } as const;
 
+/** Service accounts of platform workloads that tenant policies name (mesh identities). */
+export const PLATFORM_SERVICE_ACCOUNTS = {
+  /** kagent 0.9.12 chart: the controller's ServiceAccount. */
+  kagentController: 'kagent-controller',
+} as const;
+
 /** The ClusterSecretStore every platform ExternalSecret reads AWS Secrets Manager through. */
 export const SECRET_STORE = 'aws-secrets-manager';
 
@@ -147,7 +160,12 @@ export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 
 /** Fixed object names inside every tenant namespace. */
 export const TENANT_OBJECTS = {
+  /** The tenant's waypoint Gateway (its Deployment, Service and ServiceAccount carry the same name). */
   waypoint: 'agentgateway-waypoint',
+  /**
+   * The platform's GatewayClass of tenant waypoints. Which controller implements it is an
+   * environment setting (platform.waypoint): Istio's Envoy waypoint or agentgateway.
+   */
   waypointClass: 'agentgateway-waypoint',
   resourceQuota: 'tenant-quota',
   limitRange: 'default-limits',
@@ -254,14 +272,53 @@ export const NODE_TAINT_KEY = 'workload';
 export const NODE_GROUPS = ['platform', 'agents', 'gateway'] as const;
 export type NodeGroup = (typeof NODE_GROUPS)[number];
 
-/** The central gateway every exposed route attaches to. */
+/**
+ * The external gateway: the entry from outside the cluster, behind an AWS Network Load Balancer
+ * that terminates TLS. Every request on its API listener needs a platform token.
+ */
 export const CENTRAL_GATEWAY = {
   name: 'agentgateway-proxy',
   namespace: 'agentgateway-system',
-  /** The HTTP listener routes attach to. */
-  listener: 'platform',
+  /** The listener exposed routes attach to (host gateway.<domain>). */
+  listener: 'api',
+  /** The listener of Keycloak's public endpoints (host keycloak.<domain>), without a token. */
+  keycloakListener: 'keycloak',
+  /** Port of both listeners; the load balancer terminates TLS on it. */
+  port: 443,
   className: 'agentgateway',
 } as const;
+
+/**
+ * The mesh gateway: the entry for workloads inside the cluster (ClusterIP). It terminates the
+ * callers' HBONE tunnels itself and authorizes each request by the caller's SPIFFE identity, so
+ * an agent reaches its models and the agents it may call without holding any token.
+ */
+export const MESH_GATEWAY = {
+  name: 'agentgateway-mesh',
+  namespace: 'agentgateway-system',
+  /** The HTTP listener routes attach to. */
+  listener: 'mesh',
+  port: 80,
+  /** The HBONE listener that terminates the callers' tunnels and hands requests to `mesh`. */
+  hboneListener: 'hbone',
+  className: 'agentgateway',
+} as const;
+
+/**
+ * The Envoy waypoint in front of kagent's controller: tenant agents reach only the session, task
+ * and memory API there (kagent 0.9.12 authorizes nothing on that port itself).
+ */
+export const KAGENT_WAYPOINT = {
+  name: 'kagent-waypoint',
+  namespace: 'kagent-system',
+  /** Istio's built-in waypoint class (Istio 1.30 pkg/config/constants WaypointGatewayClassName). */
+  className: 'istio-waypoint',
+} as const;
+
+/** Pod label that agentgateway and istiod put on the pods of a Gateway: the Gateway's name. */
+export function gatewayPods(name: string): Record<string, string> {
+  return { [LABELS.gatewayName]: name };
+}
 
 /** First path segment of each kind of route on the central gateway. */
 export const ROUTE_PREFIXES = {

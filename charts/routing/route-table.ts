@@ -1,11 +1,21 @@
 /**
  * The published routing table of an environment, dist/<env>/routes.md and its JSON twin
- * routes.json: every path on the central gateway, what it reaches, its owner and who may call it,
+ * routes.json: every path on the gateways, what it reaches, its owner, who may call it and from
+ * where (inside the cluster through the mesh gateway, outside through the external gateway),
  * sorted by path, so that a pull request's diff shows route changes at a glance.
  */
 import type { Tenant } from '../config/load-tenants';
-import { ANY_TENANT, PLATFORM_OWNER, type RouteEntry, type RouteKind, sortRoutes, tenantRoutes } from './routes';
-import { CENTRAL_GATEWAY, ROUTE_PREFIXES } from '../lib/constants';
+import { ANY_TENANT, externalUrl, gatewayUrl, PLATFORM_OWNER, type RouteEntry, type RouteKind, sortRoutes, tenantRoutes } from './routes';
+import { CENTRAL_GATEWAY, MESH_GATEWAY, ROUTE_PREFIXES } from '../lib/constants';
+
+/** What the published table needs of an environment. */
+export interface RouteTableEnvironment {
+  readonly name: string;
+  /** Domain of the external gateway's host gateway.<domain>. */
+  readonly domain: string;
+  /** Whether the external gateway's load balancer has public addresses. */
+  readonly exposure: 'internet-facing' | 'internal';
+}
 
 interface K8sObject {
   readonly apiVersion?: string;
@@ -14,13 +24,14 @@ interface K8sObject {
   readonly spec?: Record<string, unknown>;
 }
 
-/** The platform's own routes, read from its HTTPRoute objects on the central gateway. */
+/** The platform's own routes, read from its HTTPRoute objects on the gateways: one entry per path. */
 export function platformRoutes(objects: readonly K8sObject[]): RouteEntry[] {
-  const out: RouteEntry[] = [];
+  const byPath = new Map<string, { entry: Omit<RouteEntry, 'routeNames' | 'external'>; mesh?: string; external?: string }>();
   for (const o of objects) {
     if (o.kind !== 'HTTPRoute' || !o.apiVersion?.startsWith('gateway.networking.k8s.io/')) continue;
     const spec = o.spec as { parentRefs?: { name?: string }[]; rules?: { matches?: { path?: { value?: string } }[]; backendRefs?: { kind?: string; name?: string; namespace?: string; port?: number }[] }[] };
-    if (!spec.parentRefs?.some((p) => p.name === CENTRAL_GATEWAY.name)) continue;
+    const gateway = spec.parentRefs?.some((p) => p.name === CENTRAL_GATEWAY.name) ? 'external' : spec.parentRefs?.some((p) => p.name === MESH_GATEWAY.name) ? 'mesh' : undefined;
+    if (!gateway) continue;
     for (const rule of spec.rules ?? []) {
       const b = rule.backendRefs?.[0];
       for (const m of rule.matches ?? []) {
@@ -29,21 +40,28 @@ export function platformRoutes(objects: readonly K8sObject[]): RouteEntry[] {
         const kind = (Object.keys(ROUTE_PREFIXES) as RouteKind[]).find((k) => path.startsWith(`${ROUTE_PREFIXES[k]}/`));
         if (!kind) continue;
         const ns = b.namespace ?? o.metadata?.namespace ?? '';
-        out.push({
-          path,
-          kind,
-          owner: PLATFORM_OWNER,
-          namespace: o.metadata?.namespace ?? '',
-          routeName: o.metadata?.name ?? '',
-          exposes: { kind: b.kind ?? 'Service', name: b.name },
-          backend: { kind: b.kind === 'AgentgatewayBackend' ? 'AgentgatewayBackend' : 'Service', namespace: ns, name: b.name, ...(b.port ? { port: b.port } : {}), createdBy: 'platform' },
-          callers: [ANY_TENANT],
-          field: [],
-        });
+        const seen = byPath.get(path) ?? {
+          entry: {
+            path,
+            kind,
+            owner: PLATFORM_OWNER,
+            namespace: o.metadata?.namespace ?? '',
+            exposes: { kind: b.kind ?? 'Service', name: b.name },
+            backend: { kind: b.kind === 'AgentgatewayBackend' ? 'AgentgatewayBackend' : 'Service', namespace: ns, name: b.name, ...(b.port ? { port: b.port } : {}), createdBy: 'platform' },
+            callers: [ANY_TENANT],
+            field: [],
+          },
+        };
+        seen[gateway] = o.metadata?.name ?? '';
+        byPath.set(path, seen);
       }
     }
   }
-  return out;
+  return [...byPath.values()].map(({ entry, mesh, external }) => ({
+    ...entry,
+    routeNames: { mesh: mesh ?? '', ...(external ? { external } : {}) },
+    external: external !== undefined,
+  }));
 }
 
 /** Every route of an environment, sorted by path; throws when two routes share a path. */
@@ -60,35 +78,52 @@ export function environmentRoutes(tenants: readonly Tenant[], platformObjects: r
 const backendText = (r: RouteEntry) => `${r.backend.kind} ${r.backend.namespace}/${r.backend.name}${r.backend.port ? `:${r.backend.port}` : ''}`;
 const callersText = (r: RouteEntry) => (r.callers.includes(ANY_TENANT) ? 'any tenant' : r.callers.join(', '));
 
+/** The gateways a route is on: always the mesh gateway, the external one when exposed. */
+export function routeGateways(r: RouteEntry): ('mesh' | 'external')[] {
+  return r.external ? ['mesh', 'external'] : ['mesh'];
+}
+
 /** routes.json: the table as data. */
-export function routeTableJson(env: string, routes: readonly RouteEntry[]): string {
+export function routeTableJson(env: RouteTableEnvironment, routes: readonly RouteEntry[]): string {
   const rows = routes.map((r) => ({
     path: r.path,
     kind: r.kind,
     owner: r.owner,
-    route: `${r.namespace}/${r.routeName}`,
+    gateways: routeGateways(r),
+    routes: { mesh: `${r.namespace}/${r.routeNames.mesh}`, ...(r.routeNames.external ? { external: `${r.namespace}/${r.routeNames.external}` } : {}) },
+    url: { mesh: gatewayUrl(r.path), ...(r.external ? { external: externalUrl(env.domain, r.path) } : {}) },
     exposes: `${r.exposes.kind}/${r.exposes.name}`,
     backend: { kind: r.backend.kind, namespace: r.backend.namespace, name: r.backend.name, ...(r.backend.port ? { port: r.backend.port } : {}), createdBy: r.backend.createdBy },
     callers: [...r.callers],
   }));
-  return `${JSON.stringify({ environment: env, gateway: `${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`, routes: rows }, null, 2)}\n`;
+  const gateways = {
+    mesh: `${MESH_GATEWAY.namespace}/${MESH_GATEWAY.name}`,
+    external: { gateway: `${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`, url: externalUrl(env.domain, ''), exposure: env.exposure },
+  };
+  return `${JSON.stringify({ environment: env.name, gateways, routes: rows }, null, 2)}\n`;
 }
 
 /** routes.md: the table for reviewers. */
-export function routeTableMarkdown(env: string, routes: readonly RouteEntry[]): string {
+export function routeTableMarkdown(env: RouteTableEnvironment, routes: readonly RouteEntry[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = routes.map((r) => `| \`${r.path}\` | ${r.kind} | ${esc(r.owner)} | ${esc(backendText(r))} | ${esc(callersText(r))} |`);
-  return `# Routes of ${env}
+  const rows = routes.map((r) => `| \`${r.path}\` | ${r.kind} | ${esc(r.owner)} | ${routeGateways(r).join(', ')} | ${esc(backendText(r))} | ${esc(callersText(r))} |`);
+  const where = env.exposure === 'internal' ? 'an internal load balancer, reachable only from the VPC and the networks connected to it' : 'an internet-facing load balancer';
+  return `# Routes of ${env.name}
 
 _Generated by \`npm run synth\`; do not edit. Change \`tenants.yaml\` and synthesize again._
 
-Every path on the central gateway \`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}\`, sorted. Each
-path's prefix is rewritten to \`/\` before it reaches its backend. Every request needs a platform token;
-a tenant route also requires the token's \`tenant\` claim to name one of its callers (others get 403).
+Every path on the platform's gateways, sorted. Each path's prefix is rewritten to \`/\` before it
+reaches its backend, and callers other than the listed ones get 403.
+
+- **mesh**: inside the cluster, \`${gatewayUrl('')}<path>\` (\`${MESH_GATEWAY.namespace}/${MESH_GATEWAY.name}\`).
+  A caller is admitted by its workload's mesh identity: a pod of a listed tenant's namespace.
+- **external**: outside the cluster, \`${externalUrl(env.domain, '')}<path>\` (\`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}\`,
+  ${where}). A caller needs a platform token whose \`tenant\` claim names a listed tenant.
+
 Routes that the auto-expose policy creates at run time for objects outside tenants.yaml are not listed.
 
-| Path | Kind | Owner | Backend | Callers |
-|---|---|---|---|---|
+| Path | Kind | Owner | Gateways | Backend | Callers |
+|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;
 }

@@ -6,7 +6,7 @@
  */
 import type { FieldPath } from '../config/source-errors';
 import type { TenantWorkloads } from '../config/workloads';
-import { CENTRAL_GATEWAY, KAGENT_AGENT_SERVICE, ROUTE_PREFIXES, tenantNamespace } from '../lib/constants';
+import { KAGENT_AGENT_SERVICE, MESH_GATEWAY, PLATFORM_NAMESPACES, ROUTE_PREFIXES, tenantNamespace } from '../lib/constants';
 
 export type RouteKind = keyof typeof ROUTE_PREFIXES;
 
@@ -25,15 +25,23 @@ export interface RouteEntry {
   readonly kind: RouteKind;
   /** Tenant name, or `platform` for the platform's own routes. */
   readonly owner: string;
-  /** Namespace of the HTTPRoute (the owner's). */
+  /** Namespace of the HTTPRoutes (the owner's). */
   readonly namespace: string;
-  /** Name of the HTTPRoute. */
-  readonly routeName: string;
+  /** Names of the HTTPRoutes: on the mesh gateway, and on the external gateway when exposed. */
+  readonly routeNames: { readonly mesh: string; readonly external?: string };
   /** The object the route exposes. */
   readonly exposes: { readonly kind: string; readonly name: string };
   readonly backend: RouteBackend;
-  /** Tenants whose tokens the gateway accepts on this route; `*` is every tenant. */
+  /**
+   * Tenants that may call the route: their tokens on the external gateway, their workloads'
+   * mesh identities on the mesh gateway; `*` is every tenant.
+   */
   readonly callers: readonly string[];
+  /**
+   * Also on the external gateway (the object is exposed). Every route is on the mesh gateway, for
+   * the callers' workloads inside the cluster.
+   */
+  readonly external: boolean;
   /** Where the exposed object is declared in tenants.yaml (empty for platform routes). */
   readonly field: FieldPath;
 }
@@ -46,9 +54,14 @@ export const PLATFORM_OWNER = 'platform';
 
 /** Names of the objects the compiler creates for a tenant's routes, by route kind. */
 export const ROUTE_OBJECT_NAMES = {
+  /** The HTTPRoute on the external gateway. */
   route: (kind: RouteKind, name: string) => `${kind}-${name}`,
-  /** The AgentgatewayPolicy that admits the route's callers. */
+  /** The AgentgatewayPolicy that admits the route's callers by their token. */
   callers: (kind: RouteKind, name: string) => `${kind}-${name}-callers`,
+  /** The HTTPRoute on the mesh gateway. */
+  meshRoute: (kind: RouteKind, name: string) => `${kind}-${name}-mesh`,
+  /** The AgentgatewayPolicy that admits the mesh route's callers by their workloads' identity. */
+  meshCallers: (kind: RouteKind, name: string) => `${kind}-${name}-mesh-callers`,
   /** The Service of a sandbox. */
   sandboxService: (name: string) => `sandbox-${name}`,
 } as const;
@@ -75,28 +88,30 @@ export function tenantRoutes(t: RoutedTenant): RouteEntry[] {
   const ns = tenantNamespace(t.name);
   const seg = routeSegment(t);
   const callers = (extra: readonly string[]) => [t.name, ...[...new Set(extra)].filter((x) => x !== t.name).sort()];
-  const base = (kind: RouteKind, name: string, field: FieldPath) => ({
+  const base = (kind: RouteKind, name: string, field: FieldPath, external: boolean) => ({
     path: routePath(kind, seg, name),
     kind,
     owner: t.name,
     namespace: ns,
-    routeName: ROUTE_OBJECT_NAMES.route(kind, name),
+    routeNames: { mesh: ROUTE_OBJECT_NAMES.meshRoute(kind, name), ...(external ? { external: ROUTE_OBJECT_NAMES.route(kind, name) } : {}) },
+    external,
     field: ['tenants', t.index, ...field],
   });
   const out: RouteEntry[] = [];
   t.workloads.agents.forEach((a, j) => {
     if (!a.expose) return;
     out.push({
-      ...base('a2a', a.name, ['agents', j]),
+      ...base('a2a', a.name, ['agents', j], true),
       exposes: { kind: 'Agent', name: a.name },
       backend: { kind: 'Service', namespace: ns, name: a.name, port: KAGENT_AGENT_SERVICE.port, createdBy: 'kagent' },
       callers: callers(a.allowCallsFrom),
     });
   });
+  // Every LLM backend has a route: the tenant's models reach it through the mesh gateway, which
+  // injects its key. Exposed, it is also on the external gateway.
   t.workloads.llmBackends.forEach((b, j) => {
-    if (!b.expose) return;
     out.push({
-      ...base('llm', b.name, ['llmBackends', j]),
+      ...base('llm', b.name, ['llmBackends', j], b.expose === true),
       exposes: { kind: 'AgentgatewayBackend', name: b.name },
       backend: { kind: 'AgentgatewayBackend', namespace: ns, name: b.name, createdBy: 'compiler' },
       callers: callers(b.allowCallsFrom),
@@ -105,7 +120,7 @@ export function tenantRoutes(t: RoutedTenant): RouteEntry[] {
   t.workloads.mcpServers.forEach((s, j) => {
     if (!s.expose) return;
     out.push({
-      ...base('mcp', s.name, ['mcpServers', j]),
+      ...base('mcp', s.name, ['mcpServers', j], true),
       exposes: { kind: 'MCPServer', name: s.name },
       // The Service kmcp creates for the MCPServer, named after it, on the server's port.
       backend: { kind: 'Service', namespace: ns, name: s.name, port: s.port, createdBy: 'kmcp' },
@@ -115,7 +130,7 @@ export function tenantRoutes(t: RoutedTenant): RouteEntry[] {
   t.workloads.sandboxes.forEach((s, j) => {
     if (!s.expose) return;
     out.push({
-      ...base('sandbox', s.name, ['sandboxes', j]),
+      ...base('sandbox', s.name, ['sandboxes', j], true),
       exposes: { kind: 'Sandbox', name: s.name },
       backend: { kind: 'Service', namespace: ns, name: ROUTE_OBJECT_NAMES.sandboxService(s.name), port: s.port, createdBy: 'compiler' },
       // A sandbox runs code for its own tenant only: no allowCallsFrom.
@@ -130,14 +145,49 @@ export function sortRoutes(routes: readonly RouteEntry[]): RouteEntry[] {
   return [...routes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
 }
 
-/** The CEL expression that admits a token whose tenant claim names one of the callers. */
+/**
+ * The CEL expression (agentgateway) that admits a token whose tenant claim names one of the
+ * callers. One expression per rule: agentgateway v1.4.1 ORs the matchExpressions of a rule
+ * (controller/pkg/agentgateway/plugins/traffic_plugin.go TranslateAuthorization).
+ */
 export function callersExpression(claim: string, callers: readonly string[]): string {
   return `jwt.${claim}.exists(t, t in [${callers.map((c) => JSON.stringify(c)).join(', ')}])`;
 }
 
-/** In-cluster URL of a path on the central gateway. */
+/** CEL expression (agentgateway) that holds only for a caller with a mesh identity of the trust domain. */
+export function meshIdentityExpression(trustDomain: string): string {
+  return `source.identity.trustDomain == ${JSON.stringify(trustDomain)}`;
+}
+
+/**
+ * The CEL expression (agentgateway) that admits a request whose mesh identity is a workload of
+ * one of the callers' namespaces: `source.identity` is the SPIFFE identity of the client
+ * certificate of the HBONE tunnel the mesh gateway terminated (agentgateway v1.4.1
+ * crates/agentgateway/src/proxy/gateway.rs terminate_gateway_hbone, serve_gateway_connect;
+ * transport/stream.rs Socket::from_hbone). Without an identity the expression fails and the
+ * request is refused. `*` admits every tenant namespace and kagent's own agents.
+ */
+export function meshCallersExpression(trustDomain: string, callers: readonly string[]): string {
+  const td = meshIdentityExpression(trustDomain);
+  if (callers.includes(ANY_TENANT)) {
+    return `${td} && (source.identity.namespace.startsWith(${JSON.stringify(tenantNamespace(''))}) || source.identity.namespace == ${JSON.stringify(PLATFORM_NAMESPACES.kagent)})`;
+  }
+  return `${td} && source.identity.namespace in [${callers.map((c) => JSON.stringify(tenantNamespace(c))).join(', ')}]`;
+}
+
+/** In-cluster URL of a path on the mesh gateway: what workloads call. */
 export function gatewayUrl(path: string): string {
-  return `http://${CENTRAL_GATEWAY.name}.${CENTRAL_GATEWAY.namespace}.svc.cluster.local${path}`;
+  return `http://${MESH_GATEWAY.name}.${MESH_GATEWAY.namespace}.svc.cluster.local${path}`;
+}
+
+/** Host names of the external gateway's listeners. */
+export function externalHosts(domain: string): { readonly gateway: string; readonly keycloak: string } {
+  return { gateway: `gateway.${domain}`, keycloak: `keycloak.${domain}` };
+}
+
+/** URL of a path on the external gateway: what callers outside the cluster use. */
+export function externalUrl(domain: string, path: string): string {
+  return `https://${externalHosts(domain).gateway}${path}`;
 }
 
 /** The rule of a route on the central gateway: a path prefix, rewritten to `/` before the backend. */

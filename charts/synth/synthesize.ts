@@ -107,8 +107,9 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
     head.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(head, dir, b.objects)));
   }
   const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects));
-  head.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(env.name, routes));
-  head.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(env.name, routes));
+  const table = { name: env.name, domain: env.platform.domain, exposure: env.platform.gateway.exposure };
+  head.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(table, routes));
+  head.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(table, routes));
   head.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
   tail.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
   for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets, DIRS.platformApplications]) {

@@ -26,6 +26,9 @@ output "platform" {
       externalSecrets = aws_iam_role.external_secrets.arn
       tenantSecrets   = aws_iam_role.tenant_secrets.arn
     }
+    gateway = {
+      certificateArn = aws_acm_certificate_validation.gateway.certificate_arn
+    }
     secrets = { for key, secret in aws_secretsmanager_secret.this : key => secret.name }
   }
 }

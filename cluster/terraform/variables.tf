@@ -17,6 +17,16 @@ variable "cluster_name" {
   type        = string
 }
 
+variable "domain" {
+  description = "platform.domain of the environment file; passed by the npm scripts."
+  type        = string
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone of the domain (aws.hostedZoneId); passed by the npm scripts."
+  type        = string
+}
+
 variable "account_id" {
   description = "AWS account the environment must live in (aws.accountId), or null for any."
   type        = string

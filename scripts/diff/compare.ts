@@ -35,6 +35,7 @@ export const ISOLATION_KINDS: readonly { readonly group: string; readonly kind: 
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding', why: 'where an admission policy applies' },
   { group: 'kyverno.io', kind: 'ClusterPolicy', why: 'what Kyverno refuses or changes' },
   { group: 'gateway.networking.k8s.io', kind: 'ReferenceGrant', why: 'which cross-namespace references are allowed' },
+  { group: 'gateway.networking.k8s.io', kind: 'Gateway', why: 'listeners, host names and which namespaces may attach routes' },
   // Only its labels: Pod Security level, mesh enrollment, the tenant marker policies select on.
   { group: '', kind: 'Namespace', why: 'Pod Security, mesh and tenant labels' },
 ];
@@ -69,7 +70,8 @@ export interface RouteRow {
   readonly path: string;
   readonly kind?: string;
   readonly owner?: string;
-  readonly route?: string;
+  readonly gateways?: readonly string[];
+  readonly routes?: { readonly mesh?: string; readonly external?: string };
   readonly exposes?: string;
   readonly backend?: { readonly kind?: string; readonly namespace?: string; readonly name?: string; readonly port?: number };
   readonly callers?: readonly string[];

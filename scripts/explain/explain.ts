@@ -4,7 +4,7 @@
  * what the cluster will enforce, not what tenants.yaml asks for. Pure: objects in, lines out.
  */
 import { QUOTA_KEYS, type QuotaKey } from '../../charts/config/tenants-schema';
-import { ANNOTATIONS, LABELS, tenantNamespace } from '../../charts/lib/constants';
+import { ANNOTATIONS, KAGENT_WAYPOINT, LABELS, TENANT_OBJECTS, tenantNamespace } from '../../charts/lib/constants';
 import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
 
 /** A Kubernetes object as parsed from the output. */
@@ -15,18 +15,23 @@ export interface PublishedRoute {
   readonly path: string;
   readonly kind: string;
   readonly owner: string;
-  /** namespace/name of the HTTPRoute. */
-  readonly route: string;
+  /** The gateways it is on: mesh (inside the cluster), external (outside). */
+  readonly gateways: readonly ('mesh' | 'external')[];
+  /** namespace/name of the HTTPRoute on each gateway. */
+  readonly routes: { readonly mesh: string; readonly external?: string };
   /** Kind/name of what the route reaches, such as Agent/triage. */
   readonly exposes: string;
-  /** Tenants whose tokens may use the route; `*` for any tenant. */
+  /** Tenants that may call the route; `*` for any tenant. */
   readonly callers: readonly string[];
 }
 
 /** dist/<env>/routes.json. */
 export interface RouteTable {
   readonly environment: string;
-  readonly gateway: string;
+  readonly gateways: {
+    readonly mesh: string;
+    readonly external: { readonly gateway: string; readonly url: string; readonly exposure: 'internet-facing' | 'internal' };
+  };
   readonly routes: readonly PublishedRoute[];
 }
 
@@ -127,6 +132,28 @@ function workloadText(o: K8sObject): string {
   }
 }
 
+/**
+ * How the tenant's flows are authenticated and authorized, naming the compiled objects that
+ * decide (docs/architecture.md "Flows" has every layer of each).
+ */
+function flowLines(mine: readonly K8sObject[]): string[] {
+  const names = (kind: string) => mine.filter((o) => o.kind === kind).map((o) => String(o.metadata.name));
+  const policies = names('AgentgatewayPolicy');
+  const external = policies.filter((n) => n.endsWith('-callers') && !n.endsWith('-mesh-callers'));
+  const mesh = policies.filter((n) => n.endsWith('-mesh-callers'));
+  const waypoint = mine.find((o) => o.metadata?.name === TENANT_OBJECTS.waypointAuthorizationPolicy);
+  return [
+    'Flows      (every layer of each: docs/architecture.md, Flows)',
+    ...table([
+      ['from outside', `a token of a caller: gateway-jwt, gateway-tenant-claim, then ${external.join(', ') || 'no route of its own'}`],
+      ['from inside', `the workload identity of a caller's namespace: mesh-identity, then ${mesh.join(', ') || 'no route of its own'}`],
+      ['into its Services', waypoint ? `through its waypoint: ${waypoint.kind} ${TENANT_OBJECTS.waypointAuthorizationPolicy}` : 'no waypoint policy'],
+      ['to kagent', `${KAGENT_WAYPOINT.name}:15008 only: the agents' session, task and memory API`],
+      ['anything else', 'refused: default-deny, tenant-isolation, and the callee\'s waypoint and routes'],
+    ]),
+  ];
+}
+
 /** The lines of `npm run explain -- <tenant>` for one environment. */
 export function explainTenant(input: ExplainInput): string[] {
   const { tenant, env } = input;
@@ -173,15 +200,19 @@ export function explainTenant(input: ExplainInput): string[] {
     }
   }
 
-  // Routes: owned, with their callers, and the others' routes it may call.
+  // Routes: owned, with their gateways and callers, and the others' routes it may call.
+  const gw = input.routes.gateways;
   const owned = input.routes.routes.filter((r) => r.owner === tenant);
-  out.push(`Routes     on ${input.routes.gateway} (dist/${env}/routes.json)${owned.length === 0 ? ': none' : ''}`);
-  out.push(...table(owned.map((r) => [r.path, r.exposes, `callers ${r.callers.join(', ')}`])));
+  const where = gw.external.exposure === 'internal' ? 'internal load balancer: the VPC and networks connected to it only' : 'internet-facing load balancer';
+  out.push(`Routes     inside the cluster on ${gw.mesh}; outside at ${gw.external.url} (${where}) (dist/${env}/routes.json)${owned.length === 0 ? ': none' : ''}`);
+  const gateways = (r: PublishedRoute) => (r.gateways.includes('external') ? 'inside+outside' : 'inside');
+  out.push(...table(owned.map((r) => [r.path, r.exposes, gateways(r), `callers ${r.callers.join(', ')}`])));
   const callable = input.routes.routes.filter((r) => r.owner !== tenant && (r.callers.includes(tenant) || r.callers.includes(ANY_TENANT)));
   if (callable.length > 0) {
     out.push('May call');
-    out.push(...table(callable.map((r) => [r.path, r.owner === PLATFORM_OWNER ? 'platform' : `tenant ${r.owner}`, r.exposes, r.callers.includes(ANY_TENANT) ? 'any tenant' : `callers ${r.callers.join(', ')}`])));
+    out.push(...table(callable.map((r) => [r.path, r.owner === PLATFORM_OWNER ? 'platform' : `tenant ${r.owner}`, r.exposes, gateways(r), r.callers.includes(ANY_TENANT) ? 'any tenant' : `callers ${r.callers.join(', ')}`])));
   }
+  out.push(...flowLines(mine));
 
   // NetworkPolicies: who may be reached and who may reach in, per policy.
   const policies = of('NetworkPolicy');
@@ -208,7 +239,10 @@ export function explainTenant(input: ExplainInput): string[] {
       const to = ((r.to ?? []) as K8sObject[]).flatMap((t) => [...(t.operation?.ports ?? []).map((p: string) => `port ${p}`), ...(t.operation?.paths ?? [])]);
       return `${from.length > 0 ? `from ${from.join(', ')}` : 'from anyone'}${to.length > 0 ? ` to ${to.join(', ')}` : ''}`;
     });
-    out.push(`Mesh       AuthorizationPolicy ${ap.metadata.name}: ${ap.spec?.action ?? 'ALLOW'} ${rules.join('; ') || '(no rules: nothing)'}`);
+    const targets = ((ap.spec?.targetRefs ?? []) as K8sObject[]).map((t) => `${t.kind} ${t.name}`);
+    // A policy bound by targetRefs acts at a waypoint; one without acts at ztunnel, for every pod.
+    const at = targets.length > 0 ? `Waypoint   AuthorizationPolicy ${ap.metadata.name} on ${targets.join(', ')}` : `Mesh       AuthorizationPolicy ${ap.metadata.name}`;
+    out.push(`${at}: ${ap.spec?.action ?? 'ALLOW'} ${rules.join('; ') || '(no rules: nothing)'}`);
   }
   for (const gp of of('AgentgatewayPolicy').filter((p) => p.spec?.frontend?.networkAuthorization)) {
     const auth = gp.spec.frontend.networkAuthorization;

@@ -17,7 +17,21 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DNS_POD_LABELS, ISTIOD_POD_LABELS, LABELS, OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS, SANDBOX_POD_LABEL } from '../../charts/lib/constants';
+import {
+  CENTRAL_GATEWAY,
+  DNS_POD_LABELS,
+  gatewayPods,
+  ISTIOD_POD_LABELS,
+  KAGENT_WAYPOINT,
+  LABELS,
+  MESH_GATEWAY,
+  OTEL_COLLECTOR_POD_LABELS,
+  PLATFORM_NAMESPACES,
+  PORTS,
+  PROMETHEUS_POD_LABELS,
+  SANDBOX_POD_LABEL,
+  TENANT_OBJECTS,
+} from '../../charts/lib/constants';
 import { stringify } from 'yaml';
 import { requireTool } from '../tools';
 import { evaluate, istioMatcher, type MeshRequest, ROOT_NAMESPACE } from './mesh-authz';
@@ -38,17 +52,30 @@ export interface Endpoint {
 export const TENANT_METRICS_PORT = 9090;
 /** Port of a tenant workload's own API in the analysis. */
 export const TENANT_APP_PORT = 8080;
-/** Port the central gateway listens on (agentgateway-proxy service). */
-export const GATEWAY_PORT = 80;
+/** Port the mesh gateway's route listener serves (the in-cluster URLs name it). */
+export const GATEWAY_PORT = MESH_GATEWAY.port;
 
-/** Platform components in the analysis; labels follow the upstream charts. */
+const HBONE_PORT = { port: PORTS.hbone, protocol: 'TCP', name: 'hbone' } as const;
+
+/**
+ * Platform components in the analysis; labels follow the upstream charts and controllers (a
+ * Gateway's pods carry gateway.networking.k8s.io/gateway-name: agentgateway v1.4.1
+ * controller/pkg/helm/agentgateway/templates/_helpers.tpl, Istio 1.30 files/waypoint.yaml).
+ */
 export const PLATFORM_ENDPOINTS = {
   dns: { namespace: PLATFORM_NAMESPACES.kubeSystem, name: 'coredns', labels: DNS_POD_LABELS, serviceAccount: 'coredns', ports: [{ port: PORTS.dns, protocol: 'UDP', name: 'dns' }, { port: PORTS.dns, protocol: 'TCP', name: 'dns-tcp' }] },
-  gateway: { namespace: PLATFORM_NAMESPACES.agentgateway, name: 'agentgateway-proxy', labels: { 'app.kubernetes.io/name': 'agentgateway-proxy' }, serviceAccount: 'agentgateway-proxy', ports: [{ port: GATEWAY_PORT, protocol: 'TCP', name: 'http' }] },
+  /** The mesh gateway: workloads reach their routes through it, tunnelled (HBONE, 15008). */
+  gateway: { namespace: PLATFORM_NAMESPACES.agentgateway, name: MESH_GATEWAY.name, labels: gatewayPods(MESH_GATEWAY.name), serviceAccount: MESH_GATEWAY.name, ports: [{ port: GATEWAY_PORT, protocol: 'TCP', name: 'http' }, HBONE_PORT] },
+  /** The external gateway: it tunnels to the tenants' waypoints and sandboxes. */
+  externalGateway: { namespace: PLATFORM_NAMESPACES.agentgateway, name: CENTRAL_GATEWAY.name, labels: gatewayPods(CENTRAL_GATEWAY.name), serviceAccount: CENTRAL_GATEWAY.name, ports: [{ port: CENTRAL_GATEWAY.port, protocol: 'TCP', name: 'https' }] },
+  /** kagent's waypoint: the only way from tenants into kagent-system. */
+  kagentWaypoint: { namespace: KAGENT_WAYPOINT.namespace, name: KAGENT_WAYPOINT.name, labels: gatewayPods(KAGENT_WAYPOINT.name), serviceAccount: KAGENT_WAYPOINT.name, ports: [HBONE_PORT] },
+  /** kagent's tool server, which can write cluster objects: never reachable from tenants. */
+  kagentTools: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-tools', labels: { 'app.kubernetes.io/name': 'tools' }, serviceAccount: 'kagent-tools', ports: [{ port: 8084, protocol: 'TCP', name: 'tools' }, HBONE_PORT] },
   otel: { namespace: PLATFORM_NAMESPACES.otelCollector, name: 'otel-collector', labels: OTEL_COLLECTOR_POD_LABELS, serviceAccount: 'otel-collector', ports: [{ port: PORTS.otlpGrpc, protocol: 'TCP', name: 'otlp-grpc' }, { port: PORTS.otlpHttp, protocol: 'TCP', name: 'otlp-http' }] },
   monitoring: { namespace: PLATFORM_NAMESPACES.monitoring, name: 'prometheus', labels: PROMETHEUS_POD_LABELS, serviceAccount: 'prometheus', ports: [{ port: 9090, protocol: 'TCP', name: 'web' }] },
   istiod: { namespace: PLATFORM_NAMESPACES.istio, name: 'istiod', labels: ISTIOD_POD_LABELS, serviceAccount: 'istiod', ports: [{ port: PORTS.istiodXds, protocol: 'TCP', name: 'xds' }] },
-  kagent: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-controller', labels: { 'app.kubernetes.io/name': 'kagent' }, serviceAccount: 'kagent-controller', ports: [{ port: 8083, protocol: 'TCP', name: 'http' }] },
+  kagent: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-controller', labels: { 'app.kubernetes.io/name': 'kagent' }, serviceAccount: 'kagent-controller', ports: [{ port: 8083, protocol: 'TCP', name: 'http' }, HBONE_PORT] },
 } as const satisfies Record<string, Endpoint>;
 
 /** The representative workload of a tenant namespace. */
@@ -63,6 +90,11 @@ export function tenantEndpoint(namespace: string): Endpoint {
       { port: TENANT_METRICS_PORT, protocol: 'TCP', name: 'metrics' },
     ],
   };
+}
+
+/** A tenant's waypoint pod (istiod or agentgateway labels it with the Gateway's name). */
+export function waypointEndpoint(namespace: string): Endpoint {
+  return { namespace, name: TENANT_OBJECTS.waypoint, labels: gatewayPods(TENANT_OBJECTS.waypoint), serviceAccount: TENANT_OBJECTS.waypoint, ports: [HBONE_PORT] };
 }
 
 /** A tenant's representative sandbox pod (the label every compiled sandbox pod carries). */
@@ -105,7 +137,7 @@ export function analysisInput(env: EnvironmentOutput, onlyNamespace?: string): M
   const tenants = tenantNamespaces(env);
   const namespaces = [...namespaceLabels(env).entries()].sort(([a], [b]) => a.localeCompare(b));
   files.set('namespaces.yaml', namespaces.map(([name, labels]) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } })).join('---\n'));
-  const endpoints: Endpoint[] = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint)];
+  const endpoints: Endpoint[] = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint), ...tenants.map(waypointEndpoint)];
   files.set(
     'pods.yaml',
     endpoints
@@ -191,6 +223,11 @@ export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpol
     pairs++;
     if (!allowsPort(model.conns(src, dst), protocol, port)) errors.push(`${env.name}: ${peer(src)} cannot reach ${peer(dst)} on ${protocol} ${port} (${what}); the NetworkPolicies must allow it`);
   };
+  const refuse = (src: Endpoint, dst: Endpoint, what: string) => {
+    pairs++;
+    const c = model.conns(src, dst);
+    if (!isEmpty(c)) errors.push(`${env.name}: ${peer(src)} reaches ${peer(dst)} (${connString(c)}; ${what}); the NetworkPolicies must refuse it`);
+  };
   // Each tenant's own policies towards every other tenant: the egress of its pod and what its
   // ingress admits. Rule peers are matched against all tenants once (the cache).
   const cache = new Map<string, ReadonlySet<Endpoint>>();
@@ -216,9 +253,21 @@ export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpol
       const c = model.conns(src, dst);
       if (!isEmpty(c)) errors.push(`${env.name}: ${peer(src)} reaches ${peer(dst)} (${connString(c)}); sandboxes must be isolated from the rest of their namespace`);
     }
-    expect(P.gateway, sandbox, 'TCP', TENANT_APP_PORT, 'sandbox route');
+    const waypoint = waypointEndpoint(t.namespace);
+    // Meshed traffic: HBONE to the pod it is tunnelled to (Istio 1.30 ztunnel src/proxy/outbound.rs).
+    for (const gw of [P.gateway, P.externalGateway]) {
+      expect(gw, sandbox, 'TCP', PORTS.hbone, 'sandbox route, tunnelled');
+      expect(gw, waypoint, 'TCP', PORTS.hbone, 'a route of the tenant, through its waypoint');
+    }
+    expect(waypoint, t, 'TCP', PORTS.hbone, 'the waypoint forwards to the pod');
+    expect(waypoint, P.istiod, 'TCP', PORTS.istiodXds, "the waypoint's configuration and certificate");
+    refuse(t, P.istiod, 'only the waypoint talks to istiod');
     expect(t, P.dns, 'UDP', PORTS.dns, 'cluster DNS');
-    expect(t, P.gateway, 'TCP', GATEWAY_PORT, 'central gateway');
+    expect(t, P.gateway, 'TCP', PORTS.hbone, 'mesh gateway, tunnelled');
+    refuse(t, P.externalGateway, 'workloads use the mesh gateway');
+    expect(t, P.kagentWaypoint, 'TCP', PORTS.hbone, "kagent's agent API, through its waypoint");
+    refuse(t, P.kagent, "kagent's controller only through its waypoint");
+    refuse(t, P.kagentTools, "kagent's tool server can write cluster objects");
     expect(t, P.otel, 'TCP', PORTS.otlpGrpc, 'OTEL collector');
     expect(P.monitoring, t, 'TCP', TENANT_METRICS_PORT, 'metrics scraping');
     pairs++;
@@ -293,7 +342,7 @@ export function oracleEnvironment(env: EnvironmentOutput): EnvironmentOutput {
 export function compareWithAnalyzer(env: EnvironmentOutput, model: NetpolModel, entries: readonly ConnEntry[], what: string): string[] {
   const errors: string[] = [];
   const tenants = tenantNamespaces(env);
-  const pods = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint)];
+  const pods = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint), ...tenants.map(waypointEndpoint)];
   const byName = new Map<string, Endpoint>(pods.map((p) => [peer(p), p]));
   const listed = new Map<string, string>();
   const side = (s: string): Endpoint | NetPeer | undefined => {
@@ -418,13 +467,17 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
       }
     }
   }
+  check(P.kagentWaypoint, P.kagent, 8083, 'allowed', "kagent's waypoint forwards to the controller");
   for (const t of tenants) {
     const bySrc = crossFailures.get(t);
     if (bySrc) for (const dst of tenants) errors.push(...(bySrc.get(dst) ?? []));
     check(t, t, TENANT_APP_PORT, 'allowed', 'same tenant');
-    check(t, P.gateway, GATEWAY_PORT, 'allowed', 'central gateway');
+    check(t, P.gateway, GATEWAY_PORT, 'allowed', 'mesh gateway');
     check(t, P.otel, PORTS.otlpGrpc, 'allowed', 'OTEL collector');
     check(P.monitoring, t, TENANT_METRICS_PORT, 'allowed', 'metrics scraping');
+    // kagent-system admits only its own identities (its waypoint among them) and Prometheus's.
+    check(t, P.kagent, 8083, 'denied', "kagent's controller, addressed directly");
+    check(t, P.kagentTools, 8084, 'denied', "kagent's tool server, addressed directly");
   }
   return { errors, pairs };
 }

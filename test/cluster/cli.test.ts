@@ -168,7 +168,7 @@ describe('cluster commands', () => {
     expect(stderr).toEqual(['infra:plan: Terraform is not initialised for dev; run npm run infra:init -- dev first']);
     fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
     expect(await main(['infra:plan', 'dev'], root)).toBe(0);
-    expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform plan -input=false -var-file=env/dev.tfvars -var=environment=dev -var=region=us-east-1 -var=cluster_name=agentic-platform-dev']);
+    expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform plan -input=false -var-file=env/dev.tfvars -var=environment=dev -var=region=us-east-1 -var=cluster_name=agentic-platform-dev -var=domain=dev.agentic.example.com -var=hosted_zone_id=Z0DEV0EXAMPLE0ZONE0ID']);
   });
 
   it('infra:outputs writes cluster/outputs/<env>.json that synth loads', async () => {

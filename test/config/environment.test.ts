@@ -7,7 +7,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** A valid platform section on one line (flow style), so that line numbers below stay simple. */
 const img = (repository: string) => `{registry: r.example.test, repository: ${repository}, tag: v1.0.0}`;
 const PLATFORM = [
-  'platform: {domain: dev.example.test',
+  'platform: {domain: dev.example.test, gateway: {exposure: internal}, waypoint: istio',
   `images: {agentgatewayProxy: ${img('p')}, agentgatewayWaypoint: ${img('w')}, agentgatewayController: ${img('c')}, otelCollector: ${img('o')}, keycloakConfigCli: ${img('k')}}`,
   'replicas: {agentgatewayController: 1, agentgatewayProxy: 1, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 1, prometheus: 1}',
   'storage: {prometheus: 1Gi, clickhouse: 1Gi, grafana: 1Gi, alertmanager: 1Gi}',
@@ -26,6 +26,7 @@ aws:
     platform: {instanceType: t3.large, minSize: 1, maxSize: 3, desiredSize: 2, volumeSize: 50}
     agents: {instanceType: t3.large, minSize: 1, maxSize: 3, desiredSize: 2, volumeSize: 50}
     gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30}
+  hostedZoneId: Z0TEST0ZONE
 `;
 
 function errors(text: string, file = 'charts/environments/dev.yaml'): string[] {
@@ -55,11 +56,11 @@ describe('environment files', () => {
   });
 
   it('rejects unknown keys with their position', () => {
-    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:13:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
+    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:14:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
   });
 
   it('rejects aliases and empty files with their position', () => {
-    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:13:4: YAML alias *n is not allowed. Fix: write the value out in full');
+    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:14:4: YAML alias *n is not allowed. Fix: write the value out in full');
     expect(errors('# nothing yet\n')).toEqual(['charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)']);
   });
 

@@ -106,7 +106,6 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
           - {agent: ghost}
 `)).toEqual([
       "tenants.yaml:8:28: tenants[0].models[0].backend: LLM backend \"nope\" is not one of the tenant's llmBackends (defined: oa). Fix: define it under llmBackends, or remove the key to use the platform default backend",
-      "tenants.yaml:9:29: tenants[0].models[1].backend: LLM backend \"oa\" has no route, so the model cannot reach it. Fix: set expose: true on oa; only the tenant and its allowCallsFrom may call it",
       "tenants.yaml:13:16: tenants[0].agents[0].model: model \"missing\" is not one of the tenant's models (defined: m, m2). Fix: define it under models, or remove the key to use the platform default model",
       "tenants.yaml:15:49: tenants[0].agents[0].tools[0].toolNames[1]: tool \"delete\" is not offered by MCP server \"kb\" (its tools: search). Fix: use one of its tools, or add delete to the tools of kb",
       "tenants.yaml:16:25: tenants[0].agents[0].tools[1].mcpServer: MCP server \"other\" is not one of the tenant's mcpServers (defined: kb). Fix: define it under mcpServers or correct the name",
@@ -152,6 +151,22 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
       "tenants.yaml:7:9: tenants[0].llmBackends[0].apiKey: \"apiKey\" would put the API key in tenants.yaml, which is in git; no secret value may be written here. Fix: store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed",
       "tenants.yaml:8:23: tenants[0].llmBackends[0].apiKeySecret: apiKeySecret holds what looks like the key itself; tenants.yaml is in git and must hold no secret value. Fix: store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and revoke the exposed key",
       "tenants.yaml:13:43: tenants[0].agents[0].env[0].value: OPENAI_API_KEY looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)",
+    ]);
+  });
+
+  // kagent 0.9.12 go/core/internal/controller/translator/agent/compiler.go toolAgentURL: an agent
+  // tool is called at http://<agent>.<namespace>:8080, directly, not through the mesh gateway that
+  // enforces allowCallsFrom; the platform keeps that inside the namespace.
+  it('refuses calls on a declarative agent with the way to call another tenant', () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    agents:
+      - {name: x, systemMessage: hi, expose: true, allowCallsFrom: [b]}
+  - name: b
+    agents:
+      - {name: y, systemMessage: hi, calls: [{tenant: a, agent: x}]}
+`)).toEqual([
+      "tenants.yaml:7:45: tenants[1].agents[0].calls: a declarative agent cannot call another tenant's agent: its agent tools reach agents of its own tenant only. Fix: remove calls; to call another tenant's agent, declare a BYO agent (image) with calls, which gets the agent's URL on the mesh gateway",
     ]);
   });
 
@@ -201,6 +216,16 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
     ]);
   });
 
+  // The waypoint (charts/lib/waypoint.ts) runs in every tenant namespace, whatever it declares.
+  it("counts the waypoint against the quota even when the tenant declares nothing", () => {
+    expect(errorsOf(`tenants:
+  - name: a
+    quota: {requests.cpu: 50m}
+`)).toEqual([
+      "tenants.yaml:3:27: tenants[0].quota[\"requests.cpu\"]: the declared workloads request 0.1 cpu in total (0 pods and the waypoint, unset values from the container defaults), more than the quota requests.cpu 50m. Fix: raise quota.requests.cpu to at least 0.1, or lower the workloads' resources",
+    ]);
+  });
+
   it("declared requests beyond the tenant's quota", () => {
     expect(errorsOf(`tenants:
   - name: a
@@ -209,7 +234,7 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
       - {name: x, systemMessage: hi, resources: {requests: {cpu: 800m}, limits: {cpu: 800m}}}
       - {name: y, systemMessage: hi, resources: {requests: {cpu: 400m}, limits: {cpu: 400m}}}
 `)).toEqual([
-      "tenants.yaml:3:27: tenants[0].quota[\"requests.cpu\"]: the declared workloads request 1.2 cpu in total (2 pods, unset values from the container defaults), more than the quota requests.cpu 1. Fix: raise quota.requests.cpu to at least 1.2, or lower the workloads' resources",
+      "tenants.yaml:3:27: tenants[0].quota[\"requests.cpu\"]: the declared workloads request 1.3 cpu in total (2 pods and the waypoint, unset values from the container defaults), more than the quota requests.cpu 1. Fix: raise quota.requests.cpu to at least 1.3, or lower the workloads' resources",
     ]);
   });
 

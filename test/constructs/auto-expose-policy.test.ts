@@ -67,7 +67,7 @@ describe('AutoExposePolicy', () => {
       expect(g.data.metadata.ownerReferences).toEqual([
         { apiVersion: '{{ request.object.apiVersion }}', kind: '{{ request.object.kind }}', name: '{{ request.object.metadata.name }}', uid: '{{ request.object.metadata.uid }}' },
       ]);
-      expect(g.data.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', namespace: 'agentgateway-system', sectionName: 'platform' }]);
+      expect(g.data.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', namespace: 'agentgateway-system', sectionName: 'api' }]);
       expect(g.data.spec.rules[0].filters).toEqual([{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }]);
     }
   });

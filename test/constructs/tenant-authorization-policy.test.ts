@@ -63,11 +63,13 @@ describe('TenantAuthorizationPolicy', () => {
 
   it("in TenantChart, uses the environment's trust domain and admits no other tenant", () => {
     const env = sampleEnvironment({ cluster: { server: 'https://k.example.test', trustDomain: 'prod.example' } });
-    const p = only(synthChart((app) => new TenantChart(app, 'alpha', { tenant: sampleTenant('alpha'), environment: env })), 'AuthorizationPolicy');
+    const p = synthChart((app) => new TenantChart(app, 'alpha', { tenant: sampleTenant('alpha'), environment: env })).find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'tenant-isolation')!;
     const list = principals(p);
     for (const pr of list) expect(pr.startsWith('prod.example/ns/')).toBe(true);
     const namespaces = list.map((pr) => pr.split('/')[2]);
     expect(namespaces[0]).toBe('tenant-alpha');
     expect(namespaces.filter((n) => n.startsWith('tenant-'))).toEqual(['tenant-alpha']);
+    // The gateways, kagent's controller and Prometheus; nothing in istio-system calls tenant pods.
+    expect(namespaces).toEqual(['tenant-alpha', 'agentgateway-system', 'kagent-system', 'monitoring']);
   });
 });

@@ -4,7 +4,7 @@ import { TenantChart } from '../../charts/tenant-chart';
 import { only, sampleEnvironment, sampleTenant, synth, synthChart } from '../helpers';
 
 const NS = 'tenant-alpha';
-const base: TenantNamespaceProps = { tenant: 'alpha', namespace: NS, kubernetesVersion: '1.31' };
+const base: TenantNamespaceProps = { tenant: 'alpha', namespace: NS, kubernetesVersion: '1.31', routeSegment: 'support' };
 
 function namespace(props: Partial<TenantNamespaceProps> = {}) {
   return only(synth((c) => new TenantNamespace(c, 'Namespace', { ...base, ...props })), 'Namespace');
@@ -28,6 +28,11 @@ describe('TenantNamespace', () => {
       'platform.agentic.io/tenant-name': 'alpha',
       'istio.io/dataplane-mode': 'ambient',
       'istio.io/use-waypoint': 'agentgateway-waypoint',
+      // agentgateway v1.4.1 sends a gateway's request through the destination Service's waypoint
+      // only with this label (crates/agentgateway/src/proxy/httpproxy.rs svc.ingress_use_waypoint),
+      // which Istio 1.30 takes from the Service, else the namespace
+      // (pilot/pkg/serviceregistry/ambient/services.go ingressUseWaypointFromLabels).
+      'istio.io/ingress-use-waypoint': 'true',
       'platform.agentic.io/gateway-discovery': 'true',
       'app.kubernetes.io/managed-by': 'agentic-platform',
     });
@@ -64,7 +69,14 @@ describe('TenantNamespace', () => {
   });
 
   it('has no displayName/description annotations when none are given', () => {
-    expect(Object.keys(namespace().metadata.annotations)).toEqual(['argocd.argoproj.io/sync-options']);
+    expect(Object.keys(namespace().metadata.annotations).sort()).toEqual(['argocd.argoproj.io/sync-options', 'platform.agentic.io/route-segment']);
+  });
+
+  it('records the path segment of the tenant\'s routes', () => {
+    expect(namespace().metadata.annotations['platform.agentic.io/route-segment']).toBe('support');
+    const tenant = sampleTenant('beta');
+    const ns = only(synthChart((app) => new TenantChart(app, 'beta', { tenant, environment: sampleEnvironment() })), 'Namespace');
+    expect(ns.metadata.annotations['platform.agentic.io/route-segment']).toBe('tenant-beta');
   });
 
   it('annotates displayName and description when given, independently', () => {

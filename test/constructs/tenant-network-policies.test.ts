@@ -41,9 +41,11 @@ describe('TenantNetworkPolicies', () => {
     expect(deny.spec).not.toHaveProperty('egress');
   });
 
-  it('applies every policy to every pod of the namespace, but the same-namespace allowance to non-sandbox pods only', () => {
-    for (const p of policies.filter((x) => x.metadata.name !== 'allow-same-namespace')) expect(p.spec.podSelector, p.metadata.name).toEqual({});
+  it('applies every policy to every pod of the namespace, but the same-namespace allowance to non-sandbox pods and istiod to the waypoint only', () => {
+    for (const p of policies.filter((x) => !['allow-same-namespace', 'allow-waypoint-istiod'].includes(x.metadata.name))) expect(p.spec.podSelector, p.metadata.name).toEqual({});
     expect(byName('allow-same-namespace').spec.podSelector).toEqual({ matchExpressions: [{ key: 'platform.agentic.io/sandbox', operator: 'DoesNotExist' }] });
+    // istiod labels a waypoint's pods with its Gateway's name (Istio 1.30 files/waypoint.yaml).
+    expect(byName('allow-waypoint-istiod').spec.podSelector).toEqual({ matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'agentgateway-waypoint' } });
   });
 
   it('declares a policyType for each direction it has rules for', () => {
@@ -148,23 +150,39 @@ describe('TenantNetworkPolicies', () => {
     for (const p of ports) expect(typeof p).toBe('number');
   });
 
-  it('limits platform ingress and egress to the namespaces it is given', () => {
-    const custom = synth(
-      (c) =>
-        new TenantNetworkPolicies(c, 'Network', {
-          tenant: 'alpha',
-          namespace: NS,
-          ingressNamespaces: ['agentgateway-system'],
-          egressNamespaces: ['kagent-system'],
-          monitoringNamespace: 'monitoring',
-          otelNamespace: 'otel',
-        }),
-    );
-    const named = (n: string) => custom.find((p) => p.metadata.name === n)!;
-    const ingressNs = named('allow-platform-ingress').spec.ingress.flatMap((r: Rule) => r.from!.map(nsOf));
-    expect(new Set(ingressNs)).toEqual(new Set(['agentgateway-system', 'monitoring']));
-    const egressNs = named('allow-platform-egress').spec.egress.flatMap((r: Rule) => r.to!.map(nsOf));
-    expect(new Set(egressNs)).toEqual(new Set(['kagent-system', 'otel', 'istio-system']));
+  it('sends to agentgateway-system and kagent-system only the HBONE port of the mesh gateway and of kagent\'s waypoint', () => {
+    const egress = byName('allow-platform-egress').spec.egress as Rule[];
+    const toNs = (ns: string) => egress.filter((r) => r.to!.some((peer) => nsOf(peer) === ns));
+    expect(toNs('agentgateway-system')).toEqual([
+      { to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'agentgateway-system' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'agentgateway-mesh' } } }], ports: [{ protocol: 'TCP', port: 15008 }] },
+    ]);
+    expect(toNs('kagent-system')).toEqual([
+      { to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kagent-system' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kagent-waypoint' } } }], ports: [{ protocol: 'TCP', port: 15008 }] },
+    ]);
+    // Nothing else of any platform namespace but the collector, and no port but 15008 to the two above.
+    expect(new Set(egress.flatMap((r) => r.to!.map(nsOf)))).toEqual(new Set(['agentgateway-system', 'kagent-system', 'otel']));
+  });
+
+  it('takes from agentgateway-system only the two gateway proxies, and from kagent-system only HBONE', () => {
+    const ingress = byName('allow-platform-ingress').spec.ingress as Rule[];
+    const platform = ingress.find((r) => r.from!.some((peer) => nsOf(peer) === 'agentgateway-system'))!;
+    expect(platform.ports).toEqual([{ protocol: 'TCP', port: 15008 }]);
+    expect(platform.from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { [NAME_LABEL]: 'agentgateway-system' } },
+        podSelector: { matchExpressions: [{ key: 'gateway.networking.k8s.io/gateway-name', operator: 'In', values: ['agentgateway-proxy', 'agentgateway-mesh'] }] },
+      },
+      { namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kagent-system' } } },
+    ]);
+    expect(new Set(ingress.flatMap((r) => r.from!.map(nsOf)))).toEqual(new Set(['agentgateway-system', 'kagent-system', 'monitoring']));
+  });
+
+  it('lets only the waypoint reach istiod, on 15012', () => {
+    expect(byName('allow-waypoint-istiod').spec.egress).toEqual([
+      { to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'istio-system' } }, podSelector: { matchLabels: { app: 'istiod' } } }], ports: [{ protocol: 'TCP', port: 15012 }] },
+    ]);
+    const istiod = policies.flatMap((p) => rules(p)).filter(({ rule }) => peers(rule).some((peer) => nsOf(peer) === 'istio-system'));
+    expect(istiod).toHaveLength(1);
   });
 
   it("never mentions another tenant's namespace", () => {

@@ -53,10 +53,12 @@ describe('TenantSandbox, kind Sandbox', () => {
     expect(pt.spec).toEqual(EXPECTED_POD_SPEC(8888));
   });
 
-  it('has a Service sandbox-<name> that selects the pod label on the sandbox port', () => {
+  // Istio 1.30 pilot/pkg/serviceregistry/ambient/waypoints.go getUseWaypoint: "none" on the Service
+  // takes it out of the namespace's waypoint, which forwards the tenant's own pods too.
+  it('has a Service sandbox-<name>, outside the tenant\'s waypoint, that selects the pod label on the sandbox port', () => {
     const svc = only(objects, 'Service');
     expect(svc.apiVersion).toBe('v1');
-    expect(svc.metadata).toEqual({ name: 'sandbox-python', namespace: NS, labels: LABELS });
+    expect(svc.metadata).toEqual({ name: 'sandbox-python', namespace: NS, labels: { ...LABELS, 'istio.io/use-waypoint': 'none' } });
     expect(svc.spec).toEqual({
       selector: { 'platform.agentic.io/sandbox': 'python' },
       ports: [{ name: 'http', port: 8888, targetPort: 'http', protocol: 'TCP' }],

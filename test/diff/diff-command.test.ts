@@ -41,8 +41,8 @@ beforeAll(() => {
   const file = path.join(repo, POLICY);
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('kubernetes.io/metadata.name: kagent-system', 'kubernetes.io/metadata.name: tenant-beta'));
   // A change that is not isolation-relevant, in a file sorted before the policy.
-  const gw = path.join(repo, 'dist/dev/platform/gateway/gateway-agentgateway-proxy.yaml');
-  fs.writeFileSync(gw, fs.readFileSync(gw, 'utf8').replace('  name: agentgateway-proxy\n', '  name: agentgateway-proxy\n  annotations:\n    note: x\n'));
+  const gw = path.join(repo, 'dist/dev/platform/gateway/agentgatewayparameters-agentgateway-config.yaml');
+  fs.writeFileSync(gw, fs.readFileSync(gw, 'utf8').replace('  name: agentgateway-config\n', '  name: agentgateway-config\n  annotations:\n    note: x\n'));
   git('commit', '-q', '-am', 'open a tenant to another');
 });
 

@@ -37,18 +37,18 @@ describe('compareOutputs', () => {
         return o;
       },
       // An unrelated change to a platform object, which must come after it.
-      'dist/dev/platform/gateway/gateway-agentgateway-proxy.yaml': (o) => ({ ...o, metadata: { ...o.metadata, annotations: { note: 'x' } } }),
+      'dist/dev/platform/gateway/agentgatewayparameters-agentgateway-config.yaml': (o) => ({ ...o, metadata: { ...o.metadata, annotations: { note: 'x' } } }),
     });
     const { diff, markdown } = diffReport(repo, head, { baseTitle: 'main' });
     const dev = diff.environments.find((e) => e.name === 'dev')!;
     expect(dev.objects[0]).toMatchObject({ kind: 'NetworkPolicy', namespace: 'tenant-alpha', name: 'allow-platform-ingress', change: 'changed', isolation: true, application: 'guardrails-alpha' });
-    expect(dev.objects[1]).toMatchObject({ kind: 'Gateway', application: 'platform-gateway', isolation: false });
+    expect(dev.objects[1]).toMatchObject({ kind: 'AgentgatewayParameters', application: 'platform-gateway', isolation: false });
     const lines = markdown.split('\n');
     const firstItem = lines.findIndex((l) => l.startsWith('- '));
     expect(lines.indexOf('## Review first: isolation and routes')).toBeLessThan(firstItem);
     expect(lines[firstItem]).toBe(`- **changed** NetworkPolicy tenant-alpha/allow-platform-ingress (Application \`guardrails-alpha\`, \`${ALPHA_INGRESS}\`)`);
     expect(lines[firstItem + 1]).toBe('  - `spec.ingress[0].from[1].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`: `"kagent-system"` → `"tenant-beta"`');
-    expect(markdown).toContain('- changed Gateway agentgateway-system/agentgateway-proxy: `metadata.annotations`');
+    expect(markdown).toContain('- changed AgentgatewayParameters agentgateway-system/agentgateway-config: `metadata.annotations`');
     expect(markdown).toContain('**0 added, 0 removed, 2 changed objects in dev; 1 isolation change and 0 route changes to review first.**');
   });
 

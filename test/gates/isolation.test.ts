@@ -106,6 +106,50 @@ describe('isolation gate', () => {
     expect(r.errors).toEqual([admitted('tenant-beta', 8080), admitted('tenant-beta', 9090), admitted('tenant-research', 8080), admitted('tenant-research', 9090)]);
   });
 
+  it("catches a tenant egress that reaches kagent's tool server, which can write cluster objects", async () => {
+    const copy = freshCopy();
+    const np = copy.read(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`);
+    np.spec.egress.push({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kagent-system' } } }] });
+    copy.write(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`, np);
+    // kagent-system's own ingress policy still blocks it; the gate also checks the tenant's side alone.
+    copy.write('dist/dev/platform/kagent/networkpolicy-kagent-system-ingress.yaml', '# removed\n');
+    const r = await isolationGate(copy.output());
+    expect(r.errors).toEqual([
+      "dev: tenant-alpha/agent[Pod] reaches kagent-system/kagent-controller[Pod] (All Connections; kagent's controller only through its waypoint); the NetworkPolicies must refuse it",
+      "dev: tenant-alpha/agent[Pod] reaches kagent-system/kagent-tools[Pod] (All Connections; kagent's tool server can write cluster objects); the NetworkPolicies must refuse it",
+    ]);
+  });
+
+  it("catches kagent-system admitting tenant identities at ztunnel, which would bypass its waypoint", async () => {
+    const copy = freshCopy();
+    const ap = copy.read('dist/dev/platform/kagent/authorizationpolicy-kagent-system-l4.yaml');
+    ap.spec.rules[0].from[0].source.principals.push('cluster.local/ns/tenant-alpha/sa/*');
+    copy.write('dist/dev/platform/kagent/authorizationpolicy-kagent-system-l4.yaml', ap);
+    const r = await isolationGate(copy.output());
+    expect(r.errors).toEqual([
+      "dev: mesh identity cluster.local/ns/tenant-alpha/sa/agent → kagent-system/kagent-controller port 8083 (kagent's controller, addressed directly) is allowed, expected denied: admitted by AuthorizationPolicy kagent-system/kagent-system-l4 (dist/dev/platform/kagent/authorizationpolicy-kagent-system-l4.yaml) rules[0]",
+      "dev: mesh identity cluster.local/ns/tenant-alpha/sa/agent → kagent-system/kagent-tools port 8084 (kagent's tool server, addressed directly) is allowed, expected denied: admitted by AuthorizationPolicy kagent-system/kagent-system-l4 (dist/dev/platform/kagent/authorizationpolicy-kagent-system-l4.yaml) rules[0]",
+    ]);
+  });
+
+  it('catches a sandbox the gateways cannot reach, and a tenant pod that may reach istiod', async () => {
+    const copy = freshCopy();
+    const np = copy.read(`${ALPHA}/networkpolicy-allow-waypoint-istiod.yaml`);
+    np.spec.podSelector = {};
+    copy.write(`${ALPHA}/networkpolicy-allow-waypoint-istiod.yaml`, np);
+    const ingress = copy.read(`${ALPHA}/networkpolicy-allow-platform-ingress.yaml`);
+    ingress.spec.ingress[0].ports = [{ port: 8080, protocol: 'TCP' }];
+    copy.write(`${ALPHA}/networkpolicy-allow-platform-ingress.yaml`, ingress);
+    const r = await isolationGate(copy.output());
+    expect(r.errors).toEqual([
+      'dev: agentgateway-system/agentgateway-mesh[Pod] cannot reach tenant-alpha/sandbox[Pod] on TCP 15008 (sandbox route, tunnelled); the NetworkPolicies must allow it',
+      'dev: agentgateway-system/agentgateway-mesh[Pod] cannot reach tenant-alpha/agentgateway-waypoint[Pod] on TCP 15008 (a route of the tenant, through its waypoint); the NetworkPolicies must allow it',
+      'dev: agentgateway-system/agentgateway-proxy[Pod] cannot reach tenant-alpha/sandbox[Pod] on TCP 15008 (sandbox route, tunnelled); the NetworkPolicies must allow it',
+      'dev: agentgateway-system/agentgateway-proxy[Pod] cannot reach tenant-alpha/agentgateway-waypoint[Pod] on TCP 15008 (a route of the tenant, through its waypoint); the NetworkPolicies must allow it',
+      'dev: tenant-alpha/agent[Pod] reaches istio-system/istiod[Pod] (TCP 15012; only the waypoint talks to istiod); the NetworkPolicies must refuse it',
+    ]);
+  });
+
   it('catches a missing AuthorizationPolicy: without one, every identity is admitted', async () => {
     const copy = freshCopy();
     copy.write(`dist/prod/tenants/beta/authorizationpolicy-tenant-isolation.yaml`, '# removed\n');
@@ -148,9 +192,9 @@ describe('analysis input', () => {
     expect(tenantNamespaces(env)).toEqual(['tenant-alpha', 'tenant-beta', 'tenant-research']);
     expect(files.get('namespaces.yaml')).toContain('kubernetes.io/metadata.name: tenant-alpha');
     expect(files.get('namespaces.yaml')).toContain('kubernetes.io/metadata.name: kube-system');
-    for (const pod of ['namespace: tenant-research', 'name: sandbox', 'platform.agentic.io/sandbox: sandbox', 'name: coredns', 'name: agentgateway-proxy', 'name: otel-collector', 'name: prometheus']) expect(files.get('pods.yaml')).toContain(pod);
+    for (const pod of ['namespace: tenant-research', 'name: sandbox', 'platform.agentic.io/sandbox: sandbox', 'name: coredns', 'name: agentgateway-proxy', 'name: agentgateway-mesh', 'name: agentgateway-waypoint', 'name: kagent-waypoint', 'name: kagent-tools', 'name: otel-collector', 'name: prometheus']) expect(files.get('pods.yaml')).toContain(pod);
     expect([...files.keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(env.manifests.filter((m) => m.object.kind === 'NetworkPolicy').length);
-    expect([...analysisInput(env, 'tenant-beta').keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(7);
+    expect([...analysisInput(env, 'tenant-beta').keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(8);
   });
 
   it('reads the connection strings of netpol-analyzer', () => {

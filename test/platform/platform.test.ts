@@ -94,7 +94,7 @@ for (const env of envs) {
       }
       expect(templates.length).toBeGreaterThanOrEqual(4);
       for (const [f, o, spec] of templates) {
-        const group = o.kind === 'AgentgatewayParameters' ? (o.spec.istio ? 'agents' : 'gateway') : 'platform';
+        const group = o.kind === 'AgentgatewayParameters' ? (o.metadata.name === 'agentgateway-waypoint-config' ? 'agents' : 'gateway') : 'platform';
         expect(spec.nodeSelector, f).toEqual({ [NODE_ROLE_LABEL]: group });
         expect(spec.tolerations, f).toEqual([{ key: NODE_TAINT_KEY, operator: 'Equal', value: group, effect: 'NoSchedule' }]);
       }
@@ -127,23 +127,37 @@ for (const env of envs) {
       expect(everywhere.sort()).toEqual(['istio-cni:cni', 'kube-prometheus-stack:prometheus-node-exporter', 'ztunnel:']);
     });
 
-    it('authenticates every route: the JWT policy targets the central gateway, which exists, and requires a tenant claim', () => {
-      const all = objects(`dist/${env.name}/platform/`).map(([, o]) => o);
-      const jwt = all.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec.traffic?.jwtAuthentication);
+    it('authenticates every route: a token on the external gateway\'s API listener, a mesh identity on the mesh gateway', () => {
+      const all = objects(`dist/${env.name}/`).map(([, o]) => o);
+      const platform = objects(`dist/${env.name}/platform/`).map(([, o]) => o);
+      const gatewayPolicies = platform.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec.targetRefs.some((r: any) => r.kind === 'Gateway'));
+      const jwt = gatewayPolicies.filter((o) => o.spec.traffic?.jwtAuthentication);
       expect(jwt).toHaveLength(1);
-      for (const ref of jwt[0].spec.targetRefs) {
-        const target = all.find((o) => o.kind === ref.kind && o.metadata.name === ref.name && o.metadata.namespace === jwt[0].metadata.namespace);
-        expect(target, `${ref.kind} ${ref.name}`).toBeDefined();
-        expect(ref.sectionName, 'the whole gateway, not one listener').toBeUndefined();
-      }
+      expect(jwt[0].spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', sectionName: 'api' }]);
+      const external = platform.find((o) => o.kind === 'Gateway' && o.metadata.name === 'agentgateway-proxy')!;
+      expect(external.spec.listeners.map((l: any) => l.name)).toContain('api');
       expect(jwt[0].spec.traffic.jwtAuthentication.mode).toBe('Strict');
-      expect(jwt[0].spec.traffic.authorization.policy.matchExpressions.join(' ')).toContain('jwt.tenant');
-      const issuer = jwt[0].spec.traffic.jwtAuthentication.providers[0].issuer;
-      expect(issuer).toBe(`https://keycloak.${env.platform.domain}/realms/agents`);
-      // Every route on the central gateway is covered because the policy attaches to the Gateway.
+      expect(jwt[0].spec.traffic.jwtAuthentication.providers[0].issuer).toBe(`https://keycloak.${env.platform.domain}/realms/agents`);
+      const claim = gatewayPolicies.find((o) => o.metadata.name === 'gateway-tenant-claim')!;
+      expect(claim.spec.traffic.authorization).toEqual({ action: 'Require', policy: { matchExpressions: ['has(jwt.tenant) && size(jwt.tenant) > 0'] } });
+      const mesh = gatewayPolicies.find((o) => o.metadata.name === 'mesh-identity')!;
+      expect(mesh.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh', sectionName: 'mesh' }]);
+      expect(mesh.spec.traffic.authorization).toEqual({ action: 'Require', policy: { matchExpressions: [`source.identity.trustDomain == "${env.cluster.trustDomain}"`] } });
+      // Every route on a gateway's route listener has a Require policy of its own, and only
+      // Keycloak's public endpoints are reachable without a token.
       const routes = all.filter((o) => o.kind === 'HTTPRoute');
       expect(routes.length).toBeGreaterThan(0);
-      for (const r of routes) expect(r.spec.parentRefs.map((p: any) => p.name)).toEqual(['agentgateway-proxy']);
+      for (const r of routes) {
+        const parents = r.spec.parentRefs.map((p: any) => `${p.name}/${p.sectionName}`);
+        if (r.metadata.name === 'keycloak-public') {
+          expect(parents).toEqual(['agentgateway-proxy/keycloak']);
+          continue;
+        }
+        expect(parents.length, r.metadata.name).toBe(1);
+        expect(['agentgateway-proxy/api', 'agentgateway-mesh/mesh']).toContain(parents[0]);
+        const own = all.filter((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.namespace === r.metadata.namespace && o.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === r.metadata.name));
+        expect(own.map((o) => o.spec.traffic.authorization.action), `${r.metadata.namespace}/${r.metadata.name}`).toEqual(['Require']);
+      }
     });
 
     it('injects the platform LLM key only in agentgateway-system, from AWS Secrets Manager', () => {
@@ -166,7 +180,7 @@ for (const env of envs) {
       expect(store.spec.conditions).toEqual([{ namespaceSelector: { matchExpressions: [{ key: 'platform.agentic.io/component', operator: 'Exists' }] } }]);
       for (const t of tenants) {
         const mc = all.find((o) => o.kind === 'ModelConfig' && o.metadata.namespace === t.namespace)!;
-        expect(mc.spec.anthropic.baseUrl).toBe('http://agentgateway-proxy.agentgateway-system.svc.cluster.local/llm/default/anthropic');
+        expect(mc.spec.anthropic.baseUrl).toBe('http://agentgateway-mesh.agentgateway-system.svc.cluster.local/llm/default/anthropic');
       }
     });
 

@@ -1,23 +1,26 @@
 /**
  * The published route table against the committed dist/: it lists exactly the HTTPRoutes on the
- * central gateway, every exposed object of tenants.yaml has exactly one route, paths are unique,
- * every route's backend exists (or is created by a controller from an object that exists), and
- * every tenant route admits exactly the callers tenants.yaml names.
+ * mesh gateway and those of the external gateway, every exposed object of tenants.yaml is on the
+ * external gateway and every LLM backend on the mesh gateway, paths are unique, every route's
+ * backend exists (or is created by a controller from an object that exists), and every route
+ * admits exactly the callers tenants.yaml names, on each gateway in its own way.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { CENTRAL_GATEWAY, KEYCLOAK } from '../../charts/lib/constants';
+import { CENTRAL_GATEWAY, KEYCLOAK, MESH_GATEWAY } from '../../charts/lib/constants';
 import { environmentRoutes, routeTableMarkdown } from '../../charts/routing/route-table';
-import { callersExpression, routeSegment } from '../../charts/routing/routes';
+import { callersExpression, meshCallersExpression, routeSegment } from '../../charts/routing/routes';
 import { existingFiles } from '../../charts/synth/write';
 import { sampleTenant } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any };
 const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));
+/** The trust domain of both shipped environments (charts/environments/*.yaml). */
+const TRUST_DOMAIN = 'cluster.local';
 
 for (const env of ['dev', 'prod']) {
   describe(`routes of ${env}`, () => {
@@ -26,19 +29,23 @@ for (const env of ['dev', 'prod']) {
       .map((f) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as Obj);
     const find = (kind: string, namespace: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
     const table = JSON.parse(fs.readFileSync(path.join(ROOT, `dist/${env}/routes.json`), 'utf8'));
-    const httpRoutes = objects.filter((o) => o.kind === 'HTTPRoute' && o.spec.parentRefs.some((p: any) => p.name === CENTRAL_GATEWAY.name));
-
-    it('lists exactly the HTTPRoutes on the central gateway, path by path, sorted', () => {
-      const fromObjects = httpRoutes
+    const routesOn = (gateway: string) =>
+      objects
+        .filter((o) => o.kind === 'HTTPRoute' && o.spec.parentRefs.some((p: any) => p.name === gateway && [CENTRAL_GATEWAY.listener, MESH_GATEWAY.listener].includes(p.sectionName)))
         .flatMap((o) => o.spec.rules.flatMap((r: any) => r.matches.map((m: any) => ({ path: m.path.value, route: `${o.metadata.namespace}/${o.metadata.name}`, backend: r.backendRefs[0] }))))
         .sort((a: any, b: any) => (a.path < b.path ? -1 : 1));
-      expect(table.routes.map((r: any) => r.path)).toEqual(fromObjects.map((r: any) => r.path));
+
+    it('lists exactly the HTTPRoutes on the mesh gateway, path by path, sorted, and those of the external gateway beside them', () => {
+      const mesh = routesOn(MESH_GATEWAY.name);
+      expect(table.routes.map((r: any) => r.path)).toEqual(mesh.map((r: any) => r.path));
       for (const [i, r] of table.routes.entries()) {
-        expect(r.route).toBe(fromObjects[i].route);
-        expect(r.backend.name).toBe(fromObjects[i].backend.name);
-        expect(r.backend.kind).toBe(fromObjects[i].backend.kind);
-        if (fromObjects[i].backend.port) expect(r.backend.port).toBe(fromObjects[i].backend.port);
+        expect(r.routes.mesh).toBe(mesh[i].route);
+        expect(r.backend.name).toBe(mesh[i].backend.name);
+        expect(r.backend.kind).toBe(mesh[i].backend.kind);
+        if (mesh[i].backend.port) expect(r.backend.port).toBe(mesh[i].backend.port);
       }
+      const external = routesOn(CENTRAL_GATEWAY.name);
+      expect(table.routes.filter((r: any) => r.gateways.includes('external')).map((r: any) => [r.path, r.routes.external])).toEqual(external.map((r: any) => [r.path, r.route]));
       const paths = table.routes.map((r: any) => r.path);
       expect(new Set(paths).size).toBe(paths.length);
       expect([...paths].sort()).toEqual(paths);
@@ -50,19 +57,24 @@ for (const env of ['dev', 'prod']) {
       expect(rows.map((l) => /^\| `([^`]+)`/.exec(l)![1])).toEqual(table.routes.map((r: any) => r.path));
     });
 
-    it('gives every exposed object of tenants.yaml exactly one route, and nothing else a tenant route', () => {
-      const expected: string[] = [];
+    it('puts every exposed object on the external gateway, and every LLM backend on the mesh gateway, nothing else', () => {
+      const external: string[] = [];
+      const mesh: string[] = [];
       for (const t of tenants) {
         const seg = routeSegment(t);
         const w = t.workloads;
-        for (const a of w.agents.filter((x) => x.expose)) expected.push(`/a2a/${seg}/${a.name}`);
-        for (const b of w.llmBackends.filter((x) => x.expose)) expected.push(`/llm/${seg}/${b.name}`);
-        for (const s of w.mcpServers.filter((x) => x.expose)) expected.push(`/mcp/${seg}/${s.name}`);
-        for (const s of w.sandboxes.filter((x) => x.expose)) expected.push(`/sandbox/${seg}/${s.name}`);
+        for (const a of w.agents.filter((x) => x.expose)) external.push(`/a2a/${seg}/${a.name}`);
+        for (const b of w.llmBackends.filter((x) => x.expose)) external.push(`/llm/${seg}/${b.name}`);
+        for (const s of w.mcpServers.filter((x) => x.expose)) external.push(`/mcp/${seg}/${s.name}`);
+        for (const s of w.sandboxes.filter((x) => x.expose)) external.push(`/sandbox/${seg}/${s.name}`);
+        for (const b of w.llmBackends) mesh.push(`/llm/${seg}/${b.name}`);
       }
-      expect(expected.length).toBeGreaterThanOrEqual(4);
-      const tenantPaths = table.routes.filter((r: any) => r.owner !== 'platform').map((r: any) => r.path);
-      expect([...tenantPaths].sort()).toEqual([...expected].sort());
+      expect(external.length).toBeGreaterThanOrEqual(4);
+      const tenantRows = table.routes.filter((r: any) => r.owner !== 'platform');
+      expect(tenantRows.filter((r: any) => r.gateways.includes('external')).map((r: any) => r.path).sort()).toEqual([...external].sort());
+      expect(tenantRows.map((r: any) => r.path).sort()).toEqual([...new Set([...external, ...mesh])].sort());
+      // The platform's key serves workloads only: its routes are never on the external gateway.
+      for (const r of table.routes.filter((x: any) => x.owner === 'platform')) expect(r.gateways).toEqual(['mesh']);
     });
 
     it("reaches a backend that exists in dist/ or that a controller creates from an object in dist/", () => {
@@ -77,14 +89,20 @@ for (const env of ['dev', 'prod']) {
       }
     });
 
-    it('admits on each tenant route exactly the owner and the tenants it allows', () => {
-      for (const r of table.routes.filter((x: any) => x.owner !== 'platform')) {
-        const [ns, name] = r.route.split('/');
-        expect(ns).toBe(`tenant-${r.owner}`);
+    it('admits on each route exactly the owner and the tenants it allows: by token outside, by workload identity inside', () => {
+      const policyOn = (ref: string) => {
+        const [ns, name] = ref.split('/');
         const policies = objects.filter((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.namespace === ns && o.spec.targetRefs?.some((t: any) => t.kind === 'HTTPRoute' && t.name === name));
-        expect(policies, r.path).toHaveLength(1);
-        expect(policies[0].spec.traffic.authorization).toEqual({ action: 'Require', policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, r.callers)] } });
-        expect(r.callers[0]).toBe(r.owner);
+        expect(policies, ref).toHaveLength(1);
+        return policies[0].spec.traffic.authorization;
+      };
+      for (const r of table.routes) {
+        expect(policyOn(r.routes.mesh)).toEqual({ action: 'Require', policy: { matchExpressions: [meshCallersExpression(TRUST_DOMAIN, r.callers)] } });
+        if (r.routes.external) expect(policyOn(r.routes.external)).toEqual({ action: 'Require', policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, r.callers)] } });
+        if (r.owner !== 'platform') {
+          expect(r.routes.mesh.split('/')[0]).toBe(`tenant-${r.owner}`);
+          expect(r.callers[0]).toBe(r.owner);
+        }
       }
       const triage = table.routes.find((r: any) => r.path === '/a2a/support/triage');
       expect(triage.callers).toEqual(['alpha', 'research']);
@@ -102,9 +120,11 @@ describe('environmentRoutes', () => {
   });
 
   it('renders callers of platform routes as any tenant', () => {
-    const md = routeTableMarkdown('dev', [
-      { path: '/llm/default/anthropic', kind: 'llm', owner: 'platform', namespace: 'agentgateway-system', routeName: 'r', exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' }, backend: { kind: 'AgentgatewayBackend', namespace: 'agentgateway-system', name: 'anthropic', createdBy: 'platform' }, callers: ['*'], field: [] },
+    const md = routeTableMarkdown({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [
+      { path: '/llm/default/anthropic', kind: 'llm', owner: 'platform', namespace: 'agentgateway-system', routeNames: { mesh: 'r' }, external: false, exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' }, backend: { kind: 'AgentgatewayBackend', namespace: 'agentgateway-system', name: 'anthropic', createdBy: 'platform' }, callers: ['*'], field: [] },
     ]);
-    expect(md).toContain('| `/llm/default/anthropic` | llm | platform | AgentgatewayBackend agentgateway-system/anthropic | any tenant |');
+    expect(md).toContain('| `/llm/default/anthropic` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant |');
+    expect(md).toContain('`https://gateway.dev.example.test<path>`');
+    expect(md).toContain('an internal load balancer, reachable only from the VPC');
   });
 });

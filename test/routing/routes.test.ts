@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveWorkloads } from '../../charts/config/workloads';
-import { callersExpression, gatewayUrl, routePath, routeSegment, sortRoutes, tenantRoutes, type RouteEntry } from '../../charts/routing/routes';
+import { callersExpression, externalUrl, gatewayUrl, meshCallersExpression, routePath, routeSegment, sortRoutes, tenantRoutes, type RouteEntry } from '../../charts/routing/routes';
 
 const workloads = resolveWorkloads({
   agents: [
@@ -24,8 +24,19 @@ const workloads = resolveWorkloads({
 describe('tenantRoutes', () => {
   const routes = tenantRoutes({ name: 'alpha', index: 2, workloads });
 
-  it('routes only the exposed objects, agents then LLM backends, MCP servers and sandboxes', () => {
-    expect(routes.map((r) => r.path)).toEqual(['/a2a/tenant-alpha/triage', '/llm/tenant-alpha/openai', '/mcp/tenant-alpha/kb', '/sandbox/tenant-alpha/python']);
+  it('routes the exposed objects and every LLM backend, agents then LLM backends, MCP servers and sandboxes', () => {
+    expect(routes.map((r) => r.path)).toEqual(['/a2a/tenant-alpha/triage', '/llm/tenant-alpha/openai', '/llm/tenant-alpha/hidden', '/mcp/tenant-alpha/kb', '/sandbox/tenant-alpha/python']);
+  });
+
+  it('puts the exposed objects on the external gateway too, and an unexposed LLM backend on the mesh gateway only', () => {
+    expect(routes[2].routeNames).toEqual({ mesh: 'llm-hidden-mesh' });
+    expect(routes.map((r) => [r.path, r.external])).toEqual([
+      ['/a2a/tenant-alpha/triage', true],
+      ['/llm/tenant-alpha/openai', true],
+      ['/llm/tenant-alpha/hidden', false],
+      ['/mcp/tenant-alpha/kb', true],
+      ['/sandbox/tenant-alpha/python', true],
+    ]);
   });
 
   it('describes an agent route completely', () => {
@@ -34,32 +45,33 @@ describe('tenantRoutes', () => {
       kind: 'a2a',
       owner: 'alpha',
       namespace: 'tenant-alpha',
-      routeName: 'a2a-triage',
+      routeNames: { mesh: 'a2a-triage-mesh', external: 'a2a-triage' },
       field: ['tenants', 2, 'agents', 0],
       exposes: { kind: 'Agent', name: 'triage' },
       backend: { kind: 'Service', namespace: 'tenant-alpha', name: 'triage', port: 8080, createdBy: 'kagent' },
       callers: ['alpha', 'research', 'zeta'],
+      external: true,
     } satisfies RouteEntry);
   });
 
   it('backs an LLM route with the compiled AgentgatewayBackend', () => {
-    expect(routes[1]).toMatchObject({ routeName: 'llm-openai', field: ['tenants', 2, 'llmBackends', 0], exposes: { kind: 'AgentgatewayBackend', name: 'openai' }, callers: ['alpha', 'beta'] });
+    expect(routes[1]).toMatchObject({ routeNames: { mesh: 'llm-openai-mesh', external: 'llm-openai' }, field: ['tenants', 2, 'llmBackends', 0], exposes: { kind: 'AgentgatewayBackend', name: 'openai' }, callers: ['alpha', 'beta'] });
     expect(routes[1].backend).toEqual({ kind: 'AgentgatewayBackend', namespace: 'tenant-alpha', name: 'openai', createdBy: 'compiler' });
   });
 
   it('backs an MCP route with the Service kmcp creates on the server port', () => {
-    expect(routes[2]).toMatchObject({ routeName: 'mcp-kb', field: ['tenants', 2, 'mcpServers', 0], exposes: { kind: 'MCPServer', name: 'kb' }, callers: ['alpha'] });
-    expect(routes[2].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'kb', port: 3000, createdBy: 'kmcp' });
+    expect(routes[3]).toMatchObject({ routeNames: { mesh: 'mcp-kb-mesh', external: 'mcp-kb' }, field: ['tenants', 2, 'mcpServers', 0], exposes: { kind: 'MCPServer', name: 'kb' }, callers: ['alpha'] });
+    expect(routes[3].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'kb', port: 3000, createdBy: 'kmcp' });
   });
 
   it('backs a sandbox route with the compiled sandbox-<name> Service, callable by the owner only', () => {
-    expect(routes[3]).toMatchObject({ routeName: 'sandbox-python', field: ['tenants', 2, 'sandboxes', 0], exposes: { kind: 'Sandbox', name: 'python' }, callers: ['alpha'] });
-    expect(routes[3].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'sandbox-python', port: 8888, createdBy: 'compiler' });
+    expect(routes[4]).toMatchObject({ routeNames: { mesh: 'sandbox-python-mesh', external: 'sandbox-python' }, field: ['tenants', 2, 'sandboxes', 0], exposes: { kind: 'Sandbox', name: 'python' }, callers: ['alpha'] });
+    expect(routes[4].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'sandbox-python', port: 8888, createdBy: 'compiler' });
   });
 
   it('uses the alias as path segment when there is one', () => {
     const aliased = tenantRoutes({ name: 'alpha', alias: 'support', index: 0, workloads });
-    expect(aliased.map((r) => r.path)).toEqual(['/a2a/support/triage', '/llm/support/openai', '/mcp/support/kb', '/sandbox/support/python']);
+    expect(aliased.map((r) => r.path)).toEqual(['/a2a/support/triage', '/llm/support/openai', '/llm/support/hidden', '/mcp/support/kb', '/sandbox/support/python']);
     expect(aliased.every((r) => r.namespace === 'tenant-alpha' && r.owner === 'alpha')).toBe(true);
   });
 
@@ -99,8 +111,22 @@ describe('callersExpression', () => {
   });
 });
 
-describe('gatewayUrl', () => {
-  it('is the in-cluster URL of the central gateway', () => {
-    expect(gatewayUrl('/a2a/support/triage')).toBe('http://agentgateway-proxy.agentgateway-system.svc.cluster.local/a2a/support/triage');
+describe('meshCallersExpression', () => {
+  it('admits workloads of the callers\' namespaces, in the trust domain', () => {
+    expect(meshCallersExpression('cluster.local', ['alpha', 'research'])).toBe('source.identity.trustDomain == "cluster.local" && source.identity.namespace in ["tenant-alpha", "tenant-research"]');
+  });
+
+  it('admits every tenant namespace and kagent for a platform route', () => {
+    expect(meshCallersExpression('td', ['*'])).toBe('source.identity.trustDomain == "td" && (source.identity.namespace.startsWith("tenant-") || source.identity.namespace == "kagent-system")');
+  });
+});
+
+describe('gatewayUrl and externalUrl', () => {
+  it('is the in-cluster URL of the mesh gateway', () => {
+    expect(gatewayUrl('/a2a/support/triage')).toBe('http://agentgateway-mesh.agentgateway-system.svc.cluster.local/a2a/support/triage');
+  });
+
+  it('is the TLS URL of the external gateway host', () => {
+    expect(externalUrl('dev.example.test', '/a2a/support/triage')).toBe('https://gateway.dev.example.test/a2a/support/triage');
   });
 });

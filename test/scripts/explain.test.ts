@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { explainCommand, spec } from '../../scripts/explain';
+import { explainTenant } from '../../scripts/explain/explain';
 import { readOutput } from '../../scripts/gates/manifests';
 import { runCommand } from '../../scripts/lib/cli';
 
@@ -50,7 +51,7 @@ describe('npm run explain', () => {
         };
 
         // One screen.
-        expect(lines.length).toBeLessThanOrEqual(45);
+        expect(lines.length).toBeLessThanOrEqual(55);
         const ns = one('Namespace');
         expect(lines[0]).toBe(`Tenant ${tenant}${ns.metadata.annotations?.['platform.agentic.io/display-name'] ? ` (${ns.metadata.annotations['platform.agentic.io/display-name']})` : ''} in ${env.name}${ns.metadata.annotations?.['platform.agentic.io/description'] ? `: ${ns.metadata.annotations['platform.agentic.io/description']}` : ''}`);
 
@@ -86,7 +87,7 @@ describe('npm run explain', () => {
           expect(owned.some((l) => l.includes(r.path) && l.includes(r.exposes) && l.endsWith(`callers ${r.callers.join(', ')}`)), r.path).toBe(true);
         }
         expect(owned.filter((l) => l.startsWith('  /'))).toHaveLength(routes.filter((x) => x.owner === tenant).length);
-        const callable = section(lines, 'May call', 'Network');
+        const callable = section(lines, 'May call', 'Flows');
         for (const r of routes.filter((x) => x.owner !== tenant && (x.callers.includes(tenant) || x.callers.includes('*')))) {
           expect(callable.some((l) => l.includes(r.path)), r.path).toBe(true);
         }
@@ -113,11 +114,27 @@ describe('npm run explain', () => {
         }
         expect(lines.find((l) => l.startsWith('Network'))).toContain('default-deny');
 
-        // Istio AuthorizationPolicy: every principal's namespace.
-        const mesh = lines.find((l) => l.startsWith('Mesh'))!;
-        const ap = one('AuthorizationPolicy');
-        expect(mesh).toContain(`${ap.metadata.name}: ${ap.spec.action}`);
-        for (const rule of ap.spec.rules) for (const f of rule.from) for (const pr of f.source.principals) expect(mesh).toContain(pr.split('/')[2]);
+        // Istio AuthorizationPolicies: ztunnel's (Mesh) and the waypoint's (Waypoint), every principal's namespace.
+        for (const ap of objects.filter((o) => o.kind === 'AuthorizationPolicy')) {
+          const line = lines.find((l) => l.startsWith(ap.spec.targetRefs ? 'Waypoint' : 'Mesh') && l.includes(`AuthorizationPolicy ${ap.metadata.name}`))!;
+          expect(line, ap.metadata.name).toContain(`: ${ap.spec.action}`);
+          if (ap.spec.targetRefs) expect(line).toContain(`on Gateway ${ap.spec.targetRefs[0].name}`);
+          for (const rule of ap.spec.rules) for (const f of rule.from) for (const pr of f.source.principals) expect(line).toContain(pr.split('/')[2]);
+        }
+
+        // Flows: the policies that admit callers from outside (token) and inside (workload identity).
+        const flows = section(lines, 'Flows', 'Network');
+        for (const p of objects.filter((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.name.endsWith('-callers'))) {
+          const row = flows.find((l) => l.trimStart().startsWith(p.metadata.name.endsWith('-mesh-callers') ? 'from inside' : 'from outside'))!;
+          expect(row, p.metadata.name).toContain(p.metadata.name);
+        }
+        expect(flows.find((l) => l.trimStart().startsWith('to kagent'))).toContain('kagent-waypoint:15008');
+
+        // Where the external gateway answers, and whether it is reachable from the internet.
+        const table = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', env.name, 'routes.json'), 'utf8'));
+        const routesLine = lines.find((l) => l.startsWith('Routes'))!;
+        expect(routesLine).toContain(table.gateways.external.url);
+        expect(routesLine).toContain(table.gateways.external.exposure === 'internal' ? 'internal load balancer' : 'internet-facing load balancer');
 
         // Argo CD projects: destinations and every allowed kind.
         const argo = section(lines, 'Argo CD', 'Workloads');
@@ -143,6 +160,14 @@ describe('npm run explain', () => {
       });
     }
   }
+
+  it('says so when an environment keeps its external gateway internal', () => {
+    const env = output.environments[0];
+    const routes = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', env.name, 'routes.json'), 'utf8'));
+    const internal = { ...routes, gateways: { ...routes.gateways, external: { ...routes.gateways.external, exposure: 'internal' } } };
+    const lines = explainTenant({ tenant: 'alpha', env: env.name, objects: env.manifests.map((m) => m.object), routes: internal });
+    expect(lines.find((l) => l.startsWith('Routes'))).toContain(`outside at ${routes.gateways.external.url} (internal load balancer: the VPC and networks connected to it only)`);
+  });
 
   it('defaults to the first environment and names the others', async () => {
     const { lines } = await explain('alpha');

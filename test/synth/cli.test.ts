@@ -227,13 +227,13 @@ describe('npm run synth', () => {
     stderr.length = 0;
     expect(await main(['--root', root])).toBe(1);
     expect(stderr).toEqual([
-      `${rel('cluster/outputs/dev.json')}:28:18: secrets.redisAuth: "agentic-platform/prod/redis-auth" is outside agentic-platform/dev/, which is all external-secrets may read. Fix: write agentic-platform/dev/redis-auth`,
+      `${rel('cluster/outputs/dev.json')}:31:18: secrets.redisAuth: "agentic-platform/prod/redis-auth" is outside agentic-platform/dev/, which is all external-secrets may read. Fix: write agentic-platform/dev/redis-auth`,
       'synth: 1 error; dist/ and argocd/ were not changed',
     ]);
     expect(tree(root)).toEqual(before);
     const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--root', root], { encoding: 'utf8', cwd: root });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('cluster/outputs/dev.json:28:18: secrets.redisAuth:');
+    expect(r.stderr).toContain('cluster/outputs/dev.json:31:18: secrets.redisAuth:');
     expect(r.stderr).not.toContain('    at ');
   });
 

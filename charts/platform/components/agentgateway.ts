@@ -3,19 +3,24 @@ import { ApiObject } from 'cdk8s';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { CENTRAL_GATEWAY, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
+import { WAYPOINT_RESOURCES } from '../../lib/waypoint';
 import type { PlatformComponent } from '../component';
-import { CentralGateway, centralGatewayTarget, INTERNAL_NLB_ANNOTATIONS } from '../constructs/central-gateway';
+import { CentralGateway, centralGatewayTarget, MeshGateway, meshGatewayTarget } from '../constructs/central-gateway';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { GatewayJwtPolicy } from '../constructs/gateway-jwt-policy';
-import { GatewayParameters } from '../constructs/gateway-parameters';
+import { GatewayParameters, type ProxyResources } from '../constructs/gateway-parameters';
 import { PlatformLlmBackend } from '../constructs/llm-backend';
+import { MeshIdentityPolicy } from '../constructs/mesh-identity-policy';
 import { WaypointGatewayClass } from '../constructs/waypoint-gateway-class';
 import { placementFields, resources } from '../values';
 
 const ns = CENTRAL_GATEWAY.namespace;
 
 /** Names of the proxy parameters objects. */
-export const GATEWAY_PARAMETERS = { ingress: 'agentgateway-config', waypoint: 'agentgateway-waypoint-config' } as const;
+export const GATEWAY_PARAMETERS = { ingress: 'agentgateway-config', mesh: 'agentgateway-mesh-config', waypoint: 'agentgateway-waypoint-config' } as const;
+
+/** Resources of a gateway proxy (external and mesh). */
+const PROXY_RESOURCES: ProxyResources = { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
 
 /** Secrets in agentgateway-system holding the platform's LLM keys (key `Authorization`). */
 export const LLM_KEY_SECRETS = { anthropic: 'anthropic-api-secret', openai: 'openai-api-secret' } as const;
@@ -63,39 +68,43 @@ export const agentgateway: PlatformComponent = {
 };
 
 /**
- * Post-install gateway configuration: the central gateway and its parameters, the waypoint class,
- * JWT authentication for every route, and the platform's LLM backends with their keys.
+ * Post-install gateway configuration: the external and the mesh gateway with their parameters,
+ * the tenant waypoint class, JWT authentication on the external gateway, mesh identity on the
+ * mesh gateway, tracing, and the platform's LLM backends with their keys.
  */
 export const gatewayConfig: PlatformComponent = {
   name: 'gateway',
   component: 'agentgateway',
   namespace: ns,
-  description: 'Central gateway agentgateway-proxy, waypoint class, JWT authentication and the platform LLM backends.',
+  description: 'The external gateway agentgateway-proxy (TLS, JWT) and the mesh gateway agentgateway-mesh (mesh identity), the waypoint class and the platform LLM backends.',
   dependsOn: ['agentgateway', 'kagent', 'keycloak', 'otel-collector', 'external-secrets'],
   manifests: (scope, ctx) => {
     const p = ctx.env.platform;
-    new GatewayParameters(scope, 'IngressParameters', {
-      name: GATEWAY_PARAMETERS.ingress,
-      image: p.images.agentgatewayProxy,
-      nodeGroup: 'gateway',
-      replicas: p.replicas.agentgatewayProxy,
-      serviceAnnotations: INTERNAL_NLB_ANNOTATIONS,
-    });
-    new GatewayParameters(scope, 'WaypointParameters', {
-      name: GATEWAY_PARAMETERS.waypoint,
-      image: p.images.agentgatewayWaypoint,
-      nodeGroup: 'agents',
-      waypoint: { trustDomain: ctx.env.cluster.trustDomain },
-    });
-    new WaypointGatewayClass(scope, 'WaypointClass', { parametersName: GATEWAY_PARAMETERS.waypoint });
-    new CentralGateway(scope, 'Gateway', { parametersName: GATEWAY_PARAMETERS.ingress });
+    const trustDomain = ctx.env.cluster.trustDomain;
+    const proxy = { image: p.images.agentgatewayProxy, nodeGroup: 'gateway' as const, replicas: p.replicas.agentgatewayProxy, resources: PROXY_RESOURCES, trustDomain };
+    new GatewayParameters(scope, 'IngressParameters', { ...proxy, name: GATEWAY_PARAMETERS.ingress });
+    new GatewayParameters(scope, 'MeshParameters', { ...proxy, name: GATEWAY_PARAMETERS.mesh, serviceType: 'ClusterIP' });
+    if (p.waypoint === 'agentgateway') {
+      new GatewayParameters(scope, 'WaypointParameters', {
+        name: GATEWAY_PARAMETERS.waypoint,
+        image: p.images.agentgatewayWaypoint,
+        nodeGroup: 'agents',
+        resources: WAYPOINT_RESOURCES,
+        trustDomain,
+        serviceType: 'ClusterIP',
+      });
+    }
+    new WaypointGatewayClass(scope, 'WaypointClass', { kind: p.waypoint, parametersName: GATEWAY_PARAMETERS.waypoint });
+    new CentralGateway(scope, 'Gateway', { parametersName: GATEWAY_PARAMETERS.ingress, domain: p.domain, exposure: p.gateway.exposure, certificateArn: ctx.infra.gateway.certificateArn });
+    new MeshGateway(scope, 'MeshGateway', { parametersName: GATEWAY_PARAMETERS.mesh });
     new GatewayJwtPolicy(scope, 'Jwt', { domain: p.domain });
-    // Tracing of the central gateway's requests.
+    new MeshIdentityPolicy(scope, 'MeshIdentity', { trustDomain });
+    // Tracing of both gateways' requests.
     new ApiObject(scope, 'Tracing', {
       ...AgentgatewayPolicy.GVK,
       metadata: { name: 'gateway-tracing', namespace: ns, labels: platformLabels('agentgateway') },
       spec: {
-        targetRefs: [centralGatewayTarget()],
+        targetRefs: [centralGatewayTarget(), meshGatewayTarget()],
         frontend: {
           tracing: {
             backendRef: { kind: 'Service', name: PLATFORM_SERVICES.otelCollector, namespace: PLATFORM_NAMESPACES.otelCollector, port: 4317 },
@@ -115,11 +124,7 @@ export const gatewayConfig: PlatformComponent = {
         properties: ['apiKey'],
         template: { Authorization: '{{ .apiKey }}' },
       });
-      new PlatformLlmBackend(scope, provider, {
-        provider,
-        model: provider === 'anthropic' ? p.llm.anthropicModel : p.llm.openaiModel,
-        keySecret: LLM_KEY_SECRETS[provider],
-      });
+      new PlatformLlmBackend(scope, provider, { provider, keySecret: LLM_KEY_SECRETS[provider], trustDomain });
     }
   },
 };

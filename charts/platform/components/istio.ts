@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { PLATFORM_NAMESPACES } from '../../lib/constants';
+import { PLATFORM_NAMESPACES, TENANT_OBJECTS } from '../../lib/constants';
+import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
+import { WAYPOINT_RESOURCES } from '../../lib/waypoint';
 import type { PlatformComponent } from '../component';
 import { placementFields, resources, toleration } from '../values';
 
@@ -21,12 +23,18 @@ const istiodValues = z.strictObject({
   meshConfig: z.strictObject({ trustDomain: z.string(), accessLogFile: z.string() }),
   // istiod autoscales; autoscaleMin is its replica floor (replicaCount is ignored while autoscaling).
   pilot: z.strictObject({ autoscaleMin: z.int(), resources, ...placementFields }),
+  // Envoy waypoints istiod deploys (files/waypoint.yaml): kagent's on the platform group.
+  global: z.strictObject({ waypoint: z.strictObject({ resources, ...placementFields }) }),
+  gateways: z.strictObject({ seccompProfile: z.strictObject({ type: z.literal('RuntimeDefault') }) }),
+  // Per-class overlay of the waypoint Deployment (templates/gateway-class-configmap.yaml): the
+  // tenant waypoints of class agentgateway-waypoint run on the agents group.
+  gatewayClasses: z.record(z.string(), z.strictObject({ deployment: z.strictObject({ spec: z.strictObject({ template: z.strictObject({ spec: z.strictObject(placementFields) }) }) }) })),
 });
 export const istiod: PlatformComponent = {
   name: 'istiod',
   component: 'istio',
   namespace: ns,
-  description: 'istiod in the ambient profile: certificates and configuration for ztunnel and the waypoints.',
+  description: 'istiod in the ambient profile: certificates and configuration for ztunnel, and the Envoy waypoints (kagent\'s and, with platform.waypoint istio, the tenants\').',
   dependsOn: ['istio-base'],
   upstream: {
     name: 'istiod',
@@ -35,8 +43,18 @@ export const istiod: PlatformComponent = {
       profile: 'ambient',
       meshConfig: { trustDomain: ctx.env.cluster.trustDomain, accessLogFile: '/dev/stdout' },
       pilot: { autoscaleMin: 2, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
+      global: { waypoint: { resources: { requests: { ...WAYPOINT_RESOURCES.requests }, limits: { ...WAYPOINT_RESOURCES.limits } } } },
+      // The waypoint pods then meet Pod Security restricted (the template sets no seccomp profile otherwise).
+      gateways: { seccompProfile: { type: 'RuntimeDefault' } },
+      gatewayClasses:
+        ctx.env.platform.waypoint === 'istio'
+          ? { [TENANT_OBJECTS.waypointClass]: { deployment: { spec: { template: { spec: { nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') } } } } } }
+          : {},
     }),
-    placements: [{ path: 'pilot', placement: 'platform' }],
+    placements: [
+      { path: 'pilot', placement: 'platform' },
+      { path: 'global.waypoint', placement: 'platform' },
+    ],
   },
 };
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
+import { KagentIsolation } from '../constructs/kagent-isolation';
 import { platformLlmUrl } from '../constructs/llm-backend';
 import { DUMMY_API_KEY } from '../../constructs/tenant-model-config';
 import { placementFields, resources } from '../values';
@@ -109,6 +110,7 @@ export const kagent: PlatformComponent = {
     placements: ['controller', 'ui', 'kmcp', 'kagent-tools', 'grafana-mcp'].map((path) => ({ path, placement: 'platform' as const })),
   },
   manifests: (scope, ctx) => {
+    new KagentIsolation(scope, 'Isolation', { trustDomain: ctx.env.cluster.trustDomain });
     new PlatformExternalSecret(scope, 'GrafanaMcpToken', {
       namespace: ns,
       name: GRAFANA_MCP_TOKEN_SECRET,

@@ -7,6 +7,7 @@ import { KeycloakRealm, REALM_FILE } from '../constructs/keycloak-realm';
 import { KeycloakRealmSync } from '../constructs/keycloak-realm-sync';
 import { placementFields } from '../values';
 import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
+import { KeycloakRoute } from '../constructs/keycloak-route';
 
 const ns = PLATFORM_NAMESPACES.keycloak;
 
@@ -82,6 +83,8 @@ export const keycloak: PlatformComponent = {
     new PlatformExternalSecret(scope, 'Database', { namespace: ns, name: KEYCLOAK_SECRETS.database, component: 'keycloak', remoteKey: ctx.infra.secrets.keycloakDatabase, properties: ['username', 'password'] });
     new KeycloakRealm(scope, 'Realm', { tenants: ctx.tenants, domain: ctx.env.platform.domain });
     new KeycloakRealmSync(scope, 'RealmSync', { image: ctx.env.platform.images.keycloakConfigCli, adminSecret: KEYCLOAK_SECRETS.admin });
+    // Token issuance at https://keycloak.<domain>, through the external gateway.
+    new KeycloakRoute(scope, 'Route');
     // The gateway's JWT policy fetches the realm's keys from this Service.
     new GatewayReferenceGrant(scope, 'KeycloakGrant', { namespace: ns, service: PLATFORM_SERVICES.keycloak, component: 'keycloak' });
   },

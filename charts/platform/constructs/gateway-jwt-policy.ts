@@ -3,11 +3,12 @@ import { Construct } from 'constructs';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
+import { externalHosts } from '../../routing/routes';
 import { centralGatewayTarget } from './central-gateway';
 
 /** Issuer URL of the platform realm: the external Keycloak host, as tokens carry it. */
 export function keycloakIssuer(domain: string): string {
-  return `https://keycloak.${domain}/realms/${KEYCLOAK.realm}`;
+  return `https://${externalHosts(domain).keycloak}/realms/${KEYCLOAK.realm}`;
 }
 
 /** CEL expression every request's token must satisfy: it names at least one tenant. */
@@ -18,21 +19,40 @@ export interface GatewayJwtPolicyProps {
   readonly domain: string;
 }
 
+/** Names of the two policies. */
+export const GATEWAY_JWT_POLICIES = { jwt: 'gateway-jwt', tenantClaim: 'gateway-tenant-claim' } as const;
+
 /**
- * JWT authentication on the whole central gateway: every route (/a2a, /llm, /mcp, /sandbox and
- * any later one) needs a token from the platform realm, for the gateway audience, that names a
- * tenant. Keys come from Keycloak inside the cluster.
+ * JWT authentication on the external gateway's API listener: every request (/a2a, /llm, /mcp,
+ * /sandbox and any later route) needs a token from the platform realm, for the gateway audience,
+ * that names a tenant. Keys come from Keycloak inside the cluster. The Keycloak listener has no
+ * JWT requirement (it issues the tokens).
+ *
+ * Two objects, because of how agentgateway v1.4.1 merges policies per request
+ * (crates/agentgateway/src/store/binds.rs route_policies):
+ * - `gateway-jwt` (Strict) has `strategy.inheritance: Override`, so no route-level policy can
+ *   replace it (a route-level `jwtAuthentication` would otherwise win field by field, and
+ *   `Permissive` would switch it off; crates/agentgateway/src/store/policy.rs
+ *   merge_with_inheritance);
+ * - `gateway-tenant-claim` keeps the default inheritance: an authorization rule with Override
+ *   drops every later (route-level) authorization rule, which would drop the routes' caller
+ *   policies. Its action is Require, which no route-level Allow can widen
+ *   (crates/agentgateway/src/http/authorization.rs).
  */
 export class GatewayJwtPolicy extends Construct {
   public readonly resource: ApiObject;
+  public readonly tenantClaim: ApiObject;
 
   constructor(scope: Construct, id: string, props: GatewayJwtPolicyProps) {
     super(scope, id);
+    const metadata = (name: string) => ({ name, namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') });
+    const targetRefs = [centralGatewayTarget(CENTRAL_GATEWAY.listener)];
     this.resource = new ApiObject(this, 'Resource', {
       ...AgentgatewayPolicy.GVK,
-      metadata: { name: 'gateway-jwt', namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') },
+      metadata: metadata(GATEWAY_JWT_POLICIES.jwt),
       spec: {
-        targetRefs: [centralGatewayTarget()],
+        targetRefs,
+        strategy: { inheritance: 'Override' },
         traffic: {
           jwtAuthentication: {
             mode: 'Strict',
@@ -50,9 +70,13 @@ export class GatewayJwtPolicy extends Construct {
               },
             ],
           },
-          authorization: { action: 'Allow', policy: { matchExpressions: [TENANT_CLAIM_EXPRESSION] } },
         },
       },
+    });
+    this.tenantClaim = new ApiObject(this, 'TenantClaim', {
+      ...AgentgatewayPolicy.GVK,
+      metadata: metadata(GATEWAY_JWT_POLICIES.tenantClaim),
+      spec: { targetRefs, traffic: { authorization: { action: 'Require', policy: { matchExpressions: [TENANT_CLAIM_EXPRESSION] } } } },
     });
   }
 }

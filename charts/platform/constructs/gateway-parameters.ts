@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayParameters } from '../../../imports/agentgateway-parameters-agentgateway.dev';
 import type { PlatformSettings } from '../../config/platform-settings';
-import { CENTRAL_GATEWAY, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, type NodeGroup } from '../../lib/constants';
+import { CENTRAL_GATEWAY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, type NodeGroup } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 
@@ -40,6 +40,12 @@ export function tracingConfig(): Record<string, unknown> {
   };
 }
 
+/** Container resources of a proxy. */
+export interface ProxyResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
 export interface GatewayParametersProps {
   /** Object name. */
   readonly name: string;
@@ -49,26 +55,30 @@ export interface GatewayParametersProps {
   readonly nodeGroup: NodeGroup;
   /** Proxy replicas. */
   readonly replicas?: number;
+  readonly resources: ProxyResources;
   /**
-   * Settings for waypoints: the Istio CA and trust domain, and pods kept out of ztunnel's
-   * capture (a captured waypoint would lose port 15008 to ztunnel).
-   * @default - an ingress proxy, no Istio settings
+   * Istio trust domain: the proxy gets a mesh certificate from istiod, speaks HBONE to meshed
+   * backends (through their waypoint where the Service or namespace says
+   * istio.io/ingress-use-waypoint) and can terminate HBONE. agentgateway then keeps its pods out
+   * of ztunnel's capture itself (istio.io/dataplane-mode: none, agentgateway v1.4.1
+   * controller/pkg/helm/agentgateway/templates/_helpers.tpl).
    */
-  readonly waypoint?: { readonly trustDomain: string };
+  readonly trustDomain: string;
   /**
-   * Annotations of the proxy's Service (load balancer settings).
-   * @default - none
+   * Type of the proxy's Service. agentgateway creates every Gateway's Service as LoadBalancer
+   * unless the parameters say otherwise (v1.4.1 controller/pkg/helm/agentgateway/templates/
+   * service.yaml); `spec.service` is a strategic-merge overlay of it.
+   * @default 'LoadBalancer'
    */
-  readonly serviceAnnotations?: Readonly<Record<string, string>>;
+  readonly serviceType?: 'LoadBalancer' | 'ClusterIP';
 }
 
-/** AgentgatewayParameters: image, placement, tracing and resources of agentgateway proxies. */
+/** AgentgatewayParameters: image, placement, mesh settings, tracing and resources of agentgateway proxies. */
 export class GatewayParameters extends Construct {
   public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: GatewayParametersProps) {
     super(scope, id);
-    const podLabels = props.waypoint ? { [LABELS.dataplaneMode]: 'none' } : undefined;
     this.resource = new ApiObject(this, 'Resource', {
       ...AgentgatewayParameters.GVK,
       metadata: { name: props.name, namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') },
@@ -76,28 +86,19 @@ export class GatewayParameters extends Construct {
         image: { registry: props.image.registry, repository: props.image.repository, tag: props.image.tag, pullPolicy: 'IfNotPresent' },
         logging: { format: 'json', level: 'info' },
         rawConfig: tracingConfig(),
-        resources: props.waypoint
-          ? { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }
-          : { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-        ...(props.waypoint
-          ? {
-              istio: {
-                enabled: true,
-                caAddress: `https://istiod.${PLATFORM_NAMESPACES.istio}.svc:${PORTS.istiodXds}`,
-                trustDomain: props.waypoint.trustDomain,
-              },
-            }
-          : {}),
+        resources: { requests: { ...props.resources.requests }, limits: { ...props.resources.limits } },
+        istio: {
+          enabled: true,
+          caAddress: `https://istiod.${PLATFORM_NAMESPACES.istio}.svc:${PORTS.istiodXds}`,
+          trustDomain: props.trustDomain,
+        },
         deployment: {
           spec: {
             ...(props.replicas ? { replicas: props.replicas } : {}),
-            template: {
-              ...(podLabels ? { metadata: { labels: podLabels } } : {}),
-              spec: { nodeSelector: nodeSelectorFor(props.nodeGroup), tolerations: tolerationsFor(props.nodeGroup) },
-            },
+            template: { spec: { nodeSelector: nodeSelectorFor(props.nodeGroup), tolerations: tolerationsFor(props.nodeGroup) } },
           },
         },
-        ...(props.serviceAnnotations ? { service: { metadata: { annotations: { ...props.serviceAnnotations } } } } : {}),
+        ...(props.serviceType && props.serviceType !== 'LoadBalancer' ? { service: { spec: { type: props.serviceType } } } : {}),
       },
     });
   }

@@ -14,10 +14,46 @@ export interface KeycloakRealmProps {
 /** File name of the realm inside the import directory. */
 export const REALM_FILE = `${KEYCLOAK.realm}-realm.json`;
 
+/** Public client that people use to get a token for the gateways (device authorization grant). */
+export const CLI_CLIENT = 'agent-cli';
+
+/** The user attribute, set on each tenant group, that the tenant claim carries. */
+export const TENANT_ATTRIBUTE = 'tenant';
+
 /**
- * The platform realm as Keycloak imports it at start-up: the gateway client, the tenant claim
- * mapper and one group per tenant. It holds no password and no client secret: Keycloak generates
- * the client secret on import, and users come from the identity provider or an operator.
+ * The `tenant` claim: the values of the `tenant` attribute of the caller's groups. Each tenant
+ * group /tenants/<name> carries `tenant: [<name>]`, and the user attribute mapper with
+ * aggregate.attrs reads group attributes (Keycloak 26 UserAttributeMapper ->
+ * KeycloakModelUtils.resolveAttribute(user, name, aggregateAttrs), which walks the user's groups
+ * and their parents), so only tenant groups contribute and other groups a person belongs to
+ * (admins, ...) never become a tenant.
+ */
+function tenantClaimMapper(): Record<string, unknown> {
+  return {
+    name: KEYCLOAK.tenantClaim,
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-usermodel-attribute-mapper',
+    config: {
+      'user.attribute': TENANT_ATTRIBUTE,
+      'claim.name': KEYCLOAK.tenantClaim,
+      'jsonType.label': 'String',
+      multivalued: 'true',
+      'aggregate.attrs': 'true',
+      'access.token.claim': 'true',
+      'id.token.claim': 'true',
+      'userinfo.token.claim': 'true',
+    },
+  };
+}
+
+/**
+ * The platform realm as Keycloak imports it at start-up:
+ * - `agent-gateway`: the audience every token for the gateways names (no flow of its own);
+ * - `agent-cli`: the public client people use to get a token (OAuth device authorization grant,
+ *   for terminals and scripts), with the gateway audience and the tenant claim;
+ * - one group per tenant under /tenants, carrying the tenant attribute.
+ * It holds no password and no client secret, and no users: people come from the identity
+ * provider or an operator, and an operator adds them to their tenant's group.
  */
 export function realmRepresentation(props: KeycloakRealmProps): Record<string, unknown> {
   return {
@@ -32,14 +68,27 @@ export function realmRepresentation(props: KeycloakRealmProps): Record<string, u
     clients: [
       {
         clientId: KEYCLOAK.gatewayClient,
-        name: 'Central agent gateway',
+        name: 'Platform gateways (token audience)',
         enabled: true,
         publicClient: false,
+        bearerOnly: false,
         clientAuthenticatorType: 'client-secret',
-        serviceAccountsEnabled: true,
+        serviceAccountsEnabled: false,
         standardFlowEnabled: false,
+        implicitFlowEnabled: false,
         directAccessGrantsEnabled: false,
         attributes: { 'access.token.signed.response.alg': 'RS256' },
+      },
+      {
+        clientId: CLI_CLIENT,
+        name: 'Agent platform command line (device login)',
+        enabled: true,
+        publicClient: true,
+        standardFlowEnabled: false,
+        implicitFlowEnabled: false,
+        directAccessGrantsEnabled: false,
+        serviceAccountsEnabled: false,
+        attributes: { 'oauth2.device.authorization.grant.enabled': 'true', 'access.token.signed.response.alg': 'RS256' },
         protocolMappers: [
           {
             name: 'gateway-audience',
@@ -47,13 +96,7 @@ export function realmRepresentation(props: KeycloakRealmProps): Record<string, u
             protocolMapper: 'oidc-audience-mapper',
             config: { 'included.client.audience': KEYCLOAK.gatewayClient, 'access.token.claim': 'true', 'id.token.claim': 'false' },
           },
-          {
-            name: 'tenant',
-            protocol: 'openid-connect',
-            protocolMapper: 'oidc-group-membership-mapper',
-            // The claim lists the tenant groups of the caller by name ("alpha"), not by path.
-            config: { 'claim.name': KEYCLOAK.tenantClaim, 'full.path': 'false', 'access.token.claim': 'true', 'id.token.claim': 'true', 'userinfo.token.claim': 'true', multivalued: 'true' },
-          },
+          tenantClaimMapper(),
         ],
       },
     ],
@@ -62,7 +105,7 @@ export function realmRepresentation(props: KeycloakRealmProps): Record<string, u
         name: KEYCLOAK.tenantsGroup,
         subGroups: [...props.tenants]
           .sort((a, b) => a.name.localeCompare(b.name))
-          .map((t) => ({ name: t.name, attributes: { namespace: [t.namespace], ...(t.displayName ? { displayName: [t.displayName] } : {}) } })),
+          .map((t) => ({ name: t.name, attributes: { [TENANT_ATTRIBUTE]: [t.name], namespace: [t.namespace], ...(t.displayName ? { displayName: [t.displayName] } : {}) } })),
       },
     ],
   };

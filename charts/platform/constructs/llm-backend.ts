@@ -2,11 +2,12 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayBackend } from '../../../imports/agentgateway-backends-agentgateway.dev';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
-import { CENTRAL_GATEWAY } from '../../lib/constants';
+import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
+import { MESH_GATEWAY } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
-import { gatewayUrl, prefixRewriteRule, routePath } from '../../routing/routes';
+import { ANY_TENANT, gatewayUrl, meshCallersExpression, prefixRewriteRule, routePath } from '../../routing/routes';
 import { platformLabels } from '../../lib/labels';
-import { centralGatewayTarget } from './central-gateway';
+import { meshGatewayTarget } from './central-gateway';
 
 /** Path alias of the platform's own LLM backends: /llm/default/<provider>. */
 export const PLATFORM_LLM_ALIAS = 'default';
@@ -21,10 +22,10 @@ export const LLM_PROVIDER_ROUTES: Record<LlmProvider, Record<string, string>> = 
 
 export interface PlatformLlmBackendProps {
   readonly provider: LlmProvider;
-  /** Model the backend pins (requests naming another model are rewritten to it). */
-  readonly model: string;
-  /** Secret in the central gateway's namespace whose `Authorization` key holds the API key. */
+  /** Secret in the gateways' namespace whose `Authorization` key holds the API key. */
   readonly keySecret: string;
+  /** Istio trust domain of the callers' identities. */
+  readonly trustDomain: string;
 }
 
 /** Path of a platform LLM backend on the central gateway. */
@@ -38,35 +39,52 @@ export function platformLlmUrl(provider: LlmProvider): string {
 }
 
 /**
- * A platform LLM backend on the central gateway: the AgentgatewayBackend injects the real key
- * from a Secret only agentgateway-system holds, and an HTTPRoute exposes it at
- * /llm/default/<provider> with the prefix rewritten to /. Callers send no key (or a dummy one).
+ * A platform LLM backend on the mesh gateway: the AgentgatewayBackend injects the real key from a
+ * Secret only agentgateway-system holds, an HTTPRoute serves it at /llm/default/<provider> with
+ * the prefix rewritten to /, and a policy admits the workloads of every tenant and of kagent.
+ * Callers send no key (or a placeholder, which the key replaces). It is not on the external
+ * gateway: the platform's key serves workloads, not callers outside the cluster.
+ *
+ * The backend pins no model, so each request's model is used: agentgateway v1.4.1 overwrites the
+ * request's model only when the backend sets one (crates/llm/src/anthropic.rs and openai.rs
+ * `model`, "overriding the model in the client request"; crates/agentgateway/src/llm/mod.rs
+ * set_provider_request_model).
  */
 export class PlatformLlmBackend extends Construct {
   public readonly backend: ApiObject;
   public readonly route: ApiObject;
+  public readonly policy: ApiObject;
 
   constructor(scope: Construct, id: string, props: PlatformLlmBackendProps) {
     super(scope, id);
     const labels = platformLabels('agentgateway');
     this.backend = new ApiObject(this, 'Resource', {
       ...AgentgatewayBackend.GVK,
-      metadata: { name: props.provider, namespace: CENTRAL_GATEWAY.namespace, labels },
+      metadata: { name: props.provider, namespace: MESH_GATEWAY.namespace, labels },
       spec: {
-        ai: { provider: { [props.provider]: { model: props.model } } },
+        ai: { provider: { [props.provider]: {} } },
         policies: {
           ai: { routes: { ...LLM_PROVIDER_ROUTES[props.provider] } },
           auth: { secretRef: { name: props.keySecret } },
         },
       },
     });
+    const routeName = `llm-${PLATFORM_LLM_ALIAS}-${props.provider}`;
     this.route = new ApiObject(this, 'Route', {
       ...HttpRoute.GVK,
-      metadata: { name: `llm-${PLATFORM_LLM_ALIAS}-${props.provider}`, namespace: CENTRAL_GATEWAY.namespace, labels },
+      metadata: { name: routeName, namespace: MESH_GATEWAY.namespace, labels },
       spec: {
         // Same namespace as the gateway: no namespace in the reference.
-        parentRefs: [{ ...centralGatewayTarget(), sectionName: CENTRAL_GATEWAY.listener }],
+        parentRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
         rules: [prefixRewriteRule(platformLlmPath(props.provider), { group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: props.provider })],
+      },
+    });
+    this.policy = new ApiObject(this, 'Callers', {
+      ...AgentgatewayPolicy.GVK,
+      metadata: { name: `${routeName}-callers`, namespace: MESH_GATEWAY.namespace, labels },
+      spec: {
+        targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName }],
+        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [meshCallersExpression(props.trustDomain, [ANY_TENANT])] } } },
       },
     });
   }

@@ -31,6 +31,11 @@ export interface PlatformNamespaceProps {
    * @default false
    */
   readonly gatewayDiscovery?: boolean;
+  /**
+   * Name of the waypoint (a Gateway of the namespace) that the namespace's Services use.
+   * @default - no waypoint
+   */
+  readonly useWaypoint?: string;
   /** Kubernetes minor version the Pod Security labels pin, such as "1.31". */
   readonly kubernetesVersion: string;
 }
@@ -56,6 +61,10 @@ export class PlatformNamespace extends Construct {
     };
     if (props.ambient) labels[LABELS.dataplaneMode] = 'ambient';
     if (props.gatewayDiscovery) labels[LABELS.gatewayDiscovery] = 'true';
+    if (props.useWaypoint) {
+      if (!props.ambient) throw new Error(`PlatformNamespace ${props.name}: useWaypoint needs ambient: a waypoint serves meshed traffic only`);
+      labels[LABELS.useWaypoint] = props.useWaypoint;
+    }
     this.resource = new KubeNamespace(this, 'Resource', {
       metadata: {
         name: props.name,

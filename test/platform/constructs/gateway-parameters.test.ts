@@ -3,27 +3,35 @@ import { GatewayParameters } from '../../../charts/platform/constructs/gateway-p
 import { only, synth } from '../../helpers';
 
 const image = { registry: 'r.example.test', repository: 'agentgateway', tag: 'v1' };
+const resources = { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
 
 describe('GatewayParameters', () => {
-  it('puts the ingress proxy on the gateway nodes, behind the given Service annotations, tracing to the collector', () => {
-    const p = only(synth((c) => new GatewayParameters(c, 'p', { name: 'agentgateway-config', image, nodeGroup: 'gateway', replicas: 2, serviceAnnotations: { a: 'b' } })), 'AgentgatewayParameters');
-    expect(p.metadata.namespace).toBe('agentgateway-system');
-    expect(p.spec.image).toEqual({ ...image, pullPolicy: 'IfNotPresent' });
-    expect(p.spec.deployment.spec.replicas).toBe(2);
-    expect(p.spec.deployment.spec.template.spec).toEqual({
+  const ingress = only(synth((c) => new GatewayParameters(c, 'p', { name: 'agentgateway-config', image, nodeGroup: 'gateway', replicas: 2, resources, trustDomain: 'mesh.example' })), 'AgentgatewayParameters');
+
+  it('puts the proxy on the gateway nodes, tracing to the collector', () => {
+    expect(ingress.metadata.namespace).toBe('agentgateway-system');
+    expect(ingress.spec.image).toEqual({ ...image, pullPolicy: 'IfNotPresent' });
+    expect(ingress.spec.resources).toEqual(resources);
+    expect(ingress.spec.deployment.spec.replicas).toBe(2);
+    expect(ingress.spec.deployment.spec.template.spec).toEqual({
       nodeSelector: { 'node-role': 'gateway' },
       tolerations: [{ key: 'workload', operator: 'Equal', value: 'gateway', effect: 'NoSchedule' }],
     });
-    expect(p.spec.service.metadata.annotations).toEqual({ a: 'b' });
-    expect(p.spec.rawConfig.config.tracing.otlpEndpoint).toBe('http://otel-collector.otel.svc.cluster.local:4317');
-    expect(p.spec.istio).toBeUndefined();
+    expect(ingress.spec.rawConfig.config.tracing.otlpEndpoint).toBe('http://otel-collector.otel.svc.cluster.local:4317');
   });
 
-  it('configures waypoints with the Istio CA and trust domain, on agents nodes, outside ztunnel capture', () => {
-    const p = only(synth((c) => new GatewayParameters(c, 'p', { name: 'w', image, nodeGroup: 'agents', waypoint: { trustDomain: 'mesh.example' } })), 'AgentgatewayParameters');
-    expect(p.spec.istio).toEqual({ enabled: true, caAddress: 'https://istiod.istio-system.svc:15012', trustDomain: 'mesh.example' });
-    expect(p.spec.deployment.spec.template.metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'none' });
-    expect(p.spec.deployment.spec.template.spec.nodeSelector).toEqual({ 'node-role': 'agents' });
-    expect(p.spec.service).toBeUndefined();
+  // agentgateway v1.4.1 controller/pkg/deployer/agentgateway_parameters.go: Istio is on when spec.istio
+  // is present; the proxy then gets CA_ADDRESS and TRUST_DOMAIN and its pods
+  // istio.io/dataplane-mode: none (templates/_helpers.tpl podTemplate).
+  it('gives every proxy a mesh certificate from istiod in the trust domain', () => {
+    expect(ingress.spec.istio).toEqual({ enabled: true, caAddress: 'https://istiod.istio-system.svc:15012', trustDomain: 'mesh.example' });
+  });
+
+  // agentgateway v1.4.1 controller/pkg/helm/agentgateway/templates/service.yaml writes
+  // `type: LoadBalancer`; spec.service is a strategic-merge overlay of that Service.
+  it('leaves the Service a LoadBalancer by default and makes it ClusterIP when asked', () => {
+    expect(ingress.spec.service).toBeUndefined();
+    const mesh = only(synth((c) => new GatewayParameters(c, 'p', { name: 'm', image, nodeGroup: 'gateway', resources, trustDomain: 'mesh.example', serviceType: 'ClusterIP' })), 'AgentgatewayParameters');
+    expect(mesh.spec.service).toEqual({ spec: { type: 'ClusterIP' } });
   });
 });

@@ -1,0 +1,57 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
+import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { platformLabels } from '../../lib/labels';
+import { centralGatewayTarget } from './central-gateway';
+
+/**
+ * Path prefixes of Keycloak that the external gateway serves: the platform realm (token,
+ * device-login and key endpoints, its login pages) and the static resources of those pages.
+ * Not the admin console, the admin API or the master realm.
+ */
+export const KEYCLOAK_PUBLIC_PATHS = [`/realms/${KEYCLOAK.realm}/`, '/resources/'] as const;
+
+export interface KeycloakRouteProps {
+  /** Port of Keycloak's HTTP Service. @default 80 */
+  readonly port?: number;
+}
+
+/**
+ * Keycloak at https://keycloak.<domain>: an HTTPRoute in the keycloak namespace on the external
+ * gateway's `keycloak` listener, which requires no token (it issues them). The load balancer
+ * terminated TLS, so the route tells Keycloak the original scheme and port (X-Forwarded-Proto
+ * https, X-Forwarded-Port 443): the chart runs Keycloak with KC_PROXY_HEADERS=xforwarded, and the
+ * realm requires TLS for external clients (sslRequired: external).
+ */
+export class KeycloakRoute extends Construct {
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: KeycloakRouteProps = {}) {
+    super(scope, id);
+    this.resource = new ApiObject(this, 'Resource', {
+      ...HttpRoute.GVK,
+      metadata: { name: 'keycloak-public', namespace: PLATFORM_NAMESPACES.keycloak, labels: platformLabels('keycloak') },
+      spec: {
+        parentRefs: [{ ...centralGatewayTarget(), namespace: CENTRAL_GATEWAY.namespace, sectionName: CENTRAL_GATEWAY.keycloakListener }],
+        rules: [
+          {
+            matches: KEYCLOAK_PUBLIC_PATHS.map((value) => ({ path: { type: 'PathPrefix', value } })),
+            filters: [
+              {
+                type: 'RequestHeaderModifier',
+                requestHeaderModifier: {
+                  set: [
+                    { name: 'X-Forwarded-Proto', value: 'https' },
+                    { name: 'X-Forwarded-Port', value: String(CENTRAL_GATEWAY.port) },
+                  ],
+                },
+              },
+            ],
+            backendRefs: [{ kind: 'Service', name: PLATFORM_SERVICES.keycloak, port: props.port ?? 80 }],
+          },
+        ],
+      },
+    });
+  }
+}

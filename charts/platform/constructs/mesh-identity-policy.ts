@@ -1,0 +1,37 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
+import { MESH_GATEWAY } from '../../lib/constants';
+import { platformLabels } from '../../lib/labels';
+import { meshIdentityExpression } from '../../routing/routes';
+import { meshGatewayTarget } from './central-gateway';
+
+export interface MeshIdentityPolicyProps {
+  /** Istio trust domain every caller's SPIFFE identity must belong to. */
+  readonly trustDomain: string;
+  /** @default 'mesh-identity' */
+  readonly name?: string;
+}
+
+/**
+ * Every request on the mesh gateway's HTTP listener needs the SPIFFE identity of the HBONE tunnel
+ * it came through. A plaintext connection to the listener (a client outside the mesh, or a pod
+ * addressed directly) has no `source.identity` (agentgateway v1.4.1
+ * crates/agentgateway/src/proxy/gateway.rs: the identity comes only from the terminated TLS), the
+ * expression fails, and the Require rule refuses it with 403 before any route's own check.
+ */
+export class MeshIdentityPolicy extends Construct {
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: MeshIdentityPolicyProps) {
+    super(scope, id);
+    this.resource = new ApiObject(this, 'Resource', {
+      ...AgentgatewayPolicy.GVK,
+      metadata: { name: props.name ?? 'mesh-identity', namespace: MESH_GATEWAY.namespace, labels: platformLabels('agentgateway') },
+      spec: {
+        targetRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
+        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [meshIdentityExpression(props.trustDomain)] } } },
+      },
+    });
+  }
+}
