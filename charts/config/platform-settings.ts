@@ -40,7 +40,7 @@ export const platformSettingsSchema = z.strictObject({
    */
   waypoint: z.enum(WAYPOINT_KINDS),
   images: z.strictObject({
-    /** The central gateway's proxy. */
+    /** The gateways' proxy (external and mesh gateway). */
     agentgatewayProxy: image,
     /** Tenant waypoints when platform.waypoint is agentgateway: a build with waypoint mode. */
     agentgatewayWaypoint: image,

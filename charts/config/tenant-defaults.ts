@@ -13,7 +13,7 @@ export const DEFAULT_QUOTA: Readonly<Partial<Record<QuotaKey, string | number>>>
   services: 10,
   secrets: 20,
   configmaps: 20,
-  // Tenants reach the outside only through the central gateway: no node ports, no load balancers.
+  // Tenants are reached from outside only through the external gateway: no node ports, no load balancers.
   'services.nodeports': 0,
   'services.loadbalancers': 0,
 };

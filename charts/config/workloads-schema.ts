@@ -36,7 +36,7 @@ export const envVarSchema = z
   })
   .describe('An environment variable: a plain value, or a reference to a Secret key.');
 
-const expose = z.boolean().optional().describe('Give it a route on the central gateway (default false).');
+const expose = z.boolean().optional().describe('Give it a route on the external gateway, for callers outside the cluster (default false); allowCallsFrom needs it.');
 
 const allowCallsFrom = z
   .array(z.string())
@@ -66,7 +66,7 @@ export const agentCallSchema = z
     tenant: z.string().describe('Tenant that owns the agent.'),
     agent: z.string().describe("Name of that tenant's exposed agent."),
   })
-  .describe('An agent of another tenant this agent calls over A2A through the central gateway.');
+  .describe('An agent of another tenant this agent calls over A2A through the mesh gateway.');
 
 export const agentSchema = z
   .strictObject({
@@ -80,7 +80,7 @@ export const agentSchema = z
     args: z.array(z.string()).optional().describe('BYO agents: container arguments.'),
     env: z.array(envVarSchema).optional().describe('Environment variables (no secret values: use secretKeyRef). OTEL_* tracing variables and A2A_*_URL are set by the platform and refused here.'),
     resources: resourcesSchema.optional(),
-    calls: z.array(agentCallSchema).optional().describe("BYO agents: other tenants' agents it calls through the central gateway."),
+    calls: z.array(agentCallSchema).optional().describe("BYO agents: other tenants' agents it calls through the mesh gateway."),
     expose,
     allowCallsFrom,
   })
@@ -92,7 +92,7 @@ export const modelSchema = z
     model: z.string().optional().describe("Model ID (default: the platform default model, or the backend's model)."),
     backend: z.string().optional().describe("One of the tenant's llmBackends (default: the platform's Anthropic backend)."),
   })
-  .describe('A kagent ModelConfig that reaches its LLM through the central gateway.');
+  .describe('A kagent ModelConfig that reaches its LLM through the mesh gateway.');
 
 export const MCP_TRANSPORTS = ['http', 'stdio'] as const;
 export const MCP_PROTOCOLS = ['STREAMABLE_HTTP', 'SSE'] as const;

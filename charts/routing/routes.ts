@@ -1,5 +1,5 @@
 /**
- * The routing table of the central gateway: every path, the object it reaches, its owner and who
+ * The routing table of the gateways: every path, the object it reaches, its owner and who
  * may call it. One pure function computes it from the tenants; the tenant chart emits the
  * HTTPRoutes from it, the loader checks it for collisions, and synth publishes it as
  * dist/<env>/routes.md and routes.json.
@@ -190,7 +190,7 @@ export function externalUrl(domain: string, path: string): string {
   return `https://${externalHosts(domain).gateway}${path}`;
 }
 
-/** The rule of a route on the central gateway: a path prefix, rewritten to `/` before the backend. */
+/** The rule of a route on a gateway: a path prefix, rewritten to `/` before the backend. */
 export function prefixRewriteRule(path: string, backendRef: Record<string, unknown>): Record<string, unknown> {
   return {
     matches: [{ path: { type: 'PathPrefix', value: path } }],

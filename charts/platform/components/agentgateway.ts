@@ -49,7 +49,7 @@ export const agentgateway: PlatformComponent = {
   name: 'agentgateway',
   component: 'agentgateway',
   namespace: ns,
-  description: 'agentgateway controller: reconciles the central gateway, the tenant waypoints, backends and policies.',
+  description: 'agentgateway controller: reconciles the external and the mesh gateway, backends and policies.',
   dependsOn: ['agentgateway-crds', 'ztunnel', 'langfuse', 'keycloak', 'kyverno', 'policies', 'kube-prometheus-stack'],
   upstream: {
     name: 'agentgateway',

@@ -62,7 +62,7 @@ export const otelCollector: PlatformComponent = {
       template: { AUTH_HEADER: 'Basic {{ printf "%s:%s" .publicKey .secretKey | b64enc }}' },
     });
     new OtelCollector(scope, 'Collector', { image: ctx.env.platform.images.otelCollector, replicas: ctx.env.platform.replicas.otelCollector, authSecret: COLLECTOR_AUTH_SECRET });
-    // The central gateway's tracing policy sends spans to this Service.
+    // The gateways' tracing policy sends spans to this Service.
     new GatewayReferenceGrant(scope, 'CollectorGrant', { namespace: PLATFORM_NAMESPACES.otelCollector, service: PLATFORM_SERVICES.otelCollector, component: 'otel-collector' });
   },
 };

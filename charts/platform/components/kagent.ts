@@ -69,7 +69,7 @@ export const kagent: PlatformComponent = {
     values: (ctx) => ({
       controller: { replicas: ctx.env.platform.replicas.kagentController, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } } },
       ui: {},
-      // The default model goes through the central gateway, which injects the real key.
+      // The default model goes through the mesh gateway, which injects the real key.
       providers: {
         default: 'anthropic',
         anthropic: {

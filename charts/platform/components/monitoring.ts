@@ -110,8 +110,9 @@ export const observability: PlatformComponent = {
   namespace: ns,
   description: 'Grafana dashboards (gateway traffic per tenant, agent activity) and monitors for the collector and the tenant waypoints.',
   dependsOn: ['kube-prometheus-stack', 'otel-collector', 'kagent'],
-  manifests: (scope) => {
+  manifests: (scope, ctx) => {
     const labels = platformLabels('monitoring');
+    const envoyWaypoints = ctx.env.platform.waypoint === 'istio';
     new ApiObject(scope, 'CollectorMonitor', {
       ...ServiceMonitor.GVK,
       metadata: { name: PLATFORM_SERVICES.otelCollector, namespace: ns, labels },
@@ -128,7 +129,9 @@ export const observability: PlatformComponent = {
         // Every tenant namespace; the scraped series carry the tenant's namespace label.
         namespaceSelector: { any: true },
         selector: { matchLabels: { [LABELS.gatewayName]: TENANT_OBJECTS.waypoint } },
-        podMetricsEndpoints: [{ portNumber: 15020, path: '/metrics', interval: '30s' }],
+        // Istio's Envoy waypoint serves its merged metrics at /stats/prometheus (Istio 1.30
+        // files/waypoint.yaml prometheus.io/path); agentgateway at /metrics.
+        podMetricsEndpoints: [{ portNumber: 15020, path: envoyWaypoints ? '/stats/prometheus' : '/metrics', interval: '30s' }],
       },
     });
     new GrafanaDashboard(scope, 'GatewayTraffic', {
@@ -137,8 +140,12 @@ export const observability: PlatformComponent = {
       variables: [{ name: 'namespace', query: 'label_values(agentgateway_requests_total, namespace)' }],
       panels: [
         { title: 'Central gateway requests per route', expr: `sum by (route) (rate(agentgateway_requests_total{namespace="${PLATFORM_NAMESPACES.agentgateway}"}[5m]))`, legend: '{{route}}', unit: 'reqps' },
-        { title: 'Waypoint requests per tenant', expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace"}[5m]))', legend: '{{namespace}}', unit: 'reqps' },
-        { title: 'Error responses per tenant', expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace", status=~"5.."}[5m]))', legend: '{{namespace}}', unit: 'reqps' },
+        envoyWaypoints
+          ? { title: 'Waypoint requests per tenant', expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace"}[5m]))', legend: '{{namespace}}', unit: 'reqps' }
+          : { title: 'Waypoint requests per tenant', expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace"}[5m]))', legend: '{{namespace}}', unit: 'reqps' },
+        envoyWaypoints
+          ? { title: 'Error responses per tenant', expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace", response_code=~"5.."}[5m]))', legend: '{{namespace}}', unit: 'reqps' }
+          : { title: 'Error responses per tenant', expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace", status=~"5.."}[5m]))', legend: '{{namespace}}', unit: 'reqps' },
         { title: 'LLM tokens per model', expr: 'sum by (gen_ai_request_model) (rate(agentgateway_gen_ai_client_token_usage_sum[5m]))', legend: '{{gen_ai_request_model}}' },
       ],
     });

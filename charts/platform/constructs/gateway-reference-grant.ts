@@ -16,7 +16,7 @@ export interface GatewayReferenceGrantProps {
 }
 
 /**
- * Lets the central gateway's AgentgatewayPolicies (JWT keys, tracing) name one Service in another
+ * Lets the gateways' AgentgatewayPolicies (JWT keys, tracing) name one Service in another
  * platform namespace, and nothing else there.
  */
 export class GatewayReferenceGrant extends Construct {

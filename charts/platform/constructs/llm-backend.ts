@@ -28,7 +28,7 @@ export interface PlatformLlmBackendProps {
   readonly trustDomain: string;
 }
 
-/** Path of a platform LLM backend on the central gateway. */
+/** Path of a platform LLM backend on the mesh gateway. */
 export function platformLlmPath(provider: LlmProvider): string {
   return routePath('llm', PLATFORM_LLM_ALIAS, provider);
 }
