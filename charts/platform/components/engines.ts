@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { ClusterSecretStore } from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
+import { CHART_SERVICES, RELEASES } from '../../lib/chart-names';
 import { LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
 import { KubeSecret } from '../../../imports/k8s';
 import { platformLabels } from '../../lib/labels';
@@ -110,7 +111,7 @@ const kialiValues = z.strictObject({
 });
 
 export const kiali: PlatformComponent = {
-  name: 'kiali',
+  name: RELEASES.kiali,
   component: 'kiali',
   namespace: PLATFORM_NAMESPACES.kiali,
   description: 'Kiali mesh console (token login, never anonymous).',
@@ -122,8 +123,8 @@ export const kiali: PlatformComponent = {
       auth: { strategy: 'token' },
       deployment: { replicas: 1 },
       external_services: {
-        prometheus: { url: `http://${PLATFORM_SERVICES.prometheus}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:9090` },
-        grafana: { enabled: true, internal_url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80` },
+        prometheus: { url: `http://${CHART_SERVICES.prometheus.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.prometheus.port}` },
+        grafana: { enabled: true, internal_url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}` },
         tracing: { enabled: false },
       },
     }),

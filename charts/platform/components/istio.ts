@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { placementFields, resources, toleration } from '../values';
@@ -23,7 +24,7 @@ const istiodValues = z.strictObject({
   pilot: z.strictObject({ autoscaleMin: z.int(), resources, ...placementFields }),
 });
 export const istiod: PlatformComponent = {
-  name: 'istiod',
+  name: RELEASES.istiod,
   component: 'istio',
   namespace: ns,
   description: 'istiod in the ambient profile: certificates and configuration for ztunnel and the waypoints.',

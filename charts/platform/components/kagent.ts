@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHART_SERVICES, RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
@@ -57,7 +58,7 @@ const kagentValues = z.strictObject({
 });
 
 export const kagent: PlatformComponent = {
-  name: 'kagent',
+  name: RELEASES.kagent,
   component: 'kagent',
   namespace: ns,
   description: 'kagent controller and UI, kmcp, the tool server, the Grafana MCP server and the built-in agents.',
@@ -90,7 +91,7 @@ export const kagent: PlatformComponent = {
       'grafana-mcp': {
         enabled: true,
         // The MCP server appends /api itself.
-        grafana: { url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
+        grafana: { url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
       },
       querydoc: { enabled: false },
       'observability-agent': { enabled: true },

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { CHART_SERVICES, KEYCLOAK_FULLNAME, RELEASES } from '../../lib/chart-names';
+import { KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { KeycloakRealm, REALM_FILE } from '../constructs/keycloak-realm';
@@ -14,6 +15,8 @@ export const KEYCLOAK_SECRETS = { admin: 'keycloak-admin', database: 'keycloak-d
 
 const keycloakValues = z.strictObject({
   ...placementFields,
+  // Names every object the chart creates (its Services among them): charts/lib/chart-names.ts.
+  fullnameOverride: z.literal(KEYCLOAK_FULLNAME),
   replicas: z.int(),
   command: z.array(z.string()),
   args: z.array(z.string()),
@@ -40,7 +43,7 @@ const keycloakValues = z.strictObject({
 const yamlList = (items: readonly Record<string, unknown>[]) => stringify(items);
 
 export const keycloak: PlatformComponent = {
-  name: 'keycloak',
+  name: RELEASES.keycloak,
   component: 'keycloak',
   namespace: ns,
   description: 'Keycloak on the external PostgreSQL: realm `agents`, the gateway client, the tenant claim and one group per tenant.',
@@ -49,6 +52,7 @@ export const keycloak: PlatformComponent = {
     name: 'keycloak',
     valuesSchema: keycloakValues,
     values: (ctx) => ({
+      fullnameOverride: KEYCLOAK_FULLNAME,
       replicas: ctx.env.platform.replicas.keycloak,
       command: ['/opt/keycloak/bin/kc.sh'],
       args: ['start', '--import-realm'],
@@ -83,6 +87,6 @@ export const keycloak: PlatformComponent = {
     new KeycloakRealm(scope, 'Realm', { tenants: ctx.tenants, domain: ctx.env.platform.domain });
     new KeycloakRealmSync(scope, 'RealmSync', { image: ctx.env.platform.images.keycloakConfigCli, adminSecret: KEYCLOAK_SECRETS.admin });
     // The gateway's JWT policy fetches the realm's keys from this Service.
-    new GatewayReferenceGrant(scope, 'KeycloakGrant', { namespace: ns, service: PLATFORM_SERVICES.keycloak, component: 'keycloak' });
+    new GatewayReferenceGrant(scope, 'KeycloakGrant', { namespace: ns, service: CHART_SERVICES.keycloak.name, component: 'keycloak' });
   },
 };

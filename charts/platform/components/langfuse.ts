@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { CHART_SERVICES, RELEASES } from '../../lib/chart-names';
+import { PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
@@ -42,7 +43,7 @@ const clickhouseValues = z.strictObject({
 });
 
 export const clickhouse: PlatformComponent = {
-  name: 'clickhouse',
+  name: RELEASES.clickhouse,
   component: 'langfuse',
   namespace: ns,
   description: 'ClickHouse for Langfuse traces (in-cluster, on gp3 volumes).',
@@ -118,7 +119,7 @@ const langfuseValues = z.strictObject({
 });
 
 export const langfuse: PlatformComponent = {
-  name: 'langfuse',
+  name: RELEASES.langfuse,
   component: 'langfuse',
   namespace: ns,
   description: 'Langfuse (web and worker) on the external PostgreSQL, Redis and S3 from cluster/outputs.',
@@ -166,9 +167,9 @@ export const langfuse: PlatformComponent = {
         clickhouse: {
           deploy: false,
           clusterEnabled: ctx.env.platform.replicas.clickhouse > 1,
-          host: `${PLATFORM_SERVICES.clickhouse}.${ns}.svc.cluster.local`,
-          httpPort: 8123,
-          nativePort: 9000,
+          host: `${CHART_SERVICES.clickhouseHttp.name}.${ns}.svc.cluster.local`,
+          httpPort: CHART_SERVICES.clickhouseHttp.port,
+          nativePort: CHART_SERVICES.clickhouseNative.port,
           auth: { username: 'default', existingSecret: LANGFUSE_SECRETS.clickhouse, existingSecretKey: 'password' },
         },
         s3: {

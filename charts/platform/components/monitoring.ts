@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { PodMonitor } from '../../../imports/prometheus-podmonitors-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
+import { RELEASES } from '../../lib/chart-names';
 import { GRAFANA_DASHBOARD_LABEL, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, TENANT_OBJECTS } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import type { PlatformComponent } from '../component';
@@ -53,7 +54,7 @@ const stackValues = z.strictObject({
 });
 
 export const kubePrometheusStack: PlatformComponent = {
-  name: 'kube-prometheus-stack',
+  name: RELEASES.kubePrometheusStack,
   component: 'monitoring',
   namespace: ns,
   description: 'Prometheus (every namespace\'s ServiceMonitors and PodMonitors), Alertmanager, Grafana (dashboards from every namespace), node-exporter.',
