@@ -92,3 +92,23 @@ export const CHART_POD_LABELS = {
   istiod: { release: RELEASES.istiod, kind: 'Deployment', name: 'istiod', labels: ISTIOD_POD_LABELS, template: 'istiod/templates/deployment.yaml' },
   kagentController: { release: RELEASES.kagent, kind: 'Deployment', name: `${RELEASES.kagent}-controller`, labels: KAGENT_CONTROLLER_POD_LABELS, template: 'kagent/templates/controller-deployment.yaml' },
 } as const;
+
+/**
+ * Webhook configurations and CRDs the charts render whose webhook fields a controller patches at
+ * run time (the components' runtimeFields; test/upstream/runtime-fields.test.ts cites each
+ * controller).
+ */
+export const CHART_WEBHOOK_OBJECTS = {
+  /** istio base templates/defaultrevision-validatingwebhookconfiguration.yaml (defaultRevision set). */
+  istioDefaultValidator: 'istiod-default-validator',
+  /** istiod templates/validatingwebhookconfiguration.yaml: istio-validator[-<revision>]-<istio namespace>. */
+  istiodValidator: (istioNamespace: string) => `istio-validator-${istioNamespace}`,
+  /** istiod templates/mutatingwebhook.yaml: istio-sidecar-injector[-<revision>] in istio-system. */
+  istioSidecarInjector: 'istio-sidecar-injector',
+  /** kube-prometheus-stack templates/prometheus-operator/admission-webhooks/*WebhookConfiguration.yaml: <fullname>-admission. */
+  kubePrometheusStackAdmission: `${KPS_FULLNAME}-admission`,
+  /** external-secrets templates/validatingwebhook.yaml (fixed names). */
+  externalSecretsValidators: ['externalsecret-validate', 'secretstore-validate'],
+  /** agent-sandbox crds/ with conversion webhooks (fixed names). */
+  agentSandboxCrds: ['sandboxclaims.extensions.agents.x-k8s.io', 'sandboxes.agents.x-k8s.io', 'sandboxtemplates.extensions.agents.x-k8s.io', 'sandboxwarmpools.extensions.agents.x-k8s.io'],
+} as const;

@@ -58,6 +58,16 @@ export interface ApplicationSource {
   readonly helm?: { readonly releaseName?: string; readonly valuesObject?: Record<string, unknown> };
 }
 
+/** One entry of an Application's ignoreDifferences. */
+export interface IgnoreDifference {
+  readonly group?: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly jqPathExpressions?: readonly string[];
+  readonly jsonPointers?: readonly string[];
+}
+
 /** What the harness needs of a platform Application. */
 export interface PlatformApplication {
   /** The component: the Application's name without platform-. */
@@ -65,6 +75,9 @@ export interface PlatformApplication {
   /** Destination namespace. */
   readonly namespace: string;
   readonly source: ApplicationSource;
+  /** What the Application ignores when it compares (not used to render). */
+  readonly ignoreDifferences?: readonly IgnoreDifference[];
+  readonly syncOptions?: readonly string[];
 }
 
 /** The render of one Application's upstream source. */
@@ -108,18 +121,25 @@ function applicationFile(env: Environment, component: string, root: string): str
 }
 
 /** The upstream sources of a compiled Application: every source outside the GitOps repository. */
-function upstreamSources(env: Environment, file: string): { namespace: string; sources: ApplicationSource[] } {
-  const app = load(fs.readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as { spec: { destination: { namespace: string }; sources: ApplicationSource[] } };
-  return { namespace: app.spec.destination.namespace, sources: app.spec.sources.filter((s) => s.repoURL !== env.argocd.repoURL) };
+function upstreamSources(env: Environment, file: string) {
+  const app = load(fs.readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as {
+    spec: { destination: { namespace: string }; sources: ApplicationSource[]; ignoreDifferences?: IgnoreDifference[]; syncPolicy?: { syncOptions?: string[] } };
+  };
+  return {
+    namespace: app.spec.destination.namespace,
+    sources: app.spec.sources.filter((s) => s.repoURL !== env.argocd.repoURL),
+    ignoreDifferences: app.spec.ignoreDifferences,
+    syncOptions: app.spec.syncPolicy?.syncOptions,
+  };
 }
 
 /** The compiled Application of a platform component, from argocd/<env>/platform/. */
 export function readPlatformApplication(env: Environment, component: string, root = ROOT): PlatformApplication {
   const file = applicationFile(env, component, root);
   if (!fs.existsSync(file)) throw new Error(`render: ${path.relative(root, file)} does not exist; run npm run synth (or check the component name ${component})`);
-  const { namespace, sources } = upstreamSources(env, file);
+  const { namespace, sources, ignoreDifferences, syncOptions } = upstreamSources(env, file);
   if (sources.length !== 1) throw new Error(`render: platform-${component} has ${sources.length} upstream sources; expected one`);
-  return { component, namespace, source: sources[0] };
+  return { component, namespace, source: sources[0], ...(ignoreDifferences ? { ignoreDifferences } : {}), ...(syncOptions ? { syncOptions } : {}) };
 }
 
 /** Components of an environment whose Application has an upstream source, sorted. */
@@ -238,7 +258,7 @@ function runHelm(args: readonly string[], toolsHome: string): string {
 export function renderApplication(app: PlatformApplication, kubernetesVersion: string, options: RenderOptions = {}): Rendered {
   const chartsDir = options.chartsDir ?? CHARTS_DIR;
   const crdsDir = options.crdsDir ?? CRDS_DIR;
-  const key = createHash('sha256').update(JSON.stringify([app, kubernetesVersion, chartsDir, crdsDir, options.toolsHome])).digest('hex');
+  const key = createHash('sha256').update(JSON.stringify([app.component, app.namespace, app.source, kubernetesVersion, chartsDir, crdsDir, options.toolsHome])).digest('hex');
   const hit = cache.get(key);
   if (hit) return hit;
   const source = app.source;

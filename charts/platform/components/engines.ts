@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { ClusterSecretStore } from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
-import { CHART_SERVICES, RELEASES } from '../../lib/chart-names';
+import { CHART_SERVICES, CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
 import { LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
 import { KubeSecret } from '../../../imports/k8s';
 import { platformLabels } from '../../lib/labels';
@@ -97,6 +97,14 @@ export const agentSandbox: PlatformComponent = {
       metrics: { serviceMonitor: { enabled: false } },
     }),
     placements: [{ path: '', placement: 'platform' }],
+    // The controller writes the CA of its own certificate into the CRDs' conversion webhooks
+    // (cmd/agent-sandbox-controller/tls.go patchCRDs).
+    runtimeFields: CHART_WEBHOOK_OBJECTS.agentSandboxCrds.map((name) => ({
+      group: 'apiextensions.k8s.io',
+      kind: 'CustomResourceDefinition',
+      name,
+      jqPathExpressions: ['.spec.conversion.webhook.clientConfig.caBundle'],
+    })),
   },
 };
 
@@ -163,6 +171,13 @@ export const externalSecrets: PlatformComponent = {
       { path: 'webhook', placement: 'platform' },
       { path: 'certController', placement: 'platform' },
     ],
+    // The cert controller writes its CA into the webhooks (pkg/controllers/webhookconfig).
+    runtimeFields: CHART_WEBHOOK_OBJECTS.externalSecretsValidators.map((name) => ({
+      group: 'admissionregistration.k8s.io',
+      kind: 'ValidatingWebhookConfiguration',
+      name,
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+    })),
   },
   manifests: (scope, ctx) => {
     new ApiObject(scope, 'Store', {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { PodMonitor } from '../../../imports/prometheus-podmonitors-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
-import { RELEASES } from '../../lib/chart-names';
+import { CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
 import { GRAFANA_DASHBOARD_LABEL, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, TENANT_OBJECTS } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import type { PlatformComponent } from '../component';
@@ -98,6 +98,14 @@ export const kubePrometheusStack: PlatformComponent = {
       { path: 'kube-state-metrics', placement: 'platform' },
       { path: 'prometheus-node-exporter', placement: 'every' },
     ],
+    // The admission-patch hook Job (kube-webhook-certgen patch) writes the CA it generated; the
+    // chart passes no failure policy to patch.
+    runtimeFields: (['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const).map((kind) => ({
+      group: 'admissionregistration.k8s.io',
+      kind,
+      name: CHART_WEBHOOK_OBJECTS.kubePrometheusStackAdmission,
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+    })),
   },
   manifests: (scope, ctx) => {
     new PlatformExternalSecret(scope, 'GrafanaAdmin', { namespace: ns, name: GRAFANA_ADMIN_SECRET, component: 'monitoring', remoteKey: ctx.infra.secrets.grafanaAdmin, properties: ['username', 'password'] });
