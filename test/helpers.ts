@@ -129,7 +129,7 @@ export function sampleInfra(env: string, overrides: Partial<InfraOutputs> = {}):
     region: 'eu-west-1',
     accountId: '210987654321',
     clusterName: `agentic-${env}`,
-    postgres: { host: `pg.${env}.example.test`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak' },
+    postgres: { host: `pg.${env}.example.test`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak', kagentDatabase: 'kagent' },
     redis: { host: `redis.${env}.example.test`, port: 6379 },
     s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-1' },
     roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets`, tenantSecrets: `arn:aws:iam::210987654321:role/${env}-tenant-secrets` },
