@@ -48,9 +48,11 @@ resource "kubernetes_secret_v1" "db_init" {
   }
 }
 
+# Named after the script: a new database (a change of the script) replaces the Job, which then
+# runs again; a finished Job is never run twice by Terraform otherwise.
 resource "kubernetes_job_v1" "db_init" {
   metadata {
-    name      = "db-init"
+    name      = "db-init-${substr(sha256(local.db_init_script), 0, 10)}"
     namespace = kubernetes_namespace_v1.db_init.metadata[0].name
   }
   spec {

@@ -206,6 +206,8 @@ describe('cluster/terraform', () => {
     const script = tf.locals.db_init_script as string;
     const loop = /for app in ([\w ]+); do/.exec(script)?.[1].split(' ');
     expect(loop?.sort()).toEqual(databases.map(([, db]) => db).sort());
+    // A changed script (a new database) renames the Job, so Terraform runs it again.
+    expect(one(resource('kubernetes_job_v1', 'db_init').metadata).name).toBe('db-init-${substr(sha256(local.db_init_script), 0, 10)}');
     const env = resource('kubernetes_secret_v1', 'db_init').data as Block;
     for (const [key, db] of databases) {
       const password = `${db.toUpperCase()}_PASSWORD`;
