@@ -17,6 +17,7 @@ const keycloakValues = z.strictObject({
   ...placementFields,
   // Names every object the chart creates (its Services among them): charts/lib/chart-names.ts.
   fullnameOverride: z.literal(KEYCLOAK_FULLNAME),
+  image: z.strictObject({ repository: z.string(), tag: z.string() }),
   replicas: z.int(),
   command: z.array(z.string()),
   args: z.array(z.string()),
@@ -53,6 +54,8 @@ export const keycloak: PlatformComponent = {
     valuesSchema: keycloakValues,
     values: (ctx) => ({
       fullnameOverride: KEYCLOAK_FULLNAME,
+      // The version keycloak-config-cli's image is built for (its tag's suffix).
+      image: { repository: `${ctx.env.platform.images.keycloak.registry}/${ctx.env.platform.images.keycloak.repository}`, tag: ctx.env.platform.images.keycloak.tag },
       replicas: ctx.env.platform.replicas.keycloak,
       command: ['/opt/keycloak/bin/kc.sh'],
       args: ['start', '--import-realm'],
