@@ -15,6 +15,7 @@ export const RELEASES = {
   clickhouse: 'clickhouse',
   langfuse: 'langfuse',
   kiali: 'kiali',
+  externalSecrets: 'external-secrets',
 } as const;
 
 export type Release = (typeof RELEASES)[keyof typeof RELEASES];
@@ -73,6 +74,9 @@ export const CHART_SERVICE_ACCOUNTS = {
   kagentTools: { release: RELEASES.kagent, name: `${RELEASES.kagent}-tools`, template: 'kagent/charts/kagent-tools/templates/serviceaccount.yaml' },
   // Prometheus pods run under the Prometheus resource's spec.serviceAccountName.
   prometheus: { release: RELEASES.kubePrometheusStack, name: `${KPS_FULLNAME}-prometheus`, template: 'kube-prometheus-stack/templates/prometheus/serviceaccount.yaml' },
+  // Named by our values (serviceAccount.name) and trusted by an IAM role (cluster/terraform iam.tf).
+  langfuse: { release: RELEASES.langfuse, name: 'langfuse-web', template: 'langfuse/templates/serviceaccount.yaml' },
+  externalSecrets: { release: RELEASES.externalSecrets, name: 'external-secrets', template: 'external-secrets/templates/serviceaccount.yaml' },
 } as const satisfies Record<string, ChartServiceAccount>;
 
 /** The istiod pods (certificate authority and xDS for the waypoints): istiod templates/deployment.yaml. */

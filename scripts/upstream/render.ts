@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
-import { parseEnvironment, type Environment } from '../../charts/config/environment';
+import { type Environment, loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
 import { requireTool, TOOLS_HOME } from '../tools';
 import { CRDS_DIR, readCrds, yamlFiles } from '../validation-schemas';
@@ -110,10 +110,11 @@ export function namespaceOf(rendered: Pick<Rendered, 'namespace'>, o: K8sObject)
   return o.metadata.namespace ?? rendered.namespace;
 }
 
-/** Loads charts/environments/<env>.yaml under a root. */
+/** The environment of a name, from charts/environments/ under a root. */
 export function loadEnvironment(env: string, root = ROOT): Environment {
-  const file = path.join(root, DIRS.environments, `${env}.yaml`);
-  return parseEnvironment(fs.readFileSync(file, 'utf8'), path.relative(root, file));
+  const found = loadEnvironments(path.join(root, DIRS.environments)).find((e) => e.name === env);
+  if (!found) throw new Error(`render: no environment ${env} in ${DIRS.environments}`);
+  return found;
 }
 
 function applicationFile(env: Environment, component: string, root: string): string {

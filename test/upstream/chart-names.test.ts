@@ -2,11 +2,22 @@
  * Every name the platform uses for an object a pinned chart creates (charts/lib/chart-names.ts)
  * is found in the chart rendered with our values, as Argo CD renders it (scripts/upstream/render.ts).
  */
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { CHART_POD_LABELS, CHART_SERVICE_ACCOUNTS, CHART_SERVICES, KEYCLOAK_FULLNAME, PROMETHEUS_POD_LABELS, RELEASES } from '../../charts/lib/chart-names';
 import { ISTIOD_POD_LABELS, PLATFORM_SERVICES, PLATFORM_UIS } from '../../charts/lib/constants';
-import { loadEnvironment, readPlatformApplication, renderApplication, renderComponent } from '../../scripts/upstream/render';
+import { loadEnvironment, readPlatformApplication, renderApplication, renderComponent, type Rendered } from '../../scripts/upstream/render';
 import { ENVIRONMENTS, podLabelProblems, serviceAccountProblems, serviceProblems } from './chart-checks';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The IAM role annotation of a rendered ServiceAccount, if it is not the role given. */
+function irsaProblems(r: Rendered, name: string, role: string): string[] {
+  const sa = r.objects.map((x) => x.object).find((o) => o.kind === 'ServiceAccount' && o.metadata.name === name);
+  const got = sa?.metadata.annotations?.['eks.amazonaws.com/role-arn'];
+  return got === role ? [] : [`ServiceAccount ${r.namespace}/${name} (${r.chart}) has the IAM role ${got ?? 'none'}, not ${role}`];
+}
 
 describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (env) => {
   it('each release is the releaseName of the compiled Application that installs the chart', () => {
@@ -28,10 +39,19 @@ describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (en
 
   // istiod 1.30.3 templates/serviceaccount.yaml; kagent 0.9.12 templates/controller-serviceaccount.yaml
   // and charts/kagent-tools templates/serviceaccount.yaml; kube-prometheus-stack 88.5.3
-  // templates/prometheus/serviceaccount.yaml.
+  // templates/prometheus/serviceaccount.yaml; langfuse 1.5.19 and external-secrets 2.9.0
+  // templates/serviceaccount.yaml.
   it('renders every named ServiceAccount', () => {
     const problems = Object.entries(CHART_SERVICE_ACCOUNTS).flatMap(([key, s]) => serviceAccountProblems(renderComponent(env, s.release), key, s));
     expect(problems).toEqual([]);
+  });
+
+  it('the ServiceAccounts an IAM role trusts carry that role (IRSA)', () => {
+    const roles = loadInfraOutputs(ROOT, env).roles;
+    expect([
+      ...irsaProblems(renderComponent(env, RELEASES.langfuse), CHART_SERVICE_ACCOUNTS.langfuse.name, roles.langfuse),
+      ...irsaProblems(renderComponent(env, RELEASES.externalSecrets), CHART_SERVICE_ACCOUNTS.externalSecrets.name, roles.externalSecrets),
+    ]).toEqual([]);
   });
 
   // istiod 1.30.3 templates/deployment.yaml (pod label app: istiod); kagent 0.9.12
@@ -83,6 +103,15 @@ describe('chart names', () => {
     expect(serviceProblems(r, 'keycloak', CHART_SERVICES.keycloak)).toEqual([
       'keycloak: Service keycloak/keycloak-http (keycloakx 7.1.8, keycloakx/templates/service-http.yaml, release keycloak) is not rendered; the chart renders the Services keycloak/keycloak-keycloakx-headless, keycloak/keycloak-keycloakx-http',
     ]);
+  });
+
+  it('planted: a ServiceAccount without its IAM role is named', () => {
+    const e = loadEnvironment('dev');
+    const app = readPlatformApplication(e, RELEASES.langfuse);
+    const values = structuredClone(app.source.helm!.valuesObject!) as any;
+    delete values.langfuse.serviceAccount.annotations;
+    const r = renderApplication({ ...app, source: { ...app.source, helm: { ...app.source.helm, valuesObject: values } } }, e.kubernetesVersion);
+    expect(irsaProblems(r, CHART_SERVICE_ACCOUNTS.langfuse.name, 'arn:aws:iam::123456789012:role/x')).toEqual(['ServiceAccount langfuse/langfuse-web (langfuse 1.5.19) has the IAM role none, not arn:aws:iam::123456789012:role/x']);
   });
 
   it('planted: a wrong port, a wrong container port, a missing ServiceAccount and a missing pod label each fail, naming the object', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { ClusterSecretStore } from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
-import { CHART_SERVICES, CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
 import { LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
 import { KubeSecret } from '../../../imports/k8s';
 import { platformLabels } from '../../lib/labels';
@@ -141,7 +141,7 @@ export const kiali: PlatformComponent = {
 };
 
 /** Service account of external-secrets, bound to its AWS role (IRSA; cluster/terraform trusts this name). */
-export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = 'external-secrets';
+export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = CHART_SERVICE_ACCOUNTS.externalSecrets.name;
 
 const esoValues = z.strictObject({
   ...placementFields,
@@ -152,7 +152,7 @@ const esoValues = z.strictObject({
 });
 
 export const externalSecrets: PlatformComponent = {
-  name: 'external-secrets',
+  name: RELEASES.externalSecrets,
   component: 'external-secrets',
   namespace: PLATFORM_NAMESPACES.externalSecrets,
   description: 'external-secrets and the ClusterSecretStore on AWS Secrets Manager (platform namespaces only).',

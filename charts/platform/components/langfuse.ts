@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHART_SERVICES, RELEASES } from '../../lib/chart-names';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
@@ -17,7 +17,7 @@ export const LANGFUSE_SECRETS = {
 } as const;
 
 /** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts this name). */
-export const LANGFUSE_SERVICE_ACCOUNT = 'langfuse-web';
+export const LANGFUSE_SERVICE_ACCOUNT = CHART_SERVICE_ACCOUNTS.langfuse.name;
 
 const hboneIngress = z.strictObject({ ports: z.array(z.strictObject({ port: z.int(), protocol: z.literal('TCP') })) });
 /** ztunnel delivers mesh traffic on 15008 (HBONE): the chart's NetworkPolicies must admit it. */
