@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
+import type { ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';
 import { type Environment, loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
 import { requireTool, TOOLS_HOME } from '../tools';
@@ -59,14 +60,7 @@ export interface ApplicationSource {
 }
 
 /** One entry of an Application's ignoreDifferences. */
-export interface IgnoreDifference {
-  readonly group?: string;
-  readonly kind: string;
-  readonly name?: string;
-  readonly namespace?: string;
-  readonly jqPathExpressions?: readonly string[];
-  readonly jsonPointers?: readonly string[];
-}
+export type IgnoreDifference = ApplicationSpecIgnoreDifferences;
 
 /** What the harness needs of a platform Application. */
 export interface PlatformApplication {
