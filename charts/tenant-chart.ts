@@ -11,7 +11,8 @@ import { TenantRoleBinding } from './constructs/tenant-role-binding';
 import { TenantModelConfig } from './constructs/tenant-model-config';
 import { TenantWaypoint } from './constructs/tenant-waypoint';
 import { platformLlmUrl } from './platform/constructs/llm-backend';
-import { CENTRAL_GATEWAY, MESH_GATEWAY, PLATFORM_NAMESPACES, PLATFORM_SERVICE_ACCOUNTS } from './lib/constants';
+import { CHART_SERVICE_ACCOUNTS } from './lib/chart-names';
+import { CENTRAL_GATEWAY, MESH_GATEWAY, PLATFORM_NAMESPACES } from './lib/constants';
 import { type InfraOutputs, tenantSecretPrefix } from './config/infra-outputs';
 import { TenantSecretStore } from './constructs/tenant-secret-store';
 import { TenantLlmKey } from './constructs/tenant-llm-key';
@@ -45,7 +46,7 @@ export const TENANT_L4_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAM
 export const TENANT_WAYPOINT_CALLERS = [
   { namespace: PLATFORM_NAMESPACES.agentgateway, serviceAccount: CENTRAL_GATEWAY.name },
   { namespace: PLATFORM_NAMESPACES.agentgateway, serviceAccount: MESH_GATEWAY.name },
-  { namespace: PLATFORM_NAMESPACES.kagent, serviceAccount: PLATFORM_SERVICE_ACCOUNTS.kagentController },
+  { namespace: PLATFORM_NAMESPACES.kagent, serviceAccount: CHART_SERVICE_ACCOUNTS.kagentController.name },
 ] as const;
 
 /**

@@ -180,6 +180,26 @@ export const TOOLS: readonly Tool[] = [
     reason: "kubectl's main package lives in k8s.io/kubernetes; built beside kube-apiserver from the same pinned modules",
   },
   {
+    // The render harness (scripts/upstream/render.ts) renders the pinned charts with it as Argo CD does.
+    name: 'helm',
+    binary: 'helm',
+    kind: 'install',
+    module: 'helm.sh/helm/v3',
+    pkg: 'helm.sh/helm/v3/cmd/helm',
+    version: 'v3.22.0',
+    // Upstream's Makefile stamps the version and the Kubernetes version of its client-go (v0.37 →
+    // 1.37); without the latter helm assumes 1.20 and charts with kubeVersion >=1.25 refuse to render.
+    ldflags: [
+      '-X helm.sh/helm/v3/internal/version.version=v3.22.0',
+      '-X helm.sh/helm/v3/internal/version.metadata=',
+      '-X helm.sh/helm/v3/internal/version.gitTreeState=clean',
+      '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1',
+      '-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37',
+      '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1',
+      '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37',
+    ].join(' '),
+  },
+  {
     name: 'kube-score',
     binary: 'kube-score',
     kind: 'install',

@@ -3,7 +3,7 @@
  * computed from the components' dependencies. Sources: the pinned upstream (Helm chart with
  * typed values, or a Git directory) and our own objects in dist/<env>/platform/<name>/.
  */
-import { Application, type ApplicationSpecSources } from '../../imports/argocd-application-argoproj.io';
+import { Application, type ApplicationSpec, type ApplicationSpecSources, type ApplicationSpecSyncPolicy } from '../../imports/argocd-application-argoproj.io';
 import type { Environment } from '../config/environment';
 import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY } from '../lib/constants';
 import type { BuiltComponent } from '../platform/build';
@@ -24,8 +24,25 @@ function upstreamSource(source: UpstreamSource, built: BuiltComponent): Applicat
   return { repoUrl: source.repoURL, path: source.path, targetRevision: source.version, ...(source.helm ? { helm } : {}) };
 }
 
+/**
+ * Argo CD's ignoreDifferences for the fields controllers write at run time, and the sync option
+ * that keeps a sync from overwriting them (without it Argo CD compares without them but still
+ * applies the rendered value).
+ */
+function runtimeIgnores(built: BuiltComponent, sync: ApplicationSpecSyncPolicy): Pick<ApplicationSpec, 'ignoreDifferences' | 'syncPolicy'> {
+  const fields = built.component.upstream?.runtimeFields ?? [];
+  if (fields.length === 0) return { syncPolicy: sync };
+  return {
+    ignoreDifferences: fields.map((f) => ({ group: f.group, kind: f.kind, name: f.name, jqPathExpressions: [...f.jqPathExpressions] })),
+    syncPolicy: { ...sync, syncOptions: [...(sync.syncOptions ?? []), RESPECT_IGNORE_DIFFERENCES] },
+  };
+}
+
+/** The sync option that makes a sync leave ignored fields as they are in the cluster. */
+export const RESPECT_IGNORE_DIFFERENCES = 'RespectIgnoreDifferences=true';
+
 /** The Application of one platform component. */
-export function platformApplication(env: Environment, built: BuiltComponent, sync: object): ManifestObject {
+export function platformApplication(env: Environment, built: BuiltComponent, sync: ApplicationSpecSyncPolicy): ManifestObject {
   const c = built.component;
   const sources: ApplicationSpecSources[] = [];
   if (c.upstream) sources.push(upstreamSource(pinned(c.upstream.name, env.platform.versions), built));
@@ -49,7 +66,7 @@ export function platformApplication(env: Environment, built: BuiltComponent, syn
       project: ARGO_NAMES.platformProject,
       destination: { server: env.cluster.server, namespace: c.namespace },
       sources,
-      syncPolicy: sync,
+      ...runtimeIgnores(built, sync),
       info: [{ name: 'Description', value: c.description }],
     },
   }) as ManifestObject;

@@ -18,6 +18,7 @@ import { ConfigError, decodeSource, schemaErrors, SourceMap, sortErrors, type So
 export const SECRET_PROPERTIES = {
   langfuseDatabase: ['username', 'password'],
   keycloakDatabase: ['username', 'password'],
+  kagentDatabase: ['username', 'password'],
   redisAuth: ['password'],
   clickhouse: ['password'],
   langfuseAuth: ['nextauthSecret', 'salt', 'encryptionKey', 'adminPassword'],
@@ -64,7 +65,7 @@ export const infraOutputsSchema = z.strictObject({
   region: z.string().regex(REGION),
   accountId: z.string().regex(/^\d{12}$/),
   clusterName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/),
-  postgres: z.strictObject({ host, port, langfuseDatabase: z.string().regex(DATABASE), keycloakDatabase: z.string().regex(DATABASE) }),
+  postgres: z.strictObject({ host, port, langfuseDatabase: z.string().regex(DATABASE), keycloakDatabase: z.string().regex(DATABASE), kagentDatabase: z.string().regex(DATABASE) }),
   redis: z.strictObject({ host, port }),
   s3: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), region: z.string().regex(REGION) }),
   roles: z.strictObject({ langfuse: z.string().regex(ROLE_ARN), externalSecrets: z.string().regex(ROLE_ARN), tenantSecrets: z.string().regex(ROLE_ARN) }),

@@ -46,7 +46,12 @@ export const platformSettingsSchema = z.strictObject({
     agentgatewayWaypoint: image,
     agentgatewayController: image,
     otelCollector: image,
-    /** keycloak-config-cli, which applies the realm (groups of new tenants) on every sync. */
+    /** The Keycloak server (the keycloakx chart's image). */
+    keycloak: image,
+    /**
+     * keycloak-config-cli, which applies the realm (groups of new tenants) on every sync. Its tag is
+     * <cli version>-<Keycloak version>: the build for the Keycloak above.
+     */
     keycloakConfigCli: image,
   }),
   replicas: z.strictObject({

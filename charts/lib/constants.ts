@@ -2,6 +2,10 @@
  * Every directory name, label key and fixed object name the generators use. Nothing else in
  * the code base spells these strings; change them here.
  */
+import { CHART_SERVICES } from './chart-names';
+
+/** Labels of chart-created pods the NetworkPolicies select (charts/lib/chart-names.ts). */
+export { ISTIOD_POD_LABELS, PROMETHEUS_POD_LABELS } from './chart-names';
 
 /** Output directories, relative to the repository root. */
 export const DIRS = {
@@ -125,21 +129,15 @@ export const PLATFORM_NAMESPACES = {
   externalSecrets: 'external-secrets',
 } as const;
 
-/** Platform Services other components address by name. */
+/** Platform Services other components address by name: ours, and the charts' (charts/lib/chart-names.ts). */
 export const PLATFORM_SERVICES = {
   otelCollector: 'otel-collector',
-  keycloak: 'keycloak-http',
-  langfuseWeb: 'langfuse-web',
-  clickhouse: 'clickhouse',
-  prometheus: 'kube-prometheus-stack-prometheus',
-  grafana: 'kube-prometheus-stack-grafana',
-  kagentController: 'kagent-controller',
-} as const;
-
-/** Service accounts of platform workloads that tenant policies name (mesh identities). */
-export const PLATFORM_SERVICE_ACCOUNTS = {
-  /** kagent 0.9.12 chart: the controller's ServiceAccount. */
-  kagentController: 'kagent-controller',
+  keycloak: CHART_SERVICES.keycloak.name,
+  langfuseWeb: CHART_SERVICES.langfuseWeb.name,
+  clickhouse: CHART_SERVICES.clickhouseHttp.name,
+  prometheus: CHART_SERVICES.prometheus.name,
+  grafana: CHART_SERVICES.grafana.name,
+  kagentController: CHART_SERVICES.kagentController.name,
 } as const;
 
 /** The ClusterSecretStore every platform ExternalSecret reads AWS Secrets Manager through. */
@@ -188,17 +186,11 @@ export const SANDBOX_POD_LABEL = `${P}/sandbox`;
 /** The platform ClusterRole every tenant's developers are bound to, in their namespace only. */
 export const TENANT_CLUSTER_ROLE = 'tenant-agent-developer';
 
-/** The Prometheus pods that scrape tenant metrics (kube-prometheus-stack's label). */
-export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
-
 /** The cluster DNS pods (CoreDNS on EKS keeps the kube-dns label). */
 export const DNS_POD_LABELS = { 'k8s-app': 'kube-dns' } as const;
 
 /** The OpenTelemetry collector pods (ours: charts/platform/constructs/otel-collector.ts). */
 export const OTEL_COLLECTOR_POD_LABELS = { 'app.kubernetes.io/name': 'otel-collector' } as const;
-
-/** The istiod pods (certificate authority and xDS for the waypoints). */
-export const ISTIOD_POD_LABELS = { app: 'istiod' } as const;
 
 /** Every IPv4 address; narrowed by NON_PUBLIC_IPV4 wherever it is used. */
 export const ANY_IPV4 = '0.0.0.0/0';
@@ -348,11 +340,11 @@ export const A2A_APP_PROTOCOL = 'kgateway.dev/a2a';
  * workload) and port each platform component provides.
  */
 export const PLATFORM_UIS = [
-  { name: 'kagent UI', namespace: PLATFORM_NAMESPACES.kagent, target: 'svc/kagent-ui', port: 8080, localPort: 15000, path: '/' },
-  { name: 'Langfuse', namespace: PLATFORM_NAMESPACES.langfuse, target: `svc/${PLATFORM_SERVICES.langfuseWeb}`, port: 3000, localPort: 15001, path: '/' },
-  { name: 'Grafana', namespace: PLATFORM_NAMESPACES.monitoring, target: `svc/${PLATFORM_SERVICES.grafana}`, port: 80, localPort: 15002, path: '/' },
+  { name: 'kagent UI', namespace: PLATFORM_NAMESPACES.kagent, target: `svc/${CHART_SERVICES.kagentUi.name}`, port: CHART_SERVICES.kagentUi.port, localPort: 15000, path: '/' },
+  { name: 'Langfuse', namespace: PLATFORM_NAMESPACES.langfuse, target: `svc/${CHART_SERVICES.langfuseWeb.name}`, port: CHART_SERVICES.langfuseWeb.port, localPort: 15001, path: '/' },
+  { name: 'Grafana', namespace: PLATFORM_NAMESPACES.monitoring, target: `svc/${CHART_SERVICES.grafana.name}`, port: CHART_SERVICES.grafana.port, localPort: 15002, path: '/' },
   // agentgateway's admin server (and UI) listens on the pod's localhost:15000, which port-forward reaches.
   { name: 'AgentGateway admin UI', namespace: CENTRAL_GATEWAY.namespace, target: `deploy/${CENTRAL_GATEWAY.name}`, port: 15000, localPort: 15003, path: '/ui/' },
-  { name: 'Keycloak', namespace: PLATFORM_NAMESPACES.keycloak, target: `svc/${PLATFORM_SERVICES.keycloak}`, port: 80, localPort: 15004, path: '/' },
-  { name: 'Kiali', namespace: PLATFORM_NAMESPACES.kiali, target: 'svc/kiali', port: 20001, localPort: 15005, path: '/' },
+  { name: 'Keycloak', namespace: PLATFORM_NAMESPACES.keycloak, target: `svc/${CHART_SERVICES.keycloak.name}`, port: CHART_SERVICES.keycloak.port, localPort: 15004, path: '/' },
+  { name: 'Kiali', namespace: PLATFORM_NAMESPACES.kiali, target: `svc/${CHART_SERVICES.kiali.name}`, port: CHART_SERVICES.kiali.port, localPort: 15005, path: '/' },
 ] as const;

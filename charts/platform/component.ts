@@ -32,6 +32,19 @@ export interface ValuesPlacement {
   readonly nodeSelectorKey?: string;
 }
 
+/**
+ * Fields a controller writes at run time into an object the chart renders (a webhook's CA bundle,
+ * say). The Application ignores exactly these, so it can settle; each entry cites the controller.
+ */
+export interface RuntimeFields {
+  /** API group of the object ('' for the core group). */
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  /** jq paths of the fields (Argo CD ignoreDifferences jqPathExpressions). */
+  readonly jqPathExpressions: readonly string[];
+}
+
 /** Pinned upstream plus the Helm values the platform sets. */
 export interface UpstreamInstall<V = unknown> {
   readonly name: UpstreamName;
@@ -43,6 +56,12 @@ export interface UpstreamInstall<V = unknown> {
    * group its pods run on. Synth writes the placement at every path; tests check each one.
    */
   readonly placements?: readonly ValuesPlacement[];
+  /**
+   * Fields controllers patch at run time into the chart's objects: the Application ignores them
+   * and syncs with RespectIgnoreDifferences=true, so a sync never resets them.
+   * @default none
+   */
+  readonly runtimeFields?: readonly RuntimeFields[];
 }
 
 export interface PlatformComponent {

@@ -1,13 +1,14 @@
-# The Langfuse and Keycloak databases and their owners. The database is reachable from inside the
+# The Langfuse, Keycloak and kagent databases and their owners. The database is reachable from inside the
 # VPC only, so a one-off Job in the cluster creates them (idempotent: it creates what is missing
 # and sets the passwords of the Secrets Manager entries).
 locals {
   db_init_script = <<-SCRIPT
     set -eu
-    for app in langfuse keycloak; do
+    for app in langfuse keycloak kagent; do
       case "$app" in
         langfuse) pw="$LANGFUSE_PASSWORD" ;;
         keycloak) pw="$KEYCLOAK_PASSWORD" ;;
+        kagent) pw="$KAGENT_PASSWORD" ;;
       esac
       psql -v ON_ERROR_STOP=1 -v app="$app" -v pw="$pw" <<'SQL'
     SELECT format('CREATE ROLE %I LOGIN', :'app') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app') \gexec
@@ -43,12 +44,15 @@ resource "kubernetes_secret_v1" "db_init" {
     PGSSLMODE         = "require"
     LANGFUSE_PASSWORD = random_password.langfuse_database.result
     KEYCLOAK_PASSWORD = random_password.keycloak_database.result
+    KAGENT_PASSWORD   = random_password.kagent_database.result
   }
 }
 
+# Named after the script: a new database (a change of the script) replaces the Job, which then
+# runs again; a finished Job is never run twice by Terraform otherwise.
 resource "kubernetes_job_v1" "db_init" {
   metadata {
-    name      = "db-init"
+    name      = "db-init-${substr(sha256(local.db_init_script), 0, 10)}"
     namespace = kubernetes_namespace_v1.db_init.metadata[0].name
   }
   spec {

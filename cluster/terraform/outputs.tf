@@ -12,6 +12,7 @@ output "platform" {
       port             = aws_db_instance.postgres.port
       langfuseDatabase = "langfuse"
       keycloakDatabase = "keycloak"
+      kagentDatabase   = "kagent"
     }
     redis = {
       host = aws_elasticache_replication_group.redis.primary_endpoint_address

@@ -6,6 +6,7 @@ locals {
   secret_names = {
     langfuseDatabase = "langfuse-database"
     keycloakDatabase = "keycloak-database"
+    kagentDatabase   = "kagent-database"
     redisAuth        = "redis-auth"
     clickhouse       = "clickhouse"
     langfuseAuth     = "langfuse-auth"
@@ -30,6 +31,12 @@ resource "random_password" "langfuse_database" {
 }
 
 resource "random_password" "keycloak_database" {
+  length  = 32
+  special = false
+}
+
+# Alphanumeric: kagent's connection URL carries it (external-secrets escapes it there all the same).
+resource "random_password" "kagent_database" {
   length  = 32
   special = false
 }
@@ -81,6 +88,11 @@ resource "aws_secretsmanager_secret_version" "langfuse_database" {
 resource "aws_secretsmanager_secret_version" "keycloak_database" {
   secret_id     = aws_secretsmanager_secret.this["keycloakDatabase"].id
   secret_string = jsonencode({ username = "keycloak", password = random_password.keycloak_database.result })
+}
+
+resource "aws_secretsmanager_secret_version" "kagent_database" {
+  secret_id     = aws_secretsmanager_secret.this["kagentDatabase"].id
+  secret_string = jsonencode({ username = "kagent", password = random_password.kagent_database.result })
 }
 
 resource "aws_secretsmanager_secret_version" "redis_auth" {

@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, KAGENT_CONTROLLER_POD_LABELS } from '../../charts/lib/chart-names';
 import {
   CENTRAL_GATEWAY,
   DNS_POD_LABELS,
@@ -73,9 +74,9 @@ export const PLATFORM_ENDPOINTS = {
   /** kagent's tool server, which can write cluster objects: never reachable from tenants. */
   kagentTools: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-tools', labels: { 'app.kubernetes.io/name': 'tools' }, serviceAccount: 'kagent-tools', ports: [{ port: 8084, protocol: 'TCP', name: 'tools' }, HBONE_PORT] },
   otel: { namespace: PLATFORM_NAMESPACES.otelCollector, name: 'otel-collector', labels: OTEL_COLLECTOR_POD_LABELS, serviceAccount: 'otel-collector', ports: [{ port: PORTS.otlpGrpc, protocol: 'TCP', name: 'otlp-grpc' }, { port: PORTS.otlpHttp, protocol: 'TCP', name: 'otlp-http' }] },
-  monitoring: { namespace: PLATFORM_NAMESPACES.monitoring, name: 'prometheus', labels: PROMETHEUS_POD_LABELS, serviceAccount: 'prometheus', ports: [{ port: 9090, protocol: 'TCP', name: 'web' }] },
-  istiod: { namespace: PLATFORM_NAMESPACES.istio, name: 'istiod', labels: ISTIOD_POD_LABELS, serviceAccount: 'istiod', ports: [{ port: PORTS.istiodXds, protocol: 'TCP', name: 'xds' }] },
-  kagent: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-controller', labels: { 'app.kubernetes.io/name': 'kagent' }, serviceAccount: 'kagent-controller', ports: [{ port: 8083, protocol: 'TCP', name: 'http' }, HBONE_PORT] },
+  monitoring: { namespace: PLATFORM_NAMESPACES.monitoring, name: 'prometheus', labels: PROMETHEUS_POD_LABELS, serviceAccount: CHART_SERVICE_ACCOUNTS.prometheus.name, ports: [{ port: CHART_SERVICES.prometheus.port, protocol: 'TCP', name: 'web' }] },
+  istiod: { namespace: PLATFORM_NAMESPACES.istio, name: 'istiod', labels: ISTIOD_POD_LABELS, serviceAccount: CHART_SERVICE_ACCOUNTS.istiod.name, ports: [{ port: PORTS.istiodXds, protocol: 'TCP', name: 'xds' }] },
+  kagent: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-controller', labels: KAGENT_CONTROLLER_POD_LABELS, serviceAccount: CHART_SERVICE_ACCOUNTS.kagentController.name, ports: [{ port: CHART_SERVICES.kagentController.port, protocol: 'TCP', name: 'http' }, HBONE_PORT] },
 } as const satisfies Record<string, Endpoint>;
 
 /** The representative workload of a tenant namespace. */

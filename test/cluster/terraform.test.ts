@@ -193,9 +193,30 @@ describe('cluster/terraform', () => {
       const v = one(body as unknown as Block[]).secret_string as string;
       const values = [...v.matchAll(/=\s*("[^"\n]*"|[^\s,}]+)/g)].map((m) => m[1]);
       for (const value of values) {
-        if (value === '"langfuse"' || value === '"keycloak"' || value === '"admin"') continue; // user names
+        if (value === '"langfuse"' || value === '"keycloak"' || value === '"kagent"' || value === '"admin"') continue; // user names
         expect(value, v).toMatch(/^("(pk|sk)-lf-\$\{)?random_(password|id|uuid)\.\w+\.(result|hex)/);
       }
+    }
+  });
+
+  it('db-init creates every database of the outputs with an owner of the same name, whose password is the one its Secrets Manager entry holds', () => {
+    const value = one(tf.output.platform as unknown as Block[]).value as Block;
+    const databases = Object.entries(value.postgres as Block).filter(([k]) => k.endsWith('Database')) as [string, string][];
+    expect(databases.map(([, db]) => db).sort()).toEqual(['kagent', 'keycloak', 'langfuse']);
+    const script = tf.locals.db_init_script as string;
+    const loop = /for app in ([\w ]+); do/.exec(script)?.[1].split(' ');
+    expect(loop?.sort()).toEqual(databases.map(([, db]) => db).sort());
+    // A changed script (a new database) renames the Job, so Terraform runs it again.
+    expect(one(resource('kubernetes_job_v1', 'db_init').metadata).name).toBe('db-init-${substr(sha256(local.db_init_script), 0, 10)}');
+    const env = resource('kubernetes_secret_v1', 'db_init').data as Block;
+    for (const [key, db] of databases) {
+      const password = `${db.toUpperCase()}_PASSWORD`;
+      expect(script, db).toContain(`${db}) pw="$${password}" ;;`);
+      expect(env[password], db).toBe(`\${random_password.${db}_database.result}`);
+      // The entry the platform reads (outputs secrets.<key>) holds that same password for user <db>.
+      const version = resource('aws_secretsmanager_secret_version', `${db}_database`);
+      expect(version.secret_id, db).toBe(`\${aws_secretsmanager_secret.this["${key}"].id}`);
+      expect(version.secret_string, db).toBe(`\${jsonencode({ username = "${db}", password = random_password.${db}_database.result })}`);
     }
   });
 

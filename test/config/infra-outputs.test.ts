@@ -54,8 +54,8 @@ describe('infrastructure outputs', () => {
     expect(errors(text)).toEqual([
       'cluster/outputs/dev.json:3:3: password: unknown key "password". Fix: remove it or check the spelling',
       'cluster/outputs/dev.json:9:13: postgres.port: Too big: expected number to be <=65535. Fix: write a port number from 1 to 65535',
-      'cluster/outputs/dev.json:23:24: roles.externalSecrets: Invalid string: must match pattern /^arn:aws(-[a-z]+)*:iam::\\d{12}:role\\/[\\w+=,.@/-]{1,512}$/. Fix: write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
-      'cluster/outputs/dev.json:29:14: secrets.openaiApiKey: Invalid input: expected string, received undefined. Fix: write the Secrets Manager name, such as agentic-platform/dev/openai-api-key',
+      'cluster/outputs/dev.json:24:24: roles.externalSecrets: Invalid string: must match pattern /^arn:aws(-[a-z]+)*:iam::\\d{12}:role\\/[\\w+=,.@/-]{1,512}$/. Fix: write the IAM role ARN, arn:aws:iam::<account>:role/<name>',
+      'cluster/outputs/dev.json:30:14: secrets.openaiApiKey: Invalid input: expected string, received undefined. Fix: write the Secrets Manager name, such as agentic-platform/dev/openai-api-key',
     ]);
   });
 

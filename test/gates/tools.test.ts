@@ -23,6 +23,7 @@ describe('pinned tools', () => {
       'chainsaw',
       'etcd',
       'gitleaks',
+      'helm',
       'kube-apiserver',
       'kube-controller-manager',
       'kube-score',
@@ -113,8 +114,20 @@ describe('pinned tools', () => {
     }
   });
 
+  it("stamps helm's default Kubernetes version from the client-go it is built with, as upstream's Makefile does", () => {
+    // helm v3.22.0 Makefile: K8S_MODULES_VER from go.mod's k8s.io/client-go → -X .../chartutil.k8sVersionMinor.
+    const helm = tool('helm');
+    const info = execFileSync('go', ['version', '-m', binaryPath(helm)], { encoding: 'utf8' });
+    const minor = /^\s+dep\s+k8s\.io\/client-go\s+v0\.(\d+)\.\d+\s/m.exec(info)?.[1];
+    expect(minor, 'client-go in helm').toBeDefined();
+    for (const pkg of ['pkg/lint/rules', 'pkg/chartutil']) {
+      expect(helm.ldflags).toContain(`-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1 -X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}`);
+    }
+    expect(execFileSync(binaryPath(helm), ['version', '--short'], { encoding: 'utf8' }).trim()).toBe(helm.version);
+  });
+
   it('names an unknown tool and the known ones', () => {
-    expect(() => tool('helm')).toThrow('no tool named helm in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, kube-score)');
+    expect(() => tool('kind')).toThrow('no tool named kind in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, kube-score)');
   });
 });
 

@@ -219,7 +219,7 @@ describe('npm run synth', () => {
     expect(await main(['--root', root])).toBe(1);
     expect(stderr).toEqual([
       expect.stringContaining('tenants.yaml:2:11: tenants[0].name: "Bad" is not a DNS-1123 label'),
-      `${rel('cluster/outputs/dev.json')}:14:13: redis.port: Invalid input: expected number, received string. Fix: write a port number from 1 to 65535`,
+      `${rel('cluster/outputs/dev.json')}:15:13: redis.port: Invalid input: expected number, received string. Fix: write a port number from 1 to 65535`,
       'synth: 2 errors; dist/ and argocd/ were not changed',
     ]);
     fs.writeFileSync(path.join(root, 'tenants.yaml'), TWO);
@@ -227,13 +227,13 @@ describe('npm run synth', () => {
     stderr.length = 0;
     expect(await main(['--root', root])).toBe(1);
     expect(stderr).toEqual([
-      `${rel('cluster/outputs/dev.json')}:31:18: secrets.redisAuth: "agentic-platform/prod/redis-auth" is outside agentic-platform/dev/, which is all external-secrets may read. Fix: write agentic-platform/dev/redis-auth`,
+      `${rel('cluster/outputs/dev.json')}:33:18: secrets.redisAuth: "agentic-platform/prod/redis-auth" is outside agentic-platform/dev/, which is all external-secrets may read. Fix: write agentic-platform/dev/redis-auth`,
       'synth: 1 error; dist/ and argocd/ were not changed',
     ]);
     expect(tree(root)).toEqual(before);
     const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--root', root], { encoding: 'utf8', cwd: root });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('cluster/outputs/dev.json:31:18: secrets.redisAuth:');
+    expect(r.stderr).toContain('cluster/outputs/dev.json:33:18: secrets.redisAuth:');
     expect(r.stderr).not.toContain('    at ');
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { ClusterSecretStore } from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
 import { LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
 import { KubeSecret } from '../../../imports/k8s';
 import { platformLabels } from '../../lib/labels';
@@ -96,6 +97,14 @@ export const agentSandbox: PlatformComponent = {
       metrics: { serviceMonitor: { enabled: false } },
     }),
     placements: [{ path: '', placement: 'platform' }],
+    // The controller writes the CA of its own certificate into the CRDs' conversion webhooks
+    // (cmd/agent-sandbox-controller/tls.go patchCRDs).
+    runtimeFields: CHART_WEBHOOK_OBJECTS.agentSandboxCrds.map((name) => ({
+      group: 'apiextensions.k8s.io',
+      kind: 'CustomResourceDefinition',
+      name,
+      jqPathExpressions: ['.spec.conversion.webhook.clientConfig.caBundle'],
+    })),
   },
 };
 
@@ -110,7 +119,7 @@ const kialiValues = z.strictObject({
 });
 
 export const kiali: PlatformComponent = {
-  name: 'kiali',
+  name: RELEASES.kiali,
   component: 'kiali',
   namespace: PLATFORM_NAMESPACES.kiali,
   description: 'Kiali mesh console (token login, never anonymous).',
@@ -122,8 +131,8 @@ export const kiali: PlatformComponent = {
       auth: { strategy: 'token' },
       deployment: { replicas: 1 },
       external_services: {
-        prometheus: { url: `http://${PLATFORM_SERVICES.prometheus}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:9090` },
-        grafana: { enabled: true, internal_url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80` },
+        prometheus: { url: `http://${CHART_SERVICES.prometheus.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.prometheus.port}` },
+        grafana: { enabled: true, internal_url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}` },
         tracing: { enabled: false },
       },
     }),
@@ -132,7 +141,7 @@ export const kiali: PlatformComponent = {
 };
 
 /** Service account of external-secrets, bound to its AWS role (IRSA; cluster/terraform trusts this name). */
-export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = 'external-secrets';
+export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = CHART_SERVICE_ACCOUNTS.externalSecrets.name;
 
 const esoValues = z.strictObject({
   ...placementFields,
@@ -143,7 +152,7 @@ const esoValues = z.strictObject({
 });
 
 export const externalSecrets: PlatformComponent = {
-  name: 'external-secrets',
+  name: RELEASES.externalSecrets,
   component: 'external-secrets',
   namespace: PLATFORM_NAMESPACES.externalSecrets,
   description: 'external-secrets and the ClusterSecretStore on AWS Secrets Manager (platform namespaces only).',
@@ -162,6 +171,13 @@ export const externalSecrets: PlatformComponent = {
       { path: 'webhook', placement: 'platform' },
       { path: 'certController', placement: 'platform' },
     ],
+    // The cert controller writes its CA into the webhooks (pkg/controllers/webhookconfig).
+    runtimeFields: CHART_WEBHOOK_OBJECTS.externalSecretsValidators.map((name) => ({
+      group: 'admissionregistration.k8s.io',
+      kind: 'ValidatingWebhookConfiguration',
+      name,
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+    })),
   },
   manifests: (scope, ctx) => {
     new ApiObject(scope, 'Store', {

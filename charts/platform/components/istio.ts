@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES, TENANT_OBJECTS } from '../../lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { WAYPOINT_RESOURCES } from '../../lib/waypoint';
@@ -7,7 +8,24 @@ import { placementFields, resources, toleration } from '../values';
 
 const ns = PLATFORM_NAMESPACES.istio;
 
-const baseValues = z.strictObject({ defaultRevision: z.string() });
+/**
+ * istiod's webhook controller sets failurePolicy Fail on its validating webhooks once it serves
+ * them; the charts render Ignore on install unless told (base.validationFailurePolicy), so Argo CD
+ * would set it back on every sync. Rendering Fail leaves only the CA bundle to ignore. Until
+ * istiod is ready, Istio resources are refused and Argo CD retries them.
+ */
+const VALIDATION = { validationFailurePolicy: 'Fail' as const };
+const validation = z.strictObject({ validationFailurePolicy: z.literal('Fail') });
+
+/** The CA bundle istiod writes into each webhook (pkg/webhooks/validation/controller, pkg/webhooks/webhookpatch.go). */
+const caBundles = (kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', name: string) => ({
+  group: 'admissionregistration.k8s.io',
+  kind,
+  name,
+  jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+});
+
+const baseValues = z.strictObject({ defaultRevision: z.string(), base: validation });
 export const istioBase: PlatformComponent = {
   name: 'istio-base',
   component: 'istio',
@@ -15,11 +33,17 @@ export const istioBase: PlatformComponent = {
   description: 'Istio base: the Istio CRDs and cluster roles.',
   dependsOn: ['namespaces', 'gateway-api-crds'],
   crdsOnly: true,
-  upstream: { name: 'istio-base', valuesSchema: baseValues, values: () => ({ defaultRevision: 'default' }) },
+  upstream: {
+    name: 'istio-base',
+    valuesSchema: baseValues,
+    values: () => ({ defaultRevision: 'default', base: VALIDATION }),
+    runtimeFields: [caBundles('ValidatingWebhookConfiguration', CHART_WEBHOOK_OBJECTS.istioDefaultValidator)],
+  },
 };
 
 const istiodValues = z.strictObject({
   profile: z.literal('ambient'),
+  base: validation,
   meshConfig: z.strictObject({ trustDomain: z.string(), accessLogFile: z.string() }),
   // istiod autoscales; autoscaleMin is its replica floor (replicaCount is ignored while autoscaling).
   pilot: z.strictObject({ autoscaleMin: z.int(), resources, ...placementFields }),
@@ -31,7 +55,7 @@ const istiodValues = z.strictObject({
   gatewayClasses: z.record(z.string(), z.strictObject({ deployment: z.strictObject({ spec: z.strictObject({ template: z.strictObject({ spec: z.strictObject(placementFields) }) }) }) })),
 });
 export const istiod: PlatformComponent = {
-  name: 'istiod',
+  name: RELEASES.istiod,
   component: 'istio',
   namespace: ns,
   description: 'istiod in the ambient profile: certificates and configuration for ztunnel, and the Envoy waypoints (kagent\'s and, with platform.waypoint istio, the tenants\').',
@@ -41,6 +65,7 @@ export const istiod: PlatformComponent = {
     valuesSchema: istiodValues,
     values: (ctx) => ({
       profile: 'ambient',
+      base: VALIDATION,
       meshConfig: { trustDomain: ctx.env.cluster.trustDomain, accessLogFile: '/dev/stdout' },
       pilot: { autoscaleMin: 2, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
       global: { waypoint: { resources: { requests: { ...WAYPOINT_RESOURCES.requests }, limits: { ...WAYPOINT_RESOURCES.limits } } } },
@@ -54,6 +79,10 @@ export const istiod: PlatformComponent = {
     placements: [
       { path: 'pilot', placement: 'platform' },
       { path: 'global.waypoint', placement: 'platform' },
+    ],
+    runtimeFields: [
+      caBundles('ValidatingWebhookConfiguration', CHART_WEBHOOK_OBJECTS.istiodValidator(ns)),
+      caBundles('MutatingWebhookConfiguration', CHART_WEBHOOK_OBJECTS.istioSidecarInjector),
     ],
   },
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHART_SERVICES, RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
@@ -12,6 +13,21 @@ const ns = PLATFORM_NAMESPACES.kagent;
 /** Secret in kagent-system with the Grafana service account token (GRAFANA_SERVICE_ACCOUNT_TOKEN). */
 export const GRAFANA_MCP_TOKEN_SECRET = 'grafana-mcp-token';
 
+/** Secret in kagent-system with the controller's database URL (key `url`), from AWS Secrets Manager. */
+export const KAGENT_DATABASE_SECRET = 'kagent-database';
+
+/** Where the controller reads the database URL: the Secret's key `url`, mounted read-only. */
+export const KAGENT_DATABASE_MOUNT = { volume: 'database', dir: '/etc/kagent/database', file: 'url' } as const;
+
+/**
+ * The connection URL external-secrets writes into the Secret, TLS required (RDS). The user and
+ * password are escaped for the URL (urlquery: Go's query escaping; the generated password is
+ * alphanumeric, so the one way it differs from userinfo escaping, a space as +, never arises).
+ */
+export function kagentDatabaseUrlTemplate(host: string, port: number, database: string): string {
+  return `postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@${host}:${port}/${database}?sslmode=require`;
+}
+
 export const kagentCrds: PlatformComponent = {
   name: 'kagent-crds',
   component: 'kagent',
@@ -24,7 +40,15 @@ export const kagentCrds: PlatformComponent = {
 
 const enabled = z.strictObject({ enabled: z.boolean() });
 const kagentValues = z.strictObject({
-  controller: z.strictObject({ replicas: z.int(), resources, ...placementFields }),
+  controller: z.strictObject({
+    replicas: z.int(),
+    resources,
+    volumes: z.array(z.strictObject({ name: z.string(), secret: z.strictObject({ secretName: z.string(), items: z.array(z.strictObject({ key: z.string(), path: z.string() })) }) })),
+    volumeMounts: z.array(z.strictObject({ name: z.string(), mountPath: z.string(), readOnly: z.literal(true) })),
+    ...placementFields,
+  }),
+  // The external database only: the bundled one has fixed credentials, no TLS and no placement.
+  database: z.strictObject({ postgres: z.strictObject({ urlFile: z.string().startsWith('/'), bundled: z.strictObject({ enabled: z.literal(false) }) }) }),
   ui: z.strictObject({ ...placementFields }),
   providers: z.strictObject({
     default: z.literal('anthropic'),
@@ -42,13 +66,20 @@ const kagentValues = z.strictObject({
     logging: z.strictObject({ enabled: z.literal(false) }),
   }),
   kmcp: z.strictObject({ enabled: z.literal(true), ...placementFields }),
-  'kagent-tools': z.strictObject({ enabled: z.literal(true), ...placementFields }),
+  // Read-only: a read ClusterRole without Secrets instead of cluster-admin, and no write tools.
+  'kagent-tools': z.strictObject({
+    enabled: z.literal(true),
+    rbac: z.strictObject({ readOnly: z.literal(true) }),
+    tools: z.strictObject({ args: z.tuple([z.literal('--read-only')]), resources }),
+    ...placementFields,
+  }),
   'grafana-mcp': z.strictObject({ enabled: z.literal(true), grafana: z.strictObject({ url: z.string(), secretRef: z.string() }), ...placementFields }),
   querydoc: enabled,
   'observability-agent': enabled,
-  'k8s-agent': enabled,
+  // These two call the tool server's write tools (apply, patch, delete, exec, helm upgrade).
+  'k8s-agent': z.strictObject({ enabled: z.literal(false) }),
   'promql-agent': enabled,
-  'helm-agent': enabled,
+  'helm-agent': z.strictObject({ enabled: z.literal(false) }),
   'kgateway-agent': enabled,
   'istio-agent': enabled,
   'argo-rollouts-agent': enabled,
@@ -58,16 +89,22 @@ const kagentValues = z.strictObject({
 });
 
 export const kagent: PlatformComponent = {
-  name: 'kagent',
+  name: RELEASES.kagent,
   component: 'kagent',
   namespace: ns,
-  description: 'kagent controller and UI, kmcp, the tool server, the Grafana MCP server and the built-in agents.',
+  description: 'kagent controller and UI on the external PostgreSQL, kmcp, the read-only tool server, the Grafana MCP server and the observability and PromQL agents.',
   dependsOn: ['kagent-crds', 'agentgateway'],
   upstream: {
     name: 'kagent',
     valuesSchema: kagentValues,
     values: (ctx) => ({
-      controller: { replicas: ctx.env.platform.replicas.kagentController, resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } } },
+      controller: {
+        replicas: ctx.env.platform.replicas.kagentController,
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+        volumes: [{ name: KAGENT_DATABASE_MOUNT.volume, secret: { secretName: KAGENT_DATABASE_SECRET, items: [{ key: KAGENT_DATABASE_MOUNT.file, path: KAGENT_DATABASE_MOUNT.file }] } }],
+        volumeMounts: [{ name: KAGENT_DATABASE_MOUNT.volume, mountPath: KAGENT_DATABASE_MOUNT.dir, readOnly: true }],
+      },
+      database: { postgres: { urlFile: `${KAGENT_DATABASE_MOUNT.dir}/${KAGENT_DATABASE_MOUNT.file}`, bundled: { enabled: false } } },
       ui: {},
       // The default model goes through the mesh gateway, which injects the real key.
       providers: {
@@ -87,17 +124,23 @@ export const kagent: PlatformComponent = {
         logging: { enabled: false },
       },
       kmcp: { enabled: true },
-      'kagent-tools': { enabled: true },
+      'kagent-tools': {
+        enabled: true,
+        rbac: { readOnly: true },
+        // The subchart reads tools.resources; the parent chart's kagent-tools.resources is ignored.
+        tools: { args: ['--read-only'], resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } } },
+      },
       'grafana-mcp': {
         enabled: true,
         // The MCP server appends /api itself.
-        grafana: { url: `http://${PLATFORM_SERVICES.grafana}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:80`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
+        grafana: { url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
       },
       querydoc: { enabled: false },
       'observability-agent': { enabled: true },
-      'k8s-agent': { enabled: true },
+      'k8s-agent': { enabled: false },
+      // observability-agent calls promql-agent as a tool.
       'promql-agent': { enabled: true },
-      'helm-agent': { enabled: true },
+      'helm-agent': { enabled: false },
       'kgateway-agent': { enabled: false },
       'istio-agent': { enabled: false },
       'argo-rollouts-agent': { enabled: false },
@@ -105,8 +148,8 @@ export const kagent: PlatformComponent = {
       'cilium-manager-agent': { enabled: false },
       'cilium-debug-agent': { enabled: false },
     }),
-    // The chart offers no placement for its bundled PostgreSQL or its built-in agents' pods: the
-    // platform-scheduling policy, installed before kagent, places them.
+    // The chart offers no placement for its built-in agents' pods (the controller creates them):
+    // the platform-scheduling policy, installed before kagent, places them.
     placements: ['controller', 'ui', 'kmcp', 'kagent-tools', 'grafana-mcp'].map((path) => ({ path, placement: 'platform' as const })),
   },
   manifests: (scope, ctx) => {
@@ -118,6 +161,15 @@ export const kagent: PlatformComponent = {
       remoteKey: ctx.infra.secrets.grafanaMcpToken,
       properties: ['token'],
       template: { GRAFANA_SERVICE_ACCOUNT_TOKEN: '{{ .token }}' },
+    });
+    const pg = ctx.infra.postgres;
+    new PlatformExternalSecret(scope, 'Database', {
+      namespace: ns,
+      name: KAGENT_DATABASE_SECRET,
+      component: 'kagent',
+      remoteKey: ctx.infra.secrets.kagentDatabase,
+      properties: ['username', 'password'],
+      template: { [KAGENT_DATABASE_MOUNT.file]: kagentDatabaseUrlTemplate(pg.host, pg.port, pg.kagentDatabase) },
     });
   },
 };

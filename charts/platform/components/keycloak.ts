@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { CHART_SERVICES, KEYCLOAK_FULLNAME, RELEASES } from '../../lib/chart-names';
+import { KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { KeycloakRealm, REALM_FILE } from '../constructs/keycloak-realm';
@@ -8,6 +9,7 @@ import { KeycloakRealmSync } from '../constructs/keycloak-realm-sync';
 import { placementFields } from '../values';
 import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
 import { KeycloakRoute } from '../constructs/keycloak-route';
+import { externalHosts } from '../../routing/routes';
 
 const ns = PLATFORM_NAMESPACES.keycloak;
 
@@ -15,6 +17,9 @@ export const KEYCLOAK_SECRETS = { admin: 'keycloak-admin', database: 'keycloak-d
 
 const keycloakValues = z.strictObject({
   ...placementFields,
+  // Names every object the chart creates (its Services among them): charts/lib/chart-names.ts.
+  fullnameOverride: z.literal(KEYCLOAK_FULLNAME),
+  image: z.strictObject({ repository: z.string(), tag: z.string() }),
   replicas: z.int(),
   command: z.array(z.string()),
   args: z.array(z.string()),
@@ -41,7 +46,7 @@ const keycloakValues = z.strictObject({
 const yamlList = (items: readonly Record<string, unknown>[]) => stringify(items);
 
 export const keycloak: PlatformComponent = {
-  name: 'keycloak',
+  name: RELEASES.keycloak,
   component: 'keycloak',
   namespace: ns,
   description: 'Keycloak on the external PostgreSQL: realm `agents`, the gateway client, the tenant claim and one group per tenant.',
@@ -50,6 +55,9 @@ export const keycloak: PlatformComponent = {
     name: 'keycloak',
     valuesSchema: keycloakValues,
     values: (ctx) => ({
+      fullnameOverride: KEYCLOAK_FULLNAME,
+      // The version keycloak-config-cli's image is built for (its tag's suffix).
+      image: { repository: `${ctx.env.platform.images.keycloak.registry}/${ctx.env.platform.images.keycloak.repository}`, tag: ctx.env.platform.images.keycloak.tag },
       replicas: ctx.env.platform.replicas.keycloak,
       command: ['/opt/keycloak/bin/kc.sh'],
       args: ['start', '--import-realm'],
@@ -66,7 +74,7 @@ export const keycloak: PlatformComponent = {
         existingSecretKey: 'password',
       },
       extraEnv: yamlList([
-        { name: 'KC_HOSTNAME', value: `https://keycloak.${ctx.env.platform.domain}` },
+        { name: 'KC_HOSTNAME', value: `https://${externalHosts(ctx.env.platform.domain).keycloak}` },
         { name: 'KC_DB_URL_PROPERTIES', value: '?sslmode=require' },
         { name: 'KC_BOOTSTRAP_ADMIN_USERNAME', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'username' } } },
         { name: 'KC_BOOTSTRAP_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'password' } } },
@@ -86,6 +94,6 @@ export const keycloak: PlatformComponent = {
     // Token issuance at https://keycloak.<domain>, through the external gateway.
     new KeycloakRoute(scope, 'Route');
     // The gateway's JWT policy fetches the realm's keys from this Service.
-    new GatewayReferenceGrant(scope, 'KeycloakGrant', { namespace: ns, service: PLATFORM_SERVICES.keycloak, component: 'keycloak' });
+    new GatewayReferenceGrant(scope, 'KeycloakGrant', { namespace: ns, service: CHART_SERVICES.keycloak.name, component: 'keycloak' });
   },
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, RELEASES } from '../../lib/chart-names';
+import { PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
@@ -16,7 +17,7 @@ export const LANGFUSE_SECRETS = {
 } as const;
 
 /** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts this name). */
-export const LANGFUSE_SERVICE_ACCOUNT = 'langfuse-web';
+export const LANGFUSE_SERVICE_ACCOUNT = CHART_SERVICE_ACCOUNTS.langfuse.name;
 
 const hboneIngress = z.strictObject({ ports: z.array(z.strictObject({ port: z.int(), protocol: z.literal('TCP') })) });
 /** ztunnel delivers mesh traffic on 15008 (HBONE): the chart's NetworkPolicies must admit it. */
@@ -42,7 +43,7 @@ const clickhouseValues = z.strictObject({
 });
 
 export const clickhouse: PlatformComponent = {
-  name: 'clickhouse',
+  name: RELEASES.clickhouse,
   component: 'langfuse',
   namespace: ns,
   description: 'ClickHouse for Langfuse traces (in-cluster, on gp3 volumes).',
@@ -118,7 +119,7 @@ const langfuseValues = z.strictObject({
 });
 
 export const langfuse: PlatformComponent = {
-  name: 'langfuse',
+  name: RELEASES.langfuse,
   component: 'langfuse',
   namespace: ns,
   description: 'Langfuse (web and worker) on the external PostgreSQL, Redis and S3 from cluster/outputs.',
@@ -166,9 +167,9 @@ export const langfuse: PlatformComponent = {
         clickhouse: {
           deploy: false,
           clusterEnabled: ctx.env.platform.replicas.clickhouse > 1,
-          host: `${PLATFORM_SERVICES.clickhouse}.${ns}.svc.cluster.local`,
-          httpPort: 8123,
-          nativePort: 9000,
+          host: `${CHART_SERVICES.clickhouseHttp.name}.${ns}.svc.cluster.local`,
+          httpPort: CHART_SERVICES.clickhouseHttp.port,
+          nativePort: CHART_SERVICES.clickhouseNative.port,
           auth: { username: 'default', existingSecret: LANGFUSE_SECRETS.clickhouse, existingSecretKey: 'password' },
         },
         s3: {

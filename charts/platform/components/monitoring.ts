@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { PodMonitor } from '../../../imports/prometheus-podmonitors-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
+import { CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
 import { GRAFANA_DASHBOARD_LABEL, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, TENANT_OBJECTS } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import type { PlatformComponent } from '../component';
@@ -53,7 +54,7 @@ const stackValues = z.strictObject({
 });
 
 export const kubePrometheusStack: PlatformComponent = {
-  name: 'kube-prometheus-stack',
+  name: RELEASES.kubePrometheusStack,
   component: 'monitoring',
   namespace: ns,
   description: 'Prometheus (every namespace\'s ServiceMonitors and PodMonitors), Alertmanager, Grafana (dashboards from every namespace), node-exporter.',
@@ -97,6 +98,14 @@ export const kubePrometheusStack: PlatformComponent = {
       { path: 'kube-state-metrics', placement: 'platform' },
       { path: 'prometheus-node-exporter', placement: 'every' },
     ],
+    // The admission-patch hook Job (kube-webhook-certgen patch) writes the CA it generated; the
+    // chart passes no failure policy to patch.
+    runtimeFields: (['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const).map((kind) => ({
+      group: 'admissionregistration.k8s.io',
+      kind,
+      name: CHART_WEBHOOK_OBJECTS.kubePrometheusStackAdmission,
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+    })),
   },
   manifests: (scope, ctx) => {
     new PlatformExternalSecret(scope, 'GrafanaAdmin', { namespace: ns, name: GRAFANA_ADMIN_SECRET, component: 'monitoring', remoteKey: ctx.infra.secrets.grafanaAdmin, properties: ['username', 'password'] });

@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
-import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { CHART_SERVICES } from '../../lib/chart-names';
+import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { externalHosts } from '../../routing/routes';
 import { centralGatewayTarget } from './central-gateway';
@@ -62,7 +63,7 @@ export class GatewayJwtPolicy extends Construct {
                 audiences: [KEYCLOAK.gatewayClient],
                 jwks: {
                   remote: {
-                    backendRef: { group: '', kind: 'Service', name: PLATFORM_SERVICES.keycloak, namespace: PLATFORM_NAMESPACES.keycloak, port: 80 },
+                    backendRef: { group: '', kind: 'Service', name: CHART_SERVICES.keycloak.name, namespace: PLATFORM_NAMESPACES.keycloak, port: CHART_SERVICES.keycloak.port },
                     jwksPath: `/realms/${KEYCLOAK.realm}/protocol/openid-connect/certs`,
                     cacheDuration: '5m',
                   },

@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
 import { KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
-import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
+import { CHART_SERVICES } from '../../lib/chart-names';
+import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
 import { dnsEgress, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { REALM_FILE } from './keycloak-realm';
 
-/** Keycloak's HTTP port behind the Service keycloak-http. */
-const KEYCLOAK_HTTP_PORT = 8080;
+/** Keycloak's HTTP container port, behind its Service's HTTP port. */
+const KEYCLOAK_HTTP_PORT = CHART_SERVICES.keycloak.podPort;
 
 export interface KeycloakRealmSyncProps {
   readonly image: PlatformSettings['images']['keycloakConfigCli'];
@@ -67,7 +68,7 @@ export class KeycloakRealmSync extends Construct {
                 name: 'keycloak-config-cli',
                 image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
                 env: [
-                  { name: 'KEYCLOAK_URL', value: `http://${PLATFORM_SERVICES.keycloak}.${ns}.svc.cluster.local:80` },
+                  { name: 'KEYCLOAK_URL', value: `http://${CHART_SERVICES.keycloak.name}.${ns}.svc.cluster.local:${CHART_SERVICES.keycloak.port}` },
                   secretEnv('KEYCLOAK_USER', 'username'),
                   secretEnv('KEYCLOAK_PASSWORD', 'password'),
                   { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },

@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
-import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { CHART_SERVICES } from '../../lib/chart-names';
+import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { centralGatewayTarget } from './central-gateway';
 
@@ -12,10 +13,6 @@ import { centralGatewayTarget } from './central-gateway';
  */
 export const KEYCLOAK_PUBLIC_PATHS = [`/realms/${KEYCLOAK.realm}/`, '/resources/'] as const;
 
-export interface KeycloakRouteProps {
-  /** Port of Keycloak's HTTP Service. @default 80 */
-  readonly port?: number;
-}
 
 /**
  * Keycloak at https://keycloak.<domain>: an HTTPRoute in the keycloak namespace on the external
@@ -27,7 +24,7 @@ export interface KeycloakRouteProps {
 export class KeycloakRoute extends Construct {
   public readonly resource: ApiObject;
 
-  constructor(scope: Construct, id: string, props: KeycloakRouteProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     this.resource = new ApiObject(this, 'Resource', {
       ...HttpRoute.GVK,
@@ -48,7 +45,7 @@ export class KeycloakRoute extends Construct {
                 },
               },
             ],
-            backendRefs: [{ kind: 'Service', name: PLATFORM_SERVICES.keycloak, port: props.port ?? 80 }],
+            backendRefs: [{ kind: 'Service', name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port }],
           },
         ],
       },

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeConfigMap, KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
+import { CHART_SERVICES } from '../../lib/chart-names';
 import { OTEL_COLLECTOR_POD_LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, PROMETHEUS_POD_LABELS } from '../../lib/constants';
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
@@ -8,10 +9,9 @@ import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { toYaml } from '../../synth/serialize';
 
 const HEALTH_PORT = 13133;
-const LANGFUSE_WEB_PORT = 3000;
 
 /** Langfuse's OTLP/HTTP endpoint inside the cluster (it ingests traces only). */
-export const LANGFUSE_OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.langfuseWeb}.${PLATFORM_NAMESPACES.langfuse}.svc.cluster.local:${LANGFUSE_WEB_PORT}/api/public/otel`;
+export const LANGFUSE_OTLP_ENDPOINT = `http://${PLATFORM_SERVICES.langfuseWeb}.${PLATFORM_NAMESPACES.langfuse}.svc.cluster.local:${CHART_SERVICES.langfuseWeb.port}/api/public/otel`;
 
 /** Port of the collector's own Prometheus metrics. */
 export const COLLECTOR_METRICS_PORT = 8888;
@@ -132,7 +132,7 @@ export class OtelCollector extends Construct {
         ],
         egress: [
           dnsEgress(),
-          { to: [namespacePeer(PLATFORM_NAMESPACES.langfuse)], ports: [tcp(LANGFUSE_WEB_PORT), tcp(PORTS.hbone)] },
+          { to: [namespacePeer(PLATFORM_NAMESPACES.langfuse)], ports: [tcp(CHART_SERVICES.langfuseWeb.podPort), tcp(PORTS.hbone)] },
         ],
       },
     });
