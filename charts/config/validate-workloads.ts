@@ -13,6 +13,7 @@ import type { FieldPath, SourceError, SourceMap } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { type TenantInput, tenantSchema } from './tenants-schema';
 import { DEFAULT_MODEL_CONFIG, resolveWorkloads, type TenantWorkloads } from './workloads';
+import { internalHost } from './url-hosts';
 import { MAX_WORKLOAD_NAME } from './workloads-schema';
 
 
@@ -43,25 +44,6 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** A DNS-1123 subdomain: what Kubernetes accepts as a Secret name. */
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/**
- * Whether a URL's host is inside the cluster or the node's network: loopback, private,
- * link-local (the instance metadata service among them), CGNAT, or a cluster DNS name.
- */
-export function internalHost(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  } catch {
-    return false;
-  }
-  if (host === 'localhost' || /\.(svc|cluster\.local|internal|local)$/.test(host) || host.endsWith('.svc.cluster.local') || !host.includes('.')) return true;
-  if (host.includes(':')) return host === '::1' || /^(fe80|fc|fd)/.test(host);
-  const ip = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  if (!ip) return false;
-  const [a, b] = [Number(ip[1]), Number(ip[2])];
-  return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-}
 
 /** True when a string looks like a credential value. */
 export function looksLikeSecret(value: string): boolean {
