@@ -4,7 +4,7 @@
  * secret values, and the tenant's quota. Works on the raw data, so that every problem is
  * reported together with the schema's.
  */
-import { CALL_ENV_NAME, callEnvName, PLATFORM_ENV } from '../constructs/workload-parts';
+import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../constructs/workload-parts';
 import { DNS_LABEL, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
@@ -413,9 +413,10 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
 }
 
 /**
- * Environment variables the compiler writes itself: the tracing variables that name the tenant
- * and the URLs of called agents. A tenant's value would override them (the last of two equal
- * names wins), so its workloads could report spans under another tenant.
+ * Environment variables the compiler writes itself: the tracing variables that name the tenant,
+ * the URLs of called agents, and on declarative agents the switch that propagates trace context.
+ * A tenant's value would override them (the last of two equal names wins), so its workloads could
+ * report spans under another tenant.
  */
 function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
   const errors: SourceError[] = [];
@@ -429,11 +430,15 @@ function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => 
   };
   list(raw.agents).forEach((a, j) => {
     const seen = new Map<string, number>();
+    const declarative = a.image === undefined;
     list(a.env).forEach((e, k) => {
       const name = text(e.name);
       if (name === undefined) return;
       const path = at('agents', j, 'env', k, 'name');
       reserved(name, path);
+      if (declarative && name === DECLARATIVE_AGENT_ENV.name) {
+        errors.push(src.error(path, `${name} is set by the platform on declarative agents (${name}=${DECLARATIVE_AGENT_ENV.value} makes kagent's runtime propagate the trace context)`, 'remove it; the platform sets it on every declarative agent'));
+      }
       const first = seen.get(name);
       if (first !== undefined) {
         errors.push(src.error(path, `${name} is set twice (also line ${src.valueAt(at('agents', j, 'env', first, 'name')).line}); the last value would silently win`, 'keep one entry'));

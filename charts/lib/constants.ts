@@ -91,6 +91,8 @@ export const ANNOTATIONS = {
   argocdHook: 'argocd.argoproj.io/hook',
   /** When Argo CD deletes a hook's object, such as "BeforeHookCreation". */
   argocdHookDeletePolicy: 'argocd.argoproj.io/hook-delete-policy',
+  /** Set by Argo CD on every object an Application syncs (its default resource tracking method). */
+  argocdTrackingId: 'argocd.argoproj.io/tracking-id',
   /** "true" on a kagent Agent or AgentgatewayBackend that should get a route on the central gateway. */
   expose: `${P}/expose`,
   /** Path segment used instead of the namespace in exposed routes. */
