@@ -61,6 +61,11 @@ export const LABELS = {
   gatewayDiscovery: `${P}/gateway-discovery`,
   /** On routes the auto-expose policy generates: the name of that policy. */
   exposedBy: `${P}/exposed-by`,
+  /**
+   * "true" on a namespace (other than a tenant's) whose annotated Agents and AgentgatewayBackends
+   * the auto-expose policy routes. No namespace carries it by default.
+   */
+  autoExpose: `${P}/auto-expose`,
   /** Marks the ClusterRole tenants are bound to. */
   role: `${P}/role`,
   managedBy: 'app.kubernetes.io/managed-by',
@@ -97,6 +102,11 @@ export const ANNOTATIONS = {
   expose: `${P}/expose`,
   /** Path segment used instead of the namespace in exposed routes. */
   exposeAlias: `${P}/expose-alias`,
+  /**
+   * On a tenant Namespace: the path segment of the tenant's routes (its alias, else the
+   * namespace). The auto-expose policy keeps other namespaces from claiming it.
+   */
+  routeSegment: `${P}/route-segment`,
   /** "true" on the StorageClass that claims without a storageClassName get. */
   defaultStorageClass: 'storageclass.kubernetes.io/is-default-class',
 } as const;
