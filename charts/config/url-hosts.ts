@@ -2,7 +2,7 @@
  * Which URL hosts are inside the cluster or the node's network. One rule for the compiler (remote
  * MCP servers in tenants.yaml) and the Kyverno policy `tenant-backends` (URLs written in tenant
  * namespaces), written as regular expressions in the syntax JavaScript and Go's RE2 share, so both
- * judge a URL alike. docs/architecture.md ("URL hosts") explains each part.
+ * judge a URL alike.
  */
 import { PLATFORM_NAMESPACES } from '../lib/constants';
 
