@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { KubeValidatingAdmissionPolicy, KubeValidatingAdmissionPolicyBinding } from '../../imports/k8s';
-import { LABELS, NODE_GROUPS, NODE_ROLE_LABEL, NODE_TAINT_KEY, type NodeGroup } from '../lib/constants';
-import { platformLabels } from '../lib/labels';
+import type { KubeValidatingAdmissionPolicy } from '../../imports/k8s';
+import { NODE_GROUPS, NODE_ROLE_LABEL, NODE_TAINT_KEY, type NodeGroup } from '../lib/constants';
 import { nodeGroupTaint } from '../lib/placement';
+import { tenantAdmissionPolicy } from './tenant-admission-policy';
 
 /** The node group tenant pods run on; every other group's taint is refused in tenant pods. */
 export const TENANT_NODE_GROUP: NodeGroup = 'agents';
@@ -102,25 +102,12 @@ export class TenantPodPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantPodPolicyProps = {}) {
     super(scope, id);
-    const name = props.name ?? 'tenant-pod-restrictions';
-    const labels = platformLabels('tenancy');
-    const tenantNamespaces = { matchLabels: { [LABELS.tenant]: 'true' } };
-    this.resource = new KubeValidatingAdmissionPolicy(this, 'Resource', {
-      metadata: { name, labels },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          namespaceSelector: tenantNamespaces,
-          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }],
-        },
-        variables: TENANT_POD_VARIABLES.map((v) => ({ ...v })),
-        // Forbidden (403) rather than the default Invalid (422): the pod is well formed, but not allowed here.
-        validations: TENANT_POD_RULES.map((r) => ({ expression: r.expression, message: r.message, reason: 'Forbidden' })),
-      },
-    });
-    new KubeValidatingAdmissionPolicyBinding(this, 'Binding', {
-      metadata: { name, labels },
-      spec: { policyName: name, validationActions: ['Deny'], matchResources: { namespaceSelector: tenantNamespaces } },
+    this.resource = tenantAdmissionPolicy(this, {
+      name: props.name ?? 'tenant-pod-restrictions',
+      resource: 'pods',
+      variables: TENANT_POD_VARIABLES,
+      // Forbidden (403) rather than the default Invalid (422): the pod is well formed, but not allowed here.
+      validations: TENANT_POD_RULES.map((r) => ({ expression: r.expression, message: r.message, reason: 'Forbidden' })),
     });
   }
 }

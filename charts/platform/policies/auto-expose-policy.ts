@@ -6,6 +6,7 @@ import {
   ClusterPolicySpecFailurePolicy,
   type ClusterPolicySpecRules,
   type ClusterPolicySpecRulesContext,
+  type ClusterPolicySpecRulesGenerate,
   type ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector,
 } from '../../../imports/kyverno-clusterpolicies-kyverno.io';
 import { RESERVED_ALIASES } from '../../config/validate-workloads';
@@ -167,10 +168,25 @@ function segmentContext(): ClusterPolicySpecRulesContext[] {
   ];
 }
 
-function owned(policy: string): Record<string, unknown> {
+/**
+ * An object generated in the resource's namespace, owned by the resource (deleting it deletes the
+ * object) and synchronized (changes and the annotation's removal reach it), for existing resources too.
+ */
+function generated(policy: string, gvk: { apiVersion: string; kind: string }, name: string, spec: Record<string, unknown>): ClusterPolicySpecRulesGenerate {
   return {
-    labels: { [LABELS.partOf]: MANAGED_BY, [LABELS.exposedBy]: policy },
-    ownerReferences: [{ apiVersion: '{{ request.object.apiVersion }}', kind: '{{ request.object.kind }}', name: NAME, uid: '{{ request.object.metadata.uid }}' }],
+    apiVersion: gvk.apiVersion,
+    kind: gvk.kind,
+    name,
+    namespace: NAMESPACE,
+    synchronize: true,
+    generateExisting: true,
+    data: {
+      metadata: {
+        labels: { [LABELS.partOf]: MANAGED_BY, [LABELS.exposedBy]: policy },
+        ownerReferences: [{ apiVersion: '{{ request.object.apiVersion }}', kind: '{{ request.object.kind }}', name: NAME, uid: '{{ request.object.metadata.uid }}' }],
+      },
+      spec,
+    },
   };
 }
 
@@ -184,21 +200,10 @@ function routeRule(policy: string, k: ExposedKind, where: 'tenant' | 'labelled')
     match: { any: [{ resources: { kinds: [k.kind], namespaceSelector: tenant ? TENANT_NAMESPACES : LABELLED_NAMESPACES } }] },
     ...(tenant ? {} : { context: segmentContext() }),
     preconditions: { all: [...exposed(k), ...(tenant ? [] : segmentChecks())] },
-    generate: {
-      apiVersion: HttpRoute.GVK.apiVersion,
-      kind: HttpRoute.GVK.kind,
-      name: routeName(k),
-      namespace: NAMESPACE,
-      synchronize: true,
-      generateExisting: true,
-      data: {
-        metadata: owned(policy),
-        spec: {
-          parentRefs: [centralGatewayParent()],
-          rules: [prefixRewriteRule(`${ROUTE_PREFIXES[k.route]}/${segment}/${NAME}`, { ...k.backendRef })],
-        },
-      },
-    },
+    generate: generated(policy, HttpRoute.GVK, routeName(k), {
+      parentRefs: [centralGatewayParent()],
+      rules: [prefixRewriteRule(`${ROUTE_PREFIXES[k.route]}/${segment}/${NAME}`, { ...k.backendRef })],
+    }),
   };
 }
 
@@ -208,25 +213,14 @@ function callersRule(policy: string, k: ExposedKind): ClusterPolicySpecRules {
     name: `${k.route}-callers-tenant-namespace`,
     match: { any: [{ resources: { kinds: [k.kind], namespaceSelector: TENANT_NAMESPACES } }] },
     preconditions: { all: exposed(k) },
-    generate: {
-      apiVersion: AgentgatewayPolicy.GVK.apiVersion,
-      kind: AgentgatewayPolicy.GVK.kind,
-      name: `${AUTO_EXPOSE_ROUTE_PREFIX}${ROUTE_OBJECT_NAMES.callers(k.route, NAME)}`,
-      namespace: NAMESPACE,
-      synchronize: true,
-      generateExisting: true,
-      data: {
-        metadata: owned(policy),
-        spec: {
-          targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName(k) }],
-          traffic: {
-            authorization: {
-              action: 'Require',
-              policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, [`{{ trim_prefix(request.object.metadata.namespace, '${TENANT_PREFIX}') }}`])] },
-            },
-          },
+    generate: generated(policy, AgentgatewayPolicy.GVK, `${AUTO_EXPOSE_ROUTE_PREFIX}${ROUTE_OBJECT_NAMES.callers(k.route, NAME)}`, {
+      targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName(k) }],
+      traffic: {
+        authorization: {
+          action: 'Require',
+          policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, [`{{ trim_prefix(request.object.metadata.namespace, '${TENANT_PREFIX}') }}`])] },
         },
       },
-    },
+    }),
   };
 }
