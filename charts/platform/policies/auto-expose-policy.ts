@@ -62,6 +62,8 @@ const TENANT_PREFIX = tenantNamespace('');
 /**
  * The API call that lists the tenant namespaces, and the JMESPath that turns the answer into every
  * segment a tenant owns or could own: its namespace, its name and its route segment (alias).
+ * Kyverno sends urlPath as the request URI, query included (kyverno v1.19.0
+ * pkg/clients/dclient/client.go RawAbsPath: RequestURI(path)).
  */
 export const TENANT_SEGMENTS_CALL = {
   urlPath: `/api/v1/namespaces?labelSelector=${encodeURIComponent(`${LABELS.tenant}=true`)}`,
