@@ -161,6 +161,14 @@ describe('dist/ invariants', () => {
     }
   });
 
+  it('labels no namespace for auto-expose: outside tenant namespaces it routes nothing unless an operator opts a namespace in', () => {
+    const namespaces = [...objects].filter(([, o]) => o.kind === 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const [f, o] of namespaces) expect(o.metadata.labels?.[LABELS.autoExpose], f).toBeUndefined();
+    // Nor does any caller policy the compiler emits share a name with the policy's.
+    for (const [f, o] of objects) if (o.kind === 'AgentgatewayPolicy') expect(o.metadata.name.startsWith(AUTO_EXPOSE_ROUTE_PREFIX), f).toBe(false);
+  });
+
   it('contains no credential: Secrets hold only placeholders and Argo CD repository addresses', () => {
     const secrets = [...objects].filter(([, o]) => o.kind === 'Secret');
     expect(secrets.length).toBeGreaterThan(0);

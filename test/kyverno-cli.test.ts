@@ -4,9 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { DIRS } from '../charts/lib/constants';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -29,6 +30,12 @@ function clusterPolicies(): { file: string; name: string }[] {
     .readdirSync(POLICIES)
     .filter((f) => f.startsWith('clusterpolicy-'))
     .map((f) => ({ file: f, name: parse(fs.readFileSync(path.join(POLICIES, f), 'utf8')).metadata.name as string }));
+}
+
+function requireKyverno(): void {
+  if (!fs.existsSync(KYVERNO)) {
+    throw new Error(`kyverno CLI not found at ${path.relative(ROOT, KYVERNO)}: install the pinned tools with \`npm run tools\`, then run \`npm test\` again`);
+  }
 }
 
 describe('Kyverno CLI suites (test/kyverno/)', () => {
@@ -68,10 +75,35 @@ describe('Kyverno CLI suites (test/kyverno/)', () => {
     }
   });
 
+  it('generate no route for auto-expose resources in namespaces none of its rules selects (kyverno test reports nothing for those)', () => {
+    requireKyverno();
+    const suite = path.join(SUITES, 'auto-expose');
+    const docs = parseAllDocuments(fs.readFileSync(path.join(suite, 'resource.yaml'), 'utf8')).map((d) => d.toJS());
+    const selected = new Set(
+      (parse(fs.readFileSync(path.join(suite, 'values.yaml'), 'utf8')).namespaceSelector as { name: string; labels: Record<string, string> }[])
+        .filter((n) => n.labels['platform.agentic.io/tenant'] === 'true' || n.labels['platform.agentic.io/auto-expose'] === 'true')
+        .map((n) => n.name),
+    );
+    const apply = (objects: object[]) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'auto-expose-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'resources.yaml'), objects.map((o) => stringify(o)).join('---\n'));
+        const policy = path.join(POLICIES, 'clusterpolicy-auto-expose.yaml');
+        const run = spawnSync(KYVERNO, ['apply', policy, '--resource', path.join(dir, 'resources.yaml'), '--values-file', path.join(suite, 'values.yaml'), '--remove-color'], { encoding: 'utf8' });
+        return `${run.stdout}\n${run.stderr}`;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const outside = docs.filter((d) => !selected.has(d.metadata.namespace));
+    expect(outside.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)).toEqual(['agentgateway-system/anthropic', 'agentgateway-system/unlabelled']);
+    expect(apply(outside)).toContain('pass: 0, fail: 0, warn: 0, error: 0, skip: 0');
+    // The same command on a tenant's exposed agent generates its route and its caller policy.
+    expect(apply(docs.filter((d) => d.metadata.name === 'helper'))).toContain('pass: 2, fail: 0, warn: 0, error: 0, skip: 0');
+  });
+
   it('pass with the pinned kyverno CLI, every expected result checked', () => {
-    if (!fs.existsSync(KYVERNO)) {
-      throw new Error(`kyverno CLI not found at ${path.relative(ROOT, KYVERNO)}: install the pinned tools with \`npm run tools\`, then run \`npm test\` again`);
-    }
+    requireKyverno();
     const run = spawnSync(KYVERNO, ['test', path.relative(ROOT, SUITES), '--remove-color'], { cwd: ROOT, encoding: 'utf8' });
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status, output).toBe(0);

@@ -4,7 +4,7 @@
  * secret values, and the tenant's quota. Works on the raw data, so that every problem is
  * reported together with the schema's.
  */
-import { CALL_ENV_NAME, callEnvName, PLATFORM_ENV } from '../constructs/workload-parts';
+import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../constructs/workload-parts';
 import { DNS_LABEL, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { WAYPOINT_OBJECTS, WAYPOINT_RESOURCES } from '../lib/waypoint';
@@ -14,6 +14,7 @@ import type { FieldPath, SourceError, SourceMap } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { type TenantInput, tenantSchema } from './tenants-schema';
 import { DEFAULT_MODEL_CONFIG, resolveWorkloads, type TenantWorkloads } from './workloads';
+import { internalHost } from './url-hosts';
 import { MAX_WORKLOAD_NAME } from './workloads-schema';
 
 
@@ -44,25 +45,6 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** A DNS-1123 subdomain: what Kubernetes accepts as a Secret name. */
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/**
- * Whether a URL's host is inside the cluster or the node's network: loopback, private,
- * link-local (the instance metadata service among them), CGNAT, or a cluster DNS name.
- */
-export function internalHost(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  } catch {
-    return false;
-  }
-  if (host === 'localhost' || /\.(svc|cluster\.local|internal|local)$/.test(host) || host.endsWith('.svc.cluster.local') || !host.includes('.')) return true;
-  if (host.includes(':')) return host === '::1' || /^(fe80|fc|fd)/.test(host);
-  const ip = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  if (!ip) return false;
-  const [a, b] = [Number(ip[1]), Number(ip[2])];
-  return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-}
 
 /** True when a string looks like a credential value. */
 export function looksLikeSecret(value: string): boolean {
@@ -436,9 +418,10 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
 }
 
 /**
- * Environment variables the compiler writes itself: the tracing variables that name the tenant
- * and the URLs of called agents. A tenant's value would override them (the last of two equal
- * names wins), so its workloads could report spans under another tenant.
+ * Environment variables the compiler writes itself: the tracing variables that name the tenant,
+ * the URLs of called agents, and on declarative agents the switch that propagates trace context.
+ * A tenant's value would override them (the last of two equal names wins), so its workloads could
+ * report spans under another tenant.
  */
 function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
   const errors: SourceError[] = [];
@@ -452,11 +435,15 @@ function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => 
   };
   list(raw.agents).forEach((a, j) => {
     const seen = new Map<string, number>();
+    const declarative = a.image === undefined;
     list(a.env).forEach((e, k) => {
       const name = text(e.name);
       if (name === undefined) return;
       const path = at('agents', j, 'env', k, 'name');
       reserved(name, path);
+      if (declarative && name === DECLARATIVE_AGENT_ENV.name) {
+        errors.push(src.error(path, `${name} is set by the platform on declarative agents (${name}=${DECLARATIVE_AGENT_ENV.value} makes kagent's runtime propagate the trace context)`, 'remove it; the platform sets it on every declarative agent'));
+      }
       const first = seen.get(name);
       if (first !== undefined) {
         errors.push(src.error(path, `${name} is set twice (also line ${src.valueAt(at('agents', j, 'env', first, 'name')).line}); the last value would silently win`, 'keep one entry'));

@@ -7,7 +7,7 @@ import type { Agent, McpServer } from '../config/workloads';
 import { ANNOTATIONS } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
-import { agentsPlacement, callEnvName, containerResources, envVars, PLATFORM_ENV, tracingEnv } from './workload-parts';
+import { agentsPlacement, callEnvName, containerResources, DECLARATIVE_AGENT_ENV, envVars, PLATFORM_ENV, tracingEnv } from './workload-parts';
 import { collectorOtlpGrpc } from '../platform/constructs/gateway-parameters';
 
 export interface TenantAgentProps {
@@ -52,7 +52,8 @@ export class TenantAgent extends Construct {
           systemMessage: a.systemMessage,
           ...(a.tools.length ? { tools: a.tools.map((t) => this.tool(t, props.mcpServers, namespace)) } : {}),
           ...(a.skills.length ? { a2aConfig: { skills: a.skills.map((s) => ({ ...s })) } } : {}),
-          deployment: { ...deployment, env: [...tracingEnv(tenant, namespace), ...envVars(a.env)] },
+          // Trace propagation is compiled in, so no mutating policy changes what Argo CD syncs.
+          deployment: { ...deployment, env: [...tracingEnv(tenant, namespace), { ...DECLARATIVE_AGENT_ENV }, ...envVars(a.env)] },
         },
       };
     } else {

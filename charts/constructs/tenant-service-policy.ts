@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
-import { KubeValidatingAdmissionPolicy, KubeValidatingAdmissionPolicyBinding } from '../../imports/k8s';
-import { LABELS } from '../lib/constants';
-import { platformLabels } from '../lib/labels';
+import type { KubeValidatingAdmissionPolicy } from '../../imports/k8s';
+import { tenantAdmissionPolicy } from './tenant-admission-policy';
 
 export interface TenantServicePolicyProps {
   /** @default 'tenant-service-restrictions' */
@@ -27,26 +26,10 @@ export class TenantServicePolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantServicePolicyProps = {}) {
     super(scope, id);
-    const name = props.name ?? 'tenant-service-restrictions';
-    const labels = platformLabels('tenancy');
-    this.resource = new KubeValidatingAdmissionPolicy(this, 'Resource', {
-      metadata: { name, labels },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          namespaceSelector: { matchLabels: { [LABELS.tenant]: 'true' } },
-          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }],
-        },
-        validations: TENANT_SERVICE_RULES.map((r) => ({ expression: r.expression, message: r.message })),
-      },
-    });
-    new KubeValidatingAdmissionPolicyBinding(this, 'Binding', {
-      metadata: { name, labels },
-      spec: {
-        policyName: name,
-        validationActions: ['Deny'],
-        matchResources: { namespaceSelector: { matchLabels: { [LABELS.tenant]: 'true' } } },
-      },
+    this.resource = tenantAdmissionPolicy(this, {
+      name: props.name ?? 'tenant-service-restrictions',
+      resource: 'services',
+      validations: TENANT_SERVICE_RULES.map((r) => ({ expression: r.expression, message: r.message })),
     });
   }
 }

@@ -38,6 +38,14 @@ export const PLATFORM_ENV = {
   resourceAttributes: 'OTEL_RESOURCE_ATTRIBUTES',
 } as const;
 
+/**
+ * Set on every declarative agent: LiteLLM (inside kagent's Python agent runtime) then uses httpx
+ * instead of aiohttp, and httpx's instrumentation propagates the W3C traceparent header, so a
+ * trace continues through the agent's model and agent-to-agent calls. tenants.yaml may not set it
+ * on a declarative agent; BYO agents bring their own runtime.
+ */
+export const DECLARATIVE_AGENT_ENV = { name: 'DISABLE_AIOHTTP_TRANSPORT', value: 'True' } as const;
+
 /** Environment variable that carries the gateway URL of an agent a BYO agent calls. */
 export function callEnvName(tenant: string, agent: string): string {
   return `A2A_${tenant}_${agent}_URL`.toUpperCase().replace(/-/g, '_');

@@ -70,6 +70,11 @@ export const LABELS = {
    * and they see each caller's SPIFFE identity (Istio 1.30 pilot/pkg/model/service.go TunnelHTTP).
    */
   tunnel: 'networking.istio.io/tunnel',
+  /**
+   * "true" on a namespace (other than a tenant's) whose annotated Agents and AgentgatewayBackends
+   * the auto-expose policy routes. No namespace carries it by default.
+   */
+  autoExpose: `${P}/auto-expose`,
   /** Marks the ClusterRole tenants are bound to. */
   role: `${P}/role`,
   managedBy: 'app.kubernetes.io/managed-by',
@@ -100,11 +105,16 @@ export const ANNOTATIONS = {
   argocdHook: 'argocd.argoproj.io/hook',
   /** When Argo CD deletes a hook's object, such as "BeforeHookCreation". */
   argocdHookDeletePolicy: 'argocd.argoproj.io/hook-delete-policy',
+  /** Set by Argo CD on every object an Application syncs (its default resource tracking method). */
+  argocdTrackingId: 'argocd.argoproj.io/tracking-id',
   /** "true" on a kagent Agent or AgentgatewayBackend that should get a route on the central gateway. */
   expose: `${P}/expose`,
   /** Path segment used instead of the namespace in exposed routes. */
   exposeAlias: `${P}/expose-alias`,
-  /** On a tenant namespace: the path segment of the tenant's routes (its alias, else the namespace). */
+  /**
+   * On a tenant Namespace: the path segment of the tenant's routes (its alias, else the
+   * namespace). The auto-expose policy keeps other namespaces from claiming it.
+   */
   routeSegment: `${P}/route-segment`,
   /** "true" on the StorageClass that claims without a storageClassName get. */
   defaultStorageClass: 'storageclass.kubernetes.io/is-default-class',

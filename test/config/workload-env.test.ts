@@ -24,6 +24,15 @@ describe('environment variables the platform sets', () => {
     ).toEqual(['tenants.yaml:8:29: tenants[0].mcpServers[0].env.OTEL_PROPAGATORS: OTEL_PROPAGATORS is set by the platform (the collector, the service name and the tracing attributes that name the tenant). Fix: remove it; the platform sets it on every tenant workload']);
   });
 
+  it('rejects the trace propagation switch on a declarative agent, where the platform sets it, and accepts it on a BYO agent', () => {
+    expect(
+      errorsOf(yaml('tenants:', '  - name: gamma', '    agents:', '      - name: d', '        systemMessage: hi', '        env:', '          - {name: DISABLE_AIOHTTP_TRANSPORT, value: "False"}')),
+    ).toEqual([
+      "tenants.yaml:7:20: tenants[0].agents[0].env[0].name: DISABLE_AIOHTTP_TRANSPORT is set by the platform on declarative agents (DISABLE_AIOHTTP_TRANSPORT=True makes kagent's runtime propagate the trace context). Fix: remove it; the platform sets it on every declarative agent",
+    ]);
+    expect(loadTenants(agentEnv(['DISABLE_AIOHTTP_TRANSPORT', '"False"']))[0].workloads.agents[0].env).toEqual([{ name: 'DISABLE_AIOHTTP_TRANSPORT', value: 'False' }]);
+  });
+
   it('rejects an agent env named like a call URL, and one set twice', () => {
     expect(
       errorsOf(agentEnv(['A2A_ALPHA_TRIAGE_URL', 'http://elsewhere.test/'], ['MODE', 'x'], ['MODE', 'y'])),

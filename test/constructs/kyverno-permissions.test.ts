@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AutoExposePolicy } from '../../charts/platform/policies/auto-expose-policy';
 import { KyvernoPermissions } from '../../charts/platform/policies/kyverno-permissions';
+import { UPSTREAM } from '../../charts/platform/upstream';
 import { only, synth } from '../helpers';
 
 describe('KyvernoPermissions', () => {
@@ -14,9 +18,10 @@ describe('KyvernoPermissions', () => {
     expect(role.metadata.annotations).toBeUndefined();
   });
 
-  it('grants what auto-expose needs: HTTPRoutes in full, the trigger kinds read-only, nothing else', () => {
+  it('grants what auto-expose needs: HTTPRoutes and AgentgatewayPolicies in full, the trigger kinds read-only, nothing else', () => {
     expect(role.rules).toEqual([
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+      { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
       { apiGroups: ['kagent.dev'], resources: ['agents'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaybackends'], verbs: ['get', 'list', 'watch'] },
     ]);
@@ -25,5 +30,22 @@ describe('KyvernoPermissions', () => {
   it('carries the sync wave it is given', () => {
     const waved = only(synth((c) => new KyvernoPermissions(c, 'K', { syncWave: 2 })), 'ClusterRole');
     expect(waved.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '2' });
+  });
+
+  it('lets the background controller manage every kind auto-expose generates', () => {
+    const policy = only(synth((c) => new AutoExposePolicy(c, 'P')), 'ClusterPolicy');
+    const generated = [...new Set(policy.spec.rules.map((r: any) => `${r.generate.apiVersion.split('/')[0]}/${r.generate.kind.toLowerCase().replace(/y$/, 'ie')}s`))].sort();
+    expect(generated).toEqual(['agentgateway.dev/agentgatewaypolicies', 'gateway.networking.k8s.io/httproutes']);
+    const managed = role.rules.filter((r: any) => r.verbs.includes('create')).flatMap((r: any) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)).sort();
+    expect(managed).toEqual(generated);
+  });
+
+  it("leaves reading namespaces (auto-expose's lookup of tenant Namespaces) to the chart's own role of the controller", () => {
+    const chart = UPSTREAM.kyverno;
+    if (chart.type !== 'helm') throw new Error('kyverno is expected to be a Helm chart');
+    // kyverno chart 3.9.0 templates/background-controller/clusterrole.yaml, the :core role.
+    const template = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'shared', 'charts', `${chart.chart}-${chart.version}`, 'templates', 'background-controller', 'clusterrole.yaml'), 'utf8');
+    expect(template).toMatch(/- ''\n\s+resources:\n\s+- namespaces\n\s+- configmaps\n\s+verbs:\n\s+- get\n\s+- list\n\s+- watch/);
+    expect(JSON.stringify(role.rules)).not.toContain('namespaces');
   });
 });

@@ -29,6 +29,9 @@ const TRACING = [
   { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'tenant=alpha,k8s.namespace.name=tenant-alpha' },
 ];
 
+/** Compiled into every declarative agent (trace propagation), right after the tracing variables. */
+const DECLARATIVE = [{ name: 'DISABLE_AIOHTTP_TRANSPORT', value: 'True' }];
+
 const LABELS = {
   'app.kubernetes.io/managed-by': 'agentic-platform',
   'app.kubernetes.io/part-of': 'agentic-platform',
@@ -73,11 +76,11 @@ describe('TenantAgent, declarative', () => {
     expect(agent.spec.declarative.a2aConfig).toEqual({ skills: [{ id: 'answer', name: 'Answer a question', tags: ['support'] }] });
   });
 
-  it('runs on the agents node group with tracing env first, then its own env, and its resources', () => {
+  it('runs on the agents node group with tracing env first, the trace propagation switch, then its own env, and its resources', () => {
     expect(agent.spec.declarative.deployment).toEqual({
       ...PLACEMENT,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1' } },
-      env: [...TRACING, { name: 'LOG_LEVEL', value: 'debug' }],
+      env: [...TRACING, ...DECLARATIVE, { name: 'LOG_LEVEL', value: 'debug' }],
     });
   });
 
@@ -91,7 +94,7 @@ describe('TenantAgent, declarative', () => {
     expect(bare.spec).toEqual({
       allowedNamespaces: { from: 'Same' },
       type: 'Declarative',
-      declarative: { modelConfig: 'default-model-config', systemMessage: 'Hi.', deployment: { ...PLACEMENT, env: TRACING } },
+      declarative: { modelConfig: 'default-model-config', systemMessage: 'Hi.', deployment: { ...PLACEMENT, env: [...TRACING, ...DECLARATIVE] } },
     });
   });
 });

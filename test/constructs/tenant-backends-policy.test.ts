@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { internalHostJmesPath, urlHostJmesPath } from '../../charts/config/url-hosts';
 import { TenantBackendsPolicy } from '../../charts/platform/policies/tenant-backends-policy';
 import { only, synth } from '../helpers';
 
@@ -20,6 +21,7 @@ describe('TenantBackendsPolicy', () => {
       'mcp-selector',
       'mcp-host',
       'same-namespace-references',
+      'remote-mcp-url',
       'no-external-name',
     ]);
     for (const r of policy.spec.rules) {
@@ -27,9 +29,10 @@ describe('TenantBackendsPolicy', () => {
     }
   });
 
-  it('acts on CREATE and UPDATE of AgentgatewayBackends and Services in tenant namespaces only', () => {
+  it('acts on CREATE and UPDATE of AgentgatewayBackends, RemoteMCPServers and Services in tenant namespaces only', () => {
+    const kinds: Record<string, string> = { 'no-external-name': 'Service', 'remote-mcp-url': 'kagent.dev/v1alpha2/RemoteMCPServer' };
     for (const r of policy.spec.rules) {
-      const kind = r.name === 'no-external-name' ? 'Service' : 'agentgateway.dev/v1alpha1/AgentgatewayBackend';
+      const kind = kinds[r.name] ?? 'agentgateway.dev/v1alpha1/AgentgatewayBackend';
       expect(r.match).toEqual({
         any: [{ resources: { kinds: [kind], operations: ['CREATE', 'UPDATE'], namespaceSelector: { matchLabels: { 'platform.agentic.io/tenant': 'true' } } } }],
       });
@@ -53,9 +56,17 @@ describe('TenantBackendsPolicy', () => {
     expect(conditions('no-external-name')).toEqual([{ key: "{{ request.object.spec.type || '' }}", operator: 'Equals', value: 'ExternalName' }]);
   });
 
+  it('judges RemoteMCPServer URLs by the host rule the compiler applies to remote MCP servers', () => {
+    expect(rule('remote-mcp-url').context).toEqual([{ name: 'urlHost', variable: { jmesPath: urlHostJmesPath('request.object.spec.url') } }]);
+    expect(conditions('remote-mcp-url')).toEqual([
+      { key: `{{ ${internalHostJmesPath('urlHost', '{{ request.object.metadata.namespace }}')} }}`, operator: 'Equals', value: true },
+    ]);
+    expect(rule('remote-mcp-url').validate.message).toContain('The kagent controller (kagent-system) connects to the URL to discover its tools');
+  });
+
   it('says what is refused, why, and to declare the call in tenants.yaml', () => {
     for (const r of policy.spec.rules) {
-      expect(r.validate.message).toMatch(/^(AgentgatewayBackend|Service) \{\{ request\.object\.metadata\.namespace \}\}\/\{\{ request\.object\.metadata\.name \}\}: /);
+      expect(r.validate.message).toMatch(/^(AgentgatewayBackend|RemoteMCPServer|Service) \{\{ request\.object\.metadata\.namespace \}\}\/\{\{ request\.object\.metadata\.name \}\}: /);
       expect(r.validate.message).toMatch(/under (its|their) own identity/);
       expect(r.validate.message).toContain('tenants.yaml');
     }

@@ -19,6 +19,13 @@ describe('TracepropPolicy', () => {
     }
   });
 
+  it('leaves Agents an Argo CD Application syncs (tracking annotation) and compiled Agents (managed-by label) alone', () => {
+    for (const r of policy.spec.rules) {
+      expect(r.preconditions.all).toContainEqual({ key: "{{ request.object.metadata.annotations.\"argocd.argoproj.io/tracking-id\" || '' }}", operator: 'Equals', value: '' });
+      expect(r.preconditions.all).toContainEqual({ key: "{{ request.object.metadata.labels.\"app.kubernetes.io/managed-by\" || '' }}", operator: 'NotEquals', value: 'agentic-platform' });
+    }
+  });
+
   it('writes into spec.declarative.deployment.env, where the Agent CRD keeps a declarative agent env', () => {
     expect(rule('add-env').mutate.patchStrategicMerge).toEqual({ spec: { declarative: { deployment: { env: [{ name: 'DISABLE_AIOHTTP_TRANSPORT', value: 'True' }] } } } });
     expect(JSON.parse(rule('append-env').mutate.patchesJson6902)).toEqual([

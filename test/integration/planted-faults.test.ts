@@ -1,7 +1,8 @@
 /**
  * Faults planted in a copy of the output, each of which the integration tier must catch: a field
- * a CRD's CEL rule rejects, pod templates that break their namespace's Pod Security level, and a
- * tenant RoleBinding that hands another tenant's developers `edit`. Each copy goes through the
+ * a CRD's CEL rule rejects, pod templates that break their namespace's Pod Security level, a
+ * tenant RoleBinding that hands another tenant's developers `edit`, and tenant pods that would
+ * land on platform or gateway nodes while Kyverno is down (no Kyverno runs here). Each copy goes through the
  * same sync plan, apply and RBAC matrix as the real output, on one control plane with dist/dev/
  * applied first.
  */
@@ -10,7 +11,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTenants } from '../../charts/config/load-tenants';
 import type { Manifest, Output } from '../../scripts/gates/manifests';
-import { applyPlan, crdFiles, installCrds, kubectl } from '../../scripts/integration/apply';
+import { TENANT_POD_RULES } from '../../charts/constructs/tenant-pod-policy';
+import { nodeSelectorFor, tolerationsFor } from '../../charts/lib/placement';
+import { applyPlan, crdFiles, errorOf, installCrds, kubectl } from '../../scripts/integration/apply';
 import { startControlPlane, type ControlPlane } from '../../scripts/integration/control-plane';
 import { accessMatrix, checkMatrix } from '../../scripts/integration/rbac-matrix';
 import { syncPlan } from '../../scripts/integration/sync-plan';
@@ -113,5 +116,84 @@ describe('planted faults on a real API server', () => {
     } finally {
       await kubectl(cp!, ['delete', 'rolebinding', 'planted-edit', '-n', owner.namespace, '--ignore-not-found']);
     }
+  });
+
+  describe('tenant-pod-restrictions (ValidatingAdmissionPolicy, no webhook)', () => {
+    const namespace = tenants[0].namespace;
+    const message = (id: (typeof TENANT_POD_RULES)[number]['id']) => TENANT_POD_RULES.find((r) => r.id === id)!.message;
+    /** The API server's answer to creating the pod (server-side dry run: admitted in full, stored never). */
+    const create = async (name: string, spec: Record<string, unknown>): Promise<string> => {
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { containers: [{ name: 'main', image: 'busybox:1.37' }], ...spec } };
+      const run = await kubectl(cp!, ['create', '--dry-run=server', '-o', 'name'], JSON.stringify(pod));
+      if (run.code === 0) return run.stdout.trim();
+      const error = errorOf(run.stderr);
+      const at = error.indexOf(`pods "${name}"`);
+      return at < 0 ? error : error.slice(at);
+    };
+    const denied = (name: string, id: (typeof TENANT_POD_RULES)[number]['id']) =>
+      `pods "${name}" is forbidden: ValidatingAdmissionPolicy 'tenant-pod-restrictions' with binding 'tenant-pod-restrictions' denied request: ${message(id)}`;
+
+    it('refuses every toleration shape that tolerates workload=platform or workload=gateway with effect NoSchedule', async () => {
+      const shapes: Record<string, Record<string, string>> = {
+        'empty-key-exists': { operator: 'Exists' },
+        'empty-key-exists-noschedule': { operator: 'Exists', effect: 'NoSchedule' },
+        'key-exists': { key: 'workload', operator: 'Exists' },
+        'key-exists-noschedule': { key: 'workload', operator: 'Exists', effect: 'NoSchedule' },
+        'equal-platform': { key: 'workload', operator: 'Equal', value: 'platform', effect: 'NoSchedule' },
+        'equal-gateway-no-effect': { key: 'workload', operator: 'Equal', value: 'gateway' },
+        'no-operator-platform': { key: 'workload', value: 'platform', effect: 'NoSchedule' },
+        'no-operator-gateway-no-effect': { key: 'workload', value: 'gateway' },
+      };
+      for (const [name, toleration] of Object.entries(shapes)) {
+        // As tenant-scheduling would leave it had Kyverno run: agents placement, plus the extra toleration.
+        const spec = { nodeSelector: nodeSelectorFor('agents'), tolerations: [...tolerationsFor('agents'), toleration] };
+        expect(await create(name, spec), name).toBe(denied(name, 'tolerations'));
+      }
+    });
+
+    it('refuses another node-role, required node affinity for it, and spec.nodeName', async () => {
+      expect(await create('select-platform', { nodeSelector: nodeSelectorFor('platform') })).toBe(denied('select-platform', 'node-selector'));
+      const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role', operator: 'In', values: ['gateway'] }] }] } } };
+      expect(await create('require-gateway', { affinity })).toBe(denied('require-gateway', 'node-affinity'));
+      expect(await create('named-node', { nodeName: 'ip-10-0-0-1.ec2.internal' })).toBe(denied('named-node', 'node-name'));
+    });
+
+    it('refuses a probe or lifecycle handler that names a host', async () => {
+      const containers = [{ name: 'main', image: 'busybox:1.37', readinessProbe: { httpGet: { host: '10.0.0.5', port: 8080, path: '/' } } }];
+      expect(await create('probe-host', { containers })).toBe(denied('probe-host', 'probe-host'));
+      const tcp = [{ name: 'main', image: 'busybox:1.37', startupProbe: { tcpSocket: { host: 'kb.tenant-b.svc.cluster.local', port: 3000 } } }];
+      expect(await create('tcp-probe-host', { containers: tcp })).toBe(denied('tcp-probe-host', 'probe-host'));
+      // A sidecar (an init container that keeps running) may have lifecycle handlers.
+      const sidecar = [{ name: 'sidecar', image: 'busybox:1.37', restartPolicy: 'Always', lifecycle: { preStop: { httpGet: { host: '169.254.169.254', port: 80, path: '/' } } } }];
+      expect(await create('sidecar-hook-host', { initContainers: sidecar })).toBe(denied('sidecar-hook-host', 'probe-host'));
+    });
+
+    it('admits a pod as tenant-scheduling leaves it, one without placement, and tolerations that tolerate no forbidden taint', async () => {
+      expect(await create('as-placed', { nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') })).toBe('pod/as-placed');
+      expect(await create('unplaced', {})).toBe('pod/unplaced');
+      const harmless = [
+        { key: 'workload', operator: 'Exists', effect: 'NoExecute' },
+        { key: 'workload', operator: 'Equal', value: 'platform', effect: 'PreferNoSchedule' },
+        { key: 'dedicated', operator: 'Exists' },
+      ];
+      expect(await create('harmless-tolerations', { tolerations: harmless })).toBe('pod/harmless-tolerations');
+      const probe = [{ name: 'main', image: 'busybox:1.37', readinessProbe: { httpGet: { port: 8080, path: '/' } } }];
+      expect(await create('own-probe', { containers: probe })).toBe('pod/own-probe');
+    });
+
+    it('refuses an update that adds such a toleration, and admits updates that leave placement alone', async () => {
+      const spec = { containers: [{ name: 'main', image: 'busybox:1.37' }], nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') };
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stored', namespace }, spec };
+      expect((await kubectl(cp!, ['create', '-o', 'name'], JSON.stringify(pod))).stdout.trim()).toBe('pod/stored');
+      try {
+        const patch = (ops: object[]) => kubectl(cp!, ['patch', 'pod', 'stored', '-n', namespace, '--type', 'json', '-p', JSON.stringify(ops)]);
+        const added = await patch([{ op: 'add', path: '/spec/tolerations/-', value: { key: 'workload', operator: 'Exists' } }]);
+        expect(errorOf(added.stderr)).toBe(`Error from server (Forbidden): ${denied('stored', 'tolerations')}`);
+        const labelled = await patch([{ op: 'add', path: '/metadata/labels', value: { team: 'a' } }]);
+        expect(labelled.code, labelled.stderr).toBe(0);
+      } finally {
+        await kubectl(cp!, ['delete', 'pod', 'stored', '-n', namespace, '--ignore-not-found', '--wait=false']);
+      }
+    });
   });
 });

@@ -38,9 +38,10 @@ describe('policies platform component', () => {
     const b = built.find((x) => x.component.name === 'policies')!;
     const text = componentReadme(env, b, ['clusterpolicy-auto-expose.yaml']);
     expect(text).toContain(`Synced by the Application \`platform-policies\` in sync wave ${b.wave}`);
-    expect(text).toContain('its routes are named `auto-expose-<a2a|llm|mcp>-<name>`');
+    expect(text).toContain('its objects are named `auto-expose-<a2a|llm|mcp>-<name>` (and `-callers`)');
+    expect(text).toContain('## Mutating policies and Argo CD');
     expect(text).toContain('it skips every resource labelled `app.kubernetes.io/managed-by: agentic-platform`');
-    expect(text).toContain('| `tenant-backends` | AgentgatewayBackends and Services created or updated in namespaces labelled `platform.agentic.io/tenant: "true"` |');
-    expect(text).toContain('`tenant-backends` is a\nsecurity boundary and uses Fail');
+    expect(text).toContain('| `tenant-backends` | AgentgatewayBackends, RemoteMCPServers and Services created or updated in namespaces labelled `platform.agentic.io/tenant: "true"` |');
+    expect(text).toContain('`tenant-backends` is a security boundary and uses Fail');
   });
 });

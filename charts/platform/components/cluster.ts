@@ -1,6 +1,7 @@
 import { DefaultStorageClass } from '../../constructs/default-storage-class';
 import type { PlatformComponent } from '../component';
 import { TenantDeveloperClusterRole } from '../../constructs/tenant-developer-cluster-role';
+import { TenantPodPolicy } from '../../constructs/tenant-pod-policy';
 import { TenantServicePolicy } from '../../constructs/tenant-service-policy';
 
 export const storage: PlatformComponent = {
@@ -18,10 +19,11 @@ export const tenancy: PlatformComponent = {
   name: 'tenancy',
   component: 'tenancy',
   namespace: 'default',
-  description: 'What tenant namespaces rely on: the tenant developer ClusterRole and the Service admission policy.',
+  description: 'What tenant namespaces rely on: the tenant developer ClusterRole and the Service and Pod admission policies.',
   dependsOn: ['namespaces'],
   manifests: (scope) => {
     new TenantDeveloperClusterRole(scope, 'DeveloperRole');
     new TenantServicePolicy(scope, 'ServicePolicy');
+    new TenantPodPolicy(scope, 'PodPolicy');
   },
 };

@@ -5,10 +5,21 @@ import {
   ClusterPolicySpecRulesMutateForeachPreconditionsAllOperator as ForeachOperator,
 } from '../../../imports/kyverno-clusterpolicies-kyverno.io';
 import { A2A_APP_PROTOCOL, ANNOTATIONS, KAGENT_AGENT_SERVICE } from '../../lib/constants';
-import { ADMISSION_ONLY, policyMetadata } from './policy-parts';
+import { ADMISSION_ONLY, type Condition, policyMetadata } from './policy-parts';
 
 /** A label kagent puts on the Deployment and Service it creates for an Agent (kagent v0.9.12 manifest builder). */
 export const KAGENT_AGENT_LABELS = { app: 'kagent' } as const;
+
+/**
+ * Precondition: the object is owned by a kagent Agent, i.e. kagent created it. No Argo CD
+ * Application syncs such a Service (see test/mutating-policies.test.ts), so the rule needs no
+ * exclusion of Argo-tracked objects.
+ */
+export const OWNED_BY_KAGENT_AGENT: Condition = {
+  key: "{{ length(request.object.metadata.ownerReferences[?kind=='Agent' && starts_with(apiVersion, 'kagent.dev/')] || `[]`) }}",
+  operator: 'GreaterThan',
+  value: 0,
+};
 
 export interface AppProtocolPolicyProps {
   /** @default 'appprotocol' */
@@ -69,15 +80,7 @@ export class AppProtocolPolicy extends Construct {
                 },
               ],
             },
-            preconditions: {
-              all: [
-                {
-                  key: "{{ length(request.object.metadata.ownerReferences[?kind=='Agent' && starts_with(apiVersion, 'kagent.dev/')] || `[]`) }}",
-                  operator: 'GreaterThan',
-                  value: 0,
-                },
-              ],
-            },
+            preconditions: { all: [OWNED_BY_KAGENT_AGENT] },
             mutate: {
               foreach: [
                 {

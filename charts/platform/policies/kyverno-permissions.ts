@@ -16,9 +16,11 @@ export interface KyvernoPermissionsProps {
 
 /**
  * What Kyverno's background controller needs, beyond its defaults, to run the auto-expose
- * policy, aggregated into its own ClusterRole: create and keep the generated HTTPRoutes, and read
- * the Agents and AgentgatewayBackends that trigger them (generateExisting lists them). The other
- * policies only mutate or validate objects as they are admitted (tenant-backends runs no
+ * policy, aggregated into its own ClusterRole: create and keep the generated HTTPRoutes and
+ * AgentgatewayPolicies (the caller policies of tenant routes), and read the Agents and
+ * AgentgatewayBackends that trigger them (generateExisting lists them). The lookup of tenant
+ * Namespaces needs nothing more: the chart's own role of the controller reads namespaces. The
+ * other policies only mutate or validate objects as they are admitted (tenant-backends runs no
  * background scan) and need nothing more.
  */
 export class KyvernoPermissions extends Construct {
@@ -27,6 +29,7 @@ export class KyvernoPermissions extends Construct {
   constructor(scope: Construct, id: string, props: KyvernoPermissionsProps = {}) {
     super(scope, id);
     const read = ['get', 'list', 'watch'];
+    const manage = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
     this.resource = new KubeClusterRole(this, 'Resource', {
       metadata: {
         name: props.name ?? 'kyverno-agentic-platform-background',
@@ -34,7 +37,8 @@ export class KyvernoPermissions extends Construct {
         ...(props.syncWave === undefined ? {} : { annotations: { [ANNOTATIONS.argocdSyncWave]: String(props.syncWave) } }),
       },
       rules: [
-        { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+        { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: manage },
+        { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: manage },
         { apiGroups: ['kagent.dev'], resources: ['agents'], verbs: read },
         { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaybackends'], verbs: read },
       ],

@@ -11,7 +11,7 @@ import {
   type ClusterPolicySpecRulesMatch,
   type ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector,
 } from '../../../imports/kyverno-clusterpolicies-kyverno.io';
-import { ANNOTATIONS, DIRS, NODE_TAINT_KEY, type NodeGroup } from '../../lib/constants';
+import { ANNOTATIONS, DIRS, LABELS, MANAGED_BY, NODE_TAINT_KEY, type NodeGroup } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 
@@ -71,6 +71,21 @@ export function objectValue(path: string, fallback: string): string {
 /** JMESPath: number of entries of the map or list at `path`, 0 when absent. */
 export function sizeOf(path: string, empty: '`{}`' | '`[]`'): string {
   return `{{ length(request.object.${path} || ${empty}) }}`;
+}
+
+/**
+ * Preconditions that hold for objects no Argo CD Application syncs: no resource-tracking
+ * annotation (Argo CD 3 tracks by annotation unless configured otherwise: argo-cd v3.4.4
+ * util/settings/settings.go GetTrackingMethod, common/common.go AnnotationKeyAppInstance), and not
+ * compiled by the platform (`app.kubernetes.io/managed-by: agentic-platform`). A mutating rule
+ * that changed a synced object would fight Argo CD's self-heal forever; what the platform wants in
+ * a compiled object is compiled in.
+ */
+export function notArgoSynced(): Condition[] {
+  return [
+    { key: objectValue(`metadata.annotations."${ANNOTATIONS.argocdTrackingId}"`, "''"), operator: 'Equals', value: '' },
+    { key: objectValue(`metadata.labels."${LABELS.managedBy}"`, "''"), operator: 'NotEquals', value: MANAGED_BY },
+  ];
 }
 
 /** Preconditions that hold when a pod has not chosen its node: no nodeSelector, nodeName or node affinity. */
