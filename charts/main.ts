@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { loadEnvironments } from './config/environment';
 import { loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
-import type { Tenant } from './config/load-tenants';
+import { environmentGuardErrors, type Tenant } from './config/load-tenants';
+import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
 import { type CompileResult, compileOutput, defaultJobs, loadTenantsWith, OUTPUT_DIRS, SynthPool, worthThreads } from './synth/parallel';
@@ -109,6 +110,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     for (const env of environments ?? []) {
       const outputs = collect(() => loadInfraOutputs(root, env.name, env));
       if (outputs) infra.set(env.name, outputs);
+    }
+    // Guards of tenants.yaml against each environment's platform defaults.
+    if (environments && tenants && text !== undefined) {
+      const envDir = path.relative(process.cwd(), path.join(root, DIRS.environments)) || '.';
+      const defaults = environments.map((e) => ({ file: path.join(envDir, `${e.name}.yaml`), guards: platformGuards(e) }));
+      errors.push(...environmentGuardErrors(text, tenants, defaults, { file: tenantsFile }));
     }
     if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
     const loaded = process.hrtime.bigint();

@@ -18,6 +18,7 @@ import { TenantSecretStore } from './constructs/tenant-secret-store';
 import { TenantLlmKey } from './constructs/tenant-llm-key';
 import { TenantRoute } from './constructs/tenant-route';
 import { routeSegment, tenantRoutes } from './routing/routes';
+import { platformGuards } from './config/guards';
 
 export interface TenantChartProps {
   readonly tenant: Tenant;
@@ -79,7 +80,7 @@ export class TenantChart extends Chart {
     new TenantModelConfig(this, 'Model', { ...base, model: environment.platform.llm.anthropicModel, baseUrl: platformLlmUrl('anthropic') });
 
     const { workloads } = tenant;
-    for (const route of tenantRoutes(tenant)) new TenantRoute(this, `Route-${route.routeNames.mesh}`, { tenant: tenant.name, route, trustDomain });
+    for (const route of tenantRoutes(tenant, platformGuards(environment))) new TenantRoute(this, `Route-${route.routeNames.mesh}`, { tenant: tenant.name, route, trustDomain });
     if (workloads.llmBackends.length > 0) {
       if (!props.infra) throw new Error(`TenantChart ${tenant.name}: infra is required for llmBackends; pass the cluster outputs of ${environment.name}`);
       new TenantSecretStore(this, 'SecretStore', {

@@ -116,6 +116,7 @@ export function samplePlatformSettings(): PlatformSettings {
     storage: { prometheus: '7Gi', clickhouse: '9Gi', grafana: '1Gi', alertmanager: '1Gi' },
     retention: { prometheus: '3d' },
     llm: { anthropicModel: 'claude-test-model', openai: true, openaiModel: 'gpt-test' },
+    guards: {},
     versions: {},
   };
 }

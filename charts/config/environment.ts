@@ -10,6 +10,7 @@ import { DNS_LABEL } from '../lib/constants';
 import { AWS_FIXES, awsSettingsSchema } from './aws-settings';
 import { platformSettingsSchema, PLATFORM_FIXES } from './platform-settings';
 import { ConfigError, decodeSource, SourceMap, sortErrors, type SourceError } from './source-errors';
+import { guardsIssues } from './validate-guards';
 
 export const environmentSchema = z.strictObject({
   /** Must equal the file name without .yaml. */
@@ -77,11 +78,15 @@ export function parseEnvironment(text: string, file: string): Environment {
     errors.push(src.error([], 'the file is empty', 'write the settings of the environment (see charts/environments/dev.yaml)', { line: 1, col: 1 }));
   }
   if (errors.length === 0) {
-    const parsed = environmentSchema.safeParse(doc.toJS());
+    const data = doc.toJS() as { platform?: { guards?: unknown } } | null;
+    const parsed = environmentSchema.safeParse(data);
     if (parsed.success) {
       const expected = path.basename(file, '.yaml');
-      if (parsed.data.name === expected) return parsed.data;
-      errors.push(src.error(['name'], `name ${JSON.stringify(parsed.data.name)} does not match the file name`, `set name: ${expected}`));
+      if (parsed.data.name !== expected) errors.push(src.error(['name'], `name ${JSON.stringify(parsed.data.name)} does not match the file name`, `set name: ${expected}`));
+      for (const i of guardsIssues(data?.platform?.guards, ['platform', 'guards'])) {
+        errors.push(src.error(i.path, i.message, i.fix));
+      }
+      if (errors.length === 0) return parsed.data;
     } else {
       for (const issue of parsed.error.issues) {
         const p = issue.path as (string | number)[];

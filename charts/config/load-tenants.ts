@@ -10,6 +10,8 @@ import { ConfigError, type FieldPath, SourceMap, sortErrors, type SourceError } 
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { isSecretValueKey, workloadErrors } from './validate-workloads';
 import { resolveWorkloads, type TenantWorkloads } from './workloads';
+import { type Guards, hasGuards } from './guards';
+import { conflictIssues, countIssues, type GuardIssue, type GuardLevel } from './validate-guards';
 import {
   QUOTA_KEYS,
   QUOTA_QUANTITY_KEYS,
@@ -52,6 +54,56 @@ export interface LoadOptions {
 export function loadTenants(text: string, options: LoadOptions = {}): Tenant[] {
   const { src, data, errors } = readTenantsYaml(text, options.file ?? 'tenants.yaml');
   return checkTenants(src, data, errors);
+}
+
+/** An environment's platform guard defaults and the file that sets them. */
+export interface PlatformGuardDefaults {
+  /** charts/environments/<env>.yaml */
+  readonly file: string;
+  readonly guards: Guards;
+}
+
+/**
+ * Guards of tenants.yaml against each environment's platform defaults: no tenant, model or backend
+ * guard may weaken them, and each route's guards, every level merged, must fit the gateway's
+ * limit. The file is parsed again for positions only when there is a problem.
+ */
+export function environmentGuardErrors(text: string, tenants: readonly Tenant[], environments: readonly PlatformGuardDefaults[], options: LoadOptions = {}): SourceError[] {
+  const issues: GuardIssue[] = [];
+  const seen = new Set<string>();
+  for (const env of environments) {
+    const platform: GuardLevel = { guards: env.guards, name: `the platform default of ${env.file}` };
+    for (const t of tenants) {
+      const at = (...p: (string | number)[]): FieldPath => ['tenants', t.index, ...p];
+      const w = t.workloads;
+      const declared = (g: Guards) => hasGuards(g) || g.streaming !== undefined;
+      const tenant = { guards: w.guards, path: at('guards'), name: `tenant ${t.name}'s guards` };
+      const backends = new Map(w.llmBackends.map((b, j) => [b.name, { guards: b.guards, path: at('llmBackends', j, 'guards'), name: `LLM backend ${b.name}'s guards` }]));
+      const add = (xs: GuardIssue[]) => {
+        for (const x of xs) {
+          const key = `${x.path.join('/')}\0${x.message}`;
+          if (!seen.has(key)) issues.push(x);
+          seen.add(key);
+        }
+      };
+      if (declared(w.guards)) add(conflictIssues(platform, tenant));
+      for (const b of backends.values()) if (declared(b.guards)) add(conflictIssues(platform, b));
+      w.models.forEach((m, j) => {
+        const level = { guards: m.guards, path: at('models', j, 'guards'), name: `model ${m.name}'s guards` };
+        if (declared(m.guards)) add(conflictIssues(platform, level));
+      });
+      // Each backend's route enforces every level, its models' guards included (llmBackendGuards).
+      for (const [name, b] of backends) {
+        const models = w.models.map((m, j) => ({ m, j })).filter(({ m }) => m.backend === name);
+        const levels = [platform, tenant, b, ...models.map(({ m, j }) => ({ guards: m.guards, path: at('models', j, 'guards'), name: `model ${m.name}'s guards` }))];
+        const where = models.find(({ m }) => declared(m.guards));
+        add(countIssues(levels, where ? at('models', where.j, 'guards') : declared(b.guards) ? b.path : declared(w.guards) ? tenant.path : at('llmBackends', w.llmBackends.findIndex((x) => x.name === name), 'name'), `the route of LLM backend ${name}`));
+      }
+    }
+  }
+  if (issues.length === 0) return [];
+  const { src } = readTenantsYaml(text, options.file ?? 'tenants.yaml');
+  return issues.map((i) => src.error(i.path, i.message, i.fix));
 }
 
 /** The YAML stage: the document read, the problems of the YAML itself, and its plain data. */

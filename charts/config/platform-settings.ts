@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { UPSTREAM_NAMES } from '../platform/upstream';
+import { platformGuardsSchema } from './guards-schema';
 
 const image = z.strictObject({
   registry: z.string().min(1),
@@ -80,6 +81,11 @@ export const platformSettingsSchema = z.strictObject({
     openai: z.boolean(),
     openaiModel: z.string().min(1),
   }),
+  /**
+   * Prompt guards on every LLM path: each tenant's model and backend routes and the platform's own
+   * routes (kagent's agents). A tenant can add guards in tenants.yaml but not weaken these.
+   */
+  guards: platformGuardsSchema.default({}),
   /** Per-upstream version overrides (key: the Application name in charts/platform/upstream.ts). */
   versions: z.partialRecord(z.enum(UPSTREAM_NAMES as [string, ...string[]]), z.string().regex(/^v?\d+\.\d+\.\d+([-.+][\w.-]+)?$/)).default({}),
 });
@@ -100,6 +106,8 @@ export const PLATFORM_FIXES: Record<string, string> = {
   'platform.llm.anthropicModel': 'write an Anthropic model ID such as claude-sonnet-4-20250514',
   'platform.llm.openai': 'write true or false',
   'platform.llm.openaiModel': 'write an OpenAI model ID such as gpt-4.1-mini',
+  'platform.guards': 'write {request: [...], response: [...], streaming: true|false}, or remove it for no platform guards',
+  'platform.guards.*': 'write a guard as {detect: [email, creditCard, phoneNumber, ssn, caSin, apiKey], action: reject} or {patterns: [<Rust regex>], action: mask}',
   'platform.versions': `use only these keys: ${UPSTREAM_NAMES.join(', ')}`,
   'platform.versions.*': 'write a version such as 1.30.3 or v1.4.1',
 };

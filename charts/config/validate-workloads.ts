@@ -16,6 +16,7 @@ import { type TenantInput, tenantSchema } from './tenants-schema';
 import { DEFAULT_MODEL_CONFIG, resolveWorkloads, type TenantWorkloads } from './workloads';
 import { internalHost } from './url-hosts';
 import { MAX_WORKLOAD_NAME } from './workloads-schema';
+import { conflictIssues, guardsIssues, type GuardLevel } from './validate-guards';
 
 
 /** Path segments no tenant alias may take. */
@@ -87,6 +88,7 @@ export function workloadErrors(src: SourceMap, tenants: readonly unknown[], vali
     errors.push(...secretErrors(src, v.raw, at));
     errors.push(...envErrors(src, v.raw, at));
     errors.push(...quotaErrors(src, v.raw, at));
+    errors.push(...guardErrors(src, v, at));
   }
   errors.push(...routeErrors(src, views));
   return errors;
@@ -467,6 +469,43 @@ function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => 
     if (isRecord(s.env)) for (const name of Object.keys(s.env)) reserved(name, at('mcpServers', j, 'env', name));
   });
   return errors;
+}
+
+/**
+ * The tenant's, its models' and its backends' guards: each block on its own (guardsIssues), and
+ * no lower level weakening a higher one: a model neither its tenant's nor its backend's guards, a
+ * backend not its tenant's (the platform's defaults are checked per environment by
+ * environmentGuardErrors in load-tenants.ts).
+ */
+function guardErrors(src: SourceMap, v: TenantView, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const { raw } = v;
+  const targets = { services: [...names(raw, 'agents'), ...list(raw.mcpServers).filter((s) => s.url === undefined).map((s) => text(s.name)).filter((x): x is string => x !== undefined)] };
+  const issues = [...guardsIssues(raw.guards, at('guards'), targets)];
+  list(raw.models).forEach((m, j) => issues.push(...guardsIssues(m.guards, at('models', j, 'guards'), targets)));
+  list(raw.llmBackends).forEach((b, j) => issues.push(...guardsIssues(b.guards, at('llmBackends', j, 'guards'), targets)));
+  const w = v.workloads;
+  // Guards are enforced on the routes of the tenant's LLM backends; the platform's own LLM route
+  // is shared by every tenant and enforces the platform defaults only.
+  list(raw.models).forEach((m, j) => {
+    if (m.guards !== undefined && m.backend === undefined) {
+      issues.push({ path: at('models', j, 'guards'), message: "a model without backend uses the platform's LLM route, which every tenant shares and which enforces only the platform's default guards", fix: 'set backend to one of your llmBackends, or remove guards' });
+    }
+  });
+  if (raw.guards !== undefined && list(raw.llmBackends).length === 0) {
+    issues.push({ path: at('guards'), message: "tenant guards are enforced on the routes of the tenant's llmBackends, and it declares none (models without backend use the platform's route, which enforces only the platform's default guards)", fix: 'declare an llmBackends entry and use it from your models, or remove guards' });
+  }
+  if (w) {
+    const tenant: GuardLevel = { guards: w.guards, name: `tenant ${v.name}'s guards` };
+    const backends = new Map(w.llmBackends.map((b, j) => [b.name, { guards: b.guards, path: at('llmBackends', j, 'guards'), name: `LLM backend ${b.name}'s guards` }]));
+    for (const b of backends.values()) issues.push(...conflictIssues(tenant, b));
+    w.models.forEach((m, j) => {
+      const level = { guards: m.guards, path: at('models', j, 'guards'), name: '' };
+      issues.push(...conflictIssues(tenant, level));
+      const b = m.backend ? backends.get(m.backend) : undefined;
+      if (b) issues.push(...conflictIssues(b, level));
+    });
+  }
+  return issues.map((i) => src.error(i.path, i.message, i.fix));
 }
 
 /** Declared workloads must fit the tenant's quota (requests, limits and pods) and container limits. */

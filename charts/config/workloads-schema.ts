@@ -4,6 +4,7 @@
  * (references, route paths, secrets, quota) live in validate-workloads.ts.
  */
 import { z } from 'zod';
+import { guardsSchema } from './guards-schema';
 
 /** Longest workload name: derived names (`sandbox-<name>-callers`, ...) must stay DNS labels. */
 export const MAX_WORKLOAD_NAME = 45;
@@ -91,8 +92,9 @@ export const modelSchema = z
     name: name('Model name'),
     model: z.string().optional().describe("Model ID (default: the platform default model, or the backend's model)."),
     backend: z.string().optional().describe("One of the tenant's llmBackends (default: the platform's Anthropic backend)."),
+    guards: guardsSchema.optional().describe("Prompt guards of this model's route, besides the tenant's, its backend's and the platform's."),
   })
-  .describe('A kagent ModelConfig that reaches its LLM through the mesh gateway.');
+  .describe('A kagent ModelConfig that reaches its LLM through its own route on the mesh gateway, /llm/<segment>/<name>.');
 
 export const MCP_TRANSPORTS = ['http', 'stdio'] as const;
 export const MCP_PROTOCOLS = ['STREAMABLE_HTTP', 'SSE'] as const;
@@ -141,6 +143,7 @@ export const llmBackendSchema = z
     apiKeySecret: z
       .string()
       .describe("Name of the AWS Secrets Manager entry that holds the key, under agentic-platform/<env>/tenants/<tenant>/ (the name only, never the key)."),
+    guards: guardsSchema.optional().describe("Prompt guards of this backend's routes and of the models that use it, besides the tenant's and the platform's."),
     expose,
     allowCallsFrom,
   })
@@ -149,6 +152,7 @@ export const llmBackendSchema = z
 /** Keys of a tenant entry that declare workloads. */
 export const workloadsShape = {
   alias: z.string().optional().describe('Path segment of the tenant’s routes instead of its namespace (a DNS label).'),
+  guards: guardsSchema.optional().describe("Prompt guards on every path of the tenant's LLM traffic (its models' and its backends' routes), besides the platform defaults."),
   agents: z.array(agentSchema).optional(),
   models: z.array(modelSchema).optional(),
   mcpServers: z.array(mcpServerSchema).optional(),

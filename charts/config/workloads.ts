@@ -2,6 +2,9 @@
  * A tenant's workloads with every default applied: what the tenant chart compiles into kagent,
  * agent-sandbox and agentgateway objects.
  */
+import type { GuardsInput } from './guards-schema';
+import { type Guards, resolveGuards } from './guards';
+import { KAGENT_AGENT_SERVICE } from '../lib/constants';
 import type { AgentInput, EnvVarInput, LlmBackendInput, McpServerInput, ModelInput, ResourcesInput, SandboxInput } from './workloads-schema';
 
 export interface Resources {
@@ -54,6 +57,8 @@ export interface Model {
   readonly model?: string;
   /** One of the tenant's llmBackends; undefined: the platform's Anthropic backend. */
   readonly backend?: string;
+  /** Prompt guards of the model's own route. */
+  readonly guards: Guards;
 }
 
 export interface McpServer {
@@ -93,9 +98,13 @@ export interface LlmBackend {
   readonly apiKeySecret: string;
   readonly expose: boolean;
   readonly allowCallsFrom: readonly string[];
+  /** Prompt guards of the backend's routes and of the models on it. */
+  readonly guards: Guards;
 }
 
 export interface TenantWorkloads {
+  /** Prompt guards of every path of the tenant's LLM traffic. */
+  readonly guards: Guards;
   readonly agents: readonly Agent[];
   readonly models: readonly Model[];
   readonly mcpServers: readonly McpServer[];
@@ -136,8 +145,16 @@ export function resolveWorkloads(t: {
   mcpServers?: McpServerInput[];
   sandboxes?: SandboxInput[];
   llmBackends?: LlmBackendInput[];
+  guards?: GuardsInput;
 }): TenantWorkloads {
+  // A webhook guard names a Service of the tenant: an agent's or an image MCP server's.
+  const webhookPort = (service: string): number | undefined => {
+    if ((t.agents ?? []).some((a) => a.name === service)) return KAGENT_AGENT_SERVICE.port;
+    const server = (t.mcpServers ?? []).find((s) => s.name === service && s.url === undefined);
+    return server ? (server.port ?? WORKLOAD_DEFAULTS.mcpPort) : undefined;
+  };
   return {
+    guards: resolveGuards(t.guards, webhookPort),
     agents: (t.agents ?? []).map((a) => ({
       name: a.name,
       description: a.description,
@@ -154,7 +171,7 @@ export function resolveWorkloads(t: {
       expose: a.expose ?? false,
       allowCallsFrom: a.allowCallsFrom ?? [],
     })),
-    models: (t.models ?? []).map((m) => ({ ...m })),
+    models: (t.models ?? []).map(({ guards, ...m }) => ({ ...m, guards: resolveGuards(guards, webhookPort) })),
     mcpServers: (t.mcpServers ?? []).map((s) => ({
       name: s.name,
       description: s.description,
@@ -182,6 +199,6 @@ export function resolveWorkloads(t: {
       resources: resources(s.resources),
       expose: s.expose ?? false,
     })),
-    llmBackends: (t.llmBackends ?? []).map((b) => ({ ...b, expose: b.expose ?? false, allowCallsFrom: b.allowCallsFrom ?? [] })),
+    llmBackends: (t.llmBackends ?? []).map(({ guards, ...b }) => ({ ...b, expose: b.expose ?? false, allowCallsFrom: b.allowCallsFrom ?? [], guards: resolveGuards(guards, webhookPort) })),
   };
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { AgentgatewayBackend } from '../../imports/agentgateway-backends-agentgateway.dev';
 import { AgentgatewayPolicy } from '../../imports/agentgateway-policies-agentgateway.dev';
 import { HttpRoute } from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
+import { promptGuardSpec } from '../config/guards';
 import { KEYCLOAK } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
@@ -39,6 +40,8 @@ export class TenantRoute extends Construct {
   public readonly policy: ApiObject;
   /** The external gateway's route and policy, when the object is exposed. */
   public readonly external?: { readonly route: ApiObject; readonly policy: ApiObject };
+  /** The prompt guards of an LLM route, on both of its HTTPRoutes. */
+  public readonly guards?: ApiObject;
 
   constructor(scope: Construct, id: string, props: TenantRouteProps) {
     super(scope, id);
@@ -71,6 +74,18 @@ export class TenantRoute extends Construct {
         route: route('External', external, centralGatewayParent()),
         policy: policy('Callers', ROUTE_OBJECT_NAMES.callers(r.kind, r.exposes.name), external, callersExpression(KEYCLOAK.tenantClaim, r.callers)),
       };
+    }
+    if (r.guards) {
+      // One policy on every HTTPRoute of the path: agentgateway v1.4.1 applies one promptGuard per
+      // request, the most specific one (crates/agentgateway/src/store/binds.rs merge_llm_policies).
+      this.guards = new ApiObject(this, 'Guards', {
+        ...AgentgatewayPolicy.GVK,
+        metadata: { name: ROUTE_OBJECT_NAMES.guards(r.kind, r.exposes.name), namespace: r.namespace, labels },
+        spec: {
+          targetRefs: [mesh, ...(external ? [external] : [])].map((name) => ({ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name })),
+          backend: { ai: { promptGuard: promptGuardSpec(r.guards) } },
+        },
+      });
     }
   }
 }

@@ -4,6 +4,7 @@
  * where (inside the cluster through the mesh gateway, outside through the external gateway),
  * sorted by path, so that a pull request's diff shows route changes at a glance.
  */
+import { guardSummary, type Guards, hasGuards, mergeGuards, NO_GUARDS } from '../config/guards';
 import type { Tenant } from '../config/load-tenants';
 import { ANY_TENANT, externalUrl, gatewayUrl, PLATFORM_OWNER, type RouteEntry, type RouteKind, sortRoutes, tenantRoutes } from './routes';
 import { CENTRAL_GATEWAY, MESH_GATEWAY, ROUTE_PREFIXES } from '../lib/constants';
@@ -64,9 +65,14 @@ export function platformRoutes(objects: readonly K8sObject[]): RouteEntry[] {
   }));
 }
 
-/** Every route of an environment, sorted by path; throws when two routes share a path. */
-export function environmentRoutes(tenants: readonly Tenant[], platformObjects: readonly K8sObject[]): RouteEntry[] {
-  const all = sortRoutes([...platformRoutes(platformObjects), ...tenants.flatMap((t) => tenantRoutes(t))]);
+/**
+ * Every route of an environment, sorted by path; throws when two routes share a path. `platform`:
+ * the environment's default prompt guards, which every LLM route enforces.
+ */
+export function environmentRoutes(tenants: readonly Tenant[], platformObjects: readonly K8sObject[], platform: Guards = NO_GUARDS): RouteEntry[] {
+  const merged = mergeGuards([platform]);
+  const own = platformRoutes(platformObjects).map((r) => (r.kind === 'llm' && hasGuards(merged) ? { ...r, guards: merged } : r));
+  const all = sortRoutes([...own, ...tenants.flatMap((t) => tenantRoutes(t, platform))]);
   for (let i = 1; i < all.length; i++) {
     if (all[i].path === all[i - 1].path) {
       throw new Error(`synth: route ${all[i].path} is claimed by ${all[i - 1].owner} and ${all[i].owner}; give one of them another alias or name`);
@@ -77,6 +83,7 @@ export function environmentRoutes(tenants: readonly Tenant[], platformObjects: r
 
 const backendText = (r: RouteEntry) => `${r.backend.kind} ${r.backend.namespace}/${r.backend.name}${r.backend.port ? `:${r.backend.port}` : ''}`;
 const callersText = (r: RouteEntry) => (r.callers.includes(ANY_TENANT) ? 'any tenant' : r.callers.join(', '));
+const guardsText = (r: RouteEntry) => (r.guards ? guardSummary(r.guards) : r.kind === 'llm' ? 'none' : '');
 
 /** The gateways a route is on: always the mesh gateway, the external one when exposed. */
 export function routeGateways(r: RouteEntry): ('mesh' | 'external')[] {
@@ -95,6 +102,7 @@ export function routeTableJson(env: RouteTableEnvironment, routes: readonly Rout
     exposes: `${r.exposes.kind}/${r.exposes.name}`,
     backend: { kind: r.backend.kind, namespace: r.backend.namespace, name: r.backend.name, ...(r.backend.port ? { port: r.backend.port } : {}), createdBy: r.backend.createdBy },
     callers: [...r.callers],
+    ...(r.guards ? { guards: guardSummary(r.guards) } : {}),
   }));
   const gateways = {
     mesh: `${MESH_GATEWAY.namespace}/${MESH_GATEWAY.name}`,
@@ -106,7 +114,7 @@ export function routeTableJson(env: RouteTableEnvironment, routes: readonly Rout
 /** routes.md: the table for reviewers. */
 export function routeTableMarkdown(env: RouteTableEnvironment, routes: readonly RouteEntry[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = routes.map((r) => `| \`${r.path}\` | ${r.kind} | ${esc(r.owner)} | ${routeGateways(r).join(', ')} | ${esc(backendText(r))} | ${esc(callersText(r))} |`);
+  const rows = routes.map((r) => `| \`${r.path}\` | ${r.kind} | ${esc(r.owner)} | ${routeGateways(r).join(', ')} | ${esc(backendText(r))} | ${esc(callersText(r))} | ${esc(guardsText(r))} |`);
   const where = env.exposure === 'internal' ? 'an internal load balancer, reachable only from the VPC and the networks connected to it' : 'an internet-facing load balancer';
   return `# Routes of ${env.name}
 
@@ -120,10 +128,13 @@ reaches its backend, and callers other than the listed ones get 403.
 - **external**: outside the cluster, \`${externalUrl(env.domain, '')}<path>\` (\`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}\`,
   ${where}). A caller needs a platform token whose \`tenant\` claim names a listed tenant.
 
+Guards: the prompt guards of an LLM route (the platform's defaults and the owner's, merged), on
+the prompt (request) and on the provider's answer (response).
+
 Routes that the auto-expose policy creates at run time for objects outside tenants.yaml are not listed.
 
-| Path | Kind | Owner | Gateways | Backend | Callers |
-|---|---|---|---|---|---|
+| Path | Kind | Owner | Gateways | Backend | Callers | Guards |
+|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;
 }

@@ -4,6 +4,7 @@
  * HTTPRoutes from it, the loader checks it for collisions, and synth publishes it as
  * dist/<env>/routes.md and routes.json.
  */
+import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from '../config/guards';
 import type { FieldPath } from '../config/source-errors';
 import type { TenantWorkloads } from '../config/workloads';
 import { KAGENT_AGENT_SERVICE, MESH_GATEWAY, PLATFORM_NAMESPACES, ROUTE_PREFIXES, tenantNamespace } from '../lib/constants';
@@ -44,6 +45,8 @@ export interface RouteEntry {
   readonly external: boolean;
   /** Where the exposed object is declared in tenants.yaml (empty for platform routes). */
   readonly field: FieldPath;
+  /** Prompt guards the route enforces (LLM routes), every level merged; undefined: none. */
+  readonly guards?: MergedGuards;
 }
 
 /** Caller list of a platform route: every tenant. */
@@ -62,6 +65,8 @@ export const ROUTE_OBJECT_NAMES = {
   meshRoute: (kind: RouteKind, name: string) => `${kind}-${name}-mesh`,
   /** The AgentgatewayPolicy that admits the mesh route's callers by their workloads' identity. */
   meshCallers: (kind: RouteKind, name: string) => `${kind}-${name}-mesh-callers`,
+  /** The AgentgatewayPolicy with the prompt guards of an LLM route (both gateways). */
+  guards: (kind: RouteKind, name: string) => `${kind}-${name}-guards`,
   /** The Service of a sandbox. */
   sandboxService: (name: string) => `sandbox-${name}`,
 } as const;
@@ -83,8 +88,11 @@ export interface RoutedTenant {
   readonly index: number;
 }
 
-/** Every route a tenant's exposed objects get, in declaration order. */
-export function tenantRoutes(t: RoutedTenant): RouteEntry[] {
+/**
+ * Every route a tenant's exposed objects get, in declaration order. `platform`: the environment's
+ * default prompt guards, merged into each LLM route's own.
+ */
+export function tenantRoutes(t: RoutedTenant, platform: Guards = NO_GUARDS): RouteEntry[] {
   const ns = tenantNamespace(t.name);
   const seg = routeSegment(t);
   const callers = (extra: readonly string[]) => [t.name, ...[...new Set(extra)].filter((x) => x !== t.name).sort()];
@@ -110,11 +118,13 @@ export function tenantRoutes(t: RoutedTenant): RouteEntry[] {
   // Every LLM backend has a route: the tenant's models reach it through the mesh gateway, which
   // injects its key. Exposed, it is also on the external gateway.
   t.workloads.llmBackends.forEach((b, j) => {
+    const guards = llmBackendGuards(t.workloads, b.name, platform);
     out.push({
       ...base('llm', b.name, ['llmBackends', j], b.expose === true),
       exposes: { kind: 'AgentgatewayBackend', name: b.name },
       backend: { kind: 'AgentgatewayBackend', namespace: ns, name: b.name, createdBy: 'compiler' },
       callers: callers(b.allowCallsFrom),
+      ...(hasGuards(guards) ? { guards } : {}),
     });
   });
   t.workloads.mcpServers.forEach((s, j) => {

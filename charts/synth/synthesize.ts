@@ -20,6 +20,7 @@ import { architecturePage } from './architecture';
 import { chartObjects } from './chart-objects';
 import * as readme from './readmes';
 import { objectFileName, toYaml } from './serialize';
+import { platformGuards } from '../config/guards';
 
 export interface SynthInput {
   readonly environments: readonly Environment[];
@@ -106,7 +107,7 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
     const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
     head.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(head, dir, b.objects)));
   }
-  const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects));
+  const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects), platformGuards(env));
   const table = { name: env.name, domain: env.platform.domain, exposure: env.platform.gateway.exposure };
   head.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(table, routes));
   head.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(table, routes));

@@ -19,7 +19,10 @@ describe('tenant workloads: defaults', () => {
     expect(alpha.alias).toBe('support');
     expect(alpha.workloads.agents.map((a) => [a.name, a.type, a.modelConfig, a.expose, a.allowCallsFrom])).toEqual([['triage', 'Declarative', 'default-model-config', true, ['research']]]);
     expect(alpha.workloads.mcpServers[0]).toMatchObject({ name: 'kb', source: 'image', transport: 'http', port: 3000, path: '/mcp', protocol: 'STREAMABLE_HTTP', secretRefs: ['kb-credentials'], expose: true });
-    expect(beta.workloads.llmBackends).toEqual([{ name: 'openai', provider: 'openai', model: 'gpt-4.1-mini', apiKeySecret: 'openai', expose: true, allowCallsFrom: [] }]);
+    expect(beta.workloads.llmBackends).toEqual([
+      { name: 'openai', provider: 'openai', model: 'gpt-4.1-mini', apiKeySecret: 'openai', expose: true, allowCallsFrom: [], guards: { request: [], response: [{ kind: 'regex', action: 'mask', detect: ['creditCard', 'caSin'], patterns: [] }] } },
+    ]);
+    expect(beta.workloads.guards.streaming).toBe(true);
     expect(beta.workloads.agents[0]).toMatchObject({ name: 'planner', type: 'BYO', image: 'ghcr.io/example/planner-agent:0.9.0' });
     expect(beta.workloads.sandboxes[0]).toMatchObject({ name: 'python', kind: 'Sandbox', port: 8888, expose: true });
     expect(research.workloads.agents.map((a) => a.calls)).toEqual([[{ tenant: 'alpha', agent: 'triage' }], []]);
@@ -37,7 +40,7 @@ describe('tenant workloads: defaults', () => {
 
   it('a tenant without workloads resolves to empty lists', () => {
     const [t] = loadTenants('tenants:\n  - name: a\n');
-    expect(t.workloads).toEqual({ agents: [], models: [], mcpServers: [], sandboxes: [], llmBackends: [] });
+    expect(t.workloads).toEqual({ guards: { request: [], response: [] }, agents: [], models: [], mcpServers: [], sandboxes: [], llmBackends: [] });
   });
 
   it('an unknown key inside a workload names the keys that are allowed there', () => {

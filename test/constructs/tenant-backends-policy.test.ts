@@ -21,6 +21,7 @@ describe('TenantBackendsPolicy', () => {
       'mcp-selector',
       'mcp-host',
       'same-namespace-references',
+      'no-prompt-guard',
       'remote-mcp-url',
       'no-external-name',
     ]);
@@ -53,6 +54,7 @@ describe('TenantBackendsPolicy', () => {
       "regex_match('^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.{{ request.object.metadata.namespace }}\\.svc(\\.cluster\\.local)?$', static.host)",
     );
     expect(conditions('same-namespace-references')).toEqual([{ key: `{{ contains(to_string(request.object.spec), '"namespace":') }}`, operator: 'Equals', value: true }]);
+    expect(conditions('no-prompt-guard')).toEqual([{ key: `{{ contains(to_string(request.object.spec), '"promptGuard":') }}`, operator: 'Equals', value: true }]);
     expect(conditions('no-external-name')).toEqual([{ key: "{{ request.object.spec.type || '' }}", operator: 'Equals', value: 'ExternalName' }]);
   });
 
@@ -67,9 +69,11 @@ describe('TenantBackendsPolicy', () => {
   it('says what is refused, why, and to declare the call in tenants.yaml', () => {
     for (const r of policy.spec.rules) {
       expect(r.validate.message).toMatch(/^(AgentgatewayBackend|RemoteMCPServer|Service) \{\{ request\.object\.metadata\.namespace \}\}\/\{\{ request\.object\.metadata\.name \}\}: /);
-      expect(r.validate.message).toMatch(/under (its|their) own identity/);
+      // Every rule but no-prompt-guard keeps a deputy from acting for the tenant.
+      if (r.name !== 'no-prompt-guard') expect(r.validate.message).toMatch(/under (its|their) own identity/);
       expect(r.validate.message).toContain('tenants.yaml');
     }
+    expect(rule('no-prompt-guard').validate.message).toContain("a backend's own prompt guards replace those of the routes that reach it, the platform's defaults included");
     expect(rule('no-external-name').validate.message).toContain('type ExternalName is refused in a tenant namespace');
     expect(rule('ai-provider').validate.message).toContain('must name one of anthropic, openai, gemini and set no host, port, path or pathPrefix');
   });

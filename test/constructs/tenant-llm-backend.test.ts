@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { TenantLlmBackend } from '../../charts/constructs/tenant-llm-backend';
 import type { LlmBackend } from '../../charts/config/workloads';
+import { NO_GUARDS } from '../../charts/config/guards';
 import { only, synth } from '../helpers';
 
 const NS = 'tenant-beta';
 
 function backendOf(b: Partial<LlmBackend> & Pick<LlmBackend, 'name' | 'provider' | 'model'>) {
-  const backend: LlmBackend = { apiKeySecret: 'entry', expose: false, allowCallsFrom: [], ...b };
+  const backend: LlmBackend = { apiKeySecret: 'entry', expose: false, allowCallsFrom: [], guards: NO_GUARDS, ...b };
   return synth((c) => new TenantLlmBackend(c, 'b', { tenant: 'beta', namespace: NS, backend }));
 }
 

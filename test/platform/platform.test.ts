@@ -155,7 +155,8 @@ for (const env of envs) {
         }
         expect(parents.length, r.metadata.name).toBe(1);
         expect(['agentgateway-proxy/api', 'agentgateway-mesh/mesh']).toContain(parents[0]);
-        const own = all.filter((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.namespace === r.metadata.namespace && o.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === r.metadata.name));
+        // Traffic policies only: a route's prompt guards are a backend policy.
+        const own = all.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec.traffic && o.metadata.namespace === r.metadata.namespace && o.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === r.metadata.name));
         expect(own.map((o) => o.spec.traffic.authorization.action), `${r.metadata.namespace}/${r.metadata.name}`).toEqual(['Require']);
       }
     });

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { CENTRAL_GATEWAY, KEYCLOAK, MESH_GATEWAY } from '../../charts/lib/constants';
-import { environmentRoutes, routeTableMarkdown } from '../../charts/routing/route-table';
+import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../../charts/routing/route-table';
+import { mergeGuards, NO_GUARDS, resolveGuards } from '../../charts/config/guards';
 import { callersExpression, meshCallersExpression, routeSegment } from '../../charts/routing/routes';
 import { existingFiles } from '../../charts/synth/write';
 import { sampleTenant } from '../helpers';
@@ -92,7 +93,7 @@ for (const env of ['dev', 'prod']) {
     it('admits on each route exactly the owner and the tenants it allows: by token outside, by workload identity inside', () => {
       const policyOn = (ref: string) => {
         const [ns, name] = ref.split('/');
-        const policies = objects.filter((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.namespace === ns && o.spec.targetRefs?.some((t: any) => t.kind === 'HTTPRoute' && t.name === name));
+        const policies = objects.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec.traffic && o.metadata.namespace === ns && o.spec.targetRefs?.some((t: any) => t.kind === 'HTTPRoute' && t.name === name));
         expect(policies, ref).toHaveLength(1);
         return policies[0].spec.traffic.authorization;
       };
@@ -114,16 +115,26 @@ for (const env of ['dev', 'prod']) {
 
 describe('environmentRoutes', () => {
   it('refuses two routes with one path, naming both owners', () => {
-    const a = { ...sampleTenant('a'), alias: 'x', workloads: { agents: [], models: [], mcpServers: [], sandboxes: [{ name: 's', kind: 'Sandbox' as const, image: 'i:1', args: [], port: 1, expose: true }], llmBackends: [] } };
+    const a = { ...sampleTenant('a'), alias: 'x', workloads: { guards: NO_GUARDS, agents: [], models: [], mcpServers: [], sandboxes: [{ name: 's', kind: 'Sandbox' as const, image: 'i:1', args: [], port: 1, expose: true }], llmBackends: [] } };
     const b = { ...a, name: 'b', namespace: 'tenant-b' };
     expect(() => environmentRoutes([a, b], [])).toThrow('synth: route /sandbox/x/s is claimed by a and b; give one of them another alias or name');
+  });
+
+  it('lists the prompt guards of each LLM route, the platform defaults on the platform route, none elsewhere', () => {
+    const guards = mergeGuards([resolveGuards({ request: [{ detect: ['ssn'], action: 'reject' }] })]);
+    const platform = { path: '/llm/default/anthropic', kind: 'llm' as const, owner: 'platform', namespace: 'agentgateway-system', routeNames: { mesh: 'r' }, external: false, exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' }, backend: { kind: 'AgentgatewayBackend' as const, namespace: 'agentgateway-system', name: 'anthropic', createdBy: 'platform' as const }, callers: ['*'], field: [] };
+    const md = routeTableMarkdown({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [{ ...platform, guards }, { ...platform, path: '/llm/default/openai' }]);
+    expect(md).toContain('| any tenant | request: reject ssn |');
+    expect(md).toContain('| `/llm/default/openai` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant | none |');
+    const json = JSON.parse(routeTableJson({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [{ ...platform, guards }]));
+    expect(json.routes[0].guards).toBe('request: reject ssn');
   });
 
   it('renders callers of platform routes as any tenant', () => {
     const md = routeTableMarkdown({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [
       { path: '/llm/default/anthropic', kind: 'llm', owner: 'platform', namespace: 'agentgateway-system', routeNames: { mesh: 'r' }, external: false, exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' }, backend: { kind: 'AgentgatewayBackend', namespace: 'agentgateway-system', name: 'anthropic', createdBy: 'platform' }, callers: ['*'], field: [] },
     ]);
-    expect(md).toContain('| `/llm/default/anthropic` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant |');
+    expect(md).toContain('| `/llm/default/anthropic` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant | none |');
     expect(md).toContain('`https://gateway.dev.example.test<path>`');
     expect(md).toContain('an internal load balancer, reachable only from the VPC');
   });

@@ -10,6 +10,7 @@ import { PlatformExternalSecret } from '../constructs/external-secret';
 import { GatewayJwtPolicy } from '../constructs/gateway-jwt-policy';
 import { GatewayParameters, type ProxyResources } from '../constructs/gateway-parameters';
 import { PlatformLlmBackend } from '../constructs/llm-backend';
+import { mergeGuards, platformGuards } from '../../config/guards';
 import { MeshIdentityPolicy } from '../constructs/mesh-identity-policy';
 import { WaypointGatewayClass } from '../constructs/waypoint-gateway-class';
 import { placementFields, resources } from '../values';
@@ -124,7 +125,7 @@ export const gatewayConfig: PlatformComponent = {
         properties: ['apiKey'],
         template: { Authorization: '{{ .apiKey }}' },
       });
-      new PlatformLlmBackend(scope, provider, { provider, keySecret: LLM_KEY_SECRETS[provider], trustDomain });
+      new PlatformLlmBackend(scope, provider, { provider, keySecret: LLM_KEY_SECRETS[provider], trustDomain, guards: mergeGuards([platformGuards(ctx.env)]) });
     }
   },
 };

@@ -7,6 +7,7 @@ import { MESH_GATEWAY } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
 import { ANY_TENANT, gatewayUrl, meshCallersExpression, prefixRewriteRule, routePath } from '../../routing/routes';
 import { platformLabels } from '../../lib/labels';
+import { hasGuards, type MergedGuards, promptGuardSpec } from '../../config/guards';
 import { meshGatewayTarget } from './central-gateway';
 
 /** Path alias of the platform's own LLM backends: /llm/default/<provider>. */
@@ -26,6 +27,11 @@ export interface PlatformLlmBackendProps {
   readonly keySecret: string;
   /** Istio trust domain of the callers' identities. */
   readonly trustDomain: string;
+  /**
+   * The environment's default prompt guards, enforced on the route.
+   * @default - no guards
+   */
+  readonly guards?: MergedGuards;
 }
 
 /** Path of a platform LLM backend on the mesh gateway. */
@@ -54,6 +60,8 @@ export class PlatformLlmBackend extends Construct {
   public readonly backend: ApiObject;
   public readonly route: ApiObject;
   public readonly policy: ApiObject;
+  /** The route's prompt guards, when the environment sets any. */
+  public readonly guards?: ApiObject;
 
   constructor(scope: Construct, id: string, props: PlatformLlmBackendProps) {
     super(scope, id);
@@ -87,5 +95,15 @@ export class PlatformLlmBackend extends Construct {
         traffic: { authorization: { action: 'Require', policy: { matchExpressions: [meshCallersExpression(props.trustDomain, [ANY_TENANT])] } } },
       },
     });
+    if (props.guards && hasGuards(props.guards)) {
+      this.guards = new ApiObject(this, 'Guards', {
+        ...AgentgatewayPolicy.GVK,
+        metadata: { name: `${routeName}-guards`, namespace: MESH_GATEWAY.namespace, labels },
+        spec: {
+          targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName }],
+          backend: { ai: { promptGuard: promptGuardSpec(props.guards) } },
+        },
+      });
+    }
   }
 }

@@ -73,7 +73,11 @@ export interface TenantBackendsPolicyProps {
  * - RemoteMCPServers whose `spec.url` host is inside the cluster or the node's network
  *   (charts/config/url-hosts.ts, the rule the compiler applies to remote MCP servers in
  *   tenants.yaml), except a Service of the own namespace written `<service>.<namespace>.svc[.cluster.local]`;
- * - Services of type ExternalName.
+ * - Services of type ExternalName;
+ * - a `promptGuard` anywhere in the spec: an AgentgatewayBackend's inline policies come before
+ *   the route's, and the first promptGuard replaces the others whole (agentgateway v1.4.1
+ *   crates/agentgateway/src/store/binds.rs internal_backend_policies, merge_llm_policies), so it
+ *   would remove the guards the compiler puts on the tenant's LLM routes.
  *
  * test/tenant-url-fields.test.ts walks the CRDs of every kind tenants may write and requires each
  * URL or host field to be covered by a rule here or exempted with its reason.
@@ -134,6 +138,9 @@ export class TenantBackendsPolicy extends Construct {
           deny('same-namespace-references', BACKEND_KIND, [
             { key: `{{ contains(to_string(request.object.spec), '"namespace":') }}`, operator: 'Equals', value: true },
           ], `AgentgatewayBackend ${OBJECT}: a backendRef in the spec names a namespace (extAuth, tunnel, prompt-guard webhook, JWKS, guardrail processor or token exchange); references from a tenant namespace must omit namespace and stay in it, because a Service of another namespace would be called by the central gateway under its own identity. ${DECLARE_CALL}`),
+          deny('no-prompt-guard', BACKEND_KIND, [
+            { key: `{{ contains(to_string(request.object.spec), '"promptGuard":') }}`, operator: 'Equals', value: true },
+          ], `AgentgatewayBackend ${OBJECT}: promptGuard is refused in a tenant namespace: a backend's own prompt guards replace those of the routes that reach it, the platform's defaults included. Declare guards in tenants.yaml (guards: on the tenant, an llmBackends entry or a model); they add to the platform's.`),
           deny('remote-mcp-url', REMOTE_MCP_KIND, [
             { key: `{{ ${internalHostJmesPath(URL_HOST_VARIABLE, NAMESPACE)} }}`, operator: 'Equals', value: true },
           ], `RemoteMCPServer ${OBJECT}: spec.url must name a host outside the cluster and the node's network, or a Service of this namespace written <service>.${NAMESPACE}.svc.cluster.local. The kagent controller (${PLATFORM_NAMESPACES.kagent}) connects to the URL to discover its tools, and every tenant's network and authorization policies admit it, so another in-cluster host, such as another tenant's or a platform Service, would be called under its own identity. Refused: cluster DNS names (*.svc, *.cluster.local, <service>.<namespace>), single-label names, names ending in .internal or .local, private, loopback, link-local and CGNAT addresses, IPv6 literals and numeric host forms. ${DECLARE_CALL} To run an MCP server in the cluster, declare it with an image in tenants.yaml.`, [{ name: URL_HOST_VARIABLE, variable: { jmesPath: urlHostJmesPath('request.object.spec.url') } }]),
