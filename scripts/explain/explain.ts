@@ -25,6 +25,8 @@ export interface PublishedRoute {
   readonly exposes: string;
   /** Tenants that may call the route; `*` for any tenant. */
   readonly callers: readonly string[];
+  /** The prompt guards an LLM route enforces, summarized; absent: none. */
+  readonly guards?: string;
 }
 
 /** dist/<env>/routes.json. */
@@ -247,11 +249,12 @@ export function explainTenant(input: ExplainInput): string[] {
   const where = gw.external.exposure === 'internal' ? 'internal load balancer: the VPC and networks connected to it only' : 'internet-facing load balancer';
   out.push(`Routes     inside the cluster on ${gw.mesh}; outside at ${gw.external.url} (${where}) (dist/${env}/routes.json)${owned.length === 0 ? ': none' : ''}`);
   const gateways = (r: PublishedRoute) => (r.gateways.includes('external') ? 'inside+outside' : 'inside');
-  out.push(...table(owned.map((r) => [r.path, r.exposes, gateways(r), `callers ${r.callers.join(', ')}`])));
+  const guards = (r: PublishedRoute) => (r.kind === 'llm' ? [`guards ${r.guards ?? 'none'}`] : []);
+  out.push(...table(owned.map((r) => [r.path, r.exposes, gateways(r), `callers ${r.callers.join(', ')}`, ...guards(r)])));
   const callable = input.routes.routes.filter((r) => r.owner !== tenant && (r.callers.includes(tenant) || r.callers.includes(ANY_TENANT)));
   if (callable.length > 0) {
     out.push('May call');
-    out.push(...table(callable.map((r) => [r.path, r.owner === PLATFORM_OWNER ? 'platform' : `tenant ${r.owner}`, r.exposes, gateways(r), r.callers.includes(ANY_TENANT) ? 'any tenant' : `callers ${r.callers.join(', ')}`])));
+    out.push(...table(callable.map((r) => [r.path, r.owner === PLATFORM_OWNER ? 'platform' : `tenant ${r.owner}`, r.exposes, gateways(r), r.callers.includes(ANY_TENANT) ? 'any tenant' : `callers ${r.callers.join(', ')}`, ...guards(r)])));
   }
   out.push(...flowLines(mine, tenant, input.flows));
 

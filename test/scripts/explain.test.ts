@@ -81,15 +81,17 @@ describe('npm run explain', () => {
         for (const s of one('RoleBinding').subjects) expect(rbac).toContain(`${s.kind} ${s.name}`);
 
         // Routes of routes.json that it owns, each with its callers; the others' routes it may call.
-        const routes = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', env.name, 'routes.json'), 'utf8')).routes as { path: string; owner: string; callers: string[]; exposes: string }[];
+        const routes = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', env.name, 'routes.json'), 'utf8')).routes as { path: string; kind: string; owner: string; callers: string[]; exposes: string; guards?: string }[];
         const owned = section(lines, 'Routes', 'May call');
+        // Each LLM route also lists the prompt guards it enforces.
+        const tail = (r: (typeof routes)[number]) => `callers ${r.callers.join(', ')}${r.kind === 'llm' ? `  guards ${r.guards ?? 'none'}` : ''}`;
         for (const r of routes.filter((x) => x.owner === tenant)) {
-          expect(owned.some((l) => l.includes(r.path) && l.includes(r.exposes) && l.endsWith(`callers ${r.callers.join(', ')}`)), r.path).toBe(true);
+          expect(owned.some((l) => l.includes(r.path) && l.includes(r.exposes) && l.endsWith(tail(r))), r.path).toBe(true);
         }
         expect(owned.filter((l) => l.startsWith('  /'))).toHaveLength(routes.filter((x) => x.owner === tenant).length);
         const callable = section(lines, 'May call', 'Flows');
         for (const r of routes.filter((x) => x.owner !== tenant && (x.callers.includes(tenant) || x.callers.includes('*')))) {
-          expect(callable.some((l) => l.includes(r.path)), r.path).toBe(true);
+          expect(callable.some((l) => l.includes(r.path) && (r.guards === undefined || l.endsWith(`guards ${r.guards}`))), r.path).toBe(true);
         }
         for (const r of routes.filter((x) => x.owner !== tenant && !x.callers.includes(tenant) && !x.callers.includes('*'))) {
           expect(text).not.toContain(r.path);
