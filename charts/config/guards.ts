@@ -89,9 +89,7 @@ export function hasGuards(g: Guards): boolean {
 }
 
 /** One guard as the gateway gets it: a regex guard for one action (and rejection message), or a webhook. */
-export type MergedGuard =
-  | { readonly kind: 'regex'; readonly action: GuardAction; readonly detect: readonly GuardDetector[]; readonly patterns: readonly string[]; readonly message?: string }
-  | { readonly kind: 'webhook'; readonly service: string; readonly port: number; readonly failOpen: boolean };
+export type MergedGuard = GuardRule;
 
 export interface MergedGuards {
   readonly request: readonly MergedGuard[];
