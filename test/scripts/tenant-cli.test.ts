@@ -88,7 +88,7 @@ describe('npm run tenant', () => {
     const display = path.relative(process.cwd(), path.join(root, 'tenants.yaml'));
     expect(err).toEqual([
       '--owner-user system:admin: "system:admin" is a Kubernetes system identity and would grant access far beyond the tenant\'s team. Fix: name a group, user or service account of the tenant team',
-      '--alias research: alias "research" is the name of tenant "research" (line 91). Fix: choose an alias that no other tenant uses as its name or alias',
+      '--alias research: alias "research" is the name of tenant "research" (line 104). Fix: choose an alias that no other tenant uses as its name or alias',
       `tenant: the new entry is invalid (2 errors above); ${display} was not changed`,
     ]);
     expect(fs.readdirSync(root).filter((f) => f.includes('.tmp'))).toEqual([]);
@@ -124,7 +124,7 @@ describe('npm run tenant', () => {
   it('remove refuses a tenant that another one calls, naming it, and changes nothing', async () => {
     expect(await tenant('remove', 'alpha')).toBe(1);
     expect(err).toEqual([
-      `tenant: cannot remove alpha: tenant research still refers to it (${path.relative(process.cwd(), path.join(root, 'tenants.yaml'))}:119:21 tenants[2].agents[0].calls[0].tenant: agent analyst calls alpha/triage); remove those references first`,
+      `tenant: cannot remove alpha: tenant research still refers to it (${path.relative(process.cwd(), path.join(root, 'tenants.yaml'))}:132:21 tenants[2].agents[0].calls[0].tenant: agent analyst calls alpha/triage); remove those references first`,
     ]);
     expect(file()).toBe(EXAMPLE);
   });

@@ -72,9 +72,9 @@ describe('tenantReferences', () => {
 
   it('finds the calls to a tenant and the allowCallsFrom that name it, with their positions', () => {
     expect(tenantReferences(tenants, 'alpha', EXAMPLE, 'tenants.yaml')).toEqual([
-      { tenant: 'research', field: 'tenants[2].agents[0].calls[0].tenant', line: 119, col: 21, what: 'agent analyst calls alpha/triage' },
+      { tenant: 'research', field: 'tenants[2].agents[0].calls[0].tenant', line: 132, col: 21, what: 'agent analyst calls alpha/triage' },
     ]);
-    expect(EXAMPLE.split('\n')[118].slice(20)).toBe('alpha');
+    expect(EXAMPLE.split('\n')[131].slice(20)).toBe('alpha');
     expect(tenantReferences(tenants, 'research', EXAMPLE, 'tenants.yaml')).toEqual([
       { tenant: 'alpha', field: 'tenants[0].agents[0].allowCallsFrom[0]', line: 47, col: 26, what: 'agent triage allows calls from research' },
     ]);
@@ -84,11 +84,11 @@ describe('tenantReferences', () => {
   it('says in one line which tenants refer to it and where', () => {
     const refs = tenantReferences(tenants, 'alpha', EXAMPLE, 'tenants.yaml');
     expect(referencesMessage('alpha', refs, 'tenants.yaml')).toBe(
-      'cannot remove alpha: tenant research still refers to it (tenants.yaml:119:21 tenants[2].agents[0].calls[0].tenant: agent analyst calls alpha/triage); remove those references first',
+      'cannot remove alpha: tenant research still refers to it (tenants.yaml:132:21 tenants[2].agents[0].calls[0].tenant: agent analyst calls alpha/triage); remove those references first',
     );
     const two = [...refs, { ...refs[0], tenant: 'gamma', field: 'tenants[3].mcpServers[0].allowCallsFrom[1]', line: 150, col: 9, what: 'MCP server x allows calls from alpha' }];
     expect(referencesMessage('alpha', two, 'tenants.yaml')).toBe(
-      'cannot remove alpha: tenants research, gamma still refer to it (tenants.yaml:119:21 tenants[2].agents[0].calls[0].tenant: agent analyst calls alpha/triage; tenants.yaml:150:9 tenants[3].mcpServers[0].allowCallsFrom[1]: MCP server x allows calls from alpha); remove those references first',
+      'cannot remove alpha: tenants research, gamma still refer to it (tenants.yaml:132:21 tenants[2].agents[0].calls[0].tenant: agent analyst calls alpha/triage; tenants.yaml:150:9 tenants[3].mcpServers[0].allowCallsFrom[1]: MCP server x allows calls from alpha); remove those references first',
     );
   });
 });
