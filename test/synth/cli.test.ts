@@ -193,6 +193,17 @@ describe('npm run synth', () => {
     expect(stderr[stderr.length - 1]).toBe('synth: 2 errors; dist/ and argocd/ were not changed');
   });
 
+  it("planted fault: refuses a tenant guard that weakens an environment's platform guards, naming both files", async () => {
+    const backend = '    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n';
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), `tenants:\n  - name: alpha\n    guards: {request: [{detect: [ssn], action: mask}]}\n${backend}`);
+    expect(await main(['--root', root])).toBe(1);
+    // dev.yaml and prod.yaml both reject ssn on the request: one error for each, at the tenant's guard.
+    const envs = path.relative(process.cwd(), path.join(root, 'charts/environments'));
+    const line = (env: string) =>
+      `${rel('tenants.yaml')}:3:24: tenants[0].guards.request[0]: masks ssn, which the platform default of ${envs}/${env}.yaml rejects on the request. Fix: use action: reject for ssn, or leave it out: the platform default of ${envs}/${env}.yaml applies anyway`;
+    expect(stderr).toEqual([line('dev'), line('prod'), 'synth: 2 errors; dist/ and argocd/ were not changed']);
+  });
+
   /** How synth names a file of the scratch root (relative to the working directory). */
   const rel = (f: string) => path.relative(process.cwd(), path.join(root, f));
 
