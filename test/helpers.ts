@@ -72,7 +72,7 @@ export function allKeys(value: unknown): Set<string> {
 export function sampleEnvironment(overrides: Partial<Environment> = {}): Environment {
   return {
     name: 'test',
-    kubernetesVersion: '1.31',
+    kubernetesVersion: '1.35',
     cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
     platform: samplePlatformSettings(),
@@ -88,6 +88,8 @@ export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environm
     clusterName: 'agentic-test',
     hostedZoneId: 'Z0TEST0ZONE',
     natGateway: 'Single',
+    supportType: 'STANDARD',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
     nodeGroups: {
       platform: { instanceType: 'm6i.large', minSize: 1, maxSize: 4, desiredSize: 2, volumeSize: 60 },
       agents: { instanceType: 'm6i.xlarge', minSize: 2, maxSize: 5, desiredSize: 3, volumeSize: 70 },

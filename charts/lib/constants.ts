@@ -139,6 +139,17 @@ export const PLATFORM_NAMESPACES = {
   externalSecrets: 'external-secrets',
 } as const;
 
+/**
+ * cluster-autoscaler: its Deployment and ServiceAccount in kube-system. eksctl creates the IAM role
+ * (clusterAutoscalerRoleName) that the ServiceAccount assumes.
+ */
+export const CLUSTER_AUTOSCALER = { name: 'cluster-autoscaler', namespace: PLATFORM_NAMESPACES.kubeSystem } as const;
+
+/** The IAM role of cluster-autoscaler's ServiceAccount (at most 64 characters, IAM's limit). */
+export function clusterAutoscalerRoleName(clusterName: string): string {
+  return `${clusterName}-cluster-autoscaler`;
+}
+
 /** Platform Services other components address by name: ours, and the charts' (charts/lib/chart-names.ts). */
 export const PLATFORM_SERVICES = {
   otelCollector: 'otel-collector',

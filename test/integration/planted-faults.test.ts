@@ -79,8 +79,8 @@ describe('planted faults on a real API server', () => {
       const { name, namespace } = deployment.object.metadata;
       const step = report.outcomes.find((o) => o.manifest.file === deployment.file)!.step;
       expect(report.problems).toEqual([
-        `warning: Deployment ${namespace}/${name} (${deployment.file}) [${step}]: would violate PodSecurity "restricted:v1.31": privileged (container "${container.name}" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "${container.name}" must set securityContext.allowPrivilegeEscalation=false)`,
-        `rejected: Pod ${tenant.namespace}/debug (${podFile}) [tenants/${tenant.name}]: Error from server (Forbidden): pods "debug" is forbidden: violates PodSecurity "baseline:v1.31": host namespaces (hostNetwork=true)`,
+        `warning: Deployment ${namespace}/${name} (${deployment.file}) [${step}]: would violate PodSecurity "restricted:v1.35": privileged (container "${container.name}" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "${container.name}" must set securityContext.allowPrivilegeEscalation=false)`,
+        `rejected: Pod ${tenant.namespace}/debug (${podFile}) [tenants/${tenant.name}]: Error from server (Forbidden): pods "debug" is forbidden: violates PodSecurity "baseline:v1.35": host namespaces (hostNetwork=true)`,
       ]);
     } finally {
       // The Deployment is stored with the fault: put the generated one back.

@@ -1,0 +1,67 @@
+/**
+ * The environments' Kubernetes version against the pinned Istio's supported range and the EKS
+ * release calendar, on today's date: when a version nears the end of EKS standard support, this test
+ * fails and names the upgrade, before a user finds that cluster:create no longer works.
+ */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadEnvironments } from '../../charts/config/environment';
+import { UPSTREAM } from '../../charts/platform/upstream';
+import { EKS_SUPPORT, ISTIO_KUBERNETES_SUPPORT, kubernetesVersionProblems, minorOf, UPGRADE_NOTICE_DAYS } from '../../cluster/kubernetes-versions';
+import { sampleEnvironment } from '../helpers';
+
+const envs = loadEnvironments(path.resolve(__dirname, '..', '..', 'charts', 'environments'));
+const at = (date: string) => new Date(`${date}T12:00:00Z`);
+
+describe('Kubernetes version of each environment', () => {
+  for (const env of envs) {
+    it(`${env.name}: Kubernetes ${env.kubernetesVersion} is inside Istio's range and EKS standard support today, with ${UPGRADE_NOTICE_DAYS} days to spare`, () => {
+      expect(kubernetesVersionProblems(env, new Date())).toEqual([]);
+    });
+  }
+
+  it('the pinned Istio has a row in the support table', () => {
+    // istio/istio.io data/compatibility/supportStatus.yml: 1.30 supports Kubernetes 1.32 to 1.36;
+    // istio/istio 1.30.3 istioctl/pkg/install/k8sversion/version.go: MinK8SVersion = 32.
+    expect(ISTIO_KUBERNETES_SUPPORT[minorOf(UPSTREAM.istiod.version)]).toEqual(['1.32', '1.33', '1.34', '1.35', '1.36']);
+  });
+
+  it('the EKS calendar rows are ordered: standard support ends 14 months after release, extended 12 months later', () => {
+    for (const [version, row] of Object.entries(EKS_SUPPORT)) {
+      const standard = new Date(`${row.standardEnds}T00:00:00Z`);
+      const extended = new Date(`${row.extendedEnds}T00:00:00Z`);
+      expect(extended.getUTCFullYear() - standard.getUTCFullYear(), version).toBe(1);
+      expect([extended.getUTCMonth(), extended.getUTCDate()], version).toEqual([standard.getUTCMonth(), standard.getUTCDate()]);
+    }
+  });
+
+  it('fails a version Istio does not support, and one whose EKS extended support has ended (Kubernetes 1.31 on 2026-12-04)', () => {
+    const env = sampleEnvironment({ name: 'dev', kubernetesVersion: '1.31' });
+    expect(kubernetesVersionProblems(env, at('2026-12-04'))).toEqual([
+      "dev: Kubernetes 1.31 is outside Istio 1.30's supported range 1.32 to 1.36; set kubernetesVersion to one of 1.32, 1.33, 1.34, 1.35, 1.36",
+      'dev: EKS extended support for Kubernetes 1.31 ended on 2026-11-26: EKS no longer creates such clusters; set kubernetesVersion to a supported version',
+    ]);
+  });
+
+  it('fails a version past standard support, and one whose standard support ends within the notice period', () => {
+    expect(kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.34' }), at('2026-12-04'))).toEqual([
+      'prod: EKS standard support for Kubernetes 1.34 ended on 2026-12-02 (extended support ends 2027-12-02); upgrade with npm run cluster:upgrade',
+    ]);
+    expect(kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.35' }), at('2027-03-01'))).toEqual([
+      'prod: EKS standard support for Kubernetes 1.35 ends on 2027-03-27, in 25 days; upgrade with npm run cluster:upgrade',
+    ]);
+    expect(kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.35' }), at('2027-01-01'))).toEqual([]);
+  });
+
+  it('fails a version without EKS dates and an Istio override without a support row', () => {
+    const env = sampleEnvironment({ name: 'dev', kubernetesVersion: '1.36' });
+    expect(kubernetesVersionProblems(env, at('2026-12-04'))).toEqual([
+      'dev: Kubernetes 1.36 has no EKS support dates in EKS_SUPPORT (cluster/kubernetes-versions.ts); add them from the Amazon EKS Kubernetes release calendar',
+    ]);
+    const overridden = sampleEnvironment({ name: 'dev', kubernetesVersion: '1.35' });
+    const platform = { ...overridden.platform, versions: { istiod: '1.31.0' } };
+    expect(kubernetesVersionProblems({ ...overridden, platform }, at('2026-12-04'))).toEqual([
+      "dev: Istio 1.31 has no supported Kubernetes versions in ISTIO_KUBERNETES_SUPPORT (cluster/kubernetes-versions.ts); add them from Istio's support matrix",
+    ]);
+  });
+});
