@@ -116,6 +116,7 @@ export function samplePlatformSettings(): PlatformSettings {
     },
     replicas: { agentgatewayController: 1, agentgatewayProxy: 3, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 2, prometheus: 1 },
     storage: { prometheus: '7Gi', clickhouse: '9Gi', grafana: '1Gi', alertmanager: '1Gi' },
+    volumeReclaimPolicy: 'Delete',
     retention: { prometheus: '3d' },
     llm: { anthropicModel: 'claude-test-model', openai: true, openaiModel: 'gpt-test' },
     versions: {},

@@ -174,7 +174,7 @@ describe('cluster commands', () => {
   it('infra:outputs writes cluster/outputs/<env>.json that synth loads', async () => {
     const root = scratchRoot();
     const env = devEnv();
-    const outputs = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev', region: 'us-east-1' } });
+    const outputs = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev-123456789012-us-east-1', region: 'us-east-1' } });
     const log = fakeTools(['terraform'], { outputs: JSON.stringify(outputs) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(0);
     expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform output -json platform']);

@@ -10,10 +10,10 @@ export const storage: PlatformComponent = {
   name: 'storage',
   component: 'storage',
   namespace: 'default',
-  description: 'The default StorageClass gp3 (EBS CSI, encrypted, WaitForFirstConsumer, expandable).',
+  description: 'The default StorageClass gp3 (EBS CSI, encrypted, WaitForFirstConsumer, expandable, volumes tagged for AWS Backup).',
   dependsOn: [],
-  manifests: (scope) => {
-    new DefaultStorageClass(scope, 'gp3');
+  manifests: (scope, ctx) => {
+    new DefaultStorageClass(scope, 'gp3', { environment: ctx.env.name, reclaimPolicy: ctx.env.platform.volumeReclaimPolicy });
   },
 };
 
