@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, RELEASES } from '../../lib/chart-names';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, LANGFUSE_WEB_POD_LABELS, LANGFUSE_WORKER_POD_LABELS, RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
+import { DisruptionBudget } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
 
@@ -189,6 +190,10 @@ export const langfuse: PlatformComponent = {
     const s = ctx.infra.secrets;
     const secret = (id: string, name: string, remoteKey: string, properties: string[]) =>
       new PlatformExternalSecret(scope, id, { namespace: ns, name, component: 'langfuse', remoteKey, properties });
+    // The chart has no budgets of its own (langfuse 1.5.19 templates).
+    const replicas = ctx.env.platform.replicas;
+    new DisruptionBudget(scope, 'WebBudget', { namespace: ns, name: `${RELEASES.langfuse}-web`, component: 'langfuse', selector: LANGFUSE_WEB_POD_LABELS, replicas: replicas.langfuseWeb });
+    new DisruptionBudget(scope, 'WorkerBudget', { namespace: ns, name: `${RELEASES.langfuse}-worker`, component: 'langfuse', selector: LANGFUSE_WORKER_POD_LABELS, replicas: replicas.langfuseWorker });
     secret('Database', LANGFUSE_SECRETS.database, s.langfuseDatabase, ['username', 'password']);
     secret('Redis', LANGFUSE_SECRETS.redis, s.redisAuth, ['password']);
     secret('Auth', LANGFUSE_SECRETS.auth, s.langfuseAuth, ['nextauthSecret', 'salt', 'encryptionKey', 'adminPassword']);
