@@ -35,7 +35,9 @@ const ADDON_CONFIG: Readonly<Record<AddonName, Record<string, unknown>>> = {
   'aws-ebs-csi-driver': { wellKnownPolicies: { ebsCSIController: true }, configurationValues: JSON.stringify({ controller: onPlatformNodes() }) },
   // eksctl v0.230.0 installs metrics-server by default after the node groups and waits for it
   // (pkg/apis/eksctl.io/v1alpha5/known_addons.go): listed here so that it is pinned and placed.
-  // Its configuration keys are the kubernetes-sigs/metrics-server chart's (nodeSelector, tolerations).
+  // Its configuration keys are the kubernetes-sigs/metrics-server chart's values (nodeSelector,
+  // tolerations), which the EKS add-on's configuration schema takes (the add-on's values are quoted
+  // in jupyter-infra/jupyter-k8s#289); EKS rejects a key outside the schema when eksctl creates it.
   'metrics-server': { configurationValues: JSON.stringify(onPlatformNodes()) },
 };
 

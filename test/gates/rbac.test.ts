@@ -45,9 +45,16 @@ describe('rbac gate', () => {
     const output = repoOutput();
     const r = rbacGate(output, CLUSTER_SCOPED);
     expect(r.errors).toEqual([]);
-    // Per environment: one RoleBinding per tenant plus the tenant ClusterRole.
-    const bindings = output.environments.flatMap((e) => e.manifests).filter((m) => m.object.kind === 'RoleBinding').length;
-    expect(r.checked).toBe(bindings + output.environments.length);
+    // Per environment: every RoleBinding (one per tenant, cluster-autoscaler's) and ClusterRoleBinding,
+    // and each role checked once: the tenant ClusterRole and the Roles the RoleBindings bind.
+    let expected = 0;
+    for (const e of output.environments) {
+      const of = (kind: string) => e.manifests.filter((m) => m.object.kind === kind);
+      const bound = new Set(of('RoleBinding').map((b) => `${b.object.roleRef.kind}/${b.object.metadata.namespace}/${b.object.roleRef.name}`.replace(/^ClusterRole\/[^/]*\//, 'ClusterRole//')));
+      expected += of('RoleBinding').length + of('ClusterRoleBinding').length + bound.size;
+    }
+    expect(r.checked).toBe(expected);
+    expect(r.checked).toBe(14);
   });
 
   it('rejects a RoleBinding to cluster-admin', () => {
