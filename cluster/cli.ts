@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { loadEnvironments, type Environment } from '../charts/config/environment';
 import { infraOutputsFile, loadInfraOutputs, parseInfraOutputs } from '../charts/config/infra-outputs';
 import { ConfigError } from '../charts/config/source-errors';
-import { DIRS, PLATFORM_UIS } from '../charts/lib/constants';
+import { AWS_TAGS, DIRS, PLATFORM_UIS } from '../charts/lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../charts/lib/placement';
 import { canonical } from '../charts/synth/serialize';
 import { pinned, type HelmChart } from '../charts/platform/upstream';
@@ -162,9 +162,6 @@ function withEksctlConfig<T>(env: Environment, use: (file: string) => T): T {
   }
 }
 
-/** The tag every resource of cluster/terraform carries (providers.tf default_tags). */
-export const TERRAFORM_STACK_TAG = { key: 'platform.agentic.io/stack', value: 'data-services' } as const;
-
 /** Resource types of cluster/terraform that live in the cluster's VPC and keep it from being deleted. */
 const VPC_RESOURCE_TYPES = ['ec2:security-group', 'ec2:vpc-endpoint', 'rds:db', 'elasticache:replicationgroup'];
 
@@ -307,7 +304,7 @@ const COMMANDS: Record<string, Command> = {
       // VPC: eksctl's VPC stack cannot be deleted while they exist.
       const left = capture(ctx.bin.aws, [
         'resourcegroupstaggingapi', 'get-resources', '--region', ctx.env.aws.region,
-        '--tag-filters', `Key=${TERRAFORM_STACK_TAG.key},Values=${TERRAFORM_STACK_TAG.value}`, `Key=environment,Values=${ctx.env.name}`,
+        '--tag-filters', `Key=${AWS_TAGS.stack.key},Values=${AWS_TAGS.stack.value}`, `Key=environment,Values=${ctx.env.name}`,
         '--resource-type-filters', ...VPC_RESOURCE_TYPES,
         '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text',
       ]).split(/\s+/).filter(Boolean);

@@ -1,18 +1,15 @@
 import { Construct } from 'constructs';
 import { KubeStorageClass } from '../../imports/k8s';
-import { ANNOTATIONS } from '../lib/constants';
+import { ANNOTATIONS, AWS_TAGS } from '../lib/constants';
 import { platformLabels } from '../lib/labels';
 
 /** The CSI driver of Amazon EBS volumes (the aws-ebs-csi-driver EKS addon). */
 export const EBS_CSI_PROVISIONER = 'ebs.csi.aws.com';
 
-/** The tag every volume of the class carries, with the environment as value: AWS Backup selects by it (cluster/terraform/backup.tf). */
-export const VOLUME_BACKUP_TAG = 'platform.agentic.io/backup';
-
 export interface DefaultStorageClassProps {
   /** @default 'gp3' */
   readonly name?: string;
-  /** The environment: the value of VOLUME_BACKUP_TAG on every volume. */
+  /** The environment: the value of AWS_TAGS.volumeBackup on every volume (AWS Backup selects by it). */
   readonly environment: string;
   /**
    * Delete: a volume goes with its claim; Retain: it stays.
@@ -46,7 +43,7 @@ export class DefaultStorageClass extends Construct {
         annotations: { [ANNOTATIONS.defaultStorageClass]: String(props.isDefault ?? true) },
       },
       provisioner: EBS_CSI_PROVISIONER,
-      parameters: { type: 'gp3', encrypted: 'true', tagSpecification_1: `${VOLUME_BACKUP_TAG}=${props.environment}` },
+      parameters: { type: 'gp3', encrypted: 'true', tagSpecification_1: `${AWS_TAGS.volumeBackup}=${props.environment}` },
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
       reclaimPolicy: props.reclaimPolicy ?? 'Delete',

@@ -96,6 +96,16 @@ export const LABELS = {
   psaAuditVersion: 'pod-security.kubernetes.io/audit-version',
 } as const;
 
+/**
+ * AWS tags the platform puts on resources and selects by: AWS Backup snapshots the volumes whose
+ * volumeBackup tag names the environment (cluster/terraform/backup.tf); cluster:delete looks for
+ * the resources of cluster/terraform by their stack tag.
+ */
+export const AWS_TAGS = {
+  volumeBackup: `${P}/backup`,
+  stack: { key: `${P}/stack`, value: 'data-services' },
+} as const;
+
 export const ANNOTATIONS = {
   displayName: `${P}/display-name`,
   description: `${P}/description`,

@@ -7,7 +7,7 @@
 # The restore procedures are in docs/operator-runbook.md.
 locals {
   copy_backups = var.backup_copy_region != null
-  # The tag the gp3 StorageClass puts on every volume it creates (charts/constructs/default-storage-class.ts).
+  # The tag the gp3 StorageClass puts on every volume it creates (AWS_TAGS.volumeBackup in charts/lib/constants.ts).
   volume_backup_tag = "platform.agentic.io/backup"
 }
 
@@ -17,7 +17,7 @@ resource "aws_backup_vault" "volumes" {
 }
 
 resource "aws_backup_vault" "volumes_copy" {
-  count    = local.copy_backups ? 1 : 0
+  count         = local.copy_backups ? 1 : 0
   provider      = aws.backup_copy
   name          = "${local.name}-volumes"
   force_destroy = var.force_destroy

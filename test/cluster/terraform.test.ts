@@ -6,11 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORM_NAMESPACES } from '../../charts/lib/constants';
+import { AWS_TAGS, PLATFORM_NAMESPACES } from '../../charts/lib/constants';
 import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../charts/platform/components/engines';
 import { LANGFUSE_SERVICE_ACCOUNT } from '../../charts/platform/components/langfuse';
 import { infraOutputsSchema, OUT_OF_BAND_SECRETS, SECRET_PROPERTIES, secretName, type SecretKey } from '../../charts/config/infra-outputs';
-import { VOLUME_BACKUP_TAG } from '../../charts/constructs/default-storage-class';
 import { collect } from '../helpers';
 
 const DIR = path.resolve(__dirname, '..', '..', 'cluster', 'terraform');
@@ -329,7 +328,7 @@ describe('cluster/terraform', () => {
   });
 
   it('tags everything it creates with its stack, which cluster:delete looks for', () => {
-    expect(tf.locals.default_tags).toMatchObject({ environment: '${var.environment}', 'platform.agentic.io/stack': 'data-services' });
+    expect(tf.locals.default_tags).toMatchObject({ environment: '${var.environment}', [AWS_TAGS.stack.key]: AWS_TAGS.stack.value });
     for (const p of tf.provider.aws) expect(one(p.default_tags).tags).toBe('${local.default_tags}');
   });
 
@@ -351,7 +350,7 @@ describe('cluster/terraform', () => {
 
   it('backups: daily snapshots of the volumes the StorageClass tags, and in prod copies of them and of the database backups in a second region', () => {
     const selection = resource('aws_backup_selection', 'volumes');
-    expect(tf.locals.volume_backup_tag).toBe(VOLUME_BACKUP_TAG);
+    expect(tf.locals.volume_backup_tag).toBe(AWS_TAGS.volumeBackup);
     expect(one(one(selection.condition).string_equals)).toEqual({ key: 'aws:ResourceTag/${local.volume_backup_tag}', value: '${var.environment}' });
     expect(selection.resources).toEqual(['arn:${data.aws_partition.current.partition}:ec2:${var.region}:${data.aws_caller_identity.current.account_id}:volume/*']);
     const rule = one(resource('aws_backup_plan', 'volumes').rule);

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { DefaultStorageClass, VOLUME_BACKUP_TAG } from '../../charts/constructs/default-storage-class';
+import { DefaultStorageClass } from '../../charts/constructs/default-storage-class';
+import { AWS_TAGS } from '../../charts/lib/constants';
 import { only, synth } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -31,7 +32,7 @@ describe('DefaultStorageClass', () => {
     const read = (env: string) => load(fs.readFileSync(path.join(ROOT, 'dist', env, 'platform', 'storage', 'storageclass-gp3.yaml'), 'utf8')) as any;
     expect(read('prod').reclaimPolicy).toBe('Retain');
     expect(read('dev').reclaimPolicy).toBe('Delete');
-    expect(read('prod').parameters.tagSpecification_1).toBe(`${VOLUME_BACKUP_TAG}=prod`);
+    expect(read('prod').parameters.tagSpecification_1).toBe(`${AWS_TAGS.volumeBackup}=prod`);
   });
 
   it('can be a non-default class under another name', () => {
