@@ -1,7 +1,8 @@
 /**
  * Which Kubernetes versions an environment may run: inside the pinned Istio's supported range and
  * inside Amazon EKS support, with time to spare. cluster:create refuses a version that fails, and a
- * test checks the committed environments every day, so the next expiry is caught by CI.
+ * test checks the committed environments every day (the CI workflow's support-calendar job), so the
+ * next expiry is caught by CI.
  */
 import type { Environment } from '../charts/config/environment';
 import { pinned } from '../charts/platform/upstream';

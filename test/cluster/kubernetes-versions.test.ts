@@ -3,15 +3,39 @@
  * release calendar, on today's date: when a version nears the end of EKS standard support, this test
  * fails and names the upgrade, before a user finds that cluster:create no longer works.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadEnvironments } from '../../charts/config/environment';
 import { UPSTREAM } from '../../charts/platform/upstream';
 import { EKS_SUPPORT, ISTIO_KUBERNETES_SUPPORT, kubernetesVersionProblems, minorOf, UPGRADE_NOTICE_DAYS } from '../../cluster/kubernetes-versions';
 import { sampleEnvironment } from '../helpers';
 
-const envs = loadEnvironments(path.resolve(__dirname, '..', '..', 'charts', 'environments'));
+const ROOT = path.resolve(__dirname, '..', '..');
+const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 const at = (date: string) => new Date(`${date}T12:00:00Z`);
+const THIS_FILE = path.relative(ROOT, __filename).split(path.sep).join('/');
+
+interface Workflow {
+  on?: { schedule?: { cron?: string }[] };
+  jobs?: Record<string, { if?: string; steps?: { run?: string }[] }>;
+}
+
+/**
+ * Why the CI workflow does not run this file every day (the dates above expire without a commit);
+ * empty when it does. A job runs on the schedule when it has no condition or asks for the schedule.
+ */
+function dailyRunProblems(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const crons = (workflow.on?.schedule ?? []).map((s) => s.cron ?? '');
+  if (!crons.some((c) => /^\S+ \S+ \* \* \*$/.test(c.trim()))) problems.push('on.schedule has no daily cron');
+  const runsThis = Object.values(workflow.jobs ?? {}).some(
+    (job) => (job.if === undefined || job.if.replace(/\s+/g, ' ') === "github.event_name == 'schedule'") && (job.steps ?? []).some((s) => s.run?.split(/\s+/).includes(THIS_FILE)),
+  );
+  if (!runsThis) problems.push(`no job runs ${THIS_FILE} on the schedule`);
+  return problems;
+}
 
 describe('Kubernetes version of each environment', () => {
   for (const env of envs) {
@@ -19,6 +43,14 @@ describe('Kubernetes version of each environment', () => {
       expect(kubernetesVersionProblems(env, new Date())).toEqual([]);
     });
   }
+
+  it('CI runs this file every day, and the check fails without the schedule or the job', () => {
+    const workflow = parse(fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'ci.yaml'), 'utf8')) as Workflow;
+    expect(dailyRunProblems(workflow)).toEqual([]);
+    expect(dailyRunProblems({ ...workflow, on: { ...workflow.on, schedule: undefined } })).toEqual(['on.schedule has no daily cron']);
+    const jobs = Object.fromEntries(Object.entries(workflow.jobs ?? {}).map(([name, job]) => [name, { ...job, if: "github.event_name == 'push'" }]));
+    expect(dailyRunProblems({ ...workflow, jobs })).toEqual([`no job runs ${THIS_FILE} on the schedule`]);
+  });
 
   it('the pinned Istio has a row in the support table', () => {
     // istio/istio.io data/compatibility/supportStatus.yml: 1.30 supports Kubernetes 1.32 to 1.36;
