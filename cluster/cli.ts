@@ -12,14 +12,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { loadEnvironments, type Environment } from '../charts/config/environment';
-import { infraOutputsFile, parseInfraOutputs } from '../charts/config/infra-outputs';
+import { infraOutputsFile, loadInfraOutputs, parseInfraOutputs } from '../charts/config/infra-outputs';
 import { ConfigError } from '../charts/config/source-errors';
-import { DIRS, PLATFORM_UIS } from '../charts/lib/constants';
+import { AWS_TAGS, DIRS, PLATFORM_UIS } from '../charts/lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../charts/lib/placement';
 import { canonical } from '../charts/synth/serialize';
 import { pinned, type HelmChart } from '../charts/platform/upstream';
 import { UsageError, UserError } from '../scripts/lib/cli';
+import { ADDONS, addonVersions } from './addon-versions';
 import { eksctlConfig } from './eksctl-config';
+import { kubernetesVersionProblems, minorOf } from './kubernetes-versions';
 
 /**
  * The Argo CD Helm chart that bootstrap installs: the platform's own pin (and the environment's
@@ -40,7 +42,7 @@ interface Tool {
 const TOOLS = {
   aws: { names: ['aws'], install: 'install the AWS CLI v2' },
   eksctl: { names: ['eksctl'], install: 'install eksctl 0.230 or newer' },
-  terraform: { names: ['terraform', 'tofu'], install: 'install Terraform or OpenTofu 1.10 or newer' },
+  terraform: { names: ['terraform', 'tofu'], install: 'install Terraform or OpenTofu 1.11 or newer' },
   kubectl: { names: ['kubectl'], install: 'install kubectl' },
   helm: { names: ['helm'], install: 'install Helm 3' },
 } satisfies Record<string, Tool>;
@@ -104,13 +106,80 @@ function capture(file: string, args: readonly string[], options: { cwd?: string;
   return r.stdout;
 }
 
-/** The AWS account of the current credentials; refuses another account than the environment's. */
+/** Runs a tool quietly; its exit status and standard output, for questions whose "no" is an exit code. */
+function probe(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string } {
+  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', cwd: options.cwd, env: options.env ?? process.env });
+  if (r.error) throw new UserError(`${path.basename(file)} could not start: ${r.error.message}`);
+  return { status: r.status, stdout: r.stdout };
+}
+
+/**
+ * The AWS account of the current credentials; refuses another account than the environment's
+ * (aws.accountId, which main() requires of every command that touches AWS).
+ */
 function account(ctx: Context): string {
   const id = capture(ctx.bin.aws, ['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']).trim();
-  if (ctx.env.aws.accountId && id !== ctx.env.aws.accountId) {
+  if (id !== ctx.env.aws.accountId) {
     throw new UserError(`the AWS credentials are for account ${id}, but environment ${ctx.env.name} is in ${ctx.env.aws.accountId} (aws.accountId); switch AWS_PROFILE`);
   }
   return id;
+}
+
+/** Refuses a Kubernetes version outside the pinned Istio's range or EKS support (cluster/kubernetes-versions.ts). */
+function requireSupportedVersion(env: Environment): void {
+  const problems = kubernetesVersionProblems(env, new Date());
+  if (problems.length > 0) throw new UserError(problems.join('; '));
+}
+
+/**
+ * Every pinned add-on version must be one EKS offers for the Kubernetes version: checked before
+ * eksctl creates or changes anything (aws eks describe-addon-versions).
+ */
+function requireAddonVersions(ctx: Context, kubernetesVersion: string): void {
+  const pins = addonVersions(kubernetesVersion);
+  const missing: string[] = [];
+  for (const name of ADDONS) {
+    const offered = capture(ctx.bin.aws, [
+      'eks', 'describe-addon-versions', '--region', ctx.env.aws.region, '--kubernetes-version', kubernetesVersion, '--addon-name', name,
+      '--query', 'addons[].addonVersions[].addonVersion', '--output', 'text',
+    ]).split(/\s+/).filter(Boolean);
+    if (!offered.includes(pins[name])) missing.push(`${name} ${pins[name]} (offered: ${offered.slice(0, 5).join(', ') || 'none'})`);
+  }
+  if (missing.length > 0) {
+    throw new UserError(`EKS offers no such add-on version for Kubernetes ${kubernetesVersion}: ${missing.join('; ')}; fix ADDON_VERSIONS in cluster/addon-versions.ts`);
+  }
+}
+
+/** Writes the eksctl config of the environment to a temporary file for the duration of `use`. */
+function withEksctlConfig<T>(env: Environment, use: (file: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `eksctl-${env.name}-`));
+  const file = path.join(dir, 'cluster.yaml');
+  try {
+    fs.writeFileSync(file, eksctlYaml(env));
+    return use(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resource types of cluster/terraform that live in the cluster's VPC and keep it from being deleted. */
+const VPC_RESOURCE_TYPES = ['ec2:security-group', 'ec2:vpc-endpoint', 'rds:db', 'elasticache:replicationgroup'];
+
+/** The deletion protection that would stop infra:destroy half-way: Terraform's output, else the tfvars. */
+function deletionProtection(ctx: Context): { on: boolean; database: string } {
+  const guard = probe(ctx.bin.terraform, [`-chdir=${DIRS.terraform}`, 'output', '-json', 'destroy_guard'], { cwd: ctx.root, env: terraformEnv(ctx) });
+  if (guard.status === 0) {
+    try {
+      const value = JSON.parse(guard.stdout) as { database?: string; deletion_protection?: boolean };
+      if (typeof value.deletion_protection === 'boolean') return { on: value.deletion_protection, database: value.database ?? `agentic-platform-${ctx.env.name}` };
+    } catch {
+      // not JSON: fall back to the variables
+    }
+  }
+  const tfvars = fs.readFileSync(path.join(ctx.root, DIRS.terraform, 'env', `${ctx.env.name}.tfvars`), 'utf8');
+  const set = /^\s*deletion_protection\s*=\s*(true|false)\b/m.exec(tfvars);
+  // variables.tf: deletion_protection defaults to true.
+  return { on: set ? set[1] === 'true' : true, database: `agentic-platform-${ctx.env.name}` };
 }
 
 /** The S3 bucket that holds the Terraform state of every environment of an account and region. */
@@ -191,24 +260,57 @@ const COMMANDS: Record<string, Command> = {
     summary: 'create the EKS cluster with eksctl (VPC, node groups, add-ons, OIDC provider)',
     tools: ['aws', 'eksctl'],
     run(ctx) {
+      requireSupportedVersion(ctx.env);
       account(ctx);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `eksctl-${ctx.env.name}-`));
-      const file = path.join(dir, 'cluster.yaml');
-      try {
-        fs.writeFileSync(file, eksctlYaml(ctx.env));
-        run(ctx.bin.eksctl, ['create', 'cluster', '-f', file]);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+      requireAddonVersions(ctx, ctx.env.kubernetesVersion);
+      withEksctlConfig(ctx.env, (file) => run(ctx.bin.eksctl, ['create', 'cluster', '-f', file]));
+    },
+  },
+  'cluster:upgrade': {
+    summary: 'upgrade the cluster to the environment file\'s Kubernetes version: control plane, then add-ons, then each node group',
+    tools: ['aws', 'eksctl'],
+    run(ctx) {
+      const { clusterName, region } = ctx.env.aws;
+      const target = ctx.env.kubernetesVersion;
+      requireSupportedVersion(ctx.env);
+      account(ctx);
+      const current = capture(ctx.bin.aws, ['eks', 'describe-cluster', '--name', clusterName, '--region', region, '--query', 'cluster.version', '--output', 'text']).trim();
+      const [cMajor, cMinor] = minorOf(current).split('.').map(Number);
+      const [tMajor, tMinor] = target.split('.').map(Number);
+      if (tMajor !== cMajor || tMinor < cMinor) throw new UserError(`cluster ${clusterName} runs Kubernetes ${current}; ${target} is not an upgrade (EKS never downgrades a control plane)`);
+      if (tMinor > cMinor + 1) {
+        throw new UserError(`cluster ${clusterName} runs Kubernetes ${current}: EKS upgrades one minor version at a time; set kubernetesVersion to ${cMajor}.${cMinor + 1} first, upgrade, then ${target}`);
       }
+      requireAddonVersions(ctx, target);
+      withEksctlConfig(ctx.env, (file) => {
+        if (tMinor > cMinor) run(ctx.bin.eksctl, ['upgrade', 'cluster', '-f', file, '--approve']);
+        else console.error(`cluster:upgrade: control plane already at ${current}; updating add-ons and node groups`);
+        run(ctx.bin.eksctl, ['update', 'addon', '-f', file, '--wait']);
+        const groups = (eksctlConfig(ctx.env).managedNodeGroups as { name: string }[]).map((g) => g.name);
+        // One node group at a time, each replacing one node at a time (updateConfig.maxUnavailable).
+        for (const g of groups) run(ctx.bin.eksctl, ['upgrade', 'nodegroup', '--cluster', clusterName, '--region', region, '--name', g, '--kubernetes-version', target, '--wait']);
+      });
+      console.log(`cluster:upgrade: ${clusterName} runs Kubernetes ${target}; run npm run synth (Pod Security labels and schemas follow kubernetesVersion) and commit`);
     },
   },
   'cluster:delete': {
-    summary: 'delete the EKS cluster (run infra:destroy first: the data services live in its VPC)',
+    summary: 'delete the EKS cluster (refuses while Terraform\'s resources are still in its VPC: run infra:destroy first)',
     tools: ['aws', 'eksctl'],
     flags: { '--yes': 'confirm the deletion' },
     run(ctx) {
       if (!ctx.flags.has('--yes')) throw new UserError(`deleting cluster ${ctx.env.aws.clusterName} is permanent; run infra:destroy first, then again with --yes`);
       account(ctx);
+      // Terraform's security groups, endpoint, database and cache have network interfaces in the
+      // VPC: eksctl's VPC stack cannot be deleted while they exist.
+      const left = capture(ctx.bin.aws, [
+        'resourcegroupstaggingapi', 'get-resources', '--region', ctx.env.aws.region,
+        '--tag-filters', `Key=${AWS_TAGS.stack.key},Values=${AWS_TAGS.stack.value}`, `Key=environment,Values=${ctx.env.name}`,
+        '--resource-type-filters', ...VPC_RESOURCE_TYPES,
+        '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text',
+      ]).split(/\s+/).filter(Boolean);
+      if (left.length > 0) {
+        throw new UserError(`${left.length} resource${left.length === 1 ? '' : 's'} of cluster/terraform still in the VPC (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''}); run npm run infra:destroy -- ${ctx.env.name} first`);
+      }
       run(ctx.bin.eksctl, ['delete', 'cluster', '--name', ctx.env.aws.clusterName, '--region', ctx.env.aws.region, '--wait']);
     },
   },
@@ -218,46 +320,60 @@ const COMMANDS: Record<string, Command> = {
     run(ctx) {
       const id = account(ctx);
       const bucket = stateBucket(id, ctx.env.aws.region);
-      const exists = spawnSync(ctx.bin.aws, ['s3api', 'head-bucket', '--bucket', bucket], { stdio: 'ignore' }).status === 0;
+      const exists = probe(ctx.bin.aws, ['s3api', 'head-bucket', '--bucket', bucket]).status === 0;
       if (!exists) {
         const region = ctx.env.aws.region;
         run(ctx.bin.aws, ['s3api', 'create-bucket', '--bucket', bucket, '--region', region, ...(region === 'us-east-1' ? [] : ['--create-bucket-configuration', `LocationConstraint=${region}`])]);
-        run(ctx.bin.aws, ['s3api', 'put-public-access-block', '--bucket', bucket, '--public-access-block-configuration', 'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true']);
-        run(ctx.bin.aws, ['s3api', 'put-bucket-versioning', '--bucket', bucket, '--versioning-configuration', 'Status=Enabled']);
-        run(ctx.bin.aws, ['s3api', 'put-bucket-encryption', '--bucket', bucket, '--server-side-encryption-configuration', '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}']);
       }
+      // Every time, not only after creating the bucket: each call is idempotent, and a run that
+      // stopped after create-bucket leaves a bucket without them.
+      run(ctx.bin.aws, ['s3api', 'put-public-access-block', '--bucket', bucket, '--public-access-block-configuration', 'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true']);
+      run(ctx.bin.aws, ['s3api', 'put-bucket-versioning', '--bucket', bucket, '--versioning-configuration', 'Status=Enabled']);
+      run(ctx.bin.aws, ['s3api', 'put-bucket-encryption', '--bucket', bucket, '--server-side-encryption-configuration', '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}']);
       terraform(ctx, ['init', '-input=false', '-reconfigure', ...backendArgs(ctx.env, id)]);
     },
   },
   'infra:plan': {
     summary: 'show what infra:apply would change',
-    tools: ['terraform'],
+    tools: ['aws', 'terraform'],
     run(ctx) {
       requireTerraformReady(ctx);
+      account(ctx);
       terraform(ctx, ['plan', '-input=false', ...terraformVarArgs(ctx.env)]);
     },
   },
   'infra:apply': {
-    summary: 'create or update RDS, ElastiCache, the bucket, IAM roles and secrets (asks for confirmation)',
-    tools: ['terraform'],
+    summary: 'create or update RDS, ElastiCache, the bucket, IAM roles, secrets and backups (asks for confirmation)',
+    // kubectl: the db-init Job's Secret is created and removed with kubectl (terraform/databases.tf).
+    tools: ['aws', 'terraform', 'kubectl'],
     flags: { '--auto-approve': 'apply without asking' },
     run(ctx) {
       requireTerraformReady(ctx);
+      account(ctx);
       terraform(ctx, ['apply', '-input=false', ...(ctx.flags.has('--auto-approve') ? ['-auto-approve'] : []), ...terraformVarArgs(ctx.env)]);
     },
   },
   'infra:destroy': {
-    summary: 'destroy the data services of the environment (asks for confirmation; prod keeps deletion protection)',
-    tools: ['terraform'],
+    summary: 'destroy the data services of the environment (asks for confirmation; refuses while the database has deletion protection)',
+    tools: ['aws', 'terraform'],
     run(ctx) {
       requireTerraformReady(ctx);
+      account(ctx);
+      // Terraform would delete the roles, secrets and bucket first and then stop at the database.
+      const guard = deletionProtection(ctx);
+      if (guard.on) {
+        throw new UserError(
+          `the database ${guard.database} has deletion protection on: Terraform would delete the IAM roles, secrets and bucket and then stop at the database, leaving ${ctx.env.name} half-destroyed. To destroy it: set deletion_protection = false in ${DIRS.terraform}/env/${ctx.env.name}.tfvars, run npm run infra:apply -- ${ctx.env.name} (final snapshots stay on), then infra:destroy again`,
+        );
+      }
       terraform(ctx, ['destroy', '-input=false', ...terraformVarArgs(ctx.env)]);
     },
   },
   'infra:outputs': {
     summary: `write ${DIRS.infraOutputs}/<env>.json (endpoints, bucket, role ARNs, secret names) for synth`,
-    tools: ['terraform'],
+    tools: ['aws', 'terraform'],
     run(ctx) {
+      account(ctx);
       const json = capture(ctx.bin.terraform, [`-chdir=${DIRS.terraform}`, 'output', '-json', 'platform'], { cwd: ctx.root, env: terraformEnv(ctx) });
       const file = infraOutputsFile(ctx.env.name);
       fs.mkdirSync(path.join(ctx.root, DIRS.infraOutputs), { recursive: true });
@@ -271,7 +387,12 @@ const COMMANDS: Record<string, Command> = {
     run(ctx) {
       const { clusterName, region } = ctx.env.aws;
       const ns = ctx.env.argocd.namespace;
-      account(ctx);
+      const id = account(ctx);
+      // The platform Applications carry the outputs' role ARNs and endpoints: they must be this account's.
+      const outputs = loadInfraOutputs(ctx.root, ctx.env.name);
+      if (outputs.accountId !== id) {
+        throw new UserError(`${infraOutputsFile(ctx.env.name)} is for account ${outputs.accountId}, but the credentials are for ${id}; run npm run infra:outputs -- ${ctx.env.name}, npm run synth, and commit before bootstrap`);
+      }
       run(ctx.bin.aws, ['eks', 'update-kubeconfig', '--name', clusterName, '--region', region, '--alias', clusterName]);
       const chart = argocdChart(ctx.env);
       // Every node group is tainted: Argo CD runs on the platform group.
@@ -349,6 +470,9 @@ export async function main(argv: readonly string[], root = process.cwd()): Promi
     const env = envs.find((e) => e.name === positional[0]);
     if (positional.length === 0) missing.push(`an environment (npm run ${name} -- <${names.join('|')}>)`);
     else if (!env) missing.push(`environment ${positional[0]} (no ${DIRS.environments}/${positional[0]}.yaml; one of: ${names.join(', ')})`);
+    else if (command.tools.includes('aws') && !env.aws.accountId) {
+      missing.push(`aws.accountId in ${DIRS.environments}/${env.name}.yaml (the environment's 12-digit AWS account: every command that touches AWS refuses another)`);
+    }
     if (missing.length > 0) throw new UserError(`missing ${missing.join('; ')}`);
     await command.run({ root, env: env!, flags, bin: bin as Record<ToolName, string> });
     return 0;

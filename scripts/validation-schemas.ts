@@ -20,7 +20,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** The k8s.io/kubernetes release whose OpenAPI documents stand for each Kubernetes minor version. */
 export const KUBERNETES_RELEASES: Readonly<Record<string, string>> = {
-  '1.31': '1.31.14',
+  '1.35': '1.35.4',
 };
 
 /** Where generated schemas are cached, relative to the repository root (git-ignored). */

@@ -35,9 +35,11 @@ function strict(schema: any): any {
   return out;
 }
 
-export function loadValidators(dir: string): Map<string, ValidateFunction> {
+/** Validators by apiVersion/kind, each schema compiled on first use (compiling all CRDs costs about a minute). */
+export function loadValidators(dir: string): { get(key: string): ValidateFunction | undefined } {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const out = new Map<string, ValidateFunction>();
+  const schemas = new Map<string, object>();
+  const compiled = new Map<string, ValidateFunction>();
   const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.yaml') ? [path.join(d, e.name)] : []));
   for (const f of files(dir)) {
     for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) {
@@ -48,9 +50,17 @@ export function loadValidators(dir: string): Map<string, ValidateFunction> {
         const schema = strict(v.schema.openAPIV3Schema);
         // metadata is validated by the API server itself, not by the CRD schema.
         schema.properties = { ...schema.properties, apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } };
-        out.set(key, ajv.compile(schema));
+        schemas.set(key, schema);
       }
     }
   }
-  return out;
+  return {
+    get(key) {
+      const schema = schemas.get(key);
+      if (!schema) return undefined;
+      let validate = compiled.get(key);
+      if (!validate) compiled.set(key, (validate = ajv.compile(schema)));
+      return validate;
+    },
+  };
 }

@@ -72,7 +72,7 @@ export function allKeys(value: unknown): Set<string> {
 export function sampleEnvironment(overrides: Partial<Environment> = {}): Environment {
   return {
     name: 'test',
-    kubernetesVersion: '1.31',
+    kubernetesVersion: '1.35',
     cluster: { server: 'https://kubernetes.example.test:6443', trustDomain: 'mesh.example.test' },
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.test/platform/gitops.git', targetRevision: 'main' },
     platform: samplePlatformSettings(),
@@ -88,6 +88,8 @@ export function sampleAws(overrides: Partial<Environment['aws']> = {}): Environm
     clusterName: 'agentic-test',
     hostedZoneId: 'Z0TEST0ZONE',
     natGateway: 'Single',
+    supportType: 'STANDARD',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
     nodeGroups: {
       platform: { instanceType: 'm6i.large', minSize: 1, maxSize: 4, desiredSize: 2, volumeSize: 60 },
       agents: { instanceType: 'm6i.xlarge', minSize: 2, maxSize: 5, desiredSize: 3, volumeSize: 70 },
@@ -114,6 +116,7 @@ export function samplePlatformSettings(): PlatformSettings {
     },
     replicas: { agentgatewayController: 1, agentgatewayProxy: 3, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 2, prometheus: 1 },
     storage: { prometheus: '7Gi', clickhouse: '9Gi', grafana: '1Gi', alertmanager: '1Gi' },
+    volumeReclaimPolicy: 'Delete',
     retention: { prometheus: '3d' },
     llm: { anthropicModel: 'claude-test-model', openai: true, openaiModel: 'gpt-test' },
     guards: {},

@@ -67,6 +67,12 @@ export const platformSettingsSchema = z.strictObject({
     prometheus: replicas,
   }),
   storage: z.strictObject({ prometheus: quantity, clickhouse: quantity, grafana: quantity, alertmanager: quantity }),
+  /**
+   * What happens to a volume of the gp3 StorageClass when its claim is deleted: Delete, or Retain
+   * (the volume and its data stay, to be reattached or removed by hand; production's choice).
+   * @default 'Delete'
+   */
+  volumeReclaimPolicy: z.enum(['Delete', 'Retain']).default('Delete'),
   retention: z.strictObject({
     /** Prometheus TSDB retention, such as 15d. */
     prometheus: z.string().regex(/^\d+[hdwy]$/),
@@ -102,6 +108,7 @@ export const PLATFORM_FIXES: Record<string, string> = {
   'platform.images.*': 'write {registry, repository, tag}, such as {registry: cr.agentgateway.dev, repository: agentgateway, tag: v1.4.1}',
   'platform.replicas.*': 'write a whole number from 1 to 20',
   'platform.storage.*': 'write a size in Mi, Gi or Ti, such as 20Gi',
+  'platform.volumeReclaimPolicy': 'write Delete or Retain',
   'platform.retention.prometheus': 'write a duration such as 15d',
   'platform.llm.anthropicModel': 'write an Anthropic model ID such as claude-sonnet-4-20250514',
   'platform.llm.openai': 'write true or false',

@@ -91,10 +91,16 @@ export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } 
 /** The kagent controller's pods: kagent templates/controller-deployment.yaml. */
 export const KAGENT_CONTROLLER_POD_LABELS = { 'app.kubernetes.io/name': 'kagent', 'app.kubernetes.io/component': 'controller' } as const;
 
+/** The Langfuse web and worker pods: langfuse templates/web/deployment.yaml and templates/worker/deployment.yaml. */
+export const LANGFUSE_WEB_POD_LABELS = { 'app.kubernetes.io/name': 'langfuse', 'app.kubernetes.io/instance': RELEASES.langfuse, app: 'web' } as const;
+export const LANGFUSE_WORKER_POD_LABELS = { 'app.kubernetes.io/name': 'langfuse', 'app.kubernetes.io/instance': RELEASES.langfuse, app: 'worker' } as const;
+
 /** Chart-created pods the platform selects by label, and where their labels come from. */
 export const CHART_POD_LABELS = {
   istiod: { release: RELEASES.istiod, kind: 'Deployment', name: 'istiod', labels: ISTIOD_POD_LABELS, template: 'istiod/templates/deployment.yaml' },
   kagentController: { release: RELEASES.kagent, kind: 'Deployment', name: `${RELEASES.kagent}-controller`, labels: KAGENT_CONTROLLER_POD_LABELS, template: 'kagent/templates/controller-deployment.yaml' },
+  langfuseWeb: { release: RELEASES.langfuse, kind: 'Deployment', name: `${RELEASES.langfuse}-web`, labels: LANGFUSE_WEB_POD_LABELS, template: 'langfuse/templates/web/deployment.yaml' },
+  langfuseWorker: { release: RELEASES.langfuse, kind: 'Deployment', name: `${RELEASES.langfuse}-worker`, labels: LANGFUSE_WORKER_POD_LABELS, template: 'langfuse/templates/worker/deployment.yaml' },
 } as const;
 
 /**

@@ -96,6 +96,16 @@ export const LABELS = {
   psaAuditVersion: 'pod-security.kubernetes.io/audit-version',
 } as const;
 
+/**
+ * AWS tags the platform puts on resources and selects by: AWS Backup snapshots the volumes whose
+ * volumeBackup tag names the environment (cluster/terraform/backup.tf); cluster:delete looks for
+ * the resources of cluster/terraform by their stack tag.
+ */
+export const AWS_TAGS = {
+  volumeBackup: `${P}/backup`,
+  stack: { key: `${P}/stack`, value: 'data-services' },
+} as const;
+
 export const ANNOTATIONS = {
   displayName: `${P}/display-name`,
   description: `${P}/description`,
@@ -138,6 +148,17 @@ export const PLATFORM_NAMESPACES = {
   kiali: 'kiali',
   externalSecrets: 'external-secrets',
 } as const;
+
+/**
+ * cluster-autoscaler: its Deployment and ServiceAccount in kube-system. eksctl creates the IAM role
+ * (clusterAutoscalerRoleName) that the ServiceAccount assumes.
+ */
+export const CLUSTER_AUTOSCALER = { name: 'cluster-autoscaler', namespace: PLATFORM_NAMESPACES.kubeSystem } as const;
+
+/** The IAM role of cluster-autoscaler's ServiceAccount (at most 64 characters, IAM's limit). */
+export function clusterAutoscalerRoleName(clusterName: string): string {
+  return `${clusterName}-cluster-autoscaler`;
+}
 
 /** Platform Services other components address by name: ours, and the charts' (charts/lib/chart-names.ts). */
 export const PLATFORM_SERVICES = {

@@ -30,21 +30,53 @@ resource "kubernetes_namespace_v1" "db_init" {
   }
 }
 
-resource "kubernetes_secret_v1" "db_init" {
-  metadata {
-    name      = "db-init"
-    namespace = kubernetes_namespace_v1.db_init.metadata[0].name
-  }
-  data = {
-    PGHOST            = aws_db_instance.postgres.address
-    PGPORT            = tostring(aws_db_instance.postgres.port)
-    PGUSER            = aws_db_instance.postgres.username
-    PGPASSWORD        = random_password.postgres_master.result
-    PGDATABASE        = "postgres"
-    PGSSLMODE         = "require"
-    LANGFUSE_PASSWORD = random_password.langfuse_database.result
-    KEYCLOAK_PASSWORD = random_password.keycloak_database.result
-    KAGENT_PASSWORD   = random_password.kagent_database.result
+# The RDS master password, as RDS keeps it in Secrets Manager: read at apply time, never stored in
+# the state (hashicorp/aws ephemeral resource aws_secretsmanager_secret_version).
+ephemeral "aws_secretsmanager_secret_version" "postgres_master" {
+  secret_id = aws_db_instance.postgres.master_user_secret[0].secret_arn
+}
+
+locals {
+  # The Job and its Secret are named after the script: a new database runs them again.
+  db_init_name = "db-init-${substr(sha256(local.db_init_script), 0, 10)}"
+  # A kubeconfig of the cluster for kubectl, from the same AWS credentials as the providers.
+  with_kubeconfig = <<-SH
+    set -eu
+    KUBECONFIG=$(mktemp)
+    export KUBECONFIG
+    trap 'rm -f "$KUBECONFIG"' EXIT
+    aws eks update-kubeconfig --name "$CLUSTER" --region "$REGION" --kubeconfig "$KUBECONFIG" >/dev/null
+  SH
+}
+
+# The Job's Secret exists only while the Job runs: created here with kubectl (so that it is in no
+# Terraform state) and removed by db_init_secret_removal once the Job completed. The values reach
+# kubectl on standard input, never on a command line.
+resource "terraform_data" "db_init_secret" {
+  triggers_replace = [local.db_init_name]
+
+  provisioner "local-exec" {
+    interpreter = ["/bin/sh", "-c"]
+    command     = <<-SH
+      ${local.with_kubeconfig}
+      printf 'PGHOST=%s\nPGPORT=%s\nPGUSER=%s\nPGPASSWORD=%s\nPGDATABASE=postgres\nPGSSLMODE=require\nLANGFUSE_PASSWORD=%s\nKEYCLOAK_PASSWORD=%s\nKAGENT_PASSWORD=%s\n' \
+        "$PGHOST" "$PGPORT" "$PGUSER" "$PGPASSWORD" "$LANGFUSE_PASSWORD" "$KEYCLOAK_PASSWORD" "$KAGENT_PASSWORD" |
+        kubectl create secret generic "$NAME" --namespace "$NAMESPACE" --from-env-file=/dev/stdin --dry-run=client --output=yaml |
+        kubectl apply --filename=-
+    SH
+    environment = {
+      CLUSTER           = var.cluster_name
+      REGION            = var.region
+      NAMESPACE         = kubernetes_namespace_v1.db_init.metadata[0].name
+      NAME              = local.db_init_name
+      PGHOST            = aws_db_instance.postgres.address
+      PGPORT            = tostring(aws_db_instance.postgres.port)
+      PGUSER            = aws_db_instance.postgres.username
+      PGPASSWORD        = jsondecode(ephemeral.aws_secretsmanager_secret_version.postgres_master.secret_string).password
+      LANGFUSE_PASSWORD = random_password.langfuse_database.result
+      KEYCLOAK_PASSWORD = random_password.keycloak_database.result
+      KAGENT_PASSWORD   = random_password.kagent_database.result
+    }
   }
 }
 
@@ -52,7 +84,7 @@ resource "kubernetes_secret_v1" "db_init" {
 # runs again; a finished Job is never run twice by Terraform otherwise.
 resource "kubernetes_job_v1" "db_init" {
   metadata {
-    name      = "db-init-${substr(sha256(local.db_init_script), 0, 10)}"
+    name      = local.db_init_name
     namespace = kubernetes_namespace_v1.db_init.metadata[0].name
   }
   spec {
@@ -81,7 +113,7 @@ resource "kubernetes_job_v1" "db_init" {
           command = ["/bin/sh", "-c", local.db_init_script]
           env_from {
             secret_ref {
-              name = kubernetes_secret_v1.db_init.metadata[0].name
+              name = local.db_init_name
             }
           }
           security_context {
@@ -99,5 +131,25 @@ resource "kubernetes_job_v1" "db_init" {
   timeouts {
     create = "10m"
     update = "10m"
+  }
+  depends_on = [terraform_data.db_init_secret]
+}
+
+# Once the Job completed, its Secret (the master password among its values) leaves the cluster.
+resource "terraform_data" "db_init_secret_removal" {
+  triggers_replace = [kubernetes_job_v1.db_init.metadata[0].uid]
+
+  provisioner "local-exec" {
+    interpreter = ["/bin/sh", "-c"]
+    command     = <<-SH
+      ${local.with_kubeconfig}
+      kubectl delete secret "$NAME" --namespace "$NAMESPACE" --ignore-not-found
+    SH
+    environment = {
+      CLUSTER   = var.cluster_name
+      REGION    = var.region
+      NAMESPACE = kubernetes_namespace_v1.db_init.metadata[0].name
+      NAME      = local.db_init_name
+    }
   }
 }

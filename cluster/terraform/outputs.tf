@@ -33,3 +33,13 @@ output "platform" {
     secrets = { for key, secret in aws_secretsmanager_secret.this : key => secret.name }
   }
 }
+
+# What npm run infra:destroy checks before it destroys anything: a database with deletion
+# protection stops a destroy half-way, after the IAM roles and secrets are gone.
+output "destroy_guard" {
+  description = "Whether destroy would stop at the database (npm run infra:destroy reads it)."
+  value = {
+    database            = aws_db_instance.postgres.identifier
+    deletion_protection = aws_db_instance.postgres.deletion_protection
+  }
+}

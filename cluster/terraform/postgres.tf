@@ -19,9 +19,10 @@ resource "aws_security_group" "postgres" {
   }
 }
 
-resource "random_password" "postgres_master" {
-  length  = 32
-  special = false
+# Names the final snapshots of this stack: a rebuilt environment never collides with the snapshots
+# an earlier destroy left.
+resource "random_id" "final_snapshot" {
+  byte_length = 4
 }
 
 resource "aws_db_instance" "postgres" {
@@ -31,7 +32,9 @@ resource "aws_db_instance" "postgres" {
   auto_minor_version_upgrade = true
   instance_class             = var.postgres_instance_class
   allocated_storage          = var.postgres_allocated_storage
-  storage_type               = "gp3"
+  # Storage autoscaling up to this size (0: off).
+  max_allocated_storage = var.postgres_max_allocated_storage
+  storage_type          = "gp3"
   storage_encrypted          = true
   multi_az                   = var.postgres_multi_az
 
@@ -39,14 +42,19 @@ resource "aws_db_instance" "postgres" {
   vpc_security_group_ids = [aws_security_group.postgres.id]
   publicly_accessible    = false
 
-  username = "platform_admin"
-  password = random_password.postgres_master.result
+  # RDS keeps the master password in Secrets Manager and rotates it (master_user_secret): it is
+  # never in this configuration or the Terraform state. The db-init Job reads it ephemerally.
+  username                    = "platform_admin"
+  manage_master_user_password = true
 
   backup_retention_period   = var.backup_retention_days
   deletion_protection       = var.deletion_protection
-  skip_final_snapshot       = !var.deletion_protection
-  final_snapshot_identifier = "${local.name}-final"
+  skip_final_snapshot       = !var.final_snapshot
+  final_snapshot_identifier = "${local.name}-final-${random_id.final_snapshot.hex}"
   copy_tags_to_snapshot     = true
+
+  performance_insights_enabled          = var.postgres_performance_insights
+  performance_insights_retention_period = var.postgres_performance_insights ? 7 : null
 
   enabled_cloudwatch_logs_exports = ["postgresql"]
 }

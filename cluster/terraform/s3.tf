@@ -1,6 +1,21 @@
 # The Langfuse event and media bucket: encrypted, versioned, never public, TLS only.
+locals {
+  # Bucket names are global across every AWS account: the account and region make this one unique
+  # for each adopter, as the state bucket's name does (cluster/cli.ts stateBucket).
+  langfuse_bucket = "agentic-platform-langfuse-${var.environment}-${data.aws_caller_identity.current.account_id}-${var.region}"
+}
+
 resource "aws_s3_bucket" "langfuse" {
-  bucket = "agentic-platform-langfuse-${var.environment}"
+  bucket = local.langfuse_bucket
+  # Lets destroy empty a used bucket, every object version included: dev only (force_destroy).
+  force_destroy = var.force_destroy
+
+  lifecycle {
+    precondition {
+      condition     = length(local.langfuse_bucket) <= 63
+      error_message = "The bucket name ${local.langfuse_bucket} is longer than the 63 characters S3 allows; shorten the environment name."
+    }
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "langfuse" {
@@ -33,6 +48,25 @@ resource "aws_s3_bucket_versioning" "langfuse" {
   versioning_configuration {
     status = "Enabled"
   }
+}
+
+# Versioning keeps every overwritten and deleted object: old versions expire, and uploads that never
+# completed are cleaned up, so the bucket does not grow without bound.
+resource "aws_s3_bucket_lifecycle_configuration" "langfuse" {
+  bucket = aws_s3_bucket.langfuse.id
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+  # Rules on noncurrent versions need versioning first.
+  depends_on = [aws_s3_bucket_versioning.langfuse]
 }
 
 data "aws_iam_policy_document" "langfuse_bucket" {

@@ -1,6 +1,7 @@
 terraform {
-  # Terraform 1.10+ or OpenTofu 1.10+ (S3 backend with use_lockfile).
-  required_version = ">= 1.10.0"
+  # Terraform 1.11+ or OpenTofu 1.11+: S3 backend with use_lockfile, ephemeral resources (the RDS
+  # master password is read without being stored).
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {

@@ -19,12 +19,20 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const ESCALATING_VERBS = ['bind', 'escalate', 'impersonate', '*'];
 
 /**
- * Cluster-scoped resources of the built-in API groups (Kubernetes 1.31), by group ("" is core).
- * Custom resources are judged by their CRD's spec.scope, passed in separately.
+ * Cluster-scoped resources of the built-in API groups (Kubernetes 1.35), by group ("" is core).
+ * Custom resources are judged by their CRD's spec.scope, passed in separately. A test derives the
+ * list from the OpenAPI document of the environments' Kubernetes release.
  */
 export const CLUSTER_SCOPED_BUILTINS: Readonly<Record<string, readonly string[]>> = {
   '': ['namespaces', 'nodes', 'persistentvolumes', 'componentstatuses'],
-  'admissionregistration.k8s.io': ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+  'admissionregistration.k8s.io': [
+    'mutatingwebhookconfigurations',
+    'validatingwebhookconfigurations',
+    'validatingadmissionpolicies',
+    'validatingadmissionpolicybindings',
+    'mutatingadmissionpolicies',
+    'mutatingadmissionpolicybindings',
+  ],
   'apiextensions.k8s.io': ['customresourcedefinitions'],
   'apiregistration.k8s.io': ['apiservices'],
   'authentication.k8s.io': ['tokenreviews', 'selfsubjectreviews'],
@@ -35,7 +43,7 @@ export const CLUSTER_SCOPED_BUILTINS: Readonly<Record<string, readonly string[]>
   'networking.k8s.io': ['ingressclasses', 'ipaddresses', 'servicecidrs'],
   'node.k8s.io': ['runtimeclasses'],
   [RBAC_GROUP]: ['clusterroles', 'clusterrolebindings'],
-  'resource.k8s.io': ['deviceclasses', 'resourceslices'],
+  'resource.k8s.io': ['deviceclasses', 'devicetaintrules', 'resourceslices'],
   'scheduling.k8s.io': ['priorityclasses'],
   'storage.k8s.io': ['csidrivers', 'csinodes', 'storageclasses', 'volumeattachments', 'volumeattributesclasses'],
   'storagemigration.k8s.io': ['storageversionmigrations'],

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEnvironment } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { UPSTREAM } from '../../charts/platform/upstream';
+import { ADDON_VERSIONS } from '../../cluster/addon-versions';
 import { eksctlYaml, main, renderInfraOutputs } from '../../cluster/cli';
 import { sampleInfra } from '../helpers';
 
@@ -17,11 +18,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CLOUD_COMMANDS: Record<string, string> = {
   'cluster:create': 'aws (install the AWS CLI v2); eksctl (install eksctl 0.230 or newer)',
   'cluster:delete': 'aws (install the AWS CLI v2); eksctl (install eksctl 0.230 or newer)',
-  'infra:init': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
-  'infra:plan': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
-  'infra:apply': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
-  'infra:destroy': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
-  'infra:outputs': 'terraform or tofu (install Terraform or OpenTofu 1.10 or newer)',
+  'infra:init': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
+  'cluster:upgrade': 'aws (install the AWS CLI v2); eksctl (install eksctl 0.230 or newer)',
+  'infra:plan': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
+  'infra:apply': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer); kubectl (install kubectl)',
+  'infra:destroy': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
+  'infra:outputs': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
   bootstrap: 'aws (install the AWS CLI v2); kubectl (install kubectl); helm (install Helm 3)',
   'port-forward': 'kubectl (install kubectl)',
 };
@@ -46,23 +48,50 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Canned answers of the fake tools: standard output and exit code per command prefix. */
+interface Answers {
+  /** terraform output -json platform. */
+  outputs?: string;
+  /** Exit code of aws s3api head-bucket (0: the bucket exists). */
+  headBucket?: number;
+  /** terraform output -json destroy_guard (exit 1 when undefined: no such output). */
+  destroyGuard?: string;
+  /** aws eks describe-cluster ... cluster.version. */
+  clusterVersion?: string;
+  /** ARNs left with the stack tag (resourcegroupstaggingapi), one per line. */
+  leftResources?: string;
+  /** Versions EKS offers per add-on; by default the pins of Kubernetes 1.35 and one other. */
+  addonVersions?: Record<string, string>;
+}
+
 /** A PATH holding only fake tools that append "<tool> <args>" to a log, with canned answers. */
-function fakeTools(tools: string[], answers: { outputs?: string; headBucket?: number } = {}): string {
+function fakeTools(tools: string[], answers: Answers = {}): string {
   const bin = path.join(tmp, 'bin');
   fs.mkdirSync(bin, { recursive: true });
   const log = path.join(tmp, 'log');
-  if (answers.outputs !== undefined) fs.writeFileSync(path.join(tmp, 'outputs.json'), `${answers.outputs}\n`);
+  const file = (name: string, text: string) => {
+    fs.writeFileSync(path.join(tmp, name), `${text}\n`);
+    return `while IFS= read -r l; do printf '%s\\n' "$l"; done < '${path.join(tmp, name)}'`;
+  };
+  const offered = answers.addonVersions ?? Object.fromEntries(Object.entries(ADDON_VERSIONS['1.35']).map(([a, v]) => [a, `${v} v0.0.1-eksbuild.1`]));
+  const addonCases = Object.entries(offered)
+    .map(([a, v]) => `  "aws eks describe-addon-versions "*"--addon-name ${a} "*) ${file(`addon-${a}`, v)} ;;`)
+    .join('\n');
   for (const t of tools) {
     // Shell builtins only: PATH holds nothing else.
     fs.writeFileSync(
       path.join(bin, t),
       `#!/bin/sh
 printf '%s\\n' "${t} $*" >> '${log}'
-case "${t} $1 $2 $3" in
+case "${t} $*" in
   "aws sts get-caller-identity"*) printf '123456789012\\n' ;;
   "aws s3api head-bucket"*) exit ${answers.headBucket ?? 0} ;;
-  "eksctl create cluster -f") while IFS= read -r l; do printf '%s\\n' "$l"; done < "$4" > '${tmp}/eksctl-config.yaml' ;;
-  "terraform -chdir=cluster/terraform output -json") while IFS= read -r l; do printf '%s\\n' "$l"; done < '${tmp}/outputs.json' ;;
+  "aws eks describe-cluster"*) printf '%s\\n' '${answers.clusterVersion ?? '1.35'}' ;;
+  "aws resourcegroupstaggingapi get-resources"*) ${file('left', answers.leftResources ?? '')} ;;
+${addonCases}
+  "eksctl create cluster -f "*) while IFS= read -r l; do printf '%s\\n' "$l"; done < "$4" > '${tmp}/eksctl-config.yaml' ;;
+  "terraform -chdir=cluster/terraform output -json platform") ${file('outputs.json', answers.outputs ?? '{}')} ;;
+  "terraform -chdir=cluster/terraform output -json destroy_guard") ${answers.destroyGuard === undefined ? 'exit 1' : file('guard.json', answers.destroyGuard)} ;;
 esac
 exit 0
 `,
@@ -102,7 +131,7 @@ describe('cluster commands', () => {
   it('run as a program with PATH stripped of the tools: exit 1, one line, no stack trace', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cluster', 'cli.ts'), 'infra:plan', 'dev'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: path.join(tmp, 'empty') } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('infra:plan: missing terraform or tofu (install Terraform or OpenTofu 1.10 or newer)\n');
+    expect(r.stderr).toBe('infra:plan: missing aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)\n');
   });
 
   it('names an unknown environment and lists the known ones', async () => {
@@ -112,80 +141,203 @@ describe('cluster commands', () => {
   });
 
   it('rejects unknown commands and options with exit 2', async () => {
-    expect(await main(['cluster:upgrade'], ROOT)).toBe(2);
-    expect(stderr[0]).toBe('cluster: unknown command cluster:upgrade; one of: cluster:config, cluster:create, cluster:delete, infra:init, infra:plan, infra:apply, infra:destroy, infra:outputs, bootstrap, port-forward');
+    expect(await main(['cluster:scale'], ROOT)).toBe(2);
+    expect(stderr[0]).toBe('cluster: unknown command cluster:scale; one of: cluster:config, cluster:create, cluster:upgrade, cluster:delete, infra:init, infra:plan, infra:apply, infra:destroy, infra:outputs, bootstrap, port-forward');
     expect(await main(['infra:plan', 'dev', '--force'], ROOT)).toBe(2);
     expect(stderr[1]).toBe('infra:plan: unknown option --force; see npm run infra:plan -- --help');
   });
 
-  it('cluster:create hands eksctl the generated ClusterConfig in a temporary file, and removes it', async () => {
+  it('every command that touches AWS requires aws.accountId, before calling anything', async () => {
+    const root = scratchRoot((d) => d.replace(/ {2}# The account the environment lives in.*\n {2}accountId: "\d+"\n/, ''));
+    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
+    const log = fakeTools(['aws', 'eksctl', 'terraform', 'kubectl', 'helm']);
+    for (const command of Object.keys(CLOUD_COMMANDS).filter((c) => c !== 'port-forward')) {
+      stderr.length = 0;
+      expect(await main([command, 'dev', ...(command === 'cluster:delete' ? ['--yes'] : [])], root), command).toBe(1);
+      expect(stderr, command).toEqual([`${command}: missing aws.accountId in charts/environments/dev.yaml (the environment's 12-digit AWS account: every command that touches AWS refuses another)`]);
+    }
+    expect(logOf(log)).toEqual([]);
+  });
+
+  it('cluster:create checks the add-on pins EKS offers, then hands eksctl the generated ClusterConfig in a temporary file, and removes it', async () => {
     const log = fakeTools(['aws', 'eksctl']);
     expect(await main(['cluster:create', 'dev'], ROOT)).toBe(0);
     const lines = logOf(log);
     expect(lines[0]).toBe('aws sts get-caller-identity --query Account --output text');
-    expect(lines[1]).toMatch(/^eksctl create cluster -f .*\/eksctl-dev-\w+\/cluster\.yaml$/);
+    expect(lines.slice(1, 6)).toEqual(
+      Object.keys(ADDON_VERSIONS['1.35']).map((a) => `aws eks describe-addon-versions --region us-east-1 --kubernetes-version 1.35 --addon-name ${a} --query addons[].addonVersions[].addonVersion --output text`),
+    );
+    expect(lines[6]).toMatch(/^eksctl create cluster -f .*\/eksctl-dev-\w+\/cluster\.yaml$/);
     expect(fs.readFileSync(path.join(tmp, 'eksctl-config.yaml'), 'utf8')).toBe(eksctlYaml(devEnv()));
-    expect(fs.existsSync(lines[1].split(' ').pop()!)).toBe(false);
+    expect(fs.existsSync(lines[6].split(' ').pop()!)).toBe(false);
+  });
+
+  it('cluster:create refuses a pinned add-on version EKS does not offer, before creating anything', async () => {
+    const offered = Object.fromEntries(Object.entries(ADDON_VERSIONS['1.35']).map(([a, v]) => [a, v]));
+    offered['metrics-server'] = 'v0.7.2-eksbuild.4 v0.8.1-eksbuild.1';
+    const log = fakeTools(['aws', 'eksctl'], { addonVersions: offered });
+    expect(await main(['cluster:create', 'dev'], ROOT)).toBe(1);
+    expect(stderr).toEqual([
+      `cluster:create: EKS offers no such add-on version for Kubernetes 1.35: metrics-server ${ADDON_VERSIONS['1.35']['metrics-server']} (offered: v0.7.2-eksbuild.4, v0.8.1-eksbuild.1); fix ADDON_VERSIONS in cluster/addon-versions.ts`,
+    ]);
+    expect(logOf(log).some((l) => l.startsWith('eksctl'))).toBe(false);
+  });
+
+  it('cluster:create refuses a Kubernetes version EKS or Istio no longer supports, before calling AWS', async () => {
+    const root = scratchRoot((d) => d.replace('kubernetesVersion: "1.35"', 'kubernetesVersion: "1.31"'));
+    const log = fakeTools(['aws', 'eksctl']);
+    expect(await main(['cluster:create', 'dev'], root)).toBe(1);
+    expect(stderr[0]).toMatch(/^cluster:create: dev: Kubernetes 1\.31 is outside Istio 1\.30's supported range 1\.32 to 1\.36/);
+    expect(logOf(log)).toEqual([]);
   });
 
   it('refuses to run against another AWS account than the environment names', async () => {
-    const root = scratchRoot((d) => d.replace('  region: us-east-1\n', '  region: us-east-1\n  accountId: "210987654321"\n'));
+    const root = scratchRoot((d) => d.replace('accountId: "123456789012"', 'accountId: "210987654321"'));
     const log = fakeTools(['aws', 'eksctl']);
     expect(await main(['cluster:create', 'dev'], root)).toBe(1);
     expect(stderr).toEqual(['cluster:create: the AWS credentials are for account 123456789012, but environment dev is in 210987654321 (aws.accountId); switch AWS_PROFILE']);
     expect(logOf(log).some((l) => l.startsWith('eksctl'))).toBe(false);
   });
 
-  it('cluster:delete needs --yes, then deletes the cluster of the environment', async () => {
-    const log = fakeTools(['aws', 'eksctl']);
+  it('cluster:upgrade: control plane, then the pinned add-ons, then each node group, one minor version at a time', async () => {
+    const root = scratchRoot();
+    const log = fakeTools(['aws', 'eksctl'], { clusterVersion: '1.34' });
+    expect(await main(['cluster:upgrade', 'dev'], root)).toBe(0);
+    const lines = logOf(log).filter((l) => !l.startsWith('aws eks describe-addon-versions'));
+    expect(lines.slice(0, 2)).toEqual([
+      'aws sts get-caller-identity --query Account --output text',
+      'aws eks describe-cluster --name agentic-platform-dev --region us-east-1 --query cluster.version --output text',
+    ]);
+    expect(lines[2]).toMatch(/^eksctl upgrade cluster -f .*\/cluster\.yaml --approve$/);
+    expect(lines[3]).toMatch(/^eksctl update addon -f .*\/cluster\.yaml --wait$/);
+    expect(lines.slice(4)).toEqual(
+      ['platform', 'agents', 'gateway'].flatMap((g) =>
+        ['us-east-1a', 'us-east-1b'].map((z) => `eksctl upgrade nodegroup --cluster agentic-platform-dev --region us-east-1 --name ${g}-${z} --kubernetes-version 1.35 --wait`),
+      ),
+    );
+    // At the target already: add-ons and node groups only.
+    fs.rmSync(path.join(tmp, 'log'));
+    fakeTools(['aws', 'eksctl'], { clusterVersion: '1.35' });
+    expect(await main(['cluster:upgrade', 'dev'], root)).toBe(0);
+    expect(logOf(log).some((l) => l.startsWith('eksctl upgrade cluster'))).toBe(false);
+    expect(logOf(log).filter((l) => l.startsWith('eksctl upgrade nodegroup'))).toHaveLength(6);
+  });
+
+  it('cluster:upgrade refuses a skipped minor version and a downgrade', async () => {
+    const log = fakeTools(['aws', 'eksctl'], { clusterVersion: '1.33' });
+    expect(await main(['cluster:upgrade', 'dev'], ROOT)).toBe(1);
+    expect(stderr).toEqual(['cluster:upgrade: cluster agentic-platform-dev runs Kubernetes 1.33: EKS upgrades one minor version at a time; set kubernetesVersion to 1.34 first, upgrade, then 1.35']);
+    fakeTools(['aws', 'eksctl'], { clusterVersion: '1.36' });
+    expect(await main(['cluster:upgrade', 'dev'], ROOT)).toBe(1);
+    expect(stderr[1]).toBe('cluster:upgrade: cluster agentic-platform-dev runs Kubernetes 1.36; 1.35 is not an upgrade (EKS never downgrades a control plane)');
+    expect(logOf(log).some((l) => l.startsWith('eksctl'))).toBe(false);
+  });
+
+  it('cluster:delete needs --yes, refuses while resources of cluster/terraform are in the VPC, then deletes the cluster', async () => {
+    let log = fakeTools(['aws', 'eksctl']);
     expect(await main(['cluster:delete', 'dev'], ROOT)).toBe(1);
     expect(stderr).toEqual(['cluster:delete: deleting cluster agentic-platform-dev is permanent; run infra:destroy first, then again with --yes']);
     expect(logOf(log)).toEqual([]);
+    const sg = 'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123';
+    const db = 'arn:aws:rds:us-east-1:123456789012:db:agentic-platform-dev';
+    log = fakeTools(['aws', 'eksctl'], { leftResources: `${sg}\t${db}` });
+    expect(await main(['cluster:delete', 'dev', '--yes'], ROOT)).toBe(1);
+    expect(stderr[1]).toBe(`cluster:delete: 2 resources of cluster/terraform still in the VPC (${sg}, ${db}); run npm run infra:destroy -- dev first`);
+    expect(logOf(log)[1]).toBe(
+      'aws resourcegroupstaggingapi get-resources --region us-east-1 --tag-filters Key=platform.agentic.io/stack,Values=data-services Key=environment,Values=dev --resource-type-filters ec2:security-group ec2:vpc-endpoint rds:db elasticache:replicationgroup --query ResourceTagMappingList[].ResourceARN --output text',
+    );
+    expect(logOf(log).some((l) => l.startsWith('eksctl'))).toBe(false);
+    fs.rmSync(path.join(tmp, 'log'));
+    log = fakeTools(['aws', 'eksctl']);
     expect(await main(['cluster:delete', 'dev', '--yes'], ROOT)).toBe(0);
     expect(logOf(log).pop()).toBe('eksctl delete cluster --name agentic-platform-dev --region us-east-1 --wait');
   });
 
+  const bucket = 'agentic-platform-tfstate-123456789012-us-east-1';
+  const stateBucketSettings = [
+    `aws s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
+    `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`,
+    `aws s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration {"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}`,
+  ];
+  const init = `terraform -chdir=cluster/terraform init -input=false -reconfigure -backend-config=bucket=${bucket} -backend-config=key=prod/terraform.tfstate -backend-config=region=us-east-1 -backend-config=encrypt=true -backend-config=use_lockfile=true`;
+
   it('infra:init creates a private, versioned, encrypted state bucket when missing, then one state per environment', async () => {
     const log = fakeTools(['aws', 'terraform'], { headBucket: 254 });
     expect(await main(['infra:init', 'prod'], ROOT)).toBe(0);
-    const bucket = 'agentic-platform-tfstate-123456789012-us-east-1';
     expect(logOf(log)).toEqual([
       'aws sts get-caller-identity --query Account --output text',
       `aws s3api head-bucket --bucket ${bucket}`,
       `aws s3api create-bucket --bucket ${bucket} --region us-east-1`,
-      `aws s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
-      `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`,
-      `aws s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration {"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}`,
-      `terraform -chdir=cluster/terraform init -input=false -reconfigure -backend-config=bucket=${bucket} -backend-config=key=prod/terraform.tfstate -backend-config=region=us-east-1 -backend-config=encrypt=true -backend-config=use_lockfile=true`,
+      ...stateBucketSettings,
+      init,
     ]);
   });
 
-  it('infra:plan passes the environment file\'s values and its tfvars, after an init', async () => {
+  it('infra:init finishes the settings of a state bucket an earlier run left half-way', async () => {
+    const log = fakeTools(['aws', 'terraform'], { headBucket: 0 });
+    expect(await main(['infra:init', 'prod'], ROOT)).toBe(0);
+    expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text', `aws s3api head-bucket --bucket ${bucket}`, ...stateBucketSettings, init]);
+  });
+
+  it('infra:plan passes the environment file\'s values and its tfvars, after an init, in the environment\'s account only', async () => {
     const root = scratchRoot();
     fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), { recursive: true });
-    const log = fakeTools(['terraform']);
+    const log = fakeTools(['aws', 'terraform']);
     expect(await main(['infra:plan', 'dev'], root)).toBe(1);
     expect(stderr).toEqual(['infra:plan: Terraform is not initialised for dev; run npm run infra:init -- dev first']);
     fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
     expect(await main(['infra:plan', 'dev'], root)).toBe(0);
-    expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform plan -input=false -var-file=env/dev.tfvars -var=environment=dev -var=region=us-east-1 -var=cluster_name=agentic-platform-dev -var=domain=dev.agentic.example.com -var=hosted_zone_id=Z0DEV0EXAMPLE0ZONE0ID']);
+    expect(logOf(log)).toEqual([
+      'aws sts get-caller-identity --query Account --output text',
+      'terraform -chdir=cluster/terraform plan -input=false -var-file=env/dev.tfvars -var=environment=dev -var=region=us-east-1 -var=cluster_name=agentic-platform-dev -var=account_id=123456789012 -var=domain=dev.agentic.example.com -var=hosted_zone_id=Z0DEV0EXAMPLE0ZONE0ID',
+    ]);
+  });
+
+  /** A scratch root with the tfvars and an initialised Terraform directory for dev and prod. */
+  function terraformRoot(): string {
+    const root = scratchRoot();
+    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), { recursive: true });
+    for (const e of ['dev', 'prod']) fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', e), { recursive: true });
+    return root;
+  }
+
+  it('infra:destroy refuses while the database has deletion protection, which would stop the destroy half-way', async () => {
+    const root = terraformRoot();
+    // No applied state with the guard output: the tfvars decide (prod: deletion_protection = true).
+    let log = fakeTools(['aws', 'terraform']);
+    expect(await main(['infra:destroy', 'prod'], root)).toBe(1);
+    expect(stderr).toEqual([
+      'infra:destroy: the database agentic-platform-prod has deletion protection on: Terraform would delete the IAM roles, secrets and bucket and then stop at the database, leaving prod half-destroyed. To destroy it: set deletion_protection = false in cluster/terraform/env/prod.tfvars, run npm run infra:apply -- prod (final snapshots stay on), then infra:destroy again',
+    ]);
+    expect(logOf(log).some((l) => l.startsWith('terraform -chdir=cluster/terraform destroy'))).toBe(false);
+    // The applied state decides when it says: protection still on although the tfvars turned it off.
+    fs.rmSync(path.join(tmp, 'log'));
+    log = fakeTools(['aws', 'terraform'], { destroyGuard: '{"database":"agentic-platform-dev","deletion_protection":true}' });
+    expect(await main(['infra:destroy', 'dev'], root)).toBe(1);
+    expect(stderr[1]).toMatch(/^infra:destroy: the database agentic-platform-dev has deletion protection on/);
+    // Off in the state: the destroy runs.
+    fs.rmSync(path.join(tmp, 'log'));
+    log = fakeTools(['aws', 'terraform'], { destroyGuard: '{"database":"agentic-platform-dev","deletion_protection":false}' });
+    expect(await main(['infra:destroy', 'dev'], root)).toBe(0);
+    expect(logOf(log).pop()).toMatch(/^terraform -chdir=cluster\/terraform destroy -input=false -var-file=env\/dev\.tfvars /);
   });
 
   it('infra:outputs writes cluster/outputs/<env>.json that synth loads', async () => {
     const root = scratchRoot();
     const env = devEnv();
-    const outputs = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev', region: 'us-east-1' } });
-    const log = fakeTools(['terraform'], { outputs: JSON.stringify(outputs) });
+    const outputs = sampleInfra('dev', { accountId: '123456789012', region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev-123456789012-us-east-1', region: 'us-east-1' } });
+    const log = fakeTools(['aws', 'terraform'], { outputs: JSON.stringify(outputs) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(0);
-    expect(logOf(log)).toEqual(['terraform -chdir=cluster/terraform output -json platform']);
+    expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text', 'terraform -chdir=cluster/terraform output -json platform']);
     expect(loadInfraOutputs(root, 'dev', env)).toEqual(outputs);
     expect(fs.readFileSync(path.join(root, 'cluster/outputs/dev.json'), 'utf8')).toBe(`${JSON.stringify(outputs, null, 2)}\n`);
   });
 
   it('infra:outputs refuses outputs that synth would reject, and writes nothing', async () => {
     const root = scratchRoot();
-    const { roles: _, ...partial } = sampleInfra('dev', { region: 'us-east-1', clusterName: 'agentic-platform-dev' });
-    fakeTools(['terraform'], { outputs: JSON.stringify(partial) });
+    const { roles: _, ...partial } = sampleInfra('dev', { accountId: '123456789012', region: 'us-east-1', clusterName: 'agentic-platform-dev' });
+    fakeTools(['aws', 'terraform'], { outputs: JSON.stringify(partial) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(1);
     expect(stderr[0]).toMatch(/^terraform output platform \(for cluster\/outputs\/dev\.json\):1:1: roles: Invalid input: expected object, received undefined\. Fix: /);
     expect(fs.existsSync(path.join(root, 'cluster/outputs/dev.json'))).toBe(false);
@@ -205,6 +357,17 @@ describe('cluster commands', () => {
         '--set-json global.nodeSelector={"node-role":"platform"} --set-json global.tolerations=[{"key":"workload","operator":"Equal","value":"platform","effect":"NoSchedule"}]',
       `kubectl --context agentic-platform-dev apply -n argocd -f ${path.join(ROOT, 'argocd', 'dev', 'bootstrap')}`,
     ]);
+  });
+
+  it("bootstrap refuses outputs of another account than the caller's: the Applications would carry that account's roles", async () => {
+    const root = scratchRoot();
+    fs.mkdirSync(path.join(root, 'cluster', 'outputs'), { recursive: true });
+    const outputs = JSON.parse(fs.readFileSync(path.join(ROOT, 'cluster', 'outputs', 'dev.json'), 'utf8'));
+    fs.writeFileSync(path.join(root, 'cluster', 'outputs', 'dev.json'), JSON.stringify({ ...outputs, accountId: '210987654321' }, null, 2));
+    const log = fakeTools(['aws', 'kubectl', 'helm']);
+    expect(await main(['bootstrap', 'dev'], root)).toBe(1);
+    expect(stderr).toEqual(['bootstrap: cluster/outputs/dev.json is for account 210987654321, but the credentials are for 123456789012; run npm run infra:outputs -- dev, npm run synth, and commit before bootstrap']);
+    expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text']);
   });
 
   it('port-forward forwards every platform UI to its local port', async () => {

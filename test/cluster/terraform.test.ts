@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORM_NAMESPACES } from '../../charts/lib/constants';
+import { AWS_TAGS, PLATFORM_NAMESPACES } from '../../charts/lib/constants';
 import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../charts/platform/components/engines';
 import { LANGFUSE_SERVICE_ACCOUNT } from '../../charts/platform/components/langfuse';
 import { infraOutputsSchema, OUT_OF_BAND_SECRETS, SECRET_PROPERTIES, secretName, type SecretKey } from '../../charts/config/infra-outputs';
@@ -16,7 +16,15 @@ const DIR = path.resolve(__dirname, '..', '..', 'cluster', 'terraform');
 const ENVS = fs.readdirSync(path.resolve(__dirname, '..', '..', 'charts', 'environments')).map((f) => path.basename(f, '.yaml'));
 type Block = Record<string, any>;
 let files: Record<string, Block>;
-let tf: { resource: Record<string, Record<string, Block>>; data: Record<string, Record<string, Block>>; variable: Record<string, Block>; output: Record<string, Block>; locals: Block };
+let tf: {
+  resource: Record<string, Record<string, Block>>;
+  data: Record<string, Record<string, Block>>;
+  ephemeral: Record<string, Record<string, Block>>;
+  variable: Record<string, Block>;
+  output: Record<string, Block>;
+  provider: Record<string, Block[]>;
+  locals: Block;
+};
 
 /** The one body of a block (hcl2json wraps every block body in a list). */
 const one = (b: Block[] | undefined): Block => {
@@ -25,6 +33,8 @@ const one = (b: Block[] | undefined): Block => {
 };
 const resource = (type: string, name: string): Block => one(tf.resource[type]?.[name] as unknown as Block[]);
 const data = (type: string, name: string): Block => one(tf.data[type]?.[name] as unknown as Block[]);
+const variable = (name: string): Block => one(tf.variable[name] as unknown as Block[]);
+const tfvars = (env: string): Block => files[`env/${env}.tfvars`];
 const variableDefault = (name: string) => one(tf.variable[name] as unknown as Block[]).default;
 
 /** Keys of the object literal in `${jsonencode({ a = ..., b = ... })}`. */
@@ -38,10 +48,10 @@ beforeAll(async () => {
   files = {};
   for (const f of fs.readdirSync(DIR).filter((f) => f.endsWith('.tf')).sort()) files[f] = (await parse(f, fs.readFileSync(path.join(DIR, f), 'utf8'))) as Block;
   for (const f of fs.readdirSync(path.join(DIR, 'env')).sort()) files[`env/${f}`] = (await parse(f, fs.readFileSync(path.join(DIR, 'env', f), 'utf8'))) as Block;
-  tf = { resource: {}, data: {}, variable: {}, output: {}, locals: {} };
+  tf = { resource: {}, data: {}, ephemeral: {}, variable: {}, output: {}, provider: {}, locals: {} };
   for (const [name, body] of Object.entries(files)) {
     if (name.startsWith('env/')) continue;
-    for (const kind of ['resource', 'data'] as const) {
+    for (const kind of ['resource', 'data', 'ephemeral'] as const) {
       for (const [type, byName] of Object.entries((body[kind] ?? {}) as Record<string, Block>)) {
         for (const [n, b] of Object.entries(byName)) {
           expect(tf[kind][type]?.[n], `${kind} ${type}.${n} declared twice`).toBeUndefined();
@@ -50,6 +60,7 @@ beforeAll(async () => {
       }
     }
     Object.assign(tf.variable, body.variable ?? {});
+    for (const [type, blocks] of Object.entries((body.provider ?? {}) as Record<string, Block[]>)) (tf.provider[type] ??= []).push(...blocks);
     Object.assign(tf.output, body.output ?? {});
     for (const l of body.locals ?? []) Object.assign(tf.locals, l);
   }
@@ -79,14 +90,44 @@ describe('cluster/terraform', () => {
     expect(data('aws_subnets', 'private').tags).toEqual({ 'kubernetes.io/role/internal-elb': '1' });
   });
 
-  it('RDS: deletion protection and a final snapshot in prod (and by default)', () => {
+  it('RDS and Redis: deletion protection and final snapshots in prod (and by default), named apart from earlier snapshots', () => {
     const db = resource('aws_db_instance', 'postgres');
     expect(db.deletion_protection).toBe('${var.deletion_protection}');
-    expect(db.skip_final_snapshot).toBe('${!var.deletion_protection}');
-    expect(db.final_snapshot_identifier).toBe('${local.name}-final');
-    expect(variableDefault('deletion_protection')).toBe(true);
-    expect(files['env/prod.tfvars'].deletion_protection).toBe(true);
-    for (const e of ENVS) expect(files[`env/${e}.tfvars`].backup_retention_days).toBeGreaterThanOrEqual(1);
+    // Turning deletion protection off to destroy prod keeps the final snapshot: a variable of its own.
+    expect(db.skip_final_snapshot).toBe('${!var.final_snapshot}');
+    expect(db.final_snapshot_identifier).toBe('${local.name}-final-${random_id.final_snapshot.hex}');
+    expect(resource('aws_elasticache_replication_group', 'redis').final_snapshot_identifier).toBe('${var.final_snapshot ? "${local.name}-redis-final-${random_id.final_snapshot.hex}" : null}');
+    expect([variableDefault('deletion_protection'), variableDefault('final_snapshot')]).toEqual([true, true]);
+    expect(tfvars('prod')).toMatchObject({ deletion_protection: true, final_snapshot: true });
+    expect(tfvars('dev')).toMatchObject({ deletion_protection: false, final_snapshot: false });
+    for (const e of ENVS) expect(tfvars(e).backup_retention_days).toBeGreaterThanOrEqual(1);
+  });
+
+  it('RDS: the master password is managed by RDS in Secrets Manager, never in the configuration or the state', () => {
+    // hashicorp/aws website/docs/r/db_instance.html.markdown: manage_master_user_password "Set to
+    // true to allow RDS to manage the master user password in Secrets Manager. Cannot be set if
+    // password or password_wo is provided."
+    const db = resource('aws_db_instance', 'postgres');
+    expect(db.manage_master_user_password).toBe(true);
+    expect(db).not.toHaveProperty('password');
+    expect(db).not.toHaveProperty('password_wo');
+    expect(tf.resource.random_password.postgres_master).toBeUndefined();
+    // Read ephemerally (hashicorp/aws ephemeral resource aws_secretsmanager_secret_version): not stored.
+    expect(one(tf.ephemeral.aws_secretsmanager_secret_version?.postgres_master as unknown as Block[]).secret_id).toBe('${aws_db_instance.postgres.master_user_secret[0].secret_arn}');
+    expect(tf.data.aws_secretsmanager_secret_version).toBeUndefined();
+  });
+
+  it('RDS and Redis in prod: production classes, storage autoscaling and Performance Insights; dev stays small', () => {
+    const db = resource('aws_db_instance', 'postgres');
+    expect(db).toMatchObject({ max_allocated_storage: '${var.postgres_max_allocated_storage}', performance_insights_enabled: '${var.postgres_performance_insights}' });
+    const prod = tfvars('prod');
+    // Burstable classes (db.t*, cache.t*) run out of CPU credits under steady load.
+    expect(prod.postgres_instance_class).toMatch(/^db\.[mr]\d/);
+    expect(prod.redis_node_type).toMatch(/^cache\.[mr]\d/);
+    expect(prod.postgres_max_allocated_storage).toBeGreaterThan(prod.postgres_allocated_storage);
+    expect(prod).toMatchObject({ postgres_performance_insights: true, postgres_multi_az: true, redis_replicas: 1 });
+    expect(variableDefault('postgres_max_allocated_storage')).toBe(0);
+    expect(tfvars('dev').postgres_instance_class).toBe('db.t4g.small');
   });
 
   it('ElastiCache Redis: cache.t4g.small, TLS in transit, encrypted at rest, AUTH token, private', () => {
@@ -108,8 +149,21 @@ describe('cluster/terraform', () => {
     expect(collect(tf.resource, 'publicly_accessible')).toEqual([false]);
   });
 
+  it('ElastiCache Redis never evicts a key: Langfuse requires maxmemory-policy noeviction', () => {
+    // langfuse chart 1.5.19 templates/validations.yaml: "Langfuse requires valkey to be deployed with
+    // the `--maxmemory-policy noeviction` flag". ElastiCache's default parameter group evicts.
+    const group = resource('aws_elasticache_parameter_group', 'redis');
+    expect(group.family).toBe('redis7');
+    expect(resource('aws_elasticache_replication_group', 'redis').engine_version).toBe('7.1');
+    expect(group.parameter).toEqual([{ name: 'maxmemory-policy', value: 'noeviction' }]);
+    expect(resource('aws_elasticache_replication_group', 'redis').parameter_group_name).toBe('${aws_elasticache_parameter_group.redis.name}');
+  });
+
   it('S3: agentic-platform-langfuse-<env>, encrypted, versioned, all four public access blocks, TLS only', () => {
-    expect(resource('aws_s3_bucket', 'langfuse').bucket).toBe('agentic-platform-langfuse-${var.environment}');
+    expect(resource('aws_s3_bucket', 'langfuse').bucket).toBe('${local.langfuse_bucket}');
+    // Bucket names are global: the account and region make it unique per adopter, as the state bucket's.
+    expect(tf.locals.langfuse_bucket).toBe('agentic-platform-langfuse-${var.environment}-${data.aws_caller_identity.current.account_id}-${var.region}');
+    expect(one(one(resource('aws_s3_bucket', 'langfuse').lifecycle).precondition).condition).toBe('${length(local.langfuse_bucket) <= 63}');
     expect(resource('aws_s3_bucket_public_access_block', 'langfuse')).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
     const sse = one(one(resource('aws_s3_bucket_server_side_encryption_configuration', 'langfuse').rule).apply_server_side_encryption_by_default);
     expect(sse.sse_algorithm).toBe('aws:kms');
@@ -199,6 +253,19 @@ describe('cluster/terraform', () => {
     }
   });
 
+  it('S3: old versions expire and incomplete uploads are aborted; dev may destroy a used bucket, prod may not', () => {
+    const rule = one(resource('aws_s3_bucket_lifecycle_configuration', 'langfuse').rule);
+    expect(rule).toMatchObject({ status: 'Enabled', filter: [{}] });
+    expect(one(rule.noncurrent_version_expiration).noncurrent_days).toBe('${var.noncurrent_version_days}');
+    expect(one(rule.abort_incomplete_multipart_upload).days_after_initiation).toBe(7);
+    expect(resource('aws_s3_bucket_lifecycle_configuration', 'langfuse').depends_on).toEqual(['${aws_s3_bucket_versioning.langfuse}']);
+    expect(resource('aws_s3_bucket', 'langfuse').force_destroy).toBe('${var.force_destroy}');
+    expect(resource('aws_backup_vault', 'volumes').force_destroy).toBe('${var.force_destroy}');
+    expect(variableDefault('force_destroy')).toBe(false);
+    expect(tfvars('dev').force_destroy).toBe(true);
+    expect(tfvars('prod').force_destroy).toBe(false);
+  });
+
   it('db-init creates every database of the outputs with an owner of the same name, whose password is the one its Secrets Manager entry holds', () => {
     const value = one(tf.output.platform as unknown as Block[]).value as Block;
     const databases = Object.entries(value.postgres as Block).filter(([k]) => k.endsWith('Database')) as [string, string][];
@@ -207,8 +274,9 @@ describe('cluster/terraform', () => {
     const loop = /for app in ([\w ]+); do/.exec(script)?.[1].split(' ');
     expect(loop?.sort()).toEqual(databases.map(([, db]) => db).sort());
     // A changed script (a new database) renames the Job, so Terraform runs it again.
-    expect(one(resource('kubernetes_job_v1', 'db_init').metadata).name).toBe('db-init-${substr(sha256(local.db_init_script), 0, 10)}');
-    const env = resource('kubernetes_secret_v1', 'db_init').data as Block;
+    expect(tf.locals.db_init_name).toBe('db-init-${substr(sha256(local.db_init_script), 0, 10)}');
+    expect(one(resource('kubernetes_job_v1', 'db_init').metadata).name).toBe('${local.db_init_name}');
+    const env = one(resource('terraform_data', 'db_init_secret').provisioner['local-exec']).environment as Block;
     for (const [key, db] of databases) {
       const password = `${db.toUpperCase()}_PASSWORD`;
       expect(script, db).toContain(`${db}) pw="$${password}" ;;`);
@@ -218,6 +286,86 @@ describe('cluster/terraform', () => {
       expect(version.secret_id, db).toBe(`\${aws_secretsmanager_secret.this["${key}"].id}`);
       expect(version.secret_string, db).toBe(`\${jsonencode({ username = "${db}", password = random_password.${db}_database.result })}`);
     }
+  });
+
+  it('db-init: the Job\'s Secret, the master password among its values, exists only while the Job runs and never in the state', () => {
+    expect(tf.resource.kubernetes_secret_v1).toBeUndefined();
+    const create = resource('terraform_data', 'db_init_secret');
+    const exec = one(create.provisioner['local-exec']);
+    expect(create.triggers_replace).toEqual(['${local.db_init_name}']);
+    expect(exec.environment.PGPASSWORD).toBe('${jsondecode(ephemeral.aws_secretsmanager_secret_version.postgres_master.secret_string).password}');
+    expect(exec.environment.NAME).toBe('${local.db_init_name}');
+    // Every value the Job's psql reads is written, on standard input (never on a command line).
+    const keys = [...(exec.command as string).matchAll(/([A-Z_]+)=%s/g)].map((m) => m[1]);
+    expect(keys.sort()).toEqual(Object.keys(exec.environment).filter((k) => k.startsWith('PG') || k.endsWith('_PASSWORD')).sort());
+    expect(exec.command).toContain('--from-env-file=/dev/stdin');
+    const job = resource('kubernetes_job_v1', 'db_init');
+    expect(job.depends_on).toEqual(['${terraform_data.db_init_secret}']);
+    expect(one(one(one(one(one(job.spec).template).spec).container).env_from)).toEqual({ secret_ref: [{ name: '${local.db_init_name}' }] });
+    const remove = resource('terraform_data', 'db_init_secret_removal');
+    expect(remove.triggers_replace).toEqual(['${kubernetes_job_v1.db_init.metadata[0].uid}']);
+    const removeExec = one(remove.provisioner['local-exec']);
+    expect(removeExec.command).toContain('kubectl delete secret "$NAME" --namespace "$NAMESPACE" --ignore-not-found');
+    expect(removeExec.environment).toMatchObject({ NAME: '${local.db_init_name}', NAMESPACE: '${kubernetes_namespace_v1.db_init.metadata[0].name}' });
+  });
+
+  it('providers: the Kubernetes provider fetches a token for every call, and the AWS providers refuse any account but the environment\'s', () => {
+    // terraform-provider-kubernetes v2.38.0 docs/index.md "Exec plugins": short-lived tokens expire;
+    // an exec plugin fetches a new one, and must not be mixed with token.
+    const kubernetes = one(tf.provider.kubernetes);
+    expect(kubernetes).not.toHaveProperty('token');
+    expect(one(kubernetes.exec)).toEqual({
+      api_version: 'client.authentication.k8s.io/v1beta1',
+      command: 'aws',
+      args: ['eks', 'get-token', '--cluster-name', '${var.cluster_name}', '--region', '${var.region}', '--output', 'json'],
+    });
+    expect(tf.data.aws_eks_cluster_auth).toBeUndefined();
+    expect(tf.provider.aws.map((p) => p.allowed_account_ids)).toEqual([['${var.account_id}'], ['${var.account_id}']]);
+    // account_id has no default: every plan, apply and destroy names the account.
+    expect(variable('account_id')).not.toHaveProperty('default');
+    expect(one(variable('account_id').validation).condition).toBe('${can(regex("^[0-9]{12}$", var.account_id))}');
+    expect(one(files['versions.tf'].terraform).required_version).toBe('>= 1.11.0');
+  });
+
+  it('tags everything it creates with its stack, which cluster:delete looks for', () => {
+    expect(tf.locals.default_tags).toMatchObject({ environment: '${var.environment}', [AWS_TAGS.stack.key]: AWS_TAGS.stack.value });
+    for (const p of tf.provider.aws) expect(one(p.default_tags).tags).toBe('${local.default_tags}');
+  });
+
+  it('S3 traffic of the private subnets goes through a gateway endpoint, not the NAT gateways', () => {
+    const endpoint = resource('aws_vpc_endpoint', 's3');
+    expect(endpoint).toMatchObject({ vpc_endpoint_type: 'Gateway', service_name: 'com.amazonaws.${var.region}.s3', vpc_id: '${data.aws_vpc.cluster.id}' });
+    expect(endpoint.route_table_ids).toBe('${sort(distinct([for rt in data.aws_route_table.private : rt.id]))}');
+    expect(data('aws_route_table', 'private')).toMatchObject({ for_each: '${toset(data.aws_subnets.private.ids)}', subnet_id: '${each.value}' });
+  });
+
+  it('a monthly budget per environment, on the costs tagged with it, alerting before and at the limit', () => {
+    const budget = resource('aws_budgets_budget', 'environment');
+    expect(budget).toMatchObject({ budget_type: 'COST', time_unit: 'MONTHLY', limit_unit: 'USD', limit_amount: '${tostring(var.monthly_budget_usd)}' });
+    expect(one(budget.cost_filter)).toEqual({ name: 'TagKeyValue', values: ['${format("user:environment$%s", var.environment)}'] });
+    expect((budget.notification as Block[]).map((n) => `${n.notification_type} ${n.threshold}`)).toEqual(['FORECASTED 80', 'ACTUAL 100']);
+    for (const e of ENVS) expect(tfvars(e).monthly_budget_usd, e).toBeGreaterThan(0);
+    expect(tfvars('prod').monthly_budget_usd).toBeGreaterThan(tfvars('dev').monthly_budget_usd);
+  });
+
+  it('backups: daily snapshots of the volumes the StorageClass tags, and in prod copies of them and of the database backups in a second region', () => {
+    const selection = resource('aws_backup_selection', 'volumes');
+    expect(tf.locals.volume_backup_tag).toBe(AWS_TAGS.volumeBackup);
+    expect(one(one(selection.condition).string_equals)).toEqual({ key: 'aws:ResourceTag/${local.volume_backup_tag}', value: '${var.environment}' });
+    expect(selection.resources).toEqual(['arn:${data.aws_partition.current.partition}:ec2:${var.region}:${data.aws_caller_identity.current.account_id}:volume/*']);
+    const rule = one(resource('aws_backup_plan', 'volumes').rule);
+    expect(rule.schedule).toBe('cron(0 3 * * ? *)');
+    expect(one(rule.dynamic.copy_action).for_each).toBe('${aws_backup_vault.volumes_copy}');
+    const replication = resource('aws_db_instance_automated_backups_replication', 'postgres');
+    expect(replication).toMatchObject({ count: '${local.copy_backups ? 1 : 0}', provider: '${aws.backup_copy}', source_db_instance_arn: '${aws_db_instance.postgres.arn}' });
+    expect(tf.locals.copy_backups).toBe('${var.backup_copy_region != null}');
+    expect(tfvars('prod').backup_copy_region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    expect(tfvars('dev').backup_copy_region).toBeUndefined();
+    expect(one(tf.provider.aws.filter((p) => p.alias === 'backup_copy'))).toMatchObject({ region: '${coalesce(var.backup_copy_region, var.region)}' });
+  });
+
+  it('outputs what infra:destroy checks: the database and its deletion protection', () => {
+    expect(one(tf.output.destroy_guard as unknown as Block[]).value).toEqual({ database: '${aws_db_instance.postgres.identifier}', deletion_protection: '${aws_db_instance.postgres.deletion_protection}' });
   });
 
   it('outputs exactly the shape of cluster/outputs/<env>.json', () => {

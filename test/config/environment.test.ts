@@ -27,6 +27,7 @@ aws:
     agents: {instanceType: t3.large, minSize: 1, maxSize: 3, desiredSize: 2, volumeSize: 50}
     gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30}
   hostedZoneId: Z0TEST0ZONE
+  availabilityZones: [us-east-1a, us-east-1b]
 `;
 
 function errors(text: string, file = 'charts/environments/dev.yaml'): string[] {
@@ -56,11 +57,11 @@ describe('environment files', () => {
   });
 
   it('rejects unknown keys with their position', () => {
-    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:14:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
+    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:15:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
   });
 
   it('rejects aliases and empty files with their position', () => {
-    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:14:4: YAML alias *n is not allowed. Fix: write the value out in full');
+    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:15:4: YAML alias *n is not allowed. Fix: write the value out in full');
     expect(errors('# nothing yet\n')).toEqual(['charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)']);
   });
 
@@ -91,14 +92,30 @@ describe('environment files', () => {
     expect(env.aws.nodeGroups.gateway).toEqual({ instanceType: 't3.medium', minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30 });
   });
 
-  it('the committed environments size every node group as the product describes', () => {
+  it('the committed environments size every node group per zone as the product describes', () => {
     const [dev, prod] = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
     expect(Object.fromEntries(Object.entries(dev.aws.nodeGroups).map(([g, s]) => [g, `${s.instanceType} ${s.minSize}-${s.maxSize}`]))).toEqual({
-      platform: 't3.large 1-3',
-      agents: 't3.large 1-3',
-      gateway: 't3.medium 1-2',
+      platform: 't3.large 1-2',
+      agents: 't3.large 1-2',
+      gateway: 't3.medium 1-1',
     });
     expect(prod.aws.clusterName).not.toBe(dev.aws.clusterName);
+    // Production: three zones listed explicitly, a NAT gateway per zone, EKS never upgrades it by itself.
+    expect(prod.aws).toMatchObject({ availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], natGateway: 'HighlyAvailable', supportType: 'EXTENDED' });
+    expect(dev.aws).toMatchObject({ availabilityZones: ['us-east-1a', 'us-east-1b'], supportType: 'STANDARD' });
+    for (const env of [dev, prod]) {
+      expect(env.aws.accountId, env.name).toMatch(/^\d{12}$/);
+      expect(env.aws.apiEndpoint?.publicAccessCIDRs.length, env.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('rejects zones outside the region or listed twice, and an API endpoint open to the internet', () => {
+    const bad = GOOD.replace('  availabilityZones: [us-east-1a, us-east-1b]', '  availabilityZones: [us-east-1a, eu-west-1b, us-east-1a]\n  apiEndpoint: {publicAccessCIDRs: ["0.0.0.0/0"]}');
+    expect(errors(bad)).toEqual([
+      'charts/environments/dev.yaml:14:35: aws.availabilityZones[1]: zone eu-west-1b is not in region us-east-1 (got "eu-west-1b"). Fix: write a zone of the region, such as us-east-1a, once',
+      'charts/environments/dev.yaml:14:47: aws.availabilityZones[2]: zone us-east-1a is listed twice (got "us-east-1a"). Fix: write a zone of the region, such as us-east-1a, once',
+      'charts/environments/dev.yaml:15:37: aws.apiEndpoint.publicAccessCIDRs[0]: a prefix shorter than /8 opens the API endpoint to a large part of the internet (got "0.0.0.0/0"). Fix: write an IPv4 CIDR of the operators\' network with a prefix of /8 or longer, such as 203.0.113.0/24',
+    ]);
   });
 
   it('rejects bad aws values with their position, field and fix, all at once', () => {

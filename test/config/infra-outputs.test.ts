@@ -26,7 +26,7 @@ describe('infrastructure outputs', () => {
     for (const env of envs) {
       const o = loadInfraOutputs(ROOT, env.name, env);
       expect(o.environment).toBe(env.name);
-      expect(o.s3.bucket).toBe(`agentic-platform-langfuse-${env.name}`);
+      expect(o.s3.bucket).toBe(`agentic-platform-langfuse-${env.name}-${o.accountId}-${o.region}`);
       expect(o.secrets.openaiApiKey).toBe(`agentic-platform/${env.name}/openai-api-key`);
     }
   });

@@ -1,23 +1,60 @@
 /** RBAC gate over dist/ and over copies with an escalating grant planted. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clusterScopedCrds, rbacGate } from '../../scripts/gates/rbac';
-import { ensureSchemas } from '../../scripts/validation-schemas';
+import { loadEnvironments } from '../../charts/config/environment';
+import { CLUSTER_SCOPED_BUILTINS, clusterScopedCrds, rbacGate } from '../../scripts/gates/rbac';
+import { ensureSchemas, kubernetesOpenApiDir, kubernetesRelease } from '../../scripts/validation-schemas';
 import { copiesPerTest, repoOutput } from './fixture';
 
-const CLUSTER_SCOPED = clusterScopedCrds(ensureSchemas('1.31').crds);
+const CLUSTER_SCOPED = clusterScopedCrds(ensureSchemas('1.35').crds);
 const ROLE = 'dist/dev/platform/tenancy/clusterrole-tenant-agent-developer.yaml';
 const BINDING = 'dist/dev/tenants/alpha/rolebinding-tenant-agent-developer-binding.yaml';
 
 const freshCopy = copiesPerTest();
 
+/**
+ * Cluster-scoped built-in resources of a Kubernetes release, from its OpenAPI document
+ * (api/openapi-spec/swagger.json of k8s.io/kubernetes): a resource is cluster-scoped when an object
+ * path /api/v1/<resource>/{name} or /apis/<group>/<version>/<resource>/{name} exists outside
+ * /namespaces/{namespace}/.
+ */
+function clusterScopedFromOpenApi(release: string): Record<string, string[]> {
+  const swagger = JSON.parse(fs.readFileSync(path.join(kubernetesOpenApiDir(release), 'swagger.json'), 'utf8')) as { paths: Record<string, unknown> };
+  const out: Record<string, Set<string>> = {};
+  for (const p of Object.keys(swagger.paths)) {
+    const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)\/([a-z]+)\/\{name\}$/.exec(p);
+    if (m) (out[m[1] ?? ''] ??= new Set()).add(m[2]);
+  }
+  return Object.fromEntries(Object.entries(out).map(([g, r]) => [g, [...r].sort()]));
+}
+
 describe('rbac gate', () => {
+  it("knows every cluster-scoped built-in resource of the environments' Kubernetes release", () => {
+    const versions = [...new Set(loadEnvironments(path.resolve(__dirname, '..', '..', 'charts', 'environments')).map((e) => e.kubernetesVersion))];
+    for (const version of versions) {
+      const derived = clusterScopedFromOpenApi(kubernetesRelease(version));
+      expect(Object.keys(derived).length, version).toBeGreaterThan(10);
+      for (const [group, resources] of Object.entries(derived)) {
+        for (const r of resources) expect(CLUSTER_SCOPED_BUILTINS[group] ?? [], `${version}: ${group || 'core'}/${r}`).toContain(r);
+      }
+    }
+  });
+
   it('passes the tenant role and every binding of dist/', () => {
     const output = repoOutput();
     const r = rbacGate(output, CLUSTER_SCOPED);
     expect(r.errors).toEqual([]);
-    // Per environment: one RoleBinding per tenant plus the tenant ClusterRole.
-    const bindings = output.environments.flatMap((e) => e.manifests).filter((m) => m.object.kind === 'RoleBinding').length;
-    expect(r.checked).toBe(bindings + output.environments.length);
+    // Per environment: every RoleBinding (one per tenant, cluster-autoscaler's) and ClusterRoleBinding,
+    // and each role checked once: the tenant ClusterRole and the Roles the RoleBindings bind.
+    let expected = 0;
+    for (const e of output.environments) {
+      const of = (kind: string) => e.manifests.filter((m) => m.object.kind === kind);
+      const bound = new Set(of('RoleBinding').map((b) => `${b.object.roleRef.kind}/${b.object.metadata.namespace}/${b.object.roleRef.name}`.replace(/^ClusterRole\/[^/]*\//, 'ClusterRole//')));
+      expected += of('RoleBinding').length + of('ClusterRoleBinding').length + bound.size;
+    }
+    expect(r.checked).toBe(expected);
+    expect(r.checked).toBe(14);
   });
 
   it('rejects a RoleBinding to cluster-admin', () => {

@@ -94,12 +94,12 @@ describe('validating each distinct file once', () => {
 });
 
 describe('kubectl-validate gate', () => {
-  it('validates every object of dist/ and argocd/ against Kubernetes 1.31 and the CRDs', async () => {
+  it('validates every object of dist/ and argocd/ against Kubernetes 1.35 and the CRDs', async () => {
     const output = repoOutput();
     const r = await kubectlValidateGate(output);
     expect(r.errors).toEqual([]);
     expect(r.checked).toBe(objectCount(output));
-    expect(r.notes?.[0]).toContain('Kubernetes 1.31 (1.31.14: dev, prod)');
+    expect(r.notes?.[0]).toContain('Kubernetes 1.35 (1.35.4: dev, prod)');
   });
 
   it('rejects misspelled fields of built-in and custom kinds', async () => {
@@ -128,12 +128,12 @@ describe('kubectl-validate gate', () => {
 
 describe('schema generation', () => {
   it('maps each environment version to one k8s.io/kubernetes release and names the fix for others', () => {
-    expect(kubernetesRelease('1.31')).toBe('1.31.14');
-    expect(() => kubernetesRelease('1.40')).toThrow('kubernetesVersion "1.40" has no k8s.io/kubernetes release to take schemas from; add one to KUBERNETES_RELEASES in scripts/validation-schemas.ts (known: 1.31)');
+    expect(kubernetesRelease('1.35')).toBe('1.35.4');
+    expect(() => kubernetesRelease('1.40')).toThrow('kubernetesVersion "1.40" has no k8s.io/kubernetes release to take schemas from; add one to KUBERNETES_RELEASES in scripts/validation-schemas.ts (known: 1.35)');
   });
 
   it('has a schema for every served version of every CRD', () => {
-    const s = ensureSchemas('1.31');
+    const s = ensureSchemas('1.35');
     expect(s.crdKinds).toBeGreaterThanOrEqual(s.crds.length);
     for (const c of s.crds) {
       const dir = s.kubeconformLocation.split('{{')[0];

@@ -59,7 +59,9 @@ describe('planted faults on a real API server', () => {
   });
 
   it("flags a Deployment whose pod template breaks its namespace's Pod Security levels, and rejects such a Pod", async () => {
-    const deployment = first('Deployment', `dist/${ENV}/platform/`);
+    // A Deployment in a namespace the platform labels with Pod Security levels (kube-system has none).
+    const labelled = new Set(devOf(repoOutput()).manifests.filter((m) => m.object.kind === 'Namespace' && m.object.metadata.labels?.['pod-security.kubernetes.io/enforce']).map((m) => m.object.metadata.name));
+    const deployment = devOf(repoOutput()).manifests.find((m) => m.object.kind === 'Deployment' && m.file.startsWith(`dist/${ENV}/platform/`) && labelled.has(m.object.metadata.namespace))!;
     const copy = freshCopy();
     const planted = copy.read(deployment.file);
     const container = planted.spec.template.spec.containers[0];
@@ -79,8 +81,8 @@ describe('planted faults on a real API server', () => {
       const { name, namespace } = deployment.object.metadata;
       const step = report.outcomes.find((o) => o.manifest.file === deployment.file)!.step;
       expect(report.problems).toEqual([
-        `warning: Deployment ${namespace}/${name} (${deployment.file}) [${step}]: would violate PodSecurity "restricted:v1.31": privileged (container "${container.name}" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "${container.name}" must set securityContext.allowPrivilegeEscalation=false)`,
-        `rejected: Pod ${tenant.namespace}/debug (${podFile}) [tenants/${tenant.name}]: Error from server (Forbidden): pods "debug" is forbidden: violates PodSecurity "baseline:v1.31": host namespaces (hostNetwork=true)`,
+        `warning: Deployment ${namespace}/${name} (${deployment.file}) [${step}]: would violate PodSecurity "restricted:v1.35": privileged (container "${container.name}" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "${container.name}" must set securityContext.allowPrivilegeEscalation=false)`,
+        `rejected: Pod ${tenant.namespace}/debug (${podFile}) [tenants/${tenant.name}]: Error from server (Forbidden): pods "debug" is forbidden: violates PodSecurity "baseline:v1.35": host namespaces (hostNetwork=true)`,
       ]);
     } finally {
       // The Deployment is stored with the fault: put the generated one back.
@@ -158,14 +160,25 @@ describe('planted faults on a real API server', () => {
       expect(await create('named-node', { nodeName: 'ip-10-0-0-1.ec2.internal' })).toBe(denied('named-node', 'node-name'));
     });
 
-    it('refuses a probe or lifecycle handler that names a host', async () => {
+    it('refuses a probe or lifecycle handler that names a host, also where Pod Security would not', async () => {
       const containers = [{ name: 'main', image: 'busybox:1.37', readinessProbe: { httpGet: { host: '10.0.0.5', port: 8080, path: '/' } } }];
-      expect(await create('probe-host', { containers })).toBe(denied('probe-host', 'probe-host'));
-      const tcp = [{ name: 'main', image: 'busybox:1.37', startupProbe: { tcpSocket: { host: 'kb.tenant-b.svc.cluster.local', port: 3000 } } }];
-      expect(await create('tcp-probe-host', { containers: tcp })).toBe(denied('tcp-probe-host', 'probe-host'));
-      // A sidecar (an init container that keeps running) may have lifecycle handlers.
-      const sidecar = [{ name: 'sidecar', image: 'busybox:1.37', restartPolicy: 'Always', lifecycle: { preStop: { httpGet: { host: '169.254.169.254', port: 80, path: '/' } } } }];
-      expect(await create('sidecar-hook-host', { initContainers: sidecar })).toBe(denied('sidecar-hook-host', 'probe-host'));
+      // Pod Security baseline refuses a probe host from policy version v1.34 on: at the namespace's
+      // version (the environment's Kubernetes version) it answers first.
+      const version = devOf(repoOutput()).manifests.find((m) => m.object.kind === 'Namespace' && m.object.metadata.name === namespace)!.object.metadata.labels['pod-security.kubernetes.io/enforce-version'];
+      expect(await create('probe-host', { containers })).toBe(`pods "probe-host" is forbidden: violates PodSecurity "baseline:${version}": probe or lifecycle host (container "main" uses probe or lifecycle host "10.0.0.5")`);
+      // Under an older policy version Pod Security admits it; the ValidatingAdmissionPolicy does not.
+      const relabel = async (v: string) => expect((await kubectl(cp!, ['label', 'namespace', namespace, `pod-security.kubernetes.io/enforce-version=${v}`, '--overwrite'])).code).toBe(0);
+      await relabel('v1.33');
+      try {
+        expect(await create('probe-host', { containers })).toBe(denied('probe-host', 'probe-host'));
+        const tcp = [{ name: 'main', image: 'busybox:1.37', startupProbe: { tcpSocket: { host: 'kb.tenant-b.svc.cluster.local', port: 3000 } } }];
+        expect(await create('tcp-probe-host', { containers: tcp })).toBe(denied('tcp-probe-host', 'probe-host'));
+        // A sidecar (an init container that keeps running) may have lifecycle handlers.
+        const sidecar = [{ name: 'sidecar', image: 'busybox:1.37', restartPolicy: 'Always', lifecycle: { preStop: { httpGet: { host: '169.254.169.254', port: 80, path: '/' } } } }];
+        expect(await create('sidecar-hook-host', { initContainers: sidecar })).toBe(denied('sidecar-hook-host', 'probe-host'));
+      } finally {
+        await relabel(version);
+      }
     });
 
     it('admits a pod as tenant-scheduling leaves it, one without placement, and tolerations that tolerate no forbidden taint', async () => {

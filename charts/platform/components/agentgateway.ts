@@ -6,6 +6,7 @@ import { platformLabels } from '../../lib/labels';
 import { WAYPOINT_RESOURCES } from '../../lib/waypoint';
 import type { PlatformComponent } from '../component';
 import { CentralGateway, centralGatewayTarget, MeshGateway, meshGatewayTarget } from '../constructs/central-gateway';
+import { MAX_UNAVAILABLE } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { GatewayJwtPolicy } from '../constructs/gateway-jwt-policy';
 import { GatewayParameters, type ProxyResources } from '../constructs/gateway-parameters';
@@ -40,7 +41,8 @@ const image = z.strictObject({ registry: z.string(), repository: z.string(), tag
 const controllerValues = z.strictObject({
   ...placementFields,
   resources,
-  controller: z.strictObject({ replicaCount: z.int(), logLevel: z.string(), image }),
+  // agentgateway v1.4.1 templates/poddisruptionbudget.yaml: a budget for the controller when set.
+  controller: z.strictObject({ replicaCount: z.int(), logLevel: z.string(), image, podDisruptionBudget: z.strictObject({ maxUnavailable: z.int() }).optional() }),
   discoveryNamespaceSelectors: z.array(z.strictObject({ matchLabels: z.record(z.string(), z.string()) })),
   monitoring: z.strictObject({ enabled: z.boolean(), grafanaDashboard: z.strictObject({ enabled: z.boolean() }) }),
   podSecurityContext: z.record(z.string(), z.unknown()),
@@ -57,7 +59,12 @@ export const agentgateway: PlatformComponent = {
     valuesSchema: controllerValues,
     values: (ctx) => ({
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-      controller: { replicaCount: ctx.env.platform.replicas.agentgatewayController, logLevel: 'info', image: { ...ctx.env.platform.images.agentgatewayController } },
+      controller: {
+        replicaCount: ctx.env.platform.replicas.agentgatewayController,
+        logLevel: 'info',
+        image: { ...ctx.env.platform.images.agentgatewayController },
+        ...(ctx.env.platform.replicas.agentgatewayController > 1 ? { podDisruptionBudget: { maxUnavailable: MAX_UNAVAILABLE } } : {}),
+      },
       // Gateways and routes are discovered only in namespaces the platform labels (tenants and platform).
       discoveryNamespaceSelectors: [{ matchLabels: { [LABELS.gatewayDiscovery]: 'true' } }],
       monitoring: { enabled: true, grafanaDashboard: { enabled: true } },

@@ -5,7 +5,7 @@
 import type { Environment } from '../../config/environment';
 import type { PlatformComponent } from '../component';
 import { agentgateway, agentgatewayCrds, gatewayConfig } from './agentgateway';
-import { storage, tenancy } from './cluster';
+import { clusterAutoscaler, storage, tenancy } from './cluster';
 import { agentSandbox, argocd, externalSecrets, kiali, kyverno, otelCollector } from './engines';
 import { gatewayApiCrds, istioBase, istioCni, istiod, ztunnel } from './istio';
 import { kagent, kagentCrds } from './kagent';
@@ -21,6 +21,7 @@ export function platformComponents(env: Environment): PlatformComponent[] {
     namespaces,
     storage,
     tenancy,
+    clusterAutoscaler,
     gatewayApiCrds,
     istioBase,
     istiod,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { CHART_SERVICES, RELEASES } from '../../lib/chart-names';
+import { CHART_SERVICES, KAGENT_CONTROLLER_POD_LABELS, RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
+import { DisruptionBudget } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { KagentIsolation } from '../constructs/kagent-isolation';
 import { platformLlmUrl } from '../constructs/llm-backend';
@@ -154,6 +155,14 @@ export const kagent: PlatformComponent = {
   },
   manifests: (scope, ctx) => {
     new KagentIsolation(scope, 'Isolation', { trustDomain: ctx.env.cluster.trustDomain });
+    // The chart has no budget of its own (kagent 0.9.12 templates).
+    new DisruptionBudget(scope, 'ControllerBudget', {
+      namespace: ns,
+      name: `${RELEASES.kagent}-controller`,
+      component: 'kagent',
+      selector: KAGENT_CONTROLLER_POD_LABELS,
+      replicas: ctx.env.platform.replicas.kagentController,
+    });
     new PlatformExternalSecret(scope, 'GrafanaMcpToken', {
       namespace: ns,
       name: GRAFANA_MCP_TOKEN_SECRET,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHART_SERVICES, KEYCLOAK_FULLNAME, RELEASES } from '../../lib/chart-names';
 import { KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
+import { MAX_UNAVAILABLE } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { KeycloakRealm, REALM_FILE } from '../constructs/keycloak-realm';
 import { KeycloakRealmSync } from '../constructs/keycloak-realm-sync';
@@ -21,6 +22,8 @@ const keycloakValues = z.strictObject({
   fullnameOverride: z.literal(KEYCLOAK_FULLNAME),
   image: z.strictObject({ repository: z.string(), tag: z.string() }),
   replicas: z.int(),
+  // keycloakx 7.1.8 templates/poddisruptionbudget.yaml: a budget when set.
+  podDisruptionBudget: z.strictObject({ maxUnavailable: z.int() }).optional(),
   command: z.array(z.string()),
   args: z.array(z.string()),
   http: z.strictObject({ relativePath: z.string() }),
@@ -59,6 +62,7 @@ export const keycloak: PlatformComponent = {
       // The version keycloak-config-cli's image is built for (its tag's suffix).
       image: { repository: `${ctx.env.platform.images.keycloak.registry}/${ctx.env.platform.images.keycloak.repository}`, tag: ctx.env.platform.images.keycloak.tag },
       replicas: ctx.env.platform.replicas.keycloak,
+      ...(ctx.env.platform.replicas.keycloak > 1 ? { podDisruptionBudget: { maxUnavailable: MAX_UNAVAILABLE } } : {}),
       command: ['/opt/keycloak/bin/kc.sh'],
       args: ['start', '--import-realm'],
       http: { relativePath: '/' },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, RELEASES } from '../../lib/chart-names';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, LANGFUSE_WEB_POD_LABELS, LANGFUSE_WORKER_POD_LABELS, RELEASES } from '../../lib/chart-names';
 import { PLATFORM_NAMESPACES } from '../../lib/constants';
 import type { PlatformComponent } from '../component';
+import { DisruptionBudget } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
 
@@ -29,15 +30,34 @@ const HBONE_INGRESS = [{ ports: [{ port: 15008, protocol: 'TCP' as const }] }];
  */
 const BITNAMI_LEGACY = 'bitnamilegacy';
 
+/** A spread of a component's pods over the availability zones (clickhouse 9.4.3 topologySpreadConstraints). */
+const zoneSpread = z.strictObject({
+  maxSkew: z.literal(1),
+  topologyKey: z.literal('topology.kubernetes.io/zone'),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+  labelSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }),
+});
+
+/** Labels of the chart's ClickHouse and Keeper pods (clickhouse 9.4.3 templates/_helpers.tpl, common.labels.matchLabels plus the component). */
+const clickhousePods = (component: 'clickhouse' | 'keeper') => ({ 'app.kubernetes.io/name': 'clickhouse', 'app.kubernetes.io/instance': RELEASES.clickhouse, 'app.kubernetes.io/component': component });
+
 const clickhouseValues = z.strictObject({
   ...placementFields,
+  topologySpreadConstraints: z.array(zoneSpread),
   global: z.strictObject({ security: z.strictObject({ allowInsecureImages: z.literal(true) }) }),
   image: z.strictObject({ repository: z.string() }),
   shards: z.int(),
   replicaCount: z.int(),
   auth: z.strictObject({ username: z.string(), existingSecret: z.string(), existingSecretKey: z.string() }),
   persistence: z.strictObject({ size: z.string(), storageClass: z.string() }),
-  keeper: z.strictObject({ enabled: z.boolean(), replicaCount: z.int(), image: z.strictObject({ repository: z.string() }), networkPolicy: z.strictObject({ extraIngress: z.array(hboneIngress) }), ...placementFields }),
+  keeper: z.strictObject({
+    enabled: z.boolean(),
+    replicaCount: z.int(),
+    image: z.strictObject({ repository: z.string() }),
+    networkPolicy: z.strictObject({ extraIngress: z.array(hboneIngress) }),
+    topologySpreadConstraints: z.array(zoneSpread),
+    ...placementFields,
+  }),
   resources,
   networkPolicy: z.strictObject({ enabled: z.boolean(), extraIngress: z.array(hboneIngress) }),
 });
@@ -60,7 +80,17 @@ export const clickhouse: PlatformComponent = {
       persistence: { size: ctx.env.platform.storage.clickhouse, storageClass: 'gp3' },
       // Replicated ClickHouse needs Keeper; a single replica runs without it (and Langfuse then
       // runs its migrations without ON CLUSTER, see clusterEnabled below).
-      keeper: { enabled: ctx.env.platform.replicas.clickhouse > 1, replicaCount: 3, image: { repository: `${BITNAMI_LEGACY}/clickhouse-keeper` }, networkPolicy: { extraIngress: HBONE_INGRESS } },
+      // Replicas and Keepers in different zones: a zone outage leaves a replica and a Keeper quorum.
+      // The Keepers must spread (a quorum of three in two zones dies with the zone of two); a
+      // replica may share a zone while the third zone has no room (its volume then keeps it there).
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: clickhousePods('clickhouse') } }],
+      keeper: {
+        enabled: ctx.env.platform.replicas.clickhouse > 1,
+        replicaCount: 3,
+        image: { repository: `${BITNAMI_LEGACY}/clickhouse-keeper` },
+        networkPolicy: { extraIngress: HBONE_INGRESS },
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: clickhousePods('keeper') } }],
+      },
       resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
       networkPolicy: { enabled: true, extraIngress: HBONE_INGRESS },
     }),
@@ -189,6 +219,10 @@ export const langfuse: PlatformComponent = {
     const s = ctx.infra.secrets;
     const secret = (id: string, name: string, remoteKey: string, properties: string[]) =>
       new PlatformExternalSecret(scope, id, { namespace: ns, name, component: 'langfuse', remoteKey, properties });
+    // The chart has no budgets of its own (langfuse 1.5.19 templates).
+    const replicas = ctx.env.platform.replicas;
+    new DisruptionBudget(scope, 'WebBudget', { namespace: ns, name: `${RELEASES.langfuse}-web`, component: 'langfuse', selector: LANGFUSE_WEB_POD_LABELS, replicas: replicas.langfuseWeb });
+    new DisruptionBudget(scope, 'WorkerBudget', { namespace: ns, name: `${RELEASES.langfuse}-worker`, component: 'langfuse', selector: LANGFUSE_WORKER_POD_LABELS, replicas: replicas.langfuseWorker });
     secret('Database', LANGFUSE_SECRETS.database, s.langfuseDatabase, ['username', 'password']);
     secret('Redis', LANGFUSE_SECRETS.redis, s.redisAuth, ['password']);
     secret('Auth', LANGFUSE_SECRETS.auth, s.langfuseAuth, ['nextauthSecret', 'salt', 'encryptionKey', 'adminPassword']);

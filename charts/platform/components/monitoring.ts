@@ -24,6 +24,8 @@ const claimSchema = z.strictObject({
 
 const stackValues = z.strictObject({
   prometheus: z.strictObject({
+    // kube-prometheus-stack 88.5.3 templates/prometheus/podDisruptionBudget.yaml: minAvailable 1 when enabled.
+    podDisruptionBudget: z.strictObject({ enabled: z.boolean() }),
     prometheusSpec: z.strictObject({
       ...placementFields,
       replicas: z.int(),
@@ -64,6 +66,7 @@ export const kubePrometheusStack: PlatformComponent = {
     valuesSchema: stackValues,
     values: (ctx) => ({
       prometheus: {
+        podDisruptionBudget: { enabled: ctx.env.platform.replicas.prometheus > 1 },
         prometheusSpec: {
           replicas: ctx.env.platform.replicas.prometheus,
           retention: ctx.env.platform.retention.prometheus,

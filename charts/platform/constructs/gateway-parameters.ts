@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayParameters } from '../../../imports/agentgateway-parameters-agentgateway.dev';
+import { MAX_UNAVAILABLE } from './disruption-budget';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CENTRAL_GATEWAY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, type NodeGroup } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
@@ -99,6 +100,9 @@ export class GatewayParameters extends Construct {
           },
         },
         ...(props.serviceType && props.serviceType !== 'LoadBalancer' ? { service: { spec: { type: props.serviceType } } } : {}),
+        // AgentgatewayParameters (agentgateway v1.4.1 CRD): "If present, a PDB is created with its
+        // selector automatically configured to target the selected generated workload."
+        ...(props.replicas && props.replicas > 1 ? { podDisruptionBudget: { spec: { maxUnavailable: MAX_UNAVAILABLE } } } : {}),
       },
     });
   }
