@@ -8,7 +8,7 @@ import { KEYCLOAK } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
 import { centralGatewayParent, meshGatewayParent } from '../platform/constructs/central-gateway';
-import { callersExpression, meshCallersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES, type RouteEntry } from '../routing/routes';
+import { backendRefWithDefaults, callersExpression, meshCallersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES, type RouteEntry } from '../routing/routes';
 
 export interface TenantRouteProps {
   readonly tenant: string;
@@ -55,7 +55,7 @@ export class TenantRoute extends Construct {
       new ApiObject(this, cid, {
         ...HttpRoute.GVK,
         metadata: { name, namespace: r.namespace, labels },
-        spec: { parentRefs: [parent], rules: [prefixRewriteRule(r.path, backendRef)] },
+        spec: { parentRefs: [parent], rules: [prefixRewriteRule(r.path, backendRefWithDefaults(backendRef))] },
       });
     const policy = (cid: string, name: string, routeName: string, expression: string) =>
       new ApiObject(this, cid, {

@@ -203,6 +203,16 @@ export function externalUrl(domain: string, path: string): string {
   return `https://${externalHosts(domain).gateway}${path}`;
 }
 
+/**
+ * A backendRef with the values the HTTPRoute CRD defaults written out (gateway-api v1.6.1
+ * gateway.networking.k8s.io_httproutes.yaml: group "", kind Service, weight 1). The API server
+ * stores them in a field Argo CD's server-side apply owns, so a route without them stays
+ * OutOfSync and selfHeal syncs it again and again (argoproj/argo-cd#22151).
+ */
+export function backendRefWithDefaults(backendRef: Record<string, unknown>): Record<string, unknown> {
+  return { group: '', kind: 'Service', ...backendRef, weight: backendRef.weight ?? 1 };
+}
+
 /** The rule of a route on a gateway: a path prefix, rewritten to `/` before the backend. */
 export function prefixRewriteRule(path: string, backendRef: Record<string, unknown>): Record<string, unknown> {
   return {

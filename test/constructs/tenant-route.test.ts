@@ -53,7 +53,7 @@ describe('TenantRoute', () => {
     const rule = {
       matches: [{ path: { type: 'PathPrefix', value: '/a2a/support/triage' } }],
       filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
-      backendRefs: [{ kind: 'Service', name: 'triage', port: 8080 }],
+      backendRefs: [{ group: '', kind: 'Service', name: 'triage', port: 8080, weight: 1 }],
     };
     expect(byName('HTTPRoute', 'a2a-triage-mesh').metadata).toEqual({ name: 'a2a-triage-mesh', namespace: 'tenant-alpha', labels: LABELS });
     expect(byName('HTTPRoute', 'a2a-triage-mesh').spec).toEqual({ parentRefs: [meshParent], rules: [rule] });
@@ -85,13 +85,13 @@ describe('TenantRoute', () => {
     const { byName } = objectsOf(route('mcp'));
     for (const name of ['mcp-kb', 'mcp-kb-mesh']) {
       expect(byName('HTTPRoute', name).spec.rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/mcp/support/kb' } }]);
-      expect(byName('HTTPRoute', name).spec.rules[0].backendRefs).toEqual([{ kind: 'Service', name: 'kb', port: 3100 }]);
+      expect(byName('HTTPRoute', name).spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'kb', port: 3100, weight: 1 }]);
     }
   });
 
   it('forwards a sandbox route to the sandbox-<name> Service and admits the owner only', () => {
     const { byName } = objectsOf(route('sandbox'));
-    expect(byName('HTTPRoute', 'sandbox-python').spec.rules[0].backendRefs).toEqual([{ kind: 'Service', name: 'sandbox-python', port: 8888 }]);
+    expect(byName('HTTPRoute', 'sandbox-python').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'sandbox-python', port: 8888, weight: 1 }]);
     expect(byName('AgentgatewayPolicy', 'sandbox-python-callers').spec.traffic.authorization.policy.matchExpressions).toEqual(['jwt.tenant.exists(t, t in ["alpha"])']);
     expect(byName('AgentgatewayPolicy', 'sandbox-python-mesh-callers').spec.traffic.authorization.policy.matchExpressions).toEqual([
       `source.identity.trustDomain == "${TD}" && source.identity.namespace in ["tenant-alpha"]`,
@@ -100,7 +100,7 @@ describe('TenantRoute', () => {
 
   it('forwards an LLM route to the AgentgatewayBackend, without a port, owner first then allowed tenants sorted', () => {
     const { byName } = objectsOf(route('llm', 'openai'));
-    expect(byName('HTTPRoute', 'llm-openai-mesh').spec.rules[0].backendRefs).toEqual([{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai' }]);
+    expect(byName('HTTPRoute', 'llm-openai-mesh').spec.rules[0].backendRefs).toEqual([{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai', weight: 1 }]);
     expect(byName('AgentgatewayPolicy', 'llm-openai-callers').spec.traffic.authorization.policy.matchExpressions).toEqual(['jwt.tenant.exists(t, t in ["alpha", "beta", "zeta"])']);
   });
 

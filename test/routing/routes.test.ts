@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { resolveWorkloads } from '../../charts/config/workloads';
-import { callersExpression, externalUrl, gatewayUrl, meshCallersExpression, routePath, routeSegment, sortRoutes, tenantRoutes, type RouteEntry } from '../../charts/routing/routes';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { load } from 'js-yaml';
+import { backendRefWithDefaults, callersExpression, externalUrl, gatewayUrl, meshCallersExpression, routePath, routeSegment, sortRoutes, tenantRoutes, type RouteEntry } from '../../charts/routing/routes';
+import { CRDS_DIR } from '../../scripts/validation-schemas';
 
 const workloads = resolveWorkloads({
   agents: [
@@ -137,5 +141,23 @@ describe('gatewayUrl and externalUrl', () => {
 
   it('is the TLS URL of the external gateway host', () => {
     expect(externalUrl('dev.example.test', '/a2a/support/triage')).toBe('https://gateway.dev.example.test/a2a/support/triage');
+  });
+});
+
+describe('backendRefWithDefaults', () => {
+  // gateway-api v1.6.1 gateway.networking.k8s.io_httproutes.yaml (../shared/crds): the defaults the
+  // API server writes into every HTTPRoute backendRef, which Argo CD's server-side apply owns.
+  const crd = load(fs.readFileSync(path.join(CRDS_DIR, 'gateway-api', 'gateway.networking.k8s.io_httproutes.yaml'), 'utf8')) as Record<string, any>;
+  const v1 = crd.spec.versions.find((v: Record<string, any>) => v.name === 'v1');
+  const ref = v1.schema.openAPIV3Schema.properties.spec.properties.rules.items.properties.backendRefs.items.properties as Record<string, { default?: unknown }>;
+  const defaults = Object.fromEntries(Object.entries(ref).filter(([, p]) => p.default !== undefined).map(([k, p]) => [k, p.default]));
+
+  it('writes out every default of the CRD, so the live route equals the generated one', () => {
+    expect(defaults).toEqual({ group: '', kind: 'Service', weight: 1 });
+    expect(backendRefWithDefaults({ name: 'kb', port: 3000 })).toEqual({ ...defaults, name: 'kb', port: 3000 });
+  });
+
+  it('keeps what the reference sets', () => {
+    expect(backendRefWithDefaults({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai', weight: 3 })).toEqual({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai', weight: 3 });
   });
 });

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
+import { backendRefWithDefaults } from '../../routing/routes';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
@@ -45,7 +46,7 @@ export class KeycloakRoute extends Construct {
                 },
               },
             ],
-            backendRefs: [{ kind: 'Service', name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port }],
+            backendRefs: [backendRefWithDefaults({ name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port })],
           },
         ],
       },

@@ -5,7 +5,7 @@ import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.netwo
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { MESH_GATEWAY } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
-import { ANY_TENANT, gatewayUrl, meshCallersExpression, prefixRewriteRule, routePath } from '../../routing/routes';
+import { ANY_TENANT, backendRefWithDefaults, gatewayUrl, meshCallersExpression, prefixRewriteRule, routePath } from '../../routing/routes';
 import { platformLabels } from '../../lib/labels';
 import { hasGuards, type MergedGuards, promptGuardSpec } from '../../config/guards';
 import { meshGatewayTarget } from './central-gateway';
@@ -84,7 +84,7 @@ export class PlatformLlmBackend extends Construct {
       spec: {
         // Same namespace as the gateway: no namespace in the reference.
         parentRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
-        rules: [prefixRewriteRule(platformLlmPath(props.provider), { group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: props.provider })],
+        rules: [prefixRewriteRule(platformLlmPath(props.provider), backendRefWithDefaults({ group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: props.provider }))],
       },
     });
     this.policy = new ApiObject(this, 'Callers', {

@@ -13,7 +13,7 @@ describe('KeycloakRoute', () => {
   it('routes the platform realm and the login pages\' resources only, to the http Service', () => {
     const [rule] = route.spec.rules;
     expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: '/realms/agents/' } }, { path: { type: 'PathPrefix', value: '/resources/' } }]);
-    expect(rule.backendRefs).toEqual([{ kind: 'Service', name: 'keycloak-http', port: 80 }]);
+    expect(rule.backendRefs).toEqual([{ group: '', kind: 'Service', name: 'keycloak-http', port: 80, weight: 1 }]);
   });
 
   // The load balancer terminates TLS; Keycloak runs with KC_PROXY_HEADERS=xforwarded (keycloakx

@@ -26,7 +26,7 @@ describe('PlatformLlmBackend', () => {
       {
         matches: [{ path: { type: 'PathPrefix', value: '/llm/default/anthropic' } }],
         filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
-        backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'anthropic' }],
+        backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'anthropic', weight: 1 }],
       },
     ]);
   });
