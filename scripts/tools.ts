@@ -73,6 +73,15 @@ export type Tool = InstalledTool | WrappedTool;
  */
 export const KUBERNETES_VERSION = 'v1.36.3';
 
+/**
+ * The otelcol-contrib release whose components tools/otelcol builds (its go.mod); the
+ * environments' images.otelCollector run the same release (test/observability/ checks both).
+ */
+export const OTELCOL_VERSION = 'v0.145.0';
+
+/** prom-label-proxy's release; the environments' images.promLabelProxy tag is the same. */
+export const PROM_LABEL_PROXY_VERSION = 'v0.14.0';
+
 /** The version strings Kubernetes' own build stamps into its binaries (hack/lib/version.sh). */
 const KUBERNETES_LDFLAGS = (() => {
   const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
@@ -198,6 +207,25 @@ export const TOOLS: readonly Tool[] = [
       '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1',
       '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37',
     ].join(' '),
+  },
+  {
+    // test/observability/ runs the generated collector configuration with it.
+    name: 'otelcol',
+    binary: 'otelcol',
+    kind: 'wrapper',
+    module: 'github.com/open-telemetry/opentelemetry-collector-contrib/connector/routingconnector',
+    dir: 'tools/otelcol',
+    version: OTELCOL_VERSION,
+    reason: 'a collector is a distribution of component modules; the wrapper builds the components the platform configures, at the release of images.otelCollector',
+  },
+  {
+    // test/observability/ sends queries through a tenant's proxy, configured as the platform runs it.
+    name: 'prom-label-proxy',
+    binary: 'prom-label-proxy',
+    kind: 'install',
+    module: 'github.com/prometheus-community/prom-label-proxy',
+    pkg: 'github.com/prometheus-community/prom-label-proxy',
+    version: PROM_LABEL_PROXY_VERSION,
   },
   {
     name: 'kube-score',

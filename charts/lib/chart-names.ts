@@ -91,8 +91,20 @@ export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } 
 /** The kagent controller's pods: kagent templates/controller-deployment.yaml. */
 export const KAGENT_CONTROLLER_POD_LABELS = { 'app.kubernetes.io/name': 'kagent', 'app.kubernetes.io/component': 'controller' } as const;
 
+/** Langfuse's web pods (the UI and the APIs the access sync calls): langfuse templates/web/deployment.yaml. */
+export const LANGFUSE_WEB_POD_LABELS = { 'app.kubernetes.io/name': 'langfuse', app: 'web' } as const;
+
+/**
+ * Grafana's pods: the grafana subchart 12.11.1 of kube-prometheus-stack, templates/_helpers.tpl
+ * grafana.selectorLabels (app.kubernetes.io/name is the chart's name, no nameOverride is set). The
+ * chart is not renderable here (its subcharts are not in ../shared/charts), so this is read from
+ * grafana-community/helm-charts at grafana-12.11.1.
+ */
+export const GRAFANA_POD_LABELS = { 'app.kubernetes.io/name': 'grafana' } as const;
+
 /** Chart-created pods the platform selects by label, and where their labels come from. */
 export const CHART_POD_LABELS = {
+  langfuseWeb: { release: RELEASES.langfuse, kind: 'Deployment', name: `${RELEASES.langfuse}-web`, labels: LANGFUSE_WEB_POD_LABELS, template: 'langfuse/templates/web/deployment.yaml' },
   istiod: { release: RELEASES.istiod, kind: 'Deployment', name: 'istiod', labels: ISTIOD_POD_LABELS, template: 'istiod/templates/deployment.yaml' },
   kagentController: { release: RELEASES.kagent, kind: 'Deployment', name: `${RELEASES.kagent}-controller`, labels: KAGENT_CONTROLLER_POD_LABELS, template: 'kagent/templates/controller-deployment.yaml' },
 } as const;

@@ -15,8 +15,9 @@ describe('rbac gate', () => {
     const output = repoOutput();
     const r = rbacGate(output, CLUSTER_SCOPED);
     expect(r.errors).toEqual([]);
-    // Per environment: one RoleBinding per tenant plus the tenant ClusterRole.
-    const bindings = output.environments.flatMap((e) => e.manifests).filter((m) => m.object.kind === 'RoleBinding').length;
+    // Per environment: one RoleBinding per tenant, the ClusterRoleBindings of platform components
+    // (the collector's, which reads pods and namespaces), plus the tenant ClusterRole.
+    const bindings = output.environments.flatMap((e) => e.manifests).filter((m) => m.object.kind === 'RoleBinding' || m.object.kind === 'ClusterRoleBinding').length;
     expect(r.checked).toBe(bindings + output.environments.length);
   });
 

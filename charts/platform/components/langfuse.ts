@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, RELEASES } from '../../lib/chart-names';
-import { PLATFORM_NAMESPACES } from '../../lib/constants';
+import { KubeConfigMap } from '../../../imports/k8s';
+import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName, type ObservabilitySecretKey, observabilitySecretName } from '../../config/infra-outputs';
+import type { Tenant } from '../../config/load-tenants';
+import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, LANGFUSE_WEB_POD_LABELS, RELEASES } from '../../lib/chart-names';
+import { KEYCLOAK, langfuseProjectName, OBSERVABILITY, PLATFORM_NAMESPACES, tenantNamespace } from '../../lib/constants';
+import { platformLabels } from '../../lib/labels';
+import { uiHosts } from '../../routing/routes';
+import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import type { PlatformComponent } from '../component';
+import { ACCESS_SYNC_STATE_KEY, AccessSync } from '../constructs/access-sync';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
 
@@ -14,7 +21,25 @@ export const LANGFUSE_SECRETS = {
   clickhouse: 'langfuse-clickhouse',
   auth: 'langfuse-auth',
   apiKeys: 'langfuse-api-keys',
+  /** ADMIN_API_KEY (the access sync's admin API calls). */
+  admin: 'langfuse-admin',
+  /** The Enterprise licence: the admin API and project roles need it. */
+  license: 'langfuse-license',
+  /** Client secret of Langfuse's Keycloak client (sign-on). */
+  sso: 'langfuse-sso',
+  /** Client secret of the access sync's Keycloak client. */
+  accessSync: 'langfuse-access-sync-keycloak',
 } as const;
+
+/** Per-tenant state of the access sync (the project, the group, the viewers), one ConfigMap each. */
+export function langfuseTenantState(tenant: string): string {
+  return `langfuse-${tenantNamespace(tenant)}`;
+}
+
+/** Per-tenant Secret with the tenant's project key, which the access sync registers in Langfuse. */
+export function langfuseTenantKey(tenant: string): string {
+  return `langfuse-${tenantNamespace(tenant)}`;
+}
 
 /** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts this name). */
 export const LANGFUSE_SERVICE_ACCOUNT = CHART_SERVICE_ACCOUNTS.langfuse.name;
@@ -78,6 +103,12 @@ const secretRef = z.strictObject({ secretKeyRef });
 const langfuseValues = z.strictObject({
   langfuse: z.strictObject({
     ...placementFields,
+    licenseKey: secretRef,
+    features: z.strictObject({ signUpDisabled: z.literal(true) }),
+    auth: z.strictObject({
+      disableUsernamePassword: z.literal(true),
+      providers: z.strictObject({ keycloak: z.strictObject({ clientId: z.string(), issuer: z.string(), allowAccountLinking: z.literal('true') }) }),
+    }),
     salt: secretRef,
     encryptionKey: secretRef,
     nextauth: z.strictObject({ url: z.string(), secret: secretRef }),
@@ -134,15 +165,30 @@ export const langfuse: PlatformComponent = {
         langfuse: {
           salt: ref(LANGFUSE_SECRETS.auth, 'salt'),
           encryptionKey: ref(LANGFUSE_SECRETS.auth, 'encryptionKey'),
-          nextauth: { url: `https://langfuse.${ctx.env.platform.domain}`, secret: ref(LANGFUSE_SECRETS.auth, 'nextauthSecret') },
+          nextauth: { url: `https://${uiHosts(ctx.env.platform.domain).langfuse}`, secret: ref(LANGFUSE_SECRETS.auth, 'nextauthSecret') },
           web: { replicas: ctx.env.platform.replicas.langfuseWeb, resources: res },
           worker: { replicas: ctx.env.platform.replicas.langfuseWorker, resources: res },
           serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT, annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.langfuse } },
-          // The platform organisation and project whose keys the collector sends traces with.
+          // Enterprise: the admin API (projects, keys, memberships) and project roles, which the
+          // access sync needs (langfuse v3.150.0 web/src/features/entitlements/constants/entitlements.ts:
+          // neither is in the oss plan).
+          licenseKey: ref(LANGFUSE_SECRETS.license, 'licenseKey'),
+          // Nobody signs up: the access sync creates exactly the people who may see a project
+          // (SCIM), and they sign in with Keycloak, linked by their e-mail address (the realm has no
+          // self-registration; web/src/server/auth.ts createUser refuses when sign-up is disabled).
+          features: { signUpDisabled: true },
+          auth: {
+            disableUsernamePassword: true,
+            providers: { keycloak: { clientId: OBSERVABILITY.langfuseClient, issuer: keycloakIssuer(ctx.env.platform.domain), allowAccountLinking: 'true' } },
+          },
+          // The platform organisation and project whose keys the collector sends platform traces
+          // with; tenant projects are created in the same organisation by the access sync.
           additionalEnv: [
-            { name: 'LANGFUSE_INIT_ORG_ID', value: 'platform-org' },
+            { name: 'AUTH_KEYCLOAK_CLIENT_SECRET', valueFrom: ref(LANGFUSE_SECRETS.sso, 'clientSecret') },
+            { name: 'ADMIN_API_KEY', valueFrom: ref(LANGFUSE_SECRETS.admin, 'adminApiKey') },
+            { name: 'LANGFUSE_INIT_ORG_ID', value: OBSERVABILITY.langfuseOrg },
             { name: 'LANGFUSE_INIT_ORG_NAME', value: 'Agentic Platform' },
-            { name: 'LANGFUSE_INIT_PROJECT_ID', value: 'platform-default' },
+            { name: 'LANGFUSE_INIT_PROJECT_ID', value: OBSERVABILITY.platformProject },
             { name: 'LANGFUSE_INIT_PROJECT_NAME', value: 'Platform' },
             { name: 'LANGFUSE_INIT_PROJECT_PUBLIC_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'publicKey') },
             { name: 'LANGFUSE_INIT_PROJECT_SECRET_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'secretKey') },
@@ -193,5 +239,51 @@ export const langfuse: PlatformComponent = {
     secret('Redis', LANGFUSE_SECRETS.redis, s.redisAuth, ['password']);
     secret('Auth', LANGFUSE_SECRETS.auth, s.langfuseAuth, ['nextauthSecret', 'salt', 'encryptionKey', 'adminPassword']);
     secret('ApiKeys', LANGFUSE_SECRETS.apiKeys, s.langfuseApiKeys, ['publicKey', 'secretKey']);
+    const o = (key: ObservabilitySecretKey) => observabilitySecretName(ctx.env.name, key);
+    secret('Admin', LANGFUSE_SECRETS.admin, o('langfuseAdmin'), ['adminApiKey']);
+    secret('License', LANGFUSE_SECRETS.license, o('langfuseLicense'), ['licenseKey']);
+    new PlatformExternalSecret(scope, 'Sso', { namespace: ns, name: LANGFUSE_SECRETS.sso, component: 'langfuse', remoteKey: o('observabilityClients'), properties: ['langfuseClientSecret'], template: { clientSecret: '{{ .langfuseClientSecret }}' } });
+    new PlatformExternalSecret(scope, 'AccessSyncClient', { namespace: ns, name: LANGFUSE_SECRETS.accessSync, component: 'langfuse', remoteKey: o('observabilityClients'), properties: ['accessSyncClientSecret'], template: { clientSecret: '{{ .accessSyncClientSecret }}' } });
+    const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
+    for (const t of tenants) {
+      const labels = { ...platformLabels('langfuse'), [OBSERVABILITY.accessTenantLabel]: t.name };
+      new KubeConfigMap(scope, `State-${t.name}`, {
+        metadata: { name: langfuseTenantState(t.name), namespace: ns, labels },
+        data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(langfuseTenantStateFile(t), null, 2) + '\n' },
+      });
+      new PlatformExternalSecret(scope, `Key-${t.name}`, {
+        namespace: ns,
+        name: langfuseTenantKey(t.name),
+        component: 'langfuse',
+        remoteKey: langfuseProjectSecretName(ctx.env.name, t.name),
+        properties: LANGFUSE_PROJECT_KEY_PROPERTIES,
+        labels: { [OBSERVABILITY.accessTenantLabel]: t.name },
+      });
+    }
+    new AccessSync(scope, 'AccessSync', {
+      target: 'langfuse',
+      namespace: ns,
+      component: 'langfuse',
+      image: ctx.env.platform.images.accessSync,
+      states: tenants.map((t) => ({ tenant: t.name, configMap: langfuseTenantState(t.name) })),
+      keys: tenants.map((t) => ({ tenant: t.name, secret: langfuseTenantKey(t.name) })),
+      keycloakSecret: LANGFUSE_SECRETS.accessSync,
+      application: { pods: LANGFUSE_WEB_POD_LABELS, port: CHART_SERVICES.langfuseWeb.podPort },
+      env: [
+        { name: 'LANGFUSE_URL', value: `http://${CHART_SERVICES.langfuseWeb.name}.${ns}.svc.cluster.local:${CHART_SERVICES.langfuseWeb.port}` },
+        { name: 'LANGFUSE_ORG_ID', value: OBSERVABILITY.langfuseOrg },
+        { name: 'LANGFUSE_ADMIN_API_KEY', valueFrom: { secretKeyRef: { name: LANGFUSE_SECRETS.admin, key: 'adminApiKey' } } },
+      ],
+    });
   },
 };
+
+/** What the access sync needs to know of a tenant for Langfuse. */
+export function langfuseTenantStateFile(t: Tenant): Record<string, unknown> {
+  return {
+    tenant: t.name,
+    project: langfuseProjectName(t.name),
+    group: `/${KEYCLOAK.tenantsGroup}/${t.name}`,
+    viewers: [...t.observability.viewers],
+  };
+}
