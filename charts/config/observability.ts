@@ -48,10 +48,15 @@ export function observabilityErrors(src: SourceMap, raw: unknown, at: (...p: (st
     if (kinds.length !== 1) {
       errors.push(src.error(at('observability', 'alerts'), kinds.length === 0 ? 'alerts names no receiver' : `alerts names ${kinds.join(' and ')}; the alerts go to one receiver`, 'keep exactly one of slack or webhook'));
     }
-    const slack = alerts.slack;
-    if (isRecord(slack) && typeof slack.webhookSecret === 'string') errors.push(...secretEntryErrors(src, slack.webhookSecret, at('observability', 'alerts', 'slack', 'webhookSecret'), 'the webhook URL'));
-    const webhook = alerts.webhook;
-    if (isRecord(webhook) && typeof webhook.urlSecret === 'string') errors.push(...secretEntryErrors(src, webhook.urlSecret, at('observability', 'alerts', 'webhook', 'urlSecret'), 'the webhook URL'));
+    // A webhook URL carries its own credential (Slack's does): it is the value, never the name.
+    const entry = (ref: unknown, path: FieldPath) => {
+      if (typeof ref !== 'string') return;
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
+        errors.push(src.error(path, `${String(path[path.length - 1])} holds the webhook URL itself; tenants.yaml is in git and must hold no secret value`, 'store the URL in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and replace the exposed webhook'));
+      } else errors.push(...secretEntryErrors(src, ref, path, 'the webhook URL'));
+    };
+    if (isRecord(alerts.slack)) entry(alerts.slack.webhookSecret, at('observability', 'alerts', 'slack', 'webhookSecret'));
+    if (isRecord(alerts.webhook)) entry(alerts.webhook.urlSecret, at('observability', 'alerts', 'webhook', 'urlSecret'));
   }
   if (Array.isArray(raw.viewers)) {
     const seen = new Map<string, number>();

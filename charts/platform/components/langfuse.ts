@@ -106,7 +106,7 @@ const langfuseValues = z.strictObject({
     licenseKey: secretRef,
     features: z.strictObject({ signUpDisabled: z.literal(true) }),
     auth: z.strictObject({
-      disableUsernamePassword: z.literal(true),
+      disableUsernamePassword: z.literal(false),
       providers: z.strictObject({ keycloak: z.strictObject({ clientId: z.string(), issuer: z.string(), allowAccountLinking: z.literal('true') }) }),
     }),
     salt: secretRef,
@@ -177,8 +177,10 @@ export const langfuse: PlatformComponent = {
           // (SCIM), and they sign in with Keycloak, linked by their e-mail address (the realm has no
           // self-registration; web/src/server/auth.ts createUser refuses when sign-up is disabled).
           features: { signUpDisabled: true },
+          // Password sign-in stays for the initial admin only (break-glass): sign-up is off and the
+          // users the access sync creates have no password.
           auth: {
-            disableUsernamePassword: true,
+            disableUsernamePassword: false,
             providers: { keycloak: { clientId: OBSERVABILITY.langfuseClient, issuer: keycloakIssuer(ctx.env.platform.domain), allowAccountLinking: 'true' } },
           },
           // The platform organisation and project whose keys the collector sends platform traces

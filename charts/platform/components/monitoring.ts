@@ -17,6 +17,7 @@ import { PlatformExternalSecret } from '../constructs/external-secret';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
 import { MetricsProxyNetwork, metricsProxyUrl, TenantMetricsProxy } from '../constructs/tenant-metrics-proxy';
+import { UNATTRIBUTED_FILTER } from '../constructs/otel-collector';
 import { tenantDashboard, tenantRecordingRules } from '../observability/tenant-metrics';
 import { placementFields, resources } from '../values';
 
@@ -86,8 +87,7 @@ const stackValues = z.strictObject({
     'grafana.ini': z.strictObject({
       server: z.strictObject({ root_url: z.string() }),
       'auth.anonymous': z.strictObject({ enabled: z.literal(false) }),
-      auth: z.strictObject({ disable_login_form: z.literal(true) }),
-      'auth.generic_oauth': z.strictObject({
+            'auth.generic_oauth': z.strictObject({
         enabled: z.literal(true),
         name: z.string(),
         client_id: z.string(),
@@ -152,8 +152,6 @@ export const kubePrometheusStack: PlatformComponent = {
         'grafana.ini': {
           server: { root_url: `https://${uiHosts(ctx.env.platform.domain).grafana}` },
           'auth.anonymous': { enabled: false },
-          // People sign in with Keycloak only; the admin user stays for the access sync's API calls.
-          auth: { disable_login_form: true },
           'auth.generic_oauth': {
             enabled: true,
             name: 'Keycloak',
@@ -271,7 +269,27 @@ export const observability: PlatformComponent = {
     new ApiObject(scope, 'TenantSeries', {
       ...PrometheusRule.GVK,
       metadata: { name: 'tenant-gateway-series', namespace: ns, labels },
-      spec: { groups: [{ name: 'tenant-gateway-series', interval: '30s', rules: tenantRecordingRules() }] },
+      spec: {
+        groups: [
+          { name: 'tenant-gateway-series', interval: '30s', rules: tenantRecordingRules() },
+          // For the operators: spans the collector could not attribute to a pod are dropped.
+          {
+            name: 'otel-collector',
+            rules: [
+              {
+                alert: 'CollectorDropsUnattributedSpans',
+                expr: `sum(rate(otelcol_processor_filter_spans_filtered_total{filter="${UNATTRIBUTED_FILTER}"}[15m])) > 0`,
+                for: '30m',
+                labels: { severity: 'warning' },
+                annotations: {
+                  summary: 'The OpenTelemetry collector drops spans that no known pod sent ({{ $value | humanize }} per second)',
+                  description: 'Spans from an address that is no pod the collector knows (a client outside the cluster, a pod on the host network, or a collector that cannot read pods) reach no Langfuse project. See otelcol_otelcol_k8s_pod_association_total{status="error"}.',
+                },
+              },
+            ],
+          },
+        ],
+      },
     });
     new MetricsProxyNetwork(scope, 'MetricsProxyNetwork');
     const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
