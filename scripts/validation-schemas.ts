@@ -5,7 +5,8 @@
  * - built-in kinds: the OpenAPI documents inside the k8s.io/kubernetes Go module of the target
  *   version (api/openapi-spec/swagger.json for kubeconform's JSON schemas, api/openapi-spec/v3/
  *   for kubectl-validate's --local-schemas layout), fetched through the Go module proxy;
- * - custom kinds: every served version of every CRD under ../shared/crds.
+ * - custom kinds: every served version of every CRD under ../shared/crds, and the CRDs of
+ *   CHART_CRD_FILES from the pinned chart that installs them.
  *
  * The output (about 30 MB per Kubernetes version) is a cache under .tools/schemas/, not committed:
  * it is derived, large, and rebuilt in seconds when its inputs change (a stamp records them).

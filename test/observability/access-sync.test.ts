@@ -264,3 +264,29 @@ describe('the Grafana access sync', () => {
     expect(r.stdout).toContain('grafana: deleted organisation tenant-beta (no longer a tenant)');
   });
 });
+
+describe('planted fault: a sync that forgets removed tenants', () => {
+  // bob is in both groups: when beta goes he stays in the organisation (for alpha), so only the
+  // removal of beta's project members takes his access to beta's traces away.
+  async function removeBeta(script: string): Promise<LangfuseState> {
+    const state: LangfuseState = { users: [], orgMembers: [], projects: [], projectMembers: [], keys: [] };
+    const kc = await fakeKeycloak(KEYCLOAK.realm, CLIENT, groups({ [OPS]: [], [group('alpha')]: ['bob@both.example.com'], [group('beta')]: ['bob@both.example.com'] }));
+    const lf = await fakeLangfuse(OBSERVABILITY.langfuseOrg, ADMIN_API_KEY, state);
+    servers.push(kc, lf);
+    const env = (m: ReturnType<typeof mount>) => ({ STATE_DIR: m.stateDir, KEYS_DIR: m.keysDir, KEYCLOAK_URL: kc.url, KEYCLOAK_REALM: KEYCLOAK.realm, KEYCLOAK_CLIENT_ID: CLIENT.id, KEYCLOAK_CLIENT_SECRET: CLIENT.secret, OPERATORS_GROUP: OPS, LANGFUSE_URL: lf.url, LANGFUSE_ORG_ID: OBSERVABILITY.langfuseOrg, LANGFUSE_ADMIN_API_KEY: ADMIN_API_KEY });
+    const m = mount(TENANTS, langfuseTenantStateFile, KEYS);
+    expect((await run(m.script, 'langfuse', env(m))).status).toBe(0);
+    const m2 = mount([TENANTS[0]], langfuseTenantStateFile, KEYS);
+    fs.writeFileSync(m2.script, script);
+    expect((await run(m2.script, 'langfuse', env(m2))).status).toBe(0);
+    return state;
+  }
+  const betaMembers = (state: LangfuseState) => state.projectMembers.filter((m) => m.projectId === state.projects.find((p) => p.metadata?.tenant === 'beta')!.id).length;
+
+  it('the shipped sync takes a person in another tenant out of the removed tenant\'s project; without that step he keeps reading it', async () => {
+    expect(betaMembers(await removeBeta(ACCESS_SYNC_SCRIPT))).toBe(0);
+    const faulty = ACCESS_SYNC_SCRIPT.replace('await syncProjectMembers(base, auth, p.id, new Map(), userId, p.metadata.tenant);', '');
+    expect(faulty).not.toBe(ACCESS_SYNC_SCRIPT);
+    expect(betaMembers(await removeBeta(faulty))).toBe(1);
+  });
+});
