@@ -79,6 +79,12 @@ export const KUBERNETES_VERSION = 'v1.36.3';
  */
 export const OTELCOL_VERSION = 'v0.145.0';
 
+/**
+ * The github.com/prometheus/prometheus module of the Prometheus release kube-prometheus-stack 88.5.3
+ * runs (values.yaml prometheus.prometheusSpec.image.tag v3.14.0; the module's v0.314.0 is v3.14.0).
+ */
+export const PROMETHEUS_MODULE_VERSION = 'v0.314.0';
+
 /** prom-label-proxy's release; the environments' images.promLabelProxy tag is the same. */
 export const PROM_LABEL_PROXY_VERSION = 'v0.14.0';
 
@@ -226,6 +232,16 @@ export const TOOLS: readonly Tool[] = [
     module: 'github.com/prometheus-community/prom-label-proxy',
     pkg: 'github.com/prometheus-community/prom-label-proxy',
     version: PROM_LABEL_PROXY_VERSION,
+  },
+  {
+    // test/observability/ evaluates the tenant recording rules, quota alerts and dashboard queries with it.
+    name: 'promql-eval',
+    binary: 'promql-eval',
+    kind: 'wrapper',
+    module: 'github.com/prometheus/prometheus',
+    dir: 'tools/promql-eval',
+    version: PROMETHEUS_MODULE_VERSION,
+    reason: "Prometheus's go.mod has a replace directive; the wrapper repeats it and evaluates expressions with the pinned engine over given series",
   },
   {
     name: 'kube-score',
