@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import { KubeConfigMap } from '../../../imports/k8s';
 import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName, type ObservabilitySecretKey, observabilitySecretName } from '../../config/infra-outputs';
 import type { Tenant } from '../../config/load-tenants';
 import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, LANGFUSE_WEB_POD_LABELS, RELEASES } from '../../lib/chart-names';
 import { KEYCLOAK, langfuseProjectName, OBSERVABILITY, PLATFORM_NAMESPACES, tenantNamespace } from '../../lib/constants';
-import { platformLabels } from '../../lib/labels';
 import { uiHosts } from '../../routing/routes';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import type { PlatformComponent } from '../component';
-import { ACCESS_SYNC_STATE_KEY, AccessSync } from '../constructs/access-sync';
+import { AccessSync } from '../constructs/access-sync';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
 
@@ -27,14 +25,7 @@ export const LANGFUSE_SECRETS = {
   license: 'langfuse-license',
   /** Client secret of Langfuse's Keycloak client (sign-on). */
   sso: 'langfuse-sso',
-  /** Client secret of the access sync's Keycloak client. */
-  accessSync: 'langfuse-access-sync-keycloak',
 } as const;
-
-/** Per-tenant state of the access sync (the project, the group, the viewers), one ConfigMap each. */
-export function langfuseTenantState(tenant: string): string {
-  return `langfuse-${tenantNamespace(tenant)}`;
-}
 
 /** Per-tenant Secret with the tenant's project key, which the access sync registers in Langfuse. */
 export function langfuseTenantKey(tenant: string): string {
@@ -245,14 +236,8 @@ export const langfuse: PlatformComponent = {
     secret('Admin', LANGFUSE_SECRETS.admin, o('langfuseAdmin'), ['adminApiKey']);
     secret('License', LANGFUSE_SECRETS.license, o('langfuseLicense'), ['licenseKey']);
     new PlatformExternalSecret(scope, 'Sso', { namespace: ns, name: LANGFUSE_SECRETS.sso, component: 'langfuse', remoteKey: o('observabilityClients'), properties: ['langfuseClientSecret'], template: { clientSecret: '{{ .langfuseClientSecret }}' } });
-    new PlatformExternalSecret(scope, 'AccessSyncClient', { namespace: ns, name: LANGFUSE_SECRETS.accessSync, component: 'langfuse', remoteKey: o('observabilityClients'), properties: ['accessSyncClientSecret'], template: { clientSecret: '{{ .accessSyncClientSecret }}' } });
     const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
     for (const t of tenants) {
-      const labels = { ...platformLabels('langfuse'), [OBSERVABILITY.accessTenantLabel]: t.name };
-      new KubeConfigMap(scope, `State-${t.name}`, {
-        metadata: { name: langfuseTenantState(t.name), namespace: ns, labels },
-        data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(langfuseTenantStateFile(t), null, 2) + '\n' },
-      });
       new PlatformExternalSecret(scope, `Key-${t.name}`, {
         namespace: ns,
         name: langfuseTenantKey(t.name),
@@ -267,9 +252,9 @@ export const langfuse: PlatformComponent = {
       namespace: ns,
       component: 'langfuse',
       image: ctx.env.platform.images.accessSync,
-      states: tenants.map((t) => ({ tenant: t.name, configMap: langfuseTenantState(t.name) })),
+      tenants: tenants.map((t) => ({ tenant: t.name, state: langfuseTenantStateFile(t) })),
       keys: tenants.map((t) => ({ tenant: t.name, secret: langfuseTenantKey(t.name) })),
-      keycloakSecret: LANGFUSE_SECRETS.accessSync,
+      keycloakSecretEntry: o('observabilityClients'),
       application: { pods: LANGFUSE_WEB_POD_LABELS, port: CHART_SERVICES.langfuseWeb.podPort },
       env: [
         { name: 'LANGFUSE_URL', value: `http://${CHART_SERVICES.langfuseWeb.name}.${ns}.svc.cluster.local:${CHART_SERVICES.langfuseWeb.port}` },

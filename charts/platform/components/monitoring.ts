@@ -3,7 +3,6 @@ import { ApiObject } from 'cdk8s';
 import { PodMonitor } from '../../../imports/prometheus-podmonitors-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
 import { CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
-import { KubeConfigMap } from '../../../imports/k8s';
 import { PrometheusRule } from '../../../imports/prometheus-prometheusrules-monitoring.coreos.com';
 import { observabilitySecretName } from '../../config/infra-outputs';
 import type { Tenant } from '../../config/load-tenants';
@@ -12,7 +11,7 @@ import { GRAFANA_DASHBOARD_LABEL, KEYCLOAK, LABELS, MANAGED_BY, OBSERVABILITY, P
 import { platformLabels } from '../../lib/labels';
 import { uiHosts } from '../../routing/routes';
 import type { PlatformComponent } from '../component';
-import { ACCESS_SYNC_STATE_KEY, AccessSync } from '../constructs/access-sync';
+import { AccessSync } from '../constructs/access-sync';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
@@ -29,16 +28,8 @@ export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 /** Secret with the client secret of Grafana's Keycloak client (sign-on). */
 export const GRAFANA_SSO_SECRET = 'grafana-sso';
 
-/** Secret with the client secret of the access sync's Keycloak client, in monitoring. */
-export const GRAFANA_ACCESS_SYNC_SECRET = 'grafana-access-sync-keycloak';
-
 /** Grafana's HTTP port on its pods (the grafana chart's service targetPort, grafana's own default). */
 export const GRAFANA_POD_PORT = 3000;
-
-/** Per-tenant state of the Grafana access sync (organisation, datasource, dashboard, people). */
-export function grafanaTenantState(tenant: string): string {
-  return `grafana-${tenantNamespace(tenant)}`;
-}
 
 /** Namespaces whose ConfigMaps labelled grafana_dashboard the dashboard sidecar loads into the main organisation. */
 export const DASHBOARD_NAMESPACES = [PLATFORM_NAMESPACES.monitoring, PLATFORM_NAMESPACES.agentgateway] as const;
@@ -295,26 +286,14 @@ export const observability: PlatformComponent = {
     const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
     for (const t of tenants) {
       new TenantMetricsProxy(scope, `MetricsProxy-${t.name}`, { tenant: t.name, image: ctx.env.platform.images.promLabelProxy });
-      new KubeConfigMap(scope, `GrafanaState-${t.name}`, {
-        metadata: { name: grafanaTenantState(t.name), namespace: ns, labels: { ...labels, [OBSERVABILITY.accessTenantLabel]: t.name } },
-        data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(grafanaTenantStateFile(t), null, 2) + '\n' },
-      });
     }
-    new PlatformExternalSecret(scope, 'AccessSyncClient', {
-      namespace: ns,
-      name: GRAFANA_ACCESS_SYNC_SECRET,
-      component: 'monitoring',
-      remoteKey: observabilitySecretName(ctx.env.name, 'observabilityClients'),
-      properties: ['accessSyncClientSecret'],
-      template: { clientSecret: '{{ .accessSyncClientSecret }}' },
-    });
     new AccessSync(scope, 'AccessSync', {
       target: 'grafana',
       namespace: ns,
       component: 'monitoring',
       image: ctx.env.platform.images.accessSync,
-      states: tenants.map((t) => ({ tenant: t.name, configMap: grafanaTenantState(t.name) })),
-      keycloakSecret: GRAFANA_ACCESS_SYNC_SECRET,
+      tenants: tenants.map((t) => ({ tenant: t.name, state: grafanaTenantStateFile(t) })),
+      keycloakSecretEntry: observabilitySecretName(ctx.env.name, 'observabilityClients'),
       application: { pods: GRAFANA_POD_LABELS, port: GRAFANA_POD_PORT },
       env: [
         { name: 'GRAFANA_URL', value: `http://${PLATFORM_SERVICES.grafana}.${ns}.svc.cluster.local` },

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { type EnvVar, KubeConfigMap, KubeCronJob, KubeNetworkPolicy, KubeServiceAccount, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
-import { KEYCLOAK, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
+import { KEYCLOAK, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, tenantNamespace } from '../../lib/constants';
+import { PlatformExternalSecret } from './external-secret';
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
@@ -27,8 +28,11 @@ export interface AccessSyncProps {
   readonly component: string;
   /** The Node.js image the program runs on. */
   readonly image: PlatformSettings['images']['accessSync'];
-  /** Per tenant (sorted by tenant): the ConfigMap with its state file `tenant.json`. */
-  readonly states: readonly { readonly tenant: string; readonly configMap: string }[];
+  /**
+   * Per tenant: what the program needs to know of it (its state file), written into the ConfigMap
+   * `<target>-tenant-<name>` as `tenant.json`.
+   */
+  readonly tenants: readonly { readonly tenant: string; readonly state: Record<string, unknown> }[];
   /**
    * Per tenant: the Secret with its Langfuse project key (`publicKey`, `secretKey`), optional
    * (a tenant whose key is not in AWS Secrets Manager yet gets its project, not its key).
@@ -37,8 +41,11 @@ export interface AccessSyncProps {
   readonly keys?: readonly { readonly tenant: string; readonly secret: string }[];
   /** Environment of the program besides STATE_DIR, KEYS_DIR and the Keycloak settings. */
   readonly env: readonly EnvVar[];
-  /** Secret (same namespace) with the Keycloak client secret of the sync client, key `clientSecret`. */
-  readonly keycloakSecret: string;
+  /**
+   * The AWS Secrets Manager entry with the sync client's Keycloak secret (property
+   * accessSyncClientSecret), synced into the Secret `<target>-access-sync-keycloak`.
+   */
+  readonly keycloakSecretEntry: string;
   /** The pods of the application it talks to (same namespace) and their HTTP port. */
   readonly application: { readonly pods: Readonly<Record<string, string>>; readonly port: number };
   /**
@@ -65,6 +72,23 @@ export class AccessSync extends Construct {
     const podLabels = { ...labels, [LABELS.jobName]: name };
     const selector = { [OBSERVABILITY.accessSyncPodLabel]: props.target };
     new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace: ns, labels }, automountServiceAccountToken: false });
+    const tenants = [...props.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant));
+    const states = tenants.map((t) => {
+      const cm = new KubeConfigMap(this, `State-${t.tenant}`, {
+        metadata: { name: accessSyncState(props.target, t.tenant), namespace: ns, labels: { ...labels, [OBSERVABILITY.accessTenantLabel]: t.tenant } },
+        data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(t.state, null, 2) + '\n' },
+      });
+      return { tenant: t.tenant, configMap: cm.name };
+    });
+    const keycloakSecret = `${name}-keycloak`;
+    new PlatformExternalSecret(this, 'KeycloakClient', {
+      namespace: ns,
+      name: keycloakSecret,
+      component: props.component,
+      remoteKey: props.keycloakSecretEntry,
+      properties: ['accessSyncClientSecret'],
+      template: { clientSecret: '{{ .accessSyncClientSecret }}' },
+    });
     const script = new KubeConfigMap(this, 'Script', {
       metadata: { name, namespace: ns, labels },
       data: { [ACCESS_SYNC_FILE]: ACCESS_SYNC_SCRIPT },
@@ -119,7 +143,7 @@ export class AccessSync extends Construct {
                       { name: 'KEYCLOAK_URL', value: keycloakUrl },
                       { name: 'KEYCLOAK_REALM', value: KEYCLOAK.realm },
                       { name: 'KEYCLOAK_CLIENT_ID', value: OBSERVABILITY.accessSyncClient },
-                      { name: 'KEYCLOAK_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: props.keycloakSecret, key: 'clientSecret' } } },
+                      { name: 'KEYCLOAK_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: keycloakSecret, key: 'clientSecret' } } },
                       { name: 'OPERATORS_GROUP', value: `/${OBSERVABILITY.operatorsGroup}` },
                       ...props.env,
                     ],
@@ -138,8 +162,8 @@ export class AccessSync extends Construct {
                 volumes: [
                   { name: 'script', configMap: { name: script.name } },
                   // No tenant: an empty directory (a projected volume needs a source).
-                  props.states.length
-                    ? { name: 'state', projected: { sources: props.states.map((s) => ({ configMap: { name: s.configMap, items: [{ key: ACCESS_SYNC_STATE_KEY, path: `${s.tenant}.json` }] } })) } }
+                  states.length
+                    ? { name: 'state', projected: { sources: states.map((s) => ({ configMap: { name: s.configMap, items: [{ key: ACCESS_SYNC_STATE_KEY, path: `${s.tenant}.json` }] } })) } }
                     : { name: 'state', emptyDir: {} },
                   ...(keys.length
                     ? [
@@ -165,3 +189,8 @@ export class AccessSync extends Construct {
 
 /** Key of the state file in each per-tenant ConfigMap. */
 export const ACCESS_SYNC_STATE_KEY = 'tenant.json';
+
+/** The ConfigMap with a tenant's state for an access sync: `<target>-tenant-<name>`. */
+export function accessSyncState(target: AccessSyncTarget, tenant: string): string {
+  return `${target}-${tenantNamespace(tenant)}`;
+}

@@ -11,9 +11,9 @@ describe('AccessSync', () => {
         namespace: 'langfuse',
         component: 'langfuse',
         image: { registry: 'r.test', repository: 'node', tag: '22' },
-        states: [{ tenant: 'alpha', configMap: 'langfuse-tenant-alpha' }, { tenant: 'beta', configMap: 'langfuse-tenant-beta' }],
+        tenants: [{ tenant: 'beta', state: { tenant: 'beta' } }, { tenant: 'alpha', state: { tenant: 'alpha' } }],
         keys: [{ tenant: 'alpha', secret: 'langfuse-tenant-alpha' }],
-        keycloakSecret: 'kc',
+        keycloakSecretEntry: 'agentic-platform/dev/observability/observability-clients',
         application: { pods: { app: 'web' }, port: 3000 },
         env: [{ name: 'LANGFUSE_URL', value: 'http://web' }],
       }),
@@ -24,7 +24,13 @@ describe('AccessSync', () => {
   it('runs the shipped program for its target every five minutes, one run at a time', () => {
     expect(cron.spec).toMatchObject({ schedule: '*/5 * * * *', concurrencyPolicy: 'Forbid' });
     expect(pod.containers[0].command).toEqual(['node', '/sync/access-sync.mjs', 'langfuse']);
-    expect(only(objects, 'ConfigMap').data['access-sync.mjs']).toBe(ACCESS_SYNC_SCRIPT);
+    expect(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'langfuse-access-sync')!.data['access-sync.mjs']).toBe(ACCESS_SYNC_SCRIPT);
+  });
+
+  it('writes each tenant\'s state into its own ConfigMap, labelled with the tenant', () => {
+    const state = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'langfuse-tenant-alpha')!;
+    expect(JSON.parse(state.data['tenant.json'])).toEqual({ tenant: 'alpha' });
+    expect(state.metadata.labels['platform.agentic.io/observability-tenant']).toBe('alpha');
   });
 
   it('mounts each tenant\'s state as <tenant>.json and each key as <tenant>.publicKey/secretKey, a missing key being no error', () => {
@@ -55,6 +61,9 @@ describe('AccessSync', () => {
   it('reads the Keycloak client secret from its Secret and names the operators group', () => {
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env).toMatchObject({ KEYCLOAK_CLIENT_ID: 'observability-access-sync', KEYCLOAK_REALM: 'agents', OPERATORS_GROUP: '/platform-operators', STATE_DIR: '/state', KEYS_DIR: '/keys' });
-    expect(env.KEYCLOAK_CLIENT_SECRET).toEqual({ secretKeyRef: { name: 'kc', key: 'clientSecret' } });
+    expect(env.KEYCLOAK_CLIENT_SECRET).toEqual({ secretKeyRef: { name: 'langfuse-access-sync-keycloak', key: 'clientSecret' } });
+    const es = only(objects, 'ExternalSecret');
+    expect(es.metadata.name).toBe('langfuse-access-sync-keycloak');
+    expect(es.spec.data).toEqual([{ secretKey: 'accessSyncClientSecret', remoteRef: { key: 'agentic-platform/dev/observability/observability-clients', property: 'accessSyncClientSecret' } }]);
   });
 });
