@@ -15,12 +15,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { stringify } from 'yaml';
 import { requireTool } from '../../scripts/tools';
+import { freePort } from './net';
 
 export interface FakePod {
   readonly name: string;
@@ -53,14 +53,6 @@ const kv = (list: readonly Json[] | undefined): Record<string, string> => Object
 async function listen(server: http.Server): Promise<number> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return (server.address() as AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
 }
 
 /** The Kubernetes API as client-go's informers use it for two resources: list, then a watch that stays open. */

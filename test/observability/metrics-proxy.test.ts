@@ -14,77 +14,16 @@
  *   -enable-label-apis, the label endpoints) are routed; any other path gets 404 and never
  *   reaches Prometheus.
  */
-import { spawn, type ChildProcess, spawnSync } from 'node:child_process';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../charts/config/environment';
 import { metricsProxyArgs } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { tenantDashboard } from '../../charts/platform/observability/tenant-metrics';
 import { PROM_LABEL_PROXY_VERSION, requireTool } from '../../scripts/tools';
+import { fakePrometheus, type Proxy, startProxy, type Upstream } from './proxy-harness';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-interface Upstream {
-  readonly url: string;
-  /** Requests that reached Prometheus: path and every query or form parameter. */
-  readonly seen: { path: string; params: [string, string][] }[];
-  close(): Promise<void>;
-}
-
-/** Prometheus as far as the proxy can tell: it records each request and answers an empty result. */
-async function fakePrometheus(): Promise<Upstream> {
-  const seen: Upstream['seen'] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://prometheus');
-      seen.push({ path: url.pathname, params: [...url.searchParams, ...new URLSearchParams(body)] });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise((ok) => server.close(() => ok())) };
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
-
-interface Proxy {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts the pinned prom-label-proxy with `args`, its listen address and upstream replaced by the test's. */
-async function startProxy(args: readonly string[], upstream: string): Promise<Proxy> {
-  const port = await freePort();
-  const adapted = args.map((a) => (a.startsWith('-insecure-listen-address=') ? `-insecure-listen-address=127.0.0.1:${port}` : a.startsWith('-upstream=') ? `-upstream=${upstream}` : a));
-  const proc: ChildProcess = spawn(requireTool('prom-label-proxy'), adapted, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr?.on('data', (d) => (log += d));
-  const exited = new Promise((ok) => proc.on('exit', ok));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (proc.exitCode !== null || i > 100) throw new Error(`prom-label-proxy did not start: ${log}`);
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  return {
-    url,
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** Every vector selector's matchers of a PromQL expression as prom-label-proxy prints it (parser.Expr.String()). */
 function selectors(expr: string): string[] {

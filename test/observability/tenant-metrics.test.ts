@@ -6,9 +6,7 @@
  * The dashboard's queries go through tenant alpha's prom-label-proxy as configured (pinned
  * v0.14.0), and what it sends to Prometheus is what is evaluated: nothing of beta comes back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +14,7 @@ import { parse } from 'yaml';
 import { metricsProxyArgs } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { QUOTA_WARNING, quotaAlertRules, tenantDashboard, tenantRecordingRules } from '../../charts/platform/observability/tenant-metrics';
 import { PROMETHEUS_MODULE_VERSION, requireTool } from '../../scripts/tools';
+import { fakePrometheus, type Proxy, startProxy, type Upstream } from './proxy-harness';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Labels = Record<string, string>;
@@ -124,42 +123,25 @@ describe('tenant series, alerts and dashboard, evaluated by the pinned Prometheu
   });
 
   describe('the dashboard of tenant alpha, through its datasource', () => {
-    let upstream: http.Server;
-    let proxy: ChildProcess;
-    let proxyUrl = '';
-    const rewritten: string[] = [];
+    let upstream: Upstream;
+    let proxy: Proxy;
     beforeAll(async () => {
-      // Prometheus as the proxy sees it: records the query it was sent.
-      upstream = http.createServer((req, res) => {
-        let body = '';
-        req.on('data', (c) => (body += c));
-        req.on('end', () => {
-          const params = new URLSearchParams([...new URL(req.url ?? '/', 'http://x').searchParams, ...new URLSearchParams(body)]);
-          rewritten.push(params.get('query') ?? '');
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"success","data":{"resultType":"vector","result":[]}}');
-        });
-      });
-      await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok));
-      const port = (upstream.address() as AddressInfo).port + 1;
-      const args = metricsProxyArgs('alpha').map((a) => (a.startsWith('-upstream=') ? `-upstream=http://127.0.0.1:${(upstream.address() as AddressInfo).port}` : a.startsWith('-insecure-listen-address=') ? `-insecure-listen-address=127.0.0.1:${port}` : a));
-      proxy = spawn(requireTool('prom-label-proxy'), args, { stdio: 'ignore' });
-      proxyUrl = `http://127.0.0.1:${port}`;
-      for (let i = 0; !(await fetch(`${proxyUrl}/healthz`).then((r) => r.ok, () => false)); i++) {
-        if (i > 100) throw new Error('prom-label-proxy did not start');
-        await new Promise((ok) => setTimeout(ok, 100));
-      }
+      upstream = await fakePrometheus();
+      proxy = await startProxy(metricsProxyArgs('alpha'), upstream.url);
     }, 30_000);
     afterAll(async () => {
-      proxy?.kill('SIGTERM');
-      await new Promise((ok) => upstream?.close(ok));
+      await proxy?.stop();
+      await upstream?.close();
     });
 
     it('shows every panel with alpha\'s data and nothing of beta\'s', async () => {
       const panels = (tenantDashboard('alpha') as Json).panels as Json[];
       for (const p of panels) {
-        const r = await fetch(`${proxyUrl}/api/v1/query?query=${encodeURIComponent(p.targets[0].expr)}&time=${AT}`);
+        const r = await fetch(`${proxy.url}/api/v1/query?query=${encodeURIComponent(p.targets[0].expr)}&time=${AT}`);
         expect(r.status, p.title).toBe(200);
       }
+      // What reached Prometheus: each panel's query as the proxy rewrote it.
+      const rewritten = upstream.seen.map((q) => q.params.find(([k]) => k === 'query')![1]);
       expect(rewritten).toHaveLength(panels.length);
       const results = await evaluate(all, rewritten.map((expr) => ({ expr, at: AT })));
       results.forEach((res, i) => {
