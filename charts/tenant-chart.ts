@@ -17,6 +17,7 @@ import { type InfraOutputs, tenantSecretPrefix } from './config/infra-outputs';
 import { TenantSecretStore } from './constructs/tenant-secret-store';
 import { TenantLlmKey } from './constructs/tenant-llm-key';
 import { TenantRoute } from './constructs/tenant-route';
+import { TenantAlerts } from './constructs/tenant-alerts';
 import { routeSegment, tenantRoutes } from './routing/routes';
 import { platformGuards } from './config/guards';
 
@@ -81,8 +82,9 @@ export class TenantChart extends Chart {
 
     const { workloads } = tenant;
     for (const route of tenantRoutes(tenant, platformGuards(environment))) new TenantRoute(this, `Route-${route.routeNames.mesh}`, { tenant: tenant.name, route, trustDomain });
-    if (workloads.llmBackends.length > 0) {
-      if (!props.infra) throw new Error(`TenantChart ${tenant.name}: infra is required for llmBackends; pass the cluster outputs of ${environment.name}`);
+    new TenantAlerts(this, 'Alerts', { ...base, receiver: tenant.observability.alerts });
+    if (workloads.llmBackends.length > 0 || tenant.observability.alerts) {
+      if (!props.infra) throw new Error(`TenantChart ${tenant.name}: infra is required for llmBackends and an alert receiver; pass the cluster outputs of ${environment.name}`);
       new TenantSecretStore(this, 'SecretStore', {
         ...base,
         region: props.infra.region,

@@ -26,6 +26,13 @@ interface ImportEntry {
 /** The CRD directory used when none is given. */
 export const DEFAULT_CRDS = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
 
+/**
+ * The pinned chart copies (../shared/charts, or $CHARTS_DIR): a CRD that only a pinned chart
+ * ships (kube-prometheus-stack's AlertmanagerConfig) is read from the chart's crds directory,
+ * an import whose URL names the chart's repository at the chart's tag.
+ */
+export const DEFAULT_CHARTS = process.env.CHARTS_DIR ?? path.resolve(ROOT, '..', 'shared', 'charts');
+
 export const IMPORT_COMMAND: CommandSpec = {
   name: 'import',
   usage: 'npm run import [-- [--crds <dir>] [--out <dir>]]',
@@ -56,6 +63,12 @@ function findLocal(dir: string, base: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A CRD file of a pinned chart copy: <charts>/<chart>-<version>/charts/crds/crds/<file>. */
+function chartCrd(chart: string, version: string, base: string): string | undefined {
+  const file = path.join(DEFAULT_CHARTS, `${chart}-${version}`, 'charts', 'crds', 'crds', base);
+  return fs.existsSync(file) ? file : undefined;
 }
 
 /** Path of swagger.json inside the k8s.io/kubernetes module of the given version. */
@@ -116,8 +129,9 @@ export async function runImportCommand(args: ParsedArgs): Promise<number> {
   const sources = entries.map((entry) => {
     if (entry.source.startsWith('k8s@')) return { entry, local: undefined };
     const base = path.basename(new URL(entry.source).pathname);
-    const local = findLocal(crds, base);
-    if (!local) throw new UserError(`no local copy of ${base} (for ${entry.module}) under ${crds}`);
+    const chartCrds = /\/helm-charts\/(kube-prometheus-stack)-([\d.]+)\/charts\/\1\/charts\/crds\/crds\//.exec(entry.source);
+    const local = chartCrds ? chartCrd(chartCrds[1], chartCrds[2], base) : findLocal(crds, base);
+    if (!local) throw new UserError(`no local copy of ${base} (for ${entry.module}) under ${chartCrds ? DEFAULT_CHARTS : crds}`);
     return { entry, local };
   });
   fs.rmSync(OUT, { recursive: true, force: true });

@@ -73,6 +73,21 @@ export type Tool = InstalledTool | WrappedTool;
  */
 export const KUBERNETES_VERSION = 'v1.36.3';
 
+/**
+ * The otelcol-contrib release whose components tools/otelcol builds (its go.mod); the
+ * environments' images.otelCollector run the same release (test/observability/ checks both).
+ */
+export const OTELCOL_VERSION = 'v0.145.0';
+
+/**
+ * The github.com/prometheus/prometheus module of the Prometheus release kube-prometheus-stack 88.5.3
+ * runs (values.yaml prometheus.prometheusSpec.image.tag v3.14.0; the module's v0.314.0 is v3.14.0).
+ */
+export const PROMETHEUS_MODULE_VERSION = 'v0.314.0';
+
+/** prom-label-proxy's release; the environments' images.promLabelProxy tag is the same. */
+export const PROM_LABEL_PROXY_VERSION = 'v0.14.0';
+
 /** The version strings Kubernetes' own build stamps into its binaries (hack/lib/version.sh). */
 const KUBERNETES_LDFLAGS = (() => {
   const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
@@ -198,6 +213,35 @@ export const TOOLS: readonly Tool[] = [
       '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1',
       '-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37',
     ].join(' '),
+  },
+  {
+    // test/observability/ runs the generated collector configuration with it.
+    name: 'otelcol',
+    binary: 'otelcol',
+    kind: 'wrapper',
+    module: 'github.com/open-telemetry/opentelemetry-collector-contrib/connector/routingconnector',
+    dir: 'tools/otelcol',
+    version: OTELCOL_VERSION,
+    reason: 'a collector is a distribution of component modules; the wrapper builds the components the platform configures, at the release of images.otelCollector',
+  },
+  {
+    // test/observability/ sends queries through a tenant's proxy, configured as the platform runs it.
+    name: 'prom-label-proxy',
+    binary: 'prom-label-proxy',
+    kind: 'install',
+    module: 'github.com/prometheus-community/prom-label-proxy',
+    pkg: 'github.com/prometheus-community/prom-label-proxy',
+    version: PROM_LABEL_PROXY_VERSION,
+  },
+  {
+    // test/observability/ evaluates the tenant recording rules, quota alerts and dashboard queries with it.
+    name: 'promql-eval',
+    binary: 'promql-eval',
+    kind: 'wrapper',
+    module: 'github.com/prometheus/prometheus',
+    dir: 'tools/promql-eval',
+    version: PROMETHEUS_MODULE_VERSION,
+    reason: "Prometheus's go.mod has a replace directive; the wrapper repeats it and evaluates expressions with the pinned engine over given series",
   },
   {
     name: 'kube-score',

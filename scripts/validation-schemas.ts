@@ -5,7 +5,8 @@
  * - built-in kinds: the OpenAPI documents inside the k8s.io/kubernetes Go module of the target
  *   version (api/openapi-spec/swagger.json for kubeconform's JSON schemas, api/openapi-spec/v3/
  *   for kubectl-validate's --local-schemas layout), fetched through the Go module proxy;
- * - custom kinds: every served version of every CRD under ../shared/crds.
+ * - custom kinds: every served version of every CRD under ../shared/crds, and the CRDs of
+ *   CHART_CRD_FILES from the pinned chart that installs them.
  *
  * The output (about 30 MB per Kubernetes version) is a cache under .tools/schemas/, not committed:
  * it is derived, large, and rebuilt in seconds when its inputs change (a stamp records them).
@@ -28,6 +29,25 @@ export const SCHEMA_CACHE = '.tools/schemas';
 
 /** The CRD directory: ../shared/crds, or $CRDS_DIR. */
 export const CRDS_DIR = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
+
+/** The pinned chart copies: ../shared/charts, or $CHARTS_DIR (scripts/upstream/render.ts reads them too). */
+const CHARTS_DIR = process.env.CHARTS_DIR ?? path.resolve(ROOT, '..', 'shared', 'charts');
+
+/**
+ * CRDs the output uses that ../shared/crds does not hold, read from the pinned chart that installs
+ * them (relative to the chart copies): prometheus-operator's AlertmanagerConfig (the tenants'
+ * alert receivers), v0.93.1 as kube-prometheus-stack 88.5.3 installs it.
+ */
+export const CHART_CRD_FILES = ['kube-prometheus-stack-88.5.3/charts/crds/crds/crd-alertmanagerconfigs.yaml'] as const;
+
+/** The chart CRD files, as absolute paths; throws naming the fix when one is missing. */
+export function chartCrdFiles(chartsDir = CHARTS_DIR): string[] {
+  return CHART_CRD_FILES.map((f) => {
+    const file = path.join(chartsDir, f);
+    if (!fs.existsSync(file)) throw new Error(`${file} does not exist; set CHARTS_DIR to the directory holding the pinned charts (default ../shared/charts)`);
+    return file;
+  });
+}
 
 /** kubeconform's -schema-location template for the generated layout. */
 export const KUBECONFORM_TEMPLATE = '{{ .Group }}/{{ .ResourceAPIVersion }}/{{ .ResourceKind }}.json';
@@ -269,27 +289,28 @@ function inputsHash(crdFiles: readonly string[], release: string): string {
  * Schemas for a Kubernetes minor version, generated into the cache unless a stamp shows they
  * were generated from the same inputs.
  */
-export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR): SchemaSet {
+export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR, extraCrdFiles: readonly string[] = chartCrdFiles()): SchemaSet {
   const release = kubernetesRelease(minor);
   if (!fs.existsSync(crdsDir)) throw new Error(`CRD directory ${crdsDir} does not exist; set CRDS_DIR to the directory holding the CRDs (default ../shared/crds)`);
   const dir = path.join(root, SCHEMA_CACHE, `v${release}`);
   const stampFile = path.join(dir, 'stamp');
   // Reading the stamp needs only the bytes of the CRD files; parsing them takes seconds.
-  const stamp = inputsHash(yamlFiles(crdsDir), release);
+  const stamp = inputsHash([...yamlFiles(crdsDir), ...extraCrdFiles], release);
   const countsFile = path.join(dir, 'counts.json');
   const set = (counts: { builtinKinds: number; crdKinds: number; crds: CrdSummary[] }): SchemaSet => ({
     minor,
     release,
     kubeconformLocation: path.join(dir, 'kubeconform', KUBECONFORM_TEMPLATE),
     localSchemas: path.join(dir, 'openapi'),
-    crdDirs: crdDirectories(crdsDir),
+    // kubectl-validate reads CRDs by directory: the chart ones are copied into the cache.
+    crdDirs: [...crdDirectories(crdsDir), ...(extraCrdFiles.length ? [path.join(dir, 'chart-crds')] : [])],
     ...counts,
     stamp,
   });
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(countsFile)) {
     return set(JSON.parse(fs.readFileSync(countsFile, 'utf8')));
   }
-  const crds = readCrds(crdsDir);
+  const crds = [...readCrds(crdsDir), ...extraCrdFiles.flatMap((file) => parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => ({ file, crd: d.toJS() })).filter((c) => c.crd?.kind === 'CustomResourceDefinition'))];
   const openapi = kubernetesOpenApiDir(release);
   const swagger = JSON.parse(fs.readFileSync(path.join(openapi, 'swagger.json'), 'utf8'));
   const builtins = builtinSchemas(swagger);
@@ -299,6 +320,10 @@ export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR): S
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
   writeTree(path.join(staging, 'kubeconform'), new Map([...builtins, ...custom]));
   writeTree(path.join(staging, 'openapi'), localSchemaFiles(path.join(openapi, 'v3')));
+  if (extraCrdFiles.length) {
+    fs.mkdirSync(path.join(staging, 'chart-crds'), { recursive: true });
+    for (const file of extraCrdFiles) fs.copyFileSync(file, path.join(staging, 'chart-crds', path.basename(file)));
+  }
   const summaries = crds.map(({ crd }) => ({ group: crd.spec.group, plural: crd.spec.names.plural, kind: crd.spec.names.kind, scope: crd.spec.scope }));
   const counts = { builtinKinds: builtins.size, crdKinds: custom.size, crds: summaries };
   fs.writeFileSync(path.join(staging, 'counts.json'), JSON.stringify(counts) + '\n');

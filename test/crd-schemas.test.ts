@@ -50,6 +50,7 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
       'MCPServer',
       'ModelConfig',
       'PodMonitor',
+      'PrometheusRule',
       'ReferenceGrant',
       'RemoteMCPServer',
       'Sandbox',

@@ -113,6 +113,8 @@ export function samplePlatformSettings(): PlatformSettings {
       otelCollector: img('otelcol', '9.9.9'),
       keycloak: img('keycloak', '26.5.4'),
       keycloakConfigCli: img('kcc', '6.5.0-26.5.4'),
+      promLabelProxy: img('prom-label-proxy', 'v9.9.9'),
+      accessSync: img('node', '99.0.0-alpine'),
     },
     replicas: { agentgatewayController: 1, agentgatewayProxy: 3, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 2, prometheus: 1 },
     storage: { prometheus: '7Gi', clickhouse: '9Gi', grafana: '1Gi', alertmanager: '1Gi' },

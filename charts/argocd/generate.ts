@@ -54,6 +54,9 @@ export const GUARDRAIL_KINDS: readonly GroupKind[] = [
   { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
   { group: 'external-secrets.io', kind: 'SecretStore' },
   { group: 'external-secrets.io', kind: 'ExternalSecret' },
+  // The tenant's quota alerts and where they go.
+  { group: 'monitoring.coreos.com', kind: 'PrometheusRule' },
+  { group: 'monitoring.coreos.com', kind: 'AlertmanagerConfig' },
 ];
 
 /**

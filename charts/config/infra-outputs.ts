@@ -51,6 +51,41 @@ export function tenantSecretPrefix(env: string, tenant: string): string {
   return `${SECRET_NAME_PREFIX}/${env}/tenants/${tenant}/`;
 }
 
+/**
+ * The Secrets Manager entries of tenant observability (cluster/terraform/observability.tf) and the
+ * properties of each: named by convention below agentic-platform/<env>/observability/, like the
+ * per-tenant project keys, rather than listed in the outputs file.
+ */
+export const OBSERVABILITY_SECRET_PROPERTIES = {
+  /** Langfuse's ADMIN_API_KEY (its admin API creates the organisation key of each access sync run). */
+  langfuseAdmin: ['adminApiKey'],
+  /** Client secrets of the Keycloak clients of Langfuse's and Grafana's sign-on and of the access sync. */
+  observabilityClients: ['langfuseClientSecret', 'grafanaClientSecret', 'accessSyncClientSecret'],
+  /** Set out of band: the Langfuse Enterprise licence (its admin API and project roles need it). */
+  langfuseLicense: ['licenseKey'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ObservabilitySecretKey = keyof typeof OBSERVABILITY_SECRET_PROPERTIES;
+
+/** Observability entries whose value Terraform never sets. */
+export const OUT_OF_BAND_OBSERVABILITY_SECRETS: readonly ObservabilitySecretKey[] = ['langfuseLicense'];
+
+/** Secrets Manager name of an observability entry: agentic-platform/<env>/observability/<kebab-case key>. */
+export function observabilitySecretName(env: string, key: ObservabilitySecretKey): string {
+  return `${SECRET_NAME_PREFIX}/${env}/observability/${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Properties of a tenant's Langfuse project key entry (cluster/terraform writes them, one entry per tenant). */
+export const LANGFUSE_PROJECT_KEY_PROPERTIES = ['publicKey', 'secretKey'] as const;
+
+/**
+ * Secrets Manager name of a tenant's Langfuse project key: agentic-platform/<env>/langfuse-projects/<tenant>.
+ * Outside the tenant's own prefix: the tenant's SecretStore cannot read it, the platform's can.
+ */
+export function langfuseProjectSecretName(env: string, tenant: string): string {
+  return `${SECRET_NAME_PREFIX}/${env}/langfuse-projects/${tenant}`;
+}
+
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;

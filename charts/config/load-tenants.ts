@@ -9,6 +9,7 @@ import { parseQuantity } from '../lib/quantity';
 import { ConfigError, type FieldPath, SourceMap, sortErrors, type SourceError } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { isSecretValueKey, workloadErrors } from './validate-workloads';
+import { observabilityErrors, resolveObservability, type TenantObservability } from './observability';
 import { resolveWorkloads, type TenantWorkloads } from './workloads';
 import { type Guards, hasGuards } from './guards';
 import { conflictIssues, countIssues, type GuardIssue, type GuardLevel } from './validate-guards';
@@ -39,6 +40,8 @@ export interface Tenant {
   readonly alias?: string;
   /** Agents, models, MCP servers, sandboxes and LLM backends, with defaults applied. */
   readonly workloads: TenantWorkloads;
+  /** Alert receiver and extra viewers of its traces and dashboards. */
+  readonly observability: TenantObservability;
   /** 1-based line of the tenant entry in tenants.yaml. */
   readonly line: number;
   /** Index of the tenant entry in the tenants list. */
@@ -471,6 +474,7 @@ function semanticErrors(src: SourceMap, data: unknown, valid?: TenantsFile): Sou
     }
     if (Array.isArray(raw.owners) && typeof name === 'string') errors.push(...ownerErrors(src, raw.owners, name, at));
     errors.push(...resourceErrors(src, raw, at));
+    errors.push(...observabilityErrors(src, raw.observability, at));
   });
   errors.push(...workloadErrors(src, data.tenants, valid?.tenants));
   return errors;
@@ -596,6 +600,7 @@ function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
       },
       ...(t.alias !== undefined ? { alias: t.alias } : {}),
       workloads: resolveWorkloads(t),
+      observability: resolveObservability(t.observability),
       line: src.valueAt(['tenants', i]).line,
       index: i,
     };

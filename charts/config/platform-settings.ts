@@ -54,6 +54,10 @@ export const platformSettingsSchema = z.strictObject({
      * <cli version>-<Keycloak version>: the build for the Keycloak above.
      */
     keycloakConfigCli: image,
+    /** prom-label-proxy in front of Prometheus, one per tenant (its Grafana datasource). */
+    promLabelProxy: image,
+    /** Node.js, which runs the access sync of Langfuse and Grafana (a program without dependencies). */
+    accessSync: image,
   }),
   replicas: z.strictObject({
     agentgatewayController: replicas,

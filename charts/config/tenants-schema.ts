@@ -70,6 +70,36 @@ export const subjectSchema = z
   })
   .describe('An extra subject of the tenant RoleBinding.');
 
+/** Name of an entry in AWS Secrets Manager below the tenant's prefix (never a value). */
+const secretEntry = (what: string) =>
+  z.string().describe(`Name of the AWS Secrets Manager entry, under agentic-platform/<env>/tenants/<tenant>/, whose value is ${what} (the name only, never the value).`);
+
+export const alertReceiverSchema = z
+  .strictObject({
+    slack: z
+      .strictObject({
+        webhookSecret: secretEntry('the Slack incoming-webhook URL'),
+        channel: z.string().min(1).max(80).optional().describe('Channel to post to, such as #team-alerts (default: the webhook\'s own).'),
+      })
+      .optional()
+      .describe('Send the alerts to Slack.'),
+    webhook: z
+      .strictObject({ urlSecret: secretEntry('the URL Alertmanager posts its webhook payload to') })
+      .optional()
+      .describe('Send the alerts to a webhook (Alertmanager webhook payload).'),
+  })
+  .describe("Where the tenant's quota alerts go: exactly one of slack or webhook.");
+
+export const observabilitySchema = z
+  .strictObject({
+    alerts: alertReceiverSchema.optional(),
+    viewers: z
+      .array(z.string())
+      .optional()
+      .describe("Keycloak users (by e-mail) who may read the tenant's traces and dashboards besides its developers group."),
+  })
+  .describe("Who sees the tenant's traces and dashboards, and where its alerts go. The rest is derived.");
+
 export const tenantSchema = z
   .strictObject({
     name: z
@@ -83,6 +113,7 @@ export const tenantSchema = z
       .describe('Extra RoleBinding subjects, besides the group tenant-<name>-developers.'),
     quota: quotaSchema.optional(),
     limits: limitsSchema.optional(),
+    observability: observabilitySchema.optional(),
     ...workloadsShape,
   })
   .describe('One tenant team.');
@@ -96,6 +127,7 @@ export const tenantsFileSchema = z
 export type TenantInput = z.infer<typeof tenantSchema>;
 export type TenantsFile = z.infer<typeof tenantsFileSchema>;
 export type Subject = z.infer<typeof subjectSchema>;
+export type ObservabilityInput = z.infer<typeof observabilitySchema>;
 
 /** JSON Schema for editors (yaml-language-server), generated from the zod schema. */
 export function tenantsJsonSchema(): object {

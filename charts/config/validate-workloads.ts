@@ -52,6 +52,21 @@ export function looksLikeSecret(value: string): boolean {
   return SECRET_VALUE.test(value);
 }
 
+/**
+ * Problems of a field that names an entry below the tenant's prefix in AWS Secrets Manager: it
+ * must be an entry name, never the value itself (`what` says what the entry holds).
+ */
+export function secretEntryErrors(src: SourceMap, ref: string, path: FieldPath, what: string): SourceError[] {
+  const field = String(path[path.length - 1]);
+  if (looksLikeSecret(ref)) {
+    return [src.error(path, `${field} holds what looks like ${what} itself; tenants.yaml is in git and must hold no secret value`, `store ${what} in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and revoke the exposed ${what.replace(/^the /, '')}`)];
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9_+=.@/-]*$/.test(ref) || ref.includes('..')) {
+    return [src.error(path, `${q(ref)} is not an AWS Secrets Manager entry name`, "use letters, digits and / _ + = . @ -, relative to the tenant's prefix")];
+  }
+  return [];
+}
+
 /** Whether an unknown key of an llmBackends entry would hold the key itself. */
 export function isSecretValueKey(key: string): boolean {
   return SECRET_VALUE_KEYS.includes(key);
@@ -409,12 +424,7 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
   });
   list(raw.llmBackends).forEach((b, j) => {
     const ref = text(b.apiKeySecret);
-    if (ref === undefined) return;
-    if (looksLikeSecret(ref)) {
-      errors.push(src.error(at('llmBackends', j, 'apiKeySecret'), 'apiKeySecret holds what looks like the key itself; tenants.yaml is in git and must hold no secret value', 'store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and revoke the exposed key'));
-    } else if (!/^[A-Za-z0-9][A-Za-z0-9_+=.@/-]*$/.test(ref) || ref.includes('..')) {
-      errors.push(src.error(at('llmBackends', j, 'apiKeySecret'), `${q(ref)} is not an AWS Secrets Manager entry name`, "use letters, digits and / _ + = . @ -, relative to the tenant's prefix"));
-    }
+    if (ref !== undefined) errors.push(...secretEntryErrors(src, ref, at('llmBackends', j, 'apiKeySecret'), 'the key'));
   });
   return errors;
 }
@@ -580,13 +590,14 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
     }
   }
   // Object counts: Services (one per agent and image MCP server, two per sandbox, the waypoint's)
-  // and Secrets (one per backend key, the placeholder key).
+  // and Secrets (one per backend key, the alert receiver's URL, the placeholder key).
   const agents = list(raw.agents).length;
+  const alertSecret = isRecord(raw.observability) && isRecord(raw.observability.alerts) ? 1 : 0;
   const servers = list(raw.mcpServers).filter((s) => s.url === undefined).length;
   const sandboxes = list(raw.sandboxes).filter((s) => s.kind !== 'SandboxTemplate').length;
   const counts = [
     { key: 'services', need: agents + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services, what: 'Services (one per agent and image MCP server, two per sandbox, and the waypoint)' },
-    { key: 'secrets', need: list(raw.llmBackends).length + 1, what: 'Secrets (one per LLM backend key, and the placeholder key)' },
+    { key: 'secrets', need: list(raw.llmBackends).length + alertSecret + 1, what: `Secrets (one per LLM backend key, ${alertSecret ? "the alert receiver's URL, " : ''}and the placeholder key)` },
   ] as const;
   for (const c of counts) {
     const hard = quota[c.key] ?? DEFAULT_QUOTA[c.key];

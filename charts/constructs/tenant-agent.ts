@@ -4,7 +4,7 @@ import { AgentV1Alpha2 as KagentAgent } from '../../imports/kagent-agents-kagent
 import { McpServer as KagentMcpServer } from '../../imports/kagent-mcpservers-kagent.dev';
 import { RemoteMcpServer } from '../../imports/kagent-remotemcpservers-kagent.dev';
 import type { Agent, McpServer } from '../config/workloads';
-import { ANNOTATIONS } from '../lib/constants';
+import { ANNOTATIONS, OBSERVABILITY } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
 import { agentsPlacement, callEnvName, containerResources, DECLARATIVE_AGENT_ENV, envVars, PLATFORM_ENV, tracingEnv } from './workload-parts';
@@ -39,8 +39,13 @@ export class TenantAgent extends Construct {
     super(scope, id);
     const { agent: a, namespace, tenant } = props;
     const labels = tenantLabels(tenant);
+    // Pod labels the collector reports on the agent's spans as `agent` and `model` (read from the
+    // pod the span came from, never from the span). kagent copies deployment.labels onto the pods
+    // (v0.9.12 go/core/internal/controller/translator/agent/manifest_builder.go podLabels).
+    const podLabels = { [OBSERVABILITY.agentLabel]: a.name, ...(a.type === 'Declarative' ? { [OBSERVABILITY.modelLabel]: a.modelConfig } : {}) };
     const deployment = {
       ...agentsPlacement(),
+      labels: podLabels,
       ...(containerResources(a.resources) ? { resources: containerResources(a.resources) } : {}),
     };
     let spec: Record<string, unknown>;

@@ -95,6 +95,14 @@ export const KAGENT_CONTROLLER_POD_LABELS = { 'app.kubernetes.io/name': 'kagent'
 export const LANGFUSE_WEB_POD_LABELS = { 'app.kubernetes.io/name': 'langfuse', 'app.kubernetes.io/instance': RELEASES.langfuse, app: 'web' } as const;
 export const LANGFUSE_WORKER_POD_LABELS = { 'app.kubernetes.io/name': 'langfuse', 'app.kubernetes.io/instance': RELEASES.langfuse, app: 'worker' } as const;
 
+/**
+ * Grafana's pods: the grafana subchart 12.11.1 of kube-prometheus-stack, templates/_helpers.tpl
+ * grafana.selectorLabels (app.kubernetes.io/name is the chart's name, no nameOverride is set). The
+ * chart is not renderable here (its subcharts are not in ../shared/charts), so this is read from
+ * grafana-community/helm-charts at grafana-12.11.1.
+ */
+export const GRAFANA_POD_LABELS = { 'app.kubernetes.io/name': 'grafana' } as const;
+
 /** Chart-created pods the platform selects by label, and where their labels come from. */
 export const CHART_POD_LABELS = {
   istiod: { release: RELEASES.istiod, kind: 'Deployment', name: 'istiod', labels: ISTIOD_POD_LABELS, template: 'istiod/templates/deployment.yaml' },

@@ -208,6 +208,55 @@ export const TENANT_OBJECTS = {
   secretStore: 'tenant-secrets',
 } as const;
 
+/**
+ * Observability of the tenants: the names the collector, Langfuse, Grafana and the access sync
+ * derive from a tenant's name, and the fixed names around them.
+ */
+export const OBSERVABILITY = {
+  /** The Langfuse organisation of every project (LANGFUSE_INIT_ORG_ID of the langfuse values). */
+  langfuseOrg: 'platform-org',
+  /** The platform's own Langfuse project: spans of the gateways and kagent's controller. */
+  platformProject: 'platform-default',
+  /** Keycloak group (top level) of platform operators: every Langfuse project and Grafana organisation. */
+  operatorsGroup: 'platform-operators',
+  /** Label of the per-tenant objects in platform namespaces whose content the access sync reads. */
+  accessTenantLabel: `${P}/observability-tenant`,
+  /** Pod label of the access sync Jobs (value: langfuse or grafana), which their NetworkPolicy selects. */
+  accessSyncPodLabel: `${P}/access-sync`,
+  /** Keycloak client of Langfuse's single sign-on. */
+  langfuseClient: 'langfuse',
+  /** Keycloak client of Grafana's single sign-on. */
+  grafanaClient: 'grafana',
+  /** Keycloak client (service account) whose token lists the members of the tenant groups. */
+  accessSyncClient: 'observability-access-sync',
+  /** uid of the Prometheus datasource in each tenant's Grafana organisation. */
+  tenantDatasourceUid: 'tenant-metrics',
+  /** uid of the generated dashboard in each tenant's Grafana organisation. */
+  tenantDashboardUid: 'tenant-overview',
+  /** Pod label whose value the collector reports as the `agent` resource attribute. */
+  agentLabel: `${P}/agent`,
+  /** Pod label whose value the collector reports as the `model` resource attribute (the model config). */
+  modelLabel: `${P}/model-config`,
+  /** Span attribute the gateways add: the namespace of the caller's mesh identity. */
+  callerAttribute: 'platform.caller.namespace',
+  /** Metric label the gateways add: the namespace of the caller's mesh identity. */
+  callerMetricLabel: 'caller_namespace',
+} as const;
+
+/** Name of a tenant's Langfuse project (3 to 60 characters, as Langfuse requires). */
+export function langfuseProjectName(tenant: string): string {
+  return tenant.length >= 3 ? tenant : tenantNamespace(tenant);
+}
+
+/**
+ * A tenant's Grafana organisation, and the prom-label-proxy Deployment and Service in monitoring
+ * that its datasource queries: the tenant's namespace name (a Service name is a DNS label, so no
+ * longer name fits every tenant).
+ */
+export function tenantObservabilityName(tenant: string): string {
+  return tenantNamespace(tenant);
+}
+
 /** Resource attribute that names the tenant on every span and metric a tenant workload emits. */
 export const OTEL_TENANT_ATTRIBUTE = 'tenant';
 
@@ -241,6 +290,9 @@ export const KUBELET_PROBE_CIDR = '169.254.7.127/32';
 
 /** Ranges never reachable through the external-HTTPS allowance (private, link-local incl. IMDS, CGNAT). */
 export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
+
+/** RFC 1918 ranges: on EKS the VPC, its pods and the API server's network interfaces are inside them. */
+export const PRIVATE_IPV4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** Namespace of a tenant. */
 export function tenantNamespace(tenant: string): string {

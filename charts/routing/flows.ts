@@ -126,6 +126,16 @@ export const FLOW_KINDS: readonly FlowKind[] = [
     gateway: NONE,
     outcome: 'denied',
   },
+  {
+    id: 'tenant-observability',
+    flow: 'Tenant pod → its traces and metrics (the collector; a metrics proxy, Grafana or Langfuse in the cluster)',
+    via: '`otel-collector.otel.svc.cluster.local:4317` (OTLP); a `tenant-<name>` Service in `monitoring`, Grafana or Langfuse',
+    network: 'tenant egress: the collector\'s pods (`allow-otel-egress`), nothing of `monitoring` or `langfuse`; the proxies admit Grafana only (`prom-label-proxy`)',
+    mesh: NONE,
+    waypoint: NONE,
+    gateway: NONE,
+    outcome: 'spans allowed, attributed by the sending pod and routed to the tenant\'s Langfuse project; proxies, Grafana and Langfuse denied (people read them signed in with Keycloak, in their group\'s project and organisation)',
+  },
 ];
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');

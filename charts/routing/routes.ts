@@ -198,6 +198,15 @@ export function externalHosts(domain: string): { readonly gateway: string; reado
   return { gateway: `gateway.${domain}`, keycloak: `keycloak.${domain}` };
 }
 
+/**
+ * Host names of the platform's web UIs that people sign in to with Keycloak: Langfuse
+ * (NEXTAUTH_URL) and Grafana (root_url). The redirect URIs of their Keycloak clients derive from
+ * them.
+ */
+export function uiHosts(domain: string): { readonly langfuse: string; readonly grafana: string } {
+  return { langfuse: `langfuse.${domain}`, grafana: `grafana.${domain}` };
+}
+
 /** URL of a path on the external gateway: what callers outside the cluster use. */
 export function externalUrl(domain: string, path: string): string {
   return `https://${externalHosts(domain).gateway}${path}`;

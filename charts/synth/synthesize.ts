@@ -9,7 +9,7 @@
 import { generateArgoCd } from '../argocd/generate';
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
-import { DIRS, ROUTE_TABLE } from '../lib/constants';
+import { DIRS, OBSERVABILITY, ROUTE_TABLE, tenantNamespace } from '../lib/constants';
 import type { InfraOutputs } from '../config/infra-outputs';
 import { buildPlatform } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
@@ -63,6 +63,20 @@ function addObjects(out: FileSet, dir: string, objects: readonly Record<string, 
   return names.sort();
 }
 
+/**
+ * File names a component's README lists: an object of one tenant (labelled with it) once for all
+ * tenants, its tenant's name written <name>, so adding a tenant leaves the README as it was.
+ */
+function readmeFileNames(objects: readonly Record<string, unknown>[]): string[] {
+  const names = new Set<string>();
+  for (const o of objects) {
+    const name = objectFileName(o as { kind?: string; metadata?: { name?: string } });
+    const tenant = (o as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[OBSERVABILITY.accessTenantLabel];
+    names.add(tenant ? name.replace(tenantNamespace(tenant), tenantNamespace('<name>')) : name);
+  }
+  return [...names].sort();
+}
+
 /** Route segment of every tenant by name: what workloads need to address other tenants. */
 export function tenantSegments(tenants: readonly Tenant[]): Map<string, string> {
   return new Map(tenants.map((t) => [t.name, routeSegment(t)]));
@@ -105,7 +119,8 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
   head.add(...architecturePage(env, platform));
   for (const b of platform) {
     const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
-    head.add(`${dir}/README.md`, readme.componentReadme(env, b, addObjects(head, dir, b.objects)));
+    addObjects(head, dir, b.objects);
+    head.add(`${dir}/README.md`, readme.componentReadme(env, b, readmeFileNames(b.objects)));
   }
   const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects), platformGuards(env));
   const table = { name: env.name, domain: env.platform.domain, exposure: env.platform.gateway.exposure };

@@ -4,7 +4,7 @@
  * what the cluster will enforce, not what tenants.yaml asks for. Pure: objects in, lines out.
  */
 import { QUOTA_KEYS, type QuotaKey } from '../../charts/config/tenants-schema';
-import { ANNOTATIONS, KAGENT_WAYPOINT, LABELS, TENANT_OBJECTS, tenantNamespace } from '../../charts/lib/constants';
+import { ANNOTATIONS, KAGENT_WAYPOINT, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../../charts/lib/constants';
 import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
 import { refusingLayers } from '../flows/layers';
 import { type FlowCheck, type FlowMatrix, problem } from '../flows/matrix';
@@ -162,6 +162,54 @@ function flowLines(mine: readonly K8sObject[], tenant: string, flows?: FlowMatri
   ];
 }
 
+/** The value of a Helm value of a platform Application in the output, by its dotted path. */
+function helmValue(objects: readonly K8sObject[], application: string, dotted: string): unknown {
+  const app = objects.find((o) => o.kind === 'Application' && o.metadata?.name === `platform-${application}`);
+  let v: unknown = (app?.spec?.sources ?? [app?.spec?.source]).find((x: K8sObject | undefined) => x?.helm?.valuesObject)?.helm?.valuesObject;
+  for (const k of dotted.split('|')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/**
+ * Where the tenant's traces and dashboards are, who sees them and where its alerts go: read from
+ * the access sync's state of the tenant (in the langfuse and monitoring namespaces), the
+ * collector's key, the UIs' URLs in their values, and the tenant's alerting objects.
+ */
+function observabilityLines(input: ExplainInput, tenant: string, mine: readonly K8sObject[]): string[] {
+  const ofTenant = input.objects.filter((o) => o.metadata?.labels?.[OBSERVABILITY.accessTenantLabel] === tenant);
+  const state = (namespace: string) => {
+    const cm = ofTenant.find((o) => o.kind === 'ConfigMap' && o.metadata?.namespace === namespace);
+    return cm ? (JSON.parse(String(Object.values(cm.data ?? {})[0])) as K8sObject) : undefined;
+  };
+  const langfuse = state(PLATFORM_NAMESPACES.langfuse);
+  const grafana = state(PLATFORM_NAMESPACES.monitoring);
+  if (!langfuse && !grafana) return ['Traces     none (no observability state of this tenant in the output)'];
+  const out: string[] = [];
+  const key = ofTenant.find((o) => o.kind === 'ExternalSecret' && o.metadata?.namespace === PLATFORM_NAMESPACES.otelCollector);
+  if (langfuse) {
+    const url = helmValue(input.objects, 'langfuse', 'langfuse|nextauth|url');
+    out.push(`Traces     Langfuse project ${langfuse.project} at ${url ?? 'Langfuse'}: spans of the pods of ${tenantNamespace(tenant)}, and of the gateways' requests to its routes or from its workloads`);
+    if (key) out.push(`           key <- AWS Secrets Manager ${key.spec?.data?.[0]?.remoteRef?.key} (the collector's ${key.metadata.name})`);
+  }
+  if (grafana) {
+    const url = helmValue(input.objects, 'kube-prometheus-stack', 'grafana|grafana.ini|server|root_url');
+    out.push(`Dashboards Grafana organisation ${grafana.org} at ${url ?? 'Grafana'}: "${grafana.dashboard?.title}" (uid ${grafana.dashboard?.uid}); datasource ${grafana.datasource?.url} sees namespace ${tenantNamespace(tenant)} only`);
+  }
+  const viewers = (langfuse ?? grafana)?.viewers as string[] | undefined;
+  out.push(`Access     Keycloak group ${(langfuse ?? grafana)?.group} (project member, organisation viewer)${viewers?.length ? `; viewers ${viewers.join(', ')}` : ''}; operators: /${OBSERVABILITY.operatorsGroup}`);
+  const rules = mine.find((o) => o.kind === 'PrometheusRule');
+  const config = mine.find((o) => o.kind === 'AlertmanagerConfig');
+  const receiver = config?.spec?.receivers?.[0];
+  const slack = receiver?.slackConfigs?.[0];
+  const hook = receiver?.webhookConfigs?.[0];
+  const target = slack ? `Slack${slack.channel ? ` ${slack.channel}` : ''}` : hook ? 'a webhook' : undefined;
+  const secret = slack?.apiURL?.name ?? hook?.urlSecret?.name;
+  const alerts = ((rules?.spec?.groups ?? []) as K8sObject[]).flatMap((g) => (g.rules ?? []).map((r: K8sObject) => r.alert)).join(', ');
+  const to = target ? `${target} (AlertmanagerConfig ${config!.metadata.name}, URL in Secret ${secret})` : "the platform's Alertmanager receivers (observability.alerts names none)";
+  out.push(`Alerts     ${alerts || 'none'} -> ${to}`);
+  return out;
+}
+
 /** The checks of a matrix that start or end in the tenant. */
 const touching = (flows: FlowMatrix, tenant: string): FlowCheck[] => flows.checks.filter((c) => c.sourceTenant === tenant || c.targetTenant === tenant);
 
@@ -308,6 +356,8 @@ export function explainTenant(input: ExplainInput): string[] {
       }),
     ),
   );
+
+  out.push(...observabilityLines(input, tenant, mine));
 
   // What runs: the tenant's declared workloads, its model configs and its secrets.
   const workloads = mine.filter((o) => ['Agent', 'ModelConfig', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'].includes(o.kind));

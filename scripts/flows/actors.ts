@@ -18,8 +18,10 @@
  *   template's, else `default`. A SandboxTemplate's pods (made for claims at run time) carry its
  *   template's labels.
  */
-import { CHART_SERVICES, RELEASES } from '../../charts/lib/chart-names';
-import { ANNOTATIONS, KAGENT_AGENT_SERVICE, LABELS, PLATFORM_NAMESPACES, PORTS, TENANT_OBJECTS } from '../../charts/lib/constants';
+import { CHART_SERVICES, GRAFANA_POD_LABELS, LANGFUSE_WEB_POD_LABELS, RELEASES } from '../../charts/lib/chart-names';
+import { ANNOTATIONS, KAGENT_AGENT_SERVICE, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, TENANT_OBJECTS } from '../../charts/lib/constants';
+import { GRAFANA_POD_PORT } from '../../charts/platform/components/monitoring';
+import { METRICS_PROXY_POD_LABELS } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { type Endpoint, PLATFORM_ENDPOINTS, waypointEndpoint } from '../gates/isolation';
 import type { EnvironmentOutput } from '../gates/manifests';
 import { selectorMatches } from '../gates/netpol-eval';
@@ -90,6 +92,18 @@ export interface FlowInventory {
   readonly namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** The namespaced objects of the output, by namespace. */
   readonly objectsByNamespace: ReadonlyMap<string, readonly K8sObject[]>;
+  readonly observability: ObservabilityView;
+}
+
+/** The pods that carry tenants' traces and metrics and give people access to them. */
+export interface ObservabilityView {
+  /** Each tenant's metrics proxy (prom-label-proxy): its Service and pods in monitoring. */
+  readonly proxies: readonly { readonly tenant: string; readonly service: ServiceTarget }[];
+  readonly grafana?: Endpoint;
+  readonly langfuseWeb?: Endpoint;
+  readonly keycloak?: Endpoint;
+  /** The access sync CronJobs' pods and the application each one manages. */
+  readonly accessSyncs: readonly { readonly endpoint: Endpoint; readonly application: Endpoint }[];
 }
 
 const sandboxHash = 'agents.x-k8s.io/sandbox-name-hash';
@@ -197,7 +211,52 @@ export function inventory(env: EnvironmentOutput): FlowInventory {
     const segment = (byNamespace.get(namespace) ?? []).find((o) => o.kind === 'Namespace')?.metadata?.annotations?.[ANNOTATIONS.routeSegment] ?? namespace;
     tenants.push({ tenant, namespace, segment, workloads, services, waypoint: waypointOf(waypoints, namespace, labels, {}), models, providers });
   }
-  return { tenants, platform: platformTargets(objects, namespaces, waypoints), namespaces, objectsByNamespace: byNamespace };
+  return { tenants, platform: platformTargets(objects, namespaces, waypoints), namespaces, objectsByNamespace: byNamespace, observability: observabilityView(objects, byNamespace, namespaces, waypoints) };
+}
+
+/**
+ * The observability pods of the output: the metrics proxies (Deployments in monitoring with the
+ * proxy's pod labels and a tenant label), Grafana and Langfuse's web pods (where their Applications
+ * install them, with the labels their charts give them), Keycloak, and the access sync CronJobs.
+ */
+function observabilityView(objects: readonly K8sObject[], byNamespace: ReadonlyMap<string, readonly K8sObject[]>, namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>, waypoints: Map<string, Waypoint>): ObservabilityView {
+  const releases = releaseNamespaces(objects);
+  const http = (port: number) => [{ port, protocol: 'TCP' as const, name: 'http' }];
+  const at = (release: string, name: string, labels: Readonly<Record<string, string>>, port: number): Endpoint | undefined => {
+    const namespace = releases.get(release);
+    return namespace ? { namespace, name, labels, serviceAccount: name, ports: http(port) } : undefined;
+  };
+  const grafana = at(CHART_SERVICES.grafana.release, CHART_SERVICES.grafana.name, GRAFANA_POD_LABELS, GRAFANA_POD_PORT);
+  const langfuseWeb = at(CHART_SERVICES.langfuseWeb.release, CHART_SERVICES.langfuseWeb.name, LANGFUSE_WEB_POD_LABELS, CHART_SERVICES.langfuseWeb.podPort ?? CHART_SERVICES.langfuseWeb.port);
+  const keycloak = at(CHART_SERVICES.keycloak.release, CHART_SERVICES.keycloak.name, {}, CHART_SERVICES.keycloak.podPort ?? CHART_SERVICES.keycloak.port);
+  const monitoring = PLATFORM_NAMESPACES.monitoring;
+  const nsLabels = namespaces.get(monitoring) ?? { 'kubernetes.io/metadata.name': monitoring };
+  const proxies: ObservabilityView['proxies'][number][] = [];
+  for (const d of (byNamespace.get(monitoring) ?? []).filter((o) => o.kind === 'Deployment')) {
+    const labels = (d.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
+    const tenant = labels[OBSERVABILITY.accessTenantLabel];
+    if (!tenant || !selectorMatches({ matchLabels: METRICS_PROXY_POD_LABELS }, labels)) continue;
+    const svc = (byNamespace.get(monitoring) ?? []).find((o) => o.kind === 'Service' && Object.keys(o.spec?.selector ?? {}).length > 0 && selectorMatches({ matchLabels: o.spec.selector }, labels));
+    if (!svc) continue;
+    const port = Number(d.spec.template.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? svc.spec.ports?.[0]?.targetPort);
+    const endpoint: Endpoint = { namespace: monitoring, name: d.metadata.name, labels, serviceAccount: d.spec.template.spec?.serviceAccountName ?? 'default', ports: http(port) };
+    proxies.push({ tenant, service: { namespace: monitoring, name: svc.metadata.name, port: Number(svc.spec.ports?.[0]?.port), endpoint, waypoint: waypointOf(waypoints, monitoring, nsLabels, svc.metadata.labels ?? {}), ingressUsesWaypoint: ingressUses(nsLabels, svc.metadata.labels ?? {}), what: `${monitoring}/${svc.metadata.name} (${tenant}'s metrics proxy)` } });
+  }
+  const accessSyncs: { endpoint: Endpoint; application: Endpoint }[] = [];
+  for (const c of objects.filter((o) => o.kind === 'CronJob')) {
+    const labels = (c.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
+    const application = labels[OBSERVABILITY.accessSyncPodLabel] === 'grafana' ? grafana : labels[OBSERVABILITY.accessSyncPodLabel] === 'langfuse' ? langfuseWeb : undefined;
+    if (!application) continue;
+    const spec = c.spec.jobTemplate.spec.template.spec ?? {};
+    accessSyncs.push({ endpoint: { namespace: c.metadata.namespace, name: c.metadata.name, labels, serviceAccount: spec.serviceAccountName ?? 'default', ports: http(8080) }, application });
+  }
+  return {
+    proxies: proxies.sort((a, b) => a.tenant.localeCompare(b.tenant)),
+    ...(grafana ? { grafana } : {}),
+    ...(langfuseWeb ? { langfuseWeb } : {}),
+    ...(keycloak ? { keycloak } : {}),
+    accessSyncs: accessSyncs.sort((a, b) => a.endpoint.name.localeCompare(b.endpoint.name)),
+  };
 }
 
 /** The kagent controller's API paths an agent needs, and some it must not reach (kagent v0.9.12 go/core/internal/httpserver/server.go). */

@@ -8,8 +8,8 @@
  * Promised (must be allowed end to end): a workload's own Services, models and sandboxes; the
  * routes of another tenant's objects that list its tenant in `allowCallsFrom`; an exposed route
  * from outside with a token of its owner or of a tenant it allows; cluster DNS and the trace
- * collector; kagent's agent API; kagent's controller to every agent; Prometheus to every pod.
- * Everything else from a tenant must be refused by at least one layer, and a flow from one tenant
+ * collector; kagent's agent API; kagent's controller to every agent; Prometheus to every pod; the
+ * observability paths (observabilityFlows). Everything else from a tenant must be refused by at least one layer, and a flow from one tenant
  * straight to another's Services or pods by at least two. A route's caller policy is the one
  * decision on the gateway paths between tenants, which exist to be allowed selectively.
  *
@@ -21,7 +21,7 @@ import type { Tenant } from '../../charts/config/load-tenants';
 
 /** What the matrix reads of a tenant of tenants.yaml. */
 export type TenantIntent = Pick<Tenant, 'name' | 'namespace' | 'alias' | 'workloads'>;
-import { CENTRAL_GATEWAY, gatewayPods, KEYCLOAK, LABELS, MESH_GATEWAY, PORTS, tenantNamespace } from '../../charts/lib/constants';
+import { CENTRAL_GATEWAY, gatewayPods, KEYCLOAK, LABELS, MESH_GATEWAY, PLATFORM_NAMESPACES, PORTS, tenantNamespace } from '../../charts/lib/constants';
 import { routePath, routeSegment } from '../../charts/routing/routes';
 import { type Endpoint, PLATFORM_ENDPOINTS } from '../gates/isolation';
 import { type EnvironmentOutput, type Manifest, ofKinds } from '../gates/manifests';
@@ -274,6 +274,7 @@ export function flowMatrix(env: EnvironmentOutput, intent?: readonly TenantInten
   crossTenantRoutes(ctx, promised);
   externalFlows(ctx, promised);
   platformCallers(ctx);
+  observabilityFlows(ctx);
   return { env: env.name, checks: ctx.checks, flows: ctx.checks.reduce((n, c) => n + flowsOf(c), 0), shapes: ctx.shapes.groups.length, groups: ctx.shapes.groups, misrouted: misrouted(ctx, promised) };
 }
 
@@ -681,6 +682,55 @@ function callTenant(ctx: Ctx, t: TenantView): void {
   }
   for (const w of t.workloads.filter((x) => !x.sandbox)) {
     add(ctx, { source: `${P.monitoring.namespace}/${P.monitoring.name}`, target: `${w.namespace}/${w.endpoint.name} pod:9090 (metrics)`, targetTenant: t.tenant, expected: ctx.intent ? 'allowed' : undefined, why: 'Prometheus scrapes every pod', need: 1, layers: ctx.layers.toPod(P.monitoring, { ...w.endpoint, ports: [...w.endpoint.ports, { port: 9090, protocol: 'TCP', name: 'metrics' }] }, 9090) });
+  }
+}
+
+/**
+ * The paths of tenants' traces and metrics and of the access to them. Promised: the collector to
+ * Langfuse's web pods (the OTLP endpoint of every project); Grafana to each tenant's metrics proxy
+ * (the datasource of the tenant's organisation) and each proxy to Prometheus; each access sync to
+ * Keycloak and to the application it manages. Refused: a tenant's workloads to every metrics proxy,
+ * its own included (a proxy answers whoever reaches it, so the Grafana organisation the access sync
+ * grants is the only way to a tenant's metrics), and any other pod of monitoring to a proxy.
+ */
+function observabilityFlows(ctx: Ctx): void {
+  const o = ctx.inv.observability;
+  const expect = (ok: boolean): Verdict | undefined => (ctx.intent ? (ok ? 'allowed' : 'denied') : undefined);
+  const P = PLATFORM_ENDPOINTS;
+  const pod = (e: Endpoint) => `${e.namespace}/${e.name}`;
+  const podPort = (e: Endpoint) => `${pod(e)} pod:${e.ports[0].port}`;
+  if (o.langfuseWeb) add(ctx, { source: pod(P.otel), target: podPort(o.langfuseWeb), expected: expect(true), why: 'spans to their Langfuse project', need: 1, layers: ctx.layers.toPod(P.otel, o.langfuseWeb, o.langfuseWeb.ports[0].port) });
+  for (const s of o.accessSyncs) {
+    if (o.keycloak) add(ctx, { source: pod(s.endpoint), target: podPort(o.keycloak), expected: expect(true), why: 'the access sync reads Keycloak groups', need: 1, layers: ctx.layers.toPod(s.endpoint, o.keycloak, o.keycloak.ports[0].port) });
+    add(ctx, { source: pod(s.endpoint), target: podPort(s.application), expected: expect(true), why: 'the access sync manages its application', need: 1, layers: ctx.layers.toPod(s.endpoint, s.application, s.application.ports[0].port) });
+  }
+  const other: Endpoint = { namespace: PLATFORM_NAMESPACES.monitoring, name: 'any-pod', labels: {}, serviceAccount: 'default', ports: [{ port: 8080, protocol: 'TCP', name: 'http' }] };
+  // The proxies differ by their tenant only: one tenant of each shape stands for the others.
+  const proxyOf = new Map(o.proxies.map((p) => [p.tenant, p.service]));
+  for (const group of ctx.shapes.groups) {
+    const tenant = group[0].tenant;
+    const service = proxyOf.get(tenant);
+    if (!service) continue;
+    alikeAs(ctx, group, () => {
+      if (o.grafana) add(ctx, { source: pod(o.grafana), target: service.what, targetTenant: tenant, expected: expect(true), why: "Grafana reads a tenant's metrics through its proxy", need: 1, layers: ctx.layers.toService(o.grafana, service) });
+      add(ctx, { source: service.what, target: podPort(P.monitoring), expected: expect(true), why: "a tenant's metrics proxy queries Prometheus", need: 1, layers: ctx.layers.toPod(service.endpoint, P.monitoring, P.monitoring.ports[0].port) });
+      add(ctx, { source: pod(other), target: service.what, targetTenant: tenant, expected: expect(false), why: "only Grafana queries a tenant's metrics proxy", need: 1, layers: ctx.layers.toService(other, service) });
+    });
+  }
+  // A tenant's workloads to its own proxy and to one other tenant's of each shape (another of its own included).
+  for (const group of ctx.shapes.groups) {
+    const t = group[0];
+    const others = ctx.shapes.groups.map((h) => h.find((x) => x.tenant !== t.tenant)).filter((x): x is TenantView => x !== undefined);
+    alikeAs(ctx, group, () => {
+      for (const w of t.workloads) {
+        for (const target of [t, ...others]) {
+          const service = proxyOf.get(target.tenant);
+          if (!service) continue;
+          const own = target.tenant === t.tenant;
+          add(ctx, { source: label(w), sourceTenant: t.tenant, target: service.what, targetTenant: target.tenant, expected: expect(false), why: own ? "a tenant's metrics are read in its Grafana organisation, not from its proxy" : "another tenant's metrics proxy", need: 1, layers: ctx.layers.toService(w.endpoint, service) });
+        }
+      }
+    });
   }
 }
 

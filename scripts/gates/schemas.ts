@@ -159,7 +159,7 @@ async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-const CRD_NOTE = 'every CRD under ../shared/crds';
+const CRD_NOTE = 'every CRD under ../shared/crds and the AlertmanagerConfig CRD of kube-prometheus-stack';
 
 /** kubeconform -strict over each environment's files. */
 export function kubeconformGate(output: Output): Promise<GateResult> {

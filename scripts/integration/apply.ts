@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import type { Manifest } from '../gates/manifests';
 import { runTool } from '../gates/run-tool';
 import { requireTool } from '../tools';
-import { yamlFiles } from '../validation-schemas';
+import { chartCrdFiles, yamlFiles } from '../validation-schemas';
 import type { SyncStep } from './sync-plan';
 
 /** Field manager of the integration tier's applies, as Argo CD's server-side apply uses one of its own. */
@@ -234,9 +234,12 @@ export async function applyPlan(target: KubectlTarget, steps: readonly SyncStep[
   };
 }
 
-/** The CRD files the platform uses: every YAML file under the CRD directory, sorted. */
+/**
+ * The CRD files the platform uses: every YAML file under the CRD directory, sorted, then the CRDs
+ * only a pinned chart ships (scripts/validation-schemas.ts CHART_CRD_FILES).
+ */
 export function crdFiles(crdsDir: string): string[] {
-  return yamlFiles(crdsDir);
+  return [...yamlFiles(crdsDir), ...chartCrdFiles()];
 }
 
 /**

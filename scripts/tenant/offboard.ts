@@ -7,7 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { tenantSecretPrefix } from '../../charts/config/infra-outputs';
 import type { Tenant } from '../../charts/config/load-tenants';
 import { type FieldPath, formatPath, SourceMap } from '../../charts/config/source-errors';
-import { ARGO_NAMES, KEYCLOAK, tenantNamespace } from '../../charts/lib/constants';
+import { ARGO_NAMES, KEYCLOAK, langfuseProjectName, tenantNamespace } from '../../charts/lib/constants';
 
 /** A place in another tenant's entry that names the tenant. */
 export interface Reference {
@@ -73,7 +73,9 @@ export function offboardingSteps(tenant: Tenant, environments: readonly string[]
     `kubectl delete namespace ${tenantNamespace(n)}   (once its data is saved: this deletes everything in it)`,
     `in Keycloak realm ${KEYCLOAK.realm}, delete the group ${KEYCLOAK.tenantsGroup}/${n}: the realm sync never deletes groups, and a token of its members still names ${n}`,
   ];
-  const secrets = tenant.workloads.llmBackends.map((b) => b.apiKeySecret);
+  // Its traces stay in its Langfuse project after the access sync has taken out its keys and members.
+  steps.push(`once its traces are saved, delete the Langfuse project ${langfuseProjectName(n)} (the access sync has removed its keys and members); then npm run infra:apply -- <env> deletes its project key`);
+  const secrets = [...tenant.workloads.llmBackends.map((b) => b.apiKeySecret), ...(tenant.observability.alerts ? [tenant.observability.alerts.secret] : [])];
   if (secrets.length > 0) {
     const names = envs.flatMap((e) => secrets.map((s) => `${tenantSecretPrefix(e, n)}${s}`));
     steps.push(`delete its AWS Secrets Manager entries when no longer needed: ${names.join(', ')}`);

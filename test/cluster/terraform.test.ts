@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AWS_TAGS, PLATFORM_NAMESPACES } from '../../charts/lib/constants';
 import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../charts/platform/components/engines';
 import { LANGFUSE_SERVICE_ACCOUNT } from '../../charts/platform/components/langfuse';
-import { infraOutputsSchema, OUT_OF_BAND_SECRETS, SECRET_PROPERTIES, secretName, type SecretKey } from '../../charts/config/infra-outputs';
+import { infraOutputsSchema, LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName, OBSERVABILITY_SECRET_PROPERTIES, type ObservabilitySecretKey, observabilitySecretName, OUT_OF_BAND_OBSERVABILITY_SECRETS, OUT_OF_BAND_SECRETS, SECRET_PROPERTIES, secretName, type SecretKey } from '../../charts/config/infra-outputs';
 import { collect } from '../helpers';
 
 const DIR = path.resolve(__dirname, '..', '..', 'cluster', 'terraform');
@@ -231,6 +231,8 @@ describe('cluster/terraform', () => {
     const written = new Map<string, string[]>();
     for (const [name, body] of Object.entries(tf.resource.aws_secretsmanager_secret_version ?? {})) {
       const v = one(body as unknown as Block[]);
+      // Observability's entries (observability.tf) are checked below.
+      if (!String(v.secret_id).startsWith('${aws_secretsmanager_secret.this[')) continue;
       const key = /^\$\{aws_secretsmanager_secret\.this\["(\w+)"\]\.id\}$/.exec(v.secret_id)?.[1];
       expect(key, name).toBeDefined();
       expect(written.has(key!), `${key} written twice`).toBe(false);
@@ -248,7 +250,7 @@ describe('cluster/terraform', () => {
       const values = [...v.matchAll(/=\s*("[^"\n]*"|[^\s,}]+)/g)].map((m) => m[1]);
       for (const value of values) {
         if (value === '"langfuse"' || value === '"keycloak"' || value === '"kagent"' || value === '"admin"') continue; // user names
-        expect(value, v).toMatch(/^("(pk|sk)-lf-\$\{)?random_(password|id|uuid)\.\w+\.(result|hex)/);
+        expect(value, v).toMatch(/^("(pk|sk)-lf-\$\{)?random_(password|id|uuid)\.\w+(\[each\.key\])?\.(result|hex)/);
       }
     }
   });
@@ -375,5 +377,44 @@ describe('cluster/terraform', () => {
       if ('shape' in schema && k !== 'secrets') expect(Object.keys(value[k]).sort(), k).toEqual(Object.keys(schema.shape).sort());
     }
     expect(value.secrets).toBe('${{ for key, secret in aws_secretsmanager_secret.this : key => secret.name }}');
+  });
+});
+
+describe('cluster/terraform/observability.tf', () => {
+  it('one Secrets Manager entry per key of OBSERVABILITY_SECRET_PROPERTIES, named as synth names them', () => {
+    const names = tf.locals.observability_secret_names as Record<string, string>;
+    expect(Object.keys(names).sort()).toEqual(Object.keys(OBSERVABILITY_SECRET_PROPERTIES).sort());
+    for (const [k, v] of Object.entries(names)) expect(`agentic-platform/dev/${v}`).toBe(observabilitySecretName('dev', k as ObservabilitySecretKey));
+    expect(resource('aws_secretsmanager_secret', 'observability')).toMatchObject({ for_each: '${local.observability_secret_names}', name: 'agentic-platform/${var.environment}/${each.value}' });
+  });
+
+  it('generates every observability entry with exactly its properties, except the licence', () => {
+    const written = new Map<string, string[]>();
+    for (const body of Object.values(tf.resource.aws_secretsmanager_secret_version ?? {})) {
+      const v = one(body as unknown as Block[]);
+      const key = /^\$\{aws_secretsmanager_secret\.observability\["(\w+)"\]\.id\}$/.exec(v.secret_id)?.[1];
+      if (key) written.set(key, jsonencodeKeys(v.secret_string));
+    }
+    const generated = Object.keys(OBSERVABILITY_SECRET_PROPERTIES).filter((k) => !OUT_OF_BAND_OBSERVABILITY_SECRETS.includes(k as ObservabilitySecretKey));
+    expect([...written.keys()].sort()).toEqual(generated.sort());
+    for (const [key, props] of written) expect(props, key).toEqual([...OBSERVABILITY_SECRET_PROPERTIES[key as ObservabilitySecretKey]]);
+    expect(OUT_OF_BAND_OBSERVABILITY_SECRETS).toEqual(['langfuseLicense']);
+  });
+
+  it('one Langfuse project key per tenant of tenants.yaml, where synth reads it, with the properties the collector templates', () => {
+    // path.module is cluster/terraform: the registry at the repository's root.
+    expect(tf.locals.observability_tenants).toBe('${toset([for t in yamldecode(file("${path.module}/../../tenants.yaml")).tenants : t.name])}');
+    expect(fs.existsSync(path.join(DIR, '..', '..', 'tenants.yaml'))).toBe(true);
+    const secret = resource('aws_secretsmanager_secret', 'langfuse_project');
+    expect(secret).toMatchObject({ for_each: '${local.observability_tenants}', name: 'agentic-platform/${var.environment}/langfuse-projects/${each.key}' });
+    expect(secret.name.replace('${var.environment}', 'dev').replace('${each.key}', 'alpha')).toBe(langfuseProjectSecretName('dev', 'alpha'));
+    const version = resource('aws_secretsmanager_secret_version', 'langfuse_project');
+    expect(version.for_each).toBe('${local.observability_tenants}');
+    expect(version.secret_id).toBe('${aws_secretsmanager_secret.langfuse_project[each.key].id}');
+    expect(jsonencodeKeys(version.secret_string)).toEqual([...LANGFUSE_PROJECT_KEY_PROPERTIES]);
+    // Langfuse accepts predefined keys only with these prefixes (langfuse v3.150.0
+    // web/src/ee/features/admin-api/server/projects/projectById/apiKeys/index.ts).
+    expect(version.secret_string).toContain('publicKey = "pk-lf-${random_uuid.langfuse_project_public_key[each.key].result}"');
+    expect(version.secret_string).toContain('secretKey = "sk-lf-${random_uuid.langfuse_project_secret_key[each.key].result}"');
   });
 });

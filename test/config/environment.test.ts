@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const img = (repository: string) => `{registry: r.example.test, repository: ${repository}, tag: v1.0.0}`;
 const PLATFORM = [
   'platform: {domain: dev.example.test, gateway: {exposure: internal}, waypoint: istio',
-  `images: {agentgatewayProxy: ${img('p')}, agentgatewayWaypoint: ${img('w')}, agentgatewayController: ${img('c')}, otelCollector: ${img('o')}, keycloak: ${img('kc')}, keycloakConfigCli: ${img('k')}}`,
+  `images: {agentgatewayProxy: ${img('p')}, agentgatewayWaypoint: ${img('w')}, agentgatewayController: ${img('c')}, otelCollector: ${img('o')}, keycloak: ${img('kc')}, keycloakConfigCli: ${img('k')}, promLabelProxy: ${img('pl')}, accessSync: ${img('n')}}`,
   'replicas: {agentgatewayController: 1, agentgatewayProxy: 1, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 1, prometheus: 1}',
   'storage: {prometheus: 1Gi, clickhouse: 1Gi, grafana: 1Gi, alertmanager: 1Gi}',
   'retention: {prometheus: 1d}',

@@ -79,6 +79,8 @@ describe('TenantAgent, declarative', () => {
   it('runs on the agents node group with tracing env first, the trace propagation switch, then its own env, and its resources', () => {
     expect(agent.spec.declarative.deployment).toEqual({
       ...PLACEMENT,
+      // What the collector reports as the agent and model of the pod's spans.
+      labels: { 'platform.agentic.io/agent': 'triage', 'platform.agentic.io/model-config': 'claude-haiku' },
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1' } },
       env: [...TRACING, ...DECLARATIVE, { name: 'LOG_LEVEL', value: 'debug' }],
     });
@@ -94,7 +96,7 @@ describe('TenantAgent, declarative', () => {
     expect(bare.spec).toEqual({
       allowedNamespaces: { from: 'Same' },
       type: 'Declarative',
-      declarative: { modelConfig: 'default-model-config', systemMessage: 'Hi.', deployment: { ...PLACEMENT, env: [...TRACING, ...DECLARATIVE] } },
+      declarative: { modelConfig: 'default-model-config', systemMessage: 'Hi.', deployment: { ...PLACEMENT, labels: { 'platform.agentic.io/agent': 'plain', 'platform.agentic.io/model-config': 'default-model-config' }, env: [...TRACING, ...DECLARATIVE] } },
     });
   });
 });
@@ -161,6 +163,8 @@ describe('TenantAgent, BYO', () => {
     expect(bare.spec.byo.deployment).toEqual({
       image: 'registry.test/solo:1.0.0',
       ...PLACEMENT,
+      // A BYO agent names its model itself: only the agent's name is a pod label.
+      labels: { 'platform.agentic.io/agent': 'solo' },
       env: [
         { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.otel.svc.cluster.local:4317' },
         { name: 'OTEL_SERVICE_NAME', value: 'solo' },

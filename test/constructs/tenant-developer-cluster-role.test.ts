@@ -21,6 +21,8 @@ const RESOURCE: Record<string, string> = {
   HTTPRoute: 'httproutes',
   SecretStore: 'secretstores',
   ExternalSecret: 'externalsecrets',
+  PrometheusRule: 'prometheusrules',
+  AlertmanagerConfig: 'alertmanagerconfigs',
 };
 const plural = (kind: string) => {
   const resource = RESOURCE[kind];

@@ -37,6 +37,7 @@ describe('the flow table', () => {
       'sandbox',
       'tenant-kagent',
       'tenant-platform',
+      'tenant-observability',
     ]);
     for (const f of FLOW_KINDS) expect(f.outcome, f.id).toMatch(/allowed|denied/);
   });

@@ -40,7 +40,7 @@ describe('the flow matrix of the committed output', () => {
       expect([...matrixProblems(m), ...m.misrouted]).toEqual([]);
       const promised = m.checks.filter((c) => c.expected === 'allowed');
       // Every kind of promise is there, so a kind that vanished from the matrix cannot pass unseen.
-      for (const why of ['own Service', 'own model', 'own route', 'alpha allows research (allowCallsFrom)', 'own exposed route', 'alpha allows research', 'cluster DNS', 'traces to the collector', "kagent's agent API (sessions, tasks, memories)", "kagent's controller calls every agent (A2A)", 'Prometheus scrapes every pod', 'the platform serves every tenant', "kagent's own agents use the default model", 'tokens are issued there']) {
+      for (const why of ['own Service', 'own model', 'own route', 'alpha allows research (allowCallsFrom)', 'own exposed route', 'alpha allows research', 'cluster DNS', 'traces to the collector', "kagent's agent API (sessions, tasks, memories)", "kagent's controller calls every agent (A2A)", 'Prometheus scrapes every pod', 'the platform serves every tenant', "kagent's own agents use the default model", 'tokens are issued there', 'spans to their Langfuse project', "Grafana reads a tenant's metrics through its proxy", "a tenant's metrics proxy queries Prometheus", 'the access sync reads Keycloak groups', 'the access sync manages its application']) {
         expect(promised.filter((c) => c.why === why).length, why).toBeGreaterThan(0);
       }
       const between = m.checks.filter((c) => c.need === 2);
@@ -120,6 +120,45 @@ describe('planted faults, each named with its flow', () => {
   it('a sandbox that may reach the mesh gateway: it calls its tenant\'s routes with the tenant\'s identity', () => {
     const env = planted(dev, (os) => os.map((o) => (named('NetworkPolicy', 'tenant-beta', 'allow-platform-egress')(o) ? { ...o, spec: { ...o.spec, podSelector: {} } } : o)));
     expect(problemsOf(env).find((l) => l.startsWith('dev: tenant-beta/Sandbox python → model tenant-beta/gpt'))).toMatch(/a sandbox reaches nothing of its tenant\): expected denied, got allowed by every layer/);
+  });
+});
+
+describe('planted faults in the observability paths', () => {
+  it("a tenant's metrics proxy open to every namespace and a tenant free to reach monitoring: the tenant reads another's metrics", () => {
+    const env = planted(dev, (os) =>
+      os.map((o) => {
+        if (named('NetworkPolicy', 'monitoring', 'prom-label-proxy')(o)) return { ...o, spec: { ...o.spec, ingress: [...o.spec.ingress, { from: [{ namespaceSelector: {} }] }] } };
+        if (named('NetworkPolicy', 'tenant-beta', 'allow-platform-egress')(o)) return { ...o, spec: { ...o.spec, egress: [...o.spec.egress, { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }] } };
+        return o;
+      }),
+    );
+    const lines = problemsOf(env);
+    expect(lines.find((l) => l.startsWith("dev: tenant-beta/Agent planner → monitoring/tenant-alpha (alpha's metrics proxy)"))).toMatch(/\(another tenant's metrics proxy\): expected denied, got allowed by every layer — network allows .*egress tenant-beta\/allow-platform-egress; ingress monitoring\/prom-label-proxy/);
+    expect(lines.find((l) => l.startsWith("dev: tenant-beta/Agent planner → monitoring/tenant-beta (beta's metrics proxy)"))).toMatch(/not from its proxy\): expected denied, got allowed by every layer/);
+    expect(lines.find((l) => l.startsWith("dev: monitoring/any-pod → monitoring/tenant-alpha (alpha's metrics proxy)"))).toMatch(/only Grafana queries a tenant's metrics proxy\): expected denied, got allowed by every layer/);
+  });
+
+  it("a proxy that admits Prometheus instead of Grafana: every tenant's datasource stops answering", () => {
+    const env = planted(dev, (os) =>
+      os.map((o) => (named('NetworkPolicy', 'monitoring', 'prom-label-proxy')(o) ? { ...o, spec: { ...o.spec, ingress: [{ ...o.spec.ingress[0], from: [{ ...o.spec.ingress[0].from[0], podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] }, ...o.spec.ingress.slice(1)] } } : o)),
+    );
+    const lines = problemsOf(env).filter((l) => l.includes("Grafana reads a tenant's metrics through its proxy"));
+    expect(lines.map((l) => l.split(' (')[0])).toEqual(['dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-alpha', 'dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-beta', 'dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-research']);
+    expect(lines[0]).toMatch(/expected allowed, got denied by network — network refuses .*no ingress rule of monitoring\/prom-label-proxy admits/);
+  });
+
+  it("a collector without its egress to Langfuse: spans reach no project", () => {
+    const env = planted(dev, (os) =>
+      os.map((o) => (named('NetworkPolicy', 'otel', 'otel-collector')(o) ? { ...o, spec: { ...o.spec, egress: o.spec.egress.filter((e: Obj) => !JSON.stringify(e).includes('langfuse')) } } : o)),
+    );
+    expect(problemsOf(env)).toEqual([expect.stringMatching(/^dev: otel\/otel-collector → langfuse\/langfuse-web pod:3000 \(spans to their Langfuse project\): expected allowed, got denied by network — network refuses .*no egress rule of otel\/otel-collector admits/)]);
+  });
+
+  it("an access sync cut off from Keycloak: nobody's access follows the groups", () => {
+    const env = planted(dev, (os) =>
+      os.map((o) => (named('NetworkPolicy', 'langfuse', 'langfuse-access-sync')(o) ? { ...o, spec: { ...o.spec, egress: o.spec.egress.filter((e: Obj) => !JSON.stringify(e).includes('keycloak')) } } : o)),
+    );
+    expect(problemsOf(env)).toEqual([expect.stringMatching(/^dev: langfuse\/langfuse-access-sync → keycloak\/keycloak-http pod:8080 \(the access sync reads Keycloak groups\): expected allowed, got denied by network/)]);
   });
 });
 

@@ -45,8 +45,8 @@ describe('rbac gate', () => {
     const output = repoOutput();
     const r = rbacGate(output, CLUSTER_SCOPED);
     expect(r.errors).toEqual([]);
-    // Per environment: every RoleBinding (one per tenant, cluster-autoscaler's) and ClusterRoleBinding,
-    // and each role checked once: the tenant ClusterRole and the Roles the RoleBindings bind.
+    // Per environment: every RoleBinding (one per tenant, cluster-autoscaler's) and ClusterRoleBinding
+    // (the collector's, which reads pods and namespaces), and each role checked once: the tenant ClusterRole and the Roles the RoleBindings bind.
     let expected = 0;
     for (const e of output.environments) {
       const of = (kind: string) => e.manifests.filter((m) => m.object.kind === kind);
@@ -54,7 +54,7 @@ describe('rbac gate', () => {
       expected += of('RoleBinding').length + of('ClusterRoleBinding').length + bound.size;
     }
     expect(r.checked).toBe(expected);
-    expect(r.checked).toBe(14);
+    expect(r.checked).toBe(16);
   });
 
   it('rejects a RoleBinding to cluster-admin', () => {

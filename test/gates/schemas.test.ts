@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distinctFiles, kubeconformGate, kubectlValidateGate } from '../../scripts/gates/schemas';
 import { argumentChunks } from '../../scripts/gates/run-tool';
-import { builtinSchemas, crdDirectories, CRDS_DIR, ensureSchemas, kubernetesRelease, strictCrdSchema } from '../../scripts/validation-schemas';
+import { builtinSchemas, chartCrdFiles, crdDirectories, CRDS_DIR, ensureSchemas, kubernetesRelease, strictCrdSchema } from '../../scripts/validation-schemas';
 import { copiesPerTest, objectCount, type OutputCopy, renameField, repoOutput } from './fixture';
 
 const NETPOL = 'dist/dev/tenants/alpha/networkpolicy-default-deny.yaml';
@@ -123,6 +123,21 @@ describe('kubectl-validate gate', () => {
     expect(cel.errors).toHaveLength(1);
     expect(cel.errors[0]).toMatch(/^dist\/dev\/tenants\/alpha\/gateway-agentgateway-waypoint\.yaml: .*hostname must not be specified for protocols \['TCP', 'UDP'\]/);
     expect((await kubeconformGate(copy.output())).errors).toEqual([]);
+  });
+});
+
+describe('the tenants\' AlertmanagerConfig, validated with the CRD of the chart that installs it', () => {
+  const CONFIG = 'dist/dev/tenants/research/alertmanagerconfig-tenant-alerts.yaml';
+
+  it('takes the CRD from kube-prometheus-stack 88.5.3 (../shared/crds has none) and refuses a misspelled field in both gates', async () => {
+    expect(ensureSchemas('1.31').crds.filter((c) => c.kind === 'AlertmanagerConfig')).toEqual([{ group: 'monitoring.coreos.com', plural: 'alertmanagerconfigs', kind: 'AlertmanagerConfig', scope: 'Namespaced' }]);
+    expect(chartCrdFiles().map((f) => f.split('/').slice(-5).join('/'))).toEqual(['kube-prometheus-stack-88.5.3/charts/crds/crds/crd-alertmanagerconfigs.yaml']);
+    const copy = freshCopy();
+    const config = copy.read(CONFIG);
+    config.spec.receivers[0].slackConfigs[0].apiUrl = config.spec.receivers[0].slackConfigs[0].apiURL;
+    copy.write(CONFIG, config);
+    expect((await kubeconformGate(copy.output())).errors.join('\n')).toContain(CONFIG);
+    expect((await kubectlValidateGate(copy.output())).errors.join('\n')).toMatch(/alertmanagerconfig-tenant-alerts\.yaml: .*apiUrl/);
   });
 });
 

@@ -32,6 +32,9 @@ describe('pinned tools', () => {
       'kubectl-validate',
       'kyverno',
       'netpol-analyzer',
+      'otelcol',
+      'prom-label-proxy',
+      'promql-eval',
     ]);
   });
 
@@ -127,7 +130,7 @@ describe('pinned tools', () => {
   });
 
   it('names an unknown tool and the known ones', () => {
-    expect(() => tool('kind')).toThrow('no tool named kind in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, kube-score)');
+    expect(() => tool('kind')).toThrow('no tool named kind in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, otelcol, prom-label-proxy, promql-eval, kube-score)');
   });
 });
 

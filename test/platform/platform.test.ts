@@ -199,15 +199,20 @@ for (const env of envs) {
     it('exports traces only, to Langfuse, and sets no default password anywhere', () => {
       const all = objects(`dist/${env.name}/`).map(([, o]) => o);
       const config = parse(all.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'otel-collector')!.data['config.yaml']);
-      expect(Object.keys(config.service.pipelines)).toEqual(['traces']);
+      // Traces only: one pipeline per tenant, the platform's, the gateways' copies and the drop.
+      expect(Object.keys(config.service.pipelines).every((p) => p.startsWith('traces/'))).toBe(true);
+      expect(Object.keys(config.service.pipelines)).toEqual(expect.arrayContaining(['traces/in', 'traces/platform', 'traces/unattributed', 'traces/tenant-alpha']));
       expect(config.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
       expect(config.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
-      expect(config.exporters.otlphttp.endpoint).toBe('http://langfuse-web.langfuse.svc.cluster.local:3000/api/public/otel');
+      for (const [name, e] of Object.entries(config.exporters as Record<string, any>)) {
+        if (name !== 'nop') expect(e.endpoint, name).toBe('http://langfuse-web.langfuse.svc.cluster.local:3000/api/public/otel');
+      }
       const text = [...files].filter(([f]) => f.includes(`/${env.name}/`)).map(([, t]) => t).join('\n');
       expect(text).not.toMatch(/adminPassword:\s|admin\/admin|password: ['"]?admin['"]?$|prom-operator/im);
       const grafana = apps.get('kube-prometheus-stack')!.spec.sources[0].helm.valuesObject.grafana;
       expect(grafana.admin).toEqual({ existingSecret: 'grafana-admin', userKey: 'username', passwordKey: 'password' });
-      expect(grafana.sidecar.dashboards.searchNamespace).toBe('ALL');
+      // The main organisation loads dashboards from platform namespaces only.
+      expect(grafana.sidecar.dashboards.searchNamespace).toEqual(['monitoring', 'agentgateway-system']);
       const prom = apps.get('kube-prometheus-stack')!.spec.sources[0].helm.valuesObject.prometheus.prometheusSpec;
       expect(prom).toMatchObject({ serviceMonitorNamespaceSelector: {}, podMonitorNamespaceSelector: {}, serviceMonitorSelector: {}, podMonitorSelector: {} });
       const dashboards = all.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1');

@@ -182,4 +182,16 @@ describe('npm run explain', () => {
     expect(await explain('alpha', '--env', 'qa')).toEqual({ code: 1, lines: [], err: [`explain: unknown environment "qa"; environments: ${output.environments.map((e) => e.name).join(', ')}`] });
     expect((await explain()).code).toBe(2);
   });
+
+  it('shows where the tenant\'s traces and dashboards are, who sees them and where its alerts go', async () => {
+    const { lines } = await explain('research');
+    expect(section(lines, 'Traces', 'Workloads')).toEqual([
+      "Traces     Langfuse project research at https://langfuse.dev.agentic.example.com: spans of the pods of tenant-research, and of the gateways' requests to its routes or from its workloads",
+      "           key <- AWS Secrets Manager agentic-platform/dev/langfuse-projects/research (the collector's langfuse-tenant-research)",
+      'Dashboards Grafana organisation tenant-research at https://grafana.dev.agentic.example.com: "Tenant research" (uid tenant-overview); datasource http://tenant-research.monitoring.svc.cluster.local:8080 sees namespace tenant-research only',
+      'Access     Keycloak group /tenants/research (project member, organisation viewer); viewers reviewer@example.com; operators: /platform-operators',
+      'Alerts     TenantQuotaNearlyUsed, TenantQuotaExhausted -> Slack #research-alerts (AlertmanagerConfig tenant-alerts, URL in Secret alert-receiver)',
+    ]);
+    expect(section((await explain('alpha')).lines, 'Alerts', 'Workloads')).toEqual(["Alerts     TenantQuotaNearlyUsed, TenantQuotaExhausted -> the platform's Alertmanager receivers (observability.alerts names none)"]);
+  });
 });

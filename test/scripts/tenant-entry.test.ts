@@ -101,7 +101,8 @@ describe('offboardingSteps', () => {
       '  1. argocd app delete workloads-beta guardrails-beta namespace-beta --cascade=false',
       '  2. kubectl delete namespace tenant-beta   (once its data is saved: this deletes everything in it)',
       '  3. in Keycloak realm agents, delete the group tenants/beta: the realm sync never deletes groups, and a token of its members still names beta',
-      '  4. delete its AWS Secrets Manager entries when no longer needed: agentic-platform/dev/tenants/beta/openai, agentic-platform/prod/tenants/beta/openai',
+      '  4. once its traces are saved, delete the Langfuse project beta (the access sync has removed its keys and members); then npm run infra:apply -- <env> deletes its project key',
+      '  5. delete its AWS Secrets Manager entries when no longer needed: agentic-platform/dev/tenants/beta/openai, agentic-platform/prod/tenants/beta/openai',
       'Commit tenants.yaml, dist/ and argocd/ together; the root Application then prunes the AppProjects tenant-beta, guardrails-beta and namespace-beta.',
     ]);
   });
@@ -111,6 +112,6 @@ describe('offboardingSteps', () => {
     const steps = offboardingSteps(alpha, []);
     expect(steps[0]).toContain('in each environment (<env>)');
     expect(steps.filter((s) => s.includes('Secrets Manager'))).toEqual([]);
-    expect(steps).toHaveLength(5);
+    expect(steps).toHaveLength(6);
   });
 });

@@ -56,7 +56,9 @@ describe('npm run synth', () => {
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist-'))).toEqual([]);
   });
 
-  const ONLY_GAMMA = /^(dist\/(dev|prod)\/tenants\/gamma\/|argocd\/(dev|prod)\/projects\/appproject-(tenant|guardrails|namespace)-gamma\.yaml$)/;
+  // The tenant's own files: its folder, its projects, and the objects of its observability in
+  // platform namespaces (its Langfuse key, state and metrics proxy), named after its namespace.
+  const ONLY_GAMMA = /^(dist\/(dev|prod)\/tenants\/gamma\/|argocd\/(dev|prod)\/projects\/appproject-(tenant|guardrails|namespace)-gamma\.yaml$|dist\/(dev|prod)\/platform\/(otel-collector|langfuse|observability)\/[a-z]+-([a-z]+-)?tenant-gamma\.yaml$)/;
 
   const edits: Record<string, string> = {
     'appended at the end': `${TWO}  - name: gamma\n`,
@@ -72,9 +74,12 @@ describe('npm run synth', () => {
       const after = tree(root);
       const added = Object.keys(after).filter((f) => !(f in before));
       const changed = Object.keys(before).filter((f) => after[f] !== before[f]);
-      // The one shared file a new tenant changes: Keycloak imports a realm as one document, so
-      // the realm's tenant groups live in one ConfigMap.
-      expect(changed).toEqual(['dist/dev/platform/keycloak/configmap-keycloak-realm-agents.yaml', 'dist/prod/platform/keycloak/configmap-keycloak-realm-agents.yaml']);
+      // The shared files a new tenant changes, per environment: Keycloak imports a realm as one
+      // document, so the realm's tenant groups live in one ConfigMap; the collector's routing
+      // table is one configuration file, and its Deployment carries the new key and restarts
+      // for it; each access sync mounts the new tenant's state (and key).
+      const shared = ['keycloak/configmap-keycloak-realm-agents.yaml', 'langfuse/cronjob-langfuse-access-sync.yaml', 'observability/cronjob-grafana-access-sync.yaml', 'otel-collector/configmap-otel-collector.yaml', 'otel-collector/deployment-otel-collector.yaml'];
+      expect(changed).toEqual(['dev', 'prod'].flatMap((e) => shared.map((f) => `dist/${e}/platform/${f}`)));
       expect(added.length).toBeGreaterThan(0);
       for (const f of added) expect(f).toMatch(ONLY_GAMMA);
     });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
-import { CENTRAL_GATEWAY, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
+import { CENTRAL_GATEWAY, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { WAYPOINT_RESOURCES } from '../../lib/waypoint';
 import type { PlatformComponent } from '../component';
@@ -107,7 +107,14 @@ export const gatewayConfig: PlatformComponent = {
     new MeshGateway(scope, 'MeshGateway', { parametersName: GATEWAY_PARAMETERS.mesh });
     new GatewayJwtPolicy(scope, 'Jwt', { domain: p.domain });
     new MeshIdentityPolicy(scope, 'MeshIdentity', { trustDomain });
-    // Tracing of both gateways' requests.
+    // Tracing of both gateways' requests, and the caller's namespace on spans and metrics: the
+    // collector copies a span to the caller tenant's Langfuse project, and the tenant dashboards
+    // count the LLM tokens and cost of its own calls. On the mesh gateway it is the namespace of
+    // the caller's SPIFFE identity (agentgateway v1.4.1 crates/agentgateway/src/cel/types.rs
+    // SourceContext.tls, set from the terminated HBONE tunnel); without one (the external gateway)
+    // the span attribute is left out and the metric label reads "unknown" (the CRD's
+    // frontend.tracing.attributes.add and frontend.metrics.attributes.add).
+    const caller = 'source.identity.namespace';
     new ApiObject(scope, 'Tracing', {
       ...AgentgatewayPolicy.GVK,
       metadata: { name: 'gateway-tracing', namespace: ns, labels: platformLabels('agentgateway') },
@@ -118,7 +125,9 @@ export const gatewayConfig: PlatformComponent = {
             backendRef: { kind: 'Service', name: PLATFORM_SERVICES.otelCollector, namespace: PLATFORM_NAMESPACES.otelCollector, port: 4317 },
             protocol: 'GRPC',
             randomSampling: 'true',
+            attributes: { add: [{ name: OBSERVABILITY.callerAttribute, expression: caller }] },
           },
+          metrics: { attributes: { add: [{ name: OBSERVABILITY.callerMetricLabel, expression: caller }] } },
         },
       },
     });

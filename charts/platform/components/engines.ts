@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { ApiObject } from 'cdk8s';
 import { ClusterSecretStore } from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
 import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
-import { LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
+import { LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
+import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName } from '../../config/infra-outputs';
 import { KubeSecret } from '../../../imports/k8s';
 import { platformLabels } from '../../lib/labels';
 import { pinned, UPSTREAM_NAMES } from '../upstream';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
-import { OtelCollector } from '../constructs/otel-collector';
+import { OtelCollector, tenantAuthSecret } from '../constructs/otel-collector';
 import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
 import { placementFields } from '../values';
 
@@ -47,11 +48,14 @@ export const kyverno: PlatformComponent = {
 /** Secret of the collector with the Basic auth header for Langfuse's OTLP endpoint. */
 export const COLLECTOR_AUTH_SECRET = 'otel-collector-auth';
 
+/** Basic auth header of a Langfuse project key, as the collector's exporters send it. */
+export const LANGFUSE_AUTH_TEMPLATE = { AUTH_HEADER: 'Basic {{ printf "%s:%s" .publicKey .secretKey | b64enc }}' } as const;
+
 export const otelCollector: PlatformComponent = {
   name: 'otel-collector',
   component: 'otel-collector',
   namespace: PLATFORM_NAMESPACES.otelCollector,
-  description: 'OpenTelemetry collector: OTLP gRPC 4317 and HTTP 4318 in, traces out to Langfuse.',
+  description: 'OpenTelemetry collector: OTLP gRPC 4317 and HTTP 4318 in; each span attributed to its sending pod and sent to its tenant\'s Langfuse project (or the platform\'s).',
   dependsOn: ['namespaces', 'external-secrets', 'langfuse'],
   manifests: (scope, ctx) => {
     new PlatformExternalSecret(scope, 'Auth', {
@@ -60,9 +64,22 @@ export const otelCollector: PlatformComponent = {
       component: 'otel-collector',
       remoteKey: ctx.infra.secrets.langfuseApiKeys,
       properties: ['publicKey', 'secretKey'],
-      template: { AUTH_HEADER: 'Basic {{ printf "%s:%s" .publicKey .secretKey | b64enc }}' },
+      template: LANGFUSE_AUTH_TEMPLATE,
     });
-    new OtelCollector(scope, 'Collector', { image: ctx.env.platform.images.otelCollector, replicas: ctx.env.platform.replicas.otelCollector, authSecret: COLLECTOR_AUTH_SECRET });
+    const tenants = ctx.tenants.map((t) => t.name);
+    for (const t of [...tenants].sort()) {
+      // The tenant's project key (cluster/terraform writes one entry per tenant of tenants.yaml).
+      new PlatformExternalSecret(scope, `Tenant-${t}`, {
+        namespace: PLATFORM_NAMESPACES.otelCollector,
+        name: tenantAuthSecret(t),
+        component: 'otel-collector',
+        remoteKey: langfuseProjectSecretName(ctx.env.name, t),
+        properties: LANGFUSE_PROJECT_KEY_PROPERTIES,
+        template: LANGFUSE_AUTH_TEMPLATE,
+        labels: { [OBSERVABILITY.accessTenantLabel]: t },
+      });
+    }
+    new OtelCollector(scope, 'Collector', { image: ctx.env.platform.images.otelCollector, replicas: ctx.env.platform.replicas.otelCollector, authSecret: COLLECTOR_AUTH_SECRET, tenants });
     // The gateways' tracing policy sends spans to this Service.
     new GatewayReferenceGrant(scope, 'CollectorGrant', { namespace: PLATFORM_NAMESPACES.otelCollector, service: PLATFORM_SERVICES.otelCollector, component: 'otel-collector' });
   },

@@ -8,13 +8,14 @@ import { PlatformExternalSecret } from '../constructs/external-secret';
 import { KeycloakRealm, REALM_FILE } from '../constructs/keycloak-realm';
 import { KeycloakRealmSync } from '../constructs/keycloak-realm-sync';
 import { placementFields } from '../values';
+import { OBSERVABILITY_SECRET_PROPERTIES, observabilitySecretName } from '../../config/infra-outputs';
 import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
 import { KeycloakRoute } from '../constructs/keycloak-route';
 import { externalHosts } from '../../routing/routes';
 
 const ns = PLATFORM_NAMESPACES.keycloak;
 
-export const KEYCLOAK_SECRETS = { admin: 'keycloak-admin', database: 'keycloak-database' } as const;
+export const KEYCLOAK_SECRETS = { admin: 'keycloak-admin', database: 'keycloak-database', clients: 'keycloak-client-secrets' } as const;
 
 const keycloakValues = z.strictObject({
   ...placementFields,
@@ -94,7 +95,15 @@ export const keycloak: PlatformComponent = {
     new PlatformExternalSecret(scope, 'Admin', { namespace: ns, name: KEYCLOAK_SECRETS.admin, component: 'keycloak', remoteKey: ctx.infra.secrets.keycloakAdmin, properties: ['username', 'password'] });
     new PlatformExternalSecret(scope, 'Database', { namespace: ns, name: KEYCLOAK_SECRETS.database, component: 'keycloak', remoteKey: ctx.infra.secrets.keycloakDatabase, properties: ['username', 'password'] });
     new KeycloakRealm(scope, 'Realm', { tenants: ctx.tenants, domain: ctx.env.platform.domain });
-    new KeycloakRealmSync(scope, 'RealmSync', { image: ctx.env.platform.images.keycloakConfigCli, adminSecret: KEYCLOAK_SECRETS.admin });
+    // The secrets of the observability clients (Langfuse and Grafana sign-on, the access sync).
+    new PlatformExternalSecret(scope, 'ClientSecrets', {
+      namespace: ns,
+      name: KEYCLOAK_SECRETS.clients,
+      component: 'keycloak',
+      remoteKey: observabilitySecretName(ctx.env.name, 'observabilityClients'),
+      properties: OBSERVABILITY_SECRET_PROPERTIES.observabilityClients,
+    });
+    new KeycloakRealmSync(scope, 'RealmSync', { image: ctx.env.platform.images.keycloakConfigCli, adminSecret: KEYCLOAK_SECRETS.admin, clientSecrets: KEYCLOAK_SECRETS.clients });
     // Token issuance at https://keycloak.<domain>, through the external gateway.
     new KeycloakRoute(scope, 'Route');
     // The gateway's JWT policy fetches the realm's keys from this Service.

@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName, type ObservabilitySecretKey, observabilitySecretName } from '../../config/infra-outputs';
+import type { Tenant } from '../../config/load-tenants';
 import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, LANGFUSE_WEB_POD_LABELS, LANGFUSE_WORKER_POD_LABELS, RELEASES } from '../../lib/chart-names';
-import { PLATFORM_NAMESPACES } from '../../lib/constants';
+import { KEYCLOAK, langfuseProjectName, OBSERVABILITY, PLATFORM_NAMESPACES, tenantNamespace } from '../../lib/constants';
+import { uiHosts } from '../../routing/routes';
+import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import type { PlatformComponent } from '../component';
+import { AccessSync } from '../constructs/access-sync';
 import { DisruptionBudget } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
@@ -15,7 +20,18 @@ export const LANGFUSE_SECRETS = {
   clickhouse: 'langfuse-clickhouse',
   auth: 'langfuse-auth',
   apiKeys: 'langfuse-api-keys',
+  /** ADMIN_API_KEY (the access sync's admin API calls). */
+  admin: 'langfuse-admin',
+  /** The Enterprise licence: the admin API and project roles need it. */
+  license: 'langfuse-license',
+  /** Client secret of Langfuse's Keycloak client (sign-on). */
+  sso: 'langfuse-sso',
 } as const;
+
+/** Per-tenant Secret with the tenant's project key, which the access sync registers in Langfuse. */
+export function langfuseTenantKey(tenant: string): string {
+  return `langfuse-${tenantNamespace(tenant)}`;
+}
 
 /** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts this name). */
 export const LANGFUSE_SERVICE_ACCOUNT = CHART_SERVICE_ACCOUNTS.langfuse.name;
@@ -108,6 +124,12 @@ const secretRef = z.strictObject({ secretKeyRef });
 const langfuseValues = z.strictObject({
   langfuse: z.strictObject({
     ...placementFields,
+    licenseKey: secretRef,
+    features: z.strictObject({ signUpDisabled: z.literal(true) }),
+    auth: z.strictObject({
+      disableUsernamePassword: z.literal(false),
+      providers: z.strictObject({ keycloak: z.strictObject({ clientId: z.string(), issuer: z.string(), allowAccountLinking: z.literal('true') }) }),
+    }),
     salt: secretRef,
     encryptionKey: secretRef,
     nextauth: z.strictObject({ url: z.string(), secret: secretRef }),
@@ -164,15 +186,32 @@ export const langfuse: PlatformComponent = {
         langfuse: {
           salt: ref(LANGFUSE_SECRETS.auth, 'salt'),
           encryptionKey: ref(LANGFUSE_SECRETS.auth, 'encryptionKey'),
-          nextauth: { url: `https://langfuse.${ctx.env.platform.domain}`, secret: ref(LANGFUSE_SECRETS.auth, 'nextauthSecret') },
+          nextauth: { url: `https://${uiHosts(ctx.env.platform.domain).langfuse}`, secret: ref(LANGFUSE_SECRETS.auth, 'nextauthSecret') },
           web: { replicas: ctx.env.platform.replicas.langfuseWeb, resources: res },
           worker: { replicas: ctx.env.platform.replicas.langfuseWorker, resources: res },
           serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT, annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.langfuse } },
-          // The platform organisation and project whose keys the collector sends traces with.
+          // Enterprise: the admin API (projects, keys, memberships) and project roles, which the
+          // access sync needs (langfuse v3.150.0 web/src/features/entitlements/constants/entitlements.ts:
+          // neither is in the oss plan).
+          licenseKey: ref(LANGFUSE_SECRETS.license, 'licenseKey'),
+          // Nobody signs up: the access sync creates exactly the people who may see a project
+          // (SCIM), and they sign in with Keycloak, linked by their e-mail address (the realm has no
+          // self-registration; web/src/server/auth.ts createUser refuses when sign-up is disabled).
+          features: { signUpDisabled: true },
+          // Password sign-in stays for the initial admin only (break-glass): sign-up is off and the
+          // users the access sync creates have no password.
+          auth: {
+            disableUsernamePassword: false,
+            providers: { keycloak: { clientId: OBSERVABILITY.langfuseClient, issuer: keycloakIssuer(ctx.env.platform.domain), allowAccountLinking: 'true' } },
+          },
+          // The platform organisation and project whose keys the collector sends platform traces
+          // with; tenant projects are created in the same organisation by the access sync.
           additionalEnv: [
-            { name: 'LANGFUSE_INIT_ORG_ID', value: 'platform-org' },
+            { name: 'AUTH_KEYCLOAK_CLIENT_SECRET', valueFrom: ref(LANGFUSE_SECRETS.sso, 'clientSecret') },
+            { name: 'ADMIN_API_KEY', valueFrom: ref(LANGFUSE_SECRETS.admin, 'adminApiKey') },
+            { name: 'LANGFUSE_INIT_ORG_ID', value: OBSERVABILITY.langfuseOrg },
             { name: 'LANGFUSE_INIT_ORG_NAME', value: 'Agentic Platform' },
-            { name: 'LANGFUSE_INIT_PROJECT_ID', value: 'platform-default' },
+            { name: 'LANGFUSE_INIT_PROJECT_ID', value: OBSERVABILITY.platformProject },
             { name: 'LANGFUSE_INIT_PROJECT_NAME', value: 'Platform' },
             { name: 'LANGFUSE_INIT_PROJECT_PUBLIC_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'publicKey') },
             { name: 'LANGFUSE_INIT_PROJECT_SECRET_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'secretKey') },
@@ -227,5 +266,45 @@ export const langfuse: PlatformComponent = {
     secret('Redis', LANGFUSE_SECRETS.redis, s.redisAuth, ['password']);
     secret('Auth', LANGFUSE_SECRETS.auth, s.langfuseAuth, ['nextauthSecret', 'salt', 'encryptionKey', 'adminPassword']);
     secret('ApiKeys', LANGFUSE_SECRETS.apiKeys, s.langfuseApiKeys, ['publicKey', 'secretKey']);
+    const o = (key: ObservabilitySecretKey) => observabilitySecretName(ctx.env.name, key);
+    secret('Admin', LANGFUSE_SECRETS.admin, o('langfuseAdmin'), ['adminApiKey']);
+    secret('License', LANGFUSE_SECRETS.license, o('langfuseLicense'), ['licenseKey']);
+    new PlatformExternalSecret(scope, 'Sso', { namespace: ns, name: LANGFUSE_SECRETS.sso, component: 'langfuse', remoteKey: o('observabilityClients'), properties: ['langfuseClientSecret'], template: { clientSecret: '{{ .langfuseClientSecret }}' } });
+    const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
+    for (const t of tenants) {
+      new PlatformExternalSecret(scope, `Key-${t.name}`, {
+        namespace: ns,
+        name: langfuseTenantKey(t.name),
+        component: 'langfuse',
+        remoteKey: langfuseProjectSecretName(ctx.env.name, t.name),
+        properties: LANGFUSE_PROJECT_KEY_PROPERTIES,
+        labels: { [OBSERVABILITY.accessTenantLabel]: t.name },
+      });
+    }
+    new AccessSync(scope, 'AccessSync', {
+      target: 'langfuse',
+      namespace: ns,
+      component: 'langfuse',
+      image: ctx.env.platform.images.accessSync,
+      tenants: tenants.map((t) => ({ tenant: t.name, state: langfuseTenantStateFile(t) })),
+      keys: tenants.map((t) => ({ tenant: t.name, secret: langfuseTenantKey(t.name) })),
+      keycloakSecretEntry: o('observabilityClients'),
+      application: { pods: LANGFUSE_WEB_POD_LABELS, port: CHART_SERVICES.langfuseWeb.podPort },
+      env: [
+        { name: 'LANGFUSE_URL', value: `http://${CHART_SERVICES.langfuseWeb.name}.${ns}.svc.cluster.local:${CHART_SERVICES.langfuseWeb.port}` },
+        { name: 'LANGFUSE_ORG_ID', value: OBSERVABILITY.langfuseOrg },
+        { name: 'LANGFUSE_ADMIN_API_KEY', valueFrom: { secretKeyRef: { name: LANGFUSE_SECRETS.admin, key: 'adminApiKey' } } },
+      ],
+    });
   },
 };
+
+/** What the access sync needs to know of a tenant for Langfuse. */
+export function langfuseTenantStateFile(t: Tenant): Record<string, unknown> {
+  return {
+    tenant: t.name,
+    project: langfuseProjectName(t.name),
+    group: `/${KEYCLOAK.tenantsGroup}/${t.name}`,
+    viewers: [...t.observability.viewers],
+  };
+}

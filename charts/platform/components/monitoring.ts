@@ -3,17 +3,36 @@ import { ApiObject } from 'cdk8s';
 import { PodMonitor } from '../../../imports/prometheus-podmonitors-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
 import { CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
-import { GRAFANA_DASHBOARD_LABEL, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, TENANT_OBJECTS } from '../../lib/constants';
+import { PrometheusRule } from '../../../imports/prometheus-prometheusrules-monitoring.coreos.com';
+import { observabilitySecretName } from '../../config/infra-outputs';
+import type { Tenant } from '../../config/load-tenants';
+import { GRAFANA_POD_LABELS } from '../../lib/chart-names';
+import { GRAFANA_DASHBOARD_LABEL, KEYCLOAK, LABELS, MANAGED_BY, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, TENANT_OBJECTS, tenantNamespace, tenantObservabilityName } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
+import { uiHosts } from '../../routing/routes';
 import type { PlatformComponent } from '../component';
+import { AccessSync } from '../constructs/access-sync';
 import { PlatformExternalSecret } from '../constructs/external-secret';
+import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
+import { MetricsProxyNetwork, metricsProxyUrl, TenantMetricsProxy } from '../constructs/tenant-metrics-proxy';
+import { UNATTRIBUTED_FILTER } from '../constructs/otel-collector';
+import { tenantDashboard, tenantRecordingRules } from '../observability/tenant-metrics';
 import { placementFields, resources } from '../values';
 
 const ns = PLATFORM_NAMESPACES.monitoring;
 
 /** Secret with Grafana's admin user and password (from AWS Secrets Manager; never admin/admin). */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+
+/** Secret with the client secret of Grafana's Keycloak client (sign-on). */
+export const GRAFANA_SSO_SECRET = 'grafana-sso';
+
+/** Grafana's HTTP port on its pods (the grafana chart's service targetPort, grafana's own default). */
+export const GRAFANA_POD_PORT = 3000;
+
+/** Namespaces whose ConfigMaps labelled grafana_dashboard the dashboard sidecar loads into the main organisation. */
+export const DASHBOARD_NAMESPACES = [PLATFORM_NAMESPACES.monitoring, PLATFORM_NAMESPACES.agentgateway] as const;
 
 const volumeClaim = (size: string) => ({ volumeClaimTemplate: { spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } } });
 const claimSchema = z.strictObject({
@@ -42,13 +61,41 @@ const stackValues = z.strictObject({
       storageSpec: claimSchema,
     }),
   }),
-  alertmanager: z.strictObject({ alertmanagerSpec: z.strictObject({ ...placementFields, storage: claimSchema }) }),
+  alertmanager: z.strictObject({
+    alertmanagerSpec: z.strictObject({
+      ...placementFields,
+      storage: claimSchema,
+      // The tenants' AlertmanagerConfigs (their receivers), each only for alerts of its own namespace.
+      alertmanagerConfigSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }),
+      alertmanagerConfigNamespaceSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }),
+      alertmanagerConfigMatcherStrategy: z.strictObject({ type: z.literal('OnNamespace') }),
+    }),
+  }),
   grafana: z.strictObject({
     ...placementFields,
     admin: z.strictObject({ existingSecret: z.string(), userKey: z.string(), passwordKey: z.string() }),
-    sidecar: z.strictObject({ dashboards: z.strictObject({ enabled: z.literal(true), label: z.string(), labelValue: z.string(), searchNamespace: z.literal('ALL') }) }),
+    sidecar: z.strictObject({ dashboards: z.strictObject({ enabled: z.literal(true), label: z.string(), labelValue: z.string(), searchNamespace: z.array(z.string()) }) }),
     persistence: z.strictObject({ enabled: z.boolean(), size: z.string(), storageClassName: z.string() }),
-    'grafana.ini': z.strictObject({ server: z.strictObject({ root_url: z.string() }), 'auth.anonymous': z.strictObject({ enabled: z.literal(false) }) }),
+    envValueFrom: z.record(z.string(), z.strictObject({ secretKeyRef: z.strictObject({ name: z.string(), key: z.string() }) })),
+    'grafana.ini': z.strictObject({
+      server: z.strictObject({ root_url: z.string() }),
+      'auth.anonymous': z.strictObject({ enabled: z.literal(false) }),
+            'auth.generic_oauth': z.strictObject({
+        enabled: z.literal(true),
+        name: z.string(),
+        client_id: z.string(),
+        scopes: z.string(),
+        auth_url: z.string(),
+        token_url: z.string(),
+        api_url: z.string(),
+        use_pkce: z.literal(true),
+        allow_sign_up: z.literal(true),
+        login_attribute_path: z.string(),
+        email_attribute_path: z.string(),
+        skip_org_role_sync: z.literal(true),
+      }),
+      users: z.strictObject({ auto_assign_org: z.literal(true), auto_assign_org_id: z.literal(1), auto_assign_org_role: z.literal('None') }),
+    }),
   }),
   prometheusOperator: z.strictObject({ ...placementFields, admissionWebhooks: z.strictObject({ patch: z.strictObject({ ...placementFields }) }) }),
   'kube-state-metrics': z.strictObject({ ...placementFields }),
@@ -81,12 +128,43 @@ export const kubePrometheusStack: PlatformComponent = {
           storageSpec: volumeClaim(ctx.env.platform.storage.prometheus),
         },
       },
-      alertmanager: { alertmanagerSpec: { storage: volumeClaim(ctx.env.platform.storage.alertmanager) } },
+      alertmanager: {
+        alertmanagerSpec: {
+          storage: volumeClaim(ctx.env.platform.storage.alertmanager),
+          alertmanagerConfigSelector: { matchLabels: { [LABELS.managedBy]: MANAGED_BY } },
+          alertmanagerConfigNamespaceSelector: { matchLabels: { [LABELS.tenant]: 'true' } },
+          alertmanagerConfigMatcherStrategy: { type: 'OnNamespace' },
+        },
+      },
       grafana: {
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'username', passwordKey: 'password' },
-        sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: 'ALL' } },
+        // The main organisation (operators) loads dashboards from platform namespaces only: a
+        // tenant's ConfigMap labelled grafana_dashboard stays out of it.
+        sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: [...DASHBOARD_NAMESPACES] } },
         persistence: { enabled: true, size: ctx.env.platform.storage.grafana, storageClassName: 'gp3' },
-        'grafana.ini': { server: { root_url: `https://grafana.${ctx.env.platform.domain}` }, 'auth.anonymous': { enabled: false } },
+        envValueFrom: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: GRAFANA_SSO_SECRET, key: 'clientSecret' } } },
+        'grafana.ini': {
+          server: { root_url: `https://${uiHosts(ctx.env.platform.domain).grafana}` },
+          'auth.anonymous': { enabled: false },
+          'auth.generic_oauth': {
+            enabled: true,
+            name: 'Keycloak',
+            client_id: OBSERVABILITY.grafanaClient,
+            scopes: 'openid email profile',
+            auth_url: `${keycloakIssuer(ctx.env.platform.domain)}/protocol/openid-connect/auth`,
+            token_url: `${keycloakIssuer(ctx.env.platform.domain)}/protocol/openid-connect/token`,
+            api_url: `${keycloakIssuer(ctx.env.platform.domain)}/protocol/openid-connect/userinfo`,
+            use_pkce: true,
+            allow_sign_up: true,
+            login_attribute_path: 'email',
+            email_attribute_path: 'email',
+            // Organisations and roles are the access sync's: a sign-in never changes them.
+            skip_org_role_sync: true,
+          },
+          // A new user lands in the main organisation without a role (it sees nothing) until the
+          // access sync adds it to its tenant's organisation.
+          users: { auto_assign_org: true, auto_assign_org_id: 1, auto_assign_org_role: 'None' },
+        },
       },
       prometheusOperator: { admissionWebhooks: { patch: {} } },
       'kube-state-metrics': {},
@@ -112,6 +190,14 @@ export const kubePrometheusStack: PlatformComponent = {
   },
   manifests: (scope, ctx) => {
     new PlatformExternalSecret(scope, 'GrafanaAdmin', { namespace: ns, name: GRAFANA_ADMIN_SECRET, component: 'monitoring', remoteKey: ctx.infra.secrets.grafanaAdmin, properties: ['username', 'password'] });
+    new PlatformExternalSecret(scope, 'GrafanaSso', {
+      namespace: ns,
+      name: GRAFANA_SSO_SECRET,
+      component: 'monitoring',
+      remoteKey: observabilitySecretName(ctx.env.name, 'observabilityClients'),
+      properties: ['grafanaClientSecret'],
+      template: { clientSecret: '{{ .grafanaClientSecret }}' },
+    });
   },
 };
 
@@ -120,7 +206,7 @@ export const observability: PlatformComponent = {
   name: 'observability',
   component: 'monitoring',
   namespace: ns,
-  description: 'Grafana dashboards (gateway traffic per tenant, agent activity) and monitors for the collector and the tenant waypoints.',
+  description: 'Grafana dashboards (gateway traffic per tenant, agent activity), monitors for the collector and the tenant waypoints, and per tenant: its gateway series, its metrics proxy and its Grafana organisation (access sync).',
   dependsOn: ['kube-prometheus-stack', 'otel-collector', 'kagent'],
   manifests: (scope, ctx) => {
     const labels = platformLabels('monitoring');
@@ -172,5 +258,72 @@ export const observability: PlatformComponent = {
         { title: 'Memory per tenant', expr: 'sum by (namespace) (container_memory_working_set_bytes{namespace=~"$namespace"})', legend: '{{namespace}}', unit: 'bytes' },
       ],
     });
+
+    // Tenants: their gateway series, their window on Prometheus, their Grafana organisation.
+    new ApiObject(scope, 'TenantSeries', {
+      ...PrometheusRule.GVK,
+      metadata: { name: 'tenant-gateway-series', namespace: ns, labels },
+      spec: {
+        groups: [
+          { name: 'tenant-gateway-series', interval: '30s', rules: tenantRecordingRules() },
+          // For the operators: spans the collector could not attribute to a pod are dropped.
+          {
+            name: 'otel-collector',
+            rules: [
+              {
+                alert: 'CollectorDropsUnattributedSpans',
+                expr: `sum(rate(otelcol_processor_filter_spans_filtered_total{filter="${UNATTRIBUTED_FILTER}"}[15m])) > 0`,
+                for: '30m',
+                labels: { severity: 'warning' },
+                annotations: {
+                  summary: 'The OpenTelemetry collector drops spans that no known pod sent ({{ $value | humanize }} per second)',
+                  description: 'Spans from an address that is no pod the collector knows (a client outside the cluster, a pod on the host network, or a collector that cannot read pods) reach no Langfuse project. See otelcol_otelcol_k8s_pod_association_total{status="error"}.',
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    new MetricsProxyNetwork(scope, 'MetricsProxyNetwork');
+    const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
+    for (const t of tenants) {
+      new TenantMetricsProxy(scope, `MetricsProxy-${t.name}`, { tenant: t.name, image: ctx.env.platform.images.promLabelProxy });
+    }
+    new AccessSync(scope, 'AccessSync', {
+      target: 'grafana',
+      namespace: ns,
+      component: 'monitoring',
+      image: ctx.env.platform.images.accessSync,
+      tenants: tenants.map((t) => ({ tenant: t.name, state: grafanaTenantStateFile(t) })),
+      keycloakSecretEntry: observabilitySecretName(ctx.env.name, 'observabilityClients'),
+      application: { pods: GRAFANA_POD_LABELS, port: GRAFANA_POD_PORT },
+      env: [
+        { name: 'GRAFANA_URL', value: `http://${PLATFORM_SERVICES.grafana}.${ns}.svc.cluster.local` },
+        { name: 'GRAFANA_USER', valueFrom: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, key: 'username' } } },
+        { name: 'GRAFANA_PASSWORD', valueFrom: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, key: 'password' } } },
+        { name: 'TENANT_ORG_PREFIX', value: tenantNamespace('') },
+      ],
+    });
   },
 };
+
+/** What the access sync needs to know of a tenant for Grafana. */
+export function grafanaTenantStateFile(t: Tenant): Record<string, unknown> {
+  return {
+    tenant: t.name,
+    org: tenantObservabilityName(t.name),
+    group: `/${KEYCLOAK.tenantsGroup}/${t.name}`,
+    viewers: [...t.observability.viewers],
+    datasource: {
+      uid: OBSERVABILITY.tenantDatasourceUid,
+      name: `Metrics of ${tenantNamespace(t.name)}`,
+      type: 'prometheus',
+      access: 'proxy',
+      url: metricsProxyUrl(t.name),
+      isDefault: true,
+      jsonData: { httpMethod: 'POST', timeInterval: '30s' },
+    },
+    dashboard: tenantDashboard(t.name),
+  };
+}

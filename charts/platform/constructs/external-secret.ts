@@ -26,6 +26,11 @@ export interface PlatformExternalSecretProps {
    * @default '1h'
    */
   readonly refreshInterval?: string;
+  /**
+   * Labels besides the platform's.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -42,7 +47,7 @@ export class PlatformExternalSecret extends Construct {
     }
     this.resource = new ApiObject(this, 'Resource', {
       ...ExternalSecret.GVK,
-      metadata: { name: props.name, namespace: props.namespace, labels: platformLabels(props.component) },
+      metadata: { name: props.name, namespace: props.namespace, labels: { ...platformLabels(props.component), ...props.labels } },
       spec: {
         refreshInterval: props.refreshInterval ?? '1h',
         secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },

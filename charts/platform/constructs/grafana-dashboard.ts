@@ -22,10 +22,16 @@ export interface GrafanaDashboardProps {
    * @default - none
    */
   readonly variables?: readonly { readonly name: string; readonly query: string }[];
+  /**
+   * uid of the Prometheus datasource the panels query.
+   * @default 'prometheus' (kube-prometheus-stack's, in the main organisation)
+   */
+  readonly datasourceUid?: string;
 }
 
 /** The dashboard JSON model Grafana imports. */
 export function dashboardModel(props: GrafanaDashboardProps): Record<string, unknown> {
+  const datasource = { type: 'prometheus', uid: props.datasourceUid ?? 'prometheus' };
   return {
     uid: props.uid,
     title: props.title,
@@ -36,7 +42,7 @@ export function dashboardModel(props: GrafanaDashboardProps): Record<string, unk
       list: (props.variables ?? []).map((v) => ({
         name: v.name,
         type: 'query',
-        datasource: { type: 'prometheus', uid: 'prometheus' },
+        datasource,
         query: { query: v.query, refId: v.name },
         includeAll: true,
         multi: true,
@@ -47,7 +53,7 @@ export function dashboardModel(props: GrafanaDashboardProps): Record<string, unk
       id: i + 1,
       type: 'timeseries',
       title: p.title,
-      datasource: { type: 'prometheus', uid: 'prometheus' },
+      datasource,
       gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
       fieldConfig: { defaults: { unit: p.unit ?? 'short' }, overrides: [] },
       targets: [{ refId: 'A', expr: p.expr, legendFormat: p.legend }],

@@ -6,7 +6,15 @@ import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../..
 import { dnsEgress, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
-import { REALM_FILE } from './keycloak-realm';
+import { CLIENT_SECRET_ENV, REALM_SYNC_FILE } from './keycloak-realm';
+import { OBSERVABILITY } from '../../lib/constants';
+
+/** Key of each client's secret in the client secrets Secret (the AWS Secrets Manager properties). */
+export const CLIENT_SECRET_KEYS = {
+  [OBSERVABILITY.langfuseClient]: 'langfuseClientSecret',
+  [OBSERVABILITY.grafanaClient]: 'grafanaClientSecret',
+  [OBSERVABILITY.accessSyncClient]: 'accessSyncClientSecret',
+} as const;
 
 /** Keycloak's HTTP container port, behind its Service's HTTP port. */
 const KEYCLOAK_HTTP_PORT = CHART_SERVICES.keycloak.podPort;
@@ -15,6 +23,11 @@ export interface KeycloakRealmSyncProps {
   readonly image: PlatformSettings['images']['keycloakConfigCli'];
   /** Secret with the admin `username` and `password`. */
   readonly adminSecret: string;
+  /**
+   * Secret with the client secrets of the confidential clients (`langfuseClientSecret`,
+   * `grafanaClientSecret`, `accessSyncClientSecret`), substituted into the realm sync file.
+   */
+  readonly clientSecrets: string;
 }
 
 /**
@@ -72,7 +85,10 @@ export class KeycloakRealmSync extends Construct {
                   secretEnv('KEYCLOAK_USER', 'username'),
                   secretEnv('KEYCLOAK_PASSWORD', 'password'),
                   { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },
-                  { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_FILE}` },
+                  // The realm with the client secrets as $(env:...) placeholders, filled from below.
+                  { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_SYNC_FILE}` },
+                  { name: 'IMPORT_VARSUBSTITUTION_ENABLED', value: 'true' },
+                  ...Object.entries(CLIENT_SECRET_ENV).map(([client, env]) => ({ name: env, valueFrom: { secretKeyRef: { name: props.clientSecrets, key: CLIENT_SECRET_KEYS[client as keyof typeof CLIENT_SECRET_KEYS] } } })),
                   { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
                   { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
                 ],

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { KeycloakRealm, REALM_FILE, realmRepresentation } from '../../../charts/platform/constructs/keycloak-realm';
+import { KeycloakRealm, REALM_FILE, REALM_SYNC_FILE, realmRepresentation } from '../../../charts/platform/constructs/keycloak-realm';
 import { only, sampleTenant, synth } from '../../helpers';
 
 describe('KeycloakRealm', () => {
   const tenants = [sampleTenant('beta'), sampleTenant('alpha', { displayName: 'Alpha' })];
   const realm = realmRepresentation({ tenants, domain: 'dev.example.test' }) as any;
 
-  it('has one group per tenant under /tenants, sorted', () => {
+  it('has the operators group and one group per tenant under /tenants, sorted', () => {
     expect(realm.groups).toEqual([
+      { name: 'platform-operators' },
       {
         name: 'tenants',
         subGroups: [
@@ -39,15 +40,33 @@ describe('KeycloakRealm', () => {
     expect(gw).toMatchObject({ publicClient: false, standardFlowEnabled: false, implicitFlowEnabled: false, directAccessGrantsEnabled: false, serviceAccountsEnabled: false });
   });
 
-  it('holds no password, secret or user', () => {
+  it('holds no password, secret or human user: only the access sync\'s service account', () => {
     const text = JSON.stringify(realm);
     expect(text).not.toMatch(/"secret"|password|credentials/i);
-    expect(realm.users).toBeUndefined();
+    expect(realm.users).toEqual([{ username: 'service-account-observability-access-sync', enabled: true, serviceAccountClientId: 'observability-access-sync', clientRoles: { 'realm-management': ['query-groups', 'view-users'] } }]);
+  });
+
+  it('has the sign-on clients of Langfuse and Grafana, one exact redirect URI each, with PKCE', () => {
+    const client = (id: string) => realm.clients.find((c: any) => c.clientId === id);
+    expect(client('langfuse')).toMatchObject({ publicClient: false, standardFlowEnabled: true, implicitFlowEnabled: false, directAccessGrantsEnabled: false, serviceAccountsEnabled: false, redirectUris: ['https://langfuse.dev.example.test/api/auth/callback/keycloak'] });
+    expect(client('grafana')).toMatchObject({ publicClient: false, standardFlowEnabled: true, redirectUris: ['https://grafana.dev.example.test/login/generic_oauth'] });
+    for (const id of ['langfuse', 'grafana']) expect(client(id).attributes['pkce.code.challenge.method']).toBe('S256');
+    // The access sync only gets tokens for itself (client credentials): no flow people use.
+    expect(client('observability-access-sync')).toMatchObject({ serviceAccountsEnabled: true, standardFlowEnabled: false, implicitFlowEnabled: false, directAccessGrantsEnabled: false, publicClient: false });
+  });
+
+  it('carries the client secrets only in the sync file, as keycloak-config-cli placeholders', () => {
+    const sync = realmRepresentation({ tenants, domain: 'dev.example.test' }, { clientSecrets: true }) as any;
+    const secrets = Object.fromEntries(sync.clients.filter((c: any) => c.secret).map((c: any) => [c.clientId, c.secret]));
+    expect(secrets).toEqual({ langfuse: '$(env:LANGFUSE_CLIENT_SECRET)', grafana: '$(env:GRAFANA_CLIENT_SECRET)', 'observability-access-sync': '$(env:ACCESS_SYNC_CLIENT_SECRET)' });
+    // Otherwise the same realm.
+    expect(JSON.stringify({ ...sync, clients: sync.clients.map(({ secret: _, ...c }: any) => c) })).toBe(JSON.stringify(realm));
   });
 
   it('is a ConfigMap in keycloak named after the realm', () => {
     const cm = only(synth((c) => new KeycloakRealm(c, 'r', { tenants, domain: 'dev.example.test' })), 'ConfigMap');
     expect(cm.metadata).toMatchObject({ name: 'keycloak-realm-agents', namespace: 'keycloak' });
     expect(JSON.parse(cm.data[REALM_FILE]).realm).toBe('agents');
+    expect(JSON.parse(cm.data[REALM_SYNC_FILE]).realm).toBe('agents');
   });
 });
