@@ -144,7 +144,7 @@ export function parseInfraOutputs(text: string, file: string, expected: InfraOut
       if (errors.length === 0) return o;
     } else {
       errors.push(
-        ...schemaErrors(src, parsed.error.issues, (field, p) => {
+        ...schemaErrors(src, infraOutputsSchema, parsed.error.issues, (field, p) => {
           const fix = FIXES[field] ?? (p[0] === 'secrets' ? `write the Secrets Manager name, such as ${secretName(expected.name, p[1] as SecretKey)}` : undefined);
           return fix ?? regenerate(expected.name);
         }),
