@@ -16,6 +16,7 @@ import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError }
 import { addTenantEntry, removeTenantEntry } from './tenant/edit';
 import { entryFromFlags, optionError } from './tenant/entry';
 import { offboardingText, referencesMessage, tenantReferences } from './tenant/offboard';
+import { countOf } from '../charts/lib/plural';
 
 const ADD_FLAGS = ['display-name', 'description', 'alias', 'owner-group', 'owner-user', 'owner-service-account', 'quota', 'limit', 'comment'];
 
@@ -73,7 +74,7 @@ function validated(text: string, display: string, failure: (count: number) => st
   }
 }
 
-const errors = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
+const errors = (n: number) => countOf(n, 'error');
 
 /** Runs npm run synth in-process; on failure the previous tenants.yaml is put back. */
 async function synthesize(root: string, file: string, display: string, previous: string): Promise<void> {

@@ -25,6 +25,7 @@ import { secretsGate } from './gates/secrets';
 import { workloadGate } from './gates/workloads';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError } from './lib/cli';
 import { ensureSchemas } from './validation-schemas';
+import { countOf } from '../charts/lib/plural';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -65,7 +66,7 @@ export async function runGates(output: Output, names: readonly string[] = Object
 
 /** One summary line per gate. */
 export function summary(r: GateResult): string {
-  const status = r.errors.length === 0 ? 'ok' : `FAILED (${r.errors.length} problem${r.errors.length === 1 ? '' : 's'})`;
+  const status = r.errors.length === 0 ? 'ok' : `FAILED (${countOf(r.errors.length, 'problem')})`;
   return `${r.gate.padEnd(16)} ${status.padEnd(22)} ${String(r.checked).padStart(5)} ${r.unit} in ${(r.ms / 1000).toFixed(1)}s${r.notes?.length ? ` — ${r.notes.join('; ')}` : ''}`;
 }
 
@@ -94,7 +95,7 @@ export async function runValidate(args: ParsedArgs): Promise<number> {
   const names = parseOnly(args.flags.only as string | undefined);
   const root = args.flags.root === undefined ? ROOT : path.resolve(args.flags.root as string);
   const output = readOutput(root, root);
-  console.log(`validate: ${names.length} gate${names.length === 1 ? '' : 's'}, ${output.environments.length} environments`);
+  console.log(`validate: ${countOf(names.length, 'gate')}, ${countOf(output.environments.length, 'environment')}`);
   const results = await runGates(output, names, (r) => {
     console.log(summary(r));
     for (const e of r.errors) console.log(`  - ${e}`);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distinctFiles, kubeconformGate, kubectlValidateGate } from '../../scripts/gates/schemas';
 import { argumentChunks } from '../../scripts/gates/run-tool';
+import { shownPath } from '../../scripts/upstream/paths';
 import { builtinSchemas, crdDirectories, CRDS_DIR, ensureSchemas, kubernetesRelease, strictCrdSchema } from '../../scripts/validation-schemas';
 import { copiesPerTest, objectCount, type OutputCopy, renameField, repoOutput } from './fixture';
 
@@ -100,6 +101,8 @@ describe('kubectl-validate gate', () => {
     expect(r.errors).toEqual([]);
     expect(r.checked).toBe(objectCount(output));
     expect(r.notes?.[0]).toContain('Kubernetes 1.31 (1.31.14: dev, prod)');
+    // The CRD folder the schemas were made from, as set ($CRDS_DIR) or defaulted.
+    expect(r.notes?.[0]).toContain(`+ every CRD under ${shownPath(CRDS_DIR)};`);
   });
 
   it('rejects misspelled fields of built-in and custom kinds', async () => {

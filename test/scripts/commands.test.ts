@@ -98,7 +98,7 @@ describe('command-specific failures', () => {
     fs.writeFileSync(path.join(outDir, 'keep.ts'), '');
     try {
       expect(await runCommand(IMPORT_COMMAND, runImportCommand, ['--crds', '/nonexistent/crds', '--out', outDir])).toBe(1);
-      expect(err).toEqual(['import: CRD directory /nonexistent/crds does not exist; pass --crds <dir> or set CRDS_DIR']);
+      expect(err).toEqual(['import: the upstream CRD copies are not in /nonexistent/crds; run npm run fetch-upstream (downloads every pinned file and checks its digest), or set CRDS_DIR to the folder that holds them; or pass --crds <dir>']);
       expect(fs.readdirSync(outDir)).toEqual(['keep.ts']);
     } finally {
       fs.rmSync(outDir, { recursive: true, force: true });

@@ -205,11 +205,11 @@ describe('npm run explain', () => {
     it('planted: the longest matching prefix takes the requests, a missing route fails, one that does not admit the tenant is refused, a direct URL bypasses the gateway', () => {
       // A route at /llm (shorter) to a backend that pins a model: /llm/default/anthropic still takes
       // the default model's requests; a baseUrl only /llm matches goes to the catch-all.
-      const catchAll = structuredClone(objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'llm-default-anthropic'));
+      const catchAll = structuredClone(objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'llm-default-anthropic')!);
       catchAll.metadata.name = 'llm-catch-all';
       catchAll.spec.rules[0].matches[0].path.value = '/llm';
       catchAll.spec.rules[0].backendRefs[0].name = 'catch-all';
-      const backend = structuredClone(objects.find((o) => o.kind === 'AgentgatewayBackend' && o.metadata.name === 'anthropic'));
+      const backend = structuredClone(objects.find((o) => o.kind === 'AgentgatewayBackend' && o.metadata.name === 'anthropic')!);
       backend.metadata.name = 'catch-all';
       backend.spec.ai.provider.anthropic = { model: 'claude-x' };
       const both = [catchAll, ...objects, backend];
