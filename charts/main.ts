@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { loadEnvironments } from './config/environment';
-import { loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
+import { infraOutputsFile, loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
 import type { Tenant } from './config/load-tenants';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
@@ -159,6 +159,10 @@ export async function run(argv: readonly string[]): Promise<number> {
       console.log(`synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`);
     }
     console.log(`synth: ${countOf(tenants.length, 'tenant')}, ${countOf(environments.length, 'environment')} (${environments.map((e) => e.name).join(', ')}), ${countOf(count, 'file')} (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`);
+    const standIns = environments.filter((e) => infra.get(e.name)?.placeholder !== undefined).map((e) => e.name);
+    if (standIns.length > 0) {
+      console.warn(`synth: ${standIns.join(', ')} ${standIns.length === 1 ? 'runs' : 'run'} on placeholder outputs (${standIns.map(infraOutputsFile).join(', ')}); npm run validate fails until npm run infra:outputs -- <env> writes the real ones`);
+    }
     if (removed.length > 0) {
       console.warn(
         `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +

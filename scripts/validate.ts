@@ -11,7 +11,8 @@
  * kubeconform (-strict) and kubectl-validate check every resource of dist/ and argocd/ against
  * the schemas of the environment's Kubernetes version and of the CRDs; isolation, rbac and
  * workloads check what the resources allow; gitleaks looks for secrets; chainsaw-lint checks the
- * end-to-end suites. The output is read once for all gates, which run at the same time. Each gate
+ * end-to-end suites; placeholders fails on the stand-in values of an environment in the making.
+ * The output is read once for all gates, which run at the same time. Each gate
  * prints what it checked and how long it took; all gates run, and any problem fails the command.
  * Tools come from `npm run tools`; a missing tool fails its gate with that command.
  */
@@ -19,6 +20,7 @@ import * as path from 'node:path';
 import { chainsawLintGate } from './gates/chainsaw-lint';
 import { isolationGate } from './gates/isolation';
 import { type GateResult, type Output, readOutput } from './gates/manifests';
+import { placeholdersGate } from './gates/placeholders';
 import { clusterScopedCrds, rbacGate } from './gates/rbac';
 import { kubeconformGate, kubectlValidateGate } from './gates/schemas';
 import { secretsGate } from './gates/secrets';
@@ -39,6 +41,7 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
   gitleaks: (output) => secretsGate(output.root),
   // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
   'chainsaw-lint': () => chainsawLintGate(ROOT),
+  placeholders: (output) => placeholdersGate(output),
 };
 
 /**
@@ -102,10 +105,10 @@ export async function runValidate(args: ParsedArgs): Promise<number> {
   });
   const failed = results.filter((r) => r.errors.length > 0);
   if (failed.length > 0) {
-    console.error(`validate: ${failed.length} of ${results.length} gates failed: ${failed.map((r) => r.gate).join(', ')}`);
+    console.error(`validate: ${failed.length} of ${countOf(results.length, 'gate')} failed: ${failed.map((r) => r.gate).join(', ')}`);
     return 1;
   }
-  console.log(`validate: all ${results.length} gates passed`);
+  console.log(results.length === 1 ? `validate: the gate passed` : `validate: all ${results.length} gates passed`);
   return 0;
 }
 

@@ -61,6 +61,12 @@ const host = z.string().regex(HOST);
 const port = z.int().min(1).max(65535);
 
 export const infraOutputsSchema = z.strictObject({
+  /**
+   * Set only in the stand-in outputs `npm run environment -- add` writes for an environment whose
+   * data services do not exist yet: synth accepts them, `npm run validate` fails on them until
+   * `npm run infra:outputs` writes the real ones (which never carry this key).
+   */
+  placeholder: z.string().min(1).optional(),
   environment: z.string().regex(DNS_LABEL),
   region: z.string().regex(REGION),
   accountId: z.string().regex(/^\d{12}$/),
