@@ -17,6 +17,17 @@ export const CRDS_DIR = process.env.CRDS_DIR ?? path.join(SHARED_DIR, 'crds');
 /** The chart copies: ../shared/charts, or $CHARTS_DIR. */
 export const CHARTS_DIR = process.env.CHARTS_DIR ?? path.join(SHARED_DIR, 'charts');
 
+/** The schema copies (the eksctl ClusterConfig schema): ../shared/schemas. */
+export const SCHEMAS_DIR = path.join(SHARED_DIR, 'schemas');
+
+/** Where a file of pinned.sha256 (`crds/...`, `charts/...`, `schemas/...`) is looked for. */
+export function copyPath(pinned: string): string {
+  const [part, ...rest] = pinned.split('/');
+  const dir = part === 'crds' ? CRDS_DIR : part === 'charts' ? CHARTS_DIR : part === 'schemas' ? SCHEMAS_DIR : undefined;
+  if (dir === undefined) throw new Error(`${pinned}: not under crds/, charts/ or schemas/`);
+  return path.join(dir, ...rest);
+}
+
 /** The one way to get them. */
 export const FETCH_COMMAND = 'npm run fetch-upstream';
 
