@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DIRS, ROUTE_TABLE } from '../charts/lib/constants';
 import { explainTenant, type RouteTable, tenantsOf } from './explain/explain';
+import { readIntent } from './flows/gate';
+import { flowMatrix, type TenantIntent } from './flows/matrix';
 import { readOutput } from './gates/manifests';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
 
@@ -44,12 +46,20 @@ export function explainCommand(args: ParsedArgs): number {
   const routesFile = path.join(root, DIRS.dist, env.name, `${ROUTE_TABLE}.json`);
   if (!fs.existsSync(routesFile)) throw new UserError(`${path.relative(process.cwd(), routesFile)}: no such file; run npm run synth`);
   const routes = JSON.parse(fs.readFileSync(routesFile, 'utf8')) as RouteTable;
+  // What tenants.yaml promises, to judge the tenant's flows; without it the flows are shown as they are.
+  let intent: TenantIntent[] | undefined;
+  try {
+    intent = readIntent(root);
+  } catch {
+    intent = undefined;
+  }
   const lines = explainTenant({
     tenant,
     env: env.name,
     otherEnvironments: names.filter((n) => n !== env.name),
     objects: env.manifests.map((m) => m.object),
     routes,
+    flows: flowMatrix(env, intent, tenant),
   });
   console.log(lines.join('\n'));
   return 0;

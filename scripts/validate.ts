@@ -10,13 +10,15 @@
  *
  * kubeconform (-strict) and kubectl-validate check every resource of dist/ and argocd/ against
  * the schemas of the environment's Kubernetes version and of the CRDs; isolation, rbac and
- * workloads check what the resources allow; gitleaks looks for secrets; chainsaw-lint checks the
- * end-to-end suites; placeholders fails on the stand-in values of an environment in the making.
- * The output is read once for all gates, which run at the same time. Each gate
+ * workloads check what the resources allow; flows checks every flow across all layers against
+ * what tenants.yaml promises; gitleaks looks for secrets; chainsaw-lint checks the end-to-end
+ * suites; placeholders fails on the stand-in values of an environment in the making. The output is
+ * read once for all gates, which run at the same time. Each gate
  * prints what it checked and how long it took; all gates run, and any problem fails the command.
  * Tools come from `npm run tools`; a missing tool fails its gate with that command.
  */
 import * as path from 'node:path';
+import { flowGate } from './flows/gate';
 import { chainsawLintGate } from './gates/chainsaw-lint';
 import { isolationGate } from './gates/isolation';
 import { type GateResult, type Output, readOutput } from './gates/manifests';
@@ -36,6 +38,7 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
   kubeconform: kubeconformGate,
   'kubectl-validate': kubectlValidateGate,
   isolation: isolationGate,
+  flows: flowGate,
   rbac: (output) => rbacGate(output, clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds))),
   workloads: (output) => workloadGate(output),
   gitleaks: (output) => secretsGate(output.root),

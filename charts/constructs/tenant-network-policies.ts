@@ -10,6 +10,7 @@ import {
   LABELS,
   MESH_GATEWAY,
   NON_PUBLIC_IPV4,
+  OTEL_COLLECTOR_POD_LABELS,
   PLATFORM_NAMESPACES,
   PORTS,
   PROMETHEUS_POD_LABELS,
@@ -78,12 +79,24 @@ export class TenantNetworkPolicies extends Construct {
       { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
     ]);
 
-    policy('PlatformEgress', 'allow-platform-egress', ['Egress'], undefined, [
-      // The mesh gateway: the tenant's models, and the agents of other tenants it may call.
-      { to: [namespacePeer(PLATFORM_NAMESPACES.agentgateway, gatewayPods(MESH_GATEWAY.name))], ports: hbone },
-      // kagent's waypoint: the agents' session, task and memory API (and nothing else of kagent).
-      { to: [namespacePeer(KAGENT_WAYPOINT.namespace, gatewayPods(KAGENT_WAYPOINT.name))], ports: hbone },
-      { to: [namespacePeer(PLATFORM_NAMESPACES.otelCollector)], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
+    // Not for sandboxes: the routes of the mesh gateway admit the whole namespace, so code in a
+    // sandbox would call the tenant's models and agents with the tenant's identity.
+    policy(
+      'PlatformEgress',
+      'allow-platform-egress',
+      ['Egress'],
+      undefined,
+      [
+        // The mesh gateway: the tenant's models, sandboxes, and the agents of other tenants it may call.
+        { to: [namespacePeer(PLATFORM_NAMESPACES.agentgateway, gatewayPods(MESH_GATEWAY.name))], ports: hbone },
+        // kagent's waypoint: the agents' session, task and memory API (and nothing else of kagent).
+        { to: [namespacePeer(KAGENT_WAYPOINT.namespace, gatewayPods(KAGENT_WAYPOINT.name))], ports: hbone },
+      ],
+      notSandbox,
+    );
+    // Traces and metrics of every pod, sandboxes included, to the collector's pods.
+    policy('OtelEgress', 'allow-otel-egress', ['Egress'], undefined, [
+      { to: [namespacePeer(PLATFORM_NAMESPACES.otelCollector, { ...OTEL_COLLECTOR_POD_LABELS })], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
     ]);
 
     // The waypoint obtains its configuration and mesh certificate from istiod; no other pod needs it.

@@ -127,10 +127,13 @@ export function tenantRoutes(t: RoutedTenant): RouteEntry[] {
       callers: callers(s.allowCallsFrom),
     });
   });
+  // Every running sandbox has a mesh route, for its own tenant's agents (its pod admits nothing
+  // of its namespace); exposed, it is also on the external gateway. A template runs nothing
+  // until claimed.
   t.workloads.sandboxes.forEach((s, j) => {
-    if (!s.expose) return;
+    if (s.kind !== 'Sandbox') return;
     out.push({
-      ...base('sandbox', s.name, ['sandboxes', j], true),
+      ...base('sandbox', s.name, ['sandboxes', j], s.expose),
       exposes: { kind: 'Sandbox', name: s.name },
       backend: { kind: 'Service', namespace: ns, name: ROUTE_OBJECT_NAMES.sandboxService(s.name), port: s.port, createdBy: 'compiler' },
       // A sandbox runs code for its own tenant only: no allowCallsFrom.

@@ -28,6 +28,8 @@ export interface Targets {
   readonly validate?: Measurement & { readonly tenants: number; readonly summary: string };
   /** kubectl-validate alone over a smaller output, for its rate per tenant. */
   readonly kubectlValidate?: { readonly tenants: number; readonly wallMs: number };
+  /** The flow gate alone over each output up to the incremental size: its own time, and the flows it stood for. */
+  readonly flowGate?: readonly { readonly tenants: number; readonly gateMs: number; readonly flows: number }[];
 }
 
 export interface ReportInput extends Targets {
@@ -53,6 +55,8 @@ export const TARGETS = {
   memory10000Mb: 2048,
   /** Wall seconds of npm run validate over the 1,000-tenant output. */
   validate1000S: 15,
+  /** Seconds of the flow gate over 1,000 tenants. */
+  flowGate1000S: 10,
 } as const;
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -130,6 +134,17 @@ export function verdicts(input: ReportInput): Verdict[] {
     measured: v ? `${s(v.wallMs)} without kubectl-validate${projected !== undefined ? `; about ${Math.round(projected / 60000)} min with it` : ''}` : 'not measured',
     met: v && v.tenants === 1000 ? (projected !== undefined ? projected <= TARGETS.validate1000S * 1000 : v.wallMs <= TARGETS.validate1000S * 1000 ? undefined : false) : undefined,
   });
+  const f = input.flowGate ?? [];
+  const f1k = f.find((x) => x.tenants === 1000);
+  out.push({ target: `flow gate over 1,000 tenants ≤ ${TARGETS.flowGate1000S} s`, measured: f1k ? s(f1k.gateMs) : 'not measured', met: f1k ? f1k.gateMs <= TARGETS.flowGate1000S * 1000 : undefined });
+  // Linear: the time per tenant does not grow from the smallest N measured to the largest.
+  const [first, last] = [f[0], f[f.length - 1]];
+  const growth = first && last && last.tenants > first.tenants ? last.gateMs / last.tenants / (first.gateMs / first.tenants) : undefined;
+  out.push({
+    target: 'flow gate grows linearly (time per tenant at the largest N ≤ at the smallest)',
+    measured: growth !== undefined ? `${f.map((x) => `${n(x.tenants)}: ${s(x.gateMs)}`).join(', ')}; per tenant × ${growth.toFixed(2)}` : 'not measured',
+    met: growth !== undefined ? growth <= 1 : undefined,
+  });
   return out;
 }
 
@@ -172,6 +187,11 @@ export function renderReport(input: ReportInput): string {
         (input.validate ? `, so about ${Math.round((perTenant * input.validate.tenants) / 60000)} min over ${n(input.validate.tenants)} tenants.` : '.'),
       '',
     );
+  }
+  if (input.flowGate && input.flowGate.length > 0) {
+    lines.push('**The flow gate** alone (`npm run validate -- --only flows`; its own time, without reading the output):', '', '| Tenants | Time | Flows stood for |', '|---:|---:|---:|');
+    for (const f of input.flowGate) lines.push(`| ${n(f.tenants)} | ${s(f.gateMs)} | ${n(f.flows)} |`);
+    lines.push('');
   }
   lines.push('## Targets', '', '| Target | Measured | Met |', '|---|---|---|');
   for (const v of verdicts(input)) lines.push(`| ${v.target} | ${v.measured} | ${v.met === undefined ? '—' : v.met ? 'yes' : '**no**'} |`);

@@ -22,7 +22,7 @@ const LAUNCH = path.join(ROOT, 'scripts', 'launch.cjs');
 const RUSAGE = path.join(ROOT, 'scripts', 'bench', 'rusage.cjs');
 
 /** Every validation gate but kubectl-validate, whose first run over a large output takes tens of minutes. */
-const FAST_GATES = ['kubeconform', 'isolation', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint'];
+const FAST_GATES = ['kubeconform', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint'];
 
 const SPEC: CommandSpec = {
   name: 'bench',
@@ -91,6 +91,13 @@ function fileCount(stdout: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
+/** The flow gate's line of `npm run validate`: "flows  ok  356,006 flows in 1.1s — ...". */
+export function parseFlowGate(tenants: number, stdout: string): { tenants: number; gateMs: number; flows: number } {
+  const m = /^flows\s+\S+(?: \(\d+ problems?\))?\s+(\d+) flows in ([\d.]+)s/m.exec(stdout);
+  if (!m) throw new UserError(`the flow gate printed no summary line: ${stdout.trim().split('\n').slice(-2).join(' | ')}`);
+  return { tenants, gateMs: Number(m[2]) * 1000, flows: Number(m[1]) };
+}
+
 function parseSizes(text: string): number[] {
   const sizes = text.split(',').map((s) => Number(s.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n < 1) || sizes.some((n, i) => i > 0 && n <= sizes[i - 1])) {
@@ -122,6 +129,7 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
   let incremental: Targets['incremental'];
   let validate: Targets['validate'];
   let kubectlValidate: Targets['kubectlValidate'];
+  const flowGate: { tenants: number; gateMs: number; flows: number }[] = [];
   const kubectlValidateSize = sizes[0];
   sizes.forEach((n, step) => {
     const prefix = `N=${n} (${step + 1}/${sizes.length})`;
@@ -151,6 +159,11 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
         const k = measure(['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', 'kubectl-validate'], undefined, { VALIDATE_CACHE: 'off' });
         kubectlValidate = { tenants: n, wallMs: k.wallMs };
       }
+      if (n <= incrementalSize) {
+        log(`${prefix}: the flow gate alone`);
+        const f = measure(['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', 'flows']);
+        flowGate.push(parseFlowGate(n, f.stdout));
+      }
       if (n === incrementalSize) {
         if (!flags['no-validate']) {
           log(`${prefix}: npm run validate over this output, every gate but kubectl-validate, nothing remembered`);
@@ -174,6 +187,7 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
     incremental,
     validate,
     kubectlValidate,
+    flowGate,
     stockLimitS,
   });
   fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -8,6 +8,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadEnvironments } from '../../charts/config/environment';
+import { DIRS } from '../../charts/lib/constants';
 import { type CommandSpec, type ParsedArgs, mainCommand, UsageError } from '../lib/cli';
 import { defaultBase, filesAtCommit, filesInWorkingTree, resolveCommit } from './git';
 import { code, diffReport, summaryLine } from './report';
@@ -18,8 +20,9 @@ export const DIFF_COMMAND: CommandSpec = {
   summary: [
     'Compares dist/ and argocd/ at a git ref (default: the merge base of HEAD with main, else origin/main)',
     'with the working tree, uncommitted changes included, and prints a Markdown report: isolation-relevant',
-    'objects (network, mesh and gateway policies, RBAC, AppProjects, quotas, admission policies, namespace',
-    'labels) and route changes first, field by field, then every object added, removed or changed per',
+    'flows the change opens or closes (the flow matrix of each side), isolation-relevant objects (network,',
+    'mesh and gateway policies, RBAC, AppProjects, quotas, admission policies, namespace labels) and route',
+    'changes first, field by field, then every object added, removed or changed per',
     'environment and Argo CD Application. Exit 0 with or without changes, 1 on an error.',
   ].join('\n'),
   flags: {
@@ -36,7 +39,11 @@ export function runDiff(args: ParsedArgs, root: string, write: (text: string) =>
   const base = ref === undefined ? defaultBase(root) : { branch: undefined, commit: resolveCommit(root, ref) };
   const baseLabel = ref ?? short(base.commit);
   const baseTitle = ref === undefined ? `the merge base of HEAD and ${code(base.branch!)} (${short(base.commit)})` : `${code(ref)} (${short(base.commit)})`;
-  const { diff, markdown } = diffReport(filesAtCommit(root, base.commit), filesInWorkingTree(root), {
+  // The flows need each environment's trust domain; a checkout without environment files gets the objects only.
+  const envDir = path.join(root, DIRS.environments);
+  const trustDomains = new Map(fs.existsSync(envDir) ? loadEnvironments(envDir).map((e) => [e.name, e.cluster.trustDomain]) : []);
+  const { diff, flows, markdown } = diffReport(filesAtCommit(root, base.commit), filesInWorkingTree(root), {
+    trustDomains,
     baseLabel,
     headLabel: 'working tree',
     baseTitle,
@@ -45,7 +52,7 @@ export function runDiff(args: ParsedArgs, root: string, write: (text: string) =>
   const out = args.flags.out;
   if (typeof out === 'string') {
     fs.writeFileSync(path.resolve(out), markdown);
-    process.stderr.write(`diff: ${summaryLine(diff)} Report written to ${out}\n`);
+    process.stderr.write(`diff: ${summaryLine(diff, flows)} Report written to ${out}\n`);
   } else {
     write(markdown);
   }

@@ -7,6 +7,7 @@
  */
 import { compareOutputs, describeId, ISOLATION_KINDS, type CompareOptions, type EnvironmentDiff, type FileMap, type ObjectChange, type OutputDiff, type RouteChange, type RouteRow } from './compare';
 import { shortValue, type FieldChange } from './field-diff';
+import { type FlowChange, flowChanges } from './flows';
 
 /** How much of each list is shown. */
 export interface ReportLimits {
@@ -24,6 +25,8 @@ export interface ReportLimits {
   readonly files?: number;
   /** Characters of the whole report (GitHub comments hold 65,536). @default 60000 */
   readonly characters?: number;
+  /** Flows opened or closed shown per environment. @default 25 */
+  readonly flows?: number;
 }
 
 export interface ReportOptions extends CompareOptions {
@@ -32,6 +35,8 @@ export interface ReportOptions extends CompareOptions {
   /** What the head is, for the heading. @default "the working tree" */
   readonly headTitle?: string;
   readonly limits?: ReportLimits;
+  /** Trust domain of each environment: with it, the flows a change opens and closes are listed first. */
+  readonly trustDomains?: ReadonlyMap<string, string>;
 }
 
 const DEFAULT_LIMITS: Required<ReportLimits> = {
@@ -42,6 +47,7 @@ const DEFAULT_LIMITS: Required<ReportLimits> = {
   applications: 40,
   files: 10,
   characters: 60_000,
+  flows: 25,
 };
 
 /** A Markdown code span that survives backticks in the text. */
@@ -136,8 +142,8 @@ function envTitle(e: EnvironmentDiff): string {
   return e.name ? `Environment ${code(e.name)}` : 'Outside the environment directories';
 }
 
-/** The summary line of a whole diff. */
-export function summaryLine(diff: OutputDiff): string {
+/** The summary line of a whole diff (and of the flows it opens and closes, when known). */
+export function summaryLine(diff: OutputDiff, flows: readonly FlowChange[] = []): string {
   const all = diff.environments.flatMap((e) => e.objects);
   if (diff.environments.length === 0) return 'No changes in dist/ or argocd/.';
   const c = counts(all);
@@ -148,15 +154,30 @@ export function summaryLine(diff: OutputDiff): string {
   const parts = [`${c.added} added, ${c.removed} removed, ${c.changed} changed ${all.length === 1 ? 'object' : 'objects'}`];
   if (files > 0) parts.push(plural(files, 'other file'));
   const where = envs.length > 0 ? ` in ${envs.join(', ')}` : '';
-  return `${parts.join(' and ')}${where}; ${plural(isolation, 'isolation change')} and ${plural(routes, 'route change')} to review first.`;
+  const opened = flows.reduce((n, f) => n + f.opened.length, 0);
+  const closed = flows.reduce((n, f) => n + f.closed.length, 0);
+  const flowPart = opened + closed > 0 ? `${plural(opened, 'flow')} opened and ${closed} closed, ` : '';
+  return `${parts.join(' and ')}${where}; ${flowPart}${plural(isolation, 'isolation change')} and ${plural(routes, 'route change')} to review first.`;
+}
+
+/** The flows a change opens and closes, per environment. */
+function flowLines(flows: readonly FlowChange[], limits: Required<ReportLimits>): string[] {
+  const out: string[] = ['## Review first: flows opened and closed', '', 'As the flow gate decides them on each side, layer by layer (`npm run validate -- --only flows`).', ''];
+  for (const f of flows) {
+    out.push(`### Environment ${code(f.env)}`, '');
+    out.push(...capped(f.opened.map((k) => `- **opened** ${k}`), limits.flows, 'opened flows'));
+    out.push(...capped(f.closed.map((k) => `- **closed** ${k}`), limits.flows, 'closed flows'), '');
+  }
+  return out;
 }
 
 /** Renders a diff as Markdown. */
-export function renderReport(diff: OutputDiff, options: ReportOptions = {}): string {
+export function renderReport(diff: OutputDiff, options: ReportOptions = {}, flows: readonly FlowChange[] = []): string {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const out: string[] = ['# Changes to the generated output', ''];
   out.push(`Compared ${options.baseTitle ?? 'the base'} with ${options.headTitle ?? 'the working tree'}.`, '');
-  out.push(`**${summaryLine(diff)}**`, '');
+  out.push(`**${summaryLine(diff, flows)}**`, '');
+  if (flows.length > 0) out.push(...flowLines(flows, limits));
 
   const flagged = diff.environments.filter((e) => e.routes.length > 0 || e.objects.some((o) => o.isolation));
   if (flagged.length > 0) {
@@ -221,7 +242,8 @@ function truncate(text: string, max: number): string {
 }
 
 /** The pure core of `npm run diff`: two versions of the output in, the Markdown report out. */
-export function diffReport(base: FileMap, head: FileMap, options: ReportOptions = {}): { readonly diff: OutputDiff; readonly markdown: string } {
+export function diffReport(base: FileMap, head: FileMap, options: ReportOptions = {}): { readonly diff: OutputDiff; readonly flows: readonly FlowChange[]; readonly markdown: string } {
   const diff = compareOutputs(base, head, options);
-  return { diff, markdown: renderReport(diff, options) };
+  const flows = options.trustDomains ? flowChanges(base, head, diff, options.trustDomains) : [];
+  return { diff, flows, markdown: renderReport(diff, options, flows) };
 }

@@ -6,6 +6,8 @@
 import { QUOTA_KEYS, type QuotaKey } from '../../charts/config/tenants-schema';
 import { ANNOTATIONS, KAGENT_WAYPOINT, LABELS, MESH_GATEWAY, TENANT_OBJECTS, tenantNamespace } from '../../charts/lib/constants';
 import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
+import { refusingLayers } from '../flows/layers';
+import { type FlowCheck, type FlowMatrix, problem } from '../flows/matrix';
 
 /** A Kubernetes object as parsed from the output. */
 export type K8sObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -43,6 +45,8 @@ export interface ExplainInput {
   /** Every object of the environment's output (dist/<env>/ and argocd/<env>/). */
   readonly objects: readonly K8sObject[];
   readonly routes: RouteTable;
+  /** The environment's flow matrix with this tenant in focus (scripts/flows/matrix.ts), if computed. */
+  readonly flows?: FlowMatrix;
 }
 
 /** Tenants of an environment's output: the names on its tenant Namespaces, sorted. */
@@ -230,7 +234,7 @@ function modelLine(m: ModelPath, tenant: string): string[] {
  * How the tenant's flows are authenticated and authorized, naming the compiled objects that
  * decide (docs/architecture.md "Flows" has every layer of each).
  */
-function flowLines(mine: readonly K8sObject[]): string[] {
+function flowLines(mine: readonly K8sObject[], tenant: string, flows?: FlowMatrix): string[] {
   const names = (kind: string) => mine.filter((o) => o.kind === kind).map((o) => String(o.metadata.name));
   const policies = names('AgentgatewayPolicy');
   const external = policies.filter((n) => n.endsWith('-callers') && !n.endsWith('-mesh-callers'));
@@ -244,8 +248,45 @@ function flowLines(mine: readonly K8sObject[]): string[] {
       ['into its Services', waypoint ? `through its waypoint: ${waypoint.kind} ${TENANT_OBJECTS.waypointAuthorizationPolicy}` : 'no waypoint policy'],
       ['to kagent', `${KAGENT_WAYPOINT.name}:15008 only: the agents' session, task and memory API`],
       ['anything else', 'refused: default-deny, tenant-isolation, and the callee\'s waypoint and routes'],
+      ...(flows ? checkedRows(flows, tenant) : []),
     ]),
+    ...(flows ? problemRows(flows, tenant) : []),
   ];
+}
+
+/** The checks of a matrix that start or end in the tenant. */
+const touching = (flows: FlowMatrix, tenant: string): FlowCheck[] => flows.checks.filter((c) => c.sourceTenant === tenant || c.targetTenant === tenant);
+
+/**
+ * The tenant's flows as the flow gate decided them: what is allowed, by kind, and which layers
+ * refuse the rest.
+ */
+function checkedRows(flows: FlowMatrix, tenant: string): string[][] {
+  const mine = touching(flows, tenant);
+  const allowed = new Map<string, number>();
+  const refused = new Map<string, number>();
+  for (const c of mine) {
+    const n = c.sourceTenant === tenant ? 1 : c.members;
+    if (c.actual === 'allowed') allowed.set(c.why, (allowed.get(c.why) ?? 0) + n);
+    else {
+      const key = `${c.why}: ${refusingLayers(c.layers).join('+') || 'cannot tell'}`;
+      refused.set(key, (refused.get(key) ?? 0) + n);
+    }
+  }
+  const list = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} (${n})`).join('; ');
+  return [
+    ['allowed', list(allowed) || 'nothing'],
+    ['refused', list(refused) || 'nothing'],
+  ];
+}
+
+/** The tenant's failing flows, as the flow gate prints them (five at most). */
+function problemRows(flows: FlowMatrix, tenant: string): string[] {
+  const failing = touching(flows, tenant).filter((c) => problem(c) !== undefined);
+  const misrouted = flows.misrouted.filter((l) => l.includes(`tenant-${tenant}`) || l.includes(`(${tenant}'s `));
+  const lines = [...failing.map((c) => `${c.source} → ${c.target}: ${problem(c)}`), ...misrouted];
+  if (lines.length === 0) return ['  checked by the flow gate: no problem'];
+  return [`  checked by the flow gate: ${lines.length} problem${lines.length === 1 ? '' : 's'} (npm run validate -- --only flows prints every layer)`, ...lines.slice(0, 5).map((l) => `    ${l}`)];
 }
 
 /** The lines of `npm run explain -- <tenant>` for one environment. */
@@ -306,7 +347,7 @@ export function explainTenant(input: ExplainInput): string[] {
     out.push('May call');
     out.push(...table(callable.map((r) => [r.path, r.owner === PLATFORM_OWNER ? 'platform' : `tenant ${r.owner}`, r.exposes, gateways(r), r.callers.includes(ANY_TENANT) ? 'any tenant' : `callers ${r.callers.join(', ')}`])));
   }
-  out.push(...flowLines(mine));
+  out.push(...flowLines(mine, tenant, input.flows));
 
   // NetworkPolicies: who may be reached and who may reach in, per policy.
   const policies = of('NetworkPolicy');

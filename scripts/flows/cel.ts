@@ -236,9 +236,53 @@ function evalNode(n: Node, ctx: Readonly<Record<string, Value | undefined>>): Ou
   }
 }
 
+const parsed = new Map<string, Node>();
+
 /** Evaluates an expression against a context (`source`, `jwt`, ...; a missing variable is absent). */
 export function evalCel(expression: string, ctx: Readonly<Record<string, Value | undefined>>): Outcome {
-  return evalNode(parseCel(expression), ctx);
+  let node = parsed.get(expression);
+  if (!node) {
+    node = parseCel(expression);
+    parsed.set(expression, node);
+  }
+  return evalNode(node, ctx);
+}
+
+/** Every string literal of an expression: the values a source can be told apart by. */
+export function celLiterals(expression: string): string[] {
+  const out: string[] = [];
+  const walk = (n: Node): void => {
+    switch (n.t) {
+      case 'lit':
+        if (typeof n.v === 'string') out.push(n.v);
+        return;
+      case 'list':
+        n.items.forEach(walk);
+        return;
+      case 'field':
+        walk(n.of);
+        return;
+      case 'call':
+        if (n.target) walk(n.target);
+        n.args.forEach(walk);
+        return;
+      case 'exists':
+        walk(n.of);
+        walk(n.body);
+        return;
+      case 'not':
+        walk(n.x);
+        return;
+      case 'bin':
+        walk(n.l);
+        walk(n.r);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(parseCel(expression));
+  return out;
 }
 
 /** Whether an authorization rule with this expression matches: true only for the value true. */

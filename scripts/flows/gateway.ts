@@ -3,10 +3,11 @@
  * which route matches, which JWT and authorization rules apply, and the status it ends with. A
  * model of agentgateway v1.4.1, for the objects the platform compiles; each rule names its source:
  *
- * - Route selection: Gateway API HTTPRoute matching, the longest PathPrefix wins (gateway-api
- *   v1.6.1 apis/v1/httproute_types.go, HTTPRouteRule "precedence"), among the routes whose
- *   parentRef names the Gateway and the listener (sectionName) and whose namespace the listener's
- *   allowedRoutes admits.
+ * - Route selection, among the routes whose parentRef names the Gateway and the listener
+ *   (sectionName) and whose namespace the listener's allowedRoutes admits: a PathPrefix matches
+ *   when the request path, trailing slashes trimmed, equals the prefix (trimmed) or continues it
+ *   with `/`; the longest prefix as written wins (a trailing slash counts), then the route key
+ *   (crates/agentgateway/src/http/route.rs matches_request, types/agent.rs RouteSet::compare_route).
  * - JWT: with `jwtAuthentication.mode: Strict`, a request without a token gets 401
  *   (crates/agentgateway/src/http/jwt.rs); the most specific policy's JWT settings win, unless a
  *   less specific one says `strategy.inheritance: Override` (crates/agentgateway/src/store/binds.rs
@@ -45,6 +46,63 @@ export interface GatewayVerdict {
 }
 
 const targets = (p: K8sObject): K8sObject[] => (p.spec?.targetRefs ?? []) as K8sObject[];
+const ref = (o: K8sObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+
+/** A path match of a route rule: its PathPrefix value, the route and the rule. */
+interface PrefixMatch {
+  readonly prefix: string;
+  readonly route: K8sObject;
+  readonly rule: K8sObject;
+}
+
+/**
+ * The objects a gateway decision reads, indexed once: Gateways by namespace/name, each route's
+ * PathPrefix matches under its parent Gateway, and AgentgatewayPolicies by what they target. Build
+ * it once per environment and decide many requests on it.
+ */
+export interface GatewayIndex {
+  readonly gateways: ReadonlyMap<string, K8sObject>;
+  readonly namespaces: ReadonlyMap<string, Record<string, string>>;
+  /** Gateway namespace/name → the prefix without a trailing slash → matches. */
+  readonly prefixes: ReadonlyMap<string, ReadonlyMap<string, readonly PrefixMatch[]>>;
+  /** `Gateway <ns>/<name>` or `HTTPRoute <ns>/<name>` → the traffic policies targeting it. */
+  readonly policies: ReadonlyMap<string, readonly K8sObject[]>;
+}
+
+/** Indexes the objects of an environment for `decideIndexed`. */
+export function indexGateways(objects: readonly K8sObject[]): GatewayIndex {
+  const gateways = new Map<string, K8sObject>();
+  const namespaces = new Map<string, Record<string, string>>();
+  const prefixes = new Map<string, Map<string, PrefixMatch[]>>();
+  const policies = new Map<string, K8sObject[]>();
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  for (const o of objects) {
+    if (o.kind === 'Gateway') gateways.set(ref(o), o);
+    else if (o.kind === 'Namespace') namespaces.set(o.metadata.name, { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name });
+    else if (o.kind === 'HTTPRoute') {
+      const ns = o.metadata.namespace as string;
+      const parents = new Set(((o.spec?.parentRefs ?? []) as K8sObject[]).map((p) => `${p.namespace ?? ns}/${p.name}`));
+      for (const parent of parents) {
+        const byPrefix = prefixes.get(parent) ?? new Map<string, PrefixMatch[]>();
+        prefixes.set(parent, byPrefix);
+        for (const rule of (o.spec?.rules ?? []) as K8sObject[]) {
+          for (const m of (rule.matches ?? []) as K8sObject[]) {
+            const prefix = m.path?.value as string | undefined;
+            if (m.path?.type !== 'PathPrefix' || prefix === undefined) continue;
+            push(byPrefix, prefix.replace(/\/+$/, ''), { prefix, route: o, rule });
+          }
+        }
+      }
+    } else if (o.kind === 'AgentgatewayPolicy' && o.spec?.traffic) {
+      for (const t of targets(o)) if (t.kind === 'Gateway' || t.kind === 'HTTPRoute') push(policies, `${t.kind} ${o.metadata.namespace}/${t.name}`, o);
+    }
+  }
+  return { gateways, namespaces, prefixes, policies };
+}
 
 /** The listener of a Gateway that takes a request on this port and host. */
 function listenerFor(gw: K8sObject, port: number, host?: string): K8sObject | undefined {
@@ -61,38 +119,57 @@ function admitsNamespace(listener: K8sObject, ns: string, gwNs: string, namespac
   return Object.entries((sel.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
 }
 
+/** Every prefix a PathPrefix match could have for this path, without trailing slashes: "", "/a", "/a/b". */
+function candidatePrefixes(path: string): string[] {
+  const out = [''];
+  for (let i = path.indexOf('/', 1); i !== -1; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  out.push(path.replace(/\/+$/, ''));
+  return [...new Set(out)];
+}
+
 /** Decides one request on the objects of an environment. */
 export function decide(objects: readonly K8sObject[], req: GatewayRequest): GatewayVerdict {
-  const gw = objects.find((o) => o.kind === 'Gateway' && o.metadata?.name === req.gateway.name && o.metadata?.namespace === req.gateway.namespace);
-  if (!gw) return { status: 404, reason: `no Gateway ${req.gateway.namespace}/${req.gateway.name}` };
+  return decideIndexed(indexGateways(objects), req);
+}
+
+/** The route a request is given to, before any policy: its listener and best match, or why none. */
+export function selectRoute(index: GatewayIndex, req: Pick<GatewayRequest, 'gateway' | 'port' | 'host' | 'path'>): { gw: K8sObject; listener: K8sObject; best: PrefixMatch } | { reason: string } {
+  const gwRef = `${req.gateway.namespace}/${req.gateway.name}`;
+  const gw = index.gateways.get(gwRef);
+  if (!gw) return { reason: `no Gateway ${gwRef}` };
   const listener = listenerFor(gw, req.port, req.host);
-  if (!listener) return { status: 404, reason: `no listener of ${req.gateway.name} on ${req.port}${req.host ? ` for ${req.host}` : ''}` };
-  const namespaces = new Map(objects.filter((o) => o.kind === 'Namespace').map((o) => [o.metadata.name as string, { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name }]));
-  let best: { route: K8sObject; rule: K8sObject; length: number } | undefined;
-  for (const r of objects.filter((o) => o.kind === 'HTTPRoute')) {
-    const ns = r.metadata.namespace as string;
-    const attached = ((r.spec?.parentRefs ?? []) as K8sObject[]).some(
-      (p) => p.name === gw.metadata.name && (p.namespace ?? ns) === gw.metadata.namespace && (p.sectionName === undefined || p.sectionName === listener.name),
-    );
-    if (!attached || !admitsNamespace(listener, ns, gw.metadata.namespace, namespaces)) continue;
-    for (const rule of (r.spec?.rules ?? []) as K8sObject[]) {
-      for (const m of (rule.matches ?? []) as K8sObject[]) {
-        const prefix = m.path?.value as string | undefined;
-        if (m.path?.type !== 'PathPrefix' || prefix === undefined) continue;
-        const hit = prefix === '/' || req.path === prefix || req.path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
-        if (hit && (!best || prefix.length > best.length)) best = { route: r, rule, length: prefix.length };
-      }
+  if (!listener) return { reason: `no listener of ${req.gateway.name} on ${req.port}${req.host ? ` for ${req.host}` : ''}` };
+  let best: PrefixMatch | undefined;
+  const byPrefix = index.prefixes.get(gwRef);
+  for (const candidate of byPrefix ? candidatePrefixes(req.path) : []) {
+    for (const m of byPrefix!.get(candidate) ?? []) {
+      const r = m.route;
+      const ns = r.metadata.namespace as string;
+      const attached = ((r.spec?.parentRefs ?? []) as K8sObject[]).some(
+        (p) => p.name === gw.metadata.name && (p.namespace ?? ns) === gw.metadata.namespace && (p.sectionName === undefined || p.sectionName === listener.name),
+      );
+      if (!attached || !admitsNamespace(listener, ns, gw.metadata.namespace, index.namespaces)) continue;
+      const p = m.prefix.replace(/\/+$/, '');
+      const rest = req.path.replace(/\/+$/, '');
+      const hit = rest.startsWith(p) && (rest.length === p.length || rest[p.length] === '/');
+      const better = !best || m.prefix.length > best.prefix.length || (m.prefix.length === best.prefix.length && ref(m.route) < ref(best.route));
+      if (hit && better) best = m;
     }
   }
-  if (!best) return { status: 404, reason: `no route of listener ${listener.name} matches ${req.path}` };
-  const routeRef = `${best.route.metadata.namespace}/${best.route.metadata.name}`;
-  const applies = (p: K8sObject) =>
-    targets(p).some((t) =>
-      t.kind === 'Gateway'
-        ? p.metadata.namespace === gw.metadata.namespace && t.name === gw.metadata.name && (t.sectionName === undefined || t.sectionName === listener.name)
-        : t.kind === 'HTTPRoute' && p.metadata.namespace === best!.route.metadata.namespace && t.name === best!.route.metadata.name,
-    );
-  const policies = objects.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec?.traffic && applies(o));
+  if (!best) return { reason: `no route of listener ${listener.name} matches ${req.path}` };
+  return { gw, listener, best };
+}
+
+/** Decides one request on an index of the objects of an environment. */
+export function decideIndexed(index: GatewayIndex, req: GatewayRequest): GatewayVerdict {
+  const selected = selectRoute(index, req);
+  if ('reason' in selected) return { status: 404, reason: selected.reason };
+  const { gw, listener, best } = selected;
+  const gwRef = `${req.gateway.namespace}/${req.gateway.name}`;
+  const route = best.route;
+  const routeRef = ref(route);
+  const onListener = (p: K8sObject) => targets(p).some((t) => t.kind === 'Gateway' && t.name === gw.metadata.name && (t.sectionName === undefined || t.sectionName === listener.name));
+  const policies = [...new Set([...(index.policies.get(`Gateway ${gwRef}`) ?? []).filter(onListener), ...(index.policies.get(`HTTPRoute ${routeRef}`) ?? [])])];
   const specificity = (p: K8sObject) => (targets(p).some((t) => t.kind === 'HTTPRoute') ? 2 : targets(p).some((t) => t.sectionName) ? 1 : 0);
   const ordered = [...policies].sort((a, b) => specificity(a) - specificity(b));
   let jwt: { policy: K8sObject; locked: boolean } | undefined;
@@ -102,17 +179,23 @@ export function decide(objects: readonly K8sObject[], req: GatewayRequest): Gate
   }
   const base = { route: routeRef, backend: (best.rule.backendRefs ?? [])[0] as K8sObject | undefined };
   if (jwt && jwt.policy.spec.traffic.jwtAuthentication.mode === 'Strict' && !req.jwt) {
-    return { ...base, status: 401, reason: `no token, and ${jwt.policy.metadata.namespace}/${jwt.policy.metadata.name} requires one (Strict)` };
+    return { ...base, status: 401, reason: `no token, and ${ref(jwt.policy)} requires one (Strict)` };
   }
   const ctx = { source: req.source as any, jwt: req.jwt as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   const rules = policies.filter((p) => p.spec.traffic.authorization).map((p) => ({ p, a: p.spec.traffic.authorization as K8sObject }));
   const matches = (a: K8sObject) => ((a.policy?.matchExpressions ?? []) as string[]).some((e) => celMatches(e, ctx));
-  const name = (p: K8sObject) => `${p.metadata.namespace}/${p.metadata.name}`;
   const denied = rules.find(({ a }) => a.action === 'Deny' && matches(a));
-  if (denied) return { ...base, status: 403, reason: `denied by ${name(denied.p)}` };
+  if (denied) return { ...base, status: 403, reason: `denied by ${ref(denied.p)}` };
   const failed = rules.find(({ a }) => a.action === 'Require' && !matches(a));
-  if (failed) return { ...base, status: 403, reason: `${name(failed.p)} requires ${(failed.a.policy?.matchExpressions ?? []).join(' or ')}` };
+  if (failed) return { ...base, status: 403, reason: `${ref(failed.p)} requires ${(failed.a.policy?.matchExpressions ?? []).join(' or ')}` };
   const allows = rules.filter(({ a }) => (a.action ?? 'Allow') === 'Allow');
-  if (allows.length > 0 && !allows.some(({ a }) => matches(a))) return { ...base, status: 403, reason: `no Allow rule of ${allows.map(({ p }) => name(p)).join(', ')} matches` };
-  return { ...base, status: 200, reason: `admitted by ${rules.map(({ p }) => name(p)).join(', ') || 'no rule'}` };
+  if (allows.length > 0 && !allows.some(({ a }) => matches(a))) return { ...base, status: 403, reason: `no Allow rule of ${allows.map(({ p }) => ref(p)).join(', ')} matches` };
+  return { ...base, status: 200, reason: `admitted by ${rules.map(({ p }) => ref(p)).join(', ') || 'no rule'}` };
+}
+
+/** The AgentgatewayPolicy CEL expressions that decide requests on a route of a Gateway (for grouping callers). */
+export function routeExpressions(index: GatewayIndex, gateway: { namespace: string; name: string }, route: string): string[] {
+  const gwRef = `${gateway.namespace}/${gateway.name}`;
+  const ps = [...(index.policies.get(`Gateway ${gwRef}`) ?? []), ...(index.policies.get(`HTTPRoute ${route}`) ?? [])];
+  return ps.flatMap((p) => (p.spec.traffic.authorization?.policy?.matchExpressions ?? []) as string[]);
 }

@@ -1,13 +1,21 @@
 /**
- * Evaluates Istio AuthorizationPolicies for mesh identities (SPIFFE principals), as ztunnel does
- * at the destination workload: policies of the workload's namespace whose selector matches it,
- * plus policies of the root namespace (istio-system). Policies attached with targetRef(s) act at a
- * waypoint, a second layer that this evaluation does not count on.
+ * Evaluates Istio AuthorizationPolicies for mesh identities (SPIFFE principals), at the two places
+ * that enforce them in ambient mode (Istio 1.30.3):
  *
- * A request is described by what the destination knows at L4: the source principal and
- * namespace and the destination port. Conditions it cannot know (JWT principals, IP blocks, L7
- * operations, `when`) are "unknown", and the verdict is three-valued: a denial is proven only when
- * no unknown could turn it into an allowance, and vice versa.
+ * - ztunnel, at the destination workload (`evaluate`): policies of the workload's namespace whose
+ *   selector matches it, plus policies of the root namespace (istio-system); policies attached
+ *   with targetRef(s) are never sent to ztunnel (pilot/pkg/serviceregistry/ambient/authorization.go).
+ * - A waypoint (`evaluateAtWaypoint`): only policies attached by targetRefs to the waypoint's
+ *   Gateway, or to the Service the request is addressed to, in the same namespace; a waypoint never
+ *   uses selector policies (pilot/pkg/model/policyattachment.go). It knows the request's path and
+ *   method, and the source principal is the original client's (ztunnel src/proxy/outbound.rs opens
+ *   the tunnel with the client's certificate).
+ *
+ * A request is described by what the enforcing proxy knows: the source principal and namespace,
+ * the destination port, and at a waypoint the HTTP path and method. Conditions it cannot know
+ * (JWT principals, IP blocks, L7 operations at ztunnel, `when`) are "unknown", and the verdict is
+ * three-valued: a denial is proven only when no unknown could turn it into an allowance, and vice
+ * versa.
  */
 import { PLATFORM_NAMESPACES } from '../../charts/lib/constants';
 import { describe, type Manifest } from './manifests';
@@ -22,6 +30,9 @@ export interface MeshRequest {
   readonly destinationNamespace: string;
   readonly destinationLabels: Readonly<Record<string, string>>;
   readonly port: number;
+  /** HTTP path and method, known only to a waypoint. */
+  readonly path?: string;
+  readonly method?: string;
 }
 
 export interface MeshVerdict {
@@ -73,10 +84,17 @@ function sourceMatch(source: Record<string, unknown>, req: MeshRequest): Tri {
   return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
 }
 
+/** Operation keys a request with a path and method answers (paths match as istioMatch does: authz/matcher/string.go). */
+const L7_KEYS = ['paths', 'notPaths', 'methods', 'notMethods'];
+
 function operationMatch(op: Record<string, unknown>, req: MeshRequest): Tri {
   const port = String(req.port);
   const known: Tri[] = [listMatch(op.ports, port, false), listMatch(op.notPorts, port, true)];
-  const unknownKeys = Object.keys(op).filter((k) => !['ports', 'notPorts'].includes(k));
+  const l7 = req.path !== undefined && req.method !== undefined;
+  if (l7) {
+    known.push(listMatch(op.paths, req.path!, false), listMatch(op.notPaths, req.path!, true), listMatch(op.methods, req.method!, false), listMatch(op.notMethods, req.method!, true));
+  }
+  const unknownKeys = Object.keys(op).filter((k) => !['ports', 'notPorts', ...(l7 ? L7_KEYS : [])].includes(k));
   return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
 }
 
@@ -105,11 +123,34 @@ export function applicablePolicies(policies: readonly Manifest[], req: MeshReque
   });
 }
 
-/** Istio's decision for a request, as far as L4 knowledge allows. */
+/** Istio's decision for a request at ztunnel, as far as L4 knowledge allows. */
 export function evaluate(policies: readonly Manifest[], req: MeshRequest): MeshVerdict {
-  const applicable = applicablePolicies(policies, req);
+  return decideWith(applicablePolicies(policies, req), req);
+}
+
+/** Whether a policy is attached by targetRef(s) to this object of its own namespace. */
+function targets(p: Manifest, namespace: string, kind: 'Gateway' | 'Service', name: string): boolean {
+  if (p.object.metadata?.namespace !== namespace) return false;
+  const spec = p.object.spec ?? {};
+  const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as Record<string, unknown>[];
+  const group = kind === 'Gateway' ? 'gateway.networking.k8s.io' : '';
+  return refs.some((r) => r.kind === kind && r.name === name && (r.group ?? '') === group);
+}
+
+/** The policies a waypoint applies to a request for `service` (both in `namespace`). */
+export function waypointPolicies(policies: readonly Manifest[], waypoint: { namespace: string; name: string }, service?: string): Manifest[] {
+  return policies.filter((p) => targets(p, waypoint.namespace, 'Gateway', waypoint.name) || (service !== undefined && targets(p, waypoint.namespace, 'Service', service)));
+}
+
+/** Istio's decision for a request at a waypoint, for the Service it is addressed to. */
+export function evaluateAtWaypoint(policies: readonly Manifest[], waypoint: { namespace: string; name: string }, service: string | undefined, req: MeshRequest): MeshVerdict {
+  return decideWith(waypointPolicies(policies, waypoint, service), req);
+}
+
+/** ALLOW, DENY and CUSTOM semantics over the policies that apply (security/authz/builder). */
+function decideWith(applicable: readonly Manifest[], req: MeshRequest): MeshVerdict {
   const byAction = (action: string) => applicable.filter((p) => (p.object.spec?.action ?? 'ALLOW') === action);
-  const matches = (ps: Manifest[]) =>
+  const matches = (ps: readonly Manifest[]) =>
     ps.flatMap((p) => ((p.object.spec?.rules ?? []) as any[]).map((rule, i) => ({ where: `${describe(p)} rules[${i}]`, match: ruleMatch(rule ?? {}, req) })));
   const custom = byAction('CUSTOM');
   const deny = matches(byAction('DENY'));

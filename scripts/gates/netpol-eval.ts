@@ -327,6 +327,35 @@ export class NetpolModel {
   }
 
   /**
+   * The NetworkPolicies that decide a connection on one port, for messages: per direction, the
+   * policies whose rules admit it, or that no rule of the policies selecting the pod does.
+   */
+  why(src: Endpoint | NetPeer, dst: Endpoint | NetPeer, protocol: string, port: number): { allowed: boolean; by: string; egress: boolean; ingress: boolean } {
+    const s: NetPeer = 'kind' in src ? src : this.pod(src);
+    const d: NetPeer = 'kind' in dst ? dst : this.pod(dst);
+    const side = (captured: NetPeer, other: NetPeer, ingress: boolean): { allowed: boolean; text: string } => {
+      const dir = ingress ? 'ingress' : 'egress';
+      if (captured.kind !== 'pod') return { allowed: true, text: '' };
+      const pod = captured.pod;
+      const selecting = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => policySelects(p, pod, ingress));
+      if (selecting.length === 0) return { allowed: true, text: `${dir} of ${pod.namespace} open (no policy selects the pod)` };
+      const admitting = selecting.filter((p) =>
+        ((ingress ? p.ingress : p.egress) ?? []).some(
+          (rule) => (rule.peers.length === 0 || rule.peers.some((rp) => peerSelects(rp, p.namespace, other))) && allowsPort(ruleConns(p, rule.ports, ingress ? captured : other, this.warnings), protocol, port),
+        ),
+      );
+      if (admitting.length > 0) return { allowed: true, text: `${dir} ${admitting.map(policyName).join(', ')}` };
+      return { allowed: false, text: `no ${dir} rule of ${selecting.map(policyName).join(', ')} admits ${protocol} ${port}` };
+    };
+    const out = side(s, d, false);
+    const into = side(d, s, true);
+    const texts = [out, into].filter((x) => x.text !== '');
+    const denied = texts.filter((x) => !x.allowed);
+    const sides = { egress: out.allowed, ingress: into.allowed };
+    return denied.length > 0 ? { allowed: false, by: denied.map((x) => x.text).join('; '), ...sides } : { allowed: true, by: texts.map((x) => x.text).join('; ') || 'no policy applies', ...sides };
+  }
+
+  /**
    * For one namespace's policies and one of its pods: the pods among `others` (all in other
    * namespaces) that its egress reaches and that its ingress admits, with the connections. Each
    * distinct rule peer is matched against `others` once for all namespaces (cached), so asking

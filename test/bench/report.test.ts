@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type BenchRow, renderReport, scalingRatios, stockSpeedup, verdicts } from '../../scripts/bench/report';
+import { parseFlowGate } from '../../scripts/bench/run';
 import { benchTenantName, benchTenantsYaml } from '../../scripts/bench/tenants';
 import { loadTenants } from '../../charts/config/load-tenants';
 
@@ -53,9 +54,11 @@ describe('bench report', () => {
       ['≤ 3× the serialization floor', true],
       ['peak memory ≤ 2 GiB at 10,000 tenants', true],
       ['npm run validate over 1,000 tenants ≤ 15 s', false],
+      ['flow gate over 1,000 tenants ≤ 10 s', undefined],
+      ['flow gate grows linearly (time per tenant at the largest N ≤ at the smallest)', undefined],
     ]);
     const slow = { ...input, rows: [row(1000, 4, 1, 'skipped'), row(2000, 9.2, 2, 'skipped')], validate: undefined, kubectlValidate: undefined };
-    expect(verdicts(slow).map((v) => v.met)).toEqual([false, undefined, false, undefined, false, undefined, undefined]);
+    expect(verdicts(slow).map((v) => v.met)).toEqual([false, undefined, false, undefined, false, undefined, undefined, undefined, undefined]);
   });
 
   it('renders one table row per N and the targets table', () => {
@@ -65,6 +68,8 @@ describe('bench report', () => {
     expect(text).toContain('**npm run validate** over the 1,000-tenant output, every gate but kubectl-validate, nothing remembered (`VALIDATE_CACHE=off`): 16.0 s wall.');
     expect(text).toContain('**kubectl-validate** alone over the 100-tenant output, nothing remembered: 140.0 s wall, 1.40 s per tenant, so about 23 min over 1,000 tenants.');
     expect(text).toContain('| npm run validate over 1,000 tenants ≤ 15 s | 16.0 s without kubectl-validate; about 24 min with it | **no** |');
+    const withGate = renderReport({ ...input, flowGate: [{ tenants: 100, gateMs: 1100, flows: 356_006 }] });
+    expect(withGate).toContain('| 100 | 1.1 s | 356,006 |');
   });
 });
 
@@ -78,5 +83,27 @@ describe('the validation target', () => {
   it('is unknown when kubectl-validate was not measured and the rest fits, missed when the rest alone does not', () => {
     expect(met({ ...base, validate: { tenants: 1000, ...m(5), summary: '' } })).toBeUndefined();
     expect(met({ ...base, validate: { tenants: 1000, ...m(16), summary: '' } })).toBe(false);
+  });
+});
+
+describe('bench: the flow gate', () => {
+  const base = { machine: '', date: '', rows: [], stockLimitS: 120 };
+  const gate = (v: ReturnType<typeof verdicts>) => v.filter((x) => x.target.startsWith('flow gate'));
+
+  it('holds the gate to 10 s at 1,000 tenants and to a time per tenant that does not grow', () => {
+    const ok = gate(verdicts({ ...base, flowGate: [{ tenants: 100, gateMs: 1100, flows: 356_006 }, { tenants: 1000, gateMs: 6800, flows: 34_160_006 }] }));
+    expect(ok).toEqual([
+      { target: 'flow gate over 1,000 tenants ≤ 10 s', measured: '6.8 s', met: true },
+      { target: 'flow gate grows linearly (time per tenant at the largest N ≤ at the smallest)', measured: '100: 1.1 s, 1,000: 6.8 s; per tenant × 0.62', met: true },
+    ]);
+    const slow = gate(verdicts({ ...base, flowGate: [{ tenants: 100, gateMs: 500, flows: 1 }, { tenants: 1000, gateMs: 12_000, flows: 1 }] }));
+    expect(slow.map((v) => v.met)).toEqual([false, false]);
+    expect(gate(verdicts(base)).map((v) => v.met)).toEqual([undefined, undefined]);
+  });
+
+  it("reads the gate's own time and flow count from its line of npm run validate", () => {
+    expect(parseFlowGate(1000, 'validate: 1 gate, 2 environments\nflows            ok                     34160006 flows in 6.8s — 220 checks\n')).toEqual({ tenants: 1000, gateMs: 6800, flows: 34_160_006 });
+    expect(parseFlowGate(3, 'flows            FAILED (214 problems)    756 flows in 0.3s — x')).toEqual({ tenants: 3, gateMs: 300, flows: 756 });
+    expect(() => parseFlowGate(1, 'validate: all 1 gates passed')).toThrow('the flow gate printed no summary line: validate: all 1 gates passed');
   });
 });

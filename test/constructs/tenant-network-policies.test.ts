@@ -41,9 +41,12 @@ describe('TenantNetworkPolicies', () => {
     expect(deny.spec).not.toHaveProperty('egress');
   });
 
-  it('applies every policy to every pod of the namespace, but the same-namespace allowance to non-sandbox pods and istiod to the waypoint only', () => {
-    for (const p of policies.filter((x) => !['allow-same-namespace', 'allow-waypoint-istiod'].includes(x.metadata.name))) expect(p.spec.podSelector, p.metadata.name).toEqual({});
-    expect(byName('allow-same-namespace').spec.podSelector).toEqual({ matchExpressions: [{ key: 'platform.agentic.io/sandbox', operator: 'DoesNotExist' }] });
+  it('applies every policy to every pod of the namespace, but the same-namespace and platform allowances to non-sandbox pods and istiod to the waypoint only', () => {
+    for (const p of policies.filter((x) => !['allow-same-namespace', 'allow-platform-egress', 'allow-waypoint-istiod'].includes(x.metadata.name))) expect(p.spec.podSelector, p.metadata.name).toEqual({});
+    const notSandbox = { matchExpressions: [{ key: 'platform.agentic.io/sandbox', operator: 'DoesNotExist' }] };
+    expect(byName('allow-same-namespace').spec.podSelector).toEqual(notSandbox);
+    // A sandbox would call the tenant's routes (which admit its namespace) and kagent's agent API.
+    expect(byName('allow-platform-egress').spec.podSelector).toEqual(notSandbox);
     // istiod labels a waypoint's pods with its Gateway's name (Istio 1.30 files/waypoint.yaml).
     expect(byName('allow-waypoint-istiod').spec.podSelector).toEqual({ matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'agentgateway-waypoint' } });
   });
@@ -159,8 +162,11 @@ describe('TenantNetworkPolicies', () => {
     expect(toNs('kagent-system')).toEqual([
       { to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kagent-system' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kagent-waypoint' } } }], ports: [{ protocol: 'TCP', port: 15008 }] },
     ]);
-    // Nothing else of any platform namespace but the collector, and no port but 15008 to the two above.
-    expect(new Set(egress.flatMap((r) => r.to!.map(nsOf)))).toEqual(new Set(['agentgateway-system', 'kagent-system', 'otel']));
+    // Nothing else of any platform namespace, and no port but 15008 to the two above.
+    expect(new Set(egress.flatMap((r) => r.to!.map(nsOf)))).toEqual(new Set(['agentgateway-system', 'kagent-system']));
+    // Every pod, sandboxes included, sends its traces and metrics to the collector, and nowhere else.
+    const otel = byName('allow-otel-egress').spec.egress as Rule[];
+    expect(otel).toEqual([{ to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'otel' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'otel-collector' } } }], ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }, { protocol: 'TCP', port: 15008 }] }]);
   });
 
   it('takes from agentgateway-system only the two gateway proxies, and from kagent-system only HBONE', () => {

@@ -194,7 +194,7 @@ describe('analysis input', () => {
     expect(files.get('namespaces.yaml')).toContain('kubernetes.io/metadata.name: kube-system');
     for (const pod of ['namespace: tenant-research', 'name: sandbox', 'platform.agentic.io/sandbox: sandbox', 'name: coredns', 'name: agentgateway-proxy', 'name: agentgateway-mesh', 'name: agentgateway-waypoint', 'name: kagent-waypoint', 'name: kagent-tools', 'name: otel-collector', 'name: prometheus']) expect(files.get('pods.yaml')).toContain(pod);
     expect([...files.keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(env.manifests.filter((m) => m.object.kind === 'NetworkPolicy').length);
-    expect([...analysisInput(env, 'tenant-beta').keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(8);
+    expect([...analysisInput(env, 'tenant-beta').keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(9);
   });
 
   it('reads the connection strings of netpol-analyzer', () => {

@@ -64,6 +64,15 @@ describe('tenantRoutes', () => {
     expect(routes[3].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'kb', port: 3000, createdBy: 'kmcp' });
   });
 
+  it("gives every running sandbox a mesh route for its tenant's agents, external only when exposed, and a template none", () => {
+    const inner = tenantRoutes({
+      name: 'alpha',
+      index: 0,
+      workloads: resolveWorkloads({ sandboxes: [{ name: 'py', image: 'registry.test/py:1.0.0' }, { name: 'nb', kind: 'SandboxTemplate', image: 'registry.test/nb:1.0.0' }] }),
+    });
+    expect(inner.map((r) => [r.path, r.routeNames, r.external, r.callers])).toEqual([['/sandbox/tenant-alpha/py', { mesh: 'sandbox-py-mesh' }, false, ['alpha']]]);
+  });
+
   it('backs a sandbox route with the compiled sandbox-<name> Service, callable by the owner only', () => {
     expect(routes[4]).toMatchObject({ routeNames: { mesh: 'sandbox-python-mesh', external: 'sandbox-python' }, field: ['tenants', 2, 'sandboxes', 0], exposes: { kind: 'Sandbox', name: 'python' }, callers: ['alpha'] });
     expect(routes[4].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'sandbox-python', port: 8888, createdBy: 'compiler' });
