@@ -15,6 +15,8 @@ import { fetchUpstream, PINS_FILE, readPins } from './upstream/fetch';
 import { SHARED_DIR, shownPath } from './upstream/paths';
 
 const PARTS = ['crds', 'charts', 'schemas'] as const;
+/** Failures named one per line; the rest are counted. */
+const SHOWN_FAILURES = 10;
 
 export const spec: CommandSpec = {
   name: 'fetch-upstream',
@@ -54,7 +56,9 @@ export async function fetchUpstreamCommand(args: ParsedArgs): Promise<number> {
     helm: () => requireTool('helm'),
   });
   const where = shownPath(dir);
-  for (const f of report.failed) console.error(`fetch-upstream: ${f.path}: ${f.reason}`);
+  // The first few by name; a fresh checkout would otherwise print every pinned file.
+  for (const f of report.failed.slice(0, SHOWN_FAILURES)) console.error(`fetch-upstream: ${f.path}: ${f.reason}`);
+  if (report.failed.length > SHOWN_FAILURES) console.error(`fetch-upstream: ... and ${countOf(report.failed.length - SHOWN_FAILURES, 'more file')}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (args.flags.check) {
     console.log(`fetch-upstream --check: ${countOf(pins.length, 'pinned file')} (${only.join(', ')}) in ${where}: ${report.kept} as pinned, ${report.failed.length} missing or different`);

@@ -261,5 +261,12 @@ describe('fetching from a loopback mirror', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr.split('\n')[0]).toMatch(/^fetch-upstream: schemas\/eksctl-clusterconfig-v1alpha5\.schema\.json: sha256 [0-9a-f]{64}, pinned [0-9a-f]{64}$/);
     expect(bad.stderr.split('\n')[1]).toBe(`fetch-upstream: 1 file missing or not as pinned; run npm run fetch-upstream -- --dir ${dir}`);
+    // A folder without copies: ten named, the rest counted, one line of advice.
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-empty-'));
+    const none = await run('--only', 'crds', '--dir', empty, '--check');
+    const crds = PINS.filter((p) => p.path.startsWith('crds/')).length;
+    expect(none.status).toBe(1);
+    expect(none.stderr.split('\n').slice(10)).toEqual([`fetch-upstream: ... and ${crds - 10} more files`, `fetch-upstream: ${crds} files missing or not as pinned; run npm run fetch-upstream -- --dir ${empty}`, '']);
+    expect(none.stderr.split('\n').slice(0, 10).every((l) => /^fetch-upstream: crds\/\S+: missing$/.test(l))).toBe(true);
   });
 });
