@@ -13,7 +13,7 @@ import { environmentCommand, spec } from '../../scripts/environment';
 import { scaffoldEnvironment } from '../../scripts/environment/scaffold';
 import { placeholderProblems } from '../../scripts/gates/placeholders';
 import { helpText, runCommand } from '../../scripts/lib/cli';
-import { sampleInfra } from '../helpers';
+import { captureConsole, sampleInfra } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEV = fs.readFileSync(path.join(ROOT, 'charts', 'environments', 'dev.yaml'), 'utf8');
@@ -71,9 +71,7 @@ describe('npm run environment', () => {
     root = scratch();
     out = [];
     err = [];
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+    captureConsole(out, err);
     process.chdir(root);
   });
   afterEach(() => {

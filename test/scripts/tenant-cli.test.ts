@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureConsole } from '../helpers';
 import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { loadTenants } from '../../charts/config/load-tenants';
@@ -44,9 +45,7 @@ describe('npm run tenant', () => {
     root = scratch();
     out = [];
     err = [];
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+    captureConsole(out, err);
   });
   afterEach(() => {
     vi.restoreAllMocks();
