@@ -8,13 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { loadEnvironments } from './config/environment';
-import { loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
+import { infraOutputsFile, loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
 import { environmentGuardErrors, type Tenant } from './config/load-tenants';
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
 import { type CompileResult, compileOutput, defaultJobs, loadTenantsWith, OUTPUT_DIRS, SynthPool, worthThreads } from './synth/parallel';
 import { beginWrite, drift, existingFiles, lockOutput, OutputSink, pendingRecovery, recoverInterruptedSwap, type WriteReport } from './synth/write';
+import { countOf } from './lib/plural';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>] [--jobs <n>]]
   --check           compare with the committed dist/ and argocd/ instead of writing; exit 1 when stale
@@ -132,7 +133,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         if (stale.length > 200) console.error(`  ... and ${stale.length - 200} more`);
         return 1;
       }
-      console.log(`synth --check: ${produced.size} files up to date`);
+      console.log(`synth --check: ${countOf(produced.size, 'file')} up to date`);
       return 0;
     }
 
@@ -164,7 +165,11 @@ export async function run(argv: readonly string[]): Promise<number> {
       const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
       console.log(`synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`);
     }
-    console.log(`synth: ${tenants.length} tenants, ${environments.length} environments (${environments.map((e) => e.name).join(', ')}), ${count} files (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`);
+    console.log(`synth: ${countOf(tenants.length, 'tenant')}, ${countOf(environments.length, 'environment')} (${environments.map((e) => e.name).join(', ')}), ${countOf(count, 'file')} (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`);
+    const standIns = environments.filter((e) => infra.get(e.name)?.placeholder !== undefined).map((e) => e.name);
+    if (standIns.length > 0) {
+      console.warn(`synth: ${standIns.join(', ')} ${standIns.length === 1 ? 'runs' : 'run'} on placeholder outputs (${standIns.map(infraOutputsFile).join(', ')}); npm run validate fails until npm run infra:outputs -- <env> writes the real ones`);
+    }
     if (removed.length > 0) {
       console.warn(
         `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
@@ -184,7 +189,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       for (const err of e.message.split('\n')) console.error(err);
-      console.error(`synth: ${e.errors.length} error${e.errors.length === 1 ? '' : 's'}; dist/ and argocd/ were not changed`);
+      console.error(`synth: ${countOf(e.errors.length, 'error')}; dist/ and argocd/ were not changed`);
       return 1;
     }
     if (e instanceof UsageError) {

@@ -224,6 +224,11 @@ function terraformEnv(ctx: Context): NodeJS.ProcessEnv {
 function requireTerraformReady(ctx: Context): void {
   const file = path.join(ctx.root, DIRS.terraform, 'env', `${ctx.env.name}.tfvars`);
   if (!fs.existsSync(file)) throw new UserError(`missing ${DIRS.terraform}/env/${ctx.env.name}.tfvars (copy env/dev.tfvars and adjust it)`);
+  requireTerraformInit(ctx);
+}
+
+/** Terraform's data directory of the environment: without it every terraform command fails at length. */
+function requireTerraformInit(ctx: Context): void {
   if (!fs.existsSync(path.join(ctx.root, DIRS.terraform, '.terraform', ctx.env.name))) {
     throw new UserError(`Terraform is not initialised for ${ctx.env.name}; run npm run infra:init -- ${ctx.env.name} first`);
   }
@@ -252,7 +257,7 @@ export function eksctlYaml(env: Environment): string {
 
 const COMMANDS: Record<string, Command> = {
   'cluster:config': {
-    summary: 'print the eksctl ClusterConfig of the environment (what cluster:create uses)',
+    summary: 'print the eksctl ClusterConfig of the environment (what cluster:create uses); into a file: npm run -s cluster:config -- <env> > cluster.yaml (-s keeps npm\'s own lines out)',
     tools: [],
     run: (ctx) => void process.stdout.write(eksctlYaml(ctx.env)),
   },
@@ -373,8 +378,9 @@ const COMMANDS: Record<string, Command> = {
     summary: `write ${DIRS.infraOutputs}/<env>.json (endpoints, bucket, role ARNs, secret names) for synth`,
     tools: ['aws', 'terraform'],
     run(ctx) {
+      requireTerraformInit(ctx);
       account(ctx);
-      const json = capture(ctx.bin.terraform, [`-chdir=${DIRS.terraform}`, 'output', '-json', 'platform'], { cwd: ctx.root, env: terraformEnv(ctx) });
+      const json = capture(ctx.bin.terraform, [`-chdir=${DIRS.terraform}`, 'output', '-json', '-no-color', 'platform'], { cwd: ctx.root, env: terraformEnv(ctx) });
       const file = infraOutputsFile(ctx.env.name);
       fs.mkdirSync(path.join(ctx.root, DIRS.infraOutputs), { recursive: true });
       fs.writeFileSync(path.join(ctx.root, file), renderInfraOutputs(json, ctx.env));

@@ -19,7 +19,8 @@ export const spec: CommandSpec = {
     "Shows a tenant's effective configuration as compiled into dist/<env>/ and argocd/<env>/: its namespace",
     'and labels, quota and limits, routes and who may call them, the routes it may call, what its',
     'NetworkPolicies let it reach and be reached from, its mesh and waypoint authorization, its Argo CD',
-    'projects and its workloads. Reads the committed output: run npm run synth first after an edit.',
+    'projects, its workloads, and the model each ModelConfig actually sends (the route and backend its',
+    'requests reach). Reads the compiled output: run npm run synth first after an edit.',
   ].join('\n'),
   flags: {
     env: { value: true, help: 'environment to show (default: the first of charts/environments)' },

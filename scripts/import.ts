@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
+import { CRDS_DIR, missingUpstream } from './upstream/paths';
 
 const ROOT = path.resolve(__dirname, '..');
 let OUT = path.join(ROOT, 'imports');
@@ -24,7 +25,7 @@ interface ImportEntry {
 }
 
 /** The CRD directory used when none is given. */
-export const DEFAULT_CRDS = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
+export const DEFAULT_CRDS = CRDS_DIR;
 
 /**
  * The pinned chart copies (../shared/charts, or $CHARTS_DIR): a CRD that only a pinned chart
@@ -123,7 +124,7 @@ export async function runImportCommand(args: ParsedArgs): Promise<number> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const crds = args.flags.crds === undefined ? DEFAULT_CRDS : path.resolve(args.flags.crds as string);
   if (args.flags.out !== undefined) OUT = path.resolve(args.flags.out as string);
-  if (!fs.existsSync(crds)) throw new UserError(`CRD directory ${crds} does not exist; pass --crds <dir> or set CRDS_DIR`);
+  if (!fs.existsSync(crds)) throw new UserError(`${missingUpstream('CRD', crds)}; or pass --crds <dir>`);
   const entries = readImports();
   // Every local copy is found before imports/ is cleared, so that a missing one changes nothing.
   const sources = entries.map((entry) => {

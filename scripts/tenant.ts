@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironments } from '../charts/config/environment';
+import { type Environment, loadEnvironments } from '../charts/config/environment';
 import { loadTenants, type Tenant } from '../charts/config/load-tenants';
 import { ConfigError, decodeSource } from '../charts/config/source-errors';
 import { DIRS, TENANTS_FILE, tenantDevelopersGroup, tenantNamespace } from '../charts/lib/constants';
@@ -15,7 +15,8 @@ import { run as synth } from '../charts/main';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
 import { addTenantEntry, removeTenantEntry } from './tenant/edit';
 import { entryFromFlags, optionError } from './tenant/entry';
-import { offboardingSteps, referencesMessage, tenantReferences } from './tenant/offboard';
+import { offboardingText, referencesMessage, tenantReferences } from './tenant/offboard';
+import { countOf } from '../charts/lib/plural';
 
 const ADD_FLAGS = ['display-name', 'description', 'alias', 'owner-group', 'owner-user', 'owner-service-account', 'quota', 'limit', 'comment'];
 
@@ -73,7 +74,7 @@ function validated(text: string, display: string, failure: (count: number) => st
   }
 }
 
-const errors = (n: number) => `${n} error${n === 1 ? '' : 's'}`;
+const errors = (n: number) => countOf(n, 'error');
 
 /** Runs npm run synth in-process; on failure the previous tenants.yaml is put back. */
 async function synthesize(root: string, file: string, display: string, previous: string): Promise<void> {
@@ -92,10 +93,10 @@ async function synthesize(root: string, file: string, display: string, previous:
   }
 }
 
-/** Environment names for the offboarding steps (placeholders when they cannot be read). */
-function environmentNames(root: string): string[] {
+/** The environments for the offboarding steps (placeholders when they cannot be read). */
+function environments(root: string): Environment[] {
   try {
-    return loadEnvironments(path.join(root, DIRS.environments)).map((e) => e.name);
+    return loadEnvironments(path.join(root, DIRS.environments));
   } catch {
     return [];
   }
@@ -153,7 +154,7 @@ export async function tenantCommand(args: ParsedArgs): Promise<number> {
   else await synthesize(root, file, display, text);
 
   if (removed) {
-    for (const line of offboardingSteps(removed, environmentNames(root))) console.log(line);
+    for (const line of offboardingText(removed, environments(root))) console.log(line);
   } else {
     console.log(
       `tenant: members of group ${tenantDevelopersGroup(name)} manage agents, models, MCP servers and sandboxes in ${tenantNamespace(name)}; ` +

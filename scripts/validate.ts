@@ -11,8 +11,9 @@
  * kubeconform (-strict) and kubectl-validate check every resource of dist/ and argocd/ against
  * the schemas of the environment's Kubernetes version and of the CRDs; isolation, rbac and
  * workloads check what the resources allow; flows checks every flow across all layers against
- * what tenants.yaml promises; gitleaks looks for secrets; chainsaw-lint checks the
- * end-to-end suites. The output is read once for all gates, which run at the same time. Each gate
+ * what tenants.yaml promises; gitleaks looks for secrets; chainsaw-lint checks the end-to-end
+ * suites; placeholders fails on the stand-in values of an environment in the making. The output is
+ * read once for all gates, which run at the same time. Each gate
  * prints what it checked and how long it took; all gates run, and any problem fails the command.
  * Tools come from `npm run tools`; a missing tool fails its gate with that command.
  */
@@ -21,12 +22,14 @@ import { flowGate } from './flows/gate';
 import { chainsawLintGate } from './gates/chainsaw-lint';
 import { isolationGate } from './gates/isolation';
 import { type GateResult, type Output, readOutput } from './gates/manifests';
+import { placeholdersGate } from './gates/placeholders';
 import { clusterScopedCrds, rbacGate } from './gates/rbac';
 import { kubeconformGate, kubectlValidateGate } from './gates/schemas';
 import { secretsGate } from './gates/secrets';
 import { workloadGate } from './gates/workloads';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError } from './lib/cli';
 import { ensureSchemas } from './validation-schemas';
+import { countOf } from '../charts/lib/plural';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -41,6 +44,7 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
   gitleaks: (output) => secretsGate(output.root),
   // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
   'chainsaw-lint': () => chainsawLintGate(ROOT),
+  placeholders: (output) => placeholdersGate(output),
 };
 
 /**
@@ -68,7 +72,7 @@ export async function runGates(output: Output, names: readonly string[] = Object
 
 /** One summary line per gate. */
 export function summary(r: GateResult): string {
-  const status = r.errors.length === 0 ? 'ok' : `FAILED (${r.errors.length} problem${r.errors.length === 1 ? '' : 's'})`;
+  const status = r.errors.length === 0 ? 'ok' : `FAILED (${countOf(r.errors.length, 'problem')})`;
   return `${r.gate.padEnd(16)} ${status.padEnd(22)} ${String(r.checked).padStart(5)} ${r.unit} in ${(r.ms / 1000).toFixed(1)}s${r.notes?.length ? ` — ${r.notes.join('; ')}` : ''}`;
 }
 
@@ -97,17 +101,17 @@ export async function runValidate(args: ParsedArgs): Promise<number> {
   const names = parseOnly(args.flags.only as string | undefined);
   const root = args.flags.root === undefined ? ROOT : path.resolve(args.flags.root as string);
   const output = readOutput(root, root);
-  console.log(`validate: ${names.length} gate${names.length === 1 ? '' : 's'}, ${output.environments.length} environments`);
+  console.log(`validate: ${countOf(names.length, 'gate')}, ${countOf(output.environments.length, 'environment')}`);
   const results = await runGates(output, names, (r) => {
     console.log(summary(r));
     for (const e of r.errors) console.log(`  - ${e}`);
   });
   const failed = results.filter((r) => r.errors.length > 0);
   if (failed.length > 0) {
-    console.error(`validate: ${failed.length} of ${results.length} gates failed: ${failed.map((r) => r.gate).join(', ')}`);
+    console.error(`validate: ${failed.length} of ${countOf(results.length, 'gate')} failed: ${failed.map((r) => r.gate).join(', ')}`);
     return 1;
   }
-  console.log(`validate: all ${results.length} gates passed`);
+  console.log(results.length === 1 ? `validate: the gate passed` : `validate: all ${results.length} gates passed`);
   return 0;
 }
 

@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubernetesOpenApi } from './import';
+import { CRDS_DIR, requireUpstream } from './upstream/paths';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -27,8 +28,8 @@ export const KUBERNETES_RELEASES: Readonly<Record<string, string>> = {
 /** Where generated schemas are cached, relative to the repository root (git-ignored). */
 export const SCHEMA_CACHE = '.tools/schemas';
 
-/** The CRD directory: ../shared/crds, or $CRDS_DIR. */
-export const CRDS_DIR = process.env.CRDS_DIR ?? path.resolve(ROOT, '..', 'shared', 'crds');
+/** The CRD directory: ../shared/crds, or $CRDS_DIR (scripts/upstream/paths.ts). */
+export { CRDS_DIR };
 
 /** The pinned chart copies: ../shared/charts, or $CHARTS_DIR (scripts/upstream/render.ts reads them too). */
 const CHARTS_DIR = process.env.CHARTS_DIR ?? path.resolve(ROOT, '..', 'shared', 'charts');
@@ -269,6 +270,8 @@ export interface SchemaSet {
   readonly crds: readonly CrdSummary[];
   /** Digest of the inputs the schemas were generated from (release, CRDs, this generator). */
   readonly stamp: string;
+  /** The CRD directory they were generated from. */
+  readonly crdsDir: string;
 }
 
 function writeTree(dir: string, files: Map<string, string>): void {
@@ -291,7 +294,7 @@ function inputsHash(crdFiles: readonly string[], release: string): string {
  */
 export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR, extraCrdFiles: readonly string[] = chartCrdFiles()): SchemaSet {
   const release = kubernetesRelease(minor);
-  if (!fs.existsSync(crdsDir)) throw new Error(`CRD directory ${crdsDir} does not exist; set CRDS_DIR to the directory holding the CRDs (default ../shared/crds)`);
+  requireUpstream('CRD', crdsDir);
   const dir = path.join(root, SCHEMA_CACHE, `v${release}`);
   const stampFile = path.join(dir, 'stamp');
   // Reading the stamp needs only the bytes of the CRD files; parsing them takes seconds.
@@ -306,6 +309,7 @@ export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR, ex
     crdDirs: [...crdDirectories(crdsDir), ...(extraCrdFiles.length ? [path.join(dir, 'chart-crds')] : [])],
     ...counts,
     stamp,
+    crdsDir,
   });
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(countsFile)) {
     return set(JSON.parse(fs.readFileSync(countsFile, 'utf8')));

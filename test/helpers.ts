@@ -3,6 +3,7 @@
  * plus a sample Environment and Tenant.
  */
 import { App, Chart } from 'cdk8s';
+import { vi } from 'vitest';
 import type { PlatformSettings } from '../charts/config/platform-settings';
 import type { Environment } from '../charts/config/environment';
 import { type InfraOutputs, SECRET_PROPERTIES, type SecretKey, secretName } from '../charts/config/infra-outputs';
@@ -163,4 +164,11 @@ export function tenantErrors(text: string): string[] {
     throw e;
   }
   throw new Error('expected the file to be rejected');
+}
+
+/** Sends console.log lines to `out` and console.error and console.warn lines to `err` (restored by vi.restoreAllMocks). */
+export function captureConsole(out: string[], err: string[]): void {
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
 }

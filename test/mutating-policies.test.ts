@@ -17,12 +17,13 @@ import { DIRS } from '../charts/lib/constants';
 import { KAGENT_AGENT_LABELS, OWNED_BY_KAGENT_AGENT } from '../charts/platform/policies/appprotocol-policy';
 import { notArgoSynced } from '../charts/platform/policies/policy-parts';
 import { UPSTREAM } from '../charts/platform/upstream';
+import { CHARTS_DIR } from '../scripts/upstream/paths';
 import { yamlFiles } from '../scripts/validation-schemas';
 
 type Json = any;
 
 const ROOT = path.resolve(__dirname, '..');
-const CHARTS = path.resolve(ROOT, '..', 'shared', 'charts');
+const CHARTS = CHARTS_DIR;
 const ENVS = fs.readdirSync(path.join(ROOT, DIRS.dist), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
 const TRACKING_METHOD = 'application.resourceTrackingMethod';
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
 import { AWS_FIXES, awsSettingsSchema } from './aws-settings';
 import { platformSettingsSchema, PLATFORM_FIXES } from './platform-settings';
-import { ConfigError, decodeSource, SourceMap, sortErrors, type SourceError } from './source-errors';
+import { ConfigError, decodeSource, misspeltNotMissing, SourceMap, sortErrors, type SourceError, unknownKey } from './source-errors';
 import { guardsIssues } from './validate-guards';
 
 export const environmentSchema = z.strictObject({
@@ -91,8 +91,8 @@ export function parseEnvironment(text: string, file: string): Environment {
       for (const issue of parsed.error.issues) {
         const p = issue.path as (string | number)[];
         if (issue.code === 'unrecognized_keys') {
-          for (const k of issue.keys) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
-        } else {
+          for (const k of issue.keys) errors.push(unknownKey(src, environmentSchema, p, k));
+        } else if (!(issue.code === 'invalid_type' && doc.getIn(p) === undefined && misspeltNotMissing(environmentSchema, doc.toJS(), p))) {
           const field = p.join('.');
           const value = doc.getIn(p);
           const got = value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)})`;

@@ -96,6 +96,12 @@ const host = z.string().regex(HOST);
 const port = z.int().min(1).max(65535);
 
 export const infraOutputsSchema = z.strictObject({
+  /**
+   * Set only in the stand-in outputs `npm run environment -- add` writes for an environment whose
+   * data services do not exist yet: synth accepts them, `npm run validate` fails on them until
+   * `npm run infra:outputs` writes the real ones (which never carry this key).
+   */
+  placeholder: z.string().min(1).optional(),
   environment: z.string().regex(DNS_LABEL),
   region: z.string().regex(REGION),
   accountId: z.string().regex(/^\d{12}$/),
@@ -179,7 +185,7 @@ export function parseInfraOutputs(text: string, file: string, expected: InfraOut
       if (errors.length === 0) return o;
     } else {
       errors.push(
-        ...schemaErrors(src, parsed.error.issues, (field, p) => {
+        ...schemaErrors(src, infraOutputsSchema, parsed.error.issues, (field, p) => {
           const fix = FIXES[field] ?? (p[0] === 'secrets' ? `write the Secrets Manager name, such as ${secretName(expected.name, p[1] as SecretKey)}` : undefined);
           return fix ?? regenerate(expected.name);
         }),

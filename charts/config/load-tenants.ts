@@ -5,8 +5,9 @@
 import { Document, isAlias, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
+import { closest } from '../lib/suggest';
 import { parseQuantity } from '../lib/quantity';
-import { ConfigError, type FieldPath, SourceMap, sortErrors, type SourceError } from './source-errors';
+import { ConfigError, type FieldPath, misspeltNotMissing, schemaKeys, SourceMap, sortErrors, type SourceError } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { isSecretValueKey, workloadErrors } from './validate-workloads';
 import { observabilityErrors, resolveObservability, type TenantObservability } from './observability';
@@ -127,14 +128,16 @@ function readTenantsYaml(text: string, file: string): YamlStage {
   // semantic checks run as well and every error is reported in one go.
   let fatal = false;
 
-  const syntaxLines = new Set<number>();
-  for (const e of doc.errors) {
-    if (e.code !== 'DUPLICATE_KEY') fatal = true;
-    const err = yamlError(src, doc, e.code, e.message, e.pos[0]);
-    // One syntax error per line: the parser's follow-on errors add nothing.
-    if (e.code === 'DUPLICATE_KEY' || !syntaxLines.has(err.line)) errors.push(err);
-    syntaxLines.add(err.line);
+  // After a syntax error the parser recovers by guessing, so what it reports next (and any check
+  // of the structure it guessed) is a follow-on: report only the syntax errors, every tab used for
+  // indentation (each is a real error, and the cause of most others), else the first one.
+  const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
+  if (syntax.length > 0) {
+    const tabs = syntax.filter((e) => e.code === 'TAB_AS_INDENT');
+    const first = syntax.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+    throw new ConfigError(sortErrors((tabs.length > 0 ? tabs : [first]).map((e) => yamlError(src, doc, e.code, e.message, e.pos[0]))));
   }
+  for (const e of doc.errors) errors.push(yamlError(src, doc, e.code, e.message, e.pos[0]));
   for (const w of doc.warnings) {
     if (w.code !== 'TAG_RESOLVE_FAILED') errors.push(src.error([], `YAML: ${w.message}`, 'correct the YAML at this position', src.position(w.pos[0])));
   }
@@ -368,25 +371,9 @@ function yamlError(src: SourceMap, doc: Document, code: string, message: string,
   }
 }
 
-/** Keys a strict object schema accepts at a path of the file, for "did you mean" hints. */
+/** Keys the schema of tenants.yaml accepts at a path of the file. */
 function allowedKeys(path: FieldPath): string[] {
-  let schema: z.ZodType = tenantsFileSchema;
-  for (const seg of path) {
-    schema = unwrap(schema);
-    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(seg)];
-    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
-    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
-    else return [];
-    if (!schema) return [];
-  }
-  schema = unwrap(schema);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s = schema;
-  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodType;
-  return s;
+  return schemaKeys(tenantsFileSchema, path);
 }
 
 /** What zod calls a type, as a message says it and as a fix says it. */
@@ -421,20 +408,21 @@ function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): Sourc
   if (typeof value === 'number' && !Number.isFinite(value)) return []; // reported as out of range
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) =>
-        path.length === 4 && path[2] === 'llmBackends' && isSecretValueKey(key)
-          ? src.error([...path, key], `${JSON.stringify(key)} would put the API key in tenants.yaml, which is in git; no secret value may be written here`, 'store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed', src.keyAt(path, key))
-          : src.error([...path, key], `unknown key ${JSON.stringify(key)}`, `remove it or use one of: ${allowedKeys(path).join(', ')}`, src.keyAt(path, key)),
-      );
+      return issue.keys.map((key) => unknownKeyError(src, path, key, data));
     case 'invalid_union':
       return [src.error(path, `expected a Kubernetes quantity such as 500m, 2 or 16Gi, got ${typeName(value)}`, 'write a quantity: a number with an optional suffix (m, Ki, Mi, Gi, k, M, G)')];
     case 'invalid_type':
       if (value === undefined) {
-        return [src.error(path, `required key ${JSON.stringify(path[path.length - 1])} is missing`, `add ${String(path[path.length - 1])}: <${issue.expected}>`, src.valueAt(path.slice(0, -1)))];
+        const key = String(path[path.length - 1]);
+        // Misspelt rather than missing: the unknown key's error already says to rename it.
+        if (misspeltNotMissing(tenantsFileSchema, data, path)) return [];
+        return [src.error(path, `required key ${JSON.stringify(key)} is missing`, `add ${key}: <${issue.expected}>`, src.valueAt(path.slice(0, -1)))];
       }
       return [src.error(path, `expected ${EXPECTED[issue.expected]?.[0] ?? `a ${issue.expected}`}, got ${typeName(value)}`, `write ${EXPECTED[issue.expected]?.[1] ?? `a ${issue.expected}`} here`)];
-    case 'invalid_value':
-      return [src.error(path, `${JSON.stringify(value)} is not allowed`, `use one of: ${issue.values.map(String).join(', ')}`)];
+    case 'invalid_value': {
+      const meant = typeof value === 'string' ? closest(value, issue.values.map(String)) : undefined;
+      return [src.error(path, `${JSON.stringify(value)} is not allowed${meant ? ` (did you mean ${JSON.stringify(meant)}?)` : ''}`, `use one of: ${issue.values.map(String).join(', ')}`)];
+    }
     case 'too_small':
       return [src.error(path, issue.origin === 'number' ? `${String(value)} is below the minimum ${String(issue.minimum)}` : issue.origin === 'array' ? 'the list is empty' : 'the value is empty', issue.origin === 'number' ? `use ${String(issue.minimum)} or more` : 'remove the key or give it a value')];
     case 'too_big':
@@ -443,6 +431,24 @@ function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): Sourc
     default:
       return [src.error(path, issue.message, 'correct the value')];
   }
+}
+
+/** The error of an unknown key: what it would do when that is known, else the key it is closest to. */
+function unknownKeyError(src: SourceMap, path: FieldPath, key: string, data: unknown): SourceError {
+  const at = src.keyAt(path, key);
+  const field = [...path, key];
+  if (path.length === 4 && path[2] === 'llmBackends' && isSecretValueKey(key)) {
+    return src.error(field, `${JSON.stringify(key)} would put the API key in tenants.yaml, which is in git; no secret value may be written here`, 'store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed', at);
+  }
+  if (path.length === 4 && path[2] === 'sandboxes' && key === 'allowCallsFrom') {
+    const owner = valueAt(data, path.slice(0, 2)) as Record<string, unknown> | undefined;
+    const name = typeof owner?.name === 'string' ? owner.name : '<tenant>';
+    return src.error(field, `a sandbox admits only its owner: its route serves tenant ${name} alone, so that no other tenant runs code in it`, `remove allowCallsFrom; to share what the sandbox does, expose an agent of ${name} that uses it and list the other tenants in that agent's allowCallsFrom`, at);
+  }
+  const allowed = allowedKeys(path);
+  const meant = closest(key, allowed);
+  if (meant) return src.error(field, `unknown key ${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`, `rename it to ${meant}`, at);
+  return src.error(field, `unknown key ${JSON.stringify(key)}`, `remove it or use one of: ${allowed.join(', ')}`, at);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

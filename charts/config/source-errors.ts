@@ -2,6 +2,8 @@
  * Errors that point into a YAML source file: `file:line:col: field: message. Fix: hint`.
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { closest, misspeltKeys } from '../lib/suggest';
 
 export type FieldPath = readonly (string | number)[];
 
@@ -110,13 +112,61 @@ export class SourceMap {
   }
 }
 
+/** Keys a strict object schema accepts at a path of a file (none when the path leads elsewhere). */
+export function schemaKeys(root: z.ZodType, path: FieldPath): string[] {
+  let schema: z.ZodType | undefined = root;
+  for (const seg of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(seg)];
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+    else return [];
+    if (!schema) return [];
+  }
+  schema = unwrap(schema);
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  // A record whose keys are an enumeration (platform.versions): its keys.
+  if (schema instanceof z.ZodRecord && schema.keyType instanceof z.ZodEnum) return (schema.keyType.options as readonly (string | number)[]).map(String);
+  return [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodType;
+  return s;
+}
+
+/** The error of an unknown key at a path of a file checked by `schema`, with the key it is closest to. */
+export function unknownKey(src: SourceMap, schema: z.ZodType, path: FieldPath, key: string): SourceError {
+  const meant = closest(key, schemaKeys(schema, path));
+  return meant
+    ? src.error([...path, key], `unknown key ${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`, `rename it to ${meant}`, src.keyAt(path, key))
+    : src.error([...path, key], `unknown key ${JSON.stringify(key)}`, 'remove it or check the spelling', src.keyAt(path, key));
+}
+
+/**
+ * Whether the key a schema misses at `path` is there under a misspelt name (whose unknown-key
+ * error already says to rename it): `data` is the whole file's plain data.
+ */
+export function misspeltNotMissing(schema: z.ZodType, data: unknown, path: FieldPath): boolean {
+  if (path.length === 0) return false;
+  let parent: unknown = data;
+  for (const seg of path.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[seg] : undefined;
+  return misspeltKeys(parent, schemaKeys(schema, path.slice(0, -1))).has(String(path[path.length - 1]));
+}
+
 /** The problems a zod schema found, each at its position; `fixFor` names the fix for a field. */
-export function schemaErrors(src: SourceMap, issues: readonly { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[], fixFor: (field: string, path: FieldPath) => string): SourceError[] {
+export function schemaErrors(
+  src: SourceMap,
+  schema: z.ZodType,
+  issues: readonly { code: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[],
+  fixFor: (field: string, path: FieldPath) => string,
+): SourceError[] {
   const errors: SourceError[] = [];
   for (const issue of issues) {
     const p = issue.path as (string | number)[];
     if (issue.code === 'unrecognized_keys') {
-      for (const k of issue.keys ?? []) errors.push(src.error([...p, k], `unknown key ${JSON.stringify(k)}`, 'remove it or check the spelling', src.keyAt(p, k)));
+      for (const k of issue.keys ?? []) errors.push(unknownKey(src, schema, p, k));
     } else {
       errors.push(src.error(p, issue.message, fixFor(p.join('.'), p)));
     }

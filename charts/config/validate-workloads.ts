@@ -15,7 +15,8 @@ import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { type TenantInput, tenantSchema } from './tenants-schema';
 import { DEFAULT_MODEL_CONFIG, resolveWorkloads, type TenantWorkloads } from './workloads';
 import { internalHost } from './url-hosts';
-import { MAX_WORKLOAD_NAME } from './workloads-schema';
+import { agentSchema, MAX_WORKLOAD_NAME } from './workloads-schema';
+import { misspeltKeys } from '../lib/suggest';
 import { conflictIssues, guardsIssues, type GuardLevel } from './validate-guards';
 
 
@@ -194,7 +195,9 @@ function referenceErrors(src: SourceMap, v: TenantView, byName: ReadonlyMap<stri
   list(raw.agents).forEach((a, j) => {
     const declarative = a.systemMessage !== undefined;
     const byo = a.image !== undefined;
-    if (declarative === byo) {
+    // Neither, with one of them misspelt: the unknown key's error says to rename it.
+    const misspelt = misspeltKeys(a, Object.keys(agentSchema.shape));
+    if (declarative === byo && (declarative || !(misspelt.has('systemMessage') || misspelt.has('image')))) {
       errors.push(src.error(at('agents', j), declarative ? 'an agent has either systemMessage (declarative) or image (BYO), not both' : 'an agent needs systemMessage (declarative) or image (BYO)', 'keep exactly one of systemMessage and image'));
     }
     for (const key of byo ? ['model', 'tools', 'skills'] : declarative ? ['args', 'calls'] : []) {
@@ -376,7 +379,7 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
   const envValue = (name: string | undefined, value: unknown, path: FieldPath) => {
     if (typeof value !== 'string' || value === '') return;
     if (looksLikeSecret(value) || (name !== undefined && SECRET_ENV_NAME.test(name))) {
-      errors.push(src.error(path, `${name ?? 'the value'} looks like a secret; tenants.yaml is in git and must hold no secret value`, 'store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)'));
+      errors.push(src.error(path, `${name ?? 'the value'} looks like a secret; tenants.yaml is in git and must hold no secret value`, 'store the value in a Secret of the tenant namespace, reference it with secretKeyRef (agents) or secretRefs (MCP servers), and revoke it if it was ever committed'));
     }
   };
   // Arguments: a credential as a flag value (--api-key=..., or the value after --token).
@@ -387,7 +390,7 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
       const prev = k > 0 && typeof items[k - 1] === 'string' ? (items[k - 1] as string) : '';
       const flagValue = /^--?[\w-]*(key|token|secret|password)[\w-]*=./i.test(arg) || (/^--?[\w-]*(key|token|secret|password)[\w-]*$/i.test(prev) && !arg.startsWith('-'));
       if (looksLikeSecret(arg.replace(/^[^=]*=/, '')) || flagValue) {
-        errors.push(src.error(path(k), 'the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value', 'read the credential from an environment variable filled by secretKeyRef, and pass its name instead'));
+        errors.push(src.error(path(k), 'the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value', 'read the credential from an environment variable filled by secretKeyRef and pass its name instead, and revoke it if it was ever committed'));
       }
     });
   };
@@ -404,9 +407,9 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
       return; // reported as not an http(s) URL
     }
     if (parsed.username || parsed.password) {
-      errors.push(src.error(at('mcpServers', j, 'url'), 'the URL carries a user name or password; tenants.yaml is in git and must hold no secret value', 'remove the credentials from the URL; a remote server that needs them is reached through a BYO agent or an image server holding a secretRefs Secret'));
+      errors.push(src.error(at('mcpServers', j, 'url'), 'the URL carries a user name or password; tenants.yaml is in git and must hold no secret value', 'remove the credentials from the URL (a remote server that needs them is reached through a BYO agent or an image server holding a secretRefs Secret), and revoke them if they were ever committed'));
     } else if ([...parsed.searchParams].some(([k, v]) => looksLikeSecret(v) || SECRET_ENV_NAME.test(k.replace(/-/g, '_')))) {
-      errors.push(src.error(at('mcpServers', j, 'url'), 'the URL query carries what looks like a credential; tenants.yaml is in git and must hold no secret value', 'remove it from the URL'));
+      errors.push(src.error(at('mcpServers', j, 'url'), 'the URL query carries what looks like a credential; tenants.yaml is in git and must hold no secret value', 'remove it from the URL, and revoke it if it was ever committed'));
     }
   });
   list(raw.agents).forEach((a, j) => {

@@ -61,6 +61,20 @@ export const CHART_SERVICES = {
   kiali: { release: RELEASES.kiali, name: 'kiali', port: 20001, template: 'kiali-server/templates/service.yaml' },
 } as const satisfies Record<string, ChartService>;
 
+/** A workload a chart creates that an operator runs a command in (`kubectl exec`). */
+export interface ChartWorkload {
+  readonly release: Release;
+  /** `<kind>/<name>`, as kubectl takes it. */
+  readonly statefulSet: string;
+  readonly container: string;
+  readonly template: string;
+}
+
+export const CHART_WORKLOADS = {
+  // The realm's admin CLI runs here when offboarding a tenant (scripts/tenant/offboard.ts).
+  keycloak: { release: RELEASES.keycloak, statefulSet: `statefulset/${KEYCLOAK_FULLNAME}`, container: 'keycloak', template: 'keycloakx/templates/statefulset.yaml' },
+} as const satisfies Record<string, ChartWorkload>;
+
 /** A ServiceAccount a chart (or its operator) runs pods under, which the platform names. */
 export interface ChartServiceAccount {
   readonly release: Release;

@@ -1,8 +1,8 @@
 /**
  * A small, fast YAML emitter for JSON data (what Kubernetes manifests are): block mappings and
  * sequences, two-space indentation, keys in the order given. A scalar is written plain only when
- * it cannot be read back as anything but the same string; everything else is written as a JSON
- * string, which is valid double-quoted YAML. About ten times faster than a general YAML library,
+ * it cannot be read back as anything but the same string; multi-line text as a literal block
+ * where one carries it exactly; everything else as a JSON string, which is valid double-quoted YAML. About ten times faster than a general YAML library,
  * which matters when synth writes tens of thousands of files.
  */
 
@@ -34,6 +34,35 @@ function scalar(v: unknown): string {
   }
 }
 
+/** Characters a literal block cannot carry as they are (control characters, line separators, BOM). */
+const NOT_IN_BLOCK = /[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]/;
+
+/**
+ * The lines of a multi-line string as a literal block scalar (`|`, or `|-` without a final line
+ * break), each indented by `indent`, so that a diff shows changed lines, not one escaped line.
+ * Undefined when a literal block could not carry it exactly: a first line that starts with a space
+ * or is empty (its indentation would be read as the block's), trailing spaces or tabs on a line,
+ * more than one final line break, or a character a block cannot hold.
+ */
+function literalBlock(s: string, indent: string): string[] | undefined {
+  if (!s.includes('\n') || NOT_IN_BLOCK.test(s) || s.startsWith(' ') || s.startsWith('\n') || s.endsWith('\n\n')) return undefined;
+  const body = s.endsWith('\n') ? s.slice(0, -1) : s;
+  const lines = body.split('\n');
+  if (lines.some((l) => l.endsWith(' ') || l.endsWith('\t'))) return undefined;
+  return [s.endsWith('\n') ? '|' : '|-', ...lines.map((l) => (l === '' ? '' : `${indent}${l}`))];
+}
+
+/** `<prefix><scalar>` lines of a value: one line, or a literal block for multi-line text. */
+function scalarLines(prefix: string, v: unknown, indent: string, out: string[]): void {
+  const block = typeof v === 'string' ? literalBlock(v, indent) : undefined;
+  if (!block) {
+    out.push(`${prefix}${scalar(v)}\n`);
+    return;
+  }
+  out.push(`${prefix}${block[0]}\n`);
+  for (let i = 1; i < block.length; i++) out.push(`${block[i]}\n`);
+}
+
 function isCollection(v: unknown): v is Record<string, unknown> | unknown[] {
   return v !== null && typeof v === 'object';
 }
@@ -52,7 +81,7 @@ function emitMap(map: Record<string, unknown>, indent: string, out: string[], so
     const v = map[key];
     if (v === undefined) continue;
     const k = scalarString(key);
-    if (!isCollection(v)) out.push(`${indent}${k}: ${scalar(v)}\n`);
+    if (!isCollection(v)) scalarLines(`${indent}${k}: `, v, `${indent}  `, out);
     else if (isEmpty(v)) out.push(`${indent}${k}: ${Array.isArray(v) ? '[]' : '{}'}\n`);
     else {
       out.push(`${indent}${k}:\n`);
@@ -64,7 +93,7 @@ function emitMap(map: Record<string, unknown>, indent: string, out: string[], so
 
 function emitSeq(seq: unknown[], indent: string, out: string[], sort: boolean): void {
   for (const item of seq) {
-    if (!isCollection(item)) out.push(`${indent}- ${scalar(item)}\n`);
+    if (!isCollection(item)) scalarLines(`${indent}- `, item, `${indent}  `, out);
     else if (isEmpty(item)) out.push(`${indent}- ${Array.isArray(item) ? '[]' : '{}'}\n`);
     else if (Array.isArray(item)) {
       out.push(`${indent}-\n`);

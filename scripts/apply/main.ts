@@ -23,6 +23,7 @@ import { syncPlan, tenantSteps, tenantsOf, type SyncStep } from '../integration/
 import { type CommandSpec, mainCommand, type ParsedArgs, progress, UsageError, UserError } from '../lib/cli';
 import { deleteObjects, describeTarget, findKubectl, globalArgs, listManaged, MANAGED_SELECTOR, namespaces, platformApplications } from './cluster';
 import { describeClusterObject, selectPrune } from './prune';
+import { countOf } from '../../charts/lib/plural';
 
 /** Field manager of `npm run apply`: the value of the managed-by label. */
 export const APPLY_FIELD_MANAGER = MANAGED_BY;
@@ -97,7 +98,7 @@ export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Prom
   const target: KubectlTarget = { env: options.env ?? process.env, dir, bin, globalArgs: flags };
   try {
     const cluster = await describeTarget(target);
-    write(`${label}: ${total} objects to context ${cluster.context || '(none)'} at ${cluster.server}; ${yes ? 'applying' : 'dry run, nothing is changed (--yes applies)'}`);
+    write(`${label}: ${countOf(total, 'object')} to context ${cluster.context || '(none)'} at ${cluster.server}; ${yes ? 'applying' : 'dry run, nothing is changed (--yes applies)'}`);
     const argo = await platformApplications(target);
     if (argo.length > 0) {
       throw new UserError(`the cluster runs Argo CD with ${argo.length} Application(s) of this platform, such as ${argo[0]}; apply is for a cluster without Argo CD, which would fight it over every object: sync through Argo CD instead`);
@@ -125,7 +126,7 @@ export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Prom
     const rejected = outcomes.filter((o) => !o.accepted);
     const verb = yes ? '' : 'would be ';
     write(
-      `${label}: ${total} objects in ${steps.length} steps: ${count('created')} ${verb}created, ${count('changed')} ${verb}changed, ${count('unchanged')} unchanged, ${rejected.length} rejected` +
+      `${label}: ${countOf(total, 'object')} in ${countOf(steps.length, 'step')}: ${count('created')} ${verb}created, ${count('changed')} ${verb}changed, ${count('unchanged')} unchanged, ${rejected.length} rejected` +
         (notSent > 0 ? ` (${notSent} in namespaces this run creates were not sent to the server)` : ''),
     );
     for (const p of problemsOf(outcomes)) write(`${label}: ${p}`);

@@ -4,7 +4,7 @@
  * what the cluster will enforce, not what tenants.yaml asks for. Pure: objects in, lines out.
  */
 import { QUOTA_KEYS, type QuotaKey } from '../../charts/config/tenants-schema';
-import { ANNOTATIONS, KAGENT_WAYPOINT, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../../charts/lib/constants';
+import { ANNOTATIONS, KAGENT_WAYPOINT, LABELS, MESH_GATEWAY, OBSERVABILITY, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../../charts/lib/constants';
 import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
 import { refusingLayers } from '../flows/layers';
 import { type FlowCheck, type FlowMatrix, problem } from '../flows/matrix';
@@ -113,11 +113,14 @@ function celSources(expr: string): string {
   return m ? m[1].replace(/['"\s]/g, '').split(',').join(', ') : expr;
 }
 
-function workloadText(o: K8sObject): string {
+function workloadText(o: K8sObject, models: readonly ModelPath[]): string {
   const s = o.spec ?? {};
   switch (o.kind) {
-    case 'Agent':
-      return s.type === 'BYO' ? `BYO, image ${s.byo?.deployment?.image}` : `declarative, model ${s.declarative?.modelConfig}`;
+    case 'Agent': {
+      if (s.type === 'BYO') return `BYO, image ${s.byo?.deployment?.image}`;
+      const m = models.find((x) => x.modelConfig === s.declarative?.modelConfig);
+      return `declarative, ModelConfig ${s.declarative?.modelConfig}${m ? ` (sends ${m.sent})` : ' (not in the output)'}`;
+    }
     case 'ModelConfig':
       return `${s.provider} ${s.model}`;
     case 'MCPServer':
@@ -136,6 +139,97 @@ function workloadText(o: K8sObject): string {
     default:
       return '';
   }
+}
+
+/**
+ * Whether a request path falls under a PathPrefix: Gateway API matches whole path elements, a
+ * trailing `/` of the prefix ignored (gateway-api v1.6.1 HTTPPathMatch, PathPrefix).
+ */
+export function underPrefix(requestPath: string, prefix: string): boolean {
+  const p = prefix.replace(/\/+$/, '');
+  return p === '' || requestPath === p || requestPath.startsWith(`${p}/`);
+}
+
+/** What a model config's requests come to at the mesh gateway. */
+export interface ModelPath {
+  readonly modelConfig: string;
+  /** ModelConfig spec.provider and spec.model: what the tenant asked for. */
+  readonly provider: string;
+  readonly asked: string;
+  /** The mesh gateway path it calls (the baseUrl's path), or undefined when its baseUrl is not the mesh gateway. */
+  readonly path?: string;
+  /** The baseUrl, when it is not the mesh gateway. */
+  readonly direct?: string;
+  /** namespace/name of the HTTPRoute that takes it, its matching prefix, and the tenants it admits. */
+  readonly route?: string;
+  readonly prefix?: string;
+  readonly callers?: readonly string[];
+  /** namespace/name of the AgentgatewayBackend, its provider and the model it pins (if any). */
+  readonly backend?: string;
+  readonly backendProvider?: string;
+  readonly pinned?: string;
+  /** The model the provider is sent: the backend's pin, else the ModelConfig's. */
+  readonly sent: string;
+}
+
+/**
+ * Follows each of the tenant's ModelConfigs through the compiled objects: its baseUrl on the mesh
+ * gateway, the HTTPRoute with the longest matching PathPrefix on that gateway (Gateway API v1.6.1
+ * HTTPRouteRule precedence: the prefix with the largest number of characters), the
+ * AgentgatewayBackend it sends to, and the model that backend pins. agentgateway v1.4.1 replaces
+ * the request's model with the backend's when the backend sets one (crates/llm/src/openai.rs and
+ * anthropic.rs `model`: "overriding the model in the client request"; set_provider_request_model),
+ * and otherwise sends the request's, which kagent fills from the ModelConfig's spec.model.
+ */
+export function modelPaths(tenant: string, objects: readonly K8sObject[], routes: RouteTable): ModelPath[] {
+  const ns = tenantNamespace(tenant);
+  const meshHosts = new Set([MESH_GATEWAY.name, `${MESH_GATEWAY.name}.${MESH_GATEWAY.namespace}`, `${MESH_GATEWAY.name}.${MESH_GATEWAY.namespace}.svc`, `${MESH_GATEWAY.name}.${MESH_GATEWAY.namespace}.svc.cluster.local`]);
+  const onMesh = (r: K8sObject) =>
+    ((r.spec?.parentRefs ?? []) as K8sObject[]).some((p) => (p.kind ?? 'Gateway') === 'Gateway' && p.name === MESH_GATEWAY.name && (p.namespace ?? r.metadata.namespace) === MESH_GATEWAY.namespace);
+  const meshRules = objects
+    .filter((o) => o.kind === 'HTTPRoute' && onMesh(o))
+    .flatMap((r) => ((r.spec?.rules ?? []) as K8sObject[]).flatMap((rule) => ((rule.matches ?? []) as K8sObject[]).filter((m) => m.path?.type === 'PathPrefix').map((m) => ({ route: r, rule, prefix: String(m.path.value) }))));
+  const configs = objects.filter((o) => o.kind === 'ModelConfig' && o.metadata?.namespace === ns).sort(byName);
+  return configs.map((mc) => {
+    const spec = mc.spec ?? {};
+    const provider = String(spec.provider ?? '');
+    const asked = String(spec.model ?? '');
+    const block = Object.entries(spec).find(([k, v]) => k.toLowerCase() === provider.toLowerCase() && typeof v === 'object') as [string, K8sObject] | undefined;
+    const base: ModelPath = { modelConfig: mc.metadata.name, provider, asked, sent: asked };
+    const baseUrl = block?.[1]?.baseUrl as string | undefined;
+    let url: URL | undefined;
+    try {
+      url = baseUrl ? new URL(baseUrl) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || !meshHosts.has(url.hostname)) return { ...base, direct: baseUrl ?? `the ${provider} default endpoint` };
+    const requestPath = url.pathname;
+    const match = meshRules.filter((r) => underPrefix(requestPath, r.prefix)).sort((a, b) => b.prefix.replace(/\/+$/, '').length - a.prefix.replace(/\/+$/, '').length)[0];
+    if (!match) return { ...base, path: requestPath };
+    const route = `${match.route.metadata.namespace}/${match.route.metadata.name}`;
+    const published = routes.routes.find((r) => r.routes.mesh === route);
+    const ref = ((match.rule.backendRefs ?? []) as K8sObject[]).find((b) => b.kind === 'AgentgatewayBackend');
+    const withRoute = { ...base, path: requestPath, route, prefix: match.prefix, callers: published?.callers };
+    if (!ref) return withRoute;
+    const backendNs = ref.namespace ?? match.route.metadata.namespace;
+    const backend = objects.find((o) => o.kind === 'AgentgatewayBackend' && o.metadata?.name === ref.name && o.metadata?.namespace === backendNs);
+    const [backendProvider, cfg] = (Object.entries(backend?.spec?.ai?.provider ?? {})[0] ?? []) as [string | undefined, K8sObject | undefined];
+    const pinned = typeof cfg?.model === 'string' && cfg.model !== '' ? cfg.model : undefined;
+    return { ...withRoute, backend: `${backendNs}/${ref.name}`, backendProvider, pinned, sent: backend ? (pinned ?? asked) : asked };
+  });
+}
+
+/** One line per ModelConfig: what it asks for, the way its requests take, and the model sent. */
+function modelLine(m: ModelPath, tenant: string): string[] {
+  const asked = `${m.provider} ${m.asked}`;
+  if (m.direct !== undefined) return [m.modelConfig, asked, `-> ${m.direct}, not through the mesh gateway: sends ${m.sent}`];
+  if (m.route === undefined) return [m.modelConfig, asked, `-> ${m.path}: no route of ${MESH_GATEWAY.name} matches; every request fails (404)`];
+  const admitted = m.callers === undefined || m.callers.includes(tenant) || m.callers.includes(ANY_TENANT);
+  const refused = admitted ? '' : ` (the route admits ${m.callers!.join(', ')}, not ${tenant}: 403)`;
+  if (m.backend === undefined) return [m.modelConfig, asked, `-> ${m.prefix} (${m.route})${refused}: no AgentgatewayBackend behind it`];
+  const pin = m.pinned === undefined ? 'pins no model' : m.pinned === m.asked ? `pins ${m.pinned}` : `pins ${m.pinned}, which overrides ${m.asked}`;
+  return [m.modelConfig, asked, `-> ${m.prefix} -> AgentgatewayBackend ${m.backend} (${m.backendProvider ?? 'no provider'}, ${pin})${refused}: sends ${m.sent}`];
 }
 
 /**
@@ -359,12 +453,15 @@ export function explainTenant(input: ExplainInput): string[] {
 
   out.push(...observabilityLines(input, tenant, mine));
 
-  // What runs: the tenant's declared workloads, its model configs and its secrets.
-  const workloads = mine.filter((o) => ['Agent', 'ModelConfig', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'].includes(o.kind));
-  const kindOrder = ['Agent', 'ModelConfig', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'];
+  // What runs: the tenant's declared workloads (its ModelConfigs are the Models lines) and its secrets.
+  const workloads = mine.filter((o) => ['Agent', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'].includes(o.kind));
+  const kindOrder = ['Agent', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'];
   workloads.sort((a, b) => kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || byName(a, b));
+  const models = modelPaths(tenant, input.objects, input.routes);
   out.push(`Workloads${workloads.length === 0 ? '  none' : ''}`);
-  out.push(...table(workloads.map((o) => [`${o.kind} ${o.metadata.name}`, workloadText(o)])));
+  out.push(...table(workloads.map((o) => [`${o.kind} ${o.metadata.name}`, workloadText(o, models)])));
+  out.push(`Models     what each ModelConfig's requests reach and the model the provider is sent${models.length === 0 ? ': none' : ''}`);
+  out.push(...table(models.map((m) => modelLine(m, tenant))));
   const stores = of('SecretStore');
   for (const es of of('ExternalSecret')) {
     const store = stores.find((s) => s.metadata.name === es.spec?.secretStoreRef?.name);

@@ -1,7 +1,7 @@
 /**
  * Schema gates: kubeconform -strict and kubectl-validate over every YAML file of dist/<env>/ and
  * argocd/<env>/, offline, against the environment's Kubernetes version and every CRD in
- * ../shared/crds. A resource without a schema fails: nothing is skipped.
+ * ../shared/crds (or $CRDS_DIR). A resource without a schema fails: nothing is skipped.
  *
  * Both tools judge a file by its bytes alone, so files with the same content (a tenant's file is
  * often the same in every environment on one Kubernetes version) are validated once and each
@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireTool, stampFor, tool } from '../tools';
+import { shownPath } from '../upstream/paths';
 import { ensureSchemas, type SchemaSet } from '../validation-schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from './manifests';
 import { argumentChunks, goToolEnv, runTool, type ToolRun } from './run-tool';
@@ -75,6 +76,7 @@ async function perEnvironment(
   let distinct = 0;
   let total = 0;
   const versions = new Set<string>();
+  const crds = new Set<string>();
   const byVersion = new Map<string, EnvironmentOutput[]>();
   for (const env of output.environments) byVersion.set(env.kubernetesVersion, [...(byVersion.get(env.kubernetesVersion) ?? []), env]);
   const rel = (f: string) => (f.startsWith(`${output.root}/`) ? f.slice(output.root.length + 1) : f);
@@ -82,6 +84,7 @@ async function perEnvironment(
     const files = envs.flatMap((e) => e.files);
     if (files.length === 0) continue;
     const schemas = ensureSchemas(version);
+    crds.add(shownPath(schemas.crdsDir));
     const names = envs.map((e) => e.name).join(', ');
     versions.add(`${version} (${schemas.release}: ${names})`);
     const copies = distinctFiles(files, output.digests);
@@ -124,7 +127,7 @@ async function perEnvironment(
     unit: 'resources',
     errors,
     ms: since(started),
-    notes: [`Kubernetes ${[...versions].join(', ')} + ${CRD_NOTE}; ${distinct} distinct files of ${total}, ${remembered} of them found clean before (same bytes, tool and schemas)`],
+    notes: [`Kubernetes ${[...versions].join(', ')} + every CRD under ${[...crds].join(', ')} and the AlertmanagerConfig CRD of kube-prometheus-stack; ${distinct} distinct files of ${total}, ${remembered} of them found clean before (same bytes, tool and schemas)`],
   };
 }
 
@@ -158,8 +161,6 @@ async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
-
-const CRD_NOTE = 'every CRD under ../shared/crds and the AlertmanagerConfig CRD of kube-prometheus-stack';
 
 /** kubeconform -strict over each environment's files. */
 export function kubeconformGate(output: Output): Promise<GateResult> {

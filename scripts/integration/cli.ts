@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readOutput } from '../gates/manifests';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
-import { CRDS_DIR } from '../validation-schemas';
+import { CRDS_DIR, missingUpstream } from '../upstream/paths';
 import { applyPlan, crdFiles, installCrds } from './apply';
 import { startControlPlane } from './control-plane';
 import { syncPlan } from './sync-plan';
@@ -35,7 +35,7 @@ export async function runControlPlane(args: ParsedArgs, root = path.resolve(__di
   const environments = envName === undefined ? [] : readOutput(root).environments;
   const env = environments.find((e) => e.name === envName);
   if (envName !== undefined && env === undefined) throw new UserError(`--env ${envName}: no such environment (known: ${environments.map((e) => e.name).join(', ')})`);
-  if (!args.flags['no-crds'] && !fs.existsSync(CRDS_DIR)) throw new UserError(`the CRD directory ${CRDS_DIR} does not exist; put the upstream CRD copies there or set CRDS_DIR`);
+  if (!args.flags['no-crds'] && !fs.existsSync(CRDS_DIR)) throw new UserError(missingUpstream('CRD', CRDS_DIR));
   const crds = args.flags['no-crds'] ? [] : crdFiles(CRDS_DIR);
   console.log('control plane: starting etcd, kube-apiserver and kube-controller-manager...');
   const cp = await startControlPlane();

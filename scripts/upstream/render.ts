@@ -27,11 +27,12 @@ import { type Environment, loadEnvironments } from '../../charts/config/environm
 import { DIRS } from '../../charts/lib/constants';
 import { requireTool, TOOLS_HOME } from '../tools';
 import { CRDS_DIR, readCrds, yamlFiles } from '../validation-schemas';
+import { CHARTS_DIR, FETCH_COMMAND, missingUpstream } from './paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The chart copies: ../shared/charts, or $CHARTS_DIR. */
-export const CHARTS_DIR = process.env.CHARTS_DIR ?? path.resolve(ROOT, '..', 'shared', 'charts');
+/** The chart copies: ../shared/charts, or $CHARTS_DIR (scripts/upstream/paths.ts). */
+export { CHARTS_DIR };
 
 /** Copies of charts as their release recipe publishes them (SOURCES.md of the charts folder). */
 export const RELEASE_STAMPED = '_release-stamped';
@@ -186,7 +187,7 @@ export class MissingDependenciesError extends Error {
     readonly missing: readonly string[],
   ) {
     super(
-      `render: chart ${chart} of platform-${component} lacks the dependencies ${missing.join(', ')} in ${chartsDir}; the shared charts folder (or $CHARTS_DIR) must hold every pinned chart with its dependencies unpacked (see its SOURCES.md and FILES.sha256)`,
+      `render: chart ${chart} of platform-${component} lacks the dependencies ${missing.join(', ')} in ${chartsDir}; run ${FETCH_COMMAND} to get every pinned chart with its dependencies unpacked (or set $CHARTS_DIR)`,
     );
   }
 }
@@ -294,14 +295,14 @@ export function renderApplication(app: PlatformApplication, kubernetesVersion: s
     }
   } else if (source.path !== undefined && !source.helm) {
     const plain = path.join(crdsDir, path.basename(source.repoURL).replace(/\.git$/, ''));
-    if (!fs.existsSync(plain)) throw new Error(`render: no copy of ${source.repoURL} ${source.path} for platform-${app.component}: expected ${plain} (../shared/crds or $CRDS_DIR)`);
+    if (!fs.existsSync(plain)) throw new Error(`render: no copy of ${source.repoURL} ${source.path} for platform-${app.component} in ${plain}: ${missingUpstream('CRD', crdsDir)}`);
     const objects = yamlFiles(plain).flatMap((f) =>
       (loadAll(fs.readFileSync(f, 'utf8'), undefined, { schema: CORE_SCHEMA }) as K8sObject[]).filter((o) => o).map((object) => ({ template: path.relative(crdsDir, f), object })),
     );
     rendered = { component: app.component, dir: plain, chart: path.basename(plain), release, namespace: app.namespace, objects };
   } else {
     throw new Error(
-      `render: chart ${chartDirName(source)} of platform-${app.component} is not in ${chartsDir}; the shared charts folder (or $CHARTS_DIR) must hold every pinned chart at its exact version`,
+      `render: chart ${chartDirName(source)} of platform-${app.component} is not in ${chartsDir}; run ${FETCH_COMMAND} to get every pinned chart at its exact version (or set $CHARTS_DIR)`,
     );
   }
   cache.set(key, rendered);

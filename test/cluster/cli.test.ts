@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEnvironment } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
@@ -90,7 +91,7 @@ case "${t} $*" in
   "aws resourcegroupstaggingapi get-resources"*) ${file('left', answers.leftResources ?? '')} ;;
 ${addonCases}
   "eksctl create cluster -f "*) while IFS= read -r l; do printf '%s\\n' "$l"; done < "$4" > '${tmp}/eksctl-config.yaml' ;;
-  "terraform -chdir=cluster/terraform output -json platform") ${file('outputs.json', answers.outputs ?? '{}')} ;;
+  "terraform -chdir=cluster/terraform output -json -no-color platform") ${file('outputs.json', answers.outputs ?? '{}')} ;;
   "terraform -chdir=cluster/terraform output -json destroy_guard") ${answers.destroyGuard === undefined ? 'exit 1' : file('guard.json', answers.destroyGuard)} ;;
 esac
 exit 0
@@ -323,19 +324,29 @@ describe('cluster commands', () => {
     expect(logOf(log).pop()).toMatch(/^terraform -chdir=cluster\/terraform destroy -input=false -var-file=env\/dev\.tfvars /);
   });
 
+  it('infra:outputs before infra:init says so in one line and runs no terraform', async () => {
+    const root = scratchRoot();
+    const log = fakeTools(['aws', 'terraform'], { outputs: '{}' });
+    expect(await main(['infra:outputs', 'dev'], root)).toBe(1);
+    expect(stderr).toEqual(['infra:outputs: Terraform is not initialised for dev; run npm run infra:init -- dev first']);
+    expect(logOf(log)).toEqual([]);
+  });
+
   it('infra:outputs writes cluster/outputs/<env>.json that synth loads', async () => {
     const root = scratchRoot();
+    fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
     const env = devEnv();
     const outputs = sampleInfra('dev', { accountId: '123456789012', region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev-123456789012-us-east-1', region: 'us-east-1' } });
     const log = fakeTools(['aws', 'terraform'], { outputs: JSON.stringify(outputs) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(0);
-    expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text', 'terraform -chdir=cluster/terraform output -json platform']);
+    expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text', 'terraform -chdir=cluster/terraform output -json -no-color platform']);
     expect(loadInfraOutputs(root, 'dev', env)).toEqual(outputs);
     expect(fs.readFileSync(path.join(root, 'cluster/outputs/dev.json'), 'utf8')).toBe(`${JSON.stringify(outputs, null, 2)}\n`);
   });
 
   it('infra:outputs refuses outputs that synth would reject, and writes nothing', async () => {
     const root = scratchRoot();
+    fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
     const { roles: _, ...partial } = sampleInfra('dev', { accountId: '123456789012', region: 'us-east-1', clusterName: 'agentic-platform-dev' });
     fakeTools(['aws', 'terraform'], { outputs: JSON.stringify(partial) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(1);
@@ -383,6 +394,19 @@ describe('cluster commands', () => {
         'kubectl --context agentic-platform-dev port-forward -n kiali svc/kiali 15005:20001',
       ].sort(),
     );
+  });
+
+  // npm run prints its own lines ("> agentic-platform@0.1.0 cluster:config", the command) on
+  // standard output; -s (--silent) leaves them out, so the documented redirection is plain YAML.
+  it('npm run -s cluster:config -- <env> > file writes only the ClusterConfig; without -s npm adds its lines', () => {
+    const npm = (...args: string[]) => spawnSync('npm', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: savedPath } });
+    const silent = npm('run', '-s', 'cluster:config', '--', 'dev');
+    expect(silent.status).toBe(0);
+    expect(silent.stdout.startsWith('# eksctl ClusterConfig of environment dev')).toBe(true);
+    expect(parse(silent.stdout).metadata.name).toBe('agentic-platform-dev');
+    const loud = npm('run', 'cluster:config', '--', 'dev');
+    expect(loud.stdout).toContain('> agentic-platform@0.1.0 cluster:config');
+    expect(() => parse(loud.stdout)).toThrow();
   });
 
   it('cluster:config needs no tool and prints the ClusterConfig', async () => {

@@ -9,9 +9,11 @@ import { CLUSTER_AUTOSCALER, NODE_GROUPS } from '../../charts/lib/constants';
 import { type Toleration, nodeSelectorFor, tolerationsFor, tolerateEveryGroup } from '../../charts/lib/placement';
 import { sampleAws, sampleEnvironment } from '../helpers';
 import { unplacedAddonDeployments } from './eksctl-addons';
+import { copyPath } from '../../scripts/upstream/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SCHEMA = path.join(ROOT, '..', 'shared', 'schemas', 'eksctl-clusterconfig-v1alpha5.schema.json');
+// Pinned in scripts/upstream/pinned.sha256 (eksctl v0.230.0 pkg/apis/eksctl.io/v1alpha5/assets/schema.json); npm run fetch-upstream.
+const SCHEMA = copyPath('schemas/eksctl-clusterconfig-v1alpha5.schema.json');
 // The schema carries eksctl's editor keywords (preferredOrder, x-intellij-html-description): not strict.
 const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')));
 const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));

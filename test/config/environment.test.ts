@@ -60,6 +60,12 @@ describe('environment files', () => {
     expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:15:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
   });
 
+  it('names the key a misspelt one is closest to', () => {
+    expect(errors(GOOD.replace('hostedZoneId', 'hostedZoneID'))).toEqual(['charts/environments/dev.yaml:13:3: aws.hostedZoneID: unknown key "hostedZoneID" (did you mean "hostedZoneId"?). Fix: rename it to hostedZoneId']);
+    const bad = GOOD.replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istoid: 1.31.0}');
+    expect(errors(bad)).toEqual([`charts/environments/dev.yaml:5:${bad.split('\n')[4].indexOf('istoid') + 1}: platform.versions.istoid: unknown key "istoid" (did you mean "istiod"?). Fix: rename it to istiod`]);
+  });
+
   it('rejects aliases and empty files with their position', () => {
     expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:15:4: YAML alias *n is not allowed. Fix: write the value out in full');
     expect(errors('# nothing yet\n')).toEqual(['charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)']);

@@ -81,12 +81,24 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('unknown key', () => {
-    expect(errorsOf('tenants:\n  - name: a\n    quotas: {}\n')).toEqual([
-      'tenants.yaml:3:5: tenants[0].quotas: unknown key "quotas". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, llmBackends',
+    expect(errorsOf('tenants:\n  - name: a\n    colour: blue\n')).toEqual([
+      'tenants.yaml:3:5: tenants[0].colour: unknown key "colour". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, llmBackends',
     ]);
     expect(errorsOf('tenants:\n  - name: a\n    quota:\n      cpu: 2\n')).toEqual([
       'tenants.yaml:4:7: tenants[0].quota.cpu: unknown key "cpu". Fix: remove it or use one of: requests.cpu, requests.memory, limits.cpu, limits.memory, requests.storage, persistentvolumeclaims, pods, services, secrets, configmaps, services.nodeports, services.loadbalancers',
     ]);
+  });
+
+  it('an unknown key close to an allowed one (edit distance) says which it probably is', () => {
+    expect(errorsOf('tenants:\n  - name: a\n    quotas: {}\n')).toEqual(['tenants.yaml:3:5: tenants[0].quotas: unknown key "quotas" (did you mean "quota"?). Fix: rename it to quota']);
+    expect(errorsOf('tenants:\n  - name: a\n    DisplayName: A\n')).toEqual(['tenants.yaml:3:5: tenants[0].DisplayName: unknown key "DisplayName" (did you mean "displayName"?). Fix: rename it to displayName']);
+    expect(errorsOf('tenants:\n  - name: a\n    limits: {defualt: {cpu: 1}}\n')).toEqual([
+      'tenants.yaml:3:14: tenants[0].limits.defualt: unknown key "defualt" (did you mean "default"?). Fix: rename it to default',
+    ]);
+  });
+
+  it('a misspelt required key is one error, not also a missing one', () => {
+    expect(errorsOf('tenants:\n  - nme: a\n')).toEqual(['tenants.yaml:2:5: tenants[0].nme: unknown key "nme" (did you mean "name"?). Fix: rename it to name']);
   });
 
   it('wrong type', () => {
@@ -165,7 +177,21 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('tab indentation', () => {
-    expect(errorsOf('tenants:\n\t- name: a\n')[0]).toBe('tenants.yaml:2:1: tab character used for indentation. Fix: indent with spaces only');
+    expect(errorsOf('tenants:\n\t- name: a\n')).toEqual(['tenants.yaml:2:1: tab character used for indentation. Fix: indent with spaces only']);
+  });
+
+  it('after a syntax error, only the syntax errors: no follow-on line, no guessed field path', () => {
+    const example = fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8').split('\n');
+    // A tab in place of the indentation of one key of an MCP server, and of a whole list entry.
+    const line = (n: number, from: string) => example.map((l, i) => (i === n - 1 ? l.replace(from, '\t') : l)).join('\n');
+    expect(example[19]).toBe('        path: /mcp');
+    expect(errorsOf(line(20, '        '))).toEqual(['tenants.yaml:20:1: tab character used for indentation. Fix: indent with spaces only']);
+    expect(example[30]).toBe('      - name: triage');
+    expect(errorsOf(line(31, '    '))).toEqual(['tenants.yaml:31:1: tab character used for indentation. Fix: indent with spaces only']);
+    // Without a tab: the first syntax error; the parser's guesses after it are not reported.
+    expect(errorsOf('tenants:\n  - name: a\n    displayName: [x\n    colour: y\n  - name: b\n    quota: {pods: 1\n')).toEqual([
+      'tenants.yaml:4:5: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]. Fix: correct the YAML syntax at this position (check indentation, colons and quotes)',
+    ]);
   });
 
   it('aliases (no billion laughs, every tenant readable on its own)', () => {

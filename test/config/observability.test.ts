@@ -46,7 +46,7 @@ describe('tenants.yaml observability', () => {
       'tenants.yaml:5:41: tenants[0].observability.viewers[2]: "JANE@example.com" is listed twice (first at viewers[1]). Fix: remove the duplicate',
       'tenants.yaml:9:9: tenants[1].observability.alerts: alerts names slack and webhook; the alerts go to one receiver. Fix: keep exactly one of slack or webhook',
       'tenants.yaml:9:32: tenants[1].observability.alerts.slack.webhookSecret: webhookSecret holds the webhook URL itself; tenants.yaml is in git and must hold no secret value. Fix: store the URL in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and replace the exposed webhook',
-      'tenants.yaml:11:7: tenants[1].observability.viewer: unknown key "viewer". Fix: remove it or use one of: alerts, viewers',
+      'tenants.yaml:11:7: tenants[1].observability.viewer: unknown key "viewer" (did you mean "viewers"?). Fix: rename it to viewers',
     ]);
   });
 

@@ -48,6 +48,44 @@ describe('tenant workloads: defaults', () => {
       'tenants.yaml:4:36: tenants[0].sandboxes[0].replicas: unknown key "replicas". Fix: remove it or use one of: name, kind, image, args, port, resources, expose',
     ]);
   });
+
+  it('a misspelt key of a workload says which key it probably is, and the rule it breaks is not repeated', () => {
+    expect(errorsOf('tenants:\n  - name: gamma\n    agents:\n      - name: triage\n        sytemMessage: You triage.\n')).toEqual([
+      'tenants.yaml:5:9: tenants[0].agents[0].sytemMessage: unknown key "sytemMessage" (did you mean "systemMessage"?). Fix: rename it to systemMessage',
+    ]);
+    expect(errorsOf('tenants:\n  - name: gamma\n    mcpServers:\n      - {name: kb, image: "ex/kb:1", tool: [search]}\n')).toEqual([
+      'tenants.yaml:4:38: tenants[0].mcpServers[0].tool: unknown key "tool" (did you mean "tools"?). Fix: rename it to tools',
+    ]);
+    // Neither form, and no misspelling of either: the rule is reported.
+    expect(errorsOf('tenants:\n  - name: gamma\n    agents:\n      - name: triage\n        prompt: You triage.\n')).toEqual([
+      'tenants.yaml:4:9: tenants[0].agents[0]: an agent needs systemMessage (declarative) or image (BYO). Fix: keep exactly one of systemMessage and image',
+      'tenants.yaml:5:9: tenants[0].agents[0].prompt: unknown key "prompt". Fix: remove it or use one of: name, description, systemMessage, model, tools, skills, image, args, env, resources, calls, expose, allowCallsFrom',
+    ]);
+  });
+
+  it('a value outside an enumeration says which allowed value it is closest to', () => {
+    expect(errorsOf('tenants:\n  - name: gamma\n    mcpServers:\n      - {name: p, url: "https://mcp.example.com/mcp", protocol: STREAMABLE, tools: [s]}\n')).toEqual([
+      'tenants.yaml:4:65: tenants[0].mcpServers[0].protocol: "STREAMABLE" is not allowed (did you mean "STREAMABLE_HTTP"?). Fix: use one of: STREAMABLE_HTTP, SSE',
+    ]);
+    expect(errorsOf('tenants:\n  - name: gamma\n    llmBackends:\n      - {name: o, provider: OpenAI, model: gpt-4.1-mini, apiKeySecret: openai}\n')).toEqual([
+      'tenants.yaml:4:29: tenants[0].llmBackends[0].provider: "OpenAI" is not allowed (did you mean "openai"?). Fix: use one of: anthropic, openai',
+    ]);
+    expect(errorsOf('tenants:\n  - name: gamma\n    llmBackends:\n      - {name: o, provider: gemini, model: g, apiKeySecret: g}\n')).toEqual([
+      'tenants.yaml:4:29: tenants[0].llmBackends[0].provider: "gemini" is not allowed. Fix: use one of: anthropic, openai',
+    ]);
+  });
+
+  it('allowCallsFrom on a sandbox says that a sandbox admits only its owner', () => {
+    expect(errorsOf('tenants:\n  - name: gamma\n    sandboxes:\n      - name: python\n        image: ex/python:3.12.7\n        expose: true\n        allowCallsFrom: [delta]\n  - name: delta\n')).toEqual([
+      "tenants.yaml:7:9: tenants[0].sandboxes[0].allowCallsFrom: a sandbox admits only its owner: its route serves tenant gamma alone, so that no other tenant runs code in it. Fix: remove allowCallsFrom; to share what the sandbox does, expose an agent of gamma that uses it and list the other tenants in that agent's allowCallsFrom",
+    ]);
+  });
+
+  it('an environment value shaped like a token says to revoke it, as the apiKey message does', () => {
+    expect(errorsOf('tenants:\n  - name: gamma\n    agents:\n      - name: sync\n        image: ex/sync:1.0.0\n        env:\n          - {name: SETTINGS, value: ghp_abcdefghijklmnopqrstuvwxyz0123456789}\n')).toEqual([
+      'tenants.yaml:7:37: tenants[0].agents[0].env[0].value: SETTINGS looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace, reference it with secretKeyRef (agents) or secretRefs (MCP servers), and revoke it if it was ever committed',
+    ]);
+  });
 });
 
 describe('tenant workloads: synth-time errors (exact messages, all at once)', () => {
@@ -153,7 +191,7 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
 `)).toEqual([
       "tenants.yaml:7:9: tenants[0].llmBackends[0].apiKey: \"apiKey\" would put the API key in tenants.yaml, which is in git; no secret value may be written here. Fix: store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed",
       "tenants.yaml:8:23: tenants[0].llmBackends[0].apiKeySecret: apiKeySecret holds what looks like the key itself; tenants.yaml is in git and must hold no secret value. Fix: store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and revoke the exposed key",
-      "tenants.yaml:13:43: tenants[0].agents[0].env[0].value: OPENAI_API_KEY looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)",
+      "tenants.yaml:13:43: tenants[0].agents[0].env[0].value: OPENAI_API_KEY looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace, reference it with secretKeyRef (agents) or secretRefs (MCP servers), and revoke it if it was ever committed",
     ]);
   });
 
@@ -329,14 +367,14 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
           - {name: KEYCLOAK_URL, value: "http://k"}
           - {name: DB_PASSWORD, value: hunter2}
 `)).toEqual([
-      "tenants.yaml:4:25: tenants[0].mcpServers[0].url: the URL carries a user name or password; tenants.yaml is in git and must hold no secret value. Fix: remove the credentials from the URL; a remote server that needs them is reached through a BYO agent or an image server holding a secretRefs Secret",
-      "tenants.yaml:5:25: tenants[0].mcpServers[1].url: the URL query carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: remove it from the URL",
+      "tenants.yaml:4:25: tenants[0].mcpServers[0].url: the URL carries a user name or password; tenants.yaml is in git and must hold no secret value. Fix: remove the credentials from the URL (a remote server that needs them is reached through a BYO agent or an image server holding a secretRefs Secret), and revoke them if they were ever committed",
+      "tenants.yaml:5:25: tenants[0].mcpServers[1].url: the URL query carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: remove it from the URL, and revoke it if it was ever committed",
       "tenants.yaml:6:25: tenants[0].mcpServers[2].url: \"http://169.254.169.254/latest\" points inside the cluster or the node's network; kagent would connect to it from the platform. Fix: run an in-cluster server as an image MCP server of the tenant; remote servers are for hosts outside the cluster",
       "tenants.yaml:7:25: tenants[0].mcpServers[3].url: \"http://kb.tenant-b.svc.cluster.local/mcp\" points inside the cluster or the node's network; kagent would connect to it from the platform. Fix: run an in-cluster server as an image MCP server of the tenant; remote servers are for hosts outside the cluster",
-      "tenants.yaml:11:16: tenants[0].agents[0].args[0]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef, and pass its name instead",
-      "tenants.yaml:11:43: tenants[0].agents[0].args[2]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef, and pass its name instead",
-      "tenants.yaml:11:64: tenants[0].agents[0].args[5]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef, and pass its name instead",
-      "tenants.yaml:15:40: tenants[0].agents[0].env[2].value: DB_PASSWORD looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace and reference it with secretKeyRef (agents) or secretRefs (MCP servers)",
+      "tenants.yaml:11:16: tenants[0].agents[0].args[0]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef and pass its name instead, and revoke it if it was ever committed",
+      "tenants.yaml:11:43: tenants[0].agents[0].args[2]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef and pass its name instead, and revoke it if it was ever committed",
+      "tenants.yaml:11:64: tenants[0].agents[0].args[5]: the argument carries what looks like a credential; tenants.yaml is in git and must hold no secret value. Fix: read the credential from an environment variable filled by secretKeyRef and pass its name instead, and revoke it if it was ever committed",
+      "tenants.yaml:15:40: tenants[0].agents[0].env[2].value: DB_PASSWORD looks like a secret; tenants.yaml is in git and must hold no secret value. Fix: store the value in a Secret of the tenant namespace, reference it with secretKeyRef (agents) or secretRefs (MCP servers), and revoke it if it was ever committed",
     ]);
   });
 

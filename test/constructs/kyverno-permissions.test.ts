@@ -5,6 +5,7 @@ import { AutoExposePolicy } from '../../charts/platform/policies/auto-expose-pol
 import { KyvernoPermissions } from '../../charts/platform/policies/kyverno-permissions';
 import { UPSTREAM } from '../../charts/platform/upstream';
 import { only, synth } from '../helpers';
+import { CHARTS_DIR } from '../../scripts/upstream/paths';
 
 describe('KyvernoPermissions', () => {
   const role = only(
@@ -44,7 +45,7 @@ describe('KyvernoPermissions', () => {
     const chart = UPSTREAM.kyverno;
     if (chart.type !== 'helm') throw new Error('kyverno is expected to be a Helm chart');
     // kyverno chart 3.9.0 templates/background-controller/clusterrole.yaml, the :core role.
-    const template = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'shared', 'charts', `${chart.chart}-${chart.version}`, 'templates', 'background-controller', 'clusterrole.yaml'), 'utf8');
+    const template = fs.readFileSync(path.join(CHARTS_DIR, `${chart.chart}-${chart.version}`, 'templates', 'background-controller', 'clusterrole.yaml'), 'utf8');
     expect(template).toMatch(/- ''\n\s+resources:\n\s+- namespaces\n\s+- configmaps\n\s+verbs:\n\s+- get\n\s+- list\n\s+- watch/);
     expect(JSON.stringify(role.rules)).not.toContain('namespaces');
   });

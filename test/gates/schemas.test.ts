@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distinctFiles, kubeconformGate, kubectlValidateGate } from '../../scripts/gates/schemas';
 import { argumentChunks } from '../../scripts/gates/run-tool';
+import { shownPath } from '../../scripts/upstream/paths';
 import { builtinSchemas, chartCrdFiles, crdDirectories, CRDS_DIR, ensureSchemas, kubernetesRelease, strictCrdSchema } from '../../scripts/validation-schemas';
 import { copiesPerTest, objectCount, type OutputCopy, renameField, repoOutput } from './fixture';
 
@@ -100,6 +101,8 @@ describe('kubectl-validate gate', () => {
     expect(r.errors).toEqual([]);
     expect(r.checked).toBe(objectCount(output));
     expect(r.notes?.[0]).toContain('Kubernetes 1.35 (1.35.4: dev, prod)');
+    // The CRD folder the schemas were made from, as set ($CRDS_DIR) or defaulted.
+    expect(r.notes?.[0]).toContain(`+ every CRD under ${shownPath(CRDS_DIR)} and the AlertmanagerConfig CRD of kube-prometheus-stack;`);
   });
 
   it('rejects misspelled fields of built-in and custom kinds', async () => {
@@ -130,7 +133,7 @@ describe('the tenants\' AlertmanagerConfig, validated with the CRD of the chart 
   const CONFIG = 'dist/dev/tenants/research/alertmanagerconfig-tenant-alerts.yaml';
 
   it('takes the CRD from kube-prometheus-stack 88.5.3 (../shared/crds has none) and refuses a misspelled field in both gates', async () => {
-    expect(ensureSchemas('1.31').crds.filter((c) => c.kind === 'AlertmanagerConfig')).toEqual([{ group: 'monitoring.coreos.com', plural: 'alertmanagerconfigs', kind: 'AlertmanagerConfig', scope: 'Namespaced' }]);
+    expect(ensureSchemas('1.35').crds.filter((c) => c.kind === 'AlertmanagerConfig')).toEqual([{ group: 'monitoring.coreos.com', plural: 'alertmanagerconfigs', kind: 'AlertmanagerConfig', scope: 'Namespaced' }]);
     expect(chartCrdFiles().map((f) => f.split('/').slice(-5).join('/'))).toEqual(['kube-prometheus-stack-88.5.3/charts/crds/crds/crd-alertmanagerconfigs.yaml']);
     const copy = freshCopy();
     const config = copy.read(CONFIG);

@@ -61,6 +61,24 @@ describe('secrets gate', () => {
     expect((await scan(['dir', 'dist'], copy.root)).map((f) => f.RuleID)).toEqual(['anthropic-api-key']);
   });
 
+  it('allows in scripts/upstream/sources.ts only its Git refs and chart folders, whose names hold a keyword', async () => {
+    const copy = freshCopy();
+    const commit = randomBytes(20).toString('hex');
+    const vk = ['val', 'key'].join(''); // built here, so that this file is not a finding itself
+    const lines = [
+      '// Not the first line: the line gitleaks matches then starts with a newline.',
+      `const helm_charts_keycloakx_7_1_8 = ref('codecentric/helm-charts', 'keycloakx-7.1.8', '${commit}');`,
+      `  folder('charts/langfuse-1.5.19/charts/${vk}', git(charts_${vk}_2_2_4, 'bitnami/${vk}')),`,
+    ];
+    copy.write('scripts/upstream/sources.ts', `${lines.join('\n')}\n`);
+    expect(await scan(['dir', 'scripts'], copy.root)).toEqual([]);
+    // Planted: a token beside them in the same file, and the same ref line in another file.
+    copy.write('scripts/upstream/sources.ts', `${lines.join('\n')}\nconst keycloak_token = '${randomBytes(20).toString('hex')}';\n`);
+    copy.write('scripts/upstream/other.ts', `${lines[1]}\n`);
+    const findings = await scan(['dir', 'scripts'], copy.root);
+    expect(findings.map((f) => `${f.File}:${f.StartLine} ${f.RuleID}`).sort()).toEqual(['scripts/upstream/other.ts:1 generic-api-key', 'scripts/upstream/sources.ts:4 generic-api-key']);
+  });
+
   it('allows only the placeholder PEM block of the external-secrets CRD description in imports/', async () => {
     const copy = freshCopy();
     copy.write('imports/placeholder.ts', `/** "private-key": "${pem('\\n<private-key>\\n')}\\n", */\n`);

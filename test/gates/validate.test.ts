@@ -5,7 +5,7 @@ import { repoOutput } from './fixture';
 
 describe('npm run validate', () => {
   it('has every gate', () => {
-    expect(Object.keys(GATES)).toEqual(['kubeconform', 'kubectl-validate', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint']);
+    expect(Object.keys(GATES)).toEqual(['kubeconform', 'kubectl-validate', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint', 'placeholders']);
   });
 
   it('reports a gate that throws (such as a missing tool) as failed, and runs the others', async () => {

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main as clusterMain } from '../../cluster/cli';
+import { fetchUpstreamCommand, spec as FETCH_UPSTREAM_COMMAND } from '../../scripts/fetch-upstream';
 import { IMPORT_COMMAND, runImportCommand } from '../../scripts/import';
 import { CONTROL_PLANE_COMMAND, runControlPlane } from '../../scripts/integration/cli';
 import { type CommandSpec, helpText, type ParsedArgs, runCommand } from '../../scripts/lib/cli';
@@ -24,6 +25,7 @@ const COMMANDS: [string, CommandSpec, (args: ParsedArgs) => Promise<number> | nu
   ['scripts/integration/cli.ts', CONTROL_PLANE_COMMAND, (a) => runControlPlane(a)],
   ['scripts/import.ts', IMPORT_COMMAND, runImportCommand],
   ['scripts/schema.ts', SCHEMA_COMMAND, (a) => runSchema(a)],
+  ['scripts/fetch-upstream.ts', FETCH_UPSTREAM_COMMAND, fetchUpstreamCommand],
 ];
 
 let out: string[];
@@ -98,7 +100,7 @@ describe('command-specific failures', () => {
     fs.writeFileSync(path.join(outDir, 'keep.ts'), '');
     try {
       expect(await runCommand(IMPORT_COMMAND, runImportCommand, ['--crds', '/nonexistent/crds', '--out', outDir])).toBe(1);
-      expect(err).toEqual(['import: CRD directory /nonexistent/crds does not exist; pass --crds <dir> or set CRDS_DIR']);
+      expect(err).toEqual(['import: the upstream CRD copies are not in /nonexistent/crds; run npm run fetch-upstream (downloads every pinned file and checks its digest), or set CRDS_DIR to the folder that holds them; or pass --crds <dir>']);
       expect(fs.readdirSync(outDir)).toEqual(['keep.ts']);
     } finally {
       fs.rmSync(outDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { explainCommand, spec } from '../../scripts/explain';
-import { explainTenant } from '../../scripts/explain/explain';
+import { explainTenant, underPrefix } from '../../scripts/explain/explain';
 import { readOutput } from '../../scripts/gates/manifests';
 import { runCommand } from '../../scripts/lib/cli';
 
@@ -148,11 +148,17 @@ describe('npm run explain', () => {
           for (const k of [...(p.spec.namespaceResourceWhitelist ?? []), ...(p.spec.clusterResourceWhitelist ?? [])]) expect(row).toContain(k.kind);
         }
 
-        // Workloads: every object the tenant declares (dist/<env>/tenants/<tenant>/workloads/).
-        const workloads = section(lines, 'Workloads', 'Secrets');
+        // Workloads: every object the tenant declares (dist/<env>/tenants/<tenant>/workloads/), its
+        // ModelConfigs once each, on the Models lines.
+        const workloads = section(lines, 'Workloads', 'Models');
+        const modelLines = section(lines, 'Models', 'Secrets').slice(1);
         const declared = env.manifests.filter((m) => m.file.startsWith(`dist/${env.name}/tenants/${tenant}/workloads/`) && m.object.kind !== 'Service');
         expect(declared.length).toBeGreaterThan(0);
-        for (const m of declared) expect(workloads.some((l) => l.trimStart().startsWith(`${m.object.kind} ${m.object.metadata.name} `)), m.file).toBe(true);
+        for (const m of declared) {
+          const shown = m.object.kind === 'ModelConfig' ? modelLines.some((l) => l.trimStart().startsWith(`${m.object.metadata.name} `)) : workloads.some((l) => l.trimStart().startsWith(`${m.object.kind} ${m.object.metadata.name} `));
+          expect(shown, m.file).toBe(true);
+        }
+        expect(workloads.filter((l) => l.trimStart().startsWith('ModelConfig '))).toEqual([]);
 
         // Secrets read from AWS Secrets Manager.
         for (const es of objects.filter((o) => o.kind === 'ExternalSecret')) {
@@ -162,6 +168,84 @@ describe('npm run explain', () => {
       });
     }
   }
+
+  // What a ModelConfig's requests reach is read from the compiled objects: the HTTPRoute on the mesh
+  // gateway with the longest matching PathPrefix (gateway-api v1.6.1 HTTPRouteRule precedence; a
+  // PathPrefix matches whole path elements) and the AgentgatewayBackend behind it, whose provider
+  // model, when set, replaces the request's (agentgateway v1.4.1 crates/llm/src/openai.rs and
+  // anthropic.rs: "Model ID to send ..., overriding the model in the client request";
+  // crates/agentgateway/src/llm/mod.rs set_provider_request_model).
+  describe('Models: what each ModelConfig actually sends', () => {
+    const env = output.environments[0];
+    const objects = env.manifests.map((m) => m.object);
+    const routes = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', env.name, 'routes.json'), 'utf8'));
+    const models = (lines: readonly string[]) => section(lines, 'Models', 'Secrets').slice(1).map((l) => l.trim().replace(/\s{2,}/g, '  '));
+    /** The objects with one of them replaced. */
+    const edited = (kind: string, namespace: string, name: string, edit: (o: any) => void) =>
+      objects.map((o) => {
+        if (o.kind !== kind || o.metadata.namespace !== namespace || o.metadata.name !== name) return o;
+        const copy = structuredClone(o);
+        edit(copy);
+        return copy;
+      });
+
+    it('follows the committed output: the platform backend pins no model, a tenant backend pins its own', () => {
+      expect(models(explainTenant({ tenant: 'alpha', env: env.name, objects, routes }))).toEqual([
+        'default-model-config  Anthropic claude-sonnet-4-20250514  -> /llm/default/anthropic -> AgentgatewayBackend agentgateway-system/anthropic (anthropic, pins no model): sends claude-sonnet-4-20250514',
+      ]);
+      expect(models(explainTenant({ tenant: 'beta', env: env.name, objects, routes }))).toEqual([
+        'default-model-config  Anthropic claude-sonnet-4-20250514  -> /llm/default/anthropic -> AgentgatewayBackend agentgateway-system/anthropic (anthropic, pins no model): sends claude-sonnet-4-20250514',
+        'gpt  OpenAI gpt-4.1-mini  -> /llm/tenant-beta/openai -> AgentgatewayBackend tenant-beta/openai (openai, pins gpt-4.1-mini): sends gpt-4.1-mini',
+      ]);
+      const research = explainTenant({ tenant: 'research', env: env.name, objects, routes });
+      expect(research.find((l) => l.startsWith('  Agent librarian '))).toMatch(/^ {2}Agent librarian +declarative, ModelConfig claude-haiku \(sends claude-haiku-4-5\)$/);
+    });
+
+    it('planted: a backend that pins another model shows that model as sent, on the model and on the agent', () => {
+      const pinned = edited('AgentgatewayBackend', 'agentgateway-system', 'anthropic', (o) => (o.spec.ai.provider.anthropic = { model: 'claude-opus-4-1' }));
+      const lines = explainTenant({ tenant: 'alpha', env: env.name, objects: pinned, routes });
+      expect(models(lines)).toEqual([
+        'default-model-config  Anthropic claude-sonnet-4-20250514  -> /llm/default/anthropic -> AgentgatewayBackend agentgateway-system/anthropic (anthropic, pins claude-opus-4-1, which overrides claude-sonnet-4-20250514): sends claude-opus-4-1',
+      ]);
+      expect(lines.find((l) => l.includes('Agent triage'))).toContain('declarative, ModelConfig default-model-config (sends claude-opus-4-1)');
+    });
+
+    it('planted: the longest matching prefix takes the requests, a missing route fails, one that does not admit the tenant is refused, a direct URL bypasses the gateway', () => {
+      // A route at /llm (shorter) to a backend that pins a model: /llm/default/anthropic still takes
+      // the default model's requests; a baseUrl only /llm matches goes to the catch-all.
+      const catchAll = structuredClone(objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'llm-default-anthropic')!);
+      catchAll.metadata.name = 'llm-catch-all';
+      catchAll.spec.rules[0].matches[0].path.value = '/llm';
+      catchAll.spec.rules[0].backendRefs[0].name = 'catch-all';
+      const backend = structuredClone(objects.find((o) => o.kind === 'AgentgatewayBackend' && o.metadata.name === 'anthropic')!);
+      backend.metadata.name = 'catch-all';
+      backend.spec.ai.provider.anthropic = { model: 'claude-x' };
+      const both = [catchAll, ...objects, backend];
+      expect(models(explainTenant({ tenant: 'alpha', env: env.name, objects: both, routes }))[0]).toContain('-> /llm/default/anthropic -> AgentgatewayBackend agentgateway-system/anthropic (anthropic, pins no model): sends claude-sonnet-4-20250514');
+      const other = both.map((o) => (o.kind === 'ModelConfig' && o.metadata.namespace === 'tenant-alpha' ? { ...o, spec: { ...o.spec, anthropic: { baseUrl: 'http://agentgateway-mesh.agentgateway-system.svc.cluster.local/llm/other' } } } : o));
+      expect(models(explainTenant({ tenant: 'alpha', env: env.name, objects: other, routes }))[0]).toContain('-> /llm -> AgentgatewayBackend agentgateway-system/catch-all (anthropic, pins claude-x, which overrides claude-sonnet-4-20250514): sends claude-x');
+
+      const elsewhere = edited('ModelConfig', 'tenant-alpha', 'default-model-config', (o) => (o.spec.anthropic.baseUrl = 'http://agentgateway-mesh.agentgateway-system.svc.cluster.local/llm/default/anthropicx'));
+      expect(models(explainTenant({ tenant: 'alpha', env: env.name, objects: elsewhere, routes }))).toEqual([
+        'default-model-config  Anthropic claude-sonnet-4-20250514  -> /llm/default/anthropicx: no route of agentgateway-mesh matches; every request fails (404)',
+      ]);
+
+      const closed = { ...routes, routes: routes.routes.map((r: any) => (r.path === '/llm/default/anthropic' ? { ...r, callers: ['beta'] } : r)) };
+      expect(models(explainTenant({ tenant: 'alpha', env: env.name, objects, routes: closed }))[0]).toContain('(anthropic, pins no model) (the route admits beta, not alpha: 403): sends claude-sonnet-4-20250514');
+
+      const direct = edited('ModelConfig', 'tenant-alpha', 'default-model-config', (o) => (o.spec.anthropic.baseUrl = 'https://api.anthropic.com'));
+      expect(models(explainTenant({ tenant: 'alpha', env: env.name, objects: direct, routes }))).toEqual([
+        'default-model-config  Anthropic claude-sonnet-4-20250514  -> https://api.anthropic.com, not through the mesh gateway: sends claude-sonnet-4-20250514',
+      ]);
+    });
+
+    it('matches a PathPrefix by whole path elements', () => {
+      expect(underPrefix('/llm/default/anthropic', '/llm/default/anthropic')).toBe(true);
+      expect(underPrefix('/llm/default/anthropic/v1', '/llm/default/anthropic/')).toBe(true);
+      expect(underPrefix('/llm/default/anthropicx', '/llm/default/anthropic')).toBe(false);
+      expect(underPrefix('/anything', '/')).toBe(true);
+    });
+  });
 
   it('says so when an environment keeps its external gateway internal', () => {
     const env = output.environments[0];

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureConsole } from '../helpers';
 import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { loadTenants } from '../../charts/config/load-tenants';
@@ -44,9 +45,7 @@ describe('npm run tenant', () => {
     root = scratch();
     out = [];
     err = [];
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-    vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+    captureConsole(out, err);
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -136,9 +135,16 @@ describe('npm run tenant', () => {
     expect(fs.existsSync(path.join(root, 'dist', 'dev', 'tenants', 'alpha'))).toBe(true);
     expect(fs.existsSync(path.join(root, 'dist', 'dev', 'tenants', 'beta'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'argocd', 'prod', 'projects', 'appproject-tenant-beta.yaml'))).toBe(false);
-    expect(out).toContain('  1. argocd app delete workloads-beta guardrails-beta namespace-beta --cascade=false');
-    expect(out).toContain('  2. kubectl delete namespace tenant-beta   (once its data is saved: this deletes everything in it)');
-    expect(out.some((l) => l.includes('agentic-platform/prod/tenants/beta/openai'))).toBe(true);
+    // The steps come after synth's own lines, in order: the merge before anything in a cluster.
+    const printed = out.join('\n').split('\n');
+    const at = (needle: string) => printed.findIndex((l) => l.includes(needle));
+    expect(at('Offboarding beta:')).toBeGreaterThan(at('synth: '));
+    expect(at('git commit -m "Offboard tenant beta"')).toBeGreaterThan(at('Offboarding beta:'));
+    expect(at('get appprojects.argoproj.io')).toBeGreaterThan(at('git commit'));
+    expect(at('delete applications.argoproj.io')).toBeGreaterThan(at('get appprojects.argoproj.io'));
+    expect(at('delete namespace tenant-beta')).toBeGreaterThan(at('delete applications.argoproj.io'));
+    expect(printed).toContain('       kubectl --context agentic-platform-prod delete namespace tenant-beta');
+    expect(printed).toContain('       aws secretsmanager delete-secret --region us-east-1 --secret-id agentic-platform/prod/tenants/beta/openai');
   });
 
   it('puts tenants.yaml back when synth fails after the edit', async () => {

@@ -1,10 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadEnvironments } from '../../charts/config/environment';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { UsageError, UserError } from '../../scripts/lib/cli';
 import { entryFromFlags, optionError } from '../../scripts/tenant/entry';
-import { offboardingSteps, referencesMessage, tenantReferences } from '../../scripts/tenant/offboard';
+import { offboardingSteps, offboardingText, referencesMessage, tenantReferences } from '../../scripts/tenant/offboard';
+import { langfuseProjectName } from '../../charts/lib/constants';
 
 const EXAMPLE = fs.readFileSync(path.resolve(__dirname, '..', '..', 'tenants.yaml'), 'utf8');
 
@@ -94,24 +97,77 @@ describe('tenantReferences', () => {
 });
 
 describe('offboardingSteps', () => {
-  it('lists the Argo CD, namespace and Keycloak steps, and the Secrets Manager entries of its own keys', () => {
-    const beta = loadTenants(EXAMPLE).find((t) => t.name === 'beta')!;
-    expect(offboardingSteps(beta, ['dev', 'prod'])).toEqual([
-      'Argo CD deletes nothing in the cluster for a removed tenant. To offboard beta, in each environment (dev, prod):',
-      '  1. argocd app delete workloads-beta guardrails-beta namespace-beta --cascade=false',
-      '  2. kubectl delete namespace tenant-beta   (once its data is saved: this deletes everything in it)',
-      '  3. in Keycloak realm agents, delete the group tenants/beta: the realm sync never deletes groups, and a token of its members still names beta',
-      '  4. once its traces are saved, delete the Langfuse project beta (the access sync has removed its keys and members); then npm run infra:apply -- <env> deletes its project key',
-      '  5. delete its AWS Secrets Manager entries when no longer needed: agentic-platform/dev/tenants/beta/openai, agentic-platform/prod/tenants/beta/openai',
-      'Commit tenants.yaml, dist/ and argocd/ together; the root Application then prunes the AppProjects tenant-beta, guardrails-beta and namespace-beta.',
+  const environments = loadEnvironments(path.resolve(__dirname, '..', '..', 'charts', 'environments'));
+  const beta = loadTenants(EXAMPLE).find((t) => t.name === 'beta')!;
+
+  it('puts the steps in the order they must happen: merge, wait for the sync, then the cluster, then outside it', () => {
+    expect(offboardingSteps(beta, environments).map((s) => s.id)).toEqual(['merge', 'synced', 'applications', 'namespace', 'keycloak', 'langfuse', 'secrets', 'check']);
+    // Deleting an Application before the merge is synced would have its ApplicationSet create it again.
+    const steps = offboardingSteps(beta, environments);
+    const first = (re: RegExp) => steps.findIndex((s) => s.commands.some((c) => re.test(c)));
+    expect(first(/^git add /)).toBeLessThan(first(/get appprojects/));
+    expect(first(/get appprojects/)).toBeLessThan(first(/delete applications/));
+    expect(first(/delete applications/)).toBeLessThan(first(/delete namespace/));
+    expect(first(/delete namespace/)).toBeLessThan(first(/kcadm/));
+    expect(first(/kcadm/)).toBeLessThan(first(/infra:apply/));
+  });
+
+  it('gives every step its exact commands, per environment: context, namespace, names, region and host filled in', () => {
+    const steps = Object.fromEntries(offboardingSteps(beta, environments).map((s) => [s.id, s]));
+    expect(steps.merge.commands).toEqual(['npm run diff', 'git add tenants.yaml dist argocd && git commit -m "Offboard tenant beta"', 'git push   (then open the pull request and merge it)']);
+    expect(steps.synced.text).toContain('dev follows main, prod follows prod');
+    expect(steps.synced.commands).toEqual([
+      'kubectl --context agentic-platform-dev -n argocd get appprojects.argoproj.io tenant-beta guardrails-beta namespace-beta',
+      'kubectl --context agentic-platform-prod -n argocd get appprojects.argoproj.io tenant-beta guardrails-beta namespace-beta',
+    ]);
+    expect(steps.applications.commands).toEqual([
+      'kubectl --context agentic-platform-dev -n argocd delete applications.argoproj.io workloads-beta guardrails-beta namespace-beta --ignore-not-found',
+      'kubectl --context agentic-platform-prod -n argocd delete applications.argoproj.io workloads-beta guardrails-beta namespace-beta --ignore-not-found',
+    ]);
+    expect(steps.namespace.commands).toEqual(['kubectl --context agentic-platform-dev delete namespace tenant-beta', 'kubectl --context agentic-platform-prod delete namespace tenant-beta']);
+    expect(steps.keycloak.text).toContain('https://keycloak.dev.agentic.example.com/realms/agents, https://keycloak.prod.agentic.example.com/realms/agents');
+    expect(steps.keycloak.commands[0]).toBe(
+      `kubectl --context agentic-platform-dev -n keycloak exec statefulset/keycloak -c keycloak -- sh -c 'kc=/opt/keycloak/bin/kcadm.sh; cfg=/tmp/kcadm.config && $kc config credentials --config $cfg --server http://localhost:8080 --realm master --user "$KC_BOOTSTRAP_ADMIN_USERNAME" --password "$KC_BOOTSTRAP_ADMIN_PASSWORD" && id=$($kc get group-by-path/tenants/beta --config $cfg -r agents --fields id --format csv --noquotes) && $kc delete groups/$id --config $cfg -r agents; rm -f $cfg'`,
+    );
+    expect(steps.langfuse.text).toContain(`delete the Langfuse project ${langfuseProjectName('beta')} `);
+    expect(steps.langfuse.commands).toEqual(['npm run infra:apply -- dev', 'npm run infra:apply -- prod']);
+    expect(steps.secrets.commands).toEqual([
+      'aws secretsmanager delete-secret --region us-east-1 --secret-id agentic-platform/dev/tenants/beta/openai',
+      'aws secretsmanager delete-secret --region us-east-1 --secret-id agentic-platform/prod/tenants/beta/openai',
     ]);
   });
 
-  it('has no Secrets Manager step for a tenant without its own keys', () => {
+  it('has no Secrets Manager step for a tenant without its own keys, and placeholders when no environment can be read', () => {
     const alpha = loadTenants(EXAMPLE).find((t) => t.name === 'alpha')!;
     const steps = offboardingSteps(alpha, []);
-    expect(steps[0]).toContain('in each environment (<env>)');
-    expect(steps.filter((s) => s.includes('Secrets Manager'))).toEqual([]);
-    expect(steps).toHaveLength(6);
+    expect(steps.map((s) => s.id)).toEqual(['merge', 'synced', 'applications', 'namespace', 'keycloak', 'langfuse', 'check']);
+    expect(steps[3].commands).toEqual(['kubectl --context <cluster> delete namespace tenant-alpha']);
+  });
+
+  it('prints the steps numbered, each command on a line of its own', () => {
+    const lines = offboardingText(beta, environments);
+    expect(lines[0]).toBe('Offboarding beta: Argo CD deletes nothing in a cluster for a removed tenant. In this order:');
+    expect(lines.filter((l) => /^ {2}\d\. /.test(l)).map((l) => l.slice(0, 5))).toEqual(['  1. ', '  2. ', '  3. ', '  4. ', '  5. ', '  6. ', '  7. ', '  8. ']);
+    expect(lines).toContain('       kubectl --context agentic-platform-dev delete namespace tenant-beta');
+  });
+
+  // The Applications step deletes them with kubectl: non-cascading only while they carry no resources
+  // finalizer. argo-cd v3.5.1: an Application's resources are deleted only when it has that
+  // finalizer (pkg/apis/application/v1alpha1/types.go CascadedDeletion; controller/appcontroller.go
+  // finalizeApplicationDeletion), and the ApplicationSet controller gives generated Applications the
+  // template's finalizers (applicationset/controllers/applicationset_controller.go
+  // createOrUpdateInCluster). The ApplicationSets recreate a deleted Application while its folder
+  // exists (applicationsSync create-update): hence the merge first.
+  it('rests on the ApplicationSets: no finalizer in any template, create-update, resources preserved', () => {
+    const root = path.resolve(__dirname, '..', '..');
+    for (const e of environments) {
+      const dir = path.join(root, 'argocd', e.name, 'applicationsets');
+      const sets = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+      expect(sets.length).toBe(3);
+      for (const set of sets) {
+        expect(set.spec.template.metadata.finalizers, set.metadata.name).toBeUndefined();
+        expect(set.spec.syncPolicy).toEqual({ applicationsSync: 'create-update', preserveResourcesOnDeletion: true });
+      }
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { load } from 'js-yaml';
 import { parse } from 'yaml';
 import { emitYaml } from '../../charts/synth/yaml-emitter';
 
@@ -21,12 +22,35 @@ describe('emitYaml', () => {
   });
 
   it('reads back random strings unchanged', () => {
-    const alphabet = 'aZ09 -_.:/#*&!|>\'"%@`,[]{}?=\\\n\t~+';
+    const alphabet = 'aZ09 -_.:/#*&!|>\'"%@`,[]{}?=\\\n\t~+\n\n';
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 3000; i++) {
       const s = Array.from({ length: Math.floor(rnd() * 8) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
       expect(parse(emitYaml({ [s]: [s, { [s]: s }] })), JSON.stringify(s)).toEqual({ [s]: [s, { [s]: s }] });
+      expect(load(emitYaml({ [s]: [s, { [s]: s }] })), JSON.stringify(s)).toEqual({ [s]: [s, { [s]: s }] });
+    }
+  });
+
+  // YAML 1.2.2 section 8.1.1 (block scalar headers: chomping "|" clip, "|-" strip) and 8.1.2
+  // (literal style): a diff of multi-line text, such as the Keycloak realm JSON, shows its lines.
+  it('writes multi-line text as a literal block, which every reader reads back as the same string', () => {
+    const realm = `${JSON.stringify({ realm: 'agents', groups: [{ name: 'tenants' }] }, null, 2)}`;
+    expect(emitYaml({ data: { 'realm.json': realm } })).toBe(['data:', '  realm.json: |-', '    {', '      "realm": "agents",', '      "groups": [', '        {', '          "name": "tenants"', '        }', '      ]', '    }', ''].join('\n'));
+    expect(emitYaml({ a: 'one\ntwo\n' })).toBe('a: |\n  one\n  two\n');
+    expect(emitYaml([{ k: 'x\n\ny', l: 1 }, 'p\nq'])).toBe('- k: |-\n    x\n\n    y\n  l: 1\n- |-\n  p\n  q\n');
+    const multi = ['a\nb', 'a\nb\n', 'x\n\n\ny', '{\n  "k": 1\n}', '#c\n- d\n: e', 'a\n  indented\n\tb', '---\n...\nz', 'a\n#b', "'q'\n\"r\""];
+    for (const s of multi) {
+      expect(emitYaml({ k: s }), JSON.stringify(s)).toMatch(/^k: \|-?\n/);
+      expect(parse(emitYaml({ k: s, l: [s, { m: s }] })), JSON.stringify(s)).toEqual({ k: s, l: [s, { m: s }] });
+      expect(load(emitYaml({ k: s, l: [s, { m: s }] })), JSON.stringify(s)).toEqual({ k: s, l: [s, { m: s }] });
+    }
+  });
+
+  it('keeps multi-line text that a literal block cannot carry exactly as a JSON string', () => {
+    for (const s of [' lead\nx', '\nfirst empty', 'trailing \nx', 'tab\t\nx', 'two breaks\n\n', 'bell\u0007\nx', 'cr\r\nx', 'ls\u2028\nx']) {
+      expect(emitYaml({ k: s }), JSON.stringify(s)).toBe(`k: ${JSON.stringify(s)}\n`);
+      expect(parse(emitYaml({ k: s })), JSON.stringify(s)).toEqual({ k: s });
     }
   });
 

@@ -5,10 +5,10 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
-import { CHART_POD_LABELS, CHART_SERVICE_ACCOUNTS, CHART_SERVICES, KEYCLOAK_FULLNAME, PROMETHEUS_POD_LABELS, RELEASES } from '../../charts/lib/chart-names';
+import { CHART_POD_LABELS, CHART_SERVICE_ACCOUNTS, CHART_SERVICES, CHART_WORKLOADS, type ChartWorkload, KEYCLOAK_FULLNAME, PROMETHEUS_POD_LABELS, RELEASES } from '../../charts/lib/chart-names';
 import { ISTIOD_POD_LABELS, PLATFORM_SERVICES, PLATFORM_UIS } from '../../charts/lib/constants';
 import { loadEnvironment, readPlatformApplication, renderApplication, renderComponent, type Rendered } from '../../scripts/upstream/render';
-import { ENVIRONMENTS, NOT_RENDERABLE_HERE, podLabelProblems, renderIfComplete, serviceAccountProblems, serviceProblems } from './chart-checks';
+import { ENVIRONMENTS, notRenderableHere, podLabelProblems, renderIfComplete, serviceAccountProblems, serviceProblems } from './chart-checks';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -36,8 +36,8 @@ describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (en
     const checked = Object.entries(CHART_SERVICES).filter(([, s]) => renderIfComplete(env, s.release));
     const problems = checked.flatMap(([key, s]) => serviceProblems(renderComponent(env, s.release), key, s));
     expect(problems).toEqual([]);
-    // Only the charts the shared copy cannot render are left out.
-    expect(new Set(Object.values(CHART_SERVICES).filter((s) => !renderIfComplete(env, s.release)).map((s) => s.release))).toEqual(new Set(NOT_RENDERABLE_HERE));
+    // Only the charts the folder cannot render are left out.
+    expect(new Set(Object.values(CHART_SERVICES).filter((s) => !renderIfComplete(env, s.release)).map((s) => s.release))).toEqual(new Set(notRenderableHere(env)));
   });
 
   // istiod 1.30.3 templates/serviceaccount.yaml; kagent 0.9.12 templates/controller-serviceaccount.yaml
@@ -80,7 +80,33 @@ describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (en
   });
 });
 
+/** What the offboarding step runs in a chart's workload needs: the object, the container, its environment and port. */
+function workloadProblems(r: Rendered, key: string, w: ChartWorkload, env: readonly string[], port: number): string[] {
+  const [kind, name] = w.statefulSet.split('/');
+  const o = r.objects.map((x) => x.object).find((x) => x.kind.toLowerCase() === kind && x.metadata.name === name);
+  if (!o) return [`${key}: ${w.statefulSet} (${r.chart}, ${w.template}) is not rendered`];
+  const c = (o.spec.template.spec.containers as any[]).find((x) => x.name === w.container);
+  if (!c) return [`${key}: ${w.statefulSet} has no container ${w.container}`];
+  const names = (c.env ?? []).map((e: any) => e.name);
+  return [
+    ...env.filter((e) => !names.includes(e)).map((e) => `${key}: container ${w.container} of ${w.statefulSet} has no variable ${e}`),
+    ...((c.ports ?? []).some((p: any) => p.containerPort === port) ? [] : [`${key}: container ${w.container} of ${w.statefulSet} has no port ${port}`]),
+  ];
+}
+
 describe('chart names', () => {
+  // keycloakx 7.1.8 templates/statefulset.yaml: the StatefulSet `keycloak.fullname`, container
+  // keycloak, containerPort http 8080, and extraEnv (our values: the bootstrap admin's credentials)
+  // in its environment. `npm run tenant -- remove` runs the admin CLI there (scripts/tenant/offboard.ts).
+  it('the workload the offboarding steps exec into has the container, the admin credentials and the port they use', () => {
+    const keycloak = renderComponent('dev', RELEASES.keycloak);
+    const admin = ['KC_BOOTSTRAP_ADMIN_USERNAME', 'KC_BOOTSTRAP_ADMIN_PASSWORD'];
+    expect(workloadProblems(keycloak, 'keycloak', CHART_WORKLOADS.keycloak, admin, CHART_SERVICES.keycloak.podPort)).toEqual([]);
+    // Planted: another container name and a variable the chart does not set are named.
+    expect(workloadProblems(keycloak, 'keycloak', { ...CHART_WORKLOADS.keycloak, container: 'kc' }, admin, 8080)).toEqual(['keycloak: statefulset/keycloak has no container kc']);
+    expect(workloadProblems(keycloak, 'keycloak', CHART_WORKLOADS.keycloak, ['KEYCLOAK_ADMIN'], 8080)).toEqual(['keycloak: container keycloak of statefulset/keycloak has no variable KEYCLOAK_ADMIN']);
+  });
+
   it('the constants the other modules use are these names', () => {
     expect(PLATFORM_SERVICES.keycloak).toBe(CHART_SERVICES.keycloak.name);
     expect(PLATFORM_SERVICES.prometheus).toBe(CHART_SERVICES.prometheus.name);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NOT_RENDERABLE_HERE, renderable } from './chart-checks';
+import { notRenderableHere, renderable } from './chart-checks';
 import { CHARTS_DIR, chartDirectory, crdApiVersions, loadEnvironment, parseHelmOutput, readPlatformApplication, renderApplication, renderComponent, upstreamComponents } from '../../scripts/upstream/render';
 import { UPSTREAM } from '../../charts/platform/upstream';
 
@@ -75,7 +75,7 @@ describe('render harness', () => {
       const components = upstreamComponents(e);
       expect(components).toEqual(expect.arrayContaining(['agent-sandbox', 'gateway-api-crds', 'kagent', 'keycloak', 'kube-prometheus-stack']));
       const here = renderable(name, components);
-      expect(components.filter((c) => !here.includes(c))).toEqual([...NOT_RENDERABLE_HERE]);
+      expect(components.filter((c) => !here.includes(c))).toEqual(notRenderableHere(name));
       for (const c of here) expect(renderComponent(name, c).objects.length, `${name} ${c}`).toBeGreaterThan(0);
     }
     // A plain Git directory: the Gateway API CRDs from ../shared/crds/gateway-api.
@@ -104,12 +104,12 @@ describe('render harness', () => {
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty);
     expect(() => renderApplication(app, env.kubernetesVersion, { chartsDir: empty })).toThrow(
-      `render: chart keycloakx-7.1.8 of platform-keycloak is not in ${empty}; the shared charts folder (or $CHARTS_DIR) must hold every pinned chart at its exact version`,
+      `render: chart keycloakx-7.1.8 of platform-keycloak is not in ${empty}; run npm run fetch-upstream to get every pinned chart at its exact version (or set $CHARTS_DIR)`,
     );
     fs.mkdirSync(path.join(empty, 'keycloakx-7.1.8'));
     fs.writeFileSync(path.join(empty, 'keycloakx-7.1.8', 'Chart.yaml'), 'apiVersion: v2\nname: keycloakx\nversion: 7.1.8\ndependencies:\n  - name: common\n    version: 1.0.0\n');
     expect(() => renderApplication(app, env.kubernetesVersion, { chartsDir: empty })).toThrow(
-      `render: chart keycloakx-7.1.8 of platform-keycloak lacks the dependencies keycloakx-7.1.8/charts/common in ${empty}; the shared charts folder (or $CHARTS_DIR) must hold every pinned chart with its dependencies unpacked (see its SOURCES.md and FILES.sha256)`,
+      `render: chart keycloakx-7.1.8 of platform-keycloak lacks the dependencies keycloakx-7.1.8/charts/common in ${empty}; run npm run fetch-upstream to get every pinned chart with its dependencies unpacked (or set $CHARTS_DIR)`,
     );
   });
 
