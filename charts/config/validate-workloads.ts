@@ -5,7 +5,7 @@
  * reported together with the schema's.
  */
 import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../constructs/workload-parts';
-import { DNS_LABEL, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
+import { DNS_LABEL, LLM_PROVIDER_HOSTS, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { WAYPOINT_OBJECTS, WAYPOINT_RESOURCES } from '../lib/waypoint';
 import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
@@ -103,6 +103,7 @@ export function workloadErrors(src: SourceMap, tenants: readonly unknown[], vali
     errors.push(...referenceErrors(src, v, byName, at));
     errors.push(...secretErrors(src, v.raw, at));
     errors.push(...envErrors(src, v.raw, at));
+    errors.push(...providerHostErrors(src, v.raw, at));
     errors.push(...quotaErrors(src, v.raw, at));
     errors.push(...guardErrors(src, v, at));
   }
@@ -428,6 +429,46 @@ function secretErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) 
   list(raw.llmBackends).forEach((b, j) => {
     const ref = text(b.apiKeySecret);
     if (ref !== undefined) errors.push(...secretEntryErrors(src, ref, at('llmBackends', j, 'apiKeySecret'), 'the key'));
+  });
+  return errors;
+}
+
+/** The provider whose public API host (or a subdomain of it) a value names, as a host name. */
+export function providerHostIn(value: string): { provider: keyof typeof LLM_PROVIDER_HOSTS; host: string } | undefined {
+  for (const [provider, host] of Object.entries(LLM_PROVIDER_HOSTS) as [keyof typeof LLM_PROVIDER_HOSTS, string][]) {
+    const pattern = new RegExp(`(^|[^a-z0-9-])${host.replace(/\./g, '\\.')}\\.?(?![a-z0-9.-])`, 'i');
+    if (pattern.test(value)) return { provider, host };
+  }
+  return undefined;
+}
+
+/**
+ * Workloads configured to call an LLM provider's public host directly. Such a call leaves with
+ * whatever key the pod holds: the tenant waypoint cannot add the platform's key to it (see
+ * docs/architecture.md, "Credentials on egress"), so LLM traffic goes through the model routes.
+ */
+function providerHostErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+  const errors: SourceError[] = [];
+  const check = (value: unknown, path: FieldPath) => {
+    if (typeof value !== 'string') return;
+    const hit = providerHostIn(value);
+    if (hit === undefined) return;
+    errors.push(
+      src.error(
+        path,
+        `names ${hit.host}, the public API host of ${hit.provider}: a direct call leaves the cluster with whatever key the pod holds, and no key is added on the way out`,
+        `declare a model under models (its ModelConfig reaches ${hit.provider} through the mesh gateway's /llm route, which adds the key; with your own key, an llmBackends entry with apiKeySecret) and call that instead`,
+      ),
+    );
+  };
+  list(raw.agents).forEach((a, j) => {
+    list(a.env).forEach((e, k) => check(e.value, at('agents', j, 'env', k, 'value')));
+    if (Array.isArray(a.args)) a.args.forEach((arg, k) => check(arg, at('agents', j, 'args', k)));
+  });
+  list(raw.mcpServers).forEach((s, j) => {
+    check(s.url, at('mcpServers', j, 'url'));
+    if (isRecord(s.env)) for (const [k, value] of Object.entries(s.env)) check(value, at('mcpServers', j, 'env', k));
+    if (Array.isArray(s.args)) s.args.forEach((arg, k) => check(arg, at('mcpServers', j, 'args', k)));
   });
   return errors;
 }

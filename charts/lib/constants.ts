@@ -285,6 +285,13 @@ export const PORTS = {
   https: 443,
 } as const;
 
+/**
+ * Public API hosts of the LLM providers the platform routes, which agentgateway v1.4.1 calls by
+ * default (crates/llm/src/anthropic.rs, crates/llm/src/openai.rs DEFAULT_HOST_STR). Tenant
+ * workloads reach them only through their model routes, where the gateway adds the key.
+ */
+export const LLM_PROVIDER_HOSTS = { anthropic: 'api.anthropic.com', openai: 'api.openai.com' } as const;
+
 /** Source address of kubelet probes once istio-cni has rewritten them (ambient mode). */
 export const KUBELET_PROBE_CIDR = '169.254.7.127/32';
 
