@@ -107,6 +107,16 @@ export const FLOW_KINDS: readonly FlowKind[] = [
     outcome: 'allowed for the owner\'s agents through the route; denied directly; the sandbox reaches nothing of its tenant',
   },
   {
+    id: 'provider-host',
+    flow: 'Agent or MCP server → an LLM provider\'s public host (`api.anthropic.com`, `api.openai.com`)',
+    via: '`https://api.<provider>`',
+    network: 'public IPv4 on 443 (`allow-external-https`; sandboxes excepted)',
+    mesh: 'leaves the mesh: TLS from the pod to the provider',
+    waypoint: 'not on this path: a waypoint serves the tenant\'s Services, and a TLS call has no header it could rewrite',
+    gateway: NONE,
+    outcome: 'denied at compile time when tenants.yaml configures it (an agent\'s env value or argument, an MCP server\'s URL, env or argument); a call an image makes on its own leaves with the key the pod holds, never the platform\'s',
+  },
+  {
     id: 'tenant-kagent',
     flow: 'Tenant pod → kagent (controller, tool server, Grafana MCP, built-in agents)',
     via: '`http://kagent-controller.kagent-system:8083` (the agents\' `KAGENT_URL`) or any kagent Service or pod',

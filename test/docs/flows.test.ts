@@ -35,6 +35,7 @@ describe('the flow table', () => {
       'agent-other-allowed',
       'agent-other-refused',
       'sandbox',
+      'provider-host',
       'tenant-kagent',
       'tenant-platform',
       'tenant-observability',
