@@ -8,10 +8,14 @@ import { only, synth } from '../helpers';
 import { CHARTS_DIR } from '../../scripts/upstream/paths';
 
 describe('KyvernoPermissions', () => {
-  const role = only(
-    synth((c) => new KyvernoPermissions(c, 'K')),
-    'ClusterRole',
-  );
+  const roles = synth((c) => new KyvernoPermissions(c, 'K'));
+  const role = roles.find((r) => r.metadata.name === 'kyverno-agentic-platform-background')!;
+  const admission = roles.find((r) => r.metadata.name === 'kyverno-agentic-platform-admission')!;
+  const chartTemplate = (...parts: string[]) => {
+    const chart = UPSTREAM.kyverno;
+    if (chart.type !== 'helm') throw new Error('kyverno is expected to be a Helm chart');
+    return fs.readFileSync(path.join(CHARTS_DIR, `${chart.chart}-${chart.version}`, 'templates', ...parts), 'utf8');
+  };
 
   it("aggregates into Kyverno's background controller role", () => {
     expect(role.metadata.name).toBe('kyverno-agentic-platform-background');
@@ -29,8 +33,9 @@ describe('KyvernoPermissions', () => {
   });
 
   it('carries the sync wave it is given', () => {
-    const waved = only(synth((c) => new KyvernoPermissions(c, 'K', { syncWave: 2 })), 'ClusterRole');
-    expect(waved.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '2' });
+    const waved = synth((c) => new KyvernoPermissions(c, 'K', { syncWave: 2 }));
+    expect(waved.map((r) => r.kind)).toEqual(['ClusterRole', 'ClusterRole']);
+    for (const r of waved) expect(r.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '2' });
   });
 
   it('lets the background controller manage every kind auto-expose generates', () => {
@@ -41,11 +46,28 @@ describe('KyvernoPermissions', () => {
     expect(managed).toEqual(generated);
   });
 
+  // kyverno v1.19.0 pkg/validation/policy/actions.go: a generate rule with synchronize is admitted
+  // only when the admission controller's service account may "list" and "get" the generated kind
+  // (pkg/policy/generate/validate.go canIGenerate; the denial text from pkg/policy/auth/auth.go:
+  // "... kyverno-admission-controller requires permissions list,get for resource ...").
+  it('lets the admission controller get and list every kind auto-expose generates with synchronize, and nothing else', () => {
+    expect(admission.metadata.labels['rbac.kyverno.io/aggregate-to-admission-controller']).toBe('true');
+    const policy = only(synth((c) => new AutoExposePolicy(c, 'P')), 'ClusterPolicy');
+    const synchronized = [...new Set(policy.spec.rules.filter((r: any) => r.generate?.synchronize).map((r: any) => `${r.generate.apiVersion.split('/')[0]}/${r.generate.kind.toLowerCase().replace(/y$/, 'ie')}s`))].sort();
+    expect(synchronized).toEqual(['agentgateway.dev/agentgatewaypolicies', 'gateway.networking.k8s.io/httproutes']);
+    const readable = admission.rules.filter((r: any) => r.verbs.includes('get') && r.verbs.includes('list')).flatMap((r: any) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)).sort();
+    expect(readable).toEqual(synchronized);
+    expect(admission.rules.flatMap((r: any) => r.verbs)).toEqual(['get', 'list', 'get', 'list']);
+  });
+
+  it("aggregates into the roles the chart's controllers run with (kyverno chart 3.9.0 aggregationRule)", () => {
+    expect(chartTemplate('admission-controller', 'clusterrole.yaml')).toContain('rbac.kyverno.io/aggregate-to-admission-controller: "true"');
+    expect(chartTemplate('background-controller', 'clusterrole.yaml')).toContain('rbac.kyverno.io/aggregate-to-background-controller: "true"');
+  });
+
   it("leaves reading namespaces (auto-expose's lookup of tenant Namespaces) to the chart's own role of the controller", () => {
-    const chart = UPSTREAM.kyverno;
-    if (chart.type !== 'helm') throw new Error('kyverno is expected to be a Helm chart');
     // kyverno chart 3.9.0 templates/background-controller/clusterrole.yaml, the :core role.
-    const template = fs.readFileSync(path.join(CHARTS_DIR, `${chart.chart}-${chart.version}`, 'templates', 'background-controller', 'clusterrole.yaml'), 'utf8');
+    const template = chartTemplate('background-controller', 'clusterrole.yaml');
     expect(template).toMatch(/- ''\n\s+resources:\n\s+- namespaces\n\s+- configmaps\n\s+verbs:\n\s+- get\n\s+- list\n\s+- watch/);
     expect(JSON.stringify(role.rules)).not.toContain('namespaces');
   });

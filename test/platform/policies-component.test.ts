@@ -9,7 +9,7 @@ const built = buildPlatform({ env, infra: sampleInfra(env.name), tenants: [] });
 const wave = (name: string) => built.find((b) => b.component.name === name)!.wave;
 
 describe('policies platform component', () => {
-  it('holds the six ClusterPolicies and the background controller ClusterRole, cluster-scoped and without a wave of their own', () => {
+  it('holds the six ClusterPolicies and the admission and background controller ClusterRoles, cluster-scoped and without a wave of their own', () => {
     const objects = synth((c) => policies.manifests!(c, { env, infra: sampleInfra(env.name), tenants: [] }));
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterPolicy/appprotocol',
@@ -18,6 +18,7 @@ describe('policies platform component', () => {
       'ClusterPolicy/tenant-backends',
       'ClusterPolicy/tenant-scheduling',
       'ClusterPolicy/traceprop',
+      'ClusterRole/kyverno-agentic-platform-admission',
       'ClusterRole/kyverno-agentic-platform-background',
     ]);
     for (const o of objects) {

@@ -7,10 +7,15 @@ import { POLICIES_COMPONENT } from './policy-parts';
 /** Label Kyverno's background controller ClusterRole aggregates (Kyverno chart 3.x). */
 export const KYVERNO_BACKGROUND_AGGREGATE = 'rbac.kyverno.io/aggregate-to-background-controller';
 
+/** Label Kyverno's admission controller ClusterRole aggregates (Kyverno chart 3.x). */
+export const KYVERNO_ADMISSION_AGGREGATE = 'rbac.kyverno.io/aggregate-to-admission-controller';
+
 export interface KyvernoPermissionsProps {
   /** @default 'kyverno-agentic-platform-background' */
   readonly name?: string;
-  /** Argo CD sync wave of the ClusterRole (place it no later than the policies). @default undefined (no annotation) */
+  /** Name of the admission controller's ClusterRole. @default 'kyverno-agentic-platform-admission' */
+  readonly admissionName?: string;
+  /** Argo CD sync wave of the ClusterRoles (place them no later than the policies). @default undefined (no annotation) */
   readonly syncWave?: number;
 }
 
@@ -22,25 +27,45 @@ export interface KyvernoPermissionsProps {
  * Namespaces needs nothing more: the chart's own role of the controller reads namespaces. The
  * other policies only mutate or validate objects as they are admitted (tenant-backends runs no
  * background scan) and need nothing more.
+ *
+ * Kyverno's admission controller admits a policy whose generate rule synchronizes only when its
+ * own service account may get and list the generated kind (kyverno v1.19.0
+ * pkg/validation/policy/actions.go, generate with synchronize: the admission SA checked for
+ * "list", "get"; pkg/policy/auth/auth.go builds the denial): the second ClusterRole, aggregated
+ * into the admission controller's role, grants exactly that.
  */
 export class KyvernoPermissions extends Construct {
   public readonly resource: KubeClusterRole;
+  /** The admission controller's read access to the generated kinds. */
+  public readonly admission: KubeClusterRole;
 
   constructor(scope: Construct, id: string, props: KyvernoPermissionsProps = {}) {
     super(scope, id);
     const read = ['get', 'list', 'watch'];
     const manage = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+    const annotations = props.syncWave === undefined ? {} : { annotations: { [ANNOTATIONS.argocdSyncWave]: String(props.syncWave) } };
     this.resource = new KubeClusterRole(this, 'Resource', {
       metadata: {
         name: props.name ?? 'kyverno-agentic-platform-background',
         labels: { ...platformLabels(POLICIES_COMPONENT), [KYVERNO_BACKGROUND_AGGREGATE]: 'true' },
-        ...(props.syncWave === undefined ? {} : { annotations: { [ANNOTATIONS.argocdSyncWave]: String(props.syncWave) } }),
+        ...annotations,
       },
       rules: [
         { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: manage },
         { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: manage },
         { apiGroups: ['kagent.dev'], resources: ['agents'], verbs: read },
         { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaybackends'], verbs: read },
+      ],
+    });
+    this.admission = new KubeClusterRole(this, 'Admission', {
+      metadata: {
+        name: props.admissionName ?? 'kyverno-agentic-platform-admission',
+        labels: { ...platformLabels(POLICIES_COMPONENT), [KYVERNO_ADMISSION_AGGREGATE]: 'true' },
+        ...annotations,
+      },
+      rules: [
+        { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list'] },
+        { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: ['get', 'list'] },
       ],
     });
   }
