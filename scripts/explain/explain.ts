@@ -121,8 +121,6 @@ function workloadText(o: K8sObject, models: readonly ModelPath[]): string {
       const m = models.find((x) => x.modelConfig === s.declarative?.modelConfig);
       return `declarative, ModelConfig ${s.declarative?.modelConfig}${m ? ` (sends ${m.sent})` : ' (not in the output)'}`;
     }
-    case 'ModelConfig':
-      return `${s.provider} ${s.model}`;
     case 'MCPServer':
       return `image ${s.deployment?.image}, port ${s.deployment?.port}`;
     case 'RemoteMCPServer':
@@ -333,7 +331,7 @@ function checkedRows(flows: FlowMatrix, tenant: string): string[][] {
 /** The tenant's failing flows, as the flow gate prints them (five at most). */
 function problemRows(flows: FlowMatrix, tenant: string): string[] {
   const failing = touching(flows, tenant).filter((c) => problem(c) !== undefined);
-  const misrouted = flows.misrouted.filter((l) => l.includes(`tenant-${tenant}`) || l.includes(`(${tenant}'s `));
+  const misrouted = flows.misrouted.filter((l) => l.includes(tenantNamespace(tenant)) || l.includes(`(${tenant}'s `));
   const lines = [...failing.map((c) => `${c.source} → ${c.target}: ${problem(c)}`), ...misrouted];
   if (lines.length === 0) return ['  checked by the flow gate: no problem'];
   return [`  checked by the flow gate: ${lines.length} problem${lines.length === 1 ? '' : 's'} (npm run validate -- --only flows prints every layer)`, ...lines.slice(0, 5).map((l) => `    ${l}`)];
