@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { readOutput } from '../../scripts/gates/manifests';
-import { applyPlan, crdFiles, installCrds } from '../../scripts/integration/apply';
+import { applyPlan, crdFiles, installCrds, kubectl } from '../../scripts/integration/apply';
 import { startControlPlane, type ControlPlane } from '../../scripts/integration/control-plane';
 import { accessMatrix, checkMatrix } from '../../scripts/integration/rbac-matrix';
 import { syncPlan } from '../../scripts/integration/sync-plan';
@@ -43,6 +43,41 @@ for (const env of output.environments) {
       );
       expect(report.problems).toEqual([]);
       expect(report.accepted).toBe(env.manifests.length);
+    });
+
+    // The CronJob controller makes each Job from spec.jobTemplate under the name
+    // <cronjob>-<scheduled time in minutes> (kubernetes v1.36 pkg/controller/cronjob/utils.go
+    // getJobFromTemplate2, getJobName), and the API server requires a batch.kubernetes.io/job-name
+    // pod label, when set, to equal that name (pkg/apis/batch/validation/validation.go
+    // validateGeneratedSelector; pkg/registry/batch/job/strategy.go generateSelector keeps a label
+    // already set). Accepting the CronJob itself proves neither.
+    it("accepts the Jobs each CronJob's controller would create from it", async () => {
+      const cronJobs = env.manifests.map((m) => m.object).filter((o) => o.kind === 'CronJob');
+      expect(cronJobs.length).toBeGreaterThan(0);
+      const refused: string[] = [];
+      for (const c of cronJobs) {
+        const job = {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: `${c.metadata.name}-29410000`, namespace: c.metadata.namespace, labels: c.spec.jobTemplate.metadata?.labels, annotations: c.spec.jobTemplate.metadata?.annotations },
+          spec: c.spec.jobTemplate.spec,
+        };
+        const r = await kubectl(cp!, ['create', '--dry-run=server', '-o', 'name'], JSON.stringify(job));
+        if (r.code !== 0) refused.push(`${c.metadata.namespace}/${c.metadata.name}: ${r.stderr.trim()}`);
+      }
+      expect(refused).toEqual([]);
+      // Planted: a job-name pod label naming the CronJob, as the access syncs had.
+      const [c] = cronJobs;
+      const template = c.spec.jobTemplate.spec.template;
+      const planted = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: `${c.metadata.name}-29410000`, namespace: c.metadata.namespace },
+        spec: { ...c.spec.jobTemplate.spec, template: { ...template, metadata: { ...template.metadata, labels: { ...template.metadata?.labels, 'batch.kubernetes.io/job-name': c.metadata.name } } } },
+      };
+      const r = await kubectl(cp!, ['create', '--dry-run=server', '-o', 'name'], JSON.stringify(planted));
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`spec.template.metadata.labels[batch.kubernetes.io/job-name]`);
     });
 
     it("grants each tenant's subjects what the tenancy contract says, and nothing more", async () => {

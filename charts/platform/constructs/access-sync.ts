@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { type EnvVar, KubeConfigMap, KubeCronJob, KubeNetworkPolicy, KubeServiceAccount, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
-import { KEYCLOAK, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, tenantNamespace } from '../../lib/constants';
+import { KEYCLOAK, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, tenantNamespace } from '../../lib/constants';
 import { PlatformExternalSecret } from './external-secret';
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
@@ -69,7 +69,6 @@ export class AccessSync extends Construct {
     const name = `${props.target}-access-sync`;
     const ns = props.namespace;
     const labels = platformLabels(props.component);
-    const podLabels = { ...labels, [LABELS.jobName]: name };
     const selector = { [OBSERVABILITY.accessSyncPodLabel]: props.target };
     new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace: ns, labels }, automountServiceAccountToken: false });
     const tenants = [...props.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant));
@@ -123,7 +122,9 @@ export class AccessSync extends Construct {
             activeDeadlineSeconds: 240,
             ttlSecondsAfterFinished: 3600,
             template: {
-              metadata: { labels: { ...podLabels, ...selector } },
+              // No batch.kubernetes.io/job-name: the API server requires it to equal the Job's name, and
+              // the CronJob controller names each Job <cronjob>-<time> (test/integration/environments.test.ts).
+              metadata: { labels: { ...labels, ...selector } },
               spec: {
                 serviceAccountName: name,
                 restartPolicy: 'Never',
