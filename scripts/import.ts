@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
-import { CRDS_DIR, missingUpstream } from './upstream/paths';
+import { CHARTS_DIR, CRDS_DIR, missingUpstream } from './upstream/paths';
 
 const ROOT = path.resolve(__dirname, '..');
 let OUT = path.join(ROOT, 'imports');
@@ -27,12 +27,9 @@ interface ImportEntry {
 /** The CRD directory used when none is given. */
 export const DEFAULT_CRDS = CRDS_DIR;
 
-/**
- * The pinned chart copies (../shared/charts, or $CHARTS_DIR): a CRD that only a pinned chart
- * ships (kube-prometheus-stack's AlertmanagerConfig) is read from the chart's crds directory,
- * an import whose URL names the chart's repository at the chart's tag.
- */
-export const DEFAULT_CHARTS = process.env.CHARTS_DIR ?? path.resolve(ROOT, '..', 'shared', 'charts');
+// A CRD that only a pinned chart ships (kube-prometheus-stack's AlertmanagerConfig) is read from
+// the chart's crds directory under CHARTS_DIR: an import whose URL names the chart's repository at
+// the chart's tag.
 
 export const IMPORT_COMMAND: CommandSpec = {
   name: 'import',
@@ -68,7 +65,7 @@ function findLocal(dir: string, base: string): string | undefined {
 
 /** A CRD file of a pinned chart copy: <charts>/<chart>-<version>/charts/crds/crds/<file>. */
 function chartCrd(chart: string, version: string, base: string): string | undefined {
-  const file = path.join(DEFAULT_CHARTS, `${chart}-${version}`, 'charts', 'crds', 'crds', base);
+  const file = path.join(CHARTS_DIR, `${chart}-${version}`, 'charts', 'crds', 'crds', base);
   return fs.existsSync(file) ? file : undefined;
 }
 
@@ -132,7 +129,7 @@ export async function runImportCommand(args: ParsedArgs): Promise<number> {
     const base = path.basename(new URL(entry.source).pathname);
     const chartCrds = /\/helm-charts\/(kube-prometheus-stack)-([\d.]+)\/charts\/\1\/charts\/crds\/crds\//.exec(entry.source);
     const local = chartCrds ? chartCrd(chartCrds[1], chartCrds[2], base) : findLocal(crds, base);
-    if (!local) throw new UserError(`no local copy of ${base} (for ${entry.module}) under ${chartCrds ? DEFAULT_CHARTS : crds}`);
+    if (!local) throw new UserError(`no local copy of ${base} (for ${entry.module}) under ${chartCrds ? CHARTS_DIR : crds}`);
     return { entry, local };
   });
   fs.rmSync(OUT, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubernetesOpenApi } from './import';
-import { CRDS_DIR, requireUpstream } from './upstream/paths';
+import { CHARTS_DIR, CRDS_DIR, requireUpstream } from './upstream/paths';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -31,8 +31,6 @@ export const SCHEMA_CACHE = '.tools/schemas';
 /** The CRD directory: ../shared/crds, or $CRDS_DIR (scripts/upstream/paths.ts). */
 export { CRDS_DIR };
 
-/** The pinned chart copies: ../shared/charts, or $CHARTS_DIR (scripts/upstream/render.ts reads them too). */
-const CHARTS_DIR = process.env.CHARTS_DIR ?? path.resolve(ROOT, '..', 'shared', 'charts');
 
 /**
  * CRDs the output uses that ../shared/crds does not hold, read from the pinned chart that installs

@@ -22,7 +22,7 @@ import { CHART_SERVICES, GRAFANA_POD_LABELS, LANGFUSE_WEB_POD_LABELS, RELEASES }
 import { ANNOTATIONS, KAGENT_AGENT_SERVICE, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, TENANT_OBJECTS } from '../../charts/lib/constants';
 import { GRAFANA_POD_PORT } from '../../charts/platform/components/monitoring';
 import { METRICS_PROXY_POD_LABELS } from '../../charts/platform/constructs/tenant-metrics-proxy';
-import { type Endpoint, PLATFORM_ENDPOINTS, waypointEndpoint } from '../gates/isolation';
+import { type Endpoint, namespaceLabels, PLATFORM_ENDPOINTS, waypointEndpoint } from '../gates/isolation';
 import type { EnvironmentOutput } from '../gates/manifests';
 import { selectorMatches } from '../gates/netpol-eval';
 
@@ -176,9 +176,7 @@ function releaseNamespaces(objects: readonly K8sObject[]): Map<string, string> {
 /** The tenants, their workloads and Services, and the platform targets of one environment. */
 export function inventory(env: EnvironmentOutput): FlowInventory {
   const objects = env.manifests.map((m) => m.object);
-  const namespaces = new Map<string, Record<string, string>>();
-  for (const ns of Object.values(PLATFORM_NAMESPACES)) namespaces.set(ns, { 'kubernetes.io/metadata.name': ns });
-  for (const o of objects.filter((x) => x.kind === 'Namespace')) namespaces.set(o.metadata.name, { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name });
+  const namespaces = namespaceLabels(env);
   const byNamespace = new Map<string, K8sObject[]>();
   for (const o of objects) {
     const ns = o.metadata?.namespace;
@@ -230,7 +228,7 @@ function observabilityView(objects: readonly K8sObject[], byNamespace: ReadonlyM
   const langfuseWeb = at(CHART_SERVICES.langfuseWeb.release, CHART_SERVICES.langfuseWeb.name, LANGFUSE_WEB_POD_LABELS, CHART_SERVICES.langfuseWeb.podPort ?? CHART_SERVICES.langfuseWeb.port);
   const keycloak = at(CHART_SERVICES.keycloak.release, CHART_SERVICES.keycloak.name, {}, CHART_SERVICES.keycloak.podPort ?? CHART_SERVICES.keycloak.port);
   const monitoring = PLATFORM_NAMESPACES.monitoring;
-  const nsLabels = namespaces.get(monitoring) ?? { 'kubernetes.io/metadata.name': monitoring };
+  const nsLabels = namespaces.get(monitoring) ?? { [LABELS.namespaceName]: monitoring };
   const proxies: ObservabilityView['proxies'][number][] = [];
   for (const d of (byNamespace.get(monitoring) ?? []).filter((o) => o.kind === 'Deployment')) {
     const labels = (d.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
@@ -272,7 +270,7 @@ const KAGENT_REQUESTS = [
 
 function platformTargets(objects: readonly K8sObject[], namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>, waypoints: Map<string, Waypoint>): PlatformTarget[] {
   const out: PlatformTarget[] = [];
-  const nsLabels = (ns: string) => namespaces.get(ns) ?? { 'kubernetes.io/metadata.name': ns };
+  const nsLabels = (ns: string) => namespaces.get(ns) ?? { [LABELS.namespaceName]: ns };
   const add = (key: string, name: string, port: number, endpoint: Endpoint, requests?: PlatformTarget['requests']) =>
     out.push({
       key,

@@ -17,6 +17,7 @@
  *   403 (crates/agentgateway/src/http/authorization.rs, proxy/mod.rs). A rule's expressions are
  *   ORed (controller/pkg/agentgateway/plugins/traffic_plugin.go TranslateAuthorization).
  */
+import { LABELS } from '../../charts/lib/constants';
 import { celMatches } from './cel';
 
 /** A Kubernetes object as parsed from the output. */
@@ -82,7 +83,7 @@ export function indexGateways(objects: readonly K8sObject[]): GatewayIndex {
   };
   for (const o of objects) {
     if (o.kind === 'Gateway') gateways.set(ref(o), o);
-    else if (o.kind === 'Namespace') namespaces.set(o.metadata.name, { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name });
+    else if (o.kind === 'Namespace') namespaces.set(o.metadata.name, { ...(o.metadata.labels ?? {}), [LABELS.namespaceName]: o.metadata.name });
     else if (o.kind === 'HTTPRoute') {
       const ns = o.metadata.namespace as string;
       const parents = new Set(((o.spec?.parentRefs ?? []) as K8sObject[]).map((p) => `${p.namespace ?? ns}/${p.name}`));

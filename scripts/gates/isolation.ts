@@ -116,8 +116,8 @@ export function sandboxEndpoint(namespace: string): Endpoint {
  */
 export function namespaceLabels(env: EnvironmentOutput): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
-  for (const ns of Object.values(PLATFORM_NAMESPACES)) out.set(ns, { 'kubernetes.io/metadata.name': ns });
-  for (const m of ofKinds(env.manifests, 'Namespace')) out.set(m.object.metadata.name, { ...(m.object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': m.object.metadata.name });
+  for (const ns of Object.values(PLATFORM_NAMESPACES)) out.set(ns, { [LABELS.namespaceName]: ns });
+  for (const m of ofKinds(env.manifests, 'Namespace')) out.set(m.object.metadata.name, { ...(m.object.metadata.labels ?? {}), [LABELS.namespaceName]: m.object.metadata.name });
   return out;
 }
 
