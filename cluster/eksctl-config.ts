@@ -53,7 +53,7 @@ export function nodeGroupName(group: NodeGroup, zone: string): string {
  * Auto Scaling groups of this cluster (EKS tags a managed node group's ASG
  * k8s.io/cluster-autoscaler/<cluster>=owned).
  */
-export function clusterAutoscalerPolicy(clusterName: string): Record<string, unknown> {
+function clusterAutoscalerPolicy(clusterName: string): Record<string, unknown> {
   return {
     Version: '2012-10-17',
     Statement: [

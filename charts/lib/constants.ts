@@ -295,11 +295,11 @@ export const LLM_PROVIDER_HOSTS = { anthropic: 'api.anthropic.com', openai: 'api
 /** Source address of kubelet probes once istio-cni has rewritten them (ambient mode). */
 export const KUBELET_PROBE_CIDR = '169.254.7.127/32';
 
-/** Ranges never reachable through the external-HTTPS allowance (private, link-local incl. IMDS, CGNAT). */
-export const NON_PUBLIC_IPV4 = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
-
 /** RFC 1918 ranges: on EKS the VPC, its pods and the API server's network interfaces are inside them. */
 export const PRIVATE_IPV4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/** Ranges never reachable through the external-HTTPS allowance (private, link-local incl. IMDS, CGNAT), sorted. */
+export const NON_PUBLIC_IPV4 = [...PRIVATE_IPV4, '100.64.0.0/10', '169.254.0.0/16'].sort();
 
 /** Namespace of a tenant. */
 export function tenantNamespace(tenant: string): string {

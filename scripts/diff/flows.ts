@@ -19,7 +19,7 @@ export interface FlowChange {
 }
 
 /** An environment's output as the gates read it, from a file map. */
-export function environmentFromFiles(files: FileMap, env: string, trustDomain: string): EnvironmentOutput {
+function environmentFromFiles(files: FileMap, env: string, trustDomain: string): EnvironmentOutput {
   const manifests: Manifest[] = [];
   for (const [file, text] of files) {
     if (!/\.ya?ml$/.test(file) || !(file.startsWith(`${DIRS.dist}/${env}/`) || file.startsWith(`${DIRS.argocd}/${env}/`))) continue;
@@ -31,7 +31,7 @@ export function environmentFromFiles(files: FileMap, env: string, trustDomain: s
 const flowKey = (c: FlowCheck) => `${c.source}${c.members > 1 ? ` (and ${c.members - 1} more alike)` : ''} → ${c.target}`;
 
 /** Every flow a matrix allows, one per tenant for the checks that stand for a shape. */
-export function allowedFlows(m: FlowMatrix): Set<string> {
+function allowedFlows(m: FlowMatrix): Set<string> {
   const out = new Set<string>();
   for (const c of m.checks) {
     if (c.actual !== 'allowed') continue;

@@ -179,7 +179,7 @@ export interface ModelPath {
  * anthropic.rs `model`: "overriding the model in the client request"; set_provider_request_model),
  * and otherwise sends the request's, which kagent fills from the ModelConfig's spec.model.
  */
-export function modelPaths(tenant: string, objects: readonly K8sObject[], routes: RouteTable): ModelPath[] {
+function modelPaths(tenant: string, objects: readonly K8sObject[], routes: RouteTable): ModelPath[] {
   const ns = tenantNamespace(tenant);
   const meshHosts = new Set([MESH_GATEWAY.name, `${MESH_GATEWAY.name}.${MESH_GATEWAY.namespace}`, `${MESH_GATEWAY.name}.${MESH_GATEWAY.namespace}.svc`, `${MESH_GATEWAY.name}.${MESH_GATEWAY.namespace}.svc.cluster.local`]);
   const onMesh = (r: K8sObject) =>

@@ -28,7 +28,7 @@ export function readIntent(root: string): TenantIntent[] {
 }
 
 /** Problems of one environment's matrix, and the tenants of tenants.yaml it has no namespace for. */
-export function flowProblems(env: EnvironmentOutput, intent: readonly TenantIntent[], matrix: FlowMatrix = flowMatrix(env, intent)): string[] {
+function flowProblems(env: EnvironmentOutput, intent: readonly TenantIntent[], matrix: FlowMatrix = flowMatrix(env, intent)): string[] {
   const namespaces = new Set(env.manifests.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata?.name));
   const missing = intent.filter((t) => !namespaces.has(t.namespace)).map((t) => `${env.name}: tenant ${t.name} of ${TENANTS_FILE} has no namespace ${t.namespace} in dist/${env.name}; run npm run synth`);
   return [...missing, ...matrixProblems(matrix), ...matrix.misrouted];

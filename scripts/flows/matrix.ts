@@ -100,7 +100,7 @@ export function problem(c: FlowCheck): string | undefined {
 }
 
 /** One line for a failing check: source, target, expected and actual, and each layer's decision. */
-export function problemLine(env: string, c: FlowCheck): string {
+function problemLine(env: string, c: FlowCheck): string {
   const more = c.members > 1 ? ` (and ${c.members - 1} more sources alike${c.sample.length > 1 ? `: ${c.sample.slice(1).join(', ')}${c.members > c.sample.length ? ', ...' : ''}` : ''})` : '';
   const alike = c.alike && c.alike.count > 0 ? ` [the same for ${c.alike.count} more tenants of this shape: ${c.alike.sample.join(', ')}${c.alike.count > c.alike.sample.length ? ', ...' : ''}]` : '';
   const layers = c.layers.map((l) => `${l.layer} ${l.allowed === true ? 'allows' : l.allowed === false ? 'refuses' : 'cannot tell'} [${l.hop}] (${l.by})`).join('; ');
@@ -143,7 +143,7 @@ interface PromisedRoute {
  * an exposed agent or MCP server, every LLM backend, every running sandbox; callable by the owner
  * and the tenants of `allowCallsFrom` (a sandbox by its owner only).
  */
-export function promisedRoutes(tenants: readonly TenantIntent[]): PromisedRoute[] {
+function promisedRoutes(tenants: readonly TenantIntent[]): PromisedRoute[] {
   const out: PromisedRoute[] = [];
   for (const t of tenants) {
     const seg = routeSegment(t);

@@ -42,7 +42,7 @@ export function renameTenant(text: string, from: Pick<TenantView, 'namespace' | 
 }
 
 /** A tenant's shape key. */
-export function shapeKey(t: TenantView, objects: readonly K8sObject[]): string {
+function shapeKey(t: TenantView, objects: readonly K8sObject[]): string {
   const parts = objects
     .filter((o) => RELEVANT[o.kind] !== undefined)
     .map((o) => [o.kind, o.metadata?.name, RELEVANT[o.kind](o)] as const)

@@ -41,7 +41,7 @@ export type FileSource = { readonly kind: 'url'; readonly url: string } | { read
 export type Resolution = FileSource | { readonly kind: 'made'; readonly made: Made; readonly input: FileSource };
 
 /** The source of a path under an origin (the origin's own path, or a file below it). */
-export function sourceOf(origin: Origin, rel = ''): FileSource {
+function sourceOf(origin: Origin, rel = ''): FileSource {
   const p = rel ? `${origin.path}/${rel}` : origin.path;
   return origin.kind === 'git' ? { kind: 'url', url: rawUrl(origin.ref, p) } : { kind: 'member', archive: origin, member: p };
 }
