@@ -13,8 +13,25 @@ import { environmentGuardErrors, type Tenant } from './config/load-tenants';
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import { type CompileResult, compileOutput, defaultJobs, loadTenantsWith, OUTPUT_DIRS, SynthPool, worthThreads } from './synth/parallel';
-import { beginWrite, drift, existingFiles, lockOutput, OutputSink, pendingRecovery, recoverInterruptedSwap, type WriteReport } from './synth/write';
+import {
+  type CompileResult,
+  compileOutput,
+  defaultJobs,
+  loadTenantsWith,
+  OUTPUT_DIRS,
+  SynthPool,
+  worthThreads,
+} from './synth/parallel';
+import {
+  beginWrite,
+  drift,
+  existingFiles,
+  lockOutput,
+  OutputSink,
+  pendingRecovery,
+  recoverInterruptedSwap,
+  type WriteReport,
+} from './synth/write';
 import { countOf } from './lib/plural';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>] [--jobs <n>]]
@@ -51,8 +68,7 @@ function parseArgs(argv: readonly string[]): Options {
       const v = value();
       o.jobs = Number(v);
       if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--jobs ${v}: give a whole number of threads, 1 or more`);
-    }
-    else if (a === '--help' || a === '-h') {
+    } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new UsageError(`unknown argument ${a}`);
@@ -98,7 +114,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const tenantsFile = path.relative(process.cwd(), tenantsPath) || TENANTS_FILE;
   const text = collect(() => decodeSource(fs.readFileSync(tenantsPath), tenantsFile));
   // Workers start loading the compiler now, while this thread reads the configuration.
-  const pool = options.jobs > 1 && text !== undefined && worthThreads(text, environments?.length ?? 1) ? new SynthPool(options.jobs) : undefined;
+  const pool =
+    options.jobs > 1 && text !== undefined && worthThreads(text, environments?.length ?? 1)
+      ? new SynthPool(options.jobs)
+      : undefined;
   try {
     let tenants: Tenant[] | undefined;
     try {
@@ -115,7 +134,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     // Guards of tenants.yaml against each environment's platform defaults.
     if (environments && tenants && text !== undefined) {
       const envDir = path.relative(process.cwd(), path.join(root, DIRS.environments)) || '.';
-      const defaults = environments.map((e) => ({ file: path.join(envDir, `${e.name}.yaml`), guards: platformGuards(e) }));
+      const defaults = environments.map((e) => ({
+        file: path.join(envDir, `${e.name}.yaml`),
+        guards: platformGuards(e),
+      }));
       errors.push(...environmentGuardErrors(text, tenants, defaults, { file: tenantsFile }));
     }
     if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
@@ -126,9 +148,15 @@ export async function run(argv: readonly string[]): Promise<number> {
       const spec = { root, whole: [] };
       const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
       const found = drift(root, OUTPUT_DIRS, produced, reports);
-      const stale = [...found.changed.map((f) => `changed: ${f}`), ...found.missing.map((f) => `missing: ${f}`), ...found.extra.map((f) => `extra:   ${f}`)];
+      const stale = [
+        ...found.changed.map((f) => `changed: ${f}`),
+        ...found.missing.map((f) => `missing: ${f}`),
+        ...found.extra.map((f) => `extra:   ${f}`),
+      ];
       if (stale.length > 0) {
-        console.error(`synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`);
+        console.error(
+          `synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`,
+        );
         for (const line of stale.slice(0, 200)) console.error(`  ${line}`);
         if (stale.length > 200) console.error(`  ... and ${stale.length - 200} more`);
         return 1;
@@ -163,12 +191,18 @@ export async function run(argv: readonly string[]): Promise<number> {
     const ms = Number(finished - started) / 1e6;
     if (options.timings) {
       const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
-      console.log(`synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`);
+      console.log(
+        `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`,
+      );
     }
-    console.log(`synth: ${countOf(tenants.length, 'tenant')}, ${countOf(environments.length, 'environment')} (${environments.map((e) => e.name).join(', ')}), ${countOf(count, 'file')} (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`);
+    console.log(
+      `synth: ${countOf(tenants.length, 'tenant')}, ${countOf(environments.length, 'environment')} (${environments.map((e) => e.name).join(', ')}), ${countOf(count, 'file')} (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`,
+    );
     const standIns = environments.filter((e) => infra.get(e.name)?.placeholder !== undefined).map((e) => e.name);
     if (standIns.length > 0) {
-      console.warn(`synth: ${standIns.join(', ')} ${standIns.length === 1 ? 'runs' : 'run'} on placeholder outputs (${standIns.map(infraOutputsFile).join(', ')}); npm run validate fails until npm run infra:outputs -- <env> writes the real ones`);
+      console.warn(
+        `synth: ${standIns.join(', ')} ${standIns.length === 1 ? 'runs' : 'run'} on placeholder outputs (${standIns.map(infraOutputsFile).join(', ')}); npm run validate fails until npm run infra:outputs -- <env> writes the real ones`,
+      );
     }
     if (removed.length > 0) {
       console.warn(
@@ -198,7 +232,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      console.error(`synth: ${(e as Error).message.replace(/^ENOENT: /, '')}; run from the repository root or pass --root`);
+      console.error(
+        `synth: ${(e as Error).message.replace(/^ENOENT: /, '')}; run from the repository root or pass --root`,
+      );
       return 1;
     }
     console.error(`synth: ${e instanceof Error ? e.message : String(e)}`);

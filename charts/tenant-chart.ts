@@ -37,7 +37,11 @@ export interface TenantChartProps {
  * kagent's controller and Prometheus. Traffic through the tenant's waypoint arrives with the
  * waypoint's identity, a service account of the tenant's own namespace.
  */
-export const TENANT_L4_ALLOWED = [PLATFORM_NAMESPACES.agentgateway, PLATFORM_NAMESPACES.kagent, PLATFORM_NAMESPACES.monitoring] as const;
+export const TENANT_L4_ALLOWED = [
+  PLATFORM_NAMESPACES.agentgateway,
+  PLATFORM_NAMESPACES.kagent,
+  PLATFORM_NAMESPACES.monitoring,
+] as const;
 
 /**
  * Platform workloads whose requests pass a tenant's waypoint besides the tenant's own: the two
@@ -77,14 +81,27 @@ export class TenantChart extends Chart {
     const trustDomain = environment.cluster.trustDomain;
     new TenantNetworkPolicies(this, 'Network', base);
     new TenantAuthorizationPolicy(this, 'Mesh', { ...base, allowedNamespaces: TENANT_L4_ALLOWED, trustDomain });
-    new TenantWaypoint(this, 'Waypoint', { ...base, kind: environment.platform.waypoint, allowedCallers: TENANT_WAYPOINT_CALLERS, trustDomain });
-    new TenantModelConfig(this, 'Model', { ...base, model: environment.platform.llm.anthropicModel, baseUrl: platformLlmUrl('anthropic') });
+    new TenantWaypoint(this, 'Waypoint', {
+      ...base,
+      kind: environment.platform.waypoint,
+      allowedCallers: TENANT_WAYPOINT_CALLERS,
+      trustDomain,
+    });
+    new TenantModelConfig(this, 'Model', {
+      ...base,
+      model: environment.platform.llm.anthropicModel,
+      baseUrl: platformLlmUrl('anthropic'),
+    });
 
     const { workloads } = tenant;
-    for (const route of tenantRoutes(tenant, platformGuards(environment))) new TenantRoute(this, `Route-${route.routeNames.mesh}`, { tenant: tenant.name, route, trustDomain });
+    for (const route of tenantRoutes(tenant, platformGuards(environment)))
+      new TenantRoute(this, `Route-${route.routeNames.mesh}`, { tenant: tenant.name, route, trustDomain });
     new TenantAlerts(this, 'Alerts', { ...base, receiver: tenant.observability.alerts });
     if (workloads.llmBackends.length > 0 || tenant.observability.alerts) {
-      if (!props.infra) throw new Error(`TenantChart ${tenant.name}: infra is required for llmBackends and an alert receiver; pass the cluster outputs of ${environment.name}`);
+      if (!props.infra)
+        throw new Error(
+          `TenantChart ${tenant.name}: infra is required for llmBackends and an alert receiver; pass the cluster outputs of ${environment.name}`,
+        );
       new TenantSecretStore(this, 'SecretStore', {
         ...base,
         region: props.infra.region,

@@ -35,8 +35,12 @@ export class TenantWorkloadsChart extends Chart {
     const seg = props.segments.get(tenant.name);
     for (const m of w.models) {
       const backend = m.backend ? w.llmBackends.find((b) => b.name === m.backend) : undefined;
-      if (m.backend && !backend) throw new Error(`TenantWorkloadsChart ${tenant.name}: model ${m.name} names backend ${m.backend}, which is not declared; declare it under llmBackends`);
-      if (backend && seg === undefined) throw new Error(`TenantWorkloadsChart ${tenant.name}: no route segment; pass segments for every tenant`);
+      if (m.backend && !backend)
+        throw new Error(
+          `TenantWorkloadsChart ${tenant.name}: model ${m.name} names backend ${m.backend}, which is not declared; declare it under llmBackends`,
+        );
+      if (backend && seg === undefined)
+        throw new Error(`TenantWorkloadsChart ${tenant.name}: no route segment; pass segments for every tenant`);
       new TenantModel(this, `Model-${m.name}`, {
         ...base,
         name: m.name,
@@ -53,7 +57,10 @@ export class TenantWorkloadsChart extends Chart {
       const callUrls = new Map<string, string>();
       for (const c of a.calls) {
         const segment = props.segments.get(c.tenant);
-        if (segment === undefined) throw new Error(`TenantWorkloadsChart ${tenant.name}: agent ${a.name} calls unknown tenant ${c.tenant}; name a tenant of tenants.yaml`);
+        if (segment === undefined)
+          throw new Error(
+            `TenantWorkloadsChart ${tenant.name}: agent ${a.name} calls unknown tenant ${c.tenant}; name a tenant of tenants.yaml`,
+          );
         callUrls.set(`${c.tenant}/${c.agent}`, gatewayUrl(routePath('a2a', segment, c.agent)));
       }
       new TenantAgent(this, `Agent-${a.name}`, { ...base, agent: a, mcpServers: w.mcpServers, callUrls });

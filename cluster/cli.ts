@@ -29,7 +29,8 @@ import { kubernetesVersionProblems, minorOf } from './kubernetes-versions';
  */
 export function argocdChart(env: Environment): HelmChart {
   const source = pinned('argocd', env.platform.versions);
-  if (source.type !== 'helm') throw new UserError('the argocd upstream is not a Helm chart; bootstrap installs Helm charts only');
+  if (source.type !== 'helm')
+    throw new UserError('the argocd upstream is not a Helm chart; bootstrap installs Helm charts only');
   return source;
 }
 
@@ -99,16 +100,34 @@ function describe(file: string, args: readonly string[]): string {
 }
 
 /** Runs a tool and returns its standard output (standard error goes to the terminal). */
-function capture(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', cwd: options.cwd, env: options.env ?? process.env });
+function capture(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): string {
+  const r = spawnSync(file, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+  });
   if (r.error) throw new UserError(`${path.basename(file)} could not start: ${r.error.message}`);
   if (r.status !== 0) throw new UserError(`${describe(file, args)} failed (exit ${r.status ?? r.signal})`);
   return r.stdout;
 }
 
 /** Runs a tool quietly; its exit status and standard output, for questions whose "no" is an exit code. */
-function probe(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string } {
-  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', cwd: options.cwd, env: options.env ?? process.env });
+function probe(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { status: number | null; stdout: string } {
+  const r = spawnSync(file, args, {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+  });
   if (r.error) throw new UserError(`${path.basename(file)} could not start: ${r.error.message}`);
   return { status: r.status, stdout: r.stdout };
 }
@@ -120,7 +139,9 @@ function probe(file: string, args: readonly string[], options: { cwd?: string; e
 function account(ctx: Context): string {
   const id = capture(ctx.bin.aws, ['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']).trim();
   if (id !== ctx.env.aws.accountId) {
-    throw new UserError(`the AWS credentials are for account ${id}, but environment ${ctx.env.name} is in ${ctx.env.aws.accountId} (aws.accountId); switch AWS_PROFILE`);
+    throw new UserError(
+      `the AWS credentials are for account ${id}, but environment ${ctx.env.name} is in ${ctx.env.aws.accountId} (aws.accountId); switch AWS_PROFILE`,
+    );
   }
   return id;
 }
@@ -140,13 +161,28 @@ function requireAddonVersions(ctx: Context, kubernetesVersion: string): void {
   const missing: string[] = [];
   for (const name of ADDONS) {
     const offered = capture(ctx.bin.aws, [
-      'eks', 'describe-addon-versions', '--region', ctx.env.aws.region, '--kubernetes-version', kubernetesVersion, '--addon-name', name,
-      '--query', 'addons[].addonVersions[].addonVersion', '--output', 'text',
-    ]).split(/\s+/).filter(Boolean);
-    if (!offered.includes(pins[name])) missing.push(`${name} ${pins[name]} (offered: ${offered.slice(0, 5).join(', ') || 'none'})`);
+      'eks',
+      'describe-addon-versions',
+      '--region',
+      ctx.env.aws.region,
+      '--kubernetes-version',
+      kubernetesVersion,
+      '--addon-name',
+      name,
+      '--query',
+      'addons[].addonVersions[].addonVersion',
+      '--output',
+      'text',
+    ])
+      .split(/\s+/)
+      .filter(Boolean);
+    if (!offered.includes(pins[name]))
+      missing.push(`${name} ${pins[name]} (offered: ${offered.slice(0, 5).join(', ') || 'none'})`);
   }
   if (missing.length > 0) {
-    throw new UserError(`EKS offers no such add-on version for Kubernetes ${kubernetesVersion}: ${missing.join('; ')}; fix ADDON_VERSIONS in cluster/addon-versions.ts`);
+    throw new UserError(
+      `EKS offers no such add-on version for Kubernetes ${kubernetesVersion}: ${missing.join('; ')}; fix ADDON_VERSIONS in cluster/addon-versions.ts`,
+    );
   }
 }
 
@@ -167,11 +203,15 @@ const VPC_RESOURCE_TYPES = ['ec2:security-group', 'ec2:vpc-endpoint', 'rds:db', 
 
 /** The deletion protection that would stop infra:destroy half-way: Terraform's output, else the tfvars. */
 function deletionProtection(ctx: Context): { on: boolean; database: string } {
-  const guard = probe(ctx.bin.terraform, [`-chdir=${DIRS.terraform}`, 'output', '-json', 'destroy_guard'], { cwd: ctx.root, env: terraformEnv(ctx) });
+  const guard = probe(ctx.bin.terraform, [`-chdir=${DIRS.terraform}`, 'output', '-json', 'destroy_guard'], {
+    cwd: ctx.root,
+    env: terraformEnv(ctx),
+  });
   if (guard.status === 0) {
     try {
       const value = JSON.parse(guard.stdout) as { database?: string; deletion_protection?: boolean };
-      if (typeof value.deletion_protection === 'boolean') return { on: value.deletion_protection, database: value.database ?? `agentic-platform-${ctx.env.name}` };
+      if (typeof value.deletion_protection === 'boolean')
+        return { on: value.deletion_protection, database: value.database ?? `agentic-platform-${ctx.env.name}` };
     } catch {
       // not JSON: fall back to the variables
     }
@@ -189,7 +229,13 @@ export function stateBucket(accountId: string, region: string): string {
 
 /** Arguments of `terraform init` for an environment's state (one state file per environment). */
 export function backendArgs(env: Environment, accountId: string): string[] {
-  const config = { bucket: stateBucket(accountId, env.aws.region), key: `${env.name}/terraform.tfstate`, region: env.aws.region, encrypt: 'true', use_lockfile: 'true' };
+  const config = {
+    bucket: stateBucket(accountId, env.aws.region),
+    key: `${env.name}/terraform.tfstate`,
+    region: env.aws.region,
+    encrypt: 'true',
+    use_lockfile: 'true',
+  };
   return Object.entries(config).map(([k, v]) => `-backend-config=${k}=${v}`);
 }
 
@@ -223,14 +269,17 @@ function terraformEnv(ctx: Context): NodeJS.ProcessEnv {
 /** What plan, apply and destroy need besides the tools: the environment's tfvars and an init. */
 function requireTerraformReady(ctx: Context): void {
   const file = path.join(ctx.root, DIRS.terraform, 'env', `${ctx.env.name}.tfvars`);
-  if (!fs.existsSync(file)) throw new UserError(`missing ${DIRS.terraform}/env/${ctx.env.name}.tfvars (copy env/dev.tfvars and adjust it)`);
+  if (!fs.existsSync(file))
+    throw new UserError(`missing ${DIRS.terraform}/env/${ctx.env.name}.tfvars (copy env/dev.tfvars and adjust it)`);
   requireTerraformInit(ctx);
 }
 
 /** Terraform's data directory of the environment: without it every terraform command fails at length. */
 function requireTerraformInit(ctx: Context): void {
   if (!fs.existsSync(path.join(ctx.root, DIRS.terraform, '.terraform', ctx.env.name))) {
-    throw new UserError(`Terraform is not initialised for ${ctx.env.name}; run npm run infra:init -- ${ctx.env.name} first`);
+    throw new UserError(
+      `Terraform is not initialised for ${ctx.env.name}; run npm run infra:init -- ${ctx.env.name} first`,
+    );
   }
 }
 
@@ -244,9 +293,14 @@ export function renderInfraOutputs(terraformJson: string, env: Environment): str
   try {
     value = JSON.parse(terraformJson);
   } catch {
-    throw new UserError(`terraform output -json platform did not print JSON; run npm run infra:apply -- ${env.name} first`);
+    throw new UserError(
+      `terraform output -json platform did not print JSON; run npm run infra:apply -- ${env.name} first`,
+    );
   }
-  const outputs = parseInfraOutputs(JSON.stringify(value, null, 2), `terraform output platform (for ${file})`, { name: env.name, aws: env.aws });
+  const outputs = parseInfraOutputs(JSON.stringify(value, null, 2), `terraform output platform (for ${file})`, {
+    name: env.name,
+    aws: env.aws,
+  });
   return `${JSON.stringify(outputs, null, 2)}\n`;
 }
 
@@ -257,7 +311,8 @@ export function eksctlYaml(env: Environment): string {
 
 const COMMANDS: Record<string, Command> = {
   'cluster:config': {
-    summary: 'print the eksctl ClusterConfig of the environment (what cluster:create uses); into a file: npm run -s cluster:config -- <env> > cluster.yaml (-s keeps npm\'s own lines out)',
+    summary:
+      "print the eksctl ClusterConfig of the environment (what cluster:create uses); into a file: npm run -s cluster:config -- <env> > cluster.yaml (-s keeps npm's own lines out)",
     tools: [],
     run: (ctx) => void process.stdout.write(eksctlYaml(ctx.env)),
   },
@@ -272,19 +327,36 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'cluster:upgrade': {
-    summary: 'upgrade the cluster to the environment file\'s Kubernetes version: control plane, then add-ons, then each node group',
+    summary:
+      "upgrade the cluster to the environment file's Kubernetes version: control plane, then add-ons, then each node group",
     tools: ['aws', 'eksctl'],
     run(ctx) {
       const { clusterName, region } = ctx.env.aws;
       const target = ctx.env.kubernetesVersion;
       requireSupportedVersion(ctx.env);
       account(ctx);
-      const current = capture(ctx.bin.aws, ['eks', 'describe-cluster', '--name', clusterName, '--region', region, '--query', 'cluster.version', '--output', 'text']).trim();
+      const current = capture(ctx.bin.aws, [
+        'eks',
+        'describe-cluster',
+        '--name',
+        clusterName,
+        '--region',
+        region,
+        '--query',
+        'cluster.version',
+        '--output',
+        'text',
+      ]).trim();
       const [cMajor, cMinor] = minorOf(current).split('.').map(Number);
       const [tMajor, tMinor] = target.split('.').map(Number);
-      if (tMajor !== cMajor || tMinor < cMinor) throw new UserError(`cluster ${clusterName} runs Kubernetes ${current}; ${target} is not an upgrade (EKS never downgrades a control plane)`);
+      if (tMajor !== cMajor || tMinor < cMinor)
+        throw new UserError(
+          `cluster ${clusterName} runs Kubernetes ${current}; ${target} is not an upgrade (EKS never downgrades a control plane)`,
+        );
       if (tMinor > cMinor + 1) {
-        throw new UserError(`cluster ${clusterName} runs Kubernetes ${current}: EKS upgrades one minor version at a time; set kubernetesVersion to ${cMajor}.${cMinor + 1} first, upgrade, then ${target}`);
+        throw new UserError(
+          `cluster ${clusterName} runs Kubernetes ${current}: EKS upgrades one minor version at a time; set kubernetesVersion to ${cMajor}.${cMinor + 1} first, upgrade, then ${target}`,
+        );
       }
       requireAddonVersions(ctx, target);
       withEksctlConfig(ctx.env, (file) => {
@@ -293,30 +365,70 @@ const COMMANDS: Record<string, Command> = {
         run(ctx.bin.eksctl, ['update', 'addon', '-f', file, '--wait']);
         const groups = (eksctlConfig(ctx.env).managedNodeGroups as { name: string }[]).map((g) => g.name);
         // One node group at a time, each replacing one node at a time (updateConfig.maxUnavailable).
-        for (const g of groups) run(ctx.bin.eksctl, ['upgrade', 'nodegroup', '--cluster', clusterName, '--region', region, '--name', g, '--kubernetes-version', target, '--wait']);
+        for (const g of groups)
+          run(ctx.bin.eksctl, [
+            'upgrade',
+            'nodegroup',
+            '--cluster',
+            clusterName,
+            '--region',
+            region,
+            '--name',
+            g,
+            '--kubernetes-version',
+            target,
+            '--wait',
+          ]);
       });
-      console.log(`cluster:upgrade: ${clusterName} runs Kubernetes ${target}; run npm run synth (Pod Security labels and schemas follow kubernetesVersion) and commit`);
+      console.log(
+        `cluster:upgrade: ${clusterName} runs Kubernetes ${target}; run npm run synth (Pod Security labels and schemas follow kubernetesVersion) and commit`,
+      );
     },
   },
   'cluster:delete': {
-    summary: 'delete the EKS cluster (refuses while Terraform\'s resources are still in its VPC: run infra:destroy first)',
+    summary:
+      "delete the EKS cluster (refuses while Terraform's resources are still in its VPC: run infra:destroy first)",
     tools: ['aws', 'eksctl'],
     flags: { '--yes': 'confirm the deletion' },
     run(ctx) {
-      if (!ctx.flags.has('--yes')) throw new UserError(`deleting cluster ${ctx.env.aws.clusterName} is permanent; run infra:destroy first, then again with --yes`);
+      if (!ctx.flags.has('--yes'))
+        throw new UserError(
+          `deleting cluster ${ctx.env.aws.clusterName} is permanent; run infra:destroy first, then again with --yes`,
+        );
       account(ctx);
       // Terraform's security groups, endpoint, database and cache have network interfaces in the
       // VPC: eksctl's VPC stack cannot be deleted while they exist.
       const left = capture(ctx.bin.aws, [
-        'resourcegroupstaggingapi', 'get-resources', '--region', ctx.env.aws.region,
-        '--tag-filters', `Key=${AWS_TAGS.stack.key},Values=${AWS_TAGS.stack.value}`, `Key=environment,Values=${ctx.env.name}`,
-        '--resource-type-filters', ...VPC_RESOURCE_TYPES,
-        '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text',
-      ]).split(/\s+/).filter(Boolean);
+        'resourcegroupstaggingapi',
+        'get-resources',
+        '--region',
+        ctx.env.aws.region,
+        '--tag-filters',
+        `Key=${AWS_TAGS.stack.key},Values=${AWS_TAGS.stack.value}`,
+        `Key=environment,Values=${ctx.env.name}`,
+        '--resource-type-filters',
+        ...VPC_RESOURCE_TYPES,
+        '--query',
+        'ResourceTagMappingList[].ResourceARN',
+        '--output',
+        'text',
+      ])
+        .split(/\s+/)
+        .filter(Boolean);
       if (left.length > 0) {
-        throw new UserError(`${left.length} resource${left.length === 1 ? '' : 's'} of cluster/terraform still in the VPC (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''}); run npm run infra:destroy -- ${ctx.env.name} first`);
+        throw new UserError(
+          `${left.length} resource${left.length === 1 ? '' : 's'} of cluster/terraform still in the VPC (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''}); run npm run infra:destroy -- ${ctx.env.name} first`,
+        );
       }
-      run(ctx.bin.eksctl, ['delete', 'cluster', '--name', ctx.env.aws.clusterName, '--region', ctx.env.aws.region, '--wait']);
+      run(ctx.bin.eksctl, [
+        'delete',
+        'cluster',
+        '--name',
+        ctx.env.aws.clusterName,
+        '--region',
+        ctx.env.aws.region,
+        '--wait',
+      ]);
     },
   },
   'infra:init': {
@@ -328,13 +440,42 @@ const COMMANDS: Record<string, Command> = {
       const exists = probe(ctx.bin.aws, ['s3api', 'head-bucket', '--bucket', bucket]).status === 0;
       if (!exists) {
         const region = ctx.env.aws.region;
-        run(ctx.bin.aws, ['s3api', 'create-bucket', '--bucket', bucket, '--region', region, ...(region === 'us-east-1' ? [] : ['--create-bucket-configuration', `LocationConstraint=${region}`])]);
+        run(ctx.bin.aws, [
+          's3api',
+          'create-bucket',
+          '--bucket',
+          bucket,
+          '--region',
+          region,
+          ...(region === 'us-east-1' ? [] : ['--create-bucket-configuration', `LocationConstraint=${region}`]),
+        ]);
       }
       // Every time, not only after creating the bucket: each call is idempotent, and a run that
       // stopped after create-bucket leaves a bucket without them.
-      run(ctx.bin.aws, ['s3api', 'put-public-access-block', '--bucket', bucket, '--public-access-block-configuration', 'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true']);
-      run(ctx.bin.aws, ['s3api', 'put-bucket-versioning', '--bucket', bucket, '--versioning-configuration', 'Status=Enabled']);
-      run(ctx.bin.aws, ['s3api', 'put-bucket-encryption', '--bucket', bucket, '--server-side-encryption-configuration', '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}']);
+      run(ctx.bin.aws, [
+        's3api',
+        'put-public-access-block',
+        '--bucket',
+        bucket,
+        '--public-access-block-configuration',
+        'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
+      ]);
+      run(ctx.bin.aws, [
+        's3api',
+        'put-bucket-versioning',
+        '--bucket',
+        bucket,
+        '--versioning-configuration',
+        'Status=Enabled',
+      ]);
+      run(ctx.bin.aws, [
+        's3api',
+        'put-bucket-encryption',
+        '--bucket',
+        bucket,
+        '--server-side-encryption-configuration',
+        '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"},"BucketKeyEnabled":true}]}',
+      ]);
       terraform(ctx, ['init', '-input=false', '-reconfigure', ...backendArgs(ctx.env, id)]);
     },
   },
@@ -355,11 +496,17 @@ const COMMANDS: Record<string, Command> = {
     run(ctx) {
       requireTerraformReady(ctx);
       account(ctx);
-      terraform(ctx, ['apply', '-input=false', ...(ctx.flags.has('--auto-approve') ? ['-auto-approve'] : []), ...terraformVarArgs(ctx.env)]);
+      terraform(ctx, [
+        'apply',
+        '-input=false',
+        ...(ctx.flags.has('--auto-approve') ? ['-auto-approve'] : []),
+        ...terraformVarArgs(ctx.env),
+      ]);
     },
   },
   'infra:destroy': {
-    summary: 'destroy the data services of the environment (asks for confirmation; refuses while the database has deletion protection)',
+    summary:
+      'destroy the data services of the environment (asks for confirmation; refuses while the database has deletion protection)',
     tools: ['aws', 'terraform'],
     run(ctx) {
       requireTerraformReady(ctx);
@@ -380,7 +527,11 @@ const COMMANDS: Record<string, Command> = {
     run(ctx) {
       requireTerraformInit(ctx);
       account(ctx);
-      const json = capture(ctx.bin.terraform, [`-chdir=${DIRS.terraform}`, 'output', '-json', '-no-color', 'platform'], { cwd: ctx.root, env: terraformEnv(ctx) });
+      const json = capture(
+        ctx.bin.terraform,
+        [`-chdir=${DIRS.terraform}`, 'output', '-json', '-no-color', 'platform'],
+        { cwd: ctx.root, env: terraformEnv(ctx) },
+      );
       const file = infraOutputsFile(ctx.env.name);
       fs.mkdirSync(path.join(ctx.root, DIRS.infraOutputs), { recursive: true });
       fs.writeFileSync(path.join(ctx.root, file), renderInfraOutputs(json, ctx.env));
@@ -397,18 +548,42 @@ const COMMANDS: Record<string, Command> = {
       // The platform Applications carry the outputs' role ARNs and endpoints: they must be this account's.
       const outputs = loadInfraOutputs(ctx.root, ctx.env.name);
       if (outputs.accountId !== id) {
-        throw new UserError(`${infraOutputsFile(ctx.env.name)} is for account ${outputs.accountId}, but the credentials are for ${id}; run npm run infra:outputs -- ${ctx.env.name}, npm run synth, and commit before bootstrap`);
+        throw new UserError(
+          `${infraOutputsFile(ctx.env.name)} is for account ${outputs.accountId}, but the credentials are for ${id}; run npm run infra:outputs -- ${ctx.env.name}, npm run synth, and commit before bootstrap`,
+        );
       }
       run(ctx.bin.aws, ['eks', 'update-kubeconfig', '--name', clusterName, '--region', region, '--alias', clusterName]);
       const chart = argocdChart(ctx.env);
       // Every node group is tainted: Argo CD runs on the platform group.
       run(ctx.bin.helm, [
-        'upgrade', '--install', 'argocd', chart.chart, '--repo', chart.repoURL, '--version', chart.version,
-        '--namespace', ns, '--create-namespace', '--kube-context', clusterName, '--wait',
-        '--set-json', `global.nodeSelector=${JSON.stringify(nodeSelectorFor('platform'))}`,
-        '--set-json', `global.tolerations=${JSON.stringify(tolerationsFor('platform'))}`,
+        'upgrade',
+        '--install',
+        'argocd',
+        chart.chart,
+        '--repo',
+        chart.repoURL,
+        '--version',
+        chart.version,
+        '--namespace',
+        ns,
+        '--create-namespace',
+        '--kube-context',
+        clusterName,
+        '--wait',
+        '--set-json',
+        `global.nodeSelector=${JSON.stringify(nodeSelectorFor('platform'))}`,
+        '--set-json',
+        `global.tolerations=${JSON.stringify(tolerationsFor('platform'))}`,
       ]);
-      run(ctx.bin.kubectl, ['--context', clusterName, 'apply', '-n', ns, '-f', path.join(ctx.root, DIRS.argocd, ctx.env.name, DIRS.bootstrap)]);
+      run(ctx.bin.kubectl, [
+        '--context',
+        clusterName,
+        'apply',
+        '-n',
+        ns,
+        '-f',
+        path.join(ctx.root, DIRS.argocd, ctx.env.name, DIRS.bootstrap),
+      ]);
     },
   },
   'port-forward': {
@@ -417,13 +592,28 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const children = PLATFORM_UIS.map((u) => {
         console.log(`${u.name}: http://localhost:${u.localPort}${u.path}`);
-        return spawn(ctx.bin.kubectl, ['--context', ctx.env.aws.clusterName, 'port-forward', '-n', u.namespace, u.target, `${u.localPort}:${u.port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+        return spawn(
+          ctx.bin.kubectl,
+          [
+            '--context',
+            ctx.env.aws.clusterName,
+            'port-forward',
+            '-n',
+            u.namespace,
+            u.target,
+            `${u.localPort}:${u.port}`,
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'] },
+        );
       });
       const stop = () => children.forEach((c) => c.kill('SIGTERM'));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      const codes = await Promise.all(children.map((c) => new Promise<number | null>((resolve) => c.on('exit', resolve))));
-      if (codes.some((c) => c !== 0 && c !== null)) throw new UserError('a kubectl port-forward ended with an error (see above)');
+      const codes = await Promise.all(
+        children.map((c) => new Promise<number | null>((resolve) => c.on('exit', resolve))),
+      );
+      if (codes.some((c) => c !== 0 && c !== null))
+        throw new UserError('a kubectl port-forward ended with an error (see above)');
     },
   },
 };
@@ -431,7 +621,9 @@ const COMMANDS: Record<string, Command> = {
 function usage(name?: string): string {
   if (name && COMMANDS[name]) {
     const c = COMMANDS[name];
-    const flags = Object.entries(c.flags ?? {}).map(([f, what]) => `\n  ${f.padEnd(16)}${what}`).join('');
+    const flags = Object.entries(c.flags ?? {})
+      .map(([f, what]) => `\n  ${f.padEnd(16)}${what}`)
+      .join('');
     const needs = c.tools.map((t) => TOOLS[t].names.join(' or ')).join(', ') || 'nothing but Node.js';
     return `usage: npm run ${name} -- <env> [options]\n${c.summary}.\nneeds: ${needs}, and an environment of ${DIRS.environments}/${flags ? `\noptions:${flags}` : ''}\n  --help          show this help`;
   }
@@ -475,9 +667,14 @@ export async function main(argv: readonly string[], root = process.cwd()): Promi
     const names = envs.map((e) => e.name);
     const env = envs.find((e) => e.name === positional[0]);
     if (positional.length === 0) missing.push(`an environment (npm run ${name} -- <${names.join('|')}>)`);
-    else if (!env) missing.push(`environment ${positional[0]} (no ${DIRS.environments}/${positional[0]}.yaml; one of: ${names.join(', ')})`);
+    else if (!env)
+      missing.push(
+        `environment ${positional[0]} (no ${DIRS.environments}/${positional[0]}.yaml; one of: ${names.join(', ')})`,
+      );
     else if (command.tools.includes('aws') && !env.aws.accountId) {
-      missing.push(`aws.accountId in ${DIRS.environments}/${env.name}.yaml (the environment's 12-digit AWS account: every command that touches AWS refuses another)`);
+      missing.push(
+        `aws.accountId in ${DIRS.environments}/${env.name}.yaml (the environment's 12-digit AWS account: every command that touches AWS refuses another)`,
+      );
     }
     if (missing.length > 0) throw new UserError(`missing ${missing.join('; ')}`);
     await command.run({ root, env: env!, flags, bin: bin as Record<ToolName, string> });

@@ -4,7 +4,13 @@
  * template's placement (charts/lib/placement.ts), so the two cannot drift apart.
  */
 import type { Environment } from '../charts/config/environment';
-import { CLUSTER_AUTOSCALER, clusterAutoscalerRoleName, MANAGED_BY, NODE_GROUPS, type NodeGroup } from '../charts/lib/constants';
+import {
+  CLUSTER_AUTOSCALER,
+  clusterAutoscalerRoleName,
+  MANAGED_BY,
+  NODE_GROUPS,
+  type NodeGroup,
+} from '../charts/lib/constants';
 import { nodeGroupLabels, nodeGroupTaint, nodeSelectorFor, tolerationsFor } from '../charts/lib/placement';
 import { ADDONS, type AddonName, addonVersions } from './addon-versions';
 
@@ -29,10 +35,16 @@ function onPlatformNodes(): { nodeSelector: Record<string, string>; tolerations:
  */
 const ADDON_CONFIG: Readonly<Record<AddonName, Record<string, unknown>>> = {
   // enableNetworkPolicy: the VPC CNI enforces the tenants' NetworkPolicies.
-  'vpc-cni': { attachPolicyARNs: ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy'], configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }) },
+  'vpc-cni': {
+    attachPolicyARNs: ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy'],
+    configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }),
+  },
   coredns: { configurationValues: JSON.stringify(onPlatformNodes()) },
   'kube-proxy': {},
-  'aws-ebs-csi-driver': { wellKnownPolicies: { ebsCSIController: true }, configurationValues: JSON.stringify({ controller: onPlatformNodes() }) },
+  'aws-ebs-csi-driver': {
+    wellKnownPolicies: { ebsCSIController: true },
+    configurationValues: JSON.stringify({ controller: onPlatformNodes() }),
+  },
   // eksctl v0.230.0 installs metrics-server by default after the node groups and waits for it
   // (pkg/apis/eksctl.io/v1alpha5/known_addons.go): listed here so that it is pinned and placed.
   // Its configuration keys are the kubernetes-sigs/metrics-server chart's values (nodeSelector,
@@ -105,7 +117,9 @@ export function eksctlConfig(env: Environment): Record<string, unknown> {
   const zones = env.aws.availabilityZones;
   const roleName = clusterAutoscalerRoleName(clusterName);
   if (roleName.length > MAX_ROLE_NAME) {
-    throw new Error(`aws.clusterName ${clusterName} is too long: the IAM role ${roleName} would exceed ${MAX_ROLE_NAME} characters; shorten the cluster name`);
+    throw new Error(
+      `aws.clusterName ${clusterName} is too long: the IAM role ${roleName} would exceed ${MAX_ROLE_NAME} characters; shorten the cluster name`,
+    );
   }
   const versions = addonVersions(env.kubernetesVersion);
   const cidrs = env.aws.apiEndpoint?.publicAccessCIDRs ?? [];

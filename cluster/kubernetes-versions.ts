@@ -65,29 +65,44 @@ function daysBetween(from: Date, to: string): number {
  * Why an environment's Kubernetes version cannot be created or kept on `today`, one line each with
  * the fix; empty when it can.
  */
-export function kubernetesVersionProblems(env: Pick<Environment, 'name' | 'kubernetesVersion' | 'platform'>, today: Date): string[] {
+export function kubernetesVersionProblems(
+  env: Pick<Environment, 'name' | 'kubernetesVersion' | 'platform'>,
+  today: Date,
+): string[] {
   const problems: string[] = [];
   const k8s = env.kubernetesVersion;
   const istio = minorOf(pinned('istiod', env.platform.versions).version);
   const istioRange = ISTIO_KUBERNETES_SUPPORT[istio];
   if (!istioRange) {
-    problems.push(`${env.name}: Istio ${istio} has no supported Kubernetes versions in ISTIO_KUBERNETES_SUPPORT (cluster/kubernetes-versions.ts); add them from Istio's support matrix`);
+    problems.push(
+      `${env.name}: Istio ${istio} has no supported Kubernetes versions in ISTIO_KUBERNETES_SUPPORT (cluster/kubernetes-versions.ts); add them from Istio's support matrix`,
+    );
   } else if (!istioRange.includes(k8s)) {
-    problems.push(`${env.name}: Kubernetes ${k8s} is outside Istio ${istio}'s supported range ${istioRange[0]} to ${istioRange[istioRange.length - 1]}; set kubernetesVersion to one of ${istioRange.join(', ')}`);
+    problems.push(
+      `${env.name}: Kubernetes ${k8s} is outside Istio ${istio}'s supported range ${istioRange[0]} to ${istioRange[istioRange.length - 1]}; set kubernetesVersion to one of ${istioRange.join(', ')}`,
+    );
   }
   const eks = EKS_SUPPORT[k8s];
   if (!eks) {
-    problems.push(`${env.name}: Kubernetes ${k8s} has no EKS support dates in EKS_SUPPORT (cluster/kubernetes-versions.ts); add them from the Amazon EKS Kubernetes release calendar`);
+    problems.push(
+      `${env.name}: Kubernetes ${k8s} has no EKS support dates in EKS_SUPPORT (cluster/kubernetes-versions.ts); add them from the Amazon EKS Kubernetes release calendar`,
+    );
     return problems;
   }
   const extended = daysBetween(today, eks.extendedEnds);
   const standard = daysBetween(today, eks.standardEnds);
   if (extended <= 0) {
-    problems.push(`${env.name}: EKS extended support for Kubernetes ${k8s} ended on ${eks.extendedEnds}: EKS no longer creates such clusters; set kubernetesVersion to a supported version`);
+    problems.push(
+      `${env.name}: EKS extended support for Kubernetes ${k8s} ended on ${eks.extendedEnds}: EKS no longer creates such clusters; set kubernetesVersion to a supported version`,
+    );
   } else if (standard <= 0) {
-    problems.push(`${env.name}: EKS standard support for Kubernetes ${k8s} ended on ${eks.standardEnds} (extended support ends ${eks.extendedEnds}); upgrade with npm run cluster:upgrade`);
+    problems.push(
+      `${env.name}: EKS standard support for Kubernetes ${k8s} ended on ${eks.standardEnds} (extended support ends ${eks.extendedEnds}); upgrade with npm run cluster:upgrade`,
+    );
   } else if (standard < UPGRADE_NOTICE_DAYS) {
-    problems.push(`${env.name}: EKS standard support for Kubernetes ${k8s} ends on ${eks.standardEnds}, in ${standard} days; upgrade with npm run cluster:upgrade`);
+    problems.push(
+      `${env.name}: EKS standard support for Kubernetes ${k8s} ends on ${eks.standardEnds}, in ${standard} days; upgrade with npm run cluster:upgrade`,
+    );
   }
   return problems;
 }

@@ -33,18 +33,25 @@ export function explainCommand(args: ParsedArgs): number {
   if (tenant === undefined) throw new UsageError('name a tenant');
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const root = path.resolve(typeof args.flags.root === 'string' ? args.flags.root : '.');
-  if (!fs.existsSync(path.join(root, DIRS.environments))) throw new UserError(`${path.join(root, DIRS.environments)}: no such directory; run from the repository root or pass --root`);
+  if (!fs.existsSync(path.join(root, DIRS.environments)))
+    throw new UserError(
+      `${path.join(root, DIRS.environments)}: no such directory; run from the repository root or pass --root`,
+    );
   const output = readOutput(root, root);
   const names = output.environments.map((e) => e.name);
   const wanted = typeof args.flags.env === 'string' ? args.flags.env : names[0];
   const env = output.environments.find((e) => e.name === wanted);
-  if (!env) throw new UserError(`unknown environment ${JSON.stringify(wanted)}; environments: ${names.join(', ') || 'none'}`);
+  if (!env)
+    throw new UserError(`unknown environment ${JSON.stringify(wanted)}; environments: ${names.join(', ') || 'none'}`);
   const known = tenantsOf(env.manifests.map((m) => m.object));
   if (!known.includes(tenant)) {
-    throw new UserError(`unknown tenant ${JSON.stringify(tenant)} in ${env.name}; tenants: ${known.join(', ') || 'none'}${known.length === 0 ? ' (run npm run synth)' : ''}`);
+    throw new UserError(
+      `unknown tenant ${JSON.stringify(tenant)} in ${env.name}; tenants: ${known.join(', ') || 'none'}${known.length === 0 ? ' (run npm run synth)' : ''}`,
+    );
   }
   const routesFile = path.join(root, DIRS.dist, env.name, `${ROUTE_TABLE}.json`);
-  if (!fs.existsSync(routesFile)) throw new UserError(`${path.relative(process.cwd(), routesFile)}: no such file; run npm run synth`);
+  if (!fs.existsSync(routesFile))
+    throw new UserError(`${path.relative(process.cwd(), routesFile)}: no such file; run npm run synth`);
   const routes = JSON.parse(fs.readFileSync(routesFile, 'utf8')) as RouteTable;
   // What tenants.yaml promises, to judge the tenant's flows; without it the flows are shown as they are.
   let intent: TenantIntent[] | undefined;

@@ -20,7 +20,8 @@ const SHOWN_FAILURES = 10;
 
 export const spec: CommandSpec = {
   name: 'fetch-upstream',
-  usage: 'npm run fetch-upstream [-- [--dir <folder>] [--only crds,charts,schemas] [--check] [--mirror <url>] [--jobs <n>]]',
+  usage:
+    'npm run fetch-upstream [-- [--dir <folder>] [--only crds,charts,schemas] [--check] [--mirror <url>] [--jobs <n>]]',
   summary: [
     'Downloads the upstream files the checks and tests read and this repository does not hold (the CRDs,',
     'the pinned Helm charts with their dependencies, the eksctl ClusterConfig schema), each from its pinned',
@@ -29,7 +30,10 @@ export const spec: CommandSpec = {
     'packaging writes are made again from their upstream sources; that needs the pinned helm (npm run tools).',
   ].join('\n'),
   flags: {
-    dir: { value: true, help: `the folder to write to (default: ${shownPath(SHARED_DIR)}, where the commands look; else set CRDS_DIR and CHARTS_DIR)` },
+    dir: {
+      value: true,
+      help: `the folder to write to (default: ${shownPath(SHARED_DIR)}, where the commands look; else set CRDS_DIR and CHARTS_DIR)`,
+    },
     only: { value: true, help: `parts to get, comma-separated: ${PARTS.join(', ')} (default: all)` },
     check: { help: 'verify the files already there against their digests; download nothing' },
     mirror: { value: true, help: 'a mirror serving https://<host>/<path> at <url>/<host>/<path>' },
@@ -58,15 +62,22 @@ export async function fetchUpstreamCommand(args: ParsedArgs): Promise<number> {
   const where = shownPath(dir);
   // The first few by name; a fresh checkout would otherwise print every pinned file.
   for (const f of report.failed.slice(0, SHOWN_FAILURES)) console.error(`fetch-upstream: ${f.path}: ${f.reason}`);
-  if (report.failed.length > SHOWN_FAILURES) console.error(`fetch-upstream: ... and ${countOf(report.failed.length - SHOWN_FAILURES, 'more file')}`);
+  if (report.failed.length > SHOWN_FAILURES)
+    console.error(`fetch-upstream: ... and ${countOf(report.failed.length - SHOWN_FAILURES, 'more file')}`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (args.flags.check) {
-    console.log(`fetch-upstream --check: ${countOf(pins.length, 'pinned file')} (${only.join(', ')}) in ${where}: ${report.kept} as pinned, ${report.failed.length} missing or different`);
+    console.log(
+      `fetch-upstream --check: ${countOf(pins.length, 'pinned file')} (${only.join(', ')}) in ${where}: ${report.kept} as pinned, ${report.failed.length} missing or different`,
+    );
   } else {
-    console.log(`fetch-upstream: ${countOf(pins.length, 'pinned file')} (${only.join(', ')}) in ${where}: ${report.kept} already there, ${report.fetched.length} fetched and checked (${countOf(report.downloads, 'download')}) in ${seconds}s`);
+    console.log(
+      `fetch-upstream: ${countOf(pins.length, 'pinned file')} (${only.join(', ')}) in ${where}: ${report.kept} already there, ${report.fetched.length} fetched and checked (${countOf(report.downloads, 'download')}) in ${seconds}s`,
+    );
   }
   if (report.failed.length > 0) {
-    throw new UserError(`${countOf(report.failed.length, 'file')} ${args.flags.check ? 'missing or not as pinned' : 'not fetched; nothing wrong was written'}${args.flags.check ? `; run npm run fetch-upstream${typeof args.flags.dir === 'string' ? ` -- --dir ${args.flags.dir}` : ''}` : ''}`);
+    throw new UserError(
+      `${countOf(report.failed.length, 'file')} ${args.flags.check ? 'missing or not as pinned' : 'not fetched; nothing wrong was written'}${args.flags.check ? `; run npm run fetch-upstream${typeof args.flags.dir === 'string' ? ` -- --dir ${args.flags.dir}` : ''}` : ''}`,
+    );
   }
   return 0;
 }

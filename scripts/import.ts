@@ -46,7 +46,9 @@ export function readImports(file = path.join(ROOT, 'cdk8s.yaml')): ImportEntry[]
   const config = parse(fs.readFileSync(file, 'utf8')) as { imports?: string[] };
   return (config.imports ?? []).map((spec) => {
     const i = spec.indexOf(':=');
-    return i < 0 ? { module: spec.split('@')[0], source: spec } : { module: spec.slice(0, i), source: spec.slice(i + 2) };
+    return i < 0
+      ? { module: spec.split('@')[0], source: spec }
+      : { module: spec.slice(0, i), source: spec.slice(i + 2) };
   });
 }
 
@@ -101,7 +103,10 @@ async function importKubernetes(version: string): Promise<void> {
   const { definitions } = JSON.parse(fs.readFileSync(swagger, 'utf8')) as { definitions: Record<string, object> };
   // As in cdk8s's published schemas: int-or-string and quantities are unions of string and
   // number, which the importer turns into IntOrString and Quantity classes.
-  for (const name of ['io.k8s.apimachinery.pkg.util.intstr.IntOrString', 'io.k8s.apimachinery.pkg.api.resource.Quantity']) {
+  for (const name of [
+    'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
+    'io.k8s.apimachinery.pkg.api.resource.Quantity',
+  ]) {
     const description = (definitions[name] as { description?: string }).description;
     definitions[name] = { description, oneOf: [{ type: 'string' }, { type: 'number' }] };
   }
@@ -127,9 +132,12 @@ export async function runImportCommand(args: ParsedArgs): Promise<number> {
   const sources = entries.map((entry) => {
     if (entry.source.startsWith('k8s@')) return { entry, local: undefined };
     const base = path.basename(new URL(entry.source).pathname);
-    const chartCrds = /\/helm-charts\/(kube-prometheus-stack)-([\d.]+)\/charts\/\1\/charts\/crds\/crds\//.exec(entry.source);
+    const chartCrds = /\/helm-charts\/(kube-prometheus-stack)-([\d.]+)\/charts\/\1\/charts\/crds\/crds\//.exec(
+      entry.source,
+    );
     const local = chartCrds ? chartCrd(chartCrds[1], chartCrds[2], base) : findLocal(crds, base);
-    if (!local) throw new UserError(`no local copy of ${base} (for ${entry.module}) under ${chartCrds ? CHARTS_DIR : crds}`);
+    if (!local)
+      throw new UserError(`no local copy of ${base} (for ${entry.module}) under ${chartCrds ? CHARTS_DIR : crds}`);
     return { entry, local };
   });
   fs.rmSync(OUT, { recursive: true, force: true });

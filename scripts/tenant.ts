@@ -18,7 +18,17 @@ import { entryFromFlags, optionError } from './tenant/entry';
 import { offboardingText, referencesMessage, tenantReferences } from './tenant/offboard';
 import { countOf } from '../charts/lib/plural';
 
-const ADD_FLAGS = ['display-name', 'description', 'alias', 'owner-group', 'owner-user', 'owner-service-account', 'quota', 'limit', 'comment'];
+const ADD_FLAGS = [
+  'display-name',
+  'description',
+  'alias',
+  'owner-group',
+  'owner-user',
+  'owner-service-account',
+  'quota',
+  'limit',
+  'comment',
+];
 
 export const spec: CommandSpec = {
   name: 'tenant',
@@ -36,11 +46,27 @@ export const spec: CommandSpec = {
     'display-name': { value: true, help: 'add: human-readable name, such as "Team Gamma"' },
     description: { value: true, help: 'add: what the team does' },
     alias: { value: true, help: 'add: path segment of its routes instead of tenant-<name> (a DNS label)' },
-    'owner-group': { value: true, repeat: true, help: 'add: an extra RoleBinding group besides tenant-<name>-developers (repeatable)' },
+    'owner-group': {
+      value: true,
+      repeat: true,
+      help: 'add: an extra RoleBinding group besides tenant-<name>-developers (repeatable)',
+    },
     'owner-user': { value: true, repeat: true, help: 'add: an extra RoleBinding user (repeatable)' },
-    'owner-service-account': { value: true, repeat: true, help: 'add: a service account of tenant-<name> bound too, such as a CI deployer (repeatable)' },
-    quota: { value: true, repeat: true, help: 'add: <key>=<value> overriding one quota default, such as requests.cpu=12 or pods=30 (repeatable)' },
-    limit: { value: true, repeat: true, help: 'add: <default|defaultRequest|max>.<cpu|memory>=<quantity>, such as default.cpu=300m (repeatable)' },
+    'owner-service-account': {
+      value: true,
+      repeat: true,
+      help: 'add: a service account of tenant-<name> bound too, such as a CI deployer (repeatable)',
+    },
+    quota: {
+      value: true,
+      repeat: true,
+      help: 'add: <key>=<value> overriding one quota default, such as requests.cpu=12 or pods=30 (repeatable)',
+    },
+    limit: {
+      value: true,
+      repeat: true,
+      help: 'add: <default|defaultRequest|max>.<cpu|memory>=<quantity>, such as default.cpu=300m (repeatable)',
+    },
     comment: { value: true, help: 'add: one comment line written above the entry' },
     file: { value: true, help: `tenant registry to edit (default: ${TENANTS_FILE} in the root)` },
     root: { value: true, help: 'repository root holding charts/environments, dist/ and argocd/ (default: .)' },
@@ -104,7 +130,12 @@ function environments(root: string): Environment[] {
 
 export async function tenantCommand(args: ParsedArgs): Promise<number> {
   const [action, name, ...extra] = args.positional;
-  if (action !== 'add' && action !== 'remove') throw new UsageError(action === undefined ? 'name an action: add or remove' : `unknown action ${JSON.stringify(action)}; use add or remove`);
+  if (action !== 'add' && action !== 'remove')
+    throw new UsageError(
+      action === undefined
+        ? 'name an action: add or remove'
+        : `unknown action ${JSON.stringify(action)}; use add or remove`,
+    );
   if (name === undefined) throw new UsageError(`${action} needs a tenant name`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (action === 'remove') {
@@ -114,9 +145,14 @@ export async function tenantCommand(args: ParsedArgs): Promise<number> {
   const root = path.resolve(str(args.flags.root) ?? '.');
   const file = path.resolve(root, str(args.flags.file) ?? TENANTS_FILE);
   const display = path.relative(process.cwd(), file) || TENANTS_FILE;
-  if (!fs.existsSync(file)) throw new UserError(`${display}: no such file; run from the repository root or pass --root or --file`);
+  if (!fs.existsSync(file))
+    throw new UserError(`${display}: no such file; run from the repository root or pass --root or --file`);
   const text = decodeSource(fs.readFileSync(file), display);
-  const before = validated(text, display, (n) => `${display} has ${errors(n)} already; fix them first (nothing was changed)`);
+  const before = validated(
+    text,
+    display,
+    (n) => `${display} has ${errors(n)} already; fix them first (nothing was changed)`,
+  );
 
   let updated: string;
   let removed: Tenant | undefined;
@@ -141,16 +177,25 @@ export async function tenantCommand(args: ParsedArgs): Promise<number> {
     }
   } else {
     removed = before.find((t) => t.name === name);
-    if (!removed) throw new UserError(`no tenant ${JSON.stringify(name)} in ${display} (tenants: ${before.map((t) => t.name).join(', ') || 'none'})`);
+    if (!removed)
+      throw new UserError(
+        `no tenant ${JSON.stringify(name)} in ${display} (tenants: ${before.map((t) => t.name).join(', ') || 'none'})`,
+      );
     const refs = tenantReferences(before, name, text, display);
     if (refs.length > 0) throw new UserError(referencesMessage(name, refs, display));
     updated = removeTenantEntry(text, name, { file: display });
-    validated(updated, display, (n) => `removing ${name} makes ${display} invalid (${errors(n)} above, at the lines the file would have); ${display} was not changed`);
+    validated(
+      updated,
+      display,
+      (n) =>
+        `removing ${name} makes ${display} invalid (${errors(n)} above, at the lines the file would have); ${display} was not changed`,
+    );
   }
 
   writeFileAtomic(file, updated);
   console.log(`tenant: ${action === 'add' ? `added ${name} to` : `removed ${name} from`} ${display}`);
-  if (args.flags['no-synth']) console.log('tenant: run npm run synth, then commit tenants.yaml, dist/ and argocd/ together');
+  if (args.flags['no-synth'])
+    console.log('tenant: run npm run synth, then commit tenants.yaml, dist/ and argocd/ together');
   else await synthesize(root, file, display, text);
 
   if (removed) {

@@ -92,7 +92,11 @@ export const PROM_LABEL_PROXY_VERSION = 'v0.14.0';
 const KUBERNETES_LDFLAGS = (() => {
   const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
   return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']
-    .flatMap((pkg) => [`-X ${pkg}.gitVersion=${KUBERNETES_VERSION}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`])
+    .flatMap((pkg) => [
+      `-X ${pkg}.gitVersion=${KUBERNETES_VERSION}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+    ])
     .join(' ');
 })();
 
@@ -123,7 +127,7 @@ export const TOOLS: readonly Tool[] = [
     dir: 'tools/kyverno',
     version: 'v1.19.0',
     ldflags: '-X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.0',
-    reason: "upstream go.mod has a replace directive (k8s.io/pod-security-admission)",
+    reason: 'upstream go.mod has a replace directive (k8s.io/pod-security-admission)',
   },
   {
     name: 'netpol-analyzer',
@@ -150,7 +154,8 @@ export const TOOLS: readonly Tool[] = [
     module: 'github.com/kyverno/chainsaw',
     dir: 'tools/chainsaw',
     version: 'v0.2.12',
-    reason: 'the full CLI of v0.2.12 does not compile with Go 1.25+ (its test runner); the wrapper links only its lint command',
+    reason:
+      'the full CLI of v0.2.12 does not compile with Go 1.25+ (its test runner); the wrapper links only its lint command',
   },
   {
     name: 'etcd',
@@ -170,7 +175,8 @@ export const TOOLS: readonly Tool[] = [
     main: 'kube-apiserver',
     version: KUBERNETES_VERSION,
     ldflags: KUBERNETES_LDFLAGS,
-    reason: 'k8s.io/kubernetes replaces every k8s.io/<staging> module with a directory of its own repository; the wrapper maps each to its published version',
+    reason:
+      'k8s.io/kubernetes replaces every k8s.io/<staging> module with a directory of its own repository; the wrapper maps each to its published version',
   },
   {
     name: 'kube-controller-manager',
@@ -181,7 +187,8 @@ export const TOOLS: readonly Tool[] = [
     main: 'kube-controller-manager',
     version: KUBERNETES_VERSION,
     ldflags: KUBERNETES_LDFLAGS,
-    reason: 'built beside kube-apiserver from the same wrapper; the integration tier runs only its ClusterRole aggregation controller',
+    reason:
+      'built beside kube-apiserver from the same wrapper; the integration tier runs only its ClusterRole aggregation controller',
   },
   {
     name: 'kubectl',
@@ -192,7 +199,8 @@ export const TOOLS: readonly Tool[] = [
     main: 'kubectl',
     version: `v0.${KUBERNETES_VERSION.slice('v1.'.length)}`,
     ldflags: KUBERNETES_LDFLAGS,
-    reason: "kubectl's main package lives in k8s.io/kubernetes; built beside kube-apiserver from the same pinned modules",
+    reason:
+      "kubectl's main package lives in k8s.io/kubernetes; built beside kube-apiserver from the same pinned modules",
   },
   {
     // The render harness (scripts/upstream/render.ts) renders the pinned charts with it as Argo CD does.
@@ -222,7 +230,8 @@ export const TOOLS: readonly Tool[] = [
     module: 'github.com/open-telemetry/opentelemetry-collector-contrib/connector/routingconnector',
     dir: 'tools/otelcol',
     version: OTELCOL_VERSION,
-    reason: 'a collector is a distribution of component modules; the wrapper builds the components the platform configures, at the release of images.otelCollector',
+    reason:
+      'a collector is a distribution of component modules; the wrapper builds the components the platform configures, at the release of images.otelCollector',
   },
   {
     // test/observability/ sends queries through a tenant's proxy, configured as the platform runs it.
@@ -241,7 +250,8 @@ export const TOOLS: readonly Tool[] = [
     module: 'github.com/prometheus/prometheus',
     dir: 'tools/promql-eval',
     version: PROMETHEUS_MODULE_VERSION,
-    reason: "Prometheus's go.mod has a replace directive; the wrapper repeats it and evaluates expressions with the pinned engine over given series",
+    reason:
+      "Prometheus's go.mod has a replace directive; the wrapper repeats it and evaluates expressions with the pinned engine over given series",
   },
   {
     name: 'kube-score',
@@ -256,10 +266,17 @@ export const TOOLS: readonly Tool[] = [
 
 /** What the stamp of a tool must say: the build inputs, so any change rebuilds it. */
 export function stampFor(tool: Tool, root = ROOT): string {
-  const lines = [`${tool.kind} ${tool.kind === 'install' ? tool.pkg : path.join(tool.dir, tool.main ?? '.')} ${tool.module}@${tool.version}`, `ldflags ${tool.ldflags ?? ''}`];
+  const lines = [
+    `${tool.kind} ${tool.kind === 'install' ? tool.pkg : path.join(tool.dir, tool.main ?? '.')} ${tool.module}@${tool.version}`,
+    `ldflags ${tool.ldflags ?? ''}`,
+  ];
   if (tool.kind === 'wrapper') {
     const hash = createHash('sha256');
-    for (const f of ['go.mod', 'go.sum', path.join(tool.main ?? '.', 'main.go')]) hash.update(f).update('\0').update(fs.readFileSync(path.join(root, tool.dir, f)));
+    for (const f of ['go.mod', 'go.sum', path.join(tool.main ?? '.', 'main.go')])
+      hash
+        .update(f)
+        .update('\0')
+        .update(fs.readFileSync(path.join(root, tool.dir, f)));
     lines.push(`sources sha256:${hash.digest('hex')}`);
   }
   return lines.join('\n') + '\n';
@@ -273,13 +290,16 @@ export function binaryPath(tool: Tool, home = TOOLS_HOME): string {
 /** True when the tool's binary exists and its stamp matches the table. */
 export function isInstalled(tool: Tool, home = TOOLS_HOME): boolean {
   const stamp = path.join(home, 'stamps', tool.name);
-  return fs.existsSync(binaryPath(tool, home)) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === stampFor(tool);
+  return (
+    fs.existsSync(binaryPath(tool, home)) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === stampFor(tool)
+  );
 }
 
 /** The tool of a name from the table. */
 export function tool(name: string): Tool {
   const found = TOOLS.find((t) => t.name === name);
-  if (!found) throw new Error(`no tool named ${name} in scripts/tools.ts (known: ${TOOLS.map((t) => t.name).join(', ')})`);
+  if (!found)
+    throw new Error(`no tool named ${name} in scripts/tools.ts (known: ${TOOLS.map((t) => t.name).join(', ')})`);
   return found;
 }
 
@@ -290,7 +310,9 @@ export function tool(name: string): Tool {
 export function requireTool(name: string, home = TOOLS_HOME): string {
   const t = tool(name);
   if (!isInstalled(t, home)) {
-    throw new Error(`${t.name} ${t.version} is not installed in ${TOOLS_DIR}/bin (or was built from other inputs); run: ${INSTALL_COMMAND}`);
+    throw new Error(
+      `${t.name} ${t.version} is not installed in ${TOOLS_DIR}/bin (or was built from other inputs); run: ${INSTALL_COMMAND}`,
+    );
   }
   return binaryPath(t, home);
 }
@@ -312,7 +334,10 @@ function runGo(args: string[], cwd: string, label: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn('go', args, { cwd, env: goEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
-    const timer = setInterval(() => console.log(`tools: still building ${label} (${formatSeconds(Date.now() - started)})`), 30_000);
+    const timer = setInterval(
+      () => console.log(`tools: still building ${label} (${formatSeconds(Date.now() - started)})`),
+      30_000,
+    );
     child.on('error', (err) => {
       clearInterval(timer);
       reject(err);
@@ -349,7 +374,11 @@ async function install(t: Tool, step: string): Promise<number> {
     const built = path.join(TOOLS_BIN, path.basename(t.pkg.replace(/\/v\d+$/, '')));
     if (built !== binaryPath(t)) fs.renameSync(built, binaryPath(t));
   } else {
-    await runGo(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), `./${t.main ?? '.'}`], path.join(ROOT, t.dir), label);
+    await runGo(
+      ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), `./${t.main ?? '.'}`],
+      path.join(ROOT, t.dir),
+      label,
+    );
   }
   fs.writeFileSync(path.join(STAMPS, t.name), stampFor(t));
   const took = Date.now() - started;
@@ -377,12 +406,18 @@ export async function runTools(args: ParsedArgs): Promise<number> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   if (args.flags.check && args.flags.list) throw new UsageError('--check and --list exclude each other');
   if (args.flags.list) {
-    for (const t of TOOLS) console.log(`${t.name}\t${t.module}@${t.version}\t${t.kind === 'wrapper' ? `wrapper ${t.dir}: ${t.reason}` : `go install ${t.pkg}@${t.version}`}`);
+    for (const t of TOOLS)
+      console.log(
+        `${t.name}\t${t.module}@${t.version}\t${t.kind === 'wrapper' ? `wrapper ${t.dir}: ${t.reason}` : `go install ${t.pkg}@${t.version}`}`,
+      );
     return 0;
   }
   const missing = TOOLS.filter((t) => !isInstalled(t));
   if (args.flags.check) {
-    if (missing.length > 0) throw new UserError(`not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${INSTALL_COMMAND}`);
+    if (missing.length > 0)
+      throw new UserError(
+        `not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${INSTALL_COMMAND}`,
+      );
     console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
     return 0;
   }
@@ -392,9 +427,13 @@ export async function runTools(args: ParsedArgs): Promise<number> {
   }
   const version = goVersion();
   if (!version) {
-    throw new UserError(`Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${INSTALL_COMMAND}`);
+    throw new UserError(
+      `Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${INSTALL_COMMAND}`,
+    );
   }
-  console.log(`tools: ${missing.length} of ${TOOLS.length} to build with ${version}, one at a time (first builds take minutes each)`);
+  console.log(
+    `tools: ${missing.length} of ${TOOLS.length} to build with ${version}, one at a time (first builds take minutes each)`,
+  );
   const started = Date.now();
   for (const [i, t] of missing.entries()) {
     try {

@@ -39,7 +39,8 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
   'kubectl-validate': kubectlValidateGate,
   isolation: isolationGate,
   flows: flowGate,
-  rbac: (output) => rbacGate(output, clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds))),
+  rbac: (output) =>
+    rbacGate(output, clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds))),
   workloads: (output) => workloadGate(output),
   gitleaks: (output) => secretsGate(output.root),
   // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
@@ -53,7 +54,11 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
  * reported as failed. Results come in the order of `names`, and `onResult` sees each one as soon
  * as it and every gate before it are done.
  */
-export async function runGates(output: Output, names: readonly string[] = Object.keys(GATES), onResult: (r: GateResult) => void = () => undefined): Promise<GateResult[]> {
+export async function runGates(
+  output: Output,
+  names: readonly string[] = Object.keys(GATES),
+  onResult: (r: GateResult) => void = () => undefined,
+): Promise<GateResult[]> {
   const done: (GateResult | undefined)[] = names.map(() => undefined);
   let reported = 0;
   await Promise.all(
@@ -62,7 +67,13 @@ export async function runGates(output: Output, names: readonly string[] = Object
       try {
         done[i] = await GATES[name](output);
       } catch (e) {
-        done[i] = { gate: name, checked: 0, unit: 'objects', errors: [e instanceof Error ? e.message : String(e)], ms: Date.now() - started };
+        done[i] = {
+          gate: name,
+          checked: 0,
+          unit: 'objects',
+          errors: [e instanceof Error ? e.message : String(e)],
+          ms: Date.now() - started,
+        };
       }
       while (reported < names.length && done[reported] !== undefined) onResult(done[reported++]!);
     }),
@@ -81,7 +92,10 @@ export function parseOnly(only: string | undefined): string[] {
   if (only === undefined) return Object.keys(GATES);
   const names = only.split(',').filter(Boolean);
   const unknown = names.filter((n) => !(n in GATES));
-  if (names.length === 0 || unknown.length > 0) throw new UsageError(`unknown gate ${unknown.join(', ') || '(none given)'}; gates: ${Object.keys(GATES).join(', ')}`);
+  if (names.length === 0 || unknown.length > 0)
+    throw new UsageError(
+      `unknown gate ${unknown.join(', ') || '(none given)'}; gates: ${Object.keys(GATES).join(', ')}`,
+    );
   return names;
 }
 
@@ -91,7 +105,10 @@ export const VALIDATE_COMMAND: CommandSpec = {
   summary: `Runs the validation and security gates over dist/, argocd/ and the repository, all at once, printing a line per gate in order as it finishes and every problem it found; exits 1 when any gate fails. Gates: ${Object.keys(GATES).join(', ')}. Tools come from npm run tools.`,
   flags: {
     only: { value: true, help: 'run only these gates (comma-separated)' },
-    root: { value: true, help: 'validate dist/ and argocd/ of this root, with its charts/environments (default: the repository)' },
+    root: {
+      value: true,
+      help: 'validate dist/ and argocd/ of this root, with its charts/environments (default: the repository)',
+    },
   },
 };
 
@@ -108,7 +125,9 @@ export async function runValidate(args: ParsedArgs): Promise<number> {
   });
   const failed = results.filter((r) => r.errors.length > 0);
   if (failed.length > 0) {
-    console.error(`validate: ${failed.length} of ${countOf(results.length, 'gate')} failed: ${failed.map((r) => r.gate).join(', ')}`);
+    console.error(
+      `validate: ${failed.length} of ${countOf(results.length, 'gate')} failed: ${failed.map((r) => r.gate).join(', ')}`,
+    );
     return 1;
   }
   console.log(results.length === 1 ? `validate: the gate passed` : `validate: all ${results.length} gates passed`);

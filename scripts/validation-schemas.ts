@@ -31,7 +31,6 @@ export const SCHEMA_CACHE = '.tools/schemas';
 /** The CRD directory: ../shared/crds, or $CRDS_DIR (scripts/upstream/paths.ts). */
 export { CRDS_DIR };
 
-
 /**
  * CRDs the output uses that ../shared/crds does not hold, read from the pinned chart that installs
  * them (relative to the chart copies): prometheus-operator's AlertmanagerConfig (the tenants'
@@ -43,7 +42,10 @@ export const CHART_CRD_FILES = ['kube-prometheus-stack-88.5.3/charts/crds/crds/c
 export function chartCrdFiles(chartsDir = CHARTS_DIR): string[] {
   return CHART_CRD_FILES.map((f) => {
     const file = path.join(chartsDir, f);
-    if (!fs.existsSync(file)) throw new Error(`${file} does not exist; set CHARTS_DIR to the directory holding the pinned charts (default ../shared/charts)`);
+    if (!fs.existsSync(file))
+      throw new Error(
+        `${file} does not exist; set CHARTS_DIR to the directory holding the pinned charts (default ../shared/charts)`,
+      );
     return file;
   });
 }
@@ -74,7 +76,9 @@ export function kubernetesOpenApiDir(release: string): string {
     return path.dirname(kubernetesOpenApi(release));
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new Error(`cannot fetch k8s.io/kubernetes@v${release} through the Go module proxy for the validation schemas (${why}); install Go 1.26 or newer and check that the module proxy is reachable`);
+    throw new Error(
+      `cannot fetch k8s.io/kubernetes@v${release} through the Go module proxy for the validation schemas (${why}); install Go 1.26 or newer and check that the module proxy is reachable`,
+    );
   }
 }
 
@@ -142,7 +146,9 @@ function strictDefinition(name: string, def: Json): Json {
     if (Array.isArray(s)) return s.map(walk);
     if (s === null || typeof s !== 'object') return s;
     const out: Json = {};
-    for (const [k, v] of Object.entries(s)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, walk(ps)])) : walk(v);
+    for (const [k, v] of Object.entries(s))
+      out[k] =
+        k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, walk(ps)])) : walk(v);
     if (s.properties && s.additionalProperties === undefined) out.additionalProperties = false;
     return out;
   };
@@ -182,12 +188,18 @@ function standalone(root: Json, definitions: Record<string, Json>): string {
 
 /** Kubeconform JSON schemas for every built-in kind of a swagger 2.0 document. */
 export function builtinSchemas(swagger: { definitions: Record<string, Json> }): Map<string, string> {
-  const definitions = Object.fromEntries(Object.entries(swagger.definitions).map(([n, d]) => [n, strictDefinition(n, d)]));
+  const definitions = Object.fromEntries(
+    Object.entries(swagger.definitions).map(([n, d]) => [n, strictDefinition(n, d)]),
+  );
   const out = new Map<string, string>();
   for (const [name, def] of Object.entries(swagger.definitions)) {
     // meta/v1 types (DeleteOptions, WatchEvent, Status) carry every group's GVK; they are not resources.
     if (name.startsWith('io.k8s.apimachinery.pkg.apis.meta.')) continue;
-    for (const gvk of (def['x-kubernetes-group-version-kind'] ?? []) as { group: string; version: string; kind: string }[]) {
+    for (const gvk of (def['x-kubernetes-group-version-kind'] ?? []) as {
+      group: string;
+      version: string;
+      kind: string;
+    }[]) {
       out.set(schemaPath(gvk.group, gvk.version, gvk.kind), standalone({ $ref: `#/definitions/${name}` }, definitions));
     }
   }
@@ -205,7 +217,8 @@ export function strictCrdSchema(schema: Json): Json {
     if (s === null || typeof s !== 'object') return s;
     const out: Json = {};
     for (const [k, v] of Object.entries(s)) {
-      if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, walk(ps, false)]));
+      if (k === 'properties')
+        out[k] = Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, walk(ps, false)]));
       else if (k === 'nullable') continue;
       else out[k] = walk(v, false);
     }
@@ -215,27 +228,49 @@ export function strictCrdSchema(schema: Json): Json {
     }
     if (s.nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
     if (s['x-kubernetes-embedded-resource']) {
-      out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...out.properties };
+      out.properties = {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object' },
+        ...out.properties,
+      };
     }
     if (top) {
-      out.properties = { ...out.properties, apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: `#/definitions/${OBJECT_META}` } };
+      out.properties = {
+        ...out.properties,
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { $ref: `#/definitions/${OBJECT_META}` },
+      };
     }
-    if (out.properties && !s['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) out.additionalProperties = false;
+    if (out.properties && !s['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined)
+      out.additionalProperties = false;
     return out;
   };
   return walk(schema, true);
 }
 
 /** Kubeconform JSON schemas for every served version of every CRD. */
-export function crdSchemas(crds: readonly CrdSource[], swagger: { definitions: Record<string, Json> }): Map<string, string> {
-  const definitions = Object.fromEntries(Object.entries(swagger.definitions).map(([n, d]) => [n, strictDefinition(n, d)]));
+export function crdSchemas(
+  crds: readonly CrdSource[],
+  swagger: { definitions: Record<string, Json> },
+): Map<string, string> {
+  const definitions = Object.fromEntries(
+    Object.entries(swagger.definitions).map(([n, d]) => [n, strictDefinition(n, d)]),
+  );
   const out = new Map<string, string>();
   for (const { file, crd } of crds) {
     for (const v of crd.spec.versions ?? []) {
       if (v.served === false) continue;
       const schema = v.schema?.openAPIV3Schema;
-      if (!schema) throw new Error(`${file}: CRD ${crd.metadata?.name} version ${v.name} has no openAPIV3Schema; kubeconform cannot check its objects`);
-      out.set(schemaPath(crd.spec.group, v.name, crd.spec.names.kind), standalone(strictCrdSchema(schema), definitions));
+      if (!schema)
+        throw new Error(
+          `${file}: CRD ${crd.metadata?.name} version ${v.name} has no openAPIV3Schema; kubeconform cannot check its objects`,
+        );
+      out.set(
+        schemaPath(crd.spec.group, v.name, crd.spec.names.kind),
+        standalone(strictCrdSchema(schema), definitions),
+      );
     }
   }
   return out;
@@ -290,7 +325,12 @@ function inputsHash(crdFiles: readonly string[], release: string): string {
  * Schemas for a Kubernetes minor version, generated into the cache unless a stamp shows they
  * were generated from the same inputs.
  */
-export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR, extraCrdFiles: readonly string[] = chartCrdFiles()): SchemaSet {
+export function ensureSchemas(
+  minor: string,
+  root = ROOT,
+  crdsDir = CRDS_DIR,
+  extraCrdFiles: readonly string[] = chartCrdFiles(),
+): SchemaSet {
   const release = kubernetesRelease(minor);
   requireUpstream('CRD', crdsDir);
   const dir = path.join(root, SCHEMA_CACHE, `v${release}`);
@@ -312,7 +352,14 @@ export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR, ex
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(countsFile)) {
     return set(JSON.parse(fs.readFileSync(countsFile, 'utf8')));
   }
-  const crds = [...readCrds(crdsDir), ...extraCrdFiles.flatMap((file) => parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => ({ file, crd: d.toJS() })).filter((c) => c.crd?.kind === 'CustomResourceDefinition'))];
+  const crds = [
+    ...readCrds(crdsDir),
+    ...extraCrdFiles.flatMap((file) =>
+      parseAllDocuments(fs.readFileSync(file, 'utf8'))
+        .map((d) => ({ file, crd: d.toJS() }))
+        .filter((c) => c.crd?.kind === 'CustomResourceDefinition'),
+    ),
+  ];
   const openapi = kubernetesOpenApiDir(release);
   const swagger = JSON.parse(fs.readFileSync(path.join(openapi, 'swagger.json'), 'utf8'));
   const builtins = builtinSchemas(swagger);
@@ -326,7 +373,12 @@ export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR, ex
     fs.mkdirSync(path.join(staging, 'chart-crds'), { recursive: true });
     for (const file of extraCrdFiles) fs.copyFileSync(file, path.join(staging, 'chart-crds', path.basename(file)));
   }
-  const summaries = crds.map(({ crd }) => ({ group: crd.spec.group, plural: crd.spec.names.plural, kind: crd.spec.names.kind, scope: crd.spec.scope }));
+  const summaries = crds.map(({ crd }) => ({
+    group: crd.spec.group,
+    plural: crd.spec.names.plural,
+    kind: crd.spec.names.kind,
+    scope: crd.spec.scope,
+  }));
   const counts = { builtinKinds: builtins.size, crdKinds: custom.size, crds: summaries };
   fs.writeFileSync(path.join(staging, 'counts.json'), JSON.stringify(counts) + '\n');
   fs.writeFileSync(path.join(staging, 'stamp'), stamp);
@@ -349,6 +401,8 @@ export function ensureSchemas(minor: string, root = ROOT, crdsDir = CRDS_DIR, ex
 if (require.main === module) {
   for (const minor of process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(KUBERNETES_RELEASES)) {
     const s = ensureSchemas(minor);
-    console.log(`schemas: Kubernetes ${s.release}: ${s.builtinKinds} built-in and ${s.crdKinds} custom kind versions in ${path.relative(ROOT, path.dirname(s.localSchemas))}`);
+    console.log(
+      `schemas: Kubernetes ${s.release}: ${s.builtinKinds} built-in and ${s.crdKinds} custom kind versions in ${path.relative(ROOT, path.dirname(s.localSchemas))}`,
+    );
   }
 }

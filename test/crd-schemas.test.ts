@@ -65,10 +65,16 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('custom resources against their CRD 
     const validators = validatorsFor();
     const [, policy] = objects.find(([, o]) => o.kind === 'AgentgatewayPolicy' && o.spec.traffic?.authorization)!;
     const validate = validators.get(key(policy))!;
-    const misspelled = { ...policy, spec: { ...policy.spec, traffic: { authorisation: policy.spec.traffic.authorization } } };
+    const misspelled = {
+      ...policy,
+      spec: { ...policy.spec, traffic: { authorisation: policy.spec.traffic.authorization } },
+    };
     expect(validate(misspelled)).toBe(false);
     const [, gateway] = objects.find(([, o]) => o.kind === 'Gateway')!;
-    const wrongType = { ...gateway, spec: { ...gateway.spec, listeners: [{ ...gateway.spec.listeners[0], port: 'fifteen' }] } };
+    const wrongType = {
+      ...gateway,
+      spec: { ...gateway.spec, listeners: [{ ...gateway.spec.listeners[0], port: 'fifteen' }] },
+    };
     expect(validators.get(key(gateway))!(wrongType)).toBe(false);
   }, 180_000);
 });

@@ -31,7 +31,8 @@ function strict(schema: any): any {
     delete out.type;
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
-  if (schema.properties && !schema['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (schema.properties && !schema['x-kubernetes-preserve-unknown-fields'] && out.additionalProperties === undefined)
+    out.additionalProperties = false;
   return out;
 }
 
@@ -40,7 +41,12 @@ export function loadValidators(dir: string): { get(key: string): ValidateFunctio
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   const schemas = new Map<string, object>();
   const compiled = new Map<string, ValidateFunction>();
-  const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.yaml') ? [path.join(d, e.name)] : []));
+  const files = (d: string): string[] =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .flatMap((e) =>
+        e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.yaml') ? [path.join(d, e.name)] : [],
+      );
   for (const f of files(dir)) {
     for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) {
       const crd = doc.toJS();
@@ -49,7 +55,12 @@ export function loadValidators(dir: string): { get(key: string): ValidateFunctio
         const key = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
         const schema = strict(v.schema.openAPIV3Schema);
         // metadata is validated by the API server itself, not by the CRD schema.
-        schema.properties = { ...schema.properties, apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } };
+        schema.properties = {
+          ...schema.properties,
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { type: 'object' },
+        };
         schemas.set(key, schema);
       }
     }

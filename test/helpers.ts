@@ -117,7 +117,17 @@ export function samplePlatformSettings(): PlatformSettings {
       promLabelProxy: img('prom-label-proxy', 'v9.9.9'),
       accessSync: img('node', '99.0.0-alpine'),
     },
-    replicas: { agentgatewayController: 1, agentgatewayProxy: 3, kagentController: 1, keycloak: 1, langfuseWeb: 1, langfuseWorker: 1, clickhouse: 1, otelCollector: 2, prometheus: 1 },
+    replicas: {
+      agentgatewayController: 1,
+      agentgatewayProxy: 3,
+      kagentController: 1,
+      keycloak: 1,
+      langfuseWeb: 1,
+      langfuseWorker: 1,
+      clickhouse: 1,
+      otelCollector: 2,
+      prometheus: 1,
+    },
     storage: { prometheus: '7Gi', clickhouse: '9Gi', grafana: '1Gi', alertmanager: '1Gi' },
     volumeReclaimPolicy: 'Delete',
     retention: { prometheus: '3d' },
@@ -134,16 +144,28 @@ export function sampleTenant(name = 'alpha', overrides: Partial<Tenant> = {}): T
 
 /** Cluster outputs of an environment, with example values. */
 export function sampleInfra(env: string, overrides: Partial<InfraOutputs> = {}): InfraOutputs {
-  const secrets = Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, secretName(env, k as SecretKey)])) as InfraOutputs['secrets'];
+  const secrets = Object.fromEntries(
+    Object.keys(SECRET_PROPERTIES).map((k) => [k, secretName(env, k as SecretKey)]),
+  ) as InfraOutputs['secrets'];
   return {
     environment: env,
     region: 'eu-west-1',
     accountId: '210987654321',
     clusterName: `agentic-${env}`,
-    postgres: { host: `pg.${env}.example.test`, port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak', kagentDatabase: 'kagent' },
+    postgres: {
+      host: `pg.${env}.example.test`,
+      port: 5432,
+      langfuseDatabase: 'langfuse',
+      keycloakDatabase: 'keycloak',
+      kagentDatabase: 'kagent',
+    },
     redis: { host: `redis.${env}.example.test`, port: 6379 },
     s3: { bucket: `agentic-platform-langfuse-${env}`, region: 'eu-west-1' },
-    roles: { langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`, externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets`, tenantSecrets: `arn:aws:iam::210987654321:role/${env}-tenant-secrets` },
+    roles: {
+      langfuse: `arn:aws:iam::210987654321:role/${env}-langfuse`,
+      externalSecrets: `arn:aws:iam::210987654321:role/${env}-external-secrets`,
+      tenantSecrets: `arn:aws:iam::210987654321:role/${env}-tenant-secrets`,
+    },
     gateway: { certificateArn: 'arn:aws:acm:eu-west-1:210987654321:certificate/11111111-2222-4333-8444-555555555555' },
     secrets,
     ...overrides,

@@ -8,17 +8,31 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { GUARDRAIL_KINDS, TENANT_DEFAULT_KINDS, TENANT_WORKLOAD_KINDS } from '../charts/argocd/generate';
 import { loadTenants } from '../charts/config/load-tenants';
-import { AUTO_EXPOSE_ROUTE_PREFIX, LABELS, PLATFORM_NAMESPACES, TENANT_CLUSTER_ROLE, TENANT_OBJECTS } from '../charts/lib/constants';
+import {
+  AUTO_EXPOSE_ROUTE_PREFIX,
+  LABELS,
+  PLATFORM_NAMESPACES,
+  TENANT_CLUSTER_ROLE,
+  TENANT_OBJECTS,
+} from '../charts/lib/constants';
 import { canonical, toYaml } from '../charts/synth/serialize';
 import { existingFiles } from '../charts/synth/write';
 
 const ROOT = path.resolve(__dirname, '..');
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; [k: string]: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  [k: string]: any;
+};
 
 const files = existingFiles(ROOT, ['dist', 'argocd']).filter((f) => f.endsWith('.yaml'));
 const objects = new Map<string, Obj>(files.map((f) => [f, parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as Obj]));
 const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8')).map((t) => t.name);
-const envs = fs.readdirSync(path.join(ROOT, 'dist')).filter((d) => fs.statSync(path.join(ROOT, 'dist', d)).isDirectory());
+const envs = fs
+  .readdirSync(path.join(ROOT, 'dist'))
+  .filter((d) => fs.statSync(path.join(ROOT, 'dist', d)).isDirectory());
 const platformNamespaces = new Set<string>(Object.values(PLATFORM_NAMESPACES));
 
 /** Every object of a tenant's folder, its workloads/ subfolder included. */
@@ -35,15 +49,25 @@ function folderObjects(env: string, tenant: string, workloads: boolean): Obj[] {
 
 /** Every namespace name a NetworkPolicy peer selects by name. */
 function peerNamespaces(policy: Obj): string[] {
-  const rules = [...(policy.spec.ingress ?? []).flatMap((r: any) => r.from ?? []), ...(policy.spec.egress ?? []).flatMap((r: any) => r.to ?? [])];
-  return rules.filter((p: any) => p.namespaceSelector).map((p: any) => p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name']);
+  const rules = [
+    ...(policy.spec.ingress ?? []).flatMap((r: any) => r.from ?? []),
+    ...(policy.spec.egress ?? []).flatMap((r: any) => r.to ?? []),
+  ];
+  return rules
+    .filter((p: any) => p.namespaceSelector)
+    .map((p: any) => p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name']);
 }
 
 describe('dist/ invariants', () => {
   it('covers at least dev and prod, and every tenant of tenants.yaml in each', () => {
     expect(envs).toEqual(expect.arrayContaining(['dev', 'prod']));
     for (const env of envs) {
-      expect(fs.readdirSync(path.join(ROOT, 'dist', env, 'tenants')).filter((d) => !d.endsWith('.md')).sort()).toEqual([...tenants].sort());
+      expect(
+        fs
+          .readdirSync(path.join(ROOT, 'dist', env, 'tenants'))
+          .filter((d) => !d.endsWith('.md'))
+          .sort(),
+      ).toEqual([...tenants].sort());
     }
   });
 
@@ -76,20 +100,36 @@ describe('dist/ invariants', () => {
             'pod-security.kubernetes.io/warn': 'restricted',
             'pod-security.kubernetes.io/audit': 'restricted',
           });
-          expect(['baseline', 'restricted']).toContain(namespace.metadata.labels!['pod-security.kubernetes.io/enforce']);
+          expect(['baseline', 'restricted']).toContain(
+            namespace.metadata.labels!['pod-security.kubernetes.io/enforce'],
+          );
           expect(of('ResourceQuota')).toHaveLength(1);
           expect(of('LimitRange')).toHaveLength(1);
-          expect(of('RoleBinding').map((b) => b.roleRef)).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TENANT_CLUSTER_ROLE }]);
-          expect(of('NetworkPolicy').filter((p) => JSON.stringify(p.spec) === JSON.stringify({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] }))).toHaveLength(1);
-          const ztunnelPolicy = of('AuthorizationPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.authorizationPolicy)!;
+          expect(of('RoleBinding').map((b) => b.roleRef)).toEqual([
+            { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TENANT_CLUSTER_ROLE },
+          ]);
+          expect(
+            of('NetworkPolicy').filter(
+              (p) => JSON.stringify(p.spec) === JSON.stringify({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+            ),
+          ).toHaveLength(1);
+          const ztunnelPolicy = of('AuthorizationPolicy').find(
+            (p) => p.metadata.name === TENANT_OBJECTS.authorizationPolicy,
+          )!;
           expect(ztunnelPolicy.apiVersion).toBe('security.istio.io/v1');
           expect(ztunnelPolicy.spec.targetRefs).toBeUndefined();
           const gw = of('Gateway')[0];
           expect(gw.spec.gatewayClassName).toBe('agentgateway-waypoint');
-          expect(gw.spec.listeners).toEqual([{ name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'Same' } } }]);
+          expect(gw.spec.listeners).toEqual([
+            { name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'Same' } } },
+          ]);
           // Both environments run Istio's Envoy waypoint: its policy is an Istio AuthorizationPolicy bound by targetRefs.
-          const waypointPolicy = of('AuthorizationPolicy').find((p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy)!;
-          expect(waypointPolicy.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.metadata.name }]);
+          const waypointPolicy = of('AuthorizationPolicy').find(
+            (p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy,
+          )!;
+          expect(waypointPolicy.spec.targetRefs).toEqual([
+            { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.metadata.name },
+          ]);
         });
 
         it('keeps every object in its own namespace', () => {
@@ -108,7 +148,9 @@ describe('dist/ invariants', () => {
             const all = JSON.stringify(p.spec);
             expect(all, 'no namespaceSelector that matches every namespace').not.toContain('"namespaceSelector":{}');
           }
-          const principals: string[] = of('AuthorizationPolicy').flatMap((p) => p.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals)));
+          const principals: string[] = of('AuthorizationPolicy').flatMap((p) =>
+            p.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals)),
+          );
           expect(principals.length).toBeGreaterThan(0);
           for (const pr of principals) {
             const n = /\/ns\/([^/]+)\/sa\//.exec(pr)![1];
@@ -151,7 +193,7 @@ describe('dist/ invariants', () => {
     }
   });
 
-  it('emits no route that the auto-expose policy could also write (its name prefix and label are the policy\'s own)', () => {
+  it("emits no route that the auto-expose policy could also write (its name prefix and label are the policy's own)", () => {
     const routes = [...objects].filter(([, o]) => o.kind.endsWith('Route'));
     expect(routes.length).toBeGreaterThan(0);
     for (const [f, o] of routes) {
@@ -166,7 +208,8 @@ describe('dist/ invariants', () => {
     expect(namespaces.length).toBeGreaterThan(0);
     for (const [f, o] of namespaces) expect(o.metadata.labels?.[LABELS.autoExpose], f).toBeUndefined();
     // Nor does any caller policy the compiler emits share a name with the policy's.
-    for (const [f, o] of objects) if (o.kind === 'AgentgatewayPolicy') expect(o.metadata.name.startsWith(AUTO_EXPOSE_ROUTE_PREFIX), f).toBe(false);
+    for (const [f, o] of objects)
+      if (o.kind === 'AgentgatewayPolicy') expect(o.metadata.name.startsWith(AUTO_EXPOSE_ROUTE_PREFIX), f).toBe(false);
   });
 
   it('contains no credential: Secrets hold only placeholders and Argo CD repository addresses', () => {
@@ -184,7 +227,8 @@ describe('dist/ invariants', () => {
         expect(values, f).toEqual({ [DUMMY_API_KEY_FIELD]: DUMMY_API_KEY });
       }
     }
-    for (const [f, o] of objects) expect(JSON.stringify(o), f).not.toMatch(/sk-ant-|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|-----BEGIN/);
+    for (const [f, o] of objects)
+      expect(JSON.stringify(o), f).not.toMatch(/sk-ant-|sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|-----BEGIN/);
   });
 
   it('every built-in object is valid for its kubernetes-models schema', async () => {

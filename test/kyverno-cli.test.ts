@@ -34,7 +34,9 @@ function clusterPolicies(): { file: string; name: string }[] {
 
 function requireKyverno(): void {
   if (!fs.existsSync(KYVERNO)) {
-    throw new Error(`kyverno CLI not found at ${path.relative(ROOT, KYVERNO)}: install the pinned tools with \`npm run tools\`, then run \`npm test\` again`);
+    throw new Error(
+      `kyverno CLI not found at ${path.relative(ROOT, KYVERNO)}: install the pinned tools with \`npm run tools\`, then run \`npm test\` again`,
+    );
   }
 }
 
@@ -44,7 +46,9 @@ describe('Kyverno CLI suites (test/kyverno/)', () => {
     expect(policies.map((p) => p.name).sort()).toEqual(suites.map((s) => s.dir).sort());
     for (const { file, name } of policies) {
       const suite = suites.find((s) => s.dir === name)!;
-      expect(suite.test.policies, name).toEqual([`../../../${DIRS.dist}/dev/${DIRS.platform}/${DIRS.policies}/${file}`]);
+      expect(suite.test.policies, name).toEqual([
+        `../../../${DIRS.dist}/dev/${DIRS.platform}/${DIRS.policies}/${file}`,
+      ]);
       expect(new Set(suite.test.results.map((r) => r.policy)), name).toEqual(new Set([name]));
     }
   });
@@ -59,7 +63,8 @@ describe('Kyverno CLI suites (test/kyverno/)', () => {
           if (namespace) names.add(`${namespace}/${name}`);
         }
       }
-      for (const r of test.results) for (const name of r.resources) expect(names.has(name), `${dir}: ${name}`).toBe(true);
+      for (const r of test.results)
+        for (const name of r.resources) expect(names.has(name), `${dir}: ${name}`).toBe(true);
     }
   });
 
@@ -80,8 +85,16 @@ describe('Kyverno CLI suites (test/kyverno/)', () => {
     const suite = path.join(SUITES, 'auto-expose');
     const docs = parseAllDocuments(fs.readFileSync(path.join(suite, 'resource.yaml'), 'utf8')).map((d) => d.toJS());
     const selected = new Set(
-      (parse(fs.readFileSync(path.join(suite, 'values.yaml'), 'utf8')).namespaceSelector as { name: string; labels: Record<string, string> }[])
-        .filter((n) => n.labels['platform.agentic.io/tenant'] === 'true' || n.labels['platform.agentic.io/auto-expose'] === 'true')
+      (
+        parse(fs.readFileSync(path.join(suite, 'values.yaml'), 'utf8')).namespaceSelector as {
+          name: string;
+          labels: Record<string, string>;
+        }[]
+      )
+        .filter(
+          (n) =>
+            n.labels['platform.agentic.io/tenant'] === 'true' || n.labels['platform.agentic.io/auto-expose'] === 'true',
+        )
         .map((n) => n.name),
     );
     const apply = (objects: object[]) => {
@@ -89,22 +102,42 @@ describe('Kyverno CLI suites (test/kyverno/)', () => {
       try {
         fs.writeFileSync(path.join(dir, 'resources.yaml'), objects.map((o) => stringify(o)).join('---\n'));
         const policy = path.join(POLICIES, 'clusterpolicy-auto-expose.yaml');
-        const run = spawnSync(KYVERNO, ['apply', policy, '--resource', path.join(dir, 'resources.yaml'), '--values-file', path.join(suite, 'values.yaml'), '--remove-color'], { encoding: 'utf8' });
+        const run = spawnSync(
+          KYVERNO,
+          [
+            'apply',
+            policy,
+            '--resource',
+            path.join(dir, 'resources.yaml'),
+            '--values-file',
+            path.join(suite, 'values.yaml'),
+            '--remove-color',
+          ],
+          { encoding: 'utf8' },
+        );
         return `${run.stdout}\n${run.stderr}`;
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     };
     const outside = docs.filter((d) => !selected.has(d.metadata.namespace));
-    expect(outside.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)).toEqual(['agentgateway-system/anthropic', 'agentgateway-system/unlabelled']);
+    expect(outside.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)).toEqual([
+      'agentgateway-system/anthropic',
+      'agentgateway-system/unlabelled',
+    ]);
     expect(apply(outside)).toContain('pass: 0, fail: 0, warn: 0, error: 0, skip: 0');
     // The same command on a tenant's exposed agent generates its route and its caller policy.
-    expect(apply(docs.filter((d) => d.metadata.name === 'helper'))).toContain('pass: 2, fail: 0, warn: 0, error: 0, skip: 0');
+    expect(apply(docs.filter((d) => d.metadata.name === 'helper'))).toContain(
+      'pass: 2, fail: 0, warn: 0, error: 0, skip: 0',
+    );
   });
 
   it('pass with the pinned kyverno CLI, every expected result checked', () => {
     requireKyverno();
-    const run = spawnSync(KYVERNO, ['test', path.relative(ROOT, SUITES), '--remove-color'], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(KYVERNO, ['test', path.relative(ROOT, SUITES), '--remove-color'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status, output).toBe(0);
     const expected = suites.reduce((n, s) => n + s.test.results.reduce((m, r) => m + r.resources.length, 0), 0);

@@ -45,7 +45,9 @@ export interface SuiteRun {
 /** Writes the suite to a temporary directory, runs `kyverno test` on it and removes it. */
 export function runSuite(suite: Suite): SuiteRun {
   if (!fs.existsSync(KYVERNO)) {
-    throw new Error(`kyverno CLI not found at ${path.relative(ROOT, KYVERNO)}: install the pinned tools with \`npm run tools\``);
+    throw new Error(
+      `kyverno CLI not found at ${path.relative(ROOT, KYVERNO)}: install the pinned tools with \`npm run tools\``,
+    );
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kyverno-suite-'));
   try {
@@ -68,10 +70,18 @@ export function runSuite(suite: Suite): SuiteRun {
     const rows = output
       .split('\n')
       .filter((l) => /^│ \d+ /.test(l))
-      .map((l) => l.split('│').map((c) => c.trim()).slice(1, -1));
-    const failures = rows.filter((r) => r[4] !== 'Pass').map((r) => `${r[2]} ${r[3].split('/').slice(-3).join('/')}: ${r[5]}`);
+      .map((l) =>
+        l
+          .split('│')
+          .map((c) => c.trim())
+          .slice(1, -1),
+      );
+    const failures = rows
+      .filter((r) => r[4] !== 'Pass')
+      .map((r) => `${r[2]} ${r[3].split('/').slice(-3).join('/')}: ${r[5]}`);
     const expected = suite.results.reduce((n, r) => n + r.resources.length, 0);
-    if (rows.length !== expected) failures.push(`kyverno test checked ${rows.length} of ${expected} expectations (exit ${run.status}):\n${output}`);
+    if (rows.length !== expected)
+      failures.push(`kyverno test checked ${rows.length} of ${expected} expectations (exit ${run.status}):\n${output}`);
     return { failures, passed: rows.length - failures.length, output };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,10 @@ type Json = any;
 
 const ROOT = path.resolve(__dirname, '..');
 const CHARTS = CHARTS_DIR;
-const ENVS = fs.readdirSync(path.join(ROOT, DIRS.dist), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const ENVS = fs
+  .readdirSync(path.join(ROOT, DIRS.dist), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 const TRACKING_METHOD = 'application.resourceTrackingMethod';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -44,8 +47,7 @@ const UNSYNCED: readonly { kind: string; only: (rule: Json) => boolean; why: str
     only: (rule) =>
       (rule.preconditions?.all ?? []).some((c: Json) => same(c, OWNED_BY_KAGENT_AGENT)) &&
       matchClauses(rule).every((c) => same(c.resources.selector?.matchLabels, KAGENT_AGENT_LABELS)),
-    why:
-      "kagent creates and reconciles the Service of an Agent (kagent v0.9.12 manifest_builder.go); the compiler emits no object with an ownerReference. kagent copies the Agent's annotations, its tracking-id among them, onto the Service, but that id names the Agent (group kagent.dev, kind Agent), so Argo CD does not count the Service as its own (argo-cd v3.4.4 controller/state.go isSelfReferencedObj)",
+    why: "kagent creates and reconciles the Service of an Agent (kagent v0.9.12 manifest_builder.go); the compiler emits no object with an ownerReference. kagent copies the Agent's annotations, its tracking-id among them, onto the Service, but that id names the Agent (group kagent.dev, kind Agent), so Argo CD does not count the Service as its own (argo-cd v3.4.4 controller/state.go isSelfReferencedObj)",
   },
 ];
 
@@ -61,23 +63,35 @@ function fight(policy: string, rule: Json): string | undefined {
 }
 
 function fights(policies: readonly Json[]): string[] {
-  return policies.flatMap((p) => p.spec.rules.map((r: Json) => fight(p.metadata.name, r)).filter((x: string | undefined): x is string => x !== undefined));
+  return policies.flatMap((p) =>
+    p.spec.rules
+      .map((r: Json) => fight(p.metadata.name, r))
+      .filter((x: string | undefined): x is string => x !== undefined),
+  );
 }
 
 const policiesOf = (env: string): Json[] => {
   const dir = path.join(ROOT, DIRS.dist, env, DIRS.platform, DIRS.policies);
-  return fs.readdirSync(dir).filter((f) => f.startsWith('clusterpolicy-')).map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('clusterpolicy-'))
+    .map((f) => parse(fs.readFileSync(path.join(dir, f), 'utf8')));
 };
 
 /** Every object in dist/<env>/ and argocd/<env>/. */
 const objectsOf = (env: string): Json[] =>
-  [DIRS.dist, DIRS.argocd].flatMap((d) => yamlFiles(path.join(ROOT, d, env)).flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).map((x) => x.toJS())));
+  [DIRS.dist, DIRS.argocd].flatMap((d) =>
+    yamlFiles(path.join(ROOT, d, env)).flatMap((f) =>
+      parseAllDocuments(fs.readFileSync(f, 'utf8')).map((x) => x.toJS()),
+    ),
+  );
 
 /** Chart template files declaring a Pod outside a tests/ or test/ folder (Helm's place for test hooks). */
 const outsideTests = (files: readonly string[]) => files.filter((f) => !/\/templates\/tests?\//.test(f));
 
 /** Whether argocd-cm data leaves Argo CD tracking by the tracking-id annotation. */
-const tracksByAnnotation = (cm: Record<string, unknown>) => [undefined, 'annotation', 'annotation+label'].includes(cm[TRACKING_METHOD] as string | undefined);
+const tracksByAnnotation = (cm: Record<string, unknown>) =>
+  [undefined, 'annotation', 'annotation+label'].includes(cm[TRACKING_METHOD] as string | undefined);
 
 describe('mutating policies and Argo CD', () => {
   it('every mutating rule in dist/ leaves out Argo-synced objects or matches only objects no Application syncs', () => {
@@ -100,15 +114,23 @@ describe('mutating policies and Argo CD', () => {
     ]);
     const placement = structuredClone(policiesOf('dev').find((p) => p.metadata.name === 'tenant-scheduling'));
     placement.spec.rules[0].match.any[0].resources.operations = ['CREATE', 'UPDATE'];
-    expect(fights([placement])).toEqual([expect.stringMatching(/^ClusterPolicy tenant-scheduling rule agents-first-toleration: mutates Pod without/)]);
+    expect(fights([placement])).toEqual([
+      expect.stringMatching(/^ClusterPolicy tenant-scheduling rule agents-first-toleration: mutates Pod without/),
+    ]);
   });
 
   it('no Application syncs a Pod or an object with an owner: the compiler emits none', () => {
     for (const env of ENVS) {
       const objects = objectsOf(env);
       expect(objects.length, env).toBeGreaterThan(0);
-      expect(objects.filter((o) => o?.kind === 'Pod').map((o) => o.metadata.name), env).toEqual([]);
-      expect(objects.filter((o) => o?.metadata?.ownerReferences).map((o) => `${o.kind}/${o.metadata.name}`), env).toEqual([]);
+      expect(
+        objects.filter((o) => o?.kind === 'Pod').map((o) => o.metadata.name),
+        env,
+      ).toEqual([]);
+      expect(
+        objects.filter((o) => o?.metadata?.ownerReferences).map((o) => `${o.kind}/${o.metadata.name}`),
+        env,
+      ).toEqual([]);
     }
   });
 
@@ -118,21 +140,34 @@ describe('mutating policies and Argo CD', () => {
     const pods = fs
       .readdirSync(CHARTS)
       .filter((d) => d !== '_release-stamped' && fs.statSync(path.join(CHARTS, d)).isDirectory())
-      .flatMap((d) => yamlFiles(path.join(CHARTS, d)).filter((f) => f.includes(`${path.sep}templates${path.sep}`) && /^kind: Pod\s*$/m.test(fs.readFileSync(f, 'utf8'))))
+      .flatMap((d) =>
+        yamlFiles(path.join(CHARTS, d)).filter(
+          (f) => f.includes(`${path.sep}templates${path.sep}`) && /^kind: Pod\s*$/m.test(fs.readFileSync(f, 'utf8')),
+        ),
+      )
       .map((f) => path.relative(CHARTS, f));
     expect(pods.length).toBeGreaterThan(0);
     expect(outsideTests(pods)).toEqual([]);
     // Planted: a Pod template beside the chart's workloads.
-    expect(outsideTests([...pods, 'kyverno-3.9.0/templates/debug-pod.yaml'])).toEqual(['kyverno-3.9.0/templates/debug-pod.yaml']);
+    expect(outsideTests([...pods, 'kyverno-3.9.0/templates/debug-pod.yaml'])).toEqual([
+      'kyverno-3.9.0/templates/debug-pod.yaml',
+    ]);
   });
 
   it('Argo CD tracks by annotation: neither the pinned chart nor our values choose another method', () => {
     const chart = UPSTREAM.argocd;
     if (chart.type !== 'helm') throw new Error('the argocd upstream is expected to be a Helm chart');
-    const defaults = parse(fs.readFileSync(path.join(CHARTS, `${chart.chart}-${chart.version}`, 'values.yaml'), 'utf8'));
+    const defaults = parse(
+      fs.readFileSync(path.join(CHARTS, `${chart.chart}-${chart.version}`, 'values.yaml'), 'utf8'),
+    );
     expect(defaults.configs.cm[TRACKING_METHOD]).toBeUndefined();
     for (const env of ENVS) {
-      const app = parse(fs.readFileSync(path.join(ROOT, DIRS.argocd, env, DIRS.platformApplications, 'application-platform-argocd.yaml'), 'utf8'));
+      const app = parse(
+        fs.readFileSync(
+          path.join(ROOT, DIRS.argocd, env, DIRS.platformApplications, 'application-platform-argocd.yaml'),
+          'utf8',
+        ),
+      );
       const cm = app.spec.sources.find((s: Json) => s.chart === chart.chart).helm.valuesObject.configs.cm;
       expect(tracksByAnnotation(cm), env).toBe(true);
     }

@@ -38,8 +38,15 @@ for (const env of envs) {
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8')));
     const td = env.cluster.trustDomain;
-    const tenants = objects.filter((o) => o.kind === 'Namespace' && o.metadata.labels?.['platform.agentic.io/tenant'] === 'true').map((o) => o.metadata.name as string);
-    const routes = JSON.parse(fs.readFileSync(path.join(ROOT, `dist/${env.name}/routes.json`), 'utf8')).routes as { path: string; owner: string; callers: string[]; gateways: string[] }[];
+    const tenants = objects
+      .filter((o) => o.kind === 'Namespace' && o.metadata.labels?.['platform.agentic.io/tenant'] === 'true')
+      .map((o) => o.metadata.name as string);
+    const routes = JSON.parse(fs.readFileSync(path.join(ROOT, `dist/${env.name}/routes.json`), 'utf8')).routes as {
+      path: string;
+      owner: string;
+      callers: string[];
+      gateways: string[];
+    }[];
     const mesh = (p: string, namespace?: string): GatewayRequest => ({
       gateway: { name: MESH_GATEWAY.name, namespace: MESH_GATEWAY.namespace },
       port: MESH_GATEWAY.port,
@@ -61,12 +68,24 @@ for (const env of envs) {
       for (const mc of models) {
         const field = mc.spec.provider === 'OpenAI' ? 'openAI' : 'anthropic';
         const target = inCluster(mc.spec[field].baseUrl);
-        const v = decide(objects, { ...mesh(`${target.path}${llmCall(mc.spec.provider)}`, mc.metadata.namespace), gateway: target.gateway, port: target.port });
+        const v = decide(objects, {
+          ...mesh(`${target.path}${llmCall(mc.spec.provider)}`, mc.metadata.namespace),
+          gateway: target.gateway,
+          port: target.port,
+        });
         expect(v.status, `${mc.metadata.namespace}/${mc.metadata.name}: ${v.reason}`).toBe(200);
-        expect(target.gateway, `${mc.metadata.namespace}/${mc.metadata.name}`).toEqual({ name: MESH_GATEWAY.name, namespace: MESH_GATEWAY.namespace });
+        expect(target.gateway, `${mc.metadata.namespace}/${mc.metadata.name}`).toEqual({
+          name: MESH_GATEWAY.name,
+          namespace: MESH_GATEWAY.namespace,
+        });
         // The backend serves the ModelConfig's model: its own pinned model equals it, or it pins none
         // (agentgateway v1.4.1 crates/agentgateway/src/llm/mod.rs set_provider_request_model).
-        const backend = objects.find((o) => o.kind === 'AgentgatewayBackend' && o.metadata.name === v.backend!.name && o.metadata.namespace === (v.backend!.namespace ?? v.route!.split('/')[0]))!;
+        const backend = objects.find(
+          (o) =>
+            o.kind === 'AgentgatewayBackend' &&
+            o.metadata.name === v.backend!.name &&
+            o.metadata.namespace === (v.backend!.namespace ?? v.route!.split('/')[0]),
+        )!;
         expect(backend, v.route).toBeDefined();
         const pinned = Object.values(backend.spec.ai.provider as Record<string, { model?: string }>)[0].model;
         expect(pinned ?? mc.spec.model, `${mc.metadata.namespace}/${mc.metadata.name}`).toBe(mc.spec.model);
@@ -77,7 +96,13 @@ for (const env of envs) {
       const app = objects.find((o) => o.kind === 'Application' && o.metadata.name === 'platform-kagent')!;
       const url = app.spec.sources[0].helm.valuesObject.providers.anthropic.config.baseUrl as string;
       const target = inCluster(url);
-      expect(decide(objects, { ...mesh(`${target.path}/v1/messages`, PLATFORM_NAMESPACES.kagent), gateway: target.gateway, port: target.port }).status).toBe(200);
+      expect(
+        decide(objects, {
+          ...mesh(`${target.path}/v1/messages`, PLATFORM_NAMESPACES.kagent),
+          gateway: target.gateway,
+          port: target.port,
+        }).status,
+      ).toBe(200);
     });
 
     it('answers every agent a BYO agent calls from the caller, and no other tenant', () => {
@@ -86,11 +111,18 @@ for (const env of envs) {
         for (const e of (agent.spec.byo.deployment.env ?? []).filter((x: K8sObject) => /^A2A_.+_URL$/.test(x.name))) {
           calls++;
           const target = inCluster(e.value);
-          const ok = decide(objects, { ...mesh(`${target.path}/`, agent.metadata.namespace), gateway: target.gateway, port: target.port });
+          const ok = decide(objects, {
+            ...mesh(`${target.path}/`, agent.metadata.namespace),
+            gateway: target.gateway,
+            port: target.port,
+          });
           expect(ok.status, `${agent.metadata.namespace}/${agent.metadata.name} ${e.name}: ${ok.reason}`).toBe(200);
           const route = routes.find((r) => r.path === target.path)!;
           for (const other of tenants.filter((ns) => !route.callers.map(tenantNamespace).includes(ns))) {
-            expect(decide(objects, { ...mesh(`${target.path}/`, other), gateway: target.gateway, port: target.port }).status, other).toBe(403);
+            expect(
+              decide(objects, { ...mesh(`${target.path}/`, other), gateway: target.gateway, port: target.port }).status,
+              other,
+            ).toBe(403);
           }
         }
       }
@@ -111,30 +143,46 @@ for (const env of envs) {
       const external = routes.filter((r) => r.gateways.includes('external'));
       expect(external.length).toBeGreaterThan(0);
       for (const r of external) {
-        for (const caller of r.callers) expect(decide(objects, outside(`${r.path}/`, hosts.gateway, { tenant: [caller] })).status, `${caller} -> ${r.path}`).toBe(200);
+        for (const caller of r.callers)
+          expect(
+            decide(objects, outside(`${r.path}/`, hosts.gateway, { tenant: [caller] })).status,
+            `${caller} -> ${r.path}`,
+          ).toBe(200);
         expect(decide(objects, outside(`${r.path}/`, hosts.gateway, { tenant: ['nobody'] })).status).toBe(403);
         expect(decide(objects, outside(`${r.path}/`, hosts.gateway, { tenant: [] })).status).toBe(403);
         expect(decide(objects, outside(`${r.path}/`, hosts.gateway)).status).toBe(401);
       }
       // The platform's LLM key is not for callers outside the cluster.
-      expect(decide(objects, outside('/llm/default/anthropic/v1/messages', hosts.gateway, { tenant: ['alpha'] })).status).toBe(404);
+      expect(
+        decide(objects, outside('/llm/default/anthropic/v1/messages', hosts.gateway, { tenant: ['alpha'] })).status,
+      ).toBe(404);
     });
 
-    it('serves Keycloak\'s realm endpoints without a token at keycloak.<domain>, and nothing else of it', () => {
+    it("serves Keycloak's realm endpoints without a token at keycloak.<domain>, and nothing else of it", () => {
       expect(decide(objects, outside('/realms/agents/protocol/openid-connect/token', hosts.keycloak)).status).toBe(200);
       expect(decide(objects, outside('/admin/master/console', hosts.keycloak)).status).toBe(404);
       expect(decide(objects, outside('/realms/master/protocol/openid-connect/token', hosts.keycloak)).status).toBe(404);
       // Not on the API host.
-      expect(decide(objects, outside('/realms/agents/protocol/openid-connect/token', hosts.gateway, { tenant: ['alpha'] })).status).toBe(404);
+      expect(
+        decide(objects, outside('/realms/agents/protocol/openid-connect/token', hosts.gateway, { tenant: ['alpha'] }))
+          .status,
+      ).toBe(404);
     });
   });
 }
 
 describe('the platform LLM backends', () => {
-  it('pin no model for any provider the compiler supports, so the ModelConfig\'s model is used', () => {
-    const env = sampleEnvironment({ platform: { ...samplePlatformSettings(), llm: { anthropicModel: 'claude-x', openai: true, openaiModel: 'gpt-x' } } });
+  it("pin no model for any provider the compiler supports, so the ModelConfig's model is used", () => {
+    const env = sampleEnvironment({
+      platform: {
+        ...samplePlatformSettings(),
+        llm: { anthropicModel: 'claude-x', openai: true, openaiModel: 'gpt-x' },
+      },
+    });
     const files = synthesize({ environments: [env], tenants: [sampleTenant('alpha')], infra: infraFor([env]) });
-    const backends = [...files].filter(([f]) => f.includes('/platform/gateway/agentgatewaybackend-')).map(([, t]) => parse(t));
+    const backends = [...files]
+      .filter(([f]) => f.includes('/platform/gateway/agentgatewaybackend-'))
+      .map(([, t]) => parse(t));
     expect(backends.map((b) => Object.keys(b.spec.ai.provider)[0]).sort()).toEqual(['anthropic', 'openai']);
     for (const b of backends) expect(Object.values(b.spec.ai.provider)[0], b.metadata.name).toEqual({});
   });

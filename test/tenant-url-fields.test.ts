@@ -57,7 +57,8 @@ const podRule = (id: string) => (p: Platform) =>
     ? undefined
     : `ValidatingAdmissionPolicy ${p.vap.metadata.name} has no rule ${id}`;
 const baseline = (p: Platform) =>
-  p.namespaces.length > 0 && p.namespaces.every((n) => n.metadata.labels['pod-security.kubernetes.io/enforce'] === 'baseline')
+  p.namespaces.length > 0 &&
+  p.namespaces.every((n) => n.metadata.labels['pod-security.kubernetes.io/enforce'] === 'baseline')
     ? undefined
     : 'a tenant namespace does not enforce Pod Security baseline';
 
@@ -67,33 +68,49 @@ const MODEL_CALLED_BY_AGENT =
   "written into the agent's own configuration (kagent v0.9.12 go/core/internal/controller/translator/agent/adk_api_translator.go: openAI.baseUrl line 484, anthropic.baseUrl 541, azureOpenAI endpoint into the pod's environment 581-586, ollama.host 691, sapAICore baseUrl and authUrl 864-866) and called by the tenant's agent pods, whose egress NetworkPolicy applies; the controller's only model-listing HTTP client (go/core/internal/controller/provider/discoverer.go, called from reconciler/reconciler.go:1419) reads ModelProviderConfig, which tenants cannot write";
 
 /** Fields exempt from tenant-backends, each with its reason and, where the reason is a platform control, a check that it is in place. */
-const EXEMPT: readonly { kinds: readonly string[]; path: RegExp; reason: string; holds?: (p: Platform) => string | undefined }[] = [
+const EXEMPT: readonly {
+  kinds: readonly string[];
+  path: RegExp;
+  reason: string;
+  holds?: (p: Platform) => string | undefined;
+}[] = [
   {
     kinds: ['Agent', 'MCPServer', 'Sandbox', 'SandboxTemplate'],
-    path: new RegExp(`${POD}.*(livenessProbe|readinessProbe|startupProbe|lifecycle\\.(postStart|preStop))\\.(httpGet|tcpSocket)\\.host$`),
-    reason: 'the kubelet connects to it from the node: refused on tenant pods by the ValidatingAdmissionPolicy tenant-pod-restrictions (rule probe-host)',
+    path: new RegExp(
+      `${POD}.*(livenessProbe|readinessProbe|startupProbe|lifecycle\\.(postStart|preStop))\\.(httpGet|tcpSocket)\\.host$`,
+    ),
+    reason:
+      'the kubelet connects to it from the node: refused on tenant pods by the ValidatingAdmissionPolicy tenant-pod-restrictions (rule probe-host)',
     holds: podRule('probe-host'),
   },
   {
     kinds: ['Agent', 'MCPServer', 'Sandbox', 'SandboxTemplate'],
-    path: new RegExp(`${POD}(hostNetwork|hostPID|hostIPC|volumes\\[\\]\\.hostPath|.*ports\\[\\]\\.(hostPort|hostIP)|.*windowsOptions\\.hostProcess)$`),
-    reason: 'host namespaces, host paths, host ports and HostProcess are refused by Pod Security baseline, which tenant namespaces enforce',
+    path: new RegExp(
+      `${POD}(hostNetwork|hostPID|hostIPC|volumes\\[\\]\\.hostPath|.*ports\\[\\]\\.(hostPort|hostIP)|.*windowsOptions\\.hostProcess)$`,
+    ),
+    reason:
+      'host namespaces, host paths, host ports and HostProcess are refused by Pod Security baseline, which tenant namespaces enforce',
     holds: baseline,
   },
   {
     kinds: ['Sandbox', 'SandboxTemplate'],
-    path: new RegExp(`${POD}(hostAliases|hostAliases\\[\\]\\.hostnames|hostname|hostnameOverride|setHostnameAsFQDN|hostUsers)$`),
-    reason: "the pod's own /etc/hosts entries, host name or user namespace: they change nothing a platform component connects to, and the pod's egress NetworkPolicy applies whatever a name resolves to",
+    path: new RegExp(
+      `${POD}(hostAliases|hostAliases\\[\\]\\.hostnames|hostname|hostnameOverride|setHostnameAsFQDN|hostUsers)$`,
+    ),
+    reason:
+      "the pod's own /etc/hosts entries, host name or user namespace: they change nothing a platform component connects to, and the pod's egress NetworkPolicy applies whatever a name resolves to",
   },
   {
     kinds: ['Agent', 'MCPServer', 'Sandbox', 'SandboxTemplate'],
     path: new RegExp(`${POD}volumes\\[\\]\\.azureDisk\\.diskURI$`),
-    reason: 'an Azure disk for the Azure Disk CSI driver, to which the in-tree plugin is migrated and which an EKS cluster does not run; the volume never mounts',
+    reason:
+      'an Azure disk for the Azure Disk CSI driver, to which the in-tree plugin is migrated and which an EKS cluster does not run; the volume never mounts',
   },
   {
     kinds: ['Agent', 'MCPServer', 'Sandbox', 'SandboxTemplate'],
     path: new RegExp(`${POD}volumes\\[\\]\\.glusterfs\\.endpoints$`),
-    reason: "the name of an Endpoints object of the pod's namespace, for the in-tree GlusterFS plugin, removed in Kubernetes 1.26; the volume never mounts",
+    reason:
+      "the name of an Endpoints object of the pod's namespace, for the in-tree GlusterFS plugin, removed in Kubernetes 1.26; the volume never mounts",
   },
   {
     kinds: ['Agent'],
@@ -122,7 +139,9 @@ interface Found {
 /** Group and resource of every kind tenants may write. */
 function tenantResources(): { group: string; resource: string }[] {
   return TENANT_DEVELOPER_RULES.filter((r) => r.verbs.some((v) => WRITE.includes(v))).flatMap((r) =>
-    (r.apiGroups ?? []).flatMap((group) => (r.resources ?? []).filter((x) => !x.includes('/')).map((resource) => ({ group, resource }))),
+    (r.apiGroups ?? []).flatMap((group) =>
+      (r.resources ?? []).filter((x) => !x.includes('/')).map((resource) => ({ group, resource })),
+    ),
   );
 }
 
@@ -139,7 +158,8 @@ function urlFields(schema: Json, at: string, resolve: (s: Json) => Json, seen: S
     out.push(...urlFields(child, p, resolve, inner));
   }
   if (s.items) out.push(...urlFields(s.items, `${at}[]`, resolve, inner));
-  if (s.additionalProperties && typeof s.additionalProperties === 'object') out.push(...urlFields(s.additionalProperties, `${at}.*`, resolve, inner));
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    out.push(...urlFields(s.additionalProperties, `${at}.*`, resolve, inner));
   return out;
 }
 
@@ -151,21 +171,27 @@ function foundFields(crds: readonly Json[], definitions: Record<string, Json>): 
     if (group === '') {
       const core = CORE[resource];
       if (!core) {
-        problems.push(`core resource ${resource}: tenants may write it, but this test knows no OpenAPI definition for it; add it to CORE`);
+        problems.push(
+          `core resource ${resource}: tenants may write it, but this test knows no OpenAPI definition for it; add it to CORE`,
+        );
         continue;
       }
       const kind = core.definition.split('.').pop()!;
       const resolve = (s: Json) => (s?.$ref ? definitions[s.$ref.replace('#/definitions/', '')] : s);
-      for (const p of [...urlFields(definitions[core.definition], '', resolve), ...core.extra]) found.push({ kind, version: 'v1', path: p });
+      for (const p of [...urlFields(definitions[core.definition], '', resolve), ...core.extra])
+        found.push({ kind, version: 'v1', path: p });
       continue;
     }
     const crd = crds.find((c) => c.spec.group === group && c.spec.names.plural === resource);
     if (!crd) {
-      problems.push(`${group}/${resource}: tenants may write it, but no CRD under ${path.relative(ROOT, CRDS_DIR)} defines it`);
+      problems.push(
+        `${group}/${resource}: tenants may write it, but no CRD under ${path.relative(ROOT, CRDS_DIR)} defines it`,
+      );
       continue;
     }
     for (const v of crd.spec.versions.filter((x: Json) => x.served)) {
-      for (const p of urlFields(v.schema.openAPIV3Schema, '', (s) => s)) found.push({ kind: crd.spec.names.kind, version: v.name, path: p });
+      for (const p of urlFields(v.schema.openAPIV3Schema, '', (s) => s))
+        found.push({ kind: crd.spec.names.kind, version: v.name, path: p });
     }
   }
   return { found, problems };
@@ -174,14 +200,22 @@ function foundFields(crds: readonly Json[], definitions: Record<string, Json>): 
 /** Problems of the coverage: uncovered fields, missing rules, exemptions whose control is gone, stale entries. */
 function coverageProblems(found: readonly Found[], policy: Json, platform: Platform): string[] {
   const problems: string[] = [];
-  const rules = new Map<string, string[]>(policy.spec.rules.map((r: Json) => [r.name, r.match.any.flatMap((m: Json) => m.resources.kinds.map((k: string) => k.split('/').pop()))]));
+  const rules = new Map<string, string[]>(
+    policy.spec.rules.map((r: Json) => [
+      r.name,
+      r.match.any.flatMap((m: Json) => m.resources.kinds.map((k: string) => k.split('/').pop())),
+    ]),
+  );
   const used = new Set<object>();
   for (const f of found) {
     const at = `${f.kind} ${f.version} ${f.path}`;
     const covered = COVERED.find((c) => c.kind === f.kind && c.path === f.path);
     if (covered) {
       used.add(covered);
-      if (!rules.get(covered.rule)?.includes(f.kind)) problems.push(`${at}: covered by tenant-backends rule ${covered.rule}, which the policy does not have for ${f.kind}`);
+      if (!rules.get(covered.rule)?.includes(f.kind))
+        problems.push(
+          `${at}: covered by tenant-backends rule ${covered.rule}, which the policy does not have for ${f.kind}`,
+        );
       continue;
     }
     const exempt = EXEMPT.find((e) => e.kinds.includes(f.kind) && e.path.test(f.path));
@@ -191,10 +225,15 @@ function coverageProblems(found: readonly Found[], policy: Json, platform: Platf
       if (broken) problems.push(`${at}: exempt because ${exempt.reason}, but ${broken}`);
       continue;
     }
-    problems.push(`${at}: no tenant-backends rule covers it and no exemption names it; add a rule to charts/platform/policies/tenant-backends-policy.ts or an exemption with its reason here`);
+    problems.push(
+      `${at}: no tenant-backends rule covers it and no exemption names it; add a rule to charts/platform/policies/tenant-backends-policy.ts or an exemption with its reason here`,
+    );
   }
-  for (const c of COVERED) if (!used.has(c)) problems.push(`COVERED ${c.kind} ${c.path}: no such field of a tenant-writable kind`);
-  for (const e of EXEMPT) if (!used.has(e)) problems.push(`EXEMPT ${e.kinds.join(', ')} ${e.path}: matches no field of a tenant-writable kind`);
+  for (const c of COVERED)
+    if (!used.has(c)) problems.push(`COVERED ${c.kind} ${c.path}: no such field of a tenant-writable kind`);
+  for (const e of EXEMPT)
+    if (!used.has(e))
+      problems.push(`EXEMPT ${e.kinds.join(', ')} ${e.path}: matches no field of a tenant-writable kind`);
   return [...new Set(problems)];
 }
 
@@ -204,13 +243,26 @@ const crds: Json[] = yamlFiles(CRDS_DIR).flatMap((f) =>
     .filter((d) => d?.kind === 'CustomResourceDefinition'),
 );
 const { definitions } = JSON.parse(
-  fs.readFileSync(path.join(kubernetesOpenApiDir(KUBERNETES_RELEASES[parse(fs.readFileSync(path.join(ROOT, DIRS.environments, 'dev.yaml'), 'utf8')).kubernetesVersion]), 'swagger.json'), 'utf8'),
+  fs.readFileSync(
+    path.join(
+      kubernetesOpenApiDir(
+        KUBERNETES_RELEASES[
+          parse(fs.readFileSync(path.join(ROOT, DIRS.environments, 'dev.yaml'), 'utf8')).kubernetesVersion
+        ],
+      ),
+      'swagger.json',
+    ),
+    'utf8',
+  ),
 );
 const read = (file: string) => parse(fs.readFileSync(path.join(DEV, file), 'utf8'));
 const policy = read(`${DIRS.platform}/${DIRS.policies}/clusterpolicy-tenant-backends.yaml`);
 const platform: Platform = {
   vap: read(`${DIRS.platform}/tenancy/validatingadmissionpolicy-tenant-pod-restrictions.yaml`),
-  namespaces: fs.readdirSync(path.join(DEV, DIRS.tenants), { withFileTypes: true }).filter((e) => e.isDirectory()).map(({ name: t }) => read(`${DIRS.tenants}/${t}/namespace-tenant-${t}.yaml`)),
+  namespaces: fs
+    .readdirSync(path.join(DEV, DIRS.tenants), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map(({ name: t }) => read(`${DIRS.tenants}/${t}/namespace-tenant-${t}.yaml`)),
 };
 
 describe('URL and host fields of the kinds tenants write', () => {
@@ -219,7 +271,17 @@ describe('URL and host fields of the kinds tenants write', () => {
   it('are found in the CRDs and the OpenAPI document of every tenant-writable kind', () => {
     expect(problems).toEqual([]);
     const kinds = new Set(found.map((f) => f.kind));
-    for (const k of ['Agent', 'ModelConfig', 'RemoteMCPServer', 'MCPServer', 'AgentgatewayBackend', 'Sandbox', 'SandboxTemplate', 'Service']) expect(kinds, k).toContain(k);
+    for (const k of [
+      'Agent',
+      'ModelConfig',
+      'RemoteMCPServer',
+      'MCPServer',
+      'AgentgatewayBackend',
+      'Sandbox',
+      'SandboxTemplate',
+      'Service',
+    ])
+      expect(kinds, k).toContain(k);
   });
 
   it('are each covered by a named tenant-backends rule, or exempt with a reason that holds', () => {
@@ -236,22 +298,37 @@ describe('URL and host fields of the kinds tenants write', () => {
   });
 
   it('planted fault: a removed rule or a removed Pod admission rule names every field it covered', () => {
-    const withoutRule = { ...policy, spec: { ...policy.spec, rules: policy.spec.rules.filter((r: Json) => r.name !== 'remote-mcp-url') } };
+    const withoutRule = {
+      ...policy,
+      spec: { ...policy.spec, rules: policy.spec.rules.filter((r: Json) => r.name !== 'remote-mcp-url') },
+    };
     expect(coverageProblems(found, withoutRule, platform)).toEqual([
       'RemoteMCPServer v1alpha2 .spec.url: covered by tenant-backends rule remote-mcp-url, which the policy does not have for RemoteMCPServer',
     ]);
     const probe = TENANT_POD_RULES.find((r) => r.id === 'probe-host')!.expression;
-    const vap = { ...platform.vap, spec: { ...platform.vap.spec, validations: platform.vap.spec.validations.filter((v: Json) => v.expression !== probe) } };
+    const vap = {
+      ...platform.vap,
+      spec: {
+        ...platform.vap.spec,
+        validations: platform.vap.spec.validations.filter((v: Json) => v.expression !== probe),
+      },
+    };
     const problemsWithoutProbeRule = coverageProblems(found, policy, { ...platform, vap });
     expect(problemsWithoutProbeRule.length).toBeGreaterThan(0);
     expect(problemsWithoutProbeRule).toContain(
       'Sandbox v1alpha1 .spec.podTemplate.spec.containers[].readinessProbe.httpGet.host: exempt because the kubelet connects to it from the node: refused on tenant pods by the ValidatingAdmissionPolicy tenant-pod-restrictions (rule probe-host), but ValidatingAdmissionPolicy tenant-pod-restrictions has no rule probe-host',
     );
-    expect(problemsWithoutProbeRule.every((p) => p.endsWith('has no rule probe-host') && /\.(httpGet|tcpSocket)\.host: /.test(p))).toBe(true);
+    expect(
+      problemsWithoutProbeRule.every(
+        (p) => p.endsWith('has no rule probe-host') && /\.(httpGet|tcpSocket)\.host: /.test(p),
+      ),
+    ).toBe(true);
   });
 
   it('planted fault: a kind tenants may write without a CRD is named', () => {
     const planted = crds.filter((c) => c.spec.names.kind !== 'ModelConfig');
-    expect(foundFields(planted, definitions).problems).toEqual(['kagent.dev/modelconfigs: tenants may write it, but no CRD under ../shared/crds defines it']);
+    expect(foundFields(planted, definitions).problems).toEqual([
+      'kagent.dev/modelconfigs: tenants may write it, but no CRD under ../shared/crds defines it',
+    ]);
   });
 });

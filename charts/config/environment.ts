@@ -9,7 +9,15 @@ import { z } from 'zod';
 import { DNS_LABEL } from '../lib/constants';
 import { AWS_FIXES, awsSettingsSchema } from './aws-settings';
 import { platformSettingsSchema, PLATFORM_FIXES } from './platform-settings';
-import { ConfigError, decodeSource, misspeltNotMissing, SourceMap, sortErrors, type SourceError, unknownKey } from './source-errors';
+import {
+  ConfigError,
+  decodeSource,
+  misspeltNotMissing,
+  SourceMap,
+  sortErrors,
+  type SourceError,
+  unknownKey,
+} from './source-errors';
 import { guardsIssues } from './validate-guards';
 
 export const environmentSchema = z.strictObject({
@@ -68,21 +76,42 @@ export function parseEnvironment(text: string, file: string): Environment {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const src = new SourceMap(file, doc, lines, text);
-  const errors: SourceError[] = doc.errors.map((e) => src.error([], `YAML syntax error: ${e.message}`, 'correct the YAML syntax', src.position(e.pos[0])));
+  const errors: SourceError[] = doc.errors.map((e) =>
+    src.error([], `YAML syntax error: ${e.message}`, 'correct the YAML syntax', src.position(e.pos[0])),
+  );
   visit(doc, {
     Alias(_, node) {
-      errors.push(src.error([], `YAML alias *${node.source} is not allowed`, 'write the value out in full', src.position(node.range?.[0] ?? 0)));
+      errors.push(
+        src.error(
+          [],
+          `YAML alias *${node.source} is not allowed`,
+          'write the value out in full',
+          src.position(node.range?.[0] ?? 0),
+        ),
+      );
     },
   });
   if (errors.length === 0 && (doc.contents === null || doc.contents === undefined)) {
-    errors.push(src.error([], 'the file is empty', 'write the settings of the environment (see charts/environments/dev.yaml)', { line: 1, col: 1 }));
+    errors.push(
+      src.error([], 'the file is empty', 'write the settings of the environment (see charts/environments/dev.yaml)', {
+        line: 1,
+        col: 1,
+      }),
+    );
   }
   if (errors.length === 0) {
     const data = doc.toJS() as { platform?: { guards?: unknown } } | null;
     const parsed = environmentSchema.safeParse(data);
     if (parsed.success) {
       const expected = path.basename(file, '.yaml');
-      if (parsed.data.name !== expected) errors.push(src.error(['name'], `name ${JSON.stringify(parsed.data.name)} does not match the file name`, `set name: ${expected}`));
+      if (parsed.data.name !== expected)
+        errors.push(
+          src.error(
+            ['name'],
+            `name ${JSON.stringify(parsed.data.name)} does not match the file name`,
+            `set name: ${expected}`,
+          ),
+        );
       for (const i of guardsIssues(data?.platform?.guards, ['platform', 'guards'])) {
         errors.push(src.error(i.path, i.message, i.fix));
       }
@@ -92,10 +121,17 @@ export function parseEnvironment(text: string, file: string): Environment {
         const p = issue.path as (string | number)[];
         if (issue.code === 'unrecognized_keys') {
           for (const k of issue.keys) errors.push(unknownKey(src, environmentSchema, p, k));
-        } else if (!(issue.code === 'invalid_type' && doc.getIn(p) === undefined && misspeltNotMissing(environmentSchema, doc.toJS(), p))) {
+        } else if (!(
+          issue.code === 'invalid_type' &&
+          doc.getIn(p) === undefined &&
+          misspeltNotMissing(environmentSchema, doc.toJS(), p)
+        )) {
           const field = p.join('.');
           const value = doc.getIn(p);
-          const got = value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)})`;
+          const got =
+            value === undefined || (typeof value === 'object' && value !== null)
+              ? ''
+              : ` (got ${JSON.stringify(value)})`;
           errors.push(src.error(p, `${issue.message}${got}`, fixFor(field)));
         }
       }
@@ -106,7 +142,10 @@ export function parseEnvironment(text: string, file: string): Environment {
 
 /** Loads every charts/environments/*.yaml, sorted by name. */
 export function loadEnvironments(dir: string): Environment[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   const envs: Environment[] = [];
   const errors: SourceError[] = [];
   for (const f of files) {

@@ -21,7 +21,13 @@ import type { GuardAction, GuardDetector, GuardRuleInput, GuardsInput, PlatformG
 
 /** A resolved guard: a regex guard (detectors and patterns with an action) or a webhook. */
 export type GuardRule =
-  | { readonly kind: 'regex'; readonly action: GuardAction; readonly detect: readonly GuardDetector[]; readonly patterns: readonly string[]; readonly message?: string }
+  | {
+      readonly kind: 'regex';
+      readonly action: GuardAction;
+      readonly detect: readonly GuardDetector[];
+      readonly patterns: readonly string[];
+      readonly message?: string;
+    }
   | { readonly kind: 'webhook'; readonly service: string; readonly port: number; readonly failOpen: boolean };
 
 /** The guards of one level. `streaming` undefined: the level does not say. */
@@ -67,15 +73,35 @@ export const DEFAULT_REJECTION = 'The request was rejected due to inappropriate 
 export type WebhookPort = (service: string) => number | undefined;
 
 /** Resolves a level's guards as written (schema-valid) into rules. */
-export function resolveGuards(input: GuardsInput | PlatformGuardsInput | undefined, webhookPort: WebhookPort = () => undefined): Guards {
+export function resolveGuards(
+  input: GuardsInput | PlatformGuardsInput | undefined,
+  webhookPort: WebhookPort = () => undefined,
+): Guards {
   if (!input) return NO_GUARDS;
   const rule = (r: GuardRuleInput): GuardRule | undefined => {
-    if (r.webhook) return { kind: 'webhook', service: r.webhook.service, port: r.webhook.port ?? webhookPort(r.webhook.service) ?? 8080, failOpen: r.webhook.failOpen ?? false };
+    if (r.webhook)
+      return {
+        kind: 'webhook',
+        service: r.webhook.service,
+        port: r.webhook.port ?? webhookPort(r.webhook.service) ?? 8080,
+        failOpen: r.webhook.failOpen ?? false,
+      };
     if (!r.action) return undefined;
-    return { kind: 'regex', action: r.action, detect: [...(r.detect ?? [])], patterns: [...(r.patterns ?? [])], ...(r.message !== undefined ? { message: r.message } : {}) };
+    return {
+      kind: 'regex',
+      action: r.action,
+      detect: [...(r.detect ?? [])],
+      patterns: [...(r.patterns ?? [])],
+      ...(r.message !== undefined ? { message: r.message } : {}),
+    };
   };
-  const list = (rs: readonly GuardRuleInput[] | undefined) => (rs ?? []).map(rule).filter((r): r is GuardRule => r !== undefined);
-  return { request: list(input.request), response: list(input.response), ...(input.streaming !== undefined ? { streaming: input.streaming } : {}) };
+  const list = (rs: readonly GuardRuleInput[] | undefined) =>
+    (rs ?? []).map(rule).filter((r): r is GuardRule => r !== undefined);
+  return {
+    request: list(input.request),
+    response: list(input.response),
+    ...(input.streaming !== undefined ? { streaming: input.streaming } : {}),
+  };
 }
 
 /** The platform defaults of an environment, resolved. */
@@ -116,23 +142,41 @@ export function mergeGuards(levels: readonly Guards[]): MergedGuards {
           hooks.set(key, { service: r.service, port: r.port, failOpen: (seen?.failOpen ?? true) && r.failOpen });
           continue;
         }
-        const into = r.action === 'mask' ? mask : (rejects.get(r.message ?? '') ?? rejects.set(r.message ?? '', { detect: new Set(), patterns: new Set() }).get(r.message ?? '')!);
+        const into =
+          r.action === 'mask'
+            ? mask
+            : (rejects.get(r.message ?? '') ??
+              rejects.set(r.message ?? '', { detect: new Set(), patterns: new Set() }).get(r.message ?? '')!);
         for (const d of r.detect) into.detect.add(d);
         for (const p of r.patterns) into.patterns.add(p);
       }
     }
-    const rejected = { detect: new Set([...rejects.values()].flatMap((g) => [...g.detect])), patterns: new Set([...rejects.values()].flatMap((g) => [...g.patterns])) };
+    const rejected = {
+      detect: new Set([...rejects.values()].flatMap((g) => [...g.detect])),
+      patterns: new Set([...rejects.values()].flatMap((g) => [...g.patterns])),
+    };
     const out: MergedGuard[] = [];
     for (const [message, g] of [...rejects].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      out.push({ kind: 'regex', action: 'reject', detect: sortDetectors(g.detect), patterns: [...g.patterns].sort(), ...(message ? { message } : {}) });
+      out.push({
+        kind: 'regex',
+        action: 'reject',
+        detect: sortDetectors(g.detect),
+        patterns: [...g.patterns].sort(),
+        ...(message ? { message } : {}),
+      });
     }
     const maskDetect = [...mask.detect].filter((d) => !rejected.detect.has(d));
     const maskPatterns = [...mask.patterns].filter((p) => !rejected.patterns.has(p));
-    if (maskDetect.length + maskPatterns.length > 0) out.push({ kind: 'regex', action: 'mask', detect: sortDetectors(maskDetect), patterns: maskPatterns.sort() });
+    if (maskDetect.length + maskPatterns.length > 0)
+      out.push({ kind: 'regex', action: 'mask', detect: sortDetectors(maskDetect), patterns: maskPatterns.sort() });
     for (const h of hooks.values()) out.push({ kind: 'webhook', ...h });
     return out;
   };
-  return { request: direction('request'), response: direction('response'), streaming: levels.some((l) => l.streaming === true) };
+  return {
+    request: direction('request'),
+    response: direction('response'),
+    streaming: levels.some((l) => l.streaming === true),
+  };
 }
 
 function sortDetectors(ds: Iterable<GuardDetector>): GuardDetector[] {
@@ -157,35 +201,70 @@ export interface GuardConflict {
 export function guardConflicts(base: Guards, extra: Guards, baseName: string): GuardConflict[] {
   const out: GuardConflict[] = [];
   for (const dir of GUARD_DIRECTIONS) {
-    const rejects = base[dir].filter((r) => r.kind === 'regex' && r.action === 'reject') as Extract<GuardRule, { kind: 'regex' }>[];
-    const closed = base[dir].filter((r) => r.kind === 'webhook' && !r.failOpen) as Extract<GuardRule, { kind: 'webhook' }>[];
+    const rejects = base[dir].filter((r) => r.kind === 'regex' && r.action === 'reject') as Extract<
+      GuardRule,
+      { kind: 'regex' }
+    >[];
+    const closed = base[dir].filter((r) => r.kind === 'webhook' && !r.failOpen) as Extract<
+      GuardRule,
+      { kind: 'webhook' }
+    >[];
     extra[dir].forEach((r, index) => {
       if (r.kind === 'regex' && r.action === 'mask') {
         const detect = r.detect.filter((d) => rejects.some((b) => b.detect.includes(d)));
         const patterns = r.patterns.filter((p) => rejects.some((b) => b.patterns.includes(p)));
         const what = [...detect, ...patterns.map((p) => JSON.stringify(p))];
         if (what.length > 0) {
-          out.push({ direction: dir, index, message: `masks ${what.join(', ')}, which ${baseName} rejects on the ${dir}`, fix: `use action: reject for ${what.join(', ')}, or leave ${what.length > 1 ? 'them' : 'it'} out: ${baseName} applies anyway` });
+          out.push({
+            direction: dir,
+            index,
+            message: `masks ${what.join(', ')}, which ${baseName} rejects on the ${dir}`,
+            fix: `use action: reject for ${what.join(', ')}, or leave ${what.length > 1 ? 'them' : 'it'} out: ${baseName} applies anyway`,
+          });
         }
       }
       if (r.kind === 'webhook' && r.failOpen && closed.some((b) => b.service === r.service && b.port === r.port)) {
-        out.push({ direction: dir, index, message: `lets the webhook ${r.service}:${r.port} fail open, which ${baseName} fails closed`, fix: 'remove failOpen, or set it to false' });
+        out.push({
+          direction: dir,
+          index,
+          message: `lets the webhook ${r.service}:${r.port} fail open, which ${baseName} fails closed`,
+          fix: 'remove failOpen, or set it to false',
+        });
       }
     });
   }
-  if (base.streaming === true && extra.streaming === false) out.push({ direction: 'streaming', message: `turns off the checks of streamed responses that ${baseName} turns on`, fix: 'remove streaming, or set it to true' });
+  if (base.streaming === true && extra.streaming === false)
+    out.push({
+      direction: 'streaming',
+      message: `turns off the checks of streamed responses that ${baseName} turns on`,
+      fix: 'remove streaming, or set it to true',
+    });
   return out;
 }
 
 /** The `backend.ai.promptGuard` object of an AgentgatewayPolicy for merged guards. */
 export function promptGuardSpec(g: MergedGuards): Record<string, unknown> {
   const entry = (m: MergedGuard): Record<string, unknown> => {
-    if (m.kind === 'webhook') return { webhook: { backendRef: { kind: 'Service', name: m.service, port: m.port }, failureMode: m.failOpen ? 'FailOpen' : 'FailClosed' } };
-    const builtins = m.detect.filter((d): d is Exclude<GuardDetector, 'apiKey'> => d !== 'apiKey').map((d) => DETECTOR_BUILTINS[d]);
+    if (m.kind === 'webhook')
+      return {
+        webhook: {
+          backendRef: { kind: 'Service', name: m.service, port: m.port },
+          failureMode: m.failOpen ? 'FailOpen' : 'FailClosed',
+        },
+      };
+    const builtins = m.detect
+      .filter((d): d is Exclude<GuardDetector, 'apiKey'> => d !== 'apiKey')
+      .map((d) => DETECTOR_BUILTINS[d]);
     const matches = [...(m.detect.includes('apiKey') ? API_KEY_PATTERNS : []), ...m.patterns];
     return {
-      regex: { action: m.action === 'reject' ? 'Reject' : 'Mask', ...(builtins.length ? { builtins } : {}), ...(matches.length ? { matches } : {}) },
-      ...(m.kind === 'regex' && m.action === 'reject' ? { response: { message: m.message ?? DEFAULT_REJECTION, statusCode: 403 } } : {}),
+      regex: {
+        action: m.action === 'reject' ? 'Reject' : 'Mask',
+        ...(builtins.length ? { builtins } : {}),
+        ...(matches.length ? { matches } : {}),
+      },
+      ...(m.kind === 'regex' && m.action === 'reject'
+        ? { response: { message: m.message ?? DEFAULT_REJECTION, statusCode: 403 } }
+        : {}),
     };
   };
   return {
@@ -212,10 +291,19 @@ export function guardSummary(g: MergedGuards): string {
  * model's guards hold for the others too).
  */
 export function llmBackendGuards(
-  w: { readonly guards: Guards; readonly llmBackends: readonly { readonly name: string; readonly guards: Guards }[]; readonly models: readonly { readonly backend?: string; readonly guards: Guards }[] },
+  w: {
+    readonly guards: Guards;
+    readonly llmBackends: readonly { readonly name: string; readonly guards: Guards }[];
+    readonly models: readonly { readonly backend?: string; readonly guards: Guards }[];
+  },
   backend: string,
   platform: Guards,
 ): MergedGuards {
   const b = w.llmBackends.find((x) => x.name === backend);
-  return mergeGuards([platform, w.guards, ...(b ? [b.guards] : []), ...w.models.filter((m) => m.backend === backend).map((m) => m.guards)]);
+  return mergeGuards([
+    platform,
+    w.guards,
+    ...(b ? [b.guards] : []),
+    ...w.models.filter((m) => m.backend === backend).map((m) => m.guards),
+  ]);
 }

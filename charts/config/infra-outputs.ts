@@ -106,14 +106,29 @@ export const infraOutputsSchema = z.strictObject({
   region: z.string().regex(REGION),
   accountId: z.string().regex(/^\d{12}$/),
   clusterName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/),
-  postgres: z.strictObject({ host, port, langfuseDatabase: z.string().regex(DATABASE), keycloakDatabase: z.string().regex(DATABASE), kagentDatabase: z.string().regex(DATABASE) }),
+  postgres: z.strictObject({
+    host,
+    port,
+    langfuseDatabase: z.string().regex(DATABASE),
+    keycloakDatabase: z.string().regex(DATABASE),
+    kagentDatabase: z.string().regex(DATABASE),
+  }),
   redis: z.strictObject({ host, port }),
-  s3: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), region: z.string().regex(REGION) }),
-  roles: z.strictObject({ langfuse: z.string().regex(ROLE_ARN), externalSecrets: z.string().regex(ROLE_ARN), tenantSecrets: z.string().regex(ROLE_ARN) }),
+  s3: z.strictObject({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    region: z.string().regex(REGION),
+  }),
+  roles: z.strictObject({
+    langfuse: z.string().regex(ROLE_ARN),
+    externalSecrets: z.string().regex(ROLE_ARN),
+    tenantSecrets: z.string().regex(ROLE_ARN),
+  }),
   /** The external gateway's TLS certificate (ACM, DNS-validated for gateway.<domain> and keycloak.<domain>). */
   gateway: z.strictObject({ certificateArn: z.string().regex(CERTIFICATE_ARN) }),
   secrets: z.strictObject(
-    Object.fromEntries(Object.keys(SECRET_PROPERTIES).map((k) => [k, z.string().regex(/^[\w/+=.@-]{1,512}$/)])) as Record<SecretKey, z.ZodString>,
+    Object.fromEntries(
+      Object.keys(SECRET_PROPERTIES).map((k) => [k, z.string().regex(/^[\w/+=.@-]{1,512}$/)]),
+    ) as Record<SecretKey, z.ZodString>,
   ),
 });
 
@@ -154,11 +169,17 @@ export interface InfraOutputsExpectation {
  * Parses one outputs file. The environment it belongs to defaults to the file name; with the
  * environment's aws section, the account, region and cluster name are checked too.
  */
-export function parseInfraOutputs(text: string, file: string, expected: InfraOutputsExpectation = { name: path.basename(file, '.json') }): InfraOutputs {
+export function parseInfraOutputs(
+  text: string,
+  file: string,
+  expected: InfraOutputsExpectation = { name: path.basename(file, '.json') },
+): InfraOutputs {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const src = new SourceMap(file, doc, lines, text);
-  const errors: SourceError[] = doc.errors.map((e) => src.error([], `JSON syntax error: ${e.message}`, 'correct the JSON syntax', src.position(e.pos[0])));
+  const errors: SourceError[] = doc.errors.map((e) =>
+    src.error([], `JSON syntax error: ${e.message}`, 'correct the JSON syntax', src.position(e.pos[0])),
+  );
   if (errors.length === 0 && (doc.contents === null || doc.contents === undefined)) {
     errors.push(src.error([], 'the file is empty', regenerate(expected.name), { line: 1, col: 1 }));
   }
@@ -175,18 +196,35 @@ export function parseInfraOutputs(text: string, file: string, expected: InfraOut
         [['accountId'], o.accountId, aws?.accountId],
       ];
       for (const [p, got, value] of want) {
-        if (value !== undefined && got !== value) errors.push(src.error(p, `${JSON.stringify(got)} does not match environment ${env} (${JSON.stringify(value)})`, regenerate(env)));
+        if (value !== undefined && got !== value)
+          errors.push(
+            src.error(
+              p,
+              `${JSON.stringify(got)} does not match environment ${env} (${JSON.stringify(value)})`,
+              regenerate(env),
+            ),
+          );
       }
       for (const k of Object.keys(SECRET_PROPERTIES) as SecretKey[]) {
         if (!o.secrets[k].startsWith(`${SECRET_NAME_PREFIX}/${env}/`)) {
-          errors.push(src.error(['secrets', k], `${JSON.stringify(o.secrets[k])} is outside ${SECRET_NAME_PREFIX}/${env}/, which is all external-secrets may read`, `write ${secretName(env, k)}`));
+          errors.push(
+            src.error(
+              ['secrets', k],
+              `${JSON.stringify(o.secrets[k])} is outside ${SECRET_NAME_PREFIX}/${env}/, which is all external-secrets may read`,
+              `write ${secretName(env, k)}`,
+            ),
+          );
         }
       }
       if (errors.length === 0) return o;
     } else {
       errors.push(
         ...schemaErrors(src, infraOutputsSchema, parsed.error.issues, (field, p) => {
-          const fix = FIXES[field] ?? (p[0] === 'secrets' ? `write the Secrets Manager name, such as ${secretName(expected.name, p[1] as SecretKey)}` : undefined);
+          const fix =
+            FIXES[field] ??
+            (p[0] === 'secrets'
+              ? `write the Secrets Manager name, such as ${secretName(expected.name, p[1] as SecretKey)}`
+              : undefined);
           return fix ?? regenerate(expected.name);
         }),
       );
@@ -204,7 +242,16 @@ export function loadInfraOutputs(root: string, env: string, environment?: Enviro
   // Named relative to the working directory, like the other input files (npm scripts run in the root).
   const rel = path.relative(process.cwd(), full);
   if (!fs.existsSync(full)) {
-    throw new ConfigError([{ file: rel, line: 1, col: 1, field: '', message: `the infrastructure outputs of environment ${env} are missing`, fix: regenerate(env) }]);
+    throw new ConfigError([
+      {
+        file: rel,
+        line: 1,
+        col: 1,
+        field: '',
+        message: `the infrastructure outputs of environment ${env} are missing`,
+        fix: regenerate(env),
+      },
+    ]);
   }
   return parseInfraOutputs(decodeSource(fs.readFileSync(full), rel), rel, { name: env, aws: environment?.aws });
 }

@@ -7,7 +7,15 @@ import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
 import { closest } from '../lib/suggest';
 import { parseQuantity } from '../lib/quantity';
-import { ConfigError, type FieldPath, misspeltNotMissing, schemaKeys, SourceMap, sortErrors, type SourceError } from './source-errors';
+import {
+  ConfigError,
+  type FieldPath,
+  misspeltNotMissing,
+  schemaKeys,
+  SourceMap,
+  sortErrors,
+  type SourceError,
+} from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { isSecretValueKey, workloadErrors } from './validate-workloads';
 import { observabilityErrors, resolveObservability, type TenantObservability } from './observability';
@@ -72,7 +80,12 @@ export interface PlatformGuardDefaults {
  * guard may weaken them, and each route's guards, every level merged, must fit the gateway's
  * limit. The file is parsed again for positions only when there is a problem.
  */
-export function environmentGuardErrors(text: string, tenants: readonly Tenant[], environments: readonly PlatformGuardDefaults[], options: LoadOptions = {}): SourceError[] {
+export function environmentGuardErrors(
+  text: string,
+  tenants: readonly Tenant[],
+  environments: readonly PlatformGuardDefaults[],
+  options: LoadOptions = {},
+): SourceError[] {
   const issues: GuardIssue[] = [];
   const seen = new Set<string>();
   for (const env of environments) {
@@ -82,7 +95,12 @@ export function environmentGuardErrors(text: string, tenants: readonly Tenant[],
       const w = t.workloads;
       const declared = (g: Guards) => hasGuards(g) || g.streaming !== undefined;
       const tenant = { guards: w.guards, path: at('guards'), name: `tenant ${t.name}'s guards` };
-      const backends = new Map(w.llmBackends.map((b, j) => [b.name, { guards: b.guards, path: at('llmBackends', j, 'guards'), name: `LLM backend ${b.name}'s guards` }]));
+      const backends = new Map(
+        w.llmBackends.map((b, j) => [
+          b.name,
+          { guards: b.guards, path: at('llmBackends', j, 'guards'), name: `LLM backend ${b.name}'s guards` },
+        ]),
+      );
       const add = (xs: GuardIssue[]) => {
         for (const x of xs) {
           const key = `${x.path.join('/')}\0${x.message}`;
@@ -99,9 +117,34 @@ export function environmentGuardErrors(text: string, tenants: readonly Tenant[],
       // Each backend's route enforces every level, its models' guards included (llmBackendGuards).
       for (const [name, b] of backends) {
         const models = w.models.map((m, j) => ({ m, j })).filter(({ m }) => m.backend === name);
-        const levels = [platform, tenant, b, ...models.map(({ m, j }) => ({ guards: m.guards, path: at('models', j, 'guards'), name: `model ${m.name}'s guards` }))];
+        const levels = [
+          platform,
+          tenant,
+          b,
+          ...models.map(({ m, j }) => ({
+            guards: m.guards,
+            path: at('models', j, 'guards'),
+            name: `model ${m.name}'s guards`,
+          })),
+        ];
         const where = models.find(({ m }) => declared(m.guards));
-        add(countIssues(levels, where ? at('models', where.j, 'guards') : declared(b.guards) ? b.path : declared(w.guards) ? tenant.path : at('llmBackends', w.llmBackends.findIndex((x) => x.name === name), 'name'), `the route of LLM backend ${name}`));
+        add(
+          countIssues(
+            levels,
+            where
+              ? at('models', where.j, 'guards')
+              : declared(b.guards)
+                ? b.path
+                : declared(w.guards)
+                  ? tenant.path
+                  : at(
+                      'llmBackends',
+                      w.llmBackends.findIndex((x) => x.name === name),
+                      'name',
+                    ),
+            `the route of LLM backend ${name}`,
+          ),
+        );
       }
     }
   }
@@ -135,11 +178,14 @@ function readTenantsYaml(text: string, file: string): YamlStage {
   if (syntax.length > 0) {
     const tabs = syntax.filter((e) => e.code === 'TAB_AS_INDENT');
     const first = syntax.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
-    throw new ConfigError(sortErrors((tabs.length > 0 ? tabs : [first]).map((e) => yamlError(src, doc, e.code, e.message, e.pos[0]))));
+    throw new ConfigError(
+      sortErrors((tabs.length > 0 ? tabs : [first]).map((e) => yamlError(src, doc, e.code, e.message, e.pos[0]))),
+    );
   }
   for (const e of doc.errors) errors.push(yamlError(src, doc, e.code, e.message, e.pos[0]));
   for (const w of doc.warnings) {
-    if (w.code !== 'TAG_RESOLVE_FAILED') errors.push(src.error([], `YAML: ${w.message}`, 'correct the YAML at this position', src.position(w.pos[0])));
+    if (w.code !== 'TAG_RESOLVE_FAILED')
+      errors.push(src.error([], `YAML: ${w.message}`, 'correct the YAML at this position', src.position(w.pos[0])));
   }
   const at = (node: { range?: [number, number, number] | null }) => src.position(node.range?.[0] ?? 0);
   /** Explicit tags (!!binary, !custom, ...): tenants.yaml holds plain strings, numbers, lists and maps. */
@@ -147,7 +193,14 @@ function readTenantsYaml(text: string, file: string): YamlStage {
     if (node.tag) {
       let tagAt = text.lastIndexOf('!', node.range?.[0] ?? 0);
       while (tagAt > 0 && text[tagAt - 1] === '!') tagAt--;
-      errors.push(src.error(fieldPath(ancestors, node), `YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed`, 'remove the tag and write a plain value (quote it to make it text)', src.position(Math.max(0, tagAt))));
+      errors.push(
+        src.error(
+          fieldPath(ancestors, node),
+          `YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed`,
+          'remove the tag and write a plain value (quote it to make it text)',
+          src.position(Math.max(0, tagAt)),
+        ),
+      );
     }
   };
   visit(doc, {
@@ -155,14 +208,33 @@ function readTenantsYaml(text: string, file: string): YamlStage {
       if (!isScalar(pair.key) || typeof pair.key.value !== 'string') {
         fatal = true;
         const key = pair.key as { range?: [number, number, number] | null } | null;
-        errors.push(src.error(fieldPath(ancestors, undefined), 'mapping keys must be plain strings', 'write the key as text, such as name', key ? at(key) : src.position(0)));
+        errors.push(
+          src.error(
+            fieldPath(ancestors, undefined),
+            'mapping keys must be plain strings',
+            'write the key as text, such as name',
+            key ? at(key) : src.position(0),
+          ),
+        );
       }
     },
     Scalar(_, node, ancestors) {
-      if (ancestors.length > 0 && isPair(ancestors[ancestors.length - 1]) && (ancestors[ancestors.length - 1] as { key: unknown }).key === node) return; // keys: checked by Pair
+      if (
+        ancestors.length > 0 &&
+        isPair(ancestors[ancestors.length - 1]) &&
+        (ancestors[ancestors.length - 1] as { key: unknown }).key === node
+      )
+        return; // keys: checked by Pair
       checkTag(node, ancestors);
       if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
-        errors.push(src.error(fieldPath(ancestors, node), `number ${node.source ?? String(node.value)} is out of range`, 'write a smaller number, or a quantity with a suffix such as 16Gi', at(node)));
+        errors.push(
+          src.error(
+            fieldPath(ancestors, node),
+            `number ${node.source ?? String(node.value)} is out of range`,
+            'write a smaller number, or a quantity with a suffix such as 16Gi',
+            at(node),
+          ),
+        );
       }
     },
     Map(_, node, ancestors) {
@@ -173,7 +245,14 @@ function readTenantsYaml(text: string, file: string): YamlStage {
     },
     Alias(_, node, ancestors) {
       if (isAlias(node)) {
-        errors.push(src.error(fieldPath(ancestors, node), `YAML alias *${node.source} is not allowed`, 'write the value out in full, so that every tenant reads on its own in a diff', at(node)));
+        errors.push(
+          src.error(
+            fieldPath(ancestors, node),
+            `YAML alias *${node.source} is not allowed`,
+            'write the value out in full, so that every tenant reads on its own in a diff',
+            at(node),
+          ),
+        );
       }
     },
   });
@@ -186,7 +265,9 @@ function readTenantsYaml(text: string, file: string): YamlStage {
     throw new ConfigError(sortErrors(errors)); // alias expansion beyond any sane size: already reported
   }
   if (data === null || data === undefined) {
-    throw new ConfigError([src.error([], 'the file is empty', 'start it with `tenants:` followed by a list of tenants', { line: 1, col: 1 })]);
+    throw new ConfigError([
+      src.error([], 'the file is empty', 'start it with `tenants:` followed by a list of tenants', { line: 1, col: 1 }),
+    ]);
   }
   return { src, data, errors };
 }
@@ -207,13 +288,15 @@ function checkTenants(src: SourceMap, data: unknown, yamlErrors: readonly Source
  * One part of a large tenants.yaml, read on its own (on a worker thread): `tenants:` followed by
  * some of the file's entries. `ok` only when the part has no YAML-level problem at all.
  */
-export type TenantChunk = { readonly ok: true; readonly items: unknown[]; readonly lines: number[] } | { readonly ok: false };
+export type TenantChunk =
+  { readonly ok: true; readonly items: unknown[]; readonly lines: number[] } | { readonly ok: false };
 
 /** Reads a part made by `splitTenantsText`. Lines are those of the part's own text. */
 export function readTenantChunk(text: string, file: string): TenantChunk {
   try {
     const { src, data, errors } = readTenantsYaml(text, file);
-    if (errors.length > 0 || !isRecord(data) || Object.keys(data).length !== 1 || !Array.isArray(data.tenants)) return { ok: false };
+    if (errors.length > 0 || !isRecord(data) || Object.keys(data).length !== 1 || !Array.isArray(data.tenants))
+      return { ok: false };
     return { ok: true, items: data.tenants, lines: data.tenants.map((_, i) => src.valueAt(['tenants', i]).line) };
   } catch (e) {
     if (e instanceof ConfigError) return { ok: false };
@@ -239,7 +322,13 @@ class EntryLines extends SourceMap {
     throw new NeedsSource();
   }
   override valueAt(path: FieldPath): { line: number; col: number } {
-    if (path.length === 2 && path[0] === 'tenants' && typeof path[1] === 'number' && this.entryLines[path[1]] !== undefined) return { line: this.entryLines[path[1]], col: 0 };
+    if (
+      path.length === 2 &&
+      path[0] === 'tenants' &&
+      typeof path[1] === 'number' &&
+      this.entryLines[path[1]] !== undefined
+    )
+      return { line: this.entryLines[path[1]], col: 0 };
     throw new NeedsSource();
   }
   override keyAt(): { line: number; col: number } {
@@ -256,7 +345,10 @@ class EntryLines extends SourceMap {
  * fails; the caller then reads the whole file with `loadTenants`, which reports every problem at
  * its position.
  */
-export function tenantsFromChunks(file: string, chunks: readonly { readonly chunk: TenantChunk; readonly lineOffset: number }[]): Tenant[] | undefined {
+export function tenantsFromChunks(
+  file: string,
+  chunks: readonly { readonly chunk: TenantChunk; readonly lineOffset: number }[],
+): Tenant[] | undefined {
   const items: unknown[] = [];
   const lines: number[] = [];
   for (const { chunk, lineOffset } of chunks) {
@@ -360,14 +452,35 @@ function yamlError(src: SourceMap, doc: Document, code: string, message: string,
   const at = src.position(offset);
   switch (code) {
     case 'DUPLICATE_KEY':
-      return src.error([], `duplicate key ${JSON.stringify(keyAt(doc, offset))} in the same mapping`, 'remove one of the two entries or merge them', at);
+      return src.error(
+        [],
+        `duplicate key ${JSON.stringify(keyAt(doc, offset))} in the same mapping`,
+        'remove one of the two entries or merge them',
+        at,
+      );
     case 'MULTIPLE_DOCS':
-      return src.error([], 'more than one YAML document (a `---` separator)', 'keep every tenant in the single `tenants:` list and remove the separator', at);
+      return src.error(
+        [],
+        'more than one YAML document (a `---` separator)',
+        'keep every tenant in the single `tenants:` list and remove the separator',
+        at,
+      );
     case 'TAB_AS_INDENT':
       return src.error([], 'tab character used for indentation', 'indent with spaces only', at);
     default:
-      if (/call stack/i.test(message)) return src.error([], 'the YAML nests too deeply to read', 'flatten the structure; tenants.yaml needs a few levels only', at);
-      return src.error([], `YAML syntax error: ${message.replace(/\s+/g, ' ').replace(/\.$/, '')}`, 'correct the YAML syntax at this position (check indentation, colons and quotes)', at);
+      if (/call stack/i.test(message))
+        return src.error(
+          [],
+          'the YAML nests too deeply to read',
+          'flatten the structure; tenants.yaml needs a few levels only',
+          at,
+        );
+      return src.error(
+        [],
+        `YAML syntax error: ${message.replace(/\s+/g, ' ').replace(/\.$/, '')}`,
+        'correct the YAML syntax at this position (check indentation, colons and quotes)',
+        at,
+      );
   }
 }
 
@@ -410,23 +523,65 @@ function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): Sourc
     case 'unrecognized_keys':
       return issue.keys.map((key) => unknownKeyError(src, path, key, data));
     case 'invalid_union':
-      return [src.error(path, `expected a Kubernetes quantity such as 500m, 2 or 16Gi, got ${typeName(value)}`, 'write a quantity: a number with an optional suffix (m, Ki, Mi, Gi, k, M, G)')];
+      return [
+        src.error(
+          path,
+          `expected a Kubernetes quantity such as 500m, 2 or 16Gi, got ${typeName(value)}`,
+          'write a quantity: a number with an optional suffix (m, Ki, Mi, Gi, k, M, G)',
+        ),
+      ];
     case 'invalid_type':
       if (value === undefined) {
         const key = String(path[path.length - 1]);
         // Misspelt rather than missing: the unknown key's error already says to rename it.
         if (misspeltNotMissing(tenantsFileSchema, data, path)) return [];
-        return [src.error(path, `required key ${JSON.stringify(key)} is missing`, `add ${key}: <${issue.expected}>`, src.valueAt(path.slice(0, -1)))];
+        return [
+          src.error(
+            path,
+            `required key ${JSON.stringify(key)} is missing`,
+            `add ${key}: <${issue.expected}>`,
+            src.valueAt(path.slice(0, -1)),
+          ),
+        ];
       }
-      return [src.error(path, `expected ${EXPECTED[issue.expected]?.[0] ?? `a ${issue.expected}`}, got ${typeName(value)}`, `write ${EXPECTED[issue.expected]?.[1] ?? `a ${issue.expected}`} here`)];
+      return [
+        src.error(
+          path,
+          `expected ${EXPECTED[issue.expected]?.[0] ?? `a ${issue.expected}`}, got ${typeName(value)}`,
+          `write ${EXPECTED[issue.expected]?.[1] ?? `a ${issue.expected}`} here`,
+        ),
+      ];
     case 'invalid_value': {
       const meant = typeof value === 'string' ? closest(value, issue.values.map(String)) : undefined;
-      return [src.error(path, `${JSON.stringify(value)} is not allowed${meant ? ` (did you mean ${JSON.stringify(meant)}?)` : ''}`, `use one of: ${issue.values.map(String).join(', ')}`)];
+      return [
+        src.error(
+          path,
+          `${JSON.stringify(value)} is not allowed${meant ? ` (did you mean ${JSON.stringify(meant)}?)` : ''}`,
+          `use one of: ${issue.values.map(String).join(', ')}`,
+        ),
+      ];
     }
     case 'too_small':
-      return [src.error(path, issue.origin === 'number' ? `${String(value)} is below the minimum ${String(issue.minimum)}` : issue.origin === 'array' ? 'the list is empty' : 'the value is empty', issue.origin === 'number' ? `use ${String(issue.minimum)} or more` : 'remove the key or give it a value')];
+      return [
+        src.error(
+          path,
+          issue.origin === 'number'
+            ? `${String(value)} is below the minimum ${String(issue.minimum)}`
+            : issue.origin === 'array'
+              ? 'the list is empty'
+              : 'the value is empty',
+          issue.origin === 'number' ? `use ${String(issue.minimum)} or more` : 'remove the key or give it a value',
+        ),
+      ];
     case 'too_big':
-      if (issue.origin === 'string') return [src.error(path, `text is longer than ${String(issue.maximum)} characters`, `shorten it to at most ${String(issue.maximum)} characters`)];
+      if (issue.origin === 'string')
+        return [
+          src.error(
+            path,
+            `text is longer than ${String(issue.maximum)} characters`,
+            `shorten it to at most ${String(issue.maximum)} characters`,
+          ),
+        ];
       return [src.error(path, `${typeName(value)} is too large`, 'use a smaller number')];
     default:
       return [src.error(path, issue.message, 'correct the value')];
@@ -438,16 +593,32 @@ function unknownKeyError(src: SourceMap, path: FieldPath, key: string, data: unk
   const at = src.keyAt(path, key);
   const field = [...path, key];
   if (path.length === 4 && path[2] === 'llmBackends' && isSecretValueKey(key)) {
-    return src.error(field, `${JSON.stringify(key)} would put the API key in tenants.yaml, which is in git; no secret value may be written here`, 'store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed', at);
+    return src.error(
+      field,
+      `${JSON.stringify(key)} would put the API key in tenants.yaml, which is in git; no secret value may be written here`,
+      'store the key in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/<entry>, set apiKeySecret: <entry>, and revoke the key if it was ever committed',
+      at,
+    );
   }
   if (path.length === 4 && path[2] === 'sandboxes' && key === 'allowCallsFrom') {
     const owner = valueAt(data, path.slice(0, 2)) as Record<string, unknown> | undefined;
     const name = typeof owner?.name === 'string' ? owner.name : '<tenant>';
-    return src.error(field, `a sandbox admits only its owner: its route serves tenant ${name} alone, so that no other tenant runs code in it`, `remove allowCallsFrom; to share what the sandbox does, expose an agent of ${name} that uses it and list the other tenants in that agent's allowCallsFrom`, at);
+    return src.error(
+      field,
+      `a sandbox admits only its owner: its route serves tenant ${name} alone, so that no other tenant runs code in it`,
+      `remove allowCallsFrom; to share what the sandbox does, expose an agent of ${name} that uses it and list the other tenants in that agent's allowCallsFrom`,
+      at,
+    );
   }
   const allowed = allowedKeys(path);
   const meant = closest(key, allowed);
-  if (meant) return src.error(field, `unknown key ${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`, `rename it to ${meant}`, at);
+  if (meant)
+    return src.error(
+      field,
+      `unknown key ${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`,
+      `rename it to ${meant}`,
+      at,
+    );
   return src.error(field, `unknown key ${JSON.stringify(key)}`, `remove it or use one of: ${allowed.join(', ')}`, at);
 }
 
@@ -467,13 +638,31 @@ function semanticErrors(src: SourceMap, data: unknown, valid?: TenantsFile): Sou
     const name = raw.name;
     if (typeof name === 'string') {
       if (!DNS_LABEL.test(name)) {
-        errors.push(src.error(at('name'), `${JSON.stringify(name)} is not a DNS-1123 label`, "use lower-case letters, digits and '-', starting and ending with a letter or digit"));
+        errors.push(
+          src.error(
+            at('name'),
+            `${JSON.stringify(name)} is not a DNS-1123 label`,
+            "use lower-case letters, digits and '-', starting and ending with a letter or digit",
+          ),
+        );
       } else if (name.length > MAX_TENANT_NAME) {
-        errors.push(src.error(at('name'), `${JSON.stringify(name)} is ${name.length} characters; the namespace ${tenantNamespace(name)} would exceed 63`, `shorten the name to at most ${MAX_TENANT_NAME} characters`));
+        errors.push(
+          src.error(
+            at('name'),
+            `${JSON.stringify(name)} is ${name.length} characters; the namespace ${tenantNamespace(name)} would exceed 63`,
+            `shorten the name to at most ${MAX_TENANT_NAME} characters`,
+          ),
+        );
       }
       const first = firstSeen.get(name);
       if (first !== undefined) {
-        errors.push(src.error(at('name'), `duplicate tenant name ${JSON.stringify(name)} (first declared at line ${src.valueAt(['tenants', first, 'name']).line})`, 'give each tenant a unique name, or merge the two entries'));
+        errors.push(
+          src.error(
+            at('name'),
+            `duplicate tenant name ${JSON.stringify(name)} (first declared at line ${src.valueAt(['tenants', first, 'name']).line})`,
+            'give each tenant a unique name, or merge the two entries',
+          ),
+        );
       } else {
         firstSeen.set(name, i);
       }
@@ -486,30 +675,71 @@ function semanticErrors(src: SourceMap, data: unknown, valid?: TenantsFile): Sou
   return errors;
 }
 
-function ownerErrors(src: SourceMap, owners: unknown[], tenant: string, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+function ownerErrors(
+  src: SourceMap,
+  owners: unknown[],
+  tenant: string,
+  at: (...p: (string | number)[]) => FieldPath,
+): SourceError[] {
   const errors: SourceError[] = [];
   const seen = new Set<string>([`Group/${tenantDevelopersGroup(tenant)}`]);
   owners.forEach((o, j) => {
     if (!isRecord(o) || typeof o.name !== 'string' || typeof o.kind !== 'string') return;
     if (o.name.startsWith('system:')) {
-      errors.push(src.error(at('owners', j, 'name'), `${JSON.stringify(o.name)} is a Kubernetes system identity and would grant access far beyond the tenant's team`, 'name a group, user or service account of the tenant team'));
+      errors.push(
+        src.error(
+          at('owners', j, 'name'),
+          `${JSON.stringify(o.name)} is a Kubernetes system identity and would grant access far beyond the tenant's team`,
+          'name a group, user or service account of the tenant team',
+        ),
+      );
     }
     if (o.kind === 'ServiceAccount') {
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(o.name) || o.name.length > 253) {
-        errors.push(src.error(at('owners', j, 'name'), `${JSON.stringify(o.name)} is not a valid service account name`, "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"));
+        errors.push(
+          src.error(
+            at('owners', j, 'name'),
+            `${JSON.stringify(o.name)} is not a valid service account name`,
+            "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+          ),
+        );
       }
       if (o.name === 'default') {
-        errors.push(src.error(at('owners', j, 'name'), 'the default service account runs every pod that names no other, so binding it would give all of them the developer role', 'create a dedicated service account for the automation and name it here'));
+        errors.push(
+          src.error(
+            at('owners', j, 'name'),
+            'the default service account runs every pod that names no other, so binding it would give all of them the developer role',
+            'create a dedicated service account for the automation and name it here',
+          ),
+        );
       }
       if (o.namespace !== undefined && o.namespace !== tenantNamespace(tenant)) {
-        errors.push(src.error(at('owners', j, 'namespace'), `service account from namespace ${JSON.stringify(o.namespace)} would reach into ${tenantNamespace(tenant)}`, `use a service account of ${tenantNamespace(tenant)} (omit namespace)`));
+        errors.push(
+          src.error(
+            at('owners', j, 'namespace'),
+            `service account from namespace ${JSON.stringify(o.namespace)} would reach into ${tenantNamespace(tenant)}`,
+            `use a service account of ${tenantNamespace(tenant)} (omit namespace)`,
+          ),
+        );
       }
     } else if (o.namespace !== undefined) {
-      errors.push(src.error(at('owners', j, 'namespace'), `namespace applies to ServiceAccount subjects only, not ${o.kind}`, 'remove namespace'));
+      errors.push(
+        src.error(
+          at('owners', j, 'namespace'),
+          `namespace applies to ServiceAccount subjects only, not ${o.kind}`,
+          'remove namespace',
+        ),
+      );
     }
     const key = `${o.kind}/${o.name}`;
     if (seen.has(key)) {
-      errors.push(src.error(at('owners', j), `${o.kind} ${JSON.stringify(o.name)} is already bound${o.name === tenantDevelopersGroup(tenant) ? ' (every tenant binds its developers group)' : ''}`, 'remove the duplicate entry'));
+      errors.push(
+        src.error(
+          at('owners', j),
+          `${o.kind} ${JSON.stringify(o.name)} is already bound${o.name === tenantDevelopersGroup(tenant) ? ' (every tenant binds its developers group)' : ''}`,
+          'remove the duplicate entry',
+        ),
+      );
     }
     seen.add(key);
   });
@@ -517,7 +747,11 @@ function ownerErrors(src: SourceMap, owners: unknown[], tenant: string, at: (...
 }
 
 /** Quantities parse, and limits are never below requests, after defaults are applied. */
-function resourceErrors(src: SourceMap, raw: Record<string, unknown>, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+function resourceErrors(
+  src: SourceMap,
+  raw: Record<string, unknown>,
+  at: (...p: (string | number)[]) => FieldPath,
+): SourceError[] {
   const errors: SourceError[] = [];
   const quota = isRecord(raw.quota) ? raw.quota : {};
   const limits = isRecord(raw.limits) ? raw.limits : {};
@@ -527,7 +761,13 @@ function resourceErrors(src: SourceMap, raw: Record<string, unknown>, at: (...p:
     const q = parseQuantity(v);
     if (q === undefined) {
       bad.add(path.join('.'));
-      errors.push(src.error(path, `${JSON.stringify(v)} is not a Kubernetes quantity`, 'write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi'));
+      errors.push(
+        src.error(
+          path,
+          `${JSON.stringify(v)} is not a Kubernetes quantity`,
+          'write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi',
+        ),
+      );
     } else if (q < 0) {
       bad.add(path.join('.'));
       errors.push(src.error(path, `${JSON.stringify(v)} is negative`, 'use 0 or more'));
@@ -541,12 +781,19 @@ function resourceErrors(src: SourceMap, raw: Record<string, unknown>, at: (...p:
 
   // Effective values: override, else default. A comparison names the overridden side.
   type Side = { value: number; text: string; path: FieldPath; overridden: boolean; label: string };
-  const side = (path: FieldPath, override: unknown, fallback: string | number | undefined, label: string): Side | undefined => {
+  const side = (
+    path: FieldPath,
+    override: unknown,
+    fallback: string | number | undefined,
+    label: string,
+  ): Side | undefined => {
     if (bad.has(path.join('.'))) return undefined;
     const text = override ?? fallback;
     if (typeof text !== 'string' && typeof text !== 'number') return undefined;
     const value = parseQuantity(text);
-    return value === undefined ? undefined : { value, text: String(text), path, overridden: override !== undefined, label };
+    return value === undefined
+      ? undefined
+      : { value, text: String(text), path, overridden: override !== undefined, label };
   };
   const atMost = (low: Side | undefined, high: Side | undefined) => {
     if (!low || !high || low.value <= high.value || (!low.overridden && !high.overridden)) return;
@@ -555,15 +802,33 @@ function resourceErrors(src: SourceMap, raw: Record<string, unknown>, at: (...p:
       src.error(
         where.path,
         `${low.label} ${low.text}${low.overridden ? '' : ' (platform default)'} exceeds ${high.label} ${high.text}${high.overridden ? '' : ' (platform default)'}`,
-        where === low ? `lower ${low.label} to at most ${high.text}, or raise ${high.label}` : `raise ${high.label} to at least ${low.text}, or lower ${low.label}`,
+        where === low
+          ? `lower ${low.label} to at most ${high.text}, or raise ${high.label}`
+          : `raise ${high.label} to at least ${low.text}, or lower ${low.label}`,
       ),
     );
   };
-  const g = (name: string): Record<string, unknown> => (isRecord(limits[name]) ? (limits[name] as Record<string, unknown>) : {});
+  const g = (name: string): Record<string, unknown> =>
+    isRecord(limits[name]) ? (limits[name] as Record<string, unknown>) : {};
   for (const r of ['cpu', 'memory'] as const) {
-    const qReq = side(at('quota', `requests.${r}`), quota[`requests.${r}`], DEFAULT_QUOTA[`requests.${r}`], `quota requests.${r}`);
-    const qLim = side(at('quota', `limits.${r}`), quota[`limits.${r}`], DEFAULT_QUOTA[`limits.${r}`], `quota limits.${r}`);
-    const dReq = side(at('limits', 'defaultRequest', r), g('defaultRequest')[r], DEFAULT_LIMITS.defaultRequest[r], `limits.defaultRequest.${r}`);
+    const qReq = side(
+      at('quota', `requests.${r}`),
+      quota[`requests.${r}`],
+      DEFAULT_QUOTA[`requests.${r}`],
+      `quota requests.${r}`,
+    );
+    const qLim = side(
+      at('quota', `limits.${r}`),
+      quota[`limits.${r}`],
+      DEFAULT_QUOTA[`limits.${r}`],
+      `quota limits.${r}`,
+    );
+    const dReq = side(
+      at('limits', 'defaultRequest', r),
+      g('defaultRequest')[r],
+      DEFAULT_LIMITS.defaultRequest[r],
+      `limits.defaultRequest.${r}`,
+    );
     const dLim = side(at('limits', 'default', r), g('default')[r], DEFAULT_LIMITS.default[r], `limits.default.${r}`);
     const max = side(at('limits', 'max', r), g('max')[r], undefined, `limits.max.${r}`);
     atMost(qReq, qLim);
@@ -586,7 +851,8 @@ function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
       const v = str(t.quota?.[k] ?? DEFAULT_QUOTA[k]);
       if (v !== undefined) quota[k] = v;
     }
-    const pick = (group: 'default' | 'defaultRequest', r: 'cpu' | 'memory') => String(t.limits?.[group]?.[r] ?? DEFAULT_LIMITS[group][r]);
+    const pick = (group: 'default' | 'defaultRequest', r: 'cpu' | 'memory') =>
+      String(t.limits?.[group]?.[r] ?? DEFAULT_LIMITS[group][r]);
     const max = t.limits?.max ? { cpu: str(t.limits.max.cpu), memory: str(t.limits.max.memory) } : undefined;
     const ns = tenantNamespace(t.name);
     return {

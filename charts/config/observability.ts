@@ -39,35 +39,68 @@ export function resolveObservability(input: ObservabilityInput | undefined): Ten
 }
 
 /** Rules the schema cannot say: one receiver, entry names that are names, viewers that are e-mail addresses. */
-export function observabilityErrors(src: SourceMap, raw: unknown, at: (...p: (string | number)[]) => FieldPath): SourceError[] {
+export function observabilityErrors(
+  src: SourceMap,
+  raw: unknown,
+  at: (...p: (string | number)[]) => FieldPath,
+): SourceError[] {
   if (!isRecord(raw)) return [];
   const errors: SourceError[] = [];
   const alerts = raw.alerts;
   if (isRecord(alerts)) {
     const kinds = ['slack', 'webhook'].filter((k) => alerts[k] !== undefined);
     if (kinds.length !== 1) {
-      errors.push(src.error(at('observability', 'alerts'), kinds.length === 0 ? 'alerts names no receiver' : `alerts names ${kinds.join(' and ')}; the alerts go to one receiver`, 'keep exactly one of slack or webhook'));
+      errors.push(
+        src.error(
+          at('observability', 'alerts'),
+          kinds.length === 0
+            ? 'alerts names no receiver'
+            : `alerts names ${kinds.join(' and ')}; the alerts go to one receiver`,
+          'keep exactly one of slack or webhook',
+        ),
+      );
     }
     // A webhook URL carries its own credential (Slack's does): it is the value, never the name.
     const entry = (ref: unknown, path: FieldPath) => {
       if (typeof ref !== 'string') return;
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
-        errors.push(src.error(path, `${String(path[path.length - 1])} holds the webhook URL itself; tenants.yaml is in git and must hold no secret value`, 'store the URL in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and replace the exposed webhook'));
+        errors.push(
+          src.error(
+            path,
+            `${String(path[path.length - 1])} holds the webhook URL itself; tenants.yaml is in git and must hold no secret value`,
+            'store the URL in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and replace the exposed webhook',
+          ),
+        );
       } else errors.push(...secretEntryErrors(src, ref, path, 'the webhook URL'));
     };
-    if (isRecord(alerts.slack)) entry(alerts.slack.webhookSecret, at('observability', 'alerts', 'slack', 'webhookSecret'));
-    if (isRecord(alerts.webhook)) entry(alerts.webhook.urlSecret, at('observability', 'alerts', 'webhook', 'urlSecret'));
+    if (isRecord(alerts.slack))
+      entry(alerts.slack.webhookSecret, at('observability', 'alerts', 'slack', 'webhookSecret'));
+    if (isRecord(alerts.webhook))
+      entry(alerts.webhook.urlSecret, at('observability', 'alerts', 'webhook', 'urlSecret'));
   }
   if (Array.isArray(raw.viewers)) {
     const seen = new Map<string, number>();
     raw.viewers.forEach((v, i) => {
       if (typeof v !== 'string') return;
       if (!EMAIL.test(v)) {
-        errors.push(src.error(at('observability', 'viewers', i), `${JSON.stringify(v)} is not an e-mail address`, 'name the Keycloak user by e-mail, such as jane@example.com'));
+        errors.push(
+          src.error(
+            at('observability', 'viewers', i),
+            `${JSON.stringify(v)} is not an e-mail address`,
+            'name the Keycloak user by e-mail, such as jane@example.com',
+          ),
+        );
         return;
       }
       const first = seen.get(v.toLowerCase());
-      if (first !== undefined) errors.push(src.error(at('observability', 'viewers', i), `${JSON.stringify(v)} is listed twice (first at viewers[${first}])`, 'remove the duplicate'));
+      if (first !== undefined)
+        errors.push(
+          src.error(
+            at('observability', 'viewers', i),
+            `${JSON.stringify(v)} is listed twice (first at viewers[${first}])`,
+            'remove the duplicate',
+          ),
+        );
       else seen.set(v.toLowerCase(), i);
     });
   }

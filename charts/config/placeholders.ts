@@ -32,19 +32,32 @@ export function placeholderOutputs(env: Pick<Environment, 'name' | 'aws'>): Infr
   const { region, clusterName } = env.aws;
   const account = env.aws.accountId ?? NO_ACCOUNT;
   const host = (what: string) => `${what}.${env.name}.${PLACEHOLDER}.invalid`;
-  const role = (name: string) => `arn:aws:iam::${account}:role/${SECRET_NAME_PREFIX}-${env.name}-${name}-${PLACEHOLDER}`;
+  const role = (name: string) =>
+    `arn:aws:iam::${account}:role/${SECRET_NAME_PREFIX}-${env.name}-${name}-${PLACEHOLDER}`;
   return {
     placeholder: `stand-in outputs: run npm run infra:apply -- ${env.name}, then npm run infra:outputs -- ${env.name} to write the real ones`,
     environment: env.name,
     region,
     accountId: account,
     clusterName,
-    postgres: { host: host('postgres'), port: 5432, langfuseDatabase: 'langfuse', keycloakDatabase: 'keycloak', kagentDatabase: 'kagent' },
+    postgres: {
+      host: host('postgres'),
+      port: 5432,
+      langfuseDatabase: 'langfuse',
+      keycloakDatabase: 'keycloak',
+      kagentDatabase: 'kagent',
+    },
     redis: { host: host('redis'), port: 6379 },
     s3: { bucket: `${SECRET_NAME_PREFIX}-langfuse-${env.name}-${PLACEHOLDER}`, region },
-    roles: { langfuse: role('langfuse'), externalSecrets: role('external-secrets'), tenantSecrets: role('tenant-secrets') },
+    roles: {
+      langfuse: role('langfuse'),
+      externalSecrets: role('external-secrets'),
+      tenantSecrets: role('tenant-secrets'),
+    },
     gateway: { certificateArn: `arn:aws:acm:${region}:${account}:certificate/00000000-0000-0000-0000-000000000000` },
-    secrets: Object.fromEntries((Object.keys(SECRET_PROPERTIES) as SecretKey[]).map((k) => [k, secretName(env.name, k)])) as Record<SecretKey, string>,
+    secrets: Object.fromEntries(
+      (Object.keys(SECRET_PROPERTIES) as SecretKey[]).map((k) => [k, secretName(env.name, k)]),
+    ) as Record<SecretKey, string>,
   };
 }
 
@@ -63,10 +76,22 @@ export function findPlaceholders(text: string): PlaceholderFound[] {
   const found: PlaceholderFound[] = [];
   visit(doc, {
     Pair(_, pair, ancestors) {
-      if (!isScalar(pair.value) || typeof pair.value.value !== 'string' || !pair.value.value.toLowerCase().includes(PLACEHOLDER)) return;
-      const keys = ancestors.filter((a) => typeof a === 'object' && a !== null && 'key' in a && isScalar((a as { key: unknown }).key)).map((a) => String(((a as { key: { value: unknown } }).key).value));
+      if (
+        !isScalar(pair.value) ||
+        typeof pair.value.value !== 'string' ||
+        !pair.value.value.toLowerCase().includes(PLACEHOLDER)
+      )
+        return;
+      const keys = ancestors
+        .filter((a) => typeof a === 'object' && a !== null && 'key' in a && isScalar((a as { key: unknown }).key))
+        .map((a) => String((a as { key: { value: unknown } }).key.value));
       const pos = lines.linePos(pair.value.range?.[0] ?? 0);
-      found.push({ line: pos.line, col: pos.col, field: [...keys, String(isScalar(pair.key) ? pair.key.value : '')].join('.'), value: pair.value.value });
+      found.push({
+        line: pos.line,
+        col: pos.col,
+        field: [...keys, String(isScalar(pair.key) ? pair.key.value : '')].join('.'),
+        value: pair.value.value,
+      });
     },
   });
   return found;

@@ -97,7 +97,12 @@ export const platformSettingsSchema = z.strictObject({
    */
   guards: platformGuardsSchema.default({}),
   /** Per-upstream version overrides (key: the Application name in charts/platform/upstream.ts). */
-  versions: z.partialRecord(z.enum(UPSTREAM_NAMES as [string, ...string[]]), z.string().regex(/^v?\d+\.\d+\.\d+([-.+][\w.-]+)?$/)).default({}),
+  versions: z
+    .partialRecord(
+      z.enum(UPSTREAM_NAMES as [string, ...string[]]),
+      z.string().regex(/^v?\d+\.\d+\.\d+([-.+][\w.-]+)?$/),
+    )
+    .default({}),
 });
 
 export type PlatformSettings = z.infer<typeof platformSettingsSchema>;
@@ -109,7 +114,8 @@ export const PLATFORM_FIXES: Record<string, string> = {
   'platform.gateway': 'add gateway: {exposure: internet-facing} (or internal)',
   'platform.gateway.exposure': 'write internet-facing or internal',
   'platform.waypoint': 'write istio (Envoy waypoints of the pinned Istio) or agentgateway',
-  'platform.images.*': 'write {registry, repository, tag}, such as {registry: cr.agentgateway.dev, repository: agentgateway, tag: v1.4.1}',
+  'platform.images.*':
+    'write {registry, repository, tag}, such as {registry: cr.agentgateway.dev, repository: agentgateway, tag: v1.4.1}',
   'platform.replicas.*': 'write a whole number from 1 to 20',
   'platform.storage.*': 'write a size in Mi, Gi or Ti, such as 20Gi',
   'platform.volumeReclaimPolicy': 'write Delete or Retain',
@@ -117,8 +123,10 @@ export const PLATFORM_FIXES: Record<string, string> = {
   'platform.llm.anthropicModel': 'write an Anthropic model ID such as claude-sonnet-4-20250514',
   'platform.llm.openai': 'write true or false',
   'platform.llm.openaiModel': 'write an OpenAI model ID such as gpt-4.1-mini',
-  'platform.guards': 'write {request: [...], response: [...], streaming: true|false}, or remove it for no platform guards',
-  'platform.guards.*': 'write a guard as {detect: [email, creditCard, phoneNumber, ssn, caSin, apiKey], action: reject} or {patterns: [<Rust regex>], action: mask}',
+  'platform.guards':
+    'write {request: [...], response: [...], streaming: true|false}, or remove it for no platform guards',
+  'platform.guards.*':
+    'write a guard as {detect: [email, creditCard, phoneNumber, ssn, caSin, apiKey], action: reject} or {patterns: [<Rust regex>], action: mask}',
   'platform.versions': `use only these keys: ${UPSTREAM_NAMES.join(', ')}`,
   'platform.versions.*': 'write a version such as 1.30.3 or v1.4.1',
 };

@@ -126,7 +126,8 @@ export function schemaKeys(root: z.ZodType, path: FieldPath): string[] {
   schema = unwrap(schema);
   if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
   // A record whose keys are an enumeration (platform.versions): its keys.
-  if (schema instanceof z.ZodRecord && schema.keyType instanceof z.ZodEnum) return (schema.keyType.options as readonly (string | number)[]).map(String);
+  if (schema instanceof z.ZodRecord && schema.keyType instanceof z.ZodEnum)
+    return (schema.keyType.options as readonly (string | number)[]).map(String);
   return [];
 }
 
@@ -140,8 +141,18 @@ function unwrap(schema: z.ZodType): z.ZodType {
 export function unknownKey(src: SourceMap, schema: z.ZodType, path: FieldPath, key: string): SourceError {
   const meant = closest(key, schemaKeys(schema, path));
   return meant
-    ? src.error([...path, key], `unknown key ${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`, `rename it to ${meant}`, src.keyAt(path, key))
-    : src.error([...path, key], `unknown key ${JSON.stringify(key)}`, 'remove it or check the spelling', src.keyAt(path, key));
+    ? src.error(
+        [...path, key],
+        `unknown key ${JSON.stringify(key)} (did you mean ${JSON.stringify(meant)}?)`,
+        `rename it to ${meant}`,
+        src.keyAt(path, key),
+      )
+    : src.error(
+        [...path, key],
+        `unknown key ${JSON.stringify(key)}`,
+        'remove it or check the spelling',
+        src.keyAt(path, key),
+      );
 }
 
 /**
@@ -151,7 +162,9 @@ export function unknownKey(src: SourceMap, schema: z.ZodType, path: FieldPath, k
 export function misspeltNotMissing(schema: z.ZodType, data: unknown, path: FieldPath): boolean {
   if (path.length === 0) return false;
   let parent: unknown = data;
-  for (const seg of path.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[seg] : undefined;
+  for (const seg of path.slice(0, -1))
+    parent =
+      parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[seg] : undefined;
   return misspeltKeys(parent, schemaKeys(schema, path.slice(0, -1))).has(String(path[path.length - 1]));
 }
 
@@ -185,7 +198,14 @@ export function decodeSource(bytes: Uint8Array, file: string): string {
     const bad = Math.max(0, firstInvalidUtf8(bytes));
     const lines = new TextDecoder('utf-8').decode(bytes.subarray(0, bad)).split('\n');
     throw new ConfigError([
-      { file, line: lines.length, col: [...lines[lines.length - 1]].length + 1, field: '', message: `invalid UTF-8 byte 0x${bytes[bad].toString(16).padStart(2, '0')}`, fix: 'save the file as UTF-8' },
+      {
+        file,
+        line: lines.length,
+        col: [...lines[lines.length - 1]].length + 1,
+        field: '',
+        message: `invalid UTF-8 byte 0x${bytes[bad].toString(16).padStart(2, '0')}`,
+        fix: 'save the file as UTF-8',
+      },
     ]);
   }
 }

@@ -63,23 +63,29 @@ export const subjectSchema = z
   .strictObject({
     kind: z.enum(['Group', 'User', 'ServiceAccount']).describe('RBAC subject kind.'),
     name: z.string().min(1).describe('Group, user or service account name.'),
-    namespace: z
-      .string()
-      .optional()
-      .describe("ServiceAccount only: must be the tenant's own namespace (the default)."),
+    namespace: z.string().optional().describe("ServiceAccount only: must be the tenant's own namespace (the default)."),
   })
   .describe('An extra subject of the tenant RoleBinding.');
 
 /** Name of an entry in AWS Secrets Manager below the tenant's prefix (never a value). */
 const secretEntry = (what: string) =>
-  z.string().describe(`Name of the AWS Secrets Manager entry, under agentic-platform/<env>/tenants/<tenant>/, whose value is ${what} (the name only, never the value).`);
+  z
+    .string()
+    .describe(
+      `Name of the AWS Secrets Manager entry, under agentic-platform/<env>/tenants/<tenant>/, whose value is ${what} (the name only, never the value).`,
+    );
 
 export const alertReceiverSchema = z
   .strictObject({
     slack: z
       .strictObject({
         webhookSecret: secretEntry('the Slack incoming-webhook URL'),
-        channel: z.string().min(1).max(80).optional().describe('Channel to post to, such as #team-alerts (default: the webhook\'s own).'),
+        channel: z
+          .string()
+          .min(1)
+          .max(80)
+          .optional()
+          .describe("Channel to post to, such as #team-alerts (default: the webhook's own)."),
       })
       .optional()
       .describe('Send the alerts to Slack.'),
@@ -96,7 +102,9 @@ export const observabilitySchema = z
     viewers: z
       .array(z.string())
       .optional()
-      .describe("Keycloak users (by e-mail) who may read the tenant's traces and dashboards besides its developers group."),
+      .describe(
+        "Keycloak users (by e-mail) who may read the tenant's traces and dashboards besides its developers group.",
+      ),
   })
   .describe("Who sees the tenant's traces and dashboards, and where its alerts go. The rest is derived.");
 

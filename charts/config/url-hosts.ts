@@ -31,7 +31,16 @@ export const JUDGED_HOST = `^(([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)+([a-z]+|xn--[a-
  * domain `svc.cluster.local`; namespaces with a `-` fail JUDGED_HOST already).
  */
 export const INTERNAL_LAST_LABELS: readonly string[] = [
-  ...new Set(['svc', 'pod', 'local', 'internal', 'localhost', 'default', 'argocd', ...Object.values(PLATFORM_NAMESPACES)]),
+  ...new Set([
+    'svc',
+    'pod',
+    'local',
+    'internal',
+    'localhost',
+    'default',
+    'argocd',
+    ...Object.values(PLATFORM_NAMESPACES),
+  ]),
 ].filter((l) => /^[a-z]+$/.test(l));
 
 /** IPv4 ranges inside the cluster or the node's network: this network, private, loopback, link-local (IMDS), CGNAT. */

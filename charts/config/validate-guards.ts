@@ -4,7 +4,14 @@
  * guard, the action it needs, regular expressions the gateway can compile, webhooks that name a
  * Service of the tenant, and no level weakening the one above it.
  */
-import { type GuardConflict, guardConflicts, type Guards, MAX_GUARDS_PER_DIRECTION, mergeGuards, GUARD_DIRECTIONS } from './guards';
+import {
+  type GuardConflict,
+  guardConflicts,
+  type Guards,
+  MAX_GUARDS_PER_DIRECTION,
+  mergeGuards,
+  GUARD_DIRECTIONS,
+} from './guards';
 import type { FieldPath } from './source-errors';
 
 /** A problem at a path of the file, before it is given a position. */
@@ -32,7 +39,8 @@ const UNSUPPORTED = /\(\?<?[=!]|\\[1-9]|\\k</;
 export function patternProblem(p: string): string | undefined {
   if (p.length === 0) return 'the pattern is empty';
   if (p.length > MAX_PATTERN_LENGTH) return `the pattern is ${p.length} characters, more than ${MAX_PATTERN_LENGTH}`;
-  if (UNSUPPORTED.test(p)) return "the pattern uses look-around or a backreference, which the gateway's regex engine (Rust regex) does not support";
+  if (UNSUPPORTED.test(p))
+    return "the pattern uses look-around or a backreference, which the gateway's regex engine (Rust regex) does not support";
   try {
     new RegExp(p, 'u');
   } catch (e) {
@@ -56,38 +64,84 @@ export function guardsIssues(raw: unknown, at: FieldPath, targets?: WebhookTarge
   for (const dir of GUARD_DIRECTIONS) {
     const rules = raw[dir];
     if (!Array.isArray(rules)) continue;
-    if (rules.length === 0) out.push({ path: [...at, dir], message: 'the list is empty', fix: `remove ${dir}, or list the guards` });
-    if (rules.length > MAX_GUARDS_PER_DIRECTION) out.push({ path: [...at, dir], message: `${rules.length} guards; the gateway accepts at most ${MAX_GUARDS_PER_DIRECTION} per direction`, fix: 'put detectors and patterns with the same action into one guard' });
+    if (rules.length === 0)
+      out.push({ path: [...at, dir], message: 'the list is empty', fix: `remove ${dir}, or list the guards` });
+    if (rules.length > MAX_GUARDS_PER_DIRECTION)
+      out.push({
+        path: [...at, dir],
+        message: `${rules.length} guards; the gateway accepts at most ${MAX_GUARDS_PER_DIRECTION} per direction`,
+        fix: 'put detectors and patterns with the same action into one guard',
+      });
     rules.forEach((r, i) => {
       if (!isRecord(r)) return;
       const p = (...x: (string | number)[]): FieldPath => [...at, dir, i, ...x];
       const kinds = ['detect', 'patterns', 'webhook'].filter((k) => r[k] !== undefined);
       if (kinds.length !== 1) {
-        out.push({ path: p(), message: kinds.length === 0 ? 'a guard needs detect, patterns or webhook' : `a guard has one of detect, patterns or webhook, not ${kinds.join(' and ')}`, fix: targets ? 'split it into one guard per kind' : 'split it into one guard per kind (platform guards use detect or patterns)' });
+        out.push({
+          path: p(),
+          message:
+            kinds.length === 0
+              ? 'a guard needs detect, patterns or webhook'
+              : `a guard has one of detect, patterns or webhook, not ${kinds.join(' and ')}`,
+          fix: targets
+            ? 'split it into one guard per kind'
+            : 'split it into one guard per kind (platform guards use detect or patterns)',
+        });
         return;
       }
       const kind = kinds[0];
       if (kind === 'webhook') {
-        if (r.action !== undefined) out.push({ path: p('action'), message: 'a webhook decides itself whether to pass, mask or reject', fix: 'remove action' });
-        if (r.message !== undefined) out.push({ path: p('message'), message: 'a webhook writes its own rejection', fix: 'remove message' });
+        if (r.action !== undefined)
+          out.push({
+            path: p('action'),
+            message: 'a webhook decides itself whether to pass, mask or reject',
+            fix: 'remove action',
+          });
+        if (r.message !== undefined)
+          out.push({ path: p('message'), message: 'a webhook writes its own rejection', fix: 'remove message' });
         const service = isRecord(r.webhook) ? r.webhook.service : undefined;
         if (typeof service === 'string' && targets && !targets.services.includes(service)) {
-          out.push({ path: p('webhook', 'service'), message: `${q(service)} is not one of the tenant's agents or image MCP servers (${targets.services.join(', ') || 'none declared'})`, fix: "name the agent or image MCP server whose Service answers agentgateway's guardrail webhook API" });
+          out.push({
+            path: p('webhook', 'service'),
+            message: `${q(service)} is not one of the tenant's agents or image MCP servers (${targets.services.join(', ') || 'none declared'})`,
+            fix: "name the agent or image MCP server whose Service answers agentgateway's guardrail webhook API",
+          });
         }
         return;
       }
-      if (r.action === undefined) out.push({ path: p(), message: `a ${kind} guard needs an action`, fix: 'add action: reject (refuse with 403) or action: mask (replace each match)' });
-      if (r.message !== undefined && r.action !== 'reject') out.push({ path: p('message'), message: 'message is the body of a rejection', fix: 'remove message, or use action: reject' });
+      if (r.action === undefined)
+        out.push({
+          path: p(),
+          message: `a ${kind} guard needs an action`,
+          fix: 'add action: reject (refuse with 403) or action: mask (replace each match)',
+        });
+      if (r.message !== undefined && r.action !== 'reject')
+        out.push({
+          path: p('message'),
+          message: 'message is the body of a rejection',
+          fix: 'remove message, or use action: reject',
+        });
       const list = r[kind];
       if (!Array.isArray(list)) return;
-      if (list.length === 0) out.push({ path: p(kind), message: 'the list is empty', fix: `list at least one ${kind === 'detect' ? 'detector' : 'pattern'}` });
+      if (list.length === 0)
+        out.push({
+          path: p(kind),
+          message: 'the list is empty',
+          fix: `list at least one ${kind === 'detect' ? 'detector' : 'pattern'}`,
+        });
       const seen = new Set<unknown>();
       list.forEach((x, k) => {
-        if (seen.has(x)) out.push({ path: p(kind, k), message: `${q(x)} is listed twice`, fix: 'remove the duplicate' });
+        if (seen.has(x))
+          out.push({ path: p(kind, k), message: `${q(x)} is listed twice`, fix: 'remove the duplicate' });
         seen.add(x);
         if (kind === 'patterns' && typeof x === 'string') {
           const problem = patternProblem(x);
-          if (problem) out.push({ path: p(kind, k), message: problem, fix: 'write a regular expression in Rust regex syntax, such as ACME-[0-9]{6}' });
+          if (problem)
+            out.push({
+              path: p(kind, k),
+              message: problem,
+              fix: 'write a regular expression in Rust regex syntax, such as ACME-[0-9]{6}',
+            });
         }
       });
     });
@@ -119,7 +173,11 @@ export function countIssues(levels: readonly GuardLevel[], where: FieldPath, wha
   const out: GuardIssue[] = [];
   for (const dir of GUARD_DIRECTIONS) {
     if (merged[dir].length > MAX_GUARDS_PER_DIRECTION) {
-      out.push({ path: where, message: `the guards of ${what} add up to ${merged[dir].length} on the ${dir} (${levels.map((l) => l.name).join(', ')}), more than the ${MAX_GUARDS_PER_DIRECTION} the gateway accepts`, fix: 'use fewer webhooks or rejection messages: detectors and patterns of one action share a guard' });
+      out.push({
+        path: where,
+        message: `the guards of ${what} add up to ${merged[dir].length} on the ${dir} (${levels.map((l) => l.name).join(', ')}), more than the ${MAX_GUARDS_PER_DIRECTION} the gateway accepts`,
+        fix: 'use fewer webhooks or rejection messages: detectors and patterns of one action share a guard',
+      });
     }
   }
   return out;

@@ -5,7 +5,15 @@
 import type { GuardsInput } from './guards-schema';
 import { type Guards, resolveGuards } from './guards';
 import { KAGENT_AGENT_SERVICE } from '../lib/constants';
-import type { AgentInput, EnvVarInput, LlmBackendInput, McpServerInput, ModelInput, ResourcesInput, SandboxInput } from './workloads-schema';
+import type {
+  AgentInput,
+  EnvVarInput,
+  LlmBackendInput,
+  McpServerInput,
+  ModelInput,
+  ResourcesInput,
+  SandboxInput,
+} from './workloads-schema';
 
 export interface Resources {
   readonly requests?: { readonly cpu?: string; readonly memory?: string };
@@ -130,7 +138,12 @@ const str = (v: string | number | undefined) => (v === undefined ? undefined : S
 function resources(r: ResourcesInput | undefined): Resources | undefined {
   if (!r) return undefined;
   const side = (s: { cpu?: string | number; memory?: string | number } | undefined) =>
-    s ? { ...(s.cpu !== undefined ? { cpu: str(s.cpu) } : {}), ...(s.memory !== undefined ? { memory: str(s.memory) } : {}) } : undefined;
+    s
+      ? {
+          ...(s.cpu !== undefined ? { cpu: str(s.cpu) } : {}),
+          ...(s.memory !== undefined ? { memory: str(s.memory) } : {}),
+        }
+      : undefined;
   const requests = side(r.requests);
   const limits = side(r.limits);
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
@@ -199,6 +212,11 @@ export function resolveWorkloads(t: {
       resources: resources(s.resources),
       expose: s.expose ?? false,
     })),
-    llmBackends: (t.llmBackends ?? []).map(({ guards, ...b }) => ({ ...b, expose: b.expose ?? false, allowCallsFrom: b.allowCallsFrom ?? [], guards: resolveGuards(guards, webhookPort) })),
+    llmBackends: (t.llmBackends ?? []).map(({ guards, ...b }) => ({
+      ...b,
+      expose: b.expose ?? false,
+      allowCallsFrom: b.allowCallsFrom ?? [],
+      guards: resolveGuards(guards, webhookPort),
+    })),
   };
 }

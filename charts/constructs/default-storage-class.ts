@@ -43,7 +43,11 @@ export class DefaultStorageClass extends Construct {
         annotations: { [ANNOTATIONS.defaultStorageClass]: String(props.isDefault ?? true) },
       },
       provisioner: EBS_CSI_PROVISIONER,
-      parameters: { type: 'gp3', encrypted: 'true', tagSpecification_1: `${AWS_TAGS.volumeBackup}=${props.environment}` },
+      parameters: {
+        type: 'gp3',
+        encrypted: 'true',
+        tagSpecification_1: `${AWS_TAGS.volumeBackup}=${props.environment}`,
+      },
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
       reclaimPolicy: props.reclaimPolicy ?? 'Delete',

@@ -1,5 +1,10 @@
 import type { Construct } from 'constructs';
-import { KubeValidatingAdmissionPolicy, KubeValidatingAdmissionPolicyBinding, type Validation, type Variable } from '../../imports/k8s';
+import {
+  KubeValidatingAdmissionPolicy,
+  KubeValidatingAdmissionPolicyBinding,
+  type Validation,
+  type Variable,
+} from '../../imports/k8s';
 import { LABELS } from '../lib/constants';
 import { platformLabels } from '../lib/labels';
 
@@ -15,7 +20,10 @@ export interface TenantAdmissionPolicyInput {
  * A ValidatingAdmissionPolicy on one core resource in tenant namespaces, failing closed, as the
  * child `Resource` of `scope`, and its binding with Deny to the same namespaces as `Binding`.
  */
-export function tenantAdmissionPolicy(scope: Construct, input: TenantAdmissionPolicyInput): KubeValidatingAdmissionPolicy {
+export function tenantAdmissionPolicy(
+  scope: Construct,
+  input: TenantAdmissionPolicyInput,
+): KubeValidatingAdmissionPolicy {
   const labels = platformLabels('tenancy');
   const tenantNamespaces = { matchLabels: { [LABELS.tenant]: 'true' } };
   const policy = new KubeValidatingAdmissionPolicy(scope, 'Resource', {
@@ -24,7 +32,9 @@ export function tenantAdmissionPolicy(scope: Construct, input: TenantAdmissionPo
       failurePolicy: 'Fail',
       matchConstraints: {
         namespaceSelector: tenantNamespaces,
-        resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [input.resource] }],
+        resourceRules: [
+          { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [input.resource] },
+        ],
       },
       ...(input.variables ? { variables: input.variables.map((v) => ({ ...v })) } : {}),
       validations: input.validations.map((v) => ({ ...v })),
@@ -32,7 +42,11 @@ export function tenantAdmissionPolicy(scope: Construct, input: TenantAdmissionPo
   });
   new KubeValidatingAdmissionPolicyBinding(scope, 'Binding', {
     metadata: { name: input.name, labels },
-    spec: { policyName: input.name, validationActions: ['Deny'], matchResources: { namespaceSelector: tenantNamespaces } },
+    spec: {
+      policyName: input.name,
+      validationActions: ['Deny'],
+      matchResources: { namespaceSelector: tenantNamespaces },
+    },
   });
   return policy;
 }

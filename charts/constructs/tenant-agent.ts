@@ -7,7 +7,15 @@ import type { Agent, McpServer } from '../config/workloads';
 import { ANNOTATIONS, OBSERVABILITY } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
-import { agentsPlacement, callEnvName, containerResources, DECLARATIVE_AGENT_ENV, envVars, PLATFORM_ENV, tracingEnv } from './workload-parts';
+import {
+  agentsPlacement,
+  callEnvName,
+  containerResources,
+  DECLARATIVE_AGENT_ENV,
+  envVars,
+  PLATFORM_ENV,
+  tracingEnv,
+} from './workload-parts';
 import { collectorOtlpGrpc } from '../platform/constructs/gateway-parameters';
 
 export interface TenantAgentProps {
@@ -42,7 +50,10 @@ export class TenantAgent extends Construct {
     // Pod labels the collector reports on the agent's spans as `agent` and `model` (read from the
     // pod the span came from, never from the span). kagent copies deployment.labels onto the pods
     // (v0.9.12 go/core/internal/controller/translator/agent/manifest_builder.go podLabels).
-    const podLabels = { [OBSERVABILITY.agentLabel]: a.name, ...(a.type === 'Declarative' ? { [OBSERVABILITY.modelLabel]: a.modelConfig } : {}) };
+    const podLabels = {
+      [OBSERVABILITY.agentLabel]: a.name,
+      ...(a.type === 'Declarative' ? { [OBSERVABILITY.modelLabel]: a.modelConfig } : {}),
+    };
     const deployment = {
       ...agentsPlacement(),
       labels: podLabels,
@@ -58,14 +69,19 @@ export class TenantAgent extends Construct {
           ...(a.tools.length ? { tools: a.tools.map((t) => this.tool(t, props.mcpServers, namespace)) } : {}),
           ...(a.skills.length ? { a2aConfig: { skills: a.skills.map((s) => ({ ...s })) } } : {}),
           // Trace propagation is compiled in, so no mutating policy changes what Argo CD syncs.
-          deployment: { ...deployment, env: [...tracingEnv(tenant, namespace), { ...DECLARATIVE_AGENT_ENV }, ...envVars(a.env)] },
+          deployment: {
+            ...deployment,
+            env: [...tracingEnv(tenant, namespace), { ...DECLARATIVE_AGENT_ENV }, ...envVars(a.env)],
+          },
         },
       };
     } else {
-      const calls = [...(props.callUrls ?? new Map())].sort(([x], [y]) => (x < y ? -1 : 1)).map(([key, url]) => {
-        const [t, name] = key.split('/');
-        return { name: callEnvName(t, name), value: url };
-      });
+      const calls = [...(props.callUrls ?? new Map())]
+        .sort(([x], [y]) => (x < y ? -1 : 1))
+        .map(([key, url]) => {
+          const [t, name] = key.split('/');
+          return { name: callEnvName(t, name), value: url };
+        });
       spec = {
         type: 'BYO',
         byo: {
@@ -105,13 +121,22 @@ export class TenantAgent extends Construct {
 
   private tool(t: Agent['tools'][number], servers: readonly McpServer[], namespace: string): Record<string, unknown> {
     if (t.agent) {
-      return { type: 'Agent', agent: { apiGroup: groupOf(KagentAgent.GVK), kind: KagentAgent.GVK.kind, name: t.agent, namespace } };
+      return {
+        type: 'Agent',
+        agent: { apiGroup: groupOf(KagentAgent.GVK), kind: KagentAgent.GVK.kind, name: t.agent, namespace },
+      };
     }
     const server = servers.find((s) => s.name === t.mcpServer);
     const gvk = server?.source === 'remote' ? RemoteMcpServer.GVK : KagentMcpServer.GVK;
     return {
       type: 'McpServer',
-      mcpServer: { apiGroup: groupOf(gvk), kind: gvk.kind, name: t.mcpServer, namespace, toolNames: [...(t.toolNames ?? [])] },
+      mcpServer: {
+        apiGroup: groupOf(gvk),
+        kind: gvk.kind,
+        name: t.mcpServer,
+        namespace,
+        toolNames: [...(t.toolNames ?? [])],
+      },
     };
   }
 }

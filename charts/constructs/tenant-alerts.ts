@@ -58,13 +58,22 @@ export class TenantAlerts extends Construct {
     const url = { name: secret, key: 'url' };
     const receiver =
       r.kind === 'slack'
-        ? { name: props.tenant, slackConfigs: [{ apiURL: url, ...(r.channel ? { channel: r.channel } : {}), sendResolved: true }] }
+        ? {
+            name: props.tenant,
+            slackConfigs: [{ apiURL: url, ...(r.channel ? { channel: r.channel } : {}), sendResolved: true }],
+          }
         : { name: props.tenant, webhookConfigs: [{ urlSecret: url, sendResolved: true }] };
     new ApiObject(this, 'Config', {
       ...AlertmanagerConfig.GVK,
       metadata: { name: TENANT_ALERT_OBJECTS.config, namespace, labels },
       spec: {
-        route: { receiver: props.tenant, groupBy: ['alertname', 'resource'], groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
+        route: {
+          receiver: props.tenant,
+          groupBy: ['alertname', 'resource'],
+          groupWait: '30s',
+          groupInterval: '5m',
+          repeatInterval: '4h',
+        },
         receivers: [receiver],
       },
     });

@@ -35,10 +35,16 @@ export class TenantAuthorizationPolicy extends Construct {
     super(scope, id);
     const namespaces = [props.namespace, ...props.allowedNamespaces.filter((n) => n !== props.namespace)];
     this.resource = new AuthorizationPolicy(this, 'Resource', {
-      metadata: { name: props.name ?? TENANT_OBJECTS.authorizationPolicy, namespace: props.namespace, labels: tenantLabels(props.tenant) },
+      metadata: {
+        name: props.name ?? TENANT_OBJECTS.authorizationPolicy,
+        namespace: props.namespace,
+        labels: tenantLabels(props.tenant),
+      },
       spec: {
         action: AuthorizationPolicySpecAction.ALLOW,
-        rules: [{ from: [{ source: { principals: namespaces.map((ns) => namespacePrincipal(props.trustDomain, ns)) } }] }],
+        rules: [
+          { from: [{ source: { principals: namespaces.map((ns) => namespacePrincipal(props.trustDomain, ns)) } }] },
+        ],
       },
     });
   }

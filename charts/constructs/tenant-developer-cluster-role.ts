@@ -36,7 +36,10 @@ export class TenantDeveloperClusterRole extends Construct {
   constructor(scope: Construct, id: string, props: TenantDeveloperClusterRoleProps = {}) {
     super(scope, id);
     this.resource = new KubeClusterRole(this, 'Resource', {
-      metadata: { name: props.name ?? TENANT_CLUSTER_ROLE, labels: { ...platformLabels('tenancy'), [LABELS.role]: 'tenant' } },
+      metadata: {
+        name: props.name ?? TENANT_CLUSTER_ROLE,
+        labels: { ...platformLabels('tenancy'), [LABELS.role]: 'tenant' },
+      },
       rules: TENANT_DEVELOPER_RULES.map((r) => ({ ...r })),
     });
   }

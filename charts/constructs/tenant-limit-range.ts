@@ -22,7 +22,11 @@ export interface TenantLimitRangeProps {
 }
 
 function defined(v: CpuMemory): Record<string, Quantity> {
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, Quantity.fromString(x as string)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== undefined)
+      .map(([k, x]) => [k, Quantity.fromString(x as string)]),
+  );
 }
 
 /**
@@ -36,7 +40,11 @@ export class TenantLimitRange extends Construct {
     super(scope, id);
     const max = props.max ? defined(props.max) : {};
     this.resource = new KubeLimitRange(this, 'Resource', {
-      metadata: { name: props.name ?? TENANT_OBJECTS.limitRange, namespace: props.namespace, labels: tenantLabels(props.tenant) },
+      metadata: {
+        name: props.name ?? TENANT_OBJECTS.limitRange,
+        namespace: props.namespace,
+        labels: tenantLabels(props.tenant),
+      },
       spec: {
         limits: [
           {

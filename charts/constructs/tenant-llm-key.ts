@@ -41,7 +41,12 @@ export class TenantLlmKey extends Construct {
       spec: {
         refreshInterval: props.refreshInterval ?? '1h',
         secretStoreRef: { kind: 'SecretStore', name: TENANT_OBJECTS.secretStore },
-        target: { name: secret, creationPolicy: 'Owner', deletionPolicy: 'Retain', template: { engineVersion: 'v2', data: { Authorization: '{{ .apiKey }}' } } },
+        target: {
+          name: secret,
+          creationPolicy: 'Owner',
+          deletionPolicy: 'Retain',
+          template: { engineVersion: 'v2', data: { Authorization: '{{ .apiKey }}' } },
+        },
         data: [{ secretKey: 'apiKey', remoteRef: { key: props.entry } }],
       },
     });

@@ -20,7 +20,10 @@ export interface TenantModelProps {
   readonly baseUrl: string;
 }
 
-const PROVIDER = { anthropic: { kind: 'Anthropic', field: 'anthropic' }, openai: { kind: 'OpenAI', field: 'openAI' } } as const;
+const PROVIDER = {
+  anthropic: { kind: 'Anthropic', field: 'anthropic' },
+  openai: { kind: 'OpenAI', field: 'openAI' },
+} as const;
 
 /**
  * A kagent ModelConfig of a tenant: a model behind a route of the central gateway, either the

@@ -1,5 +1,10 @@
 import { Construct } from 'constructs';
-import { KubeNetworkPolicy, type LabelSelector, type NetworkPolicyEgressRule, type NetworkPolicyIngressRule } from '../../imports/k8s';
+import {
+  KubeNetworkPolicy,
+  type LabelSelector,
+  type NetworkPolicyEgressRule,
+  type NetworkPolicyIngressRule,
+} from '../../imports/k8s';
 import {
   ANY_IPV4,
   CENTRAL_GATEWAY,
@@ -27,7 +32,9 @@ export interface TenantNetworkPoliciesProps {
 
 /** Pods of the platform's two agentgateway proxies (external and mesh gateway). */
 export function gatewayProxyPods(): LabelSelector {
-  return { matchExpressions: [{ key: LABELS.gatewayName, operator: 'In', values: [CENTRAL_GATEWAY.name, MESH_GATEWAY.name] }] };
+  return {
+    matchExpressions: [{ key: LABELS.gatewayName, operator: 'In', values: [CENTRAL_GATEWAY.name, MESH_GATEWAY.name] }],
+  };
 }
 
 /**
@@ -48,7 +55,14 @@ export class TenantNetworkPolicies extends Construct {
     super(scope, id);
     const { namespace } = props;
     const labels = tenantLabels(props.tenant);
-    const policy = (cid: string, name: string, types: ('Ingress' | 'Egress')[], ingress?: NetworkPolicyIngressRule[], egress?: NetworkPolicyEgressRule[], podSelector: LabelSelector = {}) =>
+    const policy = (
+      cid: string,
+      name: string,
+      types: ('Ingress' | 'Egress')[],
+      ingress?: NetworkPolicyIngressRule[],
+      egress?: NetworkPolicyEgressRule[],
+      podSelector: LabelSelector = {},
+    ) =>
       new KubeNetworkPolicy(this, cid, {
         metadata: { name, namespace, labels },
         spec: { podSelector, policyTypes: types, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) },
@@ -61,23 +75,38 @@ export class TenantNetworkPolicies extends Construct {
     // (untrusted, or written by a model) reaches no agent or MCP server of its tenant, and no
     // agent reaches it except through a gateway route (which admits the owner only).
     const notSandbox: LabelSelector = { matchExpressions: [{ key: SANDBOX_POD_LABEL, operator: 'DoesNotExist' }] };
-    policy('SameNamespace', 'allow-same-namespace', ['Ingress', 'Egress'], [{ from: [{ podSelector: notSandbox }] }], [{ to: [{ podSelector: notSandbox }] }], notSandbox);
+    policy(
+      'SameNamespace',
+      'allow-same-namespace',
+      ['Ingress', 'Egress'],
+      [{ from: [{ podSelector: notSandbox }] }],
+      [{ to: [{ podSelector: notSandbox }] }],
+      notSandbox,
+    );
 
     policy('Dns', 'allow-dns', ['Egress'], undefined, [dnsEgress()]);
 
-    policy('PlatformIngress', 'allow-platform-ingress', ['Ingress'], [
-      // The gateways' requests for the tenant's routes, and kagent's controller (the agents'
-      // A2A cards and the UI's chat), tunnelled to the waypoint or the pods.
-      {
-        from: [
-          { namespaceSelector: namespacePeer(PLATFORM_NAMESPACES.agentgateway).namespaceSelector, podSelector: gatewayProxyPods() },
-          namespacePeer(PLATFORM_NAMESPACES.kagent),
-        ],
-        ports: hbone,
-      },
-      // Prometheus scrapes pod metrics on whatever port a workload exposes.
-      { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
-    ]);
+    policy(
+      'PlatformIngress',
+      'allow-platform-ingress',
+      ['Ingress'],
+      [
+        // The gateways' requests for the tenant's routes, and kagent's controller (the agents'
+        // A2A cards and the UI's chat), tunnelled to the waypoint or the pods.
+        {
+          from: [
+            {
+              namespaceSelector: namespacePeer(PLATFORM_NAMESPACES.agentgateway).namespaceSelector,
+              podSelector: gatewayProxyPods(),
+            },
+            namespacePeer(PLATFORM_NAMESPACES.kagent),
+          ],
+          ports: hbone,
+        },
+        // Prometheus scrapes pod metrics on whatever port a workload exposes.
+        { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, { ...PROMETHEUS_POD_LABELS })] },
+      ],
+    );
 
     // Not for sandboxes: the routes of the mesh gateway admit the whole namespace, so code in a
     // sandbox would call the tenant's models and agents with the tenant's identity.
@@ -96,7 +125,10 @@ export class TenantNetworkPolicies extends Construct {
     );
     // Traces and metrics of every pod, sandboxes included, to the collector's pods.
     policy('OtelEgress', 'allow-otel-egress', ['Egress'], undefined, [
-      { to: [namespacePeer(PLATFORM_NAMESPACES.otelCollector, { ...OTEL_COLLECTOR_POD_LABELS })], ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)] },
+      {
+        to: [namespacePeer(PLATFORM_NAMESPACES.otelCollector, { ...OTEL_COLLECTOR_POD_LABELS })],
+        ports: [tcp(PORTS.otlpGrpc), tcp(PORTS.otlpHttp), tcp(PORTS.hbone)],
+      },
     ]);
 
     // The waypoint obtains its configuration and mesh certificate from istiod; no other pod needs it.

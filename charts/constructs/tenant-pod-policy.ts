@@ -30,7 +30,13 @@ const TOLERATES =
   `(has(t.key) && t.key == ${q(NODE_TAINT_KEY)} && has(t.value) && t.value in [${FORBIDDEN_NODE_GROUPS.map(q).join(', ')}]))`;
 
 /** Probes and lifecycle handlers whose httpGet or tcpSocket may name a host the kubelet connects to. */
-const HANDLERS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle.postStart', 'lifecycle.preStop'] as const;
+const HANDLERS = [
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle.postStart',
+  'lifecycle.preStop',
+] as const;
 
 function handlerHost(handler: string): string {
   const parts = handler.split('.');
@@ -74,8 +80,14 @@ export const TENANT_POD_RULES = [
 /** Variables the rules share. */
 export const TENANT_POD_VARIABLES = [
   { name: 'tolerations', expression: 'has(object.spec.tolerations) ? object.spec.tolerations : []' },
-  { name: 'oldTolerations', expression: 'oldObject != null && has(oldObject.spec.tolerations) ? oldObject.spec.tolerations : []' },
-  { name: 'containers', expression: 'object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])' },
+  {
+    name: 'oldTolerations',
+    expression: 'oldObject != null && has(oldObject.spec.tolerations) ? oldObject.spec.tolerations : []',
+  },
+  {
+    name: 'containers',
+    expression: 'object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])',
+  },
 ] as const;
 
 export interface TenantPodPolicyProps {

@@ -19,7 +19,11 @@ export class TenantResourceQuota extends Construct {
   constructor(scope: Construct, id: string, props: TenantResourceQuotaProps) {
     super(scope, id);
     this.resource = new KubeResourceQuota(this, 'Resource', {
-      metadata: { name: props.name ?? TENANT_OBJECTS.resourceQuota, namespace: props.namespace, labels: tenantLabels(props.tenant) },
+      metadata: {
+        name: props.name ?? TENANT_OBJECTS.resourceQuota,
+        namespace: props.namespace,
+        labels: tenantLabels(props.tenant),
+      },
       spec: { hard: Object.fromEntries(Object.entries(props.hard).map(([k, v]) => [k, Quantity.fromString(v)])) },
     });
   }

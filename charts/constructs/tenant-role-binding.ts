@@ -31,7 +31,9 @@ export class TenantRoleBinding extends Construct {
   constructor(scope: Construct, id: string, props: TenantRoleBindingProps) {
     super(scope, id);
     if (props.subjects.length === 0) {
-      throw new Error(`TenantRoleBinding ${props.tenant}: subjects is empty; a binding needs at least one subject (the tenant developers group)`);
+      throw new Error(
+        `TenantRoleBinding ${props.tenant}: subjects is empty; a binding needs at least one subject (the tenant developers group)`,
+      );
     }
     for (const s of props.subjects) {
       if (s.kind === 'ServiceAccount' && s.namespace !== props.namespace) {
@@ -41,8 +43,16 @@ export class TenantRoleBinding extends Construct {
       }
     }
     this.resource = new KubeRoleBinding(this, 'Resource', {
-      metadata: { name: props.name ?? TENANT_OBJECTS.roleBinding, namespace: props.namespace, labels: tenantLabels(props.tenant) },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: props.clusterRole ?? TENANT_CLUSTER_ROLE },
+      metadata: {
+        name: props.name ?? TENANT_OBJECTS.roleBinding,
+        namespace: props.namespace,
+        labels: tenantLabels(props.tenant),
+      },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: props.clusterRole ?? TENANT_CLUSTER_ROLE,
+      },
       subjects: props.subjects.map((s) =>
         s.kind === 'ServiceAccount'
           ? { kind: s.kind, name: s.name, namespace: s.namespace }

@@ -8,7 +8,14 @@ import { KEYCLOAK } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
 import { centralGatewayParent, meshGatewayParent } from '../platform/constructs/central-gateway';
-import { backendRefWithDefaults, callersExpression, meshCallersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES, type RouteEntry } from '../routing/routes';
+import {
+  backendRefWithDefaults,
+  callersExpression,
+  meshCallersExpression,
+  prefixRewriteRule,
+  ROUTE_OBJECT_NAMES,
+  type RouteEntry,
+} from '../routing/routes';
 
 export interface TenantRouteProps {
   readonly tenant: string;
@@ -68,11 +75,21 @@ export class TenantRoute extends Construct {
       });
     const { mesh, external } = r.routeNames;
     this.resource = route('Resource', mesh, meshGatewayParent());
-    this.policy = policy('MeshCallers', ROUTE_OBJECT_NAMES.meshCallers(r.kind, r.exposes.name), mesh, meshCallersExpression(props.trustDomain, r.callers));
+    this.policy = policy(
+      'MeshCallers',
+      ROUTE_OBJECT_NAMES.meshCallers(r.kind, r.exposes.name),
+      mesh,
+      meshCallersExpression(props.trustDomain, r.callers),
+    );
     if (external) {
       this.external = {
         route: route('External', external, centralGatewayParent()),
-        policy: policy('Callers', ROUTE_OBJECT_NAMES.callers(r.kind, r.exposes.name), external, callersExpression(KEYCLOAK.tenantClaim, r.callers)),
+        policy: policy(
+          'Callers',
+          ROUTE_OBJECT_NAMES.callers(r.kind, r.exposes.name),
+          external,
+          callersExpression(KEYCLOAK.tenantClaim, r.callers),
+        ),
       };
     }
     if (r.guards) {
@@ -82,7 +99,11 @@ export class TenantRoute extends Construct {
         ...AgentgatewayPolicy.GVK,
         metadata: { name: ROUTE_OBJECT_NAMES.guards(r.kind, r.exposes.name), namespace: r.namespace, labels },
         spec: {
-          targetRefs: [mesh, ...(external ? [external] : [])].map((name) => ({ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name })),
+          targetRefs: [mesh, ...(external ? [external] : [])].map((name) => ({
+            group: groupOf(HttpRoute.GVK),
+            kind: HttpRoute.GVK.kind,
+            name,
+          })),
           backend: { ai: { promptGuard: promptGuardSpec(r.guards) } },
         },
       });

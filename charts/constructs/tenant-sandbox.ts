@@ -63,7 +63,11 @@ export class TenantSandbox extends Construct {
       // this (pilot/pkg/serviceregistry/ambient/waypoints.go getUseWaypoint), so the gateways
       // tunnel straight to the sandbox pod, which admits them on 15008.
       this.service = new KubeService(this, 'Service', {
-        metadata: { name: ROUTE_OBJECT_NAMES.sandboxService(s.name), namespace, labels: { ...labels, [LABELS.useWaypoint]: 'none' } },
+        metadata: {
+          name: ROUTE_OBJECT_NAMES.sandboxService(s.name),
+          namespace,
+          labels: { ...labels, [LABELS.useWaypoint]: 'none' },
+        },
         spec: {
           selector: { [SANDBOX_POD_LABEL]: s.name },
           ports: [{ name: 'http', port: s.port, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],

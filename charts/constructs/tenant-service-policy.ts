@@ -10,8 +10,9 @@ export interface TenantServicePolicyProps {
 /** The CEL rules, each with the message the API server returns when it fails. */
 export const TENANT_SERVICE_RULES = [
   {
-    expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
-    message: 'Services in tenant namespaces may not set spec.externalIPs (it lets one workload intercept traffic meant for others, CVE-2020-8554); expose through the central gateway instead',
+    expression: '!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0',
+    message:
+      'Services in tenant namespaces may not set spec.externalIPs (it lets one workload intercept traffic meant for others, CVE-2020-8554); expose through the central gateway instead',
   },
 ] as const;
 

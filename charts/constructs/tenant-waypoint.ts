@@ -1,7 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentgatewayPolicy, AgentgatewayPolicySpecFrontendNetworkAuthorizationAction } from '../../imports/agentgateway-policies-agentgateway.dev';
-import { Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom } from '../../imports/gateway-api-gateways-gateway.networking.k8s.io';
+import {
+  AgentgatewayPolicy,
+  AgentgatewayPolicySpecFrontendNetworkAuthorizationAction,
+} from '../../imports/agentgateway-policies-agentgateway.dev';
+import {
+  Gateway,
+  GatewaySpecListenersAllowedRoutesNamespacesFrom,
+} from '../../imports/gateway-api-gateways-gateway.networking.k8s.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/istio-security.istio.io';
 import type { WaypointKind } from '../config/platform-settings';
 import { LABELS, PORTS, TENANT_OBJECTS } from '../lib/constants';
@@ -35,7 +41,8 @@ export function serviceAccountPrincipal(trustDomain: string, caller: WaypointCal
 
 /** CEL expression (agentgateway) that is true only for mTLS callers from the namespace or the listed service accounts. */
 export function identityExpression(trustDomain: string, namespace: string, callers: readonly WaypointCaller[]): string {
-  const id = (c: WaypointCaller) => `(source.identity.namespace == '${c.namespace}' && source.identity.serviceAccount == '${c.serviceAccount}')`;
+  const id = (c: WaypointCaller) =>
+    `(source.identity.namespace == '${c.namespace}' && source.identity.serviceAccount == '${c.serviceAccount}')`;
   return `has(source.identity) && source.identity.trustDomain == '${trustDomain}' && (source.identity.namespace == '${namespace}'${callers.map((c) => ` || ${id(c)}`).join('')})`;
 }
 
@@ -64,7 +71,14 @@ export class TenantWaypoint extends Construct {
       metadata: { name, namespace: props.namespace, labels: { ...labels, [LABELS.waypointFor]: 'service' } },
       spec: {
         gatewayClassName: TENANT_OBJECTS.waypointClass,
-        listeners: [{ name: 'mesh', port: PORTS.hbone, protocol: 'HBONE', allowedRoutes: { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } } }],
+        listeners: [
+          {
+            name: 'mesh',
+            port: PORTS.hbone,
+            protocol: 'HBONE',
+            allowedRoutes: { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } },
+          },
+        ],
       },
     });
     const metadata = { name: TENANT_OBJECTS.waypointAuthorizationPolicy, namespace: props.namespace, labels };
@@ -80,7 +94,10 @@ export class TenantWaypoint extends Construct {
                   from: [
                     {
                       source: {
-                        principals: [namespacePrincipal(props.trustDomain, props.namespace), ...props.allowedCallers.map((c) => serviceAccountPrincipal(props.trustDomain, c))],
+                        principals: [
+                          namespacePrincipal(props.trustDomain, props.namespace),
+                          ...props.allowedCallers.map((c) => serviceAccountPrincipal(props.trustDomain, c)),
+                        ],
                       },
                     },
                   ],
@@ -95,7 +112,9 @@ export class TenantWaypoint extends Construct {
               frontend: {
                 networkAuthorization: {
                   action: AgentgatewayPolicySpecFrontendNetworkAuthorizationAction.ALLOW,
-                  policy: { matchExpressions: [identityExpression(props.trustDomain, props.namespace, props.allowedCallers)] },
+                  policy: {
+                    matchExpressions: [identityExpression(props.trustDomain, props.namespace, props.allowedCallers)],
+                  },
                 },
               },
             },

@@ -7,14 +7,20 @@ import { OTEL_TENANT_ATTRIBUTE } from '../lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../lib/placement';
 
 /** nodeSelector and tolerations of every tenant workload: the agents node group. */
-export function agentsPlacement(): { nodeSelector: Record<string, string>; tolerations: { key?: string; operator: string; value?: string; effect?: string }[] } {
+export function agentsPlacement(): {
+  nodeSelector: Record<string, string>;
+  tolerations: { key?: string; operator: string; value?: string; effect?: string }[];
+} {
   return { nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents').map((t) => ({ ...t })) };
 }
 
 /** Container resources as Kubernetes writes them (only the keys that are set). */
-export function containerResources(r: Resources | undefined): { requests?: Record<string, string>; limits?: Record<string, string> } | undefined {
+export function containerResources(
+  r: Resources | undefined,
+): { requests?: Record<string, string>; limits?: Record<string, string> } | undefined {
   if (!r) return undefined;
-  const side = (s: { cpu?: string; memory?: string } | undefined) => (s && Object.keys(s).length ? { ...s } as Record<string, string> : undefined);
+  const side = (s: { cpu?: string; memory?: string } | undefined) =>
+    s && Object.keys(s).length ? ({ ...s } as Record<string, string>) : undefined;
   const requests = side(r.requests);
   const limits = side(r.limits);
   if (!requests && !limits) return undefined;
@@ -22,8 +28,14 @@ export function containerResources(r: Resources | undefined): { requests?: Recor
 }
 
 /** Environment variables as Kubernetes writes them. */
-export function envVars(env: readonly EnvVar[]): { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] {
-  return env.map((e) => (e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { ...e.secretKeyRef } } } : { name: e.name, value: e.value ?? '' }));
+export function envVars(
+  env: readonly EnvVar[],
+): { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] {
+  return env.map((e) =>
+    e.secretKeyRef
+      ? { name: e.name, valueFrom: { secretKeyRef: { ...e.secretKeyRef } } }
+      : { name: e.name, value: e.value ?? '' },
+  );
 }
 
 /**
@@ -54,7 +66,6 @@ export function callEnvName(tenant: string, agent: string): string {
 /** Names of the shape callEnvName() writes; tenants.yaml may not set them. */
 export const CALL_ENV_NAME = /^A2A_.+_URL$/;
 
-
 /**
  * Tracing variables of a tenant workload: resource attributes that name the tenant (so Langfuse
  * and Grafana filter by it) and W3C trace-context propagation, so that a trace continues across
@@ -63,11 +74,24 @@ export const CALL_ENV_NAME = /^A2A_.+_URL$/;
 export function tracingEnv(tenant: string, namespace: string): { name: string; value: string }[] {
   return [
     { name: PLATFORM_ENV.propagators, value: 'tracecontext,baggage' },
-    { name: PLATFORM_ENV.resourceAttributes, value: `${OTEL_TENANT_ATTRIBUTE}=${tenant},k8s.namespace.name=${namespace}` },
+    {
+      name: PLATFORM_ENV.resourceAttributes,
+      value: `${OTEL_TENANT_ATTRIBUTE}=${tenant},k8s.namespace.name=${namespace}`,
+    },
   ];
 }
 
 /** Restricted-profile container security context for the pod templates the compiler writes. */
-export function restrictedContainer(): { allowPrivilegeEscalation: false; capabilities: { drop: string[] }; runAsNonRoot: true; seccompProfile: { type: string } } {
-  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+export function restrictedContainer(): {
+  allowPrivilegeEscalation: false;
+  capabilities: { drop: string[] };
+  runAsNonRoot: true;
+  seccompProfile: { type: string };
+} {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    runAsNonRoot: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
 }

@@ -44,17 +44,64 @@ export interface ChartService {
 
 /** Chart-created Services the platform calls by name. */
 export const CHART_SERVICES = {
-  keycloak: { release: RELEASES.keycloak, name: `${KEYCLOAK_FULLNAME}-http`, port: 80, podPort: 8080, template: 'keycloakx/templates/service-http.yaml' },
-  prometheus: { release: RELEASES.kubePrometheusStack, name: `${KPS_FULLNAME}-prometheus`, port: 9090, template: 'kube-prometheus-stack/templates/prometheus/service.yaml' },
+  keycloak: {
+    release: RELEASES.keycloak,
+    name: `${KEYCLOAK_FULLNAME}-http`,
+    port: 80,
+    podPort: 8080,
+    template: 'keycloakx/templates/service-http.yaml',
+  },
+  prometheus: {
+    release: RELEASES.kubePrometheusStack,
+    name: `${KPS_FULLNAME}-prometheus`,
+    port: 9090,
+    template: 'kube-prometheus-stack/templates/prometheus/service.yaml',
+  },
   // The grafana subchart's fullname: <release>-grafana (the release does not contain "grafana").
-  grafana: { release: RELEASES.kubePrometheusStack, name: `${RELEASES.kubePrometheusStack}-grafana`, port: 80, template: 'kube-prometheus-stack/charts/grafana/templates/service.yaml' },
-  langfuseWeb: { release: RELEASES.langfuse, name: `${RELEASES.langfuse}-web`, port: 3000, podPort: 3000, template: 'langfuse/templates/web/service.yaml' },
-  clickhouseHttp: { release: RELEASES.clickhouse, name: RELEASES.clickhouse, port: 8123, template: 'clickhouse/templates/service.yaml' },
-  clickhouseNative: { release: RELEASES.clickhouse, name: RELEASES.clickhouse, port: 9000, template: 'clickhouse/templates/service.yaml' },
-  kagentController: { release: RELEASES.kagent, name: `${RELEASES.kagent}-controller`, port: 8083, template: 'kagent/templates/controller-service.yaml' },
-  kagentUi: { release: RELEASES.kagent, name: `${RELEASES.kagent}-ui`, port: 8080, template: 'kagent/templates/ui-service.yaml' },
+  grafana: {
+    release: RELEASES.kubePrometheusStack,
+    name: `${RELEASES.kubePrometheusStack}-grafana`,
+    port: 80,
+    template: 'kube-prometheus-stack/charts/grafana/templates/service.yaml',
+  },
+  langfuseWeb: {
+    release: RELEASES.langfuse,
+    name: `${RELEASES.langfuse}-web`,
+    port: 3000,
+    podPort: 3000,
+    template: 'langfuse/templates/web/service.yaml',
+  },
+  clickhouseHttp: {
+    release: RELEASES.clickhouse,
+    name: RELEASES.clickhouse,
+    port: 8123,
+    template: 'clickhouse/templates/service.yaml',
+  },
+  clickhouseNative: {
+    release: RELEASES.clickhouse,
+    name: RELEASES.clickhouse,
+    port: 9000,
+    template: 'clickhouse/templates/service.yaml',
+  },
+  kagentController: {
+    release: RELEASES.kagent,
+    name: `${RELEASES.kagent}-controller`,
+    port: 8083,
+    template: 'kagent/templates/controller-service.yaml',
+  },
+  kagentUi: {
+    release: RELEASES.kagent,
+    name: `${RELEASES.kagent}-ui`,
+    port: 8080,
+    template: 'kagent/templates/ui-service.yaml',
+  },
   // The parent chart sets the subchart's nameOverride to tools.
-  kagentTools: { release: RELEASES.kagent, name: `${RELEASES.kagent}-tools`, port: 8084, template: 'kagent/charts/kagent-tools/templates/service.yaml' },
+  kagentTools: {
+    release: RELEASES.kagent,
+    name: `${RELEASES.kagent}-tools`,
+    port: 8084,
+    template: 'kagent/charts/kagent-tools/templates/service.yaml',
+  },
   // Named by the revision, not the release (default revision: no suffix).
   istiod: { release: RELEASES.istiod, name: 'istiod', port: 15012, template: 'istiod/templates/service.yaml' },
   // deployment.instance_name, default kiali (templates/_helpers.tpl kiali-server.fullname).
@@ -72,7 +119,12 @@ export interface ChartWorkload {
 
 export const CHART_WORKLOADS = {
   // The realm's admin CLI runs here when offboarding a tenant (scripts/tenant/offboard.ts).
-  keycloak: { release: RELEASES.keycloak, statefulSet: `statefulset/${KEYCLOAK_FULLNAME}`, container: 'keycloak', template: 'keycloakx/templates/statefulset.yaml' },
+  keycloak: {
+    release: RELEASES.keycloak,
+    statefulSet: `statefulset/${KEYCLOAK_FULLNAME}`,
+    container: 'keycloak',
+    template: 'keycloakx/templates/statefulset.yaml',
+  },
 } as const satisfies Record<string, ChartWorkload>;
 
 /** A ServiceAccount a chart (or its operator) runs pods under, which the platform names. */
@@ -84,13 +136,29 @@ export interface ChartServiceAccount {
 
 export const CHART_SERVICE_ACCOUNTS = {
   istiod: { release: RELEASES.istiod, name: 'istiod', template: 'istiod/templates/serviceaccount.yaml' },
-  kagentController: { release: RELEASES.kagent, name: `${RELEASES.kagent}-controller`, template: 'kagent/templates/controller-serviceaccount.yaml' },
-  kagentTools: { release: RELEASES.kagent, name: `${RELEASES.kagent}-tools`, template: 'kagent/charts/kagent-tools/templates/serviceaccount.yaml' },
+  kagentController: {
+    release: RELEASES.kagent,
+    name: `${RELEASES.kagent}-controller`,
+    template: 'kagent/templates/controller-serviceaccount.yaml',
+  },
+  kagentTools: {
+    release: RELEASES.kagent,
+    name: `${RELEASES.kagent}-tools`,
+    template: 'kagent/charts/kagent-tools/templates/serviceaccount.yaml',
+  },
   // Prometheus pods run under the Prometheus resource's spec.serviceAccountName.
-  prometheus: { release: RELEASES.kubePrometheusStack, name: `${KPS_FULLNAME}-prometheus`, template: 'kube-prometheus-stack/templates/prometheus/serviceaccount.yaml' },
+  prometheus: {
+    release: RELEASES.kubePrometheusStack,
+    name: `${KPS_FULLNAME}-prometheus`,
+    template: 'kube-prometheus-stack/templates/prometheus/serviceaccount.yaml',
+  },
   // Named by our values (serviceAccount.name) and trusted by an IAM role (cluster/terraform iam.tf).
   langfuse: { release: RELEASES.langfuse, name: 'langfuse-web', template: 'langfuse/templates/serviceaccount.yaml' },
-  externalSecrets: { release: RELEASES.externalSecrets, name: 'external-secrets', template: 'external-secrets/templates/serviceaccount.yaml' },
+  externalSecrets: {
+    release: RELEASES.externalSecrets,
+    name: 'external-secrets',
+    template: 'external-secrets/templates/serviceaccount.yaml',
+  },
 } as const satisfies Record<string, ChartServiceAccount>;
 
 /** The istiod pods (certificate authority and xDS for the waypoints): istiod templates/deployment.yaml. */
@@ -103,11 +171,22 @@ export const ISTIOD_POD_LABELS = { app: 'istiod' } as const;
 export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
 
 /** The kagent controller's pods: kagent templates/controller-deployment.yaml. */
-export const KAGENT_CONTROLLER_POD_LABELS = { 'app.kubernetes.io/name': 'kagent', 'app.kubernetes.io/component': 'controller' } as const;
+export const KAGENT_CONTROLLER_POD_LABELS = {
+  'app.kubernetes.io/name': 'kagent',
+  'app.kubernetes.io/component': 'controller',
+} as const;
 
 /** The Langfuse web and worker pods: langfuse templates/web/deployment.yaml and templates/worker/deployment.yaml. */
-export const LANGFUSE_WEB_POD_LABELS = { 'app.kubernetes.io/name': 'langfuse', 'app.kubernetes.io/instance': RELEASES.langfuse, app: 'web' } as const;
-export const LANGFUSE_WORKER_POD_LABELS = { 'app.kubernetes.io/name': 'langfuse', 'app.kubernetes.io/instance': RELEASES.langfuse, app: 'worker' } as const;
+export const LANGFUSE_WEB_POD_LABELS = {
+  'app.kubernetes.io/name': 'langfuse',
+  'app.kubernetes.io/instance': RELEASES.langfuse,
+  app: 'web',
+} as const;
+export const LANGFUSE_WORKER_POD_LABELS = {
+  'app.kubernetes.io/name': 'langfuse',
+  'app.kubernetes.io/instance': RELEASES.langfuse,
+  app: 'worker',
+} as const;
 
 /**
  * Grafana's pods: the grafana subchart 12.11.1 of kube-prometheus-stack, templates/_helpers.tpl
@@ -119,10 +198,34 @@ export const GRAFANA_POD_LABELS = { 'app.kubernetes.io/name': 'grafana' } as con
 
 /** Chart-created pods the platform selects by label, and where their labels come from. */
 export const CHART_POD_LABELS = {
-  istiod: { release: RELEASES.istiod, kind: 'Deployment', name: 'istiod', labels: ISTIOD_POD_LABELS, template: 'istiod/templates/deployment.yaml' },
-  kagentController: { release: RELEASES.kagent, kind: 'Deployment', name: `${RELEASES.kagent}-controller`, labels: KAGENT_CONTROLLER_POD_LABELS, template: 'kagent/templates/controller-deployment.yaml' },
-  langfuseWeb: { release: RELEASES.langfuse, kind: 'Deployment', name: `${RELEASES.langfuse}-web`, labels: LANGFUSE_WEB_POD_LABELS, template: 'langfuse/templates/web/deployment.yaml' },
-  langfuseWorker: { release: RELEASES.langfuse, kind: 'Deployment', name: `${RELEASES.langfuse}-worker`, labels: LANGFUSE_WORKER_POD_LABELS, template: 'langfuse/templates/worker/deployment.yaml' },
+  istiod: {
+    release: RELEASES.istiod,
+    kind: 'Deployment',
+    name: 'istiod',
+    labels: ISTIOD_POD_LABELS,
+    template: 'istiod/templates/deployment.yaml',
+  },
+  kagentController: {
+    release: RELEASES.kagent,
+    kind: 'Deployment',
+    name: `${RELEASES.kagent}-controller`,
+    labels: KAGENT_CONTROLLER_POD_LABELS,
+    template: 'kagent/templates/controller-deployment.yaml',
+  },
+  langfuseWeb: {
+    release: RELEASES.langfuse,
+    kind: 'Deployment',
+    name: `${RELEASES.langfuse}-web`,
+    labels: LANGFUSE_WEB_POD_LABELS,
+    template: 'langfuse/templates/web/deployment.yaml',
+  },
+  langfuseWorker: {
+    release: RELEASES.langfuse,
+    kind: 'Deployment',
+    name: `${RELEASES.langfuse}-worker`,
+    labels: LANGFUSE_WORKER_POD_LABELS,
+    template: 'langfuse/templates/worker/deployment.yaml',
+  },
 } as const;
 
 /**
@@ -142,5 +245,10 @@ export const CHART_WEBHOOK_OBJECTS = {
   /** external-secrets templates/validatingwebhook.yaml (fixed names). */
   externalSecretsValidators: ['externalsecret-validate', 'secretstore-validate'],
   /** agent-sandbox crds/ with conversion webhooks (fixed names). */
-  agentSandboxCrds: ['sandboxclaims.extensions.agents.x-k8s.io', 'sandboxes.agents.x-k8s.io', 'sandboxtemplates.extensions.agents.x-k8s.io', 'sandboxwarmpools.extensions.agents.x-k8s.io'],
+  agentSandboxCrds: [
+    'sandboxclaims.extensions.agents.x-k8s.io',
+    'sandboxes.agents.x-k8s.io',
+    'sandboxtemplates.extensions.agents.x-k8s.io',
+    'sandboxwarmpools.extensions.agents.x-k8s.io',
+  ],
 } as const;

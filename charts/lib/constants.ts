@@ -430,11 +430,53 @@ export const A2A_APP_PROTOCOL = 'kgateway.dev/a2a';
  * workload) and port each platform component provides.
  */
 export const PLATFORM_UIS = [
-  { name: 'kagent UI', namespace: PLATFORM_NAMESPACES.kagent, target: `svc/${CHART_SERVICES.kagentUi.name}`, port: CHART_SERVICES.kagentUi.port, localPort: 15000, path: '/' },
-  { name: 'Langfuse', namespace: PLATFORM_NAMESPACES.langfuse, target: `svc/${CHART_SERVICES.langfuseWeb.name}`, port: CHART_SERVICES.langfuseWeb.port, localPort: 15001, path: '/' },
-  { name: 'Grafana', namespace: PLATFORM_NAMESPACES.monitoring, target: `svc/${CHART_SERVICES.grafana.name}`, port: CHART_SERVICES.grafana.port, localPort: 15002, path: '/' },
+  {
+    name: 'kagent UI',
+    namespace: PLATFORM_NAMESPACES.kagent,
+    target: `svc/${CHART_SERVICES.kagentUi.name}`,
+    port: CHART_SERVICES.kagentUi.port,
+    localPort: 15000,
+    path: '/',
+  },
+  {
+    name: 'Langfuse',
+    namespace: PLATFORM_NAMESPACES.langfuse,
+    target: `svc/${CHART_SERVICES.langfuseWeb.name}`,
+    port: CHART_SERVICES.langfuseWeb.port,
+    localPort: 15001,
+    path: '/',
+  },
+  {
+    name: 'Grafana',
+    namespace: PLATFORM_NAMESPACES.monitoring,
+    target: `svc/${CHART_SERVICES.grafana.name}`,
+    port: CHART_SERVICES.grafana.port,
+    localPort: 15002,
+    path: '/',
+  },
   // agentgateway's admin server (and UI) listens on the pod's localhost:15000, which port-forward reaches.
-  { name: 'AgentGateway admin UI', namespace: CENTRAL_GATEWAY.namespace, target: `deploy/${CENTRAL_GATEWAY.name}`, port: 15000, localPort: 15003, path: '/ui/' },
-  { name: 'Keycloak', namespace: PLATFORM_NAMESPACES.keycloak, target: `svc/${CHART_SERVICES.keycloak.name}`, port: CHART_SERVICES.keycloak.port, localPort: 15004, path: '/' },
-  { name: 'Kiali', namespace: PLATFORM_NAMESPACES.kiali, target: `svc/${CHART_SERVICES.kiali.name}`, port: CHART_SERVICES.kiali.port, localPort: 15005, path: '/' },
+  {
+    name: 'AgentGateway admin UI',
+    namespace: CENTRAL_GATEWAY.namespace,
+    target: `deploy/${CENTRAL_GATEWAY.name}`,
+    port: 15000,
+    localPort: 15003,
+    path: '/ui/',
+  },
+  {
+    name: 'Keycloak',
+    namespace: PLATFORM_NAMESPACES.keycloak,
+    target: `svc/${CHART_SERVICES.keycloak.name}`,
+    port: CHART_SERVICES.keycloak.port,
+    localPort: 15004,
+    path: '/',
+  },
+  {
+    name: 'Kiali',
+    namespace: PLATFORM_NAMESPACES.kiali,
+    target: `svc/${CHART_SERVICES.kiali.name}`,
+    port: CHART_SERVICES.kiali.port,
+    localPort: 15005,
+    path: '/',
+  },
 ] as const;

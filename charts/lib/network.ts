@@ -22,5 +22,8 @@ export const tcp = (n: number) => port('TCP', n);
 
 /** Egress to the cluster DNS (CoreDNS in kube-system) on UDP and TCP 53. */
 export function dnsEgress(): NetworkPolicyEgressRule {
-  return { to: [namespacePeer(PLATFORM_NAMESPACES.kubeSystem, { ...DNS_POD_LABELS })], ports: [port('UDP', PORTS.dns), tcp(PORTS.dns)] };
+  return {
+    to: [namespacePeer(PLATFORM_NAMESPACES.kubeSystem, { ...DNS_POD_LABELS })],
+    ports: [port('UDP', PORTS.dns), tcp(PORTS.dns)],
+  };
 }

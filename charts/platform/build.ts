@@ -19,7 +19,10 @@ export interface BuiltComponent {
 }
 
 /** The Helm values of a component's upstream, with placements written and the schema checked. */
-export function componentValues(component: PlatformComponent, ctx: PlatformContext): Record<string, unknown> | undefined {
+export function componentValues(
+  component: PlatformComponent,
+  ctx: PlatformContext,
+): Record<string, unknown> | undefined {
   const up = component.upstream;
   if (!up?.values) return undefined;
   const values = structuredClone(up.values(ctx)) as Record<string, unknown>;
@@ -28,7 +31,9 @@ export function componentValues(component: PlatformComponent, ctx: PlatformConte
     const parsed = up.valuesSchema.safeParse(values);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(values)'}: ${i.message}`).join('; ');
-      throw new Error(`platform component ${component.name}: Helm values do not match the schema of ${up.name}: ${issues}; fix the values or the schema in charts/platform/components`);
+      throw new Error(
+        `platform component ${component.name}: Helm values do not match the schema of ${up.name}: ${issues}; fix the values or the schema in charts/platform/components`,
+      );
     }
   }
   return values;

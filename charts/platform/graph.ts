@@ -13,13 +13,16 @@ export class DependencyError extends Error {}
 export function computeWaves(nodes: readonly GraphNode[]): Map<string, number> {
   const byName = new Map<string, GraphNode>();
   for (const n of nodes) {
-    if (byName.has(n.name)) throw new DependencyError(`platform component "${n.name}" is declared twice; give each component a unique name`);
+    if (byName.has(n.name))
+      throw new DependencyError(`platform component "${n.name}" is declared twice; give each component a unique name`);
     byName.set(n.name, n);
   }
   for (const n of nodes) {
     for (const d of n.dependsOn) {
       if (!byName.has(d)) {
-        throw new DependencyError(`platform component "${n.name}" depends on "${d}", which is not a component; declare it or remove the dependency`);
+        throw new DependencyError(
+          `platform component "${n.name}" depends on "${d}", which is not a component; declare it or remove the dependency`,
+        );
       }
     }
   }
@@ -31,7 +34,9 @@ export function computeWaves(nodes: readonly GraphNode[]): Map<string, number> {
     const at = visiting.indexOf(name);
     if (at >= 0) {
       const cycle = [...visiting.slice(at), name].join(' -> ');
-      throw new DependencyError(`platform components depend on each other in a cycle: ${cycle}; remove one of these dependencies`);
+      throw new DependencyError(
+        `platform components depend on each other in a cycle: ${cycle}; remove one of these dependencies`,
+      );
     }
     visiting.push(name);
     const deps = [...byName.get(name)!.dependsOn].sort();

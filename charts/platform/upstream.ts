@@ -25,8 +25,20 @@ export interface GitPath {
 
 export type UpstreamSource = HelmChart | GitPath;
 
-const helm = (repoURL: string, chart: string, version: string): HelmChart => ({ type: 'helm', repoURL, chart, version, oci: !repoURL.startsWith('https://') });
-const git = (repoURL: string, path: string, version: string, isHelm = false): GitPath => ({ type: 'git', repoURL, path, version, helm: isHelm });
+const helm = (repoURL: string, chart: string, version: string): HelmChart => ({
+  type: 'helm',
+  repoURL,
+  chart,
+  version,
+  oci: !repoURL.startsWith('https://'),
+});
+const git = (repoURL: string, path: string, version: string, isHelm = false): GitPath => ({
+  type: 'git',
+  repoURL,
+  path,
+  version,
+  helm: isHelm,
+});
 
 const ISTIO = 'https://istio-release.storage.googleapis.com/charts';
 const ISTIO_VERSION = '1.30.3';
@@ -51,7 +63,11 @@ export const UPSTREAM = {
   // Argo CD v3.4.4; the CRDs the repository validates against are v3.5.1's (cdk8s.yaml).
   argocd: helm('https://argoproj.github.io/argo-helm', 'argo-cd', '10.1.1'),
   kyverno: helm('https://kyverno.github.io/kyverno/', 'kyverno', '3.9.0'),
-  'kube-prometheus-stack': helm('https://prometheus-community.github.io/helm-charts', 'kube-prometheus-stack', '88.5.3'),
+  'kube-prometheus-stack': helm(
+    'https://prometheus-community.github.io/helm-charts',
+    'kube-prometheus-stack',
+    '88.5.3',
+  ),
   clickhouse: helm('registry-1.docker.io/bitnamicharts', 'clickhouse', '9.4.3'),
   langfuse: helm('https://langfuse.github.io/langfuse-k8s', 'langfuse', '1.5.19'),
   keycloak: helm('https://codecentric.github.io/helm-charts', 'keycloakx', '7.1.8'),

@@ -34,7 +34,10 @@ export function placementValues(placement: Placement, nodeSelectorKey = 'nodeSel
 }
 
 /** Writes a placement at a dotted path of a values object (creating objects on the way). */
-export function writePlacement(values: Record<string, unknown>, { path, placement, nodeSelectorKey }: ValuesPlacement): void {
+export function writePlacement(
+  values: Record<string, unknown>,
+  { path, placement, nodeSelectorKey }: ValuesPlacement,
+): void {
   let at: Record<string, unknown> = values;
   for (const key of path === '' ? [] : path.split('.')) {
     const next = at[key];

@@ -6,7 +6,16 @@
  */
 import { guardSummary, type Guards, hasGuards, mergeGuards, NO_GUARDS } from '../config/guards';
 import type { Tenant } from '../config/load-tenants';
-import { ANY_TENANT, externalUrl, gatewayUrl, PLATFORM_OWNER, type RouteEntry, type RouteKind, sortRoutes, tenantRoutes } from './routes';
+import {
+  ANY_TENANT,
+  externalUrl,
+  gatewayUrl,
+  PLATFORM_OWNER,
+  type RouteEntry,
+  type RouteKind,
+  sortRoutes,
+  tenantRoutes,
+} from './routes';
 import { CENTRAL_GATEWAY, MESH_GATEWAY, ROUTE_PREFIXES } from '../lib/constants';
 
 /** What the published table needs of an environment. */
@@ -27,11 +36,24 @@ interface K8sObject {
 
 /** The platform's own routes, read from its HTTPRoute objects on the gateways: one entry per path. */
 export function platformRoutes(objects: readonly K8sObject[]): RouteEntry[] {
-  const byPath = new Map<string, { entry: Omit<RouteEntry, 'routeNames' | 'external'>; mesh?: string; external?: string }>();
+  const byPath = new Map<
+    string,
+    { entry: Omit<RouteEntry, 'routeNames' | 'external'>; mesh?: string; external?: string }
+  >();
   for (const o of objects) {
     if (o.kind !== 'HTTPRoute' || !o.apiVersion?.startsWith('gateway.networking.k8s.io/')) continue;
-    const spec = o.spec as { parentRefs?: { name?: string }[]; rules?: { matches?: { path?: { value?: string } }[]; backendRefs?: { kind?: string; name?: string; namespace?: string; port?: number }[] }[] };
-    const gateway = spec.parentRefs?.some((p) => p.name === CENTRAL_GATEWAY.name) ? 'external' : spec.parentRefs?.some((p) => p.name === MESH_GATEWAY.name) ? 'mesh' : undefined;
+    const spec = o.spec as {
+      parentRefs?: { name?: string }[];
+      rules?: {
+        matches?: { path?: { value?: string } }[];
+        backendRefs?: { kind?: string; name?: string; namespace?: string; port?: number }[];
+      }[];
+    };
+    const gateway = spec.parentRefs?.some((p) => p.name === CENTRAL_GATEWAY.name)
+      ? 'external'
+      : spec.parentRefs?.some((p) => p.name === MESH_GATEWAY.name)
+        ? 'mesh'
+        : undefined;
     if (!gateway) continue;
     for (const rule of spec.rules ?? []) {
       const b = rule.backendRefs?.[0];
@@ -48,7 +70,13 @@ export function platformRoutes(objects: readonly K8sObject[]): RouteEntry[] {
             owner: PLATFORM_OWNER,
             namespace: o.metadata?.namespace ?? '',
             exposes: { kind: b.kind ?? 'Service', name: b.name },
-            backend: { kind: b.kind === 'AgentgatewayBackend' ? 'AgentgatewayBackend' : 'Service', namespace: ns, name: b.name, ...(b.port ? { port: b.port } : {}), createdBy: 'platform' },
+            backend: {
+              kind: b.kind === 'AgentgatewayBackend' ? 'AgentgatewayBackend' : 'Service',
+              namespace: ns,
+              name: b.name,
+              ...(b.port ? { port: b.port } : {}),
+              createdBy: 'platform',
+            },
             callers: [ANY_TENANT],
             field: [],
           },
@@ -69,19 +97,28 @@ export function platformRoutes(objects: readonly K8sObject[]): RouteEntry[] {
  * Every route of an environment, sorted by path; throws when two routes share a path. `platform`:
  * the environment's default prompt guards, which every LLM route enforces.
  */
-export function environmentRoutes(tenants: readonly Tenant[], platformObjects: readonly K8sObject[], platform: Guards = NO_GUARDS): RouteEntry[] {
+export function environmentRoutes(
+  tenants: readonly Tenant[],
+  platformObjects: readonly K8sObject[],
+  platform: Guards = NO_GUARDS,
+): RouteEntry[] {
   const merged = mergeGuards([platform]);
-  const own = platformRoutes(platformObjects).map((r) => (r.kind === 'llm' && hasGuards(merged) ? { ...r, guards: merged } : r));
+  const own = platformRoutes(platformObjects).map((r) =>
+    r.kind === 'llm' && hasGuards(merged) ? { ...r, guards: merged } : r,
+  );
   const all = sortRoutes([...own, ...tenants.flatMap((t) => tenantRoutes(t, platform))]);
   for (let i = 1; i < all.length; i++) {
     if (all[i].path === all[i - 1].path) {
-      throw new Error(`synth: route ${all[i].path} is claimed by ${all[i - 1].owner} and ${all[i].owner}; give one of them another alias or name`);
+      throw new Error(
+        `synth: route ${all[i].path} is claimed by ${all[i - 1].owner} and ${all[i].owner}; give one of them another alias or name`,
+      );
     }
   }
   return all;
 }
 
-const backendText = (r: RouteEntry) => `${r.backend.kind} ${r.backend.namespace}/${r.backend.name}${r.backend.port ? `:${r.backend.port}` : ''}`;
+const backendText = (r: RouteEntry) =>
+  `${r.backend.kind} ${r.backend.namespace}/${r.backend.name}${r.backend.port ? `:${r.backend.port}` : ''}`;
 const callersText = (r: RouteEntry) => (r.callers.includes(ANY_TENANT) ? 'any tenant' : r.callers.join(', '));
 const guardsText = (r: RouteEntry) => (r.guards ? guardSummary(r.guards) : r.kind === 'llm' ? 'none' : '');
 
@@ -97,16 +134,29 @@ export function routeTableJson(env: RouteTableEnvironment, routes: readonly Rout
     kind: r.kind,
     owner: r.owner,
     gateways: routeGateways(r),
-    routes: { mesh: `${r.namespace}/${r.routeNames.mesh}`, ...(r.routeNames.external ? { external: `${r.namespace}/${r.routeNames.external}` } : {}) },
+    routes: {
+      mesh: `${r.namespace}/${r.routeNames.mesh}`,
+      ...(r.routeNames.external ? { external: `${r.namespace}/${r.routeNames.external}` } : {}),
+    },
     url: { mesh: gatewayUrl(r.path), ...(r.external ? { external: externalUrl(env.domain, r.path) } : {}) },
     exposes: `${r.exposes.kind}/${r.exposes.name}`,
-    backend: { kind: r.backend.kind, namespace: r.backend.namespace, name: r.backend.name, ...(r.backend.port ? { port: r.backend.port } : {}), createdBy: r.backend.createdBy },
+    backend: {
+      kind: r.backend.kind,
+      namespace: r.backend.namespace,
+      name: r.backend.name,
+      ...(r.backend.port ? { port: r.backend.port } : {}),
+      createdBy: r.backend.createdBy,
+    },
     callers: [...r.callers],
     ...(r.guards ? { guards: guardSummary(r.guards) } : {}),
   }));
   const gateways = {
     mesh: `${MESH_GATEWAY.namespace}/${MESH_GATEWAY.name}`,
-    external: { gateway: `${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`, url: externalUrl(env.domain, ''), exposure: env.exposure },
+    external: {
+      gateway: `${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`,
+      url: externalUrl(env.domain, ''),
+      exposure: env.exposure,
+    },
   };
   return `${JSON.stringify({ environment: env.name, gateways, routes: rows }, null, 2)}\n`;
 }
@@ -114,8 +164,14 @@ export function routeTableJson(env: RouteTableEnvironment, routes: readonly Rout
 /** routes.md: the table for reviewers. */
 export function routeTableMarkdown(env: RouteTableEnvironment, routes: readonly RouteEntry[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = routes.map((r) => `| \`${r.path}\` | ${r.kind} | ${esc(r.owner)} | ${routeGateways(r).join(', ')} | ${esc(backendText(r))} | ${esc(callersText(r))} | ${esc(guardsText(r))} |`);
-  const where = env.exposure === 'internal' ? 'an internal load balancer, reachable only from the VPC and the networks connected to it' : 'an internet-facing load balancer';
+  const rows = routes.map(
+    (r) =>
+      `| \`${r.path}\` | ${r.kind} | ${esc(r.owner)} | ${routeGateways(r).join(', ')} | ${esc(backendText(r))} | ${esc(callersText(r))} | ${esc(guardsText(r))} |`,
+  );
+  const where =
+    env.exposure === 'internal'
+      ? 'an internal load balancer, reachable only from the VPC and the networks connected to it'
+      : 'an internet-facing load balancer';
   return `# Routes of ${env.name}
 
 _Generated by \`npm run synth\`; do not edit. Change \`tenants.yaml\` and synthesize again._

@@ -7,7 +7,13 @@
 import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from '../config/guards';
 import type { FieldPath } from '../config/source-errors';
 import type { TenantWorkloads } from '../config/workloads';
-import { KAGENT_AGENT_SERVICE, MESH_GATEWAY, PLATFORM_NAMESPACES, ROUTE_PREFIXES, tenantNamespace } from '../lib/constants';
+import {
+  KAGENT_AGENT_SERVICE,
+  MESH_GATEWAY,
+  PLATFORM_NAMESPACES,
+  ROUTE_PREFIXES,
+  tenantNamespace,
+} from '../lib/constants';
 
 export type RouteKind = keyof typeof ROUTE_PREFIXES;
 
@@ -101,7 +107,10 @@ export function tenantRoutes(t: RoutedTenant, platform: Guards = NO_GUARDS): Rou
     kind,
     owner: t.name,
     namespace: ns,
-    routeNames: { mesh: ROUTE_OBJECT_NAMES.meshRoute(kind, name), ...(external ? { external: ROUTE_OBJECT_NAMES.route(kind, name) } : {}) },
+    routeNames: {
+      mesh: ROUTE_OBJECT_NAMES.meshRoute(kind, name),
+      ...(external ? { external: ROUTE_OBJECT_NAMES.route(kind, name) } : {}),
+    },
     external,
     field: ['tenants', t.index, ...field],
   });
@@ -145,7 +154,13 @@ export function tenantRoutes(t: RoutedTenant, platform: Guards = NO_GUARDS): Rou
     out.push({
       ...base('sandbox', s.name, ['sandboxes', j], s.expose),
       exposes: { kind: 'Sandbox', name: s.name },
-      backend: { kind: 'Service', namespace: ns, name: ROUTE_OBJECT_NAMES.sandboxService(s.name), port: s.port, createdBy: 'compiler' },
+      backend: {
+        kind: 'Service',
+        namespace: ns,
+        name: ROUTE_OBJECT_NAMES.sandboxService(s.name),
+        port: s.port,
+        createdBy: 'compiler',
+      },
       // A sandbox runs code for its own tenant only: no allowCallsFrom.
       callers: [t.name],
     });
@@ -155,7 +170,9 @@ export function tenantRoutes(t: RoutedTenant, platform: Guards = NO_GUARDS): Rou
 
 /** Sorts routes by path (then owner), the order of the published table. */
 export function sortRoutes(routes: readonly RouteEntry[]): RouteEntry[] {
-  return [...routes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
+  return [...routes].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0,
+  );
 }
 
 /**

@@ -34,7 +34,8 @@ export function waveNodeId(wave: number): string {
 
 /** A quoted Mermaid label: lines joined with <br/>, characters Mermaid would parse written as entity codes. */
 export function label(...lines: string[]): string {
-  const escape = (s: string) => s.replaceAll('#', '#35;').replaceAll('"', '#quot;').replaceAll('<', '#lt;').replaceAll('>', '#gt;');
+  const escape = (s: string) =>
+    s.replaceAll('#', '#35;').replaceAll('"', '#quot;').replaceAll('<', '#lt;').replaceAll('>', '#gt;');
   return `"${lines.map(escape).join('<br/>')}"`;
 }
 
@@ -70,20 +71,32 @@ export function componentsDiagram(components: readonly ComponentWave[]): string 
 export function argoCdDiagram(env: Environment, components: readonly ComponentWave[]): string {
   const root = rootApplication(env) as ManifestObject & { spec: { project: string; source: { path: string } } };
   const lines = ['flowchart LR'];
-  lines.push(`  root[${label(`Application ${root.metadata.name}`, `project ${root.spec.project}`, `${root.spec.source.path}/`)}]`);
+  lines.push(
+    `  root[${label(`Application ${root.metadata.name}`, `project ${root.spec.project}`, `${root.spec.source.path}/`)}]`,
+  );
 
   const sets = applicationSets(env) as (ManifestObject & {
-    spec: { generators: { git: { directories: { path: string }[] } }[]; template: { metadata: { name: string }; spec: { project: string } } };
+    spec: {
+      generators: { git: { directories: { path: string }[] } }[];
+      template: { metadata: { name: string }; spec: { project: string } };
+    };
   })[];
   lines.push(`  subgraph projects[${label('AppProjects')}]`);
-  for (const p of sharedProjects(env)) lines.push(`    ${nodeId('project', p.metadata.name)}[${label(p.metadata.name)}]`);
-  lines.push(`    project_per_tenant[${label('one each per tenant', ...sets.map((s) => perTenant(s.spec.template.spec.project)).sort())}]`);
+  for (const p of sharedProjects(env))
+    lines.push(`    ${nodeId('project', p.metadata.name)}[${label(p.metadata.name)}]`);
+  lines.push(
+    `    project_per_tenant[${label('one each per tenant', ...sets.map((s) => perTenant(s.spec.template.spec.project)).sort())}]`,
+  );
   lines.push('  end');
 
-  lines.push(`  subgraph platform_apps[${label(`Platform Applications, project ${ARGO_NAMES.platformProject}, ${DIRS.argocd}/${env.name}/${DIRS.platformApplications}/`)}]`);
+  lines.push(
+    `  subgraph platform_apps[${label(`Platform Applications, project ${ARGO_NAMES.platformProject}, ${DIRS.argocd}/${env.name}/${DIRS.platformApplications}/`)}]`,
+  );
   const waves = [...byWave(components)];
   for (const [wave, members] of waves) {
-    lines.push(`    ${waveNodeId(wave)}[${label(`sync wave ${wave}`, ...members.map((m) => `platform-${m.component.name}`))}]`);
+    lines.push(
+      `    ${waveNodeId(wave)}[${label(`sync wave ${wave}`, ...members.map((m) => `platform-${m.component.name}`))}]`,
+    );
   }
   lines.push('  end');
 
@@ -94,7 +107,9 @@ export function argoCdDiagram(env: Environment, components: readonly ComponentWa
   lines.push(`  subgraph tenant_apps[${label('One Application per tenant folder')}]`);
   for (const s of sets) {
     const dirs = s.spec.generators.flatMap((g) => g.git.directories.map((d) => d.path));
-    lines.push(`    ${nodeId('app', s.metadata.name)}[${label(perTenant(s.spec.template.metadata.name), `project ${perTenant(s.spec.template.spec.project)}`, ...dirs)}]`);
+    lines.push(
+      `    ${nodeId('app', s.metadata.name)}[${label(perTenant(s.spec.template.metadata.name), `project ${perTenant(s.spec.template.spec.project)}`, ...dirs)}]`,
+    );
   }
   lines.push('  end');
 
@@ -112,7 +127,9 @@ export function argoCdDiagram(env: Environment, components: readonly ComponentWa
 /** The page dist/<env>/architecture.md. */
 export function architectureMarkdown(env: Environment, components: readonly ComponentWave[]): string {
   const waves = [...byWave(components)];
-  const table = waves.map(([wave, members]) => `| ${wave} | ${members.map((m) => `\`${m.component.name}\``).join(', ')} |`);
+  const table = waves.map(
+    ([wave, members]) => `| ${wave} | ${members.map((m) => `\`${m.component.name}\``).join(', ')} |`,
+  );
   return `# Architecture of ${env.name}
 
 ${NOTE}

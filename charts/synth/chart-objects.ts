@@ -14,7 +14,8 @@ export function chartObjects(build: (app: App) => Chart): Record<string, unknown
   const app = new App({ outdir: '.' });
   const chart = build(app);
   const all: IConstruct[] = app.node.findAll();
-  if (all.some((c) => c.node.dependencies.length > 0 || (c !== chart && Chart.isChart(c)))) return chart.toJson() as Record<string, unknown>[];
+  if (all.some((c) => c.node.dependencies.length > 0 || (c !== chart && Chart.isChart(c))))
+    return chart.toJson() as Record<string, unknown>[];
   const errors = all.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
   // Every ApiObject lives in a chart, and the app holds this chart only.

@@ -13,7 +13,17 @@ import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Environment } from '../config/environment';
 import type { InfraOutputs } from '../config/infra-outputs';
-import { countTenantEntries, type LoadOptions, loadTenants, readTenantChunk, splitTenantsText, type Tenant, type TenantChunk, tenantsFromChunks, type TextChunk } from '../config/load-tenants';
+import {
+  countTenantEntries,
+  type LoadOptions,
+  loadTenants,
+  readTenantChunk,
+  splitTenantsText,
+  type Tenant,
+  type TenantChunk,
+  tenantsFromChunks,
+  type TextChunk,
+} from '../config/load-tenants';
 import { DIRS } from '../lib/constants';
 import { assemble, collision, environmentParts, type SynthInput, tenantFiles, tenantSegments } from './synthesize';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
@@ -71,7 +81,10 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism());
 }
 
-type Request = { readonly kind: 'parse'; readonly id: number; readonly text: string; readonly file: string } | { readonly kind: 'setup'; readonly setup: Setup } | ({ readonly kind: 'batch' } & Batch);
+type Request =
+  | { readonly kind: 'parse'; readonly id: number; readonly text: string; readonly file: string }
+  | { readonly kind: 'setup'; readonly setup: Setup }
+  | ({ readonly kind: 'batch' } & Batch);
 
 interface ParseResult {
   readonly id: number;
@@ -185,7 +198,12 @@ export class SynthPool {
   async compile(setup: Setup, batches: readonly Batch[], before: () => void): Promise<BatchResult[]> {
     for (const w of this.workers) w.postMessage({ kind: 'setup', setup } satisfies Request);
     const local = compiler(setup);
-    return this.run<Batch, BatchResult>(batches, (w, b) => w.postMessage({ kind: 'batch', ...b } satisfies Request), local, before);
+    return this.run<Batch, BatchResult>(
+      batches,
+      (w, b) => w.postMessage({ kind: 'batch', ...b } satisfies Request),
+      local,
+      before,
+    );
   }
 
   async close(): Promise<void> {
@@ -223,12 +241,19 @@ function compiler(setup: Setup): (batch: Batch) => BatchResult {
  * `splitTenantsText`) and no problem; otherwise, or when anything is wrong, reads it whole with
  * `loadTenants`, which reports every problem at its position. The result equals `loadTenants`.
  */
-export async function loadTenantsWith(pool: SynthPool | undefined, text: string, options: LoadOptions = {}): Promise<Tenant[]> {
+export async function loadTenantsWith(
+  pool: SynthPool | undefined,
+  text: string,
+  options: LoadOptions = {},
+): Promise<Tenant[]> {
   const chunks = pool ? splitTenantsText(text, pool.threads * 4) : undefined;
   if (pool && chunks && chunks.length > 1) {
     const file = options.file ?? 'tenants.yaml';
     const read = await pool.parse(chunks, file);
-    const tenants = tenantsFromChunks(file, read.map((chunk, i) => ({ chunk, lineOffset: chunks[i].lineOffset })));
+    const tenants = tenantsFromChunks(
+      file,
+      read.map((chunk, i) => ({ chunk, lineOffset: chunks[i].lineOffset })),
+    );
     if (tenants) return tenants;
   }
   return loadTenants(text, options);
@@ -238,11 +263,17 @@ export async function loadTenantsWith(pool: SynthPool | undefined, text: string,
  * Compiles the whole output into a sink: files go to `sink` (this thread's) or to the workers'
  * own sinks opened from `sink`'s spec. Two outputs with one path abort, as in `synthesize`.
  */
-export async function compileOutput(input: SynthInput, sink: OutputSink, spec: SinkSpec, pool?: SynthPool): Promise<CompileResult> {
+export async function compileOutput(
+  input: SynthInput,
+  sink: OutputSink,
+  spec: SinkSpec,
+  pool?: SynthPool,
+): Promise<CompileResult> {
   const produced = new Set<string>();
   const record = (p: string) => {
     if (produced.has(p)) throw collision(p);
-    if (!OUTPUT_DIRS.includes(p.slice(0, p.indexOf('/')))) throw new Error(`synth: ${p} is outside ${OUTPUT_DIRS.join('/ and ')}/`);
+    if (!OUTPUT_DIRS.includes(p.slice(0, p.indexOf('/'))))
+      throw new Error(`synth: ${p} is outside ${OUTPUT_DIRS.join('/ and ')}/`);
     produced.add(p);
   };
   const onFile = (p: string, c: string) => {
@@ -251,8 +282,14 @@ export async function compileOutput(input: SynthInput, sink: OutputSink, spec: S
   };
   const segments = tenantSegments(input.tenants);
   const batches: Batch[] = [];
-  for (let i = 0; i < input.tenants.length; i += BATCH) batches.push({ id: batches.length, tenants: input.tenants.slice(i, i + BATCH) });
-  if (!pool || pool.threads < 2 || batches.length < 2 || input.tenants.length * input.environments.length < PARALLEL_THRESHOLD) {
+  for (let i = 0; i < input.tenants.length; i += BATCH)
+    batches.push({ id: batches.length, tenants: input.tenants.slice(i, i + BATCH) });
+  if (
+    !pool ||
+    pool.threads < 2 ||
+    batches.length < 2 ||
+    input.tenants.length * input.environments.length < PARALLEL_THRESHOLD
+  ) {
     assemble(input, environmentParts(input), onFile, (t, part) => {
       for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) onFile(p, c);
     });

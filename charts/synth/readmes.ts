@@ -69,7 +69,14 @@ export function tenantReadme(env: Environment, t: Tenant, files: readonly string
     .join('\n');
   return `# Tenant ${t.name}${t.displayName ? ` (${t.displayName})` : ''}\n\n${NOTE}
 ${t.description ? `${t.description}\n\n` : ''}Namespace \`${t.namespace}\` in \`${env.name}\`.
-Developers: group \`${tenantDevelopersGroup(t.name)}\`${t.subjects.length > 1 ? ` and ${t.subjects.slice(1).map((s) => `${s.kind} \`${s.name}\``).join(', ')}` : ''},
+Developers: group \`${tenantDevelopersGroup(t.name)}\`${
+    t.subjects.length > 1
+      ? ` and ${t.subjects
+          .slice(1)
+          .map((s) => `${s.kind} \`${s.name}\``)
+          .join(', ')}`
+      : ''
+  },
 bound to ClusterRole \`tenant-agent-developer\` in this namespace only.
 Argo CD projects: \`${ARGO_NAMES.tenantProject(t.name)}\` (workloads), \`${ARGO_NAMES.guardrailsProject(t.name)}\` (these files), \`${ARGO_NAMES.namespaceProject(t.name)}\` (the Namespace).
 
@@ -107,7 +114,11 @@ export function platformReadme(env: Environment, built: readonly BuiltComponent[
     .sort((a, b) => a.wave - b.wave || a.component.name.localeCompare(b.component.name))
     .map((b) => {
       const up = b.component.upstream ? pinned(b.component.upstream.name, env.platform.versions) : undefined;
-      const source = up ? (up.type === 'helm' ? `${up.repoURL} \`${up.chart}\` ${up.version}` : `${up.repoURL} \`${up.path}\` ${up.version}`) : '-';
+      const source = up
+        ? up.type === 'helm'
+          ? `${up.repoURL} \`${up.chart}\` ${up.version}`
+          : `${up.repoURL} \`${up.path}\` ${up.version}`
+        : '-';
       const folder = b.objects.length > 0 ? `\`${b.component.name}/\`` : '-';
       return `| ${b.wave} | \`platform-${b.component.name}\` | \`${b.component.namespace}\` | ${source} | ${folder} | ${b.component.dependsOn.map((d) => `\`${d}\``).join(', ') || '-'} |`;
     });
@@ -133,7 +144,10 @@ export function componentReadme(env: Environment, b: BuiltComponent, files: read
     : up.type === 'helm'
       ? `\nUpstream: Helm chart \`${up.chart}\` ${up.version} from ${up.repoURL}, rendered by Argo CD with the values in \`${app}\`.\n`
       : `\nUpstream: \`${up.path}\` of ${up.repoURL} at ${up.version}${up.helm ? `, a Helm chart rendered by Argo CD with the values in \`${app}\`` : ''}.\n`;
-  const ours = files.length > 0 ? `Our objects: ${files.map((f) => `\`${f}\``).join(', ')}.` : 'No objects of ours: everything comes from the upstream.';
+  const ours =
+    files.length > 0
+      ? `Our objects: ${files.map((f) => `\`${f}\``).join(', ')}.`
+      : 'No objects of ours: everything comes from the upstream.';
   return `# ${b.component.name}\n\n${NOTE}
 ${b.component.description}
 
@@ -235,7 +249,10 @@ export function argocdFolderReadme(env: Environment, folder: string): string {
   const what: Record<string, string> = {
     [DIRS.bootstrap]: `The \`${ARGO_NAMES.bootstrapProject}\` AppProject and the \`${ARGO_NAMES.rootApplication}\` Application. Apply once with \`kubectl apply -n ${env.argocd.namespace} -f argocd/${env.name}/${DIRS.bootstrap}/\`; \`${ARGO_NAMES.rootApplication}\` then syncs all of \`argocd/${env.name}/\`, itself included.`,
     [DIRS.projects]: `AppProjects: \`${ARGO_NAMES.platformProject}\` (never \`tenant-*\` namespaces), and per tenant \`tenant-<name>\` (its workloads) and \`guardrails-<name>\` (its isolation layers), each confined to namespace \`tenant-<name>\`, and \`namespace-<name>\` (creates the Namespace \`tenant-<name>\`, nothing else).`,
-    [DIRS.applicationSets]: 'ApplicationSets with git directory generators over `dist/' + env.name + '/tenants/`: `tenant-namespaces`, `tenant-guardrails` and `tenant-workloads` (over `<tenant>/workloads/`). They create and update Applications but never delete them.',
+    [DIRS.applicationSets]:
+      'ApplicationSets with git directory generators over `dist/' +
+      env.name +
+      '/tenants/`: `tenant-namespaces`, `tenant-guardrails` and `tenant-workloads` (over `<tenant>/workloads/`). They create and update Applications but never delete them.',
     [DIRS.platformApplications]: `One Application per platform component, annotated with its sync wave (computed from the components' dependencies). See \`dist/${env.name}/platform/README.md\` for the table of waves, upstreams and versions.`,
   };
   return `# argocd/${env.name}/${folder}/\n\n${NOTE}\n${what[folder]}\n`;

@@ -44,12 +44,20 @@ export class FileSet {
 }
 
 /** The platform-owned objects of one tenant in one environment (isolation, routes, keys). */
-export function tenantObjects(tenant: Tenant, environment: Environment, infra?: InfraOutputs): Record<string, unknown>[] {
+export function tenantObjects(
+  tenant: Tenant,
+  environment: Environment,
+  infra?: InfraOutputs,
+): Record<string, unknown>[] {
   return chartObjects((app) => new TenantChart(app, tenant.name, { tenant, environment, infra }));
 }
 
 /** The objects a tenant declares (agents, models, MCP servers, sandboxes, backends). */
-export function workloadObjects(tenant: Tenant, environment: Environment, segments: ReadonlyMap<string, string>): Record<string, unknown>[] {
+export function workloadObjects(
+  tenant: Tenant,
+  environment: Environment,
+  segments: ReadonlyMap<string, string>,
+): Record<string, unknown>[] {
   return chartObjects((app) => new TenantWorkloadsChart(app, tenant.name, { tenant, environment, segments }));
 }
 
@@ -71,7 +79,9 @@ function readmeFileNames(objects: readonly Record<string, unknown>[]): string[] 
   const names = new Set<string>();
   for (const o of objects) {
     const name = objectFileName(o as { kind?: string; metadata?: { name?: string } });
-    const tenant = (o as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[OBSERVABILITY.accessTenantLabel];
+    const tenant = (o as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[
+      OBSERVABILITY.accessTenantLabel
+    ];
     names.add(tenant ? name.replace(tenantNamespace(tenant), tenantNamespace('<name>')) : name);
   }
   return [...names].sort();
@@ -87,14 +97,22 @@ export function tenantSegments(tenants: readonly Tenant[]): Map<string, string> 
  * the READMEs of both folders. Depends only on the tenant, the environment and the route segments
  * of the tenants it names, so tenants can be compiled in any order and on any thread.
  */
-export function tenantFiles(tenant: Tenant, env: Environment, infra: InfraOutputs, segments: ReadonlyMap<string, string>): Map<string, string> {
+export function tenantFiles(
+  tenant: Tenant,
+  env: Environment,
+  infra: InfraOutputs,
+  segments: ReadonlyMap<string, string>,
+): Map<string, string> {
   const out = new FileSet();
   const dir = `${DIRS.dist}/${env.name}/${DIRS.tenants}/${tenant.name}`;
   const files = addObjects(out, dir, tenantObjects(tenant, env, infra));
   out.add(`${dir}/README.md`, readme.tenantReadme(env, tenant, files));
   if (hasWorkloads(tenant)) {
     const wdir = `${dir}/${DIRS.workloads}`;
-    out.add(`${wdir}/README.md`, readme.workloadsReadme(env, tenant, addObjects(out, wdir, workloadObjects(tenant, env, segments))));
+    out.add(
+      `${wdir}/README.md`,
+      readme.workloadsReadme(env, tenant, addObjects(out, wdir, workloadObjects(tenant, env, segments))),
+    );
   }
   return out.files;
 }
@@ -113,7 +131,8 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
   const tail = new FileSet();
   head.add(`${envDir}/README.md`, readme.envReadme(env));
   const infra = input.infra.get(env.name);
-  if (!infra) throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
+  if (!infra)
+    throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
   const platform = buildPlatform({ env, infra, tenants: input.tenants });
   head.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
   head.add(...architecturePage(env, platform));
@@ -122,7 +141,11 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
     addObjects(head, dir, b.objects);
     head.add(`${dir}/README.md`, readme.componentReadme(env, b, readmeFileNames(b.objects)));
   }
-  const routes = environmentRoutes(input.tenants, platform.flatMap((b) => b.objects), platformGuards(env));
+  const routes = environmentRoutes(
+    input.tenants,
+    platform.flatMap((b) => b.objects),
+    platformGuards(env),
+  );
   const table = { name: env.name, domain: env.platform.domain, exposure: env.platform.gateway.exposure };
   head.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(table, routes));
   head.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(table, routes));

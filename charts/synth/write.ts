@@ -74,7 +74,8 @@ function readJournal(root: string): Swap | undefined {
   } catch {
     swap = undefined;
   }
-  const plain = (p: unknown, prefix: string) => typeof p === 'string' && p.startsWith(prefix) && !p.includes('/') && !p.includes('..');
+  const plain = (p: unknown, prefix: string) =>
+    typeof p === 'string' && p.startsWith(prefix) && !p.includes('/') && !p.includes('..');
   const paths = (list: unknown) => list === undefined || (Array.isArray(list) && list.every(safePath));
   if (
     !swap ||
@@ -85,7 +86,9 @@ function readJournal(root: string): Swap | undefined {
     !paths(swap.files) ||
     !paths(swap.deletes)
   ) {
-    throw new Error(`${SWAP_JOURNAL} is damaged; check that dist/ and argocd/ are complete (git status), then delete ${SWAP_JOURNAL} and the .dist-* directories`);
+    throw new Error(
+      `${SWAP_JOURNAL} is damaged; check that dist/ and argocd/ are complete (git status), then delete ${SWAP_JOURNAL} and the .dist-* directories`,
+    );
   }
   return swap;
 }
@@ -131,7 +134,8 @@ function pruneEmptyDirs(root: string, rel: string): void {
 
 /** Moves everything of a swap into place; safe to run again after an interruption. */
 function completeSwap(root: string, swap: Swap, rename: Rename = fs.renameSync): void {
-  if (!fs.existsSync(path.join(root, swap.stage))) throw new Error(`the staging directory ${swap.stage} of ${SWAP_JOURNAL} is gone`);
+  if (!fs.existsSync(path.join(root, swap.stage)))
+    throw new Error(`the staging directory ${swap.stage} of ${SWAP_JOURNAL} is gone`);
   for (const d of swap.dirs) {
     const staged = path.join(root, swap.stage, d);
     if (!fs.existsSync(staged)) continue; // already swapped in
@@ -202,7 +206,10 @@ export function lockOutput(root: string): () => void {
       } catch {
         alive = false;
       }
-      if (alive) throw new Error(`another synth (pid ${pid}) is writing dist/ and argocd/; wait for it, or delete ${OUTPUT_LOCK} if it is gone`);
+      if (alive)
+        throw new Error(
+          `another synth (pid ${pid}) is writing dist/ and argocd/; wait for it, or delete ${OUTPUT_LOCK} if it is gone`,
+        );
       fs.rmSync(file, { force: true }); // left by a run that died
     }
   }
@@ -211,7 +218,9 @@ export function lockOutput(root: string): () => void {
 
 /** Whether an interrupted swap or stale staging directories are waiting for recovery. */
 export function pendingRecovery(root: string): boolean {
-  return fs.readdirSync(root).some((e) => e === SWAP_JOURNAL || e.startsWith('.dist-old-') || e.startsWith('.dist-stage-'));
+  return fs
+    .readdirSync(root)
+    .some((e) => e === SWAP_JOURNAL || e.startsWith('.dist-old-') || e.startsWith('.dist-stage-'));
 }
 
 /**
@@ -225,9 +234,14 @@ export function recoverInterruptedSwap(root: string): string[] {
   const swap = readJournal(root);
   if (swap) {
     completeSwap(root, swap);
-    touched.push(...new Set([...swap.dirs, ...[...(swap.files ?? []), ...(swap.deletes ?? [])].map((f) => f.split('/')[0])]));
+    touched.push(
+      ...new Set([...swap.dirs, ...[...(swap.files ?? []), ...(swap.deletes ?? [])].map((f) => f.split('/')[0])]),
+    );
   }
-  for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-old-')).sort()) {
+  for (const entry of fs
+    .readdirSync(root)
+    .filter((e) => e.startsWith('.dist-old-'))
+    .sort()) {
     // Without a journal a previous directory is only ever here after its swap finished, unless an
     // older version of this tool was interrupted: put back whatever is missing, then drop it.
     const old = path.join(root, entry);
@@ -239,7 +253,9 @@ export function recoverInterruptedSwap(root: string): string[] {
     }
     fs.rmSync(old, { recursive: true, force: true });
   }
-  for (const entry of fs.readdirSync(root).filter((e) => e.startsWith('.dist-stage-') || (e.startsWith(SWAP_JOURNAL) && e.endsWith('.tmp')))) {
+  for (const entry of fs
+    .readdirSync(root)
+    .filter((e) => e.startsWith('.dist-stage-') || (e.startsWith(SWAP_JOURNAL) && e.endsWith('.tmp')))) {
     fs.rmSync(path.join(root, entry), { recursive: true, force: true });
   }
   return [...new Set(touched)].sort();
@@ -339,12 +355,23 @@ export function beginWrite(root: string, tops: readonly string[]): PendingWrite 
   const spec: SinkSpec = { root, stage: stageDir, whole };
   const sink = new OutputSink(spec);
   const abort = () => fs.rmSync(stageDir, { recursive: true, force: true });
-  const commit = (produced: ReadonlySet<string>, others: readonly SinkReport[], rename: Rename = fs.renameSync): WriteReport => {
+  const commit = (
+    produced: ReadonlySet<string>,
+    others: readonly SinkReport[],
+    rename: Rename = fs.renameSync,
+  ): WriteReport => {
     const report: SinkReport = { changed: [], added: [], unchanged: 0 };
     for (const r of [sink.report, ...others]) mergeReport(report, r);
     const deletes = existingFiles(root, present).filter((f) => !produced.has(f));
-    const files = [...report.changed, ...report.added.filter((f) => !whole.includes(f.slice(0, f.indexOf('/'))))].sort();
-    const result = { written: report.changed.length + report.added.length, unchanged: report.unchanged, deleted: deletes.length };
+    const files = [
+      ...report.changed,
+      ...report.added.filter((f) => !whole.includes(f.slice(0, f.indexOf('/')))),
+    ].sort();
+    const result = {
+      written: report.changed.length + report.added.length,
+      unchanged: report.unchanged,
+      deleted: deletes.length,
+    };
     if (whole.length === 0 && files.length === 0 && deletes.length === 0) {
       abort();
       return result;
@@ -367,7 +394,11 @@ export function beginWrite(root: string, tops: readonly string[]): PendingWrite 
  * Writes a file set under the root atomically (see `beginWrite`): only new and changed files are
  * written, files no longer produced are removed. Call it under the output lock.
  */
-export async function writeAtomically(root: string, files: ReadonlyMap<string, string>, rename: Rename = fs.renameSync): Promise<WriteReport> {
+export async function writeAtomically(
+  root: string,
+  files: ReadonlyMap<string, string>,
+  rename: Rename = fs.renameSync,
+): Promise<WriteReport> {
   const pending = beginWrite(root, topDirs(files));
   try {
     for (const [rel, content] of files) pending.sink.put(rel, content);
@@ -385,7 +416,12 @@ export interface Drift {
 }
 
 /** Drift from what sinks in compare mode saw and the paths produced. */
-export function drift(root: string, tops: readonly string[], produced: ReadonlySet<string>, reports: readonly SinkReport[]): Drift {
+export function drift(
+  root: string,
+  tops: readonly string[],
+  produced: ReadonlySet<string>,
+  reports: readonly SinkReport[],
+): Drift {
   const report: SinkReport = { changed: [], added: [], unchanged: 0 };
   for (const r of reports) mergeReport(report, r);
   const extra = existingFiles(root, tops).filter((f) => !produced.has(f));

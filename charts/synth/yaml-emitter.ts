@@ -7,7 +7,36 @@
  */
 
 /** Strings that a YAML 1.1 or 1.2 reader would turn into booleans or null. */
-const RESERVED = new Set(['', '~', 'null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF', 'y', 'Y', 'n', 'N', '<<']);
+const RESERVED = new Set([
+  '',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  'yes',
+  'Yes',
+  'YES',
+  'no',
+  'No',
+  'NO',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+  'y',
+  'Y',
+  'n',
+  'N',
+  '<<',
+]);
 
 /** Plain scalars: start with a letter, '/' or '_' and use no YAML indicator that matters. */
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@+-]*(?:[ :][A-Za-z0-9_./@+*-]+)*$/;
@@ -45,7 +74,8 @@ const NOT_IN_BLOCK = /[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]/;
  * more than one final line break, or a character a block cannot hold.
  */
 function literalBlock(s: string, indent: string): string[] | undefined {
-  if (!s.includes('\n') || NOT_IN_BLOCK.test(s) || s.startsWith(' ') || s.startsWith('\n') || s.endsWith('\n\n')) return undefined;
+  if (!s.includes('\n') || NOT_IN_BLOCK.test(s) || s.startsWith(' ') || s.startsWith('\n') || s.endsWith('\n\n'))
+    return undefined;
   const body = s.endsWith('\n') ? s.slice(0, -1) : s;
   const lines = body.split('\n');
   if (lines.some((l) => l.endsWith(' ') || l.endsWith('\t'))) return undefined;

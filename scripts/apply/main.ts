@@ -18,10 +18,26 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MANAGED_BY, tenantNamespace } from '../../charts/lib/constants';
 import { readOutput, type Manifest } from '../gates/manifests';
-import { applyObjects, describeObject, objectKey, problemsOf, type KubectlTarget, type ObjectOutcome } from '../integration/apply';
+import {
+  applyObjects,
+  describeObject,
+  objectKey,
+  problemsOf,
+  type KubectlTarget,
+  type ObjectOutcome,
+} from '../integration/apply';
 import { syncPlan, tenantSteps, tenantsOf, type SyncStep } from '../integration/sync-plan';
 import { type CommandSpec, mainCommand, type ParsedArgs, progress, UsageError, UserError } from '../lib/cli';
-import { deleteObjects, describeTarget, findKubectl, globalArgs, listManaged, MANAGED_SELECTOR, namespaces, platformApplications } from './cluster';
+import {
+  deleteObjects,
+  describeTarget,
+  findKubectl,
+  globalArgs,
+  listManaged,
+  MANAGED_SELECTOR,
+  namespaces,
+  platformApplications,
+} from './cluster';
 import { describeClusterObject, selectPrune } from './prune';
 import { countOf } from '../../charts/lib/plural';
 
@@ -38,7 +54,10 @@ export const APPLY_COMMAND: CommandSpec = {
     'Without --yes: a server dry run, and the prune is only listed. argocd/<env>/ is not applied.',
   ].join('\n'),
   flags: {
-    tenant: { value: true, help: "only this tenant's objects (namespace, guardrails, workloads); prune only in its namespace" },
+    tenant: {
+      value: true,
+      help: "only this tenant's objects (namespace, guardrails, workloads); prune only in its namespace",
+    },
     yes: { help: 'apply and prune for real (default: server dry run, prune listed only)' },
     kubeconfig: { value: true, help: 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' },
     context: { value: true, help: 'kubeconfig context (default: the current one)' },
@@ -67,7 +86,8 @@ const str = (v: string | boolean | string[] | undefined) => (typeof v === 'strin
 function planFor(root: string, envName: string, tenant?: string): { steps: SyncStep[]; total: number } {
   const output = readOutput(root);
   const env = output.environments.find((e) => e.name === envName);
-  if (!env) throw new UserError(`no environment ${envName} (known: ${output.environments.map((e) => e.name).join(', ')})`);
+  if (!env)
+    throw new UserError(`no environment ${envName} (known: ${output.environments.map((e) => e.name).join(', ')})`);
   let steps: SyncStep[];
   try {
     steps = syncPlan(env, { argocd: false });
@@ -76,7 +96,10 @@ function planFor(root: string, envName: string, tenant?: string): { steps: SyncS
   }
   if (tenant !== undefined) {
     const known = tenantsOf(env);
-    if (!known.includes(tenant)) throw new UserError(`no tenant ${tenant} in dist/${envName}/tenants/ (known: ${known.join(', ')}); add it to tenants.yaml and run npm run synth`);
+    if (!known.includes(tenant))
+      throw new UserError(
+        `no tenant ${tenant} in dist/${envName}/tenants/ (known: ${known.join(', ')}); add it to tenants.yaml and run npm run synth`,
+      );
     steps = tenantSteps(steps, env, tenant);
   }
   return { steps, total: steps.reduce((n, s) => n + s.objects.length, 0) };
@@ -85,7 +108,12 @@ function planFor(root: string, envName: string, tenant?: string): { steps: SyncS
 /** The command's body. */
 export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Promise<number> {
   const write = options.write ?? ((l: string) => console.log(l));
-  if (args.positional.length !== 1) throw new UsageError(args.positional.length === 0 ? 'name the environment, such as dev' : `one environment, got ${args.positional.join(' ')}`);
+  if (args.positional.length !== 1)
+    throw new UsageError(
+      args.positional.length === 0
+        ? 'name the environment, such as dev'
+        : `one environment, got ${args.positional.join(' ')}`,
+    );
   const envName = args.positional[0];
   const tenant = str(args.flags.tenant);
   const yes = args.flags.yes === true;
@@ -98,26 +126,52 @@ export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Prom
   const target: KubectlTarget = { env: options.env ?? process.env, dir, bin, globalArgs: flags };
   try {
     const cluster = await describeTarget(target);
-    write(`${label}: ${countOf(total, 'object')} to context ${cluster.context || '(none)'} at ${cluster.server}; ${yes ? 'applying' : 'dry run, nothing is changed (--yes applies)'}`);
+    write(
+      `${label}: ${countOf(total, 'object')} to context ${cluster.context || '(none)'} at ${cluster.server}; ${yes ? 'applying' : 'dry run, nothing is changed (--yes applies)'}`,
+    );
     const argo = await platformApplications(target);
     if (argo.length > 0) {
-      throw new UserError(`the cluster runs Argo CD with ${argo.length} Application(s) of this platform, such as ${argo[0]}; apply is for a cluster without Argo CD, which would fight it over every object: sync through Argo CD instead`);
+      throw new UserError(
+        `the cluster runs Argo CD with ${argo.length} Application(s) of this platform, such as ${argo[0]}; apply is for a cluster without Argo CD, which would fight it over every object: sync through Argo CD instead`,
+      );
     }
 
     // In a dry run nothing is created, so objects in a namespace this run would create cannot
     // be checked by the server; they are counted as created, unchecked.
     const existing = yes ? new Set<string>() : await namespaces(target);
-    const created = new Set(steps.flatMap((s) => s.objects.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata.name as string)));
-    const unchecked = (m: Manifest) => !yes && m.object.metadata?.namespace !== undefined && !existing.has(m.object.metadata.namespace) && created.has(m.object.metadata.namespace);
+    const created = new Set(
+      steps.flatMap((s) =>
+        s.objects.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata.name as string),
+      ),
+    );
+    const unchecked = (m: Manifest) =>
+      !yes &&
+      m.object.metadata?.namespace !== undefined &&
+      !existing.has(m.object.metadata.namespace) &&
+      created.has(m.object.metadata.namespace);
 
     const bar = progress(label, total, options.progressWrite);
     const outcomes: ObjectOutcome[] = [];
     let notSent = 0;
     for (const step of steps) {
       const send = step.objects.filter((m) => !unchecked(m));
-      for (const m of step.objects.filter(unchecked)) outcomes.push({ manifest: m, step: step.label, mode: 'dry-run', accepted: true, warnings: [], change: 'created' });
+      for (const m of step.objects.filter(unchecked))
+        outcomes.push({
+          manifest: m,
+          step: step.label,
+          mode: 'dry-run',
+          accepted: true,
+          warnings: [],
+          change: 'created',
+        });
       notSent += step.objects.length - send.length;
-      outcomes.push(...(await applyObjects(target, step.label, send, { dryRun: !yes, fieldManager: APPLY_FIELD_MANAGER, changes: true })));
+      outcomes.push(
+        ...(await applyObjects(target, step.label, send, {
+          dryRun: !yes,
+          fieldManager: APPLY_FIELD_MANAGER,
+          changes: true,
+        })),
+      );
       bar.tick(step.objects.length);
     }
     bar.done();
@@ -130,8 +184,12 @@ export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Prom
         (notSent > 0 ? ` (${notSent} in namespaces this run creates were not sent to the server)` : ''),
     );
     for (const p of problemsOf(outcomes)) write(`${label}: ${p}`);
-    const changes = [...outcomes.filter((o) => o.accepted && o.change === 'changed'), ...outcomes.filter((o) => o.accepted && o.change === 'created')];
-    for (const o of changes.slice(0, LISTED_CHANGES)) write(`  ${o.change === 'created' ? '+' : '~'} ${describeObject(o.manifest)}`);
+    const changes = [
+      ...outcomes.filter((o) => o.accepted && o.change === 'changed'),
+      ...outcomes.filter((o) => o.accepted && o.change === 'created'),
+    ];
+    for (const o of changes.slice(0, LISTED_CHANGES))
+      write(`  ${o.change === 'created' ? '+' : '~'} ${describeObject(o.manifest)}`);
     if (changes.length > LISTED_CHANGES) write(`  ... and ${changes.length - LISTED_CHANGES} more`);
 
     if (rejected.length > 0) {
@@ -147,19 +205,31 @@ export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Prom
 }
 
 /** Lists or deletes what dist/ no longer declares. Resolves false when a delete failed. */
-async function prune(target: KubectlTarget, steps: readonly SyncStep[], label: string, tenant: string | undefined, yes: boolean, write: (line: string) => void): Promise<boolean> {
+async function prune(
+  target: KubectlTarget,
+  steps: readonly SyncStep[],
+  label: string,
+  tenant: string | undefined,
+  yes: boolean,
+  write: (line: string) => void,
+): Promise<boolean> {
   const namespace = tenant === undefined ? undefined : tenantNamespace(tenant);
   const listed = await listManaged(target, namespace);
   if (listed.unlisted) write(`${label}: some kinds could not be listed and are not pruned: ${listed.unlisted}`);
   const declared = new Set(steps.flatMap((s) => s.objects.map((m) => objectKey(m.object))));
-  const { prune: doomed, kept } = selectPrune(listed.objects, declared, { fieldManager: APPLY_FIELD_MANAGER, namespace });
+  const { prune: doomed, kept } = selectPrune(listed.objects, declared, {
+    fieldManager: APPLY_FIELD_MANAGER,
+    namespace,
+  });
   const scope = namespace ? `namespace ${namespace}` : 'the cluster';
   for (const k of kept) write(`${label}: left alone: ${describeClusterObject(k.object)}: ${k.reason}`);
   if (doomed.length === 0) {
     write(`${label}: nothing to prune in ${scope}`);
     return true;
   }
-  write(`${label}: ${yes ? 'pruning' : 'would prune'} ${doomed.length} object(s) in ${scope} that dist/ no longer declares:`);
+  write(
+    `${label}: ${yes ? 'pruning' : 'would prune'} ${doomed.length} object(s) in ${scope} that dist/ no longer declares:`,
+  );
   for (const o of doomed) write(`  - ${describeClusterObject(o)}`);
   if (!yes) return true;
   const error = await deleteObjects(target, doomed);
@@ -170,4 +240,5 @@ async function prune(target: KubectlTarget, steps: readonly SyncStep[], label: s
   return true;
 }
 
-if (require.main === module) mainCommand(APPLY_COMMAND, (args) => runApply(args, { root: path.resolve(__dirname, '..', '..') }));
+if (require.main === module)
+  mainCommand(APPLY_COMMAND, (args) => runApply(args, { root: path.resolve(__dirname, '..', '..') }));

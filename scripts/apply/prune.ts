@@ -34,7 +34,11 @@ export interface ClusterObject {
 /** Kinds never deleted by a prune, and why. */
 export const NEVER_PRUNED: readonly { readonly group: string; readonly kind: string; readonly why: string }[] = [
   { group: '', kind: 'Namespace', why: 'deleting a Namespace deletes everything in it, labelled or not' },
-  { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', why: 'deleting a CRD deletes every object of its kind' },
+  {
+    group: 'apiextensions.k8s.io',
+    kind: 'CustomResourceDefinition',
+    why: 'deleting a CRD deletes every object of its kind',
+  },
 ];
 
 export interface PruneOptions {
@@ -68,7 +72,11 @@ export function describeClusterObject(o: ClusterObject): string {
  * The objects to prune among `cluster` (what a label-selected list returned), given the keys
  * (objectKey) of every declared object.
  */
-export function selectPrune(cluster: readonly ClusterObject[], declared: ReadonlySet<string>, options: PruneOptions): PruneSelection {
+export function selectPrune(
+  cluster: readonly ClusterObject[],
+  declared: ReadonlySet<string>,
+  options: PruneOptions,
+): PruneSelection {
   const prune: ClusterObject[] = [];
   const kept: KeptObject[] = [];
   const seen = new Set<string>();
@@ -82,18 +90,27 @@ export function selectPrune(cluster: readonly ClusterObject[], declared: Readonl
     if (options.namespace !== undefined && o.metadata.namespace !== options.namespace) continue;
     const never = NEVER_PRUNED.find((k) => k.group === groupOf(o.apiVersion) && k.kind === o.kind);
     if (never) {
-      kept.push({ object: o, reason: `${never.why}; delete it yourself if you mean it: kubectl delete ${o.kind.toLowerCase()} ${o.metadata.name}` });
+      kept.push({
+        object: o,
+        reason: `${never.why}; delete it yourself if you mean it: kubectl delete ${o.kind.toLowerCase()} ${o.metadata.name}`,
+      });
       continue;
     }
     const owners = o.metadata.ownerReferences ?? [];
     if (owners.length > 0) {
-      kept.push({ object: o, reason: `owned by ${owners.map((r) => `${r.kind} ${r.name}`).join(', ')}, which decides its lifetime` });
+      kept.push({
+        object: o,
+        reason: `owned by ${owners.map((r) => `${r.kind} ${r.name}`).join(', ')}, which decides its lifetime`,
+      });
       continue;
     }
     const fields = o.metadata.managedFields ?? [];
     if (!fields.some((f) => f.manager === options.fieldManager && f.operation === 'Apply')) {
       const managers = [...new Set(fields.map((f) => f.manager).filter(Boolean))];
-      kept.push({ object: o, reason: `not applied by npm run apply (field managers: ${managers.length > 0 ? managers.join(', ') : 'none'})` });
+      kept.push({
+        object: o,
+        reason: `not applied by npm run apply (field managers: ${managers.length > 0 ? managers.join(', ') : 'none'})`,
+      });
       continue;
     }
     prune.push(o);

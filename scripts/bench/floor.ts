@@ -43,7 +43,10 @@ export function main(argv: readonly string[]): number {
       for (const [d, objects] of groups) {
         fs.mkdirSync(d, { recursive: true });
         for (const o of objects) {
-          fs.writeFileSync(path.join(d, objectFileName(o as { kind?: string; metadata?: { name?: string } })), toYaml(o));
+          fs.writeFileSync(
+            path.join(d, objectFileName(o as { kind?: string; metadata?: { name?: string } })),
+            toYaml(o),
+          );
           files++;
         }
       }

@@ -64,7 +64,10 @@ const mb = (m: number) => (Number.isFinite(m) ? `${m.toFixed(0)} MiB` : 'n/a');
 const n = (x: number) => x.toLocaleString('en-US');
 
 /** t(2N)/t(N) for every N whose double was measured too: of fresh runs, or of reruns. */
-export function scalingRatios(rows: readonly BenchRow[], run: 'fresh' | 'rerun' = 'fresh'): { from: number; to: number; ratio: number }[] {
+export function scalingRatios(
+  rows: readonly BenchRow[],
+  run: 'fresh' | 'rerun' = 'fresh',
+): { from: number; to: number; ratio: number }[] {
   const out: { from: number; to: number; ratio: number }[] = [];
   for (const r of rows) {
     const double = rows.find((x) => x.tenants === 2 * r.tenants);
@@ -97,15 +100,26 @@ export function verdicts(input: ReportInput): Verdict[] {
   const out: Verdict[] = [];
   const r1k = row(1000);
   const r10k = row(10000);
-  out.push({ target: `1,000 tenants ≤ ${TARGETS.at1000S} s`, measured: r1k ? s(r1k.fresh.wallMs) : 'not measured', met: r1k ? r1k.fresh.wallMs <= TARGETS.at1000S * 1000 : undefined });
-  out.push({ target: `10,000 tenants ≤ ${TARGETS.at10000S} s`, measured: r10k ? s(r10k.fresh.wallMs) : 'not measured', met: r10k ? r10k.fresh.wallMs <= TARGETS.at10000S * 1000 : undefined });
+  out.push({
+    target: `1,000 tenants ≤ ${TARGETS.at1000S} s`,
+    measured: r1k ? s(r1k.fresh.wallMs) : 'not measured',
+    met: r1k ? r1k.fresh.wallMs <= TARGETS.at1000S * 1000 : undefined,
+  });
+  out.push({
+    target: `10,000 tenants ≤ ${TARGETS.at10000S} s`,
+    measured: r10k ? s(r10k.fresh.wallMs) : 'not measured',
+    met: r10k ? r10k.fresh.wallMs <= TARGETS.at10000S * 1000 : undefined,
+  });
   const ratios = scalingRatios(input.rows);
   const worst = ratios.length > 0 ? Math.max(...ratios.map((r) => r.ratio)) : undefined;
   out.push({
     target: `t(2N)/t(N) ≤ ${TARGETS.scaling}`,
     measured:
       ratios.length > 0
-        ? `${ratios.map((r) => `${n(r.from)}→${n(r.to)}: ${r.ratio.toFixed(2)}`).join(', ')} (rerun: ${scalingRatios(input.rows, 'rerun')
+        ? `${ratios.map((r) => `${n(r.from)}→${n(r.to)}: ${r.ratio.toFixed(2)}`).join(', ')} (rerun: ${scalingRatios(
+            input.rows,
+            'rerun',
+          )
             .map((r) => r.ratio.toFixed(2))
             .join(', ')})`
         : 'no N with 2N measured',
@@ -123,7 +137,11 @@ export function verdicts(input: ReportInput): Verdict[] {
     measured: input.rows.map((r, i) => `${n(r.tenants)}: ${floors[i].toFixed(2)}×`).join(', '),
     met: floors.length > 0 ? Math.max(...floors) <= TARGETS.floorRatio : undefined,
   });
-  out.push({ target: `peak memory ≤ ${TARGETS.memory10000Mb / 1024} GiB at 10,000 tenants`, measured: r10k ? mb(r10k.fresh.maxRssMb) : 'not measured', met: r10k ? r10k.fresh.maxRssMb <= TARGETS.memory10000Mb : undefined });
+  out.push({
+    target: `peak memory ≤ ${TARGETS.memory10000Mb / 1024} GiB at 10,000 tenants`,
+    measured: r10k ? mb(r10k.fresh.maxRssMb) : 'not measured',
+    met: r10k ? r10k.fresh.maxRssMb <= TARGETS.memory10000Mb : undefined,
+  });
   const v = input.validate;
   const k = input.kubectlValidate;
   // The whole of npm run validate: the other gates as measured, plus kubectl-validate at the rate
@@ -131,18 +149,37 @@ export function verdicts(input: ReportInput): Verdict[] {
   const projected = v && k ? v.wallMs + (k.wallMs / k.tenants) * v.tenants : undefined;
   out.push({
     target: `npm run validate over 1,000 tenants ≤ ${TARGETS.validate1000S} s`,
-    measured: v ? `${s(v.wallMs)} without kubectl-validate${projected !== undefined ? `; about ${Math.round(projected / 60000)} min with it` : ''}` : 'not measured',
-    met: v && v.tenants === 1000 ? (projected !== undefined ? projected <= TARGETS.validate1000S * 1000 : v.wallMs <= TARGETS.validate1000S * 1000 ? undefined : false) : undefined,
+    measured: v
+      ? `${s(v.wallMs)} without kubectl-validate${projected !== undefined ? `; about ${Math.round(projected / 60000)} min with it` : ''}`
+      : 'not measured',
+    met:
+      v && v.tenants === 1000
+        ? projected !== undefined
+          ? projected <= TARGETS.validate1000S * 1000
+          : v.wallMs <= TARGETS.validate1000S * 1000
+            ? undefined
+            : false
+        : undefined,
   });
   const f = input.flowGate ?? [];
   const f1k = f.find((x) => x.tenants === 1000);
-  out.push({ target: `flow gate over 1,000 tenants ≤ ${TARGETS.flowGate1000S} s`, measured: f1k ? s(f1k.gateMs) : 'not measured', met: f1k ? f1k.gateMs <= TARGETS.flowGate1000S * 1000 : undefined });
+  out.push({
+    target: `flow gate over 1,000 tenants ≤ ${TARGETS.flowGate1000S} s`,
+    measured: f1k ? s(f1k.gateMs) : 'not measured',
+    met: f1k ? f1k.gateMs <= TARGETS.flowGate1000S * 1000 : undefined,
+  });
   // Linear: the time per tenant does not grow from the smallest N measured to the largest.
   const [first, last] = [f[0], f[f.length - 1]];
-  const growth = first && last && last.tenants > first.tenants ? last.gateMs / last.tenants / (first.gateMs / first.tenants) : undefined;
+  const growth =
+    first && last && last.tenants > first.tenants
+      ? last.gateMs / last.tenants / (first.gateMs / first.tenants)
+      : undefined;
   out.push({
     target: 'flow gate grows linearly (time per tenant at the largest N ≤ at the smallest)',
-    measured: growth !== undefined ? `${f.map((x) => `${n(x.tenants)}: ${s(x.gateMs)}`).join(', ')}; per tenant × ${growth.toFixed(2)}` : 'not measured',
+    measured:
+      growth !== undefined
+        ? `${f.map((x) => `${n(x.tenants)}: ${s(x.gateMs)}`).join(', ')}; per tenant × ${growth.toFixed(2)}`
+        : 'not measured',
     met: growth !== undefined ? growth <= 1 : undefined,
   });
   return out;
@@ -173,28 +210,42 @@ export function renderReport(input: ReportInput): string {
   lines.push('');
   if (input.incremental) {
     const i = input.incremental;
-    lines.push(`**Adding one tenant** to the ${n(i.tenants)}-tenant registry: synth in ${s(i.wallMs)} (CPU ${s(i.cpuMs)}, ${mb(i.maxRssMb)}), ${n(i.changedFiles)} files written or deleted.`, '');
+    lines.push(
+      `**Adding one tenant** to the ${n(i.tenants)}-tenant registry: synth in ${s(i.wallMs)} (CPU ${s(i.cpuMs)}, ${mb(i.maxRssMb)}), ${n(i.changedFiles)} files written or deleted.`,
+      '',
+    );
   }
   if (input.validate) {
     const v = input.validate;
-    lines.push(`**npm run validate** over the ${n(v.tenants)}-tenant output, every gate but kubectl-validate, nothing remembered (\`VALIDATE_CACHE=off\`): ${s(v.wallMs)} wall. Last line: \`${v.summary}\``, '');
+    lines.push(
+      `**npm run validate** over the ${n(v.tenants)}-tenant output, every gate but kubectl-validate, nothing remembered (\`VALIDATE_CACHE=off\`): ${s(v.wallMs)} wall. Last line: \`${v.summary}\``,
+      '',
+    );
   }
   if (input.kubectlValidate) {
     const k = input.kubectlValidate;
     const perTenant = k.wallMs / k.tenants;
     lines.push(
       `**kubectl-validate** alone over the ${n(k.tenants)}-tenant output, nothing remembered: ${s(k.wallMs)} wall, ${(perTenant / 1000).toFixed(2)} s per tenant` +
-        (input.validate ? `, so about ${Math.round((perTenant * input.validate.tenants) / 60000)} min over ${n(input.validate.tenants)} tenants.` : '.'),
+        (input.validate
+          ? `, so about ${Math.round((perTenant * input.validate.tenants) / 60000)} min over ${n(input.validate.tenants)} tenants.`
+          : '.'),
       '',
     );
   }
   if (input.flowGate && input.flowGate.length > 0) {
-    lines.push('**The flow gate** alone (`npm run validate -- --only flows`; its own time, without reading the output):', '', '| Tenants | Time | Flows stood for |', '|---:|---:|---:|');
+    lines.push(
+      '**The flow gate** alone (`npm run validate -- --only flows`; its own time, without reading the output):',
+      '',
+      '| Tenants | Time | Flows stood for |',
+      '|---:|---:|---:|',
+    );
     for (const f of input.flowGate) lines.push(`| ${n(f.tenants)} | ${s(f.gateMs)} | ${n(f.flows)} |`);
     lines.push('');
   }
   lines.push('## Targets', '', '| Target | Measured | Met |', '|---|---|---|');
-  for (const v of verdicts(input)) lines.push(`| ${v.target} | ${v.measured} | ${v.met === undefined ? '—' : v.met ? 'yes' : '**no**'} |`);
+  for (const v of verdicts(input))
+    lines.push(`| ${v.target} | ${v.measured} | ${v.met === undefined ? '—' : v.met ? 'yes' : '**no**'} |`);
   lines.push('');
   return lines.join('\n');
 }

@@ -34,8 +34,14 @@ const SPEC: CommandSpec = {
   flags: {
     sizes: { value: true, help: 'tenant counts, ascending (default: 100,1000,5000,10000)' },
     out: { value: true, help: 'report file (default: docs/benchmarks.md)' },
-    'stock-limit': { value: true, help: 'seconds after which stock cdk8s is stopped and not run for larger N (default: 120)' },
-    'incremental-size': { value: true, help: 'N whose registry gets one more tenant for the incremental run (default: 1000)' },
+    'stock-limit': {
+      value: true,
+      help: 'seconds after which stock cdk8s is stopped and not run for larger N (default: 120)',
+    },
+    'incremental-size': {
+      value: true,
+      help: 'N whose registry gets one more tenant for the incremental run (default: 1000)',
+    },
     'no-validate': { help: 'skip npm run validate over the incremental-size output' },
   },
 };
@@ -62,10 +68,21 @@ function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.Proces
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  if (!timedOut && r.status !== 0) throw new UserError(`${args.join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-  const u = fs.existsSync(usage) ? (JSON.parse(fs.readFileSync(usage, 'utf8')) as { userMs: number; systemMs: number; maxRssKb: number }) : undefined;
+  if (!timedOut && r.status !== 0)
+    throw new UserError(
+      `${args.join(' ')} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  const u = fs.existsSync(usage)
+    ? (JSON.parse(fs.readFileSync(usage, 'utf8')) as { userMs: number; systemMs: number; maxRssKb: number })
+    : undefined;
   fs.rmSync(usage, { force: true });
-  return { wallMs, cpuMs: u ? u.userMs + u.systemMs : Number.NaN, maxRssMb: u ? u.maxRssKb / 1024 : Number.NaN, stdout: r.stdout, timedOut };
+  return {
+    wallMs,
+    cpuMs: u ? u.userMs + u.systemMs : Number.NaN,
+    maxRssMb: u ? u.maxRssKb / 1024 : Number.NaN,
+    stdout: r.stdout,
+    timedOut,
+  };
 }
 
 const toMeasurement = (r: Run): Measurement => ({ wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssMb: r.maxRssMb });
@@ -94,7 +111,8 @@ function fileCount(stdout: string): number {
 /** The flow gate's line of `npm run validate`: "flows  ok  356,006 flows in 1.1s — ...". */
 export function parseFlowGate(tenants: number, stdout: string): { tenants: number; gateMs: number; flows: number } {
   const m = /^flows\s+\S+(?: \(\d+ problems?\))?\s+(\d+) flows in ([\d.]+)s/m.exec(stdout);
-  if (!m) throw new UserError(`the flow gate printed no summary line: ${stdout.trim().split('\n').slice(-2).join(' | ')}`);
+  if (!m)
+    throw new UserError(`the flow gate printed no summary line: ${stdout.trim().split('\n').slice(-2).join(' | ')}`);
   return { tenants, gateMs: Number(m[2]) * 1000, flows: Number(m[1]) };
 }
 
@@ -115,13 +133,19 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
   const out = path.resolve(ROOT, String(flags.out ?? path.join('docs', 'benchmarks.md')));
   const stockLimitS = Number(flags['stock-limit'] ?? 120);
   const incrementalSize = Number(flags['incremental-size'] ?? 1000);
-  if (!Number.isFinite(stockLimitS) || stockLimitS <= 0) throw new UsageError('--stock-limit: give a number of seconds');
+  if (!Number.isFinite(stockLimitS) || stockLimitS <= 0)
+    throw new UsageError('--stock-limit: give a number of seconds');
   const synth = (root: string) => [LAUNCH, 'charts/main.ts', '--root', root];
 
   // Warm-up: builds the cached bundles and fills the page cache, so no measured run pays for it.
   log('warming up (bundles, page cache)');
   const warm = makeRoot(5);
-  for (const args of [synth(warm), [LAUNCH, 'scripts/bench/floor.ts', '--root', warm, '--out', path.join(warm, 'floor')], [LAUNCH, 'scripts/bench/stock.ts', '--root', warm, '--out', path.join(warm, 'stock')]]) measure(args);
+  for (const args of [
+    synth(warm),
+    [LAUNCH, 'scripts/bench/floor.ts', '--root', warm, '--out', path.join(warm, 'floor')],
+    [LAUNCH, 'scripts/bench/stock.ts', '--root', warm, '--out', path.join(warm, 'stock')],
+  ])
+    measure(args);
   fs.rmSync(warm, { recursive: true, force: true });
 
   const rows: BenchRow[] = [];
@@ -140,23 +164,44 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
       log(`${prefix}: ${(fresh.wallMs / 1000).toFixed(1)} s; synth again, nothing changed`);
       const again = measure(synth(root));
       log(`${prefix}: floor (serialize and write without constructs)`);
-      const floorRun = measure([LAUNCH, 'scripts/bench/floor.ts', '--root', root, '--out', path.join(root, 'floor-out')]);
+      const floorRun = measure([
+        LAUNCH,
+        'scripts/bench/floor.ts',
+        '--root',
+        root,
+        '--out',
+        path.join(root, 'floor-out'),
+      ]);
       const floorMs = (JSON.parse(floorRun.stdout) as { ms: number }).ms;
       fs.rmSync(path.join(root, 'floor-out'), { recursive: true, force: true });
       let stock: Measurement | 'skipped' | 'timeout' = 'skipped';
       if (!stockStopped) {
         log(`${prefix}: stock cdk8s (one App, app.synth(); stopped after ${stockLimitS} s)`);
-        const s = measure([LAUNCH, 'scripts/bench/stock.ts', '--root', root, '--out', path.join(root, 'stock-out')], stockLimitS * 1000);
+        const s = measure(
+          [LAUNCH, 'scripts/bench/stock.ts', '--root', root, '--out', path.join(root, 'stock-out')],
+          stockLimitS * 1000,
+        );
         if (s.timedOut) {
           stock = 'timeout';
           stockStopped = true;
         } else stock = toMeasurement(s);
         fs.rmSync(path.join(root, 'stock-out'), { recursive: true, force: true });
       }
-      rows.push({ tenants: n, files: fileCount(fresh.stdout), fresh: toMeasurement(fresh), rerun: toMeasurement(again), floorMs, stock });
+      rows.push({
+        tenants: n,
+        files: fileCount(fresh.stdout),
+        fresh: toMeasurement(fresh),
+        rerun: toMeasurement(again),
+        floorMs,
+        stock,
+      });
       if (n === kubectlValidateSize && !flags['no-validate']) {
         log(`${prefix}: kubectl-validate alone over this output, nothing remembered`);
-        const k = measure(['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', 'kubectl-validate'], undefined, { VALIDATE_CACHE: 'off' });
+        const k = measure(
+          ['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', 'kubectl-validate'],
+          undefined,
+          { VALIDATE_CACHE: 'off' },
+        );
         kubectlValidate = { tenants: n, wallMs: k.wallMs };
       }
       if (n <= incrementalSize) {
@@ -167,7 +212,11 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
       if (n === incrementalSize) {
         if (!flags['no-validate']) {
           log(`${prefix}: npm run validate over this output, every gate but kubectl-validate, nothing remembered`);
-          const v = measure(['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', FAST_GATES.join(',')], undefined, { VALIDATE_CACHE: 'off' });
+          const v = measure(
+            ['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', FAST_GATES.join(',')],
+            undefined,
+            { VALIDATE_CACHE: 'off' },
+          );
           validate = { tenants: n, ...toMeasurement(v), summary: v.stdout.trim().split('\n').pop() ?? '' };
         }
         log(`${prefix}: synth after adding one tenant`);
@@ -198,4 +247,3 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
 }
 
 if (require.main === module) mainCommand(SPEC, (args) => bench(args.flags));
-

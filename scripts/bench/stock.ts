@@ -22,7 +22,12 @@ export function main(argv: readonly string[]): number {
     const infra = input.infra.get(environment.name);
     for (const tenant of input.tenants) {
       new TenantChart(app, `${environment.name}-${tenant.name}`, { tenant, environment, infra });
-      if (hasWorkloads(tenant)) new TenantWorkloadsChart(app, `${environment.name}-${tenant.name}-workloads`, { tenant, environment, segments });
+      if (hasWorkloads(tenant))
+        new TenantWorkloadsChart(app, `${environment.name}-${tenant.name}-workloads`, {
+          tenant,
+          environment,
+          segments,
+        });
     }
   }
   app.synth();

@@ -49,7 +49,10 @@ export function applicationOf(file: string, platform: ReadonlyMap<string, string
   if (parts[0] === DIRS.argocd) return ARGO_NAMES.rootApplication;
   if (parts[2] === DIRS.tenants && parts.length >= 5) {
     const tenant = parts[3];
-    if (parts.length === 5) return parts[4].startsWith(NAMESPACE_FILE_PREFIX) ? ARGO_NAMES.namespaceApplication(tenant) : ARGO_NAMES.guardrailsApplication(tenant);
+    if (parts.length === 5)
+      return parts[4].startsWith(NAMESPACE_FILE_PREFIX)
+        ? ARGO_NAMES.namespaceApplication(tenant)
+        : ARGO_NAMES.guardrailsApplication(tenant);
     if (parts.length === 6 && parts[4] === DIRS.workloads) return ARGO_NAMES.workloadsApplication(tenant);
     return NO_APPLICATION;
   }

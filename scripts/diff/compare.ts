@@ -32,10 +32,18 @@ export const ISOLATION_KINDS: readonly { readonly group: string; readonly kind: 
   { group: '', kind: 'ResourceQuota', why: 'how much a namespace may use' },
   { group: '', kind: 'LimitRange', why: 'container defaults and maximum' },
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy', why: 'what the API server refuses' },
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding', why: 'where an admission policy applies' },
+  {
+    group: 'admissionregistration.k8s.io',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    why: 'where an admission policy applies',
+  },
   { group: 'kyverno.io', kind: 'ClusterPolicy', why: 'what Kyverno refuses or changes' },
   { group: 'gateway.networking.k8s.io', kind: 'ReferenceGrant', why: 'which cross-namespace references are allowed' },
-  { group: 'gateway.networking.k8s.io', kind: 'Gateway', why: 'listeners, host names and which namespaces may attach routes' },
+  {
+    group: 'gateway.networking.k8s.io',
+    kind: 'Gateway',
+    why: 'listeners, host names and which namespaces may attach routes',
+  },
   // Only its labels: Pod Security level, mesh enrollment, the tenant marker policies select on.
   { group: '', kind: 'Namespace', why: 'Pod Security, mesh and tenant labels' },
 ];
@@ -73,7 +81,12 @@ export interface RouteRow {
   readonly gateways?: readonly string[];
   readonly routes?: { readonly mesh?: string; readonly external?: string };
   readonly exposes?: string;
-  readonly backend?: { readonly kind?: string; readonly namespace?: string; readonly name?: string; readonly port?: number };
+  readonly backend?: {
+    readonly kind?: string;
+    readonly namespace?: string;
+    readonly name?: string;
+    readonly port?: number;
+  };
   readonly callers?: readonly string[];
 }
 
@@ -157,14 +170,21 @@ function parseObjects(file: string, text: string, side: string): Located[] {
     const err = doc.errors[0];
     if (err) {
       const pos = lines.linePos(err.pos[0]);
-      throw new UserError(`${file}:${pos.line}:${pos.col} (${side}): ${err.message.split('\n')[0]}; fix the file or run npm run synth`);
+      throw new UserError(
+        `${file}:${pos.line}:${pos.col} (${side}): ${err.message.split('\n')[0]}; fix the file or run npm run synth`,
+      );
     }
     const object = doc.toJS() as Record<string, any> | null;
     if (object === null || typeof object !== 'object') continue;
     out.push({
       file,
       object,
-      id: { group: groupOf(object.apiVersion), kind: String(object.kind ?? ''), namespace: String(object.metadata?.namespace ?? ''), name: String(object.metadata?.name ?? '') },
+      id: {
+        group: groupOf(object.apiVersion),
+        kind: String(object.kind ?? ''),
+        namespace: String(object.metadata?.namespace ?? ''),
+        name: String(object.metadata?.name ?? ''),
+      },
     });
   }
   return out;
@@ -213,7 +233,8 @@ function applicationIndex(base: FileMap, head: FileMap, options: Required<Compar
     [head, options.headLabel],
   ] as const) {
     for (const [file, text] of files) {
-      if (file.startsWith(`${DIRS.argocd}/`) && isManifest(file) && /^kind: Application$/m.test(text)) apps.push(...parseObjects(file, text, side).map((l) => l.object));
+      if (file.startsWith(`${DIRS.argocd}/`) && isManifest(file) && /^kind: Application$/m.test(text))
+        apps.push(...parseObjects(file, text, side).map((l) => l.object));
     }
   }
   return platformApplications(apps);
@@ -223,7 +244,10 @@ function applicationIndex(base: FileMap, head: FileMap, options: Required<Compar
 export function compareOutputs(base: FileMap, head: FileMap, options: CompareOptions = {}): OutputDiff {
   const opts = { baseLabel: options.baseLabel ?? 'base', headLabel: options.headLabel ?? 'head' };
   const platform = applicationIndex(base, head, opts);
-  const envs = new Map<string, { before: Located[]; after: Located[]; routes: RouteChange[]; files: FileChange[]; manifestFiles: Set<string> }>();
+  const envs = new Map<
+    string,
+    { before: Located[]; after: Located[]; routes: RouteChange[]; files: FileChange[]; manifestFiles: Set<string> }
+  >();
   const envFor = (file: string) => {
     const name = environmentOf(file) ?? '';
     if (!envs.has(name)) envs.set(name, { before: [], after: [], routes: [], files: [], manifestFiles: new Set() });
@@ -237,7 +261,12 @@ export function compareOutputs(base: FileMap, head: FileMap, options: CompareOpt
     const e = envFor(file);
     const change = b === undefined ? 'added' : a === undefined ? 'removed' : 'changed';
     if (isRouteTable(file)) {
-      e.routes.push(...routeChanges(b === undefined ? new Map() : parseRoutes(file, b, opts.baseLabel), a === undefined ? new Map() : parseRoutes(file, a, opts.headLabel)));
+      e.routes.push(
+        ...routeChanges(
+          b === undefined ? new Map() : parseRoutes(file, b, opts.baseLabel),
+          a === undefined ? new Map() : parseRoutes(file, a, opts.headLabel),
+        ),
+      );
     } else if (isManifest(file) && environmentOf(file) !== undefined) {
       if (b !== undefined) e.before.push(...parseObjects(file, b, opts.baseLabel));
       if (a !== undefined) e.after.push(...parseObjects(file, a, opts.headLabel));
@@ -267,7 +296,15 @@ export function compareOutputs(base: FileMap, head: FileMap, options: CompareOpt
           if (moved.movedFrom) objects.push({ ...where, ...moved, change: 'changed', isolation: false, fields });
           continue;
         }
-        const isolation = isolationKind && (at.id.kind !== 'Namespace' || fields.some((f) => f.path === NAMESPACE_LABELS || f.path.startsWith(`${NAMESPACE_LABELS}.`) || f.path.startsWith(`${NAMESPACE_LABELS}[`)));
+        const isolation =
+          isolationKind &&
+          (at.id.kind !== 'Namespace' ||
+            fields.some(
+              (f) =>
+                f.path === NAMESPACE_LABELS ||
+                f.path.startsWith(`${NAMESPACE_LABELS}.`) ||
+                f.path.startsWith(`${NAMESPACE_LABELS}[`),
+            ));
         objects.push({ ...where, ...moved, change: 'changed', isolation, fields });
       }
     }
@@ -292,5 +329,11 @@ function compareChanges(x: ObjectChange, y: ObjectChange): number {
     const d = CHANGE_ORDER[x.change] - CHANGE_ORDER[y.change] || isolationRank(x) - isolationRank(y);
     if (d !== 0) return d;
   }
-  return x.application.localeCompare(y.application) || x.kind.localeCompare(y.kind) || x.namespace.localeCompare(y.namespace) || x.name.localeCompare(y.name) || x.group.localeCompare(y.group);
+  return (
+    x.application.localeCompare(y.application) ||
+    x.kind.localeCompare(y.kind) ||
+    x.namespace.localeCompare(y.namespace) ||
+    x.name.localeCompare(y.name) ||
+    x.group.localeCompare(y.group)
+  );
 }

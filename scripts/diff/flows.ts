@@ -22,13 +22,18 @@ export interface FlowChange {
 function environmentFromFiles(files: FileMap, env: string, trustDomain: string): EnvironmentOutput {
   const manifests: Manifest[] = [];
   for (const [file, text] of files) {
-    if (!/\.ya?ml$/.test(file) || !(file.startsWith(`${DIRS.dist}/${env}/`) || file.startsWith(`${DIRS.argocd}/${env}/`))) continue;
+    if (
+      !/\.ya?ml$/.test(file) ||
+      !(file.startsWith(`${DIRS.dist}/${env}/`) || file.startsWith(`${DIRS.argocd}/${env}/`))
+    )
+      continue;
     for (const object of parseDocuments(text).objects) manifests.push({ file, env, object });
   }
   return { name: env, kubernetesVersion: '', trustDomain, files: [], manifests };
 }
 
-const flowKey = (c: FlowCheck) => `${c.source}${c.members > 1 ? ` (and ${c.members - 1} more alike)` : ''} → ${c.target}`;
+const flowKey = (c: FlowCheck) =>
+  `${c.source}${c.members > 1 ? ` (and ${c.members - 1} more alike)` : ''} → ${c.target}`;
 
 /** Every flow a matrix allows, one per tenant for the checks that stand for a shape. */
 function allowedFlows(m: FlowMatrix): Set<string> {
@@ -45,7 +50,12 @@ function allowedFlows(m: FlowMatrix): Set<string> {
 }
 
 /** The flows each changed environment opens and closes; environments without a trust domain are left out. */
-export function flowChanges(base: FileMap, head: FileMap, diff: OutputDiff, trustDomains: ReadonlyMap<string, string>): FlowChange[] {
+export function flowChanges(
+  base: FileMap,
+  head: FileMap,
+  diff: OutputDiff,
+  trustDomains: ReadonlyMap<string, string>,
+): FlowChange[] {
   const out: FlowChange[] = [];
   for (const e of diff.environments) {
     const td = trustDomains.get(e.name);

@@ -35,9 +35,13 @@ function firstLine(s: string): string {
 /** The commit a ref names; a one-line UserError when it names none. */
 export function resolveCommit(root: string, ref: string): string {
   const top = git(root, ['rev-parse', '--show-toplevel']);
-  if (top.code !== 0) throw new UserError(`${root} is not in a git repository; npm run diff compares dist/ and argocd/ with a commit`);
+  if (top.code !== 0)
+    throw new UserError(`${root} is not in a git repository; npm run diff compares dist/ and argocd/ with a commit`);
   const r = git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-  if (r.code !== 0) throw new UserError(`${ref} names no commit in this repository; give a branch, tag or commit, such as origin/main (git fetch first for a remote branch)`);
+  if (r.code !== 0)
+    throw new UserError(
+      `${ref} names no commit in this repository; give a branch, tag or commit, such as origin/main (git fetch first for a remote branch)`,
+    );
   return r.stdout.toString('utf8').trim();
 }
 
@@ -52,7 +56,9 @@ export function defaultBase(root: string): { readonly branch: string; readonly c
     const r = git(root, ['merge-base', 'HEAD', branch]);
     if (r.code === 0) return { branch, commit: r.stdout.toString('utf8').trim() };
   }
-  throw new UserError(`no base to compare with: neither ${DEFAULT_BASES.join(' nor ')} exists here with history shared with HEAD; name one: npm run diff -- <ref>`);
+  throw new UserError(
+    `no base to compare with: neither ${DEFAULT_BASES.join(' nor ')} exists here with history shared with HEAD; name one: npm run diff -- <ref>`,
+  );
 }
 
 /** Parses `git ls-tree -r -z` output into [mode, oid, path] of blobs. */

@@ -33,15 +33,25 @@ export const DIFF_COMMAND: CommandSpec = {
 const short = (commit: string) => commit.slice(0, 12);
 
 /** The command's body, for a repository at `root`. */
-export function runDiff(args: ParsedArgs, root: string, write: (text: string) => void = (t) => process.stdout.write(t)): number {
-  if (args.positional.length > 1) throw new UsageError(`one ref at most, got ${args.positional.length}: ${args.positional.join(' ')}`);
+export function runDiff(
+  args: ParsedArgs,
+  root: string,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): number {
+  if (args.positional.length > 1)
+    throw new UsageError(`one ref at most, got ${args.positional.length}: ${args.positional.join(' ')}`);
   const ref = args.positional[0];
   const base = ref === undefined ? defaultBase(root) : { branch: undefined, commit: resolveCommit(root, ref) };
   const baseLabel = ref ?? short(base.commit);
-  const baseTitle = ref === undefined ? `the merge base of HEAD and ${code(base.branch!)} (${short(base.commit)})` : `${code(ref)} (${short(base.commit)})`;
+  const baseTitle =
+    ref === undefined
+      ? `the merge base of HEAD and ${code(base.branch!)} (${short(base.commit)})`
+      : `${code(ref)} (${short(base.commit)})`;
   // The flows need each environment's trust domain; a checkout without environment files gets the objects only.
   const envDir = path.join(root, DIRS.environments);
-  const trustDomains = new Map(fs.existsSync(envDir) ? loadEnvironments(envDir).map((e) => [e.name, e.cluster.trustDomain]) : []);
+  const trustDomains = new Map(
+    fs.existsSync(envDir) ? loadEnvironments(envDir).map((e) => [e.name, e.cluster.trustDomain]) : [],
+  );
   const { diff, flows, markdown } = diffReport(filesAtCommit(root, base.commit), filesInWorkingTree(root), {
     trustDomains,
     baseLabel,

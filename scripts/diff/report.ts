@@ -5,7 +5,18 @@
  * and the whole report stays under GitHub's comment size, so a large pull request still gets a
  * readable comment.
  */
-import { compareOutputs, describeId, ISOLATION_KINDS, type CompareOptions, type EnvironmentDiff, type FileMap, type ObjectChange, type OutputDiff, type RouteChange, type RouteRow } from './compare';
+import {
+  compareOutputs,
+  describeId,
+  ISOLATION_KINDS,
+  type CompareOptions,
+  type EnvironmentDiff,
+  type FileMap,
+  type ObjectChange,
+  type OutputDiff,
+  type RouteChange,
+  type RouteRow,
+} from './compare';
 import { shortValue, type FieldChange } from './field-diff';
 import { type FlowChange, flowChanges } from './flows';
 
@@ -92,7 +103,14 @@ function routeLines(routes: readonly RouteChange[], limits: Required<ReportLimit
     else if (r.change === 'removed') lines.push(`- **removed** ${code(r.path)} (was ${routeSummary(r.before!)})`);
     else {
       lines.push(`- **changed** ${code(r.path)}:`);
-      lines.push(...capped(r.fields.map((f) => `  - ${fieldLine(f)}`), limits.fieldsPerObject, 'field changes', '  '));
+      lines.push(
+        ...capped(
+          r.fields.map((f) => `  - ${fieldLine(f)}`),
+          limits.fieldsPerObject,
+          'field changes',
+          '  ',
+        ),
+      );
     }
   }
   return lines;
@@ -103,7 +121,14 @@ function isolationLines(o: ObjectChange, limits: Required<ReportLimits>): string
   const lines = [`- ${objectHeading(o)}`];
   if (o.change !== 'changed') return lines;
   const fields = o.kind === 'Namespace' ? o.fields.filter((f) => f.path.startsWith('metadata.labels')) : o.fields;
-  lines.push(...capped(fields.map((f) => `  - ${fieldLine(f)}`), limits.fieldsPerObject, 'field changes', '  '));
+  lines.push(
+    ...capped(
+      fields.map((f) => `  - ${fieldLine(f)}`),
+      limits.fieldsPerObject,
+      'field changes',
+      '  ',
+    ),
+  );
   return lines;
 }
 
@@ -113,7 +138,8 @@ function isolationLines(o: ObjectChange, limits: Required<ReportLimits>): string
  */
 function groupedLines(objects: readonly ObjectChange[], limits: Required<ReportLimits>): string[] {
   const groups = new Map<string, ObjectChange[]>();
-  for (const o of objects) groups.set(`${o.change}\u0000${o.application}`, [...(groups.get(`${o.change}\u0000${o.application}`) ?? []), o]);
+  for (const o of objects)
+    groups.set(`${o.change}\u0000${o.application}`, [...(groups.get(`${o.change}\u0000${o.application}`) ?? []), o]);
   return [...groups.values()].map((g) => {
     const names = g.slice(0, limits.objectsPerApplication).map((o) => describeId(o));
     const more = g.length > names.length ? `, and ${g.length - names.length} more` : '';
@@ -151,7 +177,9 @@ export function summaryLine(diff: OutputDiff, flows: readonly FlowChange[] = [])
   const routes = diff.environments.reduce((n, e) => n + e.routes.length, 0);
   const files = diff.environments.reduce((n, e) => n + e.files.length + e.textOnly.length, 0);
   const envs = diff.environments.filter((e) => e.name).map((e) => e.name);
-  const parts = [`${c.added} added, ${c.removed} removed, ${c.changed} changed ${all.length === 1 ? 'object' : 'objects'}`];
+  const parts = [
+    `${c.added} added, ${c.removed} removed, ${c.changed} changed ${all.length === 1 ? 'object' : 'objects'}`,
+  ];
   if (files > 0) parts.push(plural(files, 'other file'));
   const where = envs.length > 0 ? ` in ${envs.join(', ')}` : '';
   const opened = flows.reduce((n, f) => n + f.opened.length, 0);
@@ -162,11 +190,29 @@ export function summaryLine(diff: OutputDiff, flows: readonly FlowChange[] = [])
 
 /** The flows a change opens and closes, per environment. */
 function flowLines(flows: readonly FlowChange[], limits: Required<ReportLimits>): string[] {
-  const out: string[] = ['## Review first: flows opened and closed', '', 'As the flow gate decides them on each side, layer by layer (`npm run validate -- --only flows`).', ''];
+  const out: string[] = [
+    '## Review first: flows opened and closed',
+    '',
+    'As the flow gate decides them on each side, layer by layer (`npm run validate -- --only flows`).',
+    '',
+  ];
   for (const f of flows) {
     out.push(`### Environment ${code(f.env)}`, '');
-    out.push(...capped(f.opened.map((k) => `- **opened** ${k}`), limits.flows, 'opened flows'));
-    out.push(...capped(f.closed.map((k) => `- **closed** ${k}`), limits.flows, 'closed flows'), '');
+    out.push(
+      ...capped(
+        f.opened.map((k) => `- **opened** ${k}`),
+        limits.flows,
+        'opened flows',
+      ),
+    );
+    out.push(
+      ...capped(
+        f.closed.map((k) => `- **closed** ${k}`),
+        limits.flows,
+        'closed flows',
+      ),
+      '',
+    );
   }
   return out;
 }
@@ -182,7 +228,10 @@ export function renderReport(diff: OutputDiff, options: ReportOptions = {}, flow
   const flagged = diff.environments.filter((e) => e.routes.length > 0 || e.objects.some((o) => o.isolation));
   if (flagged.length > 0) {
     out.push('## Review first: isolation and routes', '');
-    out.push(`Isolation-relevant kinds: ${ISOLATION_KINDS.map((k) => k.kind).join(', ')} (Namespaces: label changes only).`, '');
+    out.push(
+      `Isolation-relevant kinds: ${ISOLATION_KINDS.map((k) => k.kind).join(', ')} (Namespaces: label changes only).`,
+      '',
+    );
     for (const e of flagged) {
       out.push(`### ${envTitle(e)}`, '');
       const changed = e.objects.filter((o) => o.isolation && o.change === 'changed');
@@ -190,14 +239,24 @@ export function renderReport(diff: OutputDiff, options: ReportOptions = {}, flow
       if (changed.length > 0) {
         const shown = changed.slice(0, limits.isolationObjects);
         for (const o of shown) out.push(...isolationLines(o, limits));
-        if (changed.length > shown.length) out.push(`- ... and ${changed.length - shown.length} more changed isolation objects (listed by Application below)`);
+        if (changed.length > shown.length)
+          out.push(
+            `- ... and ${changed.length - shown.length} more changed isolation objects (listed by Application below)`,
+          );
       }
-      out.push(...capped(groupedLines(whole, limits), limits.isolationObjects, 'Applications with added or removed isolation objects'));
+      out.push(
+        ...capped(
+          groupedLines(whole, limits),
+          limits.isolationObjects,
+          'Applications with added or removed isolation objects',
+        ),
+      );
       if (changed.length + whole.length > 0) out.push('');
       if (e.routes.length > 0) {
         out.push(`Routes (${code(`dist/${e.name}/routes.json`)}):`, '');
         out.push(...routeLines(e.routes.slice(0, limits.routes), limits));
-        if (e.routes.length > limits.routes) out.push(`- ... and ${e.routes.length - limits.routes} more route changes`);
+        if (e.routes.length > limits.routes)
+          out.push(`- ... and ${e.routes.length - limits.routes} more route changes`);
         out.push('');
       }
     }
@@ -219,16 +278,30 @@ export function renderReport(diff: OutputDiff, options: ReportOptions = {}, flow
       out.push('');
       for (const app of apps.slice(0, limits.applications)) {
         out.push(`#### ${code(app)}`, '');
-        const lines = byApp.get(app)!.map((o) => `- ${o.change} ${describeId(o)}${o.isolation ? ' (isolation, see above)' : changedPaths(o)}`);
+        const lines = byApp
+          .get(app)!
+          .map((o) => `- ${o.change} ${describeId(o)}${o.isolation ? ' (isolation, see above)' : changedPaths(o)}`);
         out.push(...capped(lines, limits.objectsPerApplication, 'objects'), '');
       }
     }
-    if (e.routes.length > 0 && !flagged.includes(e)) out.push(`Routes: ${plural(e.routes.length, 'change')} (see above).`, '');
+    if (e.routes.length > 0 && !flagged.includes(e))
+      out.push(`Routes: ${plural(e.routes.length, 'change')} (see above).`, '');
     if (e.files.length > 0) {
       out.push('Other files:', '');
-      out.push(...capped(e.files.map((f) => `- ${f.change} ${code(f.file)}`), limits.files, 'files'), '');
+      out.push(
+        ...capped(
+          e.files.map((f) => `- ${f.change} ${code(f.file)}`),
+          limits.files,
+          'files',
+        ),
+        '',
+      );
     }
-    if (e.textOnly.length > 0) out.push(`${plural(e.textOnly.length, 'manifest file')} changed in text only (comments or formatting; their objects are the same).`, '');
+    if (e.textOnly.length > 0)
+      out.push(
+        `${plural(e.textOnly.length, 'manifest file')} changed in text only (comments or formatting; their objects are the same).`,
+        '',
+      );
   }
   return truncate(`${out.join('\n').trimEnd()}\n`, limits.characters);
 }
@@ -236,13 +309,18 @@ export function renderReport(diff: OutputDiff, options: ReportOptions = {}, flow
 /** Cuts a report at a line boundary below `max` characters, saying so. */
 function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  const note = '\n\n_The report was cut here to fit a pull request comment; run `npm run diff` locally for all of it._\n';
+  const note =
+    '\n\n_The report was cut here to fit a pull request comment; run `npm run diff` locally for all of it._\n';
   const cut = text.lastIndexOf('\n', max - note.length);
   return `${text.slice(0, Math.max(cut, 0))}${note}`;
 }
 
 /** The pure core of `npm run diff`: two versions of the output in, the Markdown report out. */
-export function diffReport(base: FileMap, head: FileMap, options: ReportOptions = {}): { readonly diff: OutputDiff; readonly flows: readonly FlowChange[]; readonly markdown: string } {
+export function diffReport(
+  base: FileMap,
+  head: FileMap,
+  options: ReportOptions = {},
+): { readonly diff: OutputDiff; readonly flows: readonly FlowChange[]; readonly markdown: string } {
   const diff = compareOutputs(base, head, options);
   const flows = options.trustDomains ? flowChanges(base, head, diff, options.trustDomains) : [];
   return { diff, flows, markdown: renderReport(diff, options, flows) };

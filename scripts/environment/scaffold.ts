@@ -44,10 +44,16 @@ export function tfvarsFile(env: string): string {
  * The new environment `name` made from `source` (its environment file's text and tfvars). Throws
  * the loader's ConfigError when a given value is invalid.
  */
-export function scaffoldEnvironment(name: string, source: { readonly name: string; readonly text: string; readonly tfvars: string }, options: ScaffoldOptions = {}): ScaffoldFiles {
+export function scaffoldEnvironment(
+  name: string,
+  source: { readonly name: string; readonly text: string; readonly tfvars: string },
+  options: ScaffoldOptions = {},
+): ScaffoldFiles {
   const doc = parseDocument(source.text);
   const from = parseEnvironment(source.text, `${DIRS.environments}/${source.name}.yaml`);
-  const derivedCluster = from.aws.clusterName.includes(source.name) ? from.aws.clusterName.split(source.name).join(name) : `agentic-platform-${name}`;
+  const derivedCluster = from.aws.clusterName.includes(source.name)
+    ? from.aws.clusterName.split(source.name).join(name)
+    : `agentic-platform-${name}`;
   // The source's header describes the source: the new file gets its own.
   const header = [
     ` Environment ${name}: made from ${source.name} by npm run environment -- add. Placeholders (npm run validate`,
@@ -80,5 +86,10 @@ export function scaffoldEnvironment(name: string, source: { readonly name: strin
   const outputs = `${JSON.stringify(placeholderOutputs(parsed), null, 2)}\n`;
   parseInfraOutputs(outputs, outputsPath, { name, aws: parsed.aws });
   const tfvars = `# ${name}: copied from env/${source.name}.tfvars by npm run environment -- add; review the sizes and deletion protection.\n${source.tfvars}`;
-  return { environment: { path: envPath, text }, tfvars: { path: tfvarsFile(name), text: tfvars }, outputs: { path: outputsPath, text: outputs }, parsed };
+  return {
+    environment: { path: envPath, text },
+    tfvars: { path: tfvarsFile(name), text: tfvars },
+    outputs: { path: outputsPath, text: outputs },
+    parsed,
+  };
 }

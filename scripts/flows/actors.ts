@@ -19,7 +19,15 @@
  *   template's labels.
  */
 import { CHART_SERVICES, GRAFANA_POD_LABELS, LANGFUSE_WEB_POD_LABELS, RELEASES } from '../../charts/lib/chart-names';
-import { ANNOTATIONS, KAGENT_AGENT_SERVICE, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, TENANT_OBJECTS } from '../../charts/lib/constants';
+import {
+  ANNOTATIONS,
+  KAGENT_AGENT_SERVICE,
+  LABELS,
+  OBSERVABILITY,
+  PLATFORM_NAMESPACES,
+  PORTS,
+  TENANT_OBJECTS,
+} from '../../charts/lib/constants';
 import { GRAFANA_POD_PORT } from '../../charts/platform/components/monitoring';
 import { METRICS_PROXY_POD_LABELS } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { type Endpoint, namespaceLabels, PLATFORM_ENDPOINTS, waypointEndpoint } from '../gates/isolation';
@@ -109,13 +117,21 @@ export interface ObservabilityView {
 const sandboxHash = 'agents.x-k8s.io/sandbox-name-hash';
 
 /** The waypoint of a Service: its own label, else its namespace's; `none` turns it off. One object per waypoint (in `waypoints`), so that every Service it serves names the same pod. */
-function waypointOf(waypoints: Map<string, Waypoint>, namespace: string, nsLabels: Readonly<Record<string, string>>, svcLabels: Readonly<Record<string, string>>): Waypoint | undefined {
+function waypointOf(
+  waypoints: Map<string, Waypoint>,
+  namespace: string,
+  nsLabels: Readonly<Record<string, string>>,
+  svcLabels: Readonly<Record<string, string>>,
+): Waypoint | undefined {
   const name = svcLabels[LABELS.useWaypoint] ?? nsLabels[LABELS.useWaypoint];
   if (!name || name === 'none') return undefined;
   const key = `${namespace}/${name}`;
   let wp = waypoints.get(key);
   if (!wp) {
-    const endpoint = name === TENANT_OBJECTS.waypoint ? waypointEndpoint(namespace) : { ...waypointEndpoint(namespace), name, labels: { [LABELS.gatewayName]: name }, serviceAccount: name };
+    const endpoint =
+      name === TENANT_OBJECTS.waypoint
+        ? waypointEndpoint(namespace)
+        : { ...waypointEndpoint(namespace), name, labels: { [LABELS.gatewayName]: name }, serviceAccount: name };
     wp = { namespace, name, endpoint };
     waypoints.set(key, wp);
   }
@@ -134,17 +150,49 @@ function workloadOf(tenant: string, o: K8sObject): Workload | undefined {
   if (o.kind === 'Agent') {
     const dep = o.spec?.declarative?.deployment ?? o.spec?.byo?.deployment ?? {};
     const labels = { app: 'kagent', kagent: name, ...(dep.labels ?? {}) };
-    return { ...base, kind: 'Agent', sandbox: false, endpoint: { namespace, name, labels, serviceAccount: dep.serviceAccountName ?? name, ports: ports(KAGENT_AGENT_SERVICE.port) } };
+    return {
+      ...base,
+      kind: 'Agent',
+      sandbox: false,
+      endpoint: {
+        namespace,
+        name,
+        labels,
+        serviceAccount: dep.serviceAccountName ?? name,
+        ports: ports(KAGENT_AGENT_SERVICE.port),
+      },
+    };
   }
   if (o.kind === 'MCPServer') {
     const dep = o.spec?.deployment ?? {};
-    const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/managed-by': 'kmcp', ...(dep.labels ?? {}) };
-    return { ...base, kind: 'MCPServer', sandbox: false, endpoint: { namespace, name, labels, serviceAccount: dep.serviceAccountName ?? name, ports: ports(Number(dep.port ?? 3000)) } };
+    const labels = {
+      'app.kubernetes.io/name': name,
+      'app.kubernetes.io/instance': name,
+      'app.kubernetes.io/managed-by': 'kmcp',
+      ...(dep.labels ?? {}),
+    };
+    return {
+      ...base,
+      kind: 'MCPServer',
+      sandbox: false,
+      endpoint: {
+        namespace,
+        name,
+        labels,
+        serviceAccount: dep.serviceAccountName ?? name,
+        ports: ports(Number(dep.port ?? 3000)),
+      },
+    };
   }
   if (o.kind === 'Sandbox' || o.kind === 'SandboxTemplate') {
     const template = o.spec?.podTemplate ?? {};
-    const labels: Record<string, string> = { ...(template.metadata?.labels ?? {}), ...(o.kind === 'Sandbox' ? { [sandboxHash]: name } : {}) };
-    const containerPorts = ((template.spec?.containers ?? []) as K8sObject[]).flatMap((c) => (c.ports ?? []) as K8sObject[]);
+    const labels: Record<string, string> = {
+      ...(template.metadata?.labels ?? {}),
+      ...(o.kind === 'Sandbox' ? { [sandboxHash]: name } : {}),
+    };
+    const containerPorts = ((template.spec?.containers ?? []) as K8sObject[]).flatMap(
+      (c) => (c.ports ?? []) as K8sObject[],
+    );
     return {
       ...base,
       kind: o.kind,
@@ -154,7 +202,11 @@ function workloadOf(tenant: string, o: K8sObject): Workload | undefined {
         name: o.kind === 'Sandbox' ? name : `${name}-claim`,
         labels,
         serviceAccount: template.spec?.serviceAccountName ?? 'default',
-        ports: containerPorts.map((p) => ({ port: Number(p.containerPort), protocol: (p.protocol ?? 'TCP') as 'TCP', name: p.name ?? 'http' })),
+        ports: containerPorts.map((p) => ({
+          port: Number(p.containerPort),
+          protocol: (p.protocol ?? 'TCP') as 'TCP',
+          name: p.name ?? 'http',
+        })),
       },
     };
   }
@@ -187,29 +239,77 @@ export function inventory(env: EnvironmentOutput): FlowInventory {
   }
   const tenants: TenantView[] = [];
   const waypoints = new Map<string, Waypoint>();
-  for (const [namespace, labels] of [...namespaces].filter(([, l]) => l[LABELS.tenant] === 'true').sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [namespace, labels] of [...namespaces]
+    .filter(([, l]) => l[LABELS.tenant] === 'true')
+    .sort(([a], [b]) => a.localeCompare(b))) {
     const tenant = labels[LABELS.tenantName] ?? namespace;
     const own = byNamespace.get(namespace) ?? [];
     const workloads = own.map((o) => workloadOf(tenant, o)).filter((w): w is Workload => w !== undefined);
     const services: ServiceTarget[] = [];
     const service = (name: string, port: number, endpoint: Endpoint, svcLabels: Record<string, string>, what: string) =>
-      services.push({ namespace, name, port, endpoint, waypoint: waypointOf(waypoints, namespace, labels, svcLabels), ingressUsesWaypoint: ingressUses(labels, svcLabels), what });
+      services.push({
+        namespace,
+        name,
+        port,
+        endpoint,
+        waypoint: waypointOf(waypoints, namespace, labels, svcLabels),
+        ingressUsesWaypoint: ingressUses(labels, svcLabels),
+        what,
+      });
     // The Services the controllers create: kagent for each Agent, kmcp for each MCPServer.
     for (const w of workloads) {
-      if (w.kind === 'Agent' || w.kind === 'MCPServer') service(w.name, w.endpoint.ports[0].port, w.endpoint, {}, `${w.kind} ${w.name}`);
+      if (w.kind === 'Agent' || w.kind === 'MCPServer')
+        service(w.name, w.endpoint.ports[0].port, w.endpoint, {}, `${w.kind} ${w.name}`);
     }
     // The Services the output declares, with the workload their selector picks.
     for (const s of own.filter((o) => o.kind === 'Service')) {
-      const backing = workloads.find((w) => Object.keys(s.spec?.selector ?? {}).length > 0 && selectorMatches({ matchLabels: s.spec.selector }, w.endpoint.labels));
+      const backing = workloads.find(
+        (w) =>
+          Object.keys(s.spec?.selector ?? {}).length > 0 &&
+          selectorMatches({ matchLabels: s.spec.selector }, w.endpoint.labels),
+      );
       if (!backing) continue;
-      service(s.metadata.name, Number(s.spec?.ports?.[0]?.port ?? backing.endpoint.ports[0]?.port), backing.endpoint, s.metadata.labels ?? {}, `Service ${s.metadata.name}`);
+      service(
+        s.metadata.name,
+        Number(s.spec?.ports?.[0]?.port ?? backing.endpoint.ports[0]?.port),
+        backing.endpoint,
+        s.metadata.labels ?? {},
+        `Service ${s.metadata.name}`,
+      );
     }
-    const models = own.filter((o) => o.kind === 'ModelConfig').map((o) => ({ name: o.metadata.name as string, url: String(o.spec?.anthropic?.baseUrl ?? o.spec?.openAI?.baseUrl ?? '') }));
-    const providers = new Map(own.filter((o) => o.kind === 'ModelConfig').map((o) => [o.metadata.name as string, String(o.spec?.provider ?? '')]));
-    const segment = (byNamespace.get(namespace) ?? []).find((o) => o.kind === 'Namespace')?.metadata?.annotations?.[ANNOTATIONS.routeSegment] ?? namespace;
-    tenants.push({ tenant, namespace, segment, workloads, services, waypoint: waypointOf(waypoints, namespace, labels, {}), models, providers });
+    const models = own
+      .filter((o) => o.kind === 'ModelConfig')
+      .map((o) => ({
+        name: o.metadata.name as string,
+        url: String(o.spec?.anthropic?.baseUrl ?? o.spec?.openAI?.baseUrl ?? ''),
+      }));
+    const providers = new Map(
+      own
+        .filter((o) => o.kind === 'ModelConfig')
+        .map((o) => [o.metadata.name as string, String(o.spec?.provider ?? '')]),
+    );
+    const segment =
+      (byNamespace.get(namespace) ?? []).find((o) => o.kind === 'Namespace')?.metadata?.annotations?.[
+        ANNOTATIONS.routeSegment
+      ] ?? namespace;
+    tenants.push({
+      tenant,
+      namespace,
+      segment,
+      workloads,
+      services,
+      waypoint: waypointOf(waypoints, namespace, labels, {}),
+      models,
+      providers,
+    });
   }
-  return { tenants, platform: platformTargets(objects, namespaces, waypoints), namespaces, objectsByNamespace: byNamespace, observability: observabilityView(objects, byNamespace, namespaces, waypoints) };
+  return {
+    tenants,
+    platform: platformTargets(objects, namespaces, waypoints),
+    namespaces,
+    objectsByNamespace: byNamespace,
+    observability: observabilityView(objects, byNamespace, namespaces, waypoints),
+  };
 }
 
 /**
@@ -217,16 +317,36 @@ export function inventory(env: EnvironmentOutput): FlowInventory {
  * proxy's pod labels and a tenant label), Grafana and Langfuse's web pods (where their Applications
  * install them, with the labels their charts give them), Keycloak, and the access sync CronJobs.
  */
-function observabilityView(objects: readonly K8sObject[], byNamespace: ReadonlyMap<string, readonly K8sObject[]>, namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>, waypoints: Map<string, Waypoint>): ObservabilityView {
+function observabilityView(
+  objects: readonly K8sObject[],
+  byNamespace: ReadonlyMap<string, readonly K8sObject[]>,
+  namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>,
+  waypoints: Map<string, Waypoint>,
+): ObservabilityView {
   const releases = releaseNamespaces(objects);
   const http = (port: number) => [{ port, protocol: 'TCP' as const, name: 'http' }];
-  const at = (release: string, name: string, labels: Readonly<Record<string, string>>, port: number): Endpoint | undefined => {
+  const at = (
+    release: string,
+    name: string,
+    labels: Readonly<Record<string, string>>,
+    port: number,
+  ): Endpoint | undefined => {
     const namespace = releases.get(release);
     return namespace ? { namespace, name, labels, serviceAccount: name, ports: http(port) } : undefined;
   };
   const grafana = at(CHART_SERVICES.grafana.release, CHART_SERVICES.grafana.name, GRAFANA_POD_LABELS, GRAFANA_POD_PORT);
-  const langfuseWeb = at(CHART_SERVICES.langfuseWeb.release, CHART_SERVICES.langfuseWeb.name, LANGFUSE_WEB_POD_LABELS, CHART_SERVICES.langfuseWeb.podPort ?? CHART_SERVICES.langfuseWeb.port);
-  const keycloak = at(CHART_SERVICES.keycloak.release, CHART_SERVICES.keycloak.name, {}, CHART_SERVICES.keycloak.podPort ?? CHART_SERVICES.keycloak.port);
+  const langfuseWeb = at(
+    CHART_SERVICES.langfuseWeb.release,
+    CHART_SERVICES.langfuseWeb.name,
+    LANGFUSE_WEB_POD_LABELS,
+    CHART_SERVICES.langfuseWeb.podPort ?? CHART_SERVICES.langfuseWeb.port,
+  );
+  const keycloak = at(
+    CHART_SERVICES.keycloak.release,
+    CHART_SERVICES.keycloak.name,
+    {},
+    CHART_SERVICES.keycloak.podPort ?? CHART_SERVICES.keycloak.port,
+  );
   const monitoring = PLATFORM_NAMESPACES.monitoring;
   const nsLabels = namespaces.get(monitoring) ?? { [LABELS.namespaceName]: monitoring };
   const proxies: ObservabilityView['proxies'][number][] = [];
@@ -234,19 +354,57 @@ function observabilityView(objects: readonly K8sObject[], byNamespace: ReadonlyM
     const labels = (d.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
     const tenant = labels[OBSERVABILITY.accessTenantLabel];
     if (!tenant || !selectorMatches({ matchLabels: METRICS_PROXY_POD_LABELS }, labels)) continue;
-    const svc = (byNamespace.get(monitoring) ?? []).find((o) => o.kind === 'Service' && Object.keys(o.spec?.selector ?? {}).length > 0 && selectorMatches({ matchLabels: o.spec.selector }, labels));
+    const svc = (byNamespace.get(monitoring) ?? []).find(
+      (o) =>
+        o.kind === 'Service' &&
+        Object.keys(o.spec?.selector ?? {}).length > 0 &&
+        selectorMatches({ matchLabels: o.spec.selector }, labels),
+    );
     if (!svc) continue;
-    const port = Number(d.spec.template.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? svc.spec.ports?.[0]?.targetPort);
-    const endpoint: Endpoint = { namespace: monitoring, name: d.metadata.name, labels, serviceAccount: d.spec.template.spec?.serviceAccountName ?? 'default', ports: http(port) };
-    proxies.push({ tenant, service: { namespace: monitoring, name: svc.metadata.name, port: Number(svc.spec.ports?.[0]?.port), endpoint, waypoint: waypointOf(waypoints, monitoring, nsLabels, svc.metadata.labels ?? {}), ingressUsesWaypoint: ingressUses(nsLabels, svc.metadata.labels ?? {}), what: `${monitoring}/${svc.metadata.name} (${tenant}'s metrics proxy)` } });
+    const port = Number(
+      d.spec.template.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? svc.spec.ports?.[0]?.targetPort,
+    );
+    const endpoint: Endpoint = {
+      namespace: monitoring,
+      name: d.metadata.name,
+      labels,
+      serviceAccount: d.spec.template.spec?.serviceAccountName ?? 'default',
+      ports: http(port),
+    };
+    proxies.push({
+      tenant,
+      service: {
+        namespace: monitoring,
+        name: svc.metadata.name,
+        port: Number(svc.spec.ports?.[0]?.port),
+        endpoint,
+        waypoint: waypointOf(waypoints, monitoring, nsLabels, svc.metadata.labels ?? {}),
+        ingressUsesWaypoint: ingressUses(nsLabels, svc.metadata.labels ?? {}),
+        what: `${monitoring}/${svc.metadata.name} (${tenant}'s metrics proxy)`,
+      },
+    });
   }
   const accessSyncs: { endpoint: Endpoint; application: Endpoint }[] = [];
   for (const c of objects.filter((o) => o.kind === 'CronJob')) {
     const labels = (c.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
-    const application = labels[OBSERVABILITY.accessSyncPodLabel] === 'grafana' ? grafana : labels[OBSERVABILITY.accessSyncPodLabel] === 'langfuse' ? langfuseWeb : undefined;
+    const application =
+      labels[OBSERVABILITY.accessSyncPodLabel] === 'grafana'
+        ? grafana
+        : labels[OBSERVABILITY.accessSyncPodLabel] === 'langfuse'
+          ? langfuseWeb
+          : undefined;
     if (!application) continue;
     const spec = c.spec.jobTemplate.spec.template.spec ?? {};
-    accessSyncs.push({ endpoint: { namespace: c.metadata.namespace, name: c.metadata.name, labels, serviceAccount: spec.serviceAccountName ?? 'default', ports: http(8080) }, application });
+    accessSyncs.push({
+      endpoint: {
+        namespace: c.metadata.namespace,
+        name: c.metadata.name,
+        labels,
+        serviceAccount: spec.serviceAccountName ?? 'default',
+        ports: http(8080),
+      },
+      application,
+    });
   }
   return {
     proxies: proxies.sort((a, b) => a.tenant.localeCompare(b.tenant)),
@@ -268,7 +426,11 @@ const KAGENT_REQUESTS = [
   { path: '/mcp', method: 'POST', allowed: false },
 ] as const;
 
-function platformTargets(objects: readonly K8sObject[], namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>, waypoints: Map<string, Waypoint>): PlatformTarget[] {
+function platformTargets(
+  objects: readonly K8sObject[],
+  namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>,
+  waypoints: Map<string, Waypoint>,
+): PlatformTarget[] {
   const out: PlatformTarget[] = [];
   const nsLabels = (ns: string) => namespaces.get(ns) ?? { [LABELS.namespaceName]: ns };
   const add = (key: string, name: string, port: number, endpoint: Endpoint, requests?: PlatformTarget['requests']) =>
@@ -304,12 +466,27 @@ function platformTargets(objects: readonly K8sObject[], namespaces: ReadonlyMap<
     if (!ns || named.has(`${ns}/${svc.name}`) || key === 'kagentController' || covered) continue;
     named.add(`${ns}/${svc.name}`);
     const podPort = 'podPort' in svc && svc.podPort ? svc.podPort : svc.port;
-    add(key, svc.name, svc.port, { namespace: ns, name: svc.name, labels: {}, serviceAccount: svc.name, ports: [{ port: podPort, protocol: 'TCP', name: 'http' }] });
+    add(key, svc.name, svc.port, {
+      namespace: ns,
+      name: svc.name,
+      labels: {},
+      serviceAccount: svc.name,
+      ports: [{ port: podPort, protocol: 'TCP', name: 'http' }],
+    });
   }
   // Any other pod of every platform namespace: what a rule naming a whole namespace would open.
   for (const ns of [...new Set([...Object.values(PLATFORM_NAMESPACES), ...releases.values()])].sort()) {
     if ([...namespaces].some(([n, l]) => n === ns && l[LABELS.tenant] === 'true')) continue;
-    add(`any-pod:${ns}`, 'any-pod', 8080, { namespace: ns, name: 'any-pod', labels: {}, serviceAccount: 'default', ports: [{ port: 8080, protocol: 'TCP', name: 'http' }, { port: PORTS.hbone, protocol: 'TCP', name: 'hbone' }] });
+    add(`any-pod:${ns}`, 'any-pod', 8080, {
+      namespace: ns,
+      name: 'any-pod',
+      labels: {},
+      serviceAccount: 'default',
+      ports: [
+        { port: 8080, protocol: 'TCP', name: 'http' },
+        { port: PORTS.hbone, protocol: 'TCP', name: 'hbone' },
+      ],
+    });
   }
   return out;
 }

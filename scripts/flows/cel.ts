@@ -25,7 +25,8 @@ type Node =
   | { t: 'not'; x: Node }
   | { t: 'bin'; op: '==' | '!=' | '&&' | '||' | 'in'; l: Node; r: Node };
 
-const TOKEN = /\s*(?:("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(\d+)|(&&|\|\||==|!=|[()[\].,!<>])|([A-Za-z_][A-Za-z0-9_]*))/y;
+const TOKEN =
+  /\s*(?:("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(\d+)|(&&|\|\||==|!=|[()[\].,!<>])|([A-Za-z_][A-Za-z0-9_]*))/y;
 
 function tokenize(src: string): string[] {
   const out: string[] = [];
@@ -131,7 +132,8 @@ export function parseCel(src: string): Node {
       next();
       return { t: 'list', items };
     }
-    if (/^["']/.test(tok)) return { t: 'lit', v: JSON.parse(tok[0] === "'" ? `"${tok.slice(1, -1).replace(/"/g, '\\"')}"` : tok) };
+    if (/^["']/.test(tok))
+      return { t: 'lit', v: JSON.parse(tok[0] === "'" ? `"${tok.slice(1, -1).replace(/"/g, '\\"')}"` : tok) };
     if (/^\d+$/.test(tok)) return { t: 'lit', v: Number(tok) };
     if (tok === 'true' || tok === 'false') return { t: 'lit', v: tok === 'true' };
     if ((tok === 'has' || tok === 'size') && peek() === '(') {
@@ -172,7 +174,8 @@ function evalNode(n: Node, ctx: Readonly<Record<string, Value | undefined>>): Ou
       const o = evalNode(n.of, ctx);
       if (!o.ok) return o;
       const obj = o.value;
-      if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || !(n.name in obj)) return err(`no such key ${n.name}`);
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || !(n.name in obj))
+        return err(`no such key ${n.name}`);
       return val((obj as Record<string, Value>)[n.name]);
     }
     case 'not': {
@@ -206,12 +209,20 @@ function evalNode(n: Node, ctx: Readonly<Record<string, Value | undefined>>): Ou
         if (!o.ok) return o;
         args.push(o.value);
       }
-      if (n.fn === 'size') return Array.isArray(args[0]) || typeof args[0] === 'string' ? val((args[0] as string | Value[]).length) : err('size of a non-list');
-      if (n.fn === '>' || n.fn === '<') return typeof args[0] === 'number' && typeof args[1] === 'number' ? val(n.fn === '>' ? args[0] > args[1] : args[0] < args[1]) : err('comparison of non-numbers');
+      if (n.fn === 'size')
+        return Array.isArray(args[0]) || typeof args[0] === 'string'
+          ? val((args[0] as string | Value[]).length)
+          : err('size of a non-list');
+      if (n.fn === '>' || n.fn === '<')
+        return typeof args[0] === 'number' && typeof args[1] === 'number'
+          ? val(n.fn === '>' ? args[0] > args[1] : args[0] < args[1])
+          : err('comparison of non-numbers');
       if (n.fn === 'startsWith') {
         const t = evalNode(n.target!, ctx);
         if (!t.ok) return t;
-        return typeof t.value === 'string' && typeof args[0] === 'string' ? val(t.value.startsWith(args[0])) : err('startsWith on a non-string');
+        return typeof t.value === 'string' && typeof args[0] === 'string'
+          ? val(t.value.startsWith(args[0]))
+          : err('startsWith on a non-string');
       }
       return err(`unsupported function ${n.fn}`);
     }
@@ -223,13 +234,16 @@ function evalNode(n: Node, ctx: Readonly<Record<string, Value | undefined>>): Ou
         if ((l.ok && l.value === decides) || (r.ok && r.value === decides)) return val(decides);
         if (!l.ok) return l;
         if (!r.ok) return r;
-        return typeof l.value === 'boolean' && typeof r.value === 'boolean' ? val(!decides) : err(`${n.op} of non-booleans`);
+        return typeof l.value === 'boolean' && typeof r.value === 'boolean'
+          ? val(!decides)
+          : err(`${n.op} of non-booleans`);
       }
       const l = evalNode(n.l, ctx);
       if (!l.ok) return l;
       const r = evalNode(n.r, ctx);
       if (!r.ok) return r;
-      if (n.op === 'in') return Array.isArray(r.value) ? val((r.value as Value[]).includes(l.value)) : err('in on a non-list');
+      if (n.op === 'in')
+        return Array.isArray(r.value) ? val((r.value as Value[]).includes(l.value)) : err('in on a non-list');
       const same = JSON.stringify(l.value) === JSON.stringify(r.value);
       return val(n.op === '==' ? same : !same);
     }

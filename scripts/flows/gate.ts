@@ -23,14 +23,33 @@ import { type FlowMatrix, flowMatrix, flowsOf, matrixProblems, refusals, type Te
 export function readIntent(root: string): TenantIntent[] {
   const text = fs.readFileSync(path.join(root, TENANTS_FILE), 'utf8');
   const parsed = tenantsFileSchema.safeParse(load(text, { schema: CORE_SCHEMA }));
-  if (!parsed.success) throw new Error(`${TENANTS_FILE} does not match its schema (${parsed.error.issues[0]?.message}); run npm run synth for every problem with its position`);
-  return parsed.data.tenants.map((t) => ({ name: t.name, namespace: tenantNamespace(t.name), ...(t.alias !== undefined ? { alias: t.alias } : {}), workloads: resolveWorkloads(t) }));
+  if (!parsed.success)
+    throw new Error(
+      `${TENANTS_FILE} does not match its schema (${parsed.error.issues[0]?.message}); run npm run synth for every problem with its position`,
+    );
+  return parsed.data.tenants.map((t) => ({
+    name: t.name,
+    namespace: tenantNamespace(t.name),
+    ...(t.alias !== undefined ? { alias: t.alias } : {}),
+    workloads: resolveWorkloads(t),
+  }));
 }
 
 /** Problems of one environment's matrix, and the tenants of tenants.yaml it has no namespace for. */
-function flowProblems(env: EnvironmentOutput, intent: readonly TenantIntent[], matrix: FlowMatrix = flowMatrix(env, intent)): string[] {
-  const namespaces = new Set(env.manifests.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata?.name));
-  const missing = intent.filter((t) => !namespaces.has(t.namespace)).map((t) => `${env.name}: tenant ${t.name} of ${TENANTS_FILE} has no namespace ${t.namespace} in dist/${env.name}; run npm run synth`);
+function flowProblems(
+  env: EnvironmentOutput,
+  intent: readonly TenantIntent[],
+  matrix: FlowMatrix = flowMatrix(env, intent),
+): string[] {
+  const namespaces = new Set(
+    env.manifests.filter((m) => m.object.kind === 'Namespace').map((m) => m.object.metadata?.name),
+  );
+  const missing = intent
+    .filter((t) => !namespaces.has(t.namespace))
+    .map(
+      (t) =>
+        `${env.name}: tenant ${t.name} of ${TENANTS_FILE} has no namespace ${t.namespace} in dist/${env.name}; run npm run synth`,
+    );
   return [...missing, ...matrixProblems(matrix), ...matrix.misrouted];
 }
 
@@ -49,7 +68,9 @@ export function flowGate(output: Output): GateResult {
     checks += m.checks.length;
     flows += m.flows;
     promised += m.checks.filter((c) => c.expected === 'allowed').reduce((n, c) => n + flowsOf(c), 0);
-    shapes.push(`${env.name}: ${m.shapes} shapes of ${env.manifests.filter((x) => x.object.kind === 'Namespace' && x.object.metadata?.labels?.[LABELS.tenant] === 'true').length} tenants`);
+    shapes.push(
+      `${env.name}: ${m.shapes} shapes of ${env.manifests.filter((x) => x.object.kind === 'Namespace' && x.object.metadata?.labels?.[LABELS.tenant] === 'true').length} tenants`,
+    );
     for (const [k, v] of Object.entries(refusals(m))) refused[k as LayerName] += v;
   }
   return {

@@ -83,7 +83,8 @@ export function indexGateways(objects: readonly K8sObject[]): GatewayIndex {
   };
   for (const o of objects) {
     if (o.kind === 'Gateway') gateways.set(ref(o), o);
-    else if (o.kind === 'Namespace') namespaces.set(o.metadata.name, { ...(o.metadata.labels ?? {}), [LABELS.namespaceName]: o.metadata.name });
+    else if (o.kind === 'Namespace')
+      namespaces.set(o.metadata.name, { ...(o.metadata.labels ?? {}), [LABELS.namespaceName]: o.metadata.name });
     else if (o.kind === 'HTTPRoute') {
       const ns = o.metadata.namespace as string;
       const parents = new Set(((o.spec?.parentRefs ?? []) as K8sObject[]).map((p) => `${p.namespace ?? ns}/${p.name}`));
@@ -99,7 +100,9 @@ export function indexGateways(objects: readonly K8sObject[]): GatewayIndex {
         }
       }
     } else if (o.kind === 'AgentgatewayPolicy' && o.spec?.traffic) {
-      for (const t of targets(o)) if (t.kind === 'Gateway' || t.kind === 'HTTPRoute') push(policies, `${t.kind} ${o.metadata.namespace}/${t.name}`, o);
+      for (const t of targets(o))
+        if (t.kind === 'Gateway' || t.kind === 'HTTPRoute')
+          push(policies, `${t.kind} ${o.metadata.namespace}/${t.name}`, o);
     }
   }
   return { gateways, namespaces, prefixes, policies };
@@ -108,10 +111,17 @@ export function indexGateways(objects: readonly K8sObject[]): GatewayIndex {
 /** The listener of a Gateway that takes a request on this port and host. */
 function listenerFor(gw: K8sObject, port: number, host?: string): K8sObject | undefined {
   const onPort = ((gw.spec?.listeners ?? []) as K8sObject[]).filter((l) => l.port === port && l.protocol !== 'HBONE');
-  return onPort.find((l) => l.hostname !== undefined && l.hostname === host) ?? onPort.find((l) => l.hostname === undefined);
+  return (
+    onPort.find((l) => l.hostname !== undefined && l.hostname === host) ?? onPort.find((l) => l.hostname === undefined)
+  );
 }
 
-function admitsNamespace(listener: K8sObject, ns: string, gwNs: string, namespaces: ReadonlyMap<string, Record<string, string>>): boolean {
+function admitsNamespace(
+  listener: K8sObject,
+  ns: string,
+  gwNs: string,
+  namespaces: ReadonlyMap<string, Record<string, string>>,
+): boolean {
   const from = listener.allowedRoutes?.namespaces?.from ?? 'Same';
   if (from === 'All') return true;
   if (from === 'Same') return ns === gwNs;
@@ -134,12 +144,16 @@ export function decide(objects: readonly K8sObject[], req: GatewayRequest): Gate
 }
 
 /** The route a request is given to, before any policy: its listener and best match, or why none. */
-export function selectRoute(index: GatewayIndex, req: Pick<GatewayRequest, 'gateway' | 'port' | 'host' | 'path'>): { gw: K8sObject; listener: K8sObject; best: PrefixMatch } | { reason: string } {
+export function selectRoute(
+  index: GatewayIndex,
+  req: Pick<GatewayRequest, 'gateway' | 'port' | 'host' | 'path'>,
+): { gw: K8sObject; listener: K8sObject; best: PrefixMatch } | { reason: string } {
   const gwRef = `${req.gateway.namespace}/${req.gateway.name}`;
   const gw = index.gateways.get(gwRef);
   if (!gw) return { reason: `no Gateway ${gwRef}` };
   const listener = listenerFor(gw, req.port, req.host);
-  if (!listener) return { reason: `no listener of ${req.gateway.name} on ${req.port}${req.host ? ` for ${req.host}` : ''}` };
+  if (!listener)
+    return { reason: `no listener of ${req.gateway.name} on ${req.port}${req.host ? ` for ${req.host}` : ''}` };
   let best: PrefixMatch | undefined;
   const byPrefix = index.prefixes.get(gwRef);
   for (const candidate of byPrefix ? candidatePrefixes(req.path) : []) {
@@ -147,13 +161,19 @@ export function selectRoute(index: GatewayIndex, req: Pick<GatewayRequest, 'gate
       const r = m.route;
       const ns = r.metadata.namespace as string;
       const attached = ((r.spec?.parentRefs ?? []) as K8sObject[]).some(
-        (p) => p.name === gw.metadata.name && (p.namespace ?? ns) === gw.metadata.namespace && (p.sectionName === undefined || p.sectionName === listener.name),
+        (p) =>
+          p.name === gw.metadata.name &&
+          (p.namespace ?? ns) === gw.metadata.namespace &&
+          (p.sectionName === undefined || p.sectionName === listener.name),
       );
       if (!attached || !admitsNamespace(listener, ns, gw.metadata.namespace, index.namespaces)) continue;
       const p = m.prefix.replace(/\/+$/, '');
       const rest = req.path.replace(/\/+$/, '');
       const hit = rest.startsWith(p) && (rest.length === p.length || rest[p.length] === '/');
-      const better = !best || m.prefix.length > best.prefix.length || (m.prefix.length === best.prefix.length && ref(m.route) < ref(best.route));
+      const better =
+        !best ||
+        m.prefix.length > best.prefix.length ||
+        (m.prefix.length === best.prefix.length && ref(m.route) < ref(best.route));
       if (hit && better) best = m;
     }
   }
@@ -169,9 +189,21 @@ export function decideIndexed(index: GatewayIndex, req: GatewayRequest): Gateway
   const gwRef = `${req.gateway.namespace}/${req.gateway.name}`;
   const route = best.route;
   const routeRef = ref(route);
-  const onListener = (p: K8sObject) => targets(p).some((t) => t.kind === 'Gateway' && t.name === gw.metadata.name && (t.sectionName === undefined || t.sectionName === listener.name));
-  const policies = [...new Set([...(index.policies.get(`Gateway ${gwRef}`) ?? []).filter(onListener), ...(index.policies.get(`HTTPRoute ${routeRef}`) ?? [])])];
-  const specificity = (p: K8sObject) => (targets(p).some((t) => t.kind === 'HTTPRoute') ? 2 : targets(p).some((t) => t.sectionName) ? 1 : 0);
+  const onListener = (p: K8sObject) =>
+    targets(p).some(
+      (t) =>
+        t.kind === 'Gateway' &&
+        t.name === gw.metadata.name &&
+        (t.sectionName === undefined || t.sectionName === listener.name),
+    );
+  const policies = [
+    ...new Set([
+      ...(index.policies.get(`Gateway ${gwRef}`) ?? []).filter(onListener),
+      ...(index.policies.get(`HTTPRoute ${routeRef}`) ?? []),
+    ]),
+  ];
+  const specificity = (p: K8sObject) =>
+    targets(p).some((t) => t.kind === 'HTTPRoute') ? 2 : targets(p).some((t) => t.sectionName) ? 1 : 0;
   const ordered = [...policies].sort((a, b) => specificity(a) - specificity(b));
   let jwt: { policy: K8sObject; locked: boolean } | undefined;
   for (const p of ordered) {
@@ -183,19 +215,31 @@ export function decideIndexed(index: GatewayIndex, req: GatewayRequest): Gateway
     return { ...base, status: 401, reason: `no token, and ${ref(jwt.policy)} requires one (Strict)` };
   }
   const ctx = { source: req.source as any, jwt: req.jwt as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const rules = policies.filter((p) => p.spec.traffic.authorization).map((p) => ({ p, a: p.spec.traffic.authorization as K8sObject }));
+  const rules = policies
+    .filter((p) => p.spec.traffic.authorization)
+    .map((p) => ({ p, a: p.spec.traffic.authorization as K8sObject }));
   const matches = (a: K8sObject) => ((a.policy?.matchExpressions ?? []) as string[]).some((e) => celMatches(e, ctx));
   const denied = rules.find(({ a }) => a.action === 'Deny' && matches(a));
   if (denied) return { ...base, status: 403, reason: `denied by ${ref(denied.p)}` };
   const failed = rules.find(({ a }) => a.action === 'Require' && !matches(a));
-  if (failed) return { ...base, status: 403, reason: `${ref(failed.p)} requires ${(failed.a.policy?.matchExpressions ?? []).join(' or ')}` };
+  if (failed)
+    return {
+      ...base,
+      status: 403,
+      reason: `${ref(failed.p)} requires ${(failed.a.policy?.matchExpressions ?? []).join(' or ')}`,
+    };
   const allows = rules.filter(({ a }) => (a.action ?? 'Allow') === 'Allow');
-  if (allows.length > 0 && !allows.some(({ a }) => matches(a))) return { ...base, status: 403, reason: `no Allow rule of ${allows.map(({ p }) => ref(p)).join(', ')} matches` };
+  if (allows.length > 0 && !allows.some(({ a }) => matches(a)))
+    return { ...base, status: 403, reason: `no Allow rule of ${allows.map(({ p }) => ref(p)).join(', ')} matches` };
   return { ...base, status: 200, reason: `admitted by ${rules.map(({ p }) => ref(p)).join(', ') || 'no rule'}` };
 }
 
 /** The AgentgatewayPolicy CEL expressions that decide requests on a route of a Gateway (for grouping callers). */
-export function routeExpressions(index: GatewayIndex, gateway: { namespace: string; name: string }, route: string): string[] {
+export function routeExpressions(
+  index: GatewayIndex,
+  gateway: { namespace: string; name: string },
+  route: string,
+): string[] {
   const gwRef = `${gateway.namespace}/${gateway.name}`;
   const ps = [...(index.policies.get(`Gateway ${gwRef}`) ?? []), ...(index.policies.get(`HTTPRoute ${route}`) ?? [])];
   return ps.flatMap((p) => (p.spec.traffic.authorization?.policy?.matchExpressions ?? []) as string[]);

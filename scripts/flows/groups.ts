@@ -54,7 +54,11 @@ export class MemberIndex<M extends GroupMember> {
     const key = `${p.kind}\u0000${p.value}`;
     let set = this.scanned.get(key);
     if (!set) {
-      set = new Set(this.members.filter((m) => m.values.some((v) => (p.kind === 'prefix' ? v.startsWith(p.value) : v.endsWith(p.value)))));
+      set = new Set(
+        this.members.filter((m) =>
+          m.values.some((v) => (p.kind === 'prefix' ? v.startsWith(p.value) : v.endsWith(p.value))),
+        ),
+      );
       this.scanned.set(key, set);
     }
     return set;

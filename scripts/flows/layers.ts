@@ -90,7 +90,9 @@ export class Layers {
 
   /** The policies ztunnel could apply to a pod of a namespace: its own and the root namespace's. */
   ztunnelPolicies(namespace: string): readonly Manifest[] {
-    return namespace === ROOT_NAMESPACE ? this.authzIn(namespace) : [...this.authzIn(namespace), ...this.authzIn(ROOT_NAMESPACE)];
+    return namespace === ROOT_NAMESPACE
+      ? this.authzIn(namespace)
+      : [...this.authzIn(namespace), ...this.authzIn(ROOT_NAMESPACE)];
   }
 
   ambient(namespace: string): boolean {
@@ -105,14 +107,31 @@ export class Layers {
   network(src: Endpoint | 'outside', dst: Endpoint, port: number): LayerResult {
     const s = src === 'outside' ? OUTSIDE : src;
     const w = this.ctx.netpol.why(s, dst, 'TCP', port);
-    return { layer: 'network', hop: `${src === 'outside' ? 'outside the cluster' : podName(src)} → ${at(dst, port)}`, allowed: w.allowed, by: w.by, sides: { egress: w.egress, ingress: w.ingress } };
+    return {
+      layer: 'network',
+      hop: `${src === 'outside' ? 'outside the cluster' : podName(src)} → ${at(dst, port)}`,
+      allowed: w.allowed,
+      by: w.by,
+      sides: { egress: w.egress, ingress: w.ingress },
+    };
   }
 
   /** ztunnel at a captured destination pod, for a caller identity. */
   mesh(src: Endpoint, dst: Endpoint, port: number): LayerResult {
-    const req: MeshRequest = { principal: this.ambient(src.namespace) ? this.principal(src) : '', sourceNamespace: this.ambient(src.namespace) ? src.namespace : '', destinationNamespace: dst.namespace, destinationLabels: dst.labels, port };
+    const req: MeshRequest = {
+      principal: this.ambient(src.namespace) ? this.principal(src) : '',
+      sourceNamespace: this.ambient(src.namespace) ? src.namespace : '',
+      destinationNamespace: dst.namespace,
+      destinationLabels: dst.labels,
+      port,
+    };
     const v = evaluate(this.ztunnelPolicies(dst.namespace), req);
-    return { layer: 'mesh', hop: `${req.principal || 'no mesh identity'} → ${at(dst, port)}`, allowed: v.verdict === 'unknown' ? 'unknown' : v.verdict === 'allowed', by: v.reason };
+    return {
+      layer: 'mesh',
+      hop: `${req.principal || 'no mesh identity'} → ${at(dst, port)}`,
+      allowed: v.verdict === 'unknown' ? 'unknown' : v.verdict === 'allowed',
+      by: v.reason,
+    };
   }
 
   /** A waypoint's policies for a request to one of the Services it serves. */
@@ -126,29 +145,59 @@ export class Layers {
     }
     if (istio.length === 0) {
       // An agentgateway waypoint: its AgentgatewayPolicies, whose CEL sees the caller's identity.
-      const ag = (this.agByNs.get(wp.namespace) ?? []).filter((p) => ((p.spec?.targetRefs ?? []) as K8sObject[]).some((t) => t.kind === 'Gateway' && t.name === wp.name));
+      const ag = (this.agByNs.get(wp.namespace) ?? []).filter((p) =>
+        ((p.spec?.targetRefs ?? []) as K8sObject[]).some((t) => t.kind === 'Gateway' && t.name === wp.name),
+      );
       const source = meshSource(this.ctx.trustDomain, src.namespace, src.serviceAccount);
       const rules = ag.filter((p) => p.spec?.traffic?.authorization);
       if (rules.length === 0) return { layer: 'waypoint', hop, allowed: true, by: 'no policy bound to the waypoint' };
-      const failed = rules.find((p) => !((p.spec.traffic.authorization.policy?.matchExpressions ?? []) as string[]).some((e) => celMatches(e, { source })));
+      const failed = rules.find(
+        (p) =>
+          !((p.spec.traffic.authorization.policy?.matchExpressions ?? []) as string[]).some((e) =>
+            celMatches(e, { source }),
+          ),
+      );
       return failed
-        ? { layer: 'waypoint', hop, allowed: false, by: `${failed.metadata.namespace}/${failed.metadata.name} admits no such caller` }
-        : { layer: 'waypoint', hop, allowed: true, by: `admitted by ${rules.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}` };
+        ? {
+            layer: 'waypoint',
+            hop,
+            allowed: false,
+            by: `${failed.metadata.namespace}/${failed.metadata.name} admits no such caller`,
+          }
+        : {
+            layer: 'waypoint',
+            hop,
+            allowed: true,
+            by: `admitted by ${rules.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`,
+          };
     }
-    const v = evaluateAtWaypoint(istio, wp, service, { principal: this.principal(src), sourceNamespace: src.namespace, destinationNamespace: wp.namespace, destinationLabels: {}, port, ...(http ?? {}) });
-    return { layer: 'waypoint', hop, allowed: v.verdict === 'unknown' ? 'unknown' : v.verdict === 'allowed', by: v.reason };
+    const v = evaluateAtWaypoint(istio, wp, service, {
+      principal: this.principal(src),
+      sourceNamespace: src.namespace,
+      destinationNamespace: wp.namespace,
+      destinationLabels: {},
+      port,
+      ...(http ?? {}),
+    });
+    return {
+      layer: 'waypoint',
+      hop,
+      allowed: v.verdict === 'unknown' ? 'unknown' : v.verdict === 'allowed',
+      by: v.reason,
+    };
   }
 
   /** Every layer of a request from a pod to a Service. `viaGateway`: the caller is a gateway (ingress-use-waypoint decides). */
   toService(src: Endpoint, svc: ServiceTarget, http?: HttpRequest, viaGateway = false): LayerResult[] {
     const dstAmbient = this.ambient(svc.namespace);
-    const redirected = svc.waypoint !== undefined && (viaGateway ? svc.ingressUsesWaypoint : this.ambient(src.namespace));
+    const redirected =
+      svc.waypoint !== undefined && (viaGateway ? svc.ingressUsesWaypoint : this.ambient(src.namespace));
     if (svc.waypoint && redirected) {
       const wp = svc.waypoint;
       return [
         this.network(src, wp.endpoint, PORTS.hbone),
         this.waypoint(src, wp, svc.name, svc.port, http),
-        this.network(wp.endpoint, svc.endpoint, dstAmbient ? PORTS.hbone : svc.endpoint.ports[0]?.port ?? svc.port),
+        this.network(wp.endpoint, svc.endpoint, dstAmbient ? PORTS.hbone : (svc.endpoint.ports[0]?.port ?? svc.port)),
         ...(dstAmbient ? [this.mesh(wp.endpoint, svc.endpoint, svc.endpoint.ports[0]?.port ?? svc.port)] : []),
       ];
     }
@@ -161,7 +210,10 @@ export class Layers {
     const tunnelled = dstAmbient && (nativeTunnel || this.ambient(src.namespace));
     // A gateway's or waypoint's pod terminates the tunnel itself: no ztunnel checks it.
     const proxy = LABELS.gatewayName in dst.labels;
-    return [this.network(src, dst, tunnelled ? PORTS.hbone : port), ...(dstAmbient && !proxy ? [this.mesh(src, dst, port)] : [])];
+    return [
+      this.network(src, dst, tunnelled ? PORTS.hbone : port),
+      ...(dstAmbient && !proxy ? [this.mesh(src, dst, port)] : []),
+    ];
   }
 
   /**
@@ -185,7 +237,14 @@ export class Layers {
       layers.push(this.network('outside', gateway.endpoint, req.port));
       jwt = caller.outside.jwt;
     }
-    const verdict = decideIndexed(this.ctx.gateways, { gateway: { name: gateway.name, namespace: gateway.namespace }, port: req.port, host: req.host, path: req.path, jwt, source });
+    const verdict = decideIndexed(this.ctx.gateways, {
+      gateway: { name: gateway.name, namespace: gateway.namespace },
+      port: req.port,
+      host: req.host,
+      path: req.path,
+      jwt,
+      source,
+    });
     layers.push({
       layer: 'gateway',
       hop: `${'pod' in caller ? this.principal(caller.pod) : jwt ? `token of ${JSON.stringify(jwt.tenant ?? [])}` : 'no token'} → ${gateway.namespace}/${gateway.name} ${req.host ?? ''}${req.path}`,

@@ -21,12 +21,29 @@ import type { Tenant } from '../../charts/config/load-tenants';
 
 /** What the matrix reads of a tenant of tenants.yaml. */
 export type TenantIntent = Pick<Tenant, 'name' | 'namespace' | 'alias' | 'workloads'>;
-import { CENTRAL_GATEWAY, gatewayPods, KEYCLOAK, LABELS, MESH_GATEWAY, PLATFORM_NAMESPACES, PORTS, tenantNamespace } from '../../charts/lib/constants';
+import {
+  CENTRAL_GATEWAY,
+  gatewayPods,
+  KEYCLOAK,
+  LABELS,
+  MESH_GATEWAY,
+  PLATFORM_NAMESPACES,
+  PORTS,
+  tenantNamespace,
+} from '../../charts/lib/constants';
 import { routePath, routeSegment } from '../../charts/routing/routes';
 import { type Endpoint, PLATFORM_ENDPOINTS } from '../gates/isolation';
 import { type EnvironmentOutput, type Manifest, ofKinds } from '../gates/manifests';
 import { type ConnSet, allowsPort, NetpolModel } from '../gates/netpol-eval';
-import { type FlowInventory, inventory, type K8sObject, type PlatformTarget, type ServiceTarget, type TenantView, type Workload } from './actors';
+import {
+  type FlowInventory,
+  inventory,
+  type K8sObject,
+  type PlatformTarget,
+  type ServiceTarget,
+  type TenantView,
+  type Workload,
+} from './actors';
 import { celLiterals } from './cel';
 import { type GatewayIndex, indexGateways, routeExpressions, selectRoute } from './gateway';
 import { waypointPolicies } from '../gates/mesh-authz';
@@ -87,13 +104,17 @@ export const flowsOf = (c: FlowCheck): number => c.members * (1 + (c.alike?.coun
 export function problem(c: FlowCheck): string | undefined {
   if (!c.expected) return undefined;
   const denying = refusingLayers(c.layers);
-  if (c.expected === 'allowed' && c.actual !== 'allowed') return `expected allowed, got ${c.actual === 'denied' ? `denied by ${denying.join(' and ')}` : 'a verdict the layers cannot tell'}`;
+  if (c.expected === 'allowed' && c.actual !== 'allowed')
+    return `expected allowed, got ${c.actual === 'denied' ? `denied by ${denying.join(' and ')}` : 'a verdict the layers cannot tell'}`;
   if (c.expected === 'denied' && c.actual === 'allowed') return 'expected denied, got allowed by every layer';
   if (c.expected === 'denied' && c.actual === 'unknown') return 'expected denied, but no layer proves it';
-  if (c.expected === 'denied' && denying.length < c.need) return `denied by ${denying.join(' and ')} only; a flow between tenants must be refused by ${c.need} layers`;
+  if (c.expected === 'denied' && denying.length < c.need)
+    return `denied by ${denying.join(' and ')} only; a flow between tenants must be refused by ${c.need} layers`;
   const net = c.layers.find((l) => l.layer === 'network');
   if (c.expected === 'denied' && c.need === 2 && net?.sides && (net.sides.egress || net.sides.ingress)) {
-    const open = [net.sides.egress ? "the caller's egress" : '', net.sides.ingress ? "the callee's ingress" : ''].filter(Boolean).join(' and ');
+    const open = [net.sides.egress ? "the caller's egress" : '', net.sides.ingress ? "the callee's ingress" : '']
+      .filter(Boolean)
+      .join(' and ');
     return `${open} NetworkPolicies admit it; each tenant's NetworkPolicies must refuse other tenants on their own`;
   }
   return undefined;
@@ -101,9 +122,20 @@ export function problem(c: FlowCheck): string | undefined {
 
 /** One line for a failing check: source, target, expected and actual, and each layer's decision. */
 function problemLine(env: string, c: FlowCheck): string {
-  const more = c.members > 1 ? ` (and ${c.members - 1} more sources alike${c.sample.length > 1 ? `: ${c.sample.slice(1).join(', ')}${c.members > c.sample.length ? ', ...' : ''}` : ''})` : '';
-  const alike = c.alike && c.alike.count > 0 ? ` [the same for ${c.alike.count} more tenants of this shape: ${c.alike.sample.join(', ')}${c.alike.count > c.alike.sample.length ? ', ...' : ''}]` : '';
-  const layers = c.layers.map((l) => `${l.layer} ${l.allowed === true ? 'allows' : l.allowed === false ? 'refuses' : 'cannot tell'} [${l.hop}] (${l.by})`).join('; ');
+  const more =
+    c.members > 1
+      ? ` (and ${c.members - 1} more sources alike${c.sample.length > 1 ? `: ${c.sample.slice(1).join(', ')}${c.members > c.sample.length ? ', ...' : ''}` : ''})`
+      : '';
+  const alike =
+    c.alike && c.alike.count > 0
+      ? ` [the same for ${c.alike.count} more tenants of this shape: ${c.alike.sample.join(', ')}${c.alike.count > c.alike.sample.length ? ', ...' : ''}]`
+      : '';
+  const layers = c.layers
+    .map(
+      (l) =>
+        `${l.layer} ${l.allowed === true ? 'allows' : l.allowed === false ? 'refuses' : 'cannot tell'} [${l.hop}] (${l.by})`,
+    )
+    .join('; ');
   return `${env}: ${c.source}${more} → ${c.target} (${c.why}): ${problem(c)}${alike} — ${layers}`;
 }
 
@@ -148,10 +180,41 @@ function promisedRoutes(tenants: readonly TenantIntent[]): PromisedRoute[] {
   for (const t of tenants) {
     const seg = routeSegment(t);
     const callers = (extra: readonly string[]) => new Set([t.name, ...extra]);
-    for (const a of t.workloads.agents) if (a.expose) out.push({ owner: t.name, path: routePath('a2a', seg, a.name), callers: callers(a.allowCallsFrom), external: true, what: `Agent ${a.name}` });
-    for (const b of t.workloads.llmBackends) out.push({ owner: t.name, path: routePath('llm', seg, b.name), callers: callers(b.allowCallsFrom), external: b.expose, what: `LLM backend ${b.name}` });
-    for (const s of t.workloads.mcpServers) if (s.expose && s.source === 'image') out.push({ owner: t.name, path: routePath('mcp', seg, s.name), callers: callers(s.allowCallsFrom), external: true, what: `MCP server ${s.name}` });
-    for (const s of t.workloads.sandboxes) if (s.kind === 'Sandbox') out.push({ owner: t.name, path: routePath('sandbox', seg, s.name), callers: new Set([t.name]), external: s.expose, what: `Sandbox ${s.name}` });
+    for (const a of t.workloads.agents)
+      if (a.expose)
+        out.push({
+          owner: t.name,
+          path: routePath('a2a', seg, a.name),
+          callers: callers(a.allowCallsFrom),
+          external: true,
+          what: `Agent ${a.name}`,
+        });
+    for (const b of t.workloads.llmBackends)
+      out.push({
+        owner: t.name,
+        path: routePath('llm', seg, b.name),
+        callers: callers(b.allowCallsFrom),
+        external: b.expose,
+        what: `LLM backend ${b.name}`,
+      });
+    for (const s of t.workloads.mcpServers)
+      if (s.expose && s.source === 'image')
+        out.push({
+          owner: t.name,
+          path: routePath('mcp', seg, s.name),
+          callers: callers(s.allowCallsFrom),
+          external: true,
+          what: `MCP server ${s.name}`,
+        });
+    for (const s of t.workloads.sandboxes)
+      if (s.kind === 'Sandbox')
+        out.push({
+          owner: t.name,
+          path: routePath('sandbox', seg, s.name),
+          callers: new Set([t.name]),
+          external: s.expose,
+          what: `Sandbox ${s.name}`,
+        });
   }
   return out;
 }
@@ -165,8 +228,20 @@ interface Ctx {
   readonly checks: FlowCheck[];
   readonly intent?: readonly TenantIntent[];
   /** The gateway workloads call (the host of their model URLs), and the external one. */
-  readonly inCluster: { readonly endpoint: Endpoint; readonly name: string; readonly namespace: string; readonly port: number };
-  readonly external?: { readonly endpoint: Endpoint; readonly name: string; readonly namespace: string; readonly port: number; readonly host?: string; readonly keycloakHost?: string };
+  readonly inCluster: {
+    readonly endpoint: Endpoint;
+    readonly name: string;
+    readonly namespace: string;
+    readonly port: number;
+  };
+  readonly external?: {
+    readonly endpoint: Endpoint;
+    readonly name: string;
+    readonly namespace: string;
+    readonly port: number;
+    readonly host?: string;
+    readonly keycloakHost?: string;
+  };
   readonly servicesByName: ReadonlyMap<string, ServiceTarget>;
   readonly tenantsByName: ReadonlyMap<string, TenantView>;
   readonly shapes: Shapes;
@@ -187,11 +262,25 @@ function gatewayOfUrl(gw: GatewayIndex, url: string): { name: string; namespace:
   return { name: m[1], namespace: m[2], port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) };
 }
 
-const gatewayEndpoint = (name: string, namespace: string): Endpoint => ({ namespace, name, labels: gatewayPods(name), serviceAccount: name, ports: [{ port: PORTS.hbone, protocol: 'TCP', name: 'hbone' }] });
+const gatewayEndpoint = (name: string, namespace: string): Endpoint => ({
+  namespace,
+  name,
+  labels: gatewayPods(name),
+  serviceAccount: name,
+  ports: [{ port: PORTS.hbone, protocol: 'TCP', name: 'hbone' }],
+});
 
-function add(ctx: Ctx, c: Omit<FlowCheck, 'actual' | 'members' | 'sample'> & { members?: number; sample?: readonly string[] }): FlowCheck {
+function add(
+  ctx: Ctx,
+  c: Omit<FlowCheck, 'actual' | 'members' | 'sample'> & { members?: number; sample?: readonly string[] },
+): FlowCheck {
   const o = outcome(c.layers);
-  const check: FlowCheck = { ...c, actual: o === true ? 'allowed' : o === false ? 'denied' : 'unknown', members: c.members ?? 1, sample: c.sample ?? [c.source] };
+  const check: FlowCheck = {
+    ...c,
+    actual: o === true ? 'allowed' : o === false ? 'denied' : 'unknown',
+    members: c.members ?? 1,
+    sample: c.sample ?? [c.source],
+  };
   ctx.checks.push(check);
   return check;
 }
@@ -202,14 +291,31 @@ function backendService(ctx: Ctx, ref: K8sObject, routeNamespace: string): Servi
   return ctx.servicesByName.get(`${ref.namespace ?? routeNamespace}/${ref.name}`);
 }
 
-function routeLayers(ctx: Ctx, caller: { pod: Endpoint } | { outside: { jwt?: Record<string, unknown> } }, path: string, external: boolean, host?: string): LayerResult[] {
+function routeLayers(
+  ctx: Ctx,
+  caller: { pod: Endpoint } | { outside: { jwt?: Record<string, unknown> } },
+  path: string,
+  external: boolean,
+  host?: string,
+): LayerResult[] {
   return routeRequest(ctx, caller, path, external, host).layers;
 }
 
 /** A request to a gateway: its layers, and the route that served it. */
-function routeRequest(ctx: Ctx, caller: { pod: Endpoint } | { outside: { jwt?: Record<string, unknown> } }, path: string, external: boolean, host?: string): { layers: LayerResult[]; served?: string } {
+function routeRequest(
+  ctx: Ctx,
+  caller: { pod: Endpoint } | { outside: { jwt?: Record<string, unknown> } },
+  path: string,
+  external: boolean,
+  host?: string,
+): { layers: LayerResult[]; served?: string } {
   const g = external ? ctx.external! : ctx.inCluster;
-  const r = ctx.layers.toGateway(caller, g, { port: g.port, host: host ?? (external ? ctx.external!.host : undefined), path }, (ref, ns) => backendService(ctx, ref, ns));
+  const r = ctx.layers.toGateway(
+    caller,
+    g,
+    { port: g.port, host: host ?? (external ? ctx.external!.host : undefined), path },
+    (ref, ns) => backendService(ctx, ref, ns),
+  );
   return { layers: r.layers, ...(r.verdict.route ? { served: r.verdict.route } : {}) };
 }
 
@@ -242,7 +348,10 @@ export function flowMatrix(env: EnvironmentOutput, intent?: readonly TenantInten
     namespaces: inv.namespaces,
   });
   // Workloads call the gateway their model URLs name (the mesh gateway), else the mesh gateway.
-  const named = inv.tenants.flatMap((t) => t.models).map((m) => gatewayOfUrl(gw, m.url)).find((x) => x !== undefined);
+  const named = inv.tenants
+    .flatMap((t) => t.models)
+    .map((m) => gatewayOfUrl(gw, m.url))
+    .find((x) => x !== undefined);
   const inClusterRef = named ?? { name: MESH_GATEWAY.name, namespace: MESH_GATEWAY.namespace, port: MESH_GATEWAY.port };
   const ext = gw.gateways.get(`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`);
   const listeners = ((ext?.spec?.listeners ?? []) as K8sObject[]).filter((l) => l.protocol !== 'HBONE');
@@ -250,7 +359,8 @@ export function flowMatrix(env: EnvironmentOutput, intent?: readonly TenantInten
   const kc = listeners.find((l) => l.name === CENTRAL_GATEWAY.keycloakListener);
   const servicesByName = new Map<string, ServiceTarget>();
   for (const t of inv.tenants) for (const s of t.services) servicesByName.set(`${s.namespace}/${s.name}`, s);
-  for (const p of inv.platform) if (!servicesByName.has(`${p.namespace}/${p.name}`)) servicesByName.set(`${p.namespace}/${p.name}`, p);
+  for (const p of inv.platform)
+    if (!servicesByName.has(`${p.namespace}/${p.name}`)) servicesByName.set(`${p.namespace}/${p.name}`, p);
   const ctx: Ctx = {
     env,
     inv,
@@ -261,7 +371,16 @@ export function flowMatrix(env: EnvironmentOutput, intent?: readonly TenantInten
     intent,
     inCluster: { ...inClusterRef, endpoint: gatewayEndpoint(inClusterRef.name, inClusterRef.namespace) },
     ...(ext && api
-      ? { external: { name: CENTRAL_GATEWAY.name, namespace: CENTRAL_GATEWAY.namespace, endpoint: gatewayEndpoint(CENTRAL_GATEWAY.name, CENTRAL_GATEWAY.namespace), port: api.port, host: api.hostname, keycloakHost: kc?.hostname } }
+      ? {
+          external: {
+            name: CENTRAL_GATEWAY.name,
+            namespace: CENTRAL_GATEWAY.namespace,
+            endpoint: gatewayEndpoint(CENTRAL_GATEWAY.name, CENTRAL_GATEWAY.namespace),
+            port: api.port,
+            host: api.hostname,
+            keycloakHost: kc?.hostname,
+          },
+        }
       : {}),
     servicesByName,
     tenantsByName: new Map(inv.tenants.map((t) => [t.tenant, t])),
@@ -275,7 +394,14 @@ export function flowMatrix(env: EnvironmentOutput, intent?: readonly TenantInten
   externalFlows(ctx, promised);
   platformCallers(ctx);
   observabilityFlows(ctx);
-  return { env: env.name, checks: ctx.checks, flows: ctx.checks.reduce((n, c) => n + flowsOf(c), 0), shapes: ctx.shapes.groups.length, groups: ctx.shapes.groups, misrouted: misrouted(ctx, promised) };
+  return {
+    env: env.name,
+    checks: ctx.checks,
+    flows: ctx.checks.reduce((n, c) => n + flowsOf(c), 0),
+    shapes: ctx.shapes.groups.length,
+    groups: ctx.shapes.groups,
+    misrouted: misrouted(ctx, promised),
+  };
 }
 
 /** Marks the checks `f` adds as standing for the other tenants of the group too. */
@@ -283,7 +409,11 @@ function alikeAs(ctx: Ctx, group: readonly TenantView[], f: () => void): void {
   const from = ctx.checks.length;
   f();
   if (group.length < 2) return;
-  const alike = { count: group.length - 1, sample: group.slice(1, 4).map((t) => t.tenant), group: ctx.shapes.index.get(group)! };
+  const alike = {
+    count: group.length - 1,
+    sample: group.slice(1, 4).map((t) => t.tenant),
+    group: ctx.shapes.index.get(group)!,
+  };
   for (let i = from; i < ctx.checks.length; i++) ctx.checks[i] = { ...ctx.checks[i], alike };
 }
 
@@ -291,7 +421,9 @@ function alikeAs(ctx: Ctx, group: readonly TenantView[], f: () => void): void {
 function platformTokens(inv: FlowInventory): Set<string> {
   const tenantNs = new Set(inv.tenants.map((t) => t.namespace));
   const kinds = new Set(['NetworkPolicy', 'AuthorizationPolicy', 'AgentgatewayPolicy', 'HTTPRoute', 'Gateway']);
-  const objects = [...inv.objectsByNamespace].filter(([ns]) => !tenantNs.has(ns)).flatMap(([, os]) => os.filter((o) => kinds.has(o.kind)));
+  const objects = [...inv.objectsByNamespace]
+    .filter(([ns]) => !tenantNs.has(ns))
+    .flatMap(([, os]) => os.filter((o) => kinds.has(o.kind)));
   return labelTokens(objects);
 }
 
@@ -303,9 +435,17 @@ function misrouted(ctx: Ctx, promised: readonly PromisedRoute[] | undefined): st
     if (!ns) continue;
     const gateways = [ctx.inCluster, ...(r.external && ctx.external ? [ctx.external] : [])];
     for (const g of gateways) {
-      const v = selectRoute(ctx.gw, { gateway: g, port: g.port, host: g === ctx.external ? ctx.external.host : undefined, path: requestPath(r.path) });
+      const v = selectRoute(ctx.gw, {
+        gateway: g,
+        port: g.port,
+        host: g === ctx.external ? ctx.external.host : undefined,
+        path: requestPath(r.path),
+      });
       const served = 'best' in v ? v.best.route.metadata : undefined;
-      if (served && served.namespace !== ns) out.push(`${ctx.env.name}: ${requestPath(r.path)} on ${g.namespace}/${g.name} is served by route ${served.namespace}/${served.name}, not by a route of ${ns} (${r.owner}'s ${r.what}): another namespace's route shadows it`);
+      if (served && served.namespace !== ns)
+        out.push(
+          `${ctx.env.name}: ${requestPath(r.path)} on ${g.namespace}/${g.name} is served by route ${served.namespace}/${served.name}, not by a route of ${ns} (${r.owner}'s ${r.what}): another namespace's route shadows it`,
+        );
     }
   }
   return out;
@@ -314,14 +454,29 @@ function misrouted(ctx: Ctx, promised: readonly PromisedRoute[] | undefined): st
 /** Flows of one tenant's workloads: to its own Services, pods, models and routes, and to the platform. */
 function ownFlows(ctx: Ctx, t: TenantView, promised: readonly PromisedRoute[] | undefined): void {
   const expect = (ok: boolean): Verdict | undefined => (ctx.intent ? (ok ? 'allowed' : 'denied') : undefined);
-  const base = (w: Workload) => ({ source: label(w), sourceTenant: t.tenant, targetTenant: t.tenant, need: 1 as const });
+  const base = (w: Workload) => ({
+    source: label(w),
+    sourceTenant: t.tenant,
+    targetTenant: t.tenant,
+    need: 1 as const,
+  });
   const providers = t.providers;
   for (const w of t.workloads) {
     const own = !w.sandbox;
     for (const s of t.services) {
       const toSandbox = t.workloads.some((x) => x.sandbox && x.endpoint === s.endpoint);
       const ok = own && !toSandbox;
-      add(ctx, { ...base(w), target: svcLabel(s), expected: expect(ok), why: ok ? 'own Service' : w.sandbox ? 'a sandbox reaches nothing of its tenant' : 'a sandbox is reached through its route only', layers: ctx.layers.toService(w.endpoint, s) });
+      add(ctx, {
+        ...base(w),
+        target: svcLabel(s),
+        expected: expect(ok),
+        why: ok
+          ? 'own Service'
+          : w.sandbox
+            ? 'a sandbox reaches nothing of its tenant'
+            : 'a sandbox is reached through its route only',
+        layers: ctx.layers.toService(w.endpoint, s),
+      });
     }
     for (const m of t.models) {
       let url: URL;
@@ -333,14 +488,32 @@ function ownFlows(ctx: Ctx, t: TenantView, promised: readonly PromisedRoute[] | 
       const g = gatewayOfUrl(ctx.gw, m.url);
       const path = llmRequestPath(url, providers.get(m.name));
       const layers = g
-        ? ctx.layers.toGateway({ pod: w.endpoint }, { ...g, endpoint: gatewayEndpoint(g.name, g.namespace) }, { port: g.port, path }, (ref, ns) => backendService(ctx, ref, ns)).layers
+        ? ctx.layers.toGateway(
+            { pod: w.endpoint },
+            { ...g, endpoint: gatewayEndpoint(g.name, g.namespace) },
+            { port: g.port, path },
+            (ref, ns) => backendService(ctx, ref, ns),
+          ).layers
         : [];
       if (layers.length === 0) continue;
-      add(ctx, { ...base(w), target: `model ${t.namespace}/${m.name} (${m.url})`, expected: expect(own), why: own ? 'own model' : 'a sandbox reaches nothing of its tenant', layers });
+      add(ctx, {
+        ...base(w),
+        target: `model ${t.namespace}/${m.name} (${m.url})`,
+        expected: expect(own),
+        why: own ? 'own model' : 'a sandbox reaches nothing of its tenant',
+        layers,
+      });
     }
     for (const r of (promised ?? []).filter((x) => x.owner === t.tenant)) {
       const q = routeRequest(ctx, { pod: w.endpoint }, requestPath(r.path), false);
-      add(ctx, { ...base(w), target: `in-cluster route ${r.path} (${r.what})`, expected: expect(own), why: own ? 'own route' : 'a sandbox reaches nothing of its tenant', layers: q.layers, route: { owner: t.namespace, served: q.served } });
+      add(ctx, {
+        ...base(w),
+        target: `in-cluster route ${r.path} (${r.what})`,
+        expected: expect(own),
+        why: own ? 'own route' : 'a sandbox reaches nothing of its tenant',
+        layers: q.layers,
+        route: { owner: t.namespace, served: q.served },
+      });
     }
     for (const p of ctx.inv.platform) platformFlow(ctx, t, w, p);
   }
@@ -350,7 +523,15 @@ function ownFlows(ctx: Ctx, t: TenantView, promised: readonly PromisedRoute[] | 
 function platformPromise(p: PlatformTarget, w: Workload): { ok: boolean; why: string } {
   if (p.key === 'dns') return { ok: true, why: 'cluster DNS' };
   if (p.key === 'otel') return { ok: true, why: 'traces to the collector' };
-  return { ok: false, why: p.key === 'gateway' ? 'the mesh gateway, addressed without a route' : w.sandbox ? 'a sandbox reaches no platform component but DNS and the collector' : 'a platform component tenants do not call' };
+  return {
+    ok: false,
+    why:
+      p.key === 'gateway'
+        ? 'the mesh gateway, addressed without a route'
+        : w.sandbox
+          ? 'a sandbox reaches no platform component but DNS and the collector'
+          : 'a platform component tenants do not call',
+  };
 }
 
 function platformFlow(ctx: Ctx, t: TenantView, w: Workload, p: PlatformTarget): void {
@@ -359,7 +540,13 @@ function platformFlow(ctx: Ctx, t: TenantView, w: Workload, p: PlatformTarget): 
   if (p.key === 'dns') {
     const l = ctx.layers.network(w.endpoint, p.endpoint, PORTS.dns);
     const udp = ctx.netpol.why(w.endpoint, p.endpoint, 'UDP', PORTS.dns);
-    add(ctx, { ...base, target: `${p.what} (cluster DNS)`, expected: expect(true), why: 'cluster DNS', layers: [{ ...l, hop: `${l.hop}/UDP`, allowed: udp.allowed, by: udp.by }] });
+    add(ctx, {
+      ...base,
+      target: `${p.what} (cluster DNS)`,
+      expected: expect(true),
+      why: 'cluster DNS',
+      layers: [{ ...l, hop: `${l.hop}/UDP`, allowed: udp.allowed, by: udp.by }],
+    });
     return;
   }
   if (p.requests) {
@@ -370,7 +557,11 @@ function platformFlow(ctx: Ctx, t: TenantView, w: Workload, p: PlatformTarget): 
         ...base,
         target: `${p.what} ${r.method} ${r.path}`,
         expected: expect(ok),
-        why: ok ? "kagent's agent API (sessions, tasks, memories)" : w.sandbox ? 'a sandbox reaches nothing of kagent' : "kagent's API beyond the agents' own",
+        why: ok
+          ? "kagent's agent API (sessions, tasks, memories)"
+          : w.sandbox
+            ? 'a sandbox reaches nothing of kagent'
+            : "kagent's API beyond the agents' own",
         layers: ctx.layers.toService(w.endpoint, p, { path: r.path, method: r.method }),
       });
     }
@@ -378,20 +569,43 @@ function platformFlow(ctx: Ctx, t: TenantView, w: Workload, p: PlatformTarget): 
   }
   if (p.key === 'gateway') {
     // The mesh gateway is reached on every route call; a path no route serves gets nothing.
-    add(ctx, { ...base, target: `${p.what} /no-route`, expected: expect(false), why: 'a path of the mesh gateway that no route serves', layers: routeLayers(ctx, { pod: w.endpoint }, '/no-route', false) });
+    add(ctx, {
+      ...base,
+      target: `${p.what} /no-route`,
+      expected: expect(false),
+      why: 'a path of the mesh gateway that no route serves',
+      layers: routeLayers(ctx, { pod: w.endpoint }, '/no-route', false),
+    });
     return;
   }
   const promise = platformPromise(p, w);
-  add(ctx, { ...base, target: p.what, expected: expect(promise.ok), why: promise.why, layers: ctx.layers.toService(w.endpoint, p) });
+  add(ctx, {
+    ...base,
+    target: p.what,
+    expected: expect(promise.ok),
+    why: promise.why,
+    layers: ctx.layers.toService(w.endpoint, p),
+  });
   if (p.key === 'otel') return;
   // The same pod addressed directly, past a waypoint.
-  if (p.waypoint && !(LABELS.gatewayName in p.endpoint.labels)) add(ctx, { ...base, target: `${p.namespace}/${p.endpoint.name} pod:${p.endpoint.ports[0].port}`, expected: expect(false), why: `${promise.why}, addressed past its waypoint`, layers: ctx.layers.toPod(w.endpoint, p.endpoint, p.endpoint.ports[0].port) });
+  if (p.waypoint && !(LABELS.gatewayName in p.endpoint.labels))
+    add(ctx, {
+      ...base,
+      target: `${p.namespace}/${p.endpoint.name} pod:${p.endpoint.ports[0].port}`,
+      expected: expect(false),
+      why: `${promise.why}, addressed past its waypoint`,
+      layers: ctx.layers.toPod(w.endpoint, p.endpoint, p.endpoint.ports[0].port),
+    });
 }
 
 /** Every workload of the environment as a grouped caller. */
 function workloadMembers(ctx: Ctx): MemberIndex<WorkloadMember> {
   const members: WorkloadMember[] = ctx.inv.tenants.flatMap((t) =>
-    t.workloads.map((w) => ({ label: label(w), workload: w, values: [ctx.layers.principal(w.endpoint), w.namespace, w.endpoint.serviceAccount, ctx.env.trustDomain, t.tenant] })),
+    t.workloads.map((w) => ({
+      label: label(w),
+      workload: w,
+      values: [ctx.layers.principal(w.endpoint), w.namespace, w.endpoint.serviceAccount, ctx.env.trustDomain, t.tenant],
+    })),
   );
   return new MemberIndex(members);
 }
@@ -402,7 +616,8 @@ function istioPatterns(policies: readonly Manifest[]): Pattern[] {
   for (const p of policies) {
     for (const rule of (p.object.spec?.rules ?? []) as K8sObject[]) {
       for (const f of (rule?.from ?? []) as K8sObject[]) {
-        for (const k of ['principals', 'notPrincipals', 'namespaces', 'notNamespaces']) for (const v of (f?.source?.[k] ?? []) as string[]) out.push(istioPattern(String(v)));
+        for (const k of ['principals', 'notPrincipals', 'namespaces', 'notNamespaces'])
+          for (const v of (f?.source?.[k] ?? []) as string[]) out.push(istioPattern(String(v)));
       }
     }
   }
@@ -424,7 +639,10 @@ function crossTenantDirect(ctx: Ctx): void {
   }
   // Every tenant endpoint a connection can go to (pods and waypoints), and the NetworkPolicy
   // allowances between namespaces, matched once per rule peer.
-  const endpoints: Endpoint[] = [...members.members.map((m) => m.workload.endpoint), ...ctx.inv.tenants.flatMap((t) => (t.waypoint ? [t.waypoint.endpoint] : []))];
+  const endpoints: Endpoint[] = [
+    ...members.members.map((m) => m.workload.endpoint),
+    ...ctx.inv.tenants.flatMap((t) => (t.waypoint ? [t.waypoint.endpoint] : [])),
+  ];
   const cache = new Map<string, ReadonlySet<Endpoint>>();
   const towards = new Map<Endpoint, { egress: Map<Endpoint, ConnSet>; ingress: Map<Endpoint, ConnSet> }>();
   const sides = (e: Endpoint) => {
@@ -450,11 +668,24 @@ function crossTenantDirect(ctx: Ctx): void {
     const group = ctx.shapes.of.get(t.namespace)!;
     const representative = group[0] === t;
     const own = byNamespace.get(t.namespace) ?? new Set<WorkloadMember>();
-    const targets: { target: string; first: Endpoint; port: number; layers: (src: Endpoint) => LayerResult[]; patterns: () => Pattern[] }[] = [];
+    const targets: {
+      target: string;
+      first: Endpoint;
+      port: number;
+      layers: (src: Endpoint) => LayerResult[];
+      patterns: () => Pattern[];
+    }[] = [];
     for (const s of t.services) {
       const via = s.waypoint;
-      const policies = () => (via ? waypointPolicies(ctx.layers.authzIn(t.namespace), via, s.name) : ctx.layers.ztunnelPolicies(t.namespace));
-      targets.push({ target: svcLabel(s), first: via ? via.endpoint : s.endpoint, port: PORTS.hbone, layers: (src) => ctx.layers.toService(src, s), patterns: () => istioPatterns(policies()) });
+      const policies = () =>
+        via ? waypointPolicies(ctx.layers.authzIn(t.namespace), via, s.name) : ctx.layers.ztunnelPolicies(t.namespace);
+      targets.push({
+        target: svcLabel(s),
+        first: via ? via.endpoint : s.endpoint,
+        port: PORTS.hbone,
+        layers: (src) => ctx.layers.toService(src, s),
+        patterns: () => istioPatterns(policies()),
+      });
     }
     for (const w of t.workloads) {
       const port = w.endpoint.ports[0]?.port ?? 8080;
@@ -463,7 +694,8 @@ function crossTenantDirect(ctx: Ctx): void {
         first: w.endpoint,
         port: PORTS.hbone,
         layers: (src) => ctx.layers.toPod(src, w.endpoint, port),
-        patterns: () => istioPatterns(ctx.layers.ztunnelPolicies(t.namespace).filter((p) => !p.object.spec?.targetRefs)),
+        patterns: () =>
+          istioPatterns(ctx.layers.ztunnelPolicies(t.namespace).filter((p) => !p.object.spec?.targetRefs)),
       });
     }
     for (const tg of targets) {
@@ -482,7 +714,10 @@ function crossTenantDirect(ctx: Ctx): void {
         });
       // The pairs either side's NetworkPolicies admit, one by one.
       const admitted = new Set<WorkloadMember>();
-      const opened = [...[...sides(tg.first).ingress].filter(([, c]) => allowsPort(c, 'TCP', tg.port)).map(([src]) => src), ...(egressInto.get(tg.first) ?? [])];
+      const opened = [
+        ...[...sides(tg.first).ingress].filter(([, c]) => allowsPort(c, 'TCP', tg.port)).map(([src]) => src),
+        ...(egressInto.get(tg.first) ?? []),
+      ];
       for (const src of opened) {
         const m = memberOf.get(src);
         if (!m || own.has(m) || admitted.has(m)) continue;
@@ -528,7 +763,9 @@ function crossTenantRoutes(ctx: Ctx, promised: readonly PromisedRoute[] | undefi
   for (const r of routes) {
     const owner = r.owner;
     const route = ctx.gw.prefixes.get(`${ctx.inCluster.namespace}/${ctx.inCluster.name}`)?.get(r.path)?.[0]?.route;
-    const expressions = route ? routeExpressions(ctx.gw, ctx.inCluster, `${route.metadata.namespace}/${route.metadata.name}`) : [];
+    const expressions = route
+      ? routeExpressions(ctx.gw, ctx.inCluster, `${route.metadata.namespace}/${route.metadata.name}`)
+      : [];
     const callers = r.callers === ANY ? [...byTenant.keys()] : [...r.callers].filter((c) => c !== owner);
     const excluded = new Set<WorkloadMember>(byTenant.get(owner) ?? []);
     const ownerNs = ctx.tenantsByName.get(owner)?.namespace ?? r.namespace;
@@ -554,7 +791,16 @@ function crossTenantRoutes(ctx: Ctx, promised: readonly PromisedRoute[] | undefi
       for (const m of byTenant.get(c) ?? []) {
         excluded.add(m);
         const ok = !m.workload.sandbox;
-        check([m], 1, ctx.intent ? (ok ? 'allowed' : 'denied') : undefined, ok ? (owner === PLATFORM ? 'the platform serves every tenant' : `${owner} allows ${c} (allowCallsFrom)`) : 'a sandbox reaches nothing of its tenant');
+        check(
+          [m],
+          1,
+          ctx.intent ? (ok ? 'allowed' : 'denied') : undefined,
+          ok
+            ? owner === PLATFORM
+              ? 'the platform serves every tenant'
+              : `${owner} allows ${c} (allowCallsFrom)`
+            : 'a sandbox reaches nothing of its tenant',
+        );
       }
     };
     if (r.callers === ANY) {
@@ -570,7 +816,12 @@ function crossTenantRoutes(ctx: Ctx, promised: readonly PromisedRoute[] | undefi
       for (const sandbox of [false, true]) {
         const skip = new Set([...excluded, ...members.members.filter((m) => m.workload.sandbox !== sandbox)]);
         for (const g of members.groups(literalPatterns(expressions), skip)) {
-          check(g.members, g.size, ctx.intent ? 'denied' : undefined, sandbox ? 'a sandbox reaches nothing of its tenant' : `${owner} does not allow this tenant`);
+          check(
+            g.members,
+            g.size,
+            ctx.intent ? 'denied' : undefined,
+            sandbox ? 'a sandbox reaches nothing of its tenant' : `${owner} does not allow this tenant`,
+          );
         }
       }
     });
@@ -584,7 +835,14 @@ function platformRoutes(ctx: Ctx): PromisedRoute[] {
   for (const [prefix, matches] of ctx.gw.prefixes.get(`${ctx.inCluster.namespace}/${ctx.inCluster.name}`) ?? []) {
     const r = matches[0].route;
     if (tenantNs.has(r.metadata.namespace)) continue;
-    out.push({ owner: PLATFORM, namespace: r.metadata.namespace, path: prefix, callers: ANY, external: false, what: `route ${r.metadata.name}` });
+    out.push({
+      owner: PLATFORM,
+      namespace: r.metadata.namespace,
+      path: prefix,
+      callers: ANY,
+      external: false,
+      what: `route ${r.metadata.name}`,
+    });
   }
   return out;
 }
@@ -596,7 +854,8 @@ function publishedRoutes(ctx: Ctx): PromisedRoute[] {
     const r = matches[0].route;
     const ns = r.metadata.namespace as string;
     const owner = ctx.inv.tenants.find((t) => t.namespace === ns)?.tenant ?? PLATFORM; // only without intent
-    const external = (ctx.gw.prefixes.get(`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`)?.get(prefix)?.length ?? 0) > 0;
+    const external =
+      (ctx.gw.prefixes.get(`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`)?.get(prefix)?.length ?? 0) > 0;
     out.push({ owner, path: prefix, callers: new Set([owner]), external, what: `HTTPRoute ${r.metadata.name}` });
   }
   return out;
@@ -606,16 +865,32 @@ function publishedRoutes(ctx: Ctx): PromisedRoute[] {
 function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined): void {
   if (!ctx.external) return;
   const tenants = ctx.inv.tenants.map((t) => t.tenant);
-  const tokens = new MemberIndex<TokenMember>(tenants.map((t) => ({ label: `client outside the cluster with a token of ${t}`, tenant: t, values: [t, tenantNamespace(t)] })));
+  const tokens = new MemberIndex<TokenMember>(
+    tenants.map((t) => ({
+      label: `client outside the cluster with a token of ${t}`,
+      tenant: t,
+      values: [t, tenantNamespace(t)],
+    })),
+  );
   const tokenOf = new Map(tokens.members.map((m) => [m.tenant, m]));
   const jwt = (tenant: string) => ({ [KEYCLOAK.tenantClaim]: [tenant], aud: 'agent-gateway' });
   const routes = (promised ?? publishedRoutes(ctx)).filter((r) => r.external);
   for (const r of routes) {
     const route = ctx.gw.prefixes.get(`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`)?.get(r.path)?.[0]?.route;
-    const expressions = route ? routeExpressions(ctx.gw, ctx.external, `${route.metadata.namespace}/${route.metadata.name}`) : [];
+    const expressions = route
+      ? routeExpressions(ctx.gw, ctx.external, `${route.metadata.namespace}/${route.metadata.name}`)
+      : [];
     const target = `external route https://${ctx.external.host ?? CENTRAL_GATEWAY.name}${r.path} (${r.owner}'s ${r.what})`;
     const ownerNs = ctx.tenantsByName.get(r.owner)?.namespace;
-    const check = (source: string, tenant: string | undefined, jwt: Record<string, unknown> | undefined, expected: boolean, why: string, size = 1, sample?: string[]) => {
+    const check = (
+      source: string,
+      tenant: string | undefined,
+      jwt: Record<string, unknown> | undefined,
+      expected: boolean,
+      why: string,
+      size = 1,
+      sample?: string[],
+    ) => {
       const q = routeRequest(ctx, { outside: jwt ? { jwt } : {} }, requestPath(r.path), true);
       add(ctx, {
         source,
@@ -633,24 +908,63 @@ function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined)
     };
     const callers = new Set(r.callers === ANY ? tenants : r.callers);
     // The tenants the owner allows, one by one.
-    for (const c of callers) if (c !== r.owner) check(`client outside the cluster with a token of ${c}`, c, jwt(c), true, `${r.owner} allows ${c}`);
+    for (const c of callers)
+      if (c !== r.owner)
+        check(`client outside the cluster with a token of ${c}`, c, jwt(c), true, `${r.owner} allows ${c}`);
     // The owner's token, no token, and the tokens of everyone else: an owner's representative stands for its shape.
     const group = ctx.shapes.of.get(ownerNs ?? '');
     if (group && group[0].tenant !== r.owner) continue;
     alikeAs(ctx, group ?? [], () => {
-      if (callers.has(r.owner)) check(`client outside the cluster with a token of ${r.owner}`, r.owner, jwt(r.owner), true, 'own exposed route');
-      check('client outside the cluster without a token', undefined, undefined, false, 'every exposed route requires a token');
-      const excluded = new Set([...callers].map((c) => tokenOf.get(c)).filter((m): m is TokenMember => m !== undefined));
+      if (callers.has(r.owner))
+        check(
+          `client outside the cluster with a token of ${r.owner}`,
+          r.owner,
+          jwt(r.owner),
+          true,
+          'own exposed route',
+        );
+      check(
+        'client outside the cluster without a token',
+        undefined,
+        undefined,
+        false,
+        'every exposed route requires a token',
+      );
+      const excluded = new Set(
+        [...callers].map((c) => tokenOf.get(c)).filter((m): m is TokenMember => m !== undefined),
+      );
       for (const g of tokens.groups(literalPatterns(expressions), excluded)) {
-        check(g.members[0].label, g.members[0].tenant, jwt(g.members[0].tenant), false, `${r.owner} does not allow this tenant`, g.size, g.members.map((m) => m.label));
+        check(
+          g.members[0].label,
+          g.members[0].tenant,
+          jwt(g.members[0].tenant),
+          false,
+          `${r.owner} does not allow this tenant`,
+          g.size,
+          g.members.map((m) => m.label),
+        );
       }
     });
   }
   // Keycloak's token endpoint, for every client, without a token.
   if (ctx.external.keycloakHost) {
     const realm = `/realms/${KEYCLOAK.realm}/protocol/openid-connect/token`;
-    add(ctx, { source: 'client outside the cluster without a token', target: `https://${ctx.external.keycloakHost}${realm}`, expected: ctx.intent ? 'allowed' : undefined, why: 'tokens are issued there', need: 1, layers: routeLayers(ctx, { outside: {} }, realm, true, ctx.external.keycloakHost) });
-    add(ctx, { source: 'client outside the cluster without a token', target: `https://${ctx.external.keycloakHost}/admin/master/console/`, expected: ctx.intent ? 'denied' : undefined, why: "Keycloak's admin console is not public", need: 1, layers: routeLayers(ctx, { outside: {} }, '/admin/master/console/', true, ctx.external.keycloakHost) });
+    add(ctx, {
+      source: 'client outside the cluster without a token',
+      target: `https://${ctx.external.keycloakHost}${realm}`,
+      expected: ctx.intent ? 'allowed' : undefined,
+      why: 'tokens are issued there',
+      need: 1,
+      layers: routeLayers(ctx, { outside: {} }, realm, true, ctx.external.keycloakHost),
+    });
+    add(ctx, {
+      source: 'client outside the cluster without a token',
+      target: `https://${ctx.external.keycloakHost}/admin/master/console/`,
+      expected: ctx.intent ? 'denied' : undefined,
+      why: "Keycloak's admin console is not public",
+      need: 1,
+      layers: routeLayers(ctx, { outside: {} }, '/admin/master/console/', true, ctx.external.keycloakHost),
+    });
   }
 }
 
@@ -661,14 +975,34 @@ function platformCallers(ctx: Ctx): void {
   for (const app of ctx.env.manifests.filter((x) => x.object.kind === 'Application').map((x) => x.object)) {
     const namespace = app.spec?.destination?.namespace as string | undefined;
     for (const src of [app.spec?.source, ...((app.spec?.sources ?? []) as K8sObject[])]) {
-      for (const [provider, p] of Object.entries((src?.helm?.valuesObject?.providers ?? {}) as Record<string, K8sObject>)) {
+      for (const [provider, p] of Object.entries(
+        (src?.helm?.valuesObject?.providers ?? {}) as Record<string, K8sObject>,
+      )) {
         const url = p?.config?.baseUrl;
         const g = typeof url === 'string' && namespace ? gatewayOfUrl(ctx.gw, url) : undefined;
         if (!g || !namespace) continue;
         // A built-in agent of the namespace (kagent labels its agents' pods app: kagent).
-        const agent: Endpoint = { namespace, name: 'built-in-agent', labels: { app: 'kagent', kagent: 'built-in-agent' }, serviceAccount: 'built-in-agent', ports: [{ port: 8080, protocol: 'TCP', name: 'http' }] };
-        const layers = ctx.layers.toGateway({ pod: agent }, { ...g, endpoint: gatewayEndpoint(g.name, g.namespace) }, { port: g.port, path: llmRequestPath(new URL(url), provider === 'openAI' ? 'OpenAI' : undefined) }, (ref, ns) => backendService(ctx, ref, ns)).layers;
-        add(ctx, { source: `${namespace}/${agent.name}`, target: `model provider ${provider} of Application ${app.metadata.name} (${url})`, expected: ctx.intent ? 'allowed' : undefined, why: "kagent's own agents use the default model", need: 1, layers });
+        const agent: Endpoint = {
+          namespace,
+          name: 'built-in-agent',
+          labels: { app: 'kagent', kagent: 'built-in-agent' },
+          serviceAccount: 'built-in-agent',
+          ports: [{ port: 8080, protocol: 'TCP', name: 'http' }],
+        };
+        const layers = ctx.layers.toGateway(
+          { pod: agent },
+          { ...g, endpoint: gatewayEndpoint(g.name, g.namespace) },
+          { port: g.port, path: llmRequestPath(new URL(url), provider === 'openAI' ? 'OpenAI' : undefined) },
+          (ref, ns) => backendService(ctx, ref, ns),
+        ).layers;
+        add(ctx, {
+          source: `${namespace}/${agent.name}`,
+          target: `model provider ${provider} of Application ${app.metadata.name} (${url})`,
+          expected: ctx.intent ? 'allowed' : undefined,
+          why: "kagent's own agents use the default model",
+          need: 1,
+          layers,
+        });
       }
     }
   }
@@ -678,10 +1012,30 @@ function platformCallers(ctx: Ctx): void {
 function callTenant(ctx: Ctx, t: TenantView): void {
   const P = PLATFORM_ENDPOINTS;
   for (const s of t.services.filter((x) => x.what.startsWith('Agent '))) {
-    add(ctx, { source: `${P.kagent.namespace}/${P.kagent.name}`, target: svcLabel(s), targetTenant: t.tenant, expected: ctx.intent ? 'allowed' : undefined, why: "kagent's controller calls every agent (A2A)", need: 1, layers: ctx.layers.toService(P.kagent, s) });
+    add(ctx, {
+      source: `${P.kagent.namespace}/${P.kagent.name}`,
+      target: svcLabel(s),
+      targetTenant: t.tenant,
+      expected: ctx.intent ? 'allowed' : undefined,
+      why: "kagent's controller calls every agent (A2A)",
+      need: 1,
+      layers: ctx.layers.toService(P.kagent, s),
+    });
   }
   for (const w of t.workloads.filter((x) => !x.sandbox)) {
-    add(ctx, { source: `${P.monitoring.namespace}/${P.monitoring.name}`, target: `${w.namespace}/${w.endpoint.name} pod:9090 (metrics)`, targetTenant: t.tenant, expected: ctx.intent ? 'allowed' : undefined, why: 'Prometheus scrapes every pod', need: 1, layers: ctx.layers.toPod(P.monitoring, { ...w.endpoint, ports: [...w.endpoint.ports, { port: 9090, protocol: 'TCP', name: 'metrics' }] }, 9090) });
+    add(ctx, {
+      source: `${P.monitoring.namespace}/${P.monitoring.name}`,
+      target: `${w.namespace}/${w.endpoint.name} pod:9090 (metrics)`,
+      targetTenant: t.tenant,
+      expected: ctx.intent ? 'allowed' : undefined,
+      why: 'Prometheus scrapes every pod',
+      need: 1,
+      layers: ctx.layers.toPod(
+        P.monitoring,
+        { ...w.endpoint, ports: [...w.endpoint.ports, { port: 9090, protocol: 'TCP', name: 'metrics' }] },
+        9090,
+      ),
+    });
   }
 }
 
@@ -699,12 +1053,41 @@ function observabilityFlows(ctx: Ctx): void {
   const P = PLATFORM_ENDPOINTS;
   const pod = (e: Endpoint) => `${e.namespace}/${e.name}`;
   const podPort = (e: Endpoint) => `${pod(e)} pod:${e.ports[0].port}`;
-  if (o.langfuseWeb) add(ctx, { source: pod(P.otel), target: podPort(o.langfuseWeb), expected: expect(true), why: 'spans to their Langfuse project', need: 1, layers: ctx.layers.toPod(P.otel, o.langfuseWeb, o.langfuseWeb.ports[0].port) });
+  if (o.langfuseWeb)
+    add(ctx, {
+      source: pod(P.otel),
+      target: podPort(o.langfuseWeb),
+      expected: expect(true),
+      why: 'spans to their Langfuse project',
+      need: 1,
+      layers: ctx.layers.toPod(P.otel, o.langfuseWeb, o.langfuseWeb.ports[0].port),
+    });
   for (const s of o.accessSyncs) {
-    if (o.keycloak) add(ctx, { source: pod(s.endpoint), target: podPort(o.keycloak), expected: expect(true), why: 'the access sync reads Keycloak groups', need: 1, layers: ctx.layers.toPod(s.endpoint, o.keycloak, o.keycloak.ports[0].port) });
-    add(ctx, { source: pod(s.endpoint), target: podPort(s.application), expected: expect(true), why: 'the access sync manages its application', need: 1, layers: ctx.layers.toPod(s.endpoint, s.application, s.application.ports[0].port) });
+    if (o.keycloak)
+      add(ctx, {
+        source: pod(s.endpoint),
+        target: podPort(o.keycloak),
+        expected: expect(true),
+        why: 'the access sync reads Keycloak groups',
+        need: 1,
+        layers: ctx.layers.toPod(s.endpoint, o.keycloak, o.keycloak.ports[0].port),
+      });
+    add(ctx, {
+      source: pod(s.endpoint),
+      target: podPort(s.application),
+      expected: expect(true),
+      why: 'the access sync manages its application',
+      need: 1,
+      layers: ctx.layers.toPod(s.endpoint, s.application, s.application.ports[0].port),
+    });
   }
-  const other: Endpoint = { namespace: PLATFORM_NAMESPACES.monitoring, name: 'any-pod', labels: {}, serviceAccount: 'default', ports: [{ port: 8080, protocol: 'TCP', name: 'http' }] };
+  const other: Endpoint = {
+    namespace: PLATFORM_NAMESPACES.monitoring,
+    name: 'any-pod',
+    labels: {},
+    serviceAccount: 'default',
+    ports: [{ port: 8080, protocol: 'TCP', name: 'http' }],
+  };
   // The proxies differ by their tenant only: one tenant of each shape stands for the others.
   const proxyOf = new Map(o.proxies.map((p) => [p.tenant, p.service]));
   for (const group of ctx.shapes.groups) {
@@ -712,22 +1095,59 @@ function observabilityFlows(ctx: Ctx): void {
     const service = proxyOf.get(tenant);
     if (!service) continue;
     alikeAs(ctx, group, () => {
-      if (o.grafana) add(ctx, { source: pod(o.grafana), target: service.what, targetTenant: tenant, expected: expect(true), why: "Grafana reads a tenant's metrics through its proxy", need: 1, layers: ctx.layers.toService(o.grafana, service) });
-      add(ctx, { source: service.what, target: podPort(P.monitoring), expected: expect(true), why: "a tenant's metrics proxy queries Prometheus", need: 1, layers: ctx.layers.toPod(service.endpoint, P.monitoring, P.monitoring.ports[0].port) });
-      add(ctx, { source: pod(other), target: service.what, targetTenant: tenant, expected: expect(false), why: "only Grafana queries a tenant's metrics proxy", need: 1, layers: ctx.layers.toService(other, service) });
+      if (o.grafana)
+        add(ctx, {
+          source: pod(o.grafana),
+          target: service.what,
+          targetTenant: tenant,
+          expected: expect(true),
+          why: "Grafana reads a tenant's metrics through its proxy",
+          need: 1,
+          layers: ctx.layers.toService(o.grafana, service),
+        });
+      add(ctx, {
+        source: service.what,
+        target: podPort(P.monitoring),
+        expected: expect(true),
+        why: "a tenant's metrics proxy queries Prometheus",
+        need: 1,
+        layers: ctx.layers.toPod(service.endpoint, P.monitoring, P.monitoring.ports[0].port),
+      });
+      add(ctx, {
+        source: pod(other),
+        target: service.what,
+        targetTenant: tenant,
+        expected: expect(false),
+        why: "only Grafana queries a tenant's metrics proxy",
+        need: 1,
+        layers: ctx.layers.toService(other, service),
+      });
     });
   }
   // A tenant's workloads to its own proxy and to one other tenant's of each shape (another of its own included).
   for (const group of ctx.shapes.groups) {
     const t = group[0];
-    const others = ctx.shapes.groups.map((h) => h.find((x) => x.tenant !== t.tenant)).filter((x): x is TenantView => x !== undefined);
+    const others = ctx.shapes.groups
+      .map((h) => h.find((x) => x.tenant !== t.tenant))
+      .filter((x): x is TenantView => x !== undefined);
     alikeAs(ctx, group, () => {
       for (const w of t.workloads) {
         for (const target of [t, ...others]) {
           const service = proxyOf.get(target.tenant);
           if (!service) continue;
           const own = target.tenant === t.tenant;
-          add(ctx, { source: label(w), sourceTenant: t.tenant, target: service.what, targetTenant: target.tenant, expected: expect(false), why: own ? "a tenant's metrics are read in its Grafana organisation, not from its proxy" : "another tenant's metrics proxy", need: 1, layers: ctx.layers.toService(w.endpoint, service) });
+          add(ctx, {
+            source: label(w),
+            sourceTenant: t.tenant,
+            target: service.what,
+            targetTenant: target.tenant,
+            expected: expect(false),
+            why: own
+              ? "a tenant's metrics are read in its Grafana organisation, not from its proxy"
+              : "another tenant's metrics proxy",
+            need: 1,
+            layers: ctx.layers.toService(w.endpoint, service),
+          });
         }
       }
     });

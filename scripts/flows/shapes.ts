@@ -25,20 +25,40 @@ const RELEVANT: Readonly<Record<string, (o: K8sObject) => unknown>> = {
     const d = o.spec?.declarative?.deployment ?? o.spec?.byo?.deployment ?? {};
     return { labels: d.labels, serviceAccountName: d.serviceAccountName, env: d.env };
   },
-  MCPServer: (o) => ({ labels: o.spec?.deployment?.labels, serviceAccountName: o.spec?.deployment?.serviceAccountName, port: o.spec?.deployment?.port }),
-  Sandbox: (o) => ({ labels: o.spec?.podTemplate?.metadata?.labels, serviceAccountName: o.spec?.podTemplate?.spec?.serviceAccountName, ports: o.spec?.podTemplate?.spec?.containers?.map((c: K8sObject) => c.ports) }),
-  SandboxTemplate: (o) => ({ labels: o.spec?.podTemplate?.metadata?.labels, serviceAccountName: o.spec?.podTemplate?.spec?.serviceAccountName, ports: o.spec?.podTemplate?.spec?.containers?.map((c: K8sObject) => c.ports) }),
+  MCPServer: (o) => ({
+    labels: o.spec?.deployment?.labels,
+    serviceAccountName: o.spec?.deployment?.serviceAccountName,
+    port: o.spec?.deployment?.port,
+  }),
+  Sandbox: (o) => ({
+    labels: o.spec?.podTemplate?.metadata?.labels,
+    serviceAccountName: o.spec?.podTemplate?.spec?.serviceAccountName,
+    ports: o.spec?.podTemplate?.spec?.containers?.map((c: K8sObject) => c.ports),
+  }),
+  SandboxTemplate: (o) => ({
+    labels: o.spec?.podTemplate?.metadata?.labels,
+    serviceAccountName: o.spec?.podTemplate?.spec?.serviceAccountName,
+    ports: o.spec?.podTemplate?.spec?.containers?.map((c: K8sObject) => c.ports),
+  }),
   ModelConfig: (o) => ({ provider: o.spec?.provider, url: o.spec?.anthropic?.baseUrl ?? o.spec?.openAI?.baseUrl }),
   AgentgatewayBackend: (o) => ({ ai: o.spec?.ai !== undefined, mcp: o.spec?.mcp !== undefined }),
 };
 
 /** Replaces a tenant's namespace, route segment and name, as whole words, in one pass. */
-export function renameTenant(text: string, from: Pick<TenantView, 'namespace' | 'segment' | 'tenant'>, to: (part: 'namespace' | 'segment' | 'tenant') => string): string {
+export function renameTenant(
+  text: string,
+  from: Pick<TenantView, 'namespace' | 'segment' | 'tenant'>,
+  to: (part: 'namespace' | 'segment' | 'tenant') => string,
+): string {
   const names = new Map<string, 'namespace' | 'segment' | 'tenant'>([[from.namespace, 'namespace']]);
   if (!names.has(from.segment)) names.set(from.segment, 'segment');
   if (!names.has(from.tenant)) names.set(from.tenant, 'tenant');
-  const alternatives = [...names.keys()].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return text.replace(new RegExp(`(?<![a-z0-9-])(?:${alternatives.join('|')})(?![a-z0-9-])`, 'g'), (m) => to(names.get(m)!));
+  const alternatives = [...names.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return text.replace(new RegExp(`(?<![a-z0-9-])(?:${alternatives.join('|')})(?![a-z0-9-])`, 'g'), (m) =>
+    to(names.get(m)!),
+  );
 }
 
 /** A tenant's shape key. */
@@ -63,7 +83,12 @@ export interface Shapes {
  * Groups the tenants by shape. `platformTokens` are the DNS-label-like words of the platform's own
  * policies and routes (`platformTokens`); a tenant they name is a group of its own, as is `focus`.
  */
-export function tenantShapes(tenants: readonly TenantView[], objectsByNamespace: ReadonlyMap<string, readonly K8sObject[]>, platformTokens: ReadonlySet<string>, focus?: string): Shapes {
+export function tenantShapes(
+  tenants: readonly TenantView[],
+  objectsByNamespace: ReadonlyMap<string, readonly K8sObject[]>,
+  platformTokens: ReadonlySet<string>,
+  focus?: string,
+): Shapes {
   const byKey = new Map<string, TenantView[]>();
   for (const t of tenants) {
     const objects = objectsByNamespace.get(t.namespace) ?? [];

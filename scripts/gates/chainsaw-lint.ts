@@ -37,7 +37,10 @@ export async function chainsawLintGate(root: string): Promise<GateResult> {
     const res = await runTool(bin, ['lint', 'test', '-f', t]);
     if (res.code !== 0 || !res.stdout.includes('The document is valid')) {
       // The schema errors go to stdout, the verdict to stderr.
-      const detail = [res.stdout.replace('Processing input...', ''), res.stderr].map((x) => x.trim()).filter(Boolean).join(' ');
+      const detail = [res.stdout.replace('Processing input...', ''), res.stderr]
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .join(' ');
       errors.push(`${path.relative(root, t)}: chainsaw lint test failed: ${detail.replace(/\s*\n\s*/g, ' ')}`);
     }
   }

@@ -37,7 +37,16 @@ import { stringify } from 'yaml';
 import { requireTool } from '../tools';
 import { evaluate, istioMatcher, type MeshRequest, ROOT_NAMESPACE } from './mesh-authz';
 import { type EnvironmentOutput, type GateResult, type Manifest, type Output, ofKinds, since } from './manifests';
-import { type ConnSet, connString, intersect, isEmpty, NetpolModel, type NetPeer, allowsPort, sameConns } from './netpol-eval';
+import {
+  type ConnSet,
+  connString,
+  intersect,
+  isEmpty,
+  NetpolModel,
+  type NetPeer,
+  allowsPort,
+  sameConns,
+} from './netpol-eval';
 import { runTool } from './run-tool';
 
 /** A representative workload of the analysis. */
@@ -64,19 +73,79 @@ const HBONE_PORT = { port: PORTS.hbone, protocol: 'TCP', name: 'hbone' } as cons
  * controller/pkg/helm/agentgateway/templates/_helpers.tpl, Istio 1.30 files/waypoint.yaml).
  */
 export const PLATFORM_ENDPOINTS = {
-  dns: { namespace: PLATFORM_NAMESPACES.kubeSystem, name: 'coredns', labels: DNS_POD_LABELS, serviceAccount: 'coredns', ports: [{ port: PORTS.dns, protocol: 'UDP', name: 'dns' }, { port: PORTS.dns, protocol: 'TCP', name: 'dns-tcp' }] },
+  dns: {
+    namespace: PLATFORM_NAMESPACES.kubeSystem,
+    name: 'coredns',
+    labels: DNS_POD_LABELS,
+    serviceAccount: 'coredns',
+    ports: [
+      { port: PORTS.dns, protocol: 'UDP', name: 'dns' },
+      { port: PORTS.dns, protocol: 'TCP', name: 'dns-tcp' },
+    ],
+  },
   /** The mesh gateway: workloads reach their routes through it, tunnelled (HBONE, 15008). */
-  gateway: { namespace: PLATFORM_NAMESPACES.agentgateway, name: MESH_GATEWAY.name, labels: gatewayPods(MESH_GATEWAY.name), serviceAccount: MESH_GATEWAY.name, ports: [{ port: GATEWAY_PORT, protocol: 'TCP', name: 'http' }, HBONE_PORT] },
+  gateway: {
+    namespace: PLATFORM_NAMESPACES.agentgateway,
+    name: MESH_GATEWAY.name,
+    labels: gatewayPods(MESH_GATEWAY.name),
+    serviceAccount: MESH_GATEWAY.name,
+    ports: [{ port: GATEWAY_PORT, protocol: 'TCP', name: 'http' }, HBONE_PORT],
+  },
   /** The external gateway: it tunnels to the tenants' waypoints and sandboxes. */
-  externalGateway: { namespace: PLATFORM_NAMESPACES.agentgateway, name: CENTRAL_GATEWAY.name, labels: gatewayPods(CENTRAL_GATEWAY.name), serviceAccount: CENTRAL_GATEWAY.name, ports: [{ port: CENTRAL_GATEWAY.port, protocol: 'TCP', name: 'https' }] },
+  externalGateway: {
+    namespace: PLATFORM_NAMESPACES.agentgateway,
+    name: CENTRAL_GATEWAY.name,
+    labels: gatewayPods(CENTRAL_GATEWAY.name),
+    serviceAccount: CENTRAL_GATEWAY.name,
+    ports: [{ port: CENTRAL_GATEWAY.port, protocol: 'TCP', name: 'https' }],
+  },
   /** kagent's waypoint: the only way from tenants into kagent-system. */
-  kagentWaypoint: { namespace: KAGENT_WAYPOINT.namespace, name: KAGENT_WAYPOINT.name, labels: gatewayPods(KAGENT_WAYPOINT.name), serviceAccount: KAGENT_WAYPOINT.name, ports: [HBONE_PORT] },
+  kagentWaypoint: {
+    namespace: KAGENT_WAYPOINT.namespace,
+    name: KAGENT_WAYPOINT.name,
+    labels: gatewayPods(KAGENT_WAYPOINT.name),
+    serviceAccount: KAGENT_WAYPOINT.name,
+    ports: [HBONE_PORT],
+  },
   /** kagent's tool server, which can write cluster objects: never reachable from tenants. */
-  kagentTools: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-tools', labels: { 'app.kubernetes.io/name': 'tools' }, serviceAccount: 'kagent-tools', ports: [{ port: 8084, protocol: 'TCP', name: 'tools' }, HBONE_PORT] },
-  otel: { namespace: PLATFORM_NAMESPACES.otelCollector, name: 'otel-collector', labels: OTEL_COLLECTOR_POD_LABELS, serviceAccount: 'otel-collector', ports: [{ port: PORTS.otlpGrpc, protocol: 'TCP', name: 'otlp-grpc' }, { port: PORTS.otlpHttp, protocol: 'TCP', name: 'otlp-http' }] },
-  monitoring: { namespace: PLATFORM_NAMESPACES.monitoring, name: 'prometheus', labels: PROMETHEUS_POD_LABELS, serviceAccount: CHART_SERVICE_ACCOUNTS.prometheus.name, ports: [{ port: CHART_SERVICES.prometheus.port, protocol: 'TCP', name: 'web' }] },
-  istiod: { namespace: PLATFORM_NAMESPACES.istio, name: 'istiod', labels: ISTIOD_POD_LABELS, serviceAccount: CHART_SERVICE_ACCOUNTS.istiod.name, ports: [{ port: PORTS.istiodXds, protocol: 'TCP', name: 'xds' }] },
-  kagent: { namespace: PLATFORM_NAMESPACES.kagent, name: 'kagent-controller', labels: KAGENT_CONTROLLER_POD_LABELS, serviceAccount: CHART_SERVICE_ACCOUNTS.kagentController.name, ports: [{ port: CHART_SERVICES.kagentController.port, protocol: 'TCP', name: 'http' }, HBONE_PORT] },
+  kagentTools: {
+    namespace: PLATFORM_NAMESPACES.kagent,
+    name: 'kagent-tools',
+    labels: { 'app.kubernetes.io/name': 'tools' },
+    serviceAccount: 'kagent-tools',
+    ports: [{ port: 8084, protocol: 'TCP', name: 'tools' }, HBONE_PORT],
+  },
+  otel: {
+    namespace: PLATFORM_NAMESPACES.otelCollector,
+    name: 'otel-collector',
+    labels: OTEL_COLLECTOR_POD_LABELS,
+    serviceAccount: 'otel-collector',
+    ports: [
+      { port: PORTS.otlpGrpc, protocol: 'TCP', name: 'otlp-grpc' },
+      { port: PORTS.otlpHttp, protocol: 'TCP', name: 'otlp-http' },
+    ],
+  },
+  monitoring: {
+    namespace: PLATFORM_NAMESPACES.monitoring,
+    name: 'prometheus',
+    labels: PROMETHEUS_POD_LABELS,
+    serviceAccount: CHART_SERVICE_ACCOUNTS.prometheus.name,
+    ports: [{ port: CHART_SERVICES.prometheus.port, protocol: 'TCP', name: 'web' }],
+  },
+  istiod: {
+    namespace: PLATFORM_NAMESPACES.istio,
+    name: 'istiod',
+    labels: ISTIOD_POD_LABELS,
+    serviceAccount: CHART_SERVICE_ACCOUNTS.istiod.name,
+    ports: [{ port: PORTS.istiodXds, protocol: 'TCP', name: 'xds' }],
+  },
+  kagent: {
+    namespace: PLATFORM_NAMESPACES.kagent,
+    name: 'kagent-controller',
+    labels: KAGENT_CONTROLLER_POD_LABELS,
+    serviceAccount: CHART_SERVICE_ACCOUNTS.kagentController.name,
+    ports: [{ port: CHART_SERVICES.kagentController.port, protocol: 'TCP', name: 'http' }, HBONE_PORT],
+  },
 } as const satisfies Record<string, Endpoint>;
 
 /** The representative workload of a tenant namespace. */
@@ -95,7 +164,13 @@ export function tenantEndpoint(namespace: string): Endpoint {
 
 /** A tenant's waypoint pod (istiod or agentgateway labels it with the Gateway's name). */
 export function waypointEndpoint(namespace: string): Endpoint {
-  return { namespace, name: TENANT_OBJECTS.waypoint, labels: gatewayPods(TENANT_OBJECTS.waypoint), serviceAccount: TENANT_OBJECTS.waypoint, ports: [HBONE_PORT] };
+  return {
+    namespace,
+    name: TENANT_OBJECTS.waypoint,
+    labels: gatewayPods(TENANT_OBJECTS.waypoint),
+    serviceAccount: TENANT_OBJECTS.waypoint,
+    ports: [HBONE_PORT],
+  };
 }
 
 /** A tenant's representative sandbox pod (the label every compiled sandbox pod carries). */
@@ -117,7 +192,11 @@ export function sandboxEndpoint(namespace: string): Endpoint {
 export function namespaceLabels(env: EnvironmentOutput): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   for (const ns of Object.values(PLATFORM_NAMESPACES)) out.set(ns, { [LABELS.namespaceName]: ns });
-  for (const m of ofKinds(env.manifests, 'Namespace')) out.set(m.object.metadata.name, { ...(m.object.metadata.labels ?? {}), [LABELS.namespaceName]: m.object.metadata.name });
+  for (const m of ofKinds(env.manifests, 'Namespace'))
+    out.set(m.object.metadata.name, {
+      ...(m.object.metadata.labels ?? {}),
+      [LABELS.namespaceName]: m.object.metadata.name,
+    });
   return out;
 }
 
@@ -137,8 +216,18 @@ export function analysisInput(env: EnvironmentOutput, onlyNamespace?: string): M
   const files = new Map<string, string>();
   const tenants = tenantNamespaces(env);
   const namespaces = [...namespaceLabels(env).entries()].sort(([a], [b]) => a.localeCompare(b));
-  files.set('namespaces.yaml', namespaces.map(([name, labels]) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } })).join('---\n'));
-  const endpoints: Endpoint[] = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint), ...tenants.map(waypointEndpoint)];
+  files.set(
+    'namespaces.yaml',
+    namespaces
+      .map(([name, labels]) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }))
+      .join('---\n'),
+  );
+  const endpoints: Endpoint[] = [
+    ...Object.values(PLATFORM_ENDPOINTS),
+    ...tenants.map(tenantEndpoint),
+    ...tenants.map(sandboxEndpoint),
+    ...tenants.map(waypointEndpoint),
+  ];
   files.set(
     'pods.yaml',
     endpoints
@@ -149,7 +238,13 @@ export function analysisInput(env: EnvironmentOutput, onlyNamespace?: string): M
           metadata: { name: e.name, namespace: e.namespace, labels: e.labels },
           spec: {
             serviceAccountName: e.serviceAccount,
-            containers: [{ name: 'main', image: 'registry.invalid/representative:1', ports: e.ports.map((p) => ({ containerPort: p.port, protocol: p.protocol, name: p.name })) }],
+            containers: [
+              {
+                name: 'main',
+                image: 'registry.invalid/representative:1',
+                ports: e.ports.map((p) => ({ containerPort: p.port, protocol: p.protocol, name: p.name })),
+              },
+            ],
           },
           status: { podIP: '10.244.0.1', hostIP: '10.0.0.1', phase: 'Running' },
         }),
@@ -162,7 +257,6 @@ export function analysisInput(env: EnvironmentOutput, onlyNamespace?: string): M
   return files;
 }
 
-
 /** Allowed connections of one pair, parsed from the analyzer's "conn" string. */
 export type Connection = ConnSet;
 
@@ -171,7 +265,10 @@ export function parseConnection(conn: string): Connection {
   if (conn.trim() === 'All Connections') return { all: true, ports: new Map() };
   const ports = new Map<string, [number, number][]>();
   let protocol = '';
-  for (const part of conn.split(/[,;]/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of conn
+    .split(/[,;]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(?:([A-Z]+)\s+)?(\d+)(?:-(\d+))?$/.exec(part);
     const whole = /^([A-Z]+)$/.exec(part);
     if (whole) {
@@ -204,7 +301,9 @@ const peer = (e: Endpoint) => `${e.namespace}/${e.name}[Pod]`;
 
 /** The evaluator over an environment's NetworkPolicies (all of them, or those of `onlyNamespace`). */
 export function netpolModel(env: EnvironmentOutput, onlyNamespace?: string): NetpolModel {
-  const policies = ofKinds(env.manifests, 'NetworkPolicy').filter((m) => onlyNamespace === undefined || m.object.metadata?.namespace === onlyNamespace);
+  const policies = ofKinds(env.manifests, 'NetworkPolicy').filter(
+    (m) => onlyNamespace === undefined || m.object.metadata?.namespace === onlyNamespace,
+  );
   return new NetpolModel(policies, namespaceLabels(env));
 }
 
@@ -214,7 +313,10 @@ export function netpolModel(env: EnvironmentOutput, onlyNamespace?: string): Net
  * policies on their own), sandbox isolation, and the platform connections each tenant needs.
  * Pure.
  */
-export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpolModel(env)): { errors: string[]; pairs: number } {
+export function checkNetwork(
+  env: EnvironmentOutput,
+  model: NetpolModel = netpolModel(env),
+): { errors: string[]; pairs: number } {
   const errors: string[] = [];
   const alone: string[] = [];
   const tenants = tenantNamespaces(env).map(tenantEndpoint);
@@ -222,12 +324,18 @@ export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpol
   let pairs = 0;
   const expect = (src: Endpoint, dst: Endpoint, protocol: string, port: number, what: string) => {
     pairs++;
-    if (!allowsPort(model.conns(src, dst), protocol, port)) errors.push(`${env.name}: ${peer(src)} cannot reach ${peer(dst)} on ${protocol} ${port} (${what}); the NetworkPolicies must allow it`);
+    if (!allowsPort(model.conns(src, dst), protocol, port))
+      errors.push(
+        `${env.name}: ${peer(src)} cannot reach ${peer(dst)} on ${protocol} ${port} (${what}); the NetworkPolicies must allow it`,
+      );
   };
   const refuse = (src: Endpoint, dst: Endpoint, what: string) => {
     pairs++;
     const c = model.conns(src, dst);
-    if (!isEmpty(c)) errors.push(`${env.name}: ${peer(src)} reaches ${peer(dst)} (${connString(c)}; ${what}); the NetworkPolicies must refuse it`);
+    if (!isEmpty(c))
+      errors.push(
+        `${env.name}: ${peer(src)} reaches ${peer(dst)} (${connString(c)}; ${what}); the NetworkPolicies must refuse it`,
+      );
   };
   // Each tenant's own policies towards every other tenant: the egress of its pod and what its
   // ingress admits. Rule peers are matched against all tenants once (the cache).
@@ -242,7 +350,9 @@ export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpol
       .sort(([a], [b]) => a.namespace.localeCompare(b.namespace));
     pairs += tenants.length - 1;
     for (const [o, c] of reached) {
-      errors.push(`${env.name}: tenant ${t.namespace} reaches tenant ${o.namespace} (${peer(t)} => ${peer(o)}: ${connString(c)}); a NetworkPolicy admits traffic between tenants`);
+      errors.push(
+        `${env.name}: tenant ${t.namespace} reaches tenant ${o.namespace} (${peer(t)} => ${peer(o)}: ${connString(c)}); a NetworkPolicy admits traffic between tenants`,
+      );
     }
     // A sandbox is reached only through the central gateway, and reaches nothing of its tenant.
     const sandbox = sandboxEndpoint(t.namespace);
@@ -252,7 +362,10 @@ export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpol
     ] as const) {
       pairs++;
       const c = model.conns(src, dst);
-      if (!isEmpty(c)) errors.push(`${env.name}: ${peer(src)} reaches ${peer(dst)} (${connString(c)}); sandboxes must be isolated from the rest of their namespace`);
+      if (!isEmpty(c))
+        errors.push(
+          `${env.name}: ${peer(src)} reaches ${peer(dst)} (${connString(c)}); sandboxes must be isolated from the rest of their namespace`,
+        );
     }
     const waypoint = waypointEndpoint(t.namespace);
     // Meshed traffic: HBONE to the pod it is tunnelled to (Istio 1.30 ztunnel src/proxy/outbound.rs).
@@ -273,7 +386,9 @@ export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpol
     expect(P.monitoring, t, 'TCP', TENANT_METRICS_PORT, 'metrics scraping');
     pairs++;
     if (!allowsPort(model.conns(t, { kind: 'ip', ip: PUBLIC_PROBE_IP }), 'TCP', PORTS.https)) {
-      errors.push(`${env.name}: ${peer(t)} cannot reach external address ${PUBLIC_PROBE_IP} on TCP ${PORTS.https}; the NetworkPolicies must allow external HTTPS`);
+      errors.push(
+        `${env.name}: ${peer(t)} cannot reach external address ${PUBLIC_PROBE_IP} on TCP ${PORTS.https}; the NetworkPolicies must allow external HTTPS`,
+      );
     }
     // t's policies on their own (the other side without policies): neither direction may be allowed.
     pairs += (tenants.length - 1) * 2;
@@ -286,7 +401,10 @@ export function checkNetwork(env: EnvironmentOutput, model: NetpolModel = netpol
         [t, o, out],
         [o, t, into],
       ] as const) {
-        if (c) alone.push(`${env.name}: the NetworkPolicies of ${t.namespace} allow ${peer(src)} => ${peer(dst)} (${connString(c)}); a tenant's policies must admit no other tenant, in either direction`);
+        if (c)
+          alone.push(
+            `${env.name}: the NetworkPolicies of ${t.namespace} allow ${peer(src)} => ${peer(dst)} (${connString(c)}); a tenant's policies must admit no other tenant, in either direction`,
+          );
       }
     }
   }
@@ -310,9 +428,13 @@ export function policyShapes(env: EnvironmentOutput): string[][] {
   const shapes = new Map<string, string[]>();
   for (const ns of tenantNamespaces(env)) {
     const tenant = labels.get(ns)?.[LABELS.tenantName];
-    const policies = (byNs.get(ns) ?? []).map((m) => m.object).sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+    const policies = (byNs.get(ns) ?? [])
+      .map((m) => m.object)
+      .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
     // A JSON string token equal to the quoted name is a key or value equal to the name.
-    let key = JSON.stringify({ labels: labels.get(ns), policies }).split(JSON.stringify(ns)).join('"\u0000namespace"');
+    let key = JSON.stringify({ labels: labels.get(ns), policies })
+      .split(JSON.stringify(ns))
+      .join('"\u0000namespace"');
     if (tenant) key = key.split(JSON.stringify(tenant)).join('"\u0000tenant"');
     if (!shapes.has(key)) shapes.set(key, []);
     shapes.get(key)!.push(ns);
@@ -327,7 +449,8 @@ export function policyShapes(env: EnvironmentOutput): string[][] {
 export function oracleEnvironment(env: EnvironmentOutput): EnvironmentOutput {
   const keep = new Set(policyShapes(env).flatMap((ns) => ns.slice(0, 2)));
   const all = new Set(tenantNamespaces(env));
-  const inTenant = (m: Manifest) => (m.object.kind === 'Namespace' ? m.object.metadata?.name : m.object.metadata?.namespace) as string | undefined;
+  const inTenant = (m: Manifest) =>
+    (m.object.kind === 'Namespace' ? m.object.metadata?.name : m.object.metadata?.namespace) as string | undefined;
   const manifests = env.manifests.filter((m) => {
     if (m.object.kind !== 'Namespace' && m.object.kind !== 'NetworkPolicy') return false;
     const ns = inTenant(m);
@@ -340,10 +463,20 @@ export function oracleEnvironment(env: EnvironmentOutput): EnvironmentOutput {
  * Compares netpol-analyzer's connection list over `env` (all its pods) with the evaluator's
  * answers: every pair of pods, and every address range the analyzer lists. Pure.
  */
-export function compareWithAnalyzer(env: EnvironmentOutput, model: NetpolModel, entries: readonly ConnEntry[], what: string): string[] {
+export function compareWithAnalyzer(
+  env: EnvironmentOutput,
+  model: NetpolModel,
+  entries: readonly ConnEntry[],
+  what: string,
+): string[] {
   const errors: string[] = [];
   const tenants = tenantNamespaces(env);
-  const pods = [...Object.values(PLATFORM_ENDPOINTS), ...tenants.map(tenantEndpoint), ...tenants.map(sandboxEndpoint), ...tenants.map(waypointEndpoint)];
+  const pods = [
+    ...Object.values(PLATFORM_ENDPOINTS),
+    ...tenants.map(tenantEndpoint),
+    ...tenants.map(sandboxEndpoint),
+    ...tenants.map(waypointEndpoint),
+  ];
   const byName = new Map<string, Endpoint>(pods.map((p) => [peer(p), p]));
   const listed = new Map<string, string>();
   const side = (s: string): Endpoint | NetPeer | undefined => {
@@ -352,12 +485,16 @@ export function compareWithAnalyzer(env: EnvironmentOutput, model: NetpolModel, 
     return range ? { kind: 'ip', ip: range[1] } : undefined;
   };
   const differ = (src: string, dst: string, analyzer: string, evaluator: ConnSet) =>
-    errors.push(`${env.name}: netpol-analyzer and the isolation evaluator disagree on ${src} => ${dst} (${what}): analyzer ${analyzer}, evaluator ${connString(evaluator)}; the gate cannot trust its NetworkPolicy verdicts`);
+    errors.push(
+      `${env.name}: netpol-analyzer and the isolation evaluator disagree on ${src} => ${dst} (${what}): analyzer ${analyzer}, evaluator ${connString(evaluator)}; the gate cannot trust its NetworkPolicy verdicts`,
+    );
   for (const e of entries) {
     const src = side(e.src);
     const dst = side(e.dst);
     if (!src || !dst) {
-      errors.push(`${env.name}: netpol-analyzer lists ${e.src} => ${e.dst} (${what}), a peer the isolation evaluator does not know`);
+      errors.push(
+        `${env.name}: netpol-analyzer lists ${e.src} => ${e.dst} (${what}), a peer the isolation evaluator does not know`,
+      );
       continue;
     }
     listed.set(`${e.src} => ${e.dst}`, e.conn);
@@ -388,7 +525,8 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
   const applicable = (ns: string): Manifest[] => {
     let list = applicableByNs.get(ns);
     if (!list) {
-      list = ns === ROOT_NAMESPACE ? (byNs.get(ns) ?? []) : [...(byNs.get(ns) ?? []), ...(byNs.get(ROOT_NAMESPACE) ?? [])];
+      list =
+        ns === ROOT_NAMESPACE ? (byNs.get(ns) ?? []) : [...(byNs.get(ns) ?? []), ...(byNs.get(ROOT_NAMESPACE) ?? [])];
       applicableByNs.set(ns, list);
     }
     return list;
@@ -408,7 +546,10 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
   const check = (src: Endpoint, dst: Endpoint, port: number, want: 'allowed' | 'denied', what: string) => {
     pairs++;
     const v = evaluate(applicable(dst.namespace), request(src, dst, port));
-    if (v.verdict !== want) errors.push(`${env.name}: mesh identity ${principal(src)} → ${dst.namespace}/${dst.name} port ${port} (${what}) is ${v.verdict}, expected ${want}: ${v.reason}`);
+    if (v.verdict !== want)
+      errors.push(
+        `${env.name}: mesh identity ${principal(src)} → ${dst.namespace}/${dst.name} port ${port} (${what}) is ${v.verdict}, expected ${want}: ${v.reason}`,
+      );
   };
   // Another tenant's identity must be denied, for every pair. The policies see a source only
   // through its principal and namespace matched against their patterns, so sources that match
@@ -434,7 +575,8 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
         for (const f of (rule?.from ?? []) as any[]) {
           const source = f?.source ?? {};
           for (const k of ['principals', 'notPrincipals', 'namespaces', 'notNamespaces']) {
-            if (Array.isArray(source[k])) for (const pat of source[k]) patterns.push([String(pat), k.endsWith('rincipals')]);
+            if (Array.isArray(source[k]))
+              for (const pat of source[k]) patterns.push([String(pat), k.endsWith('rincipals')]);
           }
         }
       }
@@ -494,7 +636,9 @@ export async function analyze(env: EnvironmentOutput, onlyNamespace?: string): P
     const res = await runTool(bin, ['list', '--dirpath', dir, '-o', 'json']);
     const complaints = res.stderr.split('\n').filter((l) => /error|warning/i.test(l));
     if (res.code !== 0 || complaints.length > 0) {
-      throw new Error(`netpol-analyzer (${env.name}${onlyNamespace ? `, policies of ${onlyNamespace}` : ''}) exited with ${res.code}: ${(complaints.join('; ') || res.stderr).trim()}`);
+      throw new Error(
+        `netpol-analyzer (${env.name}${onlyNamespace ? `, policies of ${onlyNamespace}` : ''}) exited with ${res.code}: ${(complaints.join('; ') || res.stderr).trim()}`,
+      );
     }
     const parsed = JSON.parse(res.stdout) as ConnEntry[] | { connlist_results?: ConnEntry[] };
     return Array.isArray(parsed) ? parsed : (parsed.connlist_results ?? []);
@@ -511,7 +655,10 @@ export async function crossCheck(env: EnvironmentOutput): Promise<{ errors: stri
   const oracle = oracleEnvironment(env);
   const errors = compareWithAnalyzer(oracle, netpolModel(oracle), await analyze(oracle), 'all policies');
   const kept = tenantNamespaces(oracle);
-  for (const ns of kept) errors.push(...compareWithAnalyzer(oracle, netpolModel(oracle, ns), await analyze(oracle, ns), `policies of ${ns} alone`));
+  for (const ns of kept)
+    errors.push(
+      ...compareWithAnalyzer(oracle, netpolModel(oracle, ns), await analyze(oracle, ns), `policies of ${ns} alone`),
+    );
   return { errors, runs: 1 + kept.length, tenants: kept.length };
 }
 
@@ -542,6 +689,8 @@ export async function isolationGate(output: Output): Promise<GateResult> {
     unit: 'NetworkPolicies and AuthorizationPolicies',
     errors,
     ms: since(started),
-    notes: [`${netpols} NetworkPolicies, ${authz} AuthorizationPolicies (mesh identities), ${pairs} source/destination checks; netpol-analyzer compared with the evaluator on every tenant policy shape (${oracle.join(', ')})`],
+    notes: [
+      `${netpols} NetworkPolicies, ${authz} AuthorizationPolicies (mesh identities), ${pairs} source/destination checks; netpol-analyzer compared with the evaluator on every tenant policy shape (${oracle.join(', ')})`,
+    ],
   };
 }

@@ -81,7 +81,9 @@ export function describe(m: Manifest): string {
  */
 export function readOutput(root: string, configRoot = ROOT): Output {
   const environments = loadEnvironments(path.join(configRoot, DIRS.environments));
-  const byName = new Map(environments.map((e) => [e.name, { env: e, files: [] as string[], manifests: [] as Manifest[] }]));
+  const byName = new Map(
+    environments.map((e) => [e.name, { env: e, files: [] as string[], manifests: [] as Manifest[] }]),
+  );
   const problems: string[] = [];
   const digests = new Map<string, string>();
   const parsed = new Map<string, { objects: Record<string, any>[]; error?: string }>();
@@ -90,7 +92,9 @@ export function readOutput(root: string, configRoot = ROOT): Output {
     const [, envName] = file.split('/');
     const entry = byName.get(envName);
     if (!entry || file.split('/').length < 3) {
-      problems.push(`${file}: not inside the directory of an environment (${[...byName.keys()].join(', ')}); every generated YAML file belongs to dist/<env>/ or argocd/<env>/`);
+      problems.push(
+        `${file}: not inside the directory of an environment (${[...byName.keys()].join(', ')}); every generated YAML file belongs to dist/<env>/ or argocd/<env>/`,
+      );
       continue;
     }
     const abs = path.join(root, file);
@@ -126,7 +130,12 @@ export function readOutput(root: string, configRoot = ROOT): Output {
  */
 export function parseDocuments(text: string): { objects: Record<string, any>[]; error?: string } {
   try {
-    return { objects: loadAll(text, undefined, { schema: CORE_SCHEMA }).filter((o) => o !== null && o !== undefined) as Record<string, any>[] };
+    return {
+      objects: loadAll(text, undefined, { schema: CORE_SCHEMA }).filter((o) => o !== null && o !== undefined) as Record<
+        string,
+        any
+      >[],
+    };
   } catch {
     const objects: Record<string, any>[] = [];
     for (const doc of parseAllDocuments(text)) {

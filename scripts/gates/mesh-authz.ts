@@ -80,7 +80,9 @@ function sourceMatch(source: Record<string, unknown>, req: MeshRequest): Tri {
     listMatch(source.namespaces, req.sourceNamespace, false),
     listMatch(source.notNamespaces, req.sourceNamespace, true),
   ];
-  const unknownKeys = Object.keys(source).filter((k) => !['principals', 'notPrincipals', 'namespaces', 'notNamespaces'].includes(k));
+  const unknownKeys = Object.keys(source).filter(
+    (k) => !['principals', 'notPrincipals', 'namespaces', 'notNamespaces'].includes(k),
+  );
   return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
 }
 
@@ -92,7 +94,12 @@ function operationMatch(op: Record<string, unknown>, req: MeshRequest): Tri {
   const known: Tri[] = [listMatch(op.ports, port, false), listMatch(op.notPorts, port, true)];
   const l7 = req.path !== undefined && req.method !== undefined;
   if (l7) {
-    known.push(listMatch(op.paths, req.path!, false), listMatch(op.notPaths, req.path!, true), listMatch(op.methods, req.method!, false), listMatch(op.notMethods, req.method!, true));
+    known.push(
+      listMatch(op.paths, req.path!, false),
+      listMatch(op.notPaths, req.path!, true),
+      listMatch(op.methods, req.method!, false),
+      listMatch(op.notMethods, req.method!, true),
+    );
   }
   const unknownKeys = Object.keys(op).filter((k) => !['ports', 'notPorts', ...(l7 ? L7_KEYS : [])].includes(k));
   return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
@@ -138,12 +145,25 @@ function targets(p: Manifest, namespace: string, kind: 'Gateway' | 'Service', na
 }
 
 /** The policies a waypoint applies to a request for `service` (both in `namespace`). */
-export function waypointPolicies(policies: readonly Manifest[], waypoint: { namespace: string; name: string }, service?: string): Manifest[] {
-  return policies.filter((p) => targets(p, waypoint.namespace, 'Gateway', waypoint.name) || (service !== undefined && targets(p, waypoint.namespace, 'Service', service)));
+export function waypointPolicies(
+  policies: readonly Manifest[],
+  waypoint: { namespace: string; name: string },
+  service?: string,
+): Manifest[] {
+  return policies.filter(
+    (p) =>
+      targets(p, waypoint.namespace, 'Gateway', waypoint.name) ||
+      (service !== undefined && targets(p, waypoint.namespace, 'Service', service)),
+  );
 }
 
 /** Istio's decision for a request at a waypoint, for the Service it is addressed to. */
-export function evaluateAtWaypoint(policies: readonly Manifest[], waypoint: { namespace: string; name: string }, service: string | undefined, req: MeshRequest): MeshVerdict {
+export function evaluateAtWaypoint(
+  policies: readonly Manifest[],
+  waypoint: { namespace: string; name: string },
+  service: string | undefined,
+  req: MeshRequest,
+): MeshVerdict {
   return decideWith(waypointPolicies(policies, waypoint, service), req);
 }
 
@@ -151,7 +171,12 @@ export function evaluateAtWaypoint(policies: readonly Manifest[], waypoint: { na
 function decideWith(applicable: readonly Manifest[], req: MeshRequest): MeshVerdict {
   const byAction = (action: string) => applicable.filter((p) => (p.object.spec?.action ?? 'ALLOW') === action);
   const matches = (ps: readonly Manifest[]) =>
-    ps.flatMap((p) => ((p.object.spec?.rules ?? []) as any[]).map((rule, i) => ({ where: `${describe(p)} rules[${i}]`, match: ruleMatch(rule ?? {}, req) })));
+    ps.flatMap((p) =>
+      ((p.object.spec?.rules ?? []) as any[]).map((rule, i) => ({
+        where: `${describe(p)} rules[${i}]`,
+        match: ruleMatch(rule ?? {}, req),
+      })),
+    );
   const custom = byAction('CUSTOM');
   const deny = matches(byAction('DENY'));
   const allowPolicies = byAction('ALLOW');
@@ -162,11 +187,18 @@ function decideWith(applicable: readonly Manifest[], req: MeshRequest): MeshVerd
   if (allowPolicies.length > 0) {
     const allowing = allow.find((a) => a.match === 'yes');
     const maybe = allow.filter((a) => a.match === 'unknown').map((a) => a.where);
-    if (!allowing && maybe.length === 0) return { verdict: 'denied', reason: `no rule of ${allowPolicies.map(describe).join(', ')} admits it` };
-    if (!allowing) return { verdict: 'unknown', reason: `admission depends on conditions unknown at L4 in ${maybe.join(', ')}` };
-    if (maybeDenied.length > 0 || custom.length > 0) return { verdict: 'unknown', reason: `admitted by ${allowing.where}, but ${[...maybeDenied, ...custom.map(describe)].join(', ')} may deny it` };
+    if (!allowing && maybe.length === 0)
+      return { verdict: 'denied', reason: `no rule of ${allowPolicies.map(describe).join(', ')} admits it` };
+    if (!allowing)
+      return { verdict: 'unknown', reason: `admission depends on conditions unknown at L4 in ${maybe.join(', ')}` };
+    if (maybeDenied.length > 0 || custom.length > 0)
+      return {
+        verdict: 'unknown',
+        reason: `admitted by ${allowing.where}, but ${[...maybeDenied, ...custom.map(describe)].join(', ')} may deny it`,
+      };
     return { verdict: 'allowed', reason: `admitted by ${allowing.where}` };
   }
-  if (maybeDenied.length > 0 || custom.length > 0) return { verdict: 'unknown', reason: `${[...maybeDenied, ...custom.map(describe)].join(', ')} may deny it` };
+  if (maybeDenied.length > 0 || custom.length > 0)
+    return { verdict: 'unknown', reason: `${[...maybeDenied, ...custom.map(describe)].join(', ')} may deny it` };
   return { verdict: 'allowed', reason: 'no AuthorizationPolicy applies' };
 }

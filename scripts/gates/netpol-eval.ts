@@ -86,7 +86,8 @@ export function intersect(a: ConnSet, b: ConnSet): ConnSet {
   for (const [p, ra] of expand(a)) {
     const rb = bp.get(p) ?? [];
     const r: [number, number][] = [];
-    for (const [a1, a2] of ra) for (const [b1, b2] of rb) if (Math.max(a1, b1) <= Math.min(a2, b2)) r.push([Math.max(a1, b1), Math.min(a2, b2)]);
+    for (const [a1, a2] of ra)
+      for (const [b1, b2] of rb) if (Math.max(a1, b1) <= Math.min(a2, b2)) r.push([Math.max(a1, b1), Math.min(a2, b2)]);
     if (r.length > 0) out.set(p, r);
   }
   return connSet(out);
@@ -150,7 +151,8 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
 
 const ipNumber = (ip: string): number => {
   const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`"${ip}" is not an IPv4 address`);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`"${ip}" is not an IPv4 address`);
   return parts.reduce((n, o) => n * 256 + o, 0);
 };
 
@@ -168,7 +170,9 @@ export function inCidr(ip: string, cidr: string): boolean {
 // Policies
 
 /** One side of a connection: a workload, or an address outside the cluster. */
-export type NetPeer = { readonly kind: 'pod'; readonly pod: Endpoint; readonly nsLabels: Readonly<Record<string, string>> } | { readonly kind: 'ip'; readonly ip: string };
+export type NetPeer =
+  | { readonly kind: 'pod'; readonly pod: Endpoint; readonly nsLabels: Readonly<Record<string, string>> }
+  | { readonly kind: 'ip'; readonly ip: string };
 
 interface RulePeer {
   podSelector?: LabelSelector | null;
@@ -201,9 +205,12 @@ export interface Policy {
 
 export function compilePolicy(m: Manifest): Policy {
   const spec = m.object.spec ?? {};
-  const types: string[] | undefined = Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0 ? spec.policyTypes : undefined;
+  const types: string[] | undefined =
+    Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0 ? spec.policyTypes : undefined;
   const rules = (list: any[] | undefined, key: 'from' | 'to'): Rule[] | undefined =>
-    list === undefined || list === null ? undefined : list.map((r) => ({ peers: (r?.[key] ?? []) as RulePeer[], ports: (r?.ports ?? []) as RulePort[] }));
+    list === undefined || list === null
+      ? undefined
+      : list.map((r) => ({ peers: (r?.[key] ?? []) as RulePeer[], ports: (r?.ports ?? []) as RulePort[] }));
   const egress = rules(spec.egress, 'to');
   return {
     manifest: m,
@@ -221,8 +228,14 @@ const policyName = (p: Policy) => `${p.namespace}/${p.name}`;
 
 /** Throws for a rule peer the analyzer rejects: empty, or an ipBlock combined with selectors. */
 function checkPeer(rp: RulePeer, policyNamespace: string): void {
-  if (!rp.podSelector && !rp.namespaceSelector && !rp.ipBlock) throw new Error(`a rule peer of a NetworkPolicy in ${policyNamespace} is empty; name a podSelector, namespaceSelector or ipBlock`);
-  if ((rp.podSelector || rp.namespaceSelector) && rp.ipBlock) throw new Error(`a rule peer of a NetworkPolicy in ${policyNamespace} combines an ipBlock with selectors; split it into two peers`);
+  if (!rp.podSelector && !rp.namespaceSelector && !rp.ipBlock)
+    throw new Error(
+      `a rule peer of a NetworkPolicy in ${policyNamespace} is empty; name a podSelector, namespaceSelector or ipBlock`,
+    );
+  if ((rp.podSelector || rp.namespaceSelector) && rp.ipBlock)
+    throw new Error(
+      `a rule peer of a NetworkPolicy in ${policyNamespace} combines an ipBlock with selectors; split it into two peers`,
+    );
 }
 
 /** Whether a rule peer selects a peer, for a policy of namespace `policyNamespace`. */
@@ -230,7 +243,9 @@ export function peerSelects(rp: RulePeer, policyNamespace: string, peer: NetPeer
   checkPeer(rp, policyNamespace);
   if (rp.podSelector || rp.namespaceSelector) {
     if (peer.kind !== 'pod') return false;
-    const nsOk = rp.namespaceSelector ? selectorMatches(rp.namespaceSelector, peer.nsLabels) : peer.pod.namespace === policyNamespace;
+    const nsOk = rp.namespaceSelector
+      ? selectorMatches(rp.namespaceSelector, peer.nsLabels)
+      : peer.pod.namespace === policyNamespace;
     return nsOk && (!rp.podSelector || selectorMatches(rp.podSelector, peer.pod.labels));
   }
   if (peer.kind !== 'ip') return false;
@@ -247,15 +262,23 @@ export function ruleConns(policy: Policy, ports: readonly RulePort[], dst: NetPe
     if (rp.port === undefined || rp.port === null) {
       add(protocol, [1, MAX_PORT]);
     } else if (typeof rp.port === 'string') {
-      if (rp.endPort !== undefined) throw new Error(`NetworkPolicy ${policyName(policy)}: endPort may not be used with the named port "${rp.port}"`);
+      if (rp.endPort !== undefined)
+        throw new Error(
+          `NetworkPolicy ${policyName(policy)}: endPort may not be used with the named port "${rp.port}"`,
+        );
       const match = dst.kind === 'pod' ? dst.pod.ports.find((p) => p.name === rp.port) : undefined;
-      if (dst.kind !== 'pod') throw new Error(`NetworkPolicy ${policyName(policy)}: named port "${rp.port}" cannot apply to an address`);
+      if (dst.kind !== 'pod')
+        throw new Error(`NetworkPolicy ${policyName(policy)}: named port "${rp.port}" cannot apply to an address`);
       if (match && match.protocol === protocol) add(protocol, [match.port, match.port]);
-      else warnings.add(`NetworkPolicy ${policyName(policy)}: named port "${rp.port}" matches no ${protocol} port of ${dst.pod.namespace}/${dst.pod.name}, so the rule allows nothing there`);
+      else
+        warnings.add(
+          `NetworkPolicy ${policyName(policy)}: named port "${rp.port}" matches no ${protocol} port of ${dst.pod.namespace}/${dst.pod.name}, so the rule allows nothing there`,
+        );
     } else {
       const start = Number(rp.port);
       const end = rp.endPort ?? start;
-      if (start < 1 || end < start || end > MAX_PORT) throw new Error(`NetworkPolicy ${policyName(policy)}: port range ${start}-${end} is not within 1-65535`);
+      if (start < 1 || end < start || end > MAX_PORT)
+        throw new Error(`NetworkPolicy ${policyName(policy)}: port range ${start}-${end} is not within 1-65535`);
       add(protocol, [start, end]);
     }
   }
@@ -264,14 +287,25 @@ export function ruleConns(policy: Policy, ports: readonly RulePort[], dst: NetPe
 
 /** Whether a policy selects a pod for a direction. */
 export function policySelects(p: Policy, pod: Endpoint, ingress: boolean): boolean {
-  return p.namespace === pod.namespace && (ingress ? p.affectsIngress : p.affectsEgress) && selectorMatches(p.podSelector, pod.labels);
+  return (
+    p.namespace === pod.namespace &&
+    (ingress ? p.affectsIngress : p.affectsEgress) &&
+    selectorMatches(p.podSelector, pod.labels)
+  );
 }
 
 /**
  * Connections the policies of the captured pod allow in one direction: towards `other` (egress
  * of `captured`) or from `other` (ingress of `captured`). Open when no policy selects the pod.
  */
-export function directionConns(policies: readonly Policy[], captured: Endpoint, capturedPeer: NetPeer, other: NetPeer, ingress: boolean, warnings: Set<string>): ConnSet {
+export function directionConns(
+  policies: readonly Policy[],
+  captured: Endpoint,
+  capturedPeer: NetPeer,
+  other: NetPeer,
+  ingress: boolean,
+  warnings: Set<string>,
+): ConnSet {
   const selecting = policies.filter((p) => policySelects(p, captured, ingress));
   if (selecting.length === 0) return ALL;
   const dst = ingress ? capturedPeer : other;
@@ -303,7 +337,11 @@ export class NetpolModel {
   }
 
   pod(e: Endpoint): NetPeer {
-    return { kind: 'pod', pod: e, nsLabels: this.nsLabels.get(e.namespace) ?? { 'kubernetes.io/metadata.name': e.namespace } };
+    return {
+      kind: 'pod',
+      pod: e,
+      nsLabels: this.nsLabels.get(e.namespace) ?? { 'kubernetes.io/metadata.name': e.namespace },
+    };
   }
 
   /** Egress of src towards dst, by the policies of src's namespace. */
@@ -330,7 +368,12 @@ export class NetpolModel {
    * The NetworkPolicies that decide a connection on one port, for messages: per direction, the
    * policies whose rules admit it, or that no rule of the policies selecting the pod does.
    */
-  why(src: Endpoint | NetPeer, dst: Endpoint | NetPeer, protocol: string, port: number): { allowed: boolean; by: string; egress: boolean; ingress: boolean } {
+  why(
+    src: Endpoint | NetPeer,
+    dst: Endpoint | NetPeer,
+    protocol: string,
+    port: number,
+  ): { allowed: boolean; by: string; egress: boolean; ingress: boolean } {
     const s: NetPeer = 'kind' in src ? src : this.pod(src);
     const d: NetPeer = 'kind' in dst ? dst : this.pod(dst);
     const side = (captured: NetPeer, other: NetPeer, ingress: boolean): { allowed: boolean; text: string } => {
@@ -338,21 +381,29 @@ export class NetpolModel {
       if (captured.kind !== 'pod') return { allowed: true, text: '' };
       const pod = captured.pod;
       const selecting = (this.byNamespace.get(pod.namespace) ?? []).filter((p) => policySelects(p, pod, ingress));
-      if (selecting.length === 0) return { allowed: true, text: `${dir} of ${pod.namespace} open (no policy selects the pod)` };
+      if (selecting.length === 0)
+        return { allowed: true, text: `${dir} of ${pod.namespace} open (no policy selects the pod)` };
       const admitting = selecting.filter((p) =>
         ((ingress ? p.ingress : p.egress) ?? []).some(
-          (rule) => (rule.peers.length === 0 || rule.peers.some((rp) => peerSelects(rp, p.namespace, other))) && allowsPort(ruleConns(p, rule.ports, ingress ? captured : other, this.warnings), protocol, port),
+          (rule) =>
+            (rule.peers.length === 0 || rule.peers.some((rp) => peerSelects(rp, p.namespace, other))) &&
+            allowsPort(ruleConns(p, rule.ports, ingress ? captured : other, this.warnings), protocol, port),
         ),
       );
       if (admitting.length > 0) return { allowed: true, text: `${dir} ${admitting.map(policyName).join(', ')}` };
-      return { allowed: false, text: `no ${dir} rule of ${selecting.map(policyName).join(', ')} admits ${protocol} ${port}` };
+      return {
+        allowed: false,
+        text: `no ${dir} rule of ${selecting.map(policyName).join(', ')} admits ${protocol} ${port}`,
+      };
     };
     const out = side(s, d, false);
     const into = side(d, s, true);
     const texts = [out, into].filter((x) => x.text !== '');
     const denied = texts.filter((x) => !x.allowed);
     const sides = { egress: out.allowed, ingress: into.allowed };
-    return denied.length > 0 ? { allowed: false, by: denied.map((x) => x.text).join('; '), ...sides } : { allowed: true, by: texts.map((x) => x.text).join('; ') || 'no policy applies', ...sides };
+    return denied.length > 0
+      ? { allowed: false, by: denied.map((x) => x.text).join('; '), ...sides }
+      : { allowed: true, by: texts.map((x) => x.text).join('; ') || 'no policy applies', ...sides };
   }
 
   /**
@@ -361,7 +412,11 @@ export class NetpolModel {
    * distinct rule peer is matched against `others` once for all namespaces (cached), so asking
    * this for every tenant costs about the number of tenants times their rules.
    */
-  towardsOthers(pod: Endpoint, others: readonly Endpoint[], cache: Map<string, ReadonlySet<Endpoint>>): { egress: Map<Endpoint, ConnSet>; ingress: Map<Endpoint, ConnSet> } {
+  towardsOthers(
+    pod: Endpoint,
+    others: readonly Endpoint[],
+    cache: Map<string, ReadonlySet<Endpoint>>,
+  ): { egress: Map<Endpoint, ConnSet>; ingress: Map<Endpoint, ConnSet> } {
     const policies = this.byNamespace.get(pod.namespace) ?? [];
     const self = this.pod(pod);
     const side = (ingress: boolean): Map<Endpoint, ConnSet> => {

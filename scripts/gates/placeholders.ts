@@ -18,7 +18,9 @@ export function placeholderProblems(root: string, environments: readonly string[
   for (const env of environments) {
     const settings = `${DIRS.environments}/${env}.yaml`;
     for (const p of findPlaceholders(fs.readFileSync(path.join(root, settings), 'utf8'))) {
-      problems.push(`${settings}:${p.line}:${p.col}: ${p.field}: ${JSON.stringify(p.value)} is a placeholder. Fix: set the real value (docs/operator-runbook.md, "Add an environment")`);
+      problems.push(
+        `${settings}:${p.line}:${p.col}: ${p.field}: ${JSON.stringify(p.value)} is a placeholder. Fix: set the real value (docs/operator-runbook.md, "Add an environment")`,
+      );
     }
     const outputs = infraOutputsFile(env);
     const file = path.join(root, outputs);
@@ -27,7 +29,9 @@ export function placeholderProblems(root: string, environments: readonly string[
     const marked = (JSON.parse(text) as { placeholder?: unknown }).placeholder !== undefined;
     const values = findPlaceholders(text).filter((p) => p.field !== 'placeholder');
     if (marked || values.length > 0) {
-      problems.push(`${outputs}: the outputs of ${env} are placeholders (${countOf(values.length, 'value')}${marked ? ' and the placeholder key' : ''}). Fix: npm run infra:apply -- ${env}, then npm run infra:outputs -- ${env}`);
+      problems.push(
+        `${outputs}: the outputs of ${env} are placeholders (${countOf(values.length, 'value')}${marked ? ' and the placeholder key' : ''}). Fix: npm run infra:apply -- ${env}, then npm run infra:outputs -- ${env}`,
+      );
     }
   }
   return problems;
@@ -36,5 +40,11 @@ export function placeholderProblems(root: string, environments: readonly string[
 export function placeholdersGate(output: Output): GateResult {
   const started = Date.now();
   const envs = output.environments.map((e) => e.name);
-  return { gate: 'placeholders', checked: envs.length * 2, unit: 'files', errors: placeholderProblems(output.root, envs), ms: Date.now() - started };
+  return {
+    gate: 'placeholders',
+    checked: envs.length * 2,
+    unit: 'files',
+    errors: placeholderProblems(output.root, envs),
+    ms: Date.now() - started,
+  };
 }

@@ -63,7 +63,9 @@ export function ruleProblems(role: Manifest, clusterScopedCustom: ReadonlySet<st
   const problems: string[] = [];
   const rules = (role.object.rules ?? []) as PolicyRule[];
   if (role.object.aggregationRule) {
-    problems.push(`${describe(role)}: aggregationRule lets other ClusterRoles add rules that this gate cannot see; list the rules explicitly`);
+    problems.push(
+      `${describe(role)}: aggregationRule lets other ClusterRoles add rules that this gate cannot see; list the rules explicitly`,
+    );
   }
   rules.forEach((rule, i) => {
     const at = `${describe(role)} rules[${i}]`;
@@ -71,13 +73,19 @@ export function ruleProblems(role: Manifest, clusterScopedCustom: ReadonlySet<st
     const groups = rule.apiGroups ?? [];
     const resources = rule.resources ?? [];
     for (const v of verbs.filter((v) => ESCALATING_VERBS.includes(v))) {
-      problems.push(`${at}: verb "${v}" allows privilege escalation; list only the verbs needed (get, list, watch, create, update, patch, delete)`);
+      problems.push(
+        `${at}: verb "${v}" allows privilege escalation; list only the verbs needed (get, list, watch, create, update, patch, delete)`,
+      );
     }
     for (const g of groups.filter((g) => g === RBAC_GROUP || g === '*')) {
-      problems.push(`${at}: apiGroup "${g}" gives access to RBAC objects (Roles and bindings); name the API groups the role needs`);
+      problems.push(
+        `${at}: apiGroup "${g}" gives access to RBAC objects (Roles and bindings); name the API groups the role needs`,
+      );
     }
     for (const r of resources.filter((r) => r === '*' || r.startsWith('*/'))) {
-      problems.push(`${at}: resource "${r}" includes RBAC objects and every future resource; name the resources the role needs`);
+      problems.push(
+        `${at}: resource "${r}" includes RBAC objects and every future resource; name the resources the role needs`,
+      );
     }
     if ((rule.nonResourceURLs ?? []).length > 0) {
       problems.push(`${at}: nonResourceURLs ${JSON.stringify(rule.nonResourceURLs)} are cluster-wide; remove them`);
@@ -86,7 +94,9 @@ export function ruleProblems(role: Manifest, clusterScopedCustom: ReadonlySet<st
       for (const r of resources) {
         const base = r.split('/')[0];
         if ((CLUSTER_SCOPED_BUILTINS[g] ?? []).includes(base) || clusterScopedCustom.has(`${g}/${base}`)) {
-          problems.push(`${at}: resource "${r}" of group "${g || 'core'}" is cluster-scoped; a namespaced grant cannot contain it, so remove it`);
+          problems.push(
+            `${at}: resource "${r}" of group "${g || 'core'}" is cluster-scoped; a namespaced grant cannot contain it, so remove it`,
+          );
         }
       }
     }
@@ -124,11 +134,13 @@ export function rbacGate(output: Output, clusterScopedCustom: ReadonlySet<string
       errors.push(...ruleProblems(role, clusterScopedCustom));
     };
     // The tenant role is checked even while nothing binds it.
-    for (const role of clusterRoles.filter((r) => r.object.metadata?.labels?.[LABELS.role] === 'tenant')) checkRole(role);
+    for (const role of clusterRoles.filter((r) => r.object.metadata?.labels?.[LABELS.role] === 'tenant'))
+      checkRole(role);
     for (const b of bindings) {
       const ns = b.object.metadata?.namespace as string | undefined;
       const ref = b.object.roleRef ?? {};
-      if (!ns) errors.push(`${describe(b)}: has no namespace; a RoleBinding must name the namespace it grants access in`);
+      if (!ns)
+        errors.push(`${describe(b)}: has no namespace; a RoleBinding must name the namespace it grants access in`);
       const role =
         ref.kind === 'ClusterRole'
           ? clusterRoles.find((r) => r.object.metadata?.name === ref.name)
@@ -140,11 +152,15 @@ export function rbacGate(output: Output, clusterScopedCustom: ReadonlySet<string
       } else checkRole(role);
       for (const s of (b.object.subjects ?? []) as Subject[]) {
         if (s.kind === 'ServiceAccount' && s.namespace !== ns) {
-          errors.push(`${describe(b)}: subject ServiceAccount ${s.namespace}/${s.name} belongs to another namespace; bind only ServiceAccounts of ${ns}`);
+          errors.push(
+            `${describe(b)}: subject ServiceAccount ${s.namespace}/${s.name} belongs to another namespace; bind only ServiceAccounts of ${ns}`,
+          );
         }
         const tenant = s.kind === 'Group' ? tenantOfGroup(s.name) : undefined;
         if (tenant && ns !== tenantNamespace(tenant)) {
-          errors.push(`${describe(b)}: group ${s.name} is bound outside its tenant's namespace ${tenantNamespace(tenant)}; bind it only there`);
+          errors.push(
+            `${describe(b)}: group ${s.name} is bound outside its tenant's namespace ${tenantNamespace(tenant)}; bind it only there`,
+          );
         }
       }
       checked++;
@@ -152,12 +168,18 @@ export function rbacGate(output: Output, clusterScopedCustom: ReadonlySet<string
     for (const b of clusterBindings) {
       const ref = b.object.roleRef ?? {};
       if (!clusterRoles.some((r) => r.object.metadata?.name === ref.name)) {
-        errors.push(`${describe(b)}: binds ClusterRole "${ref.name}", which is not in ${env.name}'s output, so its rules cannot be checked; bind a role defined in dist/`);
+        errors.push(
+          `${describe(b)}: binds ClusterRole "${ref.name}", which is not in ${env.name}'s output, so its rules cannot be checked; bind a role defined in dist/`,
+        );
       }
       for (const s of (b.object.subjects ?? []) as Subject[]) {
-        const tenantIdentity = (s.kind === 'Group' && tenantOfGroup(s.name)) || (s.kind === 'ServiceAccount' && s.namespace?.startsWith(tenantNamespace('')));
+        const tenantIdentity =
+          (s.kind === 'Group' && tenantOfGroup(s.name)) ||
+          (s.kind === 'ServiceAccount' && s.namespace?.startsWith(tenantNamespace('')));
         if (tenantIdentity) {
-          errors.push(`${describe(b)}: grants cluster-wide access to tenant identity ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}; tenants get RoleBindings in their own namespace only`);
+          errors.push(
+            `${describe(b)}: grants cluster-wide access to tenant identity ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}; tenants get RoleBindings in their own namespace only`,
+          );
         }
       }
       checked++;

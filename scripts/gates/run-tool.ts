@@ -17,9 +17,17 @@ export function goToolEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
 }
 
 /** Runs `bin args`, feeding `input` to its standard input; a non-zero exit is returned, a failure to start is thrown. */
-export function runTool(bin: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<ToolRun> {
+export function runTool(
+  bin: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...args], { env: options.env ?? goToolEnv(), cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin, [...args], {
+      env: options.env ?? goToolEnv(),
+      cwd: options.cwd,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -27,7 +35,11 @@ export function runTool(bin: string, args: readonly string[], options: { env?: N
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const stderr = Buffer.concat(err).toString('utf8');
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: signal ? `${stderr}\nkilled by ${signal}`.trim() : stderr, code: code ?? 1 });
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: signal ? `${stderr}\nkilled by ${signal}`.trim() : stderr,
+        code: code ?? 1,
+      });
     });
     if (options.input !== undefined) {
       child.stdin!.on('error', () => undefined); // a tool that exits early closes its input; its exit code tells why

@@ -78,7 +78,8 @@ async function perEnvironment(
   const versions = new Set<string>();
   const crds = new Set<string>();
   const byVersion = new Map<string, EnvironmentOutput[]>();
-  for (const env of output.environments) byVersion.set(env.kubernetesVersion, [...(byVersion.get(env.kubernetesVersion) ?? []), env]);
+  for (const env of output.environments)
+    byVersion.set(env.kubernetesVersion, [...(byVersion.get(env.kubernetesVersion) ?? []), env]);
   const rel = (f: string) => (f.startsWith(`${output.root}/`) ? f.slice(output.root.length + 1) : f);
   for (const [version, envs] of byVersion) {
     const files = envs.flatMap((e) => e.files);
@@ -106,17 +107,21 @@ async function perEnvironment(
       try {
         report = readReport(res.stdout);
       } catch {
-        errors.push(`${toolName} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
+        errors.push(
+          `${toolName} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`,
+        );
         return;
       }
       for (const [file, n] of report.resources) checked += n * (copies.get(file)?.length ?? 1);
-      for (const { file, text } of report.findings) for (const copy of copies.get(file) ?? [file]) found.push(`${rel(copy)}: ${text}`);
+      for (const { file, text } of report.findings)
+        for (const copy of copies.get(file) ?? [file]) found.push(`${rel(copy)}: ${text}`);
       if (res.code !== 0 && report.findings.length === 0) {
         errors.push(`${toolName} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
         return;
       }
       const withFindings = new Set(report.findings.map((f) => f.file));
-      for (const file of chunks[i]) if (!withFindings.has(file)) verdicts.add(output.digests.get(file), report.resources.get(file) ?? 0);
+      for (const file of chunks[i])
+        if (!withFindings.has(file)) verdicts.add(output.digests.get(file), report.resources.get(file) ?? 0);
     });
     verdicts.save();
     errors.push(...found.sort());
@@ -127,7 +132,9 @@ async function perEnvironment(
     unit: 'resources',
     errors,
     ms: since(started),
-    notes: [`Kubernetes ${[...versions].join(', ')} + every CRD under ${[...crds].join(', ')} and the AlertmanagerConfig CRD of kube-prometheus-stack; ${distinct} distinct files of ${total}, ${remembered} of them found clean before (same bytes, tool and schemas)`],
+    notes: [
+      `Kubernetes ${[...versions].join(', ')} + every CRD under ${[...crds].join(', ')} and the AlertmanagerConfig CRD of kube-prometheus-stack; ${distinct} distinct files of ${total}, ${remembered} of them found clean before (same bytes, tool and schemas)`,
+    ],
   };
 }
 
@@ -168,7 +175,19 @@ export function kubeconformGate(output: Output): Promise<GateResult> {
     output,
     'kubeconform',
     'kubeconform',
-    (schemas) => ['-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', schemas.release, '-schema-location', schemas.kubeconformLocation, '-n', '2'],
+    (schemas) => [
+      '-strict',
+      '-summary',
+      '-verbose',
+      '-output',
+      'json',
+      '-kubernetes-version',
+      schemas.release,
+      '-schema-location',
+      schemas.kubeconformLocation,
+      '-n',
+      '2',
+    ],
     (bin, args) => runTool(bin, args),
     readKubeconformReport,
   );
@@ -176,17 +195,25 @@ export function kubeconformGate(output: Output): Promise<GateResult> {
 
 /** kubeconform's JSON report (-verbose: every resource) as resources and findings by file. Pure. */
 export function readKubeconformReport(stdout: string): ToolReport {
-  const report = JSON.parse(stdout) as { resources?: KubeconformResource[]; summary: { valid: number; invalid: number; errors: number; skipped: number } };
+  const report = JSON.parse(stdout) as {
+    resources?: KubeconformResource[];
+    summary: { valid: number; invalid: number; errors: number; skipped: number };
+  };
   const resources = new Map<string, number>();
   const findings: { file: string; text: string }[] = [];
   for (const r of report.resources ?? []) {
     resources.set(r.filename, (resources.get(r.filename) ?? 0) + 1);
     if (r.status === 'statusValid') continue;
-    findings.push({ file: r.filename, text: `${r.kind} ${r.name} (${r.version}): ${r.status.replace(/^status/, '').toLowerCase()}: ${r.msg}` });
+    findings.push({
+      file: r.filename,
+      text: `${r.kind} ${r.name} (${r.version}): ${r.status.replace(/^status/, '').toLowerCase()}: ${r.msg}`,
+    });
   }
   const s = report.summary;
   if (s.valid + s.invalid + s.errors + s.skipped !== (report.resources ?? []).length) {
-    throw new Error(`kubeconform listed ${(report.resources ?? []).length} resources but counted ${s.valid + s.invalid + s.errors + s.skipped}`);
+    throw new Error(
+      `kubeconform listed ${(report.resources ?? []).length} resources but counted ${s.valid + s.invalid + s.errors + s.skipped}`,
+    );
   }
   return { resources, findings };
 }
@@ -215,7 +242,9 @@ function openApiPaths(dir: string): string[] {
  */
 export async function withSchemaServer<T>(localSchemas: string, fn: (kubeconfig: string) => Promise<T>): Promise<T> {
   const paths = openApiPaths(localSchemas);
-  const index = JSON.stringify({ paths: Object.fromEntries(paths.map((p) => [p, { serverRelativeURL: `/openapi/v3/${p}` }])) });
+  const index = JSON.stringify({
+    paths: Object.fromEntries(paths.map((p) => [p, { serverRelativeURL: `/openapi/v3/${p}` }])),
+  });
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '').split('?')[0];
     const rel = url.startsWith('/openapi/v3/') ? url.slice('/openapi/v3/'.length) : undefined;
@@ -258,7 +287,10 @@ export function kubectlValidateGate(output: Output): Promise<GateResult> {
     'kubectl-validate',
     'kubectl-validate',
     (schemas) => ['--version', schemas.minor, ...schemas.crdDirs.flatMap((d) => ['--local-crds', d]), '-o', 'json'],
-    (bin, args, schemas) => withSchemaServer(schemas.localSchemas, (kubeconfig) => runTool(bin, args, { env: goToolEnv({ ...process.env, KUBECONFIG: kubeconfig }) })),
+    (bin, args, schemas) =>
+      withSchemaServer(schemas.localSchemas, (kubeconfig) =>
+        runTool(bin, args, { env: goToolEnv({ ...process.env, KUBECONFIG: kubeconfig }) }),
+      ),
     readKubectlValidateReport,
     2,
   );
@@ -266,7 +298,10 @@ export function kubectlValidateGate(output: Output): Promise<GateResult> {
 
 /** kubectl-validate's JSON report as resources and findings by file. Pure. */
 export function readKubectlValidateReport(stdout: string): ToolReport {
-  const report = JSON.parse(stdout) as Record<string, { status: string; message?: string; details?: { causes?: { field?: string; message: string }[] } }[]>;
+  const report = JSON.parse(stdout) as Record<
+    string,
+    { status: string; message?: string; details?: { causes?: { field?: string; message: string }[] } }[]
+  >;
   const resources = new Map<string, number>();
   const findings: { file: string; text: string }[] = [];
   for (const [file, results] of Object.entries(report)) {
@@ -274,7 +309,10 @@ export function readKubectlValidateReport(stdout: string): ToolReport {
     for (const r of results) {
       if (r.status === 'Success') continue;
       const causes = (r.details?.causes ?? []).map((c) => `${c.field ? `${c.field}: ` : ''}${c.message}`).join('; ');
-      findings.push({ file, text: `${r.message ?? r.status}${causes && !(r.message ?? '').includes(causes) ? ` (${causes})` : ''}` });
+      findings.push({
+        file,
+        text: `${r.message ?? r.status}${causes && !(r.message ?? '').includes(causes) ? ` (${causes})` : ''}`,
+      });
     }
   }
   return { resources, findings };

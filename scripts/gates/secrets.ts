@@ -58,10 +58,28 @@ export async function scan(args: readonly string[], cwd: string): Promise<Findin
       bin,
       // --gitleaks-ignore-path: a .gitleaksignore file would silence findings unseen; only the
       // reviewed .gitleaks.toml may allow anything.
-      [...args, '--config', GITLEAKS_CONFIG, '--gitleaks-ignore-path', dir, '--no-banner', '--no-color', '--redact', '--report-format', 'json', '--report-path', report, '--exit-code', '0', '--log-level', 'warn'],
+      [
+        ...args,
+        '--config',
+        GITLEAKS_CONFIG,
+        '--gitleaks-ignore-path',
+        dir,
+        '--no-banner',
+        '--no-color',
+        '--redact',
+        '--report-format',
+        'json',
+        '--report-path',
+        report,
+        '--exit-code',
+        '0',
+        '--log-level',
+        'warn',
+      ],
       { cwd },
     );
-    if (res.code !== 0 || !fs.existsSync(report)) throw new Error(`gitleaks ${args.join(' ')} exited with ${res.code}: ${res.stderr.trim()}`);
+    if (res.code !== 0 || !fs.existsSync(report))
+      throw new Error(`gitleaks ${args.join(' ')} exited with ${res.code}: ${res.stderr.trim()}`);
     return JSON.parse(fs.readFileSync(report, 'utf8')) as Finding[];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -78,7 +96,9 @@ async function git(root: string, ...args: string[]): Promise<string> {
 export async function workingTreeTargets(root: string, isGit: boolean): Promise<string[]> {
   const out = new Set<string>([DIRS.dist, DIRS.argocd].filter((d) => fs.existsSync(path.join(root, d))));
   if (isGit) {
-    const changed = (await git(root, 'ls-files', '-z', '--modified', '--others', '--exclude-standard')).split('\0').filter(Boolean);
+    const changed = (await git(root, 'ls-files', '-z', '--modified', '--others', '--exclude-standard'))
+      .split('\0')
+      .filter(Boolean);
     for (const f of changed) {
       const top = f.split('/')[0];
       if (top !== DIRS.dist && top !== DIRS.argocd && fs.existsSync(path.join(root, f))) out.add(f);
@@ -90,7 +110,11 @@ export async function workingTreeTargets(root: string, isGit: boolean): Promise<
 /** Where the last clean history scan is remembered, keyed by gitleaks version and configuration. */
 function historyStamp(root: string): string {
   const t = tool('gitleaks');
-  const key = createHash('sha256').update(`${t.module}@${t.version}\0`).update(fs.readFileSync(GITLEAKS_CONFIG)).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${t.module}@${t.version}\0`)
+    .update(fs.readFileSync(GITLEAKS_CONFIG))
+    .digest('hex')
+    .slice(0, 16);
   return path.join(root, TOOLS_DIR, 'gitleaks', `history-clean-${key}`);
 }
 
@@ -98,7 +122,9 @@ function historyStamp(root: string): string {
 function outputFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of fs
+      .readdirSync(path.join(root, rel), { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       const r = `${rel}/${e.name}`;
       if (e.isDirectory()) walk(r);
       else out.push(r);
@@ -131,13 +157,16 @@ function outputGroups(root: string, files: readonly string[]): Map<string, strin
   return groups;
 }
 
-const OUTPUT_FIX = 'remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)';
+const OUTPUT_FIX =
+  'remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)';
 
 /**
  * Scans one of each distinct output file not found clean before, in a temporary copy, and
  * reports findings for every copy.
  */
-async function scanOutput(root: string): Promise<{ files: number; distinct: number; remembered: number; errors: string[] }> {
+async function scanOutput(
+  root: string,
+): Promise<{ files: number; distinct: number; remembered: number; errors: string[] }> {
   const files = outputFiles(root);
   if (files.length === 0) return { files: 0, distinct: 0, remembered: 0, errors: [] };
   const groups = outputGroups(root, files);
@@ -168,7 +197,10 @@ async function scanOutput(root: string): Promise<{ files: number; distinct: numb
       for (const finding of await scan(['dir', '.'], dir)) {
         const file = finding.File.replace(/^\.\//, '');
         withFindings.add(file);
-        for (const copy of toScan.get(file)?.copies ?? [file]) errors.push(`${copy}:${finding.StartLine}: gitleaks ${finding.RuleID}: ${finding.Description}; ${OUTPUT_FIX}`);
+        for (const copy of toScan.get(file)?.copies ?? [file])
+          errors.push(
+            `${copy}:${finding.StartLine}: gitleaks ${finding.RuleID}: ${finding.Description}; ${OUTPUT_FIX}`,
+          );
       }
       for (const [file, { key }] of toScan) if (!withFindings.has(file)) verdicts.add(key, 1);
       verdicts.save();
@@ -200,12 +232,15 @@ export async function secretsGate(root: string): Promise<GateResult> {
     const head = (await git(root, 'rev-parse', 'HEAD')).trim();
     const stamp = historyStamp(root);
     const last = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : '';
-    const incremental = last !== '' && (await runTool('git', ['merge-base', '--is-ancestor', last, head], { cwd: root })).code === 0;
+    const incremental =
+      last !== '' && (await runTool('git', ['merge-base', '--is-ancestor', last, head], { cwd: root })).code === 0;
     range = incremental ? `${last}..${head}` : head;
     commits = Number((await git(root, 'rev-list', '--count', range)).trim());
     const found = commits === 0 ? [] : await scan(['git', `--log-opts=${range}`, '.'], root);
     for (const f of found) {
-      errors.push(`commit ${f.Commit?.slice(0, 12)} ${f.File}:${f.StartLine}: gitleaks ${f.RuleID}: ${f.Description}; remove it from the history and rotate the secret`);
+      errors.push(
+        `commit ${f.Commit?.slice(0, 12)} ${f.File}:${f.StartLine}: gitleaks ${f.RuleID}: ${f.Description}; remove it from the history and rotate the secret`,
+      );
     }
     if (found.length === 0) {
       fs.mkdirSync(path.dirname(stamp), { recursive: true });
@@ -220,6 +255,8 @@ export async function secretsGate(root: string): Promise<GateResult> {
     unit: 'files and commits',
     errors,
     ms: since(started),
-    notes: [`${files} working-tree files (${output.distinct} distinct output files of ${output.files}, ${output.remembered} of them found clean before), ${history}`],
+    notes: [
+      `${files} working-tree files (${output.distinct} distinct output files of ${output.files}, ${output.remembered} of them found clean before), ${history}`,
+    ],
   };
 }

@@ -23,7 +23,15 @@ export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 
  * Every kind kube-score v1.20.0 reads (parser/parse.go); it passes over documents of any other
  * kind.
  */
-export const KUBE_SCORE_KINDS: ReadonlySet<string> = new Set([...WORKLOAD_KINDS, 'NetworkPolicy', 'Service', 'PodDisruptionBudget', 'Ingress', 'HorizontalPodAutoscaler', 'List']);
+export const KUBE_SCORE_KINDS: ReadonlySet<string> = new Set([
+  ...WORKLOAD_KINDS,
+  'NetworkPolicy',
+  'Service',
+  'PodDisruptionBudget',
+  'Ingress',
+  'HorizontalPodAutoscaler',
+  'List',
+]);
 
 /**
  * kube-score's input for an environment, as one YAML stream for its standard input (a command
@@ -42,7 +50,9 @@ export function kubeScoreInput(root: string, env: EnvironmentOutput): string {
   const files = new Set(
     env.manifests
       .filter((m) => KUBE_SCORE_KINDS.has(m.object.kind))
-      .filter((m) => ['PodDisruptionBudget', 'List'].includes(m.object.kind) || withWorkloads.has(namespaceOf(m.object)))
+      .filter(
+        (m) => ['PodDisruptionBudget', 'List'].includes(m.object.kind) || withWorkloads.has(namespaceOf(m.object)),
+      )
       .map((m) => m.file),
   );
   return [...files].map((f) => `---\n${fs.readFileSync(path.join(root, f), 'utf8')}\n`).join('');
@@ -78,7 +88,12 @@ interface KubeScoreObject {
   type_meta: { kind: string; apiVersion: string };
   object_meta: { name: string; namespace?: string };
   file_name?: string;
-  checks: { check: { id: string; name: string }; grade: number; skipped: boolean; comments: { path?: string; summary: string; description?: string }[] | null }[];
+  checks: {
+    check: { id: string; name: string };
+    grade: number;
+    skipped: boolean;
+    comments: { path?: string; summary: string; description?: string }[] | null;
+  }[];
 }
 
 // kube-score's grades.
@@ -108,28 +123,44 @@ export function findings(env: string, report: readonly KubeScoreObject[]): Workl
 }
 
 /** Splits findings into failures and excepted ones, and names exceptions that match nothing. Pure. */
-export function applyExceptions(found: readonly WorkloadFinding[], exceptions: readonly WorkloadException[]): { errors: string[]; excepted: number } {
+export function applyExceptions(
+  found: readonly WorkloadFinding[],
+  exceptions: readonly WorkloadException[],
+): { errors: string[]; excepted: number } {
   const errors: string[] = [];
   const used = new Set<WorkloadException>();
   let excepted = 0;
   for (const f of found) {
-    const ex = exceptions.find((e) => e.kind === f.kind && e.namespace === f.namespace && e.name === f.name && e.check === f.check);
+    const ex = exceptions.find(
+      (e) => e.kind === f.kind && e.namespace === f.namespace && e.name === f.name && e.check === f.check,
+    );
     if (ex && ex.reason.trim() !== '') {
       used.add(ex);
       excepted++;
       continue;
     }
-    errors.push(`${f.env}: ${f.kind} ${f.namespace}/${f.name}: kube-score ${f.grade} ${f.check}: ${f.message}; fix the workload, or add an exception with its reason to WORKLOAD_EXCEPTIONS in scripts/gates/workloads.ts`);
+    errors.push(
+      `${f.env}: ${f.kind} ${f.namespace}/${f.name}: kube-score ${f.grade} ${f.check}: ${f.message}; fix the workload, or add an exception with its reason to WORKLOAD_EXCEPTIONS in scripts/gates/workloads.ts`,
+    );
   }
   for (const e of exceptions) {
-    if (e.reason.trim() === '') errors.push(`workload exception ${e.kind} ${e.namespace}/${e.name} ${e.check} has no reason; write why the finding is acceptable`);
-    else if (!used.has(e)) errors.push(`workload exception ${e.kind} ${e.namespace}/${e.name} ${e.check} matches no kube-score finding; remove it from WORKLOAD_EXCEPTIONS`);
+    if (e.reason.trim() === '')
+      errors.push(
+        `workload exception ${e.kind} ${e.namespace}/${e.name} ${e.check} has no reason; write why the finding is acceptable`,
+      );
+    else if (!used.has(e))
+      errors.push(
+        `workload exception ${e.kind} ${e.namespace}/${e.name} ${e.check} matches no kube-score finding; remove it from WORKLOAD_EXCEPTIONS`,
+      );
   }
   return { errors, excepted };
 }
 
 /** Runs kube-score over each environment's output. */
-export async function workloadGate(output: Output, exceptions: readonly WorkloadException[] = WORKLOAD_EXCEPTIONS): Promise<GateResult> {
+export async function workloadGate(
+  output: Output,
+  exceptions: readonly WorkloadException[] = WORKLOAD_EXCEPTIONS,
+): Promise<GateResult> {
   const started = Date.now();
   const bin = requireTool('kube-score');
   const found: WorkloadFinding[] = [];
@@ -139,22 +170,38 @@ export async function workloadGate(output: Output, exceptions: readonly Workload
     const count = ofKinds(env.manifests, ...WORKLOAD_KINDS).length;
     workloads += count;
     if (count === 0) continue;
-    const args = ['score', '--output-format', 'json', '--kubernetes-version', `v${env.kubernetesVersion}`, '--disable-ignore-checks-annotations', '-'];
+    const args = [
+      'score',
+      '--output-format',
+      'json',
+      '--kubernetes-version',
+      `v${env.kubernetesVersion}`,
+      '--disable-ignore-checks-annotations',
+      '-',
+    ];
     const res = await runTool(bin, args, { input: kubeScoreInput(output.root, env) });
     let report: KubeScoreObject[];
     try {
       report = JSON.parse(res.stdout);
     } catch {
-      errors.push(`kube-score (${env.name}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`);
+      errors.push(
+        `kube-score (${env.name}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`,
+      );
       continue;
     }
     const scored = report.filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.type_meta.kind)).length;
-    if (scored !== count) errors.push(`kube-score (${env.name}) scored ${scored} workloads of ${count} in the output; every workload must be scored`);
+    if (scored !== count)
+      errors.push(
+        `kube-score (${env.name}) scored ${scored} workloads of ${count} in the output; every workload must be scored`,
+      );
     found.push(...findings(env.name, report));
   }
   // kube-score's check order varies between runs; messages come out sorted.
   const key = (f: WorkloadFinding) => [f.env, f.kind, f.namespace, f.name, f.check].join('\0');
-  const applied = applyExceptions([...found].sort((a, b) => key(a).localeCompare(key(b))), exceptions);
+  const applied = applyExceptions(
+    [...found].sort((a, b) => key(a).localeCompare(key(b))),
+    exceptions,
+  );
   errors.push(...applied.errors);
   return {
     gate: 'workloads',

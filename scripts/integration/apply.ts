@@ -74,7 +74,11 @@ export function describeObject(m: Manifest): string {
 }
 
 /** Runs kubectl against a target; `input` is handed over as a file (`-f`). */
-export async function kubectl(target: KubectlTarget, args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function kubectl(
+  target: KubectlTarget,
+  args: readonly string[],
+  input?: string,
+): Promise<{ stdout: string; stderr: string; code: number }> {
   const bin = target.bin ?? requireTool('kubectl');
   const all = [...(target.globalArgs ?? []), ...args];
   if (input === undefined) return runTool(bin, all, { env: target.env });
@@ -160,7 +164,10 @@ export function changeOf(before: K8sObject | undefined, after: K8sObject): Chang
 }
 
 /** The objects as the server has them now (missing ones left out), keyed by objectKey; undefined when unreadable. */
-async function current(target: KubectlTarget, objects: readonly Manifest[]): Promise<Map<string, K8sObject> | undefined> {
+async function current(
+  target: KubectlTarget,
+  objects: readonly Manifest[],
+): Promise<Map<string, K8sObject> | undefined> {
   const r = await kubectl(target, ['get', '--ignore-not-found', '-o', 'json'], toYaml(objects));
   if (r.code !== 0) return undefined;
   return new Map(itemsOf(r.stdout).map((o) => [objectKey(o), o]));
@@ -171,7 +178,12 @@ async function current(target: KubectlTarget, objects: readonly Manifest[]): Pro
  * warning, each object is applied on its own again (server-side apply is idempotent) so that
  * every problem names its object.
  */
-export async function applyObjects(target: KubectlTarget, step: string, objects: readonly Manifest[], options: ApplyOptions = {}): Promise<ObjectOutcome[]> {
+export async function applyObjects(
+  target: KubectlTarget,
+  step: string,
+  objects: readonly Manifest[],
+  options: ApplyOptions = {},
+): Promise<ObjectOutcome[]> {
   const mode = options.dryRun ? 'dry-run' : 'apply';
   if (objects.length === 0) return [];
   const output = options.changes ? 'json' : 'name';
@@ -179,7 +191,8 @@ export async function applyObjects(target: KubectlTarget, step: string, objects:
   const batch = await kubectl(target, applyArgs(options, output), toYaml(objects));
   if (batch.code === 0 && warningsOf(batch.stderr).length === 0) {
     if (!options.changes) {
-      if (batch.stdout.split('\n').filter((l) => l.trim() !== '').length === objects.length) return objects.map((manifest) => ({ manifest, step, mode, accepted: true, warnings: [] }));
+      if (batch.stdout.split('\n').filter((l) => l.trim() !== '').length === objects.length)
+        return objects.map((manifest) => ({ manifest, step, mode, accepted: true, warnings: [] }));
     } else {
       const after = new Map(itemsOf(batch.stdout).map((o) => [objectKey(o), o]));
       if (after.size === objects.length) {
@@ -262,8 +275,15 @@ export async function installCrds(cp: KubectlTarget, files: readonly string[], t
   for (;;) {
     const get = await kubectl(cp, ['get', 'customresourcedefinitions', '-o', 'json']);
     if (get.code !== 0) throw new Error(`listing the CRDs failed: ${errorOf(get.stderr)}`);
-    const items = (JSON.parse(get.stdout).items ?? []) as { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
-    const established = new Set(items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')).map((c) => c.metadata.name));
+    const items = (JSON.parse(get.stdout).items ?? []) as {
+      metadata: { name: string };
+      status?: { conditions?: { type: string; status: string }[] };
+    }[];
+    const established = new Set(
+      items
+        .filter((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'))
+        .map((c) => c.metadata.name),
+    );
     const pending = [...names].filter((n) => !established.has(n));
     if (pending.length === 0) return names.size;
     if (Date.now() > deadline) throw new Error(`CRDs not Established after ${timeoutSeconds}s: ${pending.join(', ')}`);

@@ -34,14 +34,17 @@ export async function runControlPlane(args: ParsedArgs, root = path.resolve(__di
   if (envName !== undefined && args.flags['no-crds']) throw new UsageError('--env needs the CRDs; leave out --no-crds');
   const environments = envName === undefined ? [] : readOutput(root).environments;
   const env = environments.find((e) => e.name === envName);
-  if (envName !== undefined && env === undefined) throw new UserError(`--env ${envName}: no such environment (known: ${environments.map((e) => e.name).join(', ')})`);
+  if (envName !== undefined && env === undefined)
+    throw new UserError(`--env ${envName}: no such environment (known: ${environments.map((e) => e.name).join(', ')})`);
   if (!args.flags['no-crds'] && !fs.existsSync(CRDS_DIR)) throw new UserError(missingUpstream('CRD', CRDS_DIR));
   const crds = args.flags['no-crds'] ? [] : crdFiles(CRDS_DIR);
   console.log('control plane: starting etcd, kube-apiserver and kube-controller-manager...');
   const cp = await startControlPlane();
   try {
     if (crds.length > 0) {
-      console.log(`control plane: installing the CRDs of ${crds.length} files and waiting until they are Established...`);
+      console.log(
+        `control plane: installing the CRDs of ${crds.length} files and waiting until they are Established...`,
+      );
       console.log(`control plane: ${await installCrds(cp, crds)} CRDs installed`);
     }
     if (env) {
@@ -51,7 +54,9 @@ export async function runControlPlane(args: ParsedArgs, root = path.resolve(__di
       console.log(`control plane: ${env.name}: ${report.accepted} of ${env.manifests.length} objects accepted`);
       for (const p of report.problems) console.log(`  ${p}`);
     }
-    console.log(`\nexport KUBECONFIG=${cp.kubeconfig}\n.tools/bin/kubectl get namespaces\n\nCtrl-C stops the control plane and removes ${cp.dir}`);
+    console.log(
+      `\nexport KUBECONFIG=${cp.kubeconfig}\n.tools/bin/kubectl get namespaces\n\nCtrl-C stops the control plane and removes ${cp.dir}`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

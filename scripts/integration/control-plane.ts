@@ -108,18 +108,44 @@ function openssl(args: string[], cwd: string): void {
  */
 export function generateCertificates(dir: string): void {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=integration-ca'], dir);
+  openssl(
+    ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=integration-ca'],
+    dir,
+  );
   const sign = (name: string, subject: string, ext: string) => {
     fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
     openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`], dir);
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+      ],
+      dir,
+    );
   };
   sign(
     'apiserver',
     '/CN=kube-apiserver',
     'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
   );
-  sign('admin', '/O=system:masters/CN=integration-admin', 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n');
+  sign(
+    'admin',
+    '/O=system:masters/CN=integration-admin',
+    'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
+  );
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], dir);
   openssl(['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
 }
@@ -231,15 +257,24 @@ function startProcess(name: string, bin: string, args: string[], dir: string): P
  * the directory, within a second.
  */
 function startWatchdog(dir: string, keepDir: boolean): ChildProcess {
-  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; for g in $(cat "$2/pids" 2>/dev/null); do kill -9 "-$g" 2>/dev/null; done; [ "$3" = keep ] || rm -rf "$2"';
-  const watchdog = spawn('sh', ['-c', script, 'watchdog', String(process.pid), dir, keepDir ? 'keep' : 'remove'], { detached: true, stdio: 'ignore' });
+  const script =
+    'while kill -0 "$1" 2>/dev/null; do sleep 1; done; for g in $(cat "$2/pids" 2>/dev/null); do kill -9 "-$g" 2>/dev/null; done; [ "$3" = keep ] || rm -rf "$2"';
+  const watchdog = spawn('sh', ['-c', script, 'watchdog', String(process.pid), dir, keepDir ? 'keep' : 'remove'], {
+    detached: true,
+    stdio: 'ignore',
+  });
   watchdog.unref();
   return watchdog;
 }
 
 function logTail(dir: string, name: string, lines = 30): string {
   try {
-    return fs.readFileSync(path.join(dir, `${name}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return fs
+      .readFileSync(path.join(dir, `${name}.log`), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -276,17 +311,28 @@ function get(url: string, dir?: string): Promise<{ status: number; body: string 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitUntil(what: string, proc: Proc, dir: string, deadline: number, probe: () => Promise<boolean>): Promise<void> {
+async function waitUntil(
+  what: string,
+  proc: Proc,
+  dir: string,
+  deadline: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
   for (;;) {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`${what} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it became healthy; last lines of ${proc.name}.log:\n${logTail(dir, proc.name)}`);
+      throw new Error(
+        `${what} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it became healthy; last lines of ${proc.name}.log:\n${logTail(dir, proc.name)}`,
+      );
     }
     try {
       if (await probe()) return;
     } catch {
       // Not listening yet.
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not become healthy in time; last lines of ${proc.name}.log:\n${logTail(dir, proc.name)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} did not become healthy in time; last lines of ${proc.name}.log:\n${logTail(dir, proc.name)}`,
+      );
     await sleep(250);
   }
 }
@@ -395,7 +441,9 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       }
       return true;
     });
-    log(`control plane: kube-apiserver ${server}, etcd ${etcdUrl} and kube-controller-manager (${CONTROLLERS.join(', ')}) healthy in ${((Date.now() - started) / 1000).toFixed(1)}s (${dir})`);
+    log(
+      `control plane: kube-apiserver ${server}, etcd ${etcdUrl} and kube-controller-manager (${CONTROLLERS.join(', ')}) healthy in ${((Date.now() - started) / 1000).toFixed(1)}s (${dir})`,
+    );
     // kubectl's discovery cache in the run's directory, so that nothing is written to $HOME.
     const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: path.join(dir, 'kube-cache'), HOME: dir };
     return { dir, server, kubeconfig, env, stop };

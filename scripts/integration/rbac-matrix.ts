@@ -43,7 +43,11 @@ export interface AccessCheck {
   readonly rule: string;
 }
 
-const r = (group: string, resource: string, subresource?: string): ResourceRef => ({ group, resource, ...(subresource ? { subresource } : {}) });
+const r = (group: string, resource: string, subresource?: string): ResourceRef => ({
+  group,
+  resource,
+  ...(subresource ? { subresource } : {}),
+});
 
 /** What a tenant manages in its own namespace. */
 export const TENANT_MANAGED: readonly ResourceRef[] = [
@@ -127,15 +131,25 @@ export function accessMatrix(tenants: readonly Tenant[]): AccessCheck[] {
   for (const t of tenants) {
     for (const s of t.subjects) {
       const base = { tenant: t.name, subject: `${s.kind} ${s.name}`, ...identityOf(s) };
-      const add = (verb: string, resource: ResourceRef, namespace: string | undefined, allowed: boolean, rule: string) =>
-        checks.push({ ...base, verb, resource, ...(namespace ? { namespace } : {}), allowed, rule });
-      for (const res of TENANT_MANAGED) for (const verb of MANAGE) add(verb, res, t.namespace, true, 'manages its own workloads');
-      for (const res of PLATFORM_OWNED) for (const verb of WRITE) add(verb, res, t.namespace, false, 'cannot modify platform-owned objects in its namespace');
+      const add = (
+        verb: string,
+        resource: ResourceRef,
+        namespace: string | undefined,
+        allowed: boolean,
+        rule: string,
+      ) => checks.push({ ...base, verb, resource, ...(namespace ? { namespace } : {}), allowed, rule });
+      for (const res of TENANT_MANAGED)
+        for (const verb of MANAGE) add(verb, res, t.namespace, true, 'manages its own workloads');
+      for (const res of PLATFORM_OWNED)
+        for (const verb of WRITE)
+          add(verb, res, t.namespace, false, 'cannot modify platform-owned objects in its namespace');
       for (const other of tenants.filter((o) => o.name !== t.name)) {
-        for (const res of FOREIGN) for (const verb of MANAGE) add(verb, res, other.namespace, false, "no access to another tenant's namespace");
+        for (const res of FOREIGN)
+          for (const verb of MANAGE) add(verb, res, other.namespace, false, "no access to another tenant's namespace");
       }
       for (const ns of platformNamespaces) {
-        for (const res of FOREIGN) for (const verb of ['get', 'list', 'create']) add(verb, res, ns, false, 'no access to platform namespaces');
+        for (const res of FOREIGN)
+          for (const verb of ['get', 'list', 'create']) add(verb, res, ns, false, 'no access to platform namespaces');
         for (const res of POD_ACCESS) add('create', res, ns, false, 'cannot exec into platform pods');
       }
       for (const res of POD_ACCESS) add('create', res, t.namespace, false, 'cannot exec into pods');
@@ -145,7 +159,8 @@ export function accessMatrix(tenants: readonly Tenant[]): AccessCheck[] {
         add(verb, r('rbac.authorization.k8s.io', 'roles'), t.namespace, false, 'cannot bind or escalate roles');
         add(verb, r('rbac.authorization.k8s.io', 'clusterroles'), t.namespace, false, 'cannot bind or escalate roles');
       }
-      for (const res of [r('', 'users'), r('', 'groups'), r('', 'serviceaccounts')]) add('impersonate', res, undefined, false, 'cannot impersonate');
+      for (const res of [r('', 'users'), r('', 'groups'), r('', 'serviceaccounts')])
+        add('impersonate', res, undefined, false, 'cannot impersonate');
     }
   }
   return checks;
@@ -190,10 +205,16 @@ const PARALLEL_CALLS = 2;
  */
 export async function checkMatrix(cp: ControlPlane, checks: readonly AccessCheck[]): Promise<MatrixReport> {
   const size = Math.ceil(checks.length / PARALLEL_CALLS);
-  const chunks = Array.from({ length: PARALLEL_CALLS }, (_, i) => checks.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
+  const chunks = Array.from({ length: PARALLEL_CALLS }, (_, i) => checks.slice(i * size, (i + 1) * size)).filter(
+    (c) => c.length > 0,
+  );
   const answers = await Promise.all(
     chunks.map(async (chunk) => {
-      const res = await kubectl(cp, ['create', '-o', 'json'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: chunk.map(review) }));
+      const res = await kubectl(
+        cp,
+        ['create', '-o', 'json'],
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: chunk.map(review) }),
+      );
       if (res.code !== 0) throw new Error(`SubjectAccessReviews failed: ${res.stderr.trim()}`);
       // kubectl prints one JSON document per object created, one after the other.
       return res.stdout
@@ -203,13 +224,16 @@ export async function checkMatrix(cp: ControlPlane, checks: readonly AccessCheck
     }),
   );
   const items = answers.flat();
-  if (items.length !== checks.length) throw new Error(`SubjectAccessReviews: sent ${checks.length}, got ${items.length} answers`);
+  if (items.length !== checks.length)
+    throw new Error(`SubjectAccessReviews: sent ${checks.length}, got ${items.length} answers`);
   const failures: string[] = [];
   checks.forEach((c, i) => {
     const allowed = items[i].status?.allowed === true;
     if (allowed !== c.allowed) {
       const why = items[i].status?.reason ? ` (${items[i].status!.reason})` : '';
-      failures.push(`${c.allowed ? 'denied' : 'allowed'}: ${describeCheck(c)}${why}; expected ${c.allowed ? 'allowed' : 'denied'}: ${c.rule}`);
+      failures.push(
+        `${c.allowed ? 'denied' : 'allowed'}: ${describeCheck(c)}${why}; expected ${c.allowed ? 'allowed' : 'denied'}: ${c.rule}`,
+      );
     }
   });
   return { checked: checks.length, failures };

@@ -77,7 +77,8 @@ export interface SyncStep {
 export function syncWave(m: Manifest): number {
   const raw = m.object.metadata?.annotations?.[SYNC_WAVE];
   if (raw === undefined) return 0;
-  if (!/^-?\d+$/.test(String(raw))) throw new Error(`${m.file}: annotation ${SYNC_WAVE} is ${JSON.stringify(raw)}; it must be an integer such as "0"`);
+  if (!/^-?\d+$/.test(String(raw)))
+    throw new Error(`${m.file}: annotation ${SYNC_WAVE} is ${JSON.stringify(raw)}; it must be an integer such as "0"`);
   return Number(raw);
 }
 
@@ -86,7 +87,10 @@ function hookPhase(m: Manifest): number {
   if (raw === undefined) return HOOK_PHASES.indexOf('Sync');
   const phases = raw.split(',').map((p) => p.trim());
   const known = phases.map((p) => HOOK_PHASES.indexOf(p as (typeof HOOK_PHASES)[number])).filter((i) => i >= 0);
-  if (known.length === 0) throw new Error(`${m.file}: annotation ${HOOK} is ${JSON.stringify(raw)}; the integration tier knows the phases ${HOOK_PHASES.join(', ')}`);
+  if (known.length === 0)
+    throw new Error(
+      `${m.file}: annotation ${HOOK} is ${JSON.stringify(raw)}; the integration tier knows the phases ${HOOK_PHASES.join(', ')}`,
+    );
   return Math.min(...known);
 }
 
@@ -146,7 +150,9 @@ export function syncPlan(env: EnvironmentOutput, options: SyncPlanOptions = {}):
   for (const m of [...dist, ...argo]) {
     const ns = m.object.metadata?.namespace as string | undefined;
     if (ns !== undefined && !declared.has(ns)) {
-      problems.push(`${m.file}: ${m.object.kind} ${m.object.metadata?.name} is in namespace ${ns}, which no Namespace of ${distPrefix} creates; add the namespace to the platform's namespaces component`);
+      problems.push(
+        `${m.file}: ${m.object.kind} ${m.object.metadata?.name} is in namespace ${ns}, which no Namespace of ${distPrefix} creates; add the namespace to the platform's namespaces component`,
+      );
     }
   }
 
@@ -167,16 +173,22 @@ export function syncPlan(env: EnvironmentOutput, options: SyncPlanOptions = {}):
     }
     const wave = waveOfPath.get(dir);
     if (wave === undefined) {
-      problems.push(`${dir}/: no Application of ${argoPrefix} has it as a source path, so nothing would deploy its ${byDir.get(dir)!.length} object(s)`);
+      problems.push(
+        `${dir}/: no Application of ${argoPrefix} has it as a source path, so nothing would deploy its ${byDir.get(dir)!.length} object(s)`,
+      );
       continue;
     }
     platform.push({ dir, wave });
   }
   platform.sort((a, b) => a.wave - b.wave || a.dir.localeCompare(b.dir));
   for (const { dir, wave } of platform) {
-    steps.push({ label: `${dir.slice(distPrefix.length)} (wave ${wave})`, objects: byDir.get(dir)!.sort(compareInApplication) });
+    steps.push({
+      label: `${dir.slice(distPrefix.length)} (wave ${wave})`,
+      objects: byDir.get(dir)!.sort(compareInApplication),
+    });
   }
-  for (const dir of tenants.sort()) steps.push({ label: dir.slice(distPrefix.length), objects: byDir.get(dir)!.sort(compareInApplication) });
+  for (const dir of tenants.sort())
+    steps.push({ label: dir.slice(distPrefix.length), objects: byDir.get(dir)!.sort(compareInApplication) });
 
   if (problems.length > 0) throw new Error(`sync plan for ${env.name}:\n${problems.join('\n')}`);
   return steps.filter((s) => s.objects.length > 0);
@@ -185,7 +197,11 @@ export function syncPlan(env: EnvironmentOutput, options: SyncPlanOptions = {}):
 /** The tenant directories of dist/<env>/tenants/, such as ["alpha", "beta"]. */
 export function tenantsOf(env: EnvironmentOutput): string[] {
   const prefix = `${DIRS.dist}/${env.name}/${DIRS.tenants}/`;
-  return [...new Set(env.manifests.filter((m) => m.file.startsWith(prefix)).map((m) => m.file.slice(prefix.length).split('/')[0]))].sort();
+  return [
+    ...new Set(
+      env.manifests.filter((m) => m.file.startsWith(prefix)).map((m) => m.file.slice(prefix.length).split('/')[0]),
+    ),
+  ].sort();
 }
 
 /**
@@ -194,5 +210,7 @@ export function tenantsOf(env: EnvironmentOutput): string[] {
  */
 export function tenantSteps(steps: readonly SyncStep[], env: EnvironmentOutput, tenant: string): SyncStep[] {
   const prefix = `${DIRS.dist}/${env.name}/${DIRS.tenants}/${tenant}/`;
-  return steps.map((s) => ({ label: s.label, objects: s.objects.filter((m) => m.file.startsWith(prefix)) })).filter((s) => s.objects.length > 0);
+  return steps
+    .map((s) => ({ label: s.label, objects: s.objects.filter((m) => m.file.startsWith(prefix)) }))
+    .filter((s) => s.objects.length > 0);
 }

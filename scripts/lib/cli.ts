@@ -96,7 +96,11 @@ function firstLine(e: unknown): string {
  * one-line reason. Errors that are not UsageError/UserError are bugs: their message is still one
  * line unless DEBUG is set, which adds the stack.
  */
-export async function runCommand(spec: CommandSpec, body: (args: ParsedArgs) => Promise<number> | number, argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+export async function runCommand(
+  spec: CommandSpec,
+  body: (args: ParsedArgs) => Promise<number> | number,
+  argv: readonly string[] = process.argv.slice(2),
+): Promise<number> {
   try {
     const args = parseArgs(spec, argv);
     if (!args) {
@@ -133,7 +137,11 @@ export interface Progress {
  * Progress lines on stderr for long operations: `<label>: 40% (400/1000)`, at most once a second
  * and at each tenth, so that logs stay short and a terminal shows the run is alive.
  */
-export function progress(label: string, total: number, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Progress {
+export function progress(
+  label: string,
+  total: number,
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Progress {
   let count = 0;
   let lastTenth = 0;
   let lastAt = Date.now();
@@ -150,7 +158,9 @@ export function progress(label: string, total: number, write: (line: string) => 
       }
     },
     done(detail) {
-      write(`${label}: done (${count}/${total}) in ${((Date.now() - started) / 1000).toFixed(1)}s${detail ? `; ${detail}` : ''}`);
+      write(
+        `${label}: done (${count}/${total}) in ${((Date.now() - started) / 1000).toFixed(1)}s${detail ? `; ${detail}` : ''}`,
+      );
     },
   };
 }

@@ -59,8 +59,12 @@ export function addTenantEntry(text: string, entry: TenantEntry, options: AddOpt
   const file = options.file ?? 'tenants.yaml';
   const layout = listLayout(text, file);
   const existing = layout.data.findIndex((t) => t.name === entry.name);
-  if (existing >= 0) throw new UserError(`${JSON.stringify(entry.name)} already exists in ${file} (line ${layout.entries[existing].dash + 1}); choose another name`);
-  if (options.comment !== undefined && /[\r\n]/.test(options.comment)) throw new UserError('--comment must be one line');
+  if (existing >= 0)
+    throw new UserError(
+      `${JSON.stringify(entry.name)} already exists in ${file} (line ${layout.entries[existing].dash + 1}); choose another name`,
+    );
+  if (options.comment !== undefined && /[\r\n]/.test(options.comment))
+    throw new UserError('--comment must be one line');
 
   const rendered = renderEntry(entry, options.comment, layout);
   let out: string;
@@ -77,7 +81,8 @@ export function addTenantEntry(text: string, entry: TenantEntry, options: AddOpt
     const value = layout.pair.value as { range?: [number, number, number] | null } | null;
     let to = colon + 1;
     if (isSeq(value) && value.range) {
-      if (text.slice(colon + 1, value.range[0]).trim() !== '') throw new UserError(`${file}: a comment stands between tenants: and its value; add the entry by hand`);
+      if (text.slice(colon + 1, value.range[0]).trim() !== '')
+        throw new UserError(`${file}: a comment stands between tenants: and its value; add the entry by hand`);
       to = value.range[1];
     }
     const eolAt = lineEndAt(text, to);
@@ -115,7 +120,12 @@ export function removeTenantEntry(text: string, name: string, options: { readonl
     const colon = colonAfterKey(text, layout.pair);
     out = `${out.slice(0, colon + 1)} []${out.slice(colon + 1)}`;
   }
-  checkResult(out, layout.data.filter((_, k) => k !== i), file, `remove ${name}`);
+  checkResult(
+    out,
+    layout.data.filter((_, k) => k !== i),
+    file,
+    `remove ${name}`,
+  );
   return out;
 }
 
@@ -129,7 +139,12 @@ function entryObject(entry: TenantEntry): Record<string, unknown> {
   const out: Record<string, unknown> = { name: entry.name };
   if (entry.displayName !== undefined) out.displayName = entry.displayName;
   if (entry.description !== undefined) out.description = entry.description;
-  if (entry.owners && entry.owners.length > 0) out.owners = entry.owners.map((o) => ({ kind: o.kind, name: o.name, ...(o.namespace !== undefined ? { namespace: o.namespace } : {}) }));
+  if (entry.owners && entry.owners.length > 0)
+    out.owners = entry.owners.map((o) => ({
+      kind: o.kind,
+      name: o.name,
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    }));
   if (entry.quota && Object.keys(entry.quota).length > 0) out.quota = { ...entry.quota };
   if (entry.limits && Object.keys(entry.limits).length > 0) out.limits = entry.limits;
   if (entry.alias !== undefined) out.alias = entry.alias;
@@ -140,10 +155,19 @@ function entryObject(entry: TenantEntry): Record<string, unknown> {
 function renderEntry(entry: TenantEntry, comment: string | undefined, layout: ListLayout): string[] {
   const doc = new Document([entryObject(entry)]);
   const seq = doc.contents as YAMLSeq;
-  if (comment !== undefined && comment.trim() !== '') (seq.items[0] as { commentBefore?: string }).commentBefore = ` ${comment.trim()}`;
-  const text = doc.toString({ indent: layout.indent, indentSeq: layout.indentSeq, lineWidth: 0, flowCollectionPadding: false });
+  if (comment !== undefined && comment.trim() !== '')
+    (seq.items[0] as { commentBefore?: string }).commentBefore = ` ${comment.trim()}`;
+  const text = doc.toString({
+    indent: layout.indent,
+    indentSeq: layout.indentSeq,
+    lineWidth: 0,
+    flowCollectionPadding: false,
+  });
   const pad = ' '.repeat(layout.dashCol);
-  return text.replace(/\n$/, '').split('\n').map((l) => (l === '' ? l : pad + l));
+  return text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => (l === '' ? l : pad + l));
 }
 
 /** Whether the entries of the list are separated by blank lines. */
@@ -180,12 +204,19 @@ function listLayout(text: string, file: string): ListLayout {
     const start = (pair.key as { range?: [number, number, number] }).range?.[0] ?? 0;
     return start - lineStarts[lineOf(start)];
   })();
-  const emptyValue = value === null || (isScalar(value) && (value.value === null || value.value === '')) || (isSeq(value) && value.flow && value.items.length === 0);
+  const emptyValue =
+    value === null ||
+    (isScalar(value) && (value.value === null || value.value === '')) ||
+    (isSeq(value) && value.flow && value.items.length === 0);
   if (emptyValue) {
     return { lines, pair, entries: [], dashCol: keyCol + 2, indent: 2, indentSeq: true, data: [] };
   }
-  if (!isSeq(value)) throw new UserError(`${file}: tenants is not a list; write it as \`tenants:\` followed by \`- name: ...\` entries`);
-  if (value.flow) throw new UserError(`${file}: tenants is a flow list ([...]); write it as a block list (- name: ...) to edit it with this command`);
+  if (!isSeq(value))
+    throw new UserError(`${file}: tenants is not a list; write it as \`tenants:\` followed by \`- name: ...\` entries`);
+  if (value.flow)
+    throw new UserError(
+      `${file}: tenants is a flow list ([...]); write it as a block list (- name: ...) to edit it with this command`,
+    );
 
   const isComment = (l: string) => l.trimStart().startsWith('#');
   const indentOf = (l: string) => l.length - l.trimStart().length;
@@ -193,12 +224,16 @@ function listLayout(text: string, file: string): ListLayout {
     const start = (item as { range?: [number, number, number] | null }).range?.[0];
     let at = (start ?? 0) - 1;
     while (at >= 0 && /\s/.test(text[at])) at--;
-    if (start === undefined || text[at] !== '-') throw new UserError(`${file}: entry ${i + 1} of tenants has a layout this command cannot edit (expected \`- \` before it); edit the file by hand`);
+    if (start === undefined || text[at] !== '-')
+      throw new UserError(
+        `${file}: entry ${i + 1} of tenants has a layout this command cannot edit (expected \`- \` before it); edit the file by hand`,
+      );
     return at;
   });
   const dashLines = dashes.map(lineOf);
   const dashCol = dashes[0] - lineStarts[dashLines[0]];
-  if (dashes.some((d, i) => d - lineStarts[dashLines[i]] !== dashCol)) throw new UserError(`${file}: the entries of tenants are not aligned; edit the file by hand`);
+  if (dashes.some((d, i) => d - lineStarts[dashLines[i]] !== dashCol))
+    throw new UserError(`${file}: the entries of tenants are not aligned; edit the file by hand`);
 
   /** First line of the comment lines at the entry's indentation directly above a `-` line. */
   const blockStart = (dashLine: number, floor: number) => {
@@ -253,6 +288,8 @@ function checkResult(out: string, expected: unknown[], file: string, what: strin
   const doc = parseDocument(out, { uniqueKeys: true });
   const actual = doc.errors.length === 0 ? (doc.toJS() as { tenants?: unknown } | null)?.tenants : undefined;
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    throw new UserError(`${file}: could not ${what} in place without changing other entries (unusual layout); edit the file by hand`);
+    throw new UserError(
+      `${file}: could not ${what} in place without changing other entries (unusual layout); edit the file by hand`,
+    );
   }
 }

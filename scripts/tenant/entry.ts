@@ -2,7 +2,13 @@
  * The options of `tenant add` turned into a tenants.yaml entry, with each option value checked
  * where the option is named (the loader checks the rest on the edited file).
  */
-import { QUOTA_KEYS, QUOTA_QUANTITY_KEYS, type QuotaKey, type Subject, type TenantInput } from '../../charts/config/tenants-schema';
+import {
+  QUOTA_KEYS,
+  QUOTA_QUANTITY_KEYS,
+  type QuotaKey,
+  type Subject,
+  type TenantInput,
+} from '../../charts/config/tenants-schema';
 import { DNS_LABEL, MAX_TENANT_NAME, tenantNamespace } from '../../charts/lib/constants';
 import { parseQuantity } from '../../charts/lib/quantity';
 import { UsageError, UserError } from '../lib/cli';
@@ -28,23 +34,31 @@ const LIMIT_RESOURCES = ['cpu', 'memory'] as const;
 /** Refuses a tenant name the loader would refuse, with the same rule and fix. */
 export function checkTenantName(name: string): void {
   if (!DNS_LABEL.test(name)) {
-    throw new UserError(`${JSON.stringify(name)} is not a DNS-1123 label; use lower-case letters, digits and '-', starting and ending with a letter or digit`);
+    throw new UserError(
+      `${JSON.stringify(name)} is not a DNS-1123 label; use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    );
   }
   if (name.length > MAX_TENANT_NAME) {
-    throw new UserError(`${JSON.stringify(name)} is ${name.length} characters; the namespace ${tenantNamespace(name)} would exceed 63, so use at most ${MAX_TENANT_NAME}`);
+    throw new UserError(
+      `${JSON.stringify(name)} is ${name.length} characters; the namespace ${tenantNamespace(name)} would exceed 63, so use at most ${MAX_TENANT_NAME}`,
+    );
   }
 }
 
 /** `key=value` split at the first `=`. */
 function keyValue(flag: string, arg: string, example: string): [string, string] {
   const eq = arg.indexOf('=');
-  if (eq <= 0 || eq === arg.length - 1) throw new UsageError(`--${flag} ${arg}: expected <key>=<value>, such as ${example}`);
+  if (eq <= 0 || eq === arg.length - 1)
+    throw new UsageError(`--${flag} ${arg}: expected <key>=<value>, such as ${example}`);
   return [arg.slice(0, eq), arg.slice(eq + 1)];
 }
 
 function quantity(flag: string, arg: string, value: string): string {
   const q = parseQuantity(value);
-  if (q === undefined) throw new UsageError(`--${flag} ${arg}: ${JSON.stringify(value)} is not a Kubernetes quantity; write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi`);
+  if (q === undefined)
+    throw new UsageError(
+      `--${flag} ${arg}: ${JSON.stringify(value)} is not a Kubernetes quantity; write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi`,
+    );
   if (q < 0) throw new UsageError(`--${flag} ${arg}: ${JSON.stringify(value)} is negative; use 0 or more`);
   return value;
 }
@@ -61,12 +75,18 @@ export function entryFromFlags(name: string, flags: AddFlags): TenantEntry {
   const quota: Partial<Record<QuotaKey, string | number>> = {};
   for (const arg of flags.quota ?? []) {
     const [key, value] = keyValue('quota', arg, 'requests.cpu=12');
-    if (!(QUOTA_KEYS as readonly string[]).includes(key)) throw new UsageError(`--quota ${arg}: unknown quota key ${JSON.stringify(key)}; use one of ${QUOTA_KEYS.join(', ')}`);
+    if (!(QUOTA_KEYS as readonly string[]).includes(key))
+      throw new UsageError(
+        `--quota ${arg}: unknown quota key ${JSON.stringify(key)}; use one of ${QUOTA_KEYS.join(', ')}`,
+      );
     const k = key as QuotaKey;
     if (k in quota) throw new UsageError(`--quota ${key} given twice`);
     if (QUOTA_QUANTITY_KEYS.includes(k)) quota[k] = quantity('quota', arg, value);
     else if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) quota[k] = Number(value);
-    else throw new UsageError(`--quota ${arg}: ${key} counts objects, so ${JSON.stringify(value)} must be a whole number, 0 or more`);
+    else
+      throw new UsageError(
+        `--quota ${arg}: ${key} counts objects, so ${JSON.stringify(value)} must be a whole number, 0 or more`,
+      );
   }
   // Schema order of the quota keys, whatever the order of the options.
   const orderedQuota = Object.fromEntries(QUOTA_KEYS.filter((k) => k in quota).map((k) => [k, quota[k]]));
@@ -75,14 +95,23 @@ export function entryFromFlags(name: string, flags: AddFlags): TenantEntry {
   for (const arg of flags.limits ?? []) {
     const [key, value] = keyValue('limit', arg, 'default.cpu=300m');
     const [group, resource, extra] = key.split('.');
-    if (extra !== undefined || !(LIMIT_GROUPS as readonly string[]).includes(group) || !(LIMIT_RESOURCES as readonly string[]).includes(resource)) {
-      throw new UsageError(`--limit ${arg}: unknown limit ${JSON.stringify(key)}; use <${LIMIT_GROUPS.join('|')}>.<cpu|memory>, such as default.cpu=300m`);
+    if (
+      extra !== undefined ||
+      !(LIMIT_GROUPS as readonly string[]).includes(group) ||
+      !(LIMIT_RESOURCES as readonly string[]).includes(resource)
+    ) {
+      throw new UsageError(
+        `--limit ${arg}: unknown limit ${JSON.stringify(key)}; use <${LIMIT_GROUPS.join('|')}>.<cpu|memory>, such as default.cpu=300m`,
+      );
     }
     if (limits[group]?.[resource] !== undefined) throw new UsageError(`--limit ${key} given twice`);
     limits[group] = { ...limits[group], [resource]: quantity('limit', arg, value) };
   }
   const orderedLimits = Object.fromEntries(
-    LIMIT_GROUPS.filter((g) => limits[g]).map((g) => [g, Object.fromEntries(LIMIT_RESOURCES.filter((r) => limits[g][r] !== undefined).map((r) => [r, limits[g][r]]))]),
+    LIMIT_GROUPS.filter((g) => limits[g]).map((g) => [
+      g,
+      Object.fromEntries(LIMIT_RESOURCES.filter((r) => limits[g][r] !== undefined).map((r) => [r, limits[g][r]])),
+    ]),
   ) as TenantInput['limits'];
 
   return {

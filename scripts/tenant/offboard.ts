@@ -9,7 +9,15 @@ import type { Tenant } from '../../charts/config/load-tenants';
 import { type FieldPath, formatPath, SourceMap } from '../../charts/config/source-errors';
 import type { Environment } from '../../charts/config/environment';
 import { CHART_SERVICES, CHART_WORKLOADS } from '../../charts/lib/chart-names';
-import { ARGO_NAMES, DIRS, KEYCLOAK, langfuseProjectName, PLATFORM_NAMESPACES, TENANTS_FILE, tenantNamespace } from '../../charts/lib/constants';
+import {
+  ARGO_NAMES,
+  DIRS,
+  KEYCLOAK,
+  langfuseProjectName,
+  PLATFORM_NAMESPACES,
+  TENANTS_FILE,
+  tenantNamespace,
+} from '../../charts/lib/constants';
 import { externalHosts } from '../../charts/routing/routes';
 
 /** A place in another tenant's entry that names the tenant. */
@@ -50,7 +58,8 @@ export function tenantReferences(tenants: readonly Tenant[], name: string, text:
     }
     w.agents.forEach((a, j) => {
       a.calls.forEach((c, k) => {
-        if (c.tenant === name) add(t, ['agents', j, 'calls', k, 'tenant'], `agent ${a.name} calls ${c.tenant}/${c.agent}`);
+        if (c.tenant === name)
+          add(t, ['agents', j, 'calls', k, 'tenant'], `agent ${a.name} calls ${c.tenant}/${c.agent}`);
       });
     });
   }
@@ -97,7 +106,11 @@ export function offboardingSteps(tenant: Tenant, environments: readonly Offboard
   const ctx = (e: OffboardEnvironment) => `--context ${e.aws.clusterName}`;
   const branches = envs.map((e) => `${e.name} follows ${e.argocd.targetRevision}`).join(', ');
   const projects = [ARGO_NAMES.tenantProject(n), ARGO_NAMES.guardrailsProject(n), ARGO_NAMES.namespaceProject(n)];
-  const applications = [ARGO_NAMES.workloadsApplication(n), ARGO_NAMES.guardrailsApplication(n), ARGO_NAMES.namespaceApplication(n)];
+  const applications = [
+    ARGO_NAMES.workloadsApplication(n),
+    ARGO_NAMES.guardrailsApplication(n),
+    ARGO_NAMES.namespaceApplication(n),
+  ];
   const group = `/${KEYCLOAK.tenantsGroup}/${n}`;
   const { statefulSet, container } = CHART_WORKLOADS.keycloak;
   // kcadm.sh of the Keycloak distribution, against the pod's own HTTP port, as the bootstrap admin
@@ -112,17 +125,26 @@ export function offboardingSteps(tenant: Tenant, environments: readonly Offboard
     {
       id: 'merge',
       text: `Review and merge this change (${TENANTS_FILE}, ${DIRS.dist}/ and ${DIRS.argocd}/ together). Nothing in a cluster changes yet; until the merge is synced, the ApplicationSets recreate any Application of ${n} that is deleted.`,
-      commands: ['npm run diff', `git add ${TENANTS_FILE} ${DIRS.dist} ${DIRS.argocd} && git commit -m "Offboard tenant ${n}"`, 'git push   (then open the pull request and merge it)'],
+      commands: [
+        'npm run diff',
+        `git add ${TENANTS_FILE} ${DIRS.dist} ${DIRS.argocd} && git commit -m "Offboard tenant ${n}"`,
+        'git push   (then open the pull request and merge it)',
+      ],
     },
     {
       id: 'synced',
       text: `Wait until Argo CD has synced the merge in each environment (${branches}: promote to that branch first). It has when the root Application has pruned the projects of ${n}: each command prints NotFound for all three.`,
-      commands: envs.map((e) => `kubectl ${ctx(e)} -n ${e.argocd.namespace} get appprojects.argoproj.io ${projects.join(' ')}`),
+      commands: envs.map(
+        (e) => `kubectl ${ctx(e)} -n ${e.argocd.namespace} get appprojects.argoproj.io ${projects.join(' ')}`,
+      ),
     },
     {
       id: 'applications',
       text: `Delete its Applications, which now report a missing path. They carry no resources finalizer, so this deletes none of their objects.`,
-      commands: envs.map((e) => `kubectl ${ctx(e)} -n ${e.argocd.namespace} delete applications.argoproj.io ${applications.join(' ')} --ignore-not-found`),
+      commands: envs.map(
+        (e) =>
+          `kubectl ${ctx(e)} -n ${e.argocd.namespace} delete applications.argoproj.io ${applications.join(' ')} --ignore-not-found`,
+      ),
     },
     {
       id: 'namespace',
@@ -132,7 +154,10 @@ export function offboardingSteps(tenant: Tenant, environments: readonly Offboard
     {
       id: 'keycloak',
       text: `Delete the Keycloak group ${group} of realm ${KEYCLOAK.realm}: the realm sync never deletes groups, and until then the tokens its members get from ${envs.map((e) => `https://${externalHosts(e.platform.domain).keycloak}/realms/${KEYCLOAK.realm}`).join(', ')} still name ${n}. That host serves only the realm's login and token endpoints, not the admin API, so the command runs the admin CLI inside the Keycloak pod.`,
-      commands: envs.map((e) => `kubectl ${ctx(e)} -n ${PLATFORM_NAMESPACES.keycloak} exec ${statefulSet} -c ${container} -- sh -c '${kcadm}'`),
+      commands: envs.map(
+        (e) =>
+          `kubectl ${ctx(e)} -n ${PLATFORM_NAMESPACES.keycloak} exec ${statefulSet} -c ${container} -- sh -c '${kcadm}'`,
+      ),
     },
   ];
   // Its traces stay in its Langfuse project after the access sync has taken out its keys and members.
@@ -141,18 +166,29 @@ export function offboardingSteps(tenant: Tenant, environments: readonly Offboard
     text: `Once the team has saved its traces, delete the Langfuse project ${langfuseProjectName(n)} (Langfuse: project settings, Delete project); the access sync has already removed its keys and members. Then apply Terraform, which deletes the project key it kept in Secrets Manager.`,
     commands: envs.map((e) => `npm run infra:apply -- ${e.name}`),
   });
-  const secrets = [...tenant.workloads.llmBackends.map((b) => b.apiKeySecret), ...(tenant.observability.alerts ? [tenant.observability.alerts.secret] : [])];
+  const secrets = [
+    ...tenant.workloads.llmBackends.map((b) => b.apiKeySecret),
+    ...(tenant.observability.alerts ? [tenant.observability.alerts.secret] : []),
+  ];
   if (secrets.length > 0) {
     steps.push({
       id: 'secrets',
       text: `When its keys are no longer needed, delete its AWS Secrets Manager entries (its own LLM keys and alert receiver).`,
-      commands: envs.flatMap((e) => secrets.map((s) => `aws secretsmanager delete-secret --region ${e.aws.region} --secret-id ${tenantSecretPrefix(e.name, n)}${s}`)),
+      commands: envs.flatMap((e) =>
+        secrets.map(
+          (s) =>
+            `aws secretsmanager delete-secret --region ${e.aws.region} --secret-id ${tenantSecretPrefix(e.name, n)}${s}`,
+        ),
+      ),
     });
   }
   steps.push({
     id: 'check',
     text: `Check: the namespace is gone (NotFound) and no Application of ${n} is left.`,
-    commands: envs.flatMap((e) => [`kubectl ${ctx(e)} get namespace ${ns}`, `kubectl ${ctx(e)} -n ${e.argocd.namespace} get applications.argoproj.io -o name | grep -E '/(${applications.join('|')})$' || echo none`]),
+    commands: envs.flatMap((e) => [
+      `kubectl ${ctx(e)} get namespace ${ns}`,
+      `kubectl ${ctx(e)} -n ${e.argocd.namespace} get applications.argoproj.io -o name | grep -E '/(${applications.join('|')})$' || echo none`,
+    ]),
   });
   return steps;
 }

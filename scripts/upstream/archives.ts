@@ -42,7 +42,8 @@ export function readTgz(archive: Buffer): Map<string, Buffer> {
     const size = parseInt(field(header, 124, 12).trim() || '0', 8);
     const type = String.fromCharCode(header[156] || 0x30);
     const prefix = field(header, 345, 155);
-    const name = longName ?? pax?.get('path') ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
+    const name =
+      longName ?? pax?.get('path') ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
     const data = tar.subarray(offset + 512, offset + 512 + size);
     offset += 512 + Math.ceil(size / 512) * 512;
     if (type === 'L') {

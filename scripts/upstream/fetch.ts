@@ -36,14 +36,18 @@ export function sha256(data: Buffer | string): string {
 }
 
 /** Where one file's bytes come from: a URL, a member of an archive, or a recipe over one of those. */
-export type FileSource = { readonly kind: 'url'; readonly url: string } | { readonly kind: 'member'; readonly archive: ArchiveOrigin; readonly member: string };
+export type FileSource =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'member'; readonly archive: ArchiveOrigin; readonly member: string };
 
 export type Resolution = FileSource | { readonly kind: 'made'; readonly made: Made; readonly input: FileSource };
 
 /** The source of a path under an origin (the origin's own path, or a file below it). */
 function sourceOf(origin: Origin, rel = ''): FileSource {
   const p = rel ? `${origin.path}/${rel}` : origin.path;
-  return origin.kind === 'git' ? { kind: 'url', url: rawUrl(origin.ref, p) } : { kind: 'member', archive: origin, member: p };
+  return origin.kind === 'git'
+    ? { kind: 'url', url: rawUrl(origin.ref, p) }
+    : { kind: 'member', archive: origin, member: p };
 }
 
 /** The folder a path belongs to: the one with the longest `dir` that is the path or contains it. */
@@ -87,7 +91,8 @@ export async function download(url: string, attempts = 3): Promise<Buffer> {
       last = `HTTP ${res.status}`;
       if (res.status !== 429 && res.status < 500) break;
     } catch (e) {
-      last = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      last =
+        e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
     }
   }
   throw new Error(last);
@@ -149,7 +154,17 @@ export async function fetchUpstream(options: FetchOptions): Promise<FetchReport>
   const missing = options.pins.filter((p) => !present(options.dir, p));
   const kept = options.pins.length - missing.length;
   if (options.check) {
-    return { kept, fetched: [], failed: missing.map((p) => ({ path: p.path, reason: fs.existsSync(path.join(options.dir, p.path)) ? `sha256 ${sha256(fs.readFileSync(path.join(options.dir, p.path)))}, pinned ${p.sha256}` : 'missing' })), downloads: 0 };
+    return {
+      kept,
+      fetched: [],
+      failed: missing.map((p) => ({
+        path: p.path,
+        reason: fs.existsSync(path.join(options.dir, p.path))
+          ? `sha256 ${sha256(fs.readFileSync(path.join(options.dir, p.path)))}, pinned ${p.sha256}`
+          : 'missing',
+      })),
+      downloads: 0,
+    };
   }
   let downloads = 0;
   const cache = new Map<string, Promise<Buffer>>();
@@ -194,7 +209,11 @@ export async function fetchUpstream(options: FetchOptions): Promise<FetchReport>
         return Buffer.from(externalSecretsCrd(text, r.singular));
       case 'helm-package':
         helm ??= (options.helm ?? (() => 'helm'))();
-        return helmPackageChartYaml(r.vars ? envsubst(text, r.vars) : text, { version: r.version, appVersion: r.appVersion, helm });
+        return helmPackageChartYaml(r.vars ? envsubst(text, r.vars) : text, {
+          version: r.version,
+          appVersion: r.appVersion,
+          helm,
+        });
     }
   };
 
@@ -214,7 +233,10 @@ export async function fetchUpstream(options: FetchOptions): Promise<FetchReport>
       fetched.push(pin.path);
       options.onFile?.(pin.path, 'fetched');
     } catch (e) {
-      failed.push({ path: pin.path, reason: `${e instanceof Error ? e.message : String(e)}${from ? ` (from ${from})` : ''}` });
+      failed.push({
+        path: pin.path,
+        reason: `${e instanceof Error ? e.message : String(e)}${from ? ` (from ${from})` : ''}`,
+      });
       options.onFile?.(pin.path, 'failed');
     }
   });

@@ -23,7 +23,8 @@ export const SCHEMAS_DIR = path.join(SHARED_DIR, 'schemas');
 /** Where a file of pinned.sha256 (`crds/...`, `charts/...`, `schemas/...`) is looked for. */
 export function copyPath(pinned: string): string {
   const [part, ...rest] = pinned.split('/');
-  const dir = part === 'crds' ? CRDS_DIR : part === 'charts' ? CHARTS_DIR : part === 'schemas' ? SCHEMAS_DIR : undefined;
+  const dir =
+    part === 'crds' ? CRDS_DIR : part === 'charts' ? CHARTS_DIR : part === 'schemas' ? SCHEMAS_DIR : undefined;
   if (dir === undefined) throw new Error(`${pinned}: not under crds/, charts/ or schemas/`);
   return path.join(dir, ...rest);
 }

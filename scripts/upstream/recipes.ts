@@ -15,7 +15,10 @@ import { readTgz } from './archives';
  * value, an unset one by nothing (what `VERSION=... envsubst < Chart-template.yaml` does).
  */
 export function envsubst(text: string, vars: Readonly<Record<string, string>>): string {
-  return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced: string | undefined, bare: string | undefined) => vars[(braced ?? bare)!] ?? '');
+  return text.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_, braced: string | undefined, bare: string | undefined) => vars[(braced ?? bare)!] ?? '',
+  );
 }
 
 /**
@@ -24,7 +27,10 @@ export function envsubst(text: string, vars: Readonly<Record<string, string>>): 
  */
 export function istioReleaseValues(text: string, version: string): string {
   return text
-    .replace(/hub: (?:gcr\.io\/istio-testing|gcr\.io\/istio-release|registry\.istio\.io\/testing)/g, 'hub: docker.io/istio')
+    .replace(
+      /hub: (?:gcr\.io\/istio-testing|gcr\.io\/istio-release|registry\.istio\.io\/testing)/g,
+      'hub: docker.io/istio',
+    )
     .replace(/tag: latest/g, `tag: ${version}`)
     .replace(/tag: .*-latest-daily/g, `tag: ${version}`)
     .replace(/tag: 1\..-dev/g, `tag: ${version}`);
@@ -58,9 +64,14 @@ export function externalSecretsCrd(bundle: string, singular: string): string {
     body = lines.join('\n');
   }
   const flag = `create${kind}`;
-  const head = flag.includes('Cluster') || flag.includes('PushSecret') ? `{{- if and (.Values.installCRDs) (.Values.crds.${flag}) }}` : '{{- if .Values.installCRDs }}';
+  const head =
+    flag.includes('Cluster') || flag.includes('PushSecret')
+      ? `{{- if and (.Values.installCRDs) (.Values.crds.${flag}) }}`
+      : '{{- if .Values.installCRDs }}';
   let out = `${head}\n${body}${body.endsWith('\n') ? '' : '\n'}{{- end }}\n`;
-  out = out.replace(/name: kubernetes/g, 'name: {{ include "external-secrets.fullname" . }}-webhook').replace(/namespace: default/g, 'namespace: {{ .Release.Namespace | quote }}');
+  out = out
+    .replace(/name: kubernetes/g, 'name: {{ include "external-secrets.fullname" . }}-webhook')
+    .replace(/namespace: default/g, 'namespace: {{ .Release.Namespace | quote }}');
   const lines = out.split('\n');
   const at = lines.findIndex((l) => l.includes('annotations'));
   if (at >= 0) {
@@ -83,7 +94,10 @@ export function externalSecretsCrd(bundle: string, singular: string): string {
  * Chart.yaml: helm loads the metadata and serializes it again. Runs the given helm binary on a
  * chart that holds only that file, and reads the file back from the package.
  */
-export function helmPackageChartYaml(chartYaml: string, options: { readonly version?: string; readonly appVersion?: string; readonly helm: string }): Buffer {
+export function helmPackageChartYaml(
+  chartYaml: string,
+  options: { readonly version?: string; readonly appVersion?: string; readonly helm: string },
+): Buffer {
   const meta = parse(chartYaml) as { name?: unknown; dependencies?: { name?: unknown }[] };
   const name = String(meta.name ?? '');
   if (!/^[A-Za-z0-9][\w.-]*$/.test(name)) throw new Error(`Chart.yaml has no usable name (${JSON.stringify(name)})`);
@@ -96,11 +110,24 @@ export function helmPackageChartYaml(chartYaml: string, options: { readonly vers
     for (const d of meta.dependencies ?? []) {
       const dep = String(d.name ?? '');
       fs.mkdirSync(path.join(dir, name, 'charts', dep), { recursive: true });
-      fs.writeFileSync(path.join(dir, name, 'charts', dep, 'Chart.yaml'), `apiVersion: v2\nname: ${dep}\nversion: 0.0.0\n`);
+      fs.writeFileSync(
+        path.join(dir, name, 'charts', dep, 'Chart.yaml'),
+        `apiVersion: v2\nname: ${dep}\nversion: 0.0.0\n`,
+      );
     }
     const home = path.join(dir, 'home');
-    const args = ['package', path.join(dir, name), '-d', path.join(dir, 'out'), ...(options.version ? ['--version', options.version] : []), ...(options.appVersion ? ['--app-version', options.appVersion] : [])];
-    const r = spawnSync(options.helm, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home } });
+    const args = [
+      'package',
+      path.join(dir, name),
+      '-d',
+      path.join(dir, 'out'),
+      ...(options.version ? ['--version', options.version] : []),
+      ...(options.appVersion ? ['--app-version', options.appVersion] : []),
+    ];
+    const r = spawnSync(options.helm, args, {
+      encoding: 'utf8',
+      env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+    });
     if (r.error) throw new Error(`helm could not start: ${r.error.message}`);
     if (r.status !== 0) throw new Error(`helm package failed: ${(r.stderr || r.stdout).trim()}`);
     const [pkg] = fs.readdirSync(path.join(dir, 'out'));

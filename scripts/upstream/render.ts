@@ -41,7 +41,12 @@ export const RELEASE_STAMPED = '_release-stamped';
 export interface K8sObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   readonly [key: string]: any;
 }
 
@@ -119,7 +124,12 @@ function applicationFile(env: Environment, component: string, root: string): str
 /** The upstream sources of a compiled Application: every source outside the GitOps repository. */
 function upstreamSources(env: Environment, file: string) {
   const app = load(fs.readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as {
-    spec: { destination: { namespace: string }; sources: ApplicationSource[]; ignoreDifferences?: IgnoreDifference[]; syncPolicy?: { syncOptions?: string[] } };
+    spec: {
+      destination: { namespace: string };
+      sources: ApplicationSource[];
+      ignoreDifferences?: IgnoreDifference[];
+      syncPolicy?: { syncOptions?: string[] };
+    };
   };
   return {
     namespace: app.spec.destination.namespace,
@@ -132,10 +142,20 @@ function upstreamSources(env: Environment, file: string) {
 /** The compiled Application of a platform component, from argocd/<env>/platform/. */
 export function readPlatformApplication(env: Environment, component: string, root = ROOT): PlatformApplication {
   const file = applicationFile(env, component, root);
-  if (!fs.existsSync(file)) throw new Error(`render: ${path.relative(root, file)} does not exist; run npm run synth (or check the component name ${component})`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `render: ${path.relative(root, file)} does not exist; run npm run synth (or check the component name ${component})`,
+    );
   const { namespace, sources, ignoreDifferences, syncOptions } = upstreamSources(env, file);
-  if (sources.length !== 1) throw new Error(`render: platform-${component} has ${sources.length} upstream sources; expected one`);
-  return { component, namespace, source: sources[0], ...(ignoreDifferences ? { ignoreDifferences } : {}), ...(syncOptions ? { syncOptions } : {}) };
+  if (sources.length !== 1)
+    throw new Error(`render: platform-${component} has ${sources.length} upstream sources; expected one`);
+  return {
+    component,
+    namespace,
+    source: sources[0],
+    ...(ignoreDifferences ? { ignoreDifferences } : {}),
+    ...(syncOptions ? { syncOptions } : {}),
+  };
 }
 
 /** Components of an environment whose Application has an upstream source, sorted. */
@@ -234,7 +254,8 @@ export function parseHelmOutput(text: string): RenderedObject[] {
     for (const doc of loadAll(chunk, undefined, { schema: CORE_SCHEMA })) {
       if (doc === null || doc === undefined) continue;
       const o = doc as K8sObject;
-      if (typeof o !== 'object' || typeof o.kind !== 'string') throw new Error(`render: ${template || 'helm output'} holds a document that is not a Kubernetes object`);
+      if (typeof o !== 'object' || typeof o.kind !== 'string')
+        throw new Error(`render: ${template || 'helm output'} holds a document that is not a Kubernetes object`);
       out.push({ template, object: o });
     }
   }
@@ -269,10 +290,26 @@ function runHelm(args: readonly string[], toolsHome: string): string {
 }
 
 /** Renders an Application's upstream source for a Kubernetes version (such as "1.31"). */
-export function renderApplication(app: PlatformApplication, kubernetesVersion: string, options: RenderOptions = {}): Rendered {
+export function renderApplication(
+  app: PlatformApplication,
+  kubernetesVersion: string,
+  options: RenderOptions = {},
+): Rendered {
   const chartsDir = options.chartsDir ?? CHARTS_DIR;
   const crdsDir = options.crdsDir ?? CRDS_DIR;
-  const key = createHash('sha256').update(JSON.stringify([app.component, app.namespace, app.source, kubernetesVersion, chartsDir, crdsDir, options.toolsHome])).digest('hex');
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([
+        app.component,
+        app.namespace,
+        app.source,
+        kubernetesVersion,
+        chartsDir,
+        crdsDir,
+        options.toolsHome,
+      ]),
+    )
+    .digest('hex');
   const hit = cache.get(key);
   if (hit) return hit;
   const source = app.source;
@@ -281,25 +318,61 @@ export function renderApplication(app: PlatformApplication, kubernetesVersion: s
   const dir = chartDirectory(source, chartsDir);
   if (dir) {
     const missing = missingDependencies(dir);
-    if (missing.length > 0) throw new MissingDependenciesError(app.component, path.basename(dir), chartsDir, missing.map((m) => path.relative(chartsDir, m)));
+    if (missing.length > 0)
+      throw new MissingDependenciesError(
+        app.component,
+        path.basename(dir),
+        chartsDir,
+        missing.map((m) => path.relative(chartsDir, m)),
+      );
     const values = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'render-values-')), 'values.json');
     try {
       fs.writeFileSync(values, JSON.stringify(source.helm?.valuesObject ?? {}));
-      const args = ['template', dir, '--name-template', release, '--namespace', app.namespace, '--kube-version', `v${kubernetesVersion}.0`, '--values', values];
+      const args = [
+        'template',
+        dir,
+        '--name-template',
+        release,
+        '--namespace',
+        app.namespace,
+        '--kube-version',
+        `v${kubernetesVersion}.0`,
+        '--values',
+        values,
+      ];
       for (const v of crdApiVersions(crdsDir)) args.push('--api-versions', v);
       args.push('--include-crds');
       const meta = chartMeta(dir);
-      rendered = { component: app.component, dir, chart: `${meta.name} ${meta.version}`, release, namespace: app.namespace, objects: parseHelmOutput(runHelm(args, options.toolsHome ?? TOOLS_HOME)) };
+      rendered = {
+        component: app.component,
+        dir,
+        chart: `${meta.name} ${meta.version}`,
+        release,
+        namespace: app.namespace,
+        objects: parseHelmOutput(runHelm(args, options.toolsHome ?? TOOLS_HOME)),
+      };
     } finally {
       fs.rmSync(path.dirname(values), { recursive: true, force: true });
     }
   } else if (source.path !== undefined && !source.helm) {
     const plain = path.join(crdsDir, path.basename(source.repoURL).replace(/\.git$/, ''));
-    if (!fs.existsSync(plain)) throw new Error(`render: no copy of ${source.repoURL} ${source.path} for platform-${app.component} in ${plain}: ${missingUpstream('CRD', crdsDir)}`);
+    if (!fs.existsSync(plain))
+      throw new Error(
+        `render: no copy of ${source.repoURL} ${source.path} for platform-${app.component} in ${plain}: ${missingUpstream('CRD', crdsDir)}`,
+      );
     const objects = yamlFiles(plain).flatMap((f) =>
-      (loadAll(fs.readFileSync(f, 'utf8'), undefined, { schema: CORE_SCHEMA }) as K8sObject[]).filter((o) => o).map((object) => ({ template: path.relative(crdsDir, f), object })),
+      (loadAll(fs.readFileSync(f, 'utf8'), undefined, { schema: CORE_SCHEMA }) as K8sObject[])
+        .filter((o) => o)
+        .map((object) => ({ template: path.relative(crdsDir, f), object })),
     );
-    rendered = { component: app.component, dir: plain, chart: path.basename(plain), release, namespace: app.namespace, objects };
+    rendered = {
+      component: app.component,
+      dir: plain,
+      chart: path.basename(plain),
+      release,
+      namespace: app.namespace,
+      objects,
+    };
   } else {
     throw new Error(
       `render: chart ${chartDirName(source)} of platform-${app.component} is not in ${chartsDir}; run ${FETCH_COMMAND} to get every pinned chart at its exact version (or set $CHARTS_DIR)`,
@@ -310,7 +383,11 @@ export function renderApplication(app: PlatformApplication, kubernetesVersion: s
 }
 
 /** Renders the upstream of a platform component of an environment, from its compiled Application. */
-export function renderComponent(envName: string, component: string, options: RenderOptions & { root?: string } = {}): Rendered {
+export function renderComponent(
+  envName: string,
+  component: string,
+  options: RenderOptions & { root?: string } = {},
+): Rendered {
   const env = loadEnvironment(envName, options.root);
   return renderApplication(readPlatformApplication(env, component, options.root), env.kubernetesVersion, options);
 }

@@ -32,7 +32,11 @@ const executable = (dir: string, name: string) => {
 async function run(...argv: string[]): Promise<{ code: number; error: string }> {
   const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
-    const code = await runCommand(APPLY_COMMAND, (a) => runApply(a, { root: ROOT, kubectl: '/nonexistent/kubectl', write: () => undefined }), argv);
+    const code = await runCommand(
+      APPLY_COMMAND,
+      (a) => runApply(a, { root: ROOT, kubectl: '/nonexistent/kubectl', write: () => undefined }),
+      argv,
+    );
     return { code, error: err.mock.calls.map((c) => String(c[0])).join('\n') };
   } finally {
     err.mockRestore();
@@ -41,18 +45,28 @@ async function run(...argv: string[]): Promise<{ code: number; error: string }> 
 
 describe('npm run apply arguments', () => {
   it('needs exactly one environment', async () => {
-    expect(await run()).toEqual({ code: 2, error: `apply: name the environment, such as dev\nusage: ${APPLY_COMMAND.usage} (--help for more)` });
+    expect(await run()).toEqual({
+      code: 2,
+      error: `apply: name the environment, such as dev\nusage: ${APPLY_COMMAND.usage} (--help for more)`,
+    });
     expect((await run('dev', 'prod')).error.split('\n')[0]).toBe('apply: one environment, got dev prod');
     expect((await run('dev', '--force')).error.split('\n')[0]).toBe('apply: unknown option --force');
   });
 
   it('names the known environments and tenants when given an unknown one', async () => {
     expect(await run('qa')).toEqual({ code: 1, error: 'apply: no environment qa (known: dev, prod)' });
-    expect(await run('dev', '--tenant', 'zeta')).toEqual({ code: 1, error: 'apply: no tenant zeta in dist/dev/tenants/ (known: alpha, beta, research); add it to tenants.yaml and run npm run synth' });
+    expect(await run('dev', '--tenant', 'zeta')).toEqual({
+      code: 1,
+      error:
+        'apply: no tenant zeta in dist/dev/tenants/ (known: alpha, beta, research); add it to tenants.yaml and run npm run synth',
+    });
   });
 
   it('refuses a kubeconfig that is not there before starting kubectl', async () => {
-    expect(await run('dev', '--kubeconfig', '/nonexistent/config')).toEqual({ code: 1, error: 'apply: --kubeconfig /nonexistent/config: no such file' });
+    expect(await run('dev', '--kubeconfig', '/nonexistent/config')).toEqual({
+      code: 1,
+      error: 'apply: --kubeconfig /nonexistent/config: no such file',
+    });
     expect(globalArgs(undefined, 'kind-dev')).toEqual(['--context=kind-dev']);
     const config = path.join(tempDir(), 'config');
     fs.writeFileSync(config, '');
@@ -66,7 +80,9 @@ describe('findKubectl', () => {
     const a = tempDir();
     const b = tempDir();
     const onPath = `${a}${path.delimiter}${b}`;
-    expect(() => findKubectl(tools, onPath)).toThrow('kubectl not found: neither .tools/bin/kubectl (npm run tools builds it) nor kubectl on PATH');
+    expect(() => findKubectl(tools, onPath)).toThrow(
+      'kubectl not found: neither .tools/bin/kubectl (npm run tools builds it) nor kubectl on PATH',
+    );
     fs.writeFileSync(path.join(a, 'kubectl'), 'not executable');
     const second = executable(b, 'kubectl');
     expect(findKubectl(tools, onPath)).toBe(second);
@@ -76,15 +92,28 @@ describe('findKubectl', () => {
 });
 
 describe('change detection', () => {
-  const before = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n', resourceVersion: '1', generation: 1, managedFields: [{ manager: 'a' }] }, data: { k: 'v' } };
+  const before = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'x', namespace: 'n', resourceVersion: '1', generation: 1, managedFields: [{ manager: 'a' }] },
+    data: { k: 'v' },
+  };
   it('ignores what every write changes by itself and sees any other difference', () => {
     expect(changeOf(undefined, before)).toBe('created');
-    expect(changeOf(before, { ...before, metadata: { ...before.metadata, resourceVersion: '2', generation: 2, managedFields: [] }, status: { x: 1 } })).toBe('unchanged');
+    expect(
+      changeOf(before, {
+        ...before,
+        metadata: { ...before.metadata, resourceVersion: '2', generation: 2, managedFields: [] },
+        status: { x: 1 },
+      }),
+    ).toBe('unchanged');
     expect(changeOf(before, { ...before, data: { k: 'w' } })).toBe('changed');
     expect(changeOf(before, { ...before, metadata: { ...before.metadata, labels: { a: 'b' } } })).toBe('changed');
   });
   it('keys objects by group, kind, namespace and name', () => {
-    expect(objectKey({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'a', namespace: 'n' } })).toBe('networking.k8s.io/NetworkPolicy/n/a');
+    expect(
+      objectKey({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'a', namespace: 'n' } }),
+    ).toBe('networking.k8s.io/NetworkPolicy/n/a');
     expect(objectKey({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } })).toBe('/Namespace//n');
   });
 });

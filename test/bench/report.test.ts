@@ -30,13 +30,27 @@ describe('bench tenants', () => {
 });
 
 describe('bench report', () => {
-  const rows = [row(100, 0.5, 0.3, m(2)), row(1000, 2.5, 1.2, 'timeout'), row(5000, 12, 6, 'skipped'), row(10000, 26, 12, 'skipped', 1500)];
-  const input = { machine: '2 × test CPU', date: '2026-01-01', rows, stockLimitS: 120, validate: { tenants: 1000, ...m(16), summary: 'validate: all 6 gates passed' }, kubectlValidate: { tenants: 100, wallMs: 140_000 } };
+  const rows = [
+    row(100, 0.5, 0.3, m(2)),
+    row(1000, 2.5, 1.2, 'timeout'),
+    row(5000, 12, 6, 'skipped'),
+    row(10000, 26, 12, 'skipped', 1500),
+  ];
+  const input = {
+    machine: '2 × test CPU',
+    date: '2026-01-01',
+    rows,
+    stockLimitS: 120,
+    validate: { tenants: 1000, ...m(16), summary: 'validate: all 6 gates passed' },
+    kubectlValidate: { tenants: 100, wallMs: 140_000 },
+  };
 
   it('computes t(2N)/t(N) only where 2N was measured', () => {
     expect(scalingRatios(rows)).toEqual([{ from: 5000, to: 10000, ratio: 26 / 12 }]);
     expect(scalingRatios(rows, 'rerun')).toEqual([{ from: 5000, to: 10000, ratio: 13 / 6 }]);
-    expect(verdicts({ machine: '', date: '', rows, stockLimitS: 120 })[2].measured).toBe('5,000→10,000: 2.17 (rerun: 2.17)');
+    expect(verdicts({ machine: '', date: '', rows, stockLimitS: 120 })[2].measured).toBe(
+      '5,000→10,000: 2.17 (rerun: 2.17)',
+    );
   });
 
   it('gives the stock speed-up as a lower bound when stock cdk8s was stopped', () => {
@@ -57,17 +71,40 @@ describe('bench report', () => {
       ['flow gate over 1,000 tenants ≤ 10 s', undefined],
       ['flow gate grows linearly (time per tenant at the largest N ≤ at the smallest)', undefined],
     ]);
-    const slow = { ...input, rows: [row(1000, 4, 1, 'skipped'), row(2000, 9.2, 2, 'skipped')], validate: undefined, kubectlValidate: undefined };
-    expect(verdicts(slow).map((v) => v.met)).toEqual([false, undefined, false, undefined, false, undefined, undefined, undefined, undefined]);
+    const slow = {
+      ...input,
+      rows: [row(1000, 4, 1, 'skipped'), row(2000, 9.2, 2, 'skipped')],
+      validate: undefined,
+      kubectlValidate: undefined,
+    };
+    expect(verdicts(slow).map((v) => v.met)).toEqual([
+      false,
+      undefined,
+      false,
+      undefined,
+      false,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('renders one table row per N and the targets table', () => {
     const text = renderReport(input);
-    expect(text).toContain('| 1,000 | 66,000 | 2.5 s | 3.8 s | 500 MiB | 1.3 s | 1.2 s | 2.08× | > 120 s (stopped) | > 48.0× |');
+    expect(text).toContain(
+      '| 1,000 | 66,000 | 2.5 s | 3.8 s | 500 MiB | 1.3 s | 1.2 s | 2.08× | > 120 s (stopped) | > 48.0× |',
+    );
     expect(text).toContain('| 10,000 tenants ≤ 25 s | 26.0 s | **no** |');
-    expect(text).toContain('**npm run validate** over the 1,000-tenant output, every gate but kubectl-validate, nothing remembered (`VALIDATE_CACHE=off`): 16.0 s wall.');
-    expect(text).toContain('**kubectl-validate** alone over the 100-tenant output, nothing remembered: 140.0 s wall, 1.40 s per tenant, so about 23 min over 1,000 tenants.');
-    expect(text).toContain('| npm run validate over 1,000 tenants ≤ 15 s | 16.0 s without kubectl-validate; about 24 min with it | **no** |');
+    expect(text).toContain(
+      '**npm run validate** over the 1,000-tenant output, every gate but kubectl-validate, nothing remembered (`VALIDATE_CACHE=off`): 16.0 s wall.',
+    );
+    expect(text).toContain(
+      '**kubectl-validate** alone over the 100-tenant output, nothing remembered: 140.0 s wall, 1.40 s per tenant, so about 23 min over 1,000 tenants.',
+    );
+    expect(text).toContain(
+      '| npm run validate over 1,000 tenants ≤ 15 s | 16.0 s without kubectl-validate; about 24 min with it | **no** |',
+    );
     const withGate = renderReport({ ...input, flowGate: [{ tenants: 100, gateMs: 1100, flows: 356_006 }] });
     expect(withGate).toContain('| 100 | 1.1 s | 356,006 |');
   });
@@ -75,10 +112,23 @@ describe('bench report', () => {
 
 describe('the validation target', () => {
   const base = { machine: 'm', date: 'd', rows: [row(1000, 2, 1, 'skipped')], stockLimitS: 120 };
-  const met = (input: Parameters<typeof verdicts>[0]) => verdicts(input).find((v) => v.target.startsWith('npm run validate'))!.met;
+  const met = (input: Parameters<typeof verdicts>[0]) =>
+    verdicts(input).find((v) => v.target.startsWith('npm run validate'))!.met;
   it('is met only when the other gates plus kubectl-validate at its measured rate fit', () => {
-    expect(met({ ...base, validate: { tenants: 1000, ...m(5), summary: '' }, kubectlValidate: { tenants: 100, wallMs: 900 } })).toBe(true);
-    expect(met({ ...base, validate: { tenants: 1000, ...m(5), summary: '' }, kubectlValidate: { tenants: 100, wallMs: 1100 } })).toBe(false);
+    expect(
+      met({
+        ...base,
+        validate: { tenants: 1000, ...m(5), summary: '' },
+        kubectlValidate: { tenants: 100, wallMs: 900 },
+      }),
+    ).toBe(true);
+    expect(
+      met({
+        ...base,
+        validate: { tenants: 1000, ...m(5), summary: '' },
+        kubectlValidate: { tenants: 100, wallMs: 1100 },
+      }),
+    ).toBe(false);
   });
   it('is unknown when kubectl-validate was not measured and the rest fits, missed when the rest alone does not', () => {
     expect(met({ ...base, validate: { tenants: 1000, ...m(5), summary: '' } })).toBeUndefined();
@@ -91,19 +141,50 @@ describe('bench: the flow gate', () => {
   const gate = (v: ReturnType<typeof verdicts>) => v.filter((x) => x.target.startsWith('flow gate'));
 
   it('holds the gate to 10 s at 1,000 tenants and to a time per tenant that does not grow', () => {
-    const ok = gate(verdicts({ ...base, flowGate: [{ tenants: 100, gateMs: 1100, flows: 356_006 }, { tenants: 1000, gateMs: 6800, flows: 34_160_006 }] }));
+    const ok = gate(
+      verdicts({
+        ...base,
+        flowGate: [
+          { tenants: 100, gateMs: 1100, flows: 356_006 },
+          { tenants: 1000, gateMs: 6800, flows: 34_160_006 },
+        ],
+      }),
+    );
     expect(ok).toEqual([
       { target: 'flow gate over 1,000 tenants ≤ 10 s', measured: '6.8 s', met: true },
-      { target: 'flow gate grows linearly (time per tenant at the largest N ≤ at the smallest)', measured: '100: 1.1 s, 1,000: 6.8 s; per tenant × 0.62', met: true },
+      {
+        target: 'flow gate grows linearly (time per tenant at the largest N ≤ at the smallest)',
+        measured: '100: 1.1 s, 1,000: 6.8 s; per tenant × 0.62',
+        met: true,
+      },
     ]);
-    const slow = gate(verdicts({ ...base, flowGate: [{ tenants: 100, gateMs: 500, flows: 1 }, { tenants: 1000, gateMs: 12_000, flows: 1 }] }));
+    const slow = gate(
+      verdicts({
+        ...base,
+        flowGate: [
+          { tenants: 100, gateMs: 500, flows: 1 },
+          { tenants: 1000, gateMs: 12_000, flows: 1 },
+        ],
+      }),
+    );
     expect(slow.map((v) => v.met)).toEqual([false, false]);
     expect(gate(verdicts(base)).map((v) => v.met)).toEqual([undefined, undefined]);
   });
 
   it("reads the gate's own time and flow count from its line of npm run validate", () => {
-    expect(parseFlowGate(1000, 'validate: 1 gate, 2 environments\nflows            ok                     34160006 flows in 6.8s — 220 checks\n')).toEqual({ tenants: 1000, gateMs: 6800, flows: 34_160_006 });
-    expect(parseFlowGate(3, 'flows            FAILED (214 problems)    756 flows in 0.3s — x')).toEqual({ tenants: 3, gateMs: 300, flows: 756 });
-    expect(() => parseFlowGate(1, 'validate: all 1 gates passed')).toThrow('the flow gate printed no summary line: validate: all 1 gates passed');
+    expect(
+      parseFlowGate(
+        1000,
+        'validate: 1 gate, 2 environments\nflows            ok                     34160006 flows in 6.8s — 220 checks\n',
+      ),
+    ).toEqual({ tenants: 1000, gateMs: 6800, flows: 34_160_006 });
+    expect(parseFlowGate(3, 'flows            FAILED (214 problems)    756 flows in 0.3s — x')).toEqual({
+      tenants: 3,
+      gateMs: 300,
+      flows: 756,
+    });
+    expect(() => parseFlowGate(1, 'validate: all 1 gates passed')).toThrow(
+      'the flow gate printed no summary line: validate: all 1 gates passed',
+    );
   });
 });

@@ -19,7 +19,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const TF = path.join(ROOT, 'cluster', 'terraform');
 const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 type Block = Record<string, any>;
-const hcl = async (file: string): Promise<Block> => (await parse(path.basename(file), fs.readFileSync(path.join(TF, file), 'utf8'))) as Block;
+const hcl = async (file: string): Promise<Block> =>
+  (await parse(path.basename(file), fs.readFileSync(path.join(TF, file), 'utf8'))) as Block;
 
 describe('1. the Kubernetes version can be created today', () => {
   for (const env of envs) {
@@ -48,14 +49,23 @@ describe('1. the Kubernetes version can be created today', () => {
 
     it('refuses Kubernetes 1.31 (EKS extended support ended 2026-11-26; Istio 1.30 needs 1.32 or newer) before eksctl runs', async () => {
       const root = path.join(tmp, 'repo');
-      fs.cpSync(path.join(ROOT, 'charts', 'environments'), path.join(root, 'charts', 'environments'), { recursive: true });
+      fs.cpSync(path.join(ROOT, 'charts', 'environments'), path.join(root, 'charts', 'environments'), {
+        recursive: true,
+      });
       const dev = path.join(root, 'charts', 'environments', 'dev.yaml');
-      fs.writeFileSync(dev, fs.readFileSync(dev, 'utf8').replace(/^kubernetesVersion: .*$/m, 'kubernetesVersion: "1.31"'));
+      fs.writeFileSync(
+        dev,
+        fs.readFileSync(dev, 'utf8').replace(/^kubernetesVersion: .*$/m, 'kubernetesVersion: "1.31"'),
+      );
       const bin = path.join(tmp, 'bin');
       fs.mkdirSync(bin);
       const log = path.join(tmp, 'log');
       for (const t of ['aws', 'eksctl']) {
-        fs.writeFileSync(path.join(bin, t), `#!/bin/sh\nprintf '%s\\n' "${t} $*" >> '${log}'\ncase "${t} $1" in "aws sts") printf '123456789012\\n' ;; esac\nexit 0\n`, { mode: 0o755 });
+        fs.writeFileSync(
+          path.join(bin, t),
+          `#!/bin/sh\nprintf '%s\\n' "${t} $*" >> '${log}'\ncase "${t} $1" in "aws sts") printf '123456789012\\n' ;; esac\nexit 0\n`,
+          { mode: 0o755 },
+        );
       }
       process.env.PATH = bin;
       expect(await main(['cluster:create', 'dev'], root)).toBe(1);
@@ -88,7 +98,10 @@ describe('4. the Langfuse bucket name is free for every adopter', () => {
   it('names the bucket after the account and region, as the state bucket', async () => {
     const s3 = await hcl('s3.tf');
     const bucket: string = s3.resource.aws_s3_bucket.langfuse[0].bucket;
-    const name = bucket === '${local.langfuse_bucket}' ? (s3.locals as Block[]).find((l) => l.langfuse_bucket)!.langfuse_bucket : bucket;
+    const name =
+      bucket === '${local.langfuse_bucket}'
+        ? (s3.locals as Block[]).find((l) => l.langfuse_bucket)!.langfuse_bucket
+        : bucket;
     expect(name).toContain('${data.aws_caller_identity.current.account_id}');
     expect(name).toContain('${var.region}');
   });
@@ -103,7 +116,8 @@ describe('5. dev infra:destroy completes with a used bucket', () => {
     const variable = force!.slice('${var.'.length, -1);
     const variables = await hcl('variables.tf');
     expect(variables.variable[variable][0].default).toBe(false);
-    const tfvars = async (env: string) => (await parse(`${env}.tfvars`, fs.readFileSync(path.join(TF, 'env', `${env}.tfvars`), 'utf8'))) as Block;
+    const tfvars = async (env: string) =>
+      (await parse(`${env}.tfvars`, fs.readFileSync(path.join(TF, 'env', `${env}.tfvars`), 'utf8'))) as Block;
     expect((await tfvars('dev'))[variable]).toBe(true);
     expect((await tfvars('prod'))[variable] ?? false).toBe(false);
   });

@@ -22,13 +22,15 @@ const CLOUD_COMMANDS: Record<string, string> = {
   'infra:init': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
   'cluster:upgrade': 'aws (install the AWS CLI v2); eksctl (install eksctl 0.230 or newer)',
   'infra:plan': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
-  'infra:apply': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer); kubectl (install kubectl)',
+  'infra:apply':
+    'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer); kubectl (install kubectl)',
   'infra:destroy': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
   'infra:outputs': 'aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)',
   bootstrap: 'aws (install the AWS CLI v2); kubectl (install kubectl); helm (install Helm 3)',
   'port-forward': 'kubectl (install kubectl)',
 };
-const devEnv = () => parseEnvironment(fs.readFileSync(path.join(ROOT, 'charts/environments/dev.yaml'), 'utf8'), 'dev.yaml');
+const devEnv = () =>
+  parseEnvironment(fs.readFileSync(path.join(ROOT, 'charts/environments/dev.yaml'), 'utf8'), 'dev.yaml');
 
 let stderr: string[];
 let stdout: string[];
@@ -74,7 +76,9 @@ function fakeTools(tools: string[], answers: Answers = {}): string {
     fs.writeFileSync(path.join(tmp, name), `${text}\n`);
     return `while IFS= read -r l; do printf '%s\\n' "$l"; done < '${path.join(tmp, name)}'`;
   };
-  const offered = answers.addonVersions ?? Object.fromEntries(Object.entries(ADDON_VERSIONS['1.35']).map(([a, v]) => [a, `${v} v0.0.1-eksbuild.1`]));
+  const offered =
+    answers.addonVersions ??
+    Object.fromEntries(Object.entries(ADDON_VERSIONS['1.35']).map(([a, v]) => [a, `${v} v0.0.1-eksbuild.1`]));
   const addonCases = Object.entries(offered)
     .map(([a, v]) => `  "aws eks describe-addon-versions "*"--addon-name ${a} "*) ${file(`addon-${a}`, v)} ;;`)
     .join('\n');
@@ -130,33 +134,49 @@ describe('cluster commands', () => {
   }
 
   it('run as a program with PATH stripped of the tools: exit 1, one line, no stack trace', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cluster', 'cli.ts'), 'infra:plan', 'dev'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: path.join(tmp, 'empty') } });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'cluster', 'cli.ts'), 'infra:plan', 'dev'],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: path.join(tmp, 'empty') } },
+    );
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('infra:plan: missing aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)\n');
+    expect(r.stderr).toBe(
+      'infra:plan: missing aws (install the AWS CLI v2); terraform or tofu (install Terraform or OpenTofu 1.11 or newer)\n',
+    );
   });
 
   it('names an unknown environment and lists the known ones', async () => {
     fakeTools(['kubectl']);
     expect(await main(['port-forward', 'staging'], ROOT)).toBe(1);
-    expect(stderr).toEqual(['port-forward: missing environment staging (no charts/environments/staging.yaml; one of: dev, prod)']);
+    expect(stderr).toEqual([
+      'port-forward: missing environment staging (no charts/environments/staging.yaml; one of: dev, prod)',
+    ]);
   });
 
   it('rejects unknown commands and options with exit 2', async () => {
     expect(await main(['cluster:scale'], ROOT)).toBe(2);
-    expect(stderr[0]).toBe('cluster: unknown command cluster:scale; one of: cluster:config, cluster:create, cluster:upgrade, cluster:delete, infra:init, infra:plan, infra:apply, infra:destroy, infra:outputs, bootstrap, port-forward');
+    expect(stderr[0]).toBe(
+      'cluster: unknown command cluster:scale; one of: cluster:config, cluster:create, cluster:upgrade, cluster:delete, infra:init, infra:plan, infra:apply, infra:destroy, infra:outputs, bootstrap, port-forward',
+    );
     expect(await main(['infra:plan', 'dev', '--force'], ROOT)).toBe(2);
     expect(stderr[1]).toBe('infra:plan: unknown option --force; see npm run infra:plan -- --help');
   });
 
   it('every command that touches AWS requires aws.accountId, before calling anything', async () => {
-    const root = scratchRoot((d) => d.replace(/ {2}# The account the environment lives in.*\n {2}accountId: "\d+"\n/, ''));
-    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), { recursive: true });
+    const root = scratchRoot((d) =>
+      d.replace(/ {2}# The account the environment lives in.*\n {2}accountId: "\d+"\n/, ''),
+    );
+    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), {
+      recursive: true,
+    });
     fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
     const log = fakeTools(['aws', 'eksctl', 'terraform', 'kubectl', 'helm']);
     for (const command of Object.keys(CLOUD_COMMANDS).filter((c) => c !== 'port-forward')) {
       stderr.length = 0;
       expect(await main([command, 'dev', ...(command === 'cluster:delete' ? ['--yes'] : [])], root), command).toBe(1);
-      expect(stderr, command).toEqual([`${command}: missing aws.accountId in charts/environments/dev.yaml (the environment's 12-digit AWS account: every command that touches AWS refuses another)`]);
+      expect(stderr, command).toEqual([
+        `${command}: missing aws.accountId in charts/environments/dev.yaml (the environment's 12-digit AWS account: every command that touches AWS refuses another)`,
+      ]);
     }
     expect(logOf(log)).toEqual([]);
   });
@@ -167,7 +187,10 @@ describe('cluster commands', () => {
     const lines = logOf(log);
     expect(lines[0]).toBe('aws sts get-caller-identity --query Account --output text');
     expect(lines.slice(1, 6)).toEqual(
-      Object.keys(ADDON_VERSIONS['1.35']).map((a) => `aws eks describe-addon-versions --region us-east-1 --kubernetes-version 1.35 --addon-name ${a} --query addons[].addonVersions[].addonVersion --output text`),
+      Object.keys(ADDON_VERSIONS['1.35']).map(
+        (a) =>
+          `aws eks describe-addon-versions --region us-east-1 --kubernetes-version 1.35 --addon-name ${a} --query addons[].addonVersions[].addonVersion --output text`,
+      ),
     );
     expect(lines[6]).toMatch(/^eksctl create cluster -f .*\/eksctl-dev-\w+\/cluster\.yaml$/);
     expect(fs.readFileSync(path.join(tmp, 'eksctl-config.yaml'), 'utf8')).toBe(eksctlYaml(devEnv()));
@@ -189,7 +212,9 @@ describe('cluster commands', () => {
     const root = scratchRoot((d) => d.replace('kubernetesVersion: "1.35"', 'kubernetesVersion: "1.31"'));
     const log = fakeTools(['aws', 'eksctl']);
     expect(await main(['cluster:create', 'dev'], root)).toBe(1);
-    expect(stderr[0]).toMatch(/^cluster:create: dev: Kubernetes 1\.31 is outside Istio 1\.30's supported range 1\.32 to 1\.36/);
+    expect(stderr[0]).toMatch(
+      /^cluster:create: dev: Kubernetes 1\.31 is outside Istio 1\.30's supported range 1\.32 to 1\.36/,
+    );
     expect(logOf(log)).toEqual([]);
   });
 
@@ -197,7 +222,9 @@ describe('cluster commands', () => {
     const root = scratchRoot((d) => d.replace('accountId: "123456789012"', 'accountId: "210987654321"'));
     const log = fakeTools(['aws', 'eksctl']);
     expect(await main(['cluster:create', 'dev'], root)).toBe(1);
-    expect(stderr).toEqual(['cluster:create: the AWS credentials are for account 123456789012, but environment dev is in 210987654321 (aws.accountId); switch AWS_PROFILE']);
+    expect(stderr).toEqual([
+      'cluster:create: the AWS credentials are for account 123456789012, but environment dev is in 210987654321 (aws.accountId); switch AWS_PROFILE',
+    ]);
     expect(logOf(log).some((l) => l.startsWith('eksctl'))).toBe(false);
   });
 
@@ -214,7 +241,10 @@ describe('cluster commands', () => {
     expect(lines[3]).toMatch(/^eksctl update addon -f .*\/cluster\.yaml --wait$/);
     expect(lines.slice(4)).toEqual(
       ['platform', 'agents', 'gateway'].flatMap((g) =>
-        ['us-east-1a', 'us-east-1b'].map((z) => `eksctl upgrade nodegroup --cluster agentic-platform-dev --region us-east-1 --name ${g}-${z} --kubernetes-version 1.35 --wait`),
+        ['us-east-1a', 'us-east-1b'].map(
+          (z) =>
+            `eksctl upgrade nodegroup --cluster agentic-platform-dev --region us-east-1 --name ${g}-${z} --kubernetes-version 1.35 --wait`,
+        ),
       ),
     );
     // At the target already: add-ons and node groups only.
@@ -228,23 +258,31 @@ describe('cluster commands', () => {
   it('cluster:upgrade refuses a skipped minor version and a downgrade', async () => {
     const log = fakeTools(['aws', 'eksctl'], { clusterVersion: '1.33' });
     expect(await main(['cluster:upgrade', 'dev'], ROOT)).toBe(1);
-    expect(stderr).toEqual(['cluster:upgrade: cluster agentic-platform-dev runs Kubernetes 1.33: EKS upgrades one minor version at a time; set kubernetesVersion to 1.34 first, upgrade, then 1.35']);
+    expect(stderr).toEqual([
+      'cluster:upgrade: cluster agentic-platform-dev runs Kubernetes 1.33: EKS upgrades one minor version at a time; set kubernetesVersion to 1.34 first, upgrade, then 1.35',
+    ]);
     fakeTools(['aws', 'eksctl'], { clusterVersion: '1.36' });
     expect(await main(['cluster:upgrade', 'dev'], ROOT)).toBe(1);
-    expect(stderr[1]).toBe('cluster:upgrade: cluster agentic-platform-dev runs Kubernetes 1.36; 1.35 is not an upgrade (EKS never downgrades a control plane)');
+    expect(stderr[1]).toBe(
+      'cluster:upgrade: cluster agentic-platform-dev runs Kubernetes 1.36; 1.35 is not an upgrade (EKS never downgrades a control plane)',
+    );
     expect(logOf(log).some((l) => l.startsWith('eksctl'))).toBe(false);
   });
 
   it('cluster:delete needs --yes, refuses while resources of cluster/terraform are in the VPC, then deletes the cluster', async () => {
     let log = fakeTools(['aws', 'eksctl']);
     expect(await main(['cluster:delete', 'dev'], ROOT)).toBe(1);
-    expect(stderr).toEqual(['cluster:delete: deleting cluster agentic-platform-dev is permanent; run infra:destroy first, then again with --yes']);
+    expect(stderr).toEqual([
+      'cluster:delete: deleting cluster agentic-platform-dev is permanent; run infra:destroy first, then again with --yes',
+    ]);
     expect(logOf(log)).toEqual([]);
     const sg = 'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123';
     const db = 'arn:aws:rds:us-east-1:123456789012:db:agentic-platform-dev';
     log = fakeTools(['aws', 'eksctl'], { leftResources: `${sg}\t${db}` });
     expect(await main(['cluster:delete', 'dev', '--yes'], ROOT)).toBe(1);
-    expect(stderr[1]).toBe(`cluster:delete: 2 resources of cluster/terraform still in the VPC (${sg}, ${db}); run npm run infra:destroy -- dev first`);
+    expect(stderr[1]).toBe(
+      `cluster:delete: 2 resources of cluster/terraform still in the VPC (${sg}, ${db}); run npm run infra:destroy -- dev first`,
+    );
     expect(logOf(log)[1]).toBe(
       'aws resourcegroupstaggingapi get-resources --region us-east-1 --tag-filters Key=platform.agentic.io/stack,Values=data-services Key=environment,Values=dev --resource-type-filters ec2:security-group ec2:vpc-endpoint rds:db elasticache:replicationgroup --query ResourceTagMappingList[].ResourceARN --output text',
     );
@@ -278,12 +316,19 @@ describe('cluster commands', () => {
   it('infra:init finishes the settings of a state bucket an earlier run left half-way', async () => {
     const log = fakeTools(['aws', 'terraform'], { headBucket: 0 });
     expect(await main(['infra:init', 'prod'], ROOT)).toBe(0);
-    expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text', `aws s3api head-bucket --bucket ${bucket}`, ...stateBucketSettings, init]);
+    expect(logOf(log)).toEqual([
+      'aws sts get-caller-identity --query Account --output text',
+      `aws s3api head-bucket --bucket ${bucket}`,
+      ...stateBucketSettings,
+      init,
+    ]);
   });
 
-  it('infra:plan passes the environment file\'s values and its tfvars, after an init, in the environment\'s account only', async () => {
+  it("infra:plan passes the environment file's values and its tfvars, after an init, in the environment's account only", async () => {
     const root = scratchRoot();
-    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), {
+      recursive: true,
+    });
     const log = fakeTools(['aws', 'terraform']);
     expect(await main(['infra:plan', 'dev'], root)).toBe(1);
     expect(stderr).toEqual(['infra:plan: Terraform is not initialised for dev; run npm run infra:init -- dev first']);
@@ -298,8 +343,11 @@ describe('cluster commands', () => {
   /** A scratch root with the tfvars and an initialised Terraform directory for dev and prod. */
   function terraformRoot(): string {
     const root = scratchRoot();
-    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), { recursive: true });
-    for (const e of ['dev', 'prod']) fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', e), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'cluster', 'terraform', 'env'), path.join(root, 'cluster', 'terraform', 'env'), {
+      recursive: true,
+    });
+    for (const e of ['dev', 'prod'])
+      fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', e), { recursive: true });
     return root;
   }
 
@@ -314,21 +362,29 @@ describe('cluster commands', () => {
     expect(logOf(log).some((l) => l.startsWith('terraform -chdir=cluster/terraform destroy'))).toBe(false);
     // The applied state decides when it says: protection still on although the tfvars turned it off.
     fs.rmSync(path.join(tmp, 'log'));
-    log = fakeTools(['aws', 'terraform'], { destroyGuard: '{"database":"agentic-platform-dev","deletion_protection":true}' });
+    log = fakeTools(['aws', 'terraform'], {
+      destroyGuard: '{"database":"agentic-platform-dev","deletion_protection":true}',
+    });
     expect(await main(['infra:destroy', 'dev'], root)).toBe(1);
     expect(stderr[1]).toMatch(/^infra:destroy: the database agentic-platform-dev has deletion protection on/);
     // Off in the state: the destroy runs.
     fs.rmSync(path.join(tmp, 'log'));
-    log = fakeTools(['aws', 'terraform'], { destroyGuard: '{"database":"agentic-platform-dev","deletion_protection":false}' });
+    log = fakeTools(['aws', 'terraform'], {
+      destroyGuard: '{"database":"agentic-platform-dev","deletion_protection":false}',
+    });
     expect(await main(['infra:destroy', 'dev'], root)).toBe(0);
-    expect(logOf(log).pop()).toMatch(/^terraform -chdir=cluster\/terraform destroy -input=false -var-file=env\/dev\.tfvars /);
+    expect(logOf(log).pop()).toMatch(
+      /^terraform -chdir=cluster\/terraform destroy -input=false -var-file=env\/dev\.tfvars /,
+    );
   });
 
   it('infra:outputs before infra:init says so in one line and runs no terraform', async () => {
     const root = scratchRoot();
     const log = fakeTools(['aws', 'terraform'], { outputs: '{}' });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(1);
-    expect(stderr).toEqual(['infra:outputs: Terraform is not initialised for dev; run npm run infra:init -- dev first']);
+    expect(stderr).toEqual([
+      'infra:outputs: Terraform is not initialised for dev; run npm run infra:init -- dev first',
+    ]);
     expect(logOf(log)).toEqual([]);
   });
 
@@ -336,26 +392,44 @@ describe('cluster commands', () => {
     const root = scratchRoot();
     fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
     const env = devEnv();
-    const outputs = sampleInfra('dev', { accountId: '123456789012', region: 'us-east-1', clusterName: 'agentic-platform-dev', s3: { bucket: 'agentic-platform-langfuse-dev-123456789012-us-east-1', region: 'us-east-1' } });
+    const outputs = sampleInfra('dev', {
+      accountId: '123456789012',
+      region: 'us-east-1',
+      clusterName: 'agentic-platform-dev',
+      s3: { bucket: 'agentic-platform-langfuse-dev-123456789012-us-east-1', region: 'us-east-1' },
+    });
     const log = fakeTools(['aws', 'terraform'], { outputs: JSON.stringify(outputs) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(0);
-    expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text', 'terraform -chdir=cluster/terraform output -json -no-color platform']);
+    expect(logOf(log)).toEqual([
+      'aws sts get-caller-identity --query Account --output text',
+      'terraform -chdir=cluster/terraform output -json -no-color platform',
+    ]);
     expect(loadInfraOutputs(root, 'dev', env)).toEqual(outputs);
-    expect(fs.readFileSync(path.join(root, 'cluster/outputs/dev.json'), 'utf8')).toBe(`${JSON.stringify(outputs, null, 2)}\n`);
+    expect(fs.readFileSync(path.join(root, 'cluster/outputs/dev.json'), 'utf8')).toBe(
+      `${JSON.stringify(outputs, null, 2)}\n`,
+    );
   });
 
   it('infra:outputs refuses outputs that synth would reject, and writes nothing', async () => {
     const root = scratchRoot();
     fs.mkdirSync(path.join(root, 'cluster', 'terraform', '.terraform', 'dev'), { recursive: true });
-    const { roles: _, ...partial } = sampleInfra('dev', { accountId: '123456789012', region: 'us-east-1', clusterName: 'agentic-platform-dev' });
+    const { roles: _, ...partial } = sampleInfra('dev', {
+      accountId: '123456789012',
+      region: 'us-east-1',
+      clusterName: 'agentic-platform-dev',
+    });
     fakeTools(['aws', 'terraform'], { outputs: JSON.stringify(partial) });
     expect(await main(['infra:outputs', 'dev'], root)).toBe(1);
-    expect(stderr[0]).toMatch(/^terraform output platform \(for cluster\/outputs\/dev\.json\):1:1: roles: Invalid input: expected object, received undefined\. Fix: /);
+    expect(stderr[0]).toMatch(
+      /^terraform output platform \(for cluster\/outputs\/dev\.json\):1:1: roles: Invalid input: expected object, received undefined\. Fix: /,
+    );
     expect(fs.existsSync(path.join(root, 'cluster/outputs/dev.json'))).toBe(false);
   });
 
   it('renderInfraOutputs explains output that is not JSON', () => {
-    expect(() => renderInfraOutputs('Warning: No outputs found', devEnv())).toThrow('terraform output -json platform did not print JSON; run npm run infra:apply -- dev first');
+    expect(() => renderInfraOutputs('Warning: No outputs found', devEnv())).toThrow(
+      'terraform output -json platform did not print JSON; run npm run infra:apply -- dev first',
+    );
   });
 
   it('bootstrap installs the Argo CD chart the platform pins, on the platform nodes, and applies argocd/<env>/bootstrap', async () => {
@@ -374,10 +448,15 @@ describe('cluster commands', () => {
     const root = scratchRoot();
     fs.mkdirSync(path.join(root, 'cluster', 'outputs'), { recursive: true });
     const outputs = JSON.parse(fs.readFileSync(path.join(ROOT, 'cluster', 'outputs', 'dev.json'), 'utf8'));
-    fs.writeFileSync(path.join(root, 'cluster', 'outputs', 'dev.json'), JSON.stringify({ ...outputs, accountId: '210987654321' }, null, 2));
+    fs.writeFileSync(
+      path.join(root, 'cluster', 'outputs', 'dev.json'),
+      JSON.stringify({ ...outputs, accountId: '210987654321' }, null, 2),
+    );
     const log = fakeTools(['aws', 'kubectl', 'helm']);
     expect(await main(['bootstrap', 'dev'], root)).toBe(1);
-    expect(stderr).toEqual(['bootstrap: cluster/outputs/dev.json is for account 210987654321, but the credentials are for 123456789012; run npm run infra:outputs -- dev, npm run synth, and commit before bootstrap']);
+    expect(stderr).toEqual([
+      'bootstrap: cluster/outputs/dev.json is for account 210987654321, but the credentials are for 123456789012; run npm run infra:outputs -- dev, npm run synth, and commit before bootstrap',
+    ]);
     expect(logOf(log)).toEqual(['aws sts get-caller-identity --query Account --output text']);
   });
 
@@ -399,7 +478,8 @@ describe('cluster commands', () => {
   // npm run prints its own lines ("> agentic-platform@0.1.0 cluster:config", the command) on
   // standard output; -s (--silent) leaves them out, so the documented redirection is plain YAML.
   it('npm run -s cluster:config -- <env> > file writes only the ClusterConfig; without -s npm adds its lines', () => {
-    const npm = (...args: string[]) => spawnSync('npm', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: savedPath } });
+    const npm = (...args: string[]) =>
+      spawnSync('npm', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: savedPath } });
     const silent = npm('run', '-s', 'cluster:config', '--', 'dev');
     expect(silent.status).toBe(0);
     expect(silent.stdout.startsWith('# eksctl ClusterConfig of environment dev')).toBe(true);

@@ -22,7 +22,18 @@ export const EKSCTL_DEFAULT_ADDONS: Readonly<Record<string, { readonly excludedR
   'kube-proxy': { excludedRegions: [] },
   coredns: { excludedRegions: [] },
   'metrics-server': {
-    excludedRegions: ['cn-northwest-1', 'cn-north-1', 'us-iso-east-1', 'us-iso-west-1', 'us-isob-east-1', 'us-gov-west-1', 'us-gov-east-1', 'us-isof-east-1', 'us-isof-south-1', 'eu-isoe-west-1'],
+    excludedRegions: [
+      'cn-northwest-1',
+      'cn-north-1',
+      'us-iso-east-1',
+      'us-iso-west-1',
+      'us-isob-east-1',
+      'us-gov-west-1',
+      'us-gov-east-1',
+      'us-isof-east-1',
+      'us-isof-south-1',
+      'eu-isoe-west-1',
+    ],
   },
 };
 
@@ -45,7 +56,11 @@ interface Addon {
 }
 
 function tolerates(tolerations: any[], taint: { key: string; value: string; effect: string }): boolean {
-  return tolerations.some((t) => (t.effect === undefined || t.effect === taint.effect) && (t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && t.value === taint.value));
+  return tolerations.some(
+    (t) =>
+      (t.effect === undefined || t.effect === taint.effect) &&
+      (t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && t.value === taint.value),
+  );
 }
 
 /** Every add-on Deployment of a ClusterConfig that would not run on the platform group, one line each. */
@@ -54,8 +69,12 @@ export function unplacedAddonDeployments(config: Record<string, any>): string[] 
   const problems: string[] = [];
   if (!config.addonsConfig?.disableDefaultAddons) {
     for (const [name, { excludedRegions }] of Object.entries(EKSCTL_DEFAULT_ADDONS)) {
-      if (excludedRegions.includes(config.metadata.region) || listed.some((a) => a.name.toLowerCase() === name)) continue;
-      if ((ADDON_DEPLOYMENTS[name] ?? []).length > 0) problems.push(`${name}: installed by eksctl as a default add-on without configuration; its Deployment stays Pending on tainted nodes`);
+      if (excludedRegions.includes(config.metadata.region) || listed.some((a) => a.name.toLowerCase() === name))
+        continue;
+      if ((ADDON_DEPLOYMENTS[name] ?? []).length > 0)
+        problems.push(
+          `${name}: installed by eksctl as a default add-on without configuration; its Deployment stays Pending on tainted nodes`,
+        );
     }
   }
   for (const addon of listed) {
@@ -68,8 +87,10 @@ export function unplacedAddonDeployments(config: Record<string, any>): string[] 
     for (const p of paths) {
       const spec = p === '' ? values : (values[p] ?? {});
       const selector = spec.nodeSelector ?? {};
-      if (selector[NODE_ROLE_LABEL] !== 'platform') problems.push(`${addon.name}: nodeSelector ${JSON.stringify(selector)} does not select the platform group`);
-      if (!tolerates(spec.tolerations ?? [], nodeGroupTaint('platform'))) problems.push(`${addon.name}: its tolerations do not admit the platform group's taint`);
+      if (selector[NODE_ROLE_LABEL] !== 'platform')
+        problems.push(`${addon.name}: nodeSelector ${JSON.stringify(selector)} does not select the platform group`);
+      if (!tolerates(spec.tolerations ?? [], nodeGroupTaint('platform')))
+        problems.push(`${addon.name}: its tolerations do not admit the platform group's taint`);
     }
   }
   return problems;

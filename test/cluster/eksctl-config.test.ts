@@ -18,13 +18,24 @@ const SCHEMA = copyPath('schemas/eksctl-clusterconfig-v1alpha5.schema.json');
 const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')));
 const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 type Taint = { key: string; value: string; effect: string };
-type Group = { name: string; labels: Record<string, string>; taints: Taint[]; availabilityZones: string[]; [k: string]: unknown };
+type Group = {
+  name: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  availabilityZones: string[];
+  [k: string]: unknown;
+};
 
 /** Whether a pod with these tolerations may run on a node with these taints (NoSchedule only). */
 /** Kubernetes' rule: an empty key (with Exists) matches every key, an empty effect every effect. */
 function tolerates(tolerations: readonly Toleration[], taints: Taint[]): boolean {
   return taints.every((t) =>
-    tolerations.some((x) => (x.key === undefined ? x.operator === 'Exists' : x.key === t.key) && (x.effect === undefined || x.effect === t.effect) && (x.operator === 'Exists' || x.value === t.value)),
+    tolerations.some(
+      (x) =>
+        (x.key === undefined ? x.operator === 'Exists' : x.key === t.key) &&
+        (x.effect === undefined || x.effect === t.effect) &&
+        (x.operator === 'Exists' || x.value === t.value),
+    ),
   );
 }
 
@@ -49,7 +60,9 @@ describe('eksctl ClusterConfig', () => {
     const config = eksctlConfig(sampleEnvironment()) as { managedNodeGroups: Record<string, unknown>[] };
     config.managedNodeGroups[0].desiredSize = 2;
     expect(validate(config)).toBe(false);
-    expect(validate.errors?.some((e) => e.instancePath === '/managedNodeGroups/0' && e.keyword === 'additionalProperties')).toBe(true);
+    expect(
+      validate.errors?.some((e) => e.instancePath === '/managedNodeGroups/0' && e.keyword === 'additionalProperties'),
+    ).toBe(true);
   });
 
   it('has one managed node group per placement group and zone, sized, labelled and tainted from the environment', () => {
@@ -61,10 +74,22 @@ describe('eksctl ClusterConfig', () => {
       const size = env.aws.nodeGroups[group];
       for (const zone of zones) {
         const g = groups.find((x) => x.name === nodeGroupName(group, zone))!;
-        expect(g).toMatchObject({ instanceType: size.instanceType, minSize: size.minSize, maxSize: size.maxSize, desiredCapacity: size.desiredSize, volumeSize: size.volumeSize, availabilityZones: [zone] });
+        expect(g).toMatchObject({
+          instanceType: size.instanceType,
+          minSize: size.minSize,
+          maxSize: size.maxSize,
+          desiredCapacity: size.desiredSize,
+          volumeSize: size.volumeSize,
+          availabilityZones: [zone],
+        });
         expect(g.labels).toEqual({ 'node-role': group });
         expect(g.taints).toEqual([{ key: 'workload', value: group, effect: 'NoSchedule' }]);
-        expect(g).toMatchObject({ volumeType: 'gp3', volumeEncrypted: true, privateNetworking: true, disableIMDSv1: true });
+        expect(g).toMatchObject({
+          volumeType: 'gp3',
+          volumeEncrypted: true,
+          privateNetworking: true,
+          disableIMDSv1: true,
+        });
       }
     }
   });
@@ -75,28 +100,50 @@ describe('eksctl ClusterConfig', () => {
       // (schema description); no platform pod reads instance metadata: every pod that calls AWS has
       // an IAM role of its own (IRSA), and the EBS CSI node falls back to the Kubernetes API for its
       // node's metadata (kubernetes-sigs/aws-ebs-csi-driver#1060).
-      expect(g, g.name).toMatchObject({ disablePodIMDS: true, propagateASGTags: true, updateConfig: { maxUnavailable: 1 } });
+      expect(g, g.name).toMatchObject({
+        disablePodIMDS: true,
+        propagateASGTags: true,
+        updateConfig: { maxUnavailable: 1 },
+      });
       expect(g.iam, g.name).toBeUndefined();
     }
   });
 
-  it('the placement rules put each group\'s pods on its nodes, and on no other group', () => {
+  it("the placement rules put each group's pods on its nodes, and on no other group", () => {
     const groups = groupsOf(eksctlConfig(sampleEnvironment()));
     for (const pod of NODE_GROUPS) {
-      const fits = groups.filter((g) => Object.entries(nodeSelectorFor(pod)).every(([k, v]) => g.labels[k] === v) && tolerates(tolerationsFor(pod), g.taints));
+      const fits = groups.filter(
+        (g) =>
+          Object.entries(nodeSelectorFor(pod)).every(([k, v]) => g.labels[k] === v) &&
+          tolerates(tolerationsFor(pod), g.taints),
+      );
       expect(fits.map((g) => g.labels['node-role'])).toEqual(sampleEnvironment().aws.availabilityZones.map(() => pod));
-      expect(new Set(groups.filter((g) => tolerates(tolerationsFor(pod), g.taints)).map((g) => g.labels['node-role']))).toEqual(new Set([pod]));
+      expect(
+        new Set(groups.filter((g) => tolerates(tolerationsFor(pod), g.taints)).map((g) => g.labels['node-role'])),
+      ).toEqual(new Set([pod]));
     }
     for (const g of groups) expect(tolerates(tolerateEveryGroup(), g.taints), g.name).toBe(true);
   });
 
-  it('pins every add-on to the version of the environment\'s Kubernetes version, with network policy enforcement', () => {
+  it("pins every add-on to the version of the environment's Kubernetes version, with network policy enforcement", () => {
     for (const env of envs) {
-      const addons = eksctlConfig(env).addons as { name: string; version: string; configurationValues?: string; wellKnownPolicies?: object }[];
+      const addons = eksctlConfig(env).addons as {
+        name: string;
+        version: string;
+        configurationValues?: string;
+        wellKnownPolicies?: object;
+      }[];
       expect(addons.map((a) => a.name)).toEqual([...ADDONS]);
-      for (const a of addons) expect(a.version, `${env.name} ${a.name}`).toBe(ADDON_VERSIONS[env.kubernetesVersion][a.name as (typeof ADDONS)[number]]);
-      expect(JSON.parse(addons.find((a) => a.name === 'vpc-cni')!.configurationValues!)).toEqual({ enableNetworkPolicy: 'true' });
-      expect(addons.find((a) => a.name === 'aws-ebs-csi-driver')!.wellKnownPolicies).toEqual({ ebsCSIController: true });
+      for (const a of addons)
+        expect(a.version, `${env.name} ${a.name}`).toBe(
+          ADDON_VERSIONS[env.kubernetesVersion][a.name as (typeof ADDONS)[number]],
+        );
+      expect(JSON.parse(addons.find((a) => a.name === 'vpc-cni')!.configurationValues!)).toEqual({
+        enableNetworkPolicy: 'true',
+      });
+      expect(addons.find((a) => a.name === 'aws-ebs-csi-driver')!.wellKnownPolicies).toEqual({
+        ebsCSIController: true,
+      });
     }
     expect(() => eksctlConfig(sampleEnvironment({ kubernetesVersion: '1.99' }))).toThrow(
       'Kubernetes 1.99 has no pinned add-on versions; add a row to ADDON_VERSIONS in cluster/addon-versions.ts (aws eks describe-addon-versions --kubernetes-version 1.99 lists them)',
@@ -105,7 +152,10 @@ describe('eksctl ClusterConfig', () => {
 
   it('places every Deployment of every add-on eksctl installs, its default add-ons included, on the platform group', () => {
     for (const env of envs) expect(unplacedAddonDeployments(eksctlConfig(env)), env.name).toEqual([]);
-    const platform = { nodeSelector: { 'node-role': 'platform' }, tolerations: [{ key: 'workload', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }] };
+    const platform = {
+      nodeSelector: { 'node-role': 'platform' },
+      tolerations: [{ key: 'workload', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }],
+    };
     const addons = eksctlConfig(sampleEnvironment()).addons as { name: string; configurationValues?: string }[];
     const config = (name: string) => JSON.parse(addons.find((a) => a.name === name)!.configurationValues ?? '{}');
     expect(config('coredns')).toEqual(platform);
@@ -114,19 +164,30 @@ describe('eksctl ClusterConfig', () => {
   });
 
   it('planted faults: a default add-on left to eksctl, or one without placement, is reported', () => {
-    const withoutMetrics = eksctlConfig(sampleEnvironment()) as { addons: { name: string; configurationValues?: string }[] };
+    const withoutMetrics = eksctlConfig(sampleEnvironment()) as {
+      addons: { name: string; configurationValues?: string }[];
+    };
     withoutMetrics.addons = withoutMetrics.addons.filter((a) => a.name !== 'metrics-server');
-    expect(unplacedAddonDeployments(withoutMetrics)).toEqual(['metrics-server: installed by eksctl as a default add-on without configuration; its Deployment stays Pending on tainted nodes']);
+    expect(unplacedAddonDeployments(withoutMetrics)).toEqual([
+      'metrics-server: installed by eksctl as a default add-on without configuration; its Deployment stays Pending on tainted nodes',
+    ]);
     const unplaced = eksctlConfig(sampleEnvironment()) as { addons: { name: string; configurationValues?: string }[] };
     unplaced.addons.find((a) => a.name === 'coredns')!.configurationValues = '{}';
-    expect(unplacedAddonDeployments(unplaced)).toEqual(['coredns: nodeSelector {} does not select the platform group', "coredns: its tolerations do not admit the platform group's taint"]);
+    expect(unplacedAddonDeployments(unplaced)).toEqual([
+      'coredns: nodeSelector {} does not select the platform group',
+      "coredns: its tolerations do not admit the platform group's taint",
+    ]);
   });
 
-  it('turns on IAM roles for service accounts, cluster-autoscaler\'s role limited to this cluster\'s Auto Scaling groups, and control plane audit logs', () => {
+  it("turns on IAM roles for service accounts, cluster-autoscaler's role limited to this cluster's Auto Scaling groups, and control plane audit logs", () => {
     const config = eksctlConfig(sampleEnvironment()) as Record<string, any>;
     expect(config.iam.withOIDC).toBe(true);
     expect(config.iam.serviceAccounts).toEqual([
-      expect.objectContaining({ metadata: { name: CLUSTER_AUTOSCALER.name, namespace: 'kube-system' }, roleName: 'agentic-test-cluster-autoscaler', roleOnly: true }),
+      expect.objectContaining({
+        metadata: { name: CLUSTER_AUTOSCALER.name, namespace: 'kube-system' },
+        roleName: 'agentic-test-cluster-autoscaler',
+        roleOnly: true,
+      }),
     ]);
     const [read, change] = config.iam.serviceAccounts[0].attachPolicy.Statement;
     expect(read.Action).not.toContain('autoscaling:SetDesiredCapacity');
@@ -137,17 +198,21 @@ describe('eksctl ClusterConfig', () => {
       Condition: { StringEquals: { 'aws:ResourceTag/k8s.io/cluster-autoscaler/agentic-test': 'owned' } },
     });
     expect(config.cloudWatch.clusterLogging.enableTypes).toContain('audit');
-    expect(() => eksctlConfig(sampleEnvironment({ aws: sampleAws({ clusterName: `c${'x'.repeat(50)}` }) }))).toThrow(/the IAM role cx+-cluster-autoscaler would exceed 64 characters/);
+    expect(() => eksctlConfig(sampleEnvironment({ aws: sampleAws({ clusterName: `c${'x'.repeat(50)}` }) }))).toThrow(
+      /the IAM role cx+-cluster-autoscaler would exceed 64 characters/,
+    );
   });
 
-  it('opens the API endpoint outside the VPC only to the operators\' CIDRs, and keeps it private without them', () => {
+  it("opens the API endpoint outside the VPC only to the operators' CIDRs, and keeps it private without them", () => {
     for (const env of envs) {
       const vpc = (eksctlConfig(env) as Record<string, any>).vpc;
       expect(vpc.clusterEndpoints, env.name).toEqual({ privateAccess: true, publicAccess: true });
       expect(vpc.publicAccessCIDRs, env.name).toEqual(env.aws.apiEndpoint!.publicAccessCIDRs);
       expect(vpc.publicAccessCIDRs, env.name).not.toContain('0.0.0.0/0');
     }
-    const privateOnly = (eksctlConfig(sampleEnvironment({ aws: sampleAws({ apiEndpoint: undefined }) })) as Record<string, any>).vpc;
+    const privateOnly = (
+      eksctlConfig(sampleEnvironment({ aws: sampleAws({ apiEndpoint: undefined }) })) as Record<string, any>
+    ).vpc;
     expect(privateOnly.clusterEndpoints).toEqual({ privateAccess: true, publicAccess: false });
     expect(privateOnly.publicAccessCIDRs).toBeUndefined();
   });
@@ -156,7 +221,17 @@ describe('eksctl ClusterConfig', () => {
     const nat = (env: (typeof envs)[number]) => (eksctlConfig(env) as Record<string, any>).vpc.nat.gateway;
     expect(envs.map(nat)).toEqual(['Single', 'HighlyAvailable']);
     const prod = envs.find((e) => e.name === 'prod')!;
-    expect((eksctlConfig(prod) as Record<string, any>).availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
-    expect(new Set(groupsOf(eksctlConfig(prod)).filter((g) => g.labels['node-role'] === 'platform').map((g) => g.availabilityZones[0])).size).toBe(3);
+    expect((eksctlConfig(prod) as Record<string, any>).availabilityZones).toEqual([
+      'us-east-1a',
+      'us-east-1b',
+      'us-east-1c',
+    ]);
+    expect(
+      new Set(
+        groupsOf(eksctlConfig(prod))
+          .filter((g) => g.labels['node-role'] === 'platform')
+          .map((g) => g.availabilityZones[0]),
+      ).size,
+    ).toBe(3);
   });
 });

@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadEnvironments } from '../../charts/config/environment';
 import { UPSTREAM } from '../../charts/platform/upstream';
-import { EKS_SUPPORT, ISTIO_KUBERNETES_SUPPORT, kubernetesVersionProblems, minorOf, UPGRADE_NOTICE_DAYS } from '../../cluster/kubernetes-versions';
+import {
+  EKS_SUPPORT,
+  ISTIO_KUBERNETES_SUPPORT,
+  kubernetesVersionProblems,
+  minorOf,
+  UPGRADE_NOTICE_DAYS,
+} from '../../cluster/kubernetes-versions';
 import { sampleEnvironment } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -31,7 +37,9 @@ function dailyRunProblems(workflow: Workflow): string[] {
   const crons = (workflow.on?.schedule ?? []).map((s) => s.cron ?? '');
   if (!crons.some((c) => /^\S+ \S+ \* \* \*$/.test(c.trim()))) problems.push('on.schedule has no daily cron');
   const runsThis = Object.values(workflow.jobs ?? {}).some(
-    (job) => (job.if === undefined || job.if.replace(/\s+/g, ' ') === "github.event_name == 'schedule'") && (job.steps ?? []).some((s) => s.run?.split(/\s+/).includes(THIS_FILE)),
+    (job) =>
+      (job.if === undefined || job.if.replace(/\s+/g, ' ') === "github.event_name == 'schedule'") &&
+      (job.steps ?? []).some((s) => s.run?.split(/\s+/).includes(THIS_FILE)),
   );
   if (!runsThis) problems.push(`no job runs ${THIS_FILE} on the schedule`);
   return problems;
@@ -47,15 +55,25 @@ describe('Kubernetes version of each environment', () => {
   it('CI runs this file every day, and the check fails without the schedule or the job', () => {
     const workflow = parse(fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'ci.yaml'), 'utf8')) as Workflow;
     expect(dailyRunProblems(workflow)).toEqual([]);
-    expect(dailyRunProblems({ ...workflow, on: { ...workflow.on, schedule: undefined } })).toEqual(['on.schedule has no daily cron']);
-    const jobs = Object.fromEntries(Object.entries(workflow.jobs ?? {}).map(([name, job]) => [name, { ...job, if: "github.event_name == 'push'" }]));
+    expect(dailyRunProblems({ ...workflow, on: { ...workflow.on, schedule: undefined } })).toEqual([
+      'on.schedule has no daily cron',
+    ]);
+    const jobs = Object.fromEntries(
+      Object.entries(workflow.jobs ?? {}).map(([name, job]) => [name, { ...job, if: "github.event_name == 'push'" }]),
+    );
     expect(dailyRunProblems({ ...workflow, jobs })).toEqual([`no job runs ${THIS_FILE} on the schedule`]);
   });
 
   it('the pinned Istio has a row in the support table', () => {
     // istio/istio.io data/compatibility/supportStatus.yml: 1.30 supports Kubernetes 1.32 to 1.36;
     // istio/istio 1.30.3 istioctl/pkg/install/k8sversion/version.go: MinK8SVersion = 32.
-    expect(ISTIO_KUBERNETES_SUPPORT[minorOf(UPSTREAM.istiod.version)]).toEqual(['1.32', '1.33', '1.34', '1.35', '1.36']);
+    expect(ISTIO_KUBERNETES_SUPPORT[minorOf(UPSTREAM.istiod.version)]).toEqual([
+      '1.32',
+      '1.33',
+      '1.34',
+      '1.35',
+      '1.36',
+    ]);
   });
 
   it('the EKS calendar rows are ordered: standard support ends 14 months after release, extended 12 months later', () => {
@@ -63,7 +81,10 @@ describe('Kubernetes version of each environment', () => {
       const standard = new Date(`${row.standardEnds}T00:00:00Z`);
       const extended = new Date(`${row.extendedEnds}T00:00:00Z`);
       expect(extended.getUTCFullYear() - standard.getUTCFullYear(), version).toBe(1);
-      expect([extended.getUTCMonth(), extended.getUTCDate()], version).toEqual([standard.getUTCMonth(), standard.getUTCDate()]);
+      expect([extended.getUTCMonth(), extended.getUTCDate()], version).toEqual([
+        standard.getUTCMonth(),
+        standard.getUTCDate(),
+      ]);
     }
   });
 
@@ -76,13 +97,19 @@ describe('Kubernetes version of each environment', () => {
   });
 
   it('fails a version past standard support, and one whose standard support ends within the notice period', () => {
-    expect(kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.34' }), at('2026-12-04'))).toEqual([
+    expect(
+      kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.34' }), at('2026-12-04')),
+    ).toEqual([
       'prod: EKS standard support for Kubernetes 1.34 ended on 2026-12-02 (extended support ends 2027-12-02); upgrade with npm run cluster:upgrade',
     ]);
-    expect(kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.35' }), at('2027-03-01'))).toEqual([
+    expect(
+      kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.35' }), at('2027-03-01')),
+    ).toEqual([
       'prod: EKS standard support for Kubernetes 1.35 ends on 2027-03-27, in 25 days; upgrade with npm run cluster:upgrade',
     ]);
-    expect(kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.35' }), at('2027-01-01'))).toEqual([]);
+    expect(
+      kubernetesVersionProblems(sampleEnvironment({ name: 'prod', kubernetesVersion: '1.35' }), at('2027-01-01')),
+    ).toEqual([]);
   });
 
   it('fails a version without EKS dates and an Istio override without a support row', () => {

@@ -57,22 +57,34 @@ describe('environment files', () => {
   });
 
   it('rejects unknown keys with their position', () => {
-    expect(errors(`${GOOD}replicas: 2\n`)).toEqual(['charts/environments/dev.yaml:15:1: replicas: unknown key "replicas". Fix: remove it or check the spelling']);
+    expect(errors(`${GOOD}replicas: 2\n`)).toEqual([
+      'charts/environments/dev.yaml:15:1: replicas: unknown key "replicas". Fix: remove it or check the spelling',
+    ]);
   });
 
   it('names the key a misspelt one is closest to', () => {
-    expect(errors(GOOD.replace('hostedZoneId', 'hostedZoneID'))).toEqual(['charts/environments/dev.yaml:13:3: aws.hostedZoneID: unknown key "hostedZoneID" (did you mean "hostedZoneId"?). Fix: rename it to hostedZoneId']);
+    expect(errors(GOOD.replace('hostedZoneId', 'hostedZoneID'))).toEqual([
+      'charts/environments/dev.yaml:13:3: aws.hostedZoneID: unknown key "hostedZoneID" (did you mean "hostedZoneId"?). Fix: rename it to hostedZoneId',
+    ]);
     const bad = GOOD.replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istoid: 1.31.0}');
-    expect(errors(bad)).toEqual([`charts/environments/dev.yaml:5:${bad.split('\n')[4].indexOf('istoid') + 1}: platform.versions.istoid: unknown key "istoid" (did you mean "istiod"?). Fix: rename it to istiod`]);
+    expect(errors(bad)).toEqual([
+      `charts/environments/dev.yaml:5:${bad.split('\n')[4].indexOf('istoid') + 1}: platform.versions.istoid: unknown key "istoid" (did you mean "istiod"?). Fix: rename it to istiod`,
+    ]);
   });
 
   it('rejects aliases and empty files with their position', () => {
-    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe('charts/environments/dev.yaml:15:4: YAML alias *n is not allowed. Fix: write the value out in full');
-    expect(errors('# nothing yet\n')).toEqual(['charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)']);
+    expect(errors(`${GOOD.replace('name: dev', 'name: &n dev')}x: *n\n`)[0]).toBe(
+      'charts/environments/dev.yaml:15:4: YAML alias *n is not allowed. Fix: write the value out in full',
+    );
+    expect(errors('# nothing yet\n')).toEqual([
+      'charts/environments/dev.yaml:1:1: the file is empty. Fix: write the settings of the environment (see charts/environments/dev.yaml)',
+    ]);
   });
 
   it('names the platform field, the bad value and the fix', () => {
-    const bad = GOOD.replace('kagentController: 1', 'kagentController: 0').replace('tag: v1.0.0}, otelCollector', 'tag: "bad tag"}, otelCollector').replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istiod: 1.2.3, helm: 3.0.0}');
+    const bad = GOOD.replace('kagentController: 1', 'kagentController: 0')
+      .replace('tag: v1.0.0}, otelCollector', 'tag: "bad tag"}, otelCollector')
+      .replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istiod: 1.2.3, helm: 3.0.0}');
     const got = errors(bad);
     expect(got).toHaveLength(3);
     const col = (needle: string) => bad.split('\n')[4].indexOf(needle) + 1;
@@ -84,30 +96,49 @@ describe('environment files', () => {
   });
 
   it('accepts a version override for a known upstream only', () => {
-    const env = parseEnvironment(GOOD.replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istiod: 1.31.0}'), 'dev.yaml');
+    const env = parseEnvironment(
+      GOOD.replace('retention: {prometheus: 1d}', 'retention: {prometheus: 1d}, versions: {istiod: 1.31.0}'),
+      'dev.yaml',
+    );
     expect(env.platform.versions).toEqual({ istiod: '1.31.0' });
   });
 
   it('rejects a Kubernetes version that is not 1.<minor>', () => {
-    expect(errors(GOOD.replace('"1.31"', '"v1.31"'))[0]).toMatch(/^charts\/environments\/dev\.yaml:2:20: kubernetesVersion: /);
+    expect(errors(GOOD.replace('"1.31"', '"v1.31"'))[0]).toMatch(
+      /^charts\/environments\/dev\.yaml:2:20: kubernetesVersion: /,
+    );
   });
 
   it('reads the aws section: region, cluster name and one size per node group', () => {
     const env = parseEnvironment(GOOD, 'dev.yaml');
     expect(env.aws.clusterName).toBe('agentic-platform-dev');
-    expect(env.aws.nodeGroups.gateway).toEqual({ instanceType: 't3.medium', minSize: 1, maxSize: 2, desiredSize: 1, volumeSize: 30 });
+    expect(env.aws.nodeGroups.gateway).toEqual({
+      instanceType: 't3.medium',
+      minSize: 1,
+      maxSize: 2,
+      desiredSize: 1,
+      volumeSize: 30,
+    });
   });
 
   it('the committed environments size every node group per zone as the product describes', () => {
     const [dev, prod] = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
-    expect(Object.fromEntries(Object.entries(dev.aws.nodeGroups).map(([g, s]) => [g, `${s.instanceType} ${s.minSize}-${s.maxSize}`]))).toEqual({
+    expect(
+      Object.fromEntries(
+        Object.entries(dev.aws.nodeGroups).map(([g, s]) => [g, `${s.instanceType} ${s.minSize}-${s.maxSize}`]),
+      ),
+    ).toEqual({
       platform: 't3.large 1-2',
       agents: 't3.large 1-2',
       gateway: 't3.medium 1-1',
     });
     expect(prod.aws.clusterName).not.toBe(dev.aws.clusterName);
     // Production: three zones listed explicitly, a NAT gateway per zone, EKS never upgrades it by itself.
-    expect(prod.aws).toMatchObject({ availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], natGateway: 'HighlyAvailable', supportType: 'EXTENDED' });
+    expect(prod.aws).toMatchObject({
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      natGateway: 'HighlyAvailable',
+      supportType: 'EXTENDED',
+    });
     expect(dev.aws).toMatchObject({ availabilityZones: ['us-east-1a', 'us-east-1b'], supportType: 'STANDARD' });
     for (const env of [dev, prod]) {
       expect(env.aws.accountId, env.name).toMatch(/^\d{12}$/);
@@ -116,7 +147,10 @@ describe('environment files', () => {
   });
 
   it('rejects zones outside the region or listed twice, and an API endpoint open to the internet', () => {
-    const bad = GOOD.replace('  availabilityZones: [us-east-1a, us-east-1b]', '  availabilityZones: [us-east-1a, eu-west-1b, us-east-1a]\n  apiEndpoint: {publicAccessCIDRs: ["0.0.0.0/0"]}');
+    const bad = GOOD.replace(
+      '  availabilityZones: [us-east-1a, us-east-1b]',
+      '  availabilityZones: [us-east-1a, eu-west-1b, us-east-1a]\n  apiEndpoint: {publicAccessCIDRs: ["0.0.0.0/0"]}',
+    );
     expect(errors(bad)).toEqual([
       'charts/environments/dev.yaml:14:35: aws.availabilityZones[1]: zone eu-west-1b is not in region us-east-1 (got "eu-west-1b"). Fix: write a zone of the region, such as us-east-1a, once',
       'charts/environments/dev.yaml:14:47: aws.availabilityZones[2]: zone us-east-1a is listed twice (got "us-east-1a"). Fix: write a zone of the region, such as us-east-1a, once',
@@ -126,7 +160,10 @@ describe('environment files', () => {
 
   it('rejects bad aws values with their position, field and fix, all at once', () => {
     const bad = GOOD.replace('us-east-1', 'US East')
-      .replace('gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 1', 'gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 5')
+      .replace(
+        'gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 1',
+        'gateway: {instanceType: t3.medium, minSize: 1, maxSize: 2, desiredSize: 5',
+      )
       .replace('agents: {instanceType: t3.large', 'agents: {instanceType: large');
     expect(errors(bad)).toEqual([
       'charts/environments/dev.yaml:7:11: aws.region: Invalid string: must match pattern /^[a-z]{2}(-gov)?-[a-z]+-\\d$/ (got "US East"). Fix: write an AWS region such as us-east-1',

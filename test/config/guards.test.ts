@@ -16,7 +16,15 @@ import * as path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseEnvironment } from '../../charts/config/environment';
-import { API_KEY_PATTERNS, guardSummary, llmBackendGuards, mergeGuards, NO_GUARDS, platformGuards, resolveGuards } from '../../charts/config/guards';
+import {
+  API_KEY_PATTERNS,
+  guardSummary,
+  llmBackendGuards,
+  mergeGuards,
+  NO_GUARDS,
+  platformGuards,
+  resolveGuards,
+} from '../../charts/config/guards';
 import { GUARD_DETECTORS } from '../../charts/config/guards-schema';
 import { environmentGuardErrors, loadTenants } from '../../charts/config/load-tenants';
 import { formatSourceError } from '../../charts/config/source-errors';
@@ -46,16 +54,32 @@ function compiled(text: string, platform = NO_GUARDS) {
 
 describe.runIf(fs.existsSync(DEFAULT_CRDS))('compiled guards against the pinned AgentgatewayPolicy CRD', () => {
   let validate: ValidateFunction | undefined;
-  const policySchema = () => (validate ??= loadValidators(path.join(DEFAULT_CRDS, 'agentgateway')).get('agentgateway.dev/v1alpha1/AgentgatewayPolicy')!);
-  const builtin = { email: 'Email', creditCard: 'CreditCard', phoneNumber: 'PhoneNumber', ssn: 'Ssn', caSin: 'CaSin' } as const;
+  const policySchema = () =>
+    (validate ??= loadValidators(path.join(DEFAULT_CRDS, 'agentgateway')).get(
+      'agentgateway.dev/v1alpha1/AgentgatewayPolicy',
+    )!);
+  const builtin = {
+    email: 'Email',
+    creditCard: 'CreditCard',
+    phoneNumber: 'PhoneNumber',
+    ssn: 'Ssn',
+    caSin: 'CaSin',
+  } as const;
 
   for (const d of GUARD_DETECTORS) {
     it(`compiles detector ${d} on both directions into a valid policy`, () => {
-      const p = compiled(withGuards(`{request: [{detect: [${d}], action: reject}], response: [{detect: [${d}], action: mask}]}`));
+      const p = compiled(
+        withGuards(`{request: [{detect: [${d}], action: reject}], response: [{detect: [${d}], action: mask}]}`),
+      );
       expect(policySchema()(p), JSON.stringify(policySchema().errors)).toBe(true);
       const regex = d === 'apiKey' ? { matches: [...API_KEY_PATTERNS] } : { builtins: [builtin[d]] };
       expect(p.spec.backend.ai.promptGuard).toEqual({
-        request: [{ regex: { action: 'Reject', ...regex }, response: { message: 'The request was rejected due to inappropriate content', statusCode: 403 } }],
+        request: [
+          {
+            regex: { action: 'Reject', ...regex },
+            response: { message: 'The request was rejected due to inappropriate content', statusCode: 403 },
+          },
+        ],
         response: [{ regex: { action: 'Mask', ...regex } }],
       });
     });
@@ -77,7 +101,10 @@ describe.runIf(fs.existsSync(DEFAULT_CRDS))('compiled guards against the pinned 
     expect(p.spec.targetRefs.map((t: any) => t.name)).toEqual(['llm-openai-mesh', 'llm-openai']);
     expect(p.spec.backend.ai.promptGuard).toEqual({
       request: [
-        { regex: { action: 'Reject', matches: ['ACME-[0-9]{6}'] }, response: { message: 'No ticket numbers.', statusCode: 403 } },
+        {
+          regex: { action: 'Reject', matches: ['ACME-[0-9]{6}'] },
+          response: { message: 'No ticket numbers.', statusCode: 403 },
+        },
         // Port of the image MCP server's Service when the webhook names none.
         { webhook: { backendRef: { kind: 'Service', name: 'pii', port: 3000 }, failureMode: 'FailClosed' } },
       ],
@@ -116,8 +143,18 @@ describe('merging the levels of a path', () => {
   });
 
   it('gives the API-key detector patterns that match common key shapes and not prose', () => {
-    const keys = ['sk-ant-api03-abcdefghijklmnopqrstuvwxyz', `AKIA${'ABCDEFGHIJKLMNOP'}`, `ghp_${'a'.repeat(36)}`, 'xoxb-1234567890-abc', `AIza${'B'.repeat(35)}`];
-    for (const k of keys) expect(API_KEY_PATTERNS.some((p) => new RegExp(p).test(`my key is ${k} ok`)), k).toBe(true);
+    const keys = [
+      'sk-ant-api03-abcdefghijklmnopqrstuvwxyz',
+      `AKIA${'ABCDEFGHIJKLMNOP'}`,
+      `ghp_${'a'.repeat(36)}`,
+      'xoxb-1234567890-abc',
+      `AIza${'B'.repeat(35)}`,
+    ];
+    for (const k of keys)
+      expect(
+        API_KEY_PATTERNS.some((p) => new RegExp(p).test(`my key is ${k} ok`)),
+        k,
+      ).toBe(true);
     expect(API_KEY_PATTERNS.some((p) => new RegExp(p).test('ask-me about sketches and AKIA keys'))).toBe(false);
     for (const p of API_KEY_PATTERNS) expect(patternProblem(p)).toBeUndefined();
   });
@@ -131,20 +168,31 @@ describe('guards a tenant writes', () => {
   });
 
   it('refuses a webhook that is not a Service of the tenant', () => {
-    expect(tenantErrors(withGuards('{request: [{webhook: {service: other}}]}'))[0]).toMatch(/guards\.request\[0\]\.webhook\.service: "other" is not one of the tenant's agents or image MCP servers \(none declared\)/);
+    expect(tenantErrors(withGuards('{request: [{webhook: {service: other}}]}'))[0]).toMatch(
+      /guards\.request\[0\]\.webhook\.service: "other" is not one of the tenant's agents or image MCP servers \(none declared\)/,
+    );
   });
 
   it("refuses guards where they would not be enforced: a model on the platform's route, a tenant without LLM backends", () => {
-    const model = tenantErrors('tenants:\n  - name: alpha\n    models:\n      - {name: m, guards: {request: [{detect: [email], action: mask}]}}\n');
+    const model = tenantErrors(
+      'tenants:\n  - name: alpha\n    models:\n      - {name: m, guards: {request: [{detect: [email], action: mask}]}}\n',
+    );
     expect(model).toEqual([
       "tenants.yaml:4:27: tenants[0].models[0].guards: a model without backend uses the platform's LLM route, which every tenant shares and which enforces only the platform's default guards. Fix: set backend to one of your llmBackends, or remove guards",
     ]);
-    const tenant = tenantErrors('tenants:\n  - name: alpha\n    guards: {request: [{detect: [email], action: mask}]}\n');
-    expect(tenant[0]).toMatch(/tenants\[0\]\.guards: tenant guards are enforced on the routes of the tenant's llmBackends, and it declares none/);
+    const tenant = tenantErrors(
+      'tenants:\n  - name: alpha\n    guards: {request: [{detect: [email], action: mask}]}\n',
+    );
+    expect(tenant[0]).toMatch(
+      /tenants\[0\]\.guards: tenant guards are enforced on the routes of the tenant's llmBackends, and it declares none/,
+    );
   });
 
   it('refuses a model that masks what its tenant rejects', () => {
-    const text = withGuards('{request: [{detect: [ssn], action: reject}]}', '    models:\n      - {name: m, backend: openai, guards: {request: [{detect: [ssn], action: mask}]}}\n');
+    const text = withGuards(
+      '{request: [{detect: [ssn], action: reject}]}',
+      '    models:\n      - {name: m, backend: openai, guards: {request: [{detect: [ssn], action: mask}]}}\n',
+    );
     expect(tenantErrors(text)).toEqual([
       "tenants.yaml:7:55: tenants[0].models[0].guards.request[0]: masks ssn, which tenant beta's guards rejects on the request. Fix: use action: reject for ssn, or leave it out: tenant beta's guards applies anyway",
     ]);
@@ -152,17 +200,23 @@ describe('guards a tenant writes', () => {
 });
 
 describe("the platform's defaults, which tenants can tighten but not loosen", () => {
-  const againstDev = (text: string) => environmentGuardErrors(text, loadTenants(text), [{ file: DEV, guards: devGuards() }]).map(formatSourceError);
+  const againstDev = (text: string) =>
+    environmentGuardErrors(text, loadTenants(text), [{ file: DEV, guards: devGuards() }]).map(formatSourceError);
 
   it('accepts the shipped tenants.yaml against the shipped defaults', () => {
     expect(againstDev(TENANTS)).toEqual([]);
   });
 
   it('planted fault: a tenant that masks what the platform rejects is refused, naming the environment file', () => {
-    const bad = TENANTS.replace('- {detect: [email, phoneNumber], action: mask}', '- {detect: [email, creditCard], action: mask}');
+    const bad = TENANTS.replace(
+      '- {detect: [email, phoneNumber], action: mask}',
+      '- {detect: [email, creditCard], action: mask}',
+    );
     expect(bad).not.toBe(TENANTS);
     expect(againstDev(bad)).toEqual([
-      expect.stringMatching(/^tenants\.yaml:\d+:\d+: tenants\[1\]\.guards\.request\[0\]: masks creditCard, which the platform default of charts\/environments\/dev\.yaml rejects on the request\. Fix: use action: reject for creditCard/),
+      expect.stringMatching(
+        /^tenants\.yaml:\d+:\d+: tenants\[1\]\.guards\.request\[0\]: masks creditCard, which the platform default of charts\/environments\/dev\.yaml rejects on the request\. Fix: use action: reject for creditCard/,
+      ),
     ]);
   });
 
@@ -170,26 +224,44 @@ describe("the platform's defaults, which tenants can tighten but not loosen", ()
     const platform = resolveGuards({ response: [{ detect: ['email'], action: 'reject' }], streaming: true });
     const text = TENANTS.replace('      streaming: true\n', '      streaming: false\n');
     expect(text).not.toBe(TENANTS);
-    const errs = environmentGuardErrors(text, loadTenants(text), [{ file: DEV, guards: platform }]).map(formatSourceError);
-    expect(errs).toEqual([expect.stringMatching(/tenants\[1\]\.guards\.streaming: turns off the checks of streamed responses that the platform default of charts\/environments\/dev\.yaml turns on/)]);
+    const errs = environmentGuardErrors(text, loadTenants(text), [{ file: DEV, guards: platform }]).map(
+      formatSourceError,
+    );
+    expect(errs).toEqual([
+      expect.stringMatching(
+        /tenants\[1\]\.guards\.streaming: turns off the checks of streamed responses that the platform default of charts\/environments\/dev\.yaml turns on/,
+      ),
+    ]);
   });
 
   it('refuses a webhook among the platform defaults (a tenant Service would serve every tenant)', () => {
-    const text = fs.readFileSync(path.join(ROOT, DEV), 'utf8').replace('      - {detect: [apiKey], action: mask}', '      - {webhook: {service: pii}}');
+    const text = fs
+      .readFileSync(path.join(ROOT, DEV), 'utf8')
+      .replace('      - {detect: [apiKey], action: mask}', '      - {webhook: {service: pii}}');
     const line = text.split('\n').indexOf('      - {webhook: {service: pii}}') + 1;
     expect(line).toBeGreaterThan(0);
-    expect(() => parseEnvironment(text, DEV)).toThrow(`dev.yaml:${line}:10: platform.guards.response[0].webhook: unknown key "webhook"`);
+    expect(() => parseEnvironment(text, DEV)).toThrow(
+      `dev.yaml:${line}:10: platform.guards.response[0].webhook: unknown key "webhook"`,
+    );
   });
 });
 
 describe('where guards are enforced', () => {
-  it("puts no guards policy on a route when no level sets a guard", () => {
-    const policy = compiled('tenants:\n  - name: beta\n    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n');
+  it('puts no guards policy on a route when no level sets a guard', () => {
+    const policy = compiled(
+      'tenants:\n  - name: beta\n    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n',
+    );
     expect(policy).toBeUndefined();
   });
 
   it("enforces the platform's defaults alone on a tenant route without guards of its own", () => {
-    const p = compiled('tenants:\n  - name: beta\n    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n', devGuards());
-    expect(only([p], 'AgentgatewayPolicy').spec.backend.ai.promptGuard.request[0].regex).toEqual({ action: 'Reject', builtins: ['CreditCard', 'Ssn'] });
+    const p = compiled(
+      'tenants:\n  - name: beta\n    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n',
+      devGuards(),
+    );
+    expect(only([p], 'AgentgatewayPolicy').spec.backend.ai.promptGuard.request[0].regex).toEqual({
+      action: 'Reject',
+      builtins: ['CreditCard', 'Ssn'],
+    });
   });
 });

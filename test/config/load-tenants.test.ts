@@ -27,12 +27,17 @@ describe('loadTenants', () => {
       'services.nodeports': '0',
       'services.loadbalancers': '0',
     });
-    expect(alpha.limits).toEqual({ default: { cpu: '200m', memory: '256Mi' }, defaultRequest: { cpu: '50m', memory: '64Mi' } });
+    expect(alpha.limits).toEqual({
+      default: { cpu: '200m', memory: '256Mi' },
+      defaultRequest: { cpu: '50m', memory: '64Mi' },
+    });
     expect(alpha.subjects).toEqual([{ kind: 'Group', name: 'tenant-alpha-developers' }]);
   });
 
   it('applies overrides key by key and keeps the other defaults', () => {
-    const [t] = loadTenants('tenants:\n  - name: big\n    quota:\n      pods: 50\n      limits.cpu: 20\n    limits:\n      default: {memory: 1Gi}\n');
+    const [t] = loadTenants(
+      'tenants:\n  - name: big\n    quota:\n      pods: 50\n      limits.cpu: 20\n    limits:\n      default: {memory: 1Gi}\n',
+    );
     expect(t.quota.pods).toBe('50');
     expect(t.quota['limits.cpu']).toBe('20');
     expect(t.quota['requests.cpu']).toBe('8');
@@ -90,22 +95,30 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('an unknown key close to an allowed one (edit distance) says which it probably is', () => {
-    expect(errorsOf('tenants:\n  - name: a\n    quotas: {}\n')).toEqual(['tenants.yaml:3:5: tenants[0].quotas: unknown key "quotas" (did you mean "quota"?). Fix: rename it to quota']);
-    expect(errorsOf('tenants:\n  - name: a\n    DisplayName: A\n')).toEqual(['tenants.yaml:3:5: tenants[0].DisplayName: unknown key "DisplayName" (did you mean "displayName"?). Fix: rename it to displayName']);
+    expect(errorsOf('tenants:\n  - name: a\n    quotas: {}\n')).toEqual([
+      'tenants.yaml:3:5: tenants[0].quotas: unknown key "quotas" (did you mean "quota"?). Fix: rename it to quota',
+    ]);
+    expect(errorsOf('tenants:\n  - name: a\n    DisplayName: A\n')).toEqual([
+      'tenants.yaml:3:5: tenants[0].DisplayName: unknown key "DisplayName" (did you mean "displayName"?). Fix: rename it to displayName',
+    ]);
     expect(errorsOf('tenants:\n  - name: a\n    limits: {defualt: {cpu: 1}}\n')).toEqual([
       'tenants.yaml:3:14: tenants[0].limits.defualt: unknown key "defualt" (did you mean "default"?). Fix: rename it to default',
     ]);
   });
 
   it('a misspelt required key is one error, not also a missing one', () => {
-    expect(errorsOf('tenants:\n  - nme: a\n')).toEqual(['tenants.yaml:2:5: tenants[0].nme: unknown key "nme" (did you mean "name"?). Fix: rename it to name']);
+    expect(errorsOf('tenants:\n  - nme: a\n')).toEqual([
+      'tenants.yaml:2:5: tenants[0].nme: unknown key "nme" (did you mean "name"?). Fix: rename it to name',
+    ]);
   });
 
   it('wrong type', () => {
     expect(errorsOf('tenants:\n  - name: a\n    owners: alice\n')).toEqual([
       'tenants.yaml:3:13: tenants[0].owners: expected a list, got string "alice". Fix: write a YAML list (- item) here',
     ]);
-    expect(errorsOf('tenants:\n  - name: 7\n')).toEqual(['tenants.yaml:2:11: tenants[0].name: expected a string, got number 7. Fix: write a string here']);
+    expect(errorsOf('tenants:\n  - name: 7\n')).toEqual([
+      'tenants.yaml:2:11: tenants[0].name: expected a string, got number 7. Fix: write a string here',
+    ]);
   });
 
   it('missing required key', () => {
@@ -124,7 +137,9 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('negative counts', () => {
-    expect(errorsOf('tenants:\n  - name: a\n    quota:\n      pods: -1\n')).toEqual(['tenants.yaml:4:13: tenants[0].quota.pods: -1 is below the minimum 0. Fix: use 0 or more']);
+    expect(errorsOf('tenants:\n  - name: a\n    quota:\n      pods: -1\n')).toEqual([
+      'tenants.yaml:4:13: tenants[0].quota.pods: -1 is below the minimum 0. Fix: use 0 or more',
+    ]);
   });
 
   it('limits below requests, naming the overridden side and the platform default', () => {
@@ -140,7 +155,11 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('owners that would widen access beyond the tenant', () => {
-    expect(errorsOf('tenants:\n  - name: a\n    owners:\n      - {kind: Group, name: "system:authenticated"}\n      - {kind: ServiceAccount, name: x, namespace: tenant-b}\n      - {kind: Group, name: tenant-a-developers}\n')).toEqual([
+    expect(
+      errorsOf(
+        'tenants:\n  - name: a\n    owners:\n      - {kind: Group, name: "system:authenticated"}\n      - {kind: ServiceAccount, name: x, namespace: tenant-b}\n      - {kind: Group, name: tenant-a-developers}\n',
+      ),
+    ).toEqual([
       `tenants.yaml:4:29: tenants[0].owners[0].name: "system:authenticated" is a Kubernetes system identity and would grant access far beyond the tenant's team. Fix: name a group, user or service account of the tenant team`,
       'tenants.yaml:5:52: tenants[0].owners[1].namespace: service account from namespace "tenant-b" would reach into tenant-a. Fix: use a service account of tenant-a (omit namespace)',
       'tenants.yaml:6:9: tenants[0].owners[2]: Group "tenant-a-developers" is already bound (every tenant binds its developers group). Fix: remove the duplicate entry',
@@ -148,7 +167,11 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('service-account owners that are invalid or the default account', () => {
-    expect(errorsOf('tenants:\n  - name: a\n    owners:\n      - {kind: ServiceAccount, name: default}\n      - {kind: ServiceAccount, name: CI_bot}\n')).toEqual([
+    expect(
+      errorsOf(
+        'tenants:\n  - name: a\n    owners:\n      - {kind: ServiceAccount, name: default}\n      - {kind: ServiceAccount, name: CI_bot}\n',
+      ),
+    ).toEqual([
       'tenants.yaml:4:38: tenants[0].owners[0].name: the default service account runs every pod that names no other, so binding it would give all of them the developer role. Fix: create a dedicated service account for the automation and name it here',
       `tenants.yaml:5:38: tenants[0].owners[1].name: "CI_bot" is not a valid service account name. Fix: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
     ]);
@@ -173,23 +196,34 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('duplicate key', () => {
-    expect(errorsOf('tenants:\n  - name: a\n    name: b\n')).toEqual(['tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them']);
+    expect(errorsOf('tenants:\n  - name: a\n    name: b\n')).toEqual([
+      'tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them',
+    ]);
   });
 
   it('tab indentation', () => {
-    expect(errorsOf('tenants:\n\t- name: a\n')).toEqual(['tenants.yaml:2:1: tab character used for indentation. Fix: indent with spaces only']);
+    expect(errorsOf('tenants:\n\t- name: a\n')).toEqual([
+      'tenants.yaml:2:1: tab character used for indentation. Fix: indent with spaces only',
+    ]);
   });
 
   it('after a syntax error, only the syntax errors: no follow-on line, no guessed field path', () => {
     const example = fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8').split('\n');
     // A tab in place of the indentation of one key of an MCP server, and of a whole list entry.
-    const line = (n: number, from: string) => example.map((l, i) => (i === n - 1 ? l.replace(from, '\t') : l)).join('\n');
+    const line = (n: number, from: string) =>
+      example.map((l, i) => (i === n - 1 ? l.replace(from, '\t') : l)).join('\n');
     expect(example[19]).toBe('        path: /mcp');
-    expect(errorsOf(line(20, '        '))).toEqual(['tenants.yaml:20:1: tab character used for indentation. Fix: indent with spaces only']);
+    expect(errorsOf(line(20, '        '))).toEqual([
+      'tenants.yaml:20:1: tab character used for indentation. Fix: indent with spaces only',
+    ]);
     expect(example[30]).toBe('      - name: triage');
-    expect(errorsOf(line(31, '    '))).toEqual(['tenants.yaml:31:1: tab character used for indentation. Fix: indent with spaces only']);
+    expect(errorsOf(line(31, '    '))).toEqual([
+      'tenants.yaml:31:1: tab character used for indentation. Fix: indent with spaces only',
+    ]);
     // Without a tab: the first syntax error; the parser's guesses after it are not reported.
-    expect(errorsOf('tenants:\n  - name: a\n    displayName: [x\n    colour: y\n  - name: b\n    quota: {pods: 1\n')).toEqual([
+    expect(
+      errorsOf('tenants:\n  - name: a\n    displayName: [x\n    colour: y\n  - name: b\n    quota: {pods: 1\n'),
+    ).toEqual([
       'tenants.yaml:4:5: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]. Fix: correct the YAML syntax at this position (check indentation, colons and quotes)',
     ]);
   });
@@ -202,7 +236,9 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   });
 
   it('empty file', () => {
-    expect(errorsOf('')).toEqual(['tenants.yaml:1:1: the file is empty. Fix: start it with `tenants:` followed by a list of tenants']);
+    expect(errorsOf('')).toEqual([
+      'tenants.yaml:1:1: the file is empty. Fix: start it with `tenants:` followed by a list of tenants',
+    ]);
   });
 
   it('keeps checking after a duplicate key, so that one run shows every error', () => {
@@ -211,12 +247,18 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
       'tenants.yaml:4:5: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, llmBackends',
       `tenants.yaml:5:11: tenants[1].name: "BAD" is not a DNS-1123 label. Fix: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
     ]);
-    expect(errorsOf('tenants:\n  - name: c\n    "name": d\n')[0]).toBe('tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them');
+    expect(errorsOf('tenants:\n  - name: c\n    "name": d\n')[0]).toBe(
+      'tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them',
+    );
   });
 
   it('keys that are not strings, explicit tags, and deep nesting', () => {
-    expect(errorsOf('tenants:\n  - name: a1\n    null: z\n')).toEqual(['tenants.yaml:3:5: tenants[0]: mapping keys must be plain strings. Fix: write the key as text, such as name']);
-    expect(errorsOf('tenants:\n  - name: a1\n    ? [a, b]\n    : c\n')).toEqual(['tenants.yaml:3:7: tenants[0]: mapping keys must be plain strings. Fix: write the key as text, such as name']);
+    expect(errorsOf('tenants:\n  - name: a1\n    null: z\n')).toEqual([
+      'tenants.yaml:3:5: tenants[0]: mapping keys must be plain strings. Fix: write the key as text, such as name',
+    ]);
+    expect(errorsOf('tenants:\n  - name: a1\n    ? [a, b]\n    : c\n')).toEqual([
+      'tenants.yaml:3:7: tenants[0]: mapping keys must be plain strings. Fix: write the key as text, such as name',
+    ]);
     expect(errorsOf('tenants:\n  - name: !custom x\n')).toEqual([
       'tenants.yaml:2:11: tenants[0].name: YAML tag !custom is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
     ]);
@@ -224,7 +266,9 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
       'tenants.yaml:3:18: tenants[0].displayName: YAML tag !!binary is not allowed. Fix: remove the tag and write a plain value (quote it to make it text)',
       'tenants.yaml:3:27: tenants[0].displayName: expected a string, got binary data. Fix: write a string here',
     ]);
-    expect(errorsOf(`tenants: ${'['.repeat(5000)}\n`)[0]).toMatch(/^tenants\.yaml:1:\d+: the YAML nests too deeply to read\. Fix: flatten the structure/);
+    expect(errorsOf(`tenants: ${'['.repeat(5000)}\n`)[0]).toMatch(
+      /^tenants\.yaml:1:\d+: the YAML nests too deeply to read\. Fix: flatten the structure/,
+    );
   });
 
   it('counts columns in characters, not UTF-16 units', () => {
@@ -261,7 +305,12 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
 
   it('reports every error of the file in one run, in file order', () => {
     const lines = errorsOf('tenants:\n  - name: B\n    colour: red\n  - name: c\n    quota: {pods: x}\n  - name: c\n');
-    expect(lines.map((l) => l.split(': ')[0])).toEqual(['tenants.yaml:2:11', 'tenants.yaml:3:5', 'tenants.yaml:5:19', 'tenants.yaml:6:11']);
+    expect(lines.map((l) => l.split(': ')[0])).toEqual([
+      'tenants.yaml:2:11',
+      'tenants.yaml:3:5',
+      'tenants.yaml:5:19',
+      'tenants.yaml:6:11',
+    ]);
   });
 
   it('uses the given file name in every message', () => {
@@ -279,11 +328,21 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
 describe('decodeSource', () => {
   it('reads UTF-8 with or without a byte-order mark', () => {
     expect(decodeSource(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]), 'tenants.yaml')).toBe('a');
-    expect(decodeSource(new TextEncoder().encode('tenants:\r\n  - name: ä\r\n'), 'tenants.yaml')).toBe('tenants:\r\n  - name: ä\r\n');
+    expect(decodeSource(new TextEncoder().encode('tenants:\r\n  - name: ä\r\n'), 'tenants.yaml')).toBe(
+      'tenants:\r\n  - name: ä\r\n',
+    );
   });
 
   it('rejects invalid UTF-8 at its position instead of replacing it', () => {
-    const bytes = new Uint8Array([...new TextEncoder().encode('tenants:\n  - name: a\n    displayName: "ä'), 0xff, 0xfe, 0x22, 0x0a]);
-    expect(() => decodeSource(bytes, 'tenants.yaml')).toThrow('tenants.yaml:3:20: invalid UTF-8 byte 0xff. Fix: save the file as UTF-8');
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('tenants:\n  - name: a\n    displayName: "ä'),
+      0xff,
+      0xfe,
+      0x22,
+      0x0a,
+    ]);
+    expect(() => decodeSource(bytes, 'tenants.yaml')).toThrow(
+      'tenants.yaml:3:20: invalid UTF-8 byte 0xff. Fix: save the file as UTF-8',
+    );
   });
 });

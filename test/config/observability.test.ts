@@ -21,7 +21,10 @@ describe('tenants.yaml observability', () => {
       alerts:
         webhook: {urlSecret: pager}
 `);
-    expect(a.observability).toEqual({ alerts: { kind: 'slack', secret: 'alerts/slack', channel: '#alpha' }, viewers: ['ann@example.com', 'zed@example.com'] });
+    expect(a.observability).toEqual({
+      alerts: { kind: 'slack', secret: 'alerts/slack', channel: '#alpha' },
+      viewers: ['ann@example.com', 'zed@example.com'],
+    });
     expect(b.observability).toEqual({ alerts: { kind: 'webhook', secret: 'pager' }, viewers: [] });
     expect(loadTenants('tenants:\n  - name: gamma\n')[0].observability).toEqual({ viewers: [] });
   });
@@ -50,7 +53,7 @@ describe('tenants.yaml observability', () => {
     ]);
   });
 
-  it('counts the alert receiver\'s Secret against the secrets quota', () => {
+  it("counts the alert receiver's Secret against the secrets quota", () => {
     expect(
       errorsOf(`tenants:
   - name: alpha

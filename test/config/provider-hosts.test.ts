@@ -58,16 +58,39 @@ describe('workloads that call a provider host directly', () => {
   });
 
   it('matches the host as a host name only, not a longer name that contains it', () => {
-    for (const v of ['https://api.anthropic.com/v1/messages', 'api.openai.com', 'x.api.openai.com', 'API.OpenAI.com.', 'host=api.anthropic.com;']) {
+    for (const v of [
+      'https://api.anthropic.com/v1/messages',
+      'api.openai.com',
+      'x.api.openai.com',
+      'API.OpenAI.com.',
+      'host=api.anthropic.com;',
+    ]) {
       expect(providerHostIn(v), v).toBeDefined();
     }
-    for (const v of ['https://api.anthropic.com.evil.test/', 'notapi.openai.com', 'api-anthropic.com', 'docs.anthropic.com', 'api.openai.community']) {
+    for (const v of [
+      'https://api.anthropic.com.evil.test/',
+      'notapi.openai.com',
+      'api-anthropic.com',
+      'docs.anthropic.com',
+      'api.openai.community',
+    ]) {
       expect(providerHostIn(v), v).toBeUndefined();
     }
   });
 
   it('accepts a workload that reaches its LLM through a model', () => {
-    const t = loadTenants(yaml('tenants:', '  - name: gamma', '    models:', '      - name: fast', '    agents:', '      - name: a', '        systemMessage: hi', '        model: fast'));
+    const t = loadTenants(
+      yaml(
+        'tenants:',
+        '  - name: gamma',
+        '    models:',
+        '      - name: fast',
+        '    agents:',
+        '      - name: a',
+        '        systemMessage: hi',
+        '        model: fast',
+      ),
+    );
     expect(t[0].workloads.agents.map((a) => a.name)).toEqual(['a']);
   });
 
@@ -81,9 +104,13 @@ describe('what the pinned upstreams allow on egress', () => {
   // the request header filter, the only header rewrite an Istio waypoint route has, sets a literal
   // value; it cannot read a Secret, so a key added there would be written in git.
   it('HTTPRoute requestHeaderModifier sets literal values only', () => {
-    const crd = parse(fs.readFileSync(path.join(CRDS_DIR, 'gateway-api', 'gateway.networking.k8s.io_httproutes.yaml'), 'utf8'));
+    const crd = parse(
+      fs.readFileSync(path.join(CRDS_DIR, 'gateway-api', 'gateway.networking.k8s.io_httproutes.yaml'), 'utf8'),
+    );
     const v1 = crd.spec.versions.find((v: Json) => v.name === 'v1');
-    const filter = v1.schema.openAPIV3Schema.properties.spec.properties.rules.items.properties.filters.items.properties.requestHeaderModifier;
+    const filter =
+      v1.schema.openAPIV3Schema.properties.spec.properties.rules.items.properties.filters.items.properties
+        .requestHeaderModifier;
     for (const op of ['set', 'add']) {
       const item = filter.properties[op].items;
       expect(Object.keys(item.properties).sort()).toEqual(['name', 'value']);
@@ -93,10 +120,16 @@ describe('what the pinned upstreams allow on egress', () => {
 
   // agentgateway v1.4.1 crates/llm/src/anthropic.rs and crates/llm/src/openai.rs DEFAULT_HOST_STR:
   // the hosts the gateway itself calls for these providers.
-  const mirror = path.join(process.env.UPSTREAM_GIT_MIRRORS ?? path.join(SHARED_DIR, '..', '.mirror'), 'agentgateway+agentgateway', 'repo');
+  const mirror = path.join(
+    process.env.UPSTREAM_GIT_MIRRORS ?? path.join(SHARED_DIR, '..', '.mirror'),
+    'agentgateway+agentgateway',
+    'repo',
+  );
   it.skipIf(!fs.existsSync(mirror))('the provider hosts are agentgateway v1.4.1 defaults', () => {
     for (const [provider, host] of Object.entries(LLM_PROVIDER_HOSTS)) {
-      const src = spawnSync('git', ['-C', mirror, 'show', `v1.4.1:crates/llm/src/${provider}.rs`], { encoding: 'utf8' });
+      const src = spawnSync('git', ['-C', mirror, 'show', `v1.4.1:crates/llm/src/${provider}.rs`], {
+        encoding: 'utf8',
+      });
       expect(src.status, src.stderr).toBe(0);
       expect(src.stdout).toContain(`pub const DEFAULT_HOST_STR: &str = "${host}";`);
     }

@@ -30,14 +30,26 @@ const TABLE: readonly { url: string; internal: boolean; why: string; own?: true 
   { url: 'http://11.0.0.1/', internal: false, why: 'next to 10/8' },
   { url: 'http://100.128.0.1/', internal: false, why: 'next to CGNAT 100.64/10' },
   { url: 'http://172.32.0.1/', internal: false, why: 'next to 172.16/12' },
-  { url: 'http://\u0130nternal.example.com/', internal: false, why: 'U+0130 lower-cases to i (Go and the compiler alike)' },
+  {
+    url: 'http://\u0130nternal.example.com/',
+    internal: false,
+    why: 'U+0130 lower-cases to i (Go and the compiler alike)',
+  },
   { url: 'http://kb.tenant-beta.svc.cluster.local:3000/mcp', internal: true, own: true, why: 'own Service, full name' },
   { url: 'http://kb.tenant-beta.svc/mcp', internal: true, own: true, why: 'own Service, short name' },
-  { url: 'http://kb.tenant-beta/mcp', internal: true, why: 'own Service through the search domain (not the written form)' },
+  {
+    url: 'http://kb.tenant-beta/mcp',
+    internal: true,
+    why: 'own Service through the search domain (not the written form)',
+  },
   { url: 'http://kb.tenant-b.svc.cluster.local/mcp', internal: true, why: "another tenant's Service" },
   { url: 'http://kb.tenant-b.svc/mcp', internal: true, why: "another tenant's Service, short name" },
   { url: 'http://kb.tenant-b:3000/mcp', internal: true, why: 'resolved through the search domain svc.cluster.local' },
-  { url: 'http://kagent-tools.kagent-system:8084/mcp', internal: true, why: 'platform Service through the search domain' },
+  {
+    url: 'http://kagent-tools.kagent-system:8084/mcp',
+    internal: true,
+    why: 'platform Service through the search domain',
+  },
   { url: 'http://keycloak-http.keycloak/', internal: true, why: 'platform namespace without a hyphen' },
   { url: 'http://langfuse-web.LANGFUSE.svc.cluster.local:3000/', internal: true, why: 'cluster DNS, upper case' },
   { url: 'http://\u212Aeycloak-http.\u212Aeycloak/', internal: true, why: 'Kelvin sign lower-cases to k' },
@@ -74,7 +86,9 @@ const TABLE: readonly { url: string; internal: boolean; why: string; own?: true 
 
 describe('in-cluster URL hosts', () => {
   it('the compiler judges every host of the table as listed', () => {
-    const wrong = TABLE.filter((r) => internalHost(r.url) !== r.internal).map((r) => `${JSON.stringify(r.url)} (${r.why}): ${!r.internal ? 'internal' : 'external'}`);
+    const wrong = TABLE.filter((r) => internalHost(r.url) !== r.internal).map(
+      (r) => `${JSON.stringify(r.url)} (${r.why}): ${!r.internal ? 'internal' : 'external'}`,
+    );
     expect(wrong).toEqual([]);
   });
 
@@ -98,7 +112,12 @@ describe('in-cluster URL hosts', () => {
         metadata: { name: name(i), namespace: NS },
         spec: { description: r.why, url: r.url },
       })),
-      values: { apiVersion: 'cli.kyverno.io/v1alpha1', kind: 'Value', metadata: { name: 'values' }, namespaceSelector: [{ name: NS, labels: { 'platform.agentic.io/tenant': 'true' } }] },
+      values: {
+        apiVersion: 'cli.kyverno.io/v1alpha1',
+        kind: 'Value',
+        metadata: { name: 'values' },
+        namespaceSelector: [{ name: NS, labels: { 'platform.agentic.io/tenant': 'true' } }],
+      },
       results: (['pass', 'fail'] as const).map((result) => ({
         policy: 'tenant-backends',
         rule: 'remote-mcp-url',

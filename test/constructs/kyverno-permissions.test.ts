@@ -25,8 +25,16 @@ describe('KyvernoPermissions', () => {
 
   it('grants what auto-expose needs: HTTPRoutes and AgentgatewayPolicies in full, the trigger kinds read-only, nothing else', () => {
     expect(role.rules).toEqual([
-      { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
-      { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+      {
+        apiGroups: ['gateway.networking.k8s.io'],
+        resources: ['httproutes'],
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      },
+      {
+        apiGroups: ['agentgateway.dev'],
+        resources: ['agentgatewaypolicies'],
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      },
       { apiGroups: ['kagent.dev'], resources: ['agents'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaybackends'], verbs: ['get', 'list', 'watch'] },
     ]);
@@ -39,10 +47,22 @@ describe('KyvernoPermissions', () => {
   });
 
   it('lets the background controller manage every kind auto-expose generates', () => {
-    const policy = only(synth((c) => new AutoExposePolicy(c, 'P')), 'ClusterPolicy');
-    const generated = [...new Set(policy.spec.rules.map((r: any) => `${r.generate.apiVersion.split('/')[0]}/${r.generate.kind.toLowerCase().replace(/y$/, 'ie')}s`))].sort();
+    const policy = only(
+      synth((c) => new AutoExposePolicy(c, 'P')),
+      'ClusterPolicy',
+    );
+    const generated = [
+      ...new Set(
+        policy.spec.rules.map(
+          (r: any) => `${r.generate.apiVersion.split('/')[0]}/${r.generate.kind.toLowerCase().replace(/y$/, 'ie')}s`,
+        ),
+      ),
+    ].sort();
     expect(generated).toEqual(['agentgateway.dev/agentgatewaypolicies', 'gateway.networking.k8s.io/httproutes']);
-    const managed = role.rules.filter((r: any) => r.verbs.includes('create')).flatMap((r: any) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)).sort();
+    const managed = role.rules
+      .filter((r: any) => r.verbs.includes('create'))
+      .flatMap((r: any) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`))
+      .sort();
     expect(managed).toEqual(generated);
   });
 
@@ -52,23 +72,43 @@ describe('KyvernoPermissions', () => {
   // "... kyverno-admission-controller requires permissions list,get for resource ...").
   it('lets the admission controller get and list every kind auto-expose generates with synchronize, and nothing else', () => {
     expect(admission.metadata.labels['rbac.kyverno.io/aggregate-to-admission-controller']).toBe('true');
-    const policy = only(synth((c) => new AutoExposePolicy(c, 'P')), 'ClusterPolicy');
-    const synchronized = [...new Set(policy.spec.rules.filter((r: any) => r.generate?.synchronize).map((r: any) => `${r.generate.apiVersion.split('/')[0]}/${r.generate.kind.toLowerCase().replace(/y$/, 'ie')}s`))].sort();
+    const policy = only(
+      synth((c) => new AutoExposePolicy(c, 'P')),
+      'ClusterPolicy',
+    );
+    const synchronized = [
+      ...new Set(
+        policy.spec.rules
+          .filter((r: any) => r.generate?.synchronize)
+          .map(
+            (r: any) => `${r.generate.apiVersion.split('/')[0]}/${r.generate.kind.toLowerCase().replace(/y$/, 'ie')}s`,
+          ),
+      ),
+    ].sort();
     expect(synchronized).toEqual(['agentgateway.dev/agentgatewaypolicies', 'gateway.networking.k8s.io/httproutes']);
-    const readable = admission.rules.filter((r: any) => r.verbs.includes('get') && r.verbs.includes('list')).flatMap((r: any) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)).sort();
+    const readable = admission.rules
+      .filter((r: any) => r.verbs.includes('get') && r.verbs.includes('list'))
+      .flatMap((r: any) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`))
+      .sort();
     expect(readable).toEqual(synchronized);
     expect(admission.rules.flatMap((r: any) => r.verbs)).toEqual(['get', 'list', 'get', 'list']);
   });
 
   it("aggregates into the roles the chart's controllers run with (kyverno chart 3.9.0 aggregationRule)", () => {
-    expect(chartTemplate('admission-controller', 'clusterrole.yaml')).toContain('rbac.kyverno.io/aggregate-to-admission-controller: "true"');
-    expect(chartTemplate('background-controller', 'clusterrole.yaml')).toContain('rbac.kyverno.io/aggregate-to-background-controller: "true"');
+    expect(chartTemplate('admission-controller', 'clusterrole.yaml')).toContain(
+      'rbac.kyverno.io/aggregate-to-admission-controller: "true"',
+    );
+    expect(chartTemplate('background-controller', 'clusterrole.yaml')).toContain(
+      'rbac.kyverno.io/aggregate-to-background-controller: "true"',
+    );
   });
 
   it("leaves reading namespaces (auto-expose's lookup of tenant Namespaces) to the chart's own role of the controller", () => {
     // kyverno chart 3.9.0 templates/background-controller/clusterrole.yaml, the :core role.
     const template = chartTemplate('background-controller', 'clusterrole.yaml');
-    expect(template).toMatch(/- ''\n\s+resources:\n\s+- namespaces\n\s+- configmaps\n\s+verbs:\n\s+- get\n\s+- list\n\s+- watch/);
+    expect(template).toMatch(
+      /- ''\n\s+resources:\n\s+- namespaces\n\s+- configmaps\n\s+verbs:\n\s+- get\n\s+- list\n\s+- watch/,
+    );
     expect(JSON.stringify(role.rules)).not.toContain('namespaces');
   });
 });

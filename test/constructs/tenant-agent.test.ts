@@ -16,7 +16,19 @@ const SERVERS: McpServerInput[] = [
 /** The Agent a tenants.yaml entry compiles to. */
 function agentOf(input: AgentInput, callUrls?: ReadonlyMap<string, string>) {
   const w = resolveWorkloads({ agents: [input], mcpServers: SERVERS });
-  return only(synth((c) => new TenantAgent(c, 'a', { tenant: TENANT, namespace: NS, agent: w.agents[0], mcpServers: w.mcpServers, callUrls })), 'Agent');
+  return only(
+    synth(
+      (c) =>
+        new TenantAgent(c, 'a', {
+          tenant: TENANT,
+          namespace: NS,
+          agent: w.agents[0],
+          mcpServers: w.mcpServers,
+          callUrls,
+        }),
+    ),
+    'Agent',
+  );
 }
 
 const PLACEMENT = {
@@ -44,7 +56,11 @@ describe('TenantAgent, declarative', () => {
     description: 'Answers support questions.',
     systemMessage: 'You are the triage agent.',
     model: 'claude-haiku',
-    tools: [{ mcpServer: 'kb', toolNames: ['search'] }, { mcpServer: 'papers', toolNames: ['search_papers'] }, { agent: 'helper' }],
+    tools: [
+      { mcpServer: 'kb', toolNames: ['search'] },
+      { mcpServer: 'papers', toolNames: ['search_papers'] },
+      { agent: 'helper' },
+    ],
     skills: [{ id: 'answer', name: 'Answer a question', tags: ['support'] }],
     env: [{ name: 'LOG_LEVEL', value: 'debug' }],
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: 1 } },
@@ -53,7 +69,12 @@ describe('TenantAgent, declarative', () => {
 
   it('is a kagent v1alpha2 Agent in the tenant namespace with the tenant labels', () => {
     expect(agent.apiVersion).toBe('kagent.dev/v1alpha2');
-    expect(agent.metadata).toEqual({ name: 'triage', namespace: NS, labels: LABELS, annotations: { 'platform.agentic.io/expose': 'true' } });
+    expect(agent.metadata).toEqual({
+      name: 'triage',
+      namespace: NS,
+      labels: LABELS,
+      annotations: { 'platform.agentic.io/expose': 'true' },
+    });
     expect(agent.spec.type).toBe('Declarative');
     expect(agent.spec.description).toBe('Answers support questions.');
     expect(agent.spec.byo).toBeUndefined();
@@ -66,14 +87,28 @@ describe('TenantAgent, declarative', () => {
 
   it('refers to an image server as MCPServer and a remote one as RemoteMCPServer, both in the namespace', () => {
     expect(agent.spec.declarative.tools).toEqual([
-      { type: 'McpServer', mcpServer: { apiGroup: 'kagent.dev', kind: 'MCPServer', name: 'kb', namespace: NS, toolNames: ['search'] } },
-      { type: 'McpServer', mcpServer: { apiGroup: 'kagent.dev', kind: 'RemoteMCPServer', name: 'papers', namespace: NS, toolNames: ['search_papers'] } },
+      {
+        type: 'McpServer',
+        mcpServer: { apiGroup: 'kagent.dev', kind: 'MCPServer', name: 'kb', namespace: NS, toolNames: ['search'] },
+      },
+      {
+        type: 'McpServer',
+        mcpServer: {
+          apiGroup: 'kagent.dev',
+          kind: 'RemoteMCPServer',
+          name: 'papers',
+          namespace: NS,
+          toolNames: ['search_papers'],
+        },
+      },
       { type: 'Agent', agent: { apiGroup: 'kagent.dev', kind: 'Agent', name: 'helper', namespace: NS } },
     ]);
   });
 
   it('advertises its skills in a2aConfig', () => {
-    expect(agent.spec.declarative.a2aConfig).toEqual({ skills: [{ id: 'answer', name: 'Answer a question', tags: ['support'] }] });
+    expect(agent.spec.declarative.a2aConfig).toEqual({
+      skills: [{ id: 'answer', name: 'Answer a question', tags: ['support'] }],
+    });
   });
 
   it('runs on the agents node group with tracing env first, the trace propagation switch, then its own env, and its resources', () => {
@@ -96,7 +131,15 @@ describe('TenantAgent, declarative', () => {
     expect(bare.spec).toEqual({
       allowedNamespaces: { from: 'Same' },
       type: 'Declarative',
-      declarative: { modelConfig: 'default-model-config', systemMessage: 'Hi.', deployment: { ...PLACEMENT, labels: { 'platform.agentic.io/agent': 'plain', 'platform.agentic.io/model-config': 'default-model-config' }, env: [...TRACING, ...DECLARATIVE] } },
+      declarative: {
+        modelConfig: 'default-model-config',
+        systemMessage: 'Hi.',
+        deployment: {
+          ...PLACEMENT,
+          labels: { 'platform.agentic.io/agent': 'plain', 'platform.agentic.io/model-config': 'default-model-config' },
+          env: [...TRACING, ...DECLARATIVE],
+        },
+      },
     });
   });
 });
@@ -149,7 +192,9 @@ describe('TenantAgent, BYO', () => {
 
   it('never holds a secret value: the reference is kept as it is', () => {
     expect(JSON.stringify(agent)).not.toContain('"token":"');
-    expect(agent.spec.byo.deployment.env.find((e: { name: string }) => e.name === 'GITHUB_TOKEN').value).toBeUndefined();
+    expect(
+      agent.spec.byo.deployment.env.find((e: { name: string }) => e.name === 'GITHUB_TOKEN').value,
+    ).toBeUndefined();
   });
 
   it('is not exposed unless declared, and still carries the managed-by label the auto-expose policy skips', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { namespacePrincipal, TenantAuthorizationPolicy, type TenantAuthorizationPolicyProps } from '../../charts/constructs/tenant-authorization-policy';
+import {
+  namespacePrincipal,
+  TenantAuthorizationPolicy,
+  type TenantAuthorizationPolicyProps,
+} from '../../charts/constructs/tenant-authorization-policy';
 import { TenantChart } from '../../charts/tenant-chart';
 import { only, sampleEnvironment, sampleTenant, synth, synthChart } from '../helpers';
 
@@ -12,9 +16,15 @@ const base: TenantAuthorizationPolicyProps = {
 };
 
 function policy(props: Partial<TenantAuthorizationPolicyProps> = {}) {
-  return only(synth((c) => new TenantAuthorizationPolicy(c, 'Mesh', { ...base, ...props })), 'AuthorizationPolicy');
+  return only(
+    synth((c) => new TenantAuthorizationPolicy(c, 'Mesh', { ...base, ...props })),
+    'AuthorizationPolicy',
+  );
 }
-const principals = (p: ReturnType<typeof policy>): string[] => p.spec.rules.flatMap((r: { from: { source: { principals: string[] } }[] }) => r.from.flatMap((f) => f.source.principals));
+const principals = (p: ReturnType<typeof policy>): string[] =>
+  p.spec.rules.flatMap((r: { from: { source: { principals: string[] } }[] }) =>
+    r.from.flatMap((f) => f.source.principals),
+  );
 
 describe('TenantAuthorizationPolicy', () => {
   it('emits a security.istio.io/v1 AuthorizationPolicy named tenant-isolation in the tenant namespace', () => {
@@ -37,7 +47,11 @@ describe('TenantAuthorizationPolicy', () => {
   });
 
   it('allows exactly the own namespace and the allowed namespaces, by SPIFFE principal', () => {
-    expect(principals(policy())).toEqual([`${TD}/ns/tenant-alpha/sa/*`, `${TD}/ns/agentgateway-system/sa/*`, `${TD}/ns/kagent-system/sa/*`]);
+    expect(principals(policy())).toEqual([
+      `${TD}/ns/tenant-alpha/sa/*`,
+      `${TD}/ns/agentgateway-system/sa/*`,
+      `${TD}/ns/kagent-system/sa/*`,
+    ]);
   });
 
   it('matches sources only (no operation or condition that could widen or narrow it unexpectedly)', () => {
@@ -63,7 +77,9 @@ describe('TenantAuthorizationPolicy', () => {
 
   it("in TenantChart, uses the environment's trust domain and admits no other tenant", () => {
     const env = sampleEnvironment({ cluster: { server: 'https://k.example.test', trustDomain: 'prod.example' } });
-    const p = synthChart((app) => new TenantChart(app, 'alpha', { tenant: sampleTenant('alpha'), environment: env })).find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'tenant-isolation')!;
+    const p = synthChart(
+      (app) => new TenantChart(app, 'alpha', { tenant: sampleTenant('alpha'), environment: env }),
+    ).find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'tenant-isolation')!;
     const list = principals(p);
     for (const pr of list) expect(pr.startsWith('prod.example/ns/')).toBe(true);
     const namespaces = list.map((pr) => pr.split('/')[2]);

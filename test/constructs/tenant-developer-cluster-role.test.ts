@@ -5,8 +5,17 @@ import { Chart } from 'cdk8s';
 import { tenancy } from '../../charts/platform/components/cluster';
 import { type K8sObject, only, synth, synthChart } from '../helpers';
 
-const role = only(synth((c) => new TenantDeveloperClusterRole(c, 'DeveloperRole')), 'ClusterRole');
-const rules = role.rules as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }[];
+const role = only(
+  synth((c) => new TenantDeveloperClusterRole(c, 'DeveloperRole')),
+  'ClusterRole',
+);
+const rules = role.rules as {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}[];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
 /** The API resource of every guardrail kind, as the API server names it. */
@@ -29,7 +38,8 @@ const plural = (kind: string) => {
   if (!resource) throw new Error(`no resource name for guardrail kind ${kind}: add it to RESOURCE`);
   return resource;
 };
-const grants = (group: string, resource: string) => rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource));
+const grants = (group: string, resource: string) =>
+  rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource));
 
 describe('TenantDeveloperClusterRole', () => {
   it('is an rbac.authorization.k8s.io/v1 ClusterRole named tenant-agent-developer', () => {
@@ -50,7 +60,8 @@ describe('TenantDeveloperClusterRole', () => {
   it('uses no wildcard verb, resource or apiGroup', () => {
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) {
-      for (const v of [...r.verbs, ...r.resources, ...r.apiGroups, ...(r.resourceNames ?? [])]) expect(v).not.toContain('*');
+      for (const v of [...r.verbs, ...r.resources, ...r.apiGroups, ...(r.resourceNames ?? [])])
+        expect(v).not.toContain('*');
     }
   });
 
@@ -65,7 +76,16 @@ describe('TenantDeveloperClusterRole', () => {
 
   it('grants no access to the platform-owned isolation resources', () => {
     const resources = new Set(rules.flatMap((r) => r.resources));
-    for (const res of ['resourcequotas', 'limitranges', 'networkpolicies', 'authorizationpolicies', 'roles', 'rolebindings', 'agentgatewaypolicies', 'gateways']) {
+    for (const res of [
+      'resourcequotas',
+      'limitranges',
+      'networkpolicies',
+      'authorizationpolicies',
+      'roles',
+      'rolebindings',
+      'agentgatewaypolicies',
+      'gateways',
+    ]) {
       expect(resources.has(res), res).toBe(false);
     }
   });
@@ -79,8 +99,15 @@ describe('TenantDeveloperClusterRole', () => {
   });
 
   it('would catch a rule that grants a guardrail kind (the check above can fail)', () => {
-    const bad = [...rules, { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'update'] }];
-    const granted = GUARDRAIL_KINDS.filter(({ group, kind }) => bad.some((r) => r.apiGroups!.includes(group) && r.resources!.includes(plural(kind)) && r.verbs.includes('update')));
+    const bad = [
+      ...rules,
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'update'] },
+    ];
+    const granted = GUARDRAIL_KINDS.filter(({ group, kind }) =>
+      bad.some(
+        (r) => r.apiGroups!.includes(group) && r.resources!.includes(plural(kind)) && r.verbs.includes('update'),
+      ),
+    );
     expect(granted.map((k) => k.kind)).toEqual(['NetworkPolicy']);
   });
 
@@ -90,7 +117,11 @@ describe('TenantDeveloperClusterRole', () => {
   });
 
   it('keeps pods and deployments read-only', () => {
-    for (const [group, res] of [['', 'pods'], ['', 'pods/log'], ['apps', 'deployments']]) {
+    for (const [group, res] of [
+      ['', 'pods'],
+      ['', 'pods/log'],
+      ['apps', 'deployments'],
+    ]) {
       const found = grants(group, res);
       expect(found.length, res).toBeGreaterThan(0);
       for (const r of found) for (const v of WRITE) expect(r.verbs).not.toContain(v);
@@ -99,7 +130,14 @@ describe('TenantDeveloperClusterRole', () => {
 
   it('grants nothing cluster-scoped that a RoleBinding could not confine', () => {
     const resources = new Set(rules.flatMap((r) => r.resources));
-    for (const res of ['namespaces', 'nodes', 'persistentvolumes', 'customresourcedefinitions', 'clusterroles', 'clusterrolebindings']) {
+    for (const res of [
+      'namespaces',
+      'nodes',
+      'persistentvolumes',
+      'customresourcedefinitions',
+      'clusterroles',
+      'clusterrolebindings',
+    ]) {
       expect(resources.has(res), res).toBe(false);
     }
   });

@@ -10,7 +10,10 @@ const base: TenantLimitRangeProps = {
 };
 
 function limitRange(props: Partial<TenantLimitRangeProps> = {}) {
-  return only(synth((c) => new TenantLimitRange(c, 'Limits', { ...base, ...props })), 'LimitRange');
+  return only(
+    synth((c) => new TenantLimitRange(c, 'Limits', { ...base, ...props })),
+    'LimitRange',
+  );
 }
 
 describe('TenantLimitRange', () => {

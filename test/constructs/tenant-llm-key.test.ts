@@ -3,7 +3,10 @@ import { backendKeySecret, TenantLlmKey } from '../../charts/constructs/tenant-l
 import { allKeys, only, synth } from '../helpers';
 
 describe('TenantLlmKey', () => {
-  const objects = synth((c) => new TenantLlmKey(c, 'k', { tenant: 'beta', namespace: 'tenant-beta', backend: 'openai', entry: 'openai-prod' }));
+  const objects = synth(
+    (c) =>
+      new TenantLlmKey(c, 'k', { tenant: 'beta', namespace: 'tenant-beta', backend: 'openai', entry: 'openai-prod' }),
+  );
   const es = only(objects, 'ExternalSecret');
 
   it('is the only object: an ExternalSecret <backend>-api-key in the tenant namespace', () => {
@@ -12,7 +15,11 @@ describe('TenantLlmKey', () => {
     expect(es.metadata).toEqual({
       name: 'openai-api-key',
       namespace: 'tenant-beta',
-      labels: { 'app.kubernetes.io/managed-by': 'agentic-platform', 'app.kubernetes.io/part-of': 'agentic-platform', 'platform.agentic.io/tenant-name': 'beta' },
+      labels: {
+        'app.kubernetes.io/managed-by': 'agentic-platform',
+        'app.kubernetes.io/part-of': 'agentic-platform',
+        'platform.agentic.io/tenant-name': 'beta',
+      },
     });
   });
 
@@ -20,7 +27,12 @@ describe('TenantLlmKey', () => {
     expect(es.spec).toEqual({
       refreshInterval: '1h',
       secretStoreRef: { kind: 'SecretStore', name: 'tenant-secrets' },
-      target: { name: 'openai-api-key', creationPolicy: 'Owner', deletionPolicy: 'Retain', template: { engineVersion: 'v2', data: { Authorization: '{{ .apiKey }}' } } },
+      target: {
+        name: 'openai-api-key',
+        creationPolicy: 'Owner',
+        deletionPolicy: 'Retain',
+        template: { engineVersion: 'v2', data: { Authorization: '{{ .apiKey }}' } },
+      },
       data: [{ secretKey: 'apiKey', remoteRef: { key: 'openai-prod' } }],
     });
     expect(JSON.stringify(es)).not.toContain('ClusterSecretStore');
@@ -35,7 +47,19 @@ describe('TenantLlmKey', () => {
   });
 
   it('takes another refresh interval when given', () => {
-    const other = only(synth((c) => new TenantLlmKey(c, 'k', { tenant: 'beta', namespace: 'tenant-beta', backend: 'x', entry: 'y', refreshInterval: '15m' })), 'ExternalSecret');
+    const other = only(
+      synth(
+        (c) =>
+          new TenantLlmKey(c, 'k', {
+            tenant: 'beta',
+            namespace: 'tenant-beta',
+            backend: 'x',
+            entry: 'y',
+            refreshInterval: '15m',
+          }),
+      ),
+      'ExternalSecret',
+    );
     expect(other.spec.refreshInterval).toBe('15m');
   });
 

@@ -65,7 +65,12 @@ describe('TenantMcpServer, from an image', () => {
   });
 
   it('keeps the tenant in the trace attributes even when the tenant sets them', () => {
-    const spoof = serverOf({ name: 'kb', image: 'registry.test/kb:1', tools: [], env: { OTEL_RESOURCE_ATTRIBUTES: 'tenant=beta' } });
+    const spoof = serverOf({
+      name: 'kb',
+      image: 'registry.test/kb:1',
+      tools: [],
+      env: { OTEL_RESOURCE_ATTRIBUTES: 'tenant=beta' },
+    });
     expect(spoof.spec.deployment.env.OTEL_RESOURCE_ATTRIBUTES).toBe('tenant=alpha,k8s.namespace.name=tenant-alpha');
   });
 
@@ -101,7 +106,13 @@ describe('TenantMcpServer, remote', () => {
   });
 
   it('keeps a declared description and protocol', () => {
-    const s = serverOf({ name: 'papers', description: 'Searches papers.', url: 'https://mcp.example.test/sse', protocol: 'SSE', tools: [] });
+    const s = serverOf({
+      name: 'papers',
+      description: 'Searches papers.',
+      url: 'https://mcp.example.test/sse',
+      protocol: 'SSE',
+      tools: [],
+    });
     expect(s.spec.description).toBe('Searches papers.');
     expect(s.spec.protocol).toBe('SSE');
   });

@@ -4,10 +4,18 @@ import { TenantChart } from '../../charts/tenant-chart';
 import { only, sampleEnvironment, sampleTenant, synth, synthChart } from '../helpers';
 
 const NS = 'tenant-alpha';
-const base: TenantNamespaceProps = { tenant: 'alpha', namespace: NS, kubernetesVersion: '1.31', routeSegment: 'support' };
+const base: TenantNamespaceProps = {
+  tenant: 'alpha',
+  namespace: NS,
+  kubernetesVersion: '1.31',
+  routeSegment: 'support',
+};
 
 function namespace(props: Partial<TenantNamespaceProps> = {}) {
-  return only(synth((c) => new TenantNamespace(c, 'Namespace', { ...base, ...props })), 'Namespace');
+  return only(
+    synth((c) => new TenantNamespace(c, 'Namespace', { ...base, ...props })),
+    'Namespace',
+  );
 }
 
 describe('TenantNamespace', () => {
@@ -47,7 +55,9 @@ describe('TenantNamespace', () => {
   });
 
   it('enforces restricted Pod Security when asked', () => {
-    expect(namespace({ podSecurity: 'restricted' }).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(namespace({ podSecurity: 'restricted' }).metadata.labels['pod-security.kubernetes.io/enforce']).toBe(
+      'restricted',
+    );
   });
 
   it.each(['baseline', 'restricted'] as const)('always warns and audits at restricted (enforce=%s)', (level) => {
@@ -69,13 +79,19 @@ describe('TenantNamespace', () => {
   });
 
   it('has no displayName/description annotations when none are given', () => {
-    expect(Object.keys(namespace().metadata.annotations).sort()).toEqual(['argocd.argoproj.io/sync-options', 'platform.agentic.io/route-segment']);
+    expect(Object.keys(namespace().metadata.annotations).sort()).toEqual([
+      'argocd.argoproj.io/sync-options',
+      'platform.agentic.io/route-segment',
+    ]);
   });
 
-  it('records the path segment of the tenant\'s routes', () => {
+  it("records the path segment of the tenant's routes", () => {
     expect(namespace().metadata.annotations['platform.agentic.io/route-segment']).toBe('support');
     const tenant = sampleTenant('beta');
-    const ns = only(synthChart((app) => new TenantChart(app, 'beta', { tenant, environment: sampleEnvironment() })), 'Namespace');
+    const ns = only(
+      synthChart((app) => new TenantChart(app, 'beta', { tenant, environment: sampleEnvironment() })),
+      'Namespace',
+    );
     expect(ns.metadata.annotations['platform.agentic.io/route-segment']).toBe('tenant-beta');
   });
 
@@ -95,7 +111,10 @@ describe('TenantNamespace', () => {
 
   describe('inside TenantChart', () => {
     const nsOf = (tenant: ReturnType<typeof sampleTenant>, env = sampleEnvironment()) =>
-      only(synthChart((app) => new TenantChart(app, tenant.name, { tenant, environment: env })), 'Namespace');
+      only(
+        synthChart((app) => new TenantChart(app, tenant.name, { tenant, environment: env })),
+        'Namespace',
+      );
 
     it('enforces baseline in every tenant namespace, so controller-made pods (the waypoint) are admitted', () => {
       expect(nsOf(sampleTenant('alpha')).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
@@ -104,12 +123,16 @@ describe('TenantNamespace', () => {
 
     it("pins versions to the environment's kubernetesVersion", () => {
       const env = sampleEnvironment({ kubernetesVersion: '1.32' });
-      expect(nsOf(sampleTenant('alpha'), env).metadata.labels['pod-security.kubernetes.io/enforce-version']).toBe('v1.32');
+      expect(nsOf(sampleTenant('alpha'), env).metadata.labels['pod-security.kubernetes.io/enforce-version']).toBe(
+        'v1.32',
+      );
     });
 
     it('names the waypoint Gateway the chart actually emits', () => {
       const tenant = sampleTenant('alpha');
-      const objects = synthChart((app) => new TenantChart(app, tenant.name, { tenant, environment: sampleEnvironment() }));
+      const objects = synthChart(
+        (app) => new TenantChart(app, tenant.name, { tenant, environment: sampleEnvironment() }),
+      );
       const ns = only(objects, 'Namespace');
       const gateway = only(objects, 'Gateway');
       expect(ns.metadata.labels['istio.io/use-waypoint']).toBe(gateway.metadata.name);

@@ -42,13 +42,18 @@ describe('TenantNetworkPolicies', () => {
   });
 
   it('applies every policy to every pod of the namespace, but the same-namespace and platform allowances to non-sandbox pods and istiod to the waypoint only', () => {
-    for (const p of policies.filter((x) => !['allow-same-namespace', 'allow-platform-egress', 'allow-waypoint-istiod'].includes(x.metadata.name))) expect(p.spec.podSelector, p.metadata.name).toEqual({});
+    for (const p of policies.filter(
+      (x) => !['allow-same-namespace', 'allow-platform-egress', 'allow-waypoint-istiod'].includes(x.metadata.name),
+    ))
+      expect(p.spec.podSelector, p.metadata.name).toEqual({});
     const notSandbox = { matchExpressions: [{ key: 'platform.agentic.io/sandbox', operator: 'DoesNotExist' }] };
     expect(byName('allow-same-namespace').spec.podSelector).toEqual(notSandbox);
     // A sandbox would call the tenant's routes (which admit its namespace) and kagent's agent API.
     expect(byName('allow-platform-egress').spec.podSelector).toEqual(notSandbox);
     // istiod labels a waypoint's pods with its Gateway's name (Istio 1.30 files/waypoint.yaml).
-    expect(byName('allow-waypoint-istiod').spec.podSelector).toEqual({ matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'agentgateway-waypoint' } });
+    expect(byName('allow-waypoint-istiod').spec.podSelector).toEqual({
+      matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'agentgateway-waypoint' },
+    });
   });
 
   it('declares a policyType for each direction it has rules for', () => {
@@ -100,13 +105,25 @@ describe('TenantNetworkPolicies', () => {
     expect(dns.spec.policyTypes).toEqual(['Egress']);
     expect(dns.spec.egress).toHaveLength(1);
     const [rule] = dns.spec.egress;
-    expect(rule.to).toEqual([{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+    expect(rule.to).toEqual([
+      {
+        namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ]);
     expect(rule.ports).toHaveLength(2);
-    expect(rule.ports).toEqual(expect.arrayContaining([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]));
+    expect(rule.ports).toEqual(
+      expect.arrayContaining([
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ]),
+    );
   });
 
   it('allows OTEL egress on exactly 4317, 4318 and 15008 (TCP)', () => {
-    const otelRules = policies.flatMap((p) => rules(p)).filter(({ rule }) => peers(rule).some((peer) => nsOf(peer) === 'otel'));
+    const otelRules = policies
+      .flatMap((p) => rules(p))
+      .filter(({ rule }) => peers(rule).some((peer) => nsOf(peer) === 'otel'));
     expect(otelRules).toHaveLength(1);
     const [{ dir, rule }] = otelRules;
     expect(dir).toBe('egress');
@@ -116,14 +133,18 @@ describe('TenantNetworkPolicies', () => {
   });
 
   it('allows external HTTPS only on TCP 443, excluding private, link-local and metadata ranges', () => {
-    const ipRules = policies.flatMap((p) => rules(p)).filter(({ dir, rule }) => dir === 'egress' && peers(rule).some((peer) => peer.ipBlock));
+    const ipRules = policies
+      .flatMap((p) => rules(p))
+      .filter(({ dir, rule }) => dir === 'egress' && peers(rule).some((peer) => peer.ipBlock));
     expect(ipRules).toHaveLength(1);
     const [{ rule }] = ipRules;
     expect(rule.ports).toEqual([{ protocol: 'TCP', port: 443 }]);
     for (const peer of rule.to!) expect(Object.keys(peer)).toEqual(['ipBlock']);
     const v4 = rule.to!.find((peer) => peer.ipBlock.cidr === '0.0.0.0/0');
     expect(v4).toBeDefined();
-    expect(v4!.ipBlock.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']));
+    expect(v4!.ipBlock.except).toEqual(
+      expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']),
+    );
     // No IPv6 catch-all: pods of an IPv6 cluster have global addresses, so ::/0 would admit other tenants.
     expect(rule.to!.map((peer) => peer.ipBlock.cidr)).toEqual(['0.0.0.0/0']);
     // Every other ipBlock that opens the whole internet must carry the exclusions too.
@@ -140,7 +161,10 @@ describe('TenantNetworkPolicies', () => {
   });
 
   it('admits the monitoring namespace only for the Prometheus pods', () => {
-    const monitoringPeers = policies.flatMap((p) => rules(p)).flatMap(({ rule }) => peers(rule)).filter((peer) => nsOf(peer) === 'monitoring');
+    const monitoringPeers = policies
+      .flatMap((p) => rules(p))
+      .flatMap(({ rule }) => peers(rule))
+      .filter((peer) => nsOf(peer) === 'monitoring');
     expect(monitoringPeers.length).toBeGreaterThan(0);
     for (const peer of monitoringPeers) {
       expect(peer.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'prometheus' } });
@@ -153,20 +177,50 @@ describe('TenantNetworkPolicies', () => {
     for (const p of ports) expect(typeof p).toBe('number');
   });
 
-  it('sends to agentgateway-system and kagent-system only the HBONE port of the mesh gateway and of kagent\'s waypoint', () => {
+  it("sends to agentgateway-system and kagent-system only the HBONE port of the mesh gateway and of kagent's waypoint", () => {
     const egress = byName('allow-platform-egress').spec.egress as Rule[];
     const toNs = (ns: string) => egress.filter((r) => r.to!.some((peer) => nsOf(peer) === ns));
     expect(toNs('agentgateway-system')).toEqual([
-      { to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'agentgateway-system' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'agentgateway-mesh' } } }], ports: [{ protocol: 'TCP', port: 15008 }] },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { [NAME_LABEL]: 'agentgateway-system' } },
+            podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'agentgateway-mesh' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 15008 }],
+      },
     ]);
     expect(toNs('kagent-system')).toEqual([
-      { to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kagent-system' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kagent-waypoint' } } }], ports: [{ protocol: 'TCP', port: 15008 }] },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kagent-system' } },
+            podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kagent-waypoint' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 15008 }],
+      },
     ]);
     // Nothing else of any platform namespace, and no port but 15008 to the two above.
     expect(new Set(egress.flatMap((r) => r.to!.map(nsOf)))).toEqual(new Set(['agentgateway-system', 'kagent-system']));
     // Every pod, sandboxes included, sends its traces and metrics to the collector, and nowhere else.
     const otel = byName('allow-otel-egress').spec.egress as Rule[];
-    expect(otel).toEqual([{ to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'otel' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'otel-collector' } } }], ports: [{ protocol: 'TCP', port: 4317 }, { protocol: 'TCP', port: 4318 }, { protocol: 'TCP', port: 15008 }] }]);
+    expect(otel).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { [NAME_LABEL]: 'otel' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'otel-collector' } },
+          },
+        ],
+        ports: [
+          { protocol: 'TCP', port: 4317 },
+          { protocol: 'TCP', port: 4318 },
+          { protocol: 'TCP', port: 15008 },
+        ],
+      },
+    ]);
   });
 
   it('takes from agentgateway-system only the two gateway proxies, and from kagent-system only HBONE', () => {
@@ -176,18 +230,38 @@ describe('TenantNetworkPolicies', () => {
     expect(platform.from).toEqual([
       {
         namespaceSelector: { matchLabels: { [NAME_LABEL]: 'agentgateway-system' } },
-        podSelector: { matchExpressions: [{ key: 'gateway.networking.k8s.io/gateway-name', operator: 'In', values: ['agentgateway-proxy', 'agentgateway-mesh'] }] },
+        podSelector: {
+          matchExpressions: [
+            {
+              key: 'gateway.networking.k8s.io/gateway-name',
+              operator: 'In',
+              values: ['agentgateway-proxy', 'agentgateway-mesh'],
+            },
+          ],
+        },
       },
       { namespaceSelector: { matchLabels: { [NAME_LABEL]: 'kagent-system' } } },
     ]);
-    expect(new Set(ingress.flatMap((r) => r.from!.map(nsOf)))).toEqual(new Set(['agentgateway-system', 'kagent-system', 'monitoring']));
+    expect(new Set(ingress.flatMap((r) => r.from!.map(nsOf)))).toEqual(
+      new Set(['agentgateway-system', 'kagent-system', 'monitoring']),
+    );
   });
 
   it('lets only the waypoint reach istiod, on 15012', () => {
     expect(byName('allow-waypoint-istiod').spec.egress).toEqual([
-      { to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: 'istio-system' } }, podSelector: { matchLabels: { app: 'istiod' } } }], ports: [{ protocol: 'TCP', port: 15012 }] },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { [NAME_LABEL]: 'istio-system' } },
+            podSelector: { matchLabels: { app: 'istiod' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 15012 }],
+      },
     ]);
-    const istiod = policies.flatMap((p) => rules(p)).filter(({ rule }) => peers(rule).some((peer) => nsOf(peer) === 'istio-system'));
+    const istiod = policies
+      .flatMap((p) => rules(p))
+      .filter(({ rule }) => peers(rule).some((peer) => nsOf(peer) === 'istio-system'));
     expect(istiod).toHaveLength(1);
   });
 

@@ -3,11 +3,25 @@ import { TenantResourceQuota } from '../../charts/constructs/tenant-resource-quo
 import { TenantChart } from '../../charts/tenant-chart';
 import { only, sampleEnvironment, sampleTenant, synth, synthChart } from '../helpers';
 
-const hard = { 'requests.cpu': '500m', 'requests.memory': '32Gi', 'limits.cpu': '16', pods: '50', 'services.nodeports': '0' };
+const hard = {
+  'requests.cpu': '500m',
+  'requests.memory': '32Gi',
+  'limits.cpu': '16',
+  pods: '50',
+  'services.nodeports': '0',
+};
 
 function quota(props: { hard?: Record<string, string>; name?: string; namespace?: string } = {}) {
   return only(
-    synth((c) => new TenantResourceQuota(c, 'Quota', { tenant: 'alpha', namespace: props.namespace ?? 'tenant-alpha', hard: props.hard ?? hard, name: props.name })),
+    synth(
+      (c) =>
+        new TenantResourceQuota(c, 'Quota', {
+          tenant: 'alpha',
+          namespace: props.namespace ?? 'tenant-alpha',
+          hard: props.hard ?? hard,
+          name: props.name,
+        }),
+    ),
     'ResourceQuota',
   );
 }
@@ -44,7 +58,10 @@ describe('TenantResourceQuota', () => {
 
   it("in TenantChart, the emitted quota equals the tenant's resolved quota", () => {
     const tenant = sampleTenant('beta');
-    const q = only(synthChart((app) => new TenantChart(app, 'beta', { tenant, environment: sampleEnvironment() })), 'ResourceQuota');
+    const q = only(
+      synthChart((app) => new TenantChart(app, 'beta', { tenant, environment: sampleEnvironment() })),
+      'ResourceQuota',
+    );
     expect(q.metadata.namespace).toBe('tenant-beta');
     expect(q.spec.hard).toEqual(tenant.quota);
   });

@@ -11,7 +11,10 @@ const base: TenantRoleBindingProps = {
 };
 
 function binding(props: Partial<TenantRoleBindingProps> = {}) {
-  return only(synth((c) => new TenantRoleBinding(c, 'Developers', { ...base, ...props })), 'RoleBinding');
+  return only(
+    synth((c) => new TenantRoleBinding(c, 'Developers', { ...base, ...props })),
+    'RoleBinding',
+  );
 }
 
 describe('TenantRoleBinding', () => {
@@ -24,7 +27,11 @@ describe('TenantRoleBinding', () => {
   });
 
   it('refers to the ClusterRole tenant-agent-developer', () => {
-    expect(binding().roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tenant-agent-developer' });
+    expect(binding().roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'tenant-agent-developer',
+    });
   });
 
   it('gives Group and User subjects the RBAC apiGroup and no namespace', () => {
@@ -47,21 +54,30 @@ describe('TenantRoleBinding', () => {
 
   it('throws when subjects is empty', () => {
     expect(() => synth((c) => new TenantRoleBinding(c, 'Developers', { ...base, subjects: [] }))).toThrow(
-      new Error('TenantRoleBinding alpha: subjects is empty; a binding needs at least one subject (the tenant developers group)'),
+      new Error(
+        'TenantRoleBinding alpha: subjects is empty; a binding needs at least one subject (the tenant developers group)',
+      ),
     );
   });
 
   it('throws when a ServiceAccount subject belongs to another namespace', () => {
-    const props = { ...base, subjects: [...base.subjects, { kind: 'ServiceAccount' as const, name: 'ci', namespace: 'tenant-beta' }] };
+    const props = {
+      ...base,
+      subjects: [...base.subjects, { kind: 'ServiceAccount' as const, name: 'ci', namespace: 'tenant-beta' }],
+    };
     expect(() => synth((c) => new TenantRoleBinding(c, 'Developers', props))).toThrow(
-      new Error('TenantRoleBinding alpha: subject ServiceAccount ci has namespace "tenant-beta"; service accounts must belong to tenant-alpha'),
+      new Error(
+        'TenantRoleBinding alpha: subject ServiceAccount ci has namespace "tenant-beta"; service accounts must belong to tenant-alpha',
+      ),
     );
   });
 
   it('throws when a ServiceAccount subject has no namespace', () => {
     const props = { ...base, subjects: [{ kind: 'ServiceAccount' as const, name: 'ci' }] };
     expect(() => synth((c) => new TenantRoleBinding(c, 'Developers', props))).toThrow(
-      new Error('TenantRoleBinding alpha: subject ServiceAccount ci has namespace undefined; service accounts must belong to tenant-alpha'),
+      new Error(
+        'TenantRoleBinding alpha: subject ServiceAccount ci has namespace undefined; service accounts must belong to tenant-alpha',
+      ),
     );
   });
 
@@ -77,7 +93,11 @@ describe('TenantRoleBinding', () => {
     expect(ofKind(objects, 'ClusterRole')).toEqual([]);
     const rb = only(objects, 'RoleBinding');
     expect(rb.metadata.namespace).toBe('tenant-alpha');
-    expect(rb.subjects[0]).toEqual({ kind: 'Group', name: 'tenant-alpha-developers', apiGroup: 'rbac.authorization.k8s.io' });
+    expect(rb.subjects[0]).toEqual({
+      kind: 'Group',
+      name: 'tenant-alpha-developers',
+      apiGroup: 'rbac.authorization.k8s.io',
+    });
     expect(rb.subjects[1]).toEqual({ kind: 'ServiceAccount', name: 'ci', namespace: 'tenant-alpha' });
   });
 });

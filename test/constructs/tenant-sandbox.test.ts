@@ -32,13 +32,24 @@ const EXPECTED_POD_SPEC = (port: number) => ({
         { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'tenant=beta,k8s.namespace.name=tenant-beta' },
       ],
       resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } },
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
     },
   ],
 });
 
 describe('TenantSandbox, kind Sandbox', () => {
-  const objects = sandboxOf({ name: 'python', image: 'registry.test/python-sandbox:3.12.7', args: ['serve'], port: 8888, resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } } });
+  const objects = sandboxOf({
+    name: 'python',
+    image: 'registry.test/python-sandbox:3.12.7',
+    args: ['serve'],
+    port: 8888,
+    resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } },
+  });
 
   it('is an agents.x-k8s.io/v1beta1 Sandbox in the tenant namespace', () => {
     const sb = only(objects, 'Sandbox');
@@ -55,10 +66,14 @@ describe('TenantSandbox, kind Sandbox', () => {
 
   // Istio 1.30 pilot/pkg/serviceregistry/ambient/waypoints.go getUseWaypoint: "none" on the Service
   // takes it out of the namespace's waypoint, which forwards the tenant's own pods too.
-  it('has a Service sandbox-<name>, outside the tenant\'s waypoint, that selects the pod label on the sandbox port', () => {
+  it("has a Service sandbox-<name>, outside the tenant's waypoint, that selects the pod label on the sandbox port", () => {
     const svc = only(objects, 'Service');
     expect(svc.apiVersion).toBe('v1');
-    expect(svc.metadata).toEqual({ name: 'sandbox-python', namespace: NS, labels: { ...LABELS, 'istio.io/use-waypoint': 'none' } });
+    expect(svc.metadata).toEqual({
+      name: 'sandbox-python',
+      namespace: NS,
+      labels: { ...LABELS, 'istio.io/use-waypoint': 'none' },
+    });
     expect(svc.spec).toEqual({
       selector: { 'platform.agentic.io/sandbox': 'python' },
       ports: [{ name: 'http', port: 8888, targetPort: 'http', protocol: 'TCP' }],
@@ -76,7 +91,14 @@ describe('TenantSandbox, kind Sandbox', () => {
 });
 
 describe('TenantSandbox, kind SandboxTemplate', () => {
-  const objects = sandboxOf({ name: 'notebook', kind: 'SandboxTemplate', image: 'registry.test/python-sandbox:3.12.7', args: ['serve'], port: 9000, resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } } });
+  const objects = sandboxOf({
+    name: 'notebook',
+    kind: 'SandboxTemplate',
+    image: 'registry.test/python-sandbox:3.12.7',
+    args: ['serve'],
+    port: 9000,
+    resources: { requests: { cpu: '250m' }, limits: { memory: '1Gi' } },
+  });
 
   it('is an extensions.agents.x-k8s.io/v1beta1 SandboxTemplate whose network policies the tenant namespace owns', () => {
     const t = only(objects, 'SandboxTemplate');

@@ -5,7 +5,16 @@ import { only, sampleInfra, synth } from '../helpers';
 
 describe('TenantSecretStore', () => {
   const infra = sampleInfra('staging');
-  const objects = synth((c) => new TenantSecretStore(c, 's', { tenant: 'beta', namespace: 'tenant-beta', region: 'eu-central-1', roleArn: infra.roles.tenantSecrets, prefix: tenantSecretPrefix('staging', 'beta') }));
+  const objects = synth(
+    (c) =>
+      new TenantSecretStore(c, 's', {
+        tenant: 'beta',
+        namespace: 'tenant-beta',
+        region: 'eu-central-1',
+        roleArn: infra.roles.tenantSecrets,
+        prefix: tenantSecretPrefix('staging', 'beta'),
+      }),
+  );
   const store = only(objects, 'SecretStore');
 
   it('is a namespaced SecretStore tenant-secrets in the tenant namespace, not a ClusterSecretStore', () => {
@@ -14,7 +23,11 @@ describe('TenantSecretStore', () => {
     expect(store.metadata).toEqual({
       name: 'tenant-secrets',
       namespace: 'tenant-beta',
-      labels: { 'app.kubernetes.io/managed-by': 'agentic-platform', 'app.kubernetes.io/part-of': 'agentic-platform', 'platform.agentic.io/tenant-name': 'beta' },
+      labels: {
+        'app.kubernetes.io/managed-by': 'agentic-platform',
+        'app.kubernetes.io/part-of': 'agentic-platform',
+        'platform.agentic.io/tenant-name': 'beta',
+      },
     });
   });
 

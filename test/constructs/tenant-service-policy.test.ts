@@ -12,13 +12,21 @@ describe('TenantServicePolicy', () => {
     expect(policy.metadata.name).toBe('tenant-service-restrictions');
     expect(policy.metadata.namespace).toBeUndefined();
     expect(policy.spec.failurePolicy).toBe('Fail');
-    expect(policy.spec.matchConstraints.namespaceSelector).toEqual({ matchLabels: { 'platform.agentic.io/tenant': 'true' } });
-    expect(policy.spec.matchConstraints.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }]);
+    expect(policy.spec.matchConstraints.namespaceSelector).toEqual({
+      matchLabels: { 'platform.agentic.io/tenant': 'true' },
+    });
+    expect(policy.spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] },
+    ]);
   });
 
   it('refuses externalIPs with a message that names the field and the way out', () => {
-    expect(policy.spec.validations).toEqual(TENANT_SERVICE_RULES.map((r) => ({ expression: r.expression, message: r.message })));
-    expect(policy.spec.validations[0].expression).toBe('!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0');
+    expect(policy.spec.validations).toEqual(
+      TENANT_SERVICE_RULES.map((r) => ({ expression: r.expression, message: r.message })),
+    );
+    expect(policy.spec.validations[0].expression).toBe(
+      '!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0',
+    );
     expect(policy.spec.validations[0].message).toContain('spec.externalIPs');
   });
 

@@ -15,7 +15,11 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const POLICY = 'dist/dev/tenants/alpha/networkpolicy-allow-platform-ingress.yaml';
 
 let repo: string;
-const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+const git = (...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
 
 /** Runs the command in the temporary repository; resolves exit code, standard output and errors. */
 async function diff(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -24,7 +28,13 @@ async function diff(...argv: string[]): Promise<{ code: number; stdout: string; 
   const stderrWrite = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     const code = await runCommand(DIFF_COMMAND, (args) => runDiff(args, repo, (t) => (stdout += t)), argv);
-    return { code, stdout, stderr: [...err.mock.calls.map((c) => String(c[0])), ...stderrWrite.mock.calls.map((c) => String(c[0]))].join('\n') };
+    return {
+      code,
+      stdout,
+      stderr: [...err.mock.calls.map((c) => String(c[0])), ...stderrWrite.mock.calls.map((c) => String(c[0]))].join(
+        '\n',
+      ),
+    };
   } finally {
     err.mockRestore();
     stderrWrite.mockRestore();
@@ -39,10 +49,20 @@ beforeAll(() => {
   git('commit', '-q', '-m', 'output');
   git('checkout', '-q', '-b', 'change');
   const file = path.join(repo, POLICY);
-  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('kubernetes.io/metadata.name: kagent-system', 'kubernetes.io/metadata.name: tenant-beta'));
+  fs.writeFileSync(
+    file,
+    fs
+      .readFileSync(file, 'utf8')
+      .replace('kubernetes.io/metadata.name: kagent-system', 'kubernetes.io/metadata.name: tenant-beta'),
+  );
   // A change that is not isolation-relevant, in a file sorted before the policy.
   const gw = path.join(repo, 'dist/dev/platform/gateway/agentgatewayparameters-agentgateway-config.yaml');
-  fs.writeFileSync(gw, fs.readFileSync(gw, 'utf8').replace('  name: agentgateway-config\n', '  name: agentgateway-config\n  annotations:\n    note: x\n'));
+  fs.writeFileSync(
+    gw,
+    fs
+      .readFileSync(gw, 'utf8')
+      .replace('  name: agentgateway-config\n', '  name: agentgateway-config\n  annotations:\n    note: x\n'),
+  );
   git('commit', '-q', '-am', 'open a tenant to another');
 });
 
@@ -65,8 +85,12 @@ describe('npm run diff', () => {
     const lines = r.stdout.split('\n');
     expect(lines[2]).toMatch(/^Compared `HEAD~1` \([0-9a-f]{12}\) with the working tree/);
     const firstItem = lines.find((l) => l.startsWith('- '));
-    expect(firstItem).toBe(`- **changed** NetworkPolicy tenant-alpha/allow-platform-ingress (Application \`guardrails-alpha\`, \`${POLICY}\`)`);
-    expect(r.stdout).toContain('`spec.ingress[0].from[1].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`: `"kagent-system"` → `"tenant-beta"`');
+    expect(firstItem).toBe(
+      `- **changed** NetworkPolicy tenant-alpha/allow-platform-ingress (Application \`guardrails-alpha\`, \`${POLICY}\`)`,
+    );
+    expect(r.stdout).toContain(
+      '`spec.ingress[0].from[1].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`: `"kagent-system"` → `"tenant-beta"`',
+    );
   });
 
   it('defaults to the merge base with main and includes uncommitted changes of the working tree', async () => {
@@ -91,7 +115,9 @@ describe('npm run diff', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(fs.readFileSync(out, 'utf8')).toContain('## Review first: isolation and routes');
-    expect(r.stderr).toBe(`diff: 0 added, 0 removed, 2 changed objects in dev; 1 isolation change and 0 route changes to review first. Report written to ${out}\n`);
+    expect(r.stderr).toBe(
+      `diff: 0 added, 0 removed, 2 changed objects in dev; 1 isolation change and 0 route changes to review first. Report written to ${out}\n`,
+    );
     fs.rmSync(out);
   });
 
@@ -99,7 +125,9 @@ describe('npm run diff', () => {
     expect((await diff('HEAD')).stdout).toContain('**No changes in dist/ or argocd/.**');
     const bad = await diff('no-such-branch');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe('diff: no-such-branch names no commit in this repository; give a branch, tag or commit, such as origin/main (git fetch first for a remote branch)');
+    expect(bad.stderr).toBe(
+      'diff: no-such-branch names no commit in this repository; give a branch, tag or commit, such as origin/main (git fetch first for a remote branch)',
+    );
     const two = await diff('a', 'b');
     expect(two.code).toBe(2);
     expect(two.stderr.split('\n')[0]).toBe('diff: one ref at most, got 2: a b');
@@ -110,7 +138,9 @@ describe('npm run diff', () => {
     try {
       const r = await diff();
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe('diff: no base to compare with: neither main nor origin/main exists here with history shared with HEAD; name one: npm run diff -- <ref>');
+      expect(r.stderr).toBe(
+        'diff: no base to compare with: neither main nor origin/main exists here with history shared with HEAD; name one: npm run diff -- <ref>',
+      );
     } finally {
       git('branch', '-q', '-m', 'trunk', 'main');
     }

@@ -3,11 +3,27 @@ import { canonicalJson, fieldChanges, shortValue } from '../../scripts/diff/fiel
 
 describe('fieldChanges', () => {
   it('names a changed leaf by its full path, with bracketed keys that are not identifiers', () => {
-    const before = { spec: { ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }] } };
+    const before = {
+      spec: {
+        ingress: [
+          {
+            from: [
+              { podSelector: {} },
+              { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+            ],
+          },
+        ],
+      },
+    };
     const after = structuredClone(before);
     after.spec.ingress[0].from[1].namespaceSelector!.matchLabels['kubernetes.io/metadata.name'] = 'tenant-beta';
     expect(fieldChanges(before, after)).toEqual([
-      { path: 'spec.ingress[0].from[1].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]', change: 'changed', before: 'monitoring', after: 'tenant-beta' },
+      {
+        path: 'spec.ingress[0].from[1].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]',
+        change: 'changed',
+        before: 'monitoring',
+        after: 'tenant-beta',
+      },
     ]);
   });
 
@@ -20,22 +36,32 @@ describe('fieldChanges', () => {
 
   it('reads an element inserted in the middle of a list as one addition, not a change of every later element', () => {
     const rule = (ns: string) => ({ to: [{ namespaceSelector: { matchLabels: { name: ns } } }] });
-    expect(fieldChanges({ egress: [rule('a'), rule('b'), rule('c')] }, { egress: [rule('a'), rule('x'), rule('b'), rule('c')] })).toEqual([
-      { path: 'egress[1]', change: 'added', after: rule('x') },
+    expect(
+      fieldChanges(
+        { egress: [rule('a'), rule('b'), rule('c')] },
+        { egress: [rule('a'), rule('x'), rule('b'), rule('c')] },
+      ),
+    ).toEqual([{ path: 'egress[1]', change: 'added', after: rule('x') }]);
+    expect(fieldChanges({ egress: [rule('a'), rule('b'), rule('c')] }, { egress: [rule('a'), rule('c')] })).toEqual([
+      { path: 'egress[1]', change: 'removed', before: rule('b') },
     ]);
-    expect(fieldChanges({ egress: [rule('a'), rule('b'), rule('c')] }, { egress: [rule('a'), rule('c')] })).toEqual([{ path: 'egress[1]', change: 'removed', before: rule('b') }]);
   });
 
   it('compares an element that changed in place field by field', () => {
-    expect(fieldChanges({ ports: [{ port: 53, protocol: 'UDP' }, { port: 443 }] }, { ports: [{ port: 53, protocol: 'TCP' }, { port: 443 }] })).toEqual([
-      { path: 'ports[0].protocol', change: 'changed', before: 'UDP', after: 'TCP' },
-    ]);
+    expect(
+      fieldChanges(
+        { ports: [{ port: 53, protocol: 'UDP' }, { port: 443 }] },
+        { ports: [{ port: 53, protocol: 'TCP' }, { port: 443 }] },
+      ),
+    ).toEqual([{ path: 'ports[0].protocol', change: 'changed', before: 'UDP', after: 'TCP' }]);
   });
 
   it('finds nothing between values that differ only in key order, and a type change as one change', () => {
     expect(fieldChanges({ a: 1, b: 2 }, { b: 2, a: 1 })).toEqual([]);
     expect(fieldChanges({ a: '1' }, { a: 1 })).toEqual([{ path: 'a', change: 'changed', before: '1', after: 1 }]);
-    expect(fieldChanges({ a: [1] }, { a: { x: 1 } })).toEqual([{ path: 'a', change: 'changed', before: [1], after: { x: 1 } }]);
+    expect(fieldChanges({ a: [1] }, { a: { x: 1 } })).toEqual([
+      { path: 'a', change: 'changed', before: [1], after: { x: 1 } },
+    ]);
   });
 });
 

@@ -8,10 +8,13 @@ import { diffReport, summaryLine } from '../../scripts/diff/report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const base = filesInWorkingTree(ROOT);
-const trustDomains = new Map(loadEnvironments(path.join(ROOT, 'charts', 'environments')).map((e) => [e.name, e.cluster.trustDomain]));
+const trustDomains = new Map(
+  loadEnvironments(path.join(ROOT, 'charts', 'environments')).map((e) => [e.name, e.cluster.trustDomain]),
+);
 
 /** The working tree's output with one file's object changed (or removed, when `edit` returns undefined). */
-function changed(file: string, edit: (o: Record<string, any>) => Record<string, any> | undefined): Map<string, string> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function changed(file: string, edit: (o: Record<string, any>) => Record<string, any> | undefined): Map<string, string> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const head = new Map(base);
   const after = edit(parse(base.get(file)!));
   if (after) head.set(file, stringify(after));
@@ -23,13 +26,39 @@ describe('flows a change opens and closes', () => {
   it('names the flow a caller policy opens to another tenant, before the objects', () => {
     const head = changed('dist/dev/tenants/alpha/agentgatewaypolicy-a2a-triage-mesh-callers.yaml', (o) => ({
       ...o,
-      spec: { ...o.spec, traffic: { authorization: { ...o.spec.traffic.authorization, policy: { matchExpressions: ['source.identity.trustDomain == "cluster.local" && source.identity.namespace in ["tenant-alpha", "tenant-research", "tenant-beta"]'] } } } },
+      spec: {
+        ...o.spec,
+        traffic: {
+          authorization: {
+            ...o.spec.traffic.authorization,
+            policy: {
+              matchExpressions: [
+                'source.identity.trustDomain == "cluster.local" && source.identity.namespace in ["tenant-alpha", "tenant-research", "tenant-beta"]',
+              ],
+            },
+          },
+        },
+      },
     }));
     const { diff, flows, markdown } = diffReport(base, head, { trustDomains });
-    expect(flows).toEqual([{ env: 'dev', opened: ["tenant-beta/Agent planner → in-cluster route /a2a/support/triage (alpha's HTTPRoute a2a-triage-mesh)"], closed: [] }]);
-    expect(summaryLine(diff, flows)).toBe('0 added, 0 removed, 1 changed object in dev; 1 flow opened and 0 closed, 1 isolation change and 0 route changes to review first.');
-    expect(markdown.indexOf('## Review first: flows opened and closed')).toBeLessThan(markdown.indexOf('## Review first: isolation and routes'));
-    expect(markdown).toContain("- **opened** tenant-beta/Agent planner → in-cluster route /a2a/support/triage (alpha's HTTPRoute a2a-triage-mesh)");
+    expect(flows).toEqual([
+      {
+        env: 'dev',
+        opened: [
+          "tenant-beta/Agent planner → in-cluster route /a2a/support/triage (alpha's HTTPRoute a2a-triage-mesh)",
+        ],
+        closed: [],
+      },
+    ]);
+    expect(summaryLine(diff, flows)).toBe(
+      '0 added, 0 removed, 1 changed object in dev; 1 flow opened and 0 closed, 1 isolation change and 0 route changes to review first.',
+    );
+    expect(markdown.indexOf('## Review first: flows opened and closed')).toBeLessThan(
+      markdown.indexOf('## Review first: isolation and routes'),
+    );
+    expect(markdown).toContain(
+      "- **opened** tenant-beta/Agent planner → in-cluster route /a2a/support/triage (alpha's HTTPRoute a2a-triage-mesh)",
+    );
   });
 
   it('names the flows a removed NetworkPolicy closes', () => {
@@ -46,7 +75,10 @@ describe('flows a change opens and closes', () => {
   });
 
   it('lists nothing for a change that moves no flow, and nothing without trust domains', () => {
-    const head = changed('dist/dev/tenants/alpha/resourcequota-tenant-quota.yaml', (o) => ({ ...o, spec: { hard: { ...o.spec.hard, pods: '21' } } }));
+    const head = changed('dist/dev/tenants/alpha/resourcequota-tenant-quota.yaml', (o) => ({
+      ...o,
+      spec: { hard: { ...o.spec.hard, pods: '21' } },
+    }));
     expect(diffReport(base, head, { trustDomains }).flows).toEqual([]);
     const opened = changed('dist/dev/tenants/alpha/agentgatewaypolicy-a2a-triage-mesh-callers.yaml', () => undefined);
     expect(diffReport(base, opened, {}).flows).toEqual([]);

@@ -48,9 +48,13 @@ describe('the flow table', () => {
       const names = new Set(
         existingFiles(ROOT, [`dist/${env}`])
           .filter((f) => f.endsWith('.yaml'))
-          .map((f) => (parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as { metadata: { name: string } }).metadata.name),
+          .map(
+            (f) => (parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as { metadata: { name: string } }).metadata.name,
+          ),
       );
-      const named = FLOW_KINDS.flatMap((f) => [f.network, f.mesh, f.waypoint, f.gateway].flatMap(namedObjects)).filter((n) => !NOT_OBJECTS.has(n));
+      const named = FLOW_KINDS.flatMap((f) => [f.network, f.mesh, f.waypoint, f.gateway].flatMap(namedObjects)).filter(
+        (n) => !NOT_OBJECTS.has(n),
+      );
       expect(named.length).toBeGreaterThan(8);
       for (const n of named) expect(names.has(n), `${n} (docs/architecture.md, Flows)`).toBe(true);
     });

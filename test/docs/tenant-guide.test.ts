@@ -44,7 +44,12 @@ function fencedBlocks(markdown: string): Block[] {
     const end = lines.findIndex((l, j) => j > i && l === '```');
     if (end < 0) throw new Error(`${GUIDE}:${i + 1}: code block without end`);
     const above = /^<!-- (.*) -->$/.exec(lines[i - 1] ?? '');
-    blocks.push({ info: open[1], body: lines.slice(i + 1, end).join('\n'), line: i + 1, ...(above ? { marker: above[1] } : {}) });
+    blocks.push({
+      info: open[1],
+      body: lines.slice(i + 1, end).join('\n'),
+      line: i + 1,
+      ...(above ? { marker: above[1] } : {}),
+    });
     i = end;
   }
   return blocks;
@@ -88,10 +93,19 @@ const yamlBlocks = blocks.filter((b) => b.info === 'yaml');
 describe(GUIDE, () => {
   it('marks every yaml block with how it is checked', () => {
     expect(yamlBlocks.length).toBeGreaterThanOrEqual(10);
-    for (const b of yamlBlocks) expect(MARKERS.map((m) => `tenants.yaml: ${m}`), `${GUIDE}:${b.line}`).toContain(b.marker);
-    for (const m of MARKERS) expect(yamlBlocks.some((b) => b.marker === `tenants.yaml: ${m}`), m).toBe(true);
+    for (const b of yamlBlocks)
+      expect(
+        MARKERS.map((m) => `tenants.yaml: ${m}`),
+        `${GUIDE}:${b.line}`,
+      ).toContain(b.marker);
+    for (const m of MARKERS)
+      expect(
+        yamlBlocks.some((b) => b.marker === `tenants.yaml: ${m}`),
+        m,
+      ).toBe(true);
     // A marker on anything but a yaml block would check nothing.
-    for (const b of blocks.filter((x) => x.info !== 'yaml')) expect(b.marker?.startsWith('tenants.yaml'), `${GUIDE}:${b.line}`).not.toBe(true);
+    for (const b of blocks.filter((x) => x.info !== 'yaml'))
+      expect(b.marker?.startsWith('tenants.yaml'), `${GUIDE}:${b.line}`).not.toBe(true);
   });
 
   const byMarker = (m: Marker) => yamlBlocks.filter((b) => b.marker === `tenants.yaml: ${m}`);
@@ -116,8 +130,16 @@ describe(GUIDE, () => {
   for (const b of byMarker('rejected')) {
     it(`line ${b.line}: is rejected with exactly the errors the guide shows`, () => {
       const next = blocks[blocks.indexOf(b) + 1];
-      expect(next?.info, `${GUIDE}:${b.line}: a rejected fragment is followed by a text block of its errors`).toBe('text');
-      expect(guide.split('\n').slice(b.line + b.body.split('\n').length + 1, next.line - 1).every((l) => l.trim() === ''), 'only blank lines between the two blocks').toBe(true);
+      expect(next?.info, `${GUIDE}:${b.line}: a rejected fragment is followed by a text block of its errors`).toBe(
+        'text',
+      );
+      expect(
+        guide
+          .split('\n')
+          .slice(b.line + b.body.split('\n').length + 1, next.line - 1)
+          .every((l) => l.trim() === ''),
+        'only blank lines between the two blocks',
+      ).toBe(true);
       expect(loaderErrors(b.body)).toEqual(next.body.split('\n'));
     });
   }
@@ -154,13 +176,31 @@ function headings(markdown: string): Set<string> {
       return open || l.startsWith('```');
     };
   })();
-  return new Set(markdown.split('\n').filter((l) => !inCode(l) && /^#{1,6} /.test(l)).map((l) => anchor(l.replace(/^#+ /, '').replaceAll('`', ''))));
+  return new Set(
+    markdown
+      .split('\n')
+      .filter((l) => !inCode(l) && /^#{1,6} /.test(l))
+      .map((l) => anchor(l.replace(/^#+ /, '').replaceAll('`', ''))),
+  );
 }
 
 describe('links of the documentation', () => {
-  const pages = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const pages = [
+    'README.md',
+    ...fs
+      .readdirSync(path.join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   it('has the pages the index lists', () => {
-    expect(pages).toEqual(expect.arrayContaining(['docs/README.md', 'docs/tenant-guide.md', 'docs/operator-runbook.md', 'docs/architecture.md']));
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        'docs/README.md',
+        'docs/tenant-guide.md',
+        'docs/operator-runbook.md',
+        'docs/architecture.md',
+      ]),
+    );
   });
   for (const page of pages) {
     it(`${page}: every relative link points at an existing file and heading`, () => {
@@ -170,7 +210,8 @@ describe('links of the documentation', () => {
         const [file, hash] = link.split('#');
         const target = file === '' ? page : path.normalize(path.join(path.dirname(page), file));
         expect(fs.existsSync(path.join(ROOT, target)), `${page}: ${link}`).toBe(true);
-        if (hash !== undefined && target.endsWith('.md')) expect([...headings(fs.readFileSync(path.join(ROOT, target), 'utf8'))], `${page}: ${link}`).toContain(hash);
+        if (hash !== undefined && target.endsWith('.md'))
+          expect([...headings(fs.readFileSync(path.join(ROOT, target), 'utf8'))], `${page}: ${link}`).toContain(hash);
       }
     });
   }

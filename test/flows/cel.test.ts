@@ -3,8 +3,8 @@ import { celMatches, evalCel, meshSource, parseCel } from '../../scripts/flows/c
 import { callersExpression, meshCallersExpression, meshIdentityExpression } from '../../charts/routing/routes';
 import { TENANT_CLAIM_EXPRESSION } from '../../charts/platform/constructs/gateway-jwt-policy';
 
-describe('the CEL subset of the platform\'s policies', () => {
-  it('decides the callers of a mesh route by the identity\'s trust domain and namespace', () => {
+describe("the CEL subset of the platform's policies", () => {
+  it("decides the callers of a mesh route by the identity's trust domain and namespace", () => {
     const e = meshCallersExpression('td', ['alpha', 'research']);
     expect(celMatches(e, { source: meshSource('td', 'tenant-research') })).toBe(true);
     expect(celMatches(e, { source: meshSource('td', 'tenant-beta') })).toBe(false);
@@ -24,7 +24,9 @@ describe('the CEL subset of the platform\'s policies', () => {
   });
 
   it('decides the tenant claim of a token', () => {
-    expect(celMatches(callersExpression('tenant', ['alpha', 'research']), { jwt: { tenant: ['research'] } })).toBe(true);
+    expect(celMatches(callersExpression('tenant', ['alpha', 'research']), { jwt: { tenant: ['research'] } })).toBe(
+      true,
+    );
     expect(celMatches(callersExpression('tenant', ['alpha']), { jwt: { tenant: ['beta', 'gamma'] } })).toBe(false);
     expect(celMatches(TENANT_CLAIM_EXPRESSION, { jwt: { tenant: ['beta'] } })).toBe(true);
     expect(celMatches(TENANT_CLAIM_EXPRESSION, { jwt: { tenant: [] } })).toBe(false);
@@ -39,7 +41,10 @@ describe('the CEL subset of the platform\'s policies', () => {
 
   it('refuses an expression outside the subset instead of guessing', () => {
     expect(() => parseCel('source.identity.namespace.matches("tenant-.*")')).not.toThrow();
-    expect(evalCel('source.identity.namespace.matches("x")', { source: meshSource('td', 'a') })).toEqual({ ok: false, error: 'unsupported function matches' });
+    expect(evalCel('source.identity.namespace.matches("x")', { source: meshSource('td', 'a') })).toEqual({
+      ok: false,
+      error: 'unsupported function matches',
+    });
     expect(() => parseCel('a ? b : c')).toThrow('CEL: cannot read');
     expect(() => parseCel('a == ')).toThrow('CEL: unexpected end');
   });

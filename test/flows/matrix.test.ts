@@ -25,7 +25,8 @@ function planted(env: EnvironmentOutput, edit: (objects: Obj[]) => Obj[]): Envir
   return { ...env, manifests: objects.map((object): Manifest => ({ file: 'planted', env: env.name, object })) };
 }
 
-const named = (kind: string, ns: string, name: string) => (o: Obj) => o.kind === kind && o.metadata?.namespace === ns && o.metadata?.name === name;
+const named = (kind: string, ns: string, name: string) => (o: Obj) =>
+  o.kind === kind && o.metadata?.namespace === ns && o.metadata?.name === name;
 
 /** The problem lines of an environment, checked to be about `source` and `target`. */
 function problemsOf(env: EnvironmentOutput): string[] {
@@ -40,7 +41,27 @@ describe('the flow matrix of the committed output', () => {
       expect([...matrixProblems(m), ...m.misrouted]).toEqual([]);
       const promised = m.checks.filter((c) => c.expected === 'allowed');
       // Every kind of promise is there, so a kind that vanished from the matrix cannot pass unseen.
-      for (const why of ['own Service', 'own model', 'own route', 'alpha allows research (allowCallsFrom)', 'own exposed route', 'alpha allows research', 'cluster DNS', 'traces to the collector', "kagent's agent API (sessions, tasks, memories)", "kagent's controller calls every agent (A2A)", 'Prometheus scrapes every pod', 'the platform serves every tenant', "kagent's own agents use the default model", 'tokens are issued there', 'spans to their Langfuse project', "Grafana reads a tenant's metrics through its proxy", "a tenant's metrics proxy queries Prometheus", 'the access sync reads Keycloak groups', 'the access sync manages its application']) {
+      for (const why of [
+        'own Service',
+        'own model',
+        'own route',
+        'alpha allows research (allowCallsFrom)',
+        'own exposed route',
+        'alpha allows research',
+        'cluster DNS',
+        'traces to the collector',
+        "kagent's agent API (sessions, tasks, memories)",
+        "kagent's controller calls every agent (A2A)",
+        'Prometheus scrapes every pod',
+        'the platform serves every tenant',
+        "kagent's own agents use the default model",
+        'tokens are issued there',
+        'spans to their Langfuse project',
+        "Grafana reads a tenant's metrics through its proxy",
+        "a tenant's metrics proxy queries Prometheus",
+        'the access sync reads Keycloak groups',
+        'the access sync manages its application',
+      ]) {
         expect(promised.filter((c) => c.why === why).length, why).toBeGreaterThan(0);
       }
       const between = m.checks.filter((c) => c.need === 2);
@@ -52,54 +73,170 @@ describe('the flow matrix of the committed output', () => {
   it('reports the in-cluster model call refused and the tool server reachable on the output of b7b51be (a gateway-wide Strict JWT, kagent-system open)', () => {
     // The two findings the flow gate exists for, planted in today's output as they were then.
     const env = planted(dev, (os) => [
-      ...os.filter((o) => !(o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'kagent-system') && !(o.kind === 'NetworkPolicy' && o.metadata.namespace === 'kagent-system')).map((o) =>
-        o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-platform-egress' ? { ...o, spec: { ...o.spec, egress: [...o.spec.egress, { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kagent-system' } } }] }] } } : o,
-      ),
-      { apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayPolicy', metadata: { name: 'gateway-wide-jwt', namespace: 'agentgateway-system' }, spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh' }], traffic: { jwtAuthentication: { mode: 'Strict' } } } },
+      ...os
+        .filter(
+          (o) =>
+            !(o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'kagent-system') &&
+            !(o.kind === 'NetworkPolicy' && o.metadata.namespace === 'kagent-system'),
+        )
+        .map((o) =>
+          o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-platform-egress'
+            ? {
+                ...o,
+                spec: {
+                  ...o.spec,
+                  egress: [
+                    ...o.spec.egress,
+                    {
+                      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kagent-system' } } }],
+                    },
+                  ],
+                },
+              }
+            : o,
+        ),
+      {
+        apiVersion: 'agentgateway.dev/v1alpha1',
+        kind: 'AgentgatewayPolicy',
+        metadata: { name: 'gateway-wide-jwt', namespace: 'agentgateway-system' },
+        spec: {
+          targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh' }],
+          traffic: { jwtAuthentication: { mode: 'Strict' } },
+        },
+      },
     ]);
     const lines = problemsOf(env);
-    expect(lines.find((l) => l.includes('tenant-alpha/Agent triage → model tenant-alpha/default-model-config'))).toMatch(/expected allowed, got denied by gateway — .*401 .*agentgateway-system\/gateway-wide-jwt requires one \(Strict\)/);
-    expect(lines.find((l) => l.includes('tenant-alpha/Agent triage → kagent-system/kagent-tools pod:8084'))).toMatch(/expected denied, got allowed by every layer — network allows .*egress tenant-alpha\/allow-platform-egress/);
+    expect(
+      lines.find((l) => l.includes('tenant-alpha/Agent triage → model tenant-alpha/default-model-config')),
+    ).toMatch(
+      /expected allowed, got denied by gateway — .*401 .*agentgateway-system\/gateway-wide-jwt requires one \(Strict\)/,
+    );
+    expect(lines.find((l) => l.includes('tenant-alpha/Agent triage → kagent-system/kagent-tools pod:8084'))).toMatch(
+      /expected denied, got allowed by every layer — network allows .*egress tenant-alpha\/allow-platform-egress/,
+    );
   });
 });
 
 describe('planted faults, each named with its flow', () => {
-  it('a NetworkPolicy that admits all of another tenant\'s namespace: its own side admits it', () => {
+  it("a NetworkPolicy that admits all of another tenant's namespace: its own side admits it", () => {
     const env = planted(dev, (os) => [
       ...os,
-      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-alpha', namespace: 'tenant-beta' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-alpha' } } }] }] } },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'allow-alpha', namespace: 'tenant-beta' },
+        spec: {
+          podSelector: {},
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-alpha' } } }] }],
+        },
+      },
     ]);
     const lines = problemsOf(env);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => /^dev: tenant-beta\/\S+ \S+ → tenant-alpha\//.test(l))).toBe(true);
-    expect(lines.find((l) => l.includes('→ tenant-alpha/Agent triage (Service triage:8080)'))).toMatch(/the caller's egress NetworkPolicies admit it; each tenant's NetworkPolicies must refuse other tenants on their own — network refuses \[tenant-beta\/planner → tenant-alpha\/agentgateway-waypoint:15008\] \(no ingress rule of .*\)/);
+    expect(lines.find((l) => l.includes('→ tenant-alpha/Agent triage (Service triage:8080)'))).toMatch(
+      /the caller's egress NetworkPolicies admit it; each tenant's NetworkPolicies must refuse other tenants on their own — network refuses \[tenant-beta\/planner → tenant-alpha\/agentgateway-waypoint:15008\] \(no ingress rule of .*\)/,
+    );
   });
 
   it('an AuthorizationPolicy that admits a principal of another tenant: one layer left', () => {
     const env = planted(dev, (os) =>
-      os.map((o) => (named('AuthorizationPolicy', 'tenant-alpha', 'waypoint-isolation')(o) ? { ...o, spec: { ...o.spec, rules: [{ from: [{ source: { principals: [...o.spec.rules[0].from[0].source.principals, 'cluster.local/ns/tenant-beta/sa/*'] } }] }] } } : o)),
+      os.map((o) =>
+        named('AuthorizationPolicy', 'tenant-alpha', 'waypoint-isolation')(o)
+          ? {
+              ...o,
+              spec: {
+                ...o.spec,
+                rules: [
+                  {
+                    from: [
+                      {
+                        source: {
+                          principals: [
+                            ...o.spec.rules[0].from[0].source.principals,
+                            'cluster.local/ns/tenant-beta/sa/*',
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                ],
+              },
+            }
+          : o,
+      ),
     );
     const lines = problemsOf(env);
     expect(lines.length).toBeGreaterThan(0);
-    const line = lines.find((l) => /^dev: tenant-beta\/Agent planner( \(and 1 more sources alike: tenant-beta\/Sandbox python\))? → tenant-alpha\/Agent triage \(Service triage:8080\)/.test(l));
-    expect(line).toMatch(/denied by network only; a flow between tenants must be refused by 2 layers — .*waypoint allows \[cluster\.local\/ns\/tenant-beta\/sa\/planner → waypoint tenant-alpha\/agentgateway-waypoint for triage:8080\] \(admitted by AuthorizationPolicy tenant-alpha\/waypoint-isolation/);
+    const line = lines.find((l) =>
+      /^dev: tenant-beta\/Agent planner( \(and 1 more sources alike: tenant-beta\/Sandbox python\))? → tenant-alpha\/Agent triage \(Service triage:8080\)/.test(
+        l,
+      ),
+    );
+    expect(line).toMatch(
+      /denied by network only; a flow between tenants must be refused by 2 layers — .*waypoint allows \[cluster\.local\/ns\/tenant-beta\/sa\/planner → waypoint tenant-alpha\/agentgateway-waypoint for triage:8080\] \(admitted by AuthorizationPolicy tenant-alpha\/waypoint-isolation/,
+    );
   });
 
-  it('an AgentgatewayPolicy that drops the tenant claim check: another tenant\'s token gets in', () => {
+  it("an AgentgatewayPolicy that drops the tenant claim check: another tenant's token gets in", () => {
     const env = planted(dev, (os) =>
-      os.map((o) => (named('AgentgatewayPolicy', 'tenant-alpha', 'a2a-triage-callers')(o) ? { ...o, spec: { ...o.spec, traffic: { authorization: { action: 'Require', policy: { matchExpressions: ['has(jwt.tenant)'] } } } } } : o)),
+      os.map((o) =>
+        named('AgentgatewayPolicy', 'tenant-alpha', 'a2a-triage-callers')(o)
+          ? {
+              ...o,
+              spec: {
+                ...o.spec,
+                traffic: { authorization: { action: 'Require', policy: { matchExpressions: ['has(jwt.tenant)'] } } },
+              },
+            }
+          : o,
+      ),
     );
-    const line = problemsOf(env).find((l) => l.includes('client outside the cluster with a token of beta → external route https://gateway.dev.agentic.example.com/a2a/support/triage'));
-    expect(line).toMatch(/alpha does not allow this tenant\): expected denied, got allowed by every layer — .*gateway allows .*200 on route tenant-alpha\/a2a-triage: admitted by .*tenant-alpha\/a2a-triage-callers/);
+    const line = problemsOf(env).find((l) =>
+      l.includes(
+        'client outside the cluster with a token of beta → external route https://gateway.dev.agentic.example.com/a2a/support/triage',
+      ),
+    );
+    expect(line).toMatch(
+      /alpha does not allow this tenant\): expected denied, got allowed by every layer — .*gateway allows .*200 on route tenant-alpha\/a2a-triage: admitted by .*tenant-alpha\/a2a-triage-callers/,
+    );
   });
 
   it('allowCallsFrom that the route policy does not enforce: refused for the tenant allowed, open to the others', () => {
-    const dropped = planted(dev, (os) => os.filter((o) => !named('AgentgatewayPolicy', 'tenant-alpha', 'a2a-triage-mesh-callers')(o)));
-    expect(problemsOf(dropped).find((l) => l.startsWith('dev: tenant-beta/Agent planner → in-cluster route /a2a/support/triage'))).toMatch(/alpha does not allow this tenant\): expected denied, got allowed by every layer/);
-    const narrowed = planted(dev, (os) =>
-      os.map((o) => (named('AgentgatewayPolicy', 'tenant-alpha', 'a2a-triage-mesh-callers')(o) ? { ...o, spec: { ...o.spec, traffic: { authorization: { action: 'Require', policy: { matchExpressions: ['source.identity.namespace in ["tenant-alpha"]'] } } } } } : o)),
+    const dropped = planted(dev, (os) =>
+      os.filter((o) => !named('AgentgatewayPolicy', 'tenant-alpha', 'a2a-triage-mesh-callers')(o)),
     );
-    expect(problemsOf(narrowed).find((l) => l.startsWith('dev: tenant-research/Agent analyst → in-cluster route /a2a/support/triage'))).toMatch(/alpha allows research \(allowCallsFrom\)\): expected allowed, got denied by gateway — .*403 .*tenant-alpha\/a2a-triage-mesh-callers requires/);
+    expect(
+      problemsOf(dropped).find((l) =>
+        l.startsWith('dev: tenant-beta/Agent planner → in-cluster route /a2a/support/triage'),
+      ),
+    ).toMatch(/alpha does not allow this tenant\): expected denied, got allowed by every layer/);
+    const narrowed = planted(dev, (os) =>
+      os.map((o) =>
+        named('AgentgatewayPolicy', 'tenant-alpha', 'a2a-triage-mesh-callers')(o)
+          ? {
+              ...o,
+              spec: {
+                ...o.spec,
+                traffic: {
+                  authorization: {
+                    action: 'Require',
+                    policy: { matchExpressions: ['source.identity.namespace in ["tenant-alpha"]'] },
+                  },
+                },
+              },
+            }
+          : o,
+      ),
+    );
+    expect(
+      problemsOf(narrowed).find((l) =>
+        l.startsWith('dev: tenant-research/Agent analyst → in-cluster route /a2a/support/triage'),
+      ),
+    ).toMatch(
+      /alpha allows research \(allowCallsFrom\)\): expected allowed, got denied by gateway — .*403 .*tenant-alpha\/a2a-triage-mesh-callers requires/,
+    );
   });
 
   it("a route whose path prefix shadows another tenant's: agentgateway ranks a trailing slash longer", () => {
@@ -109,7 +246,15 @@ describe('planted faults, each named with its flow', () => {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
         metadata: { name: 'shadow', namespace: 'tenant-beta' },
-        spec: { parentRefs: [{ name: 'agentgateway-mesh', namespace: 'agentgateway-system', sectionName: 'mesh' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/a2a/support/triage/' } }], backendRefs: [{ name: 'planner', port: 8080 }] }] },
+        spec: {
+          parentRefs: [{ name: 'agentgateway-mesh', namespace: 'agentgateway-system', sectionName: 'mesh' }],
+          rules: [
+            {
+              matches: [{ path: { type: 'PathPrefix', value: '/a2a/support/triage/' } }],
+              backendRefs: [{ name: 'planner', port: 8080 }],
+            },
+          ],
+        },
       },
     ]);
     expect(problemsOf(env)).toContain(
@@ -117,9 +262,17 @@ describe('planted faults, each named with its flow', () => {
     );
   });
 
-  it('a sandbox that may reach the mesh gateway: it calls its tenant\'s routes with the tenant\'s identity', () => {
-    const env = planted(dev, (os) => os.map((o) => (named('NetworkPolicy', 'tenant-beta', 'allow-platform-egress')(o) ? { ...o, spec: { ...o.spec, podSelector: {} } } : o)));
-    expect(problemsOf(env).find((l) => l.startsWith('dev: tenant-beta/Sandbox python → model tenant-beta/gpt'))).toMatch(/a sandbox reaches nothing of its tenant\): expected denied, got allowed by every layer/);
+  it("a sandbox that may reach the mesh gateway: it calls its tenant's routes with the tenant's identity", () => {
+    const env = planted(dev, (os) =>
+      os.map((o) =>
+        named('NetworkPolicy', 'tenant-beta', 'allow-platform-egress')(o)
+          ? { ...o, spec: { ...o.spec, podSelector: {} } }
+          : o,
+      ),
+    );
+    expect(
+      problemsOf(env).find((l) => l.startsWith('dev: tenant-beta/Sandbox python → model tenant-beta/gpt')),
+    ).toMatch(/a sandbox reaches nothing of its tenant\): expected denied, got allowed by every layer/);
   });
 });
 
@@ -127,38 +280,108 @@ describe('planted faults in the observability paths', () => {
   it("a tenant's metrics proxy open to every namespace and a tenant free to reach monitoring: the tenant reads another's metrics", () => {
     const env = planted(dev, (os) =>
       os.map((o) => {
-        if (named('NetworkPolicy', 'monitoring', 'prom-label-proxy')(o)) return { ...o, spec: { ...o.spec, ingress: [...o.spec.ingress, { from: [{ namespaceSelector: {} }] }] } };
-        if (named('NetworkPolicy', 'tenant-beta', 'allow-platform-egress')(o)) return { ...o, spec: { ...o.spec, egress: [...o.spec.egress, { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }] } };
+        if (named('NetworkPolicy', 'monitoring', 'prom-label-proxy')(o))
+          return { ...o, spec: { ...o.spec, ingress: [...o.spec.ingress, { from: [{ namespaceSelector: {} }] }] } };
+        if (named('NetworkPolicy', 'tenant-beta', 'allow-platform-egress')(o))
+          return {
+            ...o,
+            spec: {
+              ...o.spec,
+              egress: [
+                ...o.spec.egress,
+                { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+              ],
+            },
+          };
         return o;
       }),
     );
     const lines = problemsOf(env);
-    expect(lines.find((l) => l.startsWith("dev: tenant-beta/Agent planner → monitoring/tenant-alpha (alpha's metrics proxy)"))).toMatch(/\(another tenant's metrics proxy\): expected denied, got allowed by every layer — network allows .*egress tenant-beta\/allow-platform-egress; ingress monitoring\/prom-label-proxy/);
-    expect(lines.find((l) => l.startsWith("dev: tenant-beta/Agent planner → monitoring/tenant-beta (beta's metrics proxy)"))).toMatch(/not from its proxy\): expected denied, got allowed by every layer/);
-    expect(lines.find((l) => l.startsWith("dev: monitoring/any-pod → monitoring/tenant-alpha (alpha's metrics proxy)"))).toMatch(/only Grafana queries a tenant's metrics proxy\): expected denied, got allowed by every layer/);
+    expect(
+      lines.find((l) =>
+        l.startsWith("dev: tenant-beta/Agent planner → monitoring/tenant-alpha (alpha's metrics proxy)"),
+      ),
+    ).toMatch(
+      /\(another tenant's metrics proxy\): expected denied, got allowed by every layer — network allows .*egress tenant-beta\/allow-platform-egress; ingress monitoring\/prom-label-proxy/,
+    );
+    expect(
+      lines.find((l) => l.startsWith("dev: tenant-beta/Agent planner → monitoring/tenant-beta (beta's metrics proxy)")),
+    ).toMatch(/not from its proxy\): expected denied, got allowed by every layer/);
+    expect(
+      lines.find((l) => l.startsWith("dev: monitoring/any-pod → monitoring/tenant-alpha (alpha's metrics proxy)")),
+    ).toMatch(/only Grafana queries a tenant's metrics proxy\): expected denied, got allowed by every layer/);
   });
 
   it("a proxy that admits Prometheus instead of Grafana: every tenant's datasource stops answering", () => {
     const env = planted(dev, (os) =>
-      os.map((o) => (named('NetworkPolicy', 'monitoring', 'prom-label-proxy')(o) ? { ...o, spec: { ...o.spec, ingress: [{ ...o.spec.ingress[0], from: [{ ...o.spec.ingress[0].from[0], podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }] }, ...o.spec.ingress.slice(1)] } } : o)),
+      os.map((o) =>
+        named('NetworkPolicy', 'monitoring', 'prom-label-proxy')(o)
+          ? {
+              ...o,
+              spec: {
+                ...o.spec,
+                ingress: [
+                  {
+                    ...o.spec.ingress[0],
+                    from: [
+                      {
+                        ...o.spec.ingress[0].from[0],
+                        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+                      },
+                    ],
+                  },
+                  ...o.spec.ingress.slice(1),
+                ],
+              },
+            }
+          : o,
+      ),
     );
     const lines = problemsOf(env).filter((l) => l.includes("Grafana reads a tenant's metrics through its proxy"));
-    expect(lines.map((l) => l.split(' (')[0])).toEqual(['dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-alpha', 'dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-beta', 'dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-research']);
-    expect(lines[0]).toMatch(/expected allowed, got denied by network — network refuses .*no ingress rule of monitoring\/prom-label-proxy admits/);
+    expect(lines.map((l) => l.split(' (')[0])).toEqual([
+      'dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-alpha',
+      'dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-beta',
+      'dev: monitoring/kube-prometheus-stack-grafana → monitoring/tenant-research',
+    ]);
+    expect(lines[0]).toMatch(
+      /expected allowed, got denied by network — network refuses .*no ingress rule of monitoring\/prom-label-proxy admits/,
+    );
   });
 
-  it("a collector without its egress to Langfuse: spans reach no project", () => {
+  it('a collector without its egress to Langfuse: spans reach no project', () => {
     const env = planted(dev, (os) =>
-      os.map((o) => (named('NetworkPolicy', 'otel', 'otel-collector')(o) ? { ...o, spec: { ...o.spec, egress: o.spec.egress.filter((e: Obj) => !JSON.stringify(e).includes('langfuse')) } } : o)),
+      os.map((o) =>
+        named('NetworkPolicy', 'otel', 'otel-collector')(o)
+          ? {
+              ...o,
+              spec: { ...o.spec, egress: o.spec.egress.filter((e: Obj) => !JSON.stringify(e).includes('langfuse')) },
+            }
+          : o,
+      ),
     );
-    expect(problemsOf(env)).toEqual([expect.stringMatching(/^dev: otel\/otel-collector → langfuse\/langfuse-web pod:3000 \(spans to their Langfuse project\): expected allowed, got denied by network — network refuses .*no egress rule of otel\/otel-collector admits/)]);
+    expect(problemsOf(env)).toEqual([
+      expect.stringMatching(
+        /^dev: otel\/otel-collector → langfuse\/langfuse-web pod:3000 \(spans to their Langfuse project\): expected allowed, got denied by network — network refuses .*no egress rule of otel\/otel-collector admits/,
+      ),
+    ]);
   });
 
   it("an access sync cut off from Keycloak: nobody's access follows the groups", () => {
     const env = planted(dev, (os) =>
-      os.map((o) => (named('NetworkPolicy', 'langfuse', 'langfuse-access-sync')(o) ? { ...o, spec: { ...o.spec, egress: o.spec.egress.filter((e: Obj) => !JSON.stringify(e).includes('keycloak')) } } : o)),
+      os.map((o) =>
+        named('NetworkPolicy', 'langfuse', 'langfuse-access-sync')(o)
+          ? {
+              ...o,
+              spec: { ...o.spec, egress: o.spec.egress.filter((e: Obj) => !JSON.stringify(e).includes('keycloak')) },
+            }
+          : o,
+      ),
     );
-    expect(problemsOf(env)).toEqual([expect.stringMatching(/^dev: langfuse\/langfuse-access-sync → keycloak\/keycloak-http pod:8080 \(the access sync reads Keycloak groups\): expected allowed, got denied by network/)]);
+    expect(problemsOf(env)).toEqual([
+      expect.stringMatching(
+        /^dev: langfuse\/langfuse-access-sync → keycloak\/keycloak-http pod:8080 \(the access sync reads Keycloak groups\): expected allowed, got denied by network/,
+      ),
+    ]);
   });
 });
 
@@ -173,10 +396,20 @@ describe('scale: tenants of one shape are evaluated once', () => {
     const files = synthesize({ environments: [env], tenants, infra: infraFor([env]) });
     const manifests: Manifest[] = [];
     for (const [file, text] of files) {
-      if (!/\.ya?ml$/.test(file) || !(file.startsWith(`${DIRS.dist}/${env.name}/`) || file.startsWith(`${DIRS.argocd}/${env.name}/`))) continue;
+      if (
+        !/\.ya?ml$/.test(file) ||
+        !(file.startsWith(`${DIRS.dist}/${env.name}/`) || file.startsWith(`${DIRS.argocd}/${env.name}/`))
+      )
+        continue;
       for (const object of parseDocuments(text).objects) manifests.push({ file, env: env.name, object });
     }
-    return { name: env.name, kubernetesVersion: env.kubernetesVersion, trustDomain: env.cluster.trustDomain, files: [], manifests };
+    return {
+      name: env.name,
+      kubernetesVersion: env.kubernetesVersion,
+      trustDomain: env.cluster.trustDomain,
+      files: [],
+      manifests,
+    };
   };
 
   it('checks as many flows for 2 tenants as for 12, and stands for flows growing with the tenants', () => {
@@ -195,7 +428,12 @@ describe('scale: tenants of one shape are evaluated once', () => {
     const base = environmentOutput(3);
     const env2 = planted(base, (os) => [
       ...os,
-      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'names-t1', namespace: 'monitoring' }, spec: { rules: [{ from: [{ source: { namespaces: ['tenant-t1'] } }] }] } },
+      {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'names-t1', namespace: 'monitoring' },
+        spec: { rules: [{ from: [{ source: { namespaces: ['tenant-t1'] } }] }] },
+      },
     ]);
     expect(flowMatrix(base, registry(3)).shapes).toBe(1);
     expect(flowMatrix(env2, registry(3)).shapes).toBe(2);
@@ -204,9 +442,13 @@ describe('scale: tenants of one shape are evaluated once', () => {
 
   it('names a failing check with the other tenants of its shape', () => {
     const base = environmentOutput(3);
-    const broken = planted(base, (os) => os.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-dns')));
+    const broken = planted(base, (os) =>
+      os.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-dns')),
+    );
     const lines = matrixProblems(flowMatrix(broken, registry(3)));
-    expect(lines.find((l) => l.includes('cluster DNS'))).toMatch(/^test: tenant-t0\/Agent helper → kube-system\/coredns:53 \(cluster DNS\) \(cluster DNS\): expected allowed, got denied by network \[the same for 2 more tenants of this shape: t1, t2\]/);
+    expect(lines.find((l) => l.includes('cluster DNS'))).toMatch(
+      /^test: tenant-t0\/Agent helper → kube-system\/coredns:53 \(cluster DNS\) \(cluster DNS\): expected allowed, got denied by network \[the same for 2 more tenants of this shape: t1, t2\]/,
+    );
     const c = flowMatrix(broken, registry(3)).checks.find((x) => x.why === 'cluster DNS')!;
     expect(problem(c)).toBe('expected allowed, got denied by network');
   });

@@ -22,10 +22,14 @@ describe('chainsaw lint gate', () => {
   it('fails a suite with a misspelled field, and a repository without suites', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'chainsaw-'));
     try {
-      expect((await chainsawLintGate(root)).errors).toEqual(['no chainsaw-test.yaml under test/e2e/; the end-to-end suites are missing']);
+      expect((await chainsawLintGate(root)).errors).toEqual([
+        'no chainsaw-test.yaml under test/e2e/; the end-to-end suites are missing',
+      ]);
       const suite = path.join(root, E2E_DIR, 'broken');
       fs.mkdirSync(suite, { recursive: true });
-      const text = fs.readFileSync(path.join(ROOT, E2E_DIR, 'waypoint-traffic', 'chainsaw-test.yaml'), 'utf8').replace('  steps:', '  stepz:');
+      const text = fs
+        .readFileSync(path.join(ROOT, E2E_DIR, 'waypoint-traffic', 'chainsaw-test.yaml'), 'utf8')
+        .replace('  steps:', '  stepz:');
       fs.writeFileSync(path.join(suite, 'chainsaw-test.yaml'), text);
       const r = await chainsawLintGate(root);
       expect(r.errors).toHaveLength(1);

@@ -3,7 +3,15 @@
  * for mesh identities, on dist/ and on copies with a tenant opened to another tenant.
  */
 import { describe, expect, it } from 'vitest';
-import { analysisInput, checkNetwork, crossCheck, isolationGate, parseConnection, allows, tenantNamespaces } from '../../scripts/gates/isolation';
+import {
+  analysisInput,
+  checkNetwork,
+  crossCheck,
+  isolationGate,
+  parseConnection,
+  allows,
+  tenantNamespaces,
+} from '../../scripts/gates/isolation';
 import { evaluate, istioMatch, ruleMatch, type MeshRequest } from '../../scripts/gates/mesh-authz';
 import type { Manifest } from '../../scripts/gates/manifests';
 import { copiesPerTest, repoOutput } from './fixture';
@@ -17,8 +25,12 @@ describe('isolation gate', () => {
     const output = repoOutput();
     const r = await isolationGate(output);
     expect(r.errors).toEqual([]);
-    const netpols = output.environments.flatMap((e) => e.manifests).filter((m) => m.object.kind === 'NetworkPolicy').length;
-    const authz = output.environments.flatMap((e) => e.manifests).filter((m) => m.object.kind === 'AuthorizationPolicy').length;
+    const netpols = output.environments
+      .flatMap((e) => e.manifests)
+      .filter((m) => m.object.kind === 'NetworkPolicy').length;
+    const authz = output.environments
+      .flatMap((e) => e.manifests)
+      .filter((m) => m.object.kind === 'AuthorizationPolicy').length;
     expect(r.checked).toBe(netpols + authz);
     expect(netpols).toBeGreaterThan(0);
     expect(authz).toBeGreaterThan(0);
@@ -27,11 +39,13 @@ describe('isolation gate', () => {
   it('catches a tenant NetworkPolicy that admits another tenant, though the other side still blocks it', async () => {
     const copy = freshCopy();
     const np = copy.read(`${ALPHA}/networkpolicy-allow-platform-ingress.yaml`);
-    np.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-beta' } } }] });
+    np.spec.ingress.push({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tenant-beta' } } }],
+    });
     copy.write(`${ALPHA}/networkpolicy-allow-platform-ingress.yaml`, np);
     const r = await isolationGate(copy.output());
     expect(r.errors).toEqual([
-      'dev: the NetworkPolicies of tenant-alpha allow tenant-beta/agent[Pod] => tenant-alpha/agent[Pod] (All Connections); a tenant\'s policies must admit no other tenant, in either direction',
+      "dev: the NetworkPolicies of tenant-alpha allow tenant-beta/agent[Pod] => tenant-alpha/agent[Pod] (All Connections); a tenant's policies must admit no other tenant, in either direction",
     ]);
   });
 
@@ -42,12 +56,18 @@ describe('isolation gate', () => {
       ['dist/dev/tenants/beta', 'tenant-alpha', 'egress'],
     ] as const) {
       const np = copy.read(`${dir}/networkpolicy-allow-same-namespace.yaml`);
-      const rule = { [direction === 'ingress' ? 'from' : 'to']: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': peer } } }] };
+      const rule = {
+        [direction === 'ingress' ? 'from' : 'to']: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': peer } } },
+        ],
+      };
       np.spec[direction].push(rule);
       copy.write(`${dir}/networkpolicy-allow-same-namespace.yaml`, np);
     }
     const r = await isolationGate(copy.output());
-    expect(r.errors).toContain('dev: tenant tenant-beta reaches tenant tenant-alpha (tenant-beta/agent[Pod] => tenant-alpha/agent[Pod]: All Connections); a NetworkPolicy admits traffic between tenants');
+    expect(r.errors).toContain(
+      'dev: tenant tenant-beta reaches tenant tenant-alpha (tenant-beta/agent[Pod] => tenant-alpha/agent[Pod]: All Connections); a NetworkPolicy admits traffic between tenants',
+    );
   });
 
   it('catches a same-namespace allowance that lets a sandbox reach the agents of its tenant', async () => {
@@ -68,10 +88,12 @@ describe('isolation gate', () => {
     const copy = freshCopy();
     copy.write(`${ALPHA}/networkpolicy-allow-dns.yaml`, '# removed\n');
     const r = await isolationGate(copy.output());
-    expect(r.errors).toEqual(['dev: tenant-alpha/agent[Pod] cannot reach kube-system/coredns[Pod] on UDP 53 (cluster DNS); the NetworkPolicies must allow it']);
+    expect(r.errors).toEqual([
+      'dev: tenant-alpha/agent[Pod] cannot reach kube-system/coredns[Pod] on UDP 53 (cluster DNS); the NetworkPolicies must allow it',
+    ]);
   });
 
-  it('catches an AuthorizationPolicy that admits another tenant\'s mesh identity', async () => {
+  it("catches an AuthorizationPolicy that admits another tenant's mesh identity", async () => {
     const copy = freshCopy();
     const ap = copy.read(`${ALPHA}/authorizationpolicy-tenant-isolation.yaml`);
     ap.spec.rules[0].from[0].source.principals.push('cluster.local/ns/tenant-beta/sa/*');
@@ -86,7 +108,10 @@ describe('isolation gate', () => {
   it('catches a policy that opens a tenant to every tenant namespace, for each other tenant', async () => {
     const copy = freshCopy();
     const np = copy.read(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`);
-    np.spec.egress.push({ to: [{ namespaceSelector: { matchLabels: { 'platform.agentic.io/tenant': 'true' } } }], ports: [{ port: 8080, protocol: 'TCP' }] });
+    np.spec.egress.push({
+      to: [{ namespaceSelector: { matchLabels: { 'platform.agentic.io/tenant': 'true' } } }],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    });
     copy.write(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`, np);
     const r = await isolationGate(copy.output());
     expect(r.errors).toEqual([
@@ -103,13 +128,20 @@ describe('isolation gate', () => {
     const r = await isolationGate(copy.output());
     const admitted = (src: string, port: number) =>
       `dev: mesh identity cluster.local/ns/${src}/sa/agent → tenant-alpha/agent port ${port} (another tenant) is allowed, expected denied: admitted by AuthorizationPolicy tenant-alpha/tenant-isolation (dist/dev/tenants/alpha/authorizationpolicy-tenant-isolation.yaml) rules[0]`;
-    expect(r.errors).toEqual([admitted('tenant-beta', 8080), admitted('tenant-beta', 9090), admitted('tenant-research', 8080), admitted('tenant-research', 9090)]);
+    expect(r.errors).toEqual([
+      admitted('tenant-beta', 8080),
+      admitted('tenant-beta', 9090),
+      admitted('tenant-research', 8080),
+      admitted('tenant-research', 9090),
+    ]);
   });
 
   it("catches a tenant egress that reaches kagent's tool server, which can write cluster objects", async () => {
     const copy = freshCopy();
     const np = copy.read(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`);
-    np.spec.egress.push({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kagent-system' } } }] });
+    np.spec.egress.push({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kagent-system' } } }],
+    });
     copy.write(`${ALPHA}/networkpolicy-allow-platform-egress.yaml`, np);
     // kagent-system's own ingress policy still blocks it; the gate also checks the tenant's side alone.
     copy.write('dist/dev/platform/kagent/networkpolicy-kagent-system-ingress.yaml', '# removed\n');
@@ -120,7 +152,7 @@ describe('isolation gate', () => {
     ]);
   });
 
-  it("catches kagent-system admitting tenant identities at ztunnel, which would bypass its waypoint", async () => {
+  it('catches kagent-system admitting tenant identities at ztunnel, which would bypass its waypoint', async () => {
     const copy = freshCopy();
     const ap = copy.read('dist/dev/platform/kagent/authorizationpolicy-kagent-system-l4.yaml');
     ap.spec.rules[0].from[0].source.principals.push('cluster.local/ns/tenant-alpha/sa/*');
@@ -154,7 +186,9 @@ describe('isolation gate', () => {
     const copy = freshCopy();
     copy.write(`dist/prod/tenants/beta/authorizationpolicy-tenant-isolation.yaml`, '# removed\n');
     const r = await isolationGate(copy.output());
-    expect(r.errors).toContain('prod: mesh identity cluster.local/ns/tenant-alpha/sa/agent → tenant-beta/agent port 8080 (another tenant) is allowed, expected denied: no AuthorizationPolicy applies');
+    expect(r.errors).toContain(
+      'prod: mesh identity cluster.local/ns/tenant-alpha/sa/agent → tenant-beta/agent port 8080 (another tenant) is allowed, expected denied: no AuthorizationPolicy applies',
+    );
   });
 });
 
@@ -169,12 +203,38 @@ describe('evaluator and netpol-analyzer', () => {
         podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['agent', 'other'] }] },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
-          { from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['tenant-beta', 'tenant-research'] }] } }], ports: [{ port: 'metrics' }, { port: 7000, endPort: 7100, protocol: 'TCP' }] },
+          {
+            from: [
+              {
+                namespaceSelector: {
+                  matchExpressions: [
+                    {
+                      key: 'kubernetes.io/metadata.name',
+                      operator: 'NotIn',
+                      values: ['tenant-beta', 'tenant-research'],
+                    },
+                  ],
+                },
+              },
+            ],
+            ports: [{ port: 'metrics' }, { port: 7000, endPort: 7100, protocol: 'TCP' }],
+          },
           { from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ protocol: 'UDP' }] },
         ],
         egress: [
-          { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'Exists' }] } }], ports: [{ port: 'web' }, { port: 9091, protocol: 'SCTP' }] },
-          { to: [{ ipBlock: { cidr: '52.0.0.0/8', except: ['52.1.0.0/16', '52.2.0.0/16'] } }], ports: [{ port: 8443 }] },
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+                podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'Exists' }] },
+              },
+            ],
+            ports: [{ port: 'web' }, { port: 9091, protocol: 'SCTP' }],
+          },
+          {
+            to: [{ ipBlock: { cidr: '52.0.0.0/8', except: ['52.1.0.0/16', '52.2.0.0/16'] } }],
+            ports: [{ port: 8443 }],
+          },
         ],
       },
     });
@@ -192,8 +252,23 @@ describe('analysis input', () => {
     expect(tenantNamespaces(env)).toEqual(['tenant-alpha', 'tenant-beta', 'tenant-research']);
     expect(files.get('namespaces.yaml')).toContain('kubernetes.io/metadata.name: tenant-alpha');
     expect(files.get('namespaces.yaml')).toContain('kubernetes.io/metadata.name: kube-system');
-    for (const pod of ['namespace: tenant-research', 'name: sandbox', 'platform.agentic.io/sandbox: sandbox', 'name: coredns', 'name: agentgateway-proxy', 'name: agentgateway-mesh', 'name: agentgateway-waypoint', 'name: kagent-waypoint', 'name: kagent-tools', 'name: otel-collector', 'name: prometheus']) expect(files.get('pods.yaml')).toContain(pod);
-    expect([...files.keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(env.manifests.filter((m) => m.object.kind === 'NetworkPolicy').length);
+    for (const pod of [
+      'namespace: tenant-research',
+      'name: sandbox',
+      'platform.agentic.io/sandbox: sandbox',
+      'name: coredns',
+      'name: agentgateway-proxy',
+      'name: agentgateway-mesh',
+      'name: agentgateway-waypoint',
+      'name: kagent-waypoint',
+      'name: kagent-tools',
+      'name: otel-collector',
+      'name: prometheus',
+    ])
+      expect(files.get('pods.yaml')).toContain(pod);
+    expect([...files.keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(
+      env.manifests.filter((m) => m.object.kind === 'NetworkPolicy').length,
+    );
     expect([...analysisInput(env, 'tenant-beta').keys()].filter((f) => f.startsWith('netpol-'))).toHaveLength(9);
   });
 
@@ -205,7 +280,9 @@ describe('analysis input', () => {
     expect(allows(c, 'UDP', 53)).toBe(true);
     expect(allows(parseConnection('All Connections'), 'SCTP', 1)).toBe(true);
     expect(allows(undefined, 'TCP', 443)).toBe(false);
-    expect(() => parseConnection('TCP fifty')).toThrow('netpol-analyzer connection "TCP fifty": cannot read "TCP fifty"');
+    expect(() => parseConnection('TCP fifty')).toThrow(
+      'netpol-analyzer connection "TCP fifty": cannot read "TCP fifty"',
+    );
   });
 
   it('requires an external range that holds a public address on 443', () => {
@@ -214,12 +291,23 @@ describe('analysis input', () => {
     np.spec.egress[0].to = [{ ipBlock: { cidr: '10.0.0.0/8' } }];
     copy.write(`${ALPHA}/networkpolicy-allow-external-https.yaml`, np);
     const env = copy.output().environments[0];
-    expect(checkNetwork(env).errors).toEqual(['dev: tenant-alpha/agent[Pod] cannot reach external address 8.8.8.8 on TCP 443; the NetworkPolicies must allow external HTTPS']);
+    expect(checkNetwork(env).errors).toEqual([
+      'dev: tenant-alpha/agent[Pod] cannot reach external address 8.8.8.8 on TCP 443; the NetworkPolicies must allow external HTTPS',
+    ]);
   });
 });
 
 describe('mesh authorization evaluation', () => {
-  const policy = (namespace: string, spec: object): Manifest => ({ file: `${namespace}.yaml`, env: 'dev', object: { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace }, spec } });
+  const policy = (namespace: string, spec: object): Manifest => ({
+    file: `${namespace}.yaml`,
+    env: 'dev',
+    object: {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'p', namespace },
+      spec,
+    },
+  });
   const req = (principal: string, port = 8080): MeshRequest => ({
     principal,
     sourceNamespace: principal.split('/')[2],
@@ -237,19 +325,34 @@ describe('mesh authorization evaluation', () => {
   });
 
   it('denies what no ALLOW rule admits and allows what one does', () => {
-    const ps = [policy('tenant-a', { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/tenant-a/sa/*'] } }] }] })];
+    const ps = [
+      policy('tenant-a', {
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { principals: ['cluster.local/ns/tenant-a/sa/*'] } }] }],
+      }),
+    ];
     expect(evaluate(ps, req('cluster.local/ns/tenant-b/sa/agent')).verdict).toBe('denied');
     expect(evaluate(ps, req('cluster.local/ns/tenant-a/sa/agent')).verdict).toBe('allowed');
   });
 
   it('lets a DENY rule win over an ALLOW rule, and applies root-namespace policies everywhere', () => {
-    const ps = [policy('tenant-a', { rules: [{}] }), policy('istio-system', { action: 'DENY', rules: [{ from: [{ source: { namespaces: ['tenant-b'] } }] }] })];
+    const ps = [
+      policy('tenant-a', { rules: [{}] }),
+      policy('istio-system', { action: 'DENY', rules: [{ from: [{ source: { namespaces: ['tenant-b'] } }] }] }),
+    ];
     expect(evaluate(ps, req('cluster.local/ns/tenant-b/sa/agent')).verdict).toBe('denied');
     expect(evaluate(ps, req('cluster.local/ns/tenant-c/sa/agent')).verdict).toBe('allowed');
   });
 
   it('does not prove a denial that an unknown L7 condition could lift', () => {
-    const ps = [policy('tenant-a', { rules: [{ from: [{ source: { principals: ['cluster.local/ns/tenant-a/sa/*'] } }] }, { to: [{ operation: { paths: ['/public'] } }] }] })];
+    const ps = [
+      policy('tenant-a', {
+        rules: [
+          { from: [{ source: { principals: ['cluster.local/ns/tenant-a/sa/*'] } }] },
+          { to: [{ operation: { paths: ['/public'] } }] },
+        ],
+      }),
+    ];
     const v = evaluate(ps, req('cluster.local/ns/tenant-b/sa/agent'));
     expect(v.verdict).toBe('unknown');
     expect(v.reason).toContain('rules[1]');
@@ -258,7 +361,14 @@ describe('mesh authorization evaluation', () => {
   it('checks ports, ignores policies of other namespaces, selectors that do not match and waypoint-attached ones', () => {
     expect(ruleMatch({ to: [{ operation: { ports: ['9090'] } }] }, req('x/ns/tenant-b/sa/y', 8080))).toBe('no');
     expect(ruleMatch({ to: [{ operation: { notPorts: ['9090'] } }] }, req('x/ns/tenant-b/sa/y', 8080))).toBe('yes');
-    const ps = [policy('tenant-z', { rules: [] }), policy('tenant-a', { selector: { matchLabels: { app: 'other' } }, rules: [] }), policy('tenant-a', { targetRefs: [{ kind: 'Gateway', name: 'w' }], rules: [] })];
-    expect(evaluate(ps, req('cluster.local/ns/tenant-b/sa/agent'))).toEqual({ verdict: 'allowed', reason: 'no AuthorizationPolicy applies' });
+    const ps = [
+      policy('tenant-z', { rules: [] }),
+      policy('tenant-a', { selector: { matchLabels: { app: 'other' } }, rules: [] }),
+      policy('tenant-a', { targetRefs: [{ kind: 'Gateway', name: 'w' }], rules: [] }),
+    ];
+    expect(evaluate(ps, req('cluster.local/ns/tenant-b/sa/agent'))).toEqual({
+      verdict: 'allowed',
+      reason: 'no AuthorizationPolicy applies',
+    });
   });
 });

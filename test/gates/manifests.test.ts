@@ -9,12 +9,15 @@ const freshCopy = copiesPerTest();
 
 describe('reading the output', () => {
   it('parses the documents of a file, skipping empty ones, as yaml does', () => {
-    const text = '# a comment\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  on: "yes"\n  n: 010\n  when: 2024-01-01\n  t: true\n---\n';
+    const text =
+      '# a comment\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  on: "yes"\n  n: 010\n  when: 2024-01-01\n  t: true\n---\n';
     const expected = parseAllDocuments(text)
       .map((d) => d.toJS())
       .filter((o) => o !== null && o !== undefined);
     expect(parseDocuments(text)).toEqual({ objects: expected });
-    expect(parseDocuments(text).objects).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', data: { on: 'yes', n: 10, when: '2024-01-01', t: true } }]);
+    expect(parseDocuments(text).objects).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', data: { on: 'yes', n: 10, when: '2024-01-01', t: true } },
+    ]);
   });
 
   it("names the problem of a file it cannot parse with yaml's message", () => {
@@ -35,7 +38,10 @@ describe('reading the output', () => {
       message = (e as Error).message;
     }
     const named = message.split('\n').filter((l) => /^dist\//.test(l));
-    expect(named.map((l) => l.split(':')[0])).toEqual(['dist/dev/platform/broken-a.yaml', 'dist/prod/platform/broken-b.yaml']);
+    expect(named.map((l) => l.split(':')[0])).toEqual([
+      'dist/dev/platform/broken-a.yaml',
+      'dist/prod/platform/broken-b.yaml',
+    ]);
     expect(named[0]).toMatch(/^dist\/dev\/platform\/broken-a\.yaml: .*flow sequence/i);
   });
 
@@ -49,7 +55,8 @@ describe('reading the output', () => {
     expect(digest(devNs)).toBe(digest(prodNs));
     expect(devNs.object).toBe(prodNs.object);
     // A file that differs between the environments is parsed for each.
-    const counterpart = (m: { file: string }) => prod.manifests.find((p) => p.file === m.file.replace('dist/dev/', 'dist/prod/'));
+    const counterpart = (m: { file: string }) =>
+      prod.manifests.find((p) => p.file === m.file.replace('dist/dev/', 'dist/prod/'));
     const differing = dev.manifests.filter((m) => counterpart(m) && digest(m) !== digest(counterpart(m)!));
     expect(differing.length).toBeGreaterThan(0);
     for (const m of differing) expect(m.object).not.toBe(counterpart(m)!.object);

@@ -20,7 +20,9 @@ const freshCopy = copiesPerTest();
  * /namespaces/{namespace}/.
  */
 function clusterScopedFromOpenApi(release: string): Record<string, string[]> {
-  const swagger = JSON.parse(fs.readFileSync(path.join(kubernetesOpenApiDir(release), 'swagger.json'), 'utf8')) as { paths: Record<string, unknown> };
+  const swagger = JSON.parse(fs.readFileSync(path.join(kubernetesOpenApiDir(release), 'swagger.json'), 'utf8')) as {
+    paths: Record<string, unknown>;
+  };
   const out: Record<string, Set<string>> = {};
   for (const p of Object.keys(swagger.paths)) {
     const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)\/([a-z]+)\/\{name\}$/.exec(p);
@@ -31,12 +33,17 @@ function clusterScopedFromOpenApi(release: string): Record<string, string[]> {
 
 describe('rbac gate', () => {
   it("knows every cluster-scoped built-in resource of the environments' Kubernetes release", () => {
-    const versions = [...new Set(loadEnvironments(path.resolve(__dirname, '..', '..', 'charts', 'environments')).map((e) => e.kubernetesVersion))];
+    const versions = [
+      ...new Set(
+        loadEnvironments(path.resolve(__dirname, '..', '..', 'charts', 'environments')).map((e) => e.kubernetesVersion),
+      ),
+    ];
     for (const version of versions) {
       const derived = clusterScopedFromOpenApi(kubernetesRelease(version));
       expect(Object.keys(derived).length, version).toBeGreaterThan(10);
       for (const [group, resources] of Object.entries(derived)) {
-        for (const r of resources) expect(CLUSTER_SCOPED_BUILTINS[group] ?? [], `${version}: ${group || 'core'}/${r}`).toContain(r);
+        for (const r of resources)
+          expect(CLUSTER_SCOPED_BUILTINS[group] ?? [], `${version}: ${group || 'core'}/${r}`).toContain(r);
       }
     }
   });
@@ -50,7 +57,14 @@ describe('rbac gate', () => {
     let expected = 0;
     for (const e of output.environments) {
       const of = (kind: string) => e.manifests.filter((m) => m.object.kind === kind);
-      const bound = new Set(of('RoleBinding').map((b) => `${b.object.roleRef.kind}/${b.object.metadata.namespace}/${b.object.roleRef.name}`.replace(/^ClusterRole\/[^/]*\//, 'ClusterRole//')));
+      const bound = new Set(
+        of('RoleBinding').map((b) =>
+          `${b.object.roleRef.kind}/${b.object.metadata.namespace}/${b.object.roleRef.name}`.replace(
+            /^ClusterRole\/[^/]*\//,
+            'ClusterRole//',
+          ),
+        ),
+      );
       expected += of('RoleBinding').length + of('ClusterRoleBinding').length + bound.size;
     }
     expect(r.checked).toBe(expected);
@@ -94,7 +108,10 @@ describe('rbac gate', () => {
   it('rejects bindings that reach other namespaces or grant tenants cluster-wide access', () => {
     const copy = freshCopy();
     const rb = copy.read(BINDING);
-    rb.subjects.push({ kind: 'ServiceAccount', name: 'agent', namespace: 'tenant-beta' }, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'tenant-beta-developers' });
+    rb.subjects.push(
+      { kind: 'ServiceAccount', name: 'agent', namespace: 'tenant-beta' },
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'tenant-beta-developers' },
+    );
     copy.write(BINDING, rb);
     copy.write('dist/dev/platform/tenancy/clusterrolebinding-x.yaml', {
       apiVersion: 'rbac.authorization.k8s.io/v1',

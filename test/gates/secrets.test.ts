@@ -13,7 +13,8 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const random = (n: number) => [...randomBytes(n)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
 /** A string shaped like an Anthropic API key. */
 const anthropicKey = () => `sk-ant-api03-${random(93)}AA`;
-const pem = (body: string) => ['-----BEGIN', 'PRIVATE KEY-----'].join(' ') + body + ['-----END', 'PRIVATE KEY-----'].join(' ');
+const pem = (body: string) =>
+  ['-----BEGIN', 'PRIVATE KEY-----'].join(' ') + body + ['-----END', 'PRIVATE KEY-----'].join(' ');
 
 describe('secrets gate', () => {
   it('finds nothing in the repository: output, changed files and history', async () => {
@@ -38,17 +39,34 @@ describe('secrets gate', () => {
 
   it('scans a file that every environment holds byte for byte once, reporting each copy', async () => {
     const copy = freshCopy();
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'anthropic-api-secret', namespace: 'agentgateway-system' }, stringData: { Authorization: anthropicKey() } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'anthropic-api-secret', namespace: 'agentgateway-system' },
+      stringData: { Authorization: anthropicKey() },
+    };
     for (const env of ['dev', 'prod']) copy.write(`dist/${env}/platform/secret-anthropic.yaml`, secret);
     copy.write('dist/dev/platform/other.yaml', { only: 'dev' });
-    const files = ['dist/dev/platform/secret-anthropic.yaml', 'dist/prod/platform/secret-anthropic.yaml', 'dist/dev/platform/other.yaml'];
+    const files = [
+      'dist/dev/platform/secret-anthropic.yaml',
+      'dist/prod/platform/secret-anthropic.yaml',
+      'dist/dev/platform/other.yaml',
+    ];
     expect([...distinctOutputFiles(copy.root, files)]).toEqual([
-      ['dist/dev/platform/secret-anthropic.yaml', ['dist/dev/platform/secret-anthropic.yaml', 'dist/prod/platform/secret-anthropic.yaml']],
+      [
+        'dist/dev/platform/secret-anthropic.yaml',
+        ['dist/dev/platform/secret-anthropic.yaml', 'dist/prod/platform/secret-anthropic.yaml'],
+      ],
       ['dist/dev/platform/other.yaml', ['dist/dev/platform/other.yaml']],
     ]);
     const r = await secretsGate(copy.root);
-    expect(r.errors.map((e) => e.split(': gitleaks')[0])).toEqual(['dist/dev/platform/secret-anthropic.yaml:7', 'dist/prod/platform/secret-anthropic.yaml:7']);
-    expect(r.notes?.[0]).toMatch(/^\d+ working-tree files \(\d+ distinct output files of \d+, \d+ of them found clean before\), not a git repository: no history or changed files to scan$/);
+    expect(r.errors.map((e) => e.split(': gitleaks')[0])).toEqual([
+      'dist/dev/platform/secret-anthropic.yaml:7',
+      'dist/prod/platform/secret-anthropic.yaml:7',
+    ]);
+    expect(r.notes?.[0]).toMatch(
+      /^\d+ working-tree files \(\d+ distinct output files of \d+, \d+ of them found clean before\), not a git repository: no history or changed files to scan$/,
+    );
   });
 
   it('ignores a .gitleaksignore: only .gitleaks.toml may allow a finding', async () => {
@@ -73,16 +91,25 @@ describe('secrets gate', () => {
     copy.write('scripts/upstream/sources.ts', `${lines.join('\n')}\n`);
     expect(await scan(['dir', 'scripts'], copy.root)).toEqual([]);
     // Planted: a token beside them in the same file, and the same ref line in another file.
-    copy.write('scripts/upstream/sources.ts', `${lines.join('\n')}\nconst keycloak_token = '${randomBytes(20).toString('hex')}';\n`);
+    copy.write(
+      'scripts/upstream/sources.ts',
+      `${lines.join('\n')}\nconst keycloak_token = '${randomBytes(20).toString('hex')}';\n`,
+    );
     copy.write('scripts/upstream/other.ts', `${lines[1]}\n`);
     const findings = await scan(['dir', 'scripts'], copy.root);
-    expect(findings.map((f) => `${f.File}:${f.StartLine} ${f.RuleID}`).sort()).toEqual(['scripts/upstream/other.ts:1 generic-api-key', 'scripts/upstream/sources.ts:4 generic-api-key']);
+    expect(findings.map((f) => `${f.File}:${f.StartLine} ${f.RuleID}`).sort()).toEqual([
+      'scripts/upstream/other.ts:1 generic-api-key',
+      'scripts/upstream/sources.ts:4 generic-api-key',
+    ]);
   });
 
   it('allows only the placeholder PEM block of the external-secrets CRD description in imports/', async () => {
     const copy = freshCopy();
     copy.write('imports/placeholder.ts', `/** "private-key": "${pem('\\n<private-key>\\n')}\\n", */\n`);
-    copy.write('imports/real.ts', `/** "private-key": "${pem(`\\n${randomBytes(96).toString('base64')}\\n`)}\\n", */\n`);
+    copy.write(
+      'imports/real.ts',
+      `/** "private-key": "${pem(`\\n${randomBytes(96).toString('base64')}\\n`)}\\n", */\n`,
+    );
     const findings = await scan(['dir', 'imports'], copy.root);
     expect(findings.map((f) => `${f.File} ${f.RuleID}`)).toEqual(['imports/real.ts private-key']);
   });

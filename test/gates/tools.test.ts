@@ -40,8 +40,13 @@ describe('pinned tools', () => {
 
   it('requires each wrapped tool at its pinned version, with every dependency in go.sum', () => {
     for (const t of TOOLS.filter((x) => x.kind === 'wrapper')) {
-      const gomod = JSON.parse(execFileSync('go', ['mod', 'edit', '-json'], { cwd: path.join(ROOT, t.dir), encoding: 'utf8' })) as { Require: { Path: string; Version: string; Indirect?: boolean }[] };
-      expect(gomod.Require.find((r) => r.Path === t.module), t.dir).toEqual({ Path: t.module, Version: t.version });
+      const gomod = JSON.parse(
+        execFileSync('go', ['mod', 'edit', '-json'], { cwd: path.join(ROOT, t.dir), encoding: 'utf8' }),
+      ) as { Require: { Path: string; Version: string; Indirect?: boolean }[] };
+      expect(
+        gomod.Require.find((r) => r.Path === t.module),
+        t.dir,
+      ).toEqual({ Path: t.module, Version: t.version });
       const sum = fs.readFileSync(path.join(ROOT, t.dir, 'go.sum'), 'utf8');
       expect(sum, t.dir).toContain(`${t.module} ${t.version} h1:`);
     }
@@ -49,13 +54,18 @@ describe('pinned tools', () => {
 
   it('repeats the replace directive of kyverno v1.19.0 in its wrapper', () => {
     const gomod = fs.readFileSync(path.join(ROOT, 'tools/kyverno/go.mod'), 'utf8');
-    expect(gomod).toContain('replace k8s.io/pod-security-admission => github.com/kyverno/pod-security-admission v0.0.0-20251031094455-46f20778634f');
+    expect(gomod).toContain(
+      'replace k8s.io/pod-security-admission => github.com/kyverno/pod-security-admission v0.0.0-20251031094455-46f20778634f',
+    );
   });
 
   it('built every installed binary from the pinned module version', () => {
     for (const t of TOOLS) {
       const info = execFileSync('go', ['version', '-m', binaryPath(t)], { encoding: 'utf8' });
-      const line = t.kind === 'install' ? new RegExp(`^\\s+mod\\s+${t.module}\\s+${t.version}\\s`, 'm') : new RegExp(`^\\s+dep\\s+${t.module}\\s+${t.version}\\s`, 'm');
+      const line =
+        t.kind === 'install'
+          ? new RegExp(`^\\s+mod\\s+${t.module}\\s+${t.version}\\s`, 'm')
+          : new RegExp(`^\\s+dep\\s+${t.module}\\s+${t.version}\\s`, 'm');
       expect(info, t.name).toMatch(line);
     }
   });
@@ -64,7 +74,9 @@ describe('pinned tools', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tools-'));
     try {
       expect(isInstalled(tool('kubeconform'), empty)).toBe(false);
-      expect(() => requireTool('kubeconform', empty)).toThrow('kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools');
+      expect(() => requireTool('kubeconform', empty)).toThrow(
+        'kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools',
+      );
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }
@@ -102,14 +114,17 @@ describe('pinned tools', () => {
   });
 
   it('builds kube-apiserver, kube-controller-manager and kubectl from one wrapper that maps every staging module to the same release', () => {
-    const gomod = JSON.parse(execFileSync('go', ['mod', 'edit', '-json'], { cwd: path.join(ROOT, 'tools/kubernetes'), encoding: 'utf8' })) as {
+    const gomod = JSON.parse(
+      execFileSync('go', ['mod', 'edit', '-json'], { cwd: path.join(ROOT, 'tools/kubernetes'), encoding: 'utf8' }),
+    ) as {
       Require: { Path: string; Version: string }[];
       Replace: { Old: { Path: string }; New: { Path: string; Version: string } }[];
     };
     const kubernetes = tool('kube-apiserver');
     const staging = gomod.Replace.map((r) => r.Old.Path);
     expect(staging.length).toBeGreaterThan(30);
-    for (const r of gomod.Replace) expect(r.New, r.Old.Path).toEqual({ Path: r.Old.Path, Version: kubernetes.version.replace(/^v1\./, 'v0.') });
+    for (const r of gomod.Replace)
+      expect(r.New, r.Old.Path).toEqual({ Path: r.Old.Path, Version: kubernetes.version.replace(/^v1\./, 'v0.') });
     for (const name of ['kube-apiserver', 'kube-controller-manager', 'kubectl']) {
       const t = tool(name);
       expect(t.kind === 'wrapper' && t.dir, name).toBe('tools/kubernetes');
@@ -124,13 +139,17 @@ describe('pinned tools', () => {
     const minor = /^\s+dep\s+k8s\.io\/client-go\s+v0\.(\d+)\.\d+\s/m.exec(info)?.[1];
     expect(minor, 'client-go in helm').toBeDefined();
     for (const pkg of ['pkg/lint/rules', 'pkg/chartutil']) {
-      expect(helm.ldflags).toContain(`-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1 -X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}`);
+      expect(helm.ldflags).toContain(
+        `-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1 -X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${minor}`,
+      );
     }
     expect(execFileSync(binaryPath(helm), ['version', '--short'], { encoding: 'utf8' }).trim()).toBe(helm.version);
   });
 
   it('names an unknown tool and the known ones', () => {
-    expect(() => tool('kind')).toThrow('no tool named kind in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, otelcol, prom-label-proxy, promql-eval, kube-score)');
+    expect(() => tool('kind')).toThrow(
+      'no tool named kind in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, otelcol, prom-label-proxy, promql-eval, kube-score)',
+    );
   });
 });
 
@@ -140,8 +159,17 @@ describe('CI for users', () => {
     const steps = workflow.jobs.test.steps as { uses?: string; run?: string; with?: Record<string, unknown> }[];
     const runs = steps.map((s) => s.run).filter(Boolean);
     // kubeconform v0.8.0 and kyverno v1.19.0 need Go 1.26; chainsaw's runner is not built.
-    expect(String(steps.find((s) => s.uses?.startsWith('actions/setup-go@'))?.with?.['go-version'])).toMatch(/^1\.2[6-9]\.\d+$/);
-    const order = ['npm ci --no-audit --no-fund', 'npm run tools', 'npm run typecheck', 'npm run synth -- --check', 'npm run validate', 'npx vitest run'];
+    expect(String(steps.find((s) => s.uses?.startsWith('actions/setup-go@'))?.with?.['go-version'])).toMatch(
+      /^1\.2[6-9]\.\d+$/,
+    );
+    const order = [
+      'npm ci --no-audit --no-fund',
+      'npm run tools',
+      'npm run typecheck',
+      'npm run synth -- --check',
+      'npm run validate',
+      'npx vitest run',
+    ];
     expect(runs.filter((r) => order.includes(r!))).toEqual(order);
   });
 
@@ -150,6 +178,8 @@ describe('CI for users', () => {
     expect(lines.indexOf('npm run tools')).toBeGreaterThan(lines.indexOf('npm ci --no-audit --no-fund'));
     expect(lines.indexOf('npm test')).toBeGreaterThan(lines.indexOf('npm run tools'));
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    expect(pkg.scripts.test).toBe('npm run tools && npm run typecheck && npm run synth -- --check && npm run validate && vitest run');
+    expect(pkg.scripts.test).toBe(
+      'npm run tools && npm run typecheck && npm run synth -- --check && npm run validate && vitest run',
+    );
   });
 });

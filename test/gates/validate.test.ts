@@ -5,17 +5,38 @@ import { repoOutput } from './fixture';
 
 describe('npm run validate', () => {
   it('has every gate', () => {
-    expect(Object.keys(GATES)).toEqual(['kubeconform', 'kubectl-validate', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint', 'placeholders']);
+    expect(Object.keys(GATES)).toEqual([
+      'kubeconform',
+      'kubectl-validate',
+      'isolation',
+      'flows',
+      'rbac',
+      'workloads',
+      'gitleaks',
+      'chainsaw-lint',
+      'placeholders',
+    ]);
   });
 
   it('reports a gate that throws (such as a missing tool) as failed, and runs the others', async () => {
-    const gates = { ...GATES, broken: () => Promise.reject(new Error('kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools')) };
+    const gates = {
+      ...GATES,
+      broken: () =>
+        Promise.reject(
+          new Error(
+            'kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools',
+          ),
+        ),
+    };
     const saved = { ...GATES };
     Object.assign(GATES as Record<string, unknown>, gates);
     try {
       const results = await runGates(repoOutput(), ['broken', 'rbac']);
       expect(results.map((r) => [r.gate, r.errors])).toEqual([
-        ['broken', ['kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools']],
+        [
+          'broken',
+          ['kubeconform v0.8.0 is not installed in .tools/bin (or was built from other inputs); run: npm run tools'],
+        ],
         ['rbac', []],
       ]);
       expect(summary(results[0])).toMatch(/^broken {11}FAILED \(1 problem\) +0 objects in \d+\.\ds$/);
@@ -30,7 +51,10 @@ describe('npm run validate', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     const result = (gate: string) => ({ gate, checked: 1, unit: 'objects', errors: [], ms: 0 });
     // "waits" finishes only after "releases" has started: run one after the other, it never would.
-    const gates = { waits: async () => (await released, result('waits')), releases: async () => (release(), result('releases')) };
+    const gates = {
+      waits: async () => (await released, result('waits')),
+      releases: async () => (release(), result('releases')),
+    };
     Object.assign(GATES as Record<string, unknown>, gates);
     try {
       const seen: string[] = [];

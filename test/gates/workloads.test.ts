@@ -5,7 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyExceptions, KUBE_SCORE_KINDS, kubeScoreInput, workloadGate, type WorkloadException, type WorkloadFinding } from '../../scripts/gates/workloads';
+import {
+  applyExceptions,
+  KUBE_SCORE_KINDS,
+  kubeScoreInput,
+  workloadGate,
+  type WorkloadException,
+  type WorkloadFinding,
+} from '../../scripts/gates/workloads';
 import { copiesPerTest, type OutputCopy, repoOutput, ROOT } from './fixture';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -21,7 +28,10 @@ function withDeployment(name: string): OutputCopy {
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
 /** Workloads the committed dist/ holds (the platform's own: collector, realm sync). */
-const committed = () => repoOutput().environments.flatMap((e) => e.manifests).filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).length;
+const committed = () =>
+  repoOutput()
+    .environments.flatMap((e) => e.manifests)
+    .filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).length;
 
 describe('workload gate', () => {
   it('runs over dist/ and counts its workloads', async () => {
@@ -34,12 +44,20 @@ describe('workload gate', () => {
   it('gives kube-score, as one stream, the files it reads in namespaces with workloads, and every PodDisruptionBudget', () => {
     const env = repoOutput().environments[0];
     const input = kubeScoreInput(ROOT, env);
-    const namespaces = new Set(env.manifests.filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).map((m) => m.object.metadata.namespace));
-    const given = env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind) && (namespaces.has(m.object.metadata?.namespace) || m.object.kind === 'PodDisruptionBudget'));
+    const namespaces = new Set(
+      env.manifests.filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).map((m) => m.object.metadata.namespace),
+    );
+    const given = env.manifests.filter(
+      (m) =>
+        KUBE_SCORE_KINDS.has(m.object.kind) &&
+        (namespaces.has(m.object.metadata?.namespace) || m.object.kind === 'PodDisruptionBudget'),
+    );
     const left = env.manifests.filter((m) => !given.includes(m));
     expect(given.filter((m) => WORKLOAD_KINDS.includes(m.object.kind)).length).toBeLessThan(given.length);
     expect(given.some((m) => m.object.kind === 'NetworkPolicy')).toBe(true);
-    expect(left.some((m) => m.object.kind === 'NetworkPolicy' && m.object.metadata.namespace.startsWith('tenant-'))).toBe(true);
+    expect(
+      left.some((m) => m.object.kind === 'NetworkPolicy' && m.object.metadata.namespace.startsWith('tenant-')),
+    ).toBe(true);
     expect(input.split('\n---\n').length).toBe(new Set(given.map((m) => m.file)).size);
     for (const m of given) expect(input).toContain(fs.readFileSync(path.join(ROOT, m.file), 'utf8'));
     for (const m of left) expect(input).not.toContain(fs.readFileSync(path.join(ROOT, m.file), 'utf8'));
@@ -47,7 +65,10 @@ describe('workload gate', () => {
 
   it('scores a Deployment against the NetworkPolicies of its namespace (a check across objects)', async () => {
     const copy = freshCopy();
-    copy.write('dist/dev/platform/observability/deployment-good.yaml', fixture('good-deployment.yaml').replaceAll('namespace: tenant-alpha', 'namespace: no-policies'));
+    copy.write(
+      'dist/dev/platform/observability/deployment-good.yaml',
+      fixture('good-deployment.yaml').replaceAll('namespace: tenant-alpha', 'namespace: no-policies'),
+    );
     const r = await workloadGate(copy.output());
     expect(r.errors.some((e) => e.includes('no-policies/') && e.includes('pod-networkpolicy'))).toBe(true);
   });
@@ -64,15 +85,35 @@ describe('workload gate', () => {
     const r = await workloadGate(copy.output());
     expect(r.checked).toBe(committed() + 1);
     const checks = r.errors.map((e) => /kube-score (?:CRITICAL|WARNING) ([a-z-]+):/.exec(e)?.[1]);
-    for (const id of ['container-image-tag', 'container-resources', 'container-security-context-user-group-id', 'container-security-context-readonlyrootfilesystem']) expect(checks).toContain(id);
-    expect(r.errors[0]).toMatch(/^dev: Deployment tenant-alpha\/careless: kube-score (CRITICAL|WARNING) [a-z-]+: .+; fix the workload, or add an exception with its reason to WORKLOAD_EXCEPTIONS in scripts\/gates\/workloads\.ts$/);
+    for (const id of [
+      'container-image-tag',
+      'container-resources',
+      'container-security-context-user-group-id',
+      'container-security-context-readonlyrootfilesystem',
+    ])
+      expect(checks).toContain(id);
+    expect(r.errors[0]).toMatch(
+      /^dev: Deployment tenant-alpha\/careless: kube-score (CRITICAL|WARNING) [a-z-]+: .+; fix the workload, or add an exception with its reason to WORKLOAD_EXCEPTIONS in scripts\/gates\/workloads\.ts$/,
+    );
   });
 
   it('accepts a finding only under a written exception, and rejects exceptions that match nothing', async () => {
     const copy = withDeployment('bad-deployment.yaml');
     const first = await workloadGate(copy.output());
-    const excepted: WorkloadException = { kind: 'Deployment', namespace: 'tenant-alpha', name: 'careless', check: 'container-image-tag', reason: 'test: the tag is pinned by digest at deploy time' };
-    const stale: WorkloadException = { kind: 'Deployment', namespace: 'tenant-alpha', name: 'gone', check: 'pod-probes', reason: 'test' };
+    const excepted: WorkloadException = {
+      kind: 'Deployment',
+      namespace: 'tenant-alpha',
+      name: 'careless',
+      check: 'container-image-tag',
+      reason: 'test: the tag is pinned by digest at deploy time',
+    };
+    const stale: WorkloadException = {
+      kind: 'Deployment',
+      namespace: 'tenant-alpha',
+      name: 'gone',
+      check: 'pod-probes',
+      reason: 'test',
+    };
     const second = await workloadGate(copy.output(), [excepted, stale]);
     expect(second.errors).toEqual([
       ...first.errors.filter((e) => !e.includes('container-image-tag')),
@@ -83,10 +124,21 @@ describe('workload gate', () => {
 });
 
 describe('workload exceptions', () => {
-  const finding: WorkloadFinding = { env: 'dev', kind: 'Deployment', namespace: 'ns', name: 'd', check: 'pod-probes', grade: 'CRITICAL', message: 'no probes' };
+  const finding: WorkloadFinding = {
+    env: 'dev',
+    kind: 'Deployment',
+    namespace: 'ns',
+    name: 'd',
+    check: 'pod-probes',
+    grade: 'CRITICAL',
+    message: 'no probes',
+  };
 
   it('does not accept an exception without a reason', () => {
-    const r = applyExceptions([finding], [{ kind: 'Deployment', namespace: 'ns', name: 'd', check: 'pod-probes', reason: ' ' }]);
+    const r = applyExceptions(
+      [finding],
+      [{ kind: 'Deployment', namespace: 'ns', name: 'd', check: 'pod-probes', reason: ' ' }],
+    );
     expect(r.excepted).toBe(0);
     expect(r.errors).toEqual([
       'dev: Deployment ns/d: kube-score CRITICAL pod-probes: no probes; fix the workload, or add an exception with its reason to WORKLOAD_EXCEPTIONS in scripts/gates/workloads.ts',

@@ -11,7 +11,9 @@ describe('sync plan', () => {
     for (const e of repoOutput().environments) {
       const steps = syncPlan(e);
       // Every object exactly once.
-      const planned = steps.flatMap((s) => s.objects.map((m) => `${m.file}#${m.object.kind}/${m.object.metadata.name}`));
+      const planned = steps.flatMap((s) =>
+        s.objects.map((m) => `${m.file}#${m.object.kind}/${m.object.metadata.name}`),
+      );
       expect(new Set(planned).size).toBe(planned.length);
       expect(planned.length).toBe(e.manifests.length);
       expect(steps[0].label).toBe('namespaces');
@@ -19,7 +21,10 @@ describe('sync plan', () => {
       expect(steps[0].objects.length).toBe(e.manifests.filter((m) => m.object.kind === 'Namespace').length);
       expect(steps[1].label).toBe('argocd');
       expect(steps[1].objects.every((m) => m.file.startsWith(`argocd/${e.name}/`))).toBe(true);
-      const waves = steps.map((s) => /\(wave (\d+)\)$/.exec(s.label)).filter(Boolean).map((m) => Number(m![1]));
+      const waves = steps
+        .map((s) => /\(wave (\d+)\)$/.exec(s.label))
+        .filter(Boolean)
+        .map((m) => Number(m![1]));
       expect(waves).toEqual([...waves].sort((a, b) => a - b));
       const firstTenant = steps.findIndex((s) => s.label.startsWith('tenants/'));
       expect(firstTenant).toBeGreaterThan(1);
@@ -30,8 +35,12 @@ describe('sync plan', () => {
 
   it('puts a platform directory in the wave of the Application that deploys it', () => {
     const steps = syncPlan(env('dev'));
-    expect(steps.find((s) => s.objects.some((m) => m.file.startsWith('dist/dev/platform/tenancy/')))!.label).toBe('platform/tenancy (wave 1)');
-    expect(steps.find((s) => s.objects.some((m) => m.file.startsWith('dist/dev/platform/gateway/')))!.label).toBe('platform/gateway (wave 9)');
+    expect(steps.find((s) => s.objects.some((m) => m.file.startsWith('dist/dev/platform/tenancy/')))!.label).toBe(
+      'platform/tenancy (wave 1)',
+    );
+    expect(steps.find((s) => s.objects.some((m) => m.file.startsWith('dist/dev/platform/gateway/')))!.label).toBe(
+      'platform/gateway (wave 9)',
+    );
   });
 
   it('runs a PostSync hook after the rest of its directory', () => {
@@ -52,12 +61,20 @@ describe('sync plan', () => {
 
   it('names a platform directory that no Application deploys and an object whose namespace nothing creates', () => {
     const copy = freshCopy();
-    copy.write('dist/dev/platform/orphan/configmap-x.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'otel' } });
-    copy.write('dist/dev/platform/gateway/configmap-y.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y', namespace: 'nowhere' } });
+    copy.write('dist/dev/platform/orphan/configmap-x.yaml', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x', namespace: 'otel' },
+    });
+    copy.write('dist/dev/platform/gateway/configmap-y.yaml', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'y', namespace: 'nowhere' },
+    });
     expect(() => syncPlan(env('dev', copy.output()))).toThrow(
       [
         'sync plan for dev:',
-        'dist/dev/platform/gateway/configmap-y.yaml: ConfigMap y is in namespace nowhere, which no Namespace of dist/dev/ creates; add the namespace to the platform\'s namespaces component',
+        "dist/dev/platform/gateway/configmap-y.yaml: ConfigMap y is in namespace nowhere, which no Namespace of dist/dev/ creates; add the namespace to the platform's namespaces component",
         'dist/dev/platform/orphan/: no Application of argocd/dev/ has it as a source path, so nothing would deploy its 1 object(s)',
       ].join('\n'),
     );
@@ -69,6 +86,8 @@ describe('sync plan', () => {
     const app = copy.read(rel);
     app.metadata.annotations['argocd.argoproj.io/sync-wave'] = 'late';
     copy.write(rel, app);
-    expect(() => syncPlan(env('dev', copy.output()))).toThrow(`${rel}: annotation argocd.argoproj.io/sync-wave is "late"; it must be an integer such as "0"`);
+    expect(() => syncPlan(env('dev', copy.output()))).toThrow(
+      `${rel}: annotation argocd.argoproj.io/sync-wave is "late"; it must be an integer such as "0"`,
+    );
   });
 });

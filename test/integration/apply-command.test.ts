@@ -21,7 +21,10 @@ let declared = 0;
 
 beforeAll(async () => {
   copy = copyOutput();
-  declared = copy.output().environments.find((e) => e.name === 'dev')!.manifests.filter((m) => m.file.startsWith('dist/dev/')).length;
+  declared = copy
+    .output()
+    .environments.find((e) => e.name === 'dev')!
+    .manifests.filter((m) => m.file.startsWith('dist/dev/')).length;
   cp = await startControlPlane();
   await installCrds(cp, crdFiles(CRDS_DIR));
 });
@@ -36,7 +39,12 @@ async function apply(...argv: string[]): Promise<{ code: number; lines: string[]
   const lines: string[] = [];
   const err = vi.spyOn(console, 'error').mockImplementation((l) => void lines.push(String(l)));
   try {
-    const code = await runCommand(APPLY_COMMAND, (a) => runApply(a, { root: copy.root, env: cp!.env, write: (l) => lines.push(l), progressWrite: () => undefined }), [...argv, '--kubeconfig', cp!.kubeconfig]);
+    const code = await runCommand(
+      APPLY_COMMAND,
+      (a) =>
+        runApply(a, { root: copy.root, env: cp!.env, write: (l) => lines.push(l), progressWrite: () => undefined }),
+      [...argv, '--kubeconfig', cp!.kubeconfig],
+    );
     return { code, lines };
   } finally {
     err.mockRestore();
@@ -60,8 +68,18 @@ describe('npm run apply on kube-apiserver', () => {
   it('changes nothing in a dry run, and says what it would create', async () => {
     const r = await apply('dev');
     expect(r.code).toBe(0);
-    expect(r.lines[0]).toMatch(new RegExp(`^apply: dev: ${declared} objects to context integration at https://127\\.0\\.0\\.1:\\d+; dry run, nothing is changed \\(--yes applies\\)$`));
-    expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^apply: dev: ${declared} objects in \\d+ steps: ${declared} would be created, 0 would be changed, 0 unchanged, 0 rejected \\(\\d+ in namespaces this run creates were not sent to the server\\)$`)));
+    expect(r.lines[0]).toMatch(
+      new RegExp(
+        `^apply: dev: ${declared} objects to context integration at https://127\\.0\\.0\\.1:\\d+; dry run, nothing is changed \\(--yes applies\\)$`,
+      ),
+    );
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^apply: dev: ${declared} objects in \\d+ steps: ${declared} would be created, 0 would be changed, 0 unchanged, 0 rejected \\(\\d+ in namespaces this run creates were not sent to the server\\)$`,
+        ),
+      ),
+    );
     expect(r.lines).toContain('apply: dev: nothing to prune in the cluster');
     expect(r.lines[r.lines.length - 1]).toBe('apply: dev: dry run: nothing was changed; run again with --yes to apply');
     expect((await managed()).size).toBe(0);
@@ -71,13 +89,25 @@ describe('npm run apply on kube-apiserver', () => {
   it('creates every object of dist/dev/ with --yes, and a second run is a no-op', async () => {
     const first = await apply('dev', '--yes');
     expect(first.code, first.lines.join('\n')).toBe(0);
-    expect(first.lines).toContainEqual(expect.stringMatching(new RegExp(`^apply: dev: ${declared} objects in \\d+ steps: ${declared} created, 0 changed, 0 unchanged, 0 rejected$`)));
+    expect(first.lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^apply: dev: ${declared} objects in \\d+ steps: ${declared} created, 0 changed, 0 unchanged, 0 rejected$`,
+        ),
+      ),
+    );
     const after = await managed();
     expect(after.size).toBe(declared);
 
     const second = await apply('dev', '--yes');
     expect(second.code).toBe(0);
-    expect(second.lines).toContainEqual(expect.stringMatching(new RegExp(`^apply: dev: ${declared} objects in \\d+ steps: 0 created, 0 changed, ${declared} unchanged, 0 rejected$`)));
+    expect(second.lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^apply: dev: ${declared} objects in \\d+ steps: 0 created, 0 changed, ${declared} unchanged, 0 rejected$`,
+        ),
+      ),
+    );
     expect(second.lines).toContain('apply: dev: nothing to prune in the cluster');
     // Not one object differs. (The server may store an object again without a visible change,
     // such as a NetworkPolicy whose `ingress: []` it drops on every write: its resourceVersion
@@ -90,19 +120,41 @@ describe('npm run apply on kube-apiserver', () => {
   it('prunes a labelled object that dist/ no longer declares, only in the tenant with --tenant, and nothing unlabelled', async () => {
     expect((await kubectl(cp!, ['create', 'configmap', 'hand-made', '-n', 'tenant-alpha'])).code).toBe(0);
     expect((await kubectl(cp!, ['create', 'configmap', 'hand-labelled', '-n', 'tenant-alpha'])).code).toBe(0);
-    expect((await kubectl(cp!, ['label', 'configmap', 'hand-labelled', '-n', 'tenant-alpha', 'app.kubernetes.io/managed-by=agentic-platform'])).code).toBe(0);
-    for (const t of ['alpha', 'beta']) fs.rmSync(path.join(copy.root, `dist/dev/tenants/${t}/networkpolicy-allow-dns.yaml`));
+    expect(
+      (
+        await kubectl(cp!, [
+          'label',
+          'configmap',
+          'hand-labelled',
+          '-n',
+          'tenant-alpha',
+          'app.kubernetes.io/managed-by=agentic-platform',
+        ])
+      ).code,
+    ).toBe(0);
+    for (const t of ['alpha', 'beta'])
+      fs.rmSync(path.join(copy.root, `dist/dev/tenants/${t}/networkpolicy-allow-dns.yaml`));
 
     const dry = await apply('dev', '--tenant', 'alpha');
     expect(dry.code).toBe(0);
-    expect(dry.lines).toContain('apply: dev (tenant alpha): would prune 1 object(s) in namespace tenant-alpha that dist/ no longer declares:');
+    expect(dry.lines).toContain(
+      'apply: dev (tenant alpha): would prune 1 object(s) in namespace tenant-alpha that dist/ no longer declares:',
+    );
     expect(dry.lines).toContain('  - NetworkPolicy tenant-alpha/allow-dns');
-    expect(dry.lines).toContainEqual(expect.stringMatching(/^apply: dev \(tenant alpha\): left alone: ConfigMap tenant-alpha\/hand-labelled: not applied by npm run apply/));
+    expect(dry.lines).toContainEqual(
+      expect.stringMatching(
+        /^apply: dev \(tenant alpha\): left alone: ConfigMap tenant-alpha\/hand-labelled: not applied by npm run apply/,
+      ),
+    );
     expect(await exists('networkpolicy', 'tenant-alpha', 'allow-dns')).toBe(true);
 
     const tenant = await apply('dev', '--tenant', 'alpha', '--yes');
     expect(tenant.code).toBe(0);
-    expect(tenant.lines).toContainEqual(expect.stringMatching(/^apply: dev \(tenant alpha\): \d+ objects in 3 steps: 0 created, 0 changed, \d+ unchanged, 0 rejected$/));
+    expect(tenant.lines).toContainEqual(
+      expect.stringMatching(
+        /^apply: dev \(tenant alpha\): \d+ objects in 3 steps: 0 created, 0 changed, \d+ unchanged, 0 rejected$/,
+      ),
+    );
     expect(await exists('networkpolicy', 'tenant-alpha', 'allow-dns')).toBe(false);
     expect(await exists('networkpolicy', 'tenant-beta', 'allow-dns')).toBe(true);
     expect(await exists('configmap', 'tenant-alpha', 'hand-made')).toBe(true);

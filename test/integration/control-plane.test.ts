@@ -33,7 +33,11 @@ async function eventually(what: string, done: () => boolean, seconds = 20): Prom
 /** Starts `npm run control-plane` as a child and resolves its process and the control plane's directory. */
 function startCli(): Promise<{ child: ReturnType<typeof spawn>; dir: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/integration/cli.ts'), '--no-crds'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'scripts/integration/cli.ts'), '--no-crds'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
@@ -50,7 +54,12 @@ describe('control plane lifecycle', () => {
     const cp = await startControlPlane();
     const pids = pidsOf(cp.dir);
     expect(pids.length).toBe(3);
-    const who = await kubectl(cp, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username} {.status.userInfo.groups}']);
+    const who = await kubectl(cp, [
+      'auth',
+      'whoami',
+      '-o',
+      'jsonpath={.status.userInfo.username} {.status.userInfo.groups}',
+    ]);
     expect(who.stdout).toBe('integration-admin ["system:masters","system:authenticated"]');
     await cp.stop();
     expect(pids.filter(alive)).toEqual([]);

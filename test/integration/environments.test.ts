@@ -59,7 +59,12 @@ for (const env of output.environments) {
         const job = {
           apiVersion: 'batch/v1',
           kind: 'Job',
-          metadata: { name: `${c.metadata.name}-29410000`, namespace: c.metadata.namespace, labels: c.spec.jobTemplate.metadata?.labels, annotations: c.spec.jobTemplate.metadata?.annotations },
+          metadata: {
+            name: `${c.metadata.name}-29410000`,
+            namespace: c.metadata.namespace,
+            labels: c.spec.jobTemplate.metadata?.labels,
+            annotations: c.spec.jobTemplate.metadata?.annotations,
+          },
           spec: c.spec.jobTemplate.spec,
         };
         const r = await kubectl(cp!, ['create', '--dry-run=server', '-o', 'name'], JSON.stringify(job));
@@ -73,7 +78,16 @@ for (const env of output.environments) {
         apiVersion: 'batch/v1',
         kind: 'Job',
         metadata: { name: `${c.metadata.name}-29410000`, namespace: c.metadata.namespace },
-        spec: { ...c.spec.jobTemplate.spec, template: { ...template, metadata: { ...template.metadata, labels: { ...template.metadata?.labels, 'batch.kubernetes.io/job-name': c.metadata.name } } } },
+        spec: {
+          ...c.spec.jobTemplate.spec,
+          template: {
+            ...template,
+            metadata: {
+              ...template.metadata,
+              labels: { ...template.metadata?.labels, 'batch.kubernetes.io/job-name': c.metadata.name },
+            },
+          },
+        },
       };
       const r = await kubectl(cp!, ['create', '--dry-run=server', '-o', 'name'], JSON.stringify(planted));
       expect(r.code).not.toBe(0);

@@ -60,8 +60,19 @@ describe('planted faults on a real API server', () => {
 
   it("flags a Deployment whose pod template breaks its namespace's Pod Security levels, and rejects such a Pod", async () => {
     // A Deployment in a namespace the platform labels with Pod Security levels (kube-system has none).
-    const labelled = new Set(devOf(repoOutput()).manifests.filter((m) => m.object.kind === 'Namespace' && m.object.metadata.labels?.['pod-security.kubernetes.io/enforce']).map((m) => m.object.metadata.name));
-    const deployment = devOf(repoOutput()).manifests.find((m) => m.object.kind === 'Deployment' && m.file.startsWith(`dist/${ENV}/platform/`) && labelled.has(m.object.metadata.namespace))!;
+    const labelled = new Set(
+      devOf(repoOutput())
+        .manifests.filter(
+          (m) => m.object.kind === 'Namespace' && m.object.metadata.labels?.['pod-security.kubernetes.io/enforce'],
+        )
+        .map((m) => m.object.metadata.name),
+    );
+    const deployment = devOf(repoOutput()).manifests.find(
+      (m) =>
+        m.object.kind === 'Deployment' &&
+        m.file.startsWith(`dist/${ENV}/platform/`) &&
+        labelled.has(m.object.metadata.namespace),
+    )!;
     const copy = freshCopy();
     const planted = copy.read(deployment.file);
     const container = planted.spec.template.spec.containers[0];
@@ -114,7 +125,13 @@ describe('planted faults on a real API server', () => {
         `allowed: Group ${intruder.subjects[0].name} (tenant ${intruder.name}) delete configmaps in ${owner.namespace} ${why}; expected denied: no access to another tenant's namespace`,
       );
       // Only the intruding group gains anything, and only in the owner's namespace.
-      expect(matrix.failures.every((f) => f.startsWith(`allowed: Group ${intruder.subjects[0].name} (tenant ${intruder.name}) `) && f.includes(` in ${owner.namespace} `))).toBe(true);
+      expect(
+        matrix.failures.every(
+          (f) =>
+            f.startsWith(`allowed: Group ${intruder.subjects[0].name} (tenant ${intruder.name}) `) &&
+            f.includes(` in ${owner.namespace} `),
+        ),
+      ).toBe(true);
     } finally {
       await kubectl(cp!, ['delete', 'rolebinding', 'planted-edit', '-n', owner.namespace, '--ignore-not-found']);
     }
@@ -125,7 +142,12 @@ describe('planted faults on a real API server', () => {
     const message = (id: (typeof TENANT_POD_RULES)[number]['id']) => TENANT_POD_RULES.find((r) => r.id === id)!.message;
     /** The API server's answer to creating the pod (server-side dry run: admitted in full, stored never). */
     const create = async (name: string, spec: Record<string, unknown>): Promise<string> => {
-      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, spec: { containers: [{ name: 'main', image: 'busybox:1.37' }], ...spec } };
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace },
+        spec: { containers: [{ name: 'main', image: 'busybox:1.37' }], ...spec },
+      };
       const run = await kubectl(cp!, ['create', '--dry-run=server', '-o', 'name'], JSON.stringify(pod));
       if (run.code === 0) return run.stdout.trim();
       const error = errorOf(run.stderr);
@@ -148,41 +170,92 @@ describe('planted faults on a real API server', () => {
       };
       for (const [name, toleration] of Object.entries(shapes)) {
         // As tenant-scheduling would leave it had Kyverno run: agents placement, plus the extra toleration.
-        const spec = { nodeSelector: nodeSelectorFor('agents'), tolerations: [...tolerationsFor('agents'), toleration] };
+        const spec = {
+          nodeSelector: nodeSelectorFor('agents'),
+          tolerations: [...tolerationsFor('agents'), toleration],
+        };
         expect(await create(name, spec), name).toBe(denied(name, 'tolerations'));
       }
     });
 
     it('refuses another node-role, required node affinity for it, and spec.nodeName', async () => {
-      expect(await create('select-platform', { nodeSelector: nodeSelectorFor('platform') })).toBe(denied('select-platform', 'node-selector'));
-      const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role', operator: 'In', values: ['gateway'] }] }] } } };
+      expect(await create('select-platform', { nodeSelector: nodeSelectorFor('platform') })).toBe(
+        denied('select-platform', 'node-selector'),
+      );
+      const affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role', operator: 'In', values: ['gateway'] }] }],
+          },
+        },
+      };
       expect(await create('require-gateway', { affinity })).toBe(denied('require-gateway', 'node-affinity'));
-      expect(await create('named-node', { nodeName: 'ip-10-0-0-1.ec2.internal' })).toBe(denied('named-node', 'node-name'));
+      expect(await create('named-node', { nodeName: 'ip-10-0-0-1.ec2.internal' })).toBe(
+        denied('named-node', 'node-name'),
+      );
     });
 
     it('refuses a probe or lifecycle handler that names a host, also where Pod Security would not', async () => {
-      const containers = [{ name: 'main', image: 'busybox:1.37', readinessProbe: { httpGet: { host: '10.0.0.5', port: 8080, path: '/' } } }];
+      const containers = [
+        {
+          name: 'main',
+          image: 'busybox:1.37',
+          readinessProbe: { httpGet: { host: '10.0.0.5', port: 8080, path: '/' } },
+        },
+      ];
       // Pod Security baseline refuses a probe host from policy version v1.34 on: at the namespace's
       // version (the environment's Kubernetes version) it answers first.
-      const version = devOf(repoOutput()).manifests.find((m) => m.object.kind === 'Namespace' && m.object.metadata.name === namespace)!.object.metadata.labels['pod-security.kubernetes.io/enforce-version'];
-      expect(await create('probe-host', { containers })).toBe(`pods "probe-host" is forbidden: violates PodSecurity "baseline:${version}": probe or lifecycle host (container "main" uses probe or lifecycle host "10.0.0.5")`);
+      const version = devOf(repoOutput()).manifests.find(
+        (m) => m.object.kind === 'Namespace' && m.object.metadata.name === namespace,
+      )!.object.metadata.labels['pod-security.kubernetes.io/enforce-version'];
+      expect(await create('probe-host', { containers })).toBe(
+        `pods "probe-host" is forbidden: violates PodSecurity "baseline:${version}": probe or lifecycle host (container "main" uses probe or lifecycle host "10.0.0.5")`,
+      );
       // Under an older policy version Pod Security admits it; the ValidatingAdmissionPolicy does not.
-      const relabel = async (v: string) => expect((await kubectl(cp!, ['label', 'namespace', namespace, `pod-security.kubernetes.io/enforce-version=${v}`, '--overwrite'])).code).toBe(0);
+      const relabel = async (v: string) =>
+        expect(
+          (
+            await kubectl(cp!, [
+              'label',
+              'namespace',
+              namespace,
+              `pod-security.kubernetes.io/enforce-version=${v}`,
+              '--overwrite',
+            ])
+          ).code,
+        ).toBe(0);
       await relabel('v1.33');
       try {
         expect(await create('probe-host', { containers })).toBe(denied('probe-host', 'probe-host'));
-        const tcp = [{ name: 'main', image: 'busybox:1.37', startupProbe: { tcpSocket: { host: 'kb.tenant-b.svc.cluster.local', port: 3000 } } }];
+        const tcp = [
+          {
+            name: 'main',
+            image: 'busybox:1.37',
+            startupProbe: { tcpSocket: { host: 'kb.tenant-b.svc.cluster.local', port: 3000 } },
+          },
+        ];
         expect(await create('tcp-probe-host', { containers: tcp })).toBe(denied('tcp-probe-host', 'probe-host'));
         // A sidecar (an init container that keeps running) may have lifecycle handlers.
-        const sidecar = [{ name: 'sidecar', image: 'busybox:1.37', restartPolicy: 'Always', lifecycle: { preStop: { httpGet: { host: '169.254.169.254', port: 80, path: '/' } } } }];
-        expect(await create('sidecar-hook-host', { initContainers: sidecar })).toBe(denied('sidecar-hook-host', 'probe-host'));
+        const sidecar = [
+          {
+            name: 'sidecar',
+            image: 'busybox:1.37',
+            restartPolicy: 'Always',
+            lifecycle: { preStop: { httpGet: { host: '169.254.169.254', port: 80, path: '/' } } },
+          },
+        ];
+        expect(await create('sidecar-hook-host', { initContainers: sidecar })).toBe(
+          denied('sidecar-hook-host', 'probe-host'),
+        );
       } finally {
         await relabel(version);
       }
     });
 
     it('admits a pod as tenant-scheduling leaves it, one without placement, and tolerations that tolerate no forbidden taint', async () => {
-      expect(await create('as-placed', { nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') })).toBe('pod/as-placed');
+      expect(
+        await create('as-placed', { nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') }),
+      ).toBe('pod/as-placed');
       expect(await create('unplaced', {})).toBe('pod/unplaced');
       const harmless = [
         { key: 'workload', operator: 'Exists', effect: 'NoExecute' },
@@ -195,12 +268,19 @@ describe('planted faults on a real API server', () => {
     });
 
     it('refuses an update that adds such a toleration, and admits updates that leave placement alone', async () => {
-      const spec = { containers: [{ name: 'main', image: 'busybox:1.37' }], nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') };
+      const spec = {
+        containers: [{ name: 'main', image: 'busybox:1.37' }],
+        nodeSelector: nodeSelectorFor('agents'),
+        tolerations: tolerationsFor('agents'),
+      };
       const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stored', namespace }, spec };
       expect((await kubectl(cp!, ['create', '-o', 'name'], JSON.stringify(pod))).stdout.trim()).toBe('pod/stored');
       try {
-        const patch = (ops: object[]) => kubectl(cp!, ['patch', 'pod', 'stored', '-n', namespace, '--type', 'json', '-p', JSON.stringify(ops)]);
-        const added = await patch([{ op: 'add', path: '/spec/tolerations/-', value: { key: 'workload', operator: 'Exists' } }]);
+        const patch = (ops: object[]) =>
+          kubectl(cp!, ['patch', 'pod', 'stored', '-n', namespace, '--type', 'json', '-p', JSON.stringify(ops)]);
+        const added = await patch([
+          { op: 'add', path: '/spec/tolerations/-', value: { key: 'workload', operator: 'Exists' } },
+        ]);
         expect(errorOf(added.stderr)).toBe(`Error from server (Forbidden): ${denied('stored', 'tolerations')}`);
         const labelled = await patch([{ op: 'add', path: '/metadata/labels', value: { team: 'a' } }]);
         expect(labelled.code, labelled.stderr).toBe(0);

@@ -23,7 +23,8 @@ describe('parseQuantity', () => {
   });
 
   it('rejects what the API server rejects', () => {
-    for (const bad of ['', 'Gi', '16GB', '1 Gi', ' 1', '1.2.3', 'eight', '0x10', '1Ki1', '--1']) expect(parseQuantity(bad), bad).toBeUndefined();
+    for (const bad of ['', 'Gi', '16GB', '1 Gi', ' 1', '1.2.3', 'eight', '0x10', '1Ki1', '--1'])
+      expect(parseQuantity(bad), bad).toBeUndefined();
     expect(parseQuantity(Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 });

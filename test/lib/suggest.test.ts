@@ -13,7 +13,20 @@ describe('editDistance', () => {
 });
 
 describe('closest', () => {
-  const keys = ['name', 'displayName', 'description', 'owners', 'quota', 'limits', 'alias', 'agents', 'models', 'mcpServers', 'sandboxes', 'llmBackends'];
+  const keys = [
+    'name',
+    'displayName',
+    'description',
+    'owners',
+    'quota',
+    'limits',
+    'alias',
+    'agents',
+    'models',
+    'mcpServers',
+    'sandboxes',
+    'llmBackends',
+  ];
 
   it('finds the key within a third of its length, case ignored', () => {
     expect(closest('quotas', keys)).toBe('quota');
@@ -34,7 +47,9 @@ describe('closest', () => {
 
 describe('misspeltKeys', () => {
   it('names the allowed keys that unknown keys were probably meant to be, unless they are present too', () => {
-    expect([...misspeltKeys({ name: 'a', sytemMessage: 'x' }, ['name', 'systemMessage', 'image'])]).toEqual(['systemMessage']);
+    expect([...misspeltKeys({ name: 'a', sytemMessage: 'x' }, ['name', 'systemMessage', 'image'])]).toEqual([
+      'systemMessage',
+    ]);
     expect([...misspeltKeys({ systemMessage: 'y', sytemMessage: 'x' }, ['name', 'systemMessage'])]).toEqual([]);
     expect([...misspeltKeys({ prompt: 'x' }, ['name', 'systemMessage'])]).toEqual([]);
     expect([...misspeltKeys(['x'], ['name'])]).toEqual([]);

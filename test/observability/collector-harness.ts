@@ -48,7 +48,8 @@ export interface ExportedSpan {
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const kv = (list: readonly Json[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((a: Json) => [a.key, a.value?.stringValue ?? JSON.stringify(a.value)]));
+const kv = (list: readonly Json[] | undefined): Record<string, string> =>
+  Object.fromEntries((list ?? []).map((a: Json) => [a.key, a.value?.stringValue ?? JSON.stringify(a.value)]));
 
 async function listen(server: http.Server): Promise<number> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -64,18 +65,29 @@ function fakeKubeApi(pods: readonly FakePod[], namespaces: readonly FakeNamespac
     spec: { nodeName: 'node-1', containers: [{ name: 'main', image: 'example.test/app:1' }] },
     status: { phase: 'Running', podIP: p.ip, podIPs: [{ ip: p.ip }], startTime: '2026-01-01T00:00:00Z' },
   });
-  const ns = (n: FakeNamespace) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name, uid: `ns-${n.name}`, resourceVersion: '1', labels: n.labels } });
+  const ns = (n: FakeNamespace) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: n.name, uid: `ns-${n.name}`, resourceVersion: '1', labels: n.labels },
+  });
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const lists: Record<string, [string, Json[]]> = { '/api/v1/pods': ['PodList', pods.map(pod)], '/api/v1/namespaces': ['NamespaceList', namespaces.map(ns)] };
+    const lists: Record<string, [string, Json[]]> = {
+      '/api/v1/pods': ['PodList', pods.map(pod)],
+      '/api/v1/namespaces': ['NamespaceList', namespaces.map(ns)],
+    };
     const found = lists[url.pathname];
     if (!found) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404 }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404 }));
       return;
     }
     const [kind, items] = found;
     if (url.searchParams.get('watch') !== 'true') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind, apiVersion: 'v1', metadata: { resourceVersion: '1' }, items }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ kind, apiVersion: 'v1', metadata: { resourceVersion: '1' }, items }));
       return;
     }
     watches.push(url.pathname);
@@ -97,7 +109,9 @@ function fakeLangfuse(exports: Export[]): http.Server {
       const data = JSON.parse(body.toString('utf8') || '{}');
       const spans: ExportedSpan[] = [];
       for (const rs of data.resourceSpans ?? []) {
-        for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ name: s.name, resource: kv(rs.resource?.attributes), attributes: kv(s.attributes) });
+        for (const ss of rs.scopeSpans ?? [])
+          for (const s of ss.spans ?? [])
+            spans.push({ name: s.name, resource: kv(rs.resource?.attributes), attributes: kv(s.attributes) });
       }
       exports.push({ authorization: req.headers.authorization, spans });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -107,7 +121,10 @@ function fakeLangfuse(exports: Export[]): http.Server {
 
 export interface CollectorRun {
   /** Sends one span over OTLP/HTTP from a source address. */
-  send(from: string, span: { name: string; resource?: Record<string, string>; attributes?: Record<string, string> }): Promise<number>;
+  send(
+    from: string,
+    span: { name: string; resource?: Record<string, string>; attributes?: Record<string, string> },
+  ): Promise<number>;
   /** Every export Langfuse received so far. */
   readonly exports: Export[];
   /** Waits until `n` spans were exported (or the timeout passes), then a little longer for strays. */
@@ -120,7 +137,12 @@ export interface CollectorRun {
 }
 
 /** Starts the pinned collector with `config` (as the ConfigMap holds it), the test changes applied. */
-export async function runCollector(config: Json, pods: readonly FakePod[], namespaces: readonly FakeNamespace[], env: Record<string, string>): Promise<CollectorRun> {
+export async function runCollector(
+  config: Json,
+  pods: readonly FakePod[],
+  namespaces: readonly FakeNamespace[],
+  env: Record<string, string>,
+): Promise<CollectorRun> {
   const binary = requireTool('otelcol');
   const exports: Export[] = [];
   const watches: string[] = [];
@@ -128,16 +150,24 @@ export async function runCollector(config: Json, pods: readonly FakePod[], names
   const langfuse = fakeLangfuse(exports);
   const kubePort = await listen(kube);
   const langfusePort = await listen(langfuse);
-  const [otlpGrpc, otlpHttp, health, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [otlpGrpc, otlpHttp, health, metricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otelcol-'));
-  fs.writeFileSync(path.join(dir, 'kubeconfig'), stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${kubePort}` } }],
-    users: [{ name: 'fake', user: {} }],
-    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
-    'current-context': 'fake',
-  }));
+  fs.writeFileSync(
+    path.join(dir, 'kubeconfig'),
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${kubePort}` } }],
+      users: [{ name: 'fake', user: {} }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
+      'current-context': 'fake',
+    }),
+  );
   const c = structuredClone(config);
   c.processors.k8sattributes.auth_type = 'kubeConfig';
   for (const [name, e] of Object.entries(c.exporters as Record<string, Json>)) {
@@ -152,7 +182,10 @@ export async function runCollector(config: Json, pods: readonly FakePod[], names
   c.service.telemetry.metrics.readers[0].pull.exporter.prometheus = { host: '127.0.0.1', port: metricsPort };
   fs.writeFileSync(path.join(dir, 'config.yaml'), stringify(c));
   const log: string[] = [];
-  const proc: ChildProcess = spawn(binary, [`--config=${path.join(dir, 'config.yaml')}`], { env: { PATH: process.env.PATH, KUBECONFIG: path.join(dir, 'kubeconfig'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn(binary, [`--config=${path.join(dir, 'config.yaml')}`], {
+    env: { PATH: process.env.PATH, KUBECONFIG: path.join(dir, 'kubeconfig'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   proc.stdout?.on('data', (d) => log.push(String(d)));
   proc.stderr?.on('data', (d) => log.push(String(d)));
   const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
@@ -171,7 +204,10 @@ export async function runCollector(config: Json, pods: readonly FakePod[], names
       await stop();
       throw new Error(`the collector exited with ${proc.exitCode}:\n${log.join('')}`);
     }
-    const healthy = await fetch(`http://127.0.0.1:${health}/`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`http://127.0.0.1:${health}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy && watches.includes('/api/v1/pods') && watches.includes('/api/v1/namespaces')) break;
     if (Date.now() > deadline) {
       await stop();
@@ -185,19 +221,45 @@ export async function runCollector(config: Json, pods: readonly FakePod[], names
     exports,
     send: (from, span) =>
       new Promise((ok, ko) => {
-        const attrs = (o: Record<string, string> | undefined) => Object.entries(o ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } }));
+        const attrs = (o: Record<string, string> | undefined) =>
+          Object.entries(o ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } }));
         const body = JSON.stringify({
           resourceSpans: [
             {
               resource: { attributes: attrs(span.resource) },
-              scopeSpans: [{ scope: { name: 'test' }, spans: [{ traceId: '0102030405060708090a0b0c0d0e0f10', spanId: '0102030405060708', name: span.name, kind: 2, startTimeUnixNano: '1767225600000000000', endTimeUnixNano: '1767225601000000000', attributes: attrs(span.attributes) }] }],
+              scopeSpans: [
+                {
+                  scope: { name: 'test' },
+                  spans: [
+                    {
+                      traceId: '0102030405060708090a0b0c0d0e0f10',
+                      spanId: '0102030405060708',
+                      name: span.name,
+                      kind: 2,
+                      startTimeUnixNano: '1767225600000000000',
+                      endTimeUnixNano: '1767225601000000000',
+                      attributes: attrs(span.attributes),
+                    },
+                  ],
+                },
+              ],
             },
           ],
         });
-        const req = http.request({ host: '127.0.0.1', port: otlpHttp, path: '/v1/traces', method: 'POST', localAddress: from, headers: { 'content-type': 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => ok(res.statusCode ?? 0));
-        });
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: otlpHttp,
+            path: '/v1/traces',
+            method: 'POST',
+            localAddress: from,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => ok(res.statusCode ?? 0));
+          },
+        );
         req.on('error', ko);
         req.end(body);
       }),

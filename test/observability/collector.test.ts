@@ -35,7 +35,9 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The configuration as the dev environment ships it. */
 function shippedConfig(): Json {
-  const cm = parse(fs.readFileSync(path.join(ROOT, 'dist/dev/platform/otel-collector/configmap-otel-collector.yaml'), 'utf8'));
+  const cm = parse(
+    fs.readFileSync(path.join(ROOT, 'dist/dev/platform/otel-collector/configmap-otel-collector.yaml'), 'utf8'),
+  );
   return parse(cm.data['config.yaml']);
 }
 
@@ -50,9 +52,19 @@ const POD = {
 } as const;
 
 const pods: FakePod[] = [
-  { name: 'triage-7d9f', namespace: 'tenant-alpha', ip: POD.alpha, labels: { [OBSERVABILITY.agentLabel]: 'triage', [OBSERVABILITY.modelLabel]: 'default-model-config' } },
+  {
+    name: 'triage-7d9f',
+    namespace: 'tenant-alpha',
+    ip: POD.alpha,
+    labels: { [OBSERVABILITY.agentLabel]: 'triage', [OBSERVABILITY.modelLabel]: 'default-model-config' },
+  },
   { name: 'planner-5c2a', namespace: 'tenant-beta', ip: POD.beta, labels: { [OBSERVABILITY.agentLabel]: 'planner' } },
-  { name: 'analyst-1b3c', namespace: 'tenant-research', ip: POD.research, labels: { [OBSERVABILITY.agentLabel]: 'analyst' } },
+  {
+    name: 'analyst-1b3c',
+    namespace: 'tenant-research',
+    ip: POD.research,
+    labels: { [OBSERVABILITY.agentLabel]: 'analyst' },
+  },
   { name: 'agentgateway-mesh-6f7b', namespace: 'agentgateway-system', ip: POD.gateway },
   { name: 'kagent-controller-0', namespace: 'kagent-system', ip: POD.kagent },
 ];
@@ -61,17 +73,29 @@ const namespaces: FakeNamespace[] = [
   { name: 'agentgateway-system', labels: {} },
   { name: 'kagent-system', labels: {} },
 ];
-const KEY = { platform: 'Basic platform-key', alpha: 'Basic alpha-key', beta: 'Basic beta-key', research: 'Basic research-key' } as const;
-const env = { [PLATFORM_AUTH_ENV]: KEY.platform, ...Object.fromEntries(TENANTS.map((t) => [tenantAuthEnv(t), KEY[t as keyof typeof KEY]])) };
+const KEY = {
+  platform: 'Basic platform-key',
+  alpha: 'Basic alpha-key',
+  beta: 'Basic beta-key',
+  research: 'Basic research-key',
+} as const;
+const env = {
+  [PLATFORM_AUTH_ENV]: KEY.platform,
+  ...Object.fromEntries(TENANTS.map((t) => [tenantAuthEnv(t), KEY[t as keyof typeof KEY]])),
+};
 
 /** Names of the spans each project received, sorted. */
 function projects(run: CollectorRun): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [key, spans] of byKey(run.exports)) out[Object.entries(KEY).find(([, v]) => v === key)?.[0] ?? `unknown key ${key}`] = spans.map((s) => s.name).sort();
+  for (const [key, spans] of byKey(run.exports))
+    out[Object.entries(KEY).find(([, v]) => v === key)?.[0] ?? `unknown key ${key}`] = spans.map((s) => s.name).sort();
   return out;
 }
 
-const spanOf = (run: CollectorRun, key: string, name: string) => byKey(run.exports).get(key)?.find((s) => s.name === name);
+const spanOf = (run: CollectorRun, key: string, name: string) =>
+  byKey(run.exports)
+    .get(key)
+    ?.find((s) => s.name === name);
 
 describe('the collector configuration, run by the pinned collector', () => {
   let run: CollectorRun;
@@ -80,17 +104,56 @@ describe('the collector configuration, run by the pinned collector', () => {
     const sends: [string, Parameters<CollectorRun['send']>[1]][] = [
       [POD.alpha, { name: 'alpha: own span', resource: { 'service.name': 'triage' } }],
       // Everything a sender could claim about itself, claiming beta.
-      [POD.alpha, { name: 'alpha: forged as beta', resource: { 'service.name': 'triage', tenant: 'beta', 'k8s.namespace.name': 'tenant-beta', 'k8s.pod.ip': POD.beta, ip: POD.beta, 'k8s.pod.name': 'planner-5c2a', agent: 'planner', model: 'gpt' } }],
+      [
+        POD.alpha,
+        {
+          name: 'alpha: forged as beta',
+          resource: {
+            'service.name': 'triage',
+            tenant: 'beta',
+            'k8s.namespace.name': 'tenant-beta',
+            'k8s.pod.ip': POD.beta,
+            ip: POD.beta,
+            'k8s.pod.name': 'planner-5c2a',
+            agent: 'planner',
+            model: 'gpt',
+          },
+        },
+      ],
       // Span attributes that make a gateway span go to a tenant, from a tenant pod: ignored.
-      [POD.alpha, { name: 'alpha: forged gateway attributes', attributes: { route: 'tenant-beta/a2a-planner', [OBSERVABILITY.callerAttribute]: 'tenant-beta' } }],
+      [
+        POD.alpha,
+        {
+          name: 'alpha: forged gateway attributes',
+          attributes: { route: 'tenant-beta/a2a-planner', [OBSERVABILITY.callerAttribute]: 'tenant-beta' },
+        },
+      ],
       [POD.beta, { name: 'beta: own span', resource: { 'service.name': 'planner' } }],
       // A request research made to alpha's agent, through the mesh gateway.
-      [POD.gateway, { name: 'gateway: research calls alpha', attributes: { route: 'tenant-alpha/a2a-triage-mesh', [OBSERVABILITY.callerAttribute]: 'tenant-research' } }],
+      [
+        POD.gateway,
+        {
+          name: 'gateway: research calls alpha',
+          attributes: { route: 'tenant-alpha/a2a-triage-mesh', [OBSERVABILITY.callerAttribute]: 'tenant-research' },
+        },
+      ],
       // beta's call of the platform's model route.
-      [POD.gateway, { name: 'gateway: beta calls the platform model', attributes: { route: 'agentgateway-system/llm-default-anthropic', [OBSERVABILITY.callerAttribute]: 'tenant-beta' } }],
+      [
+        POD.gateway,
+        {
+          name: 'gateway: beta calls the platform model',
+          attributes: {
+            route: 'agentgateway-system/llm-default-anthropic',
+            [OBSERVABILITY.callerAttribute]: 'tenant-beta',
+          },
+        },
+      ],
       [POD.kagent, { name: 'kagent: controller', resource: { 'service.name': 'kagent' } }],
       // No pod has this address: nobody's span, whatever it says.
-      [POD.stranger, { name: 'stranger: claims alpha', resource: { tenant: 'alpha', 'k8s.namespace.name': 'tenant-alpha' } }],
+      [
+        POD.stranger,
+        { name: 'stranger: claims alpha', resource: { tenant: 'alpha', 'k8s.namespace.name': 'tenant-alpha' } },
+      ],
     ];
     for (const [from, span] of sends) expect(await run.send(from, span)).toBe(200);
     await run.waitForSpans(9);
@@ -100,12 +163,21 @@ describe('the collector configuration, run by the pinned collector', () => {
   it('runs the release the environments run', () => {
     const out = spawnSync(requireTool('otelcol'), ['--version'], { encoding: 'utf8' }).stdout;
     expect(out.trim()).toBe(`otelcol version ${OTELCOL_VERSION.slice(1)}`);
-    for (const e of loadEnvironments(path.join(ROOT, 'charts', 'environments'))) expect(e.platform.images.otelCollector, e.name).toMatchObject({ repository: 'otel/opentelemetry-collector-contrib', tag: OTELCOL_VERSION.slice(1) });
+    for (const e of loadEnvironments(path.join(ROOT, 'charts', 'environments')))
+      expect(e.platform.images.otelCollector, e.name).toMatchObject({
+        repository: 'otel/opentelemetry-collector-contrib',
+        tag: OTELCOL_VERSION.slice(1),
+      });
   });
 
-  it('sends a pod\'s spans to its tenant\'s project only, forged attributes or not; gateway spans to the platform and to the owner and the caller', () => {
+  it("sends a pod's spans to its tenant's project only, forged attributes or not; gateway spans to the platform and to the owner and the caller", () => {
     expect(projects(run)).toEqual({
-      alpha: ['alpha: forged as beta', 'alpha: forged gateway attributes', 'alpha: own span', 'gateway: research calls alpha'],
+      alpha: [
+        'alpha: forged as beta',
+        'alpha: forged gateway attributes',
+        'alpha: own span',
+        'gateway: research calls alpha',
+      ],
       beta: ['beta: own span', 'gateway: beta calls the platform model'],
       research: ['gateway: research calls alpha'],
       platform: ['gateway: beta calls the platform model', 'gateway: research calls alpha', 'kagent: controller'],
@@ -114,7 +186,13 @@ describe('the collector configuration, run by the pinned collector', () => {
 
   it('names tenant, agent and model from the sending pod and its namespace, never from the span', () => {
     const forged = spanOf(run, KEY.alpha, 'alpha: forged as beta')!;
-    expect(forged.resource).toMatchObject({ tenant: 'alpha', 'k8s.namespace.name': 'tenant-alpha', 'k8s.pod.name': 'triage-7d9f', agent: 'triage', model: 'default-model-config' });
+    expect(forged.resource).toMatchObject({
+      tenant: 'alpha',
+      'k8s.namespace.name': 'tenant-alpha',
+      'k8s.pod.name': 'triage-7d9f',
+      agent: 'triage',
+      model: 'default-model-config',
+    });
     expect(forged.resource['k8s.pod.ip']).toBeUndefined();
     expect(spanOf(run, KEY.beta, 'beta: own span')!.resource).toMatchObject({ tenant: 'beta', agent: 'planner' });
     expect(spanOf(run, KEY.beta, 'beta: own span')!.resource.model).toBeUndefined();
@@ -128,11 +206,16 @@ describe('the collector configuration, run by the pinned collector', () => {
 });
 
 describe('planted faults: the same spans with a weakened configuration', () => {
-  const forged = { name: 'forged', resource: { tenant: 'beta', 'k8s.namespace.name': 'tenant-beta', 'k8s.pod.ip': POD.beta } };
+  const forged = {
+    name: 'forged',
+    resource: { tenant: 'beta', 'k8s.namespace.name': 'tenant-beta', 'k8s.pod.ip': POD.beta },
+  };
 
-  it('without the removal of the sender\'s attributes, a forged namespace reaches the other tenant (k8sattributes keeps set attributes)', async () => {
+  it("without the removal of the sender's attributes, a forged namespace reaches the other tenant (k8sattributes keeps set attributes)", async () => {
     const c = shippedConfig();
-    c.service.pipelines['traces/in'].processors = c.service.pipelines['traces/in'].processors.filter((p: string) => p !== 'transform/untrusted');
+    c.service.pipelines['traces/in'].processors = c.service.pipelines['traces/in'].processors.filter(
+      (p: string) => p !== 'transform/untrusted',
+    );
     const r = await runCollector(c, pods, namespaces, env);
     try {
       await r.send(POD.alpha, forged);
@@ -143,7 +226,7 @@ describe('planted faults: the same spans with a weakened configuration', () => {
     }
   }, 60_000);
 
-  it('with no pod_association, the sender\'s `ip` attribute picks the pod (extractPodIDNoAssociations reads k8s.pod.ip, then ip, then the connection)', async () => {
+  it("with no pod_association, the sender's `ip` attribute picks the pod (extractPodIDNoAssociations reads k8s.pod.ip, then ip, then the connection)", async () => {
     const c = shippedConfig();
     delete c.processors.k8sattributes.pod_association;
     const r = await runCollector(c, pods, namespaces, env);
@@ -183,7 +266,9 @@ describe('collectorConfig', () => {
       'attributes["k8s.namespace.name"] == "kagent-system"',
     ]);
     // router.go registerRouteConsumers: a repeated statement keeps the first route's pipelines.
-    const all = [...table['routing/namespace'].table, ...table['routing/gateway'].table].map((r: Json) => `${r.context ?? 'resource'} ${r.condition}`);
+    const all = [...table['routing/namespace'].table, ...table['routing/gateway'].table].map(
+      (r: Json) => `${r.context ?? 'resource'} ${r.condition}`,
+    );
     expect(new Set(all).size).toBe(all.length);
   });
 

@@ -30,11 +30,15 @@ function selectors(expr: string): string[] {
   return [...expr.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]);
 }
 
-describe('a tenant\'s metrics proxy, run as the platform configures it', () => {
+describe("a tenant's metrics proxy, run as the platform configures it", () => {
   let prometheus: Upstream;
   let proxy: Proxy;
   const get = (p: string, init?: RequestInit) => fetch(`${proxy.url}${p}`, init);
-  const lastQuery = () => prometheus.seen.at(-1)!.params.filter(([k]) => k === 'query' || k === 'match[]').map(([, v]) => v);
+  const lastQuery = () =>
+    prometheus.seen
+      .at(-1)!
+      .params.filter(([k]) => k === 'query' || k === 'match[]')
+      .map(([, v]) => v);
 
   beforeAll(async () => {
     prometheus = await fakePrometheus();
@@ -49,23 +53,42 @@ describe('a tenant\'s metrics proxy, run as the platform configures it', () => {
     const out = spawnSync(requireTool('prom-label-proxy'), ['-h'], { encoding: 'utf8' });
     expect(out.stderr).toContain('-label-value');
     for (const e of loadEnvironments(path.resolve(__dirname, '..', '..', 'charts', 'environments'))) {
-      expect(e.platform.images.promLabelProxy, e.name).toEqual({ registry: 'quay.io', repository: 'prometheuscommunity/prom-label-proxy', tag: PROM_LABEL_PROXY_VERSION });
+      expect(e.platform.images.promLabelProxy, e.name).toEqual({
+        registry: 'quay.io',
+        repository: 'prometheuscommunity/prom-label-proxy',
+        tag: PROM_LABEL_PROXY_VERSION,
+      });
     }
   });
 
   it('adds namespace="tenant-alpha" to every selector of a query, GET or POST', async () => {
-    expect((await get(`/api/v1/query?query=${encodeURIComponent('sum(rate(agentgateway_requests_total[5m])) / on() group_left count(up)')}`)).status).toBe(200);
+    expect(
+      (
+        await get(
+          `/api/v1/query?query=${encodeURIComponent('sum(rate(agentgateway_requests_total[5m])) / on() group_left count(up)')}`,
+        )
+      ).status,
+    ).toBe(200);
     const [q] = lastQuery();
     expect(selectors(q).length).toBe(2);
     for (const s of selectors(q)) expect(s).toContain('namespace="tenant-alpha"');
-    const post = await get('/api/v1/query_range', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ query: 'kube_pod_info', start: '1', end: '2', step: '1' }) });
+    const post = await get('/api/v1/query_range', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: 'kube_pod_info', start: '1', end: '2', step: '1' }),
+    });
     expect(post.status).toBe(200);
     expect(lastQuery()).toEqual(['kube_pod_info{namespace="tenant-alpha"}']);
   });
 
   it('refuses a selector of another namespace, or of every namespace but its own, before Prometheus sees it', async () => {
     const before = prometheus.seen.length;
-    for (const q of ['up{namespace="tenant-beta"}', 'sum(x{namespace!="tenant-alpha"})', 'x{namespace=~"tenant-b.*"}', 'x{namespace!~"tenant-a.+"}']) {
+    for (const q of [
+      'up{namespace="tenant-beta"}',
+      'sum(x{namespace!="tenant-alpha"})',
+      'x{namespace=~"tenant-b.*"}',
+      'x{namespace!~"tenant-a.+"}',
+    ]) {
       const r = await get(`/api/v1/query?query=${encodeURIComponent(q)}`);
       expect(r.status, q).toBe(400);
       expect(await r.text(), q).toContain('conflicts with injected matcher');
@@ -81,7 +104,11 @@ describe('a tenant\'s metrics proxy, run as the platform configures it', () => {
   it('takes no value from the request: a namespace parameter or header changes nothing', async () => {
     await get(`/api/v1/query?query=up&namespace=tenant-beta`, { headers: { 'X-Namespace': 'tenant-beta' } });
     expect(lastQuery()).toEqual(['up{namespace="tenant-alpha"}']);
-    await get('/api/v1/query', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=up&namespace=tenant-beta&namespace=tenant-alpha' });
+    await get('/api/v1/query', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=up&namespace=tenant-beta&namespace=tenant-alpha',
+    });
     expect(lastQuery()).toEqual(['up{namespace="tenant-alpha"}']);
   });
 
@@ -101,13 +128,20 @@ describe('a tenant\'s metrics proxy, run as the platform configures it', () => {
 
   it('does not pass any other Prometheus endpoint', async () => {
     const before = prometheus.seen.length;
-    for (const p of ['/api/v1/status/config', '/api/v1/targets', '/api/v1/status/tsdb', '/api/v1/admin/tsdb/snapshot', '/api/v1/metadata', '/graph']) {
+    for (const p of [
+      '/api/v1/status/config',
+      '/api/v1/targets',
+      '/api/v1/status/tsdb',
+      '/api/v1/admin/tsdb/snapshot',
+      '/api/v1/metadata',
+      '/graph',
+    ]) {
       expect((await get(p, { method: p.includes('admin') ? 'POST' : 'GET' })).status, p).toBe(404);
     }
     expect(prometheus.seen.length).toBe(before);
   });
 
-  it('answers every panel of the tenant dashboard, each with the tenant\'s namespace on every selector', async () => {
+  it("answers every panel of the tenant dashboard, each with the tenant's namespace on every selector", async () => {
     const panels = (tenantDashboard('alpha') as Json).panels as Json[];
     for (const p of panels) {
       const expr = p.targets[0].expr as string;
@@ -127,7 +161,9 @@ describe('planted fault: the tenant taken from the request', () => {
     const proxy = await startProxy(args, prometheus.url);
     try {
       await fetch(`${proxy.url}/api/v1/query?query=up&namespace=tenant-alpha&namespace=tenant-beta`);
-      expect(prometheus.seen.at(-1)!.params.find(([k]) => k === 'query')?.[1]).toBe('up{namespace=~"tenant-alpha|tenant-beta"}');
+      expect(prometheus.seen.at(-1)!.params.find(([k]) => k === 'query')?.[1]).toBe(
+        'up{namespace=~"tenant-alpha|tenant-beta"}',
+      );
     } finally {
       await proxy.stop();
       await prometheus.close();

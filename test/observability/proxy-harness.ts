@@ -24,11 +24,17 @@ export async function fakePrometheus(): Promise<Upstream> {
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://prometheus');
       seen.push({ path: url.pathname, params: [...url.searchParams, ...new URLSearchParams(body)] });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise((ok) => server.close(() => ok())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
 }
 
 export interface Proxy {
@@ -39,14 +45,26 @@ export interface Proxy {
 /** Starts the pinned prom-label-proxy with `args`, its listen address and upstream replaced by the test's. */
 export async function startProxy(args: readonly string[], upstream: string): Promise<Proxy> {
   const port = await freePort();
-  const adapted = args.map((a) => (a.startsWith('-insecure-listen-address=') ? `-insecure-listen-address=127.0.0.1:${port}` : a.startsWith('-upstream=') ? `-upstream=${upstream}` : a));
+  const adapted = args.map((a) =>
+    a.startsWith('-insecure-listen-address=')
+      ? `-insecure-listen-address=127.0.0.1:${port}`
+      : a.startsWith('-upstream=')
+        ? `-upstream=${upstream}`
+        : a,
+  );
   const proc: ChildProcess = spawn(requireTool('prom-label-proxy'), adapted, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr?.on('data', (d) => (log += d));
   const exited = new Promise((ok) => proc.on('exit', ok));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (proc.exitCode !== null || i > 100) throw new Error(`prom-label-proxy did not start: ${log}`);
     await new Promise((ok) => setTimeout(ok, 100));
   }
@@ -58,4 +76,3 @@ export async function startProxy(args: readonly string[], upstream: string): Pro
     },
   };
 }
-

@@ -21,9 +21,15 @@ for (const env of envs) {
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8')));
     const app = objects.find((o) => o.kind === 'Application' && o.metadata.name === 'platform-agentgateway')!;
-    const selectors = app.spec.sources[0].helm.valuesObject.discoveryNamespaceSelectors as { matchLabels: Record<string, string> }[];
-    const namespaceLabels = (ns: string) => ({ ...(objects.find((o) => o.kind === 'Namespace' && o.metadata.name === ns)?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns });
-    const discovered = (ns: string) => selectors.some((s) => Object.entries(s.matchLabels).every(([k, v]) => namespaceLabels(ns)[k] === v));
+    const selectors = app.spec.sources[0].helm.valuesObject.discoveryNamespaceSelectors as {
+      matchLabels: Record<string, string>;
+    }[];
+    const namespaceLabels = (ns: string) => ({
+      ...(objects.find((o) => o.kind === 'Namespace' && o.metadata.name === ns)?.metadata.labels ?? {}),
+      'kubernetes.io/metadata.name': ns,
+    });
+    const discovered = (ns: string) =>
+      selectors.some((s) => Object.entries(s.matchLabels).every(([k, v]) => namespaceLabels(ns)[k] === v));
 
     // agentgateway v1.4.1 controller/pkg/setup/setup.go installs the discovery namespace filter on
     // every informer (kube.SetObjectFilter); a route's or policy's backendRef to a Service of an
@@ -34,16 +40,24 @@ for (const env of envs) {
     it('lets the controller see every namespace whose objects or Services the gateways use', () => {
       expect(selectors.length).toBeGreaterThan(0);
       const needed = new Map<string, string>([
-        ['agentgateway-system', 'the controller\'s own namespace (JWKS cache)'],
+        ['agentgateway-system', "the controller's own namespace (JWKS cache)"],
         ['istio-system', 'the mesh configuration (trust domain)'],
       ]);
-      for (const o of objects.filter((x) => ['Gateway', 'HTTPRoute', 'AgentgatewayPolicy', 'AgentgatewayBackend'].includes(x.kind) && x.apiVersion !== 'argoproj.io/v1alpha1')) {
+      for (const o of objects.filter(
+        (x) =>
+          ['Gateway', 'HTTPRoute', 'AgentgatewayPolicy', 'AgentgatewayBackend'].includes(x.kind) &&
+          x.apiVersion !== 'argoproj.io/v1alpha1',
+      )) {
         needed.set(o.metadata.namespace, `${o.kind} ${o.metadata.name}`);
         const refs: Obj[] = [
           ...((o.spec?.rules ?? []) as Obj[]).flatMap((r) => (r.backendRefs ?? []) as Obj[]),
           ...(o.spec?.frontend?.tracing?.backendRef ? [o.spec.frontend.tracing.backendRef] : []),
         ];
-        for (const r of refs) needed.set(r.namespace ?? o.metadata.namespace, `${r.kind} ${r.name}, named by ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+        for (const r of refs)
+          needed.set(
+            r.namespace ?? o.metadata.namespace,
+            `${r.kind} ${r.name}, named by ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`,
+          );
       }
       for (const [ns, why] of needed) expect(discovered(ns), `${ns}: ${why}`).toBe(true);
       expect(needed.has('otel')).toBe(true);
@@ -73,14 +87,18 @@ describe('agentgateway waypoints (platform.waypoint: agentgateway)', () => {
   it('gives their Service type ClusterIP through the parameters the class names', () => {
     const cls = objects.find((o) => o.kind === 'GatewayClass' && o.metadata.name === 'agentgateway-waypoint')!;
     expect(cls.spec.controllerName).toBe('agentgateway.dev/agentgateway');
-    const params = objects.find((o) => o.kind === 'AgentgatewayParameters' && o.metadata.name === cls.spec.parametersRef.name)!;
+    const params = objects.find(
+      (o) => o.kind === 'AgentgatewayParameters' && o.metadata.name === cls.spec.parametersRef.name,
+    )!;
     expect(params.spec.service).toEqual({ spec: { type: 'ClusterIP' } });
     expect(params.spec.image.tag).toBe(env.platform.images.agentgatewayWaypoint.tag);
     expect(params.spec.deployment.spec.template.spec.nodeSelector).toEqual({ 'node-role': 'agents' });
   });
 
-  it('binds the tenant\'s waypoint policy as an AgentgatewayPolicy, and istiod gets no class defaults for it', () => {
-    expect(objects.find((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.name === 'waypoint-isolation')).toBeDefined();
+  it("binds the tenant's waypoint policy as an AgentgatewayPolicy, and istiod gets no class defaults for it", () => {
+    expect(
+      objects.find((o) => o.kind === 'AgentgatewayPolicy' && o.metadata.name === 'waypoint-isolation'),
+    ).toBeDefined();
     const istiod = objects.find((o) => o.kind === 'Application' && o.metadata.name === 'platform-istiod')!;
     expect(istiod.spec.sources[0].helm.valuesObject.gatewayClasses).toEqual({});
   });

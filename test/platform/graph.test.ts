@@ -15,8 +15,16 @@ describe('computeWaves', () => {
   });
 
   it('refuses a cycle and names it', () => {
-    expect(() => computeWaves([{ name: 'a', dependsOn: ['c'] }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['b'] }])).toThrow(
-      new DependencyError('platform components depend on each other in a cycle: a -> c -> b -> a; remove one of these dependencies'),
+    expect(() =>
+      computeWaves([
+        { name: 'a', dependsOn: ['c'] },
+        { name: 'b', dependsOn: ['a'] },
+        { name: 'c', dependsOn: ['b'] },
+      ]),
+    ).toThrow(
+      new DependencyError(
+        'platform components depend on each other in a cycle: a -> c -> b -> a; remove one of these dependencies',
+      ),
     );
     expect(() => computeWaves([{ name: 'a', dependsOn: ['a'] }])).toThrow('cycle: a -> a;');
   });
@@ -25,12 +33,18 @@ describe('computeWaves', () => {
     expect(() => computeWaves([{ name: 'a', dependsOn: ['ghost'] }])).toThrow(
       'platform component "a" depends on "ghost", which is not a component; declare it or remove the dependency',
     );
-    expect(() => computeWaves([{ name: 'a', dependsOn: [] }, { name: 'a', dependsOn: [] }])).toThrow('platform component "a" is declared twice');
+    expect(() =>
+      computeWaves([
+        { name: 'a', dependsOn: [] },
+        { name: 'a', dependsOn: [] },
+      ]),
+    ).toThrow('platform component "a" is declared twice');
   });
 
   it('gives every real component a wave, and every dependency a lower one', () => {
     const components = platformComponents(sampleEnvironment());
     const waves = computeWaves(components);
-    for (const c of components) for (const d of c.dependsOn) expect(waves.get(d)!, `${d} before ${c.name}`).toBeLessThan(waves.get(c.name)!);
+    for (const c of components)
+      for (const d of c.dependsOn) expect(waves.get(d)!, `${d} before ${c.name}`).toBeLessThan(waves.get(c.name)!);
   });
 });

@@ -21,7 +21,12 @@ const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));
 const infra = new Map(envs.map((e) => [e.name, loadInfraOutputs(ROOT, e.name)]));
 const files = synthesize({ environments: envs, tenants, infra });
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+};
 const objects = (prefix: string): [string, Obj][] =>
   [...files].filter(([f]) => f.startsWith(prefix) && f.endsWith('.yaml')).map(([f, text]) => [f, parse(text) as Obj]);
 
@@ -49,7 +54,9 @@ const PINS: Record<string, string> = {
 
 for (const env of envs) {
   describe(`platform of ${env.name}`, () => {
-    const apps = new Map(objects(`argocd/${env.name}/platform/`).map(([, o]) => [o.metadata.name.replace(/^platform-/, ''), o]));
+    const apps = new Map(
+      objects(`argocd/${env.name}/platform/`).map(([, o]) => [o.metadata.name.replace(/^platform-/, ''), o]),
+    );
     const wave = (name: string) => Number(apps.get(name)!.metadata.annotations!['argocd.argoproj.io/sync-wave']);
 
     it('installs every component, each upstream at its pinned version', () => {
@@ -63,7 +70,8 @@ for (const env of envs) {
         if (up.type === 'helm') expect(source.chart, name).toBe(up.chart);
       }
       expect(Object.keys(PINS).sort()).toEqual(Object.keys(UPSTREAM).sort());
-      for (const ours of ['namespaces', 'storage', 'tenancy', 'otel-collector', 'gateway', 'observability']) expect(apps.has(ours), ours).toBe(true);
+      for (const ours of ['namespaces', 'storage', 'tenancy', 'otel-collector', 'gateway', 'observability'])
+        expect(apps.has(ours), ours).toBe(true);
     });
 
     it('orders the waves as the phases: Istio and CRDs, data and policy engines, agentgateway, kagent, post-install', () => {
@@ -88,15 +96,23 @@ for (const env of envs) {
     it('places every pod template we emit on its node group', () => {
       const templates: [string, Obj, any][] = [];
       for (const [f, o] of objects(`dist/${env.name}/`)) {
-        if (o.kind === 'Deployment' || o.kind === 'StatefulSet' || o.kind === 'DaemonSet') templates.push([f, o, o.spec.template.spec]);
+        if (o.kind === 'Deployment' || o.kind === 'StatefulSet' || o.kind === 'DaemonSet')
+          templates.push([f, o, o.spec.template.spec]);
         if (o.kind === 'Job') templates.push([f, o, o.spec.template.spec]);
         if (o.kind === 'AgentgatewayParameters') templates.push([f, o, o.spec.deployment.spec.template.spec]);
       }
       expect(templates.length).toBeGreaterThanOrEqual(4);
       for (const [f, o, spec] of templates) {
-        const group = o.kind === 'AgentgatewayParameters' ? (o.metadata.name === 'agentgateway-waypoint-config' ? 'agents' : 'gateway') : 'platform';
+        const group =
+          o.kind === 'AgentgatewayParameters'
+            ? o.metadata.name === 'agentgateway-waypoint-config'
+              ? 'agents'
+              : 'gateway'
+            : 'platform';
         expect(spec.nodeSelector, f).toEqual({ [NODE_ROLE_LABEL]: group });
-        expect(spec.tolerations, f).toEqual([{ key: NODE_TAINT_KEY, operator: 'Equal', value: group, effect: 'NoSchedule' }]);
+        expect(spec.tolerations, f).toEqual([
+          { key: NODE_TAINT_KEY, operator: 'Equal', value: group, effect: 'NoSchedule' },
+        ]);
       }
     });
 
@@ -116,33 +132,59 @@ for (const env of envs) {
             expect(at.tolerations, `${b.component.name} ${p.path}`).toEqual([{ operator: 'Exists' }]);
             expect(at.nodeSelector, `${b.component.name} ${p.path}`).toBeUndefined();
           } else {
-            expect(at[p.nodeSelectorKey ?? 'nodeSelector'], `${b.component.name} ${p.path}`).toEqual({ [NODE_ROLE_LABEL]: p.placement });
-            expect(at.tolerations, `${b.component.name} ${p.path}`).toEqual([{ key: NODE_TAINT_KEY, operator: 'Equal', value: p.placement, effect: 'NoSchedule' }]);
+            expect(at[p.nodeSelectorKey ?? 'nodeSelector'], `${b.component.name} ${p.path}`).toEqual({
+              [NODE_ROLE_LABEL]: p.placement,
+            });
+            expect(at.tolerations, `${b.component.name} ${p.path}`).toEqual([
+              { key: NODE_TAINT_KEY, operator: 'Equal', value: p.placement, effect: 'NoSchedule' },
+            ]);
           }
           checked++;
         }
       }
       expect(checked).toBeGreaterThan(20);
-      const everywhere = built.flatMap((b) => (b.component.upstream?.placements ?? []).filter((p) => p.placement === 'every').map((p) => `${b.component.name}:${p.path}`));
-      expect(everywhere.sort()).toEqual(['istio-cni:cni', 'kube-prometheus-stack:prometheus-node-exporter', 'ztunnel:']);
+      const everywhere = built.flatMap((b) =>
+        (b.component.upstream?.placements ?? [])
+          .filter((p) => p.placement === 'every')
+          .map((p) => `${b.component.name}:${p.path}`),
+      );
+      expect(everywhere.sort()).toEqual([
+        'istio-cni:cni',
+        'kube-prometheus-stack:prometheus-node-exporter',
+        'ztunnel:',
+      ]);
     });
 
-    it('authenticates every route: a token on the external gateway\'s API listener, a mesh identity on the mesh gateway', () => {
+    it("authenticates every route: a token on the external gateway's API listener, a mesh identity on the mesh gateway", () => {
       const all = objects(`dist/${env.name}/`).map(([, o]) => o);
       const platform = objects(`dist/${env.name}/platform/`).map(([, o]) => o);
-      const gatewayPolicies = platform.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec.targetRefs.some((r: any) => r.kind === 'Gateway'));
+      const gatewayPolicies = platform.filter(
+        (o) => o.kind === 'AgentgatewayPolicy' && o.spec.targetRefs.some((r: any) => r.kind === 'Gateway'),
+      );
       const jwt = gatewayPolicies.filter((o) => o.spec.traffic?.jwtAuthentication);
       expect(jwt).toHaveLength(1);
-      expect(jwt[0].spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', sectionName: 'api' }]);
+      expect(jwt[0].spec.targetRefs).toEqual([
+        { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', sectionName: 'api' },
+      ]);
       const external = platform.find((o) => o.kind === 'Gateway' && o.metadata.name === 'agentgateway-proxy')!;
       expect(external.spec.listeners.map((l: any) => l.name)).toContain('api');
       expect(jwt[0].spec.traffic.jwtAuthentication.mode).toBe('Strict');
-      expect(jwt[0].spec.traffic.jwtAuthentication.providers[0].issuer).toBe(`https://keycloak.${env.platform.domain}/realms/agents`);
+      expect(jwt[0].spec.traffic.jwtAuthentication.providers[0].issuer).toBe(
+        `https://keycloak.${env.platform.domain}/realms/agents`,
+      );
       const claim = gatewayPolicies.find((o) => o.metadata.name === 'gateway-tenant-claim')!;
-      expect(claim.spec.traffic.authorization).toEqual({ action: 'Require', policy: { matchExpressions: ['has(jwt.tenant) && size(jwt.tenant) > 0'] } });
+      expect(claim.spec.traffic.authorization).toEqual({
+        action: 'Require',
+        policy: { matchExpressions: ['has(jwt.tenant) && size(jwt.tenant) > 0'] },
+      });
       const mesh = gatewayPolicies.find((o) => o.metadata.name === 'mesh-identity')!;
-      expect(mesh.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh', sectionName: 'mesh' }]);
-      expect(mesh.spec.traffic.authorization).toEqual({ action: 'Require', policy: { matchExpressions: [`source.identity.trustDomain == "${env.cluster.trustDomain}"`] } });
+      expect(mesh.spec.targetRefs).toEqual([
+        { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh', sectionName: 'mesh' },
+      ]);
+      expect(mesh.spec.traffic.authorization).toEqual({
+        action: 'Require',
+        policy: { matchExpressions: [`source.identity.trustDomain == "${env.cluster.trustDomain}"`] },
+      });
       // Every route on a gateway's route listener has a Require policy of its own, and only
       // Keycloak's public endpoints are reachable without a token.
       const routes = all.filter((o) => o.kind === 'HTTPRoute');
@@ -156,8 +198,17 @@ for (const env of envs) {
         expect(parents.length, r.metadata.name).toBe(1);
         expect(['agentgateway-proxy/api', 'agentgateway-mesh/mesh']).toContain(parents[0]);
         // Traffic policies only: a route's prompt guards are a backend policy.
-        const own = all.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec.traffic && o.metadata.namespace === r.metadata.namespace && o.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === r.metadata.name));
-        expect(own.map((o) => o.spec.traffic.authorization.action), `${r.metadata.namespace}/${r.metadata.name}`).toEqual(['Require']);
+        const own = all.filter(
+          (o) =>
+            o.kind === 'AgentgatewayPolicy' &&
+            o.spec.traffic &&
+            o.metadata.namespace === r.metadata.namespace &&
+            o.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === r.metadata.name),
+        );
+        expect(
+          own.map((o) => o.spec.traffic.authorization.action),
+          `${r.metadata.namespace}/${r.metadata.name}`,
+        ).toEqual(['Require']);
       }
     });
 
@@ -168,20 +219,29 @@ for (const env of envs) {
       expect(backend.spec.policies.auth.secretRef.name).toBe('anthropic-api-secret');
       const es = all.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'anthropic-api-secret')!;
       expect(es.metadata.namespace).toBe('agentgateway-system');
-      expect(es.spec.data).toEqual([{ secretKey: 'apiKey', remoteRef: { key: infra.get(env.name)!.secrets.anthropicApiKey, property: 'apiKey' } }]);
+      expect(es.spec.data).toEqual([
+        { secretKey: 'apiKey', remoteRef: { key: infra.get(env.name)!.secrets.anthropicApiKey, property: 'apiKey' } },
+      ]);
       const route = all.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === 'llm-default-anthropic')!;
       expect(route.spec.rules[0].matches[0].path).toEqual({ type: 'PathPrefix', value: '/llm/default/anthropic' });
       expect(route.spec.rules[0].filters[0].urlRewrite.path.replacePrefixMatch).toBe('/');
       // No ExternalSecret in a tenant namespace reads through the platform's store, and the store
       // refuses tenant namespaces: tenants' own keys come through their own SecretStore.
       for (const o of all.filter((x) => x.kind === 'ExternalSecret' && /^tenant-/.test(x.metadata.namespace ?? ''))) {
-        expect(o.spec.secretStoreRef, `${o.metadata.namespace}/${o.metadata.name}`).toEqual({ kind: 'SecretStore', name: 'tenant-secrets' });
+        expect(o.spec.secretStoreRef, `${o.metadata.namespace}/${o.metadata.name}`).toEqual({
+          kind: 'SecretStore',
+          name: 'tenant-secrets',
+        });
       }
       const store = all.find((o) => o.kind === 'ClusterSecretStore')!;
-      expect(store.spec.conditions).toEqual([{ namespaceSelector: { matchExpressions: [{ key: 'platform.agentic.io/component', operator: 'Exists' }] } }]);
+      expect(store.spec.conditions).toEqual([
+        { namespaceSelector: { matchExpressions: [{ key: 'platform.agentic.io/component', operator: 'Exists' }] } },
+      ]);
       for (const t of tenants) {
         const mc = all.find((o) => o.kind === 'ModelConfig' && o.metadata.namespace === t.namespace)!;
-        expect(mc.spec.anthropic.baseUrl).toBe('http://agentgateway-mesh.agentgateway-system.svc.cluster.local/llm/default/anthropic');
+        expect(mc.spec.anthropic.baseUrl).toBe(
+          'http://agentgateway-mesh.agentgateway-system.svc.cluster.local/llm/default/anthropic',
+        );
       }
     });
 
@@ -198,25 +258,41 @@ for (const env of envs) {
 
     it('exports traces only, to Langfuse, and sets no default password anywhere', () => {
       const all = objects(`dist/${env.name}/`).map(([, o]) => o);
-      const config = parse(all.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'otel-collector')!.data['config.yaml']);
+      const config = parse(
+        all.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'otel-collector')!.data['config.yaml'],
+      );
       // Traces only: one pipeline per tenant, the platform's, the gateways' copies and the drop.
       expect(Object.keys(config.service.pipelines).every((p) => p.startsWith('traces/'))).toBe(true);
-      expect(Object.keys(config.service.pipelines)).toEqual(expect.arrayContaining(['traces/in', 'traces/platform', 'traces/unattributed', 'traces/tenant-alpha']));
+      expect(Object.keys(config.service.pipelines)).toEqual(
+        expect.arrayContaining(['traces/in', 'traces/platform', 'traces/unattributed', 'traces/tenant-alpha']),
+      );
       expect(config.receivers.otlp.protocols.grpc.endpoint).toBe('0.0.0.0:4317');
       expect(config.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
       for (const [name, e] of Object.entries(config.exporters as Record<string, any>)) {
-        if (name !== 'nop') expect(e.endpoint, name).toBe('http://langfuse-web.langfuse.svc.cluster.local:3000/api/public/otel');
+        if (name !== 'nop')
+          expect(e.endpoint, name).toBe('http://langfuse-web.langfuse.svc.cluster.local:3000/api/public/otel');
       }
-      const text = [...files].filter(([f]) => f.includes(`/${env.name}/`)).map(([, t]) => t).join('\n');
+      const text = [...files]
+        .filter(([f]) => f.includes(`/${env.name}/`))
+        .map(([, t]) => t)
+        .join('\n');
       expect(text).not.toMatch(/adminPassword:\s|admin\/admin|password: ['"]?admin['"]?$|prom-operator/im);
       const grafana = apps.get('kube-prometheus-stack')!.spec.sources[0].helm.valuesObject.grafana;
       expect(grafana.admin).toEqual({ existingSecret: 'grafana-admin', userKey: 'username', passwordKey: 'password' });
       // The main organisation loads dashboards from platform namespaces only.
       expect(grafana.sidecar.dashboards.searchNamespace).toEqual(['monitoring', 'agentgateway-system']);
       const prom = apps.get('kube-prometheus-stack')!.spec.sources[0].helm.valuesObject.prometheus.prometheusSpec;
-      expect(prom).toMatchObject({ serviceMonitorNamespaceSelector: {}, podMonitorNamespaceSelector: {}, serviceMonitorSelector: {}, podMonitorSelector: {} });
+      expect(prom).toMatchObject({
+        serviceMonitorNamespaceSelector: {},
+        podMonitorNamespaceSelector: {},
+        serviceMonitorSelector: {},
+        podMonitorSelector: {},
+      });
       const dashboards = all.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1');
-      expect(dashboards.map((d) => d.metadata.name).sort()).toEqual(['dashboard-agent-activity', 'dashboard-gateway-traffic']);
+      expect(dashboards.map((d) => d.metadata.name).sort()).toEqual([
+        'dashboard-agent-activity',
+        'dashboard-gateway-traffic',
+      ]);
     });
 
     it('labels every platform namespace with its component and a Pod Security level, with a reason where looser than restricted', () => {
@@ -226,9 +302,12 @@ for (const env of envs) {
         const l = n.metadata.labels!;
         expect(l['platform.agentic.io/component'], n.metadata.name).toBeTruthy();
         expect(['privileged', 'baseline', 'restricted']).toContain(l['pod-security.kubernetes.io/enforce']);
-        if (l['pod-security.kubernetes.io/enforce'] !== 'restricted') expect(n.metadata.annotations!['platform.agentic.io/pod-security-reason'], n.metadata.name).toBeTruthy();
+        if (l['pod-security.kubernetes.io/enforce'] !== 'restricted')
+          expect(n.metadata.annotations!['platform.agentic.io/pod-security-reason'], n.metadata.name).toBeTruthy();
       }
-      const privileged = nss.filter((n) => n.metadata.labels!['pod-security.kubernetes.io/enforce'] === 'privileged').map((n) => n.metadata.name);
+      const privileged = nss
+        .filter((n) => n.metadata.labels!['pod-security.kubernetes.io/enforce'] === 'privileged')
+        .map((n) => n.metadata.name);
       expect(privileged.sort()).toEqual(['istio-system', 'monitoring']);
     });
   });
@@ -240,7 +319,11 @@ describe('environments', () => {
     const prod = new Map(objects('argocd/prod/platform/').map(([f, o]) => [f.replace('/prod/', '/ENV/'), o]));
     expect(dev.map(([f]) => f).sort()).toEqual([...prod.keys()].sort());
     const replicas = (o: Obj) => o.spec.sources[0].helm?.valuesObject?.langfuse?.web?.replicas;
-    expect(replicas(dev.find(([f]) => f.endsWith('application-platform-langfuse.yaml'))![1])).toBe(envs[0].platform.replicas.langfuseWeb);
-    expect(replicas(prod.get('argocd/ENV/platform/application-platform-langfuse.yaml')!)).toBe(envs[1].platform.replicas.langfuseWeb);
+    expect(replicas(dev.find(([f]) => f.endsWith('application-platform-langfuse.yaml'))![1])).toBe(
+      envs[0].platform.replicas.langfuseWeb,
+    );
+    expect(replicas(prod.get('argocd/ENV/platform/application-platform-langfuse.yaml')!)).toBe(
+      envs[1].platform.replicas.langfuseWeb,
+    );
   });
 });

@@ -42,7 +42,9 @@ describe('policies platform component', () => {
     expect(text).toContain('its objects are named `auto-expose-<a2a|llm|mcp>-<name>` (and `-callers`)');
     expect(text).toContain('## Mutating policies and Argo CD');
     expect(text).toContain('it skips every resource labelled `app.kubernetes.io/managed-by: agentic-platform`');
-    expect(text).toContain('| `tenant-backends` | AgentgatewayBackends, RemoteMCPServers and Services created or updated in namespaces labelled `platform.agentic.io/tenant: "true"` |');
+    expect(text).toContain(
+      '| `tenant-backends` | AgentgatewayBackends, RemoteMCPServers and Services created or updated in namespaces labelled `platform.agentic.io/tenant: "true"` |',
+    );
     expect(text).toContain('`tenant-backends` is a security boundary and uses Fail');
   });
 });

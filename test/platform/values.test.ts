@@ -46,7 +46,9 @@ describe('component values', () => {
   });
 
   it('refuses a placement path that runs through a non-object', () => {
-    expect(() => writePlacement({ controller: 'x' }, { path: 'controller.pod', placement: 'agents' })).toThrow('placement path controller.pod: controller is not an object');
+    expect(() => writePlacement({ controller: 'x' }, { path: 'controller.pod', placement: 'agents' })).toThrow(
+      'placement path controller.pod: controller is not an object',
+    );
   });
 
   it('writes a snake-case selector key where the chart wants one, and only tolerations for every group', () => {
@@ -54,7 +56,10 @@ describe('component values', () => {
     writePlacement(v, { path: 'deployment', placement: 'gateway', nodeSelectorKey: 'node_selector' });
     writePlacement(v, { path: 'agent', placement: 'every' });
     expect(v).toEqual({
-      deployment: { node_selector: { 'node-role': 'gateway' }, tolerations: [{ key: 'workload', operator: 'Equal', value: 'gateway', effect: 'NoSchedule' }] },
+      deployment: {
+        node_selector: { 'node-role': 'gateway' },
+        tolerations: [{ key: 'workload', operator: 'Equal', value: 'gateway', effect: 'NoSchedule' }],
+      },
       agent: { tolerations: [{ operator: 'Exists' }] },
     });
   });

@@ -18,7 +18,12 @@ import { existingFiles } from '../../charts/synth/write';
 import { sampleTenant } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: any;
+};
 const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));
 /** The trust domain of both shipped environments (charts/environments/*.yaml). */
 const TRUST_DOMAIN = 'cluster.local';
@@ -28,12 +33,28 @@ for (const env of ['dev', 'prod']) {
     const objects = existingFiles(ROOT, [`dist/${env}`])
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => parse(fs.readFileSync(path.join(ROOT, f), 'utf8')) as Obj);
-    const find = (kind: string, namespace: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
+    const find = (kind: string, namespace: string, name: string) =>
+      objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name);
     const table = JSON.parse(fs.readFileSync(path.join(ROOT, `dist/${env}/routes.json`), 'utf8'));
     const routesOn = (gateway: string) =>
       objects
-        .filter((o) => o.kind === 'HTTPRoute' && o.spec.parentRefs.some((p: any) => p.name === gateway && [CENTRAL_GATEWAY.listener, MESH_GATEWAY.listener].includes(p.sectionName)))
-        .flatMap((o) => o.spec.rules.flatMap((r: any) => r.matches.map((m: any) => ({ path: m.path.value, route: `${o.metadata.namespace}/${o.metadata.name}`, backend: r.backendRefs[0] }))))
+        .filter(
+          (o) =>
+            o.kind === 'HTTPRoute' &&
+            o.spec.parentRefs.some(
+              (p: any) =>
+                p.name === gateway && [CENTRAL_GATEWAY.listener, MESH_GATEWAY.listener].includes(p.sectionName),
+            ),
+        )
+        .flatMap((o) =>
+          o.spec.rules.flatMap((r: any) =>
+            r.matches.map((m: any) => ({
+              path: m.path.value,
+              route: `${o.metadata.namespace}/${o.metadata.name}`,
+              backend: r.backendRefs[0],
+            })),
+          ),
+        )
         .sort((a: any, b: any) => (a.path < b.path ? -1 : 1));
 
     it('lists exactly the HTTPRoutes on the mesh gateway, path by path, sorted, and those of the external gateway beside them', () => {
@@ -46,7 +67,9 @@ for (const env of ['dev', 'prod']) {
         if (mesh[i].backend.port) expect(r.backend.port).toBe(mesh[i].backend.port);
       }
       const external = routesOn(CENTRAL_GATEWAY.name);
-      expect(table.routes.filter((r: any) => r.gateways.includes('external')).map((r: any) => [r.path, r.routes.external])).toEqual(external.map((r: any) => [r.path, r.route]));
+      expect(
+        table.routes.filter((r: any) => r.gateways.includes('external')).map((r: any) => [r.path, r.routes.external]),
+      ).toEqual(external.map((r: any) => [r.path, r.route]));
       const paths = table.routes.map((r: any) => r.path);
       expect(new Set(paths).size).toBe(paths.length);
       expect([...paths].sort()).toEqual(paths);
@@ -72,18 +95,26 @@ for (const env of ['dev', 'prod']) {
       }
       expect(external.length).toBeGreaterThanOrEqual(4);
       const tenantRows = table.routes.filter((r: any) => r.owner !== 'platform');
-      expect(tenantRows.filter((r: any) => r.gateways.includes('external')).map((r: any) => r.path).sort()).toEqual([...external].sort());
+      expect(
+        tenantRows
+          .filter((r: any) => r.gateways.includes('external'))
+          .map((r: any) => r.path)
+          .sort(),
+      ).toEqual([...external].sort());
       expect(tenantRows.map((r: any) => r.path).sort()).toEqual([...new Set([...external, ...mesh])].sort());
       // The platform's key serves workloads only: its routes are never on the external gateway.
       for (const r of table.routes.filter((x: any) => x.owner === 'platform')) expect(r.gateways).toEqual(['mesh']);
     });
 
-    it("reaches a backend that exists in dist/ or that a controller creates from an object in dist/", () => {
+    it('reaches a backend that exists in dist/ or that a controller creates from an object in dist/', () => {
       const creator: Record<string, string> = { kagent: 'Agent', kmcp: 'MCPServer' };
       for (const r of table.routes) {
         const b = r.backend;
         if (b.createdBy in creator) {
-          expect(find(creator[b.createdBy], b.namespace, b.name), `${r.path}: ${creator[b.createdBy]} ${b.namespace}/${b.name}`).toBeDefined();
+          expect(
+            find(creator[b.createdBy], b.namespace, b.name),
+            `${r.path}: ${creator[b.createdBy]} ${b.namespace}/${b.name}`,
+          ).toBeDefined();
         } else {
           expect(find(b.kind, b.namespace, b.name), `${r.path}: ${b.kind} ${b.namespace}/${b.name}`).toBeDefined();
         }
@@ -93,13 +124,26 @@ for (const env of ['dev', 'prod']) {
     it('admits on each route exactly the owner and the tenants it allows: by token outside, by workload identity inside', () => {
       const policyOn = (ref: string) => {
         const [ns, name] = ref.split('/');
-        const policies = objects.filter((o) => o.kind === 'AgentgatewayPolicy' && o.spec.traffic && o.metadata.namespace === ns && o.spec.targetRefs?.some((t: any) => t.kind === 'HTTPRoute' && t.name === name));
+        const policies = objects.filter(
+          (o) =>
+            o.kind === 'AgentgatewayPolicy' &&
+            o.spec.traffic &&
+            o.metadata.namespace === ns &&
+            o.spec.targetRefs?.some((t: any) => t.kind === 'HTTPRoute' && t.name === name),
+        );
         expect(policies, ref).toHaveLength(1);
         return policies[0].spec.traffic.authorization;
       };
       for (const r of table.routes) {
-        expect(policyOn(r.routes.mesh)).toEqual({ action: 'Require', policy: { matchExpressions: [meshCallersExpression(TRUST_DOMAIN, r.callers)] } });
-        if (r.routes.external) expect(policyOn(r.routes.external)).toEqual({ action: 'Require', policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, r.callers)] } });
+        expect(policyOn(r.routes.mesh)).toEqual({
+          action: 'Require',
+          policy: { matchExpressions: [meshCallersExpression(TRUST_DOMAIN, r.callers)] },
+        });
+        if (r.routes.external)
+          expect(policyOn(r.routes.external)).toEqual({
+            action: 'Require',
+            policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, r.callers)] },
+          });
         if (r.owner !== 'platform') {
           expect(r.routes.mesh.split('/')[0]).toBe(`tenant-${r.owner}`);
           expect(r.callers[0]).toBe(r.owner);
@@ -115,26 +159,80 @@ for (const env of ['dev', 'prod']) {
 
 describe('environmentRoutes', () => {
   it('refuses two routes with one path, naming both owners', () => {
-    const a = { ...sampleTenant('a'), alias: 'x', workloads: { guards: NO_GUARDS, agents: [], models: [], mcpServers: [], sandboxes: [{ name: 's', kind: 'Sandbox' as const, image: 'i:1', args: [], port: 1, expose: true }], llmBackends: [] } };
+    const a = {
+      ...sampleTenant('a'),
+      alias: 'x',
+      workloads: {
+        guards: NO_GUARDS,
+        agents: [],
+        models: [],
+        mcpServers: [],
+        sandboxes: [{ name: 's', kind: 'Sandbox' as const, image: 'i:1', args: [], port: 1, expose: true }],
+        llmBackends: [],
+      },
+    };
     const b = { ...a, name: 'b', namespace: 'tenant-b' };
-    expect(() => environmentRoutes([a, b], [])).toThrow('synth: route /sandbox/x/s is claimed by a and b; give one of them another alias or name');
+    expect(() => environmentRoutes([a, b], [])).toThrow(
+      'synth: route /sandbox/x/s is claimed by a and b; give one of them another alias or name',
+    );
   });
 
   it('lists the prompt guards of each LLM route, the platform defaults on the platform route, none elsewhere', () => {
     const guards = mergeGuards([resolveGuards({ request: [{ detect: ['ssn'], action: 'reject' }] })]);
-    const platform = { path: '/llm/default/anthropic', kind: 'llm' as const, owner: 'platform', namespace: 'agentgateway-system', routeNames: { mesh: 'r' }, external: false, exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' }, backend: { kind: 'AgentgatewayBackend' as const, namespace: 'agentgateway-system', name: 'anthropic', createdBy: 'platform' as const }, callers: ['*'], field: [] };
-    const md = routeTableMarkdown({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [{ ...platform, guards }, { ...platform, path: '/llm/default/openai' }]);
+    const platform = {
+      path: '/llm/default/anthropic',
+      kind: 'llm' as const,
+      owner: 'platform',
+      namespace: 'agentgateway-system',
+      routeNames: { mesh: 'r' },
+      external: false,
+      exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' },
+      backend: {
+        kind: 'AgentgatewayBackend' as const,
+        namespace: 'agentgateway-system',
+        name: 'anthropic',
+        createdBy: 'platform' as const,
+      },
+      callers: ['*'],
+      field: [],
+    };
+    const md = routeTableMarkdown({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [
+      { ...platform, guards },
+      { ...platform, path: '/llm/default/openai' },
+    ]);
     expect(md).toContain('| any tenant | request: reject ssn |');
-    expect(md).toContain('| `/llm/default/openai` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant | none |');
-    const json = JSON.parse(routeTableJson({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [{ ...platform, guards }]));
+    expect(md).toContain(
+      '| `/llm/default/openai` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant | none |',
+    );
+    const json = JSON.parse(
+      routeTableJson({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [{ ...platform, guards }]),
+    );
     expect(json.routes[0].guards).toBe('request: reject ssn');
   });
 
   it('renders callers of platform routes as any tenant', () => {
     const md = routeTableMarkdown({ name: 'dev', domain: 'dev.example.test', exposure: 'internal' }, [
-      { path: '/llm/default/anthropic', kind: 'llm', owner: 'platform', namespace: 'agentgateway-system', routeNames: { mesh: 'r' }, external: false, exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' }, backend: { kind: 'AgentgatewayBackend', namespace: 'agentgateway-system', name: 'anthropic', createdBy: 'platform' }, callers: ['*'], field: [] },
+      {
+        path: '/llm/default/anthropic',
+        kind: 'llm',
+        owner: 'platform',
+        namespace: 'agentgateway-system',
+        routeNames: { mesh: 'r' },
+        external: false,
+        exposes: { kind: 'AgentgatewayBackend', name: 'anthropic' },
+        backend: {
+          kind: 'AgentgatewayBackend',
+          namespace: 'agentgateway-system',
+          name: 'anthropic',
+          createdBy: 'platform',
+        },
+        callers: ['*'],
+        field: [],
+      },
     ]);
-    expect(md).toContain('| `/llm/default/anthropic` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant | none |');
+    expect(md).toContain(
+      '| `/llm/default/anthropic` | llm | platform | mesh | AgentgatewayBackend agentgateway-system/anthropic | any tenant | none |',
+    );
     expect(md).toContain('`https://gateway.dev.example.test<path>`');
     expect(md).toContain('an internal load balancer, reachable only from the VPC');
   });

@@ -3,7 +3,18 @@ import { resolveWorkloads } from '../../charts/config/workloads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
-import { backendRefWithDefaults, callersExpression, externalUrl, gatewayUrl, meshCallersExpression, routePath, routeSegment, sortRoutes, tenantRoutes, type RouteEntry } from '../../charts/routing/routes';
+import {
+  backendRefWithDefaults,
+  callersExpression,
+  externalUrl,
+  gatewayUrl,
+  meshCallersExpression,
+  routePath,
+  routeSegment,
+  sortRoutes,
+  tenantRoutes,
+  type RouteEntry,
+} from '../../charts/routing/routes';
 import { CRDS_DIR } from '../../scripts/validation-schemas';
 
 const workloads = resolveWorkloads({
@@ -12,7 +23,14 @@ const workloads = resolveWorkloads({
     { name: 'internal', systemMessage: 'Hi.' },
   ],
   llmBackends: [
-    { name: 'openai', provider: 'openai', model: 'gpt-x', apiKeySecret: 'openai', expose: true, allowCallsFrom: ['beta'] },
+    {
+      name: 'openai',
+      provider: 'openai',
+      model: 'gpt-x',
+      apiKeySecret: 'openai',
+      expose: true,
+      allowCallsFrom: ['beta'],
+    },
     { name: 'hidden', provider: 'anthropic', model: 'c', apiKeySecret: 'h' },
   ],
   mcpServers: [
@@ -29,7 +47,13 @@ describe('tenantRoutes', () => {
   const routes = tenantRoutes({ name: 'alpha', index: 2, workloads });
 
   it('routes the exposed objects and every LLM backend, agents then LLM backends, MCP servers and sandboxes', () => {
-    expect(routes.map((r) => r.path)).toEqual(['/a2a/tenant-alpha/triage', '/llm/tenant-alpha/openai', '/llm/tenant-alpha/hidden', '/mcp/tenant-alpha/kb', '/sandbox/tenant-alpha/python']);
+    expect(routes.map((r) => r.path)).toEqual([
+      '/a2a/tenant-alpha/triage',
+      '/llm/tenant-alpha/openai',
+      '/llm/tenant-alpha/hidden',
+      '/mcp/tenant-alpha/kb',
+      '/sandbox/tenant-alpha/python',
+    ]);
   });
 
   it('puts the exposed objects on the external gateway too, and an unexposed LLM backend on the mesh gateway only', () => {
@@ -59,37 +83,88 @@ describe('tenantRoutes', () => {
   });
 
   it('backs an LLM route with the compiled AgentgatewayBackend', () => {
-    expect(routes[1]).toMatchObject({ routeNames: { mesh: 'llm-openai-mesh', external: 'llm-openai' }, field: ['tenants', 2, 'llmBackends', 0], exposes: { kind: 'AgentgatewayBackend', name: 'openai' }, callers: ['alpha', 'beta'] });
-    expect(routes[1].backend).toEqual({ kind: 'AgentgatewayBackend', namespace: 'tenant-alpha', name: 'openai', createdBy: 'compiler' });
+    expect(routes[1]).toMatchObject({
+      routeNames: { mesh: 'llm-openai-mesh', external: 'llm-openai' },
+      field: ['tenants', 2, 'llmBackends', 0],
+      exposes: { kind: 'AgentgatewayBackend', name: 'openai' },
+      callers: ['alpha', 'beta'],
+    });
+    expect(routes[1].backend).toEqual({
+      kind: 'AgentgatewayBackend',
+      namespace: 'tenant-alpha',
+      name: 'openai',
+      createdBy: 'compiler',
+    });
   });
 
   it('backs an MCP route with the Service kmcp creates on the server port', () => {
-    expect(routes[3]).toMatchObject({ routeNames: { mesh: 'mcp-kb-mesh', external: 'mcp-kb' }, field: ['tenants', 2, 'mcpServers', 0], exposes: { kind: 'MCPServer', name: 'kb' }, callers: ['alpha'] });
-    expect(routes[3].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'kb', port: 3000, createdBy: 'kmcp' });
+    expect(routes[3]).toMatchObject({
+      routeNames: { mesh: 'mcp-kb-mesh', external: 'mcp-kb' },
+      field: ['tenants', 2, 'mcpServers', 0],
+      exposes: { kind: 'MCPServer', name: 'kb' },
+      callers: ['alpha'],
+    });
+    expect(routes[3].backend).toEqual({
+      kind: 'Service',
+      namespace: 'tenant-alpha',
+      name: 'kb',
+      port: 3000,
+      createdBy: 'kmcp',
+    });
   });
 
   it("gives every running sandbox a mesh route for its tenant's agents, external only when exposed, and a template none", () => {
     const inner = tenantRoutes({
       name: 'alpha',
       index: 0,
-      workloads: resolveWorkloads({ sandboxes: [{ name: 'py', image: 'registry.test/py:1.0.0' }, { name: 'nb', kind: 'SandboxTemplate', image: 'registry.test/nb:1.0.0' }] }),
+      workloads: resolveWorkloads({
+        sandboxes: [
+          { name: 'py', image: 'registry.test/py:1.0.0' },
+          { name: 'nb', kind: 'SandboxTemplate', image: 'registry.test/nb:1.0.0' },
+        ],
+      }),
     });
-    expect(inner.map((r) => [r.path, r.routeNames, r.external, r.callers])).toEqual([['/sandbox/tenant-alpha/py', { mesh: 'sandbox-py-mesh' }, false, ['alpha']]]);
+    expect(inner.map((r) => [r.path, r.routeNames, r.external, r.callers])).toEqual([
+      ['/sandbox/tenant-alpha/py', { mesh: 'sandbox-py-mesh' }, false, ['alpha']],
+    ]);
   });
 
   it('backs a sandbox route with the compiled sandbox-<name> Service, callable by the owner only', () => {
-    expect(routes[4]).toMatchObject({ routeNames: { mesh: 'sandbox-python-mesh', external: 'sandbox-python' }, field: ['tenants', 2, 'sandboxes', 0], exposes: { kind: 'Sandbox', name: 'python' }, callers: ['alpha'] });
-    expect(routes[4].backend).toEqual({ kind: 'Service', namespace: 'tenant-alpha', name: 'sandbox-python', port: 8888, createdBy: 'compiler' });
+    expect(routes[4]).toMatchObject({
+      routeNames: { mesh: 'sandbox-python-mesh', external: 'sandbox-python' },
+      field: ['tenants', 2, 'sandboxes', 0],
+      exposes: { kind: 'Sandbox', name: 'python' },
+      callers: ['alpha'],
+    });
+    expect(routes[4].backend).toEqual({
+      kind: 'Service',
+      namespace: 'tenant-alpha',
+      name: 'sandbox-python',
+      port: 8888,
+      createdBy: 'compiler',
+    });
   });
 
   it('uses the alias as path segment when there is one', () => {
     const aliased = tenantRoutes({ name: 'alpha', alias: 'support', index: 0, workloads });
-    expect(aliased.map((r) => r.path)).toEqual(['/a2a/support/triage', '/llm/support/openai', '/llm/support/hidden', '/mcp/support/kb', '/sandbox/support/python']);
+    expect(aliased.map((r) => r.path)).toEqual([
+      '/a2a/support/triage',
+      '/llm/support/openai',
+      '/llm/support/hidden',
+      '/mcp/support/kb',
+      '/sandbox/support/python',
+    ]);
     expect(aliased.every((r) => r.namespace === 'tenant-alpha' && r.owner === 'alpha')).toBe(true);
   });
 
   it('gives a tenant without exposed objects no routes', () => {
-    expect(tenantRoutes({ name: 'quiet', index: 0, workloads: resolveWorkloads({ agents: [{ name: 'a', systemMessage: 'x' }] }) })).toEqual([]);
+    expect(
+      tenantRoutes({
+        name: 'quiet',
+        index: 0,
+        workloads: resolveWorkloads({ agents: [{ name: 'a', systemMessage: 'x' }] }),
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -111,7 +186,12 @@ describe('sortRoutes', () => {
   it('sorts by path, then owner, without changing its input', () => {
     const input = [entry('/mcp/a/x', 'b'), entry('/a2a/z/y', 'z'), entry('/mcp/a/x', 'a'), entry('/a2a/b/y', 'b')];
     const before = [...input];
-    expect(sortRoutes(input).map((r) => `${r.path} ${r.owner}`)).toEqual(['/a2a/b/y b', '/a2a/z/y z', '/mcp/a/x a', '/mcp/a/x b']);
+    expect(sortRoutes(input).map((r) => `${r.path} ${r.owner}`)).toEqual([
+      '/a2a/b/y b',
+      '/a2a/z/y z',
+      '/mcp/a/x a',
+      '/mcp/a/x b',
+    ]);
     expect(input).toEqual(before);
   });
 });
@@ -125,32 +205,47 @@ describe('callersExpression', () => {
 });
 
 describe('meshCallersExpression', () => {
-  it('admits workloads of the callers\' namespaces, in the trust domain', () => {
-    expect(meshCallersExpression('cluster.local', ['alpha', 'research'])).toBe('source.identity.trustDomain == "cluster.local" && source.identity.namespace in ["tenant-alpha", "tenant-research"]');
+  it("admits workloads of the callers' namespaces, in the trust domain", () => {
+    expect(meshCallersExpression('cluster.local', ['alpha', 'research'])).toBe(
+      'source.identity.trustDomain == "cluster.local" && source.identity.namespace in ["tenant-alpha", "tenant-research"]',
+    );
   });
 
   it('admits every tenant namespace and kagent for a platform route', () => {
-    expect(meshCallersExpression('td', ['*'])).toBe('source.identity.trustDomain == "td" && (source.identity.namespace.startsWith("tenant-") || source.identity.namespace == "kagent-system")');
+    expect(meshCallersExpression('td', ['*'])).toBe(
+      'source.identity.trustDomain == "td" && (source.identity.namespace.startsWith("tenant-") || source.identity.namespace == "kagent-system")',
+    );
   });
 });
 
 describe('gatewayUrl and externalUrl', () => {
   it('is the in-cluster URL of the mesh gateway', () => {
-    expect(gatewayUrl('/a2a/support/triage')).toBe('http://agentgateway-mesh.agentgateway-system.svc.cluster.local/a2a/support/triage');
+    expect(gatewayUrl('/a2a/support/triage')).toBe(
+      'http://agentgateway-mesh.agentgateway-system.svc.cluster.local/a2a/support/triage',
+    );
   });
 
   it('is the TLS URL of the external gateway host', () => {
-    expect(externalUrl('dev.example.test', '/a2a/support/triage')).toBe('https://gateway.dev.example.test/a2a/support/triage');
+    expect(externalUrl('dev.example.test', '/a2a/support/triage')).toBe(
+      'https://gateway.dev.example.test/a2a/support/triage',
+    );
   });
 });
 
 describe('backendRefWithDefaults', () => {
   // gateway-api v1.6.1 gateway.networking.k8s.io_httproutes.yaml (../shared/crds): the defaults the
   // API server writes into every HTTPRoute backendRef, which Argo CD's server-side apply owns.
-  const crd = load(fs.readFileSync(path.join(CRDS_DIR, 'gateway-api', 'gateway.networking.k8s.io_httproutes.yaml'), 'utf8')) as Record<string, any>;
+  const crd = load(
+    fs.readFileSync(path.join(CRDS_DIR, 'gateway-api', 'gateway.networking.k8s.io_httproutes.yaml'), 'utf8'),
+  ) as Record<string, any>;
   const v1 = crd.spec.versions.find((v: Record<string, any>) => v.name === 'v1');
-  const ref = v1.schema.openAPIV3Schema.properties.spec.properties.rules.items.properties.backendRefs.items.properties as Record<string, { default?: unknown }>;
-  const defaults = Object.fromEntries(Object.entries(ref).filter(([, p]) => p.default !== undefined).map(([k, p]) => [k, p.default]));
+  const ref = v1.schema.openAPIV3Schema.properties.spec.properties.rules.items.properties.backendRefs.items
+    .properties as Record<string, { default?: unknown }>;
+  const defaults = Object.fromEntries(
+    Object.entries(ref)
+      .filter(([, p]) => p.default !== undefined)
+      .map(([k, p]) => [k, p.default]),
+  );
 
   it('writes out every default of the CRD, so the live route equals the generated one', () => {
     expect(defaults).toEqual({ group: '', kind: 'Service', weight: 1 });
@@ -158,6 +253,8 @@ describe('backendRefWithDefaults', () => {
   });
 
   it('keeps what the reference sets', () => {
-    expect(backendRefWithDefaults({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai', weight: 3 })).toEqual({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai', weight: 3 });
+    expect(
+      backendRefWithDefaults({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai', weight: 3 }),
+    ).toEqual({ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'openai', weight: 3 });
   });
 });

@@ -1,11 +1,23 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type CommandSpec, helpText, parseArgs, progress, runCommand, UsageError, UserError } from '../../scripts/lib/cli';
+import {
+  type CommandSpec,
+  helpText,
+  parseArgs,
+  progress,
+  runCommand,
+  UsageError,
+  UserError,
+} from '../../scripts/lib/cli';
 
 const spec: CommandSpec = {
   name: 'demo',
   usage: 'npm run demo -- <tenant> [--env <env>]',
   summary: 'Shows a tenant.',
-  flags: { env: { value: true, help: 'environment' }, yes: { help: 'do it' }, tenant: { value: true, repeat: true, help: 'tenant' } },
+  flags: {
+    env: { value: true, help: 'environment' },
+    yes: { help: 'do it' },
+    tenant: { value: true, repeat: true, help: 'tenant' },
+  },
 };
 
 describe('parseArgs', () => {
@@ -46,7 +58,9 @@ describe('runCommand', () => {
     ).toBe(1);
     expect(err.mock.calls[0][0]).toBe('demo: no tenant zeta in tenants.yaml');
     expect(await runCommand(spec, () => 0, ['--bogus'])).toBe(2);
-    expect(err.mock.calls[1][0]).toBe('demo: unknown option --bogus\nusage: npm run demo -- <tenant> [--env <env>] (--help for more)');
+    expect(err.mock.calls[1][0]).toBe(
+      'demo: unknown option --bogus\nusage: npm run demo -- <tenant> [--env <env>] (--help for more)',
+    );
     err.mockRestore();
   });
   it('returns the body exit code', async () => {

@@ -65,7 +65,10 @@ describe.each(COMMANDS)('%s', (script, spec, body) => {
     const r = spawnSync(TSX, [script, '--bogus'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DEBUG: '' } });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toEqual([`${spec.name}: unknown option --bogus`, `usage: ${spec.usage} (--help for more)`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `${spec.name}: unknown option --bogus`,
+      `usage: ${spec.usage} (--help for more)`,
+    ]);
   });
 });
 
@@ -83,14 +86,20 @@ describe('command-specific failures', () => {
   });
 
   it('tools names each tool as its build starts, with its place in the run', () => {
-    expect(buildingLine(tool('kyverno'), '3/11')).toBe('tools: building kyverno (3/11): github.com/kyverno/kyverno@v1.19.0, wrapper tools/kyverno');
-    expect(buildingLine(tool('gitleaks'), '1/1')).toBe('tools: building gitleaks (1/1): github.com/zricethezav/gitleaks/v8@v8.30.1');
+    expect(buildingLine(tool('kyverno'), '3/11')).toBe(
+      'tools: building kyverno (3/11): github.com/kyverno/kyverno@v1.19.0, wrapper tools/kyverno',
+    );
+    expect(buildingLine(tool('gitleaks'), '1/1')).toBe(
+      'tools: building gitleaks (1/1): github.com/zricethezav/gitleaks/v8@v8.30.1',
+    );
   });
 
   it('control-plane refuses an unknown environment and --env with --no-crds before starting anything', async () => {
     expect(await runCommand(CONTROL_PLANE_COMMAND, (a) => runControlPlane(a, ROOT), ['--env', 'staging'])).toBe(1);
     expect(err).toEqual(['control-plane: --env staging: no such environment (known: dev, prod)']);
-    expect(await runCommand(CONTROL_PLANE_COMMAND, (a) => runControlPlane(a, ROOT), ['--env', 'dev', '--no-crds'])).toBe(2);
+    expect(
+      await runCommand(CONTROL_PLANE_COMMAND, (a) => runControlPlane(a, ROOT), ['--env', 'dev', '--no-crds']),
+    ).toBe(2);
     expect(errLines()[1]).toBe('control-plane: --env needs the CRDs; leave out --no-crds');
     expect(out).toEqual([]);
   });
@@ -99,8 +108,12 @@ describe('command-specific failures', () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-'));
     fs.writeFileSync(path.join(outDir, 'keep.ts'), '');
     try {
-      expect(await runCommand(IMPORT_COMMAND, runImportCommand, ['--crds', '/nonexistent/crds', '--out', outDir])).toBe(1);
-      expect(err).toEqual(['import: the upstream CRD copies are not in /nonexistent/crds; run npm run fetch-upstream (downloads every pinned file and checks its digest), or set CRDS_DIR to the folder that holds them; or pass --crds <dir>']);
+      expect(await runCommand(IMPORT_COMMAND, runImportCommand, ['--crds', '/nonexistent/crds', '--out', outDir])).toBe(
+        1,
+      );
+      expect(err).toEqual([
+        'import: the upstream CRD copies are not in /nonexistent/crds; run npm run fetch-upstream (downloads every pinned file and checks its digest), or set CRDS_DIR to the folder that holds them; or pass --crds <dir>',
+      ]);
       expect(fs.readdirSync(outDir)).toEqual(['keep.ts']);
     } finally {
       fs.rmSync(outDir, { recursive: true, force: true });

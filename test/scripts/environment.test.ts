@@ -22,7 +22,8 @@ const DEV_TFVARS = fs.readFileSync(path.join(ROOT, 'cluster', 'terraform', 'env'
 /** A scratch repository root: environment files, their outputs and tfvars, and the example tenants. */
 function scratch(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'environment-'));
-  for (const d of ['charts/environments', 'cluster/outputs', 'cluster/terraform/env']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+  for (const d of ['charts/environments', 'cluster/outputs', 'cluster/terraform/env'])
+    fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'tenants.yaml'), path.join(dir, 'tenants.yaml'));
   return dir;
 }
@@ -45,19 +46,51 @@ describe('scaffoldEnvironment', () => {
       ['  hostedZoneId: Z0DEV0EXAMPLE0ZONE0ID', '  hostedZoneId: ZPLACEHOLDER'],
     ]);
     expect(now.length).toBe(was.length - 1);
-    expect(f.tfvars).toEqual({ path: 'cluster/terraform/env/staging.tfvars', text: `# staging: copied from env/dev.tfvars by npm run environment -- add; review the sizes and deletion protection.\n${DEV_TFVARS}` });
+    expect(f.tfvars).toEqual({
+      path: 'cluster/terraform/env/staging.tfvars',
+      text: `# staging: copied from env/dev.tfvars by npm run environment -- add; review the sizes and deletion protection.\n${DEV_TFVARS}`,
+    });
     expect(JSON.parse(f.outputs.text)).toEqual(placeholderOutputs(f.parsed));
   });
 
   it('takes the values given, leaving no placeholder in the environment file', () => {
-    const f = scaffoldEnvironment('staging', { name: 'dev', text: DEV, tfvars: DEV_TFVARS }, { domain: 'staging.agentic.example.com', hostedZoneId: 'Z0123456789ABC', region: 'eu-west-1', accountId: '210987654321', branch: 'release', clusterName: 'ap-staging' });
+    const f = scaffoldEnvironment(
+      'staging',
+      { name: 'dev', text: DEV, tfvars: DEV_TFVARS },
+      {
+        domain: 'staging.agentic.example.com',
+        hostedZoneId: 'Z0123456789ABC',
+        region: 'eu-west-1',
+        accountId: '210987654321',
+        branch: 'release',
+        clusterName: 'ap-staging',
+      },
+    );
     expect(findPlaceholders(f.environment.text)).toEqual([]);
-    expect(f.parsed).toMatchObject({ name: 'staging', argocd: { targetRevision: 'release' }, platform: { domain: 'staging.agentic.example.com' }, aws: { region: 'eu-west-1', accountId: '210987654321', clusterName: 'ap-staging', hostedZoneId: 'Z0123456789ABC', availabilityZones: ['eu-west-1a', 'eu-west-1b'] } });
-    expect(JSON.parse(f.outputs.text)).toMatchObject({ accountId: '210987654321', region: 'eu-west-1', clusterName: 'ap-staging', secrets: { anthropicApiKey: 'agentic-platform/staging/anthropic-api-key' } });
+    expect(f.parsed).toMatchObject({
+      name: 'staging',
+      argocd: { targetRevision: 'release' },
+      platform: { domain: 'staging.agentic.example.com' },
+      aws: {
+        region: 'eu-west-1',
+        accountId: '210987654321',
+        clusterName: 'ap-staging',
+        hostedZoneId: 'Z0123456789ABC',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      },
+    });
+    expect(JSON.parse(f.outputs.text)).toMatchObject({
+      accountId: '210987654321',
+      region: 'eu-west-1',
+      clusterName: 'ap-staging',
+      secrets: { anthropicApiKey: 'agentic-platform/staging/anthropic-api-key' },
+    });
   });
 
   it('refuses a value the environment loader refuses, with its message', () => {
-    expect(() => scaffoldEnvironment('staging', { name: 'dev', text: DEV, tfvars: DEV_TFVARS }, { hostedZoneId: 'not-a-zone' })).toThrow(/aws\.hostedZoneId: .*Fix: write the ID of the Route 53 hosted zone/);
+    expect(() =>
+      scaffoldEnvironment('staging', { name: 'dev', text: DEV, tfvars: DEV_TFVARS }, { hostedZoneId: 'not-a-zone' }),
+    ).toThrow(/aws\.hostedZoneId: .*Fix: write the ID of the Route 53 hosted zone/);
   });
 });
 
@@ -82,10 +115,16 @@ describe('npm run environment', () => {
 
   it('writes the three files, synth accepts them, and the placeholders gate names each placeholder', async () => {
     expect(await environment('add', 'staging', '--from', 'dev')).toBe(0);
-    expect(out[0]).toBe('environment: wrote charts/environments/staging.yaml, cluster/terraform/env/staging.tfvars, cluster/outputs/staging.json');
+    expect(out[0]).toBe(
+      'environment: wrote charts/environments/staging.yaml, cluster/terraform/env/staging.tfvars, cluster/outputs/staging.json',
+    );
     expect(out.some((l) => /^synth: 3 tenants, 3 environments \(dev, prod, staging\), \d+ files/.test(l))).toBe(true);
-    expect(err).toContain('synth: staging runs on placeholder outputs (cluster/outputs/staging.json); npm run validate fails until npm run infra:outputs -- <env> writes the real ones');
-    expect(fs.existsSync(path.join(root, 'dist', 'staging', 'tenants', 'alpha', 'namespace-tenant-alpha.yaml'))).toBe(true);
+    expect(err).toContain(
+      'synth: staging runs on placeholder outputs (cluster/outputs/staging.json); npm run validate fails until npm run infra:outputs -- <env> writes the real ones',
+    );
+    expect(fs.existsSync(path.join(root, 'dist', 'staging', 'tenants', 'alpha', 'namespace-tenant-alpha.yaml'))).toBe(
+      true,
+    );
     expect(fs.existsSync(path.join(root, 'argocd', 'staging', 'bootstrap'))).toBe(true);
 
     expect(placeholderProblems(root, ['dev', 'prod', 'staging'])).toEqual([
@@ -98,17 +137,36 @@ describe('npm run environment', () => {
   });
 
   it('the gate passes once the real values and outputs are in, and catches a stand-in left behind', async () => {
-    expect(await environment('add', 'staging', '--domain', 'staging.agentic.example.com', '--hosted-zone-id', 'Z0123456789ABC', '--no-synth')).toBe(0);
+    expect(
+      await environment(
+        'add',
+        'staging',
+        '--domain',
+        'staging.agentic.example.com',
+        '--hosted-zone-id',
+        'Z0123456789ABC',
+        '--no-synth',
+      ),
+    ).toBe(0);
     expect(placeholderProblems(root, ['staging'])).toHaveLength(1);
     const env = loadEnvironments(path.join(root, 'charts', 'environments')).find((e) => e.name === 'staging')!;
-    const real = sampleInfra('staging', { accountId: env.aws.accountId, region: env.aws.region, clusterName: env.aws.clusterName });
+    const real = sampleInfra('staging', {
+      accountId: env.aws.accountId,
+      region: env.aws.region,
+      clusterName: env.aws.clusterName,
+    });
     const file = path.join(root, 'cluster', 'outputs', 'staging.json');
     fs.writeFileSync(file, `${JSON.stringify(real, null, 2)}\n`);
     expect(loadInfraOutputs(root, 'staging', env)).toEqual(real);
     expect(placeholderProblems(root, ['staging'])).toEqual([]);
     // Planted: the key removed by hand, a stand-in value left.
-    fs.writeFileSync(file, `${JSON.stringify({ ...real, redis: { host: 'redis.staging.placeholder.invalid', port: 6379 } }, null, 2)}\n`);
-    expect(placeholderProblems(root, ['staging'])).toEqual(['cluster/outputs/staging.json: the outputs of staging are placeholders (1 value). Fix: npm run infra:apply -- staging, then npm run infra:outputs -- staging']);
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ ...real, redis: { host: 'redis.staging.placeholder.invalid', port: 6379 } }, null, 2)}\n`,
+    );
+    expect(placeholderProblems(root, ['staging'])).toEqual([
+      'cluster/outputs/staging.json: the outputs of staging are placeholders (1 value). Fix: npm run infra:apply -- staging, then npm run infra:outputs -- staging',
+    ]);
   });
 
   it('--help prints the usage; a missing or unknown action is a usage error (exit 2)', async () => {
@@ -126,7 +184,9 @@ describe('npm run environment', () => {
     expect(await environment('add', 'qa', '--from', 'test')).toBe(1);
     expect(err[1]).toBe('environment: unknown environment "test" for --from; environments: dev, prod');
     expect(await environment('add', 'QA')).toBe(1);
-    expect(err[2]).toBe(`environment: "QA" is not a usable environment name; use lower-case letters, digits and '-' (a DNS label of at most 40 characters)`);
+    expect(err[2]).toBe(
+      `environment: "QA" is not a usable environment name; use lower-case letters, digits and '-' (a DNS label of at most 40 characters)`,
+    );
     expect(await environment('add', 'qa', '--domain', 'Not A Domain')).toBe(1);
     expect(err[err.length - 1]).toBe('environment: a value given is invalid (above); nothing was written');
     expect(fs.readdirSync(path.join(root, 'charts', 'environments')).sort()).toEqual(['dev.yaml', 'prod.yaml']);

@@ -18,11 +18,18 @@ describe('scripts/launch.cjs', () => {
     for (const f of fs.readdirSync(cache).filter((f) => f.startsWith(entry))) fs.rmSync(path.join(cache, f));
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), `${entry}.ts`, ...args], { cwd: dir, encoding: 'utf8' });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), `${entry}.ts`, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
 
   it('runs the entry from a bundle, passes the arguments and exits with its code', () => {
     fs.writeFileSync(path.join(dir, 'dep.ts'), "export const word: string = 'first';\n");
-    fs.writeFileSync(path.join(dir, `${entry}.ts`), "import { word } from './dep';\nexport function main(argv: string[]): number {\n  console.log(`${word} ${argv.join(',')}`);\n  return argv.length;\n}\n");
+    fs.writeFileSync(
+      path.join(dir, `${entry}.ts`),
+      "import { word } from './dep';\nexport function main(argv: string[]): number {\n  console.log(`${word} ${argv.join(',')}`);\n  return argv.length;\n}\n",
+    );
     const r = run('a', 'b');
     expect(r.stdout).toBe('first a,b\n');
     expect(r.status).toBe(2);
@@ -40,7 +47,10 @@ describe('scripts/launch.cjs', () => {
   });
 
   it('refuses an entry that is not TypeScript, and one that exports no main', () => {
-    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), 'x.js'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), 'x.js'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('usage: node scripts/launch.cjs <entry.ts> [args...]\n');
     fs.writeFileSync(path.join(dir, `${entry}.ts`), 'export const nothing = 1;\n');

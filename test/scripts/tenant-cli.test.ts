@@ -25,7 +25,11 @@ function scratch(tenants = EXAMPLE): string {
 }
 
 /** The comment lines of a text, trimmed, in order. */
-const comments = (text: string) => text.split('\n').filter((l) => l.trimStart().startsWith('#')).map((l) => l.trim());
+const comments = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.trimStart().startsWith('#'))
+    .map((l) => l.trim());
 
 /** synthesize() of a tenants.yaml text with the scratch root's environments and outputs. */
 function synthesized(root: string, text: string): Map<string, string> {
@@ -53,7 +57,20 @@ describe('npm run tenant', () => {
   });
 
   it('add keeps every comment of the file in order, appends the entry, and writes what synthesize() produces', async () => {
-    const code = await tenant('add', 'gamma', '--display-name', 'Team Gamma', '--owner-group', 'gamma-admins', '--quota', 'requests.cpu=12', '--limit', 'default.memory=512Mi', '--comment', 'Forecasting.');
+    const code = await tenant(
+      'add',
+      'gamma',
+      '--display-name',
+      'Team Gamma',
+      '--owner-group',
+      'gamma-admins',
+      '--quota',
+      'requests.cpu=12',
+      '--limit',
+      'default.memory=512Mi',
+      '--comment',
+      'Forecasting.',
+    );
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const text = file();
@@ -75,7 +92,10 @@ describe('npm run tenant', () => {
     // explain reads the new tenant back from the output.
     out.length = 0;
     expect(await runCommand(explainSpec, explainCommand, ['gamma', '--root', root])).toBe(0);
-    const quota = out.join('\n').split('\n').find((l) => l.startsWith('Quota'));
+    const quota = out
+      .join('\n')
+      .split('\n')
+      .find((l) => l.startsWith('Quota'));
     expect(quota).toContain('requests.cpu 12,');
   });
 
@@ -97,7 +117,9 @@ describe('npm run tenant', () => {
     expect(await tenant('add', 'beta')).toBe(1);
     expect(await tenant('add', 'Beta')).toBe(1);
     expect(err[0]).toMatch(/^tenant: "beta" already exists in .*tenants\.yaml \(line 52\); choose another name$/);
-    expect(err[1]).toBe(`tenant: "Beta" is not a DNS-1123 label; use lower-case letters, digits and '-', starting and ending with a letter or digit`);
+    expect(err[1]).toBe(
+      `tenant: "Beta" is not a DNS-1123 label; use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    );
     expect(file()).toBe(EXAMPLE);
   });
 
@@ -107,7 +129,9 @@ describe('npm run tenant', () => {
     expect(await tenant('add', 'gamma')).toBe(1);
     expect(err[0]).toMatch(/tenants\.yaml:3:5: tenants\[0\]\.colour: unknown key "colour"\. Fix: /);
     expect(err).toHaveLength(2);
-    expect(err[err.length - 1]).toMatch(/^tenant: .*tenants\.yaml has 1 error already; fix them first \(nothing was changed\)$/);
+    expect(err[err.length - 1]).toMatch(
+      /^tenant: .*tenants\.yaml has 1 error already; fix them first \(nothing was changed\)$/,
+    );
     expect(file()).toBe(broken);
   });
 
@@ -131,7 +155,10 @@ describe('npm run tenant', () => {
   it('remove drops the entry and its comments, keeps the others byte-identical, synthesizes and prints the offboarding steps', async () => {
     expect(await tenant('remove', 'beta')).toBe(0);
     const text = file();
-    expect(text).toBe(EXAMPLE.slice(0, EXAMPLE.indexOf('\n\n  # Bring your own key')) + EXAMPLE.slice(EXAMPLE.indexOf('\n\n  # Overrides')));
+    expect(text).toBe(
+      EXAMPLE.slice(0, EXAMPLE.indexOf('\n\n  # Bring your own key')) +
+        EXAMPLE.slice(EXAMPLE.indexOf('\n\n  # Overrides')),
+    );
     expect(fs.existsSync(path.join(root, 'dist', 'dev', 'tenants', 'alpha'))).toBe(true);
     expect(fs.existsSync(path.join(root, 'dist', 'dev', 'tenants', 'beta'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'argocd', 'prod', 'projects', 'appproject-tenant-beta.yaml'))).toBe(false);
@@ -144,14 +171,18 @@ describe('npm run tenant', () => {
     expect(at('delete applications.argoproj.io')).toBeGreaterThan(at('get appprojects.argoproj.io'));
     expect(at('delete namespace tenant-beta')).toBeGreaterThan(at('delete applications.argoproj.io'));
     expect(printed).toContain('       kubectl --context agentic-platform-prod delete namespace tenant-beta');
-    expect(printed).toContain('       aws secretsmanager delete-secret --region us-east-1 --secret-id agentic-platform/prod/tenants/beta/openai');
+    expect(printed).toContain(
+      '       aws secretsmanager delete-secret --region us-east-1 --secret-id agentic-platform/prod/tenants/beta/openai',
+    );
   });
 
   it('puts tenants.yaml back when synth fails after the edit', async () => {
     fs.writeFileSync(path.join(root, 'charts', 'environments', 'dev.yaml'), 'name: dev\ncolour: blue\n');
     expect(await tenant('add', 'gamma')).toBe(1);
     expect(file()).toBe(EXAMPLE);
-    expect(err[err.length - 1]).toMatch(/^tenant: synth found \d+ errors?; .*tenants\.yaml was put back as it was, dist\/ and argocd\/ were not changed$/);
+    expect(err[err.length - 1]).toMatch(
+      /^tenant: synth found \d+ errors?; .*tenants\.yaml was put back as it was, dist\/ and argocd\/ were not changed$/,
+    );
     expect(fs.existsSync(path.join(root, 'dist'))).toBe(false);
   });
 

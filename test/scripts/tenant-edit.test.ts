@@ -9,7 +9,11 @@ import { addTenantEntry, removeTenantEntry } from '../../scripts/tenant/edit';
 const EXAMPLE = fs.readFileSync(path.resolve(__dirname, '..', '..', 'tenants.yaml'), 'utf8');
 
 /** The comment lines of a text, trimmed, in order. */
-const comments = (text: string) => text.split('\n').filter((l) => l.trimStart().startsWith('#')).map((l) => l.trim());
+const comments = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.trimStart().startsWith('#'))
+    .map((l) => l.trim());
 
 /** Whether `sub` occurs in `all` in the same order (not necessarily adjacent). */
 function inOrder(all: readonly string[], sub: readonly string[]): boolean {
@@ -57,44 +61,70 @@ describe('addTenantEntry', () => {
 
   it('writes only the name when no option is given, and no blank line where the entries have none', () => {
     const text = '# registry\ntenants:\n  - name: alpha\n  - name: beta\n';
-    expect(addTenantEntry(text, { name: 'gamma' })).toBe('# registry\ntenants:\n  - name: alpha\n  - name: beta\n  - name: gamma\n');
+    expect(addTenantEntry(text, { name: 'gamma' })).toBe(
+      '# registry\ntenants:\n  - name: alpha\n  - name: beta\n  - name: gamma\n',
+    );
   });
 
   it('follows a file that does not indent lists below their key', () => {
     const text = 'tenants:\n- name: alpha\n  owners:\n  - kind: Group\n    name: a\n';
-    expect(addTenantEntry(text, { name: 'beta', owners: [{ kind: 'User', name: 'b@example.com' }] })).toBe(`${text}- name: beta\n  owners:\n  - kind: User\n    name: b@example.com\n`);
+    expect(addTenantEntry(text, { name: 'beta', owners: [{ kind: 'User', name: 'b@example.com' }] })).toBe(
+      `${text}- name: beta\n  owners:\n  - kind: User\n    name: b@example.com\n`,
+    );
   });
 
   it('keeps comments after the last entry below the new one', () => {
     const text = 'tenants:\n  - name: alpha\n    # about alpha\n# end of the registry\n';
-    expect(addTenantEntry(text, { name: 'beta' })).toBe('tenants:\n  - name: alpha\n    # about alpha\n  - name: beta\n# end of the registry\n');
+    expect(addTenantEntry(text, { name: 'beta' })).toBe(
+      'tenants:\n  - name: alpha\n    # about alpha\n  - name: beta\n# end of the registry\n',
+    );
   });
 
   it('turns an empty list into a block list, keeping a comment on the tenants line', () => {
-    expect(addTenantEntry('tenants: []  # none yet\n', { name: 'alpha' })).toBe('tenants: # none yet\n  - name: alpha\n');
+    expect(addTenantEntry('tenants: []  # none yet\n', { name: 'alpha' })).toBe(
+      'tenants: # none yet\n  - name: alpha\n',
+    );
     expect(addTenantEntry('tenants:\n', { name: 'alpha' })).toBe('tenants:\n  - name: alpha\n');
     expect(addTenantEntry('tenants: []', { name: 'alpha' })).toBe('tenants:\n  - name: alpha\n');
   });
 
   it('keeps Windows line endings', () => {
     const text = 'tenants:\r\n  - name: alpha\r\n';
-    expect(addTenantEntry(text, { name: 'beta', displayName: 'B' })).toBe('tenants:\r\n  - name: alpha\r\n  - name: beta\r\n    displayName: B\r\n');
+    expect(addTenantEntry(text, { name: 'beta', displayName: 'B' })).toBe(
+      'tenants:\r\n  - name: alpha\r\n  - name: beta\r\n    displayName: B\r\n',
+    );
   });
 
   it('quotes what YAML would otherwise read as another type', () => {
-    const out = addTenantEntry('tenants:\n  - name: alpha\n', { name: 'beta', displayName: 'true', description: 'a: b # c' });
+    const out = addTenantEntry('tenants:\n  - name: alpha\n', {
+      name: 'beta',
+      displayName: 'true',
+      description: 'a: b # c',
+    });
     expect(parse(out).tenants[1]).toEqual({ name: 'beta', displayName: 'true', description: 'a: b # c' });
   });
 
   it('refuses a name that exists, a multi-line comment and lists it cannot edit in place', () => {
-    expect(() => addTenantEntry(EXAMPLE, { name: 'beta' })).toThrow(new UserError('"beta" already exists in tenants.yaml (line 52); choose another name'));
-    expect(() => addTenantEntry(EXAMPLE, { name: 'gamma' }, { comment: 'two\nlines' })).toThrow(new UserError('--comment must be one line'));
-    expect(() => addTenantEntry('tenants: [{name: alpha}]\n', { name: 'beta' })).toThrow(
-      new UserError('tenants.yaml: tenants is a flow list ([...]); write it as a block list (- name: ...) to edit it with this command'),
+    expect(() => addTenantEntry(EXAMPLE, { name: 'beta' })).toThrow(
+      new UserError('"beta" already exists in tenants.yaml (line 52); choose another name'),
     );
-    expect(() => addTenantEntry('teams: []\n', { name: 'beta' }, { file: 'x.yaml' })).toThrow(new UserError('x.yaml has no tenants: list; start it with `tenants:`'));
-    expect(() => addTenantEntry('tenants: {}\n', { name: 'beta' })).toThrow(new UserError('tenants.yaml: tenants is not a list; write it as `tenants:` followed by `- name: ...` entries'));
-    expect(() => addTenantEntry('tenants: [\n', { name: 'beta' })).toThrow(new UserError('tenants.yaml does not parse as YAML; run npm run synth to see where'));
+    expect(() => addTenantEntry(EXAMPLE, { name: 'gamma' }, { comment: 'two\nlines' })).toThrow(
+      new UserError('--comment must be one line'),
+    );
+    expect(() => addTenantEntry('tenants: [{name: alpha}]\n', { name: 'beta' })).toThrow(
+      new UserError(
+        'tenants.yaml: tenants is a flow list ([...]); write it as a block list (- name: ...) to edit it with this command',
+      ),
+    );
+    expect(() => addTenantEntry('teams: []\n', { name: 'beta' }, { file: 'x.yaml' })).toThrow(
+      new UserError('x.yaml has no tenants: list; start it with `tenants:`'),
+    );
+    expect(() => addTenantEntry('tenants: {}\n', { name: 'beta' })).toThrow(
+      new UserError('tenants.yaml: tenants is not a list; write it as `tenants:` followed by `- name: ...` entries'),
+    );
+    expect(() => addTenantEntry('tenants: [\n', { name: 'beta' })).toThrow(
+      new UserError('tenants.yaml does not parse as YAML; run npm run synth to see where'),
+    );
   });
 });
 
@@ -115,7 +145,10 @@ describe('removeTenantEntry', () => {
 
   it('removes the first entry and the blank line after it, so the next one follows tenants: directly', () => {
     const out = removeTenantEntry(EXAMPLE, 'alpha');
-    expect(out).toBe(EXAMPLE.slice(0, EXAMPLE.indexOf('  # Platform defaults')) + EXAMPLE.slice(EXAMPLE.indexOf('  # Bring your own key')));
+    expect(out).toBe(
+      EXAMPLE.slice(0, EXAMPLE.indexOf('  # Platform defaults')) +
+        EXAMPLE.slice(EXAMPLE.indexOf('  # Bring your own key')),
+    );
   });
 
   it('keeps a section comment that is separated from the entry by a blank line', () => {
@@ -124,7 +157,9 @@ describe('removeTenantEntry', () => {
   });
 
   it('leaves an empty list when the only tenant goes', () => {
-    expect(removeTenantEntry('# registry\ntenants:\n  # the one\n  - name: alpha\n    displayName: A\n', 'alpha')).toBe('# registry\ntenants: []\n');
+    expect(removeTenantEntry('# registry\ntenants:\n  # the one\n  - name: alpha\n    displayName: A\n', 'alpha')).toBe(
+      '# registry\ntenants: []\n',
+    );
   });
 
   it('is the inverse of add on the example', () => {
@@ -133,6 +168,8 @@ describe('removeTenantEntry', () => {
   });
 
   it('refuses an unknown tenant, naming the known ones', () => {
-    expect(() => removeTenantEntry(EXAMPLE, 'zeta')).toThrow(new UserError('no tenant "zeta" in tenants.yaml (tenants: alpha, beta, research)'));
+    expect(() => removeTenantEntry(EXAMPLE, 'zeta')).toThrow(
+      new UserError('no tenant "zeta" in tenants.yaml (tenants: alpha, beta, research)'),
+    );
   });
 });

@@ -26,7 +26,20 @@ interface Flowchart {
 }
 
 /** Words Mermaid's flowchart grammar reserves: a node with such an id breaks the diagram. */
-const RESERVED = new Set(['end', 'subgraph', 'graph', 'flowchart', 'style', 'classdef', 'class', 'click', 'linkstyle', 'direction', 'call', 'href']);
+const RESERVED = new Set([
+  'end',
+  'subgraph',
+  'graph',
+  'flowchart',
+  'style',
+  'classdef',
+  'class',
+  'click',
+  'linkstyle',
+  'direction',
+  'call',
+  'href',
+]);
 const ID = /^[A-Za-z][A-Za-z0-9_]*$/;
 const LABEL = /^"([^"]*)"$/;
 
@@ -45,7 +58,8 @@ function parseFlowchart(source: string): Flowchart {
   const edges: Flowchart['edges'] = [];
   const stack: string[] = [];
   const declare = (id: string, text: string, line: string) => {
-    if (!ID.test(id) || RESERVED.has(id.toLowerCase())) throw new Error(`unsafe id ${JSON.stringify(id)} in ${JSON.stringify(line)}`);
+    if (!ID.test(id) || RESERVED.has(id.toLowerCase()))
+      throw new Error(`unsafe id ${JSON.stringify(id)} in ${JSON.stringify(line)}`);
     if (labels.has(id)) throw new Error(`id ${id} declared twice`);
     const m = LABEL.exec(text);
     if (!m) throw new Error(`label not quoted, or with a quote inside: ${JSON.stringify(line)}`);
@@ -74,7 +88,8 @@ function parseFlowchart(source: string): Flowchart {
     }
   }
   if (stack.length > 0) throw new Error(`subgraph ${stack.join(', ')} has no end`);
-  for (const e of edges) for (const id of [e.from, e.to]) if (!labels.has(id)) throw new Error(`edge to undeclared ${id}`);
+  for (const e of edges)
+    for (const id of [e.from, e.to]) if (!labels.has(id)) throw new Error(`edge to undeclared ${id}`);
   return { direction: head[1], labels, subgraphs, edges };
 }
 
@@ -90,7 +105,9 @@ function page(env: Environment, tenantsText = TENANTS_TEXT): string {
 
 describe('parseFlowchart (the checker the page is held to)', () => {
   it('accepts a well-formed chart and refuses each kind of mistake', () => {
-    expect(parseFlowchart('flowchart TB\n  subgraph s["S"]\n    a["A<br/>x"]\n  end\n  a --> s').edges).toEqual([{ from: 'a', to: 's', dotted: false }]);
+    expect(parseFlowchart('flowchart TB\n  subgraph s["S"]\n    a["A<br/>x"]\n  end\n  a --> s').edges).toEqual([
+      { from: 'a', to: 's', dotted: false },
+    ]);
     expect(() => parseFlowchart('flowchart TB\n  subgraph s["S"]\n    a["A"]')).toThrow('subgraph s has no end');
     expect(() => parseFlowchart('flowchart TB\n  end')).toThrow('end without subgraph');
     expect(() => parseFlowchart('flowchart TB\n  end["x"]')).toThrow('unsafe id "end"');
@@ -107,66 +124,81 @@ describe('parseFlowchart (the checker the page is held to)', () => {
   });
 });
 
-describe.each([...ENVS.map((e) => [e.name, e] as const), ['a sample environment', sampleEnvironment({ argocd: { namespace: 'gitops', repoURL: 'https://git.example.test/p.git', targetRevision: 'main' } })] as const])(
-  'architecture page of %s',
-  (_, env) => {
-    const infra = ENVS.includes(env) ? loadInfraOutputs(ROOT, env.name, env) : infraFor([env]).get(env.name)!;
-    const markdown = architectureMarkdown(env, buildPlatform({ env, infra, tenants: loadTenants(TENANTS_TEXT) }));
-    const blocks = mermaidBlocks(markdown);
-    const components = platformComponents(env);
-    const waves = computeWaves(components);
+describe.each([
+  ...ENVS.map((e) => [e.name, e] as const),
+  [
+    'a sample environment',
+    sampleEnvironment({
+      argocd: { namespace: 'gitops', repoURL: 'https://git.example.test/p.git', targetRevision: 'main' },
+    }),
+  ] as const,
+])('architecture page of %s', (_, env) => {
+  const infra = ENVS.includes(env) ? loadInfraOutputs(ROOT, env.name, env) : infraFor([env]).get(env.name)!;
+  const markdown = architectureMarkdown(env, buildPlatform({ env, infra, tenants: loadTenants(TENANTS_TEXT) }));
+  const blocks = mermaidBlocks(markdown);
+  const components = platformComponents(env);
+  const waves = computeWaves(components);
 
-    it('holds two well-formed Mermaid flowcharts', () => {
-      expect(blocks).toHaveLength(2);
-      for (const b of blocks) expect(() => parseFlowchart(b)).not.toThrow();
-    });
+  it('holds two well-formed Mermaid flowcharts', () => {
+    expect(blocks).toHaveLength(2);
+    for (const b of blocks) expect(() => parseFlowchart(b)).not.toThrow();
+  });
 
-    it('puts every platform component, and nothing else, in the subgraph of its sync wave', () => {
-      const chart = parseFlowchart(blocks[0]);
-      const placed = new Map<string, string>();
-      for (const [sub, members] of chart.subgraphs) for (const m of members) placed.set(m, sub);
-      expect([...placed.keys()].sort()).toEqual(components.map((c) => componentNodeId(c.name)).sort());
-      for (const c of components) {
-        const id = componentNodeId(c.name);
-        expect(placed.get(id), c.name).toBe(`wave_${waves.get(c.name)}`);
-        expect(chart.labels.get(id)).toBe(`${c.name}\n${c.namespace}`);
-        expect(chart.labels.get(`wave_${waves.get(c.name)}`)).toBe(`Sync wave ${waves.get(c.name)}`);
-      }
-    });
+  it('puts every platform component, and nothing else, in the subgraph of its sync wave', () => {
+    const chart = parseFlowchart(blocks[0]);
+    const placed = new Map<string, string>();
+    for (const [sub, members] of chart.subgraphs) for (const m of members) placed.set(m, sub);
+    expect([...placed.keys()].sort()).toEqual(components.map((c) => componentNodeId(c.name)).sort());
+    for (const c of components) {
+      const id = componentNodeId(c.name);
+      expect(placed.get(id), c.name).toBe(`wave_${waves.get(c.name)}`);
+      expect(chart.labels.get(id)).toBe(`${c.name}\n${c.namespace}`);
+      expect(chart.labels.get(`wave_${waves.get(c.name)}`)).toBe(`Sync wave ${waves.get(c.name)}`);
+    }
+  });
 
-    it('has exactly one edge per declared dependency, from the dependency to the dependent', () => {
-      const chart = parseFlowchart(blocks[0]);
-      const expected = components.flatMap((c) => c.dependsOn.map((d) => `${componentNodeId(d)} --> ${componentNodeId(c.name)}`)).sort();
-      expect(chart.edges.map((e) => `${e.from} ${e.dotted ? '-.->' : '-->'} ${e.to}`).sort()).toEqual(expected);
-    });
+  it('has exactly one edge per declared dependency, from the dependency to the dependent', () => {
+    const chart = parseFlowchart(blocks[0]);
+    const expected = components
+      .flatMap((c) => c.dependsOn.map((d) => `${componentNodeId(d)} --> ${componentNodeId(c.name)}`))
+      .sort();
+    expect(chart.edges.map((e) => `${e.from} ${e.dotted ? '-.->' : '-->'} ${e.to}`).sort()).toEqual(expected);
+  });
 
-    it('shows the Argo CD objects the generator writes: root, shared projects, ApplicationSets, platform Applications by wave', () => {
-      const chart = parseFlowchart(blocks[1]);
-      const argo = [...generateArgoCd(env, [], buildPlatform({ env, infra, tenants: [] })).values()];
-      const names = (kind: string) => argo.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
-      const text = [...chart.labels.values()].join('\n');
-      expect(chart.labels.get('root')).toBe(`Application root\nproject bootstrap\nargocd/${env.name}/`);
-      for (const p of names('AppProject')) expect(chart.labels.get(`project_${p}`)).toBe(p);
-      for (const s of names('ApplicationSet')) expect(chart.labels.get(`set_${s.replaceAll('-', '_')}`)).toBe(s);
-      const platformApps = argo.filter((o) => o.kind === 'Application' && o.metadata.name !== 'root');
-      expect(platformApps).toHaveLength(components.length);
-      for (const a of platformApps) {
-        const wave = a.metadata.annotations!['argocd.argoproj.io/sync-wave'];
-        expect(chart.labels.get(`wave_${wave}`)!.split('\n'), a.metadata.name).toContain(a.metadata.name);
-      }
-      expect(chart.subgraphs.get('projects')).toContain('project_per_tenant');
-      expect(chart.labels.get('project_per_tenant')).toBe('one each per tenant\nguardrails-*\nnamespace-*\ntenant-*');
-      expect(text).toContain(`workloads-*\nproject tenant-*\ndist/${env.name}/tenants/*/workloads`);
-    });
+  it('shows the Argo CD objects the generator writes: root, shared projects, ApplicationSets, platform Applications by wave', () => {
+    const chart = parseFlowchart(blocks[1]);
+    const argo = [...generateArgoCd(env, [], buildPlatform({ env, infra, tenants: [] })).values()];
+    const names = (kind: string) =>
+      argo
+        .filter((o) => o.kind === kind)
+        .map((o) => o.metadata.name)
+        .sort();
+    const text = [...chart.labels.values()].join('\n');
+    expect(chart.labels.get('root')).toBe(`Application root\nproject bootstrap\nargocd/${env.name}/`);
+    for (const p of names('AppProject')) expect(chart.labels.get(`project_${p}`)).toBe(p);
+    for (const s of names('ApplicationSet')) expect(chart.labels.get(`set_${s.replaceAll('-', '_')}`)).toBe(s);
+    const platformApps = argo.filter((o) => o.kind === 'Application' && o.metadata.name !== 'root');
+    expect(platformApps).toHaveLength(components.length);
+    for (const a of platformApps) {
+      const wave = a.metadata.annotations!['argocd.argoproj.io/sync-wave'];
+      expect(chart.labels.get(`wave_${wave}`)!.split('\n'), a.metadata.name).toContain(a.metadata.name);
+    }
+    expect(chart.subgraphs.get('projects')).toContain('project_per_tenant');
+    expect(chart.labels.get('project_per_tenant')).toBe('one each per tenant\nguardrails-*\nnamespace-*\ntenant-*');
+    expect(text).toContain(`workloads-*\nproject tenant-*\ndist/${env.name}/tenants/*/workloads`);
+  });
 
-    it('lists the waves in a table as well', () => {
-      for (const wave of new Set(waves.values())) {
-        const row = components.filter((c) => waves.get(c.name) === wave).map((c) => `\`${c.name}\``).sort().join(', ');
-        expect(markdown).toContain(`| ${wave} | ${row} |`);
-      }
-    });
-  },
-);
+  it('lists the waves in a table as well', () => {
+    for (const wave of new Set(waves.values())) {
+      const row = components
+        .filter((c) => waves.get(c.name) === wave)
+        .map((c) => `\`${c.name}\``)
+        .sort()
+        .join(', ');
+      expect(markdown).toContain(`| ${wave} | ${row} |`);
+    }
+  });
+});
 
 describe('architecture page and tenants', () => {
   const GAMMA = `  - name: gamma
@@ -190,10 +222,21 @@ describe('architecture page and tenants', () => {
 
   it('is written by synth as dist/<env>/architecture.md, unchanged by another tenant', () => {
     const tenants = loadTenants(TENANTS_TEXT);
-    const a = synthesize({ environments: ENVS, tenants, infra: new Map(ENVS.map((e) => [e.name, loadInfraOutputs(ROOT, e.name, e)])) });
-    const b = synthesize({ environments: ENVS, tenants: loadTenants(`${TENANTS_TEXT}${GAMMA}`), infra: new Map(ENVS.map((e) => [e.name, loadInfraOutputs(ROOT, e.name, e)])) });
+    const a = synthesize({
+      environments: ENVS,
+      tenants,
+      infra: new Map(ENVS.map((e) => [e.name, loadInfraOutputs(ROOT, e.name, e)])),
+    });
+    const b = synthesize({
+      environments: ENVS,
+      tenants: loadTenants(`${TENANTS_TEXT}${GAMMA}`),
+      infra: new Map(ENVS.map((e) => [e.name, loadInfraOutputs(ROOT, e.name, e)])),
+    });
     for (const env of ENVS) {
-      const [file, content] = architecturePage(env, buildPlatform({ env, infra: loadInfraOutputs(ROOT, env.name, env), tenants }));
+      const [file, content] = architecturePage(
+        env,
+        buildPlatform({ env, infra: loadInfraOutputs(ROOT, env.name, env), tenants }),
+      );
       expect(file).toBe(`dist/${env.name}/architecture.md`);
       expect(a.get(file)).toBe(content);
       expect(b.get(file)).toBe(content);

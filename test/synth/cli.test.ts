@@ -5,7 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
-import { existingFiles, lockOutput, recoverInterruptedSwap, SWAP_JOURNAL, writeAtomically } from '../../charts/synth/write';
+import {
+  existingFiles,
+  lockOutput,
+  recoverInterruptedSwap,
+  SWAP_JOURNAL,
+  writeAtomically,
+} from '../../charts/synth/write';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -21,7 +27,10 @@ function scratch(tenants: string): string {
 /** path -> sha256 of every file under dist/ and argocd/. */
 function tree(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of existingFiles(root, ['dist', 'argocd'])) out[f] = createHash('sha256').update(fs.readFileSync(path.join(root, f))).digest('hex');
+  for (const f of existingFiles(root, ['dist', 'argocd']))
+    out[f] = createHash('sha256')
+      .update(fs.readFileSync(path.join(root, f)))
+      .digest('hex');
   return out;
 }
 
@@ -58,7 +67,8 @@ describe('npm run synth', () => {
 
   // The tenant's own files: its folder, its projects, and the objects of its observability in
   // platform namespaces (its Langfuse key, state and metrics proxy), named after its namespace.
-  const ONLY_GAMMA = /^(dist\/(dev|prod)\/tenants\/gamma\/|argocd\/(dev|prod)\/projects\/appproject-(tenant|guardrails|namespace)-gamma\.yaml$|dist\/(dev|prod)\/platform\/(otel-collector|langfuse|observability)\/[a-z]+-([a-z]+-)?tenant-gamma\.yaml$)/;
+  const ONLY_GAMMA =
+    /^(dist\/(dev|prod)\/tenants\/gamma\/|argocd\/(dev|prod)\/projects\/appproject-(tenant|guardrails|namespace)-gamma\.yaml$|dist\/(dev|prod)\/platform\/(otel-collector|langfuse|observability)\/[a-z]+-([a-z]+-)?tenant-gamma\.yaml$)/;
 
   const edits: Record<string, string> = {
     'appended at the end': `${TWO}  - name: gamma\n`,
@@ -78,7 +88,13 @@ describe('npm run synth', () => {
       // document, so the realm's tenant groups live in one ConfigMap; the collector's routing
       // table is one configuration file, and its Deployment carries the new key and restarts
       // for it; each access sync mounts the new tenant's state (and key).
-      const shared = ['keycloak/configmap-keycloak-realm-agents.yaml', 'langfuse/cronjob-langfuse-access-sync.yaml', 'observability/cronjob-grafana-access-sync.yaml', 'otel-collector/configmap-otel-collector.yaml', 'otel-collector/deployment-otel-collector.yaml'];
+      const shared = [
+        'keycloak/configmap-keycloak-realm-agents.yaml',
+        'langfuse/cronjob-langfuse-access-sync.yaml',
+        'observability/cronjob-grafana-access-sync.yaml',
+        'otel-collector/configmap-otel-collector.yaml',
+        'otel-collector/deployment-otel-collector.yaml',
+      ];
       expect(changed).toEqual(['dev', 'prod'].flatMap((e) => shared.map((f) => `dist/${e}/platform/${f}`)));
       expect(added.length).toBeGreaterThan(0);
       for (const f of added) expect(f).toMatch(ONLY_GAMMA);
@@ -88,7 +104,10 @@ describe('npm run synth', () => {
   it('editing comments, blank lines and tenant order changes no file', async () => {
     await main(['--root', root]);
     const before = tree(root);
-    fs.writeFileSync(path.join(root, 'tenants.yaml'), '# registry\n\ntenants:\n\n  # team b\n  - name: beta\n\n  - name: alpha # team a\n');
+    fs.writeFileSync(
+      path.join(root, 'tenants.yaml'),
+      '# registry\n\ntenants:\n\n  # team b\n  - name: beta\n\n  - name: alpha # team a\n',
+    );
     expect(await main(['--root', root])).toBe(0);
     expect(tree(root)).toEqual(before);
   });
@@ -112,7 +131,10 @@ describe('npm run synth', () => {
     fs.cpSync(path.join(newer, 'dist'), path.join(root, '.dist-stage-k', 'dist'), { recursive: true });
     fs.rmSync(path.join(root, 'argocd'), { recursive: true });
     fs.cpSync(path.join(newer, 'argocd'), path.join(root, 'argocd'), { recursive: true });
-    fs.writeFileSync(path.join(root, '.dist-swap.json'), JSON.stringify({ stage: '.dist-stage-k', old: '.dist-old-k', dirs: ['argocd', 'dist'] }));
+    fs.writeFileSync(
+      path.join(root, '.dist-swap.json'),
+      JSON.stringify({ stage: '.dist-stage-k', old: '.dist-old-k', dirs: ['argocd', 'dist'] }),
+    );
     stderr.length = 0;
     expect(await main(['--root', root, '--check'])).toBe(1);
     expect(stderr).toEqual(['synth --check: an earlier synth was interrupted; run npm run synth to finish it']);
@@ -186,7 +208,9 @@ describe('npm run synth', () => {
   it('reports an invalid environment file with its path and position', async () => {
     fs.appendFileSync(path.join(root, 'charts/environments/dev.yaml'), 'replicas: 3\n');
     expect(await main(['--root', root])).toBe(1);
-    expect(stderr[0]).toMatch(/charts\/environments\/dev\.yaml:\d+:1: replicas: unknown key "replicas"\. Fix: remove it or check the spelling$/);
+    expect(stderr[0]).toMatch(
+      /charts\/environments\/dev\.yaml:\d+:1: replicas: unknown key "replicas"\. Fix: remove it or check the spelling$/,
+    );
   });
 
   it('reports errors of the environment files and of tenants.yaml in the same run', async () => {
@@ -194,13 +218,19 @@ describe('npm run synth', () => {
     fs.writeFileSync(path.join(root, 'tenants.yaml'), 'tenants:\n  - name: Bad\n');
     expect(await main(['--root', root])).toBe(1);
     expect(stderr.some((l) => /charts\/environments\/prod\.yaml:\d+:1: replicas: unknown key/.test(l))).toBe(true);
-    expect(stderr.some((l) => l.includes('tenants.yaml:2:11: tenants[0].name: "Bad" is not a DNS-1123 label'))).toBe(true);
+    expect(stderr.some((l) => l.includes('tenants.yaml:2:11: tenants[0].name: "Bad" is not a DNS-1123 label'))).toBe(
+      true,
+    );
     expect(stderr[stderr.length - 1]).toBe('synth: 2 errors; dist/ and argocd/ were not changed');
   });
 
   it("planted fault: refuses a tenant guard that weakens an environment's platform guards, naming both files", async () => {
-    const backend = '    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n';
-    fs.writeFileSync(path.join(root, 'tenants.yaml'), `tenants:\n  - name: alpha\n    guards: {request: [{detect: [ssn], action: mask}]}\n${backend}`);
+    const backend =
+      '    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n';
+    fs.writeFileSync(
+      path.join(root, 'tenants.yaml'),
+      `tenants:\n  - name: alpha\n    guards: {request: [{detect: [ssn], action: mask}]}\n${backend}`,
+    );
     expect(await main(['--root', root])).toBe(1);
     // dev.yaml and prod.yaml both reject ssn on the request: one error for each, at the tenant's guard.
     const envs = path.relative(process.cwd(), path.join(root, 'charts/environments'));
@@ -229,7 +259,13 @@ describe('npm run synth', () => {
     await main(['--root', root]);
     const before = tree(root);
     const file = path.join(root, 'cluster/outputs/dev.json');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"port": 6379', '"port": "6379"').replace('"agentic-platform/dev/redis-auth"', '"agentic-platform/prod/redis-auth"'));
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace('"port": 6379', '"port": "6379"')
+        .replace('"agentic-platform/dev/redis-auth"', '"agentic-platform/prod/redis-auth"'),
+    );
     fs.writeFileSync(path.join(root, 'tenants.yaml'), 'tenants:\n  - name: Bad\n');
     stderr.length = 0;
     expect(await main(['--root', root])).toBe(1);
@@ -247,7 +283,11 @@ describe('npm run synth', () => {
       'synth: 1 error; dist/ and argocd/ were not changed',
     ]);
     expect(tree(root)).toEqual(before);
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--root', root], { encoding: 'utf8', cwd: root });
+    const r = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'charts', 'main.ts'), '--root', root],
+      { encoding: 'utf8', cwd: root },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cluster/outputs/dev.json:33:18: secrets.redisAuth:');
     expect(r.stderr).not.toContain('    at ');
@@ -260,7 +300,11 @@ describe('npm run synth', () => {
 
   it('exits 1 with a process exit code and a one-line message when run as a program', async () => {
     fs.writeFileSync(path.join(root, 'tenants.yaml'), 'tenants:\n  - name: UPPER\n');
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--root', root], { encoding: 'utf8', cwd: root });
+    const r = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'charts', 'main.ts'), '--root', root],
+      { encoding: 'utf8', cwd: root },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('tenants.yaml:2:11: tenants[0].name: "UPPER" is not a DNS-1123 label.');
     expect(r.stderr).not.toContain('    at ');
@@ -270,15 +314,28 @@ describe('npm run synth', () => {
 describe('writeAtomically', () => {
   it('rolls back a swap whose rename fails, leaving every directory as it was', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
-    await writeAtomically(root, new Map([['argocd/a.yaml', 'old-a\n'], ['dist/d.yaml', 'old-d\n']]));
+    await writeAtomically(
+      root,
+      new Map([
+        ['argocd/a.yaml', 'old-a\n'],
+        ['dist/d.yaml', 'old-d\n'],
+      ]),
+    );
     // The swap moves argocd/b.yaml in whole, replaces argocd/a.yaml, deletes dist/d.yaml; moving
     // the new dist/e.yaml in then fails.
     const refuse = (from: string, to: string) => {
       if (to === path.join(root, 'dist', 'e.yaml')) throw new Error('EPERM: rename refused');
       fs.renameSync(from, to);
     };
-    const next = new Map([['argocd/a.yaml', 'new-a\n'], ['argocd/b.yaml', 'new-b\n'], ['dist/e.yaml', 'new-e\n'], ['new/n.yaml', 'n\n']]);
-    await expect(writeAtomically(root, next, refuse)).rejects.toThrow('EPERM: rename refused; dist/ and argocd/ were left as they were');
+    const next = new Map([
+      ['argocd/a.yaml', 'new-a\n'],
+      ['argocd/b.yaml', 'new-b\n'],
+      ['dist/e.yaml', 'new-e\n'],
+      ['new/n.yaml', 'n\n'],
+    ]);
+    await expect(writeAtomically(root, next, refuse)).rejects.toThrow(
+      'EPERM: rename refused; dist/ and argocd/ were left as they were',
+    );
     expect(existingFiles(root, ['argocd', 'dist', 'new'])).toEqual(['argocd/a.yaml', 'dist/d.yaml']);
     expect(fs.readFileSync(path.join(root, 'argocd/a.yaml'), 'utf8')).toBe('old-a\n');
     expect(fs.readFileSync(path.join(root, 'dist/d.yaml'), 'utf8')).toBe('old-d\n');
@@ -288,13 +345,35 @@ describe('writeAtomically', () => {
 
   it('writes only new and changed files into an existing directory and reports the counts', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
-    expect(await writeAtomically(root, new Map([['dist/a.yaml', 'a\n'], ['dist/t/b.yaml', 'b\n'], ['dist/t/c.yaml', 'c\n']]))).toEqual({ written: 3, unchanged: 0, deleted: 0 });
+    expect(
+      await writeAtomically(
+        root,
+        new Map([
+          ['dist/a.yaml', 'a\n'],
+          ['dist/t/b.yaml', 'b\n'],
+          ['dist/t/c.yaml', 'c\n'],
+        ]),
+      ),
+    ).toEqual({ written: 3, unchanged: 0, deleted: 0 });
     const inode = fs.statSync(path.join(root, 'dist/a.yaml')).ino;
-    expect(await writeAtomically(root, new Map([['dist/a.yaml', 'a\n'], ['dist/t/b.yaml', 'B\n'], ['dist/u/d.yaml', 'd\n']]))).toEqual({ written: 2, unchanged: 1, deleted: 1 });
+    expect(
+      await writeAtomically(
+        root,
+        new Map([
+          ['dist/a.yaml', 'a\n'],
+          ['dist/t/b.yaml', 'B\n'],
+          ['dist/u/d.yaml', 'd\n'],
+        ]),
+      ),
+    ).toEqual({ written: 2, unchanged: 1, deleted: 1 });
     expect(fs.statSync(path.join(root, 'dist/a.yaml')).ino, 'an unchanged file is left alone').toBe(inode);
     expect(existingFiles(root, ['dist'])).toEqual(['dist/a.yaml', 'dist/t/b.yaml', 'dist/u/d.yaml']);
     expect(fs.readFileSync(path.join(root, 'dist/t/b.yaml'), 'utf8')).toBe('B\n');
-    expect(await writeAtomically(root, new Map([['dist/a.yaml', 'a\n']]))).toEqual({ written: 0, unchanged: 1, deleted: 2 });
+    expect(await writeAtomically(root, new Map([['dist/a.yaml', 'a\n']]))).toEqual({
+      written: 0,
+      unchanged: 1,
+      deleted: 2,
+    });
     expect(fs.readdirSync(path.join(root, 'dist')), 'folders left empty are removed').toEqual(['a.yaml']);
     expect(fs.readdirSync(root)).toEqual(['dist']);
     fs.rmSync(root, { recursive: true, force: true });
@@ -302,14 +381,24 @@ describe('writeAtomically', () => {
 
   it('completes a file-by-file swap that was killed part-way', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
-    await writeAtomically(root, new Map([['dist/a.yaml', 'a\n'], ['dist/b.yaml', 'b\n'], ['argocd/x.yaml', 'x\n']]));
+    await writeAtomically(
+      root,
+      new Map([
+        ['dist/a.yaml', 'a\n'],
+        ['dist/b.yaml', 'b\n'],
+        ['argocd/x.yaml', 'x\n'],
+      ]),
+    );
     // Killed after dist/a.yaml was moved aside, before its new version was moved in.
     let renames = 0;
     const kill = (from: string, to: string) => {
       if (++renames === 2) throw new Error('killed');
       fs.renameSync(from, to);
     };
-    const next = new Map([['dist/a.yaml', 'A\n'], ['argocd/x.yaml', 'X\n']]);
+    const next = new Map([
+      ['dist/a.yaml', 'A\n'],
+      ['argocd/x.yaml', 'X\n'],
+    ]);
     const swap = writeAtomically(root, next, kill);
     await expect(swap).rejects.toThrow('killed');
     // The rollback ran; now replay the crash: journal and staging as the kill left them.
@@ -324,7 +413,13 @@ describe('writeAtomically', () => {
     fs.renameSync(path.join(root, 'dist/a.yaml'), path.join(old, 'dist/a.yaml'));
     fs.writeFileSync(
       path.join(root, SWAP_JOURNAL),
-      JSON.stringify({ stage: path.basename(stage), old: path.basename(old), dirs: [], files: ['argocd/x.yaml', 'dist/a.yaml'], deletes: ['dist/b.yaml'] }),
+      JSON.stringify({
+        stage: path.basename(stage),
+        old: path.basename(old),
+        dirs: [],
+        files: ['argocd/x.yaml', 'dist/a.yaml'],
+        deletes: ['dist/b.yaml'],
+      }),
     );
     expect(recoverInterruptedSwap(root)).toEqual(['argocd', 'dist']);
     expect(existingFiles(root, ['argocd', 'dist'])).toEqual(['argocd/x.yaml', 'dist/a.yaml']);
@@ -337,7 +432,10 @@ describe('writeAtomically', () => {
   it('refuses a journal naming a path outside the output', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
     for (const bad of ['../etc/passwd', '/etc/passwd', 'dist/../../x', 'dist', '.git/config']) {
-      fs.writeFileSync(path.join(root, SWAP_JOURNAL), JSON.stringify({ stage: '.dist-stage-x', old: '.dist-old-x', dirs: [], files: [bad] }));
+      fs.writeFileSync(
+        path.join(root, SWAP_JOURNAL),
+        JSON.stringify({ stage: '.dist-stage-x', old: '.dist-old-x', dirs: [], files: [bad] }),
+      );
       expect(() => recoverInterruptedSwap(root), bad).toThrow(`${SWAP_JOURNAL} is damaged`);
     }
     fs.rmSync(root, { recursive: true, force: true });
@@ -346,7 +444,10 @@ describe('writeAtomically', () => {
   it('refuses a damaged journal instead of following its paths', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
     fs.mkdirSync(path.join(root, 'dist'));
-    fs.writeFileSync(path.join(root, SWAP_JOURNAL), JSON.stringify({ stage: '.dist-stage-x', old: '', dirs: ['dist'] }));
+    fs.writeFileSync(
+      path.join(root, SWAP_JOURNAL),
+      JSON.stringify({ stage: '.dist-stage-x', old: '', dirs: ['dist'] }),
+    );
     expect(() => recoverInterruptedSwap(root)).toThrow(`${SWAP_JOURNAL} is damaged`);
     expect(fs.existsSync(path.join(root, 'dist'))).toBe(true);
     fs.rmSync(root, { recursive: true, force: true });
@@ -382,7 +483,13 @@ describe('writeAtomically', () => {
 
   it('replaces the whole directory, so files no longer produced disappear', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
-    await writeAtomically(root, new Map([['dist/a.yaml', '1\n'], ['dist/b/c.yaml', '2\n']]));
+    await writeAtomically(
+      root,
+      new Map([
+        ['dist/a.yaml', '1\n'],
+        ['dist/b/c.yaml', '2\n'],
+      ]),
+    );
     await writeAtomically(root, new Map([['dist/a.yaml', '1\n']]));
     expect(existingFiles(root, ['dist'])).toEqual(['dist/a.yaml']);
     fs.rmSync(root, { recursive: true, force: true });
@@ -391,7 +498,11 @@ describe('writeAtomically', () => {
 
 describe('the committed output', () => {
   it('is what synth produces from the committed tenants.yaml (drift check)', async () => {
-    const out = execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'charts', 'main.ts'), '--check'], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'charts', 'main.ts'), '--check'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(out).toMatch(/^synth --check: \d+ files up to date/);
   });
 });

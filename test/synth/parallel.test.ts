@@ -6,7 +6,13 @@ import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { loadTenants, splitTenantsText } from '../../charts/config/load-tenants';
 import { ConfigError } from '../../charts/config/source-errors';
-import { compileOutput, loadTenantsWith, OUTPUT_DIRS, PARALLEL_THRESHOLD, SynthPool } from '../../charts/synth/parallel';
+import {
+  compileOutput,
+  loadTenantsWith,
+  OUTPUT_DIRS,
+  PARALLEL_THRESHOLD,
+  SynthPool,
+} from '../../charts/synth/parallel';
 import { type SynthInput, synthesize } from '../../charts/synth/synthesize';
 import { beginWrite, drift, existingFiles, OutputSink } from '../../charts/synth/write';
 import { benchTenantsYaml } from '../../scripts/bench/tenants';
@@ -57,14 +63,20 @@ describe('compileOutput on worker threads', () => {
     fs.appendFileSync(path.join(root, victim), '# edited\n');
     fs.writeFileSync(path.join(root, 'dist/dev/tenants/team-00120/stray.yaml'), 'x: 1\n');
     const dirty = await compileOutput(data, new OutputSink(spec), spec, pool);
-    expect(drift(root, OUTPUT_DIRS, dirty.produced, dirty.reports)).toEqual({ changed: [victim], missing: [], extra: ['dist/dev/tenants/team-00120/stray.yaml'] });
+    expect(drift(root, OUTPUT_DIRS, dirty.produced, dirty.reports)).toEqual({
+      changed: [victim],
+      missing: [],
+      extra: ['dist/dev/tenants/team-00120/stray.yaml'],
+    });
   });
 
   it('reports a worker failure as an error and leaves the output as it was', async () => {
     const broken: SynthInput = { ...data, infra: new Map([...data.infra].slice(0, 1)) };
     const before = existingFiles(root, OUTPUT_DIRS);
     const pending = beginWrite(root, OUTPUT_DIRS);
-    await expect(compileOutput(broken, pending.sink, pending.spec, pool)).rejects.toThrow(/no cluster outputs for environment prod/);
+    await expect(compileOutput(broken, pending.sink, pending.spec, pool)).rejects.toThrow(
+      /no cluster outputs for environment prod/,
+    );
     pending.abort();
     expect(existingFiles(root, OUTPUT_DIRS)).toEqual(before);
     expect(fs.readdirSync(root).filter((f) => f.startsWith('.dist-'))).toEqual([]);

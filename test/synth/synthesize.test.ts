@@ -14,7 +14,8 @@ const env = (name: string, targetRevision: string): Environment =>
     argocd: { namespace: 'argocd', repoURL: 'https://git.example.com/platform.git', targetRevision },
   });
 const ENVS = [env('dev', 'branch-dev'), env('prod', 'branch-prod')];
-const tenants = (n: number) => loadTenants(`tenants:\n${Array.from({ length: n }, (_, i) => `  - name: t${i}\n`).join('')}`);
+const tenants = (n: number) =>
+  loadTenants(`tenants:\n${Array.from({ length: n }, (_, i) => `  - name: t${i}\n`).join('')}`);
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -59,9 +60,15 @@ describe('synthesize', () => {
   it('writes the repository URL and revision of each environment into its Argo CD objects', () => {
     const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: infraFor(ENVS) });
     const set = parse(files.get('argocd/prod/applicationsets/applicationset-tenant-guardrails.yaml')!);
-    expect(set.spec.generators[0].git).toMatchObject({ repoURL: 'https://git.example.com/platform.git', revision: 'branch-prod' });
+    expect(set.spec.generators[0].git).toMatchObject({
+      repoURL: 'https://git.example.com/platform.git',
+      revision: 'branch-prod',
+    });
     expect(set.spec.generators[0].git.directories).toEqual([{ path: 'dist/prod/tenants/*' }]);
-    expect(set.spec.template.spec.source).toMatchObject({ repoURL: 'https://git.example.com/platform.git', targetRevision: 'branch-prod' });
+    expect(set.spec.template.spec.source).toMatchObject({
+      repoURL: 'https://git.example.com/platform.git',
+      targetRevision: 'branch-prod',
+    });
   });
 
   it('puts a README in every generated folder', () => {
@@ -73,14 +80,20 @@ describe('synthesize', () => {
     const files = synthesize({ environments: ENVS, tenants: tenants(1), infra: infraFor(ENVS) });
     for (const e of ENVS) {
       const sc = parse(files.get(`dist/${e.name}/platform/storage/storageclass-gp3.yaml`)!);
-      expect(sc).toMatchObject({ kind: 'StorageClass', provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3', encrypted: 'true' } });
+      expect(sc).toMatchObject({
+        kind: 'StorageClass',
+        provisioner: 'ebs.csi.aws.com',
+        parameters: { type: 'gp3', encrypted: 'true' },
+      });
       expect(sc.metadata.annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
     }
   });
 
   it('refuses an environment without infrastructure outputs', () => {
     const infra = new Map([['dev', infraFor(ENVS).get('dev')!]]);
-    expect(() => synthesize({ environments: ENVS, tenants: tenants(1), infra })).toThrow('synth: no cluster outputs for environment prod; run npm run infra:outputs -- prod');
+    expect(() => synthesize({ environments: ENVS, tenants: tenants(1), infra })).toThrow(
+      'synth: no cluster outputs for environment prod; run npm run infra:outputs -- prod',
+    );
   });
 });
 

@@ -3,7 +3,18 @@
  * the objects charts/lib/chart-names.ts names, and walking pod templates.
  */
 import type { ChartService, ChartServiceAccount } from '../../charts/lib/chart-names';
-import { chartDirectory, type K8sObject, loadEnvironment, MissingDependenciesError, missingDependencies, namespaceOf, readPlatformApplication, type Rendered, renderComponent, upstreamComponents } from '../../scripts/upstream/render';
+import {
+  chartDirectory,
+  type K8sObject,
+  loadEnvironment,
+  MissingDependenciesError,
+  missingDependencies,
+  namespaceOf,
+  readPlatformApplication,
+  type Rendered,
+  renderComponent,
+  upstreamComponents,
+} from '../../scripts/upstream/render';
 
 export const ENVIRONMENTS = ['dev', 'prod'] as const;
 
@@ -63,11 +74,19 @@ export function describeObject(r: Rendered, o: K8sObject, template?: string): st
 }
 
 function find(r: Rendered, kind: string, name: string): { template: string; object: K8sObject } | undefined {
-  return r.objects.find(({ object: o }) => o.kind === kind && o.metadata.name === name && namespaceOf(r, o) === r.namespace);
+  return r.objects.find(
+    ({ object: o }) => o.kind === kind && o.metadata.name === name && namespaceOf(r, o) === r.namespace,
+  );
 }
 
 function names(r: Rendered, kind: string): string {
-  return r.objects.filter(({ object: o }) => o.kind === kind).map(({ object: o }) => `${namespaceOf(r, o)}/${o.metadata.name}`).sort().join(', ') || 'none';
+  return (
+    r.objects
+      .filter(({ object: o }) => o.kind === kind)
+      .map(({ object: o }) => `${namespaceOf(r, o)}/${o.metadata.name}`)
+      .sort()
+      .join(', ') || 'none'
+  );
 }
 
 /** The container port a Service port reaches in the pods its selector matches, when the chart renders them. */
@@ -93,10 +112,14 @@ export function serviceProblems(r: Rendered, key: string, s: ChartService): stri
   const found = find(r, 'Service', s.name);
   if (!found) return [`${at} is not rendered; the chart renders the Services ${names(r, 'Service')}`];
   const port = (found.object.spec.ports ?? []).find((p: any) => p.port === s.port);
-  if (!port) return [`${at} has no port ${s.port}; it has ${(found.object.spec.ports ?? []).map((p: any) => p.port).join(', ')}`];
+  if (!port)
+    return [
+      `${at} has no port ${s.port}; it has ${(found.object.spec.ports ?? []).map((p: any) => p.port).join(', ')}`,
+    ];
   if (s.podPort !== undefined) {
     const behind = podPortsBehind(r, found.object, port);
-    if (!behind.includes(s.podPort)) return [`${at} port ${s.port} reaches container port ${behind.join(', ') || 'none'}, not ${s.podPort}`];
+    if (!behind.includes(s.podPort))
+      return [`${at} port ${s.port} reaches container port ${behind.join(', ') || 'none'}, not ${s.podPort}`];
   }
   return [];
 }
@@ -104,11 +127,17 @@ export function serviceProblems(r: Rendered, key: string, s: ChartService): stri
 /** Problems finding a named ServiceAccount in a render. */
 export function serviceAccountProblems(r: Rendered, key: string, s: ChartServiceAccount): string[] {
   if (find(r, 'ServiceAccount', s.name)) return [];
-  return [`${key}: ServiceAccount ${r.namespace}/${s.name} (${r.chart}, ${s.template}, release ${r.release}) is not rendered; the chart renders ${names(r, 'ServiceAccount')}`];
+  return [
+    `${key}: ServiceAccount ${r.namespace}/${s.name} (${r.chart}, ${s.template}, release ${r.release}) is not rendered; the chart renders ${names(r, 'ServiceAccount')}`,
+  ];
 }
 
 /** Problems finding a workload whose pods carry the given labels. */
-export function podLabelProblems(r: Rendered, key: string, w: { kind: string; name: string; labels: Record<string, string>; template: string }): string[] {
+export function podLabelProblems(
+  r: Rendered,
+  key: string,
+  w: { kind: string; name: string; labels: Record<string, string>; template: string },
+): string[] {
   const at = `${key}: ${w.kind} ${r.namespace}/${w.name} (${r.chart}, ${w.template}, release ${r.release})`;
   const found = find(r, w.kind, w.name);
   if (!found) return [`${at} is not rendered; the chart renders the ${w.kind}s ${names(r, w.kind)}`];

@@ -5,10 +5,32 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
-import { CHART_POD_LABELS, CHART_SERVICE_ACCOUNTS, CHART_SERVICES, CHART_WORKLOADS, type ChartWorkload, KEYCLOAK_FULLNAME, PROMETHEUS_POD_LABELS, RELEASES } from '../../charts/lib/chart-names';
+import {
+  CHART_POD_LABELS,
+  CHART_SERVICE_ACCOUNTS,
+  CHART_SERVICES,
+  CHART_WORKLOADS,
+  type ChartWorkload,
+  KEYCLOAK_FULLNAME,
+  PROMETHEUS_POD_LABELS,
+  RELEASES,
+} from '../../charts/lib/chart-names';
 import { ISTIOD_POD_LABELS, PLATFORM_SERVICES, PLATFORM_UIS } from '../../charts/lib/constants';
-import { loadEnvironment, readPlatformApplication, renderApplication, renderComponent, type Rendered } from '../../scripts/upstream/render';
-import { ENVIRONMENTS, notRenderableHere, podLabelProblems, renderIfComplete, serviceAccountProblems, serviceProblems } from './chart-checks';
+import {
+  loadEnvironment,
+  readPlatformApplication,
+  renderApplication,
+  renderComponent,
+  type Rendered,
+} from '../../scripts/upstream/render';
+import {
+  ENVIRONMENTS,
+  notRenderableHere,
+  podLabelProblems,
+  renderIfComplete,
+  serviceAccountProblems,
+  serviceProblems,
+} from './chart-checks';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -16,13 +38,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
 function irsaProblems(r: Rendered, name: string, role: string): string[] {
   const sa = r.objects.map((x) => x.object).find((o) => o.kind === 'ServiceAccount' && o.metadata.name === name);
   const got = sa?.metadata.annotations?.['eks.amazonaws.com/role-arn'];
-  return got === role ? [] : [`ServiceAccount ${r.namespace}/${name} (${r.chart}) has the IAM role ${got ?? 'none'}, not ${role}`];
+  return got === role
+    ? []
+    : [`ServiceAccount ${r.namespace}/${name} (${r.chart}) has the IAM role ${got ?? 'none'}, not ${role}`];
 }
 
 describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (env) => {
   it('each release is the releaseName of the compiled Application that installs the chart', () => {
     const e = loadEnvironment(env);
-    for (const release of Object.values(RELEASES)) expect(readPlatformApplication(e, release).source.helm?.releaseName, release).toBe(release);
+    for (const release of Object.values(RELEASES))
+      expect(readPlatformApplication(e, release).source.helm?.releaseName, release).toBe(release);
   });
 
   // keycloakx 7.1.8 templates/service-http.yaml (`keycloak.fullname`-http, port http 80 → container
@@ -37,7 +62,13 @@ describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (en
     const problems = checked.flatMap(([key, s]) => serviceProblems(renderComponent(env, s.release), key, s));
     expect(problems).toEqual([]);
     // Only the charts the folder cannot render are left out.
-    expect(new Set(Object.values(CHART_SERVICES).filter((s) => !renderIfComplete(env, s.release)).map((s) => s.release))).toEqual(new Set(notRenderableHere(env)));
+    expect(
+      new Set(
+        Object.values(CHART_SERVICES)
+          .filter((s) => !renderIfComplete(env, s.release))
+          .map((s) => s.release),
+      ),
+    ).toEqual(new Set(notRenderableHere(env)));
   });
 
   // istiod 1.30.3 templates/serviceaccount.yaml; kagent 0.9.12 templates/controller-serviceaccount.yaml
@@ -55,14 +86,20 @@ describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (en
     const roles = loadInfraOutputs(ROOT, env).roles;
     expect([
       ...irsaProblems(renderComponent(env, RELEASES.langfuse), CHART_SERVICE_ACCOUNTS.langfuse.name, roles.langfuse),
-      ...irsaProblems(renderComponent(env, RELEASES.externalSecrets), CHART_SERVICE_ACCOUNTS.externalSecrets.name, roles.externalSecrets),
+      ...irsaProblems(
+        renderComponent(env, RELEASES.externalSecrets),
+        CHART_SERVICE_ACCOUNTS.externalSecrets.name,
+        roles.externalSecrets,
+      ),
     ]).toEqual([]);
   });
 
   // istiod 1.30.3 templates/deployment.yaml (pod label app: istiod); kagent 0.9.12
   // templates/controller-deployment.yaml (kagent.selectorLabels plus component controller).
   it('renders the pods the NetworkPolicies select with the labels they select on', () => {
-    const problems = Object.entries(CHART_POD_LABELS).flatMap(([key, w]) => podLabelProblems(renderComponent(env, w.release), key, w));
+    const problems = Object.entries(CHART_POD_LABELS).flatMap(([key, w]) =>
+      podLabelProblems(renderComponent(env, w.release), key, w),
+    );
     expect(problems).toEqual([]);
     expect(CHART_POD_LABELS.istiod.labels).toBe(ISTIOD_POD_LABELS);
   });
@@ -71,13 +108,18 @@ describe.each(ENVIRONMENTS)('chart-created objects the platform names (%s)', (en
   // pkg/prometheus/server/operator.go `makeSelectorLabels`: app.kubernetes.io/name "prometheus"),
   // under the Prometheus resource's serviceAccountName. kube-prometheus-stack 88.5.3
   // templates/prometheus/prometheus.yaml and service.yaml.
-  it.skipIf(!renderIfComplete(env, RELEASES.kubePrometheusStack))('the Prometheus resource runs under the named ServiceAccount and its Service selects the operator\'s pod label', () => {
-    const r = renderComponent(env, RELEASES.kubePrometheusStack);
-    const prometheus = r.objects.map((x) => x.object).filter((o) => o.kind === 'Prometheus');
-    expect(prometheus.map((o) => o.spec.serviceAccountName)).toEqual([CHART_SERVICE_ACCOUNTS.prometheus.name]);
-    const svc = r.objects.map((x) => x.object).find((o) => o.kind === 'Service' && o.metadata.name === CHART_SERVICES.prometheus.name);
-    expect(svc?.spec.selector).toMatchObject(PROMETHEUS_POD_LABELS);
-  });
+  it.skipIf(!renderIfComplete(env, RELEASES.kubePrometheusStack))(
+    "the Prometheus resource runs under the named ServiceAccount and its Service selects the operator's pod label",
+    () => {
+      const r = renderComponent(env, RELEASES.kubePrometheusStack);
+      const prometheus = r.objects.map((x) => x.object).filter((o) => o.kind === 'Prometheus');
+      expect(prometheus.map((o) => o.spec.serviceAccountName)).toEqual([CHART_SERVICE_ACCOUNTS.prometheus.name]);
+      const svc = r.objects
+        .map((x) => x.object)
+        .find((o) => o.kind === 'Service' && o.metadata.name === CHART_SERVICES.prometheus.name);
+      expect(svc?.spec.selector).toMatchObject(PROMETHEUS_POD_LABELS);
+    },
+  );
 });
 
 /** What the offboarding step runs in a chart's workload needs: the object, the container, its environment and port. */
@@ -89,8 +131,12 @@ function workloadProblems(r: Rendered, key: string, w: ChartWorkload, env: reado
   if (!c) return [`${key}: ${w.statefulSet} has no container ${w.container}`];
   const names = (c.env ?? []).map((e: any) => e.name);
   return [
-    ...env.filter((e) => !names.includes(e)).map((e) => `${key}: container ${w.container} of ${w.statefulSet} has no variable ${e}`),
-    ...((c.ports ?? []).some((p: any) => p.containerPort === port) ? [] : [`${key}: container ${w.container} of ${w.statefulSet} has no port ${port}`]),
+    ...env
+      .filter((e) => !names.includes(e))
+      .map((e) => `${key}: container ${w.container} of ${w.statefulSet} has no variable ${e}`),
+    ...((c.ports ?? []).some((p: any) => p.containerPort === port)
+      ? []
+      : [`${key}: container ${w.container} of ${w.statefulSet} has no port ${port}`]),
   ];
 }
 
@@ -101,10 +147,16 @@ describe('chart names', () => {
   it('the workload the offboarding steps exec into has the container, the admin credentials and the port they use', () => {
     const keycloak = renderComponent('dev', RELEASES.keycloak);
     const admin = ['KC_BOOTSTRAP_ADMIN_USERNAME', 'KC_BOOTSTRAP_ADMIN_PASSWORD'];
-    expect(workloadProblems(keycloak, 'keycloak', CHART_WORKLOADS.keycloak, admin, CHART_SERVICES.keycloak.podPort)).toEqual([]);
+    expect(
+      workloadProblems(keycloak, 'keycloak', CHART_WORKLOADS.keycloak, admin, CHART_SERVICES.keycloak.podPort),
+    ).toEqual([]);
     // Planted: another container name and a variable the chart does not set are named.
-    expect(workloadProblems(keycloak, 'keycloak', { ...CHART_WORKLOADS.keycloak, container: 'kc' }, admin, 8080)).toEqual(['keycloak: statefulset/keycloak has no container kc']);
-    expect(workloadProblems(keycloak, 'keycloak', CHART_WORKLOADS.keycloak, ['KEYCLOAK_ADMIN'], 8080)).toEqual(['keycloak: container keycloak of statefulset/keycloak has no variable KEYCLOAK_ADMIN']);
+    expect(
+      workloadProblems(keycloak, 'keycloak', { ...CHART_WORKLOADS.keycloak, container: 'kc' }, admin, 8080),
+    ).toEqual(['keycloak: statefulset/keycloak has no container kc']);
+    expect(workloadProblems(keycloak, 'keycloak', CHART_WORKLOADS.keycloak, ['KEYCLOAK_ADMIN'], 8080)).toEqual([
+      'keycloak: container keycloak of statefulset/keycloak has no variable KEYCLOAK_ADMIN',
+    ]);
   });
 
   it('the constants the other modules use are these names', () => {
@@ -115,7 +167,8 @@ describe('chart names', () => {
     expect(PLATFORM_SERVICES.clickhouse).toBe(CHART_SERVICES.clickhouseHttp.name);
     expect(PLATFORM_SERVICES.kagentController).toBe(CHART_SERVICES.kagentController.name);
     const services = Object.values(CHART_SERVICES).map((s) => `svc/${s.name}:${s.port}`);
-    for (const ui of PLATFORM_UIS.filter((u) => u.target.startsWith('svc/'))) expect(services, ui.name).toContain(`${ui.target}:${ui.port}`);
+    for (const ui of PLATFORM_UIS.filter((u) => u.target.startsWith('svc/')))
+      expect(services, ui.name).toContain(`${ui.target}:${ui.port}`);
   });
 
   it('planted: a wrong Service name fails, naming the object, the chart and the Services it renders', () => {
@@ -130,7 +183,10 @@ describe('chart names', () => {
     const app = readPlatformApplication(e, RELEASES.keycloak);
     const { fullnameOverride, ...values } = app.source.helm!.valuesObject!;
     expect(fullnameOverride).toBe(KEYCLOAK_FULLNAME);
-    const r = renderApplication({ ...app, source: { ...app.source, helm: { ...app.source.helm, valuesObject: values } } }, e.kubernetesVersion);
+    const r = renderApplication(
+      { ...app, source: { ...app.source, helm: { ...app.source.helm, valuesObject: values } } },
+      e.kubernetesVersion,
+    );
     expect(serviceProblems(r, 'keycloak', CHART_SERVICES.keycloak)).toEqual([
       'keycloak: Service keycloak/keycloak-http (keycloakx 7.1.8, keycloakx/templates/service-http.yaml, release keycloak) is not rendered; the chart renders the Services keycloak/keycloak-keycloakx-headless, keycloak/keycloak-keycloakx-http',
     ]);
@@ -141,8 +197,13 @@ describe('chart names', () => {
     const app = readPlatformApplication(e, RELEASES.langfuse);
     const values = structuredClone(app.source.helm!.valuesObject!) as any;
     delete values.langfuse.serviceAccount.annotations;
-    const r = renderApplication({ ...app, source: { ...app.source, helm: { ...app.source.helm, valuesObject: values } } }, e.kubernetesVersion);
-    expect(irsaProblems(r, CHART_SERVICE_ACCOUNTS.langfuse.name, 'arn:aws:iam::123456789012:role/x')).toEqual(['ServiceAccount langfuse/langfuse-web (langfuse 1.5.19) has the IAM role none, not arn:aws:iam::123456789012:role/x']);
+    const r = renderApplication(
+      { ...app, source: { ...app.source, helm: { ...app.source.helm, valuesObject: values } } },
+      e.kubernetesVersion,
+    );
+    expect(irsaProblems(r, CHART_SERVICE_ACCOUNTS.langfuse.name, 'arn:aws:iam::123456789012:role/x')).toEqual([
+      'ServiceAccount langfuse/langfuse-web (langfuse 1.5.19) has the IAM role none, not arn:aws:iam::123456789012:role/x',
+    ]);
   });
 
   it('planted: a wrong port, a wrong container port, a missing ServiceAccount and a missing pod label each fail, naming the object', () => {
@@ -154,7 +215,9 @@ describe('chart names', () => {
     expect(serviceProblems(keycloak, 'keycloak', { ...CHART_SERVICES.keycloak, podPort: 9000 })).toEqual([
       'keycloak: Service keycloak/keycloak-http (keycloakx 7.1.8, keycloakx/templates/service-http.yaml, release keycloak) port 80 reaches container port 8080, not 9000',
     ]);
-    expect(serviceAccountProblems(kagent, 'kagentTools', { ...CHART_SERVICE_ACCOUNTS.kagentTools, name: 'tools' })[0]).toMatch(
+    expect(
+      serviceAccountProblems(kagent, 'kagentTools', { ...CHART_SERVICE_ACCOUNTS.kagentTools, name: 'tools' })[0],
+    ).toMatch(
       /^kagentTools: ServiceAccount kagent-system\/tools \(kagent 0\.9\.12, kagent\/charts\/kagent-tools\/templates\/serviceaccount\.yaml, release kagent\) is not rendered; the chart renders .*kagent-system\/kagent-tools/,
     );
     const istiod = renderComponent('dev', RELEASES.istiod);

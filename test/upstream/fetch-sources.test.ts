@@ -24,10 +24,14 @@ const RAW = /^raw\.githubusercontent\.com\/([^/]+)\/([^/]+)\/([0-9a-f]{40})\/(.+
 const GO_PROXY = /^proxy\.golang\.org\/(.+)$/;
 
 /** The Git repositories the pins come from, owner/name. */
-const repos = [...new Set(PINS.map((p) => new URL(sourceUrl(((r) => (r.kind === 'made' ? r.input : r))(resolvePin(p.path))))).flatMap((u) => {
-  const m = RAW.exec(u.host + u.pathname);
-  return m ? [`${m[1]}/${m[2]}`] : [];
-}))].sort();
+const repos = [
+  ...new Set(
+    PINS.map((p) => new URL(sourceUrl(((r) => (r.kind === 'made' ? r.input : r))(resolvePin(p.path))))).flatMap((u) => {
+      const m = RAW.exec(u.host + u.pathname);
+      return m ? [`${m[1]}/${m[2]}`] : [];
+    }),
+  ),
+].sort();
 const gitDir = (repo: string) => path.join(MIRRORS, repo.replace('/', '+'), 'repo');
 const haveMirrors = repos.every((r) => fs.existsSync(gitDir(r)));
 const goModCache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout?.trim() ?? '';
@@ -50,7 +54,12 @@ describe.skipIf(!haveMirrors)('fetch-upstream from the upstream Git objects', ()
         }
       };
       if (raw) {
-        execFile('git', ['-C', gitDir(`${raw[1]}/${raw[2]}`), 'cat-file', 'blob', `${raw[3]}:${raw[4]}`], { encoding: 'buffer', maxBuffer: 1e9 }, (err, stdout) => reply(err ? undefined : stdout));
+        execFile(
+          'git',
+          ['-C', gitDir(`${raw[1]}/${raw[2]}`), 'cat-file', 'blob', `${raw[3]}:${raw[4]}`],
+          { encoding: 'buffer', maxBuffer: 1e9 },
+          (err, stdout) => reply(err ? undefined : stdout),
+        );
       } else if (go && goModCache) {
         const file = path.join(goModCache, 'cache', 'download', go[1]);
         reply(fs.existsSync(file) ? fs.readFileSync(file) : undefined);
@@ -77,11 +86,15 @@ describe.skipIf(!haveMirrors)('fetch-upstream from the upstream Git objects', ()
         expect(report.fetched).toContain(`charts/kube-prometheus-stack-88.5.3/charts/${d}/Chart.yaml`);
       }
       const home = path.join(dir, 'helm-home');
-      const r = spawnSync(requireTool('helm'), ['template', 'kps', path.join(dir, 'charts', 'kube-prometheus-stack-88.5.3'), '--namespace', 'monitoring'], {
-        encoding: 'utf8',
-        maxBuffer: 1e9,
-        env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
-      });
+      const r = spawnSync(
+        requireTool('helm'),
+        ['template', 'kps', path.join(dir, 'charts', 'kube-prometheus-stack-88.5.3'), '--namespace', 'monitoring'],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1e9,
+          env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+        },
+      );
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('# Source: kube-prometheus-stack/charts/grafana/templates/deployment.yaml');

@@ -13,9 +13,24 @@ import * as path from 'node:path';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTgz, readZip } from '../../scripts/upstream/archives';
-import { fetchUpstream, folderOf, mirrored, PINS_FILE, type Pin, readPins, resolvePin, sha256, sourceUrl } from '../../scripts/upstream/fetch';
+import {
+  fetchUpstream,
+  folderOf,
+  mirrored,
+  PINS_FILE,
+  type Pin,
+  readPins,
+  resolvePin,
+  sha256,
+  sourceUrl,
+} from '../../scripts/upstream/fetch';
 import { copyPath } from '../../scripts/upstream/paths';
-import { chartDirName, loadEnvironment, readPlatformApplication, upstreamComponents } from '../../scripts/upstream/render';
+import {
+  chartDirName,
+  loadEnvironment,
+  readPlatformApplication,
+  upstreamComponents,
+} from '../../scripts/upstream/render';
 import { envsubst } from '../../scripts/upstream/recipes';
 import { FOLDERS, MADE } from '../../scripts/upstream/sources';
 import { requireTool } from '../../scripts/tools';
@@ -49,7 +64,9 @@ describe('the pins and their sources', () => {
     // Pinned by commit, never by a moving ref.
     for (const p of PINS) {
       const url = sourceUrl(((r) => (r.kind === 'made' ? r.input : r))(resolvePin(p.path)));
-      expect(url, p.path).toMatch(/^https:\/\/(raw\.githubusercontent\.com\/[^/]+\/[^/]+\/[0-9a-f]{40}\/|proxy\.golang\.org\/)/);
+      expect(url, p.path).toMatch(
+        /^https:\/\/(raw\.githubusercontent\.com\/[^/]+\/[^/]+\/[0-9a-f]{40}\/|proxy\.golang\.org\/)/,
+      );
     }
   });
 
@@ -57,7 +74,9 @@ describe('the pins and their sources', () => {
     /** The chart folders of Applications whose Chart.yaml no pin holds. */
     const unpinned = (dirs: readonly string[], pins: readonly Pin[]) => {
       const pinned = new Set(pins.map((p) => p.path));
-      return dirs.filter((d) => !pinned.has(`charts/${d}/Chart.yaml`) && !pinned.has(`charts/_release-stamped/${d}/Chart.yaml`));
+      return dirs.filter(
+        (d) => !pinned.has(`charts/${d}/Chart.yaml`) && !pinned.has(`charts/_release-stamped/${d}/Chart.yaml`),
+      );
     };
     const dirs = ['dev', 'prod'].flatMap((name) => {
       const env = loadEnvironment(name);
@@ -77,18 +96,31 @@ describe('the pins and their sources', () => {
       kind: 'url',
       url: 'https://raw.githubusercontent.com/codecentric/helm-charts/62235b0554c6384b7e948b7f6fc5e54068f5b798/charts/keycloakx/templates/statefulset.yaml',
     });
-    expect(resolvePin('crds/istio/crd-all.gen.yaml')).toEqual({ kind: 'url', url: 'https://raw.githubusercontent.com/istio/istio/56df41f63e513f834c9a3af33d8aed82d1d961f2/manifests/charts/base/files/crd-all.gen.yaml' });
+    expect(resolvePin('crds/istio/crd-all.gen.yaml')).toEqual({
+      kind: 'url',
+      url: 'https://raw.githubusercontent.com/istio/istio/56df41f63e513f834c9a3af33d8aed82d1d961f2/manifests/charts/base/files/crd-all.gen.yaml',
+    });
     const made = resolvePin('charts/kagent-0.9.12/Chart.yaml');
     expect(made.kind).toBe('made');
-    expect(made.kind === 'made' && made.input).toEqual({ kind: 'url', url: 'https://raw.githubusercontent.com/kagent-dev/kagent/b45990582595acea5f6e765b86a10b251c50d5c9/helm/kagent/Chart-template.yaml' });
-    expect(resolvePin('charts/kiali-server-2.22.0/values.yaml')).toMatchObject({ kind: 'member', member: 'kiali-server/values.yaml' });
-    expect(mirrored('https://raw.githubusercontent.com/a/b/c', 'http://127.0.0.1:9/m/')).toBe('http://127.0.0.1:9/m/raw.githubusercontent.com/a/b/c');
+    expect(made.kind === 'made' && made.input).toEqual({
+      kind: 'url',
+      url: 'https://raw.githubusercontent.com/kagent-dev/kagent/b45990582595acea5f6e765b86a10b251c50d5c9/helm/kagent/Chart-template.yaml',
+    });
+    expect(resolvePin('charts/kiali-server-2.22.0/values.yaml')).toMatchObject({
+      kind: 'member',
+      member: 'kiali-server/values.yaml',
+    });
+    expect(mirrored('https://raw.githubusercontent.com/a/b/c', 'http://127.0.0.1:9/m/')).toBe(
+      'http://127.0.0.1:9/m/raw.githubusercontent.com/a/b/c',
+    );
   });
 });
 
 describe('recipes and archives', () => {
   it('envsubst replaces every $NAME and ${NAME}, an unset one by nothing', () => {
-    expect(envsubst('version: ${VERSION}\nappVersion: $VERSION\nx: ${UNSET}y $$', { VERSION: '0.9.12' })).toBe('version: 0.9.12\nappVersion: 0.9.12\nx: y $$');
+    expect(envsubst('version: ${VERSION}\nappVersion: $VERSION\nx: ${UNSET}y $$', { VERSION: '0.9.12' })).toBe(
+      'version: 0.9.12\nappVersion: 0.9.12\nx: y $$',
+    );
   });
 
   it('reads the files of a tgz (long names too) and of a zip (stored and deflated)', () => {
@@ -103,7 +135,12 @@ describe('recipes and archives', () => {
     expect(files.get('chart/Chart.yaml')?.toString()).toBe('name: chart\n');
     expect(files.get(long)?.toString()).toBe('a: 1\n');
     expect([...files.keys()].sort()).toEqual([long, 'chart/Chart.yaml'].sort());
-    expect(readZip(zipOf({ 'm@v1/LICENSE': 'text', 'm@v1/dir/': '', 'm@v1/big.txt': 'x'.repeat(1000) }))).toEqual(new Map([['m@v1/LICENSE', Buffer.from('text')], ['m@v1/big.txt', Buffer.from('x'.repeat(1000))]]));
+    expect(readZip(zipOf({ 'm@v1/LICENSE': 'text', 'm@v1/dir/': '', 'm@v1/big.txt': 'x'.repeat(1000) }))).toEqual(
+      new Map([
+        ['m@v1/LICENSE', Buffer.from('text')],
+        ['m@v1/big.txt', Buffer.from('x'.repeat(1000))],
+      ]),
+    );
   });
 });
 
@@ -159,9 +196,16 @@ describe('fetching from a loopback mirror', () => {
   const served = new Map<string, Buffer>();
   for (const p of PINS) {
     const r = resolvePin(p.path);
-    if (r.kind === 'url' && fs.existsSync(copyPath(p.path))) served.set(new URL(r.url).host + new URL(r.url).pathname, fs.readFileSync(copyPath(p.path)));
+    if (r.kind === 'url' && fs.existsSync(copyPath(p.path)))
+      served.set(new URL(r.url).host + new URL(r.url).pathname, fs.readFileSync(copyPath(p.path)));
   }
-  const chosen = PINS.filter((p) => (/^(crds|schemas)\//.test(p.path) || p.path.startsWith('charts/kagent-0.9.12/') || p.path.startsWith('charts/_release-stamped/istiod-1.30.3/')) && served.has(keyOf(p)));
+  const chosen = PINS.filter(
+    (p) =>
+      (/^(crds|schemas)\//.test(p.path) ||
+        p.path.startsWith('charts/kagent-0.9.12/') ||
+        p.path.startsWith('charts/_release-stamped/istiod-1.30.3/')) &&
+      served.has(keyOf(p)),
+  );
   let server: http.Server;
   let base = '';
   const requests: string[] = [];
@@ -194,7 +238,11 @@ describe('fetching from a loopback mirror', () => {
     expect(first.fetched.length).toBe(chosen.length);
     for (const p of chosen) expect(sha256(fs.readFileSync(path.join(dir, p.path))), p.path).toBe(p.sha256);
     // The recipes ran: kagent's Chart.yaml (envsubst), an agent's (helm package), istiod's stamped values.
-    for (const f of ['charts/kagent-0.9.12/Chart.yaml', 'charts/kagent-0.9.12/charts/k8s-agent/Chart.yaml', 'charts/_release-stamped/istiod-1.30.3/values.yaml']) {
+    for (const f of [
+      'charts/kagent-0.9.12/Chart.yaml',
+      'charts/kagent-0.9.12/charts/k8s-agent/Chart.yaml',
+      'charts/_release-stamped/istiod-1.30.3/values.yaml',
+    ]) {
       expect(first.fetched).toContain(f);
       expect(resolvePin(f).kind).toBe('made');
     }
@@ -216,8 +264,15 @@ describe('fetching from a loopback mirror', () => {
       const r = await fetchUpstream({ dir, pins: crds, mirror: base });
       const bad = sha256(plant.get(keyOf(wrong))!);
       expect(r.failed).toEqual([
-        { path: wrong.path, reason: `sha256 ${bad}, pinned ${wrong.sha256} (from https://raw.githubusercontent.com/kagent-dev/kagent/b45990582595acea5f6e765b86a10b251c50d5c9/go/api/config/crd/bases/kagent.dev_agents.yaml)` },
-        { path: gone.path, reason: 'HTTP 404 (from https://raw.githubusercontent.com/kyverno/kyverno/ee97ce09538b09b6f1b03853cc41a62654d6a58f/config/crds/kyverno/kyverno.io_policies.yaml)' },
+        {
+          path: wrong.path,
+          reason: `sha256 ${bad}, pinned ${wrong.sha256} (from https://raw.githubusercontent.com/kagent-dev/kagent/b45990582595acea5f6e765b86a10b251c50d5c9/go/api/config/crd/bases/kagent.dev_agents.yaml)`,
+        },
+        {
+          path: gone.path,
+          reason:
+            'HTTP 404 (from https://raw.githubusercontent.com/kyverno/kyverno/ee97ce09538b09b6f1b03853cc41a62654d6a58f/config/crds/kyverno/kyverno.io_policies.yaml)',
+        },
       ]);
       expect(fs.existsSync(path.join(dir, wrong.path))).toBe(false);
       expect(fs.existsSync(path.join(dir, gone.path))).toBe(false);
@@ -241,7 +296,11 @@ describe('fetching from a loopback mirror', () => {
     // Asynchronously: the loopback server runs in this process.
     const run = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'fetch-upstream.ts'), ...args], { cwd: ROOT });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(ROOT, 'scripts', 'fetch-upstream.ts'), ...args],
+          { cwd: ROOT },
+        );
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -252,21 +311,40 @@ describe('fetching from a loopback mirror', () => {
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     const n = PINS.filter((p) => /^(crds|schemas)\//.test(p.path)).length;
-    expect(ok.stdout).toMatch(new RegExp(`^fetch-upstream: ${n} pinned files \\(crds, schemas\\) in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 0 already there, ${n} fetched and checked \\(${n} downloads\\) in [\\d.]+s\\n$`));
+    expect(ok.stdout).toMatch(
+      new RegExp(
+        `^fetch-upstream: ${n} pinned files \\(crds, schemas\\) in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 0 already there, ${n} fetched and checked \\(${n} downloads\\) in [\\d.]+s\\n$`,
+      ),
+    );
     const check = await run('--only', 'crds,schemas', '--dir', dir, '--check');
     expect(check.status).toBe(0);
-    expect(check.stdout).toBe(`fetch-upstream --check: ${n} pinned files (crds, schemas) in ${dir}: ${n} as pinned, 0 missing or different\n`);
+    expect(check.stdout).toBe(
+      `fetch-upstream --check: ${n} pinned files (crds, schemas) in ${dir}: ${n} as pinned, 0 missing or different\n`,
+    );
     fs.appendFileSync(path.join(dir, 'schemas', 'eksctl-clusterconfig-v1alpha5.schema.json'), ' ');
     const bad = await run('--only', 'schemas', '--dir', dir, '--check');
     expect(bad.status).toBe(1);
-    expect(bad.stderr.split('\n')[0]).toMatch(/^fetch-upstream: schemas\/eksctl-clusterconfig-v1alpha5\.schema\.json: sha256 [0-9a-f]{64}, pinned [0-9a-f]{64}$/);
-    expect(bad.stderr.split('\n')[1]).toBe(`fetch-upstream: 1 file missing or not as pinned; run npm run fetch-upstream -- --dir ${dir}`);
+    expect(bad.stderr.split('\n')[0]).toMatch(
+      /^fetch-upstream: schemas\/eksctl-clusterconfig-v1alpha5\.schema\.json: sha256 [0-9a-f]{64}, pinned [0-9a-f]{64}$/,
+    );
+    expect(bad.stderr.split('\n')[1]).toBe(
+      `fetch-upstream: 1 file missing or not as pinned; run npm run fetch-upstream -- --dir ${dir}`,
+    );
     // A folder without copies: ten named, the rest counted, one line of advice.
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-empty-'));
     const none = await run('--only', 'crds', '--dir', empty, '--check');
     const crds = PINS.filter((p) => p.path.startsWith('crds/')).length;
     expect(none.status).toBe(1);
-    expect(none.stderr.split('\n').slice(10)).toEqual([`fetch-upstream: ... and ${crds - 10} more files`, `fetch-upstream: ${crds} files missing or not as pinned; run npm run fetch-upstream -- --dir ${empty}`, '']);
-    expect(none.stderr.split('\n').slice(0, 10).every((l) => /^fetch-upstream: crds\/\S+: missing$/.test(l))).toBe(true);
+    expect(none.stderr.split('\n').slice(10)).toEqual([
+      `fetch-upstream: ... and ${crds - 10} more files`,
+      `fetch-upstream: ${crds} files missing or not as pinned; run npm run fetch-upstream -- --dir ${empty}`,
+      '',
+    ]);
+    expect(
+      none.stderr
+        .split('\n')
+        .slice(0, 10)
+        .every((l) => /^fetch-upstream: crds\/\S+: missing$/.test(l)),
+    ).toBe(true);
   });
 });

@@ -11,7 +11,15 @@ import { describe, expect, it } from 'vitest';
 import { CHART_SERVICE_ACCOUNTS, RELEASES } from '../../charts/lib/chart-names';
 import { PLATFORM_NAMESPACES } from '../../charts/lib/constants';
 import { KAGENT_DATABASE_MOUNT, KAGENT_DATABASE_SECRET } from '../../charts/platform/components/kagent';
-import { type K8sObject, loadEnvironment, namespaceOf, readPlatformApplication, renderApplication, renderComponent, type Rendered } from '../../scripts/upstream/render';
+import {
+  type K8sObject,
+  loadEnvironment,
+  namespaceOf,
+  readPlatformApplication,
+  renderApplication,
+  renderComponent,
+  type Rendered,
+} from '../../scripts/upstream/render';
 import { ENVIRONMENTS } from './chart-checks';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,13 +32,24 @@ const objects = (r: Rendered) => r.objects.map((x) => x.object);
 function powersOf(r: Rendered, namespace: string, sa: string): string[] {
   const all = objects(r);
   const bound = all.filter(
-    (b) => (b.kind === 'ClusterRoleBinding' || b.kind === 'RoleBinding') && (b.subjects ?? []).some((s: any) => s.kind === 'ServiceAccount' && s.name === sa && (s.namespace ?? namespaceOf(r, b)) === namespace),
+    (b) =>
+      (b.kind === 'ClusterRoleBinding' || b.kind === 'RoleBinding') &&
+      (b.subjects ?? []).some(
+        (s: any) => s.kind === 'ServiceAccount' && s.name === sa && (s.namespace ?? namespaceOf(r, b)) === namespace,
+      ),
   );
   const out: string[] = [];
   for (const b of bound) {
-    const role = all.find((o) => o.kind === b.roleRef.kind && o.metadata.name === b.roleRef.name && (o.kind === 'ClusterRole' || namespaceOf(r, o) === namespaceOf(r, b)));
+    const role = all.find(
+      (o) =>
+        o.kind === b.roleRef.kind &&
+        o.metadata.name === b.roleRef.name &&
+        (o.kind === 'ClusterRole' || namespaceOf(r, o) === namespaceOf(r, b)),
+    );
     if (!role) {
-      out.push(`${b.kind} ${b.metadata.name} binds ${b.roleRef.kind} ${b.roleRef.name}, which the chart does not render (a built-in role such as cluster-admin)`);
+      out.push(
+        `${b.kind} ${b.metadata.name} binds ${b.roleRef.kind} ${b.roleRef.name}, which the chart does not render (a built-in role such as cluster-admin)`,
+      );
       continue;
     }
     (role.rules ?? []).forEach((rule: any, i: number) => {
@@ -38,7 +57,8 @@ function powersOf(r: Rendered, namespace: string, sa: string): string[] {
       const at = `${role.kind} ${role.metadata.name} rule ${i} (bound by ${b.kind} ${b.metadata.name})`;
       if (rule.nonResourceURLs) out.push(`${at}: nonResourceURLs ${rule.nonResourceURLs.join(', ')}`);
       const writes = verbs.filter((v) => WRITE_VERBS.includes(v));
-      if (writes.length > 0) out.push(`${at}: ${writes.join(', ')} on ${(rule.resources ?? []).join(', ') || 'those URLs'}`);
+      if (writes.length > 0)
+        out.push(`${at}: ${writes.join(', ')} on ${(rule.resources ?? []).join(', ') || 'those URLs'}`);
       const core = (rule.apiGroups ?? []).some((g: string) => g === '' || g === '*');
       const secrets = (rule.resources ?? []).some((x: string) => x === 'secrets' || x === '*');
       if (core && secrets && verbs.some((v) => READ_VERBS.includes(v))) out.push(`${at}: reads Secrets`);
@@ -56,7 +76,12 @@ function deployment(r: Rendered, name: string): K8sObject {
 /** Objects of the bundled PostgreSQL (kagent templates/postgresql.yaml and postgresql-secret.yaml). */
 function bundledPostgres(r: Rendered): string[] {
   return objects(r)
-    .filter((o) => o.metadata.name === `${RELEASES.kagent}-postgresql` || o.metadata.labels?.['app.kubernetes.io/component'] === 'database' || (o.kind === 'Secret' && o.data?.POSTGRES_PASSWORD !== undefined))
+    .filter(
+      (o) =>
+        o.metadata.name === `${RELEASES.kagent}-postgresql` ||
+        o.metadata.labels?.['app.kubernetes.io/component'] === 'database' ||
+        (o.kind === 'Secret' && o.data?.POSTGRES_PASSWORD !== undefined),
+    )
     .map((o) => `${o.kind} ${o.metadata.name}`);
 }
 
@@ -67,13 +92,25 @@ function databaseProblems(r: Rendered): string[] {
   const c = pod.containers.find((x: any) => x.name === 'controller') ?? pod.containers[0];
   const env = Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e]));
   const file = `${KAGENT_DATABASE_MOUNT.dir}/${KAGENT_DATABASE_MOUNT.file}`;
-  if (env.POSTGRES_DATABASE_URL_FILE?.value !== file) problems.push(`controller: POSTGRES_DATABASE_URL_FILE is ${JSON.stringify(env.POSTGRES_DATABASE_URL_FILE?.value)}, not ${file}`);
-  for (const name of ['POSTGRES_DATABASE_URL', 'POSTGRES_PASSWORD']) if (env[name]) problems.push(`controller: sets ${name}`);
+  if (env.POSTGRES_DATABASE_URL_FILE?.value !== file)
+    problems.push(
+      `controller: POSTGRES_DATABASE_URL_FILE is ${JSON.stringify(env.POSTGRES_DATABASE_URL_FILE?.value)}, not ${file}`,
+    );
+  for (const name of ['POSTGRES_DATABASE_URL', 'POSTGRES_PASSWORD'])
+    if (env[name]) problems.push(`controller: sets ${name}`);
   const mount = (c.volumeMounts ?? []).find((m: any) => m.mountPath === KAGENT_DATABASE_MOUNT.dir);
   const volume = (pod.volumes ?? []).find((v: any) => v.name === mount?.name);
-  if (!mount || mount.readOnly !== true) problems.push(`controller: mounts nothing read-only at ${KAGENT_DATABASE_MOUNT.dir}`);
-  else if (volume?.secret?.secretName !== KAGENT_DATABASE_SECRET || !(volume.secret.items ?? []).some((i: any) => i.key === KAGENT_DATABASE_MOUNT.file && i.path === KAGENT_DATABASE_MOUNT.file)) {
-    problems.push(`controller: ${KAGENT_DATABASE_MOUNT.dir} is not the key ${KAGENT_DATABASE_MOUNT.file} of the Secret ${KAGENT_DATABASE_SECRET}`);
+  if (!mount || mount.readOnly !== true)
+    problems.push(`controller: mounts nothing read-only at ${KAGENT_DATABASE_MOUNT.dir}`);
+  else if (
+    volume?.secret?.secretName !== KAGENT_DATABASE_SECRET ||
+    !(volume.secret.items ?? []).some(
+      (i: any) => i.key === KAGENT_DATABASE_MOUNT.file && i.path === KAGENT_DATABASE_MOUNT.file,
+    )
+  ) {
+    problems.push(
+      `controller: ${KAGENT_DATABASE_MOUNT.dir} is not the key ${KAGENT_DATABASE_MOUNT.file} of the Secret ${KAGENT_DATABASE_SECRET}`,
+    );
   }
   return problems;
 }
@@ -83,10 +120,12 @@ describe.each(ENVIRONMENTS)('kagent as rendered (%s)', (env) => {
 
   // kagent-dev/tools v0.2.1 helm/kagent-tools/templates/clusterrole.yaml: rbac.readOnly renders <fullname>-read-role
   // (get/list/watch, Secrets only with allowSecrets) instead of <fullname>-cluster-admin-role (*/*/* and nonResourceURLs *).
-  it('binds the tool server\'s ServiceAccount to no role that writes cluster objects or reads Secrets', () => {
+  it("binds the tool server's ServiceAccount to no role that writes cluster objects or reads Secrets", () => {
     const sa = CHART_SERVICE_ACCOUNTS.kagentTools.name;
     const bindings = objects(r()).filter((b) => (b.subjects ?? []).some((s: any) => s.name === sa));
-    expect(bindings.map((b) => `${b.kind} ${b.metadata.name}`)).toEqual(['ClusterRoleBinding kagent-tools-read-rolebinding']);
+    expect(bindings.map((b) => `${b.kind} ${b.metadata.name}`)).toEqual([
+      'ClusterRoleBinding kagent-tools-read-rolebinding',
+    ]);
     expect(powersOf(r(), PLATFORM_NAMESPACES.kagent, sa)).toEqual([]);
   });
 
@@ -95,7 +134,10 @@ describe.each(ENVIRONMENTS)('kagent as rendered (%s)', (env) => {
   it('runs the tool server with --read-only and the resources we set', () => {
     const c = deployment(r(), `${RELEASES.kagent}-tools`).spec.template.spec.containers[0];
     expect(c.args).toContain('--read-only');
-    expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(c.resources).toEqual({
+      requests: { cpu: '50m', memory: '128Mi' },
+      limits: { cpu: '500m', memory: '256Mi' },
+    });
   });
 
   it('renders no bundled PostgreSQL (fixed credentials, sslmode=disable, no placement)', () => {
@@ -112,7 +154,12 @@ describe.each(ENVIRONMENTS)('kagent as rendered (%s)', (env) => {
   // kagent 0.9.12 helm/agents/k8s and helm/agents/helm call k8s_apply_manifest, k8s_patch_resource,
   // k8s_execute_command, helm_upgrade, ...; observability-agent calls promql-agent as a tool.
   it('creates only the observability and PromQL agents', () => {
-    expect(objects(r()).filter((o) => o.kind === 'Agent').map((o) => o.metadata.name).sort()).toEqual(['observability-agent', 'promql-agent']);
+    expect(
+      objects(r())
+        .filter((o) => o.kind === 'Agent')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['observability-agent', 'promql-agent']);
   });
 
   it('the Secret the controller mounts is the ExternalSecret with the TLS connection URL, and no password is in the values or dist', () => {
@@ -127,7 +174,9 @@ describe.each(ENVIRONMENTS)('kagent as rendered (%s)', (env) => {
       [infra.secrets.kagentDatabase, 'username'],
       [infra.secrets.kagentDatabase, 'password'],
     ]);
-    const values = JSON.stringify(readPlatformApplication(loadEnvironment(env), RELEASES.kagent).source.helm?.valuesObject);
+    const values = JSON.stringify(
+      readPlatformApplication(loadEnvironment(env), RELEASES.kagent).source.helm?.valuesObject,
+    );
     expect(values).not.toMatch(/postgres(ql)?:\/\/|password/i);
   });
 });
@@ -138,7 +187,10 @@ describe('kagent: planted faults', () => {
     const app = readPlatformApplication(e, RELEASES.kagent);
     const values = structuredClone(app.source.helm!.valuesObject!) as any;
     edit(values);
-    return renderApplication({ ...app, source: { ...app.source, helm: { ...app.source.helm, valuesObject: values } } }, e.kubernetesVersion);
+    return renderApplication(
+      { ...app, source: { ...app.source, helm: { ...app.source.helm, valuesObject: values } } },
+      e.kubernetesVersion,
+    );
   };
 
   it('the chart default (readOnly false) binds cluster-admin powers, and each is named', () => {
@@ -157,7 +209,13 @@ describe('kagent: planted faults', () => {
       delete v.controller.volumes;
       delete v.controller.volumeMounts;
     });
-    expect(bundledPostgres(bundled).sort()).toEqual(['Deployment kagent-postgresql', 'PersistentVolumeClaim kagent-postgresql', 'Secret kagent-postgresql', 'Service kagent-postgresql', 'ServiceAccount kagent-postgresql']);
+    expect(bundledPostgres(bundled).sort()).toEqual([
+      'Deployment kagent-postgresql',
+      'PersistentVolumeClaim kagent-postgresql',
+      'Secret kagent-postgresql',
+      'Service kagent-postgresql',
+      'ServiceAccount kagent-postgresql',
+    ]);
     expect(databaseProblems(bundled)).toEqual([
       'controller: POSTGRES_DATABASE_URL_FILE is undefined, not /etc/kagent/database/url',
       'controller: sets POSTGRES_DATABASE_URL',

@@ -27,10 +27,15 @@ function versionProblems(images: Pick<Images, 'keycloak' | 'keycloakConfigCli'>)
   if (!m) return [`keycloakConfigCli tag ${images.keycloakConfigCli.tag} is not <cli version>-<Keycloak version>`];
   const [, cli, keycloak] = m;
   const problems: string[] = [];
-  if (keycloak !== images.keycloak.tag) problems.push(`keycloakConfigCli ${images.keycloakConfigCli.tag} is built for Keycloak ${keycloak}, but Keycloak runs ${images.keycloak.tag}`);
+  if (keycloak !== images.keycloak.tag)
+    problems.push(
+      `keycloakConfigCli ${images.keycloakConfigCli.tag} is built for Keycloak ${keycloak}, but Keycloak runs ${images.keycloak.tag}`,
+    );
   const builds = CLI_BUILDS[cli];
-  if (!builds) problems.push(`keycloak-config-cli ${cli}: read its .github/workflows/ci.yaml matrix and add it to CLI_BUILDS`);
-  else if (!builds.includes(keycloak)) problems.push(`keycloak-config-cli ${cli} has no image for Keycloak ${keycloak} (built for ${builds.join(', ')})`);
+  if (!builds)
+    problems.push(`keycloak-config-cli ${cli}: read its .github/workflows/ci.yaml matrix and add it to CLI_BUILDS`);
+  else if (!builds.includes(keycloak))
+    problems.push(`keycloak-config-cli ${cli} has no image for Keycloak ${keycloak} (built for ${builds.join(', ')})`);
   return problems;
 }
 
@@ -42,10 +47,17 @@ describe.each(ENVIRONMENTS)('Keycloak and keycloak-config-cli (%s)', (env) => {
   });
 
   // keycloakx 7.1.8 templates/statefulset.yaml: image.repository:image.tag (default: the chart's appVersion 26.5.3).
-  it('Keycloak runs the environment\'s image, and the realm sync Job the cli image', () => {
-    const sts = renderComponent(env, RELEASES.keycloak).objects.map((x) => x.object).find((o) => o.kind === 'StatefulSet')!;
+  it("Keycloak runs the environment's image, and the realm sync Job the cli image", () => {
+    const sts = renderComponent(env, RELEASES.keycloak)
+      .objects.map((x) => x.object)
+      .find((o) => o.kind === 'StatefulSet')!;
     expect(sts.spec.template.spec.containers.map((c: any) => c.image)).toEqual([ref(e.platform.images.keycloak)]);
-    const job = load(fs.readFileSync(path.resolve(__dirname, '..', '..', 'dist', env, 'platform', 'keycloak', 'job-keycloak-realm-sync.yaml'), 'utf8')) as any;
+    const job = load(
+      fs.readFileSync(
+        path.resolve(__dirname, '..', '..', 'dist', env, 'platform', 'keycloak', 'job-keycloak-realm-sync.yaml'),
+        'utf8',
+      ),
+    ) as any;
     expect(job.spec.template.spec.containers[0].image).toBe(ref(e.platform.images.keycloakConfigCli));
   });
 });
@@ -54,12 +66,16 @@ describe('Keycloak and keycloak-config-cli: planted faults', () => {
   const img = (repository: string, tag: string) => ({ registry: 'docker.io', repository, tag });
 
   it('names a cli built for another Keycloak, one with no such build, and a tag of another shape', () => {
-    expect(versionProblems({ keycloak: img('keycloak', '26.5.3'), keycloakConfigCli: img('cli', '6.5.0-26.5.4') })).toEqual([
-      'keycloakConfigCli 6.5.0-26.5.4 is built for Keycloak 26.5.4, but Keycloak runs 26.5.3',
-    ]);
-    expect(versionProblems({ keycloak: img('keycloak', '26.3.3'), keycloakConfigCli: img('cli', '6.5.0-26.3.3') })).toEqual([
+    expect(
+      versionProblems({ keycloak: img('keycloak', '26.5.3'), keycloakConfigCli: img('cli', '6.5.0-26.5.4') }),
+    ).toEqual(['keycloakConfigCli 6.5.0-26.5.4 is built for Keycloak 26.5.4, but Keycloak runs 26.5.3']);
+    expect(
+      versionProblems({ keycloak: img('keycloak', '26.3.3'), keycloakConfigCli: img('cli', '6.5.0-26.3.3') }),
+    ).toEqual([
       'keycloak-config-cli 6.5.0 has no image for Keycloak 26.3.3 (built for 21.1.2, 22.0.4, 23.0.7, 24.0.5, 25.0.1, 26.0.5, 26.1.0, 26.5.4)',
     ]);
-    expect(versionProblems({ keycloak: img('keycloak', '26.5.4'), keycloakConfigCli: img('cli', '6.5.0-26') })).toEqual(['keycloakConfigCli tag 6.5.0-26 is not <cli version>-<Keycloak version>']);
+    expect(versionProblems({ keycloak: img('keycloak', '26.5.4'), keycloakConfigCli: img('cli', '6.5.0-26') })).toEqual(
+      ['keycloakConfigCli tag 6.5.0-26 is not <cli version>-<Keycloak version>'],
+    );
   });
 });

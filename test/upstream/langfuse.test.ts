@@ -11,12 +11,18 @@ import { ENVIRONMENTS } from './chart-checks';
 
 describe.each(ENVIRONMENTS)('langfuse rendered for %s', (env) => {
   const rendered = renderComponent(env, 'langfuse');
-  const web = rendered.objects.map((x) => x.object).find((o) => o.kind === 'Deployment' && o.metadata.name === 'langfuse-web')!;
-  const vars = new Map<string, any>((web.spec.template.spec.containers[0].env as any[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+  const web = rendered.objects
+    .map((x) => x.object)
+    .find((o) => o.kind === 'Deployment' && o.metadata.name === 'langfuse-web')!;
+  const vars = new Map<string, any>(
+    (web.spec.template.spec.containers[0].env as any[]).map((e) => [e.name, e.value ?? e.valueFrom]),
+  );
 
   it('runs with the Enterprise licence and the admin API key, both from Secrets', () => {
     // The admin API and project roles are not in the oss plan (web/src/features/entitlements/constants/entitlements.ts).
-    expect(vars.get('LANGFUSE_EE_LICENSE_KEY')).toEqual({ secretKeyRef: { name: 'langfuse-license', key: 'licenseKey' } });
+    expect(vars.get('LANGFUSE_EE_LICENSE_KEY')).toEqual({
+      secretKeyRef: { name: 'langfuse-license', key: 'licenseKey' },
+    });
     expect(vars.get('ADMIN_API_KEY')).toEqual({ secretKeyRef: { name: 'langfuse-admin', key: 'adminApiKey' } });
   });
 
@@ -25,7 +31,9 @@ describe.each(ENVIRONMENTS)('langfuse rendered for %s', (env) => {
     expect(vars.get('AUTH_DISABLE_USERNAME_PASSWORD')).toBe('false');
     expect(vars.get('AUTH_KEYCLOAK_CLIENT_ID')).toBe(OBSERVABILITY.langfuseClient);
     expect(vars.get('AUTH_KEYCLOAK_ISSUER')).toMatch(/^https:\/\/keycloak\.[^/]+\/realms\/agents$/);
-    expect(vars.get('AUTH_KEYCLOAK_CLIENT_SECRET')).toEqual({ secretKeyRef: { name: 'langfuse-sso', key: 'clientSecret' } });
+    expect(vars.get('AUTH_KEYCLOAK_CLIENT_SECRET')).toEqual({
+      secretKeyRef: { name: 'langfuse-sso', key: 'clientSecret' },
+    });
     // The access sync creates users by e-mail; their first Keycloak sign-in links to them.
     expect(vars.get('AUTH_KEYCLOAK_ALLOW_ACCOUNT_LINKING')).toBe('true');
     expect(vars.get('NEXTAUTH_URL')).toMatch(/^https:\/\/langfuse\./);
@@ -36,7 +44,7 @@ describe.each(ENVIRONMENTS)('langfuse rendered for %s', (env) => {
     expect(vars.get('LANGFUSE_INIT_PROJECT_ID')).toBe(OBSERVABILITY.platformProject);
   });
 
-  it('labels its web pods as the access sync\'s NetworkPolicy selects them', () => {
+  it("labels its web pods as the access sync's NetworkPolicy selects them", () => {
     expect(web.spec.template.metadata.labels).toMatchObject(LANGFUSE_WEB_POD_LABELS);
   });
 });

@@ -10,7 +10,13 @@ import { NODE_GROUPS, NODE_ROLE_LABEL, type NodeGroup } from '../../charts/lib/c
 import { nodeGroupTaint } from '../../charts/lib/placement';
 import type { Placement } from '../../charts/platform/component';
 import { platformComponents } from '../../charts/platform/components';
-import { type K8sObject, loadEnvironment, renderComponent, type Rendered, upstreamComponents } from '../../scripts/upstream/render';
+import {
+  type K8sObject,
+  loadEnvironment,
+  renderComponent,
+  type Rendered,
+  upstreamComponents,
+} from '../../scripts/upstream/render';
 import { describeObject, ENVIRONMENTS, podTemplate, renderable } from './chart-checks';
 
 /** A pod spec's placement fields: a workload's pod template, or the spec of a resource an operator makes pods from. */
@@ -19,10 +25,12 @@ function podSpec(o: K8sObject): { nodeSelector?: Record<string, string>; tolerat
   if (t) return t.spec;
   // prometheus-operator v0.93.0 copies spec.nodeSelector and spec.tolerations of Prometheus and
   // Alertmanager into their StatefulSets (pkg/prometheus/server/statefulset.go, pkg/alertmanager/statefulset.go).
-  if (o.apiVersion.startsWith('monitoring.coreos.com/') && (o.kind === 'Prometheus' || o.kind === 'Alertmanager')) return o.spec;
+  if (o.apiVersion.startsWith('monitoring.coreos.com/') && (o.kind === 'Prometheus' || o.kind === 'Alertmanager'))
+    return o.spec;
   // kagent v0.9.12: the controller builds each Agent's Deployment from spec.declarative.deployment or
   // spec.byo.deployment, placement included (go/core/internal/controller/translator/agent/deployments.go).
-  if (o.apiVersion.startsWith('kagent.dev/') && o.kind === 'Agent') return o.spec.declarative?.deployment ?? o.spec.byo?.deployment ?? {};
+  if (o.apiVersion.startsWith('kagent.dev/') && o.kind === 'Agent')
+    return o.spec.declarative?.deployment ?? o.spec.byo?.deployment ?? {};
   return undefined;
 }
 
@@ -46,22 +54,32 @@ const EXCEPTIONS: readonly Exception[] = [
 
 function tolerates(tolerations: any[], taint: { key: string; value: string; effect: string }): boolean {
   return tolerations.some(
-    (t) => (t.effect === undefined || t.effect === '' || t.effect === taint.effect) && (t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && t.value === taint.value),
+    (t) =>
+      (t.effect === undefined || t.effect === '' || t.effect === taint.effect) &&
+      (t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && t.value === taint.value),
   );
 }
 
 /** Problems of one pod spec against where it must run. */
-function placementProblems(spec: { nodeSelector?: Record<string, string>; tolerations?: any[] }, placement: Placement): string[] {
+function placementProblems(
+  spec: { nodeSelector?: Record<string, string>; tolerations?: any[] },
+  placement: Placement,
+): string[] {
   const tolerations = spec.tolerations ?? [];
   const problems: string[] = [];
   if (placement === 'every') {
-    if (spec.nodeSelector?.[NODE_ROLE_LABEL] !== undefined) problems.push(`selects ${NODE_ROLE_LABEL}=${spec.nodeSelector[NODE_ROLE_LABEL]} but must run on every node`);
-    for (const g of NODE_GROUPS) if (!tolerates(tolerations, nodeGroupTaint(g))) problems.push(`does not tolerate the taint of node group ${g}`);
+    if (spec.nodeSelector?.[NODE_ROLE_LABEL] !== undefined)
+      problems.push(`selects ${NODE_ROLE_LABEL}=${spec.nodeSelector[NODE_ROLE_LABEL]} but must run on every node`);
+    for (const g of NODE_GROUPS)
+      if (!tolerates(tolerations, nodeGroupTaint(g))) problems.push(`does not tolerate the taint of node group ${g}`);
     return problems;
   }
-  if (spec.nodeSelector?.[NODE_ROLE_LABEL] !== placement) problems.push(`has nodeSelector ${JSON.stringify(spec.nodeSelector ?? {})}, not ${NODE_ROLE_LABEL}=${placement}`);
-  if (!tolerates(tolerations, nodeGroupTaint(placement))) problems.push(`does not tolerate the taint of node group ${placement}`);
-  for (const g of NODE_GROUPS) if (g !== placement && tolerates(tolerations, nodeGroupTaint(g))) problems.push(`also tolerates node group ${g}`);
+  if (spec.nodeSelector?.[NODE_ROLE_LABEL] !== placement)
+    problems.push(`has nodeSelector ${JSON.stringify(spec.nodeSelector ?? {})}, not ${NODE_ROLE_LABEL}=${placement}`);
+  if (!tolerates(tolerations, nodeGroupTaint(placement)))
+    problems.push(`does not tolerate the taint of node group ${placement}`);
+  for (const g of NODE_GROUPS)
+    if (g !== placement && tolerates(tolerations, nodeGroupTaint(g))) problems.push(`also tolerates node group ${g}`);
   return problems;
 }
 
@@ -70,7 +88,9 @@ function expected(placements: readonly Placement[], o: K8sObject): Placement | s
   if (o.kind === 'DaemonSet' && placements.includes('every')) return 'every';
   const groups = [...new Set(placements.filter((p): p is NodeGroup => p !== 'every'))];
   if (groups.length === 1) return groups[0];
-  return groups.length === 0 ? 'its component declares no node group' : `its component declares several node groups (${groups.join(', ')}); say which pods go where`;
+  return groups.length === 0
+    ? 'its component declares no node group'
+    : `its component declares several node groups (${groups.join(', ')}); say which pods go where`;
 }
 
 /** Every placement problem of the rendered charts of an environment, and the exceptions used. */
@@ -83,23 +103,31 @@ function problemsOf(env: string, renders: readonly Rendered[], exceptions: reado
     for (const { template, object: o } of r.objects) {
       const spec = podSpec(o);
       if (!spec) continue;
-      const exception = exceptions.find((x) => x.component === r.component && x.kind === o.kind && x.name === o.metadata.name);
+      const exception = exceptions.find(
+        (x) => x.component === r.component && x.kind === o.kind && x.name === o.metadata.name,
+      );
       if (exception) {
         used.add(exception);
         continue;
       }
       const want = expected(placements, o);
-      const found = NODE_GROUPS.includes(want as NodeGroup) || want === 'every' ? placementProblems(spec, want as Placement) : [want];
+      const found =
+        NODE_GROUPS.includes(want as NodeGroup) || want === 'every'
+          ? placementProblems(spec, want as Placement)
+          : [want];
       for (const p of found) problems.push(`${env}: platform-${r.component}: ${describeObject(r, o, template)} ${p}`);
     }
   }
-  for (const x of exceptions) if (!used.has(x)) problems.push(`${env}: the exception for ${x.kind} ${x.name} of ${x.component} matches nothing; remove it`);
+  for (const x of exceptions)
+    if (!used.has(x))
+      problems.push(`${env}: the exception for ${x.kind} ${x.name} of ${x.component} matches nothing; remove it`);
   return problems;
 }
 
-const rendersOf = (env: string) => renderable(env, upstreamComponents(loadEnvironment(env))).map((c) => renderComponent(env, c));
+const rendersOf = (env: string) =>
+  renderable(env, upstreamComponents(loadEnvironment(env))).map((c) => renderComponent(env, c));
 
-describe.each(ENVIRONMENTS)('placement of every chart\'s pods (%s)', (env) => {
+describe.each(ENVIRONMENTS)("placement of every chart's pods (%s)", (env) => {
   it('every pod template and operator-made pod runs on its node group, save the listed exceptions', () => {
     expect(problemsOf(env, rendersOf(env), EXCEPTIONS)).toEqual([]);
   });

@@ -9,7 +9,12 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PINS_FILE, readPins } from '../../scripts/upstream/fetch';
-import { loadEnvironment, MissingDependenciesError, renderComponent, upstreamComponents } from '../../scripts/upstream/render';
+import {
+  loadEnvironment,
+  MissingDependenciesError,
+  renderComponent,
+  upstreamComponents,
+} from '../../scripts/upstream/render';
 import { MAY_LACK_DEPENDENCIES, notRenderableHere } from './chart-checks';
 
 describe('the charts folder', () => {
@@ -27,7 +32,10 @@ describe('the charts folder', () => {
     expect([...missing.keys()]).toEqual(notRenderableHere('dev'));
     for (const c of missing.keys()) expect(MAY_LACK_DEPENDENCIES, c).toContain(c);
     for (const [c, dirs] of missing) {
-      for (const d of dirs) expect(pinned.has(`charts/${d}/Chart.yaml`), `${c}: ${d} is not pinned in scripts/upstream/pinned.sha256`).toBe(true);
+      for (const d of dirs)
+        expect(pinned.has(`charts/${d}/Chart.yaml`), `${c}: ${d} is not pinned in scripts/upstream/pinned.sha256`).toBe(
+          true,
+        );
     }
     const kps = missing.get('kube-prometheus-stack');
     if (kps) {

@@ -19,10 +19,17 @@ import { placementFields, resources } from '../values';
 const ns = CENTRAL_GATEWAY.namespace;
 
 /** Names of the proxy parameters objects. */
-export const GATEWAY_PARAMETERS = { ingress: 'agentgateway-config', mesh: 'agentgateway-mesh-config', waypoint: 'agentgateway-waypoint-config' } as const;
+export const GATEWAY_PARAMETERS = {
+  ingress: 'agentgateway-config',
+  mesh: 'agentgateway-mesh-config',
+  waypoint: 'agentgateway-waypoint-config',
+} as const;
 
 /** Resources of a gateway proxy (external and mesh). */
-const PROXY_RESOURCES: ProxyResources = { requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } };
+const PROXY_RESOURCES: ProxyResources = {
+  requests: { cpu: '200m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+};
 
 /** Secrets in agentgateway-system holding the platform's LLM keys (key `Authorization`). */
 export const LLM_KEY_SECRETS = { anthropic: 'anthropic-api-secret', openai: 'openai-api-secret' } as const;
@@ -42,7 +49,12 @@ const controllerValues = z.strictObject({
   ...placementFields,
   resources,
   // agentgateway v1.4.1 templates/poddisruptionbudget.yaml: a budget for the controller when set.
-  controller: z.strictObject({ replicaCount: z.int(), logLevel: z.string(), image, podDisruptionBudget: z.strictObject({ maxUnavailable: z.int() }).optional() }),
+  controller: z.strictObject({
+    replicaCount: z.int(),
+    logLevel: z.string(),
+    image,
+    podDisruptionBudget: z.strictObject({ maxUnavailable: z.int() }).optional(),
+  }),
   discoveryNamespaceSelectors: z.array(z.strictObject({ matchLabels: z.record(z.string(), z.string()) })),
   monitoring: z.strictObject({ enabled: z.boolean(), grafanaDashboard: z.strictObject({ enabled: z.boolean() }) }),
   podSecurityContext: z.record(z.string(), z.unknown()),
@@ -63,13 +75,19 @@ export const agentgateway: PlatformComponent = {
         replicaCount: ctx.env.platform.replicas.agentgatewayController,
         logLevel: 'info',
         image: { ...ctx.env.platform.images.agentgatewayController },
-        ...(ctx.env.platform.replicas.agentgatewayController > 1 ? { podDisruptionBudget: { maxUnavailable: MAX_UNAVAILABLE } } : {}),
+        ...(ctx.env.platform.replicas.agentgatewayController > 1
+          ? { podDisruptionBudget: { maxUnavailable: MAX_UNAVAILABLE } }
+          : {}),
       },
       // Gateways and routes are discovered only in namespaces the platform labels (tenants and platform).
       discoveryNamespaceSelectors: [{ matchLabels: { [LABELS.gatewayDiscovery]: 'true' } }],
       monitoring: { enabled: true, grafanaDashboard: { enabled: true } },
       podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      },
     }),
     placements: [{ path: '', placement: 'platform' }],
   },
@@ -84,14 +102,25 @@ export const gatewayConfig: PlatformComponent = {
   name: 'gateway',
   component: 'agentgateway',
   namespace: ns,
-  description: 'The external gateway agentgateway-proxy (TLS, JWT) and the mesh gateway agentgateway-mesh (mesh identity), the waypoint class and the platform LLM backends.',
+  description:
+    'The external gateway agentgateway-proxy (TLS, JWT) and the mesh gateway agentgateway-mesh (mesh identity), the waypoint class and the platform LLM backends.',
   dependsOn: ['agentgateway', 'kagent', 'keycloak', 'otel-collector', 'external-secrets'],
   manifests: (scope, ctx) => {
     const p = ctx.env.platform;
     const trustDomain = ctx.env.cluster.trustDomain;
-    const proxy = { image: p.images.agentgatewayProxy, nodeGroup: 'gateway' as const, replicas: p.replicas.agentgatewayProxy, resources: PROXY_RESOURCES, trustDomain };
+    const proxy = {
+      image: p.images.agentgatewayProxy,
+      nodeGroup: 'gateway' as const,
+      replicas: p.replicas.agentgatewayProxy,
+      resources: PROXY_RESOURCES,
+      trustDomain,
+    };
     new GatewayParameters(scope, 'IngressParameters', { ...proxy, name: GATEWAY_PARAMETERS.ingress });
-    new GatewayParameters(scope, 'MeshParameters', { ...proxy, name: GATEWAY_PARAMETERS.mesh, serviceType: 'ClusterIP' });
+    new GatewayParameters(scope, 'MeshParameters', {
+      ...proxy,
+      name: GATEWAY_PARAMETERS.mesh,
+      serviceType: 'ClusterIP',
+    });
     if (p.waypoint === 'agentgateway') {
       new GatewayParameters(scope, 'WaypointParameters', {
         name: GATEWAY_PARAMETERS.waypoint,
@@ -103,7 +132,12 @@ export const gatewayConfig: PlatformComponent = {
       });
     }
     new WaypointGatewayClass(scope, 'WaypointClass', { kind: p.waypoint, parametersName: GATEWAY_PARAMETERS.waypoint });
-    new CentralGateway(scope, 'Gateway', { parametersName: GATEWAY_PARAMETERS.ingress, domain: p.domain, exposure: p.gateway.exposure, certificateArn: ctx.infra.gateway.certificateArn });
+    new CentralGateway(scope, 'Gateway', {
+      parametersName: GATEWAY_PARAMETERS.ingress,
+      domain: p.domain,
+      exposure: p.gateway.exposure,
+      certificateArn: ctx.infra.gateway.certificateArn,
+    });
     new MeshGateway(scope, 'MeshGateway', { parametersName: GATEWAY_PARAMETERS.mesh });
     new GatewayJwtPolicy(scope, 'Jwt', { domain: p.domain });
     new MeshIdentityPolicy(scope, 'MeshIdentity', { trustDomain });
@@ -122,7 +156,12 @@ export const gatewayConfig: PlatformComponent = {
         targetRefs: [centralGatewayTarget(), meshGatewayTarget()],
         frontend: {
           tracing: {
-            backendRef: { kind: 'Service', name: PLATFORM_SERVICES.otelCollector, namespace: PLATFORM_NAMESPACES.otelCollector, port: 4317 },
+            backendRef: {
+              kind: 'Service',
+              name: PLATFORM_SERVICES.otelCollector,
+              namespace: PLATFORM_NAMESPACES.otelCollector,
+              port: 4317,
+            },
             protocol: 'GRPC',
             randomSampling: 'true',
             attributes: { add: [{ name: OBSERVABILITY.callerAttribute, expression: caller }] },
@@ -141,7 +180,12 @@ export const gatewayConfig: PlatformComponent = {
         properties: ['apiKey'],
         template: { Authorization: '{{ .apiKey }}' },
       });
-      new PlatformLlmBackend(scope, provider, { provider, keySecret: LLM_KEY_SECRETS[provider], trustDomain, guards: mergeGuards([platformGuards(ctx.env)]) });
+      new PlatformLlmBackend(scope, provider, {
+        provider,
+        keySecret: LLM_KEY_SECRETS[provider],
+        trustDomain,
+        guards: mergeGuards([platformGuards(ctx.env)]),
+      });
     }
   },
 };

@@ -10,10 +10,14 @@ export const storage: PlatformComponent = {
   name: 'storage',
   component: 'storage',
   namespace: 'default',
-  description: 'The default StorageClass gp3 (EBS CSI, encrypted, WaitForFirstConsumer, expandable, volumes tagged for AWS Backup).',
+  description:
+    'The default StorageClass gp3 (EBS CSI, encrypted, WaitForFirstConsumer, expandable, volumes tagged for AWS Backup).',
   dependsOn: [],
   manifests: (scope, ctx) => {
-    new DefaultStorageClass(scope, 'gp3', { environment: ctx.env.name, reclaimPolicy: ctx.env.platform.volumeReclaimPolicy });
+    new DefaultStorageClass(scope, 'gp3', {
+      environment: ctx.env.name,
+      reclaimPolicy: ctx.env.platform.volumeReclaimPolicy,
+    });
   },
 };
 
@@ -21,7 +25,8 @@ export const tenancy: PlatformComponent = {
   name: 'tenancy',
   component: 'tenancy',
   namespace: 'default',
-  description: 'What tenant namespaces rely on: the tenant developer ClusterRole and the Service and Pod admission policies.',
+  description:
+    'What tenant namespaces rely on: the tenant developer ClusterRole and the Service and Pod admission policies.',
   dependsOn: ['namespaces'],
   manifests: (scope) => {
     new TenantDeveloperClusterRole(scope, 'DeveloperRole');
@@ -34,7 +39,8 @@ export const clusterAutoscaler: PlatformComponent = {
   name: 'cluster-autoscaler',
   component: 'cluster-autoscaler',
   namespace: CLUSTER_AUTOSCALER.namespace,
-  description: 'cluster-autoscaler: scales the managed node group of each group and zone between the sizes of charts/environments/<env>.yaml.',
+  description:
+    'cluster-autoscaler: scales the managed node group of each group and zone between the sizes of charts/environments/<env>.yaml.',
   dependsOn: [],
   manifests: (scope, ctx) => {
     new ClusterAutoscaler(scope, 'Autoscaler', {

@@ -29,7 +29,8 @@ export const kyverno: PlatformComponent = {
   name: 'kyverno',
   component: 'kyverno',
   namespace: PLATFORM_NAMESPACES.kyverno,
-  description: 'Kyverno admission and background controllers (the platform\'s scheduling, routing and tracing conventions).',
+  description:
+    "Kyverno admission and background controllers (the platform's scheduling, routing and tracing conventions).",
   dependsOn: ['namespaces', 'ztunnel'],
   upstream: {
     name: 'kyverno',
@@ -41,7 +42,9 @@ export const kyverno: PlatformComponent = {
       cleanupController: {},
       reportsController: {},
     }),
-    placements: ['global', 'admissionController', 'backgroundController', 'cleanupController', 'reportsController'].map((path) => ({ path, placement: 'platform' as const })),
+    placements: ['global', 'admissionController', 'backgroundController', 'cleanupController', 'reportsController'].map(
+      (path) => ({ path, placement: 'platform' as const }),
+    ),
   },
 };
 
@@ -49,13 +52,16 @@ export const kyverno: PlatformComponent = {
 export const COLLECTOR_AUTH_SECRET = 'otel-collector-auth';
 
 /** Basic auth header of a Langfuse project key, as the collector's exporters send it. */
-export const LANGFUSE_AUTH_TEMPLATE = { AUTH_HEADER: 'Basic {{ printf "%s:%s" .publicKey .secretKey | b64enc }}' } as const;
+export const LANGFUSE_AUTH_TEMPLATE = {
+  AUTH_HEADER: 'Basic {{ printf "%s:%s" .publicKey .secretKey | b64enc }}',
+} as const;
 
 export const otelCollector: PlatformComponent = {
   name: 'otel-collector',
   component: 'otel-collector',
   namespace: PLATFORM_NAMESPACES.otelCollector,
-  description: 'OpenTelemetry collector: OTLP gRPC 4317 and HTTP 4318 in; each span attributed to its sending pod and sent to its tenant\'s Langfuse project (or the platform\'s).',
+  description:
+    "OpenTelemetry collector: OTLP gRPC 4317 and HTTP 4318 in; each span attributed to its sending pod and sent to its tenant's Langfuse project (or the platform's).",
   dependsOn: ['namespaces', 'external-secrets', 'langfuse'],
   manifests: (scope, ctx) => {
     new PlatformExternalSecret(scope, 'Auth', {
@@ -79,9 +85,18 @@ export const otelCollector: PlatformComponent = {
         labels: { [OBSERVABILITY.accessTenantLabel]: t },
       });
     }
-    new OtelCollector(scope, 'Collector', { image: ctx.env.platform.images.otelCollector, replicas: ctx.env.platform.replicas.otelCollector, authSecret: COLLECTOR_AUTH_SECRET, tenants });
+    new OtelCollector(scope, 'Collector', {
+      image: ctx.env.platform.images.otelCollector,
+      replicas: ctx.env.platform.replicas.otelCollector,
+      authSecret: COLLECTOR_AUTH_SECRET,
+      tenants,
+    });
     // The gateways' tracing policy sends spans to this Service.
-    new GatewayReferenceGrant(scope, 'CollectorGrant', { namespace: PLATFORM_NAMESPACES.otelCollector, service: PLATFORM_SERVICES.otelCollector, component: 'otel-collector' });
+    new GatewayReferenceGrant(scope, 'CollectorGrant', {
+      namespace: PLATFORM_NAMESPACES.otelCollector,
+      service: PLATFORM_SERVICES.otelCollector,
+      component: 'otel-collector',
+    });
   },
 };
 
@@ -99,7 +114,8 @@ export const agentSandbox: PlatformComponent = {
   name: 'agent-sandbox',
   component: 'agent-sandbox',
   namespace: PLATFORM_NAMESPACES.agentSandbox,
-  description: 'agent-sandbox controller with its extensions (SandboxTemplate, SandboxClaim, SandboxWarmPool) and CRDs.',
+  description:
+    'agent-sandbox controller with its extensions (SandboxTemplate, SandboxClaim, SandboxWarmPool) and CRDs.',
   dependsOn: ['namespaces'],
   upstream: {
     name: 'agent-sandbox',
@@ -109,7 +125,11 @@ export const agentSandbox: PlatformComponent = {
       image: { tag: ctx.env.platform.versions['agent-sandbox'] ?? 'v0.5.6' },
       controller: { extensions: true },
       podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-      containerSecurityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      containerSecurityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      },
       // Off: its CRDs install in the first waves, before prometheus-operator's ServiceMonitor CRD exists.
       metrics: { serviceMonitor: { enabled: false } },
     }),
@@ -127,7 +147,11 @@ export const agentSandbox: PlatformComponent = {
 
 const kialiValues = z.strictObject({
   auth: z.strictObject({ strategy: z.literal('token') }),
-  deployment: z.strictObject({ tolerations: z.array(z.unknown()).optional(), node_selector: z.record(z.string(), z.string()).optional(), replicas: z.int() }),
+  deployment: z.strictObject({
+    tolerations: z.array(z.unknown()).optional(),
+    node_selector: z.record(z.string(), z.string()).optional(),
+    replicas: z.int(),
+  }),
   external_services: z.strictObject({
     prometheus: z.strictObject({ url: z.string() }),
     grafana: z.strictObject({ enabled: z.boolean(), internal_url: z.string() }),
@@ -148,8 +172,13 @@ export const kiali: PlatformComponent = {
       auth: { strategy: 'token' },
       deployment: { replicas: 1 },
       external_services: {
-        prometheus: { url: `http://${CHART_SERVICES.prometheus.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.prometheus.port}` },
-        grafana: { enabled: true, internal_url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}` },
+        prometheus: {
+          url: `http://${CHART_SERVICES.prometheus.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.prometheus.port}`,
+        },
+        grafana: {
+          enabled: true,
+          internal_url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}`,
+        },
         tracing: { enabled: false },
       },
     }),
@@ -179,7 +208,10 @@ export const externalSecrets: PlatformComponent = {
     valuesSchema: esoValues,
     values: (ctx) => ({
       installCRDs: true,
-      serviceAccount: { name: EXTERNAL_SECRETS_SERVICE_ACCOUNT, annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.externalSecrets } },
+      serviceAccount: {
+        name: EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+        annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.externalSecrets },
+      },
       webhook: {},
       certController: {},
     }),
@@ -205,7 +237,14 @@ export const externalSecrets: PlatformComponent = {
           aws: {
             service: 'SecretsManager',
             region: ctx.infra.region,
-            auth: { jwt: { serviceAccountRef: { name: EXTERNAL_SECRETS_SERVICE_ACCOUNT, namespace: PLATFORM_NAMESPACES.externalSecrets } } },
+            auth: {
+              jwt: {
+                serviceAccountRef: {
+                  name: EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+                  namespace: PLATFORM_NAMESPACES.externalSecrets,
+                },
+              },
+            },
           },
         },
         // Only platform namespaces may read through this store: a tenant's ExternalSecret naming
@@ -233,7 +272,10 @@ const argoValues = z.strictObject({
   global: z.strictObject({ ...placementFields }),
   dex: z.strictObject({ enabled: z.literal(false) }),
   configs: z.strictObject({
-    cm: z.strictObject({ 'resource.customizations.health.argoproj.io_Application': z.string(), 'admin.enabled': z.boolean() }),
+    cm: z.strictObject({
+      'resource.customizations.health.argoproj.io_Application': z.string(),
+      'admin.enabled': z.boolean(),
+    }),
     params: z.strictObject({ 'application.namespaces': z.string() }),
   }),
 });
@@ -267,10 +309,13 @@ export const argocd: PlatformComponent = {
     }
     for (const [url, id] of [...oci].sort()) {
       new KubeSecret(scope, `repo-${id}`, {
-        metadata: { name: `repo-${id}`, namespace: ctx.env.argocd.namespace, labels: { ...platformLabels('argocd'), 'argocd.argoproj.io/secret-type': 'repository' } },
+        metadata: {
+          name: `repo-${id}`,
+          namespace: ctx.env.argocd.namespace,
+          labels: { ...platformLabels('argocd'), 'argocd.argoproj.io/secret-type': 'repository' },
+        },
         stringData: { type: 'helm', name: id, url, enableOCI: 'true' },
       });
     }
   },
 };
-

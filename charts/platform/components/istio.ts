@@ -52,13 +52,21 @@ const istiodValues = z.strictObject({
   gateways: z.strictObject({ seccompProfile: z.strictObject({ type: z.literal('RuntimeDefault') }) }),
   // Per-class overlay of the waypoint Deployment (templates/gateway-class-configmap.yaml): the
   // tenant waypoints of class agentgateway-waypoint run on the agents group.
-  gatewayClasses: z.record(z.string(), z.strictObject({ deployment: z.strictObject({ spec: z.strictObject({ template: z.strictObject({ spec: z.strictObject(placementFields) }) }) }) })),
+  gatewayClasses: z.record(
+    z.string(),
+    z.strictObject({
+      deployment: z.strictObject({
+        spec: z.strictObject({ template: z.strictObject({ spec: z.strictObject(placementFields) }) }),
+      }),
+    }),
+  ),
 });
 export const istiod: PlatformComponent = {
   name: RELEASES.istiod,
   component: 'istio',
   namespace: ns,
-  description: 'istiod in the ambient profile: certificates and configuration for ztunnel, and the Envoy waypoints (kagent\'s and, with platform.waypoint istio, the tenants\').',
+  description:
+    "istiod in the ambient profile: certificates and configuration for ztunnel, and the Envoy waypoints (kagent's and, with platform.waypoint istio, the tenants').",
   dependsOn: ['istio-base'],
   upstream: {
     name: 'istiod',
@@ -67,13 +75,30 @@ export const istiod: PlatformComponent = {
       profile: 'ambient',
       base: VALIDATION,
       meshConfig: { trustDomain: ctx.env.cluster.trustDomain, accessLogFile: '/dev/stdout' },
-      pilot: { autoscaleMin: 2, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } } },
-      global: { waypoint: { resources: { requests: { ...WAYPOINT_RESOURCES.requests }, limits: { ...WAYPOINT_RESOURCES.limits } } } },
+      pilot: {
+        autoscaleMin: 2,
+        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+      },
+      global: {
+        waypoint: {
+          resources: { requests: { ...WAYPOINT_RESOURCES.requests }, limits: { ...WAYPOINT_RESOURCES.limits } },
+        },
+      },
       // The waypoint pods then meet Pod Security restricted (the template sets no seccomp profile otherwise).
       gateways: { seccompProfile: { type: 'RuntimeDefault' } },
       gatewayClasses:
         ctx.env.platform.waypoint === 'istio'
-          ? { [TENANT_OBJECTS.waypointClass]: { deployment: { spec: { template: { spec: { nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') } } } } } }
+          ? {
+              [TENANT_OBJECTS.waypointClass]: {
+                deployment: {
+                  spec: {
+                    template: {
+                      spec: { nodeSelector: nodeSelectorFor('agents'), tolerations: tolerationsFor('agents') },
+                    },
+                  },
+                },
+              },
+            }
           : {},
     }),
     placements: [
@@ -97,7 +122,12 @@ export const istioCni: PlatformComponent = {
   namespace: ns,
   description: 'istio-cni node agent (ambient): redirects pod traffic to ztunnel on every node.',
   dependsOn: ['istiod'],
-  upstream: { name: 'istio-cni', valuesSchema: cniValues, values: () => ({ profile: 'ambient', cni: {} }), placements: [{ path: 'cni', placement: 'every' }] },
+  upstream: {
+    name: 'istio-cni',
+    valuesSchema: cniValues,
+    values: () => ({ profile: 'ambient', cni: {} }),
+    placements: [{ path: 'cni', placement: 'every' }],
+  },
 };
 
 const ztunnelValues = z.strictObject({ profile: z.literal('ambient'), resources, ...placementFields });
@@ -110,7 +140,10 @@ export const ztunnel: PlatformComponent = {
   upstream: {
     name: 'ztunnel',
     valuesSchema: ztunnelValues,
-    values: () => ({ profile: 'ambient', resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } } }),
+    values: () => ({
+      profile: 'ambient',
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    }),
     placements: [{ path: '', placement: 'every' }],
   },
 };

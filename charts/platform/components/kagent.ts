@@ -33,7 +33,7 @@ export const kagentCrds: PlatformComponent = {
   name: 'kagent-crds',
   component: 'kagent',
   namespace: ns,
-  description: 'kagent CRDs (Agent, ModelConfig, RemoteMCPServer, ...) and kmcp\'s MCPServer.',
+  description: "kagent CRDs (Agent, ModelConfig, RemoteMCPServer, ...) and kmcp's MCPServer.",
   dependsOn: ['namespaces'],
   crdsOnly: true,
   upstream: { name: 'kagent-crds' },
@@ -44,12 +44,25 @@ const kagentValues = z.strictObject({
   controller: z.strictObject({
     replicas: z.int(),
     resources,
-    volumes: z.array(z.strictObject({ name: z.string(), secret: z.strictObject({ secretName: z.string(), items: z.array(z.strictObject({ key: z.string(), path: z.string() })) }) })),
+    volumes: z.array(
+      z.strictObject({
+        name: z.string(),
+        secret: z.strictObject({
+          secretName: z.string(),
+          items: z.array(z.strictObject({ key: z.string(), path: z.string() })),
+        }),
+      }),
+    ),
     volumeMounts: z.array(z.strictObject({ name: z.string(), mountPath: z.string(), readOnly: z.literal(true) })),
     ...placementFields,
   }),
   // The external database only: the bundled one has fixed credentials, no TLS and no placement.
-  database: z.strictObject({ postgres: z.strictObject({ urlFile: z.string().startsWith('/'), bundled: z.strictObject({ enabled: z.literal(false) }) }) }),
+  database: z.strictObject({
+    postgres: z.strictObject({
+      urlFile: z.string().startsWith('/'),
+      bundled: z.strictObject({ enabled: z.literal(false) }),
+    }),
+  }),
   ui: z.strictObject({ ...placementFields }),
   providers: z.strictObject({
     default: z.literal('anthropic'),
@@ -63,7 +76,12 @@ const kagentValues = z.strictObject({
     }),
   }),
   otel: z.strictObject({
-    tracing: z.strictObject({ enabled: z.literal(true), exporter: z.strictObject({ otlp: z.strictObject({ endpoint: z.string(), protocol: z.literal('grpc'), insecure: z.boolean() }) }) }),
+    tracing: z.strictObject({
+      enabled: z.literal(true),
+      exporter: z.strictObject({
+        otlp: z.strictObject({ endpoint: z.string(), protocol: z.literal('grpc'), insecure: z.boolean() }),
+      }),
+    }),
     logging: z.strictObject({ enabled: z.literal(false) }),
   }),
   kmcp: z.strictObject({ enabled: z.literal(true), ...placementFields }),
@@ -74,7 +92,11 @@ const kagentValues = z.strictObject({
     tools: z.strictObject({ args: z.tuple([z.literal('--read-only')]), resources }),
     ...placementFields,
   }),
-  'grafana-mcp': z.strictObject({ enabled: z.literal(true), grafana: z.strictObject({ url: z.string(), secretRef: z.string() }), ...placementFields }),
+  'grafana-mcp': z.strictObject({
+    enabled: z.literal(true),
+    grafana: z.strictObject({ url: z.string(), secretRef: z.string() }),
+    ...placementFields,
+  }),
   querydoc: enabled,
   'observability-agent': enabled,
   // These two call the tool server's write tools (apply, patch, delete, exec, helm upgrade).
@@ -93,7 +115,8 @@ export const kagent: PlatformComponent = {
   name: RELEASES.kagent,
   component: 'kagent',
   namespace: ns,
-  description: 'kagent controller and UI on the external PostgreSQL, kmcp, the read-only tool server, the Grafana MCP server and the observability and PromQL agents.',
+  description:
+    'kagent controller and UI on the external PostgreSQL, kmcp, the read-only tool server, the Grafana MCP server and the observability and PromQL agents.',
   dependsOn: ['kagent-crds', 'agentgateway'],
   upstream: {
     name: 'kagent',
@@ -102,10 +125,23 @@ export const kagent: PlatformComponent = {
       controller: {
         replicas: ctx.env.platform.replicas.kagentController,
         resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-        volumes: [{ name: KAGENT_DATABASE_MOUNT.volume, secret: { secretName: KAGENT_DATABASE_SECRET, items: [{ key: KAGENT_DATABASE_MOUNT.file, path: KAGENT_DATABASE_MOUNT.file }] } }],
+        volumes: [
+          {
+            name: KAGENT_DATABASE_MOUNT.volume,
+            secret: {
+              secretName: KAGENT_DATABASE_SECRET,
+              items: [{ key: KAGENT_DATABASE_MOUNT.file, path: KAGENT_DATABASE_MOUNT.file }],
+            },
+          },
+        ],
         volumeMounts: [{ name: KAGENT_DATABASE_MOUNT.volume, mountPath: KAGENT_DATABASE_MOUNT.dir, readOnly: true }],
       },
-      database: { postgres: { urlFile: `${KAGENT_DATABASE_MOUNT.dir}/${KAGENT_DATABASE_MOUNT.file}`, bundled: { enabled: false } } },
+      database: {
+        postgres: {
+          urlFile: `${KAGENT_DATABASE_MOUNT.dir}/${KAGENT_DATABASE_MOUNT.file}`,
+          bundled: { enabled: false },
+        },
+      },
       ui: {},
       // The default model goes through the mesh gateway, which injects the real key.
       providers: {
@@ -120,7 +156,16 @@ export const kagent: PlatformComponent = {
         },
       },
       otel: {
-        tracing: { enabled: true, exporter: { otlp: { endpoint: `${PLATFORM_SERVICES.otelCollector}.${PLATFORM_NAMESPACES.otelCollector}.svc.cluster.local:${PORTS.otlpGrpc}`, protocol: 'grpc', insecure: true } } },
+        tracing: {
+          enabled: true,
+          exporter: {
+            otlp: {
+              endpoint: `${PLATFORM_SERVICES.otelCollector}.${PLATFORM_NAMESPACES.otelCollector}.svc.cluster.local:${PORTS.otlpGrpc}`,
+              protocol: 'grpc',
+              insecure: true,
+            },
+          },
+        },
         // Langfuse's OTLP endpoint ingests traces only.
         logging: { enabled: false },
       },
@@ -129,12 +174,18 @@ export const kagent: PlatformComponent = {
         enabled: true,
         rbac: { readOnly: true },
         // The subchart reads tools.resources; the parent chart's kagent-tools.resources is ignored.
-        tools: { args: ['--read-only'], resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } } },
+        tools: {
+          args: ['--read-only'],
+          resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+        },
       },
       'grafana-mcp': {
         enabled: true,
         // The MCP server appends /api itself.
-        grafana: { url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}`, secretRef: GRAFANA_MCP_TOKEN_SECRET },
+        grafana: {
+          url: `http://${CHART_SERVICES.grafana.name}.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:${CHART_SERVICES.grafana.port}`,
+          secretRef: GRAFANA_MCP_TOKEN_SECRET,
+        },
       },
       querydoc: { enabled: false },
       'observability-agent': { enabled: true },
@@ -151,7 +202,10 @@ export const kagent: PlatformComponent = {
     }),
     // The chart offers no placement for its built-in agents' pods (the controller creates them):
     // the platform-scheduling policy, installed before kagent, places them.
-    placements: ['controller', 'ui', 'kmcp', 'kagent-tools', 'grafana-mcp'].map((path) => ({ path, placement: 'platform' as const })),
+    placements: ['controller', 'ui', 'kmcp', 'kagent-tools', 'grafana-mcp'].map((path) => ({
+      path,
+      placement: 'platform' as const,
+    })),
   },
   manifests: (scope, ctx) => {
     new KagentIsolation(scope, 'Isolation', { trustDomain: ctx.env.cluster.trustDomain });

@@ -15,7 +15,11 @@ import { externalHosts } from '../../routing/routes';
 
 const ns = PLATFORM_NAMESPACES.keycloak;
 
-export const KEYCLOAK_SECRETS = { admin: 'keycloak-admin', database: 'keycloak-database', clients: 'keycloak-client-secrets' } as const;
+export const KEYCLOAK_SECRETS = {
+  admin: 'keycloak-admin',
+  database: 'keycloak-database',
+  clients: 'keycloak-client-secrets',
+} as const;
 
 const keycloakValues = z.strictObject({
   ...placementFields,
@@ -53,7 +57,8 @@ export const keycloak: PlatformComponent = {
   name: RELEASES.keycloak,
   component: 'keycloak',
   namespace: ns,
-  description: 'Keycloak on the external PostgreSQL: realm `agents`, the gateway client, the tenant claim and one group per tenant.',
+  description:
+    'Keycloak on the external PostgreSQL: realm `agents`, the gateway client, the tenant claim and one group per tenant.',
   dependsOn: ['namespaces', 'external-secrets', 'ztunnel'],
   upstream: {
     name: 'keycloak',
@@ -61,7 +66,10 @@ export const keycloak: PlatformComponent = {
     values: (ctx) => ({
       fullnameOverride: KEYCLOAK_FULLNAME,
       // The version keycloak-config-cli's image is built for (its tag's suffix).
-      image: { repository: `${ctx.env.platform.images.keycloak.registry}/${ctx.env.platform.images.keycloak.repository}`, tag: ctx.env.platform.images.keycloak.tag },
+      image: {
+        repository: `${ctx.env.platform.images.keycloak.registry}/${ctx.env.platform.images.keycloak.repository}`,
+        tag: ctx.env.platform.images.keycloak.tag,
+      },
       replicas: ctx.env.platform.replicas.keycloak,
       ...(ctx.env.platform.replicas.keycloak > 1 ? { podDisruptionBudget: { maxUnavailable: MAX_UNAVAILABLE } } : {}),
       command: ['/opt/keycloak/bin/kc.sh'],
@@ -81,19 +89,39 @@ export const keycloak: PlatformComponent = {
       extraEnv: yamlList([
         { name: 'KC_HOSTNAME', value: `https://${externalHosts(ctx.env.platform.domain).keycloak}` },
         { name: 'KC_DB_URL_PROPERTIES', value: '?sslmode=require' },
-        { name: 'KC_BOOTSTRAP_ADMIN_USERNAME', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'username' } } },
-        { name: 'KC_BOOTSTRAP_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'password' } } },
+        {
+          name: 'KC_BOOTSTRAP_ADMIN_USERNAME',
+          valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'username' } },
+        },
+        {
+          name: 'KC_BOOTSTRAP_ADMIN_PASSWORD',
+          valueFrom: { secretKeyRef: { name: KEYCLOAK_SECRETS.admin, key: 'password' } },
+        },
       ]),
       extraVolumes: yamlList([{ name: 'realm', configMap: { name: `keycloak-realm-${KEYCLOAK.realm}` } }]),
-      extraVolumeMounts: yamlList([{ name: 'realm', mountPath: `/opt/keycloak/data/import/${REALM_FILE}`, subPath: REALM_FILE, readOnly: true }]),
+      extraVolumeMounts: yamlList([
+        { name: 'realm', mountPath: `/opt/keycloak/data/import/${REALM_FILE}`, subPath: REALM_FILE, readOnly: true },
+      ]),
       podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
       securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
     }),
     placements: [{ path: '', placement: 'platform' }],
   },
   manifests: (scope, ctx) => {
-    new PlatformExternalSecret(scope, 'Admin', { namespace: ns, name: KEYCLOAK_SECRETS.admin, component: 'keycloak', remoteKey: ctx.infra.secrets.keycloakAdmin, properties: ['username', 'password'] });
-    new PlatformExternalSecret(scope, 'Database', { namespace: ns, name: KEYCLOAK_SECRETS.database, component: 'keycloak', remoteKey: ctx.infra.secrets.keycloakDatabase, properties: ['username', 'password'] });
+    new PlatformExternalSecret(scope, 'Admin', {
+      namespace: ns,
+      name: KEYCLOAK_SECRETS.admin,
+      component: 'keycloak',
+      remoteKey: ctx.infra.secrets.keycloakAdmin,
+      properties: ['username', 'password'],
+    });
+    new PlatformExternalSecret(scope, 'Database', {
+      namespace: ns,
+      name: KEYCLOAK_SECRETS.database,
+      component: 'keycloak',
+      remoteKey: ctx.infra.secrets.keycloakDatabase,
+      properties: ['username', 'password'],
+    });
     new KeycloakRealm(scope, 'Realm', { tenants: ctx.tenants, domain: ctx.env.platform.domain });
     // The secrets of the observability clients (Langfuse and Grafana sign-on, the access sync).
     new PlatformExternalSecret(scope, 'ClientSecrets', {
@@ -103,10 +131,18 @@ export const keycloak: PlatformComponent = {
       remoteKey: observabilitySecretName(ctx.env.name, 'observabilityClients'),
       properties: OBSERVABILITY_SECRET_PROPERTIES.observabilityClients,
     });
-    new KeycloakRealmSync(scope, 'RealmSync', { image: ctx.env.platform.images.keycloakConfigCli, adminSecret: KEYCLOAK_SECRETS.admin, clientSecrets: KEYCLOAK_SECRETS.clients });
+    new KeycloakRealmSync(scope, 'RealmSync', {
+      image: ctx.env.platform.images.keycloakConfigCli,
+      adminSecret: KEYCLOAK_SECRETS.admin,
+      clientSecrets: KEYCLOAK_SECRETS.clients,
+    });
     // Token issuance at https://keycloak.<domain>, through the external gateway.
     new KeycloakRoute(scope, 'Route');
     // The gateway's JWT policy fetches the realm's keys from this Service.
-    new GatewayReferenceGrant(scope, 'KeycloakGrant', { namespace: ns, service: CHART_SERVICES.keycloak.name, component: 'keycloak' });
+    new GatewayReferenceGrant(scope, 'KeycloakGrant', {
+      namespace: ns,
+      service: CHART_SERVICES.keycloak.name,
+      component: 'keycloak',
+    });
   },
 };

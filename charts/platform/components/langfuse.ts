@@ -1,8 +1,25 @@
 import { z } from 'zod';
-import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName, type ObservabilitySecretKey, observabilitySecretName } from '../../config/infra-outputs';
+import {
+  LANGFUSE_PROJECT_KEY_PROPERTIES,
+  langfuseProjectSecretName,
+  type ObservabilitySecretKey,
+  observabilitySecretName,
+} from '../../config/infra-outputs';
 import type { Tenant } from '../../config/load-tenants';
-import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, LANGFUSE_WEB_POD_LABELS, LANGFUSE_WORKER_POD_LABELS, RELEASES } from '../../lib/chart-names';
-import { KEYCLOAK, langfuseProjectName, OBSERVABILITY, PLATFORM_NAMESPACES, tenantNamespace } from '../../lib/constants';
+import {
+  CHART_SERVICE_ACCOUNTS,
+  CHART_SERVICES,
+  LANGFUSE_WEB_POD_LABELS,
+  LANGFUSE_WORKER_POD_LABELS,
+  RELEASES,
+} from '../../lib/chart-names';
+import {
+  KEYCLOAK,
+  langfuseProjectName,
+  OBSERVABILITY,
+  PLATFORM_NAMESPACES,
+  tenantNamespace,
+} from '../../lib/constants';
 import { uiHosts } from '../../routing/routes';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import type { PlatformComponent } from '../component';
@@ -55,7 +72,11 @@ const zoneSpread = z.strictObject({
 });
 
 /** Labels of the chart's ClickHouse and Keeper pods (clickhouse 9.4.3 templates/_helpers.tpl, common.labels.matchLabels plus the component). */
-const clickhousePods = (component: 'clickhouse' | 'keeper') => ({ 'app.kubernetes.io/name': 'clickhouse', 'app.kubernetes.io/instance': RELEASES.clickhouse, 'app.kubernetes.io/component': component });
+const clickhousePods = (component: 'clickhouse' | 'keeper') => ({
+  'app.kubernetes.io/name': 'clickhouse',
+  'app.kubernetes.io/instance': RELEASES.clickhouse,
+  'app.kubernetes.io/component': component,
+});
 
 const clickhouseValues = z.strictObject({
   ...placementFields,
@@ -99,13 +120,27 @@ export const clickhouse: PlatformComponent = {
       // Replicas and Keepers in different zones: a zone outage leaves a replica and a Keeper quorum.
       // The Keepers must spread (a quorum of three in two zones dies with the zone of two); a
       // replica may share a zone while the third zone has no room (its volume then keeps it there).
-      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: clickhousePods('clickhouse') } }],
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: clickhousePods('clickhouse') },
+        },
+      ],
       keeper: {
         enabled: ctx.env.platform.replicas.clickhouse > 1,
         replicaCount: 3,
         image: { repository: `${BITNAMI_LEGACY}/clickhouse-keeper` },
         networkPolicy: { extraIngress: HBONE_INGRESS },
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: clickhousePods('keeper') } }],
+        topologySpreadConstraints: [
+          {
+            maxSkew: 1,
+            topologyKey: 'topology.kubernetes.io/zone',
+            whenUnsatisfiable: 'DoNotSchedule',
+            labelSelector: { matchLabels: clickhousePods('keeper') },
+          },
+        ],
       },
       resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
       networkPolicy: { enabled: true, extraIngress: HBONE_INGRESS },
@@ -116,7 +151,13 @@ export const clickhouse: PlatformComponent = {
     ],
   },
   manifests: (scope, ctx) => {
-    new PlatformExternalSecret(scope, 'ClickHouse', { namespace: ns, name: LANGFUSE_SECRETS.clickhouse, component: 'langfuse', remoteKey: ctx.infra.secrets.clickhouse, properties: ['password'] });
+    new PlatformExternalSecret(scope, 'ClickHouse', {
+      namespace: ns,
+      name: LANGFUSE_SECRETS.clickhouse,
+      component: 'langfuse',
+      remoteKey: ctx.infra.secrets.clickhouse,
+      properties: ['password'],
+    });
   },
 };
 
@@ -128,21 +169,38 @@ const langfuseValues = z.strictObject({
     features: z.strictObject({ signUpDisabled: z.literal(true) }),
     auth: z.strictObject({
       disableUsernamePassword: z.literal(false),
-      providers: z.strictObject({ keycloak: z.strictObject({ clientId: z.string(), issuer: z.string(), allowAccountLinking: z.literal('true') }) }),
+      providers: z.strictObject({
+        keycloak: z.strictObject({ clientId: z.string(), issuer: z.string(), allowAccountLinking: z.literal('true') }),
+      }),
     }),
     salt: secretRef,
     encryptionKey: secretRef,
     nextauth: z.strictObject({ url: z.string(), secret: secretRef }),
     web: z.strictObject({ replicas: z.int(), resources }),
     worker: z.strictObject({ replicas: z.int(), resources }),
-    serviceAccount: z.strictObject({ create: z.boolean(), name: z.string(), annotations: z.record(z.string(), z.string()) }),
-    additionalEnv: z.array(z.strictObject({ name: z.string(), value: z.string().optional(), valueFrom: z.strictObject({ secretKeyRef }).optional() })),
+    serviceAccount: z.strictObject({
+      create: z.boolean(),
+      name: z.string(),
+      annotations: z.record(z.string(), z.string()),
+    }),
+    additionalEnv: z.array(
+      z.strictObject({
+        name: z.string(),
+        value: z.string().optional(),
+        valueFrom: z.strictObject({ secretKeyRef }).optional(),
+      }),
+    ),
   }),
   postgresql: z.strictObject({
     deploy: z.literal(false),
     host: z.string(),
     port: z.int(),
-    auth: z.strictObject({ username: z.string(), database: z.string(), existingSecret: z.string(), secretKeys: z.strictObject({ userPasswordKey: z.string() }) }),
+    auth: z.strictObject({
+      username: z.string(),
+      database: z.string(),
+      existingSecret: z.string(),
+      secretKeys: z.strictObject({ userPasswordKey: z.string() }),
+    }),
   }),
   redis: z.strictObject({
     deploy: z.literal(false),
@@ -186,10 +244,17 @@ export const langfuse: PlatformComponent = {
         langfuse: {
           salt: ref(LANGFUSE_SECRETS.auth, 'salt'),
           encryptionKey: ref(LANGFUSE_SECRETS.auth, 'encryptionKey'),
-          nextauth: { url: `https://${uiHosts(ctx.env.platform.domain).langfuse}`, secret: ref(LANGFUSE_SECRETS.auth, 'nextauthSecret') },
+          nextauth: {
+            url: `https://${uiHosts(ctx.env.platform.domain).langfuse}`,
+            secret: ref(LANGFUSE_SECRETS.auth, 'nextauthSecret'),
+          },
           web: { replicas: ctx.env.platform.replicas.langfuseWeb, resources: res },
           worker: { replicas: ctx.env.platform.replicas.langfuseWorker, resources: res },
-          serviceAccount: { create: true, name: LANGFUSE_SERVICE_ACCOUNT, annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.langfuse } },
+          serviceAccount: {
+            create: true,
+            name: LANGFUSE_SERVICE_ACCOUNT,
+            annotations: { 'eks.amazonaws.com/role-arn': ctx.infra.roles.langfuse },
+          },
           // Enterprise: the admin API (projects, keys, memberships) and project roles, which the
           // access sync needs (langfuse v3.150.0 web/src/features/entitlements/constants/entitlements.ts:
           // neither is in the oss plan).
@@ -202,7 +267,13 @@ export const langfuse: PlatformComponent = {
           // users the access sync creates have no password.
           auth: {
             disableUsernamePassword: false,
-            providers: { keycloak: { clientId: OBSERVABILITY.langfuseClient, issuer: keycloakIssuer(ctx.env.platform.domain), allowAccountLinking: 'true' } },
+            providers: {
+              keycloak: {
+                clientId: OBSERVABILITY.langfuseClient,
+                issuer: keycloakIssuer(ctx.env.platform.domain),
+                allowAccountLinking: 'true',
+              },
+            },
           },
           // The platform organisation and project whose keys the collector sends platform traces
           // with; tenant projects are created in the same organisation by the access sync.
@@ -224,7 +295,12 @@ export const langfuse: PlatformComponent = {
           deploy: false,
           host: ctx.infra.postgres.host,
           port: ctx.infra.postgres.port,
-          auth: { username: 'langfuse', database: ctx.infra.postgres.langfuseDatabase, existingSecret: LANGFUSE_SECRETS.database, secretKeys: { userPasswordKey: 'password' } },
+          auth: {
+            username: 'langfuse',
+            database: ctx.infra.postgres.langfuseDatabase,
+            existingSecret: LANGFUSE_SECRETS.database,
+            secretKeys: { userPasswordKey: 'password' },
+          },
         },
         redis: {
           deploy: false,
@@ -260,8 +336,20 @@ export const langfuse: PlatformComponent = {
       new PlatformExternalSecret(scope, id, { namespace: ns, name, component: 'langfuse', remoteKey, properties });
     // The chart has no budgets of its own (langfuse 1.5.19 templates).
     const replicas = ctx.env.platform.replicas;
-    new DisruptionBudget(scope, 'WebBudget', { namespace: ns, name: `${RELEASES.langfuse}-web`, component: 'langfuse', selector: LANGFUSE_WEB_POD_LABELS, replicas: replicas.langfuseWeb });
-    new DisruptionBudget(scope, 'WorkerBudget', { namespace: ns, name: `${RELEASES.langfuse}-worker`, component: 'langfuse', selector: LANGFUSE_WORKER_POD_LABELS, replicas: replicas.langfuseWorker });
+    new DisruptionBudget(scope, 'WebBudget', {
+      namespace: ns,
+      name: `${RELEASES.langfuse}-web`,
+      component: 'langfuse',
+      selector: LANGFUSE_WEB_POD_LABELS,
+      replicas: replicas.langfuseWeb,
+    });
+    new DisruptionBudget(scope, 'WorkerBudget', {
+      namespace: ns,
+      name: `${RELEASES.langfuse}-worker`,
+      component: 'langfuse',
+      selector: LANGFUSE_WORKER_POD_LABELS,
+      replicas: replicas.langfuseWorker,
+    });
     secret('Database', LANGFUSE_SECRETS.database, s.langfuseDatabase, ['username', 'password']);
     secret('Redis', LANGFUSE_SECRETS.redis, s.redisAuth, ['password']);
     secret('Auth', LANGFUSE_SECRETS.auth, s.langfuseAuth, ['nextauthSecret', 'salt', 'encryptionKey', 'adminPassword']);
@@ -269,7 +357,14 @@ export const langfuse: PlatformComponent = {
     const o = (key: ObservabilitySecretKey) => observabilitySecretName(ctx.env.name, key);
     secret('Admin', LANGFUSE_SECRETS.admin, o('langfuseAdmin'), ['adminApiKey']);
     secret('License', LANGFUSE_SECRETS.license, o('langfuseLicense'), ['licenseKey']);
-    new PlatformExternalSecret(scope, 'Sso', { namespace: ns, name: LANGFUSE_SECRETS.sso, component: 'langfuse', remoteKey: o('observabilityClients'), properties: ['langfuseClientSecret'], template: { clientSecret: '{{ .langfuseClientSecret }}' } });
+    new PlatformExternalSecret(scope, 'Sso', {
+      namespace: ns,
+      name: LANGFUSE_SECRETS.sso,
+      component: 'langfuse',
+      remoteKey: o('observabilityClients'),
+      properties: ['langfuseClientSecret'],
+      template: { clientSecret: '{{ .langfuseClientSecret }}' },
+    });
     const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
     for (const t of tenants) {
       new PlatformExternalSecret(scope, `Key-${t.name}`, {
@@ -291,9 +386,15 @@ export const langfuse: PlatformComponent = {
       keycloakSecretEntry: o('observabilityClients'),
       application: { pods: LANGFUSE_WEB_POD_LABELS, port: CHART_SERVICES.langfuseWeb.podPort },
       env: [
-        { name: 'LANGFUSE_URL', value: `http://${CHART_SERVICES.langfuseWeb.name}.${ns}.svc.cluster.local:${CHART_SERVICES.langfuseWeb.port}` },
+        {
+          name: 'LANGFUSE_URL',
+          value: `http://${CHART_SERVICES.langfuseWeb.name}.${ns}.svc.cluster.local:${CHART_SERVICES.langfuseWeb.port}`,
+        },
         { name: 'LANGFUSE_ORG_ID', value: OBSERVABILITY.langfuseOrg },
-        { name: 'LANGFUSE_ADMIN_API_KEY', valueFrom: { secretKeyRef: { name: LANGFUSE_SECRETS.admin, key: 'adminApiKey' } } },
+        {
+          name: 'LANGFUSE_ADMIN_API_KEY',
+          valueFrom: { secretKeyRef: { name: LANGFUSE_SECRETS.admin, key: 'adminApiKey' } },
+        },
       ],
     });
   },

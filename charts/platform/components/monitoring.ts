@@ -7,7 +7,18 @@ import { PrometheusRule } from '../../../imports/prometheus-prometheusrules-moni
 import { observabilitySecretName } from '../../config/infra-outputs';
 import type { Tenant } from '../../config/load-tenants';
 import { GRAFANA_POD_LABELS } from '../../lib/chart-names';
-import { GRAFANA_DASHBOARD_LABEL, KEYCLOAK, LABELS, MANAGED_BY, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, TENANT_OBJECTS, tenantNamespace, tenantObservabilityName } from '../../lib/constants';
+import {
+  GRAFANA_DASHBOARD_LABEL,
+  KEYCLOAK,
+  LABELS,
+  MANAGED_BY,
+  OBSERVABILITY,
+  PLATFORM_NAMESPACES,
+  PLATFORM_SERVICES,
+  TENANT_OBJECTS,
+  tenantNamespace,
+  tenantObservabilityName,
+} from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { uiHosts } from '../../routing/routes';
 import type { PlatformComponent } from '../component';
@@ -34,10 +45,18 @@ export const GRAFANA_POD_PORT = 3000;
 /** Namespaces whose ConfigMaps labelled grafana_dashboard the dashboard sidecar loads into the main organisation. */
 export const DASHBOARD_NAMESPACES = [PLATFORM_NAMESPACES.monitoring, PLATFORM_NAMESPACES.agentgateway] as const;
 
-const volumeClaim = (size: string) => ({ volumeClaimTemplate: { spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } } } });
+const volumeClaim = (size: string) => ({
+  volumeClaimTemplate: {
+    spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } },
+  },
+});
 const claimSchema = z.strictObject({
   volumeClaimTemplate: z.strictObject({
-    spec: z.strictObject({ storageClassName: z.string(), accessModes: z.array(z.string()), resources: z.strictObject({ requests: z.strictObject({ storage: z.string() }) }) }),
+    spec: z.strictObject({
+      storageClassName: z.string(),
+      accessModes: z.array(z.string()),
+      resources: z.strictObject({ requests: z.strictObject({ storage: z.string() }) }),
+    }),
   }),
 });
 
@@ -74,13 +93,23 @@ const stackValues = z.strictObject({
   grafana: z.strictObject({
     ...placementFields,
     admin: z.strictObject({ existingSecret: z.string(), userKey: z.string(), passwordKey: z.string() }),
-    sidecar: z.strictObject({ dashboards: z.strictObject({ enabled: z.literal(true), label: z.string(), labelValue: z.string(), searchNamespace: z.array(z.string()) }) }),
+    sidecar: z.strictObject({
+      dashboards: z.strictObject({
+        enabled: z.literal(true),
+        label: z.string(),
+        labelValue: z.string(),
+        searchNamespace: z.array(z.string()),
+      }),
+    }),
     persistence: z.strictObject({ enabled: z.boolean(), size: z.string(), storageClassName: z.string() }),
-    envValueFrom: z.record(z.string(), z.strictObject({ secretKeyRef: z.strictObject({ name: z.string(), key: z.string() }) })),
+    envValueFrom: z.record(
+      z.string(),
+      z.strictObject({ secretKeyRef: z.strictObject({ name: z.string(), key: z.string() }) }),
+    ),
     'grafana.ini': z.strictObject({
       server: z.strictObject({ root_url: z.string() }),
       'auth.anonymous': z.strictObject({ enabled: z.literal(false) }),
-            'auth.generic_oauth': z.strictObject({
+      'auth.generic_oauth': z.strictObject({
         enabled: z.literal(true),
         name: z.string(),
         client_id: z.string(),
@@ -94,10 +123,17 @@ const stackValues = z.strictObject({
         email_attribute_path: z.string(),
         skip_org_role_sync: z.literal(true),
       }),
-      users: z.strictObject({ auto_assign_org: z.literal(true), auto_assign_org_id: z.literal(1), auto_assign_org_role: z.literal('None') }),
+      users: z.strictObject({
+        auto_assign_org: z.literal(true),
+        auto_assign_org_id: z.literal(1),
+        auto_assign_org_role: z.literal('None'),
+      }),
     }),
   }),
-  prometheusOperator: z.strictObject({ ...placementFields, admissionWebhooks: z.strictObject({ patch: z.strictObject({ ...placementFields }) }) }),
+  prometheusOperator: z.strictObject({
+    ...placementFields,
+    admissionWebhooks: z.strictObject({ patch: z.strictObject({ ...placementFields }) }),
+  }),
   'kube-state-metrics': z.strictObject({ ...placementFields }),
   'prometheus-node-exporter': z.strictObject({ ...placementFields }),
 });
@@ -106,7 +142,8 @@ export const kubePrometheusStack: PlatformComponent = {
   name: RELEASES.kubePrometheusStack,
   component: 'monitoring',
   namespace: ns,
-  description: 'Prometheus (every namespace\'s ServiceMonitors and PodMonitors), Alertmanager, Grafana (dashboards from every namespace), node-exporter.',
+  description:
+    "Prometheus (every namespace's ServiceMonitors and PodMonitors), Alertmanager, Grafana (dashboards from every namespace), node-exporter.",
   dependsOn: ['namespaces', 'external-secrets', 'storage', 'ztunnel'],
   upstream: {
     name: 'kube-prometheus-stack',
@@ -140,9 +177,18 @@ export const kubePrometheusStack: PlatformComponent = {
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'username', passwordKey: 'password' },
         // The main organisation (operators) loads dashboards from platform namespaces only: a
         // tenant's ConfigMap labelled grafana_dashboard stays out of it.
-        sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: [...DASHBOARD_NAMESPACES] } },
+        sidecar: {
+          dashboards: {
+            enabled: true,
+            label: GRAFANA_DASHBOARD_LABEL,
+            labelValue: '1',
+            searchNamespace: [...DASHBOARD_NAMESPACES],
+          },
+        },
         persistence: { enabled: true, size: ctx.env.platform.storage.grafana, storageClassName: 'gp3' },
-        envValueFrom: { GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: GRAFANA_SSO_SECRET, key: 'clientSecret' } } },
+        envValueFrom: {
+          GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: GRAFANA_SSO_SECRET, key: 'clientSecret' } },
+        },
         'grafana.ini': {
           server: { root_url: `https://${uiHosts(ctx.env.platform.domain).grafana}` },
           'auth.anonymous': { enabled: false },
@@ -189,7 +235,13 @@ export const kubePrometheusStack: PlatformComponent = {
     })),
   },
   manifests: (scope, ctx) => {
-    new PlatformExternalSecret(scope, 'GrafanaAdmin', { namespace: ns, name: GRAFANA_ADMIN_SECRET, component: 'monitoring', remoteKey: ctx.infra.secrets.grafanaAdmin, properties: ['username', 'password'] });
+    new PlatformExternalSecret(scope, 'GrafanaAdmin', {
+      namespace: ns,
+      name: GRAFANA_ADMIN_SECRET,
+      component: 'monitoring',
+      remoteKey: ctx.infra.secrets.grafanaAdmin,
+      properties: ['username', 'password'],
+    });
     new PlatformExternalSecret(scope, 'GrafanaSso', {
       namespace: ns,
       name: GRAFANA_SSO_SECRET,
@@ -206,7 +258,8 @@ export const observability: PlatformComponent = {
   name: 'observability',
   component: 'monitoring',
   namespace: ns,
-  description: 'Grafana dashboards (gateway traffic per tenant, agent activity), monitors for the collector and the tenant waypoints, and per tenant: its gateway series, its metrics proxy and its Grafana organisation (access sync).',
+  description:
+    'Grafana dashboards (gateway traffic per tenant, agent activity), monitors for the collector and the tenant waypoints, and per tenant: its gateway series, its metrics proxy and its Grafana organisation (access sync).',
   dependsOn: ['kube-prometheus-stack', 'otel-collector', 'kagent'],
   manifests: (scope, ctx) => {
     const labels = platformLabels('monitoring');
@@ -229,7 +282,9 @@ export const observability: PlatformComponent = {
         selector: { matchLabels: { [LABELS.gatewayName]: TENANT_OBJECTS.waypoint } },
         // Istio's Envoy waypoint serves its merged metrics at /stats/prometheus (Istio 1.30
         // files/waypoint.yaml prometheus.io/path); agentgateway at /metrics.
-        podMetricsEndpoints: [{ portNumber: 15020, path: envoyWaypoints ? '/stats/prometheus' : '/metrics', interval: '30s' }],
+        podMetricsEndpoints: [
+          { portNumber: 15020, path: envoyWaypoints ? '/stats/prometheus' : '/metrics', interval: '30s' },
+        ],
       },
     });
     new GrafanaDashboard(scope, 'GatewayTraffic', {
@@ -237,25 +292,77 @@ export const observability: PlatformComponent = {
       title: 'Gateway traffic per tenant',
       variables: [{ name: 'namespace', query: 'label_values(agentgateway_requests_total, namespace)' }],
       panels: [
-        { title: 'Central gateway requests per route', expr: `sum by (route) (rate(agentgateway_requests_total{namespace="${PLATFORM_NAMESPACES.agentgateway}"}[5m]))`, legend: '{{route}}', unit: 'reqps' },
+        {
+          title: 'Central gateway requests per route',
+          expr: `sum by (route) (rate(agentgateway_requests_total{namespace="${PLATFORM_NAMESPACES.agentgateway}"}[5m]))`,
+          legend: '{{route}}',
+          unit: 'reqps',
+        },
         envoyWaypoints
-          ? { title: 'Waypoint requests per tenant', expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace"}[5m]))', legend: '{{namespace}}', unit: 'reqps' }
-          : { title: 'Waypoint requests per tenant', expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace"}[5m]))', legend: '{{namespace}}', unit: 'reqps' },
+          ? {
+              title: 'Waypoint requests per tenant',
+              expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace"}[5m]))',
+              legend: '{{namespace}}',
+              unit: 'reqps',
+            }
+          : {
+              title: 'Waypoint requests per tenant',
+              expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace"}[5m]))',
+              legend: '{{namespace}}',
+              unit: 'reqps',
+            },
         envoyWaypoints
-          ? { title: 'Error responses per tenant', expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace", response_code=~"5.."}[5m]))', legend: '{{namespace}}', unit: 'reqps' }
-          : { title: 'Error responses per tenant', expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace", status=~"5.."}[5m]))', legend: '{{namespace}}', unit: 'reqps' },
-        { title: 'LLM tokens per model', expr: 'sum by (gen_ai_request_model) (rate(agentgateway_gen_ai_client_token_usage_sum[5m]))', legend: '{{gen_ai_request_model}}' },
+          ? {
+              title: 'Error responses per tenant',
+              expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace", response_code=~"5.."}[5m]))',
+              legend: '{{namespace}}',
+              unit: 'reqps',
+            }
+          : {
+              title: 'Error responses per tenant',
+              expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace", status=~"5.."}[5m]))',
+              legend: '{{namespace}}',
+              unit: 'reqps',
+            },
+        {
+          title: 'LLM tokens per model',
+          expr: 'sum by (gen_ai_request_model) (rate(agentgateway_gen_ai_client_token_usage_sum[5m]))',
+          legend: '{{gen_ai_request_model}}',
+        },
       ],
     });
     new GrafanaDashboard(scope, 'AgentActivity', {
       uid: 'agent-activity',
       title: 'Agent activity',
-      variables: [{ name: 'namespace', query: `label_values(kube_namespace_labels{label_${LABELS.tenant.replace(/[./-]/g, '_')}="true"}, namespace)` }],
+      variables: [
+        {
+          name: 'namespace',
+          query: `label_values(kube_namespace_labels{label_${LABELS.tenant.replace(/[./-]/g, '_')}="true"}, namespace)`,
+        },
+      ],
       panels: [
-        { title: 'Running agent pods per tenant', expr: 'sum by (namespace) (kube_pod_status_phase{namespace=~"$namespace", phase="Running"})', legend: '{{namespace}}' },
-        { title: 'A2A requests per agent route', expr: 'sum by (route) (rate(agentgateway_requests_total{route=~".*a2a.*"}[5m]))', legend: '{{route}}', unit: 'reqps' },
-        { title: 'CPU per tenant', expr: 'sum by (namespace) (rate(container_cpu_usage_seconds_total{namespace=~"$namespace"}[5m]))', legend: '{{namespace}}' },
-        { title: 'Memory per tenant', expr: 'sum by (namespace) (container_memory_working_set_bytes{namespace=~"$namespace"})', legend: '{{namespace}}', unit: 'bytes' },
+        {
+          title: 'Running agent pods per tenant',
+          expr: 'sum by (namespace) (kube_pod_status_phase{namespace=~"$namespace", phase="Running"})',
+          legend: '{{namespace}}',
+        },
+        {
+          title: 'A2A requests per agent route',
+          expr: 'sum by (route) (rate(agentgateway_requests_total{route=~".*a2a.*"}[5m]))',
+          legend: '{{route}}',
+          unit: 'reqps',
+        },
+        {
+          title: 'CPU per tenant',
+          expr: 'sum by (namespace) (rate(container_cpu_usage_seconds_total{namespace=~"$namespace"}[5m]))',
+          legend: '{{namespace}}',
+        },
+        {
+          title: 'Memory per tenant',
+          expr: 'sum by (namespace) (container_memory_working_set_bytes{namespace=~"$namespace"})',
+          legend: '{{namespace}}',
+          unit: 'bytes',
+        },
       ],
     });
 
@@ -276,8 +383,10 @@ export const observability: PlatformComponent = {
                 for: '30m',
                 labels: { severity: 'warning' },
                 annotations: {
-                  summary: 'The OpenTelemetry collector drops spans that no known pod sent ({{ $value | humanize }} per second)',
-                  description: 'Spans from an address that is no pod the collector knows (a client outside the cluster, a pod on the host network, or a collector that cannot read pods) reach no Langfuse project. See otelcol_otelcol_k8s_pod_association_total{status="error"}.',
+                  summary:
+                    'The OpenTelemetry collector drops spans that no known pod sent ({{ $value | humanize }} per second)',
+                  description:
+                    'Spans from an address that is no pod the collector knows (a client outside the cluster, a pod on the host network, or a collector that cannot read pods) reach no Langfuse project. See otelcol_otelcol_k8s_pod_association_total{status="error"}.',
                 },
               },
             ],
@@ -288,7 +397,10 @@ export const observability: PlatformComponent = {
     new MetricsProxyNetwork(scope, 'MetricsProxyNetwork');
     const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
     for (const t of tenants) {
-      new TenantMetricsProxy(scope, `MetricsProxy-${t.name}`, { tenant: t.name, image: ctx.env.platform.images.promLabelProxy });
+      new TenantMetricsProxy(scope, `MetricsProxy-${t.name}`, {
+        tenant: t.name,
+        image: ctx.env.platform.images.promLabelProxy,
+      });
     }
     new AccessSync(scope, 'AccessSync', {
       target: 'grafana',

@@ -22,7 +22,8 @@ export const policies: PlatformComponent = {
   component: POLICIES_COMPONENT,
   // Every object is cluster-scoped; the Application still names a destination namespace.
   namespace: PLATFORM_NAMESPACES.kyverno,
-  description: 'Kyverno ClusterPolicies: pod placement on node groups, routes for exposed agents and backends, trace propagation, A2A appProtocol, tenant backends kept in their namespace.',
+  description:
+    'Kyverno ClusterPolicies: pod placement on node groups, routes for exposed agents and backends, trace propagation, A2A appProtocol, tenant backends kept in their namespace.',
   dependsOn: ['kyverno', 'gateway-api-crds', 'kagent-crds', 'agentgateway-crds'],
   manifests: (scope) => {
     new PlatformSchedulingPolicy(scope, 'PlatformScheduling');

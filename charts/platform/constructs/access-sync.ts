@@ -1,5 +1,12 @@
 import { Construct } from 'constructs';
-import { type EnvVar, KubeConfigMap, KubeCronJob, KubeNetworkPolicy, KubeServiceAccount, Quantity } from '../../../imports/k8s';
+import {
+  type EnvVar,
+  KubeConfigMap,
+  KubeCronJob,
+  KubeNetworkPolicy,
+  KubeServiceAccount,
+  Quantity,
+} from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { KEYCLOAK, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, tenantNamespace } from '../../lib/constants';
@@ -70,11 +77,18 @@ export class AccessSync extends Construct {
     const ns = props.namespace;
     const labels = platformLabels(props.component);
     const selector = { [OBSERVABILITY.accessSyncPodLabel]: props.target };
-    new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace: ns, labels }, automountServiceAccountToken: false });
+    new KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace: ns, labels },
+      automountServiceAccountToken: false,
+    });
     const tenants = [...props.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant));
     const states = tenants.map((t) => {
       const cm = new KubeConfigMap(this, `State-${t.tenant}`, {
-        metadata: { name: accessSyncState(props.target, t.tenant), namespace: ns, labels: { ...labels, [OBSERVABILITY.accessTenantLabel]: t.tenant } },
+        metadata: {
+          name: accessSyncState(props.target, t.tenant),
+          namespace: ns,
+          labels: { ...labels, [OBSERVABILITY.accessTenantLabel]: t.tenant },
+        },
         data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(t.state, null, 2) + '\n' },
       });
       return { tenant: t.tenant, configMap: cm.name };
@@ -100,8 +114,14 @@ export class AccessSync extends Construct {
         egress: [
           dnsEgress(),
           // Keycloak's HTTP port (the token and the group members), directly or as HBONE in the mesh.
-          { to: [namespacePeer(PLATFORM_NAMESPACES.keycloak)], ports: [tcp(CHART_SERVICES.keycloak.podPort), tcp(PORTS.hbone)] },
-          { to: [{ podSelector: { matchLabels: { ...props.application.pods } } }], ports: [tcp(props.application.port), tcp(PORTS.hbone)] },
+          {
+            to: [namespacePeer(PLATFORM_NAMESPACES.keycloak)],
+            ports: [tcp(CHART_SERVICES.keycloak.podPort), tcp(PORTS.hbone)],
+          },
+          {
+            to: [{ podSelector: { matchLabels: { ...props.application.pods } } }],
+            ports: [tcp(props.application.port), tcp(PORTS.hbone)],
+          },
         ],
       },
     });
@@ -131,7 +151,12 @@ export class AccessSync extends Construct {
                 automountServiceAccountToken: false,
                 nodeSelector: nodeSelectorFor('platform'),
                 tolerations: tolerationsFor('platform'),
-                securityContext: { runAsNonRoot: true, runAsUser: SYNC_UID, runAsGroup: SYNC_UID, seccompProfile: { type: 'RuntimeDefault' } },
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: SYNC_UID,
+                  runAsGroup: SYNC_UID,
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
                 containers: [
                   {
                     name: 'sync',
@@ -144,15 +169,30 @@ export class AccessSync extends Construct {
                       { name: 'KEYCLOAK_URL', value: keycloakUrl },
                       { name: 'KEYCLOAK_REALM', value: KEYCLOAK.realm },
                       { name: 'KEYCLOAK_CLIENT_ID', value: OBSERVABILITY.accessSyncClient },
-                      { name: 'KEYCLOAK_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: keycloakSecret, key: 'clientSecret' } } },
+                      {
+                        name: 'KEYCLOAK_CLIENT_SECRET',
+                        valueFrom: { secretKeyRef: { name: keycloakSecret, key: 'clientSecret' } },
+                      },
                       { name: 'OPERATORS_GROUP', value: `/${OBSERVABILITY.operatorsGroup}` },
                       ...props.env,
                     ],
                     resources: {
-                      requests: { cpu: Quantity.fromString('20m'), memory: Quantity.fromString('64Mi'), 'ephemeral-storage': Quantity.fromString('16Mi') },
-                      limits: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('256Mi'), 'ephemeral-storage': Quantity.fromString('64Mi') },
+                      requests: {
+                        cpu: Quantity.fromString('20m'),
+                        memory: Quantity.fromString('64Mi'),
+                        'ephemeral-storage': Quantity.fromString('16Mi'),
+                      },
+                      limits: {
+                        cpu: Quantity.fromString('200m'),
+                        memory: Quantity.fromString('256Mi'),
+                        'ephemeral-storage': Quantity.fromString('64Mi'),
+                      },
                     },
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                    securityContext: {
+                      allowPrivilegeEscalation: false,
+                      readOnlyRootFilesystem: true,
+                      capabilities: { drop: ['ALL'] },
+                    },
                     volumeMounts: [
                       { name: 'script', mountPath: ACCESS_SYNC_DIRS.script, readOnly: true },
                       { name: 'state', mountPath: ACCESS_SYNC_DIRS.state, readOnly: true },
@@ -164,7 +204,17 @@ export class AccessSync extends Construct {
                   { name: 'script', configMap: { name: script.name } },
                   // No tenant: an empty directory (a projected volume needs a source).
                   states.length
-                    ? { name: 'state', projected: { sources: states.map((s) => ({ configMap: { name: s.configMap, items: [{ key: ACCESS_SYNC_STATE_KEY, path: `${s.tenant}.json` }] } })) } }
+                    ? {
+                        name: 'state',
+                        projected: {
+                          sources: states.map((s) => ({
+                            configMap: {
+                              name: s.configMap,
+                              items: [{ key: ACCESS_SYNC_STATE_KEY, path: `${s.tenant}.json` }],
+                            },
+                          })),
+                        },
+                      }
                     : { name: 'state', emptyDir: {} },
                   ...(keys.length
                     ? [
@@ -172,7 +222,11 @@ export class AccessSync extends Construct {
                           name: 'keys',
                           projected: {
                             sources: keys.map((k) => ({
-                              secret: { name: k.secret, optional: true, items: ['publicKey', 'secretKey'].map((key) => ({ key, path: `${k.tenant}.${key}` })) },
+                              secret: {
+                                name: k.secret,
+                                optional: true,
+                                items: ['publicKey', 'secretKey'].map((key) => ({ key, path: `${k.tenant}.${key}` })),
+                              },
                             })),
                           },
                         },

@@ -35,12 +35,22 @@ type GatewayRef = { group: string; kind: string; name: string };
 
 /** Policy target of the external gateway (optionally one listener). */
 export function centralGatewayTarget(sectionName?: string): GatewayRef & { sectionName?: string } {
-  return { group: groupOf(Gateway.GVK), kind: Gateway.GVK.kind, name: CENTRAL_GATEWAY.name, ...(sectionName ? { sectionName } : {}) };
+  return {
+    group: groupOf(Gateway.GVK),
+    kind: Gateway.GVK.kind,
+    name: CENTRAL_GATEWAY.name,
+    ...(sectionName ? { sectionName } : {}),
+  };
 }
 
 /** Policy target of the mesh gateway (optionally one listener). */
 export function meshGatewayTarget(sectionName?: string): GatewayRef & { sectionName?: string } {
-  return { group: groupOf(Gateway.GVK), kind: Gateway.GVK.kind, name: MESH_GATEWAY.name, ...(sectionName ? { sectionName } : {}) };
+  return {
+    group: groupOf(Gateway.GVK),
+    kind: Gateway.GVK.kind,
+    name: MESH_GATEWAY.name,
+    ...(sectionName ? { sectionName } : {}),
+  };
 }
 
 /** Parent of a route on the external gateway's API listener, from any namespace. */
@@ -54,7 +64,9 @@ export function meshGatewayParent(): GatewayRef & { namespace: string; sectionNa
 }
 
 /** Routes may attach from namespaces labelled for gateway discovery (tenants and the platform's). */
-const DISCOVERED_NAMESPACES = { namespaces: { from: 'Selector', selector: { matchLabels: { [LABELS.gatewayDiscovery]: 'true' } } } };
+const DISCOVERED_NAMESPACES = {
+  namespaces: { from: 'Selector', selector: { matchLabels: { [LABELS.gatewayDiscovery]: 'true' } } },
+};
 
 export interface CentralGatewayProps {
   /** Name of the AgentgatewayParameters (same namespace) that configure the proxy. */
@@ -80,21 +92,40 @@ export class CentralGateway extends Construct {
     const hosts = externalHosts(props.domain);
     this.resource = new ApiObject(this, 'Resource', {
       ...Gateway.GVK,
-      metadata: { name: CENTRAL_GATEWAY.name, namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') },
+      metadata: {
+        name: CENTRAL_GATEWAY.name,
+        namespace: CENTRAL_GATEWAY.namespace,
+        labels: platformLabels('agentgateway'),
+      },
       spec: {
         gatewayClassName: CENTRAL_GATEWAY.className,
         infrastructure: {
           annotations: nlbAnnotations(props.exposure, props.certificateArn),
-          parametersRef: { group: groupOf(AgentgatewayParameters.GVK), kind: AgentgatewayParameters.GVK.kind, name: props.parametersName },
+          parametersRef: {
+            group: groupOf(AgentgatewayParameters.GVK),
+            kind: AgentgatewayParameters.GVK.kind,
+            name: props.parametersName,
+          },
         },
         listeners: [
-          { name: CENTRAL_GATEWAY.listener, hostname: hosts.gateway, protocol: 'HTTP', port: CENTRAL_GATEWAY.port, allowedRoutes: DISCOVERED_NAMESPACES },
+          {
+            name: CENTRAL_GATEWAY.listener,
+            hostname: hosts.gateway,
+            protocol: 'HTTP',
+            port: CENTRAL_GATEWAY.port,
+            allowedRoutes: DISCOVERED_NAMESPACES,
+          },
           {
             name: CENTRAL_GATEWAY.keycloakListener,
             hostname: hosts.keycloak,
             protocol: 'HTTP',
             port: CENTRAL_GATEWAY.port,
-            allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { [LABELS.namespaceName]: PLATFORM_NAMESPACES.keycloak } } } },
+            allowedRoutes: {
+              namespaces: {
+                from: 'Selector',
+                selector: { matchLabels: { [LABELS.namespaceName]: PLATFORM_NAMESPACES.keycloak } },
+              },
+            },
           },
         ],
       },
@@ -133,11 +164,25 @@ export class MeshGateway extends Construct {
         gatewayClassName: MESH_GATEWAY.className,
         infrastructure: {
           labels: { [LABELS.tunnel]: 'http' },
-          parametersRef: { group: groupOf(AgentgatewayParameters.GVK), kind: AgentgatewayParameters.GVK.kind, name: props.parametersName },
+          parametersRef: {
+            group: groupOf(AgentgatewayParameters.GVK),
+            kind: AgentgatewayParameters.GVK.kind,
+            name: props.parametersName,
+          },
         },
         listeners: [
-          { name: MESH_GATEWAY.listener, protocol: 'HTTP', port: MESH_GATEWAY.port, allowedRoutes: DISCOVERED_NAMESPACES },
-          { name: MESH_GATEWAY.hboneListener, protocol: 'HBONE', port: PORTS.hbone, allowedRoutes: { namespaces: { from: 'Same' } } },
+          {
+            name: MESH_GATEWAY.listener,
+            protocol: 'HTTP',
+            port: MESH_GATEWAY.port,
+            allowedRoutes: DISCOVERED_NAMESPACES,
+          },
+          {
+            name: MESH_GATEWAY.hboneListener,
+            protocol: 'HBONE',
+            port: PORTS.hbone,
+            allowedRoutes: { namespaces: { from: 'Same' } },
+          },
         ],
       },
     });

@@ -10,7 +10,14 @@ import {
   KubeServiceAccount,
   Quantity,
 } from '../../../imports/k8s';
-import { ANY_IPV4, CLUSTER_AUTOSCALER, clusterAutoscalerRoleName, NODE_ROLE_LABEL, PLATFORM_NAMESPACES, PROMETHEUS_POD_LABELS } from '../../lib/constants';
+import {
+  ANY_IPV4,
+  CLUSTER_AUTOSCALER,
+  clusterAutoscalerRoleName,
+  NODE_ROLE_LABEL,
+  PLATFORM_NAMESPACES,
+  PROMETHEUS_POD_LABELS,
+} from '../../lib/constants';
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
@@ -48,7 +55,9 @@ function partitionOf(region: string): string {
 export function clusterAutoscalerImage(kubernetesVersion: string): string {
   const release = CLUSTER_AUTOSCALER_RELEASES[kubernetesVersion];
   if (!release) {
-    throw new Error(`Kubernetes ${kubernetesVersion} has no cluster-autoscaler release; add one to CLUSTER_AUTOSCALER_RELEASES in charts/platform/constructs/cluster-autoscaler.ts (its minor version must match)`);
+    throw new Error(
+      `Kubernetes ${kubernetesVersion} has no cluster-autoscaler release; add one to CLUSTER_AUTOSCALER_RELEASES in charts/platform/constructs/cluster-autoscaler.ts (its minor version must match)`,
+    );
   }
   return `${CLUSTER_AUTOSCALER_IMAGE}:${release}`;
 }
@@ -70,7 +79,9 @@ export class ClusterAutoscaler extends Construct {
     const labels = platformLabels('cluster-autoscaler');
     const selector = { 'app.kubernetes.io/name': name };
     const roleArn = `arn:${partitionOf(props.region)}:iam::${props.accountId}:role/${clusterAutoscalerRoleName(props.clusterName)}`;
-    new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace, labels, annotations: { 'eks.amazonaws.com/role-arn': roleArn } } });
+    new KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace, labels, annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
+    });
     new KubeClusterRole(this, 'ClusterRole', {
       metadata: { name, labels },
       rules: [
@@ -79,10 +90,29 @@ export class ClusterAutoscaler extends Construct {
         { apiGroups: [''], resources: ['pods/status'], verbs: ['update'] },
         { apiGroups: [''], resources: ['endpoints'], resourceNames: [name], verbs: ['get', 'update'] },
         { apiGroups: [''], resources: ['nodes'], verbs: ['watch', 'list', 'get', 'update'] },
-        { apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'replicationcontrollers', 'persistentvolumeclaims', 'persistentvolumes'], verbs: ['watch', 'list', 'get'] },
+        {
+          apiGroups: [''],
+          resources: [
+            'namespaces',
+            'pods',
+            'services',
+            'replicationcontrollers',
+            'persistentvolumeclaims',
+            'persistentvolumes',
+          ],
+          verbs: ['watch', 'list', 'get'],
+        },
         { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['watch', 'list'] },
-        { apiGroups: ['apps'], resources: ['statefulsets', 'replicasets', 'daemonsets'], verbs: ['watch', 'list', 'get'] },
-        { apiGroups: ['storage.k8s.io'], resources: ['storageclasses', 'csinodes', 'csidrivers', 'csistoragecapacities', 'volumeattachments'], verbs: ['watch', 'list', 'get'] },
+        {
+          apiGroups: ['apps'],
+          resources: ['statefulsets', 'replicasets', 'daemonsets'],
+          verbs: ['watch', 'list', 'get'],
+        },
+        {
+          apiGroups: ['storage.k8s.io'],
+          resources: ['storageclasses', 'csinodes', 'csidrivers', 'csistoragecapacities', 'volumeattachments'],
+          verbs: ['watch', 'list', 'get'],
+        },
         { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'patch'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [name], verbs: ['get', 'update'] },
@@ -97,7 +127,12 @@ export class ClusterAutoscaler extends Construct {
       metadata: { name, namespace, labels },
       rules: [
         { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-autoscaler-status', 'cluster-autoscaler-priority-expander'], verbs: ['delete', 'get', 'update', 'watch'] },
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          resourceNames: ['cluster-autoscaler-status', 'cluster-autoscaler-priority-expander'],
+          verbs: ['delete', 'get', 'update', 'watch'],
+        },
       ],
     });
     new KubeRoleBinding(this, 'RoleBinding', {
@@ -118,7 +153,13 @@ export class ClusterAutoscaler extends Construct {
             serviceAccountName: name,
             nodeSelector: nodeSelectorFor('platform'),
             tolerations: tolerationsFor('platform'),
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              runAsGroup: 65534,
+              fsGroup: 65534,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             containers: [
               {
                 name,
@@ -140,12 +181,28 @@ export class ClusterAutoscaler extends Construct {
                 ],
                 env: [{ name: 'AWS_REGION', value: props.region }],
                 ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
-                livenessProbe: { httpGet: { path: '/health-check', port: IntOrString.fromNumber(METRICS_PORT) }, initialDelaySeconds: 30, periodSeconds: 30 },
-                resources: {
-                  requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('600Mi'), 'ephemeral-storage': Quantity.fromString('64Mi') },
-                  limits: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('600Mi'), 'ephemeral-storage': Quantity.fromString('256Mi') },
+                livenessProbe: {
+                  httpGet: { path: '/health-check', port: IntOrString.fromNumber(METRICS_PORT) },
+                  initialDelaySeconds: 30,
+                  periodSeconds: 30,
                 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                resources: {
+                  requests: {
+                    cpu: Quantity.fromString('100m'),
+                    memory: Quantity.fromString('600Mi'),
+                    'ephemeral-storage': Quantity.fromString('64Mi'),
+                  },
+                  limits: {
+                    cpu: Quantity.fromString('100m'),
+                    memory: Quantity.fromString('600Mi'),
+                    'ephemeral-storage': Quantity.fromString('256Mi'),
+                  },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
               },
             ],
           },
@@ -157,7 +214,9 @@ export class ClusterAutoscaler extends Construct {
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS)], ports: [tcp(METRICS_PORT)] }],
+        ingress: [
+          { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS)], ports: [tcp(METRICS_PORT)] },
+        ],
         // The Kubernetes API (the EKS endpoint's addresses in the VPC) and the AWS APIs, both HTTPS.
         egress: [dnsEgress(), { to: [{ ipBlock: { cidr: ANY_IPV4 } }], ports: [tcp(443)] }],
       },

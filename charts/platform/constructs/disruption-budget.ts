@@ -30,7 +30,10 @@ export class DisruptionBudget extends Construct {
     if (props.replicas < 2) return;
     this.resource = new KubePodDisruptionBudget(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: platformLabels(props.component) },
-      spec: { maxUnavailable: IntOrString.fromNumber(MAX_UNAVAILABLE), selector: { matchLabels: { ...props.selector } } },
+      spec: {
+        maxUnavailable: IntOrString.fromNumber(MAX_UNAVAILABLE),
+        selector: { matchLabels: { ...props.selector } },
+      },
     });
   }
 }

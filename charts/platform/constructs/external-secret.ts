@@ -43,11 +43,17 @@ export class PlatformExternalSecret extends Construct {
   constructor(scope: Construct, id: string, props: PlatformExternalSecretProps) {
     super(scope, id);
     if (props.properties.length === 0) {
-      throw new Error(`PlatformExternalSecret ${props.namespace}/${props.name}: properties is empty; name at least one property of ${props.remoteKey}`);
+      throw new Error(
+        `PlatformExternalSecret ${props.namespace}/${props.name}: properties is empty; name at least one property of ${props.remoteKey}`,
+      );
     }
     this.resource = new ApiObject(this, 'Resource', {
       ...ExternalSecret.GVK,
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...platformLabels(props.component), ...props.labels } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: { ...platformLabels(props.component), ...props.labels },
+      },
       spec: {
         refreshInterval: props.refreshInterval ?? '1h',
         secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
@@ -57,7 +63,10 @@ export class PlatformExternalSecret extends Construct {
           deletionPolicy: 'Retain',
           ...(props.template ? { template: { engineVersion: 'v2', data: { ...props.template } } } : {}),
         },
-        data: props.properties.map((property) => ({ secretKey: property, remoteRef: { key: props.remoteKey, property } })),
+        data: props.properties.map((property) => ({
+          secretKey: property,
+          remoteRef: { key: props.remoteKey, property },
+        })),
       },
     });
   }

@@ -46,7 +46,11 @@ export class GatewayJwtPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: GatewayJwtPolicyProps) {
     super(scope, id);
-    const metadata = (name: string) => ({ name, namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') });
+    const metadata = (name: string) => ({
+      name,
+      namespace: CENTRAL_GATEWAY.namespace,
+      labels: platformLabels('agentgateway'),
+    });
     const targetRefs = [centralGatewayTarget(CENTRAL_GATEWAY.listener)];
     this.resource = new ApiObject(this, 'Resource', {
       ...AgentgatewayPolicy.GVK,
@@ -63,7 +67,13 @@ export class GatewayJwtPolicy extends Construct {
                 audiences: [KEYCLOAK.gatewayClient],
                 jwks: {
                   remote: {
-                    backendRef: { group: '', kind: 'Service', name: CHART_SERVICES.keycloak.name, namespace: PLATFORM_NAMESPACES.keycloak, port: CHART_SERVICES.keycloak.port },
+                    backendRef: {
+                      group: '',
+                      kind: 'Service',
+                      name: CHART_SERVICES.keycloak.name,
+                      namespace: PLATFORM_NAMESPACES.keycloak,
+                      port: CHART_SERVICES.keycloak.port,
+                    },
                     jwksPath: `/realms/${KEYCLOAK.realm}/protocol/openid-connect/certs`,
                     cacheDuration: '5m',
                   },
@@ -77,7 +87,10 @@ export class GatewayJwtPolicy extends Construct {
     this.tenantClaim = new ApiObject(this, 'TenantClaim', {
       ...AgentgatewayPolicy.GVK,
       metadata: metadata(GATEWAY_JWT_POLICIES.tenantClaim),
-      spec: { targetRefs, traffic: { authorization: { action: 'Require', policy: { matchExpressions: [TENANT_CLAIM_EXPRESSION] } } } },
+      spec: {
+        targetRefs,
+        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [TENANT_CLAIM_EXPRESSION] } } },
+      },
     });
   }
 }

@@ -84,7 +84,12 @@ export class GatewayParameters extends Construct {
       ...AgentgatewayParameters.GVK,
       metadata: { name: props.name, namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') },
       spec: {
-        image: { registry: props.image.registry, repository: props.image.repository, tag: props.image.tag, pullPolicy: 'IfNotPresent' },
+        image: {
+          registry: props.image.registry,
+          repository: props.image.repository,
+          tag: props.image.tag,
+          pullPolicy: 'IfNotPresent',
+        },
         logging: { format: 'json', level: 'info' },
         rawConfig: tracingConfig(),
         resources: { requests: { ...props.resources.requests }, limits: { ...props.resources.limits } },
@@ -96,13 +101,19 @@ export class GatewayParameters extends Construct {
         deployment: {
           spec: {
             ...(props.replicas ? { replicas: props.replicas } : {}),
-            template: { spec: { nodeSelector: nodeSelectorFor(props.nodeGroup), tolerations: tolerationsFor(props.nodeGroup) } },
+            template: {
+              spec: { nodeSelector: nodeSelectorFor(props.nodeGroup), tolerations: tolerationsFor(props.nodeGroup) },
+            },
           },
         },
-        ...(props.serviceType && props.serviceType !== 'LoadBalancer' ? { service: { spec: { type: props.serviceType } } } : {}),
+        ...(props.serviceType && props.serviceType !== 'LoadBalancer'
+          ? { service: { spec: { type: props.serviceType } } }
+          : {}),
         // AgentgatewayParameters (agentgateway v1.4.1 CRD): "If present, a PDB is created with its
         // selector automatically configured to target the selected generated workload."
-        ...(props.replicas && props.replicas > 1 ? { podDisruptionBudget: { spec: { maxUnavailable: MAX_UNAVAILABLE } } } : {}),
+        ...(props.replicas && props.replicas > 1
+          ? { podDisruptionBudget: { spec: { maxUnavailable: MAX_UNAVAILABLE } } }
+          : {}),
       },
     });
   }

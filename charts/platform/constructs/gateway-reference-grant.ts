@@ -26,9 +26,19 @@ export class GatewayReferenceGrant extends Construct {
     super(scope, id);
     this.resource = new ApiObject(this, 'Resource', {
       ...ReferenceGrant.GVK,
-      metadata: { name: `agentgateway-to-${props.service}`, namespace: props.namespace, labels: platformLabels(props.component) },
+      metadata: {
+        name: `agentgateway-to-${props.service}`,
+        namespace: props.namespace,
+        labels: platformLabels(props.component),
+      },
       spec: {
-        from: [{ group: groupOf(AgentgatewayPolicy.GVK), kind: AgentgatewayPolicy.GVK.kind, namespace: CENTRAL_GATEWAY.namespace }],
+        from: [
+          {
+            group: groupOf(AgentgatewayPolicy.GVK),
+            kind: AgentgatewayPolicy.GVK.kind,
+            namespace: CENTRAL_GATEWAY.namespace,
+          },
+        ],
         to: [{ group: '', kind: 'Service', name: props.service }],
       },
     });

@@ -67,7 +67,8 @@ export class GrafanaDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
-    if (props.panels.length === 0) throw new Error(`GrafanaDashboard ${props.uid}: panels is empty; add at least one panel`);
+    if (props.panels.length === 0)
+      throw new Error(`GrafanaDashboard ${props.uid}: panels is empty; add at least one panel`);
     this.resource = new KubeConfigMap(this, 'Resource', {
       metadata: {
         name: `dashboard-${props.uid}`,

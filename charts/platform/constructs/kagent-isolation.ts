@@ -1,8 +1,21 @@
 import { Construct } from 'constructs';
-import { Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom } from '../../../imports/gateway-api-gateways-gateway.networking.k8s.io';
+import {
+  Gateway,
+  GatewaySpecListenersAllowedRoutesNamespacesFrom,
+} from '../../../imports/gateway-api-gateways-gateway.networking.k8s.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../../imports/istio-security.istio.io';
 import { KubeNetworkPolicy } from '../../../imports/k8s';
-import { gatewayPods, KAGENT_WAYPOINT, KUBELET_PROBE_CIDR, LABELS, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, PROMETHEUS_POD_LABELS, tenantNamespace } from '../../lib/constants';
+import {
+  gatewayPods,
+  KAGENT_WAYPOINT,
+  KUBELET_PROBE_CIDR,
+  LABELS,
+  PLATFORM_NAMESPACES,
+  PLATFORM_SERVICES,
+  PORTS,
+  PROMETHEUS_POD_LABELS,
+  tenantNamespace,
+} from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
 import { platformLabels } from '../../lib/labels';
 import { namespacePeer, tcp } from '../../lib/network';
@@ -57,7 +70,14 @@ export class KagentIsolation extends Construct {
       metadata: { ...metadata(KAGENT_WAYPOINT.name), labels: { ...labels, [LABELS.waypointFor]: 'service' } },
       spec: {
         gatewayClassName: KAGENT_WAYPOINT.className,
-        listeners: [{ name: 'mesh', port: PORTS.hbone, protocol: 'HBONE', allowedRoutes: { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } } }],
+        listeners: [
+          {
+            name: 'mesh',
+            port: PORTS.hbone,
+            protocol: 'HBONE',
+            allowedRoutes: { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } },
+          },
+        ],
       },
     });
     new AuthorizationPolicy(this, 'Waypoint', {
@@ -85,7 +105,20 @@ export class KagentIsolation extends Construct {
       metadata: metadata(KAGENT_ISOLATION.meshPolicy),
       spec: {
         action: AuthorizationPolicySpecAction.ALLOW,
-        rules: [{ from: [{ source: { principals: [namespacePrincipal(props.trustDomain, ns), namespacePrincipal(props.trustDomain, PLATFORM_NAMESPACES.monitoring)] } }] }],
+        rules: [
+          {
+            from: [
+              {
+                source: {
+                  principals: [
+                    namespacePrincipal(props.trustDomain, ns),
+                    namespacePrincipal(props.trustDomain, PLATFORM_NAMESPACES.monitoring),
+                  ],
+                },
+              },
+            ],
+          },
+        ],
       },
     });
     new KubeNetworkPolicy(this, 'Ingress', {
@@ -105,7 +138,9 @@ export class KagentIsolation extends Construct {
       spec: {
         podSelector: { matchLabels: gatewayPods(KAGENT_WAYPOINT.name) },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.tenant]: 'true' } } }], ports: [tcp(PORTS.hbone)] }],
+        ingress: [
+          { from: [{ namespaceSelector: { matchLabels: { [LABELS.tenant]: 'true' } } }], ports: [tcp(PORTS.hbone)] },
+        ],
       },
     });
   }

@@ -42,7 +42,10 @@ export class KeycloakRealmSync extends Construct {
     super(scope, id);
     const ns = PLATFORM_NAMESPACES.keycloak;
     const labels = platformLabels('keycloak');
-    const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: props.adminSecret, key } } });
+    const secretEnv = (name: string, key: string) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: props.adminSecret, key } },
+    });
     const podLabels = { ...labels, [LABELS.jobName]: 'keycloak-realm-sync' };
     // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else. No
     // ingress rule (the key is left out, not written as []: the API server drops an empty list,
@@ -52,10 +55,7 @@ export class KeycloakRealmSync extends Construct {
       spec: {
         podSelector: { matchLabels: { [LABELS.jobName]: 'keycloak-realm-sync' } },
         policyTypes: ['Ingress', 'Egress'],
-        egress: [
-          dnsEgress(),
-          { to: [{ podSelector: {} }], ports: [tcp(KEYCLOAK_HTTP_PORT), tcp(PORTS.hbone)] },
-        ],
+        egress: [dnsEgress(), { to: [{ podSelector: {} }], ports: [tcp(KEYCLOAK_HTTP_PORT), tcp(PORTS.hbone)] }],
       },
     });
     this.resource = new KubeJob(this, 'Resource', {
@@ -63,7 +63,10 @@ export class KeycloakRealmSync extends Construct {
         name: 'keycloak-realm-sync',
         namespace: ns,
         labels,
-        annotations: { [ANNOTATIONS.argocdHook]: 'PostSync', [ANNOTATIONS.argocdHookDeletePolicy]: 'BeforeHookCreation' },
+        annotations: {
+          [ANNOTATIONS.argocdHook]: 'PostSync',
+          [ANNOTATIONS.argocdHookDeletePolicy]: 'BeforeHookCreation',
+        },
       },
       spec: {
         backoffLimit: 6,
@@ -75,29 +78,57 @@ export class KeycloakRealmSync extends Construct {
             automountServiceAccountToken: false,
             nodeSelector: nodeSelectorFor('platform'),
             tolerations: tolerationsFor('platform'),
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 10001,
+              runAsGroup: 10001,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             containers: [
               {
                 name: 'keycloak-config-cli',
                 image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
                 env: [
-                  { name: 'KEYCLOAK_URL', value: `http://${CHART_SERVICES.keycloak.name}.${ns}.svc.cluster.local:${CHART_SERVICES.keycloak.port}` },
+                  {
+                    name: 'KEYCLOAK_URL',
+                    value: `http://${CHART_SERVICES.keycloak.name}.${ns}.svc.cluster.local:${CHART_SERVICES.keycloak.port}`,
+                  },
                   secretEnv('KEYCLOAK_USER', 'username'),
                   secretEnv('KEYCLOAK_PASSWORD', 'password'),
                   { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },
                   // The realm with the client secrets as $(env:...) placeholders, filled from below.
                   { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_SYNC_FILE}` },
                   { name: 'IMPORT_VARSUBSTITUTION_ENABLED', value: 'true' },
-                  ...Object.entries(CLIENT_SECRET_ENV).map(([client, env]) => ({ name: env, valueFrom: { secretKeyRef: { name: props.clientSecrets, key: CLIENT_SECRET_KEYS[client as keyof typeof CLIENT_SECRET_KEYS] } } })),
+                  ...Object.entries(CLIENT_SECRET_ENV).map(([client, env]) => ({
+                    name: env,
+                    valueFrom: {
+                      secretKeyRef: {
+                        name: props.clientSecrets,
+                        key: CLIENT_SECRET_KEYS[client as keyof typeof CLIENT_SECRET_KEYS],
+                      },
+                    },
+                  })),
                   { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
                   { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
                 ],
                 imagePullPolicy: 'Always',
                 resources: {
-                  requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi'), 'ephemeral-storage': Quantity.fromString('64Mi') },
-                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('512Mi'), 'ephemeral-storage': Quantity.fromString('256Mi') },
+                  requests: {
+                    cpu: Quantity.fromString('100m'),
+                    memory: Quantity.fromString('256Mi'),
+                    'ephemeral-storage': Quantity.fromString('64Mi'),
+                  },
+                  limits: {
+                    cpu: Quantity.fromString('500m'),
+                    memory: Quantity.fromString('512Mi'),
+                    'ephemeral-storage': Quantity.fromString('256Mi'),
+                  },
                 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
                 volumeMounts: [
                   { name: 'realm', mountPath: '/config', readOnly: true },
                   { name: 'tmp', mountPath: '/tmp' },

@@ -80,11 +80,20 @@ function tenantClaimMapper(): Record<string, unknown> {
  * who adds them to their tenant's group. Client secrets only with `clientSecrets` (the sync file),
  * as placeholders keycloak-config-cli fills from its environment.
  */
-export function realmRepresentation(props: KeycloakRealmProps, options: { readonly clientSecrets?: boolean } = {}): Record<string, unknown> {
+export function realmRepresentation(
+  props: KeycloakRealmProps,
+  options: { readonly clientSecrets?: boolean } = {},
+): Record<string, unknown> {
   const ui = uiHosts(props.domain);
-  const secret = (clientId: keyof typeof CLIENT_SECRET_ENV) => (options.clientSecrets ? { secret: `$(env:${CLIENT_SECRET_ENV[clientId]})` } : {});
+  const secret = (clientId: keyof typeof CLIENT_SECRET_ENV) =>
+    options.clientSecrets ? { secret: `$(env:${CLIENT_SECRET_ENV[clientId]})` } : {};
   /** A confidential client people sign in to a web UI with (authorization code flow, one redirect URI). */
-  const signOn = (clientId: typeof OBSERVABILITY.langfuseClient | typeof OBSERVABILITY.grafanaClient, name: string, host: string, callback: string) => ({
+  const signOn = (
+    clientId: typeof OBSERVABILITY.langfuseClient | typeof OBSERVABILITY.grafanaClient,
+    name: string,
+    host: string,
+    callback: string,
+  ) => ({
     clientId,
     name,
     enabled: true,
@@ -131,13 +140,20 @@ export function realmRepresentation(props: KeycloakRealmProps, options: { readon
         implicitFlowEnabled: false,
         directAccessGrantsEnabled: false,
         serviceAccountsEnabled: false,
-        attributes: { 'oauth2.device.authorization.grant.enabled': 'true', 'access.token.signed.response.alg': 'RS256' },
+        attributes: {
+          'oauth2.device.authorization.grant.enabled': 'true',
+          'access.token.signed.response.alg': 'RS256',
+        },
         protocolMappers: [
           {
             name: 'gateway-audience',
             protocol: 'openid-connect',
             protocolMapper: 'oidc-audience-mapper',
-            config: { 'included.client.audience': KEYCLOAK.gatewayClient, 'access.token.claim': 'true', 'id.token.claim': 'false' },
+            config: {
+              'included.client.audience': KEYCLOAK.gatewayClient,
+              'access.token.claim': 'true',
+              'id.token.claim': 'false',
+            },
           },
           tenantClaimMapper(),
         ],
@@ -176,7 +192,14 @@ export function realmRepresentation(props: KeycloakRealmProps, options: { readon
         name: KEYCLOAK.tenantsGroup,
         subGroups: [...props.tenants]
           .sort((a, b) => a.name.localeCompare(b.name))
-          .map((t) => ({ name: t.name, attributes: { [TENANT_ATTRIBUTE]: [t.name], namespace: [t.namespace], ...(t.displayName ? { displayName: [t.displayName] } : {}) } })),
+          .map((t) => ({
+            name: t.name,
+            attributes: {
+              [TENANT_ATTRIBUTE]: [t.name],
+              namespace: [t.namespace],
+              ...(t.displayName ? { displayName: [t.displayName] } : {}),
+            },
+          })),
       },
     ],
   };
@@ -189,7 +212,11 @@ export class KeycloakRealm extends Construct {
   constructor(scope: Construct, id: string, props: KeycloakRealmProps) {
     super(scope, id);
     this.resource = new KubeConfigMap(this, 'Resource', {
-      metadata: { name: `keycloak-realm-${KEYCLOAK.realm}`, namespace: PLATFORM_NAMESPACES.keycloak, labels: platformLabels('keycloak') },
+      metadata: {
+        name: `keycloak-realm-${KEYCLOAK.realm}`,
+        namespace: PLATFORM_NAMESPACES.keycloak,
+        labels: platformLabels('keycloak'),
+      },
       data: {
         [REALM_FILE]: JSON.stringify(realmRepresentation(props), null, 2) + '\n',
         [REALM_SYNC_FILE]: JSON.stringify(realmRepresentation(props, { clientSecrets: true }), null, 2) + '\n',

@@ -14,7 +14,6 @@ import { centralGatewayTarget } from './central-gateway';
  */
 export const KEYCLOAK_PUBLIC_PATHS = [`/realms/${KEYCLOAK.realm}/`, '/resources/'] as const;
 
-
 /**
  * Keycloak at https://keycloak.<domain>: an HTTPRoute in the keycloak namespace on the external
  * gateway's `keycloak` listener, which requires no token (it issues them). The load balancer
@@ -29,9 +28,19 @@ export class KeycloakRoute extends Construct {
     super(scope, id);
     this.resource = new ApiObject(this, 'Resource', {
       ...HttpRoute.GVK,
-      metadata: { name: 'keycloak-public', namespace: PLATFORM_NAMESPACES.keycloak, labels: platformLabels('keycloak') },
+      metadata: {
+        name: 'keycloak-public',
+        namespace: PLATFORM_NAMESPACES.keycloak,
+        labels: platformLabels('keycloak'),
+      },
       spec: {
-        parentRefs: [{ ...centralGatewayTarget(), namespace: CENTRAL_GATEWAY.namespace, sectionName: CENTRAL_GATEWAY.keycloakListener }],
+        parentRefs: [
+          {
+            ...centralGatewayTarget(),
+            namespace: CENTRAL_GATEWAY.namespace,
+            sectionName: CENTRAL_GATEWAY.keycloakListener,
+          },
+        ],
         rules: [
           {
             matches: KEYCLOAK_PUBLIC_PATHS.map((value) => ({ path: { type: 'PathPrefix', value } })),
@@ -46,7 +55,9 @@ export class KeycloakRoute extends Construct {
                 },
               },
             ],
-            backendRefs: [backendRefWithDefaults({ name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port })],
+            backendRefs: [
+              backendRefWithDefaults({ name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port }),
+            ],
           },
         ],
       },

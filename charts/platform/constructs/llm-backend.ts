@@ -5,7 +5,14 @@ import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.netwo
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { MESH_GATEWAY } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
-import { ANY_TENANT, backendRefWithDefaults, gatewayUrl, meshCallersExpression, prefixRewriteRule, routePath } from '../../routing/routes';
+import {
+  ANY_TENANT,
+  backendRefWithDefaults,
+  gatewayUrl,
+  meshCallersExpression,
+  prefixRewriteRule,
+  routePath,
+} from '../../routing/routes';
 import { platformLabels } from '../../lib/labels';
 import { hasGuards, type MergedGuards, promptGuardSpec } from '../../config/guards';
 import { meshGatewayTarget } from './central-gateway';
@@ -84,7 +91,16 @@ export class PlatformLlmBackend extends Construct {
       spec: {
         // Same namespace as the gateway: no namespace in the reference.
         parentRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
-        rules: [prefixRewriteRule(platformLlmPath(props.provider), backendRefWithDefaults({ group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: props.provider }))],
+        rules: [
+          prefixRewriteRule(
+            platformLlmPath(props.provider),
+            backendRefWithDefaults({
+              group: groupOf(AgentgatewayBackend.GVK),
+              kind: AgentgatewayBackend.GVK.kind,
+              name: props.provider,
+            }),
+          ),
+        ],
       },
     });
     this.policy = new ApiObject(this, 'Callers', {
@@ -92,7 +108,12 @@ export class PlatformLlmBackend extends Construct {
       metadata: { name: `${routeName}-callers`, namespace: MESH_GATEWAY.namespace, labels },
       spec: {
         targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName }],
-        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [meshCallersExpression(props.trustDomain, [ANY_TENANT])] } } },
+        traffic: {
+          authorization: {
+            action: 'Require',
+            policy: { matchExpressions: [meshCallersExpression(props.trustDomain, [ANY_TENANT])] },
+          },
+        },
       },
     });
     if (props.guards && hasGuards(props.guards)) {

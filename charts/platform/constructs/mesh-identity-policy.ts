@@ -27,10 +27,19 @@ export class MeshIdentityPolicy extends Construct {
     super(scope, id);
     this.resource = new ApiObject(this, 'Resource', {
       ...AgentgatewayPolicy.GVK,
-      metadata: { name: props.name ?? 'mesh-identity', namespace: MESH_GATEWAY.namespace, labels: platformLabels('agentgateway') },
+      metadata: {
+        name: props.name ?? 'mesh-identity',
+        namespace: MESH_GATEWAY.namespace,
+        labels: platformLabels('agentgateway'),
+      },
       spec: {
         targetRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
-        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [meshIdentityExpression(props.trustDomain)] } } },
+        traffic: {
+          authorization: {
+            action: 'Require',
+            policy: { matchExpressions: [meshIdentityExpression(props.trustDomain)] },
+          },
+        },
       },
     });
   }

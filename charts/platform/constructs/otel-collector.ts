@@ -1,9 +1,32 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
-import { IntOrString, KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount, Quantity } from '../../../imports/k8s';
+import {
+  IntOrString,
+  KubeClusterRole,
+  KubeClusterRoleBinding,
+  KubeConfigMap,
+  KubeDeployment,
+  KubeNetworkPolicy,
+  KubePodDisruptionBudget,
+  KubeService,
+  KubeServiceAccount,
+  Quantity,
+} from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
-import { KUBELET_PROBE_CIDR, LABELS, OBSERVABILITY, PRIVATE_IPV4, OTEL_COLLECTOR_POD_LABELS, OTEL_TENANT_ATTRIBUTE, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, PROMETHEUS_POD_LABELS, tenantNamespace } from '../../lib/constants';
+import {
+  KUBELET_PROBE_CIDR,
+  LABELS,
+  OBSERVABILITY,
+  PRIVATE_IPV4,
+  OTEL_COLLECTOR_POD_LABELS,
+  OTEL_TENANT_ATTRIBUTE,
+  PLATFORM_NAMESPACES,
+  PLATFORM_SERVICES,
+  PORTS,
+  PROMETHEUS_POD_LABELS,
+  tenantNamespace,
+} from '../../lib/constants';
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
@@ -68,7 +91,11 @@ export const PIPELINES = {
 } as const;
 export const ROUTERS = { namespace: 'routing/namespace', gateway: 'routing/gateway' } as const;
 /** Exporters; `otlp_http` is the OTLP/HTTP exporter's type (v0.145.0 logs `otlphttp` as a deprecated alias). */
-export const EXPORTERS = { platform: 'otlp_http/platform', tenant: (tenant: string) => `otlp_http/${tenantNamespace(tenant)}`, drop: 'nop' } as const;
+export const EXPORTERS = {
+  platform: 'otlp_http/platform',
+  tenant: (tenant: string) => `otlp_http/${tenantNamespace(tenant)}`,
+  drop: 'nop',
+} as const;
 /** The filter processor whose counter otelcol_processor_filter_spans_filtered_total{filter="filter/unattributed"} counts dropped spans. */
 export const UNATTRIBUTED_FILTER = 'filter/unattributed';
 
@@ -92,8 +119,14 @@ export function collectorConfig(tenants: readonly string[] = []): Record<string,
   const sorted = [...new Set(tenants)].sort();
   const ns = ATTRIBUTED.namespace;
   const namespaceRoutes = [
-    ...sorted.map((t) => ({ condition: `attributes[${q(ns)}] == ${q(tenantNamespace(t))}`, pipelines: [PIPELINES.tenant(t)] })),
-    { condition: `attributes[${q(ns)}] == ${q(PLATFORM_NAMESPACES.agentgateway)}`, pipelines: [PIPELINES.platform, ...(sorted.length ? [PIPELINES.gateway] : [])] },
+    ...sorted.map((t) => ({
+      condition: `attributes[${q(ns)}] == ${q(tenantNamespace(t))}`,
+      pipelines: [PIPELINES.tenant(t)],
+    })),
+    {
+      condition: `attributes[${q(ns)}] == ${q(PLATFORM_NAMESPACES.agentgateway)}`,
+      pipelines: [PIPELINES.platform, ...(sorted.length ? [PIPELINES.gateway] : [])],
+    },
     { condition: `attributes[${q(ns)}] == ${q(PLATFORM_NAMESPACES.kagent)}`, pipelines: [PIPELINES.platform] },
   ];
   // A gateway span belongs to the tenant that owns the route it matched (the route's namespace)
@@ -106,18 +139,35 @@ export function collectorConfig(tenants: readonly string[] = []): Record<string,
     pipelines: [PIPELINES.tenant(t)],
   }));
   const exporters: Record<string, unknown> = {
-    [EXPORTERS.platform]: { endpoint: LANGFUSE_OTLP_ENDPOINT, headers: { Authorization: `\${env:${PLATFORM_AUTH_ENV}}` } },
+    [EXPORTERS.platform]: {
+      endpoint: LANGFUSE_OTLP_ENDPOINT,
+      headers: { Authorization: `\${env:${PLATFORM_AUTH_ENV}}` },
+    },
     [EXPORTERS.drop]: {},
   };
   const pipelines: Record<string, unknown> = {
-    [PIPELINES.in]: { receivers: ['otlp'], processors: ['memory_limiter', 'transform/untrusted', 'k8sattributes', 'batch'], exporters: [ROUTERS.namespace] },
+    [PIPELINES.in]: {
+      receivers: ['otlp'],
+      processors: ['memory_limiter', 'transform/untrusted', 'k8sattributes', 'batch'],
+      exporters: [ROUTERS.namespace],
+    },
     [PIPELINES.platform]: { receivers: [ROUTERS.namespace], exporters: [EXPORTERS.platform] },
-    [PIPELINES.unattributed]: { receivers: [ROUTERS.namespace], processors: [UNATTRIBUTED_FILTER], exporters: [EXPORTERS.drop] },
+    [PIPELINES.unattributed]: {
+      receivers: [ROUTERS.namespace],
+      processors: [UNATTRIBUTED_FILTER],
+      exporters: [EXPORTERS.drop],
+    },
   };
   if (sorted.length) pipelines[PIPELINES.gateway] = { receivers: [ROUTERS.namespace], exporters: [ROUTERS.gateway] };
   for (const t of sorted) {
-    exporters[EXPORTERS.tenant(t)] = { endpoint: LANGFUSE_OTLP_ENDPOINT, headers: { Authorization: `\${env:${tenantAuthEnv(t)}}` } };
-    pipelines[PIPELINES.tenant(t)] = { receivers: [ROUTERS.namespace, ROUTERS.gateway], exporters: [EXPORTERS.tenant(t)] };
+    exporters[EXPORTERS.tenant(t)] = {
+      endpoint: LANGFUSE_OTLP_ENDPOINT,
+      headers: { Authorization: `\${env:${tenantAuthEnv(t)}}` },
+    };
+    pipelines[PIPELINES.tenant(t)] = {
+      receivers: [ROUTERS.namespace, ROUTERS.gateway],
+      exporters: [EXPORTERS.tenant(t)],
+    };
   }
   return {
     receivers: {
@@ -136,7 +186,12 @@ export function collectorConfig(tenants: readonly string[] = []): Record<string,
         trace_statements: [
           {
             context: 'resource',
-            statements: [`delete_matching_keys(resource.attributes, ${q('^k8s\\.')})`, ...[ATTRIBUTED.tenant, ATTRIBUTED.agent, ATTRIBUTED.model].map((k) => `delete_key(resource.attributes, ${q(k)})`)],
+            statements: [
+              `delete_matching_keys(resource.attributes, ${q('^k8s\\.')})`,
+              ...[ATTRIBUTED.tenant, ATTRIBUTED.agent, ATTRIBUTED.model].map(
+                (k) => `delete_key(resource.attributes, ${q(k)})`,
+              ),
+            ],
           },
         ],
       },
@@ -159,14 +214,22 @@ export function collectorConfig(tenants: readonly string[] = []): Record<string,
       [UNATTRIBUTED_FILTER]: { error_mode: 'ignore', traces: { resource: ['true'] } },
     },
     connectors: {
-      [ROUTERS.namespace]: { error_mode: 'ignore', default_pipelines: [PIPELINES.unattributed], table: namespaceRoutes },
+      [ROUTERS.namespace]: {
+        error_mode: 'ignore',
+        default_pipelines: [PIPELINES.unattributed],
+        table: namespaceRoutes,
+      },
       ...(sorted.length ? { [ROUTERS.gateway]: { error_mode: 'ignore', table: gatewayRoutes } } : {}),
     },
     exporters,
     extensions: { health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
     service: {
       extensions: ['health_check'],
-      telemetry: { metrics: { readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_METRICS_PORT } } } }] } },
+      telemetry: {
+        metrics: {
+          readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_METRICS_PORT } } } }],
+        },
+      },
       pipelines,
     },
   };
@@ -195,7 +258,10 @@ export class OtelCollector extends Construct {
     const labels = { ...platformLabels('otel-collector'), ...OTEL_COLLECTOR_POD_LABELS };
     const selector = { ...OTEL_COLLECTOR_POD_LABELS };
     const tenants = [...new Set(props.tenants ?? [])].sort();
-    new KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace, labels }, automountServiceAccountToken: false });
+    new KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace, labels },
+      automountServiceAccountToken: false,
+    });
     // k8sattributes watches pods (to find the sender by its address) and namespaces (the tenant label).
     const role = new KubeClusterRole(this, 'Reader', {
       metadata: { name, labels },
@@ -215,7 +281,10 @@ export class OtelCollector extends Construct {
       { name: PLATFORM_AUTH_ENV, valueFrom: { secretKeyRef: { name: props.authSecret, key: 'AUTH_HEADER' } } },
       // Optional: until a tenant's key is in AWS Secrets Manager its exporter is refused by
       // Langfuse; the collector and every other tenant keep running.
-      ...tenants.map((t) => ({ name: tenantAuthEnv(t), valueFrom: { secretKeyRef: { name: tenantAuthSecret(t), key: 'AUTH_HEADER', optional: true } } })),
+      ...tenants.map((t) => ({
+        name: tenantAuthEnv(t),
+        valueFrom: { secretKeyRef: { name: tenantAuthSecret(t), key: 'AUTH_HEADER', optional: true } },
+      })),
     ];
     new KubeDeployment(this, 'Resource', {
       metadata: { name, namespace, labels },
@@ -224,7 +293,10 @@ export class OtelCollector extends Construct {
         selector: { matchLabels: selector },
         template: {
           // The collector reads its configuration at start only.
-          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: createHash('sha256').update(configYaml).digest('hex') } },
+          metadata: {
+            labels,
+            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: createHash('sha256').update(configYaml).digest('hex') },
+          },
           spec: {
             serviceAccountName: name,
             // The token k8sattributes watches pods and namespaces with (ClusterRole above, read only).
@@ -234,10 +306,23 @@ export class OtelCollector extends Construct {
             // Replicas on different nodes where possible: a node loss keeps traces flowing.
             affinity: {
               podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }],
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 100,
+                    podAffinityTerm: {
+                      topologyKey: 'kubernetes.io/hostname',
+                      labelSelector: { matchLabels: selector },
+                    },
+                  },
+                ],
               },
             },
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 10001,
+              runAsGroup: 10001,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             containers: [
               {
                 name: 'collector',
@@ -254,12 +339,29 @@ export class OtelCollector extends Construct {
                 // Readiness follows the collector's health; liveness restarts it only once it stops
                 // listening at all, so a struggling exporter takes the pod out of the Service
                 // without restarting it (and losing its queue).
-                livenessProbe: { tcpSocket: { port: IntOrString.fromNumber(HEALTH_PORT) }, initialDelaySeconds: 15, periodSeconds: 20, failureThreshold: 6 },
-                resources: {
-                  requests: { cpu: Quantity.fromString('50m'), memory: Quantity.fromString('128Mi'), 'ephemeral-storage': Quantity.fromString('64Mi') },
-                  limits: { cpu: Quantity.fromString('500m'), memory: Quantity.fromString('512Mi'), 'ephemeral-storage': Quantity.fromString('256Mi') },
+                livenessProbe: {
+                  tcpSocket: { port: IntOrString.fromNumber(HEALTH_PORT) },
+                  initialDelaySeconds: 15,
+                  periodSeconds: 20,
+                  failureThreshold: 6,
                 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                resources: {
+                  requests: {
+                    cpu: Quantity.fromString('50m'),
+                    memory: Quantity.fromString('128Mi'),
+                    'ephemeral-storage': Quantity.fromString('64Mi'),
+                  },
+                  limits: {
+                    cpu: Quantity.fromString('500m'),
+                    memory: Quantity.fromString('512Mi'),
+                    'ephemeral-storage': Quantity.fromString('256Mi'),
+                  },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
                 volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
               },
             ],
@@ -280,14 +382,20 @@ export class OtelCollector extends Construct {
         ingress: [
           // OTLP from every namespace (agents, MCP servers, gateways); in the mesh it arrives as HBONE.
           { ports: [PORTS.otlpGrpc, PORTS.otlpHttp, PORTS.hbone].map(tcp) },
-          { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS)], ports: [tcp(COLLECTOR_METRICS_PORT)] },
+          {
+            from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS)],
+            ports: [tcp(COLLECTOR_METRICS_PORT)],
+          },
           // The kubelet's probes of the health port, which istio-cni rewrites to come from this
           // link-local address in ambient mode.
           { from: [{ ipBlock: { cidr: KUBELET_PROBE_CIDR } }], ports: [tcp(HEALTH_PORT)] },
         ],
         egress: [
           dnsEgress(),
-          { to: [namespacePeer(PLATFORM_NAMESPACES.langfuse)], ports: [tcp(CHART_SERVICES.langfuseWeb.podPort), tcp(PORTS.hbone)] },
+          {
+            to: [namespacePeer(PLATFORM_NAMESPACES.langfuse)],
+            ports: [tcp(CHART_SERVICES.langfuseWeb.podPort), tcp(PORTS.hbone)],
+          },
           // The Kubernetes API server (pods and namespaces for k8sattributes): EKS serves it on
           // 443 from network interfaces in the VPC, whose addresses are private and not known
           // before the cluster exists. Tenant pods admit no ingress from here on any port.
@@ -300,8 +408,18 @@ export class OtelCollector extends Construct {
       spec: {
         selector,
         ports: [
-          { name: 'otlp-grpc', port: PORTS.otlpGrpc, targetPort: IntOrString.fromString('otlp-grpc'), appProtocol: 'grpc' },
-          { name: 'otlp-http', port: PORTS.otlpHttp, targetPort: IntOrString.fromString('otlp-http'), appProtocol: 'http' },
+          {
+            name: 'otlp-grpc',
+            port: PORTS.otlpGrpc,
+            targetPort: IntOrString.fromString('otlp-grpc'),
+            appProtocol: 'grpc',
+          },
+          {
+            name: 'otlp-http',
+            port: PORTS.otlpHttp,
+            targetPort: IntOrString.fromString('otlp-http'),
+            appProtocol: 'http',
+          },
           { name: 'metrics', port: COLLECTOR_METRICS_PORT, targetPort: IntOrString.fromString('metrics') },
         ],
       },

@@ -47,7 +47,9 @@ export class PlatformNamespace extends Construct {
   constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
     super(scope, id);
     if (props.podSecurity !== 'restricted' && !props.reason) {
-      throw new Error(`PlatformNamespace ${props.name}: podSecurity "${props.podSecurity}" is looser than restricted, so reason must say why; set reason or use restricted`);
+      throw new Error(
+        `PlatformNamespace ${props.name}: podSecurity "${props.podSecurity}" is looser than restricted, so reason must say why; set reason or use restricted`,
+      );
     }
     const version = `v${props.kubernetesVersion}`;
     const labels: Record<string, string> = {
@@ -62,7 +64,10 @@ export class PlatformNamespace extends Construct {
     if (props.ambient) labels[LABELS.dataplaneMode] = 'ambient';
     if (props.gatewayDiscovery) labels[LABELS.gatewayDiscovery] = 'true';
     if (props.useWaypoint) {
-      if (!props.ambient) throw new Error(`PlatformNamespace ${props.name}: useWaypoint needs ambient: a waypoint serves meshed traffic only`);
+      if (!props.ambient)
+        throw new Error(
+          `PlatformNamespace ${props.name}: useWaypoint needs ambient: a waypoint serves meshed traffic only`,
+        );
       labels[LABELS.useWaypoint] = props.useWaypoint;
     }
     this.resource = new KubeNamespace(this, 'Resource', {
@@ -78,4 +83,3 @@ export class PlatformNamespace extends Construct {
     });
   }
 }
-

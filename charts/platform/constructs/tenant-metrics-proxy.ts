@@ -1,8 +1,23 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, Quantity } from '../../../imports/k8s';
+import {
+  IntOrString,
+  KubeDeployment,
+  KubeNetworkPolicy,
+  KubePodDisruptionBudget,
+  KubeService,
+  Quantity,
+} from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES, GRAFANA_POD_LABELS } from '../../lib/chart-names';
-import { KUBELET_PROBE_CIDR, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, PROMETHEUS_POD_LABELS, tenantNamespace, tenantObservabilityName } from '../../lib/constants';
+import {
+  KUBELET_PROBE_CIDR,
+  OBSERVABILITY,
+  PLATFORM_NAMESPACES,
+  PORTS,
+  PROMETHEUS_POD_LABELS,
+  tenantNamespace,
+  tenantObservabilityName,
+} from '../../lib/constants';
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
@@ -10,7 +25,6 @@ import { TENANT_LABEL } from '../observability/tenant-metrics';
 
 /** Port of the proxy (its Service's too). */
 export const METRICS_PROXY_PORT = 8080;
-
 
 /** Pod labels of every tenant's metrics proxy; the one NetworkPolicy of them selects these. */
 export const METRICS_PROXY_POD_LABELS = { 'app.kubernetes.io/name': 'prom-label-proxy' } as const;
@@ -72,10 +86,23 @@ export class TenantMetricsProxy extends Construct {
             tolerations: tolerationsFor('platform'),
             affinity: {
               podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }],
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 100,
+                    podAffinityTerm: {
+                      topologyKey: 'kubernetes.io/hostname',
+                      labelSelector: { matchLabels: selector },
+                    },
+                  },
+                ],
               },
             },
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              runAsGroup: 65534,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             containers: [
               {
                 name: 'prom-label-proxy',
@@ -84,13 +111,33 @@ export class TenantMetricsProxy extends Construct {
                 args: metricsProxyArgs(props.tenant),
                 ports: [{ name: 'http', containerPort: METRICS_PROXY_PORT, protocol: 'TCP' }],
                 // /healthz answers without calling Prometheus (injectproxy/routes.go NewRoutes).
-                readinessProbe: { httpGet: { path: '/healthz', port: IntOrString.fromNumber(METRICS_PROXY_PORT) }, periodSeconds: 10 },
-                livenessProbe: { tcpSocket: { port: IntOrString.fromNumber(METRICS_PROXY_PORT) }, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 6 },
-                resources: {
-                  requests: { cpu: Quantity.fromString('5m'), memory: Quantity.fromString('16Mi'), 'ephemeral-storage': Quantity.fromString('16Mi') },
-                  limits: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('128Mi'), 'ephemeral-storage': Quantity.fromString('64Mi') },
+                readinessProbe: {
+                  httpGet: { path: '/healthz', port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
+                  periodSeconds: 10,
                 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                livenessProbe: {
+                  tcpSocket: { port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 20,
+                  failureThreshold: 6,
+                },
+                resources: {
+                  requests: {
+                    cpu: Quantity.fromString('5m'),
+                    memory: Quantity.fromString('16Mi'),
+                    'ephemeral-storage': Quantity.fromString('16Mi'),
+                  },
+                  limits: {
+                    cpu: Quantity.fromString('200m'),
+                    memory: Quantity.fromString('128Mi'),
+                    'ephemeral-storage': Quantity.fromString('64Mi'),
+                  },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
               },
             ],
           },
@@ -103,7 +150,10 @@ export class TenantMetricsProxy extends Construct {
     });
     new KubeService(this, 'Service', {
       metadata: { name, namespace, labels },
-      spec: { selector, ports: [{ name: 'http', port: METRICS_PROXY_PORT, targetPort: IntOrString.fromString('http') }] },
+      spec: {
+        selector,
+        ports: [{ name: 'http', port: METRICS_PROXY_PORT, targetPort: IntOrString.fromString('http') }],
+      },
     });
   }
 }
@@ -126,7 +176,13 @@ export class MetricsProxyNetwork extends Construct {
           // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
           { from: [{ ipBlock: { cidr: KUBELET_PROBE_CIDR } }], ports: [tcp(METRICS_PROXY_PORT)] },
         ],
-        egress: [dnsEgress(), { to: [namespacePeer(namespace, PROMETHEUS_POD_LABELS)], ports: [tcp(CHART_SERVICES.prometheus.port), tcp(PORTS.hbone)] }],
+        egress: [
+          dnsEgress(),
+          {
+            to: [namespacePeer(namespace, PROMETHEUS_POD_LABELS)],
+            ports: [tcp(CHART_SERVICES.prometheus.port), tcp(PORTS.hbone)],
+          },
+        ],
       },
     });
   }

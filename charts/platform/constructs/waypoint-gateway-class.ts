@@ -43,7 +43,10 @@ export class WaypointGatewayClass extends Construct {
     super(scope, id);
     const spec =
       props.kind === 'istio'
-        ? { controllerName: ISTIO_MESH_CONTROLLER, description: 'Per-tenant waypoints: Istio Envoy waypoints (HBONE on 15008).' }
+        ? {
+            controllerName: ISTIO_MESH_CONTROLLER,
+            description: 'Per-tenant waypoints: Istio Envoy waypoints (HBONE on 15008).',
+          }
         : {
             controllerName: AGENTGATEWAY_CONTROLLER,
             description: 'Per-tenant waypoints: agentgateway in waypoint mode (HBONE on 15008).',

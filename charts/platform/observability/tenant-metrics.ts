@@ -37,14 +37,30 @@ const byCaller = (by: string, metric: string) =>
 export function tenantRecordingRules(): { record: string; expr: string }[] {
   return [
     { record: TENANT_SERIES.requests, expr: byRoute('route, status', 'agentgateway_requests_total') },
-    { record: TENANT_SERIES.durationBuckets, expr: byRoute('route, le', 'agentgateway_request_duration_seconds_bucket') },
-    { record: TENANT_SERIES.tokens, expr: byCaller(`${OBSERVABILITY.callerMetricLabel}, gen_ai_request_model, gen_ai_token_type`, 'agentgateway_gen_ai_client_token_usage_sum') },
-    { record: TENANT_SERIES.cost, expr: byCaller(`${OBSERVABILITY.callerMetricLabel}, gen_ai_request_model`, 'agentgateway_gen_ai_client_cost_usd_total') },
+    {
+      record: TENANT_SERIES.durationBuckets,
+      expr: byRoute('route, le', 'agentgateway_request_duration_seconds_bucket'),
+    },
+    {
+      record: TENANT_SERIES.tokens,
+      expr: byCaller(
+        `${OBSERVABILITY.callerMetricLabel}, gen_ai_request_model, gen_ai_token_type`,
+        'agentgateway_gen_ai_client_token_usage_sum',
+      ),
+    },
+    {
+      record: TENANT_SERIES.cost,
+      expr: byCaller(
+        `${OBSERVABILITY.callerMetricLabel}, gen_ai_request_model`,
+        'agentgateway_gen_ai_client_cost_usd_total',
+      ),
+    },
   ];
 }
 
 /** Quota use as a fraction per resource (0 when the quota is 0: nothing may be used). */
-const QUOTA_USE = 'sum by (namespace, resource) (kube_resourcequota{type="used"}) / (sum by (namespace, resource) (kube_resourcequota{type="hard"}) > 0)';
+const QUOTA_USE =
+  'sum by (namespace, resource) (kube_resourcequota{type="used"}) / (sum by (namespace, resource) (kube_resourcequota{type="hard"}) > 0)';
 
 /** Fraction of a quota at which the tenant is warned. */
 export const QUOTA_WARNING = 0.9;
@@ -55,7 +71,8 @@ export const QUOTA_WARNING = 0.9;
  * tenant's own receiver (AlertmanagerConfig in its namespace).
  */
 export function quotaAlertRules(tenant: string): Record<string, unknown>[] {
-  const sel = (expr: string) => expr.replace(/\{type="(used|hard)"\}/g, `{namespace="${tenantNamespace(tenant)}", type="$1"}`);
+  const sel = (expr: string) =>
+    expr.replace(/\{type="(used|hard)"\}/g, `{namespace="${tenantNamespace(tenant)}", type="$1"}`);
   return [
     {
       alert: 'TenantQuotaNearlyUsed',
@@ -93,13 +110,42 @@ export function tenantDashboard(tenant: string): Record<string, unknown> {
     datasourceUid: OBSERVABILITY.tenantDatasourceUid,
     panels: [
       { title: 'Requests per route', expr: `sum by (route) (${s.requests})`, legend: '{{route}}', unit: 'reqps' },
-      { title: 'Errors (5xx) per route', expr: `sum by (route) (${s.requests}{status=~"5.."})`, legend: '{{route}}', unit: 'reqps' },
-      { title: 'Latency per route (p95)', expr: `histogram_quantile(0.95, sum by (route, le) (${s.durationBuckets}))`, legend: '{{route}}', unit: 's' },
-      { title: 'LLM tokens per model', expr: `sum by (gen_ai_request_model, gen_ai_token_type) (${s.tokens})`, legend: '{{gen_ai_request_model}} {{gen_ai_token_type}}', unit: 'short' },
-      { title: 'LLM cost per model (USD per hour)', expr: `sum by (gen_ai_request_model) (${s.cost}) * 3600`, legend: '{{gen_ai_request_model}}', unit: 'currencyUSD' },
+      {
+        title: 'Errors (5xx) per route',
+        expr: `sum by (route) (${s.requests}{status=~"5.."})`,
+        legend: '{{route}}',
+        unit: 'reqps',
+      },
+      {
+        title: 'Latency per route (p95)',
+        expr: `histogram_quantile(0.95, sum by (route, le) (${s.durationBuckets}))`,
+        legend: '{{route}}',
+        unit: 's',
+      },
+      {
+        title: 'LLM tokens per model',
+        expr: `sum by (gen_ai_request_model, gen_ai_token_type) (${s.tokens})`,
+        legend: '{{gen_ai_request_model}} {{gen_ai_token_type}}',
+        unit: 'short',
+      },
+      {
+        title: 'LLM cost per model (USD per hour)',
+        expr: `sum by (gen_ai_request_model) (${s.cost}) * 3600`,
+        legend: '{{gen_ai_request_model}}',
+        unit: 'currencyUSD',
+      },
       { title: 'Quota use', expr: QUOTA_USE, legend: '{{resource}}', unit: 'percentunit' },
-      { title: 'CPU', expr: 'sum by (pod) (rate(container_cpu_usage_seconds_total{container!=""}[5m]))', legend: '{{pod}}' },
-      { title: 'Memory', expr: 'sum by (pod) (container_memory_working_set_bytes{container!=""})', legend: '{{pod}}', unit: 'bytes' },
+      {
+        title: 'CPU',
+        expr: 'sum by (pod) (rate(container_cpu_usage_seconds_total{container!=""}[5m]))',
+        legend: '{{pod}}',
+      },
+      {
+        title: 'Memory',
+        expr: 'sum by (pod) (container_memory_working_set_bytes{container!=""})',
+        legend: '{{pod}}',
+        unit: 'bytes',
+      },
     ],
   });
 }

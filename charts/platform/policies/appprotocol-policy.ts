@@ -85,8 +85,12 @@ export class AppProtocolPolicy extends Construct {
               foreach: [
                 {
                   list: 'request.object.spec.ports',
-                  preconditions: { all: [{ key: '{{ element.name }}', operator: ForeachOperator.ANY_IN, value: portNames }] },
-                  patchesJson6902: JSON.stringify([{ op: 'add', path: '/spec/ports/{{ elementIndex }}/appProtocol', value: A2A_APP_PROTOCOL }]),
+                  preconditions: {
+                    all: [{ key: '{{ element.name }}', operator: ForeachOperator.ANY_IN, value: portNames }],
+                  },
+                  patchesJson6902: JSON.stringify([
+                    { op: 'add', path: '/spec/ports/{{ elementIndex }}/appProtocol', value: A2A_APP_PROTOCOL },
+                  ]),
                 },
               ],
             },

@@ -52,7 +52,12 @@ export const EXPOSED_KINDS = [
     specField: 'mcp',
     backendRef: { group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: NAME },
   },
-] as const satisfies readonly { route: keyof typeof ROUTE_PREFIXES; kind: string; specField?: string; backendRef: object }[];
+] as const satisfies readonly {
+  route: keyof typeof ROUTE_PREFIXES;
+  kind: string;
+  specField?: string;
+  backendRef: object;
+}[];
 
 type ExposedKind = (typeof EXPOSED_KINDS)[number];
 
@@ -127,13 +132,19 @@ export class AutoExposePolicy extends Construct {
         admission: true,
         background: true,
         failurePolicy: ClusterPolicySpecFailurePolicy.IGNORE,
-        rules: EXPOSED_KINDS.flatMap((k) => [routeRule(name, k, 'labelled'), callersRule(name, k), routeRule(name, k, 'tenant')]),
+        rules: EXPOSED_KINDS.flatMap((k) => [
+          routeRule(name, k, 'labelled'),
+          callersRule(name, k),
+          routeRule(name, k, 'tenant'),
+        ]),
       },
     });
   }
 }
 
-const TENANT_NAMESPACES: ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector = { matchLabels: { [LABELS.tenant]: 'true' } };
+const TENANT_NAMESPACES: ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector = {
+  matchLabels: { [LABELS.tenant]: 'true' },
+};
 const LABELLED_NAMESPACES: ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector = {
   matchLabels: { [LABELS.autoExpose]: 'true' },
   matchExpressions: [{ key: LABELS.tenant, operator: 'NotIn', values: ['true'] }],
@@ -147,7 +158,9 @@ function exposed(k: ExposedKind): Condition[] {
   return [
     { key: objectValue(`metadata.annotations."${ANNOTATIONS.expose}"`, "''"), operator: 'Equals', value: 'true' },
     { key: objectValue(`metadata.labels."${LABELS.managedBy}"`, "''"), operator: 'NotEquals', value: MANAGED_BY },
-    ...('specField' in k ? [{ key: sizeOf(`spec.${k.specField}`, '`{}`'), operator: 'GreaterThan' as const, value: 0 }] : []),
+    ...('specField' in k
+      ? [{ key: sizeOf(`spec.${k.specField}`, '`{}`'), operator: 'GreaterThan' as const, value: 0 }]
+      : []),
   ];
 }
 
@@ -158,7 +171,9 @@ export function segmentChecks(): Condition[] {
     yes(`regex_match('${DNS_LABEL.source}', ${SEGMENT}) && length(${SEGMENT}) <= \`63\``),
     yes(`!starts_with(${SEGMENT}, '${TENANT_PREFIX}')`),
     yes(`!contains(${TAKEN}, ${SEGMENT})`),
-    yes(`${SEGMENT} == request.object.metadata.namespace || !contains(\`${JSON.stringify(PLATFORM_SEGMENTS)}\`, ${SEGMENT})`),
+    yes(
+      `${SEGMENT} == request.object.metadata.namespace || !contains(\`${JSON.stringify(PLATFORM_SEGMENTS)}\`, ${SEGMENT})`,
+    ),
   ];
 }
 
@@ -166,7 +181,12 @@ export function segmentChecks(): Condition[] {
 function segmentContext(): ClusterPolicySpecRulesContext[] {
   return [
     { name: TAKEN, apiCall: { ...TENANT_SEGMENTS_CALL } },
-    { name: SEGMENT, variable: { jmesPath: `request.object.metadata.annotations."${ANNOTATIONS.exposeAlias}" || request.object.metadata.namespace` } },
+    {
+      name: SEGMENT,
+      variable: {
+        jmesPath: `request.object.metadata.annotations."${ANNOTATIONS.exposeAlias}" || request.object.metadata.namespace`,
+      },
+    },
   ];
 }
 
@@ -174,7 +194,12 @@ function segmentContext(): ClusterPolicySpecRulesContext[] {
  * An object generated in the resource's namespace, owned by the resource (deleting it deletes the
  * object) and synchronized (changes and the annotation's removal reach it), for existing resources too.
  */
-function generated(policy: string, gvk: { apiVersion: string; kind: string }, name: string, spec: Record<string, unknown>): ClusterPolicySpecRulesGenerate {
+function generated(
+  policy: string,
+  gvk: { apiVersion: string; kind: string },
+  name: string,
+  spec: Record<string, unknown>,
+): ClusterPolicySpecRulesGenerate {
   return {
     apiVersion: gvk.apiVersion,
     kind: gvk.kind,
@@ -185,7 +210,14 @@ function generated(policy: string, gvk: { apiVersion: string; kind: string }, na
     data: {
       metadata: {
         labels: { [LABELS.partOf]: MANAGED_BY, [LABELS.exposedBy]: policy },
-        ownerReferences: [{ apiVersion: '{{ request.object.apiVersion }}', kind: '{{ request.object.kind }}', name: NAME, uid: '{{ request.object.metadata.uid }}' }],
+        ownerReferences: [
+          {
+            apiVersion: '{{ request.object.apiVersion }}',
+            kind: '{{ request.object.kind }}',
+            name: NAME,
+            uid: '{{ request.object.metadata.uid }}',
+          },
+        ],
       },
       spec,
     },
@@ -199,7 +231,9 @@ function routeRule(policy: string, k: ExposedKind, where: 'tenant' | 'labelled')
   const segment = tenant ? NAMESPACE : `{{ ${SEGMENT} }}`;
   return {
     name: `${k.route}-route${tenant ? '-tenant-namespace' : ''}`,
-    match: { any: [{ resources: { kinds: [k.kind], namespaceSelector: tenant ? TENANT_NAMESPACES : LABELLED_NAMESPACES } }] },
+    match: {
+      any: [{ resources: { kinds: [k.kind], namespaceSelector: tenant ? TENANT_NAMESPACES : LABELLED_NAMESPACES } }],
+    },
     ...(tenant ? {} : { context: segmentContext() }),
     preconditions: { all: [...exposed(k), ...(tenant ? [] : segmentChecks())] },
     generate: generated(policy, HttpRoute.GVK, routeName(k), {
@@ -215,14 +249,25 @@ function callersRule(policy: string, k: ExposedKind): ClusterPolicySpecRules {
     name: `${k.route}-callers-tenant-namespace`,
     match: { any: [{ resources: { kinds: [k.kind], namespaceSelector: TENANT_NAMESPACES } }] },
     preconditions: { all: exposed(k) },
-    generate: generated(policy, AgentgatewayPolicy.GVK, `${AUTO_EXPOSE_ROUTE_PREFIX}${ROUTE_OBJECT_NAMES.callers(k.route, NAME)}`, {
-      targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName(k) }],
-      traffic: {
-        authorization: {
-          action: 'Require',
-          policy: { matchExpressions: [callersExpression(KEYCLOAK.tenantClaim, [`{{ trim_prefix(request.object.metadata.namespace, '${TENANT_PREFIX}') }}`])] },
+    generate: generated(
+      policy,
+      AgentgatewayPolicy.GVK,
+      `${AUTO_EXPOSE_ROUTE_PREFIX}${ROUTE_OBJECT_NAMES.callers(k.route, NAME)}`,
+      {
+        targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName(k) }],
+        traffic: {
+          authorization: {
+            action: 'Require',
+            policy: {
+              matchExpressions: [
+                callersExpression(KEYCLOAK.tenantClaim, [
+                  `{{ trim_prefix(request.object.metadata.namespace, '${TENANT_PREFIX}') }}`,
+                ]),
+              ],
+            },
+          },
         },
       },
-    }),
+    ),
   };
 }

@@ -43,7 +43,8 @@ export class KyvernoPermissions extends Construct {
     super(scope, id);
     const read = ['get', 'list', 'watch'];
     const manage = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
-    const annotations = props.syncWave === undefined ? {} : { annotations: { [ANNOTATIONS.argocdSyncWave]: String(props.syncWave) } };
+    const annotations =
+      props.syncWave === undefined ? {} : { annotations: { [ANNOTATIONS.argocdSyncWave]: String(props.syncWave) } };
     this.resource = new KubeClusterRole(this, 'Resource', {
       metadata: {
         name: props.name ?? 'kyverno-agentic-platform-background',

@@ -45,7 +45,14 @@ export class PlatformSchedulingPolicy extends Construct {
           group,
           match: podsIn({ matchExpressions: [{ key: LABELS.component, operator: 'Exists' }] }),
           exclude: {
-            any: [{ resources: { namespaces: [CENTRAL_GATEWAY.namespace], selector: { matchLabels: { [LABELS.gatewayName]: CENTRAL_GATEWAY.name } } } }],
+            any: [
+              {
+                resources: {
+                  namespaces: [CENTRAL_GATEWAY.namespace],
+                  selector: { matchLabels: { [LABELS.gatewayName]: CENTRAL_GATEWAY.name } },
+                },
+              },
+            ],
           },
           when: choosesNoNode(),
         }),

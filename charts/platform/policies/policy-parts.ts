@@ -48,7 +48,9 @@ export interface PolicyMetadataInput {
 /** Metadata of a platform ClusterPolicy: platform labels, Kyverno's descriptive annotations, the sync wave. */
 export function policyMetadata(input: PolicyMetadataInput): ApiObjectMetadata {
   if (input.syncWave !== undefined && !Number.isInteger(input.syncWave)) {
-    throw new Error(`ClusterPolicy ${input.name}: syncWave ${input.syncWave} is not an integer; Argo CD sync waves are whole numbers`);
+    throw new Error(
+      `ClusterPolicy ${input.name}: syncWave ${input.syncWave} is not an integer; Argo CD sync waves are whole numbers`,
+    );
   }
   return {
     name: input.name,
@@ -98,7 +100,9 @@ export function choosesNoNode(): Condition[] {
 }
 
 /** Match clause for Pods created in the namespaces a selector picks. */
-export function podsIn(namespaceSelector: ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector): ClusterPolicySpecRulesMatch {
+export function podsIn(
+  namespaceSelector: ClusterPolicySpecRulesMatchAnyResourcesNamespaceSelector,
+): ClusterPolicySpecRulesMatch {
   return { any: [{ resources: { kinds: ['Pod'], operations: [Operation.CREATE], namespaceSelector } }] };
 }
 

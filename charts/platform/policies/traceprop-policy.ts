@@ -45,9 +45,14 @@ export class TracepropPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: TracepropPolicyProps = {}) {
     super(scope, id);
-    const match = { any: [{ resources: { kinds: [KAGENT_AGENT_KIND], operations: [Operation.CREATE, Operation.UPDATE] } }] };
+    const match = {
+      any: [{ resources: { kinds: [KAGENT_AGENT_KIND], operations: [Operation.CREATE, Operation.UPDATE] } }],
+    };
     // Declarative Agents that no Application syncs: the compiler writes the variable into the ones it emits.
-    const when: Condition[] = [{ key: objectValue('spec.type', "''"), operator: 'Equals', value: 'Declarative' }, ...notArgoSynced()];
+    const when: Condition[] = [
+      { key: objectValue('spec.type', "''"), operator: 'Equals', value: 'Declarative' },
+      ...notArgoSynced(),
+    ];
     this.resource = new ClusterPolicy(this, 'Resource', {
       metadata: policyMetadata({
         name: props.name ?? 'traceprop',
@@ -68,8 +73,17 @@ export class TracepropPolicy extends Construct {
           {
             name: 'append-env',
             match,
-            preconditions: { all: [...when, { key: sizeOf(`${ENV}[?name=='${TRACEPROP_ENV.name}']`, '`[]`'), operator: 'Equals', value: 0 }] },
-            mutate: { patchesJson6902: JSON.stringify([{ op: 'add', path: `/${ENV.replaceAll('.', '/')}/-`, value: { ...TRACEPROP_ENV } }]) },
+            preconditions: {
+              all: [
+                ...when,
+                { key: sizeOf(`${ENV}[?name=='${TRACEPROP_ENV.name}']`, '`[]`'), operator: 'Equals', value: 0 },
+              ],
+            },
+            mutate: {
+              patchesJson6902: JSON.stringify([
+                { op: 'add', path: `/${ENV.replaceAll('.', '/')}/-`, value: { ...TRACEPROP_ENV } },
+              ]),
+            },
           },
           {
             name: 'set-env-value',
@@ -82,11 +96,21 @@ export class TracepropPolicy extends Construct {
                   preconditions: {
                     all: [
                       { key: '{{ element.name }}', operator: ForeachOperator.EQUALS, value: TRACEPROP_ENV.name },
-                      { key: "{{ element.value || '' }}", operator: ForeachOperator.NOT_EQUALS, value: TRACEPROP_ENV.value },
+                      {
+                        key: "{{ element.value || '' }}",
+                        operator: ForeachOperator.NOT_EQUALS,
+                        value: TRACEPROP_ENV.value,
+                      },
                       { key: '{{ length(element.valueFrom || `{}`) }}', operator: ForeachOperator.EQUALS, value: 0 },
                     ],
                   },
-                  patchesJson6902: JSON.stringify([{ op: 'add', path: `/${ENV.replaceAll('.', '/')}/{{ elementIndex }}/value`, value: TRACEPROP_ENV.value }]),
+                  patchesJson6902: JSON.stringify([
+                    {
+                      op: 'add',
+                      path: `/${ENV.replaceAll('.', '/')}/{{ elementIndex }}/value`,
+                      value: TRACEPROP_ENV.value,
+                    },
+                  ]),
                 },
               ],
             },

@@ -11,7 +11,10 @@ describe('AccessSync', () => {
         namespace: 'langfuse',
         component: 'langfuse',
         image: { registry: 'r.test', repository: 'node', tag: '22' },
-        tenants: [{ tenant: 'beta', state: { tenant: 'beta' } }, { tenant: 'alpha', state: { tenant: 'alpha' } }],
+        tenants: [
+          { tenant: 'beta', state: { tenant: 'beta' } },
+          { tenant: 'alpha', state: { tenant: 'alpha' } },
+        ],
         keys: [{ tenant: 'alpha', secret: 'langfuse-tenant-alpha' }],
         keycloakSecretEntry: 'agentic-platform/dev/observability/observability-clients',
         application: { pods: { app: 'web' }, port: 3000 },
@@ -24,23 +27,36 @@ describe('AccessSync', () => {
   it('runs the shipped program for its target every five minutes, one run at a time', () => {
     expect(cron.spec).toMatchObject({ schedule: '*/5 * * * *', concurrencyPolicy: 'Forbid' });
     expect(pod.containers[0].command).toEqual(['node', '/sync/access-sync.mjs', 'langfuse']);
-    expect(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'langfuse-access-sync')!.data['access-sync.mjs']).toBe(ACCESS_SYNC_SCRIPT);
+    expect(
+      objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'langfuse-access-sync')!.data[
+        'access-sync.mjs'
+      ],
+    ).toBe(ACCESS_SYNC_SCRIPT);
   });
 
-  it('writes each tenant\'s state into its own ConfigMap, labelled with the tenant', () => {
+  it("writes each tenant's state into its own ConfigMap, labelled with the tenant", () => {
     const state = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'langfuse-tenant-alpha')!;
     expect(JSON.parse(state.data['tenant.json'])).toEqual({ tenant: 'alpha' });
     expect(state.metadata.labels['platform.agentic.io/observability-tenant']).toBe('alpha');
   });
 
-  it('mounts each tenant\'s state as <tenant>.json and each key as <tenant>.publicKey/secretKey, a missing key being no error', () => {
+  it("mounts each tenant's state as <tenant>.json and each key as <tenant>.publicKey/secretKey, a missing key being no error", () => {
     const volume = (name: string) => pod.volumes.find((v: any) => v.name === name);
     expect(volume('state').projected.sources).toEqual([
       { configMap: { name: 'langfuse-tenant-alpha', items: [{ key: 'tenant.json', path: 'alpha.json' }] } },
       { configMap: { name: 'langfuse-tenant-beta', items: [{ key: 'tenant.json', path: 'beta.json' }] } },
     ]);
     expect(volume('keys').projected.sources).toEqual([
-      { secret: { name: 'langfuse-tenant-alpha', optional: true, items: [{ key: 'publicKey', path: 'alpha.publicKey' }, { key: 'secretKey', path: 'alpha.secretKey' }] } },
+      {
+        secret: {
+          name: 'langfuse-tenant-alpha',
+          optional: true,
+          items: [
+            { key: 'publicKey', path: 'alpha.publicKey' },
+            { key: 'secretKey', path: 'alpha.secretKey' },
+          ],
+        },
+      },
     ]);
   });
 
@@ -49,21 +65,53 @@ describe('AccessSync', () => {
     expect(np.spec.podSelector).toEqual({ matchLabels: { 'platform.agentic.io/access-sync': 'langfuse' } });
     expect(np.spec).not.toHaveProperty('ingress');
     expect(np.spec.egress.slice(1)).toEqual([
-      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keycloak' } } }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 15008 }] },
-      { to: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 3000 }, { protocol: 'TCP', port: 15008 }] },
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keycloak' } } }],
+        ports: [
+          { protocol: 'TCP', port: 8080 },
+          { protocol: 'TCP', port: 15008 },
+        ],
+      },
+      {
+        to: [{ podSelector: { matchLabels: { app: 'web' } } }],
+        ports: [
+          { protocol: 'TCP', port: 3000 },
+          { protocol: 'TCP', port: 15008 },
+        ],
+      },
     ]);
     expect(cron.spec.jobTemplate.spec.template.metadata.labels['platform.agentic.io/access-sync']).toBe('langfuse');
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
   });
 
   it('reads the Keycloak client secret from its Secret and names the operators group', () => {
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
-    expect(env).toMatchObject({ KEYCLOAK_CLIENT_ID: 'observability-access-sync', KEYCLOAK_REALM: 'agents', OPERATORS_GROUP: '/platform-operators', STATE_DIR: '/state', KEYS_DIR: '/keys' });
-    expect(env.KEYCLOAK_CLIENT_SECRET).toEqual({ secretKeyRef: { name: 'langfuse-access-sync-keycloak', key: 'clientSecret' } });
+    expect(env).toMatchObject({
+      KEYCLOAK_CLIENT_ID: 'observability-access-sync',
+      KEYCLOAK_REALM: 'agents',
+      OPERATORS_GROUP: '/platform-operators',
+      STATE_DIR: '/state',
+      KEYS_DIR: '/keys',
+    });
+    expect(env.KEYCLOAK_CLIENT_SECRET).toEqual({
+      secretKeyRef: { name: 'langfuse-access-sync-keycloak', key: 'clientSecret' },
+    });
     const es = only(objects, 'ExternalSecret');
     expect(es.metadata.name).toBe('langfuse-access-sync-keycloak');
-    expect(es.spec.data).toEqual([{ secretKey: 'accessSyncClientSecret', remoteRef: { key: 'agentic-platform/dev/observability/observability-clients', property: 'accessSyncClientSecret' } }]);
+    expect(es.spec.data).toEqual([
+      {
+        secretKey: 'accessSyncClientSecret',
+        remoteRef: {
+          key: 'agentic-platform/dev/observability/observability-clients',
+          property: 'accessSyncClientSecret',
+        },
+      },
+    ]);
   });
 });

@@ -5,7 +5,18 @@ import { only, synth } from '../../helpers';
 const ARN = 'arn:aws:acm:eu-west-1:210987654321:certificate/11111111-2222-4333-8444-555555555555';
 
 describe('CentralGateway (external)', () => {
-  const gw = only(synth((c) => new CentralGateway(c, 'g', { parametersName: 'agentgateway-config', domain: 'dev.example.test', exposure: 'internet-facing', certificateArn: ARN })), 'Gateway');
+  const gw = only(
+    synth(
+      (c) =>
+        new CentralGateway(c, 'g', {
+          parametersName: 'agentgateway-config',
+          domain: 'dev.example.test',
+          exposure: 'internet-facing',
+          certificateArn: ARN,
+        }),
+    ),
+    'Gateway',
+  );
 
   it('is agentgateway-proxy of class agentgateway with the API and Keycloak listeners on 443, one host each', () => {
     expect(gw.metadata).toMatchObject({ name: 'agentgateway-proxy', namespace: 'agentgateway-system' });
@@ -29,22 +40,43 @@ describe('CentralGateway (external)', () => {
       'service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy': 'ELBSecurityPolicy-TLS13-1-2-2021-06',
     });
     expect(nlbAnnotations('internal', ARN)['service.beta.kubernetes.io/aws-load-balancer-internal']).toBe('true');
-    expect(gw.spec.infrastructure.parametersRef).toEqual({ group: 'agentgateway.dev', kind: 'AgentgatewayParameters', name: 'agentgateway-config' });
+    expect(gw.spec.infrastructure.parametersRef).toEqual({
+      group: 'agentgateway.dev',
+      kind: 'AgentgatewayParameters',
+      name: 'agentgateway-config',
+    });
   });
 
   it('accepts API routes from namespaces labelled for gateway discovery, and Keycloak routes from keycloak only', () => {
-    expect(gw.spec.listeners[0].allowedRoutes).toEqual({ namespaces: { from: 'Selector', selector: { matchLabels: { 'platform.agentic.io/gateway-discovery': 'true' } } } });
-    expect(gw.spec.listeners[1].allowedRoutes).toEqual({ namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'keycloak' } } } });
+    expect(gw.spec.listeners[0].allowedRoutes).toEqual({
+      namespaces: { from: 'Selector', selector: { matchLabels: { 'platform.agentic.io/gateway-discovery': 'true' } } },
+    });
+    expect(gw.spec.listeners[1].allowedRoutes).toEqual({
+      namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'keycloak' } } },
+    });
   });
 });
 
 describe('MeshGateway', () => {
-  const gw = only(synth((c) => new MeshGateway(c, 'm', { parametersName: 'agentgateway-mesh-config' })), 'Gateway');
+  const gw = only(
+    synth((c) => new MeshGateway(c, 'm', { parametersName: 'agentgateway-mesh-config' })),
+    'Gateway',
+  );
 
   it('is agentgateway-mesh with an HTTP listener for routes and an HBONE listener that terminates tunnels', () => {
     expect(gw.metadata).toMatchObject({ name: 'agentgateway-mesh', namespace: 'agentgateway-system' });
     expect(gw.spec.listeners).toEqual([
-      { name: 'mesh', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { 'platform.agentic.io/gateway-discovery': 'true' } } } } },
+      {
+        name: 'mesh',
+        protocol: 'HTTP',
+        port: 80,
+        allowedRoutes: {
+          namespaces: {
+            from: 'Selector',
+            selector: { matchLabels: { 'platform.agentic.io/gateway-discovery': 'true' } },
+          },
+        },
+      },
       { name: 'hbone', protocol: 'HBONE', port: 15008, allowedRoutes: { namespaces: { from: 'Same' } } },
     ]);
   });
@@ -52,7 +84,7 @@ describe('MeshGateway', () => {
   // Istio 1.30 pilot/pkg/serviceregistry/ambient/workloads.go setTunnelProtocol: a pod labelled
   // networking.istio.io/tunnel=http gets TunnelProtocol HBONE and NativeTunnel, so a meshed
   // client's ztunnel opens HBONE straight to <pod>:15008 with the client's own certificate.
-  it('labels its pods as HBONE-native through the Gateway\'s infrastructure labels, and takes the mesh parameters', () => {
+  it("labels its pods as HBONE-native through the Gateway's infrastructure labels, and takes the mesh parameters", () => {
     expect(gw.spec.infrastructure).toEqual({
       labels: { 'networking.istio.io/tunnel': 'http' },
       parametersRef: { group: 'agentgateway.dev', kind: 'AgentgatewayParameters', name: 'agentgateway-mesh-config' },

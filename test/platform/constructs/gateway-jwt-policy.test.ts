@@ -3,12 +3,17 @@ import { GatewayJwtPolicy, keycloakIssuer } from '../../../charts/platform/const
 import { ofKind, synth } from '../../helpers';
 
 describe('GatewayJwtPolicy', () => {
-  const objects = ofKind(synth((c) => new GatewayJwtPolicy(c, 'j', { domain: 'dev.example.test' })), 'AgentgatewayPolicy');
+  const objects = ofKind(
+    synth((c) => new GatewayJwtPolicy(c, 'j', { domain: 'dev.example.test' })),
+    'AgentgatewayPolicy',
+  );
   const named = (n: string) => objects.find((o) => o.metadata.name === n)!;
 
-  it('attaches to the external gateway\'s API listener only (the Keycloak listener issues the tokens)', () => {
+  it("attaches to the external gateway's API listener only (the Keycloak listener issues the tokens)", () => {
     for (const p of objects) {
-      expect(p.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', sectionName: 'api' }]);
+      expect(p.spec.targetRefs).toEqual([
+        { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-proxy', sectionName: 'api' },
+      ]);
       expect(p.metadata.namespace).toBe('agentgateway-system');
     }
     expect(objects.map((o) => o.metadata.name).sort()).toEqual(['gateway-jwt', 'gateway-tenant-claim']);
@@ -23,7 +28,13 @@ describe('GatewayJwtPolicy', () => {
       {
         issuer: 'https://keycloak.dev.example.test/realms/agents',
         audiences: ['agent-gateway'],
-        jwks: { remote: { backendRef: { group: '', kind: 'Service', name: 'keycloak-http', namespace: 'keycloak', port: 80 }, jwksPath: '/realms/agents/protocol/openid-connect/certs', cacheDuration: '5m' } },
+        jwks: {
+          remote: {
+            backendRef: { group: '', kind: 'Service', name: 'keycloak-http', namespace: 'keycloak', port: 80 },
+            jwksPath: '/realms/agents/protocol/openid-connect/certs',
+            cacheDuration: '5m',
+          },
+        },
       },
     ]);
     expect(keycloakIssuer('x.test')).toBe('https://keycloak.x.test/realms/agents');
@@ -39,6 +50,8 @@ describe('GatewayJwtPolicy', () => {
   });
 
   it('refuses tokens that name no tenant, with a rule no route can widen (Require)', () => {
-    expect(named('gateway-tenant-claim').spec.traffic).toEqual({ authorization: { action: 'Require', policy: { matchExpressions: ['has(jwt.tenant) && size(jwt.tenant) > 0'] } } });
+    expect(named('gateway-tenant-claim').spec.traffic).toEqual({
+      authorization: { action: 'Require', policy: { matchExpressions: ['has(jwt.tenant) && size(jwt.tenant) > 0'] } },
+    });
   });
 });

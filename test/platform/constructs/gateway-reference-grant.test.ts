@@ -4,7 +4,13 @@ import { only, synth } from '../../helpers';
 
 describe('GatewayReferenceGrant', () => {
   it('opens exactly one Service to the AgentgatewayPolicies of agentgateway-system', () => {
-    const g = only(synth((c) => new GatewayReferenceGrant(c, 'g', { namespace: 'keycloak', service: 'keycloak-http', component: 'keycloak' })), 'ReferenceGrant');
+    const g = only(
+      synth(
+        (c) =>
+          new GatewayReferenceGrant(c, 'g', { namespace: 'keycloak', service: 'keycloak-http', component: 'keycloak' }),
+      ),
+      'ReferenceGrant',
+    );
     expect(g.metadata).toMatchObject({ name: 'agentgateway-to-keycloak-http', namespace: 'keycloak' });
     expect(g.metadata.labels!['platform.agentic.io/component']).toBe('keycloak');
     expect(g.spec).toEqual({

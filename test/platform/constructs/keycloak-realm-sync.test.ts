@@ -3,10 +3,23 @@ import { KeycloakRealmSync } from '../../../charts/platform/constructs/keycloak-
 import { only, synth } from '../../helpers';
 
 describe('KeycloakRealmSync', () => {
-  const job = only(synth((c) => new KeycloakRealmSync(c, 's', { image: { registry: 'r.test', repository: 'kcc', tag: '1' }, adminSecret: 'keycloak-admin', clientSecrets: 'keycloak-client-secrets' })), 'Job');
+  const job = only(
+    synth(
+      (c) =>
+        new KeycloakRealmSync(c, 's', {
+          image: { registry: 'r.test', repository: 'kcc', tag: '1' },
+          adminSecret: 'keycloak-admin',
+          clientSecrets: 'keycloak-client-secrets',
+        }),
+    ),
+    'Job',
+  );
 
   it('runs after every sync and replaces its previous run', () => {
-    expect(job.metadata.annotations).toEqual({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
   });
 
   it('applies the realm ConfigMap, adding groups and never deleting them, with the admin credentials from the Secret', () => {
@@ -25,9 +38,15 @@ describe('KeycloakRealmSync', () => {
     const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.IMPORT_FILES_LOCATIONS).toBe('/config/agents-realm-sync.json');
     expect(env.IMPORT_VARSUBSTITUTION_ENABLED).toBe('true');
-    expect(env.LANGFUSE_CLIENT_SECRET).toEqual({ secretKeyRef: { name: 'keycloak-client-secrets', key: 'langfuseClientSecret' } });
-    expect(env.GRAFANA_CLIENT_SECRET).toEqual({ secretKeyRef: { name: 'keycloak-client-secrets', key: 'grafanaClientSecret' } });
-    expect(env.ACCESS_SYNC_CLIENT_SECRET).toEqual({ secretKeyRef: { name: 'keycloak-client-secrets', key: 'accessSyncClientSecret' } });
+    expect(env.LANGFUSE_CLIENT_SECRET).toEqual({
+      secretKeyRef: { name: 'keycloak-client-secrets', key: 'langfuseClientSecret' },
+    });
+    expect(env.GRAFANA_CLIENT_SECRET).toEqual({
+      secretKeyRef: { name: 'keycloak-client-secrets', key: 'grafanaClientSecret' },
+    });
+    expect(env.ACCESS_SYNC_CLIENT_SECRET).toEqual({
+      secretKeyRef: { name: 'keycloak-client-secrets', key: 'accessSyncClientSecret' },
+    });
   });
 
   it('runs hardened on platform nodes', () => {
@@ -38,12 +57,28 @@ describe('KeycloakRealmSync', () => {
   });
 
   it('may reach only DNS and Keycloak', () => {
-    const objects = synth((c) => new KeycloakRealmSync(c, 's', { image: { registry: 'r.test', repository: 'kcc', tag: '1' }, adminSecret: 'keycloak-admin', clientSecrets: 'keycloak-client-secrets' }));
+    const objects = synth(
+      (c) =>
+        new KeycloakRealmSync(c, 's', {
+          image: { registry: 'r.test', repository: 'kcc', tag: '1' },
+          adminSecret: 'keycloak-admin',
+          clientSecrets: 'keycloak-client-secrets',
+        }),
+    );
     const np = only(objects, 'NetworkPolicy');
     expect(np.spec.podSelector).toEqual({ matchLabels: { 'batch.kubernetes.io/job-name': 'keycloak-realm-sync' } });
     expect(np.spec.policyTypes).toContain('Ingress');
-    expect(np.spec, 'no ingress rule: all ingress denied (an empty list would be dropped by the API server)').not.toHaveProperty('ingress');
-    expect(np.spec.egress[1]).toEqual({ to: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 15008 }] });
+    expect(
+      np.spec,
+      'no ingress rule: all ingress denied (an empty list would be dropped by the API server)',
+    ).not.toHaveProperty('ingress');
+    expect(np.spec.egress[1]).toEqual({
+      to: [{ podSelector: {} }],
+      ports: [
+        { protocol: 'TCP', port: 8080 },
+        { protocol: 'TCP', port: 15008 },
+      ],
+    });
     expect(job.spec.template.metadata.labels['batch.kubernetes.io/job-name']).toBe('keycloak-realm-sync');
   });
 });

@@ -3,7 +3,14 @@ import { PlatformLlmBackend, platformLlmPath, platformLlmUrl } from '../../../ch
 import { ofKind, synth } from '../../helpers';
 
 describe('PlatformLlmBackend', () => {
-  const objects = synth((c) => new PlatformLlmBackend(c, 'a', { provider: 'anthropic', keySecret: 'anthropic-api-secret', trustDomain: 'mesh.example' }));
+  const objects = synth(
+    (c) =>
+      new PlatformLlmBackend(c, 'a', {
+        provider: 'anthropic',
+        keySecret: 'anthropic-api-secret',
+        trustDomain: 'mesh.example',
+      }),
+  );
   const [backend] = ofKind(objects, 'AgentgatewayBackend');
   const [route] = ofKind(objects, 'HTTPRoute');
 
@@ -19,19 +26,25 @@ describe('PlatformLlmBackend', () => {
 
   it('serves it at /llm/default/<provider> on the mesh gateway only, with the prefix rewritten to /', () => {
     expect(platformLlmPath('openai')).toBe('/llm/default/openai');
-    expect(platformLlmUrl('anthropic')).toBe('http://agentgateway-mesh.agentgateway-system.svc.cluster.local/llm/default/anthropic');
+    expect(platformLlmUrl('anthropic')).toBe(
+      'http://agentgateway-mesh.agentgateway-system.svc.cluster.local/llm/default/anthropic',
+    );
     expect(route.metadata).toMatchObject({ name: 'llm-default-anthropic', namespace: 'agentgateway-system' });
-    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh', sectionName: 'mesh' }]);
+    expect(route.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh', sectionName: 'mesh' },
+    ]);
     expect(route.spec.rules).toEqual([
       {
         matches: [{ path: { type: 'PathPrefix', value: '/llm/default/anthropic' } }],
-        filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
+        filters: [
+          { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } },
+        ],
         backendRefs: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'anthropic', weight: 1 }],
       },
     ]);
   });
 
-  it('admits the workloads of every tenant and kagent\'s own agents, by mesh identity', () => {
+  it("admits the workloads of every tenant and kagent's own agents, by mesh identity", () => {
     const [policy] = ofKind(objects, 'AgentgatewayPolicy');
     expect(policy.metadata).toMatchObject({ name: 'llm-default-anthropic-callers', namespace: 'agentgateway-system' });
     expect(policy.spec).toEqual({
@@ -39,7 +52,11 @@ describe('PlatformLlmBackend', () => {
       traffic: {
         authorization: {
           action: 'Require',
-          policy: { matchExpressions: ['source.identity.trustDomain == "mesh.example" && (source.identity.namespace.startsWith("tenant-") || source.identity.namespace == "kagent-system")'] },
+          policy: {
+            matchExpressions: [
+              'source.identity.trustDomain == "mesh.example" && (source.identity.namespace.startsWith("tenant-") || source.identity.namespace == "kagent-system")',
+            ],
+          },
         },
       },
     });

@@ -4,11 +4,16 @@ import { celMatches, meshSource } from '../../../scripts/flows/cel';
 import { only, synth } from '../../helpers';
 
 describe('MeshIdentityPolicy', () => {
-  const p = only(synth((c) => new MeshIdentityPolicy(c, 'm', { trustDomain: 'mesh.example' })), 'AgentgatewayPolicy');
+  const p = only(
+    synth((c) => new MeshIdentityPolicy(c, 'm', { trustDomain: 'mesh.example' })),
+    'AgentgatewayPolicy',
+  );
 
   it("applies to the mesh gateway's route listener", () => {
     expect(p.metadata).toMatchObject({ name: 'mesh-identity', namespace: 'agentgateway-system' });
-    expect(p.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh', sectionName: 'mesh' }]);
+    expect(p.spec.targetRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'agentgateway-mesh', sectionName: 'mesh' },
+    ]);
   });
 
   // agentgateway v1.4.1 crates/agentgateway/src/proxy/gateway.rs: source.identity exists only for

@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONFIG_CHECKSUM_ANNOTATION, OtelCollector, tenantAuthEnv, tenantAuthSecret } from '../../../charts/platform/constructs/otel-collector';
+import {
+  CONFIG_CHECKSUM_ANNOTATION,
+  OtelCollector,
+  tenantAuthEnv,
+  tenantAuthSecret,
+} from '../../../charts/platform/constructs/otel-collector';
 import { ofKind, only, synth } from '../../helpers';
 
 describe('OtelCollector', () => {
-  const build = (tenants: string[]) => synth((c) => new OtelCollector(c, 'o', { image: { registry: 'r.test', repository: 'otelcol', tag: '1.0' }, replicas: 2, authSecret: 'otel-collector-auth', tenants }));
+  const build = (tenants: string[]) =>
+    synth(
+      (c) =>
+        new OtelCollector(c, 'o', {
+          image: { registry: 'r.test', repository: 'otelcol', tag: '1.0' },
+          replicas: 2,
+          authSecret: 'otel-collector-auth',
+          tenants,
+        }),
+    );
   const objects = build(['beta', 'alpha']);
   const deployment = only(objects, 'Deployment');
   const config = parse(only(objects, 'ConfigMap').data['config.yaml']);
@@ -13,16 +27,28 @@ describe('OtelCollector', () => {
     const svc = only(objects, 'Service');
     expect(svc.metadata).toMatchObject({ name: 'otel-collector', namespace: 'otel' });
     expect(svc.spec.ports.map((p: { port: number }) => p.port)).toEqual([4317, 4318, 8888]);
-    expect(config.receivers.otlp.protocols).toEqual({ grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } });
+    expect(config.receivers.otlp.protocols).toEqual({
+      grpc: { endpoint: '0.0.0.0:4317' },
+      http: { endpoint: '0.0.0.0:4318' },
+    });
   });
 
-  it('exports to one Langfuse project per tenant and the platform\'s, each with its own key from its Secret', () => {
+  it("exports to one Langfuse project per tenant and the platform's, each with its own key from its Secret", () => {
     expect(config.exporters['otlp_http/platform'].headers.Authorization).toBe('${env:LANGFUSE_AUTH_HEADER}');
     expect(config.exporters['otlp_http/tenant-alpha'].headers.Authorization).toBe('${env:LANGFUSE_TENANT_AUTH_ALPHA}');
     expect(deployment.spec.template.spec.containers[0].env).toEqual([
-      { name: 'LANGFUSE_AUTH_HEADER', valueFrom: { secretKeyRef: { name: 'otel-collector-auth', key: 'AUTH_HEADER' } } },
-      { name: 'LANGFUSE_TENANT_AUTH_ALPHA', valueFrom: { secretKeyRef: { name: 'langfuse-tenant-alpha', key: 'AUTH_HEADER', optional: true } } },
-      { name: 'LANGFUSE_TENANT_AUTH_BETA', valueFrom: { secretKeyRef: { name: 'langfuse-tenant-beta', key: 'AUTH_HEADER', optional: true } } },
+      {
+        name: 'LANGFUSE_AUTH_HEADER',
+        valueFrom: { secretKeyRef: { name: 'otel-collector-auth', key: 'AUTH_HEADER' } },
+      },
+      {
+        name: 'LANGFUSE_TENANT_AUTH_ALPHA',
+        valueFrom: { secretKeyRef: { name: 'langfuse-tenant-alpha', key: 'AUTH_HEADER', optional: true } },
+      },
+      {
+        name: 'LANGFUSE_TENANT_AUTH_BETA',
+        valueFrom: { secretKeyRef: { name: 'langfuse-tenant-beta', key: 'AUTH_HEADER', optional: true } },
+      },
     ]);
     expect(tenantAuthSecret('my-team')).toBe('langfuse-tenant-my-team');
     expect(tenantAuthEnv('my-team')).toBe('LANGFUSE_TENANT_AUTH_MY_TEAM');
@@ -37,8 +63,12 @@ describe('OtelCollector', () => {
 
   it('reads pods and namespaces cluster-wide, nothing else, with its own token', () => {
     const role = only(objects, 'ClusterRole');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }]);
-    expect(only(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'otel-collector', namespace: 'otel' }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(only(objects, 'ClusterRoleBinding').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'otel-collector', namespace: 'otel' },
+    ]);
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(true);
   });
 
@@ -47,7 +77,11 @@ describe('OtelCollector', () => {
     expect(deployment.spec.replicas).toBe(2);
     expect(pod.nodeSelector).toEqual({ 'node-role': 'platform' });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.containers[0].image).toBe('r.test/otelcol:1.0');
   });
 
@@ -55,10 +89,20 @@ describe('OtelCollector', () => {
     const np = only(objects, 'NetworkPolicy');
     expect(np.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'otel-collector' } });
     expect(np.spec.ingress[0]).toEqual({ ports: [4317, 4318, 15008].map((port) => ({ protocol: 'TCP', port })) });
-    expect(np.spec.ingress[1].from[0].namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } });
-    expect(np.spec.ingress[2]).toEqual({ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }], ports: [{ protocol: 'TCP', port: 13133 }] });
-    expect(np.spec.egress.slice(0, 2).map((e: any) => e.to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).toEqual(['kube-system', 'langfuse']);
-    expect(np.spec.egress[2]).toEqual({ to: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 443 }] });
+    expect(np.spec.ingress[1].from[0].namespaceSelector).toEqual({
+      matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+    });
+    expect(np.spec.ingress[2]).toEqual({
+      from: [{ ipBlock: { cidr: '169.254.7.127/32' } }],
+      ports: [{ protocol: 'TCP', port: 13133 }],
+    });
+    expect(
+      np.spec.egress.slice(0, 2).map((e: any) => e.to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']),
+    ).toEqual(['kube-system', 'langfuse']);
+    expect(np.spec.egress[2]).toEqual({
+      to: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((cidr) => ({ ipBlock: { cidr } })),
+      ports: [{ protocol: 'TCP', port: 443 }],
+    });
     expect(np.spec.egress).toHaveLength(3);
   });
 
@@ -72,6 +116,9 @@ describe('OtelCollector', () => {
   it('with no tenant, sends platform spans only', () => {
     const none = build([]);
     expect(ofKind(none, 'Deployment')[0].spec.template.spec.containers[0].env).toHaveLength(1);
-    expect(Object.keys(parse(only(none, 'ConfigMap').data['config.yaml']).exporters).sort()).toEqual(['nop', 'otlp_http/platform']);
+    expect(Object.keys(parse(only(none, 'ConfigMap').data['config.yaml']).exporters).sort()).toEqual([
+      'nop',
+      'otlp_http/platform',
+    ]);
   });
 });

@@ -4,7 +4,11 @@ import { TENANT_OBJECTS } from '../../../charts/lib/constants';
 import { only, synth } from '../../helpers';
 
 describe('WaypointGatewayClass', () => {
-  const of = (kind: 'istio' | 'agentgateway') => only(synth((c) => new WaypointGatewayClass(c, 'w', { kind, parametersName: 'agentgateway-waypoint-config' })), 'GatewayClass');
+  const of = (kind: 'istio' | 'agentgateway') =>
+    only(
+      synth((c) => new WaypointGatewayClass(c, 'w', { kind, parametersName: 'agentgateway-waypoint-config' })),
+      'GatewayClass',
+    );
 
   // Istio 1.30 pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go Reconcile looks the
   // class up and uses its controllerName: a class of any name with istio.io/mesh-controller gets
@@ -23,6 +27,11 @@ describe('WaypointGatewayClass', () => {
     expect(gc.metadata.name).toBe(TENANT_OBJECTS.waypointClass);
     expect(gc.metadata.namespace).toBeUndefined();
     expect(gc.spec.controllerName).toBe('agentgateway.dev/agentgateway');
-    expect(gc.spec.parametersRef).toEqual({ group: 'agentgateway.dev', kind: 'AgentgatewayParameters', name: 'agentgateway-waypoint-config', namespace: 'agentgateway-system' });
+    expect(gc.spec.parametersRef).toEqual({
+      group: 'agentgateway.dev',
+      kind: 'AgentgatewayParameters',
+      name: 'agentgateway-waypoint-config',
+      namespace: 'agentgateway-system',
+    });
   });
 });
