@@ -34,7 +34,12 @@ import { platformApplication, platformSourceRepos } from './platform-application
 export interface ManifestObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
   readonly [key: string]: unknown;
 }
 
@@ -89,7 +94,11 @@ export const TENANT_WORKLOAD_KINDS: readonly GroupKind[] = [
   { group: '', kind: 'Service' },
 ];
 
-function metadata(name: string, env: Environment, extra: Partial<ManifestObject['metadata']> = {}): ManifestObject['metadata'] {
+function metadata(
+  name: string,
+  env: Environment,
+  extra: Partial<ManifestObject['metadata']> = {},
+): ManifestObject['metadata'] {
   return {
     name,
     namespace: env.argocd.namespace,
@@ -162,7 +171,10 @@ export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject
 }
 
 function applicationSet(name: string, env: Environment, spec: ApplicationSetSpec): ManifestObject {
-  return ApplicationSet.manifest({ metadata: metadata(name, env, { annotations: CONFIRM_PRUNE }), spec }) as ManifestObject;
+  return ApplicationSet.manifest({
+    metadata: metadata(name, env, { annotations: CONFIRM_PRUNE }),
+    spec,
+  }) as ManifestObject;
 }
 
 /**
@@ -181,7 +193,10 @@ const SYNC = {
  * deleting one never cascades: a tenant folder that disappears leaves its Applications in an
  * error state and every object in place until an operator offboards the tenant.
  */
-const NEVER_DELETE = { applicationsSync: ApplicationSetSpecSyncPolicyApplicationsSync.CREATE_HYPHEN_UPDATE, preserveResourcesOnDeletion: true };
+const NEVER_DELETE = {
+  applicationsSync: ApplicationSetSpecSyncPolicyApplicationsSync.CREATE_HYPHEN_UPDATE,
+  preserveResourcesOnDeletion: true,
+};
 
 function gitDirectories(env: Environment, path: string) {
   return [{ git: { repoUrl: env.argocd.repoURL, revision: env.argocd.targetRevision, directories: [{ path }] } }];
@@ -218,32 +233,59 @@ export function applicationSets(env: Environment): ManifestObject[] {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, tenantsGlob),
       syncPolicy: NEVER_DELETE,
-      template: template(ARGO_NAMES.namespaceApplication('{{.path.basename}}'), ARGO_NAMES.namespaceProject('{{.path.basename}}'), '{{.path.path}}', undefined, { recurse: false, include: 'namespace-*.yaml' }, env),
+      template: template(
+        ARGO_NAMES.namespaceApplication('{{.path.basename}}'),
+        ARGO_NAMES.namespaceProject('{{.path.basename}}'),
+        '{{.path.path}}',
+        undefined,
+        { recurse: false, include: 'namespace-*.yaml' },
+        env,
+      ),
     }),
     applicationSet('tenant-workloads', env, {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, dist(env, DIRS.tenants, '*', DIRS.workloads)),
       syncPolicy: NEVER_DELETE,
-      template: template(ARGO_NAMES.workloadsApplication(TENANT_OF_WORKLOADS_DIR), ARGO_NAMES.tenantProject(TENANT_OF_WORKLOADS_DIR), '{{.path.path}}', tenantNamespace(TENANT_OF_WORKLOADS_DIR), { recurse: false }, env),
+      template: template(
+        ARGO_NAMES.workloadsApplication(TENANT_OF_WORKLOADS_DIR),
+        ARGO_NAMES.tenantProject(TENANT_OF_WORKLOADS_DIR),
+        '{{.path.path}}',
+        tenantNamespace(TENANT_OF_WORKLOADS_DIR),
+        { recurse: false },
+        env,
+      ),
     }),
     applicationSet('tenant-guardrails', env, {
       ...GO_TEMPLATE,
       generators: gitDirectories(env, tenantsGlob),
       syncPolicy: NEVER_DELETE,
-      template: template(ARGO_NAMES.guardrailsApplication('{{.path.basename}}'), ARGO_NAMES.guardrailsProject('{{.path.basename}}'), '{{.path.path}}', tenantNamespace('{{.path.basename}}'), { recurse: false, exclude: 'namespace-*.yaml' }, env),
+      template: template(
+        ARGO_NAMES.guardrailsApplication('{{.path.basename}}'),
+        ARGO_NAMES.guardrailsProject('{{.path.basename}}'),
+        '{{.path.path}}',
+        tenantNamespace('{{.path.basename}}'),
+        { recurse: false, exclude: 'namespace-*.yaml' },
+        env,
+      ),
     }),
   ];
 }
 
 /** Platform-wide projects: bootstrap and platform. */
-export function sharedProjects(env: Environment, platformRepos: readonly string[] = [env.argocd.repoURL]): ManifestObject[] {
+export function sharedProjects(
+  env: Environment,
+  platformRepos: readonly string[] = [env.argocd.repoURL],
+): ManifestObject[] {
   const server = env.cluster.server;
   return [
     project(ARGO_NAMES.bootstrapProject, env, {
       description: 'The root Application: Argo CD objects in the Argo CD namespace, nothing else.',
       sourceRepos: [env.argocd.repoURL],
       destinations: [{ server, namespace: env.argocd.namespace }],
-      namespaceResourceWhitelist: ['Application', 'ApplicationSet', 'AppProject'].map((kind) => ({ group: 'argoproj.io', kind })),
+      namespaceResourceWhitelist: ['Application', 'ApplicationSet', 'AppProject'].map((kind) => ({
+        group: 'argoproj.io',
+        kind,
+      })),
     }),
     project(ARGO_NAMES.platformProject, env, {
       description: 'Platform components. Never tenant namespaces: those belong to the tenant projects.',
@@ -262,7 +304,12 @@ export function sharedProjects(env: Environment, platformRepos: readonly string[
 export function rootApplication(env: Environment): ManifestObject {
   const spec: ApplicationSpec = {
     project: ARGO_NAMES.bootstrapProject,
-    source: { repoUrl: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: [DIRS.argocd, env.name].join('/'), directory: { recurse: true } },
+    source: {
+      repoUrl: env.argocd.repoURL,
+      targetRevision: env.argocd.targetRevision,
+      path: [DIRS.argocd, env.name].join('/'),
+      directory: { recurse: true },
+    },
     destination: { server: env.cluster.server, namespace: env.argocd.namespace },
     syncPolicy: SYNC,
   };
@@ -270,7 +317,11 @@ export function rootApplication(env: Environment): ManifestObject {
 }
 
 /** Every Argo CD object of one environment, keyed by repository path. */
-export function generateArgoCd(env: Environment, tenants: readonly Tenant[], platform: readonly BuiltComponent[] = []): Map<string, ManifestObject> {
+export function generateArgoCd(
+  env: Environment,
+  tenants: readonly Tenant[],
+  platform: readonly BuiltComponent[] = [],
+): Map<string, ManifestObject> {
   const out = new Map<string, ManifestObject>();
   const put = (dir: string, o: ManifestObject) => {
     const path = [DIRS.argocd, env.name, dir, objectFileName(o)].join('/');

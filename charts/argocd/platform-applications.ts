@@ -3,7 +3,12 @@
  * computed from the components' dependencies. Sources: the pinned upstream (Helm chart with
  * typed values, or a Git directory) and our own objects in dist/<env>/platform/<name>/.
  */
-import { Application, type ApplicationSpec, type ApplicationSpecSources, type ApplicationSpecSyncPolicy } from '../../imports/argocd-application-argoproj.io';
+import {
+  Application,
+  type ApplicationSpec,
+  type ApplicationSpecSources,
+  type ApplicationSpecSyncPolicy,
+} from '../../imports/argocd-application-argoproj.io';
 import type { Environment } from '../config/environment';
 import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY } from '../lib/constants';
 import type { BuiltComponent } from '../platform/build';
@@ -13,15 +18,22 @@ import type { ManifestObject } from './generate';
 /** Every repository the platform project may sync from: the GitOps repository and the upstreams. */
 export function platformSourceRepos(env: Environment, built: readonly BuiltComponent[]): string[] {
   const repos = new Set<string>([env.argocd.repoURL]);
-  for (const b of built) if (b.component.upstream) repos.add(pinned(b.component.upstream.name, env.platform.versions).repoURL);
+  for (const b of built)
+    if (b.component.upstream) repos.add(pinned(b.component.upstream.name, env.platform.versions).repoURL);
   return [...repos].sort();
 }
 
 function upstreamSource(source: UpstreamSource, built: BuiltComponent): ApplicationSpecSources {
   // The release is named after the component, which fixes the names of the chart's Services.
   const helm = { releaseName: built.component.name, ...(built.values ? { valuesObject: built.values } : {}) };
-  if (source.type === 'helm') return { repoUrl: source.repoURL, chart: source.chart, targetRevision: source.version, helm };
-  return { repoUrl: source.repoURL, path: source.path, targetRevision: source.version, ...(source.helm ? { helm } : {}) };
+  if (source.type === 'helm')
+    return { repoUrl: source.repoURL, chart: source.chart, targetRevision: source.version, helm };
+  return {
+    repoUrl: source.repoURL,
+    path: source.path,
+    targetRevision: source.version,
+    ...(source.helm ? { helm } : {}),
+  };
 }
 
 /**
@@ -29,11 +41,19 @@ function upstreamSource(source: UpstreamSource, built: BuiltComponent): Applicat
  * that keeps a sync from overwriting them (without it Argo CD compares without them but still
  * applies the rendered value).
  */
-function runtimeIgnores(built: BuiltComponent, sync: ApplicationSpecSyncPolicy): Pick<ApplicationSpec, 'ignoreDifferences' | 'syncPolicy'> {
+function runtimeIgnores(
+  built: BuiltComponent,
+  sync: ApplicationSpecSyncPolicy,
+): Pick<ApplicationSpec, 'ignoreDifferences' | 'syncPolicy'> {
   const fields = built.component.upstream?.runtimeFields ?? [];
   if (fields.length === 0) return { syncPolicy: sync };
   return {
-    ignoreDifferences: fields.map((f) => ({ group: f.group, kind: f.kind, name: f.name, jqPathExpressions: [...f.jqPathExpressions] })),
+    ignoreDifferences: fields.map((f) => ({
+      group: f.group,
+      kind: f.kind,
+      name: f.name,
+      jqPathExpressions: [...f.jqPathExpressions],
+    })),
     syncPolicy: { ...sync, syncOptions: [...(sync.syncOptions ?? []), RESPECT_IGNORE_DIFFERENCES] },
   };
 }
@@ -42,7 +62,11 @@ function runtimeIgnores(built: BuiltComponent, sync: ApplicationSpecSyncPolicy):
 export const RESPECT_IGNORE_DIFFERENCES = 'RespectIgnoreDifferences=true';
 
 /** The Application of one platform component. */
-export function platformApplication(env: Environment, built: BuiltComponent, sync: ApplicationSpecSyncPolicy): ManifestObject {
+export function platformApplication(
+  env: Environment,
+  built: BuiltComponent,
+  sync: ApplicationSpecSyncPolicy,
+): ManifestObject {
   const c = built.component;
   const sources: ApplicationSpecSources[] = [];
   if (c.upstream) sources.push(upstreamSource(pinned(c.upstream.name, env.platform.versions), built));
@@ -54,7 +78,8 @@ export function platformApplication(env: Environment, built: BuiltComponent, syn
       directory: { recurse: false, exclude: 'README.md' },
     });
   }
-  if (sources.length === 0) throw new Error(`platform component ${c.name} has neither an upstream nor objects; give it one or remove it`);
+  if (sources.length === 0)
+    throw new Error(`platform component ${c.name} has neither an upstream nor objects; give it one or remove it`);
   return Application.manifest({
     metadata: {
       name: `platform-${c.name}`,

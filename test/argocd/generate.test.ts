@@ -61,7 +61,15 @@ describe('applicationSets', () => {
 
   it("deploys a tenant's workloads/ folder through the tenant's own project into its own namespace", () => {
     const set = byName(sets, 'tenant-workloads');
-    expect(spec(set).generators).toEqual([{ git: { repoURL: env.argocd.repoURL, revision: env.argocd.targetRevision, directories: [{ path: `dist/${env.name}/tenants/*/workloads` }] } }]);
+    expect(spec(set).generators).toEqual([
+      {
+        git: {
+          repoURL: env.argocd.repoURL,
+          revision: env.argocd.targetRevision,
+          directories: [{ path: `dist/${env.name}/tenants/*/workloads` }],
+        },
+      },
+    ]);
     const t = spec(set).template.spec;
     // dist/<env>/tenants/<tenant>/workloads: the tenant is path segment 3.
     const tenant = '{{index .path.segments 3}}';
@@ -95,7 +103,8 @@ describe('tenantProjects', () => {
     expect(workloads.kind).toBe('AppProject');
     expect(workloads.metadata.name).toBe('tenant-alpha');
     expect(guardrails.metadata.name).toBe('guardrails-alpha');
-    for (const p of [workloads, guardrails]) expect(p.metadata.labels?.['platform.agentic.io/tenant-name']).toBe('alpha');
+    for (const p of [workloads, guardrails])
+      expect(p.metadata.labels?.['platform.agentic.io/tenant-name']).toBe('alpha');
   });
 
   it('confines the workloads project to the tenant namespace on the environment cluster', () => {
@@ -116,12 +125,29 @@ describe('tenantProjects', () => {
     const white = (spec(workloads).namespaceResourceWhitelist as { group: string; kind: string }[]).map(gk).sort();
     // kind <-> resource as the API server names them, for the kinds the role mentions.
     const plural: Record<string, string> = {
-      Agent: 'agents', ModelConfig: 'modelconfigs', RemoteMCPServer: 'remotemcpservers', MCPServer: 'mcpservers',
-      AgentgatewayBackend: 'agentgatewaybackends', Sandbox: 'sandboxes', SandboxClaim: 'sandboxclaims',
-      SandboxTemplate: 'sandboxtemplates', Secret: 'secrets', ConfigMap: 'configmaps', Service: 'services',
+      Agent: 'agents',
+      ModelConfig: 'modelconfigs',
+      RemoteMCPServer: 'remotemcpservers',
+      MCPServer: 'mcpservers',
+      AgentgatewayBackend: 'agentgatewaybackends',
+      Sandbox: 'sandboxes',
+      SandboxClaim: 'sandboxclaims',
+      SandboxTemplate: 'sandboxtemplates',
+      Secret: 'secrets',
+      ConfigMap: 'configmaps',
+      Service: 'services',
     };
-    const writable = TENANT_DEVELOPER_RULES.filter((r) => r.verbs.includes('create')).flatMap((r) => r.resources!.flatMap((res) => r.apiGroups!.map((g) => `${g}/${res}`)));
-    expect(white.map((k) => { const [g, kind] = k.split('/'); return `${g}/${plural[kind]}`; }).sort()).toEqual([...writable].sort());
+    const writable = TENANT_DEVELOPER_RULES.filter((r) => r.verbs.includes('create')).flatMap((r) =>
+      r.resources!.flatMap((res) => r.apiGroups!.map((g) => `${g}/${res}`)),
+    );
+    expect(
+      white
+        .map((k) => {
+          const [g, kind] = k.split('/');
+          return `${g}/${plural[kind]}`;
+        })
+        .sort(),
+    ).toEqual([...writable].sort());
   });
 
   it('whitelists exactly the guardrail kinds in the guardrails project, in the tenant namespace only', () => {
@@ -142,7 +168,9 @@ describe('sharedProjects', () => {
   it('keeps the platform project out of tenant namespaces', () => {
     const p = spec(byName(shared, 'platform'));
     expect(p.destinations.map((d: K8sObject) => d.namespace)).toContain('!tenant-*');
-    expect(p.clusterResourceBlacklist).toEqual(expect.arrayContaining([{ group: '', kind: 'Namespace', name: 'tenant-*' }]));
+    expect(p.clusterResourceBlacklist).toEqual(
+      expect.arrayContaining([{ group: '', kind: 'Namespace', name: 'tenant-*' }]),
+    );
   });
 
   it('confines the bootstrap project to Argo CD objects in the Argo CD namespace', () => {
@@ -158,7 +186,8 @@ describe('generateArgoCd', () => {
   const objects = [...out.values()];
 
   it('writes every object under argocd/<env>/ in bootstrap, projects or applicationsets', () => {
-    for (const path of out.keys()) expect(path).toMatch(/^argocd\/test\/(bootstrap|projects|applicationsets)\/[^/]+\.yaml$/);
+    for (const path of out.keys())
+      expect(path).toMatch(/^argocd\/test\/(bootstrap|projects|applicationsets)\/[^/]+\.yaml$/);
   });
 
   it('gives each object its own path named after its kind and name', () => {
@@ -186,7 +215,11 @@ describe('generateArgoCd', () => {
     const custom = sampleEnvironment({
       name: 'staging',
       cluster: { server: 'https://staging.example.test:6443', trustDomain: 'staging.local' },
-      argocd: { namespace: 'argocd', repoURL: 'ssh://git@git.example.test/ops/staging.git', targetRevision: 'release-7' },
+      argocd: {
+        namespace: 'argocd',
+        repoURL: 'ssh://git@git.example.test/ops/staging.git',
+        targetRevision: 'release-7',
+      },
     });
     const generated = [...generateArgoCd(custom, tenants).values()];
     const repos = collect(generated, 'repoURL');
@@ -207,7 +240,11 @@ describe('generateArgoCd', () => {
     const root = rootApplication(env);
     expect(root.kind).toBe('Application');
     expect(spec(root).project).toBe('bootstrap');
-    expect(spec(root).source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: 'argocd/test' });
+    expect(spec(root).source).toMatchObject({
+      repoURL: env.argocd.repoURL,
+      targetRevision: env.argocd.targetRevision,
+      path: 'argocd/test',
+    });
   });
 
   it('adding a tenant adds exactly three paths and changes no existing one', () => {
@@ -240,6 +277,10 @@ describe('generateArgoCd', () => {
     expect(generated.size).toBe(FIXED + 3 * loaded.length);
     const platform = generated.get('argocd/test/projects/appproject-platform.yaml');
     expect(platform && spec(platform).clusterResourceWhitelist).toEqual([{ group: '*', kind: '*' }]);
-    expect(generated.get('argocd/test/bootstrap/appproject-bootstrap.yaml')!.metadata.labels?.['platform.agentic.io/tenant-name']).toBeUndefined();
+    expect(
+      generated.get('argocd/test/bootstrap/appproject-bootstrap.yaml')!.metadata.labels?.[
+        'platform.agentic.io/tenant-name'
+      ],
+    ).toBeUndefined();
   });
 });

@@ -20,21 +20,33 @@ const ALPHA = (env: string) => ({
   guardrails: project(env, 'guardrails-alpha'),
   workloads: project(env, 'tenant-alpha'),
 });
-const obj = (apiVersion: string, kind: string, name: string, namespace?: string) => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+const obj = (apiVersion: string, kind: string, name: string, namespace?: string) => ({
+  apiVersion,
+  kind,
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+});
 
 describe('Argo CD projects of a tenant folder', () => {
   for (const env of ['dev', 'prod']) {
     it(`${env}: every generated tenant file is permitted by the project of the Application that syncs it`, () => {
-      const files = existingFiles(ROOT, ['dist']).filter((f) => f.startsWith(`dist/${env}/tenants/`) && f.endsWith('.yaml'));
+      const files = existingFiles(ROOT, ['dist']).filter(
+        (f) => f.startsWith(`dist/${env}/tenants/`) && f.endsWith('.yaml'),
+      );
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) {
         const tenant = f.split('/')[3];
         const isNamespace = path.basename(f).startsWith('namespace-');
         // <tenant>/workloads/ is synced by workloads-<tenant> in the tenant's own project.
         const isWorkload = f.split('/')[4] === 'workloads';
-        const p = project(env, isNamespace ? `namespace-${tenant}` : isWorkload ? `tenant-${tenant}` : `guardrails-${tenant}`);
+        const p = project(
+          env,
+          isNamespace ? `namespace-${tenant}` : isWorkload ? `tenant-${tenant}` : `guardrails-${tenant}`,
+        );
         const appNamespace = isNamespace ? '' : `tenant-${tenant}`;
-        expect(destinationPermitted(p.destinations ?? [], SERVER, appNamespace), `${f}: the Application's own destination`).toBe(true);
+        expect(
+          destinationPermitted(p.destinations ?? [], SERVER, appNamespace),
+          `${f}: the Application's own destination`,
+        ).toBe(true);
         expect(projectPermits(p, SERVER, appNamespace, read(f)), f).toBe(true);
       }
     });
@@ -51,8 +63,14 @@ describe('Argo CD projects of a tenant folder', () => {
     ["another tenant's Namespace", obj('v1', 'Namespace', 'tenant-beta')],
     ['a new tenant-* Namespace', obj('v1', 'Namespace', 'tenant-evil')],
     ['a platform Namespace', obj('v1', 'Namespace', 'kagent-system')],
-    ["a NetworkPolicy in another tenant's namespace", obj('networking.k8s.io/v1', 'NetworkPolicy', 'allow-all', 'tenant-beta')],
-    ["a RoleBinding in another tenant's namespace", obj('rbac.authorization.k8s.io/v1', 'RoleBinding', 'x', 'tenant-beta')],
+    [
+      "a NetworkPolicy in another tenant's namespace",
+      obj('networking.k8s.io/v1', 'NetworkPolicy', 'allow-all', 'tenant-beta'),
+    ],
+    [
+      "a RoleBinding in another tenant's namespace",
+      obj('rbac.authorization.k8s.io/v1', 'RoleBinding', 'x', 'tenant-beta'),
+    ],
     ['a ClusterRoleBinding', obj('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'x')],
     ['a Deployment in a platform namespace', obj('apps/v1', 'Deployment', 'x', 'kagent-system')],
     ["a Secret in another tenant's namespace", obj('v1', 'Secret', 'x', 'tenant-beta')],
@@ -86,13 +104,19 @@ describe('Argo CD projects of a tenant folder', () => {
   });
 
   it('lets the guardrails project deploy only the isolation kinds and the platform defaults', () => {
-    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('networking.k8s.io/v1', 'NetworkPolicy', 'x'))).toBe(true);
+    expect(
+      projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('networking.k8s.io/v1', 'NetworkPolicy', 'x')),
+    ).toBe(true);
     // The default ModelConfig and its placeholder Secret: kinds the tenant's developers manage anyway.
-    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('kagent.dev/v1alpha2', 'ModelConfig', 'x'))).toBe(true);
+    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('kagent.dev/v1alpha2', 'ModelConfig', 'x'))).toBe(
+      true,
+    );
     expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('v1', 'Secret', 'x'))).toBe(true);
     expect(projectPermits(p.guardrails, SERVER, 'tenant-beta', obj('v1', 'Secret', 'x'))).toBe(false);
     expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('apps/v1', 'Deployment', 'x'))).toBe(false);
-    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('rbac.authorization.k8s.io/v1', 'Role', 'x'))).toBe(false);
+    expect(projectPermits(p.guardrails, SERVER, 'tenant-alpha', obj('rbac.authorization.k8s.io/v1', 'Role', 'x'))).toBe(
+      false,
+    );
   });
 
   it('keeps the platform project out of every tenant namespace', () => {

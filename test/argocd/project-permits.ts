@@ -9,7 +9,12 @@ type GK = { group?: string; kind?: string; name?: string };
 type Dest = { server?: string; namespace?: string };
 
 function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 function globMatch(pattern: string, value: string, allowNegation = false): boolean {
@@ -19,7 +24,12 @@ function globMatch(pattern: string, value: string, allowNegation = false): boole
 }
 
 function inList(list: readonly GK[], group: string, kind: string, name?: string): boolean {
-  return list.some((e) => globMatch(e.group ?? '', group) && globMatch(e.kind ?? '', kind) && (name === undefined || globMatch(e.name ?? '*', name)));
+  return list.some(
+    (e) =>
+      globMatch(e.group ?? '', group) &&
+      globMatch(e.kind ?? '', kind) &&
+      (name === undefined || globMatch(e.name ?? '*', name)),
+  );
 }
 
 /** Mirrors isDestinationMatched: any allow rule matches and no deny rule rejects. */
@@ -42,13 +52,27 @@ export interface ProjectSpec {
   namespaceResourceBlacklist?: GK[];
 }
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'GatewayClass', 'ClusterPolicy']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'GatewayClass',
+  'ClusterPolicy',
+]);
 
 /**
  * Whether a project lets an Application (destination `appNamespace` on `server`) sync `object`.
  * A namespaced object without metadata.namespace lands in the Application's namespace.
  */
-export function projectPermits(project: ProjectSpec, server: string, appNamespace: string, object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): boolean {
+export function projectPermits(
+  project: ProjectSpec,
+  server: string,
+  appNamespace: string,
+  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+): boolean {
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
   const { kind } = object;
   if (CLUSTER_SCOPED.has(kind)) {
