@@ -50,7 +50,10 @@ const TOOLS = {
 
 type ToolName = keyof typeof TOOLS;
 
-/** A problem the user can fix (one line, exit 1) and wrong arguments (one line, exit 2): the shared command shape of scripts/lib/cli.ts. */
+/**
+ * A problem the user can fix (one line, exit 1) and wrong arguments (one line, exit 2): the shared command shape of
+ * scripts/lib/cli.ts.
+ */
 export { UsageError, UserError };
 
 interface Context {

@@ -53,7 +53,31 @@ export function chartCrdFiles(chartsDir = CHARTS_DIR): string[] {
 /** kubeconform's -schema-location template for the generated layout. */
 export const KUBECONFORM_TEMPLATE = '{{ .Group }}/{{ .ResourceAPIVersion }}/{{ .ResourceKind }}.json';
 
-type Json = any;
+/** A JSON object as parsed: a schema, or a part of one. */
+type JsonObject = { [key: string]: unknown };
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The fields of a CustomResourceDefinition (apiextensions.k8s.io/v1) read here. */
+export interface Crd {
+  readonly kind: 'CustomResourceDefinition';
+  readonly metadata?: { readonly name?: string };
+  readonly spec: {
+    readonly group: string;
+    readonly names: { readonly kind: string; readonly plural: string };
+    readonly scope: 'Cluster' | 'Namespaced';
+    readonly versions?: readonly {
+      readonly name: string;
+      readonly served?: boolean;
+      readonly schema?: { readonly openAPIV3Schema?: JsonObject };
+    }[];
+  };
+}
+
+/** A Kubernetes OpenAPI v2 (swagger) document: its definitions by name. */
+interface Swagger {
+  readonly definitions: Record<string, JsonObject>;
+}
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -78,6 +102,7 @@ export function kubernetesOpenApiDir(release: string): string {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new Error(
       `cannot fetch k8s.io/kubernetes@v${release} through the Go module proxy for the validation schemas (${why}); install Go 1.26 or newer and check that the module proxy is reachable`,
+      { cause: e },
     );
   }
 }
@@ -85,7 +110,7 @@ export function kubernetesOpenApiDir(release: string): string {
 /** A CRD as read from disk. */
 export interface CrdSource {
   readonly file: string;
-  readonly crd: Json;
+  readonly crd: Crd;
 }
 
 /** YAML files under a directory, recursively, sorted. */
@@ -102,13 +127,15 @@ export function yamlFiles(dir: string): string[] {
   return out;
 }
 
+const isCrd = (o: unknown): o is Crd => isObject(o) && o.kind === 'CustomResourceDefinition';
+
 /** Every CustomResourceDefinition in the YAML files under a directory (recursively, sorted). */
 export function readCrds(dir: string): CrdSource[] {
   const out: CrdSource[] = [];
   for (const file of yamlFiles(dir)) {
     for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
-      const crd = doc.toJS();
-      if (crd?.kind === 'CustomResourceDefinition') out.push({ file, crd });
+      const crd: unknown = doc.toJS();
+      if (isCrd(crd)) out.push({ file, crd });
     }
   }
   return out;
@@ -139,28 +166,28 @@ export function crdDirectories(dir: string): string[] {
  * (as the API server's field validation does), and the int-or-string and quantity types accept
  * both of their YAML spellings.
  */
-function strictDefinition(name: string, def: Json): Json {
+function strictDefinition(name: string, def: JsonObject): JsonObject {
   if (name === INT_OR_STRING) return { description: def.description, anyOf: [{ type: 'string' }, { type: 'integer' }] };
   if (name === QUANTITY) return { description: def.description, anyOf: [{ type: 'string' }, { type: 'number' }] };
-  const walk = (s: Json): Json => {
+  const walk = (s: unknown): unknown => {
     if (Array.isArray(s)) return s.map(walk);
-    if (s === null || typeof s !== 'object') return s;
-    const out: Json = {};
+    if (!isObject(s)) return s;
+    const out: JsonObject = {};
     for (const [k, v] of Object.entries(s))
       out[k] =
         k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, walk(ps)])) : walk(v);
     if (s.properties && s.additionalProperties === undefined) out.additionalProperties = false;
     return out;
   };
-  return walk(def);
+  return walk(def) as JsonObject;
 }
 
 /** Names of the definitions reachable from a schema through $ref. */
-function reachable(definitions: Record<string, Json>, start: Json): string[] {
+function reachable(definitions: Record<string, JsonObject>, start: JsonObject): string[] {
   const seen = new Set<string>();
-  const visit = (s: Json) => {
+  const visit = (s: unknown): void => {
     if (Array.isArray(s)) return s.forEach(visit);
-    if (s === null || typeof s !== 'object') return;
+    if (!isObject(s)) return;
     if (typeof s.$ref === 'string' && s.$ref.startsWith('#/definitions/')) {
       const name = s.$ref.slice('#/definitions/'.length);
       if (!seen.has(name)) {
@@ -180,14 +207,14 @@ function schemaPath(group: string, version: string, kind: string): string {
 }
 
 /** A standalone schema: the root plus the definitions it reaches, as one JSON document. */
-function standalone(root: Json, definitions: Record<string, Json>): string {
+function standalone(root: JsonObject, definitions: Record<string, JsonObject>): string {
   const names = reachable(definitions, root);
   const defs = Object.fromEntries(names.map((n) => [n, definitions[n]]));
   return JSON.stringify({ ...root, ...(names.length > 0 ? { definitions: defs } : {}) }) + '\n';
 }
 
 /** Kubeconform JSON schemas for every built-in kind of a swagger 2.0 document. */
-export function builtinSchemas(swagger: { definitions: Record<string, Json> }): Map<string, string> {
+export function builtinSchemas(swagger: Swagger): Map<string, string> {
   const definitions = Object.fromEntries(
     Object.entries(swagger.definitions).map(([n, d]) => [n, strictDefinition(n, d)]),
   );
@@ -211,11 +238,11 @@ export function builtinSchemas(swagger: { definitions: Record<string, Json> }): 
  * others unless they preserve unknown fields, int-or-string accepts both, nullable accepts null,
  * embedded resources get apiVersion/kind/metadata, and the top-level metadata is ObjectMeta.
  */
-export function strictCrdSchema(schema: Json): Json {
-  const walk = (s: Json, top: boolean): Json => {
+export function strictCrdSchema(schema: JsonObject): JsonObject {
+  const walk = (s: unknown, top: boolean): unknown => {
     if (Array.isArray(s)) return s.map((x) => walk(x, false));
-    if (s === null || typeof s !== 'object') return s;
-    const out: Json = {};
+    if (!isObject(s)) return s;
+    const out: JsonObject = {};
     for (const [k, v] of Object.entries(s)) {
       if (k === 'properties')
         out[k] = Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, walk(ps, false)]));
@@ -232,12 +259,12 @@ export function strictCrdSchema(schema: Json): Json {
         apiVersion: { type: 'string' },
         kind: { type: 'string' },
         metadata: { type: 'object' },
-        ...out.properties,
+        ...(out.properties as JsonObject | undefined),
       };
     }
     if (top) {
       out.properties = {
-        ...out.properties,
+        ...(out.properties as JsonObject | undefined),
         apiVersion: { type: 'string' },
         kind: { type: 'string' },
         metadata: { $ref: `#/definitions/${OBJECT_META}` },
@@ -247,14 +274,11 @@ export function strictCrdSchema(schema: Json): Json {
       out.additionalProperties = false;
     return out;
   };
-  return walk(schema, true);
+  return walk(schema, true) as JsonObject;
 }
 
 /** Kubeconform JSON schemas for every served version of every CRD. */
-export function crdSchemas(
-  crds: readonly CrdSource[],
-  swagger: { definitions: Record<string, Json> },
-): Map<string, string> {
+export function crdSchemas(crds: readonly CrdSource[], swagger: Swagger): Map<string, string> {
   const definitions = Object.fromEntries(
     Object.entries(swagger.definitions).map(([n, d]) => [n, strictDefinition(n, d)]),
   );
@@ -356,8 +380,9 @@ export function ensureSchemas(
     ...readCrds(crdsDir),
     ...extraCrdFiles.flatMap((file) =>
       parseAllDocuments(fs.readFileSync(file, 'utf8'))
-        .map((d) => ({ file, crd: d.toJS() }))
-        .filter((c) => c.crd?.kind === 'CustomResourceDefinition'),
+        .map((d): unknown => d.toJS())
+        .filter(isCrd)
+        .map((crd) => ({ file, crd })),
     ),
   ];
   const openapi = kubernetesOpenApiDir(release);

@@ -188,7 +188,9 @@ export function tenantErrors(text: string): string[] {
   throw new Error('expected the file to be rejected');
 }
 
-/** Sends console.log lines to `out` and console.error and console.warn lines to `err` (restored by vi.restoreAllMocks). */
+/**
+ * Sends console.log lines to `out` and console.error and console.warn lines to `err` (restored by vi.restoreAllMocks).
+ */
 export function captureConsole(out: string[], err: string[]): void {
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));

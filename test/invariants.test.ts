@@ -123,7 +123,8 @@ describe('dist/ invariants', () => {
           expect(gw.spec.listeners).toEqual([
             { name: 'mesh', port: 15008, protocol: 'HBONE', allowedRoutes: { namespaces: { from: 'Same' } } },
           ]);
-          // Both environments run Istio's Envoy waypoint: its policy is an Istio AuthorizationPolicy bound by targetRefs.
+          // Both environments run Istio's Envoy waypoint: its policy is an Istio AuthorizationPolicy bound by
+          // targetRefs.
           const waypointPolicy = of('AuthorizationPolicy').find(
             (p) => p.metadata.name === TENANT_OBJECTS.waypointAuthorizationPolicy,
           )!;

@@ -14,7 +14,7 @@ import { externalHosts } from '../charts/routing/routes';
 import { loadEnvironments } from '../charts/config/environment';
 import { synthesize } from '../charts/synth/synthesize';
 import { existingFiles } from '../charts/synth/write';
-import { meshSource } from '../scripts/flows/cel';
+import { meshSource, type Value } from '../scripts/flows/cel';
 import { decide, type GatewayRequest, type K8sObject } from '../scripts/flows/gateway';
 import { infraFor, sampleEnvironment, samplePlatformSettings, sampleTenant } from './helpers';
 
@@ -54,7 +54,7 @@ for (const env of envs) {
       ...(namespace ? { source: meshSource(td, namespace) } : {}),
     });
     const hosts = externalHosts(env.platform.domain);
-    const outside = (p: string, host: string, jwt?: Record<string, unknown>): GatewayRequest => ({
+    const outside = (p: string, host: string, jwt?: Readonly<Record<string, Value>>): GatewayRequest => ({
       gateway: { name: CENTRAL_GATEWAY.name, namespace: CENTRAL_GATEWAY.namespace },
       port: CENTRAL_GATEWAY.port,
       host,

@@ -20,7 +20,10 @@ type Json = any;
 const ROOT = path.resolve(__dirname, '..');
 const DEV = path.join(ROOT, DIRS.dist, 'dev');
 
-/** Field names with a word url, uri, host, endpoint or address (camelCase: diskURI, baseUrl, hostIP, not securityContext). */
+/**
+ * Field names with a word url, uri, host, endpoint or address (camelCase: diskURI, baseUrl, hostIP, not
+ * securityContext).
+ */
 const FIELD_NAME = /^(url|uri|host|endpoint|address)|(Url|URL|Uri|URI|Host|Endpoint|Address)/;
 
 /** Verbs that let a tenant set a field. */
@@ -67,7 +70,10 @@ const POD = '^\\.spec\\.(byo\\.deployment|declarative\\.deployment|deployment|po
 const MODEL_CALLED_BY_AGENT =
   "written into the agent's own configuration (kagent v0.9.12 go/core/internal/controller/translator/agent/adk_api_translator.go: openAI.baseUrl line 484, anthropic.baseUrl 541, azureOpenAI endpoint into the pod's environment 581-586, ollama.host 691, sapAICore baseUrl and authUrl 864-866) and called by the tenant's agent pods, whose egress NetworkPolicy applies; the controller's only model-listing HTTP client (go/core/internal/controller/provider/discoverer.go, called from reconciler/reconciler.go:1419) reads ModelProviderConfig, which tenants cannot write";
 
-/** Fields exempt from tenant-backends, each with its reason and, where the reason is a platform control, a check that it is in place. */
+/**
+ * Fields exempt from tenant-backends, each with its reason and, where the reason is a platform control, a check that it
+ * is in place.
+ */
 const EXEMPT: readonly {
   kinds: readonly string[];
   path: RegExp;
@@ -145,7 +151,10 @@ function tenantResources(): { group: string; resource: string }[] {
   );
 }
 
-/** Paths of the fields under `schema` whose name matches FIELD_NAME, except metadata and status (a subresource tenants are not granted). */
+/**
+ * Paths of the fields under `schema` whose name matches FIELD_NAME, except metadata and status (a subresource tenants
+ * are not granted).
+ */
 function urlFields(schema: Json, at: string, resolve: (s: Json) => Json, seen: Set<Json> = new Set()): string[] {
   const s = resolve(schema);
   if (!s || typeof s !== 'object' || seen.has(s)) return [];

@@ -20,7 +20,7 @@ export const RELEASES = {
 
 export type Release = (typeof RELEASES)[keyof typeof RELEASES];
 
-/** keycloakx's fullnameOverride (the keycloak values set it): without it the chart names everything <release>-keycloakx. */
+/** keycloakx's fullnameOverride (the keycloak values set it); without it every name is <release>-keycloakx. */
 export const KEYCLOAK_FULLNAME = 'keycloak';
 
 /**
@@ -240,7 +240,10 @@ export const CHART_WEBHOOK_OBJECTS = {
   istiodValidator: (istioNamespace: string) => `istio-validator-${istioNamespace}`,
   /** istiod templates/mutatingwebhook.yaml: istio-sidecar-injector[-<revision>] in istio-system. */
   istioSidecarInjector: 'istio-sidecar-injector',
-  /** kube-prometheus-stack templates/prometheus-operator/admission-webhooks/*WebhookConfiguration.yaml: <fullname>-admission. */
+  /**
+   * kube-prometheus-stack templates/prometheus-operator/admission-webhooks/*WebhookConfiguration.yaml:
+   * <fullname>-admission.
+   */
   kubePrometheusStackAdmission: `${KPS_FULLNAME}-admission`,
   /** external-secrets templates/validatingwebhook.yaml (fixed names). */
   externalSecretsValidators: ['externalsecret-validate', 'secretstore-validate'],

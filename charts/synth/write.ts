@@ -199,7 +199,7 @@ export function lockOutput(root: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(fs.readFileSync(file, 'utf8'));
-      let alive = false;
+      let alive: boolean;
       try {
         process.kill(pid, 0);
         alive = Number.isInteger(pid) && pid > 0;
@@ -209,6 +209,7 @@ export function lockOutput(root: string): () => void {
       if (alive)
         throw new Error(
           `another synth (pid ${pid}) is writing dist/ and argocd/; wait for it, or delete ${OUTPUT_LOCK} if it is gone`,
+          { cause: e },
         );
       fs.rmSync(file, { force: true }); // left by a run that died
     }
@@ -383,7 +384,7 @@ export function beginWrite(root: string, tops: readonly string[]): PendingWrite 
       completeSwap(root, swap, rename);
     } catch (e) {
       rollBackSwap(root, swap);
-      throw new Error(`${(e as Error).message}; dist/ and argocd/ were left as they were`);
+      throw new Error(`${(e as Error).message}; dist/ and argocd/ were left as they were`, { cause: e });
     }
     return result;
   };

@@ -13,6 +13,7 @@
  */
 import { ARGO_NAMES, DIRS } from '../../charts/lib/constants';
 import { objectFileName } from '../../charts/synth/serialize';
+import type { K8sObject } from '../gates/manifests';
 import { sourcePaths } from '../integration/sync-plan';
 
 /** What a file maps to when no Application syncs it (route tables, READMEs outside an app). */
@@ -32,7 +33,7 @@ export function environmentOf(file: string): string | undefined {
 }
 
 /** Source directory → Application name, from the Application objects of argocd/<env>/. */
-export function platformApplications(applications: readonly Record<string, any>[]): Map<string, string> {
+export function platformApplications(applications: readonly K8sObject[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const app of applications) {
     if (app?.kind !== 'Application' || typeof app.metadata?.name !== 'string') continue;

@@ -9,6 +9,7 @@
  */
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { DIRS, ROUTE_TABLE } from '../../charts/lib/constants';
+import type { K8sObject } from '../gates/manifests';
 import { UserError } from '../lib/cli';
 import { applicationOf, environmentOf, platformApplications } from './applications';
 import { deepEqual, fieldChanges, type FieldChange } from './field-diff';
@@ -158,7 +159,7 @@ const isRouteTable = (file: string) => {
 interface Located {
   readonly id: ObjectId;
   readonly file: string;
-  readonly object: Record<string, any>;
+  readonly object: K8sObject;
 }
 
 const keyOf = (id: ObjectId) => `${id.group}\u0000${id.kind}\u0000${id.namespace}\u0000${id.name}`;
@@ -174,7 +175,7 @@ function parseObjects(file: string, text: string, side: string): Located[] {
         `${file}:${pos.line}:${pos.col} (${side}): ${err.message.split('\n')[0]}; fix the file or run npm run synth`,
       );
     }
-    const object = doc.toJS() as Record<string, any> | null;
+    const object = doc.toJS() as K8sObject | null;
     if (object === null || typeof object !== 'object') continue;
     out.push({
       file,
@@ -227,7 +228,7 @@ function rowChanges(before: RouteRow, after: RouteRow): FieldChange[] {
 
 /** Source directories of the platform Applications of both sides (the new side wins). */
 function applicationIndex(base: FileMap, head: FileMap, options: Required<CompareOptions>): Map<string, string> {
-  const apps: Record<string, any>[] = [];
+  const apps: K8sObject[] = [];
   for (const [files, side] of [
     [base, options.baseLabel],
     [head, options.headLabel],

@@ -17,9 +17,7 @@ import {
 import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
 import { refusingLayers } from '../flows/layers';
 import { type FlowCheck, type FlowMatrix, problem } from '../flows/matrix';
-
-/** A Kubernetes object as parsed from the output. */
-export type K8sObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { K8sObject } from '../gates/manifests';
 
 /** One route of dist/<env>/routes.json. */
 export interface PublishedRoute {

@@ -31,11 +31,11 @@ import {
 import { GRAFANA_POD_PORT } from '../../charts/platform/components/monitoring';
 import { METRICS_PROXY_POD_LABELS } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { type Endpoint, namespaceLabels, PLATFORM_ENDPOINTS, waypointEndpoint } from '../gates/isolation';
-import type { EnvironmentOutput } from '../gates/manifests';
+import type { EnvironmentOutput, K8sObject } from '../gates/manifests';
 import { selectorMatches } from '../gates/netpol-eval';
 
 /** A Kubernetes object as parsed from the output. */
-export type K8sObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type { K8sObject };
 
 /** A waypoint: the Gateway in front of a namespace's Services, and its pod. */
 export interface Waypoint {
@@ -116,7 +116,10 @@ export interface ObservabilityView {
 
 const sandboxHash = 'agents.x-k8s.io/sandbox-name-hash';
 
-/** The waypoint of a Service: its own label, else its namespace's; `none` turns it off. One object per waypoint (in `waypoints`), so that every Service it serves names the same pod. */
+/**
+ * The waypoint of a Service: its own label, else its namespace's; `none` turns it off. One object per waypoint (in
+ * `waypoints`), so that every Service it serves names the same pod.
+ */
 function waypointOf(
   waypoints: Map<string, Waypoint>,
   namespace: string,
@@ -415,7 +418,10 @@ function observabilityView(
   };
 }
 
-/** The kagent controller's API paths an agent needs, and some it must not reach (kagent v0.9.12 go/core/internal/httpserver/server.go). */
+/**
+ * The kagent controller's API paths an agent needs, and some it must not reach (kagent v0.9.12
+ * go/core/internal/httpserver/server.go).
+ */
 const KAGENT_REQUESTS = [
   { path: '/api/sessions', method: 'GET', allowed: true },
   { path: '/api/sessions/s-1', method: 'POST', allowed: true },

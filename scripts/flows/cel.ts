@@ -10,7 +10,8 @@
  * another shape fails loudly here rather than being judged by guesswork.
  */
 
-type Value = string | number | boolean | null | readonly Value[] | { readonly [k: string]: Value };
+/** A JSON value, which is what CEL sees of a request's source and token claims. */
+export type Value = string | number | boolean | null | readonly Value[] | { readonly [k: string]: Value };
 
 /** The outcome of an evaluation: a value, or CEL's error value. */
 export type Outcome = { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly error: string };

@@ -18,10 +18,11 @@
  *   ORed (controller/pkg/agentgateway/plugins/traffic_plugin.go TranslateAuthorization).
  */
 import { LABELS } from '../../charts/lib/constants';
-import { celMatches } from './cel';
+import type { K8sObject } from '../gates/manifests';
+import { celMatches, type Value } from './cel';
 
 /** A Kubernetes object as parsed from the output. */
-export type K8sObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type { K8sObject };
 
 export interface GatewayRequest {
   /** Gateway name and namespace. */
@@ -31,9 +32,9 @@ export interface GatewayRequest {
   readonly host?: string;
   readonly path: string;
   /** The claims of a valid token, if the request carries one. */
-  readonly jwt?: Record<string, unknown>;
+  readonly jwt?: Readonly<Record<string, Value>>;
   /** `source` of the request (its verified identity, if any). */
-  readonly source?: Record<string, unknown>;
+  readonly source?: Readonly<Record<string, Value>>;
 }
 
 export interface GatewayVerdict {
@@ -214,7 +215,7 @@ export function decideIndexed(index: GatewayIndex, req: GatewayRequest): Gateway
   if (jwt && jwt.policy.spec.traffic.jwtAuthentication.mode === 'Strict' && !req.jwt) {
     return { ...base, status: 401, reason: `no token, and ${ref(jwt.policy)} requires one (Strict)` };
   }
-  const ctx = { source: req.source as any, jwt: req.jwt as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ctx = { source: req.source, jwt: req.jwt };
   const rules = policies
     .filter((p) => p.spec.traffic.authorization)
     .map((p) => ({ p, a: p.spec.traffic.authorization as K8sObject }));

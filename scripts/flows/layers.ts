@@ -24,7 +24,7 @@ import type { Manifest } from '../gates/manifests';
 import { evaluate, evaluateAtWaypoint, type MeshRequest, ROOT_NAMESPACE, waypointPolicies } from '../gates/mesh-authz';
 import type { NetpolModel, NetPeer } from '../gates/netpol-eval';
 import type { ServiceTarget, Waypoint } from './actors';
-import { celMatches, meshSource } from './cel';
+import { celMatches, meshSource, type Value } from './cel';
 import { decideIndexed, type GatewayIndex, type GatewayVerdict, type K8sObject } from './gateway';
 
 export type LayerName = 'network' | 'mesh' | 'waypoint' | 'gateway';
@@ -59,7 +59,8 @@ export interface LayerContext {
 }
 
 /** A caller of a flow: a pod, or a client outside the cluster (through the load balancer). */
-export type Caller = { readonly pod: Endpoint } | { readonly outside: { readonly jwt?: Record<string, unknown> } };
+export type Caller =
+  { readonly pod: Endpoint } | { readonly outside: { readonly jwt?: Readonly<Record<string, Value>> } };
 
 function push<T>(m: Map<string, T[]>, k: string, v: T): void {
   const list = m.get(k);
@@ -187,7 +188,10 @@ export class Layers {
     };
   }
 
-  /** Every layer of a request from a pod to a Service. `viaGateway`: the caller is a gateway (ingress-use-waypoint decides). */
+  /**
+   * Every layer of a request from a pod to a Service. `viaGateway`: the caller is a gateway (ingress-use-waypoint
+   * decides).
+   */
   toService(src: Endpoint, svc: ServiceTarget, http?: HttpRequest, viaGateway = false): LayerResult[] {
     const dstAmbient = this.ambient(svc.namespace);
     const redirected =
@@ -227,8 +231,8 @@ export class Layers {
     backend: (ref: K8sObject, routeNamespace: string) => ServiceTarget | undefined,
   ): { layers: LayerResult[]; verdict: GatewayVerdict } {
     const layers: LayerResult[] = [];
-    let source: Record<string, unknown> | undefined;
-    let jwt: Record<string, unknown> | undefined;
+    let source: Readonly<Record<string, Value>> | undefined;
+    let jwt: Readonly<Record<string, Value>> | undefined;
     if ('pod' in caller) {
       const tunnelled = this.ambient(caller.pod.namespace);
       layers.push(this.network(caller.pod, gateway.endpoint, tunnelled ? PORTS.hbone : req.port));

@@ -9,7 +9,8 @@
  * routes of another tenant's objects that list its tenant in `allowCallsFrom`; an exposed route
  * from outside with a token of its owner or of a tenant it allows; cluster DNS and the trace
  * collector; kagent's agent API; kagent's controller to every agent; Prometheus to every pod; the
- * observability paths (observabilityFlows). Everything else from a tenant must be refused by at least one layer, and a flow from one tenant
+ * observability paths (observabilityFlows). Everything else from a tenant must be refused by at least one layer, and a
+ * flow from one tenant
  * straight to another's Services or pods by at least two. A route's caller policy is the one
  * decision on the gateway paths between tenants, which exist to be allowed selectively.
  *
@@ -44,7 +45,7 @@ import {
   type TenantView,
   type Workload,
 } from './actors';
-import { celLiterals } from './cel';
+import { celLiterals, type Value } from './cel';
 import { type GatewayIndex, indexGateways, routeExpressions, selectRoute } from './gateway';
 import { waypointPolicies } from '../gates/mesh-authz';
 import { type GroupMember, istioPattern, MemberIndex, type Pattern } from './groups';
@@ -80,7 +81,10 @@ export interface FlowCheck {
   readonly sample: readonly string[];
   /** For a request to a route: the namespace whose route must serve it, and the route that did. */
   readonly route?: { readonly owner: string; readonly served?: string };
-  /** Other tenants of the same shape (shapes.ts) whose flows this check stands for, renamed: index into FlowMatrix.groups. */
+  /**
+   * Other tenants of the same shape (shapes.ts) whose flows this check stands for, renamed: index into
+   * FlowMatrix.groups.
+   */
   readonly alike?: { readonly count: number; readonly sample: readonly string[]; readonly group: number };
 }
 
@@ -293,7 +297,7 @@ function backendService(ctx: Ctx, ref: K8sObject, routeNamespace: string): Servi
 
 function routeLayers(
   ctx: Ctx,
-  caller: { pod: Endpoint } | { outside: { jwt?: Record<string, unknown> } },
+  caller: { pod: Endpoint } | { outside: { jwt?: Readonly<Record<string, Value>> } },
   path: string,
   external: boolean,
   host?: string,
@@ -304,7 +308,7 @@ function routeLayers(
 /** A request to a gateway: its layers, and the route that served it. */
 function routeRequest(
   ctx: Ctx,
-  caller: { pod: Endpoint } | { outside: { jwt?: Record<string, unknown> } },
+  caller: { pod: Endpoint } | { outside: { jwt?: Readonly<Record<string, Value>> } },
   path: string,
   external: boolean,
   host?: string,
@@ -861,7 +865,9 @@ function publishedRoutes(ctx: Ctx): PromisedRoute[] {
   return out;
 }
 
-/** A client outside the cluster, with a token of each tenant and without one, to every exposed route and to Keycloak. */
+/**
+ * A client outside the cluster, with a token of each tenant and without one, to every exposed route and to Keycloak.
+ */
 function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined): void {
   if (!ctx.external) return;
   const tenants = ctx.inv.tenants.map((t) => t.tenant);
@@ -885,7 +891,7 @@ function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined)
     const check = (
       source: string,
       tenant: string | undefined,
-      jwt: Record<string, unknown> | undefined,
+      jwt: Readonly<Record<string, Value>> | undefined,
       expected: boolean,
       why: string,
       size = 1,
@@ -968,7 +974,10 @@ function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined)
   }
 }
 
-/** The platform pods that call every tenant: kagent's controller (A2A) and Prometheus (metrics); kagent's own agents to their models. */
+/**
+ * The platform pods that call every tenant: kagent's controller (A2A) and Prometheus (metrics); kagent's own agents to
+ * their models.
+ */
 function platformCallers(ctx: Ctx): void {
   // kagent's default model provider, from the chart values its Application passes
   // (kagent v0.9.12 helm/kagent/values.yaml providers.<name>.config.baseUrl).

@@ -35,7 +35,7 @@ import {
 } from '../../charts/lib/constants';
 import { stringify } from 'yaml';
 import { requireTool } from '../tools';
-import { evaluate, istioMatcher, type MeshRequest, ROOT_NAMESPACE } from './mesh-authz';
+import { type AuthorizationRule, evaluate, istioMatcher, type MeshRequest, ROOT_NAMESPACE } from './mesh-authz';
 import { type EnvironmentOutput, type GateResult, type Manifest, type Output, ofKinds, since } from './manifests';
 import {
   type ConnSet,
@@ -571,12 +571,13 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
   for (const dst of tenants) {
     const patterns: [string, boolean][] = [];
     for (const p of applicable(dst.namespace)) {
-      for (const rule of (p.object.spec?.rules ?? []) as any[]) {
-        for (const f of (rule?.from ?? []) as any[]) {
+      for (const rule of (p.object.spec?.rules ?? []) as (AuthorizationRule | null)[]) {
+        for (const f of rule?.from ?? []) {
           const source = f?.source ?? {};
           for (const k of ['principals', 'notPrincipals', 'namespaces', 'notNamespaces']) {
-            if (Array.isArray(source[k]))
-              for (const pat of source[k]) patterns.push([String(pat), k.endsWith('rincipals')]);
+            const listed: unknown = source[k];
+            if (Array.isArray(listed))
+              for (const pat of listed as unknown[]) patterns.push([String(pat), k.endsWith('rincipals')]);
           }
         }
       }

@@ -19,12 +19,19 @@ import { existingFiles } from '../../charts/synth/write';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * A parsed YAML document of any kind (Kubernetes, CRDs, Argo CD). Gates and flows read its fields by path and check
+ * them where they use them; kubeconform and the CRD schemas check the shapes, which a model per kind would restate.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML of every kind, read by path (see above)
+export type K8sObject = Record<string, any>;
+
 /** One Kubernetes object from the output. */
 export interface Manifest {
   /** Repository path of the file, such as dist/dev/tenants/alpha/namespace-tenant-alpha.yaml. */
   readonly file: string;
   readonly env: string;
-  readonly object: Record<string, any>;
+  readonly object: K8sObject;
 }
 
 /** The output of one environment. */
@@ -86,7 +93,7 @@ export function readOutput(root: string, configRoot = ROOT): Output {
   );
   const problems: string[] = [];
   const digests = new Map<string, string>();
-  const parsed = new Map<string, { objects: Record<string, any>[]; error?: string }>();
+  const parsed = new Map<string, { objects: K8sObject[]; error?: string }>();
   for (const file of existingFiles(root, [DIRS.dist, DIRS.argocd])) {
     if (!/\.ya?ml$/.test(file)) continue;
     const [, envName] = file.split('/');
@@ -128,16 +135,15 @@ export function readOutput(root: string, configRoot = ROOT): Output {
  * The non-empty documents of a YAML text, or the first error: js-yaml first, `yaml` for the
  * message when js-yaml rejects the text (and for its verdict, should it accept it).
  */
-export function parseDocuments(text: string): { objects: Record<string, any>[]; error?: string } {
+export function parseDocuments(text: string): { objects: K8sObject[]; error?: string } {
   try {
     return {
-      objects: loadAll(text, undefined, { schema: CORE_SCHEMA }).filter((o) => o !== null && o !== undefined) as Record<
-        string,
-        any
-      >[],
+      objects: loadAll(text, undefined, { schema: CORE_SCHEMA }).filter(
+        (o) => o !== null && o !== undefined,
+      ) as K8sObject[],
     };
   } catch {
-    const objects: Record<string, any>[] = [];
+    const objects: K8sObject[] = [];
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) return { objects, error: doc.errors[0].message };
       const object = doc.toJS();

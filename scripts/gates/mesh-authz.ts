@@ -86,7 +86,9 @@ function sourceMatch(source: Record<string, unknown>, req: MeshRequest): Tri {
   return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
 }
 
-/** Operation keys a request with a path and method answers (paths match as istioMatch does: authz/matcher/string.go). */
+/**
+ * Operation keys a request with a path and method answers (paths match as istioMatch does: authz/matcher/string.go).
+ */
 const L7_KEYS = ['paths', 'notPaths', 'methods', 'notMethods'];
 
 function operationMatch(op: Record<string, unknown>, req: MeshRequest): Tri {
@@ -105,11 +107,18 @@ function operationMatch(op: Record<string, unknown>, req: MeshRequest): Tri {
   return and([...known, ...(unknownKeys.length > 0 ? (['unknown'] as Tri[]) : [])]);
 }
 
+/** A rule of an AuthorizationPolicy as read from the output (security/v1beta1 Rule); YAML may hold nulls. */
+export interface AuthorizationRule {
+  readonly from?: readonly ({ readonly source?: Record<string, unknown> } | null)[];
+  readonly to?: readonly ({ readonly operation?: Record<string, unknown> } | null)[];
+  readonly when?: readonly unknown[];
+}
+
 /** Whether one rule matches the request. */
-export function ruleMatch(rule: Record<string, any>, req: MeshRequest): Tri {
+export function ruleMatch(rule: AuthorizationRule, req: MeshRequest): Tri {
   const parts: Tri[] = [];
-  if (Array.isArray(rule.from)) parts.push(or(rule.from.map((f: any) => sourceMatch(f?.source ?? {}, req))));
-  if (Array.isArray(rule.to)) parts.push(or(rule.to.map((t: any) => operationMatch(t?.operation ?? {}, req))));
+  if (Array.isArray(rule.from)) parts.push(or(rule.from.map((f) => sourceMatch(f?.source ?? {}, req))));
+  if (Array.isArray(rule.to)) parts.push(or(rule.to.map((t) => operationMatch(t?.operation ?? {}, req))));
   if (Array.isArray(rule.when) && rule.when.length > 0) parts.push('unknown');
   return and(parts);
 }
@@ -172,7 +181,7 @@ function decideWith(applicable: readonly Manifest[], req: MeshRequest): MeshVerd
   const byAction = (action: string) => applicable.filter((p) => (p.object.spec?.action ?? 'ALLOW') === action);
   const matches = (ps: readonly Manifest[]) =>
     ps.flatMap((p) =>
-      ((p.object.spec?.rules ?? []) as any[]).map((rule, i) => ({
+      ((p.object.spec?.rules ?? []) as (AuthorizationRule | null)[]).map((rule, i) => ({
         where: `${describe(p)} rules[${i}]`,
         match: ruleMatch(rule ?? {}, req),
       })),

@@ -207,7 +207,10 @@ export function compilePolicy(m: Manifest): Policy {
   const spec = m.object.spec ?? {};
   const types: string[] | undefined =
     Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0 ? spec.policyTypes : undefined;
-  const rules = (list: any[] | undefined, key: 'from' | 'to'): Rule[] | undefined =>
+  const rules = (
+    list: readonly (Record<string, unknown> | null)[] | undefined,
+    key: 'from' | 'to',
+  ): Rule[] | undefined =>
     list === undefined || list === null
       ? undefined
       : list.map((r) => ({ peers: (r?.[key] ?? []) as RulePeer[], ports: (r?.ports ?? []) as RulePort[] }));

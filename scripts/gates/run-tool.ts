@@ -16,7 +16,9 @@ export function goToolEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return { GOGC: '400', ...env };
 }
 
-/** Runs `bin args`, feeding `input` to its standard input; a non-zero exit is returned, a failure to start is thrown. */
+/**
+ * Runs `bin args`, feeding `input` to its standard input; a non-zero exit is returned, a failure to start is thrown.
+ */
 export function runTool(
   bin: string,
   args: readonly string[],

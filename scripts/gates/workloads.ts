@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireTool } from '../tools';
-import { type EnvironmentOutput, type GateResult, type Output, ofKinds, since } from './manifests';
+import { type EnvironmentOutput, type GateResult, type K8sObject, type Output, ofKinds, since } from './manifests';
 import { runTool } from './run-tool';
 
 /** Kinds the gate scores. */
@@ -45,7 +45,7 @@ export const KUBE_SCORE_KINDS: ReadonlySet<string> = new Set([
  * thousand tenants' NetworkPolicies and Services would only slow kube-score down.
  */
 export function kubeScoreInput(root: string, env: EnvironmentOutput): string {
-  const namespaceOf = (o: Record<string, any>) => (o.metadata?.namespace as string | undefined) ?? 'default';
+  const namespaceOf = (o: K8sObject) => (o.metadata?.namespace as string | undefined) ?? 'default';
   const withWorkloads = new Set(ofKinds(env.manifests, ...WORKLOAD_KINDS).map((m) => namespaceOf(m.object)));
   const files = new Set(
     env.manifests

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { Manifest } from '../gates/manifests';
+import type { K8sObject, Manifest } from '../gates/manifests';
 import { runTool } from '../gates/run-tool';
 import { requireTool } from '../tools';
 import { chartCrdFiles, yamlFiles } from '../validation-schemas';
@@ -133,8 +133,6 @@ const applyArgs = (o: ApplyOptions, output: 'name' | 'json') => [
   output,
   ...(o.dryRun ? ['--dry-run=server'] : []),
 ];
-
-type K8sObject = Record<string, any>;
 
 /** group/kind/namespace/name of an object (the version is left out: one object is served in several). */
 export function objectKey(o: K8sObject): string {

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { ANNOTATIONS, DIRS } from '../../charts/lib/constants';
-import type { EnvironmentOutput, Manifest } from '../gates/manifests';
+import type { EnvironmentOutput, K8sObject, Manifest } from '../gates/manifests';
 
 const SYNC_WAVE = ANNOTATIONS.argocdSyncWave;
 const HOOK = ANNOTATIONS.argocdHook;
@@ -115,7 +115,7 @@ export function compareInApplication(a: Manifest, b: Manifest): number {
 }
 
 /** Source paths (repository-relative directories) of an Application, single or multi-source. */
-export function sourcePaths(app: Record<string, any>): string[] {
+export function sourcePaths(app: K8sObject): string[] {
   const sources = [app.spec?.source, ...(app.spec?.sources ?? [])].filter(Boolean) as { path?: string }[];
   return sources.map((s) => s.path).filter((p): p is string => typeof p === 'string');
 }

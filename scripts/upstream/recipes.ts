@@ -44,9 +44,9 @@ export function istioReleaseValues(text: string, version: string): string {
  */
 export function externalSecretsCrd(bundle: string, singular: string): string {
   const docs = bundle.split(/^---\n/m).filter((d) => d.trim() !== '');
-  const doc = docs.find((d) => new RegExp(`^    singular: ${singular}$`, 'm').test(d));
+  const doc = docs.find((d) => new RegExp(`^ {4}singular: ${singular}$`, 'm').test(d));
   if (!doc) throw new Error(`external-secrets bundle: no CRD with singular name ${singular}`);
-  const kind = /^    kind: (\S+)$/m.exec(doc)?.[1] ?? '';
+  const kind = /^ {4}kind: (\S+)$/m.exec(doc)?.[1] ?? '';
   let body = doc;
   if (kind.includes('ExternalSecret') || kind.includes('SecretStore')) {
     // The v1alpha1 rewrite finds nothing in this release; then the sed edits of the script.

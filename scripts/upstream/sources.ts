@@ -122,11 +122,17 @@ export function rawUrl(r: GitRef, path: string): string {
   return `https://raw.githubusercontent.com/${r.repo}/${r.commit}/${path}`;
 }
 
-/** The published kyverno 3.9.0 package (kyverno/kyverno gh-pages, "Publish kyverno-3.9.0.tgz"); its digest is the one index.yaml lists. */
+/**
+ * The published kyverno 3.9.0 package (kyverno/kyverno gh-pages, "Publish kyverno-3.9.0.tgz"); its digest is the one
+ * index.yaml lists.
+ */
 const KYVERNO_PACKAGE = { url: rawUrl(kyverno_gh_pages, 'kyverno-3.9.0.tgz'), format: 'tgz', sha256: '9663e8d3d15b070e5925b4f26b3f9a8824872a42ac7bf27ca105c897cb5aba51' } as const;
 /** The published kiali-server 2.22.0 package, committed upstream as docs/kiali-server-2.22.0.tgz. */
 const KIALI_PACKAGE = { url: rawUrl(kiali_v2_22_0, 'docs/kiali-server-2.22.0.tgz'), format: 'tgz', sha256: '1cc34058ed503f9190325ca7ce6b3f81724c35740ff56148b84fe7df0a897f65' } as const;
-/** The Go module zip of github.com/kagent-dev/substrate v0.0.6 (kagent v0.9.12 go/go.sum: h1:WR3mTKAYW4jMz3ojhM87jLjDYgy2ZYgU1TvzheHI8OI=). */
+/**
+ * The Go module zip of github.com/kagent-dev/substrate v0.0.6 (kagent v0.9.12 go/go.sum:
+ * h1:WR3mTKAYW4jMz3ojhM87jLjDYgy2ZYgU1TvzheHI8OI=).
+ */
 const SUBSTRATE_MODULE = { url: 'https://proxy.golang.org/github.com/kagent-dev/substrate/@v/v0.0.6.zip', format: 'zip', sha256: 'ae6df0c514e89408b3e4157b6da70e341e8c137dc13ecc0ff76a2cd6445caad2' } as const;
 const substrateRoot = 'github.com/kagent-dev/substrate@v0.0.6';
 
@@ -285,7 +291,8 @@ const EXTERNAL_SECRETS_CRDS = ['acraccesstoken', 'beyondtrustworkloadcredentials
 
 /** Files a release recipe writes (they take precedence over their folder's source). */
 export const MADE: readonly Made[] = [
-  // kagent's Makefile helm-version: VERSION=0.9.12 KMCP_VERSION=0.3.0 SUBSTRATE_VERSION=0.0.6 envsubst < Chart-template.yaml > Chart.yaml.
+  // kagent's Makefile helm-version: VERSION=0.9.12 KMCP_VERSION=0.3.0 SUBSTRATE_VERSION=0.0.6 envsubst <
+  // Chart-template.yaml > Chart.yaml.
   make('charts/kagent-0.9.12/Chart.yaml', { kind: 'envsubst', from: git(kagent_v0_9_12, 'helm/kagent/Chart-template.yaml'), vars: KAGENT_VARS }),
   make('charts/kagent-crds-0.9.12/Chart.yaml', { kind: 'envsubst', from: git(kagent_v0_9_12, 'helm/kagent-crds/Chart-template.yaml'), vars: KAGENT_VARS }),
   // Its file:// dependencies: envsubst VERSION=0.9.12, then helm package.
@@ -303,7 +310,8 @@ export const MADE: readonly Made[] = [
   make('charts/kagent-0.9.12/charts/querydoc/Chart.yaml', { kind: 'helm-package', from: git(kagent_v0_9_12, 'helm/tools/querydoc/Chart-template.yaml'), vars: { VERSION: '0.9.12' } }),
   // kagent-dev/tools release: envsubst VERSION=0.2.1, helm package.
   make('charts/kagent-0.9.12/charts/kagent-tools/Chart.yaml', { kind: 'helm-package', from: git(tools_v0_2_1, 'helm/kagent-tools/Chart-template.yaml'), vars: { VERSION: '0.2.1' } }),
-  // kagent-dev/kmcp Makefile helm-package: appVersion inserted after version:, helm package --version 0.3.0 (kmcp-crds: helm package --version 0.3.0).
+  // kagent-dev/kmcp Makefile helm-package: appVersion inserted after version:, helm package --version 0.3.0 (kmcp-crds:
+  // helm package --version 0.3.0).
   make('charts/kagent-0.9.12/charts/kmcp/Chart.yaml', { kind: 'helm-package', from: git(kmcp_v0_3_0, 'helm/kmcp/Chart.yaml'), version: '0.3.0', appVersion: '0.3.0' }),
   make('charts/kagent-crds-0.9.12/charts/kmcp-crds/Chart.yaml', { kind: 'helm-package', from: git(kmcp_v0_3_0, 'helm/kmcp-crds/Chart.yaml'), version: '0.3.0' }),
   // kagent-dev/substrate release: helm package --version 0.0.6 --app-version v0.0.6.
@@ -323,7 +331,8 @@ export const MADE: readonly Made[] = [
   // agentgateway controller/Makefile release-charts: helm package --version v1.4.1 --app-version v1.4.1.
   make('charts/_release-stamped/agentgateway-crds-v1.4.1/Chart.yaml', { kind: 'helm-package', from: git(agentgateway_v1_4_1, 'controller/install/helm/agentgateway-crds/Chart.yaml'), version: 'v1.4.1', appVersion: 'v1.4.1' }),
   make('charts/_release-stamped/agentgateway-v1.4.1/Chart.yaml', { kind: 'helm-package', from: git(agentgateway_v1_4_1, 'controller/install/helm/agentgateway/Chart.yaml'), version: 'v1.4.1', appVersion: 'v1.4.1' }),
-  // external-secrets .github/workflows/helm.yml: make helm.generate (the CRD templates), then chart-releaser's helm package.
+  // external-secrets .github/workflows/helm.yml: make helm.generate (the CRD templates), then chart-releaser's helm
+  // package.
   make('charts/_release-stamped/external-secrets-2.9.0/Chart.yaml', { kind: 'helm-package', from: git(external_secrets_helm_chart_2_9_0, 'deploy/charts/external-secrets/Chart.yaml') }),
   ...EXTERNAL_SECRETS_CRDS.map((singular) =>
     make(`charts/_release-stamped/external-secrets-2.9.0/templates/crds/${singular}.yaml`, { kind: 'external-secrets-crd', from: git(external_secrets_helm_chart_2_9_0, 'deploy/crds/bundle.yaml'), singular }),

@@ -24,7 +24,10 @@ const byName = (objects: readonly ManifestObject[], name: string): ManifestObjec
   return o;
 };
 const gk = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
-/** Fixed objects of an environment without platform components: bootstrap project, root Application, platform project, 3 ApplicationSets. */
+/**
+ * Fixed objects of an environment without platform components: bootstrap project, root Application, platform project, 3
+ * ApplicationSets.
+ */
 const FIXED = 6;
 
 describe('applicationSets', () => {

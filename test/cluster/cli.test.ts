@@ -362,7 +362,7 @@ describe('cluster commands', () => {
     expect(logOf(log).some((l) => l.startsWith('terraform -chdir=cluster/terraform destroy'))).toBe(false);
     // The applied state decides when it says: protection still on although the tfvars turned it off.
     fs.rmSync(path.join(tmp, 'log'));
-    log = fakeTools(['aws', 'terraform'], {
+    fakeTools(['aws', 'terraform'], {
       destroyGuard: '{"database":"agentic-platform-dev","deletion_protection":true}',
     });
     expect(await main(['infra:destroy', 'dev'], root)).toBe(1);

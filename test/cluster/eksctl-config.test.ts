@@ -12,7 +12,8 @@ import { unplacedAddonDeployments } from './eksctl-addons';
 import { copyPath } from '../../scripts/upstream/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-// Pinned in scripts/upstream/pinned.sha256 (eksctl v0.230.0 pkg/apis/eksctl.io/v1alpha5/assets/schema.json); npm run fetch-upstream.
+// Pinned in scripts/upstream/pinned.sha256 (eksctl v0.230.0 pkg/apis/eksctl.io/v1alpha5/assets/schema.json); npm run
+// fetch-upstream.
 const SCHEMA = copyPath('schemas/eksctl-clusterconfig-v1alpha5.schema.json');
 // The schema carries eksctl's editor keywords (preferredOrder, x-intellij-html-description): not strict.
 const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')));

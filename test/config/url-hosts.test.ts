@@ -94,7 +94,8 @@ describe('in-cluster URL hosts', () => {
 
   // The kagent controller dials RemoteMCPServer.spec.url for tool discovery (kagent v0.9.12
   // go/core/internal/controller/reconciler/reconciler.go:1109-1123 createMcpTransport), as Go 1.26
-  // net/url parses it (src/net/url/url.go: Parse cuts the fragment at the first # (line 401) and the query at the first ?
+  // net/url parses it (src/net/url/url.go: Parse cuts the fragment at the first # (line 401) and the query at the first
+  // ?
   // (461); parseAuthority takes the host after the last @ of the authority (512-513)).
   it('reads the host as Go net/url does: after the last @, up to the port, path, query or fragment', () => {
     expect(urlHost('http://a@b@Kb.Example.com:80/x?y#z')).toBe('kb.example.com');

@@ -14,7 +14,6 @@ const trustDomains = new Map(
 
 /** The working tree's output with one file's object changed (or removed, when `edit` returns undefined). */
 function changed(file: string, edit: (o: Record<string, any>) => Record<string, any> | undefined): Map<string, string> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const head = new Map(base);
   const after = edit(parse(base.get(file)!));
   if (after) head.set(file, stringify(after));

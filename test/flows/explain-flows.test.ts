@@ -13,7 +13,6 @@ const intent = readIntent(ROOT);
 const routes = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'dev', 'routes.json'), 'utf8')) as RouteTable;
 
 const lines = (objects: Record<string, any>[], tenant: string) =>
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   explainTenant({
     tenant,
     env: 'dev',

@@ -17,7 +17,7 @@ const output = readOutput(ROOT);
 const intent = readIntent(ROOT);
 const dev = output.environments.find((e) => e.name === 'dev')!;
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** A copy of an environment with its objects changed by `edit` (which may add, drop or replace). */
 function planted(env: EnvironmentOutput, edit: (objects: Obj[]) => Obj[]): EnvironmentOutput {

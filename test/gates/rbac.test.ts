@@ -53,7 +53,8 @@ describe('rbac gate', () => {
     const r = rbacGate(output, CLUSTER_SCOPED);
     expect(r.errors).toEqual([]);
     // Per environment: every RoleBinding (one per tenant, cluster-autoscaler's) and ClusterRoleBinding
-    // (the collector's, which reads pods and namespaces), and each role checked once: the tenant ClusterRole and the Roles the RoleBindings bind.
+    // (the collector's, which reads pods and namespaces), and each role checked once: the tenant ClusterRole and the
+    // Roles the RoleBindings bind.
     let expected = 0;
     for (const e of output.environments) {
       const of = (kind: string) => e.manifests.filter((m) => m.object.kind === kind);

@@ -209,7 +209,7 @@ describe('schema generation', () => {
   });
 
   it('makes CRD schemas strict, except where unknown fields are preserved', () => {
-    const s = strictCrdSchema({
+    const s: any = strictCrdSchema({
       type: 'object',
       properties: {
         spec: {

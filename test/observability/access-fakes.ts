@@ -17,7 +17,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 export interface FakeServer {
   readonly url: string;

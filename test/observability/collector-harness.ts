@@ -46,7 +46,7 @@ export interface ExportedSpan {
   readonly attributes: Record<string, string>;
 }
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const kv = (list: readonly Json[] | undefined): Record<string, string> =>
   Object.fromEntries((list ?? []).map((a: Json) => [a.key, a.value?.stringValue ?? JSON.stringify(a.value)]));

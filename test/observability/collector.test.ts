@@ -31,7 +31,7 @@ import { OTELCOL_VERSION, requireTool } from '../../scripts/tools';
 import { byKey, type CollectorRun, type FakeNamespace, type FakePod, runCollector } from './collector-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 /** The configuration as the dev environment ships it. */
 function shippedConfig(): Json {

@@ -23,7 +23,7 @@ import { tenantDashboard } from '../../charts/platform/observability/tenant-metr
 import { PROM_LABEL_PROXY_VERSION, requireTool } from '../../scripts/tools';
 import { fakePrometheus, type Proxy, startProxy, type Upstream } from './proxy-harness';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 /** Every vector selector's matchers of a PromQL expression as prom-label-proxy prints it (parser.Expr.String()). */
 function selectors(expr: string): string[] {

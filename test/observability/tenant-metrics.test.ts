@@ -21,7 +21,7 @@ import {
 import { PROMETHEUS_MODULE_VERSION, requireTool } from '../../scripts/tools';
 import { fakePrometheus, type Proxy, startProxy, type Upstream } from './proxy-harness';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 type Labels = Record<string, string>;
 interface Series {
   labels: Labels;

@@ -12,7 +12,7 @@ import { existingFiles } from '../../charts/synth/write';
 import { infraFor, sampleEnvironment, samplePlatformSettings, sampleTenant } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 
 for (const env of envs) {

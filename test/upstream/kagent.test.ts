@@ -119,7 +119,8 @@ describe.each(ENVIRONMENTS)('kagent as rendered (%s)', (env) => {
   const r = () => renderComponent(env, RELEASES.kagent);
 
   // kagent-dev/tools v0.2.1 helm/kagent-tools/templates/clusterrole.yaml: rbac.readOnly renders <fullname>-read-role
-  // (get/list/watch, Secrets only with allowSecrets) instead of <fullname>-cluster-admin-role (*/*/* and nonResourceURLs *).
+  // (get/list/watch, Secrets only with allowSecrets) instead of <fullname>-cluster-admin-role (*/*/* and
+  // nonResourceURLs *).
   it("binds the tool server's ServiceAccount to no role that writes cluster objects or reads Secrets", () => {
     const sa = CHART_SERVICE_ACCOUNTS.kagentTools.name;
     const bindings = objects(r()).filter((b) => (b.subjects ?? []).some((s: any) => s.name === sa));

@@ -19,7 +19,8 @@ describe.each(ENVIRONMENTS)('langfuse rendered for %s', (env) => {
   );
 
   it('runs with the Enterprise licence and the admin API key, both from Secrets', () => {
-    // The admin API and project roles are not in the oss plan (web/src/features/entitlements/constants/entitlements.ts).
+    // The admin API and project roles are not in the oss plan
+    // (web/src/features/entitlements/constants/entitlements.ts).
     expect(vars.get('LANGFUSE_EE_LICENSE_KEY')).toEqual({
       secretKeyRef: { name: 'langfuse-license', key: 'licenseKey' },
     });

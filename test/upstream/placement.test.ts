@@ -83,7 +83,10 @@ function placementProblems(
   return problems;
 }
 
-/** Where a component's pods run: DaemonSets of a component with an every-node placement everywhere, the rest on its group. */
+/**
+ * Where a component's pods run: DaemonSets of a component with an every-node placement everywhere, the rest on its
+ * group.
+ */
 function expected(placements: readonly Placement[], o: K8sObject): Placement | string {
   if (o.kind === 'DaemonSet' && placements.includes('every')) return 'every';
   const groups = [...new Set(placements.filter((p): p is NodeGroup => p !== 'every'))];

@@ -116,7 +116,8 @@ describe('render harness', () => {
         targetRevision: '7.1.8',
       }),
     ).toBe(path.join(CHARTS_DIR, 'keycloakx-7.1.8'));
-    // The stamped istiod renders the released image (ambient profile: distroless), not registry.istio.io/testing/pilot:latest.
+    // The stamped istiod renders the released image (ambient profile: distroless), not
+    // registry.istio.io/testing/pilot:latest.
     const deployment = renderComponent('dev', 'istiod').objects.find((o) => o.object.kind === 'Deployment')!.object;
     expect(deployment.spec.template.spec.containers[0].image).toBe('docker.io/istio/pilot:1.30.3-distroless');
   });

@@ -18,7 +18,9 @@ import {
 } from '../../scripts/upstream/render';
 import { describeObject, ENVIRONMENTS, podTemplate, renderable } from './chart-checks';
 
-/** A field a controller writes: its jq path, what it reads in the render, and the value it writes (unknown: generated). */
+/**
+ * A field a controller writes: its jq path, what it reads in the render, and the value it writes (unknown: generated).
+ */
 interface Field {
   readonly jq: string;
   readonly rendered: (o: K8sObject) => unknown[];
@@ -58,7 +60,9 @@ function argOf(r: Rendered, flag: string, marker?: string): string | undefined {
   return undefined;
 }
 
-/** True when every webhook of the object is named *<suffix> (otherwise a narrower ignore than .webhooks[]? is needed). */
+/**
+ * True when every webhook of the object is named *<suffix> (otherwise a narrower ignore than .webhooks[]? is needed).
+ */
 function allNamed(o: K8sObject, suffix: string): boolean {
   return webhooks(o).every((w) => String(w.name).endsWith(suffix));
 }
