@@ -161,7 +161,10 @@ interface YamlStage {
   readonly errors: SourceError[];
 }
 
-/** Reads the YAML and checks what is YAML-level (syntax, tags, aliases, keys). Throws ConfigError when nothing more can be checked. */
+/**
+ * Reads the YAML and checks what is YAML-level (syntax, tags, aliases, keys). Throws ConfigError when nothing more can
+ * be checked.
+ */
 function readTenantsYaml(text: string, file: string): YamlStage {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
@@ -396,7 +399,7 @@ export function countTenantEntries(text: string): number {
   return entryStarts(text.split('\n'))?.length ?? 0;
 }
 
-/** Indexes of the lines that start an entry of the tenants list, or undefined when the file is not of the plain shape. */
+/** Indexes of the lines that start an entry of the tenants list; undefined when the file is not of the plain shape. */
 function entryStarts(lines: readonly string[]): number[] | undefined {
   let i = 0;
   const ignorable = (l: string) => /^\s*(#.*)?$/.test(l) && !l.includes('\t');

@@ -39,7 +39,7 @@ export function serviceAccountPrincipal(trustDomain: string, caller: WaypointCal
   return `${trustDomain}/ns/${caller.namespace}/sa/${caller.serviceAccount}`;
 }
 
-/** CEL expression (agentgateway) that is true only for mTLS callers from the namespace or the listed service accounts. */
+/** CEL expression (agentgateway) true only for mTLS callers from the namespace or the listed service accounts. */
 export function identityExpression(trustDomain: string, namespace: string, callers: readonly WaypointCaller[]): string {
   const id = (c: WaypointCaller) =>
     `(source.identity.namespace == '${c.namespace}' && source.identity.serviceAccount == '${c.serviceAccount}')`;

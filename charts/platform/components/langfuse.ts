@@ -50,7 +50,7 @@ export function langfuseTenantKey(tenant: string): string {
   return `langfuse-${tenantNamespace(tenant)}`;
 }
 
-/** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts this name). */
+/** Service account of Langfuse's web and worker pods, bound to the S3 role (IRSA; cluster/terraform trusts it). */
 export const LANGFUSE_SERVICE_ACCOUNT = CHART_SERVICE_ACCOUNTS.langfuse.name;
 
 const hboneIngress = z.strictObject({ ports: z.array(z.strictObject({ port: z.int(), protocol: z.literal('TCP') })) });
@@ -71,7 +71,10 @@ const zoneSpread = z.strictObject({
   labelSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }),
 });
 
-/** Labels of the chart's ClickHouse and Keeper pods (clickhouse 9.4.3 templates/_helpers.tpl, common.labels.matchLabels plus the component). */
+/**
+ * Labels of the chart's ClickHouse and Keeper pods (clickhouse 9.4.3 templates/_helpers.tpl, common.labels.matchLabels
+ * plus the component).
+ */
 const clickhousePods = (component: 'clickhouse' | 'keeper') => ({
   'app.kubernetes.io/name': 'clickhouse',
   'app.kubernetes.io/instance': RELEASES.clickhouse,

@@ -96,7 +96,10 @@ export const EXPORTERS = {
   tenant: (tenant: string) => `otlp_http/${tenantNamespace(tenant)}`,
   drop: 'nop',
 } as const;
-/** The filter processor whose counter otelcol_processor_filter_spans_filtered_total{filter="filter/unattributed"} counts dropped spans. */
+/**
+ * The filter processor whose counter otelcol_processor_filter_spans_filtered_total{filter="filter/unattributed"} counts
+ * dropped spans.
+ */
 export const UNATTRIBUTED_FILTER = 'filter/unattributed';
 
 const q = (s: string) => JSON.stringify(s);

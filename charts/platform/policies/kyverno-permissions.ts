@@ -15,7 +15,7 @@ export interface KyvernoPermissionsProps {
   readonly name?: string;
   /** Name of the admission controller's ClusterRole. @default 'kyverno-agentic-platform-admission' */
   readonly admissionName?: string;
-  /** Argo CD sync wave of the ClusterRoles (place them no later than the policies). @default undefined (no annotation) */
+  /** Argo CD sync wave of the ClusterRoles (no later than the policies). @default undefined (no annotation) */
   readonly syncWave?: number;
 }
 

@@ -61,8 +61,8 @@ export interface TenantBackendsPolicyProps {
  * in their namespace, so without this policy a tenant could point a backend (or an ExternalName
  * Service) at another tenant's Service, get it routed (auto-expose, or by patching a compiled
  * backend that already has a route) and have the gateway call the other tenant on its behalf, or
- * have the kagent controller call any in-cluster URL through a RemoteMCPServer. In namespaces labelled `platform.agentic.io/tenant: "true"`
- * it refuses, on CREATE and UPDATE:
+ * have the kagent controller call any in-cluster URL through a RemoteMCPServer. In namespaces
+ * labelled `platform.agentic.io/tenant: "true"` it refuses, on CREATE and UPDATE:
  *
  * - AgentgatewayBackends other than `ai` and `mcp` (`static`, `dynamicForwardProxy`, `aws`, `a2a`);
  * - `ai` providers (in `ai.provider` or any `ai.groups[].providers[]`) other than the allowed
@@ -91,7 +91,8 @@ export interface TenantBackendsPolicyProps {
  * it, makes the pinned Kyverno CLI v1.19.0 panic in `kyverno test`, kyverno/kyverno#15833), so
  * while all admission controller replicas (three) are down, CREATE and UPDATE of Services,
  * AgentgatewayBackends and RemoteMCPServers are refused outside Kyverno's excluded namespaces
- * too; running workloads are unaffected. allowExistingViolations is off, so a violating object cannot be updated either.
+ * too; running workloads are unaffected. allowExistingViolations is off, so a violating object
+ * cannot be updated either.
  * It validates at admission only (no background scan): the policies are synced before any tenant
  * namespace exists, and admission needs no extra permissions.
  */
