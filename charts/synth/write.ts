@@ -428,11 +428,3 @@ export function drift(
   const extra = existingFiles(root, tops).filter((f) => !produced.has(f));
   return { changed: report.changed.sort(), missing: report.added.sort(), extra };
 }
-
-/** Differences between a file set and the files on disk under the same top-level directories. */
-export function compare(root: string, files: ReadonlyMap<string, string>): Drift {
-  const tops = topDirs(files);
-  const sink = new OutputSink({ root, whole: [] });
-  for (const [rel, content] of files) sink.put(rel, content);
-  return drift(root, tops, new Set(files.keys()), [sink.report]);
-}

@@ -13,7 +13,7 @@
  */
 import { LABELS, tenantDevelopersGroup, tenantNamespace } from '../../charts/lib/constants';
 import type { CrdSummary } from '../validation-schemas';
-import { allManifests, describe, type GateResult, type Manifest, type Output, ofKinds, since } from './manifests';
+import { describe, type GateResult, type Manifest, type Output, ofKinds, since } from './manifests';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const ESCALATING_VERBS = ['bind', 'escalate', 'impersonate', '*'];
@@ -192,9 +192,4 @@ export function rbacGate(output: Output, clusterScopedCustom: ReadonlySet<string
 /** "group/plural" of every cluster-scoped CRD. */
 export function clusterScopedCrds(crds: readonly CrdSummary[]): Set<string> {
   return new Set(crds.filter((c) => c.scope === 'Cluster').map((c) => `${c.group}/${c.plural}`));
-}
-
-/** Every RBAC object in the output, for reports. */
-export function rbacObjects(output: Output): Manifest[] {
-  return ofKinds(allManifests(output), 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding');
 }
