@@ -105,6 +105,32 @@ function planFor(root: string, envName: string, tenant?: string): { steps: SyncS
   return { steps, total: steps.reduce((n, s) => n + s.objects.length, 0) };
 }
 
+/** Writes the counts of a run, its problems and the first changed objects; returns how many were rejected. */
+function reportOutcomes(
+  write: (line: string) => void,
+  label: string,
+  run: { total: number; steps: number; notSent: number; yes: boolean },
+  outcomes: readonly ObjectOutcome[],
+): number {
+  const { total, notSent, yes } = run;
+  const count = (c: string) => outcomes.filter((o) => o.accepted && o.change === c).length;
+  const rejected = outcomes.filter((o) => !o.accepted);
+  const verb = yes ? '' : 'would be ';
+  write(
+    `${label}: ${countOf(total, 'object')} in ${countOf(run.steps, 'step')}: ${count('created')} ${verb}created, ${count('changed')} ${verb}changed, ${count('unchanged')} unchanged, ${rejected.length} rejected` +
+      (notSent > 0 ? ` (${notSent} in namespaces this run creates were not sent to the server)` : ''),
+  );
+  for (const p of problemsOf(outcomes)) write(`${label}: ${p}`);
+  const changes = [
+    ...outcomes.filter((o) => o.accepted && o.change === 'changed'),
+    ...outcomes.filter((o) => o.accepted && o.change === 'created'),
+  ];
+  for (const o of changes.slice(0, LISTED_CHANGES))
+    write(`  ${o.change === 'created' ? '+' : '~'} ${describeObject(o.manifest)}`);
+  if (changes.length > LISTED_CHANGES) write(`  ... and ${changes.length - LISTED_CHANGES} more`);
+  return rejected.length;
+}
+
 /** The command's body. */
 export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Promise<number> {
   const write = options.write ?? ((l: string) => console.log(l));
@@ -176,24 +202,9 @@ export async function runApply(args: ParsedArgs, options: ApplyRunOptions): Prom
     }
     bar.done();
 
-    const count = (c: string) => outcomes.filter((o) => o.accepted && o.change === c).length;
-    const rejected = outcomes.filter((o) => !o.accepted);
-    const verb = yes ? '' : 'would be ';
-    write(
-      `${label}: ${countOf(total, 'object')} in ${countOf(steps.length, 'step')}: ${count('created')} ${verb}created, ${count('changed')} ${verb}changed, ${count('unchanged')} unchanged, ${rejected.length} rejected` +
-        (notSent > 0 ? ` (${notSent} in namespaces this run creates were not sent to the server)` : ''),
-    );
-    for (const p of problemsOf(outcomes)) write(`${label}: ${p}`);
-    const changes = [
-      ...outcomes.filter((o) => o.accepted && o.change === 'changed'),
-      ...outcomes.filter((o) => o.accepted && o.change === 'created'),
-    ];
-    for (const o of changes.slice(0, LISTED_CHANGES))
-      write(`  ${o.change === 'created' ? '+' : '~'} ${describeObject(o.manifest)}`);
-    if (changes.length > LISTED_CHANGES) write(`  ... and ${changes.length - LISTED_CHANGES} more`);
-
-    if (rejected.length > 0) {
-      write(`${label}: prune skipped: ${rejected.length} object(s) were rejected; fix them first`);
+    const rejected = reportOutcomes(write, label, { total, steps: steps.length, notSent, yes }, outcomes);
+    if (rejected > 0) {
+      write(`${label}: prune skipped: ${rejected} object(s) were rejected; fix them first`);
       return 1;
     }
     const pruned = await prune(target, steps, label, tenant, yes, write);

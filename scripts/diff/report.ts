@@ -217,6 +217,36 @@ function flowLines(flows: readonly FlowChange[], limits: Required<ReportLimits>)
   return out;
 }
 
+/** The isolation objects and routes of one environment, for the section reviewed first. */
+function reviewFirstLines(e: EnvironmentDiff, limits: Required<ReportLimits>): string[] {
+  const out: string[] = [`### ${envTitle(e)}`, ''];
+  const changed = e.objects.filter((o) => o.isolation && o.change === 'changed');
+  const whole = e.objects.filter((o) => o.isolation && o.change !== 'changed');
+  if (changed.length > 0) {
+    const shown = changed.slice(0, limits.isolationObjects);
+    for (const o of shown) out.push(...isolationLines(o, limits));
+    if (changed.length > shown.length)
+      out.push(
+        `- ... and ${changed.length - shown.length} more changed isolation objects (listed by Application below)`,
+      );
+  }
+  out.push(
+    ...capped(
+      groupedLines(whole, limits),
+      limits.isolationObjects,
+      'Applications with added or removed isolation objects',
+    ),
+  );
+  if (changed.length + whole.length > 0) out.push('');
+  if (e.routes.length > 0) {
+    out.push(`Routes (${code(`dist/${e.name}/routes.json`)}):`, '');
+    out.push(...routeLines(e.routes.slice(0, limits.routes), limits));
+    if (e.routes.length > limits.routes) out.push(`- ... and ${e.routes.length - limits.routes} more route changes`);
+    out.push('');
+  }
+  return out;
+}
+
 /** Renders a diff as Markdown. */
 export function renderReport(diff: OutputDiff, options: ReportOptions = {}, flows: readonly FlowChange[] = []): string {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -232,34 +262,7 @@ export function renderReport(diff: OutputDiff, options: ReportOptions = {}, flow
       `Isolation-relevant kinds: ${ISOLATION_KINDS.map((k) => k.kind).join(', ')} (Namespaces: label changes only).`,
       '',
     );
-    for (const e of flagged) {
-      out.push(`### ${envTitle(e)}`, '');
-      const changed = e.objects.filter((o) => o.isolation && o.change === 'changed');
-      const whole = e.objects.filter((o) => o.isolation && o.change !== 'changed');
-      if (changed.length > 0) {
-        const shown = changed.slice(0, limits.isolationObjects);
-        for (const o of shown) out.push(...isolationLines(o, limits));
-        if (changed.length > shown.length)
-          out.push(
-            `- ... and ${changed.length - shown.length} more changed isolation objects (listed by Application below)`,
-          );
-      }
-      out.push(
-        ...capped(
-          groupedLines(whole, limits),
-          limits.isolationObjects,
-          'Applications with added or removed isolation objects',
-        ),
-      );
-      if (changed.length + whole.length > 0) out.push('');
-      if (e.routes.length > 0) {
-        out.push(`Routes (${code(`dist/${e.name}/routes.json`)}):`, '');
-        out.push(...routeLines(e.routes.slice(0, limits.routes), limits));
-        if (e.routes.length > limits.routes)
-          out.push(`- ... and ${e.routes.length - limits.routes} more route changes`);
-        out.push('');
-      }
-    }
+    for (const e of flagged) out.push(...reviewFirstLines(e, limits));
   }
 
   if (diff.environments.length > 0) out.push('## All changes by Application', '');

@@ -228,6 +228,49 @@ function releaseNamespaces(objects: readonly K8sObject[]): Map<string, string> {
   return out;
 }
 
+/** The Services of a tenant namespace that a caller can address, each with the workload behind it. */
+function tenantServices(
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+  own: readonly K8sObject[],
+  workloads: readonly Workload[],
+  waypoints: Map<string, Waypoint>,
+): ServiceTarget[] {
+  const services: ServiceTarget[] = [];
+  const service = (name: string, port: number, endpoint: Endpoint, svcLabels: Record<string, string>, what: string) =>
+    services.push({
+      namespace,
+      name,
+      port,
+      endpoint,
+      waypoint: waypointOf(waypoints, namespace, labels, svcLabels),
+      ingressUsesWaypoint: ingressUses(labels, svcLabels),
+      what,
+    });
+  // The Services the controllers create: kagent for each Agent, kmcp for each MCPServer.
+  for (const w of workloads) {
+    if (w.kind === 'Agent' || w.kind === 'MCPServer')
+      service(w.name, w.endpoint.ports[0].port, w.endpoint, {}, `${w.kind} ${w.name}`);
+  }
+  // The Services the output declares, with the workload their selector picks.
+  for (const s of own.filter((o) => o.kind === 'Service')) {
+    const backing = workloads.find(
+      (w) =>
+        Object.keys(s.spec?.selector ?? {}).length > 0 &&
+        selectorMatches({ matchLabels: s.spec.selector }, w.endpoint.labels),
+    );
+    if (!backing) continue;
+    service(
+      s.metadata.name,
+      Number(s.spec?.ports?.[0]?.port ?? backing.endpoint.ports[0]?.port),
+      backing.endpoint,
+      s.metadata.labels ?? {},
+      `Service ${s.metadata.name}`,
+    );
+  }
+  return services;
+}
+
 /** The tenants, their workloads and Services, and the platform targets of one environment. */
 export function inventory(env: EnvironmentOutput): FlowInventory {
   const objects = env.manifests.map((m) => m.object);
@@ -248,38 +291,7 @@ export function inventory(env: EnvironmentOutput): FlowInventory {
     const tenant = labels[LABELS.tenantName] ?? namespace;
     const own = byNamespace.get(namespace) ?? [];
     const workloads = own.map((o) => workloadOf(tenant, o)).filter((w): w is Workload => w !== undefined);
-    const services: ServiceTarget[] = [];
-    const service = (name: string, port: number, endpoint: Endpoint, svcLabels: Record<string, string>, what: string) =>
-      services.push({
-        namespace,
-        name,
-        port,
-        endpoint,
-        waypoint: waypointOf(waypoints, namespace, labels, svcLabels),
-        ingressUsesWaypoint: ingressUses(labels, svcLabels),
-        what,
-      });
-    // The Services the controllers create: kagent for each Agent, kmcp for each MCPServer.
-    for (const w of workloads) {
-      if (w.kind === 'Agent' || w.kind === 'MCPServer')
-        service(w.name, w.endpoint.ports[0].port, w.endpoint, {}, `${w.kind} ${w.name}`);
-    }
-    // The Services the output declares, with the workload their selector picks.
-    for (const s of own.filter((o) => o.kind === 'Service')) {
-      const backing = workloads.find(
-        (w) =>
-          Object.keys(s.spec?.selector ?? {}).length > 0 &&
-          selectorMatches({ matchLabels: s.spec.selector }, w.endpoint.labels),
-      );
-      if (!backing) continue;
-      service(
-        s.metadata.name,
-        Number(s.spec?.ports?.[0]?.port ?? backing.endpoint.ports[0]?.port),
-        backing.endpoint,
-        s.metadata.labels ?? {},
-        `Service ${s.metadata.name}`,
-      );
-    }
+    const services = tenantServices(namespace, labels, own, workloads, waypoints);
     const models = own
       .filter((o) => o.kind === 'ModelConfig')
       .map((o) => ({
@@ -315,41 +327,18 @@ export function inventory(env: EnvironmentOutput): FlowInventory {
   };
 }
 
+/** One port named http: what the observability pods serve. */
+const httpPorts = (port: number) => [{ port, protocol: 'TCP' as const, name: 'http' }];
+
 /**
- * The observability pods of the output: the metrics proxies (Deployments in monitoring with the
- * proxy's pod labels and a tenant label), Grafana and Langfuse's web pods (where their Applications
- * install them, with the labels their charts give them), Keycloak, and the access sync CronJobs.
+ * The metrics proxies: Deployments in monitoring with the proxy's pod labels and a tenant label, each behind the
+ * Service that selects it; sorted by tenant.
  */
-function observabilityView(
-  objects: readonly K8sObject[],
+function metricsProxies(
   byNamespace: ReadonlyMap<string, readonly K8sObject[]>,
   namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>,
   waypoints: Map<string, Waypoint>,
-): ObservabilityView {
-  const releases = releaseNamespaces(objects);
-  const http = (port: number) => [{ port, protocol: 'TCP' as const, name: 'http' }];
-  const at = (
-    release: string,
-    name: string,
-    labels: Readonly<Record<string, string>>,
-    port: number,
-  ): Endpoint | undefined => {
-    const namespace = releases.get(release);
-    return namespace ? { namespace, name, labels, serviceAccount: name, ports: http(port) } : undefined;
-  };
-  const grafana = at(CHART_SERVICES.grafana.release, CHART_SERVICES.grafana.name, GRAFANA_POD_LABELS, GRAFANA_POD_PORT);
-  const langfuseWeb = at(
-    CHART_SERVICES.langfuseWeb.release,
-    CHART_SERVICES.langfuseWeb.name,
-    LANGFUSE_WEB_POD_LABELS,
-    CHART_SERVICES.langfuseWeb.podPort ?? CHART_SERVICES.langfuseWeb.port,
-  );
-  const keycloak = at(
-    CHART_SERVICES.keycloak.release,
-    CHART_SERVICES.keycloak.name,
-    {},
-    CHART_SERVICES.keycloak.podPort ?? CHART_SERVICES.keycloak.port,
-  );
+): ObservabilityView['proxies'][number][] {
   const monitoring = PLATFORM_NAMESPACES.monitoring;
   const nsLabels = namespaces.get(monitoring) ?? { [LABELS.namespaceName]: monitoring };
   const proxies: ObservabilityView['proxies'][number][] = [];
@@ -372,7 +361,7 @@ function observabilityView(
       name: d.metadata.name,
       labels,
       serviceAccount: d.spec.template.spec?.serviceAccountName ?? 'default',
-      ports: http(port),
+      ports: httpPorts(port),
     };
     proxies.push({
       tenant,
@@ -387,6 +376,44 @@ function observabilityView(
       },
     });
   }
+  return proxies.sort((a, b) => a.tenant.localeCompare(b.tenant));
+}
+
+/**
+ * The observability pods of the output: the metrics proxies (Deployments in monitoring with the
+ * proxy's pod labels and a tenant label), Grafana and Langfuse's web pods (where their Applications
+ * install them, with the labels their charts give them), Keycloak, and the access sync CronJobs.
+ */
+function observabilityView(
+  objects: readonly K8sObject[],
+  byNamespace: ReadonlyMap<string, readonly K8sObject[]>,
+  namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>,
+  waypoints: Map<string, Waypoint>,
+): ObservabilityView {
+  const releases = releaseNamespaces(objects);
+  const at = (
+    release: string,
+    name: string,
+    labels: Readonly<Record<string, string>>,
+    port: number,
+  ): Endpoint | undefined => {
+    const namespace = releases.get(release);
+    return namespace ? { namespace, name, labels, serviceAccount: name, ports: httpPorts(port) } : undefined;
+  };
+  const grafana = at(CHART_SERVICES.grafana.release, CHART_SERVICES.grafana.name, GRAFANA_POD_LABELS, GRAFANA_POD_PORT);
+  const langfuseWeb = at(
+    CHART_SERVICES.langfuseWeb.release,
+    CHART_SERVICES.langfuseWeb.name,
+    LANGFUSE_WEB_POD_LABELS,
+    CHART_SERVICES.langfuseWeb.podPort ?? CHART_SERVICES.langfuseWeb.port,
+  );
+  const keycloak = at(
+    CHART_SERVICES.keycloak.release,
+    CHART_SERVICES.keycloak.name,
+    {},
+    CHART_SERVICES.keycloak.podPort ?? CHART_SERVICES.keycloak.port,
+  );
+  const proxies = metricsProxies(byNamespace, namespaces, waypoints);
   const accessSyncs: { endpoint: Endpoint; application: Endpoint }[] = [];
   for (const c of objects.filter((o) => o.kind === 'CronJob')) {
     const labels = (c.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
@@ -404,13 +431,13 @@ function observabilityView(
         name: c.metadata.name,
         labels,
         serviceAccount: spec.serviceAccountName ?? 'default',
-        ports: http(8080),
+        ports: httpPorts(8080),
       },
       application,
     });
   }
   return {
-    proxies: proxies.sort((a, b) => a.tenant.localeCompare(b.tenant)),
+    proxies,
     ...(grafana ? { grafana } : {}),
     ...(langfuseWeb ? { langfuseWeb } : {}),
     ...(keycloak ? { keycloak } : {}),

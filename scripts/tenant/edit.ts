@@ -179,15 +179,8 @@ function separated(layout: ListLayout): boolean {
   return false;
 }
 
-/** Parses the file and finds the `tenants:` list, its entries and the file's indentation. */
-function listLayout(text: string, file: string): ListLayout {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new UserError(`${file} does not parse as YAML; run npm run synth to see where`);
-  const root = doc.contents;
-  const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'tenants') : undefined;
-  if (!pair) throw new UserError(`${file} has no tenants: list; start it with \`tenants:\``);
-  const value = pair.value;
-  const lines = text.split('\n');
+/** The offset where each line of a text starts, and the line of an offset. */
+function lineIndex(text: string): { lineStarts: number[]; lineOf: (offset: number) => number } {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
   const lineOf = (offset: number) => {
@@ -200,6 +193,19 @@ function listLayout(text: string, file: string): ListLayout {
     }
     return lo;
   };
+  return { lineStarts, lineOf };
+}
+
+/** Parses the file and finds the `tenants:` list, its entries and the file's indentation. */
+function listLayout(text: string, file: string): ListLayout {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new UserError(`${file} does not parse as YAML; run npm run synth to see where`);
+  const root = doc.contents;
+  const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'tenants') : undefined;
+  if (!pair) throw new UserError(`${file} has no tenants: list; start it with \`tenants:\``);
+  const value = pair.value;
+  const lines = text.split('\n');
+  const { lineStarts, lineOf } = lineIndex(text);
   const keyCol = (() => {
     const start = (pair.key as { range?: [number, number, number] }).range?.[0] ?? 0;
     return start - lineStarts[lineOf(start)];

@@ -89,6 +89,34 @@ export interface OffboardingStep {
 }
 
 /**
+ * The step that deletes the tenant's Keycloak group: kcadm.sh of the Keycloak distribution, run in the Keycloak pod
+ * against its own HTTP port, as the bootstrap admin whose credentials the pod has in its environment (the keycloak
+ * component's extraEnv).
+ */
+function keycloakStep(
+  n: string,
+  envs: readonly OffboardEnvironment[],
+  ctx: (e: OffboardEnvironment) => string,
+): OffboardingStep {
+  const group = `/${KEYCLOAK.tenantsGroup}/${n}`;
+  const { statefulSet, container } = CHART_WORKLOADS.keycloak;
+  const kcadm = [
+    'kc=/opt/keycloak/bin/kcadm.sh; cfg=/tmp/kcadm.config',
+    `$kc config credentials --config $cfg --server http://localhost:${CHART_SERVICES.keycloak.podPort} --realm master --user "$KC_BOOTSTRAP_ADMIN_USERNAME" --password "$KC_BOOTSTRAP_ADMIN_PASSWORD"`,
+    `id=$($kc get group-by-path${group} --config $cfg -r ${KEYCLOAK.realm} --fields id --format csv --noquotes)`,
+    `$kc delete groups/$id --config $cfg -r ${KEYCLOAK.realm}; rm -f $cfg`,
+  ].join(' && ');
+  return {
+    id: 'keycloak',
+    text: `Delete the Keycloak group ${group} of realm ${KEYCLOAK.realm}: the realm sync never deletes groups, and until then the tokens its members get from ${envs.map((e) => `https://${externalHosts(e.platform.domain).keycloak}/realms/${KEYCLOAK.realm}`).join(', ')} still name ${n}. That host serves only the realm's login and token endpoints, not the admin API, so the command runs the admin CLI inside the Keycloak pod.`,
+    commands: envs.map(
+      (e) =>
+        `kubectl ${ctx(e)} -n ${PLATFORM_NAMESPACES.keycloak} exec ${statefulSet} -c ${container} -- sh -c '${kcadm}'`,
+    ),
+  };
+}
+
+/**
  * The steps that offboard a removed tenant from the running clusters, in the order they must
  * happen (README "Offboarding a tenant"). The cluster steps come after the merge: until Argo CD has
  * synced a revision without the tenant's folders, the ApplicationSets (applicationsSync
@@ -111,16 +139,6 @@ export function offboardingSteps(tenant: Tenant, environments: readonly Offboard
     ARGO_NAMES.guardrailsApplication(n),
     ARGO_NAMES.namespaceApplication(n),
   ];
-  const group = `/${KEYCLOAK.tenantsGroup}/${n}`;
-  const { statefulSet, container } = CHART_WORKLOADS.keycloak;
-  // kcadm.sh of the Keycloak distribution, against the pod's own HTTP port, as the bootstrap admin
-  // whose credentials the pod has in its environment (the keycloak component's extraEnv).
-  const kcadm = [
-    'kc=/opt/keycloak/bin/kcadm.sh; cfg=/tmp/kcadm.config',
-    `$kc config credentials --config $cfg --server http://localhost:${CHART_SERVICES.keycloak.podPort} --realm master --user "$KC_BOOTSTRAP_ADMIN_USERNAME" --password "$KC_BOOTSTRAP_ADMIN_PASSWORD"`,
-    `id=$($kc get group-by-path${group} --config $cfg -r ${KEYCLOAK.realm} --fields id --format csv --noquotes)`,
-    `$kc delete groups/$id --config $cfg -r ${KEYCLOAK.realm}; rm -f $cfg`,
-  ].join(' && ');
   const steps: OffboardingStep[] = [
     {
       id: 'merge',
@@ -151,14 +169,7 @@ export function offboardingSteps(tenant: Tenant, environments: readonly Offboard
       text: `Once the team has saved its data, delete the namespace ${ns} and everything in it.`,
       commands: envs.map((e) => `kubectl ${ctx(e)} delete namespace ${ns}`),
     },
-    {
-      id: 'keycloak',
-      text: `Delete the Keycloak group ${group} of realm ${KEYCLOAK.realm}: the realm sync never deletes groups, and until then the tokens its members get from ${envs.map((e) => `https://${externalHosts(e.platform.domain).keycloak}/realms/${KEYCLOAK.realm}`).join(', ')} still name ${n}. That host serves only the realm's login and token endpoints, not the admin API, so the command runs the admin CLI inside the Keycloak pod.`,
-      commands: envs.map(
-        (e) =>
-          `kubectl ${ctx(e)} -n ${PLATFORM_NAMESPACES.keycloak} exec ${statefulSet} -c ${container} -- sh -c '${kcadm}'`,
-      ),
-    },
+    keycloakStep(n, envs, ctx),
   ];
   // Its traces stay in its Langfuse project after the access sync has taken out its keys and members.
   steps.push({
