@@ -307,6 +307,27 @@ export function netpolModel(env: EnvironmentOutput, onlyNamespace?: string): Net
   return new NetpolModel(policies, namespaceLabels(env));
 }
 
+/** What a tenant's NetworkPolicies alone (the other side without policies) open towards other tenants. */
+function openedAlone(envName: string, t: Endpoint, mine: ReturnType<NetpolModel['towardsOthers']>): string[] {
+  const out: string[] = [];
+  const opened = new Map<Endpoint, [ConnSet | undefined, ConnSet | undefined]>();
+  for (const [o, c] of mine.egress) opened.set(o, [c, undefined]);
+  for (const [o, c] of mine.ingress) opened.set(o, [opened.get(o)?.[0], c]);
+  for (const o of [...opened.keys()].sort((a, b) => a.namespace.localeCompare(b.namespace))) {
+    const [egress, ingress] = opened.get(o)!;
+    for (const [src, dst, c] of [
+      [t, o, egress],
+      [o, t, ingress],
+    ] as const) {
+      if (c)
+        out.push(
+          `${envName}: the NetworkPolicies of ${t.namespace} allow ${peer(src)} => ${peer(dst)} (${connString(c)}); a tenant's policies must admit no other tenant, in either direction`,
+        );
+    }
+  }
+  return out;
+}
+
 /**
  * Checks the NetworkPolicies of an environment against the isolation rules, for every tenant:
  * no connection to or from any other tenant (with both sides' policies, then with each tenant's
@@ -392,21 +413,7 @@ export function checkNetwork(
     }
     // t's policies on their own (the other side without policies): neither direction may be allowed.
     pairs += (tenants.length - 1) * 2;
-    const opened = new Map<Endpoint, [ConnSet | undefined, ConnSet | undefined]>();
-    for (const [o, c] of mine.egress) opened.set(o, [c, undefined]);
-    for (const [o, c] of mine.ingress) opened.set(o, [opened.get(o)?.[0], c]);
-    for (const o of [...opened.keys()].sort((a, b) => a.namespace.localeCompare(b.namespace))) {
-      const [out, into] = opened.get(o)!;
-      for (const [src, dst, c] of [
-        [t, o, out],
-        [o, t, into],
-      ] as const) {
-        if (c)
-          alone.push(
-            `${env.name}: the NetworkPolicies of ${t.namespace} allow ${peer(src)} => ${peer(dst)} (${connString(c)}); a tenant's policies must admit no other tenant, in either direction`,
-          );
-      }
-    }
+    alone.push(...openedAlone(env.name, t, mine));
   }
   for (const w of [...model.warnings].sort()) errors.push(`${env.name}: ${w}`);
   return { errors: [...errors, ...alone], pairs };
@@ -511,18 +518,19 @@ export function compareWithAnalyzer(
   return errors;
 }
 
-/** Checks the AuthorizationPolicies of an environment for mesh identities. Pure. */
-export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: number } {
-  const policies = ofKinds(env.manifests, 'AuthorizationPolicy');
+/**
+ * The AuthorizationPolicies that apply in a namespace, as evaluate() keeps them: those of the destination's namespace
+ * and of the root namespace.
+ */
+function applicableAuthorization(env: EnvironmentOutput): (ns: string) => Manifest[] {
   const byNs = new Map<string, Manifest[]>();
-  for (const p of policies) {
+  for (const p of ofKinds(env.manifests, 'AuthorizationPolicy')) {
     const ns = p.object.metadata?.namespace;
     if (!byNs.has(ns)) byNs.set(ns, []);
     byNs.get(ns)!.push(p);
   }
-  // evaluate() keeps only the policies of the destination's namespace and the root namespace.
   const applicableByNs = new Map<string, Manifest[]>();
-  const applicable = (ns: string): Manifest[] => {
+  return (ns: string): Manifest[] => {
     let list = applicableByNs.get(ns);
     if (!list) {
       list =
@@ -531,6 +539,51 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
     }
     return list;
   };
+}
+
+/** The source patterns of the policies' rules, each with whether it matches principals (else namespaces). */
+function sourcePatterns(policies: readonly Manifest[]): [string, boolean][] {
+  const patterns: [string, boolean][] = [];
+  for (const p of policies) {
+    for (const rule of (p.object.spec?.rules ?? []) as (AuthorizationRule | null)[]) {
+      for (const f of rule?.from ?? []) {
+        const source = f?.source ?? {};
+        for (const k of ['principals', 'notPrincipals', 'namespaces', 'notNamespaces']) {
+          const listed: unknown = source[k];
+          if (Array.isArray(listed))
+            for (const pat of listed as unknown[]) patterns.push([String(pat), k.endsWith('rincipals')]);
+        }
+      }
+    }
+  }
+  return patterns;
+}
+
+/** The other tenants grouped by the patterns they match: members of a group get the same verdict. */
+function sourceGroups(
+  dst: Endpoint,
+  tenants: readonly Endpoint[],
+  patterns: readonly [string, boolean][],
+  hits: (pattern: string, byPrincipal: boolean) => ReadonlySet<Endpoint>,
+): Map<string, Endpoint[]> {
+  const keyOf = new Map<Endpoint, string>();
+  patterns.forEach(([pat, byPrincipal], i) => {
+    for (const t of hits(pat, byPrincipal)) keyOf.set(t, `${keyOf.get(t) ?? ''},${i}`);
+  });
+  const groups = new Map<string, Endpoint[]>();
+  for (const src of tenants) {
+    if (src === dst) continue;
+    const k = keyOf.get(src) ?? '';
+    const group = groups.get(k);
+    if (group) group.push(src);
+    else groups.set(k, [src]);
+  }
+  return groups;
+}
+
+/** Checks the AuthorizationPolicies of an environment for mesh identities. Pure. */
+export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: number } {
+  const applicable = applicableAuthorization(env);
   const tenants = tenantNamespaces(env).map(tenantEndpoint);
   const P = PLATFORM_ENDPOINTS;
   const principal = (e: Endpoint) => `${env.trustDomain}/ns/${e.namespace}/sa/${e.serviceAccount}`;
@@ -569,31 +622,7 @@ export function checkMesh(env: EnvironmentOutput): { errors: string[]; pairs: nu
   };
   const crossFailures = new Map<Endpoint, Map<Endpoint, string[]>>();
   for (const dst of tenants) {
-    const patterns: [string, boolean][] = [];
-    for (const p of applicable(dst.namespace)) {
-      for (const rule of (p.object.spec?.rules ?? []) as (AuthorizationRule | null)[]) {
-        for (const f of rule?.from ?? []) {
-          const source = f?.source ?? {};
-          for (const k of ['principals', 'notPrincipals', 'namespaces', 'notNamespaces']) {
-            const listed: unknown = source[k];
-            if (Array.isArray(listed))
-              for (const pat of listed as unknown[]) patterns.push([String(pat), k.endsWith('rincipals')]);
-          }
-        }
-      }
-    }
-    const keyOf = new Map<Endpoint, string>();
-    patterns.forEach(([pat, byPrincipal], i) => {
-      for (const t of hits(pat, byPrincipal)) keyOf.set(t, `${keyOf.get(t) ?? ''},${i}`);
-    });
-    const groups = new Map<string, Endpoint[]>();
-    for (const src of tenants) {
-      if (src === dst) continue;
-      const k = keyOf.get(src) ?? '';
-      const group = groups.get(k);
-      if (group) group.push(src);
-      else groups.set(k, [src]);
-    }
+    const groups = sourceGroups(dst, tenants, sourcePatterns(applicable(dst.namespace)), hits);
     for (const port of [TENANT_APP_PORT, TENANT_METRICS_PORT]) {
       for (const members of groups.values()) {
         pairs += members.length;

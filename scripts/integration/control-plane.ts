@@ -355,6 +355,36 @@ function installHandlers(): void {
   }
 }
 
+/** etcd's flags: one member on loopback ports, its data in the run's directory. */
+function etcdArgs(dir: string, etcdUrl: string, peerPort: number): string[] {
+  return [
+    '--name=integration',
+    `--data-dir=${path.join(dir, 'etcd-data')}`,
+    `--listen-client-urls=${etcdUrl}`,
+    `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+    `--initial-cluster=integration=http://127.0.0.1:${peerPort}`,
+    '--listen-metrics-urls=',
+    // The data lives for one run in a temporary directory: no fsync needed.
+    '--unsafe-no-fsync',
+    '--log-level=warn',
+  ];
+}
+
+/** kube-controller-manager's flags: the CONTROLLERS only, no leader election, no listener. */
+function controllerManagerArgs(kubeconfig: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--controllers=${CONTROLLERS.join(',')}`,
+    '--leader-elect=false',
+    '--use-service-account-credentials=false',
+    // No health or metrics endpoint: nothing to listen on.
+    '--secure-port=0',
+    '--v=1',
+  ];
+}
+
 /** Starts etcd and kube-apiserver and resolves once /readyz answers ok. */
 export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -389,24 +419,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     generateCertificates(dir);
     const [clientPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${clientPort}`;
-    const etcd = startProcess(
-      'etcd',
-      etcdBin,
-      [
-        '--name=integration',
-        `--data-dir=${path.join(dir, 'etcd-data')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-        `--initial-cluster=integration=http://127.0.0.1:${peerPort}`,
-        '--listen-metrics-urls=',
-        // The data lives for one run in a temporary directory: no fsync needed.
-        '--unsafe-no-fsync',
-        '--log-level=warn',
-      ],
-      dir,
-    );
+    const etcd = startProcess('etcd', etcdBin, etcdArgs(dir, etcdUrl, peerPort), dir);
     procs.push(etcd);
     const deadline = Date.now() + timeout;
     await waitUntil('etcd', etcd, dir, deadline, async () => (await get(`${etcdUrl}/health`)).status === 200);
@@ -419,20 +432,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     });
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(kubeconfig, kubeconfigFor(server, dir));
-    const kcm = startProcess(
-      'kube-controller-manager',
-      kcmBin,
-      [
-        `--kubeconfig=${kubeconfig}`,
-        `--controllers=${CONTROLLERS.join(',')}`,
-        '--leader-elect=false',
-        '--use-service-account-credentials=false',
-        // No health or metrics endpoint: nothing to listen on.
-        '--secure-port=0',
-        '--v=1',
-      ],
-      dir,
-    );
+    const kcm = startProcess('kube-controller-manager', kcmBin, controllerManagerArgs(kubeconfig), dir);
     procs.push(kcm);
     await waitUntil('kube-controller-manager (ClusterRole aggregation)', kcm, dir, Date.now() + timeout, async () => {
       for (const role of AGGREGATED_ROLES) {

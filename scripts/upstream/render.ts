@@ -290,6 +290,56 @@ function runHelm(args: readonly string[], toolsHome: string): string {
   }
 }
 
+/** Renders a pinned chart with helm template, as Argo CD does: release, namespace, Kubernetes and API versions. */
+function renderChart(
+  app: PlatformApplication,
+  dir: string,
+  kubernetesVersion: string,
+  dirs: { readonly chartsDir: string; readonly crdsDir: string },
+  toolsHome: string,
+): Rendered {
+  const { chartsDir, crdsDir } = dirs;
+  const source = app.source;
+  const release = source.helm?.releaseName ?? `platform-${app.component}`;
+  const missing = missingDependencies(dir);
+  if (missing.length > 0)
+    throw new MissingDependenciesError(
+      app.component,
+      path.basename(dir),
+      chartsDir,
+      missing.map((m) => path.relative(chartsDir, m)),
+    );
+  const values = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'render-values-')), 'values.json');
+  try {
+    fs.writeFileSync(values, JSON.stringify(source.helm?.valuesObject ?? {}));
+    const args = [
+      'template',
+      dir,
+      '--name-template',
+      release,
+      '--namespace',
+      app.namespace,
+      '--kube-version',
+      `v${kubernetesVersion}.0`,
+      '--values',
+      values,
+    ];
+    for (const v of crdApiVersions(crdsDir)) args.push('--api-versions', v);
+    args.push('--include-crds');
+    const meta = chartMeta(dir);
+    return {
+      component: app.component,
+      dir,
+      chart: `${meta.name} ${meta.version}`,
+      release,
+      namespace: app.namespace,
+      objects: parseHelmOutput(runHelm(args, toolsHome)),
+    };
+  } finally {
+    fs.rmSync(path.dirname(values), { recursive: true, force: true });
+  }
+}
+
 /** Renders an Application's upstream source for a Kubernetes version (such as "1.31"). */
 export function renderApplication(
   app: PlatformApplication,
@@ -318,43 +368,7 @@ export function renderApplication(
   let rendered: Rendered;
   const dir = chartDirectory(source, chartsDir);
   if (dir) {
-    const missing = missingDependencies(dir);
-    if (missing.length > 0)
-      throw new MissingDependenciesError(
-        app.component,
-        path.basename(dir),
-        chartsDir,
-        missing.map((m) => path.relative(chartsDir, m)),
-      );
-    const values = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'render-values-')), 'values.json');
-    try {
-      fs.writeFileSync(values, JSON.stringify(source.helm?.valuesObject ?? {}));
-      const args = [
-        'template',
-        dir,
-        '--name-template',
-        release,
-        '--namespace',
-        app.namespace,
-        '--kube-version',
-        `v${kubernetesVersion}.0`,
-        '--values',
-        values,
-      ];
-      for (const v of crdApiVersions(crdsDir)) args.push('--api-versions', v);
-      args.push('--include-crds');
-      const meta = chartMeta(dir);
-      rendered = {
-        component: app.component,
-        dir,
-        chart: `${meta.name} ${meta.version}`,
-        release,
-        namespace: app.namespace,
-        objects: parseHelmOutput(runHelm(args, options.toolsHome ?? TOOLS_HOME)),
-      };
-    } finally {
-      fs.rmSync(path.dirname(values), { recursive: true, force: true });
-    }
+    rendered = renderChart(app, dir, kubernetesVersion, { chartsDir, crdsDir }, options.toolsHome ?? TOOLS_HOME);
   } else if (source.path !== undefined && !source.helm) {
     const plain = path.join(crdsDir, path.basename(source.repoURL).replace(/\.git$/, ''));
     if (!fs.existsSync(plain))
