@@ -44,115 +44,193 @@ function tokenize(src: string): string[] {
   return out;
 }
 
-/** Parses an expression of the supported subset. */
-export function parseCel(src: string): Node {
-  const toks = tokenize(src);
-  let i = 0;
-  const peek = () => toks[i];
-  const next = () => toks[i++];
-  const expect = (t: string) => {
-    if (next() !== t) throw new Error(`CEL: expected "${t}" in ${JSON.stringify(src)}`);
-  };
-  const or = (): Node => {
-    let l = and();
-    while (peek() === '||') {
-      next();
-      l = { t: 'bin', op: '||', l, r: and() };
+/** A recursive-descent parser of the supported subset, one method per precedence level. */
+class CelParser {
+  private readonly toks: string[];
+  private i = 0;
+
+  constructor(private readonly src: string) {
+    this.toks = tokenize(src);
+  }
+
+  parse(): Node {
+    const node = this.or();
+    if (this.i !== this.toks.length)
+      throw new Error(`CEL: unexpected "${this.toks[this.i]}" in ${JSON.stringify(this.src)}`);
+    return node;
+  }
+
+  private peek(): string {
+    return this.toks[this.i];
+  }
+
+  private next(): string {
+    return this.toks[this.i++];
+  }
+
+  private expect(t: string): void {
+    if (this.next() !== t) throw new Error(`CEL: expected "${t}" in ${JSON.stringify(this.src)}`);
+  }
+
+  private or(): Node {
+    let l = this.and();
+    while (this.peek() === '||') {
+      this.next();
+      l = { t: 'bin', op: '||', l, r: this.and() };
     }
     return l;
-  };
-  const and = (): Node => {
-    let l = rel();
-    while (peek() === '&&') {
-      next();
-      l = { t: 'bin', op: '&&', l, r: rel() };
+  }
+  private and(): Node {
+    let l = this.rel();
+    while (this.peek() === '&&') {
+      this.next();
+      l = { t: 'bin', op: '&&', l, r: this.rel() };
     }
     return l;
-  };
-  const rel = (): Node => {
-    const l = unary();
-    const op = peek();
+  }
+  private rel(): Node {
+    const l = this.unary();
+    const op = this.peek();
     if (op === '==' || op === '!=' || op === 'in') {
-      next();
-      return { t: 'bin', op, l, r: unary() };
+      this.next();
+      return { t: 'bin', op, l, r: this.unary() };
     }
     if (op === '>' || op === '<') {
-      next();
-      return { t: 'call', fn: op, args: [l, unary()] };
+      this.next();
+      return { t: 'call', fn: op, args: [l, this.unary()] };
     }
     return l;
-  };
-  const unary = (): Node => {
-    if (peek() === '!') {
-      next();
-      return { t: 'not', x: unary() };
+  }
+  private unary(): Node {
+    if (this.peek() === '!') {
+      this.next();
+      return { t: 'not', x: this.unary() };
     }
-    return postfix();
-  };
-  const postfix = (): Node => {
-    let n = primary();
-    while (peek() === '.') {
-      next();
-      const name = next();
-      if (!/^[A-Za-z_]/.test(name ?? '')) throw new Error(`CEL: expected a field name in ${JSON.stringify(src)}`);
-      if (peek() === '(') {
-        next();
+    return this.postfix();
+  }
+  private postfix(): Node {
+    let n = this.primary();
+    while (this.peek() === '.') {
+      this.next();
+      const name = this.next();
+      if (!/^[A-Za-z_]/.test(name ?? '')) throw new Error(`CEL: expected a field name in ${JSON.stringify(this.src)}`);
+      if (this.peek() === '(') {
+        this.next();
         if (name === 'exists') {
-          const v = next();
-          expect(',');
-          const body = or();
-          expect(')');
+          const v = this.next();
+          this.expect(',');
+          const body = this.or();
+          this.expect(')');
           n = { t: 'exists', of: n, v, body };
         } else {
           const args: Node[] = [];
-          while (peek() !== ')') {
-            args.push(or());
-            if (peek() === ',') next();
+          while (this.peek() !== ')') {
+            args.push(this.or());
+            if (this.peek() === ',') this.next();
           }
-          next();
+          this.next();
           n = { t: 'call', fn: name, target: n, args };
         }
       } else n = { t: 'field', of: n, name };
     }
     return n;
-  };
-  const primary = (): Node => {
-    const tok = next();
-    if (tok === undefined) throw new Error(`CEL: unexpected end of ${JSON.stringify(src)}`);
+  }
+  private primary(): Node {
+    const tok = this.next();
+    if (tok === undefined) throw new Error(`CEL: unexpected end of ${JSON.stringify(this.src)}`);
     if (tok === '(') {
-      const e = or();
-      expect(')');
+      const e = this.or();
+      this.expect(')');
       return e;
     }
     if (tok === '[') {
       const items: Node[] = [];
-      while (peek() !== ']') {
-        items.push(or());
-        if (peek() === ',') next();
+      while (this.peek() !== ']') {
+        items.push(this.or());
+        if (this.peek() === ',') this.next();
       }
-      next();
+      this.next();
       return { t: 'list', items };
     }
     if (/^["']/.test(tok))
       return { t: 'lit', v: JSON.parse(tok[0] === "'" ? `"${tok.slice(1, -1).replace(/"/g, '\\"')}"` : tok) };
     if (/^\d+$/.test(tok)) return { t: 'lit', v: Number(tok) };
     if (tok === 'true' || tok === 'false') return { t: 'lit', v: tok === 'true' };
-    if ((tok === 'has' || tok === 'size') && peek() === '(') {
-      next();
-      const arg = or();
-      expect(')');
+    if ((tok === 'has' || tok === 'size') && this.peek() === '(') {
+      this.next();
+      const arg = this.or();
+      this.expect(')');
       return { t: 'call', fn: tok, args: [arg] };
     }
     if (/^[A-Za-z_]/.test(tok)) return { t: 'ident', name: tok };
-    throw new Error(`CEL: unexpected "${tok}" in ${JSON.stringify(src)}`);
-  };
-  const node = or();
-  if (i !== toks.length) throw new Error(`CEL: unexpected "${toks[i]}" in ${JSON.stringify(src)}`);
-  return node;
+    throw new Error(`CEL: unexpected "${tok}" in ${JSON.stringify(this.src)}`);
+  }
+}
+
+/** Parses an expression of the supported subset. */
+export function parseCel(src: string): Node {
+  return new CelParser(src).parse();
 }
 
 const err = (error: string): Outcome => ({ ok: false, error });
 const val = (value: Value): Outcome => ({ ok: true, value });
+
+/** A function call: has() and size(), the comparisons, startsWith. */
+function evalCall(n: Extract<Node, { t: 'call' }>, ctx: Readonly<Record<string, Value | undefined>>): Outcome {
+  if (n.fn === 'has') {
+    const arg = n.args[0];
+    if (arg.t !== 'field') return err('has() needs a field selection');
+    const of = evalNode(arg.of, ctx);
+    if (!of.ok) return of;
+    const obj = of.value;
+    return val(obj !== null && typeof obj === 'object' && !Array.isArray(obj) && arg.name in obj);
+  }
+  const args: Value[] = [];
+  for (const a of n.args) {
+    const o = evalNode(a, ctx);
+    if (!o.ok) return o;
+    args.push(o.value);
+  }
+  if (n.fn === 'size')
+    return Array.isArray(args[0]) || typeof args[0] === 'string'
+      ? val((args[0] as string | Value[]).length)
+      : err('size of a non-list');
+  if (n.fn === '>' || n.fn === '<')
+    return typeof args[0] === 'number' && typeof args[1] === 'number'
+      ? val(n.fn === '>' ? args[0] > args[1] : args[0] < args[1])
+      : err('comparison of non-numbers');
+  if (n.fn === 'startsWith') {
+    const t = evalNode(n.target!, ctx);
+    if (!t.ok) return t;
+    return typeof t.value === 'string' && typeof args[0] === 'string'
+      ? val(t.value.startsWith(args[0]))
+      : err('startsWith on a non-string');
+  }
+  return err(`unsupported function ${n.fn}`);
+}
+
+/** A binary operator: && and || (a deciding side wins over an error on the other), ==, != and in. */
+function evalBinary(n: Extract<Node, { t: 'bin' }>, ctx: Readonly<Record<string, Value | undefined>>): Outcome {
+  if (n.op === '&&' || n.op === '||') {
+    const l = evalNode(n.l, ctx);
+    const r = evalNode(n.r, ctx);
+    const decides = n.op === '&&' ? false : true;
+    if ((l.ok && l.value === decides) || (r.ok && r.value === decides)) return val(decides);
+    if (!l.ok) return l;
+    if (!r.ok) return r;
+    return typeof l.value === 'boolean' && typeof r.value === 'boolean'
+      ? val(!decides)
+      : err(`${n.op} of non-booleans`);
+  }
+  const l = evalNode(n.l, ctx);
+  if (!l.ok) return l;
+  const r = evalNode(n.r, ctx);
+  if (!r.ok) return r;
+  if (n.op === 'in')
+    return Array.isArray(r.value) ? val((r.value as Value[]).includes(l.value)) : err('in on a non-list');
+  const same = JSON.stringify(l.value) === JSON.stringify(r.value);
+  return val(n.op === '==' ? same : !same);
+}
 
 function evalNode(n: Node, ctx: Readonly<Record<string, Value | undefined>>): Outcome {
   switch (n.t) {
@@ -195,59 +273,10 @@ function evalNode(n: Node, ctx: Readonly<Record<string, Value | undefined>>): Ou
       }
       return sawError ?? val(false);
     }
-    case 'call': {
-      if (n.fn === 'has') {
-        const arg = n.args[0];
-        if (arg.t !== 'field') return err('has() needs a field selection');
-        const of = evalNode(arg.of, ctx);
-        if (!of.ok) return of;
-        const obj = of.value;
-        return val(obj !== null && typeof obj === 'object' && !Array.isArray(obj) && arg.name in obj);
-      }
-      const args: Value[] = [];
-      for (const a of n.args) {
-        const o = evalNode(a, ctx);
-        if (!o.ok) return o;
-        args.push(o.value);
-      }
-      if (n.fn === 'size')
-        return Array.isArray(args[0]) || typeof args[0] === 'string'
-          ? val((args[0] as string | Value[]).length)
-          : err('size of a non-list');
-      if (n.fn === '>' || n.fn === '<')
-        return typeof args[0] === 'number' && typeof args[1] === 'number'
-          ? val(n.fn === '>' ? args[0] > args[1] : args[0] < args[1])
-          : err('comparison of non-numbers');
-      if (n.fn === 'startsWith') {
-        const t = evalNode(n.target!, ctx);
-        if (!t.ok) return t;
-        return typeof t.value === 'string' && typeof args[0] === 'string'
-          ? val(t.value.startsWith(args[0]))
-          : err('startsWith on a non-string');
-      }
-      return err(`unsupported function ${n.fn}`);
-    }
-    case 'bin': {
-      if (n.op === '&&' || n.op === '||') {
-        const l = evalNode(n.l, ctx);
-        const r = evalNode(n.r, ctx);
-        const decides = n.op === '&&' ? false : true;
-        if ((l.ok && l.value === decides) || (r.ok && r.value === decides)) return val(decides);
-        if (!l.ok) return l;
-        if (!r.ok) return r;
-        return typeof l.value === 'boolean' && typeof r.value === 'boolean'
-          ? val(!decides)
-          : err(`${n.op} of non-booleans`);
-      }
-      const l = evalNode(n.l, ctx);
-      if (!l.ok) return l;
-      const r = evalNode(n.r, ctx);
-      if (!r.ok) return r;
-      if (n.op === 'in')
-        return Array.isArray(r.value) ? val((r.value as Value[]).includes(l.value)) : err('in on a non-list');
-      const same = JSON.stringify(l.value) === JSON.stringify(r.value);
-      return val(n.op === '==' ? same : !same);
-    }
+    case 'call':
+      return evalCall(n, ctx);
+    case 'bin':
+      return evalBinary(n, ctx);
   }
 }
 

@@ -148,6 +148,26 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
+/** A made file from its input: the recipe applied. `helm` names the helm binary, asked for only when needed. */
+async function applyRecipe(made: Made, input: Buffer, helm: () => string): Promise<Buffer> {
+  const r = made.recipe;
+  const text = input.toString('utf8');
+  switch (r.kind) {
+    case 'envsubst':
+      return Buffer.from(envsubst(text, r.vars));
+    case 'istio-release-values':
+      return Buffer.from(istioReleaseValues(text, r.version));
+    case 'external-secrets-crd':
+      return Buffer.from(externalSecretsCrd(text, r.singular));
+    case 'helm-package':
+      return helmPackageChartYaml(r.vars ? envsubst(text, r.vars) : text, {
+        version: r.version,
+        appVersion: r.appVersion,
+        helm: helm(),
+      });
+  }
+}
+
 /** Fetches (or, with `check`, verifies) every pin under `dir`. */
 export async function fetchUpstream(options: FetchOptions): Promise<FetchReport> {
   const get = options.get ?? ((url: string) => download(mirrored(url, options.mirror)));
@@ -197,25 +217,8 @@ export async function fetchUpstream(options: FetchOptions): Promise<FetchReport>
     return member;
   };
   let helm: string | undefined;
-  const make = async (made: Made, input: Buffer): Promise<Buffer> => {
-    const r = made.recipe;
-    const text = input.toString('utf8');
-    switch (r.kind) {
-      case 'envsubst':
-        return Buffer.from(envsubst(text, r.vars));
-      case 'istio-release-values':
-        return Buffer.from(istioReleaseValues(text, r.version));
-      case 'external-secrets-crd':
-        return Buffer.from(externalSecretsCrd(text, r.singular));
-      case 'helm-package':
-        helm ??= (options.helm ?? (() => 'helm'))();
-        return helmPackageChartYaml(r.vars ? envsubst(text, r.vars) : text, {
-          version: r.version,
-          appVersion: r.appVersion,
-          helm,
-        });
-    }
-  };
+  const helmBin = () => (helm ??= (options.helm ?? (() => 'helm'))());
+  const make = (made: Made, input: Buffer) => applyRecipe(made, input, helmBin);
 
   const fetched: string[] = [];
   const failed: { path: string; reason: string }[] = [];
