@@ -633,6 +633,43 @@ function istioPatterns(policies: readonly Manifest[]): Pattern[] {
  * NetworkPolicies matched per rule (only the pairs they admit are visited), the waypoint's and
  * ztunnel's policies per group of callers they cannot tell apart.
  */
+/** A tenant's Service or pod as another tenant addresses it: the first hop, and the policies that decide. */
+interface DirectTarget {
+  readonly target: string;
+  readonly first: Endpoint;
+  readonly port: number;
+  readonly layers: (src: Endpoint) => LayerResult[];
+  readonly patterns: () => Pattern[];
+}
+
+/** Every Service of a tenant (through its waypoint, if any) and every workload pod, addressed directly. */
+function directTargets(ctx: Ctx, t: TenantView): DirectTarget[] {
+  const targets: DirectTarget[] = [];
+  for (const s of t.services) {
+    const via = s.waypoint;
+    const policies = () =>
+      via ? waypointPolicies(ctx.layers.authzIn(t.namespace), via, s.name) : ctx.layers.ztunnelPolicies(t.namespace);
+    targets.push({
+      target: svcLabel(s),
+      first: via ? via.endpoint : s.endpoint,
+      port: PORTS.hbone,
+      layers: (src) => ctx.layers.toService(src, s),
+      patterns: () => istioPatterns(policies()),
+    });
+  }
+  for (const w of t.workloads) {
+    const port = w.endpoint.ports[0]?.port ?? 8080;
+    targets.push({
+      target: `${w.namespace}/${w.endpoint.name} pod:${port} (${w.kind} ${w.name}, addressed directly)`,
+      first: w.endpoint,
+      port: PORTS.hbone,
+      layers: (src) => ctx.layers.toPod(src, w.endpoint, port),
+      patterns: () => istioPatterns(ctx.layers.ztunnelPolicies(t.namespace).filter((p) => !p.object.spec?.targetRefs)),
+    });
+  }
+  return targets;
+}
+
 function crossTenantDirect(ctx: Ctx): void {
   const members = workloadMembers(ctx);
   const byNamespace = new Map<string, Set<WorkloadMember>>();
@@ -672,37 +709,7 @@ function crossTenantDirect(ctx: Ctx): void {
     const group = ctx.shapes.of.get(t.namespace)!;
     const representative = group[0] === t;
     const own = byNamespace.get(t.namespace) ?? new Set<WorkloadMember>();
-    const targets: {
-      target: string;
-      first: Endpoint;
-      port: number;
-      layers: (src: Endpoint) => LayerResult[];
-      patterns: () => Pattern[];
-    }[] = [];
-    for (const s of t.services) {
-      const via = s.waypoint;
-      const policies = () =>
-        via ? waypointPolicies(ctx.layers.authzIn(t.namespace), via, s.name) : ctx.layers.ztunnelPolicies(t.namespace);
-      targets.push({
-        target: svcLabel(s),
-        first: via ? via.endpoint : s.endpoint,
-        port: PORTS.hbone,
-        layers: (src) => ctx.layers.toService(src, s),
-        patterns: () => istioPatterns(policies()),
-      });
-    }
-    for (const w of t.workloads) {
-      const port = w.endpoint.ports[0]?.port ?? 8080;
-      targets.push({
-        target: `${w.namespace}/${w.endpoint.name} pod:${port} (${w.kind} ${w.name}, addressed directly)`,
-        first: w.endpoint,
-        port: PORTS.hbone,
-        layers: (src) => ctx.layers.toPod(src, w.endpoint, port),
-        patterns: () =>
-          istioPatterns(ctx.layers.ztunnelPolicies(t.namespace).filter((p) => !p.object.spec?.targetRefs)),
-      });
-    }
-    for (const tg of targets) {
+    for (const tg of directTargets(ctx, t)) {
       const check = (srcs: WorkloadMember[], size: number) =>
         add(ctx, {
           source: srcs[0].label,
@@ -868,6 +875,34 @@ function publishedRoutes(ctx: Ctx): PromisedRoute[] {
 /**
  * A client outside the cluster, with a token of each tenant and without one, to every exposed route and to Keycloak.
  */
+/** Adds the flow of a client outside the cluster, with a token or without, to an exposed route. */
+function externalCheck(ctx: Ctx, r: PromisedRoute, target: string, ownerNs: string | undefined) {
+  return (
+    source: string,
+    tenant: string | undefined,
+    jwt: Readonly<Record<string, Value>> | undefined,
+    expected: boolean,
+    why: string,
+    size = 1,
+    sample?: string[],
+  ) => {
+    const q = routeRequest(ctx, { outside: jwt ? { jwt } : {} }, requestPath(r.path), true);
+    add(ctx, {
+      source,
+      ...(tenant ? { sourceTenant: tenant } : {}),
+      target,
+      targetTenant: r.owner,
+      expected: ctx.intent ? (expected ? 'allowed' : 'denied') : undefined,
+      why,
+      need: 1,
+      layers: q.layers,
+      members: size,
+      ...(sample ? { sample } : {}),
+      ...(ownerNs ? { route: { owner: ownerNs, served: q.served } } : {}),
+    });
+  };
+}
+
 function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined): void {
   if (!ctx.external) return;
   const tenants = ctx.inv.tenants.map((t) => t.tenant);
@@ -888,30 +923,7 @@ function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined)
       : [];
     const target = `external route https://${ctx.external.host ?? CENTRAL_GATEWAY.name}${r.path} (${r.owner}'s ${r.what})`;
     const ownerNs = ctx.tenantsByName.get(r.owner)?.namespace;
-    const check = (
-      source: string,
-      tenant: string | undefined,
-      jwt: Readonly<Record<string, Value>> | undefined,
-      expected: boolean,
-      why: string,
-      size = 1,
-      sample?: string[],
-    ) => {
-      const q = routeRequest(ctx, { outside: jwt ? { jwt } : {} }, requestPath(r.path), true);
-      add(ctx, {
-        source,
-        ...(tenant ? { sourceTenant: tenant } : {}),
-        target,
-        targetTenant: r.owner,
-        expected: ctx.intent ? (expected ? 'allowed' : 'denied') : undefined,
-        why,
-        need: 1,
-        layers: q.layers,
-        members: size,
-        ...(sample ? { sample } : {}),
-        ...(ownerNs ? { route: { owner: ownerNs, served: q.served } } : {}),
-      });
-    };
+    const check = externalCheck(ctx, r, target, ownerNs);
     const callers = new Set(r.callers === ANY ? tenants : r.callers);
     // The tenants the owner allows, one by one.
     for (const c of callers)
@@ -952,26 +964,30 @@ function externalFlows(ctx: Ctx, promised: readonly PromisedRoute[] | undefined)
       }
     });
   }
-  // Keycloak's token endpoint, for every client, without a token.
-  if (ctx.external.keycloakHost) {
-    const realm = `/realms/${KEYCLOAK.realm}/protocol/openid-connect/token`;
-    add(ctx, {
-      source: 'client outside the cluster without a token',
-      target: `https://${ctx.external.keycloakHost}${realm}`,
-      expected: ctx.intent ? 'allowed' : undefined,
-      why: 'tokens are issued there',
-      need: 1,
-      layers: routeLayers(ctx, { outside: {} }, realm, true, ctx.external.keycloakHost),
-    });
-    add(ctx, {
-      source: 'client outside the cluster without a token',
-      target: `https://${ctx.external.keycloakHost}/admin/master/console/`,
-      expected: ctx.intent ? 'denied' : undefined,
-      why: "Keycloak's admin console is not public",
-      need: 1,
-      layers: routeLayers(ctx, { outside: {} }, '/admin/master/console/', true, ctx.external.keycloakHost),
-    });
-  }
+  keycloakFlows(ctx);
+}
+
+/** Keycloak's token endpoint, for every client, without a token; its admin console for none. */
+function keycloakFlows(ctx: Ctx): void {
+  const host = ctx.external?.keycloakHost;
+  if (!host) return;
+  const realm = `/realms/${KEYCLOAK.realm}/protocol/openid-connect/token`;
+  add(ctx, {
+    source: 'client outside the cluster without a token',
+    target: `https://${host}${realm}`,
+    expected: ctx.intent ? 'allowed' : undefined,
+    why: 'tokens are issued there',
+    need: 1,
+    layers: routeLayers(ctx, { outside: {} }, realm, true, host),
+  });
+  add(ctx, {
+    source: 'client outside the cluster without a token',
+    target: `https://${host}/admin/master/console/`,
+    expected: ctx.intent ? 'denied' : undefined,
+    why: "Keycloak's admin console is not public",
+    need: 1,
+    layers: routeLayers(ctx, { outside: {} }, '/admin/master/console/', true, host),
+  });
 }
 
 /**
@@ -1056,17 +1072,19 @@ function callTenant(ctx: Ctx, t: TenantView): void {
  * its own included (a proxy answers whoever reaches it, so the Grafana organisation the access sync
  * grants is the only way to a tenant's metrics), and any other pod of monitoring to a proxy.
  */
-function observabilityFlows(ctx: Ctx): void {
+const podName = (e: Endpoint) => `${e.namespace}/${e.name}`;
+const podPortName = (e: Endpoint) => `${podName(e)} pod:${e.ports[0].port}`;
+const intended = (ctx: Ctx, ok: boolean): Verdict | undefined => (ctx.intent ? (ok ? 'allowed' : 'denied') : undefined);
+
+/** The collector's spans to Langfuse, and the access syncs to Keycloak and to the application each manages. */
+function accessFlows(ctx: Ctx): void {
   const o = ctx.inv.observability;
-  const expect = (ok: boolean): Verdict | undefined => (ctx.intent ? (ok ? 'allowed' : 'denied') : undefined);
   const P = PLATFORM_ENDPOINTS;
-  const pod = (e: Endpoint) => `${e.namespace}/${e.name}`;
-  const podPort = (e: Endpoint) => `${pod(e)} pod:${e.ports[0].port}`;
   if (o.langfuseWeb)
     add(ctx, {
-      source: pod(P.otel),
-      target: podPort(o.langfuseWeb),
-      expected: expect(true),
+      source: podName(P.otel),
+      target: podPortName(o.langfuseWeb),
+      expected: intended(ctx, true),
       why: 'spans to their Langfuse project',
       need: 1,
       layers: ctx.layers.toPod(P.otel, o.langfuseWeb, o.langfuseWeb.ports[0].port),
@@ -1074,66 +1092,26 @@ function observabilityFlows(ctx: Ctx): void {
   for (const s of o.accessSyncs) {
     if (o.keycloak)
       add(ctx, {
-        source: pod(s.endpoint),
-        target: podPort(o.keycloak),
-        expected: expect(true),
+        source: podName(s.endpoint),
+        target: podPortName(o.keycloak),
+        expected: intended(ctx, true),
         why: 'the access sync reads Keycloak groups',
         need: 1,
         layers: ctx.layers.toPod(s.endpoint, o.keycloak, o.keycloak.ports[0].port),
       });
     add(ctx, {
-      source: pod(s.endpoint),
-      target: podPort(s.application),
-      expected: expect(true),
+      source: podName(s.endpoint),
+      target: podPortName(s.application),
+      expected: intended(ctx, true),
       why: 'the access sync manages its application',
       need: 1,
       layers: ctx.layers.toPod(s.endpoint, s.application, s.application.ports[0].port),
     });
   }
-  const other: Endpoint = {
-    namespace: PLATFORM_NAMESPACES.monitoring,
-    name: 'any-pod',
-    labels: {},
-    serviceAccount: 'default',
-    ports: [{ port: 8080, protocol: 'TCP', name: 'http' }],
-  };
-  // The proxies differ by their tenant only: one tenant of each shape stands for the others.
-  const proxyOf = new Map(o.proxies.map((p) => [p.tenant, p.service]));
-  for (const group of ctx.shapes.groups) {
-    const tenant = group[0].tenant;
-    const service = proxyOf.get(tenant);
-    if (!service) continue;
-    alikeAs(ctx, group, () => {
-      if (o.grafana)
-        add(ctx, {
-          source: pod(o.grafana),
-          target: service.what,
-          targetTenant: tenant,
-          expected: expect(true),
-          why: "Grafana reads a tenant's metrics through its proxy",
-          need: 1,
-          layers: ctx.layers.toService(o.grafana, service),
-        });
-      add(ctx, {
-        source: service.what,
-        target: podPort(P.monitoring),
-        expected: expect(true),
-        why: "a tenant's metrics proxy queries Prometheus",
-        need: 1,
-        layers: ctx.layers.toPod(service.endpoint, P.monitoring, P.monitoring.ports[0].port),
-      });
-      add(ctx, {
-        source: pod(other),
-        target: service.what,
-        targetTenant: tenant,
-        expected: expect(false),
-        why: "only Grafana queries a tenant's metrics proxy",
-        need: 1,
-        layers: ctx.layers.toService(other, service),
-      });
-    });
-  }
-  // A tenant's workloads to its own proxy and to one other tenant's of each shape (another of its own included).
+}
+
+/** A tenant's workloads to its own metrics proxy and to one other tenant's of each shape (its own shape included). */
+function tenantProxyFlows(ctx: Ctx, proxyOf: ReadonlyMap<string, ServiceTarget>): void {
   for (const group of ctx.shapes.groups) {
     const t = group[0];
     const others = ctx.shapes.groups
@@ -1150,7 +1128,7 @@ function observabilityFlows(ctx: Ctx): void {
             sourceTenant: t.tenant,
             target: service.what,
             targetTenant: target.tenant,
-            expected: expect(false),
+            expected: intended(ctx, false),
             why: own
               ? "a tenant's metrics are read in its Grafana organisation, not from its proxy"
               : "another tenant's metrics proxy",
@@ -1161,6 +1139,56 @@ function observabilityFlows(ctx: Ctx): void {
       }
     });
   }
+}
+
+function observabilityFlows(ctx: Ctx): void {
+  const o = ctx.inv.observability;
+  accessFlows(ctx);
+  const P = PLATFORM_ENDPOINTS;
+  const other: Endpoint = {
+    namespace: PLATFORM_NAMESPACES.monitoring,
+    name: 'any-pod',
+    labels: {},
+    serviceAccount: 'default',
+    ports: [{ port: 8080, protocol: 'TCP', name: 'http' }],
+  };
+  // The proxies differ by their tenant only: one tenant of each shape stands for the others.
+  const proxyOf = new Map(o.proxies.map((p) => [p.tenant, p.service]));
+  for (const group of ctx.shapes.groups) {
+    const tenant = group[0].tenant;
+    const service = proxyOf.get(tenant);
+    if (!service) continue;
+    alikeAs(ctx, group, () => {
+      if (o.grafana)
+        add(ctx, {
+          source: podName(o.grafana),
+          target: service.what,
+          targetTenant: tenant,
+          expected: intended(ctx, true),
+          why: "Grafana reads a tenant's metrics through its proxy",
+          need: 1,
+          layers: ctx.layers.toService(o.grafana, service),
+        });
+      add(ctx, {
+        source: service.what,
+        target: podPortName(P.monitoring),
+        expected: intended(ctx, true),
+        why: "a tenant's metrics proxy queries Prometheus",
+        need: 1,
+        layers: ctx.layers.toPod(service.endpoint, P.monitoring, P.monitoring.ports[0].port),
+      });
+      add(ctx, {
+        source: podName(other),
+        target: service.what,
+        targetTenant: tenant,
+        expected: intended(ctx, false),
+        why: "only Grafana queries a tenant's metrics proxy",
+        need: 1,
+        layers: ctx.layers.toService(other, service),
+      });
+    });
+  }
+  tenantProxyFlows(ctx, proxyOf);
 }
 
 /** Checks of a matrix that fail, as lines. */
