@@ -128,16 +128,8 @@ function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
 }
 
-async function bench(flags: Record<string, string | boolean | string[]>): Promise<number> {
-  const sizes = parseSizes(String(flags.sizes ?? '100,1000,5000,10000'));
-  const out = path.resolve(ROOT, String(flags.out ?? path.join('docs', 'benchmarks.md')));
-  const stockLimitS = Number(flags['stock-limit'] ?? 120);
-  const incrementalSize = Number(flags['incremental-size'] ?? 1000);
-  if (!Number.isFinite(stockLimitS) || stockLimitS <= 0)
-    throw new UsageError('--stock-limit: give a number of seconds');
-  const synth = (root: string) => [LAUNCH, 'charts/main.ts', '--root', root];
-
-  // Warm-up: builds the cached bundles and fills the page cache, so no measured run pays for it.
+/** Warm-up: builds the cached bundles and fills the page cache, so no measured run pays for it. */
+function warmUp(synth: (root: string) => string[]): void {
   log('warming up (bundles, page cache)');
   const warm = makeRoot(5);
   for (const args of [
@@ -147,9 +139,63 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
   ])
     measure(args);
   fs.rmSync(warm, { recursive: true, force: true });
+}
+
+/**
+ * The synth measurements of one size: into an empty output, again with nothing changed, the serialization floor, and
+ * stock cdk8s until a run of it takes longer than its limit (then `stopped`, and skipped for larger sizes).
+ */
+function synthRow(
+  prefix: string,
+  n: number,
+  root: string,
+  synth: (root: string) => string[],
+  stockRuns: { readonly limitS: number; stopped: boolean },
+): BenchRow {
+  log(`${prefix}: synth into an empty output`);
+  const fresh = measure(synth(root));
+  log(`${prefix}: ${(fresh.wallMs / 1000).toFixed(1)} s; synth again, nothing changed`);
+  const again = measure(synth(root));
+  log(`${prefix}: floor (serialize and write without constructs)`);
+  const floorRun = measure([LAUNCH, 'scripts/bench/floor.ts', '--root', root, '--out', path.join(root, 'floor-out')]);
+  const floorMs = (JSON.parse(floorRun.stdout) as { ms: number }).ms;
+  fs.rmSync(path.join(root, 'floor-out'), { recursive: true, force: true });
+  let stock: Measurement | 'skipped' | 'timeout' = 'skipped';
+  if (!stockRuns.stopped) {
+    log(`${prefix}: stock cdk8s (one App, app.synth(); stopped after ${stockRuns.limitS} s)`);
+    const s = measure(
+      [LAUNCH, 'scripts/bench/stock.ts', '--root', root, '--out', path.join(root, 'stock-out')],
+      stockRuns.limitS * 1000,
+    );
+    if (s.timedOut) {
+      stock = 'timeout';
+      stockRuns.stopped = true;
+    } else stock = toMeasurement(s);
+    fs.rmSync(path.join(root, 'stock-out'), { recursive: true, force: true });
+  }
+  return {
+    tenants: n,
+    files: fileCount(fresh.stdout),
+    fresh: toMeasurement(fresh),
+    rerun: toMeasurement(again),
+    floorMs,
+    stock,
+  };
+}
+
+async function bench(flags: Record<string, string | boolean | string[]>): Promise<number> {
+  const sizes = parseSizes(String(flags.sizes ?? '100,1000,5000,10000'));
+  const out = path.resolve(ROOT, String(flags.out ?? path.join('docs', 'benchmarks.md')));
+  const stockLimitS = Number(flags['stock-limit'] ?? 120);
+  const incrementalSize = Number(flags['incremental-size'] ?? 1000);
+  if (!Number.isFinite(stockLimitS) || stockLimitS <= 0)
+    throw new UsageError('--stock-limit: give a number of seconds');
+  const synth = (root: string) => [LAUNCH, 'charts/main.ts', '--root', root];
+
+  warmUp(synth);
 
   const rows: BenchRow[] = [];
-  let stockStopped = false;
+  const stockRuns = { limitS: stockLimitS, stopped: false };
   let incremental: Targets['incremental'];
   let validate: Targets['validate'];
   let kubectlValidate: Targets['kubectlValidate'];
@@ -159,42 +205,7 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
     const prefix = `N=${n} (${step + 1}/${sizes.length})`;
     const root = makeRoot(n);
     try {
-      log(`${prefix}: synth into an empty output`);
-      const fresh = measure(synth(root));
-      log(`${prefix}: ${(fresh.wallMs / 1000).toFixed(1)} s; synth again, nothing changed`);
-      const again = measure(synth(root));
-      log(`${prefix}: floor (serialize and write without constructs)`);
-      const floorRun = measure([
-        LAUNCH,
-        'scripts/bench/floor.ts',
-        '--root',
-        root,
-        '--out',
-        path.join(root, 'floor-out'),
-      ]);
-      const floorMs = (JSON.parse(floorRun.stdout) as { ms: number }).ms;
-      fs.rmSync(path.join(root, 'floor-out'), { recursive: true, force: true });
-      let stock: Measurement | 'skipped' | 'timeout' = 'skipped';
-      if (!stockStopped) {
-        log(`${prefix}: stock cdk8s (one App, app.synth(); stopped after ${stockLimitS} s)`);
-        const s = measure(
-          [LAUNCH, 'scripts/bench/stock.ts', '--root', root, '--out', path.join(root, 'stock-out')],
-          stockLimitS * 1000,
-        );
-        if (s.timedOut) {
-          stock = 'timeout';
-          stockStopped = true;
-        } else stock = toMeasurement(s);
-        fs.rmSync(path.join(root, 'stock-out'), { recursive: true, force: true });
-      }
-      rows.push({
-        tenants: n,
-        files: fileCount(fresh.stdout),
-        fresh: toMeasurement(fresh),
-        rerun: toMeasurement(again),
-        floorMs,
-        stock,
-      });
+      rows.push(synthRow(prefix, n, root, synth, stockRuns));
       if (n === kubectlValidateSize && !flags['no-validate']) {
         log(`${prefix}: kubectl-validate alone over this output, nothing remembered`);
         const k = measure(
