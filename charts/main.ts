@@ -22,6 +22,7 @@ import {
   SynthPool,
   worthThreads,
 } from './synth/parallel';
+import type { SynthInput } from './synth/synthesize';
 import {
   beginWrite,
   drift,
@@ -90,6 +91,57 @@ function removedTenants(root: string, produced: Iterable<string>): string[] {
   return [...dirs].sort();
 }
 
+/** synth --check: compiles into memory and compares with the output on disk; the exit code. */
+async function checkOutput(root: string, input: SynthInput, pool: SynthPool | undefined): Promise<number> {
+  const spec = { root, whole: [] };
+  const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
+  const found = drift(root, OUTPUT_DIRS, produced, reports);
+  const stale = [
+    ...found.changed.map((f) => `changed: ${f}`),
+    ...found.missing.map((f) => `missing: ${f}`),
+    ...found.extra.map((f) => `extra:   ${f}`),
+  ];
+  if (stale.length > 0) {
+    console.error(
+      `synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`,
+    );
+    for (const line of stale.slice(0, 200)) console.error(`  ${line}`);
+    if (stale.length > 200) console.error(`  ... and ${stale.length - 200} more`);
+    return 1;
+  }
+  console.log(`synth --check: ${countOf(produced.size, 'file')} up to date`);
+  return 0;
+}
+
+/**
+ * Compiles into a staging area and swaps it into place under the output lock, finishing an interrupted earlier run
+ * first. Returns the tenant folders removed, the write report, when compiling ended and the number of files.
+ */
+async function writeOutput(
+  root: string,
+  input: SynthInput,
+  pool: SynthPool | undefined,
+): Promise<{ removed: string[]; report: WriteReport; compiled: bigint; count: number }> {
+  const release = lockOutput(root);
+  try {
+    for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
+    const pending = beginWrite(root, OUTPUT_DIRS);
+    let result: CompileResult;
+    try {
+      result = await compileOutput(input, pending.sink, pending.spec, pool);
+    } catch (e) {
+      pending.abort();
+      throw e;
+    }
+    const compiled = process.hrtime.bigint();
+    const removed = removedTenants(root, result.produced);
+    const report = pending.commit(result.produced, result.reports.slice(1));
+    return { removed, report, compiled, count: result.produced.size };
+  } finally {
+    release();
+  }
+}
+
 export async function run(argv: readonly string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const options = parseArgs(argv);
@@ -144,49 +196,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     const loaded = process.hrtime.bigint();
     const input = { environments, tenants, infra };
 
-    if (options.check) {
-      const spec = { root, whole: [] };
-      const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
-      const found = drift(root, OUTPUT_DIRS, produced, reports);
-      const stale = [
-        ...found.changed.map((f) => `changed: ${f}`),
-        ...found.missing.map((f) => `missing: ${f}`),
-        ...found.extra.map((f) => `extra:   ${f}`),
-      ];
-      if (stale.length > 0) {
-        console.error(
-          `synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`,
-        );
-        for (const line of stale.slice(0, 200)) console.error(`  ${line}`);
-        if (stale.length > 200) console.error(`  ... and ${stale.length - 200} more`);
-        return 1;
-      }
-      console.log(`synth --check: ${countOf(produced.size, 'file')} up to date`);
-      return 0;
-    }
+    if (options.check) return await checkOutput(root, input, pool);
 
-    const release = lockOutput(root);
-    let removed: string[];
-    let report: WriteReport;
-    let compiled: bigint;
-    let count: number;
-    try {
-      for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
-      const pending = beginWrite(root, OUTPUT_DIRS);
-      let result: CompileResult;
-      try {
-        result = await compileOutput(input, pending.sink, pending.spec, pool);
-      } catch (e) {
-        pending.abort();
-        throw e;
-      }
-      compiled = process.hrtime.bigint();
-      count = result.produced.size;
-      removed = removedTenants(root, result.produced);
-      report = pending.commit(result.produced, result.reports.slice(1));
-    } finally {
-      release();
-    }
+    const { removed, report, compiled, count } = await writeOutput(root, input, pool);
     const finished = process.hrtime.bigint();
     const ms = Number(finished - started) / 1e6;
     if (options.timings) {
