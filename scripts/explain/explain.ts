@@ -433,25 +433,9 @@ function problemRows(flows: FlowMatrix, tenant: string): string[] {
 }
 
 /** The lines of `npm run explain -- <tenant>` for one environment. */
-export function explainTenant(input: ExplainInput): string[] {
-  const { tenant, env } = input;
-  const ns = tenantNamespace(tenant);
-  const mine = input.objects.filter((o) => o.metadata?.labels?.[LABELS.tenantName] === tenant);
-  const namespace = mine.find((o) => o.kind === 'Namespace');
-  if (!namespace) throw new Error(`no Namespace ${ns} in the output of ${env}`);
-  const of = (kind: string) => mine.filter((o) => o.kind === kind).sort(byName);
+/** Namespace, RBAC, quota and limits. */
+function namespaceSection(ns: string, labels: Record<string, string>, of: (kind: string) => K8sObject[]): string[] {
   const out: string[] = [];
-  const labels = (namespace.metadata.labels ?? {}) as Record<string, string>;
-  const annotations = (namespace.metadata.annotations ?? {}) as Record<string, string>;
-  const display = annotations[ANNOTATIONS.displayName];
-  const description = annotations[ANNOTATIONS.description];
-
-  out.push(`Tenant ${tenant}${display ? ` (${display})` : ''} in ${env}${description ? `: ${description}` : ''}`);
-  const others = input.otherEnvironments ?? [];
-  if (others.length > 0)
-    out.push(`  other environments: ${others.join(', ')} (--env ${others.length === 1 ? others[0] : '<env>'})`);
-
-  // Namespace, RBAC, quota and limits.
   const psa = (['enforce', 'warn', 'audit'] as const)
     .filter((m) => labels[`pod-security.kubernetes.io/${m}`])
     .map((m) => `${m} ${labels[`pod-security.kubernetes.io/${m}`]}`)
@@ -489,8 +473,13 @@ export function explainTenant(input: ExplainInput): string[] {
       );
     }
   }
+  return out;
+}
 
-  // Routes: owned, with their gateways and callers, and the others' routes it may call.
+/** Routes: owned, with their gateways and callers, and the others' routes it may call. */
+function routesSection(input: ExplainInput, mine: readonly K8sObject[]): string[] {
+  const out: string[] = [];
+  const { tenant, env } = input;
   const gw = input.routes.gateways;
   const owned = input.routes.routes.filter((r) => r.owner === tenant);
   const where =
@@ -524,8 +513,12 @@ export function explainTenant(input: ExplainInput): string[] {
     );
   }
   out.push(...flowLines(mine, tenant, input.flows));
+  return out;
+}
 
-  // NetworkPolicies: who may be reached and who may reach in, per policy.
+/** NetworkPolicies: who may be reached and who may reach in, per policy. */
+function networkSection(ns: string, of: (kind: string) => K8sObject[]): string[] {
+  const out: string[] = [];
   const policies = of('NetworkPolicy');
   const deny = policies
     .filter((p) => !p.spec?.ingress && !p.spec?.egress && selectorText(p.spec?.podSelector) === 'all')
@@ -548,8 +541,12 @@ export function explainTenant(input: ExplainInput): string[] {
   out.push(...table(rows('egress'), '    '));
   out.push('  ingress from');
   out.push(...table(rows('ingress'), '    '));
+  return out;
+}
 
-  // Mesh authorization: the namespace's AuthorizationPolicies and the waypoint's policy.
+/** Mesh authorization: the namespace's AuthorizationPolicies and the waypoint's policy. */
+function meshSection(of: (kind: string) => K8sObject[]): string[] {
+  const out: string[] = [];
   for (const ap of of('AuthorizationPolicy')) {
     const rules = ((ap.spec?.rules ?? []) as K8sObject[]).map((r) => {
       const from = ((r.from ?? []) as K8sObject[]).flatMap((f) => [
@@ -577,8 +574,12 @@ export function explainTenant(input: ExplainInput): string[] {
       `Waypoint   ${target}: ${auth.action} sources in ${(auth.policy?.matchExpressions ?? []).map(celSources).join(' or ')} (${gp.metadata.name})`,
     );
   }
+  return out;
+}
 
-  // Argo CD projects.
+/** Argo CD projects. */
+function projectsSection(of: (kind: string) => K8sObject[]): string[] {
+  const out: string[] = [];
   const projects = of('AppProject');
   out.push('Argo CD    projects');
   out.push(
@@ -599,10 +600,17 @@ export function explainTenant(input: ExplainInput): string[] {
       }),
     ),
   );
+  return out;
+}
 
-  out.push(...observabilityLines(input, tenant, mine));
-
-  // What runs: the tenant's declared workloads (its ModelConfigs are the Models lines) and its secrets.
+/** What runs: the tenant's declared workloads (its ModelConfigs are the Models lines) and its secrets. */
+function workloadsSection(
+  input: ExplainInput,
+  mine: readonly K8sObject[],
+  of: (kind: string) => K8sObject[],
+): string[] {
+  const out: string[] = [];
+  const { tenant } = input;
   const workloads = mine.filter((o) =>
     ['Agent', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'].includes(o.kind),
   );
@@ -622,5 +630,33 @@ export function explainTenant(input: ExplainInput): string[] {
     const keys = ((es.spec?.data ?? []) as K8sObject[]).map((d) => `${prefix}${d.remoteRef?.key}`).join(', ');
     out.push(`Secrets    Secret ${es.spec?.target?.name ?? es.metadata.name} <- AWS Secrets Manager ${keys}`);
   }
+  return out;
+}
+
+export function explainTenant(input: ExplainInput): string[] {
+  const { tenant, env } = input;
+  const ns = tenantNamespace(tenant);
+  const mine = input.objects.filter((o) => o.metadata?.labels?.[LABELS.tenantName] === tenant);
+  const namespace = mine.find((o) => o.kind === 'Namespace');
+  if (!namespace) throw new Error(`no Namespace ${ns} in the output of ${env}`);
+  const of = (kind: string) => mine.filter((o) => o.kind === kind).sort(byName);
+  const out: string[] = [];
+  const labels = (namespace.metadata.labels ?? {}) as Record<string, string>;
+  const annotations = (namespace.metadata.annotations ?? {}) as Record<string, string>;
+  const display = annotations[ANNOTATIONS.displayName];
+  const description = annotations[ANNOTATIONS.description];
+
+  out.push(`Tenant ${tenant}${display ? ` (${display})` : ''} in ${env}${description ? `: ${description}` : ''}`);
+  const others = input.otherEnvironments ?? [];
+  if (others.length > 0)
+    out.push(`  other environments: ${others.join(', ')} (--env ${others.length === 1 ? others[0] : '<env>'})`);
+
+  out.push(...namespaceSection(ns, labels, of));
+  out.push(...routesSection(input, mine));
+  out.push(...networkSection(ns, of));
+  out.push(...meshSection(of));
+  out.push(...projectsSection(of));
+  out.push(...observabilityLines(input, tenant, mine));
+  out.push(...workloadsSection(input, mine, of));
   return out;
 }
