@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // Long functions are split along their seams; charts/config and charts/platform are not held to it yet.
+    files: ['scripts/**/*.ts', 'cluster/**/*.ts', 'charts/main.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // Tests read generated manifests of every kind by path; a wrong path fails the assertion, so `any` is allowed.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

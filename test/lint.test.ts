@@ -35,6 +35,14 @@ describe('lint', () => {
     expect(await lint('scripts/planted.ts', `export const s = '${'x'.repeat(200)}';\n`)).toEqual([]);
   });
 
+  it('reports a function of more than 80 lines in scripts/, not counting blank and comment lines', async () => {
+    const fn = (n: number) =>
+      `export function f(): number {\n  let x = 0;\n${'  x++;\n\n  // c\n'.repeat(n)}  return x;\n}\n`;
+    expect(await lint('scripts/planted.ts', fn(76))).toEqual([]);
+    expect(await lint('scripts/planted.ts', fn(77))).toEqual(['max-lines-per-function']);
+    expect(await lint('cluster/planted.ts', fn(77))).toEqual(['max-lines-per-function']);
+  });
+
   it('allows any in test files only', async () => {
     expect(await lint('test/planted.test.ts', 'export const x = 1 as any;\n')).toEqual([]);
     expect(await lint('charts/planted.ts', 'export const x = 1 as any;\n')).toEqual([
