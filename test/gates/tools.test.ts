@@ -179,7 +179,7 @@ describe('CI for users', () => {
     expect(lines.indexOf('npm test')).toBeGreaterThan(lines.indexOf('npm run tools'));
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.scripts.test).toBe(
-      'npm run tools && npm run typecheck && npm run synth -- --check && npm run validate && vitest run',
+      'npm run tools && npm run typecheck && npm run lint && npm run synth -- --check && npm run validate && vitest run',
     );
   });
 });
