@@ -65,7 +65,7 @@ describe('lint', () => {
     expect(await prettier.check('export const a = {b:"c"}\n', options)).toBe(false);
   });
 
-  it('has Prettier check every TypeScript file of charts/, scripts/, cluster/ and test/, and not the output', async () => {
+  it('has Prettier check every TypeScript file of charts/, scripts/, cluster/ and test/ but one, not the output', async () => {
     const ignorePath = path.join(ROOT, '.prettierignore');
     const ignored = async (rel: string) => (await prettier.getFileInfo(path.join(ROOT, rel), { ignorePath })).ignored;
     const files = ['charts', 'scripts', 'cluster', 'test'].flatMap((dir) =>
@@ -78,7 +78,8 @@ describe('lint', () => {
     expect(files).toContain(path.join('charts', 'argocd', 'generate.ts'));
     const skipped = [];
     for (const f of files) if (await ignored(f)) skipped.push(f);
-    expect(skipped).toEqual([]);
+    // The one exception, named in .prettierignore: its pin lines stay whole for the gitleaks allowlist.
+    expect(skipped).toEqual([path.join('scripts', 'upstream', 'sources.ts')]);
     for (const out of ['dist/dev/x.ts', 'argocd/dev/x.ts', 'imports/x.ts']) expect(await ignored(out)).toBe(true);
   });
 });
