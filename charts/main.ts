@@ -207,7 +207,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (removed.length > 0) {
       console.warn(
         `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
-          '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (README, "Offboarding a tenant").',
+          '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (docs/operator-runbook.md, "Offboard a tenant").',
       );
     }
     return 0;

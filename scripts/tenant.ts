@@ -35,7 +35,7 @@ export const spec: CommandSpec = {
   usage: 'npm run tenant -- add <name> [options] | remove <name> [--file <path>] [--root <dir>] [--no-synth]',
   summary: [
     'add: appends a tenant to tenants.yaml, keeping every comment and the formatting of the other entries;',
-    '  unset fields take the platform defaults (README, "Adding a tenant"). Example:',
+    '  unset fields take the platform defaults (docs/tenant-guide.md, "9. Limits and quota"). Example:',
     '  npm run tenant -- add gamma --display-name "Team Gamma" --owner-group gamma-admins --quota requests.cpu=12',
     'remove: removes a tenant and the comment lines directly above it; refused while another tenant',
     '  calls it or allows calls from it. Prints the steps that offboard it from the cluster.',

@@ -59,7 +59,7 @@ owns in namespace \`tenant-<name>\`, and what the tenant declares in \`${DIRS.wo
 
 Namespaces carry \`argocd.argoproj.io/sync-options: Delete=false,Prune=confirm\`, and the
 ApplicationSets never delete Applications: removing a tenant from \`tenants.yaml\` deletes nothing
-in the cluster. Offboarding is an explicit step (see the README at the repository root).
+in the cluster. Offboarding is an explicit step: [operator runbook, "Offboard a tenant"](../../../docs/operator-runbook.md#offboard-a-tenant).
 `;
 }
 

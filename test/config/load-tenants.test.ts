@@ -49,13 +49,15 @@ describe('loadTenants', () => {
     expect(t.subjects[1]).toEqual({ kind: 'ServiceAccount', name: 'ci', namespace: 'tenant-a' });
   });
 
-  it('accepts the example of the README section "Adding a tenant"', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Adding a tenant'));
-    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1].replace(/^ {3}/gm, '');
+  it('reads the quota example of the tenant guide, "9. Limits and quota", as it says', () => {
+    const guide = fs.readFileSync(path.join(ROOT, 'docs', 'tenant-guide.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## 9. Limits and quota'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1];
     const [t] = loadTenants(block);
     expect(t.name).toBe('gamma');
-    expect(t.quota['requests.cpu']).toBe('12');
+    expect(t.quota['requests.cpu']).toBe('16');
+    expect(t.quota['requests.memory']).toBe('16Gi');
+    expect(t.limits.default).toEqual({ cpu: '500m', memory: '512Mi' });
   });
 
   it('records the line of each tenant', () => {

@@ -7,7 +7,7 @@
  *   <!-- tenants.yaml: rejected -->          a whole file the loader refuses with exactly the lines
  *                                            of the ```text block that follows
  *
- * Relative links of every page under docs/ must point at files that exist, and at headings that exist.
+ * The links of every page are checked by pages.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -157,62 +157,4 @@ describe('fencedBlocks and withExamples (what the checks above rely on)', () => 
     const clash = withExamples('tenants:\n  - name: alpha\n');
     expect(loaderErrors(clash).some((l) => l.includes('duplicate tenant name "alpha"'))).toBe(true);
   });
-});
-
-/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as '-'. */
-function anchor(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-');
-}
-
-function headings(markdown: string): Set<string> {
-  const inCode = (() => {
-    let open = false;
-    return (l: string) => {
-      if (l.startsWith('```')) open = !open;
-      return open || l.startsWith('```');
-    };
-  })();
-  return new Set(
-    markdown
-      .split('\n')
-      .filter((l) => !inCode(l) && /^#{1,6} /.test(l))
-      .map((l) => anchor(l.replace(/^#+ /, '').replaceAll('`', ''))),
-  );
-}
-
-describe('links of the documentation', () => {
-  const pages = [
-    'README.md',
-    ...fs
-      .readdirSync(path.join(ROOT, 'docs'))
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => `docs/${f}`),
-  ];
-  it('has the pages the index lists', () => {
-    expect(pages).toEqual(
-      expect.arrayContaining([
-        'docs/README.md',
-        'docs/tenant-guide.md',
-        'docs/operator-runbook.md',
-        'docs/architecture.md',
-      ]),
-    );
-  });
-  for (const page of pages) {
-    it(`${page}: every relative link points at an existing file and heading`, () => {
-      const text = fs.readFileSync(path.join(ROOT, page), 'utf8');
-      const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l));
-      for (const link of links) {
-        const [file, hash] = link.split('#');
-        const target = file === '' ? page : path.normalize(path.join(path.dirname(page), file));
-        expect(fs.existsSync(path.join(ROOT, target)), `${page}: ${link}`).toBe(true);
-        if (hash !== undefined && target.endsWith('.md'))
-          expect([...headings(fs.readFileSync(path.join(ROOT, target), 'utf8'))], `${page}: ${link}`).toContain(hash);
-      }
-    });
-  }
 });
