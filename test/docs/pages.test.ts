@@ -101,12 +101,17 @@ describe('links of the documentation', () => {
 });
 
 describe('sections that commands and sources point to', () => {
-  const refs = ['charts', 'scripts', 'cluster'].flatMap(sourceFiles).flatMap((file) =>
-    sectionReferences(fs.readFileSync(path.join(ROOT, file), 'utf8')).map((r) => ({ ...r, source: file })),
-  );
+  const refs = ['charts', 'scripts', 'cluster']
+    .flatMap(sourceFiles)
+    .flatMap((file) =>
+      sectionReferences(fs.readFileSync(path.join(ROOT, file), 'utf8')).map((r) => ({ ...r, source: file })),
+    );
   it('finds the references', () => {
     expect(refs.map((r) => `${r.file}, "${r.heading}"`)).toEqual(
-      expect.arrayContaining(['docs/operator-runbook.md, "Offboard a tenant"', 'docs/tenant-guide.md, "9. Limits and quota"']),
+      expect.arrayContaining([
+        'docs/operator-runbook.md, "Offboard a tenant"',
+        'docs/tenant-guide.md, "9. Limits and quota"',
+      ]),
     );
   });
   it('names a heading of an existing page in each', () => {
@@ -114,7 +119,8 @@ describe('sections that commands and sources point to', () => {
     expect(missing.map((r) => `${r.source}: ${r.file}, "${r.heading}"`)).toEqual([]);
   });
   it('reads README and docs references, not upstream ones (planted)', () => {
-    const text = 'see (README, "Adding a tenant") and docs/operator-runbook.md "Gone"; autoscaler/README.md, "Releases"';
+    const text =
+      'see (README, "Adding a tenant") and docs/operator-runbook.md "Gone"; autoscaler/README.md, "Releases"';
     expect(sectionReferences(text)).toEqual([
       { file: 'README.md', heading: 'Adding a tenant' },
       { file: 'docs/operator-runbook.md', heading: 'Gone' },
