@@ -18,7 +18,7 @@ import { TenantSecretStore } from './constructs/tenant-secret-store';
 import { TenantLlmKey } from './constructs/tenant-llm-key';
 import { TenantRoute } from './constructs/tenant-route';
 import { TenantAlerts } from './constructs/tenant-alerts';
-import { routeSegment, tenantRoutes } from './routing/routes';
+import { routeSegment, tenantRoutes } from './config/routes';
 import { platformGuards } from './config/guards';
 
 export interface TenantChartProps {

@@ -8,7 +8,7 @@ import { TenantMcpServer } from './constructs/tenant-mcp-server';
 import { TenantModel } from './constructs/tenant-model';
 import { TenantSandbox } from './constructs/tenant-sandbox';
 import { platformLlmUrl } from './platform/constructs/llm-backend';
-import { gatewayUrl, routePath } from './routing/routes';
+import { gatewayUrl, routePath } from './config/routes';
 
 export interface TenantWorkloadsChartProps {
   readonly tenant: Tenant;

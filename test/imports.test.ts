@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { existingFiles } from '../charts/synth/write';
-import { DEFAULT_CRDS, readImports } from '../scripts/import';
+import { DEFAULT_CRDS, readImports } from '../scripts/toolchain/imports';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -28,15 +28,11 @@ import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY, tenantNamespace } from '../lib/constants';
 import type { BuiltComponent } from '../platform/build';
-import { objectFileName } from '../synth/serialize';
+import type { ManifestObject } from '../lib/manifest-object';
+import { objectFileName } from '../lib/serialize';
 import { platformApplication, platformSourceRepos } from './platform-applications';
 
-export interface ManifestObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
-  readonly [key: string]: unknown;
-}
+export type { ManifestObject } from '../lib/manifest-object';
 
 type GroupKind = { group: string; kind: string };
 

@@ -3,7 +3,7 @@
  * (images, replicas, sizes, retention, versions, domain). Nothing else differs between them.
  */
 import { z } from 'zod';
-import { UPSTREAM_NAMES } from '../platform/upstream';
+import { UPSTREAM_NAMES } from '../lib/upstream';
 import { platformGuardsSchema } from './guards-schema';
 
 const image = z.strictObject({
@@ -96,7 +96,7 @@ export const platformSettingsSchema = z.strictObject({
    * routes (kagent's agents). A tenant can add guards in tenants.yaml but not weaken these.
    */
   guards: platformGuardsSchema.default({}),
-  /** Per-upstream version overrides (key: the Application name in charts/platform/upstream.ts). */
+  /** Per-upstream version overrides (key: the Application name in charts/lib/upstream.ts). */
   versions: z
     .partialRecord(
       z.enum(UPSTREAM_NAMES as [string, ...string[]]),

@@ -4,12 +4,18 @@
  * secret values, and the tenant's quota. Works on the raw data, so that every problem is
  * reported together with the schema's.
  */
-import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../constructs/workload-parts';
-import { DNS_LABEL, LLM_PROVIDER_HOSTS, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
+import {
+  DNS_LABEL,
+  LLM_PROVIDER_HOSTS,
+  PLATFORM_LLM_ALIAS,
+  PLATFORM_NAMESPACES,
+  TENANT_OBJECTS,
+  tenantNamespace,
+} from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { WAYPOINT_OBJECTS, WAYPOINT_RESOURCES } from '../lib/waypoint';
-import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
-import { routeSegment, tenantRoutes, type RouteEntry } from '../routing/routes';
+import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../lib/workload-env';
+import { routeSegment, tenantRoutes, type RouteEntry } from './routes';
 import type { FieldPath, SourceError, SourceMap } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { type TenantInput, tenantSchema } from './tenants-schema';

@@ -15,7 +15,7 @@ import {
   prefixRewriteRule,
   ROUTE_OBJECT_NAMES,
   type RouteEntry,
-} from '../routing/routes';
+} from '../config/routes';
 
 export interface TenantRouteProps {
   readonly tenant: string;

@@ -6,7 +6,7 @@ import { IntOrString, KubeService } from '../../imports/k8s';
 import type { Sandbox } from '../config/workloads';
 import { LABELS, SANDBOX_POD_LABEL } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
-import { ROUTE_OBJECT_NAMES } from '../routing/routes';
+import { ROUTE_OBJECT_NAMES } from '../config/routes';
 import { agentsPlacement, containerResources, restrictedContainer, tracingEnv } from './workload-parts';
 
 export interface TenantSandboxProps {

@@ -285,6 +285,9 @@ export const PORTS = {
   https: 443,
 } as const;
 
+/** Path alias of the platform's own LLM backends: /llm/default/<provider>. */
+export const PLATFORM_LLM_ALIAS = 'default';
+
 /**
  * Public API hosts of the LLM providers the platform routes, which agentgateway v1.4.1 calls by
  * default (crates/llm/src/anthropic.rs, crates/llm/src/openai.rs DEFAULT_HOST_STR). Tenant

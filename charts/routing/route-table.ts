@@ -15,7 +15,7 @@ import {
   type RouteKind,
   sortRoutes,
   tenantRoutes,
-} from './routes';
+} from '../config/routes';
 import { CENTRAL_GATEWAY, MESH_GATEWAY, ROUTE_PREFIXES } from '../lib/constants';
 
 /** What the published table needs of an environment. */

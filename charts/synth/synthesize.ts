@@ -15,11 +15,11 @@ import { buildPlatform } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
 import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
 import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
-import { routeSegment } from '../routing/routes';
+import { routeSegment } from '../config/routes';
 import { architecturePage } from './architecture';
-import { chartObjects } from './chart-objects';
+import { chartObjects } from '../lib/chart-objects';
 import * as readme from './readmes';
-import { objectFileName, toYaml } from './serialize';
+import { objectFileName, toYaml } from '../lib/serialize';
 import { platformGuards } from '../config/guards';
 
 export interface SynthInput {

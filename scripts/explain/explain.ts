@@ -14,7 +14,7 @@ import {
   TENANT_OBJECTS,
   tenantNamespace,
 } from '../../charts/lib/constants';
-import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
+import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/config/routes';
 import { refusingLayers } from '../flows/layers';
 import { type FlowCheck, type FlowMatrix, problem } from '../flows/matrix';
 

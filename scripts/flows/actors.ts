@@ -31,7 +31,7 @@ import {
 import { GRAFANA_POD_PORT } from '../../charts/platform/components/monitoring';
 import { METRICS_PROXY_POD_LABELS } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { type Endpoint, namespaceLabels, PLATFORM_ENDPOINTS, waypointEndpoint } from '../gates/isolation';
-import type { EnvironmentOutput } from '../gates/manifests';
+import type { EnvironmentOutput } from '../kube/manifests';
 import { selectorMatches } from '../gates/netpol-eval';
 
 /** A Kubernetes object as parsed from the output. */

@@ -10,7 +10,7 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 import { tenantsFileSchema } from '../../charts/config/tenants-schema';
 import { resolveWorkloads } from '../../charts/config/workloads';
 import { LABELS, TENANTS_FILE, tenantNamespace } from '../../charts/lib/constants';
-import type { EnvironmentOutput, GateResult, Output } from '../gates/manifests';
+import type { EnvironmentOutput, GateResult, Output } from '../kube/manifests';
 import type { LayerName } from './layers';
 import { type FlowMatrix, flowMatrix, flowsOf, matrixProblems, refusals, type TenantIntent } from './matrix';
 

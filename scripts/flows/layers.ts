@@ -20,7 +20,7 @@
  */
 import { LABELS, PORTS } from '../../charts/lib/constants';
 import type { Endpoint } from '../gates/isolation';
-import type { Manifest } from '../gates/manifests';
+import type { Manifest } from '../kube/manifests';
 import { evaluate, evaluateAtWaypoint, type MeshRequest, ROOT_NAMESPACE, waypointPolicies } from '../gates/mesh-authz';
 import type { NetpolModel, NetPeer } from '../gates/netpol-eval';
 import type { ServiceTarget, Waypoint } from './actors';

@@ -31,9 +31,9 @@ import {
   PORTS,
   tenantNamespace,
 } from '../../charts/lib/constants';
-import { routePath, routeSegment } from '../../charts/routing/routes';
+import { routePath, routeSegment } from '../../charts/config/routes';
 import { type Endpoint, PLATFORM_ENDPOINTS } from '../gates/isolation';
-import { type EnvironmentOutput, type Manifest, ofKinds } from '../gates/manifests';
+import { type EnvironmentOutput, type Manifest, ofKinds } from '../kube/manifests';
 import { type ConnSet, allowsPort, NetpolModel } from '../gates/netpol-eval';
 import {
   type FlowInventory,

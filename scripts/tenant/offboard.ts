@@ -18,7 +18,7 @@ import {
   TENANTS_FILE,
   tenantNamespace,
 } from '../../charts/lib/constants';
-import { externalHosts } from '../../charts/routing/routes';
+import { externalHosts } from '../../charts/config/routes';
 
 /** A place in another tenant's entry that names the tenant. */
 export interface Reference {

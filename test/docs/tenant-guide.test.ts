@@ -16,7 +16,7 @@ import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { loadTenants, type Tenant } from '../../charts/config/load-tenants';
 import { ConfigError } from '../../charts/config/source-errors';
-import { routeSegment } from '../../charts/routing/routes';
+import { routeSegment } from '../../charts/config/routes';
 import { tenantObjects, workloadObjects } from '../../charts/synth/synthesize';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -24,7 +24,7 @@ import {
   sha256,
   sourceUrl,
 } from '../../scripts/upstream/fetch';
-import { copyPath } from '../../scripts/upstream/paths';
+import { copyPath } from '../../scripts/toolchain/paths';
 import {
   chartDirName,
   loadEnvironment,
@@ -33,7 +33,7 @@ import {
 } from '../../scripts/upstream/render';
 import { envsubst } from '../../scripts/upstream/recipes';
 import { FOLDERS, MADE } from '../../scripts/upstream/sources';
-import { requireTool } from '../../scripts/tools';
+import { requireTool } from '../../scripts/toolchain/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PINS = readPins(fs.readFileSync(PINS_FILE, 'utf8'));

@@ -4,9 +4,9 @@
  * HTTPRoutes from it, the loader checks it for collisions, and synth publishes it as
  * dist/<env>/routes.md and routes.json.
  */
-import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from '../config/guards';
-import type { FieldPath } from '../config/source-errors';
-import type { TenantWorkloads } from '../config/workloads';
+import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from './guards';
+import type { FieldPath } from './source-errors';
+import type { TenantWorkloads } from './workloads';
 import {
   KAGENT_AGENT_SERVICE,
   MESH_GATEWAY,
