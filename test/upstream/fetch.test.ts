@@ -298,7 +298,7 @@ describe('fetching from a loopback mirror', () => {
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', path.join(ROOT, 'scripts', 'fetch-upstream.ts'), ...args],
+          ['--import', 'tsx', path.join(ROOT, 'scripts', 'cli', 'fetch-upstream.ts'), ...args],
           { cwd: ROOT },
         );
         let stdout = '';
