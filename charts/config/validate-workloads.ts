@@ -9,6 +9,7 @@ import {
   LLM_PROVIDER_HOSTS,
   PLATFORM_LLM_ALIAS,
   PLATFORM_NAMESPACES,
+  SANDBOX_ROUTER,
   TENANT_OBJECTS,
   tenantNamespace,
 } from '../lib/constants';
@@ -209,6 +210,9 @@ function nameErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =>
   const services = new Map<string, { path: FieldPath; what: string }>([
     [TENANT_OBJECTS.waypoint, { path: at('name'), what: 'the waypoint' }],
   ]);
+  // The sandbox router's Service, whose name a Sandbox named after its routes would also need.
+  if (raw.sandboxRouter !== undefined)
+    services.set(SANDBOX_ROUTER.name, { path: at('sandboxRouter'), what: 'the sandbox router' });
   const claim = (service: string, path: FieldPath, what: string) => {
     const other = services.get(service);
     if (other) {
@@ -627,6 +631,15 @@ function referenceErrors(
   list(raw.agents).forEach((a, j) => {
     if (a.image !== undefined) errors.push(...imageErrors(src, text(a.image), at('agents', j, 'image')));
   });
+  if (isRecord(raw.sandboxRouter) && !list(raw.sandboxes).some((s) => s.kind === 'SandboxTemplate')) {
+    errors.push(
+      src.error(
+        at('sandboxRouter'),
+        'the sandbox router reaches the claims of SandboxTemplates, and the tenant declares none',
+        'declare a sandbox with kind: SandboxTemplate, or remove sandboxRouter',
+      ),
+    );
+  }
   list(raw.sandboxes).forEach((s, j) => {
     errors.push(...imageErrors(src, text(s.image), at('sandboxes', j, 'image')));
     if (s.expose === true && s.kind === 'SandboxTemplate') {
@@ -634,7 +647,7 @@ function referenceErrors(
         src.error(
           at('sandboxes', j, 'expose'),
           'a SandboxTemplate runs nothing until it is claimed, so it has nothing to route to',
-          'remove expose, or declare kind: Sandbox',
+          'remove expose, or declare kind: Sandbox; to reach the claims of templates, add sandboxRouter: {expose: true} to the tenant',
         ),
       );
     }
@@ -863,6 +876,15 @@ function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => 
       if (name === undefined) return;
       const path = at('agents', j, 'env', k, 'name');
       reserved(name, path);
+      if (name === SANDBOX_ROUTER.urlEnv) {
+        errors.push(
+          src.error(
+            path,
+            `${name} is set by the platform on the agents of a tenant with a sandboxRouter (the mesh gateway URL of its route)`,
+            'rename the variable; add sandboxRouter to the tenant to get the URL',
+          ),
+        );
+      }
       if (declarative && name === DECLARATIVE_AGENT_ENV.name) {
         errors.push(
           src.error(
@@ -1048,10 +1070,15 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   list(raw.agents).forEach(add('agents'));
   list(raw.mcpServers).forEach(add('mcpServers'));
   list(raw.sandboxes).forEach(add('sandboxes'));
-  // The tenant's waypoint runs in its namespace too, whatever the tenant declares.
+  // The tenant's waypoint runs in its namespace too, whatever the tenant declares, and so does its
+  // sandbox router when it asks for one.
+  const router = isRecord(raw.sandboxRouter) ? 1 : 0;
+  pods += router;
   for (const side of ['requests', 'limits'] as const)
     for (const res of ['cpu', 'memory'] as const)
-      totals[side][res] += parseQuantity(WAYPOINT_RESOURCES[side][res]) ?? 0;
+      totals[side][res] +=
+        (parseQuantity(WAYPOINT_RESOURCES[side][res]) ?? 0) +
+        router * (parseQuantity(SANDBOX_ROUTER.resources[side][res]) ?? 0);
   const fmt = (res: 'cpu' | 'memory', n: number) =>
     res === 'cpu' ? `${Math.round(n * 1000) / 1000}` : `${Math.round((n / 2 ** 20) * 100) / 100}Mi`;
   for (const side of ['requests', 'limits'] as const) {
@@ -1079,8 +1106,8 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   const counts = [
     {
       key: 'services',
-      need: agents + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services,
-      what: 'Services (one per agent and image MCP server, two per sandbox, and the waypoint)',
+      need: agents + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services + router,
+      what: `Services (one per agent and image MCP server, two per sandbox, ${router ? 'the sandbox router ' : ''}and the waypoint)`,
     },
     {
       key: 'secrets',
