@@ -1133,7 +1133,7 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
     errors.push(
       src.error(
         quota.pods !== undefined ? at('quota', 'pods') : at('name'),
-        `the declared workloads need ${needPods} pods (with the waypoint), more than the quota pods ${hardPods}`,
+        `the declared workloads need ${needPods} pods (with the waypoint${router ? ' and the sandbox router' : ''}), more than the quota pods ${hardPods}`,
         `raise quota.pods to at least ${needPods}`,
       ),
     );
