@@ -57,12 +57,20 @@ export function routerEnvironment(): Environment {
   });
 }
 
+/** The files synth writes for the router environment, by path. */
+export function routerFiles(
+  tenants: Tenant[] = loadTenants(ROUTER_TENANTS_YAML),
+  env = routerEnvironment(),
+): Map<string, string> {
+  return synthesize({ environments: [env], tenants, infra: infraFor([env]) });
+}
+
 /** The synthesized output of the router environment, as the gates read an environment. */
 export function routerOutput(
   tenants: Tenant[] = loadTenants(ROUTER_TENANTS_YAML),
   env = routerEnvironment(),
 ): EnvironmentOutput {
-  const files = synthesize({ environments: [env], tenants, infra: infraFor([env]) });
+  const files = routerFiles(tenants, env);
   const manifests: Manifest[] = [];
   for (const [file, text] of files) {
     if (

@@ -28,7 +28,8 @@ import { resolveWorkloads } from '../../charts/config/workloads';
 import { routeTableMarkdown } from '../../charts/routing/route-table';
 import { tenantRoutes } from '../../charts/routing/routes';
 import { ofKind, only, sampleEnvironment, synth } from '../helpers';
-import { ROUTER_TENANTS_YAML, routerOutput } from '../sandbox-router-fixture';
+import { ROUTER_TENANTS_YAML, routerFiles, routerOutput } from '../sandbox-router-fixture';
+import { explainTenant } from '../../scripts/explain/explain';
 
 const NS = 'tenant-alpha';
 const LABELS = {
@@ -262,5 +263,42 @@ describe('what the router needs of the other objects', () => {
     expect(
       out.manifests.some((m) => m.file.startsWith('dist/test/tenants/gamma/') && /sandbox-router/.test(m.file)),
     ).toBe(false);
+  });
+});
+
+describe('npm run explain of a tenant with a sandbox router', () => {
+  const files = routerFiles();
+  const out = routerOutput();
+  const routes = JSON.parse(files.get('dist/test/routes.json')!);
+  const lines = explainTenant({ tenant: 'alpha', env: 'test', objects: out.manifests.map((m) => m.object), routes });
+
+  it('lists the route with the header that picks the sandbox and the rewrite', () => {
+    expect(
+      lines
+        .find((l) => l.includes('/sandbox/tenant-alpha'))
+        ?.replace(/\s+/g, ' ')
+        .trim(),
+    ).toBe(
+      '/sandbox/tenant-alpha SandboxRouter/router inside+outside callers alpha X-Sandbox-ID picks the sandbox; sets X-Sandbox-Namespace: tenant-alpha, removes X-Sandbox-Pod-IP, X-Sandbox-UID',
+    );
+  });
+
+  it('lists the router among the workloads, with the templates it reaches', () => {
+    const w = lines
+      .filter((l) => /^\s+(SandboxTemplate|Deployment) /.test(l))
+      .map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(w).toEqual([
+      'SandboxTemplate python image registry.example.test/python-sandbox:3.12.7, claims get a headless Service (sandbox router)',
+      'Deployment sandbox-router sandbox router, image registry.example.test/sandbox-router-go:v0.5.6: X-Sandbox-ID picks a claim of python; no service account token',
+    ]);
+  });
+
+  it('routes.json carries the header rewrite of the route', () => {
+    const r = routes.routes.find((x: { path: string }) => x.path === '/sandbox/tenant-alpha');
+    expect(r.requestHeaders).toEqual({
+      set: [{ name: 'X-Sandbox-Namespace', value: 'tenant-alpha' }],
+      remove: ['X-Sandbox-Pod-IP', 'X-Sandbox-UID'],
+    });
+    expect(files.get('dist/test/routes.md')).toContain("is a tenant's sandbox router");
   });
 });
