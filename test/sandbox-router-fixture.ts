@@ -7,7 +7,7 @@ import { loadTenants, type Tenant } from '../charts/config/load-tenants';
 import type { Environment } from '../charts/config/environment';
 import { DIRS } from '../charts/lib/constants';
 import { synthesize } from '../charts/synth/synthesize';
-import { type EnvironmentOutput, type Manifest, parseDocuments } from '../scripts/gates/manifests';
+import { type EnvironmentOutput, type Manifest, parseDocuments } from '../scripts/kube/manifests';
 import { infraFor, sampleEnvironment, samplePlatformSettings } from './helpers';
 
 export const ROUTER_TENANTS_YAML = `tenants:

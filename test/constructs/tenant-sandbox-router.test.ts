@@ -26,7 +26,7 @@ import { sandboxRouterArgs, TenantSandboxRouter } from '../../charts/constructs/
 import { loadTenants } from '../../charts/config/load-tenants';
 import { resolveWorkloads } from '../../charts/config/workloads';
 import { routeTableMarkdown } from '../../charts/routing/route-table';
-import { tenantRoutes } from '../../charts/routing/routes';
+import { tenantRoutes } from '../../charts/config/routes';
 import { ofKind, only, sampleEnvironment, synth } from '../helpers';
 import { ROUTER_TENANTS_YAML, routerFiles, routerOutput } from '../sandbox-router-fixture';
 import { explainTenant } from '../../scripts/explain/explain';

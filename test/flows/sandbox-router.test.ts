@@ -18,7 +18,7 @@ import { loadTenants } from '../../charts/config/load-tenants';
 import { forwardedHeaders } from '../../scripts/flows/gateway';
 import { flowMatrix, matrixProblems } from '../../scripts/flows/matrix';
 import { sandboxRouterProblems } from '../../scripts/flows/sandbox-router';
-import type { EnvironmentOutput, Manifest } from '../../scripts/gates/manifests';
+import type { EnvironmentOutput, Manifest } from '../../scripts/kube/manifests';
 import { ROUTER_TENANTS_YAML, routerOutput } from '../sandbox-router-fixture';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -5,11 +5,11 @@
  * sync-wave order, as environments.test.ts does for dev and prod.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPlan, crdFiles, installCrds } from '../../scripts/integration/apply';
+import { applyPlan, crdFiles, installCrds } from '../../scripts/kube/apply';
 import { startControlPlane, type ControlPlane } from '../../scripts/integration/control-plane';
-import { syncPlan } from '../../scripts/integration/sync-plan';
-import { KUBERNETES_VERSION } from '../../scripts/tools';
-import { CRDS_DIR } from '../../scripts/validation-schemas';
+import { syncPlan } from '../../scripts/kube/sync-plan';
+import { KUBERNETES_VERSION } from '../../scripts/toolchain/tools';
+import { CRDS_DIR } from '../../scripts/toolchain/schemas';
 import { routerOutput } from '../sandbox-router-fixture';
 
 describe(`the sandbox router's objects on kube-apiserver ${KUBERNETES_VERSION}`, () => {
