@@ -7,32 +7,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { loadEnvironments } from './config/environment';
+import { type Environment, loadEnvironments } from './config/environment';
 import { infraOutputsFile, loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
-import { environmentGuardErrors, type Tenant } from './config/load-tenants';
+import { environmentGuardErrors, sandboxRouterImageErrors, type Tenant } from './config/load-tenants';
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import {
-  type CompileResult,
-  compileOutput,
-  defaultJobs,
-  loadTenantsWith,
-  OUTPUT_DIRS,
-  SynthPool,
-  worthThreads,
-} from './synth/parallel';
-import type { SynthInput } from './synth/synthesize';
-import {
-  beginWrite,
-  drift,
-  existingFiles,
-  lockOutput,
-  OutputSink,
-  pendingRecovery,
-  recoverInterruptedSwap,
-  type WriteReport,
-} from './synth/write';
+import { checkOutput, writeOutput } from './synth/output';
+import { defaultJobs, loadTenantsWith, SynthPool, worthThreads } from './synth/parallel';
+import { pendingRecovery } from './synth/write';
 import { countOf } from './lib/plural';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>] [--jobs <n>]]
@@ -77,30 +60,8 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-/** Tenants that have a folder in the current dist/ but not in the new output. */
-function removedTenants(root: string, produced: Iterable<string>): string[] {
-  const dirs = new Set<string>();
-  for (const f of existingFiles(root, [DIRS.dist])) {
-    const parts = f.split('/');
-    if (parts[2] === DIRS.tenants && parts.length > 4) dirs.add(`${parts[1]}/${parts[3]}`);
-  }
-  for (const f of produced) {
-    const parts = f.split('/');
-    if (parts[2] === DIRS.tenants && parts.length > 4) dirs.delete(`${parts[1]}/${parts[3]}`);
-  }
-  return [...dirs].sort();
-}
-
-/** synth --check: compiles into memory and compares with the output on disk; the exit code. */
-async function checkOutput(root: string, input: SynthInput, pool: SynthPool | undefined): Promise<number> {
-  const spec = { root, whole: [] };
-  const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
-  const found = drift(root, OUTPUT_DIRS, produced, reports);
-  const stale = [
-    ...found.changed.map((f) => `changed: ${f}`),
-    ...found.missing.map((f) => `missing: ${f}`),
-    ...found.extra.map((f) => `extra:   ${f}`),
-  ];
+/** synth --check: prints what differs from a fresh synth; the exit code. */
+function reportCheck({ produced, stale }: { produced: ReadonlySet<string>; stale: readonly string[] }): number {
   if (stale.length > 0) {
     console.error(
       `synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`,
@@ -113,32 +74,42 @@ async function checkOutput(root: string, input: SynthInput, pool: SynthPool | un
   return 0;
 }
 
-/**
- * Compiles into a staging area and swaps it into place under the output lock, finishing an interrupted earlier run
- * first. Returns the tenant folders removed, the write report, when compiling ended and the number of files.
- */
-async function writeOutput(
-  root: string,
-  input: SynthInput,
-  pool: SynthPool | undefined,
-): Promise<{ removed: string[]; report: WriteReport; compiled: bigint; count: number }> {
-  const release = lockOutput(root);
-  try {
-    for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
-    const pending = beginWrite(root, OUTPUT_DIRS);
-    let result: CompileResult;
-    try {
-      result = await compileOutput(input, pending.sink, pending.spec, pool);
-    } catch (e) {
-      pending.abort();
-      throw e;
-    }
-    const compiled = process.hrtime.bigint();
-    const removed = removedTenants(root, result.produced);
-    const report = pending.commit(result.produced, result.reports.slice(1));
-    return { removed, report, compiled, count: result.produced.size };
-  } finally {
-    release();
+/** The summary of a written synth: timings when asked, counts, placeholder outputs, removed tenants. */
+function reportWrite(r: {
+  options: Options;
+  started: bigint;
+  loaded: bigint;
+  compiled: bigint;
+  tenants: readonly Tenant[];
+  environments: readonly Environment[];
+  infra: ReadonlyMap<string, InfraOutputs>;
+  count: number;
+  report: { written: number; deleted: number };
+  removed: readonly string[];
+}): void {
+  const { options, started, loaded, compiled, tenants, environments, infra, count, report, removed } = r;
+  const finished = process.hrtime.bigint();
+  const ms = Number(finished - started) / 1e6;
+  if (options.timings) {
+    const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
+    console.log(
+      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`,
+    );
+  }
+  console.log(
+    `synth: ${countOf(tenants.length, 'tenant')}, ${countOf(environments.length, 'environment')} (${environments.map((e) => e.name).join(', ')}), ${countOf(count, 'file')} (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`,
+  );
+  const standIns = environments.filter((e) => infra.get(e.name)?.placeholder !== undefined).map((e) => e.name);
+  if (standIns.length > 0) {
+    console.warn(
+      `synth: ${standIns.join(', ')} ${standIns.length === 1 ? 'runs' : 'run'} on placeholder outputs (${standIns.map(infraOutputsFile).join(', ')}); npm run validate fails until npm run infra:outputs -- <env> writes the real ones`,
+    );
+  }
+  if (removed.length > 0) {
+    console.warn(
+      `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
+        '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (docs/operator-runbook.md, "Offboard a tenant").',
+    );
   }
 }
 
@@ -191,37 +162,22 @@ export async function run(argv: readonly string[]): Promise<number> {
         guards: platformGuards(e),
       }));
       errors.push(...environmentGuardErrors(text, tenants, defaults, { file: tenantsFile }));
+      const images = environments.map((e) => ({
+        file: path.join(envDir, `${e.name}.yaml`),
+        set: e.platform.images.sandboxRouter !== undefined,
+      }));
+      errors.push(...sandboxRouterImageErrors(text, tenants, images, { file: tenantsFile }));
     }
     if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
     const loaded = process.hrtime.bigint();
     const input = { environments, tenants, infra };
 
-    if (options.check) return await checkOutput(root, input, pool);
+    if (options.check) return reportCheck(await checkOutput(root, input, pool));
 
-    const { removed, report, compiled, count } = await writeOutput(root, input, pool);
-    const finished = process.hrtime.bigint();
-    const ms = Number(finished - started) / 1e6;
-    if (options.timings) {
-      const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
-      console.log(
-        `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`,
-      );
-    }
-    console.log(
-      `synth: ${countOf(tenants.length, 'tenant')}, ${countOf(environments.length, 'environment')} (${environments.map((e) => e.name).join(', ')}), ${countOf(count, 'file')} (${report.written} written, ${report.deleted} deleted) in ${ms.toFixed(0)} ms`,
-    );
-    const standIns = environments.filter((e) => infra.get(e.name)?.placeholder !== undefined).map((e) => e.name);
-    if (standIns.length > 0) {
-      console.warn(
-        `synth: ${standIns.join(', ')} ${standIns.length === 1 ? 'runs' : 'run'} on placeholder outputs (${standIns.map(infraOutputsFile).join(', ')}); npm run validate fails until npm run infra:outputs -- <env> writes the real ones`,
-      );
-    }
-    if (removed.length > 0) {
-      console.warn(
-        `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
-          '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (README, "Offboarding a tenant").',
-      );
-    }
+    const { produced, report, removed, recovered, compiled } = await writeOutput(root, input, pool);
+    for (const d of recovered) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
+    const count = produced.size;
+    reportWrite({ options, started, loaded, compiled, tenants, environments, infra, count, report, removed });
     return 0;
   } finally {
     await pool?.close();

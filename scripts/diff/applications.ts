@@ -12,9 +12,9 @@
  * component maps without a change here.
  */
 import { ARGO_NAMES, DIRS } from '../../charts/lib/constants';
-import { objectFileName } from '../../charts/synth/serialize';
-import type { K8sObject } from '../gates/manifests';
-import { sourcePaths } from '../integration/sync-plan';
+import { objectFileName } from '../../charts/lib/serialize';
+import type { K8sObject } from '../kube/manifests';
+import { sourcePaths } from '../kube/sync-plan';
 
 /** What a file maps to when no Application syncs it (route tables, READMEs outside an app). */
 export const NO_APPLICATION = '(no Application)';

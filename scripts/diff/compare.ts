@@ -9,7 +9,7 @@
  */
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { DIRS, ROUTE_TABLE } from '../../charts/lib/constants';
-import type { K8sObject } from '../gates/manifests';
+import type { K8sObject } from '../kube/manifests';
 import { UserError } from '../lib/cli';
 import { applicationOf, environmentOf, platformApplications } from './applications';
 import { deepEqual, fieldChanges, type FieldChange } from './field-diff';

@@ -20,7 +20,7 @@ import {
   tenantObservabilityName,
 } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
-import { uiHosts } from '../../routing/routes';
+import { uiHosts } from '../../config/routes';
 import type { PlatformComponent } from '../component';
 import { AccessSync } from '../constructs/access-sync';
 import { PlatformExternalSecret } from '../constructs/external-secret';

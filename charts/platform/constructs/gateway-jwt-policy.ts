@@ -4,7 +4,7 @@ import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agent
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
-import { externalHosts } from '../../routing/routes';
+import { externalHosts } from '../../config/routes';
 import { centralGatewayTarget } from './central-gateway';
 
 /** Issuer URL of the platform realm: the external Keycloak host, as tokens carry it. */

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AgentgatewayBackend } from '../../../imports/agentgateway-backends-agentgateway.dev';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
-import { MESH_GATEWAY } from '../../lib/constants';
+import { MESH_GATEWAY, PLATFORM_LLM_ALIAS } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
 import {
   ANY_TENANT,
@@ -12,13 +12,10 @@ import {
   meshCallersExpression,
   prefixRewriteRule,
   routePath,
-} from '../../routing/routes';
+} from '../../config/routes';
 import { platformLabels } from '../../lib/labels';
 import { hasGuards, type MergedGuards, promptGuardSpec } from '../../config/guards';
 import { meshGatewayTarget } from './central-gateway';
-
-/** Path alias of the platform's own LLM backends: /llm/default/<provider>. */
-export const PLATFORM_LLM_ALIAS = 'default';
 
 export type LlmProvider = 'anthropic' | 'openai';
 

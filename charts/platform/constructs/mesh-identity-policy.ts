@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { MESH_GATEWAY } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
-import { meshIdentityExpression } from '../../routing/routes';
+import { meshIdentityExpression } from '../../config/routes';
 import { meshGatewayTarget } from './central-gateway';
 
 export interface MeshIdentityPolicyProps {
