@@ -112,7 +112,7 @@ export function parseEnvironment(text: string, file: string): Environment {
             `set name: ${expected}`,
           ),
         );
-      for (const i of guardsIssues(data?.platform?.guards, ['platform', 'guards'])) {
+      for (const i of guardsIssues(parsed.data.platform.guards, ['platform', 'guards'])) {
         errors.push(src.error(i.path, i.message, i.fix));
       }
       if (errors.length === 0) return parsed.data;

@@ -1,16 +1,26 @@
 /**
- * The schema of tenants.yaml. Objects are strict: an unknown key is an error, so a typo never
- * silently drops a setting. Rules that need more than one field (limits ≥ requests, duplicate
- * names, ...) live in validate-tenants.ts.
+ * The schema of tenants.yaml, the one source of a tenant entry's shape. Objects are strict: an
+ * unknown key is an error, so a typo never silently drops a setting. Rules that need more than one
+ * field run as checks of the schema (validate-tenants.ts, validate-workloads.ts, rules.ts).
  */
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME } from '../lib/constants';
-import { MAX_WORKLOAD_NAME, workloadsShape } from './workloads-schema';
-
-/** A Kubernetes quantity such as `500m`, `2`, `16Gi`; YAML numbers are accepted too. */
-const quantity = z
-  .union([z.string(), z.number()])
-  .describe('A Kubernetes resource quantity, for example 500m, 2, 512Mi or 16Gi.');
+import { observabilityRules } from './observability';
+import { listRule, type Report, rule, valueRule, withRule } from './rules';
+import { tenantLimits, tenantName, tenantOwners } from './validate-tenants';
+import {
+  agentReferences,
+  allowedCallers,
+  crossTenantCalls,
+  modelReferences,
+  tenantAliases,
+  tenantGuards,
+  uniqueRoutes,
+  uniqueTenantNames,
+  workloadNames,
+  workloadQuota,
+} from './validate-workloads';
+import { cpuMemory, MAX_WORKLOAD_NAME, quantity, workloadsShape } from './workloads-schema';
 
 const count = z.number().int().min(0).describe('A whole number of objects, 0 or more.');
 
@@ -46,10 +56,6 @@ const quotaShape = Object.fromEntries(
 export const quotaSchema = z
   .strictObject(quotaShape)
   .describe('ResourceQuota hard limits for the tenant namespace; unset keys take the platform default.');
-
-const cpuMemory = z
-  .strictObject({ cpu: quantity.optional(), memory: quantity.optional() })
-  .describe('CPU and memory quantities.');
 
 export const limitsSchema = z
   .strictObject({
@@ -96,50 +102,83 @@ export const alertReceiverSchema = z
   })
   .describe("Where the tenant's quota alerts go: exactly one of slack or webhook.");
 
-export const observabilitySchema = z
-  .strictObject({
-    alerts: alertReceiverSchema.optional(),
-    viewers: z
-      .array(z.string())
-      .optional()
-      .describe(
-        "Keycloak users (by e-mail) who may read the tenant's traces and dashboards besides its developers group.",
-      ),
-  })
-  .describe("Who sees the tenant's traces and dashboards, and where its alerts go. The rest is derived.");
+const observabilityFields = z.strictObject({
+  alerts: alertReceiverSchema.optional(),
+  viewers: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "Keycloak users (by e-mail) who may read the tenant's traces and dashboards besides its developers group.",
+    ),
+});
+export type ObservabilityInput = z.output<typeof observabilityFields>;
 
-export const tenantSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .describe('Tenant name: a DNS-1123 label of at most 56 characters; the namespace is tenant-<name>.'),
-    displayName: z.string().min(1).max(100).optional().describe('Human-readable name.'),
-    description: z.string().max(500).optional().describe('What the tenant team does.'),
-    owners: z
-      .array(subjectSchema)
-      .optional()
-      .describe('Extra RoleBinding subjects, besides the group tenant-<name>-developers.'),
-    quota: quotaSchema.optional(),
-    limits: limitsSchema.optional(),
-    observability: observabilitySchema.optional(),
-    ...workloadsShape,
-  })
+export const observabilitySchema = withRule(observabilityFields, ['alerts', 'viewers'], observabilityRules).describe(
+  "Who sees the tenant's traces and dashboards, and where its alerts go. The rest is derived.",
+);
+
+const tenantFields = z.strictObject({
+  name: z
+    .string()
+    .check(valueRule(tenantName))
+    .describe('Tenant name: a DNS-1123 label of at most 56 characters; the namespace is tenant-<name>.'),
+  displayName: z.string().min(1).max(100).optional().describe('Human-readable name.'),
+  description: z.string().max(500).optional().describe('What the tenant team does.'),
+  owners: z
+    .array(subjectSchema)
+    .optional()
+    .describe('Extra RoleBinding subjects, besides the group tenant-<name>-developers.'),
+  quota: quotaSchema.optional(),
+  limits: limitsSchema.optional(),
+  observability: observabilitySchema.optional(),
+  ...workloadsShape,
+});
+/** A tenant entry as the schema returns it. */
+export type TenantFields = z.output<typeof tenantFields>;
+
+const tenantRule = <K extends keyof TenantFields & string>(
+  keys: readonly K[],
+  check: (t: Pick<TenantFields, K>, report: Report) => void,
+) => rule<TenantFields, K>(keys, check);
+
+/** A tenant entry with the rules across its fields, each run when the fields it reads parsed. */
+export const tenantSchema = tenantFields
+  .check(
+    tenantRule(['name', 'owners'], tenantOwners),
+    tenantRule(['quota', 'limits'], tenantLimits),
+    tenantRule(['agents', 'models', 'mcpServers', 'sandboxes', 'llmBackends'], workloadNames),
+    tenantRule(['agents', 'models', 'mcpServers'], agentReferences),
+    tenantRule(['models', 'llmBackends'], modelReferences),
+    tenantRule(['quota', 'limits', 'agents', 'mcpServers', 'sandboxes', 'llmBackends', 'observability'], workloadQuota),
+    tenantRule(['guards', 'agents', 'models', 'mcpServers', 'llmBackends', 'name'], tenantGuards),
+  )
   .describe('One tenant team.');
 
 export const tenantsFileSchema = z
   .strictObject({
-    tenants: z.array(tenantSchema).describe('Every tenant of the platform.'),
+    tenants: z
+      .array(tenantSchema)
+      .check(
+        listRule<TenantFields>((tenants, report, broken) => {
+          uniqueTenantNames(tenants, report);
+          tenantAliases(tenants, report);
+          crossTenantCalls(tenants, report);
+          allowedCallers(tenants, report);
+          uniqueRoutes(tenants, report, broken);
+        }),
+      )
+      .describe('Every tenant of the platform.'),
   })
   .describe('The tenant registry of agentic-platform.');
 
-export type TenantInput = z.infer<typeof tenantSchema>;
-export type TenantsFile = z.infer<typeof tenantsFileSchema>;
+export type TenantsFile = z.output<typeof tenantsFileSchema>;
+/** A tenant entry as written in tenants.yaml. */
+export type TenantInput = z.input<typeof tenantSchema>;
 export type Subject = z.infer<typeof subjectSchema>;
-export type ObservabilityInput = z.infer<typeof observabilitySchema>;
 
 /** JSON Schema for editors (yaml-language-server), generated from the zod schema. */
 export function tenantsJsonSchema(): object {
-  const schema = z.toJSONSchema(tenantsFileSchema, { target: 'draft-7' }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const schema = z.toJSONSchema(tenantsFileSchema, { target: 'draft-7', io: 'input' }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   // The compiler checks names with a dedicated message (load-tenants.ts); editors get the same rule here.
   const tenant = schema.properties.tenants.items.properties;
   Object.assign(tenant.name, { pattern: DNS_LABEL.source, maxLength: MAX_TENANT_NAME });

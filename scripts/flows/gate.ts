@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { tenantsFileSchema } from '../../charts/config/tenants-schema';
-import { resolveWorkloads } from '../../charts/config/workloads';
+import { workloadsOf } from '../../charts/config/workloads';
 import { LABELS, TENANTS_FILE, tenantNamespace } from '../../charts/lib/constants';
 import type { EnvironmentOutput, GateResult, Output } from '../kube/manifests';
 import type { LayerName } from './layers';
@@ -31,7 +31,7 @@ export function readIntent(root: string): TenantIntent[] {
     name: t.name,
     namespace: tenantNamespace(t.name),
     ...(t.alias !== undefined ? { alias: t.alias } : {}),
-    workloads: resolveWorkloads(t),
+    workloads: workloadsOf(t),
   }));
 }
 
