@@ -100,7 +100,7 @@ export function parseEnvironment(text: string, file: string): Environment {
     );
   }
   if (errors.length === 0) {
-    const data = doc.toJS() as { platform?: { guards?: unknown } } | null;
+    const data: unknown = doc.toJS();
     const parsed = environmentSchema.safeParse(data);
     if (parsed.success) {
       const expected = path.basename(file, '.yaml');

@@ -16,9 +16,9 @@ import { type FlowMatrix, flowMatrix, flowsOf, matrixProblems, refusals, type Te
 
 /**
  * What tenants.yaml under the output's root promises: each tenant's name, namespace, alias and
- * workloads with their defaults. Read with the file's schema but without the loader's source
- * positions and cross-checks (synth has made them on the same file), which cost seconds at a
- * thousand tenants; a file the schema rejects is an error that points at synth.
+ * workloads with their defaults. Read with the file's schema (and so its rules) but without the
+ * loader's source positions (synth has reported them on the same file); a file the schema rejects
+ * is an error that points at synth.
  */
 export function readIntent(root: string): TenantIntent[] {
   const text = fs.readFileSync(path.join(root, TENANTS_FILE), 'utf8');
