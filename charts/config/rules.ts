@@ -2,13 +2,15 @@
  * Rules that need several fields, written as zod checks: each reports at a path of the value it
  * checks, with a fix, and the loader turns the report into `file:line:col` (load-tenants.ts). A
  * rule runs when the fields it reads parsed, so that one broken field does not hide the problems
- * of the others; it never sees a value of the wrong type.
+ * of the others; it never sees a value of the wrong type. That holds while the schemas have no
+ * transform (zod skips a transform after any issue and leaves the input in place): defaults are
+ * `.default()`, and what is derived from a parsed entry is computed after parsing (workloads.ts).
  */
 import { z } from 'zod';
 import type { FieldPath } from './source-errors';
 
-/** The line of a path, relative to the value a rule checks. */
-export type LineOf = (path: FieldPath) => number;
+/** The line of a path, relative to the value a rule checks ('?' where no source is at hand). */
+export type LineOf = (path: FieldPath) => number | string;
 
 /** A message, or one that names the lines of other entries (their paths relative to the checked value). */
 export type Message = string | ((lineOf: LineOf) => string);
@@ -34,7 +36,7 @@ function reporter(ctx: z.core.$RefinementCtx<unknown>): Report {
     ctx.addIssue({
       code: 'custom',
       path: [...at],
-      message: typeof message === 'string' ? message : message(() => 0),
+      message: typeof message === 'string' ? message : message(() => '?'),
       params: params as unknown as Record<string, unknown>,
     });
   };
@@ -48,7 +50,7 @@ function unknownKeys(ctx: z.core.$RefinementCtx<unknown>): string[] {
 /** Whether an issue leaves the value at its path of the wrong type (an unknown key or a rule's report does not). */
 const breaks = (i: z.core.$ZodRawIssue): boolean => i.continue !== true;
 
-/** Keys of an object whose values have the schema's type: no breaking issue at or below them. */
+/** Keys of an object with a breaking issue at or below them; undefined when the object itself broke. */
 function brokenKeys(issues: readonly z.core.$ZodRawIssue[], prefix: number): Set<PropertyKey> | undefined {
   const broken = new Set<PropertyKey>();
   for (const i of issues) {
@@ -119,6 +121,14 @@ export function ruleParams(issue: z.core.$ZodIssue): RuleParams | undefined {
 /** A rule over one value of the schema's type (a string, a list, ...). */
 export function valueRule<T>(check: (value: T, report: Report) => void): z.core.$ZodCheck<T> {
   return z.superRefine<T>((value, ctx) => check(value, reporter(ctx as z.core.$RefinementCtx<unknown>)));
+}
+
+/** Rules over some keys of an object schema's output (see `rule`), typed by the schema. */
+export function rulesFor<S extends z.ZodObject>(_schema: S) {
+  return <K extends keyof z.output<S> & string>(
+    keys: readonly K[],
+    check: (value: Pick<z.output<S>, K>, report: Report, unknownKeys: readonly string[]) => void,
+  ): z.core.$ZodCheck<z.output<S>> => rule<z.output<S>, K>(keys, check);
 }
 
 /** `schema` with a rule over some of its keys (see `rule`). */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME } from '../lib/constants';
 import { observabilityRules } from './observability';
-import { listRule, type Report, rule, valueRule, withRule } from './rules';
+import { listRule, rulesFor, valueRule, withRule } from './rules';
 import { tenantLimits, tenantName, tenantOwners } from './validate-tenants';
 import {
   agentReferences,
@@ -136,10 +136,7 @@ const tenantFields = z.strictObject({
 /** A tenant entry as the schema returns it. */
 export type TenantFields = z.output<typeof tenantFields>;
 
-const tenantRule = <K extends keyof TenantFields & string>(
-  keys: readonly K[],
-  check: (t: Pick<TenantFields, K>, report: Report) => void,
-) => rule<TenantFields, K>(keys, check);
+const tenantRule = rulesFor(tenantFields);
 
 /** A tenant entry with the rules across its fields, each run when the fields it reads parsed. */
 export const tenantSchema = tenantFields

@@ -9,7 +9,7 @@ import { parseQuantity } from '../lib/quantity';
 import { WAYPOINT_OBJECTS, WAYPOINT_RESOURCES } from '../lib/waypoint';
 import { routeSegment, tenantRoutes, type RouteEntry } from './routes';
 import type { FieldPath } from './source-errors';
-import type { Broken, Report } from './rules';
+import type { Broken, Message, Report } from './rules';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import type { TenantFields } from './tenants-schema';
 import { DEFAULT_MODEL_CONFIG, workloadsOf } from './workloads';
@@ -493,7 +493,7 @@ function callProblem(
   c: { tenant: string; agent: string },
   caller: string,
   index: number,
-): { message: (line: (p: FieldPath) => number) => string; fix: string } | undefined {
+): { message: Message; fix: string } | undefined {
   const ta = agents.find((x) => x.name === c.agent);
   if (!ta)
     return {
@@ -502,12 +502,12 @@ function callProblem(
     };
   if (!ta.expose)
     return {
-      message: () => `agent ${q(c.agent)} of tenant ${q(c.tenant)} is not exposed`,
+      message: `agent ${q(c.agent)} of tenant ${q(c.tenant)} is not exposed`,
       fix: `tenant ${c.tenant} must set expose: true on it and list ${caller} in its allowCallsFrom`,
     };
   if (!ta.allowCallsFrom.includes(caller))
     return {
-      message: () => `agent ${q(c.agent)} of tenant ${q(c.tenant)} does not allow calls from ${q(caller)}`,
+      message: `agent ${q(c.agent)} of tenant ${q(c.tenant)} does not allow calls from ${q(caller)}`,
       fix: `tenant ${c.tenant} must add ${caller} to the allowCallsFrom of ${c.agent}`,
     };
   return undefined;

@@ -176,10 +176,9 @@ function reservedEnv(name: string, at: FieldPath, report: Report): void {
     );
 }
 
-/** An agent's environment variable: a valid name, and a plain value or a Secret reference. */
+/** An agent's environment variable: a valid name, and a plain value or a Secret reference (named by secretName). */
 export function envVarRules(e: Pick<EnvVarFields, 'name' | 'value' | 'secretKeyRef'>, report: Report): void {
   envName(e.name, ['name'], report);
-  if (e.secretKeyRef) secretName(e.secretKeyRef.name, (_, m, f) => report(['secretKeyRef', 'name'], m, f));
   if ((e.value !== undefined) === (e.secretKeyRef !== undefined))
     report(
       [],

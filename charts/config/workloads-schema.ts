@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { guardsSchema } from './guards-schema';
-import { rule, valueRule, withRule } from './rules';
+import { rule, rulesFor, valueRule, withRule } from './rules';
 import {
   agentEnv,
   agentForm,
@@ -156,15 +156,15 @@ const agentFields = z.strictObject({
 });
 export type AgentFields = z.output<typeof agentFields>;
 
-export const agentSchema = withRule(
-  withRule(
-    withRule(agentFields, ['systemMessage', 'image', 'model', 'tools', 'skills', 'args', 'calls'], agentForm),
-    ['env', 'image', 'calls'],
-    agentEnv,
-  ),
-  ['name', 'expose', 'allowCallsFrom'],
-  exposedCallers('agent'),
-).describe('A kagent Agent: declarative (systemMessage) or bring-your-own (image).');
+const agentRule = rulesFor(agentFields);
+
+export const agentSchema = agentFields
+  .check(
+    agentRule(['systemMessage', 'image', 'model', 'tools', 'skills', 'args', 'calls'], agentForm),
+    agentRule(['env', 'image', 'calls'], agentEnv),
+    agentRule(['name', 'expose', 'allowCallsFrom'], exposedCallers('agent')),
+  )
+  .describe('A kagent Agent: declarative (systemMessage) or bring-your-own (image).');
 
 export const modelSchema = withRule(
   z.strictObject({
@@ -214,32 +214,16 @@ const mcpServerFields = z.strictObject({
 });
 export type McpServerFields = z.output<typeof mcpServerFields>;
 
-export const mcpServerSchema = withRule(
-  withRule(
-    withRule(
-      mcpServerFields,
-      [
-        'image',
-        'url',
-        'transport',
-        'port',
-        'path',
-        'args',
-        'env',
-        'secretRefs',
-        'resources',
-        'protocol',
-        'expose',
-        'tools',
-      ],
-      mcpServerForm,
-    ),
-    ['url', 'env', 'args'],
-    mcpServerValues,
-  ),
-  ['name', 'expose', 'allowCallsFrom'],
-  exposedCallers('MCP server'),
-).describe('An MCP server: from an image, or a remote one by URL.');
+const mcpServerRule = rulesFor(mcpServerFields);
+const MCP_FORM_KEYS = ['image', 'url', 'transport', 'port', 'path', 'args', 'env', 'secretRefs', 'resources'] as const;
+
+export const mcpServerSchema = mcpServerFields
+  .check(
+    mcpServerRule([...MCP_FORM_KEYS, 'protocol', 'expose', 'tools'], mcpServerForm),
+    mcpServerRule(['url', 'env', 'args'], mcpServerValues),
+    mcpServerRule(['name', 'expose', 'allowCallsFrom'], exposedCallers('MCP server')),
+  )
+  .describe('An MCP server: from an image, or a remote one by URL.');
 
 export const SANDBOX_KINDS = ['Sandbox', 'SandboxTemplate'] as const;
 
