@@ -3,30 +3,16 @@
  * never below requests once the platform defaults are applied. The schema (tenants-schema.ts)
  * runs them.
  */
-import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
+import { tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import type { FieldPath } from './source-errors';
 import type { Report } from './rules';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
-import type { Subject, TenantFields } from './tenants-schema';
+import type { Subject, TenantFields } from './tenant-fields';
 
 const q = JSON.stringify;
 
 /** A tenant name: a DNS label short enough for tenant-<name>. */
-export function tenantName(name: string, report: Report): void {
-  if (!DNS_LABEL.test(name))
-    report(
-      [],
-      `${q(name)} is not a DNS-1123 label`,
-      "use lower-case letters, digits and '-', starting and ending with a letter or digit",
-    );
-  else if (name.length > MAX_TENANT_NAME)
-    report(
-      [],
-      `${q(name)} is ${name.length} characters; the namespace ${tenantNamespace(name)} would exceed 63`,
-      `shorten the name to at most ${MAX_TENANT_NAME} characters`,
-    );
-}
 
 /** Owners: no system identity, valid service accounts of the tenant's own namespace, none bound twice. */
 export function tenantOwners(t: Pick<TenantFields, 'name' | 'owners'>, report: Report): void {

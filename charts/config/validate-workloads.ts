@@ -11,7 +11,7 @@ import { routeSegment, tenantRoutes, type RouteEntry } from './routes';
 import type { FieldPath } from './source-errors';
 import type { Broken, Message, Report } from './rules';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
-import type { TenantFields } from './tenants-schema';
+import type { TenantFields } from './tenant-fields';
 import { DEFAULT_MODEL_CONFIG, workloadsOf } from './workloads';
 import { MAX_WORKLOAD_NAME } from './workloads-schema';
 import { conflictIssues, guardsIssues, type GuardLevel } from './validate-guards';

@@ -10,9 +10,39 @@ import { closest } from '../lib/suggest';
 import type { FieldPath } from './source-errors';
 import type { Report } from './rules';
 import { internalHost } from './url-hosts';
-import type { AgentFields, EnvVarFields, McpServerFields } from './workloads-schema';
 
 const q = JSON.stringify;
+
+/** The fields of an entry a rule reads (the schema's output has them, with these types). */
+interface EnvVarFields {
+  readonly name: string;
+  readonly value?: string;
+  readonly secretKeyRef?: { readonly name: string; readonly key: string };
+}
+interface AgentFields {
+  readonly systemMessage?: string;
+  readonly image?: string;
+  readonly model?: string;
+  readonly tools?: readonly object[];
+  readonly skills?: readonly object[];
+  readonly args?: readonly string[];
+  readonly calls?: readonly { readonly tenant: string; readonly agent: string }[];
+  readonly env: readonly EnvVarFields[];
+}
+interface McpServerFields {
+  readonly image?: string;
+  readonly url?: string;
+  readonly transport?: string;
+  readonly port?: number;
+  readonly path?: string;
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly secretRefs?: readonly string[];
+  readonly resources?: object;
+  readonly protocol?: string;
+  readonly expose: boolean;
+  readonly tools: readonly string[];
+}
 
 /** Keys that would hold a secret value; a backend names its key's location instead. */
 const SECRET_VALUE_KEYS = ['apiKey', 'key', 'token', 'secret', 'password'];
@@ -306,10 +336,8 @@ export function modelOnBackend(m: { backend?: string; model?: string }, report: 
     );
 }
 
-type McpServerRuleFields = Omit<McpServerFields, 'name' | 'description' | 'allowCallsFrom'>;
-
 /** An MCP server runs from an image or is remote (url), and has only the fields of its form. */
-export function mcpServerForm(s: McpServerRuleFields, report: Report): void {
+export function mcpServerForm(s: McpServerFields, report: Report): void {
   const image = s.image !== undefined;
   const remote = s.url !== undefined;
   if (image === remote) {

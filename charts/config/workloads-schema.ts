@@ -76,7 +76,6 @@ const envVarFields = z.strictObject({
   value: z.string().optional().describe('A plain, non-secret value.'),
   secretKeyRef: secretKeyRefSchema.optional(),
 });
-export type EnvVarFields = z.output<typeof envVarFields>;
 
 export const envVarSchema = withRule(envVarFields, ['name', 'value', 'secretKeyRef'], envVarRules).describe(
   'An environment variable: a plain value, or a reference to a Secret key.',
@@ -154,7 +153,6 @@ const agentFields = z.strictObject({
   expose,
   allowCallsFrom,
 });
-export type AgentFields = z.output<typeof agentFields>;
 
 const agentRule = rulesFor(agentFields);
 
@@ -212,7 +210,6 @@ const mcpServerFields = z.strictObject({
   expose,
   allowCallsFrom,
 });
-export type McpServerFields = z.output<typeof mcpServerFields>;
 
 const mcpServerRule = rulesFor(mcpServerFields);
 const MCP_FORM_KEYS = ['image', 'url', 'transport', 'port', 'path', 'args', 'env', 'secretRefs', 'resources'] as const;
