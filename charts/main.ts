@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { loadEnvironments } from './config/environment';
 import { infraOutputsFile, loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
-import { environmentGuardErrors, type Tenant } from './config/load-tenants';
+import { environmentGuardErrors, sandboxRouterImageErrors, type Tenant } from './config/load-tenants';
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
@@ -109,6 +109,11 @@ export async function run(argv: readonly string[]): Promise<number> {
         guards: platformGuards(e),
       }));
       errors.push(...environmentGuardErrors(text, tenants, defaults, { file: tenantsFile }));
+      const images = environments.map((e) => ({
+        file: path.join(envDir, `${e.name}.yaml`),
+        set: e.platform.images.sandboxRouter !== undefined,
+      }));
+      errors.push(...sandboxRouterImageErrors(text, tenants, images, { file: tenantsFile }));
     }
     if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
     const loaded = process.hrtime.bigint();

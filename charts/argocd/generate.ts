@@ -56,6 +56,16 @@ export const GUARDRAIL_KINDS: readonly GroupKind[] = [
 ];
 
 /**
+ * The tenant's sandbox router (charts/constructs/tenant-sandbox-router.ts), synced with the
+ * guardrails of a tenant that asks for one: it decides which pods requests reach.
+ */
+export const SANDBOX_ROUTER_KINDS: readonly GroupKind[] = [
+  { group: '', kind: 'ServiceAccount' },
+  { group: 'apps', kind: 'Deployment' },
+  { group: '', kind: 'Service' },
+];
+
+/**
  * Platform-provided defaults in a tenant namespace, synced with the guardrails: the default
  * ModelConfig and its placeholder key Secret. Unlike the guardrails, the tenant may change them
  * (Argo CD restores them); they grant nothing.
@@ -136,7 +146,11 @@ export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject
         description: `Platform-owned isolation layers and defaults of tenant ${tenant.name}, in namespace ${ns} only.`,
         sourceRepos: [env.argocd.repoURL],
         destinations,
-        namespaceResourceWhitelist: [...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map((k) => ({ ...k })),
+        namespaceResourceWhitelist: [
+          ...GUARDRAIL_KINDS,
+          ...TENANT_DEFAULT_KINDS,
+          ...(tenant.workloads.sandboxRouter ? SANDBOX_ROUTER_KINDS : []),
+        ].map((k) => ({ ...k })),
       },
       tenant.name,
     ),

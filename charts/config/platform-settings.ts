@@ -58,6 +58,12 @@ export const platformSettingsSchema = z.strictObject({
     promLabelProxy: image,
     /** Node.js, which runs the access sync of Langfuse and Grafana (a program without dependencies). */
     accessSync: image,
+    /**
+     * agent-sandbox's sandbox-router, one per tenant that asks for it (tenants.yaml sandboxRouter).
+     * Upstream publishes no image of it at the pinned release: build it from sandbox-router/ of
+     * agent-sandbox v0.5.6 (docs/operator-runbook.md). Unset: no tenant may ask for a router.
+     */
+    sandboxRouter: image.optional(),
   }),
   replicas: z.strictObject({
     agentgatewayController: replicas,

@@ -15,6 +15,7 @@ import {
   allowedCallers,
   crossTenantCalls,
   modelReferences,
+  sandboxRouterTemplates,
   tenantAliases,
   tenantGuards,
   uniqueRoutes,
@@ -33,10 +34,14 @@ export const tenantSchema = tenantFields
   .check(
     tenantRule(['name', 'owners'], tenantOwners),
     tenantRule(['quota', 'limits'], tenantLimits),
-    tenantRule(['agents', 'models', 'mcpServers', 'sandboxes', 'llmBackends'], workloadNames),
+    tenantRule(['agents', 'models', 'mcpServers', 'sandboxes', 'llmBackends', 'sandboxRouter'], workloadNames),
     tenantRule(['agents', 'models', 'mcpServers'], agentReferences),
     tenantRule(['models', 'llmBackends'], modelReferences),
-    tenantRule(['quota', 'limits', 'agents', 'mcpServers', 'sandboxes', 'llmBackends', 'observability'], workloadQuota),
+    tenantRule(['sandboxRouter', 'sandboxes'], sandboxRouterTemplates),
+    tenantRule(
+      ['quota', 'limits', 'agents', 'mcpServers', 'sandboxes', 'sandboxRouter', 'llmBackends', 'observability'],
+      workloadQuota,
+    ),
     tenantRule(['guards', 'agents', 'models', 'mcpServers', 'llmBackends', 'name'], tenantGuards),
   )
   .describe('One tenant team.');

@@ -4,7 +4,14 @@
  * (aliases, cross-tenant calls, route paths). They read the schema's parsed values; the schema
  * (tenants-schema.ts) runs them, each when the fields it reads parsed.
  */
-import { DNS_LABEL, PLATFORM_LLM_ALIAS, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
+import {
+  DNS_LABEL,
+  PLATFORM_LLM_ALIAS,
+  PLATFORM_NAMESPACES,
+  SANDBOX_ROUTER,
+  TENANT_OBJECTS,
+  tenantNamespace,
+} from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { WAYPOINT_OBJECTS, WAYPOINT_RESOURCES } from '../lib/waypoint';
 import { routeSegment, tenantRoutes, type RouteEntry } from './routes';
@@ -55,10 +62,12 @@ const defined = (xs: Iterable<string>) => {
  * Services of one namespace: kagent's per Agent, kmcp's per image MCP server, the sandbox
  * controller's and the compiler's per Sandbox, and the waypoint's.
  */
-function serviceClaims(report: Report) {
+function serviceClaims(report: Report, router: boolean) {
   const services = new Map<string, { path: FieldPath; what: string }>([
     [TENANT_OBJECTS.waypoint, { path: ['name'], what: 'the waypoint' }],
   ]);
+  // The sandbox router's Service, whose name a Sandbox named after its routes would also need.
+  if (router) services.set(SANDBOX_ROUTER.name, { path: ['sandboxRouter'], what: 'the sandbox router' });
   return (service: string, path: FieldPath, what: string) => {
     const other = services.get(service);
     if (!other) {
@@ -108,8 +117,8 @@ function entryName(kind: Kind, name: string, path: FieldPath, first: number | un
 }
 
 /** Names of every kind, and the Services they give the namespace. */
-export function workloadNames(t: Pick<T, Kind>, report: Report): void {
-  const claim = serviceClaims(report);
+export function workloadNames(t: Pick<T, Kind | 'sandboxRouter'>, report: Report): void {
+  const claim = serviceClaims(report, t.sandboxRouter !== undefined);
   for (const kind of KINDS) {
     const seen = new Map<string, number>();
     t[kind].forEach((item: { name: string; url?: string; kind?: string }, j: number) => {
@@ -176,6 +185,16 @@ export function agentReferences(t: Pick<T, 'agents' | 'models' | 'mcpServers'>, 
         });
     });
   });
+}
+
+/** The sandbox router reaches the claims of the tenant's SandboxTemplates, so it needs one. */
+export function sandboxRouterTemplates(t: Pick<T, 'sandboxRouter' | 'sandboxes'>, report: Report): void {
+  if (t.sandboxRouter !== undefined && !t.sandboxes.some((s) => s.kind === 'SandboxTemplate'))
+    report(
+      ['sandboxRouter'],
+      'the sandbox router reaches the claims of SandboxTemplates, and the tenant declares none',
+      'declare a sandbox with kind: SandboxTemplate, or remove sandboxRouter',
+    );
 }
 
 /** A model's backend is one of the tenant's. */
@@ -256,7 +275,7 @@ const SIDES = ['requests', 'limits'] as const;
 type Quantities = { cpu?: string | number; memory?: string | number } | undefined;
 type QuotaFields = Pick<
   T,
-  'quota' | 'limits' | 'agents' | 'mcpServers' | 'sandboxes' | 'llmBackends' | 'observability'
+  'quota' | 'limits' | 'agents' | 'mcpServers' | 'sandboxes' | 'sandboxRouter' | 'llmBackends' | 'observability'
 >;
 
 /** A quantity that parses to 0 or more, else undefined (its own rule reports it). */
@@ -327,9 +346,15 @@ export function workloadQuota(t: QuotaFields, report: Report): void {
   });
   // A SandboxTemplate runs nothing until claimed; its claims are counted by the quota at run time.
   t.sandboxes.forEach((s, j) => add('sandboxes', s.kind !== 'SandboxTemplate', s.resources, j));
-  // The tenant's waypoint runs in its namespace too, whatever the tenant declares.
+  // The tenant's waypoint runs in its namespace too, whatever the tenant declares, and so does its
+  // sandbox router when it asks for one.
+  const router = t.sandboxRouter ? 1 : 0;
+  pods += router;
   for (const side of SIDES)
-    for (const res of RES) totals[side][res] += parseQuantity(WAYPOINT_RESOURCES[side][res]) ?? 0;
+    for (const res of RES)
+      totals[side][res] +=
+        (parseQuantity(WAYPOINT_RESOURCES[side][res]) ?? 0) +
+        router * (parseQuantity(SANDBOX_ROUTER.resources[side][res]) ?? 0);
   quotaTotals(t.quota ?? {}, totals, pods, report);
   quotaCounts(t, pods, report);
 }
@@ -358,14 +383,15 @@ function quotaTotals(quota: NonNullable<T['quota']>, totals: Amounts, pods: numb
  */
 function quotaCounts(t: QuotaFields, pods: number, report: Report): void {
   const quota = t.quota ?? {};
+  const router = t.sandboxRouter ? 1 : 0;
   const alertSecret = t.observability?.alerts ? 1 : 0;
   const servers = t.mcpServers.filter((s) => s.url === undefined).length;
   const sandboxes = t.sandboxes.filter((s) => s.kind !== 'SandboxTemplate').length;
   const counts = [
     {
       key: 'services',
-      need: t.agents.length + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services,
-      what: 'Services (one per agent and image MCP server, two per sandbox, and the waypoint)',
+      need: t.agents.length + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services + router,
+      what: `Services (one per agent and image MCP server, two per sandbox, ${router ? 'the sandbox router ' : ''}and the waypoint)`,
     },
     {
       key: 'secrets',
@@ -387,7 +413,7 @@ function quotaCounts(t: QuotaFields, pods: number, report: Report): void {
   if (typeof hardPods === 'number' && hardPods >= 0 && needPods > hardPods)
     report(
       quota.pods !== undefined ? ['quota', 'pods'] : ['name'],
-      `the declared workloads need ${needPods} pods (with the waypoint), more than the quota pods ${hardPods}`,
+      `the declared workloads need ${needPods} pods (with the waypoint${router ? ' and the sandbox router' : ''}), more than the quota pods ${hardPods}`,
       `raise quota.pods to at least ${needPods}`,
     );
 }

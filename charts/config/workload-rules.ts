@@ -5,7 +5,7 @@
  * (workloads-schema.ts) runs them; rules across entries are in validate-workloads.ts.
  */
 import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../lib/workload-env';
-import { LLM_PROVIDER_HOSTS } from '../lib/constants';
+import { LLM_PROVIDER_HOSTS, SANDBOX_ROUTER } from '../lib/constants';
 import { closest } from '../lib/suggest';
 import type { FieldPath } from './source-errors';
 import type { Report } from './rules';
@@ -283,6 +283,12 @@ export function agentEnv(a: Pick<AgentFields, 'env' | 'image' | 'calls'>, report
   a.env.forEach((e, k) => {
     const path = ['env', k, 'name'];
     reservedEnv(e.name, path, report);
+    if (e.name === SANDBOX_ROUTER.urlEnv)
+      report(
+        path,
+        `${e.name} is set by the platform on the agents of a tenant with a sandboxRouter (the mesh gateway URL of its route)`,
+        'rename the variable; add sandboxRouter to the tenant to get the URL',
+      );
     if (a.image === undefined && e.name === DECLARATIVE_AGENT_ENV.name)
       report(
         path,
@@ -441,6 +447,6 @@ export function sandboxRules(s: SandboxRuleFields, report: Report): void {
     report(
       ['expose'],
       'a SandboxTemplate runs nothing until it is claimed, so it has nothing to route to',
-      'remove expose, or declare kind: Sandbox',
+      'remove expose, or declare kind: Sandbox; to reach the claims of templates, add sandboxRouter: {expose: true} to the tenant',
     );
 }

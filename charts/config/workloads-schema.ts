@@ -243,6 +243,17 @@ export const sandboxSchema = z
   .check(rule<SandboxRuleFields, keyof SandboxRuleFields>(['image', 'args', 'kind', 'expose'], sandboxRules))
   .describe('An agent-sandbox Sandbox or SandboxTemplate.');
 
+export const sandboxRouterSchema = z
+  .strictObject({
+    expose: z
+      .boolean()
+      .default(false)
+      .describe("Also route /sandbox/<segment> on the external gateway, for the owner's tokens (default false)."),
+  })
+  .describe(
+    "The tenant's sandbox router: /sandbox/<segment> on the mesh gateway (and the external one when exposed) reaches the sandboxes that SandboxClaims of the tenant's SandboxTemplates create at run time, the claim named by the X-Sandbox-ID header. Needs platform.images.sandboxRouter in every environment file.",
+  );
+
 export const LLM_PROVIDERS = ['anthropic', 'openai'] as const;
 
 export const llmBackendSchema = withRule(
@@ -282,6 +293,7 @@ export const workloadsShape = {
   models: z.array(modelSchema).default([]),
   mcpServers: z.array(mcpServerSchema).default([]),
   sandboxes: z.array(sandboxSchema).default([]),
+  sandboxRouter: sandboxRouterSchema.optional(),
   llmBackends: z.array(llmBackendSchema).default([]),
 };
 

@@ -85,6 +85,7 @@ export type EnvVar = Agent['env'][number];
 export type Model = TenantWorkloads['models'][number];
 export type LlmBackend = TenantWorkloads['llmBackends'][number];
 export type TenantWorkloads = ReturnType<typeof workloadsOf>;
+export type SandboxRouter = NonNullable<TenantWorkloads['sandboxRouter']>;
 
 /** The workloads of a tenant entry the schema accepted. */
 export function workloadsOf(t: WorkloadsOutput) {
@@ -101,6 +102,8 @@ export function workloadsOf(t: WorkloadsOutput) {
     models: t.models.map(({ guards, ...m }) => ({ ...m, guards: resolveGuards(guards, webhookPort) })),
     mcpServers: t.mcpServers.map(mcpServer),
     sandboxes: t.sandboxes.map(sandbox),
+    /** The tenant's sandbox router, when it asks for one. */
+    ...(t.sandboxRouter ? { sandboxRouter: { expose: t.sandboxRouter.expose } } : {}),
     llmBackends: t.llmBackends.map(({ guards, ...b }) => ({ ...b, guards: resolveGuards(guards, webhookPort) })),
   };
 }

@@ -4,7 +4,7 @@ import { AgentV1Alpha2 as KagentAgent } from '../../imports/kagent-agents-kagent
 import { McpServer as KagentMcpServer } from '../../imports/kagent-mcpservers-kagent.dev';
 import { RemoteMcpServer } from '../../imports/kagent-remotemcpservers-kagent.dev';
 import type { Agent, McpServer } from '../config/workloads';
-import { ANNOTATIONS, OBSERVABILITY } from '../lib/constants';
+import { ANNOTATIONS, OBSERVABILITY, SANDBOX_ROUTER } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
 import {
@@ -31,6 +31,12 @@ export interface TenantAgentProps {
    * @default - no calls
    */
   readonly callUrls?: ReadonlyMap<string, string>;
+  /**
+   * URL of the tenant's sandbox router on the mesh gateway, given to the agent as
+   * SANDBOX_ROUTER_URL.
+   * @default - the tenant has no router
+   */
+  readonly sandboxRouterUrl?: string;
 }
 
 /**
@@ -59,6 +65,7 @@ export class TenantAgent extends Construct {
       labels: podLabels,
       ...(containerResources(a.resources) ? { resources: containerResources(a.resources) } : {}),
     };
+    const router = props.sandboxRouterUrl ? [{ name: SANDBOX_ROUTER.urlEnv, value: props.sandboxRouterUrl }] : [];
     let spec: Record<string, unknown>;
     if (a.type === 'Declarative') {
       spec = {
@@ -71,7 +78,7 @@ export class TenantAgent extends Construct {
           // Trace propagation is compiled in, so no mutating policy changes what Argo CD syncs.
           deployment: {
             ...deployment,
-            env: [...tracingEnv(tenant, namespace), { ...DECLARATIVE_AGENT_ENV }, ...envVars(a.env)],
+            env: [...tracingEnv(tenant, namespace), { ...DECLARATIVE_AGENT_ENV }, ...router, ...envVars(a.env)],
           },
         },
       };
@@ -94,6 +101,7 @@ export class TenantAgent extends Construct {
               { name: PLATFORM_ENV.serviceName, value: a.name },
               ...tracingEnv(tenant, namespace),
               ...calls,
+              ...router,
               ...envVars(a.env),
             ],
           },

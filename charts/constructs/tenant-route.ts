@@ -62,7 +62,10 @@ export class TenantRoute extends Construct {
       new ApiObject(this, cid, {
         ...HttpRoute.GVK,
         metadata: { name, namespace: r.namespace, labels },
-        spec: { parentRefs: [parent], rules: [prefixRewriteRule(r.path, backendRefWithDefaults(backendRef))] },
+        spec: {
+          parentRefs: [parent],
+          rules: [prefixRewriteRule(r.path, backendRefWithDefaults(backendRef), r.requestHeaders)],
+        },
       });
     const policy = (cid: string, name: string, routeName: string, expression: string) =>
       new ApiObject(this, cid, {

@@ -14,6 +14,12 @@ export interface TenantSandboxProps {
   readonly namespace: string;
   /** The sandbox as declared in tenants.yaml, with defaults applied. */
   readonly sandbox: Sandbox;
+  /**
+   * The tenant has a sandbox router: a template's claims get the headless Service the router
+   * resolves them by.
+   * @default false
+   */
+  readonly routed?: boolean;
 }
 
 /**
@@ -55,7 +61,14 @@ export class TenantSandbox extends Construct {
       metadata: { name: s.name, namespace, labels },
       // Claims of a template are governed by the tenant's own NetworkPolicies, like every pod of
       // the namespace; the controller adds none.
-      spec: s.kind === 'Sandbox' ? { podTemplate } : { podTemplate, networkPolicyManagement: 'Unmanaged' },
+      // A routed template's claims get a headless Service named after the claim: the claim's Sandbox
+      // takes the claim's name and the template's spec, service included (agent-sandbox v0.5.6
+      // extensions/controllers/sandboxclaim_controller.go; controllers/sandbox_controller.go
+      // reconcileService), which the router dials as <claim>.<namespace>.svc.
+      spec:
+        s.kind === 'Sandbox'
+          ? { podTemplate }
+          : { podTemplate, networkPolicyManagement: 'Unmanaged', ...(props.routed ? { service: true } : {}) },
     });
     if (s.kind === 'Sandbox') {
       // Not behind the tenant's waypoint: the waypoint forwards the tenant's own pods too, and

@@ -223,7 +223,12 @@ export class Layers {
   toGateway(
     caller: Caller,
     gateway: { readonly endpoint: Endpoint; readonly name: string; readonly namespace: string },
-    req: { readonly port: number; readonly host?: string; readonly path: string },
+    req: {
+      readonly port: number;
+      readonly host?: string;
+      readonly path: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    },
     backend: (ref: K8sObject, routeNamespace: string) => ServiceTarget | undefined,
   ): { layers: LayerResult[]; verdict: GatewayVerdict } {
     const layers: LayerResult[] = [];
@@ -244,6 +249,7 @@ export class Layers {
       path: req.path,
       jwt,
       source,
+      ...(req.headers ? { headers: req.headers } : {}),
     });
     layers.push({
       layer: 'gateway',

@@ -6,6 +6,9 @@
  *   <!-- tenants.yaml: with the examples --> tenants appended to the repository's tenants.yaml; loads and compiles
  *   <!-- tenants.yaml: rejected -->          a whole file the loader refuses with exactly the lines
  *                                            of the ```text block that follows
+ *   <!-- tenants.yaml: with a router image --> a whole file that loads and compiles in environments
+ *                                            that set platform.images.sandboxRouter (the committed
+ *                                            ones set none)
  *
  * The links of every page are checked by pages.test.ts.
  */
@@ -22,7 +25,7 @@ import { tenantObjects, workloadObjects } from '../../charts/synth/synthesize';
 const ROOT = path.resolve(__dirname, '..', '..');
 const GUIDE = 'docs/tenant-guide.md';
 const EXAMPLES = fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8');
-const MARKERS = ['alone', 'with the examples', 'rejected'] as const;
+const MARKERS = ['alone', 'with the examples', 'rejected', 'with a router image'] as const;
 type Marker = (typeof MARKERS)[number];
 
 interface Block {
@@ -76,10 +79,10 @@ function loaderErrors(text: string): string[] {
 const ENVS = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 
 /** Compiles every tenant of a file in every environment, as synth would. */
-function compile(tenants: readonly Tenant[]): number {
+function compile(tenants: readonly Tenant[], envs = ENVS): number {
   let objects = 0;
   const segments = new Map(tenants.map((t) => [t.name, routeSegment(t)]));
-  for (const env of ENVS) {
+  for (const env of envs) {
     const infra = loadInfraOutputs(ROOT, env.name, env);
     for (const t of tenants) objects += tenantObjects(t, env, infra).length + workloadObjects(t, env, segments).length;
   }
@@ -114,6 +117,19 @@ describe(GUIDE, () => {
     it(`line ${b.line}: loads alone and compiles`, () => {
       expect(loaderErrors(b.body)).toEqual([]);
       expect(compile(loadTenants(b.body))).toBeGreaterThan(0);
+    });
+  }
+
+  for (const b of byMarker('with a router image')) {
+    it(`line ${b.line}: loads alone and compiles where the environments set the sandbox router's image`, () => {
+      expect(loaderErrors(b.body)).toEqual([]);
+      const image = { registry: 'registry.example.test', repository: 'sandbox-router-go', tag: 'v0.5.6' };
+      const envs = ENVS.map((e) => ({
+        ...e,
+        platform: { ...e.platform, images: { ...e.platform.images, sandboxRouter: image } },
+      }));
+      expect(() => compile(loadTenants(b.body))).toThrow('sandboxRouter needs platform.images.sandboxRouter');
+      expect(compile(loadTenants(b.body), envs)).toBeGreaterThan(0);
     });
   }
 
