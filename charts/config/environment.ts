@@ -100,7 +100,7 @@ export function parseEnvironment(text: string, file: string): Environment {
     );
   }
   if (errors.length === 0) {
-    const data = doc.toJS() as { platform?: { guards?: unknown } } | null;
+    const data: unknown = doc.toJS();
     const parsed = environmentSchema.safeParse(data);
     if (parsed.success) {
       const expected = path.basename(file, '.yaml');
@@ -112,7 +112,7 @@ export function parseEnvironment(text: string, file: string): Environment {
             `set name: ${expected}`,
           ),
         );
-      for (const i of guardsIssues(data?.platform?.guards, ['platform', 'guards'])) {
+      for (const i of guardsIssues(parsed.data.platform.guards, ['platform', 'guards'])) {
         errors.push(src.error(i.path, i.message, i.fix));
       }
       if (errors.length === 0) return parsed.data;

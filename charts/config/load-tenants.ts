@@ -4,9 +4,8 @@
  */
 import { Document, isAlias, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
-import { DNS_LABEL, MAX_TENANT_NAME, tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
+import { tenantDevelopersGroup, tenantNamespace } from '../lib/constants';
 import { closest } from '../lib/suggest';
-import { parseQuantity } from '../lib/quantity';
 import {
   ConfigError,
   type FieldPath,
@@ -17,19 +16,13 @@ import {
   type SourceError,
 } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
-import { isSecretValueKey, workloadErrors } from './validate-workloads';
-import { observabilityErrors, resolveObservability, type TenantObservability } from './observability';
-import { resolveWorkloads, type TenantWorkloads } from './workloads';
+import { isSecretValueKey } from './workload-rules';
+import { resolveObservability, type TenantObservability } from './observability';
+import { ruleParams } from './rules';
+import { workloadsOf, type TenantWorkloads } from './workloads';
 import { type Guards, hasGuards } from './guards';
 import { conflictIssues, countIssues, type GuardIssue, type GuardLevel } from './validate-guards';
-import {
-  QUOTA_KEYS,
-  QUOTA_QUANTITY_KEYS,
-  type QuotaKey,
-  type Subject,
-  tenantsFileSchema,
-  type TenantsFile,
-} from './tenants-schema';
+import { QUOTA_KEYS, type QuotaKey, type Subject, tenantsFileSchema, type TenantsFile } from './tenants-schema';
 
 /** A tenant with every default applied. */
 export interface Tenant {
@@ -200,97 +193,18 @@ function readTenantsYaml(text: string, file: string): YamlStage {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
   const src = new SourceMap(file, doc, lines, text);
-  const errors: SourceError[] = [];
+  throwOnSyntaxErrors(src, doc);
   // Problems after which the document still has a trustworthy structure, so that schema and
   // semantic checks run as well and every error is reported in one go.
-  let fatal = false;
-
-  // After a syntax error the parser recovers by guessing, so what it reports next (and any check
-  // of the structure it guessed) is a follow-on: report only the syntax errors, every tab used for
-  // indentation (each is a real error, and the cause of most others), else the first one.
-  const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
-  if (syntax.length > 0) {
-    const tabs = syntax.filter((e) => e.code === 'TAB_AS_INDENT');
-    const first = syntax.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
-    throw new ConfigError(
-      sortErrors((tabs.length > 0 ? tabs : [first]).map((e) => yamlError(src, doc, e.code, e.message, e.pos[0]))),
-    );
-  }
+  const errors: SourceError[] = [];
   for (const e of doc.errors) errors.push(yamlError(src, doc, e.code, e.message, e.pos[0]));
   for (const w of doc.warnings) {
     if (w.code !== 'TAG_RESOLVE_FAILED')
       errors.push(src.error([], `YAML: ${w.message}`, 'correct the YAML at this position', src.position(w.pos[0])));
   }
-  const at = (node: { range?: [number, number, number] | null }) => src.position(node.range?.[0] ?? 0);
-  /** Explicit tags (!!binary, !custom, ...): tenants.yaml holds plain strings, numbers, lists and maps. */
-  const checkTag = (node: { tag?: string; range?: [number, number, number] | null }, ancestors: readonly unknown[]) => {
-    if (node.tag) {
-      let tagAt = text.lastIndexOf('!', node.range?.[0] ?? 0);
-      while (tagAt > 0 && text[tagAt - 1] === '!') tagAt--;
-      errors.push(
-        src.error(
-          fieldPath(ancestors, node),
-          `YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed`,
-          'remove the tag and write a plain value (quote it to make it text)',
-          src.position(Math.max(0, tagAt)),
-        ),
-      );
-    }
-  };
-  visit(doc, {
-    Pair(_, pair, ancestors) {
-      if (!isScalar(pair.key) || typeof pair.key.value !== 'string') {
-        fatal = true;
-        const key = pair.key as { range?: [number, number, number] | null } | null;
-        errors.push(
-          src.error(
-            fieldPath(ancestors, undefined),
-            'mapping keys must be plain strings',
-            'write the key as text, such as name',
-            key ? at(key) : src.position(0),
-          ),
-        );
-      }
-    },
-    Scalar(_, node, ancestors) {
-      if (
-        ancestors.length > 0 &&
-        isPair(ancestors[ancestors.length - 1]) &&
-        (ancestors[ancestors.length - 1] as { key: unknown }).key === node
-      )
-        return; // keys: checked by Pair
-      checkTag(node, ancestors);
-      if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
-        errors.push(
-          src.error(
-            fieldPath(ancestors, node),
-            `number ${node.source ?? String(node.value)} is out of range`,
-            'write a smaller number, or a quantity with a suffix such as 16Gi',
-            at(node),
-          ),
-        );
-      }
-    },
-    Map(_, node, ancestors) {
-      checkTag(node, ancestors);
-    },
-    Seq(_, node, ancestors) {
-      checkTag(node, ancestors);
-    },
-    Alias(_, node, ancestors) {
-      if (isAlias(node)) {
-        errors.push(
-          src.error(
-            fieldPath(ancestors, node),
-            `YAML alias *${node.source} is not allowed`,
-            'write the value out in full, so that every tenant reads on its own in a diff',
-            at(node),
-          ),
-        );
-      }
-    },
-  });
-  if (fatal) throw new ConfigError(sortErrors(errors));
+  const nodes = nodeErrors(src, doc, text);
+  errors.push(...nodes.errors);
+  if (nodes.fatal) throw new ConfigError(sortErrors(errors));
 
   let data: unknown;
   try {
@@ -306,14 +220,98 @@ function readTenantsYaml(text: string, file: string): YamlStage {
   return { src, data, errors };
 }
 
-/** The schema and every rule over the plain data, then the tenants with defaults applied. */
+/**
+ * After a syntax error the parser recovers by guessing, so what it reports next (and any check of
+ * the structure it guessed) is a follow-on: report only the syntax errors, every tab used for
+ * indentation (each is a real error, and the cause of most others), else the first one.
+ */
+function throwOnSyntaxErrors(src: SourceMap, doc: Document): void {
+  const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
+  if (syntax.length === 0) return;
+  const tabs = syntax.filter((e) => e.code === 'TAB_AS_INDENT');
+  const first = syntax.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+  throw new ConfigError(
+    sortErrors((tabs.length > 0 ? tabs : [first]).map((e) => yamlError(src, doc, e.code, e.message, e.pos[0]))),
+  );
+}
+
+type Ranged = { range?: [number, number, number] | null };
+
+/** An explicit tag (!!binary, !custom, ...): tenants.yaml holds plain strings, numbers, lists and maps. */
+function tagError(src: SourceMap, text: string, node: Ranged & { tag?: string }, ancestors: readonly unknown[]) {
+  if (!node.tag) return [];
+  let tagAt = text.lastIndexOf('!', node.range?.[0] ?? 0);
+  while (tagAt > 0 && text[tagAt - 1] === '!') tagAt--;
+  return [
+    src.error(
+      fieldPath(ancestors, node),
+      `YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed`,
+      'remove the tag and write a plain value (quote it to make it text)',
+      src.position(Math.max(0, tagAt)),
+    ),
+  ];
+}
+
+/** Problems of the nodes: keys that are not strings (fatal), tags, numbers out of range, aliases. */
+function nodeErrors(src: SourceMap, doc: Document, text: string): { errors: SourceError[]; fatal: boolean } {
+  const errors: SourceError[] = [];
+  let fatal = false;
+  const at = (node: Ranged) => src.position(node.range?.[0] ?? 0);
+  const isKey = (node: unknown, ancestors: readonly unknown[]) => {
+    const parent = ancestors[ancestors.length - 1];
+    return isPair(parent) && parent.key === node;
+  };
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (isScalar(pair.key) && typeof pair.key.value === 'string') return;
+      fatal = true;
+      const key = pair.key as Ranged | null;
+      errors.push(
+        src.error(
+          fieldPath(ancestors, undefined),
+          'mapping keys must be plain strings',
+          'write the key as text, such as name',
+          key ? at(key) : src.position(0),
+        ),
+      );
+    },
+    Scalar(_, node, ancestors) {
+      if (isKey(node, ancestors)) return; // keys: checked by Pair
+      errors.push(...tagError(src, text, node, ancestors));
+      if (typeof node.value === 'number' && !Number.isFinite(node.value))
+        errors.push(
+          src.error(
+            fieldPath(ancestors, node),
+            `number ${node.source ?? String(node.value)} is out of range`,
+            'write a smaller number, or a quantity with a suffix such as 16Gi',
+            at(node),
+          ),
+        );
+    },
+    Map: (_, node, ancestors) => void errors.push(...tagError(src, text, node, ancestors)),
+    Seq: (_, node, ancestors) => void errors.push(...tagError(src, text, node, ancestors)),
+    Alias(_, node, ancestors) {
+      if (isAlias(node))
+        errors.push(
+          src.error(
+            fieldPath(ancestors, node),
+            `YAML alias *${node.source} is not allowed`,
+            'write the value out in full, so that every tenant reads on its own in a diff',
+            at(node),
+          ),
+        );
+    },
+  });
+  return { errors, fatal };
+}
+
+/** The schema with its rules, then the tenants with defaults applied. */
 function checkTenants(src: SourceMap, data: unknown, yamlErrors: readonly SourceError[]): Tenant[] {
   const errors = [...yamlErrors];
   const parsed = tenantsFileSchema.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors.push(...zodIssue(src, issue, data));
   }
-  errors.push(...semanticErrors(src, data, parsed.success ? parsed.data : undefined));
   if (errors.length > 0 || !parsed.success) throw new ConfigError(sortErrors(errors));
   return resolve(parsed.data, src);
 }
@@ -553,6 +551,12 @@ function zodIssue(src: SourceMap, issue: z.core.$ZodIssue, data: unknown): Sourc
   const path = issue.path as (string | number)[];
   const value = valueAt(data, path);
   if (typeof value === 'number' && !Number.isFinite(value)) return []; // reported as out of range
+  const rule = ruleParams(issue);
+  if (rule) {
+    const base = path.slice(0, path.length - rule.depth);
+    const text = rule.text ? rule.text((p) => src.valueAt([...base, ...p]).line) : issue.message;
+    return [src.error(path, text, rule.fix)];
+  }
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => unknownKeyError(src, path, key, data));
@@ -660,220 +664,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Cross-field rules, applied to whatever parts of the raw data have the right types. */
-/** `valid`: the parsed file when the schema accepted it (so that no tenant is parsed twice). */
-function semanticErrors(src: SourceMap, data: unknown, valid?: TenantsFile): SourceError[] {
-  const errors: SourceError[] = [];
-  if (!isRecord(data) || !Array.isArray(data.tenants)) return errors;
-  const firstSeen = new Map<string, number>();
-  data.tenants.forEach((raw, i) => {
-    if (!isRecord(raw)) return;
-    const at = (...p: (string | number)[]): FieldPath => ['tenants', i, ...p];
-    const name = raw.name;
-    if (typeof name === 'string') {
-      if (!DNS_LABEL.test(name)) {
-        errors.push(
-          src.error(
-            at('name'),
-            `${JSON.stringify(name)} is not a DNS-1123 label`,
-            "use lower-case letters, digits and '-', starting and ending with a letter or digit",
-          ),
-        );
-      } else if (name.length > MAX_TENANT_NAME) {
-        errors.push(
-          src.error(
-            at('name'),
-            `${JSON.stringify(name)} is ${name.length} characters; the namespace ${tenantNamespace(name)} would exceed 63`,
-            `shorten the name to at most ${MAX_TENANT_NAME} characters`,
-          ),
-        );
-      }
-      const first = firstSeen.get(name);
-      if (first !== undefined) {
-        errors.push(
-          src.error(
-            at('name'),
-            `duplicate tenant name ${JSON.stringify(name)} (first declared at line ${src.valueAt(['tenants', first, 'name']).line})`,
-            'give each tenant a unique name, or merge the two entries',
-          ),
-        );
-      } else {
-        firstSeen.set(name, i);
-      }
-    }
-    if (Array.isArray(raw.owners) && typeof name === 'string') errors.push(...ownerErrors(src, raw.owners, name, at));
-    errors.push(...resourceErrors(src, raw, at));
-    errors.push(...observabilityErrors(src, raw.observability, at));
-  });
-  errors.push(...workloadErrors(src, data.tenants, valid?.tenants));
-  return errors;
-}
-
-function ownerErrors(
-  src: SourceMap,
-  owners: unknown[],
-  tenant: string,
-  at: (...p: (string | number)[]) => FieldPath,
-): SourceError[] {
-  const errors: SourceError[] = [];
-  const seen = new Set<string>([`Group/${tenantDevelopersGroup(tenant)}`]);
-  owners.forEach((o, j) => {
-    if (!isRecord(o) || typeof o.name !== 'string' || typeof o.kind !== 'string') return;
-    if (o.name.startsWith('system:')) {
-      errors.push(
-        src.error(
-          at('owners', j, 'name'),
-          `${JSON.stringify(o.name)} is a Kubernetes system identity and would grant access far beyond the tenant's team`,
-          'name a group, user or service account of the tenant team',
-        ),
-      );
-    }
-    if (o.kind === 'ServiceAccount') {
-      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(o.name) || o.name.length > 253) {
-        errors.push(
-          src.error(
-            at('owners', j, 'name'),
-            `${JSON.stringify(o.name)} is not a valid service account name`,
-            "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
-          ),
-        );
-      }
-      if (o.name === 'default') {
-        errors.push(
-          src.error(
-            at('owners', j, 'name'),
-            'the default service account runs every pod that names no other, so binding it would give all of them the developer role',
-            'create a dedicated service account for the automation and name it here',
-          ),
-        );
-      }
-      if (o.namespace !== undefined && o.namespace !== tenantNamespace(tenant)) {
-        errors.push(
-          src.error(
-            at('owners', j, 'namespace'),
-            `service account from namespace ${JSON.stringify(o.namespace)} would reach into ${tenantNamespace(tenant)}`,
-            `use a service account of ${tenantNamespace(tenant)} (omit namespace)`,
-          ),
-        );
-      }
-    } else if (o.namespace !== undefined) {
-      errors.push(
-        src.error(
-          at('owners', j, 'namespace'),
-          `namespace applies to ServiceAccount subjects only, not ${o.kind}`,
-          'remove namespace',
-        ),
-      );
-    }
-    const key = `${o.kind}/${o.name}`;
-    if (seen.has(key)) {
-      errors.push(
-        src.error(
-          at('owners', j),
-          `${o.kind} ${JSON.stringify(o.name)} is already bound${o.name === tenantDevelopersGroup(tenant) ? ' (every tenant binds its developers group)' : ''}`,
-          'remove the duplicate entry',
-        ),
-      );
-    }
-    seen.add(key);
-  });
-  return errors;
-}
-
-/** Quantities parse, and limits are never below requests, after defaults are applied. */
-function resourceErrors(
-  src: SourceMap,
-  raw: Record<string, unknown>,
-  at: (...p: (string | number)[]) => FieldPath,
-): SourceError[] {
-  const errors: SourceError[] = [];
-  const quota = isRecord(raw.quota) ? raw.quota : {};
-  const limits = isRecord(raw.limits) ? raw.limits : {};
-  const bad = new Set<string>();
-  const check = (path: FieldPath, v: unknown) => {
-    if (typeof v !== 'string' && (typeof v !== 'number' || !Number.isFinite(v))) return; // non-finite: reported as out of range
-    const q = parseQuantity(v);
-    if (q === undefined) {
-      bad.add(path.join('.'));
-      errors.push(
-        src.error(
-          path,
-          `${JSON.stringify(v)} is not a Kubernetes quantity`,
-          'write a number with an optional suffix, such as 500m, 2, 512Mi or 16Gi',
-        ),
-      );
-    } else if (q < 0) {
-      bad.add(path.join('.'));
-      errors.push(src.error(path, `${JSON.stringify(v)} is negative`, 'use 0 or more'));
-    }
-  };
-  for (const k of QUOTA_QUANTITY_KEYS) check(at('quota', k), quota[k]);
-  for (const group of ['default', 'defaultRequest', 'max'] as const) {
-    const g = limits[group];
-    if (isRecord(g)) for (const r of ['cpu', 'memory'] as const) check(at('limits', group, r), g[r]);
-  }
-
-  // Effective values: override, else default. A comparison names the overridden side.
-  type Side = { value: number; text: string; path: FieldPath; overridden: boolean; label: string };
-  const side = (
-    path: FieldPath,
-    override: unknown,
-    fallback: string | number | undefined,
-    label: string,
-  ): Side | undefined => {
-    if (bad.has(path.join('.'))) return undefined;
-    const text = override ?? fallback;
-    if (typeof text !== 'string' && typeof text !== 'number') return undefined;
-    const value = parseQuantity(text);
-    return value === undefined
-      ? undefined
-      : { value, text: String(text), path, overridden: override !== undefined, label };
-  };
-  const atMost = (low: Side | undefined, high: Side | undefined) => {
-    if (!low || !high || low.value <= high.value || (!low.overridden && !high.overridden)) return;
-    const where = low.overridden ? low : high;
-    errors.push(
-      src.error(
-        where.path,
-        `${low.label} ${low.text}${low.overridden ? '' : ' (platform default)'} exceeds ${high.label} ${high.text}${high.overridden ? '' : ' (platform default)'}`,
-        where === low
-          ? `lower ${low.label} to at most ${high.text}, or raise ${high.label}`
-          : `raise ${high.label} to at least ${low.text}, or lower ${low.label}`,
-      ),
-    );
-  };
-  const g = (name: string): Record<string, unknown> =>
-    isRecord(limits[name]) ? (limits[name] as Record<string, unknown>) : {};
-  for (const r of ['cpu', 'memory'] as const) {
-    const qReq = side(
-      at('quota', `requests.${r}`),
-      quota[`requests.${r}`],
-      DEFAULT_QUOTA[`requests.${r}`],
-      `quota requests.${r}`,
-    );
-    const qLim = side(
-      at('quota', `limits.${r}`),
-      quota[`limits.${r}`],
-      DEFAULT_QUOTA[`limits.${r}`],
-      `quota limits.${r}`,
-    );
-    const dReq = side(
-      at('limits', 'defaultRequest', r),
-      g('defaultRequest')[r],
-      DEFAULT_LIMITS.defaultRequest[r],
-      `limits.defaultRequest.${r}`,
-    );
-    const dLim = side(at('limits', 'default', r), g('default')[r], DEFAULT_LIMITS.default[r], `limits.default.${r}`);
-    const max = side(at('limits', 'max', r), g('max')[r], undefined, `limits.max.${r}`);
-    atMost(qReq, qLim);
-    atMost(dReq, dLim);
-    atMost(dReq, qReq);
-    atMost(dLim, qLim);
-    atMost(dLim, max);
-  }
-  return errors;
-}
-
 function str(v: string | number | undefined): string | undefined {
   return v === undefined ? undefined : String(v);
 }
@@ -905,7 +695,7 @@ function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
         ...(max ? { max } : {}),
       },
       ...(t.alias !== undefined ? { alias: t.alias } : {}),
-      workloads: resolveWorkloads(t),
+      workloads: workloadsOf(t),
       observability: resolveObservability(t.observability),
       line: src.valueAt(['tenants', i]).line,
       index: i,

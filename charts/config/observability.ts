@@ -4,9 +4,7 @@
  * project and keys, its Grafana organisation, datasource and dashboard, its alert rules) is
  * derived from the tenant's name.
  */
-import type { FieldPath, SourceError, SourceMap } from './source-errors';
-import type { ObservabilityInput } from './tenants-schema';
-import { secretEntryErrors } from './validate-workloads';
+import type { ObservabilityInput } from './tenant-fields';
 
 /** Where the tenant's alerts go. */
 export type AlertReceiver =
@@ -21,11 +19,6 @@ export interface TenantObservability {
   readonly viewers: readonly string[];
 }
 
-/** An e-mail address as Keycloak stores it for a user (one @, a dotted domain, no spaces). */
-const EMAIL = /^[^\s@]+@[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/i;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The settings with defaults applied (input already accepted by the schema and the rules below). */
 export function resolveObservability(input: ObservabilityInput | undefined): TenantObservability {
   const viewers = [...new Set((input?.viewers ?? []).map((v) => v.toLowerCase()))].sort();
@@ -36,73 +29,4 @@ export function resolveObservability(input: ObservabilityInput | undefined): Ten
       ? { kind: 'webhook', secret: a.webhook.urlSecret }
       : undefined;
   return { ...(alerts ? { alerts } : {}), viewers };
-}
-
-/** Rules the schema cannot say: one receiver, entry names that are names, viewers that are e-mail addresses. */
-export function observabilityErrors(
-  src: SourceMap,
-  raw: unknown,
-  at: (...p: (string | number)[]) => FieldPath,
-): SourceError[] {
-  if (!isRecord(raw)) return [];
-  const errors: SourceError[] = [];
-  const alerts = raw.alerts;
-  if (isRecord(alerts)) {
-    const kinds = ['slack', 'webhook'].filter((k) => alerts[k] !== undefined);
-    if (kinds.length !== 1) {
-      errors.push(
-        src.error(
-          at('observability', 'alerts'),
-          kinds.length === 0
-            ? 'alerts names no receiver'
-            : `alerts names ${kinds.join(' and ')}; the alerts go to one receiver`,
-          'keep exactly one of slack or webhook',
-        ),
-      );
-    }
-    // A webhook URL carries its own credential (Slack's does): it is the value, never the name.
-    const entry = (ref: unknown, path: FieldPath) => {
-      if (typeof ref !== 'string') return;
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
-        errors.push(
-          src.error(
-            path,
-            `${String(path[path.length - 1])} holds the webhook URL itself; tenants.yaml is in git and must hold no secret value`,
-            'store the URL in AWS Secrets Manager under agentic-platform/<env>/tenants/<tenant>/, name the entry here, and replace the exposed webhook',
-          ),
-        );
-      } else errors.push(...secretEntryErrors(src, ref, path, 'the webhook URL'));
-    };
-    if (isRecord(alerts.slack))
-      entry(alerts.slack.webhookSecret, at('observability', 'alerts', 'slack', 'webhookSecret'));
-    if (isRecord(alerts.webhook))
-      entry(alerts.webhook.urlSecret, at('observability', 'alerts', 'webhook', 'urlSecret'));
-  }
-  if (Array.isArray(raw.viewers)) {
-    const seen = new Map<string, number>();
-    raw.viewers.forEach((v, i) => {
-      if (typeof v !== 'string') return;
-      if (!EMAIL.test(v)) {
-        errors.push(
-          src.error(
-            at('observability', 'viewers', i),
-            `${JSON.stringify(v)} is not an e-mail address`,
-            'name the Keycloak user by e-mail, such as jane@example.com',
-          ),
-        );
-        return;
-      }
-      const first = seen.get(v.toLowerCase());
-      if (first !== undefined)
-        errors.push(
-          src.error(
-            at('observability', 'viewers', i),
-            `${JSON.stringify(v)} is listed twice (first at viewers[${first}])`,
-            'remove the duplicate',
-          ),
-        );
-      else seen.set(v.toLowerCase(), i);
-    });
-  }
-  return errors;
 }

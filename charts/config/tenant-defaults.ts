@@ -1,7 +1,7 @@
 /**
  * Platform defaults for every tenant; each value can be overridden per tenant in tenants.yaml.
  */
-import type { QuotaKey } from './tenants-schema';
+import type { QuotaKey } from './tenant-fields';
 
 /** ResourceQuota hard limits of a tenant namespace. */
 export const DEFAULT_QUOTA: Readonly<Partial<Record<QuotaKey, string | number>>> = {

@@ -1,145 +1,75 @@
 /**
- * The schema of tenants.yaml. Objects are strict: an unknown key is an error, so a typo never
- * silently drops a setting. Rules that need more than one field (limits ≥ requests, duplicate
- * names, ...) live in validate-tenants.ts.
+ * The schema of tenants.yaml, the one source of a tenant entry's shape: the fields
+ * (tenant-fields.ts, workloads-schema.ts) and the rules that need more than one field or entry
+ * (validate-tenants.ts, validate-workloads.ts), each run when the fields it reads parsed
+ * (rules.ts). Objects are strict: an unknown key is an error, so a typo never silently drops a
+ * setting.
  */
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME } from '../lib/constants';
-import { MAX_WORKLOAD_NAME, workloadsShape } from './workloads-schema';
+import { listRule, rulesFor } from './rules';
+import { tenantFields, type TenantFields } from './tenant-fields';
+import { tenantLimits, tenantOwners } from './validate-tenants';
+import {
+  agentReferences,
+  allowedCallers,
+  crossTenantCalls,
+  modelReferences,
+  sandboxRouterTemplates,
+  tenantAliases,
+  tenantGuards,
+  uniqueRoutes,
+  uniqueTenantNames,
+  workloadNames,
+  workloadQuota,
+} from './validate-workloads';
+import { MAX_WORKLOAD_NAME } from './workloads-schema';
 
-/** A Kubernetes quantity such as `500m`, `2`, `16Gi`; YAML numbers are accepted too. */
-const quantity = z
-  .union([z.string(), z.number()])
-  .describe('A Kubernetes resource quantity, for example 500m, 2, 512Mi or 16Gi.');
+export * from './tenant-fields';
 
-const count = z.number().int().min(0).describe('A whole number of objects, 0 or more.');
+const tenantRule = rulesFor(tenantFields);
 
-export const QUOTA_KEYS = [
-  'requests.cpu',
-  'requests.memory',
-  'limits.cpu',
-  'limits.memory',
-  'requests.storage',
-  'persistentvolumeclaims',
-  'pods',
-  'services',
-  'secrets',
-  'configmaps',
-  'services.nodeports',
-  'services.loadbalancers',
-] as const;
-export type QuotaKey = (typeof QUOTA_KEYS)[number];
-
-/** Keys of the quota whose values are quantities (the others are object counts). */
-export const QUOTA_QUANTITY_KEYS: readonly QuotaKey[] = [
-  'requests.cpu',
-  'requests.memory',
-  'limits.cpu',
-  'limits.memory',
-  'requests.storage',
-];
-
-const quotaShape = Object.fromEntries(
-  QUOTA_KEYS.map((k) => [k, (QUOTA_QUANTITY_KEYS.includes(k) ? quantity : count).optional()]),
-) as Record<QuotaKey, z.ZodOptional<typeof quantity | typeof count>>;
-
-export const quotaSchema = z
-  .strictObject(quotaShape)
-  .describe('ResourceQuota hard limits for the tenant namespace; unset keys take the platform default.');
-
-const cpuMemory = z
-  .strictObject({ cpu: quantity.optional(), memory: quantity.optional() })
-  .describe('CPU and memory quantities.');
-
-export const limitsSchema = z
-  .strictObject({
-    default: cpuMemory.optional().describe('Container limits applied when a container sets none.'),
-    defaultRequest: cpuMemory.optional().describe('Container requests applied when a container sets none.'),
-    max: cpuMemory.optional().describe('Largest limits one container may set (unset: no maximum).'),
-  })
-  .describe('LimitRange for containers in the tenant namespace; unset keys take the platform default.');
-
-export const subjectSchema = z
-  .strictObject({
-    kind: z.enum(['Group', 'User', 'ServiceAccount']).describe('RBAC subject kind.'),
-    name: z.string().min(1).describe('Group, user or service account name.'),
-    namespace: z.string().optional().describe("ServiceAccount only: must be the tenant's own namespace (the default)."),
-  })
-  .describe('An extra subject of the tenant RoleBinding.');
-
-/** Name of an entry in AWS Secrets Manager below the tenant's prefix (never a value). */
-const secretEntry = (what: string) =>
-  z
-    .string()
-    .describe(
-      `Name of the AWS Secrets Manager entry, under agentic-platform/<env>/tenants/<tenant>/, whose value is ${what} (the name only, never the value).`,
-    );
-
-export const alertReceiverSchema = z
-  .strictObject({
-    slack: z
-      .strictObject({
-        webhookSecret: secretEntry('the Slack incoming-webhook URL'),
-        channel: z
-          .string()
-          .min(1)
-          .max(80)
-          .optional()
-          .describe("Channel to post to, such as #team-alerts (default: the webhook's own)."),
-      })
-      .optional()
-      .describe('Send the alerts to Slack.'),
-    webhook: z
-      .strictObject({ urlSecret: secretEntry('the URL Alertmanager posts its webhook payload to') })
-      .optional()
-      .describe('Send the alerts to a webhook (Alertmanager webhook payload).'),
-  })
-  .describe("Where the tenant's quota alerts go: exactly one of slack or webhook.");
-
-export const observabilitySchema = z
-  .strictObject({
-    alerts: alertReceiverSchema.optional(),
-    viewers: z
-      .array(z.string())
-      .optional()
-      .describe(
-        "Keycloak users (by e-mail) who may read the tenant's traces and dashboards besides its developers group.",
-      ),
-  })
-  .describe("Who sees the tenant's traces and dashboards, and where its alerts go. The rest is derived.");
-
-export const tenantSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .describe('Tenant name: a DNS-1123 label of at most 56 characters; the namespace is tenant-<name>.'),
-    displayName: z.string().min(1).max(100).optional().describe('Human-readable name.'),
-    description: z.string().max(500).optional().describe('What the tenant team does.'),
-    owners: z
-      .array(subjectSchema)
-      .optional()
-      .describe('Extra RoleBinding subjects, besides the group tenant-<name>-developers.'),
-    quota: quotaSchema.optional(),
-    limits: limitsSchema.optional(),
-    observability: observabilitySchema.optional(),
-    ...workloadsShape,
-  })
+/** A tenant entry with the rules across its fields, each run when the fields it reads parsed. */
+export const tenantSchema = tenantFields
+  .check(
+    tenantRule(['name', 'owners'], tenantOwners),
+    tenantRule(['quota', 'limits'], tenantLimits),
+    tenantRule(['agents', 'models', 'mcpServers', 'sandboxes', 'llmBackends', 'sandboxRouter'], workloadNames),
+    tenantRule(['agents', 'models', 'mcpServers'], agentReferences),
+    tenantRule(['models', 'llmBackends'], modelReferences),
+    tenantRule(['sandboxRouter', 'sandboxes'], sandboxRouterTemplates),
+    tenantRule(
+      ['quota', 'limits', 'agents', 'mcpServers', 'sandboxes', 'sandboxRouter', 'llmBackends', 'observability'],
+      workloadQuota,
+    ),
+    tenantRule(['guards', 'agents', 'models', 'mcpServers', 'llmBackends', 'name'], tenantGuards),
+  )
   .describe('One tenant team.');
 
 export const tenantsFileSchema = z
   .strictObject({
-    tenants: z.array(tenantSchema).describe('Every tenant of the platform.'),
+    tenants: z
+      .array(tenantSchema)
+      .check(
+        listRule<TenantFields>((tenants, report, broken) => {
+          uniqueTenantNames(tenants, report);
+          tenantAliases(tenants, report);
+          crossTenantCalls(tenants, report);
+          allowedCallers(tenants, report);
+          uniqueRoutes(tenants, report, broken);
+        }),
+      )
+      .describe('Every tenant of the platform.'),
   })
   .describe('The tenant registry of agentic-platform.');
 
-export type TenantInput = z.infer<typeof tenantSchema>;
-export type TenantsFile = z.infer<typeof tenantsFileSchema>;
-export type Subject = z.infer<typeof subjectSchema>;
-export type ObservabilityInput = z.infer<typeof observabilitySchema>;
+export type TenantsFile = z.output<typeof tenantsFileSchema>;
+/** A tenant entry as written in tenants.yaml. */
+export type TenantInput = z.input<typeof tenantSchema>;
 
 /** JSON Schema for editors (yaml-language-server), generated from the zod schema. */
 export function tenantsJsonSchema(): object {
-  const schema = z.toJSONSchema(tenantsFileSchema, { target: 'draft-7' }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const schema = z.toJSONSchema(tenantsFileSchema, { target: 'draft-7', io: 'input' }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   // The compiler checks names with a dedicated message (load-tenants.ts); editors get the same rule here.
   const tenant = schema.properties.tenants.items.properties;
   Object.assign(tenant.name, { pattern: DNS_LABEL.source, maxLength: MAX_TENANT_NAME });

@@ -12,7 +12,10 @@ import {
   mergeGuards,
   GUARD_DIRECTIONS,
 } from './guards';
+import type { GuardRuleInput, GuardsInput, PlatformGuardsInput } from './guards-schema';
 import type { FieldPath } from './source-errors';
+
+type PlatformGuardRuleInput = NonNullable<PlatformGuardsInput['request']>[number];
 
 /** A problem at a path of the file, before it is given a position. */
 export interface GuardIssue {
@@ -21,8 +24,6 @@ export interface GuardIssue {
   readonly fix: string;
 }
 
-type Raw = Record<string, unknown>;
-const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 const q = JSON.stringify;
 
 /** Longest pattern the CRD admits (spec.backend.ai.promptGuard.request[].regex.matches[] maxLength). */
@@ -54,16 +55,22 @@ export interface WebhookTargets {
   readonly services: readonly string[];
 }
 
+type Rule = GuardRuleInput | PlatformGuardRuleInput;
+
 /**
- * Problems of one `guards:` block as written. `targets` undefined: a platform block, which names
- * no webhook (the schema has no such key there).
+ * Problems of one `guards:` block as the schema parsed it. `targets` undefined: a platform block,
+ * which names no webhook (the schema has no such key there).
  */
-export function guardsIssues(raw: unknown, at: FieldPath, targets?: WebhookTargets): GuardIssue[] {
-  if (!isRecord(raw)) return [];
+export function guardsIssues(
+  guards: GuardsInput | PlatformGuardsInput | undefined,
+  at: FieldPath,
+  targets?: WebhookTargets,
+): GuardIssue[] {
+  if (!guards) return [];
   const out: GuardIssue[] = [];
   for (const dir of GUARD_DIRECTIONS) {
-    const rules = raw[dir];
-    if (!Array.isArray(rules)) continue;
+    const rules: readonly Rule[] | undefined = guards[dir];
+    if (rules === undefined) continue;
     if (rules.length === 0)
       out.push({ path: [...at, dir], message: 'the list is empty', fix: `remove ${dir}, or list the guards` });
     if (rules.length > MAX_GUARDS_PER_DIRECTION)
@@ -72,80 +79,88 @@ export function guardsIssues(raw: unknown, at: FieldPath, targets?: WebhookTarge
         message: `${rules.length} guards; the gateway accepts at most ${MAX_GUARDS_PER_DIRECTION} per direction`,
         fix: 'put detectors and patterns with the same action into one guard',
       });
-    rules.forEach((r, i) => {
-      if (!isRecord(r)) return;
-      const p = (...x: (string | number)[]): FieldPath => [...at, dir, i, ...x];
-      const kinds = ['detect', 'patterns', 'webhook'].filter((k) => r[k] !== undefined);
-      if (kinds.length !== 1) {
-        out.push({
-          path: p(),
-          message:
-            kinds.length === 0
-              ? 'a guard needs detect, patterns or webhook'
-              : `a guard has one of detect, patterns or webhook, not ${kinds.join(' and ')}`,
-          fix: targets
-            ? 'split it into one guard per kind'
-            : 'split it into one guard per kind (platform guards use detect or patterns)',
-        });
-        return;
-      }
-      const kind = kinds[0];
-      if (kind === 'webhook') {
-        if (r.action !== undefined)
-          out.push({
-            path: p('action'),
-            message: 'a webhook decides itself whether to pass, mask or reject',
-            fix: 'remove action',
-          });
-        if (r.message !== undefined)
-          out.push({ path: p('message'), message: 'a webhook writes its own rejection', fix: 'remove message' });
-        const service = isRecord(r.webhook) ? r.webhook.service : undefined;
-        if (typeof service === 'string' && targets && !targets.services.includes(service)) {
-          out.push({
-            path: p('webhook', 'service'),
-            message: `${q(service)} is not one of the tenant's agents or image MCP servers (${targets.services.join(', ') || 'none declared'})`,
-            fix: "name the agent or image MCP server whose Service answers agentgateway's guardrail webhook API",
-          });
-        }
-        return;
-      }
-      if (r.action === undefined)
-        out.push({
-          path: p(),
-          message: `a ${kind} guard needs an action`,
-          fix: 'add action: reject (refuse with 403) or action: mask (replace each match)',
-        });
-      if (r.message !== undefined && r.action !== 'reject')
-        out.push({
-          path: p('message'),
-          message: 'message is the body of a rejection',
-          fix: 'remove message, or use action: reject',
-        });
-      const list = r[kind];
-      if (!Array.isArray(list)) return;
-      if (list.length === 0)
-        out.push({
-          path: p(kind),
-          message: 'the list is empty',
-          fix: `list at least one ${kind === 'detect' ? 'detector' : 'pattern'}`,
-        });
-      const seen = new Set<unknown>();
-      list.forEach((x, k) => {
-        if (seen.has(x))
-          out.push({ path: p(kind, k), message: `${q(x)} is listed twice`, fix: 'remove the duplicate' });
-        seen.add(x);
-        if (kind === 'patterns' && typeof x === 'string') {
-          const problem = patternProblem(x);
-          if (problem)
-            out.push({
-              path: p(kind, k),
-              message: problem,
-              fix: 'write a regular expression in Rust regex syntax, such as ACME-[0-9]{6}',
-            });
-        }
-      });
-    });
+    rules.forEach((r, i) => out.push(...ruleIssues(r, [...at, dir, i], targets)));
   }
+  return out;
+}
+
+/** One guard: exactly one kind, and the fields of that kind. */
+function ruleIssues(r: Rule, at: FieldPath, targets: WebhookTargets | undefined): GuardIssue[] {
+  const kinds = (['detect', 'patterns', 'webhook'] as const).filter(
+    (k) => (r as Record<string, unknown>)[k] !== undefined,
+  );
+  if (kinds.length !== 1)
+    return [
+      {
+        path: at,
+        message:
+          kinds.length === 0
+            ? 'a guard needs detect, patterns or webhook'
+            : `a guard has one of detect, patterns or webhook, not ${kinds.join(' and ')}`,
+        fix: targets
+          ? 'split it into one guard per kind'
+          : 'split it into one guard per kind (platform guards use detect or patterns)',
+      },
+    ];
+  const kind = kinds[0];
+  if (kind === 'webhook') return webhookIssues(r as GuardRuleInput, at, targets);
+  const out: GuardIssue[] = [];
+  if (r.action === undefined)
+    out.push({
+      path: at,
+      message: `a ${kind} guard needs an action`,
+      fix: 'add action: reject (refuse with 403) or action: mask (replace each match)',
+    });
+  if (r.message !== undefined && r.action !== 'reject')
+    out.push({
+      path: [...at, 'message'],
+      message: 'message is the body of a rejection',
+      fix: 'remove message, or use action: reject',
+    });
+  return [...out, ...listIssues(kind, r[kind] ?? [], [...at, kind])];
+}
+
+function webhookIssues(r: GuardRuleInput, at: FieldPath, targets: WebhookTargets | undefined): GuardIssue[] {
+  const out: GuardIssue[] = [];
+  if (r.action !== undefined)
+    out.push({
+      path: [...at, 'action'],
+      message: 'a webhook decides itself whether to pass, mask or reject',
+      fix: 'remove action',
+    });
+  if (r.message !== undefined)
+    out.push({ path: [...at, 'message'], message: 'a webhook writes its own rejection', fix: 'remove message' });
+  const service = r.webhook?.service;
+  if (service !== undefined && targets && !targets.services.includes(service))
+    out.push({
+      path: [...at, 'webhook', 'service'],
+      message: `${q(service)} is not one of the tenant's agents or image MCP servers (${targets.services.join(', ') || 'none declared'})`,
+      fix: "name the agent or image MCP server whose Service answers agentgateway's guardrail webhook API",
+    });
+  return out;
+}
+
+/** The detectors or patterns of a guard: some, none twice, patterns the gateway compiles. */
+function listIssues(kind: 'detect' | 'patterns', list: readonly string[], at: FieldPath): GuardIssue[] {
+  const out: GuardIssue[] = [];
+  if (list.length === 0)
+    out.push({
+      path: at,
+      message: 'the list is empty',
+      fix: `list at least one ${kind === 'detect' ? 'detector' : 'pattern'}`,
+    });
+  const seen = new Set<string>();
+  list.forEach((x, k) => {
+    if (seen.has(x)) out.push({ path: [...at, k], message: `${q(x)} is listed twice`, fix: 'remove the duplicate' });
+    seen.add(x);
+    const problem = kind === 'patterns' ? patternProblem(x) : undefined;
+    if (problem)
+      out.push({
+        path: [...at, k],
+        message: problem,
+        fix: 'write a regular expression in Rust regex syntax, such as ACME-[0-9]{6}',
+      });
+  });
   return out;
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { tenantsFileSchema } from '../../charts/config/tenants-schema';
-import { resolveWorkloads } from '../../charts/config/workloads';
+import { workloadsOf } from '../../charts/config/workloads';
 import { LABELS, TENANTS_FILE, tenantNamespace } from '../../charts/lib/constants';
 import type { EnvironmentOutput, GateResult, Output } from '../kube/manifests';
 import type { LayerName } from './layers';
@@ -17,9 +17,9 @@ import { type FlowMatrix, flowMatrix, flowsOf, matrixProblems, refusals, type Te
 
 /**
  * What tenants.yaml under the output's root promises: each tenant's name, namespace, alias and
- * workloads with their defaults. Read with the file's schema but without the loader's source
- * positions and cross-checks (synth has made them on the same file), which cost seconds at a
- * thousand tenants; a file the schema rejects is an error that points at synth.
+ * workloads with their defaults. Read with the file's schema (and so its rules) but without the
+ * loader's source positions (synth has reported them on the same file); a file the schema rejects
+ * is an error that points at synth.
  */
 export function readIntent(root: string): TenantIntent[] {
   const text = fs.readFileSync(path.join(root, TENANTS_FILE), 'utf8');
@@ -32,7 +32,7 @@ export function readIntent(root: string): TenantIntent[] {
     name: t.name,
     namespace: tenantNamespace(t.name),
     ...(t.alias !== undefined ? { alias: t.alias } : {}),
-    workloads: resolveWorkloads(t),
+    workloads: workloadsOf(t),
   }));
 }
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { providerHostIn } from '../../charts/config/validate-workloads';
+import { providerHostIn } from '../../charts/config/workload-rules';
 import { LLM_PROVIDERS } from '../../charts/config/workloads-schema';
 import { LLM_PROVIDER_HOSTS } from '../../charts/lib/constants';
 import { SHARED_DIR } from '../../scripts/toolchain/paths';

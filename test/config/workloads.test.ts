@@ -428,6 +428,34 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
     ]);
   });
 
+  // charts/config/rules.ts: a rule runs when the fields it reads parsed, and only then.
+  it('a rule runs when its fields parsed, whatever else is broken, and never guesses over a broken field', () => {
+    expect(
+      errorsOf(
+        'tenants:\n  - name: a\n    quota: {pods: x}\n    agents:\n      - {name: x, systemMessage: hi, model: missing}\n',
+      ),
+    ).toEqual([
+      'tenants.yaml:3:19: tenants[0].quota.pods: expected a number, got string "x". Fix: write a number here',
+      'tenants.yaml:5:45: tenants[0].agents[0].model: model "missing" is not one of the tenant\'s models (none defined). Fix: define it under models, or remove the key to use the platform default model',
+    ]);
+    // models is not a list: the reference rule waits instead of reporting that no model is defined.
+    expect(
+      errorsOf(
+        'tenants:\n  - name: a\n    models: oops\n    agents:\n      - {name: x, systemMessage: hi, model: m}\n',
+      ),
+    ).toEqual([
+      'tenants.yaml:3:13: tenants[0].models: expected a list, got string "oops". Fix: write a YAML list (- item) here',
+    ]);
+  });
+
+  it('a negative container quantity says so, as the quota does', () => {
+    expect(
+      errorsOf(
+        'tenants:\n  - name: a\n    agents:\n      - {name: x, systemMessage: hi, resources: {requests: {cpu: -1}}}\n',
+      ),
+    ).toEqual(['tenants.yaml:4:66: tenants[0].agents[0].resources.requests.cpu: -1 is negative. Fix: use 0 or more']);
+  });
+
   it("Services beyond the tenant's quota", () => {
     expect(
       errorsOf(`tenants:

@@ -65,12 +65,12 @@ describe('TenantMcpServer, from an image', () => {
   });
 
   it('keeps the tenant in the trace attributes even when the tenant sets them', () => {
-    const spoof = serverOf({
-      name: 'kb',
-      image: 'registry.test/kb:1',
-      tools: [],
+    // The loader refuses such a variable (workload-rules.ts); the construct does not rely on it.
+    const server = {
+      ...resolveWorkloads({ mcpServers: [{ name: 'kb', image: 'registry.test/kb:1', tools: ['t'] }] }).mcpServers[0],
       env: { OTEL_RESOURCE_ATTRIBUTES: 'tenant=beta' },
-    });
+    };
+    const [spoof] = synth((c) => new TenantMcpServer(c, 's', { tenant: 'alpha', namespace: NS, server }));
     expect(spoof.spec.deployment.env.OTEL_RESOURCE_ATTRIBUTES).toBe('tenant=alpha,k8s.namespace.name=tenant-alpha');
   });
 
@@ -111,7 +111,7 @@ describe('TenantMcpServer, remote', () => {
       description: 'Searches papers.',
       url: 'https://mcp.example.test/sse',
       protocol: 'SSE',
-      tools: [],
+      tools: ['search_papers'],
     });
     expect(s.spec.description).toBe('Searches papers.');
     expect(s.spec.protocol).toBe('SSE');

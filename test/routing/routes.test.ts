@@ -35,7 +35,7 @@ const workloads = resolveWorkloads({
   ],
   mcpServers: [
     { name: 'kb', image: 'registry.test/kb:1.0.0', tools: ['search'], expose: true },
-    { name: 'papers', url: 'https://mcp.example.test/mcp', tools: [], expose: false },
+    { name: 'papers', url: 'https://mcp.example.test/mcp', tools: ['search_papers'], expose: false },
   ],
   sandboxes: [
     { name: 'python', image: 'registry.test/py:1.0.0', port: 8888, expose: true },
