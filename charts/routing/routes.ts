@@ -4,6 +4,13 @@
  * HTTPRoutes from it, the loader checks it for collisions, and synth publishes it as
  * dist/<env>/routes.md and routes.json.
  */
+import {
+  type HttpRouteSpecRules,
+  type HttpRouteSpecRulesBackendRefs,
+  HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesFiltersUrlRewritePathType,
+  HttpRouteSpecRulesMatchesPathType,
+} from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from '../config/guards';
 import type { FieldPath } from '../config/source-errors';
 import type { TenantWorkloads } from '../config/workloads';
@@ -235,15 +242,22 @@ export function externalUrl(domain: string, path: string): string {
  * stores them in a field Argo CD's server-side apply owns, so a route without them stays
  * OutOfSync and selfHeal syncs it again and again (argoproj/argo-cd#22151).
  */
-export function backendRefWithDefaults(backendRef: Record<string, unknown>): Record<string, unknown> {
+export function backendRefWithDefaults(backendRef: HttpRouteSpecRulesBackendRefs): HttpRouteSpecRulesBackendRefs {
   return { group: '', kind: 'Service', ...backendRef, weight: backendRef.weight ?? 1 };
 }
 
 /** The rule of a route on a gateway: a path prefix, rewritten to `/` before the backend. */
-export function prefixRewriteRule(path: string, backendRef: Record<string, unknown>): Record<string, unknown> {
+export function prefixRewriteRule(path: string, backendRef: HttpRouteSpecRulesBackendRefs): HttpRouteSpecRules {
   return {
-    matches: [{ path: { type: 'PathPrefix', value: path } }],
-    filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
+    matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }],
+    filters: [
+      {
+        type: HttpRouteSpecRulesFiltersType.URL_REWRITE,
+        urlRewrite: {
+          path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: '/' },
+        },
+      },
+    ],
     backendRefs: [backendRef],
   };
 }

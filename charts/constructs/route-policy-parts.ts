@@ -1,0 +1,28 @@
+import {
+  type AgentgatewayPolicySpec,
+  type AgentgatewayPolicySpecBackendAiPromptGuard,
+  AgentgatewayPolicySpecTrafficAuthorizationAction as AuthorizationAction,
+} from '../../imports/agentgateway-policies-agentgateway.dev';
+import { HttpRoute } from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
+import { type MergedGuards, promptGuardSpec } from '../config/guards';
+import { groupOf } from '../lib/gvk';
+
+/** Policy targets: HTTPRoutes of the policy's namespace. */
+function httpRouteTargets(routeNames: readonly string[]): AgentgatewayPolicySpec['targetRefs'] {
+  return routeNames.map((name) => ({ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name }));
+}
+
+/** An AgentgatewayPolicy spec that admits on a route only the callers a CEL expression matches. */
+export function requireCallersSpec(routeName: string, expression: string): AgentgatewayPolicySpec {
+  return {
+    targetRefs: httpRouteTargets([routeName]),
+    traffic: { authorization: { action: AuthorizationAction.REQUIRE, policy: { matchExpressions: [expression] } } },
+  };
+}
+
+/** An AgentgatewayPolicy spec that enforces prompt guards on routes. */
+export function promptGuardsSpec(routeNames: readonly string[], guards: MergedGuards): AgentgatewayPolicySpec {
+  // promptGuardSpec writes the CRD's JSON names, which are the import's names in this subtree.
+  const promptGuard = promptGuardSpec(guards) as AgentgatewayPolicySpecBackendAiPromptGuard;
+  return { targetRefs: httpRouteTargets(routeNames), backend: { ai: { promptGuard } } };
+}
