@@ -1,6 +1,7 @@
 import {
   type AgentgatewayPolicySpec,
   type AgentgatewayPolicySpecBackendAiPromptGuard,
+  type AgentgatewayPolicySpecTargetRefs,
   AgentgatewayPolicySpecTrafficAuthorizationAction as AuthorizationAction,
 } from '../../imports/agentgateway-policies-agentgateway.dev';
 import { HttpRoute } from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
@@ -8,16 +9,24 @@ import { type MergedGuards, promptGuardSpec } from '../config/guards';
 import { groupOf } from '../lib/gvk';
 
 /** Policy targets: HTTPRoutes of the policy's namespace. */
-function httpRouteTargets(routeNames: readonly string[]): AgentgatewayPolicySpec['targetRefs'] {
+function httpRouteTargets(routeNames: readonly string[]): AgentgatewayPolicySpecTargetRefs[] {
   return routeNames.map((name) => ({ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name }));
+}
+
+/** An AgentgatewayPolicy spec that admits on its targets only the requests a CEL expression matches. */
+export function requireSpec(
+  targetRefs: AgentgatewayPolicySpecTargetRefs[],
+  expression: string,
+): AgentgatewayPolicySpec {
+  return {
+    targetRefs,
+    traffic: { authorization: { action: AuthorizationAction.REQUIRE, policy: { matchExpressions: [expression] } } },
+  };
 }
 
 /** An AgentgatewayPolicy spec that admits on a route only the callers a CEL expression matches. */
 export function requireCallersSpec(routeName: string, expression: string): AgentgatewayPolicySpec {
-  return {
-    targetRefs: httpRouteTargets([routeName]),
-    traffic: { authorization: { action: AuthorizationAction.REQUIRE, policy: { matchExpressions: [expression] } } },
-  };
+  return requireSpec(httpRouteTargets([routeName]), expression);
 }
 
 /** An AgentgatewayPolicy spec that enforces prompt guards on routes. */

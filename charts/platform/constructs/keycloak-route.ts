@@ -1,6 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
+import {
+  HttpRoute,
+  HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesMatchesPathType,
+} from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { backendRefWithDefaults } from '../../routing/routes';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
@@ -22,12 +25,11 @@ export const KEYCLOAK_PUBLIC_PATHS = [`/realms/${KEYCLOAK.realm}/`, '/resources/
  * realm requires TLS for external clients (sslRequired: external).
  */
 export class KeycloakRoute extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: HttpRoute;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...HttpRoute.GVK,
+    this.resource = new HttpRoute(this, 'Resource', {
       metadata: {
         name: 'keycloak-public',
         namespace: PLATFORM_NAMESPACES.keycloak,
@@ -43,10 +45,12 @@ export class KeycloakRoute extends Construct {
         ],
         rules: [
           {
-            matches: KEYCLOAK_PUBLIC_PATHS.map((value) => ({ path: { type: 'PathPrefix', value } })),
+            matches: KEYCLOAK_PUBLIC_PATHS.map((value) => ({
+              path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value },
+            })),
             filters: [
               {
-                type: 'RequestHeaderModifier',
+                type: HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER,
                 requestHeaderModifier: {
                   set: [
                     { name: 'X-Forwarded-Proto', value: 'https' },
