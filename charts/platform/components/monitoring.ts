@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ApiObject } from 'cdk8s';
 import { PodMonitor } from '../../../imports/prometheus-podmonitors-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
 import { CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
@@ -28,7 +27,7 @@ import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
 import { MetricsProxyNetwork, metricsProxyUrl, TenantMetricsProxy } from '../constructs/tenant-metrics-proxy';
 import { UNATTRIBUTED_FILTER } from '../constructs/otel-collector';
-import { tenantDashboard, tenantRecordingRules } from '../observability/tenant-metrics';
+import { tenantDashboard, tenantRecordingRules, typedRule } from '../observability/tenant-metrics';
 import { placementFields, resources } from '../values';
 
 const ns = PLATFORM_NAMESPACES.monitoring;
@@ -264,8 +263,7 @@ export const observability: PlatformComponent = {
   manifests: (scope, ctx) => {
     const labels = platformLabels('monitoring');
     const envoyWaypoints = ctx.env.platform.waypoint === 'istio';
-    new ApiObject(scope, 'CollectorMonitor', {
-      ...ServiceMonitor.GVK,
+    new ServiceMonitor(scope, 'CollectorMonitor', {
       metadata: { name: PLATFORM_SERVICES.otelCollector, namespace: ns, labels },
       spec: {
         namespaceSelector: { matchNames: [PLATFORM_NAMESPACES.otelCollector] },
@@ -273,8 +271,7 @@ export const observability: PlatformComponent = {
         endpoints: [{ port: 'metrics', interval: '30s' }],
       },
     });
-    new ApiObject(scope, 'WaypointMonitor', {
-      ...PodMonitor.GVK,
+    new PodMonitor(scope, 'WaypointMonitor', {
       metadata: { name: 'tenant-waypoints', namespace: ns, labels },
       spec: {
         // Every tenant namespace; the scraped series carry the tenant's namespace label.
@@ -367,17 +364,16 @@ export const observability: PlatformComponent = {
     });
 
     // Tenants: their gateway series, their window on Prometheus, their Grafana organisation.
-    new ApiObject(scope, 'TenantSeries', {
-      ...PrometheusRule.GVK,
+    new PrometheusRule(scope, 'TenantSeries', {
       metadata: { name: 'tenant-gateway-series', namespace: ns, labels },
       spec: {
         groups: [
-          { name: 'tenant-gateway-series', interval: '30s', rules: tenantRecordingRules() },
+          { name: 'tenant-gateway-series', interval: '30s', rules: tenantRecordingRules().map(typedRule) },
           // For the operators: spans the collector could not attribute to a pod are dropped.
           {
             name: 'otel-collector',
             rules: [
-              {
+              typedRule({
                 alert: 'CollectorDropsUnattributedSpans',
                 expr: `sum(rate(otelcol_processor_filter_spans_filtered_total{filter="${UNATTRIBUTED_FILTER}"}[15m])) > 0`,
                 for: '30m',
@@ -388,7 +384,7 @@ export const observability: PlatformComponent = {
                   description:
                     'Spans from an address that is no pod the collector knows (a client outside the cluster, a pod on the host network, or a collector that cannot read pods) reach no Langfuse project. See otelcol_otelcol_k8s_pod_association_total{status="error"}.',
                 },
-              },
+              }),
             ],
           },
         ],
