@@ -1,12 +1,6 @@
+import { ServiceAccount } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
-import {
-  type EnvVar,
-  KubeConfigMap,
-  KubeCronJob,
-  KubeNetworkPolicy,
-  KubeServiceAccount,
-  Quantity,
-} from '../../../imports/k8s';
+import { type EnvVar, KubeConfigMap, KubeCronJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { KEYCLOAK, OBSERVABILITY, PLATFORM_NAMESPACES, PORTS, tenantNamespace } from '../../lib/constants';
@@ -77,9 +71,9 @@ export class AccessSync extends Construct {
     const ns = props.namespace;
     const labels = platformLabels(props.component);
     const selector = { [OBSERVABILITY.accessSyncPodLabel]: props.target };
-    new KubeServiceAccount(this, 'ServiceAccount', {
+    const account = new ServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace: ns, labels },
-      automountServiceAccountToken: false,
+      automountToken: false,
     });
     const tenants = [...props.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant));
     const states = tenants.map((t) => {
@@ -146,7 +140,7 @@ export class AccessSync extends Construct {
               // the CronJob controller names each Job <cronjob>-<time> (test/integration/environments.test.ts).
               metadata: { labels: { ...labels, ...selector } },
               spec: {
-                serviceAccountName: name,
+                serviceAccountName: account.name,
                 restartPolicy: 'Never',
                 automountServiceAccountToken: false,
                 nodeSelector: nodeSelectorFor('platform'),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ServiceAccount } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
   IntOrString,
@@ -9,7 +10,6 @@ import {
   KubeNetworkPolicy,
   KubePodDisruptionBudget,
   KubeService,
-  KubeServiceAccount,
   Quantity,
 } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
@@ -258,9 +258,9 @@ export class OtelCollector extends Construct {
     const labels = { ...platformLabels('otel-collector'), ...OTEL_COLLECTOR_POD_LABELS };
     const selector = { ...OTEL_COLLECTOR_POD_LABELS };
     const tenants = [...new Set(props.tenants ?? [])].sort();
-    new KubeServiceAccount(this, 'ServiceAccount', {
+    const account = new ServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace, labels },
-      automountServiceAccountToken: false,
+      automountToken: false,
     });
     // k8sattributes watches pods (to find the sender by its address) and namespaces (the tenant label).
     const role = new KubeClusterRole(this, 'Reader', {
@@ -298,7 +298,7 @@ export class OtelCollector extends Construct {
             annotations: { [CONFIG_CHECKSUM_ANNOTATION]: createHash('sha256').update(configYaml).digest('hex') },
           },
           spec: {
-            serviceAccountName: name,
+            serviceAccountName: account.name,
             // The token k8sattributes watches pods and namespaces with (ClusterRole above, read only).
             automountServiceAccountToken: true,
             nodeSelector: nodeSelectorFor('platform'),
