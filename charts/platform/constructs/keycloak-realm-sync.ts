@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
+import { type Container, KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
@@ -42,13 +42,9 @@ export class KeycloakRealmSync extends Construct {
     super(scope, id);
     const ns = PLATFORM_NAMESPACES.keycloak;
     const labels = platformLabels('keycloak');
-    const secretEnv = (name: string, key: string) => ({
-      name,
-      valueFrom: { secretKeyRef: { name: props.adminSecret, key } },
-    });
     const podLabels = { ...labels, [LABELS.jobName]: 'keycloak-realm-sync' };
-    // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else. No
-    // ingress rule (the key is left out, not written as []: the API server drops an empty list,
+    // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else (a
+    // KubeNetworkPolicy: cdk8s-plus-30 would add `ports: []` to rules without ports). No ingress rule (the key is left out, not written as []: the API server drops an empty list,
     // and a server-side apply would then change the object on every sync).
     new KubeNetworkPolicy(this, 'Network', {
       metadata: { name: 'keycloak-realm-sync', namespace: ns, labels },
@@ -84,57 +80,7 @@ export class KeycloakRealmSync extends Construct {
               runAsGroup: 10001,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [
-              {
-                name: 'keycloak-config-cli',
-                image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                env: [
-                  {
-                    name: 'KEYCLOAK_URL',
-                    value: `http://${CHART_SERVICES.keycloak.name}.${ns}.svc.cluster.local:${CHART_SERVICES.keycloak.port}`,
-                  },
-                  secretEnv('KEYCLOAK_USER', 'username'),
-                  secretEnv('KEYCLOAK_PASSWORD', 'password'),
-                  { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },
-                  // The realm with the client secrets as $(env:...) placeholders, filled from below.
-                  { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_SYNC_FILE}` },
-                  { name: 'IMPORT_VARSUBSTITUTION_ENABLED', value: 'true' },
-                  ...Object.entries(CLIENT_SECRET_ENV).map(([client, env]) => ({
-                    name: env,
-                    valueFrom: {
-                      secretKeyRef: {
-                        name: props.clientSecrets,
-                        key: CLIENT_SECRET_KEYS[client as keyof typeof CLIENT_SECRET_KEYS],
-                      },
-                    },
-                  })),
-                  { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
-                  { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
-                ],
-                imagePullPolicy: 'Always',
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString('100m'),
-                    memory: Quantity.fromString('256Mi'),
-                    'ephemeral-storage': Quantity.fromString('64Mi'),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString('500m'),
-                    memory: Quantity.fromString('512Mi'),
-                    'ephemeral-storage': Quantity.fromString('256Mi'),
-                  },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                volumeMounts: [
-                  { name: 'realm', mountPath: '/config', readOnly: true },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
+            containers: [configCliContainer(props)],
             volumes: [
               { name: 'realm', configMap: { name: `keycloak-realm-${KEYCLOAK.realm}` } },
               { name: 'tmp', emptyDir: {} },
@@ -144,4 +90,61 @@ export class KeycloakRealmSync extends Construct {
       },
     });
   }
+}
+
+/** keycloak-config-cli: the realm file with the client secrets substituted from the environment. */
+function configCliContainer(props: KeycloakRealmSyncProps): Container {
+  const secretEnv = (name: string, key: string) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: props.adminSecret, key } },
+  });
+  return {
+    name: 'keycloak-config-cli',
+    image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
+    env: [
+      {
+        name: 'KEYCLOAK_URL',
+        value: `http://${CHART_SERVICES.keycloak.name}.${PLATFORM_NAMESPACES.keycloak}.svc.cluster.local:${CHART_SERVICES.keycloak.port}`,
+      },
+      secretEnv('KEYCLOAK_USER', 'username'),
+      secretEnv('KEYCLOAK_PASSWORD', 'password'),
+      { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },
+      // The realm with the client secrets as $(env:...) placeholders, filled from below.
+      { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_SYNC_FILE}` },
+      { name: 'IMPORT_VARSUBSTITUTION_ENABLED', value: 'true' },
+      ...Object.entries(CLIENT_SECRET_ENV).map(([client, env]) => ({
+        name: env,
+        valueFrom: {
+          secretKeyRef: {
+            name: props.clientSecrets,
+            key: CLIENT_SECRET_KEYS[client as keyof typeof CLIENT_SECRET_KEYS],
+          },
+        },
+      })),
+      { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
+      { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
+    ],
+    imagePullPolicy: 'Always',
+    resources: {
+      requests: {
+        cpu: Quantity.fromString('100m'),
+        memory: Quantity.fromString('256Mi'),
+        'ephemeral-storage': Quantity.fromString('64Mi'),
+      },
+      limits: {
+        cpu: Quantity.fromString('500m'),
+        memory: Quantity.fromString('512Mi'),
+        'ephemeral-storage': Quantity.fromString('256Mi'),
+      },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'realm', mountPath: '/config', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+  };
 }
