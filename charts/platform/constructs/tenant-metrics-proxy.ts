@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import {
+  type Container,
   IntOrString,
   KubeDeployment,
   KubeNetworkPolicy,
@@ -72,6 +73,8 @@ export class TenantMetricsProxy extends Construct {
     const namespace = PLATFORM_NAMESPACES.monitoring;
     const selector = { ...METRICS_PROXY_POD_LABELS, [OBSERVABILITY.accessTenantLabel]: props.tenant };
     const labels = { ...platformLabels('monitoring'), ...selector };
+    // Kube* classes: cdk8s-plus-30 would add its own pod labels and security defaults to the
+    // Deployment and `externalIPs: []` to the Service; it has no PodDisruptionBudget.
     this.resource = new KubeDeployment(this, 'Resource', {
       metadata: { name, namespace, labels },
       spec: {
@@ -103,43 +106,7 @@ export class TenantMetricsProxy extends Construct {
               runAsGroup: 65534,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [
-              {
-                name: 'prom-label-proxy',
-                image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                imagePullPolicy: 'Always',
-                args: metricsProxyArgs(props.tenant),
-                ports: [{ name: 'http', containerPort: METRICS_PROXY_PORT, protocol: 'TCP' }],
-                // /healthz answers without calling Prometheus (injectproxy/routes.go NewRoutes).
-                readinessProbe: {
-                  httpGet: { path: '/healthz', port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
-                  periodSeconds: 10,
-                },
-                livenessProbe: {
-                  tcpSocket: { port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
-                  initialDelaySeconds: 10,
-                  periodSeconds: 20,
-                  failureThreshold: 6,
-                },
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString('5m'),
-                    memory: Quantity.fromString('16Mi'),
-                    'ephemeral-storage': Quantity.fromString('16Mi'),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString('200m'),
-                    memory: Quantity.fromString('128Mi'),
-                    'ephemeral-storage': Quantity.fromString('64Mi'),
-                  },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
-            ],
+            containers: [proxyContainer(props)],
           },
         },
       },
@@ -156,6 +123,45 @@ export class TenantMetricsProxy extends Construct {
       },
     });
   }
+}
+
+/** prom-label-proxy: the tenant's namespace its only label value, no privileges. */
+function proxyContainer(props: TenantMetricsProxyProps): Container {
+  return {
+    name: 'prom-label-proxy',
+    image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
+    imagePullPolicy: 'Always',
+    args: metricsProxyArgs(props.tenant),
+    ports: [{ name: 'http', containerPort: METRICS_PROXY_PORT, protocol: 'TCP' }],
+    // /healthz answers without calling Prometheus (injectproxy/routes.go NewRoutes).
+    readinessProbe: {
+      httpGet: { path: '/healthz', port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
+      periodSeconds: 10,
+    },
+    livenessProbe: {
+      tcpSocket: { port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
+      initialDelaySeconds: 10,
+      periodSeconds: 20,
+      failureThreshold: 6,
+    },
+    resources: {
+      requests: {
+        cpu: Quantity.fromString('5m'),
+        memory: Quantity.fromString('16Mi'),
+        'ephemeral-storage': Quantity.fromString('16Mi'),
+      },
+      limits: {
+        cpu: Quantity.fromString('200m'),
+        memory: Quantity.fromString('128Mi'),
+        'ephemeral-storage': Quantity.fromString('64Mi'),
+      },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+  };
 }
 
 /**
