@@ -309,6 +309,7 @@ export const argocd: PlatformComponent = {
       if (source.type === 'helm' && source.oci) oci.set(source.repoURL, source.repoURL.replace(/[^a-z0-9]+/g, '-'));
     }
     for (const [url, id] of [...oci].sort()) {
+      // KubeSecret: cdk8s-plus-30 adds `immutable: false`.
       new KubeSecret(scope, `repo-${id}`, {
         metadata: {
           name: `repo-${id}`,

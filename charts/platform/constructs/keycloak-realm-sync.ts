@@ -1,9 +1,9 @@
+import { Namespaces, NetworkPolicy, NetworkPolicyPort, NetworkPolicyTrafficDefault, Pods } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
-import { type Container, KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
+import { type Container, KubeJob, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
-import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
-import { dnsEgress, tcp } from '../../lib/network';
+import { ANNOTATIONS, DNS_POD_LABELS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { CLIENT_SECRET_ENV, REALM_SYNC_FILE } from './keycloak-realm';
@@ -43,15 +43,28 @@ export class KeycloakRealmSync extends Construct {
     const ns = PLATFORM_NAMESPACES.keycloak;
     const labels = platformLabels('keycloak');
     const podLabels = { ...labels, [LABELS.jobName]: 'keycloak-realm-sync' };
-    // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else (a
-    // KubeNetworkPolicy: cdk8s-plus-30 would add `ports: []` to rules without ports). No ingress rule (the key is left out, not written as []: the API server drops an empty list,
+    // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else. No
+    // ingress rule (the key is left out, not written as []: the API server drops an empty list,
     // and a server-side apply would then change the object on every sync).
-    new KubeNetworkPolicy(this, 'Network', {
+    const jobPods = Pods.select(this, 'JobPods', { labels: { [LABELS.jobName]: 'keycloak-realm-sync' } });
+    const dns = Pods.select(this, 'Dns', {
+      labels: { ...DNS_POD_LABELS },
+      namespaces: Namespaces.select(this, 'KubeSystem', {
+        labels: { [LABELS.namespaceName]: PLATFORM_NAMESPACES.kubeSystem },
+      }),
+    });
+    new NetworkPolicy(this, 'Network', {
       metadata: { name: 'keycloak-realm-sync', namespace: ns, labels },
-      spec: {
-        podSelector: { matchLabels: { [LABELS.jobName]: 'keycloak-realm-sync' } },
-        policyTypes: ['Ingress', 'Egress'],
-        egress: [dnsEgress(), { to: [{ podSelector: {} }], ports: [tcp(KEYCLOAK_HTTP_PORT), tcp(PORTS.hbone)] }],
+      selector: jobPods,
+      ingress: { default: NetworkPolicyTrafficDefault.DENY },
+      egress: {
+        rules: [
+          { peer: dns, ports: [NetworkPolicyPort.udp(PORTS.dns), NetworkPolicyPort.tcp(PORTS.dns)] },
+          {
+            peer: Pods.all(this, 'Namespace'),
+            ports: [NetworkPolicyPort.tcp(KEYCLOAK_HTTP_PORT), NetworkPolicyPort.tcp(PORTS.hbone)],
+          },
+        ],
       },
     });
     this.resource = new KubeJob(this, 'Resource', {

@@ -221,6 +221,7 @@ export class KeycloakRealm extends Construct {
 
   constructor(scope: Construct, id: string, props: KeycloakRealmProps) {
     super(scope, id);
+    // KubeConfigMap: cdk8s-plus-30 adds `immutable: false`.
     this.resource = new KubeConfigMap(this, 'Resource', {
       metadata: {
         name: `keycloak-realm-${KEYCLOAK.realm}`,
