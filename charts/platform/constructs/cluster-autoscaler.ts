@@ -1,3 +1,10 @@
+import {
+  NetworkPolicy,
+  NetworkPolicyIpBlock,
+  NetworkPolicyPort,
+  NetworkPolicyTrafficDefault,
+  Pods,
+} from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
   type Container,
@@ -5,7 +12,6 @@ import {
   KubeClusterRole,
   KubeClusterRoleBinding,
   KubeDeployment,
-  KubeNetworkPolicy,
   KubeRole,
   KubeRoleBinding,
   KubeServiceAccount,
@@ -19,7 +25,7 @@ import {
   PLATFORM_NAMESPACES,
   PROMETHEUS_POD_LABELS,
 } from '../../lib/constants';
-import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
+import { dnsRule, podsIn } from './plus-network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 
@@ -184,16 +190,26 @@ export class ClusterAutoscaler extends Construct {
     labels: Record<string, string>,
     selector: Record<string, string>,
   ): void {
-    new KubeNetworkPolicy(this, 'Network', {
+    new NetworkPolicy(this, 'Network', {
       metadata: { name, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS)], ports: [tcp(METRICS_PORT)] },
+      selector: Pods.select(this, 'Pods', { labels: selector }),
+      // Ingress first in policyTypes: cdk8s-plus-30 2.4.10 (lib/network-policy.js) lists the types
+      // as the defaults and then the egress and ingress rules add them; DENY adds no rule.
+      ingress: {
+        default: NetworkPolicyTrafficDefault.DENY,
+        rules: [
+          {
+            peer: podsIn(this, 'Prometheus', PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS),
+            ports: [NetworkPolicyPort.tcp(METRICS_PORT)],
+          },
         ],
-        // The Kubernetes API (the EKS endpoint's addresses in the VPC) and the AWS APIs, both HTTPS.
-        egress: [dnsEgress(), { to: [{ ipBlock: { cidr: ANY_IPV4 } }], ports: [tcp(443)] }],
+      },
+      // The Kubernetes API (the EKS endpoint's addresses in the VPC) and the AWS APIs, both HTTPS.
+      egress: {
+        rules: [
+          dnsRule(this),
+          { peer: NetworkPolicyIpBlock.ipv4(this, 'Any', ANY_IPV4), ports: [NetworkPolicyPort.tcp(443)] },
+        ],
       },
     });
   }

@@ -1,10 +1,11 @@
-import { Namespaces, NetworkPolicy, NetworkPolicyPort, NetworkPolicyTrafficDefault, Pods } from 'cdk8s-plus-30';
+import { NetworkPolicy, NetworkPolicyPort, NetworkPolicyTrafficDefault, Pods } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import { type Container, KubeJob, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
-import { ANNOTATIONS, DNS_POD_LABELS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
+import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
+import { dnsRule } from './plus-network';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { CLIENT_SECRET_ENV, REALM_SYNC_FILE } from './keycloak-realm';
 import { OBSERVABILITY } from '../../lib/constants';
@@ -47,19 +48,13 @@ export class KeycloakRealmSync extends Construct {
     // ingress rule (the key is left out, not written as []: the API server drops an empty list,
     // and a server-side apply would then change the object on every sync).
     const jobPods = Pods.select(this, 'JobPods', { labels: { [LABELS.jobName]: 'keycloak-realm-sync' } });
-    const dns = Pods.select(this, 'Dns', {
-      labels: { ...DNS_POD_LABELS },
-      namespaces: Namespaces.select(this, 'KubeSystem', {
-        labels: { [LABELS.namespaceName]: PLATFORM_NAMESPACES.kubeSystem },
-      }),
-    });
     new NetworkPolicy(this, 'Network', {
       metadata: { name: 'keycloak-realm-sync', namespace: ns, labels },
       selector: jobPods,
       ingress: { default: NetworkPolicyTrafficDefault.DENY },
       egress: {
         rules: [
-          { peer: dns, ports: [NetworkPolicyPort.udp(PORTS.dns), NetworkPolicyPort.tcp(PORTS.dns)] },
+          dnsRule(this),
           {
             peer: Pods.all(this, 'Namespace'),
             ports: [NetworkPolicyPort.tcp(KEYCLOAK_HTTP_PORT), NetworkPolicyPort.tcp(PORTS.hbone)],

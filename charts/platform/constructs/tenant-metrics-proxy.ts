@@ -1,9 +1,15 @@
+import {
+  NetworkPolicy,
+  NetworkPolicyIpBlock,
+  NetworkPolicyPort,
+  NetworkPolicyTrafficDefault,
+  Pods,
+} from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
   type Container,
   IntOrString,
   KubeDeployment,
-  KubeNetworkPolicy,
   KubePodDisruptionBudget,
   KubeService,
   Quantity,
@@ -19,7 +25,7 @@ import {
   tenantNamespace,
   tenantObservabilityName,
 } from '../../lib/constants';
-import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
+import { dnsRule, podsIn } from './plus-network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { TENANT_LABEL } from '../observability/tenant-metrics';
@@ -172,21 +178,30 @@ export class MetricsProxyNetwork extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const namespace = PLATFORM_NAMESPACES.monitoring;
-    new KubeNetworkPolicy(this, 'Resource', {
+    new NetworkPolicy(this, 'Resource', {
       metadata: { name: 'prom-label-proxy', namespace, labels: platformLabels('monitoring') },
-      spec: {
-        podSelector: { matchLabels: { ...METRICS_PROXY_POD_LABELS } },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          { from: [namespacePeer(namespace, GRAFANA_POD_LABELS)], ports: [tcp(METRICS_PROXY_PORT), tcp(PORTS.hbone)] },
-          // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
-          { from: [{ ipBlock: { cidr: KUBELET_PROBE_CIDR } }], ports: [tcp(METRICS_PROXY_PORT)] },
-        ],
-        egress: [
-          dnsEgress(),
+      selector: Pods.select(this, 'Proxies', { labels: { ...METRICS_PROXY_POD_LABELS } }),
+      // DENY first, so that policyTypes reads Ingress, Egress (see cluster-autoscaler.ts).
+      ingress: {
+        default: NetworkPolicyTrafficDefault.DENY,
+        rules: [
           {
-            to: [namespacePeer(namespace, PROMETHEUS_POD_LABELS)],
-            ports: [tcp(CHART_SERVICES.prometheus.port), tcp(PORTS.hbone)],
+            peer: podsIn(this, 'Grafana', namespace, GRAFANA_POD_LABELS),
+            ports: [NetworkPolicyPort.tcp(METRICS_PROXY_PORT), NetworkPolicyPort.tcp(PORTS.hbone)],
+          },
+          // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
+          {
+            peer: NetworkPolicyIpBlock.ipv4(this, 'Kubelet', KUBELET_PROBE_CIDR),
+            ports: [NetworkPolicyPort.tcp(METRICS_PROXY_PORT)],
+          },
+        ],
+      },
+      egress: {
+        rules: [
+          dnsRule(this),
+          {
+            peer: podsIn(this, 'Prometheus', namespace, PROMETHEUS_POD_LABELS),
+            ports: [NetworkPolicyPort.tcp(CHART_SERVICES.prometheus.port), NetworkPolicyPort.tcp(PORTS.hbone)],
           },
         ],
       },
