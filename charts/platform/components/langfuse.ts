@@ -71,7 +71,7 @@ const zoneSpread = z.strictObject({
   labelSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }),
 });
 
-/** Langfuse's environment besides the chart's: the SSO and admin API secrets, the initial organisation, project and admin. */
+/** Langfuse's environment besides the chart's: SSO and admin API secrets, the initial organisation and project. */
 function langfuseEnv(ctx: PlatformContext) {
   const ref = (name: string, key: string) => ({ secretKeyRef: { name, key } });
   return [
