@@ -9,29 +9,13 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { loadEnvironments } from './config/environment';
 import { infraOutputsFile, loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
-import { environmentGuardErrors, type Tenant } from './config/load-tenants';
+import { environmentGuardErrors, sandboxRouterImageErrors, type Tenant } from './config/load-tenants';
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import {
-  type CompileResult,
-  compileOutput,
-  defaultJobs,
-  loadTenantsWith,
-  OUTPUT_DIRS,
-  SynthPool,
-  worthThreads,
-} from './synth/parallel';
-import {
-  beginWrite,
-  drift,
-  existingFiles,
-  lockOutput,
-  OutputSink,
-  pendingRecovery,
-  recoverInterruptedSwap,
-  type WriteReport,
-} from './synth/write';
+import { checkOutput, writeOutput } from './synth/output';
+import { defaultJobs, loadTenantsWith, SynthPool, worthThreads } from './synth/parallel';
+import { pendingRecovery } from './synth/write';
 import { countOf } from './lib/plural';
 
 const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <dir>] [--jobs <n>]]
@@ -74,20 +58,6 @@ function parseArgs(argv: readonly string[]): Options {
     } else throw new UsageError(`unknown argument ${a}`);
   }
   return o;
-}
-
-/** Tenants that have a folder in the current dist/ but not in the new output. */
-function removedTenants(root: string, produced: Iterable<string>): string[] {
-  const dirs = new Set<string>();
-  for (const f of existingFiles(root, [DIRS.dist])) {
-    const parts = f.split('/');
-    if (parts[2] === DIRS.tenants && parts.length > 4) dirs.add(`${parts[1]}/${parts[3]}`);
-  }
-  for (const f of produced) {
-    const parts = f.split('/');
-    if (parts[2] === DIRS.tenants && parts.length > 4) dirs.delete(`${parts[1]}/${parts[3]}`);
-  }
-  return [...dirs].sort();
 }
 
 export async function run(argv: readonly string[]): Promise<number> {
@@ -139,20 +109,18 @@ export async function run(argv: readonly string[]): Promise<number> {
         guards: platformGuards(e),
       }));
       errors.push(...environmentGuardErrors(text, tenants, defaults, { file: tenantsFile }));
+      const images = environments.map((e) => ({
+        file: path.join(envDir, `${e.name}.yaml`),
+        set: e.platform.images.sandboxRouter !== undefined,
+      }));
+      errors.push(...sandboxRouterImageErrors(text, tenants, images, { file: tenantsFile }));
     }
     if (!environments || !tenants || errors.length > 0) throw new ConfigError(errors);
     const loaded = process.hrtime.bigint();
     const input = { environments, tenants, infra };
 
     if (options.check) {
-      const spec = { root, whole: [] };
-      const { produced, reports } = await compileOutput(input, new OutputSink(spec), spec, pool);
-      const found = drift(root, OUTPUT_DIRS, produced, reports);
-      const stale = [
-        ...found.changed.map((f) => `changed: ${f}`),
-        ...found.missing.map((f) => `missing: ${f}`),
-        ...found.extra.map((f) => `extra:   ${f}`),
-      ];
+      const { produced, stale } = await checkOutput(root, input, pool);
       if (stale.length > 0) {
         console.error(
           `synth --check: ${stale.length} generated files differ from a fresh synth; run npm run synth and commit the result`,
@@ -165,28 +133,9 @@ export async function run(argv: readonly string[]): Promise<number> {
       return 0;
     }
 
-    const release = lockOutput(root);
-    let removed: string[];
-    let report: WriteReport;
-    let compiled: bigint;
-    let count: number;
-    try {
-      for (const d of recoverInterruptedSwap(root)) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
-      const pending = beginWrite(root, OUTPUT_DIRS);
-      let result: CompileResult;
-      try {
-        result = await compileOutput(input, pending.sink, pending.spec, pool);
-      } catch (e) {
-        pending.abort();
-        throw e;
-      }
-      compiled = process.hrtime.bigint();
-      count = result.produced.size;
-      removed = removedTenants(root, result.produced);
-      report = pending.commit(result.produced, result.reports.slice(1));
-    } finally {
-      release();
-    }
+    const { produced, report, removed, recovered, compiled } = await writeOutput(root, input, pool);
+    for (const d of recovered) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
+    const count = produced.size;
     const finished = process.hrtime.bigint();
     const ms = Number(finished - started) / 1e6;
     if (options.timings) {
@@ -207,7 +156,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (removed.length > 0) {
       console.warn(
         `synth: tenant folders removed: ${removed.join(', ')}. Argo CD keeps their namespaces and objects ` +
-          '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (README, "Offboarding a tenant").',
+          '(Delete=false, Prune=confirm, ApplicationSets never delete Applications); offboard them explicitly (docs/operator-runbook.md, "Offboard a tenant").',
       );
     }
     return 0;

@@ -18,7 +18,8 @@ import { TenantSecretStore } from './constructs/tenant-secret-store';
 import { TenantLlmKey } from './constructs/tenant-llm-key';
 import { TenantRoute } from './constructs/tenant-route';
 import { TenantAlerts } from './constructs/tenant-alerts';
-import { routeSegment, tenantRoutes } from './routing/routes';
+import { TenantSandboxRouter } from './constructs/tenant-sandbox-router';
+import { routeSegment, tenantRoutes } from './config/routes';
 import { platformGuards } from './config/guards';
 
 export interface TenantChartProps {
@@ -96,6 +97,18 @@ export class TenantChart extends Chart {
     const { workloads } = tenant;
     for (const route of tenantRoutes(tenant, platformGuards(environment)))
       new TenantRoute(this, `Route-${route.routeNames.mesh}`, { tenant: tenant.name, route, trustDomain });
+    if (workloads.sandboxRouter) {
+      const image = environment.platform.images.sandboxRouter;
+      if (!image)
+        throw new Error(
+          `TenantChart ${tenant.name}: sandboxRouter needs platform.images.sandboxRouter in ${environment.name}; set it in charts/environments/${environment.name}.yaml`,
+        );
+      new TenantSandboxRouter(this, 'SandboxRouter', {
+        ...base,
+        image,
+        templates: workloads.sandboxes.filter((s) => s.kind === 'SandboxTemplate').map((s) => s.name),
+      });
+    }
     new TenantAlerts(this, 'Alerts', { ...base, receiver: tenant.observability.alerts });
     if (workloads.llmBackends.length > 0 || tenant.observability.alerts) {
       if (!props.infra)

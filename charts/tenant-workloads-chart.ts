@@ -8,7 +8,7 @@ import { TenantMcpServer } from './constructs/tenant-mcp-server';
 import { TenantModel } from './constructs/tenant-model';
 import { TenantSandbox } from './constructs/tenant-sandbox';
 import { platformLlmUrl } from './platform/constructs/llm-backend';
-import { gatewayUrl, routePath } from './routing/routes';
+import { gatewayUrl, routePath, sandboxRouterPath } from './config/routes';
 
 export interface TenantWorkloadsChartProps {
   readonly tenant: Tenant;
@@ -53,6 +53,9 @@ export class TenantWorkloadsChart extends Chart {
     }
     for (const b of w.llmBackends) new TenantLlmBackend(this, `Backend-${b.name}`, { ...base, backend: b });
     for (const s of w.mcpServers) new TenantMcpServer(this, `McpServer-${s.name}`, { ...base, server: s });
+    if (w.sandboxRouter && seg === undefined)
+      throw new Error(`TenantWorkloadsChart ${tenant.name}: no route segment; pass segments for every tenant`);
+    const sandboxRouterUrl = w.sandboxRouter ? gatewayUrl(sandboxRouterPath(seg as string)) : undefined;
     for (const a of w.agents) {
       const callUrls = new Map<string, string>();
       for (const c of a.calls) {
@@ -63,9 +66,16 @@ export class TenantWorkloadsChart extends Chart {
           );
         callUrls.set(`${c.tenant}/${c.agent}`, gatewayUrl(routePath('a2a', segment, c.agent)));
       }
-      new TenantAgent(this, `Agent-${a.name}`, { ...base, agent: a, mcpServers: w.mcpServers, callUrls });
+      new TenantAgent(this, `Agent-${a.name}`, {
+        ...base,
+        agent: a,
+        mcpServers: w.mcpServers,
+        callUrls,
+        ...(sandboxRouterUrl ? { sandboxRouterUrl } : {}),
+      });
     }
-    for (const s of w.sandboxes) new TenantSandbox(this, `Sandbox-${s.name}`, { ...base, sandbox: s });
+    const routed = w.sandboxRouter !== undefined;
+    for (const s of w.sandboxes) new TenantSandbox(this, `Sandbox-${s.name}`, { ...base, sandbox: s, routed });
   }
 }
 

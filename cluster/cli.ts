@@ -11,13 +11,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { loadEnvironments, type Environment } from '../charts/config/environment';
-import { infraOutputsFile, loadInfraOutputs, parseInfraOutputs } from '../charts/config/infra-outputs';
-import { ConfigError } from '../charts/config/source-errors';
-import { AWS_TAGS, DIRS, PLATFORM_UIS } from '../charts/lib/constants';
-import { nodeSelectorFor, tolerationsFor } from '../charts/lib/placement';
-import { canonical } from '../charts/synth/serialize';
-import { pinned, type HelmChart } from '../charts/platform/upstream';
+import {
+  AWS_TAGS,
+  canonical,
+  ConfigError,
+  DIRS,
+  type Environment,
+  type HelmChart,
+  infraOutputsFile,
+  loadEnvironments,
+  loadInfraOutputs,
+  nodeSelectorFor,
+  parseInfraOutputs,
+  pinned,
+  PLATFORM_UIS,
+  tolerationsFor,
+} from '../charts';
 import { UsageError, UserError } from '../scripts/lib/cli';
 import { ADDONS, addonVersions } from './addon-versions';
 import { eksctlConfig } from './eksctl-config';

@@ -3,15 +3,18 @@
  * Node group names, labels and taints come from the same constants and helpers as every pod
  * template's placement (charts/lib/placement.ts), so the two cannot drift apart.
  */
-import type { Environment } from '../charts/config/environment';
 import {
   CLUSTER_AUTOSCALER,
   clusterAutoscalerRoleName,
+  type Environment,
   MANAGED_BY,
   NODE_GROUPS,
   type NodeGroup,
-} from '../charts/lib/constants';
-import { nodeGroupLabels, nodeGroupTaint, nodeSelectorFor, tolerationsFor } from '../charts/lib/placement';
+  nodeGroupLabels,
+  nodeGroupTaint,
+  nodeSelectorFor,
+  tolerationsFor,
+} from '../charts';
 import { ADDONS, type AddonName, addonVersions } from './addon-versions';
 
 /** The node group that runs cluster add-on controllers (CoreDNS, the EBS CSI controller, metrics-server). */

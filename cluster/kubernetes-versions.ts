@@ -4,8 +4,7 @@
  * test checks the committed environments every day (the CI workflow's support-calendar job), so the
  * next expiry is caught by CI.
  */
-import type { Environment } from '../charts/config/environment';
-import { pinned } from '../charts/platform/upstream';
+import { type Environment, pinned } from '../charts';
 
 /**
  * Kubernetes versions each Istio minor supports. Source: istio/istio.io

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { existingFiles } from '../charts/synth/write';
-import { DEFAULT_CRDS } from '../scripts/import';
+import { DEFAULT_CRDS } from '../scripts/toolchain/imports';
 import { loadValidators } from './crd-validators';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { existingFiles } from '../charts/synth/write';
-import { DEFAULT_CRDS, readImports } from '../scripts/import';
+import { DEFAULT_CRDS, readImports } from '../scripts/toolchain/imports';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -51,7 +51,7 @@ describe('imports/', () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-'));
       execFileSync(
         path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-        [path.join(ROOT, 'scripts', 'import.ts'), '--out', out],
+        [path.join(ROOT, 'scripts', 'cli', 'import.ts'), '--out', out],
         { cwd: ROOT, stdio: 'pipe' },
       );
       const committed = fs.readdirSync(path.join(ROOT, 'imports')).sort();

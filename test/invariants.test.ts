@@ -15,7 +15,7 @@ import {
   TENANT_CLUSTER_ROLE,
   TENANT_OBJECTS,
 } from '../charts/lib/constants';
-import { canonical, toYaml } from '../charts/synth/serialize';
+import { canonical, toYaml } from '../charts/lib/serialize';
 import { existingFiles } from '../charts/synth/write';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -16,9 +16,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import { DIRS } from '../charts/lib/constants';
 import { KAGENT_AGENT_LABELS, OWNED_BY_KAGENT_AGENT } from '../charts/platform/policies/appprotocol-policy';
 import { notArgoSynced } from '../charts/platform/policies/policy-parts';
-import { UPSTREAM } from '../charts/platform/upstream';
-import { CHARTS_DIR } from '../scripts/upstream/paths';
-import { yamlFiles } from '../scripts/validation-schemas';
+import { UPSTREAM } from '../charts/lib/upstream';
+import { CHARTS_DIR } from '../scripts/toolchain/paths';
+import { yamlFiles } from '../scripts/toolchain/schemas';
 
 type Json = any;
 

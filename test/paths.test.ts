@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CENTRAL_GATEWAY, MESH_GATEWAY, PLATFORM_NAMESPACES, tenantNamespace } from '../charts/lib/constants';
-import { externalHosts } from '../charts/routing/routes';
+import { externalHosts } from '../charts/config/routes';
 import { loadEnvironments } from '../charts/config/environment';
 import { synthesize } from '../charts/synth/synthesize';
 import { existingFiles } from '../charts/synth/write';

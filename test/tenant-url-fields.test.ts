@@ -13,7 +13,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { TENANT_POD_RULES } from '../charts/constructs/tenant-pod-policy';
 import { TENANT_DEVELOPER_RULES } from '../charts/constructs/tenant-developer-cluster-role';
 import { DIRS } from '../charts/lib/constants';
-import { CRDS_DIR, KUBERNETES_RELEASES, kubernetesOpenApiDir, yamlFiles } from '../scripts/validation-schemas';
+import { CRDS_DIR, KUBERNETES_RELEASES, kubernetesOpenApiDir, yamlFiles } from '../scripts/toolchain/schemas';
 
 type Json = any;
 

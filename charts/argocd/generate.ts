@@ -28,15 +28,11 @@ import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY, tenantNamespace } from '../lib/constants';
 import type { BuiltComponent } from '../platform/build';
-import { objectFileName } from '../synth/serialize';
+import type { ManifestObject } from '../lib/manifest-object';
+import { objectFileName } from '../lib/serialize';
 import { platformApplication, platformSourceRepos } from './platform-applications';
 
-export interface ManifestObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
-  readonly [key: string]: unknown;
-}
+export type { ManifestObject } from '../lib/manifest-object';
 
 type GroupKind = { group: string; kind: string };
 
@@ -57,6 +53,16 @@ export const GUARDRAIL_KINDS: readonly GroupKind[] = [
   // The tenant's quota alerts and where they go.
   { group: 'monitoring.coreos.com', kind: 'PrometheusRule' },
   { group: 'monitoring.coreos.com', kind: 'AlertmanagerConfig' },
+];
+
+/**
+ * The tenant's sandbox router (charts/constructs/tenant-sandbox-router.ts), synced with the
+ * guardrails of a tenant that asks for one: it decides which pods requests reach.
+ */
+export const SANDBOX_ROUTER_KINDS: readonly GroupKind[] = [
+  { group: '', kind: 'ServiceAccount' },
+  { group: 'apps', kind: 'Deployment' },
+  { group: '', kind: 'Service' },
 ];
 
 /**
@@ -140,7 +146,11 @@ export function tenantProjects(env: Environment, tenant: Tenant): ManifestObject
         description: `Platform-owned isolation layers and defaults of tenant ${tenant.name}, in namespace ${ns} only.`,
         sourceRepos: [env.argocd.repoURL],
         destinations,
-        namespaceResourceWhitelist: [...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map((k) => ({ ...k })),
+        namespaceResourceWhitelist: [
+          ...GUARDRAIL_KINDS,
+          ...TENANT_DEFAULT_KINDS,
+          ...(tenant.workloads.sandboxRouter ? SANDBOX_ROUTER_KINDS : []),
+        ].map((k) => ({ ...k })),
       },
       tenant.name,
     ),

@@ -7,8 +7,8 @@ import { Application, type ApplicationSpec, type ApplicationSpecSources, type Ap
 import type { Environment } from '../config/environment';
 import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY } from '../lib/constants';
 import type { BuiltComponent } from '../platform/build';
-import { pinned, type UpstreamSource } from '../platform/upstream';
-import type { ManifestObject } from './generate';
+import { pinned, type UpstreamSource } from '../lib/upstream';
+import type { ManifestObject } from '../lib/manifest-object';
 
 /** Every repository the platform project may sync from: the GitOps repository and the upstreams. */
 export function platformSourceRepos(env: Environment, built: readonly BuiltComponent[]): string[] {

@@ -153,6 +153,37 @@ export function environmentGuardErrors(
   return issues.map((i) => src.error(i.path, i.message, i.fix));
 }
 
+/** Whether an environment file sets the sandbox router's image, and the file. */
+export interface SandboxRouterImage {
+  /** charts/environments/<env>.yaml */
+  readonly file: string;
+  readonly set: boolean;
+}
+
+/**
+ * Tenants that ask for a sandbox router against each environment: the router runs from
+ * platform.images.sandboxRouter, which no environment sets by default (upstream publishes no image
+ * of it), so a tenant's sandboxRouter needs it in every environment file.
+ */
+export function sandboxRouterImageErrors(
+  text: string,
+  tenants: readonly Tenant[],
+  environments: readonly SandboxRouterImage[],
+  options: LoadOptions = {},
+): SourceError[] {
+  const unset = environments.filter((e) => !e.set).map((e) => e.file);
+  const asking = tenants.filter((t) => t.workloads.sandboxRouter !== undefined);
+  if (unset.length === 0 || asking.length === 0) return [];
+  const { src } = readTenantsYaml(text, options.file ?? 'tenants.yaml');
+  return asking.map((t) =>
+    src.error(
+      ['tenants', t.index, 'sandboxRouter'],
+      `the sandbox router runs from platform.images.sandboxRouter, which ${unset.join(' and ')} ${unset.length > 1 ? 'do' : 'does'} not set`,
+      `set platform.images.sandboxRouter in ${unset.join(' and ')} to an image built from sandbox-router/ of agent-sandbox v0.5.6 (docs/operator-runbook.md, "Sandbox router image"), or remove sandboxRouter`,
+    ),
+  );
+}
+
 /** The YAML stage: the document read, the problems of the YAML itself, and its plain data. */
 interface YamlStage {
   readonly src: SourceMap;

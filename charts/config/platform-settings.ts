@@ -3,7 +3,7 @@
  * (images, replicas, sizes, retention, versions, domain). Nothing else differs between them.
  */
 import { z } from 'zod';
-import { UPSTREAM_NAMES } from '../platform/upstream';
+import { UPSTREAM_NAMES } from '../lib/upstream';
 import { platformGuardsSchema } from './guards-schema';
 
 const image = z.strictObject({
@@ -58,6 +58,12 @@ export const platformSettingsSchema = z.strictObject({
     promLabelProxy: image,
     /** Node.js, which runs the access sync of Langfuse and Grafana (a program without dependencies). */
     accessSync: image,
+    /**
+     * agent-sandbox's sandbox-router, one per tenant that asks for it (tenants.yaml sandboxRouter).
+     * Upstream publishes no image of it at the pinned release: build it from sandbox-router/ of
+     * agent-sandbox v0.5.6 (docs/operator-runbook.md). Unset: no tenant may ask for a router.
+     */
+    sandboxRouter: image.optional(),
   }),
   replicas: z.strictObject({
     agentgatewayController: replicas,
@@ -96,7 +102,7 @@ export const platformSettingsSchema = z.strictObject({
    * routes (kagent's agents). A tenant can add guards in tenants.yaml but not weaken these.
    */
   guards: platformGuardsSchema.default({}),
-  /** Per-upstream version overrides (key: the Application name in charts/platform/upstream.ts). */
+  /** Per-upstream version overrides (key: the Application name in charts/lib/upstream.ts). */
   versions: z
     .partialRecord(
       z.enum(UPSTREAM_NAMES as [string, ...string[]]),

@@ -4,12 +4,19 @@
  * secret values, and the tenant's quota. Works on the raw data, so that every problem is
  * reported together with the schema's.
  */
-import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../constructs/workload-parts';
-import { DNS_LABEL, LLM_PROVIDER_HOSTS, PLATFORM_NAMESPACES, TENANT_OBJECTS, tenantNamespace } from '../lib/constants';
+import {
+  DNS_LABEL,
+  LLM_PROVIDER_HOSTS,
+  PLATFORM_LLM_ALIAS,
+  PLATFORM_NAMESPACES,
+  SANDBOX_ROUTER,
+  TENANT_OBJECTS,
+  tenantNamespace,
+} from '../lib/constants';
 import { parseQuantity } from '../lib/quantity';
 import { WAYPOINT_OBJECTS, WAYPOINT_RESOURCES } from '../lib/waypoint';
-import { PLATFORM_LLM_ALIAS } from '../platform/constructs/llm-backend';
-import { routeSegment, tenantRoutes, type RouteEntry } from '../routing/routes';
+import { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../lib/workload-env';
+import { routeSegment, tenantRoutes, type RouteEntry } from './routes';
 import type { FieldPath, SourceError, SourceMap } from './source-errors';
 import { DEFAULT_LIMITS, DEFAULT_QUOTA } from './tenant-defaults';
 import { type TenantInput, tenantSchema } from './tenants-schema';
@@ -203,6 +210,9 @@ function nameErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =>
   const services = new Map<string, { path: FieldPath; what: string }>([
     [TENANT_OBJECTS.waypoint, { path: at('name'), what: 'the waypoint' }],
   ]);
+  // The sandbox router's Service, whose name a Sandbox named after its routes would also need.
+  if (raw.sandboxRouter !== undefined)
+    services.set(SANDBOX_ROUTER.name, { path: at('sandboxRouter'), what: 'the sandbox router' });
   const claim = (service: string, path: FieldPath, what: string) => {
     const other = services.get(service);
     if (other) {
@@ -621,6 +631,15 @@ function referenceErrors(
   list(raw.agents).forEach((a, j) => {
     if (a.image !== undefined) errors.push(...imageErrors(src, text(a.image), at('agents', j, 'image')));
   });
+  if (isRecord(raw.sandboxRouter) && !list(raw.sandboxes).some((s) => s.kind === 'SandboxTemplate')) {
+    errors.push(
+      src.error(
+        at('sandboxRouter'),
+        'the sandbox router reaches the claims of SandboxTemplates, and the tenant declares none',
+        'declare a sandbox with kind: SandboxTemplate, or remove sandboxRouter',
+      ),
+    );
+  }
   list(raw.sandboxes).forEach((s, j) => {
     errors.push(...imageErrors(src, text(s.image), at('sandboxes', j, 'image')));
     if (s.expose === true && s.kind === 'SandboxTemplate') {
@@ -628,7 +647,7 @@ function referenceErrors(
         src.error(
           at('sandboxes', j, 'expose'),
           'a SandboxTemplate runs nothing until it is claimed, so it has nothing to route to',
-          'remove expose, or declare kind: Sandbox',
+          'remove expose, or declare kind: Sandbox; to reach the claims of templates, add sandboxRouter: {expose: true} to the tenant',
         ),
       );
     }
@@ -857,6 +876,15 @@ function envErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) => 
       if (name === undefined) return;
       const path = at('agents', j, 'env', k, 'name');
       reserved(name, path);
+      if (name === SANDBOX_ROUTER.urlEnv) {
+        errors.push(
+          src.error(
+            path,
+            `${name} is set by the platform on the agents of a tenant with a sandboxRouter (the mesh gateway URL of its route)`,
+            'rename the variable; add sandboxRouter to the tenant to get the URL',
+          ),
+        );
+      }
       if (declarative && name === DECLARATIVE_AGENT_ENV.name) {
         errors.push(
           src.error(
@@ -1042,10 +1070,15 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   list(raw.agents).forEach(add('agents'));
   list(raw.mcpServers).forEach(add('mcpServers'));
   list(raw.sandboxes).forEach(add('sandboxes'));
-  // The tenant's waypoint runs in its namespace too, whatever the tenant declares.
+  // The tenant's waypoint runs in its namespace too, whatever the tenant declares, and so does its
+  // sandbox router when it asks for one.
+  const router = isRecord(raw.sandboxRouter) ? 1 : 0;
+  pods += router;
   for (const side of ['requests', 'limits'] as const)
     for (const res of ['cpu', 'memory'] as const)
-      totals[side][res] += parseQuantity(WAYPOINT_RESOURCES[side][res]) ?? 0;
+      totals[side][res] +=
+        (parseQuantity(WAYPOINT_RESOURCES[side][res]) ?? 0) +
+        router * (parseQuantity(SANDBOX_ROUTER.resources[side][res]) ?? 0);
   const fmt = (res: 'cpu' | 'memory', n: number) =>
     res === 'cpu' ? `${Math.round(n * 1000) / 1000}` : `${Math.round((n / 2 ** 20) * 100) / 100}Mi`;
   for (const side of ['requests', 'limits'] as const) {
@@ -1073,8 +1106,8 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
   const counts = [
     {
       key: 'services',
-      need: agents + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services,
-      what: 'Services (one per agent and image MCP server, two per sandbox, and the waypoint)',
+      need: agents + servers + 2 * sandboxes + WAYPOINT_OBJECTS.services + router,
+      what: `Services (one per agent and image MCP server, two per sandbox, ${router ? 'the sandbox router ' : ''}and the waypoint)`,
     },
     {
       key: 'secrets',
@@ -1100,7 +1133,7 @@ function quotaErrors(src: SourceMap, raw: Raw, at: (...p: (string | number)[]) =
     errors.push(
       src.error(
         quota.pods !== undefined ? at('quota', 'pods') : at('name'),
-        `the declared workloads need ${needPods} pods (with the waypoint), more than the quota pods ${hardPods}`,
+        `the declared workloads need ${needPods} pods (with the waypoint${router ? ' and the sandbox router' : ''}), more than the quota pods ${hardPods}`,
         `raise quota.pods to at least ${needPods}`,
       ),
     );

@@ -181,6 +181,17 @@ export const sandboxSchema = z
   })
   .describe('An agent-sandbox Sandbox or SandboxTemplate.');
 
+export const sandboxRouterSchema = z
+  .strictObject({
+    expose: z
+      .boolean()
+      .optional()
+      .describe("Also route /sandbox/<segment> on the external gateway, for the owner's tokens (default false)."),
+  })
+  .describe(
+    "The tenant's sandbox router: /sandbox/<segment> on the mesh gateway (and the external one when exposed) reaches the sandboxes that SandboxClaims of the tenant's SandboxTemplates create at run time, the claim named by the X-Sandbox-ID header. Needs platform.images.sandboxRouter in every environment file.",
+  );
+
 export const LLM_PROVIDERS = ['anthropic', 'openai'] as const;
 
 export const llmBackendSchema = z
@@ -217,6 +228,7 @@ export const workloadsShape = {
   models: z.array(modelSchema).optional(),
   mcpServers: z.array(mcpServerSchema).optional(),
   sandboxes: z.array(sandboxSchema).optional(),
+  sandboxRouter: sandboxRouterSchema.optional(),
   llmBackends: z.array(llmBackendSchema).optional(),
 };
 
@@ -224,6 +236,7 @@ export type AgentInput = z.infer<typeof agentSchema>;
 export type ModelInput = z.infer<typeof modelSchema>;
 export type McpServerInput = z.infer<typeof mcpServerSchema>;
 export type SandboxInput = z.infer<typeof sandboxSchema>;
+export type SandboxRouterInput = z.infer<typeof sandboxRouterSchema>;
 export type LlmBackendInput = z.infer<typeof llmBackendSchema>;
 export type EnvVarInput = z.infer<typeof envVarSchema>;
 export type ResourcesInput = z.infer<typeof resourcesSchema>;

@@ -13,6 +13,7 @@ import type {
   ModelInput,
   ResourcesInput,
   SandboxInput,
+  SandboxRouterInput,
 } from './workloads-schema';
 
 export interface Resources {
@@ -117,7 +118,14 @@ export interface TenantWorkloads {
   readonly models: readonly Model[];
   readonly mcpServers: readonly McpServer[];
   readonly sandboxes: readonly Sandbox[];
+  /** The tenant's sandbox router, when it asks for one. */
+  readonly sandboxRouter?: SandboxRouter;
   readonly llmBackends: readonly LlmBackend[];
+}
+
+export interface SandboxRouter {
+  /** Also on the external gateway. */
+  readonly expose: boolean;
 }
 
 /** Defaults of the workload keys. */
@@ -157,6 +165,7 @@ export function resolveWorkloads(t: {
   models?: ModelInput[];
   mcpServers?: McpServerInput[];
   sandboxes?: SandboxInput[];
+  sandboxRouter?: SandboxRouterInput;
   llmBackends?: LlmBackendInput[];
   guards?: GuardsInput;
 }): TenantWorkloads {
@@ -212,6 +221,7 @@ export function resolveWorkloads(t: {
       resources: resources(s.resources),
       expose: s.expose ?? false,
     })),
+    ...(t.sandboxRouter ? { sandboxRouter: { expose: t.sandboxRouter.expose ?? false } } : {}),
     llmBackends: (t.llmBackends ?? []).map(({ guards, ...b }) => ({
       ...b,
       expose: b.expose ?? false,

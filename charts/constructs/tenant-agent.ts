@@ -10,7 +10,7 @@ import {
 import { McpServer as KagentMcpServer } from '../../imports/kagent-mcpservers-kagent.dev';
 import { RemoteMcpServer } from '../../imports/kagent-remotemcpservers-kagent.dev';
 import type { Agent, McpServer } from '../config/workloads';
-import { ANNOTATIONS, OBSERVABILITY } from '../lib/constants';
+import { ANNOTATIONS, OBSERVABILITY, SANDBOX_ROUTER } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
 import {
@@ -37,6 +37,12 @@ export interface TenantAgentProps {
    * @default - no calls
    */
   readonly callUrls?: ReadonlyMap<string, string>;
+  /**
+   * URL of the tenant's sandbox router on the mesh gateway, given to the agent as
+   * SANDBOX_ROUTER_URL.
+   * @default - the tenant has no router
+   */
+  readonly sandboxRouterUrl?: string;
 }
 
 /**
@@ -65,6 +71,7 @@ export class TenantAgent extends Construct {
       labels: podLabels,
       ...(typedResources(a.resources) ? { resources: typedResources(a.resources) } : {}),
     };
+    const router = props.sandboxRouterUrl ? [{ name: SANDBOX_ROUTER.urlEnv, value: props.sandboxRouterUrl }] : [];
     let spec: AgentV1Alpha2Spec;
     if (a.type === 'Declarative') {
       spec = {
@@ -87,7 +94,7 @@ export class TenantAgent extends Construct {
           // Trace propagation is compiled in, so no mutating policy changes what Argo CD syncs.
           deployment: {
             ...deployment,
-            env: [...tracingEnv(tenant, namespace), { ...DECLARATIVE_AGENT_ENV }, ...envVars(a.env)],
+            env: [...tracingEnv(tenant, namespace), { ...DECLARATIVE_AGENT_ENV }, ...router, ...envVars(a.env)],
           },
         },
       };
@@ -110,6 +117,7 @@ export class TenantAgent extends Construct {
               { name: PLATFORM_ENV.serviceName, value: a.name },
               ...tracingEnv(tenant, namespace),
               ...calls,
+              ...router,
               ...envVars(a.env),
             ],
           },

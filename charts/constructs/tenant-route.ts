@@ -17,7 +17,7 @@ import {
   prefixRewriteRule,
   ROUTE_OBJECT_NAMES,
   type RouteEntry,
-} from '../routing/routes';
+} from '../config/routes';
 
 export interface TenantRouteProps {
   readonly tenant: string;
@@ -63,7 +63,10 @@ export class TenantRoute extends Construct {
     const route = (cid: string, name: string, parent: HttpRouteSpecParentRefs) =>
       new HttpRoute(this, cid, {
         metadata: { name, namespace: r.namespace, labels },
-        spec: { parentRefs: [parent], rules: [prefixRewriteRule(r.path, backendRefWithDefaults(backendRef))] },
+        spec: {
+          parentRefs: [parent],
+          rules: [prefixRewriteRule(r.path, backendRefWithDefaults(backendRef), r.requestHeaders)],
+        },
       });
     const policy = (cid: string, name: string, routeName: string, expression: string) =>
       new AgentgatewayPolicy(this, cid, {

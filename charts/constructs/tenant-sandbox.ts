@@ -11,7 +11,7 @@ import { IntOrString, KubeService } from '../../imports/k8s';
 import type { Sandbox } from '../config/workloads';
 import { LABELS, SANDBOX_POD_LABEL } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
-import { ROUTE_OBJECT_NAMES } from '../routing/routes';
+import { ROUTE_OBJECT_NAMES } from '../config/routes';
 import { agentsPlacement, restrictedContainer, tracingEnv, typedResources } from './workload-parts';
 
 export interface TenantSandboxProps {
@@ -19,6 +19,12 @@ export interface TenantSandboxProps {
   readonly namespace: string;
   /** The sandbox as declared in tenants.yaml, with defaults applied. */
   readonly sandbox: Sandbox;
+  /**
+   * The tenant has a sandbox router: a template's claims get the headless Service the router
+   * resolves them by.
+   * @default false
+   */
+  readonly routed?: boolean;
 }
 
 /**
@@ -59,10 +65,18 @@ export class TenantSandbox extends Construct {
       s.kind === 'Sandbox'
         ? new SandboxObject(this, 'Resource', { metadata, spec: { podTemplate } })
         : // Claims of a template are governed by the tenant's own NetworkPolicies, like every pod of
-          // the namespace; the controller adds none.
+          // the namespace; the controller adds none. A routed template's claims get a headless
+          // Service named after the claim: the claim's Sandbox takes the claim's name and the
+          // template's spec, service included (agent-sandbox v0.5.6
+          // extensions/controllers/sandboxclaim_controller.go; controllers/sandbox_controller.go
+          // reconcileService), which the router dials as <claim>.<namespace>.svc.
           new SandboxTemplate(this, 'Resource', {
             metadata,
-            spec: { podTemplate, networkPolicyManagement: NetworkPolicyManagement.UNMANAGED },
+            spec: {
+              podTemplate,
+              networkPolicyManagement: NetworkPolicyManagement.UNMANAGED,
+              ...(props.routed ? { service: true } : {}),
+            },
           });
     if (s.kind === 'Sandbox') {
       // Not behind the tenant's waypoint: the waypoint forwards the tenant's own pods too, and

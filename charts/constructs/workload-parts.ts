@@ -5,6 +5,9 @@
 import type { EnvVar, Resources } from '../config/workloads';
 import { OTEL_TENANT_ATTRIBUTE } from '../lib/constants';
 import { nodeSelectorFor, tolerationsFor } from '../lib/placement';
+import { PLATFORM_ENV } from '../lib/workload-env';
+
+export { CALL_ENV_NAME, callEnvName, DECLARATIVE_AGENT_ENV, PLATFORM_ENV } from '../lib/workload-env';
 
 /** nodeSelector and tolerations of every tenant workload: the agents node group. */
 export function agentsPlacement(): {
@@ -51,34 +54,6 @@ export function envVars(
       : { name: e.name, value: e.value ?? '' },
   );
 }
-
-/**
- * Environment variables the compiler sets on tenant workloads: the collector, the service name
- * and the tracing attributes that name the tenant. tenants.yaml may not set them, so that no
- * workload reports its spans under another tenant.
- */
-export const PLATFORM_ENV = {
-  otlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-  serviceName: 'OTEL_SERVICE_NAME',
-  propagators: 'OTEL_PROPAGATORS',
-  resourceAttributes: 'OTEL_RESOURCE_ATTRIBUTES',
-} as const;
-
-/**
- * Set on every declarative agent: LiteLLM (inside kagent's Python agent runtime) then uses httpx
- * instead of aiohttp, and httpx's instrumentation propagates the W3C traceparent header, so a
- * trace continues through the agent's model and agent-to-agent calls. tenants.yaml may not set it
- * on a declarative agent; BYO agents bring their own runtime.
- */
-export const DECLARATIVE_AGENT_ENV = { name: 'DISABLE_AIOHTTP_TRANSPORT', value: 'True' } as const;
-
-/** Environment variable that carries the gateway URL of an agent a BYO agent calls. */
-export function callEnvName(tenant: string, agent: string): string {
-  return `A2A_${tenant}_${agent}_URL`.toUpperCase().replace(/-/g, '_');
-}
-
-/** Names of the shape callEnvName() writes; tenants.yaml may not set them. */
-export const CALL_ENV_NAME = /^A2A_.+_URL$/;
 
 /**
  * Tracing variables of a tenant workload: resource attributes that name the tenant (so Langfuse

@@ -263,6 +263,35 @@ export const OTEL_TENANT_ATTRIBUTE = 'tenant';
 /** Label on a sandbox's pod that its Service selects. */
 export const SANDBOX_POD_LABEL = `${P}/sandbox`;
 
+/**
+ * A tenant's sandbox router (agent-sandbox v0.5.6 sandbox-router/): its objects' name, ports, pod
+ * labels and resources, and the request headers it routes on (proxy/headers.go).
+ */
+export const SANDBOX_ROUTER = {
+  /** Its Deployment, Service, ServiceAccount and NetworkPolicy (`<name>-claims` too). */
+  name: 'sandbox-router',
+  /** `name` of its routes' objects: HTTPRoutes `sandbox-router` and `sandbox-router-mesh`. */
+  routeName: 'router',
+  port: 8080,
+  metricsPort: 9090,
+  healthPort: 8081,
+  /**
+   * The sandbox pod label with a value no sandbox name can have (not a DNS label): the
+   * namespace's policies treat the router as a sandbox, and its Service selects it by this alone.
+   */
+  podLabels: { [SANDBOX_POD_LABEL]: 'sandbox_router' },
+  resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  headers: {
+    id: 'X-Sandbox-ID',
+    namespace: 'X-Sandbox-Namespace',
+    port: 'X-Sandbox-Port',
+    podIp: 'X-Sandbox-Pod-IP',
+    uid: 'X-Sandbox-UID',
+  },
+  /** Environment variable of a tenant's agents: the mesh gateway URL of the router's route. */
+  urlEnv: 'SANDBOX_ROUTER_URL',
+} as const;
+
 /** The platform ClusterRole every tenant's developers are bound to, in their namespace only. */
 export const TENANT_CLUSTER_ROLE = 'tenant-agent-developer';
 
@@ -284,6 +313,9 @@ export const PORTS = {
   otlpHttp: 4318,
   https: 443,
 } as const;
+
+/** Path alias of the platform's own LLM backends: /llm/default/<provider>. */
+export const PLATFORM_LLM_ALIAS = 'default';
 
 /**
  * Public API hosts of the LLM providers the platform routes, which agentgateway v1.4.1 calls by

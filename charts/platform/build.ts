@@ -3,7 +3,7 @@
  * own), the checked Helm values of every upstream, and the sync wave of every component.
  */
 import { Chart } from 'cdk8s';
-import { chartObjects } from '../synth/chart-objects';
+import { chartObjects } from '../lib/chart-objects';
 import type { PlatformComponent, PlatformContext } from './component';
 import { platformComponents } from './components';
 import { computeWaves } from './graph';

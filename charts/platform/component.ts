@@ -8,7 +8,7 @@ import type { Environment } from '../config/environment';
 import type { InfraOutputs } from '../config/infra-outputs';
 import type { Tenant } from '../config/load-tenants';
 import type { NodeGroup } from '../lib/constants';
-import type { UpstreamName } from './upstream';
+import type { UpstreamName } from '../lib/upstream';
 
 /** Everything a component may read. */
 export interface PlatformContext {

@@ -114,6 +114,19 @@ export const FLOW_KINDS: readonly FlowKind[] = [
       "allowed for the owner's agents through the route; denied directly; the sandbox reaches nothing of its tenant",
   },
   {
+    id: 'sandbox-router',
+    flow: 'Agent, or client outside the cluster, → a sandbox that a SandboxClaim of its tenant created at run time (tenants.yaml `sandboxRouter`)',
+    via: "`/sandbox/<segment>/...` with header `X-Sandbox-ID: <claim>`, on the mesh gateway (the agents' `$SANDBOX_ROUTER_URL`) or, exposed, the external gateway",
+    network:
+      "the gateway pods → the tenant's sandbox router on 15008; the router → only the pods of the tenant's SandboxTemplates, on 15008 (NetworkPolicies sandbox-router, sandbox-router-claims); no pod of the namespace reaches the router",
+    mesh: "gateway → router and router → claim: the tenant's own namespace policy admits both; another tenant's pods refuse the router's identity",
+    waypoint: NONE,
+    gateway:
+      "the route admits the owner only, by workload identity or token (sandbox-router-mesh-callers, sandbox-router-callers), and sets X-Sandbox-Namespace to the owner's namespace and removes X-Sandbox-Pod-IP and X-Sandbox-UID; the router then dials <claim>.<namespace>.svc",
+    outcome:
+      "allowed for the owner's agents and tokens; headers naming another tenant's sandbox reach nothing (denied by the header rewrite, the NetworkPolicies and ztunnel); 403 for other tenants",
+  },
+  {
     id: 'provider-host',
     flow: "Agent or MCP server → an LLM provider's public host (`api.anthropic.com`, `api.openai.com`)",
     via: '`https://api.<provider>`',

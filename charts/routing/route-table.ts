@@ -15,8 +15,8 @@ import {
   type RouteKind,
   sortRoutes,
   tenantRoutes,
-} from './routes';
-import { CENTRAL_GATEWAY, MESH_GATEWAY, ROUTE_PREFIXES } from '../lib/constants';
+} from '../config/routes';
+import { CENTRAL_GATEWAY, MESH_GATEWAY, ROUTE_PREFIXES, SANDBOX_ROUTER } from '../lib/constants';
 
 /** What the published table needs of an environment. */
 export interface RouteTableEnvironment {
@@ -149,6 +149,9 @@ export function routeTableJson(env: RouteTableEnvironment, routes: readonly Rout
     },
     callers: [...r.callers],
     ...(r.guards ? { guards: guardSummary(r.guards) } : {}),
+    ...(r.requestHeaders
+      ? { requestHeaders: { set: r.requestHeaders.set.map((h) => ({ ...h })), remove: [...r.requestHeaders.remove] } }
+      : {}),
   }));
   const gateways = {
     mesh: `${MESH_GATEWAY.namespace}/${MESH_GATEWAY.name}`,
@@ -159,6 +162,18 @@ export function routeTableJson(env: RouteTableEnvironment, routes: readonly Rout
     },
   };
   return `${JSON.stringify({ environment: env.name, gateways, routes: rows }, null, 2)}\n`;
+}
+
+/** The paragraph on sandbox routers, when the table has one. */
+function routers(routes: readonly RouteEntry[]): string {
+  const r = routes.find((x) => x.requestHeaders);
+  if (!r) return '';
+  const H = SANDBOX_ROUTER.headers;
+  return `
+A \`/sandbox/<segment>\` path without a name is a tenant's sandbox router: the \`${H.id}\` header
+names the sandbox (a SandboxClaim of one of its templates), \`${H.port}\` its port. The gateways
+set \`${H.namespace}\` to the owner's namespace and remove ${r.requestHeaders!.remove.map((h) => `\`${h}\``).join(' and ')}, whatever the client sends.
+`;
 }
 
 /** routes.md: the table for reviewers. */
@@ -188,7 +203,7 @@ Guards: the prompt guards of an LLM route (the platform's defaults and the owner
 the prompt (request) and on the provider's answer (response).
 
 Routes that the auto-expose policy creates at run time for objects outside tenants.yaml are not listed.
-
+${routers(routes)}
 | Path | Kind | Owner | Gateways | Backend | Callers | Guards |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}

@@ -24,12 +24,16 @@ import {
   tenantsFromChunks,
   type TextChunk,
 } from '../config/load-tenants';
-import { DIRS } from '../lib/constants';
-import { assemble, collision, environmentParts, type SynthInput, tenantFiles, tenantSegments } from './synthesize';
+import {
+  assemble,
+  compileInto,
+  environmentParts,
+  ProducedPaths,
+  type SynthInput,
+  tenantFiles,
+  tenantSegments,
+} from './synthesize';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
-
-/** Top-level directories of the output. */
-export const OUTPUT_DIRS: readonly string[] = [DIRS.argocd, DIRS.dist].sort();
 
 /** Below this many tenant folders (tenants × environments), starting workers costs more than it saves. */
 export const PARALLEL_THRESHOLD = 400;
@@ -269,18 +273,7 @@ export async function compileOutput(
   spec: SinkSpec,
   pool?: SynthPool,
 ): Promise<CompileResult> {
-  const produced = new Set<string>();
-  const record = (p: string) => {
-    if (produced.has(p)) throw collision(p);
-    if (!OUTPUT_DIRS.includes(p.slice(0, p.indexOf('/'))))
-      throw new Error(`synth: ${p} is outside ${OUTPUT_DIRS.join('/ and ')}/`);
-    produced.add(p);
-  };
-  const onFile = (p: string, c: string) => {
-    record(p);
-    sink.put(p, c);
-  };
-  const segments = tenantSegments(input.tenants);
+  const produced = new ProducedPaths();
   const batches: Batch[] = [];
   for (let i = 0; i < input.tenants.length; i += BATCH)
     batches.push({ id: batches.length, tenants: input.tenants.slice(i, i + BATCH) });
@@ -290,12 +283,10 @@ export async function compileOutput(
     batches.length < 2 ||
     input.tenants.length * input.environments.length < PARALLEL_THRESHOLD
   ) {
-    assemble(input, environmentParts(input), onFile, (t, part) => {
-      for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) onFile(p, c);
-    });
-    return { produced, reports: [sink.report] };
+    return { produced: compileInto(input, sink, produced), reports: [sink.report] };
   }
 
+  const segments = tenantSegments(input.tenants);
   const setup: Setup = { environments: input.environments, infra: [...input.infra], segments: [...segments], spec };
   // This thread compiles the shared files first, while the workers start on the tenants.
   let parts: ReturnType<typeof environmentParts> | undefined;
@@ -303,10 +294,18 @@ export async function compileOutput(
     parts = environmentParts(input);
   });
   if (!parts) throw new Error('synth: the shared files were not compiled');
-  assemble(input, parts, onFile, (_t, _part, i, e) => {
-    for (const p of results[Math.floor(i / BATCH)].paths![i % BATCH][e]) record(p);
-  });
-  return { produced, reports: [sink.report, ...results.map((r) => r.report!)] };
+  assemble(
+    input,
+    parts,
+    (p, c) => {
+      produced.record(p);
+      sink.put(p, c);
+    },
+    (_t, _part, i, e) => {
+      for (const p of results[Math.floor(i / BATCH)].paths![i % BATCH][e]) produced.record(p);
+    },
+  );
+  return { produced: produced.paths, reports: [sink.report, ...results.map((r) => r.report!)] };
 }
 
 /** The worker side: reads parts of tenants.yaml, and compiles batches of tenants. */

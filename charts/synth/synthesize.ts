@@ -15,11 +15,11 @@ import { buildPlatform } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
 import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
 import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
-import { routeSegment } from '../routing/routes';
+import { routeSegment } from '../config/routes';
 import { architecturePage } from './architecture';
-import { chartObjects } from './chart-objects';
+import { chartObjects } from '../lib/chart-objects';
 import * as readme from './readmes';
-import { objectFileName, toYaml } from './serialize';
+import { objectFileName, toYaml } from '../lib/serialize';
 import { platformGuards } from '../config/guards';
 
 export interface SynthInput {
@@ -183,17 +183,45 @@ export function assemble(
   });
 }
 
-/** Every file of dist/ and argocd/ for the given configuration, on this thread. */
-export function synthesize(input: SynthInput): Map<string, string> {
+/** Top-level directories of the output. */
+export const OUTPUT_DIRS: readonly string[] = [DIRS.argocd, DIRS.dist].sort();
+
+/** Where compiled files go: a map in memory (`synthesize`) or the output on disk (`OutputSink`). */
+export interface FileSink {
+  put(path: string, content: string): void;
+}
+
+/** The paths of one compile, each checked as it comes: one file per path, inside the output. */
+export class ProducedPaths {
+  readonly paths = new Set<string>();
+  record(path: string): void {
+    if (this.paths.has(path)) throw collision(path);
+    if (!OUTPUT_DIRS.includes(path.slice(0, path.indexOf('/'))))
+      throw new Error(`synth: ${path} is outside ${OUTPUT_DIRS.join('/ and ')}/`);
+    this.paths.add(path);
+  }
+}
+
+/**
+ * The compile path on this thread: every file of the output, in `assemble` order, into `sink`.
+ * `npm run synth` takes it below the size where worker threads pay (see synth/parallel.ts, whose
+ * workers run `tenantFiles` on batches instead); `synthesize` takes it into memory.
+ */
+export function compileInto(input: SynthInput, sink: FileSink, produced = new ProducedPaths()): Set<string> {
   const segments = tenantSegments(input.tenants);
-  const out = new FileSet();
-  assemble(
-    input,
-    environmentParts(input),
-    (p, c) => out.add(p, c),
-    (t, part) => {
-      for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) out.add(p, c);
-    },
-  );
-  return out.files;
+  const onFile = (p: string, c: string) => {
+    produced.record(p);
+    sink.put(p, c);
+  };
+  assemble(input, environmentParts(input), onFile, (t, part) => {
+    for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) onFile(p, c);
+  });
+  return produced.paths;
+}
+
+/** Every file of dist/ and argocd/ for the given configuration, on this thread, in memory. */
+export function synthesize(input: SynthInput): Map<string, string> {
+  const files = new Map<string, string>();
+  compileInto(input, { put: (p, c) => void files.set(p, c) });
+  return files;
 }

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { LABELS, MANAGED_BY } from '../../charts/lib/constants';
 import { UserError } from '../lib/cli';
-import { errorOf, kubectl, type KubectlTarget } from '../integration/apply';
-import { TOOLS_BIN, TOOLS_DIR } from '../tools';
+import { errorOf, kubectl, type KubectlTarget } from '../kube/apply';
+import { TOOLS_BIN, TOOLS_DIR } from '../toolchain/tools';
 import { type ClusterObject } from './prune';
 
 /** Label selector of every object the compiler emits. */

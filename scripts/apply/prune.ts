@@ -14,8 +14,8 @@
  *    (or of its kind) along, labelled or not. Those are listed with the command that deletes them.
  */
 import { LABELS, MANAGED_BY } from '../../charts/lib/constants';
-import { kindRank } from '../integration/sync-plan';
-import { objectKey } from '../integration/apply';
+import { kindRank } from '../kube/sync-plan';
+import { objectKey } from '../kube/apply';
 
 /** An object as `kubectl get -o json --show-managed-fields` returns it. */
 export interface ClusterObject {

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { hasWorkloads } from '../../charts/tenant-workloads-chart';
-import { objectFileName, toYaml } from '../../charts/synth/serialize';
+import { objectFileName, toYaml } from '../../charts/lib/serialize';
 import { environmentParts, tenantObjects, tenantSegments, workloadObjects } from '../../charts/synth/synthesize';
 import { DIRS } from '../../charts/lib/constants';
 import { flag, loadInput } from './input';

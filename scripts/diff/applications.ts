@@ -12,8 +12,8 @@
  * component maps without a change here.
  */
 import { ARGO_NAMES, DIRS } from '../../charts/lib/constants';
-import { objectFileName } from '../../charts/synth/serialize';
-import { sourcePaths } from '../integration/sync-plan';
+import { objectFileName } from '../../charts/lib/serialize';
+import { sourcePaths } from '../kube/sync-plan';
 
 /** What a file maps to when no Application syncs it (route tables, READMEs outside an app). */
 export const NO_APPLICATION = '(no Application)';

@@ -7,7 +7,7 @@
 import { DIRS } from '../../charts/lib/constants';
 import { flowMatrix, type FlowCheck, type FlowMatrix } from '../flows/matrix';
 import { renameTenant } from '../flows/shapes';
-import { type EnvironmentOutput, type Manifest, parseDocuments } from '../gates/manifests';
+import { type EnvironmentOutput, type Manifest, parseDocuments } from '../kube/manifests';
 import type { FileMap, OutputDiff } from './compare';
 
 export interface FlowChange {

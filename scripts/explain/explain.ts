@@ -11,10 +11,11 @@ import {
   MESH_GATEWAY,
   OBSERVABILITY,
   PLATFORM_NAMESPACES,
+  SANDBOX_ROUTER,
   TENANT_OBJECTS,
   tenantNamespace,
 } from '../../charts/lib/constants';
-import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/routing/routes';
+import { ANY_TENANT, PLATFORM_OWNER } from '../../charts/config/routes';
 import { refusingLayers } from '../flows/layers';
 import { type FlowCheck, type FlowMatrix, problem } from '../flows/matrix';
 
@@ -36,6 +37,11 @@ export interface PublishedRoute {
   readonly callers: readonly string[];
   /** The prompt guards an LLM route enforces, summarized; absent: none. */
   readonly guards?: string;
+  /** Request headers the gateways set and remove (a sandbox router's route). */
+  readonly requestHeaders?: {
+    readonly set: readonly { readonly name: string; readonly value: string }[];
+    readonly remove: readonly string[];
+  };
 }
 
 /** dist/<env>/routes.json. */
@@ -136,7 +142,7 @@ function celSources(expr: string): string {
     : expr;
 }
 
-function workloadText(o: K8sObject, models: readonly ModelPath[]): string {
+function workloadText(o: K8sObject, models: readonly ModelPath[], rest: readonly K8sObject[] = []): string {
   const s = o.spec ?? {};
   switch (o.kind) {
     case 'Agent': {
@@ -149,8 +155,17 @@ function workloadText(o: K8sObject, models: readonly ModelPath[]): string {
     case 'RemoteMCPServer':
       return `remote ${s.url}`;
     case 'Sandbox':
-    case 'SandboxTemplate':
       return `image ${s.podTemplate?.spec?.containers?.[0]?.image}`;
+    case 'SandboxTemplate':
+      return `image ${s.podTemplate?.spec?.containers?.[0]?.image}${s.service ? ', claims get a headless Service (sandbox router)' : ''}`;
+    case 'Deployment': {
+      const reach = (rest as K8sObject[]).find(
+        (p) => p.kind === 'NetworkPolicy' && p.metadata?.name === SANDBOX_ROUTER.name,
+      );
+      const templates = (reach?.spec?.egress?.[0]?.to?.[0]?.podSelector?.matchExpressions?.[0]?.values ??
+        []) as string[];
+      return `sandbox router, image ${s.template?.spec?.containers?.[0]?.image}: X-Sandbox-ID picks a claim of ${templates.join(', ') || '(no template)'}; no service account token`;
+    }
     case 'AgentgatewayBackend': {
       const provider = Object.entries(s.ai?.provider ?? {})[0] as [string, K8sObject] | undefined;
       return provider ? `${provider[0]} ${provider[1]?.model ?? ''}`.trim() : 'backend';
@@ -503,7 +518,14 @@ export function explainTenant(input: ExplainInput): string[] {
     `Routes     inside the cluster on ${gw.mesh}; outside at ${gw.external.url} (${where}) (dist/${env}/routes.json)${owned.length === 0 ? ': none' : ''}`,
   );
   const gateways = (r: PublishedRoute) => (r.gateways.includes('external') ? 'inside+outside' : 'inside');
-  const guards = (r: PublishedRoute) => (r.kind === 'llm' ? [`guards ${r.guards ?? 'none'}`] : []);
+  const guards = (r: PublishedRoute) => [
+    ...(r.kind === 'llm' ? [`guards ${r.guards ?? 'none'}`] : []),
+    ...(r.requestHeaders
+      ? [
+          `${SANDBOX_ROUTER.headers.id} picks the sandbox; sets ${r.requestHeaders.set.map((h) => `${h.name}: ${h.value}`).join(', ')}, removes ${r.requestHeaders.remove.join(', ')}`,
+        ]
+      : []),
+  ];
   out.push(
     ...table(owned.map((r) => [r.path, r.exposes, gateways(r), `callers ${r.callers.join(', ')}`, ...guards(r)])),
   );
@@ -605,14 +627,27 @@ export function explainTenant(input: ExplainInput): string[] {
   out.push(...observabilityLines(input, tenant, mine));
 
   // What runs: the tenant's declared workloads (its ModelConfigs are the Models lines) and its secrets.
-  const workloads = mine.filter((o) =>
-    ['Agent', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'].includes(o.kind),
+  const [routerKey, routerValue] = Object.entries(SANDBOX_ROUTER.podLabels)[0];
+  const isRouter = (o: K8sObject) =>
+    o.kind === 'Deployment' && o.spec?.template?.metadata?.labels?.[routerKey] === routerValue;
+  const workloads = mine.filter(
+    (o) =>
+      ['Agent', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'].includes(o.kind) ||
+      isRouter(o),
   );
-  const kindOrder = ['Agent', 'MCPServer', 'RemoteMCPServer', 'Sandbox', 'SandboxTemplate', 'AgentgatewayBackend'];
+  const kindOrder = [
+    'Agent',
+    'MCPServer',
+    'RemoteMCPServer',
+    'Sandbox',
+    'SandboxTemplate',
+    'Deployment',
+    'AgentgatewayBackend',
+  ];
   workloads.sort((a, b) => kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || byName(a, b));
   const models = modelPaths(tenant, input.objects, input.routes);
   out.push(`Workloads${workloads.length === 0 ? '  none' : ''}`);
-  out.push(...table(workloads.map((o) => [`${o.kind} ${o.metadata.name}`, workloadText(o, models)])));
+  out.push(...table(workloads.map((o) => [`${o.kind} ${o.metadata.name}`, workloadText(o, models, mine)])));
   out.push(
     `Models     what each ModelConfig's requests reach and the model the provider is sent${models.length === 0 ? ': none' : ''}`,
   );

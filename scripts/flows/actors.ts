@@ -17,6 +17,8 @@
  *   `agents.x-k8s.io/sandbox-name-hash` (controllers/sandbox_controller.go); service account the
  *   template's, else `default`. A SandboxTemplate's pods (made for claims at run time) carry its
  *   template's labels.
+ * - A tenant's sandbox router: the Deployment the compiler writes, its pod template's labels and
+ *   service account.
  */
 import { CHART_SERVICES, GRAFANA_POD_LABELS, LANGFUSE_WEB_POD_LABELS, RELEASES } from '../../charts/lib/chart-names';
 import {
@@ -26,12 +28,13 @@ import {
   OBSERVABILITY,
   PLATFORM_NAMESPACES,
   PORTS,
+  SANDBOX_ROUTER,
   TENANT_OBJECTS,
 } from '../../charts/lib/constants';
 import { GRAFANA_POD_PORT } from '../../charts/platform/components/monitoring';
 import { METRICS_PROXY_POD_LABELS } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { type Endpoint, namespaceLabels, PLATFORM_ENDPOINTS, waypointEndpoint } from '../gates/isolation';
-import type { EnvironmentOutput } from '../gates/manifests';
+import type { EnvironmentOutput } from '../kube/manifests';
 import { selectorMatches } from '../gates/netpol-eval';
 
 /** A Kubernetes object as parsed from the output. */
@@ -63,10 +66,13 @@ export interface ServiceTarget {
 export interface Workload {
   readonly tenant: string;
   readonly namespace: string;
-  readonly kind: 'Agent' | 'MCPServer' | 'Sandbox' | 'SandboxTemplate';
+  readonly kind: 'Agent' | 'MCPServer' | 'Sandbox' | 'SandboxTemplate' | 'SandboxRouter';
   readonly name: string;
   readonly endpoint: Endpoint;
-  /** Sandboxes run code nobody reviewed: they reach nothing of their tenant. */
+  /**
+   * Sandboxes run code nobody reviewed: they reach nothing of their tenant. The sandbox router
+   * counts as one: it reaches only its tenant's claims, on the requests of the gateways.
+   */
   readonly sandbox: boolean;
 }
 
@@ -207,6 +213,22 @@ function workloadOf(tenant: string, o: K8sObject): Workload | undefined {
           protocol: (p.protocol ?? 'TCP') as 'TCP',
           name: p.name ?? 'http',
         })),
+      },
+    };
+  }
+  const routerLabel = Object.entries(SANDBOX_ROUTER.podLabels)[0];
+  if (o.kind === 'Deployment' && o.spec?.template?.metadata?.labels?.[routerLabel[0]] === routerLabel[1]) {
+    const pod = o.spec.template;
+    return {
+      ...base,
+      kind: 'SandboxRouter',
+      sandbox: true,
+      endpoint: {
+        namespace,
+        name,
+        labels: { ...(pod.metadata?.labels ?? {}) },
+        serviceAccount: pod.spec?.serviceAccountName ?? 'default',
+        ports: ports(SANDBOX_ROUTER.port),
       },
     };
   }

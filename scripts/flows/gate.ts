@@ -10,8 +10,9 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 import { tenantsFileSchema } from '../../charts/config/tenants-schema';
 import { resolveWorkloads } from '../../charts/config/workloads';
 import { LABELS, TENANTS_FILE, tenantNamespace } from '../../charts/lib/constants';
-import type { EnvironmentOutput, GateResult, Output } from '../gates/manifests';
+import type { EnvironmentOutput, GateResult, Output } from '../kube/manifests';
 import type { LayerName } from './layers';
+import { sandboxRouterProblems } from './sandbox-router';
 import { type FlowMatrix, flowMatrix, flowsOf, matrixProblems, refusals, type TenantIntent } from './matrix';
 
 /**
@@ -50,7 +51,7 @@ function flowProblems(
       (t) =>
         `${env.name}: tenant ${t.name} of ${TENANTS_FILE} has no namespace ${t.namespace} in dist/${env.name}; run npm run synth`,
     );
-  return [...missing, ...matrixProblems(matrix), ...matrix.misrouted];
+  return [...missing, ...matrixProblems(matrix), ...matrix.misrouted, ...sandboxRouterProblems(env)];
 }
 
 export function flowGate(output: Output): GateResult {

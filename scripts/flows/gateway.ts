@@ -16,6 +16,11 @@
  *   Deny refuses, every Require must match, and when Allow rules exist one must match; refused is
  *   403 (crates/agentgateway/src/http/authorization.rs, proxy/mod.rs). A rule's expressions are
  *   ORed (controller/pkg/agentgateway/plugins/traffic_plugin.go TranslateAuthorization).
+ * - Request headers: the matched rule's RequestHeaderModifier filters, merged, apply to the request
+ *   the backend gets: `add` appends, `set` replaces every value, `remove` drops the header; names
+ *   are case-insensitive (controller/pkg/agentgateway/translator/conversion.go
+ *   BuildAgwTrafficPolicyFilters, mergeHeaderModifiers; crates/agentgateway/src/http/filters.rs
+ *   HeaderModifier::apply).
  */
 import { LABELS } from '../../charts/lib/constants';
 import { celMatches } from './cel';
@@ -34,6 +39,8 @@ export interface GatewayRequest {
   readonly jwt?: Record<string, unknown>;
   /** `source` of the request (its verified identity, if any). */
   readonly source?: Record<string, unknown>;
+  /** Request headers the client sends, by name (any case). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface GatewayVerdict {
@@ -42,6 +49,8 @@ export interface GatewayVerdict {
   readonly route?: string;
   /** The route's first backendRef. */
   readonly backend?: K8sObject;
+  /** The request headers the backend gets (lower-case names), after the rule's filters. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Why it ended with this status. */
   readonly reason: string;
 }
@@ -181,6 +190,23 @@ export function selectRoute(
   return { gw, listener, best };
 }
 
+/** The request headers after a route rule's RequestHeaderModifier filters, by lower-case name. */
+export function forwardedHeaders(rule: K8sObject, headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  for (const f of (rule.filters ?? []) as K8sObject[]) {
+    if (f.type !== 'RequestHeaderModifier') continue;
+    const m = f.requestHeaderModifier ?? {};
+    for (const h of (m.add ?? []) as { name: string; value: string }[]) {
+      const k = h.name.toLowerCase();
+      out[k] = out[k] === undefined ? h.value : `${out[k]},${h.value}`;
+    }
+    for (const h of (m.set ?? []) as { name: string; value: string }[]) out[h.name.toLowerCase()] = h.value;
+    for (const name of (m.remove ?? []) as string[]) delete out[name.toLowerCase()];
+  }
+  return out;
+}
+
 /** Decides one request on an index of the objects of an environment. */
 export function decideIndexed(index: GatewayIndex, req: GatewayRequest): GatewayVerdict {
   const selected = selectRoute(index, req);
@@ -210,7 +236,11 @@ export function decideIndexed(index: GatewayIndex, req: GatewayRequest): Gateway
     if (!p.spec.traffic.jwtAuthentication || jwt?.locked) continue;
     jwt = { policy: p, locked: p.spec.strategy?.inheritance === 'Override' };
   }
-  const base = { route: routeRef, backend: (best.rule.backendRefs ?? [])[0] as K8sObject | undefined };
+  const base = {
+    route: routeRef,
+    backend: (best.rule.backendRefs ?? [])[0] as K8sObject | undefined,
+    headers: forwardedHeaders(best.rule, req.headers ?? {}),
+  };
   if (jwt && jwt.policy.spec.traffic.jwtAuthentication.mode === 'Strict' && !req.jwt) {
     return { ...base, status: 401, reason: `no token, and ${ref(jwt.policy)} requires one (Strict)` };
   }

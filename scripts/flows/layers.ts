@@ -20,7 +20,7 @@
  */
 import { LABELS, PORTS } from '../../charts/lib/constants';
 import type { Endpoint } from '../gates/isolation';
-import type { Manifest } from '../gates/manifests';
+import type { Manifest } from '../kube/manifests';
 import { evaluate, evaluateAtWaypoint, type MeshRequest, ROOT_NAMESPACE, waypointPolicies } from '../gates/mesh-authz';
 import type { NetpolModel, NetPeer } from '../gates/netpol-eval';
 import type { ServiceTarget, Waypoint } from './actors';
@@ -223,7 +223,12 @@ export class Layers {
   toGateway(
     caller: Caller,
     gateway: { readonly endpoint: Endpoint; readonly name: string; readonly namespace: string },
-    req: { readonly port: number; readonly host?: string; readonly path: string },
+    req: {
+      readonly port: number;
+      readonly host?: string;
+      readonly path: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    },
     backend: (ref: K8sObject, routeNamespace: string) => ServiceTarget | undefined,
   ): { layers: LayerResult[]; verdict: GatewayVerdict } {
     const layers: LayerResult[] = [];
@@ -244,6 +249,7 @@ export class Layers {
       path: req.path,
       jwt,
       source,
+      ...(req.headers ? { headers: req.headers } : {}),
     });
     layers.push({
       layer: 'gateway',

@@ -29,11 +29,12 @@ import {
   MESH_GATEWAY,
   PLATFORM_NAMESPACES,
   PORTS,
+  SANDBOX_ROUTER,
   tenantNamespace,
 } from '../../charts/lib/constants';
-import { routePath, routeSegment } from '../../charts/routing/routes';
+import { gatewayUrl, routePath, routeSegment, sandboxRouterPath } from '../../charts/config/routes';
 import { type Endpoint, PLATFORM_ENDPOINTS } from '../gates/isolation';
-import { type EnvironmentOutput, type Manifest, ofKinds } from '../gates/manifests';
+import { type EnvironmentOutput, type Manifest, ofKinds } from '../kube/manifests';
 import { type ConnSet, allowsPort, NetpolModel } from '../gates/netpol-eval';
 import {
   type FlowInventory,
@@ -49,7 +50,15 @@ import { type GatewayIndex, indexGateways, routeExpressions, selectRoute } from 
 import { waypointPolicies } from '../gates/mesh-authz';
 import { type GroupMember, istioPattern, MemberIndex, type Pattern } from './groups';
 import { labelTokens, type Shapes, tenantShapes } from './shapes';
-import { type HttpRequest, type LayerName, type LayerResult, Layers, outcome, refusingLayers } from './layers';
+import {
+  type Caller,
+  type HttpRequest,
+  type LayerName,
+  type LayerResult,
+  Layers,
+  outcome,
+  refusingLayers,
+} from './layers';
 
 export type Verdict = 'allowed' | 'denied';
 
@@ -71,7 +80,7 @@ export interface FlowCheck {
   /** Why: the promise, or what the flow is. */
   readonly why: string;
   /** Layers that must refuse it when it is refused. */
-  readonly need: 1 | 2;
+  readonly need: 1 | 2 | 3;
   readonly layers: readonly LayerResult[];
   readonly actual: Verdict | 'unknown';
   /** The sources this check stands for: its own and those the deciding policies cannot tell from it. */
@@ -110,8 +119,10 @@ export function problem(c: FlowCheck): string | undefined {
   if (c.expected === 'denied' && c.actual === 'unknown') return 'expected denied, but no layer proves it';
   if (c.expected === 'denied' && denying.length < c.need)
     return `denied by ${denying.join(' and ')} only; a flow between tenants must be refused by ${c.need} layers`;
-  const net = c.layers.find((l) => l.layer === 'network');
-  if (c.expected === 'denied' && c.need === 2 && net?.sides && (net.sides.egress || net.sides.ingress)) {
+  // A flow through a sandbox router crosses into the other tenant on its last hop, router → pod.
+  const net =
+    c.need === 3 ? c.layers.filter((l) => l.layer === 'network').at(-1) : c.layers.find((l) => l.layer === 'network');
+  if (c.expected === 'denied' && c.need >= 2 && net?.sides && (net.sides.egress || net.sides.ingress)) {
     const open = [net.sides.egress ? "the caller's egress" : '', net.sides.ingress ? "the callee's ingress" : '']
       .filter(Boolean)
       .join(' and ');
@@ -215,6 +226,14 @@ function promisedRoutes(tenants: readonly TenantIntent[]): PromisedRoute[] {
           external: s.expose,
           what: `Sandbox ${s.name}`,
         });
+    if (t.workloads.sandboxRouter)
+      out.push({
+        owner: t.name,
+        path: sandboxRouterPath(seg),
+        callers: new Set([t.name]),
+        external: t.workloads.sandboxRouter.expose,
+        what: 'sandbox router',
+      });
   }
   return out;
 }
@@ -392,6 +411,7 @@ export function flowMatrix(env: EnvironmentOutput, intent?: readonly TenantInten
   crossTenantDirect(ctx);
   crossTenantRoutes(ctx, promised);
   externalFlows(ctx, promised);
+  routerFlows(ctx);
   platformCallers(ctx);
   observabilityFlows(ctx);
   return {
@@ -825,6 +845,154 @@ function crossTenantRoutes(ctx: Ctx, promised: readonly PromisedRoute[] | undefi
         }
       }
     });
+  }
+}
+
+/**
+ * A request to a sandbox router's route as the router forwards it, towards one claim. The router
+ * (agent-sandbox v0.5.6 sandbox-router, Pod-IP cache off) dials X-Sandbox-Pod-IP when the request
+ * has one, else <X-Sandbox-ID>.<X-Sandbox-Namespace>.svc, the namespace "default" when absent
+ * (proxy/headers.go ParseSandboxHeaders, proxy/resolve.go Resolve): the request names the claim
+ * when it carries an address (which can be any pod's) or the claim's namespace. The router's
+ * decision is the route's: the headers the gateway forwards.
+ */
+function routerRequest(
+  ctx: Ctx,
+  caller: Caller,
+  external: boolean,
+  path: string,
+  headers: Readonly<Record<string, string>>,
+  router: Workload,
+  claim: Workload,
+): { layers: LayerResult[]; served?: string } {
+  const g = external ? ctx.external! : ctx.inCluster;
+  const r = ctx.layers.toGateway(
+    caller,
+    g,
+    { port: g.port, host: external ? ctx.external!.host : undefined, path: `${path}/run`, headers },
+    (ref, ns) => backendService(ctx, ref, ns),
+  );
+  const layers = [...r.layers];
+  const svc =
+    r.verdict.backend && r.verdict.route
+      ? backendService(ctx, r.verdict.backend, r.verdict.route.split('/')[0])
+      : undefined;
+  const H = SANDBOX_ROUTER.headers;
+  const hop = `${r.verdict.route ?? `${g.namespace}/${g.name}`} → ${router.namespace}/${router.name}`;
+  if (svc?.endpoint !== router.endpoint) {
+    layers.push({
+      layer: 'gateway',
+      hop,
+      allowed: false,
+      by: `the request does not reach the router (${r.verdict.reason})`,
+    });
+    return { layers, ...(r.verdict.route ? { served: r.verdict.route } : {}) };
+  }
+  const h = r.verdict.headers ?? {};
+  const podIp = h[H.podIp.toLowerCase()];
+  const ns = h[H.namespace.toLowerCase()] || 'default';
+  const names = podIp !== undefined || ns === claim.namespace;
+  const dials = podIp ?? `${h[H.id.toLowerCase()] ?? '(no id)'}.${ns}.svc`;
+  layers.push({
+    layer: 'gateway',
+    hop: `${hop} dials ${dials}`,
+    allowed: names,
+    by: names
+      ? `the forwarded headers name ${claim.namespace}/${claim.endpoint.name}`
+      : `the route forwards ${H.namespace}: ${ns}${podIp === undefined ? ` and no ${H.podIp}` : ''}, which does not name ${claim.namespace}/${claim.endpoint.name}`,
+  });
+  layers.push(
+    ...ctx.layers.toPod(router.endpoint, claim.endpoint, claim.endpoint.ports[0]?.port ?? SANDBOX_ROUTER.port),
+  );
+  return { layers, ...(r.verdict.route ? { served: r.verdict.route } : {}) };
+}
+
+/**
+ * The sandbox routers, each towards the claims it serves and those it must not reach: the owner's
+ * workloads (through the mesh gateway) and tokens (through the external gateway, when exposed)
+ * reach each of the owner's templates' claims by X-Sandbox-ID; the same requests with headers that
+ * name a claim of another tenant (its namespace and its pod's address) are refused by three layers:
+ * the route's header rewrite, the NetworkPolicies of both ends and ztunnel at the claim. The other
+ * tenants are taken one per shape.
+ */
+function routerFlows(ctx: Ctx): void {
+  const expect = (ok: boolean): Verdict | undefined => (ctx.intent ? (ok ? 'allowed' : 'denied') : undefined);
+  const claimsOf = (t: TenantView) => t.workloads.filter((w) => w.kind === 'SandboxTemplate');
+  const others = ctx.shapes.groups.map((g) => g[0]);
+  const H = SANDBOX_ROUTER.headers;
+  for (const t of ctx.inv.tenants) {
+    const router = t.workloads.find((w) => w.kind === 'SandboxRouter');
+    if (!router) continue;
+    // The path of the router's route on the in-cluster gateway (its segment may be an alias).
+    const inCluster = ctx.gw.prefixes.get(`${ctx.inCluster.namespace}/${ctx.inCluster.name}`) ?? new Map();
+    const path =
+      [...inCluster.values()]
+        .flat()
+        .find(
+          (m) =>
+            m.route.metadata.namespace === t.namespace &&
+            ((m.rule.backendRefs ?? []) as K8sObject[]).some((b) => b.name === SANDBOX_ROUTER.name),
+        )
+        ?.prefix.replace(/\/+$/, '') ?? sandboxRouterPath(t.segment);
+    const externalRoute = (
+      ctx.gw.prefixes.get(`${CENTRAL_GATEWAY.namespace}/${CENTRAL_GATEWAY.name}`)?.get(path) ?? []
+    ).some((m) => m.route.metadata.namespace === t.namespace);
+    const agent = t.workloads.find((w) => !w.sandbox);
+    const callers: { source: string; caller: Caller; external: boolean; via: string }[] = [
+      ...(agent
+        ? [{ source: label(agent), caller: { pod: agent.endpoint }, external: false, via: gatewayUrl(path) }]
+        : []),
+      ...(externalRoute && ctx.external
+        ? [
+            {
+              source: `client outside the cluster with a token of ${t.tenant}`,
+              caller: { outside: { jwt: { [KEYCLOAK.tenantClaim]: [t.tenant], aud: 'agent-gateway' } } },
+              external: true,
+              via: `https://${ctx.external.host ?? CENTRAL_GATEWAY.name}${path}`,
+            },
+          ]
+        : []),
+    ];
+    for (const c of callers) {
+      for (const claim of claimsOf(t)) {
+        const port = String(claim.endpoint.ports[0]?.port ?? SANDBOX_ROUTER.port);
+        const q = routerRequest(ctx, c.caller, c.external, path, { [H.id]: 'c1', [H.port]: port }, router, claim);
+        add(ctx, {
+          source: c.source,
+          sourceTenant: t.tenant,
+          target: `${claim.namespace}/${claim.endpoint.name} (claims of SandboxTemplate ${claim.name}) through ${c.via}`,
+          targetTenant: t.tenant,
+          expected: expect(true),
+          why: 'own sandbox claims through its sandbox router',
+          need: 1,
+          layers: q.layers,
+          route: { owner: t.namespace, served: q.served },
+        });
+      }
+      for (const u of others) {
+        if (u.tenant === t.tenant) continue;
+        for (const claim of claimsOf(u).slice(0, 1)) {
+          const headers = {
+            [H.id]: 'c1',
+            [H.namespace]: u.namespace,
+            [H.podIp]: `address of ${u.namespace}/${claim.endpoint.name}`,
+            [H.uid]: 'uid of a claim',
+            [H.port]: String(claim.endpoint.ports[0]?.port ?? SANDBOX_ROUTER.port),
+          };
+          const q = routerRequest(ctx, c.caller, c.external, path, headers, router, claim);
+          add(ctx, {
+            source: c.source,
+            sourceTenant: t.tenant,
+            target: `${claim.namespace}/${claim.endpoint.name} (claims of ${u.tenant}'s SandboxTemplate ${claim.name}) through ${c.via}, headers naming it`,
+            targetTenant: u.tenant,
+            expected: expect(false),
+            why: `a header naming another tenant's sandbox through ${t.tenant}'s sandbox router`,
+            need: 3,
+            layers: q.layers,
+          });
+        }
+      }
+    }
   }
 }
 

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireTool } from '../tools';
-import { type GateResult, since } from './manifests';
-import { runTool } from './run-tool';
+import { requireTool } from '../toolchain/tools';
+import { type GateResult, since } from '../kube/manifests';
+import { runTool } from '../toolchain/run-tool';
 
 /** Directory of the Chainsaw suites, relative to the repository root. */
 export const E2E_DIR = 'test/e2e';

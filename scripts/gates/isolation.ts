@@ -34,12 +34,13 @@ import {
   TENANT_OBJECTS,
 } from '../../charts/lib/constants';
 import { stringify } from 'yaml';
-import { requireTool } from '../tools';
+import { requireTool } from '../toolchain/tools';
 import { evaluate, istioMatcher, type MeshRequest, ROOT_NAMESPACE } from './mesh-authz';
-import { type EnvironmentOutput, type GateResult, type Manifest, type Output, ofKinds, since } from './manifests';
+import { type EnvironmentOutput, type GateResult, type Manifest, type Output, ofKinds, since } from '../kube/manifests';
 import {
   type ConnSet,
   connString,
+  type Endpoint,
   intersect,
   isEmpty,
   NetpolModel,
@@ -47,16 +48,9 @@ import {
   allowsPort,
   sameConns,
 } from './netpol-eval';
-import { runTool } from './run-tool';
+import { runTool } from '../toolchain/run-tool';
 
-/** A representative workload of the analysis. */
-export interface Endpoint {
-  readonly namespace: string;
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly serviceAccount: string;
-  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP'; readonly name: string }[];
-}
+export type { Endpoint } from './netpol-eval';
 
 /** Port of a tenant workload's metrics endpoint in the analysis. */
 export const TENANT_METRICS_PORT = 9090;

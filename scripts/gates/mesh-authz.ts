@@ -18,7 +18,7 @@
  * versa.
  */
 import { PLATFORM_NAMESPACES } from '../../charts/lib/constants';
-import { describe, type Manifest } from './manifests';
+import { describe, type Manifest } from '../kube/manifests';
 
 export type Tri = 'yes' | 'no' | 'unknown';
 

@@ -20,8 +20,16 @@
  * isolation gate can ask about every pair of a thousand tenants. The gate checks it against the
  * analyzer on every distinct tenant policy shape (isolation.ts). Pure.
  */
-import type { Endpoint } from './isolation';
-import type { Manifest } from './manifests';
+import type { Manifest } from '../kube/manifests';
+
+/** A representative workload of the analysis. */
+export interface Endpoint {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP'; readonly name: string }[];
+}
 
 /** Allowed connections: everything, or port ranges per protocol. */
 export interface ConnSet {

@@ -10,7 +10,7 @@ import { infraOutputsFile } from '../../charts/config/infra-outputs';
 import { findPlaceholders } from '../../charts/config/placeholders';
 import { DIRS } from '../../charts/lib/constants';
 import { countOf } from '../../charts/lib/plural';
-import type { GateResult, Output } from './manifests';
+import type { GateResult, Output } from '../kube/manifests';
 
 /** Every placeholder of every environment's file and outputs under a root. */
 export function placeholderProblems(root: string, environments: readonly string[]): string[] {

@@ -12,8 +12,8 @@
  * ClusterRoleBindings must not name tenant identities at all.
  */
 import { LABELS, tenantDevelopersGroup, tenantNamespace } from '../../charts/lib/constants';
-import type { CrdSummary } from '../validation-schemas';
-import { allManifests, describe, type GateResult, type Manifest, type Output, ofKinds, since } from './manifests';
+import type { CrdSummary } from '../toolchain/schemas';
+import { allManifests, describe, type GateResult, type Manifest, type Output, ofKinds, since } from '../kube/manifests';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const ESCALATING_VERBS = ['bind', 'escalate', 'impersonate', '*'];

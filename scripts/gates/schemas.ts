@@ -12,11 +12,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { requireTool, stampFor, tool } from '../tools';
-import { shownPath } from '../upstream/paths';
-import { ensureSchemas, type SchemaSet } from '../validation-schemas';
-import { type EnvironmentOutput, type GateResult, type Output, since } from './manifests';
-import { argumentChunks, goToolEnv, runTool, type ToolRun } from './run-tool';
+import { requireTool, stampFor, tool } from '../toolchain/tools';
+import { shownPath } from '../toolchain/paths';
+import { ensureSchemas, type SchemaSet } from '../toolchain/schemas';
+import { type EnvironmentOutput, type GateResult, type Output, since } from '../kube/manifests';
+import { argumentChunks, goToolEnv, runTool, type ToolRun } from '../toolchain/run-tool';
 import { CleanVerdicts } from './verdicts';
 
 interface KubeconformResource {

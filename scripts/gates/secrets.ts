@@ -24,9 +24,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIRS } from '../../charts/lib/constants';
-import { requireTool, stampFor, tool, TOOLS_DIR } from '../tools';
-import { type GateResult, since } from './manifests';
-import { runTool } from './run-tool';
+import { requireTool, stampFor, tool, TOOLS_DIR } from '../toolchain/tools';
+import { type GateResult, since } from '../kube/manifests';
+import { runTool } from '../toolchain/run-tool';
 import { CleanVerdicts, digestOf } from './verdicts';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TOOLS_HOME } from '../tools';
+import { TOOLS_HOME } from '../toolchain/tools';
 
 /** Remembered verdicts kept per key; the least recently seen go first beyond this. */
 export const MAX_VERDICTS = 500_000;

@@ -12,9 +12,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireTool } from '../tools';
-import { type EnvironmentOutput, type GateResult, type Output, ofKinds, since } from './manifests';
-import { runTool } from './run-tool';
+import { requireTool } from '../toolchain/tools';
+import { type EnvironmentOutput, type GateResult, type Output, ofKinds, since } from '../kube/manifests';
+import { runTool } from '../toolchain/run-tool';
 
 /** Kinds the gate scores. */
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'] as const;

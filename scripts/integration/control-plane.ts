@@ -18,7 +18,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { requireTool } from '../tools';
+import { requireTool } from '../toolchain/tools';
 
 /**
  * Admission plugins enabled on EKS (its documented list for current versions), PodSecurity and

@@ -17,7 +17,7 @@
 import { PLATFORM_NAMESPACES } from '../../charts/lib/constants';
 import type { Tenant } from '../../charts/config/load-tenants';
 import type { ControlPlane } from './control-plane';
-import { kubectl } from './apply';
+import { kubectl } from '../kube/apply';
 
 /** A resource as SubjectAccessReview names it. */
 export interface ResourceRef {

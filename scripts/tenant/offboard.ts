@@ -18,7 +18,7 @@ import {
   TENANTS_FILE,
   tenantNamespace,
 } from '../../charts/lib/constants';
-import { externalHosts } from '../../charts/routing/routes';
+import { externalHosts } from '../../charts/config/routes';
 
 /** A place in another tenant's entry that names the tenant. */
 export interface Reference {
@@ -90,7 +90,7 @@ export interface OffboardingStep {
 
 /**
  * The steps that offboard a removed tenant from the running clusters, in the order they must
- * happen (README "Offboarding a tenant"). The cluster steps come after the merge: until Argo CD has
+ * happen (docs/operator-runbook.md, "Offboard a tenant"). The cluster steps come after the merge: until Argo CD has
  * synced a revision without the tenant's folders, the ApplicationSets (applicationsSync
  * create-update) recreate any of its Applications that is deleted. Its Applications carry no
  * resources finalizer (the ApplicationSet templates declare none, and generated Applications take

@@ -25,13 +25,13 @@ import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
 import type { ApplicationSpecIgnoreDifferences } from '../../imports/argocd-application-argoproj.io';
 import { type Environment, loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
-import { requireTool, TOOLS_HOME } from '../tools';
-import { CRDS_DIR, readCrds, yamlFiles } from '../validation-schemas';
-import { CHARTS_DIR, FETCH_COMMAND, missingUpstream } from './paths';
+import { requireTool, TOOLS_HOME } from '../toolchain/tools';
+import { CRDS_DIR, readCrds, yamlFiles } from '../toolchain/schemas';
+import { CHARTS_DIR, FETCH_COMMAND, missingUpstream } from '../toolchain/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The chart copies: ../shared/charts, or $CHARTS_DIR (scripts/upstream/paths.ts). */
+/** The chart copies: ../shared/charts, or $CHARTS_DIR (scripts/toolchain/paths.ts). */
 export { CHARTS_DIR };
 
 /** Copies of charts as their release recipe publishes them (SOURCES.md of the charts folder). */

@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findKubectl, globalArgs } from '../../scripts/apply/cluster';
-import { APPLY_COMMAND, runApply } from '../../scripts/apply/main';
-import { changeOf, objectKey } from '../../scripts/integration/apply';
-import { syncPlan, tenantSteps, tenantsOf } from '../../scripts/integration/sync-plan';
+import { APPLY_COMMAND, runApply } from '../../scripts/cli/apply';
+import { changeOf, objectKey } from '../../scripts/kube/apply';
+import { syncPlan, tenantSteps, tenantsOf } from '../../scripts/kube/sync-plan';
 import { runCommand } from '../../scripts/lib/cli';
 import { ROOT, repoOutput } from '../gates/fixture';
 

@@ -12,7 +12,7 @@ import {
 } from '../../charts/argocd/generate';
 import { ConfigError } from '../../charts/config/source-errors';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { objectFileName } from '../../charts/synth/serialize';
+import { objectFileName } from '../../charts/lib/serialize';
 import { allKeys, collect, type K8sObject, sampleEnvironment, sampleTenant } from '../helpers';
 
 const env = sampleEnvironment();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type BenchRow, renderReport, scalingRatios, stockSpeedup, verdicts } from '../../scripts/bench/report';
-import { parseFlowGate } from '../../scripts/bench/run';
+import { parseFlowGate } from '../../scripts/cli/bench';
 import { benchTenantName, benchTenantsYaml } from '../../scripts/bench/tenants';
 import { loadTenants } from '../../charts/config/load-tenants';
 

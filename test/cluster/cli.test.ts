@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEnvironment } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
-import { UPSTREAM } from '../../charts/platform/upstream';
+import { UPSTREAM } from '../../charts/lib/upstream';
 import { ADDON_VERSIONS } from '../../cluster/addon-versions';
 import { eksctlYaml, main, renderInfraOutputs } from '../../cluster/cli';
 import { sampleInfra } from '../helpers';

@@ -9,7 +9,7 @@ import { CLUSTER_AUTOSCALER, NODE_GROUPS } from '../../charts/lib/constants';
 import { type Toleration, nodeSelectorFor, tolerationsFor, tolerateEveryGroup } from '../../charts/lib/placement';
 import { sampleAws, sampleEnvironment } from '../helpers';
 import { unplacedAddonDeployments } from './eksctl-addons';
-import { copyPath } from '../../scripts/upstream/paths';
+import { copyPath } from '../../scripts/toolchain/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // Pinned in scripts/upstream/pinned.sha256 (eksctl v0.230.0 pkg/apis/eksctl.io/v1alpha5/assets/schema.json); npm run fetch-upstream.

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadEnvironments } from '../../charts/config/environment';
-import { UPSTREAM } from '../../charts/platform/upstream';
+import { UPSTREAM } from '../../charts/lib/upstream';
 import {
   EKS_SUPPORT,
   ISTIO_KUBERNETES_SUPPORT,

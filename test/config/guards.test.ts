@@ -30,8 +30,8 @@ import { environmentGuardErrors, loadTenants } from '../../charts/config/load-te
 import { formatSourceError } from '../../charts/config/source-errors';
 import { patternProblem } from '../../charts/config/validate-guards';
 import { TenantRoute } from '../../charts/constructs/tenant-route';
-import { tenantRoutes } from '../../charts/routing/routes';
-import { DEFAULT_CRDS } from '../../scripts/import';
+import { tenantRoutes } from '../../charts/config/routes';
+import { DEFAULT_CRDS } from '../../scripts/toolchain/imports';
 import { loadValidators } from '../crd-validators';
 import { only, synth, tenantErrors } from '../helpers';
 

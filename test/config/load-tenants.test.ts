@@ -49,13 +49,15 @@ describe('loadTenants', () => {
     expect(t.subjects[1]).toEqual({ kind: 'ServiceAccount', name: 'ci', namespace: 'tenant-a' });
   });
 
-  it('accepts the example of the README section "Adding a tenant"', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Adding a tenant'));
-    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1].replace(/^ {3}/gm, '');
+  it('reads the quota example of the tenant guide, "9. Limits and quota", as it says', () => {
+    const guide = fs.readFileSync(path.join(ROOT, 'docs', 'tenant-guide.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## 9. Limits and quota'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1];
     const [t] = loadTenants(block);
     expect(t.name).toBe('gamma');
-    expect(t.quota['requests.cpu']).toBe('12');
+    expect(t.quota['requests.cpu']).toBe('16');
+    expect(t.quota['requests.memory']).toBe('16Gi');
+    expect(t.limits.default).toEqual({ cpu: '500m', memory: '512Mi' });
   });
 
   it('records the line of each tenant', () => {
@@ -87,7 +89,7 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
 
   it('unknown key', () => {
     expect(errorsOf('tenants:\n  - name: a\n    colour: blue\n')).toEqual([
-      'tenants.yaml:3:5: tenants[0].colour: unknown key "colour". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, llmBackends',
+      'tenants.yaml:3:5: tenants[0].colour: unknown key "colour". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, sandboxRouter, llmBackends',
     ]);
     expect(errorsOf('tenants:\n  - name: a\n    quota:\n      cpu: 2\n')).toEqual([
       'tenants.yaml:4:7: tenants[0].quota.cpu: unknown key "cpu". Fix: remove it or use one of: requests.cpu, requests.memory, limits.cpu, limits.memory, requests.storage, persistentvolumeclaims, pods, services, secrets, configmaps, services.nodeports, services.loadbalancers',
@@ -244,7 +246,7 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
   it('keeps checking after a duplicate key, so that one run shows every error', () => {
     expect(errorsOf('tenants:\n  - name: a1\n    name: a2\n    bogus: 1\n  - name: BAD\n')).toEqual([
       'tenants.yaml:3:5: duplicate key "name" in the same mapping. Fix: remove one of the two entries or merge them',
-      'tenants.yaml:4:5: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, llmBackends',
+      'tenants.yaml:4:5: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, sandboxRouter, llmBackends',
       `tenants.yaml:5:11: tenants[1].name: "BAD" is not a DNS-1123 label. Fix: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
     ]);
     expect(errorsOf('tenants:\n  - name: c\n    "name": d\n')[0]).toBe(
@@ -273,7 +275,7 @@ describe('loadTenants errors (one class of bad input per test, exact messages)',
 
   it('counts columns in characters, not UTF-16 units', () => {
     expect(errorsOf('tenants:\n  - {displayName: "😀😀", bogus: 1, name: b}\n')).toEqual([
-      'tenants.yaml:2:25: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, llmBackends',
+      'tenants.yaml:2:25: tenants[0].bogus: unknown key "bogus". Fix: remove it or use one of: name, displayName, description, owners, quota, limits, observability, alias, guards, agents, models, mcpServers, sandboxes, sandboxRouter, llmBackends',
     ]);
   });
 

@@ -12,8 +12,8 @@ import { loadTenants } from '../../charts/config/load-tenants';
 import { providerHostIn } from '../../charts/config/validate-workloads';
 import { LLM_PROVIDERS } from '../../charts/config/workloads-schema';
 import { LLM_PROVIDER_HOSTS } from '../../charts/lib/constants';
-import { SHARED_DIR } from '../../scripts/upstream/paths';
-import { CRDS_DIR } from '../../scripts/validation-schemas';
+import { SHARED_DIR } from '../../scripts/toolchain/paths';
+import { CRDS_DIR } from '../../scripts/toolchain/schemas';
 import { tenantErrors } from '../helpers';
 
 type Json = any;

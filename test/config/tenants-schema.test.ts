@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DIRS, TENANTS_FILE } from '../../charts/lib/constants';
-import { schemaText } from '../../scripts/schema';
+import { schemaText } from '../../scripts/cli/schema';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const committed = fs.readFileSync(path.join(ROOT, DIRS.tenantsSchema), 'utf8');

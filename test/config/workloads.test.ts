@@ -403,7 +403,7 @@ describe('tenant workloads: synth-time errors (exact messages, all at once)', ()
       'tenants.yaml:8:55: tenants[0].mcpServers[0].expose: a remote MCP server cannot be exposed: the gateway would become a proxy to a host outside the cluster. Fix: remove expose; callers can reach the remote server directly',
       'tenants.yaml:8:67: tenants[0].mcpServers[0].port: port applies to image MCP servers only. Fix: remove it',
       'tenants.yaml:10:49: tenants[0].sandboxes[0].image: image "ex/s" has no tag. Fix: pin a version tag or a digest, such as example/agent:1.2.3',
-      'tenants.yaml:10:65: tenants[0].sandboxes[0].expose: a SandboxTemplate runs nothing until it is claimed, so it has nothing to route to. Fix: remove expose, or declare kind: Sandbox',
+      'tenants.yaml:10:65: tenants[0].sandboxes[0].expose: a SandboxTemplate runs nothing until it is claimed, so it has nothing to route to. Fix: remove expose, or declare kind: Sandbox; to reach the claims of templates, add sandboxRouter: {expose: true} to the tenant',
       'tenants.yaml:12:82: tenants[0].llmBackends[0].allowCallsFrom: allowCallsFrom needs a route, but LLM backend "b" is not exposed. Fix: set expose: true, or remove allowCallsFrom',
       'tenants.yaml:12:83: tenants[0].llmBackends[0].allowCallsFrom[0]: "a" is the owner, which may always call. Fix: remove it',
     ]);

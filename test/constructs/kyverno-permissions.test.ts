@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AutoExposePolicy } from '../../charts/platform/policies/auto-expose-policy';
 import { KyvernoPermissions } from '../../charts/platform/policies/kyverno-permissions';
-import { UPSTREAM } from '../../charts/platform/upstream';
+import { UPSTREAM } from '../../charts/lib/upstream';
 import { only, synth } from '../helpers';
-import { CHARTS_DIR } from '../../scripts/upstream/paths';
+import { CHARTS_DIR } from '../../scripts/toolchain/paths';
 
 describe('KyvernoPermissions', () => {
   const roles = synth((c) => new KyvernoPermissions(c, 'K'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TenantRoute } from '../../charts/constructs/tenant-route';
 import { resolveWorkloads } from '../../charts/config/workloads';
-import { type RouteEntry, tenantRoutes } from '../../charts/routing/routes';
+import { type RouteEntry, tenantRoutes } from '../../charts/config/routes';
 import { ofKind, synth } from '../helpers';
 
 const LABELS = {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DIFF_COMMAND, runDiff } from '../../scripts/diff/main';
+import { DIFF_COMMAND, runDiff } from '../../scripts/cli/diff';
 import { filesAtCommit, filesInWorkingTree, parseCatFileBatch, resolveCommit } from '../../scripts/diff/git';
 import { runCommand } from '../../scripts/lib/cli';
 

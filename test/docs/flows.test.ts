@@ -35,6 +35,7 @@ describe('the flow table', () => {
       'agent-other-allowed',
       'agent-other-refused',
       'sandbox',
+      'sandbox-router',
       'provider-host',
       'tenant-kagent',
       'tenant-platform',

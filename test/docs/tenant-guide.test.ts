@@ -6,8 +6,11 @@
  *   <!-- tenants.yaml: with the examples --> tenants appended to the repository's tenants.yaml; loads and compiles
  *   <!-- tenants.yaml: rejected -->          a whole file the loader refuses with exactly the lines
  *                                            of the ```text block that follows
+ *   <!-- tenants.yaml: with a router image --> a whole file that loads and compiles in environments
+ *                                            that set platform.images.sandboxRouter (the committed
+ *                                            ones set none)
  *
- * Relative links of every page under docs/ must point at files that exist, and at headings that exist.
+ * The links of every page are checked by pages.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,13 +19,13 @@ import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { loadTenants, type Tenant } from '../../charts/config/load-tenants';
 import { ConfigError } from '../../charts/config/source-errors';
-import { routeSegment } from '../../charts/routing/routes';
+import { routeSegment } from '../../charts/config/routes';
 import { tenantObjects, workloadObjects } from '../../charts/synth/synthesize';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const GUIDE = 'docs/tenant-guide.md';
 const EXAMPLES = fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8');
-const MARKERS = ['alone', 'with the examples', 'rejected'] as const;
+const MARKERS = ['alone', 'with the examples', 'rejected', 'with a router image'] as const;
 type Marker = (typeof MARKERS)[number];
 
 interface Block {
@@ -76,10 +79,10 @@ function loaderErrors(text: string): string[] {
 const ENVS = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
 
 /** Compiles every tenant of a file in every environment, as synth would. */
-function compile(tenants: readonly Tenant[]): number {
+function compile(tenants: readonly Tenant[], envs = ENVS): number {
   let objects = 0;
   const segments = new Map(tenants.map((t) => [t.name, routeSegment(t)]));
-  for (const env of ENVS) {
+  for (const env of envs) {
     const infra = loadInfraOutputs(ROOT, env.name, env);
     for (const t of tenants) objects += tenantObjects(t, env, infra).length + workloadObjects(t, env, segments).length;
   }
@@ -114,6 +117,19 @@ describe(GUIDE, () => {
     it(`line ${b.line}: loads alone and compiles`, () => {
       expect(loaderErrors(b.body)).toEqual([]);
       expect(compile(loadTenants(b.body))).toBeGreaterThan(0);
+    });
+  }
+
+  for (const b of byMarker('with a router image')) {
+    it(`line ${b.line}: loads alone and compiles where the environments set the sandbox router's image`, () => {
+      expect(loaderErrors(b.body)).toEqual([]);
+      const image = { registry: 'registry.example.test', repository: 'sandbox-router-go', tag: 'v0.5.6' };
+      const envs = ENVS.map((e) => ({
+        ...e,
+        platform: { ...e.platform, images: { ...e.platform.images, sandboxRouter: image } },
+      }));
+      expect(() => compile(loadTenants(b.body))).toThrow('sandboxRouter needs platform.images.sandboxRouter');
+      expect(compile(loadTenants(b.body), envs)).toBeGreaterThan(0);
     });
   }
 
@@ -157,62 +173,4 @@ describe('fencedBlocks and withExamples (what the checks above rely on)', () => 
     const clash = withExamples('tenants:\n  - name: alpha\n');
     expect(loaderErrors(clash).some((l) => l.includes('duplicate tenant name "alpha"'))).toBe(true);
   });
-});
-
-/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as '-'. */
-function anchor(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-');
-}
-
-function headings(markdown: string): Set<string> {
-  const inCode = (() => {
-    let open = false;
-    return (l: string) => {
-      if (l.startsWith('```')) open = !open;
-      return open || l.startsWith('```');
-    };
-  })();
-  return new Set(
-    markdown
-      .split('\n')
-      .filter((l) => !inCode(l) && /^#{1,6} /.test(l))
-      .map((l) => anchor(l.replace(/^#+ /, '').replaceAll('`', ''))),
-  );
-}
-
-describe('links of the documentation', () => {
-  const pages = [
-    'README.md',
-    ...fs
-      .readdirSync(path.join(ROOT, 'docs'))
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => `docs/${f}`),
-  ];
-  it('has the pages the index lists', () => {
-    expect(pages).toEqual(
-      expect.arrayContaining([
-        'docs/README.md',
-        'docs/tenant-guide.md',
-        'docs/operator-runbook.md',
-        'docs/architecture.md',
-      ]),
-    );
-  });
-  for (const page of pages) {
-    it(`${page}: every relative link points at an existing file and heading`, () => {
-      const text = fs.readFileSync(path.join(ROOT, page), 'utf8');
-      const links = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l));
-      for (const link of links) {
-        const [file, hash] = link.split('#');
-        const target = file === '' ? page : path.normalize(path.join(path.dirname(page), file));
-        expect(fs.existsSync(path.join(ROOT, target)), `${page}: ${link}`).toBe(true);
-        if (hash !== undefined && target.endsWith('.md'))
-          expect([...headings(fs.readFileSync(path.join(ROOT, target), 'utf8'))], `${page}: ${link}`).toContain(hash);
-      }
-    });
-  }
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { celMatches, evalCel, meshSource, parseCel } from '../../scripts/flows/cel';
-import { callersExpression, meshCallersExpression, meshIdentityExpression } from '../../charts/routing/routes';
+import { callersExpression, meshCallersExpression, meshIdentityExpression } from '../../charts/config/routes';
 import { TENANT_CLAIM_EXPRESSION } from '../../charts/platform/constructs/gateway-jwt-policy';
 
 describe("the CEL subset of the platform's policies", () => {

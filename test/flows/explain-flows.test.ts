@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { explainTenant, type RouteTable } from '../../scripts/explain/explain';
 import { readIntent } from '../../scripts/flows/gate';
 import { flowMatrix } from '../../scripts/flows/matrix';
-import { readOutput } from '../../scripts/gates/manifests';
+import { readOutput } from '../../scripts/kube/manifests';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const dev = readOutput(ROOT).environments.find((e) => e.name === 'dev')!;

@@ -9,7 +9,7 @@ import { DIRS } from '../../charts/lib/constants';
 import { synthesize } from '../../charts/synth/synthesize';
 import { readIntent } from '../../scripts/flows/gate';
 import { flowMatrix, flowsOf, matrixProblems, problem } from '../../scripts/flows/matrix';
-import { type EnvironmentOutput, type Manifest, parseDocuments, readOutput } from '../../scripts/gates/manifests';
+import { type EnvironmentOutput, type Manifest, parseDocuments, readOutput } from '../../scripts/kube/manifests';
 import { infraFor, sampleEnvironment } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { readOutput, type Output } from '../../scripts/gates/manifests';
+import { readOutput, type Output } from '../../scripts/kube/manifests';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -13,7 +13,7 @@ import {
   tenantNamespaces,
 } from '../../scripts/gates/isolation';
 import { evaluate, istioMatch, ruleMatch, type MeshRequest } from '../../scripts/gates/mesh-authz';
-import type { Manifest } from '../../scripts/gates/manifests';
+import type { Manifest } from '../../scripts/kube/manifests';
 import { copiesPerTest, repoOutput } from './fixture';
 
 const freshCopy = copiesPerTest();

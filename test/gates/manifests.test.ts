@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseDocuments } from '../../scripts/gates/manifests';
+import { parseDocuments } from '../../scripts/kube/manifests';
 import { copiesPerTest } from './fixture';
 
 const freshCopy = copiesPerTest();

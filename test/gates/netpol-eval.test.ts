@@ -10,7 +10,7 @@ import {
   tenantEndpoint,
   tenantNamespaces,
 } from '../../scripts/gates/isolation';
-import type { EnvironmentOutput, Manifest } from '../../scripts/gates/manifests';
+import type { EnvironmentOutput, Manifest } from '../../scripts/kube/manifests';
 import {
   ALL,
   connSet,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../charts/config/environment';
 import { CLUSTER_SCOPED_BUILTINS, clusterScopedCrds, rbacGate } from '../../scripts/gates/rbac';
-import { ensureSchemas, kubernetesOpenApiDir, kubernetesRelease } from '../../scripts/validation-schemas';
+import { ensureSchemas, kubernetesOpenApiDir, kubernetesRelease } from '../../scripts/toolchain/schemas';
 import { copiesPerTest, repoOutput } from './fixture';
 
 const CLUSTER_SCOPED = clusterScopedCrds(ensureSchemas('1.35').crds);

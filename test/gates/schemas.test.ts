@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distinctFiles, kubeconformGate, kubectlValidateGate } from '../../scripts/gates/schemas';
-import { argumentChunks } from '../../scripts/gates/run-tool';
-import { shownPath } from '../../scripts/upstream/paths';
+import { argumentChunks } from '../../scripts/toolchain/run-tool';
+import { shownPath } from '../../scripts/toolchain/paths';
 import {
   builtinSchemas,
   chartCrdFiles,
@@ -15,7 +15,7 @@ import {
   ensureSchemas,
   kubernetesRelease,
   strictCrdSchema,
-} from '../../scripts/validation-schemas';
+} from '../../scripts/toolchain/schemas';
 import { copiesPerTest, objectCount, type OutputCopy, renameField, repoOutput } from './fixture';
 
 const NETPOL = 'dist/dev/tenants/alpha/networkpolicy-default-deny.yaml';
@@ -190,7 +190,7 @@ describe('schema generation', () => {
   it('maps each environment version to one k8s.io/kubernetes release and names the fix for others', () => {
     expect(kubernetesRelease('1.35')).toBe('1.35.4');
     expect(() => kubernetesRelease('1.40')).toThrow(
-      'kubernetesVersion "1.40" has no k8s.io/kubernetes release to take schemas from; add one to KUBERNETES_RELEASES in scripts/validation-schemas.ts (known: 1.35)',
+      'kubernetesVersion "1.40" has no k8s.io/kubernetes release to take schemas from; add one to KUBERNETES_RELEASES in scripts/toolchain/schemas.ts (known: 1.35)',
     );
   });
 

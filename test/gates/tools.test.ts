@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { binaryPath, isInstalled, requireTool, stampFor, tool, TOOLS } from '../../scripts/tools';
+import { binaryPath, isInstalled, requireTool, stampFor, tool, TOOLS } from '../../scripts/toolchain/tools';
 import { ROOT } from './fixture';
 
 describe('pinned tools', () => {
@@ -148,7 +148,7 @@ describe('pinned tools', () => {
 
   it('names an unknown tool and the known ones', () => {
     expect(() => tool('kind')).toThrow(
-      'no tool named kind in scripts/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, otelcol, prom-label-proxy, promql-eval, kube-score)',
+      'no tool named kind in scripts/toolchain/tools.ts (known: kubeconform, kubectl-validate, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, otelcol, prom-label-proxy, promql-eval, kube-score)',
     );
   });
 });
@@ -179,7 +179,7 @@ describe('CI for users', () => {
     expect(lines.indexOf('npm test')).toBeGreaterThan(lines.indexOf('npm run tools'));
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.scripts.test).toBe(
-      'npm run tools && npm run typecheck && npm run synth -- --check && npm run validate && vitest run',
+      'npm run tools && npm run typecheck && npm run layers && npm run synth -- --check && npm run validate && vitest run',
     );
   });
 });

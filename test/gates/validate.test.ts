@@ -1,6 +1,6 @@
 /** The validate command: every gate runs, and a gate that cannot run fails instead of being skipped. */
 import { describe, expect, it } from 'vitest';
-import { GATES, runGates, summary } from '../../scripts/validate';
+import { GATES, runGates, summary } from '../../scripts/cli/validate';
 import { repoOutput } from './fixture';
 
 describe('npm run validate', () => {

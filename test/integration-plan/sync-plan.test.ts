@@ -1,6 +1,6 @@
 /** The integration tier's apply order, computed from the output without an API server. */
 import { describe, expect, it } from 'vitest';
-import { syncPlan } from '../../scripts/integration/sync-plan';
+import { syncPlan } from '../../scripts/kube/sync-plan';
 import { copiesPerTest, repoOutput } from '../gates/fixture';
 
 const freshCopy = copiesPerTest();

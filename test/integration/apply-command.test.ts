@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listManaged } from '../../scripts/apply/cluster';
-import { APPLY_COMMAND, runApply } from '../../scripts/apply/main';
-import { changeOf, crdFiles, installCrds, kubectl, objectKey } from '../../scripts/integration/apply';
+import { APPLY_COMMAND, runApply } from '../../scripts/cli/apply';
+import { changeOf, crdFiles, installCrds, kubectl, objectKey } from '../../scripts/kube/apply';
 import { startControlPlane, type ControlPlane } from '../../scripts/integration/control-plane';
 import { runCommand } from '../../scripts/lib/cli';
-import { CRDS_DIR } from '../../scripts/validation-schemas';
+import { CRDS_DIR } from '../../scripts/toolchain/schemas';
 import { copyOutput, type OutputCopy } from '../gates/fixture';
 
 let cp: ControlPlane | undefined;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kubectl } from '../../scripts/integration/apply';
+import { kubectl } from '../../scripts/kube/apply';
 import { startControlPlane } from '../../scripts/integration/control-plane';
 import { ROOT } from '../gates/fixture';
 
@@ -35,7 +35,7 @@ function startCli(): Promise<{ child: ReturnType<typeof spawn>; dir: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'scripts/integration/cli.ts'), '--no-crds'],
+      ['--import', 'tsx', path.join(ROOT, 'scripts/cli/control-plane.ts'), '--no-crds'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

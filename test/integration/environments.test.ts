@@ -7,13 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { readOutput } from '../../scripts/gates/manifests';
-import { applyPlan, crdFiles, installCrds, kubectl } from '../../scripts/integration/apply';
+import { readOutput } from '../../scripts/kube/manifests';
+import { applyPlan, crdFiles, installCrds, kubectl } from '../../scripts/kube/apply';
 import { startControlPlane, type ControlPlane } from '../../scripts/integration/control-plane';
 import { accessMatrix, checkMatrix } from '../../scripts/integration/rbac-matrix';
-import { syncPlan } from '../../scripts/integration/sync-plan';
-import { KUBERNETES_VERSION } from '../../scripts/tools';
-import { CRDS_DIR } from '../../scripts/validation-schemas';
+import { syncPlan } from '../../scripts/kube/sync-plan';
+import { KUBERNETES_VERSION } from '../../scripts/toolchain/tools';
+import { CRDS_DIR } from '../../scripts/toolchain/schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const output = readOutput(ROOT);

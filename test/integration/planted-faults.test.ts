@@ -10,14 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTenants } from '../../charts/config/load-tenants';
-import type { Manifest, Output } from '../../scripts/gates/manifests';
+import type { Manifest, Output } from '../../scripts/kube/manifests';
 import { TENANT_POD_RULES } from '../../charts/constructs/tenant-pod-policy';
 import { nodeSelectorFor, tolerationsFor } from '../../charts/lib/placement';
-import { applyPlan, crdFiles, errorOf, installCrds, kubectl } from '../../scripts/integration/apply';
+import { applyPlan, crdFiles, errorOf, installCrds, kubectl } from '../../scripts/kube/apply';
 import { startControlPlane, type ControlPlane } from '../../scripts/integration/control-plane';
 import { accessMatrix, checkMatrix } from '../../scripts/integration/rbac-matrix';
-import { syncPlan } from '../../scripts/integration/sync-plan';
-import { CRDS_DIR } from '../../scripts/validation-schemas';
+import { syncPlan } from '../../scripts/kube/sync-plan';
+import { CRDS_DIR } from '../../scripts/toolchain/schemas';
 import { copiesPerTest, repoOutput, ROOT } from '../gates/fixture';
 
 const ENV = 'dev';

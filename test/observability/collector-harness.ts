@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { stringify } from 'yaml';
-import { requireTool } from '../../scripts/tools';
+import { requireTool } from '../../scripts/toolchain/tools';
 import { freePort } from './net';
 
 export interface FakePod {

@@ -27,7 +27,7 @@ import { parse } from 'yaml';
 import { loadEnvironments } from '../../charts/config/environment';
 import { LABELS, OBSERVABILITY } from '../../charts/lib/constants';
 import { collectorConfig, tenantAuthEnv, PLATFORM_AUTH_ENV } from '../../charts/platform/constructs/otel-collector';
-import { OTELCOL_VERSION, requireTool } from '../../scripts/tools';
+import { OTELCOL_VERSION, requireTool } from '../../scripts/toolchain/tools';
 import { byKey, type CollectorRun, type FakeNamespace, type FakePod, runCollector } from './collector-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../charts/config/environment';
 import { metricsProxyArgs } from '../../charts/platform/constructs/tenant-metrics-proxy';
 import { tenantDashboard } from '../../charts/platform/observability/tenant-metrics';
-import { PROM_LABEL_PROXY_VERSION, requireTool } from '../../scripts/tools';
+import { PROM_LABEL_PROXY_VERSION, requireTool } from '../../scripts/toolchain/tools';
 import { fakePrometheus, type Proxy, startProxy, type Upstream } from './proxy-harness';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any

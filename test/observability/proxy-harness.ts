@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requireTool } from '../../scripts/tools';
+import { requireTool } from '../../scripts/toolchain/tools';
 import { freePort } from './net';
 
 export interface Upstream {

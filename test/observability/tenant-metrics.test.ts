@@ -18,7 +18,7 @@ import {
   tenantDashboard,
   tenantRecordingRules,
 } from '../../charts/platform/observability/tenant-metrics';
-import { PROMETHEUS_MODULE_VERSION, requireTool } from '../../scripts/tools';
+import { PROMETHEUS_MODULE_VERSION, requireTool } from '../../scripts/toolchain/tools';
 import { fakePrometheus, type Proxy, startProxy, type Upstream } from './proxy-harness';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -12,7 +12,7 @@ import { loadTenants } from '../../charts/config/load-tenants';
 import { NODE_ROLE_LABEL, NODE_TAINT_KEY } from '../../charts/lib/constants';
 import { buildPlatform } from '../../charts/platform/build';
 import { readPath } from '../../charts/platform/values';
-import { UPSTREAM } from '../../charts/platform/upstream';
+import { UPSTREAM } from '../../charts/lib/upstream';
 import { synthesize } from '../../charts/synth/synthesize';
 import * as fs from 'node:fs';
 

@@ -13,7 +13,7 @@ import { loadTenants } from '../../charts/config/load-tenants';
 import { CENTRAL_GATEWAY, KEYCLOAK, MESH_GATEWAY } from '../../charts/lib/constants';
 import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../../charts/routing/route-table';
 import { mergeGuards, NO_GUARDS, resolveGuards } from '../../charts/config/guards';
-import { callersExpression, meshCallersExpression, routeSegment } from '../../charts/routing/routes';
+import { callersExpression, meshCallersExpression, routeSegment } from '../../charts/config/routes';
 import { existingFiles } from '../../charts/synth/write';
 import { sampleTenant } from '../helpers';
 

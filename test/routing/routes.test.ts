@@ -14,8 +14,8 @@ import {
   sortRoutes,
   tenantRoutes,
   type RouteEntry,
-} from '../../charts/routing/routes';
-import { CRDS_DIR } from '../../scripts/validation-schemas';
+} from '../../charts/config/routes';
+import { CRDS_DIR } from '../../scripts/toolchain/schemas';
 
 const workloads = resolveWorkloads({
   agents: [

@@ -8,25 +8,53 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main as clusterMain } from '../../cluster/cli';
-import { fetchUpstreamCommand, spec as FETCH_UPSTREAM_COMMAND } from '../../scripts/fetch-upstream';
-import { IMPORT_COMMAND, runImportCommand } from '../../scripts/import';
-import { CONTROL_PLANE_COMMAND, runControlPlane } from '../../scripts/integration/cli';
+import { FETCH_UPSTREAM_COMMAND, fetchUpstreamCommand } from '../../scripts/cli/fetch-upstream';
+import { IMPORT_COMMAND, runImportCommand } from '../../scripts/cli/import';
+import { LAYERS_COMMAND, runLayers } from '../../scripts/cli/layers';
+import { CONTROL_PLANE_COMMAND, runControlPlane } from '../../scripts/cli/control-plane';
 import { type CommandSpec, helpText, type ParsedArgs, runCommand } from '../../scripts/lib/cli';
-import { runSchema, SCHEMA_COMMAND, schemaText } from '../../scripts/schema';
-import { buildingLine, runTools, tool, TOOLS, TOOLS_COMMAND } from '../../scripts/tools';
-import { GATES, runValidate, VALIDATE_COMMAND } from '../../scripts/validate';
+import { runSchema, SCHEMA_COMMAND, schemaText } from '../../scripts/cli/schema';
+import { runTools, TOOLS_COMMAND } from '../../scripts/cli/tools';
+import { buildingLine, tool, TOOLS } from '../../scripts/toolchain/tools';
+import { GATES, runValidate, VALIDATE_COMMAND } from '../../scripts/cli/validate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 const COMMANDS: [string, CommandSpec, (args: ParsedArgs) => Promise<number> | number][] = [
-  ['scripts/tools.ts', TOOLS_COMMAND, runTools],
-  ['scripts/validate.ts', VALIDATE_COMMAND, runValidate],
-  ['scripts/integration/cli.ts', CONTROL_PLANE_COMMAND, (a) => runControlPlane(a)],
-  ['scripts/import.ts', IMPORT_COMMAND, runImportCommand],
-  ['scripts/schema.ts', SCHEMA_COMMAND, (a) => runSchema(a)],
-  ['scripts/fetch-upstream.ts', FETCH_UPSTREAM_COMMAND, fetchUpstreamCommand],
+  ['scripts/cli/tools.ts', TOOLS_COMMAND, runTools],
+  ['scripts/cli/validate.ts', VALIDATE_COMMAND, runValidate],
+  ['scripts/cli/control-plane.ts', CONTROL_PLANE_COMMAND, (a) => runControlPlane(a)],
+  ['scripts/cli/import.ts', IMPORT_COMMAND, runImportCommand],
+  ['scripts/cli/schema.ts', SCHEMA_COMMAND, (a) => runSchema(a)],
+  ['scripts/cli/fetch-upstream.ts', FETCH_UPSTREAM_COMMAND, fetchUpstreamCommand],
+  ['scripts/cli/layers.ts', LAYERS_COMMAND, runLayers],
 ];
+
+describe('command entry files', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const entries = fs.readdirSync(path.join(ROOT, 'scripts', 'cli')).sort();
+
+  it('every npm script that runs a TypeScript command runs a file of scripts/cli/ (or cluster/cli.ts, or the synth entry)', () => {
+    const run = Object.entries(pkg.scripts).flatMap(([name, line]) =>
+      [...line.matchAll(/(?:tsx|launch\.cjs) (\S+\.ts)/g)].map((m) => [name, m[1]]),
+    );
+    expect(run.length).toBeGreaterThan(10);
+    for (const [name, file] of run)
+      expect(file, name).toMatch(/^(scripts\/cli\/[a-z-]+\.ts|cluster\/cli\.ts|charts\/main\.ts)$/);
+  });
+
+  it('every file of scripts/cli/ is one command of the shared shape, which an npm script runs', () => {
+    const lines = Object.values(pkg.scripts).join('\n');
+    for (const file of entries) {
+      const text = fs.readFileSync(path.join(ROOT, 'scripts', 'cli', file), 'utf8');
+      expect(text, file).toMatch(/\nif \(require\.main === module\)\s+mainCommand\([A-Z_]+_COMMAND, /);
+      expect(lines, file).toContain(`scripts/cli/${file}`);
+    }
+  });
+});
 
 let out: string[];
 let err: string[];

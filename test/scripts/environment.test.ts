@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { findPlaceholders, placeholderOutputs } from '../../charts/config/placeholders';
-import { environmentCommand, spec } from '../../scripts/environment';
+import { environmentCommand, ENVIRONMENT_COMMAND as spec } from '../../scripts/cli/environment';
 import { scaffoldEnvironment } from '../../scripts/environment/scaffold';
 import { placeholderProblems } from '../../scripts/gates/placeholders';
 import { helpText, runCommand } from '../../scripts/lib/cli';

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { explainCommand, spec } from '../../scripts/explain';
+import { explainCommand, EXPLAIN_COMMAND as spec } from '../../scripts/cli/explain';
 import { explainTenant, underPrefix } from '../../scripts/explain/explain';
-import { readOutput } from '../../scripts/gates/manifests';
+import { readOutput } from '../../scripts/kube/manifests';
 import { runCommand } from '../../scripts/lib/cli';
 
 const ROOT = path.resolve(__dirname, '..', '..');

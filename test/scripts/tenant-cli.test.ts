@@ -8,9 +8,9 @@ import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { synthesize } from '../../charts/synth/synthesize';
 import { existingFiles } from '../../charts/synth/write';
-import { explainCommand, spec as explainSpec } from '../../scripts/explain';
+import { explainCommand, EXPLAIN_COMMAND as explainSpec } from '../../scripts/cli/explain';
 import { runCommand } from '../../scripts/lib/cli';
-import { spec, tenantCommand } from '../../scripts/tenant';
+import { TENANT_COMMAND as spec, tenantCommand } from '../../scripts/cli/tenant';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLE = fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8');

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { missingUpstream, requireUpstream, shownPath } from '../../scripts/upstream/paths';
+import { missingUpstream, requireUpstream, shownPath } from '../../scripts/toolchain/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -30,7 +30,7 @@ describe('upstream copies', () => {
 
   it('commands that need the CRDs say so in one line, naming $CRDS_DIR as set', () => {
     const env = { ...process.env, CRDS_DIR: '/tmp/no-such-crds' };
-    const r = spawnSync(TSX, ['scripts/integration/cli.ts'], { cwd: ROOT, encoding: 'utf8', env });
+    const r = spawnSync(TSX, ['scripts/cli/control-plane.ts'], { cwd: ROOT, encoding: 'utf8', env });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`control-plane: ${missingUpstream('CRD', '/tmp/no-such-crds')}`);
   });

@@ -162,7 +162,7 @@ describe('npm run synth', () => {
     const files = Object.keys(tree(root));
     expect(files.some((f) => f.includes('/beta/') || f.includes('-beta.yaml'))).toBe(false);
     expect(stderr.join('\n')).toContain('synth: tenant folders removed: dev/beta, prod/beta.');
-    expect(stderr.join('\n')).toContain('offboard them explicitly');
+    expect(stderr.join('\n')).toContain('offboard them explicitly (docs/operator-runbook.md, "Offboard a tenant")');
   });
 
   it('--check passes on fresh output and lists changed, missing and extra files', async () => {

@@ -6,14 +6,8 @@ import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { loadTenants, splitTenantsText } from '../../charts/config/load-tenants';
 import { ConfigError } from '../../charts/config/source-errors';
-import {
-  compileOutput,
-  loadTenantsWith,
-  OUTPUT_DIRS,
-  PARALLEL_THRESHOLD,
-  SynthPool,
-} from '../../charts/synth/parallel';
-import { type SynthInput, synthesize } from '../../charts/synth/synthesize';
+import { compileOutput, loadTenantsWith, PARALLEL_THRESHOLD, SynthPool } from '../../charts/synth/parallel';
+import { OUTPUT_DIRS, type SynthInput, synthesize } from '../../charts/synth/synthesize';
 import { beginWrite, drift, existingFiles, OutputSink } from '../../charts/synth/write';
 import { benchTenantsYaml } from '../../scripts/bench/tenants';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
 import { parse } from 'yaml';
-import { emitYaml } from '../../charts/synth/yaml-emitter';
+import { emitYaml } from '../../charts/lib/yaml-emitter';
 
 /** Strings a naive emitter gets wrong: YAML 1.1/1.2 booleans, nulls, numbers, indicators. */
 const TRICKY = [

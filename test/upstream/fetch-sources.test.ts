@@ -15,8 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchUpstream, PINS_FILE, readPins, resolvePin, sourceUrl } from '../../scripts/upstream/fetch';
-import { SHARED_DIR } from '../../scripts/upstream/paths';
-import { requireTool } from '../../scripts/tools';
+import { SHARED_DIR } from '../../scripts/toolchain/paths';
+import { requireTool } from '../../scripts/toolchain/tools';
 
 const MIRRORS = process.env.UPSTREAM_GIT_MIRRORS ?? path.join(SHARED_DIR, '..', '.mirror');
 const PINS = readPins(fs.readFileSync(PINS_FILE, 'utf8'));

@@ -24,7 +24,7 @@ import {
   sha256,
   sourceUrl,
 } from '../../scripts/upstream/fetch';
-import { copyPath } from '../../scripts/upstream/paths';
+import { copyPath } from '../../scripts/toolchain/paths';
 import {
   chartDirName,
   loadEnvironment,
@@ -33,7 +33,7 @@ import {
 } from '../../scripts/upstream/render';
 import { envsubst } from '../../scripts/upstream/recipes';
 import { FOLDERS, MADE } from '../../scripts/upstream/sources';
-import { requireTool } from '../../scripts/tools';
+import { requireTool } from '../../scripts/toolchain/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PINS = readPins(fs.readFileSync(PINS_FILE, 'utf8'));
@@ -298,7 +298,7 @@ describe('fetching from a loopback mirror', () => {
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', path.join(ROOT, 'scripts', 'fetch-upstream.ts'), ...args],
+          ['--import', 'tsx', path.join(ROOT, 'scripts', 'cli', 'fetch-upstream.ts'), ...args],
           { cwd: ROOT },
         );
         let stdout = '';

@@ -19,7 +19,7 @@ const CLI_BUILDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 type Images = PlatformSettings['images'];
-const ref = (i: Images[keyof Images]) => `${i.registry}/${i.repository}:${i.tag}`;
+const ref = (i: NonNullable<Images[keyof Images]>) => `${i.registry}/${i.repository}:${i.tag}`;
 
 /** Problems of an environment's Keycloak and keycloak-config-cli images. */
 function versionProblems(images: Pick<Images, 'keycloak' | 'keycloakConfigCli'>): string[] {

@@ -18,7 +18,7 @@ import {
   renderComponent,
   upstreamComponents,
 } from '../../scripts/upstream/render';
-import { UPSTREAM } from '../../charts/platform/upstream';
+import { UPSTREAM } from '../../charts/lib/upstream';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'render-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_S
 import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName } from '../../config/infra-outputs';
 import { KubeSecret } from '../../../imports/k8s';
 import { platformLabels } from '../../lib/labels';
-import { pinned, UPSTREAM_NAMES } from '../upstream';
+import { pinned, UPSTREAM_NAMES } from '../../lib/upstream';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { OtelCollector, tenantAuthSecret } from '../constructs/otel-collector';

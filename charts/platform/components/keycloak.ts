@@ -11,7 +11,7 @@ import { placementFields } from '../values';
 import { OBSERVABILITY_SECRET_PROPERTIES, observabilitySecretName } from '../../config/infra-outputs';
 import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
 import { KeycloakRoute } from '../constructs/keycloak-route';
-import { externalHosts } from '../../routing/routes';
+import { externalHosts } from '../../config/routes';
 
 const ns = PLATFORM_NAMESPACES.keycloak;
 

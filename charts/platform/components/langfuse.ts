@@ -20,7 +20,7 @@ import {
   PLATFORM_NAMESPACES,
   tenantNamespace,
 } from '../../lib/constants';
-import { uiHosts } from '../../routing/routes';
+import { uiHosts } from '../../config/routes';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import type { PlatformComponent, PlatformContext } from '../component';
 import { AccessSync } from '../constructs/access-sync';

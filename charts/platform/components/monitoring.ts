@@ -19,7 +19,7 @@ import {
   tenantObservabilityName,
 } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
-import { uiHosts } from '../../routing/routes';
+import { uiHosts } from '../../config/routes';
 import type { Construct } from 'constructs';
 import type { PlatformComponent, PlatformContext } from '../component';
 import { AccessSync } from '../constructs/access-sync';

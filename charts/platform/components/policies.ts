@@ -1,10 +1,10 @@
 import { DIRS, PLATFORM_NAMESPACES } from '../../lib/constants';
-import { policiesReadme } from '../../synth/readmes';
 import type { PlatformComponent } from '../component';
 import { AppProtocolPolicy } from '../policies/appprotocol-policy';
 import { AutoExposePolicy } from '../policies/auto-expose-policy';
 import { KyvernoPermissions } from '../policies/kyverno-permissions';
 import { POLICIES_COMPONENT } from '../policies/policy-parts';
+import { policiesReadme } from '../policies/readme';
 import { PlatformSchedulingPolicy } from '../policies/platform-scheduling-policy';
 import { TenantBackendsPolicy } from '../policies/tenant-backends-policy';
 import { TenantSchedulingPolicy } from '../policies/tenant-scheduling-policy';

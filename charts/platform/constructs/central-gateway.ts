@@ -8,7 +8,7 @@ import { AgentgatewayParameters } from '../../../imports/agentgateway-parameters
 import { CENTRAL_GATEWAY, LABELS, MESH_GATEWAY, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
 import { platformLabels } from '../../lib/labels';
-import { externalHosts } from '../../routing/routes';
+import { externalHosts } from '../../config/routes';
 
 /** Whether the external gateway's load balancer has public addresses. */
 export type GatewayExposure = 'internet-facing' | 'internal';

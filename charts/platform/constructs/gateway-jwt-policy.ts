@@ -8,7 +8,7 @@ import { requireSpec } from '../../constructs/route-policy-parts';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
-import { externalHosts } from '../../routing/routes';
+import { externalHosts } from '../../config/routes';
 import { centralGatewayTarget } from './central-gateway';
 
 /** Issuer URL of the platform realm: the external Keycloak host, as tokens carry it. */

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { KubeConfigMap } from '../../../imports/k8s';
 import type { Tenant } from '../../config/load-tenants';
 import { KEYCLOAK, OBSERVABILITY, PLATFORM_NAMESPACES } from '../../lib/constants';
-import { uiHosts } from '../../routing/routes';
+import { uiHosts } from '../../config/routes';
 import { platformLabels } from '../../lib/labels';
 
 export interface KeycloakRealmProps {

@@ -4,7 +4,7 @@ import {
   HttpRouteSpecRulesFiltersType,
   HttpRouteSpecRulesMatchesPathType,
 } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
-import { backendRefWithDefaults } from '../../routing/routes';
+import { backendRefWithDefaults } from '../../config/routes';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';

@@ -6,7 +6,7 @@ import {
 } from '../../../imports/agentgateway-backends-agentgateway.dev';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
-import { MESH_GATEWAY } from '../../lib/constants';
+import { MESH_GATEWAY, PLATFORM_LLM_ALIAS } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
 import { promptGuardsSpec, requireCallersSpec } from '../../constructs/route-policy-parts';
 import {
@@ -16,13 +16,10 @@ import {
   meshCallersExpression,
   prefixRewriteRule,
   routePath,
-} from '../../routing/routes';
+} from '../../config/routes';
 import { platformLabels } from '../../lib/labels';
 import { hasGuards, type MergedGuards } from '../../config/guards';
 import { meshGatewayTarget } from './central-gateway';
-
-/** Path alias of the platform's own LLM backends: /llm/default/<provider>. */
-export const PLATFORM_LLM_ALIAS = 'default';
 
 export type LlmProvider = 'anthropic' | 'openai';
 

@@ -3,7 +3,7 @@ import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agent
 import { requireSpec } from '../../constructs/route-policy-parts';
 import { MESH_GATEWAY } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
-import { meshIdentityExpression } from '../../routing/routes';
+import { meshIdentityExpression } from '../../config/routes';
 import { meshGatewayTarget } from './central-gateway';
 
 export interface MeshIdentityPolicyProps {

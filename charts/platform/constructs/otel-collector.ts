@@ -32,7 +32,7 @@ import {
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
-import { toYaml } from '../../synth/serialize';
+import { toYaml } from '../../lib/serialize';
 
 const HEALTH_PORT = 13133;
 

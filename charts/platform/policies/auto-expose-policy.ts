@@ -23,7 +23,7 @@ import {
   tenantNamespace,
 } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
-import { callersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES } from '../../routing/routes';
+import { callersExpression, prefixRewriteRule, ROUTE_OBJECT_NAMES } from '../../config/routes';
 import { centralGatewayParent } from '../constructs/central-gateway';
 import { type Condition, objectValue, policyMetadata, sizeOf } from './policy-parts';
 

@@ -13,10 +13,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
-import { CHARTS_DIR, CRDS_DIR, missingUpstream } from './upstream/paths';
+import { type ParsedArgs, UsageError, UserError } from '../lib/cli';
+import { CHARTS_DIR, CRDS_DIR, missingUpstream } from './paths';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 let OUT = path.join(ROOT, 'imports');
 
 interface ImportEntry {
@@ -30,17 +30,6 @@ export const DEFAULT_CRDS = CRDS_DIR;
 // A CRD that only a pinned chart ships (kube-prometheus-stack's AlertmanagerConfig) is read from
 // the chart's crds directory under CHARTS_DIR: an import whose URL names the chart's repository at
 // the chart's tag.
-
-export const IMPORT_COMMAND: CommandSpec = {
-  name: 'import',
-  usage: 'npm run import [-- [--crds <dir>] [--out <dir>]]',
-  summary:
-    'Regenerates the typed API classes in imports/ offline: every entry of the imports: list of cdk8s.yaml from the file of the same name under the CRD directory, and k8s@<version> from the OpenAPI document of the k8s.io/kubernetes Go module (through the Go module proxy). Prints a line per import.',
-  flags: {
-    crds: { value: true, help: 'directory of the upstream CRD copies (default ../shared/crds, or $CRDS_DIR)' },
-    out: { value: true, help: 'output directory (default imports/)' },
-  },
-};
 
 export function readImports(file = path.join(ROOT, 'cdk8s.yaml')): ImportEntry[] {
   const config = parse(fs.readFileSync(file, 'utf8')) as { imports?: string[] };
@@ -121,7 +110,7 @@ async function importKubernetes(version: string): Promise<void> {
   }
 }
 
-/** The import command. */
+/** The import command (scripts/cli/import.ts). */
 export async function runImportCommand(args: ParsedArgs): Promise<number> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const crds = args.flags.crds === undefined ? DEFAULT_CRDS : path.resolve(args.flags.crds as string);
@@ -157,5 +146,3 @@ export async function runImportCommand(args: ParsedArgs): Promise<number> {
   console.log(`import: ${sources.length} imports written to ${shown.startsWith('..') ? OUT : shown || '.'}`);
   return 0;
 }
-
-if (require.main === module) mainCommand(IMPORT_COMMAND, runImportCommand);

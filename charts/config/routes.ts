@@ -11,14 +11,15 @@ import {
   HttpRouteSpecRulesFiltersUrlRewritePathType,
   HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
-import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from '../config/guards';
-import type { FieldPath } from '../config/source-errors';
-import type { TenantWorkloads } from '../config/workloads';
+import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from './guards';
+import type { FieldPath } from './source-errors';
+import type { TenantWorkloads } from './workloads';
 import {
   KAGENT_AGENT_SERVICE,
   MESH_GATEWAY,
   PLATFORM_NAMESPACES,
   ROUTE_PREFIXES,
+  SANDBOX_ROUTER,
   tenantNamespace,
 } from '../lib/constants';
 
@@ -60,6 +61,26 @@ export interface RouteEntry {
   readonly field: FieldPath;
   /** Prompt guards the route enforces (LLM routes), every level merged; undefined: none. */
   readonly guards?: MergedGuards;
+  /** Request headers the gateways set and remove before the backend (the sandbox router's route). */
+  readonly requestHeaders?: RequestHeaders;
+}
+
+/** A RequestHeaderModifier of an HTTPRoute rule: headers set (overwriting the client's) and removed. */
+export interface RequestHeaders {
+  readonly set: readonly { readonly name: string; readonly value: string }[];
+  readonly remove: readonly string[];
+}
+
+/**
+ * The headers the routes of a tenant's sandbox router rewrite, whatever the client sent: the
+ * namespace is the tenant's, and the headers that pick a pod by address or by UID are dropped, so
+ * the router resolves only <X-Sandbox-ID>.<namespace>.svc (agent-sandbox v0.5.6
+ * sandbox-router/proxy/resolve.go Resolve: X-Sandbox-Pod-IP first, then the cache by UID, then
+ * DNS; proxy/headers.go ParseSandboxHeaders, namespace default "default").
+ */
+export function sandboxRouterHeaders(namespace: string): RequestHeaders {
+  const h = SANDBOX_ROUTER.headers;
+  return { set: [{ name: h.namespace, value: namespace }], remove: [h.podIp, h.uid] };
 }
 
 /** Caller list of a platform route: every tenant. */
@@ -91,6 +112,11 @@ export function routeSegment(tenant: { name: string; alias?: string }): string {
 
 export function routePath(kind: RouteKind, segment: string, name: string): string {
   return `${ROUTE_PREFIXES[kind]}/${segment}/${name}`;
+}
+
+/** The path of a tenant's sandbox router: the sandbox prefix and its segment, no name. */
+export function sandboxRouterPath(segment: string): string {
+  return `${ROUTE_PREFIXES.sandbox}/${segment}`;
 }
 
 export interface RoutedTenant {
@@ -172,6 +198,25 @@ export function tenantRoutes(t: RoutedTenant, platform: Guards = NO_GUARDS): Rou
       callers: [t.name],
     });
   });
+  // The sandbox router: the claims of the tenant's templates, by header. Its path has no name, so
+  // a static sandbox's route (longer) keeps its own requests.
+  const router = t.workloads.sandboxRouter;
+  if (router) {
+    out.push({
+      ...base('sandbox', SANDBOX_ROUTER.routeName, ['sandboxRouter'], router.expose),
+      path: sandboxRouterPath(seg),
+      exposes: { kind: 'SandboxRouter', name: SANDBOX_ROUTER.routeName },
+      backend: {
+        kind: 'Service',
+        namespace: ns,
+        name: SANDBOX_ROUTER.name,
+        port: SANDBOX_ROUTER.port,
+        createdBy: 'compiler',
+      },
+      callers: [t.name],
+      requestHeaders: sandboxRouterHeaders(ns),
+    });
+  }
   return out;
 }
 
@@ -246,8 +291,17 @@ export function backendRefWithDefaults(backendRef: HttpRouteSpecRulesBackendRefs
   return { group: '', kind: 'Service', ...backendRef, weight: backendRef.weight ?? 1 };
 }
 
-/** The rule of a route on a gateway: a path prefix, rewritten to `/` before the backend. */
-export function prefixRewriteRule(path: string, backendRef: HttpRouteSpecRulesBackendRefs): HttpRouteSpecRules {
+/**
+ * The rule of a route on a gateway: a path prefix, rewritten to `/` before the backend, and the
+ * request headers set and removed, if any (agentgateway v1.4.1 translates RequestHeaderModifier,
+ * controller/pkg/agentgateway/translator/conversion.go BuildAgwTrafficPolicyFilters; set replaces
+ * every value the client sent, crates/agentgateway/src/http/filters.rs HeaderModifier).
+ */
+export function prefixRewriteRule(
+  path: string,
+  backendRef: HttpRouteSpecRulesBackendRefs,
+  headers?: RequestHeaders,
+): HttpRouteSpecRules {
   return {
     matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }],
     filters: [
@@ -257,6 +311,14 @@ export function prefixRewriteRule(path: string, backendRef: HttpRouteSpecRulesBa
           path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: '/' },
         },
       },
+      ...(headers
+        ? [
+            {
+              type: HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER,
+              requestHeaderModifier: { set: headers.set.map((h) => ({ ...h })), remove: [...headers.remove] },
+            },
+          ]
+        : []),
     ],
     backendRefs: [backendRef],
   };

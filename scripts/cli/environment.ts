@@ -9,15 +9,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironments } from '../charts/config/environment';
-import { findPlaceholders } from '../charts/config/placeholders';
-import { ConfigError } from '../charts/config/source-errors';
-import { DIRS, DNS_LABEL } from '../charts/lib/constants';
-import { run as synth } from '../charts/main';
-import { scaffoldEnvironment, type ScaffoldFiles, tfvarsFile } from './environment/scaffold';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
+import { loadEnvironments } from '../../charts/config/environment';
+import { findPlaceholders } from '../../charts/config/placeholders';
+import { ConfigError } from '../../charts/config/source-errors';
+import { DIRS, DNS_LABEL } from '../../charts/lib/constants';
+import { run as synth } from '../../charts/main';
+import { scaffoldEnvironment, type ScaffoldFiles, tfvarsFile } from '../environment/scaffold';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
 
-export const spec: CommandSpec = {
+export const ENVIRONMENT_COMMAND: CommandSpec = {
   name: 'environment',
   usage:
     'npm run environment -- add <name> [--from <env>] [--domain <domain>] [--hosted-zone-id <id>] [--region <region>] [--account-id <id>] [--cluster-name <name>] [--branch <branch>]',
@@ -145,4 +145,4 @@ async function synthSafely(root: string): Promise<number> {
   }
 }
 
-if (require.main === module) mainCommand(spec, environmentCommand);
+if (require.main === module) mainCommand(ENVIRONMENT_COMMAND, environmentCommand);

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tenantsJsonSchema } from '../charts/config/tenants-schema';
-import { DIRS } from '../charts/lib/constants';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
+import { tenantsJsonSchema } from '../../charts/config/tenants-schema';
+import { DIRS } from '../../charts/lib/constants';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
 
 export function schemaText(): string {
   return `${JSON.stringify(tenantsJsonSchema(), null, 2)}\n`;
@@ -22,7 +22,7 @@ export const SCHEMA_COMMAND: CommandSpec = {
 };
 
 /** The schema command; `root` is the repository root. */
-export function runSchema(args: ParsedArgs, root = path.resolve(__dirname, '..')): number {
+export function runSchema(args: ParsedArgs, root = path.resolve(__dirname, '..', '..')): number {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const target = path.join(root, DIRS.tenantsSchema);
   const text = schemaText();

@@ -5,14 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DIRS, ROUTE_TABLE } from '../charts/lib/constants';
-import { explainTenant, type RouteTable, tenantsOf } from './explain/explain';
-import { readIntent } from './flows/gate';
-import { flowMatrix, type TenantIntent } from './flows/matrix';
-import { readOutput } from './gates/manifests';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
+import { DIRS, ROUTE_TABLE } from '../../charts/lib/constants';
+import { explainTenant, type RouteTable, tenantsOf } from '../explain/explain';
+import { readIntent } from '../flows/gate';
+import { flowMatrix, type TenantIntent } from '../flows/matrix';
+import { readOutput } from '../kube/manifests';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
 
-export const spec: CommandSpec = {
+export const EXPLAIN_COMMAND: CommandSpec = {
   name: 'explain',
   usage: 'npm run explain -- <tenant> [--env <env>]',
   summary: [
@@ -72,4 +72,4 @@ export function explainCommand(args: ParsedArgs): number {
   return 0;
 }
 
-if (require.main === module) mainCommand(spec, explainCommand);
+if (require.main === module) mainCommand(EXPLAIN_COMMAND, explainCommand);

@@ -15,9 +15,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Where tools are installed, relative to the repository root. */
 export const TOOLS_DIR = '.tools';
@@ -299,7 +298,9 @@ export function isInstalled(tool: Tool, home = TOOLS_HOME): boolean {
 export function tool(name: string): Tool {
   const found = TOOLS.find((t) => t.name === name);
   if (!found)
-    throw new Error(`no tool named ${name} in scripts/tools.ts (known: ${TOOLS.map((t) => t.name).join(', ')})`);
+    throw new Error(
+      `no tool named ${name} in scripts/toolchain/tools.ts (known: ${TOOLS.map((t) => t.name).join(', ')})`,
+    );
   return found;
 }
 
@@ -324,7 +325,7 @@ function goEnv(): NodeJS.ProcessEnv {
   return { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-buildvcs=false' };
 }
 
-function formatSeconds(ms: number): string {
+export function formatSeconds(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
@@ -361,7 +362,7 @@ export function buildingLine(t: Tool, step: string): string {
 }
 
 /** Builds one tool; `step` is its place among the tools this run builds. */
-async function install(t: Tool, step: string): Promise<number> {
+export async function install(t: Tool, step: string): Promise<number> {
   const started = Date.now();
   const ldflags = ['-s', '-w', ...(t.ldflags ? [t.ldflags] : [])].join(' ');
   const label = `${t.name} (${origin(t)})`;
@@ -386,64 +387,7 @@ async function install(t: Tool, step: string): Promise<number> {
   return took;
 }
 
-function goVersion(): string | undefined {
+export function goVersion(): string | undefined {
   const res = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
   return res.status === 0 ? res.stdout.trim() : undefined;
 }
-
-export const TOOLS_COMMAND: CommandSpec = {
-  name: 'tools',
-  usage: 'npm run tools [-- --check | --list]',
-  summary: `Builds the pinned validation, security and integration tools from source through the Go module proxy into ${TOOLS_DIR}/bin, skipping those already built from the same inputs. Prints a line per tool as it is built (first builds take minutes each).`,
-  flags: {
-    check: { help: `exit 1, naming the command to run, when a tool is missing or of another version; builds nothing` },
-    list: { help: 'print the pinned table (name, module@version, how it is built)' },
-  },
-};
-
-/** The tools command; returns the exit code, throws UserError for what the user can fix. */
-export async function runTools(args: ParsedArgs): Promise<number> {
-  if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
-  if (args.flags.check && args.flags.list) throw new UsageError('--check and --list exclude each other');
-  if (args.flags.list) {
-    for (const t of TOOLS)
-      console.log(
-        `${t.name}\t${t.module}@${t.version}\t${t.kind === 'wrapper' ? `wrapper ${t.dir}: ${t.reason}` : `go install ${t.pkg}@${t.version}`}`,
-      );
-    return 0;
-  }
-  const missing = TOOLS.filter((t) => !isInstalled(t));
-  if (args.flags.check) {
-    if (missing.length > 0)
-      throw new UserError(
-        `not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${INSTALL_COMMAND}`,
-      );
-    console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
-    return 0;
-  }
-  if (missing.length === 0) {
-    console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
-    return 0;
-  }
-  const version = goVersion();
-  if (!version) {
-    throw new UserError(
-      `Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${INSTALL_COMMAND}`,
-    );
-  }
-  console.log(
-    `tools: ${missing.length} of ${TOOLS.length} to build with ${version}, one at a time (first builds take minutes each)`,
-  );
-  const started = Date.now();
-  for (const [i, t] of missing.entries()) {
-    try {
-      await install(t, `${i + 1}/${missing.length}`);
-    } catch (e) {
-      throw new UserError(`${e instanceof Error ? e.message : String(e)}; fix the cause, then run: ${INSTALL_COMMAND}`);
-    }
-  }
-  console.log(`tools: done in ${formatSeconds(Date.now() - started)}`);
-  return 0;
-}
-
-if (require.main === module) mainCommand(TOOLS_COMMAND, runTools);

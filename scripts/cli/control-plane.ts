@@ -9,12 +9,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readOutput } from '../gates/manifests';
+import { readOutput } from '../kube/manifests';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
-import { CRDS_DIR, missingUpstream } from '../upstream/paths';
-import { applyPlan, crdFiles, installCrds } from './apply';
-import { startControlPlane } from './control-plane';
-import { syncPlan } from './sync-plan';
+import { CRDS_DIR, missingUpstream } from '../toolchain/paths';
+import { applyPlan, crdFiles, installCrds } from '../kube/apply';
+import { startControlPlane } from '../integration/control-plane';
+import { syncPlan } from '../kube/sync-plan';
 
 export const CONTROL_PLANE_COMMAND: CommandSpec = {
   name: 'control-plane',

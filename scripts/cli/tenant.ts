@@ -7,16 +7,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Environment, loadEnvironments } from '../charts/config/environment';
-import { loadTenants, type Tenant } from '../charts/config/load-tenants';
-import { ConfigError, decodeSource } from '../charts/config/source-errors';
-import { DIRS, TENANTS_FILE, tenantDevelopersGroup, tenantNamespace } from '../charts/lib/constants';
-import { run as synth } from '../charts/main';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
-import { addTenantEntry, removeTenantEntry } from './tenant/edit';
-import { entryFromFlags, optionError } from './tenant/entry';
-import { offboardingText, referencesMessage, tenantReferences } from './tenant/offboard';
-import { countOf } from '../charts/lib/plural';
+import { type Environment, loadEnvironments } from '../../charts/config/environment';
+import { loadTenants, type Tenant } from '../../charts/config/load-tenants';
+import { ConfigError, decodeSource } from '../../charts/config/source-errors';
+import { DIRS, TENANTS_FILE, tenantDevelopersGroup, tenantNamespace } from '../../charts/lib/constants';
+import { run as synth } from '../../charts/main';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
+import { addTenantEntry, removeTenantEntry } from '../tenant/edit';
+import { entryFromFlags, optionError } from '../tenant/entry';
+import { offboardingText, referencesMessage, tenantReferences } from '../tenant/offboard';
+import { countOf } from '../../charts/lib/plural';
 
 const ADD_FLAGS = [
   'display-name',
@@ -30,12 +30,12 @@ const ADD_FLAGS = [
   'comment',
 ];
 
-export const spec: CommandSpec = {
+export const TENANT_COMMAND: CommandSpec = {
   name: 'tenant',
   usage: 'npm run tenant -- add <name> [options] | remove <name> [--file <path>] [--root <dir>] [--no-synth]',
   summary: [
     'add: appends a tenant to tenants.yaml, keeping every comment and the formatting of the other entries;',
-    '  unset fields take the platform defaults (README, "Adding a tenant"). Example:',
+    '  unset fields take the platform defaults (docs/tenant-guide.md, "9. Limits and quota"). Example:',
     '  npm run tenant -- add gamma --display-name "Team Gamma" --owner-group gamma-admins --quota requests.cpu=12',
     'remove: removes a tenant and the comment lines directly above it; refused while another tenant',
     '  calls it or allows calls from it. Prints the steps that offboard it from the cluster.',
@@ -209,4 +209,4 @@ export async function tenantCommand(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-if (require.main === module) mainCommand(spec, tenantCommand);
+if (require.main === module) mainCommand(TENANT_COMMAND, tenantCommand);

@@ -14,8 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIRS, TENANTS_FILE } from '../../charts/lib/constants';
 import { type CommandSpec, mainCommand, UsageError, UserError } from '../lib/cli';
-import { type BenchRow, type Measurement, renderReport, type Targets } from './report';
-import { benchTenantsYaml, benchTenantYaml } from './tenants';
+import { type BenchRow, type Measurement, renderReport, type Targets } from '../bench/report';
+import { benchTenantsYaml, benchTenantYaml } from '../bench/tenants';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LAUNCH = path.join(ROOT, 'scripts', 'launch.cjs');
@@ -24,7 +24,7 @@ const RUSAGE = path.join(ROOT, 'scripts', 'bench', 'rusage.cjs');
 /** Every validation gate but kubectl-validate, whose first run over a large output takes tens of minutes. */
 const FAST_GATES = ['kubeconform', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint'];
 
-const SPEC: CommandSpec = {
+export const BENCH_COMMAND: CommandSpec = {
   name: 'bench',
   usage: 'npm run bench [-- --sizes <n,n,...>] [--out <file>] [--stock-limit <seconds>]',
   summary:
@@ -198,7 +198,7 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
       if (n === kubectlValidateSize && !flags['no-validate']) {
         log(`${prefix}: kubectl-validate alone over this output, nothing remembered`);
         const k = measure(
-          ['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', 'kubectl-validate'],
+          ['--import', 'tsx', 'scripts/cli/validate.ts', '--root', root, '--only', 'kubectl-validate'],
           undefined,
           { VALIDATE_CACHE: 'off' },
         );
@@ -206,14 +206,14 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
       }
       if (n <= incrementalSize) {
         log(`${prefix}: the flow gate alone`);
-        const f = measure(['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', 'flows']);
+        const f = measure(['--import', 'tsx', 'scripts/cli/validate.ts', '--root', root, '--only', 'flows']);
         flowGate.push(parseFlowGate(n, f.stdout));
       }
       if (n === incrementalSize) {
         if (!flags['no-validate']) {
           log(`${prefix}: npm run validate over this output, every gate but kubectl-validate, nothing remembered`);
           const v = measure(
-            ['--import', 'tsx', 'scripts/validate.ts', '--root', root, '--only', FAST_GATES.join(',')],
+            ['--import', 'tsx', 'scripts/cli/validate.ts', '--root', root, '--only', FAST_GATES.join(',')],
             undefined,
             { VALIDATE_CACHE: 'off' },
           );
@@ -246,4 +246,4 @@ async function bench(flags: Record<string, string | boolean | string[]>): Promis
   return 0;
 }
 
-if (require.main === module) mainCommand(SPEC, (args) => bench(args.flags));
+if (require.main === module) mainCommand(BENCH_COMMAND, (args) => bench(args.flags));

@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
 import { type CommandSpec, type ParsedArgs, mainCommand, UsageError } from '../lib/cli';
-import { defaultBase, filesAtCommit, filesInWorkingTree, resolveCommit } from './git';
-import { code, diffReport, summaryLine } from './report';
+import { defaultBase, filesAtCommit, filesInWorkingTree, resolveCommit } from '../diff/git';
+import { code, diffReport, summaryLine } from '../diff/report';
 
 export const DIFF_COMMAND: CommandSpec = {
   name: 'diff',

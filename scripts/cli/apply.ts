@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MANAGED_BY, tenantNamespace } from '../../charts/lib/constants';
-import { readOutput, type Manifest } from '../gates/manifests';
+import { readOutput, type Manifest } from '../kube/manifests';
 import {
   applyObjects,
   describeObject,
@@ -25,8 +25,8 @@ import {
   problemsOf,
   type KubectlTarget,
   type ObjectOutcome,
-} from '../integration/apply';
-import { syncPlan, tenantSteps, tenantsOf, type SyncStep } from '../integration/sync-plan';
+} from '../kube/apply';
+import { syncPlan, tenantSteps, tenantsOf, type SyncStep } from '../kube/sync-plan';
 import { type CommandSpec, mainCommand, type ParsedArgs, progress, UsageError, UserError } from '../lib/cli';
 import {
   deleteObjects,
@@ -37,8 +37,8 @@ import {
   MANAGED_SELECTOR,
   namespaces,
   platformApplications,
-} from './cluster';
-import { describeClusterObject, selectPrune } from './prune';
+} from '../apply/cluster';
+import { describeClusterObject, selectPrune } from '../apply/prune';
 import { countOf } from '../../charts/lib/plural';
 
 /** Field manager of `npm run apply`: the value of the managed-by label. */

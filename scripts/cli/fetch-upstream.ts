@@ -8,17 +8,17 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { countOf } from '../charts/lib/plural';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from './lib/cli';
-import { requireTool } from './tools';
-import { fetchUpstream, PINS_FILE, readPins } from './upstream/fetch';
-import { SHARED_DIR, shownPath } from './upstream/paths';
+import { countOf } from '../../charts/lib/plural';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
+import { requireTool } from '../toolchain/tools';
+import { fetchUpstream, PINS_FILE, readPins } from '../upstream/fetch';
+import { SHARED_DIR, shownPath } from '../toolchain/paths';
 
 const PARTS = ['crds', 'charts', 'schemas'] as const;
 /** Failures named one per line; the rest are counted. */
 const SHOWN_FAILURES = 10;
 
-export const spec: CommandSpec = {
+export const FETCH_UPSTREAM_COMMAND: CommandSpec = {
   name: 'fetch-upstream',
   usage:
     'npm run fetch-upstream [-- [--dir <folder>] [--only crds,charts,schemas] [--check] [--mirror <url>] [--jobs <n>]]',
@@ -82,4 +82,4 @@ export async function fetchUpstreamCommand(args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-if (require.main === module) mainCommand(spec, fetchUpstreamCommand);
+if (require.main === module) mainCommand(FETCH_UPSTREAM_COMMAND, fetchUpstreamCommand);

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { ANNOTATIONS, DIRS } from '../../charts/lib/constants';
-import type { EnvironmentOutput, Manifest } from '../gates/manifests';
+import type { EnvironmentOutput, Manifest } from './manifests';
 
 const SYNC_WAVE = ANNOTATIONS.argocdSyncWave;
 const HOOK = ANNOTATIONS.argocdHook;

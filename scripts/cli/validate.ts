@@ -18,20 +18,20 @@
  * Tools come from `npm run tools`; a missing tool fails its gate with that command.
  */
 import * as path from 'node:path';
-import { flowGate } from './flows/gate';
-import { chainsawLintGate } from './gates/chainsaw-lint';
-import { isolationGate } from './gates/isolation';
-import { type GateResult, type Output, readOutput } from './gates/manifests';
-import { placeholdersGate } from './gates/placeholders';
-import { clusterScopedCrds, rbacGate } from './gates/rbac';
-import { kubeconformGate, kubectlValidateGate } from './gates/schemas';
-import { secretsGate } from './gates/secrets';
-import { workloadGate } from './gates/workloads';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError } from './lib/cli';
-import { ensureSchemas } from './validation-schemas';
-import { countOf } from '../charts/lib/plural';
+import { flowGate } from '../flows/gate';
+import { chainsawLintGate } from '../gates/chainsaw-lint';
+import { isolationGate } from '../gates/isolation';
+import { type GateResult, type Output, readOutput } from '../kube/manifests';
+import { placeholdersGate } from '../gates/placeholders';
+import { clusterScopedCrds, rbacGate } from '../gates/rbac';
+import { kubeconformGate, kubectlValidateGate } from '../gates/schemas';
+import { secretsGate } from '../gates/secrets';
+import { workloadGate } from '../gates/workloads';
+import { type CommandSpec, mainCommand, type ParsedArgs, UsageError } from '../lib/cli';
+import { ensureSchemas } from '../toolchain/schemas';
+import { countOf } from '../../charts/lib/plural';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Every gate, in the order they run. */
 export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResult> | GateResult>> = {

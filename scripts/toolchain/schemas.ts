@@ -15,10 +15,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { kubernetesOpenApi } from './import';
-import { CHARTS_DIR, CRDS_DIR, requireUpstream } from './upstream/paths';
+import { kubernetesOpenApi } from './imports';
+import { CHARTS_DIR, CRDS_DIR, requireUpstream } from './paths';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** The k8s.io/kubernetes release whose OpenAPI documents stand for each Kubernetes minor version. */
 export const KUBERNETES_RELEASES: Readonly<Record<string, string>> = {
@@ -28,7 +28,7 @@ export const KUBERNETES_RELEASES: Readonly<Record<string, string>> = {
 /** Where generated schemas are cached, relative to the repository root (git-ignored). */
 export const SCHEMA_CACHE = '.tools/schemas';
 
-/** The CRD directory: ../shared/crds, or $CRDS_DIR (scripts/upstream/paths.ts). */
+/** The CRD directory: ../shared/crds, or $CRDS_DIR (scripts/toolchain/paths.ts). */
 export { CRDS_DIR };
 
 /**
@@ -64,7 +64,7 @@ export function kubernetesRelease(minor: string): string {
   const release = KUBERNETES_RELEASES[minor];
   if (!release) {
     throw new Error(
-      `kubernetesVersion "${minor}" has no k8s.io/kubernetes release to take schemas from; add one to KUBERNETES_RELEASES in scripts/validation-schemas.ts (known: ${Object.keys(KUBERNETES_RELEASES).join(', ')})`,
+      `kubernetesVersion "${minor}" has no k8s.io/kubernetes release to take schemas from; add one to KUBERNETES_RELEASES in scripts/toolchain/schemas.ts (known: ${Object.keys(KUBERNETES_RELEASES).join(', ')})`,
     );
   }
   return release;
@@ -396,13 +396,4 @@ export function ensureSchemas(
   }
   fs.rmSync(old, { recursive: true, force: true });
   return set(counts);
-}
-
-if (require.main === module) {
-  for (const minor of process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(KUBERNETES_RELEASES)) {
-    const s = ensureSchemas(minor);
-    console.log(
-      `schemas: Kubernetes ${s.release}: ${s.builtinKinds} built-in and ${s.crdKinds} custom kind versions in ${path.relative(ROOT, path.dirname(s.localSchemas))}`,
-    );
-  }
 }

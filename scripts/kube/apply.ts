@@ -15,10 +15,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import type { Manifest } from '../gates/manifests';
-import { runTool } from '../gates/run-tool';
-import { requireTool } from '../tools';
-import { chartCrdFiles, yamlFiles } from '../validation-schemas';
+import type { Manifest } from './manifests';
+import { runTool } from '../toolchain/run-tool';
+import { requireTool } from '../toolchain/tools';
+import { chartCrdFiles, yamlFiles } from '../toolchain/schemas';
 import type { SyncStep } from './sync-plan';
 
 /** Field manager of the integration tier's applies, as Argo CD's server-side apply uses one of its own. */
@@ -249,7 +249,7 @@ export async function applyPlan(target: KubectlTarget, steps: readonly SyncStep[
 
 /**
  * The CRD files the platform uses: every YAML file under the CRD directory, sorted, then the CRDs
- * only a pinned chart ships (scripts/validation-schemas.ts CHART_CRD_FILES).
+ * only a pinned chart ships (scripts/toolchain/schemas.ts CHART_CRD_FILES).
  */
 export function crdFiles(crdsDir: string): string[] {
   return [...yamlFiles(crdsDir), ...chartCrdFiles()];
