@@ -4,13 +4,6 @@
  * HTTPRoutes from it, the loader checks it for collisions, and synth publishes it as
  * dist/<env>/routes.md and routes.json.
  */
-import {
-  type HttpRouteSpecRules,
-  type HttpRouteSpecRulesBackendRefs,
-  HttpRouteSpecRulesFiltersType,
-  HttpRouteSpecRulesFiltersUrlRewritePathType,
-  HttpRouteSpecRulesMatchesPathType,
-} from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { type Guards, hasGuards, llmBackendGuards, type MergedGuards, NO_GUARDS } from './guards';
 import type { FieldPath } from './source-errors';
 import type { TenantWorkloads } from './workloads';
@@ -287,7 +280,7 @@ export function externalUrl(domain: string, path: string): string {
  * stores them in a field Argo CD's server-side apply owns, so a route without them stays
  * OutOfSync and selfHeal syncs it again and again (argoproj/argo-cd#22151).
  */
-export function backendRefWithDefaults(backendRef: HttpRouteSpecRulesBackendRefs): HttpRouteSpecRulesBackendRefs {
+export function backendRefWithDefaults(backendRef: Record<string, unknown>): Record<string, unknown> {
   return { group: '', kind: 'Service', ...backendRef, weight: backendRef.weight ?? 1 };
 }
 
@@ -299,22 +292,17 @@ export function backendRefWithDefaults(backendRef: HttpRouteSpecRulesBackendRefs
  */
 export function prefixRewriteRule(
   path: string,
-  backendRef: HttpRouteSpecRulesBackendRefs,
+  backendRef: Record<string, unknown>,
   headers?: RequestHeaders,
-): HttpRouteSpecRules {
+): Record<string, unknown> {
   return {
-    matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }],
+    matches: [{ path: { type: 'PathPrefix', value: path } }],
     filters: [
-      {
-        type: HttpRouteSpecRulesFiltersType.URL_REWRITE,
-        urlRewrite: {
-          path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: '/' },
-        },
-      },
+      { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } },
       ...(headers
         ? [
             {
-              type: HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER,
+              type: 'RequestHeaderModifier',
               requestHeaderModifier: { set: headers.set.map((h) => ({ ...h })), remove: [...headers.remove] },
             },
           ]

@@ -4,9 +4,25 @@ import {
   type AgentgatewayPolicySpecTargetRefs,
   AgentgatewayPolicySpecTrafficAuthorizationAction as AuthorizationAction,
 } from '../../imports/agentgateway-policies-agentgateway.dev';
-import { HttpRoute } from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
+import {
+  HttpRoute,
+  type HttpRouteSpecRules,
+  type HttpRouteSpecRulesBackendRefs,
+} from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { type MergedGuards, promptGuardSpec } from '../config/guards';
 import { groupOf } from '../lib/gvk';
+
+/**
+ * A route rule or backendRef of config/routes.ts (a layer that does not import imports/) in the
+ * HTTPRoute import's form: its keys are the CRD's JSON names, the import's names in this subtree.
+ */
+export function typedRouteRule(rule: Record<string, unknown>): HttpRouteSpecRules {
+  return rule as HttpRouteSpecRules;
+}
+
+export function typedBackendRef(ref: Record<string, unknown>): HttpRouteSpecRulesBackendRefs {
+  return ref as unknown as HttpRouteSpecRulesBackendRefs;
+}
 
 /** Policy targets: HTTPRoutes of the policy's namespace. */
 function httpRouteTargets(routeNames: readonly string[]): AgentgatewayPolicySpecTargetRefs[] {

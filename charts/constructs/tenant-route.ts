@@ -8,7 +8,7 @@ import {
 import { KEYCLOAK } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
-import { promptGuardsSpec, requireCallersSpec } from './route-policy-parts';
+import { promptGuardsSpec, requireCallersSpec, typedRouteRule } from './route-policy-parts';
 import { centralGatewayParent, meshGatewayParent } from '../platform/constructs/central-gateway';
 import {
   backendRefWithDefaults,
@@ -65,7 +65,7 @@ export class TenantRoute extends Construct {
         metadata: { name, namespace: r.namespace, labels },
         spec: {
           parentRefs: [parent],
-          rules: [prefixRewriteRule(r.path, backendRefWithDefaults(backendRef), r.requestHeaders)],
+          rules: [typedRouteRule(prefixRewriteRule(r.path, backendRefWithDefaults(backendRef), r.requestHeaders))],
         },
       });
     const policy = (cid: string, name: string, routeName: string, expression: string) =>

@@ -8,6 +8,7 @@ import { backendRefWithDefaults } from '../../config/routes';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
+import { typedBackendRef } from '../../constructs/route-policy-parts';
 import { centralGatewayTarget } from './central-gateway';
 
 /**
@@ -60,7 +61,9 @@ export class KeycloakRoute extends Construct {
               },
             ],
             backendRefs: [
-              backendRefWithDefaults({ name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port }),
+              typedBackendRef(
+                backendRefWithDefaults({ name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port }),
+              ),
             ],
           },
         ],

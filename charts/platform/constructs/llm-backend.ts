@@ -8,7 +8,7 @@ import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.netwo
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { MESH_GATEWAY, PLATFORM_LLM_ALIAS } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
-import { promptGuardsSpec, requireCallersSpec } from '../../constructs/route-policy-parts';
+import { promptGuardsSpec, requireCallersSpec, typedRouteRule } from '../../constructs/route-policy-parts';
 import {
   ANY_TENANT,
   backendRefWithDefaults,
@@ -96,13 +96,15 @@ export class PlatformLlmBackend extends Construct {
         // Same namespace as the gateway: no namespace in the reference.
         parentRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
         rules: [
-          prefixRewriteRule(
-            platformLlmPath(props.provider),
-            backendRefWithDefaults({
-              group: groupOf(AgentgatewayBackend.GVK),
-              kind: AgentgatewayBackend.GVK.kind,
-              name: props.provider,
-            }),
+          typedRouteRule(
+            prefixRewriteRule(
+              platformLlmPath(props.provider),
+              backendRefWithDefaults({
+                group: groupOf(AgentgatewayBackend.GVK),
+                kind: AgentgatewayBackend.GVK.kind,
+                name: props.provider,
+              }),
+            ),
           ),
         ],
       },
