@@ -1,6 +1,12 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentV1Alpha2 as KagentAgent } from '../../imports/kagent-agents-kagent.dev';
+import {
+  AgentV1Alpha2 as KagentAgent,
+  type AgentV1Alpha2Spec,
+  AgentV1Alpha2SpecAllowedNamespacesFrom as AllowedFrom,
+  type AgentV1Alpha2SpecDeclarativeTools,
+  AgentV1Alpha2SpecDeclarativeToolsType as ToolType,
+  AgentV1Alpha2SpecType as AgentType,
+} from '../../imports/kagent-agents-kagent.dev';
 import { McpServer as KagentMcpServer } from '../../imports/kagent-mcpservers-kagent.dev';
 import { RemoteMcpServer } from '../../imports/kagent-remotemcpservers-kagent.dev';
 import type { Agent, McpServer } from '../config/workloads';
@@ -10,11 +16,11 @@ import { tenantLabels } from '../lib/labels';
 import {
   agentsPlacement,
   callEnvName,
-  containerResources,
   DECLARATIVE_AGENT_ENV,
   envVars,
   PLATFORM_ENV,
   tracingEnv,
+  typedResources,
 } from './workload-parts';
 import { collectorOtlpGrpc } from '../platform/constructs/gateway-parameters';
 
@@ -47,7 +53,7 @@ export interface TenantAgentProps {
  * the central gateway, where its route admits the tenants it allows.
  */
 export class TenantAgent extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: KagentAgent;
 
   constructor(scope: Construct, id: string, props: TenantAgentProps) {
     super(scope, id);
@@ -63,18 +69,28 @@ export class TenantAgent extends Construct {
     const deployment = {
       ...agentsPlacement(),
       labels: podLabels,
-      ...(containerResources(a.resources) ? { resources: containerResources(a.resources) } : {}),
+      ...(typedResources(a.resources) ? { resources: typedResources(a.resources) } : {}),
     };
     const router = props.sandboxRouterUrl ? [{ name: SANDBOX_ROUTER.urlEnv, value: props.sandboxRouterUrl }] : [];
-    let spec: Record<string, unknown>;
+    let spec: AgentV1Alpha2Spec;
     if (a.type === 'Declarative') {
       spec = {
-        type: 'Declarative',
+        type: AgentType.DECLARATIVE,
         declarative: {
           modelConfig: a.modelConfig,
           systemMessage: a.systemMessage,
           ...(a.tools.length ? { tools: a.tools.map((t) => this.tool(t, props.mcpServers, namespace)) } : {}),
-          ...(a.skills.length ? { a2aConfig: { skills: a.skills.map((s) => ({ ...s })) } } : {}),
+          ...(a.skills.length
+            ? {
+                a2AConfig: {
+                  skills: a.skills.map(({ tags, examples, ...s }) => ({
+                    ...s,
+                    ...(tags ? { tags: [...tags] } : {}),
+                    ...(examples ? { examples: [...examples] } : {}),
+                  })),
+                },
+              }
+            : {}),
           // Trace propagation is compiled in, so no mutating policy changes what Argo CD syncs.
           deployment: {
             ...deployment,
@@ -90,7 +106,7 @@ export class TenantAgent extends Construct {
           return { name: callEnvName(t, name), value: url };
         });
       spec = {
-        type: 'BYO',
+        type: AgentType.BYO,
         byo: {
           deployment: {
             image: a.image,
@@ -108,8 +124,7 @@ export class TenantAgent extends Construct {
         },
       };
     }
-    this.resource = new ApiObject(this, 'Resource', {
-      ...KagentAgent.GVK,
+    this.resource = new KagentAgent(this, 'Resource', {
       metadata: {
         name: a.name,
         namespace,
@@ -121,23 +136,29 @@ export class TenantAgent extends Construct {
       spec: {
         ...(a.description ? { description: a.description } : {}),
         // Other namespaces may not use this agent as a tool: cross-tenant calls go through the gateway.
-        allowedNamespaces: { from: 'Same' },
+        allowedNamespaces: { from: AllowedFrom.SAME },
         ...spec,
       },
     });
   }
 
-  private tool(t: Agent['tools'][number], servers: readonly McpServer[], namespace: string): Record<string, unknown> {
+  private tool(
+    t: Agent['tools'][number],
+    servers: readonly McpServer[],
+    namespace: string,
+  ): AgentV1Alpha2SpecDeclarativeTools {
     if (t.agent) {
       return {
-        type: 'Agent',
+        type: ToolType.AGENT,
         agent: { apiGroup: groupOf(KagentAgent.GVK), kind: KagentAgent.GVK.kind, name: t.agent, namespace },
       };
     }
+    // The loader accepts a tool only with agent or mcpServer (config/validate-workloads.ts).
+    if (t.mcpServer === undefined) throw new Error('an agent tool names neither agent nor mcpServer');
     const server = servers.find((s) => s.name === t.mcpServer);
     const gvk = server?.source === 'remote' ? RemoteMcpServer.GVK : KagentMcpServer.GVK;
     return {
-      type: 'McpServer',
+      type: ToolType.MCP_SERVER,
       mcpServer: {
         apiGroup: groupOf(gvk),
         kind: gvk.kind,

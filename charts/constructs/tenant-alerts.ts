@@ -1,12 +1,15 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ExternalSecret } from '../../imports/external-secrets-external-secrets.io';
-import { AlertmanagerConfig } from '../../imports/prometheus-alertmanagerconfigs-monitoring.coreos.com';
+import { secretFromStore } from './external-secret-parts';
+import {
+  AlertmanagerConfig,
+  type AlertmanagerConfigSpecReceivers,
+} from '../../imports/prometheus-alertmanagerconfigs-monitoring.coreos.com';
 import { PrometheusRule } from '../../imports/prometheus-prometheusrules-monitoring.coreos.com';
 import type { AlertReceiver } from '../config/observability';
 import { TENANT_OBJECTS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
-import { quotaAlertRules } from '../platform/observability/tenant-metrics';
+import { quotaAlertRules, typedRule } from '../platform/observability/tenant-metrics';
 
 /** Fixed names of a tenant's alerting objects in its namespace. */
 export const TENANT_ALERT_OBJECTS = {
@@ -37,34 +40,30 @@ export class TenantAlerts extends Construct {
     super(scope, id);
     const labels = tenantLabels(props.tenant);
     const namespace = props.namespace;
-    new ApiObject(this, 'Rules', {
-      ...PrometheusRule.GVK,
+    new PrometheusRule(this, 'Rules', {
       metadata: { name: TENANT_ALERT_OBJECTS.rules, namespace, labels },
-      spec: { groups: [{ name: TENANT_ALERT_OBJECTS.rules, rules: quotaAlertRules(props.tenant) }] },
+      spec: { groups: [{ name: TENANT_ALERT_OBJECTS.rules, rules: quotaAlertRules(props.tenant).map(typedRule) }] },
     });
     const r = props.receiver;
     if (!r) return;
     const secret = TENANT_ALERT_OBJECTS.receiverSecret;
-    new ApiObject(this, 'ReceiverSecret', {
-      ...ExternalSecret.GVK,
+    new ExternalSecret(this, 'ReceiverSecret', {
       metadata: { name: secret, namespace, labels },
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: { kind: 'SecretStore', name: TENANT_OBJECTS.secretStore },
-        target: { name: secret, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-        data: [{ secretKey: 'url', remoteRef: { key: r.secret } }],
-      },
+      spec: secretFromStore({
+        name: secret,
+        store: { kind: 'SecretStore', name: TENANT_OBJECTS.secretStore },
+        data: [{ secretKey: 'url', key: r.secret }],
+      }),
     });
     const url = { name: secret, key: 'url' };
-    const receiver =
+    const receiver: AlertmanagerConfigSpecReceivers =
       r.kind === 'slack'
         ? {
             name: props.tenant,
-            slackConfigs: [{ apiURL: url, ...(r.channel ? { channel: r.channel } : {}), sendResolved: true }],
+            slackConfigs: [{ apiUrl: url, ...(r.channel ? { channel: r.channel } : {}), sendResolved: true }],
           }
         : { name: props.tenant, webhookConfigs: [{ urlSecret: url, sendResolved: true }] };
-    new ApiObject(this, 'Config', {
-      ...AlertmanagerConfig.GVK,
+    new AlertmanagerConfig(this, 'Config', {
       metadata: { name: TENANT_ALERT_OBJECTS.config, namespace, labels },
       spec: {
         route: {

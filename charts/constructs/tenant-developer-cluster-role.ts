@@ -35,6 +35,7 @@ export class TenantDeveloperClusterRole extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantDeveloperClusterRoleProps = {}) {
     super(scope, id);
+    // KubeClusterRole: cdk8s-plus-30 splits rules per resource and adds `resourceNames: []`.
     this.resource = new KubeClusterRole(this, 'Resource', {
       metadata: {
         name: props.name ?? TENANT_CLUSTER_ROLE,

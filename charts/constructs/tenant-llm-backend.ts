@@ -1,10 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayBackend } from '../../imports/agentgateway-backends-agentgateway.dev';
 import type { LlmBackend } from '../config/workloads';
 import { backendKeySecret } from './tenant-llm-key';
 import { tenantLabels } from '../lib/labels';
-import { LLM_PROVIDER_ROUTES } from '../platform/constructs/llm-backend';
+import { llmBackendSpec } from '../platform/constructs/llm-backend';
 
 export interface TenantLlmBackendProps {
   readonly tenant: string;
@@ -19,20 +18,15 @@ export interface TenantLlmBackendProps {
  * Callers send no key: the gateway adds it.
  */
 export class TenantLlmBackend extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: AgentgatewayBackend;
 
   constructor(scope: Construct, id: string, props: TenantLlmBackendProps) {
     super(scope, id);
     const { backend: b, namespace } = props;
     const labels = tenantLabels(props.tenant);
-    const secret = backendKeySecret(b.name);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...AgentgatewayBackend.GVK,
+    this.resource = new AgentgatewayBackend(this, 'Resource', {
       metadata: { name: b.name, namespace, labels },
-      spec: {
-        ai: { provider: { [b.provider]: { model: b.model } } },
-        policies: { ai: { routes: { ...LLM_PROVIDER_ROUTES[b.provider] } }, auth: { secretRef: { name: secret } } },
-      },
+      spec: llmBackendSpec(b.provider, backendKeySecret(b.name), b.model),
     });
   }
 }

@@ -1,6 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ExternalSecret } from '../../imports/external-secrets-external-secrets.io';
+import { secretFromStore } from './external-secret-parts';
 import { TENANT_OBJECTS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 
@@ -30,25 +30,20 @@ export function backendKeySecret(backend: string): string {
  * Platform-owned: tenant developers cannot point it at another store.
  */
 export class TenantLlmKey extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: ExternalSecret;
 
   constructor(scope: Construct, id: string, props: TenantLlmKeyProps) {
     super(scope, id);
     const secret = backendKeySecret(props.backend);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...ExternalSecret.GVK,
+    this.resource = new ExternalSecret(this, 'Resource', {
       metadata: { name: secret, namespace: props.namespace, labels: tenantLabels(props.tenant) },
-      spec: {
-        refreshInterval: props.refreshInterval ?? '1h',
-        secretStoreRef: { kind: 'SecretStore', name: TENANT_OBJECTS.secretStore },
-        target: {
-          name: secret,
-          creationPolicy: 'Owner',
-          deletionPolicy: 'Retain',
-          template: { engineVersion: 'v2', data: { Authorization: '{{ .apiKey }}' } },
-        },
-        data: [{ secretKey: 'apiKey', remoteRef: { key: props.entry } }],
-      },
+      spec: secretFromStore({
+        name: secret,
+        store: { kind: 'SecretStore', name: TENANT_OBJECTS.secretStore },
+        data: [{ secretKey: 'apiKey', key: props.entry }],
+        template: { Authorization: '{{ .apiKey }}' },
+        refreshInterval: props.refreshInterval,
+      }),
     });
   }
 }

@@ -30,6 +30,7 @@ export class TenantModelConfig extends Construct {
   constructor(scope: Construct, id: string, props: TenantModelConfigProps) {
     super(scope, id);
     const labels = tenantLabels(props.tenant);
+    // KubeSecret: cdk8s-plus-30 adds `immutable: false`.
     new KubeSecret(this, 'DummyKey', {
       metadata: { name: TENANT_OBJECTS.dummyKeySecret, namespace: props.namespace, labels },
       type: 'Opaque',

@@ -1,6 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ModelConfigV1Alpha2 as ModelConfig } from '../../imports/kagent-modelconfigs-kagent.dev';
+import {
+  ModelConfigV1Alpha2 as ModelConfig,
+  ModelConfigV1Alpha2SpecProvider as Provider,
+} from '../../imports/kagent-modelconfigs-kagent.dev';
 import { TENANT_OBJECTS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 
@@ -21,8 +23,8 @@ export interface TenantModelProps {
 }
 
 const PROVIDER = {
-  anthropic: { kind: 'Anthropic', field: 'anthropic' },
-  openai: { kind: 'OpenAI', field: 'openAI' },
+  anthropic: { kind: Provider.ANTHROPIC, field: 'anthropic' },
+  openai: { kind: Provider.OPEN_AI, field: 'openAi' },
 } as const;
 
 /**
@@ -31,13 +33,12 @@ const PROVIDER = {
  * default ModelConfig: the gateway replaces it, so no key is ever in the tenant's pods.
  */
 export class TenantModel extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: ModelConfig;
 
   constructor(scope: Construct, id: string, props: TenantModelProps) {
     super(scope, id);
     const p = PROVIDER[props.provider];
-    this.resource = new ApiObject(this, 'Resource', {
-      ...ModelConfig.GVK,
+    this.resource = new ModelConfig(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: tenantLabels(props.tenant) },
       spec: {
         provider: p.kind,

@@ -63,6 +63,7 @@ export class TenantNamespace extends Construct {
     };
     if (props.displayName) annotations[ANNOTATIONS.displayName] = props.displayName;
     if (props.description) annotations[ANNOTATIONS.description] = props.description;
+    // KubeNamespace: cdk8s-plus-30 adds `spec: {}`.
     this.resource = new KubeNamespace(this, 'Resource', {
       metadata: {
         name: props.namespace,

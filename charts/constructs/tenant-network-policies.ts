@@ -63,6 +63,8 @@ export class TenantNetworkPolicies extends Construct {
       egress?: NetworkPolicyEgressRule[],
       podSelector: LabelSelector = {},
     ) =>
+      // KubeNetworkPolicy: cdk8s-plus-30 adds `podSelector: {}` to namespace peers and
+      // `ports: []` to rules without ports.
       new KubeNetworkPolicy(this, cid, {
         metadata: { name, namespace, labels },
         spec: { podSelector, policyTypes: types, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) },

@@ -42,6 +42,7 @@ export class TenantRoleBinding extends Construct {
         );
       }
     }
+    // KubeRoleBinding: cdk8s-plus-30 writes `apiGroup: ''` on ServiceAccount subjects.
     this.resource = new KubeRoleBinding(this, 'Resource', {
       metadata: {
         name: props.name ?? TENANT_OBJECTS.roleBinding,

@@ -1,12 +1,14 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayBackend } from '../../imports/agentgateway-backends-agentgateway.dev';
 import { AgentgatewayPolicy } from '../../imports/agentgateway-policies-agentgateway.dev';
-import { HttpRoute } from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
-import { promptGuardSpec } from '../config/guards';
+import {
+  HttpRoute,
+  type HttpRouteSpecParentRefs,
+} from '../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { KEYCLOAK } from '../lib/constants';
 import { groupOf } from '../lib/gvk';
 import { tenantLabels } from '../lib/labels';
+import { promptGuardsSpec, requireCallersSpec, typedRouteRule } from './route-policy-parts';
 import { centralGatewayParent, meshGatewayParent } from '../platform/constructs/central-gateway';
 import {
   backendRefWithDefaults,
@@ -43,12 +45,12 @@ export interface TenantRouteProps {
  */
 export class TenantRoute extends Construct {
   /** The mesh gateway's route. */
-  public readonly resource: ApiObject;
-  public readonly policy: ApiObject;
+  public readonly resource: HttpRoute;
+  public readonly policy: AgentgatewayPolicy;
   /** The external gateway's route and policy, when the object is exposed. */
-  public readonly external?: { readonly route: ApiObject; readonly policy: ApiObject };
+  public readonly external?: { readonly route: HttpRoute; readonly policy: AgentgatewayPolicy };
   /** The prompt guards of an LLM route, on both of its HTTPRoutes. */
-  public readonly guards?: ApiObject;
+  public readonly guards?: AgentgatewayPolicy;
 
   constructor(scope: Construct, id: string, props: TenantRouteProps) {
     super(scope, id);
@@ -58,23 +60,18 @@ export class TenantRoute extends Construct {
       r.backend.kind === 'Service'
         ? { kind: 'Service', name: r.backend.name, port: r.backend.port }
         : { group: groupOf(AgentgatewayBackend.GVK), kind: AgentgatewayBackend.GVK.kind, name: r.backend.name };
-    const route = (cid: string, name: string, parent: Record<string, unknown>) =>
-      new ApiObject(this, cid, {
-        ...HttpRoute.GVK,
+    const route = (cid: string, name: string, parent: HttpRouteSpecParentRefs) =>
+      new HttpRoute(this, cid, {
         metadata: { name, namespace: r.namespace, labels },
         spec: {
           parentRefs: [parent],
-          rules: [prefixRewriteRule(r.path, backendRefWithDefaults(backendRef), r.requestHeaders)],
+          rules: [typedRouteRule(prefixRewriteRule(r.path, backendRefWithDefaults(backendRef), r.requestHeaders))],
         },
       });
     const policy = (cid: string, name: string, routeName: string, expression: string) =>
-      new ApiObject(this, cid, {
-        ...AgentgatewayPolicy.GVK,
+      new AgentgatewayPolicy(this, cid, {
         metadata: { name, namespace: r.namespace, labels },
-        spec: {
-          targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName }],
-          traffic: { authorization: { action: 'Require', policy: { matchExpressions: [expression] } } },
-        },
+        spec: requireCallersSpec(routeName, expression),
       });
     const { mesh, external } = r.routeNames;
     this.resource = route('Resource', mesh, meshGatewayParent());
@@ -98,17 +95,9 @@ export class TenantRoute extends Construct {
     if (r.guards) {
       // One policy on every HTTPRoute of the path: agentgateway v1.4.1 applies one promptGuard per
       // request, the most specific one (crates/agentgateway/src/store/binds.rs merge_llm_policies).
-      this.guards = new ApiObject(this, 'Guards', {
-        ...AgentgatewayPolicy.GVK,
+      this.guards = new AgentgatewayPolicy(this, 'Guards', {
         metadata: { name: ROUTE_OBJECT_NAMES.guards(r.kind, r.exposes.name), namespace: r.namespace, labels },
-        spec: {
-          targetRefs: [mesh, ...(external ? [external] : [])].map((name) => ({
-            group: groupOf(HttpRoute.GVK),
-            kind: HttpRoute.GVK.kind,
-            name,
-          })),
-          backend: { ai: { promptGuard: promptGuardSpec(r.guards) } },
-        },
+        spec: promptGuardsSpec([mesh, ...(external ? [external] : [])], r.guards),
       });
     }
   }

@@ -1,13 +1,18 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Sandbox as SandboxObject } from '../../imports/agent-sandbox-sandboxes-agents.x-k8s.io';
-import { SandboxTemplate } from '../../imports/agent-sandbox-sandboxtemplates-extensions.agents.x-k8s.io';
+import {
+  Sandbox as SandboxObject,
+  type SandboxSpecPodTemplate,
+} from '../../imports/agent-sandbox-sandboxes-agents.x-k8s.io';
+import {
+  SandboxTemplate,
+  SandboxTemplateSpecNetworkPolicyManagement as NetworkPolicyManagement,
+} from '../../imports/agent-sandbox-sandboxtemplates-extensions.agents.x-k8s.io';
 import { IntOrString, KubeService } from '../../imports/k8s';
 import type { Sandbox } from '../config/workloads';
 import { LABELS, SANDBOX_POD_LABEL } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 import { ROUTE_OBJECT_NAMES } from '../config/routes';
-import { agentsPlacement, containerResources, restrictedContainer, tracingEnv } from './workload-parts';
+import { agentsPlacement, restrictedContainer, tracingEnv, typedResources } from './workload-parts';
 
 export interface TenantSandboxProps {
   readonly tenant: string;
@@ -28,15 +33,15 @@ export interface TenantSandboxProps {
  * group with the restricted security profile and no service account token.
  */
 export class TenantSandbox extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: SandboxObject | SandboxTemplate;
   public readonly service?: KubeService;
 
   constructor(scope: Construct, id: string, props: TenantSandboxProps) {
     super(scope, id);
     const { sandbox: s, namespace, tenant } = props;
     const labels = tenantLabels(tenant);
-    const resources = containerResources(s.resources);
-    const podTemplate = {
+    const resources = typedResources(s.resources);
+    const podTemplate: SandboxSpecPodTemplate = {
       metadata: { labels: { ...labels, [SANDBOX_POD_LABEL]: s.name } },
       spec: {
         automountServiceAccountToken: false,
@@ -55,26 +60,30 @@ export class TenantSandbox extends Construct {
         ],
       },
     };
-    const gvk = s.kind === 'Sandbox' ? SandboxObject.GVK : SandboxTemplate.GVK;
-    this.resource = new ApiObject(this, 'Resource', {
-      ...gvk,
-      metadata: { name: s.name, namespace, labels },
-      // Claims of a template are governed by the tenant's own NetworkPolicies, like every pod of
-      // the namespace; the controller adds none.
-      // A routed template's claims get a headless Service named after the claim: the claim's Sandbox
-      // takes the claim's name and the template's spec, service included (agent-sandbox v0.5.6
-      // extensions/controllers/sandboxclaim_controller.go; controllers/sandbox_controller.go
-      // reconcileService), which the router dials as <claim>.<namespace>.svc.
-      spec:
-        s.kind === 'Sandbox'
-          ? { podTemplate }
-          : { podTemplate, networkPolicyManagement: 'Unmanaged', ...(props.routed ? { service: true } : {}) },
-    });
+    const metadata = { name: s.name, namespace, labels };
+    this.resource =
+      s.kind === 'Sandbox'
+        ? new SandboxObject(this, 'Resource', { metadata, spec: { podTemplate } })
+        : // Claims of a template are governed by the tenant's own NetworkPolicies, like every pod of
+          // the namespace; the controller adds none. A routed template's claims get a headless
+          // Service named after the claim: the claim's Sandbox takes the claim's name and the
+          // template's spec, service included (agent-sandbox v0.5.6
+          // extensions/controllers/sandboxclaim_controller.go; controllers/sandbox_controller.go
+          // reconcileService), which the router dials as <claim>.<namespace>.svc.
+          new SandboxTemplate(this, 'Resource', {
+            metadata,
+            spec: {
+              podTemplate,
+              networkPolicyManagement: NetworkPolicyManagement.UNMANAGED,
+              ...(props.routed ? { service: true } : {}),
+            },
+          });
     if (s.kind === 'Sandbox') {
       // Not behind the tenant's waypoint: the waypoint forwards the tenant's own pods too, and
       // sandboxes are reached only through their gateway route. Istio 1.30 reserves "none" for
       // this (pilot/pkg/serviceregistry/ambient/waypoints.go getUseWaypoint), so the gateways
       // tunnel straight to the sandbox pod, which admits them on 15008.
+      // A KubeService: cdk8s-plus-30 would add `externalIPs: []` and `type: ClusterIP`.
       this.service = new KubeService(this, 'Service', {
         metadata: {
           name: ROUTE_OBJECT_NAMES.sandboxService(s.name),

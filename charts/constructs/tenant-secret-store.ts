@@ -1,6 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { SecretStore } from '../../imports/external-secrets-secretstores-external-secrets.io';
+import {
+  SecretStore,
+  SecretStoreSpecProviderAwsService,
+} from '../../imports/external-secrets-secretstores-external-secrets.io';
 import { TENANT_OBJECTS } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
 
@@ -25,17 +27,16 @@ export interface TenantSecretStoreProps {
  * platform-owned (guardrails): tenant developers can neither create nor change SecretStores.
  */
 export class TenantSecretStore extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: SecretStore;
 
   constructor(scope: Construct, id: string, props: TenantSecretStoreProps) {
     super(scope, id);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...SecretStore.GVK,
+    this.resource = new SecretStore(this, 'Resource', {
       metadata: { name: TENANT_OBJECTS.secretStore, namespace: props.namespace, labels: tenantLabels(props.tenant) },
       spec: {
         provider: {
           aws: {
-            service: 'SecretsManager',
+            service: SecretStoreSpecProviderAwsService.SECRETS_MANAGER,
             region: props.region,
             role: props.roleArn,
             sessionTags: [{ key: TENANT_SESSION_TAG, value: props.tenant }],

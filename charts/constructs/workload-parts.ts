@@ -30,6 +30,20 @@ export function containerResources(
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
+/** A quantity in the form of the typed imports (their int-or-string classes hold it in `value`). */
+type TypedQuantity = { readonly value: string };
+
+/** Container resources in the form of the typed imports of kagent's CRDs. */
+export function typedResources(
+  r: Resources | undefined,
+): { requests?: Record<string, TypedQuantity>; limits?: Record<string, TypedQuantity> } | undefined {
+  const c = containerResources(r);
+  if (!c) return undefined;
+  const typed = (q: Record<string, string>) =>
+    Object.fromEntries(Object.entries(q).map(([k, value]) => [k, { value }]));
+  return { ...(c.requests ? { requests: typed(c.requests) } : {}), ...(c.limits ? { limits: typed(c.limits) } : {}) };
+}
+
 /** Environment variables as Kubernetes writes them. */
 export function envVars(
   env: readonly EnvVar[],

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { ApiObject } from 'cdk8s';
-import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
+import {
+  AgentgatewayPolicy,
+  AgentgatewayPolicySpecFrontendTracingProtocol,
+} from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { CENTRAL_GATEWAY, LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { WAYPOINT_RESOURCES } from '../../lib/waypoint';
@@ -149,8 +151,7 @@ export const gatewayConfig: PlatformComponent = {
     // the span attribute is left out and the metric label reads "unknown" (the CRD's
     // frontend.tracing.attributes.add and frontend.metrics.attributes.add).
     const caller = 'source.identity.namespace';
-    new ApiObject(scope, 'Tracing', {
-      ...AgentgatewayPolicy.GVK,
+    new AgentgatewayPolicy(scope, 'Tracing', {
       metadata: { name: 'gateway-tracing', namespace: ns, labels: platformLabels('agentgateway') },
       spec: {
         targetRefs: [centralGatewayTarget(), meshGatewayTarget()],
@@ -162,7 +163,7 @@ export const gatewayConfig: PlatformComponent = {
               namespace: PLATFORM_NAMESPACES.otelCollector,
               port: 4317,
             },
-            protocol: 'GRPC',
+            protocol: AgentgatewayPolicySpecFrontendTracingProtocol.GRPC,
             randomSampling: 'true',
             attributes: { add: [{ name: OBSERVABILITY.callerAttribute, expression: caller }] },
           },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { ApiObject } from 'cdk8s';
-import { ClusterSecretStore } from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
+import {
+  ClusterSecretStore,
+  ClusterSecretStoreSpecProviderAwsService,
+} from '../../../imports/external-secrets-clustersecretstores-external-secrets.io';
 import { CHART_SERVICE_ACCOUNTS, CHART_SERVICES, CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
 import { LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_STORE } from '../../lib/constants';
 import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName } from '../../config/infra-outputs';
@@ -229,13 +231,12 @@ export const externalSecrets: PlatformComponent = {
     })),
   },
   manifests: (scope, ctx) => {
-    new ApiObject(scope, 'Store', {
-      ...ClusterSecretStore.GVK,
+    new ClusterSecretStore(scope, 'Store', {
       metadata: { name: SECRET_STORE, labels: platformLabels('external-secrets') },
       spec: {
         provider: {
           aws: {
-            service: 'SecretsManager',
+            service: ClusterSecretStoreSpecProviderAwsService.SECRETS_MANAGER,
             region: ctx.infra.region,
             auth: {
               jwt: {
@@ -308,6 +309,7 @@ export const argocd: PlatformComponent = {
       if (source.type === 'helm' && source.oci) oci.set(source.repoURL, source.repoURL.replace(/[^a-z0-9]+/g, '-'));
     }
     for (const [url, id] of [...oci].sort()) {
+      // KubeSecret: cdk8s-plus-30 adds `immutable: false`.
       new KubeSecret(scope, `repo-${id}`, {
         metadata: {
           name: `repo-${id}`,

@@ -22,7 +22,7 @@ import {
 } from '../../lib/constants';
 import { uiHosts } from '../../config/routes';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
-import type { PlatformComponent } from '../component';
+import type { PlatformComponent, PlatformContext } from '../component';
 import { AccessSync } from '../constructs/access-sync';
 import { DisruptionBudget } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
@@ -70,6 +70,24 @@ const zoneSpread = z.strictObject({
   whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
   labelSelector: z.strictObject({ matchLabels: z.record(z.string(), z.string()) }),
 });
+
+/** Langfuse's environment besides the chart's: SSO and admin API secrets, the initial organisation and project. */
+function langfuseEnv(ctx: PlatformContext) {
+  const ref = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+  return [
+    { name: 'AUTH_KEYCLOAK_CLIENT_SECRET', valueFrom: ref(LANGFUSE_SECRETS.sso, 'clientSecret') },
+    { name: 'ADMIN_API_KEY', valueFrom: ref(LANGFUSE_SECRETS.admin, 'adminApiKey') },
+    { name: 'LANGFUSE_INIT_ORG_ID', value: OBSERVABILITY.langfuseOrg },
+    { name: 'LANGFUSE_INIT_ORG_NAME', value: 'Agentic Platform' },
+    { name: 'LANGFUSE_INIT_PROJECT_ID', value: OBSERVABILITY.platformProject },
+    { name: 'LANGFUSE_INIT_PROJECT_NAME', value: 'Platform' },
+    { name: 'LANGFUSE_INIT_PROJECT_PUBLIC_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'publicKey') },
+    { name: 'LANGFUSE_INIT_PROJECT_SECRET_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'secretKey') },
+    { name: 'LANGFUSE_INIT_USER_EMAIL', value: `admin@${ctx.env.platform.domain}` },
+    { name: 'LANGFUSE_INIT_USER_NAME', value: 'Platform admin' },
+    { name: 'LANGFUSE_INIT_USER_PASSWORD', valueFrom: ref(LANGFUSE_SECRETS.auth, 'adminPassword') },
+  ];
+}
 
 /**
  * Labels of the chart's ClickHouse and Keeper pods (clickhouse 9.4.3 templates/_helpers.tpl, common.labels.matchLabels
@@ -280,19 +298,7 @@ export const langfuse: PlatformComponent = {
           },
           // The platform organisation and project whose keys the collector sends platform traces
           // with; tenant projects are created in the same organisation by the access sync.
-          additionalEnv: [
-            { name: 'AUTH_KEYCLOAK_CLIENT_SECRET', valueFrom: ref(LANGFUSE_SECRETS.sso, 'clientSecret') },
-            { name: 'ADMIN_API_KEY', valueFrom: ref(LANGFUSE_SECRETS.admin, 'adminApiKey') },
-            { name: 'LANGFUSE_INIT_ORG_ID', value: OBSERVABILITY.langfuseOrg },
-            { name: 'LANGFUSE_INIT_ORG_NAME', value: 'Agentic Platform' },
-            { name: 'LANGFUSE_INIT_PROJECT_ID', value: OBSERVABILITY.platformProject },
-            { name: 'LANGFUSE_INIT_PROJECT_NAME', value: 'Platform' },
-            { name: 'LANGFUSE_INIT_PROJECT_PUBLIC_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'publicKey') },
-            { name: 'LANGFUSE_INIT_PROJECT_SECRET_KEY', valueFrom: ref(LANGFUSE_SECRETS.apiKeys, 'secretKey') },
-            { name: 'LANGFUSE_INIT_USER_EMAIL', value: `admin@${ctx.env.platform.domain}` },
-            { name: 'LANGFUSE_INIT_USER_NAME', value: 'Platform admin' },
-            { name: 'LANGFUSE_INIT_USER_PASSWORD', valueFrom: ref(LANGFUSE_SECRETS.auth, 'adminPassword') },
-          ],
+          additionalEnv: langfuseEnv(ctx),
         },
         postgresql: {
           deploy: false,

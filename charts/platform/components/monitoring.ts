@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ApiObject } from 'cdk8s';
 import { PodMonitor } from '../../../imports/prometheus-podmonitors-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
 import { CHART_WEBHOOK_OBJECTS, RELEASES } from '../../lib/chart-names';
@@ -21,14 +20,15 @@ import {
 } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { uiHosts } from '../../config/routes';
-import type { PlatformComponent } from '../component';
+import type { Construct } from 'constructs';
+import type { PlatformComponent, PlatformContext } from '../component';
 import { AccessSync } from '../constructs/access-sync';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
 import { MetricsProxyNetwork, metricsProxyUrl, TenantMetricsProxy } from '../constructs/tenant-metrics-proxy';
 import { UNATTRIBUTED_FILTER } from '../constructs/otel-collector';
-import { tenantDashboard, tenantRecordingRules } from '../observability/tenant-metrics';
+import { tenantDashboard, tenantRecordingRules, typedRule } from '../observability/tenant-metrics';
 import { placementFields, resources } from '../values';
 
 const ns = PLATFORM_NAMESPACES.monitoring;
@@ -262,163 +262,180 @@ export const observability: PlatformComponent = {
     'Grafana dashboards (gateway traffic per tenant, agent activity), monitors for the collector and the tenant waypoints, and per tenant: its gateway series, its metrics proxy and its Grafana organisation (access sync).',
   dependsOn: ['kube-prometheus-stack', 'otel-collector', 'kagent'],
   manifests: (scope, ctx) => {
-    const labels = platformLabels('monitoring');
     const envoyWaypoints = ctx.env.platform.waypoint === 'istio';
-    new ApiObject(scope, 'CollectorMonitor', {
-      ...ServiceMonitor.GVK,
-      metadata: { name: PLATFORM_SERVICES.otelCollector, namespace: ns, labels },
-      spec: {
-        namespaceSelector: { matchNames: [PLATFORM_NAMESPACES.otelCollector] },
-        selector: { matchLabels: { 'app.kubernetes.io/name': PLATFORM_SERVICES.otelCollector } },
-        endpoints: [{ port: 'metrics', interval: '30s' }],
-      },
-    });
-    new ApiObject(scope, 'WaypointMonitor', {
-      ...PodMonitor.GVK,
-      metadata: { name: 'tenant-waypoints', namespace: ns, labels },
-      spec: {
-        // Every tenant namespace; the scraped series carry the tenant's namespace label.
-        namespaceSelector: { any: true },
-        selector: { matchLabels: { [LABELS.gatewayName]: TENANT_OBJECTS.waypoint } },
-        // Istio's Envoy waypoint serves its merged metrics at /stats/prometheus (Istio 1.30
-        // files/waypoint.yaml prometheus.io/path); agentgateway at /metrics.
-        podMetricsEndpoints: [
-          { portNumber: 15020, path: envoyWaypoints ? '/stats/prometheus' : '/metrics', interval: '30s' },
-        ],
-      },
-    });
-    new GrafanaDashboard(scope, 'GatewayTraffic', {
-      uid: 'gateway-traffic',
-      title: 'Gateway traffic per tenant',
-      variables: [{ name: 'namespace', query: 'label_values(agentgateway_requests_total, namespace)' }],
-      panels: [
-        {
-          title: 'Central gateway requests per route',
-          expr: `sum by (route) (rate(agentgateway_requests_total{namespace="${PLATFORM_NAMESPACES.agentgateway}"}[5m]))`,
-          legend: '{{route}}',
-          unit: 'reqps',
-        },
-        envoyWaypoints
-          ? {
-              title: 'Waypoint requests per tenant',
-              expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace"}[5m]))',
-              legend: '{{namespace}}',
-              unit: 'reqps',
-            }
-          : {
-              title: 'Waypoint requests per tenant',
-              expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace"}[5m]))',
-              legend: '{{namespace}}',
-              unit: 'reqps',
-            },
-        envoyWaypoints
-          ? {
-              title: 'Error responses per tenant',
-              expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace", response_code=~"5.."}[5m]))',
-              legend: '{{namespace}}',
-              unit: 'reqps',
-            }
-          : {
-              title: 'Error responses per tenant',
-              expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace", status=~"5.."}[5m]))',
-              legend: '{{namespace}}',
-              unit: 'reqps',
-            },
-        {
-          title: 'LLM tokens per model',
-          expr: 'sum by (gen_ai_request_model) (rate(agentgateway_gen_ai_client_token_usage_sum[5m]))',
-          legend: '{{gen_ai_request_model}}',
-        },
-      ],
-    });
-    new GrafanaDashboard(scope, 'AgentActivity', {
-      uid: 'agent-activity',
-      title: 'Agent activity',
-      variables: [
-        {
-          name: 'namespace',
-          query: `label_values(kube_namespace_labels{label_${LABELS.tenant.replace(/[./-]/g, '_')}="true"}, namespace)`,
-        },
-      ],
-      panels: [
-        {
-          title: 'Running agent pods per tenant',
-          expr: 'sum by (namespace) (kube_pod_status_phase{namespace=~"$namespace", phase="Running"})',
-          legend: '{{namespace}}',
-        },
-        {
-          title: 'A2A requests per agent route',
-          expr: 'sum by (route) (rate(agentgateway_requests_total{route=~".*a2a.*"}[5m]))',
-          legend: '{{route}}',
-          unit: 'reqps',
-        },
-        {
-          title: 'CPU per tenant',
-          expr: 'sum by (namespace) (rate(container_cpu_usage_seconds_total{namespace=~"$namespace"}[5m]))',
-          legend: '{{namespace}}',
-        },
-        {
-          title: 'Memory per tenant',
-          expr: 'sum by (namespace) (container_memory_working_set_bytes{namespace=~"$namespace"})',
-          legend: '{{namespace}}',
-          unit: 'bytes',
-        },
-      ],
-    });
-
+    scrapeMonitors(scope, envoyWaypoints);
+    platformDashboards(scope, envoyWaypoints);
     // Tenants: their gateway series, their window on Prometheus, their Grafana organisation.
-    new ApiObject(scope, 'TenantSeries', {
-      ...PrometheusRule.GVK,
-      metadata: { name: 'tenant-gateway-series', namespace: ns, labels },
-      spec: {
-        groups: [
-          { name: 'tenant-gateway-series', interval: '30s', rules: tenantRecordingRules() },
-          // For the operators: spans the collector could not attribute to a pod are dropped.
-          {
-            name: 'otel-collector',
-            rules: [
-              {
-                alert: 'CollectorDropsUnattributedSpans',
-                expr: `sum(rate(otelcol_processor_filter_spans_filtered_total{filter="${UNATTRIBUTED_FILTER}"}[15m])) > 0`,
-                for: '30m',
-                labels: { severity: 'warning' },
-                annotations: {
-                  summary:
-                    'The OpenTelemetry collector drops spans that no known pod sent ({{ $value | humanize }} per second)',
-                  description:
-                    'Spans from an address that is no pod the collector knows (a client outside the cluster, a pod on the host network, or a collector that cannot read pods) reach no Langfuse project. See otelcol_otelcol_k8s_pod_association_total{status="error"}.',
-                },
-              },
-            ],
-          },
-        ],
-      },
-    });
-    new MetricsProxyNetwork(scope, 'MetricsProxyNetwork');
-    const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
-    for (const t of tenants) {
-      new TenantMetricsProxy(scope, `MetricsProxy-${t.name}`, {
-        tenant: t.name,
-        image: ctx.env.platform.images.promLabelProxy,
-      });
-    }
-    new AccessSync(scope, 'AccessSync', {
-      target: 'grafana',
-      namespace: ns,
-      component: 'monitoring',
-      image: ctx.env.platform.images.accessSync,
-      tenants: tenants.map((t) => ({ tenant: t.name, state: grafanaTenantStateFile(t) })),
-      keycloakSecretEntry: observabilitySecretName(ctx.env.name, 'observabilityClients'),
-      application: { pods: GRAFANA_POD_LABELS, port: GRAFANA_POD_PORT },
-      env: [
-        { name: 'GRAFANA_URL', value: `http://${PLATFORM_SERVICES.grafana}.${ns}.svc.cluster.local` },
-        { name: 'GRAFANA_USER', valueFrom: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, key: 'username' } } },
-        { name: 'GRAFANA_PASSWORD', valueFrom: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, key: 'password' } } },
-        { name: 'TENANT_ORG_PREFIX', value: tenantNamespace('') },
-      ],
-    });
+    tenantSeriesRules(scope);
+    tenantWindows(scope, ctx);
   },
 };
+
+/** The monitors of the collector and of the tenant waypoints. */
+function scrapeMonitors(scope: Construct, envoyWaypoints: boolean): void {
+  const labels = platformLabels('monitoring');
+  new ServiceMonitor(scope, 'CollectorMonitor', {
+    metadata: { name: PLATFORM_SERVICES.otelCollector, namespace: ns, labels },
+    spec: {
+      namespaceSelector: { matchNames: [PLATFORM_NAMESPACES.otelCollector] },
+      selector: { matchLabels: { 'app.kubernetes.io/name': PLATFORM_SERVICES.otelCollector } },
+      endpoints: [{ port: 'metrics', interval: '30s' }],
+    },
+  });
+  new PodMonitor(scope, 'WaypointMonitor', {
+    metadata: { name: 'tenant-waypoints', namespace: ns, labels },
+    spec: {
+      // Every tenant namespace; the scraped series carry the tenant's namespace label.
+      namespaceSelector: { any: true },
+      selector: { matchLabels: { [LABELS.gatewayName]: TENANT_OBJECTS.waypoint } },
+      // Istio's Envoy waypoint serves its merged metrics at /stats/prometheus (Istio 1.30
+      // files/waypoint.yaml prometheus.io/path); agentgateway at /metrics.
+      podMetricsEndpoints: [
+        { portNumber: 15020, path: envoyWaypoints ? '/stats/prometheus' : '/metrics', interval: '30s' },
+      ],
+    },
+  });
+}
+
+/** The operators' dashboards: gateway traffic per tenant and agent activity. */
+function platformDashboards(scope: Construct, envoyWaypoints: boolean): void {
+  new GrafanaDashboard(scope, 'GatewayTraffic', {
+    uid: 'gateway-traffic',
+    title: 'Gateway traffic per tenant',
+    variables: [{ name: 'namespace', query: 'label_values(agentgateway_requests_total, namespace)' }],
+    panels: [
+      {
+        title: 'Central gateway requests per route',
+        expr: `sum by (route) (rate(agentgateway_requests_total{namespace="${PLATFORM_NAMESPACES.agentgateway}"}[5m]))`,
+        legend: '{{route}}',
+        unit: 'reqps',
+      },
+      envoyWaypoints
+        ? {
+            title: 'Waypoint requests per tenant',
+            expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace"}[5m]))',
+            legend: '{{namespace}}',
+            unit: 'reqps',
+          }
+        : {
+            title: 'Waypoint requests per tenant',
+            expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace"}[5m]))',
+            legend: '{{namespace}}',
+            unit: 'reqps',
+          },
+      envoyWaypoints
+        ? {
+            title: 'Error responses per tenant',
+            expr: 'sum by (namespace) (rate(istio_requests_total{reporter="waypoint", namespace=~"$namespace", response_code=~"5.."}[5m]))',
+            legend: '{{namespace}}',
+            unit: 'reqps',
+          }
+        : {
+            title: 'Error responses per tenant',
+            expr: 'sum by (namespace) (rate(agentgateway_requests_total{namespace=~"$namespace", status=~"5.."}[5m]))',
+            legend: '{{namespace}}',
+            unit: 'reqps',
+          },
+      {
+        title: 'LLM tokens per model',
+        expr: 'sum by (gen_ai_request_model) (rate(agentgateway_gen_ai_client_token_usage_sum[5m]))',
+        legend: '{{gen_ai_request_model}}',
+      },
+    ],
+  });
+  new GrafanaDashboard(scope, 'AgentActivity', {
+    uid: 'agent-activity',
+    title: 'Agent activity',
+    variables: [
+      {
+        name: 'namespace',
+        query: `label_values(kube_namespace_labels{label_${LABELS.tenant.replace(/[./-]/g, '_')}="true"}, namespace)`,
+      },
+    ],
+    panels: [
+      {
+        title: 'Running agent pods per tenant',
+        expr: 'sum by (namespace) (kube_pod_status_phase{namespace=~"$namespace", phase="Running"})',
+        legend: '{{namespace}}',
+      },
+      {
+        title: 'A2A requests per agent route',
+        expr: 'sum by (route) (rate(agentgateway_requests_total{route=~".*a2a.*"}[5m]))',
+        legend: '{{route}}',
+        unit: 'reqps',
+      },
+      {
+        title: 'CPU per tenant',
+        expr: 'sum by (namespace) (rate(container_cpu_usage_seconds_total{namespace=~"$namespace"}[5m]))',
+        legend: '{{namespace}}',
+      },
+      {
+        title: 'Memory per tenant',
+        expr: 'sum by (namespace) (container_memory_working_set_bytes{namespace=~"$namespace"})',
+        legend: '{{namespace}}',
+        unit: 'bytes',
+      },
+    ],
+  });
+}
+
+/** The recorded per-tenant gateway series, and the alert on spans the collector drops. */
+function tenantSeriesRules(scope: Construct): void {
+  const labels = platformLabels('monitoring');
+  new PrometheusRule(scope, 'TenantSeries', {
+    metadata: { name: 'tenant-gateway-series', namespace: ns, labels },
+    spec: {
+      groups: [
+        { name: 'tenant-gateway-series', interval: '30s', rules: tenantRecordingRules().map(typedRule) },
+        // For the operators: spans the collector could not attribute to a pod are dropped.
+        {
+          name: 'otel-collector',
+          rules: [
+            typedRule({
+              alert: 'CollectorDropsUnattributedSpans',
+              expr: `sum(rate(otelcol_processor_filter_spans_filtered_total{filter="${UNATTRIBUTED_FILTER}"}[15m])) > 0`,
+              for: '30m',
+              labels: { severity: 'warning' },
+              annotations: {
+                summary:
+                  'The OpenTelemetry collector drops spans that no known pod sent ({{ $value | humanize }} per second)',
+                description:
+                  'Spans from an address that is no pod the collector knows (a client outside the cluster, a pod on the host network, or a collector that cannot read pods) reach no Langfuse project. See otelcol_otelcol_k8s_pod_association_total{status="error"}.',
+              },
+            }),
+          ],
+        },
+      ],
+    },
+  });
+}
+
+/** Per tenant: its metrics proxy, and its Grafana organisation kept in line by the access sync. */
+function tenantWindows(scope: Construct, ctx: PlatformContext): void {
+  new MetricsProxyNetwork(scope, 'MetricsProxyNetwork');
+  const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
+  for (const t of tenants) {
+    new TenantMetricsProxy(scope, `MetricsProxy-${t.name}`, {
+      tenant: t.name,
+      image: ctx.env.platform.images.promLabelProxy,
+    });
+  }
+  new AccessSync(scope, 'AccessSync', {
+    target: 'grafana',
+    namespace: ns,
+    component: 'monitoring',
+    image: ctx.env.platform.images.accessSync,
+    tenants: tenants.map((t) => ({ tenant: t.name, state: grafanaTenantStateFile(t) })),
+    keycloakSecretEntry: observabilitySecretName(ctx.env.name, 'observabilityClients'),
+    application: { pods: GRAFANA_POD_LABELS, port: GRAFANA_POD_PORT },
+    env: [
+      { name: 'GRAFANA_URL', value: `http://${PLATFORM_SERVICES.grafana}.${ns}.svc.cluster.local` },
+      { name: 'GRAFANA_USER', valueFrom: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, key: 'username' } } },
+      { name: 'GRAFANA_PASSWORD', valueFrom: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, key: 'password' } } },
+      { name: 'TENANT_ORG_PREFIX', value: tenantNamespace('') },
+    ],
+  });
+}
 
 /** What the access sync needs to know of a tenant for Grafana. */
 export function grafanaTenantStateFile(t: Tenant): Record<string, unknown> {

@@ -1,11 +1,13 @@
+import { ServiceAccount } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
+  type Container,
   type EnvVar,
   KubeConfigMap,
   KubeCronJob,
   KubeNetworkPolicy,
-  KubeServiceAccount,
   Quantity,
+  type Volume,
 } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
@@ -77,22 +79,11 @@ export class AccessSync extends Construct {
     const ns = props.namespace;
     const labels = platformLabels(props.component);
     const selector = { [OBSERVABILITY.accessSyncPodLabel]: props.target };
-    new KubeServiceAccount(this, 'ServiceAccount', {
+    const account = new ServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace: ns, labels },
-      automountServiceAccountToken: false,
+      automountToken: false,
     });
-    const tenants = [...props.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant));
-    const states = tenants.map((t) => {
-      const cm = new KubeConfigMap(this, `State-${t.tenant}`, {
-        metadata: {
-          name: accessSyncState(props.target, t.tenant),
-          namespace: ns,
-          labels: { ...labels, [OBSERVABILITY.accessTenantLabel]: t.tenant },
-        },
-        data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(t.state, null, 2) + '\n' },
-      });
-      return { tenant: t.tenant, configMap: cm.name };
-    });
+    const states = this.stateConfigMaps(props);
     const keycloakSecret = `${name}-keycloak`;
     new PlatformExternalSecret(this, 'KeycloakClient', {
       namespace: ns,
@@ -106,26 +97,9 @@ export class AccessSync extends Construct {
       metadata: { name, namespace: ns, labels },
       data: { [ACCESS_SYNC_FILE]: ACCESS_SYNC_SCRIPT },
     });
-    new KubeNetworkPolicy(this, 'Network', {
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        egress: [
-          dnsEgress(),
-          // Keycloak's HTTP port (the token and the group members), directly or as HBONE in the mesh.
-          {
-            to: [namespacePeer(PLATFORM_NAMESPACES.keycloak)],
-            ports: [tcp(CHART_SERVICES.keycloak.podPort), tcp(PORTS.hbone)],
-          },
-          {
-            to: [{ podSelector: { matchLabels: { ...props.application.pods } } }],
-            ports: [tcp(props.application.port), tcp(PORTS.hbone)],
-          },
-        ],
-      },
-    });
-    const keycloakUrl = `http://${CHART_SERVICES.keycloak.name}.${PLATFORM_NAMESPACES.keycloak}.svc.cluster.local:${CHART_SERVICES.keycloak.port}`;
+    // Kube* classes: cdk8s-plus-30 would add `immutable: false` to the ConfigMaps, `podSelector: {}`
+    // to a namespace peer, and its own pod labels and security defaults to the CronJob.
+    this.network(name, props);
     const keys = props.keys ?? [];
     this.resource = new KubeCronJob(this, 'Resource', {
       metadata: { name, namespace: ns, labels },
@@ -146,7 +120,7 @@ export class AccessSync extends Construct {
               // the CronJob controller names each Job <cronjob>-<time> (test/integration/environments.test.ts).
               metadata: { labels: { ...labels, ...selector } },
               spec: {
-                serviceAccountName: name,
+                serviceAccountName: account.name,
                 restartPolicy: 'Never',
                 automountServiceAccountToken: false,
                 nodeSelector: nodeSelectorFor('platform'),
@@ -157,82 +131,8 @@ export class AccessSync extends Construct {
                   runAsGroup: SYNC_UID,
                   seccompProfile: { type: 'RuntimeDefault' },
                 },
-                containers: [
-                  {
-                    name: 'sync',
-                    image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                    imagePullPolicy: 'Always',
-                    command: ['node', `${ACCESS_SYNC_DIRS.script}/${ACCESS_SYNC_FILE}`, props.target],
-                    env: [
-                      { name: 'STATE_DIR', value: ACCESS_SYNC_DIRS.state },
-                      ...(keys.length ? [{ name: 'KEYS_DIR', value: ACCESS_SYNC_DIRS.keys }] : []),
-                      { name: 'KEYCLOAK_URL', value: keycloakUrl },
-                      { name: 'KEYCLOAK_REALM', value: KEYCLOAK.realm },
-                      { name: 'KEYCLOAK_CLIENT_ID', value: OBSERVABILITY.accessSyncClient },
-                      {
-                        name: 'KEYCLOAK_CLIENT_SECRET',
-                        valueFrom: { secretKeyRef: { name: keycloakSecret, key: 'clientSecret' } },
-                      },
-                      { name: 'OPERATORS_GROUP', value: `/${OBSERVABILITY.operatorsGroup}` },
-                      ...props.env,
-                    ],
-                    resources: {
-                      requests: {
-                        cpu: Quantity.fromString('20m'),
-                        memory: Quantity.fromString('64Mi'),
-                        'ephemeral-storage': Quantity.fromString('16Mi'),
-                      },
-                      limits: {
-                        cpu: Quantity.fromString('200m'),
-                        memory: Quantity.fromString('256Mi'),
-                        'ephemeral-storage': Quantity.fromString('64Mi'),
-                      },
-                    },
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      capabilities: { drop: ['ALL'] },
-                    },
-                    volumeMounts: [
-                      { name: 'script', mountPath: ACCESS_SYNC_DIRS.script, readOnly: true },
-                      { name: 'state', mountPath: ACCESS_SYNC_DIRS.state, readOnly: true },
-                      ...(keys.length ? [{ name: 'keys', mountPath: ACCESS_SYNC_DIRS.keys, readOnly: true }] : []),
-                    ],
-                  },
-                ],
-                volumes: [
-                  { name: 'script', configMap: { name: script.name } },
-                  // No tenant: an empty directory (a projected volume needs a source).
-                  states.length
-                    ? {
-                        name: 'state',
-                        projected: {
-                          sources: states.map((s) => ({
-                            configMap: {
-                              name: s.configMap,
-                              items: [{ key: ACCESS_SYNC_STATE_KEY, path: `${s.tenant}.json` }],
-                            },
-                          })),
-                        },
-                      }
-                    : { name: 'state', emptyDir: {} },
-                  ...(keys.length
-                    ? [
-                        {
-                          name: 'keys',
-                          projected: {
-                            sources: keys.map((k) => ({
-                              secret: {
-                                name: k.secret,
-                                optional: true,
-                                items: ['publicKey', 'secretKey'].map((key) => ({ key, path: `${k.tenant}.${key}` })),
-                              },
-                            })),
-                          },
-                        },
-                      ]
-                    : []),
-                ],
+                containers: [syncContainer(props, keycloakSecret, keys.length > 0)],
+                volumes: syncVolumes(script.name, states, keys),
               },
             },
           },
@@ -240,6 +140,132 @@ export class AccessSync extends Construct {
       },
     });
   }
+
+  /** Per tenant, its state file in a ConfigMap of its own. */
+  private stateConfigMaps(props: AccessSyncProps): { tenant: string; configMap: string }[] {
+    const tenants = [...props.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant));
+    return tenants.map((t) => {
+      const cm = new KubeConfigMap(this, `State-${t.tenant}`, {
+        metadata: {
+          name: accessSyncState(props.target, t.tenant),
+          namespace: props.namespace,
+          labels: { ...platformLabels(props.component), [OBSERVABILITY.accessTenantLabel]: t.tenant },
+        },
+        data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(t.state, null, 2) + '\n' },
+      });
+      return { tenant: t.tenant, configMap: cm.name };
+    });
+  }
+
+  /** Out to DNS, Keycloak and the application only; no ingress. */
+  private network(name: string, props: AccessSyncProps): void {
+    new KubeNetworkPolicy(this, 'Network', {
+      metadata: { name, namespace: props.namespace, labels: platformLabels(props.component) },
+      spec: {
+        podSelector: { matchLabels: { [OBSERVABILITY.accessSyncPodLabel]: props.target } },
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [
+          dnsEgress(),
+          // Keycloak's HTTP port (the token and the group members), directly or as HBONE in the mesh.
+          {
+            to: [namespacePeer(PLATFORM_NAMESPACES.keycloak)],
+            ports: [tcp(CHART_SERVICES.keycloak.podPort), tcp(PORTS.hbone)],
+          },
+          {
+            to: [{ podSelector: { matchLabels: { ...props.application.pods } } }],
+            ports: [tcp(props.application.port), tcp(PORTS.hbone)],
+          },
+        ],
+      },
+    });
+  }
+}
+
+/** The sync container: the program from its ConfigMap, Keycloak's client secret, no privileges. */
+function syncContainer(props: AccessSyncProps, keycloakSecret: string, hasKeys: boolean): Container {
+  const keycloakUrl = `http://${CHART_SERVICES.keycloak.name}.${PLATFORM_NAMESPACES.keycloak}.svc.cluster.local:${CHART_SERVICES.keycloak.port}`;
+  return {
+    name: 'sync',
+    image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
+    imagePullPolicy: 'Always',
+    command: ['node', `${ACCESS_SYNC_DIRS.script}/${ACCESS_SYNC_FILE}`, props.target],
+    env: [
+      { name: 'STATE_DIR', value: ACCESS_SYNC_DIRS.state },
+      ...(hasKeys ? [{ name: 'KEYS_DIR', value: ACCESS_SYNC_DIRS.keys }] : []),
+      { name: 'KEYCLOAK_URL', value: keycloakUrl },
+      { name: 'KEYCLOAK_REALM', value: KEYCLOAK.realm },
+      { name: 'KEYCLOAK_CLIENT_ID', value: OBSERVABILITY.accessSyncClient },
+      {
+        name: 'KEYCLOAK_CLIENT_SECRET',
+        valueFrom: { secretKeyRef: { name: keycloakSecret, key: 'clientSecret' } },
+      },
+      { name: 'OPERATORS_GROUP', value: `/${OBSERVABILITY.operatorsGroup}` },
+      ...props.env,
+    ],
+    resources: {
+      requests: {
+        cpu: Quantity.fromString('20m'),
+        memory: Quantity.fromString('64Mi'),
+        'ephemeral-storage': Quantity.fromString('16Mi'),
+      },
+      limits: {
+        cpu: Quantity.fromString('200m'),
+        memory: Quantity.fromString('256Mi'),
+        'ephemeral-storage': Quantity.fromString('64Mi'),
+      },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'script', mountPath: ACCESS_SYNC_DIRS.script, readOnly: true },
+      { name: 'state', mountPath: ACCESS_SYNC_DIRS.state, readOnly: true },
+      ...(hasKeys ? [{ name: 'keys', mountPath: ACCESS_SYNC_DIRS.keys, readOnly: true }] : []),
+    ],
+  };
+}
+
+/** The program, the tenants' state files and (when any) their Langfuse keys. */
+function syncVolumes(
+  script: string,
+  states: readonly { tenant: string; configMap: string }[],
+  keys: readonly { tenant: string; secret: string }[],
+): Volume[] {
+  return [
+    { name: 'script', configMap: { name: script } },
+    // No tenant: an empty directory (a projected volume needs a source).
+    states.length
+      ? {
+          name: 'state',
+          projected: {
+            sources: states.map((s) => ({
+              configMap: {
+                name: s.configMap,
+                items: [{ key: ACCESS_SYNC_STATE_KEY, path: `${s.tenant}.json` }],
+              },
+            })),
+          },
+        }
+      : { name: 'state', emptyDir: {} },
+    ...(keys.length
+      ? [
+          {
+            name: 'keys',
+            projected: {
+              sources: keys.map((k) => ({
+                secret: {
+                  name: k.secret,
+                  optional: true,
+                  items: ['publicKey', 'secretKey'].map((key) => ({ key, path: `${k.tenant}.${key}` })),
+                },
+              })),
+            },
+          },
+        ]
+      : []),
+  ];
 }
 
 /** Key of the state file in each per-tenant ConfigMap. */

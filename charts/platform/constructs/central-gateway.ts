@@ -1,6 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Gateway } from '../../../imports/gateway-api-gateways-gateway.networking.k8s.io';
+import {
+  Gateway,
+  type GatewaySpecListenersAllowedRoutes,
+  GatewaySpecListenersAllowedRoutesNamespacesFrom as RoutesFrom,
+} from '../../../imports/gateway-api-gateways-gateway.networking.k8s.io';
 import { AgentgatewayParameters } from '../../../imports/agentgateway-parameters-agentgateway.dev';
 import { CENTRAL_GATEWAY, LABELS, MESH_GATEWAY, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
@@ -64,8 +67,8 @@ export function meshGatewayParent(): GatewayRef & { namespace: string; sectionNa
 }
 
 /** Routes may attach from namespaces labelled for gateway discovery (tenants and the platform's). */
-const DISCOVERED_NAMESPACES = {
-  namespaces: { from: 'Selector', selector: { matchLabels: { [LABELS.gatewayDiscovery]: 'true' } } },
+const DISCOVERED_NAMESPACES: GatewaySpecListenersAllowedRoutes = {
+  namespaces: { from: RoutesFrom.SELECTOR, selector: { matchLabels: { [LABELS.gatewayDiscovery]: 'true' } } },
 };
 
 export interface CentralGatewayProps {
@@ -85,13 +88,12 @@ export interface CentralGatewayProps {
  * keycloak.<domain> (token issuance, routes from the keycloak namespace only).
  */
 export class CentralGateway extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: Gateway;
 
   constructor(scope: Construct, id: string, props: CentralGatewayProps) {
     super(scope, id);
     const hosts = externalHosts(props.domain);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...Gateway.GVK,
+    this.resource = new Gateway(this, 'Resource', {
       metadata: {
         name: CENTRAL_GATEWAY.name,
         namespace: CENTRAL_GATEWAY.namespace,
@@ -122,7 +124,7 @@ export class CentralGateway extends Construct {
             port: CENTRAL_GATEWAY.port,
             allowedRoutes: {
               namespaces: {
-                from: 'Selector',
+                from: RoutesFrom.SELECTOR,
                 selector: { matchLabels: { [LABELS.namespaceName]: PLATFORM_NAMESPACES.keycloak } },
               },
             },
@@ -153,12 +155,11 @@ export interface MeshGatewayProps {
  *   controller/pkg/deployer/agentgateway_parameters.go, templates/_helpers.tpl podTemplate).
  */
 export class MeshGateway extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: Gateway;
 
   constructor(scope: Construct, id: string, props: MeshGatewayProps) {
     super(scope, id);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...Gateway.GVK,
+    this.resource = new Gateway(this, 'Resource', {
       metadata: { name: MESH_GATEWAY.name, namespace: MESH_GATEWAY.namespace, labels: platformLabels('agentgateway') },
       spec: {
         gatewayClassName: MESH_GATEWAY.className,
@@ -181,7 +182,7 @@ export class MeshGateway extends Construct {
             name: MESH_GATEWAY.hboneListener,
             protocol: 'HBONE',
             port: PORTS.hbone,
-            allowedRoutes: { namespaces: { from: 'Same' } },
+            allowedRoutes: { namespaces: { from: RoutesFrom.SAME } },
           },
         ],
       },

@@ -1,10 +1,17 @@
+import {
+  NetworkPolicy,
+  NetworkPolicyIpBlock,
+  NetworkPolicyPort,
+  NetworkPolicyTrafficDefault,
+  Pods,
+} from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
+  type Container,
   IntOrString,
   KubeClusterRole,
   KubeClusterRoleBinding,
   KubeDeployment,
-  KubeNetworkPolicy,
   KubeRole,
   KubeRoleBinding,
   KubeServiceAccount,
@@ -18,7 +25,7 @@ import {
   PLATFORM_NAMESPACES,
   PROMETHEUS_POD_LABELS,
 } from '../../lib/constants';
-import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
+import { dnsRule, podsIn } from './plus-network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 
@@ -78,6 +85,40 @@ export class ClusterAutoscaler extends Construct {
     const { name, namespace } = CLUSTER_AUTOSCALER;
     const labels = platformLabels('cluster-autoscaler');
     const selector = { 'app.kubernetes.io/name': name };
+    // Kube* classes: cdk8s-plus-30 would add `automountServiceAccountToken: false` to the
+    // ServiceAccount and `apiGroup: ''` to binding subjects, split ClusterRole rules per resource,
+    // and leave out the resourceNames of Role rules.
+    this.rbac(name, namespace, labels, props);
+    this.deployment = new KubeDeployment(this, 'Resource', {
+      metadata: { name, namespace, labels },
+      spec: {
+        // One replica: it elects a leader anyway, and scaling waits for it only while it restarts.
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...labels, ...selector } },
+          spec: {
+            priorityClassName: 'system-cluster-critical',
+            serviceAccountName: name,
+            nodeSelector: nodeSelectorFor('platform'),
+            tolerations: tolerationsFor('platform'),
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              runAsGroup: 65534,
+              fsGroup: 65534,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [autoscalerContainer(name, props)],
+          },
+        },
+      },
+    });
+    this.network(name, namespace, labels, selector);
+  }
+
+  /** Its ServiceAccount (with the IAM role), and what it may read and change in the cluster. */
+  private rbac(name: string, namespace: string, labels: Record<string, string>, props: ClusterAutoscalerProps): void {
     const roleArn = `arn:${partitionOf(props.region)}:iam::${props.accountId}:role/${clusterAutoscalerRoleName(props.clusterName)}`;
     new KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace, labels, annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
@@ -140,86 +181,83 @@ export class ClusterAutoscaler extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace }],
     });
-    this.deployment = new KubeDeployment(this, 'Resource', {
+  }
+
+  /** Metrics to Prometheus; out to DNS and HTTPS (the Kubernetes and AWS APIs). */
+  private network(
+    name: string,
+    namespace: string,
+    labels: Record<string, string>,
+    selector: Record<string, string>,
+  ): void {
+    new NetworkPolicy(this, 'Network', {
       metadata: { name, namespace, labels },
-      spec: {
-        // One replica: it elects a leader anyway, and scaling waits for it only while it restarts.
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: { ...labels, ...selector } },
-          spec: {
-            priorityClassName: 'system-cluster-critical',
-            serviceAccountName: name,
-            nodeSelector: nodeSelectorFor('platform'),
-            tolerations: tolerationsFor('platform'),
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 65534,
-              runAsGroup: 65534,
-              fsGroup: 65534,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name,
-                image: clusterAutoscalerImage(props.kubernetesVersion),
-                imagePullPolicy: 'Always',
-                command: [
-                  './cluster-autoscaler',
-                  '--cloud-provider=aws',
-                  `--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/${props.clusterName}`,
-                  // One managed node group per group and zone: keep each group's zones level, and
-                  // compare groups by their node role only (their other labels name the zone).
-                  '--balance-similar-node-groups',
-                  `--balancing-label=${NODE_ROLE_LABEL}`,
-                  '--expander=least-waste',
-                  // Most platform pods mount an emptyDir; they may move to another node.
-                  '--skip-nodes-with-local-storage=false',
-                  '--stderrthreshold=info',
-                  '--v=2',
-                ],
-                env: [{ name: 'AWS_REGION', value: props.region }],
-                ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
-                livenessProbe: {
-                  httpGet: { path: '/health-check', port: IntOrString.fromNumber(METRICS_PORT) },
-                  initialDelaySeconds: 30,
-                  periodSeconds: 30,
-                },
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString('100m'),
-                    memory: Quantity.fromString('600Mi'),
-                    'ephemeral-storage': Quantity.fromString('64Mi'),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString('100m'),
-                    memory: Quantity.fromString('600Mi'),
-                    'ephemeral-storage': Quantity.fromString('256Mi'),
-                  },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
-            ],
+      selector: Pods.select(this, 'Pods', { labels: selector }),
+      // Ingress first in policyTypes: cdk8s-plus-30 2.4.10 (lib/network-policy.js) lists the types
+      // as the defaults and then the egress and ingress rules add them; DENY adds no rule.
+      ingress: {
+        default: NetworkPolicyTrafficDefault.DENY,
+        rules: [
+          {
+            peer: podsIn(this, 'Prometheus', PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS),
+            ports: [NetworkPolicyPort.tcp(METRICS_PORT)],
           },
-        },
-      },
-    });
-    new KubeNetworkPolicy(this, 'Network', {
-      metadata: { name, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          { from: [namespacePeer(PLATFORM_NAMESPACES.monitoring, PROMETHEUS_POD_LABELS)], ports: [tcp(METRICS_PORT)] },
         ],
-        // The Kubernetes API (the EKS endpoint's addresses in the VPC) and the AWS APIs, both HTTPS.
-        egress: [dnsEgress(), { to: [{ ipBlock: { cidr: ANY_IPV4 } }], ports: [tcp(443)] }],
+      },
+      // The Kubernetes API (the EKS endpoint's addresses in the VPC) and the AWS APIs, both HTTPS.
+      egress: {
+        rules: [
+          dnsRule(this),
+          { peer: NetworkPolicyIpBlock.ipv4(this, 'Any', ANY_IPV4), ports: [NetworkPolicyPort.tcp(443)] },
+        ],
       },
     });
   }
+}
+
+/** The autoscaler container: auto-discovered node groups, balanced zones, no privileges. */
+function autoscalerContainer(name: string, props: ClusterAutoscalerProps): Container {
+  return {
+    name,
+    image: clusterAutoscalerImage(props.kubernetesVersion),
+    imagePullPolicy: 'Always',
+    command: [
+      './cluster-autoscaler',
+      '--cloud-provider=aws',
+      `--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/${props.clusterName}`,
+      // One managed node group per group and zone: keep each group's zones level, and
+      // compare groups by their node role only (their other labels name the zone).
+      '--balance-similar-node-groups',
+      `--balancing-label=${NODE_ROLE_LABEL}`,
+      '--expander=least-waste',
+      // Most platform pods mount an emptyDir; they may move to another node.
+      '--skip-nodes-with-local-storage=false',
+      '--stderrthreshold=info',
+      '--v=2',
+    ],
+    env: [{ name: 'AWS_REGION', value: props.region }],
+    ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+    livenessProbe: {
+      httpGet: { path: '/health-check', port: IntOrString.fromNumber(METRICS_PORT) },
+      initialDelaySeconds: 30,
+      periodSeconds: 30,
+    },
+    resources: {
+      requests: {
+        cpu: Quantity.fromString('100m'),
+        memory: Quantity.fromString('600Mi'),
+        'ephemeral-storage': Quantity.fromString('64Mi'),
+      },
+      limits: {
+        cpu: Quantity.fromString('100m'),
+        memory: Quantity.fromString('600Mi'),
+        'ephemeral-storage': Quantity.fromString('256Mi'),
+      },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+  };
 }

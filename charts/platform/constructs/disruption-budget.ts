@@ -28,6 +28,7 @@ export class DisruptionBudget extends Construct {
   constructor(scope: Construct, id: string, props: DisruptionBudgetProps) {
     super(scope, id);
     if (props.replicas < 2) return;
+    // KubePodDisruptionBudget: cdk8s-plus-30 has no PodDisruptionBudget.
     this.resource = new KubePodDisruptionBudget(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: platformLabels(props.component) },
       spec: {

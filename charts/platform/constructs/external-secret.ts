@@ -1,6 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ExternalSecret } from '../../../imports/external-secrets-external-secrets.io';
+import { secretFromStore } from '../../constructs/external-secret-parts';
 import { SECRET_STORE } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 
@@ -38,7 +38,7 @@ export interface PlatformExternalSecretProps {
  * entry and the names of its properties, never a value.
  */
 export class PlatformExternalSecret extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: ExternalSecret;
 
   constructor(scope: Construct, id: string, props: PlatformExternalSecretProps) {
     super(scope, id);
@@ -47,27 +47,19 @@ export class PlatformExternalSecret extends Construct {
         `PlatformExternalSecret ${props.namespace}/${props.name}: properties is empty; name at least one property of ${props.remoteKey}`,
       );
     }
-    this.resource = new ApiObject(this, 'Resource', {
-      ...ExternalSecret.GVK,
+    this.resource = new ExternalSecret(this, 'Resource', {
       metadata: {
         name: props.name,
         namespace: props.namespace,
         labels: { ...platformLabels(props.component), ...props.labels },
       },
-      spec: {
-        refreshInterval: props.refreshInterval ?? '1h',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
-        target: {
-          name: props.name,
-          creationPolicy: 'Owner',
-          deletionPolicy: 'Retain',
-          ...(props.template ? { template: { engineVersion: 'v2', data: { ...props.template } } } : {}),
-        },
-        data: props.properties.map((property) => ({
-          secretKey: property,
-          remoteRef: { key: props.remoteKey, property },
-        })),
-      },
+      spec: secretFromStore({
+        name: props.name,
+        store: { kind: 'ClusterSecretStore', name: SECRET_STORE },
+        data: props.properties.map((property) => ({ secretKey: property, key: props.remoteKey, property })),
+        template: props.template,
+        refreshInterval: props.refreshInterval,
+      }),
     });
   }
 }

@@ -1,6 +1,10 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
+import {
+  AgentgatewayPolicy,
+  AgentgatewayPolicySpecStrategyInheritance as Inheritance,
+  AgentgatewayPolicySpecTrafficJwtAuthenticationMode as JwtMode,
+} from '../../../imports/agentgateway-policies-agentgateway.dev';
+import { requireSpec } from '../../constructs/route-policy-parts';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
@@ -41,8 +45,8 @@ export const GATEWAY_JWT_POLICIES = { jwt: 'gateway-jwt', tenantClaim: 'gateway-
  *   (crates/agentgateway/src/http/authorization.rs).
  */
 export class GatewayJwtPolicy extends Construct {
-  public readonly resource: ApiObject;
-  public readonly tenantClaim: ApiObject;
+  public readonly resource: AgentgatewayPolicy;
+  public readonly tenantClaim: AgentgatewayPolicy;
 
   constructor(scope: Construct, id: string, props: GatewayJwtPolicyProps) {
     super(scope, id);
@@ -52,15 +56,14 @@ export class GatewayJwtPolicy extends Construct {
       labels: platformLabels('agentgateway'),
     });
     const targetRefs = [centralGatewayTarget(CENTRAL_GATEWAY.listener)];
-    this.resource = new ApiObject(this, 'Resource', {
-      ...AgentgatewayPolicy.GVK,
+    this.resource = new AgentgatewayPolicy(this, 'Resource', {
       metadata: metadata(GATEWAY_JWT_POLICIES.jwt),
       spec: {
         targetRefs,
-        strategy: { inheritance: 'Override' },
+        strategy: { inheritance: Inheritance.OVERRIDE },
         traffic: {
           jwtAuthentication: {
-            mode: 'Strict',
+            mode: JwtMode.STRICT,
             providers: [
               {
                 issuer: keycloakIssuer(props.domain),
@@ -84,13 +87,9 @@ export class GatewayJwtPolicy extends Construct {
         },
       },
     });
-    this.tenantClaim = new ApiObject(this, 'TenantClaim', {
-      ...AgentgatewayPolicy.GVK,
+    this.tenantClaim = new AgentgatewayPolicy(this, 'TenantClaim', {
       metadata: metadata(GATEWAY_JWT_POLICIES.tenantClaim),
-      spec: {
-        targetRefs,
-        traffic: { authorization: { action: 'Require', policy: { matchExpressions: [TENANT_CLAIM_EXPRESSION] } } },
-      },
+      spec: requireSpec(targetRefs, TENANT_CLAIM_EXPRESSION),
     });
   }
 }

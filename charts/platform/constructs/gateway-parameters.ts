@@ -1,6 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentgatewayParameters } from '../../../imports/agentgateway-parameters-agentgateway.dev';
+import {
+  AgentgatewayParameters,
+  AgentgatewayParametersSpecLoggingFormat as LogFormat,
+  AgentgatewayParametersSpecResourcesLimits as Quantity,
+} from '../../../imports/agentgateway-parameters-agentgateway.dev';
 import { MAX_UNAVAILABLE } from './disruption-budget';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CENTRAL_GATEWAY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, PORTS, type NodeGroup } from '../../lib/constants';
@@ -41,6 +44,11 @@ export function tracingConfig(): Record<string, unknown> {
   };
 }
 
+/** Quantities in the form of the AgentgatewayParameters import (int-or-string). */
+function quantities(q: Readonly<Record<string, string>>): Record<string, Quantity> {
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Quantity.fromString(v)]));
+}
+
 /** Container resources of a proxy. */
 export interface ProxyResources {
   readonly requests: { readonly cpu: string; readonly memory: string };
@@ -76,12 +84,11 @@ export interface GatewayParametersProps {
 
 /** AgentgatewayParameters: image, placement, mesh settings, tracing and resources of agentgateway proxies. */
 export class GatewayParameters extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: AgentgatewayParameters;
 
   constructor(scope: Construct, id: string, props: GatewayParametersProps) {
     super(scope, id);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...AgentgatewayParameters.GVK,
+    this.resource = new AgentgatewayParameters(this, 'Resource', {
       metadata: { name: props.name, namespace: CENTRAL_GATEWAY.namespace, labels: platformLabels('agentgateway') },
       spec: {
         image: {
@@ -90,9 +97,9 @@ export class GatewayParameters extends Construct {
           tag: props.image.tag,
           pullPolicy: 'IfNotPresent',
         },
-        logging: { format: 'json', level: 'info' },
+        logging: { format: LogFormat.JSON, level: 'info' },
         rawConfig: tracingConfig(),
-        resources: { requests: { ...props.resources.requests }, limits: { ...props.resources.limits } },
+        resources: { requests: quantities(props.resources.requests), limits: quantities(props.resources.limits) },
         istio: {
           enabled: true,
           caAddress: `https://istiod.${PLATFORM_NAMESPACES.istio}.svc:${PORTS.istiodXds}`,

@@ -1,4 +1,3 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { ReferenceGrant } from '../../../imports/gateway-api-referencegrants-gateway.networking.k8s.io';
@@ -20,12 +19,11 @@ export interface GatewayReferenceGrantProps {
  * platform namespace, and nothing else there.
  */
 export class GatewayReferenceGrant extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: ReferenceGrant;
 
   constructor(scope: Construct, id: string, props: GatewayReferenceGrantProps) {
     super(scope, id);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...ReferenceGrant.GVK,
+    this.resource = new ReferenceGrant(this, 'Resource', {
       metadata: {
         name: `agentgateway-to-${props.service}`,
         namespace: props.namespace,

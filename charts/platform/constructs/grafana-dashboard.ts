@@ -69,6 +69,7 @@ export class GrafanaDashboard extends Construct {
     super(scope, id);
     if (props.panels.length === 0)
       throw new Error(`GrafanaDashboard ${props.uid}: panels is empty; add at least one panel`);
+    // KubeConfigMap: cdk8s-plus-30 adds `immutable: false`.
     this.resource = new KubeConfigMap(this, 'Resource', {
       metadata: {
         name: `dashboard-${props.uid}`,

@@ -121,6 +121,16 @@ export class KagentIsolation extends Construct {
         ],
       },
     });
+    this.networkPolicies(metadata);
+  }
+
+  /**
+   * Ingress of kagent-system from itself, Prometheus and the kubelet; of the waypoint from
+   * tenants (HBONE). KubeNetworkPolicy: cdk8s-plus-30 would add `ports: []` to rules without ports.
+   */
+  private networkPolicies(
+    metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> },
+  ): void {
     new KubeNetworkPolicy(this, 'Ingress', {
       metadata: metadata(KAGENT_ISOLATION.networkPolicy),
       spec: {

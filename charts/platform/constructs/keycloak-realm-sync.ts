@@ -1,10 +1,11 @@
+import { NetworkPolicy, NetworkPolicyPort, NetworkPolicyTrafficDefault, Pods } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
-import { KubeJob, KubeNetworkPolicy, Quantity } from '../../../imports/k8s';
+import { type Container, KubeJob, Quantity } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { ANNOTATIONS, KEYCLOAK, LABELS, PLATFORM_NAMESPACES, PORTS } from '../../lib/constants';
-import { dnsEgress, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
+import { dnsRule } from './plus-network';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { CLIENT_SECRET_ENV, REALM_SYNC_FILE } from './keycloak-realm';
 import { OBSERVABILITY } from '../../lib/constants';
@@ -42,20 +43,23 @@ export class KeycloakRealmSync extends Construct {
     super(scope, id);
     const ns = PLATFORM_NAMESPACES.keycloak;
     const labels = platformLabels('keycloak');
-    const secretEnv = (name: string, key: string) => ({
-      name,
-      valueFrom: { secretKeyRef: { name: props.adminSecret, key } },
-    });
     const podLabels = { ...labels, [LABELS.jobName]: 'keycloak-realm-sync' };
     // The Job talks to Keycloak (directly, or as HBONE in the mesh) and DNS, nothing else. No
     // ingress rule (the key is left out, not written as []: the API server drops an empty list,
     // and a server-side apply would then change the object on every sync).
-    new KubeNetworkPolicy(this, 'Network', {
+    const jobPods = Pods.select(this, 'JobPods', { labels: { [LABELS.jobName]: 'keycloak-realm-sync' } });
+    new NetworkPolicy(this, 'Network', {
       metadata: { name: 'keycloak-realm-sync', namespace: ns, labels },
-      spec: {
-        podSelector: { matchLabels: { [LABELS.jobName]: 'keycloak-realm-sync' } },
-        policyTypes: ['Ingress', 'Egress'],
-        egress: [dnsEgress(), { to: [{ podSelector: {} }], ports: [tcp(KEYCLOAK_HTTP_PORT), tcp(PORTS.hbone)] }],
+      selector: jobPods,
+      ingress: { default: NetworkPolicyTrafficDefault.DENY },
+      egress: {
+        rules: [
+          dnsRule(this),
+          {
+            peer: Pods.all(this, 'Namespace'),
+            ports: [NetworkPolicyPort.tcp(KEYCLOAK_HTTP_PORT), NetworkPolicyPort.tcp(PORTS.hbone)],
+          },
+        ],
       },
     });
     this.resource = new KubeJob(this, 'Resource', {
@@ -84,57 +88,7 @@ export class KeycloakRealmSync extends Construct {
               runAsGroup: 10001,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [
-              {
-                name: 'keycloak-config-cli',
-                image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                env: [
-                  {
-                    name: 'KEYCLOAK_URL',
-                    value: `http://${CHART_SERVICES.keycloak.name}.${ns}.svc.cluster.local:${CHART_SERVICES.keycloak.port}`,
-                  },
-                  secretEnv('KEYCLOAK_USER', 'username'),
-                  secretEnv('KEYCLOAK_PASSWORD', 'password'),
-                  { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },
-                  // The realm with the client secrets as $(env:...) placeholders, filled from below.
-                  { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_SYNC_FILE}` },
-                  { name: 'IMPORT_VARSUBSTITUTION_ENABLED', value: 'true' },
-                  ...Object.entries(CLIENT_SECRET_ENV).map(([client, env]) => ({
-                    name: env,
-                    valueFrom: {
-                      secretKeyRef: {
-                        name: props.clientSecrets,
-                        key: CLIENT_SECRET_KEYS[client as keyof typeof CLIENT_SECRET_KEYS],
-                      },
-                    },
-                  })),
-                  { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
-                  { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
-                ],
-                imagePullPolicy: 'Always',
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString('100m'),
-                    memory: Quantity.fromString('256Mi'),
-                    'ephemeral-storage': Quantity.fromString('64Mi'),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString('500m'),
-                    memory: Quantity.fromString('512Mi'),
-                    'ephemeral-storage': Quantity.fromString('256Mi'),
-                  },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                volumeMounts: [
-                  { name: 'realm', mountPath: '/config', readOnly: true },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
+            containers: [configCliContainer(props)],
             volumes: [
               { name: 'realm', configMap: { name: `keycloak-realm-${KEYCLOAK.realm}` } },
               { name: 'tmp', emptyDir: {} },
@@ -144,4 +98,61 @@ export class KeycloakRealmSync extends Construct {
       },
     });
   }
+}
+
+/** keycloak-config-cli: the realm file with the client secrets substituted from the environment. */
+function configCliContainer(props: KeycloakRealmSyncProps): Container {
+  const secretEnv = (name: string, key: string) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: props.adminSecret, key } },
+  });
+  return {
+    name: 'keycloak-config-cli',
+    image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
+    env: [
+      {
+        name: 'KEYCLOAK_URL',
+        value: `http://${CHART_SERVICES.keycloak.name}.${PLATFORM_NAMESPACES.keycloak}.svc.cluster.local:${CHART_SERVICES.keycloak.port}`,
+      },
+      secretEnv('KEYCLOAK_USER', 'username'),
+      secretEnv('KEYCLOAK_PASSWORD', 'password'),
+      { name: 'KEYCLOAK_AVAILABILITYCHECK_ENABLED', value: 'true' },
+      // The realm with the client secrets as $(env:...) placeholders, filled from below.
+      { name: 'IMPORT_FILES_LOCATIONS', value: `/config/${REALM_SYNC_FILE}` },
+      { name: 'IMPORT_VARSUBSTITUTION_ENABLED', value: 'true' },
+      ...Object.entries(CLIENT_SECRET_ENV).map(([client, env]) => ({
+        name: env,
+        valueFrom: {
+          secretKeyRef: {
+            name: props.clientSecrets,
+            key: CLIENT_SECRET_KEYS[client as keyof typeof CLIENT_SECRET_KEYS],
+          },
+        },
+      })),
+      { name: 'IMPORT_REMOTESTATE_ENABLED', value: 'true' },
+      { name: 'IMPORT_MANAGED_GROUP', value: 'no-delete' },
+    ],
+    imagePullPolicy: 'Always',
+    resources: {
+      requests: {
+        cpu: Quantity.fromString('100m'),
+        memory: Quantity.fromString('256Mi'),
+        'ephemeral-storage': Quantity.fromString('64Mi'),
+      },
+      limits: {
+        cpu: Quantity.fromString('500m'),
+        memory: Quantity.fromString('512Mi'),
+        'ephemeral-storage': Quantity.fromString('256Mi'),
+      },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'realm', mountPath: '/config', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+  };
 }

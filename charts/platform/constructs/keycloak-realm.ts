@@ -66,24 +66,8 @@ function tenantClaimMapper(): Record<string, unknown> {
   };
 }
 
-/**
- * The platform realm as Keycloak imports it at start-up:
- * - `agent-gateway`: the audience every token for the gateways names (no flow of its own);
- * - `agent-cli`: the public client people use to get a token (OAuth device authorization grant,
- *   for terminals and scripts), with the gateway audience and the tenant claim;
- * - `langfuse` and `grafana`: sign-on of the observability UIs (authorization code with PKCE);
- * - `observability-access-sync`: the service account that reads the groups' members for the
- *   access sync (realm-management query-groups and view-users only);
- * - the group `platform-operators`, and one group per tenant under /tenants, carrying the tenant
- *   attribute.
- * It holds no password and no human user: people come from the identity provider or an operator,
- * who adds them to their tenant's group. Client secrets only with `clientSecrets` (the sync file),
- * as placeholders keycloak-config-cli fills from its environment.
- */
-export function realmRepresentation(
-  props: KeycloakRealmProps,
-  options: { readonly clientSecrets?: boolean } = {},
-): Record<string, unknown> {
+/** The realm's clients: the gateways' audience, the command line, the UIs' sign-on, the access sync. */
+function realmClients(props: KeycloakRealmProps, options: { readonly clientSecrets?: boolean }): unknown[] {
   const ui = uiHosts(props.domain);
   const secret = (clientId: keyof typeof CLIENT_SECRET_ENV) =>
     options.clientSecrets ? { secret: `$(env:${CLIENT_SECRET_ENV[clientId]})` } : {};
@@ -108,6 +92,90 @@ export function realmRepresentation(
     webOrigins: [`https://${host}`],
     attributes: { 'pkce.code.challenge.method': 'S256', 'access.token.signed.response.alg': 'RS256' },
   });
+  return [
+    {
+      clientId: KEYCLOAK.gatewayClient,
+      name: 'Platform gateways (token audience)',
+      enabled: true,
+      publicClient: false,
+      bearerOnly: false,
+      clientAuthenticatorType: 'client-secret',
+      serviceAccountsEnabled: false,
+      standardFlowEnabled: false,
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      attributes: { 'access.token.signed.response.alg': 'RS256' },
+    },
+    cliClient(),
+    // Sign-on of the observability UIs; who sees which project or organisation is the access
+    // sync's business (the groups below), not the token's.
+    signOn(OBSERVABILITY.langfuseClient, 'Langfuse (traces)', ui.langfuse, '/api/auth/callback/keycloak'),
+    signOn(OBSERVABILITY.grafanaClient, 'Grafana (metrics)', ui.grafana, '/login/generic_oauth'),
+    {
+      clientId: OBSERVABILITY.accessSyncClient,
+      name: 'Access sync of Langfuse and Grafana (reads group members)',
+      enabled: true,
+      publicClient: false,
+      clientAuthenticatorType: 'client-secret',
+      ...secret(OBSERVABILITY.accessSyncClient),
+      serviceAccountsEnabled: true,
+      standardFlowEnabled: false,
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      attributes: { 'access.token.signed.response.alg': 'RS256' },
+    },
+  ];
+}
+
+/** The command line's public client: device login, tokens for the gateways with the tenant claim. */
+function cliClient(): Record<string, unknown> {
+  return {
+    clientId: CLI_CLIENT,
+    name: 'Agent platform command line (device login)',
+    enabled: true,
+    publicClient: true,
+    standardFlowEnabled: false,
+    implicitFlowEnabled: false,
+    directAccessGrantsEnabled: false,
+    serviceAccountsEnabled: false,
+    attributes: {
+      'oauth2.device.authorization.grant.enabled': 'true',
+      'access.token.signed.response.alg': 'RS256',
+    },
+    protocolMappers: [
+      {
+        name: 'gateway-audience',
+        protocol: 'openid-connect',
+        protocolMapper: 'oidc-audience-mapper',
+        config: {
+          'included.client.audience': KEYCLOAK.gatewayClient,
+          'access.token.claim': 'true',
+          'id.token.claim': 'false',
+        },
+      },
+      tenantClaimMapper(),
+    ],
+  };
+}
+
+/**
+ * The platform realm as Keycloak imports it at start-up:
+ * - `agent-gateway`: the audience every token for the gateways names (no flow of its own);
+ * - `agent-cli`: the public client people use to get a token (OAuth device authorization grant,
+ *   for terminals and scripts), with the gateway audience and the tenant claim;
+ * - `langfuse` and `grafana`: sign-on of the observability UIs (authorization code with PKCE);
+ * - `observability-access-sync`: the service account that reads the groups' members for the
+ *   access sync (realm-management query-groups and view-users only);
+ * - the group `platform-operators`, and one group per tenant under /tenants, carrying the tenant
+ *   attribute.
+ * It holds no password and no human user: people come from the identity provider or an operator,
+ * who adds them to their tenant's group. Client secrets only with `clientSecrets` (the sync file),
+ * as placeholders keycloak-config-cli fills from its environment.
+ */
+export function realmRepresentation(
+  props: KeycloakRealmProps,
+  options: { readonly clientSecrets?: boolean } = {},
+): Record<string, unknown> {
   return {
     realm: KEYCLOAK.realm,
     enabled: true,
@@ -117,65 +185,7 @@ export function realmRepresentation(
     ssoSessionIdleTimeout: 1800,
     ssoSessionMaxLifespan: 36000,
     registrationAllowed: false,
-    clients: [
-      {
-        clientId: KEYCLOAK.gatewayClient,
-        name: 'Platform gateways (token audience)',
-        enabled: true,
-        publicClient: false,
-        bearerOnly: false,
-        clientAuthenticatorType: 'client-secret',
-        serviceAccountsEnabled: false,
-        standardFlowEnabled: false,
-        implicitFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-        attributes: { 'access.token.signed.response.alg': 'RS256' },
-      },
-      {
-        clientId: CLI_CLIENT,
-        name: 'Agent platform command line (device login)',
-        enabled: true,
-        publicClient: true,
-        standardFlowEnabled: false,
-        implicitFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-        serviceAccountsEnabled: false,
-        attributes: {
-          'oauth2.device.authorization.grant.enabled': 'true',
-          'access.token.signed.response.alg': 'RS256',
-        },
-        protocolMappers: [
-          {
-            name: 'gateway-audience',
-            protocol: 'openid-connect',
-            protocolMapper: 'oidc-audience-mapper',
-            config: {
-              'included.client.audience': KEYCLOAK.gatewayClient,
-              'access.token.claim': 'true',
-              'id.token.claim': 'false',
-            },
-          },
-          tenantClaimMapper(),
-        ],
-      },
-      // Sign-on of the observability UIs; who sees which project or organisation is the access
-      // sync's business (the groups below), not the token's.
-      signOn(OBSERVABILITY.langfuseClient, 'Langfuse (traces)', ui.langfuse, '/api/auth/callback/keycloak'),
-      signOn(OBSERVABILITY.grafanaClient, 'Grafana (metrics)', ui.grafana, '/login/generic_oauth'),
-      {
-        clientId: OBSERVABILITY.accessSyncClient,
-        name: 'Access sync of Langfuse and Grafana (reads group members)',
-        enabled: true,
-        publicClient: false,
-        clientAuthenticatorType: 'client-secret',
-        ...secret(OBSERVABILITY.accessSyncClient),
-        serviceAccountsEnabled: true,
-        standardFlowEnabled: false,
-        implicitFlowEnabled: false,
-        directAccessGrantsEnabled: false,
-        attributes: { 'access.token.signed.response.alg': 'RS256' },
-      },
-    ],
+    clients: realmClients(props, options),
     // The access sync's service account: no human user is ever in the realm file.
     users: [
       {
@@ -211,6 +221,7 @@ export class KeycloakRealm extends Construct {
 
   constructor(scope: Construct, id: string, props: KeycloakRealmProps) {
     super(scope, id);
+    // KubeConfigMap: cdk8s-plus-30 adds `immutable: false`.
     this.resource = new KubeConfigMap(this, 'Resource', {
       metadata: {
         name: `keycloak-realm-${KEYCLOAK.realm}`,

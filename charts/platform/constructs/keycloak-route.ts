@@ -1,10 +1,14 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
+import {
+  HttpRoute,
+  HttpRouteSpecRulesFiltersType,
+  HttpRouteSpecRulesMatchesPathType,
+} from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { backendRefWithDefaults } from '../../config/routes';
 import { CHART_SERVICES } from '../../lib/chart-names';
 import { CENTRAL_GATEWAY, KEYCLOAK, PLATFORM_NAMESPACES } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
+import { typedBackendRef } from '../../constructs/route-policy-parts';
 import { centralGatewayTarget } from './central-gateway';
 
 /**
@@ -22,12 +26,11 @@ export const KEYCLOAK_PUBLIC_PATHS = [`/realms/${KEYCLOAK.realm}/`, '/resources/
  * realm requires TLS for external clients (sslRequired: external).
  */
 export class KeycloakRoute extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: HttpRoute;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...HttpRoute.GVK,
+    this.resource = new HttpRoute(this, 'Resource', {
       metadata: {
         name: 'keycloak-public',
         namespace: PLATFORM_NAMESPACES.keycloak,
@@ -43,10 +46,12 @@ export class KeycloakRoute extends Construct {
         ],
         rules: [
           {
-            matches: KEYCLOAK_PUBLIC_PATHS.map((value) => ({ path: { type: 'PathPrefix', value } })),
+            matches: KEYCLOAK_PUBLIC_PATHS.map((value) => ({
+              path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value },
+            })),
             filters: [
               {
-                type: 'RequestHeaderModifier',
+                type: HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER,
                 requestHeaderModifier: {
                   set: [
                     { name: 'X-Forwarded-Proto', value: 'https' },
@@ -56,7 +61,9 @@ export class KeycloakRoute extends Construct {
               },
             ],
             backendRefs: [
-              backendRefWithDefaults({ name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port }),
+              typedBackendRef(
+                backendRefWithDefaults({ name: CHART_SERVICES.keycloak.name, port: CHART_SERVICES.keycloak.port }),
+              ),
             ],
           },
         ],

@@ -1,10 +1,14 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AgentgatewayBackend } from '../../../imports/agentgateway-backends-agentgateway.dev';
+import {
+  AgentgatewayBackend,
+  type AgentgatewayBackendSpec,
+  AgentgatewayBackendSpecPoliciesAiRoutes as AiRoute,
+} from '../../../imports/agentgateway-backends-agentgateway.dev';
 import { HttpRoute } from '../../../imports/gateway-api-httproutes-gateway.networking.k8s.io';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
 import { MESH_GATEWAY, PLATFORM_LLM_ALIAS } from '../../lib/constants';
 import { groupOf } from '../../lib/gvk';
+import { promptGuardsSpec, requireCallersSpec, typedRouteRule } from '../../constructs/route-policy-parts';
 import {
   ANY_TENANT,
   backendRefWithDefaults,
@@ -14,16 +18,27 @@ import {
   routePath,
 } from '../../config/routes';
 import { platformLabels } from '../../lib/labels';
-import { hasGuards, type MergedGuards, promptGuardSpec } from '../../config/guards';
+import { hasGuards, type MergedGuards } from '../../config/guards';
 import { meshGatewayTarget } from './central-gateway';
 
 export type LlmProvider = 'anthropic' | 'openai';
 
 /** How agentgateway treats each API path of an LLM provider. */
-export const LLM_PROVIDER_ROUTES: Record<LlmProvider, Record<string, string>> = {
-  anthropic: { '/v1/messages': 'Messages', '/v1/models': 'Models', '*': 'Passthrough' },
-  openai: { '/v1/chat/completions': 'Completions', '/v1/models': 'Models', '*': 'Passthrough' },
+export const LLM_PROVIDER_ROUTES: Record<LlmProvider, Record<string, AiRoute>> = {
+  anthropic: { '/v1/messages': AiRoute.MESSAGES, '/v1/models': AiRoute.MODELS, '*': AiRoute.PASSTHROUGH },
+  openai: { '/v1/chat/completions': AiRoute.COMPLETIONS, '/v1/models': AiRoute.MODELS, '*': AiRoute.PASSTHROUGH },
 };
+
+/**
+ * The spec of an AgentgatewayBackend of an LLM provider whose key agentgateway injects from the
+ * `Authorization` key of a Secret of the backend's namespace.
+ */
+export function llmBackendSpec(provider: LlmProvider, keySecret: string, model?: string): AgentgatewayBackendSpec {
+  return {
+    ai: { provider: { [provider]: model === undefined ? {} : { model } } },
+    policies: { ai: { routes: { ...LLM_PROVIDER_ROUTES[provider] } }, auth: { secretRef: { name: keySecret } } },
+  };
+}
 
 export interface PlatformLlmBackendProps {
   readonly provider: LlmProvider;
@@ -61,66 +76,47 @@ export function platformLlmUrl(provider: LlmProvider): string {
  * set_provider_request_model).
  */
 export class PlatformLlmBackend extends Construct {
-  public readonly backend: ApiObject;
-  public readonly route: ApiObject;
-  public readonly policy: ApiObject;
+  public readonly backend: AgentgatewayBackend;
+  public readonly route: HttpRoute;
+  public readonly policy: AgentgatewayPolicy;
   /** The route's prompt guards, when the environment sets any. */
-  public readonly guards?: ApiObject;
+  public readonly guards?: AgentgatewayPolicy;
 
   constructor(scope: Construct, id: string, props: PlatformLlmBackendProps) {
     super(scope, id);
     const labels = platformLabels('agentgateway');
-    this.backend = new ApiObject(this, 'Resource', {
-      ...AgentgatewayBackend.GVK,
+    this.backend = new AgentgatewayBackend(this, 'Resource', {
       metadata: { name: props.provider, namespace: MESH_GATEWAY.namespace, labels },
-      spec: {
-        ai: { provider: { [props.provider]: {} } },
-        policies: {
-          ai: { routes: { ...LLM_PROVIDER_ROUTES[props.provider] } },
-          auth: { secretRef: { name: props.keySecret } },
-        },
-      },
+      spec: llmBackendSpec(props.provider, props.keySecret),
     });
     const routeName = `llm-${PLATFORM_LLM_ALIAS}-${props.provider}`;
-    this.route = new ApiObject(this, 'Route', {
-      ...HttpRoute.GVK,
+    this.route = new HttpRoute(this, 'Route', {
       metadata: { name: routeName, namespace: MESH_GATEWAY.namespace, labels },
       spec: {
         // Same namespace as the gateway: no namespace in the reference.
         parentRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
         rules: [
-          prefixRewriteRule(
-            platformLlmPath(props.provider),
-            backendRefWithDefaults({
-              group: groupOf(AgentgatewayBackend.GVK),
-              kind: AgentgatewayBackend.GVK.kind,
-              name: props.provider,
-            }),
+          typedRouteRule(
+            prefixRewriteRule(
+              platformLlmPath(props.provider),
+              backendRefWithDefaults({
+                group: groupOf(AgentgatewayBackend.GVK),
+                kind: AgentgatewayBackend.GVK.kind,
+                name: props.provider,
+              }),
+            ),
           ),
         ],
       },
     });
-    this.policy = new ApiObject(this, 'Callers', {
-      ...AgentgatewayPolicy.GVK,
+    this.policy = new AgentgatewayPolicy(this, 'Callers', {
       metadata: { name: `${routeName}-callers`, namespace: MESH_GATEWAY.namespace, labels },
-      spec: {
-        targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName }],
-        traffic: {
-          authorization: {
-            action: 'Require',
-            policy: { matchExpressions: [meshCallersExpression(props.trustDomain, [ANY_TENANT])] },
-          },
-        },
-      },
+      spec: requireCallersSpec(routeName, meshCallersExpression(props.trustDomain, [ANY_TENANT])),
     });
     if (props.guards && hasGuards(props.guards)) {
-      this.guards = new ApiObject(this, 'Guards', {
-        ...AgentgatewayPolicy.GVK,
+      this.guards = new AgentgatewayPolicy(this, 'Guards', {
         metadata: { name: `${routeName}-guards`, namespace: MESH_GATEWAY.namespace, labels },
-        spec: {
-          targetRefs: [{ group: groupOf(HttpRoute.GVK), kind: HttpRoute.GVK.kind, name: routeName }],
-          backend: { ai: { promptGuard: promptGuardSpec(props.guards) } },
-        },
+        spec: promptGuardsSpec([routeName], props.guards),
       });
     }
   }

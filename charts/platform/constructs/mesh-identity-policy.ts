@@ -1,6 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AgentgatewayPolicy } from '../../../imports/agentgateway-policies-agentgateway.dev';
+import { requireSpec } from '../../constructs/route-policy-parts';
 import { MESH_GATEWAY } from '../../lib/constants';
 import { platformLabels } from '../../lib/labels';
 import { meshIdentityExpression } from '../../config/routes';
@@ -21,26 +21,17 @@ export interface MeshIdentityPolicyProps {
  * expression fails, and the Require rule refuses it with 403 before any route's own check.
  */
 export class MeshIdentityPolicy extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: AgentgatewayPolicy;
 
   constructor(scope: Construct, id: string, props: MeshIdentityPolicyProps) {
     super(scope, id);
-    this.resource = new ApiObject(this, 'Resource', {
-      ...AgentgatewayPolicy.GVK,
+    this.resource = new AgentgatewayPolicy(this, 'Resource', {
       metadata: {
         name: props.name ?? 'mesh-identity',
         namespace: MESH_GATEWAY.namespace,
         labels: platformLabels('agentgateway'),
       },
-      spec: {
-        targetRefs: [meshGatewayTarget(MESH_GATEWAY.listener)],
-        traffic: {
-          authorization: {
-            action: 'Require',
-            policy: { matchExpressions: [meshIdentityExpression(props.trustDomain)] },
-          },
-        },
-      },
+      spec: requireSpec([meshGatewayTarget(MESH_GATEWAY.listener)], meshIdentityExpression(props.trustDomain)),
     });
   }
 }

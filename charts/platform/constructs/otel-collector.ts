@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { ServiceAccount } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
+  type Container,
   IntOrString,
   KubeClusterRole,
   KubeClusterRoleBinding,
@@ -9,7 +11,7 @@ import {
   KubeNetworkPolicy,
   KubePodDisruptionBudget,
   KubeService,
-  KubeServiceAccount,
+  type PodSpec,
   Quantity,
 } from '../../../imports/k8s';
 import type { PlatformSettings } from '../../config/platform-settings';
@@ -120,6 +122,42 @@ const q = (s: string) => JSON.stringify(s);
  */
 export function collectorConfig(tenants: readonly string[] = []): Record<string, unknown> {
   const sorted = [...new Set(tenants)].sort();
+  const { namespaceRoutes, gatewayRoutes } = routingTables(sorted);
+  const { exporters, pipelines } = exportersAndPipelines(sorted);
+  return {
+    receivers: {
+      otlp: {
+        protocols: {
+          grpc: { endpoint: `0.0.0.0:${PORTS.otlpGrpc}` },
+          http: { endpoint: `0.0.0.0:${PORTS.otlpHttp}` },
+        },
+      },
+    },
+    processors: collectorProcessors(),
+    connectors: {
+      [ROUTERS.namespace]: {
+        error_mode: 'ignore',
+        default_pipelines: [PIPELINES.unattributed],
+        table: namespaceRoutes,
+      },
+      ...(sorted.length ? { [ROUTERS.gateway]: { error_mode: 'ignore', table: gatewayRoutes } } : {}),
+    },
+    exporters,
+    extensions: { health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
+    service: {
+      extensions: ['health_check'],
+      telemetry: {
+        metrics: {
+          readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_METRICS_PORT } } } }],
+        },
+      },
+      pipelines,
+    },
+  };
+}
+
+/** The routing connectors' tables: by the sending pod's namespace, and the gateways' spans by tenant. */
+function routingTables(sorted: readonly string[]) {
   const ns = ATTRIBUTED.namespace;
   const namespaceRoutes = [
     ...sorted.map((t) => ({
@@ -141,6 +179,11 @@ export function collectorConfig(tenants: readonly string[] = []): Record<string,
     condition: `IsMatch(attributes[${q(GATEWAY_ROUTE_ATTRIBUTE)}], ${q(`^${tenantNamespace(t)}/`)}) or attributes[${q(OBSERVABILITY.callerAttribute)}] == ${q(tenantNamespace(t))}`,
     pipelines: [PIPELINES.tenant(t)],
   }));
+  return { namespaceRoutes, gatewayRoutes };
+}
+
+/** One exporter and pipeline per tenant's Langfuse project, besides the platform's and the drop. */
+function exportersAndPipelines(sorted: readonly string[]) {
   const exporters: Record<string, unknown> = {
     [EXPORTERS.platform]: {
       endpoint: LANGFUSE_OTLP_ENDPOINT,
@@ -172,69 +215,45 @@ export function collectorConfig(tenants: readonly string[] = []): Record<string,
       exporters: [EXPORTERS.tenant(t)],
     };
   }
+  return { exporters, pipelines };
+}
+
+/** Processors: memory limit, the sender's own attributes removed, k8sattributes, batching, the drop filter. */
+function collectorProcessors(): Record<string, unknown> {
   return {
-    receivers: {
-      otlp: {
-        protocols: {
-          grpc: { endpoint: `0.0.0.0:${PORTS.otlpGrpc}` },
-          http: { endpoint: `0.0.0.0:${PORTS.otlpHttp}` },
-        },
-      },
-    },
-    processors: {
-      memory_limiter: { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 20 },
-      // Nothing the sender says about where it runs is kept: k8sattributes fills these in.
-      'transform/untrusted': {
-        error_mode: 'ignore',
-        trace_statements: [
-          {
-            context: 'resource',
-            statements: [
-              `delete_matching_keys(resource.attributes, ${q('^k8s\\.')})`,
-              ...[ATTRIBUTED.tenant, ATTRIBUTED.agent, ATTRIBUTED.model].map(
-                (k) => `delete_key(resource.attributes, ${q(k)})`,
-              ),
-            ],
-          },
-        ],
-      },
-      k8sattributes: {
-        auth_type: 'serviceAccount',
-        passthrough: false,
-        // The connection's source address only: a resource attribute (k8s.pod.ip, ...) is the sender's word.
-        pod_association: [{ sources: [{ from: 'connection' }] }],
-        extract: {
-          metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid'],
-          labels: [
-            { tag_name: ATTRIBUTED.tenant, key: LABELS.tenantName, from: 'namespace' },
-            { tag_name: ATTRIBUTED.agent, key: OBSERVABILITY.agentLabel, from: 'pod' },
-            { tag_name: ATTRIBUTED.model, key: OBSERVABILITY.modelLabel, from: 'pod' },
+    memory_limiter: { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 20 },
+    // Nothing the sender says about where it runs is kept: k8sattributes fills these in.
+    'transform/untrusted': {
+      error_mode: 'ignore',
+      trace_statements: [
+        {
+          context: 'resource',
+          statements: [
+            `delete_matching_keys(resource.attributes, ${q('^k8s\\.')})`,
+            ...[ATTRIBUTED.tenant, ATTRIBUTED.agent, ATTRIBUTED.model].map(
+              (k) => `delete_key(resource.attributes, ${q(k)})`,
+            ),
           ],
-          otel_annotations: false,
         },
-      },
-      batch: { timeout: '5s', send_batch_size: 512 },
-      [UNATTRIBUTED_FILTER]: { error_mode: 'ignore', traces: { resource: ['true'] } },
+      ],
     },
-    connectors: {
-      [ROUTERS.namespace]: {
-        error_mode: 'ignore',
-        default_pipelines: [PIPELINES.unattributed],
-        table: namespaceRoutes,
+    k8sattributes: {
+      auth_type: 'serviceAccount',
+      passthrough: false,
+      // The connection's source address only: a resource attribute (k8s.pod.ip, ...) is the sender's word.
+      pod_association: [{ sources: [{ from: 'connection' }] }],
+      extract: {
+        metadata: ['k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid'],
+        labels: [
+          { tag_name: ATTRIBUTED.tenant, key: LABELS.tenantName, from: 'namespace' },
+          { tag_name: ATTRIBUTED.agent, key: OBSERVABILITY.agentLabel, from: 'pod' },
+          { tag_name: ATTRIBUTED.model, key: OBSERVABILITY.modelLabel, from: 'pod' },
+        ],
+        otel_annotations: false,
       },
-      ...(sorted.length ? { [ROUTERS.gateway]: { error_mode: 'ignore', table: gatewayRoutes } } : {}),
     },
-    exporters,
-    extensions: { health_check: { endpoint: `0.0.0.0:${HEALTH_PORT}` } },
-    service: {
-      extensions: ['health_check'],
-      telemetry: {
-        metrics: {
-          readers: [{ pull: { exporter: { prometheus: { host: '0.0.0.0', port: COLLECTOR_METRICS_PORT } } } }],
-        },
-      },
-      pipelines,
-    },
+    batch: { timeout: '5s', send_batch_size: 512 },
+    [UNATTRIBUTED_FILTER]: { error_mode: 'ignore', traces: { resource: ['true'] } },
   };
 }
 
@@ -246,6 +265,107 @@ export function collectorConfigYaml(tenants: readonly string[] = []): string {
 /** Pod annotation whose value changes with the configuration, so a new routing table restarts the collector. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
 
+/** Name, namespace and labels of every object of the collector. */
+function collectorMetadata() {
+  return {
+    name: PLATFORM_SERVICES.otelCollector,
+    namespace: PLATFORM_NAMESPACES.otelCollector,
+    labels: { ...platformLabels('otel-collector'), ...OTEL_COLLECTOR_POD_LABELS },
+  };
+}
+
+/** The collector's pods: on platform nodes, spread over nodes, non-root, the configuration mounted. */
+function collectorPodSpec(
+  props: OtelCollectorProps,
+  tenants: readonly string[],
+  account: string,
+  config: string,
+): PodSpec {
+  const selector = { ...OTEL_COLLECTOR_POD_LABELS };
+  return {
+    serviceAccountName: account,
+    // The token k8sattributes watches pods and namespaces with (ClusterRole above, read only).
+    automountServiceAccountToken: true,
+    nodeSelector: nodeSelectorFor('platform'),
+    tolerations: tolerationsFor('platform'),
+    // Replicas on different nodes where possible: a node loss keeps traces flowing.
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              topologyKey: 'kubernetes.io/hostname',
+              labelSelector: { matchLabels: selector },
+            },
+          },
+        ],
+      },
+    },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [collectorContainer(props, tenants)],
+    volumes: [{ name: 'config', configMap: { name: config } }],
+  };
+}
+
+/** The collector container: the Langfuse keys from Secrets, read-only root file system, health probes. */
+function collectorContainer(props: OtelCollectorProps, tenants: readonly string[]): Container {
+  const env = [
+    { name: PLATFORM_AUTH_ENV, valueFrom: { secretKeyRef: { name: props.authSecret, key: 'AUTH_HEADER' } } },
+    // Optional: until a tenant's key is in AWS Secrets Manager its exporter is refused by
+    // Langfuse; the collector and every other tenant keep running.
+    ...tenants.map((t) => ({
+      name: tenantAuthEnv(t),
+      valueFrom: { secretKeyRef: { name: tenantAuthSecret(t), key: 'AUTH_HEADER', optional: true } },
+    })),
+  ];
+  return {
+    name: 'collector',
+    image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
+    imagePullPolicy: 'Always',
+    args: ['--config=/conf/config.yaml'],
+    env,
+    ports: [
+      { name: 'otlp-grpc', containerPort: PORTS.otlpGrpc, protocol: 'TCP' },
+      { name: 'otlp-http', containerPort: PORTS.otlpHttp, protocol: 'TCP' },
+      { name: 'metrics', containerPort: COLLECTOR_METRICS_PORT, protocol: 'TCP' },
+    ],
+    readinessProbe: { httpGet: { path: '/', port: IntOrString.fromNumber(HEALTH_PORT) }, periodSeconds: 5 },
+    // Readiness follows the collector's health; liveness restarts it only once it stops
+    // listening at all, so a struggling exporter takes the pod out of the Service
+    // without restarting it (and losing its queue).
+    livenessProbe: {
+      tcpSocket: { port: IntOrString.fromNumber(HEALTH_PORT) },
+      initialDelaySeconds: 15,
+      periodSeconds: 20,
+      failureThreshold: 6,
+    },
+    resources: {
+      requests: {
+        cpu: Quantity.fromString('50m'),
+        memory: Quantity.fromString('128Mi'),
+        'ephemeral-storage': Quantity.fromString('64Mi'),
+      },
+      limits: {
+        cpu: Quantity.fromString('500m'),
+        memory: Quantity.fromString('512Mi'),
+        'ephemeral-storage': Quantity.fromString('256Mi'),
+      },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
+  };
+}
+
 /**
  * The OpenTelemetry collector every agent, MCP server and gateway sends traces to. It attributes
  * each span to the pod that sent it and forwards it (only traces: Langfuse's OTLP endpoint takes
@@ -256,14 +376,45 @@ export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
 export class OtelCollector extends Construct {
   constructor(scope: Construct, id: string, props: OtelCollectorProps) {
     super(scope, id);
-    const namespace = PLATFORM_NAMESPACES.otelCollector;
-    const name = PLATFORM_SERVICES.otelCollector;
-    const labels = { ...platformLabels('otel-collector'), ...OTEL_COLLECTOR_POD_LABELS };
-    const selector = { ...OTEL_COLLECTOR_POD_LABELS };
     const tenants = [...new Set(props.tenants ?? [])].sort();
-    new KubeServiceAccount(this, 'ServiceAccount', {
+    const account = this.podReader();
+    // Kube* classes from here on: cdk8s-plus-30 would add `immutable: false` to the ConfigMap, its
+    // own labels and security defaults to the Deployment, and `externalIPs: []` to the Service;
+    // it has no PodDisruptionBudget.
+    const configYaml = collectorConfigYaml(tenants);
+    const config = new KubeConfigMap(this, 'Config', {
+      metadata: collectorMetadata(),
+      data: { 'config.yaml': configYaml },
+    });
+    new KubeDeployment(this, 'Resource', {
+      metadata: collectorMetadata(),
+      spec: {
+        replicas: props.replicas,
+        selector: { matchLabels: { ...OTEL_COLLECTOR_POD_LABELS } },
+        template: {
+          // The collector reads its configuration at start only.
+          metadata: {
+            labels: collectorMetadata().labels,
+            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: createHash('sha256').update(configYaml).digest('hex') },
+          },
+          spec: collectorPodSpec(props, tenants, account.name, config.name),
+        },
+      },
+    });
+    new KubePodDisruptionBudget(this, 'Disruption', {
+      metadata: collectorMetadata(),
+      spec: { maxUnavailable: IntOrString.fromNumber(1), selector: { matchLabels: { ...OTEL_COLLECTOR_POD_LABELS } } },
+    });
+    this.network();
+    this.service();
+  }
+
+  /** The collector's ServiceAccount, which may read pods and namespaces (nothing else). */
+  private podReader(): ServiceAccount {
+    const { name, namespace, labels } = collectorMetadata();
+    const account = new ServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace, labels },
-      automountServiceAccountToken: false,
+      automountToken: false,
     });
     // k8sattributes watches pods (to find the sender by its address) and namespaces (the tenant label).
     const role = new KubeClusterRole(this, 'Reader', {
@@ -275,110 +426,15 @@ export class OtelCollector extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
       subjects: [{ kind: 'ServiceAccount', name, namespace }],
     });
-    const configYaml = collectorConfigYaml(tenants);
-    const config = new KubeConfigMap(this, 'Config', {
-      metadata: { name, namespace, labels },
-      data: { 'config.yaml': configYaml },
-    });
-    const env = [
-      { name: PLATFORM_AUTH_ENV, valueFrom: { secretKeyRef: { name: props.authSecret, key: 'AUTH_HEADER' } } },
-      // Optional: until a tenant's key is in AWS Secrets Manager its exporter is refused by
-      // Langfuse; the collector and every other tenant keep running.
-      ...tenants.map((t) => ({
-        name: tenantAuthEnv(t),
-        valueFrom: { secretKeyRef: { name: tenantAuthSecret(t), key: 'AUTH_HEADER', optional: true } },
-      })),
-    ];
-    new KubeDeployment(this, 'Resource', {
-      metadata: { name, namespace, labels },
-      spec: {
-        replicas: props.replicas,
-        selector: { matchLabels: selector },
-        template: {
-          // The collector reads its configuration at start only.
-          metadata: {
-            labels,
-            annotations: { [CONFIG_CHECKSUM_ANNOTATION]: createHash('sha256').update(configYaml).digest('hex') },
-          },
-          spec: {
-            serviceAccountName: name,
-            // The token k8sattributes watches pods and namespaces with (ClusterRole above, read only).
-            automountServiceAccountToken: true,
-            nodeSelector: nodeSelectorFor('platform'),
-            tolerations: tolerationsFor('platform'),
-            // Replicas on different nodes where possible: a node loss keeps traces flowing.
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                  {
-                    weight: 100,
-                    podAffinityTerm: {
-                      topologyKey: 'kubernetes.io/hostname',
-                      labelSelector: { matchLabels: selector },
-                    },
-                  },
-                ],
-              },
-            },
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 10001,
-              runAsGroup: 10001,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name: 'collector',
-                image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                imagePullPolicy: 'Always',
-                args: ['--config=/conf/config.yaml'],
-                env,
-                ports: [
-                  { name: 'otlp-grpc', containerPort: PORTS.otlpGrpc, protocol: 'TCP' },
-                  { name: 'otlp-http', containerPort: PORTS.otlpHttp, protocol: 'TCP' },
-                  { name: 'metrics', containerPort: COLLECTOR_METRICS_PORT, protocol: 'TCP' },
-                ],
-                readinessProbe: { httpGet: { path: '/', port: IntOrString.fromNumber(HEALTH_PORT) }, periodSeconds: 5 },
-                // Readiness follows the collector's health; liveness restarts it only once it stops
-                // listening at all, so a struggling exporter takes the pod out of the Service
-                // without restarting it (and losing its queue).
-                livenessProbe: {
-                  tcpSocket: { port: IntOrString.fromNumber(HEALTH_PORT) },
-                  initialDelaySeconds: 15,
-                  periodSeconds: 20,
-                  failureThreshold: 6,
-                },
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString('50m'),
-                    memory: Quantity.fromString('128Mi'),
-                    'ephemeral-storage': Quantity.fromString('64Mi'),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString('500m'),
-                    memory: Quantity.fromString('512Mi'),
-                    'ephemeral-storage': Quantity.fromString('256Mi'),
-                  },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'config', configMap: { name: config.name } }],
-          },
-        },
-      },
-    });
-    new KubePodDisruptionBudget(this, 'Disruption', {
-      metadata: { name, namespace, labels },
-      spec: { maxUnavailable: IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-    });
+    return account;
+  }
+
+  /** OTLP from every namespace, metrics to Prometheus, probes; out: DNS, Langfuse and the API server. */
+  private network(): void {
+    const { labels } = collectorMetadata();
+    const selector = { ...OTEL_COLLECTOR_POD_LABELS };
     new KubeNetworkPolicy(this, 'Network', {
-      metadata: { name, namespace, labels },
+      metadata: { ...collectorMetadata(), labels },
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress', 'Egress'],
@@ -406,10 +462,13 @@ export class OtelCollector extends Construct {
         ],
       },
     });
+  }
+
+  private service(): void {
     new KubeService(this, 'Service', {
-      metadata: { name, namespace, labels },
+      metadata: collectorMetadata(),
       spec: {
-        selector,
+        selector: { ...OTEL_COLLECTOR_POD_LABELS },
         ports: [
           {
             name: 'otlp-grpc',

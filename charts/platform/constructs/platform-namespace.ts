@@ -70,6 +70,7 @@ export class PlatformNamespace extends Construct {
         );
       labels[LABELS.useWaypoint] = props.useWaypoint;
     }
+    // KubeNamespace: cdk8s-plus-30 adds `spec: {}`.
     this.resource = new KubeNamespace(this, 'Resource', {
       metadata: {
         name: props.name,

@@ -1,8 +1,15 @@
+import {
+  NetworkPolicy,
+  NetworkPolicyIpBlock,
+  NetworkPolicyPort,
+  NetworkPolicyTrafficDefault,
+  Pods,
+} from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
+  type Container,
   IntOrString,
   KubeDeployment,
-  KubeNetworkPolicy,
   KubePodDisruptionBudget,
   KubeService,
   Quantity,
@@ -18,7 +25,7 @@ import {
   tenantNamespace,
   tenantObservabilityName,
 } from '../../lib/constants';
-import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
+import { dnsRule, podsIn } from './plus-network';
 import { platformLabels } from '../../lib/labels';
 import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
 import { TENANT_LABEL } from '../observability/tenant-metrics';
@@ -72,6 +79,8 @@ export class TenantMetricsProxy extends Construct {
     const namespace = PLATFORM_NAMESPACES.monitoring;
     const selector = { ...METRICS_PROXY_POD_LABELS, [OBSERVABILITY.accessTenantLabel]: props.tenant };
     const labels = { ...platformLabels('monitoring'), ...selector };
+    // Kube* classes: cdk8s-plus-30 would add its own pod labels and security defaults to the
+    // Deployment and `externalIPs: []` to the Service; it has no PodDisruptionBudget.
     this.resource = new KubeDeployment(this, 'Resource', {
       metadata: { name, namespace, labels },
       spec: {
@@ -103,43 +112,7 @@ export class TenantMetricsProxy extends Construct {
               runAsGroup: 65534,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [
-              {
-                name: 'prom-label-proxy',
-                image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                imagePullPolicy: 'Always',
-                args: metricsProxyArgs(props.tenant),
-                ports: [{ name: 'http', containerPort: METRICS_PROXY_PORT, protocol: 'TCP' }],
-                // /healthz answers without calling Prometheus (injectproxy/routes.go NewRoutes).
-                readinessProbe: {
-                  httpGet: { path: '/healthz', port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
-                  periodSeconds: 10,
-                },
-                livenessProbe: {
-                  tcpSocket: { port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
-                  initialDelaySeconds: 10,
-                  periodSeconds: 20,
-                  failureThreshold: 6,
-                },
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString('5m'),
-                    memory: Quantity.fromString('16Mi'),
-                    'ephemeral-storage': Quantity.fromString('16Mi'),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString('200m'),
-                    memory: Quantity.fromString('128Mi'),
-                    'ephemeral-storage': Quantity.fromString('64Mi'),
-                  },
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
-            ],
+            containers: [proxyContainer(props)],
           },
         },
       },
@@ -158,6 +131,45 @@ export class TenantMetricsProxy extends Construct {
   }
 }
 
+/** prom-label-proxy: the tenant's namespace its only label value, no privileges. */
+function proxyContainer(props: TenantMetricsProxyProps): Container {
+  return {
+    name: 'prom-label-proxy',
+    image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
+    imagePullPolicy: 'Always',
+    args: metricsProxyArgs(props.tenant),
+    ports: [{ name: 'http', containerPort: METRICS_PROXY_PORT, protocol: 'TCP' }],
+    // /healthz answers without calling Prometheus (injectproxy/routes.go NewRoutes).
+    readinessProbe: {
+      httpGet: { path: '/healthz', port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
+      periodSeconds: 10,
+    },
+    livenessProbe: {
+      tcpSocket: { port: IntOrString.fromNumber(METRICS_PROXY_PORT) },
+      initialDelaySeconds: 10,
+      periodSeconds: 20,
+      failureThreshold: 6,
+    },
+    resources: {
+      requests: {
+        cpu: Quantity.fromString('5m'),
+        memory: Quantity.fromString('16Mi'),
+        'ephemeral-storage': Quantity.fromString('16Mi'),
+      },
+      limits: {
+        cpu: Quantity.fromString('200m'),
+        memory: Quantity.fromString('128Mi'),
+        'ephemeral-storage': Quantity.fromString('64Mi'),
+      },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+  };
+}
+
 /**
  * The tenants' metrics proxies take queries from Grafana only and send them to Prometheus only:
  * no workload can reach Prometheus through a tenant's proxy, nor a proxy anything else.
@@ -166,21 +178,30 @@ export class MetricsProxyNetwork extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const namespace = PLATFORM_NAMESPACES.monitoring;
-    new KubeNetworkPolicy(this, 'Resource', {
+    new NetworkPolicy(this, 'Resource', {
       metadata: { name: 'prom-label-proxy', namespace, labels: platformLabels('monitoring') },
-      spec: {
-        podSelector: { matchLabels: { ...METRICS_PROXY_POD_LABELS } },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          { from: [namespacePeer(namespace, GRAFANA_POD_LABELS)], ports: [tcp(METRICS_PROXY_PORT), tcp(PORTS.hbone)] },
-          // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
-          { from: [{ ipBlock: { cidr: KUBELET_PROBE_CIDR } }], ports: [tcp(METRICS_PROXY_PORT)] },
-        ],
-        egress: [
-          dnsEgress(),
+      selector: Pods.select(this, 'Proxies', { labels: { ...METRICS_PROXY_POD_LABELS } }),
+      // DENY first, so that policyTypes reads Ingress, Egress (see cluster-autoscaler.ts).
+      ingress: {
+        default: NetworkPolicyTrafficDefault.DENY,
+        rules: [
           {
-            to: [namespacePeer(namespace, PROMETHEUS_POD_LABELS)],
-            ports: [tcp(CHART_SERVICES.prometheus.port), tcp(PORTS.hbone)],
+            peer: podsIn(this, 'Grafana', namespace, GRAFANA_POD_LABELS),
+            ports: [NetworkPolicyPort.tcp(METRICS_PROXY_PORT), NetworkPolicyPort.tcp(PORTS.hbone)],
+          },
+          // istio-cni rewrites kubelet probes to come from this link-local address in ambient mode.
+          {
+            peer: NetworkPolicyIpBlock.ipv4(this, 'Kubelet', KUBELET_PROBE_CIDR),
+            ports: [NetworkPolicyPort.tcp(METRICS_PROXY_PORT)],
+          },
+        ],
+      },
+      egress: {
+        rules: [
+          dnsRule(this),
+          {
+            peer: podsIn(this, 'Prometheus', namespace, PROMETHEUS_POD_LABELS),
+            ports: [NetworkPolicyPort.tcp(CHART_SERVICES.prometheus.port), NetworkPolicyPort.tcp(PORTS.hbone)],
           },
         ],
       },

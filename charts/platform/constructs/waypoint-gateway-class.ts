@@ -1,6 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GatewayClass } from '../../../imports/gateway-api-gatewayclasses-gateway.networking.k8s.io';
+import {
+  GatewayClass,
+  type GatewayClassSpec,
+} from '../../../imports/gateway-api-gatewayclasses-gateway.networking.k8s.io';
 import { AgentgatewayParameters } from '../../../imports/agentgateway-parameters-agentgateway.dev';
 import type { WaypointKind } from '../../config/platform-settings';
 import { CENTRAL_GATEWAY, TENANT_OBJECTS } from '../../lib/constants';
@@ -37,11 +39,11 @@ export interface WaypointGatewayClassProps {
  *   an HBONE listener to gateway mode, controller/pkg/syncer/syncer.go).
  */
 export class WaypointGatewayClass extends Construct {
-  public readonly resource: ApiObject;
+  public readonly resource: GatewayClass;
 
   constructor(scope: Construct, id: string, props: WaypointGatewayClassProps) {
     super(scope, id);
-    const spec =
+    const spec: GatewayClassSpec =
       props.kind === 'istio'
         ? {
             controllerName: ISTIO_MESH_CONTROLLER,
@@ -57,8 +59,7 @@ export class WaypointGatewayClass extends Construct {
               namespace: CENTRAL_GATEWAY.namespace,
             },
           };
-    this.resource = new ApiObject(this, 'Resource', {
-      ...GatewayClass.GVK,
+    this.resource = new GatewayClass(this, 'Resource', {
       metadata: { name: TENANT_OBJECTS.waypointClass, labels: platformLabels('agentgateway') },
       spec,
     });

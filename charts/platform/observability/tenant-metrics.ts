@@ -5,6 +5,10 @@
  * caller's namespace for the requests it made); the tenant's dashboard and alerts read those, and
  * the tenant's datasource (prom-label-proxy) admits no other namespace.
  */
+import {
+  type PrometheusRuleSpecGroupsRules,
+  PrometheusRuleSpecGroupsRulesExpr,
+} from '../../../imports/prometheus-prometheusrules-monitoring.coreos.com';
 import { CENTRAL_GATEWAY, OBSERVABILITY, tenantNamespace } from '../../lib/constants';
 import { dashboardModel } from '../constructs/grafana-dashboard';
 
@@ -58,6 +62,14 @@ export function tenantRecordingRules(): { record: string; expr: string }[] {
   ];
 }
 
+/** A recording or alerting rule, its expression a PromQL string. */
+export type Rule = Omit<PrometheusRuleSpecGroupsRules, 'expr'> & { readonly expr: string };
+
+/** A rule in the form of the PrometheusRule import, whose expr is an int-or-string. */
+export function typedRule({ expr, ...rule }: Rule): PrometheusRuleSpecGroupsRules {
+  return { ...rule, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr) };
+}
+
 /** Quota use as a fraction per resource (0 when the quota is 0: nothing may be used). */
 const QUOTA_USE =
   'sum by (namespace, resource) (kube_resourcequota{type="used"}) / (sum by (namespace, resource) (kube_resourcequota{type="hard"}) > 0)';
@@ -70,7 +82,7 @@ export const QUOTA_WARNING = 0.9;
  * quota, resource and type used/hard). They keep the namespace label, which routes them to the
  * tenant's own receiver (AlertmanagerConfig in its namespace).
  */
-export function quotaAlertRules(tenant: string): Record<string, unknown>[] {
+export function quotaAlertRules(tenant: string): Rule[] {
   const sel = (expr: string) =>
     expr.replace(/\{type="(used|hard)"\}/g, `{namespace="${tenantNamespace(tenant)}", type="$1"}`);
   return [

@@ -45,6 +45,7 @@ export class KyvernoPermissions extends Construct {
     const manage = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
     const annotations =
       props.syncWave === undefined ? {} : { annotations: { [ANNOTATIONS.argocdSyncWave]: String(props.syncWave) } };
+    // KubeClusterRole: cdk8s-plus-30 splits rules per resource and adds `resourceNames: []`.
     this.resource = new KubeClusterRole(this, 'Resource', {
       metadata: {
         name: props.name ?? 'kyverno-agentic-platform-background',

@@ -120,91 +120,102 @@ export class TenantBackendsPolicy extends Construct {
         admission: true,
         background: false,
         failurePolicy: ClusterPolicySpecFailurePolicy.FAIL,
-        rules: [
-          deny(
-            'backend-type',
-            BACKEND_KIND,
-            [{ key: '{{ keys(request.object.spec) }}', operator: 'AnyNotIn', value: [...TENANT_BACKEND_FIELDS] }],
-            `AgentgatewayBackend ${OBJECT}: only ai backends of a named LLM provider and mcp backends of this namespace's Services are allowed in a tenant namespace; static, dynamicForwardProxy, aws and a2a backends can point at any host, such as another tenant's Service, and ${DEPUTY}. ${DECLARE_CALL} ${DECLARE_LLM}`,
-          ),
-          deny(
-            'ai-provider',
-            BACKEND_KIND,
-            [
-              { key: '{{ keys(request.object.spec.ai.provider || `{}`) }}', operator: 'AnyNotIn', value: providers },
-              {
-                key: '{{ request.object.spec.ai.groups[].providers[].keys(@)[] || `[]` }}',
-                operator: 'AnyNotIn',
-                value: [...providers, ...GROUP_PROVIDER_FIELDS],
-              },
-            ],
-            `AgentgatewayBackend ${OBJECT}: spec.ai.provider and every spec.ai.groups[].providers[] must name one of ${providers.join(', ')} and set no host, port, path or pathPrefix; other providers (azure, azureopenai, bedrock, vertexai, custom) and these overrides send requests to a host the backend chooses, such as another tenant's Service, and ${DEPUTY}. ${DECLARE_LLM}`,
-          ),
-          deny(
-            'mcp-selector',
-            BACKEND_KIND,
-            [
-              {
-                key: '{{ length(request.object.spec.mcp.targets[?selector] || `[]`) }}',
-                operator: 'GreaterThan',
-                value: 0,
-              },
-            ],
-            `AgentgatewayBackend ${OBJECT}: spec.mcp.targets[].selector is refused in a tenant namespace: it can select Services of other namespaces, and ${DEPUTY}. Name each MCP Service of this namespace in a static target. ${DECLARE_CALL}`,
-          ),
-          deny(
-            'mcp-host',
-            BACKEND_KIND,
-            [
-              {
-                key: `{{ length(request.object.spec.mcp.targets[?static.host && !regex_match('${ownServiceHost(NAMESPACE)}', static.host)] || \`[]\`) }}`,
-                operator: 'GreaterThan',
-                value: 0,
-              },
-            ],
-            `AgentgatewayBackend ${OBJECT}: every spec.mcp.targets[].static.host must be a Service of this namespace, written <service>.{{ request.object.metadata.namespace }}.svc.cluster.local (a bare name would resolve in the gateway's namespace); another host, such as another tenant's Service, is refused because ${DEPUTY}. ${DECLARE_CALL}`,
-          ),
-          deny(
-            'same-namespace-references',
-            BACKEND_KIND,
-            [
-              {
-                key: `{{ contains(to_string(request.object.spec), '"namespace":') }}`,
-                operator: 'Equals',
-                value: true,
-              },
-            ],
-            `AgentgatewayBackend ${OBJECT}: a backendRef in the spec names a namespace (extAuth, tunnel, prompt-guard webhook, JWKS, guardrail processor or token exchange); references from a tenant namespace must omit namespace and stay in it, because a Service of another namespace would be called by the central gateway under its own identity. ${DECLARE_CALL}`,
-          ),
-          deny(
-            'no-prompt-guard',
-            BACKEND_KIND,
-            [
-              {
-                key: `{{ contains(to_string(request.object.spec), '"promptGuard":') }}`,
-                operator: 'Equals',
-                value: true,
-              },
-            ],
-            `AgentgatewayBackend ${OBJECT}: promptGuard is refused in a tenant namespace: a backend's own prompt guards replace those of the routes that reach it, the platform's defaults included. Declare guards in tenants.yaml (guards: on the tenant, an llmBackends entry or a model); they add to the platform's.`,
-          ),
-          deny(
-            'remote-mcp-url',
-            REMOTE_MCP_KIND,
-            [{ key: `{{ ${internalHostJmesPath(URL_HOST_VARIABLE, NAMESPACE)} }}`, operator: 'Equals', value: true }],
-            `RemoteMCPServer ${OBJECT}: spec.url must name a host outside the cluster and the node's network, or a Service of this namespace written <service>.${NAMESPACE}.svc.cluster.local. The kagent controller (${PLATFORM_NAMESPACES.kagent}) connects to the URL to discover its tools, and every tenant's network and authorization policies admit it, so another in-cluster host, such as another tenant's or a platform Service, would be called under its own identity. Refused: cluster DNS names (*.svc, *.cluster.local, <service>.<namespace>), single-label names, names ending in .internal or .local, private, loopback, link-local and CGNAT addresses, IPv6 literals and numeric host forms. ${DECLARE_CALL} To run an MCP server in the cluster, declare it with an image in tenants.yaml.`,
-            [{ name: URL_HOST_VARIABLE, variable: { jmesPath: urlHostJmesPath('request.object.spec.url') } }],
-          ),
-          deny(
-            'no-external-name',
-            'Service',
-            [{ key: "{{ request.object.spec.type || '' }}", operator: 'Equals', value: 'ExternalName' }],
-            `Service ${OBJECT}: type ExternalName is refused in a tenant namespace: it aliases any DNS name, such as another tenant's Service, and the central gateway or the mesh would call that name under their own identity, bypassing the called tenant's allowCallsFrom. Select pods of this namespace instead. ${DECLARE_CALL}`,
-          ),
-        ],
+        rules: [...backendRules(providers), ...referenceRules()],
       },
     });
   }
+}
+
+/** AgentgatewayBackends: ai backends of the allowed providers without overrides, mcp backends of own Services. */
+function backendRules(providers: readonly string[]): ClusterPolicySpecRules[] {
+  return [
+    deny(
+      'backend-type',
+      BACKEND_KIND,
+      [{ key: '{{ keys(request.object.spec) }}', operator: 'AnyNotIn', value: [...TENANT_BACKEND_FIELDS] }],
+      `AgentgatewayBackend ${OBJECT}: only ai backends of a named LLM provider and mcp backends of this namespace's Services are allowed in a tenant namespace; static, dynamicForwardProxy, aws and a2a backends can point at any host, such as another tenant's Service, and ${DEPUTY}. ${DECLARE_CALL} ${DECLARE_LLM}`,
+    ),
+    deny(
+      'ai-provider',
+      BACKEND_KIND,
+      [
+        { key: '{{ keys(request.object.spec.ai.provider || `{}`) }}', operator: 'AnyNotIn', value: providers },
+        {
+          key: '{{ request.object.spec.ai.groups[].providers[].keys(@)[] || `[]` }}',
+          operator: 'AnyNotIn',
+          value: [...providers, ...GROUP_PROVIDER_FIELDS],
+        },
+      ],
+      `AgentgatewayBackend ${OBJECT}: spec.ai.provider and every spec.ai.groups[].providers[] must name one of ${providers.join(', ')} and set no host, port, path or pathPrefix; other providers (azure, azureopenai, bedrock, vertexai, custom) and these overrides send requests to a host the backend chooses, such as another tenant's Service, and ${DEPUTY}. ${DECLARE_LLM}`,
+    ),
+    deny(
+      'mcp-selector',
+      BACKEND_KIND,
+      [
+        {
+          key: '{{ length(request.object.spec.mcp.targets[?selector] || `[]`) }}',
+          operator: 'GreaterThan',
+          value: 0,
+        },
+      ],
+      `AgentgatewayBackend ${OBJECT}: spec.mcp.targets[].selector is refused in a tenant namespace: it can select Services of other namespaces, and ${DEPUTY}. Name each MCP Service of this namespace in a static target. ${DECLARE_CALL}`,
+    ),
+    deny(
+      'mcp-host',
+      BACKEND_KIND,
+      [
+        {
+          key: `{{ length(request.object.spec.mcp.targets[?static.host && !regex_match('${ownServiceHost(NAMESPACE)}', static.host)] || \`[]\`) }}`,
+          operator: 'GreaterThan',
+          value: 0,
+        },
+      ],
+      `AgentgatewayBackend ${OBJECT}: every spec.mcp.targets[].static.host must be a Service of this namespace, written <service>.{{ request.object.metadata.namespace }}.svc.cluster.local (a bare name would resolve in the gateway's namespace); another host, such as another tenant's Service, is refused because ${DEPUTY}. ${DECLARE_CALL}`,
+    ),
+  ];
+}
+
+/** References out of the namespace: in backend specs, prompt guards, RemoteMCPServer URLs, ExternalName Services. */
+function referenceRules(): ClusterPolicySpecRules[] {
+  return [
+    deny(
+      'same-namespace-references',
+      BACKEND_KIND,
+      [
+        {
+          key: `{{ contains(to_string(request.object.spec), '"namespace":') }}`,
+          operator: 'Equals',
+          value: true,
+        },
+      ],
+      `AgentgatewayBackend ${OBJECT}: a backendRef in the spec names a namespace (extAuth, tunnel, prompt-guard webhook, JWKS, guardrail processor or token exchange); references from a tenant namespace must omit namespace and stay in it, because a Service of another namespace would be called by the central gateway under its own identity. ${DECLARE_CALL}`,
+    ),
+    deny(
+      'no-prompt-guard',
+      BACKEND_KIND,
+      [
+        {
+          key: `{{ contains(to_string(request.object.spec), '"promptGuard":') }}`,
+          operator: 'Equals',
+          value: true,
+        },
+      ],
+      `AgentgatewayBackend ${OBJECT}: promptGuard is refused in a tenant namespace: a backend's own prompt guards replace those of the routes that reach it, the platform's defaults included. Declare guards in tenants.yaml (guards: on the tenant, an llmBackends entry or a model); they add to the platform's.`,
+    ),
+    deny(
+      'remote-mcp-url',
+      REMOTE_MCP_KIND,
+      [{ key: `{{ ${internalHostJmesPath(URL_HOST_VARIABLE, NAMESPACE)} }}`, operator: 'Equals', value: true }],
+      `RemoteMCPServer ${OBJECT}: spec.url must name a host outside the cluster and the node's network, or a Service of this namespace written <service>.${NAMESPACE}.svc.cluster.local. The kagent controller (${PLATFORM_NAMESPACES.kagent}) connects to the URL to discover its tools, and every tenant's network and authorization policies admit it, so another in-cluster host, such as another tenant's or a platform Service, would be called under its own identity. Refused: cluster DNS names (*.svc, *.cluster.local, <service>.<namespace>), single-label names, names ending in .internal or .local, private, loopback, link-local and CGNAT addresses, IPv6 literals and numeric host forms. ${DECLARE_CALL} To run an MCP server in the cluster, declare it with an image in tenants.yaml.`,
+      [{ name: URL_HOST_VARIABLE, variable: { jmesPath: urlHostJmesPath('request.object.spec.url') } }],
+    ),
+    deny(
+      'no-external-name',
+      'Service',
+      [{ key: "{{ request.object.spec.type || '' }}", operator: 'Equals', value: 'ExternalName' }],
+      `Service ${OBJECT}: type ExternalName is refused in a tenant namespace: it aliases any DNS name, such as another tenant's Service, and the central gateway or the mesh would call that name under their own identity, bypassing the called tenant's allowCallsFrom. Select pods of this namespace instead. ${DECLARE_CALL}`,
+    ),
+  ];
 }
 
 function inTenantNamespaces(kind: string): ClusterPolicySpecRulesMatch {
