@@ -35,12 +35,14 @@ describe('lint', () => {
     expect(await lint('scripts/planted.ts', `export const s = '${'x'.repeat(200)}';\n`)).toEqual([]);
   });
 
-  it('reports a function of more than 80 lines in scripts/, not counting blank and comment lines', async () => {
+  it('reports a function of more than 80 lines in charts/, scripts/ and cluster/, not counting blank and comment lines', async () => {
     const fn = (n: number) =>
       `export function f(): number {\n  let x = 0;\n${'  x++;\n\n  // c\n'.repeat(n)}  return x;\n}\n`;
     expect(await lint('scripts/planted.ts', fn(76))).toEqual([]);
     expect(await lint('scripts/planted.ts', fn(77))).toEqual(['max-lines-per-function']);
     expect(await lint('cluster/planted.ts', fn(77))).toEqual(['max-lines-per-function']);
+    expect(await lint('charts/config/planted.ts', fn(77))).toEqual(['max-lines-per-function']);
+    expect(await lint('charts/platform/constructs/planted.ts', fn(77))).toEqual(['max-lines-per-function']);
   });
 
   it('allows any in test files only', async () => {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import {
+  Container,
   IntOrString,
   KubeDeployment,
   KubeNetworkPolicy,
@@ -37,6 +38,40 @@ export function sandboxRouterArgs(): string[] {
     '--cache-enabled=false',
     '--authz-mode=allow-all',
   ];
+}
+
+/** The router's container: its flags, ports, probes, resources and a read-only root. */
+function routerContainer(name: string, image: TenantSandboxRouterProps['image']): Container {
+  return {
+    name,
+    image: `${image.registry}/${image.repository}:${image.tag}`,
+    args: sandboxRouterArgs(),
+    ports: [
+      { name: 'proxy', containerPort: SANDBOX_ROUTER.port, protocol: 'TCP' },
+      { name: 'metrics', containerPort: SANDBOX_ROUTER.metricsPort, protocol: 'TCP' },
+      { name: 'healthz', containerPort: SANDBOX_ROUTER.healthPort, protocol: 'TCP' },
+    ],
+    // server/probes.go: /healthz and /readyz on the probe port.
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: IntOrString.fromString('healthz') },
+      periodSeconds: 10,
+    },
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: IntOrString.fromString('healthz') },
+      periodSeconds: 5,
+    },
+    resources: {
+      requests: {
+        cpu: Quantity.fromString(SANDBOX_ROUTER.resources.requests.cpu),
+        memory: Quantity.fromString(SANDBOX_ROUTER.resources.requests.memory),
+      },
+      limits: {
+        cpu: Quantity.fromString(SANDBOX_ROUTER.resources.limits.cpu),
+        memory: Quantity.fromString(SANDBOX_ROUTER.resources.limits.memory),
+      },
+    },
+    securityContext: { ...restrictedContainer(), readOnlyRootFilesystem: true },
+  };
 }
 
 /**
@@ -92,38 +127,7 @@ export class TenantSandboxRouter extends Construct {
               runAsGroup: 65532,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [
-              {
-                name,
-                image: `${props.image.registry}/${props.image.repository}:${props.image.tag}`,
-                args: sandboxRouterArgs(),
-                ports: [
-                  { name: 'proxy', containerPort: SANDBOX_ROUTER.port, protocol: 'TCP' },
-                  { name: 'metrics', containerPort: SANDBOX_ROUTER.metricsPort, protocol: 'TCP' },
-                  { name: 'healthz', containerPort: SANDBOX_ROUTER.healthPort, protocol: 'TCP' },
-                ],
-                // server/probes.go: /healthz and /readyz on the probe port.
-                livenessProbe: {
-                  httpGet: { path: '/healthz', port: IntOrString.fromString('healthz') },
-                  periodSeconds: 10,
-                },
-                readinessProbe: {
-                  httpGet: { path: '/readyz', port: IntOrString.fromString('healthz') },
-                  periodSeconds: 5,
-                },
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString(SANDBOX_ROUTER.resources.requests.cpu),
-                    memory: Quantity.fromString(SANDBOX_ROUTER.resources.requests.memory),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString(SANDBOX_ROUTER.resources.limits.cpu),
-                    memory: Quantity.fromString(SANDBOX_ROUTER.resources.limits.memory),
-                  },
-                },
-                securityContext: { ...restrictedContainer(), readOnlyRootFilesystem: true },
-              },
-            ],
+            containers: [routerContainer(name, props.image)],
           },
         },
       },
