@@ -62,6 +62,7 @@ export const GUARDRAIL_KINDS: readonly GroupKind[] = [
 export const SANDBOX_ROUTER_KINDS: readonly GroupKind[] = [
   { group: '', kind: 'ServiceAccount' },
   { group: 'apps', kind: 'Deployment' },
+  { group: 'policy', kind: 'PodDisruptionBudget' },
   { group: '', kind: 'Service' },
 ];
 

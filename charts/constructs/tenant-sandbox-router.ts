@@ -4,6 +4,7 @@ import {
   IntOrString,
   KubeDeployment,
   KubeNetworkPolicy,
+  KubePodDisruptionBudget,
   KubeService,
   KubeServiceAccount,
   Quantity,
@@ -45,6 +46,7 @@ function routerContainer(name: string, image: TenantSandboxRouterProps['image'])
   return {
     name,
     image: `${image.registry}/${image.repository}:${image.tag}`,
+    imagePullPolicy: 'Always',
     args: sandboxRouterArgs(),
     ports: [
       { name: 'proxy', containerPort: SANDBOX_ROUTER.port, protocol: 'TCP' },
@@ -64,10 +66,12 @@ function routerContainer(name: string, image: TenantSandboxRouterProps['image'])
       requests: {
         cpu: Quantity.fromString(SANDBOX_ROUTER.resources.requests.cpu),
         memory: Quantity.fromString(SANDBOX_ROUTER.resources.requests.memory),
+        'ephemeral-storage': Quantity.fromString(SANDBOX_ROUTER.ephemeralStorage.requests),
       },
       limits: {
         cpu: Quantity.fromString(SANDBOX_ROUTER.resources.limits.cpu),
         memory: Quantity.fromString(SANDBOX_ROUTER.resources.limits.memory),
+        'ephemeral-storage': Quantity.fromString(SANDBOX_ROUTER.ephemeralStorage.limits),
       },
     },
     securityContext: { ...restrictedContainer(), readOnlyRootFilesystem: true },
@@ -112,7 +116,7 @@ export class TenantSandboxRouter extends Construct {
     this.resource = new KubeDeployment(this, 'Resource', {
       metadata: { name, namespace, labels },
       spec: {
-        replicas: 1,
+        replicas: SANDBOX_ROUTER.replicas,
         selector: { matchLabels: selector },
         template: {
           metadata: { labels: { ...labels, ...selector } },
@@ -120,6 +124,20 @@ export class TenantSandboxRouter extends Construct {
             serviceAccountName: name,
             automountServiceAccountToken: false,
             ...agentsPlacement(),
+            // The replicas on different nodes where the group has them.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 100,
+                    podAffinityTerm: {
+                      topologyKey: 'kubernetes.io/hostname',
+                      labelSelector: { matchLabels: selector },
+                    },
+                  },
+                ],
+              },
+            },
             // The image's final stage is gcr.io/distroless/static:nonroot (sandbox-router/Dockerfile).
             securityContext: {
               runAsNonRoot: true,
@@ -132,6 +150,10 @@ export class TenantSandboxRouter extends Construct {
         },
       },
     });
+    new KubePodDisruptionBudget(this, 'Disruption', {
+      metadata: { name, namespace, labels },
+      spec: { maxUnavailable: IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
     // Outside the tenant's waypoint, like a sandbox's Service: the gateways tunnel straight to the pod.
     this.service = new KubeService(this, 'Service', {
       metadata: { name, namespace, labels: { ...labels, [LABELS.useWaypoint]: 'none' } },
@@ -142,21 +164,36 @@ export class TenantSandboxRouter extends Construct {
         ],
       },
     });
-    new KubeNetworkPolicy(this, 'Egress', {
-      metadata: { name, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Egress'],
-        egress: [{ to: [{ podSelector: claims }], ports: [tcp(PORTS.hbone)] }],
-      },
-    });
-    new KubeNetworkPolicy(this, 'Claims', {
-      metadata: { name: `${name}-claims`, namespace, labels },
-      spec: {
-        podSelector: claims,
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [{ podSelector: { matchLabels: selector } }], ports: [tcp(PORTS.hbone)] }],
-      },
-    });
+    routerPolicies(this, { name, namespace, labels, selector, claims });
   }
+}
+
+/** NetworkPolicies: the router reaches the claims of the tenant's templates only, and they admit it. */
+function routerPolicies(
+  scope: Construct,
+  p: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    selector: Record<string, string>;
+    claims: { matchExpressions: { key: string; operator: string; values: string[] }[] };
+  },
+): void {
+  const { name, namespace, labels, selector, claims } = p;
+  new KubeNetworkPolicy(scope, 'Egress', {
+    metadata: { name, namespace, labels },
+    spec: {
+      podSelector: { matchLabels: selector },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ podSelector: claims }], ports: [tcp(PORTS.hbone)] }],
+    },
+  });
+  new KubeNetworkPolicy(scope, 'Claims', {
+    metadata: { name: `${name}-claims`, namespace, labels },
+    spec: {
+      podSelector: claims,
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: selector } }], ports: [tcp(PORTS.hbone)] }],
+    },
+  });
 }

@@ -280,7 +280,11 @@ export const SANDBOX_ROUTER = {
    * namespace's policies treat the router as a sandbox, and its Service selects it by this alone.
    */
   podLabels: { [SANDBOX_POD_LABEL]: 'sandbox_router' },
+  /** Two, with a PodDisruptionBudget: a node drain never takes a tenant's sandboxes offline. */
+  replicas: 2,
   resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  /** Its scratch space: the image writes nothing (read-only root file system). */
+  ephemeralStorage: { requests: '16Mi', limits: '64Mi' },
   headers: {
     id: 'X-Sandbox-ID',
     namespace: 'X-Sandbox-Namespace',
