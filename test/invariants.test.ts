@@ -169,7 +169,16 @@ describe('dist/ invariants', () => {
           expect(nsProject.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: ns }]);
           expect(nsProject.spec.namespaceResourceWhitelist).toEqual([]);
           const kindOf = (o: Obj) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
-          const guardrails = new Set([...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS].map((k) => `${k.group}/${k.kind}`));
+          // What Argo CD checks: each object's kind against its project's whitelist, as generated.
+          const whitelist = (name: string) =>
+            new Set(
+              (
+                objects.get(`argocd/${env}/projects/appproject-${name}.yaml`)!.spec.namespaceResourceWhitelist ?? []
+              ).map((k: any) => `${k.group}/${k.kind}`),
+            );
+          const guardrails = whitelist(`guardrails-${tenant}`);
+          for (const k of [...GUARDRAIL_KINDS, ...TENANT_DEFAULT_KINDS])
+            expect(guardrails.has(`${k.group}/${k.kind}`)).toBe(true);
           for (const o of folderObjects(env, tenant, false).filter((x) => x.kind !== 'Namespace')) {
             expect(guardrails.has(kindOf(o)), `${kindOf(o)} must be deployable by guardrails-${tenant}`).toBe(true);
           }

@@ -383,7 +383,7 @@ function quotaTotals(quota: NonNullable<T['quota']>, totals: Amounts, pods: numb
  */
 function quotaCounts(t: QuotaFields, pods: number, report: Report): void {
   const quota = t.quota ?? {};
-  const router = t.sandboxRouter ? SANDBOX_ROUTER.replicas : 0;
+  const router = t.sandboxRouter ? 1 : 0;
   const alertSecret = t.observability?.alerts ? 1 : 0;
   const servers = t.mcpServers.filter((s) => s.url === undefined).length;
   const sandboxes = t.sandboxes.filter((s) => s.kind !== 'SandboxTemplate').length;

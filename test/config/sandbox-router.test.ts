@@ -58,19 +58,20 @@ describe('tenants.yaml sandboxRouter', () => {
     ]);
   });
 
-  it('counts the router in the quota: one more pod and one more Service', () => {
+  it('counts the router in the quota: a pod per replica and one more Service', () => {
     const errs = errorsOf(ROUTED.replace('  - name: a\n', '  - name: a\n    quota: {pods: 2, services: 2}\n'));
     expect(errs).toEqual([
-      'tenants.yaml:3:19: tenants[0].quota.pods: the declared workloads need 3 pods (with the waypoint and the sandbox router), more than the quota pods 2. Fix: raise quota.pods to at least 3',
+      'tenants.yaml:3:19: tenants[0].quota.pods: the declared workloads need 4 pods (with the waypoint and the sandbox router), more than the quota pods 2. Fix: raise quota.pods to at least 4',
       "tenants.yaml:3:32: tenants[0].quota.services: the declared workloads need 3 Services (one per agent and image MCP server, two per sandbox, the sandbox router and the waypoint), more than the quota services 2. Fix: raise quota.services to at least 3, leaving room for the tenant's own",
     ]);
   });
 
   it("is an error, at the tenant's sandboxRouter, in every environment file that sets no router image", () => {
     const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
-    expect(envs.map((e) => [e.name, e.platform.images.sandboxRouter])).toEqual([
-      ['dev', undefined],
-      ['prod', undefined],
+    // The committed environments set the image; the error is for any that does not.
+    expect(envs.map((e) => [e.name, e.platform.images.sandboxRouter !== undefined])).toEqual([
+      ['dev', true],
+      ['prod', true],
     ]);
     const tenants = loadTenants(ROUTED);
     const files = envs.map((e) => ({ file: `charts/environments/${e.name}.yaml`, set: false }));
@@ -86,8 +87,13 @@ describe('tenants.yaml sandboxRouter', () => {
     ).toEqual([]);
   });
 
-  it('the committed tenants.yaml synthesizes with the committed environments (no tenant asks for a router there)', () => {
+  it('the committed tenants.yaml asks for a router where the committed environments set its image', () => {
     const tenants = loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8'));
-    expect(tenants.filter((t) => t.workloads.sandboxRouter).map((t) => t.name)).toEqual([]);
+    const routed = tenants.filter((t) => t.workloads.sandboxRouter).map((t) => t.name);
+    expect(routed).toEqual(['research']);
+    const envs = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
+    const text = fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8');
+    const files = envs.map((e) => ({ file: e.name, set: e.platform.images.sandboxRouter !== undefined }));
+    expect(sandboxRouterImageErrors(text, tenants, files)).toEqual([]);
   });
 });

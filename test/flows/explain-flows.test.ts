@@ -53,10 +53,14 @@ describe('explain: the flows of a tenant', () => {
       );
     const out = lines(objects, 'research');
     expect(out).toContain(
-      '  checked by the flow gate: 3 problems (npm run validate -- --only flows prints every layer)',
+      '  checked by the flow gate: 4 problems (npm run validate -- --only flows prints every layer)',
     );
     expect(out).toContain(
       '    tenant-research/Agent analyst → kube-system/coredns:53 (cluster DNS): expected allowed, got denied by network',
+    );
+    // The router resolves <X-Sandbox-ID>.<namespace>.svc by DNS (sandbox-router proxy/resolve.go).
+    expect(out).toContain(
+      '    tenant-research/SandboxRouter sandbox-router → kube-system/coredns:53 (cluster DNS): expected allowed, got denied by network',
     );
   });
 });

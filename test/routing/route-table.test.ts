@@ -92,6 +92,8 @@ for (const env of ['dev', 'prod']) {
         for (const s of w.mcpServers.filter((x) => x.expose)) external.push(`/mcp/${seg}/${s.name}`);
         for (const s of w.sandboxes.filter((x) => x.expose)) external.push(`/sandbox/${seg}/${s.name}`);
         for (const b of w.llmBackends) mesh.push(`/llm/${seg}/${b.name}`);
+        // The sandbox router's route: on the mesh gateway always, on the external one with expose.
+        if (w.sandboxRouter) (w.sandboxRouter.expose ? external : mesh).push(`/sandbox/${seg}`);
       }
       expect(external.length).toBeGreaterThanOrEqual(4);
       const tenantRows = table.routes.filter((r: any) => r.owner !== 'platform');

@@ -129,7 +129,7 @@ describe('npm run environment', () => {
 
     expect(placeholderProblems(root, ['dev', 'prod', 'staging'])).toEqual([
       'charts/environments/staging.yaml:15:11: platform.domain: "staging.placeholder.invalid" is a placeholder. Fix: set the real value (docs/operator-runbook.md, "Add an environment")',
-      'charts/environments/staging.yaml:50:17: aws.hostedZoneId: "ZPLACEHOLDER" is a placeholder. Fix: set the real value (docs/operator-runbook.md, "Add an environment")',
+      'charts/environments/staging.yaml:53:17: aws.hostedZoneId: "ZPLACEHOLDER" is a placeholder. Fix: set the real value (docs/operator-runbook.md, "Add an environment")',
       'cluster/outputs/staging.json: the outputs of staging are placeholders (6 values and the placeholder key). Fix: npm run infra:apply -- staging, then npm run infra:outputs -- staging',
     ]);
     // The repository's own environments have none.

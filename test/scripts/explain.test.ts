@@ -52,8 +52,8 @@ describe('npm run explain', () => {
           return found[0];
         };
 
-        // One screen.
-        expect(lines.length).toBeLessThanOrEqual(55);
+        // One screen, for a tenant that uses every feature (research: a router, alerts, calls, BYO).
+        expect(lines.length).toBeLessThanOrEqual(60);
         const ns = one('Namespace');
         expect(lines[0]).toBe(
           `Tenant ${tenant}${ns.metadata.annotations?.['platform.agentic.io/display-name'] ? ` (${ns.metadata.annotations['platform.agentic.io/display-name']})` : ''} in ${env.name}${ns.metadata.annotations?.['platform.agentic.io/description'] ? `: ${ns.metadata.annotations['platform.agentic.io/description']}` : ''}`,
@@ -100,11 +100,17 @@ describe('npm run explain', () => {
           callers: string[];
           exposes: string;
           guards?: string;
+          requestHeaders?: { set: { name: string; value: string }[]; remove: string[] };
         }[];
         const owned = section(lines, 'Routes', 'May call');
         // Each LLM route also lists the prompt guards it enforces.
+        // A sandbox router's route also names the headers the gateways set and remove.
+        const headers = (r: (typeof routes)[number]) =>
+          r.requestHeaders
+            ? `  X-Sandbox-ID picks the sandbox; sets ${r.requestHeaders.set.map((h) => `${h.name}: ${h.value}`).join(', ')}, removes ${r.requestHeaders.remove.join(', ')}`
+            : '';
         const tail = (r: (typeof routes)[number]) =>
-          `callers ${r.callers.join(', ')}${r.kind === 'llm' ? `  guards ${r.guards ?? 'none'}` : ''}`;
+          `callers ${r.callers.join(', ')}${r.kind === 'llm' ? `  guards ${r.guards ?? 'none'}` : ''}${headers(r)}`;
         for (const r of routes.filter((x) => x.owner === tenant)) {
           expect(
             owned.some((l) => l.includes(r.path) && l.includes(r.exposes) && l.endsWith(tail(r))),
