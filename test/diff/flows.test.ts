@@ -69,6 +69,7 @@ describe('flows a change opens and closes', () => {
     expect(flows[0].closed).toEqual([
       'tenant-research/Agent analyst → kube-system/coredns:53 (cluster DNS)',
       'tenant-research/Agent librarian → kube-system/coredns:53 (cluster DNS)',
+      'tenant-research/SandboxRouter sandbox-router → kube-system/coredns:53 (cluster DNS)',
       'tenant-research/SandboxTemplate notebook → kube-system/coredns:53 (cluster DNS)',
     ]);
   });

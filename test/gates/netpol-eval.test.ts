@@ -228,9 +228,9 @@ describe('agreement with netpol-analyzer', () => {
 
   it('groups tenants by policy shape and keeps two of each for the analyzer', () => {
     const e = env();
-    // The example's tenants differ only by name: one shape.
-    expect(policyShapes(e)).toEqual([['tenant-alpha', 'tenant-beta', 'tenant-research']]);
-    expect(tenantNamespaces(oracleEnvironment(e))).toEqual(['tenant-alpha', 'tenant-beta']);
+    // alpha and beta differ only by name: one shape; research, with its sandbox router's policies, another.
+    expect(policyShapes(e)).toEqual([['tenant-alpha', 'tenant-beta'], ['tenant-research']]);
+    expect(tenantNamespaces(oracleEnvironment(e))).toEqual(['tenant-alpha', 'tenant-beta', 'tenant-research']);
     const renamed = e.manifests
       .filter(
         (m) => m.file.startsWith('dist/dev/tenants/alpha/') && ['Namespace', 'NetworkPolicy'].includes(m.object.kind),
@@ -242,7 +242,7 @@ describe('agreement with netpol-analyzer', () => {
         ),
       }));
     const withZeta = { ...e, manifests: [...e.manifests, ...renamed] };
-    expect(policyShapes(withZeta)).toEqual([['tenant-alpha', 'tenant-beta', 'tenant-research', 'tenant-zeta']]);
+    expect(policyShapes(withZeta)).toEqual([['tenant-alpha', 'tenant-beta', 'tenant-zeta'], ['tenant-research']]);
     // A tenant whose policy names another tenant has a shape of its own.
     const opened = e.manifests.map((m) =>
       m.file === 'dist/dev/tenants/alpha/networkpolicy-allow-platform-ingress.yaml'
@@ -262,7 +262,7 @@ describe('agreement with netpol-analyzer', () => {
         : m,
     );
     const openedEnv = { ...e, manifests: opened };
-    expect(policyShapes(openedEnv)).toEqual([['tenant-alpha'], ['tenant-beta', 'tenant-research']]);
+    expect(policyShapes(openedEnv)).toEqual([['tenant-alpha'], ['tenant-beta'], ['tenant-research']]);
     expect(tenantNamespaces(oracleEnvironment(openedEnv))).toEqual(['tenant-alpha', 'tenant-beta', 'tenant-research']);
   });
 

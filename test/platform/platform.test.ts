@@ -108,7 +108,10 @@ for (const env of envs) {
             ? o.metadata.name === 'agentgateway-waypoint-config'
               ? 'agents'
               : 'gateway'
-            : 'platform';
+            : // A tenant's own Deployment (its sandbox router) runs with its sandboxes, on the agents group.
+              f.includes('/tenants/')
+              ? 'agents'
+              : 'platform';
         expect(spec.nodeSelector, f).toEqual({ [NODE_ROLE_LABEL]: group });
         expect(spec.tolerations, f).toEqual([
           { key: NODE_TAINT_KEY, operator: 'Equal', value: group, effect: 'NoSchedule' },
