@@ -11,6 +11,7 @@ import {
 } from '../../imports/k8s';
 import { LABELS, PORTS, SANDBOX_POD_LABEL, SANDBOX_ROUTER } from '../lib/constants';
 import { tenantLabels } from '../lib/labels';
+import { spreadOverNodes } from '../lib/placement';
 import { tcp } from '../lib/network';
 import { agentsPlacement, restrictedContainer } from './workload-parts';
 
@@ -125,19 +126,7 @@ export class TenantSandboxRouter extends Construct {
             automountServiceAccountToken: false,
             ...agentsPlacement(),
             // The replicas on different nodes where the group has them.
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                  {
-                    weight: 100,
-                    podAffinityTerm: {
-                      topologyKey: 'kubernetes.io/hostname',
-                      labelSelector: { matchLabels: selector },
-                    },
-                  },
-                ],
-              },
-            },
+            affinity: spreadOverNodes(selector),
             // The image's final stage is gcr.io/distroless/static:nonroot (sandbox-router/Dockerfile).
             securityContext: {
               runAsNonRoot: true,

@@ -40,3 +40,14 @@ export function tolerateEveryGroup(): Toleration[] {
 }
 
 export { NODE_GROUPS };
+
+/** Affinity that prefers the replicas of one workload on different nodes: a node loss keeps one running. */
+export function spreadOverNodes(matchLabels: Record<string, string>) {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels } } },
+      ],
+    },
+  };
+}

@@ -31,7 +31,7 @@ import {
 } from '../../lib/constants';
 import { dnsEgress, namespacePeer, tcp } from '../../lib/network';
 import { platformLabels } from '../../lib/labels';
-import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
+import { nodeSelectorFor, tolerationsFor, spreadOverNodes } from '../../lib/placement';
 import { toYaml } from '../../lib/serialize';
 
 const HEALTH_PORT = 13133;
@@ -289,19 +289,7 @@ function collectorPodSpec(
     nodeSelector: nodeSelectorFor('platform'),
     tolerations: tolerationsFor('platform'),
     // Replicas on different nodes where possible: a node loss keeps traces flowing.
-    affinity: {
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
-          {
-            weight: 100,
-            podAffinityTerm: {
-              topologyKey: 'kubernetes.io/hostname',
-              labelSelector: { matchLabels: selector },
-            },
-          },
-        ],
-      },
-    },
+    affinity: spreadOverNodes(selector),
     securityContext: {
       runAsNonRoot: true,
       runAsUser: 10001,

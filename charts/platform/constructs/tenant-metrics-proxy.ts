@@ -27,7 +27,7 @@ import {
 } from '../../lib/constants';
 import { dnsRule, podsIn } from './plus-network';
 import { platformLabels } from '../../lib/labels';
-import { nodeSelectorFor, tolerationsFor } from '../../lib/placement';
+import { nodeSelectorFor, tolerationsFor, spreadOverNodes } from '../../lib/placement';
 import { TENANT_LABEL } from '../observability/tenant-metrics';
 
 /** Port of the proxy (its Service's too). */
@@ -93,19 +93,7 @@ export class TenantMetricsProxy extends Construct {
             automountServiceAccountToken: false,
             nodeSelector: nodeSelectorFor('platform'),
             tolerations: tolerationsFor('platform'),
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [
-                  {
-                    weight: 100,
-                    podAffinityTerm: {
-                      topologyKey: 'kubernetes.io/hostname',
-                      labelSelector: { matchLabels: selector },
-                    },
-                  },
-                ],
-              },
-            },
+            affinity: spreadOverNodes(selector),
             securityContext: {
               runAsNonRoot: true,
               runAsUser: 65534,
