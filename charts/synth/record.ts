@@ -1,0 +1,248 @@
+/**
+ * The synth record: what the last successful write put on disk and what it was compiled from,
+ * so that the next synth compiles, writes and deletes only what its inputs change.
+ *
+ * Content-addressed: every key is a digest of inputs (the compiler's own code, the environment and
+ * cluster outputs, a tenant's entry, the route segments of other tenants it read), never a time.
+ * The record is derived data kept outside git (`.synth-record/` in the output root); a run without
+ * one, or with one that does not match the output on disk, compiles everything and writes a new
+ * one. docs/architecture.md, "Incremental synth", explains the design.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Folder of the record under the output root (ignored by git). */
+export const RECORD_DIR = '.synth-record';
+const RECORD_FILE = 'record.json';
+/** Bumped whenever the record's shape or meaning changes: an older record is ignored. */
+const RECORD_VERSION = 1;
+
+/** Hex SHA-256 of text. */
+export function digest(...parts: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    h.update(String(p.length));
+    h.update(':');
+    h.update(p);
+  }
+  return h.digest('hex');
+}
+
+/** JSON of a value with Map and Set written as sorted entries, so that any loaded value can be digested. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v instanceof Map) return { $map: [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)) };
+    if (v instanceof Set) return { $set: [...v].sort() };
+    return v;
+  });
+}
+
+/** Environment variable through which scripts/launch.cjs passes the digest of the synth bundle. */
+export const COMPILER_DIGEST_ENV = 'AGENTIC_PLATFORM_COMPILER_DIGEST';
+
+/** Folders whose files make up the compiler when it runs from its sources (tests, tsx). */
+const COMPILER_SOURCES = ['charts', 'imports'];
+
+function sourceFiles(dir: string, out: string[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) sourceFiles(p, out);
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+}
+
+let sourcesDigest: string | undefined;
+
+/**
+ * Digest of the compiler itself: the synth bundle's content when launched from it (it holds every
+ * module and package it runs), otherwise every TypeScript file of charts/ and imports/ plus the
+ * package lock. Node.js's version is part of it.
+ */
+export function compilerDigest(repoRoot: string = path.resolve(__dirname, '..', '..')): string {
+  const fromBundle = process.env[COMPILER_DIGEST_ENV];
+  if (fromBundle) return digest('bundle', fromBundle, process.version);
+  if (sourcesDigest === undefined) {
+    const files: string[] = [];
+    for (const d of COMPILER_SOURCES) sourceFiles(path.join(repoRoot, d), files);
+    const h = createHash('sha256');
+    for (const f of [...files, path.join(repoRoot, 'package-lock.json')]) {
+      h.update(path.relative(repoRoot, f));
+      h.update('\0');
+      try {
+        h.update(fs.readFileSync(f));
+      } catch {
+        h.update('(missing)');
+      }
+      h.update('\0');
+    }
+    sourcesDigest = h.digest('hex');
+  }
+  return digest('sources', sourcesDigest, process.version);
+}
+
+/** One tenant in one environment: the inputs it was compiled from and the files it produced. */
+export interface UnitRecord {
+  /** Digest of the compiler, the environment and the tenant's entry. */
+  readonly key: string;
+  /** Route segments of other tenants the compile read: name → segment, null when it had none. */
+  readonly reads: readonly (readonly [string, string | null])[];
+  /** Index into `RecordData.templates`: the unit's file paths with its tenant's name as `\0`. */
+  readonly files: number;
+  /** Digest of the unit's files (paths and contents): what validation keys on. */
+  readonly content: string;
+}
+
+/** The record as stored (JSON). */
+export interface RecordData {
+  readonly version: number;
+  /** Digest of every input file and the compiler: equal means nothing to do. */
+  readonly inputs: string;
+  /** Per environment name, the digest of the compiler, the environment and its cluster outputs. */
+  readonly environments: Readonly<Record<string, string>>;
+  /** Per unit `<env>/<tenant>`. */
+  readonly units: Readonly<Record<string, UnitRecord>>;
+  /** Path lists shared by units of the same shape (tenant name written `\0`). */
+  readonly templates: readonly (readonly string[])[];
+  /** Files that belong to no tenant, each with the digest of its content. */
+  readonly shared: Readonly<Record<string, string>>;
+  /** Every folder of the output with its modification time (ns) after the write. */
+  readonly dirs: Readonly<Record<string, string>>;
+  /** How many files the output has. */
+  readonly files: number;
+  /** What the tenant loader keeps between runs (opaque here). */
+  readonly loader?: unknown;
+}
+
+/** The unit key `<env>/<tenant>`. */
+export function unitName(env: string, tenant: string): string {
+  return `${env}/${tenant}`;
+}
+
+/** A unit's paths with its tenant's name replaced, so that units of one shape share one list. */
+export function toTemplate(paths: readonly string[], tenant: string): string[] {
+  return paths.map((p) => p.split(tenant).join('\0'));
+}
+
+export function fromTemplate(template: readonly string[], tenant: string): string[] {
+  return template.map((p) => p.split('\0').join(tenant));
+}
+
+/** Builds the `templates` table while units are added. */
+export class TemplateTable {
+  readonly list: string[][] = [];
+  private readonly index = new Map<string, number>();
+  add(paths: readonly string[], tenant: string): number {
+    return this.addTemplate(toTemplate(paths, tenant));
+  }
+  addTemplate(t: readonly string[]): number {
+    const k = t.join('\n');
+    let i = this.index.get(k);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push([...t]);
+      this.index.set(k, i);
+    }
+    return i;
+  }
+}
+
+function recordPath(root: string): string {
+  return path.join(root, RECORD_DIR, RECORD_FILE);
+}
+
+/** The record under the root, or undefined when there is none or it is of another version or damaged. */
+export function readRecord(root: string): RecordData | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(recordPath(root), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const data = JSON.parse(text) as RecordData;
+    return data && data.version === RECORD_VERSION && typeof data.inputs === 'string' ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the record atomically (a reader sees the old one or the new one). */
+export function writeRecord(root: string, data: Omit<RecordData, 'version'>): void {
+  const dir = path.join(root, RECORD_DIR);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `${RECORD_FILE}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify({ version: RECORD_VERSION, ...data }));
+  fs.renameSync(tmp, recordPath(root));
+}
+
+/** Removes the record: the next synth compiles everything. */
+export function dropRecord(root: string): void {
+  fs.rmSync(path.join(root, RECORD_DIR), { recursive: true, force: true });
+}
+
+/** Modification time of a folder in ns, or undefined when it is gone. */
+function dirStamp(abs: string): string | undefined {
+  try {
+    const st = fs.statSync(abs, { bigint: true });
+    return st.isDirectory() ? String(st.mtimeNs) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every folder that holds one of the paths (and their parents up to the top-level folder). */
+export function foldersOf(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    let d = p.slice(0, p.lastIndexOf('/'));
+    while (d !== '' && !dirs.has(d)) {
+      dirs.add(d);
+      const i = d.lastIndexOf('/');
+      d = i < 0 ? '' : d.slice(0, i);
+    }
+  }
+  return dirs;
+}
+
+/** The folders' modification times now. */
+export function stampFolders(root: string, dirs: Iterable<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of [...dirs].sort()) {
+    const s = dirStamp(path.join(root, d));
+    if (s !== undefined) out[d] = s;
+  }
+  return out;
+}
+
+/**
+ * Whether every folder of the output is as the last write left it. A file created, deleted or
+ * replaced in a folder (what git checkout, editors that save by renaming, and rm do) changes
+ * the folder's time; a file rewritten in place does not, which `npm run synth -- --check`
+ * finds instead (it compares every file).
+ */
+export function foldersUnchanged(root: string, dirs: Readonly<Record<string, string>>): boolean {
+  for (const d in dirs) if (dirStamp(path.join(root, d)) !== dirs[d]) return false;
+  return true;
+}
+
+/** The input files of a synth besides the compiler: their digest, read in a fixed order. */
+export function inputsDigest(compiler: string, files: readonly { path: string; text: string | Buffer }[]): string {
+  const h = createHash('sha256');
+  h.update(compiler);
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    h.update('\0');
+    h.update(f.path);
+    h.update('\0');
+    h.update(String(f.text.length));
+    h.update('\0');
+    h.update(f.text);
+  }
+  return h.digest('hex');
+}
