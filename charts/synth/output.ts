@@ -13,6 +13,7 @@ import {
   foldersUnchanged,
   fromTemplate,
   readRecord,
+  readRecordHead,
   type RecordData,
   stampFolders,
   TemplateTable,
@@ -234,7 +235,7 @@ export async function writeOutput(
  */
 export function upToDate(root: string, inputs: string): number | undefined {
   if (pendingRecovery(root)) return undefined;
-  const prev = readRecord(root);
+  const prev = readRecordHead(root);
   if (!prev || prev.inputs !== inputs || !foldersUnchanged(root, prev.dirs)) return undefined;
   return prev.files;
 }

@@ -14,7 +14,10 @@ import * as path from 'node:path';
 
 /** Folder of the record under the output root (ignored by git). */
 export const RECORD_DIR = '.synth-record';
-const RECORD_FILE = 'record.json';
+/** What the check for "nothing changed" reads: the inputs' digest and the folders' times. */
+const HEAD_FILE = 'head.json';
+/** The rest: units, templates, shared files, the loader's cache. */
+const BODY_FILE = 'units.json';
 /** Bumped whenever the record's shape or meaning changes: an older record is ignored. */
 const RECORD_VERSION = 1;
 
@@ -153,33 +156,47 @@ export class TemplateTable {
   }
 }
 
-function recordPath(root: string): string {
-  return path.join(root, RECORD_DIR, RECORD_FILE);
+/** The part of the record that says whether anything changed. */
+export type RecordHead = Pick<RecordData, 'version' | 'inputs' | 'files' | 'dirs'>;
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }
 
-/** The record under the root, or undefined when there is none or it is of another version or damaged. */
+/** The head of the record under the root, or undefined when there is none, or of another version, or damaged. */
+export function readRecordHead(root: string): RecordHead | undefined {
+  const head = readJson<RecordHead>(path.join(root, RECORD_DIR, HEAD_FILE));
+  return head && head.version === RECORD_VERSION && typeof head.inputs === 'string' && head.dirs ? head : undefined;
+}
+
+/** The whole record, or undefined when it is missing, damaged, or its two parts are of different runs. */
 export function readRecord(root: string): RecordData | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(recordPath(root), 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const data = JSON.parse(text) as RecordData;
-    return data && data.version === RECORD_VERSION && typeof data.inputs === 'string' ? data : undefined;
-  } catch {
-    return undefined;
-  }
+  const head = readRecordHead(root);
+  if (!head) return undefined;
+  const body = readJson<Omit<RecordData, keyof RecordHead> & { inputs: string }>(
+    path.join(root, RECORD_DIR, BODY_FILE),
+  );
+  if (!body || body.inputs !== head.inputs || !body.units || !body.templates || !body.shared) return undefined;
+  return { ...body, ...head };
 }
 
-/** Writes the record atomically (a reader sees the old one or the new one). */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Writes the record: the body first, then the head that makes it count. */
 export function writeRecord(root: string, data: Omit<RecordData, 'version'>): void {
   const dir = path.join(root, RECORD_DIR);
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `${RECORD_FILE}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify({ version: RECORD_VERSION, ...data }));
-  fs.renameSync(tmp, recordPath(root));
+  const { inputs, files, dirs, ...body } = data;
+  writeAtomic(path.join(dir, BODY_FILE), JSON.stringify({ inputs, ...body }));
+  writeAtomic(path.join(dir, HEAD_FILE), JSON.stringify({ version: RECORD_VERSION, inputs, files, dirs }));
 }
 
 /** Removes the record: the next synth compiles everything. */

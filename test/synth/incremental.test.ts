@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { readRecord, RECORD_DIR, unitName } from '../../charts/synth/record';
+import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
 import { unitKey } from '../../charts/synth/units';
 import { tenantFiles, tenantSegments } from '../../charts/synth/synthesize';
 import { loadEnvironments } from '../../charts/config/environment';
@@ -223,7 +223,7 @@ describe('incremental synth', () => {
     expect(compiledCount(out)).toEqual([6, 6]);
     expect(tree(inc)).toEqual(tree(fresh));
 
-    fs.writeFileSync(path.join(inc, RECORD_DIR, 'record.json'), '{"version": 1, "inputs": ');
+    fs.writeFileSync(path.join(inc, RECORD_DIR, 'units.json'), '{"version": 1, "inputs": ');
     reg.entries[0] = reg.entries[0].replace('displayName: Team Alpha', 'displayName: Team A');
     const counted = await both(reg);
     expect(counted).toEqual([6, 6]);
@@ -246,7 +246,8 @@ describe('incremental synth', () => {
       const u = units[unitName(env, 'beta')];
       units[unitName(env, 'beta')] = { ...u, key: unitKey(record.environments[env], beta) };
     }
-    fs.writeFileSync(path.join(inc, RECORD_DIR, 'record.json'), JSON.stringify({ ...record, units }));
+    const { version: _v, ...data } = record;
+    writeRecord(inc, { ...data, units });
     const counted = await both(reg);
     expect(counted).toEqual([0, 6]);
     const a = tree(inc);
