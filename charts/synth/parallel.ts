@@ -9,6 +9,7 @@
  * A worker runs this very module: as the synth bundle (see scripts/launch.cjs), or through tsx
  * when the sources run directly (tests).
  */
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Environment } from '../config/environment';
@@ -24,7 +25,6 @@ import {
   tenantsFromChunks,
   type TextChunk,
 } from '../config/load-tenants';
-import { digest } from './record';
 import { assemble, environmentParts, ProducedPaths, type SynthInput, tenantFiles, tenantSegments } from './synthesize';
 import { ContentDigest, TrackedSegments } from './units';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
@@ -339,7 +339,7 @@ export async function compileOutput(
     (p, c) => {
       produced.record(p);
       sink.put(p, c);
-      shared.set(p, digest(c));
+      shared.set(p, createHash('sha256').update(c).digest('hex'));
     },
     (_t, _part, i, e) => {
       const compiled = units[i];

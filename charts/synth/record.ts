@@ -113,7 +113,7 @@ export interface RecordData {
   readonly units: Readonly<Record<string, UnitRecord>>;
   /** Path lists shared by units of the same shape (tenant name written `\0`). */
   readonly templates: readonly (readonly string[])[];
-  /** Files that belong to no tenant, each with the digest of its content. */
+  /** Files that belong to no tenant, each with the SHA-256 (hex) of its content. */
   readonly shared: Readonly<Record<string, string>>;
   /** Every folder of the output with its modification time (ns) after the write. */
   readonly dirs: Readonly<Record<string, string>>;
@@ -262,4 +262,30 @@ export function inputsDigest(compiler: string, files: readonly { path: string; t
     h.update(f.text);
   }
   return h.digest('hex');
+}
+
+/** The output as the record describes it, for commands that read the output (validate, diff). */
+export interface OutputDigests {
+  /** Digest of every input file and the compiler. */
+  readonly inputs: string;
+  /** Per unit `<env>/<tenant>`: the digest of its files (paths and contents) and their paths. */
+  readonly units: ReadonlyMap<string, { readonly content: string; readonly files: readonly string[] }>;
+  /** Files of no tenant: path → SHA-256 (hex) of the content. */
+  readonly shared: ReadonlyMap<string, string>;
+}
+
+/**
+ * What the record says of the output on disk, or undefined when there is no record or the output
+ * is no longer as the last write left it (then read the files).
+ */
+export function outputDigests(root: string): OutputDigests | undefined {
+  const r = readRecord(root);
+  if (!r || !foldersUnchanged(root, r.dirs)) return undefined;
+  const units = new Map<string, { content: string; files: string[] }>();
+  for (const [name, u] of Object.entries(r.units))
+    units.set(name, {
+      content: u.content,
+      files: fromTemplate(r.templates[u.files], name.slice(name.indexOf('/') + 1)),
+    });
+  return { inputs: r.inputs, units, shared: new Map(Object.entries(r.shared)) };
 }
