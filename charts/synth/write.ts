@@ -325,8 +325,9 @@ export class OutputSink {
 
 /** Adds one sink report into another. */
 export function mergeReport(into: SinkReport, from: SinkReport): void {
-  into.changed.push(...from.changed);
-  into.added.push(...from.added);
+  // One by one: a spread of a very large list overflows the call stack.
+  for (const p of from.changed) into.changed.push(p);
+  for (const p of from.added) into.added.push(p);
   into.unchanged += from.unchanged;
 }
 
