@@ -87,7 +87,10 @@ function main() {
     console.error('usage: node scripts/launch.cjs <entry.ts> [args...]');
     process.exit(2);
   }
-  const name = entry.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
+  // Named after the checkout too: checkouts that share node_modules (linked worktrees) must never
+  // run, or start workers from, each other's bundles.
+  const checkout = require('node:crypto').createHash('sha256').update(ROOT).digest('hex').slice(0, 8);
+  const name = `${entry.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')}-${checkout}`;
   const bundle = path.join(CACHE, `${name}.js`);
   const stamp = path.join(CACHE, `${name}.json`);
   const recorded = fresh(bundle, stamp) ?? build(entry, bundle, stamp);
