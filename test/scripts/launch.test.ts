@@ -87,7 +87,7 @@ describe('scripts/launch.cjs', () => {
       });
       expect(r.stdout).toBe('other \n');
       expect(bundles()).toHaveLength(2);
-      expect(run('y').stdout, 'the first checkout still runs its own code').toBe('second y\n');
+      expect(run('y').stdout, 'the first checkout still runs its own code').toBe('third y\n');
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }
