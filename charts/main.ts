@@ -13,7 +13,8 @@ import { environmentGuardErrors, sandboxRouterImageErrors, type Tenant } from '.
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import { checkOutput, writeOutput } from './synth/output';
+import { checkOutput, type RecordInputs, upToDate, writeOutput } from './synth/output';
+import { compilerDigest, digest, inputsDigest, stableJson } from './synth/record';
 import { defaultJobs, loadTenantsWith, SynthPool, worthThreads } from './synth/parallel';
 import { pendingRecovery } from './synth/write';
 import { countOf } from './lib/plural';
@@ -23,7 +24,8 @@ const USAGE = `usage: npm run synth [-- [--check] [--tenants <file>] [--root <di
   --tenants <file>  tenant registry (default: tenants.yaml in the root)
   --root <dir>      repository root holding charts/environments, cluster/outputs, dist/ and argocd/ (default: .)
   --jobs <n>        threads compiling tenants (default: one per core; 1 compiles on the main thread only)
-  --timings         print the time spent loading, compiling and writing`;
+  --timings         print the time spent loading, compiling and writing
+  --fresh           compile every tenant, not only those whose inputs changed since the last synth`;
 
 interface Options {
   check: boolean;
@@ -31,12 +33,13 @@ interface Options {
   root: string;
   jobs: number;
   timings: boolean;
+  fresh: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { check: false, root: '.', jobs: defaultJobs(), timings: false };
+  const o: Options = { check: false, root: '.', jobs: defaultJobs(), timings: false, fresh: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -46,6 +49,7 @@ function parseArgs(argv: readonly string[]): Options {
     };
     if (a === '--check') o.check = true;
     else if (a === '--timings') o.timings = true;
+    else if (a === '--fresh') o.fresh = true;
     else if (a === '--tenants') o.tenants = value();
     else if (a === '--root') o.root = value();
     else if (a === '--jobs') {
@@ -58,6 +62,50 @@ function parseArgs(argv: readonly string[]): Options {
     } else throw new UsageError(`unknown argument ${a}`);
   }
   return o;
+}
+
+/** Every file of charts/environments/ and cluster/outputs/: what the environments are read from. */
+function configFiles(root: string): { path: string; text: Buffer }[] {
+  const out: { path: string; text: Buffer }[] = [];
+  for (const dir of [DIRS.environments, DIRS.infraOutputs]) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(root, dir)).sort();
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const rel = `${dir}/${n}`;
+      try {
+        out.push({ path: rel, text: fs.readFileSync(path.join(root, rel)) });
+      } catch {
+        out.push({ path: rel, text: Buffer.from('(unreadable)') });
+      }
+    }
+  }
+  return out;
+}
+
+/** Prints and returns true when the record says the output is what these inputs produce. */
+function nothingChanged(root: string, inputs: string, started: bigint): boolean {
+  const files = upToDate(root, inputs);
+  if (files === undefined) return false;
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  console.log(
+    `synth: nothing changed since the last synth, ${countOf(files, 'file')} up to date in ${ms.toFixed(0)} ms`,
+  );
+  return true;
+}
+
+/** What the synth record of this run is keyed on: the inputs, and each environment with its outputs. */
+function recordKeys(
+  compiler: string,
+  inputs: string,
+  environments: readonly Environment[],
+  infra: ReadonlyMap<string, InfraOutputs>,
+): RecordInputs {
+  const envKey = (e: Environment) => digest(compiler, stableJson(e), stableJson(infra.get(e.name)));
+  return { inputs, environments: new Map(environments.map((e) => [e.name, envKey(e)])) };
 }
 
 /** synth --check: prints what differs from a fresh synth; the exit code. */
@@ -86,14 +134,15 @@ function reportWrite(r: {
   count: number;
   report: { written: number; deleted: number };
   removed: readonly string[];
+  units: { compiled: number; total: number };
 }): void {
-  const { options, started, loaded, compiled, tenants, environments, infra, count, report, removed } = r;
+  const { options, started, loaded, compiled, tenants, environments, infra, count, report, removed, units } = r;
   const finished = process.hrtime.bigint();
   const ms = Number(finished - started) / 1e6;
   if (options.timings) {
     const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
     console.log(
-      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads`,
+      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads; ${units.compiled} of ${units.total} tenant folders compiled`,
     );
   }
   console.log(
@@ -135,7 +184,11 @@ export async function run(argv: readonly string[]): Promise<number> {
   };
   const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
   const tenantsFile = path.relative(process.cwd(), tenantsPath) || TENANTS_FILE;
-  const text = collect(() => decodeSource(fs.readFileSync(tenantsPath), tenantsFile));
+  const raw = fs.readFileSync(tenantsPath);
+  const compiler = compilerDigest();
+  const inputs = inputsDigest(compiler, [{ path: 'tenants', text: raw }, ...configFiles(root)]);
+  if (!options.check && !options.fresh && nothingChanged(root, inputs, started)) return 0;
+  const text = collect(() => decodeSource(raw, tenantsFile));
   // Workers start loading the compiler now, while this thread reads the configuration.
   const pool =
     options.jobs > 1 && text !== undefined && worthThreads(text, environments?.length ?? 1)
@@ -174,10 +227,12 @@ export async function run(argv: readonly string[]): Promise<number> {
 
     if (options.check) return reportCheck(await checkOutput(root, input, pool));
 
-    const { produced, report, removed, recovered, compiled } = await writeOutput(root, input, pool);
+    const keys = recordKeys(compiler, inputs, environments, infra);
+    const outcome = await writeOutput(root, input, pool, keys, options.fresh);
+    const { produced, report, removed, recovered, compiled, units } = outcome;
     for (const d of recovered) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
     const count = produced.size;
-    reportWrite({ options, started, loaded, compiled, tenants, environments, infra, count, report, removed });
+    reportWrite({ options, started, loaded, compiled, tenants, environments, infra, count, report, removed, units });
     return 0;
   } finally {
     await pool?.close();

@@ -34,12 +34,15 @@ function fingerprint(inputs) {
   return JSON.stringify({ node: process.version, esbuild: esbuildVersion, files });
 }
 
+/** The stamp of a bundle that is up to date, or undefined. */
 function fresh(bundle, stamp) {
   try {
     const recorded = JSON.parse(fs.readFileSync(stamp, 'utf8'));
-    return fs.existsSync(bundle) && fingerprint(recorded.inputs) === recorded.fingerprint;
+    return fs.existsSync(bundle) && recorded.digest && fingerprint(recorded.inputs) === recorded.fingerprint
+      ? recorded
+      : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -69,8 +72,13 @@ function build(entry, bundle, stamp) {
     fs.renameSync(tmp, out.path);
   }
   const inputs = Object.keys(result.metafile.inputs).sort();
-  fs.writeFileSync(`${stamp}.${process.pid}.tmp`, JSON.stringify({ inputs, fingerprint: fingerprint(inputs) }));
+  // The content digest of the bundle names the compiler in the synth record (charts/synth/record.ts).
+  const code = result.outputFiles.find((o) => o.path === bundle);
+  const digest = require('node:crypto').createHash('sha256').update(code.contents).digest('hex');
+  const recorded = { inputs, fingerprint: fingerprint(inputs), digest };
+  fs.writeFileSync(`${stamp}.${process.pid}.tmp`, JSON.stringify(recorded));
   fs.renameSync(`${stamp}.${process.pid}.tmp`, stamp);
+  return recorded;
 }
 
 function main() {
@@ -79,10 +87,14 @@ function main() {
     console.error('usage: node scripts/launch.cjs <entry.ts> [args...]');
     process.exit(2);
   }
-  const name = entry.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-');
+  // Named after the checkout too: checkouts that share node_modules (linked worktrees) must never
+  // run, or start workers from, each other's bundles.
+  const checkout = require('node:crypto').createHash('sha256').update(ROOT).digest('hex').slice(0, 8);
+  const name = `${entry.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')}-${checkout}`;
   const bundle = path.join(CACHE, `${name}.js`);
   const stamp = path.join(CACHE, `${name}.json`);
-  if (!fresh(bundle, stamp)) build(entry, bundle, stamp);
+  const recorded = fresh(bundle, stamp) ?? build(entry, bundle, stamp);
+  process.env.AGENTIC_PLATFORM_COMPILER_DIGEST = recorded.digest;
   const args = process.argv.slice(3);
   process.argv = [process.argv[0], bundle, ...args];
   const mod = require(bundle);

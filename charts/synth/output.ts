@@ -3,15 +3,33 @@
  * (`compileOutput`): compare a fresh compile with dist/ and argocd/ (--check), or write it, under
  * the output lock, staged beside the live folders and swapped in (synth/write.ts).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DIRS } from '../lib/constants';
-import { type CompileResult, compileOutput, type SynthPool } from './parallel';
-import { OUTPUT_DIRS, type SynthInput } from './synthesize';
+import { type CompilePlan, type CompileResult, compileOutput, type SynthPool } from './parallel';
+import {
+  dropRecord,
+  foldersOf,
+  foldersUnchanged,
+  fromTemplate,
+  readRecord,
+  readRecordHead,
+  type RecordData,
+  stampFolders,
+  TemplateTable,
+  type UnitRecord,
+  unitName,
+  writeRecord,
+} from './record';
+import { OUTPUT_DIRS, type SynthInput, tenantSegments } from './synthesize';
+import { readsHold, segmentsDigest, unitKey } from './units';
 import {
   beginWrite,
   drift,
   existingFiles,
   lockOutput,
   OutputSink,
+  pendingRecovery,
   recoverInterruptedSwap,
   type WriteReport,
 } from './write';
@@ -58,26 +76,166 @@ export interface WriteOutcome {
   readonly recovered: string[];
   /** When compiling and staging ended (process.hrtime.bigint()). */
   readonly compiled: bigint;
+  /** Tenant × environment units compiled, and how many there are. */
+  readonly units: { readonly compiled: number; readonly total: number };
 }
 
-/** Compiles into dist/ and argocd/: nothing changes on disk unless the whole compile succeeds. */
-export async function writeOutput(root: string, input: SynthInput, pool?: SynthPool): Promise<WriteOutcome> {
+/** What the synth record of this run is keyed on (see synth/record.ts). */
+export interface RecordInputs {
+  /** Digest of the compiler and every input file. */
+  readonly inputs: string;
+  /** Per environment name: digest of the compiler, the environment and its cluster outputs. */
+  readonly environments: ReadonlyMap<string, string>;
+  /** What the tenant loader keeps between runs. */
+  readonly loader?: unknown;
+}
+
+/** The record of the last write, when the output on disk is still what it left. */
+function usableRecord(root: string, recovered: readonly string[]): RecordData | undefined {
+  const prev = readRecord(root);
+  if (!prev || recovered.length > 0) return undefined;
+  if (!OUTPUT_DIRS.every((d) => fs.existsSync(path.join(root, d)))) return undefined;
+  return foldersUnchanged(root, prev.dirs) ? prev : undefined;
+}
+
+/** Which tenants to compile against the record: those with a unit whose inputs changed. */
+function planFrom(prev: RecordData, input: SynthInput, keys: RecordInputs): CompilePlan {
+  const segments = tenantSegments(input.tenants);
+  let whole: string | undefined;
+  const wholeDigest = () => (whole ??= segmentsDigest(segments));
+  const compile = input.tenants.map((t) =>
+    input.environments.some((env) => {
+      const unit = prev.units[unitName(env.name, t.name)];
+      const envKey = keys.environments.get(env.name);
+      return !unit || !envKey || unit.key !== unitKey(envKey, t) || !readsHold(unit.reads, segments, wholeDigest);
+    }),
+  );
+  return {
+    compile,
+    known: (i, e) => {
+      const t = input.tenants[i];
+      const unit = prev.units[unitName(input.environments[e].name, t.name)];
+      return fromTemplate(prev.templates[unit.files], t.name);
+    },
+  };
+}
+
+/** Live files the new output no longer has, from the record: no walk over the output. */
+function deletionsFrom(prev: RecordData, input: SynthInput, plan: CompilePlan, shared: ReadonlyMap<string, string>) {
+  const out: string[] = [];
+  for (const p of Object.keys(prev.shared)) if (!shared.has(p)) out.push(p);
+  const current = new Map(input.tenants.map((t, i) => [t.name, i]));
+  const envs = new Set(input.environments.map((e) => e.name));
+  for (const name of Object.keys(prev.units)) {
+    const [env, tenant] = name.split('/');
+    const i = current.get(tenant);
+    if (i !== undefined && envs.has(env) && !plan.compile[i]) continue; // unchanged: same files
+    out.push(...fromTemplate(prev.templates[prev.units[name].files], tenant));
+  }
+  return out;
+}
+
+/** Tenant folders of the record whose tenant or environment is gone, as <env>/<tenant>. */
+function removedFrom(prev: RecordData, input: SynthInput): string[] {
+  const now = new Set(input.environments.flatMap((e) => input.tenants.map((t) => unitName(e.name, t.name))));
+  return Object.keys(prev.units)
+    .filter((u) => !now.has(u))
+    .sort();
+}
+
+/** The record of what this write put on disk. */
+function recordOf(
+  root: string,
+  input: SynthInput,
+  keys: RecordInputs,
+  result: CompileResult,
+  prev: RecordData | undefined,
+): Omit<RecordData, 'version'> {
+  const table = new TemplateTable();
+  const units: Record<string, UnitRecord> = {};
+  const templateIndex = new Map<number, number>();
+  input.tenants.forEach((t, i) => {
+    input.environments.forEach((env, e) => {
+      const name = unitName(env.name, t.name);
+      const compiled = result.units[i];
+      if (compiled) {
+        const u = compiled[e];
+        const key = unitKey(keys.environments.get(env.name)!, t);
+        units[name] = { key, reads: u.reads, files: table.add(u.paths, t.name), content: u.content };
+      } else {
+        const old = prev!.units[name];
+        let files = templateIndex.get(old.files);
+        if (files === undefined) {
+          files = table.addTemplate(prev!.templates[old.files]);
+          templateIndex.set(old.files, files);
+        }
+        units[name] = { ...old, files };
+      }
+    });
+  });
+  const shared: Record<string, string> = {};
+  for (const [p, d] of [...result.shared].sort(([a], [b]) => (a < b ? -1 : 1))) shared[p] = d;
+  return {
+    inputs: keys.inputs,
+    environments: Object.fromEntries(keys.environments),
+    units,
+    templates: table.list,
+    shared,
+    dirs: stampFolders(root, foldersOf(result.produced)),
+    files: result.produced.size,
+    ...(keys.loader !== undefined ? { loader: keys.loader } : {}),
+  };
+}
+
+/**
+ * Compiles into dist/ and argocd/: nothing changes on disk unless the whole compile succeeds.
+ * With record keys, tenants whose inputs are as the record of the last write says are not
+ * compiled again, and the files to delete come from the record; a new record is written after
+ * the swap. Without keys, the record is dropped (it would no longer describe the output); `fresh`
+ * compiles everything and writes a new one.
+ */
+export async function writeOutput(
+  root: string,
+  input: SynthInput,
+  pool?: SynthPool,
+  keys?: RecordInputs,
+  fresh = false,
+): Promise<WriteOutcome> {
   const release = lockOutput(root);
   try {
     const recovered = recoverInterruptedSwap(root);
+    const prev = keys && !fresh ? usableRecord(root, recovered) : undefined;
+    const plan = prev && keys ? planFrom(prev, input, keys) : undefined;
+    // Until the new record is written, none describes the output.
+    dropRecord(root);
     const pending = beginWrite(root, OUTPUT_DIRS);
     let result: CompileResult;
     try {
-      result = await compileOutput(input, pending.sink, pending.spec, pool);
+      result = await compileOutput(input, pending.sink, pending.spec, pool, plan);
     } catch (e) {
       pending.abort();
       throw e;
     }
     const compiled = process.hrtime.bigint();
-    const removed = removedTenants(root, result.produced);
-    const report = pending.commit(result.produced, result.reports.slice(1));
-    return { produced: result.produced, report, removed, recovered, compiled };
+    const removed = prev ? removedFrom(prev, input) : removedTenants(root, result.produced);
+    const deletions = prev && plan ? deletionsFrom(prev, input, plan, result.shared) : undefined;
+    const report = pending.commit(result.produced, result.reports.slice(1), undefined, deletions);
+    if (keys) writeRecord(root, recordOf(root, input, keys, result, prev));
+    const total = input.tenants.length * input.environments.length;
+    const count = plan ? plan.compile.filter(Boolean).length * input.environments.length : total;
+    return { produced: result.produced, report, removed, recovered, compiled, units: { compiled: count, total } };
   } finally {
     release();
   }
+}
+
+/**
+ * Whether the output is what the record says the inputs produce: the same inputs, and every
+ * folder as the last write left it. Then a synth has nothing to do. Returns the file count.
+ */
+export function upToDate(root: string, inputs: string): number | undefined {
+  if (pendingRecovery(root)) return undefined;
+  const prev = readRecordHead(root);
+  if (!prev || prev.inputs !== inputs || !foldersUnchanged(root, prev.dirs)) return undefined;
+  return prev.files;
 }

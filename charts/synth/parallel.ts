@@ -9,6 +9,7 @@
  * A worker runs this very module: as the synth bundle (see scripts/launch.cjs), or through tsx
  * when the sources run directly (tests).
  */
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Environment } from '../config/environment';
@@ -24,15 +25,8 @@ import {
   tenantsFromChunks,
   type TextChunk,
 } from '../config/load-tenants';
-import {
-  assemble,
-  compileInto,
-  environmentParts,
-  ProducedPaths,
-  type SynthInput,
-  tenantFiles,
-  tenantSegments,
-} from './synthesize';
+import { assemble, environmentParts, ProducedPaths, type SynthInput, tenantFiles, tenantSegments } from './synthesize';
+import { ContentDigest, TrackedSegments } from './units';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
 
 /** Below this many tenant folders (tenants × environments), starting workers costs more than it saves. */
@@ -64,10 +58,20 @@ interface Batch {
   readonly tenants: readonly Tenant[];
 }
 
+/** What compiling one tenant in one environment produced. */
+export interface UnitResult {
+  /** The paths of its files, in order. */
+  readonly paths: string[];
+  /** The route segments of other tenants it read (`TrackedSegments.reads`). */
+  readonly reads: [string, string | null][];
+  /** Digest of its files' paths and contents. */
+  readonly content: string;
+}
+
 interface BatchResult {
   readonly id: number;
-  /** Per tenant of the batch, per environment: the paths of the tenant's files in order. */
-  readonly paths?: string[][][];
+  /** Per tenant of the batch, per environment. */
+  readonly units?: UnitResult[][];
   readonly report?: SinkReport;
   readonly error?: string;
 }
@@ -78,6 +82,21 @@ export interface CompileResult {
   readonly produced: Set<string>;
   /** What each sink (this thread's, then each batch's) saw. */
   readonly reports: SinkReport[];
+  /** Per tenant index, per environment index: the units compiled (absent for those taken from `known`). */
+  readonly units: (UnitResult[] | undefined)[];
+  /** Files that belong to no tenant: path → content digest. */
+  readonly shared: Map<string, string>;
+}
+
+/**
+ * Which tenants to compile: the others' files are known from the record of an earlier run and
+ * are on disk already. Without a plan every tenant is compiled.
+ */
+export interface CompilePlan {
+  /** Per tenant index: whether to compile it. */
+  readonly compile: readonly boolean[];
+  /** Paths of a tenant's files in an environment, for a tenant not compiled. */
+  known(tenantIndex: number, envIndex: number): readonly string[];
 }
 
 /** Worker count by default: one per core. */
@@ -224,19 +243,22 @@ function compiler(setup: Setup): (batch: Batch) => BatchResult {
   const segments = new Map(setup.segments);
   return (batch) => {
     const sink = new OutputSink(setup.spec);
-    const paths = batch.tenants.map((t) =>
-      setup.environments.map((env) => {
+    const units = batch.tenants.map((t) =>
+      setup.environments.map((env): UnitResult => {
         const outputs = infra.get(env.name);
         if (!outputs) throw new Error(`synth: no cluster outputs for environment ${env.name}`);
-        const names: string[] = [];
-        for (const [p, c] of tenantFiles(t, env, outputs, segments)) {
+        const tracked = new TrackedSegments(segments);
+        const content = new ContentDigest();
+        const paths: string[] = [];
+        for (const [p, c] of tenantFiles(t, env, outputs, tracked)) {
           sink.put(p, c);
-          names.push(p);
+          content.add(p, c);
+          paths.push(p);
         }
-        return names;
+        return { paths, reads: tracked.reads(), content: content.value() };
       }),
     );
-    return { id: batch.id, paths, report: sink.report };
+    return { id: batch.id, units, report: sink.report };
   };
 }
 
@@ -264,48 +286,67 @@ export async function loadTenantsWith(
 }
 
 /**
- * Compiles the whole output into a sink: files go to `sink` (this thread's) or to the workers'
- * own sinks opened from `sink`'s spec. Two outputs with one path abort, as in `synthesize`.
+ * Compiles the output into a sink: files go to `sink` (this thread's) or to the workers' own
+ * sinks opened from `sink`'s spec. With a plan, only the tenants it names are compiled; the paths
+ * of the others come from the plan. Two outputs with one path abort, as in `synthesize`.
  */
 export async function compileOutput(
   input: SynthInput,
   sink: OutputSink,
   spec: SinkSpec,
   pool?: SynthPool,
+  plan?: CompilePlan,
 ): Promise<CompileResult> {
   const produced = new ProducedPaths();
   const batches: Batch[] = [];
-  for (let i = 0; i < input.tenants.length; i += BATCH)
-    batches.push({ id: batches.length, tenants: input.tenants.slice(i, i + BATCH) });
-  if (
-    !pool ||
-    pool.threads < 2 ||
-    batches.length < 2 ||
-    input.tenants.length * input.environments.length < PARALLEL_THRESHOLD
-  ) {
-    return { produced: compileInto(input, sink, produced), reports: [sink.report] };
-  }
-
+  const indexes: number[] = [];
+  let pending: Tenant[] = [];
+  const flush = () => {
+    if (pending.length > 0) batches.push({ id: batches.length, tenants: pending });
+    pending = [];
+  };
+  input.tenants.forEach((t, i) => {
+    if (plan && !plan.compile[i]) return;
+    indexes.push(i);
+    pending.push(t);
+    if (pending.length === BATCH) flush();
+  });
+  flush();
   const segments = tenantSegments(input.tenants);
   const setup: Setup = { environments: input.environments, infra: [...input.infra], segments: [...segments], spec };
-  // This thread compiles the shared files first, while the workers start on the tenants.
+  const threads =
+    pool && pool.threads > 1 && batches.length > 1 && indexes.length * input.environments.length >= PARALLEL_THRESHOLD;
   let parts: ReturnType<typeof environmentParts> | undefined;
-  const results = await pool.compile(setup, batches, () => {
+  // This thread compiles the shared files first, while the workers start on the tenants.
+  const before = () => {
     parts = environmentParts(input);
-  });
+  };
+  let results: BatchResult[];
+  if (threads) results = await pool.compile(setup, batches, before);
+  else {
+    before();
+    results = batches.map(compiler(setup));
+  }
   if (!parts) throw new Error('synth: the shared files were not compiled');
+  const units: (UnitResult[] | undefined)[] = new Array(input.tenants.length);
+  indexes.forEach((tenantIndex, k) => {
+    units[tenantIndex] = results[Math.floor(k / BATCH)].units![k % BATCH];
+  });
+  const shared = new Map<string, string>();
   assemble(
     input,
     parts,
     (p, c) => {
       produced.record(p);
       sink.put(p, c);
+      shared.set(p, createHash('sha256').update(c).digest('hex'));
     },
     (_t, _part, i, e) => {
-      for (const p of results[Math.floor(i / BATCH)].paths![i % BATCH][e]) produced.record(p);
+      const compiled = units[i];
+      for (const p of compiled ? compiled[e].paths : plan!.known(i, e)) produced.record(p);
     },
   );
-  return { produced: produced.paths, reports: [sink.report, ...results.map((r) => r.report!)] };
+  return { produced: produced.paths, reports: [sink.report, ...results.map((r) => r.report!)], units, shared };
 }
 
 /** The worker side: reads parts of tenants.yaml, and compiles batches of tenants. */

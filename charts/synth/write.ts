@@ -325,8 +325,9 @@ export class OutputSink {
 
 /** Adds one sink report into another. */
 export function mergeReport(into: SinkReport, from: SinkReport): void {
-  into.changed.push(...from.changed);
-  into.added.push(...from.added);
+  // One by one: a spread of a very large list overflows the call stack.
+  for (const p of from.changed) into.changed.push(p);
+  for (const p of from.added) into.added.push(p);
   into.unchanged += from.unchanged;
 }
 
@@ -344,7 +345,13 @@ export interface PendingWrite {
    * happens under a journal: a rename that fails is rolled back; a kill is completed by the next
    * run (recoverInterruptedSwap), so dist/ and argocd/ are always both previous or both new.
    */
-  commit(produced: ReadonlySet<string>, others: readonly SinkReport[], rename?: Rename): WriteReport;
+  commit(
+    produced: ReadonlySet<string>,
+    others: readonly SinkReport[],
+    rename?: Rename,
+    /** Live files to delete, when the caller knows them (the synth record); otherwise every live file not produced. */
+    deletions?: readonly string[],
+  ): WriteReport;
   abort(): void;
 }
 
@@ -360,10 +367,13 @@ export function beginWrite(root: string, tops: readonly string[]): PendingWrite 
     produced: ReadonlySet<string>,
     others: readonly SinkReport[],
     rename: Rename = fs.renameSync,
+    deletions?: readonly string[],
   ): WriteReport => {
     const report: SinkReport = { changed: [], added: [], unchanged: 0 };
     for (const r of [sink.report, ...others]) mergeReport(report, r);
-    const deletes = existingFiles(root, present).filter((f) => !produced.has(f));
+    const deletes = deletions
+      ? deletions.filter((f) => !produced.has(f) && fs.existsSync(path.join(root, f))).sort()
+      : existingFiles(root, present).filter((f) => !produced.has(f));
     const files = [
       ...report.changed,
       ...report.added.filter((f) => !whole.includes(f.slice(0, f.indexOf('/')))),

@@ -1,12 +1,13 @@
 /**
- * npm run bench [-- --sizes 100,1000,5000,10000] [--out docs/benchmarks.md] [--stock-limit 120]
+ * npm run bench [-- --sizes 1000,10000] [--out docs/benchmarks.md] [--stock-limit 120]
  *
- * Synthesizes generated registries of N rich tenants (scripts/bench/tenants.ts), each in a fresh
- * process, and reports wall time, CPU time and peak memory per N, against stock cdk8s (one App,
- * app.synth()) and against the floor (serializing and writing the same objects without
- * constructs), the scaling ratio t(2N)/t(N), the cost of a synth after adding one tenant, and
- * the time of `npm run validate` over the 1,000-tenant output. Writes a Markdown report.
- * Not part of `npm test`: it takes several minutes and its numbers depend on the machine.
+ * On generated registries of N rich tenants (scripts/bench/tenants.ts), each command in a fresh
+ * process: synth into an empty output, against the floor (serializing and writing the same
+ * objects without constructs) and stock cdk8s (one App, app.synth()); synth again with nothing
+ * changed; npm run validate from nothing; then, after editing one tenant, synth, npm run
+ * validate and npm run diff; and synth after adding one tenant. Writes a Markdown report with
+ * every target (scripts/bench/report.ts). Not part of `npm test`: it takes tens of minutes and
+ * its numbers depend on the machine.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,35 +15,29 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIRS, TENANTS_FILE } from '../../charts/lib/constants';
 import { type CommandSpec, mainCommand, UsageError, UserError } from '../lib/cli';
-import { type BenchRow, type Measurement, renderReport, type Targets } from '../bench/report';
-import { benchTenantsYaml, benchTenantYaml } from '../bench/tenants';
+import { type Measurement, renderReport, type SizeResult, type Summarized } from '../bench/report';
+import { benchTenantName, benchTenantsYaml, benchTenantYaml } from '../bench/tenants';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LAUNCH = path.join(ROOT, 'scripts', 'launch.cjs');
 const RUSAGE = path.join(ROOT, 'scripts', 'bench', 'rusage.cjs');
 
-/** Every validation gate but kubectl-validate, whose first run over a large output takes tens of minutes. */
-const FAST_GATES = ['kubeconform', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'chainsaw-lint'];
-
 export const BENCH_COMMAND: CommandSpec = {
   name: 'bench',
   usage: 'npm run bench [-- --sizes <n,n,...>] [--out <file>] [--stock-limit <seconds>]',
   summary:
-    'Measures synth on generated registries of N rich tenants (fresh process each), against stock cdk8s and\n' +
-    'the serialization floor, with the scaling ratio, the cost of adding one tenant, and npm run validate over\n' +
-    'the 1,000-tenant output. Writes a Markdown report.',
+    'Measures, on generated registries of N rich tenants (fresh process each): synth into an empty output\n' +
+    'against the serialization floor and stock cdk8s, synth with nothing changed, npm run validate from\n' +
+    'nothing, and synth, validate and diff after editing one tenant. Writes a Markdown report with the targets.',
   flags: {
-    sizes: { value: true, help: 'tenant counts, ascending (default: 100,1000,5000,10000)' },
+    sizes: { value: true, help: 'tenant counts, ascending (default: 1000,10000)' },
     out: { value: true, help: 'report file (default: docs/benchmarks.md)' },
     'stock-limit': {
       value: true,
       help: 'seconds after which stock cdk8s is stopped and not run for larger N (default: 120)',
     },
-    'incremental-size': {
-      value: true,
-      help: 'N whose registry gets one more tenant for the incremental run (default: 1000)',
-    },
-    'no-validate': { help: 'skip npm run validate over the incremental-size output' },
+    'no-validate': { help: 'skip npm run validate' },
+    'no-diff': { help: 'skip npm run diff (it commits the output to a scratch git repository first)' },
   },
 };
 
@@ -55,12 +50,12 @@ interface Run {
 }
 
 /** Runs a command in a fresh Node.js process and measures it. */
-function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.ProcessEnv = {}): Run {
+function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.ProcessEnv = {}, cwd = ROOT): Run {
   const usage = path.join(os.tmpdir(), `bench-rusage-${process.pid}.json`);
   fs.rmSync(usage, { force: true });
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--require', RUSAGE, ...args], {
-    cwd: ROOT,
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, ...env, BENCH_RUSAGE_FILE: usage },
     timeout: timeoutMs,
@@ -96,8 +91,9 @@ function makeRoot(n: number): string {
   return dir;
 }
 
-/** "(12 written, 0 deleted)" of synth's summary line. */
+/** "(12 written, 0 deleted)" of synth's summary line; 0 when synth found nothing changed. */
 function changedFiles(stdout: string): number {
+  if (stdout.includes('nothing changed since the last synth')) return 0;
   const m = /\((\d+) written, (\d+) deleted\)/.exec(stdout);
   if (!m) throw new UserError(`synth printed no file counts: ${stdout.trim().split('\n').pop()}`);
   return Number(m[1]) + Number(m[2]);
@@ -108,18 +104,22 @@ function fileCount(stdout: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-/** The flow gate's line of `npm run validate`: "flows  ok  356,006 flows in 1.1s — ...". */
-export function parseFlowGate(tenants: number, stdout: string): { tenants: number; gateMs: number; flows: number } {
-  const m = /^flows\s+\S+(?: \(\d+ problems?\))?\s+(\d+) flows in ([\d.]+)s/m.exec(stdout);
-  if (!m)
-    throw new UserError(`the flow gate printed no summary line: ${stdout.trim().split('\n').slice(-2).join(' | ')}`);
-  return { tenants, gateMs: Number(m[2]) * 1000, flows: Number(m[1]) };
+/**
+ * Edits one tenant's entry in place: the middle one's display name and pod quota, the kind of
+ * change a tenant team's pull request makes.
+ */
+export function editOneTenant(text: string, n: number): string {
+  const name = benchTenantName(Math.floor(n / 2));
+  const at = text.indexOf(`  - name: ${name}\n`);
+  if (at < 0) throw new UserError(`bench: no tenant ${name} to edit`);
+  const line = text.indexOf('\n', text.indexOf('displayName:', at));
+  return `${text.slice(0, line)} (edited)\n    quota:\n      pods: 40${text.slice(line)}`;
 }
 
 function parseSizes(text: string): number[] {
-  const sizes = text.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || sizes.some((n, i) => i > 0 && n <= sizes[i - 1])) {
-    throw new UsageError(`--sizes ${text}: give ascending whole numbers, such as 100,1000,5000,10000`);
+  const sizes = text.split(',').map((x) => Number(x.trim()));
+  if (sizes.some((x) => !Number.isInteger(x) || x < 1) || sizes.some((x, i) => i > 0 && x <= sizes[i - 1])) {
+    throw new UsageError(`--sizes ${text}: give ascending whole numbers, such as 1000,10000`);
   }
   return sizes;
 }
@@ -127,6 +127,9 @@ function parseSizes(text: string): number[] {
 function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
 }
+
+const lastLine = (r: Run) => r.stdout.trim().split('\n').pop() ?? '';
+const summarized = (r: Run): Summarized => ({ ...toMeasurement(r), summary: lastLine(r) });
 
 /** Warm-up: builds the cached bundles and fills the page cache, so no measured run pays for it. */
 function warmUp(synth: (root: string) => string[]): void {
@@ -141,113 +144,110 @@ function warmUp(synth: (root: string) => string[]): void {
   fs.rmSync(warm, { recursive: true, force: true });
 }
 
-/**
- * The synth measurements of one size: into an empty output, again with nothing changed, the serialization floor, and
- * stock cdk8s until a run of it takes longer than its limit (then `stopped`, and skipped for larger sizes).
- */
-function synthRow(
+/** Fresh synth, the floor and stock cdk8s (until a run of it takes longer than its limit). */
+function freshRuns(
   prefix: string,
-  n: number,
   root: string,
   synth: (root: string) => string[],
   stockRuns: { readonly limitS: number; stopped: boolean },
-): BenchRow {
+): Pick<SizeResult, 'files' | 'fresh' | 'floorMs' | 'stock'> {
   log(`${prefix}: synth into an empty output`);
   const fresh = measure(synth(root));
-  log(`${prefix}: ${(fresh.wallMs / 1000).toFixed(1)} s; synth again, nothing changed`);
-  const again = measure(synth(root));
-  log(`${prefix}: floor (serialize and write without constructs)`);
+  log(`${prefix}: ${(fresh.wallMs / 1000).toFixed(1)} s; floor (serialize and write without constructs)`);
   const floorRun = measure([LAUNCH, 'scripts/bench/floor.ts', '--root', root, '--out', path.join(root, 'floor-out')]);
   const floorMs = (JSON.parse(floorRun.stdout) as { ms: number }).ms;
   fs.rmSync(path.join(root, 'floor-out'), { recursive: true, force: true });
   let stock: Measurement | 'skipped' | 'timeout' = 'skipped';
   if (!stockRuns.stopped) {
     log(`${prefix}: stock cdk8s (one App, app.synth(); stopped after ${stockRuns.limitS} s)`);
-    const s = measure(
+    const r = measure(
       [LAUNCH, 'scripts/bench/stock.ts', '--root', root, '--out', path.join(root, 'stock-out')],
       stockRuns.limitS * 1000,
     );
-    if (s.timedOut) {
+    if (r.timedOut) {
       stock = 'timeout';
       stockRuns.stopped = true;
-    } else stock = toMeasurement(s);
+    } else stock = toMeasurement(r);
     fs.rmSync(path.join(root, 'stock-out'), { recursive: true, force: true });
   }
-  return {
-    tenants: n,
-    files: fileCount(fresh.stdout),
-    fresh: toMeasurement(fresh),
-    rerun: toMeasurement(again),
-    floorMs,
-    stock,
-  };
+  return { files: fileCount(fresh.stdout), fresh: toMeasurement(fresh), floorMs, stock };
+}
+
+function git(root: string, args: readonly string[]): void {
+  const r = spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new UserError(`git ${args.join(' ')} failed in ${root}: ${r.stderr.trim()}`);
+}
+
+const VALIDATE = ['--import', 'tsx', path.join(ROOT, 'scripts', 'cli', 'validate.ts')];
+const DIFF = ['--import', 'tsx', path.join(ROOT, 'scripts', 'cli', 'diff.ts')];
+
+/** Every measurement of one registry size. */
+function sizeRuns(
+  prefix: string,
+  n: number,
+  synth: (root: string) => string[],
+  stockRuns: { readonly limitS: number; stopped: boolean },
+  flags: Record<string, string | boolean | string[]>,
+): SizeResult {
+  const root = makeRoot(n);
+  try {
+    const first = freshRuns(prefix, root, synth, stockRuns);
+    log(`${prefix}: synth again, nothing changed`);
+    const nothingChanged = toMeasurement(measure(synth(root)));
+    let validateFull: Summarized | undefined;
+    if (!flags['no-validate']) {
+      log(`${prefix}: npm run validate from nothing (VALIDATE_CACHE=off)`);
+      validateFull = summarized(measure([...VALIDATE, '--root', root], undefined, { VALIDATE_CACHE: 'off' }));
+      log(`${prefix}: npm run validate to remember its verdicts (not measured)`);
+      measure([...VALIDATE, '--root', root]);
+    }
+    if (!flags['no-diff']) {
+      log(`${prefix}: committing the output to a scratch repository (for npm run diff)`);
+      git(root, ['init', '-q', '-b', 'main']);
+      git(root, ['add', '-A']);
+      git(root, ['commit', '-q', '-m', 'bench']);
+    }
+    log(`${prefix}: synth after editing one tenant`);
+    const file = path.join(root, TENANTS_FILE);
+    fs.writeFileSync(file, editOneTenant(fs.readFileSync(file, 'utf8'), n));
+    const edit = measure(synth(root));
+    const editOne = { ...toMeasurement(edit), changedFiles: changedFiles(edit.stdout) };
+    const validateEdit = flags['no-validate']
+      ? undefined
+      : (log(`${prefix}: npm run validate after the edit`), summarized(measure([...VALIDATE, '--root', root])));
+    const diffEdit = flags['no-diff']
+      ? undefined
+      : (log(`${prefix}: npm run diff of the edit`),
+        summarized(measure([...DIFF, '--root', root, 'HEAD'], undefined, {}, root)));
+    log(`${prefix}: synth after adding one tenant`);
+    fs.appendFileSync(file, benchTenantYaml(n));
+    const add = measure(synth(root));
+    const addOne = { ...toMeasurement(add), changedFiles: changedFiles(add.stdout) };
+    return { tenants: n, ...first, nothingChanged, editOne, addOne, validateFull, validateEdit, diffEdit };
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }
 
 async function bench(flags: Record<string, string | boolean | string[]>): Promise<number> {
-  const sizes = parseSizes(String(flags.sizes ?? '100,1000,5000,10000'));
+  const sizes = parseSizes(String(flags.sizes ?? '1000,10000'));
   const out = path.resolve(ROOT, String(flags.out ?? path.join('docs', 'benchmarks.md')));
   const stockLimitS = Number(flags['stock-limit'] ?? 120);
-  const incrementalSize = Number(flags['incremental-size'] ?? 1000);
   if (!Number.isFinite(stockLimitS) || stockLimitS <= 0)
     throw new UsageError('--stock-limit: give a number of seconds');
   const synth = (root: string) => [LAUNCH, 'charts/main.ts', '--root', root];
 
   warmUp(synth);
-
-  const rows: BenchRow[] = [];
   const stockRuns = { limitS: stockLimitS, stopped: false };
-  let incremental: Targets['incremental'];
-  let validate: Targets['validate'];
-  let kubectlValidate: Targets['kubectlValidate'];
-  const flowGate: { tenants: number; gateMs: number; flows: number }[] = [];
-  const kubectlValidateSize = sizes[0];
-  sizes.forEach((n, step) => {
-    const prefix = `N=${n} (${step + 1}/${sizes.length})`;
-    const root = makeRoot(n);
-    try {
-      rows.push(synthRow(prefix, n, root, synth, stockRuns));
-      if (n === kubectlValidateSize && !flags['no-validate']) {
-        log(`${prefix}: kubectl-validate alone over this output, nothing remembered`);
-        const k = measure(
-          ['--import', 'tsx', 'scripts/cli/validate.ts', '--root', root, '--only', 'kubectl-validate'],
-          undefined,
-          { VALIDATE_CACHE: 'off' },
-        );
-        kubectlValidate = { tenants: n, wallMs: k.wallMs };
-      }
-      if (n <= incrementalSize) {
-        log(`${prefix}: the flow gate alone`);
-        const f = measure(['--import', 'tsx', 'scripts/cli/validate.ts', '--root', root, '--only', 'flows']);
-        flowGate.push(parseFlowGate(n, f.stdout));
-      }
-      if (n === incrementalSize) {
-        if (!flags['no-validate']) {
-          log(`${prefix}: npm run validate over this output, every gate but kubectl-validate, nothing remembered`);
-          const v = measure(
-            ['--import', 'tsx', 'scripts/cli/validate.ts', '--root', root, '--only', FAST_GATES.join(',')],
-            undefined,
-            { VALIDATE_CACHE: 'off' },
-          );
-          validate = { tenants: n, ...toMeasurement(v), summary: v.stdout.trim().split('\n').pop() ?? '' };
-        }
-        log(`${prefix}: synth after adding one tenant`);
-        fs.appendFileSync(path.join(root, TENANTS_FILE), benchTenantYaml(n));
-        const inc = measure(synth(root));
-        incremental = { tenants: n, ...toMeasurement(inc), changedFiles: changedFiles(inc.stdout) };
-      }
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
-
+  const results = sizes.map((n, step) => sizeRuns(`N=${n} (${step + 1}/${sizes.length})`, n, synth, stockRuns, flags));
   const report = renderReport({
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, ${os.platform()} ${os.release()}`,
     date: new Date().toISOString().slice(0, 10),
-    rows,
-    incremental,
-    validate,
-    kubectlValidate,
-    flowGate,
+    sizes: results,
     stockLimitS,
   });
   fs.mkdirSync(path.dirname(out), { recursive: true });

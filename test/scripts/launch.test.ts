@@ -23,6 +23,12 @@ describe('scripts/launch.cjs', () => {
       cwd: dir,
       encoding: 'utf8',
     });
+  /** The bundles of the entry in the shared cache: one per checkout, named after it. */
+  const bundles = () => fs.readdirSync(cache).filter((f) => new RegExp(`^${entry}-[0-9a-f]{8}\\.js$`).test(f));
+  const bundle = () => {
+    expect(bundles()).toHaveLength(1);
+    return path.join(cache, bundles()[0]);
+  };
 
   it('runs the entry from a bundle, passes the arguments and exits with its code', () => {
     fs.writeFileSync(path.join(dir, 'dep.ts'), "export const word: string = 'first';\n");
@@ -33,17 +39,58 @@ describe('scripts/launch.cjs', () => {
     const r = run('a', 'b');
     expect(r.stdout).toBe('first a,b\n');
     expect(r.status).toBe(2);
-    expect(fs.existsSync(path.join(cache, `${entry}.js`))).toBe(true);
-    expect(fs.existsSync(path.join(cache, `${entry}.js.map`)), 'the source map is a file of its own').toBe(true);
+    expect(fs.existsSync(bundle())).toBe(true);
+    expect(fs.existsSync(`${bundle()}.map`), 'the source map is a file of its own').toBe(true);
   });
 
   it('rebuilds when a file the bundle was built from changes, and only then', () => {
-    const stamp = () => fs.statSync(path.join(cache, `${entry}.js`)).mtimeMs;
+    const stamp = () => fs.statSync(bundle()).mtimeMs;
     const before = stamp();
     expect(run().stdout).toBe('first \n');
     expect(stamp(), 'unchanged inputs reuse the bundle').toBe(before);
     fs.writeFileSync(path.join(dir, 'dep.ts'), "export const word: string = 'second';\n");
     expect(run('x').stdout).toBe('second x\n');
+  });
+
+  // The synth record keys every unit on the compiler's digest (charts/synth/record.ts).
+  it("passes the digest of the bundle's content to the entry, which changes with the code only", () => {
+    const digestOf = () => {
+      fs.writeFileSync(
+        path.join(dir, 'probe.ts'),
+        "import { word } from './dep';\nexport function main(): number {\n  console.log(word, process.env.AGENTIC_PLATFORM_COMPILER_DIGEST);\n  return 0;\n}\n",
+      );
+      const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), 'probe.ts'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      return r.stdout.trim().split(' ')[1];
+    };
+    const first = digestOf();
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(digestOf(), 'the same code, the same digest').toBe(first);
+    fs.writeFileSync(path.join(dir, 'dep.ts'), "export const word: string = 'third';\n");
+    expect(digestOf()).not.toBe(first);
+    for (const f of fs.readdirSync(cache).filter((f) => f.startsWith('probe-'))) fs.rmSync(path.join(cache, f));
+  });
+
+  it('gives another checkout sharing node_modules a bundle of its own, built from its own sources', () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'launch-'));
+    try {
+      fs.mkdirSync(path.join(other, 'scripts'));
+      fs.copyFileSync(path.join(dir, 'scripts', 'launch.cjs'), path.join(other, 'scripts', 'launch.cjs'));
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(other, 'node_modules'));
+      fs.copyFileSync(path.join(dir, `${entry}.ts`), path.join(other, `${entry}.ts`));
+      fs.writeFileSync(path.join(other, 'dep.ts'), "export const word: string = 'other';\n");
+      const r = spawnSync(process.execPath, [path.join(other, 'scripts', 'launch.cjs'), `${entry}.ts`], {
+        cwd: other,
+        encoding: 'utf8',
+      });
+      expect(r.stdout).toBe('other \n');
+      expect(bundles()).toHaveLength(2);
+      expect(run('y').stdout, 'the first checkout still runs its own code').toBe('third y\n');
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('refuses an entry that is not TypeScript, and one that exports no main', () => {

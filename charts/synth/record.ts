@@ -1,0 +1,291 @@
+/**
+ * The synth record: what the last successful write put on disk and what it was compiled from,
+ * so that the next synth compiles, writes and deletes only what its inputs change.
+ *
+ * Content-addressed: every key is a digest of inputs (the compiler's own code, the environment and
+ * cluster outputs, a tenant's entry, the route segments of other tenants it read), never a time.
+ * The record is derived data kept outside git (`.synth-record/` in the output root); a run without
+ * one, or with one that does not match the output on disk, compiles everything and writes a new
+ * one. docs/architecture.md, "Incremental synth", explains the design.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Folder of the record under the output root (ignored by git). */
+export const RECORD_DIR = '.synth-record';
+/** What the check for "nothing changed" reads: the inputs' digest and the folders' times. */
+const HEAD_FILE = 'head.json';
+/** The rest: units, templates, shared files, the loader's cache. */
+const BODY_FILE = 'units.json';
+/** Bumped whenever the record's shape or meaning changes: an older record is ignored. */
+const RECORD_VERSION = 1;
+
+/** Hex SHA-256 of text. */
+export function digest(...parts: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) {
+    h.update(String(p.length));
+    h.update(':');
+    h.update(p);
+  }
+  return h.digest('hex');
+}
+
+/** JSON of a value with Map and Set written as sorted entries, so that any loaded value can be digested. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v instanceof Map) return { $map: [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)) };
+    if (v instanceof Set) return { $set: [...v].sort() };
+    return v;
+  });
+}
+
+/** Environment variable through which scripts/launch.cjs passes the digest of the synth bundle. */
+export const COMPILER_DIGEST_ENV = 'AGENTIC_PLATFORM_COMPILER_DIGEST';
+
+/** Folders whose files make up the compiler when it runs from its sources (tests, tsx). */
+const COMPILER_SOURCES = ['charts', 'imports'];
+
+function sourceFiles(dir: string, out: string[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) sourceFiles(p, out);
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+}
+
+let sourcesDigest: string | undefined;
+
+/**
+ * Digest of the compiler itself: the synth bundle's content when launched from it (it holds every
+ * module and package it runs), otherwise every TypeScript file of charts/ and imports/ plus the
+ * package lock. Node.js's version is part of it.
+ */
+export function compilerDigest(repoRoot: string = path.resolve(__dirname, '..', '..')): string {
+  const fromBundle = process.env[COMPILER_DIGEST_ENV];
+  if (fromBundle) return digest('bundle', fromBundle, process.version);
+  if (sourcesDigest === undefined) {
+    const files: string[] = [];
+    for (const d of COMPILER_SOURCES) sourceFiles(path.join(repoRoot, d), files);
+    const h = createHash('sha256');
+    for (const f of [...files, path.join(repoRoot, 'package-lock.json')]) {
+      h.update(path.relative(repoRoot, f));
+      h.update('\0');
+      try {
+        h.update(fs.readFileSync(f));
+      } catch {
+        h.update('(missing)');
+      }
+      h.update('\0');
+    }
+    sourcesDigest = h.digest('hex');
+  }
+  return digest('sources', sourcesDigest, process.version);
+}
+
+/** One tenant in one environment: the inputs it was compiled from and the files it produced. */
+export interface UnitRecord {
+  /** Digest of the compiler, the environment and the tenant's entry. */
+  readonly key: string;
+  /** Route segments of other tenants the compile read: name → segment, null when it had none. */
+  readonly reads: readonly (readonly [string, string | null])[];
+  /** Index into `RecordData.templates`: the unit's file paths with its tenant's name as `\0`. */
+  readonly files: number;
+  /** Digest of the unit's files (paths and contents): what validation keys on. */
+  readonly content: string;
+}
+
+/** The record as stored (JSON). */
+export interface RecordData {
+  readonly version: number;
+  /** Digest of every input file and the compiler: equal means nothing to do. */
+  readonly inputs: string;
+  /** Per environment name, the digest of the compiler, the environment and its cluster outputs. */
+  readonly environments: Readonly<Record<string, string>>;
+  /** Per unit `<env>/<tenant>`. */
+  readonly units: Readonly<Record<string, UnitRecord>>;
+  /** Path lists shared by units of the same shape (tenant name written `\0`). */
+  readonly templates: readonly (readonly string[])[];
+  /** Files that belong to no tenant, each with the SHA-256 (hex) of its content. */
+  readonly shared: Readonly<Record<string, string>>;
+  /** Every folder of the output with its modification time (ns) after the write. */
+  readonly dirs: Readonly<Record<string, string>>;
+  /** How many files the output has. */
+  readonly files: number;
+  /** What the tenant loader keeps between runs (opaque here). */
+  readonly loader?: unknown;
+}
+
+/** The unit key `<env>/<tenant>`. */
+export function unitName(env: string, tenant: string): string {
+  return `${env}/${tenant}`;
+}
+
+/** A unit's paths with its tenant's name replaced, so that units of one shape share one list. */
+export function toTemplate(paths: readonly string[], tenant: string): string[] {
+  return paths.map((p) => p.split(tenant).join('\0'));
+}
+
+export function fromTemplate(template: readonly string[], tenant: string): string[] {
+  return template.map((p) => p.split('\0').join(tenant));
+}
+
+/** Builds the `templates` table while units are added. */
+export class TemplateTable {
+  readonly list: string[][] = [];
+  private readonly index = new Map<string, number>();
+  add(paths: readonly string[], tenant: string): number {
+    return this.addTemplate(toTemplate(paths, tenant));
+  }
+  addTemplate(t: readonly string[]): number {
+    const k = t.join('\n');
+    let i = this.index.get(k);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push([...t]);
+      this.index.set(k, i);
+    }
+    return i;
+  }
+}
+
+/** The part of the record that says whether anything changed. */
+export type RecordHead = Pick<RecordData, 'version' | 'inputs' | 'files' | 'dirs'>;
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The head of the record under the root, or undefined when there is none, or of another version, or damaged. */
+export function readRecordHead(root: string): RecordHead | undefined {
+  const head = readJson<RecordHead>(path.join(root, RECORD_DIR, HEAD_FILE));
+  return head && head.version === RECORD_VERSION && typeof head.inputs === 'string' && head.dirs ? head : undefined;
+}
+
+/** The whole record, or undefined when it is missing, damaged, or its two parts are of different runs. */
+export function readRecord(root: string): RecordData | undefined {
+  const head = readRecordHead(root);
+  if (!head) return undefined;
+  const body = readJson<Omit<RecordData, keyof RecordHead> & { inputs: string }>(
+    path.join(root, RECORD_DIR, BODY_FILE),
+  );
+  if (!body || body.inputs !== head.inputs || !body.units || !body.templates || !body.shared) return undefined;
+  return { ...body, ...head };
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Writes the record: the body first, then the head that makes it count. */
+export function writeRecord(root: string, data: Omit<RecordData, 'version'>): void {
+  const dir = path.join(root, RECORD_DIR);
+  fs.mkdirSync(dir, { recursive: true });
+  const { inputs, files, dirs, ...body } = data;
+  writeAtomic(path.join(dir, BODY_FILE), JSON.stringify({ inputs, ...body }));
+  writeAtomic(path.join(dir, HEAD_FILE), JSON.stringify({ version: RECORD_VERSION, inputs, files, dirs }));
+}
+
+/** Removes the record: the next synth compiles everything. */
+export function dropRecord(root: string): void {
+  fs.rmSync(path.join(root, RECORD_DIR), { recursive: true, force: true });
+}
+
+/** Modification time of a folder in ns, or undefined when it is gone. */
+function dirStamp(abs: string): string | undefined {
+  try {
+    const st = fs.statSync(abs, { bigint: true });
+    return st.isDirectory() ? String(st.mtimeNs) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every folder that holds one of the paths (and their parents up to the top-level folder). */
+export function foldersOf(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    let d = p.slice(0, p.lastIndexOf('/'));
+    while (d !== '' && !dirs.has(d)) {
+      dirs.add(d);
+      const i = d.lastIndexOf('/');
+      d = i < 0 ? '' : d.slice(0, i);
+    }
+  }
+  return dirs;
+}
+
+/** The folders' modification times now. */
+export function stampFolders(root: string, dirs: Iterable<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of [...dirs].sort()) {
+    const s = dirStamp(path.join(root, d));
+    if (s !== undefined) out[d] = s;
+  }
+  return out;
+}
+
+/**
+ * Whether every folder of the output is as the last write left it. A file created, deleted or
+ * replaced in a folder (what git checkout, editors that save by renaming, and rm do) changes
+ * the folder's time; a file rewritten in place does not, which `npm run synth -- --check`
+ * finds instead (it compares every file).
+ */
+export function foldersUnchanged(root: string, dirs: Readonly<Record<string, string>>): boolean {
+  for (const d in dirs) if (dirStamp(path.join(root, d)) !== dirs[d]) return false;
+  return true;
+}
+
+/** The input files of a synth besides the compiler: their digest, read in a fixed order. */
+export function inputsDigest(compiler: string, files: readonly { path: string; text: string | Buffer }[]): string {
+  const h = createHash('sha256');
+  h.update(compiler);
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    h.update('\0');
+    h.update(f.path);
+    h.update('\0');
+    h.update(String(f.text.length));
+    h.update('\0');
+    h.update(f.text);
+  }
+  return h.digest('hex');
+}
+
+/** The output as the record describes it, for commands that read the output (validate, diff). */
+export interface OutputDigests {
+  /** Digest of every input file and the compiler. */
+  readonly inputs: string;
+  /** Per unit `<env>/<tenant>`: the digest of its files (paths and contents) and their paths. */
+  readonly units: ReadonlyMap<string, { readonly content: string; readonly files: readonly string[] }>;
+  /** Files of no tenant: path → SHA-256 (hex) of the content. */
+  readonly shared: ReadonlyMap<string, string>;
+}
+
+/**
+ * What the record says of the output on disk, or undefined when there is no record or the output
+ * is no longer as the last write left it (then read the files).
+ */
+export function outputDigests(root: string): OutputDigests | undefined {
+  const r = readRecord(root);
+  if (!r || !foldersUnchanged(root, r.dirs)) return undefined;
+  const units = new Map<string, { content: string; files: string[] }>();
+  for (const [name, u] of Object.entries(r.units))
+    units.set(name, {
+      content: u.content,
+      files: fromTemplate(r.templates[u.files], name.slice(name.indexOf('/') + 1)),
+    });
+  return { inputs: r.inputs, units, shared: new Map(Object.entries(r.shared)) };
+}

@@ -1,0 +1,272 @@
+/**
+ * Incremental synth (charts/synth/record.ts, units.ts, output.ts): after any sequence of edits, a
+ * synth that reuses the record of the last one writes exactly the output a fresh synth writes,
+ * and compiles only the tenants whose inputs changed.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../charts/main';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
+import { unitKey } from '../../charts/synth/units';
+import { tenantFiles, tenantSegments } from '../../charts/synth/synthesize';
+import { loadEnvironments } from '../../charts/config/environment';
+import { loadInfraOutputs } from '../../charts/config/infra-outputs';
+import { existingFiles } from '../../charts/synth/write';
+import { benchTenantYaml } from '../../scripts/bench/tenants';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function scratch(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incremental-'));
+  fs.cpSync(path.join(ROOT, 'charts', 'environments'), path.join(dir, 'charts', 'environments'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'cluster', 'outputs'), path.join(dir, 'cluster', 'outputs'), { recursive: true });
+  return dir;
+}
+
+/** path → sha256 of every file of the output. */
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of existingFiles(root, ['dist', 'argocd']))
+    out[f] = createHash('sha256')
+      .update(fs.readFileSync(path.join(root, f)))
+      .digest('hex');
+  return out;
+}
+
+/** A small deterministic generator (mulberry32), so that a failing sequence can be replayed by its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** tenants.yaml as a list of entries (each the text of one `  - name:` item). */
+class Registry {
+  entries: string[];
+  constructor(text: string) {
+    const body = text.slice(text.indexOf('\ntenants:\n') + '\ntenants:\n'.length);
+    this.entries = body
+      .split(/\n(?= {2}- name: )/)
+      .map((e) => e.replace(/\n+$/, ''))
+      .filter((e) => e.includes('- name: '));
+  }
+  text(): string {
+    return `tenants:\n${this.entries.map((e) => `${e}\n`).join('\n')}`;
+  }
+  names(): string[] {
+    return this.entries.map((e) => /- name: (\S+)/.exec(e)![1]);
+  }
+  find(name: string): number {
+    return this.names().indexOf(name);
+  }
+}
+
+const EXAMPLE = fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8');
+
+/** The compile counts synth --timings prints: [compiled, total]. */
+function compiledCount(lines: readonly string[]): [number, number] | 'none' {
+  if (lines.some((l) => l.includes('nothing changed since the last synth'))) return 'none';
+  const m = lines.map((l) => /(\d+) of (\d+) tenant folders compiled/.exec(l)).find(Boolean);
+  if (!m) throw new Error(`no compile count in: ${lines.join(' | ')}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+describe('incremental synth', () => {
+  let inc: string;
+  let fresh: string;
+  let out: string[];
+
+  beforeAll(() => {
+    inc = scratch();
+    fresh = scratch();
+  });
+  afterAll(() => {
+    fs.rmSync(inc, { recursive: true, force: true });
+    fs.rmSync(fresh, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    out = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    return () => vi.restoreAllMocks();
+  });
+
+  /** Writes the registry to both roots, synthesizes incrementally in one and from nothing in the other. */
+  async function both(reg: Registry, env?: (text: string) => string): Promise<[number, number] | 'none'> {
+    for (const r of [inc, fresh]) {
+      fs.writeFileSync(path.join(r, 'tenants.yaml'), reg.text());
+      if (env) {
+        const f = path.join(r, 'charts', 'environments', 'dev.yaml');
+        fs.writeFileSync(f, env(fs.readFileSync(f, 'utf8')));
+      }
+    }
+    out = [];
+    expect(await main(['--root', inc, '--timings', '--jobs', '1']), out.join('\n')).toBe(0);
+    const counted = compiledCount(out);
+    for (const d of ['dist', 'argocd', RECORD_DIR]) fs.rmSync(path.join(fresh, d), { recursive: true, force: true });
+    expect(await main(['--root', fresh, '--jobs', '1']), out.join('\n')).toBe(0);
+    return counted;
+  }
+
+  it('writes what a fresh synth writes after random edits, compiling only what changed', async () => {
+    const reg = new Registry(EXAMPLE);
+    for (let i = 0; i < 3; i++) reg.entries.push(benchTenantYaml(i).replace(/\n$/, ''));
+    expect(await both(reg)).toEqual([12, 12]); // no record yet: everything
+    expect(tree(inc)).toEqual(tree(fresh));
+    expect(await both(reg), 'nothing changed').toBe('none');
+
+    const rnd = random(20261206);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+    let next = 10;
+    const bench = () => reg.names().filter((n) => n.startsWith('team-'));
+    type Edit = { name: string; apply: () => ((text: string) => string) | void; compiled: (n: number) => boolean };
+    const one = (n: number) => n === 2; // one tenant in two environments
+    const edits: Edit[] = [
+      { name: 'add', apply: () => void reg.entries.push(benchTenantYaml(next++).replace(/\n$/, '')), compiled: one },
+      {
+        name: 'remove',
+        apply: () => {
+          const b = bench();
+          if (b.length > 1) reg.entries.splice(reg.find(pick(b)), 1);
+        },
+        compiled: (n) => n === 0,
+      },
+      {
+        name: 'rename',
+        apply: () => {
+          const i = reg.find(pick(bench()));
+          reg.entries[i] = reg.entries[i].replace(
+            /- name: team-\d+/,
+            `- name: team-${String(next++).padStart(5, '0')}`,
+          );
+        },
+        compiled: one,
+      },
+      {
+        name: 'quota',
+        apply: () => {
+          const i = reg.find(pick(bench()));
+          const pods = 10 + Math.floor(rnd() * 40);
+          reg.entries[i] = reg.entries[i].includes('quota:')
+            ? reg.entries[i].replace(/pods: \d+/, `pods: ${pods}`)
+            : reg.entries[i].replace(/\n {4}displayName: .*/, (m) => `${m}\n    quota:\n      pods: ${pods}`);
+        },
+        compiled: (n) => n <= 2,
+      },
+      {
+        name: 'add workloads',
+        apply: () => {
+          const i = reg.find(pick(bench()));
+          if (reg.entries[i].includes('sandboxes:')) return;
+          reg.entries[i] +=
+            '\n    sandboxes:\n      - name: py\n        image: ghcr.io/example/python-sandbox:3.12.7\n        port: 8888';
+        },
+        compiled: (n) => n <= 2,
+      },
+      {
+        // research calls alpha's agent at alpha's route segment: a new alias recompiles both.
+        name: 'alias of a called tenant',
+        apply: () => {
+          const i = reg.find('alpha');
+          reg.entries[i] = reg.entries[i].replace(/alias: \S+/, `alias: help${next++}`);
+        },
+        compiled: (n) => n === 4,
+      },
+      {
+        name: 'move to the end (every line after it moves)',
+        apply: () => {
+          const i = reg.find(pick(bench()));
+          reg.entries.push(...reg.entries.splice(i, 1));
+        },
+        compiled: (n) => n === 0,
+      },
+      {
+        name: 'environment setting',
+        apply: () => {
+          const model = `claude-sonnet-${next++}`;
+          return (t: string) => t.replace(/anthropicModel: \S+,/, `anthropicModel: ${model},`);
+        },
+        compiled: (n) => n === reg.entries.length * 2,
+      },
+    ];
+    const seen = new Set<string>();
+    for (let step = 0; step < 14; step++) {
+      const edit = step < edits.length ? edits[step] : pick(edits);
+      const env = edit.apply() ?? undefined;
+      const counted = await both(reg, env);
+      seen.add(edit.name);
+      expect(tree(inc), `step ${step}: ${edit.name}`).toEqual(tree(fresh));
+      const compiled = counted === 'none' ? 0 : counted[0];
+      expect(edit.compiled(compiled), `step ${step}: ${edit.name} compiled ${compiled} tenant folders`).toBe(true);
+    }
+    expect(seen.size).toBe(edits.length);
+  }, 600_000);
+
+  it('restores a generated file deleted or added by hand (its folder changed), and a damaged record is ignored', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const victim = existingFiles(inc, ['dist']).find((f) => f.includes('/tenants/beta/'))!;
+    fs.rmSync(path.join(inc, victim));
+    fs.writeFileSync(path.join(inc, 'dist/dev/tenants/alpha/stray.yaml'), 'x: 1\n');
+    out = [];
+    expect(await main(['--root', inc, '--timings', '--jobs', '1'])).toBe(0);
+    expect(compiledCount(out)).toEqual([6, 6]);
+    expect(tree(inc)).toEqual(tree(fresh));
+
+    fs.writeFileSync(path.join(inc, RECORD_DIR, 'units.json'), '{"version": 1, "inputs": ');
+    reg.entries[0] = reg.entries[0].replace('displayName: Team Alpha', 'displayName: Team A');
+    const counted = await both(reg);
+    expect(counted).toEqual([6, 6]);
+    expect(tree(inc)).toEqual(tree(fresh));
+  }, 300_000);
+
+  // The planted fault: a unit key that does not change when its tenant's entry does (here written
+  // into the record by hand) leaves that tenant's old files in place, and the comparison with a
+  // fresh synth above names them.
+  it('a unit key blind to an edit leaves stale files that the comparison finds', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const i = reg.find('beta');
+    reg.entries[i] = reg.entries[i].replace('displayName: Team Beta', 'displayName: Team Beta 2');
+    fs.writeFileSync(path.join(inc, 'tenants.yaml'), reg.text());
+    const record = readRecord(inc)!;
+    const beta = loadTenants(reg.text()).find((t) => t.name === 'beta')!;
+    const units = { ...record.units };
+    for (const env of ['dev', 'prod']) {
+      const u = units[unitName(env, 'beta')];
+      units[unitName(env, 'beta')] = { ...u, key: unitKey(record.environments[env], beta) };
+    }
+    const { version: _v, ...data } = record;
+    writeRecord(inc, { ...data, units });
+    const counted = await both(reg);
+    expect(counted).toEqual([0, 6]);
+    const a = tree(inc);
+    const b = tree(fresh);
+    const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
+    expect(differ.length).toBeGreaterThan(0);
+    expect(differ.every((f) => f.includes('beta'))).toBe(true);
+  }, 300_000);
+
+  it("compiles a tenant's files independently of its line and index in tenants.yaml", () => {
+    const environments = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
+    const env = environments[0];
+    const infra = loadInfraOutputs(ROOT, env.name, env);
+    const tenants = loadTenants(EXAMPLE);
+    const segments = tenantSegments(tenants);
+    for (const t of tenants) {
+      const moved = { ...t, line: t.line + 17, index: t.index + 3 };
+      expect(tenantFiles(moved, env, infra, segments)).toEqual(tenantFiles(t, env, infra, segments));
+      expect(unitKey('k', moved)).toBe(unitKey('k', t));
+    }
+  });
+});
