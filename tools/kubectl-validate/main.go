@@ -1,10 +1,10 @@
 // Command kubectl-validate is sigs.k8s.io/kubectl-validate at the version pinned in go.mod, with
 // one change: the validation strategy of a kind (its schema validator and its compiled CEL rules)
-// is built once per GroupVersionKind and reused for every object of that kind, as the API server
-// does (apiextensions-apiserver pkg/apiserver/customresource_handler.go builds one strategy per
-// CRD version). Upstream's (*validator.Validator).Validate calls customresource.NewStrategy for
-// every object, which compiles every x-kubernetes-validations rule of the schema again; that was
-// about four fifths of its time on this repository's output.
+// and its decoder are built once per GroupVersionKind and reused for every object of that kind, as
+// the API server does (apiextensions-apiserver pkg/apiserver/customresource_handler.go builds one
+// strategy and codec per CRD version). Upstream's (*validator.Validator).Validate calls
+// customresource.NewStrategy for every object, which compiles every x-kubernetes-validations rule
+// of the schema again: about four fifths of its CPU time on this repository's output.
 //
 // Flags, output (human and JSON) and exit codes are upstream's pkg/cmd/validate.go and main.go;
 // parsing, schema lookup and decoding are upstream's own packages. test/gates/kubectl-validate.test.ts
@@ -43,6 +43,7 @@ import (
 	"sigs.k8s.io/kubectl-validate/pkg/openapiclient"
 	"sigs.k8s.io/kubectl-validate/pkg/utils"
 	"sigs.k8s.io/kubectl-validate/pkg/validator"
+	"sigs.k8s.io/yaml"
 )
 
 // main is upstream's main.go.
@@ -64,9 +65,11 @@ func main() {
 	}
 }
 
-// cachedValidator is upstream's *validator.Validator with Validate's strategy kept per kind.
+// cachedValidator is upstream's *validator.Validator with Parse's decoder and Validate's
+// strategy kept per kind.
 type cachedValidator struct {
 	*validator.Validator
+	decoders   map[schema.GroupVersionKind]runtime.Decoder
 	strategies map[schema.GroupVersionKind]rest.RESTCreateStrategy
 }
 
@@ -77,6 +80,7 @@ type entry interface {
 	SchemaValidator() validation.SchemaValidator
 	ObjectTyper(gvk schema.GroupVersionKind) runtime.ObjectTyper
 	StructuralSchema() (*structuralschema.Structural, error)
+	Decoder(gvk schema.GroupVersionKind) (runtime.NegotiatedSerializer, error)
 }
 
 // entryFor reads upstream's validatorCache, which Parse fills before Validate runs. A pinned
@@ -90,6 +94,37 @@ func (s *cachedValidator) entryFor(gvk schema.GroupVersionKind) (entry, bool) {
 		return nil, false
 	}
 	return found.Interface().(entry), true
+}
+
+// Parse is upstream's (*validator.Validator).Parse (pkg/validator/validator.go) with the decoder
+// built once per kind: the first document of a kind, and any document whose type cannot be read,
+// goes through upstream's Parse itself.
+func (s *cachedValidator) Parse(document []byte) (schema.GroupVersionKind, *unstructured.Unstructured, error) {
+	metadata := metav1.TypeMeta{}
+	if err := yaml.Unmarshal(document, &metadata); err != nil {
+		return s.Validator.Parse(document)
+	}
+	gvk := metadata.GetObjectKind().GroupVersionKind()
+	dec, cached := s.decoders[gvk]
+	if !cached {
+		gvk, obj, err := s.Validator.Parse(document)
+		if validators, ok := s.entryFor(gvk); ok && !gvk.Empty() {
+			if decoder, err := validators.Decoder(gvk); err == nil {
+				const mediaType = runtime.ContentTypeYAML
+				if info, ok := runtime.SerializerInfoForMediaType(decoder.SupportedMediaTypes(), mediaType); ok {
+					s.decoders[gvk] = decoder.DecoderToVersion(info.StrictSerializer, gvk.GroupVersion())
+				}
+			}
+		}
+		return gvk, obj, err
+	}
+
+	runtimeObj, _, err := dec.Decode(document, &gvk, &unstructured.Unstructured{})
+	if err != nil {
+		return gvk, nil, err
+	}
+
+	return gvk, runtimeObj.(*unstructured.Unstructured), nil
 }
 
 // Validate is upstream's (*validator.Validator).Validate (pkg/validator/validator.go) with the
@@ -340,7 +375,11 @@ func (c *commandFlags) Run(command *cobra.Command, args []string) error {
 	if err != nil {
 		return ArgumentError{err}
 	}
-	factory := &cachedValidator{Validator: upstream, strategies: map[schema.GroupVersionKind]rest.RESTCreateStrategy{}}
+	factory := &cachedValidator{
+		Validator:  upstream,
+		decoders:   map[schema.GroupVersionKind]runtime.Decoder{},
+		strategies: map[schema.GroupVersionKind]rest.RESTCreateStrategy{},
+	}
 
 	files, err := utils.FindFiles(args...)
 	if err != nil {
