@@ -75,6 +75,15 @@ const PLANTED: Record<string, { content: string; finding: RegExp }> = {
     content: docs({ ...clone(NAMESPACE), metadata: { ...clone(NAMESPACE.metadata), name: 'Tenant_Alpha' } }, NAMESPACE),
     finding: /metadata\.name: Invalid value: "Tenant_Alpha": a lowercase RFC 1123 subdomain/,
   },
+  // A key twice: the strict decoder's YAML check, after the kind's decoder was built.
+  'duplicate-key.yaml': {
+    content: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-dup\n  name: tenant-dup\n---\n${docs(NAMESPACE)}`,
+    finding: /failed to unmarshal document to YAML/,
+  },
+  'bad-yaml.yaml': {
+    content: `apiVersion: v1\nkind: Namespace\nmetadata: [name\n`,
+    finding: /failed to parse yaml: error converting YAML to JSON: yaml: line 3/,
+  },
   'unknown-kind.yaml': {
     content: docs({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'x' } }),
     finding: /failed to retrieve validator: failed to locate OpenAPI spec for GV: example\.com\/v1/,
