@@ -5,6 +5,11 @@
  * upstream's own main.go at the same pinned modules) run over the distinct files of dist/ and
  * argocd/ followed by planted faults, each after a clean object of its kind so that the reused
  * strategy is the one that judges it, and their output must be the same bytes.
+ *
+ * Upstream v0.0.4 pkg/validator/validator.go: Validate calls customresource.NewStrategy per object
+ * and Parse builds the kind's decoder per document; apiextensions-apiserver v0.30.1
+ * pkg/registry/customresource/strategy.go: NewStrategy compiles the CEL rules (cel.NewValidator),
+ * and the strategy's Validate keeps no state between objects.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
