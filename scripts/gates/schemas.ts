@@ -280,7 +280,11 @@ export async function withSchemaServer<T>(localSchemas: string, fn: (kubeconfig:
   }
 }
 
-/** kubectl-validate --version <minor> over each environment's files (CRD schemas and CEL rules). */
+/**
+ * kubectl-validate --version <minor> over each environment's files (CRD schemas and CEL rules):
+ * the build of tools/kubectl-validate, which compiles each kind's schema and CEL rules once per
+ * run where upstream compiles them per object, with upstream's reports (test/gates/kubectl-validate.test.ts).
+ */
 export function kubectlValidateGate(output: Output): Promise<GateResult> {
   return perEnvironment(
     output,

@@ -1,7 +1,8 @@
 /**
  * Installs the pinned validation and security tools into .tools/bin (git-ignored), built from
  * source through the Go module proxy: `go install <package>@<exact version>`, or `go build` of a
- * wrapper module under tools/ where upstream's go.mod cannot be installed that way.
+ * wrapper module under tools/ where upstream's go.mod cannot be installed that way or upstream's
+ * command needs a change (each entry's reason says which).
  *
  *   npm run tools            install what is missing or of another version
  *   npm run tools -- --check exit 1, naming the command to run, when anything is missing
@@ -87,6 +88,9 @@ export const PROMETHEUS_MODULE_VERSION = 'v0.314.0';
 /** prom-label-proxy's release; the environments' images.promLabelProxy tag is the same. */
 export const PROM_LABEL_PROXY_VERSION = 'v0.14.0';
 
+/** sigs.k8s.io/kubectl-validate, built by tools/kubectl-validate (the gate) and tools/kubectl-validate/upstream. */
+export const KUBECTL_VALIDATE_VERSION = 'v0.0.4';
+
 /** The version strings Kubernetes' own build stamps into its binaries (hack/lib/version.sh). */
 const KUBERNETES_LDFLAGS = (() => {
   const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
@@ -113,10 +117,23 @@ export const TOOLS: readonly Tool[] = [
   {
     name: 'kubectl-validate',
     binary: 'kubectl-validate',
-    kind: 'install',
+    kind: 'wrapper',
     module: 'sigs.k8s.io/kubectl-validate',
-    pkg: 'sigs.k8s.io/kubectl-validate',
-    version: 'v0.0.4',
+    dir: 'tools/kubectl-validate',
+    version: KUBECTL_VALIDATE_VERSION,
+    reason:
+      'upstream compiles every CEL rule of a schema again for each object; the wrapper runs upstream with one validation strategy per kind, as the API server does',
+  },
+  {
+    // test/gates/kubectl-validate.test.ts checks that the wrapper's reports equal this build's.
+    name: 'kubectl-validate-upstream',
+    binary: 'kubectl-validate-upstream',
+    kind: 'wrapper',
+    module: 'sigs.k8s.io/kubectl-validate',
+    dir: 'tools/kubectl-validate',
+    main: 'upstream',
+    version: KUBECTL_VALIDATE_VERSION,
+    reason: "upstream's own main.go, built from the wrapper's pinned modules as the reference for its reports",
   },
   {
     name: 'kyverno',
