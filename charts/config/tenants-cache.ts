@@ -190,7 +190,7 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
-/** Whether JSON gives the value back exactly: plain objects and lists of strings, booleans, null and numbers other than -0. */
+/** Whether JSON gives a value back exactly: plain objects and lists of text, booleans, null, numbers but -0. */
 function plainJson(v: unknown): boolean {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
   if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
