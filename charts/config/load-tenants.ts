@@ -22,7 +22,14 @@ import { ruleParams } from './rules';
 import { workloadsOf, type TenantWorkloads } from './workloads';
 import { type Guards, hasGuards } from './guards';
 import { conflictIssues, countIssues, type GuardIssue, type GuardLevel } from './validate-guards';
-import { QUOTA_KEYS, type QuotaKey, type Subject, tenantsFileSchema, type TenantsFile } from './tenants-schema';
+import {
+  QUOTA_KEYS,
+  type QuotaKey,
+  type Subject,
+  type TenantFields,
+  tenantListPasses,
+  tenantsFileSchema,
+} from './tenants-schema';
 
 /** A tenant with every default applied. */
 export interface Tenant {
@@ -313,7 +320,21 @@ function checkTenants(src: SourceMap, data: unknown, yamlErrors: readonly Source
     for (const issue of parsed.error.issues) errors.push(...zodIssue(src, issue, data));
   }
   if (errors.length > 0 || !parsed.success) throw new ConfigError(sortErrors(errors));
-  return resolve(parsed.data, src);
+  return resolve(parsed.data.tenants, (i) => src.valueAt(['tenants', i]).line);
+}
+
+/**
+ * The tenants of entries the tenant schema accepted one by one (`tenantSchema`), at their lines,
+ * with the paths of their routes (`routePaths`): the rules over the whole list run as
+ * `loadTenants` runs them. Undefined when one reports; the caller then reads the file with
+ * `loadTenants`, which reports every problem at its position.
+ */
+export function tenantsOfEntries(
+  entries: readonly TenantFields[],
+  lines: readonly number[],
+  paths: readonly (readonly string[])[],
+): Tenant[] | undefined {
+  return tenantListPasses(entries, paths) ? resolve(entries, (i) => lines[i]) : undefined;
 }
 
 /**
@@ -409,47 +430,97 @@ export interface TextChunk {
  * any other shape; the file is then read whole.
  */
 export function splitTenantsText(text: string, parts: number): TextChunk[] | undefined {
-  const lines = text.split('\n');
-  const starts = entryStarts(lines);
-  if (!starts || starts.length < 2) return undefined;
-  const per = Math.ceil(starts.length / Math.max(1, parts));
+  const starts = entryStarts(text);
+  if (!starts || starts.lines.length < 2) return undefined;
+  const n = starts.lines.length;
+  const per = Math.ceil(n / Math.max(1, parts));
   const chunks: TextChunk[] = [];
-  for (let k = 0; k < starts.length; k += per) {
-    const from = starts[k];
-    const to = k + per < starts.length ? starts[k + per] : lines.length;
+  for (let k = 0; k < n; k += per) {
+    const from = starts.offsets[k];
+    const to = k + per < n ? starts.offsets[k + per] - 1 : text.length; // without the line break before the next part
     // "tenants:" is line 1 of the part, so line 2 of the part is line from+1 of the file.
-    chunks.push({ text: `tenants:\n${lines.slice(from, to).join('\n')}`, lineOffset: from - 1 });
+    chunks.push({ text: `tenants:\n${text.slice(from, to)}`, lineOffset: starts.lines[k] - 1 });
   }
   return chunks;
 }
 
-/** How many entries the tenants list of a plain-shaped file has (0 for any other shape), without parsing it. */
-export function countTenantEntries(text: string): number {
-  return entryStarts(text.split('\n'))?.length ?? 0;
+/** An entry of the tenants list: its text, every line with its line break, and the index of its first line. */
+export interface TenantEntryText {
+  readonly text: string;
+  readonly start: number;
 }
 
-/** Indexes of the lines that start an entry of the tenants list; undefined when the file is not of the plain shape. */
-function entryStarts(lines: readonly string[]): number[] | undefined {
-  let i = 0;
-  const ignorable = (l: string) => /^\s*(#.*)?$/.test(l) && !l.includes('\t');
-  while (i < lines.length && ignorable(lines[i])) i++;
-  if (i >= lines.length || !/^tenants:[ ]*(#.*)?$/.test(lines[i])) return undefined;
-  const starts: number[] = [];
-  let indent: number | undefined;
-  for (let j = i + 1; j < lines.length; j++) {
-    const l = lines[j];
-    if (l.includes('\t')) return undefined;
-    if (/^\s*(#.*)?$/.test(l)) continue;
-    const m = /^( *)- /.exec(l) ?? /^( *)-$/.exec(l);
-    const lead = /^ */.exec(l)![0].length;
-    if (indent === undefined) {
-      if (!m) return undefined;
-      indent = m[1].length;
-    }
-    if (m && m[1].length === indent) starts.push(j);
-    else if (lead <= indent) return undefined; // another top-level key, a document marker, ...
+/**
+ * The entries of a plain-shaped tenants.yaml (see `splitTenantsText`), each from its `-` to the
+ * next entry's, comments and blank lines after it included; undefined for any other shape.
+ * `tenants:\n` and an entry's text read as the file reads that entry, its line 2 being the
+ * entry's first.
+ */
+export function tenantEntryTexts(text: string): TenantEntryText[] | undefined {
+  const starts = entryStarts(text);
+  if (!starts) return undefined;
+  const { lines, offsets } = starts;
+  return lines.map((start, k) => ({
+    text: text.slice(offsets[k], k + 1 < offsets.length ? offsets[k + 1] : text.length),
+    start,
+  }));
+}
+
+/** How many entries the tenants list of a plain-shaped file has (0 for any other shape), without parsing it. */
+export function countTenantEntries(text: string): number {
+  return entryStarts(text)?.lines.length ?? 0;
+}
+
+/**
+ * The lines that start an entry of the tenants list (0-based) and their offsets in the text;
+ * undefined when the file is not of the plain shape: comments, `tenants:`, then a block list whose
+ * entries start at one indentation, and no tab anywhere.
+ */
+function entryStarts(text: string): { lines: number[]; offsets: number[] } | undefined {
+  let pos = 0;
+  let line = 0;
+  const lineEnd = (from: number) => {
+    const e = text.indexOf('\n', from);
+    return e < 0 ? text.length : e;
+  };
+  const blank = (l: string) => /^\s*(#.*)?$/.test(l);
+  let end = lineEnd(pos);
+  while (blank(text.slice(pos, end)) && !text.slice(pos, end).includes('\t')) {
+    if (end === text.length) return undefined;
+    pos = end + 1;
+    line++;
+    end = lineEnd(pos);
   }
-  return starts;
+  if (!/^tenants:[ ]*(#.*)?$/.test(text.slice(pos, end))) return undefined;
+  if (end < text.length && text.indexOf('\t', end) >= 0) return undefined;
+  const lines: number[] = [];
+  const offsets: number[] = [];
+  let indent: number | undefined;
+  while (end < text.length) {
+    pos = end + 1;
+    line++;
+    end = lineEnd(pos);
+    let lead = 0;
+    while (text.charCodeAt(pos + lead) === 32 && pos + lead < end) lead++;
+    // Most lines start, after spaces, with a character that is neither '#', '-' nor other white
+    // space: content at `lead`. The rest take the full test.
+    const c = pos + lead < end ? text[pos + lead] : '';
+    let entry = false;
+    if (c === '' || c === '#' || c === '-' || /\s/.test(c)) {
+      const l = text.slice(pos, end);
+      if (blank(l)) continue;
+      entry = /^ *- /.test(l) || /^ *-$/.test(l);
+    }
+    if (indent === undefined) {
+      if (!entry) return undefined;
+      indent = lead;
+    }
+    if (entry && lead === indent) {
+      lines.push(line);
+      offsets.push(pos);
+    } else if (lead <= indent) return undefined; // another top-level key, a document marker, ...
+  }
+  return { lines, offsets };
 }
 
 /** Field path of a node from the ancestors `visit` passes (Document, Map, Pair, Seq, ...). */
@@ -668,8 +739,8 @@ function str(v: string | number | undefined): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
-function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
-  return file.tenants.map((t, i) => {
+function resolve(tenants: readonly TenantFields[], lineOf: (index: number) => number): Tenant[] {
+  return tenants.map((t, i) => {
     const quota: Partial<Record<QuotaKey, string>> = {};
     for (const k of QUOTA_KEYS) {
       const v = str(t.quota?.[k] ?? DEFAULT_QUOTA[k]);
@@ -697,7 +768,7 @@ function resolve(file: TenantsFile, src: SourceMap): Tenant[] {
       ...(t.alias !== undefined ? { alias: t.alias } : {}),
       workloads: workloadsOf(t),
       observability: resolveObservability(t.observability),
-      line: src.valueAt(['tenants', i]).line,
+      line: lineOf(i),
       index: i,
     };
   });

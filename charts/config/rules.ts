@@ -93,12 +93,15 @@ export function listRule<T extends object>(
 ): z.core.$ZodCheck<T[]> {
   return z.superRefine<T[]>(
     (items, ctx) => {
-      const brokenOf = items.map((_, i) =>
-        brokenKeys(
-          ctx.issues.filter((x) => x.path?.[0] === i),
-          1,
-        ),
-      );
+      const byItem = new Map<PropertyKey, z.core.$ZodRawIssue[]>();
+      for (const x of ctx.issues) {
+        const at = x.path?.[0];
+        if (at === undefined) continue;
+        const list = byItem.get(at);
+        if (list) list.push(x);
+        else byItem.set(at, [x]);
+      }
+      const brokenOf = items.map((_, i) => brokenKeys(byItem.get(i) ?? [], 1));
       const sound = items.map((item, i) => {
         const broken = brokenOf[i];
         if (broken === undefined || typeof item !== 'object' || item === null) return undefined;

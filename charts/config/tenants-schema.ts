@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { DNS_LABEL, MAX_TENANT_NAME } from '../lib/constants';
-import { listRule, rulesFor } from './rules';
+import { type Broken, listRule, type Report, rulesFor } from './rules';
 import { tenantFields, type TenantFields } from './tenant-fields';
 import { tenantLimits, tenantOwners } from './validate-tenants';
 import {
@@ -46,19 +46,44 @@ export const tenantSchema = tenantFields
   )
   .describe('One tenant team.');
 
+/** The rules over the whole registry but uniqueRoutes, each linear in the number of tenants. */
+const LIST_RULES = [uniqueTenantNames, tenantAliases, crossTenantCalls, allowedCallers] as const;
+
+/**
+ * The rules over the whole registry. An entry is undefined when it is not an object of the
+ * schema, and holds only the keys that parsed (see listRule).
+ */
+export function tenantListRules(
+  tenants: readonly (Partial<TenantFields> | undefined)[],
+  report: Report,
+  broken: Broken,
+): void {
+  for (const check of LIST_RULES) check(tenants, report);
+  uniqueRoutes(tenants, report, broken);
+}
+
+/**
+ * Whether entries that each passed `tenantSchema` pass the rules over the whole registry, with
+ * the paths of each entry's routes already known (`routePaths`): uniqueRoutes then reports
+ * exactly when a path repeats (every alias is a DNS label, or tenantAliases reports).
+ */
+export function tenantListPasses(tenants: readonly TenantFields[], paths: readonly (readonly string[])[]): boolean {
+  let passes = true;
+  for (const check of LIST_RULES) check(tenants, () => void (passes = false));
+  const seen = new Set<string>();
+  for (const ps of paths)
+    for (const p of ps) {
+      if (seen.has(p)) return false;
+      seen.add(p);
+    }
+  return passes;
+}
+
 export const tenantsFileSchema = z
   .strictObject({
     tenants: z
       .array(tenantSchema)
-      .check(
-        listRule<TenantFields>((tenants, report, broken) => {
-          uniqueTenantNames(tenants, report);
-          tenantAliases(tenants, report);
-          crossTenantCalls(tenants, report);
-          allowedCallers(tenants, report);
-          uniqueRoutes(tenants, report, broken);
-        }),
-      )
+      .check(listRule<TenantFields>(tenantListRules))
       .describe('Every tenant of the platform.'),
   })
   .describe('The tenant registry of agentic-platform.');

@@ -468,15 +468,25 @@ function aliasProblem(alias: string, name: string): { message: string; fix: stri
 
 /** Aliases: valid on their own, and neither another tenant's name nor an earlier tenant's alias. */
 export function tenantAliases(tenants: readonly Entry[], report: Report): void {
+  // The first two entries of each name, and the first named entry of each alias.
+  const withName = new Map<string, number[]>();
+  const withAlias = new Map<string, number>();
+  tenants.forEach((o, k) => {
+    if (o?.name === undefined) return;
+    const at = withName.get(o.name) ?? [];
+    if (at.length < 2) withName.set(o.name, [...at, k]);
+    if (o.alias !== undefined && !withAlias.has(o.alias)) withAlias.set(o.alias, k);
+  });
   tenants.forEach((t, i) => {
     if (t?.alias === undefined || t.name === undefined) return;
     const alias = t.alias;
     const problem = aliasProblem(alias, t.name);
     if (problem) return report([i, 'alias'], problem.message, problem.fix);
     const fix = 'choose an alias that no other tenant uses as its name or alias';
-    const other = tenants.findIndex(
-      (o, k) => k !== i && o?.name !== undefined && (o.name === alias || (o.alias === alias && k < i)),
-    );
+    // The first other entry named `alias`, or an earlier one with the same alias.
+    const byItsName = (withName.get(alias) ?? []).find((k) => k !== i) ?? -1;
+    const earlier = withAlias.get(alias) ?? -1;
+    const other = earlier >= 0 && earlier < i && (byItsName < 0 || earlier < byItsName) ? earlier : byItsName;
     if (other < 0) return;
     const o = tenants[other]!;
     report(
@@ -541,18 +551,20 @@ function callProblem(
 
 /** allowCallsFrom names other tenants of the registry, once each. */
 export function allowedCallers(tenants: readonly Entry[], report: Report): void {
-  const names = [...byName(tenants).keys()];
+  const named = byName(tenants);
+  const names = [...named.keys()];
+  // Built only for a message: the list of every other tenant is as long as the registry.
+  const others = (name: string) => names.filter((x) => x !== name).join(', ') || 'there is no other';
   tenants.forEach((t, i) => {
     if (t?.name === undefined) return;
-    const others = names.filter((x) => x !== t.name).join(', ') || 'there is no other';
     for (const kind of ['agents', 'mcpServers', 'llmBackends'] as const)
       (t[kind] ?? []).forEach((item, j) => {
         const seen = new Set<string>();
         item.allowCallsFrom.forEach((caller, k) => {
           const p = [i, kind, j, 'allowCallsFrom', k];
           if (caller === t.name) report(p, `${q(caller)} is the owner, which may always call`, 'remove it');
-          else if (!names.includes(caller))
-            report(p, `unknown tenant ${q(caller)}`, `name a tenant of tenants.yaml (${others})`);
+          else if (!named.has(caller))
+            report(p, `unknown tenant ${q(caller)}`, `name a tenant of tenants.yaml (${others(t.name!)})`);
           else if (seen.has(caller)) report(p, `${q(caller)} is listed twice`, 'remove the duplicate');
           seen.add(caller);
         });
@@ -581,6 +593,14 @@ export function uniqueRoutes(tenants: readonly Entry[], report: Report, broken: 
       );
     }
   });
+}
+
+/**
+ * The paths of the routes of an entry that parsed, as `uniqueRoutes` compares them: two entries
+ * whose paths are all distinct pass it.
+ */
+export function routePaths(t: T): string[] {
+  return tenantRoutes({ name: t.name, alias: t.alias, workloads: workloadsOf(t), index: 0 }).map((r) => r.path);
 }
 
 /** Whether every workload key of an entry parsed (and its alias, when it has one). */
