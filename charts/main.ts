@@ -14,8 +14,23 @@ import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
 import { checkOutput, type RecordInputs, upToDate, writeOutput } from './synth/output';
-import { compilerDigest, digest, inputsDigest, stableJson } from './synth/record';
-import { defaultJobs, loadTenantsWith, SynthPool, worthThreads } from './synth/parallel';
+import {
+  compilerDigest,
+  digest,
+  inputsDigest,
+  readLoaderCache,
+  readRecordHead,
+  stableJson,
+  writeLoaderCache,
+} from './synth/record';
+import {
+  type IncrementalOptions,
+  loadTenantsIncremental,
+  loadTenantsIncrementalWith,
+  type TenantsCache,
+  type TenantsLoad,
+} from './config/tenants-cache';
+import { defaultJobs, SynthPool, worthThreads } from './synth/parallel';
 import { pendingRecovery } from './synth/write';
 import { countOf } from './lib/plural';
 
@@ -84,6 +99,43 @@ function configFiles(root: string): { path: string; text: Buffer }[] {
     }
   }
   return out;
+}
+
+/**
+ * Worker threads to start now, so that they load the compiler while this thread reads the
+ * configuration: only without a record of the last synth (with one, most runs compile a few
+ * tenants, and workers start later when needed).
+ */
+function upfrontPool(root: string, options: Options, text: string | undefined, envs: number): SynthPool | undefined {
+  const incremental = !options.check && !options.fresh && readRecordHead(root) !== undefined;
+  return options.jobs > 1 && !incremental && text !== undefined && worthThreads(text, envs)
+    ? new SynthPool(options.jobs)
+    : undefined;
+}
+
+/**
+ * Loads tenants.yaml reading only the entries the loader's cache of the last run does not know
+ * (config/tenants-cache.ts); without a cache, a large file is read on the pool's threads.
+ */
+async function loadTenantsFast(
+  root: string,
+  text: string,
+  options: IncrementalOptions,
+  pool: () => SynthPool | undefined,
+): Promise<TenantsLoad> {
+  const kept = readLoaderCache(root) as TenantsCache | undefined;
+  // A cache of other code is of no use (the loader ignores it): then read on threads.
+  const previous = kept?.compiler === options.compiler ? kept : undefined;
+  const threads = previous === undefined ? pool() : undefined;
+  if (!threads) return loadTenantsIncremental(text, previous, options);
+  const file = options.file ?? TENANTS_FILE;
+  return loadTenantsIncrementalWith(
+    (chunks) => threads.parse(chunks, file),
+    threads.threads * 4,
+    text,
+    previous,
+    options,
+  );
 }
 
 /** Prints and returns true when the record says the output is what these inputs produce. */
@@ -189,15 +241,19 @@ export async function run(argv: readonly string[]): Promise<number> {
   const inputs = inputsDigest(compiler, [{ path: 'tenants', text: raw }, ...configFiles(root)]);
   if (!options.check && !options.fresh && nothingChanged(root, inputs, started)) return 0;
   const text = collect(() => decodeSource(raw, tenantsFile));
-  // Workers start loading the compiler now, while this thread reads the configuration.
-  const pool =
-    options.jobs > 1 && text !== undefined && worthThreads(text, environments?.length ?? 1)
-      ? new SynthPool(options.jobs)
-      : undefined;
+  let pool = upfrontPool(root, options, text, environments?.length ?? 1);
+  const lazyPool = () => (pool ??= options.jobs > 1 ? new SynthPool(options.jobs) : undefined);
   try {
     let tenants: Tenant[] | undefined;
+    let loaderCache: unknown;
     try {
-      if (text !== undefined) tenants = await loadTenantsWith(pool, text, { file: tenantsFile });
+      if (text !== undefined) {
+        const load = await loadTenantsFast(root, text, { file: tenantsFile, compiler }, () =>
+          worthThreads(text, environments?.length ?? 1) ? lazyPool() : undefined,
+        );
+        tenants = load.tenants;
+        loaderCache = load.cache;
+      }
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       errors.push(...e.errors);
@@ -228,7 +284,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (options.check) return reportCheck(await checkOutput(root, input, pool));
 
     const keys = recordKeys(compiler, inputs, environments, infra);
-    const outcome = await writeOutput(root, input, pool, keys, options.fresh);
+    const outcome = await writeOutput(root, input, lazyPool, keys, options.fresh);
+    writeLoaderCache(root, loaderCache);
     const { produced, report, removed, recovered, compiled, units } = outcome;
     for (const d of recovered) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
     const count = produced.size;

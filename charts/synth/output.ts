@@ -197,7 +197,7 @@ function recordOf(
 export async function writeOutput(
   root: string,
   input: SynthInput,
-  pool?: SynthPool,
+  pool?: SynthPool | (() => SynthPool | undefined),
   keys?: RecordInputs,
   fresh = false,
 ): Promise<WriteOutcome> {

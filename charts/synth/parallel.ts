@@ -294,7 +294,7 @@ export async function compileOutput(
   input: SynthInput,
   sink: OutputSink,
   spec: SinkSpec,
-  pool?: SynthPool,
+  pool?: SynthPool | (() => SynthPool | undefined),
   plan?: CompilePlan,
 ): Promise<CompileResult> {
   const produced = new ProducedPaths();
@@ -314,15 +314,17 @@ export async function compileOutput(
   flush();
   const segments = tenantSegments(input.tenants);
   const setup: Setup = { environments: input.environments, infra: [...input.infra], segments: [...segments], spec };
-  const threads =
-    pool && pool.threads > 1 && batches.length > 1 && indexes.length * input.environments.length >= PARALLEL_THRESHOLD;
+  // A pool given as a function is started only when the tenants to compile are worth threads.
+  const worth = batches.length > 1 && indexes.length * input.environments.length >= PARALLEL_THRESHOLD;
+  const threadPool = worth ? (typeof pool === 'function' ? pool() : pool) : undefined;
+  const threads = threadPool && threadPool.threads > 1;
   let parts: ReturnType<typeof environmentParts> | undefined;
   // This thread compiles the shared files first, while the workers start on the tenants.
   const before = () => {
     parts = environmentParts(input);
   };
   let results: BatchResult[];
-  if (threads) results = await pool.compile(setup, batches, before);
+  if (threads) results = await threadPool.compile(setup, batches, before);
   else {
     before();
     results = batches.map(compiler(setup));

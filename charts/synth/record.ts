@@ -199,6 +199,21 @@ export function writeRecord(root: string, data: Omit<RecordData, 'version'>): vo
   writeAtomic(path.join(dir, HEAD_FILE), JSON.stringify({ version: RECORD_VERSION, inputs, files, dirs }));
 }
 
+/** The tenant loader's cache (config/tenants-cache.ts): what each entry of tenants.yaml read as. */
+const LOADER_FILE = 'tenants.json';
+
+/** The loader's cache kept under the root, or undefined. Its own checks decide whether it is usable. */
+export function readLoaderCache(root: string): unknown {
+  return readJson<unknown>(path.join(root, RECORD_DIR, LOADER_FILE));
+}
+
+/** Keeps the loader's cache for the next run. */
+export function writeLoaderCache(root: string, cache: unknown): void {
+  const dir = path.join(root, RECORD_DIR);
+  fs.mkdirSync(dir, { recursive: true });
+  writeAtomic(path.join(dir, LOADER_FILE), JSON.stringify(cache));
+}
+
 /** Removes the record: the next synth compiles everything. */
 export function dropRecord(root: string): void {
   fs.rmSync(path.join(root, RECORD_DIR), { recursive: true, force: true });
