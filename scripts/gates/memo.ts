@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { codeStamp } from '../kube/code-stamp';
 import type { GateResult, Output } from '../kube/manifests';
 import { keyOf, sha256 } from '../kube/record';
-import { TOOLS_HOME } from '../toolchain/tools';
+import { memoryHome } from '../toolchain/tools';
 
 /** Clean results kept per gate; the least recently seen go first. */
 export const MAX_RESULTS = 64;
@@ -28,7 +28,7 @@ export class GateMemo {
   constructor(
     readonly gate: string,
     inputs: readonly string[],
-    home = TOOLS_HOME,
+    home = memoryHome(),
     env: NodeJS.ProcessEnv = process.env,
     stamp = codeStamp(),
   ) {

@@ -80,23 +80,33 @@ export function relatedObjects(env: EnvironmentOutput): Map<Manifest, Manifest[]
       if (!byNs.has(ns)) byNs.set(ns, []);
       byNs.get(ns)!.push(m);
     }
-  // Objects by the first label their selector requires; the rest are checked against every workload.
+  // Objects by the rarest label their selector requires (a workload whose pods lack it cannot be
+  // selected); the rest are checked against every workload of their namespace.
   const indexed = new Map<string, Map<string, Manifest[]>>();
   const everywhere = new Map<string, Manifest[]>();
   const selectorOf = (o: K8sObject): K8sObject | undefined =>
     o.kind === 'Service' ? o.spec?.selector : o.kind === 'NetworkPolicy' ? o.spec?.podSelector : o.spec?.selector;
+  const pairsOf = (m: Manifest): string[] => {
+    if (!['PodDisruptionBudget', 'Service', 'NetworkPolicy'].includes(m.object.kind)) return [];
+    const sel = selectorOf(m.object);
+    if (!sel || sel.matchExpressions) return [];
+    const match = (sel.matchLabels ?? (m.object.kind === 'Service' ? sel : {})) as Record<string, unknown>;
+    return Object.entries(match).map(([k, v]) => `${k}\0${String(v)}`);
+  };
   for (const [ns, list] of byNs) {
+    const counts = new Map<string, number>();
+    for (const m of list) for (const p of pairsOf(m)) counts.set(p, (counts.get(p) ?? 0) + 1);
     const index = new Map<string, Manifest[]>();
     const rest: Manifest[] = [];
     for (const m of list) {
-      const sel = selectorOf(m.object);
-      const match = sel && !sel.matchExpressions ? (sel.matchLabels ?? (m.object.kind === 'Service' ? sel : {})) : {};
-      const first = Object.entries(match as Record<string, unknown>)[0];
-      if (['PodDisruptionBudget', 'Service', 'NetworkPolicy'].includes(m.object.kind) && first) {
-        const k = `${first[0]}\0${String(first[1])}`;
-        if (!index.has(k)) index.set(k, []);
-        index.get(k)!.push(m);
-      } else rest.push(m);
+      const pairs = pairsOf(m);
+      if (pairs.length === 0) {
+        rest.push(m);
+        continue;
+      }
+      const rarest = pairs.reduce((a, b) => (counts.get(b)! < counts.get(a)! ? b : a));
+      if (!index.has(rarest)) index.set(rarest, []);
+      index.get(rarest)!.push(m);
     }
     indexed.set(ns, index);
     everywhere.set(ns, rest);

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
-import { TOOLS_HOME } from '../toolchain/tools';
+import { memoryHome } from '../toolchain/tools';
 import { codeStamp } from './code-stamp';
 import { keyOf, sha256 } from './record';
 
@@ -32,7 +32,7 @@ export class ParseCache {
   remembered = 0;
   parsed = 0;
 
-  constructor(home = TOOLS_HOME, env: NodeJS.ProcessEnv = process.env, stamp = codeStamp()) {
+  constructor(home = memoryHome(), env: NodeJS.ProcessEnv = process.env, stamp = codeStamp()) {
     this.dir = path.join(home, 'parsed', stamp.slice(0, 16));
     this.enabled = env.VALIDATE_CACHE !== 'off';
   }
