@@ -67,21 +67,26 @@ export function runDiff(
   // side's flows under a key of its content: the base's trees, and the changes on top of them.
   const changed = changedPaths(root, base.commit);
   const only = (f: string) => changed.has(f) || f.startsWith(`${DIRS.argocd}/`);
-  const head = filesInWorkingTree(root, only);
+  const paths = { files: changed, dirs: [DIRS.argocd] };
+  const head = filesInWorkingTree(root, only, paths);
+  const trees = new Map<string, string>();
+  const treesOf = (env: string) => {
+    if (!trees.has(env)) trees.set(env, environmentTrees(root, base.commit, env));
+    return trees.get(env)!;
+  };
   const inEnv = (env: string) => (f: string) => environmentOf(f) === env;
   const flowSource: FlowSource = {
     files: (side, env) =>
       side === 'base' ? filesAtCommit(root, base.commit, inEnv(env)) : filesInWorkingTree(root, inEnv(env)),
     key: (side, env) => {
-      const trees = environmentTrees(root, base.commit, env);
-      if (side === 'base') return trees;
+      if (side === 'base') return treesOf(env);
       const changes = [...changed]
         .filter(inEnv(env))
         .map((f) => [f, head.has(f) ? sha256(head.get(f)!) : 'absent'] as const);
-      return keyOf([['trees', trees], ...changes]);
+      return keyOf([['trees', treesOf(env)], ...changes]);
     },
   };
-  const { diff, flows, markdown } = diffReport(filesAtCommit(root, base.commit, only), head, {
+  const { diff, flows, markdown } = diffReport(filesAtCommit(root, base.commit, only, paths), head, {
     trustDomains,
     flowSource,
     baseLabel,

@@ -93,12 +93,25 @@ export function parseCatFileBatch(out: Buffer, count: number): string[] {
   return contents;
 }
 
+/** Path specifications up to which a listing names the paths rather than the folders. */
+const MAX_PATHSPECS = 2000;
+
 /**
- * dist/ and argocd/ as committed in `commit`: repository path → content; with `only`, the paths
- * it accepts (the listing is of every path, the contents read are of those only).
+ * dist/ and argocd/ as committed in `commit`: repository path → content. With `only`, the paths
+ * it accepts (every path is listed, only those are read); with `paths` as well, only those paths
+ * and the folders of `dirs` are listed.
  */
-export function filesAtCommit(root: string, commit: string, only?: (file: string) => boolean): Map<string, string> {
-  const ls = git(root, ['ls-tree', '-r', '-z', commit, '--', ...COMPARED_DIRS]);
+export function filesAtCommit(
+  root: string,
+  commit: string,
+  only?: (file: string) => boolean,
+  paths?: { readonly files: ReadonlySet<string>; readonly dirs: readonly string[] },
+): Map<string, string> {
+  const specs =
+    paths && paths.files.size <= MAX_PATHSPECS
+      ? [...paths.dirs, ...[...paths.files].map((f) => `:(literal)${f}`)]
+      : [...COMPARED_DIRS];
+  const ls = git(root, ['ls-tree', '-r', '-z', commit, '--', ...specs]);
   if (ls.code !== 0) throw new UserError(`git ls-tree ${commit} failed: ${firstLine(ls.stderr)}`);
   const entries = parseLsTree(ls.stdout).filter((e) => only === undefined || only(e.path));
   if (entries.length === 0) return new Map();
@@ -108,12 +121,26 @@ export function filesAtCommit(root: string, commit: string, only?: (file: string
   return new Map(entries.map((e, i) => [e.path, contents[i]]));
 }
 
-/** dist/ and argocd/ as they are on disk under `root`, committed or not; with `only`, the paths it accepts. */
-export function filesInWorkingTree(root: string, only?: (file: string) => boolean): Map<string, string> {
+/**
+ * dist/ and argocd/ as they are on disk under `root`, committed or not. With `only`, the paths it
+ * accepts; with `paths` as well, only those paths (the existing ones) and the folders of `dirs`
+ * are looked at.
+ */
+export function filesInWorkingTree(
+  root: string,
+  only?: (file: string) => boolean,
+  paths?: { readonly files: ReadonlySet<string>; readonly dirs: readonly string[] },
+): Map<string, string> {
+  const listed = paths
+    ? [
+        ...new Set([
+          ...existingFiles(root, paths.dirs),
+          ...[...paths.files].filter((f) => fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.isFile()),
+        ]),
+      ].sort()
+    : existingFiles(root, COMPARED_DIRS);
   return new Map(
-    existingFiles(root, COMPARED_DIRS)
-      .filter((f) => only === undefined || only(f))
-      .map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]),
+    listed.filter((f) => only === undefined || only(f)).map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]),
   );
 }
 

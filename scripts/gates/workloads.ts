@@ -25,6 +25,7 @@ import {
   since,
 } from '../kube/manifests';
 import { runTool } from '../toolchain/run-tool';
+import { codeStamp } from '../kube/code-stamp';
 import { keyOf } from '../kube/record';
 import { CleanVerdicts } from './verdicts';
 
@@ -263,7 +264,8 @@ export async function workloadGate(
       '--disable-ignore-checks-annotations',
       '-',
     ];
-    const verdicts = new CleanVerdicts('workloads', [stampFor(tool('kube-score')), JSON.stringify(args)]);
+    // The code stamp too: which objects go with a workload is this gate's choice.
+    const verdicts = new CleanVerdicts('workloads', [stampFor(tool('kube-score')), JSON.stringify(args), codeStamp()]);
     const digest = (f: string) => output.digests.get(path.join(output.root, f)) ?? `file:${f}`;
     const toScore = new Map<string, Manifest>();
     const keys = new Map<string, string>();
