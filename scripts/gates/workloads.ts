@@ -236,10 +236,90 @@ export function applyExceptions(
   return { errors, excepted };
 }
 
+/** The workloads of an environment not found clean before, the files kube-score reads for them, and every key. */
+function toScoreIn(
+  env: EnvironmentOutput,
+  verdicts: CleanVerdicts,
+  digest: (file: string) => string,
+): { toScore: Map<string, Manifest>; keys: Map<string, string>; files: Set<string> } {
+  const toScore = new Map<string, Manifest>();
+  const keys = new Map<string, string>();
+  const files = new Set<string>();
+  for (const [w, related] of relatedObjects(env)) {
+    const id = workloadId(w.object.kind, namespaceOf(w.object), w.object.metadata?.name);
+    const key = keyOf([['workload', id], ...[w, ...related].map((m) => [m.file, digest(m.file)] as const)]);
+    keys.set(id, key);
+    if (verdicts.clean(key) !== undefined) continue;
+    toScore.set(id, w);
+    for (const m of [w, ...related]) files.add(m.file);
+  }
+  return { toScore, keys, files };
+}
+
 /**
- * Runs kube-score over each environment's output: over the namespaces with workloads not found
- * clean before (the same files, by digest, with the same kube-score build and arguments), in one
- * run per environment. A namespace with a finding, excepted or not, is scored on every run.
+ * Scores the workloads of an environment not found clean before, in one kube-score run, and
+ * remembers those it finds clean; returns their findings, or the gate's errors about the run.
+ */
+async function scoreEnvironment(
+  output: Output,
+  env: EnvironmentOutput,
+  bin: string,
+): Promise<{ found: WorkloadFinding[]; errors: string[]; remembered: number }> {
+  const args = [
+    'score',
+    '--output-format',
+    'json',
+    '--kubernetes-version',
+    `v${env.kubernetesVersion}`,
+    '--disable-ignore-checks-annotations',
+    '-',
+  ];
+  // The code stamp too: which objects go with a workload is this gate's choice.
+  const verdicts = new CleanVerdicts('workloads', [stampFor(tool('kube-score')), JSON.stringify(args), codeStamp()]);
+  const { toScore, keys, files } = toScoreIn(
+    env,
+    verdicts,
+    (f) => output.digests.get(path.join(output.root, f)) ?? `file:${f}`,
+  );
+  const remembered = verdicts.remembered;
+  if (toScore.size === 0) {
+    verdicts.save();
+    return { found: [], errors: [], remembered };
+  }
+  const input = [...files].map((f) => `---\n${fs.readFileSync(path.join(output.root, f), 'utf8')}\n`).join('');
+  const res = await runTool(bin, args, { input });
+  let report: KubeScoreObject[];
+  try {
+    report = JSON.parse(res.stdout);
+  } catch {
+    const what = res.stderr.trim() || res.stdout.trim();
+    return {
+      found: [],
+      errors: [`kube-score (${env.name}) exited with ${res.code} and printed no report: ${what}`],
+      remembered,
+    };
+  }
+  const scored = report.filter((o) =>
+    toScore.has(workloadId(o.type_meta.kind, o.object_meta.namespace ?? 'default', o.object_meta.name)),
+  );
+  const errors =
+    scored.length === toScore.size
+      ? []
+      : [
+          `kube-score (${env.name}) scored ${scored.length} workloads of ${toScore.size} in the output; every workload must be scored`,
+        ];
+  const found = findings(env.name, scored);
+  const withFindings = new Set(found.map((f) => workloadId(f.kind, f.namespace, f.name)));
+  if (errors.length === 0) for (const id of toScore.keys()) if (!withFindings.has(id)) verdicts.add(keys.get(id), 1);
+  verdicts.save();
+  return { found, errors, remembered };
+}
+
+/**
+ * Runs kube-score over each environment's output: over the workloads not found clean before (the
+ * same files of the workload and of the objects that select or scale it, by digest, with the same
+ * kube-score build, arguments and gate code), in one run per environment. A workload with a
+ * finding, excepted or not, is scored on every run.
  */
 export async function workloadGate(
   output: Output,
@@ -255,58 +335,10 @@ export async function workloadGate(
     const count = ofKinds(env.manifests, ...WORKLOAD_KINDS).length;
     workloads += count;
     if (count === 0) continue;
-    const args = [
-      'score',
-      '--output-format',
-      'json',
-      '--kubernetes-version',
-      `v${env.kubernetesVersion}`,
-      '--disable-ignore-checks-annotations',
-      '-',
-    ];
-    // The code stamp too: which objects go with a workload is this gate's choice.
-    const verdicts = new CleanVerdicts('workloads', [stampFor(tool('kube-score')), JSON.stringify(args), codeStamp()]);
-    const digest = (f: string) => output.digests.get(path.join(output.root, f)) ?? `file:${f}`;
-    const toScore = new Map<string, Manifest>();
-    const keys = new Map<string, string>();
-    const files = new Set<string>();
-    for (const [w, related] of relatedObjects(env)) {
-      const id = workloadId(w.object.kind, namespaceOf(w.object), w.object.metadata?.name);
-      const key = keyOf([['workload', id], ...[w, ...related].map((m) => [m.file, digest(m.file)] as const)]);
-      keys.set(id, key);
-      if (verdicts.clean(key) !== undefined) continue;
-      toScore.set(id, w);
-      for (const m of [w, ...related]) files.add(m.file);
-    }
-    remembered += verdicts.remembered;
-    if (toScore.size === 0) {
-      verdicts.save();
-      continue;
-    }
-    const input = [...files].map((f) => `---\n${fs.readFileSync(path.join(output.root, f), 'utf8')}\n`).join('');
-    const res = await runTool(bin, args, { input });
-    let report: KubeScoreObject[];
-    try {
-      report = JSON.parse(res.stdout);
-    } catch {
-      errors.push(
-        `kube-score (${env.name}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`,
-      );
-      continue;
-    }
-    const scoredHere = report.filter((o) =>
-      toScore.has(workloadId(o.type_meta.kind, o.object_meta.namespace ?? 'default', o.object_meta.name)),
-    );
-    if (scoredHere.length !== toScore.size)
-      errors.push(
-        `kube-score (${env.name}) scored ${scoredHere.length} workloads of ${toScore.size} in the output; every workload must be scored`,
-      );
-    const mine = findings(env.name, scoredHere);
-    found.push(...mine);
-    const withFindings = new Set(mine.map((f) => workloadId(f.kind, f.namespace, f.name)));
-    if (scoredHere.length === toScore.size)
-      for (const id of toScore.keys()) if (!withFindings.has(id)) verdicts.add(keys.get(id), 1);
-    verdicts.save();
+    const r = await scoreEnvironment(output, env, bin);
+    found.push(...r.found);
+    errors.push(...r.errors);
+    remembered += r.remembered;
   }
   // kube-score's check order varies between runs; messages come out sorted.
   const key = (f: WorkloadFinding) => [f.env, f.kind, f.namespace, f.name, f.check].join('\0');
