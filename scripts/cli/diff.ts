@@ -11,7 +11,17 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
 import { type CommandSpec, type ParsedArgs, mainCommand, UsageError } from '../lib/cli';
-import { defaultBase, filesAtCommit, filesInWorkingTree, resolveCommit } from '../diff/git';
+import { environmentOf } from '../diff/applications';
+import type { FlowSource } from '../diff/flows';
+import {
+  changedPaths,
+  defaultBase,
+  environmentTrees,
+  filesAtCommit,
+  filesInWorkingTree,
+  resolveCommit,
+} from '../diff/git';
+import { keyOf, sha256 } from '../kube/record';
 import { code, diffReport, summaryLine } from '../diff/report';
 
 export const DIFF_COMMAND: CommandSpec = {
@@ -52,8 +62,33 @@ export function runDiff(
   const trustDomains = new Map(
     fs.existsSync(envDir) ? loadEnvironments(envDir).map((e) => [e.name, e.cluster.trustDomain]) : [],
   );
-  const { diff, flows, markdown } = diffReport(filesAtCommit(root, base.commit), filesInWorkingTree(root), {
+  // Only the files git finds changed are read and compared (and argocd/, whose Applications map
+  // files to what syncs them); the flows read each changed environment whole, and remember each
+  // side's flows under a key of its content: the base's trees, and the changes on top of them.
+  const changed = changedPaths(root, base.commit);
+  const only = (f: string) => changed.has(f) || f.startsWith(`${DIRS.argocd}/`);
+  const paths = { files: changed, dirs: [DIRS.argocd] };
+  const head = filesInWorkingTree(root, only, paths);
+  const trees = new Map<string, string>();
+  const treesOf = (env: string) => {
+    if (!trees.has(env)) trees.set(env, environmentTrees(root, base.commit, env));
+    return trees.get(env)!;
+  };
+  const inEnv = (env: string) => (f: string) => environmentOf(f) === env;
+  const flowSource: FlowSource = {
+    files: (side, env) =>
+      side === 'base' ? filesAtCommit(root, base.commit, inEnv(env)) : filesInWorkingTree(root, inEnv(env)),
+    key: (side, env) => {
+      if (side === 'base') return treesOf(env);
+      const changes = [...changed]
+        .filter(inEnv(env))
+        .map((f) => [f, head.has(f) ? sha256(head.get(f)!) : 'absent'] as const);
+      return keyOf([['trees', treesOf(env)], ...changes]);
+    },
+  };
+  const { diff, flows, markdown } = diffReport(filesAtCommit(root, base.commit, only, paths), head, {
     trustDomains,
+    flowSource,
     baseLabel,
     headLabel: 'working tree',
     baseTitle,

@@ -30,19 +30,35 @@ import { workloadGate } from '../gates/workloads';
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError } from '../lib/cli';
 import { ensureSchemas } from '../toolchain/schemas';
 import { countOf } from '../../charts/lib/plural';
+import { TENANTS_FILE } from '../../charts/lib/constants';
+import { fileKey, outputKey, remembered } from '../gates/memo';
+import { recordFiles } from '../kube/record';
+import { stampFor, tool } from '../toolchain/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Every gate, in the order they run. */
+/** Tools whose build a gate's remembered result depends on. */
+const toolStamp = (name: string) => stampFor(tool(name));
+
+/**
+ * Every gate, in the order they run. The gates over the whole output remember clean results by
+ * everything they read (memo.ts); the file tools remember clean files by digest (verdicts.ts),
+ * kube-score clean namespaces.
+ */
 export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResult> | GateResult>> = {
   kubeconform: kubeconformGate,
   'kubectl-validate': kubectlValidateGate,
-  isolation: isolationGate,
-  flows: flowGate,
-  rbac: (output) =>
-    rbacGate(output, clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds))),
-  workloads: (output) => workloadGate(output),
-  gitleaks: (output) => secretsGate(output.root),
+  isolation: (output) =>
+    remembered('isolation', [outputKey(output), toolStamp('netpol-analyzer')], () => isolationGate(output)),
+  flows: (output) =>
+    remembered('flows', [outputKey(output), fileKey(output.root, TENANTS_FILE)], () => flowGate(output)),
+  rbac: (output) => {
+    const crds = clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds));
+    return remembered('rbac', [outputKey(output), JSON.stringify([...crds].sort())], () => rbacGate(output, crds));
+  },
+  workloads: (output) =>
+    remembered('workloads', [outputKey(output), toolStamp('kube-score')], () => workloadGate(output)),
+  gitleaks: (output) => secretsGate(output.root, recordFiles(output.record)),
   // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
   'chainsaw-lint': () => chainsawLintGate(ROOT),
   placeholders: (output) => placeholdersGate(output),

@@ -4,7 +4,12 @@
  * tenants of its shape stands for their flows here too, renamed, so a flow is named with its own
  * tenant. Pure: two file maps in, the lists out.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DIRS } from '../../charts/lib/constants';
+import { codeStamp } from '../kube/code-stamp';
+import { sha256 } from '../kube/record';
+import { memoryHome } from '../toolchain/tools';
 import { flowMatrix, type FlowCheck, type FlowMatrix } from '../flows/matrix';
 import { renameTenant } from '../flows/shapes';
 import { type EnvironmentOutput, type Manifest, parseDocuments } from '../kube/manifests';
@@ -49,19 +54,66 @@ function allowedFlows(m: FlowMatrix): Set<string> {
   return out;
 }
 
-/** The flows each changed environment opens and closes; environments without a trust domain are left out. */
+/** Where a side's environment comes from: all its files, and a key over their content when one is known. */
+export interface FlowSource {
+  /** Every file of the environment on that side. */
+  files(side: 'base' | 'head', env: string): FileMap;
+  /** A key over the environment's content on that side (its flows are remembered under it), or undefined. */
+  key?(side: 'base' | 'head', env: string): string | undefined;
+}
+
+/** Allowed-flow sets kept; the least recently used go first. */
+export const MAX_REMEMBERED_FLOWS = 16;
+
+/** The flows a side allows: remembered under its key (with the trust domain and code stamp), or computed. */
+function sideFlows(source: FlowSource, side: 'base' | 'head', env: string, trustDomain: string): Set<string> {
+  const compute = () => allowedFlows(flowMatrix(environmentFromFiles(source.files(side, env), env, trustDomain)));
+  const key = source.key?.(side, env);
+  if (key === undefined || process.env.VALIDATE_CACHE === 'off') return compute();
+  const dir = path.join(memoryHome(), 'diff-flows');
+  const file = path.join(dir, sha256(`${key}\0${env}\0${trustDomain}\0${codeStamp()}`));
+  try {
+    const flows = new Set(JSON.parse(fs.readFileSync(file, 'utf8')) as string[]);
+    fs.utimesSync(file, new Date(), new Date());
+    return flows;
+  } catch {
+    // Not remembered: computed below.
+  }
+  const flows = compute();
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify([...flows]));
+    fs.renameSync(`${file}.tmp-${process.pid}`, file);
+    const kept = fs
+      .readdirSync(dir)
+      .filter((f) => !f.includes('.tmp-'))
+      .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    for (const { f } of kept.slice(MAX_REMEMBERED_FLOWS)) fs.rmSync(path.join(dir, f), { force: true });
+  } catch {
+    // Unremembered: computed again next time.
+  }
+  return flows;
+}
+
+/**
+ * The flows each changed environment opens and closes; environments without a trust domain are
+ * left out. `source` gives each side's whole environment (by default `base` and `head`, which then
+ * hold every file).
+ */
 export function flowChanges(
   base: FileMap,
   head: FileMap,
   diff: OutputDiff,
   trustDomains: ReadonlyMap<string, string>,
+  source: FlowSource = { files: (side) => (side === 'base' ? base : head) },
 ): FlowChange[] {
   const out: FlowChange[] = [];
   for (const e of diff.environments) {
     const td = trustDomains.get(e.name);
     if (!td || e.objects.length + e.routes.length === 0) continue;
-    const before = allowedFlows(flowMatrix(environmentFromFiles(base, e.name, td)));
-    const after = allowedFlows(flowMatrix(environmentFromFiles(head, e.name, td)));
+    const before = sideFlows(source, 'base', e.name, td);
+    const after = sideFlows(source, 'head', e.name, td);
     const opened = [...after].filter((k) => !before.has(k)).sort();
     const closed = [...before].filter((k) => !after.has(k)).sort();
     if (opened.length + closed.length > 0) out.push({ env: e.name, opened, closed });

@@ -93,11 +93,27 @@ export function parseCatFileBatch(out: Buffer, count: number): string[] {
   return contents;
 }
 
-/** dist/ and argocd/ as committed in `commit`: repository path → content. */
-export function filesAtCommit(root: string, commit: string): Map<string, string> {
-  const ls = git(root, ['ls-tree', '-r', '-z', commit, '--', ...COMPARED_DIRS]);
+/** Path specifications up to which a listing names the paths rather than the folders. */
+const MAX_PATHSPECS = 2000;
+
+/**
+ * dist/ and argocd/ as committed in `commit`: repository path → content. With `only`, the paths
+ * it accepts (every path is listed, only those are read); with `paths` as well, only those paths
+ * and the folders of `dirs` are listed.
+ */
+export function filesAtCommit(
+  root: string,
+  commit: string,
+  only?: (file: string) => boolean,
+  paths?: { readonly files: ReadonlySet<string>; readonly dirs: readonly string[] },
+): Map<string, string> {
+  const specs =
+    paths && paths.files.size <= MAX_PATHSPECS
+      ? [...paths.dirs, ...[...paths.files].map((f) => `:(literal)${f}`)]
+      : [...COMPARED_DIRS];
+  const ls = git(root, ['ls-tree', '-r', '-z', commit, '--', ...specs]);
   if (ls.code !== 0) throw new UserError(`git ls-tree ${commit} failed: ${firstLine(ls.stderr)}`);
-  const entries = parseLsTree(ls.stdout);
+  const entries = parseLsTree(ls.stdout).filter((e) => only === undefined || only(e.path));
   if (entries.length === 0) return new Map();
   const cat = git(root, ['cat-file', '--batch'], `${entries.map((e) => e.oid).join('\n')}\n`);
   if (cat.code !== 0) throw new UserError(`git cat-file --batch failed: ${firstLine(cat.stderr)}`);
@@ -105,7 +121,48 @@ export function filesAtCommit(root: string, commit: string): Map<string, string>
   return new Map(entries.map((e, i) => [e.path, contents[i]]));
 }
 
-/** dist/ and argocd/ as they are on disk under `root`, committed or not. */
-export function filesInWorkingTree(root: string): Map<string, string> {
-  return new Map(existingFiles(root, COMPARED_DIRS).map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]));
+/**
+ * dist/ and argocd/ as they are on disk under `root`, committed or not. With `only`, the paths it
+ * accepts; with `paths` as well, only those paths (the existing ones) and the folders of `dirs`
+ * are looked at.
+ */
+export function filesInWorkingTree(
+  root: string,
+  only?: (file: string) => boolean,
+  paths?: { readonly files: ReadonlySet<string>; readonly dirs: readonly string[] },
+): Map<string, string> {
+  const listed = paths
+    ? [
+        ...new Set([
+          ...existingFiles(root, paths.dirs),
+          ...[...paths.files].filter((f) => fs.statSync(path.join(root, f), { throwIfNoEntry: false })?.isFile()),
+        ]),
+      ].sort()
+    : existingFiles(root, COMPARED_DIRS);
+  return new Map(
+    listed.filter((f) => only === undefined || only(f)).map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]),
+  );
+}
+
+/**
+ * Paths under dist/ and argocd/ whose working-tree content may differ from `commit`: those git
+ * finds changed, added or deleted against it (its index spares reading unchanged files), and every
+ * file it does not track. A superset of the files that differ; the comparison drops equal ones.
+ */
+export function changedPaths(root: string, commit: string): Set<string> {
+  const diff = git(root, ['diff', '--name-only', '-z', '--no-renames', commit, '--', ...COMPARED_DIRS]);
+  if (diff.code !== 0) throw new UserError(`git diff ${commit} failed: ${firstLine(diff.stderr)}`);
+  // Without --exclude-standard: ignored files count too, as they do on disk.
+  const others = git(root, ['ls-files', '-z', '--others', '--', ...COMPARED_DIRS]);
+  if (others.code !== 0) throw new UserError(`git ls-files failed: ${firstLine(others.stderr)}`);
+  const split = (b: Buffer) => b.toString('utf8').split('\0').filter(Boolean);
+  return new Set([...split(diff.stdout), ...split(others.stdout)]);
+}
+
+/** Object ids of the trees of dist/<env> and argocd/<env> at `commit` ("none" for a missing one). */
+export function environmentTrees(root: string, commit: string, env: string): string {
+  return COMPARED_DIRS.map((d) => {
+    const r = git(root, ['rev-parse', '--verify', '--quiet', `${commit}:${d}/${env}`]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : 'none';
+  }).join(' ');
 }

@@ -18,7 +18,7 @@ import {
   type RouteRow,
 } from './compare';
 import { shortValue, type FieldChange } from './field-diff';
-import { type FlowChange, flowChanges } from './flows';
+import { type FlowChange, flowChanges, type FlowSource } from './flows';
 
 /** How much of each list is shown. */
 export interface ReportLimits {
@@ -48,6 +48,8 @@ export interface ReportOptions extends CompareOptions {
   readonly limits?: ReportLimits;
   /** Trust domain of each environment: with it, the flows a change opens and closes are listed first. */
   readonly trustDomains?: ReadonlyMap<string, string>;
+  /** Each side's whole environment for the flows, when `base` and `head` hold only the changed files. */
+  readonly flowSource?: FlowSource;
 }
 
 const DEFAULT_LIMITS: Required<ReportLimits> = {
@@ -325,6 +327,6 @@ export function diffReport(
   options: ReportOptions = {},
 ): { readonly diff: OutputDiff; readonly flows: readonly FlowChange[]; readonly markdown: string } {
   const diff = compareOutputs(base, head, options);
-  const flows = options.trustDomains ? flowChanges(base, head, diff, options.trustDomains) : [];
+  const flows = options.trustDomains ? flowChanges(base, head, diff, options.trustDomains, options.flowSource) : [];
   return { diff, flows, markdown: renderReport(diff, options, flows) };
 }

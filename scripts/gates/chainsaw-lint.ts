@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireTool } from '../toolchain/tools';
+import { requireTool, stampFor, tool } from '../toolchain/tools';
+import { CleanVerdicts, digestOf } from './verdicts';
 import { type GateResult, since } from '../kube/manifests';
 import { runTool } from '../toolchain/run-tool';
 
@@ -33,7 +34,11 @@ export async function chainsawLintGate(root: string): Promise<GateResult> {
   const errors: string[] = [];
   const tests = chainsawTests(path.join(root, E2E_DIR));
   if (tests.length === 0) errors.push(`no chainsaw-test.yaml under ${E2E_DIR}/; the end-to-end suites are missing`);
+  // A file found valid before, with the same bytes and chainsaw build, is not linted again.
+  const verdicts = new CleanVerdicts('chainsaw-lint', [stampFor(tool('chainsaw')), 'lint test -f']);
   for (const t of tests) {
+    const digest = digestOf(fs.readFileSync(t));
+    if (verdicts.clean(digest) !== undefined) continue;
     const res = await runTool(bin, ['lint', 'test', '-f', t]);
     if (res.code !== 0 || !res.stdout.includes('The document is valid')) {
       // The schema errors go to stdout, the verdict to stderr.
@@ -42,7 +47,8 @@ export async function chainsawLintGate(root: string): Promise<GateResult> {
         .filter(Boolean)
         .join(' ');
       errors.push(`${path.relative(root, t)}: chainsaw lint test failed: ${detail.replace(/\s*\n\s*/g, ' ')}`);
-    }
+    } else verdicts.add(digest, 1);
   }
+  verdicts.save();
   return { gate: 'chainsaw-lint', checked: tests.length, unit: 'test files', errors, ms: since(started) };
 }

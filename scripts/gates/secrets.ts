@@ -143,13 +143,21 @@ export function distinctOutputFiles(root: string, files: readonly string[]): Map
   return new Map([...outputGroups(root, files).values()].map((g) => [g[0], g]));
 }
 
-/** Groups of output files with equal bytes and equal paths below the environment directory, by a digest of both. */
-function outputGroups(root: string, files: readonly string[]): Map<string, string[]> {
+/**
+ * Groups of output files with equal bytes and equal paths below the environment directory, by a
+ * digest of both; `digests` (repository path → sha256 of the content, from the output's record)
+ * spares reading the files.
+ */
+function outputGroups(
+  root: string,
+  files: readonly string[],
+  digests?: ReadonlyMap<string, string>,
+): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const f of files) {
     const parts = f.split('/');
     const below = parts.length > 2 ? [parts[0], ...parts.slice(2)].join('/') : f;
-    const key = digestOf(`${digestOf(fs.readFileSync(path.join(root, f)))}\0${below}`);
+    const key = digestOf(`${digests?.get(f) ?? digestOf(fs.readFileSync(path.join(root, f)))}\0${below}`);
     const group = groups.get(key);
     if (group) group.push(f);
     else groups.set(key, [f]);
@@ -166,10 +174,11 @@ const OUTPUT_FIX =
  */
 async function scanOutput(
   root: string,
+  digests?: ReadonlyMap<string, string>,
 ): Promise<{ files: number; distinct: number; remembered: number; errors: string[] }> {
-  const files = outputFiles(root);
+  const files = digests ? [...digests.keys()].sort() : outputFiles(root);
   if (files.length === 0) return { files: 0, distinct: 0, remembered: 0, errors: [] };
-  const groups = outputGroups(root, files);
+  const groups = outputGroups(root, files, digests);
   const t = tool('gitleaks');
   const verdicts = new CleanVerdicts('gitleaks', [stampFor(t), fs.readFileSync(GITLEAKS_CONFIG, 'utf8'), 'dir']);
   const toScan = new Map<string, { key: string; copies: string[] }>();
@@ -211,12 +220,15 @@ async function scanOutput(
   return { files: files.length, distinct: groups.size, remembered: verdicts.remembered, errors: errors.sort() };
 }
 
-/** Runs the secrets gate over the repository (or a copy of the output) at root. */
-export async function secretsGate(root: string): Promise<GateResult> {
+/**
+ * Runs the secrets gate over the repository (or a copy of the output) at root; `digests` are those
+ * of every file of dist/ and argocd/ (the output's record), when known.
+ */
+export async function secretsGate(root: string, digests?: ReadonlyMap<string, string>): Promise<GateResult> {
   const started = Date.now();
   const errors: string[] = [];
   const isGit = fs.existsSync(path.join(root, '.git'));
-  const output = await scanOutput(root);
+  const output = await scanOutput(root, digests);
   errors.push(...output.errors);
   let files = output.files;
   for (const t of await workingTreeTargets(root, isGit)) {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TOOLS_HOME } from '../toolchain/tools';
+import { memoryHome } from '../toolchain/tools';
 
 /** Remembered verdicts kept per key; the least recently seen go first beyond this. */
 export const MAX_VERDICTS = 500_000;
@@ -27,7 +27,7 @@ export class CleanVerdicts {
   remembered = 0;
 
   /** `inputs` are everything the verdicts depend on besides the file itself. */
-  constructor(gate: string, inputs: readonly string[], home = TOOLS_HOME, env: NodeJS.ProcessEnv = process.env) {
+  constructor(gate: string, inputs: readonly string[], home = memoryHome(), env: NodeJS.ProcessEnv = process.env) {
     const key = createHash('sha256').update(inputs.join('\0')).digest('hex').slice(0, 32);
     this.file = path.join(home, 'verdicts', gate, `${key}.tsv`);
     this.enabled = env.VALIDATE_CACHE !== 'off';

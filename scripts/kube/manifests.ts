@@ -8,14 +8,14 @@
  * this output and giving the same objects; a file js-yaml rejects is parsed again with `yaml`,
  * whose message names the problem.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
-import { existingFiles } from '../../charts/synth/write';
+import { type ParsedFile, ParseCache } from './parse-cache';
+import { type OutputRecord, outputRecord, recordFiles } from './record';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -43,6 +43,7 @@ export interface EnvironmentOutput {
   readonly trustDomain: string;
   /** Absolute paths of the YAML files. */
   readonly files: readonly string[];
+  /** The objects of the files, parsed on first read. */
   readonly manifests: readonly Manifest[];
 }
 
@@ -51,10 +52,12 @@ export interface Output {
   readonly root: string;
   readonly environments: readonly EnvironmentOutput[];
   /**
-   * Digest of each file's bytes, by absolute path: files with equal digests have the same
+   * Digest of each YAML file's bytes, by absolute path: files with equal digests have the same
    * content, so a tool that judges a file by its content alone needs to read only one of them.
    */
   readonly digests: ReadonlyMap<string, string>;
+  /** Every file of dist/ and argocd/ (YAML or not) with its digest, by tenant and shared. */
+  readonly record: OutputRecord;
 }
 
 /** A gate's outcome: what it checked, how long it took, and every problem found. */
@@ -85,16 +88,25 @@ export function describe(m: Manifest): string {
  * Reads dist/ and argocd/ under root. Environments come from charts/environments of `configRoot`
  * (the repository by default); a YAML file outside an environment's directory, or an environment
  * directory without a configuration file, is an error.
+ *
+ * The files and their digests come from the output's record (record.ts); the documents are parsed
+ * when a gate first reads `manifests`, so a run whose gates all find their verdicts remembered
+ * parses nothing. Parsed directories are remembered by their files' digests (parse-cache.ts): a
+ * run after a one-tenant change parses that tenant's files only. A file that cannot be parsed
+ * fails the first read of `manifests`, naming every such file.
  */
-export function readOutput(root: string, configRoot = ROOT): Output {
+export function readOutput(
+  root: string,
+  configRoot = ROOT,
+  options: { record?: OutputRecord; cache?: ParseCache } = {},
+): Output {
   const environments = loadEnvironments(path.join(configRoot, DIRS.environments));
-  const byName = new Map(
-    environments.map((e) => [e.name, { env: e, files: [] as string[], manifests: [] as Manifest[] }]),
-  );
+  const record = options.record ?? outputRecord(root);
+  const byName = new Map(environments.map((e) => [e.name, { env: e, files: [] as string[] }]));
   const problems: string[] = [];
   const digests = new Map<string, string>();
-  const parsed = new Map<string, { objects: K8sObject[]; error?: string }>();
-  for (const file of existingFiles(root, [DIRS.dist, DIRS.argocd])) {
+  const relDigests = recordFiles(record);
+  for (const file of [...relDigests.keys()].sort()) {
     if (!/\.ya?ml$/.test(file)) continue;
     const [, envName] = file.split('/');
     const entry = byName.get(envName);
@@ -105,37 +117,90 @@ export function readOutput(root: string, configRoot = ROOT): Output {
       continue;
     }
     const abs = path.join(root, file);
-    entry.files.push(abs);
-    const text = fs.readFileSync(abs, 'utf8');
-    const digest = createHash('sha256').update(text).digest('hex');
-    digests.set(abs, digest);
-    let docs = parsed.get(digest);
-    if (!docs) {
-      docs = parseDocuments(text);
-      parsed.set(digest, docs);
-    }
-    if (docs.error) problems.push(`${file}: ${docs.error}`);
-    for (const object of docs.objects) entry.manifests.push({ file, env: envName, object });
+    entry.files.push(file);
+    digests.set(abs, relDigests.get(file)!);
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
+  let loaded: Map<string, Manifest[]> | undefined;
+  const load = (): Map<string, Manifest[]> => {
+    loaded ??= parseOutput(
+      root,
+      [...byName.values()].map(({ env, files }) => ({ name: env.name, files })),
+      relDigests,
+      options.cache ?? new ParseCache(),
+    );
+    return loaded;
+  };
   return {
     root,
-    environments: [...byName.values()].map(({ env, files, manifests }) => ({
+    record,
+    environments: [...byName.values()].map(({ env, files }): EnvironmentOutput => ({
       name: env.name,
       kubernetesVersion: env.kubernetesVersion,
       trustDomain: env.cluster.trustDomain,
-      files,
-      manifests,
+      files: files.map((f) => path.join(root, f)),
+      get manifests() {
+        return load().get(env.name)!;
+      },
     })),
     digests,
   };
 }
 
 /**
+ * Parses the YAML files of each environment (repository paths), directory by directory, taking a
+ * directory's documents from the parse cache when its files are unchanged; files with the same
+ * bytes are parsed once and share their objects. Throws naming every file that cannot be parsed.
+ */
+function parseOutput(
+  root: string,
+  environments: readonly { name: string; files: readonly string[] }[],
+  digests: ReadonlyMap<string, string>,
+  cache: ParseCache,
+): Map<string, Manifest[]> {
+  const problems: string[] = [];
+  const parsed = new Map<string, ParsedFile>();
+  const out = new Map<string, Manifest[]>();
+  for (const env of environments) {
+    const manifests: Manifest[] = [];
+    const byDir = new Map<string, string[]>();
+    for (const f of env.files) {
+      const dir = path.dirname(f);
+      if (!byDir.has(dir)) byDir.set(dir, []);
+      byDir.get(dir)!.push(f);
+    }
+    const docsOf = new Map<string, ParsedFile>();
+    for (const files of byDir.values()) {
+      const docs = cache.directory(
+        files.map((f) => [f, digests.get(f)!] as const),
+        (file, digest) => {
+          let d = parsed.get(digest);
+          if (!d) {
+            d = parseDocuments(fs.readFileSync(path.join(root, file), 'utf8'));
+            parsed.set(digest, d);
+          }
+          return d;
+        },
+      );
+      files.forEach((file, i) => docsOf.set(file, docs[i]));
+    }
+    for (const file of env.files) {
+      const docs = docsOf.get(file)!;
+      if (docs.error) problems.push(`${file}: ${docs.error}`);
+      for (const object of docs.objects) manifests.push({ file, env: env.name, object });
+    }
+    out.set(env.name, manifests);
+  }
+  cache.save();
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return out;
+}
+
+/**
  * The non-empty documents of a YAML text, or the first error: js-yaml first, `yaml` for the
  * message when js-yaml rejects the text (and for its verdict, should it accept it).
  */
-export function parseDocuments(text: string): { objects: K8sObject[]; error?: string } {
+export function parseDocuments(text: string): ParsedFile {
   try {
     return {
       objects: loadAll(text, undefined, { schema: CORE_SCHEMA }).filter(

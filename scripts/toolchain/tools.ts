@@ -24,6 +24,14 @@ export const TOOLS_DIR = '.tools';
 /** Absolute path of the tools directory. */
 export const TOOLS_HOME = path.join(ROOT, TOOLS_DIR);
 export const TOOLS_BIN = path.join(TOOLS_HOME, 'bin');
+
+/**
+ * Where validate remembers clean verdicts and parsed output: .tools/, or $VALIDATE_CACHE_DIR (a
+ * directory CI can restore, or a test's own).
+ */
+export function memoryHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VALIDATE_CACHE_DIR ? path.resolve(env.VALIDATE_CACHE_DIR) : TOOLS_HOME;
+}
 const STAMPS = path.join(TOOLS_HOME, 'stamps');
 
 /** The command that installs every tool. */

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIFF_COMMAND, runDiff } from '../../scripts/cli/diff';
 import { filesAtCommit, filesInWorkingTree, parseCatFileBatch, resolveCommit } from '../../scripts/diff/git';
 import { runCommand } from '../../scripts/lib/cli';
+import { diffReport } from '../../scripts/diff/report';
+import { loadEnvironments } from '../../charts/config/environment';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const POLICY = 'dist/dev/tenants/alpha/networkpolicy-allow-platform-ingress.yaml';
@@ -119,6 +121,43 @@ describe('npm run diff', () => {
       `diff: 0 added, 0 removed, 2 changed objects in dev; 1 isolation change and 0 route changes to review first. Report written to ${out}\n`,
     );
     fs.rmSync(out);
+  });
+
+  it('reads only the files git finds changed, and reports what comparing every file reports, flows included', async () => {
+    const envs = path.join(repo, 'charts/environments');
+    fs.cpSync(path.join(ROOT, 'charts/environments'), envs, { recursive: true });
+    const added = path.join(repo, 'dist/dev/tenants/beta/networkpolicy-planted.yaml');
+    const removed = path.join(repo, 'dist/dev/tenants/beta/networkpolicy-allow-dns.yaml');
+    const kept = fs.readFileSync(removed, 'utf8');
+    fs.writeFileSync(
+      added,
+      kept.replace(/name: allow-dns/, 'name: planted').replace(/egress:[\s\S]*$/, 'ingress:\n    - {}\n'),
+    );
+    fs.rmSync(removed);
+    const memory = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-memory-'));
+    const before = process.env.VALIDATE_CACHE_DIR;
+    process.env.VALIDATE_CACHE_DIR = memory;
+    try {
+      const commit = resolveCommit(repo, 'main');
+      const full = diffReport(filesAtCommit(repo, commit), filesInWorkingTree(repo), {
+        trustDomains: new Map(loadEnvironments(envs).map((e) => [e.name, e.cluster.trustDomain])),
+      });
+      expect(full.flows.length).toBeGreaterThan(0);
+      const body = (md: string) => md.split('\n').slice(3).join('\n');
+      const first = await diff('main');
+      // The second run takes both sides' flows from memory.
+      const second = await diff('main');
+      expect(fs.readdirSync(path.join(memory, 'diff-flows')).length).toBe(2);
+      expect(body(first.stdout)).toBe(body(full.markdown));
+      expect(second.stdout).toBe(first.stdout);
+    } finally {
+      if (before === undefined) delete process.env.VALIDATE_CACHE_DIR;
+      else process.env.VALIDATE_CACHE_DIR = before;
+      fs.rmSync(memory, { recursive: true, force: true });
+      fs.rmSync(added);
+      fs.writeFileSync(removed, kept);
+      fs.rmSync(path.join(repo, 'charts'), { recursive: true, force: true });
+    }
   });
 
   it('exits 0 with no changes, and 1 with one line for a ref that names nothing', async () => {

@@ -72,3 +72,16 @@ export function renameField(copy: OutputCopy, rel: string, at: string[], from: s
   delete parent[from];
   copy.write(rel, doc);
 }
+
+/** Runs fn with VALIDATE_CACHE set to `value` (off: nothing remembered is used), then restores it. */
+export async function withMemory<T>(value: 'off' | undefined, fn: () => Promise<T> | T): Promise<T> {
+  const before = process.env.VALIDATE_CACHE;
+  if (value === undefined) delete process.env.VALIDATE_CACHE;
+  else process.env.VALIDATE_CACHE = value;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.VALIDATE_CACHE;
+    else process.env.VALIDATE_CACHE = before;
+  }
+}

@@ -1,9 +1,13 @@
 /** Reading the output once for every gate: parsing, shared objects for equal files, errors. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseDocuments } from '../../scripts/kube/manifests';
-import { copiesPerTest } from './fixture';
+import { parseDocuments, readOutput } from '../../scripts/kube/manifests';
+import { ParseCache } from '../../scripts/kube/parse-cache';
+import { outputRecord, unitOf } from '../../scripts/kube/record';
+import { copiesPerTest, withMemory } from './fixture';
 
 const freshCopy = copiesPerTest();
 
@@ -27,13 +31,15 @@ describe('reading the output', () => {
     expect(doc.errors[0].message).toMatch(/^Map keys must be unique at line 4, column 3/);
   });
 
-  it('fails on every unreadable file at once, naming each', () => {
+  it('fails on every unreadable file at once, naming each, when the objects are first read', () => {
     const copy = freshCopy();
     copy.write('dist/dev/platform/broken-a.yaml', 'a: [1, 2\n');
     copy.write('dist/prod/platform/broken-b.yaml', 'b: {\n');
     let message = '';
+    // Reading the output only lists and hashes the files; the documents are parsed on first use.
+    const output = copy.output();
     try {
-      copy.output();
+      void output.environments[1].manifests;
     } catch (e) {
       message = (e as Error).message;
     }
@@ -45,9 +51,13 @@ describe('reading the output', () => {
     expect(named[0]).toMatch(/^dist\/dev\/platform\/broken-a\.yaml: .*flow sequence/i);
   });
 
-  it('parses files with the same bytes once, and records which files those are', () => {
+  it('parses files with the same bytes once, and records which files those are', async () => {
     const copy = freshCopy();
-    const output = copy.output();
+    const output = await withMemory('off', () => {
+      const o = copy.output();
+      void o.environments[0].manifests;
+      return o;
+    });
     const [dev, prod] = output.environments;
     const devNs = dev.manifests.find((m) => m.file === 'dist/dev/tenants/alpha/namespace-tenant-alpha.yaml')!;
     const prodNs = prod.manifests.find((m) => m.file === 'dist/prod/tenants/alpha/namespace-tenant-alpha.yaml')!;
@@ -61,5 +71,44 @@ describe('reading the output', () => {
     expect(differing.length).toBeGreaterThan(0);
     for (const m of differing) expect(m.object).not.toBe(counterpart(m)!.object);
     expect(output.digests.size).toBe(dev.files.length + prod.files.length);
+  });
+
+  it('groups files by tenant and environment, the rest shared, with keys that follow their contents', () => {
+    expect(unitOf('dist/dev/tenants/alpha/workloads/agent-triage.yaml')).toBe('dev/alpha');
+    expect(unitOf('dist/dev/tenants/README.md')).toBeUndefined();
+    expect(unitOf('dist/dev/platform/gateway/gateway-agentgateway.yaml')).toBeUndefined();
+    expect(unitOf('argocd/dev/projects/appproject-guardrails-alpha.yaml')).toBeUndefined();
+    const copy = freshCopy();
+    const before = outputRecord(copy.root);
+    expect(before.units.get('prod/alpha')!.files.size).toBeGreaterThan(5);
+    const file = 'dist/prod/tenants/alpha/resourcequota-tenant-quota.yaml';
+    copy.write(file, `${fs.readFileSync(path.join(copy.root, file), 'utf8')}# changed\n`);
+    const after = outputRecord(copy.root);
+    expect(after.units.get('prod/alpha')!.key).not.toBe(before.units.get('prod/alpha')!.key);
+    expect(after.units.get('dev/alpha')!.key).toBe(before.units.get('dev/alpha')!.key);
+    expect(after.globalKey).toBe(before.globalKey);
+  });
+
+  it('remembers parsed directories by their files: the same objects as a parse, and a changed file parsed again', () => {
+    const copy = freshCopy();
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'parsed-'));
+    try {
+      const read = (cache: ParseCache) =>
+        readOutput(copy.root, undefined, { cache }).environments.flatMap((e) => e.manifests);
+      const fresh = new ParseCache(home, { VALIDATE_CACHE: 'off' });
+      const first = new ParseCache(home, {});
+      expect(read(first)).toEqual(read(fresh));
+      expect(first.parsed).toBeGreaterThan(0);
+      const file = 'dist/dev/tenants/alpha/resourcequota-tenant-quota.yaml';
+      copy.write(file, fs.readFileSync(path.join(copy.root, file), 'utf8').replace(/pods: "\d+"/, 'pods: "77"'));
+      const second = new ParseCache(home, {});
+      const again = read(second);
+      expect(second.parsed).toBe(1);
+      expect(second.remembered).toBe(first.parsed - 1 + first.remembered);
+      expect(again).toEqual(read(new ParseCache(home, { VALIDATE_CACHE: 'off' })));
+      expect(again.find((m) => m.file === file)!.object.spec.hard.pods).toBe('77');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });

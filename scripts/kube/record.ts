@@ -1,0 +1,80 @@
+/**
+ * The record of an output on disk: the sha256 of every file of dist/ and argocd/, grouped into
+ * units (one per tenant and environment: dist/<env>/tenants/<tenant>/**) and shared files (the
+ * rest). Gates key what they remember on these digests, so a run after a one-tenant change knows
+ * which files changed without comparing their contents with anything.
+ *
+ * Synth will record the same shape as it writes (charts/synth/record.ts, readSynthRecord); until
+ * then outputRecord reads and hashes every file, and is the one place to switch over.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DIRS } from '../../charts/lib/constants';
+import { existingFiles } from '../../charts/synth/write';
+
+/** One tenant of one environment: its files and a key over them. */
+export interface RecordUnit {
+  /** sha256 over the unit's paths and digests. */
+  readonly key: string;
+  /** Repository path → sha256 of the content. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+export interface OutputRecord {
+  /** sha256 over the shared files' paths and digests. */
+  readonly globalKey: string;
+  /** '<env>/<tenant>' → the unit. */
+  readonly units: ReadonlyMap<string, RecordUnit>;
+  /** Repository path → sha256, for files outside every unit. */
+  readonly shared: ReadonlyMap<string, string>;
+}
+
+/** sha256 (hex) of a text or buffer. */
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A key over paths and digests, independent of the order they come in. Pure. */
+export function keyOf(files: Iterable<readonly [string, string]>): string {
+  const h = createHash('sha256');
+  for (const [p, d] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`${p}\0${d}\n`);
+  return h.digest('hex');
+}
+
+/** The unit a repository path belongs to ('<env>/<tenant>'), or undefined for a shared file. Pure. */
+export function unitOf(file: string): string | undefined {
+  const parts = file.split('/');
+  return parts[0] === DIRS.dist && parts[2] === 'tenants' && parts.length > 4 ? `${parts[1]}/${parts[3]}` : undefined;
+}
+
+/** A record from every file's digest (repository path → sha256). Pure. */
+export function recordOf(digests: ReadonlyMap<string, string>): OutputRecord {
+  const files = new Map<string, Map<string, string>>();
+  const shared = new Map<string, string>();
+  for (const [file, digest] of digests) {
+    const unit = unitOf(file);
+    if (unit === undefined) shared.set(file, digest);
+    else {
+      if (!files.has(unit)) files.set(unit, new Map());
+      files.get(unit)!.set(file, digest);
+    }
+  }
+  const units = new Map([...files].map(([name, f]) => [name, { key: keyOf(f), files: f }] as const));
+  return { globalKey: keyOf(shared), units, shared };
+}
+
+/** The record of the output under root, read from disk. */
+export function outputRecord(root: string): OutputRecord {
+  const digests = new Map<string, string>();
+  for (const file of existingFiles(root, [DIRS.dist, DIRS.argocd]))
+    digests.set(file, sha256(fs.readFileSync(path.join(root, file))));
+  return recordOf(digests);
+}
+
+/** Every file of a record with its digest. */
+export function recordFiles(record: OutputRecord): Map<string, string> {
+  const out = new Map(record.shared);
+  for (const u of record.units.values()) for (const [f, d] of u.files) out.set(f, d);
+  return out;
+}
