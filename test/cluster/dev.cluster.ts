@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDone } from '../../scripts/cluster-tier/applications';
+import { placementProblems } from '../../scripts/cluster-tier/placement';
 import type { Cluster } from '../../scripts/cluster-tier/cluster';
 import { bootstrap, type Run, waitForApplications } from './environment-harness';
 
@@ -33,5 +34,12 @@ describe('dev on a simulated cluster with Argo CD in the loop', () => {
   it(`brings every Application to Synced and Healthy within ${TIME_BOUND}s`, () => {
     const notDone = run.rows.filter((r) => !isDone(r)).map((r) => `${r.name}: ${r.sync}/${r.health} ${r.detail}`);
     expect(notDone).toEqual([]);
+  });
+
+  it('runs every Pod on a node of the group it selects, none Pending, every DaemonSet on its nodes', async () => {
+    const get = (kind: string) => cluster!.kubectl(['get', kind, '-A', '-o', 'json']);
+    const problems = placementProblems(await get('pods'), await get('nodes'), await get('daemonsets'));
+    console.log(`cluster dev: placement problems:\n${problems.join('\n') || '(none)'}`);
+    expect(problems).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { eksctlConfig } from '../../cluster/eksctl-config';
 import { nodeGroupLabels, NODE_GROUPS } from '../../charts';
 import { applicationRows, expectedApplications, formatTable, isDone } from '../../scripts/cluster-tier/applications';
 import { groupOfNode, KWOK_ANNOTATION, simulatedNodes } from '../../scripts/cluster-tier/nodes';
+import { placementProblems } from '../../scripts/cluster-tier/placement';
 import { repoSlug, rewriteRepoUrls, upstreamSources } from '../../scripts/cluster-tier/sources';
 import { loadEnvironment } from '../../scripts/upstream/render';
 
@@ -139,6 +140,58 @@ describe('Application table', () => {
       'namespace-alpha',
       'namespace-beta',
       'namespace-research',
+    ]);
+  });
+});
+
+describe('pod placement over the live state', () => {
+  const nodes = JSON.stringify({
+    items: [
+      { metadata: { name: 'agents-a-0', labels: { 'node-role': 'agents' } } },
+      { metadata: { name: 'platform-a-0', labels: { 'node-role': 'platform' } } },
+    ],
+  });
+  const pod = (name: string, phase: string, nodeName?: string, group?: string, extra: object = {}) => ({
+    metadata: { name, namespace: 'tenant-alpha' },
+    spec: { ...(nodeName ? { nodeName } : {}), ...(group ? { nodeSelector: { 'node-role': group } } : {}) },
+    status: { phase, ...extra },
+  });
+  const none = JSON.stringify({ items: [] });
+
+  it('passes pods running on the group they select', () => {
+    const pods = JSON.stringify({ items: [pod('triage-0', 'Running', 'agents-a-0', 'agents')] });
+    expect(placementProblems(pods, nodes, none)).toEqual([]);
+  });
+
+  it('names a Pending pod with the scheduler reason (planted: a tenant pod without the agents toleration)', () => {
+    const pending = pod('triage-0', 'Pending', undefined, 'agents', {
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/2 nodes are available: 2 node(s) had untolerated taint {workload: agents}.',
+        },
+      ],
+    });
+    expect(placementProblems(JSON.stringify({ items: [pending] }), nodes, none)).toEqual([
+      'Pod tenant-alpha/triage-0 is Pending: Unschedulable: 0/2 nodes are available: 2 node(s) had untolerated taint {workload: agents}.',
+    ]);
+  });
+
+  it('names a pod running off its group and a DaemonSet short of its nodes', () => {
+    const pods = JSON.stringify({ items: [pod('triage-0', 'Running', 'platform-a-0', 'agents')] });
+    const ds = JSON.stringify({
+      items: [
+        {
+          metadata: { name: 'ztunnel', namespace: 'istio-system' },
+          status: { desiredNumberScheduled: 2, numberReady: 1 },
+        },
+      ],
+    });
+    expect(placementProblems(pods, nodes, ds)).toEqual([
+      'DaemonSet istio-system/ztunnel: 1 of 2 pods ready',
+      'Pod tenant-alpha/triage-0 wants group agents but runs on platform-a-0 (group platform)',
     ]);
   });
 });
