@@ -94,3 +94,18 @@ describe('cluster tool group', () => {
     expect(main).toContain('os.Getenv(binaryNameEnv)');
   });
 });
+
+describe('the cluster tier in CI', () => {
+  it('is opt-in: .ci/run runs npm run test:cluster only when CLUSTER_TIER=1, after the integration tier', () => {
+    const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').split('\n');
+    const guard = lines.indexOf('if [ "${CLUSTER_TIER:-0}" = 1 ]; then');
+    expect(guard).toBeGreaterThan(lines.indexOf('npm run test:integration'));
+    expect(lines[guard + 1].trim()).toBe('npm run test:cluster');
+    expect(lines.filter((l) => l.includes('test:cluster'))).toHaveLength(1);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scripts['test:cluster']).toBe(
+      'npm run tools && npm run tools -- --group cluster && vitest run --config vitest.cluster.config.ts',
+    );
+    expect(pkg.scripts.tools).not.toContain('--group');
+  });
+});
