@@ -76,6 +76,20 @@ const LAYERS = [
     path: '^scripts/integration/',
     imports: ['charts', 'scripts-lib', 'scripts-toolchain', 'scripts-kube', 'scripts-gates'],
   },
+  // The opt-in cluster tier's harness (test/cluster runs it), on top of the integration harness.
+  {
+    name: 'scripts-cluster-tier',
+    path: '^scripts/cluster-tier/',
+    imports: [
+      'charts',
+      'cluster',
+      'scripts-lib',
+      'scripts-toolchain',
+      'scripts-kube',
+      'scripts-upstream',
+      'scripts-integration',
+    ],
+  },
   // One entry file per command: a command may import anything.
   { name: 'scripts-cli', path: '^scripts/cli/', imports: ['charts', 'scripts', 'imports'] },
   { name: 'scripts-launch', path: '^scripts/(launch|bench/rusage)[.]cjs$', imports: [] },
@@ -112,9 +126,10 @@ module.exports = {
     },
     {
       name: 'harness-only-from-tests',
-      comment: 'the integration harness is imported by tests and by the command that runs it, never by production code',
+      comment:
+        'the integration harness is imported by tests, the cluster tier and the command that runs it, never by production code',
       severity: 'error',
-      from: { pathNot: '^(test/|scripts/integration/|scripts/cli/control-plane[.]ts$)' },
+      from: { pathNot: '^(test/|scripts/integration/|scripts/cluster-tier/|scripts/cli/control-plane[.]ts$)' },
       to: { path: '^scripts/integration/' },
     },
     {

@@ -2,15 +2,29 @@
  * npm run tools: builds the pinned tools (scripts/toolchain/tools.ts) that are missing or of another version.
  */
 import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError } from '../lib/cli';
-import { formatSeconds, goVersion, install, INSTALL_COMMAND, isInstalled, TOOLS, TOOLS_DIR } from '../toolchain/tools';
+import {
+  formatSeconds,
+  goVersion,
+  install,
+  installCommand,
+  isInstalled,
+  TOOL_GROUPS,
+  type ToolGroup,
+  toolsOf,
+  TOOLS_DIR,
+} from '../toolchain/tools';
 
 export const TOOLS_COMMAND: CommandSpec = {
   name: 'tools',
-  usage: 'npm run tools [-- --check | --list]',
+  usage: 'npm run tools [-- --check | --list] [--group cluster]',
   summary: `Builds the pinned validation, security and integration tools from source through the Go module proxy into ${TOOLS_DIR}/bin, skipping those already built from the same inputs. Prints a line per tool as it is built (first builds take minutes each).`,
   flags: {
     check: { help: `exit 1, naming the command to run, when a tool is missing or of another version; builds nothing` },
     list: { help: 'print the pinned table (name, module@version, how it is built)' },
+    group: {
+      value: true,
+      help: `an opt-in group instead of the default tools: ${TOOL_GROUPS.join(', ')} (the cluster tier's scheduler, kwok, Argo CD and Redis)`,
+    },
   },
 };
 
@@ -18,41 +32,48 @@ export const TOOLS_COMMAND: CommandSpec = {
 export async function runTools(args: ParsedArgs): Promise<number> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   if (args.flags.check && args.flags.list) throw new UsageError('--check and --list exclude each other');
+  const groupName = args.flags.group as string | undefined;
+  if (groupName !== undefined && !(TOOL_GROUPS as readonly string[]).includes(groupName))
+    throw new UsageError(`--group ${groupName}: no such group (groups: ${TOOL_GROUPS.join(', ')})`);
+  const group = groupName as ToolGroup | undefined;
+  const tools = toolsOf(group);
+  const command = installCommand(group);
+  const what = group === undefined ? 'pinned tools' : `tools of group ${group}`;
   if (args.flags.list) {
-    for (const t of TOOLS)
+    for (const t of tools)
       console.log(
         `${t.name}\t${t.module}@${t.version}\t${t.kind === 'wrapper' ? `wrapper ${t.dir}: ${t.reason}` : `go install ${t.pkg}@${t.version}`}`,
       );
     return 0;
   }
-  const missing = TOOLS.filter((t) => !isInstalled(t));
+  const missing = tools.filter((t) => !isInstalled(t));
   if (args.flags.check) {
     if (missing.length > 0)
       throw new UserError(
-        `not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${INSTALL_COMMAND}`,
+        `not installed or of another version: ${missing.map((t) => `${t.name} ${t.version}`).join(', ')}; run: ${command}`,
       );
-    console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
+    console.log(`tools: all ${tools.length} ${what} are installed in ${TOOLS_DIR}/bin`);
     return 0;
   }
   if (missing.length === 0) {
-    console.log(`tools: all ${TOOLS.length} pinned tools are installed in ${TOOLS_DIR}/bin`);
+    console.log(`tools: all ${tools.length} ${what} are installed in ${TOOLS_DIR}/bin`);
     return 0;
   }
   const version = goVersion();
   if (!version) {
     throw new UserError(
-      `Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${INSTALL_COMMAND}`,
+      `Go is needed to build ${missing.map((t) => t.name).join(', ')} but \`go\` was not found on PATH; install Go 1.26 or newer (https://go.dev/dl/), then run: ${command}`,
     );
   }
   console.log(
-    `tools: ${missing.length} of ${TOOLS.length} to build with ${version}, one at a time (first builds take minutes each)`,
+    `tools: ${missing.length} of ${tools.length} to build with ${version}, one at a time (first builds take minutes each)`,
   );
   const started = Date.now();
   for (const [i, t] of missing.entries()) {
     try {
       await install(t, `${i + 1}/${missing.length}`);
     } catch (e) {
-      throw new UserError(`${e instanceof Error ? e.message : String(e)}; fix the cause, then run: ${INSTALL_COMMAND}`);
+      throw new UserError(`${e instanceof Error ? e.message : String(e)}; fix the cause, then run: ${command}`);
     }
   }
   console.log(`tools: done in ${formatSeconds(Date.now() - started)}`);

@@ -202,13 +202,13 @@ export function apiServerArgs(o: { dir: string; port: number; etcdUrl: string })
   ];
 }
 
-interface Proc {
+export interface Proc {
   readonly name: string;
   readonly child: ChildProcess;
 }
 
 /** Ends a process group: SIGTERM, then SIGKILL after `graceMs`. */
-function killGroup(p: Proc, graceMs: number): Promise<void> {
+export function killGroup(p: Proc, graceMs: number): Promise<void> {
   const pid = p.child.pid;
   if (pid === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -243,7 +243,7 @@ function killGroupNow(p: Proc): void {
 }
 
 /** Starts `bin` in its own process group, logging to `<dir>/<name>.log`, its pid in `<dir>/pids`. */
-function startProcess(name: string, bin: string, args: string[], dir: string): Proc {
+export function startProcess(name: string, bin: string, args: string[], dir: string): Proc {
   const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
   const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', log, log] });
   fs.closeSync(log);
@@ -267,7 +267,7 @@ function startWatchdog(dir: string, keepDir: boolean): ChildProcess {
   return watchdog;
 }
 
-function logTail(dir: string, name: string, lines = 30): string {
+export function logTail(dir: string, name: string, lines = 30): string {
   try {
     return fs
       .readFileSync(path.join(dir, `${name}.log`), 'utf8')

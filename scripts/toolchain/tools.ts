@@ -37,6 +37,15 @@ const STAMPS = path.join(TOOLS_HOME, 'stamps');
 /** The command that installs every tool. */
 export const INSTALL_COMMAND = 'npm run tools';
 
+/** The opt-in groups of tools beside the default one, built only when named. */
+export const TOOL_GROUPS = ['cluster'] as const;
+export type ToolGroup = (typeof TOOL_GROUPS)[number];
+
+/** The command that installs the tools of a group (the default group without an argument). */
+export function installCommand(group?: ToolGroup): string {
+  return group === undefined ? INSTALL_COMMAND : `${INSTALL_COMMAND} -- --group ${group}`;
+}
+
 interface ToolBase {
   /** Name used in messages and for the stamp file. */
   readonly name: string;
@@ -48,6 +57,8 @@ interface ToolBase {
   readonly version: string;
   /** Linker flags (version strings the tool prints), if any. */
   readonly ldflags?: string;
+  /** The opt-in group the tool belongs to; absent for the default group that `npm run tools` builds. */
+  readonly group?: ToolGroup;
 }
 
 /** `go install <pkg>@<version>`. */
@@ -288,6 +299,70 @@ export const TOOLS: readonly Tool[] = [
   },
 ];
 
+/** Argo CD's release that the cluster tier runs (tools/argocd requires it). */
+export const ARGOCD_VERSION = 'v3.5.3';
+
+/**
+ * The cluster tier's tools (`npm run tools -- --group cluster`, `npm run test:cluster`): Argo CD
+ * in the loop on a simulated cluster. Never built by the default `npm run tools`.
+ */
+export const CLUSTER_TOOLS: readonly Tool[] = [
+  {
+    name: 'kube-scheduler',
+    binary: 'kube-scheduler',
+    kind: 'wrapper',
+    group: 'cluster',
+    module: 'k8s.io/kubernetes',
+    dir: 'tools/kubernetes',
+    main: 'kube-scheduler',
+    version: KUBERNETES_VERSION,
+    ldflags: KUBERNETES_LDFLAGS,
+    reason: 'built beside kube-apiserver from the same wrapper; places every pod on the simulated nodes',
+  },
+  {
+    name: 'kwok',
+    binary: 'kwok',
+    kind: 'install',
+    group: 'cluster',
+    module: 'sigs.k8s.io/kwok',
+    pkg: 'sigs.k8s.io/kwok/cmd/kwok',
+    version: 'v0.8.0',
+    // hack/releases.sh stamps the version; the source default (pkg/consts) is already 0.8.0.
+    ldflags: '-X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0',
+  },
+  {
+    name: 'argocd',
+    binary: 'argocd',
+    kind: 'wrapper',
+    group: 'cluster',
+    module: 'github.com/argoproj/argo-cd/v3',
+    dir: 'tools/argocd',
+    version: ARGOCD_VERSION,
+    // Upstream's Makefile: -X common.version=$(cat VERSION) (3.5.3, no leading v), -X common.gitTag.
+    ldflags: `-X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD_VERSION.slice(1)} -X github.com/argoproj/argo-cd/v3/common.gitTag=${ARGOCD_VERSION}`,
+    reason:
+      'upstream replaces its gitops-engine module with ./gitops-engine, which the module zip lacks; the wrapper requires the published pseudo-version of the same commit and repeats the other replace directives',
+  },
+  {
+    name: 'miniredis',
+    binary: 'miniredis',
+    kind: 'wrapper',
+    group: 'cluster',
+    module: 'github.com/alicebob/miniredis/v2',
+    dir: 'tools/miniredis',
+    version: 'v2.40.0',
+    reason: 'a library: the wrapper serves it on a loopback port as the Redis cache Argo CD needs',
+  },
+];
+
+/** Every tool of every group. */
+export const ALL_TOOLS: readonly Tool[] = [...TOOLS, ...CLUSTER_TOOLS];
+
+/** The tools of a group: the default group without an argument. */
+export function toolsOf(group?: ToolGroup): readonly Tool[] {
+  return group === undefined ? TOOLS : CLUSTER_TOOLS.filter((t) => t.group === group);
+}
+
 /** What the stamp of a tool must say: the build inputs, so any change rebuilds it. */
 export function stampFor(tool: Tool, root = ROOT): string {
   const lines = [
@@ -321,10 +396,10 @@ export function isInstalled(tool: Tool, home = TOOLS_HOME): boolean {
 
 /** The tool of a name from the table. */
 export function tool(name: string): Tool {
-  const found = TOOLS.find((t) => t.name === name);
+  const found = ALL_TOOLS.find((t) => t.name === name);
   if (!found)
     throw new Error(
-      `no tool named ${name} in scripts/toolchain/tools.ts (known: ${TOOLS.map((t) => t.name).join(', ')})`,
+      `no tool named ${name} in scripts/toolchain/tools.ts (known: ${TOOLS.map((t) => t.name).join(', ')}; group cluster: ${CLUSTER_TOOLS.map((t) => t.name).join(', ')})`,
     );
   return found;
 }
@@ -337,7 +412,7 @@ export function requireTool(name: string, home = TOOLS_HOME): string {
   const t = tool(name);
   if (!isInstalled(t, home)) {
     throw new Error(
-      `${t.name} ${t.version} is not installed in ${TOOLS_DIR}/bin (or was built from other inputs); run: ${INSTALL_COMMAND}`,
+      `${t.name} ${t.version} is not installed in ${TOOLS_DIR}/bin (or was built from other inputs); run: ${installCommand(t.group)}`,
     );
   }
   return binaryPath(t, home);

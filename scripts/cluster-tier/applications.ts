@@ -1,0 +1,97 @@
+/**
+ * Argo CD's Applications on the simulated cluster: the names the bootstrap must lead to, their
+ * live sync and health status, the time each took to become Synced and Healthy, and a table of it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Environment } from '../../charts';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { DIRS } from '../../charts/lib/constants';
+
+/** One Application as the cluster tier reads it. */
+export interface ApplicationRow {
+  readonly name: string;
+  readonly wave: number;
+  readonly sync: string;
+  readonly health: string;
+  /** The last operation's phase and message, and the Application's conditions: why it is not there yet. */
+  readonly detail: string;
+}
+
+/**
+ * The Applications `argocd/<env>/bootstrap/` must lead to: root, one per platform component
+ * file, and per tenant of tenants.yaml the three the tenant ApplicationSets generate
+ * (namespace-, guardrails-, workloads-<tenant>; their templates in argocd/<env>/applicationsets/).
+ */
+export function expectedApplications(env: Environment, root: string): string[] {
+  const platform = fs
+    .readdirSync(path.join(root, DIRS.argocd, env.name, DIRS.platformApplications))
+    .filter((f) => f.startsWith('application-') && f.endsWith('.yaml'))
+    .map((f) => f.slice('application-'.length, -'.yaml'.length));
+  const tenants = loadTenants(fs.readFileSync(path.join(root, 'tenants.yaml'), 'utf8')).map((t) => t.name);
+  const perTenant = tenants.flatMap((t) => [`namespace-${t}`, `guardrails-${t}`, `workloads-${t}`]);
+  return ['root', ...platform, ...perTenant].sort();
+}
+
+interface LiveApplication {
+  metadata: { name: string; annotations?: Record<string, string> };
+  status?: {
+    sync?: { status?: string };
+    health?: { status?: string; message?: string };
+    operationState?: { phase?: string; message?: string };
+    conditions?: { type: string; message: string }[];
+  };
+}
+
+/** Rows of `kubectl get applications -o json`, by sync wave then name. */
+export function applicationRows(json: string): ApplicationRow[] {
+  const items = (JSON.parse(json) as { items: LiveApplication[] }).items;
+  return items
+    .map((a) => {
+      const s = a.status ?? {};
+      const detail = [
+        ...(s.conditions ?? []).map((c) => `${c.type}: ${c.message}`),
+        ...(s.operationState && s.operationState.phase !== 'Succeeded'
+          ? [`operation ${s.operationState.phase}: ${s.operationState.message ?? ''}`]
+          : []),
+        ...(s.health?.message && s.health.status !== 'Healthy' ? [`health: ${s.health.message}`] : []),
+      ]
+        .join('; ')
+        .replace(/\s+/g, ' ');
+      return {
+        name: a.metadata.name,
+        wave: Number(a.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0),
+        sync: s.sync?.status ?? '-',
+        health: s.health?.status ?? '-',
+        detail,
+      };
+    })
+    .sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name));
+}
+
+/** True when an Application is where the tier wants it. */
+export function isDone(row: ApplicationRow): boolean {
+  return row.sync === 'Synced' && row.health === 'Healthy';
+}
+
+/** The table the tier prints: wave, name, sync, health, seconds to Synced+Healthy, and why not. */
+export function formatTable(rows: readonly ApplicationRow[], doneAt: ReadonlyMap<string, number>): string {
+  const lines = rows.map((r) => [
+    String(r.wave),
+    r.name,
+    r.sync,
+    r.health,
+    doneAt.has(r.name) ? `${Math.round(doneAt.get(r.name)! / 1000)}s` : '-',
+    isDone(r) ? '' : r.detail.slice(0, 300),
+  ]);
+  const head = ['WAVE', 'APPLICATION', 'SYNC', 'HEALTH', 'TIME', 'DETAIL'];
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (i < 5 ? l[i].length : 0))));
+  return [head, ...lines]
+    .map((l) =>
+      l
+        .map((c, i) => (i < 5 ? c.padEnd(widths[i]) : c))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

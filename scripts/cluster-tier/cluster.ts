@@ -1,0 +1,314 @@
+/**
+ * The cluster tier's simulated cluster: the integration tier's control plane (etcd,
+ * kube-apiserver, kube-controller-manager with ClusterRole aggregation and service accounts),
+ * plus a second kube-controller-manager running every other controller, kube-scheduler, kwok
+ * managing one Node per instance of the environment's node groups (nodes.ts), and Argo CD's
+ * application controller, repo-server and ApplicationSet controller with an in-memory Redis,
+ * reading the local sources of sources.ts. Every process listens on 127.0.0.1 only; each runs
+ * in a process group registered with the control plane's watchdog, so nothing outlives the run.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Environment } from '../../charts';
+import { installCrds, kubectl } from '../kube/apply';
+import {
+  type ControlPlane,
+  CONTROLLERS,
+  freePort,
+  killGroup,
+  logTail,
+  type Proc,
+  startControlPlane,
+  startProcess,
+} from '../integration/control-plane';
+import { CRDS_DIR } from '../toolchain/paths';
+import { requireTool, type Tool, tool, TOOLS_BIN } from '../toolchain/tools';
+import { KWOK_ANNOTATION, simulatedNodes } from './nodes';
+import { buildLocalSources, type LocalSources, serveDirectory, type StaticServer } from './sources';
+
+/** The namespace Argo CD runs in (every environment's argocd.namespace is checked against it). */
+export const ARGOCD_NAMESPACE = 'argocd';
+
+/** Seconds between the application controller's full reconciliations (upstream's default is 120). */
+export const APP_RESYNC_SECONDS = 60;
+
+/** A running simulated cluster. */
+export interface Cluster {
+  readonly cp: ControlPlane;
+  readonly env: Environment;
+  readonly sources: LocalSources;
+  /** kubectl against the cluster: stdout, or throws with stderr. */
+  kubectl(args: readonly string[], input?: string): Promise<string>;
+  /** The last lines of a component's log. */
+  log(name: string, lines?: number): string;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  readonly log?: (line: string) => void;
+  /** Keep the run's directory after stop() (logs). */
+  readonly keepDir?: boolean;
+}
+
+/** The module cache directory of a tool's module (downloaded if the cache lost it). */
+function moduleDir(t: Tool): string {
+  const out = execFileSync('go', ['mod', 'download', '-json', `${t.module}@${t.version}`], { encoding: 'utf8' });
+  return (JSON.parse(out) as { Dir: string }).Dir;
+}
+
+/** kwok's stages (how Nodes and Pods move), the defaults kwokctl installs: pkg/kwokctl/runtime/cluster.go. */
+function kwokStages(): string {
+  const stage = path.join(moduleDir(tool('kwok')), 'kustomize', 'stage');
+  return [
+    'node/fast/node-initialize.yaml',
+    'node/heartbeat/node-heartbeat.yaml',
+    'pod/fast/pod-ready.yaml',
+    'pod/fast/pod-complete.yaml',
+    'pod/fast/pod-delete.yaml',
+  ]
+    .map((f) => fs.readFileSync(path.join(stage, f), 'utf8').trim())
+    .join('\n---\n');
+}
+
+/** A kubeconfig like the administrator's, whose context names a namespace (Argo CD runs in it). */
+function namespacedKubeconfig(cp: ControlPlane, namespace: string): string {
+  const file = path.join(cp.dir, `kubeconfig-${namespace}`);
+  fs.writeFileSync(
+    file,
+    fs
+      .readFileSync(cp.kubeconfig, 'utf8')
+      .replace('      user: admin\n', `      user: admin\n      namespace: ${namespace}\n`),
+  );
+  return file;
+}
+
+type Start = (name: string, bin: string, args: string[], extraEnv?: NodeJS.ProcessEnv) => Proc;
+type Run = (args: readonly string[], input?: string) => Promise<string>;
+
+/** The second controller manager (every controller the integration tier's does not run), the scheduler and kwok. */
+async function startKubernetes(cp: ControlPlane, start: Start): Promise<void> {
+  // Deployments, ReplicaSets, DaemonSets, StatefulSets, Jobs, garbage collection, endpoints,
+  // namespaces, node lifecycle...: everything but the two the control plane's manager runs.
+  start('kube-controller-manager-all', requireTool('kube-controller-manager'), [
+    `--kubeconfig=${cp.kubeconfig}`,
+    `--controllers=*,${CONTROLLERS.map((c) => `-${c}`).join(',')}`,
+    '--leader-elect=false',
+    '--use-service-account-credentials=false',
+    `--root-ca-file=${path.join(cp.dir, 'ca.crt')}`,
+    `--service-account-private-key-file=${path.join(cp.dir, 'sa.key')}`,
+    '--secure-port=0',
+    '--v=1',
+  ]);
+  start('kube-scheduler', requireTool('kube-scheduler'), [
+    `--kubeconfig=${cp.kubeconfig}`,
+    '--leader-elect=false',
+    '--secure-port=0',
+    '--v=1',
+  ]);
+  const stages = path.join(cp.dir, 'kwok-stages.yaml');
+  fs.writeFileSync(stages, kwokStages());
+  start('kwok', requireTool('kwok'), [
+    `--kubeconfig=${cp.kubeconfig}`,
+    `--config=${stages}`,
+    '--manage-all-nodes=false',
+    `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION.key}=${KWOK_ANNOTATION.value}`,
+    '--cidr=10.0.0.1/16',
+    '--node-ip=10.0.0.1',
+    `--server-address=127.0.0.1:${await freePort()}`,
+  ]);
+}
+
+/** Argo CD as its install manifests leave it before the bootstrap: its namespace, CRDs and settings objects. */
+async function installArgoCd(cp: ControlPlane, run: Run): Promise<void> {
+  await run(['create', 'namespace', ARGOCD_NAMESPACE]);
+  const crds = path.join(CRDS_DIR, 'argo-cd');
+  await installCrds(
+    cp,
+    fs.readdirSync(crds).map((f) => path.join(crds, f)),
+  );
+  // The settings manager watches objects with this label only (util/settings/settings.go).
+  const labels = { 'app.kubernetes.io/part-of': 'argocd' };
+  const meta = (name: string) => ({ name, namespace: ARGOCD_NAMESPACE, labels });
+  await run(
+    ['create', '-o', 'name'],
+    [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('argocd-cm'), data: {} },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('argocd-rbac-cm'), data: {} },
+      { apiVersion: 'v1', kind: 'Secret', metadata: meta('argocd-secret'), data: {} },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n'),
+  );
+}
+
+/** The environment of Argo CD's processes: files under the run's directory, helm and git on PATH. */
+function argoCdEnv(cp: ControlPlane): NodeJS.ProcessEnv {
+  const home = path.join(cp.dir, 'argocd-home');
+  for (const d of ['tls', 'ssh', 'gpg', 'tmp']) fs.mkdirSync(path.join(home, d), { recursive: true });
+  fs.writeFileSync(path.join(home, 'ssh', 'ssh_known_hosts'), '');
+  // The repo-server runs hack/git-verify-wrapper.sh for every Git manifest generation, GPG
+  // enabled or not (reposerver/repository/repository.go); upstream's image installs it on PATH.
+  const bin = path.join(home, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.copyFileSync(
+    path.join(moduleDir(tool('argocd')), 'hack', 'git-verify-wrapper.sh'),
+    path.join(bin, 'git-verify-wrapper.sh'),
+  );
+  fs.chmodSync(path.join(bin, 'git-verify-wrapper.sh'), 0o755);
+  return {
+    KUBECONFIG: namespacedKubeconfig(cp, ARGOCD_NAMESPACE),
+    // pkg/apis/application/v1alpha1/cluster_constants.go: the in-cluster destination uses
+    // $KUBECONFIG instead of a pod's service account.
+    ARGOCD_FAKE_IN_CLUSTER: 'true',
+    ARGOCD_GPG_ENABLED: 'false',
+    ARGOCD_TLS_DATA_PATH: path.join(home, 'tls'),
+    ARGOCD_SSH_DATA_PATH: path.join(home, 'ssh'),
+    GNUPGHOME: path.join(home, 'gpg'),
+    HOME: home,
+    TMPDIR: path.join(home, 'tmp'),
+    PATH: `${bin}:${TOOLS_BIN}:${process.env.PATH}`,
+  };
+}
+
+/** Redis, the repo-server, the application controller and the ApplicationSet controller. */
+async function startArgoCd(cp: ControlPlane, start: Start): Promise<void> {
+  const argocd = requireTool('argocd');
+  const env = argoCdEnv(cp);
+  const redisPort = await freePort();
+  start('miniredis', requireTool('miniredis'), [`-addr=127.0.0.1:${redisPort}`]);
+  const redis = `--redis=127.0.0.1:${redisPort}`;
+  const repoPort = await freePort();
+  const repoServer = `127.0.0.1:${repoPort}`;
+  const as = (name: string) => ({ ...env, ARGOCD_BINARY_NAME: name });
+  start(
+    'argocd-repo-server',
+    argocd,
+    [
+      `--port=${repoPort}`,
+      '--address=127.0.0.1',
+      `--metrics-port=${await freePort()}`,
+      '--metrics-address=127.0.0.1',
+      '--disable-tls',
+      // v3.5.3 defaults it to a mounted Secret's path and refuses it with --disable-tls.
+      '--client-ca-path=',
+      redis,
+    ],
+    as('argocd-repo-server'),
+  );
+  start(
+    'argocd-application-controller',
+    argocd,
+    [
+      `--repo-server=${repoServer}`,
+      '--repo-server-plaintext',
+      redis,
+      `--metrics-port=${await freePort()}`,
+      `--app-resync=${APP_RESYNC_SECONDS}`,
+    ],
+    as('argocd-application-controller'),
+  );
+  start(
+    'argocd-applicationset-controller',
+    argocd,
+    [
+      `--argocd-repo-server=${repoServer}`,
+      '--repo-server-plaintext',
+      `--metrics-addr=127.0.0.1:${await freePort()}`,
+      `--probe-addr=127.0.0.1:${await freePort()}`,
+      `--webhook-addr=127.0.0.1:${await freePort()}`,
+    ],
+    as('argocd-applicationset-controller'),
+  );
+}
+
+/** Process groups this module started and has not stopped: killed on exit and on SIGINT/SIGTERM. */
+const live = new Set<Proc>();
+let handlersInstalled = false;
+
+function killLive(): void {
+  for (const p of live) {
+    try {
+      if (p.child.pid !== undefined) process.kill(-p.child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * The control plane's own handlers stop only its processes (and its watchdog, which would have
+ * stopped these too when the Node process dies without cleaning up).
+ */
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killLive);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, killLive);
+}
+
+/** Starts `bin` with extra environment variables (startProcess passes the process's own). */
+function starter(cp: ControlPlane, procs: Proc[]): Start {
+  installHandlers();
+  return (name, bin, args, extraEnv = {}) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, extraEnv);
+    try {
+      const p = startProcess(name, bin, args, cp.dir);
+      procs.push(p);
+      live.add(p);
+      return p;
+    } finally {
+      for (const k of Object.keys(extraEnv)) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  };
+}
+
+/** Starts the simulated cluster of an environment of the project at `root`. */
+export async function startCluster(env: Environment, root: string, options: ClusterOptions = {}): Promise<Cluster> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  for (const t of ['kube-controller-manager', 'kube-scheduler', 'kwok', 'argocd', 'miniredis']) requireTool(t);
+  if (env.argocd.namespace !== ARGOCD_NAMESPACE)
+    throw new Error(
+      `cluster tier: ${env.name}'s argocd.namespace is ${env.argocd.namespace}; the tier runs Argo CD in ${ARGOCD_NAMESPACE}`,
+    );
+  const cp = await startControlPlane({ log, keepDir: options.keepDir });
+  const procs: Proc[] = [];
+  let charts: StaticServer | undefined;
+  const run: Run = async (args, input) => {
+    const r = await kubectl(cp, args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  const stop = async () => {
+    for (const p of [...procs].reverse()) {
+      await killGroup(p, 5_000);
+      live.delete(p);
+    }
+    await charts?.close();
+    await cp.stop();
+  };
+  try {
+    const started = Date.now();
+    const start = starter(cp, procs);
+    await startKubernetes(cp, start);
+    const nodes = simulatedNodes(env);
+    await run(['create', '-o', 'name'], nodes.map((n) => JSON.stringify(n)).join('\n'));
+    log(`cluster: ${nodes.length} kwok nodes of ${env.name}'s node groups created`);
+    await installArgoCd(cp, run);
+    const work = path.join(cp.dir, 'sources');
+    fs.mkdirSync(path.join(work, 'charts'), { recursive: true });
+    charts = await serveDirectory(path.join(work, 'charts'));
+    const sources = buildLocalSources(env, root, work, charts.url);
+    log(`cluster: local sources: ${sources.projectUrl}, ${sources.charts.length} charts at ${charts.url}`);
+    await startArgoCd(cp, start);
+    log(`cluster: scheduler, kwok and Argo CD started in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.dir})`);
+    return { cp, env, sources, kubectl: run, log: (name, lines = 40) => logTail(cp.dir, name, lines), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,4 @@
+/** Issue 16 on prod (test/cluster/suite.ts). */
+import { clusterSuite } from './suite';
+
+clusterSuite('prod');
