@@ -1,5 +1,5 @@
 /**
- * npm run diff -- [<ref>] [--out <file>]
+ * npm run diff -- [<ref>] [--out <file>] [--root <dir>]
  *
  * What a change does to the generated output: dist/ and argocd/ at a git commit (default: the
  * merge base of HEAD with main, else with origin/main) against the same folders in the working
@@ -26,7 +26,7 @@ import { code, diffReport, summaryLine } from '../diff/report';
 
 export const DIFF_COMMAND: CommandSpec = {
   name: 'diff',
-  usage: 'npm run diff -- [<ref>] [--out <file>]',
+  usage: 'npm run diff -- [<ref>] [--out <file>] [--root <dir>]',
   summary: [
     'Compares dist/ and argocd/ at a git ref (default: the merge base of HEAD with main, else origin/main)',
     'with the working tree, uncommitted changes included, and prints a Markdown report: isolation-relevant',
@@ -37,6 +37,7 @@ export const DIFF_COMMAND: CommandSpec = {
   ].join('\n'),
   flags: {
     out: { value: true, help: 'write the report to this file instead of standard output' },
+    root: { value: true, help: 'the git repository whose output to compare (default: this repository)' },
   },
 };
 
@@ -104,4 +105,10 @@ export function runDiff(
   return 0;
 }
 
-if (require.main === module) mainCommand(DIFF_COMMAND, (args) => runDiff(args, path.resolve(__dirname, '..', '..')));
+if (require.main === module)
+  mainCommand(DIFF_COMMAND, (args) =>
+    runDiff(
+      args,
+      path.resolve(typeof args.flags.root === 'string' ? args.flags.root : path.join(__dirname, '..', '..')),
+    ),
+  );
