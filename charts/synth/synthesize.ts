@@ -128,8 +128,7 @@ function addTenantFolder(
 }
 
 /** The folder of a platform component's objects. */
-const componentDir = (env: Environment, component: string) =>
-  `${DIRS.dist}/${env.name}/${DIRS.platform}/${component}`;
+const componentDir = (env: Environment, component: string) => `${DIRS.dist}/${env.name}/${DIRS.platform}/${component}`;
 
 /**
  * Every file of one tenant in one environment, wherever it lives: its folder, its objects in the
