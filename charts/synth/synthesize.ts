@@ -97,17 +97,6 @@ export function tenantSegments(tenants: readonly Tenant[]): Map<string, string> 
  * The files of one tenant's folder in one environment: its platform-owned objects, what it
  * declares and the READMEs of both folders.
  */
-export function tenantFiles(
-  tenant: Tenant,
-  env: Environment,
-  infra: InfraOutputs,
-  segments: ReadonlyMap<string, string>,
-): Map<string, string> {
-  const out = new FileSet();
-  addTenantFolder(out, tenant, env, infra, segments);
-  return out.files;
-}
-
 function addTenantFolder(
   out: FileSet,
   tenant: Tenant,
