@@ -322,24 +322,48 @@ export function rootApplication(env: Environment): ManifestObject {
   return Application.manifest({ metadata: metadata(ARGO_NAMES.rootApplication, env), spec }) as ManifestObject;
 }
 
-/** Every Argo CD object of one environment, keyed by repository path. */
-export function generateArgoCd(
-  env: Environment,
-  tenants: readonly Tenant[],
-  platform: readonly BuiltComponent[] = [],
-): Map<string, ManifestObject> {
-  const out = new Map<string, ManifestObject>();
-  const put = (dir: string, o: ManifestObject) => {
+type ArgoFiles = Map<string, ManifestObject>;
+
+function putter(env: Environment, out: ArgoFiles) {
+  return (dir: string, o: ManifestObject) => {
     const path = [DIRS.argocd, env.name, dir, objectFileName(o)].join('/');
     if (out.has(path)) throw new Error(`synth: two Argo CD objects map to ${path}; rename one of them`);
     out.set(path, o);
   };
+}
+
+/**
+ * The Argo CD objects of one environment that are no single tenant's (root, shared projects,
+ * ApplicationSets, platform Applications), keyed by repository path. Reads no tenant.
+ */
+export function environmentArgoCd(env: Environment, platform: readonly BuiltComponent[] = []): ArgoFiles {
+  const out: ArgoFiles = new Map();
+  const put = putter(env, out);
   const [bootstrap, ...shared] = sharedProjects(env, platformSourceRepos(env, platform));
   put(DIRS.bootstrap, bootstrap);
   put(DIRS.bootstrap, rootApplication(env));
   for (const p of shared) put(DIRS.projects, p);
-  for (const t of tenants) for (const p of tenantProjects(env, t)) put(DIRS.projects, p);
   for (const a of applicationSets(env)) put(DIRS.applicationSets, a);
   for (const b of platform) put(DIRS.platformApplications, platformApplication(env, b, SYNC));
+  return out;
+}
+
+/** The Argo CD objects of one tenant (its AppProjects), keyed by repository path. */
+export function tenantArgoCd(env: Environment, tenant: Tenant): ArgoFiles {
+  const out: ArgoFiles = new Map();
+  const put = putter(env, out);
+  for (const p of tenantProjects(env, tenant)) put(DIRS.projects, p);
+  return out;
+}
+
+/** Every Argo CD object of one environment, keyed by repository path: the shared ones and each tenant's. */
+export function generateArgoCd(
+  env: Environment,
+  tenants: readonly Tenant[],
+  platform: readonly BuiltComponent[] = [],
+): ArgoFiles {
+  const out = environmentArgoCd(env, platform);
+  const put = putter(env, out);
+  for (const t of tenants) for (const p of tenantProjects(env, t)) put(DIRS.projects, p);
   return out;
 }

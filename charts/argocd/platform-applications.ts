@@ -11,7 +11,7 @@ import {
 } from '../../imports/argocd-application-argoproj.io';
 import type { Environment } from '../config/environment';
 import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY } from '../lib/constants';
-import type { BuiltComponent } from '../platform/build';
+import { type BuiltComponent, hasOwnObjects } from '../platform/build';
 import { pinned, type UpstreamSource } from '../lib/upstream';
 import type { ManifestObject } from '../lib/manifest-object';
 
@@ -70,7 +70,7 @@ export function platformApplication(
   const c = built.component;
   const sources: ApplicationSpecSources[] = [];
   if (c.upstream) sources.push(upstreamSource(pinned(c.upstream.name, env.platform.versions), built));
-  if (built.objects.length > 0) {
+  if (hasOwnObjects(built)) {
     sources.push({
       repoUrl: env.argocd.repoURL,
       targetRevision: env.argocd.targetRevision,

@@ -75,24 +75,27 @@ const NOT_IN_BLOCK = /[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]/;
  * or is empty (its indentation would be read as the block's), trailing spaces or tabs on a line,
  * more than one final line break, or a character a block cannot hold.
  */
-function literalBlock(s: string, indent: string): string[] | undefined {
-  if (!s.includes('\n') || NOT_IN_BLOCK.test(s) || s.startsWith(' ') || s.startsWith('\n') || s.endsWith('\n\n'))
-    return undefined;
+function literalBlock(s: string, indent: string): [string, string] | undefined {
+  if (NOT_IN_BLOCK.test(s) || s.startsWith(' ') || s.startsWith('\n') || s.endsWith('\n\n')) return undefined;
   const body = s.endsWith('\n') ? s.slice(0, -1) : s;
-  const lines = body.split('\n');
-  if (lines.some((l) => l.endsWith(' ') || l.endsWith('\t'))) return undefined;
-  return [s.endsWith('\n') ? '|' : '|-', ...lines.map((l) => (l === '' ? '' : `${indent}${l}`))];
+  if (TRAILING_SPACE.test(body)) return undefined;
+  // Every line but the empty ones indented (the first is never empty, nor is the last).
+  return [s.endsWith('\n') ? '|' : '|-', `${indent}${body.replace(LINE_START, `\n${indent}`)}`];
 }
+
+/** A space or tab at the end of a line. */
+const TRAILING_SPACE = /[ \t](?:\n|$)/;
+/** The start of every line after the first that is not empty. */
+const LINE_START = /\n(?!\n)/g;
 
 /** `<prefix><scalar>` lines of a value: one line, or a literal block for multi-line text. */
 function scalarLines(prefix: string, v: unknown, indent: string, out: string[]): void {
-  const block = typeof v === 'string' ? literalBlock(v, indent) : undefined;
+  const block = typeof v === 'string' && v.includes('\n') ? literalBlock(v, indent) : undefined;
   if (!block) {
     out.push(`${prefix}${scalar(v)}\n`);
     return;
   }
-  out.push(`${prefix}${block[0]}\n`);
-  for (let i = 1; i < block.length; i++) out.push(`${block[i]}\n`);
+  out.push(`${prefix}${block[0]}\n`, `${block[1]}\n`);
 }
 
 function isCollection(v: unknown): v is Record<string, unknown> | unknown[] {

@@ -1,10 +1,11 @@
 /**
  * Builds the platform of one environment: the objects of every component (each in an App of its
- * own), the checked Helm values of every upstream, and the sync wave of every component.
+ * own), the checked Helm values of every upstream, and the sync wave of every component. The
+ * objects of one tenant are built apart (`platformTenantObjects`), from that tenant alone.
  */
 import { Chart } from 'cdk8s';
 import { chartObjects } from '../lib/chart-objects';
-import type { PlatformComponent, PlatformContext } from './component';
+import type { PlatformComponent, PlatformContext, PlatformTenantContext } from './component';
 import { platformComponents } from './components';
 import { computeWaves } from './graph';
 import { writePlacement } from './values';
@@ -12,7 +13,10 @@ import { writePlacement } from './values';
 export interface BuiltComponent {
   readonly component: PlatformComponent;
   readonly wave: number;
-  /** Our own objects (empty when the component is only an upstream install). */
+  /**
+   * Our own objects that are no single tenant's (empty when the component is only an upstream
+   * install); those of each tenant come from `platformTenantObjects`.
+   */
   readonly objects: Record<string, unknown>[];
   /** Helm values after placement, checked against the component's schema. */
   readonly values?: Record<string, unknown>;
@@ -54,4 +58,50 @@ export function buildPlatform(ctx: PlatformContext): BuiltComponent[] {
       : [],
     values: componentValues(component, ctx),
   }));
+}
+
+/** Whether a component has a folder of our own objects: shared ones, or ones of each tenant. */
+export function hasOwnObjects(b: BuiltComponent): boolean {
+  return b.objects.length > 0 || b.component.tenantManifests !== undefined;
+}
+
+/** The objects of one tenant a component makes (`tenantManifests`), in an App of their own. */
+export function componentTenantObjects(
+  component: PlatformComponent,
+  ctx: PlatformTenantContext,
+): Record<string, unknown>[] {
+  const build = component.tenantManifests;
+  if (!build) return [];
+  const objects = chartObjects((app) => {
+    const chart = new Chart(app, component.name);
+    build(chart, ctx);
+    return chart;
+  });
+  // The route table reads the platform's routes from the shared objects only.
+  if (objects.some((o) => o.kind === 'HTTPRoute'))
+    throw new Error(
+      `platform component ${component.name}: an HTTPRoute of tenant ${ctx.tenant.name} in tenantManifests; make routes in manifests`,
+    );
+  return objects;
+}
+
+/** The platform objects of one tenant, per component that makes any, in component order. */
+export function platformTenantObjects(
+  ctx: PlatformTenantContext,
+): { component: PlatformComponent; objects: Record<string, unknown>[] }[] {
+  return platformComponents(ctx.env)
+    .filter((component) => component.tenantManifests)
+    .map((component) => ({ component, objects: componentTenantObjects(component, ctx) }));
+}
+
+/**
+ * Every object of the platform, shared and of each tenant, per component: the whole platform as
+ * one list, for checks and tools that read it whole (synth compiles the parts apart).
+ */
+export function platformObjects(ctx: PlatformContext, built = buildPlatform(ctx)): Record<string, unknown>[] {
+  const perTenant = ctx.tenants.map((tenant) => platformTenantObjects({ env: ctx.env, infra: ctx.infra, tenant }));
+  return built.flatMap((b) => [
+    ...b.objects,
+    ...perTenant.flatMap((t) => t.filter((c) => c.component.name === b.component.name).flatMap((c) => c.objects)),
+  ]);
 }

@@ -17,6 +17,13 @@ export interface PlatformContext {
   readonly tenants: readonly Tenant[];
 }
 
+/** Everything a component's objects of one tenant may read: that tenant, never the others. */
+export interface PlatformTenantContext {
+  readonly env: Environment;
+  readonly infra: InfraOutputs;
+  readonly tenant: Tenant;
+}
+
 /** Where pods of a chart run: one node group, or every group (node agents). */
 export type Placement = NodeGroup | 'every';
 
@@ -76,8 +83,19 @@ export interface PlatformComponent {
   /** Components that must be synced and healthy first. */
   readonly dependsOn: readonly string[];
   readonly upstream?: UpstreamInstall;
-  /** Our own objects for dist/<env>/platform/<name>/. */
+  /**
+   * Our own objects for dist/<env>/platform/<name>/ that are no single tenant's: compiled once per
+   * environment, and the only ones that may read the whole tenant list.
+   */
   readonly manifests?: (scope: Construct, ctx: PlatformContext) => void;
+  /**
+   * Our own objects of one tenant, in the same folder (labelled with the tenant, named after its
+   * namespace): compiled with that tenant's own files, so editing one tenant recompiles only it.
+   * Every tenant gets objects of the same names, its namespace in them (the README lists them
+   * once, with `<name>`).
+   * @default none
+   */
+  readonly tenantManifests?: (scope: Construct, ctx: PlatformTenantContext) => void;
   /**
    * The upstream installs only CRDs and cluster-wide configuration: it runs no pods, so it needs
    * no placement.

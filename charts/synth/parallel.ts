@@ -1,10 +1,11 @@
 /**
- * Compilation straight into the output, on several cores. The tenants' files, nearly all of the
- * work, are compiled by worker threads in batches; each worker compares its files with the live
- * output and stages the new and changed ones itself, and sends back only their paths. Meanwhile
- * this thread compiles the platform and the Argo CD objects. Paths are then checked in the order
- * of `synthesize` (`assemble`), so the files staged are byte for byte those of `synthesize`, and
- * memory does not grow with the size of the output.
+ * Compilation straight into the output, on several cores. The tenants' units (every file of a
+ * tenant, `tenantUnitFiles`), nearly all of the work, are compiled by worker threads in batches;
+ * each worker compares its files with the live output and stages the new and changed ones
+ * itself, and sends back only their paths. Meanwhile this thread compiles the environments'
+ * shared files. Paths are then checked in the order of `synthesize` (`assemble`), so the files
+ * staged are byte for byte those of `synthesize`, and memory does not grow with the size of the
+ * output.
  *
  * A worker runs this very module: as the synth bundle (see scripts/launch.cjs), or through tsx
  * when the sources run directly (tests).
@@ -25,7 +26,14 @@ import {
   tenantsFromChunks,
   type TextChunk,
 } from '../config/load-tenants';
-import { assemble, environmentParts, ProducedPaths, type SynthInput, tenantFiles, tenantSegments } from './synthesize';
+import {
+  assemble,
+  environmentParts,
+  ProducedPaths,
+  type SynthInput,
+  tenantSegments,
+  tenantUnitFiles,
+} from './synthesize';
 import { ContentDigest, TrackedSegments } from './units';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
 
@@ -250,7 +258,7 @@ function compiler(setup: Setup): (batch: Batch) => BatchResult {
         const tracked = new TrackedSegments(segments);
         const content = new ContentDigest();
         const paths: string[] = [];
-        for (const [p, c] of tenantFiles(t, env, outputs, tracked)) {
+        for (const [p, c] of tenantUnitFiles(t, env, outputs, tracked)) {
           sink.put(p, c);
           content.add(p, c);
           paths.push(p);

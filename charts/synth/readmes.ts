@@ -4,7 +4,7 @@
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import { ARCHITECTURE_PAGE, ARGO_NAMES, DIRS, ROUTE_TABLE, tenantDevelopersGroup } from '../lib/constants';
-import type { BuiltComponent } from '../platform/build';
+import { type BuiltComponent, hasOwnObjects } from '../platform/build';
 import { pinned } from '../lib/upstream';
 import { countOf } from '../lib/plural';
 
@@ -105,7 +105,7 @@ export function platformReadme(env: Environment, built: readonly BuiltComponent[
           ? `${up.repoURL} \`${up.chart}\` ${up.version}`
           : `${up.repoURL} \`${up.path}\` ${up.version}`
         : '-';
-      const folder = b.objects.length > 0 ? `\`${b.component.name}/\`` : '-';
+      const folder = hasOwnObjects(b) ? `\`${b.component.name}/\`` : '-';
       return `| ${b.wave} | \`platform-${b.component.name}\` | \`${b.component.namespace}\` | ${source} | ${folder} | ${b.component.dependsOn.map((d) => `\`${d}\``).join(', ') || '-'} |`;
     });
   return `# dist/${env.name}/platform/\n\n${NOTE}

@@ -2,16 +2,17 @@
  * The compiler: configuration in, repository files out. Pure: returns a map from repository
  * path to file content and never touches the disk.
  *
- * Each tenant is synthesized in an App of its own and converted with Chart.toJson(), which
- * keeps the cost of one tenant independent of how many others exist (one App with every
- * tenant re-walks the whole construct tree for each chart).
+ * The output of an environment is a sum of parts: one unit per tenant (`tenantUnitFiles`: its
+ * folder, its platform objects, its Argo CD projects), computed from that tenant alone, and the
+ * environment part (`environmentParts`), the files no single tenant owns. Each tenant is
+ * synthesized in Apps of its own, so its cost is independent of how many others exist.
  */
-import { generateArgoCd } from '../argocd/generate';
+import { environmentArgoCd, tenantArgoCd } from '../argocd/generate';
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import { DIRS, OBSERVABILITY, ROUTE_TABLE, tenantNamespace } from '../lib/constants';
 import type { InfraOutputs } from '../config/infra-outputs';
-import { buildPlatform } from '../platform/build';
+import { type BuiltComponent, buildPlatform, platformTenantObjects } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
 import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
 import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
@@ -93,17 +94,16 @@ export function tenantSegments(tenants: readonly Tenant[]): Map<string, string> 
 }
 
 /**
- * Every file of one tenant in one environment: its platform-owned objects, what it declares and
- * the READMEs of both folders. Depends only on the tenant, the environment and the route segments
- * of the tenants it names, so tenants can be compiled in any order and on any thread.
+ * The files of one tenant's folder in one environment: its platform-owned objects, what it
+ * declares and the READMEs of both folders.
  */
-export function tenantFiles(
+function addTenantFolder(
+  out: FileSet,
   tenant: Tenant,
   env: Environment,
   infra: InfraOutputs,
   segments: ReadonlyMap<string, string>,
-): Map<string, string> {
-  const out = new FileSet();
+): void {
   const dir = `${DIRS.dist}/${env.name}/${DIRS.tenants}/${tenant.name}`;
   const files = addObjects(out, dir, tenantObjects(tenant, env, infra));
   out.add(`${dir}/README.md`, readme.tenantReadme(env, tenant, files));
@@ -114,10 +114,58 @@ export function tenantFiles(
       readme.workloadsReadme(env, tenant, addObjects(out, wdir, workloadObjects(tenant, env, segments))),
     );
   }
+}
+
+/** The folder of a platform component's objects. */
+const componentDir = (env: Environment, component: string) => `${DIRS.dist}/${env.name}/${DIRS.platform}/${component}`;
+
+/**
+ * Every file of one tenant in one environment, wherever it lives: its folder, its objects in the
+ * platform components' folders, and its Argo CD projects. Depends only on the tenant, the
+ * environment, its cluster outputs and the route segments of the tenants it names, so a tenant
+ * can be compiled in any order, on any thread, and alone when it alone changed.
+ */
+export function tenantUnitFiles(
+  tenant: Tenant,
+  env: Environment,
+  infra: InfraOutputs,
+  segments: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const out = new FileSet();
+  addTenantFolder(out, tenant, env, infra, segments);
+  for (const { component, objects } of platformTenantObjects({ env, infra, tenant }))
+    addObjects(out, componentDir(env, component.name), objects);
+  for (const [path, object] of tenantArgoCd(env, tenant)) out.add(path, toYaml(object));
   return out.files;
 }
 
-/** The files of one environment that are not any single tenant's, computed before they are placed. */
+/**
+ * File names of each component's README: its shared objects, and the objects every tenant gets,
+ * written once with <name> (read from one tenant's: every tenant's have the same names).
+ */
+function componentReadmeNames(
+  env: Environment,
+  infra: InfraOutputs,
+  tenants: readonly Tenant[],
+  platform: readonly BuiltComponent[],
+): Map<string, string[]> {
+  const perTenant = new Map<string, Record<string, unknown>[]>();
+  if (tenants.length > 0)
+    for (const { component, objects } of platformTenantObjects({ env, infra, tenant: tenants[0] }))
+      perTenant.set(component.name, objects);
+  return new Map(
+    platform.map((b) => [
+      b.component.name,
+      readmeFileNames([...b.objects, ...(perTenant.get(b.component.name) ?? [])]),
+    ]),
+  );
+}
+
+/**
+ * The files of one environment that are no single tenant's, computed before they are placed:
+ * those that depend on no tenant or on the tenant list as a whole (the collector's pipelines, the
+ * access syncs' mounts, the Keycloak realm, the route table, the READMEs).
+ */
 export interface EnvironmentPart {
   readonly env: Environment;
   readonly infra: InfraOutputs;
@@ -136,10 +184,11 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
   const platform = buildPlatform({ env, infra, tenants: input.tenants });
   head.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
   head.add(...architecturePage(env, platform));
+  const names = componentReadmeNames(env, infra, input.tenants, platform);
   for (const b of platform) {
-    const dir = `${envDir}/${DIRS.platform}/${b.component.name}`;
+    const dir = componentDir(env, b.component.name);
     addObjects(head, dir, b.objects);
-    head.add(`${dir}/README.md`, readme.componentReadme(env, b, readmeFileNames(b.objects)));
+    head.add(`${dir}/README.md`, readme.componentReadme(env, b, names.get(b.component.name)!));
   }
   const routes = environmentRoutes(
     input.tenants,
@@ -154,7 +203,7 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
   for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets, DIRS.platformApplications]) {
     tail.add(`${DIRS.argocd}/${env.name}/${folder}/README.md`, readme.argocdFolderReadme(env, folder));
   }
-  for (const [path, object] of generateArgoCd(env, input.tenants, platform)) tail.add(path, toYaml(object));
+  for (const [path, object] of environmentArgoCd(env, platform)) tail.add(path, toYaml(object));
   return { env, infra, head: head.files, tail: tail.files };
 }
 
@@ -165,8 +214,9 @@ export function environmentParts(input: SynthInput): EnvironmentPart[] {
 
 /**
  * Walks the output in one fixed order, whatever computes the tenants' files: the top-level
- * READMEs, then per environment its shared head, its tenants in file order, and its Argo CD
- * objects. `onFile` receives every file that is not a tenant's, `onTenant` each tenant folder.
+ * READMEs, then per environment its shared head, its tenants' units in file order, and its
+ * Argo CD objects. `onFile` receives every file that is not a tenant's, `onTenant` each tenant's
+ * unit.
  */
 export function assemble(
   input: SynthInput,
@@ -205,7 +255,7 @@ export class ProducedPaths {
 /**
  * The compile path on this thread: every file of the output, in `assemble` order, into `sink`.
  * `npm run synth` takes it below the size where worker threads pay (see synth/parallel.ts, whose
- * workers run `tenantFiles` on batches instead); `synthesize` takes it into memory.
+ * workers run `tenantUnitFiles` on batches instead); `synthesize` takes it into memory.
  */
 export function compileInto(input: SynthInput, sink: FileSink, produced = new ProducedPaths()): Set<string> {
   const segments = tenantSegments(input.tenants);
@@ -214,7 +264,7 @@ export function compileInto(input: SynthInput, sink: FileSink, produced = new Pr
     sink.put(p, c);
   };
   assemble(input, environmentParts(input), onFile, (t, part) => {
-    for (const [p, c] of tenantFiles(t, part.env, part.infra, segments)) onFile(p, c);
+    for (const [p, c] of tenantUnitFiles(t, part.env, part.infra, segments)) onFile(p, c);
   });
   return produced.paths;
 }

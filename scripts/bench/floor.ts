@@ -16,6 +16,8 @@ import { hasWorkloads } from '../../charts/tenant-workloads-chart';
 import { objectFileName, toYaml } from '../../charts/lib/serialize';
 import { environmentParts, tenantObjects, tenantSegments, workloadObjects } from '../../charts/synth/synthesize';
 import { DIRS } from '../../charts/lib/constants';
+import { platformTenantObjects } from '../../charts/platform/build';
+import { tenantProjects } from '../../charts/argocd/generate';
 import { flag, loadInput } from './input';
 
 export function main(argv: readonly string[]): number {
@@ -39,6 +41,10 @@ export function main(argv: readonly string[]): number {
       const dir = path.join(out, DIRS.dist, env.name, DIRS.tenants, t.name);
       const groups: [string, Record<string, unknown>[]][] = [[dir, tenantObjects(t, env, infra)]];
       if (hasWorkloads(t)) groups.push([path.join(dir, DIRS.workloads), workloadObjects(t, env, segments)]);
+      // The tenant's objects in the platform components' folders, and its Argo CD projects.
+      for (const { component, objects } of platformTenantObjects({ env, infra: infra!, tenant: t }))
+        groups.push([path.join(out, DIRS.dist, env.name, DIRS.platform, component.name), objects]);
+      groups.push([path.join(out, DIRS.argocd, env.name, DIRS.projects), tenantProjects(env, t)]);
       const started = process.hrtime.bigint();
       for (const [d, objects] of groups) {
         fs.mkdirSync(d, { recursive: true });

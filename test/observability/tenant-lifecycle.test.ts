@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { buildPlatform } from '../../charts/platform/build';
+import { platformObjects } from '../../charts/platform/build';
 import { TenantChart } from '../../charts/tenant-chart';
 import { type K8sObject, sampleEnvironment, sampleInfra, synthChart } from '../helpers';
 
@@ -15,7 +15,7 @@ const env = sampleEnvironment();
 const infra = sampleInfra(env.name);
 
 function platform(text: string): K8sObject[] {
-  return buildPlatform({ env, infra, tenants: loadTenants(text) }).flatMap((b) => b.objects as K8sObject[]);
+  return platformObjects({ env, infra, tenants: loadTenants(text) }) as K8sObject[];
 }
 
 const find = (objects: readonly K8sObject[], kind: string, name: string, namespace?: string) =>

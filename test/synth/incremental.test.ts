@@ -12,7 +12,7 @@ import { main } from '../../charts/main';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
 import { unitKey } from '../../charts/synth/units';
-import { tenantFiles, tenantSegments } from '../../charts/synth/synthesize';
+import { tenantUnitFiles, tenantSegments } from '../../charts/synth/synthesize';
 import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { existingFiles } from '../../charts/synth/write';
@@ -265,7 +265,7 @@ describe('incremental synth', () => {
     const segments = tenantSegments(tenants);
     for (const t of tenants) {
       const moved = { ...t, line: t.line + 17, index: t.index + 3 };
-      expect(tenantFiles(moved, env, infra, segments)).toEqual(tenantFiles(t, env, infra, segments));
+      expect(tenantUnitFiles(moved, env, infra, segments)).toEqual(tenantUnitFiles(t, env, infra, segments));
       expect(unitKey('k', moved)).toBe(unitKey('k', t));
     }
   });

@@ -32,12 +32,16 @@ describe('synthesize', () => {
     const appSynth = vi.spyOn(App.prototype, 'synth');
     synthesize({ environments: ENVS, tenants: tenants(4), infra: infraFor(ENVS) });
     expect(appSynth).not.toHaveBeenCalled();
-    // Per environment: one App per platform component with objects, plus one per tenant, each
-    // holding one chart with only its own objects.
+    // Per environment: one App per platform component with shared objects, one per tenant, and
+    // per tenant one per component with objects of each tenant (once more for the first tenant,
+    // whose object names the components' READMEs list), each holding one chart with only its
+    // own objects.
     const apps = new Set(toJson.mock.instances.map((o) => Chart.of(o as unknown as ApiObject).node.scope));
     const componentCharts = platformComponents(ENVS[0]).filter((c) => c.manifests).length;
+    const tenantCharts = platformComponents(ENVS[0]).filter((c) => c.tenantManifests).length;
     expect(componentCharts).toBeGreaterThan(5);
-    expect(apps.size).toBe(2 * (componentCharts + 4));
+    expect(tenantCharts).toBe(3);
+    expect(apps.size).toBe(2 * (componentCharts + 4 * (1 + tenantCharts) + tenantCharts));
     for (const app of apps) {
       expect(app, 'each chart is the only child of its App').toBeInstanceOf(App);
       expect(app!.node.children).toHaveLength(1);

@@ -74,30 +74,29 @@ export const otelCollector: PlatformComponent = {
       properties: ['publicKey', 'secretKey'],
       template: LANGFUSE_AUTH_TEMPLATE,
     });
-    const tenants = ctx.tenants.map((t) => t.name);
-    for (const t of [...tenants].sort()) {
-      // The tenant's project key (cluster/terraform writes one entry per tenant of tenants.yaml).
-      new PlatformExternalSecret(scope, `Tenant-${t}`, {
-        namespace: PLATFORM_NAMESPACES.otelCollector,
-        name: tenantAuthSecret(t),
-        component: 'otel-collector',
-        remoteKey: langfuseProjectSecretName(ctx.env.name, t),
-        properties: LANGFUSE_PROJECT_KEY_PROPERTIES,
-        template: LANGFUSE_AUTH_TEMPLATE,
-        labels: { [OBSERVABILITY.accessTenantLabel]: t },
-      });
-    }
     new OtelCollector(scope, 'Collector', {
       image: ctx.env.platform.images.otelCollector,
       replicas: ctx.env.platform.replicas.otelCollector,
       authSecret: COLLECTOR_AUTH_SECRET,
-      tenants,
+      tenants: ctx.tenants.map((t) => t.name),
     });
     // The gateways' tracing policy sends spans to this Service.
     new GatewayReferenceGrant(scope, 'CollectorGrant', {
       namespace: PLATFORM_NAMESPACES.otelCollector,
       service: PLATFORM_SERVICES.otelCollector,
       component: 'otel-collector',
+    });
+  },
+  tenantManifests: (scope, { env, tenant }) => {
+    // The tenant's project key (cluster/terraform writes one entry per tenant of tenants.yaml).
+    new PlatformExternalSecret(scope, `Tenant-${tenant.name}`, {
+      namespace: PLATFORM_NAMESPACES.otelCollector,
+      name: tenantAuthSecret(tenant.name),
+      component: 'otel-collector',
+      remoteKey: langfuseProjectSecretName(env.name, tenant.name),
+      properties: LANGFUSE_PROJECT_KEY_PROPERTIES,
+      template: LANGFUSE_AUTH_TEMPLATE,
+      labels: { [OBSERVABILITY.accessTenantLabel]: tenant.name },
     });
   },
 };

@@ -23,7 +23,7 @@ import {
 import { uiHosts } from '../../config/routes';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import type { PlatformComponent, PlatformContext } from '../component';
-import { AccessSync } from '../constructs/access-sync';
+import { AccessSync, AccessSyncState } from '../constructs/access-sync';
 import { DisruptionBudget } from '../constructs/disruption-budget';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { placementFields, resources, secretKeyRef } from '../values';
@@ -374,24 +374,14 @@ export const langfuse: PlatformComponent = {
       properties: ['langfuseClientSecret'],
       template: { clientSecret: '{{ .langfuseClientSecret }}' },
     });
-    const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
-    for (const t of tenants) {
-      new PlatformExternalSecret(scope, `Key-${t.name}`, {
-        namespace: ns,
-        name: langfuseTenantKey(t.name),
-        component: 'langfuse',
-        remoteKey: langfuseProjectSecretName(ctx.env.name, t.name),
-        properties: LANGFUSE_PROJECT_KEY_PROPERTIES,
-        labels: { [OBSERVABILITY.accessTenantLabel]: t.name },
-      });
-    }
+    const tenants = ctx.tenants.map((t) => t.name).sort((a, b) => a.localeCompare(b));
     new AccessSync(scope, 'AccessSync', {
       target: 'langfuse',
       namespace: ns,
       component: 'langfuse',
       image: ctx.env.platform.images.accessSync,
-      tenants: tenants.map((t) => ({ tenant: t.name, state: langfuseTenantStateFile(t) })),
-      keys: tenants.map((t) => ({ tenant: t.name, secret: langfuseTenantKey(t.name) })),
+      tenants,
+      keys: tenants.map((t) => ({ tenant: t, secret: langfuseTenantKey(t) })),
       keycloakSecretEntry: o('observabilityClients'),
       application: { pods: LANGFUSE_WEB_POD_LABELS, port: CHART_SERVICES.langfuseWeb.podPort },
       env: [
@@ -405,6 +395,23 @@ export const langfuse: PlatformComponent = {
           valueFrom: { secretKeyRef: { name: LANGFUSE_SECRETS.admin, key: 'adminApiKey' } },
         },
       ],
+    });
+  },
+  tenantManifests: (scope, { env, tenant }) => {
+    new PlatformExternalSecret(scope, `Key-${tenant.name}`, {
+      namespace: ns,
+      name: langfuseTenantKey(tenant.name),
+      component: 'langfuse',
+      remoteKey: langfuseProjectSecretName(env.name, tenant.name),
+      properties: LANGFUSE_PROJECT_KEY_PROPERTIES,
+      labels: { [OBSERVABILITY.accessTenantLabel]: tenant.name },
+    });
+    new AccessSyncState(scope, `State-${tenant.name}`, {
+      target: 'langfuse',
+      namespace: ns,
+      component: 'langfuse',
+      tenant: tenant.name,
+      state: langfuseTenantStateFile(tenant),
     });
   },
 };

@@ -22,7 +22,7 @@ import { platformLabels } from '../../lib/labels';
 import { uiHosts } from '../../config/routes';
 import type { Construct } from 'constructs';
 import type { PlatformComponent, PlatformContext } from '../component';
-import { AccessSync } from '../constructs/access-sync';
+import { AccessSync, AccessSyncState } from '../constructs/access-sync';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { keycloakIssuer } from '../constructs/gateway-jwt-policy';
 import { GrafanaDashboard } from '../constructs/grafana-dashboard';
@@ -269,6 +269,19 @@ export const observability: PlatformComponent = {
     tenantSeriesRules(scope);
     tenantWindows(scope, ctx);
   },
+  tenantManifests: (scope, { env, tenant }) => {
+    new TenantMetricsProxy(scope, `MetricsProxy-${tenant.name}`, {
+      tenant: tenant.name,
+      image: env.platform.images.promLabelProxy,
+    });
+    new AccessSyncState(scope, `State-${tenant.name}`, {
+      target: 'grafana',
+      namespace: ns,
+      component: 'monitoring',
+      tenant: tenant.name,
+      state: grafanaTenantStateFile(tenant),
+    });
+  },
 };
 
 /** The monitors of the collector and of the tenant waypoints. */
@@ -410,22 +423,15 @@ function tenantSeriesRules(scope: Construct): void {
   });
 }
 
-/** Per tenant: its metrics proxy, and its Grafana organisation kept in line by the access sync. */
+/** The network of the tenants' metrics proxies, and the access sync of their Grafana organisations. */
 function tenantWindows(scope: Construct, ctx: PlatformContext): void {
   new MetricsProxyNetwork(scope, 'MetricsProxyNetwork');
-  const tenants = [...ctx.tenants].sort((a, b) => a.name.localeCompare(b.name));
-  for (const t of tenants) {
-    new TenantMetricsProxy(scope, `MetricsProxy-${t.name}`, {
-      tenant: t.name,
-      image: ctx.env.platform.images.promLabelProxy,
-    });
-  }
   new AccessSync(scope, 'AccessSync', {
     target: 'grafana',
     namespace: ns,
     component: 'monitoring',
     image: ctx.env.platform.images.accessSync,
-    tenants: tenants.map((t) => ({ tenant: t.name, state: grafanaTenantStateFile(t) })),
+    tenants: ctx.tenants.map((t) => t.name),
     keycloakSecretEntry: observabilitySecretName(ctx.env.name, 'observabilityClients'),
     application: { pods: GRAFANA_POD_LABELS, port: GRAFANA_POD_PORT },
     env: [

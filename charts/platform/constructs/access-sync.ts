@@ -1,3 +1,4 @@
+import { JsonPatch } from 'cdk8s';
 import { ServiceAccount } from 'cdk8s-plus-30';
 import { Construct } from 'constructs';
 import {
@@ -38,10 +39,10 @@ export interface AccessSyncProps {
   /** The Node.js image the program runs on. */
   readonly image: PlatformSettings['images']['accessSync'];
   /**
-   * Per tenant: what the program needs to know of it (its state file), written into the ConfigMap
-   * `<target>-tenant-<name>` as `tenant.json`.
+   * The tenants whose state files it mounts: the ConfigMaps `<target>-tenant-<name>`, each an
+   * `AccessSyncState` compiled with its tenant.
    */
-  readonly tenants: readonly { readonly tenant: string; readonly state: Record<string, unknown> }[];
+  readonly tenants: readonly string[];
   /**
    * Per tenant: the Secret with its Langfuse project key (`publicKey`, `secretKey`), optional
    * (a tenant whose key is not in AWS Secrets Manager yet gets its project, not its key).
@@ -83,7 +84,9 @@ export class AccessSync extends Construct {
       metadata: { name, namespace: ns, labels },
       automountToken: false,
     });
-    const states = this.stateConfigMaps(props);
+    const states = [...props.tenants]
+      .sort((a, b) => a.localeCompare(b))
+      .map((tenant) => ({ tenant, configMap: accessSyncState(props.target, tenant) }));
     const keycloakSecret = `${name}-keycloak`;
     new PlatformExternalSecret(this, 'KeycloakClient', {
       namespace: ns,
@@ -132,29 +135,17 @@ export class AccessSync extends Construct {
                   seccompProfile: { type: 'RuntimeDefault' },
                 },
                 containers: [syncContainer(props, keycloakSecret, keys.length > 0)],
-                volumes: syncVolumes(script.name, states, keys),
               },
             },
           },
         },
       },
     });
-  }
-
-  /** Per tenant, its state file in a ConfigMap of its own. */
-  private stateConfigMaps(props: AccessSyncProps): { tenant: string; configMap: string }[] {
-    const tenants = [...props.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant));
-    return tenants.map((t) => {
-      const cm = new KubeConfigMap(this, `State-${t.tenant}`, {
-        metadata: {
-          name: accessSyncState(props.target, t.tenant),
-          namespace: props.namespace,
-          labels: { ...platformLabels(props.component), [OBSERVABILITY.accessTenantLabel]: t.tenant },
-        },
-        data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(t.state, null, 2) + '\n' },
-      });
-      return { tenant: t.tenant, configMap: cm.name };
-    });
+    // Plain JSON, one entry per tenant: the typed conversion of thousands of projections costs
+    // more than the rest of the environment's platform.
+    this.resource.addJsonPatch(
+      JsonPatch.add('/spec/jobTemplate/spec/template/spec/volumes', syncVolumes(script.name, states, keys)),
+    );
   }
 
   /** Out to DNS, Keycloak and the application only; no ingress. */
@@ -266,6 +257,31 @@ function syncVolumes(
         ]
       : []),
   ];
+}
+
+export interface AccessSyncStateProps {
+  readonly target: AccessSyncTarget;
+  readonly namespace: string;
+  /** Component label value. */
+  readonly component: string;
+  readonly tenant: string;
+  /** What the program needs to know of the tenant, written as `tenant.json`. */
+  readonly state: Record<string, unknown>;
+}
+
+/** A tenant's state file for an access sync, in the ConfigMap `<target>-tenant-<name>` of its own. */
+export class AccessSyncState extends Construct {
+  constructor(scope: Construct, id: string, props: AccessSyncStateProps) {
+    super(scope, id);
+    new KubeConfigMap(this, 'Resource', {
+      metadata: {
+        name: accessSyncState(props.target, props.tenant),
+        namespace: props.namespace,
+        labels: { ...platformLabels(props.component), [OBSERVABILITY.accessTenantLabel]: props.tenant },
+      },
+      data: { [ACCESS_SYNC_STATE_KEY]: JSON.stringify(props.state, null, 2) + '\n' },
+    });
+  }
 }
 
 /** Key of the state file in each per-tenant ConfigMap. */

@@ -1,26 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { AccessSync } from '../../../charts/platform/constructs/access-sync';
+import { AccessSync, AccessSyncState } from '../../../charts/platform/constructs/access-sync';
 import { ACCESS_SYNC_SCRIPT } from '../../../charts/platform/observability/access-sync-script';
 import { only, synth } from '../../helpers';
 
 describe('AccessSync', () => {
-  const objects = synth(
-    (c) =>
-      new AccessSync(c, 's', {
+  const objects = synth((c) => {
+    for (const tenant of ['beta', 'alpha'])
+      new AccessSyncState(c, `state-${tenant}`, {
         target: 'langfuse',
         namespace: 'langfuse',
         component: 'langfuse',
-        image: { registry: 'r.test', repository: 'node', tag: '22' },
-        tenants: [
-          { tenant: 'beta', state: { tenant: 'beta' } },
-          { tenant: 'alpha', state: { tenant: 'alpha' } },
-        ],
-        keys: [{ tenant: 'alpha', secret: 'langfuse-tenant-alpha' }],
-        keycloakSecretEntry: 'agentic-platform/dev/observability/observability-clients',
-        application: { pods: { app: 'web' }, port: 3000 },
-        env: [{ name: 'LANGFUSE_URL', value: 'http://web' }],
-      }),
-  );
+        tenant,
+        state: { tenant },
+      });
+    return new AccessSync(c, 's', {
+      target: 'langfuse',
+      namespace: 'langfuse',
+      component: 'langfuse',
+      image: { registry: 'r.test', repository: 'node', tag: '22' },
+      tenants: ['beta', 'alpha'],
+      keys: [{ tenant: 'alpha', secret: 'langfuse-tenant-alpha' }],
+      keycloakSecretEntry: 'agentic-platform/dev/observability/observability-clients',
+      application: { pods: { app: 'web' }, port: 3000 },
+      env: [{ name: 'LANGFUSE_URL', value: 'http://web' }],
+    });
+  });
   const cron = only(objects, 'CronJob');
   const pod = cron.spec.jobTemplate.spec.template.spec;
 
