@@ -15,6 +15,7 @@ import {
   readRecord,
   readRecordHead,
   type RecordData,
+  restampFolders,
   stampFolders,
   TemplateTable,
   type UnitRecord,
@@ -150,6 +151,7 @@ function recordOf(
   keys: RecordInputs,
   result: CompileResult,
   prev: RecordData | undefined,
+  touched: readonly string[] | undefined,
 ): Omit<RecordData, 'version'> {
   const table = new TemplateTable();
   const units: Record<string, UnitRecord> = {};
@@ -181,7 +183,8 @@ function recordOf(
     units,
     templates: table.list,
     shared,
-    dirs: stampFolders(root, foldersOf(result.produced)),
+    // Only folders that gained or lost an entry have a new time: the others keep the one verified.
+    dirs: prev && touched ? restampFolders(root, prev.dirs, touched) : stampFolders(root, foldersOf(result.produced)),
     files: result.produced.size,
     ...(keys.loader !== undefined ? { loader: keys.loader } : {}),
   };
@@ -220,7 +223,10 @@ export async function writeOutput(
     const removed = prev ? removedFrom(prev, input) : removedTenants(root, result.produced);
     const deletions = prev && plan ? deletionsFrom(prev, input, plan, result.shared) : undefined;
     const report = pending.commit(result.produced, result.reports.slice(1), undefined, deletions);
-    if (keys) writeRecord(root, recordOf(root, input, keys, result, prev));
+    const touched = deletions
+      ? [...deletions, ...result.reports.flatMap((r) => [...r.changed, ...r.added])]
+      : undefined;
+    if (keys) writeRecord(root, recordOf(root, input, keys, result, prev, touched));
     const total = input.tenants.length * input.environments.length;
     const count = plan ? plan.compile.filter(Boolean).length * input.environments.length : total;
     return { produced: result.produced, report, removed, recovered, compiled, units: { compiled: count, total } };

@@ -254,6 +254,27 @@ export function stampFolders(root: string, dirs: Iterable<string>): Record<strin
 }
 
 /**
+ * The folders' times after a write that touched only `paths` (written, replaced or deleted):
+ * their folders and those folders' parents get their time now (or go, when gone); every other
+ * folder keeps the time it had.
+ */
+export function restampFolders(
+  root: string,
+  dirs: Readonly<Record<string, string>>,
+  paths: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = { ...dirs };
+  for (const d of foldersOf(paths)) {
+    const s = dirStamp(path.join(root, d));
+    if (s === undefined) delete out[d];
+    else out[d] = s;
+  }
+  const sorted: Record<string, string> = {};
+  for (const d of Object.keys(out).sort()) sorted[d] = out[d];
+  return sorted;
+}
+
+/**
  * Whether every folder of the output is as the last write left it. A file created, deleted or
  * replaced in a folder (what git checkout, editors that save by renaming, and rm do) changes
  * the folder's time; a file rewritten in place does not, which `npm run synth -- --check`
