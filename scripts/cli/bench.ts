@@ -54,12 +54,12 @@ interface Run {
 }
 
 /** Runs a command in a fresh Node.js process and measures it. */
-function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.ProcessEnv = {}, cwd = ROOT): Run {
+function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.ProcessEnv = {}): Run {
   const usage = path.join(os.tmpdir(), `bench-rusage-${process.pid}.json`);
   fs.rmSync(usage, { force: true });
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--require', RUSAGE, ...args], {
-    cwd,
+    cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env, BENCH_RUSAGE_FILE: usage },
     timeout: timeoutMs,
@@ -227,7 +227,7 @@ function sizeRuns(
       git(root, ['commit', '-q', '-m', 'bench']);
       fs.writeFileSync(file, editOneTenant(fs.readFileSync(file, 'utf8'), n - 1));
       measure(synth(root));
-      diffEdit = summarized(measure([...DIFF, '--root', root, 'HEAD'], undefined, {}, root));
+      diffEdit = summarized(measure([...DIFF, '--root', root, 'HEAD']));
     }
     log(`${prefix}: synth after adding one tenant`);
     fs.appendFileSync(file, benchTenantYaml(n));
