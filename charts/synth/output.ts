@@ -87,8 +87,6 @@ export interface RecordInputs {
   readonly inputs: string;
   /** Per environment name: digest of the compiler, the environment and its cluster outputs. */
   readonly environments: ReadonlyMap<string, string>;
-  /** What the tenant loader keeps between runs. */
-  readonly loader?: unknown;
 }
 
 /** The record of the last write, when the output on disk is still what it left. */
@@ -186,7 +184,6 @@ function recordOf(
     // Only folders that gained or lost an entry have a new time: the others keep the one verified.
     dirs: prev && touched ? restampFolders(root, prev.dirs, touched) : stampFolders(root, foldersOf(result.produced)),
     files: result.produced.size,
-    ...(keys.loader !== undefined ? { loader: keys.loader } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 export const RECORD_DIR = '.synth-record';
 /** What the check for "nothing changed" reads: the inputs' digest and the folders' times. */
 const HEAD_FILE = 'head.json';
-/** The rest: units, templates, shared files, the loader's cache. */
+/** The rest: units, templates and shared files. */
 const BODY_FILE = 'units.json';
 /** Bumped whenever the record's shape or meaning changes: an older record is ignored. */
 const RECORD_VERSION = 1;
@@ -119,8 +119,6 @@ export interface RecordData {
   readonly dirs: Readonly<Record<string, string>>;
   /** How many files the output has. */
   readonly files: number;
-  /** What the tenant loader keeps between runs (opaque here). */
-  readonly loader?: unknown;
 }
 
 /** The unit key `<env>/<tenant>`. */
@@ -298,30 +296,4 @@ export function inputsDigest(compiler: string, files: readonly { path: string; t
     h.update(f.text);
   }
   return h.digest('hex');
-}
-
-/** The output as the record describes it, for commands that read the output (validate, diff). */
-export interface OutputDigests {
-  /** Digest of every input file and the compiler. */
-  readonly inputs: string;
-  /** Per unit `<env>/<tenant>`: the digest of its files (paths and contents) and their paths. */
-  readonly units: ReadonlyMap<string, { readonly content: string; readonly files: readonly string[] }>;
-  /** Files of no tenant: path → SHA-256 (hex) of the content. */
-  readonly shared: ReadonlyMap<string, string>;
-}
-
-/**
- * What the record says of the output on disk, or undefined when there is no record or the output
- * is no longer as the last write left it (then read the files).
- */
-export function outputDigests(root: string): OutputDigests | undefined {
-  const r = readRecord(root);
-  if (!r || !foldersUnchanged(root, r.dirs)) return undefined;
-  const units = new Map<string, { content: string; files: string[] }>();
-  for (const [name, u] of Object.entries(r.units))
-    units.set(name, {
-      content: u.content,
-      files: fromTemplate(r.templates[u.files], name.slice(name.indexOf('/') + 1)),
-    });
-  return { inputs: r.inputs, units, shared: new Map(Object.entries(r.shared)) };
 }

@@ -14,17 +14,11 @@ import {
 } from '../../charts/config/tenants-cache';
 import { tenantListPasses, tenantListRules, type TenantFields } from '../../charts/config/tenants-schema';
 import { benchTenantsYaml } from '../../scripts/bench/tenants';
+import { seededRandom } from '../seeded';
 
-/** A seeded generator (mulberry32): the same seed, the same registries and edits. */
+/** The seeded generator with the picks the edits use: the same seed, the same registries and edits. */
 function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)], chance: (p: number) => next() < p };
 }

@@ -18,23 +18,12 @@ import { benchTenantYaml } from '../../scripts/bench/tenants';
 import { runGates } from '../../scripts/cli/validate';
 import { readOutput } from '../../scripts/kube/manifests';
 import { ROOT } from './fixture';
+import { seededRandom } from '../seeded';
 
 /** Every gate over the output (kubectl-validate aside: its verdicts are remembered per file like kubeconform's). */
 const GATES = ['kubeconform', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'placeholders'];
 const SEED = Number(process.env.INCREMENTAL_SEED ?? 20261206);
 const STEPS = Number(process.env.INCREMENTAL_STEPS ?? 9);
-
-/** mulberry32: a small seeded generator. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'incremental-'));
 const memory = fs.mkdtempSync(path.join(os.tmpdir(), 'incremental-memory-'));
@@ -204,7 +193,7 @@ describe('incremental validate', () => {
         fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8') + [0, 1, 2].map(benchTenantYaml).join(''),
       );
       synth();
-      const rand = random(SEED);
+      const rand = seededRandom(SEED);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
       // The first run fills the memory; each later one uses what the runs before it remembered.
       expect(await verdicts('on')).toEqual(await verdicts('off'));

@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
+import { outputTree, scratchRoot } from './scratch-root';
 import {
   existingFiles,
   lockOutput,
@@ -15,24 +15,8 @@ import {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** A scratch repository root with the real environments and a given tenants.yaml. */
-function scratch(tenants: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
-  fs.cpSync(path.join(ROOT, 'charts', 'environments'), path.join(dir, 'charts', 'environments'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'cluster', 'outputs'), path.join(dir, 'cluster', 'outputs'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'tenants.yaml'), tenants);
-  return dir;
-}
-
-/** path -> sha256 of every file under dist/ and argocd/. */
-function tree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of existingFiles(root, ['dist', 'argocd']))
-    out[f] = createHash('sha256')
-      .update(fs.readFileSync(path.join(root, f)))
-      .digest('hex');
-  return out;
-}
+const scratch = (tenants: string) => scratchRoot('synth-', tenants);
+const tree = outputTree;
 
 const TWO = 'tenants:\n  - name: alpha\n  - name: beta\n';
 

@@ -3,9 +3,7 @@
  * synth that reuses the record of the last one writes exactly the output a fresh synth writes,
  * and compiles only the tenants whose inputs changed.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
@@ -17,37 +15,10 @@ import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
 import { existingFiles } from '../../charts/synth/write';
 import { benchTenantYaml } from '../../scripts/bench/tenants';
+import { seededRandom } from '../seeded';
+import { outputTree, scratchRoot } from './scratch-root';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-function scratch(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incremental-'));
-  fs.cpSync(path.join(ROOT, 'charts', 'environments'), path.join(dir, 'charts', 'environments'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'cluster', 'outputs'), path.join(dir, 'cluster', 'outputs'), { recursive: true });
-  return dir;
-}
-
-/** path → sha256 of every file of the output. */
-function tree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of existingFiles(root, ['dist', 'argocd']))
-    out[f] = createHash('sha256')
-      .update(fs.readFileSync(path.join(root, f)))
-      .digest('hex');
-  return out;
-}
-
-/** A small deterministic generator (mulberry32), so that a failing sequence can be replayed by its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** tenants.yaml as a list of entries (each the text of one `  - name:` item). */
 class Registry {
@@ -86,8 +57,8 @@ describe('incremental synth', () => {
   let out: string[];
 
   beforeAll(() => {
-    inc = scratch();
-    fresh = scratch();
+    inc = scratchRoot('incremental-');
+    fresh = scratchRoot('incremental-');
   });
   afterAll(() => {
     fs.rmSync(inc, { recursive: true, force: true });
@@ -122,10 +93,10 @@ describe('incremental synth', () => {
     const reg = new Registry(EXAMPLE);
     for (let i = 0; i < 3; i++) reg.entries.push(benchTenantYaml(i).replace(/\n$/, ''));
     expect(await both(reg)).toEqual([12, 12]); // no record yet: everything
-    expect(tree(inc)).toEqual(tree(fresh));
+    expect(outputTree(inc)).toEqual(outputTree(fresh));
     expect(await both(reg), 'nothing changed').toBe('none');
 
-    const rnd = random(20261206);
+    const rnd = seededRandom(20261206);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
     let next = 10;
     const bench = () => reg.names().filter((n) => n.startsWith('team-'));
@@ -205,7 +176,7 @@ describe('incremental synth', () => {
       const env = edit.apply() ?? undefined;
       const counted = await both(reg, env);
       seen.add(edit.name);
-      expect(tree(inc), `step ${step}: ${edit.name}`).toEqual(tree(fresh));
+      expect(outputTree(inc), `step ${step}: ${edit.name}`).toEqual(outputTree(fresh));
       const compiled = counted === 'none' ? 0 : counted[0];
       expect(edit.compiled(compiled), `step ${step}: ${edit.name} compiled ${compiled} tenant folders`).toBe(true);
     }
@@ -221,13 +192,13 @@ describe('incremental synth', () => {
     out = [];
     expect(await main(['--root', inc, '--timings', '--jobs', '1'])).toBe(0);
     expect(compiledCount(out)).toEqual([6, 6]);
-    expect(tree(inc)).toEqual(tree(fresh));
+    expect(outputTree(inc)).toEqual(outputTree(fresh));
 
     fs.writeFileSync(path.join(inc, RECORD_DIR, 'units.json'), '{"version": 1, "inputs": ');
     reg.entries[0] = reg.entries[0].replace('displayName: Team Alpha', 'displayName: Team A');
     const counted = await both(reg);
     expect(counted).toEqual([6, 6]);
-    expect(tree(inc)).toEqual(tree(fresh));
+    expect(outputTree(inc)).toEqual(outputTree(fresh));
   }, 300_000);
 
   // The planted fault: a unit key that does not change when its tenant's entry does (here written
@@ -250,8 +221,8 @@ describe('incremental synth', () => {
     writeRecord(inc, { ...data, units });
     const counted = await both(reg);
     expect(counted).toEqual([0, 6]);
-    const a = tree(inc);
-    const b = tree(fresh);
+    const a = outputTree(inc);
+    const b = outputTree(fresh);
     const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
     expect(differ.length).toBeGreaterThan(0);
     expect(differ.every((f) => f.includes('beta'))).toBe(true);
