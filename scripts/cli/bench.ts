@@ -4,7 +4,7 @@
  * On generated registries of N rich tenants (scripts/bench/tenants.ts), each command in a fresh
  * process: synth into an empty output, against the floor (serializing and writing the same
  * objects without constructs) and stock cdk8s (one App, app.synth()); synth again with nothing
- * changed; npm run validate from nothing; then, after editing one tenant, synth, npm run
+ * changed; npm run validate from nothing (an empty memory folder); then, after editing one tenant, synth, npm run
  * validate and npm run diff; and synth after adding one tenant. Writes a Markdown report with
  * every target (scripts/bench/report.ts). Not part of `npm test`: it takes tens of minutes and
  * its numbers depend on the machine.
@@ -200,16 +200,19 @@ function sizeRuns(
   flags: Record<string, string | boolean | string[]>,
 ): SizeResult {
   const root = makeRoot(n);
+  const cleanups: (() => void)[] = [];
   try {
     const first = freshRuns(prefix, root, synth, stockRuns);
     log(`${prefix}: synth again, nothing changed`);
     const nothingChanged = toMeasurement(measure(synth(root)));
     let validateFull: Summarized | undefined;
+    // Validate and diff remember into a folder of this size's own, empty at first: the first
+    // validate runs from nothing, and what it remembers is what the runs after the edit find.
+    const memory = { VALIDATE_CACHE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `bench-memory-${n}-`)) };
+    cleanups.push(() => fs.rmSync(memory.VALIDATE_CACHE_DIR, { recursive: true, force: true }));
     if (!flags['no-validate']) {
-      log(`${prefix}: npm run validate from nothing (VALIDATE_CACHE=off)`);
-      validateFull = summarized(measure([...VALIDATE, '--root', root], undefined, { VALIDATE_CACHE: 'off' }));
-      log(`${prefix}: npm run validate to remember its verdicts (not measured)`);
-      measure([...VALIDATE, '--root', root]);
+      log(`${prefix}: npm run validate from nothing (an empty VALIDATE_CACHE_DIR)`);
+      validateFull = summarized(measure([...VALIDATE, '--root', root], undefined, memory));
     }
     log(`${prefix}: synth after editing one tenant`);
     const file = path.join(root, TENANTS_FILE);
@@ -218,7 +221,8 @@ function sizeRuns(
     const editOne = { ...toMeasurement(edit), changedFiles: changedFiles(edit.stdout) };
     const validateEdit = flags['no-validate']
       ? undefined
-      : (log(`${prefix}: npm run validate after the edit`), summarized(measure([...VALIDATE, '--root', root])));
+      : (log(`${prefix}: npm run validate after the edit`),
+        summarized(measure([...VALIDATE, '--root', root], undefined, memory)));
     let diffEdit: Summarized | undefined;
     if (!flags['no-diff']) {
       // In a git repository of its own (validate's secrets gate then scans history too): commit, edit
@@ -229,7 +233,7 @@ function sizeRuns(
       git(root, ['commit', '-q', '-m', 'bench']);
       fs.writeFileSync(file, editOneTenant(fs.readFileSync(file, 'utf8'), n - 1));
       measure(synth(root));
-      diffEdit = summarized(measure([...DIFF, '--root', root, 'HEAD']));
+      diffEdit = summarized(measure([...DIFF, '--root', root, 'HEAD'], undefined, memory));
     }
     log(`${prefix}: synth after adding one tenant`);
     fs.appendFileSync(file, benchTenantYaml(n));
@@ -238,6 +242,7 @@ function sizeRuns(
     return { tenants: n, ...first, nothingChanged, editOne, addOne, validateFull, validateEdit, diffEdit };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+    for (const c of cleanups) c();
   }
 }
 
