@@ -2,12 +2,13 @@
  * `npm run diff` on a temporary git repository holding a copy of dist/ and argocd/: the git side
  * (ls-tree + cat-file), the default base, the working tree side and the command's output.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIFF_COMMAND, runDiff } from '../../scripts/cli/diff';
+import { isApplicationFile, needsPlatformApplications } from '../../scripts/diff/applications';
 import { filesAtCommit, filesInWorkingTree, parseCatFileBatch, resolveCommit } from '../../scripts/diff/git';
 import { runCommand } from '../../scripts/lib/cli';
 import { diffReport } from '../../scripts/diff/report';
@@ -158,6 +159,33 @@ describe('npm run diff', () => {
       fs.writeFileSync(removed, kept);
       fs.rmSync(path.join(repo, 'charts'), { recursive: true, force: true });
     }
+  });
+
+  it('runs from its bundle (scripts/launch.cjs) with --root, as npm run diff does, printing what runDiff prints', async () => {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'scripts', 'launch.cjs'), 'scripts/cli/diff.ts', '--root', repo, 'main'],
+      {
+        cwd: os.tmpdir(),
+        encoding: 'utf8',
+        env: { ...process.env, VALIDATE_CACHE: 'off' },
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe((await diff('main')).stdout);
+  });
+
+  it('reads argocd/ for the platform Applications only by their file names, which hold every Application', () => {
+    const argocd = filesInWorkingTree(ROOT, (f) => f.startsWith('argocd/'));
+    const holding = [...argocd].filter(([, text]) => /^kind: Application$/m.test(text)).map(([f]) => f);
+    expect(holding.length).toBeGreaterThan(2);
+    for (const f of holding) expect(isApplicationFile(f), f).toBe(true);
+    expect(isApplicationFile('argocd/dev/projects/appproject-tenant-alpha.yaml')).toBe(false);
+    expect(needsPlatformApplications('dist/dev/platform/gateway/gateway-x.yaml')).toBe(true);
+    expect(needsPlatformApplications('dist/dev/tenants/alpha/networkpolicy-x.yaml')).toBe(false);
+    expect(needsPlatformApplications('dist/dev/tenants/alpha/README.md')).toBe(false);
+    expect(needsPlatformApplications('argocd/dev/platform/application-platform-gateway.yaml')).toBe(false);
   });
 
   it('exits 0 with no changes, and 1 with one line for a ref that names nothing', async () => {
