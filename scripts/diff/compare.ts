@@ -229,13 +229,17 @@ function rowChanges(before: RouteRow, after: RouteRow): FieldChange[] {
 /** Source directories of the platform Applications of both sides (the new side wins). */
 function applicationIndex(base: FileMap, head: FileMap, options: Required<CompareOptions>): Map<string, string> {
   const apps: K8sObject[] = [];
+  // A file the same on both sides is parsed once.
+  const parsed = new Map<string, K8sObject[]>();
   for (const [files, side] of [
     [base, options.baseLabel],
     [head, options.headLabel],
   ] as const) {
     for (const [file, text] of files) {
-      if (file.startsWith(`${DIRS.argocd}/`) && isManifest(file) && /^kind: Application$/m.test(text))
-        apps.push(...parseObjects(file, text, side).map((l) => l.object));
+      if (!file.startsWith(`${DIRS.argocd}/`) || !isManifest(file) || !/^kind: Application$/m.test(text)) continue;
+      const key = `${file}\0${text}`;
+      if (!parsed.has(key)) parsed.set(key, parseObjects(file, text, side).map((l) => l.object));
+      apps.push(...parsed.get(key)!);
     }
   }
   return platformApplications(apps);

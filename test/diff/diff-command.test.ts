@@ -9,7 +9,13 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIFF_COMMAND, runDiff } from '../../scripts/cli/diff';
 import { isApplicationFile, needsPlatformApplications } from '../../scripts/diff/applications';
-import { filesAtCommit, filesInWorkingTree, parseCatFileBatch, resolveCommit } from '../../scripts/diff/git';
+import {
+  changedPaths,
+  filesAtCommit,
+  filesInWorkingTree,
+  parseCatFileBatch,
+  resolveCommit,
+} from '../../scripts/diff/git';
 import { runCommand } from '../../scripts/lib/cli';
 import { diffReport } from '../../scripts/diff/report';
 import { loadEnvironments } from '../../charts/config/environment';
@@ -174,6 +180,45 @@ describe('npm run diff', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe((await diff('main')).stdout);
+  });
+
+  it('finds every path that may differ from the base: committed since, staged, changed, deleted, untracked, ignored', () => {
+    const base = resolveCommit(repo, 'main');
+    const rel = (f: string) => path.join(repo, f);
+    const staged = 'dist/dev/tenants/alpha/networkpolicy-allow-dns.yaml';
+    const edited = 'dist/prod/tenants/alpha/networkpolicy-allow-dns.yaml';
+    const deleted = 'dist/prod/tenants/beta/README.md';
+    const untracked = 'dist/dev/tenants/alpha/untracked.yaml';
+    const ignored = 'argocd/dev/ignored.yaml';
+    const kept = [staged, edited, deleted].map((f) => fs.readFileSync(rel(f), 'utf8'));
+    try {
+      fs.appendFileSync(rel(staged), '# staged\n');
+      git('add', staged);
+      fs.appendFileSync(rel(edited), '# edited\n');
+      fs.rmSync(rel(deleted));
+      fs.writeFileSync(rel(untracked), 'x: 1\n');
+      fs.writeFileSync(path.join(repo, '.gitignore'), 'ignored.yaml\n');
+      fs.writeFileSync(rel(ignored), 'x: 1\n');
+      expect([...changedPaths(repo, base)].sort()).toEqual(
+        [
+          POLICY,
+          'dist/dev/platform/gateway/agentgatewayparameters-agentgateway-config.yaml',
+          staged,
+          edited,
+          deleted,
+          untracked,
+          ignored,
+        ].sort(),
+      );
+      // Against HEAD itself: only what the index and the working tree change.
+      expect([...changedPaths(repo, resolveCommit(repo, 'HEAD'))].sort()).toEqual(
+        [staged, edited, deleted, untracked, ignored].sort(),
+      );
+    } finally {
+      git('reset', '-q', '--', staged);
+      [staged, edited, deleted].forEach((f, i) => fs.writeFileSync(rel(f), kept[i]));
+      for (const f of [untracked, ignored, '.gitignore']) fs.rmSync(rel(f));
+    }
   });
 
   it('reads argocd/ for the platform Applications only by their file names, which hold every Application', () => {
