@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
 import { checkoutRoot } from '../lib/checkout';
-import { type CommandSpec, type ParsedArgs, runCommand, UsageError } from '../lib/cli';
+import { type CommandSpec, mainCommand, type ParsedArgs, runCommand, UsageError } from '../lib/cli';
 import { environmentOf, isApplicationFile, needsPlatformApplications } from '../diff/applications';
 import type { FlowSource } from '../diff/flows';
 import {
@@ -116,20 +116,12 @@ export function runDiff(
   return 0;
 }
 
-/** The command, for scripts/launch.cjs and for tests: the exit code. */
+const body = (args: ParsedArgs) =>
+  runDiff(args, path.resolve(typeof args.flags.root === 'string' ? args.flags.root : checkoutRoot(__dirname)));
+
+/** The command as scripts/launch.cjs runs it from a bundle (npm run diff): the exit code. */
 export function main(argv: readonly string[]): Promise<number> {
-  return runCommand(
-    DIFF_COMMAND,
-    (args) =>
-      runDiff(
-        args,
-        path.resolve(typeof args.flags.root === 'string' ? args.flags.root : checkoutRoot(__dirname)),
-      ),
-    argv,
-  );
+  return runCommand(DIFF_COMMAND, body, argv);
 }
 
-if (require.main === module)
-  void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+if (require.main === module) mainCommand(DIFF_COMMAND, body);
