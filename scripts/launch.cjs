@@ -95,8 +95,6 @@ function main() {
   const stamp = path.join(CACHE, `${name}.json`);
   const recorded = fresh(bundle, stamp) ?? build(entry, bundle, stamp);
   process.env.AGENTIC_PLATFORM_COMPILER_DIGEST = recorded.digest;
-  // Bundled, every module's __dirname is the cache: the entry finds the checkout here (scripts/lib/checkout.ts).
-  process.env.AGENTIC_PLATFORM_ROOT = ROOT;
   const args = process.argv.slice(3);
   process.argv = [process.argv[0], bundle, ...args];
   const mod = require(bundle);

@@ -10,7 +10,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
-import { checkoutRoot } from '../lib/checkout';
 import { type CommandSpec, mainCommand, type ParsedArgs, runCommand, UsageError } from '../lib/cli';
 import { environmentOf, isApplicationFile, needsPlatformApplications } from '../diff/applications';
 import type { FlowSource } from '../diff/flows';
@@ -117,7 +116,7 @@ export function runDiff(
 }
 
 const body = (args: ParsedArgs) =>
-  runDiff(args, path.resolve(typeof args.flags.root === 'string' ? args.flags.root : checkoutRoot(__dirname)));
+  runDiff(args, path.resolve(typeof args.flags.root === 'string' ? args.flags.root : path.join(__dirname, '..', '..')));
 
 /** The command as scripts/launch.cjs runs it from a bundle (npm run diff): the exit code. */
 export function main(argv: readonly string[]): Promise<number> {

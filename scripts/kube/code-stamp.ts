@@ -8,9 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sha256 } from './record';
-import { checkoutRoot } from '../lib/checkout';
 
-const ROOT = checkoutRoot(__dirname);
+const ROOT = path.resolve(__dirname, '..', '..');
 
 function tsFiles(dir: string, out: string[]): void {
   if (!fs.existsSync(dir)) return;

@@ -16,9 +16,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkoutRoot } from '../lib/checkout';
 
-const ROOT = checkoutRoot(__dirname);
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Where tools are installed, relative to the repository root. */
 export const TOOLS_DIR = '.tools';

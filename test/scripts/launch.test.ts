@@ -73,20 +73,6 @@ describe('scripts/launch.cjs', () => {
     for (const f of fs.readdirSync(cache).filter((f) => f.startsWith('probe-'))) fs.rmSync(path.join(cache, f));
   });
 
-  // A bundle's modules share the cache's __dirname; scripts/lib/checkout.ts finds the checkout here.
-  it('names the checkout it runs in AGENTIC_PLATFORM_ROOT', () => {
-    fs.writeFileSync(
-      path.join(dir, 'root-probe.ts'),
-      'export function main(): number {\n  console.log(process.env.AGENTIC_PLATFORM_ROOT);\n  return 0;\n}\n',
-    );
-    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), 'root-probe.ts'], {
-      cwd: os.tmpdir(),
-      encoding: 'utf8',
-    });
-    expect(r.stdout.trim()).toBe(dir);
-    for (const f of fs.readdirSync(cache).filter((f) => f.startsWith('root-probe-'))) fs.rmSync(path.join(cache, f));
-  });
-
   it('gives another checkout sharing node_modules a bundle of its own, built from its own sources', () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'launch-'));
     try {
