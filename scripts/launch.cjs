@@ -46,10 +46,30 @@ function fresh(bundle, stamp) {
   }
 }
 
-function build(entry, bundle, stamp) {
+/**
+ * `__dirname` in this checkout's TypeScript is the source file's folder, as when run from sources,
+ * so that paths computed from it (the repository root, .tools) hold in the bundle too.
+ * (`__filename` stays the running file: synth starts its workers from it.)
+ */
+const sourceDirs = {
+  name: 'source-dirs',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (!args.path.startsWith(`${ROOT}/`) || args.path.includes('/node_modules/')) return undefined;
+      const text = fs.readFileSync(args.path, 'utf8');
+      return {
+        contents: text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path))),
+        loader: 'ts',
+      };
+    });
+  },
+};
+
+async function build(entry, bundle, stamp) {
   const esbuild = require('esbuild');
   fs.mkdirSync(CACHE, { recursive: true });
-  const result = esbuild.buildSync({
+  const result = await esbuild.build({
+    plugins: [sourceDirs],
     entryPoints: [path.join(ROOT, entry)],
     absWorkingDir: ROOT,
     bundle: true,
@@ -81,7 +101,7 @@ function build(entry, bundle, stamp) {
   return recorded;
 }
 
-function main() {
+async function main() {
   const entry = process.argv[2];
   if (!entry || !entry.endsWith('.ts')) {
     console.error('usage: node scripts/launch.cjs <entry.ts> [args...]');
@@ -93,7 +113,7 @@ function main() {
   const name = `${entry.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')}-${checkout}`;
   const bundle = path.join(CACHE, `${name}.js`);
   const stamp = path.join(CACHE, `${name}.json`);
-  const recorded = fresh(bundle, stamp) ?? build(entry, bundle, stamp);
+  const recorded = fresh(bundle, stamp) ?? (await build(entry, bundle, stamp));
   process.env.AGENTIC_PLATFORM_COMPILER_DIGEST = recorded.digest;
   const args = process.argv.slice(3);
   process.argv = [process.argv[0], bundle, ...args];
@@ -113,4 +133,7 @@ function main() {
   );
 }
 
-main();
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+});

@@ -92,6 +92,8 @@ function makeRoot(n: number): string {
   fs.cpSync(path.join(ROOT, DIRS.environments), path.join(dir, DIRS.environments), { recursive: true });
   fs.cpSync(path.join(ROOT, 'cluster', 'outputs'), path.join(dir, 'cluster', 'outputs'), { recursive: true });
   fs.writeFileSync(path.join(dir, TENANTS_FILE), benchTenantsYaml(n));
+  // As in the repository: the scratch repository of the diff run never commits what is derived.
+  fs.copyFileSync(path.join(ROOT, '.gitignore'), path.join(dir, '.gitignore'));
   return dir;
 }
 
@@ -186,7 +188,7 @@ function git(root: string, args: readonly string[]): void {
   if (r.status !== 0) throw new UserError(`git ${args.join(' ')} failed in ${root}: ${r.stderr.trim()}`);
 }
 
-const VALIDATE = ['--import', 'tsx', path.join(ROOT, 'scripts', 'cli', 'validate.ts')];
+const VALIDATE = [LAUNCH, 'scripts/cli/validate.ts'];
 const DIFF = [LAUNCH, 'scripts/cli/diff.ts'];
 
 /** Every measurement of one registry size. */

@@ -27,7 +27,7 @@ import { clusterScopedCrds, rbacGate } from '../gates/rbac';
 import { kubeconformGate, kubectlValidateGate } from '../gates/schemas';
 import { secretsGate } from '../gates/secrets';
 import { workloadGate } from '../gates/workloads';
-import { type CommandSpec, mainCommand, type ParsedArgs, UsageError } from '../lib/cli';
+import { type CommandSpec, mainCommand, type ParsedArgs, runCommand, UsageError } from '../lib/cli';
 import { ensureSchemas } from '../toolchain/schemas';
 import { countOf } from '../../charts/lib/plural';
 import { TENANTS_FILE } from '../../charts/lib/constants';
@@ -148,6 +148,11 @@ export async function runValidate(args: ParsedArgs): Promise<number> {
   }
   console.log(results.length === 1 ? `validate: the gate passed` : `validate: all ${results.length} gates passed`);
   return 0;
+}
+
+/** Entry of `node scripts/launch.cjs scripts/cli/validate.ts` (the npm script): the exit code. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runCommand(VALIDATE_COMMAND, runValidate, argv);
 }
 
 if (require.main === module) mainCommand(VALIDATE_COMMAND, runValidate);

@@ -20,6 +20,23 @@ function tsFiles(dir: string, out: string[]): void {
   }
 }
 
+/**
+ * The source files this process runs: those it loaded, or, from a bundle (scripts/launch.cjs),
+ * the inputs the bundle's stamp lists.
+ */
+function loadedSources(root: string): string[] {
+  let loaded = Object.keys(require.cache);
+  if (__filename.endsWith('.js')) {
+    try {
+      const stamp = JSON.parse(fs.readFileSync(__filename.replace(/\.js$/, '.json'), 'utf8')) as { inputs: string[] };
+      loaded = stamp.inputs.map((f) => path.join(root, f));
+    } catch {
+      // Not a bundle of launch.cjs: what require.cache holds.
+    }
+  }
+  return loaded.filter((f) => f.startsWith(`${root}/`) && !f.includes('/node_modules/'));
+}
+
 let stamp: string | undefined;
 
 /** The code stamp of this repository's gates, computed once per process. */
@@ -28,8 +45,7 @@ export function codeStamp(root = ROOT): string {
   const files: string[] = [];
   tsFiles(path.join(root, 'scripts'), files);
   tsFiles(path.join(root, 'charts'), files);
-  for (const f of Object.keys(require.cache))
-    if (f.startsWith(`${root}/`) && !f.includes('/node_modules/')) files.push(f);
+  for (const f of loadedSources(root)) files.push(f);
   files.push(path.join(root, 'package-lock.json'));
   const lines = [...new Set(files)]
     .filter((f) => fs.existsSync(f))

@@ -4,14 +4,14 @@
  * rest). Gates key what they remember on these digests, so a run after a one-tenant change knows
  * which files changed without comparing their contents with anything.
  *
- * Synth will record the same shape as it writes (charts/synth/record.ts, readSynthRecord); until
- * then outputRecord reads and hashes every file, and is the one place to switch over.
+ * outputRecord reads and hashes only the files whose stat changed since the last run
+ * (stat-cache.ts).
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DIRS } from '../../charts/lib/constants';
 import { existingFiles } from '../../charts/synth/write';
+import { StatCache } from './stat-cache';
 
 /** One tenant of one environment: its files and a key over them. */
 export interface RecordUnit {
@@ -64,11 +64,12 @@ export function recordOf(digests: ReadonlyMap<string, string>): OutputRecord {
   return { globalKey: keyOf(shared), units, shared };
 }
 
-/** The record of the output under root, read from disk. */
-export function outputRecord(root: string): OutputRecord {
+/** The record of the output under root, read from disk (files whose stat is remembered are not read). */
+export function outputRecord(root: string, cache = new StatCache(root)): OutputRecord {
   const digests = new Map<string, string>();
   for (const file of existingFiles(root, [DIRS.dist, DIRS.argocd]))
-    digests.set(file, sha256(fs.readFileSync(path.join(root, file))));
+    digests.set(file, cache.digest(file, path.join(root, file)));
+  cache.save();
   return recordOf(digests);
 }
 

@@ -340,7 +340,9 @@ function writeTree(dir: string, files: Map<string, string>): void {
 }
 
 function inputsHash(crdFiles: readonly string[], release: string): string {
-  const hash = createHash('sha256').update(release).update(fs.readFileSync(__filename));
+  const hash = createHash('sha256')
+    .update(release)
+    .update(fs.readFileSync(path.join(__dirname, 'schemas.ts')));
   for (const file of crdFiles) hash.update(file).update(fs.readFileSync(file));
   return hash.digest('hex');
 }

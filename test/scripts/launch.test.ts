@@ -30,6 +30,17 @@ describe('scripts/launch.cjs', () => {
     return path.join(cache, bundles()[0]);
   };
 
+  /** Runs a one-off entry of the scratch project and returns what it printed; its bundle is removed. */
+  const probe = (name: string, source: string) => {
+    fs.writeFileSync(path.join(dir, `${name}.ts`), source);
+    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), `${name}.ts`], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    for (const f of fs.readdirSync(cache).filter((f) => f.startsWith(`${name}-`))) fs.rmSync(path.join(cache, f));
+    return r.stdout;
+  };
+
   it('runs the entry from a bundle, passes the arguments and exits with its code', () => {
     fs.writeFileSync(path.join(dir, 'dep.ts'), "export const word: string = 'first';\n");
     fs.writeFileSync(
@@ -54,23 +65,18 @@ describe('scripts/launch.cjs', () => {
 
   // The synth record keys every unit on the compiler's digest (charts/synth/record.ts).
   it("passes the digest of the bundle's content to the entry, which changes with the code only", () => {
-    const digestOf = () => {
-      fs.writeFileSync(
-        path.join(dir, 'probe.ts'),
+    const digestOf = () =>
+      probe(
+        'probe',
         "import { word } from './dep';\nexport function main(): number {\n  console.log(word, process.env.AGENTIC_PLATFORM_COMPILER_DIGEST);\n  return 0;\n}\n",
-      );
-      const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'launch.cjs'), 'probe.ts'], {
-        cwd: dir,
-        encoding: 'utf8',
-      });
-      return r.stdout.trim().split(' ')[1];
-    };
+      )
+        .trim()
+        .split(' ')[1];
     const first = digestOf();
     expect(first).toMatch(/^[0-9a-f]{64}$/);
     expect(digestOf(), 'the same code, the same digest').toBe(first);
     fs.writeFileSync(path.join(dir, 'dep.ts'), "export const word: string = 'third';\n");
     expect(digestOf()).not.toBe(first);
-    for (const f of fs.readdirSync(cache).filter((f) => f.startsWith('probe-'))) fs.rmSync(path.join(cache, f));
   });
 
   it('gives another checkout sharing node_modules a bundle of its own, built from its own sources', () => {
@@ -91,6 +97,20 @@ describe('scripts/launch.cjs', () => {
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it("keeps __dirname of the checkout's sources their own folder, so paths from it hold in the bundle", () => {
+    fs.mkdirSync(path.join(dir, 'lib', 'deep'), { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'lib', 'deep', 'where.ts'),
+      "import * as path from 'node:path';\nexport const root = path.resolve(__dirname, '..', '..');\n",
+    );
+    const printed = probe(
+      'where-probe',
+      "import { root } from './lib/deep/where';\nexport function main(): number {\n  console.log(root, __dirname, __filename.endsWith('.js'));\n  return 0;\n}\n",
+    );
+    // __filename stays the bundle: synth starts its workers from it (charts/synth/parallel.ts).
+    expect(printed).toBe(`${dir} ${dir} true\n`);
   });
 
   it('refuses an entry that is not TypeScript, and one that exports no main', () => {

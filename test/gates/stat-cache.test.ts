@@ -1,0 +1,76 @@
+/** File digests remembered by stat (scripts/kube/stat-cache.ts), as git's index remembers them. */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StatCache } from '../../scripts/kube/stat-cache';
+
+const made: string[] = [];
+afterEach(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function scratch(): { root: string; home: string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stat-root-'));
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stat-home-'));
+  made.push(root, home);
+  return { root, home };
+}
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Digests of every file through a new cache (a new run), with the cache's counters. */
+function run(root: string, home: string, files: readonly string[], env = {}, racyMs = 0) {
+  const cache = new StatCache(root, home, env, racyMs);
+  const digests = files.map((f) => cache.digest(f, path.join(root, f)));
+  cache.save();
+  return { digests, hashed: cache.hashed, trusted: cache.trusted };
+}
+
+describe('digests remembered by stat', () => {
+  const files = ['a.yaml', 'b.yaml', 'c.yaml'];
+  const write = (root: string, f: string, text: string) => fs.writeFileSync(path.join(root, f), text);
+
+  it('reads each file once, then trusts unchanged stats; a rewrite in place is read again', () => {
+    const { root, home } = scratch();
+    for (const f of files) write(root, f, `kind: ${f}\n`);
+    const first = run(root, home, files);
+    expect(first.digests).toEqual(files.map((f) => sha(`kind: ${f}\n`)));
+    expect(first).toMatchObject({ hashed: 3, trusted: 0 });
+    expect(run(root, home, files)).toMatchObject({ digests: first.digests, hashed: 0, trusted: 3 });
+
+    // Planted fault: the same size and the old modification time, new content. Only the change
+    // time (which no user can set back) tells; the digest must follow the content.
+    const st = fs.statSync(path.join(root, 'b.yaml'));
+    write(root, 'b.yaml', 'kind: b.yamX\n');
+    fs.utimesSync(path.join(root, 'b.yaml'), st.atime, st.mtime);
+    expect(fs.statSync(path.join(root, 'b.yaml')).size).toBe(st.size);
+    const after = run(root, home, files);
+    expect(after.digests).toEqual([first.digests[0], sha('kind: b.yamX\n'), first.digests[2]]);
+    expect(after).toMatchObject({ hashed: 1, trusted: 2 });
+  });
+
+  it('does not trust a file changed just before the record was written (racy), nor anything with memory off', () => {
+    const { root, home } = scratch();
+    for (const f of files) write(root, f, `kind: ${f}\n`);
+    run(root, home, files, {}, 60_000);
+    expect(run(root, home, files, {}, 60_000)).toMatchObject({ hashed: 3, trusted: 0 });
+    // The racy run read them again and wrote its own record: now they are old enough.
+    expect(run(root, home, files)).toMatchObject({ hashed: 0, trusted: 3 });
+    expect(run(root, home, files, { VALIDATE_CACHE: 'off' })).toMatchObject({ hashed: 3, trusted: 0 });
+    // Memory off writes nothing: a later run still trusts what the last run with memory wrote.
+    expect(run(root, home, files)).toMatchObject({ hashed: 0, trusted: 3 });
+  });
+
+  it('forgets files that are gone and reads a file that replaced one (a new inode)', () => {
+    const { root, home } = scratch();
+    for (const f of files) write(root, f, `kind: ${f}\n`);
+    run(root, home, files);
+    fs.rmSync(path.join(root, 'c.yaml'));
+    expect(run(root, home, files.slice(0, 2))).toMatchObject({ hashed: 0, trusted: 2 });
+    write(root, 'c.yaml', 'kind: c.yaml\n');
+    fs.renameSync(path.join(root, 'c.yaml'), path.join(root, 'a.yaml'));
+    const r = run(root, home, files.slice(0, 2));
+    expect(r.digests[0]).toBe(sha('kind: c.yaml\n'));
+    expect(r).toMatchObject({ hashed: 1, trusted: 1 });
+  });
+});
