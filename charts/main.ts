@@ -186,7 +186,7 @@ function reportWrite(r: {
   count: number;
   report: { written: number; deleted: number };
   removed: readonly string[];
-  units: { compiled: number; total: number };
+  units: { compiled: number; total: number; components?: { built: number; total: number } };
 }): void {
   const { options, started, loaded, compiled, tenants, environments, infra, count, report, removed, units } = r;
   const finished = process.hrtime.bigint();
@@ -194,7 +194,7 @@ function reportWrite(r: {
   if (options.timings) {
     const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
     console.log(
-      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads; ${units.compiled} of ${units.total} tenant folders compiled`,
+      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads; ${units.compiled} of ${units.total} tenant folders compiled${units.components ? `, ${units.components.built} of ${units.components.total} platform components built` : ''}`,
     );
   }
   console.log(

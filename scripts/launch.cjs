@@ -101,6 +101,45 @@ async function build(entry, bundle, stamp) {
   return recorded;
 }
 
+/**
+ * Loads the bundle as require() would, with V8's code cache beside it: the functions that ran
+ * before are compiled once, not on every start. A cache V8 rejects (another bundle or another V8)
+ * is written again after the run.
+ */
+function loadBundle(bundle) {
+  const vm = require('node:vm');
+  const Module = require('node:module');
+  const cacheFile = `${bundle}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    // First run of this bundle: written after it.
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  const mod = new Module(bundle, module);
+  mod.filename = bundle;
+  mod.paths = Module._nodeModulePaths(path.dirname(bundle));
+  require.cache[bundle] = mod;
+  script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  mod.loaded = true;
+  return {
+    exports: mod.exports,
+    /** Keeps the cache when there was none, V8 rejected it, or this run compiled much more. */
+    saveCache() {
+      try {
+        const data = script.createCachedData();
+        if (cachedData && !script.cachedDataRejected && data.length < cachedData.length * 1.05) return;
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, data);
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        // Unsaved: the next run compiles again.
+      }
+    },
+  };
+}
+
 async function main() {
   const entry = process.argv[2];
   if (!entry || !entry.endsWith('.ts')) {
@@ -117,7 +156,8 @@ async function main() {
   process.env.AGENTIC_PLATFORM_COMPILER_DIGEST = recorded.digest;
   const args = process.argv.slice(3);
   process.argv = [process.argv[0], bundle, ...args];
-  const mod = require(bundle);
+  const loaded = loadBundle(bundle);
+  const mod = loaded.exports;
   if (typeof mod.main !== 'function') {
     console.error(`${entry} exports no main(argv) function`);
     process.exit(2);
@@ -125,6 +165,7 @@ async function main() {
   Promise.resolve(mod.main(args)).then(
     (code) => {
       process.exitCode = typeof code === 'number' ? code : 0;
+      loaded.saveCache();
     },
     (err) => {
       console.error(err instanceof Error ? err.message : String(err));

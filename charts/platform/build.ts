@@ -43,21 +43,40 @@ export function componentValues(
   return values;
 }
 
-export function buildPlatform(ctx: PlatformContext): BuiltComponent[] {
+/** A component's shared objects and Helm values. */
+export type ComponentParts = Pick<BuiltComponent, 'objects' | 'values'>;
+
+/**
+ * Builds a component's parts from a tenant list; `remember` may answer from memory instead
+ * (synth/component-memo.ts), given the component's name and the build.
+ */
+export type RememberComponent = (
+  component: string,
+  build: (tenants: PlatformContext['tenants']) => ComponentParts,
+) => ComponentParts;
+
+export function buildPlatform(
+  ctx: PlatformContext,
+  remember: RememberComponent = (_name, build) => build(ctx.tenants),
+): BuiltComponent[] {
   const components = platformComponents(ctx.env);
   const waves = computeWaves(components);
-  return components.map((component) => ({
-    component,
-    wave: waves.get(component.name)!,
-    objects: component.manifests
-      ? chartObjects((app) => {
-          const chart = new Chart(app, component.name);
-          component.manifests!(chart, ctx);
-          return chart;
-        })
-      : [],
-    values: componentValues(component, ctx),
-  }));
+  return components.map((component) => {
+    const parts = remember(component.name, (tenants) => {
+      const c: PlatformContext = { ...ctx, tenants };
+      return {
+        objects: component.manifests
+          ? chartObjects((app) => {
+              const chart = new Chart(app, component.name);
+              component.manifests!(chart, c);
+              return chart;
+            })
+          : [],
+        values: componentValues(component, c),
+      };
+    });
+    return { component, wave: waves.get(component.name)!, ...parts };
+  });
 }
 
 /** Whether a component has a folder of our own objects: shared ones, or ones of each tenant. */

@@ -22,7 +22,9 @@ import {
   unitName,
   writeRecord,
 } from './record';
-import { OUTPUT_DIRS, type SynthInput, tenantSegments } from './synthesize';
+import { OUTPUT_DIRS, type RememberFor, type SynthInput, tenantSegments } from './synthesize';
+import { ComponentMemo } from './component-memo';
+import { platformComponents } from '../platform/components';
 import { readsHold, segmentsDigest, unitKey } from './units';
 import {
   beginWrite,
@@ -77,8 +79,12 @@ export interface WriteOutcome {
   readonly recovered: string[];
   /** When compiling and staging ended (process.hrtime.bigint()). */
   readonly compiled: bigint;
-  /** Tenant × environment units compiled, and how many there are. */
-  readonly units: { readonly compiled: number; readonly total: number };
+  /** Tenant × environment units compiled, and how many there are; platform components built of all. */
+  readonly units: {
+    readonly compiled: number;
+    readonly total: number;
+    readonly components?: { readonly built: number; readonly total: number };
+  };
 }
 
 /** What the synth record of this run is keyed on (see synth/record.ts). */
@@ -206,12 +212,23 @@ export async function writeOutput(
     const recovered = recoverInterruptedSwap(root);
     const prev = keys && !fresh ? usableRecord(root, recovered) : undefined;
     const plan = prev && keys ? planFrom(prev, input, keys) : undefined;
+    // Components are remembered only alongside the record's keys, and never for --fresh; read
+    // before the record goes (their memory holds whatever the output on disk is).
+    const memo = keys && !fresh ? new ComponentMemo(root) : undefined;
     // Until the new record is written, none describes the output.
     dropRecord(root);
     const pending = beginWrite(root, OUTPUT_DIRS);
+    const remember: RememberFor | undefined =
+      memo &&
+      ((env) => {
+        const environmentKey = keys!.environments.get(env.name);
+        return environmentKey === undefined
+          ? undefined
+          : (component, build) => memo.parts(env.name, environmentKey, component, input.tenants, build);
+      });
     let result: CompileResult;
     try {
-      result = await compileOutput(input, pending.sink, pending.spec, pool, plan);
+      result = await compileOutput(input, pending.sink, pending.spec, pool, plan, remember);
     } catch (e) {
       pending.abort();
       throw e;
@@ -224,9 +241,18 @@ export async function writeOutput(
       ? [...deletions, ...result.reports.flatMap((r) => [...r.changed, ...r.added])]
       : undefined;
     if (keys) writeRecord(root, recordOf(root, input, keys, result, prev, touched));
+    memo?.save(new Set(input.environments.flatMap((e) => platformComponents(e).map((c) => `${e.name}\0${c.name}`))));
     const total = input.tenants.length * input.environments.length;
     const count = plan ? plan.compile.filter(Boolean).length * input.environments.length : total;
-    return { produced: result.produced, report, removed, recovered, compiled, units: { compiled: count, total } };
+    const components = memo && { built: memo.built, total: memo.built + memo.recalled };
+    return {
+      produced: result.produced,
+      report,
+      removed,
+      recovered,
+      compiled,
+      units: { compiled: count, total, ...(components ? { components } : {}) },
+    };
   } finally {
     release();
   }

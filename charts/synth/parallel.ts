@@ -29,6 +29,7 @@ import {
 import {
   assemble,
   environmentParts,
+  type RememberFor,
   ProducedPaths,
   type SynthInput,
   tenantSegments,
@@ -304,6 +305,7 @@ export async function compileOutput(
   spec: SinkSpec,
   pool?: SynthPool | (() => SynthPool | undefined),
   plan?: CompilePlan,
+  remember?: RememberFor,
 ): Promise<CompileResult> {
   const produced = new ProducedPaths();
   const batches: Batch[] = [];
@@ -329,7 +331,7 @@ export async function compileOutput(
   let parts: ReturnType<typeof environmentParts> | undefined;
   // This thread compiles the shared files first, while the workers start on the tenants.
   const before = () => {
-    parts = environmentParts(input);
+    parts = environmentParts(input, remember);
   };
   let results: BatchResult[];
   if (threads) results = await threadPool.compile(setup, batches, before);

@@ -214,7 +214,8 @@ export function writeLoaderCache(root: string, cache: unknown): void {
 
 /** Removes the record: the next synth compiles everything. */
 export function dropRecord(root: string): void {
-  fs.rmSync(path.join(root, RECORD_DIR), { recursive: true, force: true });
+  // The caches beside it (the loader's, the components') are keyed by their own inputs: kept.
+  for (const f of [HEAD_FILE, BODY_FILE]) fs.rmSync(path.join(root, RECORD_DIR, f), { force: true });
 }
 
 /** Modification time of a folder in ns, or undefined when it is gone. */

@@ -12,7 +12,7 @@ import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
 import { DIRS, OBSERVABILITY, ROUTE_TABLE, tenantNamespace } from '../lib/constants';
 import type { InfraOutputs } from '../config/infra-outputs';
-import { type BuiltComponent, buildPlatform, platformTenantObjects } from '../platform/build';
+import { type BuiltComponent, buildPlatform, platformTenantObjects, type RememberComponent } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
 import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
 import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
@@ -173,7 +173,10 @@ export interface EnvironmentPart {
   readonly tail: Map<string, string>;
 }
 
-function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
+/** Per environment, how its platform components may be remembered (synth/component-memo.ts). */
+export type RememberFor = (env: Environment) => RememberComponent | undefined;
+
+function environmentPart(input: SynthInput, env: Environment, remember?: RememberFor): EnvironmentPart {
   const envDir = `${DIRS.dist}/${env.name}`;
   const head = new FileSet();
   const tail = new FileSet();
@@ -181,7 +184,7 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
   const infra = input.infra.get(env.name);
   if (!infra)
     throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
-  const platform = buildPlatform({ env, infra, tenants: input.tenants });
+  const platform = buildPlatform({ env, infra, tenants: input.tenants }, remember?.(env));
   head.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
   head.add(...architecturePage(env, platform));
   const names = componentReadmeNames(env, infra, input.tenants, platform);
@@ -208,8 +211,8 @@ function environmentPart(input: SynthInput, env: Environment): EnvironmentPart {
 }
 
 /** The files of every environment that belong to no tenant. */
-export function environmentParts(input: SynthInput): EnvironmentPart[] {
-  return input.environments.map((env) => environmentPart(input, env));
+export function environmentParts(input: SynthInput, remember?: RememberFor): EnvironmentPart[] {
+  return input.environments.map((env) => environmentPart(input, env, remember));
 }
 
 /**

@@ -81,9 +81,16 @@ export function readsHold(
  * an entry must not recompile every tenant after it.
  */
 export function unitKey(environmentKey: string, tenant: Tenant): string {
-  const { line: _line, index: _index, ...entry } = tenant;
-  return digest(environmentKey, stableJson(entry));
+  let entry = entries.get(tenant);
+  if (entry === undefined) {
+    const { line: _line, index: _index, ...rest } = tenant;
+    entry = stableJson(rest);
+    entries.set(tenant, entry);
+  }
+  return digest(environmentKey, entry);
 }
+/** Each loaded tenant's entry as stable JSON, computed once for all environments. */
+const entries = new WeakMap<Tenant, string>();
 
 /** Accumulates the digest of a unit's files (paths and contents, in the order produced). */
 export class ContentDigest {

@@ -54,6 +54,15 @@ describe('scripts/launch.cjs', () => {
     expect(fs.existsSync(`${bundle()}.map`), 'the source map is a file of its own').toBe(true);
   });
 
+  it("keeps V8's code cache beside the bundle; a damaged one is rejected, the run unchanged, and written again", () => {
+    const cacheFile = `${bundle()}.v8cache`;
+    expect(fs.existsSync(cacheFile), 'written after the first run').toBe(true);
+    expect(run('c').stdout).toBe('first c\n');
+    fs.writeFileSync(cacheFile, 'not a code cache');
+    expect(run('d').stdout).toBe('first d\n');
+    expect(fs.readFileSync(cacheFile, 'utf8')).not.toBe('not a code cache');
+  });
+
   it('rebuilds when a file the bundle was built from changes, and only then', () => {
     const stamp = () => fs.statSync(bundle()).mtimeMs;
     const before = stamp();

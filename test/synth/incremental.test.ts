@@ -5,11 +5,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
 import { unitKey } from '../../charts/synth/units';
+import { readsDigest, type TenantRead } from '../../charts/synth/component-memo';
 import { tenantUnitFiles, tenantSegments } from '../../charts/synth/synthesize';
 import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
@@ -48,6 +50,14 @@ function compiledCount(lines: readonly string[]): [number, number] | 'none' {
   if (lines.some((l) => l.includes('nothing changed since the last synth'))) return 'none';
   const m = lines.map((l) => /(\d+) of (\d+) tenant folders compiled/.exec(l)).find(Boolean);
   if (!m) throw new Error(`no compile count in: ${lines.join(' | ')}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** The platform components synth --timings says it built: [built, total]. */
+function componentsBuilt(lines: readonly string[]): [number, number] {
+  if (lines.some((l) => l.includes('nothing changed since the last synth'))) return [0, 0];
+  const m = lines.map((l) => /(\d+) of (\d+) platform components built/.exec(l)).find(Boolean);
+  if (!m) throw new Error(`no component count in: ${lines.join(' | ')}`);
   return [Number(m[1]), Number(m[2])];
 }
 
@@ -135,6 +145,14 @@ describe('incremental synth', () => {
         compiled: (n) => n <= 2,
       },
       {
+        name: 'display name (the Keycloak realm lists it)',
+        apply: () => {
+          const i = reg.find(pick(bench()));
+          reg.entries[i] = reg.entries[i].replace(/displayName: .*/, `displayName: Team ${next++}`);
+        },
+        compiled: one,
+      },
+      {
         name: 'add workloads',
         apply: () => {
           const i = reg.find(pick(bench()));
@@ -179,6 +197,11 @@ describe('incremental synth', () => {
       expect(outputTree(inc), `step ${step}: ${edit.name}`).toEqual(outputTree(fresh));
       const compiled = counted === 'none' ? 0 : counted[0];
       expect(edit.compiled(compiled), `step ${step}: ${edit.name} compiled ${compiled} tenant folders`).toBe(true);
+      // Platform components are built again only when what they read of the tenants changed.
+      const built = componentsBuilt(out);
+      if (edit.name === 'quota') expect(built, `step ${step}: components built`).toEqual([0, built[1]]);
+      if (edit.name.startsWith('display name')) expect(built[0]).toBeGreaterThan(0);
+      if (edit.name.startsWith('display name')) expect(built[0]).toBeLessThan(built[1]);
     }
     expect(seen.size).toBe(edits.length);
   }, 600_000);
@@ -226,6 +249,36 @@ describe('incremental synth', () => {
     const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
     expect(differ.length).toBeGreaterThan(0);
     expect(differ.every((f) => f.includes('beta'))).toBe(true);
+  }, 300_000);
+
+  // The planted fault: a remembered component whose recorded reads miss what it read (here the
+  // Keycloak realm, made blind to display names) keeps its old objects, and the comparison finds them.
+  it('a remembered platform component blind to what it read leaves stale files that the comparison finds', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const file = path.join(inc, RECORD_DIR, 'components.v8');
+    const stored = v8.deserialize(fs.readFileSync(file)) as { entries: [string, { reads: TenantRead[] }][] };
+    const tenants = loadTenants(reg.text());
+    let blinded = 0;
+    for (const [key, entry] of stored.entries)
+      if (key.endsWith('\0keycloak')) {
+        entry.reads = entry.reads.filter((r) => !(r[0] === 'field' && r[2] === 'displayName'));
+        Object.assign(entry, { seen: readsDigest(entry.reads, tenants) });
+        blinded++;
+      }
+    expect(blinded).toBe(2);
+    fs.writeFileSync(file, v8.serialize(stored));
+    const i = reg.find('beta');
+    reg.entries[i] = reg.entries[i].replace('displayName: Team Beta', 'displayName: Team Beta 3');
+    await both(reg);
+    const a = outputTree(inc);
+    const b = outputTree(fresh);
+    const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
+    expect(differ.length).toBeGreaterThan(0);
+    expect(
+      differ.every((f) => f.includes('/platform/keycloak/')),
+      differ.join(', '),
+    ).toBe(true);
   }, 300_000);
 
   it("compiles a tenant's files independently of its line and index in tenants.yaml", () => {
