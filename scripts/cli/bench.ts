@@ -189,7 +189,7 @@ function git(root: string, args: readonly string[]): void {
 }
 
 const VALIDATE = [LAUNCH, 'scripts/cli/validate.ts'];
-const DIFF = ['--import', 'tsx', path.join(ROOT, 'scripts', 'cli', 'diff.ts')];
+const DIFF = [LAUNCH, 'scripts/cli/diff.ts'];
 
 /** Every measurement of one registry size. */
 function sizeRuns(

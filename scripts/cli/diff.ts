@@ -10,11 +10,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
-import { type CommandSpec, type ParsedArgs, mainCommand, UsageError } from '../lib/cli';
-import { environmentOf } from '../diff/applications';
+import { type CommandSpec, mainCommand, type ParsedArgs, runCommand, UsageError } from '../lib/cli';
+import { environmentOf, isApplicationFile, needsPlatformApplications } from '../diff/applications';
 import type { FlowSource } from '../diff/flows';
 import {
   changedPaths,
+  COMPARED_DIRS,
   defaultBase,
   environmentTrees,
   filesAtCommit,
@@ -63,22 +64,31 @@ export function runDiff(
   const trustDomains = new Map(
     fs.existsSync(envDir) ? loadEnvironments(envDir).map((e) => [e.name, e.cluster.trustDomain]) : [],
   );
-  // Only the files git finds changed are read and compared (and argocd/, whose Applications map
-  // files to what syncs them); the flows read each changed environment whole, and remember each
-  // side's flows under a key of its content: the base's trees, and the changes on top of them.
+  // Only the files git finds changed are read and compared, and, when a changed file maps to a
+  // platform Application, the Application files of argocd/ (see applications.ts). The flows
+  // compare the flow views of the changed files first; only when they differ is each changed
+  // environment's base read whole, and each side's flows are remembered under a key of its
+  // content: the base's trees, and the changes on top of them.
   const changed = changedPaths(root, base.commit);
-  const only = (f: string) => changed.has(f) || f.startsWith(`${DIRS.argocd}/`);
-  const paths = { files: changed, dirs: [DIRS.argocd] };
-  const head = filesInWorkingTree(root, only, paths);
+  const needsIndex = [...changed].some(needsPlatformApplications);
+  const only = (f: string) => changed.has(f) || (needsIndex && isApplicationFile(f));
+  const baseFiles = filesAtCommit(root, base.commit, only, { files: changed, dirs: needsIndex ? [DIRS.argocd] : [] });
+  const head = filesInWorkingTree(root, undefined, {
+    files: new Set([...changed, ...[...baseFiles.keys()].filter(isApplicationFile)]),
+    dirs: [],
+  });
   const trees = new Map<string, string>();
   const treesOf = (env: string) => {
     if (!trees.has(env)) trees.set(env, environmentTrees(root, base.commit, env));
     return trees.get(env)!;
   };
   const inEnv = (env: string) => (f: string) => environmentOf(f) === env;
+  const envPaths = (env: string) => ({ files: new Set<string>(), dirs: COMPARED_DIRS.map((d) => `${d}/${env}`) });
   const flowSource: FlowSource = {
     files: (side, env) =>
-      side === 'base' ? filesAtCommit(root, base.commit, inEnv(env)) : filesInWorkingTree(root, inEnv(env)),
+      side === 'base'
+        ? filesAtCommit(root, base.commit, undefined, envPaths(env))
+        : filesInWorkingTree(root, undefined, envPaths(env)),
     key: (side, env) => {
       if (side === 'base') return treesOf(env);
       const changes = [...changed]
@@ -87,7 +97,7 @@ export function runDiff(
       return keyOf([['trees', treesOf(env)], ...changes]);
     },
   };
-  const { diff, flows, markdown } = diffReport(filesAtCommit(root, base.commit, only, paths), head, {
+  const { diff, flows, markdown } = diffReport(baseFiles, head, {
     trustDomains,
     flowSource,
     baseLabel,
@@ -105,10 +115,12 @@ export function runDiff(
   return 0;
 }
 
-if (require.main === module)
-  mainCommand(DIFF_COMMAND, (args) =>
-    runDiff(
-      args,
-      path.resolve(typeof args.flags.root === 'string' ? args.flags.root : path.join(__dirname, '..', '..')),
-    ),
-  );
+const body = (args: ParsedArgs) =>
+  runDiff(args, path.resolve(typeof args.flags.root === 'string' ? args.flags.root : path.join(__dirname, '..', '..')));
+
+/** The command as scripts/launch.cjs runs it from a bundle (npm run diff): the exit code. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runCommand(DIFF_COMMAND, body, argv);
+}
+
+if (require.main === module) mainCommand(DIFF_COMMAND, body);

@@ -59,3 +59,25 @@ export function applicationOf(file: string, platform: ReadonlyMap<string, string
   }
   return platform.get(parts.slice(0, -1).join('/')) ?? NO_APPLICATION;
 }
+
+/** File name prefix of an Application's file: every Application of argocd/ is in one so named. */
+const APPLICATION_FILE_PREFIX = objectFileName({ kind: 'Application', metadata: { name: '' } }).replace(/\.yaml$/, '');
+
+/** Whether a file of argocd/ may hold an Application (by its name, as the output names files). */
+export function isApplicationFile(file: string): boolean {
+  return file.startsWith(`${DIRS.argocd}/`) && (file.split('/').pop() ?? '').startsWith(APPLICATION_FILE_PREFIX);
+}
+
+/**
+ * Whether applicationOf needs the platform Applications for a changed file: a manifest of an
+ * environment's dist/ folder outside the tenant files that map by their path.
+ */
+export function needsPlatformApplications(file: string): boolean {
+  const parts = file.split('/');
+  return (
+    /\.ya?ml$/.test(file) &&
+    environmentOf(file) !== undefined &&
+    parts[0] === DIRS.dist &&
+    !(parts[2] === DIRS.tenants && parts.length >= 5)
+  );
+}

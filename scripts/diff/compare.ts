@@ -9,7 +9,7 @@
  */
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { DIRS, ROUTE_TABLE } from '../../charts/lib/constants';
-import type { K8sObject } from '../kube/manifests';
+import { type K8sObject, parseDocuments } from '../kube/manifests';
 import { UserError } from '../lib/cli';
 import { applicationOf, environmentOf, platformApplications } from './applications';
 import { deepEqual, fieldChanges, type FieldChange } from './field-diff';
@@ -226,16 +226,26 @@ function rowChanges(before: RouteRow, after: RouteRow): FieldChange[] {
   return out;
 }
 
+/** The objects of an Application file: read with the faster js-yaml, with positions only on an error. */
+function applications(file: string, text: string, side: string): K8sObject[] {
+  const { objects, error } = parseDocuments(text);
+  return error === undefined ? objects : parseObjects(file, text, side).map((l) => l.object);
+}
+
 /** Source directories of the platform Applications of both sides (the new side wins). */
 function applicationIndex(base: FileMap, head: FileMap, options: Required<CompareOptions>): Map<string, string> {
   const apps: K8sObject[] = [];
+  // A file the same on both sides is parsed once.
+  const parsed = new Map<string, K8sObject[]>();
   for (const [files, side] of [
     [base, options.baseLabel],
     [head, options.headLabel],
   ] as const) {
     for (const [file, text] of files) {
-      if (file.startsWith(`${DIRS.argocd}/`) && isManifest(file) && /^kind: Application$/m.test(text))
-        apps.push(...parseObjects(file, text, side).map((l) => l.object));
+      if (!file.startsWith(`${DIRS.argocd}/`) || !isManifest(file) || !/^kind: Application$/m.test(text)) continue;
+      const key = `${file}\0${text}`;
+      if (!parsed.has(key)) parsed.set(key, applications(file, text, side));
+      apps.push(...parsed.get(key)!);
     }
   }
   return platformApplications(apps);

@@ -43,6 +43,8 @@ export function canonicalJson(v: unknown): string {
 /** Whether two parsed values are equal (key order ignored). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // Two strings differ as their JSON does (a ConfigMap's data can be megabytes).
+  if (typeof a === 'string' && typeof b === 'string') return false;
   return canonicalJson(a) === canonicalJson(b);
 }
 

@@ -145,18 +145,38 @@ export function filesInWorkingTree(
 }
 
 /**
- * Paths under dist/ and argocd/ whose working-tree content may differ from `commit`: those git
- * finds changed, added or deleted against it (its index spares reading unchanged files), and every
- * file it does not track. A superset of the files that differ; the comparison drops equal ones.
+ * Paths under dist/ and argocd/ whose working-tree content may differ from `commit`: those that
+ * differ between `commit` and HEAD, and those `git status` finds changed in the index or the
+ * working tree, untracked or ignored (ignored files count too, as they do on disk). One status
+ * walks the tree once; its index spares reading unchanged files. A superset of the files that
+ * differ; the comparison drops equal ones.
  */
 export function changedPaths(root: string, commit: string): Set<string> {
-  const diff = git(root, ['diff', '--name-only', '-z', '--no-renames', commit, '--', ...COMPARED_DIRS]);
-  if (diff.code !== 0) throw new UserError(`git diff ${commit} failed: ${firstLine(diff.stderr)}`);
-  // Without --exclude-standard: ignored files count too, as they do on disk.
-  const others = git(root, ['ls-files', '-z', '--others', '--', ...COMPARED_DIRS]);
-  if (others.code !== 0) throw new UserError(`git ls-files failed: ${firstLine(others.stderr)}`);
+  const head = git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
   const split = (b: Buffer) => b.toString('utf8').split('\0').filter(Boolean);
-  return new Set([...split(diff.stdout), ...split(others.stdout)]);
+  const out = new Set<string>();
+  if (head.code !== 0 || head.stdout.toString('utf8').trim() !== commit) {
+    // Against the working tree when HEAD is unborn, else between the two commits (no tree walk).
+    const against = head.code === 0 ? [head.stdout.toString('utf8').trim()] : [];
+    const diff = git(root, ['diff', '--name-only', '-z', '--no-renames', commit, ...against, '--', ...COMPARED_DIRS]);
+    if (diff.code !== 0) throw new UserError(`git diff ${commit} failed: ${firstLine(diff.stderr)}`);
+    for (const f of split(diff.stdout)) out.add(f);
+  }
+  const status = git(root, [
+    '--no-optional-locks',
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    '--ignored=traditional',
+    '--no-renames',
+    '--',
+    ...COMPARED_DIRS,
+  ]);
+  if (status.code !== 0) throw new UserError(`git status failed: ${firstLine(status.stderr)}`);
+  // Each entry is "XY path" (no second path without renames).
+  for (const rec of split(status.stdout)) out.add(rec.slice(3));
+  return out;
 }
 
 /** Object ids of the trees of dist/<env> and argocd/<env> at `commit` ("none" for a missing one). */

@@ -51,6 +51,7 @@ import { type GatewayIndex, indexGateways, routeExpressions, selectRoute } from 
 import { waypointPolicies } from '../gates/mesh-authz';
 import { type GroupMember, istioPattern, MemberIndex, type Pattern } from './groups';
 import { labelTokens, type Shapes, tenantShapes } from './shapes';
+import { viewEnvironment } from './view';
 import {
   type Caller,
   type HttpRequest,
@@ -355,9 +356,15 @@ function requestPath(path: string): string {
 
 /**
  * Builds the flow matrix of an environment; `intent` (the tenants of tenants.yaml) sets what is
- * expected. `focus`: a tenant evaluated on its own rather than through another of its shape.
+ * expected. `focus`: a tenant evaluated on its own rather than through another of its shape. Reads
+ * the flow views of the objects only (view.ts): equal views, equal matrix.
  */
 export function flowMatrix(env: EnvironmentOutput, intent?: readonly TenantIntent[], focus?: string): FlowMatrix {
+  return matrixOfObjects(viewEnvironment(env), intent, focus);
+}
+
+/** The matrix of the objects as given, whole or viewed: for the test that views keep what the matrix reads. */
+export function matrixOfObjects(env: EnvironmentOutput, intent?: readonly TenantIntent[], focus?: string): FlowMatrix {
   const objects = env.manifests.map((m) => m.object);
   const inv = inventory(env);
   const netpol = new NetpolModel(ofKinds(env.manifests, 'NetworkPolicy'), inv.namespaces);

@@ -2,19 +2,21 @@
  * Tenants grouped by the shape of what decides their flows: the objects of their namespace that a
  * layer reads (NetworkPolicies, AuthorizationPolicies, AgentgatewayPolicies, HTTPRoutes, Services,
  * Gateways, the workloads' pod labels and service accounts, ModelConfigs and the namespace's
- * labels), with the tenant's own namespace, name and route segment replaced by placeholders. Two
- * tenants of one shape get the same verdicts, renamed, on every flow that starts or ends in them,
- * so the matrix evaluates one tenant of each shape; the isolation gate groups tenants the same way.
+ * labels and route segment), with the tenant's own namespace, name and route segment replaced
+ * by placeholders. Two tenants of one shape get the same verdicts, renamed, on every flow that
+ * starts or ends in them, so the matrix evaluates one tenant of each shape; the isolation gate
+ * groups tenants the same way.
  *
  * A tenant that a platform object names (a platform policy or route mentioning its namespace, name
  * or segment) is a shape of its own, since the platform then treats it apart. References to other
  * tenants stay literal, so tenants that allow different callers differ. Pure.
  */
+import { ANNOTATIONS } from '../../charts/lib/constants';
 import type { K8sObject, TenantView } from './actors';
 
 /** Kinds whose objects decide flows, and the part of each that does. */
 const RELEVANT: Readonly<Record<string, (o: K8sObject) => unknown>> = {
-  Namespace: (o) => ({ labels: o.metadata?.labels, annotations: o.metadata?.annotations }),
+  Namespace: (o) => ({ labels: o.metadata?.labels, segment: o.metadata?.annotations?.[ANNOTATIONS.routeSegment] }),
   NetworkPolicy: (o) => o.spec,
   AuthorizationPolicy: (o) => o.spec,
   AgentgatewayPolicy: (o) => o.spec,

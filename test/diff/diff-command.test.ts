@@ -2,13 +2,20 @@
  * `npm run diff` on a temporary git repository holding a copy of dist/ and argocd/: the git side
  * (ls-tree + cat-file), the default base, the working tree side and the command's output.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIFF_COMMAND, runDiff } from '../../scripts/cli/diff';
-import { filesAtCommit, filesInWorkingTree, parseCatFileBatch, resolveCommit } from '../../scripts/diff/git';
+import { isApplicationFile, needsPlatformApplications } from '../../scripts/diff/applications';
+import {
+  changedPaths,
+  filesAtCommit,
+  filesInWorkingTree,
+  parseCatFileBatch,
+  resolveCommit,
+} from '../../scripts/diff/git';
 import { runCommand } from '../../scripts/lib/cli';
 import { diffReport } from '../../scripts/diff/report';
 import { loadEnvironments } from '../../charts/config/environment';
@@ -158,6 +165,72 @@ describe('npm run diff', () => {
       fs.writeFileSync(removed, kept);
       fs.rmSync(path.join(repo, 'charts'), { recursive: true, force: true });
     }
+  });
+
+  it('runs from its bundle (scripts/launch.cjs) with --root, as npm run diff does, printing what runDiff prints', async () => {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'scripts', 'launch.cjs'), 'scripts/cli/diff.ts', '--root', repo, 'main'],
+      {
+        cwd: os.tmpdir(),
+        encoding: 'utf8',
+        env: { ...process.env, VALIDATE_CACHE: 'off' },
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe((await diff('main')).stdout);
+  });
+
+  it('finds every path that may differ from the base: committed since, staged, changed, deleted, untracked, ignored', () => {
+    const base = resolveCommit(repo, 'main');
+    const rel = (f: string) => path.join(repo, f);
+    const staged = 'dist/dev/tenants/alpha/networkpolicy-allow-dns.yaml';
+    const edited = 'dist/prod/tenants/alpha/networkpolicy-allow-dns.yaml';
+    const deleted = 'dist/prod/tenants/beta/README.md';
+    const untracked = 'dist/dev/tenants/alpha/untracked.yaml';
+    const ignored = 'argocd/dev/ignored.yaml';
+    const kept = [staged, edited, deleted].map((f) => fs.readFileSync(rel(f), 'utf8'));
+    try {
+      fs.appendFileSync(rel(staged), '# staged\n');
+      git('add', staged);
+      fs.appendFileSync(rel(edited), '# edited\n');
+      fs.rmSync(rel(deleted));
+      fs.writeFileSync(rel(untracked), 'x: 1\n');
+      fs.writeFileSync(path.join(repo, '.gitignore'), 'ignored.yaml\n');
+      fs.writeFileSync(rel(ignored), 'x: 1\n');
+      expect([...changedPaths(repo, base)].sort()).toEqual(
+        [
+          POLICY,
+          'dist/dev/platform/gateway/agentgatewayparameters-agentgateway-config.yaml',
+          staged,
+          edited,
+          deleted,
+          untracked,
+          ignored,
+        ].sort(),
+      );
+      // Against HEAD itself: only what the index and the working tree change.
+      expect([...changedPaths(repo, resolveCommit(repo, 'HEAD'))].sort()).toEqual(
+        [staged, edited, deleted, untracked, ignored].sort(),
+      );
+    } finally {
+      git('reset', '-q', '--', staged);
+      [staged, edited, deleted].forEach((f, i) => fs.writeFileSync(rel(f), kept[i]));
+      for (const f of [untracked, ignored, '.gitignore']) fs.rmSync(rel(f));
+    }
+  });
+
+  it('reads argocd/ for the platform Applications only by their file names, which hold every Application', () => {
+    const argocd = filesInWorkingTree(ROOT, (f) => f.startsWith('argocd/'));
+    const holding = [...argocd].filter(([, text]) => /^kind: Application$/m.test(text)).map(([f]) => f);
+    expect(holding.length).toBeGreaterThan(2);
+    for (const f of holding) expect(isApplicationFile(f), f).toBe(true);
+    expect(isApplicationFile('argocd/dev/projects/appproject-tenant-alpha.yaml')).toBe(false);
+    expect(needsPlatformApplications('dist/dev/platform/gateway/gateway-x.yaml')).toBe(true);
+    expect(needsPlatformApplications('dist/dev/tenants/alpha/networkpolicy-x.yaml')).toBe(false);
+    expect(needsPlatformApplications('dist/dev/tenants/alpha/README.md')).toBe(false);
+    expect(needsPlatformApplications('argocd/dev/platform/application-platform-gateway.yaml')).toBe(false);
   });
 
   it('exits 0 with no changes, and 1 with one line for a ref that names nothing', async () => {
