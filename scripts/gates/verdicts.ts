@@ -23,6 +23,8 @@ export class CleanVerdicts {
   private readonly entries = new Map<string, number>();
   private readonly enabled: boolean;
   private changed = false;
+  /** Digests found clean during this run: kept before the others when the store is trimmed. */
+  private readonly seen = new Set<string>();
   /** Files found clean in the store during this run. */
   remembered = 0;
 
@@ -44,10 +46,7 @@ export class CleanVerdicts {
     const n = this.entries.get(digest);
     if (n !== undefined) {
       this.remembered++;
-      // Seen again: moves to the end, where the newest are kept.
-      this.entries.delete(digest);
-      this.entries.set(digest, n);
-      this.changed = true;
+      this.seen.add(digest);
     }
     return n;
   }
@@ -60,9 +59,19 @@ export class CleanVerdicts {
     this.changed = true;
   }
 
-  /** Writes the store (atomically), keeping the newest MAX_VERDICTS. */
+  /**
+   * Writes the store (atomically) when it gained verdicts, keeping the newest MAX_VERDICTS: those
+   * added or seen in this run last.
+   */
   save(): void {
     if (!this.enabled || !this.changed) return;
+    for (const d of this.seen) {
+      const n = this.entries.get(d);
+      if (n === undefined) continue;
+      this.entries.delete(d);
+      this.entries.set(d, n);
+    }
+    this.seen.clear();
     const lines = [...this.entries].slice(-MAX_VERDICTS).map(([d, n]) => `${d}\t${n}\n`);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}`;
