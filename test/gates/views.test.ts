@@ -107,10 +107,14 @@ describe('gate views', () => {
       path.join(registry, 'tenants.yaml'),
       fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8') + [0, 1, 2].map(benchTenantYaml).join(''),
     );
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/launch.cjs'), 'charts/main.ts', '--root', registry], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'scripts/launch.cjs'), 'charts/main.ts', '--root', registry],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}${r.stdout}`);
   }, 120_000);
   afterAll(() => fs.rmSync(registry, { recursive: true, force: true }));
@@ -141,7 +145,13 @@ describe('gate views', () => {
 
   it('catch a view that drops a field its gate reads', async () => {
     // Planted: the isolation view without the NetworkPolicies' rules.
-    const blind: View = { ...ISOLATION_VIEW, NetworkPolicy: [['spec', 'podSelector'], ['spec', 'policyTypes']] };
+    const blind: View = {
+      ...ISOLATION_VIEW,
+      NetworkPolicy: [
+        ['spec', 'podSelector'],
+        ['spec', 'policyTypes'],
+      ],
+    };
     const output = await fresh(registry);
     FAULTS['a tenant NetworkPolicy admits every namespace'].plant(output);
     const { raw, viewed } = await bothWays('isolation', output, blind);
