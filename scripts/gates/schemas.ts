@@ -16,8 +16,7 @@ import { requireTool, stampFor, tool } from '../toolchain/tools';
 import { shownPath } from '../toolchain/paths';
 import { ensureSchemas, type SchemaSet } from '../toolchain/schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from '../kube/manifests';
-import type { RecordUnit } from '../kube/record';
-import { DIRS } from '../../charts/lib/constants';
+import { fileGroups } from './units';
 import { argumentChunks, goToolEnv, runTool, type ToolRun } from '../toolchain/run-tool';
 import { CleanVerdicts } from './verdicts';
 
@@ -56,41 +55,35 @@ export function distinctFiles(files: readonly string[], digests: ReadonlyMap<str
   return copies;
 }
 
-/** The record units (tenant directories) of an environment. */
-function unitsOf(output: Output, env: string): RecordUnit[] {
-  return [...output.record.units].filter(([name]) => name.startsWith(`${env}/`)).map(([, u]) => u);
-}
-
 /**
- * The YAML files (absolute paths) of some environments still to check: those outside every unit
- * and those of units not found clean before, with those units and their files; `remembered` gets
- * the resources of each unit found clean.
+ * The YAML files (absolute paths) of some environments still to check: those of the groups
+ * (units.ts) not found clean before, with those groups; `remembered` gets the resources of each
+ * group found clean.
  */
 function unitsToCheck(
   output: Output,
   envs: readonly EnvironmentOutput[],
   unitVerdicts: CleanVerdicts,
   remembered: (resources: number) => void,
-): { files: string[]; pendingUnits: { key: string; files: string[] }[] } {
+): { files: string[]; pendingUnits: { key: string; files: string[] }[]; units: number } {
+  const names = new Set(envs.map((e) => e.name));
   const yaml = (f: string) => f.endsWith('.yaml') || f.endsWith('.yml');
   const pendingUnits: { key: string; files: string[] }[] = [];
   const files: string[] = [];
-  for (const env of envs) {
-    for (const unit of unitsOf(output, env.name)) {
-      const n = unitVerdicts.clean(unit.key);
-      if (n !== undefined) remembered(n);
-      else {
-        const unitFiles = [...unit.files.keys()].filter(yaml).map((f) => path.join(output.root, f));
-        pendingUnits.push({ key: unit.key, files: unitFiles });
-        files.push(...unitFiles);
-      }
+  let units = 0;
+  for (const group of fileGroups(output.record)) {
+    if (!names.has(group.env)) continue;
+    const n = unitVerdicts.clean(group.key);
+    units++;
+    if (n !== undefined) remembered(n);
+    else {
+      const groupFiles = [...group.files.keys()].filter(yaml).map((f) => path.join(output.root, f));
+      if (groupFiles.length === 0) continue;
+      pendingUnits.push({ key: group.key, files: groupFiles });
+      files.push(...groupFiles);
     }
-    // Every YAML file outside a unit is under dist/<env>/ or argocd/<env>/ (readOutput).
-    const dirs = [DIRS.dist, DIRS.argocd].map((d) => `${d}/${env.name}/`);
-    for (const f of output.record.shared.keys())
-      if (yaml(f) && dirs.some((d) => f.startsWith(d))) files.push(path.join(output.root, f));
   }
-  return { files, pendingUnits };
+  return { files, pendingUnits, units };
 }
 
 /** How a schema tool is run and read. */
@@ -111,6 +104,8 @@ interface VersionResult {
   unitsRemembered: number;
   distinct: number;
   remembered: number;
+  /** Files of the directories not found clean. */
+  pending: number;
 }
 
 /**
@@ -129,7 +124,15 @@ async function perEnvironment(
 ): Promise<GateResult> {
   const started = Date.now();
   const t: SchemaTool = { gate, toolName, flags, runOnce, readReport, parallel };
-  const sum: VersionResult = { checked: 0, errors: [], units: 0, unitsRemembered: 0, distinct: 0, remembered: 0 };
+  const sum: VersionResult = {
+    checked: 0,
+    errors: [],
+    units: 0,
+    unitsRemembered: 0,
+    distinct: 0,
+    remembered: 0,
+    pending: 0,
+  };
   let total = 0;
   const versions = new Set<string>();
   const crds = new Set<string>();
@@ -144,7 +147,8 @@ async function perEnvironment(
     total += envs.reduce((n, e) => n + e.files.length, 0);
     const r = await checkVersion(output, envs, schemas, t);
     sum.errors.push(...r.errors);
-    for (const k of ['checked', 'units', 'unitsRemembered', 'distinct', 'remembered'] as const) sum[k] += r[k];
+    for (const k of ['checked', 'units', 'unitsRemembered', 'distinct', 'remembered', 'pending'] as const)
+      sum[k] += r[k];
   }
   return {
     gate,
@@ -153,7 +157,7 @@ async function perEnvironment(
     errors: sum.errors,
     ms: since(started),
     notes: [
-      `Kubernetes ${[...versions].join(', ')} + every CRD under ${[...crds].join(', ')} and the AlertmanagerConfig CRD of kube-prometheus-stack; ${total} files: ${sum.unitsRemembered} of ${sum.units} tenant directories found clean before; of the other files, ${sum.distinct} distinct, ${sum.remembered} of them found clean before (same bytes, tool and schemas)`,
+      `Kubernetes ${[...versions].join(', ')} + every CRD under ${[...crds].join(', ')} and the AlertmanagerConfig CRD of kube-prometheus-stack; ${sum.units} directories (a tenant's, or another), ${sum.unitsRemembered} of them found clean before; ${sum.distinct} distinct files of ${sum.pending} in the others (${total} in all), ${sum.remembered} of them found clean before (same bytes, tool and schemas)`,
     ],
   };
 }
@@ -176,9 +180,9 @@ async function checkVersion(
   let checked = 0;
   const inputs = [stampFor(tool(t.toolName)), schemas.stamp, JSON.stringify(t.flags(schemas))];
   const unitVerdicts = new CleanVerdicts(t.gate, [...inputs, 'units']);
-  const { files, pendingUnits } = unitsToCheck(output, envs, unitVerdicts, (n) => (checked += n));
+  const { files, pendingUnits, units } = unitsToCheck(output, envs, unitVerdicts, (n) => (checked += n));
   const copies = distinctFiles(files, output.digests);
-  const verdicts = new CleanVerdicts(t.gate, inputs);
+  const verdicts = new CleanVerdicts(t.gate, inputs, undefined, undefined, true);
   const toRun: string[] = [];
   // Resources of each distinct file found clean (now or before); a file with findings has none.
   const cleanResources = new Map<string, number>();
@@ -234,10 +238,11 @@ async function checkVersion(
   return {
     checked,
     errors,
-    units: envs.reduce((n, e) => n + unitsOf(output, e.name).length, 0),
+    units,
     unitsRemembered: unitVerdicts.remembered,
     distinct: copies.size,
     remembered: verdicts.remembered,
+    pending: files.length,
   };
 }
 

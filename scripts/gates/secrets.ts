@@ -26,7 +26,8 @@ import * as path from 'node:path';
 import { DIRS } from '../../charts/lib/constants';
 import { requireTool, stampFor, tool, TOOLS_DIR } from '../toolchain/tools';
 import { type GateResult, since } from '../kube/manifests';
-import type { OutputRecord, RecordUnit } from '../kube/record';
+import type { OutputRecord } from '../kube/record';
+import { type FileGroup, fileGroups } from './units';
 import { runTool } from '../toolchain/run-tool';
 import { CleanVerdicts, digestOf } from './verdicts';
 
@@ -176,36 +177,36 @@ const OUTPUT_FIX =
 async function scanOutput(
   root: string,
   record?: OutputRecord,
-): Promise<{ files: number; distinct: number; remembered: number; units: string; errors: string[] }> {
+): Promise<{ files: number; looked: number; distinct: number; remembered: number; units: string; errors: string[] }> {
   const t = tool('gitleaks');
   const inputs = [stampFor(t), fs.readFileSync(GITLEAKS_CONFIG, 'utf8'), 'dir'];
-  // Tenant directories (record units) found clean before are not looked at file by file.
+  // Groups of files (units.ts) found clean before are not looked at file by file.
   const unitVerdicts = new CleanVerdicts('gitleaks', [...inputs, 'units']);
-  const pendingUnits: RecordUnit[] = [];
+  const pendingUnits: FileGroup[] = [];
   let total: number;
   let files: string[];
   let digests: ReadonlyMap<string, string> | undefined;
+  let units = '';
   if (record) {
-    const pending = new Map(record.shared);
-    total = record.shared.size;
-    for (const unit of record.units.values()) {
-      total += unit.files.size;
-      if (unitVerdicts.clean(unit.key) !== undefined) continue;
-      pendingUnits.push(unit);
-      for (const [f, d] of unit.files) pending.set(f, d);
+    const pending = new Map<string, string>();
+    const groups = fileGroups(record);
+    total = 0;
+    for (const group of groups) {
+      total += group.files.size;
+      if (unitVerdicts.clean(group.key) !== undefined) continue;
+      pendingUnits.push(group);
+      for (const [f, d] of group.files) pending.set(f, d);
     }
     files = [...pending.keys()].sort();
     digests = pending;
+    units = `${groups.length} directories (a tenant's, or another), ${groups.length - pendingUnits.length} of them found clean before; `;
   } else {
     files = outputFiles(root);
     total = files.length;
   }
-  const units = record
-    ? `${record.units.size - pendingUnits.length} of ${record.units.size} tenant directories found clean before; `
-    : '';
-  if (files.length === 0) return { files: total, distinct: 0, remembered: 0, units, errors: [] };
+  if (files.length === 0) return { files: total, looked: 0, distinct: 0, remembered: 0, units, errors: [] };
   const groups = outputGroups(root, files, digests);
-  const verdicts = new CleanVerdicts('gitleaks', inputs);
+  const verdicts = new CleanVerdicts('gitleaks', inputs, undefined, undefined, true);
   const toScan = new Map<string, { key: string; copies: string[] }>();
   for (const [key, copies] of groups) if (verdicts.clean(key) === undefined) toScan.set(copies[0], { key, copies });
   const errors: string[] = [];
@@ -247,7 +248,14 @@ async function scanOutput(
   for (const unit of pendingUnits)
     if (![...unit.files.keys()].some((f) => dirty.has(f))) unitVerdicts.add(unit.key, unit.files.size);
   unitVerdicts.save();
-  return { files: total, distinct: groups.size, remembered: verdicts.remembered, units, errors: errors.sort() };
+  return {
+    files: total,
+    looked: files.length,
+    distinct: groups.size,
+    remembered: verdicts.remembered,
+    units,
+    errors: errors.sort(),
+  };
 }
 
 /**
@@ -298,7 +306,7 @@ export async function secretsGate(root: string, record?: OutputRecord): Promise<
     errors,
     ms: since(started),
     notes: [
-      `${files} working-tree files (${output.units}${output.distinct} distinct output files of the others, ${output.remembered} of them found clean before), ${history}`,
+      `${files} working-tree files (${output.units}${output.distinct} distinct output files of ${output.looked}, ${output.remembered} of them found clean before), ${history}`,
     ],
   };
 }

@@ -126,7 +126,7 @@ const EDITS: readonly Edit[] = [
     what: 'change a quota',
     apply: (pick) => {
       const t = pick(tenantEntries());
-      t.quota = { ...(t.quota as object), 'requests.cpu': String(pick([2, 12, 24, 32])) };
+      t.quota = { ...(t.quota as object), 'requests.cpu': String(pick([2, 4, 6, 8])) };
       writeTenants(tenantEntries().map((x) => (x.name === t.name ? t : x)));
       return 'unread';
     },
