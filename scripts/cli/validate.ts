@@ -36,7 +36,8 @@ import { stampFor, tool } from '../toolchain/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const FLOWS_VIEW = flowsView();
+/** The views of the gates over the whole output (views.ts). */
+const VIEWS = { isolation: ISOLATION_VIEW, flows: flowsView(), rbac: RBAC_VIEW, workloads: WORKLOADS_VIEW };
 
 /** Tools whose build a gate's remembered result depends on. */
 const toolStamp = (name: string) => stampFor(tool(name));
@@ -50,22 +51,21 @@ const toolStamp = (name: string) => stampFor(tool(name));
 export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResult> | GateResult>> = {
   kubeconform: kubeconformGate,
   'kubectl-validate': kubectlValidateGate,
-  isolation: (output) =>
-    rememberedByView('isolation', output, ISOLATION_VIEW, [toolStamp('netpol-analyzer')], isolationGate),
+  isolation: (output) => rememberedByView('isolation', output, VIEWS, [toolStamp('netpol-analyzer')], isolationGate),
   flows: (output) => {
     const tenants = readTenantsFile(output.root);
     const intent = intentKey(tenants) ?? 'an entry fails the tenant schema: readIntent reports it';
-    return rememberedByView('flows', output, FLOWS_VIEW, [intent], (viewed) =>
+    return rememberedByView('flows', output, VIEWS, [intent], (viewed) =>
       flowGate(viewed, readIntent(output.root, tenants)),
     );
   },
   rbac: (output) => {
     const crds = clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds));
-    return rememberedByView('rbac', output, RBAC_VIEW, [JSON.stringify([...crds].sort())], (viewed) =>
+    return rememberedByView('rbac', output, VIEWS, [JSON.stringify([...crds].sort())], (viewed) =>
       rbacGate(viewed, crds),
     );
   },
-  workloads: (output) => rememberedByView('workloads', output, WORKLOADS_VIEW, [toolStamp('kube-score')], workloadGate),
+  workloads: (output) => rememberedByView('workloads', output, VIEWS, [toolStamp('kube-score')], workloadGate),
   gitleaks: (output) => secretsGate(output.root, output.record),
   // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
   'chainsaw-lint': () => chainsawLintGate(ROOT),

@@ -12,7 +12,7 @@ import { codeStamp } from '../kube/code-stamp';
 import type { GateResult, Output } from '../kube/manifests';
 import { sha256 } from '../kube/record';
 import { memoryHome } from '../toolchain/tools';
-import { type View, viewKey, viewOutput } from './views';
+import { type View, viewKeys, viewOutput } from './views';
 
 /** Clean results kept per gate; the least recently seen go first. */
 export const MAX_RESULTS = 64;
@@ -94,18 +94,20 @@ export async function remembered(
 }
 
 /**
- * Runs a gate over the output seen through its view (views.ts), unless its clean result is
- * remembered for the view's key and `inputs`: a run after an edit the gate does not read neither
- * parses the output nor runs the gate.
+ * Runs a gate over the output seen through its view (`views[gate]`, views.ts), unless its clean
+ * result is remembered for the view's key and `inputs`: a run after an edit the gate does not
+ * read neither parses the output nor runs the gate. The keys of all `views` are computed together,
+ * so a directory not seen before is read once for all of them.
  */
 export function rememberedByView(
   gate: string,
   output: Output,
-  view: View,
+  views: Readonly<Record<string, View>>,
   inputs: readonly string[],
   run: (viewed: Output) => Promise<GateResult> | GateResult,
 ): Promise<GateResult> {
-  const key = process.env.VALIDATE_CACHE === 'off' ? undefined : viewKey(output, gate, view);
+  const view = views[gate];
+  const key = process.env.VALIDATE_CACHE === 'off' ? undefined : viewKeys(output, views)[gate];
   if (key === undefined) return Promise.resolve(run(viewOutput(output, view)));
   return remembered(gate, [key, ...inputs], () => run(viewOutput(output, view)));
 }

@@ -241,46 +241,69 @@ export function directoryViewDigest(
 /** The view digest of a directory that shows the view nothing. */
 export const EMPTY = '0'.repeat(64);
 
-/** Directories projected (not remembered) by the last viewKey, for tests and notes. */
+/** Directories projected (not remembered) by the last viewKeys, for tests. */
 export let lastProjected = 0;
 
+const keysOf = new WeakMap<Output, WeakMap<object, Readonly<Record<string, string | undefined>>>>();
+
 /**
- * A key over the output as a view shows it: each environment's settings, and the path and view
+ * Keys over the output as each view shows it: each environment's settings, and the path and view
  * digest of each directory that shows the view something. A directory's view digest is taken from
- * the store by its content key, or computed from its documents (from the parse cache, or parsed)
- * and remembered. Undefined when a directory cannot be parsed: the gate then runs and reports it.
+ * the view's store by the directory's content key, or computed from its documents (from the parse
+ * cache, or parsed, once for all the views) and remembered. Undefined for every view when a
+ * directory cannot be parsed: the gates then run and report it.
  */
-export function viewKey(output: Output, name: string, view: View, cache = new ParseCache()): string | undefined {
-  const store = new DigestStore(name);
-  const h: string[] = [];
+export function viewKeys(
+  output: Output,
+  views: Readonly<Record<string, View>>,
+  cache = new ParseCache(),
+): Readonly<Record<string, string | undefined>> {
+  let byViews = keysOf.get(output);
+  if (!byViews) keysOf.set(output, (byViews = new WeakMap()));
+  const known = byViews.get(views);
+  if (known) return known;
+  const names = Object.keys(views);
+  const stores = names.map((n) => new DigestStore(n));
+  const lines: string[][] = names.map(() => []);
   let projected = 0;
-  const dirs = directories(output);
+  let keys: Record<string, string | undefined>;
   try {
-    output.environments.forEach((env, i) => {
-      h.push(`env ${env.name} ${env.kubernetesVersion} ${env.trustDomain}`);
-      for (const d of dirs[i]) {
-        let digest = store.get(d.key);
-        if (digest === undefined) {
+    directories(output).forEach((dirs, i) => {
+      const env = output.environments[i];
+      for (const l of lines) l.push(`env ${env.name} ${env.kubernetesVersion} ${env.trustDomain}`);
+      for (const d of dirs) {
+        const digests = stores.map((s) => s.get(d.key));
+        if (digests.includes(undefined)) {
           const docs = directoryDocuments(output.root, d.files, cache);
           if (docs.some((x) => x.error !== undefined)) throw new Unparsable();
-          digest = directoryViewDigest(
-            view,
-            d.files.map(([f], j) => [f, docs[j]] as const),
-          );
-          store.set(d.key, digest);
+          const files = d.files.map(([f], j) => [f, docs[j]] as const);
+          names.forEach((n, v) => {
+            if (digests[v] !== undefined) return;
+            digests[v] = directoryViewDigest(views[n], files);
+            stores[v].set(d.key, digests[v]);
+          });
           projected++;
         }
-        if (digest !== EMPTY) h.push(`${d.dir}\0${digest}`);
+        digests.forEach((digest, v) => {
+          if (digest !== EMPTY) lines[v].push(`${d.dir}\0${digest}`);
+        });
       }
     });
+    keys = Object.fromEntries(names.map((n, v) => [n, sha256(`${n}\0${lines[v].join('\n')}`)]));
   } catch (e) {
-    if (e instanceof Unparsable) return undefined;
-    throw e;
+    if (!(e instanceof Unparsable)) throw e;
+    keys = Object.fromEntries(names.map((n) => [n, undefined]));
   } finally {
-    store.save();
+    for (const s of stores) s.save();
     lastProjected = projected;
   }
-  return sha256(`${name}\0${h.join('\n')}`);
+  byViews.set(views, keys);
+  return keys;
+}
+
+/** The key of one view (viewKeys). */
+export function viewKey(output: Output, name: string, view: View): string | undefined {
+  return viewKeys(output, { [name]: view })[name];
 }
 
 class Unparsable extends Error {}
