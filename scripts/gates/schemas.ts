@@ -78,7 +78,11 @@ function unitsToCheck(
     if (n !== undefined) remembered(n);
     else {
       const groupFiles = [...group.files.keys()].filter(yaml).map((f) => path.join(output.root, f));
-      if (groupFiles.length === 0) continue;
+      if (groupFiles.length === 0) {
+        // Nothing to check (a README): clean, with no resources.
+        unitVerdicts.add(group.key, 0);
+        continue;
+      }
       pendingUnits.push({ key: group.key, files: groupFiles });
       files.push(...groupFiles);
     }
