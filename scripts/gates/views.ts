@@ -1,6 +1,6 @@
 /**
- * What each gate over the whole output reads, and keys made of it (docs/testing.md, "What validate
- * remembers"). A gate's view names, for each kind it reads, the parts of an object it reads; kinds
+ * What each gate over the whole output reads, and keys made of it (docs/testing.md, "Validation
+ * and security gates"). A gate's view names, for each kind it reads, the parts of an object it reads; kinds
  * it does not name are not shown to it. The gate runs over the output seen through its view
  * (`viewOutput`), so two outputs with equal views get the same verdict by construction.
  *
