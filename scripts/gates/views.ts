@@ -1,14 +1,13 @@
 /**
- * What each gate over the whole output reads, and keys made of it (docs/testing.md, "Validation
- * and security gates"). A gate's view names, for each kind it reads, the parts of an object it reads; kinds
- * it does not name are not shown to it. The gate runs over the output seen through its view
- * (`viewOutput`), so two outputs with equal views get the same verdict by construction.
- *
- * `viewKey` digests an output as a gate sees it without parsing it: each directory's view digest
- * is remembered under the directory's content key (its files' names and digests, as the parse
- * cache keys it) and computed, from parsed documents, only for directories not seen before. An
- * edit that changes nothing a gate reads (a quota, a display name, a ConfigMap) leaves its key,
- * and so its remembered clean result, as it was.
+ * What each gate over the whole output reads, and keys made of it
+ * (docs/testing.md, "Validation and security gates"). A gate's view names, for each kind it reads,
+ * the parts of an object it reads; kinds it does not name are not shown to it. The gate runs over
+ * the output seen through its view (`viewOutput`), so two outputs with equal views get the same
+ * verdict by construction. `viewKey` digests an output as a gate sees it without parsing it: each
+ * directory's view digest is remembered under the directory's content key (its files' names and
+ * digests, as the parse cache keys it) and computed, from parsed documents, only for directories
+ * not seen before. An edit that changes nothing a gate reads (a quota, a display name, a
+ * ConfigMap) leaves its key, and so its remembered clean result, as it was.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
