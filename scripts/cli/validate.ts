@@ -18,7 +18,7 @@
  * Tools come from `npm run tools`; a missing tool fails its gate with that command.
  */
 import * as path from 'node:path';
-import { flowGate } from '../flows/gate';
+import { flowGate, intentKey, readIntent, readTenantsFile } from '../flows/gate';
 import { chainsawLintGate } from '../gates/chainsaw-lint';
 import { isolationGate } from '../gates/isolation';
 import { type GateResult, type Output, readOutput } from '../kube/manifests';
@@ -30,35 +30,43 @@ import { workloadGate } from '../gates/workloads';
 import { type CommandSpec, mainCommand, type ParsedArgs, runCommand, UsageError } from '../lib/cli';
 import { ensureSchemas } from '../toolchain/schemas';
 import { countOf } from '../../charts/lib/plural';
-import { TENANTS_FILE } from '../../charts/lib/constants';
-import { fileKey, outputKey, remembered } from '../gates/memo';
-import { recordFiles } from '../kube/record';
+import { rememberedByView } from '../gates/memo';
+import { flowsView, ISOLATION_VIEW, RBAC_VIEW, WORKLOADS_VIEW } from '../gates/views';
 import { stampFor, tool } from '../toolchain/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The views of the gates over the whole output (views.ts). */
+const VIEWS = { isolation: ISOLATION_VIEW, flows: flowsView(), rbac: RBAC_VIEW, workloads: WORKLOADS_VIEW };
 
 /** Tools whose build a gate's remembered result depends on. */
 const toolStamp = (name: string) => stampFor(tool(name));
 
 /**
- * Every gate, in the order they run. The gates over the whole output remember clean results by
- * everything they read (memo.ts); the file tools remember clean files by digest (verdicts.ts),
- * kube-score clean namespaces.
+ * Every gate, in the order they run. The gates over the whole output read it through their views
+ * and remember clean results by the view's key and everything else they read (views.ts, memo.ts);
+ * flows keys on what tenants.yaml promises (readIntent), not on the file's bytes. The file tools
+ * remember clean tenant directories and files by digest (verdicts.ts), kube-score clean workloads.
  */
 export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResult> | GateResult>> = {
   kubeconform: kubeconformGate,
   'kubectl-validate': kubectlValidateGate,
-  isolation: (output) =>
-    remembered('isolation', [outputKey(output), toolStamp('netpol-analyzer')], () => isolationGate(output)),
-  flows: (output) =>
-    remembered('flows', [outputKey(output), fileKey(output.root, TENANTS_FILE)], () => flowGate(output)),
+  isolation: (output) => rememberedByView('isolation', output, VIEWS, [toolStamp('netpol-analyzer')], isolationGate),
+  flows: (output) => {
+    const tenants = readTenantsFile(output.root);
+    const intent = intentKey(tenants) ?? 'an entry fails the tenant schema: readIntent reports it';
+    return rememberedByView('flows', output, VIEWS, [intent], (viewed) =>
+      flowGate(viewed, readIntent(output.root, tenants)),
+    );
+  },
   rbac: (output) => {
     const crds = clusterScopedCrds(output.environments.flatMap((e) => ensureSchemas(e.kubernetesVersion).crds));
-    return remembered('rbac', [outputKey(output), JSON.stringify([...crds].sort())], () => rbacGate(output, crds));
+    return rememberedByView('rbac', output, VIEWS, [JSON.stringify([...crds].sort())], (viewed) =>
+      rbacGate(viewed, crds),
+    );
   },
-  workloads: (output) =>
-    remembered('workloads', [outputKey(output), toolStamp('kube-score')], () => workloadGate(output)),
-  gitleaks: (output) => secretsGate(output.root, recordFiles(output.record)),
+  workloads: (output) => rememberedByView('workloads', output, VIEWS, [toolStamp('kube-score')], workloadGate),
+  gitleaks: (output) => secretsGate(output.root, output.record),
   // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
   'chainsaw-lint': () => chainsawLintGate(ROOT),
   placeholders: (output) => placeholdersGate(output),

@@ -7,10 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
-import { tenantsFileSchema } from '../../charts/config/tenants-schema';
+import type { z } from 'zod';
+import { tenantSchema, tenantsFileSchema } from '../../charts/config/tenants-schema';
 import { workloadsOf } from '../../charts/config/workloads';
 import { LABELS, TENANTS_FILE, tenantNamespace } from '../../charts/lib/constants';
 import type { EnvironmentOutput, GateResult, Output } from '../kube/manifests';
+import { DigestStore } from '../gates/views';
+import { sha256 } from '../kube/record';
 import type { LayerName } from './layers';
 import { sandboxRouterProblems } from './sandbox-router';
 import { type FlowMatrix, flowMatrix, flowsOf, matrixProblems, refusals, type TenantIntent } from './matrix';
@@ -21,19 +24,66 @@ import { type FlowMatrix, flowMatrix, flowsOf, matrixProblems, refusals, type Te
  * loader's source positions (synth has reported them on the same file); a file the schema rejects
  * is an error that points at synth.
  */
-export function readIntent(root: string): TenantIntent[] {
-  const text = fs.readFileSync(path.join(root, TENANTS_FILE), 'utf8');
-  const parsed = tenantsFileSchema.safeParse(load(text, { schema: CORE_SCHEMA }));
+export function readIntent(root: string, data: unknown = readTenantsFile(root)): TenantIntent[] {
+  const parsed = tenantsFileSchema.safeParse(data);
   if (!parsed.success)
     throw new Error(
       `${TENANTS_FILE} does not match its schema (${parsed.error.issues[0]?.message}); run npm run synth for every problem with its position`,
     );
-  return parsed.data.tenants.map((t) => ({
+  return parsed.data.tenants.map(intentOf);
+}
+
+/** tenants.yaml under root, as data. */
+export function readTenantsFile(root: string): unknown {
+  return load(fs.readFileSync(path.join(root, TENANTS_FILE), 'utf8'), { schema: CORE_SCHEMA });
+}
+
+/** What one tenant entry promises. Pure. */
+function intentOf(t: z.output<typeof tenantSchema>): TenantIntent {
+  return {
     name: t.name,
     namespace: tenantNamespace(t.name),
     ...(t.alias !== undefined ? { alias: t.alias } : {}),
     workloads: workloadsOf(t),
-  }));
+  };
+}
+
+/**
+ * What one entry of tenants.yaml promises, read with the tenant schema alone: the same as its
+ * element of readIntent when the whole file passes (the file's schema is a list of tenant
+ * entries, plus rules over the list, which synth enforces). Undefined when the entry fails.
+ */
+export function entryIntent(entry: unknown): TenantIntent | undefined {
+  const parsed = tenantSchema.safeParse(entry);
+  return parsed.success ? intentOf(parsed.data) : undefined;
+}
+
+/**
+ * A key over what tenants.yaml promises (readIntent) without reading the whole file with its
+ * schema: each entry's intent (entryIntent) is remembered by the entry's digest. A display name or
+ * quota leaves it as it was. Undefined when an entry fails the tenant schema.
+ */
+export function intentKey(data: unknown): string | undefined {
+  const entries = (data as { tenants?: unknown } | null)?.tenants;
+  if (!Array.isArray(entries)) return undefined;
+  const store = new DigestStore('flows-intent');
+  const digests: string[] = [];
+  try {
+    for (const entry of entries) {
+      const key = sha256(JSON.stringify(entry));
+      let digest = store.get(key);
+      if (digest === undefined) {
+        const intent = entryIntent(entry);
+        if (intent === undefined) return undefined;
+        digest = sha256(JSON.stringify(intent));
+        store.set(key, digest);
+      }
+      digests.push(digest);
+    }
+  } finally {
+    store.save();
+  }
+  return sha256(digests.join('\n'));
 }
 
 /** Problems of one environment's matrix, and the tenants of tenants.yaml it has no namespace for. */
@@ -54,9 +104,9 @@ function flowProblems(
   return [...missing, ...matrixProblems(matrix), ...matrix.misrouted, ...sandboxRouterProblems(env)];
 }
 
-export function flowGate(output: Output): GateResult {
+/** `intent`: what tenants.yaml under the output's root promises (readIntent), when already read. */
+export function flowGate(output: Output, intent: readonly TenantIntent[] = readIntent(output.root)): GateResult {
   const started = Date.now();
-  const intent = readIntent(output.root);
   const errors: string[] = [];
   let checks = 0;
   let flows = 0;

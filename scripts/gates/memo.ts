@@ -1,17 +1,18 @@
 /**
  * Clean results of whole gates, remembered across runs under a key made of everything the gate
  * reads: the code stamp (code-stamp.ts: the gates, the compiler's names and rules they import, the
- * libraries), the tools' build stamps, and the digests of the output and the files of the root
- * the gate reads. A gate whose key is remembered clean is not run again; a gate that found
- * problems is run every time, so every problem is reported every time. Keys come from contents,
+ * libraries), the tools' build stamps, and the output as the gate's view shows it (views.ts). A
+ * gate whose key is remembered clean is not run again; a gate that found problems is run every
+ * time, so every problem is reported every time. Keys come from contents,
  * never from timestamps. VALIDATE_CACHE=off ignores and leaves the store (.tools/verdicts/<gate>/).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { codeStamp } from '../kube/code-stamp';
 import type { GateResult, Output } from '../kube/manifests';
-import { keyOf, sha256 } from '../kube/record';
+import { sha256 } from '../kube/record';
 import { memoryHome } from '../toolchain/tools';
+import { type View, viewKeys, viewOutput } from './views';
 
 /** Clean results kept per gate; the least recently seen go first. */
 export const MAX_RESULTS = 64;
@@ -92,21 +93,21 @@ export async function remembered(
   return result;
 }
 
-const outputKeys = new WeakMap<Output, string>();
-
-/** A key over an output: each environment's name, version and trust domain, and every file's digest. */
-export function outputKey(output: Output): string {
-  let key = outputKeys.get(output);
-  if (key === undefined) {
-    const envs = output.environments.map((e) => `${e.name} ${e.kubernetesVersion} ${e.trustDomain}`).join('\n');
-    key = sha256(`${envs}\0${output.record.globalKey}\0${keyOf([...output.record.units].map(([n, u]) => [n, u.key]))}`);
-    outputKeys.set(output, key);
-  }
-  return key;
-}
-
-/** sha256 of a file under root, or "absent". */
-export function fileKey(root: string, rel: string): string {
-  const file = path.join(root, rel);
-  return `${rel}\0${fs.existsSync(file) ? sha256(fs.readFileSync(file)) : 'absent'}`;
+/**
+ * Runs a gate over the output seen through its view (`views[gate]`, views.ts), unless its clean
+ * result is remembered for the view's key and `inputs`: a run after an edit the gate does not
+ * read neither parses the output nor runs the gate. The keys of all `views` are computed together,
+ * so a directory not seen before is read once for all of them.
+ */
+export function rememberedByView(
+  gate: string,
+  output: Output,
+  views: Readonly<Record<string, View>>,
+  inputs: readonly string[],
+  run: (viewed: Output) => Promise<GateResult> | GateResult,
+): Promise<GateResult> {
+  const view = views[gate];
+  const key = process.env.VALIDATE_CACHE === 'off' ? undefined : viewKeys(output, views)[gate];
+  if (key === undefined) return Promise.resolve(run(viewOutput(output, view)));
+  return remembered(gate, [key, ...inputs], () => run(viewOutput(output, view)));
 }

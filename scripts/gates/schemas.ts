@@ -16,6 +16,7 @@ import { requireTool, stampFor, tool } from '../toolchain/tools';
 import { shownPath } from '../toolchain/paths';
 import { ensureSchemas, type SchemaSet } from '../toolchain/schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from '../kube/manifests';
+import { fileGroups } from './units';
 import { argumentChunks, goToolEnv, runTool, type ToolRun } from '../toolchain/run-tool';
 import { CleanVerdicts } from './verdicts';
 
@@ -55,6 +56,63 @@ export function distinctFiles(files: readonly string[], digests: ReadonlyMap<str
 }
 
 /**
+ * The YAML files (absolute paths) of some environments still to check: those of the groups
+ * (units.ts) not found clean before, with those groups; `remembered` gets the resources of each
+ * group found clean.
+ */
+function unitsToCheck(
+  output: Output,
+  envs: readonly EnvironmentOutput[],
+  unitVerdicts: CleanVerdicts,
+  remembered: (resources: number) => void,
+): { files: string[]; pendingUnits: { key: string; files: string[] }[]; units: number } {
+  const names = new Set(envs.map((e) => e.name));
+  const yaml = (f: string) => f.endsWith('.yaml') || f.endsWith('.yml');
+  const pendingUnits: { key: string; files: string[] }[] = [];
+  const files: string[] = [];
+  let units = 0;
+  for (const group of fileGroups(output.record)) {
+    if (!names.has(group.env)) continue;
+    const n = unitVerdicts.clean(group.key);
+    units++;
+    if (n !== undefined) remembered(n);
+    else {
+      const groupFiles = [...group.files.keys()].filter(yaml).map((f) => path.join(output.root, f));
+      if (groupFiles.length === 0) {
+        // Nothing to check (a README): clean, with no resources.
+        unitVerdicts.add(group.key, 0);
+        continue;
+      }
+      pendingUnits.push({ key: group.key, files: groupFiles });
+      files.push(...groupFiles);
+    }
+  }
+  return { files, pendingUnits, units };
+}
+
+/** How a schema tool is run and read. */
+interface SchemaTool {
+  readonly gate: string;
+  readonly toolName: string;
+  readonly flags: (schemas: SchemaSet) => string[];
+  readonly runOnce: (bin: string, args: readonly string[], schemas: SchemaSet) => Promise<ToolRun>;
+  readonly readReport: (stdout: string) => ToolReport;
+  readonly parallel: number;
+}
+
+/** What a schema tool found over the environments of one Kubernetes version. */
+interface VersionResult {
+  checked: number;
+  errors: string[];
+  units: number;
+  unitsRemembered: number;
+  distinct: number;
+  remembered: number;
+  /** Files of the directories not found clean. */
+  pending: number;
+}
+
+/**
  * Runs a schema tool once per Kubernetes version, over the files of every environment on that
  * version, and reads its JSON report; a run without a readable report, or failing without
  * findings, is an error.
@@ -69,72 +127,126 @@ async function perEnvironment(
   parallel = 1,
 ): Promise<GateResult> {
   const started = Date.now();
-  const bin = requireTool(toolName);
-  const errors: string[] = [];
-  let checked = 0;
-  let remembered = 0;
-  let distinct = 0;
+  const t: SchemaTool = { gate, toolName, flags, runOnce, readReport, parallel };
+  const sum: VersionResult = {
+    checked: 0,
+    errors: [],
+    units: 0,
+    unitsRemembered: 0,
+    distinct: 0,
+    remembered: 0,
+    pending: 0,
+  };
   let total = 0;
   const versions = new Set<string>();
   const crds = new Set<string>();
   const byVersion = new Map<string, EnvironmentOutput[]>();
   for (const env of output.environments)
     byVersion.set(env.kubernetesVersion, [...(byVersion.get(env.kubernetesVersion) ?? []), env]);
-  const rel = (f: string) => (f.startsWith(`${output.root}/`) ? f.slice(output.root.length + 1) : f);
   for (const [version, envs] of byVersion) {
-    const files = envs.flatMap((e) => e.files);
-    if (files.length === 0) continue;
+    if (envs.every((e) => e.files.length === 0)) continue;
     const schemas = ensureSchemas(version);
     crds.add(shownPath(schemas.crdsDir));
-    const names = envs.map((e) => e.name).join(', ');
-    versions.add(`${version} (${schemas.release}: ${names})`);
-    const copies = distinctFiles(files, output.digests);
-    distinct += copies.size;
-    total += files.length;
-    const verdicts = new CleanVerdicts(gate, [stampFor(tool(toolName)), schemas.stamp, JSON.stringify(flags(schemas))]);
-    const toRun: string[] = [];
-    for (const [first, all] of copies) {
-      const n = verdicts.clean(output.digests.get(first));
-      if (n === undefined) toRun.push(first);
-      else checked += n * all.length;
-    }
-    remembered += verdicts.remembered;
-    const found: string[] = [];
-    const chunks = runChunks(toRun, parallel);
-    const runs = await inParallel(chunks, parallel, (chunk) => runOnce(bin, [...flags(schemas), ...chunk], schemas));
-    runs.forEach((res, i) => {
-      let report: ToolReport;
-      try {
-        report = readReport(res.stdout);
-      } catch {
-        errors.push(
-          `${toolName} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`,
-        );
-        return;
-      }
-      for (const [file, n] of report.resources) checked += n * (copies.get(file)?.length ?? 1);
-      for (const { file, text } of report.findings)
-        for (const copy of copies.get(file) ?? [file]) found.push(`${rel(copy)}: ${text}`);
-      if (res.code !== 0 && report.findings.length === 0) {
-        errors.push(`${toolName} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
-        return;
-      }
-      const withFindings = new Set(report.findings.map((f) => f.file));
-      for (const file of chunks[i])
-        if (!withFindings.has(file)) verdicts.add(output.digests.get(file), report.resources.get(file) ?? 0);
-    });
-    verdicts.save();
-    errors.push(...found.sort());
+    versions.add(`${version} (${schemas.release}: ${envs.map((e) => e.name).join(', ')})`);
+    total += envs.reduce((n, e) => n + e.files.length, 0);
+    const r = await checkVersion(output, envs, schemas, t);
+    sum.errors.push(...r.errors);
+    for (const k of ['checked', 'units', 'unitsRemembered', 'distinct', 'remembered', 'pending'] as const)
+      sum[k] += r[k];
   }
   return {
     gate,
-    checked,
+    checked: sum.checked,
     unit: 'resources',
-    errors,
+    errors: sum.errors,
     ms: since(started),
     notes: [
-      `Kubernetes ${[...versions].join(', ')} + every CRD under ${[...crds].join(', ')} and the AlertmanagerConfig CRD of kube-prometheus-stack; ${distinct} distinct files of ${total}, ${remembered} of them found clean before (same bytes, tool and schemas)`,
+      `Kubernetes ${[...versions].join(', ')} + every CRD under ${[...crds].join(', ')} and the AlertmanagerConfig CRD of kube-prometheus-stack; ${sum.units} directories (a tenant's, or another), ${sum.unitsRemembered} of them found clean before; ${sum.distinct} distinct files of ${sum.pending} in the others (${total} in all), ${sum.remembered} of them found clean before (same bytes, tool and schemas)`,
     ],
+  };
+}
+
+/**
+ * Checks the files of the environments of one Kubernetes version: the units (tenant directories)
+ * found clean before are counted, and the distinct files of the rest not found clean before are
+ * passed to the tool.
+ */
+async function checkVersion(
+  output: Output,
+  envs: readonly EnvironmentOutput[],
+  schemas: SchemaSet,
+  t: SchemaTool,
+): Promise<VersionResult> {
+  const names = envs.map((e) => e.name).join(', ');
+  const rel = (f: string) => (f.startsWith(`${output.root}/`) ? f.slice(output.root.length + 1) : f);
+  const bin = requireTool(t.toolName);
+  const errors: string[] = [];
+  let checked = 0;
+  const inputs = [stampFor(tool(t.toolName)), schemas.stamp, JSON.stringify(t.flags(schemas))];
+  const unitVerdicts = new CleanVerdicts(t.gate, [...inputs, 'units']);
+  const { files, pendingUnits, units } = unitsToCheck(output, envs, unitVerdicts, (n) => (checked += n));
+  const copies = distinctFiles(files, output.digests);
+  const verdicts = new CleanVerdicts(t.gate, inputs, undefined, undefined, true);
+  const toRun: string[] = [];
+  // Resources of each distinct file found clean (now or before); a file with findings has none.
+  const cleanResources = new Map<string, number>();
+  for (const [first, all] of copies) {
+    const n = verdicts.clean(output.digests.get(first));
+    if (n === undefined) toRun.push(first);
+    else {
+      checked += n * all.length;
+      cleanResources.set(first, n);
+    }
+  }
+  const found: string[] = [];
+  const chunks = runChunks(toRun, t.parallel);
+  const runs = await inParallel(chunks, t.parallel, (chunk) =>
+    t.runOnce(bin, [...t.flags(schemas), ...chunk], schemas),
+  );
+  runs.forEach((res, i) => {
+    let report: ToolReport;
+    try {
+      report = t.readReport(res.stdout);
+    } catch {
+      errors.push(
+        `${t.toolName} (${names}) exited with ${res.code} and printed no report: ${res.stderr.trim() || res.stdout.trim()}`,
+      );
+      return;
+    }
+    for (const [file, n] of report.resources) checked += n * (copies.get(file)?.length ?? 1);
+    for (const { file, text } of report.findings)
+      for (const copy of copies.get(file) ?? [file]) found.push(`${rel(copy)}: ${text}`);
+    if (res.code !== 0 && report.findings.length === 0) {
+      errors.push(`${t.toolName} (${names}) exited with ${res.code}: ${res.stderr.trim()}`);
+      return;
+    }
+    const withFindings = new Set(report.findings.map((f) => f.file));
+    for (const file of chunks[i])
+      if (!withFindings.has(file)) {
+        const n = report.resources.get(file) ?? 0;
+        verdicts.add(output.digests.get(file), n);
+        cleanResources.set(file, n);
+      }
+  });
+  verdicts.save();
+  // A unit all of whose files were found clean is remembered with its resources.
+  const firstOf = new Map<string, string>();
+  for (const [first, all] of copies) for (const f of all) firstOf.set(f, first);
+  for (const unit of pendingUnits) {
+    let n = 0;
+    for (const f of unit.files) n += cleanResources.get(firstOf.get(f)!) ?? NaN;
+    if (!Number.isNaN(n)) unitVerdicts.add(unit.key, n);
+  }
+  unitVerdicts.save();
+  errors.push(...found.sort());
+  return {
+    checked,
+    errors,
+    units,
+    unitsRemembered: unitVerdicts.remembered,
+    distinct: copies.size,
+    remembered: verdicts.remembered,
+    pending: files.length,
   };
 }
 

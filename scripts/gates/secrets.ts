@@ -26,6 +26,8 @@ import * as path from 'node:path';
 import { DIRS } from '../../charts/lib/constants';
 import { requireTool, stampFor, tool, TOOLS_DIR } from '../toolchain/tools';
 import { type GateResult, since } from '../kube/manifests';
+import type { OutputRecord } from '../kube/record';
+import { type FileGroup, fileGroups } from './units';
 import { runTool } from '../toolchain/run-tool';
 import { CleanVerdicts, digestOf } from './verdicts';
 
@@ -174,16 +176,41 @@ const OUTPUT_FIX =
  */
 async function scanOutput(
   root: string,
-  digests?: ReadonlyMap<string, string>,
-): Promise<{ files: number; distinct: number; remembered: number; errors: string[] }> {
-  const files = digests ? [...digests.keys()].sort() : outputFiles(root);
-  if (files.length === 0) return { files: 0, distinct: 0, remembered: 0, errors: [] };
-  const groups = outputGroups(root, files, digests);
+  record?: OutputRecord,
+): Promise<{ files: number; looked: number; distinct: number; remembered: number; units: string; errors: string[] }> {
   const t = tool('gitleaks');
-  const verdicts = new CleanVerdicts('gitleaks', [stampFor(t), fs.readFileSync(GITLEAKS_CONFIG, 'utf8'), 'dir']);
+  const inputs = [stampFor(t), fs.readFileSync(GITLEAKS_CONFIG, 'utf8'), 'dir'];
+  // Groups of files (units.ts) found clean before are not looked at file by file.
+  const unitVerdicts = new CleanVerdicts('gitleaks', [...inputs, 'units']);
+  const pendingUnits: FileGroup[] = [];
+  let total: number;
+  let files: string[];
+  let digests: ReadonlyMap<string, string> | undefined;
+  let units = '';
+  if (record) {
+    const pending = new Map<string, string>();
+    const groups = fileGroups(record);
+    total = 0;
+    for (const group of groups) {
+      total += group.files.size;
+      if (unitVerdicts.clean(group.key) !== undefined) continue;
+      pendingUnits.push(group);
+      for (const [f, d] of group.files) pending.set(f, d);
+    }
+    files = [...pending.keys()].sort();
+    digests = pending;
+    units = `${groups.length} directories (a tenant's, or another), ${groups.length - pendingUnits.length} of them found clean before; `;
+  } else {
+    files = outputFiles(root);
+    total = files.length;
+  }
+  if (files.length === 0) return { files: total, looked: 0, distinct: 0, remembered: 0, units, errors: [] };
+  const groups = outputGroups(root, files, digests);
+  const verdicts = new CleanVerdicts('gitleaks', inputs, undefined, undefined, true);
   const toScan = new Map<string, { key: string; copies: string[] }>();
   for (const [key, copies] of groups) if (verdicts.clean(key) === undefined) toScan.set(copies[0], { key, copies });
   const errors: string[] = [];
+  const dirty = new Set<string>();
   if (toScan.size > 0) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitleaks-output-'));
     try {
@@ -206,6 +233,7 @@ async function scanOutput(
       for (const finding of await scan(['dir', '.'], dir)) {
         const file = finding.File.replace(/^\.\//, '');
         withFindings.add(file);
+        for (const copy of toScan.get(file)?.copies ?? [file]) dirty.add(copy);
         for (const copy of toScan.get(file)?.copies ?? [file])
           errors.push(
             `${copy}:${finding.StartLine}: gitleaks ${finding.RuleID}: ${finding.Description}; ${OUTPUT_FIX}`,
@@ -217,18 +245,28 @@ async function scanOutput(
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { files: files.length, distinct: groups.size, remembered: verdicts.remembered, errors: errors.sort() };
+  for (const unit of pendingUnits)
+    if (![...unit.files.keys()].some((f) => dirty.has(f))) unitVerdicts.add(unit.key, unit.files.size);
+  unitVerdicts.save();
+  return {
+    files: total,
+    looked: files.length,
+    distinct: groups.size,
+    remembered: verdicts.remembered,
+    units,
+    errors: errors.sort(),
+  };
 }
 
 /**
- * Runs the secrets gate over the repository (or a copy of the output) at root; `digests` are those
- * of every file of dist/ and argocd/ (the output's record), when known.
+ * Runs the secrets gate over the repository (or a copy of the output) at root; `record` holds the
+ * digests of every file of dist/ and argocd/, when known.
  */
-export async function secretsGate(root: string, digests?: ReadonlyMap<string, string>): Promise<GateResult> {
+export async function secretsGate(root: string, record?: OutputRecord): Promise<GateResult> {
   const started = Date.now();
   const errors: string[] = [];
   const isGit = fs.existsSync(path.join(root, '.git'));
-  const output = await scanOutput(root, digests);
+  const output = await scanOutput(root, record);
   errors.push(...output.errors);
   let files = output.files;
   for (const t of await workingTreeTargets(root, isGit)) {
@@ -268,7 +306,7 @@ export async function secretsGate(root: string, digests?: ReadonlyMap<string, st
     errors,
     ms: since(started),
     notes: [
-      `${files} working-tree files (${output.distinct} distinct output files of ${output.files}, ${output.remembered} of them found clean before), ${history}`,
+      `${files} working-tree files (${output.units}${output.distinct} distinct output files of ${output.looked}, ${output.remembered} of them found clean before), ${history}`,
     ],
   };
 }

@@ -18,36 +18,66 @@ import { memoryHome } from '../toolchain/tools';
 /** Remembered verdicts kept per key; the least recently seen go first beyond this. */
 export const MAX_VERDICTS = 500_000;
 
+/** The verdicts of one file of a store. */
+interface Shard {
+  readonly file: string;
+  readonly entries: Map<string, number>;
+  /** Digests found clean during this run: kept before the others when the shard is trimmed. */
+  readonly seen: Set<string>;
+  changed: boolean;
+}
+
 export class CleanVerdicts {
-  private readonly file: string;
-  private readonly entries = new Map<string, number>();
+  private readonly base: string;
+  private readonly shards = new Map<string, Shard>();
   private readonly enabled: boolean;
-  private changed = false;
   /** Files found clean in the store during this run. */
   remembered = 0;
 
-  /** `inputs` are everything the verdicts depend on besides the file itself. */
-  constructor(gate: string, inputs: readonly string[], home = memoryHome(), env: NodeJS.ProcessEnv = process.env) {
+  /**
+   * `inputs` are everything the verdicts depend on besides the file itself. `sharded`: the store is
+   * split by the digests' first two characters into files read only when a digest of theirs is
+   * asked for, so a run that asks about a few files reads a few small files.
+   */
+  constructor(
+    gate: string,
+    inputs: readonly string[],
+    home = memoryHome(),
+    env: NodeJS.ProcessEnv = process.env,
+    private readonly sharded = false,
+  ) {
     const key = createHash('sha256').update(inputs.join('\0')).digest('hex').slice(0, 32);
-    this.file = path.join(home, 'verdicts', gate, `${key}.tsv`);
+    this.base = path.join(home, 'verdicts', gate, key);
     this.enabled = env.VALIDATE_CACHE !== 'off';
-    if (!this.enabled || !fs.existsSync(this.file)) return;
-    for (const line of fs.readFileSync(this.file, 'utf8').split('\n')) {
-      const [digest, count] = line.split('\t');
-      if (/^[0-9a-f]{64}$/.test(digest) && /^\d+$/.test(count ?? '')) this.entries.set(digest, Number(count));
+  }
+
+  private shard(digest: string): Shard {
+    const file = this.sharded ? path.join(this.base, `${digest.slice(0, 2)}.tsv`) : `${this.base}.tsv`;
+    let shard = this.shards.get(file);
+    if (shard) return shard;
+    shard = { file, entries: new Map(), seen: new Set(), changed: false };
+    this.shards.set(file, shard);
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      // Nothing remembered yet.
     }
+    for (const line of text.split('\n')) {
+      const [d, count] = line.split('\t');
+      if (/^[0-9a-f]{64}$/.test(d) && /^\d+$/.test(count ?? '')) shard.entries.set(d, Number(count));
+    }
+    return shard;
   }
 
   /** The number of resources of a file found clean before, or undefined. */
   clean(digest: string | undefined): number | undefined {
     if (!this.enabled || digest === undefined) return undefined;
-    const n = this.entries.get(digest);
+    const shard = this.shard(digest);
+    const n = shard.entries.get(digest);
     if (n !== undefined) {
       this.remembered++;
-      // Seen again: moves to the end, where the newest are kept.
-      this.entries.delete(digest);
-      this.entries.set(digest, n);
-      this.changed = true;
+      shard.seen.add(digest);
     }
     return n;
   }
@@ -55,20 +85,35 @@ export class CleanVerdicts {
   /** Records a file the tool found clean. */
   add(digest: string | undefined, resources: number): void {
     if (!this.enabled || digest === undefined) return;
-    this.entries.delete(digest);
-    this.entries.set(digest, resources);
-    this.changed = true;
+    const shard = this.shard(digest);
+    shard.entries.delete(digest);
+    shard.entries.set(digest, resources);
+    shard.changed = true;
   }
 
-  /** Writes the store (atomically), keeping the newest MAX_VERDICTS. */
+  /**
+   * Writes each file of the store that gained verdicts (atomically), keeping the newest
+   * MAX_VERDICTS of the store: those added or seen in this run last.
+   */
   save(): void {
-    if (!this.enabled || !this.changed) return;
-    const lines = [...this.entries].slice(-MAX_VERDICTS).map(([d, n]) => `${d}\t${n}\n`);
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, lines.join(''));
-    fs.renameSync(tmp, this.file);
-    this.changed = false;
+    if (!this.enabled) return;
+    const limit = this.sharded ? Math.ceil(MAX_VERDICTS / 256) : MAX_VERDICTS;
+    for (const shard of this.shards.values()) {
+      if (!shard.changed) continue;
+      for (const d of shard.seen) {
+        const n = shard.entries.get(d);
+        if (n === undefined) continue;
+        shard.entries.delete(d);
+        shard.entries.set(d, n);
+      }
+      shard.seen.clear();
+      const lines = [...shard.entries].slice(-limit).map(([d, n]) => `${d}\t${n}\n`);
+      fs.mkdirSync(path.dirname(shard.file), { recursive: true });
+      const tmp = `${shard.file}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, lines.join(''));
+      fs.renameSync(tmp, shard.file);
+      shard.changed = false;
+    }
   }
 }
 

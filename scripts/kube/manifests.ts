@@ -171,16 +171,11 @@ function parseOutput(
     }
     const docsOf = new Map<string, ParsedFile>();
     for (const files of byDir.values()) {
-      const docs = cache.directory(
+      const docs = directoryDocuments(
+        root,
         files.map((f) => [f, digests.get(f)!] as const),
-        (file, digest) => {
-          let d = parsed.get(digest);
-          if (!d) {
-            d = parseDocuments(fs.readFileSync(path.join(root, file), 'utf8'));
-            parsed.set(digest, d);
-          }
-          return d;
-        },
+        cache,
+        parsed,
       );
       files.forEach((file, i) => docsOf.set(file, docs[i]));
     }
@@ -194,6 +189,26 @@ function parseOutput(
   cache.save();
   if (problems.length > 0) throw new Error(problems.join('\n'));
   return out;
+}
+
+/**
+ * The documents of one directory's files ([repository path, digest], sorted), from the parse
+ * cache or parsed; `parsed` shares the documents of files with the same digest.
+ */
+export function directoryDocuments(
+  root: string,
+  files: readonly (readonly [string, string])[],
+  cache: ParseCache,
+  parsed = new Map<string, ParsedFile>(),
+): ParsedFile[] {
+  return cache.directory(files, (file, digest) => {
+    let d = parsed.get(digest);
+    if (!d) {
+      d = parseDocuments(fs.readFileSync(path.join(root, file), 'utf8'));
+      parsed.set(digest, d);
+    }
+    return d;
+  });
 }
 
 /**

@@ -46,7 +46,7 @@ export class ParseCache {
     parse: (file: string, digest: string) => ParsedFile,
   ): ParsedFile[] {
     if (!this.enabled) return files.map(([f, d]) => parse(f, d));
-    const key = sha256(`${keyOf(files.map(([f, d]) => [path.basename(f), d] as const))}`);
+    const key = directoryKey(files);
     const file = path.join(this.dir, key.slice(0, 2), key);
     this.used.add(key);
     try {
@@ -100,6 +100,11 @@ export class ParseCache {
       // Another run cleaned at the same time.
     }
   }
+}
+
+/** The content key of a directory: its files' names and digests ([repository path, digest]). Pure. */
+export function directoryKey(files: readonly (readonly [string, string])[]): string {
+  return sha256(keyOf(files.map(([f, d]) => [path.basename(f), d] as const)));
 }
 
 /** Age after which the store of another code stamp is removed. */

@@ -1,10 +1,12 @@
 /**
  * What validate remembers never changes its verdict: over a small registry (the example tenants
  * and a few synthetic ones) under seeded random edits (add, remove and rename a tenant, change a
- * quota, add a workload, change an environment setting, each followed by synth) and planted
- * faults (a tenant NetworkPolicy that admits other tenants, a careless Deployment, a shared
- * platform ClusterRoleBinding granting a tenant group cluster-wide access), every gate's result
- * with memory (after all the edits before it) equals its result with VALIDATE_CACHE=off.
+ * quota or a display name, add a workload, change an environment setting, each followed by synth)
+ * and planted faults (a tenant NetworkPolicy that admits other tenants, another port in a DNS
+ * NetworkPolicy, a careless Deployment, a shared platform ClusterRoleBinding granting a tenant
+ * group cluster-wide access), every gate's result with memory (after all the edits before it)
+ * equals its result with VALIDATE_CACHE=off. After an edit the whole-output gates do not read (a
+ * quota, a display name), each of them that was clean is remembered, not run.
  *
  * INCREMENTAL_SEED and INCREMENTAL_STEPS change the walk.
  */
@@ -23,7 +25,7 @@ import { seededRandom } from '../seeded';
 /** Every gate over the output (kubectl-validate aside: its verdicts are remembered per file like kubeconform's). */
 const GATES = ['kubeconform', 'isolation', 'flows', 'rbac', 'workloads', 'gitleaks', 'placeholders'];
 const SEED = Number(process.env.INCREMENTAL_SEED ?? 20261206);
-const STEPS = Number(process.env.INCREMENTAL_STEPS ?? 9);
+const STEPS = Number(process.env.INCREMENTAL_STEPS ?? 11);
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'incremental-'));
 const memory = fs.mkdtempSync(path.join(os.tmpdir(), 'incremental-memory-'));
@@ -47,6 +49,12 @@ function synth(): void {
   if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}${r.stdout}`);
 }
 
+/** Gates over the whole output, which remember clean results by what their views show. */
+const VIEW_GATES = ['isolation', 'flows', 'rbac', 'workloads'];
+
+/** The whole-output gates whose result the last run with memory took from it. */
+let recalled = new Set<string>();
+
 /** Each gate's verdict: its problems (sorted) and what it checked. */
 async function verdicts(cache: 'on' | 'off'): Promise<Record<string, { errors: string[]; checked: number }>> {
   const before = { ...process.env };
@@ -55,6 +63,10 @@ async function verdicts(cache: 'on' | 'off'): Promise<Record<string, { errors: s
   else delete process.env.VALIDATE_CACHE;
   try {
     const results = await runGates(readOutput(root, root), GATES);
+    if (cache === 'on')
+      recalled = new Set(
+        results.filter((r) => r.notes?.some((n) => n.startsWith('remembered clean'))).map((r) => r.gate),
+      );
     return Object.fromEntries(results.map((r) => [r.gate, { errors: [...r.errors].sort(), checked: r.checked }]));
   } finally {
     for (const k of ['VALIDATE_CACHE', 'VALIDATE_CACHE_DIR']) {
@@ -77,7 +89,12 @@ function writeTenants(tenants: unknown[]): void {
   write('tenants.yaml', stringify({ tenants }, { aliasDuplicateObjects: false }));
 }
 
-type Edit = { what: string; apply: (pick: <T>(xs: readonly T[]) => T) => 'synth' | 'planted' };
+/**
+ * 'synth': an edit of tenants.yaml or an environment; 'unread': one the whole-output gates do not
+ * read, after which each of them that was clean is remembered; 'planted': a fault written into
+ * the output.
+ */
+type Edit = { what: string; apply: (pick: <T>(xs: readonly T[]) => T) => 'synth' | 'unread' | 'planted' };
 
 let next = 100;
 const EDITS: readonly Edit[] = [
@@ -109,9 +126,18 @@ const EDITS: readonly Edit[] = [
     what: 'change a quota',
     apply: (pick) => {
       const t = pick(tenantEntries());
-      t.quota = { ...(t.quota as object), 'requests.cpu': String(pick([2, 12, 24, 32])) };
+      t.quota = { ...(t.quota as object), 'requests.cpu': String(pick([2, 4, 6, 8])) };
       writeTenants(tenantEntries().map((x) => (x.name === t.name ? t : x)));
-      return 'synth';
+      return 'unread';
+    },
+  },
+  {
+    what: 'change a display name',
+    apply: (pick) => {
+      const t = pick(tenantEntries());
+      t.displayName = `${String(t.displayName ?? t.name)} (renamed)`;
+      writeTenants(tenantEntries().map((x) => (x.name === t.name ? t : x)));
+      return 'unread';
     },
   },
   {
@@ -148,6 +174,14 @@ const EDITS: readonly Edit[] = [
           spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }] }] },
         }),
       );
+      return 'planted';
+    },
+  },
+  {
+    what: "plant another port in a tenant's DNS NetworkPolicy",
+    apply: (pick) => {
+      const rel = `dist/prod/tenants/${pick(tenantEntries()).name}/networkpolicy-allow-dns.yaml`;
+      write(rel, read(rel).replaceAll('port: 53', 'port: 5353'));
       return 'planted';
     },
   },
@@ -196,15 +230,22 @@ describe('incremental validate', () => {
       const rand = seededRandom(SEED);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
       // The first run fills the memory; each later one uses what the runs before it remembered.
-      expect(await verdicts('on')).toEqual(await verdicts('off'));
+      let previous: Awaited<ReturnType<typeof verdicts>> | undefined = await verdicts('on');
+      expect(previous).toEqual(await verdicts('off'));
       const caught = new Set<string>();
       for (let step = 0; step < STEPS; step++) {
         // Every kind of edit once, in a random order, then random ones.
         const edit = step < EDITS.length ? EDITS[(step * 7) % EDITS.length] : pick(EDITS);
-        if (edit.apply(pick) === 'synth') synth();
+        const clean = VIEW_GATES.filter((g) => previous?.[g].errors.length === 0);
+        const kind = edit.apply(pick);
+        if (kind !== 'planted') synth();
         const full = await verdicts('off');
         const incremental = await verdicts('on');
         expect({ step, edit: edit.what, verdicts: incremental }).toEqual({ step, edit: edit.what, verdicts: full });
+        // An edit no whole-output gate reads runs none of those that were clean before it.
+        if (kind === 'unread')
+          expect({ step, recalled: clean.filter((g) => !recalled.has(g)) }).toEqual({ step, recalled: [] });
+        previous = incremental;
         for (const [gate, v] of Object.entries(full)) if (v.errors.length > 0) caught.add(`${edit.what}: ${gate}`);
       }
       // The planted faults were caught (each by its gate), with and without memory.
@@ -212,6 +253,7 @@ describe('incremental validate', () => {
         expect([...caught].some((c) => c.startsWith('plant a NetworkPolicy') && c.endsWith('isolation'))).toBe(true);
         expect([...caught].some((c) => c.startsWith('plant a careless') && c.endsWith('workloads'))).toBe(true);
         expect([...caught].some((c) => c.startsWith('grant a tenant group') && c.endsWith('rbac'))).toBe(true);
+        expect([...caught].some((c) => c.startsWith('plant another port') && c.endsWith('isolation'))).toBe(true);
       }
     },
     20 * 60_000,

@@ -115,7 +115,7 @@ describe('validating each distinct file once', () => {
       expect(r.errors.map((e) => e.split(':')[0])).toEqual([devTwin, prodTwin]);
       expect(r.checked).toBe(objectCount(output));
       expect(r.notes?.[0]).toMatch(
-        /; \d+ distinct files of \d+, \d+ of them found clean before \(same bytes, tool and schemas\)$/,
+        /; \d+ distinct files of \d+ in the others \(\d+ in all\), \d+ of them found clean before \(same bytes, tool and schemas\)$/,
       );
     }
   });
