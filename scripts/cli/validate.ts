@@ -31,7 +31,8 @@ import { type CommandSpec, mainCommand, type ParsedArgs, runCommand, UsageError 
 import { ensureSchemas } from '../toolchain/schemas';
 import { countOf } from '../../charts/lib/plural';
 import { rememberedByView } from '../gates/memo';
-import { flowsView, ISOLATION_VIEW, RBAC_VIEW, WORKLOADS_VIEW } from '../gates/views';
+import { ISOLATION_VIEW, RBAC_VIEW, WORKLOADS_VIEW } from '../gates/views';
+import { flowsView } from '../flows/view';
 import { stampFor, tool } from '../toolchain/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');

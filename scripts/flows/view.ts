@@ -8,6 +8,7 @@
  */
 import { ANNOTATIONS } from '../../charts/lib/constants';
 import type { EnvironmentOutput, K8sObject, Manifest } from '../kube/manifests';
+import type { View } from '../gates/views';
 
 const whole = (o: K8sObject): K8sObject => o;
 
@@ -103,4 +104,26 @@ export function viewMultiset(objects: readonly K8sObject[]): string[] {
     if (v !== undefined) out.push(canonicalJson(v));
   }
   return out.sort();
+}
+
+/**
+ * The flow gate: the kinds the flow code reads (scripts/flows: actors, gateway, layers, matrix,
+ * sandbox-router, shapes), whole, and of a Namespace its labels and route segment only.
+ */
+export function flowsView(): View {
+  // The matrix's kinds (flows/view.ts, whole but for the Namespace), and what the sandbox-router
+  // checks read besides (flows/sandbox-router.ts: its service account and what binds it).
+  const whole = [
+    ...Object.keys(FLOW_VIEWS).filter((k) => k !== 'Namespace'),
+    'ClusterRoleBinding',
+    'RoleBinding',
+    'ServiceAccount',
+  ];
+  return {
+    ...Object.fromEntries(whole.map((k) => [k, 'all' as const])),
+    Namespace: [
+      ['metadata', 'labels'],
+      ['metadata', 'annotations', ANNOTATIONS.routeSegment],
+    ],
+  };
 }

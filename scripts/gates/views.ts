@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ANNOTATIONS, LABELS } from '../../charts/lib/constants';
+import { LABELS } from '../../charts/lib/constants';
 import { codeStamp } from '../kube/code-stamp';
 import {
   directoryDocuments,
@@ -51,40 +51,6 @@ export const RBAC_VIEW: View = {
 
 /** The workload gate: every object of a kind kube-score reads, whole (workloads.ts KUBE_SCORE_KINDS). */
 export const WORKLOADS_VIEW: View = Object.fromEntries([...KUBE_SCORE_KINDS].map((k) => [k, 'all' as const]));
-
-/**
- * The flow gate: the kinds the flow code reads (scripts/flows: actors, gateway, layers, matrix,
- * sandbox-router, shapes), whole, and of a Namespace its labels and route segment only.
- */
-export function flowsView(): View {
-  const whole = [
-    'Agent',
-    'AgentgatewayBackend',
-    'AgentgatewayPolicy',
-    'Application',
-    'AuthorizationPolicy',
-    'ClusterRoleBinding',
-    'CronJob',
-    'Deployment',
-    'Gateway',
-    'HTTPRoute',
-    'MCPServer',
-    'ModelConfig',
-    'NetworkPolicy',
-    'RoleBinding',
-    'Sandbox',
-    'SandboxTemplate',
-    'Service',
-    'ServiceAccount',
-  ];
-  return {
-    ...Object.fromEntries(whole.map((k) => [k, 'all' as const])),
-    Namespace: [
-      ['metadata', 'labels'],
-      ['metadata', 'annotations', ANNOTATIONS.routeSegment],
-    ],
-  };
-}
 
 /** An object seen through a view, or undefined when the view does not show its kind. Pure. */
 export function project(view: View, o: K8sObject): K8sObject | undefined {

@@ -15,8 +15,8 @@ import { benchTenantYaml } from '../../scripts/bench/tenants';
 import { entryIntent, flowGate, intentKey, readIntent, readTenantsFile } from '../../scripts/flows/gate';
 import { isolationGate } from '../../scripts/gates/isolation';
 import { clusterScopedCrds, rbacGate } from '../../scripts/gates/rbac';
+import { flowsView } from '../../scripts/flows/view';
 import {
-  flowsView,
   ISOLATION_VIEW,
   lastProjected,
   RBAC_VIEW,
