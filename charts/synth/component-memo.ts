@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import type { Tenant } from '../config/load-tenants';
 import { digest, RECORD_DIR, stableJson } from './record';
+import { writeAtomic } from '../lib/write-atomic';
 
 const FILE = 'components.v8';
 /** Bumped when what is stored changes meaning. */
@@ -90,6 +91,8 @@ export function trackedTenants(tenants: readonly Tenant[]): { view: readonly Ten
 export class ComponentMemo {
   private readonly file: string;
   private readonly entries = new Map<string, Entry>();
+  /** Keys asked for in this run: every component of every environment (synth builds them all). */
+  private readonly used = new Set<string>();
   private changed = false;
   /** Components taken from memory, and built, in this run. */
   recalled = 0;
@@ -117,6 +120,7 @@ export class ComponentMemo {
     build: (tenants: readonly Tenant[]) => BuiltParts,
   ): BuiltParts {
     const key = `${env}\0${component}`;
+    this.used.add(key);
     const known = this.entries.get(key);
     if (known && known.environment === environmentKey && readsDigest(known.reads, tenants) === known.seen) {
       this.recalled++;
@@ -138,19 +142,16 @@ export class ComponentMemo {
     return built;
   }
 
-  /** Writes what this run built (entries of environments or components gone are dropped). */
-  save(keep: ReadonlySet<string>): void {
+  /** Writes what this run built; entries it did not ask for (environments or components gone) are dropped. */
+  save(): void {
     for (const k of this.entries.keys())
-      if (!keep.has(k)) {
+      if (!this.used.has(k)) {
         this.entries.delete(k);
         this.changed = true;
       }
     if (!this.changed) return;
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, v8.serialize({ version: VERSION, entries: [...this.entries] }));
-      fs.renameSync(tmp, this.file);
+      writeAtomic(this.file, v8.serialize({ version: VERSION, entries: [...this.entries] }));
     } catch {
       // Unremembered: built again next time.
     }

@@ -24,7 +24,6 @@ import {
 } from './record';
 import { OUTPUT_DIRS, type RememberFor, type SynthInput, tenantSegments } from './synthesize';
 import { ComponentMemo } from './component-memo';
-import { platformComponents } from '../platform/components';
 import { readsHold, segmentsDigest, unitKey } from './units';
 import {
   beginWrite,
@@ -241,7 +240,7 @@ export async function writeOutput(
       ? [...deletions, ...result.reports.flatMap((r) => [...r.changed, ...r.added])]
       : undefined;
     if (keys) writeRecord(root, recordOf(root, input, keys, result, prev, touched));
-    memo?.save(new Set(input.environments.flatMap((e) => platformComponents(e).map((c) => `${e.name}\0${c.name}`))));
+    memo?.save();
     const total = input.tenants.length * input.environments.length;
     const count = plan ? plan.compile.filter(Boolean).length * input.environments.length : total;
     const components = memo && { built: memo.built, total: memo.built + memo.recalled };

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic } from '../lib/write-atomic';
 
 /** Folder of the record under the output root (ignored by git). */
 export const RECORD_DIR = '.synth-record';
@@ -180,12 +181,6 @@ export function readRecord(root: string): RecordData | undefined {
   );
   if (!body || body.inputs !== head.inputs || !body.units || !body.templates || !body.shared) return undefined;
   return { ...body, ...head };
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** Writes the record: the body first, then the head that makes it count. */

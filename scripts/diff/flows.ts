@@ -15,6 +15,7 @@ import { renameTenant } from '../flows/shapes';
 import { type EnvironmentOutput, type K8sObject, type Manifest, parseDocuments } from '../kube/manifests';
 import { viewMultiset } from '../flows/view';
 import type { FileMap, OutputDiff } from './compare';
+import { writeAtomic } from '../../charts/lib/write-atomic';
 
 export interface FlowChange {
   readonly env: string;
@@ -128,9 +129,7 @@ function sideFlows(
   }
   const flows = compute();
   try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify([...flows]));
-    fs.renameSync(`${file}.tmp-${process.pid}`, file);
+    writeAtomic(file, JSON.stringify([...flows]));
     const kept = fs
       .readdirSync(dir)
       .filter((f) => !f.includes('.tmp-'))

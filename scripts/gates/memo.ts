@@ -13,6 +13,7 @@ import type { GateResult, Output } from '../kube/manifests';
 import { sha256 } from '../kube/record';
 import { memoryHome } from '../toolchain/tools';
 import { type View, viewKeys, viewOutput } from './views';
+import { writeAtomic } from '../../charts/lib/write-atomic';
 
 /** Clean results kept per gate; the least recently seen go first. */
 export const MAX_RESULTS = 64;
@@ -58,10 +59,7 @@ export class GateMemo {
     const kept = this.entries().filter(([k]) => k !== this.key);
     kept.push([this.key, { checked: r.checked, unit: r.unit, ...(r.notes ? { notes: r.notes } : {}) }]);
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, JSON.stringify(kept.slice(-MAX_RESULTS)));
-      fs.renameSync(tmp, this.file);
+      writeAtomic(this.file, JSON.stringify(kept.slice(-MAX_RESULTS)));
     } catch {
       // Unremembered: the next run checks again.
     }

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { memoryHome } from '../toolchain/tools';
+import { writeAtomic } from '../../charts/lib/write-atomic';
 
 /** Remembered verdicts kept per key; the least recently seen go first beyond this. */
 export const MAX_VERDICTS = 500_000;
@@ -108,10 +109,7 @@ export class CleanVerdicts {
       }
       shard.seen.clear();
       const lines = [...shard.entries].slice(-limit).map(([d, n]) => `${d}\t${n}\n`);
-      fs.mkdirSync(path.dirname(shard.file), { recursive: true });
-      const tmp = `${shard.file}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, lines.join(''));
-      fs.renameSync(tmp, shard.file);
+      writeAtomic(shard.file, lines.join(''));
       shard.changed = false;
     }
   }

@@ -24,6 +24,7 @@ import { directoryKey, ParseCache } from '../kube/parse-cache';
 import { sha256 } from '../kube/record';
 import { memoryHome } from '../toolchain/tools';
 import { KUBE_SCORE_KINDS } from './workloads';
+import { writeAtomic } from '../../charts/lib/write-atomic';
 
 /** A path into an object, such as ['metadata', 'labels']. */
 export type FieldPath = readonly string[];
@@ -179,10 +180,7 @@ export class DigestStore {
       .filter(([, d]) => d !== undefined)
       .map(([k, d]) => `${k}\t${d}\n`);
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, lines.join(''));
-      fs.renameSync(tmp, this.file);
+      writeAtomic(this.file, lines.join(''));
     } catch {
       // Unremembered: the next run projects these directories again.
     }

@@ -256,6 +256,24 @@ function toScoreIn(
   return { toScore, keys, files };
 }
 
+/** kube-score's arguments: a JSON report for a Kubernetes version, checks not disabled by annotations, stdin. */
+export function kubeScoreArgs(kubernetesVersion: string): string[] {
+  return [
+    'score',
+    '--output-format',
+    'json',
+    '--kubernetes-version',
+    `v${kubernetesVersion}`,
+    '--disable-ignore-checks-annotations',
+    '-',
+  ];
+}
+
+/** kube-score's input: the files (repository paths under root) as one YAML stream. */
+export function kubeScoreInput(root: string, files: Iterable<string>): string {
+  return [...files].map((f) => `---\n${fs.readFileSync(path.join(root, f), 'utf8')}\n`).join('');
+}
+
 /**
  * Scores the workloads of an environment not found clean before, in one kube-score run, and
  * remembers those it finds clean; returns their findings, or the gate's errors about the run.
@@ -265,15 +283,7 @@ async function scoreEnvironment(
   env: EnvironmentOutput,
   bin: string,
 ): Promise<{ found: WorkloadFinding[]; errors: string[]; remembered: number }> {
-  const args = [
-    'score',
-    '--output-format',
-    'json',
-    '--kubernetes-version',
-    `v${env.kubernetesVersion}`,
-    '--disable-ignore-checks-annotations',
-    '-',
-  ];
+  const args = kubeScoreArgs(env.kubernetesVersion);
   // The code stamp too: which objects go with a workload is this gate's choice.
   const verdicts = new CleanVerdicts('workloads', [stampFor(tool('kube-score')), JSON.stringify(args), codeStamp()]);
   const { toScore, keys, files } = toScoreIn(
@@ -286,7 +296,7 @@ async function scoreEnvironment(
     verdicts.save();
     return { found: [], errors: [], remembered };
   }
-  const input = [...files].map((f) => `---\n${fs.readFileSync(path.join(output.root, f), 'utf8')}\n`).join('');
+  const input = kubeScoreInput(output.root, files);
   const res = await runTool(bin, args, { input });
   let report: KubeScoreObject[];
   try {

@@ -12,6 +12,7 @@ import * as v8 from 'node:v8';
 import { memoryHome } from '../toolchain/tools';
 import { codeStamp } from './code-stamp';
 import { keyOf, sha256 } from './record';
+import { writeAtomic } from '../../charts/lib/write-atomic';
 
 /** The documents of a file, or the first error. */
 export interface ParsedFile {
@@ -64,10 +65,7 @@ export class ParseCache {
     if (docs.every((d) => d.error === undefined)) {
       // Another run may be cleaning the store: a directory not remembered is only slower next time.
       try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        const tmp = `${file}.tmp-${process.pid}`;
-        fs.writeFileSync(tmp, v8.serialize(docs));
-        fs.renameSync(tmp, file);
+        writeAtomic(file, v8.serialize(docs));
         this.wrote = true;
       } catch {
         // Left unremembered.

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { memoryHome } from '../toolchain/tools';
+import { writeAtomic } from '../../charts/lib/write-atomic';
 
 /** How much older than the record a file's last change must be for its entry to be trusted. */
 export const RACY_MS = 2000;
@@ -99,10 +100,7 @@ export class StatCache {
     });
     const stored: Stored = { writtenMs: Date.now(), paths, stamps, digests };
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, v8.serialize(stored));
-      fs.renameSync(tmp, this.file);
+      writeAtomic(this.file, v8.serialize(stored));
     } catch {
       // Unremembered: the next run reads the files again.
     }

@@ -9,6 +9,8 @@ import {
   applyExceptions,
   findings,
   KUBE_SCORE_KINDS,
+  kubeScoreArgs,
+  kubeScoreInput,
   relatedObjects,
   workloadGate,
   type WorkloadException,
@@ -80,20 +82,9 @@ describe('workload gate', () => {
     const copy = withDeployment('bad-deployment.yaml');
     const env = copy.output().environments.find((e) => e.name === 'dev')!;
     const files = [...new Set(env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file))];
-    const input = files.map((f) => `---\n${fs.readFileSync(path.join(copy.root, f), 'utf8')}\n`).join('');
-    const res = await runTool(
-      requireTool('kube-score'),
-      [
-        'score',
-        '--output-format',
-        'json',
-        '--kubernetes-version',
-        `v${env.kubernetesVersion}`,
-        '--disable-ignore-checks-annotations',
-        '-',
-      ],
-      { input },
-    );
+    const res = await runTool(requireTool('kube-score'), kubeScoreArgs(env.kubernetesVersion), {
+      input: kubeScoreInput(copy.root, files),
+    });
     const whole = findings('dev', JSON.parse(res.stdout)).map(
       (f) => `${f.kind} ${f.namespace}/${f.name} ${f.check} ${f.message}`,
     );
