@@ -47,6 +47,15 @@ const AGENTGATEWAY_VERSION = 'v1.4.1';
 const KAGENT = 'ghcr.io/kagent-dev/kagent/helm';
 const KAGENT_VERSION = '0.9.12';
 
+/**
+ * The Argo CD release the platform runs: the argo-cd chart's images are set to it
+ * (global.image.tag), and the cluster tier builds and runs the same release. The chart pin
+ * stays 10.1.1 (v3.4.4), the newest chart available offline; v3.4.x cannot be built from
+ * the Go module proxy (its gitops-engine replace points into the repository), v3.5.3 can. The
+ * Application, ApplicationSet and AppProject CRDs we validate against are v3.5.1's (cdk8s.yaml).
+ */
+export const ARGOCD_VERSION = 'v3.5.3';
+
 /** Pinned upstream sources, keyed by the platform Application that installs them. */
 export const UPSTREAM = {
   'istio-base': helm(ISTIO, 'base', ISTIO_VERSION),
@@ -60,7 +69,7 @@ export const UPSTREAM = {
   kagent: helm(KAGENT, 'kagent', KAGENT_VERSION),
   'agent-sandbox': git('https://github.com/kubernetes-sigs/agent-sandbox.git', 'helm', 'v0.5.6', true),
   'external-secrets': helm('https://charts.external-secrets.io', 'external-secrets', '2.9.0'),
-  // Argo CD v3.4.4; the CRDs the repository validates against are v3.5.1's (cdk8s.yaml).
+  // Chart 10.1.1 ships Argo CD v3.4.4; its images run ARGOCD_VERSION instead (see there).
   argocd: helm('https://argoproj.github.io/argo-helm', 'argo-cd', '10.1.1'),
   kyverno: helm('https://kyverno.github.io/kyverno/', 'kyverno', '3.9.0'),
   'kube-prometheus-stack': helm(

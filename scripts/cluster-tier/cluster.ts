@@ -26,6 +26,8 @@ import { CRDS_DIR } from '../toolchain/paths';
 import { requireTool, type Tool, tool, TOOLS_BIN } from '../toolchain/tools';
 import { KWOK_ANNOTATION, simulatedNodes } from './nodes';
 import { buildLocalSources, type LocalSources, serveDirectory, type StaticServer } from './sources';
+import { type Route, startEgressProxy } from './egress';
+import { type StandIns, startStandIns } from './stand-ins';
 
 /** The namespace Argo CD runs in (every environment's argocd.namespace is checked against it). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -42,6 +44,8 @@ export interface Cluster {
   kubectl(args: readonly string[], input?: string): Promise<string>;
   /** The last lines of a component's log. */
   log(name: string, lines?: number): string;
+  /** The webhook Services stood in for, with the calls each answered. */
+  standIns(): string[];
   stop(): Promise<void>;
 }
 
@@ -275,9 +279,22 @@ export async function startCluster(env: Environment, root: string, options: Clus
     throw new Error(
       `cluster tier: ${env.name}'s argocd.namespace is ${env.argocd.namespace}; the tier runs Argo CD in ${ARGOCD_NAMESPACE}`,
     );
-  const cp = await startControlPlane({ log, keepDir: options.keepDir });
+  // The API server reaches webhooks through this proxy; until the stand-ins run, it refuses.
+  let route: Route = async () => ({ refused: 'the cluster is starting' });
+  const egress = await startEgressProxy(
+    (h, p) => route(h, p),
+    (l) => log(l),
+  );
+  let cp: ControlPlane;
+  try {
+    cp = await startControlPlane({ log, keepDir: options.keepDir, egressProxy: egress.socket });
+  } catch (e) {
+    await egress.close();
+    throw e;
+  }
   const procs: Proc[] = [];
   let charts: StaticServer | undefined;
+  let standIns: StandIns | undefined;
   const run: Run = async (args, input) => {
     const r = await kubectl(cp, args, input);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
@@ -289,11 +306,15 @@ export async function startCluster(env: Environment, root: string, options: Clus
       live.delete(p);
     }
     await charts?.close();
+    await standIns?.stop();
+    await egress.close();
     await cp.stop();
   };
   try {
     const started = Date.now();
     const start = starter(cp, procs);
+    standIns = await startStandIns({ dir: cp.dir, kubectl: run, log });
+    route = standIns.route;
     await startKubernetes(cp, start);
     const nodes = simulatedNodes(env);
     await run(['create', '-o', 'name'], nodes.map((n) => JSON.stringify(n)).join('\n'));
@@ -306,7 +327,16 @@ export async function startCluster(env: Environment, root: string, options: Clus
     log(`cluster: local sources: ${sources.projectUrl}, ${sources.charts.length} charts at ${charts.url}`);
     await startArgoCd(cp, start);
     log(`cluster: scheduler, kwok and Argo CD started in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.dir})`);
-    return { cp, env, sources, kubectl: run, log: (name, lines = 40) => logTail(cp.dir, name, lines), stop };
+    const stood = standIns;
+    return {
+      cp,
+      env,
+      sources,
+      kubectl: run,
+      log: (name, lines = 40) => logTail(cp.dir, name, lines),
+      standIns: () => stood.report(),
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

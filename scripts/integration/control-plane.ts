@@ -82,6 +82,11 @@ export interface StartOptions {
   readonly timeoutSeconds?: number;
   /** Keep the temporary directory after stop() (for reading the logs). @default false */
   readonly keepDir?: boolean;
+  /**
+   * The Unix socket of an HTTP CONNECT proxy for the API server's traffic to the cluster:
+   * webhooks, conversion webhooks and aggregated APIs addressed by Service. @default none: dialled directly
+   */
+  readonly egressProxy?: string;
 }
 
 /** A port on 127.0.0.1 that nothing listens on at the moment of the call. */
@@ -97,6 +102,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** openssl req arguments for a new ECDSA P-256 key without a passphrase. */
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
@@ -107,35 +115,11 @@ function openssl(args: string[], cwd: string): void {
  * ECDSA P-256 keys, valid for one day.
  */
 export function generateCertificates(dir: string): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(
-    ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=integration-ca'],
+    ['req', '-x509', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=integration-ca'],
     dir,
   );
-  const sign = (name: string, subject: string, ext: string) => {
-    fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-    openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${name}.crt`,
-        '-days',
-        '1',
-        '-extfile',
-        `${name}.ext`,
-      ],
-      dir,
-    );
-  };
+  const sign = (name: string, subject: string, ext: string) => signCertificate(dir, name, subject, ext);
   sign(
     'apiserver',
     '/CN=kube-apiserver',
@@ -148,6 +132,56 @@ export function generateCertificates(dir: string): void {
   );
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], dir);
   openssl(['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
+}
+
+/**
+ * A key and a certificate `<name>.key` / `<name>.crt` in `dir`, signed by the run's CA, with the
+ * given subject and openssl extension lines (subjectAltName, extendedKeyUsage...).
+ */
+export function signCertificate(dir: string, name: string, subject: string, ext: string): void {
+  fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
+  openssl(['req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    ],
+    dir,
+  );
+}
+
+/**
+ * kube-apiserver's egress selector configuration sending the "cluster" traffic through an HTTP
+ * CONNECT proxy on a Unix socket (k8s.io/apiserver v0.36.3: pkg/util/webhook/authentication.go
+ * dials webhooks addressed by Service through the "cluster" selection; a TCP transport needs
+ * client TLS, pkg/server/egressselector/egress_selector.go getTLSConfig, a socket does not).
+ */
+export function egressSelectorConfiguration(socket: string): string {
+  return [
+    'apiVersion: apiserver.k8s.io/v1beta1',
+    'kind: EgressSelectorConfiguration',
+    'egressSelections:',
+    '  - name: cluster',
+    '    connection:',
+    '      proxyProtocol: HTTPConnect',
+    '      transport:',
+    '        uds:',
+    `          udsName: ${socket}`,
+    '',
+  ].join('\n');
 }
 
 /** The kubeconfig of the administrator for a server, with file references into `dir`. */
@@ -176,9 +210,15 @@ export function kubeconfigFor(server: string, dir: string): string {
 }
 
 /** kube-apiserver's flags for a run. */
-export function apiServerArgs(o: { dir: string; port: number; etcdUrl: string }): string[] {
+export function apiServerArgs(o: { dir: string; port: number; etcdUrl: string; egressProxy?: string }): string[] {
   const f = (name: string) => path.join(o.dir, name);
+  const egress: string[] = [];
+  if (o.egressProxy !== undefined) {
+    fs.writeFileSync(f('egress-selector.yaml'), egressSelectorConfiguration(o.egressProxy));
+    egress.push(`--egress-selector-config-file=${f('egress-selector.yaml')}`);
+  }
   return [
+    ...egress,
     `--etcd-servers=${o.etcdUrl}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
@@ -423,7 +463,12 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     procs.push(etcd);
     const deadline = Date.now() + timeout;
     await waitUntil('etcd', etcd, dir, deadline, async () => (await get(`${etcdUrl}/health`)).status === 200);
-    const apiserver = startProcess('kube-apiserver', apiserverBin, apiServerArgs({ dir, port: apiPort, etcdUrl }), dir);
+    const apiserver = startProcess(
+      'kube-apiserver',
+      apiserverBin,
+      apiServerArgs({ dir, port: apiPort, etcdUrl, egressProxy: options.egressProxy }),
+      dir,
+    );
     procs.push(apiserver);
     const server = `https://127.0.0.1:${apiPort}`;
     await waitUntil('kube-apiserver', apiserver, dir, Date.now() + timeout, async () => {

@@ -16,6 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ARGOCD_VERSION } from '../../charts/lib/upstream';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -299,8 +300,6 @@ export const TOOLS: readonly Tool[] = [
   },
 ];
 
-/** Argo CD's release that the cluster tier runs (tools/argocd requires it). */
-export const ARGOCD_VERSION = 'v3.5.3';
 
 /**
  * The cluster tier's tools (`npm run tools -- --group cluster`, `npm run test:cluster`): Argo CD

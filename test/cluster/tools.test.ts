@@ -6,15 +6,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  ARGOCD_VERSION,
-  CLUSTER_TOOLS,
-  installCommand,
-  KUBERNETES_VERSION,
-  tool,
-  TOOLS,
-  toolsOf,
-} from '../../scripts/toolchain/tools';
+import { ARGOCD_VERSION } from '../../charts/lib/upstream';
+import { CLUSTER_TOOLS, installCommand, KUBERNETES_VERSION, tool, TOOLS, toolsOf } from '../../scripts/toolchain/tools';
 import { ROOT } from '../gates/fixture';
 
 interface GoMod {
@@ -107,5 +100,19 @@ describe('the cluster tier in CI', () => {
       'npm run tools && npm run tools -- --group cluster && vitest run --config vitest.cluster.config.ts',
     );
     expect(pkg.scripts.tools).not.toContain('--group');
+  });
+});
+
+describe("the platform's Argo CD", () => {
+  it('runs the release the cluster tier builds and proves (global.image.tag of every environment)', () => {
+    const argocd = tool('argocd');
+    for (const env of ['dev', 'prod']) {
+      const app = fs.readFileSync(
+        path.join(ROOT, 'argocd', env, 'platform', 'application-platform-argocd.yaml'),
+        'utf8',
+      );
+      const tag = /\n {10}global:\n(?: {12}.*\n)*? {12}image:\n {14}tag: (\S+)\n/.exec(app)?.[1];
+      expect(tag, env).toBe(argocd.version);
+    }
   });
 });

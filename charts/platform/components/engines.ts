@@ -8,7 +8,7 @@ import { LABELS, OBSERVABILITY, PLATFORM_NAMESPACES, PLATFORM_SERVICES, SECRET_S
 import { LANGFUSE_PROJECT_KEY_PROPERTIES, langfuseProjectSecretName } from '../../config/infra-outputs';
 import { KubeSecret } from '../../../imports/k8s';
 import { platformLabels } from '../../lib/labels';
-import { pinned, UPSTREAM_NAMES } from '../../lib/upstream';
+import { ARGOCD_VERSION, pinned, UPSTREAM_NAMES } from '../../lib/upstream';
 import type { PlatformComponent } from '../component';
 import { PlatformExternalSecret } from '../constructs/external-secret';
 import { OtelCollector, tenantAuthSecret } from '../constructs/otel-collector';
@@ -269,7 +269,7 @@ export const APPLICATION_HEALTH_LUA = [
 ].join('\n');
 
 const argoValues = z.strictObject({
-  global: z.strictObject({ ...placementFields }),
+  global: z.strictObject({ ...placementFields, image: z.strictObject({ tag: z.string() }) }),
   dex: z.strictObject({ enabled: z.literal(false) }),
   configs: z.strictObject({
     cm: z.strictObject({
@@ -290,7 +290,8 @@ export const argocd: PlatformComponent = {
     name: 'argocd',
     valuesSchema: argoValues,
     values: (ctx) => ({
-      global: {},
+      // The release the cluster tier proves, not the chart's appVersion: see ARGOCD_VERSION.
+      global: { image: { tag: ARGOCD_VERSION } },
       dex: { enabled: false },
       configs: {
         cm: { 'resource.customizations.health.argoproj.io_Application': APPLICATION_HEALTH_LUA, 'admin.enabled': true },

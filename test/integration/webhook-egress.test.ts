@@ -1,0 +1,165 @@
+/**
+ * The cluster tier's path from the API server to a webhook addressed by Service, run with the
+ * real kube-apiserver: its egress selector sends the call to the tier's CONNECT proxy, which
+ * finds the Service by ClusterIP and hands it to the stand-in, whose CA the stand-in wrote into
+ * caBundle. Admission (failurePolicy Fail) and CRD conversion both go through it; without the
+ * stand-in, the API server rejects the object and names the webhook.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectl } from '../../scripts/kube/apply';
+import { type ControlPlane, startControlPlane } from '../../scripts/integration/control-plane';
+import { type EgressProxy, type Route, startEgressProxy } from '../../scripts/cluster-tier/egress';
+import { type StandIns, startStandIns } from '../../scripts/cluster-tier/stand-ins';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const service = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'default' },
+  spec: { ports: [{ port: 443, targetPort: 9443 }], selector: { app: name } },
+});
+
+const webhookConfig = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingWebhookConfiguration',
+  metadata: { name: 'probe' },
+  webhooks: [
+    {
+      name: 'configmaps.probe.example.com',
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      failurePolicy: 'Fail',
+      clientConfig: { service: { name: 'probe-webhook', namespace: 'default', path: '/validate' } },
+      rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+      objectSelector: { matchLabels: { probe: 'yes' } },
+    },
+  ],
+};
+
+const schema = {
+  openAPIV3Schema: {
+    type: 'object',
+    properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
+  },
+};
+const crd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.probe.example.com' },
+  spec: {
+    group: 'probe.example.com',
+    names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+    scope: 'Namespaced',
+    versions: [
+      { name: 'v1', served: true, storage: true, schema },
+      { name: 'v2', served: true, storage: false, schema },
+    ],
+    conversion: {
+      strategy: 'Webhook',
+      webhook: {
+        conversionReviewVersions: ['v1'],
+        clientConfig: { service: { name: 'conversion-webhook', namespace: 'default', path: '/convert' } },
+      },
+    },
+  },
+};
+
+const configMap = (name: string) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'default', labels: { probe: 'yes' } },
+  });
+
+describe('API server → egress proxy → webhook stand-in', () => {
+  let cp: ControlPlane;
+  let egress: EgressProxy;
+  let standIns: StandIns | undefined;
+  let route: Route = async () => ({ refused: 'no stand-in yet' });
+  const log: string[] = [];
+  const run = async (args: readonly string[], input?: string) => {
+    const r = await kubectl(cp, args, input);
+    if (r.code !== 0) throw new Error(r.stderr.trim());
+    return r.stdout;
+  };
+
+  beforeAll(async () => {
+    egress = await startEgressProxy(
+      (h, p) => route(h, p),
+      (l) => log.push(l),
+    );
+    cp = await startControlPlane({ egressProxy: egress.socket });
+    await run(
+      ['create'],
+      [service('probe-webhook'), service('conversion-webhook')].map((o) => JSON.stringify(o)).join('\n'),
+    );
+    await run(['create'], JSON.stringify(webhookConfig));
+  });
+
+  afterAll(async () => {
+    await standIns?.stop();
+    await cp?.stop();
+    await egress?.close();
+  });
+
+  it('planted fault: with nothing behind the Service, the API server rejects the object and names the webhook', async () => {
+    const r = await kubectl(cp, ['create'], configMap('before'));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('failed calling webhook "configmaps.probe.example.com"');
+    expect(log.join('\n')).toMatch(/CONNECT 10\.96\.\d+\.\d+:443 refused: no stand-in yet/);
+  });
+
+  it('admits through the stand-in once it has filled in caBundle', async () => {
+    standIns = await startStandIns({ dir: cp.dir, kubectl: run, log: (l) => log.push(l), intervalMs: 500 });
+    route = standIns.route;
+    expect(log.join('\n')).toContain('caBundle of ValidatingWebhookConfiguration probe filled in (1 webhook(s))');
+    let last = '';
+    // The API server's webhook client caches the configuration for a moment: retry briefly.
+    for (let i = 0; i < 20; i++) {
+      const r = await kubectl(cp, ['create'], configMap('after'));
+      if (r.code === 0) break;
+      last = r.stderr;
+      await sleep(500);
+    }
+    expect(last === '' ? '' : last).not.toContain('x509');
+    expect(await run(['get', 'configmap', 'after', '-o', 'name'])).toBe('configmap/after\n');
+    expect(standIns.report().join('\n')).toMatch(
+      /^default\/probe-webhook:443: [1-9]\d* call\(s\) answered; named by ValidatingWebhookConfiguration probe#configmaps\.probe\.example\.com$/m,
+    );
+  });
+
+  it('converts a custom resource between versions through the stand-in', async () => {
+    await run(['create'], JSON.stringify(crd));
+    for (let i = 0; i < 40; i++) {
+      const r = await kubectl(cp, [
+        'get',
+        'crd',
+        'widgets.probe.example.com',
+        '-o',
+        'jsonpath={.spec.conversion.webhook.clientConfig.caBundle}',
+      ]);
+      const established = await kubectl(cp, ['get', 'widgets.v2.probe.example.com', '-A']);
+      if (r.stdout.length > 0 && established.code === 0) break;
+      await sleep(500);
+    }
+    await run(
+      ['create'],
+      JSON.stringify({
+        apiVersion: 'probe.example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w', namespace: 'default' },
+        spec: { size: 3 },
+      }),
+    );
+    const v2 = JSON.parse(await run(['get', 'widgets.v2.probe.example.com', 'w', '-n', 'default', '-o', 'json'])) as {
+      apiVersion: string;
+      spec: { size: number };
+    };
+    expect(v2.apiVersion).toBe('probe.example.com/v2');
+    expect(v2.spec.size).toBe(3);
+    expect(standIns!.report().join('\n')).toMatch(
+      /^default\/conversion-webhook:443: [1-9]\d* call\(s\) answered; named by CustomResourceDefinition widgets\.probe\.example\.com$/m,
+    );
+  });
+});
