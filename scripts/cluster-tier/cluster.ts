@@ -28,6 +28,8 @@ import { KWOK_ANNOTATION, simulatedNodes } from './nodes';
 import { buildLocalSources, type LocalSources, serveDirectory, type StaticServer } from './sources';
 import { type Route, startEgressProxy } from './egress';
 import { type StandIns, startStandIns } from './stand-ins';
+import { CONTROLLER_MODELS, type ModelLoop, runModels } from './controllers';
+import { METRICS_SERVICE, metricsApiObjects, startMetricsServer } from './metrics';
 
 /** The namespace Argo CD runs in (every environment's argocd.namespace is checked against it). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -46,6 +48,8 @@ export interface Cluster {
   log(name: string, lines?: number): string;
   /** The webhook Services stood in for, with the calls each answered. */
   standIns(): string[];
+  /** What the controller models (controllers.ts) created and wrote. */
+  models(): string[];
   stop(): Promise<void>;
 }
 
@@ -226,6 +230,26 @@ async function startArgoCd(cp: ControlPlane, start: Start): Promise<void> {
   );
 }
 
+/**
+ * The metrics-server model and the webhook stand-ins (which route the Metrics API's Service to
+ * the model), started before any controller so that no webhook call finds nothing behind it.
+ */
+async function startModelsOfAddOns(
+  cp: ControlPlane,
+  run: Run,
+  log: (line: string) => void,
+): Promise<{ standIns: StandIns; metrics: { stop(): Promise<void> } }> {
+  const metrics = await startMetricsServer(cp.dir, run);
+  const { namespace, name, port } = METRICS_SERVICE;
+  const served = new Map([[`${namespace}/${name}:${port}`, metrics.port]]);
+  try {
+    return { standIns: await startStandIns({ dir: cp.dir, kubectl: run, log, served }), metrics };
+  } catch (e) {
+    await metrics.stop();
+    throw e;
+  }
+}
+
 /** Process groups this module started and has not stopped: killed on exit and on SIGINT/SIGTERM. */
 const live = new Set<Proc>();
 let handlersInstalled = false;
@@ -281,10 +305,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
     );
   // The API server reaches webhooks through this proxy; until the stand-ins run, it refuses.
   let route: Route = async () => ({ refused: 'the cluster is starting' });
-  const egress = await startEgressProxy(
-    (h, p) => route(h, p),
-    (l) => log(l),
-  );
+  const egress = await startEgressProxy((h, p) => route(h, p), log);
   let cp: ControlPlane;
   try {
     cp = await startControlPlane({ log, keepDir: options.keepDir, egressProxy: egress.socket });
@@ -295,6 +316,8 @@ export async function startCluster(env: Environment, root: string, options: Clus
   const procs: Proc[] = [];
   let charts: StaticServer | undefined;
   let standIns: StandIns | undefined;
+  let models: ModelLoop | undefined;
+  let metrics: { stop(): Promise<void> } | undefined;
   const run: Run = async (args, input) => {
     const r = await kubectl(cp, args, input);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
@@ -305,16 +328,24 @@ export async function startCluster(env: Environment, root: string, options: Clus
       await killGroup(p, 5_000);
       live.delete(p);
     }
+    models?.stop();
     await charts?.close();
     await standIns?.stop();
+    await metrics?.stop();
     await egress.close();
     await cp.stop();
   };
   try {
     const started = Date.now();
     const start = starter(cp, procs);
-    standIns = await startStandIns({ dir: cp.dir, kubectl: run, log });
+    ({ standIns, metrics } = await startModelsOfAddOns(cp, run, log));
     route = standIns.route;
+    await run(
+      ['create', '-o', 'name'],
+      metricsApiObjects()
+        .map((o) => JSON.stringify(o))
+        .join('\n'),
+    );
     await startKubernetes(cp, start);
     const nodes = simulatedNodes(env);
     await run(['create', '-o', 'name'], nodes.map((n) => JSON.stringify(n)).join('\n'));
@@ -326,6 +357,8 @@ export async function startCluster(env: Environment, root: string, options: Clus
     const sources = buildLocalSources(env, root, work, charts.url);
     log(`cluster: local sources: ${sources.projectUrl}, ${sources.charts.length} charts at ${charts.url}`);
     await startArgoCd(cp, start);
+    models = runModels(CONTROLLER_MODELS, run, log);
+    const loop = models;
     log(`cluster: scheduler, kwok and Argo CD started in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.dir})`);
     const stood = standIns;
     return {
@@ -335,6 +368,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
       kubectl: run,
       log: (name, lines = 40) => logTail(cp.dir, name, lines),
       standIns: () => stood.report(),
+      models: () => loop.report(),
       stop,
     };
   } catch (e) {

@@ -65,5 +65,7 @@ export async function waitForApplications(cluster: Cluster, timeoutSeconds: numb
   }
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(`cluster ${cluster.env.name} after ${seconds}s:\n${formatTable(rows, doneAt)}`);
+  console.log(`cluster ${cluster.env.name}: webhook stand-ins:\n${cluster.standIns().join('\n') || '(none)'}`);
+  console.log(`cluster ${cluster.env.name}: controller models:\n${cluster.models().join('\n') || '(none)'}`);
   return { cluster, expected, rows, doneAt, seconds };
 }

@@ -10,6 +10,7 @@ import { kubectl } from '../../scripts/kube/apply';
 import { type ControlPlane, startControlPlane } from '../../scripts/integration/control-plane';
 import { type EgressProxy, type Route, startEgressProxy } from '../../scripts/cluster-tier/egress';
 import { type StandIns, startStandIns } from '../../scripts/cluster-tier/stand-ins';
+import { METRICS_SERVICE, metricsApiObjects, startMetricsServer } from '../../scripts/cluster-tier/metrics';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -76,6 +77,7 @@ describe('API server → egress proxy → webhook stand-in', () => {
   let cp: ControlPlane;
   let egress: EgressProxy;
   let standIns: StandIns | undefined;
+  let metrics: { port: number; stop(): Promise<void> } | undefined;
   let route: Route = async () => ({ refused: 'no stand-in yet' });
   const log: string[] = [];
   const run = async (args: readonly string[], input?: string) => {
@@ -99,6 +101,7 @@ describe('API server → egress proxy → webhook stand-in', () => {
 
   afterAll(async () => {
     await standIns?.stop();
+    await metrics?.stop();
     await cp?.stop();
     await egress?.close();
   });
@@ -111,7 +114,11 @@ describe('API server → egress proxy → webhook stand-in', () => {
   });
 
   it('admits through the stand-in once it has filled in caBundle', async () => {
-    standIns = await startStandIns({ dir: cp.dir, kubectl: run, log: (l) => log.push(l), intervalMs: 500 });
+    metrics = await startMetricsServer(cp.dir, run);
+    const served = new Map([
+      [`${METRICS_SERVICE.namespace}/${METRICS_SERVICE.name}:${METRICS_SERVICE.port}`, metrics.port],
+    ]);
+    standIns = await startStandIns({ dir: cp.dir, kubectl: run, log: (l) => log.push(l), intervalMs: 500, served });
     route = standIns.route;
     expect(log.join('\n')).toContain('caBundle of ValidatingWebhookConfiguration probe filled in (1 webhook(s))');
     let last = '';
@@ -161,5 +168,49 @@ describe('API server → egress proxy → webhook stand-in', () => {
     expect(standIns!.report().join('\n')).toMatch(
       /^default\/conversion-webhook:443: [1-9]\d* call\(s\) answered; named by CustomResourceDefinition widgets\.probe\.example\.com$/m,
     );
+  });
+
+  it("serves the Metrics API through the aggregator: half of each running container's requests", async () => {
+    await run(
+      ['create'],
+      metricsApiObjects()
+        .map((o) => JSON.stringify(o))
+        .join('\n'),
+    );
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'busy', namespace: 'default', labels: { app: 'busy' } },
+      spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m', memory: '256Mi' } } }] },
+    };
+    await run(['create'], JSON.stringify(pod));
+    await run(['patch', 'pod', 'busy', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running"}}']);
+    let available = '';
+    for (let i = 0; i < 60 && available !== 'True'; i++) {
+      available = (
+        await run([
+          'get',
+          'apiservice',
+          'v1beta1.metrics.k8s.io',
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+        ])
+      ).trim();
+      if (available !== 'True') await sleep(500);
+    }
+    expect(available).toBe('True');
+    const list = JSON.parse(
+      await run(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=app%3Dbusy']),
+    ) as {
+      items: { metadata: { name: string }; containers: { usage: { cpu: string; memory: string } }[] }[];
+    };
+    expect(list.items.map((p) => [p.metadata.name, p.containers[0]!.usage])).toEqual([
+      ['busy', { cpu: '250m', memory: '131072Ki' }],
+    ]);
+    // Planted fault: a selector no pod matches lists nothing.
+    const none = JSON.parse(
+      await run(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=app%3Dother']),
+    ) as { items: unknown[] };
+    expect(none.items).toEqual([]);
   });
 });
