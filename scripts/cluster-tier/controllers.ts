@@ -64,8 +64,8 @@ const condition = (type: string, status: boolean, reason: string, message: strin
 type Condition = { type: string; status: string; reason?: string; observedGeneration?: number };
 const hasTrue = (conditions: Condition[] | undefined, type: string) =>
   (conditions ?? []).some((c) => c.type === type && c.status === 'True');
-/** Whether the object's controller has written Ready, True or False (then it is not rewritten). */
-const ready = (o: LiveObject) => ((o.status?.conditions ?? []) as Condition[]).some((c) => c.type === 'Ready');
+/** Whether Ready is True (a False one is worked out again on every pass, as upstream requeues it). */
+const ready = (o: LiveObject) => hasTrue(o.status?.conditions as Condition[] | undefined, 'Ready');
 /** The parts of route parent statuses that matter: controller, and each condition's type, status and reason. */
 const parentDigest = (parents: { controllerName?: string; conditions?: Condition[] }[]) =>
   JSON.stringify(

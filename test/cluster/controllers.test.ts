@@ -86,7 +86,13 @@ describe('external-secrets model', () => {
     ]);
   });
 
-  it('leaves alone what already has a Ready condition', () => {
+  it('works out a Ready False again once the store exists (upstream requeues it)', () => {
+    const failed = { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError' }] } };
+    const actions = EXTERNAL_SECRETS.reconcile(liveOf(store, { ...es('aws-secrets-manager'), ...failed }));
+    expect(conditionsOf(actions, 'keycloak-admin')).toMatchObject([{ type: 'Ready', status: 'True' }]);
+  });
+
+  it('leaves alone what is already Ready', () => {
     const done = { status: { conditions: [{ type: 'Ready', status: 'True' }] } };
     expect(
       EXTERNAL_SECRETS.reconcile(liveOf({ ...store, ...done }, { ...es('aws-secrets-manager'), ...done })),
