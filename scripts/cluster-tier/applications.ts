@@ -38,7 +38,7 @@ interface LiveApplication {
   status?: {
     sync?: { status?: string };
     health?: { status?: string; message?: string };
-    operationState?: { phase?: string; message?: string };
+    operationState?: { phase?: string; message?: string; startedAt?: string };
     conditions?: { type: string; message: string }[];
   };
 }
@@ -94,4 +94,36 @@ export function formatTable(rows: readonly ApplicationRow[], doneAt: ReadonlyMap
         .trimEnd(),
     )
     .join('\n');
+}
+
+/**
+ * Problems of Applications that were Synced and Healthy in the first snapshot and did not stay
+ * so through the later ones (each `kubectl get applications -o json`, taken over a few of the
+ * controller's reconcile cycles): a later OutOfSync or unhealthy state, or a new sync operation
+ * (a different operationState.startedAt), which with selfHeal means something else changed what
+ * Argo CD applied: a mutating webhook, a policy or a controller.
+ */
+export function settledProblems(snapshots: readonly string[]): string[] {
+  const parse = (json: string) =>
+    new Map((JSON.parse(json) as { items: LiveApplication[] }).items.map((a) => [a.metadata.name, a] as const));
+  const [first, ...rest] = snapshots.map(parse);
+  if (first === undefined) return [];
+  const problems: string[] = [];
+  for (const [name, a] of [...first].sort(([x], [y]) => x.localeCompare(y))) {
+    if (a.status?.sync?.status !== 'Synced' || a.status.health?.status !== 'Healthy') continue;
+    const started = a.status.operationState?.startedAt;
+    for (const [i, later] of rest.entries()) {
+      const b = later.get(name)?.status;
+      const where = `snapshot ${i + 2} of ${snapshots.length}`;
+      if (b?.sync?.status !== 'Synced' || b.health?.status !== 'Healthy') {
+        problems.push(`${name}: ${b?.sync?.status ?? 'gone'}/${b?.health?.status ?? '-'} at ${where}`);
+        break;
+      }
+      if (b.operationState?.startedAt !== started) {
+        problems.push(`${name}: synced again at ${where} (${b.operationState?.message ?? ''})`);
+        break;
+      }
+    }
+  }
+  return problems;
 }

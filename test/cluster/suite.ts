@@ -4,7 +4,8 @@
  * imply, Synced and Healthy, with every pod placed on its node group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDone } from '../../scripts/cluster-tier/applications';
+import { isDone, settledProblems } from '../../scripts/cluster-tier/applications';
+import { APP_RESYNC_SECONDS, ARGOCD_NAMESPACE } from '../../scripts/cluster-tier/cluster';
 import { placementProblems } from '../../scripts/cluster-tier/placement';
 import type { Cluster } from '../../scripts/cluster-tier/cluster';
 import { bootstrap, type Run, waitForApplications } from './environment-harness';
@@ -38,6 +39,22 @@ export function clusterSuite(envName: string): void {
       const notDone = run.rows.filter((r) => !isDone(r)).map((r) => `${r.name}: ${r.sync}/${r.health} ${r.detail}`);
       expect(notDone).toEqual([]);
     });
+
+    it(
+      'keeps every Synced and Healthy Application so through three reconcile cycles (no self-heal fight)',
+      async () => {
+        const snapshots: string[] = [];
+        const get = () => cluster!.kubectl(['get', 'applications.argoproj.io', '-n', ARGOCD_NAMESPACE, '-o', 'json']);
+        for (let waited = 0; waited <= 3 * APP_RESYNC_SECONDS + 10; waited += 15) {
+          snapshots.push(await get());
+          await new Promise((r) => setTimeout(r, 15_000));
+        }
+        const problems = settledProblems(snapshots);
+        console.log(`cluster ${envName}: after three reconcile cycles:\n${problems.join('\n') || '(nothing moved)'}`);
+        expect(problems).toEqual([]);
+      },
+      (4 * APP_RESYNC_SECONDS + 120) * 1000,
+    );
 
     it('runs every Pod on a node of the group it selects, none Pending, every DaemonSet on its nodes', async () => {
       const get = (kind: string) => cluster!.kubectl(['get', kind, '-A', '-o', 'json']);

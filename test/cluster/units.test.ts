@@ -7,7 +7,13 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eksctlConfig } from '../../cluster/eksctl-config';
 import { nodeGroupLabels, NODE_GROUPS } from '../../charts';
-import { applicationRows, expectedApplications, formatTable, isDone } from '../../scripts/cluster-tier/applications';
+import {
+  applicationRows,
+  expectedApplications,
+  formatTable,
+  isDone,
+  settledProblems,
+} from '../../scripts/cluster-tier/applications';
 import { groupOfNode, KWOK_ANNOTATION, simulatedNodes } from '../../scripts/cluster-tier/nodes';
 import { placementProblems } from '../../scripts/cluster-tier/placement';
 import { repoSlug, rewriteRepoUrls, upstreamSources } from '../../scripts/cluster-tier/sources';
@@ -193,5 +199,45 @@ describe('pod placement over the live state', () => {
       'DaemonSet istio-system/ztunnel: 1 of 2 pods ready',
       'Pod tenant-alpha/triage-0 wants group agents but runs on platform-a-0 (group platform)',
     ]);
+  });
+});
+
+describe('settledProblems', () => {
+  const snap = (sync: string, health: string, startedAt: string) =>
+    JSON.stringify({
+      items: [
+        {
+          metadata: { name: 'platform-kyverno' },
+          status: {
+            sync: { status: sync },
+            health: { status: health },
+            operationState: { phase: 'Succeeded', startedAt, message: 'ok' },
+          },
+        },
+        { metadata: { name: 'root' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Progressing' } } },
+      ],
+    });
+
+  it('finds nothing when Applications stay Synced and Healthy without a new sync (and ignores ones never done)', () => {
+    expect(
+      settledProblems([
+        snap('Synced', 'Healthy', 't1'),
+        snap('Synced', 'Healthy', 't1'),
+        snap('Synced', 'Healthy', 't1'),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('planted faults: an Application that drifts OutOfSync, and one that self-heals (a new sync operation)', () => {
+    expect(settledProblems([snap('Synced', 'Healthy', 't1'), snap('OutOfSync', 'Healthy', 't1')])).toEqual([
+      'platform-kyverno: OutOfSync/Healthy at snapshot 2 of 2',
+    ]);
+    expect(
+      settledProblems([
+        snap('Synced', 'Healthy', 't1'),
+        snap('Synced', 'Healthy', 't1'),
+        snap('Synced', 'Healthy', 't2'),
+      ]),
+    ).toEqual(['platform-kyverno: synced again at snapshot 3 of 3 (ok)']);
   });
 });
