@@ -16,6 +16,7 @@ import { PlatformLlmBackend } from '../constructs/llm-backend';
 import { mergeGuards, platformGuards } from '../../config/guards';
 import { MeshIdentityPolicy } from '../constructs/mesh-identity-policy';
 import { WaypointGatewayClass } from '../constructs/waypoint-gateway-class';
+import { KeycloakRoute } from '../constructs/keycloak-route';
 import { placementFields, resources } from '../values';
 
 const ns = CENTRAL_GATEWAY.namespace;
@@ -141,6 +142,10 @@ export const gatewayConfig: PlatformComponent = {
       certificateArn: ctx.infra.gateway.certificateArn,
     });
     new MeshGateway(scope, 'MeshGateway', { parametersName: GATEWAY_PARAMETERS.mesh });
+    // Token issuance at https://keycloak.<domain>. The route ships with its Gateway, not with
+    // Keycloak: Argo CD waits for an HTTPRoute to be Healthy, which needs its parent's controller
+    // to accept it, and the gateway comes in a later wave than Keycloak (it depends on Keycloak).
+    new KeycloakRoute(scope, 'KeycloakRoute');
     new GatewayJwtPolicy(scope, 'Jwt', { domain: p.domain });
     new MeshIdentityPolicy(scope, 'MeshIdentity', { trustDomain });
     // Tracing of both gateways' requests, and the caller's namespace on spans and metrics: the

@@ -10,7 +10,6 @@ import { KeycloakRealmSync } from '../constructs/keycloak-realm-sync';
 import { placementFields } from '../values';
 import { OBSERVABILITY_SECRET_PROPERTIES, observabilitySecretName } from '../../config/infra-outputs';
 import { GatewayReferenceGrant } from '../constructs/gateway-reference-grant';
-import { KeycloakRoute } from '../constructs/keycloak-route';
 import { externalHosts } from '../../config/routes';
 
 const ns = PLATFORM_NAMESPACES.keycloak;
@@ -136,8 +135,6 @@ export const keycloak: PlatformComponent = {
       adminSecret: KEYCLOAK_SECRETS.admin,
       clientSecrets: KEYCLOAK_SECRETS.clients,
     });
-    // Token issuance at https://keycloak.<domain>, through the external gateway.
-    new KeycloakRoute(scope, 'Route');
     // The gateway's JWT policy fetches the realm's keys from this Service.
     new GatewayReferenceGrant(scope, 'KeycloakGrant', {
       namespace: ns,

@@ -34,7 +34,7 @@ export class KeycloakRoute extends Construct {
       metadata: {
         name: 'keycloak-public',
         namespace: PLATFORM_NAMESPACES.keycloak,
-        labels: platformLabels('keycloak'),
+        labels: platformLabels('agentgateway'),
       },
       spec: {
         parentRefs: [
