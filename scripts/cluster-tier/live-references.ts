@@ -12,7 +12,8 @@
  *   (ConfigMap), `serviceAccountRef` (ServiceAccount), unless `optional: true`; `backendRef` and
  *   `backendRefs` (a Service and its port when kind is Service or absent, else the named kind);
  *   `parentRefs` and `targetRefs` (the named Gateway API or policy object); kagent's
- *   `apiKeySecret` (Secret), `modelConfig` (ModelConfig) and `mcpServer` (the named kind);
+ *   `apiKeySecret` (Secret), `modelConfig` (ModelConfig), tools' `mcpServer` (the named kind)
+ *   and `agent` (Agent);
  *   RoleBinding and ClusterRoleBinding roleRef and ServiceAccount subjects;
  * - every string: `<svc>.<ns>.svc[.cluster.local][:port]` hosts (URLs, OTLP endpoints, JWKS and
  *   model URLs), the Service with that port (80 for http://, 443 for https:// without one);
@@ -136,6 +137,7 @@ function refsOf(o: K8sObject): Ref[] {
     else if (key === 'serviceAccountRef') add(path, 'ServiceAccount', v.name, v.namespace);
     else if (key === 'backendRef') objRef(path, v, 'Service');
     else if (key === 'mcpServer' && v.kind) add(path, v.kind, v.name, v.namespace);
+    else if (key === 'agent' && o.kind === 'Agent') add(path, 'Agent', v.name, v.namespace);
   });
   // Hosts of Services in every string of the object.
   walk(o, '', (_key, v, path) => {

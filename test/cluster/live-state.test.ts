@@ -136,6 +136,42 @@ describe.each(ENVS)('tenant namespaces fit their quota in the live state (%s)', 
     ]);
   });
 
+  it("sizes the waypoint by its class's defaults and its Gateway's parametersRef ConfigMap", () => {
+    const classDefaults = (o: K8sObject[]) =>
+      o.find(
+        (x) =>
+          x.kind === 'ConfigMap' &&
+          x.metadata.labels?.['gateway.istio.io/defaults-for-class'] === 'agentgateway-waypoint',
+      )!;
+    const bigger = live(env, (o) => {
+      classDefaults(o).data.deployment =
+        'spec:\n  template:\n    spec:\n      containers:\n      - name: istio-proxy\n        resources:\n          limits:\n            cpu: "20"\n';
+      return o;
+    });
+    expect(quotaProblems(bigger)).toEqual([
+      'tenant-alpha ResourceQuota tenant-alpha/tenant-quota: limits.cpu used 21500m of hard 16',
+      'tenant-beta ResourceQuota tenant-beta/tenant-quota: limits.cpu used 22000m of hard 16',
+    ]);
+    const replicated = live(env, (o) => {
+      find(o, 'Gateway', 'tenant-alpha', 'agentgateway-waypoint').spec.infrastructure = {
+        parametersRef: { group: '', kind: 'ConfigMap', name: 'waypoint-parameters' },
+      };
+      return [
+        ...o,
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'waypoint-parameters', namespace: 'tenant-alpha' },
+          data: { deployment: 'spec:\n  replicas: 30\n' },
+        },
+      ];
+    });
+    expect(quotaProblems(replicated)).toEqual([
+      'tenant-alpha ResourceQuota tenant-alpha/tenant-quota: limits.cpu used 16500m of hard 16',
+      'tenant-alpha ResourceQuota tenant-alpha/tenant-quota: pods used 32 of hard 20',
+    ]);
+  });
+
   it('gives a container without resources the LimitRange defaults (50m for kb instead of 100m)', () => {
     const objects = live(env, (o) => {
       delete find(o, 'MCPServer', 'tenant-alpha', 'kb').spec.deployment.resources;
