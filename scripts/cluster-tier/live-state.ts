@@ -426,45 +426,57 @@ function gatewayObjects(index: LiveIndex, parse: (s: string) => unknown): K8sObj
   return made;
 }
 
+/**
+ * A controller's workload for one object: a Deployment of one container, the Service named after
+ * it on the container's port, the ServiceAccount named after it unless the spec names one, and
+ * the extra objects (kagent's config Secret, kmcp's ConfigMap).
+ */
+function workload(
+  owner: K8sObject,
+  dep: K8sObject,
+  labels: Record<string, string>,
+  container: K8sObject & { ports: { containerPort: number }[] },
+  extra: string,
+): K8sObject[] {
+  const { namespace: ns, name } = owner.metadata;
+  const port = container.ports[0].containerPort;
+  return [
+    {
+      ...meta('Deployment', 'apps/v1', ns, name, owner),
+      spec: {
+        replicas: dep.replicas ?? 1,
+        template: {
+          metadata: { labels },
+          spec: { serviceAccountName: dep.serviceAccountName ?? name, containers: [container] },
+        },
+      },
+    },
+    {
+      ...meta('Service', 'v1', ns, name, owner),
+      spec: { selector: labels, ports: [{ name: 'http', port, protocol: 'TCP' }] },
+    },
+    { ...meta(extra, 'v1', ns, name, owner) },
+    ...(dep.serviceAccountName ? [] : [{ ...meta('ServiceAccount', 'v1', ns, name, owner) }]),
+  ];
+}
+
 function agentObjects(index: LiveIndex): K8sObject[] {
   return index.kind('Agent').flatMap((a) => {
-    const ns = a.metadata.namespace;
-    const name = a.metadata.name;
     const dep = a.spec?.declarative?.deployment ?? a.spec?.byo?.deployment ?? {};
-    const labels = { app: 'kagent', kagent: name, ...(dep.labels ?? {}) };
     const container = {
       name: 'kagent',
       ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
       resources: dep.resources ?? KAGENT_AGENT_DEFAULT_RESOURCES,
       env: dep.env ?? [],
     };
-    return [
-      {
-        ...meta('Deployment', 'apps/v1', ns, name, a),
-        spec: {
-          replicas: dep.replicas ?? 1,
-          template: {
-            metadata: { labels },
-            spec: { serviceAccountName: dep.serviceAccountName ?? name, containers: [container] },
-          },
-        },
-      },
-      {
-        ...meta('Service', 'v1', ns, name, a),
-        spec: { selector: { app: 'kagent', kagent: name }, ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
-      },
-      { ...meta('Secret', 'v1', ns, name, a) },
-      ...(dep.serviceAccountName ? [] : [{ ...meta('ServiceAccount', 'v1', ns, name, a) }]),
-    ];
+    return workload(a, dep, { app: 'kagent', kagent: a.metadata.name, ...(dep.labels ?? {}) }, container, 'Secret');
   });
 }
 
 function mcpServerObjects(index: LiveIndex): K8sObject[] {
   return index.kind('MCPServer').flatMap((s) => {
-    const ns = s.metadata.namespace;
     const name = s.metadata.name;
     const dep = s.spec?.deployment ?? {};
-    const port = Number(dep.port ?? 3000);
     const labels = {
       'app.kubernetes.io/name': name,
       'app.kubernetes.io/instance': name,
@@ -473,30 +485,13 @@ function mcpServerObjects(index: LiveIndex): K8sObject[] {
     };
     const container = {
       name: 'mcp-server',
-      ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+      ports: [{ name: 'http', containerPort: Number(dep.port ?? 3000), protocol: 'TCP' }],
       ...(dep.resources ? { resources: dep.resources } : {}),
       envFrom: ((dep.secretRefs ?? []) as K8sObject[])
         .filter((r) => r.name)
         .map((r) => ({ secretRef: { name: r.name } })),
     };
-    return [
-      {
-        ...meta('Deployment', 'apps/v1', ns, name, s),
-        spec: {
-          replicas: dep.replicas ?? 1,
-          template: {
-            metadata: { labels },
-            spec: { serviceAccountName: dep.serviceAccountName ?? name, containers: [container] },
-          },
-        },
-      },
-      {
-        ...meta('Service', 'v1', ns, name, s),
-        spec: { selector: labels, ports: [{ name: 'http', port, protocol: 'TCP' }] },
-      },
-      { ...meta('ConfigMap', 'v1', ns, name, s) },
-      ...(dep.serviceAccountName ? [] : [{ ...meta('ServiceAccount', 'v1', ns, name, s) }]),
-    ];
+    return workload(s, dep, labels, container, 'ConfigMap');
   });
 }
 

@@ -47,7 +47,14 @@ export function clusterSuite(envName: string): void {
     const live = () =>
       (state ??= (async () => {
         const lists = [];
-        for (const r of LIVE_RESOURCES) lists.push(await cluster!.kubectl(['get', r, '-A', '-o', 'json']));
+        for (const r of LIVE_RESOURCES)
+          try {
+            lists.push(await cluster!.kubectl(['get', r, '-A', '-o', 'json']));
+          } catch (e) {
+            // A kind whose CRD did not sync is absent from the state, and said so.
+            if (!/doesn't have a resource type/.test(String(e))) throw e;
+            console.log(`cluster ${envName}: the API server does not serve ${r}; the checks read none`);
+          }
         const parse = (s: string) => load(s, { schema: CORE_SCHEMA });
         return withControllerObjects(withoutSecretValues(liveObjects(...lists)), parse);
       })());
