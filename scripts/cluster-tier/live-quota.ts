@@ -16,8 +16,9 @@
  *    its default to its max (pkg/apis/core/v1/defaults.go SetDefaults_LimitRangeItem).
  * 3. ResourceQuota: a pod's requests (limits) are the larger of its containers' sum and its
  *    largest init container, restartable (sidecar) init containers added to the sum
- *    (k8s.io/component-helpers/resource/helpers.go PodRequests, used by
- *    pkg/quota/v1/evaluator/core/pods.go); `cpu` and `memory` mean requests; services,
+ *    (k8s.io/component-helpers v0.36.3 resource/helpers.go PodRequests, used by
+ *    pkg/quota/v1/evaluator/core/pods.go; pod-level resources are not modelled); `cpu` and
+ *    `memory` mean requests; services,
  *    services.loadbalancers, services.nodeports, secrets, configmaps,
  *    persistentvolumeclaims and count/<resource>[.<group>] count objects
  *    (pkg/quota/v1/evaluator/core/*.go, generic object count).
@@ -146,13 +147,15 @@ function usage(
     case 'services.loadbalancers':
       return countKind('Service', (s) => s.spec?.type === 'LoadBalancer');
     case 'services.nodeports':
+      // Every port of a NodePort or LoadBalancer Service, but only those with a nodePort when a
+      // LoadBalancer allocates none (pkg/quota/v1/evaluator/core/services.go).
       return objects
         .filter((s) => s.kind === 'Service' && ['NodePort', 'LoadBalancer'].includes(s.spec?.type))
-        .reduce(
-          (n, s) =>
-            n + ((s.spec?.ports ?? []) as K8sObject[]).filter((p) => s.spec?.type === 'NodePort' || p.nodePort).length,
-          0,
-        );
+        .reduce((n, s) => {
+          const ports = (s.spec?.ports ?? []) as K8sObject[];
+          const only = s.spec?.type === 'LoadBalancer' && s.spec?.allocateLoadBalancerNodePorts === false;
+          return n + (only ? ports.filter((p) => p.nodePort).length : ports.length);
+        }, 0);
     case 'secrets':
     case 'count/secrets':
       return countKind('Secret');

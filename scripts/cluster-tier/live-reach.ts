@@ -14,7 +14,7 @@
  *   the live state with scope Cluster; "*" matches them.
  * - Subjects: ServiceAccounts, the users system:serviceaccount:<ns>:<name> and the groups
  *   system:serviceaccounts and system:serviceaccounts:<ns>
- *   (staging/src/k8s.io/apiserver/pkg/authentication/serviceaccount/util.go).
+ *   (k8s.io/apiserver v0.36.3 pkg/authentication/serviceaccount/util.go).
  * - Pods are those of the workload templates (live-state.ts podSets), with their container ports.
  */
 import { CLUSTER_SCOPED_BUILTINS } from '../gates/rbac';

@@ -172,6 +172,22 @@ describe.each(ENVS)('tenant namespaces fit their quota in the live state (%s)', 
     ]);
   });
 
+  it('catches a LoadBalancer Service where the quota allows none (and its node port)', () => {
+    const objects = live(env, (o) => [
+      ...o,
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'planted-lb', namespace: 'tenant-beta' },
+        spec: { type: 'LoadBalancer', ports: [{ port: 443 }] },
+      },
+    ]);
+    expect(quotaProblems(objects)).toEqual([
+      'tenant-beta ResourceQuota tenant-beta/tenant-quota: services.loadbalancers used 1 of hard 0',
+      'tenant-beta ResourceQuota tenant-beta/tenant-quota: services.nodeports used 1 of hard 0',
+    ]);
+  });
+
   it('gives a container without resources the LimitRange defaults (50m for kb instead of 100m)', () => {
     const objects = live(env, (o) => {
       delete find(o, 'MCPServer', 'tenant-alpha', 'kb').spec.deployment.resources;
