@@ -86,6 +86,7 @@ const LAYERS = [
       'scripts-lib',
       'scripts-toolchain',
       'scripts-kube',
+      'scripts-gates',
       'scripts-upstream',
       'scripts-integration',
     ],

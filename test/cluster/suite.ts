@@ -7,6 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDone, settledProblems } from '../../scripts/cluster-tier/applications';
 import { APP_RESYNC_SECONDS, ARGOCD_NAMESPACE } from '../../scripts/cluster-tier/cluster';
 import { placementProblems } from '../../scripts/cluster-tier/placement';
+import { CORE_SCHEMA, load } from 'js-yaml';
+import {
+  type K8sObject,
+  LIVE_RESOURCES,
+  liveObjects,
+  withControllerObjects,
+  withoutSecretValues,
+} from '../../scripts/cluster-tier/live-state';
+import { referenceProblems } from '../../scripts/cluster-tier/live-references';
+import { quotaProblems } from '../../scripts/cluster-tier/live-quota';
+import { reachProblems } from '../../scripts/cluster-tier/live-reach';
 import type { Cluster } from '../../scripts/cluster-tier/cluster';
 import { bootstrap, type Run, waitForApplications } from './environment-harness';
 
@@ -30,6 +41,28 @@ export function clusterSuite(envName: string): void {
     afterAll(async () => {
       await cluster?.stop();
     });
+
+    // The live state, read once (Secret values dropped), with what the controllers this cluster
+    // does not run would create (scripts/cluster-tier/live-state.ts).
+    let state: Promise<K8sObject[]> | undefined;
+    const live = () =>
+      (state ??= (async () => {
+        const lists = [];
+        for (const r of LIVE_RESOURCES)
+          try {
+            lists.push(await cluster!.kubectl(['get', r, '-A', '-o', 'json']));
+          } catch (e) {
+            // A kind whose CRD did not sync is absent from the state, and said so.
+            if (!/doesn't have a resource type/.test(String(e))) throw e;
+            console.log(`cluster ${envName}: the API server does not serve ${r}; the checks read none`);
+          }
+        const parse = (s: string) => load(s, { schema: CORE_SCHEMA });
+        return withControllerObjects(withoutSecretValues(liveObjects(...lists)), parse);
+      })());
+    const report = (what: string, problems: string[]) => {
+      console.log(`cluster ${envName}: ${what}:\n${problems.join('\n') || '(none)'}`);
+      expect(problems).toEqual([]);
+    };
 
     it('generates exactly the Applications that tenants.yaml and the platform imply', () => {
       expect(run.rows.map((r) => r.name).sort()).toEqual(run.expected);
@@ -61,6 +94,18 @@ export function clusterSuite(envName: string): void {
       const problems = placementProblems(await get('pods'), await get('nodes'), await get('daemonsets'));
       console.log(`cluster ${envName}: placement problems:\n${problems.join('\n') || '(none)'}`);
       expect(problems).toEqual([]);
+    });
+
+    it('resolves every Service, port, Secret, ConfigMap and ServiceAccount our objects name', async () => {
+      report('dangling references', referenceProblems(await live()));
+    });
+
+    it('fits each tenant namespace, with what controllers create there, in its ResourceQuota', async () => {
+      report('quota problems', quotaProblems(await live()));
+    });
+
+    it('keeps powerful ServiceAccounts out of reach of tenant pods through the NetworkPolicies', async () => {
+      report('powerful ServiceAccounts tenants reach', reachProblems(await live()));
     });
   });
 }
