@@ -98,11 +98,50 @@ interface Grant {
   readonly what: string;
 }
 
+/** A reach the platform needs, with why: matched by the powerful ServiceAccount and the connections. */
+export interface ReachException {
+  readonly serviceAccount: string;
+  /** The whole connection string the finding names, e.g. "TCP 15012". */
+  readonly connections: string;
+  readonly reason: string;
+}
+
+/**
+ * Reaches the mesh needs. Each must match a finding (a stale one is reported by
+ * staleReachExceptions), and any other port to the same pods is still a problem.
+ */
+export const REACH_EXCEPTIONS: readonly ReachException[] = [
+  {
+    serviceAccount: 'istio-system/istiod',
+    connections: 'TCP 15012',
+    reason:
+      'istiod is the mesh control plane and certificate authority: every waypoint fetches its configuration and certificates on 15012 (istio 1.30.3 pilot/pkg/xds, security/pkg/server/ca), authenticated by its mesh identity; nothing else of istiod is open to tenants',
+  },
+];
+
+const exceptionOf = (finding: string, exceptions: readonly ReachException[]) =>
+  exceptions.find(
+    (e) =>
+      finding.includes(`as ServiceAccount ${e.serviceAccount},`) &&
+      finding.endsWith(` on ${e.connections} reaches it through the NetworkPolicies`),
+  );
+
+/** Exceptions that match no finding of the live state (so the list cannot go stale). */
+export function staleReachExceptions(objects: readonly K8sObject[], exceptions = REACH_EXCEPTIONS): ReachException[] {
+  const found = reachFindings(objects);
+  return exceptions.filter((e) => !found.some((f) => exceptionOf(f, [e]) !== undefined));
+}
+
+/** reachFindings without the reaches REACH_EXCEPTIONS allows. */
+export function reachProblems(objects: readonly K8sObject[], exceptions = REACH_EXCEPTIONS): string[] {
+  return reachFindings(objects).filter((f) => exceptionOf(f, exceptions) === undefined);
+}
+
 /**
  * Every tenant pod that reaches a pod of a powerful ServiceAccount, one line per powerful
  * workload and tenant namespace, naming the grant, both workloads and the connections.
  */
-export function reachProblems(objects: readonly K8sObject[]): string[] {
+export function reachFindings(objects: readonly K8sObject[]): string[] {
   const index = new LiveIndex(objects);
   const clusterScoped = new Map<string, string[]>(Object.entries(CLUSTER_SCOPED_BUILTINS).map(([g, l]) => [g, [...l]]));
   for (const crd of index.kind('CustomResourceDefinition'))

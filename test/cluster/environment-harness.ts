@@ -14,6 +14,9 @@ import {
 } from '../../scripts/cluster-tier/applications';
 import { ARGOCD_NAMESPACE, type Cluster, startCluster } from '../../scripts/cluster-tier/cluster';
 import { DIRS } from '../../charts/lib/constants';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { teamProvidedObjects } from '../../scripts/cluster-tier/team-objects';
+import * as fs from 'node:fs';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -40,9 +43,27 @@ export async function bootstrap(envName: string): Promise<Cluster> {
   return cluster;
 }
 
+/** Creates what it can of the teams' objects; returns the ones whose namespace does not exist yet. */
+async function createTeamObjects(
+  cluster: Cluster,
+  objects: Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
+  const left: Record<string, unknown>[] = [];
+  for (const o of objects) {
+    try {
+      await cluster.kubectl(['create'], JSON.stringify(o));
+    } catch (e) {
+      if (!/AlreadyExists|already exists/.test((e as Error).message)) left.push(o);
+    }
+  }
+  return left;
+}
+
 /** Polls the Applications every 10 s until all expected ones are Synced and Healthy, or `timeoutSeconds` passed. */
 export async function waitForApplications(cluster: Cluster, timeoutSeconds: number): Promise<Run> {
   const expected = expectedApplications(cluster.env, ROOT);
+  // The teams' own Secrets and ServiceAccounts, created once their namespace exists.
+  let team = teamProvidedObjects(loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8')));
   const started = Date.now();
   const doneAt = new Map<string, number>();
   let rows: ApplicationRow[] = [];
@@ -52,6 +73,7 @@ export async function waitForApplications(cluster: Cluster, timeoutSeconds: numb
       await cluster.kubectl(['get', 'applications.argoproj.io', '-n', ARGOCD_NAMESPACE, '-o', 'json']),
     );
     for (const r of rows) if (isDone(r) && !doneAt.has(r.name)) doneAt.set(r.name, Date.now() - started);
+    team = await createTeamObjects(cluster, team);
     const all = expected.every((n) => rows.some((r) => r.name === n && isDone(r)));
     const elapsed = Date.now() - started;
     if (all || elapsed > timeoutSeconds * 1000) break;

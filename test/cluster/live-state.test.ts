@@ -17,7 +17,7 @@ import {
 } from '../../scripts/cluster-tier/live-state';
 import { referenceProblems } from '../../scripts/cluster-tier/live-references';
 import { admittedResources, limitRangeDefaults, quotaProblems } from '../../scripts/cluster-tier/live-quota';
-import { reachProblems } from '../../scripts/cluster-tier/live-reach';
+import { reachFindings, reachProblems, staleReachExceptions } from '../../scripts/cluster-tier/live-reach';
 import { liveFixture } from './live-fixture';
 
 const parse = (s: string) => load(s, { schema: CORE_SCHEMA });
@@ -219,8 +219,16 @@ describe('the LimitRanger model (plugin/pkg/admission/limitranger/admission.go)'
 });
 
 describe.each(ENVS)('powerful ServiceAccounts out of tenant reach in the live state (%s)', (env) => {
-  it('finds exactly istiod, which every tenant waypoint must reach', () => {
-    expect(reachProblems(live(env))).toEqual(FINDINGS.reach);
+  it('finds exactly istiod, which every tenant waypoint must reach, and excepts it with its reason', () => {
+    expect(reachFindings(live(env))).toEqual(FINDINGS.reach);
+    expect(reachProblems(live(env))).toEqual([]);
+    expect(staleReachExceptions(live(env))).toEqual([]);
+  });
+
+  it('planted fault: an exception naming other connections than the finding excepts nothing and is reported stale', () => {
+    const wider = [{ serviceAccount: 'istio-system/istiod', connections: 'TCP 15012, 15017', reason: 'x' }];
+    expect(reachProblems(live(env), wider)).toEqual(FINDINGS.reach);
+    expect(staleReachExceptions(live(env), wider)).toEqual(wider);
   });
 
   it('catches a cluster-wide Secret reader bound to a ServiceAccount whose pods tenants reach (the OTEL collector)', () => {
@@ -240,7 +248,7 @@ describe.each(ENVS)('powerful ServiceAccounts out of tenant reach in the live st
         subjects: [{ kind: 'ServiceAccount', name: 'otel-collector', namespace: 'otel' }],
       },
     ]);
-    const found = reachProblems(objects).filter((p) => !FINDINGS.reach.includes(p));
+    const found = reachFindings(objects).filter((p) => !FINDINGS.reach.includes(p));
     expect(found.length).toBeGreaterThan(0);
     for (const p of found)
       expect(p).toMatch(
@@ -267,7 +275,7 @@ describe.each(ENVS)('powerful ServiceAccounts out of tenant reach in the live st
         spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] },
       },
     ]);
-    const found = reachProblems(objects).filter((p) => !FINDINGS.reach.includes(p));
+    const found = reachFindings(objects).filter((p) => !FINDINGS.reach.includes(p));
     expect(
       found.some((p) =>
         /^Deployment kagent-system\/kagent-controller .* writes cluster-scoped .*namespaces.* tenant pod \S+ tenant-alpha\//.test(
