@@ -30,7 +30,7 @@ import { ANNOTATIONS, ARGO_NAMES, DIRS, LABELS, MANAGED_BY, tenantNamespace } fr
 import type { BuiltComponent } from '../platform/build';
 import type { ManifestObject } from '../lib/manifest-object';
 import { objectFileName } from '../lib/serialize';
-import { platformApplication, platformSourceRepos } from './platform-applications';
+import { COMPARE_OPTIONS, platformApplication, platformSourceRepos } from './platform-applications';
 
 export type { ManifestObject } from '../lib/manifest-object';
 
@@ -217,7 +217,7 @@ function template(
   env: Environment,
 ): ApplicationSetSpecTemplate {
   return {
-    metadata: { name, labels: { [LABELS.managedBy]: MANAGED_BY } },
+    metadata: { name, labels: { [LABELS.managedBy]: MANAGED_BY }, annotations: COMPARE_OPTIONS },
     spec: {
       project: projectName,
       source: { repoUrl: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path, directory },
@@ -319,7 +319,10 @@ export function rootApplication(env: Environment): ManifestObject {
     destination: { server: env.cluster.server, namespace: env.argocd.namespace },
     syncPolicy: SYNC,
   };
-  return Application.manifest({ metadata: metadata(ARGO_NAMES.rootApplication, env), spec }) as ManifestObject;
+  return Application.manifest({
+    metadata: metadata(ARGO_NAMES.rootApplication, env, { annotations: COMPARE_OPTIONS }),
+    spec,
+  }) as ManifestObject;
 }
 
 type ArgoFiles = Map<string, ManifestObject>;

@@ -15,6 +15,16 @@ import { type BuiltComponent, hasOwnObjects } from '../platform/build';
 import { pinned, type UpstreamSource } from '../lib/upstream';
 import type { ManifestObject } from '../lib/manifest-object';
 
+/**
+ * Every Application is compared by a server-side dry run (argo-cd v3.5.3 controller/state.go):
+ * the live object then carries what the API server adds (schema defaults of custom resources
+ * and CRDs, such as a ClusterPolicy's emitWarning) on both sides of the diff, and mutating
+ * webhooks' changes (Kyverno, istiod) are left out unless IncludeMutationWebhook is set. A
+ * client-side diff leaves such Applications OutOfSync forever after a successful sync, and
+ * selfHeal syncs them again and again.
+ */
+export const COMPARE_OPTIONS = { [ANNOTATIONS.argocdCompareOptions]: 'ServerSideDiff=true' };
+
 /** Every repository the platform project may sync from: the GitOps repository and the upstreams. */
 export function platformSourceRepos(env: Environment, built: readonly BuiltComponent[]): string[] {
   const repos = new Set<string>([env.argocd.repoURL]);
@@ -85,7 +95,7 @@ export function platformApplication(
       name: `platform-${c.name}`,
       namespace: env.argocd.namespace,
       labels: { [LABELS.managedBy]: MANAGED_BY, [LABELS.partOf]: MANAGED_BY, [LABELS.component]: c.component },
-      annotations: { [ANNOTATIONS.argocdSyncWave]: String(built.wave) },
+      annotations: { [ANNOTATIONS.argocdSyncWave]: String(built.wave), ...COMPARE_OPTIONS },
     },
     spec: {
       project: ARGO_NAMES.platformProject,

@@ -111,6 +111,8 @@ export const ANNOTATIONS = {
   description: `${P}/description`,
   argocdSyncOptions: 'argocd.argoproj.io/sync-options',
   argocdSyncWave: 'argocd.argoproj.io/sync-wave',
+  /** How Argo CD compares an Application's objects with the live ones, such as "ServerSideDiff=true". */
+  argocdCompareOptions: 'argocd.argoproj.io/compare-options',
   /** Argo CD resource hook phase(s), such as "PostSync". */
   argocdHook: 'argocd.argoproj.io/hook',
   /** When Argo CD deletes a hook's object, such as "BeforeHookCreation". */
