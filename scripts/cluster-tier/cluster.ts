@@ -7,7 +7,6 @@
  * reading the local sources of sources.ts. Every process listens on 127.0.0.1 only; each runs
  * in a process group registered with the control plane's watchdog, so nothing outlives the run.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Environment } from '../../charts';
@@ -23,7 +22,7 @@ import {
   startProcess,
 } from '../integration/control-plane';
 import { CRDS_DIR } from '../toolchain/paths';
-import { requireTool, type Tool, tool, TOOLS_BIN } from '../toolchain/tools';
+import { moduleDir, requireTool, tool, TOOLS_BIN } from '../toolchain/tools';
 import { KWOK_ANNOTATION, simulatedNodes } from './nodes';
 import { buildLocalSources, type LocalSources, serveDirectory, type StaticServer } from './sources';
 import { type Route, startEgressProxy } from './egress';
@@ -53,12 +52,6 @@ export interface ClusterOptions {
   readonly log?: (line: string) => void;
   /** Keep the run's directory after stop() (logs). */
   readonly keepDir?: boolean;
-}
-
-/** The module cache directory of a tool's module (downloaded if the cache lost it). */
-function moduleDir(t: Tool): string {
-  const out = execFileSync('go', ['mod', 'download', '-json', `${t.module}@${t.version}`], { encoding: 'utf8' });
-  return (JSON.parse(out) as { Dir: string }).Dir;
 }
 
 /** kwok's stages (how Nodes and Pods move), the defaults kwokctl installs: pkg/kwokctl/runtime/cluster.go. */
