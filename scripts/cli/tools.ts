@@ -41,8 +41,7 @@ export async function runTools(args: ParsedArgs): Promise<number> {
   const command = installCommand(group);
   const what = group === undefined ? 'pinned tools' : `tools of group ${group}`;
   if (args.flags.list) {
-    for (const t of tools)
-      console.log(`${t.name}\t${t.module}@${t.version}\t${howBuilt(t)}`);
+    for (const t of tools) console.log(`${t.name}\t${t.module}@${t.version}\t${howBuilt(t)}`);
     return 0;
   }
   const missing = tools.filter((t) => !isInstalled(t));

@@ -27,6 +27,15 @@ import { KWOK_ANNOTATION, simulatedNodes } from './nodes';
 import { buildLocalSources, type LocalSources, serveDirectory, type StaticServer } from './sources';
 import { type Route, startEgressProxy } from './egress';
 import { type StandIns, startStandIns } from './stand-ins';
+import {
+  KYVERNO_CONTROLLERS,
+  type Kyverno,
+  type KyvernoOptions,
+  kyvernoRequirements,
+  kyvernoServed,
+  startKyverno,
+} from './kyverno';
+import { renderComponent } from '../upstream/render';
 
 /** The namespace Argo CD runs in (every environment's argocd.namespace is checked against it). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -45,6 +54,8 @@ export interface Cluster {
   log(name: string, lines?: number): string;
   /** The webhook Services stood in for, with the calls each answered. */
   standIns(): string[];
+  /** Kyverno's state: waiting for its chart, running, or why it failed to start. */
+  kyverno(): string;
   stop(): Promise<void>;
 }
 
@@ -52,6 +63,11 @@ export interface ClusterOptions {
   readonly log?: (line: string) => void;
   /** Keep the run's directory after stop() (logs). */
   readonly keepDir?: boolean;
+  /**
+   * Seconds to wait for Argo CD to sync the kyverno chart before Kyverno's controllers start
+   * (kyverno.ts); 0 runs no Kyverno. @default 900
+   */
+  readonly kyvernoWaitSeconds?: number;
 }
 
 /** kwok's stages (how Nodes and Pods move), the defaults kwokctl installs: pkg/kwokctl/runtime/cluster.go. */
@@ -219,6 +235,40 @@ async function startArgoCd(cp: ControlPlane, start: Start): Promise<void> {
   );
 }
 
+interface BackgroundKyverno {
+  state(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Kyverno's controllers, started once Argo CD has synced the kyverno chart (wave 5): its objects
+ * as the repo-server renders them are what startKyverno waits for.
+ */
+function kyvernoInBackground(env: Environment, root: string, o: Omit<KyvernoOptions, 'requires'>): BackgroundKyverno {
+  let state = `waiting up to ${o.waitSeconds}s for Argo CD to sync the kyverno chart`;
+  let running: Kyverno | undefined;
+  let stopping = false;
+  const requires = kyvernoRequirements(renderComponent(env.name, 'kyverno', { root }).objects.map((x) => x.object));
+  void startKyverno({ ...o, requires }).then(
+    async (k) => {
+      if (stopping) return k.stop();
+      running = k;
+      state = 'running';
+    },
+    (e: Error) => {
+      state = `failed: ${e.message}`;
+      if (!stopping) o.log?.(`cluster: Kyverno ${state}`);
+    },
+  );
+  return {
+    state: () => state,
+    stop: async () => {
+      stopping = true;
+      await running?.stop();
+    },
+  };
+}
+
 /** Process groups this module started and has not stopped: killed on exit and on SIGINT/SIGTERM. */
 const live = new Set<Proc>();
 let handlersInstalled = false;
@@ -267,7 +317,10 @@ function starter(cp: ControlPlane, procs: Proc[]): Start {
 /** Starts the simulated cluster of an environment of the project at `root`. */
 export async function startCluster(env: Environment, root: string, options: ClusterOptions = {}): Promise<Cluster> {
   const log = options.log ?? ((l: string) => console.log(l));
-  for (const t of ['kube-controller-manager', 'kube-scheduler', 'kwok', 'argocd', 'miniredis']) requireTool(t);
+  const kyvernoWait = options.kyvernoWaitSeconds ?? 900;
+  const kyvernoTools = kyvernoWait > 0 ? KYVERNO_CONTROLLERS.map((c) => c.tool) : [];
+  for (const t of ['kube-controller-manager', 'kube-scheduler', 'kwok', 'argocd', 'miniredis', ...kyvernoTools])
+    requireTool(t);
   if (env.argocd.namespace !== ARGOCD_NAMESPACE)
     throw new Error(
       `cluster tier: ${env.name}'s argocd.namespace is ${env.argocd.namespace}; the tier runs Argo CD in ${ARGOCD_NAMESPACE}`,
@@ -288,12 +341,14 @@ export async function startCluster(env: Environment, root: string, options: Clus
   const procs: Proc[] = [];
   let charts: StaticServer | undefined;
   let standIns: StandIns | undefined;
+  let kyverno: BackgroundKyverno | undefined;
   const run: Run = async (args, input) => {
     const r = await kubectl(cp, args, input);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
     return r.stdout;
   };
   const stop = async () => {
+    await kyverno?.stop();
     for (const p of [...procs].reverse()) {
       await killGroup(p, 5_000);
       live.delete(p);
@@ -306,7 +361,10 @@ export async function startCluster(env: Environment, root: string, options: Clus
   try {
     const started = Date.now();
     const start = starter(cp, procs);
-    standIns = await startStandIns({ dir: cp.dir, kubectl: run, log });
+    // Kyverno's webhook Service is served by its admission controller on this port, not stood in.
+    const kyvernoPort = await freePort();
+    const served = kyvernoWait > 0 ? kyvernoServed(kyvernoPort) : undefined;
+    standIns = await startStandIns({ dir: cp.dir, kubectl: run, log, served });
     route = standIns.route;
     await startKubernetes(cp, start);
     const nodes = simulatedNodes(env);
@@ -319,6 +377,8 @@ export async function startCluster(env: Environment, root: string, options: Clus
     const sources = buildLocalSources(env, root, work, charts.url);
     log(`cluster: local sources: ${sources.projectUrl}, ${sources.charts.length} charts at ${charts.url}`);
     await startArgoCd(cp, start);
+    const k = { cp, kubectl: run, webhookPort: kyvernoPort, waitSeconds: kyvernoWait, log };
+    if (kyvernoWait > 0) kyverno = kyvernoInBackground(env, root, k);
     log(`cluster: scheduler, kwok and Argo CD started in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.dir})`);
     const stood = standIns;
     return {
@@ -328,6 +388,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
       kubectl: run,
       log: (name, lines = 40) => logTail(cp.dir, name, lines),
       standIns: () => stood.report(),
+      kyverno: () => kyverno?.state() ?? 'not run',
       stop,
     };
   } catch (e) {

@@ -258,36 +258,121 @@ interface Container {
 const live = new Set<Proc>();
 let exitHandler = false;
 
-/**
- * Waits for the chart's objects, then starts both controllers and resolves once the admission
- * controller is ready (its readiness probe) and has registered its policy webhook with its CA. Throws, with the last lines of the
- * controller's log, when a controller exits or the objects or webhooks do not appear in time.
- */
-export async function startKyverno(o: KyvernoOptions): Promise<Kyverno> {
-  const log = o.log ?? ((l: string) => console.log(l));
-  const bins = new Map(KYVERNO_CONTROLLERS.map((c) => [c.tool, requireTool(c.tool)]));
-  const started = Date.now();
-  const waitUntil = started + (o.waitSeconds ?? 0) * 1000;
+function killLiveOnExit(): void {
+  if (exitHandler) return;
+  exitHandler = true;
+  process.on('exit', () => {
+    for (const p of live)
+      try {
+        if (p.child.pid !== undefined) process.kill(-p.child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+  });
+}
+
+/** Polls until every required object exists, or throws naming the missing ones. */
+async function waitForChart(o: KyvernoOptions): Promise<void> {
+  const until = Date.now() + (o.waitSeconds ?? 0) * 1000;
   for (;;) {
     const missing = await missingObjects(o.kubectl, o.requires);
-    if (missing.length === 0) break;
-    if (Date.now() >= waitUntil)
+    if (missing.length === 0) return;
+    if (Date.now() >= until)
       throw new Error(
         `kyverno: ${missing.length} of the chart's objects missing after ${o.waitSeconds ?? 0}s: ${missing.join(', ')}`,
       );
     await sleep(2000);
   }
-  if (!exitHandler) {
-    exitHandler = true;
-    process.on('exit', () => {
-      for (const p of live)
-        try {
-          if (p.child.pid !== undefined) process.kill(-p.child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-    });
+}
+
+type Controller = (typeof KYVERNO_CONTROLLERS)[number];
+
+/** Starts one controller as its chart container would run, under its ServiceAccount. */
+async function startController(o: KyvernoOptions, c: Controller, home: string): Promise<Proc> {
+  const where = `Deployment ${KYVERNO_NAMESPACE}/${c.deployment} container ${c.container}`;
+  const deployment = JSON.parse(
+    await o.kubectl(['get', 'deployment', c.deployment, '-n', KYVERNO_NAMESPACE, '-o', 'json']),
+  ) as { spec: { template: { spec: { serviceAccountName?: string; containers: Container[] } } } };
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers.find((x) => x.name === c.container);
+  if (!container) throw new Error(`kyverno: no ${where}`);
+  const serviceAccount = pod.serviceAccountName ?? 'default';
+  // The pod's identity: a token of the chart's ServiceAccount, so the chart's RBAC (and the
+  // ClusterRoles aggregated into it) is what the controller may do, as in a pod.
+  const token = (
+    await o.kubectl(['create', 'token', serviceAccount, '-n', KYVERNO_NAMESPACE, '--duration=24h'])
+  ).trim();
+  const kubeconfig = path.join(o.cp.dir, `${c.tool}.kubeconfig`);
+  fs.writeFileSync(
+    kubeconfig,
+    serviceAccountKubeconfig(o.cp.server, path.join(o.cp.dir, 'ca.crt'), serviceAccount, token),
+    { mode: 0o600 },
+  );
+  const args = container.args ?? [];
+  const admission = c.tool === 'kyverno-admission-controller';
+  // The pod name is the leader-election identity (pkg/config/config.go kyvernoPodName).
+  const env = hostEnv(container.env ?? [], { namespace: KYVERNO_NAMESPACE, name: `${c.deployment}-host` }, where);
+  if (admission) {
+    const svc = env.KYVERNO_SVC ?? 'kyverno-svc';
+    const port = flagValue(args, 'servicePort') ?? '443';
+    if (svc !== KYVERNO_SERVICE.name || port !== String(KYVERNO_SERVICE.port))
+      throw new Error(
+        `kyverno: ${where} names Service ${svc}:${port}; the tier routes ${serviceKeyString(KYVERNO_SERVICE)} to it`,
+      );
   }
+  const ports: HostPorts = {
+    ...(admission ? { webhook: o.webhookPort } : {}),
+    metrics: await freePort(),
+    controllerRuntimeMetrics: await freePort(),
+  };
+  // TUF_ROOT (chart: /.sigstore) is sigstore's cache directory; here under the run's directory.
+  if (env.TUF_ROOT !== undefined) env.TUF_ROOT = path.join(home, 'sigstore');
+  return startProcess(c.tool, requireTool(c.tool), hostArgs(args, kubeconfig, ports), o.cp.dir, {
+    ...env,
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    TMPDIR: home,
+  });
+}
+
+/** Polls until the admission controller is ready with its policy webhook registered; throws when a controller exits. */
+async function waitUntilReady(o: KyvernoOptions, procs: readonly Proc[]): Promise<void> {
+  const seconds = o.readySeconds ?? 120;
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    for (const p of procs)
+      if (p.child.exitCode !== null || p.child.signalCode !== null)
+        throw new Error(
+          `kyverno: ${p.name} exited (${p.child.exitCode ?? p.child.signalCode}); last lines of ${p.name}.log:\n${logTail(o.cp.dir, p.name)}`,
+        );
+    const ca = await o.kubectl([
+      'get',
+      'validatingwebhookconfigurations',
+      '--ignore-not-found',
+      '-o',
+      'jsonpath={.items[?(@.metadata.name=="kyverno-policy-validating-webhook-cfg")].webhooks[0].clientConfig.caBundle}',
+    ]);
+    if (ca.trim() !== '' && (await ready(o.webhookPort))) return;
+    if (Date.now() > until)
+      throw new Error(
+        `kyverno: the admission controller was not ready with its policy webhook in ${seconds}s; last lines of its log:\n${logTail(o.cp.dir, 'kyverno-admission-controller')}`,
+      );
+    await sleep(1000);
+  }
+}
+
+/**
+ * Waits for the chart's objects, then starts both controllers and resolves once the admission
+ * controller is ready (its readiness probe) and has registered its policy webhook with its CA.
+ * Throws, with the last lines of the controller's log, when a controller exits or the objects or
+ * webhooks do not appear in time.
+ */
+export async function startKyverno(o: KyvernoOptions): Promise<Kyverno> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  for (const c of KYVERNO_CONTROLLERS) requireTool(c.tool);
+  const started = Date.now();
+  await waitForChart(o);
+  killLiveOnExit();
   const home = path.join(o.cp.dir, 'kyverno-home');
   fs.mkdirSync(home, { recursive: true });
   const procs: Proc[] = [];
@@ -299,78 +384,11 @@ export async function startKyverno(o: KyvernoOptions): Promise<Kyverno> {
   };
   try {
     for (const c of KYVERNO_CONTROLLERS) {
-      const where = `Deployment ${KYVERNO_NAMESPACE}/${c.deployment} container ${c.container}`;
-      const deployment = JSON.parse(
-        await o.kubectl(['get', 'deployment', c.deployment, '-n', KYVERNO_NAMESPACE, '-o', 'json']),
-      ) as { spec: { template: { spec: { serviceAccountName?: string; containers: Container[] } } } };
-      const pod = deployment.spec.template.spec;
-      const container = pod.containers.find((x) => x.name === c.container);
-      if (!container) throw new Error(`kyverno: no ${where}`);
-      const serviceAccount = pod.serviceAccountName ?? 'default';
-      // The pod's identity: a token of the chart's ServiceAccount, so the chart's RBAC (and the
-      // ClusterRoles aggregated into it) is what the controller may do, as in a pod.
-      const token = (
-        await o.kubectl(['create', 'token', serviceAccount, '-n', KYVERNO_NAMESPACE, '--duration=24h'])
-      ).trim();
-      const kubeconfig = path.join(o.cp.dir, `${c.tool}.kubeconfig`);
-      fs.writeFileSync(
-        kubeconfig,
-        serviceAccountKubeconfig(o.cp.server, path.join(o.cp.dir, 'ca.crt'), serviceAccount, token),
-        { mode: 0o600 },
-      );
-      const args = container.args ?? [];
-      const admission = c.tool === 'kyverno-admission-controller';
-      const env = hostEnv(
-        container.env ?? [],
-        // The pod name is the leader-election identity (pkg/config/config.go kyvernoPodName).
-        { namespace: KYVERNO_NAMESPACE, name: `${c.deployment}-host` },
-        where,
-      );
-      if (admission) {
-        const svc = env.KYVERNO_SVC ?? 'kyverno-svc';
-        const port = flagValue(args, 'servicePort') ?? '443';
-        if (svc !== KYVERNO_SERVICE.name || port !== String(KYVERNO_SERVICE.port))
-          throw new Error(
-            `kyverno: ${where} names Service ${svc}:${port}; the tier routes ${serviceKeyString(KYVERNO_SERVICE)} to it`,
-          );
-      }
-      const ports: HostPorts = {
-        ...(admission ? { webhook: o.webhookPort } : {}),
-        metrics: await freePort(),
-        controllerRuntimeMetrics: await freePort(),
-      };
-      // TUF_ROOT (chart: /.sigstore) is sigstore's cache directory; here under the run's directory.
-      if (env.TUF_ROOT !== undefined) env.TUF_ROOT = path.join(home, 'sigstore');
-      const p = startProcess(c.tool, bins.get(c.tool)!, hostArgs(args, kubeconfig, ports), o.cp.dir, {
-        ...env,
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        TMPDIR: home,
-      });
+      const p = await startController(o, c, home);
       procs.push(p);
       live.add(p);
     }
-    const readyUntil = Date.now() + (o.readySeconds ?? 120) * 1000;
-    for (;;) {
-      for (const p of procs)
-        if (p.child.exitCode !== null || p.child.signalCode !== null)
-          throw new Error(
-            `kyverno: ${p.name} exited (${p.child.exitCode ?? p.child.signalCode}); last lines of ${p.name}.log:\n${logTail(o.cp.dir, p.name)}`,
-          );
-      const ca = await o.kubectl([
-        'get',
-        'validatingwebhookconfigurations',
-        '--ignore-not-found',
-        '-o',
-        'jsonpath={.items[?(@.metadata.name=="kyverno-policy-validating-webhook-cfg")].webhooks[0].clientConfig.caBundle}',
-      ]);
-      if (ca.trim() !== '' && (await ready(o.webhookPort))) break;
-      if (Date.now() > readyUntil)
-        throw new Error(
-          `kyverno: the admission controller was not ready with its policy webhook in ${o.readySeconds ?? 120}s; last lines of its log:\n${logTail(o.cp.dir, 'kyverno-admission-controller')}`,
-        );
-      await sleep(1000);
-    }
+    await waitUntilReady(o, procs);
     log(
       `kyverno: admission controller (webhook 127.0.0.1:${o.webhookPort} as ${serviceKeyString(KYVERNO_SERVICE)}) and background controller running in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );

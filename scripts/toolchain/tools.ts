@@ -127,7 +127,7 @@ export const PROM_LABEL_PROXY_VERSION = 'v0.14.0';
 /** sigs.k8s.io/kubectl-validate, built by tools/kubectl-validate (the gate) and tools/kubectl-validate/upstream. */
 export const KUBECTL_VALIDATE_VERSION = 'v0.0.4';
 
-/** The Kyverno release of the kyverno CLI (tools/kyverno) and of the cluster tier's admission and background controllers. */
+/** Kyverno's release: the kyverno CLI (tools/kyverno) and the cluster tier's admission and background controllers. */
 export const KYVERNO_VERSION = 'v1.19.0';
 
 /** Kyverno's Makefile: LD_FLAGS := "-s -w -X $(PACKAGE)/pkg/version.BuildVersion=$(VERSION)". */
@@ -321,7 +321,6 @@ export const TOOLS: readonly Tool[] = [
     ldflags: '-X main.version=v1.20.0',
   },
 ];
-
 
 /**
  * The cluster tier's tools (`npm run tools -- --group cluster`, `npm run test:cluster`): Argo CD

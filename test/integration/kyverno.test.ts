@@ -107,7 +107,7 @@ describe.skipIf(!built)('Kyverno v1.19.0 admission and background controllers wi
     console.log(
       `kyverno: control plane, chart (${chart.length} objects), controllers and ${policies.filter((m) => m.object.kind === 'ClusterPolicy').length} Ready ClusterPolicies in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await kyverno?.stop();
