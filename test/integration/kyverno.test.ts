@@ -59,6 +59,12 @@ describe.skipIf(!built)('Kyverno v1.19.0 admission and background controllers wi
 
   beforeAll(async () => {
     const started = Date.now();
+    const phases: string[] = [];
+    let last = started;
+    const phase = (name: string) => {
+      phases.push(`${name} ${((Date.now() - last) / 1000).toFixed(1)}s`);
+      last = Date.now();
+    };
     egress = await startEgressProxy(
       (h, p) => route(h, p),
       (l) => log.push(l),
@@ -72,15 +78,18 @@ describe.skipIf(!built)('Kyverno v1.19.0 admission and background controllers wi
       log: (l) => log.push(l),
     });
     route = standIns.route;
+    phase('control plane');
     const steps = syncPlan(dev);
     await applyPlan(cp, steps.slice(0, 1));
     await installCrds(cp, crdFiles(CRDS_DIR));
+    phase('namespaces and CRDs');
     // The chart as Argo CD syncs it (hooks and tests run only around a Helm install).
     const chart = renderComponent('dev', 'kyverno')
       .objects.map((o) => o.object)
       .filter((o) => o.metadata.annotations?.['helm.sh/hook'] === undefined);
     await apply(chart.filter((o) => o.kind === 'CustomResourceDefinition'));
     await apply(chart.filter((o) => o.kind !== 'CustomResourceDefinition'));
+    phase('chart');
     kyverno = await startKyverno({
       cp,
       kubectl: run,
@@ -89,6 +98,7 @@ describe.skipIf(!built)('Kyverno v1.19.0 admission and background controllers wi
       waitSeconds: 60,
       log: (l) => log.push(l),
     });
+    phase('controllers');
     // Our ClusterRoles aggregate into the chart's (rbac.kyverno.io/aggregate-to-*): Kyverno's
     // policy webhook checks that the background controller may create what the generate rules do.
     await apply(policies.filter((m) => m.object.kind === 'ClusterRole').map((m) => m.object));
@@ -104,8 +114,9 @@ describe.skipIf(!built)('Kyverno v1.19.0 admission and background controllers wi
       throw new Error(
         `ClusterPolicies not Ready: ${ready.stderr}\n${await run(['get', 'clusterpolicy', '-o', 'yaml'])}\n${kyverno.log('kyverno-admission-controller')}`,
       );
+    phase('policies Ready');
     console.log(
-      `kyverno: control plane, chart (${chart.length} objects), controllers and ${policies.filter((m) => m.object.kind === 'ClusterPolicy').length} Ready ClusterPolicies in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      `kyverno: ${policies.filter((m) => m.object.kind === 'ClusterPolicy').length} ClusterPolicies Ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${phases.join(', ')})`,
     );
   }, 300_000);
 
