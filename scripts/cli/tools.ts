@@ -5,6 +5,7 @@ import { type CommandSpec, mainCommand, type ParsedArgs, UsageError, UserError }
 import {
   formatSeconds,
   goVersion,
+  howBuilt,
   install,
   installCommand,
   isInstalled,
@@ -23,7 +24,7 @@ export const TOOLS_COMMAND: CommandSpec = {
     list: { help: 'print the pinned table (name, module@version, how it is built)' },
     group: {
       value: true,
-      help: `an opt-in group instead of the default tools: ${TOOL_GROUPS.join(', ')} (the cluster tier's scheduler, kwok, Argo CD and Redis)`,
+      help: `an opt-in group instead of the default tools: ${TOOL_GROUPS.join(', ')} (the cluster tier's scheduler, kwok, Argo CD, Redis and Kyverno's controllers)`,
     },
   },
 };
@@ -40,10 +41,7 @@ export async function runTools(args: ParsedArgs): Promise<number> {
   const command = installCommand(group);
   const what = group === undefined ? 'pinned tools' : `tools of group ${group}`;
   if (args.flags.list) {
-    for (const t of tools)
-      console.log(
-        `${t.name}\t${t.module}@${t.version}\t${t.kind === 'wrapper' ? `wrapper ${t.dir}: ${t.reason}` : `go install ${t.pkg}@${t.version}`}`,
-      );
+    for (const t of tools) console.log(`${t.name}\t${t.module}@${t.version}\t${howBuilt(t)}`);
     return 0;
   }
   const missing = tools.filter((t) => !isInstalled(t));

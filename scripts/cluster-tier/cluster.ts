@@ -7,7 +7,6 @@
  * reading the local sources of sources.ts. Every process listens on 127.0.0.1 only; each runs
  * in a process group registered with the control plane's watchdog, so nothing outlives the run.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Environment } from '../../charts';
@@ -23,13 +22,22 @@ import {
   startProcess,
 } from '../integration/control-plane';
 import { CRDS_DIR } from '../toolchain/paths';
-import { requireTool, type Tool, tool, TOOLS_BIN } from '../toolchain/tools';
+import { moduleDir, requireTool, tool, TOOLS_BIN } from '../toolchain/tools';
 import { KWOK_ANNOTATION, simulatedNodes } from './nodes';
 import { buildLocalSources, type LocalSources, serveDirectory, type StaticServer } from './sources';
-import { type Route, startEgressProxy } from './egress';
+import { type EgressProxy, type Route, startEgressProxy } from './egress';
 import { type StandIns, startStandIns } from './stand-ins';
 import { CONTROLLER_MODELS, type ModelLoop, runModels } from './controllers';
 import { METRICS_SERVICE, metricsApiObjects, startMetricsServer } from './metrics';
+import {
+  KYVERNO_CONTROLLERS,
+  type Kyverno,
+  type KyvernoOptions,
+  kyvernoRequirements,
+  kyvernoServed,
+  startKyverno,
+} from './kyverno';
+import { renderComponent } from '../upstream/render';
 
 /** The namespace Argo CD runs in (every environment's argocd.namespace is checked against it). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -50,6 +58,8 @@ export interface Cluster {
   standIns(): string[];
   /** What the controller models (controllers.ts) created and wrote. */
   models(): string[];
+  /** Kyverno's state: waiting for its chart, running, or why it failed to start. */
+  kyverno(): string;
   stop(): Promise<void>;
 }
 
@@ -57,12 +67,11 @@ export interface ClusterOptions {
   readonly log?: (line: string) => void;
   /** Keep the run's directory after stop() (logs). */
   readonly keepDir?: boolean;
-}
-
-/** The module cache directory of a tool's module (downloaded if the cache lost it). */
-function moduleDir(t: Tool): string {
-  const out = execFileSync('go', ['mod', 'download', '-json', `${t.module}@${t.version}`], { encoding: 'utf8' });
-  return (JSON.parse(out) as { Dir: string }).Dir;
+  /**
+   * Seconds to wait for Argo CD to sync the kyverno chart before Kyverno's controllers start
+   * (kyverno.ts); 0 runs no Kyverno. @default 900
+   */
+  readonly kyvernoWaitSeconds?: number;
 }
 
 /** kwok's stages (how Nodes and Pods move), the defaults kwokctl installs: pkg/kwokctl/runtime/cluster.go. */
@@ -238,16 +247,58 @@ async function startModelsOfAddOns(
   cp: ControlPlane,
   run: Run,
   log: (line: string) => void,
+  alsoServed: ReadonlyMap<string, number> = new Map(),
 ): Promise<{ standIns: StandIns; metrics: { stop(): Promise<void> } }> {
   const metrics = await startMetricsServer(cp.dir, run);
   const { namespace, name, port } = METRICS_SERVICE;
-  const served = new Map([[`${namespace}/${name}:${port}`, metrics.port]]);
+  const served = new Map([...alsoServed, [`${namespace}/${name}:${port}`, metrics.port]]);
   try {
-    return { standIns: await startStandIns({ dir: cp.dir, kubectl: run, log, served }), metrics };
+    const standIns = await startStandIns({ dir: cp.dir, kubectl: run, log, served });
+    await run(
+      ['create', '-o', 'name'],
+      metricsApiObjects()
+        .map((o) => JSON.stringify(o))
+        .join('\n'),
+    );
+    return { standIns, metrics };
   } catch (e) {
     await metrics.stop();
     throw e;
   }
+}
+
+interface BackgroundKyverno {
+  state(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Kyverno's controllers, started once Argo CD has synced the kyverno chart (wave 5): its objects
+ * as the repo-server renders them are what startKyverno waits for.
+ */
+function kyvernoInBackground(env: Environment, root: string, o: Omit<KyvernoOptions, 'requires'>): BackgroundKyverno {
+  let state = `waiting up to ${o.waitSeconds}s for Argo CD to sync the kyverno chart`;
+  let running: Kyverno | undefined;
+  let stopping = false;
+  const requires = kyvernoRequirements(renderComponent(env.name, 'kyverno', { root }).objects.map((x) => x.object));
+  void startKyverno({ ...o, requires }).then(
+    async (k) => {
+      if (stopping) return k.stop();
+      running = k;
+      state = 'running';
+    },
+    (e: Error) => {
+      state = `failed: ${e.message}`;
+      if (!stopping) o.log?.(`cluster: Kyverno ${state}`);
+    },
+  );
+  return {
+    state: () => state,
+    stop: async () => {
+      stopping = true;
+      await running?.stop();
+    },
+  };
 }
 
 /** Process groups this module started and has not stopped: killed on exit and on SIGINT/SIGTERM. */
@@ -295,29 +346,43 @@ function starter(cp: ControlPlane, procs: Proc[]): Start {
   };
 }
 
-/** Starts the simulated cluster of an environment of the project at `root`. */
-export async function startCluster(env: Environment, root: string, options: ClusterOptions = {}): Promise<Cluster> {
-  const log = options.log ?? ((l: string) => console.log(l));
-  for (const t of ['kube-controller-manager', 'kube-scheduler', 'kwok', 'argocd', 'miniredis']) requireTool(t);
-  if (env.argocd.namespace !== ARGOCD_NAMESPACE)
-    throw new Error(
-      `cluster tier: ${env.name}'s argocd.namespace is ${env.argocd.namespace}; the tier runs Argo CD in ${ARGOCD_NAMESPACE}`,
-    );
-  // The API server reaches webhooks through this proxy; until the stand-ins run, it refuses.
+/**
+ * The control plane with its API server's "cluster" traffic sent to an egress proxy, which
+ * refuses every connection until setRoute gives it a route (the stand-ins').
+ */
+async function startControlPlaneWithEgress(
+  keepDir: boolean | undefined,
+  log: (line: string) => void,
+): Promise<{ cp: ControlPlane; egress: EgressProxy; setRoute(r: Route): void }> {
   let route: Route = async () => ({ refused: 'the cluster is starting' });
   const egress = await startEgressProxy((h, p) => route(h, p), log);
-  let cp: ControlPlane;
   try {
-    cp = await startControlPlane({ log, keepDir: options.keepDir, egressProxy: egress.socket });
+    const cp = await startControlPlane({ log, keepDir, egressProxy: egress.socket });
+    return { cp, egress, setRoute: (r) => (route = r) };
   } catch (e) {
     await egress.close();
     throw e;
   }
+}
+
+/** Starts the simulated cluster of an environment of the project at `root`. */
+export async function startCluster(env: Environment, root: string, options: ClusterOptions = {}): Promise<Cluster> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const kyvernoWait = options.kyvernoWaitSeconds ?? 900;
+  const kyvernoTools = kyvernoWait > 0 ? KYVERNO_CONTROLLERS.map((c) => c.tool) : [];
+  for (const t of ['kube-controller-manager', 'kube-scheduler', 'kwok', 'argocd', 'miniredis', ...kyvernoTools])
+    requireTool(t);
+  if (env.argocd.namespace !== ARGOCD_NAMESPACE)
+    throw new Error(
+      `cluster tier: ${env.name}'s argocd.namespace is ${env.argocd.namespace}; the tier runs Argo CD in ${ARGOCD_NAMESPACE}`,
+    );
+  const { cp, egress, setRoute } = await startControlPlaneWithEgress(options.keepDir, log);
   const procs: Proc[] = [];
   let charts: StaticServer | undefined;
   let standIns: StandIns | undefined;
   let models: ModelLoop | undefined;
   let metrics: { stop(): Promise<void> } | undefined;
+  let kyverno: BackgroundKyverno | undefined;
   const run: Run = async (args, input) => {
     const r = await kubectl(cp, args, input);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
@@ -329,6 +394,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
       live.delete(p);
     }
     models?.stop();
+    await kyverno?.stop();
     await charts?.close();
     await standIns?.stop();
     await metrics?.stop();
@@ -338,14 +404,11 @@ export async function startCluster(env: Environment, root: string, options: Clus
   try {
     const started = Date.now();
     const start = starter(cp, procs);
-    ({ standIns, metrics } = await startModelsOfAddOns(cp, run, log));
-    route = standIns.route;
-    await run(
-      ['create', '-o', 'name'],
-      metricsApiObjects()
-        .map((o) => JSON.stringify(o))
-        .join('\n'),
-    );
+    // Kyverno's webhook Service is served by its admission controller on this port, not stood in.
+    const kyvernoPort = await freePort();
+    const served = kyvernoWait > 0 ? kyvernoServed(kyvernoPort) : undefined;
+    ({ standIns, metrics } = await startModelsOfAddOns(cp, run, log, served));
+    setRoute(standIns.route);
     await startKubernetes(cp, start);
     const nodes = simulatedNodes(env);
     await run(['create', '-o', 'name'], nodes.map((n) => JSON.stringify(n)).join('\n'));
@@ -359,6 +422,8 @@ export async function startCluster(env: Environment, root: string, options: Clus
     await startArgoCd(cp, start);
     models = runModels(CONTROLLER_MODELS, run, log);
     const loop = models;
+    const k = { cp, kubectl: run, webhookPort: kyvernoPort, waitSeconds: kyvernoWait, log };
+    if (kyvernoWait > 0) kyverno = kyvernoInBackground(env, root, k);
     log(`cluster: scheduler, kwok and Argo CD started in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.dir})`);
     const stood = standIns;
     return {
@@ -369,6 +434,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
       log: (name, lines = 40) => logTail(cp.dir, name, lines),
       standIns: () => stood.report(),
       models: () => loop.report(),
+      kyverno: () => kyverno?.state() ?? 'not run',
       stop,
     };
   } catch (e) {

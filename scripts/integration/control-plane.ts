@@ -282,10 +282,13 @@ function killGroupNow(p: Proc): void {
   }
 }
 
-/** Starts `bin` in its own process group, logging to `<dir>/<name>.log`, its pid in `<dir>/pids`. */
-export function startProcess(name: string, bin: string, args: string[], dir: string): Proc {
+/**
+ * Starts `bin` in its own process group, logging to `<dir>/<name>.log`, its pid in `<dir>/pids`;
+ * `env` replaces this process's environment.
+ */
+export function startProcess(name: string, bin: string, args: string[], dir: string, env?: NodeJS.ProcessEnv): Proc {
   const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
-  const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', log, log], env: env ?? process.env });
   fs.closeSync(log);
   if (child.pid !== undefined) fs.appendFileSync(path.join(dir, 'pids'), `${child.pid}\n`);
   return { name, child };

@@ -1,8 +1,9 @@
 /**
  * Installs the pinned validation and security tools into .tools/bin (git-ignored), built from
- * source through the Go module proxy: `go install <package>@<exact version>`, or `go build` of a
+ * source through the Go module proxy: `go install <package>@<exact version>`, `go build` of a
  * wrapper module under tools/ where upstream's go.mod cannot be installed that way or upstream's
- * command needs a change (each entry's reason says which).
+ * command needs a change, or `go build` inside a copy of the module's own directory where the
+ * command imports an internal package of its module (each entry's reason says which).
  *
  *   npm run tools            install what is missing or of another version
  *   npm run tools -- --check exit 1, naming the command to run, when anything is missing
@@ -12,9 +13,10 @@
  * whose binary exists is skipped without running Go, so a second run takes well under a second.
  * Never `@latest` and never a downloaded binary: every version below is exact.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ARGOCD_VERSION } from '../../charts/lib/upstream';
 
@@ -84,7 +86,21 @@ interface WrappedTool extends ToolBase {
   readonly reason: string;
 }
 
-export type Tool = InstalledTool | WrappedTool;
+/**
+ * `go build` of a main package inside a copy of the module's directory from the module cache,
+ * with upstream's own go.mod and go.sum: for a command that imports an `internal` package of its
+ * module, which Go lets no other module (so no wrapper) import. Upstream's replace directives
+ * apply as they are, so each must name a published module version.
+ */
+interface ModuleTool extends ToolBase {
+  readonly kind: 'module';
+  /** The main package, relative to the module's root, such as cmd/kyverno. */
+  readonly pkg: string;
+  /** Why neither `go install` nor a wrapper can be used. */
+  readonly reason: string;
+}
+
+export type Tool = InstalledTool | WrappedTool | ModuleTool;
 
 /**
  * The Kubernetes release of the integration tier's API server and kubectl. The wrapper module
@@ -110,6 +126,12 @@ export const PROM_LABEL_PROXY_VERSION = 'v0.14.0';
 
 /** sigs.k8s.io/kubectl-validate, built by tools/kubectl-validate (the gate) and tools/kubectl-validate/upstream. */
 export const KUBECTL_VALIDATE_VERSION = 'v0.0.4';
+
+/** Kyverno's release: the kyverno CLI (tools/kyverno) and the cluster tier's admission and background controllers. */
+export const KYVERNO_VERSION = 'v1.19.0';
+
+/** Kyverno's Makefile: LD_FLAGS := "-s -w -X $(PACKAGE)/pkg/version.BuildVersion=$(VERSION)". */
+const KYVERNO_LDFLAGS = `-X github.com/kyverno/kyverno/pkg/version.BuildVersion=${KYVERNO_VERSION}`;
 
 /** The version strings Kubernetes' own build stamps into its binaries (hack/lib/version.sh). */
 const KUBERNETES_LDFLAGS = (() => {
@@ -161,8 +183,8 @@ export const TOOLS: readonly Tool[] = [
     kind: 'wrapper',
     module: 'github.com/kyverno/kyverno',
     dir: 'tools/kyverno',
-    version: 'v1.19.0',
-    ldflags: '-X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.0',
+    version: KYVERNO_VERSION,
+    ldflags: KYVERNO_LDFLAGS,
     reason: 'upstream go.mod has a replace directive (k8s.io/pod-security-admission)',
   },
   {
@@ -300,7 +322,6 @@ export const TOOLS: readonly Tool[] = [
   },
 ];
 
-
 /**
  * The cluster tier's tools (`npm run tools -- --group cluster`, `npm run test:cluster`): Argo CD
  * in the loop on a simulated cluster. Never built by the default `npm run tools`.
@@ -352,6 +373,30 @@ export const CLUSTER_TOOLS: readonly Tool[] = [
     version: 'v2.40.0',
     reason: 'a library: the wrapper serves it on a loopback port as the Redis cache Argo CD needs',
   },
+  {
+    // scripts/cluster-tier/kyverno.ts runs it as the chart's admission controller.
+    name: 'kyverno-admission-controller',
+    binary: 'kyverno-admission-controller',
+    kind: 'module',
+    group: 'cluster',
+    module: 'github.com/kyverno/kyverno',
+    pkg: 'cmd/kyverno',
+    version: KYVERNO_VERSION,
+    ldflags: KYVERNO_LDFLAGS,
+    reason: 'cmd/kyverno imports github.com/kyverno/kyverno/cmd/internal, which only its own module may import',
+  },
+  {
+    name: 'kyverno-background-controller',
+    binary: 'kyverno-background-controller',
+    kind: 'module',
+    group: 'cluster',
+    module: 'github.com/kyverno/kyverno',
+    pkg: 'cmd/background-controller',
+    version: KYVERNO_VERSION,
+    ldflags: KYVERNO_LDFLAGS,
+    reason:
+      'cmd/background-controller imports github.com/kyverno/kyverno/cmd/internal, which only its own module may import',
+  },
 ];
 
 /** Every tool of every group. */
@@ -365,7 +410,7 @@ export function toolsOf(group?: ToolGroup): readonly Tool[] {
 /** What the stamp of a tool must say: the build inputs, so any change rebuilds it. */
 export function stampFor(tool: Tool, root = ROOT): string {
   const lines = [
-    `${tool.kind} ${tool.kind === 'install' ? tool.pkg : path.join(tool.dir, tool.main ?? '.')} ${tool.module}@${tool.version}`,
+    `${tool.kind} ${tool.kind === 'wrapper' ? path.join(tool.dir, tool.main ?? '.') : tool.pkg} ${tool.module}@${tool.version}`,
     `ldflags ${tool.ldflags ?? ''}`,
   ];
   if (tool.kind === 'wrapper') {
@@ -450,9 +495,42 @@ function runGo(args: string[], cwd: string, label: string): Promise<void> {
   });
 }
 
-/** Where a tool comes from, for messages: module@version and its wrapper, if any. */
+/** Where a tool comes from, for messages: module@version and its wrapper or package, if any. */
 function origin(t: Tool): string {
-  return `${t.module}@${t.version}${t.kind === 'wrapper' ? `, wrapper ${path.join(t.dir, t.main ?? '.')}` : ''}`;
+  if (t.kind === 'wrapper') return `${t.module}@${t.version}, wrapper ${path.join(t.dir, t.main ?? '.')}`;
+  return `${t.module}@${t.version}${t.kind === 'module' ? `, package ${t.pkg} in its own directory` : ''}`;
+}
+
+/** How a tool is built, one line for `npm run tools -- --list`. */
+export function howBuilt(t: Tool): string {
+  if (t.kind === 'wrapper') return `wrapper ${t.dir}: ${t.reason}`;
+  if (t.kind === 'module') return `go build ./${t.pkg} in a copy of ${t.module}@${t.version}: ${t.reason}`;
+  return `go install ${t.pkg}@${t.version}`;
+}
+
+/** The module cache directory of a module version, downloaded (and checked against go.sum's database) if missing. */
+export function moduleDir({ module, version }: { module: string; version: string }): string {
+  const out = execFileSync('go', ['mod', 'download', '-json', `${module}@${version}`], {
+    cwd: ROOT,
+    env: goEnv(),
+    encoding: 'utf8',
+  });
+  return (JSON.parse(out) as { Dir: string }).Dir;
+}
+
+/**
+ * A writable copy of a module's directory in a new temporary directory (the module cache is
+ * read-only); the caller removes it.
+ */
+function moduleCopy(t: ModuleTool): string {
+  const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'go-module-')), path.basename(t.module));
+  fs.cpSync(moduleDir(t), copy, { recursive: true });
+  const writable = (dir: string) => {
+    fs.chmodSync(dir, 0o755);
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) writable(path.join(dir, e.name));
+  };
+  writable(copy);
+  return copy;
 }
 
 /** The progress line printed as a tool's build starts; `step` is its place in this run, such as "3/11". */
@@ -473,6 +551,14 @@ export async function install(t: Tool, step: string): Promise<number> {
     await runGo(['install', '-trimpath', `-ldflags=${ldflags}`, `${t.pkg}@${t.version}`], ROOT, label);
     const built = path.join(TOOLS_BIN, path.basename(t.pkg.replace(/\/v\d+$/, '')));
     if (built !== binaryPath(t)) fs.renameSync(built, binaryPath(t));
+  } else if (t.kind === 'module') {
+    // -trimpath keeps the copy's location out of the binary and of the build cache's keys.
+    const copy = moduleCopy(t);
+    try {
+      await runGo(['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), `./${t.pkg}`], copy, label);
+    } finally {
+      fs.rmSync(path.dirname(copy), { recursive: true, force: true });
+    }
   } else {
     await runGo(
       ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', binaryPath(t), `./${t.main ?? '.'}`],

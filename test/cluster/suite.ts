@@ -89,6 +89,11 @@ export function clusterSuite(envName: string): void {
       (4 * APP_RESYNC_SECONDS + 120) * 1000,
     );
 
+    it("runs Kyverno's admission and background controllers once Argo CD has synced their chart", () => {
+      console.log(`cluster ${envName}: Kyverno ${cluster!.kyverno()}`);
+      expect(cluster!.kyverno()).toBe('running');
+    });
+
     it('runs every Pod on a node of the group it selects, none Pending, every DaemonSet on its nodes', async () => {
       const get = (kind: string) => cluster!.kubectl(['get', kind, '-A', '-o', 'json']);
       const problems = placementProblems(await get('pods'), await get('nodes'), await get('daemonsets'));

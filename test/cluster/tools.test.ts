@@ -7,7 +7,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARGOCD_VERSION } from '../../charts/lib/upstream';
-import { CLUSTER_TOOLS, installCommand, KUBERNETES_VERSION, tool, TOOLS, toolsOf } from '../../scripts/toolchain/tools';
+import {
+  CLUSTER_TOOLS,
+  howBuilt,
+  installCommand,
+  KUBERNETES_VERSION,
+  KYVERNO_VERSION,
+  moduleDir,
+  stampFor,
+  tool,
+  TOOLS,
+  toolsOf,
+} from '../../scripts/toolchain/tools';
 import { ROOT } from '../gates/fixture';
 
 interface GoMod {
@@ -21,7 +32,14 @@ function goMod(dir: string): GoMod {
 
 describe('cluster tool group', () => {
   it('is opt-in: the default group holds none of its tools', () => {
-    expect(CLUSTER_TOOLS.map((t) => t.name)).toEqual(['kube-scheduler', 'kwok', 'argocd', 'miniredis']);
+    expect(CLUSTER_TOOLS.map((t) => t.name)).toEqual([
+      'kube-scheduler',
+      'kwok',
+      'argocd',
+      'miniredis',
+      'kyverno-admission-controller',
+      'kyverno-background-controller',
+    ]);
     for (const t of CLUSTER_TOOLS) expect(t.group, t.name).toBe('cluster');
     expect(TOOLS.filter((t) => t.group !== undefined)).toEqual([]);
     expect(toolsOf()).toBe(TOOLS);
@@ -85,6 +103,51 @@ describe('cluster tool group', () => {
     ])
       expect(main).toContain(`case common.${c}:`);
     expect(main).toContain('os.Getenv(binaryNameEnv)');
+  });
+});
+
+describe("Kyverno's controllers, built inside the module's own directory", () => {
+  const controllers = ['kyverno-admission-controller', 'kyverno-background-controller'].map(tool);
+
+  it('builds cmd/kyverno and cmd/background-controller of the release the kyverno CLI is, stamped as its Makefile does', () => {
+    const cli = tool('kyverno');
+    expect(cli.version).toBe(KYVERNO_VERSION);
+    expect(controllers.map((t) => [t.kind, t.kind === 'module' && t.pkg, t.module, t.version, t.ldflags])).toEqual([
+      ['module', 'cmd/kyverno', cli.module, KYVERNO_VERSION, cli.ldflags],
+      ['module', 'cmd/background-controller', cli.module, KYVERNO_VERSION, cli.ldflags],
+    ]);
+    // kyverno v1.19.0 Makefile: LD_FLAGS := "-s -w -X $(PACKAGE)/pkg/version.BuildVersion=$(VERSION)".
+    expect(cli.ldflags).toBe('-X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.0');
+    expect(howBuilt(controllers[0]!)).toBe(
+      'go build ./cmd/kyverno in a copy of github.com/kyverno/kyverno@v1.19.0: cmd/kyverno imports github.com/kyverno/kyverno/cmd/internal, which only its own module may import',
+    );
+    expect(stampFor(controllers[1]!)).toBe(
+      'module cmd/background-controller github.com/kyverno/kyverno@v1.19.0\nldflags -X github.com/kyverno/kyverno/pkg/version.BuildVersion=v1.19.0\n',
+    );
+  });
+
+  it("needs the module's own directory: both commands import its internal package, and its one replace is a published version", () => {
+    const dir = moduleDir(controllers[0]!);
+    for (const t of controllers) {
+      if (t.kind !== 'module') throw new Error(`${t.name} is built inside its module`);
+      expect(fs.readFileSync(path.join(dir, t.pkg, 'main.go'), 'utf8'), t.pkg).toContain(
+        '"github.com/kyverno/kyverno/cmd/internal"',
+      );
+    }
+    const mod = JSON.parse(
+      execFileSync('go', ['mod', 'edit', '-json', path.join(dir, 'go.mod')], { encoding: 'utf8' }),
+    ) as GoMod;
+    expect(mod.Replace.map((r) => [r.Old.Path, r.New.Path, r.New.Version])).toEqual([
+      [
+        'k8s.io/pod-security-admission',
+        'github.com/kyverno/pod-security-admission',
+        'v0.0.0-20251031094455-46f20778634f',
+      ],
+    ]);
+    // The kyverno CLI's wrapper repeats the same replace (test/gates/tools.test.ts).
+    expect(goMod('tools/kyverno').Replace.map((r) => [r.Old.Path, r.New.Path, r.New.Version])).toEqual(
+      mod.Replace.map((r) => [r.Old.Path, r.New.Path, r.New.Version]),
+    );
   });
 });
 

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AppProtocolPolicy } from '../../charts/platform/policies/appprotocol-policy';
 import { AutoExposePolicy } from '../../charts/platform/policies/auto-expose-policy';
 import { KyvernoPermissions } from '../../charts/platform/policies/kyverno-permissions';
+import { PlatformSchedulingPolicy } from '../../charts/platform/policies/platform-scheduling-policy';
+import { TenantBackendsPolicy } from '../../charts/platform/policies/tenant-backends-policy';
+import { TenantSchedulingPolicy } from '../../charts/platform/policies/tenant-scheduling-policy';
+import { TracepropPolicy } from '../../charts/platform/policies/traceprop-policy';
 import { UPSTREAM } from '../../charts/lib/upstream';
 import { only, synth } from '../helpers';
 import { CHARTS_DIR } from '../../scripts/toolchain/paths';
@@ -11,6 +16,7 @@ describe('KyvernoPermissions', () => {
   const roles = synth((c) => new KyvernoPermissions(c, 'K'));
   const role = roles.find((r) => r.metadata.name === 'kyverno-agentic-platform-background')!;
   const admission = roles.find((r) => r.metadata.name === 'kyverno-agentic-platform-admission')!;
+  const reports = roles.find((r) => r.metadata.name === 'kyverno-agentic-platform-reports')!;
   const chartTemplate = (...parts: string[]) => {
     const chart = UPSTREAM.kyverno;
     if (chart.type !== 'helm') throw new Error('kyverno is expected to be a Helm chart');
@@ -42,7 +48,7 @@ describe('KyvernoPermissions', () => {
 
   it('carries the sync wave it is given', () => {
     const waved = synth((c) => new KyvernoPermissions(c, 'K', { syncWave: 2 }));
-    expect(waved.map((r) => r.kind)).toEqual(['ClusterRole', 'ClusterRole']);
+    expect(waved.map((r) => r.kind)).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRole']);
     for (const r of waved) expect(r.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '2' });
   });
 
@@ -92,6 +98,43 @@ describe('KyvernoPermissions', () => {
       .sort();
     expect(readable).toEqual(synchronized);
     expect(admission.rules.flatMap((r: any) => r.verbs)).toEqual(['get', 'list', 'get', 'list']);
+  });
+
+  // kyverno v1.19.0 pkg/validation/policy/actions.go: every mutate, validate and generate rule is
+  // checked against the reports controller's service account reading (get, list, watch) the kinds
+  // it matches; pkg/policy/auth/auth.go words the warning. The chart binds that controller to
+  // `view` (chart 3.9.0 templates/reports-controller/clusterrolebinding.yaml), which reads Pods and
+  // Services but no custom kind. test/integration/kyverno.test.ts sees the warnings vanish.
+  it('lets the reports controller read every custom kind a policy matches, and nothing else', () => {
+    expect(reports.metadata.labels['rbac.kyverno.io/aggregate-to-reports-controller']).toBe('true');
+    const policies = synth((c) => {
+      new AppProtocolPolicy(c, 'A');
+      new AutoExposePolicy(c, 'E');
+      new PlatformSchedulingPolicy(c, 'P');
+      new TenantBackendsPolicy(c, 'B');
+      new TenantSchedulingPolicy(c, 'S');
+      new TracepropPolicy(c, 'T');
+    }).filter((o) => o.kind === 'ClusterPolicy');
+    expect(policies).toHaveLength(6);
+    const matched = [
+      ...new Set(
+        policies.flatMap((p) =>
+          p.spec.rules.flatMap((r: any) => (r.match.any ?? []).flatMap((m: any) => m.resources.kinds as string[])),
+        ),
+      ),
+    ];
+    // group/version/Kind names a custom kind; a bare Kind is a core one (Pod, Service).
+    const custom = matched
+      .filter((k) => k.includes('/'))
+      .map((k) => `${k.split('/')[0]}/${k.split('/')[2]!.toLowerCase()}s`)
+      .sort();
+    expect(matched.filter((k) => !k.includes('/')).sort()).toEqual(['Pod', 'Service']);
+    const readable = reports.rules.flatMap((r: any) => r.resources.map((x: string) => `${r.apiGroups[0]}/${x}`)).sort();
+    expect(readable).toEqual(custom);
+    for (const r of reports.rules) expect(r.verbs).toEqual(['get', 'list', 'watch']);
+    expect(chartTemplate('reports-controller', 'clusterrole.yaml')).toContain(
+      'rbac.kyverno.io/aggregate-to-reports-controller: "true"',
+    );
   });
 
   it("aggregates into the roles the chart's controllers run with (kyverno chart 3.9.0 aggregationRule)", () => {

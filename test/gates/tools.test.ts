@@ -149,7 +149,7 @@ describe('pinned tools', () => {
 
   it('names an unknown tool and the known ones', () => {
     expect(() => tool('kind')).toThrow(
-      'no tool named kind in scripts/toolchain/tools.ts (known: kubeconform, kubectl-validate, kubectl-validate-upstream, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, otelcol, prom-label-proxy, promql-eval, kube-score; group cluster: kube-scheduler, kwok, argocd, miniredis)',
+      'no tool named kind in scripts/toolchain/tools.ts (known: kubeconform, kubectl-validate, kubectl-validate-upstream, kyverno, netpol-analyzer, gitleaks, chainsaw, etcd, kube-apiserver, kube-controller-manager, kubectl, helm, otelcol, prom-label-proxy, promql-eval, kube-score; group cluster: kube-scheduler, kwok, argocd, miniredis, kyverno-admission-controller, kyverno-background-controller)',
     );
   });
 });

@@ -9,7 +9,7 @@ const built = buildPlatform({ env, infra: sampleInfra(env.name), tenants: [] });
 const wave = (name: string) => built.find((b) => b.component.name === name)!.wave;
 
 describe('policies platform component', () => {
-  it('holds the six ClusterPolicies and the admission and background controller ClusterRoles, cluster-scoped and without a wave of their own', () => {
+  it('holds the six ClusterPolicies and the admission, background and reports controller ClusterRoles, cluster-scoped and without a wave of their own', () => {
     const objects = synth((c) => policies.manifests!(c, { env, infra: sampleInfra(env.name), tenants: [] }));
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ClusterPolicy/appprotocol',
@@ -20,6 +20,7 @@ describe('policies platform component', () => {
       'ClusterPolicy/traceprop',
       'ClusterRole/kyverno-agentic-platform-admission',
       'ClusterRole/kyverno-agentic-platform-background',
+      'ClusterRole/kyverno-agentic-platform-reports',
     ]);
     for (const o of objects) {
       expect(o.metadata.namespace).toBeUndefined();

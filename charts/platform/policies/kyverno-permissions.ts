@@ -10,11 +10,16 @@ export const KYVERNO_BACKGROUND_AGGREGATE = 'rbac.kyverno.io/aggregate-to-backgr
 /** Label Kyverno's admission controller ClusterRole aggregates (Kyverno chart 3.x). */
 export const KYVERNO_ADMISSION_AGGREGATE = 'rbac.kyverno.io/aggregate-to-admission-controller';
 
+/** Label Kyverno's reports controller ClusterRole aggregates (Kyverno chart 3.x). */
+export const KYVERNO_REPORTS_AGGREGATE = 'rbac.kyverno.io/aggregate-to-reports-controller';
+
 export interface KyvernoPermissionsProps {
   /** @default 'kyverno-agentic-platform-background' */
   readonly name?: string;
   /** Name of the admission controller's ClusterRole. @default 'kyverno-agentic-platform-admission' */
   readonly admissionName?: string;
+  /** Name of the reports controller's ClusterRole. @default 'kyverno-agentic-platform-reports' */
+  readonly reportsName?: string;
   /** Argo CD sync wave of the ClusterRoles (no later than the policies). @default undefined (no annotation) */
   readonly syncWave?: number;
 }
@@ -26,18 +31,27 @@ export interface KyvernoPermissionsProps {
  * AgentgatewayBackends that trigger them (generateExisting lists them). The lookup of tenant
  * Namespaces needs nothing more: the chart's own role of the controller reads namespaces. The
  * other policies only mutate or validate objects as they are admitted (tenant-backends runs no
- * background scan) and need nothing more.
+ * background scan) and need nothing more of it.
  *
  * Kyverno's admission controller admits a policy whose generate rule synchronizes only when its
  * own service account may get and list the generated kind (kyverno v1.19.0
  * pkg/validation/policy/actions.go, generate with synchronize: the admission SA checked for
  * "list", "get"; pkg/policy/auth/auth.go builds the denial): the second ClusterRole, aggregated
  * into the admission controller's role, grants exactly that.
+ *
+ * It also checks, for every rule, that the reports controller may read the kinds the rule matches
+ * (same file: mutate, validate and generate factories given the reports SA; the warning text from
+ * pkg/policy/auth/auth.go: "...kyverno-reports-controller requires permissions get,list,watch for
+ * resource kagent.dev/v1alpha2/Agent"). The chart binds that controller to `view`, which covers
+ * Pods and Services but no custom kind: the third ClusterRole grants reading the custom kinds the
+ * policies match.
  */
 export class KyvernoPermissions extends Construct {
   public readonly resource: KubeClusterRole;
   /** The admission controller's read access to the generated kinds. */
   public readonly admission: KubeClusterRole;
+  /** The reports controller's read access to the custom kinds the policies match. */
+  public readonly reports: KubeClusterRole;
 
   constructor(scope: Construct, id: string, props: KyvernoPermissionsProps = {}) {
     super(scope, id);
@@ -68,6 +82,17 @@ export class KyvernoPermissions extends Construct {
       rules: [
         { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list'] },
         { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: ['get', 'list'] },
+      ],
+    });
+    this.reports = new KubeClusterRole(this, 'Reports', {
+      metadata: {
+        name: props.reportsName ?? 'kyverno-agentic-platform-reports',
+        labels: { ...platformLabels(POLICIES_COMPONENT), [KYVERNO_REPORTS_AGGREGATE]: 'true' },
+        ...annotations,
+      },
+      rules: [
+        { apiGroups: ['kagent.dev'], resources: ['agents', 'remotemcpservers'], verbs: read },
+        { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaybackends'], verbs: read },
       ],
     });
   }

@@ -69,6 +69,10 @@ The policy and the compiler never manage the same route:
 controller role: it may manage HTTPRoutes and AgentgatewayPolicies and read Agents and
 AgentgatewayBackends (auto-expose); the chart's own role already lets it list the tenant
 Namespaces. The other policies only mutate or validate objects as they are admitted and need
-nothing more.
+nothing more of it. \`clusterrole-kyverno-agentic-platform-admission.yaml\` lets the admission controller
+get and list the kinds auto-expose generates with synchronize, and
+\`clusterrole-kyverno-agentic-platform-reports.yaml\` lets the reports controller read the custom
+kinds the policies match (Agents, RemoteMCPServers, AgentgatewayBackends): Kyverno checks both
+when it admits a policy and warns otherwise.
 `;
 }
