@@ -463,6 +463,7 @@ export function runModels(
   const once = async () => {
     const live = new Map<string, LiveObject[]>();
     for (const kind of kinds) {
+      if (stopped) return;
       try {
         live.set(
           kind,
@@ -474,6 +475,7 @@ export function runModels(
     }
     for (const m of models)
       for (const a of m.reconcile(live)) {
+        if (stopped) return;
         const line =
           a.type === 'create'
             ? `${m.name}: created ${String(a.object.kind)} ${(a.object.metadata as { namespace?: string }).namespace ?? ''}/${(a.object.metadata as { name: string }).name}`
