@@ -9,6 +9,8 @@
  * depends on them. Each reconciler is a pure function of the live objects.
  */
 
+import { ISTIO } from './live-state';
+
 /** A live object as `kubectl get -o json` returns it. */
 export interface LiveObject {
   readonly apiVersion?: string;
@@ -232,7 +234,7 @@ export const EBS_CSI: ControllerModel = {
 /** GatewayClasses a controller creates when it starts, and the Deployment that runs it. */
 export const CONTROLLER_GATEWAY_CLASSES = [
   // istio 1.30.3 pilot/pkg/config/kube/gateway/gatewayclass.go (builtin classes, ambient on).
-  { name: 'istio-waypoint', controllerName: 'istio.io/mesh-controller', deployment: 'istiod' },
+  { name: ISTIO.waypointClass, controllerName: ISTIO.meshController, deployment: 'istiod' },
   // agentgateway v1.4.1 controller/pkg/wellknown/controller.go, pkg/controller/gatewayclass.go.
   { name: 'agentgateway', controllerName: 'agentgateway.dev/agentgateway', deployment: 'agentgateway' },
 ] as const;

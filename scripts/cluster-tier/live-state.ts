@@ -42,18 +42,16 @@
  *   reconcileService).
  */
 import type { K8sObject } from '../kube/manifests';
+import { LABELS, PLATFORM_NAMESPACES } from '../../charts/lib/constants';
 
 export type { K8sObject };
 
 /** The label our generated objects carry (charts/lib/labels.ts). */
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'agentic-platform' } as const;
 
-/** The namespace label that marks a tenant namespace (charts/lib/constants.ts LABELS.tenant). */
-export const TENANT_NAMESPACE_LABEL = 'platform.agentic.io/tenant';
-
 /** istiod's namespace and its waypoint controller's name (Istio 1.30 pkg/config/constants). */
 export const ISTIO = {
-  namespace: 'istio-system',
+  namespace: PLATFORM_NAMESPACES.istio,
   meshController: 'istio.io/mesh-controller',
   waypointClass: 'istio-waypoint',
   /** istiod templates/istiod-injector-configmap.yaml: the merged chart values, as JSON, under `values`. */
@@ -181,7 +179,7 @@ export class LiveIndex {
   /** Names of the tenant namespaces (labelled platform.agentic.io/tenant: "true"). */
   tenantNamespaces(): string[] {
     return this.kind('Namespace')
-      .filter((n) => n.metadata.labels?.[TENANT_NAMESPACE_LABEL] === 'true')
+      .filter((n) => n.metadata.labels?.[LABELS.tenant] === 'true')
       .map((n) => n.metadata.name as string)
       .sort();
   }

@@ -245,28 +245,22 @@ describe.skipIf(!built)('Kyverno v1.19.0 admission and background controllers wi
       JSON.parse(await run(['create', '--dry-run=server', '-o', 'json'], pod(namespace))) as {
         spec: { nodeSelector?: Record<string, string>; tolerations?: object[] };
       };
-    const tenant = await mutated(TENANT_NS);
-    console.log(
-      `kyverno: tenant pod mutated to ${JSON.stringify({ nodeSelector: tenant.spec.nodeSelector, tolerations: tenant.spec.tolerations })}`,
-    );
-    expect(tenant.spec.nodeSelector).toEqual({ 'node-role': 'agents' });
-    expect(tenant.spec.tolerations).toContainEqual({
-      key: 'workload',
-      operator: 'Equal',
-      value: 'agents',
-      effect: 'NoSchedule',
-    });
-    const platform = await mutated(PLATFORM_NS);
-    console.log(
-      `kyverno: platform pod mutated to ${JSON.stringify({ nodeSelector: platform.spec.nodeSelector, tolerations: platform.spec.tolerations })}`,
-    );
-    expect(platform.spec.nodeSelector).toEqual({ 'node-role': 'platform' });
-    expect(platform.spec.tolerations).toContainEqual({
-      key: 'workload',
-      operator: 'Equal',
-      value: 'platform',
-      effect: 'NoSchedule',
-    });
+    for (const [namespace, group] of [
+      [TENANT_NS, 'agents'],
+      [PLATFORM_NS, 'platform'],
+    ] as const) {
+      const m = await mutated(namespace);
+      console.log(
+        `kyverno: pod in ${namespace} mutated to ${JSON.stringify({ nodeSelector: m.spec.nodeSelector, tolerations: m.spec.tolerations })}`,
+      );
+      expect(m.spec.nodeSelector).toEqual({ 'node-role': group });
+      expect(m.spec.tolerations).toContainEqual({
+        key: 'workload',
+        operator: 'Equal',
+        value: group,
+        effect: 'NoSchedule',
+      });
+    }
   });
 
   it('generates the route and callers policy of an exposed Agent through the background controller', async () => {
