@@ -50,6 +50,20 @@ export function runTool(
   });
 }
 
+/** Maps items through fn with at most `limit` running at once; results in item order. */
+export async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
 /**
  * Splits file arguments into runs whose total length stays far below the kernel's limit on a
  * command line (about 2 MB with the environment), so a thousand tenants' files never fail with
