@@ -26,7 +26,7 @@ import {
   ofKinds,
   since,
 } from '../kube/manifests';
-import { inParallel, runTool } from '../toolchain/run-tool';
+import { inParallel, ToolStarter, type ToolRun } from '../toolchain/run-tool';
 import { codeStamp } from '../kube/code-stamp';
 import { keyOf } from '../kube/record';
 import { CleanVerdicts } from './verdicts';
@@ -344,9 +344,13 @@ interface RunResult {
 }
 
 /** Runs kube-score over the files of a group's workloads and reads the report for those workloads. */
-async function scoreRun(root: string, bin: string, run: ScoreRun): Promise<RunResult> {
+async function scoreRun(
+  root: string,
+  kubeScore: (args: readonly string[], input: string) => Promise<ToolRun>,
+  run: ScoreRun,
+): Promise<RunResult> {
   const files = new Set(run.workloads.flatMap((w) => w.files));
-  const res = await runTool(bin, run.args, { input: kubeScoreInput(root, files) });
+  const res = await kubeScore(run.args, kubeScoreInput(root, files));
   const first = run.workloads[0].namespace;
   const last = run.workloads[run.workloads.length - 1].namespace;
   const which = `kube-score (${run.env}, namespaces ${first === last ? first : `${first} to ${last}`})`;
@@ -411,7 +415,17 @@ export async function workloadGate(
     for (const group of scoreGroups(toScore, perRun))
       runs.push({ env: env.name, args, workloads: group, verdicts, keys });
   }
-  const results = await inParallel(runs, os.availableParallelism(), (run) => scoreRun(output.root, bin, run));
+  let results: RunResult[] = [];
+  if (runs.length > 0) {
+    const starter = new ToolStarter();
+    try {
+      results = await inParallel(runs, os.availableParallelism(), (run) =>
+        scoreRun(output.root, (args, input) => starter.run(bin, args, { input }), run),
+      );
+    } finally {
+      starter.close();
+    }
+  }
   const found: WorkloadFinding[] = [];
   const errors: string[] = [];
   results.forEach((r, i) => {
