@@ -17,7 +17,7 @@ import { shownPath } from '../toolchain/paths';
 import { ensureSchemas, type SchemaSet } from '../toolchain/schemas';
 import { type EnvironmentOutput, type GateResult, type Output, since } from '../kube/manifests';
 import { fileGroups } from './units';
-import { argumentChunks, goToolEnv, runTool, type ToolRun } from '../toolchain/run-tool';
+import { argumentChunks, goToolEnv, inParallel, runTool, type ToolRun } from '../toolchain/run-tool';
 import { CleanVerdicts } from './verdicts';
 
 interface KubeconformResource {
@@ -265,20 +265,6 @@ export function runChunks(files: readonly string[], parallel: number): string[][
   if (parallel <= 1 || files.length < PARALLEL_FROM || byLength.length >= parallel) return byLength;
   const size = Math.ceil(files.length / parallel);
   return Array.from({ length: parallel }, (_, i) => files.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
-}
-
-/** Maps items through fn with at most `limit` running at once; results in item order. */
-async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 /** kubeconform -strict over each environment's files. */

@@ -7,12 +7,14 @@
  * kube-score reads, on its standard input, each workload with the objects of its namespace that
  * select or scale it (relatedObjects), so checks that look across objects (a NetworkPolicy selects
  * the pod, a Service targets it, a PodDisruptionBudget covers it) see what we emit. A workload
- * found clean before, with the same files of it and of those objects, is not scored again; one
- * run per environment scores the rest. The
+ * found clean before, with the same files of it and of those objects, is not scored again; the
+ * rest are scored in runs of a bounded number of workloads (scoreGroups), so the cost grows
+ * linearly with the output. The
  * `kube-score/ignore` annotation is disabled: exceptions live here, with their reasons, and one
  * that matches no finding fails the gate so the list cannot go stale.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireTool, stampFor, tool } from '../toolchain/tools';
 import {
@@ -24,7 +26,7 @@ import {
   ofKinds,
   since,
 } from '../kube/manifests';
-import { runTool } from '../toolchain/run-tool';
+import { inParallel, ToolStarter, type ToolRun } from '../toolchain/run-tool';
 import { codeStamp } from '../kube/code-stamp';
 import { keyOf } from '../kube/record';
 import { CleanVerdicts } from './verdicts';
@@ -236,24 +238,74 @@ export function applyExceptions(
   return { errors, excepted };
 }
 
-/** The workloads of an environment not found clean before, the files kube-score reads for them, and every key. */
+/** A workload to score: its id, namespace, and the files kube-score reads for it (its own and its related objects'). */
+export interface WorkloadToScore {
+  readonly id: string;
+  readonly namespace: string;
+  readonly files: readonly string[];
+}
+
+/** The workloads of an environment not found clean before, with the files kube-score reads for them, and every key. */
 function toScoreIn(
   env: EnvironmentOutput,
   verdicts: CleanVerdicts,
   digest: (file: string) => string,
-): { toScore: Map<string, Manifest>; keys: Map<string, string>; files: Set<string> } {
-  const toScore = new Map<string, Manifest>();
+): { toScore: WorkloadToScore[]; keys: Map<string, string> } {
+  const toScore: WorkloadToScore[] = [];
   const keys = new Map<string, string>();
-  const files = new Set<string>();
   for (const [w, related] of relatedObjects(env)) {
-    const id = workloadId(w.object.kind, namespaceOf(w.object), w.object.metadata?.name);
+    const namespace = namespaceOf(w.object);
+    const id = workloadId(w.object.kind, namespace, w.object.metadata?.name);
     const key = keyOf([['workload', id], ...[w, ...related].map((m) => [m.file, digest(m.file)] as const)]);
     keys.set(id, key);
     if (verdicts.clean(key) !== undefined) continue;
-    toScore.set(id, w);
-    for (const m of [w, ...related]) files.add(m.file);
+    toScore.push({ id, namespace, files: [w, ...related].map((m) => m.file) });
   }
-  return { toScore, keys, files };
+  return { toScore, keys };
+}
+
+/**
+ * Workloads per kube-score run. kube-score compares each workload with every object of its input
+ * and each Service and NetworkPolicy with every pod (score/score.go RegisterAllChecks,
+ * score/networkpolicy/networkpolicy.go), so a run's time grows with the square of its input. On
+ * the bench's 1,000-tenant output, where each tenant's query proxy sits in the namespace
+ * monitoring, a run took 4.0 ms of CPU a workload over 25 workloads, 2.8 over 50, 2.3 over 75 and
+ * 100, 2.4 over 150, 2.9 over 200 and 8.8 over 1,005, with 63 MB of memory over 100. Runs of at
+ * most this many keep the whole linear in the workloads.
+ */
+export const WORKLOADS_PER_RUN = 100;
+
+/**
+ * The workloads in groups of at most `limit`, one kube-score run each: namespaces in name order,
+ * each whole in one group when it has no more than `limit` workloads (a group that cannot take
+ * the next namespace is closed); a namespace with more fills groups of its own, its last part
+ * shared with the namespaces after it. A workload's run reads the files of its related objects
+ * (relatedObjects), so its verdict does not depend on its group; whole namespaces feed an object
+ * that selects many workloads (a namespace's NetworkPolicy) to one run, not to several. Pure.
+ */
+export function scoreGroups<T extends { readonly namespace: string }>(workloads: readonly T[], limit: number): T[][] {
+  const byNs = new Map<string, T[]>();
+  for (const w of workloads) {
+    if (!byNs.has(w.namespace)) byNs.set(w.namespace, []);
+    byNs.get(w.namespace)!.push(w);
+  }
+  limit = Math.max(1, limit);
+  const groups: T[][] = [];
+  let current: T[] = [];
+  for (const ns of [...byNs.keys()].sort()) {
+    let list = byNs.get(ns)!;
+    if (current.length > 0 && current.length + list.length > limit) {
+      groups.push(current);
+      current = [];
+    }
+    while (list.length > limit) {
+      groups.push(list.slice(0, limit));
+      list = list.slice(limit);
+    }
+    current.push(...list);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /** kube-score's arguments: a JSON report for a Kubernetes version, checks not disabled by annotations, stdin. */
@@ -274,81 +326,117 @@ export function kubeScoreInput(root: string, files: Iterable<string>): string {
   return [...files].map((f) => `---\n${fs.readFileSync(path.join(root, f), 'utf8')}\n`).join('');
 }
 
-/**
- * Scores the workloads of an environment not found clean before, in one kube-score run, and
- * remembers those it finds clean; returns their findings, or the gate's errors about the run.
- */
-async function scoreEnvironment(
-  output: Output,
-  env: EnvironmentOutput,
-  bin: string,
-): Promise<{ found: WorkloadFinding[]; errors: string[]; remembered: number }> {
-  const args = kubeScoreArgs(env.kubernetesVersion);
-  // The code stamp too: which objects go with a workload is this gate's choice.
-  const verdicts = new CleanVerdicts('workloads', [stampFor(tool('kube-score')), JSON.stringify(args), codeStamp()]);
-  const { toScore, keys, files } = toScoreIn(
-    env,
-    verdicts,
-    (f) => output.digests.get(path.join(output.root, f)) ?? `file:${f}`,
-  );
-  const remembered = verdicts.remembered;
-  if (toScore.size === 0) {
-    verdicts.save();
-    return { found: [], errors: [], remembered };
-  }
-  const input = kubeScoreInput(output.root, files);
-  const res = await runTool(bin, args, { input });
+/** One kube-score run: the workloads it scores, of one environment, and where their clean verdicts go. */
+interface ScoreRun {
+  readonly env: string;
+  readonly args: readonly string[];
+  readonly workloads: readonly WorkloadToScore[];
+  readonly verdicts: CleanVerdicts;
+  /** Verdict keys by workload id. */
+  readonly keys: ReadonlyMap<string, string>;
+}
+
+/** What one run found: the findings of its workloads, those found clean, or the gate's errors about the run. */
+interface RunResult {
+  readonly found: WorkloadFinding[];
+  readonly clean: string[];
+  readonly errors: string[];
+}
+
+/** Runs kube-score over the files of a group's workloads and reads the report for those workloads. */
+async function scoreRun(
+  root: string,
+  kubeScore: (args: readonly string[], input: string) => Promise<ToolRun>,
+  run: ScoreRun,
+): Promise<RunResult> {
+  const files = new Set(run.workloads.flatMap((w) => w.files));
+  const res = await kubeScore(run.args, kubeScoreInput(root, files));
+  const first = run.workloads[0].namespace;
+  const last = run.workloads[run.workloads.length - 1].namespace;
+  const which = `kube-score (${run.env}, namespaces ${first === last ? first : `${first} to ${last}`})`;
   let report: KubeScoreObject[];
   try {
     report = JSON.parse(res.stdout);
   } catch {
     const what = res.stderr.trim() || res.stdout.trim();
-    return {
-      found: [],
-      errors: [`kube-score (${env.name}) exited with ${res.code} and printed no report: ${what}`],
-      remembered,
-    };
+    return { found: [], clean: [], errors: [`${which} exited with ${res.code} and printed no report: ${what}`] };
   }
+  // A file may hold another group's workload: only this group's are read.
+  const ids = new Set(run.workloads.map((w) => w.id));
   const scored = report.filter((o) =>
-    toScore.has(workloadId(o.type_meta.kind, o.object_meta.namespace ?? 'default', o.object_meta.name)),
+    ids.has(workloadId(o.type_meta.kind, o.object_meta.namespace ?? 'default', o.object_meta.name)),
   );
-  const errors =
-    scored.length === toScore.size
-      ? []
-      : [
-          `kube-score (${env.name}) scored ${scored.length} workloads of ${toScore.size} in the output; every workload must be scored`,
-        ];
-  const found = findings(env.name, scored);
+  if (scored.length !== ids.size)
+    return {
+      found: findings(run.env, scored),
+      clean: [],
+      errors: [
+        `${which} scored ${scored.length} workloads of ${ids.size} in the output; every workload must be scored`,
+      ],
+    };
+  const found = findings(run.env, scored);
   const withFindings = new Set(found.map((f) => workloadId(f.kind, f.namespace, f.name)));
-  if (errors.length === 0) for (const id of toScore.keys()) if (!withFindings.has(id)) verdicts.add(keys.get(id), 1);
-  verdicts.save();
-  return { found, errors, remembered };
+  return { found, clean: [...ids].filter((id) => !withFindings.has(id)), errors: [] };
 }
 
 /**
  * Runs kube-score over each environment's output: over the workloads not found clean before (the
  * same files of the workload and of the objects that select or scale it, by digest, with the same
- * kube-score build, arguments and gate code), in one run per environment. A workload with a
- * finding, excepted or not, is scored on every run.
+ * kube-score build, arguments and gate code), in runs of at most `perRun` workloads
+ * (scoreGroups), as many at once as there are cores. A workload with a finding, excepted or not,
+ * is scored on every run.
  */
 export async function workloadGate(
   output: Output,
   exceptions: readonly WorkloadException[] = WORKLOAD_EXCEPTIONS,
+  perRun = WORKLOADS_PER_RUN,
 ): Promise<GateResult> {
   const started = Date.now();
   const bin = requireTool('kube-score');
-  const found: WorkloadFinding[] = [];
-  const errors: string[] = [];
   let workloads = 0;
-  let remembered = 0;
+  const runs: ScoreRun[] = [];
+  // One store per set of arguments: environments on one Kubernetes version share it.
+  const stores = new Map<string, CleanVerdicts>();
   for (const env of output.environments) {
     const count = ofKinds(env.manifests, ...WORKLOAD_KINDS).length;
     workloads += count;
     if (count === 0) continue;
-    const r = await scoreEnvironment(output, env, bin);
+    const args = kubeScoreArgs(env.kubernetesVersion);
+    const argsKey = JSON.stringify(args);
+    // The code stamp too: which objects go with a workload is this gate's choice.
+    if (!stores.has(argsKey))
+      stores.set(argsKey, new CleanVerdicts('workloads', [stampFor(tool('kube-score')), argsKey, codeStamp()]));
+    const verdicts = stores.get(argsKey)!;
+    const { toScore, keys } = toScoreIn(
+      env,
+      verdicts,
+      (f) => output.digests.get(path.join(output.root, f)) ?? `file:${f}`,
+    );
+    for (const group of scoreGroups(toScore, perRun))
+      runs.push({ env: env.name, args, workloads: group, verdicts, keys });
+  }
+  let results: RunResult[] = [];
+  if (runs.length > 0) {
+    const starter = new ToolStarter();
+    try {
+      results = await inParallel(runs, os.availableParallelism(), (run) =>
+        scoreRun(output.root, (args, input) => starter.run(bin, args, { input }), run),
+      );
+    } finally {
+      starter.close();
+    }
+  }
+  const found: WorkloadFinding[] = [];
+  const errors: string[] = [];
+  results.forEach((r, i) => {
     found.push(...r.found);
     errors.push(...r.errors);
-    remembered += r.remembered;
+    for (const id of r.clean) runs[i].verdicts.add(runs[i].keys.get(id), 1);
+  });
+  let remembered = 0;
+  for (const verdicts of stores.values()) {
+    remembered += verdicts.remembered;
+    verdicts.save();
   }
   // kube-score's check order varies between runs; messages come out sorted.
   const key = (f: WorkloadFinding) => [f.env, f.kind, f.namespace, f.name, f.check].join('\0');
@@ -366,6 +454,7 @@ export async function workloadGate(
     notes: [
       `kube-score, ${applied.excepted} findings under written exceptions (${exceptions.length} exceptions)`,
       `${remembered} of the workloads found clean before (the same files of the workload and of what selects or scales it, tool and arguments)`,
+      `${runs.length} kube-score runs of at most ${perRun} workloads`,
     ],
   };
 }

@@ -3,6 +3,7 @@
  * Deployment planted.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +13,7 @@ import {
   kubeScoreArgs,
   kubeScoreInput,
   relatedObjects,
+  scoreGroups,
   workloadGate,
   type WorkloadException,
   type WorkloadFinding,
@@ -29,6 +31,28 @@ function withDeployment(name: string): OutputCopy {
   const c = freshCopy();
   c.write(`dist/dev/tenants/alpha/${name}`, fixture(name));
   return c;
+}
+
+/** Findings of one kube-score run over every object of the dev environment that kube-score reads. */
+async function wholeEnvironmentFindings(copy: OutputCopy): Promise<string[]> {
+  const env = copy.output().environments.find((e) => e.name === 'dev')!;
+  const files = [...new Set(env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file))];
+  const res = await runTool(requireTool('kube-score'), kubeScoreArgs(env.kubernetesVersion), {
+    input: kubeScoreInput(copy.root, files),
+  });
+  return findings('dev', JSON.parse(res.stdout))
+    .map((f) => `${f.kind} ${f.namespace}/${f.name} ${f.check} ${f.message}`)
+    .sort();
+}
+
+/** The gate's findings in dev, nothing remembered, in runs of at most `perRun` workloads, and its notes. */
+async function gateFindings(copy: OutputCopy, perRun?: number): Promise<{ found: string[]; notes: readonly string[] }> {
+  const gate = await withMemory('off', () => workloadGate(copy.output(), undefined, perRun));
+  const found = gate.errors
+    .filter((e) => e.startsWith('dev: '))
+    .map((e) => /^dev: (\S+ \S+): kube-score \w+ ([a-z-]+): (.*); fix the workload/.exec(e)!.slice(1).join(' '))
+    .sort();
+  return { found, notes: gate.notes ?? [] };
 }
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
@@ -80,20 +104,56 @@ describe('workload gate', () => {
   // over the whole environment equal those over each workload with its related objects.
   it('finds for each workload what kube-score finds over the whole environment', async () => {
     const copy = withDeployment('bad-deployment.yaml');
-    const env = copy.output().environments.find((e) => e.name === 'dev')!;
-    const files = [...new Set(env.manifests.filter((m) => KUBE_SCORE_KINDS.has(m.object.kind)).map((m) => m.file))];
-    const res = await runTool(requireTool('kube-score'), kubeScoreArgs(env.kubernetesVersion), {
-      input: kubeScoreInput(copy.root, files),
-    });
-    const whole = findings('dev', JSON.parse(res.stdout)).map(
-      (f) => `${f.kind} ${f.namespace}/${f.name} ${f.check} ${f.message}`,
-    );
-    const gate = await withMemory('off', () => workloadGate(copy.output()));
-    const mine = gate.errors
-      .filter((e) => e.startsWith('dev: '))
-      .map((e) => /^dev: (\S+ \S+): kube-score \w+ ([a-z-]+): (.*); fix the workload/.exec(e)!.slice(1).join(' '));
+    const whole = await wholeEnvironmentFindings(copy);
     expect(whole.length).toBeGreaterThan(3);
-    expect(mine.sort()).toEqual(whole.sort());
+    expect((await gateFindings(copy)).found).toEqual(whole);
+  });
+
+  // The planted fault: five workloads of tenant-alpha, four that pass only because the
+  // namespace's NetworkPolicies (default-deny selects every pod) select them, scored one
+  // workload a run. A run that lost those policies (a namespace split with its objects fed to
+  // one part only) would find pod-networkpolicy on the good four.
+  it('finds over runs of one workload what one run over the whole environment finds', async () => {
+    const copy = withDeployment('bad-deployment.yaml');
+    for (const i of [1, 2, 3, 4])
+      copy.write(
+        `dist/dev/tenants/alpha/good-${i}.yaml`,
+        fixture('good-deployment.yaml').replaceAll('agent-api', `agent-api-${i}`),
+      );
+    const whole = await wholeEnvironmentFindings(copy);
+    expect(whole.some((f) => f.startsWith('Deployment tenant-alpha/careless '))).toBe(true);
+    expect(whole.filter((f) => f.includes('agent-api') || f.includes('pod-networkpolicy'))).toEqual([]);
+    const split = await gateFindings(copy, 1);
+    const workloads = committed() + 5;
+    expect(split.notes).toContain(`${workloads} kube-score runs of at most 1 workloads`);
+    expect(split.found).toEqual(whole);
+    expect((await gateFindings(copy, Infinity)).found).toEqual(whole);
+  });
+
+  it('remembers the workloads found clean in runs of one, and scores only the others again', async () => {
+    const copy = withDeployment('bad-deployment.yaml');
+    copy.write('dist/dev/tenants/alpha/good.yaml', fixture('good-deployment.yaml'));
+    const before = process.env.VALIDATE_CACHE_DIR;
+    process.env.VALIDATE_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'workloads-memory-'));
+    try {
+      const workloads = committed() + 2;
+      const first = await workloadGate(copy.output(), undefined, 1);
+      expect(first.notes?.slice(1)).toEqual([
+        '0 of the workloads found clean before (the same files of the workload and of what selects or scales it, tool and arguments)',
+        `${workloads} kube-score runs of at most 1 workloads`,
+      ]);
+      const second = await workloadGate(copy.output(), undefined, 1);
+      expect(second.errors).toEqual(first.errors);
+      // Only the careless Deployment, which has findings, is scored again.
+      expect(second.notes?.slice(1)).toEqual([
+        `${workloads - 1} of the workloads found clean before (the same files of the workload and of what selects or scales it, tool and arguments)`,
+        '1 kube-score runs of at most 1 workloads',
+      ]);
+    } finally {
+      fs.rmSync(process.env.VALIDATE_CACHE_DIR, { recursive: true, force: true });
+      if (before === undefined) delete process.env.VALIDATE_CACHE_DIR;
+      else process.env.VALIDATE_CACHE_DIR = before;
+    }
   });
 
   it('scores a Deployment against the NetworkPolicies of its namespace (a check across objects)', async () => {
@@ -153,6 +213,42 @@ describe('workload gate', () => {
       'workload exception Deployment tenant-alpha/gone pod-probes matches no kube-score finding; remove it from WORKLOAD_EXCEPTIONS',
     ]);
     expect(second.notes?.[0]).toBe('kube-score, 1 findings under written exceptions (2 exceptions)');
+  });
+});
+
+describe('kube-score runs', () => {
+  /** Namespaces found in more than one group. */
+  const split = (groups: { namespace: string }[][]) => {
+    const seen = new Map<string, number>();
+    for (const g of groups) for (const ns of new Set(g.map((w) => w.namespace))) seen.set(ns, (seen.get(ns) ?? 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([ns]) => ns);
+  };
+  const sizes: Record<string, number> = { a: 1, b: 3, c: 2, d: 9, e: 4, f: 1, g: 2, h: 3 };
+  // In an order that interleaves namespaces, as relatedObjects may give them.
+  const workloads = Object.entries(sizes)
+    .flatMap(([ns, n]) => Array.from({ length: n }, (_, i) => ({ namespace: ns, id: `${ns}${i}`, i })))
+    .sort((x, y) => x.i - y.i || y.namespace.localeCompare(x.namespace));
+
+  it('keeps a namespace that fits in one run whole, and gives every workload one run of at most the limit', () => {
+    const groups = scoreGroups(workloads, 4);
+    expect(
+      groups
+        .flat()
+        .map((w) => w.id)
+        .sort(),
+    ).toEqual(workloads.map((w) => w.id).sort());
+    for (const g of groups) expect(g.length).toBeLessThanOrEqual(4);
+    // Only d, with more workloads than a run takes, is split: into two full runs and a rest.
+    expect(split(groups)).toEqual(['d']);
+    expect(groups.map((g) => g.filter((w) => w.namespace === 'd').length).filter((n) => n > 0)).toEqual([4, 4, 1]);
+    expect(split(scoreGroups(workloads, 9))).toEqual([]);
+    expect(scoreGroups(workloads, Infinity)).toHaveLength(1);
+    expect(scoreGroups([], 4)).toEqual([]);
+  });
+
+  it('the namespace check catches runs cut without regard to namespaces (the planted fault)', () => {
+    const cut = Array.from({ length: Math.ceil(workloads.length / 4) }, (_, i) => workloads.slice(i * 4, i * 4 + 4));
+    expect(split(cut).filter((ns) => ns !== 'd').length).toBeGreaterThan(0);
   });
 });
 
