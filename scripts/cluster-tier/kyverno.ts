@@ -223,9 +223,12 @@ function ready(port: number): Promise<boolean> {
 
 /** Of `requires`, those the cluster does not have yet (a CRD counts once Established), as "Kind ns/name". */
 export async function missingObjects(kubectl: Kubectl, requires: readonly ObjectRef[]): Promise<string[]> {
-  const live = JSON.parse(
-    await kubectl(['get', '--ignore-not-found', '-o', 'json'], requires.map((o) => stringify(o)).join('---\n')),
-  ) as { kind?: string; items?: LiveObject[] } & LiveObject;
+  const text = await kubectl(
+    ['get', '--ignore-not-found', '-o', 'json'],
+    requires.map((o) => stringify(o)).join('---\n'),
+  );
+  // kubectl prints nothing at all when none of them exists.
+  const live = (text.trim() === '' ? {} : JSON.parse(text)) as { kind?: string; items?: LiveObject[] } & LiveObject;
   const items = live.kind === 'List' ? (live.items ?? []) : live.kind ? [live] : [];
   const have = new Set(
     items
@@ -275,13 +278,19 @@ function killLiveOnExit(): void {
 async function waitForChart(o: KyvernoOptions): Promise<void> {
   const until = Date.now() + (o.waitSeconds ?? 0) * 1000;
   for (;;) {
-    const missing = await missingObjects(o.kubectl, o.requires);
+    let missing: string[];
+    try {
+      missing = await missingObjects(o.kubectl, o.requires);
+    } catch (e) {
+      // A kind whose CRD is still being installed, or the API server busy: ask again.
+      missing = [(e as Error).message.split('\n')[0]!];
+    }
     if (missing.length === 0) return;
     if (Date.now() >= until)
       throw new Error(
         `kyverno: ${missing.length} of the chart's objects missing after ${o.waitSeconds ?? 0}s: ${missing.join(', ')}`,
       );
-    await sleep(2000);
+    await sleep(5000);
   }
 }
 

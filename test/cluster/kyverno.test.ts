@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  missingObjects,
   flagValue,
   hostArgs,
   hostEnv,
@@ -153,5 +154,38 @@ describe('Kyverno outside a pod', () => {
       true,
     );
     expect(names).not.toContain('ServiceAccount kyverno-migrate-resources');
+  });
+});
+
+describe('missingObjects', () => {
+  const requires = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kyverno', namespace: 'kyverno' } },
+    {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'clusterpolicies.kyverno.io' },
+    },
+  ];
+
+  it('lists everything when kubectl finds none of them (it then prints nothing)', async () => {
+    expect(await missingObjects(async () => '', requires)).toEqual([
+      'ConfigMap kyverno/kyverno',
+      'CustomResourceDefinition clusterpolicies.kyverno.io',
+    ]);
+  });
+
+  it('counts a CRD only once Established', async () => {
+    const crd = (established: string) =>
+      JSON.stringify({
+        kind: 'List',
+        items: [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kyverno', namespace: 'kyverno' } },
+          { ...requires[1], status: { conditions: [{ type: 'Established', status: established }] } },
+        ],
+      });
+    expect(await missingObjects(async () => crd('False'), requires)).toEqual([
+      'CustomResourceDefinition clusterpolicies.kyverno.io',
+    ]);
+    expect(await missingObjects(async () => crd('True'), requires)).toEqual([]);
   });
 });
