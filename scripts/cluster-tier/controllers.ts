@@ -9,7 +9,7 @@
  * depends on them. Each reconciler is a pure function of the live objects.
  */
 
-import { ISTIO } from './live-state';
+import { AGENTGATEWAY_CLASS, AGENTGATEWAY_CONTROLLER, ISTIO } from './live-state';
 
 /** A live object as `kubectl get -o json` returns it. */
 export interface LiveObject {
@@ -236,7 +236,7 @@ export const CONTROLLER_GATEWAY_CLASSES = [
   // istio 1.30.3 pilot/pkg/config/kube/gateway/gatewayclass.go (builtin classes, ambient on).
   { name: ISTIO.waypointClass, controllerName: ISTIO.meshController, deployment: 'istiod' },
   // agentgateway v1.4.1 controller/pkg/wellknown/controller.go, pkg/controller/gatewayclass.go.
-  { name: 'agentgateway', controllerName: 'agentgateway.dev/agentgateway', deployment: 'agentgateway' },
+  { name: AGENTGATEWAY_CLASS, controllerName: AGENTGATEWAY_CONTROLLER, deployment: 'agentgateway' },
 ] as const;
 
 interface ParentRef {

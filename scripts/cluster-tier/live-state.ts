@@ -61,7 +61,7 @@ export const ISTIO = {
 } as const;
 
 export const AGENTGATEWAY_CONTROLLER = 'agentgateway.dev/agentgateway';
-const AGENTGATEWAY_CLASS = 'agentgateway';
+export const AGENTGATEWAY_CLASS = 'agentgateway';
 
 /**
  * The resources the checks read from a live cluster (`kubectl get <resource> -A -o json` each).

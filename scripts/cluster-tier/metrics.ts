@@ -9,12 +9,10 @@
  * FailedGetResourceMetric, which Argo CD reports as Degraded: gitops-engine
  * pkg/health/health_hpa.go).
  */
-import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
-import * as path from 'node:path';
-import { signCertificate } from '../integration/control-plane';
+import { servingCertificate } from '../integration/control-plane';
 
 /** The Service the APIService names, as the add-on's chart creates it. */
 export const METRICS_SERVICE = { namespace: 'kube-system', name: 'metrics-server', port: 443 } as const;
@@ -143,43 +141,37 @@ export async function startMetricsServer(
   dir: string,
   kubectl: (args: readonly string[]) => Promise<string>,
 ): Promise<{ port: number; stop(): Promise<void> }> {
-  const certDir = fs.mkdtempSync(path.join(dir, 'metrics-'));
-  for (const f of ['ca.crt', 'ca.key']) fs.copyFileSync(path.join(dir, f), path.join(certDir, f));
   const host = `${METRICS_SERVICE.name}.${METRICS_SERVICE.namespace}.svc`;
-  signCertificate(certDir, 'server', `/CN=${host}`, `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
-  const server = https.createServer(
-    { key: fs.readFileSync(path.join(certDir, 'server.key')), cert: fs.readFileSync(path.join(certDir, 'server.crt')) },
-    (req, res) => {
-      const url = new URL(req.url ?? '/', 'https://x');
-      const pods = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
-      if (url.pathname === '/apis/metrics.k8s.io/v1beta1') {
-        send(res, 200, RESOURCES);
-        return;
-      }
-      if (pods === null) {
-        send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404 });
-        return;
-      }
-      void kubectl(['get', 'pods', '-n', pods[1]!, '-o', 'json']).then(
-        (json) =>
-          send(
-            res,
-            200,
-            podMetrics(
-              (JSON.parse(json) as { items: Pod[] }).items,
-              pods[1]!,
-              url.searchParams.get('labelSelector'),
-              new Date().toISOString(),
-            ),
+  const server = https.createServer(servingCertificate(dir, host), (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://x');
+    const pods = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
+    if (url.pathname === '/apis/metrics.k8s.io/v1beta1') {
+      send(res, 200, RESOURCES);
+      return;
+    }
+    if (pods === null) {
+      send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404 });
+      return;
+    }
+    void kubectl(['get', 'pods', '-n', pods[1]!, '-o', 'json']).then(
+      (json) =>
+        send(
+          res,
+          200,
+          podMetrics(
+            (JSON.parse(json) as { items: Pod[] }).items,
+            pods[1]!,
+            url.searchParams.get('labelSelector'),
+            new Date().toISOString(),
           ),
-        (e: Error) =>
-          send(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: e.message, code: 500 }),
-      );
-    },
-  );
+        ),
+      (e: Error) =>
+        send(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: e.message, code: 500 }),
+    );
+  });
   const port = await new Promise<number>((resolve, reject) => {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));

@@ -15,7 +15,7 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { signCertificate } from '../integration/control-plane';
+import { servingCertificate } from '../integration/control-plane';
 import type { Destination, Route } from './egress';
 
 /** A Service a webhook names, with the port the API server calls (443 unless it says). */
@@ -189,23 +189,10 @@ interface StandInServer {
  */
 async function startStandInServer(dir: string): Promise<StandInServer> {
   const contexts = new Map<string, tls.SecureContext>();
-  const certDir = fs.mkdtempSync(path.join(dir, 'stand-in-'));
-  for (const f of ['ca.crt', 'ca.key']) fs.copyFileSync(path.join(dir, f), path.join(certDir, f));
   const contextFor = (servername: string): tls.SecureContext => {
     let c = contexts.get(servername);
     if (c === undefined) {
-      if (!/^[a-z0-9.-]+$/.test(servername)) throw new Error(`unexpected server name ${servername}`);
-      const file = `svc-${contexts.size}`;
-      signCertificate(
-        certDir,
-        file,
-        `/CN=${servername}`,
-        `subjectAltName=DNS:${servername}\nextendedKeyUsage=serverAuth\n`,
-      );
-      c = tls.createSecureContext({
-        key: fs.readFileSync(path.join(certDir, `${file}.key`)),
-        cert: fs.readFileSync(path.join(certDir, `${file}.crt`)),
-      });
+      c = tls.createSecureContext(servingCertificate(dir, servername));
       contexts.set(servername, c);
     }
     return c;

@@ -164,6 +164,18 @@ export function signCertificate(dir: string, name: string, subject: string, ext:
 }
 
 /**
+ * A serving certificate for `host`, signed by the run's CA in `dir` (the API server trusts it as
+ * a webhook's caBundle): key and certificate in PEM, made in a new folder under `dir`.
+ */
+export function servingCertificate(dir: string, host: string): { key: Buffer; cert: Buffer } {
+  if (!/^[a-z0-9.-]+$/.test(host)) throw new Error(`unexpected server name ${host}`);
+  const work = fs.mkdtempSync(path.join(dir, 'serving-'));
+  for (const f of ['ca.crt', 'ca.key']) fs.copyFileSync(path.join(dir, f), path.join(work, f));
+  signCertificate(work, 'server', `/CN=${host}`, `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
+  return { key: fs.readFileSync(path.join(work, 'server.key')), cert: fs.readFileSync(path.join(work, 'server.crt')) };
+}
+
+/**
  * kube-apiserver's egress selector configuration sending the "cluster" traffic through an HTTP
  * CONNECT proxy on a Unix socket (k8s.io/apiserver v0.36.3: pkg/util/webhook/authentication.go
  * dials webhooks addressed by Service through the "cluster" selection; a TCP transport needs
