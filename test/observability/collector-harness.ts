@@ -119,6 +119,78 @@ function fakeLangfuse(exports: Export[]): http.Server {
   });
 }
 
+/** The collector exited because a port it was given was taken meanwhile. */
+class PortTakenError extends Error {}
+
+interface Ports {
+  readonly otlpGrpc: number;
+  readonly otlpHttp: number;
+  readonly health: number;
+  readonly metrics: number;
+}
+
+interface Started {
+  readonly c: Json;
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly ports: Ports;
+}
+
+/** Starts the collector on `ports` and waits until it is healthy and both informers watch (they listed first). */
+async function startCollector(
+  binary: string,
+  config: Json,
+  dir: string,
+  langfusePort: number,
+  ports: Ports,
+  env: Record<string, string>,
+  watches: string[],
+): Promise<Started> {
+  const c = structuredClone(config);
+  c.processors.k8sattributes.auth_type = 'kubeConfig';
+  for (const [name, e] of Object.entries(c.exporters as Record<string, Json>)) {
+    if (!name.startsWith('otlp_http/')) continue;
+    e.endpoint = String(e.endpoint).replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${langfusePort}`);
+    e.encoding = 'json';
+  }
+  c.receivers.otlp.protocols.grpc.endpoint = `127.0.0.1:${ports.otlpGrpc}`;
+  // Every loopback address: the spans come from 127.0.0.x.
+  c.receivers.otlp.protocols.http.endpoint = `0.0.0.0:${ports.otlpHttp}`;
+  c.extensions.health_check.endpoint = `127.0.0.1:${ports.health}`;
+  c.service.telemetry.metrics.readers[0].pull.exporter.prometheus = { host: '127.0.0.1', port: ports.metrics };
+  fs.writeFileSync(path.join(dir, 'config.yaml'), stringify(c));
+  watches.length = 0;
+  const log: string[] = [];
+  const proc: ChildProcess = spawn(binary, [`--config=${path.join(dir, 'config.yaml')}`], {
+    env: { PATH: process.env.PATH, KUBECONFIG: path.join(dir, 'kubeconfig'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.on('data', (d) => log.push(String(d)));
+  proc.stderr?.on('data', (d) => log.push(String(d)));
+  const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) {
+      await exited;
+      const text = log.join('');
+      if (/address already in use/.test(text)) throw new PortTakenError(text);
+      throw new Error(`the collector exited with ${proc.exitCode}:\n${text}`);
+    }
+    const healthy = await fetch(`http://127.0.0.1:${ports.health}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (healthy && watches.includes('/api/v1/pods') && watches.includes('/api/v1/namespaces'))
+      return { c, proc, exited, ports };
+    if (Date.now() > deadline) {
+      proc.kill('SIGTERM');
+      await exited;
+      throw new Error(`the collector did not become ready:\n${log.join('')}`);
+    }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
+
 export interface CollectorRun {
   /** Sends one span over OTLP/HTTP from a source address. */
   send(
@@ -142,6 +214,7 @@ export async function runCollector(
   pods: readonly FakePod[],
   namespaces: readonly FakeNamespace[],
   env: Record<string, string>,
+  pickPort: () => Promise<number> = freePort,
 ): Promise<CollectorRun> {
   const binary = requireTool('otelcol');
   const exports: Export[] = [];
@@ -150,12 +223,6 @@ export async function runCollector(
   const langfuse = fakeLangfuse(exports);
   const kubePort = await listen(kube);
   const langfusePort = await listen(langfuse);
-  const [otlpGrpc, otlpHttp, health, metricsPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otelcol-'));
   fs.writeFileSync(
     path.join(dir, 'kubeconfig'),
@@ -168,53 +235,37 @@ export async function runCollector(
       'current-context': 'fake',
     }),
   );
-  const c = structuredClone(config);
-  c.processors.k8sattributes.auth_type = 'kubeConfig';
-  for (const [name, e] of Object.entries(c.exporters as Record<string, Json>)) {
-    if (!name.startsWith('otlp_http/')) continue;
-    e.endpoint = String(e.endpoint).replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${langfusePort}`);
-    e.encoding = 'json';
-  }
-  c.receivers.otlp.protocols.grpc.endpoint = `127.0.0.1:${otlpGrpc}`;
-  // Every loopback address: the spans come from 127.0.0.x.
-  c.receivers.otlp.protocols.http.endpoint = `0.0.0.0:${otlpHttp}`;
-  c.extensions.health_check.endpoint = `127.0.0.1:${health}`;
-  c.service.telemetry.metrics.readers[0].pull.exporter.prometheus = { host: '127.0.0.1', port: metricsPort };
-  fs.writeFileSync(path.join(dir, 'config.yaml'), stringify(c));
-  const log: string[] = [];
-  const proc: ChildProcess = spawn(binary, [`--config=${path.join(dir, 'config.yaml')}`], {
-    env: { PATH: process.env.PATH, KUBECONFIG: path.join(dir, 'kubeconfig'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout?.on('data', (d) => log.push(String(d)));
-  proc.stderr?.on('data', (d) => log.push(String(d)));
-  const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-    await exited;
+  const closeFakes = async () => {
     kube.closeAllConnections();
     langfuse.closeAllConnections();
     await Promise.all([new Promise((ok) => kube.close(ok)), new Promise((ok) => langfuse.close(ok))]);
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  // Ready once healthy and both informers watch (they listed first).
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      await stop();
-      throw new Error(`the collector exited with ${proc.exitCode}:\n${log.join('')}`);
+  // A port found free can be taken by a parallel test before the collector binds it: start again
+  // on new ports when that is why it exited.
+  let started: Started | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    const ports = {
+      otlpGrpc: await pickPort(),
+      otlpHttp: await pickPort(),
+      health: await pickPort(),
+      metrics: await pickPort(),
+    };
+    try {
+      started = await startCollector(binary, config, dir, langfusePort, ports, env, watches);
+    } catch (e) {
+      if (e instanceof PortTakenError && attempt < 5) continue;
+      await closeFakes();
+      throw e;
     }
-    const healthy = await fetch(`http://127.0.0.1:${health}/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (healthy && watches.includes('/api/v1/pods') && watches.includes('/api/v1/namespaces')) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the collector did not become ready:\n${log.join('')}`);
-    }
-    await new Promise((ok) => setTimeout(ok, 100));
   }
+  const { c, proc, exited, ports } = started;
+  const { otlpHttp, metrics: metricsPort } = ports;
+  const stop = async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
+    await closeFakes();
+  };
   const count = () => exports.reduce((n, e) => n + e.spans.length, 0);
   return {
     config: c,

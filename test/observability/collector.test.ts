@@ -20,6 +20,7 @@
  *   otelcol_processor_filter_spans.filtered{filter="filter/unattributed"}.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,7 @@ import { LABELS, OBSERVABILITY } from '../../charts/lib/constants';
 import { collectorConfig, tenantAuthEnv, PLATFORM_AUTH_ENV } from '../../charts/platform/constructs/otel-collector';
 import { OTELCOL_VERSION, requireTool } from '../../scripts/toolchain/tools';
 import { byKey, type CollectorRun, type FakeNamespace, type FakePod, runCollector } from './collector-harness';
+import { freePort } from './net';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 type Json = any;
@@ -252,6 +254,25 @@ describe('planted faults: the same spans with a weakened configuration', () => {
       expect(await r.metrics()).not.toContain('otelcol_processor_filter_spans_filtered_total');
     } finally {
       await r.stop();
+    }
+  }, 60_000);
+});
+
+describe('the harness', () => {
+  it('starts again on new ports when a port it picked is taken before the collector binds it', async () => {
+    // What a parallel test does between freePort() and the collector's bind.
+    const holder = net.createServer();
+    await new Promise<void>((ok) => holder.listen(0, '0.0.0.0', ok));
+    const held = (holder.address() as net.AddressInfo).port;
+    let picks = 0;
+    const pickPort = () => (picks++ === 1 ? Promise.resolve(held) : freePort());
+    try {
+      const r = await runCollector(shippedConfig(), pods, namespaces, env, pickPort);
+      await r.stop();
+      expect(picks).toBe(8);
+      expect(r.config.receivers.otlp.protocols.http.endpoint).not.toBe(`0.0.0.0:${held}`);
+    } finally {
+      await new Promise((ok) => holder.close(ok));
     }
   }, 60_000);
 });

@@ -44,7 +44,16 @@ export interface Proxy {
 
 /** Starts the pinned prom-label-proxy with `args`, its listen address and upstream replaced by the test's. */
 export async function startProxy(args: readonly string[], upstream: string): Promise<Proxy> {
-  const port = await freePort();
+  // A port found free can be taken by a parallel test before the proxy binds it: start again on
+  // a new port when that is why it exited.
+  for (let attempt = 1; ; attempt++) {
+    const started = await startProxyOn(await freePort(), args, upstream);
+    if (started !== 'port taken') return started;
+    if (attempt === 5) throw new Error('prom-label-proxy: every port picked was taken before it could bind it');
+  }
+}
+
+async function startProxyOn(port: number, args: readonly string[], upstream: string): Promise<Proxy | 'port taken'> {
   const adapted = args.map((a) =>
     a.startsWith('-insecure-listen-address=')
       ? `-insecure-listen-address=127.0.0.1:${port}`
@@ -65,6 +74,7 @@ export async function startProxy(args: readonly string[], upstream: string): Pro
       )
     )
       break;
+    if (proc.exitCode !== null && /address already in use/.test(log)) return 'port taken';
     if (proc.exitCode !== null || i > 100) throw new Error(`prom-label-proxy did not start: ${log}`);
     await new Promise((ok) => setTimeout(ok, 100));
   }
