@@ -127,3 +127,33 @@ export function settledProblems(snapshots: readonly string[]): string[] {
   }
   return problems;
 }
+
+interface LiveApplicationSet {
+  metadata: { name: string; uid: string };
+  spec?: { generators?: unknown[] };
+  status?: { conditions?: { type: string; status: string; message?: string }[] };
+}
+
+/**
+ * ApplicationSets that generated no Application (none of the live Applications names it as its
+ * owner, as the ApplicationSet controller sets: applicationset/controllers/applicationset_controller.go
+ * createOrUpdateInCluster), with the generators they have and the controller's error condition if any.
+ */
+export function emptyGeneratorProblems(applicationSetsJson: string, applicationsJson: string): string[] {
+  const sets = (JSON.parse(applicationSetsJson) as { items: LiveApplicationSet[] }).items;
+  const apps = (
+    JSON.parse(applicationsJson) as { items: { metadata: { ownerReferences?: { kind: string; uid: string }[] } }[] }
+  ).items;
+  const owners = new Set(
+    apps.flatMap((a) =>
+      (a.metadata.ownerReferences ?? []).filter((o) => o.kind === 'ApplicationSet').map((o) => o.uid),
+    ),
+  );
+  return sets
+    .filter((s) => !owners.has(s.metadata.uid))
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    .map((s) => {
+      const error = (s.status?.conditions ?? []).find((c) => c.type === 'ErrorOccurred' && c.status === 'True');
+      return `ApplicationSet ${s.metadata.name} generated no Application from ${JSON.stringify(s.spec?.generators ?? [])}${error?.message ? ` (${error.message})` : ''}`;
+    });
+}

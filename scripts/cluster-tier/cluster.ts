@@ -38,6 +38,7 @@ import {
   startKyverno,
 } from './kyverno';
 import { renderComponent } from '../upstream/render';
+import { chartCrds, type Unrenderable, unrenderableComponents } from './unrenderable';
 
 /** The namespace Argo CD runs in (every environment's argocd.namespace is checked against it). */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -50,6 +51,8 @@ export interface Cluster {
   readonly cp: ControlPlane;
   readonly env: Environment;
   readonly sources: LocalSources;
+  /** Platform components whose chart the charts folder cannot render (unrenderable.ts). */
+  readonly unrenderable: readonly Unrenderable[];
   /** kubectl against the cluster: stdout, or throws with stderr. */
   kubectl(args: readonly string[], input?: string): Promise<string>;
   /** The last lines of a component's log. */
@@ -365,6 +368,32 @@ async function startControlPlaneWithEgress(
   }
 }
 
+/**
+ * Applies the CustomResourceDefinitions of each chart the charts folder cannot render, so that
+ * other Applications can use its kinds; its Application is excused (unrenderable.ts).
+ */
+async function standInForUnrenderable(
+  env: Environment,
+  root: string,
+  run: Run,
+  log: (line: string) => void,
+): Promise<Unrenderable[]> {
+  const unrenderable = unrenderableComponents(env, root);
+  for (const u of unrenderable) {
+    const crds = chartCrds(u.chartDir);
+    if (crds.length > 0)
+      await run(
+        ['apply', '--server-side', '--field-manager=cluster-tier', '-f', '-'],
+        crds.map((o) => JSON.stringify(o)).join('\n'),
+      );
+    log(
+      `cluster: ${u.application} excused: its chart ${path.basename(u.chartDir)} lacks ${u.missing.join(', ')} here; ` +
+        `applied its ${crds.length} CustomResourceDefinitions so that other Applications can use its kinds`,
+    );
+  }
+  return unrenderable;
+}
+
 /** Starts the simulated cluster of an environment of the project at `root`. */
 export async function startCluster(env: Environment, root: string, options: ClusterOptions = {}): Promise<Cluster> {
   const log = options.log ?? ((l: string) => console.log(l));
@@ -419,6 +448,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
     charts = await serveDirectory(path.join(work, 'charts'));
     const sources = buildLocalSources(env, root, work, charts.url);
     log(`cluster: local sources: ${sources.projectUrl}, ${sources.charts.length} charts at ${charts.url}`);
+    const unrenderable = await standInForUnrenderable(env, root, run, log);
     await startArgoCd(cp, start);
     models = runModels(CONTROLLER_MODELS, run, log);
     const loop = models;
@@ -430,6 +460,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
       cp,
       env,
       sources,
+      unrenderable,
       kubectl: run,
       log: (name, lines = 40) => logTail(cp.dir, name, lines),
       standIns: () => stood.report(),

@@ -10,8 +10,18 @@ import {
   type ApplicationRow,
   expectedApplications,
   formatTable,
+  emptyGeneratorProblems,
   isDone,
 } from '../../scripts/cluster-tier/applications';
+import {
+  type K8sObject,
+  LIVE_RESOURCES,
+  liveObjects,
+  withControllerObjects,
+  withoutSecretValues,
+} from '../../scripts/cluster-tier/live-state';
+import { stubObjects } from '../../scripts/cluster-tier/unrenderable';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { ARGOCD_NAMESPACE, type Cluster, startCluster } from '../../scripts/cluster-tier/cluster';
 import { DIRS } from '../../charts/lib/constants';
 import { loadTenants } from '../../charts/config/load-tenants';
@@ -30,10 +40,13 @@ export interface Run {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts an environment's cluster and applies its bootstrap directory from the local project repository. */
-export async function bootstrap(envName: string): Promise<Cluster> {
+/**
+ * Starts an environment's cluster and applies its bootstrap directory from the local project
+ * repository, built from `served` (the project itself, or a copy with planted faults).
+ */
+export async function bootstrap(envName: string, served = ROOT): Promise<Cluster> {
   const env = loadEnvironment(envName, ROOT);
-  const cluster = await startCluster(env, ROOT, { keepDir: process.env.CLUSTER_KEEP === '1' });
+  const cluster = await startCluster(env, served, { keepDir: process.env.CLUSTER_KEEP === '1' });
   await cluster.kubectl([
     'apply',
     '--server-side',
@@ -90,4 +103,33 @@ export async function waitForApplications(cluster: Cluster, timeoutSeconds: numb
   console.log(`cluster ${cluster.env.name}: webhook stand-ins:\n${cluster.standIns().join('\n') || '(none)'}`);
   console.log(`cluster ${cluster.env.name}: controller models:\n${cluster.models().join('\n') || '(none)'}`);
   return { cluster, expected, rows, doneAt, seconds };
+}
+
+/** The live state the checks read: every LIVE_RESOURCES kind the API server serves, Secret values dropped. */
+export async function readLive(cluster: Cluster): Promise<K8sObject[]> {
+  const lists = [];
+  for (const r of LIVE_RESOURCES)
+    try {
+      lists.push(await cluster.kubectl(['get', r, '-A', '-o', 'json']));
+    } catch (e) {
+      // A kind whose CRD did not sync is absent from the state, and said so.
+      if (!/doesn't have a resource type/.test(String(e))) throw e;
+      console.log(`cluster ${cluster.env.name}: the API server does not serve ${r}; the checks read none`);
+    }
+  return withoutSecretValues(liveObjects(...lists));
+}
+
+/**
+ * The live state with what the platform names from charts not renderable here (stubs,
+ * unrenderable.ts) and what the controllers this cluster does not run would create (live-state.ts).
+ */
+export function completedLive(cluster: Cluster, live: readonly K8sObject[]): K8sObject[] {
+  const stubs = cluster.unrenderable.flatMap((u) => stubObjects(u.component, u.namespace));
+  return withControllerObjects([...live, ...stubs], (s: string) => load(s, { schema: CORE_SCHEMA }));
+}
+
+/** ApplicationSets that generated no Application. */
+export async function emptyApplicationSets(cluster: Cluster): Promise<string[]> {
+  const get = (r: string) => cluster.kubectl(['get', r, '-n', ARGOCD_NAMESPACE, '-o', 'json']);
+  return emptyGeneratorProblems(await get('applicationsets.argoproj.io'), await get('applications.argoproj.io'));
 }

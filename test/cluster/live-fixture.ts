@@ -4,19 +4,15 @@
  * every platform chart rendered with our values as Argo CD renders it (scripts/upstream/render.ts),
  * namespaced as Argo CD's destination namespaces them. A chart the charts folder cannot render
  * here (kube-prometheus-stack without its dependency charts) is replaced by a stub of the
- * objects the platform names (charts/lib/chart-names.ts, which test/upstream/chart-names.test.ts
- * checks against the render where it can); `stubbed` lists them.
+ * objects the platform names (scripts/cluster-tier/unrenderable.ts, from charts/lib/chart-names.ts,
+ * which test/upstream/chart-names.test.ts checks against the render where it can); `stubbed` lists
+ * them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import {
-  CHART_SERVICE_ACCOUNTS,
-  CHART_SERVICES,
-  GRAFANA_POD_LABELS,
-  PROMETHEUS_POD_LABELS,
-} from '../../charts/lib/chart-names';
 import type { K8sObject } from '../../scripts/cluster-tier/live-state';
+import { stubObjects } from '../../scripts/cluster-tier/unrenderable';
 import {
   loadEnvironment,
   MissingDependenciesError,
@@ -70,21 +66,6 @@ export interface LiveFixture {
   readonly stubbed: string[];
 }
 
-/** Stubs of kube-prometheus-stack's objects the platform names. */
-function prometheusStackStub(namespace: string): K8sObject[] {
-  const svc = (name: string, port: number, selector: Record<string, string>) => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { selector, ports: [{ name: 'http', port, protocol: 'TCP' }] },
-  });
-  return [
-    svc(CHART_SERVICES.prometheus.name, CHART_SERVICES.prometheus.port, PROMETHEUS_POD_LABELS),
-    svc(CHART_SERVICES.grafana.name, CHART_SERVICES.grafana.port, GRAFANA_POD_LABELS),
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: CHART_SERVICE_ACCOUNTS.prometheus.name, namespace } },
-  ];
-}
-
 /** dist/<env>/ and the rendered platform charts, as the live list of a synced cluster. */
 export function liveFixture(env: string): LiveFixture {
   const e = loadEnvironment(env);
@@ -98,8 +79,7 @@ export function liveFixture(env: string): LiveFixture {
     } catch (err) {
       if (!(err instanceof MissingDependenciesError)) throw err;
       stubbed.push(component);
-      if (component === 'kube-prometheus-stack')
-        objects.push(...prometheusStackStub(readPlatformApplication(e, component).namespace));
+      objects.push(...stubObjects(component, readPlatformApplication(e, component).namespace));
     }
   }
   const clusterKinds = new Set(CLUSTER_KINDS);

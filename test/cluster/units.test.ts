@@ -9,6 +9,7 @@ import { eksctlConfig } from '../../cluster/eksctl-config';
 import { nodeGroupLabels, NODE_GROUPS } from '../../charts';
 import {
   applicationRows,
+  emptyGeneratorProblems,
   expectedApplications,
   formatTable,
   isDone,
@@ -239,5 +240,39 @@ describe('settledProblems', () => {
         snap('Synced', 'Healthy', 't2'),
       ]),
     ).toEqual(['platform-kyverno: synced again at snapshot 3 of 3 (ok)']);
+  });
+});
+
+describe('emptyGeneratorProblems', () => {
+  const sets = JSON.stringify({
+    items: [
+      {
+        metadata: { name: 'tenant-workloads', uid: 'w' },
+        spec: { generators: [{ git: { directories: [{ path: 'dist/dev/tenant/*/workloads' }] } }] },
+      },
+      { metadata: { name: 'tenant-namespaces', uid: 'n' }, spec: { generators: [] } },
+    ],
+  });
+  const owned = (uid: string) => ({ metadata: { ownerReferences: [{ kind: 'ApplicationSet', uid }] } });
+
+  it('names an ApplicationSet that owns no Application, with its generators (planted: a path that matches nothing)', () => {
+    expect(emptyGeneratorProblems(sets, JSON.stringify({ items: [owned('n'), { metadata: {} }] }))).toEqual([
+      'ApplicationSet tenant-workloads generated no Application from [{"git":{"directories":[{"path":"dist/dev/tenant/*/workloads"}]}}]',
+    ]);
+  });
+
+  it('passes when each owns one, and adds the controller error when there is one', () => {
+    expect(emptyGeneratorProblems(sets, JSON.stringify({ items: [owned('n'), owned('w')] }))).toEqual([]);
+    const failing = JSON.stringify({
+      items: [
+        {
+          metadata: { name: 'x', uid: 'x' },
+          status: { conditions: [{ type: 'ErrorOccurred', status: 'True', message: 'boom' }] },
+        },
+      ],
+    });
+    expect(emptyGeneratorProblems(failing, '{"items":[]}')).toEqual([
+      'ApplicationSet x generated no Application from [] (boom)',
+    ]);
   });
 });
