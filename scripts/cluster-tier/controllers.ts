@@ -9,7 +9,7 @@
  * depends on them. Each reconciler is a pure function of the live objects.
  */
 
-import { AGENTGATEWAY_CLASS, AGENTGATEWAY_CONTROLLER, ISTIO } from './live-state';
+import { AGENTGATEWAY_CLASS, AGENTGATEWAY_CONTROLLER, ISTIO, kagentServices } from './live-state';
 
 /** A live object as `kubectl get -o json` returns it. */
 export interface LiveObject {
@@ -419,8 +419,33 @@ export const GATEWAY_API: ControllerModel = {
   },
 };
 
+/**
+ * kagent v0.9.12 and kmcp v0.3.0, only as far as routes need them: the Service each makes for an
+ * Agent (port 8080) and an MCPServer (spec.deployment.port), named after it and owned by it
+ * (live-state.ts kagentServices cites the upstream files). The Deployments behind them are not
+ * made: their pods run no code here, and the live-state checks add them as controller objects.
+ */
+export const KAGENT_SERVICES: ControllerModel = {
+  name: 'kagent and kmcp (Services of Agents and MCPServers)',
+  upstream: 'kagent v0.9.12 go/core/internal/controller/translator/agent; kmcp v0.3.0 pkg/controller/transportadapter',
+  reads: ['Agent', 'MCPServer', 'Service'],
+  reconcile(live) {
+    const owners = [...of(live, 'Agent'), ...of(live, 'MCPServer')];
+    const actions: Action[] = [];
+    for (const svc of kagentServices(owners)) {
+      const { name, namespace } = svc.metadata as { name: string; namespace: string };
+      if (find(live, 'Service', name, namespace)) continue;
+      const owner = owners.find((o) => o.metadata.name === name && o.metadata.namespace === namespace)!;
+      if (!owner.metadata.uid) continue;
+      const ref = { apiVersion: owner.apiVersion, kind: owner.kind, name, uid: owner.metadata.uid };
+      actions.push({ type: 'create', object: { ...svc, metadata: { name, namespace, ownerReferences: [ref] } } });
+    }
+    return actions;
+  },
+};
+
 /** The models the cluster tier runs. */
-export const CONTROLLER_MODELS: readonly ControllerModel[] = [EXTERNAL_SECRETS, EBS_CSI, GATEWAY_API];
+export const CONTROLLER_MODELS: readonly ControllerModel[] = [EXTERNAL_SECRETS, EBS_CSI, GATEWAY_API, KAGENT_SERVICES];
 
 /** The API resource of each kind a model reads (for `kubectl get`). */
 export const RESOURCE_OF: Readonly<Record<string, string>> = {
@@ -439,6 +464,8 @@ export const RESOURCE_OF: Readonly<Record<string, string>> = {
   GRPCRoute: 'grpcroutes.gateway.networking.k8s.io',
   Service: 'services',
   ReferenceGrant: 'referencegrants.gateway.networking.k8s.io',
+  Agent: 'agents.kagent.dev',
+  MCPServer: 'mcpservers.kagent.dev',
 };
 
 export interface ModelLoop {

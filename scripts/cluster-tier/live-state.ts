@@ -509,6 +509,12 @@ function sandboxObjects(index: LiveIndex): K8sObject[] {
   });
 }
 
+/** The Services kagent and kmcp make for the live Agents and MCPServers (see agentObjects, mcpServerObjects). */
+export function kagentServices(objects: readonly K8sObject[]): K8sObject[] {
+  const index = new LiveIndex(objects);
+  return [...agentObjects(index), ...mcpServerObjects(index)].filter((o) => o.kind === 'Service');
+}
+
 /** The controllers of the file comment, each with what it makes of the live objects. */
 export const CONTROLLER_OBJECTS: Readonly<Record<string, Make>> = {
   'kube-controller-manager and istiod (per namespace)': namespaceDefaults,

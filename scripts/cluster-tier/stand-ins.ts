@@ -236,6 +236,47 @@ async function startStandInServer(dir: string): Promise<StandInServer> {
   };
 }
 
+/**
+ * The CustomResourceDefinitions, read cheaply: they are large (megabytes each as JSON), so each
+ * call lists their names only (the API server's table, without the objects) and reads in full the
+ * new ones; all of them every CRD_REFRESH_MS, or when `force`d.
+ */
+function crdReader(kubectl: StandInOptions['kubectl']): {
+  read(force: boolean): Promise<LiveObject[]>;
+  /** Reads this one again next time (it was just patched). */
+  forget(name: string): void;
+} {
+  const crds = new Map<string, LiveObject>();
+  let lastFull = 0;
+  const forget = (name: string) => void crds.delete(name);
+  const read = async (force: boolean) => {
+    const names = (await kubectl(['get', 'customresourcedefinitions', '--no-headers']))
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0]!)
+      .filter(Boolean);
+    const full = force || Date.now() - lastFull >= CRD_REFRESH_MS;
+    const wanted = full ? names : names.filter((n) => !crds.has(n));
+    const got =
+      wanted.length === 0
+        ? { items: [] }
+        : (JSON.parse(await kubectl(['get', 'customresourcedefinitions', ...wanted, '-o', 'json'])) as
+            LiveObject | { items: LiveObject[] });
+    const fresh = 'items' in got ? got.items : [got];
+    if (full) {
+      crds.clear();
+      lastFull = Date.now();
+    }
+    for (const c of fresh) crds.set(c.metadata?.name ?? '', c);
+    const present = new Set(names);
+    for (const n of [...crds.keys()]) if (!present.has(n)) crds.delete(n);
+    return [...crds.values()];
+  };
+  return { read, forget };
+}
+
+/** Milliseconds between full reads of every CustomResourceDefinition by the stand-ins' scan. */
+const CRD_REFRESH_MS = 30_000;
+
 /** Starts the stand-in webhook server and the loop that fills in caBundle of the webhooks it stands in for. */
 export async function startStandIns(o: StandInOptions): Promise<StandIns> {
   const served = o.served ?? new Map<string, number>();
@@ -248,17 +289,21 @@ export async function startStandIns(o: StandInOptions): Promise<StandIns> {
   const named = (s: { namespace: string; name: string }, port: number) =>
     refs.some((r) => r.service.namespace === s.namespace && r.service.name === s.name && r.service.port === port);
 
-  const scan = async () => {
+  const crds = crdReader(o.kubectl);
+
+  const scan = async (force = false) => {
     const json = await o.kubectl([
       'get',
-      'validatingwebhookconfigurations,mutatingwebhookconfigurations,customresourcedefinitions',
+      'validatingwebhookconfigurations,mutatingwebhookconfigurations',
       '-o',
       'json',
     ]);
-    refs = webhookRefs((JSON.parse(json) as { items: LiveObject[] }).items);
+    const objects = [...(JSON.parse(json) as { items: LiveObject[] }).items, ...(await crds.read(force))];
+    refs = webhookRefs(objects);
     for (const { kind, name, patch } of caBundlePatches(refs, ca, (s) => !isServed(s)).values()) {
       try {
         await o.kubectl(['patch', kind.toLowerCase(), name, '--type=json', '-p', JSON.stringify(patch)]);
+        if (kind === 'CustomResourceDefinition') crds.forget(name);
         o.log(`stand-in: caBundle of ${kind} ${name} filled in (${patch.length} webhook(s))`);
       } catch (e) {
         o.log(`stand-in: ${kind} ${name}: ${(e as Error).message.split('\n')[0]}`);
@@ -289,7 +334,7 @@ export async function startStandIns(o: StandInOptions): Promise<StandIns> {
     const real = served.get(key);
     if (real !== undefined) return { host: '127.0.0.1', port: real };
     if (named(svc, p)) return { host: '127.0.0.1', port };
-    await scan();
+    await scan(true);
     if (named(svc, p)) return { host: '127.0.0.1', port };
     return { refused: `Service ${key} is served by nothing on this machine and named by no webhook` };
   };

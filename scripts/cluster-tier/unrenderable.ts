@@ -14,7 +14,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
+import { DIRS } from '../../charts/lib/constants';
 import type { Environment } from '../../charts';
 import {
   CHART_SERVICE_ACCOUNTS,
@@ -37,6 +38,8 @@ export interface Unrenderable {
   readonly chartDir: string;
   /** The dependency directories the copy lacks. */
   readonly missing: readonly string[];
+  /** The Application's sources in the project repository (paths such as dist/<env>/platform/<component>). */
+  readonly ownPaths: readonly string[];
 }
 
 /** The platform components of `env` whose chart cannot be rendered from `chartsDir`. */
@@ -53,7 +56,45 @@ export function unrenderableComponents(env: Environment, root: string, chartsDir
         namespace: app.namespace,
         chartDir,
         missing: missing.map((m) => path.relative(chartsDir, m)),
+        ownPaths: ownPaths(env, root, component),
       });
+  }
+  return out;
+}
+
+/** The paths of a platform Application's sources in the project repository. */
+function ownPaths(env: Environment, root: string, component: string): string[] {
+  const file = path.join(
+    root,
+    DIRS.argocd,
+    env.name,
+    DIRS.platformApplications,
+    `application-platform-${component}.yaml`,
+  );
+  const app = load(fs.readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as {
+    spec: { source?: { repoURL: string; path?: string }; sources?: { repoURL: string; path?: string }[] };
+  };
+  return (app.spec.sources ?? (app.spec.source ? [app.spec.source] : []))
+    .filter((s) => s.repoURL === env.argocd.repoURL && s.path !== undefined)
+    .map((s) => s.path!);
+}
+
+/**
+ * The objects an unrenderable Application's own sources hold (YAML files under its paths of the
+ * project repository at `root`), in its namespace where they name none: Argo CD syncs none of
+ * them while the chart source fails, so the live-state checks read them as stubs too.
+ */
+export function ownObjects(u: Unrenderable, root: string): K8sObject[] {
+  const out: K8sObject[] = [];
+  for (const p of u.ownPaths) {
+    const dir = path.join(root, p);
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir).sort())
+      if (/\.ya?ml$/.test(f))
+        for (const o of loadAll(fs.readFileSync(path.join(dir, f), 'utf8'), undefined, {
+          schema: CORE_SCHEMA,
+        }) as K8sObject[])
+          if (o?.kind) out.push({ ...o, metadata: { namespace: u.namespace, ...o.metadata } });
   }
   return out;
 }

@@ -8,6 +8,7 @@ import {
   EBS_CSI,
   EXTERNAL_SECRETS,
   GATEWAY_API,
+  KAGENT_SERVICES,
   type Live,
   type LiveObject,
 } from '../../scripts/cluster-tier/controllers';
@@ -225,5 +226,37 @@ describe('Gateway API model', () => {
       spec: { controllerName: 'agentgateway.dev/agentgateway' },
     });
     expect(GATEWAY_API.reconcile(liveOf(gc, gw))).toEqual([]);
+  });
+});
+
+describe('kagent and kmcp Services model', () => {
+  const agent = obj('Agent', 'triage', 'tenant-alpha', {
+    apiVersion: 'kagent.dev/v1alpha2',
+    spec: { declarative: {} },
+  });
+  const mcp = obj('MCPServer', 'kb', 'tenant-alpha', {
+    apiVersion: 'kagent.dev/v1alpha1',
+    spec: { deployment: { port: 3001 } },
+  });
+
+  it("creates each Agent's Service on 8080 and each MCPServer's on its port, owned by it", () => {
+    const made = creates(KAGENT_SERVICES.reconcile(liveOf(agent, mcp))) as unknown as {
+      kind: string;
+      metadata: { name: string; namespace: string; ownerReferences: { kind: string; uid: string }[] };
+      spec: { ports: { port: number }[] };
+    }[];
+    expect(made.map((s) => [s.kind, s.metadata.namespace, s.metadata.name, s.spec.ports[0]!.port])).toEqual([
+      ['Service', 'tenant-alpha', 'triage', 8080],
+      ['Service', 'tenant-alpha', 'kb', 3001],
+    ]);
+    expect(made.map((s) => s.metadata.ownerReferences[0])).toMatchObject([
+      { kind: 'Agent', uid: 'uid-triage' },
+      { kind: 'MCPServer', uid: 'uid-kb' },
+    ]);
+  });
+
+  it('makes nothing once the Service exists, and nothing without an Agent (planted: a route to an absent agent)', () => {
+    expect(KAGENT_SERVICES.reconcile(liveOf(agent, obj('Service', 'triage', 'tenant-alpha')))).toEqual([]);
+    expect(KAGENT_SERVICES.reconcile(liveOf(obj('HTTPRoute', 'a2a-triage', 'tenant-alpha')))).toEqual([]);
   });
 });

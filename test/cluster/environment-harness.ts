@@ -20,7 +20,7 @@ import {
   withControllerObjects,
   withoutSecretValues,
 } from '../../scripts/cluster-tier/live-state';
-import { stubObjects } from '../../scripts/cluster-tier/unrenderable';
+import { ownObjects, stubObjects } from '../../scripts/cluster-tier/unrenderable';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { ARGOCD_NAMESPACE, type Cluster, startCluster } from '../../scripts/cluster-tier/cluster';
 import { DIRS } from '../../charts/lib/constants';
@@ -120,11 +120,15 @@ export async function readLive(cluster: Cluster): Promise<K8sObject[]> {
 }
 
 /**
- * The live state with what the platform names from charts not renderable here (stubs,
- * unrenderable.ts) and what the controllers this cluster does not run would create (live-state.ts).
+ * The live state with what the platform names from charts not renderable here and what their
+ * Applications' own sources hold (stubs, unrenderable.ts), and what the controllers this cluster
+ * does not run would create (live-state.ts).
  */
 export function completedLive(cluster: Cluster, live: readonly K8sObject[]): K8sObject[] {
-  const stubs = cluster.unrenderable.flatMap((u) => stubObjects(u.component, u.namespace));
+  const stubs = cluster.unrenderable.flatMap((u) => [
+    ...stubObjects(u.component, u.namespace),
+    ...ownObjects(u, cluster.sources.projectDir),
+  ]);
   return withControllerObjects([...live, ...stubs], (s: string) => load(s, { schema: CORE_SCHEMA }));
 }
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartCrds, stubObjects, unrenderableComponents } from '../../scripts/cluster-tier/unrenderable';
+import { chartCrds, ownObjects, stubObjects, unrenderableComponents } from '../../scripts/cluster-tier/unrenderable';
 import { CHARTS_DIR } from '../../scripts/toolchain/paths';
 import { chartDirectory, loadEnvironment, readPlatformApplication } from '../../scripts/upstream/render';
 import { distObjects } from './live-fixture';
@@ -42,12 +42,24 @@ describe('unrenderableComponents', () => {
           application: 'platform-kube-prometheus-stack',
           namespace: kps.namespace,
           chartDir: path.join(dir, `kube-prometheus-stack-${kps.source.targetRevision}`),
+          ownPaths: ['dist/dev/platform/kube-prometheus-stack'],
           missing: [
             `kube-prometheus-stack-${kps.source.targetRevision}/charts/kube-state-metrics`,
             `kube-prometheus-stack-${kps.source.targetRevision}/charts/grafana`,
           ],
         },
       ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads the objects of the Application's own sources, in its namespace (the grafana-admin ExternalSecret)", () => {
+    const dir = chartsFolder(['crds']);
+    try {
+      const [u] = unrenderableComponents(env, ROOT, dir);
+      const ids = ownObjects(u!, ROOT).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+      expect(ids).toContain(`ExternalSecret ${kps.namespace}/grafana-admin`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
