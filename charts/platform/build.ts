@@ -20,6 +20,8 @@ export interface BuiltComponent {
   readonly objects: Record<string, unknown>[];
   /** Helm values after placement, checked against the component's schema. */
   readonly values?: Record<string, unknown>;
+  /** `objects` serialized (lib/serialize.ts `toYaml`), one per object, when remembered with them. */
+  readonly yaml?: readonly string[];
 }
 
 /** The Helm values of a component's upstream, with placements written and the schema checked. */
@@ -44,7 +46,7 @@ export function componentValues(
 }
 
 /** A component's shared objects and Helm values. */
-export type ComponentParts = Pick<BuiltComponent, 'objects' | 'values'>;
+export type ComponentParts = Pick<BuiltComponent, 'objects' | 'values' | 'yaml'>;
 
 /**
  * Builds a component's parts from a tenant list; `remember` may answer from memory instead

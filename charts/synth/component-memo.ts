@@ -13,6 +13,7 @@ import * as v8 from 'node:v8';
 import type { Tenant } from '../config/load-tenants';
 import { digest, RECORD_DIR, stableJson } from './record';
 import { writeAtomic } from '../lib/write-atomic';
+import { toYaml } from '../lib/serialize';
 
 const FILE = 'components.v8';
 /** Bumped when what is stored changes meaning. */
@@ -21,10 +22,11 @@ const VERSION = 1;
 /** One read of the tenant list: `['length']`, `['at', i]`, `['field', i, name]` or `['whole', i]`. */
 export type TenantRead = readonly ['length'] | readonly ['at' | 'whole', number] | readonly ['field', number, string];
 
-/** A component's objects and Helm values as built. */
+/** A component's objects and Helm values as built, and the objects serialized (`toYaml`, one each). */
 export interface BuiltParts {
   readonly objects: Record<string, unknown>[];
   readonly values?: Record<string, unknown>;
+  readonly yaml?: readonly string[];
 }
 
 interface Entry extends BuiltParts {
@@ -124,7 +126,11 @@ export class ComponentMemo {
     const known = this.entries.get(key);
     if (known && known.environment === environmentKey && readsDigest(known.reads, tenants) === known.seen) {
       this.recalled++;
-      return { objects: known.objects, ...(known.values ? { values: known.values } : {}) };
+      return {
+        objects: known.objects,
+        ...(known.values ? { values: known.values } : {}),
+        ...(known.yaml ? { yaml: known.yaml } : {}),
+      };
     }
     const tracked = trackedTenants(tenants);
     const built = build(tracked.view);
@@ -136,10 +142,13 @@ export class ComponentMemo {
     } catch {
       return built; // parts that hold a tenant itself are not remembered
     }
+    // Serialized once here, from the objects as built: a recall then writes its files without
+    // serializing them again (toYaml is a function of the object alone).
+    const yaml = built.objects.map((o) => toYaml(o));
     const reads = tracked.reads();
-    this.entries.set(key, { ...copy, environment: environmentKey, reads, seen: readsDigest(reads, tenants) });
+    this.entries.set(key, { ...copy, yaml, environment: environmentKey, reads, seen: readsDigest(reads, tenants) });
     this.changed = true;
-    return built;
+    return { ...built, yaml };
   }
 
   /** Writes what this run built; entries it did not ask for (environments or components gone) are dropped. */

@@ -62,11 +62,17 @@ export function workloadObjects(
   return chartObjects((app) => new TenantWorkloadsChart(app, tenant.name, { tenant, environment, segments }));
 }
 
-function addObjects(out: FileSet, dir: string, objects: readonly Record<string, unknown>[]): string[] {
+/** Adds each object as a file; `yaml`, when given, holds each object's `toYaml` already. */
+function addObjects(
+  out: FileSet,
+  dir: string,
+  objects: readonly Record<string, unknown>[],
+  yaml?: readonly string[],
+): string[] {
   const names: string[] = [];
-  for (const o of objects) {
+  for (const [i, o] of objects.entries()) {
     const name = objectFileName(o as { kind?: string; metadata?: { name?: string } });
-    out.add(`${dir}/${name}`, toYaml(o));
+    out.add(`${dir}/${name}`, yaml?.[i] ?? toYaml(o));
     names.push(name);
   }
   return names.sort();
@@ -190,7 +196,7 @@ function environmentPart(input: SynthInput, env: Environment, remember?: Remembe
   const names = componentReadmeNames(env, infra, input.tenants, platform);
   for (const b of platform) {
     const dir = componentDir(env, b.component.name);
-    addObjects(head, dir, b.objects);
+    addObjects(head, dir, b.objects, b.yaml);
     head.add(`${dir}/README.md`, readme.componentReadme(env, b, names.get(b.component.name)!));
   }
   const routes = environmentRoutes(

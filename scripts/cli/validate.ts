@@ -34,6 +34,7 @@ import { rememberedByView } from '../gates/memo';
 import { ISOLATION_VIEW, RBAC_VIEW, WORKLOADS_VIEW } from '../gates/views';
 import { flowsView } from '../flows/view';
 import { stampFor, tool } from '../toolchain/tools';
+import { StatCache } from '../kube/stat-cache';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -67,7 +68,7 @@ export const GATES: Readonly<Record<string, (output: Output) => Promise<GateResu
     );
   },
   workloads: (output) => rememberedByView('workloads', output, VIEWS, [toolStamp('kube-score')], workloadGate),
-  gitleaks: (output) => secretsGate(output.root, output.record),
+  gitleaks: (output) => secretsGate(output.root, output.record, output.stats),
   // The end-to-end suites are sources of this repository, not synthesized output: --root does not move them.
   'chainsaw-lint': () => chainsawLintGate(ROOT),
   placeholders: (output) => placeholdersGate(output),
@@ -142,12 +143,16 @@ export async function runValidate(args: ParsedArgs): Promise<number> {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const names = parseOnly(args.flags.only as string | undefined);
   const root = args.flags.root === undefined ? ROOT : path.resolve(args.flags.root as string);
-  const output = readOutput(root, root);
+  // The stat cache is saved after the gates: the secrets gate's hard links change files' change
+  // times, and their entries follow (kube/stat-cache.ts).
+  const stats = new StatCache(root);
+  const output = readOutput(root, root, { stats });
   console.log(`validate: ${countOf(names.length, 'gate')}, ${countOf(output.environments.length, 'environment')}`);
   const results = await runGates(output, names, (r) => {
     console.log(summary(r));
     for (const e of r.errors) console.log(`  - ${e}`);
   });
+  stats.save();
   const failed = results.filter((r) => r.errors.length > 0);
   if (failed.length > 0) {
     console.error(

@@ -27,6 +27,7 @@ import { DIRS } from '../../charts/lib/constants';
 import { requireTool, stampFor, tool, TOOLS_DIR } from '../toolchain/tools';
 import { type GateResult, since } from '../kube/manifests';
 import type { OutputRecord } from '../kube/record';
+import type { StatCache } from '../kube/stat-cache';
 import { type FileGroup, fileGroups } from './units';
 import { runTool } from '../toolchain/run-tool';
 import { CleanVerdicts, digestOf } from './verdicts';
@@ -171,12 +172,52 @@ const OUTPUT_FIX =
   'remove the secret (secret values stay out of git and dist/: reference them through an ExternalSecret)';
 
 /**
+ * gitleaks over a temporary folder holding the given output files (repository paths): their
+ * findings. Hard links where the folder shares the file system (copying 36,000 files took 12 s of
+ * system time here), copies elsewhere. A link changes its file's change time; made through the
+ * stat cache, the file's entry follows it, so the next run does not read the file again.
+ */
+async function scanLinked(root: string, files: Iterable<string>, stats?: StatCache): Promise<Finding[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitleaks-output-'));
+  const linked: string[] = [];
+  try {
+    const made = new Set<string>();
+    for (const f of files) {
+      const target = path.join(dir, f);
+      if (!made.has(path.dirname(target))) {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        made.add(path.dirname(target));
+      }
+      try {
+        if (stats) stats.link(f, path.join(root, f), target);
+        else fs.linkSync(path.join(root, f), target);
+        linked.push(f);
+      } catch {
+        fs.copyFileSync(path.join(root, f), target);
+      }
+    }
+    return await scan(['dir', '.'], dir);
+  } finally {
+    if (stats)
+      for (const f of linked) {
+        try {
+          stats.unlink(f, path.join(dir, f));
+        } catch {
+          // Removed with the folder below; the next run reads the file again.
+        }
+      }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Scans one of each distinct output file not found clean before, in a temporary copy, and
  * reports findings for every copy.
  */
 async function scanOutput(
   root: string,
   record?: OutputRecord,
+  stats?: StatCache,
 ): Promise<{ files: number; looked: number; distinct: number; remembered: number; units: string; errors: string[] }> {
   const t = tool('gitleaks');
   const inputs = [stampFor(t), fs.readFileSync(GITLEAKS_CONFIG, 'utf8'), 'dir'];
@@ -212,38 +253,16 @@ async function scanOutput(
   const errors: string[] = [];
   const dirty = new Set<string>();
   if (toScan.size > 0) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitleaks-output-'));
-    try {
-      // Hard links where the temporary directory shares the file system (copying 36,000 files
-      // took 12 s of system time here), copies elsewhere.
-      const made = new Set<string>();
-      for (const f of toScan.keys()) {
-        const target = path.join(dir, f);
-        if (!made.has(path.dirname(target))) {
-          fs.mkdirSync(path.dirname(target), { recursive: true });
-          made.add(path.dirname(target));
-        }
-        try {
-          fs.linkSync(path.join(root, f), target);
-        } catch {
-          fs.copyFileSync(path.join(root, f), target);
-        }
-      }
-      const withFindings = new Set<string>();
-      for (const finding of await scan(['dir', '.'], dir)) {
-        const file = finding.File.replace(/^\.\//, '');
-        withFindings.add(file);
-        for (const copy of toScan.get(file)?.copies ?? [file]) dirty.add(copy);
-        for (const copy of toScan.get(file)?.copies ?? [file])
-          errors.push(
-            `${copy}:${finding.StartLine}: gitleaks ${finding.RuleID}: ${finding.Description}; ${OUTPUT_FIX}`,
-          );
-      }
-      for (const [file, { key }] of toScan) if (!withFindings.has(file)) verdicts.add(key, 1);
-      verdicts.save();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const withFindings = new Set<string>();
+    for (const finding of await scanLinked(root, toScan.keys(), stats)) {
+      const file = finding.File.replace(/^\.\//, '');
+      withFindings.add(file);
+      for (const copy of toScan.get(file)?.copies ?? [file]) dirty.add(copy);
+      for (const copy of toScan.get(file)?.copies ?? [file])
+        errors.push(`${copy}:${finding.StartLine}: gitleaks ${finding.RuleID}: ${finding.Description}; ${OUTPUT_FIX}`);
     }
+    for (const [file, { key }] of toScan) if (!withFindings.has(file)) verdicts.add(key, 1);
+    verdicts.save();
   }
   for (const unit of pendingUnits)
     if (![...unit.files.keys()].some((f) => dirty.has(f))) unitVerdicts.add(unit.key, unit.files.size);
@@ -260,13 +279,14 @@ async function scanOutput(
 
 /**
  * Runs the secrets gate over the repository (or a copy of the output) at root; `record` holds the
- * digests of every file of dist/ and argocd/, when known.
+ * digests of every file of dist/ and argocd/, when known, and `stats` the stat cache they were read
+ * through, when its caller saves it after the gates.
  */
-export async function secretsGate(root: string, record?: OutputRecord): Promise<GateResult> {
+export async function secretsGate(root: string, record?: OutputRecord, stats?: StatCache): Promise<GateResult> {
   const started = Date.now();
   const errors: string[] = [];
   const isGit = fs.existsSync(path.join(root, '.git'));
-  const output = await scanOutput(root, record);
+  const output = await scanOutput(root, record, stats);
   errors.push(...output.errors);
   let files = output.files;
   for (const t of await workingTreeTargets(root, isGit)) {

@@ -16,6 +16,7 @@ import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
 import { type ParsedFile, ParseCache } from './parse-cache';
 import { type OutputRecord, outputRecord, recordFiles } from './record';
+import { StatCache } from './stat-cache';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -58,6 +59,8 @@ export interface Output {
   readonly digests: ReadonlyMap<string, string>;
   /** Every file of dist/ and argocd/ (YAML or not) with its digest, by tenant and shared. */
   readonly record: OutputRecord;
+  /** The stat cache the record was read through, when the caller saves it (`readOutput`'s `stats`). */
+  readonly stats?: StatCache;
 }
 
 /** A gate's outcome: what it checked, how long it took, and every problem found. */
@@ -98,10 +101,11 @@ export function describe(m: Manifest): string {
 export function readOutput(
   root: string,
   configRoot = ROOT,
-  options: { record?: OutputRecord; cache?: ParseCache } = {},
+  options: { record?: OutputRecord; cache?: ParseCache; stats?: StatCache } = {},
 ): Output {
   const environments = loadEnvironments(path.join(configRoot, DIRS.environments));
-  const record = options.record ?? outputRecord(root);
+  // With `stats`, the caller saves the stat cache when it is done with the output.
+  const record = options.record ?? outputRecord(root, options.stats ?? new StatCache(root), !options.stats);
   const byName = new Map(environments.map((e) => [e.name, { env: e, files: [] as string[] }]));
   const problems: string[] = [];
   const digests = new Map<string, string>();
@@ -134,6 +138,7 @@ export function readOutput(
   return {
     root,
     record,
+    ...(options.stats ? { stats: options.stats } : {}),
     environments: [...byName.values()].map(({ env, files }): EnvironmentOutput => ({
       name: env.name,
       kubernetesVersion: env.kubernetesVersion,

@@ -64,12 +64,15 @@ export function recordOf(digests: ReadonlyMap<string, string>): OutputRecord {
   return { globalKey: keyOf(shared), units, shared };
 }
 
-/** The record of the output under root, read from disk (files whose stat is remembered are not read). */
-export function outputRecord(root: string, cache = new StatCache(root)): OutputRecord {
+/**
+ * The record of the output under root, read from disk (files whose stat is remembered are not
+ * read). The cache is saved unless `save` is false (its caller saves it later).
+ */
+export function outputRecord(root: string, cache = new StatCache(root), save = true): OutputRecord {
   const digests = new Map<string, string>();
   for (const file of existingFiles(root, [DIRS.dist, DIRS.argocd]))
     digests.set(file, cache.digest(file, path.join(root, file)));
-  cache.save();
+  if (save) cache.save();
   return recordOf(digests);
 }
 

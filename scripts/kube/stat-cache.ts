@@ -30,6 +30,7 @@ interface Stored {
 }
 
 const sameStamp = (a: Stamp, b: Stamp) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+const stampOf = (st: fs.Stats): Stamp => [st.size, st.mtimeMs, st.ctimeMs, st.ino];
 
 /** Digests of the files of a root, remembered by stat. */
 export class StatCache {
@@ -37,9 +38,12 @@ export class StatCache {
   private readonly enabled: boolean;
   private readonly known = new Map<string, { stamp: Stamp; digest: string }>();
   private readonly seen = new Map<string, { stamp: Stamp; digest: string }>();
-  /** Files read and hashed during this run, and files known by their stat. */
+  /** Links made by `link`, not yet removed: the file, and its stat right after the link (undefined: not followed). */
+  private readonly links = new Map<string, { abs: string; linked: Stamp | undefined }>();
+  /** Files read and hashed during this run, files known by their stat, and entries moved by `unlink`. */
   hashed = 0;
   trusted = 0;
+  restamped = 0;
 
   constructor(
     root: string,
@@ -87,9 +91,51 @@ export class StatCache {
     return digest;
   }
 
-  /** Writes the entries of this run's files (and only them) when any was read. */
+  /**
+   * Makes a hard link `target` to a file of this run (repository path `rel`), as fs.linkSync. A
+   * link made and removed changes the file's change time only; `unlink` then moves the file's
+   * entry to its new stat, so the next run does not read it again.
+   */
+  link(rel: string, abs: string, target: string): void {
+    const before = stampOf(fs.statSync(abs));
+    fs.linkSync(abs, target);
+    const seen = this.seen.get(rel);
+    // Followed only when the file is as this run hashed it right up to the link.
+    let linked: Stamp | undefined;
+    try {
+      if (seen !== undefined && sameStamp(seen.stamp, before)) linked = stampOf(fs.statSync(target));
+    } catch {
+      linked = undefined; // not followed: the next run reads the file again
+    }
+    this.links.set(rel, { abs, linked });
+  }
+
+  /**
+   * Removes a link made by `link`. The entry takes the file's new stat when nothing but the link
+   * and its removal changed the file: its stat right before the removal is the one right after
+   * the link, and size, modification time and inode are still those hashed.
+   */
+  unlink(rel: string, target: string): void {
+    const link = this.links.get(rel);
+    this.links.delete(rel);
+    const before = link?.linked ? stampOf(fs.statSync(target)) : undefined;
+    fs.unlinkSync(target);
+    if (!link?.linked || !before || !sameStamp(link.linked, before)) return;
+    const seen = this.seen.get(rel);
+    let now: Stamp;
+    try {
+      now = stampOf(fs.statSync(link.abs));
+    } catch {
+      return;
+    }
+    if (!seen || now[0] !== seen.stamp[0] || now[1] !== seen.stamp[1] || now[3] !== seen.stamp[3]) return;
+    this.seen.set(rel, { stamp: now, digest: seen.digest });
+    this.restamped++;
+  }
+
+  /** Writes the entries of this run's files (and only them) when any was read or moved. */
   save(): void {
-    if (!this.enabled || (this.hashed === 0 && this.seen.size === this.known.size)) return;
+    if (!this.enabled || (this.hashed === 0 && this.restamped === 0 && this.seen.size === this.known.size)) return;
     const paths = [...this.seen.keys()];
     const stamps = new Float64Array(paths.length * 4);
     const digests = Buffer.alloc(paths.length * 32);

@@ -73,4 +73,58 @@ describe('digests remembered by stat', () => {
     expect(r.digests[0]).toBe(sha('kind: c.yaml\n'));
     expect(r).toMatchObject({ hashed: 1, trusted: 1 });
   });
+
+  /** Waits past the file system's clock tick, so that the next change time differs. */
+  const tick = () => {
+    const until = Date.now() + 20;
+    while (Date.now() < until);
+  };
+
+  it('follows a hard link made and removed through it: the next run trusts the file still', () => {
+    const { root, home } = scratch();
+    for (const f of files) write(root, f, `kind: ${f}\n`);
+    run(root, home, files);
+    const links = fs.mkdtempSync(path.join(os.tmpdir(), 'stat-links-'));
+    made.push(links);
+    tick();
+    const cache = new StatCache(root, home, {}, 0);
+    for (const f of files) cache.digest(f, path.join(root, f));
+    cache.link('b.yaml', path.join(root, 'b.yaml'), path.join(links, 'b.yaml'));
+    tick();
+    cache.unlink('b.yaml', path.join(links, 'b.yaml'));
+    expect(cache.restamped).toBe(1);
+    cache.save();
+    expect(run(root, home, files)).toMatchObject({ hashed: 0, trusted: 3 });
+
+    // Planted fault: the same link made and removed outside the cache changes the file's change
+    // time, and the next run reads the file again.
+    tick();
+    fs.linkSync(path.join(root, 'b.yaml'), path.join(links, 'b.yaml'));
+    tick();
+    fs.unlinkSync(path.join(links, 'b.yaml'));
+    expect(run(root, home, files)).toMatchObject({ hashed: 1, trusted: 2 });
+  });
+
+  it('does not follow a file rewritten while linked, even with its size and modification time kept', () => {
+    const { root, home } = scratch();
+    for (const f of files) write(root, f, `kind: ${f}\n`);
+    run(root, home, files);
+    const links = fs.mkdtempSync(path.join(os.tmpdir(), 'stat-links-'));
+    made.push(links);
+    const cache = new StatCache(root, home, {}, 0);
+    for (const f of files) cache.digest(f, path.join(root, f));
+    const b = path.join(root, 'b.yaml');
+    cache.link('b.yaml', b, path.join(links, 'b.yaml'));
+    tick();
+    const st = fs.statSync(b);
+    write(root, 'b.yaml', 'kind: b.yamX\n');
+    fs.utimesSync(b, st.atime, st.mtime);
+    tick();
+    cache.unlink('b.yaml', path.join(links, 'b.yaml'));
+    expect(cache.restamped).toBe(0);
+    cache.save();
+    const after = run(root, home, files);
+    expect(after.digests[1]).toBe(sha('kind: b.yamX\n'));
+    expect(after).toMatchObject({ hashed: 1, trusted: 2 });
+  });
 });

@@ -1,7 +1,11 @@
 /** What a platform component read of the tenant list, recorded while it is built (charts/synth/component-memo.ts). */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Tenant } from '../../charts/config/load-tenants';
-import { readsDigest, trackedTenants } from '../../charts/synth/component-memo';
+import { ComponentMemo, readsDigest, trackedTenants } from '../../charts/synth/component-memo';
+import { toYaml } from '../../charts/lib/serialize';
 
 const tenants = [
   { name: 'alpha', displayName: 'Alpha', quota: { pods: 10 } },
@@ -39,5 +43,28 @@ describe('tracked tenants', () => {
       ['at', 1],
       ['whole', 1],
     ]);
+  });
+});
+
+describe('component memo', () => {
+  it("remembers each object's YAML with it, and a recall returns both", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'component-memo-'));
+    try {
+      const build = (ts: readonly Tenant[]) => ({
+        objects: ts.map((t) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: t.name }, data: { a: 'b' } })),
+      });
+      const first = new ComponentMemo(root);
+      const built = first.parts('dev', 'key', 'realm', tenants, build);
+      expect(first.built).toBe(1);
+      expect(built.yaml).toEqual(built.objects.map((o) => toYaml(o)));
+      first.save();
+      const second = new ComponentMemo(root);
+      const recalled = second.parts('dev', 'key', 'realm', tenants, build);
+      expect([second.recalled, second.built]).toEqual([1, 0]);
+      expect(recalled.objects).toEqual(built.objects);
+      expect(recalled.yaml).toEqual(built.yaml);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

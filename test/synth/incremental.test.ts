@@ -281,6 +281,42 @@ describe('incremental synth', () => {
     ).toBe(true);
   }, 300_000);
 
+  // The planted fault: a remembered component's files are written from the YAML remembered with
+  // its objects, not serialized again; a remembered text that is not its object's (here altered
+  // by hand) is written as it is, and the comparison finds it.
+  it("writes a remembered component's files from the YAML remembered with it", async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const file = path.join(inc, RECORD_DIR, 'components.v8');
+    const stored = v8.deserialize(fs.readFileSync(file)) as { entries: [string, { yaml?: string[] }][] };
+    let altered = 0;
+    for (const [, entry] of stored.entries)
+      if (entry.yaml && entry.yaml.length > 0) {
+        entry.yaml = entry.yaml.map((y) => `${y}# altered\n`);
+        altered++;
+      }
+    expect(altered).toBeGreaterThan(0);
+    fs.writeFileSync(file, v8.serialize(stored));
+    // A quota builds no component again: every one is recalled.
+    const i = reg.find('beta');
+    reg.entries[i] = reg.entries[i].includes('quota:')
+      ? reg.entries[i].replace(/pods: \d+/, 'pods: 33')
+      : reg.entries[i].replace(/\n {4}displayName: .*/, (m) => `${m}\n    quota:\n      pods: 33`);
+    await both(reg);
+    const a = outputTree(inc);
+    const b = outputTree(fresh);
+    const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
+    expect(differ.length).toBeGreaterThan(0);
+    expect(
+      differ.every(
+        (f) =>
+          f.includes('/platform/') &&
+          fs.readFileSync(path.join(inc, f), 'utf8') === `${fs.readFileSync(path.join(fresh, f), 'utf8')}# altered\n`,
+      ),
+      differ.join(', '),
+    ).toBe(true);
+  }, 300_000);
+
   it("compiles a tenant's files independently of its line and index in tenants.yaml", () => {
     const environments = loadEnvironments(path.join(ROOT, 'charts', 'environments'));
     const env = environments[0];
