@@ -71,7 +71,7 @@ describe('planted faults on a simulated dev cluster with Argo CD in the loop', (
     const r = driftProblems(distObjects('dev'), await readLive(cluster!));
     caught('fields that differ from dist/', f, r.problems);
     expect(r.problems).toContain(
-      'Deployment monitoring/otel-collector metadata.labels.app.kubernetes.io/part-of: live "planted", dist/ "agentic-platform"',
+      `${f.object} metadata.labels.app.kubernetes.io/part-of: live "planted", dist/ "agentic-platform"`,
     );
     const collector = run.rows.find((x) => x.name === 'platform-otel-collector');
     console.log(`cluster faults: platform-otel-collector is ${collector?.sync}/${collector?.health}`);

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { DIRS } from '../../charts/lib/constants';
 import { ROOT } from './environment-harness';
 
@@ -54,9 +55,16 @@ function pathMatchesNothing(root: string, env: string): PlantedFault {
  */
 function fieldRewritten(root: string, env: string): PlantedFault {
   const file = `${DIRS.dist}/${env}/platform/policies/clusterpolicy-planted-rewrite.yaml`;
-  const target = path.join(root, `${DIRS.dist}/${env}/platform/otel-collector/deployment-otel-collector.yaml`);
-  if (!fs.readFileSync(target, 'utf8').includes('    app.kubernetes.io/part-of: agentic-platform\n'))
-    throw new Error('planted fault: the collector Deployment does not set app.kubernetes.io/part-of');
+  const target = load(
+    fs.readFileSync(
+      path.join(root, `${DIRS.dist}/${env}/platform/otel-collector/deployment-otel-collector.yaml`),
+      'utf8',
+    ),
+    { schema: CORE_SCHEMA },
+  ) as { metadata: { name: string; namespace: string; labels: Record<string, string> } };
+  if (target.metadata.labels['app.kubernetes.io/part-of'] !== 'agentic-platform')
+    throw new Error('planted fault: the collector Deployment does not set app.kubernetes.io/part-of: agentic-platform');
+  const { name, namespace } = target.metadata;
   fs.writeFileSync(
     path.join(root, file),
     [
@@ -72,8 +80,8 @@ function fieldRewritten(root: string, env: string): PlantedFault {
       '        any:',
       '          - resources:',
       '              kinds: [Deployment]',
-      '              namespaces: [monitoring]',
-      '              names: [otel-collector]',
+      `              namespaces: [${namespace}]`,
+      `              names: [${name}]`,
       '      mutate:',
       '        patchStrategicMerge:',
       '          metadata:',
@@ -82,11 +90,7 @@ function fieldRewritten(root: string, env: string): PlantedFault {
       '',
     ].join('\n'),
   );
-  return {
-    name: 'mutating policy on a field an Application owns',
-    object: 'Deployment monitoring/otel-collector',
-    file,
-  };
+  return { name: 'mutating policy on a field an Application owns', object: `Deployment ${namespace}/${name}`, file };
 }
 
 /** A copy of what the tier serves from the project (argocd/, dist/) with every fault planted. */
