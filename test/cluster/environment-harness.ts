@@ -72,7 +72,10 @@ async function createTeamObjects(
   return left;
 }
 
-/** Polls the Applications every 10 s until all expected ones are Synced and Healthy, or `timeoutSeconds` passed. */
+/**
+ * Polls the Applications every 10 s until all expected ones (but the excused) are Synced and
+ * Healthy, or `timeoutSeconds` passed.
+ */
 export async function waitForApplications(cluster: Cluster, timeoutSeconds: number): Promise<Run> {
   const expected = expectedApplications(cluster.env, ROOT);
   // The teams' own Secrets and ServiceAccounts, created once their namespace exists.
@@ -87,7 +90,9 @@ export async function waitForApplications(cluster: Cluster, timeoutSeconds: numb
     );
     for (const r of rows) if (isDone(r) && !doneAt.has(r.name)) doneAt.set(r.name, Date.now() - started);
     team = await createTeamObjects(cluster, team);
-    const all = expected.every((n) => rows.some((r) => r.name === n && isDone(r)));
+    // An excused Application (a chart not renderable here, unrenderable.ts) is not waited for.
+    const excused = new Set(cluster.unrenderable.map((u) => u.application));
+    const all = expected.every((n) => excused.has(n) || rows.some((r) => r.name === n && isDone(r)));
     const elapsed = Date.now() - started;
     if (all || elapsed > timeoutSeconds * 1000) break;
     if (elapsed - lastPrint >= 60_000) {
