@@ -10,34 +10,11 @@
  * compared), list items added after ours, and the API server's canonical form of a quantity
  * ("1000m" is stored as "1").
  */
+import { parseQuantity } from '../../charts/lib/quantity';
 import { idOf, type K8sObject, LiveIndex } from './live-state';
 
-/** A Kubernetes quantity, in its parts (k8s.io/apimachinery pkg/api/resource/quantity.go). */
-const QUANTITY = /^([+-]?[0-9.]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|e[+-]?[0-9]+)?$/;
-const SUFFIX: Record<string, number> = {
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
 function quantityValue(v: unknown): number | undefined {
-  if (typeof v === 'number') return v;
-  if (typeof v !== 'string') return undefined;
-  const m = QUANTITY.exec(v);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  if (!m[2]) return n;
-  return m[2].startsWith('e') ? n * 10 ** Number(m[2].slice(1)) : n * SUFFIX[m[2]]!;
+  return typeof v === 'number' || typeof v === 'string' ? parseQuantity(v) : undefined;
 }
 
 /** Whether a resource quantity field (under resources, or a ResourceQuota's hard) holds the same amount. */

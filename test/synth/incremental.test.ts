@@ -74,6 +74,12 @@ describe('incremental synth', () => {
     fs.rmSync(inc, { recursive: true, force: true });
     fs.rmSync(fresh, { recursive: true, force: true });
   });
+  /** Files whose incremental output differs from the fresh one. */
+  const differingFiles = () => {
+    const a = outputTree(inc);
+    const b = outputTree(fresh);
+    return Object.keys(b).filter((f) => a[f] !== b[f]);
+  };
   beforeEach(() => {
     out = [];
     vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
@@ -244,9 +250,7 @@ describe('incremental synth', () => {
     writeRecord(inc, { ...data, units });
     const counted = await both(reg);
     expect(counted).toEqual([0, 6]);
-    const a = outputTree(inc);
-    const b = outputTree(fresh);
-    const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
+    const differ = differingFiles();
     expect(differ.length).toBeGreaterThan(0);
     expect(differ.every((f) => f.includes('beta'))).toBe(true);
   }, 300_000);
@@ -271,9 +275,7 @@ describe('incremental synth', () => {
     const i = reg.find('beta');
     reg.entries[i] = reg.entries[i].replace('displayName: Team Beta', 'displayName: Team Beta 3');
     await both(reg);
-    const a = outputTree(inc);
-    const b = outputTree(fresh);
-    const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
+    const differ = differingFiles();
     expect(differ.length).toBeGreaterThan(0);
     expect(
       differ.every((f) => f.includes('/platform/keycloak/')),
@@ -303,9 +305,7 @@ describe('incremental synth', () => {
       ? reg.entries[i].replace(/pods: \d+/, 'pods: 33')
       : reg.entries[i].replace(/\n {4}displayName: .*/, (m) => `${m}\n    quota:\n      pods: 33`);
     await both(reg);
-    const a = outputTree(inc);
-    const b = outputTree(fresh);
-    const differ = Object.keys(b).filter((f) => a[f] !== b[f]);
+    const differ = differingFiles();
     expect(differ.length).toBeGreaterThan(0);
     expect(
       differ.every(
