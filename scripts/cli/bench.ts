@@ -180,7 +180,10 @@ function freshRuns(
 }
 
 function git(root: string, args: readonly string[]): void {
-  const r = spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], {
+  // No automatic gc or maintenance: git would run it detached after the commit, writing into .git
+  // while the scratch root is removed (ENOTEMPTY).
+  const config = ['user.name=bench', 'user.email=bench@localhost', 'gc.auto=0', 'maintenance.auto=false'];
+  const r = spawnSync('git', [...config.flatMap((c) => ['-c', c]), ...args], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
@@ -241,7 +244,7 @@ function sizeRuns(
     const addOne = { ...toMeasurement(add), changedFiles: changedFiles(add.stdout) };
     return { tenants: n, ...first, nothingChanged, editOne, addOne, validateFull, validateEdit, diffEdit };
   } finally {
-    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     for (const c of cleanups) c();
   }
 }
