@@ -15,7 +15,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORE_SCHEMA, load, loadAll } from 'js-yaml';
-import { DIRS } from '../../charts/lib/constants';
 import type { Environment } from '../../charts';
 import {
   CHART_SERVICE_ACCOUNTS,
@@ -24,7 +23,13 @@ import {
   PROMETHEUS_POD_LABELS,
 } from '../../charts/lib/chart-names';
 import { CHARTS_DIR } from '../toolchain/paths';
-import { chartDirectory, missingDependencies, readPlatformApplication, upstreamComponents } from '../upstream/render';
+import {
+  applicationFile,
+  chartDirectory,
+  missingDependencies,
+  readPlatformApplication,
+  upstreamComponents,
+} from '../upstream/render';
 import type { K8sObject } from './live-state';
 
 /** A platform component whose pinned chart cannot be rendered from the charts folder. */
@@ -64,14 +69,7 @@ export function unrenderableComponents(env: Environment, root: string, chartsDir
 
 /** The paths of a platform Application's sources in the project repository. */
 function ownPaths(env: Environment, root: string, component: string): string[] {
-  const file = path.join(
-    root,
-    DIRS.argocd,
-    env.name,
-    DIRS.platformApplications,
-    `application-platform-${component}.yaml`,
-  );
-  const app = load(fs.readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as {
+  const app = load(fs.readFileSync(applicationFile(env, component, root), 'utf8'), { schema: CORE_SCHEMA }) as {
     spec: { source?: { repoURL: string; path?: string }; sources?: { repoURL: string; path?: string }[] };
   };
   return (app.spec.sources ?? (app.spec.source ? [app.spec.source] : []))

@@ -118,7 +118,8 @@ export function loadEnvironment(env: string, root = ROOT): Environment {
   return found;
 }
 
-function applicationFile(env: Environment, component: string, root: string): string {
+/** The file of a platform component's compiled Application. */
+export function applicationFile(env: Environment, component: string, root = ROOT): string {
   return path.join(root, DIRS.argocd, env.name, DIRS.platformApplications, `application-platform-${component}.yaml`);
 }
 

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
+import { closest } from '../../charts/lib/suggest';
 
 type Values = Record<string, unknown>;
 const isMap = (x: unknown): x is Values => !!x && typeof x === 'object' && !Array.isArray(x);
@@ -71,20 +72,6 @@ export interface UnknownKey {
   readonly closest?: string;
 }
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
-}
-
 /**
  * The keys of `values` that the chart at `chartDir` neither lists nor reads, and the dependencies
  * the chart folder lacks (whose keys cannot be checked here).
@@ -121,15 +108,8 @@ export function unknownValuesKeys(values: Values, chartDir: string): { unknown: 
       }
       if (!(key in defaults)) {
         if (!readByTemplate(info.templates, key)) {
-          const known = Object.keys(defaults);
-          const best = known
-            .map((k) => [k, distance(k.toLowerCase(), key.toLowerCase())] as const)
-            .sort((a, b) => a[1] - b[1])[0];
-          unknown.push({
-            path: p,
-            chart,
-            ...(best && best[1] <= Math.max(2, Math.floor(key.length / 4)) ? { closest: best[0] } : {}),
-          });
+          const meant = closest(key, Object.keys(defaults));
+          unknown.push({ path: p, chart, ...(meant ? { closest: meant } : {}) });
         }
         continue;
       }

@@ -20,6 +20,7 @@ import {
   withControllerObjects,
   withoutSecretValues,
 } from '../../scripts/cluster-tier/live-state';
+import { placementProblems } from '../../scripts/cluster-tier/placement';
 import { ownObjects, stubObjects } from '../../scripts/cluster-tier/unrenderable';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { ARGOCD_NAMESPACE, type Cluster, startCluster } from '../../scripts/cluster-tier/cluster';
@@ -141,4 +142,10 @@ export function completedLive(cluster: Cluster, live: readonly K8sObject[]): K8s
 export async function emptyApplicationSets(cluster: Cluster): Promise<string[]> {
   const get = (r: string) => cluster.kubectl(['get', r, '-n', ARGOCD_NAMESPACE, '-o', 'json']);
   return emptyGeneratorProblems(await get('applicationsets.argoproj.io'), await get('applications.argoproj.io'));
+}
+
+/** Pods not Running on a node of their group, Pending ones with the scheduler's message, DaemonSets short of nodes. */
+export async function livePlacementProblems(cluster: Cluster): Promise<string[]> {
+  const get = (kind: string) => cluster.kubectl(['get', kind, '-A', '-o', 'json']);
+  return placementProblems(await get('pods'), await get('nodes'), await get('daemonsets'));
 }

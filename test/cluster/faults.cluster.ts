@@ -8,8 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDone } from '../../scripts/cluster-tier/applications';
 import type { Cluster } from '../../scripts/cluster-tier/cluster';
 import { driftProblems } from '../../scripts/cluster-tier/live-drift';
-import { placementProblems } from '../../scripts/cluster-tier/placement';
-import { bootstrap, emptyApplicationSets, readLive, type Run, waitForApplications } from './environment-harness';
+import {
+  bootstrap,
+  emptyApplicationSets,
+  livePlacementProblems,
+  readLive,
+  type Run,
+  waitForApplications,
+} from './environment-harness';
 import { faultyRoot, type PlantedFault } from './faults';
 import { distObjects } from './live-fixture';
 
@@ -42,8 +48,7 @@ describe('planted faults on a simulated dev cluster with Argo CD in the loop', (
   };
 
   it('names the Pending pod of the tenant Deployment without the agents toleration', async () => {
-    const get = (kind: string) => cluster!.kubectl(['get', kind, '-A', '-o', 'json']);
-    const problems = placementProblems(await get('pods'), await get('nodes'), await get('daemonsets'));
+    const problems = await livePlacementProblems(cluster!);
     caught('placement problems', fault('tenant Deployment'), problems);
     expect(problems.find((p) => p.includes('tenant-research/sandbox-router'))).toMatch(/Pending/);
   });

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDone, settledProblems } from '../../scripts/cluster-tier/applications';
 import { APP_RESYNC_SECONDS, ARGOCD_NAMESPACE } from '../../scripts/cluster-tier/cluster';
-import { placementProblems } from '../../scripts/cluster-tier/placement';
 import type { K8sObject } from '../../scripts/cluster-tier/live-state';
 import { driftProblems } from '../../scripts/cluster-tier/live-drift';
 import { referenceProblems } from '../../scripts/cluster-tier/live-references';
@@ -17,6 +16,7 @@ import {
   bootstrap,
   completedLive,
   emptyApplicationSets,
+  livePlacementProblems,
   readLive,
   type Run,
   waitForApplications,
@@ -47,7 +47,8 @@ export function clusterSuite(envName: string): void {
     // The live state, read once (Secret values dropped).
     let raw: Promise<K8sObject[]> | undefined;
     const rawLive = () => (raw ??= readLive(cluster!));
-    const live = async () => completedLive(cluster!, await rawLive());
+    let completed: Promise<K8sObject[]> | undefined;
+    const live = () => (completed ??= rawLive().then((l) => completedLive(cluster!, l)));
     const report = (what: string, problems: string[]) => {
       console.log(`cluster ${envName}: ${what}:\n${problems.join('\n') || '(none)'}`);
       expect(problems).toEqual([]);
@@ -105,8 +106,7 @@ export function clusterSuite(envName: string): void {
     });
 
     it('runs every Pod on a node of the group it selects, none Pending, every DaemonSet on its nodes', async () => {
-      const get = (kind: string) => cluster!.kubectl(['get', kind, '-A', '-o', 'json']);
-      const problems = placementProblems(await get('pods'), await get('nodes'), await get('daemonsets'));
+      const problems = await livePlacementProblems(cluster!);
       console.log(`cluster ${envName}: placement problems:\n${problems.join('\n') || '(none)'}`);
       expect(problems).toEqual([]);
     });

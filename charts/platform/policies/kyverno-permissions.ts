@@ -59,13 +59,15 @@ export class KyvernoPermissions extends Construct {
     const manage = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
     const annotations =
       props.syncWave === undefined ? {} : { annotations: { [ANNOTATIONS.argocdSyncWave]: String(props.syncWave) } };
+    /** A ClusterRole's metadata: its name and the label that aggregates it into one controller's role. */
+    const metadata = (name: string, aggregate: string) => ({
+      name,
+      labels: { ...platformLabels(POLICIES_COMPONENT), [aggregate]: 'true' },
+      ...annotations,
+    });
     // KubeClusterRole: cdk8s-plus-30 splits rules per resource and adds `resourceNames: []`.
     this.resource = new KubeClusterRole(this, 'Resource', {
-      metadata: {
-        name: props.name ?? 'kyverno-agentic-platform-background',
-        labels: { ...platformLabels(POLICIES_COMPONENT), [KYVERNO_BACKGROUND_AGGREGATE]: 'true' },
-        ...annotations,
-      },
+      metadata: metadata(props.name ?? 'kyverno-agentic-platform-background', KYVERNO_BACKGROUND_AGGREGATE),
       rules: [
         { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: manage },
         { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: manage },
@@ -74,22 +76,14 @@ export class KyvernoPermissions extends Construct {
       ],
     });
     this.admission = new KubeClusterRole(this, 'Admission', {
-      metadata: {
-        name: props.admissionName ?? 'kyverno-agentic-platform-admission',
-        labels: { ...platformLabels(POLICIES_COMPONENT), [KYVERNO_ADMISSION_AGGREGATE]: 'true' },
-        ...annotations,
-      },
+      metadata: metadata(props.admissionName ?? 'kyverno-agentic-platform-admission', KYVERNO_ADMISSION_AGGREGATE),
       rules: [
         { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list'] },
         { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaypolicies'], verbs: ['get', 'list'] },
       ],
     });
     this.reports = new KubeClusterRole(this, 'Reports', {
-      metadata: {
-        name: props.reportsName ?? 'kyverno-agentic-platform-reports',
-        labels: { ...platformLabels(POLICIES_COMPONENT), [KYVERNO_REPORTS_AGGREGATE]: 'true' },
-        ...annotations,
-      },
+      metadata: metadata(props.reportsName ?? 'kyverno-agentic-platform-reports', KYVERNO_REPORTS_AGGREGATE),
       rules: [
         { apiGroups: ['kagent.dev'], resources: ['agents', 'remotemcpservers'], verbs: read },
         { apiGroups: ['agentgateway.dev'], resources: ['agentgatewaybackends'], verbs: read },
