@@ -22,7 +22,7 @@ import { type TenantFields, tenantSchema } from './tenants-schema';
 import { routePaths } from './validate-workloads';
 
 /** Version of the cache's shape; a cache of another is ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** What one entry read as. */
 export interface CachedEntry {
@@ -32,6 +32,8 @@ export interface CachedEntry {
   readonly tenant: unknown;
   /** The paths of its routes (`routePaths`). */
   readonly routes: readonly string[];
+  /** `tenantValueDigest` of the tenant it resolves to. */
+  readonly value: string;
 }
 
 /** What entries read as, by the digest of their text. JSON as it is. */
@@ -139,7 +141,12 @@ function finish(text: string, plan: Plan, read: readonly TenantChunk[], options:
     if (!r.ok || r.items.length !== 1) return whole(text, options);
     const checked = tenantSchema.safeParse(r.items[0]);
     if (!checked.success) return whole(text, options);
-    known[plan.pending[n]] = { line: r.lines[0] - 2, tenant: checked.data, routes: routePaths(checked.data) };
+    known[plan.pending[n]] = {
+      line: r.lines[0] - 2,
+      tenant: checked.data,
+      routes: routePaths(checked.data),
+      value: '',
+    };
   }
   const entries = known as CachedEntry[];
   const tenants = tenantsOfEntries(
@@ -150,9 +157,13 @@ function finish(text: string, plan: Plan, read: readonly TenantChunk[], options:
   if (!tenants) return whole(text, options);
   const cache: Record<string, CachedEntry> = {};
   entries.forEach((e, k) => {
+    // A tenant is a function of its entry alone (its line and index aside): the digest of its
+    // value is the one the entry's text had before.
+    const value = typeof e.value === 'string' && e.value !== '' ? e.value : tenantValueDigest(tenants[k]);
+    valueDigests.set(tenants[k], value);
     // An entry whose value JSON would not give back as it is (-0, undefined) is read again next time.
     if (!plan.known[k] && !plainJson(e.tenant)) return;
-    cache[plan.keys[k]] = e;
+    cache[plan.keys[k]] = { ...e, value };
   });
   return { tenants, cache: { format: FORMAT, compiler: options.compiler ?? '', entries: cache }, read: plan.pending };
 }
@@ -188,6 +199,31 @@ function entryChunk(entries: readonly TenantEntryText[]): { text: string; starts
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
+}
+
+/** Digests of tenants' values, computed or taken from the cache once per tenant object. */
+const valueDigests = new WeakMap<Tenant, string>();
+
+/**
+ * Digest of what a tenant resolved to, its line and index in the file aside (no generated file
+ * depends on them, and moving an entry must not change it). What incremental synth keys a
+ * tenant's files on; taken from the cache for entries whose text is unchanged.
+ */
+export function tenantValueDigest(tenant: Tenant): string {
+  let d = valueDigests.get(tenant);
+  if (d === undefined) {
+    const { line: _line, index: _index, ...rest } = tenant;
+    d = createHash('sha256')
+      .update(
+        JSON.stringify(rest, (_k, v: unknown) => {
+          if (v instanceof Map || v instanceof Set) throw new Error('tenantValueDigest: a tenant holds a Map or Set');
+          return v;
+        }),
+      )
+      .digest('base64url');
+    valueDigests.set(tenant, d);
+  }
+  return d;
 }
 
 /** Whether JSON gives a value back exactly: plain objects and lists of text, booleans, null, numbers but -0. */

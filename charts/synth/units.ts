@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Tenant } from '../config/load-tenants';
+import { tenantValueDigest } from '../config/tenants-cache';
 import { digest, stableJson } from './record';
 
 /** Route segments by tenant name that remember which names were read. */
@@ -78,19 +79,12 @@ export function readsHold(
 /**
  * The key of a unit: the environment's key and the tenant's entry as loaded. Its line and index in
  * tenants.yaml are left out: no file depends on them (test/synth/incremental.test.ts), and moving
- * an entry must not recompile every tenant after it.
+ * an entry must not recompile every tenant after it. The loader keeps each entry's digest with
+ * its cache, so a run serializes only the tenants whose entries changed.
  */
 export function unitKey(environmentKey: string, tenant: Tenant): string {
-  let entry = entries.get(tenant);
-  if (entry === undefined) {
-    const { line: _line, index: _index, ...rest } = tenant;
-    entry = stableJson(rest);
-    entries.set(tenant, entry);
-  }
-  return digest(environmentKey, entry);
+  return digest(environmentKey, tenantValueDigest(tenant));
 }
-/** Each loaded tenant's entry as stable JSON, computed once for all environments. */
-const entries = new WeakMap<Tenant, string>();
 
 /** Accumulates the digest of a unit's files (paths and contents, in the order produced). */
 export class ContentDigest {

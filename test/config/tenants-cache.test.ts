@@ -11,6 +11,7 @@ import {
   loadTenantsIncremental,
   loadTenantsIncrementalWith,
   type TenantsCache,
+  tenantValueDigest,
 } from '../../charts/config/tenants-cache';
 import { tenantListPasses, tenantListRules, type TenantFields } from '../../charts/config/tenants-schema';
 import { benchTenantsYaml } from '../../scripts/bench/tenants';
@@ -263,6 +264,11 @@ describe('loadTenantsIncremental', () => {
         expect(inc, `seed ${seed} step ${step}:\n${text}`).toStrictEqual(full);
         if (result) {
           loaded++;
+          // What synth keys each tenant's files on: taken from the cache, it equals the digest of
+          // the value read from nothing.
+          expect(result.tenants.map(tenantValueDigest), `seed ${seed} step ${step}`).toEqual(
+            loadTenants(text).map(tenantValueDigest),
+          );
           cache = stored(result.cache);
           // The same text again reads nothing anew, when it has the plain shape.
           const again = loadTenantsIncremental(text, cache);
@@ -299,6 +305,18 @@ describe('loadTenantsIncremental', () => {
       outcome(() => loadTenants(collision)),
     );
     expect(() => loadTenants(collision)).toThrow(/alias "team-00004" is the name of tenant/);
+  });
+
+  // The planted fault: a cached digest that is not the entry's (as if the cache were keyed on
+  // something other than the entry's text) is what the random-edit comparison above finds.
+  it('a wrong cached value digest differs from the digest of the value read from nothing', () => {
+    const text = benchTenantsYaml(5);
+    const cache = stored(loadTenantsIncremental(text, undefined).cache);
+    const key = Object.keys(cache.entries)[2];
+    const tampered = { ...cache, entries: { ...cache.entries, [key]: { ...cache.entries[key], value: 'stale' } } };
+    const digests = loadTenantsIncremental(text, tampered).tenants.map(tenantValueDigest);
+    const fresh = loadTenants(text).map(tenantValueDigest);
+    expect(digests.filter((d, i) => d !== fresh[i])).toEqual(['stale']);
   });
 
   it('ignores a cache of other compiler code or another format', () => {
