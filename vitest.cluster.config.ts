@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    globalSetup: ['test/temp-root.ts'],
     include: ['test/cluster/**/*.cluster.ts', 'test/integration/kyverno.test.ts'],
     fileParallelism: false,
     testTimeout: 1_800_000,

@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    globalSetup: ['test/temp-root.ts'],
     include: ['test/integration/**/*.test.ts'],
     fileParallelism: false,
     testTimeout: 300_000,
