@@ -194,7 +194,7 @@ function reportWrite(r: {
   if (options.timings) {
     const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
     console.log(
-      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads; ${units.compiled} of ${units.total} tenant folders compiled${units.components ? `, ${units.components.built} of ${units.components.total} platform components built` : ''}`,
+      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads; ${units.compiled} of ${units.total} tenant folders compiled${units.components ? `, ${units.components.built} of ${units.components.total} platform components built` : ''}${units.routeTables ? `, ${units.routeTables.computed} of ${units.routeTables.total} route tables computed` : ''}`,
     );
   }
   console.log(

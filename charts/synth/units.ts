@@ -81,16 +81,26 @@ export function readsHold(
  * an entry must not recompile every tenant after it.
  */
 export function unitKey(environmentKey: string, tenant: Tenant): string {
+  return digest(environmentKey, tenantEntry(tenant));
+}
+
+/** A tenant's entry as loaded, without its line and index, as stable JSON (computed once per tenant). */
+export function tenantEntry(tenant: Tenant): string {
   let entry = entries.get(tenant);
   if (entry === undefined) {
     const { line: _line, index: _index, ...rest } = tenant;
     entry = stableJson(rest);
     entries.set(tenant, entry);
   }
-  return digest(environmentKey, entry);
+  return entry;
 }
 /** Each loaded tenant's entry as stable JSON, computed once for all environments. */
 const entries = new WeakMap<Tenant, string>();
+
+/** Hex SHA-256 of a file's content, as the synth record keeps a shared file's. */
+export function contentDigest(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
+}
 
 /** Accumulates the digest of a unit's files (paths and contents, in the order produced). */
 export class ContentDigest {
