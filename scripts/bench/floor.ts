@@ -14,7 +14,13 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { hasWorkloads } from '../../charts/tenant-workloads-chart';
 import { objectFileName, toYaml } from '../../charts/lib/serialize';
-import { contentOf, environmentParts, tenantObjects, tenantSegments, workloadObjects } from '../../charts/synth/synthesize';
+import {
+  contentOf,
+  environmentParts,
+  tenantObjects,
+  tenantSegments,
+  workloadObjects,
+} from '../../charts/synth/synthesize';
 import { DIRS } from '../../charts/lib/constants';
 import { platformTenantObjects } from '../../charts/platform/build';
 import { tenantProjects } from '../../charts/argocd/generate';

@@ -316,7 +316,12 @@ describe('incremental synth', () => {
     fs.writeFileSync(file, v8.serialize(stored));
     await both(reg);
     expect(routeTablesComputed(out)).toEqual([0, 2]);
-    expect(differingFiles().sort()).toEqual(['dist/dev/routes.json', 'dist/dev/routes.md', 'dist/prod/routes.json', 'dist/prod/routes.md']);
+    expect(differingFiles().sort()).toEqual([
+      'dist/dev/routes.json',
+      'dist/dev/routes.md',
+      'dist/prod/routes.json',
+      'dist/prod/routes.md',
+    ]);
   }, 300_000);
 
   // The planted fault: a shared file whose new content has the digest the record gives it is
