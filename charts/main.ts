@@ -13,7 +13,7 @@ import { environmentGuardErrors, sandboxRouterImageErrors, type Tenant } from '.
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import { checkOutput, type RecordInputs, upToDate, writeOutput } from './synth/output';
+import { checkOutput, type RecordInputs, upToDate, type WriteOutcome, writeOutput } from './synth/output';
 import {
   compilerDigest,
   digest,
@@ -186,7 +186,7 @@ function reportWrite(r: {
   count: number;
   report: { written: number; deleted: number };
   removed: readonly string[];
-  units: { compiled: number; total: number; components?: { built: number; total: number } };
+  units: WriteOutcome['units'];
 }): void {
   const { options, started, loaded, compiled, tenants, environments, infra, count, report, removed, units } = r;
   const finished = process.hrtime.bigint();

@@ -19,6 +19,11 @@ import type { KnownFile, RememberRouteTable, RouteTableFiles } from './synthesiz
 import { contentDigest, tenantEntry } from './units';
 
 const FILE = 'routes.v8';
+/**
+ * Tenants whose entry changed but not their routes, up to which a recalled table is not written
+ * back: their routes are computed again next time, which costs less than writing the memory.
+ */
+const STALE_ENTRIES = 64;
 /** Bumped when what is stored changes meaning. */
 const VERSION = 1;
 
@@ -76,19 +81,19 @@ export class RouteTableMemo {
       const before = known?.environment === environmentKey ? known.tenants : undefined;
       const tenants = new Map<string, readonly [string, string]>();
       const parts = [environmentKey, routesDigest(view.own())];
-      let same = before !== undefined && before.size === view.tenants.length;
+      let stale = before !== undefined && before.size === view.tenants.length ? 0 : Infinity;
       for (const t of view.tenants) {
         const entry = this.entryDigest(t);
         const was = before?.get(t.name);
         const routes = was && was[0] === entry ? was[1] : routesDigest(view.routes(t));
-        if (!was || was[0] !== entry) same = false;
+        if (!was || was[0] !== entry) stale++;
         tenants.set(t.name, [entry, routes]);
         parts.push(t.name, routes);
       }
       const key = digest(...parts);
       if (known && known.key === key) {
         this.recalled++;
-        if (!same || tenants.size !== view.tenants.length) {
+        if (stale > STALE_ENTRIES || tenants.size !== view.tenants.length) {
           this.entries.set(env, { ...known, environment: environmentKey, tenants });
           this.changed = true;
         }
