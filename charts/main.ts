@@ -13,7 +13,7 @@ import { environmentGuardErrors, sandboxRouterImageErrors, type Tenant } from '.
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
-import { checkOutput, type RecordInputs, upToDate, writeOutput } from './synth/output';
+import { checkOutput, type RecordInputs, upToDate, type WriteOutcome, writeOutput } from './synth/output';
 import {
   compilerDigest,
   digest,
@@ -186,7 +186,7 @@ function reportWrite(r: {
   count: number;
   report: { written: number; deleted: number };
   removed: readonly string[];
-  units: { compiled: number; total: number; components?: { built: number; total: number } };
+  units: WriteOutcome['units'];
 }): void {
   const { options, started, loaded, compiled, tenants, environments, infra, count, report, removed, units } = r;
   const finished = process.hrtime.bigint();
@@ -194,7 +194,7 @@ function reportWrite(r: {
   if (options.timings) {
     const span = (a: bigint, b: bigint) => `${(Number(b - a) / 1e6).toFixed(0)} ms`;
     console.log(
-      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads; ${units.compiled} of ${units.total} tenant folders compiled${units.components ? `, ${units.components.built} of ${units.components.total} platform components built` : ''}`,
+      `synth: timings: load ${span(started, loaded)}, compile and stage ${span(loaded, compiled)}, swap ${span(compiled, finished)}; ${options.jobs} threads; ${units.compiled} of ${units.total} tenant folders compiled${units.components ? `, ${units.components.built} of ${units.components.total} platform components built` : ''}${units.routeTables ? `, ${units.routeTables.computed} of ${units.routeTables.total} route tables computed` : ''}`,
     );
   }
   console.log(

@@ -93,6 +93,14 @@ export function platformRoutes(objects: readonly K8sObject[]): RouteEntry[] {
   }));
 }
 
+/** The platform's own routes, each LLM route with the environment's default prompt guards. */
+export function ownRoutes(platformObjects: readonly K8sObject[], platform: Guards = NO_GUARDS): RouteEntry[] {
+  const merged = mergeGuards([platform]);
+  return platformRoutes(platformObjects).map((r) =>
+    r.kind === 'llm' && hasGuards(merged) ? { ...r, guards: merged } : r,
+  );
+}
+
 /**
  * Every route of an environment, sorted by path; throws when two routes share a path. `platform`:
  * the environment's default prompt guards, which every LLM route enforces.
@@ -102,10 +110,7 @@ export function environmentRoutes(
   platformObjects: readonly K8sObject[],
   platform: Guards = NO_GUARDS,
 ): RouteEntry[] {
-  const merged = mergeGuards([platform]);
-  const own = platformRoutes(platformObjects).map((r) =>
-    r.kind === 'llm' && hasGuards(merged) ? { ...r, guards: merged } : r,
-  );
+  const own = ownRoutes(platformObjects, platform);
   const all = sortRoutes([...own, ...tenants.flatMap((t) => tenantRoutes(t, platform))]);
   for (let i = 1; i < all.length; i++) {
     if (all[i].path === all[i - 1].path) {

@@ -24,6 +24,7 @@ import {
 } from './record';
 import { OUTPUT_DIRS, type RememberFor, type SynthInput, tenantSegments } from './synthesize';
 import { ComponentMemo } from './component-memo';
+import { RouteTableMemo } from './route-memo';
 import { readsHold, segmentsDigest, unitKey } from './units';
 import {
   beginWrite,
@@ -83,6 +84,8 @@ export interface WriteOutcome {
     readonly compiled: number;
     readonly total: number;
     readonly components?: { readonly built: number; readonly total: number };
+    /** Route tables computed of all (the others remembered, synth/route-memo.ts). */
+    readonly routeTables?: { readonly computed: number; readonly total: number };
   };
 }
 
@@ -121,6 +124,7 @@ function planFrom(prev: RecordData, input: SynthInput, keys: RecordInputs): Comp
       const unit = prev.units[unitName(input.environments[e].name, t.name)];
       return fromTemplate(prev.templates[unit.files], t.name);
     },
+    onDisk: (p) => (Object.hasOwn(prev.shared, p) ? prev.shared[p] : undefined),
   };
 }
 
@@ -214,6 +218,7 @@ export async function writeOutput(
     // Components are remembered only alongside the record's keys, and never for --fresh; read
     // before the record goes (their memory holds whatever the output on disk is).
     const memo = keys && !fresh ? new ComponentMemo(root) : undefined;
+    const routeMemo = keys && !fresh ? new RouteTableMemo(root) : undefined;
     // Until the new record is written, none describes the output.
     dropRecord(root);
     const pending = beginWrite(root, OUTPUT_DIRS);
@@ -223,7 +228,10 @@ export async function writeOutput(
         const environmentKey = keys!.environments.get(env.name);
         return environmentKey === undefined
           ? undefined
-          : (component, build) => memo.parts(env.name, environmentKey, component, input.tenants, build);
+          : {
+              component: (component, build) => memo.parts(env.name, environmentKey, component, input.tenants, build),
+              routeTable: routeMemo?.forEnvironment(env.name, environmentKey),
+            };
       });
     let result: CompileResult;
     try {
@@ -241,16 +249,18 @@ export async function writeOutput(
       : undefined;
     if (keys) writeRecord(root, recordOf(root, input, keys, result, prev, touched));
     memo?.save();
+    routeMemo?.save();
     const total = input.tenants.length * input.environments.length;
     const count = plan ? plan.compile.filter(Boolean).length * input.environments.length : total;
     const components = memo && { built: memo.built, total: memo.built + memo.recalled };
+    const routeTables = routeMemo && { computed: routeMemo.computed, total: routeMemo.computed + routeMemo.recalled };
     return {
       produced: result.produced,
       report,
       removed,
       recovered,
       compiled,
-      units: { compiled: count, total, ...(components ? { components } : {}) },
+      units: { compiled: count, total, ...(components ? { components } : {}), ...(routeTables ? { routeTables } : {}) },
     };
   } finally {
     release();

@@ -10,7 +10,6 @@
  * A worker runs this very module: as the synth bundle (see scripts/launch.cjs), or through tsx
  * when the sources run directly (tests).
  */
-import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Environment } from '../config/environment';
@@ -31,11 +30,12 @@ import {
   environmentParts,
   type RememberFor,
   ProducedPaths,
+  contentOf,
   type SynthInput,
   tenantSegments,
   tenantUnitFiles,
 } from './synthesize';
-import { ContentDigest, TrackedSegments } from './units';
+import { ContentDigest, contentDigest, TrackedSegments } from './units';
 import { OutputSink, type SinkReport, type SinkSpec } from './write';
 
 /** Below this many tenant folders (tenants × environments), starting workers costs more than it saves. */
@@ -106,6 +106,8 @@ export interface CompilePlan {
   readonly compile: readonly boolean[];
   /** Paths of a tenant's files in an environment, for a tenant not compiled. */
   known(tenantIndex: number, envIndex: number): readonly string[];
+  /** The content digest the record says a shared file has on disk (undefined: none recorded). */
+  onDisk?(path: string): string | undefined;
 }
 
 /** Worker count by default: one per core. */
@@ -350,8 +352,11 @@ export async function compileOutput(
     parts,
     (p, c) => {
       produced.record(p);
-      sink.put(p, c);
-      shared.set(p, createHash('sha256').update(c).digest('hex'));
+      const d = typeof c === 'string' ? contentDigest(c) : c.digest;
+      // A file the record says the output holds already is neither read nor written again.
+      if (plan?.onDisk?.(p) === d) sink.report.unchanged++;
+      else sink.put(p, contentOf(c));
+      shared.set(p, d);
     },
     (_t, _part, i, e) => {
       const compiled = units[i];

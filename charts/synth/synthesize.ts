@@ -15,8 +15,8 @@ import type { InfraOutputs } from '../config/infra-outputs';
 import { type BuiltComponent, buildPlatform, platformTenantObjects, type RememberComponent } from '../platform/build';
 import { TenantChart } from '../tenant-chart';
 import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
-import { environmentRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
-import { routeSegment } from '../config/routes';
+import { environmentRoutes, ownRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
+import { type RouteEntry, routeSegment, tenantRoutes } from '../config/routes';
 import { architecturePage } from './architecture';
 import { chartObjects } from '../lib/chart-objects';
 import * as readme from './readmes';
@@ -35,10 +35,28 @@ export function collision(path: string): Error {
   return new Error(`synth: two outputs map to ${path}; give the objects distinct kinds or names`);
 }
 
+/**
+ * A file whose content digest is known before its text (a remembered route table): the text is
+ * made only when it is needed, which it is not when the output on disk already has that digest.
+ */
+export interface KnownFile {
+  /** Hex SHA-256 of the content. */
+  readonly digest: string;
+  content(): string;
+}
+
+/** The content of a file that is no single tenant's: its text, or its digest and how to make it. */
+export type SharedContent = string | KnownFile;
+
+/** The text of a shared file. */
+export function contentOf(c: SharedContent): string {
+  return typeof c === 'string' ? c : c.content();
+}
+
 /** Adds files to a map, refusing two contents for one path. */
-export class FileSet {
-  readonly files = new Map<string, string>();
-  add(path: string, content: string): void {
+export class FileSet<C = string> {
+  readonly files = new Map<string, C>();
+  add(path: string, content: C): void {
     if (this.files.has(path)) throw collision(path);
     this.files.set(path, content);
   }
@@ -64,7 +82,7 @@ export function workloadObjects(
 
 /** Adds each object as a file; `yaml`, when given, holds each object's `toYaml` already. */
 function addObjects(
-  out: FileSet,
+  out: FileSet<SharedContent>,
   dir: string,
   objects: readonly Record<string, unknown>[],
   yaml?: readonly string[],
@@ -175,22 +193,55 @@ function componentReadmeNames(
 export interface EnvironmentPart {
   readonly env: Environment;
   readonly infra: InfraOutputs;
-  readonly head: Map<string, string>;
+  readonly head: Map<string, SharedContent>;
   readonly tail: Map<string, string>;
 }
 
-/** Per environment, how its platform components may be remembered (synth/component-memo.ts). */
-export type RememberFor = (env: Environment) => RememberComponent | undefined;
+/** What the route table of an environment is computed from, each part on demand. */
+export interface RouteTableView {
+  readonly tenants: readonly Tenant[];
+  /** The platform's own routes. */
+  own(): RouteEntry[];
+  /** The routes of one tenant. */
+  routes(tenant: Tenant): RouteEntry[];
+}
+
+/** The route table's two files: routes.md and routes.json. */
+export interface RouteTableFiles<C = string> {
+  readonly md: C;
+  readonly json: C;
+}
+
+/**
+ * Gives an environment's route table, from memory (synth/route-memo.ts) when what it is
+ * computed from is as it was, else with `render`.
+ */
+export type RememberRouteTable = (
+  view: RouteTableView,
+  render: () => RouteTableFiles,
+) => RouteTableFiles<SharedContent>;
+
+/** What may be remembered of an environment's shared files across runs. */
+export interface EnvironmentMemory {
+  /** Its platform components (synth/component-memo.ts). */
+  readonly component?: RememberComponent;
+  /** Its route table (synth/route-memo.ts). */
+  readonly routeTable?: RememberRouteTable;
+}
+
+/** Per environment, what may be remembered of its shared files. */
+export type RememberFor = (env: Environment) => EnvironmentMemory | undefined;
 
 function environmentPart(input: SynthInput, env: Environment, remember?: RememberFor): EnvironmentPart {
   const envDir = `${DIRS.dist}/${env.name}`;
-  const head = new FileSet();
+  const head = new FileSet<SharedContent>();
   const tail = new FileSet();
   head.add(`${envDir}/README.md`, readme.envReadme(env));
   const infra = input.infra.get(env.name);
   if (!infra)
     throw new Error(`synth: no cluster outputs for environment ${env.name}; run npm run infra:outputs -- ${env.name}`);
-  const platform = buildPlatform({ env, infra, tenants: input.tenants }, remember?.(env));
+  const memory = remember?.(env);
+  const platform = buildPlatform({ env, infra, tenants: input.tenants }, memory?.component);
   head.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
   head.add(...architecturePage(env, platform));
   const names = componentReadmeNames(env, infra, input.tenants, platform);
@@ -199,14 +250,21 @@ function environmentPart(input: SynthInput, env: Environment, remember?: Remembe
     addObjects(head, dir, b.objects, b.yaml);
     head.add(`${dir}/README.md`, readme.componentReadme(env, b, names.get(b.component.name)!));
   }
-  const routes = environmentRoutes(
-    input.tenants,
-    platform.flatMap((b) => b.objects),
-    platformGuards(env),
-  );
+  const objects = platform.flatMap((b) => b.objects);
+  const guards = platformGuards(env);
   const table = { name: env.name, domain: env.platform.domain, exposure: env.platform.gateway.exposure };
-  head.add(`${envDir}/${ROUTE_TABLE}.md`, routeTableMarkdown(table, routes));
-  head.add(`${envDir}/${ROUTE_TABLE}.json`, routeTableJson(table, routes));
+  const render = (): RouteTableFiles => {
+    const routes = environmentRoutes(input.tenants, objects, guards);
+    return { md: routeTableMarkdown(table, routes), json: routeTableJson(table, routes) };
+  };
+  const routeFiles: RouteTableFiles<SharedContent> = memory?.routeTable
+    ? memory.routeTable(
+        { tenants: input.tenants, own: () => ownRoutes(objects, guards), routes: (t) => tenantRoutes(t, guards) },
+        render,
+      )
+    : render();
+  head.add(`${envDir}/${ROUTE_TABLE}.md`, routeFiles.md);
+  head.add(`${envDir}/${ROUTE_TABLE}.json`, routeFiles.json);
   head.add(`${envDir}/${DIRS.tenants}/README.md`, readme.tenantsReadme(env));
   tail.add(`${DIRS.argocd}/${env.name}/README.md`, readme.argocdEnvReadme(env));
   for (const folder of [DIRS.bootstrap, DIRS.projects, DIRS.applicationSets, DIRS.platformApplications]) {
@@ -230,7 +288,7 @@ export function environmentParts(input: SynthInput, remember?: RememberFor): Env
 export function assemble(
   input: SynthInput,
   parts: readonly EnvironmentPart[],
-  onFile: (path: string, content: string) => void,
+  onFile: (path: string, content: SharedContent) => void,
   onTenant: (tenant: Tenant, part: EnvironmentPart, tenantIndex: number, envIndex: number) => void,
 ): void {
   onFile(`${DIRS.dist}/README.md`, readme.distReadme(input.environments));
@@ -268,9 +326,9 @@ export class ProducedPaths {
  */
 export function compileInto(input: SynthInput, sink: FileSink, produced = new ProducedPaths()): Set<string> {
   const segments = tenantSegments(input.tenants);
-  const onFile = (p: string, c: string) => {
+  const onFile = (p: string, c: SharedContent) => {
     produced.record(p);
-    sink.put(p, c);
+    sink.put(p, contentOf(c));
   };
   assemble(input, environmentParts(input), onFile, (t, part) => {
     for (const [p, c] of tenantUnitFiles(t, part.env, part.infra, segments)) onFile(p, c);

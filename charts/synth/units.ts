@@ -86,6 +86,11 @@ export function unitKey(environmentKey: string, tenant: Tenant): string {
   return digest(environmentKey, tenantValueDigest(tenant));
 }
 
+/** Hex SHA-256 of a file's content, as the synth record keeps a shared file's. */
+export function contentDigest(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
 /** Accumulates the digest of a unit's files (paths and contents, in the order produced). */
 export class ContentDigest {
   private readonly h = createHash('sha256');

@@ -14,7 +14,13 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { hasWorkloads } from '../../charts/tenant-workloads-chart';
 import { objectFileName, toYaml } from '../../charts/lib/serialize';
-import { environmentParts, tenantObjects, tenantSegments, workloadObjects } from '../../charts/synth/synthesize';
+import {
+  contentOf,
+  environmentParts,
+  tenantObjects,
+  tenantSegments,
+  workloadObjects,
+} from '../../charts/synth/synthesize';
 import { DIRS } from '../../charts/lib/constants';
 import { platformTenantObjects } from '../../charts/platform/build';
 import { tenantProjects } from '../../charts/argocd/generate';
@@ -30,7 +36,7 @@ export function main(argv: readonly string[]): number {
     const started = process.hrtime.bigint();
     for (const [rel, content] of [...part.head, ...part.tail]) {
       fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true });
-      fs.writeFileSync(path.join(out, rel), content);
+      fs.writeFileSync(path.join(out, rel), contentOf(content));
       files++;
     }
     ns += process.hrtime.bigint() - started;

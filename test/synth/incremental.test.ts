@@ -11,6 +11,7 @@ import { main } from '../../charts/main';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
 import { unitKey } from '../../charts/synth/units';
+import { tenantValueDigest } from '../../charts/config/tenants-cache';
 import { readsDigest, type TenantRead } from '../../charts/synth/component-memo';
 import { tenantUnitFiles, tenantSegments } from '../../charts/synth/synthesize';
 import { loadEnvironments } from '../../charts/config/environment';
@@ -50,6 +51,14 @@ function compiledCount(lines: readonly string[]): [number, number] | 'none' {
   if (lines.some((l) => l.includes('nothing changed since the last synth'))) return 'none';
   const m = lines.map((l) => /(\d+) of (\d+) tenant folders compiled/.exec(l)).find(Boolean);
   if (!m) throw new Error(`no compile count in: ${lines.join(' | ')}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** The route tables synth --timings says it computed: [computed, total]. */
+function routeTablesComputed(lines: readonly string[]): [number, number] {
+  if (lines.some((l) => l.includes('nothing changed since the last synth'))) return [0, 0];
+  const m = lines.map((l) => /(\d+) of (\d+) route tables computed/.exec(l)).find(Boolean);
+  if (!m) throw new Error(`no route table count in: ${lines.join(' | ')}`);
   return [Number(m[1]), Number(m[2])];
 }
 
@@ -208,6 +217,12 @@ describe('incremental synth', () => {
       if (edit.name === 'quota') expect(built, `step ${step}: components built`).toEqual([0, built[1]]);
       if (edit.name.startsWith('display name')) expect(built[0]).toBeGreaterThan(0);
       if (edit.name.startsWith('display name')) expect(built[0]).toBeLessThan(built[1]);
+      // A route table is computed again only when a route changed: a quota or a display name is no route.
+      const tables = routeTablesComputed(out);
+      if (edit.name === 'quota' || edit.name.startsWith('display name'))
+        expect(tables, `step ${step}: route tables computed`).toEqual([0, 2]);
+      // The setting is dev's: its table alone is computed (its key is the environment's).
+      if (edit.name === 'environment setting') expect(tables, `step ${step}: route tables computed`).toEqual([1, 2]);
     }
     expect(seen.size).toBe(edits.length);
   }, 600_000);
@@ -281,6 +296,64 @@ describe('incremental synth', () => {
       differ.every((f) => f.includes('/platform/keycloak/')),
       differ.join(', '),
     ).toBe(true);
+  }, 300_000);
+
+  // The planted fault: a remembered route table whose memory of a tenant misses an edit of its routes
+  // (here the tenant's entry digest written into routes.v8 by hand, its routes' digest left as it
+  // was) keeps the old table, and the comparison finds it.
+  it('a remembered route table blind to a route edit leaves a stale table that the comparison finds', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const i = reg.find('beta');
+    // The port of beta's sandbox is in its route's backend.
+    reg.entries[i] = reg.entries[i].replace('port: 8888', 'port: 8889');
+    const beta = loadTenants(reg.text()).find((t) => t.name === 'beta')!;
+    const file = path.join(inc, RECORD_DIR, 'routes.v8');
+    const stored = v8.deserialize(fs.readFileSync(file)) as {
+      entries: [string, { tenants: Map<string, [string, string]> }][];
+    };
+    for (const [, entry] of stored.entries) entry.tenants.get('beta')![0] = tenantValueDigest(beta);
+    expect(stored.entries.length).toBe(2);
+    fs.writeFileSync(file, v8.serialize(stored));
+    await both(reg);
+    expect(routeTablesComputed(out)).toEqual([0, 2]);
+    expect(differingFiles().sort()).toEqual([
+      'dist/dev/routes.json',
+      'dist/dev/routes.md',
+      'dist/prod/routes.json',
+      'dist/prod/routes.md',
+    ]);
+  }, 300_000);
+
+  // The planted fault: a shared file whose new content has the digest the record gives it is
+  // neither read nor written; one rewritten in place (its folder keeps its time) is then left as it
+  // is, and --check, which trusts no record, names it. With another digest in the record it is
+  // compared and written again.
+  it('trusts a shared file whose digest the record holds, and compares one whose digest differs', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const shared = 'dist/dev/README.md';
+    const live = path.join(inc, shared);
+    const original = fs.readFileSync(live, 'utf8');
+    fs.writeFileSync(live, `${original}# altered in place\n`);
+    const i = reg.find('beta');
+    const quota = (pods: number) =>
+      (reg.entries[i] = reg.entries[i].includes('quota:')
+        ? reg.entries[i].replace(/pods: \d+/, `pods: ${pods}`)
+        : reg.entries[i].replace(/\n {4}displayName: .*/, (m) => `${m}\n    quota:\n      pods: ${pods}`));
+    quota(34);
+    await both(reg);
+    expect(differingFiles(), out.join('\n')).toEqual([shared]);
+    out = [];
+    expect(await main(['--root', inc, '--check', '--jobs', '1'])).toBe(1);
+    expect(out.join('\n')).toContain(`changed: ${shared}`);
+
+    const record = readRecord(inc)!;
+    const { version: _v, ...data } = record;
+    writeRecord(inc, { ...data, shared: { ...record.shared, [shared]: '0'.repeat(64) } });
+    quota(35);
+    await both(reg);
+    expect(differingFiles()).toEqual([]);
   }, 300_000);
 
   // The planted fault: a remembered component's files are written from the YAML remembered with

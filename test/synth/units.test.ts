@@ -15,6 +15,7 @@ import { objectFileName } from '../../charts/lib/serialize';
 import { platformTenantObjects } from '../../charts/platform/build';
 import {
   assemble,
+  contentOf,
   environmentParts,
   type SynthInput,
   synthesize,
@@ -91,7 +92,7 @@ const sharedFiles: Parts = (input) => {
   assemble(
     input,
     environmentParts(input),
-    (p, c) => void files.set(p, c),
+    (p, c) => void files.set(p, contentOf(c)),
     () => undefined,
   );
   return files;
