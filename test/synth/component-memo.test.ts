@@ -19,7 +19,7 @@ import { fileDigest } from '../../charts/synth/component-files';
 import { toYaml } from '../../charts/lib/serialize';
 
 const tenants = [
-  { name: 'alpha', displayName: 'Alpha', quota: { pods: 10 } },
+  { name: 'alpha', displayName: 'Ålpha ✓', quota: { pods: 10 } },
   { name: 'beta', displayName: 'Beta', quota: { pods: 20 } },
 ] as unknown as Tenant[];
 
@@ -89,7 +89,13 @@ describe('reads as ranges', () => {
 
 describe('component memo', () => {
   const build = (ts: readonly Tenant[]) => ({
-    objects: ts.map((t) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: t.name }, data: { a: 'b' } })),
+    // Texts in UTF-8 (a display name) and in ASCII are read back alike.
+    objects: ts.map((t) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: t.name },
+      data: { a: 'b', shown: t.displayName },
+    })),
     values: { replicas: ts.length },
   });
 
@@ -108,6 +114,12 @@ describe('component memo', () => {
       expect(recalled.files).toEqual(built.files);
       expect(recalled.values).toEqual({ replicas: 2 });
       expect(recalled.objects).toEqual(built.objects);
+      const ascii = second.parts('dev', 'key', 'plain', tenants, (ts) => ({ objects: build(ts).objects.slice(1) }));
+      second.save();
+      const third = new ComponentMemo(root);
+      expect(third.parts('dev', 'key', 'plain', tenants, build).files).toEqual(ascii.files);
+      expect(third.parts('dev', 'key', 'realm', tenants, build).files).toEqual(built.files);
+      expect([third.recalled, third.built]).toEqual([2, 0]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
