@@ -20,8 +20,21 @@ export interface BuiltComponent {
   readonly objects: Record<string, unknown>[];
   /** Helm values after placement, checked against the component's schema. */
   readonly values?: Record<string, unknown>;
-  /** `objects` serialized (lib/serialize.ts `toYaml`), one per object, when remembered with them. */
-  readonly yaml?: readonly string[];
+  /**
+   * What the output needs of `objects` (synth/component-files.ts), when known: a remembered
+   * component has these ready, and its `objects` are read back from their YAML only if asked for.
+   */
+  readonly files?: ComponentFiles;
+}
+
+/** A component's objects as files: per object its file name, README name, text and its SHA-256. */
+export interface ComponentFiles {
+  readonly names: readonly string[];
+  readonly readmeNames: readonly string[];
+  readonly yaml: readonly string[];
+  readonly digests: readonly string[];
+  /** The objects of kind HTTPRoute, whole: what the route table reads. */
+  readonly routes: readonly Record<string, unknown>[];
 }
 
 /** The Helm values of a component's upstream, with placements written and the schema checked. */
@@ -46,7 +59,7 @@ export function componentValues(
 }
 
 /** A component's shared objects and Helm values. */
-export type ComponentParts = Pick<BuiltComponent, 'objects' | 'values' | 'yaml'>;
+export type ComponentParts = Pick<BuiltComponent, 'objects' | 'values' | 'files'>;
 
 /**
  * Builds a component's parts from a tenant list; `remember` may answer from memory instead
@@ -77,13 +90,22 @@ export function buildPlatform(
         values: componentValues(component, c),
       };
     });
-    return { component, wave: waves.get(component.name)!, ...parts };
+    // `objects` is read through: a remembered component reads its objects back only if asked.
+    return {
+      component,
+      wave: waves.get(component.name)!,
+      get objects() {
+        return parts.objects;
+      },
+      ...(parts.values ? { values: parts.values } : {}),
+      ...(parts.files ? { files: parts.files } : {}),
+    };
   });
 }
 
 /** Whether a component has a folder of our own objects: shared ones, or ones of each tenant. */
 export function hasOwnObjects(b: BuiltComponent): boolean {
-  return b.objects.length > 0 || b.component.tenantManifests !== undefined;
+  return (b.files ? b.files.names.length : b.objects.length) > 0 || b.component.tenantManifests !== undefined;
 }
 
 /** The objects of one tenant a component makes (`tenantManifests`), in an App of their own. */

@@ -10,9 +10,10 @@
 import { environmentArgoCd, tenantArgoCd } from '../argocd/generate';
 import type { Environment } from '../config/environment';
 import type { Tenant } from '../config/load-tenants';
-import { DIRS, OBSERVABILITY, ROUTE_TABLE, tenantNamespace } from '../lib/constants';
+import { DIRS, ROUTE_TABLE } from '../lib/constants';
 import type { InfraOutputs } from '../config/infra-outputs';
-import { type BuiltComponent, buildPlatform, platformTenantObjects, type RememberComponent } from '../platform/build';
+import { buildPlatform, type ComponentFiles, platformTenantObjects, type RememberComponent } from '../platform/build';
+import { componentFiles, readmeFileName } from './component-files';
 import { TenantChart } from '../tenant-chart';
 import { hasWorkloads, TenantWorkloadsChart } from '../tenant-workloads-chart';
 import { environmentRoutes, ownRoutes, routeTableJson, routeTableMarkdown } from '../routing/route-table';
@@ -80,36 +81,15 @@ export function workloadObjects(
   return chartObjects((app) => new TenantWorkloadsChart(app, tenant.name, { tenant, environment, segments }));
 }
 
-/** Adds each object as a file; `yaml`, when given, holds each object's `toYaml` already. */
-function addObjects(
-  out: FileSet<SharedContent>,
-  dir: string,
-  objects: readonly Record<string, unknown>[],
-  yaml?: readonly string[],
-): string[] {
+/** Adds each object as a file. */
+function addObjects(out: FileSet<SharedContent>, dir: string, objects: readonly Record<string, unknown>[]): string[] {
   const names: string[] = [];
-  for (const [i, o] of objects.entries()) {
+  for (const o of objects) {
     const name = objectFileName(o as { kind?: string; metadata?: { name?: string } });
-    out.add(`${dir}/${name}`, yaml?.[i] ?? toYaml(o));
+    out.add(`${dir}/${name}`, toYaml(o));
     names.push(name);
   }
   return names.sort();
-}
-
-/**
- * File names a component's README lists: an object of one tenant (labelled with it) once for all
- * tenants, its tenant's name written <name>, so adding a tenant leaves the README as it was.
- */
-function readmeFileNames(objects: readonly Record<string, unknown>[]): string[] {
-  const names = new Set<string>();
-  for (const o of objects) {
-    const name = objectFileName(o as { kind?: string; metadata?: { name?: string } });
-    const tenant = (o as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[
-      OBSERVABILITY.accessTenantLabel
-    ];
-    names.add(tenant ? name.replace(tenantNamespace(tenant), tenantNamespace('<name>')) : name);
-  }
-  return [...names].sort();
 }
 
 /** Route segment of every tenant by name: what workloads need to address other tenants. */
@@ -171,17 +151,14 @@ function componentReadmeNames(
   env: Environment,
   infra: InfraOutputs,
   tenants: readonly Tenant[],
-  platform: readonly BuiltComponent[],
+  files: ReadonlyMap<string, ComponentFiles>,
 ): Map<string, string[]> {
-  const perTenant = new Map<string, Record<string, unknown>[]>();
+  const perTenant = new Map<string, string[]>();
   if (tenants.length > 0)
     for (const { component, objects } of platformTenantObjects({ env, infra, tenant: tenants[0] }))
-      perTenant.set(component.name, objects);
+      perTenant.set(component.name, objects.map(readmeFileName));
   return new Map(
-    platform.map((b) => [
-      b.component.name,
-      readmeFileNames([...b.objects, ...(perTenant.get(b.component.name) ?? [])]),
-    ]),
+    [...files].map(([name, f]) => [name, [...new Set([...f.readmeNames, ...(perTenant.get(name) ?? [])])].sort()]),
   );
 }
 
@@ -244,13 +221,16 @@ function environmentPart(input: SynthInput, env: Environment, remember?: Remembe
   const platform = buildPlatform({ env, infra, tenants: input.tenants }, memory?.component);
   head.add(`${envDir}/${DIRS.platform}/README.md`, readme.platformReadme(env, platform));
   head.add(...architecturePage(env, platform));
-  const names = componentReadmeNames(env, infra, input.tenants, platform);
+  const files = new Map(platform.map((b) => [b.component.name, b.files ?? componentFiles(b.objects)]));
+  const names = componentReadmeNames(env, infra, input.tenants, files);
   for (const b of platform) {
     const dir = componentDir(env, b.component.name);
-    addObjects(head, dir, b.objects, b.yaml);
+    const f = files.get(b.component.name)!;
+    f.names.forEach((name, i) => head.add(`${dir}/${name}`, { digest: f.digests[i], content: () => f.yaml[i] }));
     head.add(`${dir}/README.md`, readme.componentReadme(env, b, names.get(b.component.name)!));
   }
-  const objects = platform.flatMap((b) => b.objects);
+  // The HTTPRoutes of the components, all the route table reads of their objects.
+  const objects = [...files.values()].flatMap((f) => f.routes);
   const guards = platformGuards(env);
   const table = { name: env.name, domain: env.platform.domain, exposure: env.platform.gateway.exposure };
   const render = (): RouteTableFiles => {

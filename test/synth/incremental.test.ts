@@ -6,13 +6,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
+import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
 import { loadTenants } from '../../charts/config/load-tenants';
 import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
-import { unitKey } from '../../charts/synth/units';
+import { contentDigest, unitKey } from '../../charts/synth/units';
 import { tenantValueDigest } from '../../charts/config/tenants-cache';
-import { readsDigest, type TenantRead } from '../../charts/synth/component-memo';
+import {
+  decodePayload,
+  encodePayload,
+  MEMO_DIR,
+  payloadFile,
+  readIndex,
+  readsDigest,
+  writeIndex,
+} from '../../charts/synth/component-memo';
+import type { ComponentFiles } from '../../charts/platform/build';
 import { tenantUnitFiles, tenantSegments } from '../../charts/synth/synthesize';
 import { loadEnvironments } from '../../charts/config/environment';
 import { loadInfraOutputs } from '../../charts/config/infra-outputs';
@@ -275,18 +285,18 @@ describe('incremental synth', () => {
   it('a remembered platform component blind to what it read leaves stale files that the comparison finds', async () => {
     const reg = new Registry(EXAMPLE);
     await both(reg);
-    const file = path.join(inc, RECORD_DIR, 'components.v8');
-    const stored = v8.deserialize(fs.readFileSync(file)) as { entries: [string, { reads: TenantRead[] }][] };
+    const index = readIndex(inc);
     const tenants = loadTenants(reg.text());
     let blinded = 0;
-    for (const [key, entry] of stored.entries)
-      if (key.endsWith('\0keycloak')) {
-        entry.reads = entry.reads.filter((r) => !(r[0] === 'field' && r[2] === 'displayName'));
-        Object.assign(entry, { seen: readsDigest(entry.reads, tenants) });
+    for (const [key, entry] of Object.entries(index.entries))
+      if (key.endsWith('/keycloak')) {
+        const { displayName: _d, ...fields } = entry.reads.fields;
+        const reads = { ...entry.reads, fields };
+        index.entries[key] = { ...entry, reads, seen: readsDigest(reads, tenants) };
         blinded++;
       }
     expect(blinded).toBe(2);
-    fs.writeFileSync(file, v8.serialize(stored));
+    writeIndex(inc, index);
     const i = reg.find('beta');
     reg.entries[i] = reg.entries[i].replace('displayName: Team Beta', 'displayName: Team Beta 3');
     await both(reg);
@@ -336,12 +346,7 @@ describe('incremental synth', () => {
     const live = path.join(inc, shared);
     const original = fs.readFileSync(live, 'utf8');
     fs.writeFileSync(live, `${original}# altered in place\n`);
-    const i = reg.find('beta');
-    const quota = (pods: number) =>
-      (reg.entries[i] = reg.entries[i].includes('quota:')
-        ? reg.entries[i].replace(/pods: \d+/, `pods: ${pods}`)
-        : reg.entries[i].replace(/\n {4}displayName: .*/, (m) => `${m}\n    quota:\n      pods: ${pods}`));
-    quota(34);
+    editQuota(reg, 34);
     await both(reg);
     expect(differingFiles(), out.join('\n')).toEqual([shared]);
     out = [];
@@ -351,33 +356,51 @@ describe('incremental synth', () => {
     const record = readRecord(inc)!;
     const { version: _v, ...data } = record;
     writeRecord(inc, { ...data, shared: { ...record.shared, [shared]: '0'.repeat(64) } });
-    quota(35);
+    editQuota(reg, 35);
     await both(reg);
     expect(differingFiles()).toEqual([]);
   }, 300_000);
+  /** Rewrites each remembered component's file with `edit` applied to its files, its index entry to match. */
+  function rewritePayloads(edit: (files: ComponentFiles) => ComponentFiles | undefined): number {
+    const index = readIndex(inc);
+    let edited = 0;
+    for (const [key, entry] of Object.entries(index.entries)) {
+      const parts = decodePayload(key, entry, fs.readFileSync(payloadFile(inc, key)))!;
+      const files = edit(parts.files!);
+      if (!files) continue;
+      const data = encodePayload(key, files, parts.values);
+      fs.writeFileSync(payloadFile(inc, key), data);
+      index.entries[key] = { ...entry, bytes: data.length, crc: zlib.crc32(data) };
+      edited++;
+    }
+    writeIndex(inc, index);
+    return edited;
+  }
+
+  /** A quota edit of beta: it builds no component again, so every one is recalled. */
+  function editQuota(reg: Registry, pods: number): void {
+    const i = reg.find('beta');
+    reg.entries[i] = reg.entries[i].includes('quota:')
+      ? reg.entries[i].replace(/pods: \d+/, `pods: ${pods}`)
+      : reg.entries[i].replace(/\n {4}displayName: .*/, (m) => `${m}\n    quota:\n      pods: ${pods}`);
+  }
 
   // The planted fault: a remembered component's files are written from the YAML remembered with
-  // its objects, not serialized again; a remembered text that is not its object's (here altered
-  // by hand) is written as it is, and the comparison finds it.
+  // it, not serialized again; a remembered text that is not its object's (here altered by hand,
+  // its file's size and CRC made to match) is written as it is, and the comparison finds it.
   it("writes a remembered component's files from the YAML remembered with it", async () => {
     const reg = new Registry(EXAMPLE);
     await both(reg);
-    const file = path.join(inc, RECORD_DIR, 'components.v8');
-    const stored = v8.deserialize(fs.readFileSync(file)) as { entries: [string, { yaml?: string[] }][] };
-    let altered = 0;
-    for (const [, entry] of stored.entries)
-      if (entry.yaml && entry.yaml.length > 0) {
-        entry.yaml = entry.yaml.map((y) => `${y}# altered\n`);
-        altered++;
-      }
+    // Texts and their digests altered together: a digest equal to the record's would leave the
+    // file on disk as it is (trusted shared files), so the memory is wrong and consistent.
+    const altered = rewritePayloads((f) => {
+      if (f.yaml.length === 0) return undefined;
+      const yaml = f.yaml.map((y) => `${y}# altered\n`);
+      return { ...f, yaml, digests: yaml.map(contentDigest) };
+    });
     expect(altered).toBeGreaterThan(0);
-    fs.writeFileSync(file, v8.serialize(stored));
-    // A quota builds no component again: every one is recalled.
-    const i = reg.find('beta');
-    reg.entries[i] = reg.entries[i].includes('quota:')
-      ? reg.entries[i].replace(/pods: \d+/, 'pods: 33')
-      : reg.entries[i].replace(/\n {4}displayName: .*/, (m) => `${m}\n    quota:\n      pods: 33`);
-    await both(reg);
+    editQuota(reg, 33);
+    expect(await both(reg)).toEqual([expect.any(Number), expect.any(Number)]);
     const differ = differingFiles();
     expect(differ.length).toBeGreaterThan(0);
     expect(
@@ -388,6 +411,35 @@ describe('incremental synth', () => {
       ),
       differ.join(', '),
     ).toBe(true);
+    // What was altered is forgotten: the tests after this one start from a true memory.
+    fs.rmSync(path.join(inc, RECORD_DIR, MEMO_DIR), { recursive: true, force: true });
+  }, 300_000);
+
+  // A component's file that is damaged, missing, or another component's, or an index entry that
+  // does not match its file: the component is built again, and the output is a fresh synth's.
+  it('builds a component again when its remembered file does not match its index entry', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const index = readIndex(inc);
+    const keys = Object.keys(index.entries).filter((k) => fs.statSync(payloadFile(inc, k)).size > 1000);
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+    const [damaged, missing, swapped, stale] = keys;
+    // A changed byte in the texts: same size, another CRC.
+    const d = fs.readFileSync(payloadFile(inc, damaged));
+    d[d.length - 2] ^= 1;
+    fs.writeFileSync(payloadFile(inc, damaged), d);
+    fs.rmSync(payloadFile(inc, missing));
+    // Another component's file under this one's name, its index entry made to match it.
+    const other = fs.readFileSync(payloadFile(inc, keys[4] ?? keys[0]));
+    fs.writeFileSync(payloadFile(inc, swapped), other);
+    index.entries[swapped] = { ...index.entries[swapped], bytes: other.length, crc: zlib.crc32(other) };
+    // An index entry that names an older file: its size and CRC no longer those on disk.
+    index.entries[stale] = { ...index.entries[stale], crc: (index.entries[stale].crc + 1) >>> 0 };
+    writeIndex(inc, index);
+    editQuota(reg, 34);
+    expect(await both(reg)).not.toBe('none');
+    expect(componentsBuilt(out)[0]).toBe(4);
+    expect(differingFiles()).toEqual([]);
   }, 300_000);
 
   it("compiles a tenant's files independently of its line and index in tenants.yaml", () => {

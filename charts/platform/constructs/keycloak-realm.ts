@@ -221,6 +221,9 @@ export class KeycloakRealm extends Construct {
 
   constructor(scope: Construct, id: string, props: KeycloakRealmProps) {
     super(scope, id);
+    // The sync file differs in its clients only: the tenants' groups are built once for both.
+    const realm = realmRepresentation(props);
+    const sync = { ...realm, clients: realmClients(props, { clientSecrets: true }) };
     // KubeConfigMap: cdk8s-plus-30 adds `immutable: false`.
     this.resource = new KubeConfigMap(this, 'Resource', {
       metadata: {
@@ -229,8 +232,8 @@ export class KeycloakRealm extends Construct {
         labels: platformLabels('keycloak'),
       },
       data: {
-        [REALM_FILE]: JSON.stringify(realmRepresentation(props), null, 2) + '\n',
-        [REALM_SYNC_FILE]: JSON.stringify(realmRepresentation(props, { clientSecrets: true }), null, 2) + '\n',
+        [REALM_FILE]: JSON.stringify(realm, null, 2) + '\n',
+        [REALM_SYNC_FILE]: JSON.stringify(sync, null, 2) + '\n',
       },
     });
   }

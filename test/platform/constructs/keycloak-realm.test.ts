@@ -130,5 +130,9 @@ describe('KeycloakRealm', () => {
     expect(cm.metadata).toMatchObject({ name: 'keycloak-realm-agents', namespace: 'keycloak' });
     expect(JSON.parse(cm.data[REALM_FILE]).realm).toBe('agents');
     expect(JSON.parse(cm.data[REALM_SYNC_FILE]).realm).toBe('agents');
+    // Both files are the representations, text for text (the groups are built once for both).
+    expect(cm.data[REALM_FILE]).toBe(`${JSON.stringify(realm, null, 2)}\n`);
+    const sync = realmRepresentation({ tenants, domain: 'dev.example.test' }, { clientSecrets: true });
+    expect(cm.data[REALM_SYNC_FILE]).toBe(`${JSON.stringify(sync, null, 2)}\n`);
   });
 });
