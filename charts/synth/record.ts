@@ -136,6 +136,44 @@ export function fromTemplate(template: readonly string[], tenant: string): strin
   return template.map((p) => p.split('\0').join(tenant));
 }
 
+/**
+ * Finds which template paths a path is, without listing any unit: per template, per path, the
+ * tenant's name that makes the template path equal to it (a template path fixes the name's
+ * length, hence the name).
+ */
+export class TemplateMatcher {
+  private readonly byPrefix = new Map<string, { template: number; index: number; parts: string[]; fixed: number }[]>();
+  constructor(templates: readonly (readonly string[])[]) {
+    templates.forEach((t, template) =>
+      t.forEach((p, index) => {
+        const parts = p.split('\0');
+        const fixed = parts.reduce((n, x) => n + x.length, 0);
+        let list = this.byPrefix.get(parts[0]);
+        if (!list) this.byPrefix.set(parts[0], (list = []));
+        list.push({ template, index, parts, fixed });
+      }),
+    );
+  }
+
+  /** Every (template, index in it, tenant's name) whose path is `p`; the name is '' for a template path without one. */
+  *matches(p: string): Generator<{ template: number; index: number; name: string }> {
+    for (const [prefix, list] of this.byPrefix) {
+      if (!p.startsWith(prefix)) continue;
+      for (const { template, index, parts, fixed } of list) {
+        const holes = parts.length - 1;
+        if (holes === 0) {
+          if (p === prefix) yield { template, index, name: '' };
+          continue;
+        }
+        const length = (p.length - fixed) / holes;
+        if (!Number.isInteger(length) || length < 1 || !p.endsWith(parts[holes])) continue;
+        const name = p.slice(prefix.length, prefix.length + length);
+        if (parts.join(name) === p) yield { template, index, name };
+      }
+    }
+  }
+}
+
 /** Builds the `templates` table while units are added. */
 export class TemplateTable {
   readonly list: string[][] = [];
