@@ -12,6 +12,7 @@ import {
   foldersOf,
   foldersUnchanged,
   fromTemplate,
+  readFolderStamps,
   readRecord,
   readRecordHead,
   type RecordData,
@@ -225,7 +226,7 @@ function recordOf(
           files = table.addTemplate(prev!.templates[old.files]);
           templateIndex.set(old.files, files);
         }
-        units[name] = { ...old, files };
+        units[name] = files === old.files ? old : { ...old, files };
       }
     });
   });
@@ -315,6 +316,7 @@ export async function writeOutput(
 export function upToDate(root: string, inputs: string): number | undefined {
   if (pendingRecovery(root)) return undefined;
   const prev = readRecordHead(root);
-  if (!prev || prev.inputs !== inputs || !foldersUnchanged(root, prev.dirs)) return undefined;
-  return prev.files;
+  if (!prev || prev.inputs !== inputs) return undefined;
+  const dirs = readFolderStamps(root, prev);
+  return dirs && foldersUnchanged(root, dirs) ? prev.files : undefined;
 }

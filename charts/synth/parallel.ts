@@ -88,7 +88,7 @@ interface BatchResult {
 
 /** What compiling into a sink produced. */
 export interface CompileResult {
-  /** Every path, in the order of `synthesize`; with a plan, only those of the units compiled and of the shared files. */
+  /** Every path, in the order of `synthesize`; with a plan, only the compiled units' and the shared files'. */
   readonly produced: Set<string>;
   /** How many files the output has. */
   readonly files: number;
