@@ -9,7 +9,7 @@ import * as v8 from 'node:v8';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
+import { foldersOf, readRecord, RECORD_DIR, stampFolders, unitName, writeRecord } from '../../charts/synth/record';
 import { unitKey } from '../../charts/synth/units';
 import { readsDigest, type TenantRead } from '../../charts/synth/component-memo';
 import { tenantUnitFiles, tenantSegments } from '../../charts/synth/synthesize';
@@ -100,6 +100,8 @@ describe('incremental synth', () => {
     out = [];
     expect(await main(['--root', inc, '--timings', '--jobs', '1']), out.join('\n')).toBe(0);
     const counted = compiledCount(out);
+    // The folders' times the record keeps (only those touched are stamped again) are every folder's now.
+    expect(readRecord(inc)?.dirs).toEqual(stampFolders(inc, foldersOf(existingFiles(inc, ['argocd', 'dist']))));
     for (const d of ['dist', 'argocd', RECORD_DIR]) fs.rmSync(path.join(fresh, d), { recursive: true, force: true });
     expect(await main(['--root', fresh, '--jobs', '1']), out.join('\n')).toBe(0);
     return counted;
@@ -228,6 +230,34 @@ describe('incremental synth', () => {
     const counted = await both(reg);
     expect(counted).toEqual([6, 6]);
     expect(outputTree(inc)).toEqual(outputTree(fresh));
+  }, 300_000);
+
+  // The folders' times are a part of their own: one damaged, cut short or of another run makes
+  // the record count for nothing, as a folder changed on disk does.
+  it('ignores the record when its folder times are damaged, incomplete or of another run', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const file = path.join(inc, RECORD_DIR, 'folders.json');
+    const good = JSON.parse(fs.readFileSync(file, 'utf8')) as { inputs: string; names: string[]; stamps: string[] };
+    const faults: [string, string][] = [
+      ['damaged', '{"inputs": '],
+      ['one time short', JSON.stringify({ ...good, stamps: good.stamps.slice(1) })],
+      ['of another run', JSON.stringify({ ...good, inputs: `x${good.inputs.slice(1)}` })],
+      ['missing', ''],
+    ];
+    for (const [fault, text] of faults) {
+      await both(reg);
+      if (text === '') fs.rmSync(file);
+      else fs.writeFileSync(file, text);
+      out = [];
+      expect(await main(['--root', inc, '--timings', '--jobs', '1'])).toBe(0);
+      expect(compiledCount(out), fault).toEqual([6, 6]);
+      expect(outputTree(inc)).toEqual(outputTree(fresh));
+    }
+    // The record as written: nothing changed.
+    out = [];
+    expect(await main(['--root', inc, '--timings', '--jobs', '1'])).toBe(0);
+    expect(compiledCount(out)).toBe('none');
   }, 300_000);
 
   // The planted fault: a unit key that does not change when its tenant's entry does (here written
