@@ -94,7 +94,7 @@ export interface CompileResult {
   readonly files: number;
   /** What each sink (this thread's, then each batch's) saw. */
   readonly reports: SinkReport[];
-  /** Per tenant index, per environment index: the units compiled (absent for those taken from `known`). */
+  /** Per tenant index, per environment index: the units compiled (absent for those the plan does not compile). */
   readonly units: (UnitResult[] | undefined)[];
   /** Files that belong to no tenant: path → content digest. */
   readonly shared: Map<string, string>;
@@ -142,10 +142,10 @@ export class PlannedPaths {
   /** A path of a compiled unit or a shared file, in `assemble` order. */
   record(path: string): void {
     const owner = this.plan.owner(path);
-    const unit = owner && owner.env * this.tenants + owner.tenant;
-    if (unit !== undefined && unit < this.passed) throw collision(path);
+    const unit = owner ? owner.env * this.tenants + owner.tenant : -1;
+    if (owner && unit < this.passed) throw collision(path);
     this.checked.record(path);
-    if (owner && unit !== undefined) {
+    if (owner) {
       const first = this.pending.get(unit);
       if (!first || owner.index < first.index) this.pending.set(unit, { index: owner.index, path });
     }

@@ -241,6 +241,13 @@ export function readRecord(root: string): RecordData | undefined {
   );
   if (!body || body.inputs !== head.inputs || !body.units || !Array.isArray(body.templates) || !body.shared)
     return undefined;
+  // Every unit names a template of the table: the paths of a unit not compiled are read there.
+  const templates = body.templates.length;
+  for (const name in body.units) {
+    const files = body.units[name]?.files;
+    if (!Number.isInteger(files) || files < 0 || files >= templates) return undefined;
+  }
+  if (!body.templates.every((t) => Array.isArray(t) && t.every((p) => typeof p === 'string'))) return undefined;
   const dirs = readFolderStamps(root, head);
   return dirs && { ...body, ...head, dirs };
 }

@@ -225,6 +225,15 @@ describe('incremental synth', () => {
     expect(compiledCount(out)).toEqual([6, 6]);
     expect(outputTree(inc)).toEqual(outputTree(fresh));
 
+    // A unit naming a template the table does not have.
+    const body = path.join(inc, RECORD_DIR, 'units.json');
+    const units = JSON.parse(fs.readFileSync(body, 'utf8')) as { units: Record<string, { files: number }> };
+    units.units[unitName('dev', 'beta')].files = 99;
+    fs.writeFileSync(body, JSON.stringify(units));
+    reg.entries[0] = reg.entries[0].replace('displayName: Team Alpha', 'displayName: Team Alpha 2');
+    expect(await both(reg)).toEqual([6, 6]);
+    expect(outputTree(inc)).toEqual(outputTree(fresh));
+
     fs.writeFileSync(path.join(inc, RECORD_DIR, 'units.json'), '{"version": 1, "inputs": ');
     reg.entries[0] = reg.entries[0].replace('displayName: Team Alpha', 'displayName: Team A');
     const counted = await both(reg);
