@@ -286,9 +286,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     const keys = recordKeys(compiler, inputs, environments, infra);
     const outcome = await writeOutput(root, input, lazyPool, keys, options.fresh);
     writeLoaderCache(root, loaderCache);
-    const { produced, report, removed, recovered, compiled, units } = outcome;
+    const { files: count, report, removed, recovered, compiled, units } = outcome;
     for (const d of recovered) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);
-    const count = produced.size;
     reportWrite({ options, started, loaded, compiled, tenants, environments, infra, count, report, removed, units });
     return 0;
   } finally {

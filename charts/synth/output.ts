@@ -12,11 +12,13 @@ import {
   foldersOf,
   foldersUnchanged,
   fromTemplate,
+  readFolderStamps,
   readRecord,
   readRecordHead,
   type RecordData,
   restampFolders,
   stampFolders,
+  TemplateMatcher,
   TemplateTable,
   type UnitRecord,
   unitName,
@@ -71,7 +73,8 @@ export async function checkOutput(
 }
 
 export interface WriteOutcome {
-  readonly produced: Set<string>;
+  /** How many files the output has. */
+  readonly files: number;
   readonly report: WriteReport;
   /** Tenant folders the new output no longer has (<env>/<tenant>). */
   readonly removed: string[];
@@ -105,7 +108,10 @@ function usableRecord(root: string, recovered: readonly string[]): RecordData | 
   return foldersUnchanged(root, prev.dirs) ? prev : undefined;
 }
 
-/** Which tenants to compile against the record: those with a unit whose inputs changed. */
+/**
+ * Which tenants to compile against the record: those with a unit whose inputs changed. The
+ * others' paths stay in the record's templates: counted and matched there, never listed.
+ */
 function planFrom(prev: RecordData, input: SynthInput, keys: RecordInputs): CompilePlan {
   const segments = tenantSegments(input.tenants);
   let whole: string | undefined;
@@ -119,16 +125,65 @@ function planFrom(prev: RecordData, input: SynthInput, keys: RecordInputs): Comp
   );
   return {
     compile,
-    known: (i, e) => {
-      const t = input.tenants[i];
-      const unit = prev.units[unitName(input.environments[e].name, t.name)];
-      return fromTemplate(prev.templates[unit.files], t.name);
-    },
+    ...knownUnits(prev, input.tenants, input.environments, compile),
     onDisk: (p) => (Object.hasOwn(prev.shared, p) ? prev.shared[p] : undefined),
   };
 }
 
-/** Live files the new output no longer has, from the record: no walk over the output. */
+/**
+ * How many files each unit not compiled has and which of them holds a path, from the record's
+ * templates (exported for tests).
+ */
+export function knownUnits(
+  prev: Pick<RecordData, 'units' | 'templates'>,
+  tenants: readonly { readonly name: string }[],
+  environments: readonly { readonly name: string }[],
+  compile: readonly boolean[],
+): Pick<CompilePlan, 'count' | 'owner'> {
+  const recorded = (i: number, e: number) => prev.units[unitName(environments[e].name, tenants[i].name)];
+  const matcher = new TemplateMatcher(prev.templates);
+  const tenantIndex = new Map(tenants.map((t, i) => [t.name, i]));
+  // Units not compiled by template, for a template path without the tenant's name (needed rarely).
+  let byTemplate: Map<number, [number, number][]> | undefined;
+  const ofTemplate = (template: number) => {
+    if (!byTemplate) {
+      byTemplate = new Map();
+      tenants.forEach((_t, i) => {
+        if (compile[i]) return;
+        environments.forEach((_env, e) => {
+          const files = recorded(i, e).files;
+          let list = byTemplate!.get(files);
+          if (!list) byTemplate!.set(files, (list = []));
+          list.push([i, e]);
+        });
+      });
+    }
+    return byTemplate.get(template) ?? [];
+  };
+  return {
+    count: (i, e) => prev.templates[recorded(i, e).files].length,
+    owner: (p) => {
+      for (const { template, index, name } of matcher.matches(p)) {
+        if (name === '') {
+          const [unit] = ofTemplate(template);
+          if (unit) return { tenant: unit[0], env: unit[1], index };
+          continue;
+        }
+        const i = tenantIndex.get(name);
+        if (i === undefined || compile[i]) continue;
+        const e = environments.findIndex((_env, e) => recorded(i, e).files === template);
+        if (e >= 0) return { tenant: i, env: e, index };
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Live files the new output may no longer have, from the record: no walk over the output. Those
+ * of units not compiled are still produced; the rest are to be checked against the compiled and
+ * shared paths only (in the last write, they shared no path with a unit not compiled now).
+ */
 function deletionsFrom(prev: RecordData, input: SynthInput, plan: CompilePlan, shared: ReadonlyMap<string, string>) {
   const out: string[] = [];
   for (const p of Object.keys(prev.shared)) if (!shared.has(p)) out.push(p);
@@ -178,7 +233,7 @@ function recordOf(
           files = table.addTemplate(prev!.templates[old.files]);
           templateIndex.set(old.files, files);
         }
-        units[name] = { ...old, files };
+        units[name] = files === old.files ? old : { ...old, files };
       }
     });
   });
@@ -192,7 +247,7 @@ function recordOf(
     shared,
     // Only folders that gained or lost an entry have a new time: the others keep the one verified.
     dirs: prev && touched ? restampFolders(root, prev.dirs, touched) : stampFolders(root, foldersOf(result.produced)),
-    files: result.produced.size,
+    files: result.files,
   };
 }
 
@@ -255,7 +310,7 @@ export async function writeOutput(
     const components = memo && { built: memo.built, total: memo.built + memo.recalled };
     const routeTables = routeMemo && { computed: routeMemo.computed, total: routeMemo.computed + routeMemo.recalled };
     return {
-      produced: result.produced,
+      files: result.files,
       report,
       removed,
       recovered,
@@ -274,6 +329,7 @@ export async function writeOutput(
 export function upToDate(root: string, inputs: string): number | undefined {
   if (pendingRecovery(root)) return undefined;
   const prev = readRecordHead(root);
-  if (!prev || prev.inputs !== inputs || !foldersUnchanged(root, prev.dirs)) return undefined;
-  return prev.files;
+  if (!prev || prev.inputs !== inputs) return undefined;
+  const dirs = readFolderStamps(root, prev);
+  return dirs && foldersUnchanged(root, dirs) ? prev.files : undefined;
 }

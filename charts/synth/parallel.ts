@@ -27,6 +27,7 @@ import {
 } from '../config/load-tenants';
 import {
   assemble,
+  collision,
   environmentParts,
   type RememberFor,
   ProducedPaths,
@@ -87,11 +88,13 @@ interface BatchResult {
 
 /** What compiling into a sink produced. */
 export interface CompileResult {
-  /** Every path, in the order of `synthesize`. */
+  /** Every path, in the order of `synthesize`; with a plan, only the compiled units' and the shared files'. */
   readonly produced: Set<string>;
+  /** How many files the output has. */
+  readonly files: number;
   /** What each sink (this thread's, then each batch's) saw. */
   readonly reports: SinkReport[];
-  /** Per tenant index, per environment index: the units compiled (absent for those taken from `known`). */
+  /** Per tenant index, per environment index: the units compiled (absent for those the plan does not compile). */
   readonly units: (UnitResult[] | undefined)[];
   /** Files that belong to no tenant: path → content digest. */
   readonly shared: Map<string, string>;
@@ -104,10 +107,62 @@ export interface CompileResult {
 export interface CompilePlan {
   /** Per tenant index: whether to compile it. */
   readonly compile: readonly boolean[];
-  /** Paths of a tenant's files in an environment, for a tenant not compiled. */
-  known(tenantIndex: number, envIndex: number): readonly string[];
+  /** How many files a tenant not compiled has in an environment. */
+  count(tenantIndex: number, envIndex: number): number;
+  /**
+   * The unit not compiled whose files include `path`, and the path's place among them. The units
+   * not compiled have the paths the last write checked: inside the output, none shared by two.
+   */
+  owner(path: string): { readonly tenant: number; readonly env: number; readonly index: number } | undefined;
   /** The content digest the record says a shared file has on disk (undefined: none recorded). */
   onDisk?(path: string): string | undefined;
+}
+
+/**
+ * The paths of a compile with a plan, checked as `ProducedPaths` checks every path of a fresh
+ * compile, with the same first error, without listing the units not compiled: a compiled or shared
+ * path that one of them has is a collision where the later of the two comes in `assemble` order.
+ */
+export class PlannedPaths {
+  private readonly checked = new ProducedPaths();
+  readonly paths = this.checked.paths;
+  private known = 0;
+  /** Units walked so far, in `assemble` order (environment-major). */
+  private passed = 0;
+  /** Per unit not compiled yet to come: the first of its paths already produced. */
+  private readonly pending = new Map<number, { index: number; path: string }>();
+  constructor(
+    private readonly plan: CompilePlan,
+    private readonly tenants: number,
+  ) {}
+
+  /** How many paths the output has. */
+  get files(): number {
+    return this.paths.size + this.known;
+  }
+
+  /** A path of a compiled unit or a shared file, in `assemble` order. */
+  record(path: string): void {
+    const owner = this.plan.owner(path);
+    const unit = owner ? owner.env * this.tenants + owner.tenant : -1;
+    if (owner && unit < this.passed) throw collision(path);
+    this.checked.record(path);
+    if (owner) {
+      const first = this.pending.get(unit);
+      if (!first || owner.index < first.index) this.pending.set(unit, { index: owner.index, path });
+    }
+  }
+
+  /** A unit at its place in `assemble` order: the paths of a compiled one, none for one not compiled. */
+  unit(tenantIndex: number, envIndex: number, paths: readonly string[] | undefined): void {
+    if (paths) for (const p of paths) this.record(p);
+    else {
+      const first = this.pending.get(envIndex * this.tenants + tenantIndex);
+      if (first) throw collision(first.path);
+      this.known += this.plan.count(tenantIndex, envIndex);
+    }
+    this.passed++;
+  }
 }
 
 /** Worker count by default: one per core. */
@@ -309,7 +364,7 @@ export async function compileOutput(
   plan?: CompilePlan,
   remember?: RememberFor,
 ): Promise<CompileResult> {
-  const produced = new ProducedPaths();
+  const produced = plan ? new PlannedPaths(plan, input.tenants.length) : new ProducedPaths();
   const batches: Batch[] = [];
   const indexes: number[] = [];
   let pending: Tenant[] = [];
@@ -359,11 +414,13 @@ export async function compileOutput(
       shared.set(p, d);
     },
     (_t, _part, i, e) => {
-      const compiled = units[i];
-      for (const p of compiled ? compiled[e].paths : plan!.known(i, e)) produced.record(p);
+      const paths = units[i]?.[e].paths;
+      if (produced instanceof PlannedPaths) produced.unit(i, e, paths);
+      else for (const p of paths!) produced.record(p);
     },
   );
-  return { produced: produced.paths, reports: [sink.report, ...results.map((r) => r.report!)], units, shared };
+  const files = produced instanceof PlannedPaths ? produced.files : produced.paths.size;
+  return { produced: produced.paths, files, reports: [sink.report, ...results.map((r) => r.report!)], units, shared };
 }
 
 /** The worker side: reads parts of tenants.yaml, and compiles batches of tenants. */

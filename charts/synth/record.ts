@@ -15,12 +15,14 @@ import { writeAtomic } from '../lib/write-atomic';
 
 /** Folder of the record under the output root (ignored by git). */
 export const RECORD_DIR = '.synth-record';
-/** What the check for "nothing changed" reads: the inputs' digest and the folders' times. */
+/** What says whether anything changed: the inputs' digest; written last, it makes the record count. */
 const HEAD_FILE = 'head.json';
+/** The folders' times, read only when the inputs are the record's or the record is used. */
+const FOLDERS_FILE = 'folders.json';
 /** The rest: units, templates and shared files. */
 const BODY_FILE = 'units.json';
 /** Bumped whenever the record's shape or meaning changes: an older record is ignored. */
-const RECORD_VERSION = 1;
+const RECORD_VERSION = 2;
 
 /** Hex SHA-256 of text. */
 export function digest(...parts: readonly string[]): string {
@@ -117,9 +119,15 @@ export interface RecordData {
   /** Files that belong to no tenant, each with the SHA-256 (hex) of its content. */
   readonly shared: Readonly<Record<string, string>>;
   /** Every folder of the output with its modification time (ns) after the write. */
-  readonly dirs: Readonly<Record<string, string>>;
+  readonly dirs: FolderStamps;
   /** How many files the output has. */
   readonly files: number;
+}
+
+/** Folders (sorted) and their modification times (ns), side by side. */
+export interface FolderStamps {
+  readonly names: readonly string[];
+  readonly stamps: readonly string[];
 }
 
 /** The unit key `<env>/<tenant>`. */
@@ -134,6 +142,44 @@ export function toTemplate(paths: readonly string[], tenant: string): string[] {
 
 export function fromTemplate(template: readonly string[], tenant: string): string[] {
   return template.map((p) => p.split('\0').join(tenant));
+}
+
+/**
+ * Finds which template paths a path is, without listing any unit: per template, per path, the
+ * tenant's name that makes the template path equal to it (a template path fixes the name's
+ * length, hence the name).
+ */
+export class TemplateMatcher {
+  private readonly byPrefix = new Map<string, { template: number; index: number; parts: string[]; fixed: number }[]>();
+  constructor(templates: readonly (readonly string[])[]) {
+    templates.forEach((t, template) =>
+      t.forEach((p, index) => {
+        const parts = p.split('\0');
+        const fixed = parts.reduce((n, x) => n + x.length, 0);
+        let list = this.byPrefix.get(parts[0]);
+        if (!list) this.byPrefix.set(parts[0], (list = []));
+        list.push({ template, index, parts, fixed });
+      }),
+    );
+  }
+
+  /** Every (template, index in it, tenant's name) whose path is `p`; the name is '' for a template path without one. */
+  *matches(p: string): Generator<{ template: number; index: number; name: string }> {
+    for (const [prefix, list] of this.byPrefix) {
+      if (!p.startsWith(prefix)) continue;
+      for (const { template, index, parts, fixed } of list) {
+        const holes = parts.length - 1;
+        if (holes === 0) {
+          if (p === prefix) yield { template, index, name: '' };
+          continue;
+        }
+        const length = (p.length - fixed) / holes;
+        if (!Number.isInteger(length) || length < 1 || !p.endsWith(parts[holes])) continue;
+        const name = p.slice(prefix.length, prefix.length + length);
+        if (parts.join(name) === p) yield { template, index, name };
+      }
+    }
+  }
 }
 
 /** Builds the `templates` table while units are added. */
@@ -155,8 +201,8 @@ export class TemplateTable {
   }
 }
 
-/** The part of the record that says whether anything changed. */
-export type RecordHead = Pick<RecordData, 'version' | 'inputs' | 'files' | 'dirs'>;
+/** The part of the record that says whether the inputs changed. */
+export type RecordHead = Pick<RecordData, 'version' | 'inputs' | 'files'>;
 
 function readJson<T>(file: string): T | undefined {
   try {
@@ -169,27 +215,51 @@ function readJson<T>(file: string): T | undefined {
 /** The head of the record under the root, or undefined when there is none, or of another version, or damaged. */
 export function readRecordHead(root: string): RecordHead | undefined {
   const head = readJson<RecordHead>(path.join(root, RECORD_DIR, HEAD_FILE));
-  return head && head.version === RECORD_VERSION && typeof head.inputs === 'string' && head.dirs ? head : undefined;
+  return head && head.version === RECORD_VERSION && typeof head.inputs === 'string' && typeof head.files === 'number'
+    ? head
+    : undefined;
 }
 
-/** The whole record, or undefined when it is missing, damaged, or its two parts are of different runs. */
+/** The folders' times of the record of `head`, or undefined when missing, damaged or of another run. */
+export function readFolderStamps(root: string, head: RecordHead): FolderStamps | undefined {
+  const f = readJson<FolderStamps & { inputs: string }>(path.join(root, RECORD_DIR, FOLDERS_FILE));
+  return f &&
+    f.inputs === head.inputs &&
+    Array.isArray(f.names) &&
+    Array.isArray(f.stamps) &&
+    f.names.length === f.stamps.length
+    ? { names: f.names, stamps: f.stamps }
+    : undefined;
+}
+
+/** The whole record, or undefined when it is missing, damaged, or its parts are of different runs. */
 export function readRecord(root: string): RecordData | undefined {
   const head = readRecordHead(root);
   if (!head) return undefined;
-  const body = readJson<Omit<RecordData, keyof RecordHead> & { inputs: string }>(
+  const body = readJson<Omit<RecordData, keyof RecordHead | 'dirs'> & { inputs: string }>(
     path.join(root, RECORD_DIR, BODY_FILE),
   );
-  if (!body || body.inputs !== head.inputs || !body.units || !body.templates || !body.shared) return undefined;
-  return { ...body, ...head };
+  if (!body || body.inputs !== head.inputs || !body.units || !Array.isArray(body.templates) || !body.shared)
+    return undefined;
+  // Every unit names a template of the table: the paths of a unit not compiled are read there.
+  const templates = body.templates.length;
+  for (const name in body.units) {
+    const files = body.units[name]?.files;
+    if (!Number.isInteger(files) || files < 0 || files >= templates) return undefined;
+  }
+  if (!body.templates.every((t) => Array.isArray(t) && t.every((p) => typeof p === 'string'))) return undefined;
+  const dirs = readFolderStamps(root, head);
+  return dirs && { ...body, ...head, dirs };
 }
 
-/** Writes the record: the body first, then the head that makes it count. */
+/** Writes the record: the body and the folders' times first, then the head that makes it count. */
 export function writeRecord(root: string, data: Omit<RecordData, 'version'>): void {
   const dir = path.join(root, RECORD_DIR);
   fs.mkdirSync(dir, { recursive: true });
   const { inputs, files, dirs, ...body } = data;
   writeAtomic(path.join(dir, BODY_FILE), JSON.stringify({ inputs, ...body }));
-  writeAtomic(path.join(dir, HEAD_FILE), JSON.stringify({ version: RECORD_VERSION, inputs, files, dirs }));
+  writeAtomic(path.join(dir, FOLDERS_FILE), JSON.stringify({ inputs, names: dirs.names, stamps: dirs.stamps }));
+  writeAtomic(path.join(dir, HEAD_FILE), JSON.stringify({ version: RECORD_VERSION, inputs, files }));
 }
 
 /** The tenant loader's cache (config/tenants-cache.ts): what each entry of tenants.yaml read as. */
@@ -210,17 +280,13 @@ export function writeLoaderCache(root: string, cache: unknown): void {
 /** Removes the record: the next synth compiles everything. */
 export function dropRecord(root: string): void {
   // The caches beside it (the loader's, the components') are keyed by their own inputs: kept.
-  for (const f of [HEAD_FILE, BODY_FILE]) fs.rmSync(path.join(root, RECORD_DIR, f), { force: true });
+  for (const f of [HEAD_FILE, FOLDERS_FILE, BODY_FILE]) fs.rmSync(path.join(root, RECORD_DIR, f), { force: true });
 }
 
 /** Modification time of a folder in ns, or undefined when it is gone. */
-function dirStamp(abs: string): string | undefined {
-  try {
-    const st = fs.statSync(abs, { bigint: true });
-    return st.isDirectory() ? String(st.mtimeNs) : undefined;
-  } catch {
-    return undefined;
-  }
+function dirStamp(root: string, dir: string): string | undefined {
+  const st = fs.statSync(`${root}/${dir}`, { bigint: true, throwIfNoEntry: false });
+  return st?.isDirectory() ? String(st.mtimeNs) : undefined;
 }
 
 /** Every folder that holds one of the paths (and their parents up to the top-level folder). */
@@ -238,34 +304,47 @@ export function foldersOf(paths: Iterable<string>): Set<string> {
 }
 
 /** The folders' modification times now. */
-export function stampFolders(root: string, dirs: Iterable<string>): Record<string, string> {
-  const out: Record<string, string> = {};
+export function stampFolders(root: string, dirs: Iterable<string>): FolderStamps {
+  const names: string[] = [];
+  const stamps: string[] = [];
   for (const d of [...dirs].sort()) {
-    const s = dirStamp(path.join(root, d));
-    if (s !== undefined) out[d] = s;
+    const s = dirStamp(root, d);
+    if (s === undefined) continue;
+    names.push(d);
+    stamps.push(s);
   }
-  return out;
+  return { names, stamps };
 }
 
 /**
  * The folders' times after a write that touched only `paths` (written, replaced or deleted):
  * their folders and those folders' parents get their time now (or go, when gone); every other
- * folder keeps the time it had.
+ * folder keeps the time it had. One merge of two sorted lists.
  */
-export function restampFolders(
-  root: string,
-  dirs: Readonly<Record<string, string>>,
-  paths: readonly string[],
-): Record<string, string> {
-  const out: Record<string, string> = { ...dirs };
-  for (const d of foldersOf(paths)) {
-    const s = dirStamp(path.join(root, d));
-    if (s === undefined) delete out[d];
-    else out[d] = s;
-  }
-  const sorted: Record<string, string> = {};
-  for (const d of Object.keys(out).sort()) sorted[d] = out[d];
-  return sorted;
+export function restampFolders(root: string, dirs: FolderStamps, paths: readonly string[]): FolderStamps {
+  const touched = [...foldersOf(paths)].sort();
+  const now = stampFolders(root, touched);
+  const names: string[] = [];
+  const stamps: string[] = [];
+  let j = 0;
+  let k = 0;
+  const take = (d: string) => {
+    // A touched folder: its time now, when it is there.
+    if (now.names[k] === d) {
+      names.push(d);
+      stamps.push(now.stamps[k++]);
+    }
+  };
+  dirs.names.forEach((d, i) => {
+    while (j < touched.length && touched[j] < d) take(touched[j++]);
+    if (touched[j] === d) take(touched[j++]);
+    else {
+      names.push(d);
+      stamps.push(dirs.stamps[i]);
+    }
+  });
+  while (j < touched.length) take(touched[j++]);
+  return { names, stamps };
 }
 
 /**
@@ -274,8 +353,9 @@ export function restampFolders(
  * the folder's time; a file rewritten in place does not, which `npm run synth -- --check`
  * finds instead (it compares every file).
  */
-export function foldersUnchanged(root: string, dirs: Readonly<Record<string, string>>): boolean {
-  for (const d in dirs) if (dirStamp(path.join(root, d)) !== dirs[d]) return false;
+export function foldersUnchanged(root: string, dirs: FolderStamps): boolean {
+  const { names, stamps } = dirs;
+  for (let i = 0; i < names.length; i++) if (dirStamp(root, names[i]) !== stamps[i]) return false;
   return true;
 }
 

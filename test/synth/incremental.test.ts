@@ -10,7 +10,7 @@ import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
 import { loadTenants } from '../../charts/config/load-tenants';
-import { readRecord, RECORD_DIR, unitName, writeRecord } from '../../charts/synth/record';
+import { foldersOf, readRecord, RECORD_DIR, stampFolders, unitName, writeRecord } from '../../charts/synth/record';
 import { contentDigest, unitKey } from '../../charts/synth/units';
 import { tenantValueDigest } from '../../charts/config/tenants-cache';
 import {
@@ -119,6 +119,8 @@ describe('incremental synth', () => {
     out = [];
     expect(await main(['--root', inc, '--timings', '--jobs', '1']), out.join('\n')).toBe(0);
     const counted = compiledCount(out);
+    // The folders' times the record keeps (only those touched are stamped again) are every folder's now.
+    expect(readRecord(inc)?.dirs).toEqual(stampFolders(inc, foldersOf(existingFiles(inc, ['argocd', 'dist']))));
     for (const d of ['dist', 'argocd', RECORD_DIR]) fs.rmSync(path.join(fresh, d), { recursive: true, force: true });
     expect(await main(['--root', fresh, '--jobs', '1']), out.join('\n')).toBe(0);
     return counted;
@@ -248,11 +250,48 @@ describe('incremental synth', () => {
     expect(compiledCount(out)).toEqual([6, 6]);
     expect(outputTree(inc)).toEqual(outputTree(fresh));
 
+    // A unit naming a template the table does not have.
+    const body = path.join(inc, RECORD_DIR, 'units.json');
+    const units = JSON.parse(fs.readFileSync(body, 'utf8')) as { units: Record<string, { files: number }> };
+    units.units[unitName('dev', 'beta')].files = 99;
+    fs.writeFileSync(body, JSON.stringify(units));
+    reg.entries[0] = reg.entries[0].replace('displayName: Team Alpha', 'displayName: Team Alpha 2');
+    expect(await both(reg)).toEqual([6, 6]);
+    expect(outputTree(inc)).toEqual(outputTree(fresh));
+
     fs.writeFileSync(path.join(inc, RECORD_DIR, 'units.json'), '{"version": 1, "inputs": ');
     reg.entries[0] = reg.entries[0].replace('displayName: Team Alpha', 'displayName: Team A');
     const counted = await both(reg);
     expect(counted).toEqual([6, 6]);
     expect(outputTree(inc)).toEqual(outputTree(fresh));
+  }, 300_000);
+
+  // The folders' times are a part of their own: one damaged, cut short or of another run makes
+  // the record count for nothing, as a folder changed on disk does.
+  it('ignores the record when its folder times are damaged, incomplete or of another run', async () => {
+    const reg = new Registry(EXAMPLE);
+    await both(reg);
+    const file = path.join(inc, RECORD_DIR, 'folders.json');
+    const good = JSON.parse(fs.readFileSync(file, 'utf8')) as { inputs: string; names: string[]; stamps: string[] };
+    const faults: [string, string][] = [
+      ['damaged', '{"inputs": '],
+      ['one time short', JSON.stringify({ ...good, stamps: good.stamps.slice(1) })],
+      ['of another run', JSON.stringify({ ...good, inputs: `x${good.inputs.slice(1)}` })],
+      ['missing', ''],
+    ];
+    for (const [fault, text] of faults) {
+      await both(reg);
+      if (text === '') fs.rmSync(file);
+      else fs.writeFileSync(file, text);
+      out = [];
+      expect(await main(['--root', inc, '--timings', '--jobs', '1'])).toBe(0);
+      expect(compiledCount(out), fault).toEqual([6, 6]);
+      expect(outputTree(inc)).toEqual(outputTree(fresh));
+    }
+    // The record as written: nothing changed.
+    out = [];
+    expect(await main(['--root', inc, '--timings', '--jobs', '1'])).toBe(0);
+    expect(compiledCount(out)).toBe('none');
   }, 300_000);
 
   // The planted fault: a unit key that does not change when its tenant's entry does (here written
