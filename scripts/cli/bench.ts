@@ -22,6 +22,19 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const LAUNCH = path.join(ROOT, 'scripts', 'launch.cjs');
 const RUSAGE = path.join(ROOT, 'scripts', 'bench', 'rusage.cjs');
 
+/**
+ * The Node.js flags `npm run synth` starts the launcher with (package.json, the one place they are
+ * written): every measured command runs with them, as users run it.
+ */
+export function launchFlags(scripts: Readonly<Record<string, string>>): string[] {
+  const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/launch\.cjs /.exec(scripts.synth ?? '');
+  if (!m) throw new UserError("bench: package.json's synth script does not run node [flags] scripts/launch.cjs");
+  return m[1].split(' ').filter(Boolean);
+}
+const NODE_FLAGS = launchFlags(
+  (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
+);
+
 export const BENCH_COMMAND: CommandSpec = {
   name: 'bench',
   usage: 'npm run bench [-- --sizes <n,n,...>] [--out <file>] [--stock-limit <seconds>]',
@@ -58,7 +71,7 @@ function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.Proces
   const usage = path.join(os.tmpdir(), `bench-rusage-${process.pid}.json`);
   fs.rmSync(usage, { force: true });
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--require', RUSAGE, ...args], {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, '--require', RUSAGE, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env, BENCH_RUSAGE_FILE: usage },

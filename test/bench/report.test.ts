@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { linearity, renderReport, type SizeResult, stockSpeedup, verdicts } from '../../scripts/bench/report';
-import { editOneTenant } from '../../scripts/cli/bench';
+import * as fs from 'node:fs';
+import { editOneTenant, launchFlags } from '../../scripts/cli/bench';
 import { benchTenantName, benchTenantsYaml } from '../../scripts/bench/tenants';
 import { loadTenants } from '../../charts/config/load-tenants';
 
@@ -120,5 +121,24 @@ describe('the one-tenant edit of the benchmark', () => {
     expect(changed.map((t) => t.name)).toEqual([benchTenantName(2)]);
     expect(changed[0].quota.pods).toBe('40');
     expect(() => editOneTenant(text, 40)).toThrow(/no tenant team-00020/);
+  });
+});
+
+describe('the Node.js flags of the measured commands', () => {
+  const scripts = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+  it("are those of package.json's synth script, and validate and diff start with the same", () => {
+    const flags = launchFlags(scripts);
+    expect(flags).toEqual(['--max-semi-space-size=32']);
+    for (const name of ['synth', 'validate', 'diff'])
+      expect(scripts[name], name).toMatch(new RegExp(`^node ${flags.join(' ')} scripts/launch\\.cjs `));
+  });
+
+  // Planted: a synth script the pattern does not recognize is an error, never an empty flag list.
+  it('refuses a synth script that does not run the launcher', () => {
+    expect(() => launchFlags({ synth: 'tsx charts/main.ts' })).toThrow(
+      /does not run node \[flags\] scripts\/launch\.cjs/,
+    );
+    expect(launchFlags({ synth: 'node scripts/launch.cjs charts/main.ts' })).toEqual([]);
   });
 });
