@@ -9,7 +9,12 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { type Environment, loadEnvironments } from './config/environment';
 import { infraOutputsFile, loadInfraOutputs, type InfraOutputs } from './config/infra-outputs';
-import { environmentGuardErrors, sandboxRouterImageErrors, type Tenant } from './config/load-tenants';
+import {
+  environmentGuardErrors,
+  type PlatformGuardDefaults,
+  sandboxRouterImageErrors,
+  type Tenant,
+} from './config/load-tenants';
 import { platformGuards } from './config/guards';
 import { ConfigError, decodeSource, type SourceError } from './config/source-errors';
 import { DIRS, TENANTS_FILE } from './lib/constants';
@@ -29,6 +34,7 @@ import {
   loadTenantsIncrementalWith,
   type TenantsCache,
   type TenantsLoad,
+  tenantValueDigest,
 } from './config/tenants-cache';
 import { defaultJobs, SynthPool, worthThreads } from './synth/parallel';
 import { pendingRecovery } from './synth/write';
@@ -122,20 +128,53 @@ async function loadTenantsFast(
   text: string,
   options: IncrementalOptions,
   pool: () => SynthPool | undefined,
-): Promise<TenantsLoad> {
-  const kept = readLoaderCache(root) as TenantsCache | undefined;
+): Promise<TenantsLoad & { readonly guardsChecked?: GuardsChecked }> {
+  const kept = readLoaderCache(root) as KeptCache | undefined;
   // A cache of other code is of no use (the loader ignores it): then read on threads.
   const previous = kept?.compiler === options.compiler ? kept : undefined;
+  const guardsChecked = previous?.guardsChecked;
   const threads = previous === undefined ? pool() : undefined;
-  if (!threads) return loadTenantsIncremental(text, previous, options);
+  if (!threads) return { ...loadTenantsIncremental(text, previous, options), guardsChecked };
   const file = options.file ?? TENANTS_FILE;
-  return loadTenantsIncrementalWith(
+  const load = await loadTenantsIncrementalWith(
     (chunks) => threads.parse(chunks, file),
     threads.threads * 4,
     text,
     previous,
     options,
   );
+  return { ...load, guardsChecked };
+}
+
+/**
+ * Tenants whose guards had no issue under the environments' platform defaults (`key`, their
+ * digest), by `tenantValueDigest`: kept with the loader's cache, so that a run checks only
+ * tenants whose entries changed (a tenant's issues depend on its entry and the defaults alone).
+ */
+interface GuardsChecked {
+  readonly key: string;
+  readonly ok: readonly string[];
+}
+
+/** The loader's cache as kept under the root, with the guards already checked. */
+type KeptCache = TenantsCache & { readonly guardsChecked?: GuardsChecked };
+
+/**
+ * The guard issues of the tenants (`environmentGuardErrors`), checking only those not known to
+ * have none; and what the next run may skip.
+ */
+function guardErrors(
+  text: string,
+  tenants: readonly Tenant[],
+  defaults: readonly PlatformGuardDefaults[],
+  file: string,
+  checked: GuardsChecked | undefined,
+): { errors: SourceError[]; checked: GuardsChecked } {
+  const key = digest(stableJson(defaults.map((d) => d.guards)));
+  const ok = checked?.key === key ? new Set(checked.ok) : undefined;
+  const pending = ok ? tenants.filter((t) => !ok.has(tenantValueDigest(t))) : tenants;
+  const errors = environmentGuardErrors(text, pending, defaults, { file });
+  return { errors, checked: { key, ok: errors.length === 0 ? tenants.map(tenantValueDigest) : [] } };
 }
 
 /** Prints and returns true when the record says the output is what these inputs produce. */
@@ -245,7 +284,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   const lazyPool = () => (pool ??= options.jobs > 1 ? new SynthPool(options.jobs) : undefined);
   try {
     let tenants: Tenant[] | undefined;
-    let loaderCache: unknown;
+    let loaderCache: KeptCache | undefined;
+    let guardsChecked: GuardsChecked | undefined;
     try {
       if (text !== undefined) {
         const load = await loadTenantsFast(root, text, { file: tenantsFile, compiler }, () =>
@@ -253,6 +293,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         );
         tenants = load.tenants;
         loaderCache = load.cache;
+        guardsChecked = load.guardsChecked;
       }
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -270,7 +311,9 @@ export async function run(argv: readonly string[]): Promise<number> {
         file: path.join(envDir, `${e.name}.yaml`),
         guards: platformGuards(e),
       }));
-      errors.push(...environmentGuardErrors(text, tenants, defaults, { file: tenantsFile }));
+      const guards = guardErrors(text, tenants, defaults, tenantsFile, guardsChecked);
+      errors.push(...guards.errors);
+      if (loaderCache) loaderCache = { ...loaderCache, guardsChecked: guards.checked };
       const images = environments.map((e) => ({
         file: path.join(envDir, `${e.name}.yaml`),
         set: e.platform.images.sandboxRouter !== undefined,

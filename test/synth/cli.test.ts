@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../charts/main';
+import { loadTenants } from '../../charts/config/load-tenants';
+import { tenantValueDigest } from '../../charts/config/tenants-cache';
 import { outputTree, scratchRoot } from './scratch-root';
 import {
   existingFiles,
@@ -221,6 +223,65 @@ describe('npm run synth', () => {
     const line = (env: string) =>
       `${rel('tenants.yaml')}:3:24: tenants[0].guards.request[0]: masks ssn, which the platform default of ${envs}/${env}.yaml rejects on the request. Fix: use action: reject for ssn, or leave it out: the platform default of ${envs}/${env}.yaml applies anyway`;
     expect(stderr).toEqual([line('dev'), line('prod'), 'synth: 2 errors; dist/ and argocd/ were not changed']);
+  });
+
+  // Guards are checked only for tenants whose entries changed since a run that found no issue
+  // (charts/main.ts, guardErrors): the errors must be those of a check of every tenant.
+  it('checks the guards of changed tenants only, reporting what a check of all reports', async () => {
+    const backend =
+      '    llmBackends:\n      - {name: openai, provider: openai, model: gpt-4.1-mini, apiKeySecret: openai}\n';
+    const registry = (alphaGuards: string, ssn = 'ssn') =>
+      `tenants:\n  - name: alpha\n${alphaGuards}${backend}  - name: beta\n    guards: {request: [{detect: [${ssn}], action: mask}]}\n${backend}`;
+    const envFile = path.join(root, 'charts/environments/dev.yaml');
+    const dev = fs.readFileSync(envFile, 'utf8');
+    // beta masks ssn, which neither environment rejects once both reject only creditCard.
+    for (const env of ['dev', 'prod']) {
+      const f = path.join(root, `charts/environments/${env}.yaml`);
+      fs.writeFileSync(
+        f,
+        fs.readFileSync(f, 'utf8').replace('[creditCard, ssn], action: reject', '[creditCard], action: reject'),
+      );
+    }
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), registry(''));
+    expect(await main(['--root', root]), stderr.join('\n')).toBe(0);
+    const errorsOf = async (args: string[]) => {
+      stderr.length = 0;
+      expect(await main(['--root', root, ...args])).toBe(1);
+      return [...stderr];
+    };
+    // alpha's edit is checked; beta, unchanged and known to be fine, is not.
+    fs.writeFileSync(
+      path.join(root, 'tenants.yaml'),
+      registry('    guards: {request: [{detect: [creditCard], action: mask}]}\n'),
+    );
+    const incremental = await errorsOf([]);
+    expect(incremental).toHaveLength(3);
+    expect(incremental[0]).toContain('tenants[0].guards.request[0]: masks creditCard');
+    fs.rmSync(path.join(root, '.synth-record/tenants.json'));
+    expect(await errorsOf([])).toEqual(incremental);
+    // New platform defaults check every tenant again: beta's mask of ssn is now refused too.
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), registry(''));
+    expect(await main(['--root', root, '--fresh'])).toBe(0);
+    const cacheFile = path.join(root, '.synth-record/tenants.json');
+    const cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { guardsChecked: { ok: string[] } };
+    expect(cache.guardsChecked.ok).toHaveLength(2);
+    // Planted: a cache that calls alpha's weakening guard fine hides its error (what the
+    // comparison with a check of every tenant above would find).
+    const bad = registry('    guards: {request: [{detect: [creditCard], action: mask}]}\n');
+    const badAlpha = tenantValueDigest(loadTenants(bad)[0]);
+    fs.writeFileSync(
+      cacheFile,
+      JSON.stringify({ ...cache, guardsChecked: { ...cache.guardsChecked, ok: [badAlpha] } }),
+    );
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), bad);
+    expect(await main(['--root', root])).toBe(0);
+    fs.writeFileSync(path.join(root, 'tenants.yaml'), registry(''));
+    expect(await main(['--root', root, '--fresh'])).toBe(0);
+    fs.writeFileSync(envFile, dev);
+    const refused = await errorsOf([]);
+    expect(refused.some((l) => l.includes('tenants[1].guards.request[0]: masks ssn'))).toBe(true);
+    fs.rmSync(path.join(root, '.synth-record/tenants.json'), { force: true });
+    expect(await errorsOf([])).toEqual(refused);
   });
 
   /** How synth names a file of the scratch root (relative to the working directory). */
