@@ -286,6 +286,8 @@ export interface SinkReport {
   readonly changed: string[];
   readonly added: string[];
   unchanged: number;
+  /** Files of top-level directories that had no live copy: counted, never listed (all of them are new). @default 0 */
+  whole?: number;
 }
 
 /**
@@ -303,7 +305,7 @@ export class OutputSink {
 
   put(rel: string, content: string): void {
     const top = rel.slice(0, rel.indexOf('/'));
-    if (this.whole.has(top)) this.report.added.push(rel);
+    if (this.whole.has(top)) this.report.whole = (this.report.whole ?? 0) + 1;
     else {
       const live = liveContent(path.join(this.spec.root, rel));
       if (live === content) {
@@ -329,6 +331,7 @@ export function mergeReport(into: SinkReport, from: SinkReport): void {
   for (const p of from.changed) into.changed.push(p);
   for (const p of from.added) into.added.push(p);
   into.unchanged += from.unchanged;
+  if (from.whole) into.whole = (into.whole ?? 0) + from.whole;
 }
 
 /**
@@ -374,12 +377,9 @@ export function beginWrite(root: string, tops: readonly string[]): PendingWrite 
     const deletes = deletions
       ? deletions.filter((f) => !produced.has(f) && fs.existsSync(path.join(root, f))).sort()
       : existingFiles(root, present).filter((f) => !produced.has(f));
-    const files = [
-      ...report.changed,
-      ...report.added.filter((f) => !whole.includes(f.slice(0, f.indexOf('/')))),
-    ].sort();
+    const files = [...report.changed, ...report.added].sort();
     const result = {
-      written: report.changed.length + report.added.length,
+      written: report.changed.length + report.added.length + (report.whole ?? 0),
       unchanged: report.unchanged,
       deleted: deletes.length,
     };
