@@ -4,13 +4,10 @@
  * route table reads. Computed once from the objects as built; a remembered component keeps these
  * and not the objects (synth/component-memo.ts).
  */
-import { createHash } from 'node:crypto';
 import type { ComponentFiles } from '../platform/build';
 import { OBSERVABILITY, tenantNamespace } from '../lib/constants';
 import { objectFileName, toYaml } from '../lib/serialize';
-
-/** Hex SHA-256 of a file's text, as the record keeps it (synth/parallel.ts `shared`). */
-export const fileDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
+import { contentDigest } from './units';
 
 /** An object's name in its component's README: a tenant's namespace in it written as <name>. */
 export function readmeFileName(o: Record<string, unknown>): string {
@@ -28,7 +25,7 @@ export function componentFiles(objects: readonly Record<string, unknown>[]): Com
     names: objects.map((o) => objectFileName(o as { kind?: string; metadata?: { name?: string } })),
     readmeNames: objects.map(readmeFileName),
     yaml,
-    digests: yaml.map(fileDigest),
+    digests: yaml.map(contentDigest),
     routes: objects.filter((o) => o.kind === 'HTTPRoute'),
   };
 }

@@ -11,7 +11,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
-import type { Tenant } from '../config/load-tenants';
 import type { RouteEntry } from '../config/routes';
 import { writeAtomic } from '../lib/write-atomic';
 import { digest, RECORD_DIR, stableJson } from './record';
@@ -48,7 +47,6 @@ export class RouteTableMemo {
   private readonly file: string;
   private readonly entries = new Map<string, Entry>();
   private readonly used = new Set<string>();
-  private readonly entryDigests = new WeakMap<Tenant, string>();
   private changed = false;
   /** Tables taken from memory, and computed, in this run. */
   recalled = 0;
@@ -64,16 +62,6 @@ export class RouteTableMemo {
     }
   }
 
-  /** Digest of a tenant's entry, once per tenant for all environments. */
-  private entryDigest(t: Tenant): string {
-    let d = this.entryDigests.get(t);
-    if (d === undefined) {
-      d = tenantValueDigest(t);
-      this.entryDigests.set(t, d);
-    }
-    return d;
-  }
-
   /** How one environment's table is remembered. */
   forEnvironment(env: string, environmentKey: string): RememberRouteTable {
     return (view, render) => {
@@ -84,7 +72,7 @@ export class RouteTableMemo {
       const parts = [environmentKey, routesDigest(view.own())];
       let stale = before !== undefined && before.size === view.tenants.length ? 0 : Infinity;
       for (const t of view.tenants) {
-        const entry = this.entryDigest(t);
+        const entry = tenantValueDigest(t); // computed once per tenant, or kept by the loader
         const was = before?.get(t.name);
         const routes = was && was[0] === entry ? was[1] : routesDigest(view.routes(t));
         if (!was || was[0] !== entry) stale++;

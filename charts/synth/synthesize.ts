@@ -82,7 +82,7 @@ export function workloadObjects(
 }
 
 /** Adds each object as a file. */
-function addObjects(out: FileSet<SharedContent>, dir: string, objects: readonly Record<string, unknown>[]): string[] {
+function addObjects(out: FileSet, dir: string, objects: readonly Record<string, unknown>[]): string[] {
   const names: string[] = [];
   for (const o of objects) {
     const name = objectFileName(o as { kind?: string; metadata?: { name?: string } });

@@ -15,7 +15,7 @@ import {
   trackedTenants,
   writeIndex,
 } from '../../charts/synth/component-memo';
-import { fileDigest } from '../../charts/synth/component-files';
+import { contentDigest } from '../../charts/synth/units';
 import { toYaml } from '../../charts/lib/serialize';
 
 const tenants = [
@@ -106,7 +106,7 @@ describe('component memo', () => {
       const built = first.parts('dev', 'key', 'realm', tenants, build);
       expect(first.built).toBe(1);
       expect(built.files!.yaml).toEqual(built.objects.map((o) => toYaml(o)));
-      expect(built.files!.digests).toEqual(built.files!.yaml.map(fileDigest));
+      expect(built.files!.digests).toEqual(built.files!.yaml.map(contentDigest));
       first.save();
       const second = new ComponentMemo(root);
       const recalled = second.parts('dev', 'key', 'realm', tenants, build);
