@@ -4,13 +4,11 @@
  * rest). Gates key what they remember on these digests, so a run after a one-tenant change knows
  * which files changed without comparing their contents with anything.
  *
- * outputRecord reads and hashes only the files whose stat changed since the last run
- * (stat-cache.ts).
+ * outputRecord lists only the folders, and reads and hashes only the files, whose stat changed
+ * since the last run (stat-cache.ts).
  */
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { DIRS } from '../../charts/lib/constants';
-import { existingFiles } from '../../charts/synth/write';
 import { StatCache } from './stat-cache';
 
 /** One tenant of one environment: its files and a key over them. */
@@ -69,9 +67,7 @@ export function recordOf(digests: ReadonlyMap<string, string>): OutputRecord {
  * read). The cache is saved unless `save` is false (its caller saves it later).
  */
 export function outputRecord(root: string, cache = new StatCache(root), save = true): OutputRecord {
-  const digests = new Map<string, string>();
-  for (const file of existingFiles(root, [DIRS.dist, DIRS.argocd]))
-    digests.set(file, cache.digest(file, path.join(root, file)));
+  const digests = cache.files(root, [DIRS.dist, DIRS.argocd]);
   if (save) cache.save();
   return recordOf(digests);
 }

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StatCache } from '../../scripts/kube/stat-cache';
+import { existingFiles } from '../../charts/synth/write';
 
 const made: string[] = [];
 afterEach(() => {
@@ -128,5 +129,110 @@ describe('digests remembered by stat', () => {
     const after = run(root, home, files);
     expect(after.digests[1]).toBe(sha('kind: b.yamX\n'));
     expect(after).toMatchObject({ hashed: 1, trusted: 2 });
+  });
+});
+
+describe('folders remembered by stat (StatCache.files)', () => {
+  const tick = () => {
+    const until = Date.now() + 20;
+    while (Date.now() < until);
+  };
+  /** Every file under dist/ and argocd/ with its digest, read from nothing. */
+  const truth = (root: string) =>
+    new Map(existingFiles(root, ['argocd', 'dist']).map((f) => [f, sha(fs.readFileSync(path.join(root, f), 'utf8'))]));
+  function walk(root: string, home: string, racyMs = 0) {
+    const cache = new StatCache(root, home, {}, racyMs);
+    const files = cache.files(root, ['dist', 'argocd']);
+    cache.save();
+    return { files, listed: cache.listed, trustedDirs: cache.trustedDirs, hashed: cache.hashed };
+  }
+  const put = (root: string, f: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), text);
+  };
+  // Names whose path order differs from a folder-by-folder order: 'a-b.yaml' sorts before 'a/'.
+  const tree = [
+    'dist/dev/a-b.yaml',
+    'dist/dev/a/x.yaml',
+    'dist/dev/a/b/y.yaml',
+    'dist/dev/ab.yaml',
+    'argocd/dev/z.yaml',
+  ];
+
+  it('lists every file in path order, then lists nothing and reads nothing while no folder changed', () => {
+    const { root, home } = scratch();
+    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    tick();
+    const first = walk(root, home);
+    expect([...first.files]).toEqual([...truth(root)]);
+    expect(first).toMatchObject({ listed: 6, trustedDirs: 0, hashed: 5 });
+    const again = walk(root, home);
+    expect([...again.files]).toEqual([...truth(root)]);
+    expect(again).toMatchObject({ listed: 0, trustedDirs: 6, hashed: 0 });
+  });
+
+  it('finds a file created, deleted or replaced in a remembered folder, and lists only that folder', () => {
+    const { root, home } = scratch();
+    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    tick();
+    walk(root, home);
+    tick();
+    put(root, 'dist/dev/a/b/new.yaml', 'kind: new\n');
+    tick();
+    let r = walk(root, home);
+    expect([...r.files]).toEqual([...truth(root)]);
+    expect(r).toMatchObject({ listed: 1, trustedDirs: 5, hashed: 1 });
+    tick();
+    fs.rmSync(path.join(root, 'dist/dev/a/x.yaml'));
+    put(root, 'dist/dev/tmp.yaml', 'kind: replaced\n');
+    fs.renameSync(path.join(root, 'dist/dev/tmp.yaml'), path.join(root, 'dist/dev/ab.yaml'));
+    tick();
+    r = walk(root, home);
+    expect([...r.files]).toEqual([...truth(root)]);
+    expect(r.files.get('dist/dev/ab.yaml')).toBe(sha('kind: replaced\n'));
+    expect(r).toMatchObject({ listed: 2, hashed: 1 });
+    tick();
+    put(root, 'dist/dev/c/d/e.yaml', 'kind: deep\n');
+    tick();
+    r = walk(root, home);
+    expect([...r.files]).toEqual([...truth(root)]);
+    expect(r.files.has('dist/dev/c/d/e.yaml')).toBe(true);
+  });
+
+  it('lists a folder whose time was set back after a change (its change time tells), and a racy one', () => {
+    const { root, home } = scratch();
+    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    tick();
+    // A whole second, which utimes sets back exactly.
+    const dir = path.join(root, 'dist/dev/a');
+    fs.utimesSync(dir, 1_700_000_000, 1_700_000_000);
+    tick();
+    expect(walk(root, home).listed).toBe(6);
+    expect(walk(root, home).listed).toBe(0);
+    tick();
+    // Planted fault: a file added and the folder's modification time restored; a folder trusted by
+    // its modification time alone would hide the new file.
+    put(root, 'dist/dev/a/hidden.yaml', 'kind: hidden\n');
+    fs.utimesSync(dir, 1_700_000_000, 1_700_000_000);
+    expect(fs.statSync(dir).mtimeMs).toBe(1_700_000_000_000);
+    tick();
+    const r = walk(root, home);
+    expect(r.files.get('dist/dev/a/hidden.yaml')).toBe(sha('kind: hidden\n'));
+    expect(r.listed).toBe(1);
+    // Folders changed within the racy window of the record's writing are listed again.
+    walk(root, home, 60_000);
+    expect(walk(root, home, 60_000)).toMatchObject({ listed: 6, trustedDirs: 0 });
+  });
+
+  it('keeps the per-file trust of `digest` for files of listed folders', () => {
+    const { root, home } = scratch();
+    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    tick();
+    walk(root, home);
+    tick();
+    put(root, 'dist/dev/a/new.yaml', 'kind: new\n');
+    tick();
+    // The folder is listed; of its files only the new one is read.
+    expect(walk(root, home)).toMatchObject({ listed: 1, hashed: 1 });
   });
 });
