@@ -121,14 +121,20 @@ function directories(output: Output): Directory[][] {
   const cut = output.root.length + 1;
   dirs = output.environments.map((env) => {
     const byDir = new Map<string, [string, string][]>();
+    // Files come in path order, mostly a folder's after another's: the folder is looked up on a change only.
+    let dir = '';
+    let list: [string, string][] | undefined;
     for (const abs of env.files) {
       const rel = abs.slice(cut);
-      const dir = rel.slice(0, rel.lastIndexOf('/'));
-      let list = byDir.get(dir);
-      if (!list) byDir.set(dir, (list = []));
+      const slash = rel.lastIndexOf('/');
+      if (list === undefined || slash !== dir.length || !rel.startsWith(dir)) {
+        dir = rel.slice(0, slash);
+        list = byDir.get(dir);
+        if (!list) byDir.set(dir, (list = []));
+      }
       list.push([rel, output.digests.get(abs)!]);
     }
-    return [...byDir].map(([dir, files]) => ({ dir, files, key: directoryKey(files) }));
+    return [...byDir].map(([d, files]) => ({ dir: d, files, key: directoryKey(files) }));
   });
   directoriesOf.set(output, dirs);
   return dirs;

@@ -110,19 +110,22 @@ export function readOutput(
   const problems: string[] = [];
   const digests = new Map<string, string>();
   const relDigests = recordFiles(record);
-  for (const file of [...relDigests.keys()].sort()) {
-    if (!/\.ya?ml$/.test(file)) continue;
-    const [, envName] = file.split('/');
-    const entry = byName.get(envName);
-    if (!entry || file.split('/').length < 3) {
+  // Repository paths are plain (no '.' or '..' parts): joined by concatenation.
+  const prefix = path.join(root, '/');
+  for (const [file, digest] of relDigests) {
+    if (!file.endsWith('.yaml') && !file.endsWith('.yml')) continue;
+    const first = file.indexOf('/');
+    const second = file.indexOf('/', first + 1);
+    const entry = byName.get(file.slice(first + 1, second < 0 ? undefined : second));
+    if (!entry || second < 0) {
       problems.push(
         `${file}: not inside the directory of an environment (${[...byName.keys()].join(', ')}); every generated YAML file belongs to dist/<env>/ or argocd/<env>/`,
       );
       continue;
     }
-    const abs = path.join(root, file);
+    const abs = prefix + file;
     entry.files.push(file);
-    digests.set(abs, relDigests.get(file)!);
+    digests.set(abs, digest);
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   let loaded: Map<string, Manifest[]> | undefined;
@@ -143,7 +146,7 @@ export function readOutput(
       name: env.name,
       kubernetesVersion: env.kubernetesVersion,
       trustDomain: env.cluster.trustDomain,
-      files: files.map((f) => path.join(root, f)),
+      files: files.map((f) => prefix + f),
       get manifests() {
         return load().get(env.name)!;
       },

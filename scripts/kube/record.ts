@@ -26,6 +26,8 @@ export interface OutputRecord {
   readonly units: ReadonlyMap<string, RecordUnit>;
   /** Repository path → sha256, for files outside every unit. */
   readonly shared: ReadonlyMap<string, string>;
+  /** Every file with its sha256, in path order. */
+  readonly all: ReadonlyMap<string, string>;
 }
 
 /** sha256 (hex) of a text or buffer. */
@@ -59,7 +61,17 @@ export function recordOf(digests: ReadonlyMap<string, string>): OutputRecord {
     }
   }
   const units = new Map([...files].map(([name, f]) => [name, { key: keyOf(f), files: f }] as const));
-  return { globalKey: keyOf(shared), units, shared };
+  return { globalKey: keyOf(shared), units, shared, all: inPathOrder(digests) };
+}
+
+/** The map itself when its keys are in order, else a sorted copy. */
+function inPathOrder(digests: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  let last = '';
+  for (const f of digests.keys()) {
+    if (f < last) return new Map([...digests].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    last = f;
+  }
+  return digests;
 }
 
 /**
@@ -72,9 +84,7 @@ export function outputRecord(root: string, cache = new StatCache(root), save = t
   return recordOf(digests);
 }
 
-/** Every file of a record with its digest. */
-export function recordFiles(record: OutputRecord): Map<string, string> {
-  const out = new Map(record.shared);
-  for (const u of record.units.values()) for (const [f, d] of u.files) out.set(f, d);
-  return out;
+/** Every file of a record with its digest, in path order. */
+export function recordFiles(record: OutputRecord): ReadonlyMap<string, string> {
+  return record.all;
 }
