@@ -45,11 +45,17 @@ interface Stored {
 /** What a stat says of a folder, as recorded. */
 type DirStamp = readonly [mtimeMs: number, ctimeMs: number, ino: number];
 
-/** A folder as the last walk saw it: its stamp, and the repository paths of its files and subfolders. */
+/**
+ * A folder as a walk saw it: its stamp and subfolders (repository paths), and its files either
+ * as a range of the loaded record (trusted whole) or as repository paths (listed).
+ */
 interface DirEntry {
   readonly stamp: DirStamp;
-  readonly files: readonly string[];
   readonly subdirs: readonly string[];
+  /** First index and count in the loaded record, for a folder trusted whole. */
+  readonly range?: readonly [start: number, count: number];
+  /** Its files, for a folder listed in this run. */
+  readonly files?: readonly string[];
 }
 
 /** The name of a child in a walk's order: a folder sorts as its name followed by '/'. */
@@ -62,11 +68,22 @@ const stampOf = (st: fs.Stats): Stamp => [st.size, st.mtimeMs, st.ctimeMs, st.in
 export class StatCache {
   private readonly file: string;
   private readonly enabled: boolean;
-  private readonly known = new Map<string, { stamp: Stamp; digest: string }>();
+  /** The record as loaded; file entries are read from it by index. */
+  private stored: Stored | undefined;
+  /** Index in the loaded record of each path, built on first need (files digested outside a walk). */
+  private index: Map<string, number> | undefined;
+  /** Whether each loaded file entry is trusted (not racy). */
+  private trustable = new Uint8Array(0);
+  private knownFiles = 0;
+  /** Files digested one by one in this run. */
   private readonly seen = new Map<string, { stamp: Stamp; digest: string }>();
   /** Folders recorded by the last walk and not racy. */
-  private readonly knownDirs = new Map<string, DirEntry>();
+  private readonly knownDirs = new Map<string, DirEntry & { range: readonly [number, number] }>();
+  /** Each loaded folder's files as a range of the loaded record, racy or not. */
+  private readonly loadedDirs = new Map<string, readonly [number, number]>();
   private readonly seenDirs = new Map<string, DirEntry>();
+  /** Files of folders trusted whole in this run. */
+  private trustedInDirs = 0;
   /** Links made by `link`, not yet removed: the file, and its stat right after the link (undefined: not followed). */
   private readonly links = new Map<string, { abs: string; linked: Stamp | undefined }>();
   /** Files read and hashed during this run, files known by their stat, and entries moved by `unlink`. */
@@ -97,13 +114,22 @@ export class StatCache {
       return;
     }
     const { paths, stamps, digests, writtenMs, dirs = [], dirStamps, dirFiles } = stored;
-    if (!Array.isArray(paths) || stamps.length !== paths.length * 4 || digests.length !== paths.length * 32) return;
+    if (
+      !Array.isArray(paths) ||
+      !(stamps instanceof Float64Array) ||
+      !Buffer.isBuffer(digests) ||
+      stamps.length !== paths.length * 4 ||
+      digests.length !== paths.length * 32
+    )
+      return;
+    this.stored = stored;
     const limit = writtenMs - this.racyMs;
+    this.trustable = new Uint8Array(paths.length);
     for (let i = 0; i < paths.length; i++) {
-      const stamp: Stamp = [stamps[i * 4], stamps[i * 4 + 1], stamps[i * 4 + 2], stamps[i * 4 + 3]];
       // Racy: changed too close to the record's writing for its times to tell a later rewrite apart.
-      if (stamp[1] >= limit || stamp[2] >= limit) continue;
-      this.known.set(paths[i], { stamp, digest: digests.toString('hex', i * 32, i * 32 + 32) });
+      if (stamps[i * 4 + 1] >= limit || stamps[i * 4 + 2] >= limit) continue;
+      this.trustable[i] = 1;
+      this.knownFiles++;
     }
     if (!Array.isArray(dirs) || dirStamps?.length !== dirs.length * 3 || dirFiles?.length !== dirs.length * 2) return;
     const subdirs = new Map<string, string[]>();
@@ -115,12 +141,31 @@ export class StatCache {
     dirs.forEach((d, i) => {
       const stamp: DirStamp = [dirStamps[i * 3], dirStamps[i * 3 + 1], dirStamps[i * 3 + 2]];
       const [start, count] = [dirFiles[i * 2], dirFiles[i * 2 + 1]];
+      if (start >= 0 && count >= 0 && start + count <= paths.length) this.loadedDirs.set(d, [start, count]);
       if (stamp[0] >= limit || stamp[1] >= limit || start < 0 || count < 0 || start + count > paths.length) return;
-      const files = paths.slice(start, start + count);
       // A folder whose files are not all trusted is listed again.
-      if (files.some((f) => !this.known.has(f))) return;
-      this.knownDirs.set(d, { stamp, files, subdirs: subdirs.get(d) ?? [] });
+      for (let j = start; j < start + count; j++) if (!this.trustable[j]) return;
+      this.knownDirs.set(d, { stamp, subdirs: subdirs.get(d) ?? [], range: [start, count] });
     });
+  }
+
+  /** The loaded entry of a file when trusted: its stamp and digest. */
+  private entry(i: number): { stamp: Stamp; digest: string } {
+    const { stamps, digests } = this.stored!;
+    return {
+      stamp: [stamps[i * 4], stamps[i * 4 + 1], stamps[i * 4 + 2], stamps[i * 4 + 3]],
+      digest: digests.toString('hex', i * 32, i * 32 + 32),
+    };
+  }
+
+  /** Index of a path in the loaded record, or -1. */
+  private indexOf(rel: string): number {
+    if (!this.stored) return -1;
+    if (!this.index) {
+      this.index = new Map();
+      this.stored.paths.forEach((p, i) => this.index!.set(p, i));
+    }
+    return this.index.get(rel) ?? -1;
   }
 
   /**
@@ -147,19 +192,25 @@ export class StatCache {
     if (k && k.stamp[0] === stamp[0] && k.stamp[1] === stamp[1] && k.stamp[2] === stamp[2]) {
       this.trustedDirs++;
       this.seenDirs.set(rel, k);
+      const { paths, digests } = this.stored!;
+      const [start, count] = k.range;
+      this.trusted += count;
+      this.trustedInDirs += count;
       // Files and subfolders merged in path order (a subfolder sorts as its name and '/').
       let j = 0;
-      for (const f of k.files) {
+      for (let i = start; i < start + count; i++) {
+        const f = paths[i];
         while (j < k.subdirs.length && byWalkOrder(`${k.subdirs[j]}/`, f) < 0) this.walk(root, k.subdirs[j++], out);
-        const entry = this.known.get(f)!;
-        this.seen.set(f, entry);
-        this.trusted++;
-        out.set(f, entry.digest);
+        out.set(f, digests.toString('hex', i * 32, i * 32 + 32));
       }
       while (j < k.subdirs.length) this.walk(root, k.subdirs[j++], out);
       return;
     }
     this.listed++;
+    // The folder's files as last recorded, found by name.
+    const before = new Map<string, number>();
+    const old = this.loadedDirs.get(rel);
+    if (old) for (let i = old[0]; i < old[0] + old[1]; i++) before.set(this.stored!.paths[i], i);
     const children = fs
       .readdirSync(path.join(root, rel), { withFileTypes: true })
       .map((e) => ({ rel: `${rel}/${e.name}`, dir: e.isDirectory() }))
@@ -172,7 +223,9 @@ export class StatCache {
         this.walk(root, c.rel, out);
       } else {
         files.push(c.rel);
-        out.set(c.rel, this.digest(c.rel, path.join(root, c.rel)));
+        // A record without folders (an earlier format) is searched by path.
+        const i = before.get(c.rel) ?? (this.stored?.dirs === undefined ? this.indexOf(c.rel) : -1);
+        out.set(c.rel, this.digestAt(c.rel, path.join(root, c.rel), i));
       }
     }
     this.seenDirs.set(rel, { stamp, files, subdirs });
@@ -180,13 +233,20 @@ export class StatCache {
 
   /** The SHA-256 (hex) of a file: remembered when its stat is the recorded one, else read and hashed. */
   digest(rel: string, abs: string): string {
+    return this.digestAt(rel, abs, this.indexOf(rel));
+  }
+
+  /** `digest`, with the file's index in the loaded record (-1: none). */
+  private digestAt(rel: string, abs: string, i: number): string {
     const st = fs.statSync(abs);
     const stamp: Stamp = [st.size, st.mtimeMs, st.ctimeMs, st.ino];
-    const k = this.known.get(rel);
-    if (k && sameStamp(k.stamp, stamp)) {
-      this.trusted++;
-      this.seen.set(rel, k);
-      return k.digest;
+    if (i >= 0 && this.trustable[i]) {
+      const k = this.entry(i);
+      if (sameStamp(k.stamp, stamp)) {
+        this.trusted++;
+        this.seen.set(rel, k);
+        return k.digest;
+      }
     }
     const digest = createHash('sha256').update(fs.readFileSync(abs)).digest('hex');
     this.hashed++;
@@ -243,35 +303,55 @@ export class StatCache {
       (this.hashed === 0 &&
         this.restamped === 0 &&
         this.listed === 0 &&
-        this.seen.size === this.known.size &&
+        this.seen.size + this.trustedInDirs === this.knownFiles &&
         this.seenDirs.size === this.knownDirs.size)
     )
       return;
-    // Each walked folder's files side by side, then the files seen outside a walk.
+    // Each walked folder's files side by side (a trusted folder's copied from the loaded record),
+    // then the files digested outside a walk.
+    const total = this.seen.size + this.trustedInDirs;
     const paths: string[] = [];
+    const stamps = new Float64Array(total * 4);
+    const digests = Buffer.alloc(total * 32);
     const dirs = [...this.seenDirs.keys()];
     const dirStamps = new Float64Array(dirs.length * 3);
     const dirFiles = new Int32Array(dirs.length * 2);
+    const placed = new Set<string>();
+    const put = (p: string, entry: { stamp: Stamp; digest: string }) => {
+      stamps.set(entry.stamp, paths.length * 4);
+      digests.write(entry.digest, paths.length * 32, 'hex');
+      paths.push(p);
+    };
     dirs.forEach((d, i) => {
-      const { stamp, files } = this.seenDirs.get(d)!;
-      dirStamps.set(stamp, i * 3);
-      const kept = files.filter((f) => this.seen.has(f));
+      const dir = this.seenDirs.get(d)!;
+      dirStamps.set(dir.stamp, i * 3);
       dirFiles[i * 2] = paths.length;
-      dirFiles[i * 2 + 1] = kept.length === files.length ? kept.length : -1;
-      for (const f of kept) paths.push(f);
+      if (dir.range) {
+        const [start, count] = dir.range;
+        const from = this.stored!;
+        stamps.set(from.stamps.subarray(start * 4, (start + count) * 4), paths.length * 4);
+        from.digests.copy(digests, paths.length * 32, start * 32, (start + count) * 32);
+        for (let j = start; j < start + count; j++) paths.push(from.paths[j]);
+        dirFiles[i * 2 + 1] = count;
+        return;
+      }
+      const files = dir.files!.filter((f) => this.seen.has(f));
+      for (const f of files) {
+        put(f, this.seen.get(f)!);
+        placed.add(f);
+      }
+      dirFiles[i * 2 + 1] = files.length === dir.files!.length ? files.length : -1;
     });
-    if (paths.length < this.seen.size) {
-      const placed = new Set(paths);
-      for (const p of this.seen.keys()) if (!placed.has(p)) paths.push(p);
-    }
-    const stamps = new Float64Array(paths.length * 4);
-    const digests = Buffer.alloc(paths.length * 32);
-    paths.forEach((p, i) => {
-      const { stamp, digest } = this.seen.get(p)!;
-      stamps.set(stamp, i * 4);
-      digests.write(digest, i * 32, 'hex');
-    });
-    const stored: Stored = { writtenMs: Date.now(), paths, stamps, digests, dirs, dirStamps, dirFiles };
+    for (const [p, entry] of this.seen) if (!placed.has(p)) put(p, entry);
+    const stored: Stored = {
+      writtenMs: Date.now(),
+      paths,
+      stamps: stamps.subarray(0, paths.length * 4),
+      digests: digests.subarray(0, paths.length * 32),
+      dirs,
+      dirStamps,
+      dirFiles,
+    };
     try {
       writeAtomic(this.file, v8.serialize(stored));
     } catch {

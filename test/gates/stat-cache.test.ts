@@ -197,6 +197,11 @@ describe('folders remembered by stat (StatCache.files)', () => {
     r = walk(root, home);
     expect([...r.files]).toEqual([...truth(root)]);
     expect(r.files.has('dist/dev/c/d/e.yaml')).toBe(true);
+    // What the runs wrote (the folders trusted whole copied from the record they loaded) is trusted whole.
+    tick();
+    const settled = walk(root, home);
+    expect([...settled.files]).toEqual([...truth(root)]);
+    expect(settled).toMatchObject({ listed: 0, trustedDirs: 8, hashed: 0 });
   });
 
   it('lists a folder whose time was set back after a change (its change time tells), and a racy one', () => {
