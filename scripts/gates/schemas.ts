@@ -8,10 +8,9 @@
  * finding is reported for every copy. The files are passed in runs that fit a command line.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { requireTool, stampFor, tool } from '../toolchain/tools';
 import { shownPath } from '../toolchain/paths';
 import { ensureSchemas, type SchemaSet } from '../toolchain/schemas';
@@ -329,6 +328,29 @@ function openApiPaths(dir: string): string[] {
   return out.sort();
 }
 
+/** The schema server's thread (plain JavaScript, evaluated: it runs the same from sources and from the bundle). */
+const SCHEMA_SERVER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { localSchemas, paths, index } = workerData;
+const known = new Set(paths);
+const server = http.createServer((req, res) => {
+  const url = (req.url || '').split('?')[0];
+  const rel = url.startsWith('/openapi/v3/') ? url.slice('/openapi/v3/'.length) : undefined;
+  if (req.method === 'GET' && url === '/openapi/v3') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(index);
+  } else if (req.method === 'GET' && rel !== undefined && known.has(rel)) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    fs.createReadStream(path.join(localSchemas, rel + '.json')).pipe(res);
+  } else {
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"kind":"Status","status":"Failure","code":404}');
+  }
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+`;
+
 /**
  * Runs fn with a kubeconfig whose API server, on the loopback interface, serves nothing but the
  * OpenAPI v3 documents of the target Kubernetes version (GET /openapi/v3 and its group-versions).
@@ -343,23 +365,16 @@ export async function withSchemaServer<T>(localSchemas: string, fn: (kubeconfig:
   const index = JSON.stringify({
     paths: Object.fromEntries(paths.map((p) => [p, { serverRelativeURL: `/openapi/v3/${p}` }])),
   });
-  const server = http.createServer((req, res) => {
-    const url = (req.url ?? '').split('?')[0];
-    const rel = url.startsWith('/openapi/v3/') ? url.slice('/openapi/v3/'.length) : undefined;
-    if (req.method === 'GET' && url === '/openapi/v3') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(index);
-    } else if (req.method === 'GET' && rel !== undefined && paths.includes(rel)) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      fs.createReadStream(path.join(localSchemas, `${rel}.json`)).pipe(res);
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"kind":"Status","status":"Failure","code":404}');
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // The server runs on a thread of its own: the tool's requests are answered while this thread
+  // computes (the other gates run here at the same time).
+  const server = new Worker(SCHEMA_SERVER, { eval: true, workerData: { localSchemas, paths, index } });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-server-'));
   try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('message', (m: number) => resolve(m));
+      server.once('error', reject);
+    });
     const kubeconfig = path.join(dir, 'kubeconfig');
-    const { port } = server.address() as AddressInfo;
     fs.writeFileSync(
       kubeconfig,
       JSON.stringify({
@@ -373,7 +388,7 @@ export async function withSchemaServer<T>(localSchemas: string, fn: (kubeconfig:
     );
     return await fn(kubeconfig);
   } finally {
-    server.close();
+    await server.terminate();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
