@@ -328,7 +328,11 @@ function openApiPaths(dir: string): string[] {
   return out.sort();
 }
 
-/** The schema server's thread (plain JavaScript, evaluated: it runs the same from sources and from the bundle). */
+/**
+ * The schema server's thread (plain JavaScript, evaluated: it runs the same from sources and from
+ * the bundle). On a thread of its own, the tool's requests are answered while the gates compute
+ * on the main thread.
+ */
 const SCHEMA_SERVER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -351,6 +355,43 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
 `;
 
+type SchemaServer = Promise<{ readonly port: number; readonly worker: Worker }>;
+
+/** Servers started ahead of their use, by schema folder. */
+const started = new Map<string, SchemaServer>();
+
+/** Starts a schema server on a thread of its own; it does not keep the process alive. */
+function startSchemaServer(localSchemas: string): SchemaServer {
+  const paths = openApiPaths(localSchemas);
+  const index = JSON.stringify({
+    paths: Object.fromEntries(paths.map((p) => [p, { serverRelativeURL: `/openapi/v3/${p}` }])),
+  });
+  const worker = new Worker(SCHEMA_SERVER, { eval: true, workerData: { localSchemas, paths, index } });
+  worker.unref();
+  return new Promise((resolve, reject) => {
+    worker.once('message', (port: number) => resolve({ port, worker }));
+    worker.once('error', reject);
+  });
+}
+
+/**
+ * Starts the schema server of a folder ahead of `withSchemaServer`, which then takes it: its
+ * thread starts while the output is read, so the tool starts as soon as its gate asks.
+ */
+export function prestartSchemaServer(localSchemas: string): void {
+  if (started.has(localSchemas)) return;
+  const server = startSchemaServer(localSchemas);
+  server.catch(() => undefined); // reported to the gate that takes it
+  started.set(localSchemas, server);
+}
+
+/** The server started ahead for the folder (then no longer shared), or a new one. */
+function takeSchemaServer(localSchemas: string): SchemaServer {
+  const server = started.get(localSchemas);
+  started.delete(localSchemas);
+  return server ?? startSchemaServer(localSchemas);
+}
+
 /**
  * Runs fn with a kubeconfig whose API server, on the loopback interface, serves nothing but the
  * OpenAPI v3 documents of the target Kubernetes version (GET /openapi/v3 and its group-versions).
@@ -361,19 +402,10 @@ server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port
  * the requested version.
  */
 export async function withSchemaServer<T>(localSchemas: string, fn: (kubeconfig: string) => Promise<T>): Promise<T> {
-  const paths = openApiPaths(localSchemas);
-  const index = JSON.stringify({
-    paths: Object.fromEntries(paths.map((p) => [p, { serverRelativeURL: `/openapi/v3/${p}` }])),
-  });
-  // The server runs on a thread of its own: the tool's requests are answered while this thread
-  // computes (the other gates run here at the same time).
-  const server = new Worker(SCHEMA_SERVER, { eval: true, workerData: { localSchemas, paths, index } });
+  const server = takeSchemaServer(localSchemas);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-server-'));
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('message', (m: number) => resolve(m));
-      server.once('error', reject);
-    });
+    const { port } = await server;
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(
       kubeconfig,
@@ -388,7 +420,7 @@ export async function withSchemaServer<T>(localSchemas: string, fn: (kubeconfig:
     );
     return await fn(kubeconfig);
   } finally {
-    await server.terminate();
+    await (await server.catch(() => undefined))?.worker.terminate();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
