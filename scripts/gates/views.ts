@@ -120,6 +120,7 @@ function directories(output: Output): Directory[][] {
   if (dirs) return dirs;
   const cut = output.root.length + 1;
   dirs = output.environments.map((env) => {
+    if (env.folders) return [...env.folders].map(([dir, files]) => ({ dir, files, key: directoryKey(files) }));
     const byDir = new Map<string, [string, string][]>();
     // Files come in path order, mostly a folder's after another's: the folder is looked up on a change only.
     let dir = '';

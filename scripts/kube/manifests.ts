@@ -46,6 +46,8 @@ export interface EnvironmentOutput {
   readonly files: readonly string[];
   /** The objects of the files, parsed on first read. */
   readonly manifests: readonly Manifest[];
+  /** The files by folder, in path order of their first files: [repository path, digest]. */
+  readonly folders?: ReadonlyMap<string, readonly (readonly [string, string])[]>;
 }
 
 /** The whole output under a root. */
@@ -106,7 +108,18 @@ export function readOutput(
   const environments = loadEnvironments(path.join(configRoot, DIRS.environments));
   // With `stats`, the caller saves the stat cache when it is done with the output.
   const record = options.record ?? outputRecord(root, options.stats ?? new StatCache(root), !options.stats);
-  const byName = new Map(environments.map((e) => [e.name, { env: e, files: [] as string[] }]));
+  const byName = new Map(
+    environments.map((e) => [
+      e.name,
+      {
+        env: e,
+        files: [] as string[],
+        folders: new Map<string, [string, string][]>(),
+        dir: '',
+        list: [] as [string, string][],
+      },
+    ]),
+  );
   const problems: string[] = [];
   const digests = new Map<string, string>();
   const relDigests = recordFiles(record);
@@ -126,6 +139,15 @@ export function readOutput(
     const abs = prefix + file;
     entry.files.push(file);
     digests.set(abs, digest);
+    // Files come in path order, mostly a folder's after another's: the folder is looked up on a change only.
+    const slash = file.lastIndexOf('/');
+    if (entry.list.length === 0 || slash !== entry.dir.length || !file.startsWith(entry.dir)) {
+      entry.dir = file.slice(0, slash);
+      let list = entry.folders.get(entry.dir);
+      if (!list) entry.folders.set(entry.dir, (list = []));
+      entry.list = list;
+    }
+    entry.list.push([file, digest]);
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   let loaded: Map<string, Manifest[]> | undefined;
@@ -142,8 +164,9 @@ export function readOutput(
     root,
     record,
     ...(options.stats ? { stats: options.stats } : {}),
-    environments: [...byName.values()].map(({ env, files }): EnvironmentOutput => ({
+    environments: [...byName.values()].map(({ env, files, folders }): EnvironmentOutput => ({
       name: env.name,
+      folders,
       kubernetesVersion: env.kubernetesVersion,
       trustDomain: env.cluster.trustDomain,
       files: files.map((f) => prefix + f),

@@ -38,8 +38,15 @@ export function sha256(data: string | Buffer): string {
 /** A key over paths and digests, independent of the order they come in. Pure. */
 export function keyOf(files: Iterable<readonly [string, string]>): string {
   const h = createHash('sha256');
-  for (const [p, d] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`${p}\0${d}\n`);
+  for (const [p, d] of inOrder([...files])) h.update(`${p}\0${d}\n`);
   return h.digest('hex');
+}
+
+/** Entries sorted by path (in place; most come sorted already, which one pass confirms). */
+function inOrder(entries: (readonly [string, string])[]): (readonly [string, string])[] {
+  for (let i = 1; i < entries.length; i++)
+    if (entries[i][0] < entries[i - 1][0]) return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries;
 }
 
 /** The unit a repository path belongs to ('<env>/<tenant>'), or undefined for a shared file. Pure. */
@@ -52,13 +59,24 @@ export function unitOf(file: string): string | undefined {
 export function recordOf(digests: ReadonlyMap<string, string>): OutputRecord {
   const files = new Map<string, Map<string, string>>();
   const shared = new Map<string, string>();
+  // In path order a unit's files come one after another: the unit is worked out when the folder
+  // of the unit before ends.
+  let prefix: string | undefined;
+  let current: Map<string, string> | undefined;
   for (const [file, digest] of digests) {
-    const unit = unitOf(file);
-    if (unit === undefined) shared.set(file, digest);
-    else {
-      if (!files.has(unit)) files.set(unit, new Map());
-      files.get(unit)!.set(file, digest);
+    if (current === undefined || prefix === undefined || !file.startsWith(prefix)) {
+      const unit = unitOf(file);
+      if (unit === undefined) {
+        prefix = undefined;
+        shared.set(file, digest);
+        continue;
+      }
+      const [env, tenant] = unit.split('/');
+      prefix = `${DIRS.dist}/${env}/tenants/${tenant}/`;
+      current = files.get(unit);
+      if (!current) files.set(unit, (current = new Map()));
     }
+    current.set(file, digest);
   }
   const units = new Map([...files].map(([name, f]) => [name, { key: keyOf(f), files: f }] as const));
   return { globalKey: keyOf(shared), units, shared, all: inPathOrder(digests) };

@@ -187,6 +187,33 @@ describe('view keys', () => {
   const views = Object.fromEntries(Object.entries(GATES).map(([n, g]) => [n, g.view]));
   const keys = (root: string) => ({ ...viewKeys(readOutput(root, ROOT), views) });
 
+  it('are the same from the folders the output is read in as from its files one by one', () => {
+    const output = readOutput(ROOT, ROOT);
+    // The same output without the folders: viewKeys groups its files itself.
+    const ungrouped = {
+      ...output,
+      environments: output.environments.map((e) => ({
+        name: e.name,
+        kubernetesVersion: e.kubernetesVersion,
+        trustDomain: e.trustDomain,
+        files: e.files,
+        get manifests() {
+          return e.manifests;
+        },
+      })),
+    };
+    for (const e of output.environments) {
+      expect(
+        [...e.folders!.values()]
+          .flat()
+          .map(([f]) => path.join(ROOT, f))
+          .sort(),
+      ).toEqual([...e.files].sort());
+      for (const [dir, files] of e.folders!) for (const [f] of files) expect(path.dirname(f)).toBe(dir);
+    }
+    expect({ ...viewKeys(output, views) }).toEqual({ ...viewKeys(ungrouped, views) });
+  });
+
   it('stay for edits no gate reads and project only the changed directories', () => {
     const copy = copies();
     const first = keys(copy.root);
