@@ -142,9 +142,11 @@ export class StatCache {
       const stamp: DirStamp = [dirStamps[i * 3], dirStamps[i * 3 + 1], dirStamps[i * 3 + 2]];
       const [start, count] = [dirFiles[i * 2], dirFiles[i * 2 + 1]];
       if (start >= 0 && count >= 0 && start + count <= paths.length) this.loadedDirs.set(d, [start, count]);
+      // Racy: changed too close to the record's writing for its times to tell a later change apart.
+      // Its files' own times do not count: what a folder's times cannot tell (a file rewritten in
+      // place) it never tells, and the secrets gate's links change every file's change time right
+      // before the record is written.
       if (stamp[0] >= limit || stamp[1] >= limit || start < 0 || count < 0 || start + count > paths.length) return;
-      // A folder whose files are not all trusted is listed again.
-      for (let j = start; j < start + count; j++) if (!this.trustable[j]) return;
       this.knownDirs.set(d, { stamp, subdirs: subdirs.get(d) ?? [], range: [start, count] });
     });
   }

@@ -229,6 +229,28 @@ describe('folders remembered by stat (StatCache.files)', () => {
     expect(walk(root, home, 60_000)).toMatchObject({ listed: 6, trustedDirs: 0 });
   });
 
+  it('trusts a folder whose files were linked and unlinked right before the record was written', () => {
+    const { root, home } = scratch();
+    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    const wait = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until);
+    };
+    wait(150);
+    // As the secrets gate does: every file linked elsewhere and unlinked, then the record written.
+    const links = fs.mkdtempSync(path.join(os.tmpdir(), 'stat-links-'));
+    made.push(links);
+    const cache = new StatCache(root, home, {}, 100);
+    const files = cache.files(root, ['dist', 'argocd']);
+    for (const f of files.keys()) cache.link(f, path.join(root, f), path.join(links, f.replaceAll('/', '_')));
+    for (const f of files.keys()) cache.unlink(f, path.join(links, f.replaceAll('/', '_')));
+    cache.save();
+    wait(150);
+    const next = walk(root, home, 100);
+    expect([...next.files]).toEqual([...truth(root)]);
+    expect(next).toMatchObject({ listed: 0, trustedDirs: 6, hashed: 0 });
+  });
+
   it('keeps the per-file trust of `digest` for files of listed folders', () => {
     const { root, home } = scratch();
     for (const f of tree) put(root, f, `kind: ${f}\n`);
