@@ -6,12 +6,10 @@
  * `digest`. One record per output root under .tools/records/; VALIDATE_CACHE=off reads every file
  * and leaves the record alone.
  *
- * `files` walks whole folders and trusts folders as synth's record does: a folder whose times and
- * inode are those recorded (and not racy) has the files and subfolders it had, each with its
- * recorded digest, and neither it nor its files are listed or stat'ed again. Creating, deleting or
- * renaming a file in a folder (synth, git checkout, editors that save by renaming, rm) changes the
- * folder's time; a file rewritten in place does not, which `npm run synth -- --check` finds
- * (docs/testing.md, "Validation and security gates").
+ * `files` walks whole folders, as git's untracked cache does: a folder whose times and inode are
+ * those recorded (and not racy) has the files and subfolders it had and is not listed again
+ * (creating, deleting or renaming a file in it changes its times); each of its files is still
+ * stat'ed, since a file rewritten in place keeps its folder's times.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -126,8 +124,10 @@ export class StatCache {
     const limit = writtenMs - this.racyMs;
     this.trustable = new Uint8Array(paths.length);
     for (let i = 0; i < paths.length; i++) {
-      // Racy: changed too close to the record's writing for its times to tell a later rewrite apart.
-      if (stamps[i * 4 + 1] >= limit || stamps[i * 4 + 2] >= limit) continue;
+      // Racy: written too close to the record's writing for its modification time to tell a later
+      // rewrite apart. (Its change time is compared, not aged: the secrets gate's links move it
+      // right before the record is written, and a rewrite moves the modification time too.)
+      if (stamps[i * 4 + 1] >= limit) continue;
       this.trustable[i] = 1;
       this.knownFiles++;
     }
@@ -143,15 +143,12 @@ export class StatCache {
       const [start, count] = [dirFiles[i * 2], dirFiles[i * 2 + 1]];
       if (start >= 0 && count >= 0 && start + count <= paths.length) this.loadedDirs.set(d, [start, count]);
       // Racy: changed too close to the record's writing for its times to tell a later change apart.
-      // Its files' own times do not count: what a folder's times cannot tell (a file rewritten in
-      // place) it never tells, and the secrets gate's links change every file's change time right
-      // before the record is written.
       if (stamp[0] >= limit || stamp[1] >= limit || start < 0 || count < 0 || start + count > paths.length) return;
       this.knownDirs.set(d, { stamp, subdirs: subdirs.get(d) ?? [], range: [start, count] });
     });
   }
 
-  /** The loaded entry of a file when trusted: its stamp and digest. */
+  /** The loaded entry of a file: its stamp and digest. */
   private entry(i: number): { stamp: Stamp; digest: string } {
     const { stamps, digests } = this.stored!;
     return {
@@ -193,19 +190,45 @@ export class StatCache {
     const k = this.knownDirs.get(rel);
     if (k && k.stamp[0] === stamp[0] && k.stamp[1] === stamp[1] && k.stamp[2] === stamp[2]) {
       this.trustedDirs++;
-      this.seenDirs.set(rel, k);
-      const { paths, digests } = this.stored!;
+      const { paths, stamps, digests } = this.stored!;
       const [start, count] = k.range;
-      this.trusted += count;
-      this.trustedInDirs += count;
-      // Files and subfolders merged in path order (a subfolder sorts as its name and '/').
+      const prefix = path.join(root, '/');
+      // Each file is stat'ed (a rewrite in place keeps its folder's times) and read only when its
+      // stat is not the recorded one. Files and subfolders merged in path order (a subfolder sorts
+      // as its name and '/').
+      let changed = false;
       let j = 0;
       for (let i = start; i < start + count; i++) {
         const f = paths[i];
         while (j < k.subdirs.length && byWalkOrder(`${k.subdirs[j]}/`, f) < 0) this.walk(root, k.subdirs[j++], out);
-        out.set(f, digests.toString('hex', i * 32, i * 32 + 32));
+        const st = fs.statSync(prefix + f);
+        const o = i * 4;
+        if (
+          this.trustable[i] &&
+          st.size === stamps[o] &&
+          st.mtimeMs === stamps[o + 1] &&
+          st.ctimeMs === stamps[o + 2] &&
+          st.ino === stamps[o + 3]
+        ) {
+          this.trusted++;
+          out.set(f, digests.toString('hex', i * 32, i * 32 + 32));
+        } else {
+          changed = true;
+          out.set(f, this.digestAt(f, prefix + f, i));
+        }
       }
       while (j < k.subdirs.length) this.walk(root, k.subdirs[j++], out);
+      if (!changed) {
+        this.trustedInDirs += count;
+        this.seenDirs.set(rel, k);
+        return;
+      }
+      // Its files one by one, as a listed folder's.
+      const files = paths.slice(start, start + count);
+      files.forEach((f, n) => {
+        if (!this.seen.has(f)) this.seen.set(f, this.entry(start + n));
+      });
+      this.seenDirs.set(rel, { stamp: k.stamp, subdirs: k.subdirs, files });
       return;
     }
     this.listed++;

@@ -71,6 +71,8 @@ describe('digests remembered by stat', () => {
   it('forgets files that are gone and reads a file that replaced one (a new inode)', () => {
     const { root, home } = scratch();
     for (const f of files) write(root, f, `kind: ${f}\n`);
+    // Past the clock tick of the writes, so that no entry is racy.
+    tick();
     run(root, home, files);
     fs.rmSync(path.join(root, 'c.yaml'));
     expect(run(root, home, files.slice(0, 2))).toMatchObject({ hashed: 0, trusted: 2 });
@@ -249,6 +251,34 @@ describe('folders remembered by stat (StatCache.files)', () => {
     const next = walk(root, home, 100);
     expect([...next.files]).toEqual([...truth(root)]);
     expect(next).toMatchObject({ listed: 0, trustedDirs: 6, hashed: 0 });
+    // A folder listed later reads only its new file: the record holds the stats the links left.
+    wait(150);
+    put(root, 'dist/dev/new.yaml', 'kind: new\n');
+    wait(150);
+    expect(walk(root, home, 100)).toMatchObject({ listed: 1, hashed: 1 });
+  });
+
+  it('reads a file rewritten in place in a remembered folder, even with its size and modification time kept', () => {
+    const { root, home } = scratch();
+    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    // A whole second, which utimes sets back exactly.
+    const file = path.join(root, 'dist/dev/a/x.yaml');
+    fs.utimesSync(file, 1_700_000_000, 1_700_000_000);
+    tick();
+    walk(root, home);
+    tick();
+    fs.writeFileSync(path.join(root, 'dist/dev/ab.yaml'), 'kind: rewritten\n');
+    // Planted fault: the same size and modification time, other bytes; only the change time tells.
+    fs.writeFileSync(file, 'kind: dist/dev/a/X.yaml\n');
+    fs.utimesSync(file, 1_700_000_000, 1_700_000_000);
+    tick();
+    const r = walk(root, home);
+    expect([...r.files]).toEqual([...truth(root)]);
+    expect(r.files.get('dist/dev/a/x.yaml')).toBe(sha('kind: dist/dev/a/X.yaml\n'));
+    expect(r).toMatchObject({ listed: 0, trustedDirs: 6, hashed: 2 });
+    // Read once: the run after trusts them again.
+    tick();
+    expect(walk(root, home)).toMatchObject({ listed: 0, hashed: 0 });
   });
 
   it('keeps the per-file trust of `digest` for files of listed folders', () => {
