@@ -160,11 +160,16 @@ describe('folders remembered by stat (StatCache.files)', () => {
     'dist/dev/ab.yaml',
     'argocd/dev/z.yaml',
   ];
+  /** A scratch root holding the tree, past the clock tick of its writes. */
+  const withTree = () => {
+    const made = scratch();
+    for (const f of tree) put(made.root, f, `kind: ${f}\n`);
+    tick();
+    return made;
+  };
 
   it('lists every file in path order, then lists nothing and reads nothing while no folder changed', () => {
-    const { root, home } = scratch();
-    for (const f of tree) put(root, f, `kind: ${f}\n`);
-    tick();
+    const { root, home } = withTree();
     const first = walk(root, home);
     expect([...first.files]).toEqual([...truth(root)]);
     expect(first).toMatchObject({ listed: 6, trustedDirs: 0, hashed: 5 });
@@ -174,9 +179,7 @@ describe('folders remembered by stat (StatCache.files)', () => {
   });
 
   it('finds a file created, deleted or replaced in a remembered folder, and lists only that folder', () => {
-    const { root, home } = scratch();
-    for (const f of tree) put(root, f, `kind: ${f}\n`);
-    tick();
+    const { root, home } = withTree();
     walk(root, home);
     tick();
     put(root, 'dist/dev/a/b/new.yaml', 'kind: new\n');
@@ -207,9 +210,7 @@ describe('folders remembered by stat (StatCache.files)', () => {
   });
 
   it('lists a folder whose time was set back after a change (its change time tells), and a racy one', () => {
-    const { root, home } = scratch();
-    for (const f of tree) put(root, f, `kind: ${f}\n`);
-    tick();
+    const { root, home } = withTree();
     // A whole second, which utimes sets back exactly.
     const dir = path.join(root, 'dist/dev/a');
     fs.utimesSync(dir, 1_700_000_000, 1_700_000_000);
@@ -232,8 +233,7 @@ describe('folders remembered by stat (StatCache.files)', () => {
   });
 
   it('trusts a folder whose files were linked and unlinked right before the record was written', () => {
-    const { root, home } = scratch();
-    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    const { root, home } = withTree();
     const wait = (ms: number) => {
       const until = Date.now() + ms;
       while (Date.now() < until);
@@ -259,8 +259,7 @@ describe('folders remembered by stat (StatCache.files)', () => {
   });
 
   it('reads a file rewritten in place in a remembered folder, even with its size and modification time kept', () => {
-    const { root, home } = scratch();
-    for (const f of tree) put(root, f, `kind: ${f}\n`);
+    const { root, home } = withTree();
     // A whole second, which utimes sets back exactly.
     const file = path.join(root, 'dist/dev/a/x.yaml');
     fs.utimesSync(file, 1_700_000_000, 1_700_000_000);
@@ -282,9 +281,7 @@ describe('folders remembered by stat (StatCache.files)', () => {
   });
 
   it('keeps the per-file trust of `digest` for files of listed folders', () => {
-    const { root, home } = scratch();
-    for (const f of tree) put(root, f, `kind: ${f}\n`);
-    tick();
+    const { root, home } = withTree();
     walk(root, home);
     tick();
     put(root, 'dist/dev/a/new.yaml', 'kind: new\n');
