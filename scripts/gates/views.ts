@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { LABELS } from '../../charts/lib/constants';
 import { codeStamp } from '../kube/code-stamp';
 import {
+  byFolder,
   directoryDocuments,
   type EnvironmentOutput,
   type K8sObject,
@@ -120,22 +121,9 @@ function directories(output: Output): Directory[][] {
   if (dirs) return dirs;
   const cut = output.root.length + 1;
   dirs = output.environments.map((env) => {
-    if (env.folders) return [...env.folders].map(([dir, files]) => ({ dir, files, key: directoryKey(files) }));
-    const byDir = new Map<string, [string, string][]>();
-    // Files come in path order, mostly a folder's after another's: the folder is looked up on a change only.
-    let dir = '';
-    let list: [string, string][] | undefined;
-    for (const abs of env.files) {
-      const rel = abs.slice(cut);
-      const slash = rel.lastIndexOf('/');
-      if (list === undefined || slash !== dir.length || !rel.startsWith(dir)) {
-        dir = rel.slice(0, slash);
-        list = byDir.get(dir);
-        if (!list) byDir.set(dir, (list = []));
-      }
-      list.push([rel, output.digests.get(abs)!]);
-    }
-    return [...byDir].map(([d, files]) => ({ dir: d, files, key: directoryKey(files) }));
+    const folders =
+      env.folders ?? byFolder(env.files.map((abs) => [abs.slice(cut), output.digests.get(abs)!] as const));
+    return [...folders].map(([dir, files]) => ({ dir, files, key: directoryKey(files) }));
   });
   directoriesOf.set(output, dirs);
   return dirs;

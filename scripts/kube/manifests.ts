@@ -15,7 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
 import { type ParsedFile, ParseCache } from './parse-cache';
-import { type OutputRecord, outputRecord, recordFiles } from './record';
+import { type OutputRecord, outputRecord } from './record';
 import { StatCache } from './stat-cache';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -108,21 +108,10 @@ export function readOutput(
   const environments = loadEnvironments(path.join(configRoot, DIRS.environments));
   // With `stats`, the caller saves the stat cache when it is done with the output.
   const record = options.record ?? outputRecord(root, options.stats ?? new StatCache(root), !options.stats);
-  const byName = new Map(
-    environments.map((e) => [
-      e.name,
-      {
-        env: e,
-        files: [] as string[],
-        folders: new Map<string, [string, string][]>(),
-        dir: '',
-        list: [] as [string, string][],
-      },
-    ]),
-  );
+  const byName = new Map(environments.map((e) => [e.name, { env: e, files: [] as (readonly [string, string])[] }]));
   const problems: string[] = [];
   const digests = new Map<string, string>();
-  const relDigests = recordFiles(record);
+  const relDigests = record.all;
   // Repository paths are plain (no '.' or '..' parts): joined by concatenation.
   const prefix = path.join(root, '/');
   for (const [file, digest] of relDigests) {
@@ -136,25 +125,15 @@ export function readOutput(
       );
       continue;
     }
-    const abs = prefix + file;
-    entry.files.push(file);
-    digests.set(abs, digest);
-    // Files come in path order, mostly a folder's after another's: the folder is looked up on a change only.
-    const slash = file.lastIndexOf('/');
-    if (entry.list.length === 0 || slash !== entry.dir.length || !file.startsWith(entry.dir)) {
-      entry.dir = file.slice(0, slash);
-      let list = entry.folders.get(entry.dir);
-      if (!list) entry.folders.set(entry.dir, (list = []));
-      entry.list = list;
-    }
-    entry.list.push([file, digest]);
+    entry.files.push([file, digest]);
+    digests.set(prefix + file, digest);
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   let loaded: Map<string, Manifest[]> | undefined;
   const load = (): Map<string, Manifest[]> => {
     loaded ??= parseOutput(
       root,
-      [...byName.values()].map(({ env, files }) => ({ name: env.name, files })),
+      [...byName.values()].map(({ env, files }) => ({ name: env.name, files: files.map(([f]) => f) })),
       relDigests,
       options.cache ?? new ParseCache(),
     );
@@ -164,18 +143,37 @@ export function readOutput(
     root,
     record,
     ...(options.stats ? { stats: options.stats } : {}),
-    environments: [...byName.values()].map(({ env, files, folders }): EnvironmentOutput => ({
+    environments: [...byName.values()].map(({ env, files }): EnvironmentOutput => ({
       name: env.name,
-      folders,
+      folders: byFolder(files),
       kubernetesVersion: env.kubernetesVersion,
       trustDomain: env.cluster.trustDomain,
-      files: files.map((f) => prefix + f),
+      files: files.map(([f]) => prefix + f),
       get manifests() {
         return load().get(env.name)!;
       },
     })),
     digests,
   };
+}
+
+/** Files ([repository path, digest]) by folder, in the order of each folder's first file. Pure. */
+export function byFolder(files: Iterable<readonly [string, string]>): Map<string, (readonly [string, string])[]> {
+  const out = new Map<string, (readonly [string, string])[]>();
+  let dir = '';
+  let list: (readonly [string, string])[] | undefined;
+  for (const entry of files) {
+    const file = entry[0];
+    const slash = file.lastIndexOf('/');
+    // In path order a folder's files mostly come together: the folder is looked up on a change only.
+    if (list === undefined || slash !== dir.length || !file.startsWith(dir)) {
+      dir = file.slice(0, slash);
+      list = out.get(dir);
+      if (!list) out.set(dir, (list = []));
+    }
+    list.push(entry);
+  }
+  return out;
 }
 
 /**

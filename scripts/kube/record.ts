@@ -37,16 +37,24 @@ export function sha256(data: string | Buffer): string {
 
 /** A key over paths and digests, independent of the order they come in. Pure. */
 export function keyOf(files: Iterable<readonly [string, string]>): string {
+  const entries = [...files];
+  // Most come in path order already, which one pass confirms.
+  if (!inPathOrder(entries.map(([p]) => p))) entries.sort(byPath);
   const h = createHash('sha256');
-  for (const [p, d] of inOrder([...files])) h.update(`${p}\0${d}\n`);
+  for (const [p, d] of entries) h.update(`${p}\0${d}\n`);
   return h.digest('hex');
 }
 
-/** Entries sorted by path (in place; most come sorted already, which one pass confirms). */
-function inOrder(entries: (readonly [string, string])[]): (readonly [string, string])[] {
-  for (let i = 1; i < entries.length; i++)
-    if (entries[i][0] < entries[i - 1][0]) return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return entries;
+const byPath = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Whether the paths come in order. */
+function inPathOrder(paths: Iterable<string>): boolean {
+  let last = '';
+  for (const p of paths) {
+    if (p < last) return false;
+    last = p;
+  }
+  return true;
 }
 
 /** The unit a repository path belongs to ('<env>/<tenant>'), or undefined for a shared file. Pure. */
@@ -79,17 +87,9 @@ export function recordOf(digests: ReadonlyMap<string, string>): OutputRecord {
     current.set(file, digest);
   }
   const units = new Map([...files].map(([name, f]) => [name, { key: keyOf(f), files: f }] as const));
-  return { globalKey: keyOf(shared), units, shared, all: inPathOrder(digests) };
-}
-
-/** The map itself when its keys are in order, else a sorted copy. */
-function inPathOrder(digests: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
-  let last = '';
-  for (const f of digests.keys()) {
-    if (f < last) return new Map([...digests].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    last = f;
-  }
-  return digests;
+  // The map itself when in path order (as outputRecord's walk gives it), else a sorted copy.
+  const all = inPathOrder(digests.keys()) ? digests : new Map([...digests].sort(byPath));
+  return { globalKey: keyOf(shared), units, shared, all };
 }
 
 /**
@@ -100,9 +100,4 @@ export function outputRecord(root: string, cache = new StatCache(root), save = t
   const digests = cache.files(root, [DIRS.dist, DIRS.argocd]);
   if (save) cache.save();
   return recordOf(digests);
-}
-
-/** Every file of a record with its digest, in path order. */
-export function recordFiles(record: OutputRecord): ReadonlyMap<string, string> {
-  return record.all;
 }
