@@ -27,8 +27,12 @@ import {
 } from '../config/load-tenants';
 import {
   assemble,
+  checkInsideOutput,
   collision,
-  environmentParts,
+  type EnvironmentPart,
+  environmentPart,
+  type KnownFile,
+  type SharedContent,
   type RememberFor,
   ProducedPaths,
   contentOf,
@@ -385,10 +389,21 @@ export async function compileOutput(
   const worth = batches.length > 1 && indexes.length * input.environments.length >= PARALLEL_THRESHOLD;
   const threadPool = worth ? (typeof pool === 'function' ? pool() : pool) : undefined;
   const threads = threadPool && threadPool.threads > 1;
-  let parts: ReturnType<typeof environmentParts> | undefined;
-  // This thread compiles the shared files first, while the workers start on the tenants.
+  let parts: EnvironmentPart[] | undefined;
+  /** Stages a shared file (unless the output holds it already); returns its digest. */
+  const stage = (p: string, c: SharedContent): string => {
+    checkInsideOutput(p);
+    const d = typeof c === 'string' ? contentDigest(c) : c.digest;
+    // A file the record says the output holds already is neither read nor written again.
+    if (plan?.onDisk?.(p) === d) sink.report.unchanged++;
+    else sink.put(p, contentOf(c));
+    return d;
+  };
+  // This thread compiles the shared files first, while the workers start on the tenants. Each
+  // environment's are staged as soon as they are compiled, and only their digests kept: the
+  // texts of one environment at a time are in memory. Their paths are checked below, in order.
   const before = () => {
-    parts = environmentParts(input, remember);
+    parts = input.environments.map((env) => stagedPart(environmentPart(input, env, remember), stage));
   };
   let results: BatchResult[];
   if (threads) results = await threadPool.compile(setup, batches, before);
@@ -407,11 +422,7 @@ export async function compileOutput(
     parts,
     (p, c) => {
       produced.record(p);
-      const d = typeof c === 'string' ? contentDigest(c) : c.digest;
-      // A file the record says the output holds already is neither read nor written again.
-      if (plan?.onDisk?.(p) === d) sink.report.unchanged++;
-      else sink.put(p, contentOf(c));
-      shared.set(p, d);
+      shared.set(p, c instanceof StagedFile ? c.digest : stage(p, c));
     },
     (_t, _part, i, e) => {
       const paths = units[i]?.[e].paths;
@@ -421,6 +432,21 @@ export async function compileOutput(
   );
   const files = produced instanceof PlannedPaths ? produced.files : produced.paths.size;
   return { produced: produced.paths, files, reports: [sink.report, ...results.map((r) => r.report!)], units, shared };
+}
+
+/** A shared file staged already: only its digest is kept. */
+class StagedFile implements KnownFile {
+  constructor(readonly digest: string) {}
+  content(): string {
+    throw new Error('synth: the text of a staged file is not kept');
+  }
+}
+
+/** An environment's shared files, each staged with `stage`, which returns its digest. */
+function stagedPart(part: EnvironmentPart, stage: (path: string, content: SharedContent) => string): EnvironmentPart {
+  const staged = (files: ReadonlyMap<string, SharedContent>) =>
+    new Map([...files].map(([p, c]): [string, SharedContent] => [p, new StagedFile(stage(p, c))]));
+  return { ...part, head: staged(part.head), tail: staged(part.tail) };
 }
 
 /** The worker side: reads parts of tenants.yaml, and compiles batches of tenants. */

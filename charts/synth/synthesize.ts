@@ -171,7 +171,7 @@ export interface EnvironmentPart {
   readonly env: Environment;
   readonly infra: InfraOutputs;
   readonly head: Map<string, SharedContent>;
-  readonly tail: Map<string, string>;
+  readonly tail: Map<string, SharedContent>;
 }
 
 /** What the route table of an environment is computed from, each part on demand. */
@@ -209,10 +209,11 @@ export interface EnvironmentMemory {
 /** Per environment, what may be remembered of its shared files. */
 export type RememberFor = (env: Environment) => EnvironmentMemory | undefined;
 
-function environmentPart(input: SynthInput, env: Environment, remember?: RememberFor): EnvironmentPart {
+/** The files of one environment that belong to no tenant. */
+export function environmentPart(input: SynthInput, env: Environment, remember?: RememberFor): EnvironmentPart {
   const envDir = `${DIRS.dist}/${env.name}`;
   const head = new FileSet<SharedContent>();
-  const tail = new FileSet();
+  const tail = new FileSet<SharedContent>();
   head.add(`${envDir}/README.md`, readme.envReadme(env));
   const infra = input.infra.get(env.name);
   if (!infra)
@@ -293,10 +294,15 @@ export class ProducedPaths {
   readonly paths = new Set<string>();
   record(path: string): void {
     if (this.paths.has(path)) throw collision(path);
-    if (!OUTPUT_DIRS.includes(path.slice(0, path.indexOf('/'))))
-      throw new Error(`synth: ${path} is outside ${OUTPUT_DIRS.join('/ and ')}/`);
+    checkInsideOutput(path);
     this.paths.add(path);
   }
+}
+
+/** Refuses a path outside dist/ and argocd/. */
+export function checkInsideOutput(path: string): void {
+  if (!OUTPUT_DIRS.includes(path.slice(0, path.indexOf('/'))))
+    throw new Error(`synth: ${path} is outside ${OUTPUT_DIRS.join('/ and ')}/`);
 }
 
 /**

@@ -23,17 +23,22 @@ const LAUNCH = path.join(ROOT, 'scripts', 'launch.cjs');
 const RUSAGE = path.join(ROOT, 'scripts', 'bench', 'rusage.cjs');
 
 /**
- * The Node.js flags `npm run synth` starts the launcher with (package.json, the one place they are
- * written): every measured command runs with them, as users run it.
+ * The Node.js flags an npm script starts the launcher with (package.json, the one place they are
+ * written): every measured command runs with its script's, as users run it.
  */
-export function launchFlags(scripts: Readonly<Record<string, string>>): string[] {
-  const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/launch\.cjs /.exec(scripts.synth ?? '');
-  if (!m) throw new UserError("bench: package.json's synth script does not run node [flags] scripts/launch.cjs");
+export function launchFlags(scripts: Readonly<Record<string, string>>, name = 'synth'): string[] {
+  const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/launch\.cjs /.exec(scripts[name] ?? '');
+  if (!m) throw new UserError(`bench: package.json's ${name} script does not run node [flags] scripts/launch.cjs`);
   return m[1].split(' ').filter(Boolean);
 }
-const NODE_FLAGS = launchFlags(
-  (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
-);
+const SCRIPTS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+  .scripts;
+/** Per launched file, the npm script it is measured as; the floor and stock cdk8s run as synth. */
+const SCRIPT_OF: Readonly<Record<string, string>> = {
+  'scripts/cli/validate.ts': 'validate',
+  'scripts/cli/diff.ts': 'diff',
+};
+const flagsFor = (file: string) => launchFlags(SCRIPTS, SCRIPT_OF[file] ?? 'synth');
 
 export const BENCH_COMMAND: CommandSpec = {
   name: 'bench',
@@ -71,7 +76,7 @@ function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.Proces
   const usage = path.join(os.tmpdir(), `bench-rusage-${process.pid}.json`);
   fs.rmSync(usage, { force: true });
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [...NODE_FLAGS, '--require', RUSAGE, ...args], {
+  const r = spawnSync(process.execPath, [...flagsFor(args[1]), '--require', RUSAGE, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...env, BENCH_RUSAGE_FILE: usage },
