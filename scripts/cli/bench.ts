@@ -71,10 +71,15 @@ interface Run {
   readonly timedOut: boolean;
 }
 
-/** Runs a command in a fresh Node.js process and measures it. */
+/**
+ * Runs a command in a fresh Node.js process and measures it. The writes of earlier steps are
+ * flushed first (sync), so that no run pays for the writeback of another (a fresh output or the
+ * scratch commit is gigabytes at 10,000 tenants).
+ */
 function measure(args: readonly string[], timeoutMs?: number, env: NodeJS.ProcessEnv = {}): Run {
   const usage = path.join(os.tmpdir(), `bench-rusage-${process.pid}.json`);
   fs.rmSync(usage, { force: true });
+  spawnSync('sync', { stdio: 'ignore' });
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [...flagsFor(args[1]), '--require', RUSAGE, ...args], {
     cwd: ROOT,
