@@ -26,6 +26,7 @@ import {
   readLoaderCache,
   readRecordHead,
   stableJson,
+  startFolderCheck,
   writeLoaderCache,
 } from './synth/record';
 import {
@@ -253,6 +254,19 @@ function reportWrite(r: {
   }
 }
 
+/** Runs a load; a configuration error is added to `errors` (undefined returned), any other thrown. */
+function collector(errors: SourceError[]) {
+  return <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      errors.push(...e.errors);
+      return undefined;
+    }
+  };
+}
+
 export async function run(argv: readonly string[]): Promise<number> {
   const started = process.hrtime.bigint();
   const options = parseArgs(argv);
@@ -264,21 +278,14 @@ export async function run(argv: readonly string[]): Promise<number> {
   const tenantsPath = path.resolve(root, options.tenants ?? TENANTS_FILE);
   // Every input file is checked before any error is reported, so that one run shows them all.
   const errors: SourceError[] = [];
-  const collect = <T>(load: () => T): T | undefined => {
-    try {
-      return load();
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      errors.push(...e.errors);
-      return undefined;
-    }
-  };
+  const collect = collector(errors);
   const environments = collect(() => loadEnvironments(path.join(root, DIRS.environments)));
   const tenantsFile = path.relative(process.cwd(), tenantsPath) || TENANTS_FILE;
   const raw = fs.readFileSync(tenantsPath);
   const compiler = compilerDigest();
   const inputs = inputsDigest(compiler, [{ path: 'tenants', text: raw }, ...configFiles(root)]);
   if (!options.check && !options.fresh && nothingChanged(root, inputs, started)) return 0;
+  const folderCheck = options.check || options.fresh ? undefined : startFolderCheck(root);
   const text = collect(() => decodeSource(raw, tenantsFile));
   let pool = upfrontPool(root, options, text, environments?.length ?? 1);
   const lazyPool = () => (pool ??= options.jobs > 1 ? new SynthPool(options.jobs) : undefined);
@@ -327,7 +334,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (options.check) return reportCheck(await checkOutput(root, input, pool));
 
     const keys = recordKeys(compiler, inputs, environments, infra);
-    const outcome = await writeOutput(root, input, lazyPool, keys, options.fresh);
+    const outcome = await writeOutput(root, input, lazyPool, keys, options.fresh, folderCheck);
     writeLoaderCache(root, loaderCache);
     const { files: count, report, removed, recovered, compiled, units } = outcome;
     for (const d of recovered) console.warn(`synth: finished ${d}/ of an interrupted earlier run`);

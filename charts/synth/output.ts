@@ -9,6 +9,7 @@ import { DIRS } from '../lib/constants';
 import { type CompilePlan, type CompileResult, compileOutput, type SynthPool } from './parallel';
 import {
   dropRecord,
+  type FolderCheck,
   foldersOf,
   foldersUnchanged,
   fromTemplate,
@@ -17,6 +18,7 @@ import {
   readRecordHead,
   type RecordData,
   restampFolders,
+  sameFolders,
   stampFolders,
   TemplateMatcher,
   TemplateTable,
@@ -101,10 +103,16 @@ export interface RecordInputs {
 }
 
 /** The record of the last write, when the output on disk is still what it left. */
-function usableRecord(root: string, recovered: readonly string[]): RecordData | undefined {
+async function usableRecord(
+  root: string,
+  recovered: readonly string[],
+  check: FolderCheck | undefined,
+): Promise<RecordData | undefined> {
   const prev = readRecord(root);
   if (!prev || recovered.length > 0) return undefined;
   if (!OUTPUT_DIRS.every((d) => fs.existsSync(path.join(root, d)))) return undefined;
+  // A check started earlier holds when it checked the folders this record lists.
+  if (check && sameFolders(check.dirs, prev.dirs)) return (await check.unchanged) ? prev : undefined;
   return foldersUnchanged(root, prev.dirs) ? prev : undefined;
 }
 
@@ -264,11 +272,12 @@ export async function writeOutput(
   pool?: SynthPool | (() => SynthPool | undefined),
   keys?: RecordInputs,
   fresh = false,
+  folderCheck?: FolderCheck,
 ): Promise<WriteOutcome> {
   const release = lockOutput(root);
   try {
     const recovered = recoverInterruptedSwap(root);
-    const prev = keys && !fresh ? usableRecord(root, recovered) : undefined;
+    const prev = keys && !fresh ? await usableRecord(root, recovered, folderCheck) : undefined;
     const plan = prev && keys ? planFrom(prev, input, keys) : undefined;
     // Components are remembered only alongside the record's keys, and never for --fresh; read
     // before the record goes (their memory holds whatever the output on disk is).
