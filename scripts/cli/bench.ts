@@ -31,8 +31,9 @@ export function launchFlags(scripts: Readonly<Record<string, string>>, name = 's
   if (!m) throw new UserError(`bench: package.json's ${name} script does not run node [flags] scripts/launch.cjs`);
   return m[1].split(' ').filter(Boolean);
 }
-const SCRIPTS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
-  .scripts;
+const SCRIPTS = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 /** Per launched file, the npm script it is measured as; the floor and stock cdk8s run as synth. */
 const SCRIPT_OF: Readonly<Record<string, string>> = {
   'scripts/cli/validate.ts': 'validate',
