@@ -22,24 +22,33 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const LAUNCH = path.join(ROOT, 'scripts', 'launch.cjs');
 const RUSAGE = path.join(ROOT, 'scripts', 'bench', 'rusage.cjs');
 
+const LAUNCHED = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/launch\.cjs (\S+)/;
+
 /**
  * The Node.js flags an npm script starts the launcher with (package.json, the one place they are
  * written): every measured command runs with its script's, as users run it.
  */
 export function launchFlags(scripts: Readonly<Record<string, string>>, name = 'synth'): string[] {
-  const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/launch\.cjs /.exec(scripts[name] ?? '');
+  const m = LAUNCHED.exec(scripts[name] ?? '');
   if (!m) throw new UserError(`bench: package.json's ${name} script does not run node [flags] scripts/launch.cjs`);
   return m[1].split(' ').filter(Boolean);
+}
+
+/** Per file an npm script runs through the launcher, that script's flags. */
+export function flagsByFile(scripts: Readonly<Record<string, string>>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const name of Object.keys(scripts)) {
+    const m = LAUNCHED.exec(scripts[name]);
+    if (m) out.set(m[2], launchFlags(scripts, name));
+  }
+  return out;
 }
 const SCRIPTS = (
   JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
 ).scripts;
-/** Per launched file, the npm script it is measured as; the floor and stock cdk8s run as synth. */
-const SCRIPT_OF: Readonly<Record<string, string>> = {
-  'scripts/cli/validate.ts': 'validate',
-  'scripts/cli/diff.ts': 'diff',
-};
-const flagsFor = (file: string) => launchFlags(SCRIPTS, SCRIPT_OF[file] ?? 'synth');
+const FLAGS = flagsByFile(SCRIPTS);
+/** The flags of the script that runs `file`; the floor and stock cdk8s, run by none, with synth's. */
+const flagsFor = (file: string) => FLAGS.get(file) ?? launchFlags(SCRIPTS);
 
 export const BENCH_COMMAND: CommandSpec = {
   name: 'bench',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { linearity, renderReport, type SizeResult, stockSpeedup, verdicts } from '../../scripts/bench/report';
 import * as fs from 'node:fs';
-import { editOneTenant, launchFlags } from '../../scripts/cli/bench';
+import { editOneTenant, flagsByFile, launchFlags } from '../../scripts/cli/bench';
 import { benchTenantName, benchTenantsYaml } from '../../scripts/bench/tenants';
 import { loadTenants } from '../../charts/config/load-tenants';
 
@@ -131,6 +131,11 @@ describe('the Node.js flags of the measured commands', () => {
     expect(launchFlags(scripts)).toEqual(['--max-semi-space-size=32', '--heap-growing-percent=100']);
     expect(launchFlags(scripts, 'validate')).toEqual(['--max-semi-space-size=32']);
     expect(launchFlags(scripts, 'diff')).toEqual(['--max-semi-space-size=32']);
+    // Each measured file runs with the flags of the script that runs it.
+    const byFile = flagsByFile(scripts);
+    expect(byFile.get('charts/main.ts')).toEqual(launchFlags(scripts));
+    expect(byFile.get('scripts/cli/validate.ts')).toEqual(launchFlags(scripts, 'validate'));
+    expect(byFile.get('scripts/cli/diff.ts')).toEqual(launchFlags(scripts, 'diff'));
   });
 
   // Planted: a synth script the pattern does not recognize is an error, never an empty flag list.
