@@ -7,43 +7,24 @@ import { createHash } from 'node:crypto';
 import type { Tenant } from '../config/load-tenants';
 import { tenantValueDigest } from '../config/tenants-cache';
 import { digest, stableJson } from './record';
+import { MapView } from '../lib/map-view';
 
 /** Route segments by tenant name that remember which names were read. */
-export class TrackedSegments implements ReadonlyMap<string, string> {
+export class TrackedSegments extends MapView {
   private readonly read = new Map<string, string | null>();
-  private whole = false;
-  constructor(private readonly segments: ReadonlyMap<string, string>) {}
+  private walked = false;
+  constructor(private readonly segments: ReadonlyMap<string, string>) {
+    super();
+  }
 
   get(name: string): string | undefined {
     const v = this.segments.get(name);
     this.read.set(name, v ?? null);
     return v;
   }
-  has(name: string): boolean {
-    return this.get(name) !== undefined;
-  }
-  get size(): number {
-    this.whole = true;
-    return this.segments.size;
-  }
-  private all(): ReadonlyMap<string, string> {
-    this.whole = true;
+  protected whole(): ReadonlyMap<string, string> {
+    this.walked = true;
     return this.segments;
-  }
-  forEach(fn: (value: string, key: string, map: ReadonlyMap<string, string>) => void): void {
-    this.all().forEach((v, k) => fn(v, k, this));
-  }
-  entries(): MapIterator<[string, string]> {
-    return this.all().entries();
-  }
-  keys(): MapIterator<string> {
-    return this.all().keys();
-  }
-  values(): MapIterator<string> {
-    return this.all().values();
-  }
-  [Symbol.iterator](): MapIterator<[string, string]> {
-    return this.entries();
   }
 
   /**
@@ -52,7 +33,7 @@ export class TrackedSegments implements ReadonlyMap<string, string> {
    */
   reads(): [string, string | null][] {
     const out: [string, string | null][] = [...this.read.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-    if (this.whole) out.unshift(['*', segmentsDigest(this.segments)]);
+    if (this.walked) out.unshift(['*', segmentsDigest(this.segments)]);
     return out;
   }
 }

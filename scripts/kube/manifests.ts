@@ -14,6 +14,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { loadEnvironments } from '../../charts/config/environment';
 import { DIRS } from '../../charts/lib/constants';
+import { MapView } from '../../charts/lib/map-view';
 import { type ParsedFile, ParseCache } from './parse-cache';
 import { type OutputRecord, outputRecord } from './record';
 import { StatCache } from './stat-cache';
@@ -110,12 +111,11 @@ export function readOutput(
   const record = options.record ?? outputRecord(root, options.stats ?? new StatCache(root), !options.stats);
   const byName = new Map(environments.map((e) => [e.name, { env: e, files: [] as (readonly [string, string])[] }]));
   const problems: string[] = [];
-  const digests = new Map<string, string>();
   const relDigests = record.all;
   // Repository paths are plain (no '.' or '..' parts): joined by concatenation.
   const prefix = path.join(root, '/');
   for (const [file, digest] of relDigests) {
-    if (!file.endsWith('.yaml') && !file.endsWith('.yml')) continue;
+    if (!isYaml(file)) continue;
     const first = file.indexOf('/');
     const second = file.indexOf('/', first + 1);
     const entry = byName.get(file.slice(first + 1, second < 0 ? undefined : second));
@@ -126,7 +126,6 @@ export function readOutput(
       continue;
     }
     entry.files.push([file, digest]);
-    digests.set(prefix + file, digest);
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   let loaded: Map<string, Manifest[]> | undefined;
@@ -143,18 +142,54 @@ export function readOutput(
     root,
     record,
     ...(options.stats ? { stats: options.stats } : {}),
-    environments: [...byName.values()].map(({ env, files }): EnvironmentOutput => ({
-      name: env.name,
-      folders: byFolder(files),
-      kubernetesVersion: env.kubernetesVersion,
-      trustDomain: env.cluster.trustDomain,
-      files: files.map(([f]) => prefix + f),
-      get manifests() {
-        return load().get(env.name)!;
-      },
-    })),
-    digests,
+    environments: [...byName.values()].map(({ env, files }): EnvironmentOutput => {
+      let absolute: string[] | undefined;
+      return {
+        name: env.name,
+        folders: byFolder(files),
+        kubernetesVersion: env.kubernetesVersion,
+        trustDomain: env.cluster.trustDomain,
+        get files() {
+          return (absolute ??= files.map(([f]) => prefix + f));
+        },
+        get manifests() {
+          return load().get(env.name)!;
+        },
+      };
+    }),
+    digests: new YamlDigests(prefix, relDigests),
   };
+}
+
+const isYaml = (file: string) => file.endsWith('.yaml') || file.endsWith('.yml');
+
+/**
+ * The digests of the YAML files of a record by absolute path, looked up in the record itself (its
+ * repository paths behind a prefix); listed only when iterated.
+ */
+export class YamlDigests extends MapView {
+  private listed: Map<string, string> | undefined;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly all: ReadonlyMap<string, string>,
+  ) {
+    super();
+  }
+
+  get(abs: string): string | undefined {
+    if (!abs.startsWith(this.prefix)) return undefined;
+    const rel = abs.slice(this.prefix.length);
+    return isYaml(rel) ? this.all.get(rel) : undefined;
+  }
+
+  protected whole(): ReadonlyMap<string, string> {
+    if (!this.listed) {
+      this.listed = new Map();
+      for (const [f, d] of this.all) if (isYaml(f)) this.listed.set(this.prefix + f, d);
+    }
+    return this.listed;
+  }
 }
 
 /** Files ([repository path, digest]) by folder, in the order of each folder's first file. Pure. */

@@ -14,12 +14,70 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import * as v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { memoryHome } from '../toolchain/tools';
 import { writeAtomic } from '../../charts/lib/write-atomic';
 
 /** How much older than the record a file's last change must be for its entry to be trusted. */
 export const RACY_MS = 2000;
+
+/** A record of at least this many files is also stat'ed on helper threads (`files`). */
+export const HELPERS_FROM = 50_000;
+
+/** Files per chunk that a thread claims at a time. */
+export const CHUNK = 1024;
+
+/**
+ * A helper thread: loads the same record, then claims chunks from the end downwards and marks each
+ * trusted file whose stat is the recorded one (the rule of `walk`). Plain JavaScript, run from the
+ * sources and the bundle alike. claims: 0 free, 1 a helper's (in progress), 2 done, 3 the walk's.
+ */
+const HELPER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const v8 = require('node:v8');
+let stored;
+try {
+  stored = v8.deserialize(fs.readFileSync(workerData.file));
+} catch {}
+parentPort.once('message', ({ prefix, writtenMs, chunk, trustable, claims, same, next }) => {
+  parentPort.close();
+  if (!stored || stored.writtenMs !== writtenMs || stored.paths.length !== trustable.length) return;
+  const { paths, stamps } = stored;
+  for (;;) {
+    const c = Atomics.sub(next, 0, 1);
+    if (c < 0) return;
+    if (Atomics.compareExchange(claims, c, 0, 1) !== 0) continue;
+    const end = Math.min(paths.length, (c + 1) * chunk);
+    for (let i = c * chunk; i < end; i++) {
+      if (!trustable[i]) continue;
+      const st = fs.statSync(prefix + paths[i], { throwIfNoEntry: false });
+      const o = i * 4;
+      if (st && st.size === stamps[o] && st.mtimeMs === stamps[o + 1] && st.ctimeMs === stamps[o + 2] && st.ino === stamps[o + 3])
+        same[i] = 1;
+    }
+    Atomics.store(claims, c, 2);
+    Atomics.notify(claims, c);
+  }
+});
+`;
+
+/** Helper threads at work on the loaded record, and what they share with this one. */
+interface Helpers {
+  readonly workers: readonly Worker[];
+  readonly chunk: number;
+  /** Per chunk: who has it (HELPER's states). */
+  readonly claims: Int32Array;
+  /** Per file: 1 when a helper found its stat the recorded one. */
+  readonly same: Uint8Array;
+  /** The next chunk for a helper to claim. */
+  readonly next: Int32Array;
+}
+
+/** How many helper threads: one fewer than the cores, at least one, at most three. */
+const helperCount = () => Math.max(1, Math.min(3, os.availableParallelism() - 1));
 
 /** What a stat says of a file, as recorded. */
 type Stamp = readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number];
@@ -71,7 +129,7 @@ export class StatCache {
   /** Index in the loaded record of each path, built on first need (files digested outside a walk). */
   private index: Map<string, number> | undefined;
   /** Whether each loaded file entry is trusted (not racy). */
-  private trustable = new Uint8Array(0);
+  private trustable: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
   private knownFiles = 0;
   /** Files digested one by one in this run. */
   private readonly seen = new Map<string, { stamp: Stamp; digest: string }>();
@@ -82,6 +140,8 @@ export class StatCache {
   private readonly seenDirs = new Map<string, DirEntry>();
   /** Files of folders trusted whole in this run. */
   private trustedInDirs = 0;
+  /** Threads stat'ing the loaded record's files while `files` walks (undefined: none). */
+  private helpers: Helpers | undefined;
   /** Links made by `link`, not yet removed: the file, and its stat right after the link (undefined: not followed). */
   private readonly links = new Map<string, { abs: string; linked: Stamp | undefined }>();
   /** Files read and hashed during this run, files known by their stat, and entries moved by `unlink`. */
@@ -91,17 +151,89 @@ export class StatCache {
   /** Folders listed during this run, and folders known by their stat. */
   listed = 0;
   trustedDirs = 0;
+  /** Files of trusted folders whose stat a helper thread compared. */
+  helped = 0;
 
   constructor(
     root: string,
     home = memoryHome(),
     env: NodeJS.ProcessEnv = process.env,
     private readonly racyMs = RACY_MS,
+    helpersFrom = HELPERS_FROM,
+    chunk = CHUNK,
   ) {
     const id = createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16);
     this.file = path.join(home, 'records', `${id}.v8`);
     this.enabled = env.VALIDATE_CACHE !== 'off';
-    if (this.enabled) this.load();
+    if (!this.enabled) return;
+    // The helpers load the record while this thread does: started first when it is large.
+    let workers: Worker[] = [];
+    try {
+      // About 140 bytes per file (its path, stamp and digest).
+      if (fs.statSync(this.file).size >= helpersFrom * 140)
+        workers = Array.from({ length: helperCount() }, () => {
+          const w = new Worker(HELPER, { eval: true, workerData: { file: this.file } });
+          w.unref();
+          // A helper that fails leaves its chunks to the walk (or its claimed one, after a wait).
+          w.on('error', () => undefined);
+          return w;
+        });
+    } catch {
+      // No record: nothing to help with.
+    }
+    this.load();
+    const n = this.stored?.paths.length ?? 0;
+    if (workers.length === 0 || n < helpersFrom) {
+      for (const w of workers) void w.terminate();
+      return;
+    }
+    const chunks = Math.ceil(n / chunk);
+    const trustable = new Uint8Array(new SharedArrayBuffer(n));
+    trustable.set(this.trustable);
+    this.trustable = trustable;
+    this.helpers = {
+      workers,
+      chunk,
+      claims: new Int32Array(new SharedArrayBuffer(chunks * 4)),
+      same: new Uint8Array(new SharedArrayBuffer(n)),
+      next: new Int32Array(new SharedArrayBuffer(4)).fill(chunks - 1),
+    };
+    const { claims, same, next } = this.helpers;
+    const prefix = path.join(root, '/');
+    for (const w of workers)
+      w.postMessage({ prefix, writtenMs: this.stored!.writtenMs, chunk, trustable, claims, same, next });
+  }
+
+  /** Whether the helpers have no chunk left to claim or finish (for tests). */
+  helpersIdle(): boolean {
+    const h = this.helpers;
+    return !h || (Atomics.load(h.next, 0) < 0 && !h.claims.some((c) => c === 1));
+  }
+
+  /**
+   * Whether a helper found the stat of the loaded record's file i the recorded one: true or false
+   * when its chunk is done, undefined when this thread is to stat it (the chunk is free, then
+   * claimed here, or a helper took over a second without finishing it).
+   */
+  private helperSays(i: number): boolean | undefined {
+    const h = this.helpers!;
+    const c = (i / h.chunk) | 0;
+    let state = Atomics.load(h.claims, c);
+    if (state === 0) state = Atomics.compareExchange(h.claims, c, 0, 3) === 0 ? 3 : Atomics.load(h.claims, c);
+    if (state === 1) {
+      Atomics.wait(h.claims, c, 1, 1000);
+      state = Atomics.load(h.claims, c);
+    }
+    return state === 2 ? h.same[i] === 1 : undefined;
+  }
+
+  /** Stops the helpers: no chunk is left for them. */
+  private stopHelpers(): void {
+    const h = this.helpers;
+    if (!h) return;
+    Atomics.store(h.next, 0, -1);
+    for (const w of h.workers) void w.terminate();
+    this.helpers = undefined;
   }
 
   private load(): void {
@@ -174,7 +306,11 @@ export class StatCache {
    */
   files(root: string, tops: readonly string[]): Map<string, string> {
     const out = new Map<string, string>();
-    for (const top of [...tops].sort()) this.walk(root, top, out);
+    try {
+      for (const top of [...tops].sort()) this.walk(root, top, out);
+    } finally {
+      this.stopHelpers();
+    }
     return out;
   }
 
@@ -198,18 +334,22 @@ export class StatCache {
       // as its name and '/').
       let changed = false;
       let j = 0;
+      const helped = this.helpers !== undefined;
       for (let i = start; i < start + count; i++) {
         const f = paths[i];
         while (j < k.subdirs.length && byWalkOrder(`${k.subdirs[j]}/`, f) < 0) this.walk(root, k.subdirs[j++], out);
-        const st = fs.statSync(prefix + f);
-        const o = i * 4;
-        if (
-          this.trustable[i] &&
-          st.size === stamps[o] &&
-          st.mtimeMs === stamps[o + 1] &&
-          st.ctimeMs === stamps[o + 2] &&
-          st.ino === stamps[o + 3]
-        ) {
+        let same = helped ? this.helperSays(i) : undefined;
+        if (same === undefined) {
+          const st = fs.statSync(prefix + f);
+          const o = i * 4;
+          same =
+            this.trustable[i] === 1 &&
+            st.size === stamps[o] &&
+            st.mtimeMs === stamps[o + 1] &&
+            st.ctimeMs === stamps[o + 2] &&
+            st.ino === stamps[o + 3];
+        } else this.helped++;
+        if (same) {
           this.trusted++;
           out.set(f, digests.toString('hex', i * 32, i * 32 + 32));
         } else {

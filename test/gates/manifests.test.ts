@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseDocuments, readOutput } from '../../scripts/kube/manifests';
+import { parseDocuments, readOutput, YamlDigests } from '../../scripts/kube/manifests';
 import { ParseCache } from '../../scripts/kube/parse-cache';
 import { outputRecord, unitOf } from '../../scripts/kube/record';
 import { copiesPerTest, withMemory } from './fixture';
@@ -71,6 +71,29 @@ describe('reading the output', () => {
     expect(differing.length).toBeGreaterThan(0);
     for (const m of differing) expect(m.object).not.toBe(counterpart(m)!.object);
     expect(output.digests.size).toBe(dev.files.length + prod.files.length);
+  });
+
+  it('looks up YAML digests by absolute path in the record, and lists the YAML files only', () => {
+    const all = new Map([
+      ['argocd/dev/README.md', 'r'],
+      ['dist/dev/a.yaml', 'a'],
+      ['dist/dev/b.yml', 'b'],
+      ['dist/dev/c.json', 'c'],
+    ]);
+    const digests = new YamlDigests('/repo/', all);
+    expect(digests.get('/repo/dist/dev/a.yaml')).toBe('a');
+    expect(digests.get('/repo/dist/dev/b.yml')).toBe('b');
+    // Not YAML, not under the root, or not in the record: no digest, as a listing would have none.
+    expect(digests.get('/repo/dist/dev/c.json')).toBeUndefined();
+    expect(digests.get('/repo/argocd/dev/README.md')).toBeUndefined();
+    expect(digests.get('/other/dist/dev/a.yaml')).toBeUndefined();
+    expect(digests.has('/repo/dist/dev/z.yaml')).toBe(false);
+    expect([...digests]).toEqual([
+      ['/repo/dist/dev/a.yaml', 'a'],
+      ['/repo/dist/dev/b.yml', 'b'],
+    ]);
+    expect(digests.size).toBe(2);
+    expect([...digests.keys()].every((k) => digests.get(k) === all.get(k.slice('/repo/'.length)))).toBe(true);
   });
 
   it('groups files by tenant and environment, the rest shared, with keys that follow their contents', () => {

@@ -289,4 +289,38 @@ describe('folders remembered by stat (StatCache.files)', () => {
     // The folder is listed; of its files only the new one is read.
     expect(walk(root, home)).toMatchObject({ listed: 1, hashed: 1 });
   });
+
+  it('takes the stats that helper threads compared, and still reads a file rewritten in place', () => {
+    const { root, home } = scratch();
+    const files = ['a', 'b', 'c'].flatMap((d) => Array.from({ length: 30 }, (_, i) => `dist/dev/${d}/f${i}.yaml`));
+    for (const f of files) put(root, f, `kind: ${f}\n`);
+    tick();
+    walk(root, home);
+    tick();
+    const file = path.join(root, 'dist/dev/b/f7.yaml');
+    fs.utimesSync(file, 1_700_000_000, 1_700_000_000);
+    // Recorded with its time set back, so that the rewrite below keeps size and modification time.
+    walk(root, home);
+    tick();
+    // Planted fault: other bytes, the same size and modification time; only the change time tells.
+    fs.writeFileSync(file, 'kind: dist/dev/b/F7.yaml\n');
+    fs.utimesSync(file, 1_700_000_000, 1_700_000_000);
+    fs.writeFileSync(path.join(root, 'dist/dev/c/f29.yaml'), 'kind: rewritten\n');
+    tick();
+    // Helpers from one file on, eight files a chunk; they finish every chunk before the walk starts.
+    const cache = new StatCache(root, home, {}, 0, 1, 8);
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; !cache.helpersIdle() && waited < 10_000; waited += 10) Atomics.wait(pause, 0, 0, 10);
+    expect(cache.helpersIdle()).toBe(true);
+    const digests = cache.files(root, ['dist', 'argocd']);
+    expect([...digests]).toEqual([...truth(root)]);
+    expect(digests.get('dist/dev/b/f7.yaml')).toBe(sha('kind: dist/dev/b/F7.yaml\n'));
+    expect(cache).toMatchObject({ helped: files.length, hashed: 2, listed: 0 });
+    // Racing them: the walk stats what no helper has done yet; the answer is the same.
+    cache.save();
+    tick();
+    const racing = new StatCache(root, home, {}, 0, 1, 8);
+    expect([...racing.files(root, ['dist', 'argocd'])]).toEqual([...truth(root)]);
+    expect(racing).toMatchObject({ trusted: files.length, hashed: 0 });
+  });
 });
