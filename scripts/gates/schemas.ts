@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { requireTool, stampFor, tool } from '../toolchain/tools';
 import { shownPath } from '../toolchain/paths';
 import { ensureSchemas, type SchemaSet } from '../toolchain/schemas';
-import { type EnvironmentOutput, type GateResult, type Output, since } from '../kube/manifests';
+import { type EnvironmentOutput, type GateResult, isYaml, type Output, since } from '../kube/manifests';
 import { fileGroups } from './units';
 import { argumentChunks, goToolEnv, inParallel, runTool, type ToolRun } from '../toolchain/run-tool';
 import { CleanVerdicts } from './verdicts';
@@ -66,7 +66,6 @@ function unitsToCheck(
   remembered: (resources: number) => void,
 ): { files: string[]; pendingUnits: { key: string; files: string[] }[]; units: number } {
   const names = new Set(envs.map((e) => e.name));
-  const yaml = (f: string) => f.endsWith('.yaml') || f.endsWith('.yml');
   const pendingUnits: { key: string; files: string[] }[] = [];
   const files: string[] = [];
   let units = 0;
@@ -76,7 +75,7 @@ function unitsToCheck(
     units++;
     if (n !== undefined) remembered(n);
     else {
-      const groupFiles = [...group.files.keys()].filter(yaml).map((f) => path.join(output.root, f));
+      const groupFiles = [...group.files.keys()].filter(isYaml).map((f) => path.join(output.root, f));
       if (groupFiles.length === 0) {
         // Nothing to check (a README): clean, with no resources.
         unitVerdicts.add(group.key, 0);

@@ -90,6 +90,9 @@ export function describe(m: Manifest): string {
   return `${m.object.kind} ${ns ? `${ns}/` : ''}${m.object.metadata?.name} (${m.file})`;
 }
 
+/** Whether a path names a YAML file (the files the output is read from). Pure. */
+export const isYaml = (file: string) => file.endsWith('.yaml') || file.endsWith('.yml');
+
 /**
  * Reads dist/ and argocd/ under root. Environments come from charts/environments of `configRoot`
  * (the repository by default); a YAML file outside an environment's directory, or an environment
@@ -160,8 +163,6 @@ export function readOutput(
     digests: new YamlDigests(prefix, relDigests),
   };
 }
-
-const isYaml = (file: string) => file.endsWith('.yaml') || file.endsWith('.yml');
 
 /**
  * The digests of the YAML files of a record by absolute path, looked up in the record itself (its

@@ -334,11 +334,11 @@ export class StatCache {
       // as its name and '/').
       let changed = false;
       let j = 0;
-      const helped = this.helpers !== undefined;
+      const withHelpers = this.helpers !== undefined;
       for (let i = start; i < start + count; i++) {
         const f = paths[i];
         while (j < k.subdirs.length && byWalkOrder(`${k.subdirs[j]}/`, f) < 0) this.walk(root, k.subdirs[j++], out);
-        let same = helped ? this.helperSays(i) : undefined;
+        let same = withHelpers ? this.helperSays(i) : undefined;
         if (same === undefined) {
           const st = fs.statSync(prefix + f);
           const o = i * 4;
