@@ -27,6 +27,7 @@ import { KWOK_ANNOTATION, simulatedNodes } from './nodes';
 import { buildLocalSources, type LocalSources, serveDirectory, type StaticServer } from './sources';
 import { type EgressProxy, type Route, startEgressProxy } from './egress';
 import { type StandIns, startStandIns } from './stand-ins';
+import { apiReads } from './api-reads';
 import { CONTROLLER_MODELS, type ModelLoop, runModels } from './controllers';
 import { METRICS_SERVICE, metricsApiObjects, startMetricsServer } from './metrics';
 import {
@@ -105,6 +106,21 @@ function namespacedKubeconfig(cp: ControlPlane, namespace: string): string {
 
 type Start = (name: string, bin: string, args: string[], extraEnv?: NodeJS.ProcessEnv) => Proc;
 type Run = (args: readonly string[], input?: string) => Promise<string>;
+
+/** kubectl against the cluster: the polling loops' reads answered in-process (api-reads.ts), the rest by kubectl. */
+function clusterKubectl(cp: ControlPlane): { run: Run; close(): void } {
+  const reads = apiReads(cp);
+  const run: Run = async (args, input) => {
+    if (input === undefined) {
+      const answer = await reads.get(args);
+      if (answer !== undefined) return answer;
+    }
+    const r = await kubectl(cp, args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  return { run, close: () => reads.close() };
+}
 
 /** The second controller manager (every controller the integration tier's does not run), the scheduler and kwok. */
 async function startKubernetes(cp: ControlPlane, start: Start): Promise<void> {
@@ -225,6 +241,8 @@ async function startArgoCd(cp: ControlPlane, start: Start): Promise<void> {
       redis,
       `--metrics-port=${await freePort()}`,
       `--app-resync=${APP_RESYNC_SECONDS}`,
+      // No random delay (upstream adds up to 60 s to each cycle): the settle check waits three cycles.
+      '--app-resync-jitter=0',
     ],
     as('argocd-application-controller'),
   );
@@ -412,11 +430,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
   let models: ModelLoop | undefined;
   let metrics: { stop(): Promise<void> } | undefined;
   let kyverno: BackgroundKyverno | undefined;
-  const run: Run = async (args, input) => {
-    const r = await kubectl(cp, args, input);
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
-    return r.stdout;
-  };
+  const { run, close: closeReads } = clusterKubectl(cp);
   const stop = async () => {
     for (const p of [...procs].reverse()) {
       await killGroup(p, 5_000);
@@ -428,6 +442,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
     await standIns?.stop();
     await metrics?.stop();
     await egress.close();
+    closeReads();
     await cp.stop();
   };
   try {

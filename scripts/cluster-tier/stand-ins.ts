@@ -238,44 +238,46 @@ async function startStandInServer(dir: string): Promise<StandInServer> {
 
 /**
  * The CustomResourceDefinitions, read cheaply: they are large (megabytes each as JSON), so each
- * call lists their names only (the API server's table, without the objects) and reads in full the
- * new ones; all of them every CRD_REFRESH_MS, or when `force`d.
+ * call lists their names and resource versions only and reads in full the new and changed ones.
  */
 function crdReader(kubectl: StandInOptions['kubectl']): {
-  read(force: boolean): Promise<LiveObject[]>;
+  read(): Promise<LiveObject[]>;
   /** Reads this one again next time (it was just patched). */
   forget(name: string): void;
 } {
-  const crds = new Map<string, LiveObject>();
-  let lastFull = 0;
+  const crds = new Map<string, { version: string; object: LiveObject }>();
   const forget = (name: string) => void crds.delete(name);
-  const read = async (force: boolean) => {
-    const names = (await kubectl(['get', 'customresourcedefinitions', '--no-headers']))
-      .split('\n')
-      .map((l) => l.split(/\s+/)[0]!)
-      .filter(Boolean);
-    const full = force || Date.now() - lastFull >= CRD_REFRESH_MS;
-    const wanted = full ? names : names.filter((n) => !crds.has(n));
+  const read = async () => {
+    const listed = new Map(
+      (
+        await kubectl([
+          'get',
+          'customresourcedefinitions',
+          '-o',
+          'custom-columns=NAME:.metadata.name,VERSION:.metadata.resourceVersion',
+          '--no-headers',
+        ])
+      )
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f.length === 2)
+        .map(([name, version]) => [name!, version!]),
+    );
+    const wanted = [...listed].filter(([n, v]) => crds.get(n)?.version !== v).map(([n]) => n);
     const got =
       wanted.length === 0
         ? { items: [] }
         : (JSON.parse(await kubectl(['get', 'customresourcedefinitions', ...wanted, '-o', 'json'])) as
             LiveObject | { items: LiveObject[] });
-    const fresh = 'items' in got ? got.items : [got];
-    if (full) {
-      crds.clear();
-      lastFull = Date.now();
+    for (const c of 'items' in got ? got.items : [got]) {
+      const name = c.metadata?.name ?? '';
+      crds.set(name, { version: listed.get(name) ?? '', object: c });
     }
-    for (const c of fresh) crds.set(c.metadata?.name ?? '', c);
-    const present = new Set(names);
-    for (const n of [...crds.keys()]) if (!present.has(n)) crds.delete(n);
-    return [...crds.values()];
+    for (const n of [...crds.keys()]) if (!listed.has(n)) crds.delete(n);
+    return [...crds.values()].map((c) => c.object);
   };
   return { read, forget };
 }
-
-/** Milliseconds between full reads of every CustomResourceDefinition by the stand-ins' scan. */
-const CRD_REFRESH_MS = 30_000;
 
 /** Starts the stand-in webhook server and the loop that fills in caBundle of the webhooks it stands in for. */
 export async function startStandIns(o: StandInOptions): Promise<StandIns> {
@@ -291,14 +293,14 @@ export async function startStandIns(o: StandInOptions): Promise<StandIns> {
 
   const crds = crdReader(o.kubectl);
 
-  const scan = async (force = false) => {
+  const scan = async () => {
     const json = await o.kubectl([
       'get',
       'validatingwebhookconfigurations,mutatingwebhookconfigurations',
       '-o',
       'json',
     ]);
-    const objects = [...(JSON.parse(json) as { items: LiveObject[] }).items, ...(await crds.read(force))];
+    const objects = [...(JSON.parse(json) as { items: LiveObject[] }).items, ...(await crds.read())];
     refs = webhookRefs(objects);
     for (const { kind, name, patch } of caBundlePatches(refs, ca, (s) => !isServed(s)).values()) {
       try {
@@ -334,7 +336,7 @@ export async function startStandIns(o: StandInOptions): Promise<StandIns> {
     const real = served.get(key);
     if (real !== undefined) return { host: '127.0.0.1', port: real };
     if (named(svc, p)) return { host: '127.0.0.1', port };
-    await scan(true);
+    await scan();
     if (named(svc, p)) return { host: '127.0.0.1', port };
     return { refused: `Service ${key} is served by nothing on this machine and named by no webhook` };
   };

@@ -62,8 +62,21 @@ async function createTeamObjects(
   cluster: Cluster,
   objects: Record<string, unknown>[],
 ): Promise<Record<string, unknown>[]> {
+  if (objects.length === 0) return [];
+  // Only into namespaces that exist (a read the test process answers, not a kubectl process).
+  const namespaces = new Set(
+    (
+      JSON.parse(await cluster.kubectl(['get', 'namespaces', '-o', 'json'])) as {
+        items: { metadata: { name: string } }[];
+      }
+    ).items.map((n) => n.metadata.name),
+  );
   const left: Record<string, unknown>[] = [];
   for (const o of objects) {
+    if (!namespaces.has((o.metadata as { namespace?: string }).namespace ?? '')) {
+      left.push(o);
+      continue;
+    }
     try {
       await cluster.kubectl(['create'], JSON.stringify(o));
     } catch (e) {
@@ -75,9 +88,14 @@ async function createTeamObjects(
 
 /**
  * Polls the Applications every 10 s until all expected ones (but the excused) are Synced and
- * Healthy, or `timeoutSeconds` passed.
+ * Healthy, or `timeoutSeconds` passed, or `until` (asked every 30 s) says there is nothing left to
+ * wait for.
  */
-export async function waitForApplications(cluster: Cluster, timeoutSeconds: number): Promise<Run> {
+export async function waitForApplications(
+  cluster: Cluster,
+  timeoutSeconds: number,
+  until?: (rows: readonly ApplicationRow[]) => Promise<boolean>,
+): Promise<Run> {
   const expected = expectedApplications(cluster.env, ROOT);
   // The teams' own Secrets and ServiceAccounts, created once their namespace exists.
   let team = teamProvidedObjects(loadTenants(fs.readFileSync(path.join(ROOT, 'tenants.yaml'), 'utf8')));
@@ -85,6 +103,7 @@ export async function waitForApplications(cluster: Cluster, timeoutSeconds: numb
   const doneAt = new Map<string, number>();
   let rows: ApplicationRow[] = [];
   let lastPrint = 0;
+  let lastAsked = 0;
   for (;;) {
     rows = applicationRows(
       await cluster.kubectl(['get', 'applications.argoproj.io', '-n', ARGOCD_NAMESPACE, '-o', 'json']),
@@ -96,6 +115,10 @@ export async function waitForApplications(cluster: Cluster, timeoutSeconds: numb
     const all = expected.every((n) => excused.has(n) || rows.some((r) => r.name === n && isDone(r)));
     const elapsed = Date.now() - started;
     if (all || elapsed > timeoutSeconds * 1000) break;
+    if (until !== undefined && elapsed - lastAsked >= 30_000) {
+      lastAsked = elapsed;
+      if (await until(rows)) break;
+    }
     if (elapsed - lastPrint >= 60_000) {
       lastPrint = elapsed;
       console.log(

@@ -11,6 +11,7 @@ import { type ControlPlane, startControlPlane } from '../../scripts/integration/
 import { type EgressProxy, type Route, startEgressProxy } from '../../scripts/cluster-tier/egress';
 import { type StandIns, startStandIns } from '../../scripts/cluster-tier/stand-ins';
 import { METRICS_SERVICE, metricsApiObjects, startMetricsServer } from '../../scripts/cluster-tier/metrics';
+import { apiReads } from '../../scripts/cluster-tier/api-reads';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,6 +64,18 @@ const crd = {
         clientConfig: { service: { name: 'conversion-webhook', namespace: 'default', path: '/convert' } },
       },
     },
+  },
+};
+
+/** A second kind of the same group, served in v1 only (the group prefers v2, from widgets). */
+const sprockets = {
+  ...crd,
+  metadata: { name: 'sprockets.probe.example.com' },
+  spec: {
+    group: crd.spec.group,
+    names: { kind: 'Sprocket', plural: 'sprockets', singular: 'sprocket', listKind: 'SprocketList' },
+    scope: crd.spec.scope,
+    versions: [crd.spec.versions[0]],
   },
 };
 
@@ -170,6 +183,32 @@ describe('API server → egress proxy → webhook stand-in', () => {
     );
   });
 
+  it('fills in caBundle again when a sync writes the CRD without it (a changed CRD is read again)', async () => {
+    const caBundle = () =>
+      run([
+        'get',
+        'crd',
+        'widgets.probe.example.com',
+        '-o',
+        'jsonpath={.spec.conversion.webhook.clientConfig.caBundle}',
+      ]);
+    expect(await caBundle()).not.toBe('');
+    await run([
+      'patch',
+      'crd',
+      'widgets.probe.example.com',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/spec/conversion/webhook/clientConfig/caBundle"}]',
+    ]);
+    let again = '';
+    for (let i = 0; i < 20 && again === ''; i++) {
+      await sleep(500);
+      again = await caBundle();
+    }
+    expect(again).not.toBe('');
+  });
+
   it("serves the Metrics API through the aggregator: half of each running container's requests", async () => {
     await run(
       ['create'],
@@ -212,5 +251,69 @@ describe('API server → egress proxy → webhook stand-in', () => {
       await run(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=app%3Dother']),
     ) as { items: unknown[] };
     expect(none.items).toEqual([]);
+  });
+
+  it("answers the cluster tier's reads in-process as kubectl does (api-reads.ts)", async () => {
+    await run(['create'], JSON.stringify(sprockets));
+    for (let i = 0; i < 40 && (await kubectl(cp, ['get', 'sprockets.probe.example.com', '-A'])).code !== 0; i++)
+      await sleep(250);
+    await run(
+      ['create'],
+      JSON.stringify({
+        apiVersion: 'probe.example.com/v1',
+        kind: 'Sprocket',
+        metadata: { name: 's', namespace: 'default' },
+      }),
+    );
+    const reads = apiReads(cp);
+    try {
+      const columns = 'custom-columns=NAME:.metadata.name,VERSION:.metadata.resourceVersion';
+      const shapes: string[][] = [
+        ['get', 'configmaps', '-A', '-o', 'json'],
+        ['get', 'configmaps', '-n', 'default', '-o', 'json'],
+        ['get', 'validatingwebhookconfigurations,mutatingwebhookconfigurations', '-o', 'json'],
+        ['get', 'customresourcedefinitions', 'widgets.probe.example.com', '-o', 'json'],
+        ['get', 'services,pods', '-A', '-o', 'json'],
+        // A custom resource by plural.group: the CRD's preferred version (v2), as kubectl's discovery picks it.
+        ['get', 'widgets.probe.example.com', '-A', '-o', 'json'],
+        // A resource the group's preferred version (v2) does not serve: read in v1, as kubectl does.
+        ['get', 'sprockets.probe.example.com', '-A', '-o', 'json'],
+        ['get', 'apiservices.apiregistration.k8s.io', '-A', '-o', 'json'],
+      ];
+      for (const args of shapes) {
+        const answer = await reads.get(args);
+        expect(answer, args.join(' ')).toBeDefined();
+        expect(JSON.parse(answer!), args.join(' ')).toEqual(JSON.parse(await run(args)));
+      }
+      const table = (s: string) =>
+        s
+          .trim()
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/));
+      const crdColumns = ['get', 'customresourcedefinitions', '-o', columns, '--no-headers'];
+      expect(table((await reads.get(crdColumns))!)).toEqual(table(await run(crdColumns)));
+      // Failures read as kubectl's: a type the server does not serve, an object that is not there.
+      for (const args of [
+        ['get', 'gadgets.probe.example.com', '-A', '-o', 'json'],
+        ['get', 'customresourcedefinitions', 'gadgets.probe.example.com', '-o', 'json'],
+      ]) {
+        const r = await kubectl(cp, args);
+        expect(r.code).not.toBe(0);
+        await expect(reads.get(args)).rejects.toThrow(r.stderr.trim().split('\n').pop()!);
+      }
+      // Shapes left to kubectl.
+      expect(await reads.get(['get', 'deployment', 'x', '-n', 'default', '-o', 'json'])).toBeUndefined();
+      expect(await reads.get(['get', 'pods', '-A', '-o', 'yaml'])).toBeUndefined();
+      expect(
+        await reads.get(['get', 'pods', '-A', '-o', 'custom-columns=N:.spec.nodeName', '--no-headers']),
+      ).toBeUndefined();
+      // Planted fault: kubectl printing managedFields is told apart from the in-process answer.
+      const shown = ['get', 'configmaps', '-n', 'default', '-o', 'json'];
+      expect(JSON.parse((await reads.get(shown))!)).not.toEqual(
+        JSON.parse(await run([...shown, '--show-managed-fields'])),
+      );
+    } finally {
+      reads.close();
+    }
   });
 });
