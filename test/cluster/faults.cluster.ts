@@ -5,11 +5,12 @@
  */
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDone } from '../../scripts/cluster-tier/applications';
+import { expectedApplications, isDone } from '../../scripts/cluster-tier/applications';
 import type { Cluster } from '../../scripts/cluster-tier/cluster';
 import { driftProblems } from '../../scripts/cluster-tier/live-drift';
 import {
   bootstrap,
+  ROOT,
   emptyApplicationSets,
   livePlacementProblems,
   readLive,
@@ -24,6 +25,9 @@ import { distObjects } from './live-fixture';
  * run ends sooner once each fault is caught by its check (`caughtAll`).
  */
 const TIME_BOUND = Number(process.env.CLUSTER_FAULTS_TIME_BOUND ?? 900);
+
+/** The Applications the ApplicationSet fault leaves out: every other expected one must exist. */
+const MISSING = ['workloads-alpha', 'workloads-beta', 'workloads-research'];
 
 describe('planted faults on a simulated dev cluster with Argo CD in the loop', () => {
   const { root, faults } = faultyRoot('dev');
@@ -48,6 +52,9 @@ describe('planted faults on a simulated dev cluster with Argo CD in the loop', (
   /** Whether every check below would catch its fault now (the tests then ask again and print). */
   const caughtAll = async (c: Cluster, rows: Run['rows']): Promise<boolean> => {
     const names = (ps: string[], f: PlantedFault) => ps.some((p) => p.includes(f.object));
+    const present = new Set(rows.map((r) => r.name));
+    const missing = expectedApplications(c.env, ROOT).filter((n) => !present.has(n));
+    if (missing.join() !== MISSING.join()) return false;
     const keycloak = rows.find((r) => r.name === fault('chart value').object);
     if (keycloak === undefined || isDone(keycloak) || !/enableServiceLinks/.test(keycloak.detail)) return false;
     if (!names(await emptyApplicationSets(c), fault('ApplicationSet'))) return false;
@@ -80,11 +87,7 @@ describe('planted faults on a simulated dev cluster with Argo CD in the loop', (
   it('names the ApplicationSet whose directory path matches nothing, and the Applications missing', async () => {
     caught('ApplicationSets that generated nothing', fault('ApplicationSet'), await emptyApplicationSets(cluster!));
     const names = new Set(run.rows.map((r) => r.name));
-    expect(run.expected.filter((n) => !names.has(n))).toEqual([
-      'workloads-alpha',
-      'workloads-beta',
-      'workloads-research',
-    ]);
+    expect(run.expected.filter((n) => !names.has(n))).toEqual(MISSING);
   });
 
   it('names the field a mutating policy rewrote under an Application that stays Synced', async () => {
