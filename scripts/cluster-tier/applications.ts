@@ -40,7 +40,6 @@ interface LiveApplication {
     health?: { status?: string; message?: string };
     operationState?: { phase?: string; message?: string; startedAt?: string };
     conditions?: { type: string; message: string }[];
-    reconciledAt?: string;
   };
 }
 
@@ -127,18 +126,6 @@ export function settledProblems(snapshots: readonly string[]): string[] {
     }
   }
   return problems;
-}
-
-/**
- * Applications of `among` in a `kubectl get applications -o json` that the controller has not compared since
- * `since` (ms): status.reconciledAt, which it writes at the end of each comparison
- * (controller/appcontroller.go, v3.5.3), in whole seconds.
- */
-export function notReconciledSince(json: string, since: number, among: ReadonlySet<string>): string[] {
-  return (JSON.parse(json) as { items: LiveApplication[] }).items
-    .filter((a) => among.has(a.metadata.name) && !(Date.parse(a.status?.reconciledAt ?? '') >= since))
-    .map((a) => a.metadata.name)
-    .sort();
 }
 
 interface LiveApplicationSet {

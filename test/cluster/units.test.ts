@@ -13,7 +13,6 @@ import {
   expectedApplications,
   formatTable,
   isDone,
-  notReconciledSince,
   settledProblems,
 } from '../../scripts/cluster-tier/applications';
 import { groupOfNode, KWOK_ANNOTATION, simulatedNodes } from '../../scripts/cluster-tier/nodes';
@@ -201,30 +200,6 @@ describe('pod placement over the live state', () => {
       'DaemonSet istio-system/ztunnel: 1 of 2 pods ready',
       'Pod tenant-alpha/triage-0 wants group agents but runs on platform-a-0 (group platform)',
     ]);
-  });
-});
-
-describe('notReconciledSince', () => {
-  const list = JSON.stringify({
-    items: [
-      { metadata: { name: 'compared' }, status: { reconciledAt: '2026-12-07T02:00:05Z' } },
-      { metadata: { name: 'same-second' }, status: { reconciledAt: '2026-12-07T02:00:00Z' } },
-      { metadata: { name: 'earlier' }, status: { reconciledAt: '2026-12-07T01:59:59Z' } },
-      { metadata: { name: 'never' }, status: {} },
-      { metadata: { name: 'not-asked' }, status: { reconciledAt: '2026-12-07T01:00:00Z' } },
-    ],
-  });
-  const since = Date.parse('2026-12-07T02:00:00Z');
-
-  it('lists the Applications asked about whose last comparison is before the request', () => {
-    expect(notReconciledSince(list, since, new Set(['compared', 'same-second', 'earlier', 'never']))).toEqual([
-      'earlier',
-      'never',
-    ]);
-  });
-
-  it('planted fault: a request a second later leaves the same-second comparison out', () => {
-    expect(notReconciledSince(list, since + 1000, new Set(['compared', 'same-second']))).toEqual(['same-second']);
   });
 });
 
