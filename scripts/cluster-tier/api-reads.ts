@@ -7,9 +7,8 @@
  * left out as `--show-managed-fields=false` does); any other shape is left to kubectl.
  * test/integration/api-reads.test.ts compares its answers with kubectl's.
  */
-import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as path from 'node:path';
+import { adminTls } from '../integration/control-plane';
 
 /** An API server and the run's directory holding ca.crt, admin.crt and admin.key. */
 export interface ApiTarget {
@@ -122,13 +121,7 @@ type Get = (path: string, accept?: string) => Promise<Answer>;
 
 /** GETs over one kept-alive connection pool, retried as client-go does on Retry-After (at most 10 times). */
 function transport(target: ApiTarget): { get: Get; close(): void } {
-  const agent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 4,
-    ca: fs.readFileSync(path.join(target.dir, 'ca.crt')),
-    cert: fs.readFileSync(path.join(target.dir, 'admin.crt')),
-    key: fs.readFileSync(path.join(target.dir, 'admin.key')),
-  });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ...adminTls(target.dir) });
   const url = new URL(target.server);
   const once = (p: string, accept: string) =>
     new Promise<Answer & { retryAfter?: string }>((resolve, reject) => {

@@ -335,6 +335,15 @@ export function logTail(dir: string, name: string, lines = 30): string {
   }
 }
 
+/** TLS options of a client of the API server as the administrator: the run's CA and admin certificate in `dir`. */
+export function adminTls(dir: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  return {
+    ca: fs.readFileSync(path.join(dir, 'ca.crt')),
+    cert: fs.readFileSync(path.join(dir, 'admin.crt')),
+    key: fs.readFileSync(path.join(dir, 'admin.key')),
+  };
+}
+
 /**
  * GET with a 5 s timeout; resolves the status code and body. An https URL is fetched with the
  * administrator's certificate from `dir`.
@@ -348,16 +357,7 @@ function get(url: string, dir?: string): Promise<{ status: number; body: string 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     };
     const req = url.startsWith('https:')
-      ? https.get(
-          url,
-          {
-            ca: fs.readFileSync(path.join(dir!, 'ca.crt')),
-            cert: fs.readFileSync(path.join(dir!, 'admin.crt')),
-            key: fs.readFileSync(path.join(dir!, 'admin.key')),
-            timeout: 5000,
-          },
-          onResponse,
-        )
+      ? https.get(url, { ...adminTls(dir!), timeout: 5000 }, onResponse)
       : http.get(url, { timeout: 5000 }, onResponse);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
