@@ -47,6 +47,42 @@ export const ARGOCD_NAMESPACE = 'argocd';
 /** Seconds between the application controller's full reconciliations (upstream's default is 120). */
 export const APP_RESYNC_SECONDS = 60;
 
+/** A number of seconds as Go's time.Duration prints it (60 → "1m0s", 0 → "0s"). */
+function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
+}
+
+/**
+ * What is wrong with the resync settings the application controller logged as it started
+ * (argo-cd v3.5.3 controller/appcontroller.go, NewApplicationController: "appResyncPeriod=%v,
+ * appHardResyncPeriod=%v, appResyncJitter=%v"), or undefined when they are the tier's: a period of
+ * APP_RESYNC_SECONDS, no hard resync and no jitter, which the settle check's three periods rely on.
+ * Null when the line is not in the log yet.
+ */
+export function resyncSettingsProblem(log: string, periodSeconds = APP_RESYNC_SECONDS): string | undefined | null {
+  const m = /appResyncPeriod=(\S+), appHardResyncPeriod=(\S+), appResyncJitter=([^\s",]+)/.exec(log);
+  if (!m) return null;
+  const want = [goDuration(periodSeconds), '0s', '0s'];
+  const got = [m[1], m[2], m[3]];
+  if (got.every((v, i) => v === want[i])) return undefined;
+  return `the application controller runs with appResyncPeriod=${got[0]}, appHardResyncPeriod=${got[1]}, appResyncJitter=${got[2]}; the settle check needs ${want[0]}, ${want[1]} and ${want[2]} (controller/appcontroller.go v3.5.3)`;
+}
+
+/** Waits for the application controller's resync settings in its log and throws unless they are the tier's. */
+async function checkResyncSettings(cp: ControlPlane): Promise<void> {
+  const file = path.join(cp.dir, 'argocd-application-controller.log');
+  for (let waited = 0; waited < 60; waited++) {
+    const problem = resyncSettingsProblem(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    if (problem) throw new Error(`cluster tier: ${problem}`);
+    if (problem === undefined) return;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error(`cluster tier: the application controller did not log its resync settings within 60 s (${file})`);
+}
+
 /** A running simulated cluster. */
 export interface Cluster {
   readonly cp: ControlPlane;
@@ -465,6 +501,7 @@ export async function startCluster(env: Environment, root: string, options: Clus
     log(`cluster: local sources: ${sources.projectUrl}, ${sources.charts.length} charts at ${charts.url}`);
     const unrenderable = await standInForUnrenderable(env, root, run, log);
     await startArgoCd(cp, start);
+    await checkResyncSettings(cp);
     models = runModels(CONTROLLER_MODELS, run, log);
     const loop = models;
     const k = { cp, kubectl: run, webhookPort: kyvernoPort, waitSeconds: kyvernoWait, log };
