@@ -269,7 +269,10 @@ describe('the harness', () => {
     try {
       const r = await runCollector(shippedConfig(), pods, namespaces, env, pickPort);
       await r.stop();
-      expect(picks).toBe(8);
+      // Four ports an attempt: the first attempt holds the taken port; another test's process may
+      // take a port of a later attempt too, which is what the harness starts again for.
+      expect(picks).toBeGreaterThanOrEqual(8);
+      expect(picks % 4).toBe(0);
       expect(r.config.receivers.otlp.protocols.http.endpoint).not.toBe(`0.0.0.0:${held}`);
     } finally {
       await new Promise((ok) => holder.close(ok));
