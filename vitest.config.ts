@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-/** Test files that replace a module with `vi.mock`: each runs in a module registry of its own. */
+/** Test files that replace a module or a global with vitest's mocker: each runs in a module registry of its own. */
 export const MOCKING = ['test/synth/incremental-collision.test.ts'];
 
 const INCLUDE = ['test/**/*.test.ts'];

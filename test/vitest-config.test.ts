@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { existingFiles } from '../charts/synth/write';
 import { MOCKING } from '../vitest.config';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -28,18 +29,13 @@ function unlisted(files: ReadonlyMap<string, string>, listed: readonly string[])
   return problems;
 }
 
-/** The default run's test files: test/**\/*.test.ts outside test/integration. */
+/** The default run's test files (test/**\/*.test.ts outside test/integration) and their text. */
 function testFiles(): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-      const rel = `${dir}/${e.name}`;
-      if (e.isDirectory() && rel !== 'test/integration') walk(rel);
-      else if (e.isFile() && e.name.endsWith('.test.ts')) out.set(rel, fs.readFileSync(path.join(ROOT, rel), 'utf8'));
-    }
-  };
-  walk('test');
-  return out;
+  return new Map(
+    existingFiles(ROOT, ['test'])
+      .filter((f) => f.endsWith('.test.ts') && !f.startsWith('test/integration/'))
+      .map((f) => [f, fs.readFileSync(path.join(ROOT, f), 'utf8')]),
+  );
 }
 
 describe('the default run shares module registries safely', () => {
